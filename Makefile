@@ -1,0 +1,121 @@
+# covalid - build, test and run.
+#
+# Why GNU make and not Meson: make is on every Debian machine already, so
+# the two commands below need nothing installed before the project's own
+# set-up script runs; one Makefile builds the normal and the sanitizer
+# trees side by side (BUILD=build-asan SAN=1), and the test runner is
+# `prove`, whose "Result: PASS" line CI reads.
+#
+#   make run      set up, build, run the main job
+#   make check    set up, build, run every test, then again under ASan+UBSan
+#   make fuzz     bounded libFuzzer runs of the parsers (clang)
+#   make bench    the benchmarks under bench/
+
+BUILD   ?= build
+SAN     ?=
+CC      ?= gcc
+ifeq ($(origin CC),default)
+CC      = gcc
+endif
+
+PKGS      = jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson)
+
+WARN = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wformat=2 -Wformat-truncation=2 \
+       -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition -Wvla \
+       -Wimplicit-fallthrough -Wundef -Wwrite-strings -Wpointer-arith -Wcast-align \
+       -Wno-format-nonliteral
+OPT  ?= -O2 -g
+ifeq ($(SAN),1)
+OPT  = -O1 -g -fno-omit-frame-pointer
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+
+CPPFLAGS_ALL = -D_GNU_SOURCE -Iinclude -Isrc $(PKG_CFLAGS)
+CFLAGS_ALL   = -std=c17 $(WARN) $(OPT) $(SANFLAGS) -MMD -MP $(CFLAGS)
+LDFLAGS_ALL  = $(SANFLAGS) $(LDFLAGS)
+LIBS         = $(PKG_LIBS)
+
+LIB_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c)
+CLI_SRCS = $(wildcard src/cli/*.c)
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS = $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+
+UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
+UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TAP_OBJ    = $(BUILD)/obj/tests/unit/tap.o
+SCRIPT_TESTS = $(sort $(wildcard tests/t/t*.sh))
+
+.SECONDARY:
+.PHONY: all run check test test-asan setup fuzz bench clean
+all: $(BUILD)/covalid $(UNIT_BINS)
+
+Q = @
+ifeq ($(V),1)
+Q =
+endif
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit -DTEST_SRCDIR='"$(CURDIR)"' $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/libcovalid.a: $(LIB_OBJS)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/covalid: $(CLI_OBJS) $(BUILD)/libcovalid.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(BUILD)/libcovalid.a $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TAP_OBJ) $(BUILD)/libcovalid.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(TAP_OBJ) $(BUILD)/libcovalid.a $(LIBS)
+
+setup:
+	@scripts/setup.sh
+
+# The main job: what this machine is.
+run: setup
+	@$(MAKE) --no-print-directory all
+	@echo "== covalid probe"
+	@$(BUILD)/covalid probe
+
+# Every test, in the normal build and again under AddressSanitizer + UBSan.
+check: setup
+	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory test BUILD=build-asan SAN=1
+
+test: all
+	@echo "== tests ($(BUILD))"
+	COVALID=$(CURDIR)/$(BUILD)/covalid COVALID_BUILD=$(CURDIR)/$(BUILD) COVALID_SRCDIR=$(CURDIR) \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  prove --exec '' $(UNIT_BINS) $(SCRIPT_TESTS)
+
+FUZZ_TARGETS = $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
+FUZZ_SECONDS ?= 30
+fuzz: setup
+	@mkdir -p build-fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+	  clang -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -o build-fuzz/fuzz-$$t fuzz/fuzz-$$t.c $(LIB_SRCS) $(LIBS) || exit 1; \
+	  mkdir -p build-fuzz/corpus-$$t; \
+	  build-fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    build-fuzz/corpus-$$t fuzz/seeds/$$t || exit 1; \
+	done
+
+bench: setup all
+	@for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/obj/tests/unit/%.d)

@@ -1,0 +1,153 @@
+/*
+ * covalid/descriptor.h - what one machine is: the object every part of
+ * covalid passes around (probe writes it; check, kit logs, cases and the
+ * monitor read it).
+ *
+ * The JSON form is versioned ("schema": "covalid.descriptor/1") and
+ * documented in docs/descriptor.md.  Parsing is strict about types and
+ * limits but tolerant of unknown fields, so that an older covalid can
+ * still check a descriptor written by a newer probe.
+ *
+ * Ownership: a struct descriptor owns every string and array it points to;
+ * descriptor_free() releases all of it.  Strings that were not found are
+ * NULL (printed as "unknown" by the CLI); counts that were not found are
+ * -1 (vcpus) or 0 (memory).  Not thread-safe; distinct descriptors may be
+ * used from distinct threads.
+ */
+#ifndef COVALID_DESCRIPTOR_H
+#define COVALID_DESCRIPTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "covalid/util.h"
+
+#define DESCRIPTOR_SCHEMA "covalid.descriptor/1"
+
+/* Hard limits on what a descriptor from outside may hold. */
+#define DESCRIPTOR_MAX_BYTES (1024 * 1024)
+#define DESCRIPTOR_MAX_ITEMS 4096
+
+/*
+ * One source read and what it suggests.  suggests is a hypervisor or
+ * container id, "none" (the source points to bare metal), "vm" (some
+ * hypervisor, unnamed) or NULL (recorded for information only).
+ */
+struct evidence {
+	char *source;   /* "cpuid:0x40000000", "/sys/class/dmi/id/sys_vendor" */
+	char *value;    /* what was read, trimmed and sanitized */
+	char *meaning;  /* one phrase: "hypervisor signature 'Microsoft Hv'" */
+	char *suggests; /* see above */
+};
+
+/* Two or more sources disagreeing, and how the verdict settled it. */
+struct conflict {
+	struct cv_strv sources;  /* evidence sources involved */
+	struct cv_strv suggests; /* what each suggested, parallel to sources */
+	char *followed;          /* the source the verdict followed */
+	char *why;               /* the rule, in a sentence */
+};
+
+struct evidence_list {
+	struct evidence *v;
+	size_t n, alloc;
+};
+
+struct conflict_list {
+	struct conflict *v;
+	size_t n, alloc;
+};
+
+struct device {
+	char *name;   /* "sda", "eth0" */
+	char *driver; /* "storvsc", "hv_netvsc"; NULL if unbound */
+	char *bus;    /* "vmbus", "pci", "virtio", "scsi", "xen" */
+	char *model;  /* vendor:device or similar, may be NULL */
+};
+
+struct device_list {
+	struct device *v;
+	size_t n, alloc;
+};
+
+struct descriptor {
+	struct {
+		char *id; /* systemd-detect-virt vocabulary, "none", or "unknown" */
+		char *product;
+		char *version;
+		char *build;
+		char *cloud;    /* "azure", "aws", "gce", ... */
+		bool nested;    /* this guest itself hosts guests, or sits in a nested stack */
+		struct evidence_list evidence;
+		struct conflict_list conflicts;
+		/* Hyper-V features decoded from CPUID, for the human report. */
+		struct cv_strv features;
+	} hypervisor;
+	struct {
+		char *id; /* systemd's container vocabulary, "none" */
+		struct evidence_list evidence;
+	} container;
+	struct {
+		struct {
+			char *id;       /* os-release ID: "rhel", "debian" */
+			char *version;  /* "5.3", "12" */
+			char *name;     /* "Red Hat Enterprise Linux Server" */
+			char *pretty;   /* PRETTY_NAME or the legacy release line */
+			char *osinfo;   /* libosinfo short-id: "rhel5.3" */
+			char *source;   /* the file the OS was read from */
+		} os;
+		char *kernel;
+		char *arch; /* "x86_64", "i686", "aarch64" */
+	} guest;
+	struct {
+		int vcpus;          /* online, -1 unknown */
+		int vcpus_possible; /* -1 unknown */
+		uint64_t memory_mib; /* MemTotal floor, 0 unknown */
+		char *firmware;     /* "uefi", "bios", NULL */
+		struct device_list disks;
+		struct device_list nics;
+	} vm;
+	struct {
+		struct cv_strv expected; /* canonical component names */
+		struct cv_strv present;
+		struct cv_strv missing;
+		struct evidence_list evidence; /* where each present one was found */
+	} integration;
+	/* Problems met while probing (unreadable or malformed sources). */
+	struct cv_strv notes;
+	char *probed_at;  /* ISO 8601, NULL when replaying a fixture */
+	char *probe_root; /* the --root it was read from, NULL for live */
+};
+
+struct descriptor *descriptor_new(void);
+struct descriptor *descriptor_free(struct descriptor *d);
+
+/* Appends to lists; every string is copied; NULLs allowed. */
+struct evidence *evidence_add(struct evidence_list *l, const char *source, const char *value,
+			      const char *meaning, const char *suggests);
+void evidence_list_release(struct evidence_list *l);
+struct conflict *conflict_add(struct conflict_list *l);
+void conflict_list_release(struct conflict_list *l);
+struct device *device_add(struct device_list *l, const char *name, const char *driver,
+			  const char *bus, const char *model);
+void device_list_release(struct device_list *l);
+
+/* Replaces *field with a copy of value (NULL allowed). */
+void descriptor_set(char **field, const char *value);
+
+/*
+ * JSON.  descriptor_to_json() returns a new string (pretty if indent).
+ * descriptor_from_json() parses text of len bytes; on error returns
+ * -EINVAL and, if ret_error is given, a message naming the field.
+ */
+char *descriptor_to_json(const struct descriptor *d, bool indent);
+int descriptor_from_json(const char *text, size_t len, struct descriptor **ret,
+			 char **ret_error) CV_WUR;
+
+/* Same, between a descriptor and a jansson object (json_t *), for callers
+ * that embed descriptors in larger documents (kit logs, check answers). */
+void *descriptor_to_jansson(const struct descriptor *d);
+int descriptor_from_jansson(const void *json, struct descriptor **ret, char **ret_error) CV_WUR;
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * covalid/util.h - program-wide helpers: memory, bounded buffers, string
+ * vectors, strict number parsing, durable file writes.
+ *
+ * Memory: cv_x*() allocators abort the process on out-of-memory, as git's
+ * xmalloc() does.  covalid is a command-line tool and a server whose
+ * requests are bounded; running out of memory is not a condition any
+ * caller could handle better than by stopping.
+ *
+ * Bounded buffers: every buffer filled from outside the process has a
+ * maximum size fixed at init (curl's curlx_dyn_init(s, toobig)).  Appending
+ * past it fails with -E2BIG and leaves the buffer as it was.
+ *
+ * Nothing here prints.  Functions are thread-safe unless they say otherwise.
+ */
+#ifndef COVALID_UTIL_H
+#define COVALID_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define CV_WUR __attribute__((warn_unused_result))
+#define CV_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define CV_ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+/* Allocation that never returns NULL. */
+void *cv_xmalloc(size_t n);
+void *cv_xcalloc(size_t nmemb, size_t size);
+void *cv_xrealloc(void *p, size_t n);
+void *cv_xreallocarray(void *p, size_t nmemb, size_t size);
+char *cv_xstrdup(const char *s);
+char *cv_xstrndup(const char *s, size_t n);
+char *cv_xasprintf(const char *fmt, ...) CV_PRINTF(1, 2);
+
+/* free() that returns NULL, for `p = cv_free(p);`. */
+void *cv_free(void *p);
+
+/*
+ * struct cv_buf - a growable byte buffer with a hard upper bound.
+ * The contents are always NUL-terminated (the NUL is not counted in len
+ * and does not count against max), so text can be used in place.
+ */
+struct cv_buf {
+	char *data;
+	size_t len;
+	size_t alloc;
+	size_t max;
+};
+
+void cv_buf_init(struct cv_buf *b, size_t max);
+void cv_buf_release(struct cv_buf *b);
+void cv_buf_reset(struct cv_buf *b);
+int cv_buf_append(struct cv_buf *b, const void *p, size_t n) CV_WUR;
+int cv_buf_puts(struct cv_buf *b, const char *s) CV_WUR;
+int cv_buf_printf(struct cv_buf *b, const char *fmt, ...) CV_PRINTF(2, 3) CV_WUR;
+int cv_buf_vprintf(struct cv_buf *b, const char *fmt, va_list ap) CV_WUR;
+/* Hands the data to the caller (who frees it) and resets the buffer. */
+char *cv_buf_detach(struct cv_buf *b, size_t *ret_len);
+
+/*
+ * struct cv_strv - a NULL-terminated vector of owned strings.
+ */
+struct cv_strv {
+	char **v;
+	size_t n;
+	size_t alloc;
+};
+
+void cv_strv_init(struct cv_strv *s);
+void cv_strv_release(struct cv_strv *s);
+void cv_strv_push(struct cv_strv *s, const char *str);
+void cv_strv_push_take(struct cv_strv *s, char *str);
+/* Push only if not present already.  Returns true if pushed. */
+bool cv_strv_add_unique(struct cv_strv *s, const char *str);
+bool cv_strv_contains(const struct cv_strv *s, const char *str);
+void cv_strv_sort(struct cv_strv *s);
+/* Joins with sep into a new string. */
+char *cv_strv_join(const struct cv_strv *s, const char *sep);
+
+/* String helpers. */
+bool cv_streq(const char *a, const char *b); /* NULL-safe */
+bool cv_startswith(const char *s, const char *prefix);
+bool cv_endswith(const char *s, const char *suffix);
+/* Trims ASCII whitespace at both ends, in place; returns s. */
+char *cv_strstrip(char *s);
+/* True if s is printable UTF-8 without control characters. */
+bool cv_str_is_clean_utf8(const char *s, size_t len);
+/* Copies s into a new string with control characters and invalid UTF-8
+ * replaced by '?', at most max bytes: for echoing untrusted text. */
+char *cv_str_sanitize(const char *s, size_t len, size_t max);
+
+/*
+ * Strict number parsing: the whole string must be the number (leading and
+ * trailing ASCII whitespace allowed), base 10 unless base is given, no
+ * overflow.  Return 0, -EINVAL or -ERANGE; *ret is written only on success.
+ */
+int cv_parse_u64(const char *s, int base, uint64_t *ret) CV_WUR;
+int cv_parse_i64(const char *s, int base, int64_t *ret) CV_WUR;
+int cv_parse_int(const char *s, int *ret) CV_WUR;
+
+/*
+ * Reads a whole file, at most max bytes.  Returns 0, -E2BIG if the file is
+ * larger (nothing returned), or a negative errno.  The data is
+ * NUL-terminated; *ret_len excludes the NUL.
+ */
+int cv_read_file(const char *path, size_t max, char **ret, size_t *ret_len) CV_WUR;
+/* Same for a stream such as stdin. */
+int cv_read_stream(FILE *f, size_t max, char **ret, size_t *ret_len) CV_WUR;
+
+/*
+ * Writes data to path durably: path.tmp is written with mode, fsync'd,
+ * renamed over path, and the directory fsync'd (git lockfile.c).  On
+ * failure path is untouched and the temporary file removed.
+ */
+int cv_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode) CV_WUR;
+
+/*
+ * Joins a (symlink) target to the relative directory holding it and
+ * removes "." and ".." components: ("sys/block", "../devices/x/block/vda")
+ * -> "sys/devices/x/block/vda".  An absolute target restarts at the root;
+ * ".." never climbs above it.  The result is relative, without a leading '/'.
+ */
+char *cv_path_resolve(const char *dir, const char *target);
+
+/* mkdir -p with mode for each created component. */
+int cv_mkdir_p(const char *path, mode_t mode) CV_WUR;
+
+/* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 21 bytes). */
+void cv_time_iso8601(int64_t t, char *buf, size_t size);
+/* Parses "YYYY-MM-DD" or the ISO form above into seconds since the epoch. */
+int cv_time_parse(const char *s, int64_t *ret) CV_WUR;
+/* Monotonic time in nanoseconds. */
+uint64_t cv_now_ns(void);
+
+#endif

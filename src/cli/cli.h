@@ -1,0 +1,53 @@
+/*
+ * cli.h - what the subcommands share: exit codes, the one error style,
+ * and the command table's shape.
+ *
+ * Commands are thin: they parse arguments, call the library, and print.
+ * They are the only place that writes to stdout/stderr (library code
+ * returns errors; the edge reports them once).
+ *
+ * Exit codes (documented in docs/covalid.1.md and `covalid --help`):
+ *   0  ok / positive answer      (validated, verified, passed)
+ *   1  negative answer           (not validated, a check failed, bad signature)
+ *   2  usage or input error      (bad option, unreadable or malformed input)
+ *   3  internal error            (a bug, or the system refused: disk full, ...)
+ */
+#ifndef COVALID_CLI_H
+#define COVALID_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "covalid/util.h"
+
+enum cli_exit {
+	CLI_OK = 0,
+	CLI_NO = 1,
+	CLI_USAGE = 2,
+	CLI_INTERNAL = 3,
+};
+
+struct cli_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary; /* one line for `covalid --help` */
+	const char *help;    /* the whole text for `covalid help <name>` */
+};
+
+/* "covalid: <what>: <why>" on stderr; what may be NULL. */
+void cli_error(const char *what, const char *fmt, ...) CV_PRINTF(2, 3);
+/* Reports a usage error for cmd and returns CLI_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) CV_PRINTF(2, 3);
+/* Maps a negative errno from reading an input to an exit code. */
+int cli_exit_for_input_error(int err);
+
+const struct cli_command *cli_find(const char *name);
+void cli_print_help(FILE *f, const struct cli_command *c);
+
+/* Colours for terminals, off when NO_COLOR is set or f is not a tty. */
+bool cli_color(FILE *f);
+
+int cmd_probe(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+#endif

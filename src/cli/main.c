@@ -1,0 +1,147 @@
+/*
+ * main.c - covalid's entry point: the command table and dispatch
+ * (git.c's commands[] and handle_builtin()).
+ */
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "covalid/version.h"
+#include "util/cv.h"
+
+static const struct cli_command commands[] = {
+	{ "probe", cmd_probe, "say what this machine is: hypervisor, container, guest OS, VM, integration components",
+	  "usage: covalid probe [--json] [--root DIR] [--capture DIR]\n"
+	  "\n"
+	  "Reports this machine's descriptor: the hypervisor it runs on (in\n"
+	  "systemd-detect-virt's vocabulary) with every source read and what it\n"
+	  "suggests, where sources disagree and which one was followed, the\n"
+	  "container, the guest OS (with its libosinfo short-id), vCPUs, memory,\n"
+	  "firmware, disks and NICs with their drivers, and the integration\n"
+	  "components expected, present and missing.\n"
+	  "\n"
+	  "  --json         print the descriptor as JSON (schema covalid.descriptor/1,\n"
+	  "                 docs/descriptor.md)\n"
+	  "  --root DIR     read DIR/proc, DIR/sys, DIR/etc and DIR/cpuid.txt instead\n"
+	  "                 of this machine (a captured or hand-made machine)\n"
+	  "  --capture DIR  also copy every source read into DIR, so that\n"
+	  "                 `covalid probe --root DIR` replays this report\n"
+	  "\n"
+	  "Exit status: 0 on a report (even with unknown fields), 2 if DIR does\n"
+	  "not exist or an option is wrong, 3 on an internal error.\n" },
+	{ "help", cmd_help, "show help for a command",
+	  "usage: covalid help [COMMAND]\n" },
+};
+
+static void print_usage(FILE *f)
+{
+	fprintf(f, "usage: covalid [--version] [--help] <command> [<args>]\n\ncommands:\n");
+	for (size_t i = 0; i < CV_ELEMENTSOF(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'covalid help <command>' describes a command.\n"
+		   "\nexit status: 0 ok, 1 negative answer (e.g. not validated), 2 usage or input error,\n"
+		   "3 internal error.  Errors are one line on stderr: 'covalid: <what>: <why>'.\n");
+}
+
+const struct cli_command *cli_find(const char *name)
+{
+	for (size_t i = 0; i < CV_ELEMENTSOF(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+void cli_print_help(FILE *f, const struct cli_command *c)
+{
+	fputs(c->help, f);
+}
+
+void cli_error(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("covalid: ", stderr);
+	if (what)
+		fprintf(stderr, "%s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "covalid: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'covalid help %s')\n", cmd);
+	return CLI_USAGE;
+}
+
+int cli_exit_for_input_error(int err)
+{
+	switch (-err) {
+	case ENOENT: case ENOTDIR: case EACCES: case EPERM: case EISDIR: case E2BIG:
+	case EINVAL: case EILSEQ: case EBADMSG: case EPROTO: case ELOOP: case ENAMETOOLONG:
+		return CLI_USAGE;
+	default:
+		return CLI_INTERNAL;
+	}
+}
+
+bool cli_color(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+
+	return (!nc || !*nc) && isatty(fileno(f)) && !cv_streq(term, "dumb");
+}
+
+int cmd_help(int argc, char **argv)
+{
+	const struct cli_command *c;
+
+	if (argc < 2) {
+		print_usage(stdout);
+		return CLI_OK;
+	}
+	c = cli_find(argv[1]);
+	if (!c)
+		return cli_usage("help", "'%s' is not a covalid command", argv[1]);
+	cli_print_help(stdout, c);
+	return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_command *c;
+
+	if (argc < 2) {
+		print_usage(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		print_usage(stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("covalid %s\n", COVALID_VERSION);
+		return CLI_OK;
+	}
+	c = cli_find(argv[1]);
+	if (!c) {
+		cli_error(NULL, "'%s' is not a covalid command (see 'covalid --help')", argv[1]);
+		return CLI_USAGE;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cli_print_help(stdout, c);
+			return CLI_OK;
+		}
+	}
+	return c->fn(argc - 1, argv + 1);
+}

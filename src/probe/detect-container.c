@@ -1,0 +1,127 @@
+/*
+ * detect-container.c - is this a container, and whose.
+ *
+ * The order and the vocabulary are systemd's detect_container()
+ * (src/basic/virt.c): OpenVZ's /proc files, WSL's kernel release, proot's
+ * tracer, the files container managers leave (/run/host/container-manager,
+ * /run/systemd/container), PID 1's environment, then /run/.containerenv
+ * (podman) and /.dockerenv (docker).  cgroup paths come last and only as
+ * a hint: they also show on hosts that run containers.
+ */
+#include "probe/probe-internal.h"
+#include "util/cv.h"
+
+static void say(struct probe_ctx *ctx, const char *source, const char *value, const char *meaning,
+		const char *id)
+{
+	evidence_add(&ctx->d->container.evidence, source, value, meaning, id);
+	if (id && !ctx->d->container.id)
+		ctx->d->container.id = cv_xstrdup(id);
+}
+
+/* Maps a container manager's self-description to systemd's vocabulary. */
+static const char *manager_id(const char *v)
+{
+	static const struct {
+		const char *name, *id;
+	} t[] = {
+		{ "lxc", "lxc" }, { "lxc-libvirt", "lxc-libvirt" }, { "systemd-nspawn", "systemd-nspawn" },
+		{ "docker", "docker" }, { "podman", "podman" }, { "rkt", "rkt" }, { "wsl", "wsl" },
+		{ "proot", "proot" }, { "pouch", "pouch" }, { "oci", "container-other" },
+	};
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(t); i++)
+		if (strcmp(t[i].name, v) == 0)
+			return t[i].id;
+	return "container-other";
+}
+
+static void pid1_environ(struct probe_ctx *ctx)
+{
+	char *env;
+	size_t len;
+	int r;
+
+	r = cv_root_read(ctx->root, "proc/1/environ", PROBE_SMALL_MAX, &env, &len);
+	if (r < 0) {
+		if (r == -EACCES || r == -EPERM)
+			probe_note(ctx, "/proc/1/environ: permission denied (reading it needs ptrace rights over PID 1); "
+				   "a container manager's container= variable was not checked");
+		return;
+	}
+	for (size_t off = 0; off < len;) {
+		const char *e = env + off;
+		size_t n = strnlen(e, len - off);
+
+		if (n > 10 && strncmp(e, "container=", 10) == 0) {
+			char *v = cv_xstrndup(e + 10, n - 10);
+
+			say(ctx, "/proc/1/environ", e, "PID 1 was started by a container manager", manager_id(v));
+			free(v);
+			break;
+		}
+		off += n + 1;
+	}
+	free(env);
+}
+
+static void cgroup_hint(struct probe_ctx *ctx)
+{
+	static const struct {
+		const char *needle, *id;
+	} t[] = {
+		{ "/docker/", "docker" }, { "/docker-", "docker" }, { "/libpod-", "podman" },
+		{ "/lxc/", "lxc" }, { "/lxc.payload", "lxc" }, { "/kubepods", "container-other" },
+	};
+	char *text;
+
+	if (cv_root_read(ctx->root, "proc/1/cgroup", PROBE_SMALL_MAX, &text, NULL) < 0)
+		return;
+	for (size_t i = 0; i < CV_ELEMENTSOF(t); i++)
+		if (strstr(text, t[i].needle)) {
+			char *v = cv_xasprintf("contains '%s'", t[i].needle);
+
+			evidence_add(&ctx->d->container.evidence, "/proc/1/cgroup", v,
+				     "PID 1 sits in a container's cgroup (hint only)", t[i].id);
+			if (!ctx->d->container.id)
+				ctx->d->container.id = cv_xstrdup(t[i].id);
+			free(v);
+			break;
+		}
+	free(text);
+}
+
+void probe_container(struct probe_ctx *ctx)
+{
+	char *v;
+
+	if (cv_root_exists(ctx->root, "proc/vz") && !cv_root_exists(ctx->root, "proc/bc"))
+		say(ctx, "/proc/vz", "present without /proc/bc", "an OpenVZ container", "openvz");
+
+	v = probe_read_value(ctx, "proc/sys/kernel/osrelease");
+	if (v) {
+		if (strstr(v, "Microsoft") || strstr(v, "WSL"))
+			say(ctx, "/proc/sys/kernel/osrelease", v, "the kernel of Windows Subsystem for Linux", "wsl");
+		free(v);
+	}
+
+	v = probe_read_value(ctx, "run/host/container-manager");
+	if (v) {
+		say(ctx, "/run/host/container-manager", v, "written by the container manager", manager_id(v));
+		free(v);
+	}
+	v = probe_read_value(ctx, "run/systemd/container");
+	if (v) {
+		say(ctx, "/run/systemd/container", v, "written by the container manager", manager_id(v));
+		free(v);
+	}
+	pid1_environ(ctx);
+	if (cv_root_exists(ctx->root, "run/.containerenv"))
+		say(ctx, "/run/.containerenv", "present", "podman marks its containers with this file", "podman");
+	if (cv_root_exists(ctx->root, ".dockerenv"))
+		say(ctx, "/.dockerenv", "present", "docker marks its containers with this file", "docker");
+	cgroup_hint(ctx);
+
+	if (!ctx->d->container.id)
+		ctx->d->container.id = cv_xstrdup("none");
+}

@@ -1,0 +1,254 @@
+/*
+ * detect-platform.c - what the running kernel shows of its platform:
+ * Xen's interfaces, the clocksource, /proc/cpuinfo, the device tree
+ * (arm64, POWER), and /proc/sysinfo (s390x).
+ *
+ * A paravirtual clocksource is strong evidence: the kernel registers
+ * kvm-clock only after KVM's CPUID leaves answered and the pvclock MSRs
+ * worked, so it reflects the interface actually in use, not a string a
+ * hypervisor chose to present.
+ */
+#include "probe/probe-internal.h"
+#include "util/cv.h"
+
+static const struct {
+	const char *name;
+	const char *id;
+	const char *what;
+} pv_clocks[] = {
+	{ "kvm-clock", "kvm", "KVM's paravirtual clock (pvclock)" },
+	{ "hyperv_clocksource_tsc_page", "microsoft", "Hyper-V reference TSC page" },
+	{ "hyperv_clocksource_msr", "microsoft", "Hyper-V reference counter MSR" },
+	{ "hyperv_clocksource", "microsoft", "Hyper-V clocksource (Linux Integration Components)" },
+	{ "lis_hv_clocksource_tsc_page", "microsoft", "Hyper-V reference TSC page (LIS)" },
+	{ "xen", "xen", "Xen's paravirtual clock" },
+};
+
+static const char *pv_clock(const char *name, const char **ret_what)
+{
+	for (size_t i = 0; i < CV_ELEMENTSOF(pv_clocks); i++)
+		if (strcmp(pv_clocks[i].name, name) == 0) {
+			if (ret_what)
+				*ret_what = pv_clocks[i].what;
+			return pv_clocks[i].id;
+		}
+	return NULL;
+}
+
+static void clocksource(struct probe_ctx *ctx)
+{
+	const char *base = "sys/devices/system/clocksource/clocksource0";
+	char *path, *cur, *avail, *save = NULL;
+	const char *what = NULL, *id;
+
+	path = cv_xasprintf("%s/current_clocksource", base);
+	cur = probe_read_value(ctx, path);
+	free(path);
+	if (cur) {
+		id = pv_clock(cur, &what);
+		if (id)
+			probe_evidence(ctx, SIG_PARAVIRT, "/sys/devices/system/clocksource/clocksource0/current_clocksource",
+				       cur, what, id);
+		else
+			probe_info(ctx, "/sys/devices/system/clocksource/clocksource0/current_clocksource", cur,
+				   "current clocksource (not a paravirtual one)");
+		ctx->clocksource = cur;
+	}
+
+	path = cv_xasprintf("%s/available_clocksource", base);
+	avail = probe_read_value(ctx, path);
+	free(path);
+	if (!avail)
+		return;
+	probe_info(ctx, "/sys/devices/system/clocksource/clocksource0/available_clocksource", avail,
+		   "clocksources the kernel registered");
+	for (char *c = strtok_r(avail, " ", &save); c; c = strtok_r(NULL, " ", &save)) {
+		if (cur && strcmp(c, cur) == 0)
+			continue;
+		id = pv_clock(c, &what);
+		if (id) {
+			char *m = cv_xasprintf("%s registered (available, not current)", what);
+
+			probe_evidence(ctx, SIG_PARAVIRT,
+				       "/sys/devices/system/clocksource/clocksource0/available_clocksource", c, m, id);
+			free(m);
+		}
+	}
+	free(avail);
+}
+
+static void xen(struct probe_ctx *ctx)
+{
+	char *type, *caps, *feat, *maj, *min, *extra;
+
+	if (cv_root_exists(ctx->root, "proc/xen")) {
+		probe_evidence(ctx, SIG_XEN, "/proc/xen", "present", "Xen's guest interface (xenfs)", "xen");
+		caps = probe_read_value(ctx, "proc/xen/capabilities");
+		if (caps) {
+			if (strstr(caps, "control_d"))
+				ctx->xen_dom0 = true;
+			probe_info(ctx, "/proc/xen/capabilities", caps,
+				   ctx->xen_dom0 ? "control_d: this is dom0, Xen's control domain" : "domU");
+			free(caps);
+		}
+	}
+	type = probe_read_value(ctx, "sys/hypervisor/type");
+	if (type) {
+		probe_evidence(ctx, SIG_XEN, "/sys/hypervisor/type", type, "the kernel's hypervisor type",
+			       strcmp(type, "xen") == 0 ? "xen" : "vm-other");
+		free(type);
+	}
+	ctx->xen_guest_type = probe_read_value(ctx, "sys/hypervisor/guest_type");
+	if (ctx->xen_guest_type)
+		probe_info(ctx, "/sys/hypervisor/guest_type", ctx->xen_guest_type, "Xen guest mode (HVM, PV, PVH)");
+	feat = probe_read_value(ctx, "sys/hypervisor/properties/features");
+	if (feat) {
+		uint64_t f;
+
+		/* XENFEAT_dom0 is bit 11 (xen/include/public/features.h). */
+		if (cv_parse_u64(feat, 16, &f) == 0 && (f & (1u << 11))) {
+			ctx->xen_dom0 = true;
+			probe_info(ctx, "/sys/hypervisor/properties/features", feat, "XENFEAT_dom0: this is dom0");
+		}
+		free(feat);
+	}
+	maj = probe_read_value(ctx, "sys/hypervisor/version/major");
+	min = probe_read_value(ctx, "sys/hypervisor/version/minor");
+	extra = probe_read_value(ctx, "sys/hypervisor/version/extra");
+	if (maj && min) {
+		ctx->xen_version = cv_xasprintf("%s.%s%s", maj, min, extra ? extra : "");
+		probe_info(ctx, "/sys/hypervisor/version", ctx->xen_version, "Xen version");
+	}
+	free(maj);
+	free(min);
+	free(extra);
+}
+
+/* The first line of /proc/cpuinfo starting with key. */
+static char *cpuinfo_field(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *colon;
+		const char *nl;
+
+		if (strncmp(p, key, klen) != 0 || (p[klen] != ' ' && p[klen] != '\t' && p[klen] != ':'))
+			continue;
+		colon = strchr(p, ':');
+		nl = strchr(p, '\n');
+		if (!colon || (nl && colon > nl))
+			continue;
+		colon++;
+		return cv_strstrip(cv_xstrndup(colon, nl ? (size_t)(nl - colon) : strlen(colon)));
+	}
+	return NULL;
+}
+
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static void cpuinfo(struct probe_ctx *ctx)
+{
+	char *text = NULL, *v;
+	size_t len;
+	int r;
+
+	r = cv_root_read(ctx->root, "proc/cpuinfo", PROBE_BIG_MAX, &text, &len);
+	if (r < 0) {
+		if (r != -ENOENT)
+			probe_note(ctx, "/proc/cpuinfo: %s", r == -E2BIG ? "larger than 4 MiB; not read" : strerror(-r));
+		return;
+	}
+	if (memchr(text, '\0', len)) {
+		probe_note(ctx, "/proc/cpuinfo: binary data; not read");
+		goto out;
+	}
+	v = cpuinfo_field(text, "vendor_id");
+	if (v && strcmp(v, "User Mode Linux") == 0)
+		probe_evidence(ctx, SIG_UML, "/proc/cpuinfo", "vendor_id: User Mode Linux", "User-Mode Linux", "uml");
+	free(v);
+
+	v = cpuinfo_field(text, "flags");
+	if (!v)
+		v = cpuinfo_field(text, "Features"); /* arm64 */
+	if (v) {
+		if (has_word(v, "hypervisor"))
+			probe_evidence(ctx, SIG_HV_BIT, "/proc/cpuinfo", "flags: hypervisor",
+				       "the kernel saw the hypervisor bit", "vm");
+		if (has_word(v, "vmx") || has_word(v, "svm")) {
+			cv_strv_push(&ctx->cpu_flags_hint, has_word(v, "vmx") ? "vmx" : "svm");
+			probe_info(ctx, "/proc/cpuinfo", has_word(v, "vmx") ? "flags: vmx" : "flags: svm",
+				   "hardware virtualization exposed: this machine can run guests (nested if it is a guest)");
+		}
+		free(v);
+	}
+
+	/* POWER guests: "platform : pSeries" and the model says who emulates it. */
+	v = cpuinfo_field(text, "model");
+	if (v && strstr(v, "emulated by qemu"))
+		probe_evidence(ctx, SIG_FIRMWARE, "/proc/cpuinfo", v, "POWER machine emulated by QEMU/KVM", "kvm");
+	free(v);
+out:
+	free(text);
+}
+
+static void device_tree(struct probe_ctx *ctx)
+{
+	char *compat;
+
+	compat = probe_read_value(ctx, "proc/device-tree/hypervisor/compatible");
+	if (compat) {
+		const char *id = strstr(compat, "linux,kvm") ? "kvm" :
+				 strstr(compat, "xen") ? "xen" :
+				 strstr(compat, "vmware") ? "vmware" : "vm-other";
+
+		probe_evidence(ctx, SIG_FIRMWARE, "/proc/device-tree/hypervisor/compatible", compat,
+			       "device tree hypervisor node", id);
+		free(compat);
+		return;
+	}
+	if (cv_root_exists(ctx->root, "proc/device-tree/ibm,partition-name") &&
+	    cv_root_exists(ctx->root, "proc/device-tree/hmc-managed?") &&
+	    !cv_root_exists(ctx->root, "proc/device-tree/chosen/qemu,graphic-width"))
+		probe_evidence(ctx, SIG_FIRMWARE, "/proc/device-tree/ibm,partition-name", "present",
+			       "an HMC-managed logical partition", "powervm");
+}
+
+static void sysinfo(struct probe_ctx *ctx)
+{
+	char *text;
+	const char *line;
+	int r;
+
+	r = cv_root_read(ctx->root, "proc/sysinfo", PROBE_SMALL_MAX, &text, NULL);
+	if (r < 0)
+		return;
+	line = strstr(text, "Control Program:");
+	if (line) {
+		const char *nl = strchr(line, '\n');
+		char *v = cv_xstrndup(line, nl ? (size_t)(nl - line) : strlen(line));
+
+		cv_strstrip(v);
+		probe_evidence(ctx, SIG_FIRMWARE, "/proc/sysinfo", v, "s390 control program",
+			       strstr(v, "KVM") ? "kvm" : strstr(v, "z/VM") ? "zvm" : "vm-other");
+		free(v);
+	}
+	free(text);
+}
+
+void probe_platform(struct probe_ctx *ctx)
+{
+	xen(ctx);
+	clocksource(ctx);
+	cpuinfo(ctx);
+	device_tree(ctx);
+	sysinfo(ctx);
+}

@@ -1,0 +1,101 @@
+/*
+ * probe-internal.h - the state the probe's detectors share.
+ *
+ * Each detector (cpuid, dmi, buses, xen, os, vm, container, integration)
+ * reads its sources through ctx->root, appends evidence to the descriptor
+ * and, where a source points at a hypervisor, a struct signal.  The
+ * verdict (verdict.c) then decides from the signals alone, so the rules
+ * live in one table and every detector stays a plain reader.
+ */
+#ifndef COVALID_PROBE_INTERNAL_H
+#define COVALID_PROBE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "covalid/descriptor.h"
+#include "covalid/root.h"
+#include "probe/cpuid.h"
+
+/* Sizes of the files the probe reads. */
+#define PROBE_SMALL_MAX (64 * 1024)
+#define PROBE_BIG_MAX (4 * 1024 * 1024)
+
+/* Where a signal came from; the verdict's rules are stated in these terms. */
+enum signal_kind {
+	SIG_DMI,          /* SMBIOS strings naming a hypervisor or cloud */
+	SIG_UML,          /* /proc/cpuinfo of User-Mode Linux */
+	SIG_XEN,          /* /proc/xen, /sys/hypervisor/type */
+	SIG_CPUID,        /* the signature at leaf 0x40000000 */
+	SIG_CPUID_ALT,    /* a second signature at 0x40000100, 0x40000200, ... */
+	SIG_HV_BIT,       /* CPUID leaf 1 ECX bit 31, cpuinfo "hypervisor" flag */
+	SIG_FIRMWARE,     /* device tree, /proc/sysinfo, PowerVM partition files */
+	SIG_PARAVIRT,     /* a paravirtual interface in use (clocksource) */
+	SIG_BUS,          /* devices only one hypervisor makes (vmbus, PCI vendor ids) */
+};
+
+struct signal {
+	enum signal_kind kind;
+	const char *id;     /* static string: "kvm", "microsoft", "vm" */
+	const char *source; /* points into the descriptor's evidence */
+};
+
+struct probe_ctx {
+	struct cv_root *root;
+	struct descriptor *d;
+	struct cpuid_table cpuid;
+	bool have_cpuid;
+	bool hv_bit;        /* CPUID leaf 1 says a hypervisor is present */
+	bool xen_dom0;
+	bool any_source;    /* at least one hypervisor source was readable */
+	struct signal *sig;
+	size_t n_sig, alloc_sig;
+	/* Facts later detectors use. */
+	char *dmi_sys_vendor, *dmi_product_name, *dmi_product_version, *dmi_bios_vendor,
+		*dmi_bios_version, *dmi_chassis_asset_tag, *dmi_board_vendor, *dmi_product_uuid;
+	char *clocksource;
+	char *xen_guest_type;
+	char *xen_version;
+	struct cv_strv cpu_flags_hint; /* selected /proc/cpuinfo flags */
+	/* Hyper-V's leaf 0x40000002, when read. */
+	bool hv_have_version;
+	uint32_t hv_major, hv_minor, hv_build, hv_sp;
+	bool hv_nested;      /* leaf 0x40000004 bit 12: Hyper-V within a Hyper-V partition */
+	bool hv_root;        /* leaf 0x40000003 CreatePartitions: we are the root partition */
+	const char *cpuid_id;     /* signature at 0x40000000, mapped; NULL if none */
+	const char *cpuid_alt_id; /* a second signature, mapped */
+	bool have_dmi;
+	bool have_vmbus;
+	bool have_virtio;
+	bool have_pci;
+	struct cv_strv modules;        /* /proc/modules names */
+	bool have_modules;
+};
+
+/* Records evidence and, if id is not NULL, a signal of kind. */
+struct evidence *probe_evidence(struct probe_ctx *ctx, enum signal_kind kind, const char *source,
+				const char *value, const char *meaning, const char *id);
+/* Records evidence that suggests nothing (information only). */
+struct evidence *probe_info(struct probe_ctx *ctx, const char *source, const char *value,
+			    const char *meaning);
+/* Adds a note: a source that was present but unusable. */
+void probe_note(struct probe_ctx *ctx, const char *fmt, ...) CV_PRINTF(2, 3);
+
+/* Detectors, in the order probe_run() calls them. */
+void probe_cpuid(struct probe_ctx *ctx);
+void probe_dmi(struct probe_ctx *ctx);
+void probe_platform(struct probe_ctx *ctx);  /* xen, uml, clocksource, cpuinfo, device tree, zvm */
+void probe_buses(struct probe_ctx *ctx);     /* pci, vmbus, virtio, xen bus; disks and nics */
+void probe_verdict(struct probe_ctx *ctx);   /* hypervisor id, product, version, conflicts */
+void probe_container(struct probe_ctx *ctx);
+void probe_os(struct probe_ctx *ctx);
+void probe_vm(struct probe_ctx *ctx);
+void probe_integration(struct probe_ctx *ctx);
+
+/* Shared helpers. */
+/* Reads a one-line sysfs value; NULL if absent/empty (a note if unreadable). */
+char *probe_read_value(struct probe_ctx *ctx, const char *path);
+bool probe_have_module(struct probe_ctx *ctx, const char *name);
+
+#endif

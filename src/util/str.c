@@ -1,0 +1,116 @@
+/* str.c - small string helpers (see covalid/util.h). */
+#include "util/cv.h"
+
+bool cv_streq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+bool cv_startswith(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool cv_endswith(const char *s, const char *suffix)
+{
+	size_t a, b;
+
+	if (!s)
+		return false;
+	a = strlen(s);
+	b = strlen(suffix);
+	return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+char *cv_strstrip(char *s)
+{
+	size_t n = strlen(s);
+	size_t i = 0;
+
+	while (n && is_space(s[n - 1]))
+		s[--n] = '\0';
+	while (i < n && is_space(s[i]))
+		i++;
+	if (i)
+		memmove(s, s + i, n - i + 1);
+	return s;
+}
+
+/* Returns the length of the valid UTF-8 sequence at p, or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else
+		return 0;
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* Reject overlong forms, surrogates and values past U+10FFFF. */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+bool cv_str_is_clean_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = utf8_seq(p + i, len - i);
+
+		if (!n || (n == 1 && (p[i] < 0x20 || p[i] == 0x7f)))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+char *cv_str_sanitize(const char *s, size_t len, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = cv_xmalloc((len < max ? len : max) + 1);
+	size_t i = 0, o = 0;
+
+	while (i < len && o < max) {
+		size_t n = utf8_seq(p + i, len - i);
+
+		if (!n || (n == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
+			out[o++] = '?';
+			i += n ? n : 1;
+			continue;
+		}
+		if (o + n > max)
+			break;
+		memcpy(out + o, p + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}

@@ -1,0 +1,134 @@
+/* test-descriptor.c - the descriptor's JSON form: round trips and bad input. */
+#include "covalid/descriptor.h"
+#include "covalid/probe.h"
+#include "tap.h"
+
+static struct descriptor *probe_fixture(const char *name)
+{
+	char *root = cv_xasprintf("%s/tests/fixtures/%s/root", tap_srcdir(), name);
+	struct probe_options po = { .root = root };
+	struct descriptor *d = NULL;
+
+	CHECK_INT(probe_run(&po, &d), 0);
+	free(root);
+	return d;
+}
+
+TEST(roundtrip_every_field)
+{
+	static const char *const fixtures[] = { "hyperv2008-rhel53", "virtualbox-kvm-provider", "docker-on-kvm",
+						"xen-pv-rhel53-i686", "baremetal-debian12" };
+
+	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+		struct descriptor *d = probe_fixture(fixtures[i]), *e = NULL;
+		char *a, *b, *err = NULL;
+
+		if (!d)
+			continue;
+		a = descriptor_to_json(d, false);
+		CHECK_INT(descriptor_from_json(a, strlen(a), &e, &err), 0);
+		if (!e) {
+			tap_fail(__FILE__, __LINE__, "%s: %s", fixtures[i], err);
+			free(err);
+			free(a);
+			descriptor_free(d);
+			continue;
+		}
+		b = descriptor_to_json(e, false);
+		CHECK_STR(a, b);
+		free(a);
+		free(b);
+		descriptor_free(d);
+		descriptor_free(e);
+	}
+}
+
+static void bad(const char *json, const char *want_in_error)
+{
+	struct descriptor *d = NULL;
+	char *err = NULL;
+
+	CHECK_INT(descriptor_from_json(json, strlen(json), &d, &err), -EINVAL);
+	CHECK(d == NULL);
+	CHECK(err != NULL);
+	if (err && !strstr(err, want_in_error))
+		tap_fail(__FILE__, __LINE__, "error '%s' does not mention '%s'", err, want_in_error);
+	free(err);
+}
+
+TEST(rejects_wrong_types_and_names_the_field)
+{
+	bad("[]", "expected a JSON object");
+	bad("{\"hypervisor\": 3}", ".hypervisor");
+	bad("{\"hypervisor\": {\"id\": 3}}", ".hypervisor.id");
+	bad("{\"vm\": {\"vcpus\": \"two\"}}", ".vm.vcpus");
+	bad("{\"vm\": {\"vcpus\": -1}}", ".vm.vcpus");
+	bad("{\"vm\": {\"memory_mib\": 1.5}}", ".vm.memory_mib");
+	bad("{\"integration\": {\"present\": [1]}}", ".integration.present[0]");
+	bad("{\"guest\": {\"os\": {\"version\": 5.3}}}", ".guest.os.version");
+	bad("{\"hypervisor\": {\"nested\": \"yes\"}}", ".hypervisor.nested");
+	bad("{\"schema\": \"covalid.testlog/1\"}", "not a covalid descriptor");
+}
+
+TEST(rejects_invalid_json_with_position)
+{
+	bad("{\"hypervisor\": ", "invalid JSON at line 1");
+	bad("{\"a\": 1, \"a\": 2}", "duplicate");
+	bad("{\"x\": \"\xff\"}", "invalid JSON");
+	bad("", "invalid JSON");
+}
+
+TEST(rejects_oversized_input)
+{
+	size_t n = DESCRIPTOR_MAX_BYTES + 10;
+	char *big = cv_xmalloc(n + 1);
+	struct descriptor *d = NULL;
+	char *err = NULL;
+
+	memset(big, ' ', n);
+	big[0] = '{';
+	big[n - 1] = '}';
+	big[n] = '\0';
+	CHECK_INT(descriptor_from_json(big, n, &d, &err), -EINVAL);
+	CHECK(err && strstr(err, "larger than"));
+	free(err);
+	free(big);
+}
+
+TEST(rejects_too_many_items)
+{
+	struct cv_buf b;
+	char *err = NULL;
+	struct descriptor *d = NULL;
+
+	cv_buf_init(&b, 1 << 20);
+	CHECK_INT(cv_buf_puts(&b, "{\"integration\": {\"present\": ["), 0);
+	for (int i = 0; i <= DESCRIPTOR_MAX_ITEMS; i++)
+		CHECK_INT(cv_buf_printf(&b, "%s\"x\"", i ? "," : ""), 0);
+	CHECK_INT(cv_buf_puts(&b, "]}}"), 0);
+	CHECK_INT(descriptor_from_json(b.data, b.len, &d, &err), -EINVAL);
+	CHECK(err && strstr(err, "too many items"));
+	free(err);
+	cv_buf_release(&b);
+}
+
+TEST(tolerates_unknown_fields_and_missing_ones)
+{
+	const char *json = "{\"schema\": \"covalid.descriptor/2\", \"future\": {\"a\": 1},"
+			   " \"hypervisor\": {\"id\": \"kvm\", \"new_field\": [1, 2]}}";
+	struct descriptor *d = NULL;
+	char *err = NULL;
+
+	CHECK_INT(descriptor_from_json(json, strlen(json), &d, &err), 0);
+	CHECK(d != NULL);
+	if (d) {
+		CHECK_STR(d->hypervisor.id, "kvm");
+		CHECK(d->guest.os.id == NULL);
+		CHECK_INT(d->vm.vcpus, -1);
+	}
+	descriptor_free(d);
+	free(err);
+}
+
+TAP_MAIN(roundtrip_every_field, rejects_wrong_types_and_names_the_field, rejects_invalid_json_with_position,
+	 rejects_oversized_input, rejects_too_many_items, tolerates_unknown_fields_and_missing_ones)

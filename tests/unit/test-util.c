@@ -1,0 +1,164 @@
+/* test-util.c - bounded buffers, string vectors, strict parsing, paths, durable writes. */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "covalid/util.h"
+#include "tap.h"
+
+TEST(buf_respects_its_limit)
+{
+	struct cv_buf b;
+
+	cv_buf_init(&b, 8);
+	CHECK_INT(cv_buf_puts(&b, "12345"), 0);
+	CHECK_INT(cv_buf_puts(&b, "678"), 0);
+	CHECK_INT(cv_buf_puts(&b, "9"), -E2BIG);
+	CHECK_INT(b.len, 8);
+	CHECK_STR(b.data, "12345678");
+	CHECK_INT(cv_buf_printf(&b, "%d", 1), -E2BIG);
+	cv_buf_release(&b);
+}
+
+TEST(buf_printf_appends)
+{
+	struct cv_buf b;
+	char *s;
+	size_t n;
+
+	cv_buf_init(&b, 1024);
+	CHECK_INT(cv_buf_printf(&b, "%s=%d", "a", 42), 0);
+	CHECK_INT(cv_buf_printf(&b, ";%s", "b"), 0);
+	s = cv_buf_detach(&b, &n);
+	CHECK_STR(s, "a=42;b");
+	CHECK_INT(n, 6);
+	CHECK(b.data == NULL);
+	free(s);
+}
+
+TEST(strv_unique_sort_join)
+{
+	struct cv_strv v;
+	char *j;
+
+	cv_strv_init(&v);
+	CHECK(cv_strv_add_unique(&v, "b"));
+	CHECK(cv_strv_add_unique(&v, "a"));
+	CHECK(!cv_strv_add_unique(&v, "b"));
+	cv_strv_sort(&v);
+	j = cv_strv_join(&v, ",");
+	CHECK_STR(j, "a,b");
+	CHECK(v.v[v.n] == NULL);
+	free(j);
+	cv_strv_release(&v);
+}
+
+TEST(parse_u64_is_strict)
+{
+	uint64_t v = 7;
+
+	CHECK_INT(cv_parse_u64("42", 10, &v), 0);
+	CHECK_INT(v, 42);
+	CHECK_INT(cv_parse_u64(" 0x1af4\n", 16, &v), 0);
+	CHECK_INT(v, 0x1af4);
+	v = 7;
+	CHECK_INT(cv_parse_u64("-1", 10, &v), -EINVAL);
+	CHECK_INT(cv_parse_u64("12abc", 10, &v), -EINVAL);
+	CHECK_INT(cv_parse_u64("", 10, &v), -EINVAL);
+	CHECK_INT(cv_parse_u64("99999999999999999999999", 10, &v), -ERANGE);
+	CHECK_INT(v, 7);
+}
+
+TEST(parse_int_range)
+{
+	int v = 0;
+
+	CHECK_INT(cv_parse_int("-5", &v), 0);
+	CHECK_INT(v, -5);
+	CHECK_INT(cv_parse_int("4294967296", &v), -ERANGE);
+	CHECK_INT(cv_parse_int("1.5", &v), -EINVAL);
+}
+
+TEST(path_resolve_stays_inside)
+{
+	char *p;
+
+	p = cv_path_resolve("sys/block", "../devices/pci0000:00/0000:00:02.0/virtio1/block/vda");
+	CHECK_STR(p, "sys/devices/pci0000:00/0000:00:02.0/virtio1/block/vda");
+	free(p);
+	p = cv_path_resolve("sys/class/net", "/sys/devices/virtual/net/lo");
+	CHECK_STR(p, "sys/devices/virtual/net/lo");
+	free(p);
+	p = cv_path_resolve("a", "../../../../etc/passwd");
+	CHECK_STR(p, "etc/passwd");
+	free(p);
+}
+
+TEST(utf8_clean_and_sanitize)
+{
+	char *s;
+
+	CHECK(cv_str_is_clean_utf8("Red Hat \xc3\xa9", 10));
+	CHECK(!cv_str_is_clean_utf8("a\x01" "b", 3));
+	CHECK(!cv_str_is_clean_utf8("\xc0\xaf", 2)); /* overlong */
+	CHECK(!cv_str_is_clean_utf8("\xed\xa0\x80", 3)); /* surrogate */
+	s = cv_str_sanitize("ok\xff\x02z", 5, 100);
+	CHECK_STR(s, "ok??z");
+	free(s);
+	s = cv_str_sanitize("abcdef", 6, 3);
+	CHECK_STR(s, "abc");
+	free(s);
+}
+
+TEST(atomic_write_replaces_whole_file)
+{
+	char *path = cv_xasprintf("%s/f", tap_tmpdir());
+	char *tmp = cv_xasprintf("%s.tmp", path);
+	char *data;
+	size_t n;
+	struct stat st;
+
+	CHECK_INT(cv_write_file_atomic(path, "one", 3, 0600), 0);
+	CHECK_INT(cv_write_file_atomic(path, "second", 6, 0600), 0);
+	CHECK_INT(cv_read_file(path, 100, &data, &n), 0);
+	CHECK_STR(data, "second");
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT(st.st_mode & 0777, 0600);
+	CHECK(access(tmp, F_OK) < 0);
+	free(data);
+	free(path);
+	free(tmp);
+}
+
+TEST(read_file_limits)
+{
+	char *path = cv_xasprintf("%s/big", tap_tmpdir());
+	char *data = NULL;
+	size_t n;
+
+	CHECK_INT(cv_write_file_atomic(path, "0123456789", 10, 0644), 0);
+	CHECK_INT(cv_read_file(path, 9, &data, &n), -E2BIG);
+	CHECK(data == NULL);
+	CHECK_INT(cv_read_file(path, 10, &data, &n), 0);
+	CHECK_INT(n, 10);
+	free(data);
+	CHECK_INT(cv_read_file("/nonexistent/x", 10, &data, &n), -ENOENT);
+	free(path);
+}
+
+TEST(time_roundtrip)
+{
+	char buf[32];
+	int64_t t = 0;
+
+	cv_time_iso8601(1234567890, buf, sizeof(buf));
+	CHECK_STR(buf, "2009-02-13T23:31:30Z");
+	CHECK_INT(cv_time_parse(buf, &t), 0);
+	CHECK_INT(t, 1234567890);
+	CHECK_INT(cv_time_parse("2009-02-15", &t), 0);
+	CHECK_INT(t, 1234656000);
+	CHECK_INT(cv_time_parse("yesterday", &t), -EINVAL);
+}
+
+TAP_MAIN(buf_respects_its_limit, buf_printf_appends, strv_unique_sort_join, parse_u64_is_strict,
+	 parse_int_range, path_resolve_stays_inside, utf8_clean_and_sanitize,
+	 atomic_write_replaces_whole_file, read_file_limits, time_roundtrip)
