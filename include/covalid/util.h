@@ -81,6 +81,24 @@ void cv_strv_sort(struct cv_strv *s);
 /* Joins with sep into a new string. */
 char *cv_strv_join(const struct cv_strv *s, const char *sep);
 
+/*
+ * struct cv_hmap - a string-keyed hash map (open addressing, FNV-1a).
+ * Keys are copied; values are whatever fits a uintptr_t.  Grows by
+ * doubling; lookups are O(1) expected.
+ */
+struct cv_hmap {
+	char **keys;
+	uintptr_t *vals;
+	size_t n, cap;
+};
+
+void cv_hmap_init(struct cv_hmap *m);
+void cv_hmap_release(struct cv_hmap *m);
+/* Inserts or replaces; returns true if the key was new. */
+bool cv_hmap_put(struct cv_hmap *m, const char *key, uintptr_t val);
+bool cv_hmap_get(const struct cv_hmap *m, const char *key, uintptr_t *ret);
+uint64_t cv_hash(const void *p, size_t n);
+
 /* String helpers. */
 bool cv_streq(const char *a, const char *b); /* NULL-safe */
 bool cv_startswith(const char *s, const char *prefix);

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "covalid/version.h"
+#include "covalid/covalid.h"
 #include "util/cv.h"
 
 static const struct cli_command commands[] = {

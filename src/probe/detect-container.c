@@ -5,8 +5,9 @@
  * (src/basic/virt.c): OpenVZ's /proc files, WSL's kernel release, proot's
  * tracer, the files container managers leave (/run/host/container-manager,
  * /run/systemd/container), PID 1's environment, then /run/.containerenv
- * (podman) and /.dockerenv (docker).  cgroup paths come last and only as
- * a hint: they also show on hosts that run containers.
+ * (podman) and /.dockerenv (docker); then virt-what's additions
+ * (/.dockerinit of old docker, cgroup paths of PID 1 and of the probe
+ * itself), last and only as hints.
  */
 #include "probe/probe-internal.h"
 #include "util/cv.h"
@@ -65,7 +66,7 @@ static void pid1_environ(struct probe_ctx *ctx)
 	free(env);
 }
 
-static void cgroup_hint(struct probe_ctx *ctx)
+static void cgroup_hint(struct probe_ctx *ctx, const char *path)
 {
 	static const struct {
 		const char *needle, *id;
@@ -75,14 +76,17 @@ static void cgroup_hint(struct probe_ctx *ctx)
 	};
 	char *text;
 
-	if (cv_root_read(ctx->root, "proc/1/cgroup", PROBE_SMALL_MAX, &text, NULL) < 0)
+	if (cv_root_read(ctx->root, path, PROBE_SMALL_MAX, &text, NULL) < 0)
 		return;
 	for (size_t i = 0; i < CV_ELEMENTSOF(t); i++)
 		if (strstr(text, t[i].needle)) {
 			char *v = cv_xasprintf("contains '%s'", t[i].needle);
 
-			evidence_add(&ctx->d->container.evidence, "/proc/1/cgroup", v,
-				     "PID 1 sits in a container's cgroup (hint only)", t[i].id);
+			char *src = cv_xasprintf("/%s", path);
+
+			evidence_add(&ctx->d->container.evidence, src, v,
+				     "a container's cgroup (a hint: hosts running containers show these too)", t[i].id);
+			free(src);
 			if (!ctx->d->container.id)
 				ctx->d->container.id = cv_xstrdup(t[i].id);
 			free(v);
@@ -120,7 +124,10 @@ void probe_container(struct probe_ctx *ctx)
 		say(ctx, "/run/.containerenv", "present", "podman marks its containers with this file", "podman");
 	if (cv_root_exists(ctx->root, ".dockerenv"))
 		say(ctx, "/.dockerenv", "present", "docker marks its containers with this file", "docker");
-	cgroup_hint(ctx);
+	if (cv_root_exists(ctx->root, ".dockerinit"))
+		say(ctx, "/.dockerinit", "present", "docker before 1.10 marked its containers with this file", "docker");
+	cgroup_hint(ctx, "proc/1/cgroup");
+	cgroup_hint(ctx, "proc/self/cgroup");
 
 	if (!ctx->d->container.id)
 		ctx->d->container.id = cv_xstrdup("none");

@@ -34,6 +34,10 @@ static const struct {
 	{ "oVirt", "kvm" },
 	{ "RHEV Hypervisor", "kvm" },
 	{ "Cloud Hypervisor", "kvm" },
+	/* Providers whose platform is KVM, as "Amazon EC2" names Nitro. */
+	{ "Alibaba Cloud", "kvm" },
+	{ "Nutanix", "kvm" },
+	{ "UpCloud", "kvm" },
 };
 
 /* The fields systemd reads, in its order. */
@@ -73,6 +77,7 @@ static const struct {
 	{ "sys_vendor", "OpenStack Foundation", true, false, "openstack", "OpenStack" },
 	{ "sys_vendor", "Hetzner", true, false, "hetzner", "Hetzner Cloud" },
 	{ "sys_vendor", "Scaleway", true, false, "scaleway", "Scaleway" },
+	{ "sys_vendor", "UpCloud", true, false, "upcloud", "UpCloud" },
 };
 
 static char **field_slot(struct probe_ctx *ctx, size_t off)

@@ -176,6 +176,15 @@ static void cpuinfo(struct probe_ctx *ctx)
 		probe_evidence(ctx, SIG_UML, "/proc/cpuinfo", "vendor_id: User Mode Linux", "User-Mode Linux", "uml");
 	free(v);
 
+	/* QEMU's own CPU models; the BIOS of old QEMU said "Bochs". */
+	v = cpuinfo_field(text, "model name");
+	if (v && (cv_startswith(v, "QEMU Virtual CPU") || cv_startswith(v, "Common KVM processor") ||
+		  cv_startswith(v, "Common 32-bit KVM processor")))
+		probe_evidence(ctx, SIG_CPU_MODEL, "/proc/cpuinfo", v,
+			       cv_startswith(v, "QEMU") ? "a CPU model QEMU presents" : "a CPU model KVM presents",
+			       cv_startswith(v, "QEMU") ? "qemu" : "kvm");
+	free(v);
+
 	v = cpuinfo_field(text, "flags");
 	if (!v)
 		v = cpuinfo_field(text, "Features"); /* arm64 */

@@ -30,6 +30,7 @@ enum signal_kind {
 	SIG_CPUID,        /* the signature at leaf 0x40000000 */
 	SIG_CPUID_ALT,    /* a second signature at 0x40000100, 0x40000200, ... */
 	SIG_HV_BIT,       /* CPUID leaf 1 ECX bit 31, cpuinfo "hypervisor" flag */
+	SIG_CPU_MODEL,    /* a CPU model only a hypervisor presents ("QEMU Virtual CPU") */
 	SIG_FIRMWARE,     /* device tree, /proc/sysinfo, PowerVM partition files */
 	SIG_PARAVIRT,     /* a paravirtual interface in use (clocksource) */
 	SIG_BUS,          /* devices only one hypervisor makes (vmbus, PCI vendor ids) */

@@ -101,6 +101,8 @@ static bool same_family(const char *verdict, const char *other)
 		{ "amazon", "kvm" },   /* Nitro is KVM-based */
 		{ "amazon", "xen" },   /* older EC2 instances are Xen HVM */
 		{ "google", "kvm" },   /* GCE is KVM-based */
+		{ "qemu", "bochs" },   /* QEMU's old BIOS called itself Bochs */
+		{ "kvm", "bochs" },
 	};
 
 	for (size_t i = 0; i < CV_ELEMENTSOF(fam); i++)
@@ -146,6 +148,11 @@ static bool rule_cpuid(struct probe_ctx *ctx, struct decision *d)
 	return rule_kind(ctx, d, SIG_CPUID, "the hypervisor's CPUID signature names it (systemd's second test)");
 }
 
+static bool rule_cpu_model(struct probe_ctx *ctx, struct decision *d)
+{
+	return rule_kind(ctx, d, SIG_CPU_MODEL, "the CPU model is one only this hypervisor presents");
+}
+
 static bool rule_dmi(struct probe_ctx *ctx, struct decision *d)
 {
 	return rule_kind(ctx, d, SIG_DMI, "the firmware (SMBIOS) names the hypervisor");
@@ -188,6 +195,7 @@ static const struct {
 	{ "kvm-behind-hyperv", rule_kvm_behind_hyperv },
 	{ "paravirt-over-cpuid", rule_paravirt_over_cpuid },
 	{ "cpuid", rule_cpuid },
+	{ "cpu-model", rule_cpu_model },
 	{ "dmi", rule_dmi },
 	{ "firmware", rule_firmware },
 	{ "paravirt", rule_paravirt },
@@ -317,6 +325,8 @@ static const struct {
 	{ "DigitalOcean", NULL, "DigitalOcean (KVM)" },
 	{ "Alibaba Cloud", NULL, "Alibaba Cloud ECS (KVM)" },
 	{ "Hetzner", NULL, "Hetzner Cloud (KVM)" },
+	{ "Nutanix", NULL, "Nutanix AHV" },
+	{ "UpCloud", NULL, "UpCloud (KVM)" },
 };
 
 static void name_product(struct probe_ctx *ctx, const char *id)

@@ -10,6 +10,10 @@ my @rules = (
 	# [ facts that must all be present, our id ]
 	[ ['aws', 'kvm'], 'amazon' ],
 	[ ['aws', 'xen'], 'xen' ],
+	[ ['aws'], 'amazon' ],
+	[ ['nutanix_ahv'], 'kvm' ],
+	[ ['alibaba_cloud'], 'kvm' ],
+	[ ['upcloud'], 'kvm' ],
 	[ ['google_cloud'], 'google' ],
 	[ ['hyperv'], 'microsoft' ],
 	[ ['virtualbox'], 'oracle' ],
@@ -28,7 +32,6 @@ my @rules = (
 	[ ['kvm'], 'kvm' ],
 	[ ['bochs'], 'bochs' ],
 	[ ['apple'], 'apple' ],
-	[ ['hyperv'], 'microsoft' ],
 );
 for my $r (@rules) {
 	if (!grep { !$facts{$_} } @{ $r->[0] }) {

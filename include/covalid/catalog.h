@@ -1,0 +1,155 @@
+/*
+ * covalid/catalog.h - products and validated configurations: the records,
+ * their JSON form (one object per line, docs/catalog.md), import and
+ * export through a store.
+ *
+ * A record keeps its whole JSON document (doc, a jansson json_t *) next to
+ * the fields covalid computes with, so that exporting returns exactly what
+ * was imported, facts covalid does not interpret included (sources,
+ * conditions, inferred fields).  Parsing is strict: an unknown field, a
+ * missing required one, a wrong type or a bad version statement is an
+ * error that names the field.
+ *
+ * Records are immutable once parsed; the structs own everything they
+ * point to.  Not thread-safe per object; distinct objects are independent.
+ */
+#ifndef COVALID_CATALOG_H
+#define COVALID_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "covalid/util.h"
+#include "covalid/version.h"
+
+struct store;
+
+/* A line of a catalog file: at most this many bytes. */
+#define CATALOG_LINE_MAX (1024 * 1024)
+
+/*
+ * Statuses, from the seed's support statements.  Supportable ones make a
+ * machine that matches them supported; "validated" alone is a validation
+ * program's result and brings cooperative support.
+ */
+enum catalog_status {
+	CATALOG_VALIDATED,
+	CATALOG_SUPPORTED,
+	CATALOG_SUPPORTED_HISTORICAL,
+	CATALOG_SUPPORTED_PROFILE,
+	CATALOG_SUPPORTED_LIMITED,
+	CATALOG_SUPPORTED_PRODUCT_LEVEL,
+	CATALOG_ANNOUNCED_NOT_CONFIRMED,
+	CATALOG_NOT_SUPPORTED, /* an explicit exclusion: beats any range */
+	CATALOG_REVOKED,       /* withdrawn by its validating vendor or the owner */
+	CATALOG_STATUS__MAX,
+};
+
+const char *catalog_status_name(enum catalog_status s);
+int catalog_status_parse(const char *s, enum catalog_status *ret) CV_WUR;
+bool catalog_status_supportable(enum catalog_status s);
+
+struct catalog_product {
+	char *id, *kind, *vendor, *product, *version, *osinfo;
+	void *doc; /* json_t * */
+};
+
+struct catalog_config {
+	char *id;
+	enum catalog_status status;
+	struct {
+		char *vendor, *product, *os_id, *version, *osinfo;
+		struct cv_strv arch;
+		struct version_spec spec;
+	} guest;
+	struct {
+		char *vendor, *product, *version, *host_version;
+		struct cv_strv ids;    /* systemd-detect-virt ids: "microsoft" */
+		struct cv_strv builds; /* host builds ("6001", "6002"), may be empty */
+		struct version_spec spec;      /* of version: the product's */
+		struct version_spec host_spec; /* of host_version: what the probe sees */
+		bool have_host_spec;
+	} hypervisor;
+	struct {
+		int max_vcpus;            /* -1: no limit stated */
+		int *allowed_vcpus;       /* a set ("1, 2 or 4"), NULL if none */
+		size_t n_allowed_vcpus;
+		int64_t max_memory_mib;   /* -1: no limit stated */
+	} limits;
+	struct cv_strv required_components;
+	struct cv_strv validated_by; /* vendor names */
+	struct cv_strv evidence;     /* test-log ids */
+	char *valid_from, *valid_until;
+	void *doc; /* json_t * */
+};
+
+struct catalog_product *catalog_product_free(struct catalog_product *p);
+struct catalog_config *catalog_config_free(struct catalog_config *c);
+
+/*
+ * Parse one record from a json_t *.  On error *ret_why names the field
+ * ("guest.version: expected N, N.M, ..."); the caller frees it.
+ * The record takes its own reference to json.
+ */
+int catalog_product_from_json(void *json, struct catalog_product **ret, char **ret_why) CV_WUR;
+int catalog_config_from_json(void *json, struct catalog_config **ret, char **ret_why) CV_WUR;
+/* Parse from text (a stored document). */
+int catalog_config_from_text(const char *text, struct catalog_config **ret, char **ret_why) CV_WUR;
+int catalog_product_from_text(const char *text, struct catalog_product **ret, char **ret_why) CV_WUR;
+
+/* Writes one record (insert or replace by id); call inside a transaction
+ * when it must go with others. */
+int catalog_product_store(struct store *s, const struct catalog_product *p, bool *ret_replaced) CV_WUR;
+int catalog_config_store(struct store *s, const struct catalog_config *c, bool *ret_replaced) CV_WUR;
+
+/* All configurations (and products) of a store, in memory. */
+struct catalog {
+	struct catalog_config **configs;
+	size_t n_configs;
+	struct catalog_product **products;
+	size_t n_products;
+};
+
+int catalog_load(struct store *s, struct catalog **ret, char **ret_why) CV_WUR;
+struct catalog *catalog_free(struct catalog *c);
+
+/* ---- import and export ---- */
+
+struct catalog_import_stats {
+	size_t products_added, products_replaced;
+	size_t configs_added, configs_replaced;
+	size_t lines;
+};
+
+/*
+ * Imports a catalog file (JSON Lines) all or nothing: every line is parsed
+ * and checked first (a duplicate id within the file is an error); only if
+ * all are good are they written, in one transaction.  On error nothing is
+ * written and *ret_error holds "LINE: why" (the caller prefixes the file
+ * name).  Records whose id exists already are replaced.
+ */
+int catalog_import(struct store *s, FILE *f, struct catalog_import_stats *ret_stats, char **ret_error) CV_WUR;
+
+/* Writes every product, then every configuration, one compact JSON object a line, by id. */
+int catalog_export(struct store *s, FILE *out) CV_WUR;
+
+/* The compact JSON of a record's document (one line). */
+char *catalog_doc_dump(const void *doc);
+
+/*
+ * Enriches the catalog with libosinfo's database (osinfo-db's
+ * /usr/share/osinfo or dir): products whose osinfo short-id it knows get
+ * its id, names and dates where they have none (osinfo-db's dates are not
+ * always the vendor's: existing values win); guest OSes that
+ * configurations name by short-id and that have no product yet are added.
+ * With all, every OS osinfo-db knows becomes a product.  One transaction.
+ */
+struct catalog_osinfo_stats {
+	size_t oses_read, products_enriched, products_added;
+};
+int catalog_import_osinfo(struct store *s, const char *dir, bool all, struct catalog_osinfo_stats *ret_stats,
+			  char **ret_error) CV_WUR;
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * covalid/check.h - is a machine in a validated configuration?
+ *
+ * check_index_build() compiles a catalog into an in-memory index: guest
+ * OS x hypervisor buckets of configurations whose version statements,
+ * architectures, host builds, vCPU sets, memory limits and required
+ * components are precompiled into integers and bitmasks.  Matching a
+ * descriptor is then a bucket lookup and a scan of integer comparisons,
+ * with no allocation and no database access (the fleet path).
+ *
+ * check_explain() gives the full answer for one machine: every matching
+ * configuration with who validated it and who supports it, or the nearest
+ * configurations ranked, each with every difference in plain words.
+ *
+ * Verdicts (docs/check.md):
+ *   validated      a "validated" configuration matches: cooperative support
+ *   supported      only supported* statements match (a vendor's own statement)
+ *   not-supported  an explicit exclusion matches (it beats any range)
+ *   not-validated  nothing supportable matches
+ *   unknown        the descriptor does not say which hypervisor or guest OS
+ *
+ * The index is read-only after building and may be shared by threads.
+ */
+#ifndef COVALID_CHECK_H
+#define COVALID_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "covalid/util.h"
+
+struct catalog;
+struct catalog_config;
+struct descriptor;
+struct check_index;
+
+enum check_verdict {
+	CHECK_VALIDATED,
+	CHECK_SUPPORTED,
+	CHECK_NOT_SUPPORTED,
+	CHECK_NOT_VALIDATED,
+	CHECK_UNKNOWN,
+	CHECK_VERDICT__MAX,
+};
+
+/* Why a machine is not validated: the nearest configuration's main difference. */
+enum check_reason {
+	CHECK_REASON_NONE,
+	CHECK_REASON_UNKNOWN_HYPERVISOR,
+	CHECK_REASON_UNKNOWN_GUEST,
+	CHECK_REASON_NO_CONFIGURATION, /* nothing for this guest OS on this hypervisor */
+	CHECK_REASON_GUEST_VERSION,
+	CHECK_REASON_ARCH,
+	CHECK_REASON_HYPERVISOR_VERSION,
+	CHECK_REASON_VCPUS,
+	CHECK_REASON_MEMORY,
+	CHECK_REASON_COMPONENTS,
+	CHECK_REASON_EXCLUDED,         /* an explicit not_supported statement */
+	CHECK_REASON_STATUS,           /* matches only revoked or unconfirmed statements */
+	CHECK_REASON__MAX,
+};
+
+const char *check_verdict_name(enum check_verdict v);
+const char *check_reason_name(enum check_reason r);   /* "vcpus", "guest-version", ... */
+const char *check_reason_phrase(enum check_reason r); /* "too many vCPUs", ... */
+
+int check_index_build(const struct catalog *cat, struct check_index **ret) CV_WUR;
+struct check_index *check_index_free(struct check_index *ix);
+size_t check_index_size(const struct check_index *ix);
+
+/*
+ * A descriptor reduced to what matching needs: interned ids, packed
+ * versions, an architecture bit, a component bitmask.  Filling one costs
+ * a few hash lookups; matching one costs no allocation.
+ */
+struct check_key {
+	int32_t os, hv;            /* interned ids, -1 unknown, -2 not in the catalog */
+	uint64_t version;          /* guest OS version, packed */
+	uint64_t host_version;     /* hypervisor version as probed, packed */
+	uint32_t build;            /* Hyper-V host build */
+	int32_t vcpus;             /* -1 unknown */
+	int64_t memory_mib;        /* -1 unknown */
+	uint64_t components;       /* present components known to the catalog */
+	uint8_t arch;              /* bit of the architecture, 0 unknown */
+	bool have_version, have_host_version, have_build;
+	bool hv_unknown, os_unknown;
+};
+
+void check_key_from_descriptor(const struct check_index *ix, const struct descriptor *d, struct check_key *ret);
+
+struct check_fast {
+	enum check_verdict verdict;
+	enum check_reason reason;
+	int32_t match;   /* index into the catalog's configs of the best match, -1 */
+	int32_t nearest; /* of the nearest when not matched, -1 */
+	uint32_t n_matches;
+};
+
+/* The fleet path: verdict, reason, best match or nearest, in the key's bucket. */
+void check_match_fast(const struct check_index *ix, const struct check_key *key, struct check_fast *ret);
+
+/* ---- the full answer for one machine ---- */
+
+struct check_candidate {
+	const struct catalog_config *config;
+	int score;                 /* 0 for a match; higher is farther */
+	enum check_reason reason;  /* main difference */
+	struct cv_strv differences;
+};
+
+struct check_result {
+	enum check_verdict verdict;
+	enum check_reason reason;
+	char *summary; /* one sentence */
+	struct check_candidate *matches;
+	size_t n_matches;
+	struct check_candidate *nearest;
+	size_t n_nearest;
+	struct cv_strv support_vendors; /* who supports it; cooperative if validated */
+	bool cooperative;
+};
+
+int check_explain(const struct check_index *ix, const struct descriptor *d, size_t max_nearest,
+		  struct check_result **ret) CV_WUR;
+struct check_result *check_result_free(struct check_result *r);
+
+/* The differences between one configuration and a machine, in plain words. */
+void check_differences(const struct catalog_config *c, const struct descriptor *d, struct cv_strv *out);
+
+/* JSON (a json_t *) of a result: schema covalid.check/1, docs/check.md. */
+void *check_result_to_json(const struct check_result *r, const struct descriptor *d);
+
+#endif

@@ -1,0 +1,558 @@
+/*
+ * record.c - catalog records from JSON, strictly (see covalid/catalog.h
+ * and docs/catalog.md).
+ */
+#include <ctype.h>
+#include <jansson.h>
+
+#include "covalid/catalog.h"
+#include "util/cv.h"
+
+static const char *const status_names[CATALOG_STATUS__MAX] = {
+	[CATALOG_VALIDATED] = "validated",
+	[CATALOG_SUPPORTED] = "supported",
+	[CATALOG_SUPPORTED_HISTORICAL] = "supported_historical",
+	[CATALOG_SUPPORTED_PROFILE] = "supported_profile",
+	[CATALOG_SUPPORTED_LIMITED] = "supported_limited",
+	[CATALOG_SUPPORTED_PRODUCT_LEVEL] = "supported_product_level",
+	[CATALOG_ANNOUNCED_NOT_CONFIRMED] = "announced_not_confirmed",
+	[CATALOG_NOT_SUPPORTED] = "not_supported",
+	[CATALOG_REVOKED] = "revoked",
+};
+
+const char *catalog_status_name(enum catalog_status s)
+{
+	return s < CATALOG_STATUS__MAX ? status_names[s] : "?";
+}
+
+int catalog_status_parse(const char *s, enum catalog_status *ret)
+{
+	for (int i = 0; i < CATALOG_STATUS__MAX; i++)
+		if (cv_streq(s, status_names[i])) {
+			*ret = (enum catalog_status)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+bool catalog_status_supportable(enum catalog_status s)
+{
+	return s <= CATALOG_SUPPORTED_PRODUCT_LEVEL;
+}
+
+/* Ids the probe can report (docs/descriptor.md). */
+static const char *const hypervisor_ids[] = {
+	"none", "kvm", "qemu", "microsoft", "vmware", "xen", "oracle", "bhyve", "parallels", "amazon", "google",
+	"acrn", "powervm", "zvm", "bochs", "uml", "qnx", "apple", "sre", "vm-other",
+};
+
+static const char *const arches[] = { "i686", "x86_64", "aarch64", "ppc64le", "s390x" };
+
+/* ---- a small strict reader ---- */
+
+struct rd {
+	char *why;
+};
+
+static int bad(struct rd *rd, const char *path, const char *fmt, ...) CV_PRINTF(3, 4);
+static int bad(struct rd *rd, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+
+	if (rd->why)
+		return -EINVAL;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	rd->why = *path ? cv_xasprintf("%s: %s", path, msg) : cv_xstrdup(msg);
+	free(msg);
+	return -EINVAL;
+}
+
+static char *join_path(const char *path, const char *key)
+{
+	return *path ? cv_xasprintf("%s.%s", path, key) : cv_xstrdup(key);
+}
+
+/* Every key of obj must be in allowed. */
+static int only_keys(struct rd *rd, json_t *obj, const char *path, const char *const *allowed, size_t n)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		bool ok = false;
+
+		for (size_t i = 0; i < n && !ok; i++)
+			ok = strcmp(allowed[i], key) == 0;
+		if (!ok) {
+			char *p = join_path(path, key);
+			int r = bad(rd, p, "unknown field");
+
+			free(p);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* A string field; required ones must be non-empty. */
+static int str(struct rd *rd, json_t *obj, const char *path, const char *key, bool required, char **out)
+{
+	json_t *v = json_object_get(obj, key);
+	char *p = join_path(path, key);
+	int r = 0;
+
+	if (!v || json_is_null(v)) {
+		if (required)
+			r = bad(rd, p, "missing required field");
+	} else if (!json_is_string(v))
+		r = bad(rd, p, "expected a string");
+	else if (required && json_string_length(v) == 0)
+		r = bad(rd, p, "must not be empty");
+	else if (out)
+		*out = cv_xstrdup(json_string_value(v));
+	free(p);
+	return r;
+}
+
+static int strv(struct rd *rd, json_t *obj, const char *path, const char *key, bool required,
+		struct cv_strv *out)
+{
+	json_t *v = json_object_get(obj, key), *e;
+	char *p = join_path(path, key);
+	size_t i;
+	int r = 0;
+
+	if (!v || json_is_null(v)) {
+		if (required)
+			r = bad(rd, p, "missing required field");
+	} else if (!json_is_array(v))
+		r = bad(rd, p, "expected an array of strings");
+	else if (required && json_array_size(v) == 0)
+		r = bad(rd, p, "must not be empty");
+	else
+		json_array_foreach(v, i, e) {
+			if (!json_is_string(e) || json_string_length(e) == 0) {
+				r = bad(rd, p, "item %zu: expected a non-empty string", i);
+				break;
+			}
+			if (out)
+				cv_strv_push(out, json_string_value(e));
+		}
+	free(p);
+	return r;
+}
+
+static int obj(struct rd *rd, json_t *parent, const char *path, const char *key, bool required, json_t **out)
+{
+	json_t *v = json_object_get(parent, key);
+	char *p = join_path(path, key);
+	int r = 0;
+
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (required)
+			r = bad(rd, p, "missing required field");
+	} else if (!json_is_object(v))
+		r = bad(rd, p, "expected an object");
+	else
+		*out = v;
+	free(p);
+	return r;
+}
+
+/* A positive integer or null; *out stays as it is when null. */
+static int posint(struct rd *rd, json_t *o, const char *path, const char *key, int64_t max, int64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+	char *p = join_path(path, key);
+	int r = 0;
+
+	if (v && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > max)
+			r = bad(rd, p, "expected an integer from 1 to %lld", (long long)max);
+		else
+			*out = json_integer_value(v);
+	}
+	free(p);
+	return r;
+}
+
+static int spec(struct rd *rd, const char *path, const char *key, const char *text, struct version_spec *out)
+{
+	const char *why;
+	char *p;
+	int r;
+
+	if (version_spec_parse(text, out, &why) == 0)
+		return 0;
+	p = join_path(path, key);
+	r = bad(rd, p, "bad version '%s': %s", text, why);
+	free(p);
+	return r;
+}
+
+/* "YYYY", "YYYY-MM" or "YYYY-MM-DD". */
+static int date(struct rd *rd, json_t *o, const char *key, char **out)
+{
+	char *s = NULL;
+	size_t n;
+	int r;
+
+	r = str(rd, o, "", key, false, &s);
+	if (r < 0 || !s)
+		return r;
+	n = strlen(s);
+	if (!((n == 4 || n == 7 || n == 10) && isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[3]) &&
+	      (n == 4 || (s[4] == '-' && isdigit((unsigned char)s[5]) && isdigit((unsigned char)s[6]))) &&
+	      (n != 10 || (s[7] == '-' && isdigit((unsigned char)s[8]) && isdigit((unsigned char)s[9]))))) {
+		free(s);
+		return bad(rd, key, "expected a date YYYY, YYYY-MM or YYYY-MM-DD");
+	}
+	*out = s;
+	return 0;
+}
+
+static bool id_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 128)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._:+-", *p))
+			return false;
+	return true;
+}
+
+static bool in(const char *s, const char *const *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(set[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* ---- products ---- */
+
+struct catalog_product *catalog_product_free(struct catalog_product *p)
+{
+	if (!p)
+		return NULL;
+	free(p->id);
+	free(p->kind);
+	free(p->vendor);
+	free(p->product);
+	free(p->version);
+	free(p->osinfo);
+	json_decref(p->doc);
+	free(p);
+	return NULL;
+}
+
+int catalog_product_from_json(void *json, struct catalog_product **ret, char **ret_why)
+{
+	static const char *const keys[] = {
+		"type", "id", "kind", "vendor", "product", "version", "build", "arch", "os_id",
+		"osinfo_short_id", "osinfo_id", "osinfo_platform_short_id", "release_date", "eol_date",
+		"lifecycle", "lifecycle_sources", "lifecycle_source", "equivalents", "notes", "source",
+	};
+	struct catalog_product *p = cv_xcalloc(1, sizeof(*p));
+	struct rd rd = { NULL };
+	json_t *root = json, *lc;
+	char *type = NULL, *d = NULL;
+	int r;
+
+	if (!json_is_object(root)) {
+		r = bad(&rd, "", "expected a JSON object");
+		goto out;
+	}
+	if ((r = only_keys(&rd, root, "", keys, CV_ELEMENTSOF(keys))) < 0 ||
+	    (r = str(&rd, root, "", "type", true, &type)) < 0 ||
+	    (r = str(&rd, root, "", "id", true, &p->id)) < 0 ||
+	    (r = str(&rd, root, "", "kind", true, &p->kind)) < 0 ||
+	    (r = str(&rd, root, "", "vendor", true, &p->vendor)) < 0 ||
+	    (r = str(&rd, root, "", "product", true, &p->product)) < 0 ||
+	    (r = str(&rd, root, "", "version", true, &p->version)) < 0 ||
+	    (r = str(&rd, root, "", "osinfo_short_id", false, &p->osinfo)) < 0 ||
+	    (r = str(&rd, root, "", "build", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "os_id", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "osinfo_id", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "osinfo_platform_short_id", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "lifecycle_source", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "notes", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "source", false, NULL)) < 0 ||
+	    (r = strv(&rd, root, "", "arch", false, NULL)) < 0 ||
+	    (r = strv(&rd, root, "", "lifecycle_sources", false, NULL)) < 0 ||
+	    (r = strv(&rd, root, "", "equivalents", false, NULL)) < 0 ||
+	    (r = obj(&rd, root, "", "lifecycle", false, &lc)) < 0 ||
+	    (r = date(&rd, root, "release_date", &d)) < 0)
+		goto out;
+	free(d);
+	d = NULL;
+	if ((r = date(&rd, root, "eol_date", &d)) < 0)
+		goto out;
+	if (strcmp(type, "product") != 0) {
+		r = bad(&rd, "type", "expected \"product\"");
+		goto out;
+	}
+	if (!id_ok(p->id)) {
+		r = bad(&rd, "id", "use 1 to 128 letters, digits and ._:+-");
+		goto out;
+	}
+	if (strcmp(p->kind, "guest_os") != 0 && strcmp(p->kind, "hypervisor") != 0) {
+		r = bad(&rd, "kind", "expected \"guest_os\" or \"hypervisor\"");
+		goto out;
+	}
+	p->doc = json_incref(root);
+	*ret = p;
+	p = NULL;
+	r = 0;
+out:
+	free(type);
+	free(d);
+	catalog_product_free(p);
+	if (r < 0)
+		*ret_why = rd.why;
+	else
+		free(rd.why);
+	return r;
+}
+
+/* ---- configurations ---- */
+
+struct catalog_config *catalog_config_free(struct catalog_config *c)
+{
+	if (!c)
+		return NULL;
+	free(c->id);
+	free(c->guest.vendor);
+	free(c->guest.product);
+	free(c->guest.os_id);
+	free(c->guest.version);
+	free(c->guest.osinfo);
+	cv_strv_release(&c->guest.arch);
+	free(c->hypervisor.vendor);
+	free(c->hypervisor.product);
+	free(c->hypervisor.version);
+	free(c->hypervisor.host_version);
+	cv_strv_release(&c->hypervisor.ids);
+	cv_strv_release(&c->hypervisor.builds);
+	free(c->limits.allowed_vcpus);
+	cv_strv_release(&c->required_components);
+	cv_strv_release(&c->validated_by);
+	cv_strv_release(&c->evidence);
+	free(c->valid_from);
+	free(c->valid_until);
+	json_decref(c->doc);
+	free(c);
+	return NULL;
+}
+
+static int read_guest(struct rd *rd, json_t *g, struct catalog_config *c)
+{
+	static const char *const keys[] = { "vendor", "product", "os_id", "version", "arch", "osinfo_short_id",
+					    "service_pack", "editions" };
+	int r;
+
+	if ((r = only_keys(rd, g, "guest", keys, CV_ELEMENTSOF(keys))) < 0 ||
+	    (r = str(rd, g, "guest", "vendor", true, &c->guest.vendor)) < 0 ||
+	    (r = str(rd, g, "guest", "product", true, &c->guest.product)) < 0 ||
+	    (r = str(rd, g, "guest", "os_id", true, &c->guest.os_id)) < 0 ||
+	    (r = str(rd, g, "guest", "version", true, &c->guest.version)) < 0 ||
+	    (r = strv(rd, g, "guest", "arch", true, &c->guest.arch)) < 0 ||
+	    (r = str(rd, g, "guest", "osinfo_short_id", false, &c->guest.osinfo)) < 0 ||
+	    (r = str(rd, g, "guest", "service_pack", false, NULL)) < 0 ||
+	    (r = strv(rd, g, "guest", "editions", false, NULL)) < 0 ||
+	    (r = spec(rd, "guest", "version", c->guest.version, &c->guest.spec)) < 0)
+		return r;
+	for (size_t i = 0; i < c->guest.arch.n; i++)
+		if (!in(c->guest.arch.v[i], arches, CV_ELEMENTSOF(arches)))
+			return bad(rd, "guest.arch", "unknown architecture '%s' (i686, x86_64, aarch64, ppc64le, s390x)",
+				   c->guest.arch.v[i]);
+	return 0;
+}
+
+static int read_hypervisor(struct rd *rd, json_t *h, struct catalog_config *c)
+{
+	static const char *const keys[] = { "vendor", "product", "ids", "version", "host_version", "builds",
+					    "equivalents", "engine_os_type" };
+	int r;
+
+	if ((r = only_keys(rd, h, "hypervisor", keys, CV_ELEMENTSOF(keys))) < 0 ||
+	    (r = str(rd, h, "hypervisor", "vendor", true, &c->hypervisor.vendor)) < 0 ||
+	    (r = str(rd, h, "hypervisor", "product", true, &c->hypervisor.product)) < 0 ||
+	    (r = strv(rd, h, "hypervisor", "ids", true, &c->hypervisor.ids)) < 0 ||
+	    (r = str(rd, h, "hypervisor", "version", true, &c->hypervisor.version)) < 0 ||
+	    (r = str(rd, h, "hypervisor", "host_version", false, &c->hypervisor.host_version)) < 0 ||
+	    (r = strv(rd, h, "hypervisor", "builds", false, &c->hypervisor.builds)) < 0 ||
+	    (r = strv(rd, h, "hypervisor", "equivalents", false, NULL)) < 0 ||
+	    (r = str(rd, h, "hypervisor", "engine_os_type", false, NULL)) < 0 ||
+	    (r = spec(rd, "hypervisor", "version", c->hypervisor.version, &c->hypervisor.spec)) < 0)
+		return r;
+	if (c->hypervisor.host_version) {
+		r = spec(rd, "hypervisor", "host_version", c->hypervisor.host_version, &c->hypervisor.host_spec);
+		if (r < 0)
+			return r;
+		c->hypervisor.have_host_spec = true;
+	}
+	for (size_t i = 0; i < c->hypervisor.ids.n; i++)
+		if (!in(c->hypervisor.ids.v[i], hypervisor_ids, CV_ELEMENTSOF(hypervisor_ids)))
+			return bad(rd, "hypervisor.ids", "unknown hypervisor id '%s' (systemd-detect-virt's vocabulary)",
+				   c->hypervisor.ids.v[i]);
+	for (size_t i = 0; i < c->hypervisor.builds.n; i++) {
+		uint64_t b;
+
+		if (cv_parse_u64(c->hypervisor.builds.v[i], 10, &b) < 0 || b > 0xffffffffu)
+			return bad(rd, "hypervisor.builds", "'%s' is not a build number", c->hypervisor.builds.v[i]);
+	}
+	return 0;
+}
+
+static int read_limits(struct rd *rd, json_t *l, struct catalog_config *c)
+{
+	static const char *const keys[] = { "max_vcpus", "allowed_vcpus", "max_memory_mib", "basis" };
+	int64_t max_vcpus = -1;
+	json_t *a, *e;
+	size_t i;
+	int r;
+
+	c->limits.max_vcpus = -1;
+	c->limits.max_memory_mib = -1;
+	if (!l)
+		return 0;
+	if ((r = only_keys(rd, l, "limits", keys, CV_ELEMENTSOF(keys))) < 0 ||
+	    (r = posint(rd, l, "limits", "max_vcpus", 1 << 16, &max_vcpus)) < 0 ||
+	    (r = posint(rd, l, "limits", "max_memory_mib", INT64_C(1) << 40, &c->limits.max_memory_mib)) < 0 ||
+	    (r = str(rd, l, "limits", "basis", false, NULL)) < 0)
+		return r;
+	c->limits.max_vcpus = (int)max_vcpus;
+	a = json_object_get(l, "allowed_vcpus");
+	if (a && !json_is_null(a)) {
+		if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 64)
+			return bad(rd, "limits.allowed_vcpus", "expected an array of 1 to 64 vCPU counts");
+		c->limits.allowed_vcpus = cv_xcalloc(json_array_size(a), sizeof(int));
+		json_array_foreach(a, i, e) {
+			if (!json_is_integer(e) || json_integer_value(e) < 1 || json_integer_value(e) > (1 << 16))
+				return bad(rd, "limits.allowed_vcpus", "item %zu: expected a vCPU count", i);
+			c->limits.allowed_vcpus[c->limits.n_allowed_vcpus++] = (int)json_integer_value(e);
+		}
+	}
+	return 0;
+}
+
+int catalog_config_from_json(void *json, struct catalog_config **ret, char **ret_why)
+{
+	static const char *const keys[] = {
+		"type", "id", "status", "guest", "hypervisor", "limits", "required_components",
+		"required_drivers", "recommended_drivers", "integration_components", "vm_generation",
+		"validated_by", "validated_by_detail", "conditions", "valid_from", "valid_until", "evidence",
+		"source", "source_keys", "inferred_fields", "notes",
+	};
+	struct catalog_config *c = cv_xcalloc(1, sizeof(*c));
+	struct rd rd = { NULL };
+	json_t *root = json, *g, *h, *l;
+	char *type = NULL, *status = NULL;
+	int r;
+
+	if (!json_is_object(root)) {
+		r = bad(&rd, "", "expected a JSON object");
+		goto out;
+	}
+	if ((r = only_keys(&rd, root, "", keys, CV_ELEMENTSOF(keys))) < 0 ||
+	    (r = str(&rd, root, "", "type", true, &type)) < 0 ||
+	    (r = str(&rd, root, "", "id", true, &c->id)) < 0 ||
+	    (r = str(&rd, root, "", "status", true, &status)) < 0 ||
+	    (r = obj(&rd, root, "", "guest", true, &g)) < 0 ||
+	    (r = obj(&rd, root, "", "hypervisor", true, &h)) < 0 ||
+	    (r = obj(&rd, root, "", "limits", false, &l)) < 0 ||
+	    (r = strv(&rd, root, "", "validated_by", true, &c->validated_by)) < 0 ||
+	    (r = str(&rd, root, "", "source", true, NULL)) < 0 ||
+	    (r = strv(&rd, root, "", "required_components", false, &c->required_components)) < 0 ||
+	    (r = strv(&rd, root, "", "required_drivers", false, NULL)) < 0 ||
+	    (r = strv(&rd, root, "", "recommended_drivers", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "integration_components", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "vm_generation", false, NULL)) < 0 ||
+	    (r = strv(&rd, root, "", "validated_by_detail", false, NULL)) < 0 ||
+	    (r = strv(&rd, root, "", "conditions", false, NULL)) < 0 ||
+	    (r = strv(&rd, root, "", "evidence", false, &c->evidence)) < 0 ||
+	    (r = strv(&rd, root, "", "source_keys", false, NULL)) < 0 ||
+	    (r = strv(&rd, root, "", "inferred_fields", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "notes", false, NULL)) < 0 ||
+	    (r = date(&rd, root, "valid_from", &c->valid_from)) < 0 ||
+	    (r = date(&rd, root, "valid_until", &c->valid_until)) < 0)
+		goto out;
+	if (strcmp(type, "configuration") != 0) {
+		r = bad(&rd, "type", "expected \"configuration\"");
+		goto out;
+	}
+	if (!id_ok(c->id)) {
+		r = bad(&rd, "id", "use 1 to 128 letters, digits and ._:+-");
+		goto out;
+	}
+	if (catalog_status_parse(status, &c->status) < 0) {
+		r = bad(&rd, "status", "unknown status '%s'", status);
+		goto out;
+	}
+	if ((r = read_guest(&rd, g, c)) < 0 || (r = read_hypervisor(&rd, h, c)) < 0 || (r = read_limits(&rd, l, c)) < 0)
+		goto out;
+	c->doc = json_incref(root);
+	*ret = c;
+	c = NULL;
+	r = 0;
+out:
+	free(type);
+	free(status);
+	catalog_config_free(c);
+	if (r < 0)
+		*ret_why = rd.why;
+	else
+		free(rd.why);
+	return r;
+}
+
+static json_t *load_text(const char *text, char **ret_why)
+{
+	json_error_t err;
+	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+
+	if (!j)
+		*ret_why = cv_xasprintf("invalid JSON at column %d: %s", err.column, err.text);
+	return j;
+}
+
+int catalog_config_from_text(const char *text, struct catalog_config **ret, char **ret_why)
+{
+	json_t *j = load_text(text, ret_why);
+	int r;
+
+	if (!j)
+		return -EINVAL;
+	r = catalog_config_from_json(j, ret, ret_why);
+	json_decref(j);
+	return r;
+}
+
+int catalog_product_from_text(const char *text, struct catalog_product **ret, char **ret_why)
+{
+	json_t *j = load_text(text, ret_why);
+	int r;
+
+	if (!j)
+		return -EINVAL;
+	r = catalog_product_from_json(j, ret, ret_why);
+	json_decref(j);
+	return r;
+}
+
+char *catalog_doc_dump(const void *doc)
+{
+	char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	if (!s)
+		abort();
+	return s;
+}

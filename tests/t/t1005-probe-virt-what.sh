@@ -1,0 +1,77 @@
+#!/bin/sh
+# t1005: the peer's own test suite.  ../shared/fixtures/virt-what/ (when
+# present) holds virt-what's test roots, each with the facts virt-what
+# prints for it; each root is converted (tests/lib/virt-what-root.pl),
+# probed, and our ids compared with virt-what's facts mapped to our
+# vocabulary (tests/lib/virt-what-map.pl; docs/probe.md "Peers").
+. "$(dirname "$0")/../lib/tap.sh"
+
+VW=${COVALID_VIRT_WHAT_FIXTURES:-$SHARED/fixtures/virt-what}
+if [ ! -d "$VW" ]; then
+	skip "virt-what's test roots" "$VW is absent (the shared fixtures are not on this machine)"
+	done_testing
+	exit 0
+fi
+
+# Cases where we differ on purpose, and why (checked: they must still differ).
+deliberate() {
+	case "$1" in
+	linux-vserver) echo "Linux-VServer is a container technology systemd does not name; covalid reports no container" ;;
+	illumos-lx) echo "an illumos LX zone is a container on illumos; not in systemd's vocabulary" ;;
+	rhel5-xen-domU-hvm-ia64) echo "virt-what finds ia64 Xen HVM guests with a timing test (rdtsc), which a captured root cannot replay" ;;
+	*) return 1 ;;
+	esac
+}
+
+# Expected facts: <case>/expected, else the expected= line of a test script.
+expected_facts() {
+	if [ -f "$1/expected" ]; then cat "$1/expected"
+	elif [ -f "$1/test.sh" ]; then sed -n '/^expected="/,/"$/p' "$1/test.sh" | sed 's/^expected="//; s/"$//'
+	elif [ -f "$VW/test-$(basename "$1").sh" ]; then sed -n '/^expected="/,/"$/p' "$VW/test-$(basename "$1").sh" | sed 's/^expected="//; s/"$//'
+	fi
+}
+
+n=0
+for dir in "$VW"/*/; do
+	name=$(basename "$dir")
+	facts=$(expected_facts "$dir")
+	[ -n "$facts" ] || [ -f "$dir/expected" ] || continue
+	n=$((n + 1))
+	root="$TMP/$name"
+	if ! perl "$SRC/tests/lib/virt-what-root.pl" "$dir" "$root" 2>"$TMP/err"; then
+		not_ok "$name: converted"
+		diag "$(cat "$TMP/err")"
+		continue
+	fi
+	if ! "$COVALID" probe --json --root "$root" >"$TMP/$name.json" 2>"$TMP/err"; then
+		not_ok "$name: probe exits 0"
+		diag "$(cat "$TMP/err")"
+		continue
+	fi
+	want_vm=$(printf '%s\n' "$facts" | perl "$SRC/tests/lib/virt-what-map.pl")
+	want_ct=none
+	for f in docker podman lxc openvz linux_vserver; do
+		printf '%s\n' "$facts" | grep -qx "$f" && want_ct=$f
+	done
+	[ "$want_ct" = linux_vserver ] && want_ct=container-other
+	got_vm=$(jq -r .hypervisor.id "$TMP/$name.json")
+	got_ct=$(jq -r .container.id "$TMP/$name.json")
+	if why=$(deliberate "$name"); then
+		if [ "$got_vm" != "$want_vm" ] || [ "$got_ct" != "$want_ct" ]; then
+			ok "$name: differs on purpose ($why)"
+		else
+			not_ok "$name: listed as a deliberate difference but now agrees; remove it from the list"
+		fi
+		continue
+	fi
+	# A root with no hypervisor source at all is "unknown" to us; virt-what
+	# says nothing, which our map reads as none.
+	[ "$got_vm" = unknown ] && [ "$want_vm" = none ] && got_vm=none
+	if [ "$got_vm" = "$want_vm" ] && [ "$got_ct" = "$want_ct" ]; then
+		ok "$name: $got_vm/$got_ct as virt-what ($(printf '%s' "$facts" | tr '\n' ' '))"
+	else
+		not_ok "$name: covalid says $got_vm/$got_ct, virt-what's facts ($(printf '%s' "$facts" | tr '\n' ' ')) map to $want_vm/$want_ct"
+	fi
+done
+[ "$n" -gt 0 ] || skip "virt-what's test roots" "no test roots under $VW"
+done_testing
