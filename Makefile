@@ -18,9 +18,9 @@ ifeq ($(origin CC),default)
 CC      = gcc
 endif
 
-PKGS      = jansson
+PKGS      = jansson sqlite3 libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lxml2)
 
 WARN = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wformat=2 -Wformat-truncation=2 \
        -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition -Wvla \
@@ -37,7 +37,7 @@ CFLAGS_ALL   = -std=c17 $(WARN) $(OPT) $(SANFLAGS) -MMD -MP $(CFLAGS)
 LDFLAGS_ALL  = $(SANFLAGS) $(LDFLAGS)
 LIBS         = $(PKG_LIBS)
 
-LIB_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c)
+LIB_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c src/store/*.c src/catalog/*.c)
 CLI_SRCS = $(wildcard src/cli/*.c)
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS = $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -82,11 +82,17 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TAP_OBJ) $(BUILD)/libcovalid.a
 setup:
 	@scripts/setup.sh
 
-# The main job: what this machine is.
+# The main job: what this machine is, and whether it is validated, against
+# the seed catalog in an embedded (SQLite) database under $(BUILD).
+RUN_DB = $(BUILD)/covalid.db
 run: setup
 	@$(MAKE) --no-print-directory all
+	@echo "== covalid catalog import data/*.jsonl (into $(RUN_DB))"
+	@$(BUILD)/covalid catalog import --db $(RUN_DB) data/products.jsonl data/validated-configs.jsonl
 	@echo "== covalid probe"
 	@$(BUILD)/covalid probe
+	@echo "== covalid check"
+	@$(BUILD)/covalid check --db $(RUN_DB); echo "(covalid check exited $$?: 0 validated or supported, 1 not)"
 
 # Every test, in the normal build and again under AddressSanitizer + UBSan.
 check: setup
@@ -112,8 +118,18 @@ fuzz: setup
 	    build-fuzz/corpus-$$t fuzz/seeds/$$t || exit 1; \
 	done
 
-bench: setup all
-	@for b in bench/*.sh; do echo "== $$b"; $$b || exit 1; done
+BENCH_BINS = $(BUILD)/bench/fleetgen $(BUILD)/bench/fleet-sql
+
+$(BUILD)/bench/fleetgen: bench/fleetgen.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c17 -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/bench/fleet-sql: bench/fleet-sql.c $(BUILD)/libcovalid.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcovalid.a $(LIBS)
+
+bench: setup all $(BENCH_BINS)
+	@for b in bench/*.sh; do echo "== $$b"; COVALID_BUILD=$(CURDIR)/$(BUILD) $$b || exit 1; done
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -74,6 +74,7 @@ struct catalog_config {
 	} hypervisor;
 	struct {
 		int max_vcpus;            /* -1: no limit stated */
+		int max_vcpus_gen1;       /* Hyper-V generation 1 (BIOS) VMs; -1: same as max_vcpus */
 		int *allowed_vcpus;       /* a set ("1, 2 or 4"), NULL if none */
 		size_t n_allowed_vcpus;
 		int64_t max_memory_mib;   /* -1: no limit stated */
@@ -112,7 +113,14 @@ struct catalog {
 	size_t n_products;
 };
 
-int catalog_load(struct store *s, struct catalog **ret, char **ret_why) CV_WUR;
+enum catalog_load_flags {
+	/* Drop each record's JSON document once parsed: for matching, which
+	 * needs only the computed fields (a large catalog's documents are
+	 * most of its memory). */
+	CATALOG_LOAD_NO_DOCS = 1 << 0,
+};
+
+int catalog_load(struct store *s, unsigned flags, struct catalog **ret, char **ret_why) CV_WUR;
 struct catalog *catalog_free(struct catalog *c);
 
 /* ---- import and export ---- */

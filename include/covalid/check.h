@@ -83,6 +83,7 @@ struct check_key {
 	int64_t memory_mib;        /* -1 unknown */
 	uint64_t components;       /* present components known to the catalog */
 	uint8_t arch;              /* bit of the architecture, 0 unknown */
+	bool bios;                 /* BIOS firmware: a generation 1 VM on Hyper-V */
 	bool have_version, have_host_version, have_build;
 	bool hv_unknown, os_unknown;
 };
@@ -127,6 +128,9 @@ struct check_result *check_result_free(struct check_result *r);
 
 /* The differences between one configuration and a machine, in plain words. */
 void check_differences(const struct catalog_config *c, const struct descriptor *d, struct cv_strv *out);
+
+/* "Windows Server 2008" + "2008" -> "Windows Server 2008"; else both. */
+char *check_product_version(const char *product, const char *version);
 
 /* JSON (a json_t *) of a result: schema covalid.check/1, docs/check.md. */
 void *check_result_to_json(const struct check_result *r, const struct descriptor *d);

@@ -12,7 +12,8 @@
  * A statement (struct version_spec) is an inclusive interval [lo, hi]
  * precompiled from its text, so matching is two comparisons:
  *   "5.3"          exact, at the precision written: 5.3, 5.3.1 ... not 5.30
- *   "7"            every 7.x
+ *   "7"            every 7.x; but a year ("2008") is that release only,
+ *                  since "2008 R2" is a different one
  *   "7.0-7.9"      closed range (also with an en dash)
  *   "8.1-8.x"      from 8.1 to the end of major 8; "9.x" is all of 9
  *   "5.11+"        a floor within its major (5.11 .. 5.x); "2012+" (no

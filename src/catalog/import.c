@@ -8,6 +8,12 @@
 #include "covalid/store.h"
 #include "util/cv.h"
 
+static void *cv_json_decref(void *j)
+{
+	json_decref(j);
+	return NULL;
+}
+
 /* One parsed line, kept until every line has been checked. */
 struct pending {
 	struct catalog_product *product;
@@ -215,6 +221,7 @@ int catalog_export(struct store *s, FILE *out)
 
 struct load_ctx {
 	struct catalog *cat;
+	unsigned flags;
 	size_t alloc_c, alloc_p;
 	char *why;
 };
@@ -230,6 +237,8 @@ static int load_config(void *userdata, const char *id, const char *doc)
 		free(why);
 		return -EBADMSG;
 	}
+	if (l->flags & CATALOG_LOAD_NO_DOCS)
+		c->doc = cv_json_decref(c->doc);
 	if (l->cat->n_configs == l->alloc_c) {
 		l->alloc_c = l->alloc_c ? l->alloc_c * 2 : 256;
 		l->cat->configs = cv_xreallocarray(l->cat->configs, l->alloc_c, sizeof(*l->cat->configs));
@@ -257,9 +266,9 @@ static int load_product(void *userdata, const char *id, const char *doc)
 	return 0;
 }
 
-int catalog_load(struct store *s, struct catalog **ret, char **ret_why)
+int catalog_load(struct store *s, unsigned flags, struct catalog **ret, char **ret_why)
 {
-	struct load_ctx l = { cv_xcalloc(1, sizeof(struct catalog)), 0, 0, NULL };
+	struct load_ctx l = { cv_xcalloc(1, sizeof(struct catalog)), flags, 0, 0, NULL };
 	int r;
 
 	r = store_product_list(s, NULL, load_product, &l);

@@ -414,22 +414,26 @@ static int read_hypervisor(struct rd *rd, json_t *h, struct catalog_config *c)
 
 static int read_limits(struct rd *rd, json_t *l, struct catalog_config *c)
 {
-	static const char *const keys[] = { "max_vcpus", "allowed_vcpus", "max_memory_mib", "basis" };
-	int64_t max_vcpus = -1;
+	static const char *const keys[] = { "max_vcpus", "max_vcpus_gen1", "allowed_vcpus", "max_memory_mib",
+					    "basis" };
+	int64_t max_vcpus = -1, gen1 = -1;
 	json_t *a, *e;
 	size_t i;
 	int r;
 
 	c->limits.max_vcpus = -1;
+	c->limits.max_vcpus_gen1 = -1;
 	c->limits.max_memory_mib = -1;
 	if (!l)
 		return 0;
 	if ((r = only_keys(rd, l, "limits", keys, CV_ELEMENTSOF(keys))) < 0 ||
 	    (r = posint(rd, l, "limits", "max_vcpus", 1 << 16, &max_vcpus)) < 0 ||
+	    (r = posint(rd, l, "limits", "max_vcpus_gen1", 1 << 16, &gen1)) < 0 ||
 	    (r = posint(rd, l, "limits", "max_memory_mib", INT64_C(1) << 40, &c->limits.max_memory_mib)) < 0 ||
 	    (r = str(rd, l, "limits", "basis", false, NULL)) < 0)
 		return r;
 	c->limits.max_vcpus = (int)max_vcpus;
+	c->limits.max_vcpus_gen1 = (int)gen1;
 	a = json_object_get(l, "allowed_vcpus");
 	if (a && !json_is_null(a)) {
 		if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 64)

@@ -114,7 +114,10 @@ int version_spec_parse(const char *s, struct version_spec *ret, const char **ret
 	while (*p == ' ')
 		p++;
 	if (*p == '\0') {
-		/* "5.3" exact at its precision; "9.x" the whole major. */
+		/* "5.3" exact at its precision; "9.x" the whole major.  A year
+		 * ("2008") names that release alone: "2008 R2" is another. */
+		if (nlo == 1 && !open_lo && lo[0] >= 1000)
+			lo[nlo++] = 0;
 		ret->any = false;
 		ret->lo = pack(lo, nlo, 0);
 		ret->hi = pack(lo, nlo, (unsigned)PART_MASK);

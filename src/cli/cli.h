@@ -47,7 +47,17 @@ void cli_print_help(FILE *f, const struct cli_command *c);
 /* Colours for terminals, off when NO_COLOR is set or f is not a tty. */
 bool cli_color(FILE *f);
 
+struct store;
+struct descriptor;
+/* Opens --db (or $COVALID_DB, or the default); reports errors itself and
+ * returns an exit code (CLI_OK on success). */
+int cli_open_store(const char *db, struct store **ret);
+/* Reads a descriptor from a file or "-"; reports errors, returns an exit code. */
+int cli_read_descriptor(const char *path, struct descriptor **ret);
+
 int cmd_probe(int argc, char **argv);
+int cmd_catalog(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

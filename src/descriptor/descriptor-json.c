@@ -177,19 +177,24 @@ static int get_obj(struct rd *rd, json_t *obj, const char *key, const char *path
 static int get_arr(struct rd *rd, json_t *obj, const char *key, const char *path, json_t **ret)
 {
 	json_t *v = obj ? json_object_get(obj, key) : NULL;
+	const char *why = NULL;
 	char *p;
-	int r = 0;
+	int r;
 
 	*ret = NULL;
 	if (!v || json_is_null(v))
 		return 0;
-	p = cv_xasprintf("%s.%s", path, key);
 	if (!json_is_array(v))
-		r = fail(rd, p, "expected an array");
+		why = "expected an array";
 	else if (json_array_size(v) > DESCRIPTOR_MAX_ITEMS)
-		r = fail(rd, p, "too many items");
-	else
+		why = "too many items";
+	else {
 		*ret = v;
+		return 0;
+	}
+	/* Paths are only built for the error message. */
+	p = cv_xasprintf("%s.%s", path, key);
+	r = fail(rd, p, why);
 	free(p);
 	return r;
 }
@@ -247,9 +252,10 @@ static int get_evidence(struct rd *rd, json_t *obj, const char *path, struct evi
 	if (r < 0 || !a)
 		return r;
 	json_array_foreach(a, i, e) {
-		char *p = cv_xasprintf("%s.evidence[%zu]", path, i);
+		char p[96];
 		char *f[4] = { NULL, NULL, NULL, NULL };
 
+		snprintf(p, sizeof(p), "%s.evidence[%zu]", path, i);
 		if (!json_is_object(e))
 			r = fail(rd, p, "expected an object");
 		else if ((r = get_str(rd, e, "source", p, &f[0])) == 0 &&
@@ -259,7 +265,6 @@ static int get_evidence(struct rd *rd, json_t *obj, const char *path, struct evi
 			evidence_add(out, f[0], f[1], f[2], f[3]);
 		for (int k = 0; k < 4; k++)
 			free(f[k]);
-		free(p);
 		if (r < 0)
 			return r;
 	}
@@ -277,9 +282,10 @@ static int get_devices(struct rd *rd, json_t *obj, const char *key, const char *
 	if (r < 0 || !a)
 		return r;
 	json_array_foreach(a, i, e) {
-		char *p = cv_xasprintf("%s.%s[%zu]", path, key, i);
+		char p[96];
 		char *f[4] = { NULL, NULL, NULL, NULL };
 
+		snprintf(p, sizeof(p), "%s.%s[%zu]", path, key, i);
 		if (!json_is_object(e))
 			r = fail(rd, p, "expected an object");
 		else if ((r = get_str(rd, e, "name", p, &f[0])) == 0 &&
@@ -289,7 +295,6 @@ static int get_devices(struct rd *rd, json_t *obj, const char *key, const char *
 			device_add(out, f[0], f[1], f[2], f[3]);
 		for (int k = 0; k < 4; k++)
 			free(f[k]);
-		free(p);
 		if (r < 0)
 			return r;
 	}

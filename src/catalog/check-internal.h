@@ -1,0 +1,74 @@
+/*
+ * check-internal.h - the compiled form of configurations that check.c
+ * (matching) and explain.c (differences, nearest) share.
+ */
+#ifndef COVALID_CHECK_INTERNAL_H
+#define COVALID_CHECK_INTERNAL_H
+
+#include "covalid/catalog.h"
+#include "covalid/check.h"
+
+#define CHECK_MAX_BUILDS 8
+#define CHECK_MAX_COMPONENTS 64
+/* Configurations each side of a machine's version the fleet path ranks. */
+#define CHECK_NEAREST_WINDOW 4
+
+enum hv_mode {
+	HV_ANY,     /* "unspecified": every version */
+	HV_BUILDS,  /* host builds listed (Hyper-V) */
+	HV_HOST,    /* a host version statement */
+	HV_PRODUCT, /* only a product version the guest cannot see */
+};
+
+/* One configuration, compiled; a configuration with several hypervisor
+ * ids sits in several buckets. */
+struct ccfg {
+	uint64_t lo, hi;           /* guest version interval */
+	uint64_t hlo, hhi;         /* host version interval (HV_HOST) */
+	uint64_t vcpu_set;         /* bit n-1 for each allowed count <= 64; 0 none */
+	uint64_t components;       /* required, as bits */
+	int64_t max_memory_mib;    /* -1 none */
+	uint32_t builds[CHECK_MAX_BUILDS];
+	int32_t max_vcpus;         /* -1 none */
+	int32_t max_vcpus_gen1;    /* on BIOS (generation 1) VMs; -1 as max_vcpus */
+	uint32_t config;           /* index into the catalog */
+	uint8_t n_builds;
+	uint8_t arch;              /* bits */
+	uint8_t hv_mode;
+	uint8_t status;
+	bool any_version;
+};
+
+/*
+ * A bucket's configurations sorted by lo; prefmax[i] is the largest hi
+ * among v[0..i], so a scan backwards from the last lo <= version can stop
+ * as soon as no earlier interval can reach the version (interval
+ * stabbing without a tree).
+ */
+struct bucket {
+	int32_t os, hv;
+	struct ccfg *v;
+	uint64_t *lo;      /* v[i].lo, contiguous for the binary search */
+	uint64_t *prefmax;
+	size_t n, alloc;
+};
+
+struct check_index {
+	const struct catalog *cat;
+	struct cv_hmap os_ids, hv_ids, components; /* name -> index */
+	char **component_names;
+	size_t n_components;
+	struct bucket *buckets;  /* open addressing on (os, hv) */
+	size_t n_buckets, cap;
+	struct ccfg *all;        /* every compiled configuration, for explain */
+	size_t n_all;
+};
+
+uint8_t check_arch_bit(const char *arch);
+/* Compiles one configuration; components (may be NULL) interns names. */
+void check_compile(struct cv_hmap *components, const struct catalog_config *c, uint32_t index, struct ccfg *out);
+bool check_vcpus_ok(const struct ccfg *c, const struct check_key *k);
+/* Score and main difference of one compiled configuration for a key. */
+int check_score(const struct ccfg *c, const struct check_key *k, enum check_reason *ret_reason);
+
+#endif

@@ -1,0 +1,545 @@
+/*
+ * check.c - the in-memory index and the fast match (see covalid/check.h).
+ *
+ * Building: every configuration is compiled (struct ccfg) and put in the
+ * bucket of each (guest OS, hypervisor id) it covers.  Buckets live in an
+ * open-addressing table keyed by the two interned ids.  Within a bucket
+ * configurations are sorted by the low end of their guest version
+ * interval.
+ *
+ * Matching a key scans its one bucket: for each configuration a handful of
+ * integer comparisons decide whether it matches, and, where it does not,
+ * a score (how far it is) and the main difference.  No allocation, no
+ * strings: this is the path `check --fleet` takes a million times.
+ */
+#include "covalid/check.h"
+#include "covalid/descriptor.h"
+#include "catalog/check-internal.h"
+#include "util/cv.h"
+
+static const char *const verdict_names[CHECK_VERDICT__MAX] = {
+	[CHECK_VALIDATED] = "validated",
+	[CHECK_SUPPORTED] = "supported",
+	[CHECK_NOT_SUPPORTED] = "not-supported",
+	[CHECK_NOT_VALIDATED] = "not-validated",
+	[CHECK_UNKNOWN] = "unknown",
+};
+
+static const struct {
+	const char *name, *phrase;
+} reasons[CHECK_REASON__MAX] = {
+	[CHECK_REASON_NONE] = { "none", "matches" },
+	[CHECK_REASON_UNKNOWN_HYPERVISOR] = { "unknown-hypervisor", "the hypervisor could not be determined" },
+	[CHECK_REASON_UNKNOWN_GUEST] = { "unknown-guest", "the guest OS could not be determined" },
+	[CHECK_REASON_NO_CONFIGURATION] = { "no-configuration", "no configuration for this guest OS on this hypervisor" },
+	[CHECK_REASON_GUEST_VERSION] = { "guest-version", "guest OS version not validated" },
+	[CHECK_REASON_ARCH] = { "arch", "architecture not validated" },
+	[CHECK_REASON_HYPERVISOR_VERSION] = { "hypervisor-version", "hypervisor version not validated" },
+	[CHECK_REASON_VCPUS] = { "vcpus", "vCPU count outside the validated limits" },
+	[CHECK_REASON_MEMORY] = { "memory", "memory above the validated limit" },
+	[CHECK_REASON_COMPONENTS] = { "components", "integration components missing" },
+	[CHECK_REASON_EXCLUDED] = { "excluded", "explicitly not supported" },
+	[CHECK_REASON_STATUS] = { "status", "matches only revoked or unconfirmed statements" },
+};
+
+const char *check_verdict_name(enum check_verdict v)
+{
+	return v < CHECK_VERDICT__MAX ? verdict_names[v] : "?";
+}
+
+const char *check_reason_name(enum check_reason r)
+{
+	return r < CHECK_REASON__MAX ? reasons[r].name : "?";
+}
+
+const char *check_reason_phrase(enum check_reason r)
+{
+	return r < CHECK_REASON__MAX ? reasons[r].phrase : "?";
+}
+
+static const char *const arch_names[] = { "i686", "x86_64", "aarch64", "ppc64le", "s390x" };
+
+uint8_t check_arch_bit(const char *arch)
+{
+	static const struct {
+		const char *alias, *arch;
+	} aliases[] = { { "i386", "i686" }, { "i486", "i686" }, { "i586", "i686" }, { "x86", "i686" },
+			{ "amd64", "x86_64" }, { "x64", "x86_64" }, { "arm64", "aarch64" } };
+
+	if (!arch)
+		return 0;
+	for (size_t i = 0; i < CV_ELEMENTSOF(aliases); i++)
+		if (strcmp(aliases[i].alias, arch) == 0)
+			arch = aliases[i].arch;
+	for (size_t i = 0; i < CV_ELEMENTSOF(arch_names); i++)
+		if (strcmp(arch_names[i], arch) == 0)
+			return (uint8_t)(1u << i);
+	return 0;
+}
+
+static int32_t intern(struct cv_hmap *m, const char *s)
+{
+	uintptr_t v;
+
+	if (cv_hmap_get(m, s, &v))
+		return (int32_t)v;
+	v = m->n;
+	cv_hmap_put(m, s, v);
+	return (int32_t)v;
+}
+
+static int32_t lookup(const struct cv_hmap *m, const char *s)
+{
+	uintptr_t v;
+
+	if (!s)
+		return -1;
+	return cv_hmap_get(m, s, &v) ? (int32_t)v : -2;
+}
+
+static uint64_t bucket_hash(int32_t os, int32_t hv)
+{
+	uint64_t k = ((uint64_t)(uint32_t)os << 32) | (uint32_t)hv;
+
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return k;
+}
+
+static struct bucket *find_bucket(const struct check_index *ix, int32_t os, int32_t hv)
+{
+	size_t i;
+
+	if (!ix->cap || os < 0 || hv < 0)
+		return NULL;
+	i = (size_t)bucket_hash(os, hv) & (ix->cap - 1);
+	while (ix->buckets[i].v || ix->buckets[i].alloc) {
+		if (ix->buckets[i].os == os && ix->buckets[i].hv == hv)
+			return &ix->buckets[i];
+		i = (i + 1) & (ix->cap - 1);
+	}
+	return NULL;
+}
+
+static struct bucket *get_bucket(struct check_index *ix, int32_t os, int32_t hv)
+{
+	struct bucket *b;
+	size_t i;
+
+	if ((ix->n_buckets + 1) * 2 > ix->cap) {
+		struct bucket *old = ix->buckets;
+		size_t oldcap = ix->cap;
+
+		ix->cap = oldcap ? oldcap * 2 : 64;
+		ix->buckets = cv_xcalloc(ix->cap, sizeof(*ix->buckets));
+		for (size_t k = 0; k < oldcap; k++)
+			if (old[k].alloc) {
+				i = (size_t)bucket_hash(old[k].os, old[k].hv) & (ix->cap - 1);
+				while (ix->buckets[i].alloc)
+					i = (i + 1) & (ix->cap - 1);
+				ix->buckets[i] = old[k];
+			}
+		free(old);
+	}
+	b = find_bucket(ix, os, hv);
+	if (b)
+		return b;
+	i = (size_t)bucket_hash(os, hv) & (ix->cap - 1);
+	while (ix->buckets[i].alloc)
+		i = (i + 1) & (ix->cap - 1);
+	b = &ix->buckets[i];
+	b->os = os;
+	b->hv = hv;
+	b->alloc = 4;
+	b->v = cv_xcalloc(b->alloc, sizeof(*b->v));
+	ix->n_buckets++;
+	return b;
+}
+
+void check_compile(struct cv_hmap *components, const struct catalog_config *c, uint32_t index, struct ccfg *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->config = index;
+	out->status = (uint8_t)c->status;
+	out->lo = c->guest.spec.lo;
+	out->hi = c->guest.spec.hi;
+	out->any_version = c->guest.spec.any;
+	for (size_t i = 0; i < c->guest.arch.n; i++)
+		out->arch |= check_arch_bit(c->guest.arch.v[i]);
+	if (c->hypervisor.have_host_spec) {
+		/* Kept for ranking even when builds decide. */
+		out->hlo = c->hypervisor.host_spec.lo;
+		out->hhi = c->hypervisor.host_spec.hi;
+	}
+	if (c->hypervisor.builds.n) {
+		out->hv_mode = HV_BUILDS;
+		for (size_t i = 0; i < c->hypervisor.builds.n && i < CHECK_MAX_BUILDS; i++) {
+			uint64_t b;
+
+			if (cv_parse_u64(c->hypervisor.builds.v[i], 10, &b) == 0) /* checked on parse */
+				out->builds[out->n_builds++] = (uint32_t)b;
+		}
+	} else if (c->hypervisor.have_host_spec) {
+		out->hv_mode = c->hypervisor.host_spec.any ? HV_ANY : HV_HOST;
+		out->hlo = c->hypervisor.host_spec.lo;
+		out->hhi = c->hypervisor.host_spec.hi;
+	} else
+		out->hv_mode = c->hypervisor.spec.any ? HV_ANY : HV_PRODUCT;
+	out->max_vcpus = c->limits.max_vcpus;
+	out->max_vcpus_gen1 = c->limits.max_vcpus_gen1;
+	for (size_t i = 0; i < c->limits.n_allowed_vcpus; i++)
+		if (c->limits.allowed_vcpus[i] <= 64)
+			out->vcpu_set |= 1ull << (c->limits.allowed_vcpus[i] - 1);
+	out->max_memory_mib = c->limits.max_memory_mib;
+	for (size_t i = 0; components && i < c->required_components.n; i++) {
+		int32_t bit = intern(components, c->required_components.v[i]);
+
+		if (bit < CHECK_MAX_COMPONENTS)
+			out->components |= 1ull << bit;
+	}
+}
+
+static int cmp_lo(const void *a, const void *b)
+{
+	const struct ccfg *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo ? 1 : (x->config < y->config ? -1 : x->config > y->config);
+}
+
+int check_index_build(const struct catalog *cat, struct check_index **ret)
+{
+	struct check_index *ix = cv_xcalloc(1, sizeof(*ix));
+
+	ix->cat = cat;
+	cv_hmap_init(&ix->os_ids);
+	cv_hmap_init(&ix->hv_ids);
+	cv_hmap_init(&ix->components);
+	ix->all = cv_xcalloc(cat->n_configs ? cat->n_configs : 1, sizeof(*ix->all));
+	for (size_t i = 0; i < cat->n_configs; i++) {
+		const struct catalog_config *c = cat->configs[i];
+		int32_t os = intern(&ix->os_ids, c->guest.os_id);
+
+		check_compile(&ix->components, c, (uint32_t)i, &ix->all[ix->n_all++]);
+		for (size_t h = 0; h < c->hypervisor.ids.n; h++) {
+			struct bucket *b = get_bucket(ix, os, intern(&ix->hv_ids, c->hypervisor.ids.v[h]));
+
+			if (b->n == b->alloc) {
+				b->alloc *= 2;
+				b->v = cv_xreallocarray(b->v, b->alloc, sizeof(*b->v));
+			}
+			b->v[b->n++] = ix->all[ix->n_all - 1];
+		}
+	}
+	for (size_t i = 0; i < ix->cap; i++) {
+		struct bucket *b = &ix->buckets[i];
+		uint64_t m = 0;
+
+		if (!b->alloc)
+			continue;
+		if (b->n > 1)
+			qsort(b->v, b->n, sizeof(struct ccfg), cmp_lo);
+		b->prefmax = cv_xcalloc(b->n, sizeof(*b->prefmax));
+		b->lo = cv_xcalloc(b->n, sizeof(*b->lo));
+		for (size_t k = 0; k < b->n; k++) {
+			b->lo[k] = b->v[k].lo;
+			uint64_t hi = b->v[k].any_version ? UINT64_MAX : b->v[k].hi;
+
+			m = hi > m ? hi : m;
+			b->prefmax[k] = m;
+		}
+	}
+	*ret = ix;
+	return 0;
+}
+
+struct check_index *check_index_free(struct check_index *ix)
+{
+	if (!ix)
+		return NULL;
+	for (size_t i = 0; i < ix->cap; i++) {
+		free(ix->buckets[i].v);
+		free(ix->buckets[i].prefmax);
+		free(ix->buckets[i].lo);
+	}
+	free(ix->buckets);
+	free(ix->all);
+	cv_hmap_release(&ix->os_ids);
+	cv_hmap_release(&ix->hv_ids);
+	cv_hmap_release(&ix->components);
+	free(ix);
+	return NULL;
+}
+
+size_t check_index_size(const struct check_index *ix)
+{
+	return ix->n_all;
+}
+
+static void lowercase(char *dst, const char *src, size_t size)
+{
+	size_t i = 0;
+
+	for (; src[i] && i + 1 < size; i++)
+		dst[i] = (char)((src[i] >= 'A' && src[i] <= 'Z') ? src[i] + 32 : src[i]);
+	dst[i] = '\0';
+}
+
+void check_key_from_descriptor(const struct check_index *ix, const struct descriptor *d, struct check_key *k)
+{
+	const char *hv = d->hypervisor.id;
+	char os[64];
+	uint64_t b;
+
+	memset(k, 0, sizeof(*k));
+	k->hv_unknown = !hv || strcmp(hv, "unknown") == 0;
+	k->os_unknown = !d->guest.os.id;
+	if (d->guest.os.id)
+		lowercase(os, d->guest.os.id, sizeof(os));
+	k->os = k->os_unknown ? -1 : lookup(&ix->os_ids, os);
+	k->hv = k->hv_unknown ? -1 : lookup(&ix->hv_ids, hv);
+	k->have_version = version_parse(d->guest.os.version, &k->version) == 0;
+	k->have_host_version = version_parse(d->hypervisor.version, &k->host_version) == 0;
+	if (d->hypervisor.build && cv_parse_u64(d->hypervisor.build, 10, &b) == 0 && b <= 0xffffffffu) {
+		k->build = (uint32_t)b;
+		k->have_build = true;
+	}
+	k->vcpus = d->vm.vcpus;
+	k->memory_mib = d->vm.memory_mib ? (int64_t)d->vm.memory_mib : -1;
+	k->arch = check_arch_bit(d->guest.arch);
+	k->bios = cv_streq(d->vm.firmware, "bios");
+	for (size_t i = 0; i < d->integration.present.n; i++) {
+		int32_t bit = lookup(&ix->components, d->integration.present.v[i]);
+
+		if (bit >= 0 && bit < CHECK_MAX_COMPONENTS)
+			k->components |= 1ull << bit;
+	}
+}
+
+/*
+ * How far a configuration is from a key: 0 is a match.  The weights rank
+ * nearest configurations the way a support engineer would: a different
+ * hypervisor release or architecture matters more than a vCPU count.
+ * Guest OS and hypervisor are equal within a bucket.
+ */
+enum {
+	W_GUEST_VERSION = 40,
+	W_ARCH = 30,
+	W_HYPERVISOR_VERSION = 20,
+	W_VCPUS = 8,
+	W_MEMORY = 6,
+	W_COMPONENT = 3,
+};
+
+static bool hv_ok(const struct ccfg *c, const struct check_key *k)
+{
+	switch (c->hv_mode) {
+	case HV_ANY:
+		return true;
+	case HV_BUILDS:
+		if (!k->have_build)
+			return false;
+		for (uint8_t i = 0; i < c->n_builds; i++)
+			if (c->builds[i] == k->build)
+				return true;
+		return false;
+	case HV_HOST:
+		return k->have_host_version && k->host_version >= c->hlo && k->host_version <= c->hhi;
+	default:
+		return false; /* the guest cannot see the host product's version */
+	}
+}
+
+bool check_vcpus_ok(const struct ccfg *c, const struct check_key *k)
+{
+	if (c->vcpu_set)
+		return k->vcpus >= 1 && k->vcpus <= 64 && (c->vcpu_set >> (k->vcpus - 1)) & 1;
+	if (c->max_vcpus > 0) {
+		int32_t max = k->bios && c->max_vcpus_gen1 > 0 ? c->max_vcpus_gen1 : c->max_vcpus;
+
+		return k->vcpus >= 1 && k->vcpus <= max;
+	}
+	return true;
+}
+
+int check_score(const struct ccfg *c, const struct check_key *k, enum check_reason *ret_reason)
+{
+	enum check_reason reason = CHECK_REASON_NONE;
+	int score = 0, best = 0;
+
+#define MISS(w, r)                         \
+	do {                               \
+		score += (w);              \
+		if ((w) > best) {          \
+			best = (w);        \
+			reason = (r);      \
+		}                          \
+	} while (0)
+
+	if (!c->any_version && !(k->have_version && k->version >= c->lo && k->version <= c->hi)) {
+		/* Nearer releases score lower: distance in minor releases, capped. */
+		uint64_t dist = 20;
+
+		if (k->have_version) {
+			uint64_t a = k->version >> 32, lo = c->lo >> 32, hi = c->hi >> 32;
+			uint64_t d = a < lo ? lo - a : a - hi;
+
+			dist = d > 20 ? 20 : d;
+			if ((k->version >> 48) != (c->lo >> 48))
+				dist = 20;
+		}
+		MISS(W_GUEST_VERSION + (int)dist, CHECK_REASON_GUEST_VERSION);
+	}
+	if (!(c->arch & k->arch))
+		MISS(W_ARCH, CHECK_REASON_ARCH);
+	if (!hv_ok(c, k)) {
+		/* A host a release away is nearer than one five releases away. */
+		int dist = 10;
+
+		if (k->have_host_version && (c->hv_mode == HV_HOST || c->hv_mode == HV_BUILDS) && c->hlo) {
+			uint64_t a = k->host_version >> 32, lo = c->hlo >> 32;
+			uint64_t d = a > lo ? a - lo : lo - a;
+
+			d = (d >> 16) * 4 + (d & 0xffff);
+			dist = d > 19 ? 19 : (int)d;
+		}
+		MISS(W_HYPERVISOR_VERSION + dist, CHECK_REASON_HYPERVISOR_VERSION);
+	}
+	if (!check_vcpus_ok(c, k))
+		MISS(W_VCPUS, CHECK_REASON_VCPUS);
+	if (c->max_memory_mib > 0 && !(k->memory_mib >= 1 && k->memory_mib <= c->max_memory_mib))
+		MISS(W_MEMORY, CHECK_REASON_MEMORY);
+	if (c->components & ~k->components)
+		MISS(W_COMPONENT * __builtin_popcountll(c->components & ~k->components), CHECK_REASON_COMPONENTS);
+#undef MISS
+	*ret_reason = reason;
+	return score;
+}
+
+/* Better status first: validated, then the supported*, then the rest. */
+static bool better_match(uint8_t status, int32_t current, const struct check_index *ix)
+{
+	return current < 0 || status < ix->cat->configs[current]->status;
+}
+
+/* Folds one matching configuration into the verdict being built. */
+static void take_match(const struct check_index *ix, const struct ccfg *c, struct check_fast *ret, bool *excluded,
+		       bool *validated, bool *supportable)
+{
+	ret->n_matches++;
+	if (c->status == CATALOG_NOT_SUPPORTED) {
+		*excluded = true;
+		ret->match = (int32_t)c->config;
+		return;
+	}
+	if (!*excluded && better_match(c->status, ret->match, ix))
+		ret->match = (int32_t)c->config;
+	if (c->status == CATALOG_VALIDATED)
+		*validated = true;
+	else if (catalog_status_supportable(c->status))
+		*supportable = true;
+}
+
+void check_match_fast(const struct check_index *ix, const struct check_key *k, struct check_fast *ret)
+{
+	const struct bucket *b;
+	bool excluded = false, supportable = false, validated = false;
+	int best_score = 0x7fffffff;
+	size_t end;
+
+	*ret = (struct check_fast){ CHECK_NOT_VALIDATED, CHECK_REASON_NONE, -1, -1, 0 };
+	if (k->hv_unknown) {
+		*ret = (struct check_fast){ CHECK_UNKNOWN, CHECK_REASON_UNKNOWN_HYPERVISOR, -1, -1, 0 };
+		return;
+	}
+	if (k->os_unknown) {
+		*ret = (struct check_fast){ CHECK_UNKNOWN, CHECK_REASON_UNKNOWN_GUEST, -1, -1, 0 };
+		return;
+	}
+	b = find_bucket(ix, k->os, k->hv);
+	if (!b) {
+		ret->reason = CHECK_REASON_NO_CONFIGURATION;
+		return;
+	}
+
+	/* Matches first: only intervals that can hold the version. */
+	if (k->have_version) {
+		size_t lo = 0, hi = b->n;
+
+		while (lo < hi) { /* first index with v[i].lo > version */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (b->lo[mid] <= k->version)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		end = lo;
+	} else
+		end = b->n;
+	for (size_t i = end; i-- > 0;) {
+		const struct ccfg *c = &b->v[i];
+		enum check_reason reason;
+		int score;
+
+		if (k->have_version && b->prefmax[i] < k->version)
+			break;
+		if (!c->any_version && !(k->have_version && k->version <= c->hi))
+			continue;
+		score = check_score(c, k, &reason);
+		if (score == 0)
+			take_match(ix, c, ret, &excluded, &validated, &supportable);
+		else if (score < best_score && catalog_status_supportable(c->status)) {
+			/* Same version, something else differs: the nearest. */
+			best_score = score;
+			ret->nearest = (int32_t)c->config;
+			ret->reason = reason;
+		}
+	}
+	if (excluded) {
+		ret->verdict = CHECK_NOT_SUPPORTED;
+		ret->reason = CHECK_REASON_EXCLUDED;
+		ret->nearest = -1;
+		return;
+	}
+	if (validated || supportable) {
+		ret->verdict = validated ? CHECK_VALIDATED : CHECK_SUPPORTED;
+		ret->reason = CHECK_REASON_NONE;
+		ret->nearest = -1;
+		return;
+	}
+
+	/*
+	 * Nothing supportable holds this version: the nearest are around
+	 * where the version falls in the sorted bucket (the releases just
+	 * below and above it).  check_explain() ranks everything for the
+	 * full answer; the fleet path wants only the main reason.
+	 */
+	if (ret->nearest < 0) {
+		size_t from = end > CHECK_NEAREST_WINDOW ? end - CHECK_NEAREST_WINDOW : 0;
+		size_t to = end + CHECK_NEAREST_WINDOW < b->n ? end + CHECK_NEAREST_WINDOW : b->n;
+
+		if (!k->have_version) {
+			from = 0;
+			to = b->n < 2 * CHECK_NEAREST_WINDOW ? b->n : 2 * CHECK_NEAREST_WINDOW;
+		}
+		for (size_t i = from; i < to; i++) {
+			const struct ccfg *c = &b->v[i];
+			enum check_reason reason;
+			int score;
+
+			if (!catalog_status_supportable(c->status))
+				continue;
+			score = check_score(c, k, &reason);
+			if (score > 0 && score < best_score) {
+				best_score = score;
+				ret->nearest = (int32_t)c->config;
+				ret->reason = reason;
+			}
+		}
+	}
+	if (ret->n_matches)
+		ret->reason = CHECK_REASON_STATUS;
+	else if (ret->nearest < 0)
+		ret->reason = CHECK_REASON_NO_CONFIGURATION;
+}

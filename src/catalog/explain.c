@@ -1,0 +1,402 @@
+/*
+ * explain.c - the full answer for one machine: matches with who validated
+ * and supports them, or the nearest configurations with every difference
+ * in plain words (see covalid/check.h).
+ *
+ * Unlike the fleet path this scans every configuration, not one bucket,
+ * so that a machine on an unlisted hypervisor still hears which
+ * configurations come closest and why.
+ */
+#include <jansson.h>
+
+#include "covalid/check.h"
+#include "covalid/descriptor.h"
+#include "catalog/check-internal.h"
+#include "util/cv.h"
+
+/* Mismatches across buckets weigh more than anything inside one. */
+enum { W_OTHER_GUEST = 500, W_OTHER_HYPERVISOR = 1000 };
+
+char *check_product_version(const char *product, const char *version)
+{
+	if (!version || strcasecmp(version, "unspecified") == 0 || strstr(product, version))
+		return cv_xstrdup(product);
+	return cv_xasprintf("%s %s", product, version);
+}
+
+static const char *hv_name(const struct descriptor *d)
+{
+	if (cv_streq(d->hypervisor.id, "microsoft"))
+		return "Hyper-V";
+	return d->hypervisor.product ? d->hypervisor.product : d->hypervisor.id ? d->hypervisor.id : "unknown";
+}
+
+static bool strv_has_ci(const struct cv_strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (s && strcasecmp(v->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* "1, 2 or 4" */
+static char *count_list(const int *v, size_t n)
+{
+	struct cv_buf b;
+
+	cv_buf_init(&b, 4096);
+	for (size_t i = 0; i < n; i++)
+		if (cv_buf_printf(&b, "%s%d", i == 0 ? "" : i + 1 == n ? " or " : ", ", v[i]) < 0)
+			break;
+	return cv_buf_detach(&b, NULL);
+}
+
+static void add(struct cv_strv *out, char *s)
+{
+	cv_strv_push_take(out, s);
+}
+
+static void hypervisor_version_difference(const struct catalog_config *c, const struct descriptor *d,
+					  const struct ccfg *cc, struct cv_strv *out)
+{
+	char *builds = c->hypervisor.builds.n ? cv_strv_join(&c->hypervisor.builds, ", ") : NULL;
+	const char *validated = c->hypervisor.host_version ? c->hypervisor.host_version : c->hypervisor.version;
+	uint64_t b, hv;
+
+	switch (cc->hv_mode) {
+	case HV_BUILDS:
+		if (!d->hypervisor.build || cv_parse_u64(d->hypervisor.build, 10, &b) < 0)
+			add(out, cv_xasprintf("hypervisor build unknown; validated: %s (%s, builds %s)", validated,
+					      c->hypervisor.product, builds));
+		else {
+			bool hit = false;
+
+			for (uint8_t i = 0; i < cc->n_builds; i++)
+				hit |= cc->builds[i] == b;
+			if (!hit)
+				add(out, cv_xasprintf("hypervisor %s %s (build %s); validated: %s (%s, builds %s)",
+						      hv_name(d), d->hypervisor.version ? d->hypervisor.version : "",
+						      d->hypervisor.build, validated, c->hypervisor.product, builds));
+		}
+		break;
+	case HV_HOST:
+		if (version_parse(d->hypervisor.version, &hv) < 0)
+			add(out, cv_xasprintf("hypervisor version unknown; validated: %s (%s)", validated,
+					      c->hypervisor.product));
+		else if (!(hv >= cc->hlo && hv <= cc->hhi))
+			add(out, cv_xasprintf("hypervisor %s %s; validated: %s (%s)", hv_name(d), d->hypervisor.version,
+					      validated, c->hypervisor.product));
+		break;
+	case HV_PRODUCT:
+		add(out, cv_xasprintf("hypervisor version cannot be seen from inside the guest; validated: %s %s",
+				      c->hypervisor.product, c->hypervisor.version));
+		break;
+	default:
+		break;
+	}
+	free(builds);
+}
+
+void check_differences(const struct catalog_config *c, const struct descriptor *d, struct cv_strv *out)
+{
+	struct ccfg cc;
+	uint64_t v;
+
+	/* The same compiled form matching uses; components are compared
+	 * by name below. */
+	check_compile(NULL, c, 0, &cc);
+
+	if (!d->hypervisor.id || !strv_has_ci(&c->hypervisor.ids, d->hypervisor.id))
+		add(out, cv_xasprintf("hypervisor %s (%s); validated: %s", hv_name(d),
+				      d->hypervisor.id ? d->hypervisor.id : "unknown", c->hypervisor.product));
+	if (!d->guest.os.id || strcasecmp(d->guest.os.id, c->guest.os_id) != 0)
+		add(out, cv_xasprintf("guest %s (%s); validated: %s (%s)",
+				      d->guest.os.pretty ? d->guest.os.pretty : d->guest.os.name ? d->guest.os.name : "unknown OS",
+				      d->guest.os.id ? d->guest.os.id : "unknown", c->guest.product, c->guest.os_id));
+	else if (!c->guest.spec.any) {
+		if (version_parse(d->guest.os.version, &v) < 0)
+			add(out, cv_xasprintf("guest version unknown; validated: %s", c->guest.version));
+		else if (!version_spec_match(&c->guest.spec, v))
+			add(out, cv_xasprintf("guest %s %s; validated: %s", c->guest.product, d->guest.os.version,
+					      c->guest.version));
+	}
+	if (!(cc.arch & check_arch_bit(d->guest.arch))) {
+		char *a = cv_strv_join(&c->guest.arch, ", ");
+
+		add(out, cv_xasprintf("architecture %s; validated: %s", d->guest.arch ? d->guest.arch : "unknown", a));
+		free(a);
+	}
+	hypervisor_version_difference(c, d, &cc, out);
+
+	if (c->limits.n_allowed_vcpus || c->limits.max_vcpus > 0) {
+		char *want;
+
+		if (c->limits.n_allowed_vcpus == 1 && c->limits.allowed_vcpus[0] == 1)
+			want = cv_xstrdup("1 (uni-processor)");
+		else if (c->limits.n_allowed_vcpus) {
+			char *l = count_list(c->limits.allowed_vcpus, c->limits.n_allowed_vcpus);
+
+			want = cv_xasprintf("%s", l);
+			free(l);
+		} else
+			want = cv_xasprintf("at most %d", c->limits.max_vcpus);
+		if (d->vm.vcpus < 1)
+			add(out, cv_xasprintf("vCPU count unknown; validated for %s", want));
+		else {
+			struct check_key k = { .vcpus = d->vm.vcpus, .bios = cv_streq(d->vm.firmware, "bios") };
+
+			if (!check_vcpus_ok(&cc, &k)) {
+				if (k.bios && cc.max_vcpus_gen1 > 0 && !cc.vcpu_set)
+					add(out, cv_xasprintf("%d vCPUs on a generation 1 (BIOS) VM; validated for at most %d "
+							      "there (%d on generation 2)", d->vm.vcpus, cc.max_vcpus_gen1,
+							      cc.max_vcpus));
+				else
+					add(out, cv_xasprintf("%d vCPU%s; validated for %s", d->vm.vcpus,
+							      d->vm.vcpus == 1 ? "" : "s", want));
+			}
+		}
+		free(want);
+	}
+	if (c->limits.max_memory_mib > 0) {
+		if (!d->vm.memory_mib)
+			add(out, cv_xasprintf("memory unknown; validated for at most %lld MiB",
+					      (long long)c->limits.max_memory_mib));
+		else if ((int64_t)d->vm.memory_mib > c->limits.max_memory_mib)
+			add(out, cv_xasprintf("%llu MiB of memory; validated for at most %lld MiB",
+					      (unsigned long long)d->vm.memory_mib, (long long)c->limits.max_memory_mib));
+	}
+	for (size_t i = 0; i < c->required_components.n; i++)
+		if (!cv_strv_contains(&d->integration.present, c->required_components.v[i]))
+			add(out, cv_xasprintf("missing integration component %s", c->required_components.v[i]));
+	if (!catalog_status_supportable(c->status))
+		add(out, cv_xasprintf("the configuration's status is %s", catalog_status_name(c->status)));
+}
+
+static bool in_bucket(const struct check_index *ix, const struct catalog_config *c, const struct check_key *k,
+		      bool *ret_same_os)
+{
+	uintptr_t v;
+	bool hv = false;
+
+	*ret_same_os = k->os >= 0 && cv_hmap_get(&ix->os_ids, c->guest.os_id, &v) && (int32_t)v == k->os;
+	for (size_t i = 0; i < c->hypervisor.ids.n && !hv; i++)
+		hv = k->hv >= 0 && cv_hmap_get(&ix->hv_ids, c->hypervisor.ids.v[i], &v) && (int32_t)v == k->hv;
+	return hv;
+}
+
+static int cmp_candidate(const void *a, const void *b)
+{
+	const struct check_candidate *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? -1 : 1;
+	if (x->config->status != y->config->status)
+		return x->config->status < y->config->status ? -1 : 1;
+	return strcmp(x->config->id, y->config->id);
+}
+
+static void support(struct check_result *r)
+{
+	for (size_t i = 0; i < r->n_matches; i++) {
+		const struct catalog_config *c = r->matches[i].config;
+
+		if (r->verdict == CHECK_VALIDATED && c->status == CATALOG_VALIDATED) {
+			/* The seed: both the guest's and the host's vendor support
+			 * a validated configuration together. */
+			cv_strv_add_unique(&r->support_vendors, c->guest.vendor);
+			cv_strv_add_unique(&r->support_vendors, c->hypervisor.vendor);
+			for (size_t k = 0; k < c->validated_by.n; k++)
+				cv_strv_add_unique(&r->support_vendors, c->validated_by.v[k]);
+		} else if (r->verdict == CHECK_SUPPORTED && catalog_status_supportable(c->status))
+			for (size_t k = 0; k < c->validated_by.n; k++)
+				cv_strv_add_unique(&r->support_vendors, c->validated_by.v[k]);
+	}
+	r->cooperative = r->verdict == CHECK_VALIDATED && r->support_vendors.n >= 2;
+}
+
+static char *and_list(const struct cv_strv *v)
+{
+	struct cv_buf b;
+
+	cv_buf_init(&b, 1 << 16);
+	for (size_t i = 0; i < v->n; i++)
+		if (cv_buf_printf(&b, "%s%s", i == 0 ? "" : i + 1 == v->n ? " and " : ", ", v->v[i]) < 0)
+			break;
+	return cv_buf_detach(&b, NULL);
+}
+
+static void summarize(struct check_result *r)
+{
+	const struct catalog_config *m = r->n_matches ? r->matches[0].config : NULL;
+	char *vendors = and_list(&r->support_vendors);
+
+	switch (r->verdict) {
+	case CHECK_VALIDATED: {
+		char *g = check_product_version(m->guest.product, m->guest.version);
+		char *h = check_product_version(m->hypervisor.product, m->hypervisor.version);
+
+		r->summary = cv_xasprintf("validated: %s on %s (%s); %s support: %s", g, h, m->id,
+					  r->cooperative ? "cooperative" : "vendor", vendors);
+		free(g);
+		free(h);
+		break;
+	}
+	case CHECK_SUPPORTED:
+		r->summary = cv_xasprintf("supported, not validated: %s %s so (%s, status %s)", vendors,
+					  r->support_vendors.n > 1 ? "say" : "says", m->id, catalog_status_name(m->status));
+		break;
+	case CHECK_NOT_SUPPORTED:
+		r->summary = cv_xasprintf("explicitly not supported: %s (%s)", m ? m->id : "?",
+					  m ? m->hypervisor.product : "?");
+		break;
+	case CHECK_NOT_VALIDATED:
+		r->summary = cv_xasprintf("not validated: %s", check_reason_phrase(r->reason));
+		break;
+	default:
+		r->summary = cv_xasprintf("unknown: %s", check_reason_phrase(r->reason));
+		break;
+	}
+	free(vendors);
+}
+
+int check_explain(const struct check_index *ix, const struct descriptor *d, size_t max_nearest,
+		  struct check_result **ret)
+{
+	struct check_result *r = cv_xcalloc(1, sizeof(*r));
+	struct check_candidate *all = NULL;
+	struct check_key k;
+	struct check_fast fast;
+	size_t n_all = 0;
+
+	cv_strv_init(&r->support_vendors);
+	check_key_from_descriptor(ix, d, &k);
+	check_match_fast(ix, &k, &fast);
+	r->verdict = fast.verdict;
+	r->reason = fast.reason;
+
+	all = cv_xcalloc(ix->n_all ? ix->n_all : 1, sizeof(*all));
+	for (size_t i = 0; i < ix->n_all; i++) {
+		const struct catalog_config *c = ix->cat->configs[ix->all[i].config];
+		enum check_reason reason;
+		bool same_os, same_hv = in_bucket(ix, c, &k, &same_os);
+		int score = check_score(&ix->all[i], &k, &reason);
+
+		if (!same_os) {
+			score += W_OTHER_GUEST;
+			reason = CHECK_REASON_NO_CONFIGURATION;
+		}
+		if (!same_hv) {
+			score += W_OTHER_HYPERVISOR;
+			reason = CHECK_REASON_NO_CONFIGURATION;
+		}
+		if (score == 0) {
+			r->matches = cv_xreallocarray(r->matches, r->n_matches + 1, sizeof(*r->matches));
+			r->matches[r->n_matches++] = (struct check_candidate){ c, 0, CHECK_REASON_NONE, { 0 } };
+			continue;
+		}
+		if (!catalog_status_supportable(c->status))
+			continue;
+		/* A machine supported by a vendor's statement also hears what
+		 * separates it from a validated configuration. */
+		if (fast.verdict == CHECK_SUPPORTED && c->status != CATALOG_VALIDATED)
+			continue;
+		all[n_all++] = (struct check_candidate){ c, score, reason, { 0 } };
+	}
+	if (r->n_matches > 1)
+		qsort(r->matches, r->n_matches, sizeof(*r->matches), cmp_candidate);
+	for (size_t i = 0; i < r->n_matches; i++) {
+		cv_strv_init(&r->matches[i].differences);
+		if (!catalog_status_supportable(r->matches[i].config->status))
+			check_differences(r->matches[i].config, d, &r->matches[i].differences);
+	}
+	/* The nearest: when nothing supportable matched, and, for a machine
+	 * only supported, the validated configurations it comes closest to. */
+	if (r->verdict != CHECK_VALIDATED && n_all) {
+		qsort(all, n_all, sizeof(*all), cmp_candidate);
+		r->n_nearest = n_all < max_nearest ? n_all : max_nearest;
+		r->nearest = cv_xcalloc(r->n_nearest ? r->n_nearest : 1, sizeof(*r->nearest));
+		for (size_t i = 0; i < r->n_nearest; i++) {
+			r->nearest[i] = all[i];
+			cv_strv_init(&r->nearest[i].differences);
+			check_differences(all[i].config, d, &r->nearest[i].differences);
+		}
+	}
+	free(all);
+	support(r);
+	summarize(r);
+	*ret = r;
+	return 0;
+}
+
+struct check_result *check_result_free(struct check_result *r)
+{
+	if (!r)
+		return NULL;
+	for (size_t i = 0; i < r->n_matches; i++)
+		cv_strv_release(&r->matches[i].differences);
+	for (size_t i = 0; i < r->n_nearest; i++)
+		cv_strv_release(&r->nearest[i].differences);
+	free(r->matches);
+	free(r->nearest);
+	cv_strv_release(&r->support_vendors);
+	free(r->summary);
+	free(r);
+	return NULL;
+}
+
+static json_t *strv_json(const struct cv_strv *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < v->n; i++)
+		json_array_append_new(a, json_string(v->v[i]));
+	return a;
+}
+
+static json_t *or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *config_json(const struct check_candidate *cand, bool with_score)
+{
+	const struct catalog_config *c = cand->config;
+	json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:{s:s, s:s, s:o}, s:o}", "id", c->id, "status",
+			      catalog_status_name(c->status), "guest", "product", c->guest.product, "version",
+			      c->guest.version, "arch", strv_json(&c->guest.arch), "hypervisor", "product",
+			      c->hypervisor.product, "version", c->hypervisor.version, "ids",
+			      strv_json(&c->hypervisor.ids), "validated_by", strv_json(&c->validated_by));
+
+	if (with_score) {
+		json_object_set_new(o, "score", json_integer(cand->score));
+		json_object_set_new(o, "reason", json_string(check_reason_name(cand->reason)));
+	}
+	json_object_set_new(o, "differences", strv_json(&cand->differences));
+	return o;
+}
+
+void *check_result_to_json(const struct check_result *r, const struct descriptor *d)
+{
+	json_t *matches = json_array(), *nearest = json_array(), *o;
+
+	for (size_t i = 0; i < r->n_matches; i++)
+		json_array_append_new(matches, config_json(&r->matches[i], false));
+	for (size_t i = 0; i < r->n_nearest; i++)
+		json_array_append_new(nearest, config_json(&r->nearest[i], true));
+	o = json_pack("{s:s, s:s, s:s, s:s}", "schema", "covalid.check/1", "verdict", check_verdict_name(r->verdict),
+		      "reason", check_reason_name(r->reason), "summary", r->summary);
+	json_object_set_new(o, "machine",
+			    json_pack("{s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:o, s:o, s:o}",
+				      "hypervisor", "id", or_null(d->hypervisor.id), "product", or_null(d->hypervisor.product),
+				      "version", or_null(d->hypervisor.version), "build", or_null(d->hypervisor.build),
+				      "guest", "id", or_null(d->guest.os.id), "version", or_null(d->guest.os.version),
+				      "arch", or_null(d->guest.arch), "osinfo", or_null(d->guest.os.osinfo),
+				      "vcpus", d->vm.vcpus >= 0 ? json_integer(d->vm.vcpus) : json_null(),
+				      "memory_mib", d->vm.memory_mib ? json_integer((json_int_t)d->vm.memory_mib) : json_null(),
+				      "components", strv_json(&d->integration.present)));
+	json_object_set_new(o, "matches", matches);
+	json_object_set_new(o, "support", json_pack("{s:b, s:o}", "cooperative", r->cooperative, "vendors",
+						    strv_json(&r->support_vendors)));
+	json_object_set_new(o, "nearest", nearest);
+	return o;
+}

@@ -1,0 +1,297 @@
+/*
+ * osinfo.c - products from libosinfo's database (Debian's osinfo-db,
+ * /usr/share/osinfo): short-ids, names, vendors and dates (see
+ * covalid/catalog.h).
+ *
+ * The database is a tree of XML files, os/<vendor>/<os>.xml, each with
+ * one <os> element; only untranslated elements (no xml:lang) are read.
+ * Reading it whole takes a fraction of a second, which is why it is
+ * imported into the store once rather than consulted per query.
+ */
+#include <dirent.h>
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "covalid/catalog.h"
+#include "covalid/store.h"
+#include "util/cv.h"
+
+#define OSINFO_MAX_FILE (4 * 1024 * 1024)
+
+struct osinfo_os {
+	char *id, *short_id, *name, *version, *vendor, *release_date, *eol_date;
+};
+
+static void os_release_fields(struct osinfo_os *o)
+{
+	free(o->id);
+	free(o->short_id);
+	free(o->name);
+	free(o->version);
+	free(o->vendor);
+	free(o->release_date);
+	free(o->eol_date);
+	memset(o, 0, sizeof(*o));
+}
+
+static bool untranslated(xmlNode *n)
+{
+	return !xmlHasNsProp(n, (const xmlChar *)"lang", XML_XML_NAMESPACE);
+}
+
+static void take_text(xmlNode *n, char **field)
+{
+	xmlChar *t;
+
+	if (*field || !untranslated(n))
+		return;
+	t = xmlNodeGetContent(n);
+	if (t && *t)
+		*field = cv_strstrip(cv_xstrdup((const char *)t));
+	xmlFree(t);
+}
+
+static void read_os(xmlNode *os, struct osinfo_os *o)
+{
+	xmlChar *id = xmlGetProp(os, (const xmlChar *)"id");
+
+	if (id)
+		o->id = cv_xstrdup((const char *)id);
+	xmlFree(id);
+	for (xmlNode *n = os->children; n; n = n->next) {
+		const char *name = (const char *)n->name;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp(name, "short-id") == 0)
+			take_text(n, &o->short_id);
+		else if (strcmp(name, "name") == 0)
+			take_text(n, &o->name);
+		else if (strcmp(name, "version") == 0)
+			take_text(n, &o->version);
+		else if (strcmp(name, "vendor") == 0)
+			take_text(n, &o->vendor);
+		else if (strcmp(name, "release-date") == 0)
+			take_text(n, &o->release_date);
+		else if (strcmp(name, "eol-date") == 0)
+			take_text(n, &o->eol_date);
+	}
+}
+
+/* Calls cb for each <os> of each file under dir/os. */
+static int walk_db(const char *dir, int (*cb)(void *ud, const struct osinfo_os *o), void *ud, size_t *ret_count,
+		   char **ret_error)
+{
+	char *osdir = cv_xasprintf("%s/os", dir);
+	struct dirent *v;
+	DIR *vd;
+	int r = 0;
+
+	vd = opendir(osdir);
+	if (!vd) {
+		r = -errno;
+		*ret_error = cv_xasprintf("%s: %s (is osinfo-db installed?)", osdir, strerror(-r));
+		free(osdir);
+		return r;
+	}
+	while (r == 0 && (v = readdir(vd))) {
+		char *vpath;
+		struct dirent *f;
+		DIR *fd;
+
+		if (v->d_name[0] == '.')
+			continue;
+		vpath = cv_xasprintf("%s/%s", osdir, v->d_name);
+		fd = opendir(vpath);
+		while (r == 0 && fd && (f = readdir(fd))) {
+			char *path;
+			xmlDoc *doc;
+
+			if (!cv_endswith(f->d_name, ".xml"))
+				continue;
+			path = cv_xasprintf("%s/%s", vpath, f->d_name);
+			doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+							  XML_PARSE_NOWARNING);
+			if (!doc) {
+				*ret_error = cv_xasprintf("%s: not well-formed XML", path);
+				r = -EBADMSG;
+			} else {
+				for (xmlNode *n = xmlDocGetRootElement(doc) ? xmlDocGetRootElement(doc)->children : NULL;
+				     n && r == 0; n = n->next)
+					if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, "os") == 0) {
+						struct osinfo_os o = { 0 };
+
+						read_os(n, &o);
+						if (o.short_id) {
+							(*ret_count)++;
+							r = cb(ud, &o);
+						}
+						os_release_fields(&o);
+					}
+				xmlFreeDoc(doc);
+			}
+			free(path);
+		}
+		if (fd)
+			closedir(fd);
+		free(vpath);
+	}
+	closedir(vd);
+	free(osdir);
+	return r;
+}
+
+struct ctx {
+	struct store *store;
+	struct catalog *cat;
+	struct cv_hmap by_short_id; /* short-id -> product index + 1 */
+	struct cv_hmap wanted;      /* short-ids configurations name */
+	bool all;
+	struct catalog_osinfo_stats *stats;
+	char *source;
+	char *error;
+};
+
+static void set_if_null(json_t *doc, const char *key, const char *value, bool *changed)
+{
+	json_t *v = json_object_get(doc, key);
+
+	if (value && (!v || json_is_null(v))) {
+		json_object_set_new(doc, key, json_string(value));
+		*changed = true;
+	}
+}
+
+static int store_doc(struct ctx *c, json_t *doc)
+{
+	struct catalog_product *p;
+	char *why = NULL;
+	int r;
+
+	r = catalog_product_from_json(doc, &p, &why);
+	if (r < 0) {
+		c->error = cv_xasprintf("product from osinfo-db does not validate: %s", why);
+		free(why);
+		return r;
+	}
+	r = catalog_product_store(c->store, p, NULL);
+	if (r < 0)
+		c->error = cv_xasprintf("cannot store product %s: %s", p->id, store_errmsg(c->store));
+	catalog_product_free(p);
+	return r;
+}
+
+static int on_os(void *ud, const struct osinfo_os *o)
+{
+	struct ctx *c = ud;
+	uintptr_t idx;
+	json_t *doc;
+	int r = 0;
+
+	if (cv_hmap_get(&c->by_short_id, o->short_id, &idx)) {
+		bool changed = false;
+
+		doc = json_deep_copy(c->cat->products[idx - 1]->doc);
+		/* osinfo-db's dates are not always the vendor's: fill gaps only. */
+		set_if_null(doc, "osinfo_id", o->id, &changed);
+		set_if_null(doc, "release_date", o->release_date, &changed);
+		set_if_null(doc, "eol_date", o->eol_date, &changed);
+		if (changed) {
+			json_t *src = json_object_get(doc, "lifecycle_sources");
+
+			if (!json_is_array(src)) {
+				src = json_array();
+				json_object_set_new(doc, "lifecycle_sources", src);
+			}
+			json_array_append_new(src, json_string("OSINFO_DB"));
+			r = store_doc(c, doc);
+			if (r == 0)
+				c->stats->products_enriched++;
+		}
+		json_decref(doc);
+		return r;
+	}
+	if (!c->all && !cv_hmap_get(&c->wanted, o->short_id, NULL))
+		return 0;
+	{
+		char *id = cv_xasprintf("osinfo-%s", o->short_id);
+
+		doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:[s], s:s}", "type", "product", "id",
+				id, "kind", "guest_os", "vendor", o->vendor ? o->vendor : "unknown", "product",
+				o->name ? o->name : o->short_id, "version", o->version ? o->version : "unspecified",
+				"osinfo_short_id", o->short_id, "osinfo_id", o->id ? json_string(o->id) : json_null(),
+				"release_date", o->release_date ? json_string(o->release_date) : json_null(),
+				"eol_date", o->eol_date ? json_string(o->eol_date) : json_null(), "lifecycle_sources",
+				"OSINFO_DB", "source", c->source);
+		free(id);
+	}
+	r = store_doc(c, doc);
+	if (r == 0)
+		c->stats->products_added++;
+	json_decref(doc);
+	return r;
+}
+
+int catalog_import_osinfo(struct store *s, const char *dir, bool all, struct catalog_osinfo_stats *ret_stats,
+			  char **ret_error)
+{
+	struct catalog_osinfo_stats st = { 0 };
+	struct ctx c = { .store = s, .all = all, .stats = &st };
+	char *version = NULL, *why = NULL, *vpath;
+	size_t n = 0;
+	int r;
+
+	if (!dir)
+		dir = "/usr/share/osinfo";
+	vpath = cv_xasprintf("%s/VERSION", dir);
+	if (cv_read_file(vpath, 64, &version, NULL) == 0)
+		cv_strstrip(version);
+	free(vpath);
+	c.source = cv_xasprintf("osinfo-db %s, %s", version ? version : "(unknown version)", dir);
+	free(version);
+
+	r = catalog_load(s, 0, &c.cat, &why);
+	if (r < 0) {
+		*ret_error = why;
+		free(c.source);
+		return r;
+	}
+	cv_hmap_init(&c.by_short_id);
+	cv_hmap_init(&c.wanted);
+	for (size_t i = 0; i < c.cat->n_products; i++)
+		if (c.cat->products[i]->osinfo)
+			cv_hmap_put(&c.by_short_id, c.cat->products[i]->osinfo, i + 1);
+	for (size_t i = 0; i < c.cat->n_configs; i++)
+		if (c.cat->configs[i]->guest.osinfo)
+			cv_hmap_put(&c.wanted, c.cat->configs[i]->guest.osinfo, 1);
+
+	r = store_begin(s);
+	if (r < 0) {
+		*ret_error = cv_xasprintf("cannot start a transaction: %s", store_errmsg(s));
+		goto out;
+	}
+	r = walk_db(dir, on_os, &c, &n, ret_error);
+	if (r < 0) {
+		if (c.error)
+			*ret_error = c.error, c.error = NULL;
+		store_rollback(s);
+		goto out;
+	}
+	r = store_commit(s);
+	if (r < 0) {
+		*ret_error = cv_xasprintf("cannot commit: %s", store_errmsg(s));
+		store_rollback(s);
+		goto out;
+	}
+	st.oses_read = n;
+	if (ret_stats)
+		*ret_stats = st;
+out:
+	free(c.error);
+	free(c.source);
+	cv_hmap_release(&c.by_short_id);
+	cv_hmap_release(&c.wanted);
+	catalog_free(c.cat);
+	return r;
+}

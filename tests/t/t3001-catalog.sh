@@ -1,0 +1,80 @@
+#!/bin/sh
+# t3001: `covalid catalog`: the seed imports, lists, filters, shows and
+# exports; bad files abort with FILE:LINE and leave the database as it was.
+. "$(dirname "$0")/../lib/tap.sh"
+
+DB="$TMP/c.db"
+export COVALID_DB="$DB"
+seed_products="$SRC/data/products.jsonl"
+seed_configs="$SRC/data/validated-configs.jsonl"
+
+expect_exit 0 "import the seed" "$COVALID" catalog import "$seed_products" "$seed_configs"
+check "import reports what it did" grep -q "validated-configs.jsonl: 137 configurations (137 new, 0 replaced)" "$TMP/out"
+expect_exit 0 "importing again replaces, adds nothing" "$COVALID" catalog import "$seed_configs"
+check "re-import says replaced" grep -q "137 configurations (0 new, 137 replaced)" "$TMP/out"
+
+expect_exit 0 "list --json" "$COVALID" catalog list --json
+check "list --json holds every configuration" test "$(jq length "$TMP/out")" = 137
+expect_exit 0 "list --guest rhel --hypervisor microsoft --status validated" "$COVALID" catalog list --guest rhel --hypervisor microsoft --status validated --json
+check "the 2009 RHEL on Hyper-V rows are there" test "$(jq '[.[] | select(.id | test("^ms-hv2008-(ws|hvs)-rhel5\\.[23]-"))] | length' "$TMP/out")" = 8
+check "every listed row is a validated RHEL guest on Hyper-V" test "$(jq '[.[] | select(.status != "validated" or .guest.os_id != "rhel" or .hypervisor.ids != ["microsoft"])] | length' "$TMP/out")" = 0
+expect_exit 0 "list --vendor Red Hat" "$COVALID" catalog list --vendor "Red Hat" --hypervisor kvm --json
+check "Windows guests on Red Hat's hypervisor are listed" test "$(jq '[.[] | select(.guest.os_id == "windows")] | length > 0' "$TMP/out")" = true
+expect_exit 0 "the human table" "$COVALID" catalog list --guest rhel --limit 3
+check "the table has a header and 3 rows" test "$(grep -c . "$TMP/out")" = 5
+expect_exit 0 "search a source" "$COVALID" catalog search "Linux Integration Components v2.0" --json
+check "search finds the 2009 rows by their driver statement" test "$(jq 'length > 0' "$TMP/out")" = true
+expect_exit 1 "a search that finds nothing exits 1" "$COVALID" catalog search "no such text anywhere"
+expect_exit 0 "list products" "$COVALID" catalog list products --kind hypervisor --json
+check "hypervisor products listed" test "$(jq '[.[] | select(.kind != "hypervisor")] | length' "$TMP/out")" = 0
+
+expect_exit 0 "show a configuration" "$COVALID" catalog show ms-hv2008-ws-rhel5.3-x86_64
+check "show names the uni-processor limit and the source" sh -c "grep -q '^allowed vCPUs *1$' '$TMP/out' && grep -q '^source' '$TMP/out'"
+expect_exit 0 "show --json keeps the seed's source" "$COVALID" catalog show ms-hv2008-ws-rhel5.3-x86_64 --json
+check "source kept from the seed" sh -c "jq -r .source '$TMP/out' | grep -q virtualization.info"
+expect_exit 1 "show an unknown id exits 1" "$COVALID" catalog show no-such-thing
+
+# Export, then import into a fresh database: the same catalog.
+"$COVALID" catalog export >"$TMP/export.jsonl"
+check "export has every record" test "$(wc -l <"$TMP/export.jsonl")" = 186
+COVALID_DB="$TMP/copy.db" "$COVALID" catalog import "$TMP/export.jsonl" >/dev/null
+COVALID_DB="$TMP/copy.db" "$COVALID" catalog export >"$TMP/export2.jsonl"
+check "export, import, export: identical" cmp -s "$TMP/export.jsonl" "$TMP/export2.jsonl"
+
+# Bad files: FILE:LINE: why, exit 2, database unchanged.
+before=$("$COVALID" catalog export | sha256sum)
+bad() {	# bad NAME WANT: import $TMP/NAME.jsonl, expect exit 2 and WANT in the error
+	expect_exit 2 "$1: exit 2" "$COVALID" catalog import "$TMP/$1.jsonl"
+	check "$1: the error names FILE:LINE" grep -q "^covalid: $TMP/$1.jsonl:$2" "$TMP/err"
+	check "$1: database unchanged" test "$("$COVALID" catalog export | sha256sum)" = "$before"
+}
+{ head -3 "$seed_configs" | sed 's/"ms-hv2008/"new-ms-hv2008/'; echo '{"type": "configuration",'; } >"$TMP/badjson.jsonl"
+bad badjson "4: invalid JSON"
+head -1 "$seed_configs" | jq -c '. + {"colour": "red"}' >"$TMP/unknown.jsonl"
+bad unknown "1: colour: unknown field"
+head -1 "$seed_configs" | jq -c 'del(.guest.os_id)' >"$TMP/missing.jsonl"
+bad missing "1: guest.os_id: missing required field"
+{ head -1 "$seed_configs" | jq -c '.id = "x1"'; head -1 "$seed_configs" | jq -c '.id = "x2" | .guest.version = "5.9-5.2"'; } >"$TMP/range.jsonl"
+bad range "2: guest.version: bad version '5.9-5.2'"
+{ head -1 "$seed_configs" | jq -c '.id = "x1"'; head -1 "$seed_configs" | jq -c '.id = "x1"'; } >"$TMP/dup.jsonl"
+bad dup "2: duplicate id 'x1' (first on line 1)"
+printf '\x00\xff\xfe' >"$TMP/binary.jsonl"
+expect_exit 2 "binary file: exit 2" "$COVALID" catalog import "$TMP/binary.jsonl"
+expect_exit 2 "missing file: exit 2" "$COVALID" catalog import "$TMP/nonexistent.jsonl"
+check "missing file: one line naming it" sh -c "[ \$(wc -l <'$TMP/err') -eq 1 ] && grep -q nonexistent.jsonl '$TMP/err'"
+printf 'not a database, not at all, just some text that goes on for a while\n' >"$TMP/notdb"
+expect_exit 2 "--db that is not a database: exit 2" "$COVALID" catalog list --db "$TMP/notdb"
+check "--db that is not a database: says so" grep -q "not a database" "$TMP/err"
+expect_exit 2 "unknown --status: usage error" "$COVALID" catalog list --status approved
+expect_exit 2 "unknown subcommand: usage error" "$COVALID" catalog frobnicate
+
+if [ -d /usr/share/osinfo/os ]; then
+	expect_exit 0 "import --osinfo" "$COVALID" catalog import --osinfo
+	check "osinfo-db entries were read" grep -Eq "^osinfo-db: [1-9][0-9]* OS entries read" "$TMP/out"
+	expect_exit 0 "import --osinfo --all" "$COVALID" catalog import --osinfo --all
+	check "with --all, products carry osinfo's short-ids" test "$("$COVALID" catalog list products --json | jq '[.[] | select(.osinfo_short_id == "debian11")] | length')" -ge 1
+else
+	skip "import --osinfo" "osinfo-db is not installed"
+fi
+expect_exit 2 "import --osinfo from a directory that is not osinfo-db" "$COVALID" catalog import --osinfo "$TMP/nonexistent"
+done_testing

@@ -1,0 +1,91 @@
+#!/bin/sh
+# t3002: `covalid check` on the probe's fixture machines against the seed
+# catalog, on descriptors, and on fleets.
+. "$(dirname "$0")/../lib/tap.sh"
+
+export COVALID_DB="$TMP/c.db"
+"$COVALID" catalog import "$SRC/data/products.jsonl" "$SRC/data/validated-configs.jsonl" >/dev/null
+FX="$SRC/tests/fixtures"
+
+# The seed's own pair: RHEL 5.3 x64, uni-processor, on Windows Server 2008 Hyper-V.
+expect_exit 0 "Hyper-V 2008 + RHEL 5.3 x64, 1 vCPU: validated (exit 0)" "$COVALID" check --root "$FX/hyperv2008-rhel53/root"
+check "it names the configuration and cooperative support" sh -c "grep -q '^verdict *validated' '$TMP/out' && grep -q 'ms-hv2008-ws-rhel5.3-x86_64' '$TMP/out' && grep -q '^support *cooperative' '$TMP/out'"
+expect_exit 0 "--json" "$COVALID" check --root "$FX/hyperv2008-rhel53/root" --json
+check "json: verdict validated" test "$(jq -r .verdict "$TMP/out")" = validated
+check "json: both the Windows Server and the Hyper-V Server configurations match" test "$(jq -c '[.matches[].id] | sort' "$TMP/out")" = '["ms-hv2008-hvs-rhel5.3-x86_64","ms-hv2008-ws-rhel5.3-x86_64"]'
+check "json: Microsoft and Red Hat give cooperative support" test "$(jq -c '[.support.cooperative, (.support.vendors | sort)]' "$TMP/out")" = '[true,["Microsoft","Red Hat"]]'
+
+expect_exit 1 "the same with 2 vCPUs: not validated (exit 1)" "$COVALID" check --root "$FX/hyperv2008-rhel53-2vcpu/root"
+check "the vCPU difference is named" grep -q -- "- 2 vCPUs; validated for 1 (uni-processor)" "$TMP/out"
+"$COVALID" check --root "$FX/hyperv2008-rhel53-2vcpu/root" --json >"$TMP/2.json"
+check "json: reason vcpus, nearest is the 2009 pair" test "$(jq -r '[.verdict, .reason, .nearest[0].id] | join(" ")' "$TMP/2.json")" = "not-validated vcpus ms-hv2008-hvs-rhel5.3-x86_64"
+check "json: the nearest's only difference is the vCPU count" test "$(jq -c .nearest[0].differences "$TMP/2.json")" = '["2 vCPUs; validated for 1 (uni-processor)"]'
+
+# A guest version the seed does not list, on the same host: from a descriptor on stdin.
+"$COVALID" probe --json --root "$FX/hyperv2008-rhel53/root" | jq '.guest.os.version = "5.9"' >"$TMP/59.json"
+expect_exit 1 "RHEL 5.9 on Hyper-V 2008: not validated" "$COVALID" check --descriptor - --nearest 20 --json <"$TMP/59.json"
+check "the nearest: the same guest on a later host (validated: 6.1)" test "$(jq -r '.nearest[0].differences[0]' "$TMP/out")" = "hypervisor Hyper-V 6.0 (build 6002); validated: 6.1 (Windows Server 2008 R2 Hyper-V, builds 7600, 7601)"
+check "and the 2009 pairs, by guest version" test "$(jq '[.nearest[].differences[] | select(. == "guest Red Hat Enterprise Linux 5.9; validated: 5.4")] | length > 0' "$TMP/out")" = true
+# The host a release later: Microsoft's statement covers 5.2-5.11.
+jq '.hypervisor.version = "6.1" | .hypervisor.build = "7601" | .hypervisor.product = "Windows Server 2008 R2 Hyper-V"' "$TMP/59.json" >"$TMP/r2.json"
+expect_exit 0 "RHEL 5.9 on Hyper-V 2008 R2: supported by Microsoft's statement (exit 0)" "$COVALID" check --descriptor "$TMP/r2.json" --json
+check "the statement matched is supported_historical" test "$(jq -r '[.verdict, .matches[0].status] | join(" ")' "$TMP/out")" = "supported supported_historical"
+jq '.guest.os.version = "5.3" | .hypervisor.version = "6.1" | .hypervisor.build = "7601"' "$TMP/59.json" >"$TMP/53r2.json"
+expect_exit 0 "RHEL 5.3 on Hyper-V 2008 R2, 1 vCPU: validated" "$COVALID" check --descriptor "$TMP/53r2.json" --json
+check "the 2008 R2 configuration matched" test "$(jq -r '.matches[0].id' "$TMP/out")" = ms-hv2008r2-rhel5.3-x86_64
+jq '.vm.vcpus = 3' "$TMP/53r2.json" >"$TMP/3vcpu.json"
+expect_exit 0 "3 vCPUs on 2008 R2: supported by statement, not validated" "$COVALID" check --descriptor "$TMP/3vcpu.json"
+check "what separates it from the validated configuration: the set 1, 2, 4" sh -c "grep -q 'nearest validated configurations (for cooperative support)' '$TMP/out' && grep -q '3 vCPUs; validated for 1, 2 or 4' '$TMP/out'"
+jq '.integration.present = ["vmbus", "netvsc"]' "$TMP/53r2.json" >"$TMP/nostor.json"
+expect_exit 1 "no storvsc: not validated" "$COVALID" check --descriptor "$TMP/nostor.json"
+check "the missing component is named" grep -q "missing integration component storvsc" "$TMP/out"
+expect_exit 0 "--host-version states what the guest cannot see" "$COVALID" check --root "$FX/hyperv2008-rhel53/root" --host-version 6.0
+
+# Machines the seed has nothing for, and machines nothing can be said of.
+expect_exit 1 "Ubuntu on Azure: not validated, with nearest" "$COVALID" check --root "$FX/azure-ubuntu2204/root" --json
+check "reason: no configuration for this guest on this hypervisor" test "$(jq -r .reason "$TMP/out")" = no-configuration
+expect_exit 0 "RHEL 9.3 on Hyper-V 2022: supported by statement" "$COVALID" check --root "$FX/hyperv-nested/root" --json
+check "verdict supported, not cooperative" test "$(jq -c '[.verdict, .support.cooperative]' "$TMP/out")" = '["supported",false]'
+mkdir "$TMP/empty"
+expect_exit 1 "an empty root: unknown (exit 1), not a crash" "$COVALID" check --root "$TMP/empty" --json
+check "verdict unknown, reason unknown-hypervisor" test "$(jq -r '[.verdict, .reason] | join(" ")' "$TMP/out")" = "unknown unknown-hypervisor"
+
+# Bad input.
+printf '{"vm": {"vcpus": "two"}}' >"$TMP/bad.json"
+expect_exit 2 "a malformed descriptor: exit 2" "$COVALID" check --descriptor "$TMP/bad.json"
+check "the error names the file and the field" grep -q "bad.json: .vm.vcpus: expected an integer" "$TMP/err"
+printf 'not json' >"$TMP/garbage"
+expect_exit 2 "garbage on stdin: exit 2" sh -c "'$COVALID' check --descriptor - <'$TMP/garbage'"
+expect_exit 2 "a missing descriptor file: exit 2" "$COVALID" check --descriptor "$TMP/nope.json"
+expect_exit 2 "two sources: usage error" "$COVALID" check --root "$TMP/empty" --descriptor "$TMP/bad.json"
+expect_exit 2 "an empty catalog: exit 2 and how to fill it" "$COVALID" check --db "$TMP/empty.db" --root "$TMP/empty"
+check "the message says to import" grep -q "catalog import" "$TMP/err"
+
+# Fleets: a JSON Lines file with bad lines, and a directory.
+: >"$TMP/fleet.jsonl"
+for m in hyperv2008-rhel53 hyperv2008-rhel53-2vcpu azure-ubuntu2204 hyperv-nested; do
+	"$COVALID" probe --json --root "$FX/$m/root" | jq -c . >>"$TMP/fleet.jsonl"
+done
+echo '{"broken": ' >>"$TMP/fleet.jsonl"
+echo '{"vm": {"memory_mib": -5}}' >>"$TMP/fleet.jsonl"
+"$COVALID" probe --json --root "$TMP/empty" | jq -c . >>"$TMP/fleet.jsonl"
+expect_exit 2 "fleet with bad lines: exit 2, the rest checked" "$COVALID" check --fleet "$TMP/fleet.jsonl"
+check "bad lines reported with their numbers" sh -c "grep -q 'fleet.jsonl:5: invalid JSON' '$TMP/err' && grep -q 'fleet.jsonl:6: .vm.memory_mib' '$TMP/err'"
+check "summary: 5 checked, 1 validated, 1 supported, 2 not validated, 1 unknown, 2 bad" sh -c "
+	grep -Eq '^machines checked +5$' '$TMP/out' && grep -Eq '^validated +1$' '$TMP/out' &&
+	grep -Eq '^supported +1$' '$TMP/out' && grep -Eq '^not-validated +2$' '$TMP/out' &&
+	grep -Eq '^  vcpus +1 ' '$TMP/out' && grep -Eq '^unknown +1$' '$TMP/out' && grep -Eq '^bad input \(not checked\) +2$' '$TMP/out'"
+head -4 "$TMP/fleet.jsonl" >"$TMP/good.jsonl"
+expect_exit 1 "fleet --json: a line per machine" "$COVALID" check --fleet "$TMP/good.jsonl" --json
+check "4 lines, each with source and verdict" test "$(jq -s 'map(select(.source and .verdict)) | length' "$TMP/out")" = 4
+check "the 2-vCPU machine's nearest names the difference" test "$(jq -sr '.[1].nearest.differences[0]' "$TMP/out")" = "2 vCPUs; validated for 1 (uni-processor)"
+mkdir "$TMP/dir"
+head -1 "$TMP/fleet.jsonl" >"$TMP/dir/a.json"
+sed -n 3p "$TMP/fleet.jsonl" >"$TMP/dir/b.json"
+echo nonsense >"$TMP/dir/c.json"
+echo ignored >"$TMP/dir/notes.txt"
+expect_exit 2 "fleet directory: bad file counted" "$COVALID" check --fleet "$TMP/dir" --stats
+check "directory summary: 2 checked, 1 bad" sh -c "grep -Eq '^machines checked +2$' '$TMP/out' && grep -Eq '^bad input \(not checked\) +1$' '$TMP/out' && grep -q 'c.json' '$TMP/err'"
+check "--stats reports rates and peak RSS" grep -q "stats: configurations 137.*match .*peak RSS" "$TMP/err"
+expect_exit 2 "fleet that does not exist: exit 2" "$COVALID" check --fleet "$TMP/nope"
+done_testing

@@ -1,0 +1,326 @@
+/* test-catalog.c - catalog records, import all or nothing, export, the store's migrations. */
+#include <sqlite3.h>
+
+#include "covalid/catalog.h"
+#include "covalid/store.h"
+#include "tap.h"
+
+#define GOOD_CONFIG                                                                                         \
+	"{\"type\":\"configuration\",\"id\":\"c1\",\"status\":\"validated\","                                     \
+	"\"guest\":{\"vendor\":\"Red Hat\",\"product\":\"Red Hat Enterprise Linux\",\"os_id\":\"rhel\","           \
+	"\"version\":\"5.3\",\"arch\":[\"x86_64\"]},"                                                              \
+	"\"hypervisor\":{\"vendor\":\"Microsoft\",\"product\":\"Windows Server 2008 Hyper-V\",\"ids\":[\"microsoft\"]," \
+	"\"version\":\"2008\",\"builds\":[\"6001\",\"6002\"]},"                                                     \
+	"\"limits\":{\"max_vcpus\":1,\"allowed_vcpus\":[1]},"                                                      \
+	"\"validated_by\":[\"Microsoft\",\"Red Hat\"],\"source\":\"seed\"}"
+
+#define GOOD_PRODUCT                                                                                     \
+	"{\"type\":\"product\",\"id\":\"rhel-5.3\",\"kind\":\"guest_os\",\"vendor\":\"Red Hat\","               \
+	"\"product\":\"Red Hat Enterprise Linux\",\"version\":\"5.3\",\"osinfo_short_id\":\"rhel5.3\"}"
+
+/* Replaces the first occurrence of from in GOOD_CONFIG by to. */
+static char *variant(const char *from, const char *to)
+{
+	const char *base = GOOD_CONFIG;
+	const char *at = strstr(base, from);
+
+	if (!at) {
+		tap_fail(__FILE__, __LINE__, "'%s' not in the base record", from);
+		return cv_xstrdup(base);
+	}
+	return cv_xasprintf("%.*s%s%s", (int)(at - base), base, to, at + strlen(from));
+}
+
+static void rejects(const char *json, const char *want)
+{
+	struct catalog_config *c = NULL;
+	char *why = NULL;
+
+	CHECK_INT(catalog_config_from_text(json, &c, &why), -EINVAL);
+	CHECK(c == NULL);
+	if (!why || !strstr(why, want))
+		tap_fail(__FILE__, __LINE__, "error '%s' does not mention '%s'", why ? why : "(none)", want);
+	free(why);
+}
+
+TEST(parses_a_configuration)
+{
+	struct catalog_config *c = NULL;
+	char *why = NULL;
+
+	CHECK_INT(catalog_config_from_text(GOOD_CONFIG, &c, &why), 0);
+	CHECK_STR(c->id, "c1");
+	CHECK_INT(c->status, CATALOG_VALIDATED);
+	CHECK_STR(c->guest.os_id, "rhel");
+	CHECK_INT(c->hypervisor.builds.n, 2);
+	CHECK_INT(c->limits.max_vcpus, 1);
+	CHECK_INT(c->limits.n_allowed_vcpus, 1);
+	CHECK_INT(c->limits.max_memory_mib, -1);
+	catalog_config_free(c);
+}
+
+TEST(rejects_bad_records_naming_the_field)
+{
+	char *s;
+
+	rejects("[]", "expected a JSON object");
+	rejects("{\"type\":\"configuration\"}", "id: missing required field");
+	rejects(s = variant("\"source\":\"seed\"", "\"source\":\"seed\",\"colour\":\"red\""), "colour: unknown field");
+	free(s);
+	rejects(s = variant("\"os_id\":\"rhel\",", ""), "guest.os_id: missing required field");
+	free(s);
+	rejects(s = variant("\"5.3\"", "\"7.9-7.0\""), "guest.version: bad version '7.9-7.0'");
+	free(s);
+	rejects(s = variant("\"5.3\"", "\"soon\""), "guest.version: bad version");
+	free(s);
+	rejects(s = variant("\"x86_64\"", "\"sparc\""), "unknown architecture 'sparc'");
+	free(s);
+	rejects(s = variant("\"microsoft\"", "\"hyper-v\""), "unknown hypervisor id 'hyper-v'");
+	free(s);
+	rejects(s = variant("\"6001\"", "\"60a1\""), "'60a1' is not a build number");
+	free(s);
+	rejects(s = variant("\"validated\"", "\"approved\""), "status: unknown status 'approved'");
+	free(s);
+	rejects(s = variant("\"c1\"", "\"c 1\""), "id: use 1 to 128");
+	free(s);
+	rejects(s = variant("\"max_vcpus\":1", "\"max_vcpus\":0"), "limits.max_vcpus: expected an integer");
+	free(s);
+	rejects(s = variant("\"allowed_vcpus\":[1]", "\"allowed_vcpus\":[\"one\"]"), "limits.allowed_vcpus");
+	free(s);
+	rejects(s = variant("\"validated_by\":[\"Microsoft\",\"Red Hat\"]", "\"validated_by\":[]"),
+		"validated_by: must not be empty");
+	free(s);
+	rejects(s = variant("\"source\":\"seed\"", "\"source\":\"seed\",\"valid_from\":\"October\""),
+		"valid_from: expected a date");
+	free(s);
+}
+
+static struct store *open_store(const char *name)
+{
+	char *path = cv_xasprintf("%s/%s", tap_tmpdir(), name);
+	struct store *s = NULL;
+	char *err = NULL;
+
+	CHECK_INT(store_open(path, &s, &err), 0);
+	free(err);
+	free(path);
+	return s;
+}
+
+static int import_text(struct store *s, const char *text, char **ret_error)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct catalog_import_stats st;
+	int r = catalog_import(s, f, &st, ret_error);
+
+	fclose(f);
+	return r;
+}
+
+static int64_t count(struct store *s)
+{
+	int64_t n = -1;
+
+	CHECK_INT(store_config_count(s, NULL, &n), 0);
+	return n;
+}
+
+TEST(import_is_all_or_nothing)
+{
+	struct store *s = open_store("a.db");
+	char *err = NULL, *second = variant("\"c1\"", "\"c2\"");
+	char *text;
+
+	CHECK_INT(import_text(s, GOOD_CONFIG "\n" GOOD_PRODUCT "\n", &err), 0);
+	CHECK_INT(count(s), 1);
+
+	/* A bad line after good ones: nothing of the file is written. */
+	text = cv_xasprintf("%s\n\n%s\n{not json\n", second, GOOD_CONFIG);
+	CHECK_INT(import_text(s, text, &err), -EINVAL);
+	CHECK(err && cv_startswith(err, "4: invalid JSON"));
+	free(err);
+	err = NULL;
+	free(text);
+	CHECK_INT(count(s), 1);
+
+	/* A duplicate id within one file. */
+	text = cv_xasprintf("%s\n%s\n", second, second);
+	CHECK_INT(import_text(s, text, &err), -EEXIST);
+	CHECK(err && strstr(err, "2: duplicate id 'c2' (first on line 1)"));
+	free(err);
+	err = NULL;
+	free(text);
+	CHECK_INT(count(s), 1);
+
+	/* A good file replaces by id and adds. */
+	text = cv_xasprintf("%s\n%s\n", GOOD_CONFIG, second);
+	CHECK_INT(import_text(s, text, &err), 0);
+	CHECK_INT(count(s), 2);
+	free(text);
+	free(second);
+	store_close(s);
+}
+
+TEST(import_reports_missing_type_and_long_lines)
+{
+	struct store *s = open_store("b.db");
+	char *err = NULL, *big = cv_xmalloc(CATALOG_LINE_MAX + 16);
+
+	CHECK_INT(import_text(s, "{\"id\":\"x\"}\n", &err), -EINVAL);
+	CHECK(err && strstr(err, "1: type: missing required field"));
+	free(err);
+	err = NULL;
+	memset(big, ' ', CATALOG_LINE_MAX + 10);
+	big[CATALOG_LINE_MAX + 10] = '\n';
+	big[CATALOG_LINE_MAX + 11] = '\0';
+	CHECK_INT(import_text(s, big, &err), -E2BIG);
+	CHECK(err && strstr(err, "longer than 1 MiB"));
+	free(err);
+	free(big);
+	CHECK_INT(count(s), 0);
+	store_close(s);
+}
+
+TEST(export_returns_what_was_imported)
+{
+	struct store *s = open_store("c.db");
+	char *err = NULL, *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	CHECK_INT(import_text(s, GOOD_PRODUCT "\n" GOOD_CONFIG "\n", &err), 0);
+	out = open_memstream(&buf, &len);
+	CHECK_INT(catalog_export(s, out), 0);
+	fclose(out);
+	CHECK_STR(buf, GOOD_PRODUCT "\n" GOOD_CONFIG "\n");
+	free(buf);
+	store_close(s);
+}
+
+/* The schema as version 1 shipped it: a database made by that release. */
+static const char v1_schema[] =
+	"CREATE TABLE products (id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('guest_os', 'hypervisor')),"
+	" vendor TEXT NOT NULL, product TEXT NOT NULL, version TEXT NOT NULL, osinfo TEXT,"
+	" doc TEXT NOT NULL CHECK (json_valid(doc)),"
+	" updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+	"CREATE TABLE configurations (id TEXT PRIMARY KEY, status TEXT NOT NULL, guest_os TEXT NOT NULL,"
+	" guest_vendor TEXT NOT NULL, guest_product TEXT NOT NULL, guest_version TEXT NOT NULL,"
+	" hv_ids TEXT NOT NULL, hv_vendor TEXT NOT NULL, hv_product TEXT NOT NULL, hv_version TEXT NOT NULL,"
+	" doc TEXT NOT NULL CHECK (json_valid(doc)),"
+	" updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+	"PRAGMA user_version = 1;";
+
+static int count_cb(void *ud, const char *id, const char *doc)
+{
+	(void)id;
+	(void)doc;
+	(*(int *)ud)++;
+	return 0;
+}
+
+TEST(migrates_an_old_database)
+{
+	char *path = cv_xasprintf("%s/old.db", tap_tmpdir());
+	char *insert = cv_xasprintf("INSERT INTO configurations (id, status, guest_os, guest_vendor, guest_product,"
+				    " guest_version, hv_ids, hv_vendor, hv_product, hv_version, doc) VALUES ('c1',"
+				    " 'validated', 'rhel', 'Red Hat', 'RHEL', '5.3', 'microsoft', 'Microsoft',"
+				    " 'Windows Server 2008 Hyper-V', '2008', '%s')", GOOD_CONFIG);
+	struct store_query q = { .vendor = "Red Hat" };
+	struct store *s = NULL;
+	sqlite3 *db;
+	char *err = NULL;
+	int version = 0, n = 0;
+
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, insert, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	CHECK_INT(store_open(path, &s, &err), 0);
+	CHECK_INT(store_schema_version(s, &version), 0);
+	CHECK_INT(version, STORE_SCHEMA_VERSION);
+	/* Version 2 backfilled validated_by from the document; the vendor
+	 * filter reads that column. */
+	CHECK_INT(store_config_list(s, &q, count_cb, &n), 0);
+	CHECK_INT(n, 1);
+	store_close(s);
+	/* Opening again is a no-op. */
+	CHECK_INT(store_open(path, &s, &err), 0);
+	store_close(s);
+	free(insert);
+	free(path);
+}
+
+TEST(refuses_a_newer_database_and_non_databases)
+{
+	char *path = cv_xasprintf("%s/new.db", tap_tmpdir());
+	char *junk = cv_xasprintf("%s/junk.db", tap_tmpdir());
+	struct store *s = NULL;
+	char *err = NULL;
+	sqlite3 *db;
+
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(store_open(path, &s, &err), -EPROTO);
+	CHECK(err && strstr(err, "newer than this covalid"));
+	free(err);
+	err = NULL;
+
+	{
+		static const char text[] = "this is not a database, just text that is long enough to look like a "
+					   "header page of something else entirely...........................";
+
+		CHECK_INT(cv_write_file_atomic(junk, text, sizeof(text) - 1, 0644), 0);
+	}
+	CHECK_INT(store_open(junk, &s, &err), -EBADMSG);
+	CHECK(err && strstr(err, "not a database"));
+	free(err);
+	err = NULL;
+	CHECK_INT(store_open("postgresql://localhost/covalid", &s, &err), -EPROTONOSUPPORT);
+	free(err);
+	free(path);
+	free(junk);
+}
+
+TEST(list_filters)
+{
+	struct store *s = open_store("d.db");
+	char *err = NULL, *kvm = variant("\"ids\":[\"microsoft\"]", "\"ids\":[\"kvm\"]");
+	char *text, *kvm2 = NULL;
+	struct store_query q = { 0 };
+	int n;
+
+	kvm2 = cv_xstrdup(kvm);
+	{
+		char *p = strstr(kvm2, "\"c1\"");
+
+		p[2] = '9';
+	}
+	text = cv_xasprintf("%s\n%s\n", GOOD_CONFIG, kvm2);
+	CHECK_INT(import_text(s, text, &err), 0);
+	q.hypervisor = "microsoft";
+	n = 0;
+	CHECK_INT(store_config_list(s, &q, count_cb, &n), 0);
+	CHECK_INT(n, 1);
+	q.hypervisor = "Hyper-V"; /* part of the product name */
+	n = 0;
+	CHECK_INT(store_config_list(s, &q, count_cb, &n), 0);
+	CHECK_INT(n, 2);
+	q = (struct store_query){ .guest = "rhel", .status = "validated", .limit = 1 };
+	n = 0;
+	CHECK_INT(store_config_list(s, &q, count_cb, &n), 0);
+	CHECK_INT(n, 1);
+	q = (struct store_query){ .text = "nothing like this" };
+	n = 0;
+	CHECK_INT(store_config_list(s, &q, count_cb, &n), 0);
+	CHECK_INT(n, 0);
+	free(text);
+	free(kvm);
+	free(kvm2);
+	store_close(s);
+}
+
+TAP_MAIN(parses_a_configuration, rejects_bad_records_naming_the_field, import_is_all_or_nothing,
+	 import_reports_missing_type_and_long_lines, export_returns_what_was_imported, migrates_an_old_database,
+	 refuses_a_newer_database_and_non_databases, list_filters)

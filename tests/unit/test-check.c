@@ -1,0 +1,362 @@
+/* test-check.c - matching a machine against configurations. */
+#include "covalid/catalog.h"
+#include "covalid/check.h"
+#include "covalid/descriptor.h"
+#include "tap.h"
+
+/* A configuration from a few fields; the rest is filled in. */
+static struct catalog_config *cfg(const char *id, const char *status, const char *os, const char *version,
+				  const char *arch, const char *hv, const char *hv_extra, const char *limits,
+				  const char *components)
+{
+	struct catalog_config *c = NULL;
+	char *why = NULL;
+	char *json = cv_xasprintf(
+		"{\"type\":\"configuration\",\"id\":\"%s\",\"status\":\"%s\","
+		"\"guest\":{\"vendor\":\"Red Hat\",\"product\":\"Red Hat Enterprise Linux\",\"os_id\":\"%s\","
+		"\"version\":\"%s\",\"arch\":[%s]},"
+		"\"hypervisor\":{\"vendor\":\"Microsoft\",\"product\":\"Windows Server 2008 Hyper-V\",\"ids\":[\"%s\"]%s},"
+		"\"limits\":{%s},\"required_components\":[%s],"
+		"\"validated_by\":[\"Microsoft\",\"Red Hat\"],\"source\":\"test\"}",
+		id, status, os, version, arch, hv, hv_extra, limits, components);
+
+	if (catalog_config_from_text(json, &c, &why) < 0)
+		tap_fail(__FILE__, __LINE__, "%s: %s", id, why);
+	free(why);
+	free(json);
+	return c;
+}
+
+#define HV2008 ",\"version\":\"2008\",\"host_version\":\"6.0\",\"builds\":[\"6001\",\"6002\"]"
+#define HV2008R2 ",\"version\":\"2008 R2\",\"host_version\":\"6.1\",\"builds\":[\"7600\",\"7601\"]"
+#define X64 "\"x86_64\""
+#define BOTH "\"i686\",\"x86_64\""
+#define UP "\"max_vcpus\":1,\"allowed_vcpus\":[1],\"max_memory_mib\":65536"
+#define LIC "\"vmbus\",\"storvsc\",\"netvsc\""
+
+struct fixture {
+	struct catalog cat;
+	struct check_index *ix;
+};
+
+static void build(struct fixture *f, struct catalog_config **v, size_t n)
+{
+	f->cat.configs = v;
+	f->cat.n_configs = n;
+	f->cat.products = NULL;
+	f->cat.n_products = 0;
+	CHECK_INT(check_index_build(&f->cat, &f->ix), 0);
+}
+
+static void release(struct fixture *f)
+{
+	check_index_free(f->ix);
+	for (size_t i = 0; i < f->cat.n_configs; i++)
+		catalog_config_free(f->cat.configs[i]);
+}
+
+/* The 2009 machine: RHEL 5.3 x64 on Windows Server 2008 Hyper-V. */
+static struct descriptor *machine(const char *version, const char *arch, int vcpus, const char *build)
+{
+	struct descriptor *d = descriptor_new();
+
+	descriptor_set(&d->hypervisor.id, "microsoft");
+	descriptor_set(&d->hypervisor.version, cv_streq(build, "7601") ? "6.1" : "6.0");
+	descriptor_set(&d->hypervisor.build, build);
+	descriptor_set(&d->guest.os.id, "rhel");
+	descriptor_set(&d->guest.os.version, version);
+	descriptor_set(&d->guest.arch, arch);
+	d->vm.vcpus = vcpus;
+	d->vm.memory_mib = 2048;
+	cv_strv_push(&d->integration.present, "vmbus");
+	cv_strv_push(&d->integration.present, "storvsc");
+	cv_strv_push(&d->integration.present, "netvsc");
+	return d;
+}
+
+static enum check_verdict fast(struct fixture *f, struct descriptor *d, struct check_fast *m)
+{
+	struct check_key k;
+
+	check_key_from_descriptor(f->ix, d, &k);
+	check_match_fast(f->ix, &k, m);
+	return m->verdict;
+}
+
+static bool has_difference(const struct check_result *r, size_t nearest, const char *text)
+{
+	if (nearest >= r->n_nearest)
+		return false;
+	for (size_t i = 0; i < r->nearest[nearest].differences.n; i++)
+		if (strstr(r->nearest[nearest].differences.v[i], text))
+			return true;
+	return false;
+}
+
+TEST(exact_version_validated_and_cooperative)
+{
+	struct catalog_config *v[] = { cfg("a", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC) };
+	struct fixture f;
+	struct descriptor *d = machine("5.3", "x86_64", 1, "6002");
+	struct check_result *r;
+	struct check_fast m;
+
+	build(&f, v, 1);
+	CHECK_INT(fast(&f, d, &m), CHECK_VALIDATED);
+	CHECK_INT(m.match, 0);
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK_INT(r->verdict, CHECK_VALIDATED);
+	CHECK_INT(r->n_matches, 1);
+	CHECK(r->cooperative);
+	CHECK(cv_strv_contains(&r->support_vendors, "Microsoft"));
+	CHECK(cv_strv_contains(&r->support_vendors, "Red Hat"));
+	check_result_free(r);
+	descriptor_free(d);
+	release(&f);
+}
+
+TEST(vcpus_outside_uniprocessor_named)
+{
+	struct catalog_config *v[] = { cfg("a", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC) };
+	struct fixture f;
+	struct descriptor *d = machine("5.3", "x86_64", 4, "6002");
+	struct check_result *r;
+	struct check_fast m;
+
+	build(&f, v, 1);
+	CHECK_INT(fast(&f, d, &m), CHECK_NOT_VALIDATED);
+	CHECK_INT(m.reason, CHECK_REASON_VCPUS);
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK_INT(r->n_nearest, 1);
+	CHECK(has_difference(r, 0, "4 vCPUs; validated for 1 (uni-processor)"));
+	CHECK_INT(r->nearest[0].differences.n, 1);
+	check_result_free(r);
+	descriptor_free(d);
+	release(&f);
+}
+
+TEST(ranges_and_arch)
+{
+	struct catalog_config *v[] = { cfg("a", "supported", "rhel", "7.0-7.9", X64, "microsoft", HV2008, "", "") };
+	struct fixture f;
+	struct check_fast m;
+	struct descriptor *in = machine("7.5", "x86_64", 2, "6002"), *out = machine("8.0", "x86_64", 2, "6002");
+	struct descriptor *arch = machine("7.5", "i686", 2, "6002");
+
+	build(&f, v, 1);
+	CHECK_INT(fast(&f, in, &m), CHECK_SUPPORTED);
+	CHECK_INT(fast(&f, out, &m), CHECK_NOT_VALIDATED);
+	CHECK_INT(m.reason, CHECK_REASON_GUEST_VERSION);
+	CHECK_INT(fast(&f, arch, &m), CHECK_NOT_VALIDATED);
+	CHECK_INT(m.reason, CHECK_REASON_ARCH);
+	descriptor_free(in);
+	descriptor_free(out);
+	descriptor_free(arch);
+	release(&f);
+}
+
+TEST(hypervisor_build_and_version_difference)
+{
+	struct catalog_config *v[] = { cfg("a", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC) };
+	struct fixture f;
+	struct descriptor *d = machine("5.3", "x86_64", 1, "7601");
+	struct check_result *r;
+	struct check_fast m;
+
+	build(&f, v, 1);
+	CHECK_INT(fast(&f, d, &m), CHECK_NOT_VALIDATED);
+	CHECK_INT(m.reason, CHECK_REASON_HYPERVISOR_VERSION);
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK(has_difference(r, 0, "hypervisor Hyper-V 6.1 (build 7601); validated: 6.0"));
+	check_result_free(r);
+	descriptor_free(d);
+	release(&f);
+}
+
+TEST(revoked_does_not_validate)
+{
+	struct catalog_config *v[] = { cfg("a", "revoked", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC) };
+	struct fixture f;
+	struct descriptor *d = machine("5.3", "x86_64", 1, "6002");
+	struct check_result *r;
+	struct check_fast m;
+
+	build(&f, v, 1);
+	CHECK_INT(fast(&f, d, &m), CHECK_NOT_VALIDATED);
+	CHECK_INT(m.reason, CHECK_REASON_STATUS);
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK_INT(r->verdict, CHECK_NOT_VALIDATED);
+	CHECK_INT(r->n_matches, 1);
+	CHECK(r->matches[0].differences.n == 1 && strstr(r->matches[0].differences.v[0], "revoked"));
+	check_result_free(r);
+	descriptor_free(d);
+	release(&f);
+}
+
+TEST(explicit_exclusion_beats_a_range)
+{
+	struct catalog_config *v[] = {
+		cfg("range", "supported", "rhel", "8.x", X64, "microsoft", HV2008, "", ""),
+		cfg("no", "not_supported", "rhel", "8.5", X64, "microsoft", HV2008, "", ""),
+	};
+	struct fixture f;
+	struct descriptor *d = machine("8.5", "x86_64", 2, "6002"), *e = machine("8.4", "x86_64", 2, "6002");
+	struct check_fast m;
+
+	build(&f, v, 2);
+	CHECK_INT(fast(&f, d, &m), CHECK_NOT_SUPPORTED);
+	CHECK_INT(m.reason, CHECK_REASON_EXCLUDED);
+	CHECK_INT(fast(&f, e, &m), CHECK_SUPPORTED);
+	descriptor_free(d);
+	descriptor_free(e);
+	release(&f);
+}
+
+TEST(several_matches_best_status_first)
+{
+	struct catalog_config *v[] = {
+		cfg("z-supported", "supported_historical", "rhel", "5.2-5.11", BOTH, "microsoft", HV2008, "", ""),
+		cfg("a-validated", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC),
+		cfg("b-validated", "validated", "rhel", "5.3", BOTH, "microsoft", HV2008, UP, LIC),
+	};
+	struct fixture f;
+	struct descriptor *d = machine("5.3", "x86_64", 1, "6002");
+	struct check_result *r;
+	struct check_fast m;
+
+	build(&f, v, 3);
+	CHECK_INT(fast(&f, d, &m), CHECK_VALIDATED);
+	CHECK_INT(m.n_matches, 3);
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK_INT(r->n_matches, 3);
+	CHECK_STR(r->matches[0].config->id, "a-validated");
+	CHECK_STR(r->matches[1].config->id, "b-validated");
+	CHECK_STR(r->matches[2].config->id, "z-supported");
+	check_result_free(r);
+	descriptor_free(d);
+	release(&f);
+}
+
+TEST(nearest_ranked_by_distance)
+{
+	struct catalog_config *v[] = {
+		cfg("far-arch", "validated", "rhel", "5.4", "\"i686\"", "microsoft", HV2008, UP, LIC),
+		cfg("near-version", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC),
+		cfg("far-version", "validated", "rhel", "5.0", X64, "microsoft", HV2008, UP, LIC),
+		cfg("other-hv", "validated", "rhel", "5.4", X64, "kvm", ",\"version\":\"5.4\"", UP, ""),
+	};
+	struct fixture f;
+	struct descriptor *d = machine("5.4", "x86_64", 1, "6002");
+	struct check_result *r;
+
+	build(&f, v, 4);
+	CHECK_INT(check_explain(f.ix, d, 4, &r), 0);
+	CHECK_INT(r->verdict, CHECK_NOT_VALIDATED);
+	CHECK_INT(r->n_nearest, 4);
+	CHECK_STR(r->nearest[0].config->id, "far-arch");      /* arch only: 30 */
+	CHECK_STR(r->nearest[1].config->id, "near-version");  /* one minor release: 41 */
+	CHECK_STR(r->nearest[2].config->id, "far-version");   /* four minor releases: 44 */
+	CHECK_STR(r->nearest[3].config->id, "other-hv");      /* another hypervisor */
+	CHECK(has_difference(r, 1, "guest Red Hat Enterprise Linux 5.4; validated: 5.3"));
+	CHECK(has_difference(r, 3, "hypervisor Hyper-V (microsoft); validated"));
+	check_result_free(r);
+	descriptor_free(d);
+	release(&f);
+}
+
+TEST(missing_component_named)
+{
+	struct catalog_config *v[] = { cfg("a", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC) };
+	struct fixture f;
+	struct descriptor *d = machine("5.3", "x86_64", 1, "6002");
+	struct check_result *r;
+	struct check_fast m;
+
+	cv_strv_release(&d->integration.present);
+	cv_strv_push(&d->integration.present, "vmbus");
+	cv_strv_push(&d->integration.present, "netvsc");
+	build(&f, v, 1);
+	CHECK_INT(fast(&f, d, &m), CHECK_NOT_VALIDATED);
+	CHECK_INT(m.reason, CHECK_REASON_COMPONENTS);
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK(has_difference(r, 0, "missing integration component storvsc"));
+	check_result_free(r);
+	descriptor_free(d);
+	release(&f);
+}
+
+TEST(unknown_hypervisor_or_guest)
+{
+	struct catalog_config *v[] = { cfg("a", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC) };
+	struct fixture f;
+	struct descriptor *d = machine("5.3", "x86_64", 1, "6002");
+	struct check_result *r;
+	struct check_fast m;
+
+	build(&f, v, 1);
+	descriptor_set(&d->hypervisor.id, "unknown");
+	CHECK_INT(fast(&f, d, &m), CHECK_UNKNOWN);
+	CHECK_INT(m.reason, CHECK_REASON_UNKNOWN_HYPERVISOR);
+	descriptor_set(&d->hypervisor.id, "microsoft");
+	descriptor_set(&d->guest.os.id, NULL);
+	CHECK_INT(fast(&f, d, &m), CHECK_UNKNOWN);
+	CHECK_INT(m.reason, CHECK_REASON_UNKNOWN_GUEST);
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK_INT(r->verdict, CHECK_UNKNOWN);
+	CHECK(strstr(r->summary, "guest OS could not be determined") != NULL);
+	check_result_free(r);
+	descriptor_free(d);
+	release(&f);
+}
+
+TEST(vcpu_sets_and_generation_one_limits)
+{
+	struct catalog_config *v[] = {
+		cfg("set", "validated", "rhel", "5.5", X64, "microsoft", HV2008R2,
+		    "\"max_vcpus\":4,\"allowed_vcpus\":[1,2,4]", ""),
+		cfg("gen", "supported", "rhel", "9.x", X64, "microsoft", HV2008R2, "\"max_vcpus\":240,\"max_vcpus_gen1\":64", ""),
+	};
+	struct fixture f;
+	struct descriptor *three = machine("5.5", "x86_64", 3, "7601"), *four = machine("5.5", "x86_64", 4, "7601");
+	struct descriptor *big = machine("9.2", "x86_64", 100, "7601");
+	struct check_result *r;
+	struct check_fast m;
+
+	build(&f, v, 2);
+	CHECK_INT(fast(&f, three, &m), CHECK_NOT_VALIDATED);
+	CHECK_INT(m.reason, CHECK_REASON_VCPUS);
+	CHECK_INT(fast(&f, four, &m), CHECK_VALIDATED);
+	CHECK_INT(check_explain(f.ix, three, 3, &r), 0);
+	CHECK(has_difference(r, 0, "3 vCPUs; validated for 1, 2 or 4"));
+	check_result_free(r);
+	CHECK_INT(fast(&f, big, &m), CHECK_SUPPORTED); /* generation 2 (UEFI or unknown) */
+	descriptor_set(&big->vm.firmware, "bios");
+	CHECK_INT(fast(&f, big, &m), CHECK_NOT_VALIDATED);
+	CHECK_INT(check_explain(f.ix, big, 3, &r), 0);
+	CHECK(has_difference(r, 0, "generation 1 (BIOS) VM; validated for at most 64"));
+	check_result_free(r);
+	descriptor_free(three);
+	descriptor_free(four);
+	descriptor_free(big);
+	release(&f);
+}
+
+TEST(no_configuration_for_the_pair)
+{
+	struct catalog_config *v[] = { cfg("a", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC) };
+	struct fixture f;
+	struct descriptor *d = machine("12", "x86_64", 1, "6002");
+	struct check_fast m;
+
+	descriptor_set(&d->guest.os.id, "debian");
+	build(&f, v, 1);
+	CHECK_INT(fast(&f, d, &m), CHECK_NOT_VALIDATED);
+	CHECK_INT(m.reason, CHECK_REASON_NO_CONFIGURATION);
+	descriptor_free(d);
+	release(&f);
+}
+
+TAP_MAIN(exact_version_validated_and_cooperative, vcpus_outside_uniprocessor_named, ranges_and_arch,
+	 hypervisor_build_and_version_difference, revoked_does_not_validate, explicit_exclusion_beats_a_range,
+	 several_matches_best_status_first, nearest_ranked_by_distance, missing_component_named,
+	 unknown_hypervisor_or_guest, vcpu_sets_and_generation_one_limits, no_configuration_for_the_pair)
