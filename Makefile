@@ -18,9 +18,9 @@ ifeq ($(origin CC),default)
 CC      = gcc
 endif
 
-PKGS      = jansson sqlite3 libxml-2.0
+PKGS      = jansson sqlite3 expat
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lxml2)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lexpat)
 
 WARN = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wformat=2 -Wformat-truncation=2 \
        -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition -Wvla \

@@ -8,7 +8,7 @@ set -eu
 # systemd-detect-virt and virt-what (peers compared live), cpuid (capture
 # format), clang (fuzzing).  Bench: hyperfine.
 PACKAGES="gcc make pkg-config perl
-libjansson-dev libsqlite3-dev libxml2-dev
+libjansson-dev libsqlite3-dev libexpat1-dev
 osinfo-db cpuid virt-what systemd hyperfine clang jq"
 
 missing=""

@@ -4,20 +4,22 @@
  * covalid/catalog.h).
  *
  * The database is a tree of XML files, os/<vendor>/<os>.xml, each with
- * one <os> element; only untranslated elements (no xml:lang) are read.
+ * one <os> element; only untranslated elements (no xml:lang) are read,
+ * with expat: libxml2 would pull ICU into every covalid process, and the
+ * probe's start-up time is measured.
  * Reading it whole takes a fraction of a second, which is why it is
  * imported into the store once rather than consulted per query.
  */
 #include <dirent.h>
+#include <expat.h>
 #include <jansson.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "covalid/catalog.h"
 #include "covalid/store.h"
 #include "util/cv.h"
 
 #define OSINFO_MAX_FILE (4 * 1024 * 1024)
+#define OSINFO_MAX_TEXT 1024
 
 struct osinfo_os {
 	char *id, *short_id, *name, *version, *vendor, *release_date, *eol_date;
@@ -35,48 +37,131 @@ static void os_release_fields(struct osinfo_os *o)
 	memset(o, 0, sizeof(*o));
 }
 
-static bool untranslated(xmlNode *n)
+/*
+ * An expat (SAX) reader of one file: <libosinfo><os id="..."> with the
+ * fields below as direct children.  Translated copies (xml:lang) are
+ * skipped; text is collected into a bounded buffer.
+ */
+struct reader {
+	int depth;
+	bool in_os;
+	char **field; /* the field the current element fills, or NULL */
+	struct cv_buf text;
+	struct osinfo_os os;
+	int (*cb)(void *ud, const struct osinfo_os *o);
+	void *ud;
+	size_t *count;
+	int r;
+};
+
+static char **field_for(struct osinfo_os *o, const char *name)
 {
-	return !xmlHasNsProp(n, (const xmlChar *)"lang", XML_XML_NAMESPACE);
+	static const struct {
+		const char *name;
+		size_t off;
+	} t[] = {
+		{ "short-id", offsetof(struct osinfo_os, short_id) },
+		{ "name", offsetof(struct osinfo_os, name) },
+		{ "version", offsetof(struct osinfo_os, version) },
+		{ "vendor", offsetof(struct osinfo_os, vendor) },
+		{ "release-date", offsetof(struct osinfo_os, release_date) },
+		{ "eol-date", offsetof(struct osinfo_os, eol_date) },
+	};
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(t); i++)
+		if (strcmp(t[i].name, name) == 0)
+			return (char **)((char *)o + t[i].off);
+	return NULL;
 }
 
-static void take_text(xmlNode *n, char **field)
+static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **attrs)
 {
-	xmlChar *t;
+	struct reader *rd = ud;
+	bool translated = false;
 
-	if (*field || !untranslated(n))
+	rd->depth++;
+	if (rd->depth == 2 && strcmp(name, "os") == 0) {
+		rd->in_os = true;
+		for (int i = 0; attrs[i]; i += 2)
+			if (strcmp(attrs[i], "id") == 0)
+				rd->os.id = cv_xstrdup(attrs[i + 1]);
 		return;
-	t = xmlNodeGetContent(n);
-	if (t && *t)
-		*field = cv_strstrip(cv_xstrdup((const char *)t));
-	xmlFree(t);
+	}
+	if (!rd->in_os || rd->depth != 3)
+		return;
+	for (int i = 0; attrs[i]; i += 2)
+		translated |= strcmp(attrs[i], "xml:lang") == 0;
+	rd->field = translated ? NULL : field_for(&rd->os, name);
+	if (rd->field && *rd->field)
+		rd->field = NULL; /* the first untranslated one wins */
+	cv_buf_reset(&rd->text);
 }
 
-static void read_os(xmlNode *os, struct osinfo_os *o)
+static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
 {
-	xmlChar *id = xmlGetProp(os, (const xmlChar *)"id");
+	struct reader *rd = ud;
 
-	if (id)
-		o->id = cv_xstrdup((const char *)id);
-	xmlFree(id);
-	for (xmlNode *n = os->children; n; n = n->next) {
-		const char *name = (const char *)n->name;
+	if (rd->field && len > 0 && cv_buf_append(&rd->text, s, (size_t)len) < 0)
+		rd->field = NULL; /* longer than any real value: dropped */
+}
 
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (strcmp(name, "short-id") == 0)
-			take_text(n, &o->short_id);
-		else if (strcmp(name, "name") == 0)
-			take_text(n, &o->name);
-		else if (strcmp(name, "version") == 0)
-			take_text(n, &o->version);
-		else if (strcmp(name, "vendor") == 0)
-			take_text(n, &o->vendor);
-		else if (strcmp(name, "release-date") == 0)
-			take_text(n, &o->release_date);
-		else if (strcmp(name, "eol-date") == 0)
-			take_text(n, &o->eol_date);
+static void XMLCALL on_end(void *ud, const XML_Char *name)
+{
+	struct reader *rd = ud;
+
+	if (rd->field && rd->depth == 3) {
+		char *v = cv_strstrip(cv_xstrdup(rd->text.data ? rd->text.data : ""));
+
+		if (*v)
+			*rd->field = v;
+		else
+			free(v);
+		rd->field = NULL;
 	}
+	if (rd->depth == 2 && rd->in_os && strcmp(name, "os") == 0) {
+		if (rd->os.short_id && rd->r == 0) {
+			(*rd->count)++;
+			rd->r = rd->cb(rd->ud, &rd->os);
+		}
+		os_release_fields(&rd->os);
+		rd->in_os = false;
+	}
+	rd->depth--;
+}
+
+/* Parses one osinfo-db file; -EBADMSG if it is not well-formed XML. */
+static int read_file(const char *path, int (*cb)(void *ud, const struct osinfo_os *o), void *ud, size_t *count,
+		     char **ret_error)
+{
+	struct reader rd = { .cb = cb, .ud = ud, .count = count };
+	char *text = NULL;
+	size_t len;
+	XML_Parser p;
+	int r;
+
+	r = cv_read_file(path, OSINFO_MAX_FILE, &text, &len);
+	if (r < 0) {
+		*ret_error = cv_xasprintf("%s: %s", path, strerror(-r));
+		return r;
+	}
+	p = XML_ParserCreate(NULL);
+	if (!p)
+		abort();
+	cv_buf_init(&rd.text, OSINFO_MAX_TEXT);
+	XML_SetUserData(p, &rd);
+	XML_SetElementHandler(p, on_start, on_end);
+	XML_SetCharacterDataHandler(p, on_text);
+	if (XML_Parse(p, text, (int)len, 1) == XML_STATUS_ERROR) {
+		*ret_error = cv_xasprintf("%s:%lu: not well-formed XML (%s)", path,
+					  (unsigned long)XML_GetCurrentLineNumber(p), XML_ErrorString(XML_GetErrorCode(p)));
+		r = -EBADMSG;
+	} else
+		r = rd.r;
+	os_release_fields(&rd.os);
+	cv_buf_release(&rd.text);
+	XML_ParserFree(p);
+	free(text);
+	return r;
 }
 
 /* Calls cb for each <os> of each file under dir/os. */
@@ -106,31 +191,11 @@ static int walk_db(const char *dir, int (*cb)(void *ud, const struct osinfo_os *
 		fd = opendir(vpath);
 		while (r == 0 && fd && (f = readdir(fd))) {
 			char *path;
-			xmlDoc *doc;
 
 			if (!cv_endswith(f->d_name, ".xml"))
 				continue;
 			path = cv_xasprintf("%s/%s", vpath, f->d_name);
-			doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
-							  XML_PARSE_NOWARNING);
-			if (!doc) {
-				*ret_error = cv_xasprintf("%s: not well-formed XML", path);
-				r = -EBADMSG;
-			} else {
-				for (xmlNode *n = xmlDocGetRootElement(doc) ? xmlDocGetRootElement(doc)->children : NULL;
-				     n && r == 0; n = n->next)
-					if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, "os") == 0) {
-						struct osinfo_os o = { 0 };
-
-						read_os(n, &o);
-						if (o.short_id) {
-							(*ret_count)++;
-							r = cb(ud, &o);
-						}
-						os_release_fields(&o);
-					}
-				xmlFreeDoc(doc);
-			}
+			r = read_file(path, cb, ud, ret_count, ret_error);
 			free(path);
 		}
 		if (fd)
