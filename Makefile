@@ -18,9 +18,9 @@ ifeq ($(origin CC),default)
 CC      = gcc
 endif
 
-PKGS      = jansson sqlite3 expat
+PKGS      = jansson sqlite3 expat libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lexpat)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lexpat -lsodium) -lpthread
 
 WARN = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wformat=2 -Wformat-truncation=2 \
        -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition -Wvla \
@@ -37,7 +37,8 @@ CFLAGS_ALL   = -std=c17 $(WARN) $(OPT) $(SANFLAGS) -MMD -MP $(CFLAGS)
 LDFLAGS_ALL  = $(SANFLAGS) $(LDFLAGS)
 LIBS         = $(PKG_LIBS)
 
-LIB_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c src/store/*.c src/catalog/*.c)
+LIB_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c src/store/*.c src/catalog/*.c \
+             src/sign/*.c src/kit/*.c)
 CLI_SRCS = $(wildcard src/cli/*.c)
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS = $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -6,10 +6,10 @@ set -eu
 # Build: compiler, make, pkg-config and the libraries' -dev packages.
 # Test: prove (perl), jq (shell tests read JSON), osinfo-db (OS short-ids),
 # systemd-detect-virt and virt-what (peers compared live), cpuid (capture
-# format), clang (fuzzing).  Bench: hyperfine.
+# format), clang (fuzzing), xmllint (JUnit output).  Bench: hyperfine.
 PACKAGES="gcc make pkg-config perl
-libjansson-dev libsqlite3-dev libexpat1-dev
-osinfo-db cpuid virt-what systemd hyperfine clang jq"
+libjansson-dev libsqlite3-dev libexpat1-dev libsodium-dev
+osinfo-db cpuid virt-what systemd hyperfine clang jq libxml2-utils"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,0 +1,278 @@
+/*
+ * check-env.c - the checks that read what the probe found: env.fingerprint,
+ * cpu.topology, time.clocksource, kernel.pv_drivers, mem.size; and the
+ * self-test checks that prove isolation.
+ */
+#include <unistd.h>
+
+#include "covalid/descriptor.h"
+#include "covalid/probe.h"
+#include "kit/kit-internal.h"
+#include "util/cv.h"
+
+static json_t *or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* ---- env.fingerprint ---- */
+
+void kit_decide_fingerprint(const char *claimed_id, const char *probed_id, const char *claimed_product,
+			    const char *probed_product, struct kit_verdict *v)
+{
+	if (!probed_id || strcmp(probed_id, "unknown") == 0)
+		kit_verdict_set(v, KIT_FAIL, "no hypervisor could be detected");
+	else if (strcmp(probed_id, "none") == 0)
+		kit_verdict_set(v, KIT_FAIL, "no hypervisor: this is bare metal, not a guest");
+	else if (!cv_streq(claimed_id, probed_id))
+		kit_verdict_set(v, KIT_FAIL, "the log claims hypervisor %s, the probe finds %s",
+				claimed_id ? claimed_id : "(none)", probed_id);
+	else if (!cv_streq(claimed_product, probed_product))
+		kit_verdict_set(v, KIT_FAIL, "the log claims %s, the probe finds %s",
+				claimed_product ? claimed_product : "no product", probed_product ? probed_product : "none");
+	else
+		kit_verdict_set(v, KIT_PASS, NULL);
+}
+
+void kit_check_env_fingerprint(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	struct probe_options po = { 0 };
+	struct descriptor *now = NULL;
+	struct kit_verdict v;
+	int r;
+
+	r = probe_run(&po, &now);
+	if (r < 0) {
+		kit_set(out, KIT_ERROR, "cannot probe: %s", strerror(-r));
+		return;
+	}
+	json_object_set_new(out->measured, "hypervisor", or_null(now->hypervisor.id));
+	json_object_set_new(out->measured, "product", or_null(now->hypervisor.product));
+	json_object_set_new(out->measured, "version", or_null(now->hypervisor.version));
+	json_object_set_new(out->measured, "conflicts", json_integer((json_int_t)now->hypervisor.conflicts.n));
+	json_object_set_new(out->threshold, "claimed_hypervisor", or_null(ctx->d->hypervisor.id));
+	json_object_set_new(out->threshold, "claimed_product", or_null(ctx->d->hypervisor.product));
+	kit_decide_fingerprint(ctx->d->hypervisor.id, now->hypervisor.id, ctx->d->hypervisor.product,
+			       now->hypervisor.product, &v);
+	kit_apply(out, &v);
+	descriptor_free(now);
+}
+
+/* ---- cpu.topology ---- */
+
+static int count_cpulist(const char *path)
+{
+	char *s = kit_read(path), *p;
+	int n = 0;
+
+	if (!s)
+		return -1;
+	p = cv_strstrip(s);
+	while (*p) {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+
+		if (end == p) {
+			n = -1;
+			break;
+		}
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		n += (int)(b - a + 1);
+		if (*end != ',')
+			break;
+		p = end + 1;
+	}
+	free(s);
+	return n;
+}
+
+void kit_decide_topology(int online, int present, int expect, struct kit_verdict *v)
+{
+	if (online < 1 || present < 1)
+		kit_verdict_set(v, KIT_ERROR, "the CPU lists are unreadable");
+	else if (online != present)
+		kit_verdict_set(v, KIT_FAIL, "%d vCPUs online of %d present", online, present);
+	else if (expect > 0 && online != expect)
+		kit_verdict_set(v, KIT_FAIL, "%d vCPUs online; the VM was given %d", online, expect);
+	else
+		kit_verdict_set(v, KIT_PASS, NULL);
+}
+
+void kit_check_cpu_topology(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	int online = count_cpulist("/sys/devices/system/cpu/online");
+	int present = count_cpulist("/sys/devices/system/cpu/present");
+	int possible = count_cpulist("/sys/devices/system/cpu/possible");
+	struct kit_verdict v;
+
+	json_object_set_new(out->measured, "online", json_integer(online));
+	json_object_set_new(out->measured, "present", json_integer(present));
+	json_object_set_new(out->measured, "possible", json_integer(possible));
+	json_object_set_new(out->threshold, "online_equals_present", json_true());
+	json_object_set_new(out->threshold, "expect_vcpus",
+			    ctx->opt->expect_vcpus ? json_integer(ctx->opt->expect_vcpus) : json_null());
+	kit_decide_topology(online, present, ctx->opt->expect_vcpus, &v);
+	kit_apply(out, &v);
+}
+
+/* ---- time.clocksource ---- */
+
+static const struct {
+	const char *hypervisor;
+	const char *allowed; /* space-separated */
+} clocksources[] = {
+	{ "microsoft", "hyperv_clocksource_tsc_page hyperv_clocksource_msr lis_hv_clocksource_tsc_page tsc" },
+	{ "kvm", "kvm-clock tsc" },
+	{ "qemu", "tsc hpet acpi_pm" },
+	{ "amazon", "kvm-clock tsc xen" },
+	{ "google", "kvm-clock tsc" },
+	{ "xen", "xen tsc" },
+	{ "vmware", "tsc" },
+	{ "oracle", "tsc kvm-clock hyperv_clocksource_tsc_page" },
+	{ "bhyve", "tsc hpet" },
+	{ "parallels", "tsc kvm-clock hyperv_clocksource_tsc_page" },
+	{ "none", "tsc hpet" },
+	{ "*", "tsc arch_sys_counter" }, /* arm64 guests use the architected counter */
+};
+
+bool kit_clocksource_allowed(const char *hypervisor, const char *clocksource, const char **ret_allowed)
+{
+	const char *list = NULL;
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(clocksources) && !list; i++)
+		if (cv_streq(clocksources[i].hypervisor, hypervisor))
+			list = clocksources[i].allowed;
+	if (!list)
+		list = clocksources[CV_ELEMENTSOF(clocksources) - 1].allowed;
+	if (ret_allowed)
+		*ret_allowed = list;
+	if (!clocksource)
+		return false;
+	if (strcmp(clocksource, "arch_sys_counter") == 0)
+		return true;
+	for (const char *p = list; (p = strstr(p, clocksource)); p++)
+		if ((p == list || p[-1] == ' ') && (p[strlen(clocksource)] == ' ' || p[strlen(clocksource)] == '\0'))
+			return true;
+	return false;
+}
+
+void kit_decide_clocksource(const char *hypervisor, const char *clocksource, struct kit_verdict *v)
+{
+	const char *allowed;
+
+	if (!clocksource)
+		kit_verdict_set(v, KIT_SKIP, "the current clocksource is not readable");
+	else if (kit_clocksource_allowed(hypervisor, clocksource, &allowed))
+		kit_verdict_set(v, KIT_PASS, NULL);
+	else
+		kit_verdict_set(v, KIT_FAIL, "clocksource %s on %s; expected one of: %s", clocksource,
+				hypervisor ? hypervisor : "an unknown hypervisor", allowed);
+}
+
+void kit_check_time_clocksource(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	char *cur = kit_read("/sys/devices/system/clocksource/clocksource0/current_clocksource");
+	char *avail = kit_read("/sys/devices/system/clocksource/clocksource0/available_clocksource");
+	const char *allowed;
+	struct kit_verdict v;
+
+	if (cur)
+		cv_strstrip(cur);
+	if (avail)
+		cv_strstrip(avail);
+	kit_clocksource_allowed(ctx->d->hypervisor.id, NULL, &allowed);
+	json_object_set_new(out->measured, "current", or_null(cur));
+	json_object_set_new(out->measured, "available", or_null(avail));
+	json_object_set_new(out->measured, "hypervisor", or_null(ctx->d->hypervisor.id));
+	json_object_set_new(out->threshold, "allowed", json_string(allowed));
+	kit_decide_clocksource(ctx->d->hypervisor.id, cur, &v);
+	kit_apply(out, &v);
+	free(cur);
+	free(avail);
+}
+
+/* ---- kernel.pv_drivers ---- */
+
+void kit_decide_pv_drivers(const char *hypervisor, size_t n_missing, const char *missing, struct kit_verdict *v)
+{
+	if (!hypervisor || strcmp(hypervisor, "none") == 0 || strcmp(hypervisor, "unknown") == 0)
+		kit_verdict_set(v, KIT_SKIP, "no hypervisor, so no integration components to expect");
+	else if (n_missing)
+		kit_verdict_set(v, KIT_FAIL, "missing integration component%s: %s", n_missing > 1 ? "s" : "", missing);
+	else
+		kit_verdict_set(v, KIT_PASS, NULL);
+}
+
+void kit_check_kernel_pv_drivers(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	const struct descriptor *d = ctx->d;
+	char *missing = cv_strv_join(&d->integration.missing, ", ");
+	json_t *e = json_array(), *p = json_array(), *m = json_array();
+	struct kit_verdict v;
+
+	for (size_t i = 0; i < d->integration.expected.n; i++)
+		json_array_append_new(e, json_string(d->integration.expected.v[i]));
+	for (size_t i = 0; i < d->integration.present.n; i++)
+		json_array_append_new(p, json_string(d->integration.present.v[i]));
+	for (size_t i = 0; i < d->integration.missing.n; i++)
+		json_array_append_new(m, json_string(d->integration.missing.v[i]));
+	json_object_set_new(out->measured, "present", p);
+	json_object_set_new(out->measured, "missing", m);
+	json_object_set_new(out->threshold, "expected", e);
+	kit_decide_pv_drivers(d->hypervisor.id, d->integration.missing.n, missing, &v);
+	kit_apply(out, &v);
+	free(missing);
+}
+
+/* ---- mem.size ---- */
+
+void kit_decide_mem_size(uint64_t memtotal_mib, uint64_t expect_mib, struct kit_verdict *v)
+{
+	if (!expect_mib)
+		kit_verdict_set(v, KIT_SKIP, "no --expect-memory given: nothing to compare MemTotal with");
+	else if (!memtotal_mib)
+		kit_verdict_set(v, KIT_ERROR, "MemTotal is not readable");
+	else if (memtotal_mib > expect_mib)
+		kit_verdict_set(v, KIT_FAIL, "MemTotal %llu MiB is more than the %llu MiB the VM was given",
+				(unsigned long long)memtotal_mib, (unsigned long long)expect_mib);
+	else if ((double)memtotal_mib < KIT_MEM_SIZE_MIN * (double)expect_mib)
+		kit_verdict_set(v, KIT_FAIL, "MemTotal %llu MiB is %.1f%% of the %llu MiB the VM was given (at least 90%%)",
+				(unsigned long long)memtotal_mib, 100.0 * (double)memtotal_mib / (double)expect_mib,
+				(unsigned long long)expect_mib);
+	else
+		kit_verdict_set(v, KIT_PASS, NULL);
+}
+
+void kit_check_mem_size(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	struct kit_verdict v;
+
+	json_object_set_new(out->measured, "memtotal_mib", json_integer((json_int_t)ctx->d->vm.memory_mib));
+	json_object_set_new(out->threshold, "expect_memory_mib",
+			    ctx->opt->expect_memory_mib ? json_integer((json_int_t)ctx->opt->expect_memory_mib)
+							: json_null());
+	json_object_set_new(out->threshold, "min_fraction", json_real(KIT_MEM_SIZE_MIN));
+	json_object_set_new(out->threshold, "max_fraction", json_real(1.0));
+	kit_decide_mem_size(ctx->d->vm.memory_mib, ctx->opt->expect_memory_mib, &v);
+	kit_apply(out, &v);
+}
+
+/* ---- self-tests: isolation works ---- */
+
+void kit_check_selftest_crash(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	volatile int *p = NULL;
+
+	(void)ctx;
+	(void)out;
+	*p = 1; /* SIGSEGV on purpose */
+}
+
+void kit_check_selftest_hang(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	(void)ctx;
+	(void)out;
+	for (;;)
+		pause();
+}

@@ -1,0 +1,166 @@
+/*
+ * testlog.c - canonical form, signing and verification of test logs (see
+ * covalid/testlog.h).
+ */
+#include <jansson.h>
+
+#include "covalid/sign.h"
+#include "covalid/testlog.h"
+#include "util/cv.h"
+
+#define SIGNED_PREFIX "covalid.testlog/1 signature\n"
+#define CANONICAL_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15))
+
+char *testlog_canonical(const void *doc, size_t *ret_len)
+{
+	char *s = json_dumps(doc, CANONICAL_FLAGS);
+	char *out;
+	size_t n;
+
+	if (!s)
+		abort(); /* jansson fails only on allocation */
+	n = strlen(s);
+	out = cv_xmalloc(n + 2);
+	memcpy(out, s, n);
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	free(s);
+	if (ret_len)
+		*ret_len = n + 1;
+	return out;
+}
+
+/* The bytes a signature covers. */
+static char *signed_bytes(const json_t *doc, size_t *ret_len)
+{
+	json_t *copy = json_copy((json_t *)doc);
+	char *canon, *msg;
+	size_t n;
+
+	json_object_del(copy, "signature");
+	canon = testlog_canonical(copy, &n);
+	json_decref(copy);
+	msg = cv_xasprintf(SIGNED_PREFIX "%s", canon);
+	*ret_len = strlen(SIGNED_PREFIX) + n;
+	free(canon);
+	return msg;
+}
+
+int testlog_sign(void *doc, const struct sign_key *key)
+{
+	uint8_t sig[SIGN_BYTES];
+	char *msg, *b64;
+	size_t n;
+	int r;
+
+	if (!json_is_object((json_t *)doc))
+		return -EINVAL;
+	msg = signed_bytes(doc, &n);
+	r = sign_detached(key, msg, n, sig);
+	free(msg);
+	if (r < 0)
+		return r;
+	b64 = sign_base64_encode(sig, sizeof(sig));
+	json_object_set_new(doc, "signature",
+			    json_pack("{s:s, s:s, s:s}", "alg", "ed25519", "key_id", key->id, "value", b64));
+	free(b64);
+	return 0;
+}
+
+int testlog_write(const char *path, const void *doc)
+{
+	size_t n;
+	char *canon = testlog_canonical(doc, &n);
+	int r = cv_write_file_atomic(path, canon, n, 0644);
+
+	free(canon);
+	return r;
+}
+
+int testlog_parse(const char *text, size_t len, void **ret_doc, char **ret_why)
+{
+	json_error_t err;
+	json_t *doc;
+
+	if (len > TESTLOG_MAX_BYTES) {
+		*ret_why = cv_xstrdup("larger than 16 MiB: not a test log");
+		return -EBADMSG;
+	}
+	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	if (!doc) {
+		*ret_why = cv_xasprintf("not valid JSON (line %d, column %d: %s): truncated or damaged", err.line,
+					err.column, err.text);
+		return -EBADMSG;
+	}
+	if (!json_is_object(doc) || !json_is_string(json_object_get(doc, "schema")) ||
+	    strcmp(json_string_value(json_object_get(doc, "schema")), TESTLOG_SCHEMA) != 0) {
+		*ret_why = cv_xstrdup("not a covalid test log (schema is not " TESTLOG_SCHEMA ")");
+		json_decref(doc);
+		return -EBADMSG;
+	}
+	*ret_doc = doc;
+	return 0;
+}
+
+int testlog_verify(const char *text, size_t len, const struct sign_key *pub, void **ret_doc, char **ret_why)
+{
+	json_t *doc = NULL, *sig;
+	uint8_t raw[SIGN_BYTES];
+	const char *alg, *kid, *value;
+	char *canon = NULL, *msg = NULL;
+	size_t n;
+	int r;
+
+	r = testlog_parse(text, len, (void **)&doc, ret_why);
+	if (r < 0)
+		return r;
+	r = -EBADMSG;
+	sig = json_object_get(doc, "signature");
+	if (!sig) {
+		*ret_why = cv_xstrdup("no signature (sign it with covalid kit sign)");
+		goto out;
+	}
+	if (!json_is_object(sig) || json_object_size(sig) != 3 ||
+	    !json_is_string(json_object_get(sig, "alg")) || !json_is_string(json_object_get(sig, "key_id")) ||
+	    !json_is_string(json_object_get(sig, "value"))) {
+		*ret_why = cv_xstrdup("the signature member is malformed (expected alg, key_id, value)");
+		goto out;
+	}
+	alg = json_string_value(json_object_get(sig, "alg"));
+	kid = json_string_value(json_object_get(sig, "key_id"));
+	value = json_string_value(json_object_get(sig, "value"));
+	if (strcmp(alg, "ed25519") != 0) {
+		*ret_why = cv_xasprintf("signature algorithm '%s' is not ed25519", alg);
+		goto out;
+	}
+	if (strcmp(kid, pub->id) != 0) {
+		*ret_why = cv_xasprintf("signed by key %s, not by %s", kid, pub->id);
+		goto out;
+	}
+	if (sign_base64_decode(value, raw, sizeof(raw)) < 0) {
+		*ret_why = cv_xstrdup("the signature value is not 64 bytes of base64");
+		goto out;
+	}
+	/* The file must be exactly the canonical form: otherwise bytes
+	 * outside what the signature covers could be changed unnoticed. */
+	canon = testlog_canonical(doc, &n);
+	if (n != len || memcmp(canon, text, len) != 0) {
+		*ret_why = cv_xstrdup("not in canonical form: the file was changed after signing");
+		goto out;
+	}
+	msg = signed_bytes(doc, &n);
+	if (!sign_verify_detached(pub->pk, msg, n, raw)) {
+		*ret_why = cv_xstrdup("the signature does not match the content: the log was changed after signing");
+		goto out;
+	}
+	r = 0;
+	if (ret_doc) {
+		*ret_doc = doc;
+		doc = NULL;
+	}
+out:
+	free(canon);
+	free(msg);
+	json_decref(doc);
+	return r;
+}
