@@ -58,6 +58,8 @@ int cli_read_descriptor(const char *path, struct descriptor **ret);
 int cmd_probe(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_kit(int argc, char **argv);
+int cmd_key(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

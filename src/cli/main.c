@@ -82,6 +82,37 @@ static const struct cli_command commands[] = {
 	  "\n"
 	  "Exit status: 0 validated or supported (every machine, for a fleet),\n"
 	  "1 otherwise, 2 bad input (a bad fleet line included), 3 internal error.\n" },
+	{ "kit", cmd_kit, "run the validation kit in this guest; sign and verify its test logs",
+	  "usage: covalid kit list [--json]\n"
+	  "       covalid kit run [--quick] [--only IDS] [--skip IDS] [--expect-vcpus N]\n"
+	  "                       [--expect-memory MIB] [--peer HOST:PORT] [--dir DIR]\n"
+	  "                       [--out LOG] [--sign KEY] [--junit FILE] [--json]\n"
+	  "       covalid kit sign LOG --key KEY [--out FILE]\n"
+	  "       covalid kit verify LOG --pubkey PUB\n"
+	  "       covalid kit peer [--listen HOST:PORT]\n"
+	  "\n"
+	  "  list     every check: its id, what it measures, its pass criterion, and\n"
+	  "           whether it needs root (docs/kit.md)\n"
+	  "  run      runs the checks in this guest, each in its own process with a\n"
+	  "           time limit, in a private temporary directory under --dir (default\n"
+	  "           $TMPDIR or /var/tmp) removed afterwards; writes the test log\n"
+	  "           (docs/testlog.md) to --out (default covalid-testlog-HOST-TIME.json),\n"
+	  "           signed with --sign KEY; --junit writes JUnit XML; --quick keeps the\n"
+	  "           whole run within 5 s; --only and --skip take ids or families\n"
+	  "           (time, cpu, ...), comma-separated\n"
+	  "  sign     signs (or re-signs) a test log in place, or into --out\n"
+	  "  verify   exit 0 only if the log is exactly as signed by PUB (a .pub file\n"
+	  "           or the key itself, ed25519:BASE64)\n"
+	  "  peer     the far end of net.peer_transfer (default 0.0.0.0:7537)\n"
+	  "\n"
+	  "Exit status: run: 0 if no check failed or erred, 1 otherwise; verify: 0 good\n"
+	  "signature, 1 bad or missing signature or a changed log; 2 usage or\n"
+	  "unreadable input; 3 internal error.\n" },
+	{ "key", cmd_key, "make an Ed25519 key pair for signing test logs",
+	  "usage: covalid key generate --out KEY [--force]\n"
+	  "\n"
+	  "Writes the secret key to KEY (mode 0600) and the public key to KEY.pub, and\n"
+	  "prints the public key and its id.  Refuses to overwrite KEY without --force.\n" },
 	{ "help", cmd_help, "show help for a command",
 	  "usage: covalid help [COMMAND]\n" },
 };
