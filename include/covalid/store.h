@@ -29,7 +29,7 @@
 struct store;
 
 /* The newest schema version this build knows. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Opens (creating if needed) and migrates.  On failure *ret_errmsg (if
  * given) receives the backend's message, to be freed by the caller. */
@@ -87,5 +87,68 @@ typedef int (*store_row_cb)(void *userdata, const char *id, const char *doc);
 int store_product_list(struct store *s, const struct store_query *q, store_row_cb cb, void *userdata) CV_WUR;
 int store_config_list(struct store *s, const struct store_query *q, store_row_cb cb, void *userdata) CV_WUR;
 int store_config_count(struct store *s, const struct store_query *q, int64_t *ret) CV_WUR;
+
+/*
+ * A counter every catalog write bumps, so that caches of catalog answers
+ * (the server's, the check index) know when to rebuild.
+ */
+int store_catalog_generation(struct store *s, int64_t *ret) CV_WUR;
+
+/* ---- the program: vendors, their keys and tokens, submissions ---- */
+
+/* Vendors admitted to the program.  id is a slug ("red-hat"). */
+int store_vendor_add(struct store *s, const char *id, const char *name) CV_WUR; /* -EEXIST */
+/* *ret_name (if given) receives the name; -ENOENT if no such vendor. */
+int store_vendor_get(struct store *s, const char *id, char **ret_name) CV_WUR;
+typedef int (*store_vendor_cb)(void *userdata, const char *id, const char *name, const char *created_at);
+int store_vendor_list(struct store *s, store_vendor_cb cb, void *userdata) CV_WUR;
+
+/* Vendors' public keys, by key id. */
+int store_key_add(struct store *s, const char *key_id, const char *vendor_id, const char *public_key) CV_WUR;
+/* -ENOENT if unknown; *ret_revoked tells a revoked key from a good one. */
+int store_key_get(struct store *s, const char *key_id, char **ret_vendor_id, char **ret_public_key,
+		  bool *ret_revoked) CV_WUR;
+int store_key_revoke(struct store *s, const char *key_id) CV_WUR;
+typedef int (*store_key_cb)(void *userdata, const char *key_id, const char *vendor_id, const char *public_key,
+			    const char *created_at, const char *revoked_at);
+int store_key_list(struct store *s, const char *vendor_id, store_key_cb cb, void *userdata) CV_WUR;
+
+/* API tokens, stored as a hash only.  role: "admin" or "vendor". */
+int store_token_add(struct store *s, const char *id, const char *hash, const char *role, const char *vendor_id,
+		    const char *description) CV_WUR;
+/* The live (unrevoked) token with this hash; -ENOENT otherwise. */
+int store_token_find(struct store *s, const char *hash, char **ret_id, char **ret_role, char **ret_vendor_id) CV_WUR;
+int store_token_revoke(struct store *s, const char *id) CV_WUR; /* -ENOENT */
+typedef int (*store_token_cb)(void *userdata, const char *id, const char *role, const char *vendor_id,
+			      const char *description, const char *created_at, const char *revoked_at);
+int store_token_list(struct store *s, store_token_cb cb, void *userdata) CV_WUR;
+
+struct store_submission_row {
+	const char *id, *vendor_id, *key_id, *status; /* "accepted" or "rejected" */
+	const char *reasons;   /* JSON array of strings */
+	const char *config_id; /* the configuration it created or extended, or NULL */
+	const char *log;       /* the test log, canonical */
+	const char *received_at;
+};
+
+int store_submission_add(struct store *s, const struct store_submission_row *row) CV_WUR;
+/* The row's strings point into *ret_buf's storage; free with store_submission_free(). */
+int store_submission_get(struct store *s, const char *id, struct store_submission_row **ret) CV_WUR;
+void store_submission_free(struct store_submission_row *row);
+/* vendor_id NULL lists everyone's; with_log false leaves row->log NULL. */
+typedef int (*store_submission_cb)(void *userdata, const struct store_submission_row *row);
+int store_submission_list(struct store *s, const char *vendor_id, const char *config_id, bool with_log,
+			  int64_t limit, int64_t offset, store_submission_cb cb, void *userdata) CV_WUR;
+
+/* Test logs behind a configuration. */
+int store_evidence_add(struct store *s, const char *config_id, const char *testlog_id) CV_WUR;
+
+/* The validation policy (docs/policy.md); -ENOENT when none was set. */
+int store_policy_get(struct store *s, char **ret_doc) CV_WUR;
+int store_policy_put(struct store *s, const char *doc) CV_WUR;
+
+/* Small named values (the token hashing key). */
+int store_setting_get(struct store *s, const char *key, char **ret_value) CV_WUR; /* -ENOENT */
+int store_setting_put(struct store *s, const char *key, const char *value) CV_WUR;
 
 #endif

@@ -40,13 +40,15 @@ void kit_decide_rates(const double *rates, size_t n, double min_fraction, struct
 	}
 	cv_buf_init(&names, NAMES_MAX);
 	for (size_t i = 0; i < n; i++) {
-		if (!(rates[i] >= min_fraction * median)) {
-			/* A full buffer only shortens the list; the count stays right. */
-			if (cv_buf_printf(&names, "%scpu%zu (%.0f%%)", slow ? ", " : "", i, 100.0 * rates[i] / median) < 0 &&
-			    !cv_endswith(names.data, "..."))
-				(void)!cv_buf_puts(&names, ", ...");
-			slow++;
-		}
+		if (rates[i] >= min_fraction * median)
+			continue;
+		/* A long list is cut: the count in the reason stays right. */
+		if (names.len < NAMES_MAX - 64) {
+			if (cv_buf_printf(&names, "%scpu%zu (%.0f%%)", slow ? ", " : "", i, 100.0 * rates[i] / median) < 0)
+				break;
+		} else if (!cv_endswith(names.data, "...") && cv_buf_puts(&names, ", ...") < 0)
+			break;
+		slow++;
 	}
 	if (slow)
 		kit_verdict_set(v, KIT_FAIL, "%zu vCPU%s below %.0f%% of the median rate: %s", slow, slow > 1 ? "s" : "",
@@ -65,13 +67,15 @@ struct spin {
 /*
  * A busy integer loop (a linear congruential generator, which the
  * compiler cannot fold) in batches, reading the clock between batches so
- * that reading it costs little of the rate.
+ * that reading it costs little of the rate.  A step depends on the one
+ * before, so no CPU makes more than a few 10^9 a second: the cap ends the
+ * loop within a few intervals if the clock stops.
  */
 static void *spin_worker(void *p)
 {
 	struct spin *s = p;
 	double t0 = kit_now(), t;
-	uint64_t x = 1, n = 0;
+	uint64_t x = 1, n = 0, cap = (uint64_t)(s->interval * 4e9);
 
 	do {
 		for (int i = 0; i < 4096; i++) {
@@ -80,7 +84,7 @@ static void *spin_worker(void *p)
 		}
 		n += 4096;
 		t = kit_now();
-	} while (t - t0 < s->interval && n < (uint64_t)1 << 40);
+	} while (t - t0 < s->interval && n < cap);
 	s->iterations = n;
 	s->elapsed = t - t0;
 	return NULL;
@@ -103,6 +107,9 @@ static int read_steal(const struct kit_ctx *ctx, uint64_t *ret_ticks)
 		unsigned long long f[8];
 		int cpu;
 
+		/* "cpuN", not the "cpu" line of all CPUs together. */
+		if (strncmp(line, "cpu", 3) != 0 || line[3] < '0' || line[3] > '9')
+			continue;
 		if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &f[0], &f[1], &f[2], &f[3], &f[4],
 			   &f[5], &f[6], &f[7]) != 9)
 			continue;
@@ -310,10 +317,14 @@ void kit_check_cpu_feature_consistency(const struct kit_ctx *ctx, struct kit_out
 	}
 	for (size_t i = 0; i < N_LEAVES; i++)
 		compared += ctx->n_cpus && c[0].read[i];
-	for (size_t i = 1; i < ctx->n_cpus; i++)
-		if (leaves_differ(&c[0], &c[i], ctx->cpus[0], ctx->cpus[i], first[0] ? (char[160]){ 0 } : first,
-				  sizeof(first)))
-			differing++;
+	for (size_t i = 1; i < ctx->n_cpus; i++) {
+		char diff[sizeof(first)];
+
+		if (!leaves_differ(&c[0], &c[i], ctx->cpus[0], ctx->cpus[i], diff, sizeof(diff)))
+			continue;
+		if (!differing++)
+			memcpy(first, diff, sizeof(first));
+	}
 	if (ctx->n_cpus) {
 		put_signature(out->measured, "vendor", &c[0], 0, vendor_order);
 		put_signature(out->measured, "hypervisor_signature", &c[0], 8, hv_order);

@@ -86,32 +86,32 @@ static const struct {
 	{ "bug", "BUG: ", NULL },
 };
 
-/* Writes the decoded flags ("W (a warning was issued), ...") into buf. */
-static void taint_describe(uint64_t tainted, char *buf, size_t size)
+/* The decoded flags, "W (a warning was issued), ...": a new string. */
+static char *taint_describe(uint64_t tainted)
 {
-	size_t off = 0;
+	struct cv_buf b;
 
-	buf[0] = '\0';
-	for (unsigned bit = 0; bit < 64 && off < size; bit++) {
-		int n;
+	cv_buf_init(&b, 4096);
+	for (unsigned bit = 0; bit < 64; bit++) {
+		int r;
 
 		if (!(tainted & (UINT64_C(1) << bit)))
 			continue;
 		if (bit < CV_ELEMENTSOF(taint_flags))
-			n = snprintf(buf + off, size - off, "%s%c (%s)", off ? ", " : "", taint_flags[bit].letter,
-				     taint_flags[bit].meaning);
+			r = cv_buf_printf(&b, "%s%c (%s)", b.len ? ", " : "", taint_flags[bit].letter,
+					  taint_flags[bit].meaning);
 		else
-			n = snprintf(buf + off, size - off, "%sbit %u (unknown to covalid)", off ? ", " : "", bit);
-		if (n < 0)
+			r = cv_buf_printf(&b, "%sbit %u (unknown to covalid)", b.len ? ", " : "", bit);
+		if (r < 0)
 			break;
-		off += (size_t)n;
 	}
+	return cv_buf_detach(&b, NULL);
 }
 
 void kit_decide_health(uint64_t tainted, size_t n_signatures, const char *first_signature, bool log_readable,
 		       struct kit_verdict *v)
 {
-	char flags[320], trouble[300] = "";
+	char trouble[300] = "", *flags;
 	const char *q = first_signature ? first_signature : "";
 	size_t qn;
 
@@ -129,9 +129,10 @@ void kit_decide_health(uint64_t tainted, size_t n_signatures, const char *first_
 			 n_signatures, n_signatures > 1 ? "s" : "", (int)qn, q);
 
 	if (tainted) {
-		taint_describe(tainted, flags, sizeof(flags));
+		flags = taint_describe(tainted);
 		kit_verdict_set(v, KIT_FAIL, "the kernel is tainted (0x%llx): %s%s%s", (unsigned long long)tainted, flags,
 				n_signatures ? "; and " : "", trouble);
+		free(flags);
 	} else if (n_signatures)
 		kit_verdict_set(v, KIT_FAIL, "%s", trouble);
 	else if (!log_readable)

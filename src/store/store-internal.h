@@ -1,32 +1,45 @@
 /*
- * store-internal.h - the backend interface behind covalid/store.h
- * (redis's ae.h over ae_epoll.c / ae_kqueue.c): each backend fills a
- * struct store_backend; store.c picks one by the location's scheme and
- * forwards every call.
+ * store-internal.h - the database interface behind covalid/store.h.
+ *
+ * store.c holds every query covalid makes, written once against this small
+ * interface; a backend (store-sqlite.c; a PostgreSQL one next) implements
+ * connections, statements, transactions and its own schema migrations
+ * (redis's ae.h over ae_epoll.c / ae_kqueue.c).  SQL uses ?N placeholders
+ * and the subset of SQL both engines share; a backend whose engine spells
+ * placeholders differently rewrites them in prepare().
  */
 #ifndef COVALID_STORE_INTERNAL_H
 #define COVALID_STORE_INTERNAL_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "covalid/store.h"
 
-struct store_backend {
+struct db_stmt;
+
+struct db_ops {
 	const char *name;
-	int (*open)(const char *location, void **ret_impl, char **ret_errmsg);
-	void (*close)(void *impl);
-	const char *(*errmsg)(void *impl);
-	int (*schema_version)(void *impl, int *ret);
-	int (*begin)(void *impl);
-	int (*commit)(void *impl);
-	int (*rollback)(void *impl);
-	int (*product_put)(void *impl, const struct store_product_row *row, bool *ret_replaced);
-	int (*config_put)(void *impl, const struct store_config_row *row, bool *ret_replaced);
-	int (*product_get)(void *impl, const char *id, char **ret_doc);
-	int (*config_get)(void *impl, const char *id, char **ret_doc);
-	int (*product_list)(void *impl, const struct store_query *q, store_row_cb cb, void *userdata);
-	int (*config_list)(void *impl, const struct store_query *q, store_row_cb cb, void *userdata);
-	int (*config_count)(void *impl, const struct store_query *q, int64_t *ret);
+	/* Opens and migrates to the newest schema. */
+	int (*open)(const char *location, void **ret_db, char **ret_errmsg);
+	void (*close)(void *db);
+	const char *(*errmsg)(void *db);
+	int (*schema_version)(void *db, int *ret);
+	int (*begin)(void *db);
+	int (*commit)(void *db);
+	int (*rollback)(void *db);
+	int (*prepare)(void *db, const char *sql, struct db_stmt **ret);
+	void (*bind_text)(struct db_stmt *st, int i, const char *s); /* NULL binds SQL NULL */
+	void (*bind_int64)(struct db_stmt *st, int i, int64_t v);
+	/* 1: a row, 0: done, <0: -errno (the message in errmsg()). */
+	int (*step)(struct db_stmt *st);
+	const char *(*column_text)(struct db_stmt *st, int i); /* NULL for NULL */
+	int64_t (*column_int64)(struct db_stmt *st, int i);
+	/* Rows changed by the last statement. */
+	int64_t (*changes)(void *db);
+	void (*finalize)(struct db_stmt *st);
 };
 
-extern const struct store_backend store_backend_sqlite;
+extern const struct db_ops db_sqlite;
 
 #endif

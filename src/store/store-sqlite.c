@@ -1,13 +1,11 @@
 /*
- * store-sqlite.c - the SQLite backend of covalid/store.h.
+ * store-sqlite.c - the SQLite backend of the store (see store-internal.h).
  *
- * One database file in WAL mode with foreign keys on.  The schema version
- * is SQLite's user_version; migrations[] below take a database from
- * version N-1 to N, each in the same transaction as the version bump, so a
- * crash mid-migration leaves the old version intact.
- *
- * Every query is one static statement with "?N IS NULL OR ..." filters,
- * prepared once per call: no SQL is ever built from input.
+ * One database file in WAL mode, foreign keys on, synchronous=FULL (a
+ * committed submission survives a power cut).  The schema version is
+ * SQLite's user_version; migrations[] take a database from version N-1 to
+ * N, each in the transaction that bumps the version, so a crash
+ * mid-migration leaves the old version intact.
  */
 #include <sqlite3.h>
 
@@ -16,15 +14,20 @@
 
 #define BUSY_TIMEOUT_MS 5000
 
-struct sqlite_store {
+struct sqlite_db {
 	sqlite3 *db;
 	char errmsg[512];
 };
 
-/*
- * Migrations.  Index i takes the schema from version i to i + 1.  Never
- * edit a released one: add a new one.
- */
+struct db_stmt {
+	struct sqlite_db *db;
+	sqlite3_stmt *st;
+};
+
+#define NOW "(strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
+
+/* Index i takes the schema from version i to i + 1.  Never edit a
+ * released one: add a new one. */
 static const char *const migrations[] = {
 	/* 1: the catalog. */
 	"CREATE TABLE products ("
@@ -33,7 +36,7 @@ static const char *const migrations[] = {
 	"  vendor TEXT NOT NULL, product TEXT NOT NULL, version TEXT NOT NULL,"
 	"  osinfo TEXT,"
 	"  doc TEXT NOT NULL CHECK (json_valid(doc)),"
-	"  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+	"  updated_at TEXT NOT NULL DEFAULT " NOW ");"
 	"CREATE TABLE configurations ("
 	"  id TEXT PRIMARY KEY,"
 	"  status TEXT NOT NULL,"
@@ -41,7 +44,7 @@ static const char *const migrations[] = {
 	"  guest_version TEXT NOT NULL,"
 	"  hv_ids TEXT NOT NULL, hv_vendor TEXT NOT NULL, hv_product TEXT NOT NULL, hv_version TEXT NOT NULL,"
 	"  doc TEXT NOT NULL CHECK (json_valid(doc)),"
-	"  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));",
+	"  updated_at TEXT NOT NULL DEFAULT " NOW ");",
 
 	/* 2: who validated, as a column (backfilled from the documents),
 	 * lookup indexes, and the test logs behind each configuration. */
@@ -54,13 +57,52 @@ static const char *const migrations[] = {
 	"CREATE TABLE configuration_evidence ("
 	"  config_id TEXT NOT NULL REFERENCES configurations (id) ON DELETE CASCADE,"
 	"  testlog_id TEXT NOT NULL,"
-	"  added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+	"  added_at TEXT NOT NULL DEFAULT " NOW ","
 	"  PRIMARY KEY (config_id, testlog_id));",
+
+	/* 3: the program: vendors, keys, tokens, submissions, the policy,
+	 * settings, and the catalog's generation counter. */
+	"CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"INSERT INTO counters VALUES ('catalog_generation', 1);"
+	"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE vendors ("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	"  created_at TEXT NOT NULL DEFAULT " NOW ");"
+	"CREATE TABLE vendor_keys ("
+	"  key_id TEXT PRIMARY KEY,"
+	"  vendor_id TEXT NOT NULL REFERENCES vendors (id),"
+	"  public_key TEXT NOT NULL UNIQUE,"
+	"  created_at TEXT NOT NULL DEFAULT " NOW ","
+	"  revoked_at TEXT);"
+	"CREATE TABLE tokens ("
+	"  id TEXT PRIMARY KEY,"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('admin', 'vendor')),"
+	"  vendor_id TEXT REFERENCES vendors (id),"
+	"  description TEXT,"
+	"  created_at TEXT NOT NULL DEFAULT " NOW ","
+	"  revoked_at TEXT,"
+	"  CHECK ((role = 'vendor') = (vendor_id IS NOT NULL)));"
+	"CREATE TABLE submissions ("
+	"  id TEXT PRIMARY KEY,"
+	"  vendor_id TEXT NOT NULL REFERENCES vendors (id),"
+	"  key_id TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),"
+	"  reasons TEXT NOT NULL CHECK (json_valid(reasons)),"
+	"  config_id TEXT REFERENCES configurations (id),"
+	"  log TEXT NOT NULL,"
+	"  received_at TEXT NOT NULL DEFAULT " NOW ");"
+	"CREATE INDEX submissions_vendor ON submissions (vendor_id, received_at);"
+	"CREATE INDEX submissions_config ON submissions (config_id);"
+	"CREATE TABLE policy ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  doc TEXT NOT NULL CHECK (json_valid(doc)),"
+	"  updated_at TEXT NOT NULL DEFAULT " NOW ");",
 };
 
-static int fail(struct sqlite_store *st, int rc)
+static int fail(struct sqlite_db *d, int rc)
 {
-	snprintf(st->errmsg, sizeof(st->errmsg), "%s", sqlite3_errmsg(st->db));
+	snprintf(d->errmsg, sizeof(d->errmsg), "%s", sqlite3_errmsg(d->db));
 	switch (rc & 0xff) {
 	case SQLITE_NOTADB:
 	case SQLITE_CORRUPT:
@@ -87,24 +129,24 @@ static int fail(struct sqlite_store *st, int rc)
 	}
 }
 
-static int exec(struct sqlite_store *st, const char *sql)
+static int exec(struct sqlite_db *d, const char *sql)
 {
-	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	int rc = sqlite3_exec(d->db, sql, NULL, NULL, NULL);
 
-	return rc == SQLITE_OK ? 0 : fail(st, rc);
+	return rc == SQLITE_OK ? 0 : fail(d, rc);
 }
 
-static int get_user_version(struct sqlite_store *st, int *ret)
+static int get_user_version(struct sqlite_db *d, int *ret)
 {
 	sqlite3_stmt *stmt;
 	int rc;
 
-	rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL);
+	rc = sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &stmt, NULL);
 	if (rc != SQLITE_OK)
-		return fail(st, rc);
+		return fail(d, rc);
 	rc = sqlite3_step(stmt);
 	if (rc != SQLITE_ROW) {
-		rc = fail(st, rc);
+		rc = fail(d, rc);
 		sqlite3_finalize(stmt);
 		return rc;
 	}
@@ -113,18 +155,25 @@ static int get_user_version(struct sqlite_store *st, int *ret)
 	return 0;
 }
 
-static int migrate(struct sqlite_store *st)
+static int migrate(struct sqlite_db *d)
 {
 	int version, r;
 
-	r = exec(st, "BEGIN IMMEDIATE");
+	/* The common case, an up-to-date database, takes no write lock:
+	 * many server threads open connections at once. */
+	r = get_user_version(d, &version);
 	if (r < 0)
 		return r;
-	r = get_user_version(st, &version);
+	if (version == (int)CV_ELEMENTSOF(migrations))
+		return 0;
+	r = exec(d, "BEGIN IMMEDIATE");
+	if (r < 0)
+		return r;
+	r = get_user_version(d, &version);
 	if (r < 0)
 		goto out;
 	if (version > (int)CV_ELEMENTSOF(migrations)) {
-		snprintf(st->errmsg, sizeof(st->errmsg),
+		snprintf(d->errmsg, sizeof(d->errmsg),
 			 "database schema version %d is newer than this covalid knows (%zu)", version,
 			 CV_ELEMENTSOF(migrations));
 		r = -EPROTO;
@@ -133,323 +182,154 @@ static int migrate(struct sqlite_store *st)
 	for (int v = version; v < (int)CV_ELEMENTSOF(migrations); v++) {
 		char pragma[64];
 
-		r = exec(st, migrations[v]);
+		r = exec(d, migrations[v]);
 		if (r < 0)
 			goto out;
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
-		r = exec(st, pragma);
+		r = exec(d, pragma);
 		if (r < 0)
 			goto out;
 	}
-	return exec(st, "COMMIT");
+	return exec(d, "COMMIT");
 out:
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
 	return r;
 }
 
-static int sq_open(const char *location, void **ret_impl, char **ret_errmsg)
+static int sq_open(const char *location, void **ret_db, char **ret_errmsg)
 {
-	struct sqlite_store *st = cv_xcalloc(1, sizeof(*st));
+	struct sqlite_db *d = cv_xcalloc(1, sizeof(*d));
 	int rc, r;
 
-	rc = sqlite3_open_v2(location, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			     NULL);
+	rc = sqlite3_open_v2(location, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		r = st->db ? fail(st, rc) : -ENOMEM;
+		r = d->db ? fail(d, rc) : -ENOMEM;
 		goto err;
 	}
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	sqlite3_extended_result_codes(st->db, 1);
-	/* journal_mode answers with a row; exec ignores it.  A file that is
-	 * not a database fails here first. */
-	r = exec(st, "PRAGMA journal_mode = WAL");
+	sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(d->db, 1);
+	/* A file that is not a database fails here first. */
+	r = exec(d, "PRAGMA journal_mode = WAL");
 	if (r < 0)
 		goto err;
-	r = exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
+	r = exec(d, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
 	if (r < 0)
 		goto err;
-	r = migrate(st);
+	r = migrate(d);
 	if (r < 0)
 		goto err;
-	*ret_impl = st;
+	*ret_db = d;
 	return 0;
 err:
-	*ret_errmsg = cv_xstrdup(st->errmsg);
-	sqlite3_close(st->db);
-	free(st);
+	*ret_errmsg = cv_xstrdup(d->errmsg);
+	sqlite3_close(d->db);
+	free(d);
 	return r;
 }
 
-static void sq_close(void *impl)
+static void sq_close(void *db)
 {
-	struct sqlite_store *st = impl;
+	struct sqlite_db *d = db;
 
-	sqlite3_close(st->db);
-	free(st);
+	sqlite3_close(d->db);
+	free(d);
 }
 
-static const char *sq_errmsg(void *impl)
+static const char *sq_errmsg(void *db)
 {
-	return ((struct sqlite_store *)impl)->errmsg;
+	return ((struct sqlite_db *)db)->errmsg;
 }
 
-static int sq_schema_version(void *impl, int *ret)
+static int sq_schema_version(void *db, int *ret)
 {
-	return get_user_version(impl, ret);
+	return get_user_version(db, ret);
 }
 
-static int sq_begin(void *impl)
+/* IMMEDIATE: take the write lock now, so two writers queue at BEGIN
+ * (with the busy timeout) instead of one failing at its first write. */
+static int sq_begin(void *db)
 {
-	return exec(impl, "BEGIN IMMEDIATE");
+	return exec(db, "BEGIN IMMEDIATE");
 }
 
-static int sq_commit(void *impl)
+static int sq_commit(void *db)
 {
-	return exec(impl, "COMMIT");
+	return exec(db, "COMMIT");
 }
 
-static int sq_rollback(void *impl)
+static int sq_rollback(void *db)
 {
-	struct sqlite_store *st = impl;
+	struct sqlite_db *d = db;
 
-	if (sqlite3_get_autocommit(st->db))
+	if (sqlite3_get_autocommit(d->db))
 		return 0;
-	return exec(st, "ROLLBACK");
+	return exec(d, "ROLLBACK");
 }
 
-static void bind_text(sqlite3_stmt *stmt, int i, const char *s)
+static int sq_prepare(void *db, const char *sql, struct db_stmt **ret)
 {
-	if (s)
-		sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(stmt, i);
-}
-
-/* Runs a prepared statement to completion. */
-static int step_done(struct sqlite_store *st, sqlite3_stmt *stmt)
-{
-	int rc = sqlite3_step(stmt);
-
-	return rc == SQLITE_DONE ? 0 : fail(st, rc);
-}
-
-static int exists(struct sqlite_store *st, const char *sql, const char *id, bool *ret)
-{
-	sqlite3_stmt *stmt;
+	struct sqlite_db *d = db;
+	struct db_stmt *s = cv_xcalloc(1, sizeof(*s));
 	int rc;
 
-	rc = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return fail(st, rc);
-	bind_text(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	*ret = rc == SQLITE_ROW;
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, rc);
-}
-
-static int sq_product_put(void *impl, const struct store_product_row *row, bool *ret_replaced)
-{
-	struct sqlite_store *st = impl;
-	sqlite3_stmt *stmt;
-	bool had = false;
-	int rc, r;
-
-	r = exists(st, "SELECT 1 FROM products WHERE id = ?1", row->id, &had);
-	if (r < 0)
-		return r;
-	rc = sqlite3_prepare_v2(st->db,
-				"INSERT INTO products (id, kind, vendor, product, version, osinfo, doc) "
-				"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-				"ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, vendor = excluded.vendor, "
-				"product = excluded.product, version = excluded.version, osinfo = excluded.osinfo, "
-				"doc = excluded.doc, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-				-1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return fail(st, rc);
-	bind_text(stmt, 1, row->id);
-	bind_text(stmt, 2, row->kind);
-	bind_text(stmt, 3, row->vendor);
-	bind_text(stmt, 4, row->product);
-	bind_text(stmt, 5, row->version);
-	bind_text(stmt, 6, row->osinfo);
-	bind_text(stmt, 7, row->doc);
-	r = step_done(st, stmt);
-	sqlite3_finalize(stmt);
-	if (r == 0 && ret_replaced)
-		*ret_replaced = had;
-	return r;
-}
-
-static int sq_config_put(void *impl, const struct store_config_row *row, bool *ret_replaced)
-{
-	struct sqlite_store *st = impl;
-	sqlite3_stmt *stmt;
-	bool had = false;
-	int rc, r;
-
-	r = exists(st, "SELECT 1 FROM configurations WHERE id = ?1", row->id, &had);
-	if (r < 0)
-		return r;
-	rc = sqlite3_prepare_v2(st->db,
-				"INSERT INTO configurations (id, status, guest_os, guest_vendor, guest_product, "
-				"guest_version, hv_ids, hv_vendor, hv_product, hv_version, validated_by, doc) "
-				"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-				"ON CONFLICT (id) DO UPDATE SET status = excluded.status, guest_os = excluded.guest_os, "
-				"guest_vendor = excluded.guest_vendor, guest_product = excluded.guest_product, "
-				"guest_version = excluded.guest_version, hv_ids = excluded.hv_ids, "
-				"hv_vendor = excluded.hv_vendor, hv_product = excluded.hv_product, "
-				"hv_version = excluded.hv_version, validated_by = excluded.validated_by, "
-				"doc = excluded.doc, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-				-1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return fail(st, rc);
-	bind_text(stmt, 1, row->id);
-	bind_text(stmt, 2, row->status);
-	bind_text(stmt, 3, row->guest_os);
-	bind_text(stmt, 4, row->guest_vendor);
-	bind_text(stmt, 5, row->guest_product);
-	bind_text(stmt, 6, row->guest_version);
-	bind_text(stmt, 7, row->hv_ids);
-	bind_text(stmt, 8, row->hv_vendor);
-	bind_text(stmt, 9, row->hv_product);
-	bind_text(stmt, 10, row->hv_version);
-	bind_text(stmt, 11, row->validated_by ? row->validated_by : "");
-	bind_text(stmt, 12, row->doc);
-	r = step_done(st, stmt);
-	sqlite3_finalize(stmt);
-	if (r == 0 && ret_replaced)
-		*ret_replaced = had;
-	return r;
-}
-
-static int get_doc(struct sqlite_store *st, const char *sql, const char *id, char **ret_doc)
-{
-	sqlite3_stmt *stmt;
-	int rc, r;
-
-	rc = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return fail(st, rc);
-	bind_text(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*ret_doc = cv_xstrdup((const char *)sqlite3_column_text(stmt, 0));
-		r = 0;
-	} else
-		r = rc == SQLITE_DONE ? -ENOENT : fail(st, rc);
-	sqlite3_finalize(stmt);
-	return r;
-}
-
-static int sq_product_get(void *impl, const char *id, char **ret_doc)
-{
-	return get_doc(impl, "SELECT doc FROM products WHERE id = ?1", id, ret_doc);
-}
-
-static int sq_config_get(void *impl, const char *id, char **ret_doc)
-{
-	return get_doc(impl, "SELECT doc FROM configurations WHERE id = ?1", id, ret_doc);
-}
-
-/* Shared WHERE clause of configuration listings; parameters ?1..?5. */
-#define CONFIG_WHERE                                                                                       \
-	" WHERE (?1 IS NULL OR guest_os = lower(?1) OR instr(lower(guest_product), lower(?1)) > 0)"        \
-	" AND (?2 IS NULL OR instr(' ' || hv_ids || ' ', ' ' || lower(?2) || ' ') > 0"                    \
-	"      OR instr(lower(hv_product), lower(?2)) > 0)"                                                \
-	" AND (?3 IS NULL OR lower(guest_vendor) = lower(?3) OR lower(hv_vendor) = lower(?3)"             \
-	"      OR instr(lower(validated_by), lower(?3)) > 0)"                                              \
-	" AND (?4 IS NULL OR status = ?4)"                                                                 \
-	" AND (?5 IS NULL OR instr(lower(doc), lower(?5)) > 0)"
-
-static void bind_query(sqlite3_stmt *stmt, const struct store_query *q)
-{
-	bind_text(stmt, 1, q ? q->guest : NULL);
-	bind_text(stmt, 2, q ? q->hypervisor : NULL);
-	bind_text(stmt, 3, q ? q->vendor : NULL);
-	bind_text(stmt, 4, q ? q->status : NULL);
-	bind_text(stmt, 5, q ? q->text : NULL);
-	sqlite3_bind_int64(stmt, 6, q && q->limit > 0 ? q->limit : -1);
-	sqlite3_bind_int64(stmt, 7, q && q->offset > 0 ? q->offset : 0);
-}
-
-static int walk(struct sqlite_store *st, sqlite3_stmt *stmt, store_row_cb cb, void *userdata)
-{
-	int rc, r = 0;
-
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		r = cb(userdata, (const char *)sqlite3_column_text(stmt, 0), (const char *)sqlite3_column_text(stmt, 1));
-		if (r)
-			break;
+	s->db = d;
+	rc = sqlite3_prepare_v2(d->db, sql, -1, &s->st, NULL);
+	if (rc != SQLITE_OK) {
+		free(s);
+		return fail(d, rc);
 	}
-	if (!r && rc != SQLITE_DONE)
-		r = fail(st, rc);
-	sqlite3_finalize(stmt);
-	return r;
+	*ret = s;
+	return 0;
 }
 
-static int sq_config_list(void *impl, const struct store_query *q, store_row_cb cb, void *userdata)
+static void sq_bind_text(struct db_stmt *s, int i, const char *v)
 {
-	struct sqlite_store *st = impl;
-	sqlite3_stmt *stmt;
-	int rc;
-
-	rc = sqlite3_prepare_v2(st->db, "SELECT id, doc FROM configurations" CONFIG_WHERE
-				" ORDER BY id LIMIT ?6 OFFSET ?7", -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return fail(st, rc);
-	bind_query(stmt, q);
-	return walk(st, stmt, cb, userdata);
-}
-
-static int sq_config_count(void *impl, const struct store_query *q, int64_t *ret)
-{
-	struct sqlite_store *st = impl;
-	sqlite3_stmt *stmt;
-	int rc, r = 0;
-
-	rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM configurations" CONFIG_WHERE
-				" AND ?6 = ?6 AND ?7 = ?7", -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return fail(st, rc);
-	bind_query(stmt, q);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*ret = sqlite3_column_int64(stmt, 0);
+	if (v)
+		sqlite3_bind_text(s->st, i, v, -1, SQLITE_TRANSIENT);
 	else
-		r = fail(st, rc);
-	sqlite3_finalize(stmt);
-	return r;
+		sqlite3_bind_null(s->st, i);
 }
 
-static int sq_product_list(void *impl, const struct store_query *q, store_row_cb cb, void *userdata)
+static void sq_bind_int64(struct db_stmt *s, int i, int64_t v)
 {
-	struct sqlite_store *st = impl;
-	sqlite3_stmt *stmt;
-	int rc;
-
-	rc = sqlite3_prepare_v2(st->db,
-				"SELECT id, doc FROM products"
-				" WHERE (?1 IS NULL OR instr(lower(product), lower(?1)) > 0 OR lower(osinfo) LIKE lower(?1) || '%')"
-				" AND (?2 IS NULL OR kind = 'hypervisor' AND instr(lower(product), lower(?2)) > 0)"
-				" AND (?3 IS NULL OR lower(vendor) = lower(?3))"
-				" AND (?4 IS NULL OR kind = ?4)"
-				" AND (?5 IS NULL OR instr(lower(doc), lower(?5)) > 0)"
-				" ORDER BY id LIMIT ?6 OFFSET ?7",
-				-1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return fail(st, rc);
-	bind_text(stmt, 1, q ? q->guest : NULL);
-	bind_text(stmt, 2, q ? q->hypervisor : NULL);
-	bind_text(stmt, 3, q ? q->vendor : NULL);
-	bind_text(stmt, 4, q ? q->kind : NULL);
-	bind_text(stmt, 5, q ? q->text : NULL);
-	sqlite3_bind_int64(stmt, 6, q && q->limit > 0 ? q->limit : -1);
-	sqlite3_bind_int64(stmt, 7, q && q->offset > 0 ? q->offset : 0);
-	return walk(st, stmt, cb, userdata);
+	sqlite3_bind_int64(s->st, i, v);
 }
 
-const struct store_backend store_backend_sqlite = {
+static int sq_step(struct db_stmt *s)
+{
+	int rc = sqlite3_step(s->st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return fail(s->db, rc);
+}
+
+static const char *sq_column_text(struct db_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s->st, i);
+}
+
+static int64_t sq_column_int64(struct db_stmt *s, int i)
+{
+	return sqlite3_column_int64(s->st, i);
+}
+
+static int64_t sq_changes(void *db)
+{
+	return sqlite3_changes(((struct sqlite_db *)db)->db);
+}
+
+static void sq_finalize(struct db_stmt *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->st);
+	free(s);
+}
+
+const struct db_ops db_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,
@@ -458,11 +338,12 @@ const struct store_backend store_backend_sqlite = {
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
-	.product_put = sq_product_put,
-	.config_put = sq_config_put,
-	.product_get = sq_product_get,
-	.config_get = sq_config_get,
-	.product_list = sq_product_list,
-	.config_list = sq_config_list,
-	.config_count = sq_config_count,
+	.prepare = sq_prepare,
+	.bind_text = sq_bind_text,
+	.bind_int64 = sq_bind_int64,
+	.step = sq_step,
+	.column_text = sq_column_text,
+	.column_int64 = sq_column_int64,
+	.changes = sq_changes,
+	.finalize = sq_finalize,
 };

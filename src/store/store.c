@@ -1,7 +1,12 @@
 /*
- * store.c - picks a backend by location and forwards (see covalid/store.h).
+ * store.c - every query covalid makes, once, over the backend interface
+ * (store-internal.h); the backend is picked by the location's scheme (see
+ * covalid/store.h).
+ *
+ * No SQL is ever built from input: each function is one static statement
+ * whose parameters are bound.  Filters use "?N IS NULL OR ..." so one
+ * statement serves every combination.
  */
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "covalid/store.h"
@@ -9,13 +14,61 @@
 #include "util/cv.h"
 
 struct store {
-	const struct store_backend *be;
-	void *impl;
+	const struct db_ops *ops;
+	void *db;
 };
+
+typedef int (*row_fn)(struct store *s, struct db_stmt *st, void *userdata);
+
+/*
+ * Prepares sql, binds the parameters fmt describes ('s': const char *,
+ * NULL binds NULL; 'i': int64_t), and calls row for each row (a non-zero
+ * return stops and is returned).  Returns 0 or a negative errno.
+ */
+static int query(struct store *s, const char *sql, row_fn row, void *userdata, const char *fmt, ...)
+{
+	struct db_stmt *st;
+	va_list ap;
+	int r;
+
+	r = s->ops->prepare(s->db, sql, &st);
+	if (r < 0)
+		return r;
+	va_start(ap, fmt);
+	for (int i = 0; fmt && fmt[i]; i++) {
+		if (fmt[i] == 's')
+			s->ops->bind_text(st, i + 1, va_arg(ap, const char *));
+		else
+			s->ops->bind_int64(st, i + 1, va_arg(ap, int64_t));
+	}
+	va_end(ap);
+	while ((r = s->ops->step(st)) == 1) {
+		if (!row)
+			continue;
+		r = row(s, st, userdata);
+		if (r)
+			break;
+	}
+	s->ops->finalize(st);
+	return r;
+}
+
+static const char *col(struct store *s, struct db_stmt *st, int i)
+{
+	return s->ops->column_text(st, i);
+}
+
+static char *dup_col(struct store *s, struct db_stmt *st, int i)
+{
+	const char *v = col(s, st, i);
+
+	return v ? cv_xstrdup(v) : NULL;
+}
+
+/* ---- lifecycle ---- */
 
 int store_open(const char *location, struct store **ret, char **ret_errmsg)
 {
-	const struct store_backend *be = &store_backend_sqlite;
 	struct store *s;
 	char *err = NULL;
 	int r;
@@ -30,8 +83,8 @@ int store_open(const char *location, struct store **ret, char **ret_errmsg)
 	if (cv_startswith(location, "sqlite:"))
 		location += strlen("sqlite:");
 	s = cv_xcalloc(1, sizeof(*s));
-	s->be = be;
-	r = be->open(location, &s->impl, &err);
+	s->ops = &db_sqlite;
+	r = s->ops->open(location, &s->db, &err);
 	if (r < 0) {
 		if (ret_errmsg)
 			*ret_errmsg = err;
@@ -48,7 +101,7 @@ struct store *store_close(struct store *s)
 {
 	if (!s)
 		return NULL;
-	s->be->close(s->impl);
+	s->ops->close(s->db);
 	free(s);
 	return NULL;
 }
@@ -78,60 +131,544 @@ int store_default_location(char **ret)
 
 const char *store_errmsg(struct store *s)
 {
-	return s->be->errmsg(s->impl);
+	return s->ops->errmsg(s->db);
 }
 
 int store_schema_version(struct store *s, int *ret)
 {
-	return s->be->schema_version(s->impl, ret);
+	return s->ops->schema_version(s->db, ret);
 }
 
 int store_begin(struct store *s)
 {
-	return s->be->begin(s->impl);
+	return s->ops->begin(s->db);
 }
 
 int store_commit(struct store *s)
 {
-	return s->be->commit(s->impl);
+	return s->ops->commit(s->db);
 }
 
 int store_rollback(struct store *s)
 {
-	return s->be->rollback(s->impl);
+	return s->ops->rollback(s->db);
+}
+
+/* ---- catalog ---- */
+
+static int bump_generation(struct store *s)
+{
+	return query(s, "UPDATE counters SET value = value + 1 WHERE name = 'catalog_generation'", NULL, NULL, NULL);
+}
+
+static int row_exists(struct store *s, struct db_stmt *st, void *userdata)
+{
+	(void)s;
+	(void)st;
+	*(bool *)userdata = true;
+	return 0;
 }
 
 int store_product_put(struct store *s, const struct store_product_row *row, bool *ret_replaced)
 {
-	return s->be->product_put(s->impl, row, ret_replaced);
+	bool had = false;
+	int r;
+
+	r = query(s, "SELECT 1 FROM products WHERE id = ?1", row_exists, &had, "s", row->id);
+	if (r < 0)
+		return r;
+	r = query(s,
+		  "INSERT INTO products (id, kind, vendor, product, version, osinfo, doc) "
+		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+		  "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, vendor = excluded.vendor, "
+		  "product = excluded.product, version = excluded.version, osinfo = excluded.osinfo, "
+		  "doc = excluded.doc, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+		  NULL, NULL, "sssssss", row->id, row->kind, row->vendor, row->product, row->version, row->osinfo,
+		  row->doc);
+	if (r == 0)
+		r = bump_generation(s);
+	if (r == 0 && ret_replaced)
+		*ret_replaced = had;
+	return r;
 }
 
 int store_config_put(struct store *s, const struct store_config_row *row, bool *ret_replaced)
 {
-	return s->be->config_put(s->impl, row, ret_replaced);
+	bool had = false;
+	int r;
+
+	r = query(s, "SELECT 1 FROM configurations WHERE id = ?1", row_exists, &had, "s", row->id);
+	if (r < 0)
+		return r;
+	r = query(s,
+		  "INSERT INTO configurations (id, status, guest_os, guest_vendor, guest_product, guest_version, "
+		  "hv_ids, hv_vendor, hv_product, hv_version, validated_by, doc) "
+		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+		  "ON CONFLICT (id) DO UPDATE SET status = excluded.status, guest_os = excluded.guest_os, "
+		  "guest_vendor = excluded.guest_vendor, guest_product = excluded.guest_product, "
+		  "guest_version = excluded.guest_version, hv_ids = excluded.hv_ids, hv_vendor = excluded.hv_vendor, "
+		  "hv_product = excluded.hv_product, hv_version = excluded.hv_version, "
+		  "validated_by = excluded.validated_by, doc = excluded.doc, "
+		  "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+		  NULL, NULL, "ssssssssssss", row->id, row->status, row->guest_os, row->guest_vendor,
+		  row->guest_product, row->guest_version, row->hv_ids, row->hv_vendor, row->hv_product, row->hv_version,
+		  row->validated_by ? row->validated_by : "", row->doc);
+	if (r == 0)
+		r = bump_generation(s);
+	if (r == 0 && ret_replaced)
+		*ret_replaced = had;
+	return r;
+}
+
+static int take_first(struct store *s, struct db_stmt *st, void *userdata)
+{
+	*(char **)userdata = dup_col(s, st, 0);
+	return 1; /* one row is enough */
+}
+
+/* One text value, or -ENOENT. */
+static int get_one(struct store *s, const char *sql, const char *key, char **ret)
+{
+	char *v = NULL;
+	int r = query(s, sql, take_first, &v, "s", key);
+
+	if (r < 0)
+		return r;
+	if (!v)
+		return -ENOENT;
+	*ret = v;
+	return 0;
 }
 
 int store_product_get(struct store *s, const char *id, char **ret_doc)
 {
-	return s->be->product_get(s->impl, id, ret_doc);
+	return get_one(s, "SELECT doc FROM products WHERE id = ?1", id, ret_doc);
 }
 
 int store_config_get(struct store *s, const char *id, char **ret_doc)
 {
-	return s->be->config_get(s->impl, id, ret_doc);
+	return get_one(s, "SELECT doc FROM configurations WHERE id = ?1", id, ret_doc);
 }
 
-int store_product_list(struct store *s, const struct store_query *q, store_row_cb cb, void *userdata)
+#define CONFIG_WHERE                                                                                       \
+	" WHERE (?1 IS NULL OR guest_os = lower(?1) OR instr(lower(guest_product), lower(?1)) > 0)"        \
+	" AND (?2 IS NULL OR instr(' ' || hv_ids || ' ', ' ' || lower(?2) || ' ') > 0"                    \
+	"      OR instr(lower(hv_product), lower(?2)) > 0)"                                                \
+	" AND (?3 IS NULL OR lower(guest_vendor) = lower(?3) OR lower(hv_vendor) = lower(?3)"             \
+	"      OR instr(lower(validated_by), lower(?3)) > 0)"                                              \
+	" AND (?4 IS NULL OR status = ?4)"                                                                 \
+	" AND (?5 IS NULL OR instr(lower(doc), lower(?5)) > 0)"
+
+struct walk {
+	store_row_cb cb;
+	void *userdata;
+};
+
+static int walk_row(struct store *s, struct db_stmt *st, void *userdata)
 {
-	return s->be->product_list(s->impl, q, cb, userdata);
+	struct walk *w = userdata;
+
+	return w->cb(w->userdata, col(s, st, 0), col(s, st, 1));
 }
 
 int store_config_list(struct store *s, const struct store_query *q, store_row_cb cb, void *userdata)
 {
-	return s->be->config_list(s->impl, q, cb, userdata);
+	struct walk w = { cb, userdata };
+	struct store_query none = { 0 };
+
+	if (!q)
+		q = &none;
+	return query(s, "SELECT id, doc FROM configurations" CONFIG_WHERE " ORDER BY id LIMIT ?6 OFFSET ?7", walk_row,
+		     &w, "sssssii", q->guest, q->hypervisor, q->vendor, q->status, q->text,
+		     (int64_t)(q->limit > 0 ? q->limit : -1), (int64_t)(q->offset > 0 ? q->offset : 0));
+}
+
+static int take_int(struct store *s, struct db_stmt *st, void *userdata)
+{
+	*(int64_t *)userdata = s->ops->column_int64(st, 0);
+	return 1;
 }
 
 int store_config_count(struct store *s, const struct store_query *q, int64_t *ret)
 {
-	return s->be->config_count(s->impl, q, ret);
+	struct store_query none = { 0 };
+	int64_t n = 0;
+	int r;
+
+	if (!q)
+		q = &none;
+	r = query(s, "SELECT count(*) FROM configurations" CONFIG_WHERE, take_int, &n, "sssss", q->guest,
+		  q->hypervisor, q->vendor, q->status, q->text);
+	if (r < 0)
+		return r;
+	*ret = n;
+	return 0;
+}
+
+int store_product_list(struct store *s, const struct store_query *q, store_row_cb cb, void *userdata)
+{
+	struct walk w = { cb, userdata };
+	struct store_query none = { 0 };
+
+	if (!q)
+		q = &none;
+	return query(s,
+		     "SELECT id, doc FROM products"
+		     " WHERE (?1 IS NULL OR instr(lower(product), lower(?1)) > 0 OR lower(osinfo) LIKE lower(?1) || '%')"
+		     " AND (?2 IS NULL OR kind = 'hypervisor' AND instr(lower(product), lower(?2)) > 0)"
+		     " AND (?3 IS NULL OR lower(vendor) = lower(?3))"
+		     " AND (?4 IS NULL OR kind = ?4)"
+		     " AND (?5 IS NULL OR instr(lower(doc), lower(?5)) > 0)"
+		     " ORDER BY id LIMIT ?6 OFFSET ?7",
+		     walk_row, &w, "sssssii", q->guest, q->hypervisor, q->vendor, q->kind, q->text,
+		     (int64_t)(q->limit > 0 ? q->limit : -1), (int64_t)(q->offset > 0 ? q->offset : 0));
+}
+
+int store_catalog_generation(struct store *s, int64_t *ret)
+{
+	int64_t g = 0;
+	int r = query(s, "SELECT value FROM counters WHERE name = 'catalog_generation'", take_int, &g, NULL);
+
+	if (r < 0)
+		return r;
+	*ret = g;
+	return 0;
+}
+
+/* ---- vendors, keys, tokens ---- */
+
+/* An INSERT that must add a row: -EEXIST from a constraint stays -EEXIST. */
+int store_vendor_add(struct store *s, const char *id, const char *name)
+{
+	return query(s, "INSERT INTO vendors (id, name) VALUES (?1, ?2)", NULL, NULL, "ss", id, name);
+}
+
+int store_vendor_get(struct store *s, const char *id, char **ret_name)
+{
+	char *name = NULL;
+	int r = get_one(s, "SELECT name FROM vendors WHERE id = ?1", id, &name);
+
+	if (r < 0)
+		return r;
+	if (ret_name)
+		*ret_name = name;
+	else
+		free(name);
+	return 0;
+}
+
+struct vendor_walk {
+	store_vendor_cb cb;
+	void *userdata;
+};
+
+static int vendor_row(struct store *s, struct db_stmt *st, void *userdata)
+{
+	struct vendor_walk *w = userdata;
+
+	return w->cb(w->userdata, col(s, st, 0), col(s, st, 1), col(s, st, 2));
+}
+
+int store_vendor_list(struct store *s, store_vendor_cb cb, void *userdata)
+{
+	struct vendor_walk w = { cb, userdata };
+
+	return query(s, "SELECT id, name, created_at FROM vendors ORDER BY id", vendor_row, &w, NULL);
+}
+
+int store_key_add(struct store *s, const char *key_id, const char *vendor_id, const char *public_key)
+{
+	return query(s, "INSERT INTO vendor_keys (key_id, vendor_id, public_key) VALUES (?1, ?2, ?3)", NULL, NULL,
+		     "sss", key_id, vendor_id, public_key);
+}
+
+struct key_get {
+	char *vendor_id, *public_key;
+	bool revoked, found;
+};
+
+static int key_row(struct store *s, struct db_stmt *st, void *userdata)
+{
+	struct key_get *k = userdata;
+
+	k->vendor_id = dup_col(s, st, 0);
+	k->public_key = dup_col(s, st, 1);
+	k->revoked = col(s, st, 2) != NULL;
+	k->found = true;
+	return 1;
+}
+
+int store_key_get(struct store *s, const char *key_id, char **ret_vendor_id, char **ret_public_key,
+		  bool *ret_revoked)
+{
+	struct key_get k = { 0 };
+	int r = query(s, "SELECT vendor_id, public_key, revoked_at FROM vendor_keys WHERE key_id = ?1", key_row, &k,
+		      "s", key_id);
+
+	if (r < 0)
+		return r;
+	if (!k.found)
+		return -ENOENT;
+	if (ret_vendor_id)
+		*ret_vendor_id = k.vendor_id;
+	else
+		free(k.vendor_id);
+	if (ret_public_key)
+		*ret_public_key = k.public_key;
+	else
+		free(k.public_key);
+	if (ret_revoked)
+		*ret_revoked = k.revoked;
+	return 0;
+}
+
+/* An UPDATE of one row by id: -ENOENT when there was none. */
+static int update_one(struct store *s, const char *sql, const char *id)
+{
+	int r = query(s, sql, NULL, NULL, "s", id);
+
+	if (r < 0)
+		return r;
+	return s->ops->changes(s->db) ? 0 : -ENOENT;
+}
+
+int store_key_revoke(struct store *s, const char *key_id)
+{
+	return update_one(s,
+			  "UPDATE vendor_keys SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+			  "WHERE key_id = ?1 AND revoked_at IS NULL",
+			  key_id);
+}
+
+struct key_walk {
+	store_key_cb cb;
+	void *userdata;
+};
+
+static int key_list_row(struct store *s, struct db_stmt *st, void *userdata)
+{
+	struct key_walk *w = userdata;
+
+	return w->cb(w->userdata, col(s, st, 0), col(s, st, 1), col(s, st, 2), col(s, st, 3), col(s, st, 4));
+}
+
+int store_key_list(struct store *s, const char *vendor_id, store_key_cb cb, void *userdata)
+{
+	struct key_walk w = { cb, userdata };
+
+	return query(s,
+		     "SELECT key_id, vendor_id, public_key, created_at, revoked_at FROM vendor_keys "
+		     "WHERE ?1 IS NULL OR vendor_id = ?1 ORDER BY created_at, key_id",
+		     key_list_row, &w, "s", vendor_id);
+}
+
+int store_token_add(struct store *s, const char *id, const char *hash, const char *role, const char *vendor_id,
+		    const char *description)
+{
+	return query(s, "INSERT INTO tokens (id, hash, role, vendor_id, description) VALUES (?1, ?2, ?3, ?4, ?5)", NULL,
+		     NULL, "sssss", id, hash, role, vendor_id, description);
+}
+
+struct token_find {
+	char *id, *role, *vendor_id;
+	bool found;
+};
+
+static int token_row(struct store *s, struct db_stmt *st, void *userdata)
+{
+	struct token_find *t = userdata;
+
+	t->id = dup_col(s, st, 0);
+	t->role = dup_col(s, st, 1);
+	t->vendor_id = dup_col(s, st, 2);
+	t->found = true;
+	return 1;
+}
+
+int store_token_find(struct store *s, const char *hash, char **ret_id, char **ret_role, char **ret_vendor_id)
+{
+	struct token_find t = { 0 };
+	int r = query(s, "SELECT id, role, vendor_id FROM tokens WHERE hash = ?1 AND revoked_at IS NULL", token_row, &t,
+		      "s", hash);
+
+	if (r < 0)
+		return r;
+	if (!t.found)
+		return -ENOENT;
+	*ret_id = t.id;
+	*ret_role = t.role;
+	*ret_vendor_id = t.vendor_id;
+	return 0;
+}
+
+int store_token_revoke(struct store *s, const char *id)
+{
+	return update_one(s,
+			  "UPDATE tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+			  "WHERE id = ?1 AND revoked_at IS NULL",
+			  id);
+}
+
+struct token_walk {
+	store_token_cb cb;
+	void *userdata;
+};
+
+static int token_list_row(struct store *s, struct db_stmt *st, void *userdata)
+{
+	struct token_walk *w = userdata;
+
+	return w->cb(w->userdata, col(s, st, 0), col(s, st, 1), col(s, st, 2), col(s, st, 3), col(s, st, 4),
+		     col(s, st, 5));
+}
+
+int store_token_list(struct store *s, store_token_cb cb, void *userdata)
+{
+	struct token_walk w = { cb, userdata };
+
+	return query(s, "SELECT id, role, vendor_id, description, created_at, revoked_at FROM tokens ORDER BY created_at, id",
+		     token_list_row, &w, NULL);
+}
+
+/* ---- submissions and evidence ---- */
+
+int store_submission_add(struct store *s, const struct store_submission_row *row)
+{
+	return query(s,
+		     "INSERT INTO submissions (id, vendor_id, key_id, status, reasons, config_id, log) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		     NULL, NULL, "sssssss", row->id, row->vendor_id, row->key_id, row->status, row->reasons,
+		     row->config_id, row->log);
+}
+
+/* A row and its strings in one allocation, freed at once. */
+struct submission_block {
+	struct store_submission_row row;
+	char data[];
+};
+
+static struct store_submission_row *submission_copy(struct store *s, struct db_stmt *st, bool with_log)
+{
+	const char *v[8];
+	size_t size = 0, off = 0;
+	struct submission_block *b;
+	const char **fields[8];
+
+	for (int i = 0; i < 8; i++) {
+		v[i] = i == 6 && !with_log ? NULL : col(s, st, i);
+		size += v[i] ? strlen(v[i]) + 1 : 0;
+	}
+	b = cv_xcalloc(1, sizeof(*b) + size);
+	fields[0] = &b->row.id;
+	fields[1] = &b->row.vendor_id;
+	fields[2] = &b->row.key_id;
+	fields[3] = &b->row.status;
+	fields[4] = &b->row.reasons;
+	fields[5] = &b->row.config_id;
+	fields[6] = &b->row.log;
+	fields[7] = &b->row.received_at;
+	for (int i = 0; i < 8; i++) {
+		if (!v[i])
+			continue;
+		memcpy(b->data + off, v[i], strlen(v[i]) + 1);
+		*fields[i] = b->data + off;
+		off += strlen(v[i]) + 1;
+	}
+	return &b->row;
+}
+
+void store_submission_free(struct store_submission_row *row)
+{
+	free(row); /* the row is the block's first member */
+}
+
+static int submission_row(struct store *s, struct db_stmt *st, void *userdata)
+{
+	*(struct store_submission_row **)userdata = submission_copy(s, st, true);
+	return 1;
+}
+
+#define SUBMISSION_COLUMNS "id, vendor_id, key_id, status, reasons, config_id, log, received_at"
+
+int store_submission_get(struct store *s, const char *id, struct store_submission_row **ret)
+{
+	struct store_submission_row *row = NULL;
+	int r = query(s, "SELECT " SUBMISSION_COLUMNS " FROM submissions WHERE id = ?1", submission_row, &row, "s", id);
+
+	if (r < 0)
+		return r;
+	if (!row)
+		return -ENOENT;
+	*ret = row;
+	return 0;
+}
+
+struct submission_walk {
+	store_submission_cb cb;
+	void *userdata;
+	bool with_log;
+};
+
+static int submission_list_row(struct store *s, struct db_stmt *st, void *userdata)
+{
+	struct submission_walk *w = userdata;
+	struct store_submission_row *row = submission_copy(s, st, w->with_log);
+	int r = w->cb(w->userdata, row);
+
+	store_submission_free(row);
+	return r;
+}
+
+int store_submission_list(struct store *s, const char *vendor_id, const char *config_id, bool with_log,
+			  int64_t limit, int64_t offset, store_submission_cb cb, void *userdata)
+{
+	struct submission_walk w = { cb, userdata, with_log };
+
+	return query(s,
+		     "SELECT " SUBMISSION_COLUMNS " FROM submissions "
+		     "WHERE (?1 IS NULL OR vendor_id = ?1) AND (?2 IS NULL OR config_id = ?2) "
+		     "ORDER BY received_at DESC, id DESC LIMIT ?3 OFFSET ?4",
+		     submission_list_row, &w, "ssii", vendor_id, config_id, limit > 0 ? limit : (int64_t)-1,
+		     offset > 0 ? offset : (int64_t)0);
+}
+
+int store_evidence_add(struct store *s, const char *config_id, const char *testlog_id)
+{
+	return query(s, "INSERT INTO configuration_evidence (config_id, testlog_id) VALUES (?1, ?2) "
+			"ON CONFLICT DO NOTHING",
+		     NULL, NULL, "ss", config_id, testlog_id);
+}
+
+/* ---- policy and settings ---- */
+
+int store_policy_get(struct store *s, char **ret_doc)
+{
+	char *doc = NULL;
+	int r = query(s, "SELECT doc FROM policy WHERE id = 1", take_first, &doc, NULL);
+
+	if (r < 0)
+		return r;
+	if (!doc)
+		return -ENOENT;
+	*ret_doc = doc;
+	return 0;
+}
+
+int store_policy_put(struct store *s, const char *doc)
+{
+	return query(s,
+		     "INSERT INTO policy (id, doc) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, "
+		     "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+		     NULL, NULL, "s", doc);
+}
+
+int store_setting_get(struct store *s, const char *key, char **ret_value)
+{
+	return get_one(s, "SELECT value FROM settings WHERE key = ?1", key, ret_value);
+}
+
+int store_setting_put(struct store *s, const char *key, const char *value)
+{
+	return query(s, "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+		     NULL, NULL, "ss", key, value);
 }

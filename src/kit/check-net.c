@@ -1,0 +1,594 @@
+/*
+ * check-net.c - net.inventory (interfaces, drivers, offloads),
+ * net.loopback_integrity (TCP through the guest's own stack) and
+ * net.peer_transfer (TCP through the virtual NIC to `covalid kit peer`).
+ *
+ * Both transfers send an xorshift64 pseudo-random stream and compare
+ * BLAKE2b-256 digests of what was sent and what arrived: a checksum
+ * offload that the hypervisor gets wrong corrupts data that TCP's own
+ * checksum then no longer protects.  The protocol spoken with the peer is
+ * described at the top of peer.c.
+ *
+ * Every socket has send and receive timeouts, and connect() to the peer
+ * is bounded by poll(), so that no network fault can hang the check: it
+ * ends with an error and the reason instead.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "covalid/descriptor.h"
+#include "kit/kit-internal.h"
+#include "util/cv.h"
+
+#define MIB (1024ull * 1024)
+#define CHUNK (64 * 1024)
+#define IO_TIMEOUT_S 10
+#define MAX_IFACES 256
+#define LOOPBACK_QUICK (32 * MIB)
+#define LOOPBACK_FULL (512 * MIB)
+#define PEER_QUICK (16 * MIB)
+#define PEER_FULL (256 * MIB)
+#define REPLY_MAX 128
+
+static json_t *or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* ---- net.inventory ---- */
+
+static const struct {
+	const char *name;
+	uint32_t cmd;
+} offloads[] = {
+	{ "rx_checksum", ETHTOOL_GRXCSUM }, { "tx_checksum", ETHTOOL_GTXCSUM },
+	{ "scatter_gather", ETHTOOL_GSG },  { "tso", ETHTOOL_GTSO },
+	{ "gso", ETHTOOL_GGSO },            { "gro", ETHTOOL_GGRO },
+};
+
+/* The legacy ethtool "get" ioctls: true/false, or null where the driver
+ * or the kernel refuses (the newer netlink interface is not needed for
+ * these six, and the ioctls work on every kernel a guest may run). */
+static json_t *offload(int sock, const char *ifname, uint32_t cmd)
+{
+	struct ethtool_value ev = { .cmd = cmd };
+	struct ifreq ifr;
+
+	if (sock < 0)
+		return json_null();
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(sock, SIOCETHTOOL, &ifr) < 0)
+		return json_null();
+	return json_boolean(ev.data != 0);
+}
+
+static char *net_value(const char *ifname, const char *attr)
+{
+	char *path = cv_xasprintf("/sys/class/net/%s/%s", ifname, attr);
+	char *s = kit_read(path);
+
+	free(path);
+	if (s)
+		cv_strstrip(s);
+	return s;
+}
+
+/* An integer attribute; null when unreadable (speed of a link that is
+ * down fails with EINVAL) or negative (SPEED_UNKNOWN is -1). */
+static json_t *net_int(const char *ifname, const char *attr)
+{
+	char *s = net_value(ifname, attr);
+	int64_t v;
+	json_t *j = json_null();
+
+	if (s && cv_parse_i64(s, 10, &v) == 0 && v >= 0)
+		j = json_integer((json_int_t)v);
+	free(s);
+	return j;
+}
+
+/* The driver the probe found, else the name of device/driver's target. */
+static char *nic_driver(const struct kit_ctx *ctx, const char *ifname)
+{
+	char *link, target[4096];
+	const char *slash;
+	ssize_t n;
+
+	for (size_t i = 0; i < ctx->d->vm.nics.n; i++)
+		if (cv_streq(ctx->d->vm.nics.v[i].name, ifname) && ctx->d->vm.nics.v[i].driver)
+			return cv_xstrdup(ctx->d->vm.nics.v[i].driver);
+	link = cv_xasprintf("/sys/class/net/%s/device/driver", ifname);
+	n = readlink(link, target, sizeof(target) - 1);
+	free(link);
+	if (n <= 0)
+		return NULL;
+	target[n] = '\0';
+	slash = strrchr(target, '/');
+	return cv_xstrdup(slash ? slash + 1 : target);
+}
+
+void kit_check_net_inventory(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	const char *container = ctx->d->container.id;
+	DIR *dir = NULL;
+	struct cv_strv names, summary;
+	struct dirent *e;
+	json_t *ifaces = NULL;
+	char *list = NULL;
+	int sock = -1;
+
+	cv_strv_init(&names);
+	cv_strv_init(&summary);
+	json_object_set_new(out->measured, "container", or_null(container));
+	if (!cv_streq(container, "none")) {
+		kit_set(out, KIT_SKIP, "inside a container (%s): the interfaces seen are the container's, not the VM's",
+			container ? container : "unknown");
+		goto out;
+	}
+	dir = opendir("/sys/class/net");
+	if (!dir) {
+		kit_set(out, KIT_ERROR, "/sys/class/net: %s", strerror(errno));
+		goto out;
+	}
+	/* Only interfaces backed by a device: lo, bridges, tunnels and
+	 * other virtual interfaces have no device link. */
+	while ((e = readdir(dir)) && names.n < MAX_IFACES) {
+		char *dev;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= IFNAMSIZ)
+			continue;
+		dev = cv_xasprintf("/sys/class/net/%s/device", e->d_name);
+		if (access(dev, F_OK) == 0)
+			cv_strv_push(&names, e->d_name);
+		free(dev);
+	}
+	cv_strv_sort(&names);
+
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ifaces = json_array();
+	for (size_t i = 0; i < names.n; i++) {
+		const char *ifname = names.v[i];
+		char *driver = nic_driver(ctx, ifname), *state = net_value(ifname, "operstate");
+		json_t *j = json_object(), *off = json_object();
+
+		for (size_t k = 0; k < CV_ELEMENTSOF(offloads); k++)
+			json_object_set_new(off, offloads[k].name, offload(sock, ifname, offloads[k].cmd));
+		json_object_set_new(j, "name", json_string(ifname));
+		json_object_set_new(j, "driver", or_null(driver));
+		json_object_set_new(j, "mtu", net_int(ifname, "mtu"));
+		json_object_set_new(j, "speed_mbps", net_int(ifname, "speed"));
+		json_object_set_new(j, "operstate", or_null(state));
+		json_object_set_new(j, "offloads", off);
+		json_array_append_new(ifaces, j);
+		cv_strv_push_take(&summary, cv_xasprintf("%s (%s)", ifname, driver ? driver : "driver unknown"));
+		free(driver);
+		free(state);
+	}
+	json_object_set_new(out->measured, "interfaces", ifaces);
+	ifaces = NULL;
+	json_object_set_new(out->measured, "count", json_integer((json_int_t)names.n));
+	json_object_set_new(out->threshold, "min_interfaces", json_integer(1));
+	if (!names.n) {
+		kit_set(out, KIT_FAIL, "no network interface with a driver");
+		goto out;
+	}
+	list = cv_strv_join(&summary, ", ");
+	kit_set(out, KIT_PASS, "%zu interface%s: %s", names.n, names.n > 1 ? "s" : "", list);
+out:
+	json_decref(ifaces);
+	if (sock >= 0)
+		close(sock);
+	if (dir)
+		closedir(dir);
+	cv_strv_release(&names);
+	cv_strv_release(&summary);
+	free(list);
+}
+
+/* ---- transfers: what the loopback and the peer checks share ---- */
+
+static void set_timeouts(int fd, int seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static int send_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		/* MSG_NOSIGNAL: a vanished receiver is an error to report, not
+		 * a SIGPIPE that kills the check. */
+		ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Sends bytes of the xorshift64 stream on fd and returns their digest. */
+static int send_stream(int fd, uint64_t bytes, unsigned char digest[crypto_generichash_BYTES])
+{
+	uint64_t *buf = cv_xmalloc(CHUNK), x = UINT64_C(0x2545f4914f6cdd1d), sent = 0;
+	crypto_generichash_state st;
+	int r = 0;
+
+	crypto_generichash_init(&st, NULL, 0, crypto_generichash_BYTES);
+	while (sent < bytes) {
+		size_t n = bytes - sent < CHUNK ? (size_t)(bytes - sent) : CHUNK;
+
+		for (size_t i = 0; i < CHUNK / 8; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[i] = x;
+		}
+		crypto_generichash_update(&st, (const unsigned char *)buf, n);
+		r = send_all(fd, buf, n);
+		if (r < 0)
+			goto out;
+		sent += n;
+	}
+	crypto_generichash_final(&st, digest, crypto_generichash_BYTES);
+out:
+	free(buf);
+	return r;
+}
+
+/* ---- net.loopback_integrity ---- */
+
+struct sink {
+	int listen_fd;
+	unsigned char digest[crypto_generichash_BYTES];
+	uint64_t bytes;
+	int error; /* 0 or -errno */
+};
+
+/* The receiving side: accepts one connection, reads to its end, hashes. */
+static void *sink_main(void *p)
+{
+	struct sink *s = p;
+	crypto_generichash_state st;
+	char *buf = cv_xmalloc(CHUNK);
+	int fd;
+
+	/* SO_RCVTIMEO on the listening socket bounds accept() too. */
+	fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0) {
+		s->error = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		goto out;
+	}
+	set_timeouts(fd, IO_TIMEOUT_S);
+	crypto_generichash_init(&st, NULL, 0, sizeof(s->digest));
+	for (;;) {
+		ssize_t n = recv(fd, buf, CHUNK, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			s->error = errno == EAGAIN ? -ETIMEDOUT : -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		crypto_generichash_update(&st, (const unsigned char *)buf, (size_t)n);
+		s->bytes += (uint64_t)n;
+	}
+	crypto_generichash_final(&st, s->digest, sizeof(s->digest));
+	close(fd);
+out:
+	free(buf);
+	return NULL;
+}
+
+/* Connects to addr, sends the stream and ends it; 0 or -errno. */
+static int loopback_send(const struct sockaddr_in *addr, uint64_t bytes,
+			 unsigned char digest[crypto_generichash_BYTES])
+{
+	int fd, r;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	set_timeouts(fd, IO_TIMEOUT_S);
+	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = send_stream(fd, bytes, digest);
+	/* The end of the stream tells the receiver it has it all. */
+	if (r == 0 && shutdown(fd, SHUT_WR) < 0)
+		r = -errno;
+out:
+	close(fd);
+	return r;
+}
+
+void kit_check_net_loopback_integrity(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	uint64_t bytes = ctx->opt->quick ? LOOPBACK_QUICK : LOOPBACK_FULL;
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+	unsigned char digest[crypto_generichash_BYTES];
+	struct sink s = { .listen_fd = -1 };
+	struct kit_verdict v;
+	double t0, elapsed;
+	bool match;
+	pthread_t t;
+	int r;
+
+	json_object_set_new(out->measured, "bytes", json_integer((json_int_t)bytes));
+	if (sodium_init() < 0) {
+		kit_set(out, KIT_ERROR, "libsodium cannot be initialised");
+		goto out;
+	}
+	s.listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s.listen_fd < 0 || bind(s.listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(s.listen_fd, 1) < 0 || getsockname(s.listen_fd, (struct sockaddr *)&addr, &len) < 0) {
+		kit_set(out, KIT_ERROR, "cannot listen on 127.0.0.1: %s", strerror(errno));
+		goto out;
+	}
+	set_timeouts(s.listen_fd, IO_TIMEOUT_S);
+	r = pthread_create(&t, NULL, sink_main, &s);
+	if (r != 0) {
+		kit_set(out, KIT_ERROR, "cannot start the receiving thread: %s", strerror(r));
+		goto out;
+	}
+	t0 = kit_now();
+	r = loopback_send(&addr, bytes, digest);
+	/* Wake an accept() that would otherwise wait for its timeout. */
+	if (r < 0)
+		shutdown(s.listen_fd, SHUT_RDWR);
+	pthread_join(t, NULL);
+	elapsed = kit_now() - t0;
+	if (r < 0 || s.error < 0) {
+		kit_set(out, KIT_ERROR, "the loopback transfer failed while %s: %s", r < 0 ? "sending" : "receiving",
+			strerror(r < 0 ? -r : -s.error));
+		goto out;
+	}
+	match = s.bytes == bytes && sodium_memcmp(digest, s.digest, sizeof(digest)) == 0;
+	json_object_set_new(out->measured, "received_bytes", json_integer((json_int_t)s.bytes));
+	json_object_set_new(out->measured, "mb_per_s",
+			    json_real(kit_round(elapsed > 0 ? (double)bytes / 1e6 / elapsed : 0)));
+	json_object_set_new(out->measured, "digests_match", json_boolean(match));
+	json_object_set_new(out->threshold, "digests_match", json_true());
+	kit_decide_mismatches(match ? 0 : 1, 1, "loopback TCP transfer", &v);
+	kit_apply(out, &v);
+out:
+	if (s.listen_fd >= 0)
+		close(s.listen_fd);
+}
+
+/* ---- net.peer_transfer ---- */
+
+/* "HOST:PORT" or "[V6]:PORT" into host and port; 0 or -EINVAL. */
+static int parse_peer(const char *s, char **ret_host, char **ret_port)
+{
+	const char *host = s, *colon;
+	size_t host_len;
+
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		if (!end || end[1] != ':')
+			return -EINVAL;
+		host = s + 1;
+		host_len = (size_t)(end - host);
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -EINVAL;
+		host_len = (size_t)(colon - s);
+	}
+	if (!host_len || !colon[1] || strlen(colon + 1) > 5 || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strtol(colon + 1, NULL, 10) > 65535)
+		return -EINVAL;
+	*ret_host = cv_xstrndup(host, host_len);
+	*ret_port = cv_xstrdup(colon + 1);
+	return 0;
+}
+
+/* connect() bounded by poll(): an unreachable host would otherwise
+ * hold the check for the kernel's SYN retries (two minutes). */
+static int connect_bounded(const struct addrinfo *a, int seconds)
+{
+	int fd, r, err = 0, flags;
+	socklen_t len = sizeof(err);
+
+	fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, a->ai_addr, a->ai_addrlen) < 0) {
+		struct pollfd p = { fd, POLLOUT, 0 };
+
+		if (errno != EINPROGRESS) {
+			r = -errno;
+			goto out;
+		}
+		do
+			r = poll(&p, 1, seconds * 1000);
+		while (r < 0 && errno == EINTR);
+		if (r == 0) {
+			r = -ETIMEDOUT;
+			goto out;
+		}
+		if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (err) {
+			r = -err;
+			goto out;
+		}
+	}
+	/* Blocking again: the transfer is bounded by the socket timeouts. */
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		r = -errno;
+		goto out;
+	}
+	set_timeouts(fd, IO_TIMEOUT_S);
+	r = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Tries each address of host:port; the fd, its numeric form, or -errno. */
+static int connect_peer(const char *host, const char *port, char *ret_addr, size_t size)
+{
+	struct addrinfo hints = { 0 }, *res = NULL;
+	int r;
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	r = getaddrinfo(host, port, &hints, &res);
+	if (r != 0)
+		return r == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+	r = -EHOSTUNREACH;
+	for (struct addrinfo *a = res; a; a = a->ai_next) {
+		char h[INET6_ADDRSTRLEN] = "?";
+
+		r = connect_bounded(a, IO_TIMEOUT_S);
+		if (r < 0)
+			continue;
+		(void)getnameinfo(a->ai_addr, a->ai_addrlen, h, sizeof(h), NULL, 0, NI_NUMERICHOST);
+		snprintf(ret_addr, size, a->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s", h, port);
+		break;
+	}
+	freeaddrinfo(res);
+	return r;
+}
+
+/* The peer's answer line, without its newline; 0 or -errno. */
+static int read_reply(int fd, char *line, size_t size)
+{
+	size_t len = 0;
+
+	while (len + 1 < size) {
+		ssize_t n = recv(fd, line + len, 1, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			line[len] = '\0';
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		}
+		if (n == 0 || line[len] == '\n')
+			break;
+		len++;
+	}
+	line[len] = '\0';
+	return len ? 0 : -ENODATA;
+}
+
+static bool is_hex_digest(const char *s)
+{
+	return strlen(s) == 2 * crypto_generichash_BYTES && strspn(s, "0123456789abcdef") == strlen(s);
+}
+
+void kit_check_net_peer_transfer(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	uint64_t bytes = ctx->opt->quick ? PEER_QUICK : PEER_FULL;
+	unsigned char digest[crypto_generichash_BYTES];
+	char hex[2 * crypto_generichash_BYTES + 1], header[64], addr[INET6_ADDRSTRLEN + 16] = "";
+	char line[REPLY_MAX], *host = NULL, *port = NULL, *clean = NULL;
+	const char *peer = ctx->opt->peer;
+	struct kit_verdict v;
+	double t0, elapsed;
+	int fd = -1, r;
+
+	json_object_set_new(out->measured, "peer", or_null(peer));
+	json_object_set_new(out->threshold, "digests_match", json_true());
+	if (!peer) {
+		kit_set(out, KIT_SKIP, "no --peer HOST:PORT given");
+		goto out;
+	}
+	if (sodium_init() < 0) {
+		kit_set(out, KIT_ERROR, "libsodium cannot be initialised");
+		goto out;
+	}
+	if (parse_peer(peer, &host, &port) < 0) {
+		kit_set(out, KIT_ERROR, "--peer %s is not HOST:PORT (or [IPV6]:PORT)", peer);
+		goto out;
+	}
+	fd = connect_peer(host, port, addr, sizeof(addr));
+	if (fd < 0) {
+		kit_set(out, KIT_ERROR, "cannot reach the peer at %s: %s", peer, strerror(-fd));
+		goto out;
+	}
+	json_object_set_new(out->measured, "address", json_string(addr));
+	json_object_set_new(out->measured, "bytes", json_integer((json_int_t)bytes));
+
+	t0 = kit_now();
+	snprintf(header, sizeof(header), "COVALID-PEER 1 %llu\n", (unsigned long long)bytes);
+	r = send_all(fd, header, strlen(header));
+	if (r == 0)
+		r = send_stream(fd, bytes, digest);
+	if (r < 0) {
+		/* A peer that refused the header says why before closing. */
+		int rr = read_reply(fd, line, sizeof(line));
+
+		clean = cv_str_sanitize(line, strlen(line), sizeof(line));
+		kit_set(out, KIT_ERROR, "the transfer to %s failed: %s%s%s", peer, strerror(-r),
+			rr == 0 ? "; the peer answered: " : "", rr == 0 ? clean : "");
+		goto out;
+	}
+	r = read_reply(fd, line, sizeof(line));
+	elapsed = kit_now() - t0;
+	if (r < 0) {
+		kit_set(out, KIT_ERROR, "no answer from the peer at %s: %s", peer,
+			r == -ENODATA ? "it closed the connection" : strerror(-r));
+		goto out;
+	}
+	clean = cv_str_sanitize(line, strlen(line), sizeof(line));
+	if (cv_startswith(clean, "ERR ")) {
+		kit_set(out, KIT_ERROR, "the peer at %s refused the transfer: %s", peer, clean + 4);
+		goto out;
+	}
+	if (!cv_startswith(clean, "OK ") || !is_hex_digest(clean + 3)) {
+		kit_set(out, KIT_ERROR, "the peer at %s answered something else than \"OK <digest>\": %s", peer, clean);
+		goto out;
+	}
+	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	json_object_set_new(out->measured, "digest", json_string(hex));
+	json_object_set_new(out->measured, "peer_digest", json_string(clean + 3));
+	json_object_set_new(out->measured, "mb_per_s",
+			    json_real(kit_round(elapsed > 0 ? (double)bytes / 1e6 / elapsed : 0)));
+	json_object_set_new(out->measured, "digests_match", json_boolean(strcmp(hex, clean + 3) == 0));
+	kit_decide_mismatches(strcmp(hex, clean + 3) != 0, 1, "peer TCP transfer", &v);
+	kit_apply(out, &v);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(host);
+	free(port);
+	free(clean);
+}

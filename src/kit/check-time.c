@@ -1,0 +1,593 @@
+/*
+ * check-time.c - the checks of the guest's clocks and timers:
+ * time.monotonic, time.cross_cpu_warp, time.vdso, time.rate_skew,
+ * time.timer_latency and time.sync (time.clocksource is in check-env.c).
+ *
+ * Time is where virtual machines most often go wrong: the TSC of one vCPU
+ * drifts from another's after a migration, a clocksource without vDSO
+ * support makes every clock_gettime a system call, a host that overcommits
+ * delivers timers late.  The ideas come from the kernel's own tests:
+ * check_tsc_warp() (arch/x86/kernel/tsc_sync.c) and
+ * tools/testing/selftests/timers (inconsistency-check, raw_skew).
+ *
+ * Every loop here is bounded twice, by the interval and by a count of
+ * iterations, so that a clock that stops cannot hang a check.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
+#include <sys/timex.h>
+#include <unistd.h>
+
+#include "kit/kit-internal.h"
+#include "util/cv.h"
+
+#define NS_PER_S 1000000000LL
+#define NS_PER_MS 1000000LL
+
+static int64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+/* ---- time.monotonic ---- */
+
+void kit_decide_inversions(uint64_t inversions, uint64_t samples, struct kit_verdict *v)
+{
+	if (!samples)
+		kit_verdict_set(v, KIT_ERROR, "no clock readings were taken");
+	else if (inversions)
+		kit_verdict_set(v, KIT_FAIL, "the clock went backwards %llu time%s in %llu readings",
+				(unsigned long long)inversions, inversions > 1 ? "s" : "", (unsigned long long)samples);
+	else
+		kit_verdict_set(v, KIT_PASS, NULL);
+}
+
+struct mono {
+	int64_t interval_ns;
+	uint64_t samples, inv_mono, inv_boot;
+	int64_t max_back_ns;
+};
+
+static void mono_step(int64_t now, int64_t *prev, uint64_t *inversions, int64_t *max_back)
+{
+	if (now < *prev) {
+		(*inversions)++;
+		if (*prev - now > *max_back)
+			*max_back = *prev - now;
+	}
+	*prev = now;
+}
+
+static void *mono_worker(void *p)
+{
+	struct mono *w = p;
+	int64_t m = clock_ns(CLOCK_MONOTONIC), b = clock_ns(CLOCK_BOOTTIME);
+	int64_t end = m + w->interval_ns;
+	/* A reading costs at least ~10 ns: this cap ends the loop at twice
+	 * the interval at most if the clock stops. */
+	uint64_t cap = (uint64_t)(w->interval_ns / 10);
+
+	w->samples = 2;
+	for (uint64_t i = 0; i < cap; i++) {
+		int64_t m1 = clock_ns(CLOCK_MONOTONIC), b1 = clock_ns(CLOCK_BOOTTIME);
+
+		mono_step(m1, &m, &w->inv_mono, &w->max_back_ns);
+		mono_step(b1, &b, &w->inv_boot, &w->max_back_ns);
+		w->samples += 2;
+		if (m1 >= end)
+			break;
+	}
+	return NULL;
+}
+
+void kit_check_time_monotonic(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	double interval = kit_interval(ctx, 0.2, 3.0);
+	struct mono *w = cv_xcalloc(ctx->n_cpus ? ctx->n_cpus : 1, sizeof(*w));
+	uint64_t samples = 0, inv_mono = 0, inv_boot = 0;
+	int64_t max_back = 0;
+	struct kit_verdict v;
+	int r;
+
+	for (size_t i = 0; i < ctx->n_cpus; i++)
+		w[i].interval_ns = (int64_t)(interval * NS_PER_S);
+	r = kit_on_each_cpu(ctx, mono_worker, w, sizeof(*w));
+	if (r < 0) {
+		kit_set(out, KIT_ERROR, "cannot pin a worker to each vCPU: %s", strerror(-r));
+		goto out;
+	}
+	for (size_t i = 0; i < ctx->n_cpus; i++) {
+		samples += w[i].samples;
+		inv_mono += w[i].inv_mono;
+		inv_boot += w[i].inv_boot;
+		if (w[i].max_back_ns > max_back)
+			max_back = w[i].max_back_ns;
+	}
+	json_object_set_new(out->measured, "samples", json_integer((json_int_t)samples));
+	json_object_set_new(out->measured, "inversions", json_integer((json_int_t)(inv_mono + inv_boot)));
+	json_object_set_new(out->measured, "monotonic_inversions", json_integer((json_int_t)inv_mono));
+	json_object_set_new(out->measured, "boottime_inversions", json_integer((json_int_t)inv_boot));
+	json_object_set_new(out->measured, "max_backstep_ns", json_integer(max_back));
+	json_object_set_new(out->measured, "cpus", json_integer((json_int_t)ctx->n_cpus));
+	json_object_set_new(out->measured, "interval_s", json_real(interval));
+	json_object_set_new(out->threshold, "max_inversions", json_integer(0));
+	kit_decide_inversions(inv_mono + inv_boot, samples, &v);
+	kit_apply(out, &v);
+out:
+	free(w);
+}
+
+/* ---- time.cross_cpu_warp ---- */
+
+void kit_decide_warps(uint64_t warps, uint64_t exchanges, double max_warp_ns, struct kit_verdict *v)
+{
+	if (!exchanges)
+		kit_verdict_set(v, KIT_ERROR, "no timestamp passed between vCPUs");
+	else if (warps)
+		kit_verdict_set(v, KIT_FAIL,
+				"time went backwards %llu time%s in %llu exchanges between vCPUs (largest step back %.0f ns)",
+				(unsigned long long)warps, warps > 1 ? "s" : "", (unsigned long long)exchanges, max_warp_ns);
+	else
+		kit_verdict_set(v, KIT_PASS, NULL);
+}
+
+/*
+ * The kernel's check_tsc_warp(): whoever holds the lock reads the clock
+ * and compares it with the last reading, taken by whichever vCPU held the
+ * lock before.  The lock orders the readings, so a lower one means time
+ * on this vCPU is behind time on that one.
+ */
+struct warp_shared {
+	atomic_flag lock;
+	int64_t end_ns;
+	uint64_t cap;
+	int64_t last_ns;
+	int last_cpu; /* -1 before the first reading */
+	uint64_t warps, comparisons, handovers;
+	int64_t max_warp_ns;
+};
+
+struct warp {
+	struct warp_shared *s;
+	int cpu;
+};
+
+/* Under the lock: one reading compared with the previous one. */
+static bool warp_step(struct warp_shared *s, int cpu)
+{
+	int64_t t = clock_ns(CLOCK_MONOTONIC);
+
+	if (s->last_cpu >= 0) {
+		s->comparisons++;
+		s->handovers += s->last_cpu != cpu;
+		if (t < s->last_ns) {
+			s->warps++;
+			if (s->last_ns - t > s->max_warp_ns)
+				s->max_warp_ns = s->last_ns - t;
+		}
+	}
+	s->last_ns = t;
+	s->last_cpu = cpu;
+	return t >= s->end_ns;
+}
+
+static void *warp_worker(void *p)
+{
+	struct warp *w = p;
+	struct warp_shared *s = w->s;
+
+	for (uint64_t i = 0; i < s->cap; i++) {
+		bool done;
+
+		while (atomic_flag_test_and_set_explicit(&s->lock, memory_order_acquire))
+			;
+		done = warp_step(s, w->cpu);
+		atomic_flag_clear_explicit(&s->lock, memory_order_release);
+		if (done)
+			break;
+	}
+	return NULL;
+}
+
+void kit_check_time_cross_cpu_warp(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	double interval = kit_interval(ctx, 0.2, 3.0);
+	struct warp_shared s = { .lock = ATOMIC_FLAG_INIT, .last_cpu = -1 };
+	struct warp *w = NULL;
+	struct kit_verdict v;
+	int r;
+
+	json_object_set_new(out->threshold, "max_warps", json_integer(0));
+	if (ctx->n_cpus < 2) {
+		kit_set(out, KIT_SKIP, "one vCPU: no other vCPU to exchange timestamps with");
+		return;
+	}
+	w = cv_xcalloc(ctx->n_cpus, sizeof(*w));
+	for (size_t i = 0; i < ctx->n_cpus; i++)
+		w[i] = (struct warp){ &s, ctx->cpus[i] };
+	/* A locked step costs well over 20 ns; the cap stops a stopped clock. */
+	s.cap = (uint64_t)(interval * 5e7);
+	s.end_ns = clock_ns(CLOCK_MONOTONIC) + (int64_t)(interval * NS_PER_S);
+	r = kit_on_each_cpu(ctx, warp_worker, w, sizeof(*w));
+	if (r < 0) {
+		kit_set(out, KIT_ERROR, "cannot pin a worker to each vCPU: %s", strerror(-r));
+		goto out;
+	}
+	json_object_set_new(out->measured, "warps", json_integer((json_int_t)s.warps));
+	json_object_set_new(out->measured, "exchanges", json_integer((json_int_t)s.handovers));
+	json_object_set_new(out->measured, "comparisons", json_integer((json_int_t)s.comparisons));
+	json_object_set_new(out->measured, "max_warp_ns", json_integer(s.max_warp_ns));
+	json_object_set_new(out->measured, "cpus", json_integer((json_int_t)ctx->n_cpus));
+	json_object_set_new(out->measured, "interval_s", json_real(interval));
+	/* Only a reading following another vCPU's proves anything across vCPUs. */
+	kit_decide_warps(s.warps, s.handovers, (double)s.max_warp_ns, &v);
+	kit_apply(out, &v);
+out:
+	free(w);
+}
+
+/* ---- time.vdso ---- */
+
+#define VDSO_FALLBACK "the vDSO falls back to the system call when the clocksource has no vDSO support"
+
+void kit_decide_vdso(double vdso_ns, double syscall_ns, struct kit_verdict *v)
+{
+	bool slow, no_speedup;
+
+	if (!(vdso_ns > 0) || !(syscall_ns > 0) || !isfinite(vdso_ns) || !isfinite(syscall_ns)) {
+		kit_verdict_set(v, KIT_ERROR, "the timings are not usable (%g ns, %g ns)", vdso_ns, syscall_ns);
+		return;
+	}
+	slow = !(vdso_ns < KIT_VDSO_MAX_NS);
+	no_speedup = !(syscall_ns / vdso_ns >= KIT_VDSO_MIN_SPEEDUP);
+	if (slow && no_speedup)
+		kit_verdict_set(v, KIT_FAIL,
+				"clock_gettime costs %.0f ns through libc (bound < %.0f ns) and is %.1fx faster than the "
+				"system call (%.0f ns; bound >= %.0fx): " VDSO_FALLBACK,
+				vdso_ns, KIT_VDSO_MAX_NS, syscall_ns / vdso_ns, syscall_ns, KIT_VDSO_MIN_SPEEDUP);
+	else if (slow)
+		kit_verdict_set(v, KIT_FAIL, "clock_gettime costs %.0f ns through libc (bound < %.0f ns): " VDSO_FALLBACK,
+				vdso_ns, KIT_VDSO_MAX_NS);
+	else if (no_speedup)
+		kit_verdict_set(v, KIT_FAIL,
+				"clock_gettime through libc (%.0f ns) is only %.1fx faster than the system call (%.0f ns; "
+				"bound >= %.0fx): " VDSO_FALLBACK,
+				vdso_ns, syscall_ns / vdso_ns, syscall_ns, KIT_VDSO_MIN_SPEEDUP);
+	else
+		kit_verdict_set(v, KIT_PASS, NULL);
+}
+
+static double mean_ns_libc(uint64_t n)
+{
+	struct timespec ts;
+	int64_t t0 = clock_ns(CLOCK_MONOTONIC);
+
+	for (uint64_t i = 0; i < n; i++)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)(clock_ns(CLOCK_MONOTONIC) - t0) / (double)n;
+}
+
+/* -errno if the system call is refused (a seccomp filter may). */
+static int mean_ns_syscall(uint64_t n, double *ret)
+{
+	struct timespec ts;
+	int64_t t0 = clock_ns(CLOCK_MONOTONIC);
+
+	for (uint64_t i = 0; i < n; i++)
+		if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) < 0)
+			return -errno;
+	*ret = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / (double)n;
+	return 0;
+}
+
+void kit_check_time_vdso(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	uint64_t n = ctx->opt->quick ? 200000 : 2000000;
+	char *cs = kit_read("/sys/devices/system/clocksource/clocksource0/current_clocksource");
+	double vdso_ns, syscall_ns = 0;
+	struct kit_verdict v;
+	int r;
+
+	json_object_set_new(out->threshold, "max_vdso_ns", json_real(KIT_VDSO_MAX_NS));
+	json_object_set_new(out->threshold, "min_speedup", json_real(KIT_VDSO_MIN_SPEEDUP));
+	json_object_set_new(out->measured, "clocksource", cs ? json_string(cv_strstrip(cs)) : json_null());
+	mean_ns_libc(1000); /* warm the caches and the vDSO page */
+	vdso_ns = mean_ns_libc(n);
+	r = mean_ns_syscall(n / 20, &syscall_ns);
+	if (r < 0) {
+		kit_set(out, KIT_ERROR, "the clock_gettime system call failed: %s", strerror(-r));
+		goto out;
+	}
+	json_object_set_new(out->measured, "vdso_ns", json_real(kit_round(vdso_ns)));
+	json_object_set_new(out->measured, "syscall_ns", json_real(kit_round(syscall_ns)));
+	json_object_set_new(out->measured, "speedup", json_real(kit_round(vdso_ns > 0 ? syscall_ns / vdso_ns : 0)));
+	json_object_set_new(out->measured, "calls", json_integer((json_int_t)n));
+	json_object_set_new(out->measured, "syscalls", json_integer((json_int_t)(n / 20)));
+	kit_decide_vdso(vdso_ns, syscall_ns, &v);
+	kit_apply(out, &v);
+out:
+	free(cs);
+}
+
+/* ---- time.rate_skew ---- */
+
+void kit_decide_rate_skew(double ppm, double bound_ppm, struct kit_verdict *v)
+{
+	if (!isfinite(ppm))
+		kit_verdict_set(v, KIT_ERROR, "the skew could not be computed");
+	else if ((ppm < 0 ? -ppm : ppm) > bound_ppm)
+		kit_verdict_set(v, KIT_FAIL, "CLOCK_MONOTONIC runs %+.1f ppm from CLOCK_MONOTONIC_RAW (bound +-%.0f ppm)", ppm,
+				bound_ppm);
+	else
+		kit_verdict_set(v, KIT_PASS, NULL);
+}
+
+/* Both clocks at one instant. */
+struct clock_pair {
+	int64_t mono, raw;
+	int64_t gap; /* uncertainty: the time between the monotonic readings around raw */
+};
+
+/*
+ * raw_skew's trick: a raw reading between two monotonic ones, the
+ * monotonic instant taken as their middle, and the try with the smallest
+ * gap kept (a preempted try has a big one).
+ */
+static void read_pair(struct clock_pair *ret)
+{
+	ret->gap = INT64_MAX;
+	for (int k = 0; k < 8; k++) {
+		int64_t a = clock_ns(CLOCK_MONOTONIC), r = clock_ns(CLOCK_MONOTONIC_RAW), b = clock_ns(CLOCK_MONOTONIC);
+
+		if (b - a < ret->gap) {
+			ret->gap = b - a;
+			ret->mono = a + (b - a) / 2;
+			ret->raw = r;
+		}
+	}
+}
+
+static int sleep_until(int64_t mono_ns)
+{
+	struct timespec ts = { (time_t)(mono_ns / NS_PER_S), (long)(mono_ns % NS_PER_S) };
+	int r;
+
+	while ((r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
+		;
+	return -r;
+}
+
+void kit_check_time_rate_skew(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	double interval = kit_interval(ctx, 0.5, 5.0), ppm;
+	struct clock_pair p0, p1;
+	int64_t dm, dr;
+	struct kit_verdict v;
+	int r;
+
+	json_object_set_new(out->threshold, "max_abs_ppm", json_real(KIT_RATE_SKEW_PPM));
+	read_pair(&p0);
+	r = sleep_until(p0.mono + (int64_t)(interval * NS_PER_S));
+	if (r < 0) {
+		kit_set(out, KIT_ERROR, "clock_nanosleep: %s", strerror(-r));
+		return;
+	}
+	read_pair(&p1);
+	dm = p1.mono - p0.mono;
+	dr = p1.raw - p0.raw;
+	if (dr <= 0) {
+		kit_set(out, KIT_ERROR, "CLOCK_MONOTONIC_RAW did not advance in %.1f s", interval);
+		return;
+	}
+	ppm = (double)(dm - dr) / (double)dr * 1e6;
+	json_object_set_new(out->measured, "ppm", json_real(kit_round(ppm)));
+	json_object_set_new(out->measured, "monotonic_delta_ns", json_integer(dm));
+	json_object_set_new(out->measured, "raw_delta_ns", json_integer(dr));
+	json_object_set_new(out->measured, "endpoint_gap_ns", json_integer(p0.gap > p1.gap ? p0.gap : p1.gap));
+	json_object_set_new(out->measured, "interval_s", json_real(interval));
+	kit_decide_rate_skew(ppm, KIT_RATE_SKEW_PPM, &v);
+	kit_apply(out, &v);
+}
+
+/* ---- time.timer_latency ---- */
+
+void kit_decide_timer_latency(uint64_t early, double max_overshoot_ms, struct kit_verdict *v)
+{
+	bool late = !(max_overshoot_ms < KIT_TIMER_MAX_OVERSHOOT_MS);
+
+	if (early && late)
+		kit_verdict_set(v, KIT_FAIL, "%llu sleep%s of 1 ms woke early, and one overshot by %.1f ms (bound < %.0f ms)",
+				(unsigned long long)early, early > 1 ? "s" : "", max_overshoot_ms, KIT_TIMER_MAX_OVERSHOOT_MS);
+	else if (early)
+		kit_verdict_set(v, KIT_FAIL, "%llu sleep%s of 1 ms woke early", (unsigned long long)early,
+				early > 1 ? "s" : "");
+	else if (late)
+		kit_verdict_set(v, KIT_FAIL, "a sleep of 1 ms overshot by %.1f ms (bound < %.0f ms)", max_overshoot_ms,
+				KIT_TIMER_MAX_OVERSHOOT_MS);
+	else
+		kit_verdict_set(v, KIT_PASS, NULL);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct sleeps {
+	double *overshoot_ms;
+	size_t n;
+	uint64_t early, interrupted;
+	bool cut; /* stopped at the time budget */
+};
+
+/* Sleeps 1 ms up to max times within budget_ns; -errno on failure. */
+static int take_sleeps(size_t max, int64_t budget_ns, struct sleeps *s)
+{
+	static const struct timespec ms = { 0, NS_PER_MS };
+	int64_t start = clock_ns(CLOCK_MONOTONIC);
+
+	s->overshoot_ms = cv_xcalloc(max, sizeof(*s->overshoot_ms));
+	for (size_t i = 0; i < max; i++) {
+		int64_t t0 = clock_ns(CLOCK_MONOTONIC), t1;
+		int r = clock_nanosleep(CLOCK_MONOTONIC, 0, &ms, NULL);
+
+		t1 = clock_ns(CLOCK_MONOTONIC);
+		if (r == EINTR)
+			s->interrupted++; /* a signal ends a sleep early legitimately */
+		else if (r)
+			return -r;
+		else {
+			s->early += t1 - t0 < NS_PER_MS;
+			s->overshoot_ms[s->n++] = (double)(t1 - t0 - NS_PER_MS) / 1e6;
+		}
+		if (t1 - start > budget_ns) {
+			s->cut = i + 1 < max;
+			break;
+		}
+	}
+	return 0;
+}
+
+void kit_check_time_timer_latency(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	size_t max = ctx->opt->quick ? 100 : 2000;
+	struct sleeps s = { 0 };
+	double sum = 0, p99, worst;
+	struct kit_verdict v;
+	int r;
+
+	json_object_set_new(out->threshold, "max_early", json_integer(0));
+	json_object_set_new(out->threshold, "max_overshoot_ms", json_real(KIT_TIMER_MAX_OVERSHOOT_MS));
+	/* Nominally 0.1 s or 2 s; a host that delivers very late is cut at 5x. */
+	r = take_sleeps(max, (int64_t)max * 5 * NS_PER_MS, &s);
+	if (r < 0 || !s.n) {
+		kit_set(out, KIT_ERROR, "clock_nanosleep: %s", r < 0 ? strerror(-r) : "every sleep was interrupted");
+		goto out;
+	}
+	qsort(s.overshoot_ms, s.n, sizeof(*s.overshoot_ms), cmp_double);
+	for (size_t i = 0; i < s.n; i++)
+		sum += s.overshoot_ms[i];
+	p99 = s.overshoot_ms[(s.n * 99 + 99) / 100 - 1];
+	worst = s.overshoot_ms[s.n - 1];
+	json_object_set_new(out->measured, "sleeps", json_integer((json_int_t)s.n));
+	json_object_set_new(out->measured, "early", json_integer((json_int_t)s.early));
+	json_object_set_new(out->measured, "interrupted", json_integer((json_int_t)s.interrupted));
+	json_object_set_new(out->measured, "cut_at_time_budget", json_boolean(s.cut));
+	json_object_set_new(out->measured, "mean_overshoot_ms", json_real(kit_round(sum / (double)s.n)));
+	json_object_set_new(out->measured, "p99_overshoot_ms", json_real(kit_round(p99)));
+	json_object_set_new(out->measured, "max_overshoot_ms", json_real(kit_round(worst)));
+	kit_decide_timer_latency(s.early, worst, &v);
+	kit_apply(out, &v);
+out:
+	free(s.overshoot_ms);
+}
+
+/* ---- time.sync ---- */
+
+#define UNSYNC_REASON "the kernel reports the clock unsynchronised: no NTP or PTP daemon disciplines it"
+
+void kit_decide_sync(int adjtimex_state, long status_bits, long maxerror_us, struct kit_verdict *v)
+{
+	if (adjtimex_state < 0)
+		kit_verdict_set(v, KIT_SKIP, "adjtimex failed: the kernel's synchronisation state is not readable here");
+	else if ((status_bits & STA_UNSYNC) || adjtimex_state == TIME_ERROR)
+		kit_verdict_set(v, KIT_FAIL, UNSYNC_REASON " (maximum error %ld us)", maxerror_us);
+	else
+		kit_verdict_set(v, KIT_PASS, NULL);
+}
+
+static const struct {
+	long bit;
+	const char *name;
+} sta_bits[] = {
+	{ STA_PLL, "STA_PLL" },		  { STA_PPSFREQ, "STA_PPSFREQ" },	{ STA_PPSTIME, "STA_PPSTIME" },
+	{ STA_FLL, "STA_FLL" },		  { STA_INS, "STA_INS" },		{ STA_DEL, "STA_DEL" },
+	{ STA_UNSYNC, "STA_UNSYNC" },	  { STA_FREQHOLD, "STA_FREQHOLD" },	{ STA_PPSSIGNAL, "STA_PPSSIGNAL" },
+	{ STA_PPSJITTER, "STA_PPSJITTER" }, { STA_PPSWANDER, "STA_PPSWANDER" }, { STA_PPSERROR, "STA_PPSERROR" },
+	{ STA_CLOCKERR, "STA_CLOCKERR" }, { STA_NANO, "STA_NANO" },		{ STA_MODE, "STA_MODE" },
+	{ STA_CLK, "STA_CLK" },
+};
+
+static const char *const time_states[] = {
+	[TIME_OK] = "TIME_OK",	   [TIME_INS] = "TIME_INS",   [TIME_DEL] = "TIME_DEL",
+	[TIME_OOP] = "TIME_OOP", [TIME_WAIT] = "TIME_WAIT", [TIME_ERROR] = "TIME_ERROR",
+};
+
+/* PTP clocks by device ("ptp0": "ptp_kvm"); at most 64 are listed. */
+static json_t *ptp_clocks(void)
+{
+	json_t *o = json_object();
+	struct cv_strv devs;
+	struct dirent *e;
+	DIR *d = opendir("/sys/class/ptp");
+
+	cv_strv_init(&devs);
+	while (d && (e = readdir(d)) && devs.n < 64)
+		if (cv_startswith(e->d_name, "ptp"))
+			cv_strv_push(&devs, e->d_name);
+	if (d)
+		closedir(d);
+	cv_strv_sort(&devs);
+	for (size_t i = 0; i < devs.n; i++) {
+		char *path = cv_xasprintf("/sys/class/ptp/%s/clock_name", devs.v[i]);
+		char *name = kit_read(path), *clean = NULL;
+
+		if (name) {
+			const char *stripped = cv_strstrip(name);
+
+			clean = cv_str_sanitize(stripped, strlen(stripped), 64);
+		}
+
+		json_object_set_new(o, devs.v[i], clean ? json_string(clean) : json_null());
+		free(clean);
+		free(name);
+		free(path);
+	}
+	cv_strv_release(&devs);
+	return o;
+}
+
+static void put_timex(json_t *o, int state, const struct timex *tx)
+{
+	json_t *bits = json_array();
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(sta_bits); i++)
+		if (tx->status & sta_bits[i].bit)
+			json_array_append_new(bits, json_string(sta_bits[i].name));
+	json_object_set_new(o, "state", json_integer(state));
+	json_object_set_new(o, "state_name", state >= 0 && (size_t)state < CV_ELEMENTSOF(time_states) && time_states[state]
+							? json_string(time_states[state])
+							: json_null());
+	json_object_set_new(o, "status", json_integer(tx->status));
+	json_object_set_new(o, "status_bits", bits);
+	json_object_set_new(o, "maxerror_us", json_integer(tx->maxerror));
+	json_object_set_new(o, "esterror_us", json_integer(tx->esterror));
+	/* offset is in ns with STA_NANO, in us without. */
+	json_object_set_new(o, "offset_ns", json_integer(tx->status & STA_NANO ? tx->offset : tx->offset * 1000));
+	json_object_set_new(o, "freq_ppm", json_real(kit_round((double)tx->freq / 65536.0)));
+}
+
+void kit_check_time_sync(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	struct timex tx = { .modes = 0 }; /* read only */
+	struct kit_verdict v;
+	int state;
+
+	(void)ctx;
+	state = adjtimex(&tx);
+	if (state < 0)
+		json_object_set_new(out->measured, "adjtimex_error", json_string(strerror(errno)));
+	else
+		put_timex(out->measured, state, &tx);
+	json_object_set_new(out->measured, "ptp_clocks", ptp_clocks());
+	json_object_set_new(out->threshold, "sta_unsync", json_false());
+	kit_decide_sync(state, state < 0 ? 0 : tx.status, state < 0 ? 0 : tx.maxerror, &v);
+	kit_apply(out, &v);
+}

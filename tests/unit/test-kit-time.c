@@ -1,0 +1,437 @@
+/*
+ * test-kit-time.c - the cpu, time and irq checks of the kit: their
+ * decisions fed with recorded values (passing, failing and on the
+ * bounds), then each check run live on this machine, where only the
+ * shape of its result is asserted: a shared CI runner cannot promise a
+ * synchronised clock or a fast vDSO.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <sys/timex.h>
+#include <unistd.h>
+
+#include "covalid/descriptor.h"
+#include "kit/kit-internal.h"
+#include "tap.h"
+
+/* ---- decisions ---- */
+
+TEST(rates_decisions)
+{
+	static const double even[] = { 1e9, 1.02e9, 0.98e9, 1.01e9 };
+	static const double one_slow[] = { 1e9, 1e9, 0.3e9, 1e9 };
+	static const double two_slow[] = { 1e9, 0.1e9, 1e9, 0.2e9, 1e9 };
+	static const double on_bound[] = { 1e9, 0.5e9, 1e9 };
+	static const double zeros[] = { 0, 0, 0 };
+	double many[200];
+	struct kit_verdict v;
+
+	kit_decide_rates(even, 4, KIT_EXECUTE_MIN_FRACTION, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_rates(even, 1, KIT_EXECUTE_MIN_FRACTION, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_rates(one_slow, 4, KIT_EXECUTE_MIN_FRACTION, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "1 vCPU below 50% of the median rate: cpu2 (30%)"));
+	kit_decide_rates(two_slow, 5, KIT_EXECUTE_MIN_FRACTION, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "2 vCPUs below 50% of the median rate: cpu1 (10%), cpu3 (20%)"));
+	/* Exactly half the median passes; just below fails. */
+	kit_decide_rates(on_bound, 3, KIT_EXECUTE_MIN_FRACTION, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_rates((const double[]){ 1e9, 0.4999e9, 1e9 }, 3, KIT_EXECUTE_MIN_FRACTION, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	kit_decide_rates(NULL, 0, KIT_EXECUTE_MIN_FRACTION, &v);
+	CHECK_INT(v.status, KIT_ERROR);
+	kit_decide_rates(zeros, 3, KIT_EXECUTE_MIN_FRACTION, &v);
+	CHECK_INT(v.status, KIT_ERROR);
+	/* 100 slow vCPUs: the list is cut, the count is not. */
+	for (size_t i = 0; i < 200; i++)
+		many[i] = i % 2 ? 1e9 : 1e6;
+	many[0] = 1e9;
+	kit_decide_rates(many, 200, KIT_EXECUTE_MIN_FRACTION, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "99 vCPUs below"));
+	CHECK(strstr(v.reason, ", ..."));
+	CHECK(strlen(v.reason) < sizeof(v.reason) - 1);
+}
+
+TEST(feature_consistency_decisions)
+{
+	struct kit_verdict v;
+
+	kit_decide_feature_consistency(1, 0, NULL, &v);
+	CHECK_INT(v.status, KIT_SKIP);
+	CHECK_STR(v.reason, "one vCPU: nothing to compare");
+	kit_decide_feature_consistency(0, 0, NULL, &v);
+	CHECK_INT(v.status, KIT_SKIP);
+	kit_decide_feature_consistency(2, 0, NULL, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_feature_consistency(4, 1, "cpu1 leaf 0x7 ebx 0x009c4fbb != cpu0 0x029c6fbf", &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "1 of 4 vCPUs differ"));
+	CHECK(strstr(v.reason, "cpu1 leaf 0x7 ebx 0x009c4fbb != cpu0 0x029c6fbf"));
+	kit_decide_feature_consistency(2, 1, NULL, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+}
+
+TEST(inversion_decisions)
+{
+	struct kit_verdict v;
+
+	kit_decide_inversions(0, 12345678, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_inversions(1, 12345678, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK_STR(v.reason, "the clock went backwards 1 time in 12345678 readings");
+	kit_decide_inversions(3, 100, &v);
+	CHECK(strstr(v.reason, "3 times in 100 readings"));
+	kit_decide_inversions(0, 0, &v);
+	CHECK_INT(v.status, KIT_ERROR);
+}
+
+TEST(warp_decisions)
+{
+	struct kit_verdict v;
+
+	kit_decide_warps(0, 2500000, 0, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_warps(0, 1, 0, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_warps(7, 2500000, 1834, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "7 times in 2500000 exchanges"));
+	CHECK(strstr(v.reason, "1834 ns"));
+	kit_decide_warps(0, 0, 0, &v);
+	CHECK_INT(v.status, KIT_ERROR);
+}
+
+TEST(vdso_decisions)
+{
+	struct kit_verdict v;
+
+	/* tsc / kvm-clock / Hyper-V TSC page: ~20 ns against ~300 ns. */
+	kit_decide_vdso(21.5, 310, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	/* acpi_pm or hpet: no vDSO, both paths are a system call. */
+	kit_decide_vdso(650, 640, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "bound < 200 ns"));
+	CHECK(strstr(v.reason, "bound >= 3x"));
+	CHECK(strstr(v.reason, "falls back to the system call"));
+	/* Fast but no faster than a cheap syscall. */
+	kit_decide_vdso(50, 100, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "only 2.0x faster"));
+	CHECK(!strstr(v.reason, "bound < 200 ns"));
+	CHECK(strstr(v.reason, "falls back to the system call"));
+	/* Slow but still a vDSO (a loaded host). */
+	kit_decide_vdso(250, 5000, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "250 ns through libc (bound < 200 ns)"));
+	/* The bounds: < 200 ns and >= 3x. */
+	kit_decide_vdso(199.9, 600, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_vdso(200, 600, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	kit_decide_vdso(100, 300, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_vdso(100, 299, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	kit_decide_vdso(0, 300, &v);
+	CHECK_INT(v.status, KIT_ERROR);
+	kit_decide_vdso(NAN, 300, &v);
+	CHECK_INT(v.status, KIT_ERROR);
+}
+
+TEST(rate_skew_decisions)
+{
+	struct kit_verdict v;
+
+	kit_decide_rate_skew(0.0, KIT_RATE_SKEW_PPM, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_rate_skew(-12.7, KIT_RATE_SKEW_PPM, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_rate_skew(500, KIT_RATE_SKEW_PPM, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_rate_skew(-500, KIT_RATE_SKEW_PPM, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_rate_skew(500.1, KIT_RATE_SKEW_PPM, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "+500.1 ppm"));
+	kit_decide_rate_skew(-2400, KIT_RATE_SKEW_PPM, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "-2400.0 ppm"));
+	kit_decide_rate_skew(NAN, KIT_RATE_SKEW_PPM, &v);
+	CHECK_INT(v.status, KIT_ERROR);
+	kit_decide_rate_skew(INFINITY, KIT_RATE_SKEW_PPM, &v);
+	CHECK_INT(v.status, KIT_ERROR);
+}
+
+TEST(timer_latency_decisions)
+{
+	struct kit_verdict v;
+
+	kit_decide_timer_latency(0, 0.08, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_timer_latency(0, 39.99, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_timer_latency(0, 40.0, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "overshot by 40.0 ms (bound < 40 ms)"));
+	kit_decide_timer_latency(1, 0.05, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK_STR(v.reason, "1 sleep of 1 ms woke early");
+	kit_decide_timer_latency(4, 120, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "4 sleeps"));
+	CHECK(strstr(v.reason, "120.0 ms"));
+	kit_decide_timer_latency(0, NAN, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+}
+
+TEST(sync_decisions)
+{
+	struct kit_verdict v;
+
+	/* chronyd disciplining the clock: PLL, nanosecond resolution. */
+	kit_decide_sync(TIME_OK, STA_PLL | STA_NANO, 1500, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	/* A leap second announced is still synchronised. */
+	kit_decide_sync(TIME_INS, STA_PLL | STA_INS, 1500, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	/* No daemon: the kernel's default after boot. */
+	kit_decide_sync(TIME_ERROR, STA_UNSYNC, 16000000, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "the kernel reports the clock unsynchronised: no NTP or PTP daemon disciplines it"));
+	CHECK(strstr(v.reason, "16000000 us"));
+	kit_decide_sync(TIME_OK, STA_UNSYNC | STA_NANO, 16000000, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	kit_decide_sync(TIME_ERROR, STA_PLL, 500, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	kit_decide_sync(-1, 0, 0, &v);
+	CHECK_INT(v.status, KIT_SKIP);
+	CHECK(strstr(v.reason, "adjtimex"));
+}
+
+TEST(timer_delivery_decisions)
+{
+	static const uint64_t before[] = { 1000, 2000, 3000, 4000 };
+	static const uint64_t all[] = { 1300, 2301, 3299, 4300 };
+	static const uint64_t two_silent[] = { 1300, 2000, 3299, 4000 };
+	static const uint64_t one_tick[] = { 1001, 2001, 3001, 4001 };
+	/* The kernel's counters are 32-bit: a wrap is an increase. */
+	static const uint64_t wrap_before[] = { 4294967290u, 10 };
+	static const uint64_t wrap_after[] = { 5, 20 };
+	struct kit_verdict v;
+
+	kit_decide_timer_delivery(before, all, 4, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_timer_delivery(before, one_tick, 4, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	kit_decide_timer_delivery(before, two_silent, 4, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "2 of 4 vCPUs: cpu1, cpu3"));
+	kit_decide_timer_delivery(before, before, 4, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	CHECK(strstr(v.reason, "cpu0, cpu1, cpu2, cpu3"));
+	kit_decide_timer_delivery(wrap_before, wrap_after, 2, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	/* A count going down without a 32-bit wrap is no delivery. */
+	kit_decide_timer_delivery((const uint64_t[]){ 1ull << 40 }, (const uint64_t[]){ 5 }, 1, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	kit_decide_timer_delivery(before, all, 0, &v);
+	CHECK_INT(v.status, KIT_ERROR);
+}
+
+/* ---- live smoke tests ---- */
+
+struct live {
+	struct kit_options opt;
+	struct descriptor *d;
+	struct kit_ctx ctx;
+	struct kit_out out;
+};
+
+static void live_init(struct live *l)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(l, 0, sizeof(*l));
+	l->opt.quick = true;
+	l->d = descriptor_new();
+	descriptor_set(&l->d->hypervisor.id, "kvm");
+	l->ctx.opt = &l->opt;
+	l->ctx.d = l->d;
+	l->ctx.tmpdir = tap_tmpdir();
+	l->ctx.n_cpus = n > 0 ? (size_t)n : 1;
+	l->ctx.cpus = cv_xcalloc(l->ctx.n_cpus, sizeof(int));
+	for (size_t i = 0; i < l->ctx.n_cpus; i++)
+		l->ctx.cpus[i] = (int)i;
+	l->ctx.root = geteuid() == 0;
+	l->out = (struct kit_out){ KIT_ERROR, "the check set no result", json_object(), json_object() };
+}
+
+/* Runs fn, prints its result as a TAP comment, checks its shape. */
+static void live_run(struct live *l, kit_fn fn, const char *must_measure)
+{
+	char *m, *t;
+
+	fn(&l->ctx, &l->out);
+	m = json_dumps(l->out.measured, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	t = json_dumps(l->out.threshold, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	printf("%s: %s\nmeasured %s\nthreshold %s\n", kit_status_name(l->out.status), l->out.reason, m, t);
+	CHECK(l->out.status == KIT_PASS || l->out.status == KIT_FAIL || l->out.status == KIT_SKIP);
+	CHECK(l->out.status == KIT_PASS || *l->out.reason);
+	if (must_measure && l->out.status != KIT_SKIP)
+		CHECK(json_object_get(l->out.measured, must_measure) != NULL);
+	free(m);
+	free(t);
+}
+
+static void live_release(struct live *l)
+{
+	json_decref(l->out.measured);
+	json_decref(l->out.threshold);
+	free(l->ctx.cpus);
+	descriptor_free(l->d);
+}
+
+TEST(live_all_vcpus_execute)
+{
+	struct live l;
+
+	live_init(&l);
+	live_run(&l, kit_check_cpu_all_vcpus_execute, "rates");
+	CHECK_INT(json_object_size(json_object_get(l.out.measured, "rates")), l.ctx.n_cpus);
+	live_release(&l);
+}
+
+TEST(live_feature_consistency)
+{
+	struct live l;
+
+	live_init(&l);
+	live_run(&l, kit_check_cpu_feature_consistency, NULL);
+#if defined(__x86_64__) || defined(__i386__)
+	if (l.ctx.n_cpus > 1)
+		CHECK(json_integer_value(json_object_get(l.out.measured, "leaves_compared")) >= 8);
+#endif
+	live_release(&l);
+}
+
+TEST(live_feature_consistency_one_cpu)
+{
+	struct live l;
+
+	live_init(&l);
+	l.ctx.n_cpus = 1;
+	live_run(&l, kit_check_cpu_feature_consistency, NULL);
+	CHECK_INT(l.out.status, KIT_SKIP);
+	live_release(&l);
+}
+
+TEST(live_monotonic)
+{
+	struct live l;
+
+	live_init(&l);
+	live_run(&l, kit_check_time_monotonic, "samples");
+	CHECK(json_integer_value(json_object_get(l.out.measured, "samples")) > 1000);
+	live_release(&l);
+}
+
+TEST(live_cross_cpu_warp)
+{
+	struct live l;
+
+	live_init(&l);
+	live_run(&l, kit_check_time_cross_cpu_warp, "exchanges");
+	live_release(&l);
+}
+
+TEST(live_cross_cpu_warp_one_cpu)
+{
+	struct live l;
+
+	live_init(&l);
+	l.ctx.n_cpus = 1;
+	live_run(&l, kit_check_time_cross_cpu_warp, NULL);
+	CHECK_INT(l.out.status, KIT_SKIP);
+	live_release(&l);
+}
+
+TEST(live_vdso)
+{
+	struct live l;
+
+	live_init(&l);
+	live_run(&l, kit_check_time_vdso, "vdso_ns");
+	live_release(&l);
+}
+
+TEST(live_rate_skew)
+{
+	struct live l;
+
+	live_init(&l);
+	live_run(&l, kit_check_time_rate_skew, "ppm");
+	live_release(&l);
+}
+
+TEST(live_timer_latency)
+{
+	struct live l;
+
+	live_init(&l);
+	live_run(&l, kit_check_time_timer_latency, "max_overshoot_ms");
+	live_release(&l);
+}
+
+TEST(live_sync)
+{
+	struct live l;
+
+	live_init(&l);
+	live_run(&l, kit_check_time_sync, "ptp_clocks");
+	live_release(&l);
+}
+
+TEST(live_timer_delivery)
+{
+	struct live l;
+
+	live_init(&l);
+	live_run(&l, kit_check_irq_timer_delivery, "deltas");
+	live_release(&l);
+}
+
+/* The quick checks together stay inside the quick run's budget. */
+TEST(live_quick_budget)
+{
+	static const kit_fn fns[] = {
+		kit_check_cpu_all_vcpus_execute, kit_check_cpu_feature_consistency, kit_check_time_monotonic,
+		kit_check_time_cross_cpu_warp,	 kit_check_time_vdso,		    kit_check_time_rate_skew,
+		kit_check_time_timer_latency,	 kit_check_time_sync,		    kit_check_irq_timer_delivery,
+	};
+	double t0 = kit_now(), took;
+	struct live l;
+
+	live_init(&l);
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		fns[i](&l.ctx, &l.out);
+		json_object_clear(l.out.measured);
+		json_object_clear(l.out.threshold);
+	}
+	took = kit_now() - t0;
+	printf("all quick cpu/time/irq checks: %.2f s on %zu vCPUs\n", took, l.ctx.n_cpus);
+	/* Their intervals add up to 1.5 s; slack for a loaded runner. */
+	CHECK(took < 3.0);
+	live_release(&l);
+}
+
+TAP_MAIN(rates_decisions, feature_consistency_decisions, inversion_decisions, warp_decisions, vdso_decisions,
+	 rate_skew_decisions, timer_latency_decisions, sync_decisions, timer_delivery_decisions,
+	 live_all_vcpus_execute, live_feature_consistency, live_feature_consistency_one_cpu, live_monotonic,
+	 live_cross_cpu_warp, live_cross_cpu_warp_one_cpu, live_vdso, live_rate_skew, live_timer_latency, live_sync,
+	 live_timer_delivery, live_quick_budget)
