@@ -19,7 +19,9 @@ CC      = gcc
 endif
 
 PKGS      = jansson sqlite3 expat libsodium
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+SERVER_PKGS = libmicrohttpd libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(SERVER_PKGS) 2>/dev/null)
+SERVER_LIBS := $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null || echo -lmicrohttpd -lcurl)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lexpat -lsodium) -lpthread
 
 WARN = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wformat=2 -Wformat-truncation=2 \
@@ -38,10 +40,12 @@ LDFLAGS_ALL  = $(SANFLAGS) $(LDFLAGS)
 LIBS         = $(PKG_LIBS)
 
 LIB_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c src/store/*.c src/catalog/*.c \
-             src/sign/*.c src/kit/*.c src/program/*.c)
+             src/sign/*.c src/kit/*.c src/program/*.c src/server/*.c)
 CLI_SRCS = $(wildcard src/cli/*.c)
+SERVER_CLI_SRCS = $(wildcard src/cli-server/*.c) src/cli/cli.c src/cli/cli-store.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS = $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+SERVER_CLI_OBJS = $(SERVER_CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -50,7 +54,7 @@ SCRIPT_TESTS = $(sort $(wildcard tests/t/t*.sh))
 
 .SECONDARY:
 .PHONY: all run check test test-asan setup fuzz bench clean
-all: $(BUILD)/covalid $(UNIT_BINS)
+all: $(BUILD)/covalid $(BUILD)/covalid-server $(UNIT_BINS)
 
 Q = @
 ifeq ($(V),1)
@@ -75,10 +79,14 @@ $(BUILD)/covalid: $(CLI_OBJS) $(BUILD)/libcovalid.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(BUILD)/libcovalid.a $(LIBS)
 
+$(BUILD)/covalid-server: $(SERVER_CLI_OBJS) $(BUILD)/libcovalid.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(SERVER_CLI_OBJS) $(BUILD)/libcovalid.a $(SERVER_LIBS) $(LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TAP_OBJ) $(BUILD)/libcovalid.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(TAP_OBJ) $(BUILD)/libcovalid.a $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(TAP_OBJ) $(BUILD)/libcovalid.a $(SERVER_LIBS) $(LIBS)
 
 setup:
 	@scripts/setup.sh
@@ -135,4 +143,4 @@ bench: setup all $(BENCH_BINS)
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/obj/tests/unit/%.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(SERVER_CLI_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/obj/tests/unit/%.d)

@@ -9,6 +9,7 @@ set -eu
 # format), clang (fuzzing), xmllint (JUnit output).  Bench: hyperfine.
 PACKAGES="gcc make pkg-config perl
 libjansson-dev libsqlite3-dev libexpat1-dev libsodium-dev
+libmicrohttpd-dev libcurl4-gnutls-dev
 osinfo-db cpuid virt-what systemd hyperfine clang jq libxml2-utils"
 
 missing=""

@@ -65,8 +65,8 @@ struct store_config_row {
  * Filters for listing.  NULL fields do not filter.  guest matches the
  * guest OS id exactly or the guest product by substring (case-folded);
  * hypervisor likewise with the hypervisor ids and product; vendor matches
- * any of guest vendor, hypervisor vendor, validated_by; text matches the
- * whole document.  limit 0 means no limit.
+ * any of guest vendor, hypervisor vendor, validated_by, by name or by id
+ * ("Red Hat" or "red-hat", case-folded); text matches the whole document.  limit 0 means no limit.
  */
 struct store_query {
 	const char *guest, *hypervisor, *vendor, *status, *text, *kind;

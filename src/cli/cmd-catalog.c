@@ -35,7 +35,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 	int c;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		uint64_t n;
 

@@ -23,7 +23,7 @@ static int do_generate(int argc, char **argv)
 	int c, r;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;

@@ -130,7 +130,7 @@ static int do_run(int argc, char **argv)
 	cv_strv_init(&o.only);
 	cv_strv_init(&o.skip);
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		uint64_t n;
 
@@ -267,7 +267,7 @@ static int do_sign(int argc, char **argv)
 	int c, r, ret;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': keyfile = optarg; break;
@@ -323,7 +323,7 @@ static int do_verify(int argc, char **argv)
 	int c, r, ret;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': pubkey = optarg; break;
@@ -383,7 +383,7 @@ static int do_peer(int argc, char **argv)
 	int c, r;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': listen = optarg; break;

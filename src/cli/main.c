@@ -113,19 +113,16 @@ static const struct cli_command commands[] = {
 	  "\n"
 	  "Writes the secret key to KEY (mode 0600) and the public key to KEY.pub, and\n"
 	  "prints the public key and its id.  Refuses to overwrite KEY without --force.\n" },
+	/* These link the HTTP server and client libraries (and TLS with them):
+	 * they live in covalid-server, which covalid runs for them, so that
+	 * the probe does not load libraries it never uses (its start-up time
+	 * is measured).  Their help is covalid-server's. */
+	{ "serve", cmd_exec_server, "run the program's HTTP server (catalog API, submissions, web UI)", NULL },
+	{ "admin", cmd_exec_server, "the program owner's administration of a server", NULL },
+	{ "submit", cmd_exec_server, "submit a signed test log to a server", NULL },
 	{ "help", cmd_help, "show help for a command",
 	  "usage: covalid help [COMMAND]\n" },
 };
-
-static void print_usage(FILE *f)
-{
-	fprintf(f, "usage: covalid [--version] [--help] <command> [<args>]\n\ncommands:\n");
-	for (size_t i = 0; i < CV_ELEMENTSOF(commands); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'covalid help <command>' describes a command.\n"
-		   "\nexit status: 0 ok, 1 negative answer (e.g. not validated), 2 usage or input error,\n"
-		   "3 internal error.  Errors are one line on stderr: 'covalid: <what>: <why>'.\n");
-}
 
 const struct cli_command *cli_find(const char *name)
 {
@@ -135,53 +132,14 @@ const struct cli_command *cli_find(const char *name)
 	return NULL;
 }
 
-void cli_print_help(FILE *f, const struct cli_command *c)
+static void print_usage(FILE *f)
 {
-	fputs(c->help, f);
-}
-
-void cli_error(const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("covalid: ", stderr);
-	if (what)
-		fprintf(stderr, "%s: ", what);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int cli_usage(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "covalid: %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see 'covalid help %.*s')\n", (int)strcspn(cmd, " "), cmd);
-	return CLI_USAGE;
-}
-
-int cli_exit_for_input_error(int err)
-{
-	switch (-err) {
-	case ENOENT: case ENOTDIR: case EACCES: case EPERM: case EISDIR: case E2BIG:
-	case EINVAL: case EILSEQ: case EBADMSG: case EPROTO: case ELOOP: case ENAMETOOLONG:
-		return CLI_USAGE;
-	default:
-		return CLI_INTERNAL;
-	}
-}
-
-bool cli_color(FILE *f)
-{
-	const char *nc = getenv("NO_COLOR");
-	const char *term = getenv("TERM");
-
-	return (!nc || !*nc) && isatty(fileno(f)) && !cv_streq(term, "dumb");
+	fprintf(f, "usage: covalid [--version] [--help] <command> [<args>]\n\ncommands:\n");
+	for (size_t i = 0; i < CV_ELEMENTSOF(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'covalid help <command>' describes a command.\n"
+		   "\nexit status: 0 ok, 1 negative answer (e.g. not validated), 2 usage or input error,\n"
+		   "3 internal error.  Errors are one line on stderr: 'covalid: <what>: <why>'.\n");
 }
 
 int cmd_help(int argc, char **argv)
@@ -195,6 +153,11 @@ int cmd_help(int argc, char **argv)
 	c = cli_find(argv[1]);
 	if (!c)
 		return cli_usage("help", "'%s' is not a covalid command", argv[1]);
+	if (!c->help) {
+		char *args[] = { (char *)c->name, (char *)"--help", NULL };
+
+		return cmd_exec_server(2, args);
+	}
 	cli_print_help(stdout, c);
 	return CLI_OK;
 }
@@ -220,7 +183,7 @@ int main(int argc, char **argv)
 		cli_error(NULL, "'%s' is not a covalid command (see 'covalid --help')", argv[1]);
 		return CLI_USAGE;
 	}
-	for (int i = 2; i < argc; i++) {
+	for (int i = 2; i < argc && c->help; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

@@ -254,8 +254,11 @@ int store_config_get(struct store *s, const char *id, char **ret_doc)
 	" WHERE (?1 IS NULL OR guest_os = lower(?1) OR instr(lower(guest_product), lower(?1)) > 0)"        \
 	" AND (?2 IS NULL OR instr(' ' || hv_ids || ' ', ' ' || lower(?2) || ' ') > 0"                    \
 	"      OR instr(lower(hv_product), lower(?2)) > 0)"                                                \
-	" AND (?3 IS NULL OR lower(guest_vendor) = lower(?3) OR lower(hv_vendor) = lower(?3)"             \
-	"      OR instr(lower(validated_by), lower(?3)) > 0)"                                              \
+	" AND (?3 IS NULL OR lower(?3) IN (lower(guest_vendor), lower(hv_vendor),"                          \
+	"                                  replace(lower(guest_vendor), ' ', '-'),"                          \
+	"                                  replace(lower(hv_vendor), ' ', '-'))"                             \
+	"      OR instr(char(10) || replace(lower(validated_by), ' ', '-') || char(10),"                   \
+	"               char(10) || replace(lower(?3), ' ', '-') || char(10)) > 0)"                        \
 	" AND (?4 IS NULL OR status = ?4)"                                                                 \
 	" AND (?5 IS NULL OR instr(lower(doc), lower(?5)) > 0)"
 

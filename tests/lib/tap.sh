@@ -49,3 +49,9 @@ expect_exit() {
 		diag "exit $got, expected $want" "stderr: $(head -c 2000 "$TMP/err")"
 	fi
 }
+# check_eval DESCRIPTION 'SHELL CODE': ok if the code, evaluated in this
+# shell (so it can use the helpers of tests/lib), succeeds.
+check_eval() {
+	desc=$1
+	if eval "$2"; then ok "$desc"; else not_ok "$desc"; fi
+}

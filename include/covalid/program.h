@@ -1,0 +1,106 @@
+/*
+ * covalid/program.h - the validation program's rules: who may submit,
+ * which test logs the program accepts (the validation policy), and how an
+ * accepted log becomes (or extends) a validated configuration.
+ *
+ * These run inside the server's request handlers but know nothing of
+ * HTTP: every function takes a store and returns an error code plus, for
+ * the client, a code and a message (struct program_error), so tests drive
+ * them directly.  Writes happen in one transaction per call.
+ */
+#ifndef COVALID_PROGRAM_H
+#define COVALID_PROGRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "covalid/util.h"
+
+struct store;
+
+/* What went wrong, for the API's {"error": {"code", "message"}}. */
+struct program_error {
+	int http;        /* 400, 401, 403, 404, 409, 413, 422 ... */
+	char code[48];   /* "bad_signature", "unknown_vendor" ... */
+	char message[512];
+};
+
+void program_error_set(struct program_error *e, int http, const char *code, const char *fmt, ...) CV_PRINTF(4, 5);
+
+/* ---- the validation policy (docs/policy.md) ---- */
+
+struct program_policy;
+
+/* Parses a policy document (text); 400-class errors name the field. */
+int program_policy_parse(const char *text, struct program_policy **ret, struct program_error *err) CV_WUR;
+struct program_policy *program_policy_free(struct program_policy *p);
+/* The store's policy, or the built-in default when none was set. */
+int program_policy_load(struct store *s, struct program_policy **ret, struct program_error *err) CV_WUR;
+/* The built-in default (data/policy.json says the same). */
+const char *program_policy_default(void);
+
+/*
+ * Evaluates a test log (json_t *) against the policy: every reason it
+ * fails, in *reasons (empty when it passes).  Returns the rule's name.
+ */
+const char *program_policy_evaluate(const struct program_policy *p, const void *log, struct cv_strv *reasons);
+
+/* ---- tokens ---- */
+
+/* A new random token ("cv_" + 43 base64url characters) and its id. */
+void program_token_new(char **ret_token, char **ret_id);
+/* The hash stored for a token: keyed BLAKE2b-256 (hex) under the
+ * database's token key (created on first use). */
+int program_token_hash(struct store *s, const char *token, char **ret_hash) CV_WUR;
+
+struct program_auth {
+	bool admin;
+	char *vendor_id; /* for vendor tokens */
+	char *token_id;
+};
+
+/* 401 for a missing, unknown or revoked token. */
+int program_authenticate(struct store *s, const char *bearer, struct program_auth *ret, struct program_error *err) CV_WUR;
+void program_auth_release(struct program_auth *a);
+
+/* Issues a token: admin (vendor_id NULL) or for a vendor.  The token is
+ * returned once and never stored. */
+int program_token_issue(struct store *s, const char *vendor_id, const char *description, char **ret_token,
+			char **ret_id, struct program_error *err) CV_WUR;
+
+/* ---- vendors ---- */
+
+/* A vendor id from its name: "Red Hat" -> "red-hat". */
+char *program_vendor_slug(const char *name);
+int program_vendor_admit(struct store *s, const char *name, const char *id, char **ret_id, struct program_error *err) CV_WUR;
+/* Registers a public key ("ed25519:BASE64") for a vendor; *ret_key_id. */
+int program_key_register(struct store *s, const char *vendor_id, const char *public_key, char **ret_key_id,
+			 struct program_error *err) CV_WUR;
+
+/* ---- submissions ---- */
+
+struct program_submission {
+	char *id;
+	bool accepted;
+	struct cv_strv reasons;
+	char *config_id; /* created or extended, when accepted */
+	bool created;    /* a new configuration, not an extension */
+};
+
+/*
+ * A vendor submits a signed test log (its bytes).  The signature must be
+ * by one of the vendor's registered, unrevoked keys (else 422, nothing
+ * recorded); the log is checked against the policy and recorded as
+ * accepted (creating or extending the validated configuration it proves,
+ * with the log as evidence) or rejected with every reason.  One
+ * transaction.
+ */
+int program_submit(struct store *s, const char *vendor_id, const char *log, size_t len,
+		   struct program_submission *ret, struct program_error *err) CV_WUR;
+void program_submission_release(struct program_submission *sub);
+
+/* Revokes a configuration: by a vendor that validated it, or the owner (vendor_id NULL). */
+int program_revoke(struct store *s, const char *config_id, const char *vendor_id, const char *reason,
+		   struct program_error *err) CV_WUR;
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * covalid/server.h - `covalid serve`: the program's HTTP server (catalog
+ * API, signed submissions, publication, the web UI).  docs/server.md.
+ */
+#ifndef COVALID_SERVER_H
+#define COVALID_SERVER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "covalid/util.h"
+
+struct server_options {
+	const char *listen;       /* "HOST:PORT"; port 0 picks one */
+	const char *db;           /* store location */
+	const char *web;          /* directory of the web UI, or NULL for none */
+	FILE *access_log;         /* JSON lines; NULL for none */
+	size_t max_body;          /* bytes; 0 for the default (4 MiB) */
+	unsigned timeout_s;       /* idle connection timeout; 0 for 30 */
+	unsigned max_connections; /* 0 for 1024 */
+	/* Called once listening, with the bound port. */
+	void (*ready)(void *userdata, const char *host, int port);
+	void *userdata;
+};
+
+/*
+ * Serves until SIGTERM or SIGINT: then stops accepting, lets requests in
+ * flight finish (up to 10 s), and returns 0.  Errors before serving
+ * (bad address, port taken, database unusable) return a negative errno
+ * with *ret_error saying why.
+ */
+int server_run(const struct server_options *o, char **ret_error) CV_WUR;
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * cmd-serve.c - `covalid serve`: the program's HTTP server.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <libgen.h>
+#include <unistd.h>
+
+#include "cli-server/server-cli.h"
+#include "cli/cli.h"
+#include "covalid/server.h"
+#include "util/cv.h"
+
+static void on_ready(void *userdata, const char *host, int port)
+{
+	(void)userdata;
+	printf("covalid serve: listening on http://%s%s%s:%d/\n", strchr(host, ':') ? "[" : "", host,
+	       strchr(host, ':') ? "]" : "", port);
+	fflush(stdout);
+}
+
+/* The web UI beside the build (build/../web), or none. */
+static char *default_web(void)
+{
+	char self[PATH_MAX], *dir, *path;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	dir = dirname(self);
+	path = cv_xasprintf("%s/../web", dir);
+	if (access(path, R_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "web", required_argument, NULL, 'w' },
+		{ "access-log", required_argument, NULL, 'a' },
+		{ "max-body", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct server_options o = { .listen = "127.0.0.1:8080", .access_log = stderr, .ready = on_ready };
+	char *location = NULL, *web = NULL, *err = NULL;
+	const char *access = NULL;
+	FILE *log = NULL;
+	int c, r;
+
+	opterr = 0;
+	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		uint64_t n;
+
+		switch (c) {
+		case 'l': o.listen = optarg; break;
+		case 'd': o.db = optarg; break;
+		case 'w': o.web = optarg; break;
+		case 'a': access = optarg; break;
+		case 'm':
+			if (cv_parse_u64(optarg, 10, &n) < 0 || n < 1024 || n > (256u << 20))
+				return cli_usage("serve", "--max-body: 1024 to 268435456 bytes");
+			o.max_body = (size_t)n;
+			break;
+		case 't':
+			if (cv_parse_u64(optarg, 10, &n) < 0 || n < 1 || n > 3600)
+				return cli_usage("serve", "--timeout: 1 to 3600 seconds");
+			o.timeout_s = (unsigned)n;
+			break;
+		default:
+			return cli_usage("serve", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage("serve", "unexpected argument '%s'", argv[optind]);
+	if (!o.db)
+		o.db = getenv("COVALID_DB");
+	if (!o.db || !*o.db) {
+		r = store_default_location(&location);
+		if (r < 0) {
+			cli_error("database", "no --db and no default location");
+			return CLI_USAGE;
+		}
+		o.db = location;
+	}
+	if (!o.web)
+		o.web = web = default_web();
+	if (access && strcmp(access, "-") != 0) {
+		log = fopen(access, "ae");
+		if (!log) {
+			cli_error(access, "%s", strerror(errno));
+			free(location);
+			free(web);
+			return CLI_USAGE;
+		}
+		o.access_log = log;
+	} else if (access && strcmp(access, "-") == 0)
+		o.access_log = stdout;
+	r = server_run(&o, &err);
+	if (r < 0) {
+		cli_error("serve", "%s", err);
+		free(err);
+	}
+	if (log)
+		fclose(log);
+	free(location);
+	free(web);
+	return r < 0 ? (r == -EADDRINUSE || r == -EINVAL || r == -EACCES || r == -EBADMSG || r == -ENOENT ||
+				r == -EPROTO || r == -EPROTONOSUPPORT
+			       ? CLI_USAGE
+			       : CLI_INTERNAL)
+		     : CLI_OK;
+}

@@ -1,0 +1,161 @@
+/* http-client.c - the API client (see http-client.h). */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sys/stat.h>
+
+#include "cli-server/http-client.h"
+#include "cli/cli.h"
+#include "util/cv.h"
+
+#define ANSWER_MAX (64 * 1024 * 1024)
+#define TOKEN_FILE_MAX 4096
+
+int api_init(struct api *a, const char *server, const char *token_file, bool need_token)
+{
+	memset(a, 0, sizeof(*a));
+	if (!server)
+		server = getenv("COVALID_SERVER");
+	if (!server || !*server)
+		server = "http://127.0.0.1:8080";
+	if (!cv_startswith(server, "http://") && !cv_startswith(server, "https://")) {
+		cli_error(server, "the server must be an http:// or https:// URL");
+		return CLI_USAGE;
+	}
+	a->base = cv_xstrdup(server);
+	while (cv_endswith(a->base, "/"))
+		a->base[strlen(a->base) - 1] = '\0';
+	if (!token_file)
+		token_file = getenv("COVALID_TOKEN_FILE");
+	if (token_file && *token_file) {
+		char *text = NULL;
+		size_t n;
+		int r = cv_read_file(token_file, TOKEN_FILE_MAX, &text, &n);
+
+		if (r < 0) {
+			cli_error(token_file, "%s", strerror(-r));
+			api_release(a);
+			return CLI_USAGE;
+		}
+		cv_strstrip(text);
+		if (!cv_startswith(text, "cv_")) {
+			cli_error(token_file, "does not hold a covalid token (cv_...)");
+			free(text);
+			api_release(a);
+			return CLI_USAGE;
+		}
+		a->token = text;
+	} else if (need_token) {
+		cli_error("token", "this needs --token-file FILE (or $COVALID_TOKEN_FILE)");
+		api_release(a);
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+void api_release(struct api *a)
+{
+	free(a->base);
+	if (a->token) {
+		memset(a->token, 0, strlen(a->token));
+		free(a->token);
+	}
+	memset(a, 0, sizeof(*a));
+}
+
+static size_t on_data(char *p, size_t size, size_t n, void *userdata)
+{
+	struct cv_buf *b = userdata;
+
+	return cv_buf_append(b, p, size * n) < 0 ? 0 : size * n;
+}
+
+int api_call(const struct api *a, const char *method, const char *path, const char *body, size_t len,
+	     long *ret_status, char **ret_body, char **ret_error)
+{
+	struct curl_slist *headers = NULL;
+	struct cv_buf b;
+	char *url = cv_xasprintf("%s%s", a->base, path), *auth = NULL;
+	CURLcode rc;
+	CURL *c;
+	int r = 0;
+
+	*ret_status = 0;
+	c = curl_easy_init();
+	if (!c) {
+		free(url);
+		*ret_error = cv_xstrdup("libcurl did not initialise");
+		return -EIO;
+	}
+	cv_buf_init(&b, ANSWER_MAX);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "covalid");
+	if (a->token) {
+		auth = cv_xasprintf("Authorization: Bearer %s", a->token);
+		headers = curl_slist_append(headers, auth);
+	}
+	if (body) {
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		*ret_error = cv_xasprintf("%s: %s", url, curl_easy_strerror(rc));
+		r = rc == CURLE_WRITE_ERROR ? -E2BIG : -EHOSTUNREACH;
+	} else {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, ret_status);
+		*ret_body = cv_buf_detach(&b, NULL);
+	}
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(c);
+	cv_buf_release(&b);
+	if (auth) {
+		memset(auth, 0, strlen(auth));
+		free(auth);
+	}
+	free(url);
+	return r;
+}
+
+int api_request(const struct api *a, const char *what, const char *method, const char *path, const char *body,
+		size_t len, void **ret_json)
+{
+	char *answer = NULL, *err = NULL;
+	long status;
+	json_t *j;
+	int r;
+
+	r = api_call(a, method, path, body, len, &status, &answer, &err);
+	if (r < 0) {
+		cli_error(what, "%s", err);
+		free(err);
+		return CLI_INTERNAL;
+	}
+	j = json_loads(answer, 0, NULL);
+	if (status < 200 || status >= 300) {
+		json_t *e = json_object_get(j, "error");
+
+		cli_error(what, "%s (HTTP %ld%s%s)",
+			  json_is_string(json_object_get(e, "message")) ? json_string_value(json_object_get(e, "message"))
+									  : "the server refused",
+			  status, json_is_string(json_object_get(e, "code")) ? ", " : "",
+			  json_is_string(json_object_get(e, "code")) ? json_string_value(json_object_get(e, "code")) : "");
+		json_decref(j);
+		free(answer);
+		return status >= 500 ? CLI_INTERNAL : CLI_USAGE;
+	}
+	free(answer);
+	if (!j) {
+		cli_error(what, "the server's answer is not JSON");
+		return CLI_INTERNAL;
+	}
+	*ret_json = j;
+	return CLI_OK;
+}

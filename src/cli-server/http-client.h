@@ -1,0 +1,42 @@
+/*
+ * http-client.h - the API client of `covalid admin` and `covalid submit`
+ * (libcurl).  Bounded: answers above 64 MiB are refused; every call has a
+ * connect and a total timeout.
+ */
+#ifndef COVALID_HTTP_CLIENT_H
+#define COVALID_HTTP_CLIENT_H
+
+#include <stddef.h>
+
+#include "covalid/util.h"
+
+struct api {
+	char *base;  /* "http://127.0.0.1:8080" */
+	char *token; /* bearer token, or NULL */
+};
+
+/*
+ * Reads --server (else $COVALID_SERVER, else http://127.0.0.1:8080) and
+ * --token-file (else $COVALID_TOKEN_FILE; required when need_token).
+ * Reports errors itself; returns an exit code.
+ */
+int api_init(struct api *a, const char *server, const char *token_file, bool need_token);
+void api_release(struct api *a);
+
+/*
+ * One call.  *ret_status is the HTTP status (0 if no answer); *ret_body
+ * the answer.  Returns 0, or a negative errno for a transport failure
+ * with *ret_error saying what.
+ */
+int api_call(const struct api *a, const char *method, const char *path, const char *body, size_t len,
+	     long *ret_status, char **ret_body, char **ret_error) CV_WUR;
+
+/*
+ * Calls and reports: on a 2xx returns CLI_OK with *ret_json parsed; on an
+ * API error prints "covalid: <what>: <message> (HTTP n, code)" and returns
+ * CLI_USAGE for 4xx, CLI_INTERNAL for 5xx or no answer.
+ */
+int api_request(const struct api *a, const char *what, const char *method, const char *path, const char *body,
+		size_t len, void **ret_json);
+
+#endif

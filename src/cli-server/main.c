@@ -1,0 +1,96 @@
+/*
+ * main.c - covalid-server: the commands that speak HTTP (serve, admin,
+ * submit).  `covalid serve|admin|submit` runs this program; it can also be
+ * run directly.
+ */
+#include <curl/curl.h>
+
+#include "cli-server/server-cli.h"
+#include "cli/cli.h"
+#include "covalid/covalid.h"
+#include "covalid/sign.h"
+#include "util/cv.h"
+
+static const struct cli_command commands[] = {
+	{ "serve", cmd_serve, "run the program's HTTP server",
+	  "usage: covalid serve [--listen HOST:PORT] [--db PATH] [--web DIR] [--access-log FILE|-]\n"
+	  "                     [--max-body BYTES] [--timeout SECONDS]\n"
+	  "\n"
+	  "Serves the catalog API under /api/v1 (docs/server.md, the OpenAPI document at\n"
+	  "/api/v1/openapi.json), vendors' signed submissions, the owner's\n"
+	  "administration, /healthz, /metrics (Prometheus) and the web UI (--web DIR,\n"
+	  "by default the web/ directory beside the build).  Default listen address\n"
+	  "127.0.0.1:8080 (port 0 picks a free one); the database as for other\n"
+	  "commands (--db, $COVALID_DB, the default location).  One JSON line per\n"
+	  "request goes to the access log (stderr by default).  SIGTERM or SIGINT: stop\n"
+	  "accepting, finish requests in flight, exit 0.\n" },
+	{ "admin", cmd_admin, "the program owner's administration",
+	  "usage: covalid admin bootstrap [--db PATH] --token-file FILE [--force]\n"
+	  "       covalid admin vendor add NAME [--id ID]\n"
+	  "       covalid admin vendor list\n"
+	  "       covalid admin key add VENDOR PUBKEY       (a .pub file or ed25519:BASE64)\n"
+	  "       covalid admin key revoke KEY_ID\n"
+	  "       covalid admin token issue [--vendor ID] [--description TEXT] [--out FILE]\n"
+	  "       covalid admin token list\n"
+	  "       covalid admin token revoke TOKEN_ID\n"
+	  "       covalid admin policy get\n"
+	  "       covalid admin policy set FILE             (docs/policy.md)\n"
+	  "       covalid admin revoke CONFIGURATION_ID [--reason TEXT]\n"
+	  "       covalid admin submissions [--vendor ID]\n"
+	  "  with --server URL (or $COVALID_SERVER, default http://127.0.0.1:8080) and\n"
+	  "  --token-file FILE (or $COVALID_TOKEN_FILE) holding the owner's token.\n"
+	  "\n"
+	  "bootstrap makes the first owner token directly in the database (the owner\n"
+	  "runs it where the database is) and writes it to FILE, mode 0600.  Tokens\n"
+	  "are shown once: the server keeps only a keyed hash.\n"
+	  "Exit status: 0 done, 2 refused (4xx) or bad usage, 3 server error or no answer.\n" },
+	{ "submit", cmd_submit, "submit a signed test log to the program's server",
+	  "usage: covalid submit LOG [--server URL] [--token-file FILE] [--json]\n"
+	  "\n"
+	  "Sends a test log signed with one of the vendor's registered keys (covalid kit\n"
+	  "run --sign KEY).  The server checks the signature and the validation policy\n"
+	  "and records the submission as accepted (the validated configuration it\n"
+	  "created or extended is named) or rejected, with every reason.\n"
+	  "Exit status: 0 accepted, 1 rejected, 2 refused (bad signature, unknown key,\n"
+	  "bad token) or bad usage, 3 server error or no answer.\n" },
+};
+
+const struct cli_command *cli_find(const char *name)
+{
+	for (size_t i = 0; i < CV_ELEMENTSOF(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_command *c;
+	int r;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+		fprintf(argc < 2 ? stderr : stdout, "usage: covalid-server serve|admin|submit ... (see covalid help)\n");
+		return argc < 2 ? CLI_USAGE : CLI_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("covalid-server %s\n", COVALID_VERSION);
+		return CLI_OK;
+	}
+	c = cli_find(argv[1]);
+	if (!c) {
+		cli_error(NULL, "'%s' is not a covalid-server command", argv[1]);
+		return CLI_USAGE;
+	}
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cli_print_help(stdout, c);
+			return CLI_OK;
+		}
+	if (sign_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		cli_error(NULL, "libsodium or libcurl did not initialise");
+		return CLI_INTERNAL;
+	}
+	r = c->fn(argc - 1, argv + 1);
+	curl_global_cleanup();
+	return r;
+}

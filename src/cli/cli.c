@@ -1,0 +1,58 @@
+/*
+ * cli.c - what both programs' commands share (covalid and covalid-server):
+ * the one error style, usage errors, exit codes for input errors, colour.
+ */
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "util/cv.h"
+
+void cli_print_help(FILE *f, const struct cli_command *c)
+{
+	fputs(c->help, f);
+}
+
+void cli_error(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("covalid: ", stderr);
+	if (what)
+		fprintf(stderr, "%s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "covalid: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'covalid help %.*s')\n", (int)strcspn(cmd, " "), cmd);
+	return CLI_USAGE;
+}
+
+int cli_exit_for_input_error(int err)
+{
+	switch (-err) {
+	case ENOENT: case ENOTDIR: case EACCES: case EPERM: case EISDIR: case E2BIG:
+	case EINVAL: case EILSEQ: case EBADMSG: case EPROTO: case ELOOP: case ENAMETOOLONG:
+		return CLI_USAGE;
+	default:
+		return CLI_INTERNAL;
+	}
+}
+
+bool cli_color(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+
+	return (!nc || !*nc) && isatty(fileno(f)) && !cv_streq(term, "dumb");
+}
+

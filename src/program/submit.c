@@ -1,0 +1,526 @@
+/*
+ * submit.c - vendors, their keys, submissions and revocations (see
+ * covalid/program.h).
+ *
+ * An accepted test log proves one configuration: the guest it ran in (OS
+ * id, version, architecture) on the hypervisor it ran on (id, product,
+ * version, host build) with the vCPUs and memory it had.  The
+ * configuration's id is made of those, so the next log of the same
+ * configuration, by the same vendor, extends it: its vCPU counts join the
+ * allowed set, the larger memory raises the limit, the log joins the
+ * evidence.
+ */
+#include <ctype.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "covalid/catalog.h"
+#include "covalid/program.h"
+#include "covalid/sign.h"
+#include "covalid/store.h"
+#include "covalid/testlog.h"
+#include "util/cv.h"
+
+char *program_vendor_slug(const char *name)
+{
+	struct cv_buf b;
+	bool dash = false;
+
+	cv_buf_init(&b, 64);
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (isalnum(c)) {
+			if (dash && b.len && cv_buf_append(&b, "-", 1) < 0)
+				break;
+			dash = false;
+			c = (unsigned char)tolower(c);
+			if (cv_buf_append(&b, &c, 1) < 0)
+				break;
+		} else
+			dash = true;
+	}
+	return cv_buf_detach(&b, NULL);
+}
+
+static bool slug_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 64 || id[0] == '-' || id[n - 1] == '-')
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '-')
+			return false;
+	return true;
+}
+
+int program_vendor_admit(struct store *s, const char *name, const char *id, char **ret_id, struct program_error *err)
+{
+	char *slug;
+	int r;
+
+	if (!name || !*name || strlen(name) > 128 || !cv_str_is_clean_utf8(name, strlen(name))) {
+		program_error_set(err, 400, "invalid_field", "name: 1 to 128 printable characters");
+		return -EINVAL;
+	}
+	slug = id ? cv_xstrdup(id) : program_vendor_slug(name);
+	if (!slug_ok(slug)) {
+		program_error_set(err, 400, "invalid_field", "id: '%s' is not lower-case letters, digits and dashes", slug);
+		free(slug);
+		return -EINVAL;
+	}
+	r = store_vendor_add(s, slug, name);
+	if (r == -EEXIST) {
+		program_error_set(err, 409, "vendor_exists", "a vendor with id '%s' or name '%s' exists", slug, name);
+		free(slug);
+		return r;
+	}
+	if (r < 0) {
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+		free(slug);
+		return r;
+	}
+	*ret_id = slug;
+	return 0;
+}
+
+int program_key_register(struct store *s, const char *vendor_id, const char *public_key, char **ret_key_id,
+			 struct program_error *err)
+{
+	struct sign_key k;
+	char *why = NULL, *canon;
+	int r;
+
+	if (store_vendor_get(s, vendor_id, NULL) == -ENOENT) {
+		program_error_set(err, 404, "unknown_vendor", "no vendor '%s'", vendor_id);
+		return -ENOENT;
+	}
+	if (!public_key || sign_key_parse_public(public_key, &k, &why) < 0) {
+		program_error_set(err, 400, "invalid_key", "public_key: %s", why ? why : "missing");
+		free(why);
+		return -EINVAL;
+	}
+	canon = sign_key_public_string(&k);
+	r = store_key_add(s, k.id, vendor_id, canon);
+	free(canon);
+	if (r == -EEXIST) {
+		program_error_set(err, 409, "key_exists", "key %s is registered already", k.id);
+		return r;
+	}
+	if (r < 0) {
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+		return r;
+	}
+	*ret_key_id = cv_xstrdup(k.id);
+	return 0;
+}
+
+/* ---- from a log to a configuration ---- */
+
+static const char *str_at(json_t *o, const char *a, const char *b)
+{
+	return json_string_value(json_object_get(json_object_get(o, a), b));
+}
+
+/* Who makes a guest OS, by os-release id: catalog rows name vendors. */
+static const char *guest_vendor(const char *os_id)
+{
+	static const struct {
+		const char *id, *vendor;
+	} t[] = {
+		{ "rhel", "Red Hat" }, { "centos", "CentOS Project" }, { "fedora", "Fedora Project" },
+		{ "debian", "Debian" }, { "ubuntu", "Canonical" }, { "sles", "SUSE" }, { "sled", "SUSE" },
+		{ "opensuse", "SUSE" }, { "opensuse-leap", "SUSE" }, { "ol", "Oracle" }, { "windows", "Microsoft" },
+		{ "almalinux", "AlmaLinux OS Foundation" }, { "rocky", "Rocky Enterprise Software Foundation" },
+		{ "amzn", "Amazon" }, { "alpine", "Alpine Linux" },
+	};
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(t); i++)
+		if (cv_streq(t[i].id, os_id))
+			return t[i].vendor;
+	return NULL;
+}
+
+static const char *hypervisor_vendor(const char *id, const char *product)
+{
+	if (cv_streq(id, "microsoft"))
+		return "Microsoft";
+	if (cv_streq(id, "vmware"))
+		return "VMware";
+	if (cv_streq(id, "oracle"))
+		return "Oracle";
+	if (cv_streq(id, "amazon"))
+		return "Amazon";
+	if (cv_streq(id, "google"))
+		return "Google";
+	if (cv_streq(id, "xen"))
+		return "Xen Project";
+	if (product && (strstr(product, "Red Hat") || strstr(product, "RHEV")))
+		return "Red Hat";
+	if (product && strstr(product, "oVirt"))
+		return "oVirt";
+	return product ? product : id;
+}
+
+/* The configuration id: vendor, hypervisor, its build or version, guest, arch. */
+static char *config_id(const char *vendor_id, json_t *claim)
+{
+	const char *hv = str_at(claim, "hypervisor", "id"), *build = str_at(claim, "hypervisor", "build");
+	const char *hver = str_at(claim, "hypervisor", "version"), *os = str_at(claim, "guest", "os_id");
+	const char *ver = str_at(claim, "guest", "version"), *arch = str_at(claim, "guest", "arch");
+	char *id = cv_xasprintf("%s-%s-%s-%s%s-%s", vendor_id, hv, build ? build : hver ? hver : "any", os, ver,
+				arch ? arch : "any");
+
+	for (char *p = id; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._:+-", *p))
+			*p = '_';
+	if (strlen(id) > 128)
+		id[128] = '\0';
+	return id;
+}
+
+static json_t *new_config(const char *id, const char *vendor_name, const char *submission, const char *key_id,
+			  json_t *log)
+{
+	json_t *claim = json_object_get(log, "claim"), *desc = json_object_get(log, "descriptor");
+	const char *os = str_at(claim, "guest", "os_id"), *hv = str_at(claim, "hypervisor", "id");
+	const char *product = str_at(claim, "hypervisor", "product"), *hver = str_at(claim, "hypervisor", "version");
+	const char *build = str_at(claim, "hypervisor", "build"), *arch = str_at(claim, "guest", "arch");
+	const char *os_name = json_string_value(json_object_get(json_object_get(json_object_get(desc, "guest"), "os"), "name"));
+	const char *started = json_string_value(json_object_get(log, "started_at"));
+	json_t *vcpus = json_object_get(json_object_get(claim, "vm"), "vcpus");
+	json_t *mem = json_object_get(json_object_get(claim, "vm"), "memory_mib");
+	json_t *present = json_object_get(json_object_get(desc, "integration"), "present");
+	json_t *expected = json_object_get(json_object_get(desc, "integration"), "expected");
+	json_t *required = json_array(), *limits = json_object(), *hvo, *c, *x;
+	char *source, from[11] = "";
+	size_t i;
+
+	/* The components the guest had bound that its hypervisor expects:
+	 * a later machine must have them too. */
+	json_array_foreach(present, i, x) {
+		size_t k;
+		json_t *y;
+
+		json_array_foreach(expected, k, y)
+			if (json_equal(x, y))
+				json_array_append(required, x);
+	}
+	if (json_is_integer(vcpus)) {
+		json_object_set_new(limits, "max_vcpus", json_integer(json_integer_value(vcpus)));
+		json_object_set_new(limits, "allowed_vcpus", json_pack("[I]", json_integer_value(vcpus)));
+	}
+	if (json_is_integer(mem))
+		json_object_set_new(limits, "max_memory_mib", json_integer(json_integer_value(mem)));
+	json_object_set_new(limits, "basis", json_string("the vCPU counts and memory of the accepted test logs"));
+	hvo = json_pack("{s:s, s:s, s:[s], s:s}", "vendor", hypervisor_vendor(hv, product), "product", product ? product : hv,
+			"ids", hv, "version", hver ? hver : "unspecified");
+	if (hver)
+		json_object_set_new(hvo, "host_version", json_string(hver));
+	if (build)
+		json_object_set_new(hvo, "builds", json_pack("[s]", build));
+	if (started && strlen(started) >= 10)
+		memcpy(from, started, 10);
+	source = cv_xasprintf("covalid submission %s by %s, test log signed by key %s", submission, vendor_name, key_id);
+	c = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:[s]}, s:o, s:o, s:o, s:[s], s:[s], s:s, s:s}", "type",
+		      "configuration", "id", id, "status", "validated", "guest", "vendor",
+		      guest_vendor(os) ? guest_vendor(os) : (os_name ? os_name : os), "product", os_name ? os_name : os,
+		      "os_id", os, "version", str_at(claim, "guest", "version"), "arch", arch ? arch : "x86_64",
+		      "hypervisor", hvo, "limits", limits, "required_components", required, "validated_by", vendor_name,
+		      "evidence", submission, "source", source, "valid_from", *from ? from : "1970-01-01");
+	if (str_at(claim, "guest", "osinfo"))
+		json_object_set_new(json_object_get(c, "guest"), "osinfo_short_id", json_string(str_at(claim, "guest", "osinfo")));
+	free(source);
+	return c;
+}
+
+/* Folds another accepted log into an existing configuration. */
+static void extend_config(json_t *c, const char *vendor_name, const char *submission, json_t *log)
+{
+	json_t *claim = json_object_get(log, "claim");
+	json_t *vcpus = json_object_get(json_object_get(claim, "vm"), "vcpus");
+	json_t *mem = json_object_get(json_object_get(claim, "vm"), "memory_mib");
+	json_t *limits = json_object_get(c, "limits"), *allowed, *ev, *by;
+	bool have = false;
+	size_t i;
+	json_t *x;
+
+	if (!json_is_object(limits)) {
+		limits = json_object();
+		json_object_set_new(c, "limits", limits);
+	}
+	allowed = json_object_get(limits, "allowed_vcpus");
+	if (json_is_integer(vcpus) && json_is_array(allowed)) {
+		json_array_foreach(allowed, i, x)
+			have |= json_integer_value(x) == json_integer_value(vcpus);
+		if (!have && json_array_size(allowed) < 64)
+			json_array_append(allowed, vcpus);
+		if (json_integer_value(vcpus) > json_integer_value(json_object_get(limits, "max_vcpus")))
+			json_object_set(limits, "max_vcpus", vcpus);
+	}
+	if (json_is_integer(mem) && json_integer_value(mem) > json_integer_value(json_object_get(limits, "max_memory_mib")))
+		json_object_set(limits, "max_memory_mib", mem);
+	ev = json_object_get(c, "evidence");
+	if (!json_is_array(ev)) {
+		ev = json_array();
+		json_object_set_new(c, "evidence", ev);
+	}
+	json_array_append_new(ev, json_string(submission));
+	by = json_object_get(c, "validated_by");
+	have = false;
+	json_array_foreach(by, i, x)
+		have |= cv_streq(json_string_value(x), vendor_name);
+	if (!have)
+		json_array_append_new(by, json_string(vendor_name));
+	/* A configuration revoked and validated again is validated. */
+	json_object_set_new(c, "status", json_string("validated"));
+}
+
+static char *new_submission_id(void)
+{
+	uint8_t raw[8];
+	char hex[2 * sizeof(raw) + 1];
+	char now[32];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
+	cv_time_iso8601((int64_t)time(NULL), now, sizeof(now));
+	/* Sortable by time, unguessable. */
+	return cv_xasprintf("sub_%.4s%.2s%.2s_%s", now, now + 5, now + 8, hex);
+}
+
+static json_t *reasons_json(const struct cv_strv *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < v->n; i++)
+		json_array_append_new(a, json_string(v->v[i]));
+	return a;
+}
+
+/* Stores the configuration the log proves; fills sub->config_id. */
+static int record_config(struct store *s, const char *vendor_id, const char *vendor_name, const char *key_id,
+			 json_t *log, struct program_submission *sub, struct program_error *err)
+{
+	struct catalog_config *cfg = NULL;
+	char *id = config_id(vendor_id, json_object_get(log, "claim")), *doc = NULL, *why = NULL;
+	json_t *c;
+	int r;
+
+	r = store_config_get(s, id, &doc);
+	if (r == 0) {
+		c = json_loads(doc, 0, NULL);
+		free(doc);
+		if (!c) {
+			program_error_set(err, 500, "internal", "stored configuration %s is not JSON", id);
+			free(id);
+			return -EBADMSG;
+		}
+		extend_config(c, vendor_name, sub->id, log);
+	} else if (r == -ENOENT) {
+		c = new_config(id, vendor_name, sub->id, key_id, log);
+		sub->created = true;
+	} else {
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+		free(id);
+		return r;
+	}
+	r = catalog_config_from_json(c, &cfg, &why);
+	json_decref(c);
+	if (r < 0) {
+		/* The log passed the policy but says something the catalog
+		 * cannot hold (a version it cannot compare): say so. */
+		program_error_set(err, 422, "unusable_log", "the log cannot make a configuration: %s", why);
+		free(why);
+		free(id);
+		return r;
+	}
+	r = catalog_config_store(s, cfg, NULL);
+	if (r == 0)
+		r = store_evidence_add(s, id, sub->id);
+	catalog_config_free(cfg);
+	if (r < 0) {
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+		free(id);
+		return r;
+	}
+	sub->config_id = id;
+	return 0;
+}
+
+int program_submit(struct store *s, const char *vendor_id, const char *log, size_t len,
+		   struct program_submission *ret, struct program_error *err)
+{
+	struct program_submission sub = { 0 };
+	struct program_policy *policy = NULL;
+	struct sign_key pub;
+	json_t *doc = NULL, *sig;
+	char *why = NULL, *key_vendor = NULL, *key_text = NULL, *vendor_name = NULL, *reasons = NULL;
+	const char *kid;
+	bool revoked = false, in_tx = false;
+	int r;
+
+	cv_strv_init(&sub.reasons);
+	r = testlog_parse(log, len, (void **)&doc, &why);
+	if (r < 0) {
+		program_error_set(err, 400, "invalid_log", "%s", why);
+		goto out;
+	}
+	sig = json_object_get(doc, "signature");
+	kid = json_string_value(json_object_get(sig, "key_id"));
+	if (!kid) {
+		program_error_set(err, 422, "bad_signature", "the log is not signed (covalid kit sign LOG --key KEY)");
+		r = -EBADMSG;
+		goto out;
+	}
+	r = store_key_get(s, kid, &key_vendor, &key_text, &revoked);
+	if (r == -ENOENT || (r == 0 && (!cv_streq(key_vendor, vendor_id) || revoked))) {
+		program_error_set(err, 422, "bad_signature", "key %s is not a registered key of vendor %s%s", kid, vendor_id,
+				  revoked ? " (it was revoked)" : "");
+		r = -EACCES;
+		goto out;
+	}
+	if (r < 0) {
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+		goto out;
+	}
+	if (sign_key_parse_public(key_text, &pub, &why) < 0 ||
+	    testlog_verify(log, len, &pub, NULL, &why) < 0) {
+		program_error_set(err, 422, "bad_signature", "%s", why ? why : "bad key");
+		r = -EBADMSG;
+		goto out;
+	}
+	r = store_vendor_get(s, vendor_id, &vendor_name);
+	if (r < 0) {
+		program_error_set(err, 404, "unknown_vendor", "no vendor '%s'", vendor_id);
+		goto out;
+	}
+	r = program_policy_load(s, &policy, err);
+	if (r < 0)
+		goto out;
+	program_policy_evaluate(policy, doc, &sub.reasons);
+	sub.accepted = sub.reasons.n == 0;
+	sub.id = new_submission_id();
+
+	r = store_begin(s);
+	if (r < 0) {
+		program_error_set(err, 503, "busy", "the database is busy: %s", store_errmsg(s));
+		goto out;
+	}
+	in_tx = true;
+	if (sub.accepted) {
+		r = record_config(s, vendor_id, vendor_name, kid, doc, &sub, err);
+		if (r < 0)
+			goto out;
+	}
+	{
+		json_t *rj = reasons_json(&sub.reasons);
+		struct store_submission_row row = { sub.id, vendor_id, kid, sub.accepted ? "accepted" : "rejected", NULL,
+						    sub.config_id, log, NULL };
+
+		reasons = json_dumps(rj, JSON_COMPACT);
+		json_decref(rj);
+		row.reasons = reasons;
+		r = store_submission_add(s, &row);
+	}
+	if (r == 0)
+		r = store_commit(s);
+	if (r < 0) {
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+		goto out;
+	}
+	in_tx = false;
+	*ret = sub;
+	memset(&sub, 0, sizeof(sub));
+	r = 0;
+out:
+	if (in_tx)
+		store_rollback(s);
+	program_submission_release(&sub);
+	program_policy_free(policy);
+	json_decref(doc);
+	free(why);
+	free(key_vendor);
+	free(key_text);
+	free(vendor_name);
+	free(reasons);
+	return r;
+}
+
+void program_submission_release(struct program_submission *sub)
+{
+	free(sub->id);
+	free(sub->config_id);
+	cv_strv_release(&sub->reasons);
+	memset(sub, 0, sizeof(*sub));
+}
+
+int program_revoke(struct store *s, const char *config_id, const char *vendor_id, const char *reason,
+		   struct program_error *err)
+{
+	struct catalog_config *cfg = NULL;
+	char *doc = NULL, *why = NULL, *vendor_name = NULL;
+	json_t *c = NULL;
+	bool may = vendor_id == NULL;
+	int r;
+
+	r = store_begin(s);
+	if (r < 0) {
+		program_error_set(err, 503, "busy", "the database is busy: %s", store_errmsg(s));
+		return r;
+	}
+	r = store_config_get(s, config_id, &doc);
+	if (r == -ENOENT) {
+		program_error_set(err, 404, "not_found", "no configuration '%s'", config_id);
+		goto out;
+	}
+	if (r < 0) {
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+		goto out;
+	}
+	c = json_loads(doc, 0, NULL);
+	if (vendor_id) {
+		size_t i;
+		json_t *x;
+
+		if (store_vendor_get(s, vendor_id, &vendor_name) == 0)
+			json_array_foreach(json_object_get(c, "validated_by"), i, x)
+				may |= cv_streq(json_string_value(x), vendor_name);
+	}
+	if (!may) {
+		/* Not its configuration.  The catalog is public, so saying
+		 * "forbidden" rather than "not found" leaks nothing. */
+		program_error_set(err, 403, "forbidden", "only a vendor that validated %s, or the owner, may revoke it",
+				  config_id);
+		r = -EPERM;
+		goto out;
+	}
+	json_object_set_new(c, "status", json_string("revoked"));
+	{
+		char *note = cv_xasprintf("revoked by %s%s%s", vendor_id ? vendor_name : "the program owner",
+					  reason ? ": " : "", reason ? reason : "");
+		const char *old = json_string_value(json_object_get(c, "notes"));
+		char *notes = old ? cv_xasprintf("%s | %s", old, note) : cv_xstrdup(note);
+
+		json_object_set_new(c, "notes", json_string(notes));
+		free(note);
+		free(notes);
+	}
+	r = catalog_config_from_json(c, &cfg, &why);
+	if (r == 0)
+		r = catalog_config_store(s, cfg, NULL);
+	if (r == 0)
+		r = store_commit(s);
+	if (r < 0)
+		program_error_set(err, 500, "internal", "%s", why ? why : store_errmsg(s));
+out:
+	if (r < 0)
+		store_rollback(s);
+	catalog_config_free(cfg);
+	json_decref(c);
+	free(doc);
+	free(why);
+	free(vendor_name);
+	return r;
+}

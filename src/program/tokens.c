@@ -1,0 +1,141 @@
+/*
+ * tokens.c - API tokens: random, shown once, stored as a keyed BLAKE2b
+ * hash (see covalid/program.h).
+ *
+ * A token is 32 random bytes, base64url, prefixed "cv_" so that secret
+ * scanners recognise it.  What the database keeps is BLAKE2b-256 of the
+ * token keyed with a per-database random key: a leaked table of hashes
+ * cannot be used to log in, and with 256-bit tokens a slow password hash
+ * (argon2id) would buy nothing.  Lookup is by hash, so the comparison is
+ * the database's equality on a value the attacker cannot choose.
+ */
+#include <sodium.h>
+
+#include "covalid/program.h"
+#include "covalid/store.h"
+#include "util/cv.h"
+
+#define TOKEN_BYTES 32
+#define TOKEN_KEY_SETTING "token_hash_key"
+
+void program_token_new(char **ret_token, char **ret_id)
+{
+	uint8_t raw[TOKEN_BYTES], idraw[6];
+	char b64[sodium_base64_ENCODED_LEN(TOKEN_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	char hex[2 * sizeof(idraw) + 1];
+
+	randombytes_buf(raw, sizeof(raw));
+	randombytes_buf(idraw, sizeof(idraw));
+	sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_bin2hex(hex, sizeof(hex), idraw, sizeof(idraw));
+	*ret_token = cv_xasprintf("cv_%s", b64);
+	*ret_id = cv_xasprintf("tok_%s", hex);
+	sodium_memzero(raw, sizeof(raw));
+}
+
+/* The database's hashing key, made on first use. */
+static int token_key(struct store *s, uint8_t key[crypto_generichash_KEYBYTES])
+{
+	char *hex = NULL;
+	size_t n = 0;
+	int r;
+
+	r = store_setting_get(s, TOKEN_KEY_SETTING, &hex);
+	if (r == -ENOENT) {
+		char buf[2 * crypto_generichash_KEYBYTES + 1];
+
+		randombytes_buf(key, crypto_generichash_KEYBYTES);
+		sodium_bin2hex(buf, sizeof(buf), key, crypto_generichash_KEYBYTES);
+		return store_setting_put(s, TOKEN_KEY_SETTING, buf);
+	}
+	if (r < 0)
+		return r;
+	if (sodium_hex2bin(key, crypto_generichash_KEYBYTES, hex, strlen(hex), NULL, &n, NULL) != 0 ||
+	    n != crypto_generichash_KEYBYTES)
+		r = -EBADMSG;
+	sodium_memzero(hex, strlen(hex));
+	free(hex);
+	return r;
+}
+
+int program_token_hash(struct store *s, const char *token, char **ret_hash)
+{
+	uint8_t key[crypto_generichash_KEYBYTES], h[32];
+	char hex[2 * sizeof(h) + 1];
+	int r;
+
+	r = token_key(s, key);
+	if (r < 0)
+		return r;
+	crypto_generichash(h, sizeof(h), (const uint8_t *)token, strlen(token), key, sizeof(key));
+	sodium_memzero(key, sizeof(key));
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	*ret_hash = cv_xstrdup(hex);
+	return 0;
+}
+
+int program_authenticate(struct store *s, const char *bearer, struct program_auth *ret, struct program_error *err)
+{
+	char *hash = NULL, *id = NULL, *role = NULL, *vendor = NULL;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!bearer || !cv_startswith(bearer, "cv_") || strlen(bearer) > 128) {
+		program_error_set(err, 401, "unauthorized", "a valid bearer token is required");
+		return -EACCES;
+	}
+	r = program_token_hash(s, bearer, &hash);
+	if (r < 0) {
+		program_error_set(err, 500, "internal", "cannot check the token: %s", store_errmsg(s));
+		return r;
+	}
+	r = store_token_find(s, hash, &id, &role, &vendor);
+	free(hash);
+	if (r == -ENOENT) {
+		program_error_set(err, 401, "unauthorized", "unknown or revoked token");
+		return -EACCES;
+	}
+	if (r < 0) {
+		program_error_set(err, 500, "internal", "cannot check the token: %s", store_errmsg(s));
+		return r;
+	}
+	ret->admin = strcmp(role, "admin") == 0;
+	ret->vendor_id = vendor;
+	ret->token_id = id;
+	free(role);
+	return 0;
+}
+
+void program_auth_release(struct program_auth *a)
+{
+	free(a->vendor_id);
+	free(a->token_id);
+	memset(a, 0, sizeof(*a));
+}
+
+int program_token_issue(struct store *s, const char *vendor_id, const char *description, char **ret_token,
+			char **ret_id, struct program_error *err)
+{
+	char *token = NULL, *id = NULL, *hash = NULL;
+	int r;
+
+	if (vendor_id && store_vendor_get(s, vendor_id, NULL) == -ENOENT) {
+		program_error_set(err, 404, "unknown_vendor", "no vendor '%s'", vendor_id);
+		return -ENOENT;
+	}
+	program_token_new(&token, &id);
+	r = program_token_hash(s, token, &hash);
+	if (r == 0)
+		r = store_token_add(s, id, hash, vendor_id ? "vendor" : "admin", vendor_id, description);
+	free(hash);
+	if (r < 0) {
+		program_error_set(err, 500, "internal", "cannot store the token: %s", store_errmsg(s));
+		sodium_memzero(token, strlen(token));
+		free(token);
+		free(id);
+		return r;
+	}
+	*ret_token = token;
+	*ret_id = id;
+	return 0;
+}

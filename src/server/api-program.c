@@ -1,0 +1,265 @@
+/*
+ * api-program.c - what vendors and the owner do: submissions, revocation,
+ * and the owner's administration (vendors, keys, tokens, the policy).
+ *
+ * Isolation: a vendor sees only its own submissions; asking for another's
+ * answers 404, as if it did not exist, so that ids leak nothing.
+ */
+#include <jansson.h>
+
+#include "covalid/program.h"
+#include "covalid/store.h"
+#include "server/server-internal.h"
+#include "util/cv.h"
+
+void api_submit(struct req *r)
+{
+	struct program_submission sub = { 0 };
+	struct program_error e = { 0 };
+	json_t *reasons;
+
+	if (program_submit(r->store, r->auth.vendor_id, r->body.data ? r->body.data : "", r->body.len, &sub, &e) < 0) {
+		reply_program_error(r, &e);
+		return;
+	}
+	server_count_submission(r->srv, sub.accepted);
+	reasons = json_array();
+	for (size_t i = 0; i < sub.reasons.n; i++)
+		json_array_append_new(reasons, json_string(sub.reasons.v[i]));
+	r->location = cv_xasprintf("/api/v1/submissions/%s", sub.id);
+	reply_json(r, 201, json_pack("{s:s, s:s, s:o, s:o, s:b}", "id", sub.id, "status",
+				     sub.accepted ? "accepted" : "rejected", "reasons", reasons, "configuration",
+				     sub.config_id ? json_string(sub.config_id) : json_null(), "created", sub.created));
+	program_submission_release(&sub);
+}
+
+static json_t *submission_json(const struct store_submission_row *row, bool with_log)
+{
+	json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:s}", "id", row->id, "vendor", row->vendor_id, "key_id",
+			      row->key_id ? json_string(row->key_id) : json_null(), "status", row->status, "reasons",
+			      json_loads(row->reasons, 0, NULL), "configuration",
+			      row->config_id ? json_string(row->config_id) : json_null(), "received_at", row->received_at);
+
+	if (with_log && row->log)
+		json_object_set_new(o, "log", json_loads(row->log, 0, NULL));
+	return o;
+}
+
+static int list_row(void *userdata, const struct store_submission_row *row)
+{
+	json_array_append_new(userdata, submission_json(row, false));
+	return 0;
+}
+
+void api_submissions(struct req *r)
+{
+	int64_t limit, offset;
+	json_t *items;
+
+	if (!req_paging(r, &limit, &offset))
+		return;
+	items = json_array();
+	/* The owner sees everyone's; a vendor its own. */
+	if (store_submission_list(r->store, r->auth.admin ? req_arg(r, "vendor") : r->auth.vendor_id, NULL, false, limit,
+				  offset, list_row, items) < 0) {
+		json_decref(items);
+		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
+		return;
+	}
+	reply_json(r, 200, json_pack("{s:I, s:I, s:o}", "limit", (json_int_t)limit, "offset", (json_int_t)offset, "items",
+				     items));
+}
+
+void api_submission(struct req *r)
+{
+	struct store_submission_row *row = NULL;
+	int rc = store_submission_get(r->store, r->params[0], &row);
+
+	if (rc == 0 && !r->auth.admin && !cv_streq(row->vendor_id, r->auth.vendor_id))
+		rc = -ENOENT; /* another vendor's: not found, never its data */
+	if (rc == -ENOENT)
+		reply_error(r, 404, "not_found", "no such submission");
+	else if (rc < 0)
+		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
+	else
+		reply_json(r, 200, submission_json(row, true));
+	store_submission_free(row);
+}
+
+void api_revoke(struct req *r)
+{
+	static const char *const keys[] = { "reason" };
+	struct program_error e = { 0 };
+	json_t *body = r->body.len ? req_body_object(r, keys, CV_ELEMENTSOF(keys)) : json_object();
+	const char *reason;
+
+	if (!body)
+		return;
+	reason = json_string_value(json_object_get(body, "reason"));
+	if (json_object_get(body, "reason") && !reason) {
+		json_decref(body);
+		reply_error(r, 400, "invalid_field", "reason: expected a string");
+		return;
+	}
+	if (program_revoke(r->store, r->params[0], r->auth.admin ? NULL : r->auth.vendor_id, reason, &e) < 0)
+		reply_program_error(r, &e);
+	else
+		reply_json(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "revoked"));
+	json_decref(body);
+}
+
+/* ---- the owner's administration ---- */
+
+void api_admin_vendor_add(struct req *r)
+{
+	static const char *const keys[] = { "name", "id" };
+	struct program_error e = { 0 };
+	json_t *body = req_body_object(r, keys, CV_ELEMENTSOF(keys));
+	char *id = NULL;
+
+	if (!body)
+		return;
+	if (!json_is_string(json_object_get(body, "name")) ||
+	    (json_object_get(body, "id") && !json_is_string(json_object_get(body, "id")))) {
+		json_decref(body);
+		reply_error(r, 400, "invalid_field", "name (required) and id are strings");
+		return;
+	}
+	if (program_vendor_admit(r->store, json_string_value(json_object_get(body, "name")),
+				 json_string_value(json_object_get(body, "id")), &id, &e) < 0)
+		reply_program_error(r, &e);
+	else {
+		r->location = cv_xasprintf("/api/v1/vendors/%s", id);
+		reply_json(r, 201, json_pack("{s:s, s:O}", "id", id, "name", json_object_get(body, "name")));
+	}
+	free(id);
+	json_decref(body);
+}
+
+void api_admin_key_add(struct req *r)
+{
+	static const char *const keys[] = { "public_key" };
+	struct program_error e = { 0 };
+	json_t *body = req_body_object(r, keys, CV_ELEMENTSOF(keys));
+	char *kid = NULL;
+
+	if (!body)
+		return;
+	if (program_key_register(r->store, r->params[0], json_string_value(json_object_get(body, "public_key")), &kid,
+				 &e) < 0)
+		reply_program_error(r, &e);
+	else
+		reply_json(r, 201, json_pack("{s:s, s:s}", "key_id", kid, "vendor", r->params[0]));
+	free(kid);
+	json_decref(body);
+}
+
+void api_admin_key_revoke(struct req *r)
+{
+	int rc = store_key_revoke(r->store, r->params[0]);
+
+	if (rc == -ENOENT)
+		reply_error(r, 404, "not_found", "no such key, or it is revoked already");
+	else if (rc < 0)
+		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
+	else
+		reply_json(r, 200, json_pack("{s:s, s:s}", "key_id", r->params[0], "status", "revoked"));
+}
+
+static int token_row(void *userdata, const char *id, const char *role, const char *vendor_id,
+		     const char *description, const char *created_at, const char *revoked_at)
+{
+	json_array_append_new(userdata, json_pack("{s:s, s:s, s:o, s:o, s:s, s:o}", "id", id, "role", role, "vendor",
+						  vendor_id ? json_string(vendor_id) : json_null(), "description",
+						  description ? json_string(description) : json_null(), "created_at",
+						  created_at, "revoked_at", revoked_at ? json_string(revoked_at) : json_null()));
+	return 0;
+}
+
+void api_admin_tokens(struct req *r)
+{
+	json_t *items = json_array();
+
+	if (store_token_list(r->store, token_row, items) < 0) {
+		json_decref(items);
+		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
+		return;
+	}
+	reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+void api_admin_token_add(struct req *r)
+{
+	static const char *const keys[] = { "vendor", "description" };
+	struct program_error e = { 0 };
+	json_t *body = req_body_object(r, keys, CV_ELEMENTSOF(keys));
+	char *token = NULL, *id = NULL;
+	const char *vendor;
+
+	if (!body)
+		return;
+	vendor = json_string_value(json_object_get(body, "vendor"));
+	if ((json_object_get(body, "vendor") && !json_is_null(json_object_get(body, "vendor")) && !vendor) ||
+	    (json_object_get(body, "description") && !json_is_string(json_object_get(body, "description")))) {
+		json_decref(body);
+		reply_error(r, 400, "invalid_field", "vendor (a vendor id, or null for an owner token) and description are strings");
+		return;
+	}
+	if (!req_begin(r)) {
+		json_decref(body);
+		return;
+	}
+	if (program_token_issue(r->store, vendor, json_string_value(json_object_get(body, "description")), &token, &id,
+				&e) < 0) {
+		store_rollback(r->store);
+		reply_program_error(r, &e);
+	} else if (req_commit(r))
+		/* The only time the token is seen. */
+		reply_json(r, 201, json_pack("{s:s, s:s, s:s, s:o}", "id", id, "token", token, "role",
+					     vendor ? "vendor" : "admin", "vendor", vendor ? json_string(vendor) : json_null()));
+	free(token);
+	free(id);
+	json_decref(body);
+}
+
+void api_admin_token_revoke(struct req *r)
+{
+	int rc = store_token_revoke(r->store, r->params[0]);
+
+	if (rc == -ENOENT)
+		reply_error(r, 404, "not_found", "no such token, or it is revoked already");
+	else if (rc < 0)
+		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
+	else
+		reply_json(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "revoked"));
+}
+
+void api_admin_policy_get(struct req *r)
+{
+	char *doc = NULL;
+	int rc = store_policy_get(r->store, &doc);
+
+	if (rc == -ENOENT)
+		reply_bytes(r, 200, "application/json", program_policy_default(), strlen(program_policy_default()));
+	else if (rc < 0)
+		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
+	else
+		reply_bytes(r, 200, "application/json", doc, strlen(doc));
+	free(doc);
+}
+
+void api_admin_policy_put(struct req *r)
+{
+	struct program_policy *p = NULL;
+	struct program_error e = { 0 };
+	char *text = cv_xstrndup(r->body.data ? r->body.data : "", r->body.len);
+
+	if (program_policy_parse(text, &p, &e) < 0)
+		reply_program_error(r, &e);
+	else if (store_policy_put(r->store, text) < 0)
+		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
+	else
+		reply_json(r, 200, json_pack("{s:s}", "status", "set"));
+	program_policy_free(p);
+	free(text);
+}

@@ -1,0 +1,137 @@
+/*
+ * server-internal.h - what the HTTP layer (http.c) and the API handlers
+ * (api-*.c) share.
+ *
+ * A request is read whole (bounded) before its handler runs; the handler
+ * answers through reply_*() once.  Handlers get this thread's store
+ * (connections are thread-per-connection; each thread opens its own
+ * database connection) and, for catalog answers, a reference-counted
+ * snapshot of the catalog and its check index, rebuilt when the store's
+ * catalog generation moves.
+ */
+#ifndef COVALID_SERVER_INTERNAL_H
+#define COVALID_SERVER_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "covalid/program.h"
+#include "covalid/server.h"
+
+struct MHD_Connection;
+struct server;
+struct catalog;
+struct check_index;
+struct store;
+
+enum route_flags {
+	ROUTE_PUBLIC = 0,
+	ROUTE_VENDOR = 1 << 0, /* a vendor token */
+	ROUTE_ADMIN = 1 << 1,  /* the owner's token */
+	ROUTE_BODY = 1 << 2,   /* reads a JSON body */
+};
+
+struct req;
+typedef void (*handler_fn)(struct req *r);
+
+struct route {
+	const char *method;
+	const char *pattern; /* "/api/v1/configurations/{id}" */
+	handler_fn fn;
+	unsigned flags;
+	const char *summary; /* for the route list and the OpenAPI check */
+	const char *query;   /* the query parameters it takes, space-separated; others are a 400 */
+};
+
+#define REQ_MAX_PARAMS 4
+
+struct req {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	char *method, *path;
+	struct cv_buf body;
+	uint64_t content_length;
+	bool have_content_length, body_too_big, bad_framing, answered;
+	uint64_t start_ns;
+	const struct route *route;
+	int route_index;
+	char *params[REQ_MAX_PARAMS];
+	size_t n_params;
+	char request_id[17];
+	struct store *store;
+	struct program_auth auth;
+	/* The answer. */
+	unsigned status;
+	char *resp;
+	size_t resp_len;
+	const char *content_type;
+	char *allow;
+	char *location;
+	char *www_authenticate;
+};
+
+/* ---- replies (exactly one per request) ---- */
+void reply_json(struct req *r, unsigned status, json_t *body); /* steals body */
+void reply_bytes(struct req *r, unsigned status, const char *content_type, const char *data, size_t len);
+void reply_error(struct req *r, unsigned status, const char *code, const char *fmt, ...) CV_PRINTF(4, 5);
+void reply_program_error(struct req *r, const struct program_error *e);
+
+/* ---- request helpers ---- */
+const char *req_arg(struct req *r, const char *name);
+/* Paging: ?limit (1..500, default 50) and ?offset; replies 400 on bad values. */
+bool req_paging(struct req *r, int64_t *ret_limit, int64_t *ret_offset);
+/* The JSON body as an object with only the given keys; replies 400 otherwise. */
+json_t *req_body_object(struct req *r, const char *const *keys, size_t n_keys);
+/* Wraps writes: begin, commit; replies 503/500 itself on failure. */
+bool req_begin(struct req *r);
+bool req_commit(struct req *r);
+
+/* ---- the catalog snapshot ---- */
+struct snapshot {
+	int64_t generation;
+	struct catalog *cat;
+	struct check_index *ix;
+	int refs;
+};
+struct snapshot *snapshot_get(struct req *r); /* NULL: replied 500 */
+void snapshot_put(struct server *srv, struct snapshot *s);
+
+/* ---- routes (routes.c) ---- */
+extern const struct route server_routes[];
+extern const size_t server_n_routes;
+
+/* ---- handlers (api-*.c) ---- */
+void api_healthz(struct req *r);
+void api_metrics(struct req *r);
+void api_openapi(struct req *r);
+void api_products(struct req *r);
+void api_configurations(struct req *r);
+void api_configuration(struct req *r);
+void api_check(struct req *r);
+void api_vendors(struct req *r);
+void api_vendor(struct req *r);
+void api_vendor_configurations(struct req *r);
+void api_vendor_atom(struct req *r);
+void api_revoke(struct req *r);
+void api_submit(struct req *r);
+void api_submissions(struct req *r);
+void api_submission(struct req *r);
+void api_admin_vendor_add(struct req *r);
+void api_admin_key_add(struct req *r);
+void api_admin_key_revoke(struct req *r);
+void api_admin_tokens(struct req *r);
+void api_admin_token_add(struct req *r);
+void api_admin_token_revoke(struct req *r);
+void api_admin_policy_get(struct req *r);
+void api_admin_policy_put(struct req *r);
+void api_web(struct req *r);
+
+/* ---- server state the handlers read ---- */
+const char *server_web_dir(const struct server *srv);
+/* Prometheus text of the server's counters, appended to b. */
+void server_metrics(struct server *srv, struct cv_buf *b);
+void server_count_submission(struct server *srv, bool accepted);
+
+#endif

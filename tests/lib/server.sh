@@ -1,0 +1,70 @@
+# server.sh - start the real `covalid serve` on an ephemeral loopback port
+# for a test, and talk to it.  Source after tap.sh.
+#
+#   server_start DB [ARGS...]   sets $URL and $SERVER_PID
+#   api METHOD PATH [BODY-FILE|-] [TOKEN-FILE]
+#                               body in $TMP/resp, status echoed
+#   raw_http 'BYTES'            sends bytes as they are, prints the status line
+
+server_start() {
+	db=$1
+	shift
+	"$COVALID" serve --db "$db" --listen 127.0.0.1:0 --access-log "$TMP/access.log" "$@" \
+		>"$TMP/serve.out" 2>"$TMP/serve.err" &
+	SERVER_PID=$!
+	i=0
+	URL=
+	while [ $i -lt 100 ]; do
+		URL=$(sed -n 's|^covalid serve: listening on \(http://[^ ]*\)/$|\1|p' "$TMP/serve.out")
+		[ -n "$URL" ] && break
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	HOSTPORT=${URL#http://}
+	export URL HOSTPORT SERVER_PID
+	[ -n "$URL" ]
+}
+
+server_stop() {
+	[ -n "$SERVER_PID" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID"
+	rc=$?
+	SERVER_PID=
+	return $rc
+}
+
+api() {
+	method=$1
+	path=$2
+	body=${3:-}
+	token=${4:-}
+	set -- -s -o "$TMP/resp" -w '%{http_code}' -X "$method" --max-time 20
+	if [ -n "$body" ]; then
+		set -- "$@" -H 'Content-Type: application/json' --data-binary "@$body"
+	fi
+	if [ -n "$token" ]; then
+		set -- "$@" -H "Authorization: Bearer $(cat "$token")"
+	fi
+	curl "$@" "$URL$path"
+}
+
+# The error code of the last answer ({"error": {"code"}}).
+err_code() { jq -r '.error.code // "none"' "$TMP/resp" 2>/dev/null; }
+
+raw_http() {
+	perl -e '
+		use IO::Socket::INET;
+		my ($hp, $req) = @ARGV;
+		$req =~ s/\\r\\n/\r\n/g;
+		my $s = IO::Socket::INET->new(PeerAddr => $hp, Timeout => 10) or die "connect: $!";
+		print $s $req;
+		$s->shutdown(1);
+		local $SIG{ALRM} = sub { print "TIMEOUT\n"; exit 0 };
+		alarm 10;
+		my $line = <$s>;
+		$line =~ s/\r?\n$//;
+		print(($line // "CLOSED"), "\n");
+	' "$HOSTPORT" "$1"
+}

@@ -1,0 +1,206 @@
+#!/bin/sh
+# t4001: the program server, started for real on an ephemeral loopback
+# port: the public API and its documentation, every error path, token and
+# vendor isolation, and shutdown.  (The submission flow is t4002.)
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/server.sh"
+trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+
+DB="$TMP/program.db"
+FX="$SRC/tests/fixtures"
+"$COVALID" catalog import --db "$DB" "$SRC/data/products.jsonl" "$SRC/data/validated-configs.jsonl" >/dev/null
+expect_exit 0 "admin bootstrap writes the owner's token" "$COVALID" admin bootstrap --db "$DB" --token-file "$TMP/owner.token"
+check "... mode 0600" test "$(stat -c %a "$TMP/owner.token")" = 600
+expect_exit 2 "bootstrap refuses to overwrite a token file" "$COVALID" admin bootstrap --db "$DB" --token-file "$TMP/owner.token"
+
+if ! server_start "$DB" --max-body 65536; then
+	not_ok "covalid serve starts on 127.0.0.1:0"
+	diag "$(cat "$TMP/serve.err")"
+	done_testing
+	exit 1
+fi
+ok "covalid serve starts on 127.0.0.1:0 ($URL)"
+
+# ---- liveness, metrics, documentation ----
+check "GET /healthz: 200 ok" test "$(api GET /healthz)" = 200
+check "... reports the database" test "$(jq -r .status "$TMP/resp")" = ok
+check_eval "GET /api/v1/openapi.json: 200, OpenAPI 3" "[ \"\$(api GET /api/v1/openapi.json)\" = 200 ] && jq -e '.openapi | startswith(\"3.\")' '$TMP/resp' >/dev/null"
+cp "$TMP/resp" "$TMP/openapi.json"
+# Every documented operation is answered by a route: never "no such
+# resource" and never 405 (the ids are made up, so 404 "no such vendor"
+# and 401 for missing tokens are fine).
+jq -r '.paths | to_entries[] | .key as $p | .value | keys[] | select(. != "parameters") | "\(ascii_upcase) \($p)"' \
+	"$TMP/openapi.json" >"$TMP/ops"
+bad=
+while read -r method path; do
+	p=$(echo "$path" | sed 's/{[a-z]*}/nosuch/g')
+	body=
+	case $method in POST | PUT) echo '{}' >"$TMP/empty.json"; body="$TMP/empty.json" ;; esac
+	st=$(api "$method" "$p" "$body")
+	msg=$(jq -r '.error.message // ""' "$TMP/resp" 2>/dev/null)
+	if [ "$st" = 405 ] || [ "$st" = 000 ] || [ "$st" -ge 500 ] || [ "$msg" = "no such resource" ]; then
+		bad="$bad $method:$path:$st"
+	fi
+done <"$TMP/ops"
+check "every operation in openapi.json is a live route ($(wc -l <"$TMP/ops") operations)${bad:+: not$bad}" test -z "$bad"
+
+# ---- the public catalog ----
+check_eval "GET /api/v1/products: 200 with guests and hypervisors" "[ \"\$(api GET /api/v1/products)\" = 200 ] && jq -e '.items | length > 10' '$TMP/resp' >/dev/null"
+check_eval "GET /api/v1/configurations?guest=rhel: only RHEL guests" "[ \"\$(api GET '/api/v1/configurations?guest=rhel&limit=500')\" = 200 ] && jq -e '(.items | length) > 5 and all(.items[]; .guest.os_id == \"rhel\") and .total == (.items | length)' '$TMP/resp' >/dev/null"
+total=$(jq .total "$TMP/resp")
+check_eval "paging: limit=2 offset=2, with the total and the next page" "[ \"\$(api GET '/api/v1/configurations?guest=rhel&limit=2&offset=2')\" = 200 ] && jq -e '(.items | length) == 2 and .total == $total and .offset == 2 and .next == \"/api/v1/configurations?limit=2&offset=4&guest=rhel\"' '$TMP/resp' >/dev/null"
+check_eval "... the last page has no next" "[ \"\$(api GET '/api/v1/configurations?guest=rhel&limit=500')\" = 200 ] && jq -e '.next == null' '$TMP/resp' >/dev/null"
+check_eval "filters combine: hypervisor=microsoft&status=validated" "[ \"\$(api GET '/api/v1/configurations?hypervisor=microsoft&status=validated&limit=500')\" = 200 ] && jq -e '(.items | length) > 0 and all(.items[]; (.hypervisor.ids | index(\"microsoft\")) and .status == \"validated\")' '$TMP/resp' >/dev/null"
+check_eval "filter by vendor id: Red Hat's guest, hypervisor or validation in every item" "[ \"\$(api GET '/api/v1/configurations?vendor=red-hat&limit=500')\" = 200 ] && jq -e '(.items | length) > 0 and all(.items[]; .guest.vendor == \"Red Hat\" or .hypervisor.vendor == \"Red Hat\" or (.validated_by | index(\"Red Hat\")))' '$TMP/resp' >/dev/null"
+n_by_name=$(curl -s "$URL/api/v1/configurations?vendor=Red%20Hat&limit=1" | jq .total)
+check_eval "... the same by name ($n_by_name)" "[ \"\$(api GET '/api/v1/configurations?vendor=red-hat&limit=1')\" = 200 ] && [ \"\$(jq .total '$TMP/resp')\" = '$n_by_name' ]"
+for q in 'limit=0' 'limit=abc' 'limit=100000' 'offset=-1' 'status=bogus' 'colour=red'; do
+	check_eval "GET /api/v1/configurations?$q: 400 invalid_parameter naming it" "[ \"\$(api GET '/api/v1/configurations?$q')\" = 400 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = invalid_parameter ] && jq -r .error.message '$TMP/resp' | grep -q \"\${q%%=*}\""
+done
+check_eval "GET /api/v1/configurations/ms-hv2008-ws-rhel5.3-x86_64: 200 with evidence" "[ \"\$(api GET /api/v1/configurations/ms-hv2008-ws-rhel5.3-x86_64)\" = 200 ] && jq -e '.configuration.id == \"ms-hv2008-ws-rhel5.3-x86_64\" and (.test_logs | type == \"array\")' '$TMP/resp' >/dev/null"
+check_eval "GET /api/v1/configurations/nosuch: 404 not_found" "[ \"\$(api GET /api/v1/configurations/nosuch)\" = 404 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = not_found ]"
+check_eval "GET /api/v1/vendors: Microsoft and Red Hat (from the catalog)" "[ \"\$(api GET /api/v1/vendors)\" = 200 ] && jq -e '[.items[].id] | index(\"microsoft\") and index(\"red-hat\")' '$TMP/resp' >/dev/null"
+check_eval "GET /api/v1/vendors/microsoft/configurations: the vendor's list" "[ \"\$(api GET /api/v1/vendors/microsoft/configurations)\" = 200 ] && jq -e '(.items | length) > 0 and all(.items[]; .validated_by | index(\"Microsoft\"))' '$TMP/resp' >/dev/null"
+check_eval "GET /api/v1/vendors/microsoft/configurations.atom: well-formed Atom" "[ \"\$(api GET /api/v1/vendors/microsoft/configurations.atom)\" = 200 ] && xmllint --noout '$TMP/resp' && grep -q '<feed xmlns=\"http://www.w3.org/2005/Atom\">' '$TMP/resp'"
+check "GET /api/v1/vendors/nobody: 404" test "$(api GET /api/v1/vendors/nobody)" = 404
+
+# ---- POST /api/v1/check: the same verdict as covalid check ----
+"$COVALID" probe --json --root "$FX/hyperv2008-rhel53/root" >"$TMP/d.json"
+"$COVALID" check --db "$DB" --descriptor "$TMP/d.json" --json >"$TMP/cli.json"
+check "POST /api/v1/check: 200" test "$(api POST /api/v1/check "$TMP/d.json")" = 200
+check_eval "... the verdict and matches of covalid check (validated, the 2009 pair)" "jq -S 'del(.checked_at)' '$TMP/cli.json' >'$TMP/a' && jq -S 'del(.checked_at)' '$TMP/resp' >'$TMP/b' && cmp -s '$TMP/a' '$TMP/b' && [ \"\$(jq -r .verdict '$TMP/b')\" = validated ]"
+"$COVALID" probe --json --root "$FX/hyperv2008-rhel53-2vcpu/root" >"$TMP/d2.json"
+"$COVALID" check --db "$DB" --descriptor "$TMP/d2.json" --json >"$TMP/cli2.json"
+api POST /api/v1/check "$TMP/d2.json" >/dev/null
+check_eval "... and the same nearest configurations and differences for a 2-vCPU guest" "jq -S 'del(.checked_at)' '$TMP/cli2.json' >'$TMP/a' && jq -S 'del(.checked_at)' '$TMP/resp' >'$TMP/b' && cmp -s '$TMP/a' '$TMP/b' && [ \"\$(jq -r .verdict '$TMP/b')\" = not-validated ]"
+
+# ---- hostile and malformed requests ----
+printf '{"schema": "covalid.descriptor/1", ' >"$TMP/trunc.json"
+check_eval "malformed JSON: 400 malformed_json" "[ \"\$(api POST /api/v1/check '$TMP/trunc.json')\" = 400 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = malformed_json ]"
+echo '[1, 2]' >"$TMP/array.json"
+check_eval "a descriptor that is not an object: 400 naming it" "[ \"\$(api POST /api/v1/check '$TMP/array.json')\" = 400 ] && jq -e '.error.message | length > 0' '$TMP/resp' >/dev/null"
+head -c 70000 /dev/zero | tr '\0' ' ' >"$TMP/big.json"
+check_eval "a body over --max-body: 413 body_too_large" "[ \"\$(api POST /api/v1/check '$TMP/big.json')\" = 413 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = body_too_large ]"
+check_eval "... also when sent chunked, without a length" "[ \"\$(curl -s -o '$TMP/resp' -w '%{http_code}' -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @'$TMP/big.json' '$URL/api/v1/check')\" = 413 ]"
+check_eval "a body that is not JSON by type: 415" "[ \"\$(curl -s -o '$TMP/resp' -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary @'$TMP/d.json' '$URL/api/v1/check')\" = 415 ]"
+check_eval "a wrong method: 405 with Allow" "curl -s -o /dev/null -D '$TMP/h' -X DELETE '$URL/api/v1/configurations' && head -1 '$TMP/h' | grep -q ' 405' && grep -qi '^Allow: GET' '$TMP/h'"
+check_eval "an unknown path: 404 no such resource" "[ \"\$(api GET /api/v2/nothing)\" = 404 ] && [ \"\$(jq -r .error.message '$TMP/resp')\" = 'no such resource' ]"
+check_eval "a path escaping the web directory: 404" "[ \"\$(curl -s --path-as-is -o /dev/null -w '%{http_code}' '$URL/static/../../etc/passwd')\" = 404 ] && [ \"\$(curl -s -o /dev/null -w '%{http_code}' '$URL/static/.hidden')\" = 404 ]"
+check_eval "duplicate Content-Length: 400" "raw_http 'POST /api/v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}' | grep -q '^HTTP/1.1 400'"
+check_eval "Content-Length with chunked Transfer-Encoding: 400" "raw_http 'POST /api/v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n' | grep -q '^HTTP/1.1 400'"
+check_eval "a request line of garbage: 400, no crash" "raw_http 'GARBAGE\r\n\r\n' | grep -Eq '^HTTP/1.[01] 400|^CLOSED'"
+long=$(head -c 100000 /dev/zero | tr '\0' a)
+check_eval "header flood over the connection's memory: refused, no crash" "raw_http 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: $long\r\n\r\n' | grep -Eq '^HTTP/1.1 4(00|31)|^CLOSED'"
+check_eval "query with a bad percent-encoding or NUL: 400 or 200, never 5xx" "st=\$(curl -s -o /dev/null -w '%{http_code}' '$URL/api/v1/configurations?guest=%00%ff%zz'); [ \"\$st\" -lt 500 ]"
+
+# ---- tokens ----
+echo "cv_not-a-real-token" >"$TMP/bogus.token"
+check_eval "no token on a vendor route: 401 with WWW-Authenticate" "curl -s -o '$TMP/resp' -D '$TMP/h' '$URL/api/v1/submissions' && head -1 '$TMP/h' | grep -q ' 401' && grep -qi '^WWW-Authenticate: Bearer' '$TMP/h'"
+check_eval "a wrong token: 401 unauthorized" "[ \"\$(api GET /api/v1/submissions '' '$TMP/bogus.token')\" = 401 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = unauthorized ]"
+check_eval "a Basic authorization: 401" "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -u a:b '$URL/api/v1/admin/tokens')\" = 401 ]"
+
+C="$COVALID"
+O="--server $URL --token-file $TMP/owner.token"
+expect_exit 0 "admin vendor add Red Hat" $C admin vendor add "Red Hat" $O
+check "... id red-hat" test "$(jq -r .id "$TMP/out")" = red-hat
+expect_exit 0 "admin vendor add Microsoft" $C admin vendor add Microsoft $O
+expect_exit 2 "a second Red Hat: refused (409)" $C admin vendor add "Red Hat" $O
+check "... saying it exists" grep -q "exists" "$TMP/err"
+echo '{"name": "SUSE", "colour": "green"}' >"$TMP/unknown.json"
+check_eval "unknown fields: 400 unknown_field naming it" "[ \"\$(api POST /api/v1/admin/vendors '$TMP/unknown.json' '$TMP/owner.token')\" = 400 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = unknown_field ] && jq -r .error.message '$TMP/resp' | grep -q colour"
+echo '{"name": 42}' >"$TMP/badtype.json"
+check_eval "a field of the wrong type: 400 invalid_field" "[ \"\$(api POST /api/v1/admin/vendors '$TMP/badtype.json' '$TMP/owner.token')\" = 400 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = invalid_field ]"
+"$COVALID" key generate --out "$TMP/rh.key" >/dev/null
+"$COVALID" key generate --out "$TMP/ms.key" >/dev/null
+expect_exit 0 "admin key add red-hat" $C admin key add red-hat "$TMP/rh.key.pub" $O
+expect_exit 0 "admin key add microsoft" $C admin key add microsoft "$TMP/ms.key.pub" $O
+expect_exit 2 "a key for an unknown vendor: refused (404)" $C admin key add nobody "$TMP/rh.key.pub" $O
+check "... naming the vendor" grep -q "nobody" "$TMP/err"
+expect_exit 0 "admin token issue --vendor red-hat" $C admin token issue --vendor red-hat --out "$TMP/rh.token" $O
+expect_exit 0 "admin token issue --vendor microsoft" $C admin token issue --vendor microsoft --out "$TMP/ms.token" $O
+check "tokens are files of mode 0600" test "$(stat -c %a "$TMP/rh.token")" = 600
+expect_exit 0 "admin token list" $C admin token list $O
+check_eval "... shows ids and roles, never a secret or its hash" "jq -e '(.items | length) == 3 and all(.items[]; (.id | startswith(\"tok_\")) and .role and (has(\"hash\") | not))' '$TMP/out' >/dev/null && ! grep -q -F -e \"\$(cut -c4-20 '$TMP/rh.token')\" '$TMP/out'"
+check_eval "the database holds no token in the clear" "! grep -a -q -F -e \"\$(cat '$TMP/rh.token')\" '$DB'"
+check_eval "a vendor token on an owner route: 403 forbidden" "[ \"\$(api GET /api/v1/admin/tokens '' '$TMP/rh.token')\" = 403 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = forbidden ]"
+check "the owner's token on a vendor-only route (submit): 403" test "$(api POST /api/v1/submissions "$TMP/d.json" "$TMP/owner.token")" = 403
+
+# ---- submissions: refused, rejected, accepted; isolation ----
+"$COVALID" kit run --quick --only env,cpu,time.monotonic --out "$TMP/log.json" --sign "$TMP/rh.key" >/dev/null 2>&1
+check_eval "a signed quick test log" "jq -e .signature.key_id '$TMP/log.json' >/dev/null"
+check_eval "a log signed with Microsoft's key, sent with Red Hat's token: 422 bad_signature" "'$COVALID' kit sign '$TMP/log.json' --key '$TMP/ms.key' --out '$TMP/log-ms.json' >/dev/null && [ \"\$(api POST /api/v1/submissions '$TMP/log-ms.json' '$TMP/rh.token')\" = 422 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = bad_signature ]"
+sed 's/"vcpus":\([0-9]*\)/"vcpus":9\1/' "$TMP/log.json" >"$TMP/tampered.json"
+check_eval "a tampered log: 422 bad_signature, saying it changed" "[ \"\$(api POST /api/v1/submissions '$TMP/tampered.json' '$TMP/rh.token')\" = 422 ] && jq -r .error.message '$TMP/resp' | grep -q 'changed after signing'"
+check_eval "not a test log: 400 invalid_log" "[ \"\$(api POST /api/v1/submissions '$TMP/d.json' '$TMP/rh.token')\" = 400 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = invalid_log ]"
+check_eval "refused submissions left nothing behind" "[ \"\$(api GET /api/v1/submissions '' '$TMP/owner.token')\" = 200 ] && jq -e '.items | length == 0' '$TMP/resp' >/dev/null"
+check_eval "POST /api/v1/submissions: 201 rejected under the default policy, with the reasons" "[ \"\$(api POST /api/v1/submissions '$TMP/log.json' '$TMP/rh.token')\" = 201 ] && jq -e '.status == \"rejected\" and (.reasons | length > 3) and (.reasons | index(\"kit mode quick is not accepted (the policy accepts: full)\"))' '$TMP/resp' >/dev/null"
+rejected=$(jq -r .id "$TMP/resp")
+cat >"$TMP/policy.json" <<'EOF'
+{"schema": "covalid.policy/1", "modes": ["quick", "full"],
+ "rules": [{"name": "smoke", "guest": "*", "hypervisor": "*", "required": ["cpu.topology", "time.monotonic"], "may_skip": []}]}
+EOF
+expect_exit 0 "admin policy set" $C admin policy set "$TMP/policy.json" $O
+echo '{"schema": "covalid.policy/1", "modes": ["sometimes"], "rules": []}' >"$TMP/badpolicy.json"
+expect_exit 2 "a bad policy is refused" $C admin policy set "$TMP/badpolicy.json" $O
+check_eval "... and the policy is unchanged" "'$COVALID' admin policy get $O | jq -e '.modes == [\"quick\", \"full\"]' >/dev/null"
+hv=$(jq -r .claim.hypervisor.id "$TMP/log.json")
+if [ "$hv" = none ] || [ "$hv" = unknown ]; then
+	skip "an accepted submission" "this machine is not a VM (hypervisor: $hv), so no log of it can be accepted"
+else
+	check_eval "POST /api/v1/submissions: 201 accepted, creating a configuration" "[ \"\$(api POST /api/v1/submissions '$TMP/log.json' '$TMP/rh.token')\" = 201 ] && jq -e '.status == \"accepted\" and .created and (.configuration | startswith(\"red-hat-\"))' '$TMP/resp' >/dev/null"
+fi
+accepted=$(jq -r .id "$TMP/resp")
+config=$(jq -r .configuration "$TMP/resp")
+check_eval "Red Hat sees its own submissions" "[ \"\$(api GET /api/v1/submissions '' '$TMP/rh.token')\" = 200 ] && jq -e '[.items[].id] | index(\"$rejected\")' '$TMP/resp' >/dev/null"
+check_eval "Microsoft sees none of them" "[ \"\$(api GET /api/v1/submissions '' '$TMP/ms.token')\" = 200 ] && jq -e '.items == []' '$TMP/resp' >/dev/null"
+check_eval "Microsoft asking for Red Hat's submission: 404, not its data" "[ \"\$(api GET /api/v1/submissions/$rejected '' '$TMP/ms.token')\" = 404 ] && ! grep -q signature '$TMP/resp'"
+check_eval "Red Hat reads its submission with the log and the reasons" "[ \"\$(api GET /api/v1/submissions/$rejected '' '$TMP/rh.token')\" = 200 ] && jq -e '.log.schema == \"covalid.testlog/1\" and .status == \"rejected\"' '$TMP/resp' >/dev/null"
+check_eval "?vendor= does not widen a vendor's view" "[ \"\$(api GET '/api/v1/submissions?vendor=red-hat' '' '$TMP/ms.token')\" = 200 ] && jq -e '.items == []' '$TMP/resp' >/dev/null"
+if [ -n "$config" ] && [ "$config" != null ]; then
+	check "Microsoft revoking Red Hat's configuration: 403" test "$(api POST "/api/v1/configurations/$config/revoke" "" "$TMP/ms.token")" = 403
+	check_eval "Red Hat revokes its configuration" "[ \"\$(api POST '/api/v1/configurations/$config/revoke' '' '$TMP/rh.token')\" = 200 ] && [ \"\$(api GET '/api/v1/configurations/$config')\" = 200 ] && jq -e '.configuration.status == \"revoked\"' '$TMP/resp' >/dev/null"
+else
+	skip "revocation" "no configuration was accepted on this machine"
+	skip "revocation by its vendor" "no configuration was accepted on this machine"
+fi
+$C admin token list $O >"$TMP/tl.json"
+tok=$(jq -r '.items[] | select(.vendor == "microsoft") | .id' "$TMP/tl.json")
+expect_exit 0 "admin token revoke (Microsoft's)" $C admin token revoke "$tok" $O
+check "a revoked token: 401" test "$(api GET /api/v1/submissions '' "$TMP/ms.token")" = 401
+
+# ---- metrics and the access log ----
+check_eval "GET /metrics: Prometheus text with request counts by status" "[ \"\$(api GET /metrics)\" = 200 ] && grep -q '^# TYPE covalid_http_requests_total counter' '$TMP/resp' && grep -Eq '^covalid_http_requests_total\{method=\"POST\",route=\"/api/v1/submissions\",code=\"4xx\"\} [1-9]' '$TMP/resp' && grep -q '^covalid_submissions_total' '$TMP/resp'"
+check_eval "the access log: one JSON object a request, with status and duration" "jq -e -s 'length > 50 and all(.[]; (.status | type == \"number\") and (.duration_ms | type == \"number\") and .method and .path)' '$TMP/access.log' >/dev/null"
+check_eval "... naming the token id, never the token" "grep -q '\"token\":\"tok_' '$TMP/access.log' && ! grep -q -F -e \"\$(cat '$TMP/rh.token')\" '$TMP/access.log'"
+
+# ---- graceful shutdown: a request in flight finishes ----
+perl -e '
+	use IO::Socket::INET;
+	my ($hp, $body, $mark) = @ARGV;
+	my $s = IO::Socket::INET->new(PeerAddr => $hp, Timeout => 10) or die;
+	printf $s "POST /api/v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", length($body);
+	print $s substr($body, 0, 10);
+	open(my $m, ">", $mark); close($m);
+	sleep 1;
+	print $s substr($body, 10);
+	my $line = <$s>;
+	print $line;
+' "$HOSTPORT" "$(cat "$TMP/d.json")" "$TMP/mark" >"$TMP/inflight.out" 2>&1 &
+client=$!
+i=0
+while [ ! -e "$TMP/mark" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM "$SERVER_PID"
+wait "$client"
+check "SIGTERM: the request in flight is answered (200)" grep -q '^HTTP/1.1 200' "$TMP/inflight.out"
+wait "$SERVER_PID"
+rc=$?
+SERVER_PID=
+check "SIGTERM: the server exits 0" test "$rc" = 0
+check_eval "SIGTERM: and the database reads back whole" "'$COVALID' catalog export --db '$DB' --output '$TMP/export.jsonl' && [ \$(wc -l <'$TMP/export.jsonl') -gt 100 ]"
+check_eval "the port is closed afterwards" "! curl -s -o /dev/null --max-time 2 '$URL/healthz'"
+
+# ---- start-up errors ----
+expect_exit 2 "serve --listen on a bad address: usage error" "$COVALID" serve --db "$DB" --listen nonsense
+check "... naming it" grep -q "nonsense" "$TMP/err"
+expect_exit 2 "serve --max-body 1: usage error" "$COVALID" serve --db "$DB" --max-body 1
+done_testing
