@@ -91,17 +91,12 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TAP_OBJ) $(BUILD)/libcovalid.a
 setup:
 	@scripts/setup.sh
 
-# The main job: what this machine is, and whether it is validated, against
-# the seed catalog in an embedded (SQLite) database under $(BUILD).
-RUN_DB = $(BUILD)/covalid.db
+# The main job: the program server on the seed catalog (embedded SQLite,
+# $(BUILD)/covalid.db) at http://127.0.0.1:8080/, and whether this machine
+# is in a validated configuration.  LISTEN=HOST:PORT to move it.
 run: setup
 	@$(MAKE) --no-print-directory all
-	@echo "== covalid catalog import data/*.jsonl (into $(RUN_DB))"
-	@$(BUILD)/covalid catalog import --db $(RUN_DB) data/products.jsonl data/validated-configs.jsonl
-	@echo "== covalid probe"
-	@$(BUILD)/covalid probe
-	@echo "== covalid check"
-	@$(BUILD)/covalid check --db $(RUN_DB); echo "(covalid check exited $$?: 0 validated or supported, 1 not)"
+	@scripts/run.sh $(BUILD)
 
 # Every test, in the normal build and again under AddressSanitizer + UBSan.
 check: setup
@@ -127,7 +122,7 @@ fuzz: setup
 	    build-fuzz/corpus-$$t fuzz/seeds/$$t || exit 1; \
 	done
 
-BENCH_BINS = $(BUILD)/bench/fleetgen $(BUILD)/bench/fleet-sql
+BENCH_BINS = $(BUILD)/bench/fleetgen $(BUILD)/bench/fleet-sql $(BUILD)/bench/sqlite-insert
 
 $(BUILD)/bench/fleetgen: bench/fleetgen.c
 	@mkdir -p $(dir $@)
@@ -136,6 +131,10 @@ $(BUILD)/bench/fleetgen: bench/fleetgen.c
 $(BUILD)/bench/fleet-sql: bench/fleet-sql.c $(BUILD)/libcovalid.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcovalid.a $(LIBS)
+
+$(BUILD)/bench/sqlite-insert: bench/sqlite-insert.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c17 -O2 -Wall -Wextra -Werror -o $@ $< $(shell pkg-config --libs sqlite3)
 
 bench: setup all $(BENCH_BINS)
 	@for b in bench/*.sh; do echo "== $$b"; COVALID_BUILD=$(CURDIR)/$(BUILD) $$b || exit 1; done

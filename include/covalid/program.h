@@ -95,6 +95,9 @@ struct program_submission {
  * with the log as evidence) or rejected with every reason.  One
  * transaction.
  */
+/* A configuration's "evidence" names its latest test logs, this many. */
+#define PROGRAM_EVIDENCE_IN_DOC 32
+
 int program_submit(struct store *s, const char *vendor_id, const char *log, size_t len,
 		   struct program_submission *ret, struct program_error *err) CV_WUR;
 void program_submission_release(struct program_submission *sub);

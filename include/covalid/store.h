@@ -97,7 +97,8 @@ int store_catalog_generation(struct store *s, int64_t *ret) CV_WUR;
 /* ---- the program: vendors, their keys and tokens, submissions ---- */
 
 /* Vendors admitted to the program.  id is a slug ("red-hat"). */
-int store_vendor_add(struct store *s, const char *id, const char *name) CV_WUR; /* -EEXIST */
+/* Adds a vendor and bumps the catalog generation; -EEXIST.  Call in a transaction. */
+int store_vendor_add(struct store *s, const char *id, const char *name) CV_WUR;
 /* *ret_name (if given) receives the name; -ENOENT if no such vendor. */
 int store_vendor_get(struct store *s, const char *id, char **ret_name) CV_WUR;
 typedef int (*store_vendor_cb)(void *userdata, const char *id, const char *name, const char *created_at);

@@ -48,6 +48,10 @@ int testlog_write(const char *path, const void *doc) CV_WUR;
 int testlog_verify(const char *text, size_t len, const struct sign_key *pub, void **ret_doc,
 		   char **ret_why) CV_WUR;
 
+/* The same for a log already parsed (doc, from testlog_parse of text). */
+int testlog_verify_parsed(const void *doc, const char *text, size_t len, const struct sign_key *pub,
+			  char **ret_why) CV_WUR;
+
 /* Parses a log's bytes without verifying (for display and re-signing). */
 int testlog_parse(const char *text, size_t len, void **ret_doc, char **ret_why) CV_WUR;
 

@@ -102,19 +102,15 @@ int testlog_parse(const char *text, size_t len, void **ret_doc, char **ret_why)
 	return 0;
 }
 
-int testlog_verify(const char *text, size_t len, const struct sign_key *pub, void **ret_doc, char **ret_why)
+int testlog_verify_parsed(const void *parsed, const char *text, size_t len, const struct sign_key *pub, char **ret_why)
 {
-	json_t *doc = NULL, *sig;
+	json_t *doc = (json_t *)parsed, *sig;
 	uint8_t raw[SIGN_BYTES];
 	const char *alg, *kid, *value;
 	char *canon = NULL, *msg = NULL;
 	size_t n;
-	int r;
+	int r = -EBADMSG;
 
-	r = testlog_parse(text, len, (void **)&doc, ret_why);
-	if (r < 0)
-		return r;
-	r = -EBADMSG;
 	sig = json_object_get(doc, "signature");
 	if (!sig) {
 		*ret_why = cv_xstrdup("no signature (sign it with covalid kit sign)");
@@ -154,13 +150,25 @@ int testlog_verify(const char *text, size_t len, const struct sign_key *pub, voi
 		goto out;
 	}
 	r = 0;
-	if (ret_doc) {
-		*ret_doc = doc;
-		doc = NULL;
-	}
 out:
 	free(canon);
 	free(msg);
+	return r;
+}
+
+int testlog_verify(const char *text, size_t len, const struct sign_key *pub, void **ret_doc, char **ret_why)
+{
+	json_t *doc = NULL;
+	int r;
+
+	r = testlog_parse(text, len, (void **)&doc, ret_why);
+	if (r < 0)
+		return r;
+	r = testlog_verify_parsed(doc, text, len, pub, ret_why);
+	if (r == 0 && ret_doc) {
+		*ret_doc = doc;
+		doc = NULL;
+	}
 	json_decref(doc);
 	return r;
 }

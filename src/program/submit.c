@@ -70,7 +70,13 @@ int program_vendor_admit(struct store *s, const char *name, const char *id, char
 		free(slug);
 		return -EINVAL;
 	}
-	r = store_vendor_add(s, slug, name);
+	r = store_begin(s);
+	if (r == 0) {
+		r = store_vendor_add(s, slug, name);
+		r = r < 0 ? r : store_commit(s);
+		if (r < 0)
+			store_rollback(s);
+	}
 	if (r == -EEXIST) {
 		program_error_set(err, 409, "vendor_exists", "a vendor with id '%s' or name '%s' exists", slug, name);
 		free(slug);
@@ -267,6 +273,10 @@ static void extend_config(json_t *c, const char *vendor_name, const char *submis
 		json_object_set_new(c, "evidence", ev);
 	}
 	json_array_append_new(ev, json_string(submission));
+	/* The document names the latest test logs; the evidence table keeps
+	 * them all.  Unbounded, every extension would cost more than the last. */
+	while (json_array_size(ev) > PROGRAM_EVIDENCE_IN_DOC)
+		json_array_remove(ev, 0);
 	by = json_object_get(c, "validated_by");
 	have = false;
 	json_array_foreach(by, i, x)
@@ -386,7 +396,7 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 		goto out;
 	}
 	if (sign_key_parse_public(key_text, &pub, &why) < 0 ||
-	    testlog_verify(log, len, &pub, NULL, &why) < 0) {
+	    testlog_verify_parsed(doc, log, len, &pub, &why) < 0) {
 		program_error_set(err, 422, "bad_signature", "%s", why ? why : "bad key");
 		r = -EBADMSG;
 		goto out;

@@ -27,6 +27,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -42,6 +43,9 @@
 /* A body sent without Content-Length is drained up to this, then cut. */
 #define DRAIN_LIMIT (64 * 1024 * 1024)
 #define SHUTDOWN_GRACE_S 10
+/* Threads for requests that may block (pool.c): SQLite serializes
+ * writers, so more would only wait; reads scale to the cores. */
+#define WORKER_THREADS 8
 #define N_BUCKETS 12
 
 static const double buckets[N_BUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5 };
@@ -65,9 +69,21 @@ struct server {
 	atomic_ulong submissions[2];    /* rejected, accepted */
 	atomic_ulong connections;
 	atomic_ullong next_id;
+	struct resp_cache *cache;
+	struct pool *pool;
+	atomic_llong generation;    /* the catalog's, as last read */
+	atomic_ullong gen_checked_ns; /* when; 0 after a write */
 };
 
 static volatile sig_atomic_t stop_requested;
+
+/* One event thread per CPU, as nginx's "worker_processes auto". */
+static unsigned event_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}
 
 static void on_stop_signal(int sig)
 {
@@ -370,6 +386,15 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 	M("covalid_http_in_flight %ld\n", atomic_load(&srv->in_flight));
 	M("# HELP covalid_http_connections_total Connections accepted.\n# TYPE covalid_http_connections_total counter\n");
 	M("covalid_http_connections_total %lu\n", atomic_load(&srv->connections));
+	{
+		unsigned long hits, misses;
+
+		resp_cache_stats(srv->cache, &hits, &misses);
+		M("# HELP covalid_cache_lookups_total Answers of cacheable routes, from the cache (hit) or computed (miss).\n"
+		  "# TYPE covalid_cache_lookups_total counter\n");
+		M("covalid_cache_lookups_total{result=\"hit\"} %lu\ncovalid_cache_lookups_total{result=\"miss\"} %lu\n", hits,
+		  misses);
+	}
 	M("# HELP covalid_submissions_total Test logs submitted, by outcome.\n# TYPE covalid_submissions_total counter\n");
 	M("covalid_submissions_total{status=\"accepted\"} %lu\n", atomic_load(&srv->submissions[1]));
 	M("covalid_submissions_total{status=\"rejected\"} %lu\n", atomic_load(&srv->submissions[0]));
@@ -441,6 +466,105 @@ static void authenticate(struct req *r, unsigned flags, bool *ret_ok)
 	*ret_ok = true;
 }
 
+/* ---- cached answers ---- */
+
+static enum MHD_Result append_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	(void)!cv_buf_printf(cls, "&%s=%s", key, value ? value : "");
+	return MHD_YES;
+}
+
+/*
+ * The cache key: the route's method, the path, the query as sent, and
+ * for a body (POST /check) the body itself, compared whole: a digest would
+ * cost more than the comparison, and no collision can hand one client the
+ * answer to another's descriptor.  HEAD shares GET's entries.
+ */
+static void cache_key(struct req *r)
+{
+	struct cv_buf b;
+
+	cv_buf_init(&b, SIZE_MAX);
+	(void)!cv_buf_printf(&b, "%s %s?", r->route->method, r->path);
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, append_arg, &b);
+	if (r->body.len) {
+		(void)!cv_buf_append(&b, "\n", 1);
+		(void)!cv_buf_append(&b, r->body.data, r->body.len);
+	}
+	r->cache_key = cv_buf_detach(&b, &r->cache_key_len);
+}
+
+/* Fills the answer from a cache entry (r->cached), or 304 for a matching If-None-Match. */
+static void answer_from_entry(struct req *r)
+{
+	const char *inm, *etag, *ctype;
+	size_t len;
+	unsigned status;
+
+	(void)cache_entry_body(r->cached, &len, &status, &ctype, &etag);
+	reset_reply(r);
+	r->status = status;
+	r->content_type = ctype;
+	r->resp_len = len;
+	r->answered = true;
+	inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm && strcmp(r->route->method, "GET") == 0 && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
+		r->not_modified = true;
+		r->status = 304;
+		r->resp_len = 0;
+	}
+}
+
+/*
+ * The catalog generation, read from the database at most every
+ * GENERATION_TTL_MS: this server's own writes reset the clock (so they
+ * are seen at once), other processes' writes within that time.
+ */
+#define GENERATION_TTL_MS 50
+
+static bool current_generation(struct req *r, int64_t *ret)
+{
+	struct server *srv = r->srv;
+	uint64_t now = cv_now_ns(), checked = atomic_load(&srv->gen_checked_ns);
+
+	if (checked && now - checked < (uint64_t)GENERATION_TTL_MS * 1000000) {
+		*ret = atomic_load(&srv->generation);
+		return true;
+	}
+	if (store_catalog_generation(r->store, ret) < 0)
+		return false;
+	atomic_store(&srv->generation, *ret);
+	atomic_store(&srv->gen_checked_ns, now);
+	return true;
+}
+
+/* A cacheable route's answer from the cache, if it is there: true if answered. */
+static bool answer_cached(struct req *r)
+{
+	if (!(r->route->flags & ROUTE_CACHE) || !current_generation(r, &r->generation))
+		return false;
+	cache_key(r);
+	r->cached = resp_cache_get(r->srv->cache, r->cache_key, r->cache_key_len, r->generation);
+	if (!r->cached)
+		return false;
+	r->cache_hit = true;
+	answer_from_entry(r);
+	return true;
+}
+
+/* Runs a cacheable route's handler and keeps its answer (a 200). */
+static void answer_and_keep(struct req *r)
+{
+	r->route->fn(r);
+	if (!r->cache_key || !r->answered || r->status != 200)
+		return;
+	r->cached = resp_cache_put(r->srv->cache, r->cache_key, r->cache_key_len, r->generation, r->status,
+				   r->content_type, r->resp, r->resp_len);
+	if (r->cached)
+		answer_from_entry(r);
+}
+
 struct arg_check {
 	const char *allowed;
 	char bad[64];
@@ -482,7 +606,8 @@ static bool known_arguments(struct req *r)
 	return false;
 }
 
-static void dispatch(struct req *r)
+/* Finds the route and checks what needs no database; false if answered. */
+static bool route_request(struct req *r)
 {
 	struct cv_buf allow;
 	bool path_found = false;
@@ -515,11 +640,25 @@ static void dispatch(struct req *r)
 		} else
 			reply_error(r, 404, "not_found", "no such resource");
 		cv_buf_release(&allow);
-		return;
+		return false;
 	}
 	cv_buf_release(&allow);
 	if (!known_arguments(r))
-		return;
+		return false;
+	if ((r->route->flags & ROUTE_BODY) && r->body.len) {
+		const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+
+		if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+			reply_error(r, 415, "unsupported_media_type", "send the body as application/json");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* What may block: the token, the handler.  Runs on a worker thread. */
+static void finish_request(struct req *r)
+{
 	if (r->route->flags & (ROUTE_VENDOR | ROUTE_ADMIN)) {
 		bool ok;
 
@@ -527,17 +666,33 @@ static void dispatch(struct req *r)
 		if (!ok)
 			return;
 	}
-	if ((r->route->flags & ROUTE_BODY) && r->body.len) {
-		const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-
-		if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
-			reply_error(r, 415, "unsupported_media_type", "send the body as application/json");
-			return;
-		}
-	}
-	r->route->fn(r);
+	if (r->route->flags & ROUTE_CACHE)
+		answer_and_keep(r);
+	else
+		r->route->fn(r);
 	if (!r->answered)
 		reply_error(r, 500, "internal", "the handler gave no answer");
+	/* A write may have moved the generation: read it afresh next time. */
+	if (strcmp(r->route->method, "GET") != 0)
+		atomic_store(&r->srv->gen_checked_ns, 0);
+}
+
+/* A worker's job: finish the request on the worker's own database
+ * connection, then let MHD send the answer. */
+static void work(void *arg)
+{
+	struct req *r = arg;
+	char *err = NULL;
+
+	r->store = thread_store(r->srv, &err);
+	if (!r->store) {
+		reply_error(r, 503, "unavailable", "the database cannot be opened: %s", err ? err : "?");
+		free(err);
+	} else
+		finish_request(r);
+	r->store = NULL;
+	r->worked = true;
+	MHD_resume_connection(r->conn);
 }
 
 /* ---- MHD callbacks ---- */
@@ -559,12 +714,43 @@ static enum MHD_Result count_headers(void *cls, enum MHD_ValueKind kind, const c
 	return MHD_YES;
 }
 
+static void release_entry(void *cls)
+{
+	cache_entry_unref(cls);
+}
+
 static enum MHD_Result queue(struct req *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(r->resp_len, r->resp, MHD_RESPMEM_MUST_COPY);
+	r->queued = true;
+	if (r->cached) {
+		const char *body, *ctype, *etag;
+		size_t len;
+		unsigned status;
+
+		body = cache_entry_body(r->cached, &len, &status, &ctype, &etag);
+		if (r->not_modified)
+			resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		else {
+			/* The entry is sent in place; its reference goes with the response. */
+			/* MHD takes a non-const buffer but only reads it. */
+			resp = MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)(uintptr_t)body,
+										      release_entry, r->cached);
+			if (resp)
+				r->cached = NULL;
+		}
+		if (resp && strcmp(r->route->method, "GET") == 0) {
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+			/* Clients may keep it, asking again with If-None-Match. */
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+		}
+	} else {
+		resp = MHD_create_response_from_buffer(r->resp_len, r->resp, MHD_RESPMEM_MUST_FREE);
+		if (resp)
+			r->resp = NULL; /* MHD frees it */
+	}
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type ? r->content_type : "text/plain");
@@ -630,55 +816,105 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
+		r->received += *upload_data_size;
 		if (!r->body_too_big && cv_buf_append(&r->body, upload_data, *upload_data_size) < 0)
 			r->body_too_big = true;
-		if (r->body_too_big && r->body.len + *upload_data_size > DRAIN_LIMIT)
+		if (r->body_too_big && r->received > DRAIN_LIMIT)
 			return MHD_NO; /* a chunked flood: cut the connection */
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (r->answered)
+	if (r->queued)
 		return MHD_YES; /* queued on the first call */
+	if (r->worked)
+		return queue(r); /* resumed: a worker has the answer */
 	if (r->body_too_big)
 		reply_error(r, 413, "body_too_large", "the body is larger than %zu bytes", srv->max_body);
-	else {
+	else if (route_request(r)) {
+		/* A cached answer is sent from this event thread; anything
+		 * that may block (SQL, a commit, a cache miss) goes to a
+		 * worker while this thread serves other connections. */
 		r->store = thread_store(srv, &err);
 		if (!r->store) {
 			reply_error(r, 503, "unavailable", "the database cannot be opened: %s", err ? err : "?");
 			free(err);
-		} else
-			dispatch(r);
+		} else if (!answer_cached(r)) {
+			r->store = NULL;
+			MHD_suspend_connection(conn);
+			pool_push(srv->pool, r);
+			return MHD_YES;
+		}
 	}
 	return queue(r);
 }
 
+/* A JSON string of untrusted bytes: quotes, backslashes, control and
+ * non-ASCII bytes escaped (the log is ASCII whatever a client sends). */
+static void log_string(struct cv_buf *b, const char *v)
+{
+	(void)!cv_buf_append(b, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			(void)!cv_buf_printf(b, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			(void)!cv_buf_printf(b, "\\u%04x", *p);
+		else
+			(void)!cv_buf_append(b, (const char *)p, 1);
+	}
+	(void)!cv_buf_append(b, "\"", 1);
+}
+
+/* One JSON object a line, written by hand: jansson's pack and dump were a
+ * sixth of a cached answer's cost. */
 static void access_log(struct server *srv, struct req *r, double seconds)
 {
 	const union MHD_ConnectionInfo *ci;
 	char host[INET6_ADDRSTRLEN] = "-", now[32];
-	json_t *line;
-	char *s;
+	struct cv_buf b;
 
 	if (!srv->opt->access_log)
 		return;
 	ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr)
-		getnameinfo(ci->client_addr,
-			    ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
-			    host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, host, sizeof(host));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, host, sizeof(host));
+	}
 	cv_time_iso8601((int64_t)time(NULL), now, sizeof(now));
-	line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s}", "ts", now, "id", r->request_id, "remote", host,
-			 "method", r->method, "path", r->path, "status", (int)r->status, "bytes", (json_int_t)r->resp_len,
-			 "duration_ms", seconds * 1000.0, "route", r->route ? r->route->pattern : "-");
-	if (r->auth.token_id)
-		json_object_set_new(line, "token", json_string(r->auth.token_id));
-	s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-	json_decref(line);
+	cv_buf_init(&b, SIZE_MAX);
+	(void)!cv_buf_printf(&b, "{\"ts\":\"%s\",\"id\":\"%s\",\"remote\":\"%s\",\"method\":", now, r->request_id, host);
+	log_string(&b, r->method);
+	(void)!cv_buf_puts(&b, ",\"path\":");
+	log_string(&b, r->path);
+	(void)!cv_buf_printf(&b, ",\"status\":%u,\"bytes\":%zu,\"duration_ms\":%.3f,\"route\":", r->status, r->resp_len,
+			     seconds * 1000.0);
+	log_string(&b, r->route ? r->route->pattern : "-");
+	if (r->cache_key)
+		(void)!cv_buf_puts(&b, r->cache_hit ? ",\"cache\":\"hit\"" : ",\"cache\":\"miss\"");
+	if (r->auth.token_id) {
+		(void)!cv_buf_puts(&b, ",\"token\":");
+		log_string(&b, r->auth.token_id);
+	}
+	(void)!cv_buf_puts(&b, "}\n");
 	pthread_mutex_lock(&srv->log_lock);
-	fprintf(srv->opt->access_log, "%s\n", s);
+	/* Buffered (flushed each second by server_run, and at exit) as
+	 * nginx's "buffer=": a write(2) per request is a third of a cheap
+	 * request's cost. */
+	fwrite(b.data, 1, b.len, srv->opt->access_log);
+	pthread_mutex_unlock(&srv->log_lock);
+	cv_buf_release(&b);
+}
+
+static void flush_access_log(struct server *srv)
+{
+	if (!srv->opt->access_log)
+		return;
+	pthread_mutex_lock(&srv->log_lock);
 	fflush(srv->opt->access_log);
 	pthread_mutex_unlock(&srv->log_lock);
-	free(s);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -707,6 +943,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(r->allow);
 	free(r->location);
 	free(r->www_authenticate);
+	cache_entry_unref(r->cached);
+	free(r->cache_key);
 	free(r);
 	*con_cls = NULL;
 }
@@ -803,6 +1041,7 @@ int server_run(const struct server_options *o, char **ret_error)
 	pthread_key_create(&srv.store_key, close_store);
 	pthread_mutex_init(&srv.snap_lock, NULL);
 	pthread_mutex_init(&srv.log_lock, NULL);
+	srv.cache = resp_cache_new();
 	atomic_init(&srv.next_id, ((unsigned long long)time(NULL) << 24) ^ (unsigned long long)getpid());
 
 	stop_requested = 0;
@@ -811,8 +1050,15 @@ int server_run(const struct server_options *o, char **ret_error)
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
 
-	srv.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC,
-				      0, NULL, NULL, on_request, &srv, MHD_OPTION_LISTEN_SOCKET, fd,
+	srv.pool = pool_start(WORKER_THREADS, work, ret_error);
+	if (!srv.pool) {
+		close(fd);
+		r = -EAGAIN;
+		goto out;
+	}
+	srv.daemon = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+				      on_request, &srv, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+				      event_threads(),
 				      MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv, MHD_OPTION_NOTIFY_CONNECTION,
 				      on_connection, &srv, MHD_OPTION_CONNECTION_TIMEOUT,
 				      (unsigned int)(o->timeout_s ? o->timeout_s : 30), MHD_OPTION_CONNECTION_LIMIT,
@@ -826,15 +1072,22 @@ int server_run(const struct server_options *o, char **ret_error)
 	}
 	if (o->ready)
 		o->ready(o->userdata, host, port);
-	while (!stop_requested)
-		pause();
+	while (!stop_requested) {
+		sleep(1); /* a signal cuts it short */
+		flush_access_log(&srv);
+	}
 
 	/* Graceful: stop accepting, let requests in flight finish. */
 	MHD_quiesce_daemon(srv.daemon);
 	for (int i = 0; i < SHUTDOWN_GRACE_S * 100 && atomic_load(&srv.in_flight) > 0; i++)
 		usleep(10000);
+	/* Workers finish what they hold (and resume those connections)
+	 * before MHD may stop. */
+	pool_stop(srv.pool);
+	srv.pool = NULL;
 	MHD_stop_daemon(srv.daemon);
 	close(fd);
+	flush_access_log(&srv);
 	r = 0;
 out:
 	sigaction(SIGINT, &old_int, NULL);
@@ -845,6 +1098,7 @@ out:
 	pthread_key_delete(srv.store_key);
 	pthread_mutex_destroy(&srv.snap_lock);
 	pthread_mutex_destroy(&srv.log_lock);
+	resp_cache_free(srv.cache);
 	free(srv.stats);
 	free(host);
 	return r;

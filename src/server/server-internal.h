@@ -31,6 +31,7 @@ enum route_flags {
 	ROUTE_VENDOR = 1 << 0, /* a vendor token */
 	ROUTE_ADMIN = 1 << 1,  /* the owner's token */
 	ROUTE_BODY = 1 << 2,   /* reads a JSON body */
+	ROUTE_CACHE = 1 << 3,  /* its answer depends only on the request and the catalog generation (cache.c) */
 };
 
 struct req;
@@ -70,6 +71,15 @@ struct req {
 	char *allow;
 	char *location;
 	char *www_authenticate;
+	struct cache_entry *cached; /* the answer, from the cache */
+	bool not_modified;          /* If-None-Match matched: 304 */
+	bool cache_hit;
+	char *cache_key; /* bytes, not a string: a body may hold anything */
+	size_t cache_key_len;
+	int64_t generation;         /* the catalog's, when the request was routed */
+	uint64_t received;          /* body bytes, kept or not */
+	bool worked;                /* a worker answered it (pool.c) */
+	bool queued;                /* the answer is with MHD */
 };
 
 /* ---- replies (exactly one per request) ---- */
@@ -97,6 +107,27 @@ struct snapshot {
 };
 struct snapshot *snapshot_get(struct req *r); /* NULL: replied 500 */
 void snapshot_put(struct server *srv, struct snapshot *s);
+
+/* ---- the answer cache (cache.c) ---- */
+struct resp_cache;
+struct cache_entry;
+struct resp_cache *resp_cache_new(void);
+void resp_cache_free(struct resp_cache *c);
+/* The entry for key at that generation, with a reference, or NULL. */
+struct cache_entry *resp_cache_get(struct resp_cache *c, const char *key, size_t key_len, int64_t generation);
+/* Keeps an answer; returns it with a reference for the caller (NULL if too big to keep). */
+struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+				   unsigned status, const char *content_type, const char *body, size_t len);
+void cache_entry_unref(struct cache_entry *e);
+const char *cache_entry_body(const struct cache_entry *e, size_t *ret_len, unsigned *ret_status,
+			     const char **ret_content_type, const char **ret_etag);
+void resp_cache_stats(struct resp_cache *c, unsigned long *ret_hits, unsigned long *ret_misses);
+
+/* ---- workers for requests that may block (pool.c) ---- */
+struct pool;
+struct pool *pool_start(size_t n_threads, void (*fn)(void *arg), char **ret_error);
+void pool_push(struct pool *pl, void *arg);
+void pool_stop(struct pool *pl);
 
 /* ---- routes (routes.c) ---- */
 extern const struct route server_routes[];

@@ -7,6 +7,7 @@
  * N, each in the transaction that bumps the version, so a crash
  * mid-migration leaves the old version intact.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "store/store-internal.h"
@@ -14,10 +15,29 @@
 
 #define BUSY_TIMEOUT_MS 5000
 
+#define STMT_CACHE 32
+
 struct sqlite_db {
 	sqlite3 *db;
 	char errmsg[512];
+	bool writing; /* holds writer_lock */
+	/* Prepared statements kept for reuse, by SQL text: preparing costs
+	 * more than running most of covalid's queries. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE];
+	size_t n_cache;
 };
+
+/*
+ * Writers of this process queue here rather than on SQLite's lock: a
+ * writer that finds the database locked sleeps in SQLite's busy handler
+ * (1, 2, 5 ... 100 ms) however soon the lock is free, which under
+ * concurrent submissions costs more than the writes.  Other processes
+ * still meet the busy timeout.
+ */
+static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct db_stmt {
 	struct sqlite_db *db;
@@ -227,10 +247,15 @@ err:
 	return r;
 }
 
+static void end_writing(struct sqlite_db *d);
+
 static void sq_close(void *db)
 {
 	struct sqlite_db *d = db;
 
+	end_writing(d); /* closing rolls back an open transaction */
+	for (size_t i = 0; i < d->n_cache; i++)
+		sqlite3_finalize(d->cache[i].st);
 	sqlite3_close(d->db);
 	free(d);
 }
@@ -249,21 +274,47 @@ static int sq_schema_version(void *db, int *ret)
  * (with the busy timeout) instead of one failing at its first write. */
 static int sq_begin(void *db)
 {
-	return exec(db, "BEGIN IMMEDIATE");
+	struct sqlite_db *d = db;
+	int r;
+
+	pthread_mutex_lock(&writer_lock);
+	r = exec(d, "BEGIN IMMEDIATE");
+	if (r < 0)
+		pthread_mutex_unlock(&writer_lock);
+	else
+		d->writing = true;
+	return r;
+}
+
+static void end_writing(struct sqlite_db *d)
+{
+	if (d->writing) {
+		d->writing = false;
+		pthread_mutex_unlock(&writer_lock);
+	}
 }
 
 static int sq_commit(void *db)
 {
-	return exec(db, "COMMIT");
+	struct sqlite_db *d = db;
+	int r = exec(d, "COMMIT");
+
+	/* A failed COMMIT leaves the transaction open for the caller's
+	 * rollback, which lets the lock go. */
+	if (r == 0 || sqlite3_get_autocommit(d->db))
+		end_writing(d);
+	return r;
 }
 
 static int sq_rollback(void *db)
 {
 	struct sqlite_db *d = db;
+	int r = 0;
 
-	if (sqlite3_get_autocommit(d->db))
-		return 0;
-	return exec(d, "ROLLBACK");
+	if (!sqlite3_get_autocommit(d->db))
+		r = exec(d, "ROLLBACK");
+	end_writing(d);
+	return r;
 }
 
 static int sq_prepare(void *db, const char *sql, struct db_stmt **ret)
@@ -273,7 +324,14 @@ static int sq_prepare(void *db, const char *sql, struct db_stmt **ret)
 	int rc;
 
 	s->db = d;
-	rc = sqlite3_prepare_v2(d->db, sql, -1, &s->st, NULL);
+	for (size_t i = d->n_cache; i-- > 0;)
+		if (strcmp(d->cache[i].sql, sql) == 0) {
+			s->st = d->cache[i].st;
+			d->cache[i] = d->cache[--d->n_cache];
+			*ret = s;
+			return 0;
+		}
+	rc = sqlite3_prepare_v3(d->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL);
 	if (rc != SQLITE_OK) {
 		free(s);
 		return fail(d, rc);
@@ -323,9 +381,18 @@ static int64_t sq_changes(void *db)
 
 static void sq_finalize(struct db_stmt *s)
 {
+	struct sqlite_db *d;
+
 	if (!s)
 		return;
-	sqlite3_finalize(s->st);
+	d = s->db;
+	/* Kept under the statement's own copy of its SQL (sqlite3_sql), so
+	 * built queries are as safe to keep as literals. */
+	if (d->n_cache < STMT_CACHE && sqlite3_reset(s->st) == SQLITE_OK && sqlite3_clear_bindings(s->st) == SQLITE_OK) {
+		d->cache[d->n_cache].sql = sqlite3_sql(s->st);
+		d->cache[d->n_cache++].st = s->st;
+	} else
+		sqlite3_finalize(s->st);
 	free(s);
 }
 

@@ -343,7 +343,11 @@ int store_catalog_generation(struct store *s, int64_t *ret)
 /* An INSERT that must add a row: -EEXIST from a constraint stays -EEXIST. */
 int store_vendor_add(struct store *s, const char *id, const char *name)
 {
-	return query(s, "INSERT INTO vendors (id, name) VALUES (?1, ?2)", NULL, NULL, "ss", id, name);
+	int r = query(s, "INSERT INTO vendors (id, name) VALUES (?1, ?2)", NULL, NULL, "ss", id, name);
+
+	/* The vendors are part of the published catalog (its vendor list
+	 * and feeds): readers must see a new one. */
+	return r < 0 ? r : bump_generation(s);
 }
 
 int store_vendor_get(struct store *s, const char *id, char **ret_name)
