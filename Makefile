@@ -116,7 +116,7 @@ fuzz: setup
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
 	  clang -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -o build-fuzz/fuzz-$$t fuzz/fuzz-$$t.c $(LIB_SRCS) $(LIBS) || exit 1; \
+	    -o build-fuzz/fuzz-$$t fuzz/fuzz-$$t.c $(LIB_SRCS) $(SERVER_LIBS) $(LIBS) || exit 1; \
 	  mkdir -p build-fuzz/corpus-$$t; \
 	  build-fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    build-fuzz/corpus-$$t fuzz/seeds/$$t || exit 1; \

@@ -74,6 +74,16 @@ check_eval "... the verdict and matches of covalid check (validated, the 2009 pa
 api POST /api/v1/check "$TMP/d2.json" >/dev/null
 check_eval "... and the same nearest configurations and differences for a 2-vCPU guest" "jq -S 'del(.checked_at)' '$TMP/cli2.json' >'$TMP/a' && jq -S 'del(.checked_at)' '$TMP/resp' >'$TMP/b' && cmp -s '$TMP/a' '$TMP/b' && [ \"\$(jq -r .verdict '$TMP/b')\" = not-validated ]"
 
+# ---- the answer cache: right answers, validators ----
+api POST /api/v1/check "$TMP/d.json" >/dev/null
+api POST /api/v1/check "$TMP/d2.json" >/dev/null
+check "a cached check does not answer another descriptor" test "$(jq -r .verdict "$TMP/resp")" = not-validated
+check_eval "... and the first, asked again, gets covalid check's answer again" "api POST /api/v1/check '$TMP/d.json' >/dev/null && jq -S 'del(.checked_at)' '$TMP/resp' >'$TMP/b' && jq -S 'del(.checked_at)' '$TMP/cli.json' | cmp -s - '$TMP/b'"
+etag=$(curl -s -D - -o /dev/null "$URL/api/v1/vendors" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+check "GET answers carry an ETag ($etag)" test -n "$etag"
+check "If-None-Match with it: 304, no body" test "$(curl -s -o "$TMP/304" -w '%{http_code} %{size_download}' -H "If-None-Match: $etag" "$URL/api/v1/vendors")" = "304 0"
+check "another ETag: 200" test "$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "1-0000"' "$URL/api/v1/vendors")" = 200
+
 # ---- hostile and malformed requests ----
 printf '{"schema": "covalid.descriptor/1", ' >"$TMP/trunc.json"
 check_eval "malformed JSON: 400 malformed_json" "[ \"\$(api POST /api/v1/check '$TMP/trunc.json')\" = 400 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = malformed_json ]"
@@ -104,6 +114,8 @@ O="--server $URL --token-file $TMP/owner.token"
 expect_exit 0 "admin vendor add Red Hat" $C admin vendor add "Red Hat" $O
 check "... id red-hat" test "$(jq -r .id "$TMP/out")" = red-hat
 expect_exit 0 "admin vendor add Microsoft" $C admin vendor add Microsoft $O
+check "after a write the old ETag no longer matches: 200" test "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$URL/api/v1/vendors")" = 200
+check_eval "... and the answer is the new one (Red Hat admitted)" "curl -sf '$URL/api/v1/vendors' | jq -e '.items[] | select(.id == \"red-hat\") | .admitted' >/dev/null"
 expect_exit 2 "a second Red Hat: refused (409)" $C admin vendor add "Red Hat" $O
 check "... saying it exists" grep -q "exists" "$TMP/err"
 echo '{"name": "SUSE", "colour": "green"}' >"$TMP/unknown.json"
@@ -171,6 +183,8 @@ check "a revoked token: 401" test "$(api GET /api/v1/submissions '' "$TMP/ms.tok
 # ---- metrics and the access log ----
 check_eval "GET /metrics: Prometheus text with request counts by status" "[ \"\$(api GET /metrics)\" = 200 ] && grep -q '^# TYPE covalid_http_requests_total counter' '$TMP/resp' && grep -Eq '^covalid_http_requests_total\{method=\"POST\",route=\"/api/v1/submissions\",code=\"4xx\"\} [1-9]' '$TMP/resp' && grep -q '^covalid_submissions_total' '$TMP/resp'"
 check_eval "the access log: one JSON object a request, with status and duration" "jq -e -s 'length > 50 and all(.[]; (.status | type == \"number\") and (.duration_ms | type == \"number\") and .method and .path)' '$TMP/access.log' >/dev/null"
+check_eval "... and whether the cache answered" "grep -q '\"cache\":\"hit\"' '$TMP/access.log' && grep -q '\"cache\":\"miss\"' '$TMP/access.log'"
+check_eval "GET /metrics counts cache hits" "curl -sf '$URL/metrics' | grep -Eq '^covalid_cache_lookups_total\{result=\"hit\"\} [1-9]'"
 check_eval "... naming the token id, never the token" "grep -q '\"token\":\"tok_' '$TMP/access.log' && ! grep -q -F -e \"\$(cat '$TMP/rh.token')\" '$TMP/access.log'"
 
 # ---- graceful shutdown: a request in flight finishes ----
