@@ -42,4 +42,29 @@ struct db_ops {
 
 extern const struct db_ops db_sqlite;
 
+/* ---- what every file of queries shares (store-query.c) ---- */
+
+struct store {
+	const struct db_ops *ops;
+	void *db;
+};
+
+typedef int (*db_row_fn)(struct store *s, struct db_stmt *st, void *userdata);
+
+/*
+ * Prepares sql, binds the parameters fmt describes ('s': const char *,
+ * NULL binds NULL; 'i': int64_t), and calls row for each row (a non-zero
+ * return stops and is returned).  Returns 0 or a negative errno.
+ */
+int db_query(struct store *s, const char *sql, db_row_fn row, void *userdata, const char *fmt, ...);
+const char *db_col(struct store *s, struct db_stmt *st, int i);
+char *db_dup_col(struct store *s, struct db_stmt *st, int i);
+/* Row callbacks: the first column of the first row, as a string or an int64_t. */
+int db_take_first(struct store *s, struct db_stmt *st, void *userdata);
+int db_take_int(struct store *s, struct db_stmt *st, void *userdata);
+/* One text value for a one-parameter query, or -ENOENT. */
+int db_get_one(struct store *s, const char *sql, const char *key, char **ret);
+/* An UPDATE of one row by id: -ENOENT when there was none. */
+int db_update_one(struct store *s, const char *sql, const char *id);
+
 #endif

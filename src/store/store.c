@@ -13,58 +13,6 @@
 #include "store/store-internal.h"
 #include "util/cv.h"
 
-struct store {
-	const struct db_ops *ops;
-	void *db;
-};
-
-typedef int (*row_fn)(struct store *s, struct db_stmt *st, void *userdata);
-
-/*
- * Prepares sql, binds the parameters fmt describes ('s': const char *,
- * NULL binds NULL; 'i': int64_t), and calls row for each row (a non-zero
- * return stops and is returned).  Returns 0 or a negative errno.
- */
-static int query(struct store *s, const char *sql, row_fn row, void *userdata, const char *fmt, ...)
-{
-	struct db_stmt *st;
-	va_list ap;
-	int r;
-
-	r = s->ops->prepare(s->db, sql, &st);
-	if (r < 0)
-		return r;
-	va_start(ap, fmt);
-	for (int i = 0; fmt && fmt[i]; i++) {
-		if (fmt[i] == 's')
-			s->ops->bind_text(st, i + 1, va_arg(ap, const char *));
-		else
-			s->ops->bind_int64(st, i + 1, va_arg(ap, int64_t));
-	}
-	va_end(ap);
-	while ((r = s->ops->step(st)) == 1) {
-		if (!row)
-			continue;
-		r = row(s, st, userdata);
-		if (r)
-			break;
-	}
-	s->ops->finalize(st);
-	return r;
-}
-
-static const char *col(struct store *s, struct db_stmt *st, int i)
-{
-	return s->ops->column_text(st, i);
-}
-
-static char *dup_col(struct store *s, struct db_stmt *st, int i)
-{
-	const char *v = col(s, st, i);
-
-	return v ? cv_xstrdup(v) : NULL;
-}
-
 /* ---- lifecycle ---- */
 
 int store_open(const char *location, struct store **ret, char **ret_errmsg)
@@ -158,7 +106,7 @@ int store_rollback(struct store *s)
 
 static int bump_generation(struct store *s)
 {
-	return query(s, "UPDATE counters SET value = value + 1 WHERE name = 'catalog_generation'", NULL, NULL, NULL);
+	return db_query(s, "UPDATE counters SET value = value + 1 WHERE name = 'catalog_generation'", NULL, NULL, NULL);
 }
 
 static int row_exists(struct store *s, struct db_stmt *st, void *userdata)
@@ -174,10 +122,10 @@ int store_product_put(struct store *s, const struct store_product_row *row, bool
 	bool had = false;
 	int r;
 
-	r = query(s, "SELECT 1 FROM products WHERE id = ?1", row_exists, &had, "s", row->id);
+	r = db_query(s, "SELECT 1 FROM products WHERE id = ?1", row_exists, &had, "s", row->id);
 	if (r < 0)
 		return r;
-	r = query(s,
+	r = db_query(s,
 		  "INSERT INTO products (id, kind, vendor, product, version, osinfo, doc) "
 		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
 		  "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, vendor = excluded.vendor, "
@@ -197,10 +145,10 @@ int store_config_put(struct store *s, const struct store_config_row *row, bool *
 	bool had = false;
 	int r;
 
-	r = query(s, "SELECT 1 FROM configurations WHERE id = ?1", row_exists, &had, "s", row->id);
+	r = db_query(s, "SELECT 1 FROM configurations WHERE id = ?1", row_exists, &had, "s", row->id);
 	if (r < 0)
 		return r;
-	r = query(s,
+	r = db_query(s,
 		  "INSERT INTO configurations (id, status, guest_os, guest_vendor, guest_product, guest_version, "
 		  "hv_ids, hv_vendor, hv_product, hv_version, validated_by, doc) "
 		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
@@ -220,34 +168,14 @@ int store_config_put(struct store *s, const struct store_config_row *row, bool *
 	return r;
 }
 
-static int take_first(struct store *s, struct db_stmt *st, void *userdata)
-{
-	*(char **)userdata = dup_col(s, st, 0);
-	return 1; /* one row is enough */
-}
-
-/* One text value, or -ENOENT. */
-static int get_one(struct store *s, const char *sql, const char *key, char **ret)
-{
-	char *v = NULL;
-	int r = query(s, sql, take_first, &v, "s", key);
-
-	if (r < 0)
-		return r;
-	if (!v)
-		return -ENOENT;
-	*ret = v;
-	return 0;
-}
-
 int store_product_get(struct store *s, const char *id, char **ret_doc)
 {
-	return get_one(s, "SELECT doc FROM products WHERE id = ?1", id, ret_doc);
+	return db_get_one(s, "SELECT doc FROM products WHERE id = ?1", id, ret_doc);
 }
 
 int store_config_get(struct store *s, const char *id, char **ret_doc)
 {
-	return get_one(s, "SELECT doc FROM configurations WHERE id = ?1", id, ret_doc);
+	return db_get_one(s, "SELECT doc FROM configurations WHERE id = ?1", id, ret_doc);
 }
 
 #define CONFIG_WHERE                                                                                       \
@@ -271,7 +199,7 @@ static int walk_row(struct store *s, struct db_stmt *st, void *userdata)
 {
 	struct walk *w = userdata;
 
-	return w->cb(w->userdata, col(s, st, 0), col(s, st, 1));
+	return w->cb(w->userdata, db_col(s, st, 0), db_col(s, st, 1));
 }
 
 int store_config_list(struct store *s, const struct store_query *q, store_row_cb cb, void *userdata)
@@ -281,15 +209,9 @@ int store_config_list(struct store *s, const struct store_query *q, store_row_cb
 
 	if (!q)
 		q = &none;
-	return query(s, "SELECT id, doc FROM configurations" CONFIG_WHERE " ORDER BY id LIMIT ?6 OFFSET ?7", walk_row,
+	return db_query(s, "SELECT id, doc FROM configurations" CONFIG_WHERE " ORDER BY id LIMIT ?6 OFFSET ?7", walk_row,
 		     &w, "sssssii", q->guest, q->hypervisor, q->vendor, q->status, q->text,
 		     (int64_t)(q->limit > 0 ? q->limit : -1), (int64_t)(q->offset > 0 ? q->offset : 0));
-}
-
-static int take_int(struct store *s, struct db_stmt *st, void *userdata)
-{
-	*(int64_t *)userdata = s->ops->column_int64(st, 0);
-	return 1;
 }
 
 int store_config_count(struct store *s, const struct store_query *q, int64_t *ret)
@@ -300,7 +222,7 @@ int store_config_count(struct store *s, const struct store_query *q, int64_t *re
 
 	if (!q)
 		q = &none;
-	r = query(s, "SELECT count(*) FROM configurations" CONFIG_WHERE, take_int, &n, "sssss", q->guest,
+	r = db_query(s, "SELECT count(*) FROM configurations" CONFIG_WHERE, db_take_int, &n, "sssss", q->guest,
 		  q->hypervisor, q->vendor, q->status, q->text);
 	if (r < 0)
 		return r;
@@ -315,7 +237,7 @@ int store_product_list(struct store *s, const struct store_query *q, store_row_c
 
 	if (!q)
 		q = &none;
-	return query(s,
+	return db_query(s,
 		     "SELECT id, doc FROM products"
 		     " WHERE (?1 IS NULL OR instr(lower(product), lower(?1)) > 0 OR lower(osinfo) LIKE lower(?1) || '%')"
 		     " AND (?2 IS NULL OR kind = 'hypervisor' AND instr(lower(product), lower(?2)) > 0)"
@@ -330,7 +252,7 @@ int store_product_list(struct store *s, const struct store_query *q, store_row_c
 int store_catalog_generation(struct store *s, int64_t *ret)
 {
 	int64_t g = 0;
-	int r = query(s, "SELECT value FROM counters WHERE name = 'catalog_generation'", take_int, &g, NULL);
+	int r = db_query(s, "SELECT value FROM counters WHERE name = 'catalog_generation'", db_take_int, &g, NULL);
 
 	if (r < 0)
 		return r;
@@ -343,7 +265,7 @@ int store_catalog_generation(struct store *s, int64_t *ret)
 /* An INSERT that must add a row: -EEXIST from a constraint stays -EEXIST. */
 int store_vendor_add(struct store *s, const char *id, const char *name)
 {
-	int r = query(s, "INSERT INTO vendors (id, name) VALUES (?1, ?2)", NULL, NULL, "ss", id, name);
+	int r = db_query(s, "INSERT INTO vendors (id, name) VALUES (?1, ?2)", NULL, NULL, "ss", id, name);
 
 	/* The vendors are part of the published catalog (its vendor list
 	 * and feeds): readers must see a new one. */
@@ -353,7 +275,7 @@ int store_vendor_add(struct store *s, const char *id, const char *name)
 int store_vendor_get(struct store *s, const char *id, char **ret_name)
 {
 	char *name = NULL;
-	int r = get_one(s, "SELECT name FROM vendors WHERE id = ?1", id, &name);
+	int r = db_get_one(s, "SELECT name FROM vendors WHERE id = ?1", id, &name);
 
 	if (r < 0)
 		return r;
@@ -373,19 +295,19 @@ static int vendor_row(struct store *s, struct db_stmt *st, void *userdata)
 {
 	struct vendor_walk *w = userdata;
 
-	return w->cb(w->userdata, col(s, st, 0), col(s, st, 1), col(s, st, 2));
+	return w->cb(w->userdata, db_col(s, st, 0), db_col(s, st, 1), db_col(s, st, 2));
 }
 
 int store_vendor_list(struct store *s, store_vendor_cb cb, void *userdata)
 {
 	struct vendor_walk w = { cb, userdata };
 
-	return query(s, "SELECT id, name, created_at FROM vendors ORDER BY id", vendor_row, &w, NULL);
+	return db_query(s, "SELECT id, name, created_at FROM vendors ORDER BY id", vendor_row, &w, NULL);
 }
 
 int store_key_add(struct store *s, const char *key_id, const char *vendor_id, const char *public_key)
 {
-	return query(s, "INSERT INTO vendor_keys (key_id, vendor_id, public_key) VALUES (?1, ?2, ?3)", NULL, NULL,
+	return db_query(s, "INSERT INTO vendor_keys (key_id, vendor_id, public_key) VALUES (?1, ?2, ?3)", NULL, NULL,
 		     "sss", key_id, vendor_id, public_key);
 }
 
@@ -398,9 +320,9 @@ static int key_row(struct store *s, struct db_stmt *st, void *userdata)
 {
 	struct key_get *k = userdata;
 
-	k->vendor_id = dup_col(s, st, 0);
-	k->public_key = dup_col(s, st, 1);
-	k->revoked = col(s, st, 2) != NULL;
+	k->vendor_id = db_dup_col(s, st, 0);
+	k->public_key = db_dup_col(s, st, 1);
+	k->revoked = db_col(s, st, 2) != NULL;
 	k->found = true;
 	return 1;
 }
@@ -409,7 +331,7 @@ int store_key_get(struct store *s, const char *key_id, char **ret_vendor_id, cha
 		  bool *ret_revoked)
 {
 	struct key_get k = { 0 };
-	int r = query(s, "SELECT vendor_id, public_key, revoked_at FROM vendor_keys WHERE key_id = ?1", key_row, &k,
+	int r = db_query(s, "SELECT vendor_id, public_key, revoked_at FROM vendor_keys WHERE key_id = ?1", key_row, &k,
 		      "s", key_id);
 
 	if (r < 0)
@@ -429,19 +351,9 @@ int store_key_get(struct store *s, const char *key_id, char **ret_vendor_id, cha
 	return 0;
 }
 
-/* An UPDATE of one row by id: -ENOENT when there was none. */
-static int update_one(struct store *s, const char *sql, const char *id)
-{
-	int r = query(s, sql, NULL, NULL, "s", id);
-
-	if (r < 0)
-		return r;
-	return s->ops->changes(s->db) ? 0 : -ENOENT;
-}
-
 int store_key_revoke(struct store *s, const char *key_id)
 {
-	return update_one(s,
+	return db_update_one(s,
 			  "UPDATE vendor_keys SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
 			  "WHERE key_id = ?1 AND revoked_at IS NULL",
 			  key_id);
@@ -456,14 +368,14 @@ static int key_list_row(struct store *s, struct db_stmt *st, void *userdata)
 {
 	struct key_walk *w = userdata;
 
-	return w->cb(w->userdata, col(s, st, 0), col(s, st, 1), col(s, st, 2), col(s, st, 3), col(s, st, 4));
+	return w->cb(w->userdata, db_col(s, st, 0), db_col(s, st, 1), db_col(s, st, 2), db_col(s, st, 3), db_col(s, st, 4));
 }
 
 int store_key_list(struct store *s, const char *vendor_id, store_key_cb cb, void *userdata)
 {
 	struct key_walk w = { cb, userdata };
 
-	return query(s,
+	return db_query(s,
 		     "SELECT key_id, vendor_id, public_key, created_at, revoked_at FROM vendor_keys "
 		     "WHERE ?1 IS NULL OR vendor_id = ?1 ORDER BY created_at, key_id",
 		     key_list_row, &w, "s", vendor_id);
@@ -472,7 +384,7 @@ int store_key_list(struct store *s, const char *vendor_id, store_key_cb cb, void
 int store_token_add(struct store *s, const char *id, const char *hash, const char *role, const char *vendor_id,
 		    const char *description)
 {
-	return query(s, "INSERT INTO tokens (id, hash, role, vendor_id, description) VALUES (?1, ?2, ?3, ?4, ?5)", NULL,
+	return db_query(s, "INSERT INTO tokens (id, hash, role, vendor_id, description) VALUES (?1, ?2, ?3, ?4, ?5)", NULL,
 		     NULL, "sssss", id, hash, role, vendor_id, description);
 }
 
@@ -485,9 +397,9 @@ static int token_row(struct store *s, struct db_stmt *st, void *userdata)
 {
 	struct token_find *t = userdata;
 
-	t->id = dup_col(s, st, 0);
-	t->role = dup_col(s, st, 1);
-	t->vendor_id = dup_col(s, st, 2);
+	t->id = db_dup_col(s, st, 0);
+	t->role = db_dup_col(s, st, 1);
+	t->vendor_id = db_dup_col(s, st, 2);
 	t->found = true;
 	return 1;
 }
@@ -495,7 +407,7 @@ static int token_row(struct store *s, struct db_stmt *st, void *userdata)
 int store_token_find(struct store *s, const char *hash, char **ret_id, char **ret_role, char **ret_vendor_id)
 {
 	struct token_find t = { 0 };
-	int r = query(s, "SELECT id, role, vendor_id FROM tokens WHERE hash = ?1 AND revoked_at IS NULL", token_row, &t,
+	int r = db_query(s, "SELECT id, role, vendor_id FROM tokens WHERE hash = ?1 AND revoked_at IS NULL", token_row, &t,
 		      "s", hash);
 
 	if (r < 0)
@@ -510,7 +422,7 @@ int store_token_find(struct store *s, const char *hash, char **ret_id, char **re
 
 int store_token_revoke(struct store *s, const char *id)
 {
-	return update_one(s,
+	return db_update_one(s,
 			  "UPDATE tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
 			  "WHERE id = ?1 AND revoked_at IS NULL",
 			  id);
@@ -525,15 +437,15 @@ static int token_list_row(struct store *s, struct db_stmt *st, void *userdata)
 {
 	struct token_walk *w = userdata;
 
-	return w->cb(w->userdata, col(s, st, 0), col(s, st, 1), col(s, st, 2), col(s, st, 3), col(s, st, 4),
-		     col(s, st, 5));
+	return w->cb(w->userdata, db_col(s, st, 0), db_col(s, st, 1), db_col(s, st, 2), db_col(s, st, 3), db_col(s, st, 4),
+		     db_col(s, st, 5));
 }
 
 int store_token_list(struct store *s, store_token_cb cb, void *userdata)
 {
 	struct token_walk w = { cb, userdata };
 
-	return query(s, "SELECT id, role, vendor_id, description, created_at, revoked_at FROM tokens ORDER BY created_at, id",
+	return db_query(s, "SELECT id, role, vendor_id, description, created_at, revoked_at FROM tokens ORDER BY created_at, id",
 		     token_list_row, &w, NULL);
 }
 
@@ -541,7 +453,7 @@ int store_token_list(struct store *s, store_token_cb cb, void *userdata)
 
 int store_submission_add(struct store *s, const struct store_submission_row *row)
 {
-	return query(s,
+	return db_query(s,
 		     "INSERT INTO submissions (id, vendor_id, key_id, status, reasons, config_id, log) "
 		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 		     NULL, NULL, "sssssss", row->id, row->vendor_id, row->key_id, row->status, row->reasons,
@@ -562,7 +474,7 @@ static struct store_submission_row *submission_copy(struct store *s, struct db_s
 	const char **fields[8];
 
 	for (int i = 0; i < 8; i++) {
-		v[i] = i == 6 && !with_log ? NULL : col(s, st, i);
+		v[i] = i == 6 && !with_log ? NULL : db_col(s, st, i);
 		size += v[i] ? strlen(v[i]) + 1 : 0;
 	}
 	b = cv_xcalloc(1, sizeof(*b) + size);
@@ -600,7 +512,7 @@ static int submission_row(struct store *s, struct db_stmt *st, void *userdata)
 int store_submission_get(struct store *s, const char *id, struct store_submission_row **ret)
 {
 	struct store_submission_row *row = NULL;
-	int r = query(s, "SELECT " SUBMISSION_COLUMNS " FROM submissions WHERE id = ?1", submission_row, &row, "s", id);
+	int r = db_query(s, "SELECT " SUBMISSION_COLUMNS " FROM submissions WHERE id = ?1", submission_row, &row, "s", id);
 
 	if (r < 0)
 		return r;
@@ -631,7 +543,7 @@ int store_submission_list(struct store *s, const char *vendor_id, const char *co
 {
 	struct submission_walk w = { cb, userdata, with_log };
 
-	return query(s,
+	return db_query(s,
 		     "SELECT " SUBMISSION_COLUMNS " FROM submissions "
 		     "WHERE (?1 IS NULL OR vendor_id = ?1) AND (?2 IS NULL OR config_id = ?2) "
 		     "ORDER BY received_at DESC, id DESC LIMIT ?3 OFFSET ?4",
@@ -641,7 +553,7 @@ int store_submission_list(struct store *s, const char *vendor_id, const char *co
 
 int store_evidence_add(struct store *s, const char *config_id, const char *testlog_id)
 {
-	return query(s, "INSERT INTO configuration_evidence (config_id, testlog_id) VALUES (?1, ?2) "
+	return db_query(s, "INSERT INTO configuration_evidence (config_id, testlog_id) VALUES (?1, ?2) "
 			"ON CONFLICT DO NOTHING",
 		     NULL, NULL, "ss", config_id, testlog_id);
 }
@@ -651,7 +563,7 @@ int store_evidence_add(struct store *s, const char *config_id, const char *testl
 int store_policy_get(struct store *s, char **ret_doc)
 {
 	char *doc = NULL;
-	int r = query(s, "SELECT doc FROM policy WHERE id = 1", take_first, &doc, NULL);
+	int r = db_query(s, "SELECT doc FROM policy WHERE id = 1", db_take_first, &doc, NULL);
 
 	if (r < 0)
 		return r;
@@ -663,7 +575,7 @@ int store_policy_get(struct store *s, char **ret_doc)
 
 int store_policy_put(struct store *s, const char *doc)
 {
-	return query(s,
+	return db_query(s,
 		     "INSERT INTO policy (id, doc) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, "
 		     "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
 		     NULL, NULL, "s", doc);
@@ -671,11 +583,11 @@ int store_policy_put(struct store *s, const char *doc)
 
 int store_setting_get(struct store *s, const char *key, char **ret_value)
 {
-	return get_one(s, "SELECT value FROM settings WHERE key = ?1", key, ret_value);
+	return db_get_one(s, "SELECT value FROM settings WHERE key = ?1", key, ret_value);
 }
 
 int store_setting_put(struct store *s, const char *key, const char *value)
 {
-	return query(s, "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	return db_query(s, "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 		     NULL, NULL, "ss", key, value);
 }

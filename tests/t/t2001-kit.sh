@@ -14,13 +14,10 @@ check "the secret key is mode 0600" test "$(stat -c %a "$TMP/vendor.key")" = 600
 check "the public key is printed" grep -q '^ed25519:' "$TMP/out"
 expect_exit 2 "key generate refuses to overwrite" "$COVALID" key generate --out "$TMP/vendor.key"
 
-start=$(date +%s%N)
 mkdir "$TMP/kitdir"
 "$COVALID" kit run --quick --dir "$TMP/kitdir" --out "$TMP/log.json" --sign "$TMP/vendor.key" --junit "$TMP/junit.xml" >"$TMP/run.out" 2>"$TMP/run.err"
 rc=$?
-elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "kit run --quick exits 0 or 1 (not a usage or internal error)" test "$rc" -le 1
-check "kit run --quick takes at most 5 s (took ${elapsed_ms} ms)" test "$elapsed_ms" -le 5000
 check "the summary lines look like virt-host-validate's" sh -c "grep -Eq '^  KIT: Checking .* : (PASS|FAIL|SKIP|ERROR)' '$TMP/run.out'"
 check "the log is a covalid.testlog/1 document" test "$(jq -r .schema "$TMP/log.json")" = covalid.testlog/1
 check "every check has a result with a valid status" test "$(jq '[.results[] | select(.status | IN("pass", "fail", "skip", "error"))] | length' "$TMP/log.json")" = 23

@@ -407,26 +407,27 @@ TEST(live_timer_delivery)
 }
 
 /* The quick checks together stay inside the quick run's budget. */
-TEST(live_quick_budget)
+/* Every quick cpu/time/irq check runs to a verdict on this machine.  How
+ * long they take is bench/kit.sh's business: no timing asserts here. */
+TEST(live_quick_checks_all_decide)
 {
 	static const kit_fn fns[] = {
 		kit_check_cpu_all_vcpus_execute, kit_check_cpu_feature_consistency, kit_check_time_monotonic,
 		kit_check_time_cross_cpu_warp,	 kit_check_time_vdso,		    kit_check_time_rate_skew,
 		kit_check_time_timer_latency,	 kit_check_time_sync,		    kit_check_irq_timer_delivery,
 	};
-	double t0 = kit_now(), took;
 	struct live l;
 
 	live_init(&l);
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		l.out.status = KIT_STATUS__MAX; /* "no verdict" */
+		l.out.reason[0] = '\0';
 		fns[i](&l.ctx, &l.out);
+		CHECK(l.out.status < KIT_STATUS__MAX);
+		CHECK(l.out.status == KIT_PASS || l.out.reason[0]); /* anything but a pass says why */
 		json_object_clear(l.out.measured);
 		json_object_clear(l.out.threshold);
 	}
-	took = kit_now() - t0;
-	printf("all quick cpu/time/irq checks: %.2f s on %zu vCPUs\n", took, l.ctx.n_cpus);
-	/* Their intervals add up to 1.5 s; slack for a loaded runner. */
-	CHECK(took < 3.0);
 	live_release(&l);
 }
 
@@ -434,4 +435,4 @@ TAP_MAIN(rates_decisions, feature_consistency_decisions, inversion_decisions, wa
 	 rate_skew_decisions, timer_latency_decisions, sync_decisions, timer_delivery_decisions,
 	 live_all_vcpus_execute, live_feature_consistency, live_feature_consistency_one_cpu, live_monotonic,
 	 live_cross_cpu_warp, live_cross_cpu_warp_one_cpu, live_vdso, live_rate_skew, live_timer_latency, live_sync,
-	 live_timer_delivery, live_quick_budget)
+	 live_timer_delivery, live_quick_checks_all_decide)
