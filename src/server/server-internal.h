@@ -70,6 +70,8 @@ struct req {
 	char *allow;
 	char *location;
 	char *www_authenticate;
+	/* More headers for this answer: name, value, ..., NULL (static storage). */
+	const char *const *headers;
 };
 
 /* ---- replies (exactly one per request) ---- */
