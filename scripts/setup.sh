@@ -6,11 +6,13 @@ set -eu
 # Build: compiler, make, pkg-config and the libraries' -dev packages.
 # Test: prove (perl), jq (shell tests read JSON), osinfo-db (OS short-ids),
 # systemd-detect-virt and virt-what (peers compared live), cpuid (capture
-# format), clang (fuzzing), xmllint (JUnit output).  Bench: hyperfine.
+# format), clang (fuzzing), xmllint (JUnit output), chromium and nodejs (the
+# web UI's browser test, tests/browser).  Bench: hyperfine.
 PACKAGES="gcc make pkg-config perl
 libjansson-dev libsqlite3-dev libexpat1-dev libsodium-dev
 libmicrohttpd-dev libcurl4-gnutls-dev
-osinfo-db cpuid virt-what systemd hyperfine clang jq libxml2-utils"
+osinfo-db cpuid virt-what systemd hyperfine clang jq libxml2-utils
+chromium nodejs"
 
 missing=""
 for p in $PACKAGES; do
@@ -18,22 +20,37 @@ for p in $PACKAGES; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+# Debian's nodejs comes without npm; other builds of it (the machine's own)
+# ship it: install Debian's npm only when there is no npm command.
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
-echo "setup: installing:$missing"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-	if command -v sudo >/dev/null 2>&1; then
-		SUDO="sudo"
-	else
-		echo "setup: need root (or sudo) to install:$missing" >&2
-		exit 1
+if [ -n "$missing" ]; then
+	echo "setup: installing:$missing"
+	SUDO=""
+	if [ "$(id -u)" -ne 0 ]; then
+		if command -v sudo >/dev/null 2>&1; then
+			SUDO="sudo"
+		else
+			echo "setup: need root (or sudo) to install:$missing" >&2
+			exit 1
+		fi
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	if ! $SUDO apt-get install -y -q --no-install-recommends $missing; then
+		$SUDO apt-get update -q
+		# shellcheck disable=SC2086
+		$SUDO apt-get install -y -q --no-install-recommends $missing
 	fi
 fi
-export DEBIAN_FRONTEND=noninteractive
-# shellcheck disable=SC2086
-if ! $SUDO apt-get install -y -q --no-install-recommends $missing; then
-	$SUDO apt-get update -q
-	# shellcheck disable=SC2086
-	$SUDO apt-get install -y -q --no-install-recommends $missing
+
+# The browser test's one npm package (playwright-core, the exact version in
+# tests/browser/package-lock.json), installed when node_modules is missing
+# or older than the lock file.  It drives Debian's chromium: it must not
+# download a browser of its own.
+browser="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if [ ! -d "$browser/node_modules" ] || [ "$browser/package-lock.json" -nt "$browser/node_modules" ]; then
+	echo "setup: npm ci in tests/browser"
+	(cd "$browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+	touch "$browser/node_modules"
 fi

@@ -1,7 +1,8 @@
 /*
  * api-web.c - the web UI's files, from --web DIR: "/" is index.html,
  * "/static/NAME" a file of the directory (names only: no path, no dot
- * files, so nothing outside DIR can be asked for).
+ * files, so nothing outside DIR can be asked for), each with the
+ * security headers below.
  */
 #include <ctype.h>
 
@@ -9,6 +10,22 @@
 #include "util/cv.h"
 
 #define WEB_FILE_MAX (8 * 1024 * 1024)
+
+/*
+ * Every answer from here, the 404s included, carries a strict policy: the
+ * UI is plain files of this directory (no inline script or style, no other
+ * origin), so a value that slipped into the page as markup could still not
+ * run; it may not be framed (clickjacking); and it sends no Referer, so
+ * following a link out of a configuration's sources does not tell that
+ * site the address of this (often internal) server.  data: images are
+ * allowed for the empty favicon the page declares, so that the browser
+ * asks for no /favicon.ico.
+ */
+static const char *const web_headers[] = {
+	"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+	"Referrer-Policy", "no-referrer",
+	NULL,
+};
 
 static const char *mime(const char *name)
 {
@@ -43,6 +60,7 @@ void api_web(struct req *r)
 	char *path, *text = NULL;
 	size_t len;
 
+	r->headers = web_headers;
 	if (!dir) {
 		reply_error(r, 404, "not_found", "this server has no web UI (--web DIR)");
 		return;

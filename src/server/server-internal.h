@@ -71,6 +71,8 @@ struct req {
 	char *allow;
 	char *location;
 	char *www_authenticate;
+	/* More headers for this answer: name, value, ..., NULL (static storage). */
+	const char *const *headers;
 	struct cache_entry *cached; /* the answer, from the cache */
 	bool not_modified;          /* If-None-Match matched: 304 */
 	bool cache_hit;

@@ -1,0 +1,115 @@
+#!/bin/sh
+# t5001: the web UI, end to end, in headless Chromium (Debian's chromium,
+# driven by playwright-core from tests/browser): against the real server
+# with the seed catalog and, where this machine can make an acceptable
+# test log, a real submission, so that a configuration page shows
+# evidence; plus tests/browser/hostile-configs.jsonl, a record made of
+# markup.  tests/browser/web-ui.mjs does the steps (load, search and
+# matrix, a configuration, check my machine, a vendor, escaping) and prints
+# one JSON result a line; this script turns them into TAP.  Screenshots go
+# to $COVALID_BUILD/screenshots/.  Without chromium, node or node_modules
+# every step is skipped, with the reason (scripts/setup.sh installs them).
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/server.sh"
+trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+
+STEPS="load search configuration check vendor escaping"
+BROWSER_DIR="$SRC/tests/browser"
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+SHOTS="${COVALID_BUILD:-$SRC/build}/screenshots"
+
+why=
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+if ! command -v node >/dev/null 2>&1; then
+	why="node is not installed (scripts/setup.sh)"
+elif [ "${node_major:-0}" -lt 20 ]; then
+	why="node $(node --version) is older than playwright-core needs (20)"
+elif [ ! -x "$CHROMIUM" ]; then
+	why="$CHROMIUM is not installed (scripts/setup.sh)"
+elif [ ! -f "$BROWSER_DIR/node_modules/playwright-core/package.json" ]; then
+	why="tests/browser/node_modules is missing (scripts/setup.sh runs npm ci there)"
+fi
+if [ -n "$why" ]; then
+	for s in $STEPS; do
+		skip "web UI: $s" "$why"
+	done
+	done_testing
+	exit
+fi
+
+# ---- the database: the seed, and a real submission if this machine can ----
+DB="$TMP/program.db"
+"$COVALID" catalog import --db "$DB" "$SRC/data/products.jsonl" "$SRC/data/validated-configs.jsonl" \
+	"$BROWSER_DIR/hostile-configs.jsonl" >/dev/null
+"$COVALID" admin bootstrap --db "$DB" --token-file "$TMP/owner.token" >/dev/null
+if ! server_start "$DB" --web "$SRC/web"; then
+	not_ok "covalid serve --web starts"
+	diag "$(cat "$TMP/serve.err")"
+	done_testing
+	exit 1
+fi
+ok "covalid serve --web starts ($URL)"
+
+O="--server $URL --token-file $TMP/owner.token"
+submitted=
+submitted_why=
+"$COVALID" key generate --out "$TMP/vendor.key" >/dev/null
+"$COVALID" kit run --quick --sign "$TMP/vendor.key" --out "$TMP/log.json" >"$TMP/kit.out" 2>&1
+hv=$(jq -r '.claim.hypervisor.id // "none"' "$TMP/log.json" 2>/dev/null)
+fp=$(jq -r '.results[]? | select(.id == "env.fingerprint") | .status' "$TMP/log.json" 2>/dev/null)
+if [ "$hv" = none ] || [ "$hv" = unknown ] || [ "$fp" != pass ]; then
+	submitted_why="this machine cannot make an acceptable test log (hypervisor $hv, env.fingerprint ${fp:-none})"
+else
+	cat >"$TMP/policy.json" <<'EOF'
+{"schema": "covalid.policy/1", "modes": ["quick", "full"],
+ "rules": [{"name": "smoke", "guest": "*", "hypervisor": "*",
+            "required": ["env.fingerprint", "cpu.topology", "time.monotonic"], "may_skip": []}]}
+EOF
+	if "$COVALID" admin vendor add "Example Linux" --id example $O >/dev/null &&
+		"$COVALID" admin key add example "$TMP/vendor.key.pub" $O >/dev/null &&
+		"$COVALID" admin token issue --vendor example --out "$TMP/vendor.token" $O >/dev/null &&
+		"$COVALID" admin policy set "$TMP/policy.json" $O >/dev/null &&
+		"$COVALID" submit "$TMP/log.json" --server "$URL" --token-file "$TMP/vendor.token" >"$TMP/submit.out" 2>&1; then
+		submitted=$(sed -n 's/^configuration \([^ ]*\) (new)$/\1/p' "$TMP/submit.out")
+	fi
+	check "a real submission from this machine is accepted (${submitted:-none})" test -n "$submitted"
+	[ -n "$submitted" ] || diag "$(cat "$TMP/submit.out")"
+fi
+
+"$COVALID" probe --json --root "$SRC/tests/fixtures/hyperv2008-rhel53/root" >"$TMP/validated.json"
+"$COVALID" probe --json --root "$SRC/tests/fixtures/hyperv2008-rhel53-2vcpu/root" >"$TMP/near.json"
+
+# ---- the browser ----
+mkdir -p "$SHOTS"
+rm -f "$SHOTS"/*.png
+WEBUI_DESCRIPTOR="$TMP/validated.json" WEBUI_DESCRIPTOR_NEAR="$TMP/near.json" \
+	WEBUI_SUBMITTED="$submitted" WEBUI_SUBMITTED_VENDOR=example WEBUI_SUBMITTED_WHY="$submitted_why" \
+	WEBUI_HOSTILE=hostile-markup \
+	CHROMIUM="$CHROMIUM" \
+	timeout 180 node "$BROWSER_DIR/web-ui.mjs" "$URL" "$SHOTS" >"$TMP/results.jsonl" 2>"$TMP/node.err"
+rc=$?
+
+# One TAP line per result: kind, name, detail (tab-separated, one line).
+jq -r 'select(.name) | [(if .skip then "skip" elif .ok then "ok" else "not_ok" end), .name,
+	((.skip // .diag // "") | tostring | gsub("[\t\n]"; " "))] | @tsv' "$TMP/results.jsonl" >"$TMP/results.tsv" 2>"$TMP/jq.err"
+while IFS="$(printf '\t')" read -r kind name detail; do
+	case $kind in
+	ok) ok "$name" ;;
+	skip) skip "$name" "$detail" ;;
+	*)
+		not_ok "$name"
+		diag "$detail"
+		;;
+	esac
+done <"$TMP/results.tsv"
+check "the browser test ran to its end (exit $rc)" sh -c "[ $rc -eq 0 ] && tail -n 1 '$TMP/results.jsonl' | jq -e '.done == true' >/dev/null"
+[ $rc -eq 0 ] || diag "$(tail -c 3000 "$TMP/node.err")"
+missing=
+for f in 01-load 02-search 03-matrix 04-config 06-check 08-check-error 09-vendor 12-escaping; do
+	[ -s "$SHOTS/$f.png" ] || missing="$missing $f.png"
+done
+check "screenshots saved in $SHOTS${missing:+ (missing:$missing)}" test -z "$missing"
+
+server_stop
+check "the server exits cleanly" test $? -eq 0
+done_testing

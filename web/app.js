@@ -1,0 +1,1034 @@
+/*
+ * app.js - covalid's web UI: the catalog (search, filters, table, matrix),
+ * a configuration with its evidence, a vendor with its feeds, and "check my
+ * machine".  Plain DOM, no framework, no build step.
+ *
+ * Rules this file keeps:
+ * - Every value from the API reaches the page as text (textContent,
+ *   createTextNode, attribute values through setAttribute); nothing is
+ *   ever parsed as markup, so data cannot become HTML or script.
+ * - No inline script or style anywhere: the server sends a strict
+ *   Content-Security-Policy (docs/web.md), and the page needs nothing else.
+ * - The state of a page is in its URL fragment (#/?q=rhel&view=matrix), so
+ *   every view can be bookmarked, shared and reached with Back.
+ * - A failed request is shown as a message naming the server's error code
+ *   and message ({"error": {"code", "message"}}), never as an empty page.
+ */
+'use strict';
+
+(function () {
+	const API = '/api/v1';
+	const PAGE_SIZE = 50;
+	/* The matrix pages through every match; past this it says it stopped. */
+	const MATRIX_MAX_PAGES = 20;
+	const MATRIX_PAGE = 500;
+
+	/* docs/catalog.md: the statuses, best first, with their labels. */
+	const STATUSES = [
+		['validated', 'Validated'],
+		['supported', 'Supported'],
+		['supported_historical', 'Supported (historical)'],
+		['supported_profile', 'Supported (profile)'],
+		['supported_limited', 'Supported (limited)'],
+		['supported_product_level', 'Supported (product level)'],
+		['announced_not_confirmed', 'Announced, not confirmed'],
+		['not_supported', 'Not supported'],
+		['revoked', 'Revoked'],
+	];
+	const STATUS_LABEL = new Map(STATUSES);
+	const STATUS_RANK = new Map(STATUSES.map((s, i) => [s[0], i]));
+
+	/* docs/check.md: verdicts and what they mean for the reader. */
+	const VERDICTS = {
+		'validated': 'This machine is in a validated configuration.',
+		'supported': 'This machine is covered by a vendor support statement, not by a validation.',
+		'not-supported': 'This machine matches an explicit exclusion.',
+		'not-validated': 'No validated or supported configuration matches this machine.',
+		'unknown': 'The descriptor does not say which hypervisor or which guest OS this is.',
+	};
+
+	const main = document.getElementById('main');
+	let renderSeq = 0;
+
+	/* ---- DOM ---- */
+
+	/*
+	 * h('a', {href: '#/x', class: 'y'}, 'text', node, [more], null): an
+	 * element.  Strings become text nodes; null and false are skipped.
+	 */
+	function h(tag, attrs, ...children) {
+		const e = document.createElement(tag);
+		for (const [k, v] of Object.entries(attrs || {})) {
+			if (v === null || v === undefined || v === false)
+				continue;
+			if (k === 'class')
+				e.className = v;
+			else if (k === 'text')
+				e.textContent = v;
+			else if (k.startsWith('on') && typeof v === 'function')
+				e.addEventListener(k.slice(2), v);
+			else
+				e.setAttribute(k, v === true ? '' : String(v));
+		}
+		append(e, children);
+		return e;
+	}
+
+	function append(parent, children) {
+		for (const c of children) {
+			if (c === null || c === undefined || c === false)
+				continue;
+			if (Array.isArray(c))
+				append(parent, c);
+			else if (c instanceof Node)
+				parent.appendChild(c);
+			else
+				parent.appendChild(document.createTextNode(String(c)));
+		}
+	}
+
+	function clear(e) {
+		while (e.firstChild)
+			e.removeChild(e.firstChild);
+	}
+
+	/* Text with its http(s) URLs as links (the sources name their pages). */
+	function linkify(text) {
+		const out = [];
+		const re = /https?:\/\/[^\s|,;()<>"']+[^\s|,;()<>"'.]/g;
+		let last = 0;
+		let m;
+		while ((m = re.exec(text)) !== null) {
+			out.push(text.slice(last, m.index));
+			out.push(h('a', { href: m[0], rel: 'noopener noreferrer', class: 'external' }, m[0]));
+			last = m.index + m[0].length;
+		}
+		out.push(text.slice(last));
+		return out;
+	}
+
+	function statusBadge(status) {
+		return h('span', { class: 'badge status-' + String(status).replace(/[^a-z_-]/g, '') },
+			STATUS_LABEL.get(status) || String(status));
+	}
+
+	function list(items, render) {
+		if (!items || items.length === 0)
+			return h('span', { class: 'muted' }, 'none');
+		return h('ul', { class: 'plain' }, items.map((x) => h('li', null, render ? render(x) : String(x))));
+	}
+
+	function code(text) {
+		return h('code', null, text);
+	}
+
+	/* A description list from [term, value] pairs, skipping absent values. */
+	function dl(rows) {
+		const d = h('dl', { class: 'facts' });
+		for (const [term, value] of rows) {
+			if (value === null || value === undefined || value === '')
+				continue;
+			d.appendChild(h('dt', null, term));
+			d.appendChild(h('dd', null, value));
+		}
+		return d;
+	}
+
+	function notice(kind, ...content) {
+		return h('div', { class: 'notice notice-' + kind, role: kind === 'error' ? 'alert' : 'status' }, content);
+	}
+
+	function errorNotice(err, what) {
+		const e = err instanceof ApiError ? err : new ApiError(0, 'client', err && err.message ? err.message : String(err));
+		return notice('error',
+			h('p', { class: 'notice-title' }, what),
+			h('p', null,
+				e.status ? 'The server answered ' + e.status + ' ' : '',
+				code(e.code), ': ', e.message));
+	}
+
+	/* ---- formatting ---- */
+
+	/* "Windows Server 2008" version "2008" is not "Windows Server 2008 2008". */
+	function productVersion(product, version) {
+		product = product || '';
+		if (!version || version === 'unspecified' || (' ' + product + ' ').includes(' ' + version + ' '))
+			return product;
+		return product + ' ' + version;
+	}
+
+	function guestName(g) {
+		return productVersion(g.product, g.version);
+	}
+
+	function hypervisorName(hv) {
+		return productVersion(hv.product, hv.version);
+	}
+
+	function archs(g) {
+		return (g.arch || []).join(', ');
+	}
+
+	function mib(n) {
+		if (typeof n !== 'number')
+			return null;
+		if (n >= 1024 && n % 1024 === 0)
+			return n + ' MiB (' + n / 1024 + ' GiB)';
+		if (n >= 1024)
+			return n + ' MiB (' + (n / 1024).toFixed(1) + ' GiB)';
+		return n + ' MiB';
+	}
+
+	function vcpuText(l) {
+		if (!l)
+			return null;
+		const parts = [];
+		if (Array.isArray(l.allowed_vcpus) && l.allowed_vcpus.length)
+			parts.push(l.allowed_vcpus.length === 1 && l.allowed_vcpus[0] === 1
+				? '1 (uni-processor)' : l.allowed_vcpus.join(', '));
+		else if (typeof l.max_vcpus === 'number')
+			parts.push('up to ' + l.max_vcpus);
+		if (typeof l.max_vcpus_gen1 === 'number')
+			parts.push('up to ' + l.max_vcpus_gen1 + ' on a generation 1 (BIOS) VM');
+		return parts.length ? parts.join('; ') : null;
+	}
+
+	/* The table's short form: "1, 2, 4 vCPUs" over "≤ 64 GiB". */
+	function limitsShort(l) {
+		l = l || {};
+		let v = null;
+		if (Array.isArray(l.allowed_vcpus) && l.allowed_vcpus.length)
+			v = l.allowed_vcpus.join(', ') + (l.allowed_vcpus.length === 1 && l.allowed_vcpus[0] === 1 ? ' vCPU' : ' vCPUs');
+		else if (typeof l.max_vcpus === 'number')
+			v = '≤ ' + l.max_vcpus + ' vCPUs';
+		let m = null;
+		if (typeof l.max_memory_mib === 'number')
+			m = '≤ ' + (l.max_memory_mib >= 1024 && l.max_memory_mib % 1024 === 0 ? l.max_memory_mib / 1024 + ' GiB' : l.max_memory_mib + ' MiB');
+		if (!v && !m)
+			return h('span', { class: 'muted' }, '—');
+		return [v || h('span', { class: 'muted' }, 'vCPUs not stated'), m ? h('span', { class: 'sub' }, m) : null];
+	}
+
+	function when(iso) {
+		if (!iso)
+			return null;
+		const d = new Date(iso);
+		if (isNaN(d.getTime()))
+			return iso;
+		return h('time', { datetime: iso, title: iso }, d.toISOString().replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'));
+	}
+
+	/* Natural order: "Windows Server 2008 R2" after "2008", "5.10" after "5.9". */
+	const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+	/* ---- the API ---- */
+
+	class ApiError extends Error {
+		constructor(status, code, message) {
+			super(message);
+			this.status = status;
+			this.code = code;
+		}
+	}
+
+	async function api(path, options) {
+		let resp;
+		try {
+			resp = await fetch(API + path, Object.assign({ headers: { 'Accept': 'application/json' } }, options));
+		} catch (e) {
+			throw new ApiError(0, 'network', 'the server could not be reached (' + e.message + ')');
+		}
+		const text = await resp.text();
+		let body = null;
+		try {
+			body = text ? JSON.parse(text) : null;
+		} catch (e) {
+			body = null;
+		}
+		if (!resp.ok) {
+			const err = body && typeof body === 'object' && body.error ? body.error : null;
+			throw new ApiError(resp.status, err && err.code ? String(err.code) : 'http_' + resp.status,
+				err && err.message ? String(err.message) : (resp.statusText || 'the request failed'));
+		}
+		if (body === null || typeof body !== 'object')
+			throw new ApiError(resp.status, 'bad_response', 'the server\'s answer is not a JSON object');
+		return body;
+	}
+
+	function query(params) {
+		const u = new URLSearchParams();
+		for (const [k, v] of Object.entries(params))
+			if (v !== null && v !== undefined && v !== '')
+				u.set(k, v);
+		const s = u.toString();
+		return s ? '?' + s : '';
+	}
+
+	/* Vendors by name and id, asked once (validated_by names, feeds use ids). */
+	let vendorsPromise = null;
+	function vendors() {
+		if (!vendorsPromise)
+			vendorsPromise = api('/vendors').then((b) => b.items || []).catch((e) => {
+				vendorsPromise = null;
+				throw e;
+			});
+		return vendorsPromise;
+	}
+
+	async function vendorIdsByName() {
+		try {
+			return new Map((await vendors()).map((v) => [v.name, v.id]));
+		} catch (e) {
+			return new Map(); /* names stay text */
+		}
+	}
+
+	function vendorLink(name, ids) {
+		const id = ids.get(name);
+		return id ? h('a', { href: '#/vendor/' + encodeURIComponent(id) }, name) : name;
+	}
+
+	/* Guest and hypervisor suggestions for the filters, from the products. */
+	let productsPromise = null;
+	function productNames() {
+		if (!productsPromise)
+			productsPromise = api('/products?limit=500').then((b) => {
+				const guests = new Set(['rhel', 'windows']);
+				const hvs = new Set(['microsoft', 'kvm', 'xen', 'vmware']);
+				for (const p of b.items || []) {
+					if (p.kind === 'guest_os')
+						guests.add(p.product);
+					else if (p.kind === 'hypervisor')
+						hvs.add(p.product);
+				}
+				return { guests: [...guests].sort(collator.compare), hypervisors: [...hvs].sort(collator.compare) };
+			}).catch(() => ({ guests: [], hypervisors: [] }));
+		return productsPromise;
+	}
+
+	/* ---- routing ---- */
+
+	function parseHash() {
+		let s = location.hash.replace(/^#/, '');
+		if (!s.startsWith('/'))
+			s = '/' + s;
+		const qi = s.indexOf('?');
+		const path = qi < 0 ? s : s.slice(0, qi);
+		const params = new URLSearchParams(qi < 0 ? '' : s.slice(qi + 1));
+		let parts;
+		try {
+			parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+		} catch (e) {
+			parts = ['?'];
+		}
+		return { parts, params };
+	}
+
+	const routes = [
+		{ match: (p) => p.length === 0, nav: 'catalog', view: (p, params, ctx) => viewCatalog(params, ctx) },
+		{ match: (p) => p.length === 2 && p[0] === 'config', nav: 'catalog', view: (p, params, ctx) => viewConfiguration(p[1], ctx) },
+		{ match: (p) => p.length === 1 && p[0] === 'vendors', nav: 'vendors', view: (p, params, ctx) => viewVendors(ctx) },
+		{ match: (p) => p.length === 2 && p[0] === 'vendor', nav: 'vendors', view: (p, params, ctx) => viewVendor(p[1], ctx) },
+		{ match: (p) => p.length === 1 && p[0] === 'check', nav: 'check', view: (p, params, ctx) => viewCheck(ctx) },
+	];
+
+	/*
+	 * Each navigation renders into a fresh container; a view that awaits
+	 * the API checks it is still the current one before it shows anything,
+	 * so a slow answer never overwrites a later page.  When the page is
+	 * complete, main carries aria-busy="false" and data-rendered = the
+	 * fragment it shows (what the browser test waits for).
+	 */
+	async function render(focus) {
+		const seq = ++renderSeq;
+		const { parts, params } = parseHash();
+		const route = routes.find((r) => r.match(parts));
+		const page = h('div', { class: 'page' });
+		const ctx = {
+			page,
+			current: () => seq === renderSeq,
+			title: (t) => {
+				document.title = t ? t + ' · covalid' : 'covalid: validated configurations';
+			},
+		};
+
+		main.setAttribute('aria-busy', 'true');
+		delete main.dataset.rendered;
+		for (const a of document.querySelectorAll('.site-nav a[data-nav]')) {
+			if (route && a.dataset.nav === route.nav)
+				a.setAttribute('aria-current', 'page');
+			else
+				a.removeAttribute('aria-current');
+		}
+		clear(main);
+		main.appendChild(page);
+		page.appendChild(h('p', { class: 'loading' }, 'Loading…'));
+		try {
+			if (!route) {
+				ctx.title('Not found');
+				clear(page);
+				page.appendChild(h('h1', null, 'No such page'));
+				page.appendChild(notice('error', h('p', null, 'There is no page at ', code('#' + parts.map((x) => '/' + x).join('')), '. '),
+					h('p', null, h('a', { href: '#/' }, 'Back to the catalog'))));
+			} else {
+				await route.view(parts, params, ctx);
+			}
+		} catch (e) {
+			if (!ctx.current())
+				return;
+			clear(page);
+			page.appendChild(h('h1', null, 'Something went wrong'));
+			page.appendChild(errorNotice(e, 'This page could not be shown.'));
+			ctx.title('Error');
+		}
+		if (!ctx.current())
+			return;
+		main.setAttribute('aria-busy', 'false');
+		main.dataset.rendered = location.hash || '#/';
+		if (focus) {
+			const h1 = page.querySelector('h1');
+			if (h1) {
+				h1.setAttribute('tabindex', '-1');
+				h1.focus({ preventScroll: true });
+			}
+			window.scrollTo(0, 0);
+		}
+	}
+
+	/* ---- catalog ---- */
+
+	const FILTERS = ['q', 'guest', 'hypervisor', 'vendor', 'status'];
+
+	function catalogHash(params, changes) {
+		const u = new URLSearchParams();
+		for (const k of FILTERS.concat(['view', 'offset'])) {
+			const v = k in changes ? changes[k] : params.get(k);
+			if (v !== null && v !== undefined && v !== '' && !(k === 'offset' && String(v) === '0') && !(k === 'view' && v === 'table'))
+				u.set(k, v);
+		}
+		const s = u.toString();
+		return '#/' + (s ? '?' + s : '');
+	}
+
+	async function viewCatalog(params, ctx) {
+		const page = ctx.page;
+		const filters = {};
+		for (const k of FILTERS)
+			filters[k] = (params.get(k) || '').trim();
+		const view = params.get('view') === 'matrix' ? 'matrix' : 'table';
+		let offset = parseInt(params.get('offset') || '0', 10);
+		if (!Number.isFinite(offset) || offset < 0)
+			offset = 0;
+
+		const [names, vendorList] = await Promise.all([productNames(), vendors().catch(() => [])]);
+		if (!ctx.current())
+			return;
+		clear(page);
+		ctx.title(filters.q || filters.guest || filters.hypervisor ? 'Catalog search' : 'Catalog');
+		page.appendChild(h('h1', null, 'Validated configurations'));
+		page.appendChild(h('p', { class: 'lead' },
+			'Guest operating systems on hypervisors, as validated by the program\'s vendors or stated in their support matrices. ',
+			'Search anywhere in a record, or narrow by guest, hypervisor, vendor and status.'));
+		page.appendChild(searchForm(filters, params, names, vendorList));
+
+		const tabs = h('nav', { class: 'tabs', 'aria-label': 'View' },
+			h('a', { href: catalogHash(params, { view: 'table' }), 'aria-current': view === 'table' ? 'page' : null, id: 'tab-table' }, 'Table'),
+			h('a', { href: catalogHash(params, { view: 'matrix', offset: '' }), 'aria-current': view === 'matrix' ? 'page' : null, id: 'tab-matrix' }, 'Guest × hypervisor matrix'));
+		page.appendChild(tabs);
+
+		const results = h('section', { class: 'results', 'aria-labelledby': 'results-heading' });
+		page.appendChild(results);
+		try {
+			if (view === 'matrix')
+				await catalogMatrix(results, filters, ctx);
+			else
+				await catalogTable(results, filters, params, offset, ctx);
+		} catch (e) {
+			if (!ctx.current())
+				return;
+			clear(results);
+			results.appendChild(h('h2', { id: 'results-heading', class: 'visually-hidden' }, 'Results'));
+			results.appendChild(errorNotice(e, 'The catalog could not be searched.'));
+		}
+	}
+
+	function searchForm(filters, params, names, vendorList) {
+		const form = h('form', { class: 'search', role: 'search', 'aria-label': 'Catalog' });
+		const field = (id, label, control, hint) => h('div', { class: 'field field-' + id },
+			h('label', { for: 'f-' + id }, label), control,
+			hint ? h('span', { class: 'hint', id: 'f-' + id + '-hint' }, hint) : null);
+
+		const q = h('input', { type: 'search', id: 'f-q', name: 'q', value: filters.q, placeholder: 'rhel, 2008 R2, storvsc, …',
+			autocomplete: 'off', 'aria-describedby': 'f-q-hint' });
+		const guest = h('input', { type: 'text', id: 'f-guest', name: 'guest', value: filters.guest, list: 'dl-guest',
+			placeholder: 'any', autocomplete: 'off' });
+		const hv = h('input', { type: 'text', id: 'f-hypervisor', name: 'hypervisor', value: filters.hypervisor, list: 'dl-hypervisor',
+			placeholder: 'any', autocomplete: 'off' });
+		const vendor = h('select', { id: 'f-vendor', name: 'vendor' },
+			h('option', { value: '' }, 'any vendor'),
+			vendorList.map((v) => h('option', { value: v.id, selected: v.id === filters.vendor }, v.name)));
+		if (filters.vendor && !vendorList.some((v) => v.id === filters.vendor))
+			vendor.appendChild(h('option', { value: filters.vendor, selected: true }, filters.vendor));
+		const status = h('select', { id: 'f-status', name: 'status' },
+			h('option', { value: '' }, 'any status'),
+			STATUSES.map(([v, label]) => h('option', { value: v, selected: v === filters.status }, label)));
+
+		append(form, [
+			field('q', 'Search', q, 'text anywhere in a record: product, version, component, source'),
+			field('guest', 'Guest OS', guest),
+			field('hypervisor', 'Hypervisor', hv),
+			field('vendor', 'Vendor', vendor),
+			field('status', 'Status', status),
+			h('div', { class: 'field field-actions' },
+				h('button', { type: 'submit', class: 'primary' }, 'Search'),
+				h('a', { href: catalogHash(new URLSearchParams(), { view: params.get('view') }), class: 'button' }, 'Reset')),
+			h('datalist', { id: 'dl-guest' }, names.guests.map((n) => h('option', { value: n }))),
+			h('datalist', { id: 'dl-hypervisor' }, names.hypervisors.map((n) => h('option', { value: n }))),
+		]);
+		const go = () => {
+			const changes = { offset: '' };
+			for (const k of FILTERS)
+				changes[k] = form.elements[k].value.trim();
+			const target = catalogHash(params, changes);
+			if (target === (location.hash || '#/'))
+				render(false); /* the same search again: ask again */
+			else
+				location.hash = target;
+		};
+		form.addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			go();
+		});
+		vendor.addEventListener('change', go);
+		status.addEventListener('change', go);
+		return form;
+	}
+
+	async function catalogTable(results, filters, params, offset, ctx) {
+		const body = await api('/configurations' + query(Object.assign({}, filters, { limit: PAGE_SIZE, offset: offset || '' })));
+		if (!ctx.current())
+			return;
+		const items = body.items || [];
+		const total = typeof body.total === 'number' ? body.total : items.length;
+		const ids = await vendorIdsByName();
+		if (!ctx.current())
+			return;
+		clear(results);
+		const first = items.length ? offset + 1 : 0;
+		const last = offset + items.length;
+		results.appendChild(h('div', { class: 'results-head' },
+			h('h2', { id: 'results-heading' }, total === 1 ? '1 configuration' : total + ' configurations'),
+			h('p', { class: 'muted', id: 'results-range', 'aria-live': 'polite' },
+				items.length ? 'Showing ' + first + '–' + last + ' of ' + total : '')));
+		if (!items.length) {
+			results.appendChild(notice('info', h('p', null, 'Nothing in the catalog matches these filters.')));
+			return;
+		}
+		results.appendChild(configTable(items, ids, 'Matching configurations'));
+		results.appendChild(pager(params, offset, items.length, total));
+	}
+
+	function pager(params, offset, count, total) {
+		const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+		const pageNo = Math.floor(offset / PAGE_SIZE) + 1;
+		const prev = offset > 0 ? catalogHash(params, { offset: String(Math.max(0, offset - PAGE_SIZE)) }) : null;
+		const next = offset + count < total ? catalogHash(params, { offset: String(offset + PAGE_SIZE) }) : null;
+		const link = (href, text, rel) => href
+			? h('a', { href, rel, class: 'button' }, text)
+			: h('span', { class: 'button disabled', 'aria-disabled': 'true' }, text);
+		return h('nav', { class: 'pager', 'aria-label': 'Pages' },
+			link(prev, '← Previous', 'prev'),
+			h('span', { class: 'pager-pos' }, 'Page ' + pageNo + ' of ' + pages),
+			link(next, 'Next →', 'next'));
+	}
+
+	/* The configurations as a table; a click anywhere on a row opens it. */
+	function configTable(items, ids, caption) {
+		const table = h('table', { class: 'data configs' },
+			h('caption', { class: 'visually-hidden' }, caption),
+			h('thead', null, h('tr', null,
+				h('th', { scope: 'col' }, 'Configuration'),
+				h('th', { scope: 'col' }, 'Guest OS'),
+				h('th', { scope: 'col' }, 'Hypervisor'),
+				h('th', { scope: 'col' }, 'Limits'),
+				h('th', { scope: 'col' }, 'Validated by'),
+				h('th', { scope: 'col' }, 'Status'))));
+		const tbody = h('tbody');
+		for (const c of items) {
+			const g = c.guest || {};
+			const hv = c.hypervisor || {};
+			const href = '#/config/' + encodeURIComponent(c.id);
+			const tr = h('tr', { class: 'clickable', 'data-id': c.id },
+				h('td', { class: 'id' }, h('a', { href }, c.id)),
+				h('td', { class: 'guest' }, guestName(g), h('span', { class: 'sub' }, archs(g))),
+				h('td', { class: 'hypervisor' }, hypervisorName(hv), h('span', { class: 'sub' }, (hv.ids || []).join(', '))),
+				h('td', { class: 'limits' }, limitsShort(c.limits)),
+				h('td', { class: 'validated-by' }, (c.validated_by || []).map((n, i) => [i ? ', ' : '', vendorLink(n, ids)])),
+				h('td', { class: 'status' }, statusBadge(c.status)));
+			tr.addEventListener('click', (ev) => {
+				if (ev.target.closest('a'))
+					return;
+				location.hash = href;
+			});
+			tbody.appendChild(tr);
+		}
+		table.appendChild(tbody);
+		return h('div', { class: 'table-wrap' }, table);
+	}
+
+	async function catalogMatrix(results, filters, ctx) {
+		const items = [];
+		let truncated = false;
+		for (let pageNo = 0; ; pageNo++) {
+			if (pageNo === MATRIX_MAX_PAGES) {
+				truncated = true;
+				break;
+			}
+			const body = await api('/configurations' + query(Object.assign({}, filters, { limit: MATRIX_PAGE, offset: pageNo * MATRIX_PAGE || '' })));
+			if (!ctx.current())
+				return;
+			items.push(...(body.items || []));
+			if (!body.next || !(body.items || []).length)
+				break;
+		}
+		clear(results);
+		results.appendChild(h('div', { class: 'results-head' },
+			h('h2', { id: 'results-heading' }, 'Guest × hypervisor'),
+			h('p', { class: 'muted' }, items.length + (items.length === 1 ? ' configuration' : ' configurations') +
+				'; a cell links each configuration of that pair.')));
+		if (truncated)
+			results.appendChild(notice('info', h('p', null, 'Only the first ' + items.length + ' configurations are shown: narrow the filters to see the rest.')));
+		if (!items.length) {
+			results.appendChild(notice('info', h('p', null, 'Nothing in the catalog matches these filters.')));
+			return;
+		}
+
+		const rowKey = (c) => guestName(c.guest || {});
+		const colKey = (c) => hypervisorName(c.hypervisor || {});
+		const rows = [...new Set(items.map(rowKey))].sort(collator.compare);
+		const cols = [...new Set(items.map(colKey))].sort(collator.compare);
+		const cells = new Map();
+		for (const c of items) {
+			const k = rowKey(c) + '\u0000' + colKey(c);
+			if (!cells.has(k))
+				cells.set(k, []);
+			cells.get(k).push(c);
+		}
+
+		const table = h('table', { class: 'matrix', id: 'matrix' },
+			h('caption', { class: 'visually-hidden' }, 'Status of each guest OS (rows) on each hypervisor (columns)'),
+			h('thead', null, h('tr', null,
+				h('th', { scope: 'col', class: 'corner' }, 'Guest \\ Hypervisor'),
+				cols.map((col) => h('th', { scope: 'col' }, h('span', null, col))))));
+		const tbody = h('tbody');
+		for (const row of rows) {
+			const tr = h('tr', null, h('th', { scope: 'row' }, row));
+			for (const col of cols) {
+				const list = (cells.get(row + '\u0000' + col) || [])
+					.sort((a, b) => (STATUS_RANK.get(a.status) ?? 99) - (STATUS_RANK.get(b.status) ?? 99) || collator.compare(a.id, b.id));
+				const td = h('td', { class: list.length ? 'cell status-cell-' + list[0].status : 'cell empty' });
+				if (!list.length) {
+					td.appendChild(h('span', { class: 'visually-hidden' }, 'none'));
+				}
+				for (const c of list) {
+					const arch = archs(c.guest || {});
+					const label = STATUS_LABEL.get(c.status) || c.status;
+					td.appendChild(h('a', {
+						href: '#/config/' + encodeURIComponent(c.id),
+						class: 'cell-link status-' + String(c.status).replace(/[^a-z_-]/g, ''),
+						title: c.id + ': ' + label + (arch ? ' (' + arch + ')' : ''),
+						'data-id': c.id,
+						'data-status': c.status,
+					}, label, list.length > 1 && arch ? h('span', { class: 'sub' }, arch) : null));
+				}
+				tr.appendChild(td);
+			}
+			tbody.appendChild(tr);
+		}
+		table.appendChild(tbody);
+		results.appendChild(h('div', { class: 'table-wrap matrix-wrap', tabindex: '0', role: 'region', 'aria-label': 'Matrix, scrollable' }, table));
+		results.appendChild(legend());
+	}
+
+	function legend() {
+		return h('ul', { class: 'legend', 'aria-label': 'Status colours' },
+			STATUSES.map(([s]) => h('li', null, statusBadge(s))));
+	}
+
+	/* ---- a configuration ---- */
+
+	async function viewConfiguration(id, ctx) {
+		const page = ctx.page;
+		let body;
+		try {
+			body = await api('/configurations/' + encodeURIComponent(id));
+		} catch (e) {
+			if (!ctx.current())
+				return;
+			clear(page);
+			ctx.title(id);
+			page.appendChild(breadcrumbs([['Catalog', '#/'], [id]]));
+			page.appendChild(h('h1', null, 'Configuration ', code(id)));
+			page.appendChild(errorNotice(e, e.status === 404 ? 'There is no configuration with this id.' : 'This configuration could not be loaded.'));
+			return;
+		}
+		const ids = await vendorIdsByName();
+		if (!ctx.current())
+			return;
+		const c = body.configuration || {};
+		const logs = body.test_logs || [];
+		const g = c.guest || {};
+		const hv = c.hypervisor || {};
+		const l = c.limits || {};
+		clear(page);
+		ctx.title(c.id);
+		page.appendChild(breadcrumbs([['Catalog', '#/'], [c.id]]));
+		page.appendChild(h('div', { class: 'title-row' },
+			h('h1', { id: 'config-title' }, guestName(g) + ' on ' + hypervisorName(hv)),
+			h('span', { id: 'config-status' }, statusBadge(c.status))));
+		page.appendChild(h('p', { class: 'muted id-line' }, 'Configuration ', code(c.id), ' · ',
+			h('a', { href: API + '/configurations/' + encodeURIComponent(c.id) }, 'JSON')));
+
+		page.appendChild(h('section', { 'aria-labelledby': 'sec-config', class: 'card' },
+			h('h2', { id: 'sec-config' }, 'Configuration'),
+			dl([
+				['Guest OS', h('span', { id: 'config-guest' }, guestName(g))],
+				['Guest vendor', g.vendor],
+				['Architecture', archs(g)],
+				['OS id', g.os_id ? code(g.os_id) : null],
+				['osinfo short-id', g.osinfo_short_id ? code(g.osinfo_short_id) : null],
+				['Editions', g.editions && g.editions.length ? g.editions.join(', ') : null],
+				['Service pack', g.service_pack],
+				['Hypervisor', h('span', { id: 'config-hypervisor' }, hypervisorName(hv))],
+				['Hypervisor vendor', hv.vendor],
+				['Product version', hv.version],
+				['Hypervisor ids', hv.ids && hv.ids.length ? hv.ids.map((x, i) => [i ? ', ' : '', code(x)]) : null],
+				['Host version', hv.host_version],
+				['Host builds', hv.builds && hv.builds.length ? hv.builds.join(', ') : null],
+				['Engine OS type', hv.engine_os_type],
+				['Status', statusBadge(c.status)],
+				['Valid from', c.valid_from],
+				['Valid until', c.valid_until],
+			])));
+
+		page.appendChild(h('section', { 'aria-labelledby': 'sec-limits', class: 'card' },
+			h('h2', { id: 'sec-limits' }, 'Limits and requirements'),
+			dl([
+				['vCPUs', vcpuText(l) || h('span', { class: 'muted' }, 'not stated')],
+				['Memory', typeof l.max_memory_mib === 'number' ? 'up to ' + mib(l.max_memory_mib) : h('span', { class: 'muted' }, 'not stated')],
+				['Basis of the limits', l.basis],
+				['Required components', c.required_components && c.required_components.length
+					? list(c.required_components, code) : h('span', { class: 'muted' }, 'none')],
+				['Required drivers', c.required_drivers && c.required_drivers.length ? list(c.required_drivers) : null],
+				['Recommended drivers', c.recommended_drivers && c.recommended_drivers.length ? list(c.recommended_drivers) : null],
+				['Integration components', c.integration_components],
+				['VM generation', c.vm_generation],
+				['Conditions', c.conditions && c.conditions.length ? list(c.conditions) : h('span', { class: 'muted' }, 'none')],
+			])));
+
+		page.appendChild(h('section', { 'aria-labelledby': 'sec-validation', class: 'card' },
+			h('h2', { id: 'sec-validation' }, 'Validation and sources'),
+			dl([
+				['Validated by', h('span', { id: 'config-validated-by' },
+					(c.validated_by || []).length ? c.validated_by.map((n, i) => [i ? ', ' : '', vendorLink(n, ids)]) : 'nobody')],
+				['Details', c.validated_by_detail && c.validated_by_detail.length ? list(c.validated_by_detail) : null],
+				['Source', c.source ? list(String(c.source).split(' | '), linkify) : null],
+				['Source keys', c.source_keys && c.source_keys.length ? c.source_keys.map((x, i) => [i ? ', ' : '', code(x)]) : null],
+				['Notes', c.notes ? h('p', { class: 'notes' }, linkify(String(c.notes))) : null],
+				['Inferred fields', c.inferred_fields && c.inferred_fields.length ? c.inferred_fields.map((x, i) => [i ? ', ' : '', code(x)]) : null],
+			])));
+
+		page.appendChild(evidence(c, logs));
+	}
+
+	function breadcrumbs(items) {
+		return h('nav', { class: 'breadcrumbs', 'aria-label': 'Breadcrumbs' },
+			h('ol', null, items.map(([text, href], i) => h('li', null,
+				href ? h('a', { href }, text) : h('span', { 'aria-current': i === items.length - 1 ? 'page' : null }, text)))));
+	}
+
+	function evidence(c, logs) {
+		const sec = h('section', { 'aria-labelledby': 'sec-evidence', class: 'card', id: 'evidence' },
+			h('h2', { id: 'sec-evidence' }, 'Evidence: test logs'));
+		if (!logs.length) {
+			sec.appendChild(h('p', { class: 'muted', id: 'no-evidence' },
+				(c.evidence || []).length
+					? 'The record names test logs (' + c.evidence.join(', ') + ') that this server does not hold.'
+					: 'No test log was submitted for this configuration: it rests on the sources above.'));
+			return sec;
+		}
+		for (const log of logs) {
+			const s = log.summary || {};
+			const claim = log.claim || {};
+			const cg = claim.guest || {};
+			const ch = claim.hypervisor || {};
+			const vm = claim.vm || {};
+			const art = h('article', { class: 'test-log', 'data-submission': log.submission },
+				h('h3', null, 'Submission ', code(log.submission)),
+				dl([
+					['Vendor', log.vendor ? h('a', { href: '#/vendor/' + encodeURIComponent(log.vendor) }, log.vendor) : null],
+					['Received', when(log.received_at)],
+					['Kit mode', log.kit_mode],
+					['Host', log.host],
+					['Claimed guest', [cg.os_id, cg.version, cg.arch].filter(Boolean).join(' ') || null],
+					['Claimed hypervisor', [ch.id, ch.product, ch.version, ch.build ? 'build ' + ch.build : null].filter(Boolean).join(' · ') || null],
+					['Claimed VM', [typeof vm.vcpus === 'number' ? vm.vcpus + ' vCPUs' : null, mib(vm.memory_mib)].filter(Boolean).join(', ') || null],
+					['Summary', h('span', { class: 'summary' },
+						[['pass', 'passed'], ['fail', 'failed'], ['skip', 'skipped'], ['error', 'errors']].map(([k, word]) =>
+							h('span', { class: 'count ' + (s[k] ? 'count-' + k : 'count-zero') }, (s[k] || 0) + ' ' + word)))],
+				]));
+			const results = log.results || [];
+			const table = h('table', { class: 'data results-table' },
+				h('caption', null, 'Check results of ' + log.submission + ' (' + results.length + ')'),
+				h('thead', null, h('tr', null,
+					h('th', { scope: 'col' }, 'Check'),
+					h('th', { scope: 'col' }, 'Status'),
+					h('th', { scope: 'col' }, 'Reason'))),
+				h('tbody', null, results.map((r) => h('tr', { class: 'result-' + String(r.status).replace(/[^a-z]/g, '') },
+					h('td', null, code(r.id)),
+					h('td', null, h('span', { class: 'badge result result-badge-' + String(r.status).replace(/[^a-z]/g, '') }, r.status)),
+					h('td', null, r.reason ? r.reason : h('span', { class: 'muted' }, '—'))))));
+			art.appendChild(h('div', { class: 'table-wrap' }, table));
+			sec.appendChild(art);
+		}
+		return sec;
+	}
+
+	/* ---- vendors ---- */
+
+	async function viewVendors(ctx) {
+		const page = ctx.page;
+		const items = await vendors();
+		if (!ctx.current())
+			return;
+		clear(page);
+		ctx.title('Vendors');
+		page.appendChild(h('h1', null, 'Vendors'));
+		page.appendChild(h('p', { class: 'lead' }, 'Vendors of the program (admitted: they submit test logs) and vendors the catalog names.'));
+		const table = h('table', { class: 'data vendors' },
+			h('caption', { class: 'visually-hidden' }, 'Vendors'),
+			h('thead', null, h('tr', null,
+				h('th', { scope: 'col' }, 'Vendor'),
+				h('th', { scope: 'col' }, 'Id'),
+				h('th', { scope: 'col' }, 'In the program'),
+				h('th', { scope: 'col', class: 'num' }, 'Configurations validated'))),
+			h('tbody', null, items.map((v) => h('tr', null,
+				h('td', null, h('a', { href: '#/vendor/' + encodeURIComponent(v.id) }, v.name)),
+				h('td', null, code(v.id)),
+				h('td', null, v.admitted ? 'admitted' : h('span', { class: 'muted' }, 'catalog only')),
+				h('td', { class: 'num' }, String(v.configurations ?? ''))))));
+		page.appendChild(h('div', { class: 'table-wrap' }, table));
+	}
+
+	async function viewVendor(id, ctx) {
+		const page = ctx.page;
+		const base = '/vendors/' + encodeURIComponent(id) + '/configurations';
+		let body;
+		try {
+			body = await api(base);
+		} catch (e) {
+			if (!ctx.current())
+				return;
+			clear(page);
+			ctx.title(id);
+			page.appendChild(breadcrumbs([['Vendors', '#/vendors'], [id]]));
+			page.appendChild(h('h1', null, 'Vendor ', code(id)));
+			page.appendChild(errorNotice(e, e.status === 404 ? 'There is no vendor with this id.' : 'This vendor could not be loaded.'));
+			return;
+		}
+		const ids = await vendorIdsByName();
+		if (!ctx.current())
+			return;
+		const v = body.vendor || { id, name: id };
+		const items = body.items || [];
+		clear(page);
+		ctx.title(v.name);
+		page.appendChild(breadcrumbs([['Vendors', '#/vendors'], [v.name]]));
+		page.appendChild(h('h1', { id: 'vendor-title' }, v.name));
+		page.appendChild(h('div', { class: 'card' }, dl([
+			['Id', code(v.id)],
+			['In the program', v.admitted ? 'admitted: submits signed test logs' : 'named by the catalog only'],
+			['Feeds', h('span', { class: 'feeds' },
+				h('a', { href: API + base + '.atom', type: 'application/atom+xml', id: 'feed-atom', class: 'button' }, 'Atom feed'),
+				' ',
+				h('a', { href: API + base, type: 'application/json', id: 'feed-json', class: 'button' }, 'JSON feed'))],
+			['Catalog', h('a', { href: catalogHash(new URLSearchParams(), { vendor: v.id }) }, 'Search the catalog for ' + v.name)],
+		])));
+		page.appendChild(h('h2', { id: 'vendor-configs' },
+			items.length === 1 ? '1 configuration validated' : items.length + ' configurations validated'));
+		if (!items.length)
+			page.appendChild(notice('info', h('p', null, v.name + ' has validated no configuration yet.')));
+		else
+			page.appendChild(configTable(items, ids, 'Configurations validated by ' + v.name));
+	}
+
+	/* ---- check my machine ---- */
+
+	let lastDescriptor = '';
+
+	async function viewCheck(ctx) {
+		const page = ctx.page;
+		clear(page);
+		ctx.title('Check my machine');
+		page.appendChild(h('h1', null, 'Check my machine'));
+		page.appendChild(h('p', { class: 'lead' },
+			'On the machine, run ', code('covalid probe --json > machine.json'),
+			' and paste the output (or choose the file). The server compares it with the catalog exactly as ',
+			code('covalid check'), ' does.'));
+
+		const ta = h('textarea', { id: 'descriptor', name: 'descriptor', rows: '14', spellcheck: 'false',
+			autocomplete: 'off', 'aria-describedby': 'descriptor-hint', placeholder: '{"schema": "covalid.descriptor/1", …}' });
+		ta.value = lastDescriptor;
+		const file = h('input', { type: 'file', id: 'descriptor-file', accept: '.json,application/json' });
+		const out = h('div', { id: 'check-result', 'aria-live': 'polite' });
+		const submit = h('button', { type: 'submit', class: 'primary', id: 'check-submit' }, 'Check');
+		const form = h('form', { class: 'check-form', 'aria-label': 'Check a machine' },
+			h('div', { class: 'field' },
+				h('label', { for: 'descriptor' }, 'Descriptor (', code('covalid probe --json'), ')'),
+				ta,
+				h('span', { class: 'hint', id: 'descriptor-hint' }, 'A covalid.descriptor/1 JSON object. It is sent to this server only.')),
+			h('div', { class: 'field-row' },
+				h('div', { class: 'field' }, h('label', { for: 'descriptor-file' }, 'or read it from a file'), file),
+				h('div', { class: 'field field-actions' },
+					submit,
+					h('button', { type: 'button', id: 'check-clear', onclick: () => {
+						ta.value = '';
+						lastDescriptor = '';
+						clear(out);
+						ta.focus();
+					} }, 'Clear'))));
+		file.addEventListener('change', () => {
+			const f = file.files && file.files[0];
+			if (!f)
+				return;
+			f.text().then((t) => {
+				ta.value = t;
+			}, (e) => {
+				clear(out);
+				out.appendChild(errorNotice(e, 'The file could not be read.'));
+			});
+		});
+		form.addEventListener('submit', async (ev) => {
+			ev.preventDefault();
+			const text = ta.value;
+			lastDescriptor = text;
+			clear(out);
+			if (!text.trim()) {
+				out.appendChild(notice('error', h('p', { class: 'notice-title' }, 'Nothing to check.'),
+					h('p', null, 'Paste the output of ', code('covalid probe --json'), ' first.')));
+				ta.focus();
+				return;
+			}
+			submit.disabled = true;
+			out.setAttribute('aria-busy', 'true');
+			out.appendChild(h('p', { class: 'loading' }, 'Checking…'));
+			try {
+				const r = await api('/check', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' }, body: text });
+				const ids = await vendorIdsByName();
+				clear(out);
+				out.appendChild(checkResult(r, ids));
+				out.scrollIntoView({ block: 'start' });
+			} catch (e) {
+				clear(out);
+				out.appendChild(errorNotice(e, e.status >= 400 && e.status < 500
+					? 'The server could not check this descriptor.'
+					: 'The check failed.'));
+				out.scrollIntoView({ block: 'nearest' });
+			} finally {
+				submit.disabled = false;
+				out.setAttribute('aria-busy', 'false');
+				out.dataset.done = String(Date.now());
+			}
+		});
+		page.appendChild(form);
+		page.appendChild(out);
+	}
+
+	function checkResult(r, ids) {
+		const wrap = h('div', { class: 'check-result' });
+		const verdict = String(r.verdict || 'unknown');
+		const vclass = verdict.replace(/[^a-z-]/g, '');
+		wrap.appendChild(h('section', { class: 'verdict verdict-' + vclass, 'aria-labelledby': 'verdict-heading' },
+			h('p', { class: 'verdict-label' }, 'Verdict'),
+			h('h2', { id: 'verdict-heading', class: 'verdict-value' }, verdict),
+			h('p', { class: 'verdict-meaning' }, VERDICTS[verdict] || ''),
+			r.summary ? h('p', { class: 'verdict-summary' }, r.summary) : null,
+			r.reason && r.reason !== 'none' ? h('p', { class: 'verdict-reason' }, 'Reason: ', code(r.reason)) : null));
+
+		const m = r.machine || {};
+		const mh = m.hypervisor || {};
+		const mg = m.guest || {};
+		wrap.appendChild(h('section', { class: 'card', 'aria-labelledby': 'sec-machine' },
+			h('h2', { id: 'sec-machine' }, 'This machine'),
+			dl([
+				['Hypervisor', [mh.id ? code(mh.id) : null, mh.product ? ' ' + mh.product : null,
+					mh.version ? ' ' + mh.version : null, mh.build ? ' (build ' + mh.build + ')' : null].filter(Boolean)],
+				['Guest OS', [mg.id ? code(mg.id) : null, mg.version ? ' ' + mg.version : null,
+					mg.arch ? ' ' + mg.arch : null, mg.osinfo ? ' (' + mg.osinfo + ')' : null].filter(Boolean)],
+				['vCPUs', typeof m.vcpus === 'number' ? String(m.vcpus) : 'unknown'],
+				['Memory', mib(m.memory_mib) || 'unknown'],
+				['Components', m.components && m.components.length ? m.components.map((x, i) => [i ? ', ' : '', code(x)]) : 'none found'],
+			])));
+
+		const matches = r.matches || [];
+		const nearest = r.nearest || [];
+		if (matches.length || !nearest.length) {
+			const sm = h('section', { class: 'card', 'aria-labelledby': 'sec-matches', id: 'matches' },
+				h('h2', { id: 'sec-matches' }, 'Matching configurations (' + matches.length + ')'));
+			if (matches.length)
+				sm.appendChild(matchTable(matches, ids, false));
+			else
+				sm.appendChild(h('p', { class: 'muted' }, 'None.'));
+			wrap.appendChild(sm);
+		}
+
+		const sup = r.support || {};
+		wrap.appendChild(h('section', { class: 'card', 'aria-labelledby': 'sec-support', id: 'support' },
+			h('h2', { id: 'sec-support' }, 'Support'),
+			dl([
+				['Cooperative support', sup.cooperative ? 'yes: open a case with any of these vendors; they work it together' : 'no'],
+				['Vendors', sup.vendors && sup.vendors.length ? sup.vendors.map((n, i) => [i ? ', ' : '', vendorLink(n, ids)]) : 'none'],
+			])));
+
+		if (nearest.length) {
+			const sn = h('section', { class: 'card', 'aria-labelledby': 'sec-nearest', id: 'nearest' },
+				h('h2', { id: 'sec-nearest' }, 'Nearest configurations'),
+				h('p', { class: 'muted' }, 'Lower scores are nearer (docs/check.md); each difference is what would have to change.'));
+			sn.appendChild(matchTable(nearest, ids, true));
+			wrap.appendChild(sn);
+		}
+		return wrap;
+	}
+
+	function matchTable(items, ids, nearest) {
+		return h('div', { class: 'table-wrap' }, h('table', { class: 'data matches' },
+			h('caption', { class: 'visually-hidden' }, nearest ? 'Nearest configurations' : 'Matching configurations'),
+			h('thead', null, h('tr', null,
+				h('th', { scope: 'col' }, 'Configuration'),
+				h('th', { scope: 'col' }, 'Guest OS'),
+				h('th', { scope: 'col' }, 'Hypervisor'),
+				h('th', { scope: 'col' }, 'Validated by'),
+				h('th', { scope: 'col' }, 'Status'),
+				nearest ? h('th', { scope: 'col', class: 'num' }, 'Score') : null,
+				nearest ? h('th', { scope: 'col' }, 'Differences') : null)),
+			h('tbody', null, items.map((c) => h('tr', { 'data-id': c.id },
+				h('td', { class: 'id' }, h('a', { href: '#/config/' + encodeURIComponent(c.id) }, c.id)),
+				h('td', null, guestName(c.guest || {}), h('span', { class: 'sub' }, archs(c.guest || {}))),
+				h('td', null, hypervisorName(c.hypervisor || {})),
+				h('td', null, (c.validated_by || []).map((n, i) => [i ? ', ' : '', vendorLink(n, ids)])),
+				h('td', null, statusBadge(c.status)),
+				nearest ? h('td', { class: 'num' }, String(c.score ?? '')) : null,
+				nearest ? h('td', { class: 'differences' }, (c.differences || []).length
+					? h('ul', { class: 'plain' }, c.differences.map((d) => h('li', null, d)))
+					: h('span', { class: 'muted' }, 'none')) : null)))));
+	}
+
+	/* ---- start ---- */
+
+	document.getElementById('skip-link').addEventListener('click', (ev) => {
+		ev.preventDefault();
+		main.focus();
+	});
+	window.addEventListener('hashchange', () => render(true));
+	render(false);
+})();
