@@ -53,9 +53,18 @@ void program_token_new(char **ret_token, char **ret_id);
  * database's token key (created on first use). */
 int program_token_hash(struct store *s, const char *token, char **ret_hash) CV_WUR;
 
+/*
+ * Who a token speaks for.  role: "admin" (the program's owner),
+ * "vendor" (a vendor's engineer), "vendor-manager", "customer" (a
+ * customer's administrator); docs/support.md names them owner,
+ * vendor-engineer, vendor-manager, customer-admin.
+ */
 struct program_auth {
 	bool admin;
-	char *vendor_id; /* for vendor tokens */
+	char *role;
+	char *vendor_id;   /* vendor roles */
+	char *customer_id; /* the customer role */
+	char *name;        /* the user's name, or NULL */
 	char *token_id;
 };
 
@@ -63,15 +72,25 @@ struct program_auth {
 int program_authenticate(struct store *s, const char *bearer, struct program_auth *ret, struct program_error *err) CV_WUR;
 void program_auth_release(struct program_auth *a);
 
-/* Issues a token: admin (vendor_id NULL) or for a vendor.  The token is
- * returned once and never stored. */
+/* Issues a token: admin (vendor_id NULL) or for a vendor's engineer.  The
+ * token is returned once and never stored. */
 int program_token_issue(struct store *s, const char *vendor_id, const char *description, char **ret_token,
 			char **ret_id, struct program_error *err) CV_WUR;
+
+/* A user of any role, with a token: role as in program_auth (or its
+ * docs/support.md name), org the vendor or customer id it needs. */
+int program_user_add(struct store *s, const char *name, const char *role, const char *org_id, char **ret_token,
+		     char **ret_id, struct program_error *err) CV_WUR;
+
+/* "owner", "vendor-engineer", ... for a stored role. */
+const char *program_role_name(const char *role);
 
 /* ---- vendors ---- */
 
 /* A vendor id from its name: "Red Hat" -> "red-hat". */
 char *program_vendor_slug(const char *name);
+/* Lower-case letters, digits and inner dashes, 1 to 64 of them. */
+bool program_slug_ok(const char *id);
 int program_vendor_admit(struct store *s, const char *name, const char *id, char **ret_id, struct program_error *err) CV_WUR;
 /* Registers a public key ("ed25519:BASE64") for a vendor; *ret_key_id. */
 int program_key_register(struct store *s, const char *vendor_id, const char *public_key, char **ret_key_id,

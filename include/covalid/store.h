@@ -29,7 +29,7 @@
 struct store;
 
 /* The newest schema version this build knows. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Opens (creating if needed) and migrates.  On failure *ret_errmsg (if
  * given) receives the backend's message, to be freed by the caller. */
@@ -114,15 +114,58 @@ typedef int (*store_key_cb)(void *userdata, const char *key_id, const char *vend
 			    const char *created_at, const char *revoked_at);
 int store_key_list(struct store *s, const char *vendor_id, store_key_cb cb, void *userdata) CV_WUR;
 
-/* API tokens, stored as a hash only.  role: "admin" or "vendor". */
-int store_token_add(struct store *s, const char *id, const char *hash, const char *role, const char *vendor_id,
-		    const char *description) CV_WUR;
-/* The live (unrevoked) token with this hash; -ENOENT otherwise. */
-int store_token_find(struct store *s, const char *hash, char **ret_id, char **ret_role, char **ret_vendor_id) CV_WUR;
+/*
+ * API tokens, stored as a hash only, one per user.  role: "admin" (the
+ * program's owner), "vendor" (a vendor's engineer), "vendor-manager"
+ * (vendor_id set), "customer" (a customer's administrator: customer_id
+ * set).  name is the user's.
+ */
+struct store_token_row {
+	const char *id, *role, *vendor_id, *customer_id, *name, *description, *created_at, *revoked_at;
+};
+
+int store_token_add(struct store *s, const char *hash, const struct store_token_row *row) CV_WUR;
+/* The live (unrevoked) token with this hash; -ENOENT otherwise.  Free with store_token_free(). */
+int store_token_find(struct store *s, const char *hash, struct store_token_row **ret) CV_WUR;
+void store_token_free(struct store_token_row *row);
 int store_token_revoke(struct store *s, const char *id) CV_WUR; /* -ENOENT */
-typedef int (*store_token_cb)(void *userdata, const char *id, const char *role, const char *vendor_id,
-			      const char *description, const char *created_at, const char *revoked_at);
+typedef int (*store_token_cb)(void *userdata, const struct store_token_row *row);
 int store_token_list(struct store *s, store_token_cb cb, void *userdata) CV_WUR;
+
+/* Customers of the program's vendors.  id is a slug. */
+int store_customer_add(struct store *s, const char *id, const char *name) CV_WUR; /* -EEXIST */
+int store_customer_get(struct store *s, const char *id, char **ret_name) CV_WUR; /* -ENOENT */
+typedef int (*store_customer_cb)(void *userdata, const char *id, const char *name, const char *created_at);
+int store_customer_list(struct store *s, store_customer_cb cb, void *userdata) CV_WUR;
+
+/* Support agreements (docs/support.md), documents by customer and vendor. */
+int store_agreement_add(struct store *s, const char *id, const char *customer_id, const char *vendor_id,
+			const char *doc) CV_WUR; /* -EEXIST */
+/* customer_id or vendor_id NULL: any.  cb gets (userdata, id, doc). */
+int store_agreement_list(struct store *s, const char *customer_id, const char *vendor_id, store_row_cb cb,
+			 void *userdata) CV_WUR;
+
+/* Support cases: one versioned document each. */
+struct store_case_row {
+	const char *id, *customer_id, *vendor_id;
+	const char *engaged; /* vendor ids engaged on it, newline-separated */
+	const char *state;
+	int64_t severity, version;
+	const char *doc, *created_at, *updated_at;
+};
+
+int store_case_add(struct store *s, const struct store_case_row *row) CV_WUR;
+/* Free with store_case_free(); -ENOENT. */
+int store_case_get(struct store *s, const char *id, struct store_case_row **ret) CV_WUR;
+void store_case_free(struct store_case_row *row);
+/* Writes row (its version + 1) if the stored version is row->version;
+ * -ESTALE if another write came first, -ENOENT if there is no such case. */
+int store_case_update(struct store *s, const struct store_case_row *row) CV_WUR;
+/* Cases a party may list: a customer's (customer_id), a vendor's own or
+ * engaged (vendor_id), or all (both NULL); state NULL for any. */
+typedef int (*store_case_cb)(void *userdata, const struct store_case_row *row);
+int store_case_list(struct store *s, const char *customer_id, const char *vendor_id, const char *state, int64_t limit,
+		    int64_t offset, store_case_cb cb, void *userdata) CV_WUR;
 
 struct store_submission_row {
 	const char *id, *vendor_id, *key_id, *status; /* "accepted" or "rejected" */

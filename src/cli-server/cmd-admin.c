@@ -16,7 +16,7 @@
 #include "util/cv.h"
 
 struct opts {
-	const char *server, *token_file, *db, *id, *vendor, *description, *out, *reason;
+	const char *server, *token_file, *db, *id, *vendor, *description, *out, *reason, *role, *customer;
 	bool json, force;
 };
 
@@ -31,6 +31,8 @@ static int parse(const char *cmd, int argc, char **argv, struct opts *o)
 		{ "description", required_argument, NULL, 'D' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "role", required_argument, NULL, 'R' },
+		{ "customer", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
@@ -49,6 +51,8 @@ static int parse(const char *cmd, int argc, char **argv, struct opts *o)
 		case 'D': o->description = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'r': o->reason = optarg; break;
+		case 'R': o->role = optarg; break;
+		case 'c': o->customer = optarg; break;
 		case 'j': o->json = true; break;
 		case 'f': o->force = true; break;
 		default: return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
@@ -230,6 +234,55 @@ int cmd_admin(int argc, char **argv)
 			json_object_set_new(b, "reason", json_string(o.reason));
 		path = cv_xasprintf("/api/v1/configurations/%s/revoke", ARG(0));
 		r = call(&o, "admin revoke", "POST", path, b, &ans);
+	} else if (strcmp(area, "customer") == 0 && cv_streq(ARG(0), "add") && ARG(1)) {
+		json_t *b = json_pack("{s:s}", "name", ARG(1));
+
+		if (o.id)
+			json_object_set_new(b, "id", json_string(o.id));
+		r = call(&o, "admin customer add", "POST", "/api/v1/admin/customers", b, &ans);
+	} else if (strcmp(area, "customer") == 0 && cv_streq(ARG(0), "list"))
+		r = call(&o, "admin customer list", "GET", "/api/v1/admin/customers", NULL, &ans);
+	else if (strcmp(area, "user") == 0 && cv_streq(ARG(0), "add") && ARG(1) && o.role) {
+		json_t *b = json_pack("{s:s, s:s}", "name", ARG(1), "role", o.role);
+
+		if (o.vendor)
+			json_object_set_new(b, "vendor", json_string(o.vendor));
+		if (o.customer)
+			json_object_set_new(b, "customer", json_string(o.customer));
+		r = call(&o, "admin user add", "POST", "/api/v1/admin/users", b, &ans);
+		if (r == CLI_OK && o.out) {
+			r = save_token(o.out, json_string_value(json_object_get(ans, "token")), o.force);
+			if (r == CLI_OK) {
+				printf("user %s: token %s written to %s (mode 0600)\n", ARG(1),
+				       json_string_value(json_object_get(ans, "id")), o.out);
+				json_decref(ans);
+				return CLI_OK;
+			}
+		}
+	} else if (strcmp(area, "agreement") == 0 && cv_streq(ARG(0), "add") && ARG(1)) {
+		json_error_t err;
+		json_t *doc = json_load_file(ARG(1), JSON_REJECT_DUPLICATES, &err);
+
+		if (!doc) {
+			cli_error(ARG(1), "line %d: %s", err.line, err.text);
+			return CLI_USAGE;
+		}
+		r = call(&o, "admin agreement add", "POST", "/api/v1/admin/agreements", doc, &ans);
+	} else if (strcmp(area, "agreement") == 0 && cv_streq(ARG(0), "list")) {
+		path = o.customer ? cv_xasprintf("/api/v1/agreements?customer=%s", o.customer)
+				  : cv_xstrdup("/api/v1/agreements");
+		r = call(&o, "admin agreement list", "GET", path, NULL, &ans);
+	} else if (strcmp(area, "support-policy") == 0 && cv_streq(ARG(0), "get"))
+		r = call(&o, "admin support-policy get", "GET", "/api/v1/admin/support-policy", NULL, &ans);
+	else if (strcmp(area, "support-policy") == 0 && cv_streq(ARG(0), "set") && ARG(1)) {
+		json_error_t err;
+		json_t *doc = json_load_file(ARG(1), JSON_REJECT_DUPLICATES, &err);
+
+		if (!doc) {
+			cli_error(ARG(1), "line %d: %s", err.line, err.text);
+			return CLI_USAGE;
+		}
+		r = call(&o, "admin support-policy set", "PUT", "/api/v1/admin/support-policy", doc, &ans);
 	} else if (strcmp(area, "submissions") == 0) {
 		path = o.vendor ? cv_xasprintf("/api/v1/submissions?vendor=%s", o.vendor) : cv_xstrdup("/api/v1/submissions");
 		r = call(&o, "admin submissions", "GET", path, NULL, &ans);

@@ -37,6 +37,11 @@ static const struct cli_command commands[] = {
 	  "       covalid admin policy set FILE             (docs/policy.md)\n"
 	  "       covalid admin revoke CONFIGURATION_ID [--reason TEXT]\n"
 	  "       covalid admin submissions [--vendor ID]\n"
+	  "       covalid admin customer add NAME [--id ID] | customer list\n"
+	  "       covalid admin user add NAME --role owner|vendor-engineer|vendor-manager|customer-admin\n"
+	  "                         [--vendor ID | --customer ID] [--out FILE]\n"
+	  "       covalid admin agreement add FILE.json | agreement list [--customer ID]\n"
+	  "       covalid admin support-policy get | support-policy set FILE (docs/support.md)\n"
 	  "  with --server URL (or $COVALID_SERVER, default http://127.0.0.1:8080) and\n"
 	  "  --token-file FILE (or $COVALID_TOKEN_FILE) holding the owner's token.\n"
 	  "\n"
@@ -53,6 +58,28 @@ static const struct cli_command commands[] = {
 	  "created or extended is named) or rejected, with every reason.\n"
 	  "Exit status: 0 accepted, 1 rejected, 2 refused (bad signature, unknown key,\n"
 	  "bad token) or bad usage, 3 server error or no answer.\n" },
+	{ "case", cmd_case, "support cases: open, work, engage the other vendor, resolve",
+	  "usage: covalid case open --vendor ID --severity 1-4 --title TEXT [--description TEXT]\n"
+	  "                         [--descriptor FILE | --root DIR]\n"
+	  "       covalid case list [--state STATE]\n"
+	  "       covalid case show CASE\n"
+	  "       covalid case note CASE TEXT [--visibility public|shared|internal]\n"
+	  "       covalid case state CASE in-progress|waiting-on-customer\n"
+	  "       covalid case engage CASE --vendor ID [--reason TEXT]\n"
+	  "       covalid case accept|working|done CASE COLLABORATION\n"
+	  "       covalid case decline CASE COLLABORATION --reason TEXT\n"
+	  "       covalid case resolve CASE TEXT\n"
+	  "       covalid case close|reopen CASE\n"
+	  "  each with --server URL --token-file FILE (the user's token), [--version N]\n"
+	  "  (the case's version you read: a newer case is refused), [--json].\n"
+	  "\n"
+	  "A customer's administrator opens a case with either vendor for this machine\n"
+	  "(its descriptor, probed now, is attached; --root or --descriptor for another):\n"
+	  "the server checks the configuration against the catalog and the entitlement\n"
+	  "with every vendor.  The vendor works it; on a validated configuration it may\n"
+	  "engage the other vendor, which sees the summary, the descriptor and the\n"
+	  "shared notes only (docs/support.md).\n"
+	  "Exit status: 0 done, 2 refused (4xx) or bad usage, 3 server error or no answer.\n" },
 };
 
 const struct cli_command *cli_find(const char *name)
@@ -69,7 +96,7 @@ int main(int argc, char **argv)
 	int r;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-		fprintf(argc < 2 ? stderr : stdout, "usage: covalid-server serve|admin|submit ... (see covalid help)\n");
+		fprintf(argc < 2 ? stderr : stdout, "usage: covalid-server serve|admin|submit|case ... (see covalid help)\n");
 		return argc < 2 ? CLI_USAGE : CLI_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0) {

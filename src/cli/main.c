@@ -120,6 +120,7 @@ static const struct cli_command commands[] = {
 	{ "serve", cmd_exec_server, "run the program's HTTP server (catalog API, submissions, web UI)", NULL },
 	{ "admin", cmd_exec_server, "the program owner's administration of a server", NULL },
 	{ "submit", cmd_exec_server, "submit a signed test log to a server", NULL },
+	{ "case", cmd_exec_server, "support cases: open, work, engage the other vendor, resolve", NULL },
 	{ "help", cmd_help, "show help for a command",
 	  "usage: covalid help [COMMAND]\n" },
 };

@@ -43,7 +43,7 @@ char *program_vendor_slug(const char *name)
 	return cv_buf_detach(&b, NULL);
 }
 
-static bool slug_ok(const char *id)
+bool program_slug_ok(const char *id)
 {
 	size_t n = strlen(id);
 
@@ -65,7 +65,7 @@ int program_vendor_admit(struct store *s, const char *name, const char *id, char
 		return -EINVAL;
 	}
 	slug = id ? cv_xstrdup(id) : program_vendor_slug(name);
-	if (!slug_ok(slug)) {
+	if (!program_slug_ok(slug)) {
 		program_error_set(err, 400, "invalid_field", "id: '%s' is not lower-case letters, digits and dashes", slug);
 		free(slug);
 		return -EINVAL;

@@ -76,7 +76,8 @@ int program_token_hash(struct store *s, const char *token, char **ret_hash)
 
 int program_authenticate(struct store *s, const char *bearer, struct program_auth *ret, struct program_error *err)
 {
-	char *hash = NULL, *id = NULL, *role = NULL, *vendor = NULL;
+	struct store_token_row *t = NULL;
+	char *hash = NULL;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
@@ -89,7 +90,7 @@ int program_authenticate(struct store *s, const char *bearer, struct program_aut
 		program_error_set(err, 500, "internal", "cannot check the token: %s", store_errmsg(s));
 		return r;
 	}
-	r = store_token_find(s, hash, &id, &role, &vendor);
+	r = store_token_find(s, hash, &t);
 	free(hash);
 	if (r == -ENOENT) {
 		program_error_set(err, 401, "unauthorized", "unknown or revoked token");
@@ -99,34 +100,63 @@ int program_authenticate(struct store *s, const char *bearer, struct program_aut
 		program_error_set(err, 500, "internal", "cannot check the token: %s", store_errmsg(s));
 		return r;
 	}
-	ret->admin = strcmp(role, "admin") == 0;
-	ret->vendor_id = vendor;
-	ret->token_id = id;
-	free(role);
+	ret->admin = strcmp(t->role, "admin") == 0;
+	ret->role = cv_xstrdup(t->role);
+	ret->vendor_id = t->vendor_id ? cv_xstrdup(t->vendor_id) : NULL;
+	ret->customer_id = t->customer_id ? cv_xstrdup(t->customer_id) : NULL;
+	ret->name = t->name ? cv_xstrdup(t->name) : NULL;
+	ret->token_id = cv_xstrdup(t->id);
+	store_token_free(t);
 	return 0;
 }
 
 void program_auth_release(struct program_auth *a)
 {
+	free(a->role);
 	free(a->vendor_id);
+	free(a->customer_id);
+	free(a->name);
 	free(a->token_id);
 	memset(a, 0, sizeof(*a));
 }
 
-int program_token_issue(struct store *s, const char *vendor_id, const char *description, char **ret_token,
-			char **ret_id, struct program_error *err)
+static const struct {
+	const char *stored, *name;
+} roles[] = {
+	{ "admin", "owner" },
+	{ "vendor", "vendor-engineer" },
+	{ "vendor-manager", "vendor-manager" },
+	{ "customer", "customer-admin" },
+};
+
+const char *program_role_name(const char *role)
 {
+	for (size_t i = 0; i < CV_ELEMENTSOF(roles); i++)
+		if (cv_streq(role, roles[i].stored))
+			return roles[i].name;
+	return role;
+}
+
+static const char *stored_role(const char *role)
+{
+	for (size_t i = 0; i < CV_ELEMENTSOF(roles); i++)
+		if (cv_streq(role, roles[i].stored) || cv_streq(role, roles[i].name))
+			return roles[i].stored;
+	return NULL;
+}
+
+static int issue(struct store *s, const struct store_token_row *row, char **ret_token, char **ret_id,
+		 struct program_error *err)
+{
+	struct store_token_row t = *row;
 	char *token = NULL, *id = NULL, *hash = NULL;
 	int r;
 
-	if (vendor_id && store_vendor_get(s, vendor_id, NULL) == -ENOENT) {
-		program_error_set(err, 404, "unknown_vendor", "no vendor '%s'", vendor_id);
-		return -ENOENT;
-	}
 	program_token_new(&token, &id);
+	t.id = id;
 	r = program_token_hash(s, token, &hash);
 	if (r == 0)
-		r = store_token_add(s, id, hash, vendor_id ? "vendor" : "admin", vendor_id, description);
+		r = store_token_add(s, hash, &t);
 	free(hash);
 	if (r < 0) {
 		program_error_set(err, 500, "internal", "cannot store the token: %s", store_errmsg(s));
@@ -138,4 +168,57 @@ int program_token_issue(struct store *s, const char *vendor_id, const char *desc
 	*ret_token = token;
 	*ret_id = id;
 	return 0;
+}
+
+int program_token_issue(struct store *s, const char *vendor_id, const char *description, char **ret_token,
+			char **ret_id, struct program_error *err)
+{
+	struct store_token_row t = { .role = vendor_id ? "vendor" : "admin", .vendor_id = vendor_id,
+				     .name = description, .description = description };
+
+	if (vendor_id && store_vendor_get(s, vendor_id, NULL) == -ENOENT) {
+		program_error_set(err, 404, "unknown_vendor", "no vendor '%s'", vendor_id);
+		return -ENOENT;
+	}
+	return issue(s, &t, ret_token, ret_id, err);
+}
+
+int program_user_add(struct store *s, const char *name, const char *role, const char *org_id, char **ret_token,
+		     char **ret_id, struct program_error *err)
+{
+	const char *r = stored_role(role);
+	struct store_token_row t = { .role = r, .name = name, .description = name };
+
+	if (!name || !*name || strlen(name) > 128 || !cv_str_is_clean_utf8(name, strlen(name))) {
+		program_error_set(err, 400, "invalid_field", "name: 1 to 128 printable characters");
+		return -EINVAL;
+	}
+	if (!r) {
+		program_error_set(err, 400, "invalid_field",
+				  "role: one of owner, vendor-engineer, vendor-manager, customer-admin");
+		return -EINVAL;
+	}
+	if (strcmp(r, "admin") == 0) {
+		if (org_id) {
+			program_error_set(err, 400, "invalid_field", "the owner belongs to no vendor or customer");
+			return -EINVAL;
+		}
+	} else if (!org_id) {
+		program_error_set(err, 400, "invalid_field", "role %s needs its %s", role,
+				  strcmp(r, "customer") == 0 ? "customer" : "vendor");
+		return -EINVAL;
+	} else if (strcmp(r, "customer") == 0) {
+		if (store_customer_get(s, org_id, NULL) == -ENOENT) {
+			program_error_set(err, 404, "unknown_customer", "no customer '%s'", org_id);
+			return -ENOENT;
+		}
+		t.customer_id = org_id;
+	} else {
+		if (store_vendor_get(s, org_id, NULL) == -ENOENT) {
+			program_error_set(err, 404, "unknown_vendor", "no vendor '%s'", org_id);
+			return -ENOENT;
+		}
+		t.vendor_id = org_id;
+	}
+	return issue(s, &t, ret_token, ret_id, err);
 }

@@ -166,13 +166,19 @@ void api_admin_key_revoke(struct req *r)
 		reply_json(r, 200, json_pack("{s:s, s:s}", "key_id", r->params[0], "status", "revoked"));
 }
 
-static int token_row(void *userdata, const char *id, const char *role, const char *vendor_id,
-		     const char *description, const char *created_at, const char *revoked_at)
+static json_t *str_or_null(const char *v)
 {
-	json_array_append_new(userdata, json_pack("{s:s, s:s, s:o, s:o, s:s, s:o}", "id", id, "role", role, "vendor",
-						  vendor_id ? json_string(vendor_id) : json_null(), "description",
-						  description ? json_string(description) : json_null(), "created_at",
-						  created_at, "revoked_at", revoked_at ? json_string(revoked_at) : json_null()));
+	return v ? json_string(v) : json_null();
+}
+
+static int token_row(void *userdata, const struct store_token_row *t)
+{
+	json_array_append_new(userdata,
+			      json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o}", "id", t->id, "role",
+					program_role_name(t->role), "vendor", str_or_null(t->vendor_id), "customer",
+					str_or_null(t->customer_id), "name", str_or_null(t->name), "description",
+					str_or_null(t->description), "created_at", t->created_at, "revoked_at",
+					str_or_null(t->revoked_at)));
 	return 0;
 }
 

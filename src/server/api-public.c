@@ -11,6 +11,7 @@
 #include "covalid/descriptor.h"
 #include "covalid/program.h"
 #include "covalid/store.h"
+#include "covalid/support.h"
 #include "server/server-internal.h"
 #include "util/cv.h"
 
@@ -36,6 +37,18 @@ void api_metrics(struct req *r)
 		(void)!cv_buf_printf(&b, "# HELP covalid_catalog_configurations Configurations in the catalog.\n"
 					 "# TYPE covalid_catalog_configurations gauge\ncovalid_catalog_configurations %lld\n",
 				     (long long)n);
+	{
+		int64_t first, update, collab;
+
+		if (support_sla_breaches(r->store, &first, &update, &collab) == 0)
+			(void)!cv_buf_printf(&b,
+					     "# HELP covalid_support_sla_breaches Open cases whose SLA clock is breached, by clock.\n"
+					     "# TYPE covalid_support_sla_breaches gauge\n"
+					     "covalid_support_sla_breaches{clock=\"first_response\"} %lld\n"
+					     "covalid_support_sla_breaches{clock=\"next_update\"} %lld\n"
+					     "covalid_support_sla_breaches{clock=\"collaboration\"} %lld\n",
+					     (long long)first, (long long)update, (long long)collab);
+	}
 	reply_bytes(r, 200, "text/plain; version=0.0.4", b.data ? b.data : "", b.len);
 	cv_buf_release(&b);
 }

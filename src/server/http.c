@@ -174,6 +174,11 @@ const char *req_arg(struct req *r, const char *name)
 	return v && *v ? v : NULL;
 }
 
+const char *req_header(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
 bool req_paging(struct req *r, int64_t *ret_limit, int64_t *ret_offset)
 {
 	const char *l = req_arg(r, "limit"), *o = req_arg(r, "offset");
@@ -456,12 +461,14 @@ static void authenticate(struct req *r, unsigned flags, bool *ret_ok)
 		reply_program_error(r, &e);
 		return;
 	}
-	if ((flags & ROUTE_ADMIN) && !(flags & ROUTE_VENDOR) && !r->auth.admin) {
-		reply_error(r, 403, "forbidden", "this needs the program owner's token");
-		return;
-	}
-	if ((flags & ROUTE_VENDOR) && !(flags & ROUTE_ADMIN) && !r->auth.vendor_id) {
-		reply_error(r, 403, "forbidden", "this needs a vendor's token");
+	if (!((flags & ROUTE_ADMIN) && r->auth.admin) && !((flags & ROUTE_VENDOR) && r->auth.vendor_id) &&
+	    !((flags & ROUTE_CUSTOMER) && r->auth.customer_id)) {
+		reply_error(r, 403, "forbidden", "this needs %s%s%s%s%s token",
+			    flags & ROUTE_ADMIN ? "the program owner's" : "",
+			    (flags & ROUTE_ADMIN) && (flags & (ROUTE_VENDOR | ROUTE_CUSTOMER)) ? " or " : "",
+			    flags & ROUTE_VENDOR ? "a vendor's" : "",
+			    (flags & ROUTE_VENDOR) && (flags & ROUTE_CUSTOMER) ? " or " : "",
+			    flags & ROUTE_CUSTOMER ? "a customer's" : "");
 		return;
 	}
 	*ret_ok = true;
@@ -660,7 +667,7 @@ static bool route_request(struct req *r)
 /* What may block: the token, the handler.  Runs on a worker thread. */
 static void finish_request(struct req *r)
 {
-	if (r->route->flags & (ROUTE_VENDOR | ROUTE_ADMIN)) {
+	if (r->route->flags & (ROUTE_VENDOR | ROUTE_ADMIN | ROUTE_CUSTOMER)) {
 		bool ok;
 
 		authenticate(r, r->route->flags, &ok);
@@ -763,6 +770,8 @@ static enum MHD_Result queue(struct req *r)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
 	if (r->www_authenticate)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_authenticate);
+	if (r->etag && !r->cached)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
 	for (const char *const *h = r->headers; h && h[0] && h[1]; h += 2)
 		MHD_add_response_header(resp, h[0], h[1]);
 	if (r->status == 413 || r->status == 400)
@@ -963,6 +972,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(r->allow);
 	free(r->location);
 	free(r->www_authenticate);
+	free(r->etag);
 	cache_entry_unref(r->cached);
 	free(r->cache_key);
 	free(r);

@@ -32,6 +32,8 @@ enum route_flags {
 	ROUTE_ADMIN = 1 << 1,  /* the owner's token */
 	ROUTE_BODY = 1 << 2,   /* reads a JSON body */
 	ROUTE_CACHE = 1 << 3,  /* its answer depends only on the request and the catalog generation (cache.c) */
+	ROUTE_CUSTOMER = 1 << 4, /* a customer's token */
+	ROUTE_ANY_USER = ROUTE_ADMIN | ROUTE_VENDOR | ROUTE_CUSTOMER,
 };
 
 struct req;
@@ -71,7 +73,7 @@ struct req {
 	char *allow;
 	char *location;
 	char *www_authenticate;
-	/* More headers for this answer: name, value, ..., NULL (static storage). */
+	char *etag;	/* More headers for this answer: name, value, ..., NULL (static storage). */
 	const char *const *headers;
 	struct cache_entry *cached; /* the answer, from the cache */
 	bool not_modified;          /* If-None-Match matched: 304 */
@@ -92,6 +94,8 @@ void reply_program_error(struct req *r, const struct program_error *e);
 
 /* ---- request helpers ---- */
 const char *req_arg(struct req *r, const char *name);
+/* A request header, or NULL. */
+const char *req_header(struct req *r, const char *name);
 /* Paging: ?limit (1..500, default 50) and ?offset; replies 400 on bad values. */
 bool req_paging(struct req *r, int64_t *ret_limit, int64_t *ret_offset);
 /* The JSON body as an object with only the given keys; replies 400 otherwise. */
@@ -136,6 +140,20 @@ extern const struct route server_routes[];
 extern const size_t server_n_routes;
 
 /* ---- handlers (api-*.c) ---- */
+void api_cases(struct req *r);
+void api_case_open(struct req *r);
+void api_case(struct req *r);
+void api_case_note(struct req *r);
+void api_case_state(struct req *r);
+void api_case_engage(struct req *r);
+void api_case_respond(struct req *r);
+void api_agreements(struct req *r);
+void api_admin_agreement_add(struct req *r);
+void api_admin_customers(struct req *r);
+void api_admin_customer_add(struct req *r);
+void api_admin_user_add(struct req *r);
+void api_admin_support_policy_get(struct req *r);
+void api_admin_support_policy_put(struct req *r);
 void api_healthz(struct req *r);
 void api_metrics(struct req *r);
 void api_openapi(struct req *r);

@@ -118,6 +118,50 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  doc TEXT NOT NULL CHECK (json_valid(doc)),"
 	"  updated_at TEXT NOT NULL DEFAULT " NOW ");",
+
+	/* 4: cooperative support: customers, users of every role (a token
+	 * each: the tokens table gains roles, a customer and a name, so it
+	 * is rebuilt), agreements, and cases (one document each, with its
+	 * notes, collaboration requests and audit trail, versioned). */
+	"CREATE TABLE customers ("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	"  created_at TEXT NOT NULL DEFAULT " NOW ");"
+	"CREATE TABLE tokens_v4 ("
+	"  id TEXT PRIMARY KEY,"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('admin', 'vendor', 'vendor-manager', 'customer')),"
+	"  vendor_id TEXT REFERENCES vendors (id),"
+	"  customer_id TEXT REFERENCES customers (id),"
+	"  name TEXT,"
+	"  description TEXT,"
+	"  created_at TEXT NOT NULL DEFAULT " NOW ","
+	"  revoked_at TEXT,"
+	"  CHECK ((role IN ('vendor', 'vendor-manager')) = (vendor_id IS NOT NULL)),"
+	"  CHECK ((role = 'customer') = (customer_id IS NOT NULL)));"
+	"INSERT INTO tokens_v4 (id, hash, role, vendor_id, name, description, created_at, revoked_at)"
+	"  SELECT id, hash, role, vendor_id, description, description, created_at, revoked_at FROM tokens;"
+	"DROP TABLE tokens;"
+	"ALTER TABLE tokens_v4 RENAME TO tokens;"
+	"CREATE TABLE agreements ("
+	"  id TEXT PRIMARY KEY,"
+	"  customer_id TEXT NOT NULL REFERENCES customers (id),"
+	"  vendor_id TEXT NOT NULL REFERENCES vendors (id),"
+	"  doc TEXT NOT NULL CHECK (json_valid(doc)),"
+	"  created_at TEXT NOT NULL DEFAULT " NOW ");"
+	"CREATE INDEX agreements_customer ON agreements (customer_id, vendor_id);"
+	"CREATE TABLE cases ("
+	"  id TEXT PRIMARY KEY,"
+	"  customer_id TEXT NOT NULL REFERENCES customers (id),"
+	"  vendor_id TEXT NOT NULL REFERENCES vendors (id),"
+	"  engaged TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL,"
+	"  severity INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 4),"
+	"  version INTEGER NOT NULL,"
+	"  doc TEXT NOT NULL CHECK (json_valid(doc)),"
+	"  created_at TEXT NOT NULL DEFAULT " NOW ","
+	"  updated_at TEXT NOT NULL DEFAULT " NOW ");"
+	"CREATE INDEX cases_customer ON cases (customer_id, updated_at);"
+	"CREATE INDEX cases_vendor ON cases (vendor_id, state);",
 };
 
 static int fail(struct sqlite_db *d, int rc)

@@ -381,51 +381,74 @@ int store_key_list(struct store *s, const char *vendor_id, store_key_cb cb, void
 		     key_list_row, &w, "s", vendor_id);
 }
 
-int store_token_add(struct store *s, const char *id, const char *hash, const char *role, const char *vendor_id,
-		    const char *description)
+int store_token_add(struct store *s, const char *hash, const struct store_token_row *row)
 {
-	return db_query(s, "INSERT INTO tokens (id, hash, role, vendor_id, description) VALUES (?1, ?2, ?3, ?4, ?5)", NULL,
-		     NULL, "sssss", id, hash, role, vendor_id, description);
+	return db_query(s,
+			"INSERT INTO tokens (id, hash, role, vendor_id, customer_id, name, description) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			NULL, NULL, "sssssss", row->id, hash, row->role, row->vendor_id, row->customer_id, row->name,
+			row->description);
 }
 
-struct token_find {
-	char *id, *role, *vendor_id;
-	bool found;
-};
+#define TOKEN_COLUMNS "id, role, vendor_id, customer_id, name, description, created_at, revoked_at"
 
-static int token_row(struct store *s, struct db_stmt *st, void *userdata)
+/* A row and its strings in one allocation. */
+static struct store_token_row *token_from(struct store *s, struct db_stmt *st)
 {
-	struct token_find *t = userdata;
+	const char *v[8];
+	size_t n = 0;
+	struct store_token_row *t;
+	char *p;
 
-	t->id = db_dup_col(s, st, 0);
-	t->role = db_dup_col(s, st, 1);
-	t->vendor_id = db_dup_col(s, st, 2);
-	t->found = true;
+	for (int i = 0; i < 8; i++) {
+		v[i] = db_col(s, st, i);
+		n += v[i] ? strlen(v[i]) + 1 : 0;
+	}
+	t = cv_xcalloc(1, sizeof(*t) + n);
+	p = (char *)(t + 1);
+	for (int i = 0; i < 8; i++) {
+		const char **f[] = { &t->id, &t->role, &t->vendor_id, &t->customer_id, &t->name,
+				     &t->description, &t->created_at, &t->revoked_at };
+
+		if (v[i]) {
+			*f[i] = p;
+			p = stpcpy(p, v[i]) + 1;
+		}
+	}
+	return t;
+}
+
+static int token_take(struct store *s, struct db_stmt *st, void *userdata)
+{
+	*(struct store_token_row **)userdata = token_from(s, st);
 	return 1;
 }
 
-int store_token_find(struct store *s, const char *hash, char **ret_id, char **ret_role, char **ret_vendor_id)
+int store_token_find(struct store *s, const char *hash, struct store_token_row **ret)
 {
-	struct token_find t = { 0 };
-	int r = db_query(s, "SELECT id, role, vendor_id FROM tokens WHERE hash = ?1 AND revoked_at IS NULL", token_row, &t,
-		      "s", hash);
+	struct store_token_row *t = NULL;
+	int r = db_query(s, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE hash = ?1 AND revoked_at IS NULL", token_take, &t,
+			 "s", hash);
 
 	if (r < 0)
 		return r;
-	if (!t.found)
+	if (!t)
 		return -ENOENT;
-	*ret_id = t.id;
-	*ret_role = t.role;
-	*ret_vendor_id = t.vendor_id;
+	*ret = t;
 	return 0;
+}
+
+void store_token_free(struct store_token_row *row)
+{
+	free(row);
 }
 
 int store_token_revoke(struct store *s, const char *id)
 {
 	return db_update_one(s,
-			  "UPDATE tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-			  "WHERE id = ?1 AND revoked_at IS NULL",
-			  id);
+			     "UPDATE tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+			     "WHERE id = ?1 AND revoked_at IS NULL",
+			     id);
 }
 
 struct token_walk {
@@ -436,17 +459,18 @@ struct token_walk {
 static int token_list_row(struct store *s, struct db_stmt *st, void *userdata)
 {
 	struct token_walk *w = userdata;
+	struct store_token_row *t = token_from(s, st);
+	int r = w->cb(w->userdata, t);
 
-	return w->cb(w->userdata, db_col(s, st, 0), db_col(s, st, 1), db_col(s, st, 2), db_col(s, st, 3), db_col(s, st, 4),
-		     db_col(s, st, 5));
+	free(t);
+	return r;
 }
 
 int store_token_list(struct store *s, store_token_cb cb, void *userdata)
 {
 	struct token_walk w = { cb, userdata };
 
-	return db_query(s, "SELECT id, role, vendor_id, description, created_at, revoked_at FROM tokens ORDER BY created_at, id",
-		     token_list_row, &w, NULL);
+	return db_query(s, "SELECT " TOKEN_COLUMNS " FROM tokens ORDER BY created_at, id", token_list_row, &w, NULL);
 }
 
 /* ---- submissions and evidence ---- */

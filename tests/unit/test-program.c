@@ -258,7 +258,8 @@ TEST(tokens_are_stored_hashed_and_authenticate)
 	struct world w;
 	struct program_error e = { 0 };
 	struct program_auth a = { 0 };
-	char *tok = NULL, *id = NULL, *hash = NULL, *tok2 = NULL, *id2 = NULL, *fid = NULL, *role = NULL, *vendor = NULL;
+	char *tok = NULL, *id = NULL, *hash = NULL, *tok2 = NULL, *id2 = NULL;
+	struct store_token_row *t = NULL;
 
 	world_open(&w);
 	CHECK_INT(program_token_issue(w.s, "red-hat", "ci", &tok, &id, &e), 0);
@@ -267,10 +268,11 @@ TEST(tokens_are_stored_hashed_and_authenticate)
 	/* What is stored is the keyed hash, never the token. */
 	CHECK_INT(program_token_hash(w.s, tok, &hash), 0);
 	CHECK(strlen(hash) == 64 && strstr(hash, tok + 3) == NULL);
-	CHECK_INT(store_token_find(w.s, hash, &fid, &role, &vendor), 0);
-	CHECK_STR(fid, id);
-	CHECK_STR(role, "vendor");
-	CHECK_STR(vendor, "red-hat");
+	CHECK_INT(store_token_find(w.s, hash, &t), 0);
+	CHECK_STR(t->id, id);
+	CHECK_STR(t->role, "vendor");
+	CHECK_STR(t->vendor_id, "red-hat");
+	store_token_free(t);
 
 	CHECK_INT(program_authenticate(w.s, tok, &a, &e), 0);
 	CHECK(!a.admin);
@@ -300,9 +302,6 @@ TEST(tokens_are_stored_hashed_and_authenticate)
 	free(tok);
 	free(id);
 	free(hash);
-	free(fid);
-	free(role);
-	free(vendor);
 	world_close(&w);
 }
 

@@ -74,7 +74,7 @@ TEST(every_route_is_documented_with_its_security)
 	for (size_t i = 0; i < server_n_routes; i++) {
 		const struct route *rt = &server_routes[i];
 		json_t *op = operation(doc, rt->method, rt->pattern), *sec;
-		bool vendor = false, owner = false;
+		bool vendor = false, owner = false, customer = false;
 		size_t k;
 		json_t *x;
 
@@ -88,10 +88,13 @@ TEST(every_route_is_documented_with_its_security)
 		json_array_foreach(sec, k, x) {
 			vendor |= json_object_get(x, "vendorToken") != NULL;
 			owner |= json_object_get(x, "ownerToken") != NULL;
+			customer |= json_object_get(x, "customerToken") != NULL;
 		}
-		if (vendor != !!(rt->flags & ROUTE_VENDOR) || owner != !!(rt->flags & ROUTE_ADMIN))
-			tap_fail(__FILE__, __LINE__, "%s %s: documented security (vendor %d, owner %d) is not the route's",
-				 rt->method, rt->pattern, vendor, owner);
+		if (vendor != !!(rt->flags & ROUTE_VENDOR) || owner != !!(rt->flags & ROUTE_ADMIN) ||
+		    customer != !!(rt->flags & ROUTE_CUSTOMER))
+			tap_fail(__FILE__, __LINE__,
+				 "%s %s: documented security (vendor %d, owner %d, customer %d) is not the route's",
+				 rt->method, rt->pattern, vendor, owner, customer);
 		check_query(doc, op, rt);
 		if (!!(rt->flags & ROUTE_BODY) != (json_object_get(op, "requestBody") != NULL))
 			tap_fail(__FILE__, __LINE__, "%s %s: a request body is documented iff the route reads one",

@@ -1,0 +1,95 @@
+/*
+ * covalid/support.h - cooperative support (docs/support.md): customers
+ * and their agreements with the program's vendors, entitlement, cases
+ * opened with either vendor, collaboration requests that engage the other,
+ * notes by visibility, states, SLA clocks and the audit trail.
+ *
+ * Like covalid/program.h these know nothing of HTTP: each takes a store,
+ * the acting user (struct program_auth) and JSON, returns JSON, and on
+ * failure fills a struct program_error with the HTTP status to give.
+ * Every write is one transaction; a case is one versioned document, so
+ * concurrent writers never lose an update (a stale expected version is a
+ * 409).  What an actor may see is decided here, once, in support_case_view().
+ */
+#ifndef COVALID_SUPPORT_H
+#define COVALID_SUPPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "covalid/program.h"
+
+struct store;
+struct check_index;
+
+/* ---- the support policy: entitlement rules, SLA targets ---- */
+
+struct support_policy;
+
+int support_policy_parse(const char *text, struct support_policy **ret, struct program_error *err) CV_WUR;
+struct support_policy *support_policy_free(struct support_policy *p);
+/* The store's, or the built-in default (data/support-policy.json). */
+int support_policy_load(struct store *s, struct support_policy **ret, struct program_error *err) CV_WUR;
+const char *support_policy_default(void);
+
+/*
+ * Whether a customer is entitled to support from a vendor for a machine
+ * (a descriptor, json_t *) on a day (epoch seconds), given the customer's
+ * agreements (json_t * array of agreement documents).  Returns a new
+ * json_t *: {"vendor", "entitled", "agreement", "rule", "level", "charge",
+ * "reasons": [...]} - the reasons say, rule by rule, why not.
+ */
+void *support_entitlement(const struct support_policy *p, const char *vendor_id, const void *agreements,
+			  const void *descriptor, int64_t now);
+
+/* ---- customers and agreements (the owner's) ---- */
+
+int support_customer_add(struct store *s, const char *name, const char *id, char **ret_id,
+			 struct program_error *err) CV_WUR;
+/* An agreement document (json_t *): customer, vendor, kind, level,
+ * valid_from, valid_to, covers.  Checked, given an id, stored. */
+int support_agreement_add(struct store *s, const void *doc, char **ret_id, struct program_error *err) CV_WUR;
+
+/* ---- cases ---- */
+
+/*
+ * Opens a case: a customer's administrator, with a vendor of the program,
+ * for a machine.  body (json_t *): vendor, severity (1-4), title,
+ * description, descriptor.  The configuration is checked against ix (the
+ * catalog) and the entitlement with every vendor computed; not entitled
+ * with the vendor it is opened with: 422 with the reasons.  *ret_view is
+ * the case as the opener sees it.
+ */
+int support_case_open(struct store *s, const struct program_auth *who, const void *body, const struct check_index *ix,
+		      void **ret_view, struct program_error *err) CV_WUR;
+
+/* The case as this actor may see it; 404 if it may not see it at all. */
+int support_case_get(struct store *s, const struct program_auth *who, const char *id, void **ret_view,
+		     struct program_error *err) CV_WUR;
+
+/* The cases this actor may see (their summaries, with SLA state). */
+int support_case_list(struct store *s, const struct program_auth *who, const char *state, int64_t limit,
+		      int64_t offset, void **ret_items, struct program_error *err) CV_WUR;
+
+/*
+ * A change to a case (json_t * body, "version" optional: if given it must
+ * be the case's current version, else 409):
+ *   "note":    {visibility: public|shared|internal, body}
+ *   "state":   {to: in-progress|waiting-on-customer|resolved|closed|reopened, resolution?}
+ *   "engage":  {vendor, reason?}                - the owning vendor asks another
+ *   "respond": {collaboration, action: accept|decline|working|done, reason?}
+ * Each checks the actor's role and relation to the case (403, or 404 where
+ * the actor may not know the case exists), records an audit event and
+ * returns the case as the actor sees it.
+ */
+int support_case_act(struct store *s, const struct program_auth *who, const char *id, const char *what,
+		     const void *body, void **ret_view, struct program_error *err) CV_WUR;
+
+/* SLA breaches now, over open cases: first response, next update, collaboration. */
+int support_sla_breaches(struct store *s, int64_t *ret_first, int64_t *ret_update, int64_t *ret_collab) CV_WUR;
+
+/* Now, in epoch seconds; tests move it with support_clock_offset. */
+int64_t support_now(void);
+extern int64_t support_clock_offset;
+
+#endif

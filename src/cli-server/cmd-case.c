@@ -1,0 +1,259 @@
+/*
+ * cmd-case.c - `covalid case`: support cases through the program's server
+ * (docs/support.md).  A customer opens one for this machine (its
+ * descriptor attached), vendors work it, engage each other and resolve it.
+ */
+#include <getopt.h>
+#include <jansson.h>
+
+#include "cli-server/http-client.h"
+#include "cli-server/server-cli.h"
+#include "cli/cli.h"
+#include "covalid/descriptor.h"
+#include "covalid/probe.h"
+#include "util/cv.h"
+
+struct opts {
+	const char *server, *token_file, *vendor, *title, *description, *descriptor, *root, *visibility, *reason,
+		*state, *version;
+	int severity;
+	bool json;
+};
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "vendor", required_argument, NULL, 'v' },
+		{ "severity", required_argument, NULL, 'S' },
+		{ "title", required_argument, NULL, 'T' },
+		{ "description", required_argument, NULL, 'D' },
+		{ "descriptor", required_argument, NULL, 'd' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "visibility", required_argument, NULL, 'V' },
+		{ "reason", required_argument, NULL, 'R' },
+		{ "state", required_argument, NULL, 'x' },
+		{ "version", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->server = optarg; break;
+		case 't': o->token_file = optarg; break;
+		case 'v': o->vendor = optarg; break;
+		case 'S':
+			if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '4')
+				return cli_usage("case", "--severity: 1 (critical) to 4 (low)");
+			o->severity = optarg[0] - '0';
+			break;
+		case 'T': o->title = optarg; break;
+		case 'D': o->description = optarg; break;
+		case 'd': o->descriptor = optarg; break;
+		case 'r': o->root = optarg; break;
+		case 'V': o->visibility = optarg; break;
+		case 'R': o->reason = optarg; break;
+		case 'x': o->state = optarg; break;
+		case 'n': o->version = optarg; break;
+		case 'j': o->json = true; break;
+		default: return cli_usage("case", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	return CLI_OK;
+}
+
+/* This machine's descriptor (or a captured root's, or a file's). */
+static json_t *descriptor(const struct opts *o)
+{
+	struct probe_options po = { .root = o->root };
+	struct descriptor *d = NULL;
+	json_error_t err;
+	json_t *j;
+	char *s;
+	int r;
+
+	if (o->descriptor) {
+		j = json_load_file(o->descriptor, JSON_REJECT_DUPLICATES, &err);
+		if (!j)
+			cli_error(o->descriptor, "line %d: %s", err.line, err.text);
+		return j;
+	}
+	r = probe_run(&po, &d);
+	if (r < 0) {
+		cli_error(o->root ? o->root : "probe", "%s", strerror(-r));
+		return NULL;
+	}
+	s = descriptor_to_json(d, false);
+	descriptor_free(d);
+	j = json_loads(s, 0, NULL);
+	free(s);
+	return j;
+}
+
+static void print_case(json_t *c)
+{
+	size_t i;
+	json_t *x, *sla = json_object_get(c, "sla");
+
+	printf("case      %s (version %lld)\n", json_string_value(json_object_get(c, "id")),
+	       (long long)json_integer_value(json_object_get(c, "version")));
+	printf("title     %s\n", json_string_value(json_object_get(c, "title")));
+	printf("state     %s, severity %lld, opened with %s by %s\n", json_string_value(json_object_get(c, "state")),
+	       (long long)json_integer_value(json_object_get(c, "severity")), json_string_value(json_object_get(c, "vendor")),
+	       json_string_value(json_object_get(c, "customer")));
+	if (json_object_get(c, "configuration"))
+		printf("config    %s\n", json_string_value(json_object_get(json_object_get(c, "configuration"), "statement")));
+	else if (json_object_get(c, "verdict"))
+		printf("config    %s\n", json_string_value(json_object_get(c, "verdict")));
+	if (json_is_object(json_object_get(c, "per_call_charge")))
+		printf("charge    per-call support from %s (agreement %s)\n",
+		       json_string_value(json_object_get(json_object_get(c, "per_call_charge"), "vendor")),
+		       json_string_value(json_object_get(json_object_get(c, "per_call_charge"), "agreement")));
+	printf("sla       first response %s", json_string_value(json_object_get(json_object_get(sla, "first_response"), "state")));
+	if (json_is_object(json_object_get(sla, "next_update")))
+		printf(", next update %s (due %s)",
+		       json_string_value(json_object_get(json_object_get(sla, "next_update"), "state")),
+		       json_string_value(json_object_get(json_object_get(sla, "next_update"), "due")));
+	printf("\n");
+	json_array_foreach(json_object_get(c, "collaborations"), i, x)
+		printf("engaged   %s: %s (%s, due %s)\n", json_string_value(json_object_get(x, "vendor")),
+		       json_string_value(json_object_get(x, "state")), json_string_value(json_object_get(x, "id")),
+		       json_string_value(json_object_get(x, "due_at")));
+	json_array_foreach(json_object_get(c, "notes"), i, x)
+		printf("note      [%s] %s (%s): %s\n", json_string_value(json_object_get(x, "visibility")),
+		       json_string_value(json_object_get(json_object_get(x, "author"), "org")),
+		       json_string_value(json_object_get(x, "at")), json_string_value(json_object_get(x, "body")));
+	if (json_is_object(json_object_get(c, "resolution")))
+		printf("resolved  %s\n", json_string_value(json_object_get(json_object_get(c, "resolution"), "text")));
+}
+
+static int call(const struct opts *o, const char *what, const char *method, const char *path, json_t *body)
+{
+	struct api a;
+	json_t *ans = NULL, *x;
+	char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	size_t i;
+	int r;
+
+	json_decref(body);
+	r = api_init(&a, o->server, o->token_file, true);
+	if (r == CLI_OK)
+		r = api_request(&a, what, method, path, b, b ? strlen(b) : 0, (void **)&ans);
+	api_release(&a);
+	free(b);
+	if (r)
+		return r;
+	if (o->json) {
+		char *s = json_dumps(ans, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		puts(s);
+		free(s);
+	} else if (json_is_array(json_object_get(ans, "items")))
+		json_array_foreach(json_object_get(ans, "items"), i, x)
+			printf("%-32s %-20s sev %lld  %-8s %s%s\n", json_string_value(json_object_get(x, "id")),
+			       json_string_value(json_object_get(x, "state")),
+			       (long long)json_integer_value(json_object_get(x, "severity")),
+			       json_string_value(json_object_get(x, "vendor")), json_string_value(json_object_get(x, "title")),
+			       json_is_true(json_object_get(json_object_get(x, "sla"), "breached")) ? "  [SLA breached]" : "");
+	else
+		print_case(ans);
+	json_decref(ans);
+	return CLI_OK;
+}
+
+static json_t *with_version(const struct opts *o, json_t *body)
+{
+	uint64_t v;
+
+	if (o->version && cv_parse_u64(o->version, 10, &v) == 0)
+		json_object_set_new(body, "version", json_integer((json_int_t)v));
+	return body;
+}
+
+int cmd_case(int argc, char **argv)
+{
+	const char *verb = argc > 1 ? argv[1] : NULL;
+	struct opts o = { 0 };
+	char *path = NULL;
+	int r;
+
+	if (!verb)
+		return cli_usage("case", "which? open, list, show, note, engage, accept, decline, working, done, resolve, "
+					 "close, reopen, state");
+	r = parse(argc - 1, argv + 1, &o);
+	if (r)
+		return r;
+	argc -= 1;
+	argv += 1;
+#define ARG(i) (optind + (i) < argc ? argv[optind + (i)] : NULL)
+	if (o.version) {
+		uint64_t v;
+
+		if (cv_parse_u64(o.version, 10, &v) < 0)
+			return cli_usage("case", "--version: the case's version you read");
+	}
+	if (strcmp(verb, "open") == 0) {
+		json_t *d;
+
+		if (!o.vendor || !o.severity || !o.title)
+			return cli_usage("case open", "--vendor ID, --severity 1-4 and --title TEXT are required");
+		d = descriptor(&o);
+		if (!d)
+			return CLI_USAGE;
+		return call(&o, "case open", "POST", "/api/v1/cases",
+			    json_pack("{s:s, s:i, s:s, s:s, s:o}", "vendor", o.vendor, "severity", o.severity, "title", o.title,
+				      "description", o.description ? o.description : o.title, "descriptor", d));
+	}
+	if (strcmp(verb, "list") == 0) {
+		path = o.state ? cv_xasprintf("/api/v1/cases?state=%s", o.state) : cv_xstrdup("/api/v1/cases");
+		r = call(&o, "case list", "GET", path, NULL);
+		free(path);
+		return r;
+	}
+	if (!ARG(0))
+		return cli_usage("case", "which case? (covalid case list)");
+	if (strcmp(verb, "show") == 0)
+		path = cv_xasprintf("/api/v1/cases/%s", ARG(0));
+	else
+		path = NULL;
+	if (path) {
+		r = call(&o, "case show", "GET", path, NULL);
+		free(path);
+		return r;
+	}
+	if (strcmp(verb, "note") == 0 && ARG(1)) {
+		path = cv_xasprintf("/api/v1/cases/%s/notes", ARG(0));
+		r = call(&o, "case note", "POST", path,
+			 with_version(&o, json_pack("{s:s, s:s}", "visibility", o.visibility ? o.visibility : "public", "body",
+						    ARG(1))));
+	} else if (strcmp(verb, "engage") == 0 && o.vendor) {
+		path = cv_xasprintf("/api/v1/cases/%s/engage", ARG(0));
+		r = call(&o, "case engage", "POST", path,
+			 with_version(&o, json_pack("{s:s, s:s*}", "vendor", o.vendor, "reason", o.reason)));
+	} else if ((strcmp(verb, "accept") == 0 || strcmp(verb, "decline") == 0 || strcmp(verb, "working") == 0 ||
+		    strcmp(verb, "done") == 0) &&
+		   ARG(1)) {
+		path = cv_xasprintf("/api/v1/cases/%s/collaborations/%s", ARG(0), ARG(1));
+		r = call(&o, "case collaboration", "POST", path,
+			 with_version(&o, json_pack("{s:s, s:s*}", "action", verb, "reason", o.reason)));
+	} else if (strcmp(verb, "resolve") == 0 && ARG(1)) {
+		path = cv_xasprintf("/api/v1/cases/%s/state", ARG(0));
+		r = call(&o, "case resolve", "POST", path,
+			 with_version(&o, json_pack("{s:s, s:s}", "to", "resolved", "resolution", ARG(1))));
+	} else if (strcmp(verb, "close") == 0 || strcmp(verb, "reopen") == 0 || (strcmp(verb, "state") == 0 && ARG(1))) {
+		path = cv_xasprintf("/api/v1/cases/%s/state", ARG(0));
+		r = call(&o, "case state", "POST", path,
+			 with_version(&o, json_pack("{s:s}", "to", strcmp(verb, "close") == 0    ? "closed"
+								  : strcmp(verb, "reopen") == 0 ? "reopened"
+												: ARG(1))));
+	} else
+		return cli_usage("case", "unknown or incomplete command (see covalid help case)");
+#undef ARG
+	free(path);
+	return r;
+}

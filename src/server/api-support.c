@@ -1,0 +1,302 @@
+/*
+ * api-support.c - cooperative support over HTTP: cases, their notes,
+ * states and collaboration requests; customers, users, agreements and the
+ * support policy for the owner.  The rules (who may, who sees what) are
+ * all in src/support; these only carry requests and answers.
+ */
+#include <jansson.h>
+
+#include "covalid/store.h"
+#include "covalid/support.h"
+#include "server/server-internal.h"
+#include "support/support-internal.h"
+#include "util/cv.h"
+
+/* The body, with an If-Match: "N" header as its "version". */
+static json_t *body_with_version(struct req *r)
+{
+	json_error_t err;
+	const char *im = req_header(r, "If-Match");
+	json_t *b = r->body.len ? json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &err) : json_object();
+	uint64_t v;
+
+	if (!b) {
+		reply_error(r, 400, "malformed_json", "the body is not valid JSON: %s", err.text);
+		return NULL;
+	}
+	if (!json_is_object(b)) {
+		json_decref(b);
+		reply_error(r, 400, "invalid_field", "expected a JSON object");
+		return NULL;
+	}
+	if (im) {
+		char digits[32];
+		size_t n = strlen(im);
+
+		if (n >= 2 && im[0] == '"' && im[n - 1] == '"' && n - 2 < sizeof(digits)) {
+			memcpy(digits, im + 1, n - 2);
+			digits[n - 2] = '\0';
+		} else
+			snprintf(digits, sizeof(digits), "%s", n < sizeof(digits) ? im : "x");
+		if (cv_parse_u64(digits, 10, &v) < 0 || v > INT64_MAX) {
+			json_decref(b);
+			reply_error(r, 400, "invalid_parameter", "If-Match: the case's version, \"N\"");
+			return NULL;
+		}
+		json_object_set_new(b, "version", json_integer((json_int_t)v));
+	}
+	return b;
+}
+
+static void reply_case(struct req *r, unsigned status, json_t *view)
+{
+	char etag[32];
+
+	snprintf(etag, sizeof(etag), "\"%lld\"", (long long)json_integer_value(json_object_get(view, "version")));
+	r->etag = cv_xstrdup(etag);
+	reply_json(r, status, view);
+}
+
+void api_cases(struct req *r)
+{
+	struct program_error e = { 0 };
+	int64_t limit, offset;
+	const char *state = req_arg(r, "state");
+	void *items = NULL;
+
+	if (!req_paging(r, &limit, &offset))
+		return;
+	if (state && !(cv_streq(state, "new") || cv_streq(state, "in-progress") || cv_streq(state, "waiting-on-customer") ||
+		       cv_streq(state, "engaged") || cv_streq(state, "resolved") || cv_streq(state, "closed"))) {
+		reply_error(r, 400, "invalid_parameter", "state: new, in-progress, waiting-on-customer, engaged, resolved, closed");
+		return;
+	}
+	if (support_case_list(r->store, &r->auth, state, limit, offset, &items, &e) < 0) {
+		reply_program_error(r, &e);
+		return;
+	}
+	reply_json(r, 200, json_pack("{s:I, s:I, s:o}", "limit", (json_int_t)limit, "offset", (json_int_t)offset, "items",
+				     items));
+}
+
+void api_case_open(struct req *r)
+{
+	struct program_error e = { 0 };
+	struct snapshot *snap;
+	json_error_t err;
+	json_t *body = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &err);
+	void *view = NULL;
+
+	if (!body) {
+		reply_error(r, 400, "malformed_json", "the body is not valid JSON: %s", err.text);
+		return;
+	}
+	snap = snapshot_get(r);
+	if (!snap) {
+		json_decref(body);
+		return;
+	}
+	if (support_case_open(r->store, &r->auth, body, snap->ix, &view, &e) < 0)
+		reply_program_error(r, &e);
+	else {
+		r->location = cv_xasprintf("/api/v1/cases/%s", json_string_value(json_object_get(view, "id")));
+		reply_case(r, 201, view);
+	}
+	snapshot_put(r->srv, snap);
+	json_decref(body);
+}
+
+void api_case(struct req *r)
+{
+	struct program_error e = { 0 };
+	void *view = NULL;
+
+	if (support_case_get(r->store, &r->auth, r->params[0], &view, &e) < 0)
+		reply_program_error(r, &e);
+	else
+		reply_case(r, 200, view);
+}
+
+static void act(struct req *r, const char *what)
+{
+	struct program_error e = { 0 };
+	json_t *body = body_with_version(r);
+	void *view = NULL;
+
+	if (!body)
+		return;
+	if (r->n_params > 1) /* .../collaborations/{cid} */
+		json_object_set_new(body, "collaboration", json_string(r->params[1]));
+	if (support_case_act(r->store, &r->auth, r->params[0], what, body, &view, &e) < 0)
+		reply_program_error(r, &e);
+	else
+		reply_case(r, 200, view);
+	json_decref(body);
+}
+
+void api_case_note(struct req *r)
+{
+	act(r, "note");
+}
+
+void api_case_state(struct req *r)
+{
+	act(r, "state");
+}
+
+void api_case_engage(struct req *r)
+{
+	act(r, "engage");
+}
+
+void api_case_respond(struct req *r)
+{
+	act(r, "respond");
+}
+
+/* ---- agreements: the owner's, a customer's own, a vendor's ---- */
+
+static int agreement_row(void *userdata, const char *id, const char *doc)
+{
+	json_t *j = json_loads(doc, 0, NULL);
+
+	(void)id;
+	if (j)
+		json_array_append_new(userdata, j);
+	return 0;
+}
+
+void api_agreements(struct req *r)
+{
+	json_t *items = json_array();
+	const char *customer = r->auth.admin ? req_arg(r, "customer") : r->auth.customer_id;
+	const char *vendor = r->auth.admin ? req_arg(r, "vendor") : r->auth.vendor_id;
+
+	if (store_agreement_list(r->store, customer, vendor, agreement_row, items) < 0) {
+		json_decref(items);
+		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
+		return;
+	}
+	reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+void api_admin_agreement_add(struct req *r)
+{
+	struct program_error e = { 0 };
+	json_error_t err;
+	json_t *body = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &err);
+	char *id = NULL;
+
+	if (!body) {
+		reply_error(r, 400, "malformed_json", "the body is not valid JSON: %s", err.text);
+		return;
+	}
+	if (!json_is_object(body))
+		reply_error(r, 400, "invalid_field", "expected a JSON object");
+	else if (support_agreement_add(r->store, body, &id, &e) < 0)
+		reply_program_error(r, &e);
+	else {
+		r->location = cv_xasprintf("/api/v1/agreements?customer=%s",
+					   json_string_value(json_object_get(body, "customer")));
+		reply_json(r, 201, json_pack("{s:s}", "id", id));
+	}
+	free(id);
+	json_decref(body);
+}
+
+/* ---- customers and users ---- */
+
+void api_admin_customer_add(struct req *r)
+{
+	static const char *const keys[] = { "name", "id" };
+	struct program_error e = { 0 };
+	json_t *body = req_body_object(r, keys, CV_ELEMENTSOF(keys));
+	char *id = NULL;
+
+	if (!body)
+		return;
+	if (!json_is_string(json_object_get(body, "name")) ||
+	    (json_object_get(body, "id") && !json_is_string(json_object_get(body, "id"))))
+		reply_error(r, 400, "invalid_field", "name (required) and id are strings");
+	else if (support_customer_add(r->store, json_string_value(json_object_get(body, "name")),
+				      json_string_value(json_object_get(body, "id")), &id, &e) < 0)
+		reply_program_error(r, &e);
+	else
+		reply_json(r, 201, json_pack("{s:s, s:O}", "id", id, "name", json_object_get(body, "name")));
+	free(id);
+	json_decref(body);
+}
+
+static int customer_row(void *userdata, const char *id, const char *name, const char *created_at)
+{
+	json_array_append_new(userdata, json_pack("{s:s, s:s, s:s}", "id", id, "name", name, "created_at", created_at));
+	return 0;
+}
+
+void api_admin_customers(struct req *r)
+{
+	json_t *items = json_array();
+
+	if (store_customer_list(r->store, customer_row, items) < 0) {
+		json_decref(items);
+		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
+		return;
+	}
+	reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+void api_admin_user_add(struct req *r)
+{
+	static const char *const keys[] = { "name", "role", "vendor", "customer" };
+	struct program_error e = { 0 };
+	json_t *body = req_body_object(r, keys, CV_ELEMENTSOF(keys));
+	const char *vendor, *customer;
+	char *token = NULL, *id = NULL;
+
+	if (!body)
+		return;
+	vendor = json_string_value(json_object_get(body, "vendor"));
+	customer = json_string_value(json_object_get(body, "customer"));
+	if (!json_is_string(json_object_get(body, "name")) || !json_is_string(json_object_get(body, "role")) ||
+	    (vendor && customer))
+		reply_error(r, 400, "invalid_field", "name and role are required; vendor or customer, not both");
+	else if (program_user_add(r->store, json_string_value(json_object_get(body, "name")),
+				  json_string_value(json_object_get(body, "role")), vendor ? vendor : customer, &token, &id,
+				  &e) < 0)
+		reply_program_error(r, &e);
+	else
+		reply_json(r, 201, json_pack("{s:s, s:s, s:s}", "id", id, "token", token, "note",
+					     "the token is shown once: keep it"));
+	if (token)
+		memset(token, 0, strlen(token));
+	free(token);
+	free(id);
+	json_decref(body);
+}
+
+/* ---- the support policy ---- */
+
+void api_admin_support_policy_get(struct req *r)
+{
+	struct program_error e = { 0 };
+	struct support_policy *p = NULL;
+
+	if (support_policy_load(r->store, &p, &e) < 0) {
+		reply_program_error(r, &e);
+		return;
+	}
+	reply_json(r, 200, json_incref(p->doc));
+	support_policy_free(p);
+}
+
+void api_admin_support_policy_put(struct req *r)
+{
+	struct program_error e = { 0 };
+	char *text = cv_xstrndup(r->body.data ? r->body.data : "", r->body.len);
+
+	if (support_policy_store(r->store, text, &e) < 0)
+		reply_program_error(r, &e);
+	else
+		reply_json(r, 200, json_pack("{s:s}", "status", "set"));
+	free(text);
+}

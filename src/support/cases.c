@@ -1,0 +1,817 @@
+/*
+ * cases.c - opening a case and every change to it (docs/support.md).
+ *
+ * A case is one JSON document with a version.  Every change reads it in a
+ * write transaction, checks the actor's right against the state machine,
+ * changes it, appends an audit event, and writes it back with the version
+ * moved on: two writers can never both win with what they read (the
+ * second finds a new version: 409 if it said which version it meant,
+ * otherwise it simply applies on top, as notes should).
+ */
+#include <jansson.h>
+#include <sodium.h>
+
+#include "covalid/check.h"
+#include "covalid/descriptor.h"
+#include "covalid/store.h"
+#include "covalid/support.h"
+#include "support/support-internal.h"
+#include "util/cv.h"
+
+#define TITLE_MAX 200
+#define TEXT_MAX (64 * 1024)
+#define NOTES_MAX 2000
+
+static json_t *now_iso(int64_t now)
+{
+	char b[32];
+
+	cv_time_iso8601(now, b, sizeof(b));
+	return json_string(b);
+}
+
+static char *new_id(const char *prefix, int64_t now)
+{
+	uint8_t raw[6];
+	char hex[13], day[32];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
+	cv_time_iso8601(now, day, sizeof(day));
+	return cv_xasprintf("%s_%.4s%.2s%.2s_%s", prefix, day, day + 5, day + 8, hex);
+}
+
+/* An audit event: who, when, what; visible as "public", "shared" or "internal" (to the actor's organisation). */
+static void audit(json_t *c, const struct program_auth *who, int64_t now, const char *action, const char *visibility,
+		  json_t *detail)
+{
+	json_t *events = json_object_get(c, "events");
+
+	if (!json_is_array(events)) {
+		events = json_array();
+		json_object_set_new(c, "events", events);
+	}
+	json_array_append_new(events, json_pack("{s:I, s:o, s:o, s:s, s:s, s:o}", "seq", (json_int_t)json_array_size(events) + 1,
+						"at", now_iso(now), "author", support_actor_json(who), "action", action,
+						"visibility", visibility, "detail", detail ? detail : json_object()));
+}
+
+static int agreements_of(struct store *s, const char *customer, json_t **ret);
+
+static int collect_doc(void *userdata, const char *id, const char *doc)
+{
+	json_t *j = json_loads(doc, 0, NULL);
+
+	(void)id;
+	if (j)
+		json_array_append_new(userdata, j);
+	return 0;
+}
+
+static int agreements_of(struct store *s, const char *customer, json_t **ret)
+{
+	json_t *a = json_array();
+	int r = store_agreement_list(s, customer, NULL, collect_doc, a);
+
+	if (r < 0) {
+		json_decref(a);
+		return r;
+	}
+	*ret = a;
+	return 0;
+}
+
+struct vendor_list {
+	json_t *ids, *names;
+};
+
+static int vendor_cb(void *userdata, const char *id, const char *name, const char *created_at)
+{
+	struct vendor_list *v = userdata;
+
+	(void)created_at;
+	json_array_append_new(v->ids, json_string(id));
+	json_object_set_new(v->names, id, json_string(name));
+	return 0;
+}
+
+/* What the catalog says of the machine, and what it means for support. */
+static json_t *configuration(const struct check_index *ix, const struct descriptor *d, const char *vendor_name)
+{
+	struct check_result *res = NULL;
+	json_t *full, *out, *ids = json_array(), *m;
+	const char *verdict;
+	size_t i;
+
+	if (check_explain(ix, d, 3, &res) < 0)
+		return json_pack("{s:s, s:s, s:b, s:s}", "verdict", "unknown", "reason", "the check failed", "cooperative", 0,
+				 "statement", "The configuration could not be checked.");
+	full = check_result_to_json(res, d);
+	check_result_free(res);
+	json_array_foreach(json_object_get(full, "matches"), i, m)
+		json_array_append(ids, json_object_get(m, "id"));
+	verdict = json_string_value(json_object_get(full, "verdict"));
+	out = json_pack("{s:O, s:O, s:O, s:o, s:b}", "verdict", json_object_get(full, "verdict"), "reason",
+			json_object_get(full, "reason"), "summary", json_object_get(full, "summary"), "matches", ids,
+			"cooperative", cv_streq(verdict, "validated"));
+	if (cv_streq(verdict, "validated"))
+		json_object_set_new(out, "statement",
+				    json_string("A validated configuration: the vendors of the program give cooperative "
+						"support, and the other vendor can be engaged on this case."));
+	else
+		json_object_set_new(out, "statement",
+				    json_sprintf("Not a validated configuration (%s): %s supports this case alone; "
+						 "cooperative support with another vendor is not offered.",
+						 json_string_value(json_object_get(full, "summary"))
+							 ? json_string_value(json_object_get(full, "summary"))
+							 : verdict,
+						 vendor_name));
+	json_object_set(out, "nearest", json_object_get(full, "nearest"));
+	json_decref(full);
+	return out;
+}
+
+static bool only_keys(json_t *o, const char *const *keys, size_t n, struct program_error *err)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(o)) {
+		program_error_set(err, 400, "invalid_field", "expected a JSON object");
+		return false;
+	}
+	json_object_foreach(o, k, v) {
+		size_t i = 0;
+
+		while (i < n && strcmp(keys[i], k) != 0)
+			i++;
+		if (i == n) {
+			program_error_set(err, 400, "unknown_field", "unknown field '%s'", k);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool text_ok(json_t *v, size_t max)
+{
+	return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= max;
+}
+
+int support_case_open(struct store *s, const struct program_auth *who, const void *body_, const struct check_index *ix,
+		      void **ret_view, struct program_error *err)
+{
+	static const char *const keys[] = { "vendor", "severity", "title", "description", "descriptor" };
+	json_t *body = (json_t *)body_, *agreements = NULL, *ent = json_object(), *c = NULL, *mine;
+	struct vendor_list vl = { json_array(), json_object() };
+	struct support_policy *p = NULL;
+	struct descriptor *d = NULL;
+	const char *vendor = json_string_value(json_object_get(body, "vendor"));
+	char *why = NULL, *id = NULL, *text = NULL, *customer_name = NULL;
+	int64_t now = support_now(), sev;
+	size_t i;
+	json_t *v;
+	int r = -EINVAL;
+
+	if (!who->customer_id) {
+		program_error_set(err, 403, "forbidden", "a case is opened by the customer's administrator");
+		r = -EPERM;
+		goto out;
+	}
+	if (!only_keys(body, keys, CV_ELEMENTSOF(keys), err))
+		goto out;
+	sev = json_integer_value(json_object_get(body, "severity"));
+	if (!vendor || !json_is_integer(json_object_get(body, "severity")) || sev < 1 || sev > 4 ||
+	    !text_ok(json_object_get(body, "title"), TITLE_MAX) ||
+	    !text_ok(json_object_get(body, "description"), TEXT_MAX) || !json_is_object(json_object_get(body, "descriptor"))) {
+		program_error_set(err, 400, "invalid_field",
+				  "vendor, severity (1 to 4), title (1 to %d characters), description and descriptor "
+				  "(covalid probe --json) are required",
+				  TITLE_MAX);
+		goto out;
+	}
+	if (descriptor_from_jansson(json_object_get(body, "descriptor"), &d, &why) < 0) {
+		program_error_set(err, 400, "invalid_descriptor", "descriptor: %s", why);
+		goto out;
+	}
+	r = support_policy_load(s, &p, err);
+	if (r < 0)
+		goto out;
+	if ((r = store_vendor_list(s, vendor_cb, &vl)) < 0 || (r = agreements_of(s, who->customer_id, &agreements)) < 0 ||
+	    (r = store_customer_get(s, who->customer_id, &customer_name)) < 0) {
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+		goto out;
+	}
+	r = -EINVAL;
+	if (!json_object_get(vl.names, vendor)) {
+		program_error_set(err, 404, "unknown_vendor", "no vendor '%s' in the program", vendor);
+		r = -ENOENT;
+		goto out;
+	}
+	json_array_foreach(vl.ids, i, v)
+		json_object_set_new(ent, json_string_value(v),
+				    support_entitlement(p, json_string_value(v), agreements, json_object_get(body, "descriptor"),
+							now));
+	mine = json_object_get(ent, vendor);
+	if (!json_is_true(json_object_get(mine, "entitled"))) {
+		json_t *reasons = json_object_get(mine, "reasons");
+		struct cv_buf b;
+
+		cv_buf_init(&b, 4000);
+		json_array_foreach(reasons, i, v)
+			(void)!cv_buf_printf(&b, "%s%s", i ? "; " : "", json_string_value(v));
+		program_error_set(err, 422, "not_entitled", "not entitled to %s's support: %s", vendor,
+				  b.len ? b.data : "no agreement");
+		cv_buf_release(&b);
+		r = -EACCES;
+		goto out;
+	}
+	id = new_id("case", now);
+	c = json_pack("{s:s, s:s, s:s, s:s, s:I, s:O, s:O, s:O, s:o, s:o, s:O, s:s, s:o, s:o, s:n, s:n, s:n, s:n, s:n, "
+		      "s:[], s:[], s:[]}",
+		      "id", id, "customer", who->customer_id, "customer_name", customer_name, "vendor", vendor, "severity",
+		      (json_int_t)sev, "title", json_object_get(body, "title"), "description",
+		      json_object_get(body, "description"), "descriptor", json_object_get(body, "descriptor"),
+		      "configuration", configuration(ix, d, json_string_value(json_object_get(vl.names, vendor))),
+		      "entitlement", ent, "level", json_object_get(mine, "level"), "state", "new", "created_at",
+		      now_iso(now), "updated_at", now_iso(now), "first_response_at", "last_vendor_update_at",
+		      "resolved_at", "resolution", "per_call_charge", "notes", "collaborations", "events");
+	ent = NULL;
+	if (json_is_true(json_object_get(mine, "charge")))
+		json_object_set_new(c, "per_call_charge", json_pack("{s:s, s:O}", "vendor", vendor, "agreement",
+								    json_object_get(mine, "agreement")));
+	audit(c, who, now, "opened", "public",
+	      json_pack("{s:s, s:I, s:O}", "vendor", vendor, "severity", (json_int_t)sev, "verdict",
+			json_object_get(json_object_get(c, "configuration"), "verdict")));
+	json_object_set_new(c, "version", json_integer(1));
+	text = json_dumps(c, JSON_COMPACT);
+	{
+		struct store_case_row row = { .id = id, .customer_id = who->customer_id, .vendor_id = vendor,
+					      .state = "new", .severity = sev, .doc = text };
+
+		r = store_case_add(s, &row);
+	}
+	if (r < 0) {
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+		goto out;
+	}
+	*ret_view = support_view(c, REL_CUSTOMER, who, p, now, false);
+out:
+	descriptor_free(d);
+	support_policy_free(p);
+	json_decref(agreements);
+	json_decref(ent);
+	json_decref(vl.ids);
+	json_decref(vl.names);
+	json_decref(c);
+	free(why);
+	free(id);
+	free(text);
+	free(customer_name);
+	return r;
+}
+
+/* Loads a case the actor relates to; 404 for one it may not know of. */
+static int load(struct store *s, const struct program_auth *who, const char *id, struct store_case_row **ret_row,
+		json_t **ret_doc, enum support_relation *ret_rel, struct program_error *err)
+{
+	struct store_case_row *row = NULL;
+	json_t *c;
+	int r = store_case_get(s, id, &row);
+
+	if (r == -ENOENT) {
+		program_error_set(err, 404, "not_found", "no such case");
+		return r;
+	}
+	if (r < 0) {
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+		return r;
+	}
+	c = json_loads(row->doc, 0, NULL);
+	if (!c) {
+		store_case_free(row);
+		program_error_set(err, 500, "internal", "case %s is not JSON", id);
+		return -EBADMSG;
+	}
+	json_object_set_new(c, "version", json_integer(row->version));
+	*ret_rel = support_relation(who, c);
+	if (*ret_rel == REL_NONE) {
+		/* Not its case: it does not exist, as far as it can tell. */
+		json_decref(c);
+		store_case_free(row);
+		program_error_set(err, 404, "not_found", "no such case");
+		return -ENOENT;
+	}
+	*ret_row = row;
+	*ret_doc = c;
+	return 0;
+}
+
+int support_case_get(struct store *s, const struct program_auth *who, const char *id, void **ret_view,
+		     struct program_error *err)
+{
+	struct store_case_row *row = NULL;
+	struct support_policy *p = NULL;
+	enum support_relation rel;
+	json_t *c = NULL;
+	int r;
+
+	r = load(s, who, id, &row, &c, &rel, err);
+	if (r < 0)
+		return r;
+	r = support_policy_load(s, &p, err);
+	if (r == 0)
+		*ret_view = support_view(c, rel, who, p, support_now(), false);
+	support_policy_free(p);
+	json_decref(c);
+	store_case_free(row);
+	return r;
+}
+
+struct list_ctx {
+	const struct program_auth *who;
+	const struct support_policy *p;
+	json_t *items;
+	int64_t now;
+};
+
+static int list_cb(void *userdata, const struct store_case_row *row)
+{
+	struct list_ctx *l = userdata;
+	json_t *c = json_loads(row->doc, 0, NULL);
+	enum support_relation rel;
+
+	if (!c)
+		return 0;
+	json_object_set_new(c, "version", json_integer(row->version));
+	rel = support_relation(l->who, c);
+	if (rel != REL_NONE) /* the query narrowed it; this is the rule */
+		json_array_append_new(l->items, support_view(c, rel, l->who, l->p, l->now, true));
+	json_decref(c);
+	return 0;
+}
+
+int support_case_list(struct store *s, const struct program_auth *who, const char *state, int64_t limit, int64_t offset,
+		      void **ret_items, struct program_error *err)
+{
+	struct support_policy *p = NULL;
+	struct list_ctx l = { who, NULL, json_array(), support_now() };
+	int r;
+
+	r = support_policy_load(s, &p, err);
+	if (r < 0) {
+		json_decref(l.items);
+		return r;
+	}
+	l.p = p;
+	if (!who->admin && !who->customer_id && !who->vendor_id) {
+		*ret_items = l.items;
+		support_policy_free(p);
+		return 0;
+	}
+	r = store_case_list(s, who->admin ? NULL : who->customer_id, who->admin ? NULL : who->vendor_id, state, limit,
+			    offset, list_cb, &l);
+	support_policy_free(p);
+	if (r < 0) {
+		json_decref(l.items);
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+		return r;
+	}
+	*ret_items = l.items;
+	return 0;
+}
+
+/* ---- changes ---- */
+
+static bool is_vendor(const struct program_auth *who)
+{
+	return who->vendor_id != NULL;
+}
+
+static json_t *collaboration(json_t *c, const char *id)
+{
+	size_t i;
+	json_t *col;
+
+	json_array_foreach(json_object_get(c, "collaborations"), i, col)
+		if (cv_streq(json_string_value(json_object_get(col, "id")), id))
+			return col;
+	return NULL;
+}
+
+static bool collaborating(json_t *c, const char *vendor)
+{
+	size_t i;
+	json_t *col;
+
+	json_array_foreach(json_object_get(c, "collaborations"), i, col) {
+		const char *st = json_string_value(json_object_get(col, "state"));
+
+		if (cv_streq(json_string_value(json_object_get(col, "vendor")), vendor) &&
+		    (cv_streq(st, "accepted") || cv_streq(st, "working") || cv_streq(st, "done")))
+			return true;
+	}
+	return false;
+}
+
+static bool open_collaboration(json_t *c, const char *vendor)
+{
+	size_t i;
+	json_t *col;
+
+	json_array_foreach(json_object_get(c, "collaborations"), i, col) {
+		const char *st = json_string_value(json_object_get(col, "state"));
+
+		if ((!vendor || cv_streq(json_string_value(json_object_get(col, "vendor")), vendor)) &&
+		    (cv_streq(st, "requested") || cv_streq(st, "accepted") || cv_streq(st, "working")))
+			return true;
+	}
+	return false;
+}
+
+static void set_state(json_t *c, const struct program_auth *who, int64_t now, const char *to, json_t *detail)
+{
+	const char *from = json_string_value(json_object_get(c, "state"));
+
+	if (!detail)
+		detail = json_object();
+	json_object_set_new(detail, "from", json_string(from));
+	json_object_set_new(detail, "to", json_string(to));
+	audit(c, who, now, "state", "public", detail);
+	json_object_set_new(c, "state", json_string(to));
+}
+
+/* A vendor's move on the case counts as a response to the customer. */
+static void vendor_responded(json_t *c, int64_t now)
+{
+	if (json_is_null(json_object_get(c, "first_response_at")) || !json_object_get(c, "first_response_at"))
+		json_object_set_new(c, "first_response_at", now_iso(now));
+	json_object_set_new(c, "last_vendor_update_at", now_iso(now));
+}
+
+static int act_note(json_t *c, enum support_relation rel, const struct program_auth *who, json_t *body, int64_t now,
+		    struct program_error *err)
+{
+	static const char *const keys[] = { "visibility", "body", "version" };
+	const char *vis = json_string_value(json_object_get(body, "visibility"));
+	json_t *notes = json_object_get(c, "notes");
+	char *id;
+
+	if (!only_keys(body, keys, CV_ELEMENTSOF(keys), err))
+		return -EINVAL;
+	if (!vis)
+		vis = rel == REL_ENGAGED ? "shared" : "public";
+	if (!(cv_streq(vis, "public") || cv_streq(vis, "shared") || cv_streq(vis, "internal")) ||
+	    !text_ok(json_object_get(body, "body"), TEXT_MAX)) {
+		program_error_set(err, 400, "invalid_field", "visibility (public, shared, internal) and body are required");
+		return -EINVAL;
+	}
+	if (rel == REL_OWNER || (rel == REL_CUSTOMER && !cv_streq(vis, "public")) ||
+	    (rel == REL_ENGAGED && cv_streq(vis, "public"))) {
+		program_error_set(err, 403, "forbidden", "%s",
+				  rel == REL_OWNER ? "the program's owner takes no part in cases"
+				  : rel == REL_CUSTOMER ? "a customer's notes are public"
+							: "an engaged vendor speaks to the customer through the vendor "
+							  "the case was opened with: use a shared note");
+		return -EPERM;
+	}
+	if (json_array_size(notes) >= NOTES_MAX) {
+		program_error_set(err, 409, "too_many_notes", "a case holds at most %d notes", NOTES_MAX);
+		return -ENOSPC;
+	}
+	id = cv_xasprintf("note_%zu", json_array_size(notes) + 1);
+	json_array_append_new(notes, json_pack("{s:s, s:o, s:o, s:s, s:O}", "id", id, "at", now_iso(now), "author",
+					       support_actor_json(who), "visibility", vis, "body",
+					       json_object_get(body, "body")));
+	audit(c, who, now, "note", vis, json_pack("{s:s}", "note", id));
+	free(id);
+	if (rel == REL_OPENED && cv_streq(vis, "public"))
+		vendor_responded(c, now);
+	/* The customer's answer puts the case back in the vendor's hands. */
+	if (rel == REL_CUSTOMER && cv_streq(json_string_value(json_object_get(c, "state")), "waiting-on-customer"))
+		set_state(c, who, now, "in-progress", json_pack("{s:s}", "because", "the customer answered"));
+	return 0;
+}
+
+static int act_state(json_t *c, enum support_relation rel, const struct program_auth *who, json_t *body, int64_t now,
+		     const struct support_policy *p, struct program_error *err)
+{
+	static const char *const keys[] = { "to", "resolution", "version" };
+	const char *to = json_string_value(json_object_get(body, "to"));
+	const char *from = json_string_value(json_object_get(c, "state"));
+	bool ok = false, manager = cv_streq(who->role, "vendor-manager");
+	int64_t resolved;
+
+	if (!only_keys(body, keys, CV_ELEMENTSOF(keys), err))
+		return -EINVAL;
+	if (!to) {
+		program_error_set(err, 400, "invalid_field", "to: the state to move to");
+		return -EINVAL;
+	}
+	if (cv_streq(to, "in-progress"))
+		ok = (rel == REL_OPENED && (cv_streq(from, "new") || cv_streq(from, "waiting-on-customer") ||
+					    cv_streq(from, "engaged"))) ||
+		     (rel == REL_CUSTOMER && cv_streq(from, "waiting-on-customer"));
+	else if (cv_streq(to, "waiting-on-customer"))
+		ok = rel == REL_OPENED && (cv_streq(from, "in-progress") || cv_streq(from, "engaged"));
+	else if (cv_streq(to, "resolved")) {
+		ok = (rel == REL_OPENED || (rel == REL_ENGAGED && collaborating(c, who->vendor_id))) &&
+		     (cv_streq(from, "new") || cv_streq(from, "in-progress") || cv_streq(from, "engaged") ||
+		      cv_streq(from, "waiting-on-customer"));
+		if (ok && !text_ok(json_object_get(body, "resolution"), TEXT_MAX)) {
+			program_error_set(err, 400, "invalid_field", "resolution: say how it was resolved");
+			return -EINVAL;
+		}
+	} else if (cv_streq(to, "closed"))
+		ok = ((rel == REL_OPENED && manager) || rel == REL_CUSTOMER) && cv_streq(from, "resolved");
+	else if (cv_streq(to, "reopened")) {
+		ok = (rel == REL_CUSTOMER || rel == REL_OPENED) && (cv_streq(from, "resolved") || cv_streq(from, "closed"));
+		if (ok && (cv_time_parse(json_string_value(json_object_get(c, "resolved_at")), &resolved) < 0 ||
+			   now - resolved > support_policy_seconds(p, "reopen", NULL, 0))) {
+			program_error_set(err, 409, "reopen_window_passed", "a case reopens within %lld days of its resolution",
+					  (long long)(support_policy_seconds(p, "reopen", NULL, 0) / 86400));
+			return -EPERM;
+		}
+	} else {
+		program_error_set(err, 400, "invalid_field",
+				  "to: in-progress, waiting-on-customer, resolved, closed or reopened");
+		return -EINVAL;
+	}
+	if (!ok) {
+		/* Allowed for someone, just not this actor here and now. */
+		program_error_set(err, rel == REL_OWNER || rel == REL_ENGAGED || (rel == REL_CUSTOMER && !cv_streq(to, "closed") &&
+							      !cv_streq(to, "reopened") && !cv_streq(to, "in-progress"))
+					       ? 403
+					       : 409,
+				  rel == REL_OWNER ? "forbidden" : "invalid_transition",
+				  "%s may not move a case from %s to %s", program_role_name(who->role), from, to);
+		return -EPERM;
+	}
+	if (cv_streq(to, "resolved")) {
+		json_object_set_new(c, "resolved_at", now_iso(now));
+		json_object_set_new(c, "resolution", json_pack("{s:O, s:o, s:o}", "text", json_object_get(body, "resolution"),
+							       "by", support_actor_json(who), "at", now_iso(now)));
+	}
+	if (cv_streq(to, "reopened")) {
+		json_object_set_new(c, "resolved_at", json_null());
+		to = "in-progress";
+	}
+	if (is_vendor(who) && rel == REL_OPENED)
+		vendor_responded(c, now);
+	set_state(c, who, now, to, NULL);
+	return 0;
+}
+
+static int act_engage(struct store *s, json_t *c, enum support_relation rel, const struct program_auth *who,
+		      json_t *body, int64_t now, const struct support_policy *p, struct program_error *err)
+{
+	static const char *const keys[] = { "vendor", "reason", "version" };
+	const char *vendor = json_string_value(json_object_get(body, "vendor"));
+	const char *state = json_string_value(json_object_get(c, "state"));
+	json_t *conf = json_object_get(c, "configuration"), *ent, *cols = json_object_get(c, "collaborations");
+	int sev = (int)json_integer_value(json_object_get(c, "severity"));
+	char *id;
+
+	if (!only_keys(body, keys, CV_ELEMENTSOF(keys), err))
+		return -EINVAL;
+	if (rel != REL_OPENED) {
+		program_error_set(err, 403, "forbidden", "only the vendor the case was opened with engages another");
+		return -EPERM;
+	}
+	if (!vendor || cv_streq(vendor, who->vendor_id)) {
+		program_error_set(err, 400, "invalid_field", "vendor: another vendor of the program");
+		return -EINVAL;
+	}
+	if (!(cv_streq(state, "new") || cv_streq(state, "in-progress") || cv_streq(state, "waiting-on-customer") ||
+	      cv_streq(state, "engaged"))) {
+		program_error_set(err, 409, "invalid_transition", "a %s case engages no one", state);
+		return -EPERM;
+	}
+	if (!json_is_true(json_object_get(conf, "cooperative"))) {
+		program_error_set(err, 409, "not_validated", "%s", json_string_value(json_object_get(conf, "statement")));
+		return -EPERM;
+	}
+	if (store_vendor_get(s, vendor, NULL) == -ENOENT) {
+		program_error_set(err, 404, "unknown_vendor", "no vendor '%s' in the program", vendor);
+		return -ENOENT;
+	}
+	ent = json_object_get(json_object_get(c, "entitlement"), vendor);
+	if (!json_is_true(json_object_get(ent, "entitled"))) {
+		program_error_set(err, 422, "not_entitled", "the customer is not entitled to %s's support, so it cannot be "
+				  "engaged on this case",
+				  vendor);
+		return -EACCES;
+	}
+	if (open_collaboration(c, vendor)) {
+		program_error_set(err, 409, "already_engaged", "%s is engaged on this case already", vendor);
+		return -EEXIST;
+	}
+	id = cv_xasprintf("col_%zu", json_array_size(cols) + 1);
+	{
+		char due[32];
+
+		cv_time_iso8601(now + support_policy_seconds(p, "collaboration", NULL, sev), due, sizeof(due));
+		json_array_append_new(cols, json_pack("{s:s, s:s, s:s, s:s, s:O*, s:o, s:s, s:n, s:n}", "id", id, "vendor",
+						      vendor, "by", who->vendor_id, "state", "requested", "reason",
+						      json_object_get(body, "reason"), "requested_at", now_iso(now),
+						      "due_at", due, "responded_at", "decline_reason"));
+	}
+	audit(c, who, now, "engage", "shared", json_pack("{s:s, s:s}", "collaboration", id, "vendor", vendor));
+	free(id);
+	vendor_responded(c, now);
+	if (!cv_streq(state, "engaged"))
+		set_state(c, who, now, "engaged", NULL);
+	return 0;
+}
+
+static int act_respond(json_t *c, enum support_relation rel, const struct program_auth *who, json_t *body,
+		       int64_t now, struct program_error *err)
+{
+	static const char *const keys[] = { "collaboration", "action", "reason", "version" };
+	const char *cid = json_string_value(json_object_get(body, "collaboration"));
+	const char *action = json_string_value(json_object_get(body, "action"));
+	json_t *col = cid ? collaboration(c, cid) : NULL;
+	const char *st, *to = NULL;
+
+	if (!only_keys(body, keys, CV_ELEMENTSOF(keys), err))
+		return -EINVAL;
+	if (!col || rel != REL_ENGAGED || !cv_streq(json_string_value(json_object_get(col, "vendor")), who->vendor_id)) {
+		program_error_set(err, rel == REL_ENGAGED || rel == REL_OPENED ? 403 : 404,
+				  rel == REL_ENGAGED || rel == REL_OPENED ? "forbidden" : "not_found",
+				  "only the engaged vendor answers its collaboration request");
+		return -EPERM;
+	}
+	st = json_string_value(json_object_get(col, "state"));
+	if (cv_streq(action, "accept") && cv_streq(st, "requested"))
+		to = "accepted";
+	else if (cv_streq(action, "decline") && cv_streq(st, "requested")) {
+		if (!text_ok(json_object_get(body, "reason"), TEXT_MAX)) {
+			program_error_set(err, 400, "invalid_field", "reason: what information is needed");
+			return -EINVAL;
+		}
+		to = "declined";
+	} else if (cv_streq(action, "working") && cv_streq(st, "accepted"))
+		to = "working";
+	else if (cv_streq(action, "done") && (cv_streq(st, "accepted") || cv_streq(st, "working")))
+		to = "done";
+	if (!to) {
+		program_error_set(err, action && (cv_streq(action, "accept") || cv_streq(action, "decline") ||
+						  cv_streq(action, "working") || cv_streq(action, "done"))
+					       ? 409
+					       : 400,
+				  "invalid_transition", "a %s collaboration request cannot take '%s' (accept, decline, working, done)",
+				  st, action ? action : "(none)");
+		return -EPERM;
+	}
+	if (json_is_null(json_object_get(col, "responded_at")))
+		json_object_set_new(col, "responded_at", now_iso(now));
+	if (cv_streq(to, "declined"))
+		json_object_set(col, "decline_reason", json_object_get(body, "reason"));
+	json_object_set_new(col, "state", json_string(to));
+	audit(c, who, now, "collaboration", "shared", json_pack("{s:s, s:s}", "collaboration", cid, "state", to));
+	/* Nobody left engaged: back to the vendor it was opened with. */
+	if ((cv_streq(to, "declined") || cv_streq(to, "done")) && !open_collaboration(c, NULL) &&
+	    cv_streq(json_string_value(json_object_get(c, "state")), "engaged"))
+		set_state(c, who, now, "in-progress", json_pack("{s:s}", "because", "no vendor is engaged any more"));
+	return 0;
+}
+
+/* Newline-separated vendors with a collaboration on the case (for listing their queue). */
+static char *engaged_list(json_t *c)
+{
+	struct cv_buf b;
+	size_t i;
+	json_t *col;
+
+	cv_buf_init(&b, 64 * 1024);
+	json_array_foreach(json_object_get(c, "collaborations"), i, col)
+		(void)!cv_buf_printf(&b, "%s%s", b.len ? "\n" : "", json_string_value(json_object_get(col, "vendor")));
+	return b.data ? cv_buf_detach(&b, NULL) : cv_xstrdup("");
+}
+
+int support_case_act(struct store *s, const struct program_auth *who, const char *id, const char *what,
+		     const void *body_, void **ret_view, struct program_error *err)
+{
+	json_t *body = (json_t *)body_, *c = NULL, *ver = json_object_get(body, "version");
+	struct store_case_row *row = NULL;
+	struct support_policy *p = NULL;
+	enum support_relation rel;
+	char *text = NULL, *engaged = NULL;
+	int64_t now = support_now();
+	bool in_tx = false;
+	int r;
+
+	if (!json_is_object(body)) {
+		program_error_set(err, 400, "invalid_field", "expected a JSON object");
+		return -EINVAL;
+	}
+	if (ver && !json_is_integer(ver)) {
+		program_error_set(err, 400, "invalid_field", "version: the case's version you read");
+		return -EINVAL;
+	}
+	r = support_policy_load(s, &p, err);
+	if (r < 0)
+		return r;
+	r = store_begin(s);
+	if (r < 0) {
+		program_error_set(err, 503, "busy", "the database is busy: %s", store_errmsg(s));
+		goto out;
+	}
+	in_tx = true;
+	r = load(s, who, id, &row, &c, &rel, err);
+	if (r < 0)
+		goto out;
+	if (ver && json_integer_value(ver) != row->version) {
+		program_error_set(err, 409, "conflict", "the case changed: it is at version %lld, not %lld (read it again)",
+				  (long long)row->version, (long long)json_integer_value(ver));
+		r = -ESTALE;
+		goto out;
+	}
+	if (strcmp(what, "note") == 0)
+		r = act_note(c, rel, who, body, now, err);
+	else if (strcmp(what, "state") == 0)
+		r = act_state(c, rel, who, body, now, p, err);
+	else if (strcmp(what, "engage") == 0)
+		r = act_engage(s, c, rel, who, body, now, p, err);
+	else if (strcmp(what, "respond") == 0)
+		r = act_respond(c, rel, who, body, now, err);
+	else {
+		program_error_set(err, 404, "not_found", "no such action");
+		r = -ENOENT;
+	}
+	if (r < 0)
+		goto out;
+	json_object_set_new(c, "updated_at", now_iso(now));
+	json_object_del(c, "version");
+	text = json_dumps(c, JSON_COMPACT);
+	engaged = engaged_list(c);
+	{
+		struct store_case_row w = { .id = id, .engaged = engaged, .state = json_string_value(json_object_get(c, "state")),
+					    .severity = row->severity, .version = row->version, .doc = text };
+
+		r = store_case_update(s, &w);
+	}
+	if (r == 0)
+		r = store_commit(s);
+	if (r < 0) {
+		program_error_set(err, r == -ESTALE ? 409 : 500, r == -ESTALE ? "conflict" : "internal", "%s",
+				  r == -ESTALE ? "the case changed meanwhile: read it again" : store_errmsg(s));
+		goto out;
+	}
+	in_tx = false;
+	json_object_set_new(c, "version", json_integer(row->version + 1));
+	*ret_view = support_view(c, rel, who, p, now, false);
+out:
+	if (in_tx)
+		store_rollback(s);
+	support_policy_free(p);
+	store_case_free(row);
+	json_decref(c);
+	free(text);
+	free(engaged);
+	return r;
+}
+
+/* ---- SLA over every open case ---- */
+
+struct breach_ctx {
+	const struct support_policy *p;
+	int64_t now, first, update, collab;
+};
+
+static int breach_cb(void *userdata, const struct store_case_row *row)
+{
+	struct breach_ctx *b = userdata;
+	json_t *c = json_loads(row->doc, 0, NULL), *sla, *col;
+	size_t i;
+
+	if (!c)
+		return 0;
+	sla = support_sla(c, b->p, b->now);
+	b->first += cv_streq(json_string_value(json_object_get(json_object_get(sla, "first_response"), "state")), "breached");
+	b->update += cv_streq(json_string_value(json_object_get(json_object_get(sla, "next_update"), "state")), "breached");
+	json_array_foreach(json_object_get(sla, "collaborations"), i, col)
+		b->collab += cv_streq(json_string_value(json_object_get(json_object_get(col, "response"), "state")), "breached");
+	json_decref(sla);
+	json_decref(c);
+	return 0;
+}
+
+int support_sla_breaches(struct store *s, int64_t *ret_first, int64_t *ret_update, int64_t *ret_collab)
+{
+	struct support_policy *p = NULL;
+	struct breach_ctx b = { NULL, support_now(), 0, 0, 0 };
+	static const char *const open_states[] = { "new", "in-progress", "waiting-on-customer", "engaged" };
+	int r = support_policy_load(s, &p, NULL);
+
+	if (r < 0)
+		return r;
+	b.p = p;
+	for (size_t i = 0; i < CV_ELEMENTSOF(open_states) && r == 0; i++)
+		r = store_case_list(s, NULL, NULL, open_states[i], 0, 0, breach_cb, &b);
+	support_policy_free(p);
+	*ret_first = b.first;
+	*ret_update = b.update;
+	*ret_collab = b.collab;
+	return r;
+}

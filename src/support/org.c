@@ -1,0 +1,168 @@
+/*
+ * org.c - the program owner's side of support: customers and their
+ * agreements with the vendors.
+ */
+#include <jansson.h>
+#include <sodium.h>
+
+#include "covalid/store.h"
+#include "covalid/support.h"
+#include "support/support-internal.h"
+#include "util/cv.h"
+
+int support_customer_add(struct store *s, const char *name, const char *id, char **ret_id, struct program_error *err)
+{
+	char *slug;
+	int r;
+
+	if (!name || !*name || strlen(name) > 128 || !cv_str_is_clean_utf8(name, strlen(name))) {
+		program_error_set(err, 400, "invalid_field", "name: 1 to 128 printable characters");
+		return -EINVAL;
+	}
+	slug = id ? cv_xstrdup(id) : program_vendor_slug(name);
+	if (!program_slug_ok(slug)) {
+		program_error_set(err, 400, "invalid_field", "id: '%s' is not lower-case letters, digits and dashes", slug);
+		free(slug);
+		return -EINVAL;
+	}
+	r = store_customer_add(s, slug, name);
+	if (r == -EEXIST)
+		program_error_set(err, 409, "customer_exists", "a customer with id '%s' or name '%s' exists", slug, name);
+	else if (r < 0)
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+	if (r < 0) {
+		free(slug);
+		return r;
+	}
+	*ret_id = slug;
+	return 0;
+}
+
+/* covers: [{"guest": "rhel", "versions": ["5.2", "5.3"]}, {"hypervisor": "microsoft"}] */
+static bool covers_ok(json_t *covers, char *why, size_t size)
+{
+	size_t i, k;
+	json_t *c, *v, *e;
+
+	if (!json_is_array(covers) || json_array_size(covers) > 64) {
+		snprintf(why, size, "covers: expected a list of {guest|hypervisor, versions}");
+		return false;
+	}
+	json_array_foreach(covers, i, c) {
+		const char *key;
+		size_t n = 0;
+
+		json_object_foreach(c, key, v) {
+			if (strcmp(key, "guest") == 0 || strcmp(key, "hypervisor") == 0) {
+				n++;
+				if (!json_is_string(v) || !json_string_length(v))
+					n = 99;
+			} else if (strcmp(key, "versions") == 0) {
+				if (!json_is_array(v))
+					n = 99;
+				json_array_foreach(v, k, e)
+					if (!json_is_string(e))
+						n = 99;
+			} else
+				n = 99;
+		}
+		if (!json_is_object(c) || n != 1) {
+			snprintf(why, size, "covers[%zu]: expected one of guest or hypervisor (an id), and versions", i);
+			return false;
+		}
+	}
+	return true;
+}
+
+int support_agreement_add(struct store *s, const void *body, char **ret_id, struct program_error *err)
+{
+	static const char *const keys[] = { "id", "customer", "vendor", "kind", "level", "valid_from", "valid_to",
+					    "covers", "notes" };
+	json_t *doc = json_deep_copy((json_t *)body), *v;
+	struct support_policy *p = NULL;
+	const char *k, *customer, *vendor, *level;
+	char why[160], *id = NULL, *text = NULL;
+	int64_t from, to;
+	int r = -EINVAL;
+
+	json_object_foreach(doc, k, v) {
+		size_t i = 0;
+
+		while (i < CV_ELEMENTSOF(keys) && strcmp(keys[i], k) != 0)
+			i++;
+		if (i == CV_ELEMENTSOF(keys)) {
+			program_error_set(err, 400, "unknown_field", "unknown field '%s'", k);
+			goto out;
+		}
+	}
+	customer = json_string_value(json_object_get(doc, "customer"));
+	vendor = json_string_value(json_object_get(doc, "vendor"));
+	level = json_string_value(json_object_get(doc, "level"));
+	if (!customer || !vendor || !support_agreement_kind_ok(json_string_value(json_object_get(doc, "kind")))) {
+		program_error_set(err, 400, "invalid_field",
+				  "customer, vendor and kind (support-agreement, subscription, per-call) are required");
+		goto out;
+	}
+	if (cv_time_parse(json_string_value(json_object_get(doc, "valid_from")), &from) < 0 ||
+	    cv_time_parse(json_string_value(json_object_get(doc, "valid_to")), &to) < 0 || to < from) {
+		program_error_set(err, 400, "invalid_field", "valid_from and valid_to: dates (YYYY-MM-DD), in order");
+		goto out;
+	}
+	if (!json_object_get(doc, "covers"))
+		json_object_set_new(doc, "covers", json_array());
+	if (!covers_ok(json_object_get(doc, "covers"), why, sizeof(why))) {
+		program_error_set(err, 400, "invalid_field", "%s", why);
+		goto out;
+	}
+	r = support_policy_load(s, &p, err);
+	if (r < 0)
+		goto out;
+	r = -EINVAL;
+	if (level && !json_object_get(json_object_get(p->doc, "sla"), level)) {
+		program_error_set(err, 400, "invalid_field", "level: '%s' is not a level of the support policy", level);
+		goto out;
+	}
+	if (!level)
+		json_object_set_new(doc, "level", json_string("standard"));
+	if (store_customer_get(s, customer, NULL) == -ENOENT) {
+		program_error_set(err, 404, "unknown_customer", "no customer '%s'", customer);
+		r = -ENOENT;
+		goto out;
+	}
+	if (store_vendor_get(s, vendor, NULL) == -ENOENT) {
+		program_error_set(err, 404, "unknown_vendor", "no vendor '%s'", vendor);
+		r = -ENOENT;
+		goto out;
+	}
+	if (json_is_string(json_object_get(doc, "id")))
+		id = cv_xstrdup(json_string_value(json_object_get(doc, "id")));
+	else {
+		uint8_t raw[5];
+		char hex[11];
+
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
+		id = cv_xasprintf("agr_%s", hex);
+	}
+	if (!program_slug_ok(id) && !cv_startswith(id, "agr_")) {
+		program_error_set(err, 400, "invalid_field", "id: lower-case letters, digits and dashes");
+		goto out;
+	}
+	json_object_set_new(doc, "id", json_string(id));
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	r = store_agreement_add(s, id, customer, vendor, text);
+	if (r == -EEXIST)
+		program_error_set(err, 409, "agreement_exists", "agreement '%s' exists", id);
+	else if (r < 0)
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+	if (r == 0) {
+		*ret_id = id;
+		id = NULL;
+	}
+out:
+	support_policy_free(p);
+	json_decref(doc);
+	free(text);
+	free(id);
+	return r;
+}

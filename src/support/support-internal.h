@@ -1,0 +1,44 @@
+/*
+ * support-internal.h - what the files of src/support share.
+ */
+#ifndef COVALID_SUPPORT_INTERNAL_H
+#define COVALID_SUPPORT_INTERNAL_H
+
+#include <jansson.h>
+
+#include "covalid/support.h"
+
+struct support_policy {
+	json_t *doc; /* checked by support_policy_parse */
+};
+
+/* "support-agreement", "subscription" or "per-call". */
+bool support_agreement_kind_ok(const char *kind);
+/* Checks and stores a new policy (the owner's). */
+int support_policy_store(struct store *s, const char *text, struct program_error *err) CV_WUR;
+/* Seconds for "first_response_s" / "next_update_s" at (level, severity),
+ * "collaboration" by severity, or "reopen". */
+int64_t support_policy_seconds(const struct support_policy *p, const char *what, const char *level, int severity);
+
+/* The parties to a case as an actor relates to it. */
+enum support_relation {
+	REL_NONE,      /* may not know the case exists */
+	REL_OWNER,     /* the program's owner: summaries only */
+	REL_CUSTOMER,  /* the customer who opened it */
+	REL_OPENED,    /* a user of the vendor it was opened with */
+	REL_ENGAGED,   /* a user of a vendor engaged on it */
+};
+
+enum support_relation support_relation(const struct program_auth *who, json_t *c);
+/* The case as that relation may see it, with its SLA clocks at now. */
+json_t *support_view(json_t *c, enum support_relation rel, const struct program_auth *who,
+		     const struct support_policy *p, int64_t now, bool summary);
+/* The SLA clocks of a case at now: {first_response, next_update, collaborations[]}. */
+json_t *support_sla(json_t *c, const struct support_policy *p, int64_t now);
+
+/* An actor as the audit trail and notes name it. */
+json_t *support_actor_json(const struct program_auth *who);
+/* "vendor:red-hat", "customer:acme", "owner". */
+char *support_org(const struct program_auth *who);
+
+#endif

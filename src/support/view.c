@@ -1,0 +1,215 @@
+/*
+ * view.c - who sees what of a case (docs/support.md, "Visibility"), and
+ * its SLA clocks.  Every answer about a case is built here from the whole
+ * document, by leaving out what the actor's relation may not see; nothing
+ * else in covalid hands a case document out.
+ *
+ *   customer   the case, its public notes and public events
+ *   opened     all of it but another organisation's internal notes
+ *   engaged    summary, description, descriptor, configuration, its own
+ *              entitlement and collaboration, shared notes and its own
+ *   owner      the summary and SLA state only
+ *   none       nothing: the case does not exist for them (404)
+ */
+#include <jansson.h>
+
+#include "covalid/support.h"
+#include "support/support-internal.h"
+#include "util/cv.h"
+
+int64_t support_clock_offset;
+
+int64_t support_now(void)
+{
+	return (int64_t)time(NULL) + support_clock_offset;
+}
+
+char *support_org(const struct program_auth *who)
+{
+	if (who->admin)
+		return cv_xstrdup("owner");
+	if (who->customer_id)
+		return cv_xasprintf("customer:%s", who->customer_id);
+	return cv_xasprintf("vendor:%s", who->vendor_id ? who->vendor_id : "?");
+}
+
+json_t *support_actor_json(const struct program_auth *who)
+{
+	char *org = support_org(who);
+	json_t *a = json_pack("{s:s, s:o, s:s, s:s}", "org", org, "name", who->name ? json_string(who->name) : json_null(),
+			      "role", program_role_name(who->role), "token", who->token_id ? who->token_id : "-");
+
+	free(org);
+	return a;
+}
+
+static bool engaged_with(json_t *c, const char *vendor)
+{
+	size_t i;
+	json_t *col;
+
+	json_array_foreach(json_object_get(c, "collaborations"), i, col)
+		if (cv_streq(json_string_value(json_object_get(col, "vendor")), vendor))
+			return true;
+	return false;
+}
+
+enum support_relation support_relation(const struct program_auth *who, json_t *c)
+{
+	if (who->admin)
+		return REL_OWNER;
+	if (who->customer_id)
+		return cv_streq(who->customer_id, json_string_value(json_object_get(c, "customer"))) ? REL_CUSTOMER
+												      : REL_NONE;
+	if (!who->vendor_id)
+		return REL_NONE;
+	if (cv_streq(who->vendor_id, json_string_value(json_object_get(c, "vendor"))))
+		return REL_OPENED;
+	return engaged_with(c, who->vendor_id) ? REL_ENGAGED : REL_NONE;
+}
+
+/* ---- SLA ---- */
+
+static int64_t at(json_t *o, const char *key)
+{
+	int64_t t;
+
+	return cv_time_parse(json_string_value(json_object_get(o, key)), &t) < 0 ? -1 : t;
+}
+
+static json_t *iso(int64_t t)
+{
+	char b[32];
+
+	if (t < 0)
+		return json_null();
+	cv_time_iso8601(t, b, sizeof(b));
+	return json_string(b);
+}
+
+/* {"due", "met_at", "state": met | pending | breached} */
+static json_t *sla_clock(int64_t due, int64_t met, int64_t now)
+{
+	const char *state = met >= 0 ? (met <= due ? "met" : "breached") : (now <= due ? "pending" : "breached");
+
+	return json_pack("{s:o, s:o, s:s}", "due", iso(due), "met_at", iso(met), "state", state);
+}
+
+static bool active(const char *state)
+{
+	return cv_streq(state, "new") || cv_streq(state, "in-progress") || cv_streq(state, "engaged");
+}
+
+json_t *support_sla(json_t *c, const struct support_policy *p, int64_t now)
+{
+	const char *level = json_string_value(json_object_get(c, "level"));
+	const char *state = json_string_value(json_object_get(c, "state"));
+	int sev = (int)json_integer_value(json_object_get(c, "severity"));
+	int64_t created = at(c, "created_at"), first = at(c, "first_response_at"), last = at(c, "last_vendor_update_at");
+	json_t *sla = json_object(), *cols = json_array(), *col;
+	bool breached;
+	size_t i;
+
+	json_object_set_new(sla, "level", json_string(level ? level : "standard"));
+	json_object_set_new(sla, "first_response",
+			    sla_clock(created + support_policy_seconds(p, "first_response_s", level, sev), first, now));
+	if (first >= 0 && active(state)) {
+		int64_t since = last > first ? last : first;
+
+		json_object_set_new(sla, "next_update",
+				    sla_clock(since + support_policy_seconds(p, "next_update_s", level, sev), -1, now));
+	} else
+		json_object_set_new(sla, "next_update", json_null());
+	json_array_foreach(json_object_get(c, "collaborations"), i, col) {
+		int64_t req = at(col, "requested_at"), resp = at(col, "responded_at");
+
+		json_array_append_new(cols, json_pack("{s:O, s:O, s:o}", "id", json_object_get(col, "id"), "vendor",
+						      json_object_get(col, "vendor"),
+						      "response", sla_clock(req + support_policy_seconds(p, "collaboration", NULL, sev),
+									resp, now)));
+	}
+	json_object_set_new(sla, "collaborations", cols);
+	/* A clock of a finished case no longer runs: only a breach that
+	 * happened counts. */
+	breached = cv_streq(json_string_value(json_object_get(json_object_get(sla, "first_response"), "state")), "breached") ||
+		   cv_streq(json_string_value(json_object_get(json_object_get(sla, "next_update"), "state")), "breached");
+	json_array_foreach(cols, i, col)
+		breached |= cv_streq(json_string_value(json_object_get(json_object_get(col, "response"), "state")), "breached");
+	json_object_set_new(sla, "breached", json_boolean(breached));
+	return sla;
+}
+
+/* ---- the view ---- */
+
+static bool note_visible(json_t *n, enum support_relation rel, const char *org)
+{
+	const char *vis = json_string_value(json_object_get(n, "visibility"));
+	const char *author = json_string_value(json_object_get(json_object_get(n, "author"), "org"));
+
+	switch (rel) {
+	case REL_CUSTOMER:
+		return cv_streq(vis, "public");
+	case REL_OPENED:
+		return !cv_streq(vis, "internal") || cv_streq(author, org);
+	case REL_ENGAGED:
+		return cv_streq(vis, "shared") || cv_streq(author, org);
+	default:
+		return false;
+	}
+}
+
+static json_t *filtered(json_t *list, enum support_relation rel, const char *org)
+{
+	json_t *out = json_array(), *x;
+	size_t i;
+
+	json_array_foreach(list, i, x)
+		if (note_visible(x, rel, org))
+			json_array_append(out, x);
+	return out;
+}
+
+json_t *support_view(json_t *c, enum support_relation rel, const struct program_auth *who,
+		     const struct support_policy *p, int64_t now, bool summary)
+{
+	static const char *const summary_keys[] = { "id", "title", "severity", "state", "customer", "customer_name",
+						    "vendor", "created_at", "updated_at", "version" };
+	char *org = support_org(who);
+	json_t *v = json_object(), *cols, *col, *ent;
+	size_t i;
+
+	for (i = 0; i < CV_ELEMENTSOF(summary_keys); i++)
+		if (json_object_get(c, summary_keys[i]))
+			json_object_set(v, summary_keys[i], json_object_get(c, summary_keys[i]));
+	json_object_set_new(v, "verdict", json_string(json_string_value(
+						  json_object_get(json_object_get(c, "configuration"), "verdict"))));
+	json_object_set_new(v, "sla", support_sla(c, p, now));
+	cols = json_array();
+	json_array_foreach(json_object_get(c, "collaborations"), i, col)
+		if (rel != REL_ENGAGED || cv_streq(json_string_value(json_object_get(col, "vendor")), who->vendor_id))
+			json_array_append(cols, col);
+	json_object_set_new(v, "collaborations", cols);
+	if (rel == REL_ENGAGED) /* its own clock only */
+		json_object_set_new(json_object_get(v, "sla"), "collaborations", json_array());
+	if (summary || rel == REL_OWNER)
+		goto out;
+
+	json_object_set(v, "description", json_object_get(c, "description"));
+	json_object_set(v, "descriptor", json_object_get(c, "descriptor"));
+	json_object_set(v, "configuration", json_object_get(c, "configuration"));
+	ent = json_object_get(c, "entitlement");
+	if (rel == REL_ENGAGED)
+		json_object_set_new(v, "entitlement", json_pack("{s:O*}", who->vendor_id, json_object_get(ent, who->vendor_id)));
+	else {
+		json_object_set(v, "entitlement", ent);
+		json_object_set(v, "per_call_charge", json_object_get(c, "per_call_charge"));
+		json_object_set(v, "resolution", json_object_get(c, "resolution"));
+	}
+	if (rel == REL_ENGAGED)
+		json_object_set(v, "resolution", json_object_get(c, "resolution"));
+	json_object_set_new(v, "notes", filtered(json_object_get(c, "notes"), rel, org));
+	json_object_set_new(v, "events", filtered(json_object_get(c, "events"), rel, org));
+out:
+	free(org);
+	return v;
+}
