@@ -1,0 +1,137 @@
+#!/bin/sh
+# t6001: the seed's cooperative support scenario end to end on the real
+# server, and its negatives.  A customer with a Red Hat subscription for
+# RHEL 5.3 guests and a per-call arrangement with Microsoft opens a case
+# with Microsoft on a validated RHEL 5.3 / Hyper-V 2008 uni-processor VM;
+# Microsoft engages Red Hat; they resolve it.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/server.sh"
+. "$(dirname "$0")/../lib/support.sh"
+trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+
+if ! support_setup; then
+	not_ok "the support programme is set up (server, vendors, customers, users, agreements)"
+	diag "$(cat "$TMP/serve.err" 2>/dev/null)"
+	done_testing
+	exit 1
+fi
+ok "the support programme is set up ($URL)"
+
+j() { jq -e "$@" "$TMP/resp" >/dev/null; }
+
+# ---- the customer opens a case with Microsoft ----
+check "open: 201" test "$(as cust POST /api/v1/cases "$(open_body microsoft 1 "$TMP/d-validated.json" "RHEL 5.3 guest hangs")")" = 201
+id=$(jq -r .id "$TMP/resp")
+check "the case is new, version 1, severity 1, with Microsoft" j '.state == "new" and .version == 1 and .severity == 1 and .vendor == "microsoft"'
+check "the configuration is validated: cooperative support" j '.configuration.verdict == "validated" and .configuration.cooperative and (.configuration.matches | index("ms-hv2008-ws-rhel5.3-x86_64"))'
+check "entitled with Microsoft by per-call support, the charge recorded" j '.entitlement.microsoft.entitled and .entitlement.microsoft.rule == "per-call support" and .per_call_charge.vendor == "microsoft" and .per_call_charge.agreement == "contoso-ms-percall"'
+check "entitled with Red Hat by the subscription covering RHEL 5.3" j '.entitlement["red-hat"].entitled and .entitlement["red-hat"].agreement == "contoso-rhel-sub"'
+check "the first response clock runs (sev 1, 2 h)" j '.sla.first_response.state == "pending" and .sla.first_response.met_at == null'
+check "the audit trail starts: opened, by the customer" j '.events | length == 1 and .[0].action == "opened" and .[0].author.org == "customer:contoso" and .[0].author.role == "customer-admin"'
+
+# ---- Microsoft works it ----
+as ms GET /api/v1/cases >/dev/null
+check "Microsoft's queue lists it" j --arg id "$id" '[.items[].id] | index($id)'
+check "Microsoft takes it: in-progress" test "$(as ms POST "/api/v1/cases/$id/state" '{"to": "in-progress", "version": 1}')" = 200
+check "... the first response is met" j '.state == "in-progress" and .sla.first_response.state == "met" and .version == 2'
+as ms POST "/api/v1/cases/$id/notes" '{"visibility": "internal", "body": "MS-INTERNAL: LIC 2.0 is single-vCPU only"}' >/dev/null
+check "Microsoft adds an internal note" j '.notes | map(select(.visibility == "internal")) | length == 1'
+as ms POST "/api/v1/cases/$id/notes" '{"visibility": "public", "body": "PUBLIC: we are looking at it with Red Hat"}' >/dev/null
+check "... and a public one" j '.notes | length == 2'
+check "Microsoft engages Red Hat: 200" test "$(as ms POST "/api/v1/cases/$id/engage" '{"vendor": "red-hat", "reason": "guest kernel"}')" = 200
+check "... the case is engaged, a request to Red Hat with a response target" j '.state == "engaged" and .collaborations[0].vendor == "red-hat" and .collaborations[0].state == "requested" and (.collaborations[0].due_at | length > 0)'
+col=$(jq -r '.collaborations[0].id' "$TMP/resp")
+check "engaging Red Hat twice: 409" test "$(as ms POST "/api/v1/cases/$id/engage" '{"vendor": "red-hat"}')" = 409
+
+# ---- Red Hat, engaged ----
+as rh GET /api/v1/cases >/dev/null
+check "Red Hat's queue lists the case it is engaged on" j --arg id "$id" '[.items[].id] | index($id)'
+check "Red Hat reads the case: 200" test "$(as rh GET "/api/v1/cases/$id")" = 200
+check "... the summary and the descriptor" j '.title == "RHEL 5.3 guest hangs" and .descriptor.guest.os.id == "rhel" and .configuration.verdict == "validated"'
+check_eval "... never Microsoft's internal note, nor the public ones" "! grep -q 'MS-INTERNAL\|PUBLIC:' '$TMP/resp'"
+check "... only its own entitlement and collaboration, no charge" j '(.entitlement | keys) == ["red-hat"] and (.collaborations | length) == 1 and (has("per_call_charge") | not)'
+check "Red Hat accepts" test "$(as rh POST "/api/v1/cases/$id/collaborations/$col" '{"action": "accept"}')" = 200
+check "... the response met its target" j '.collaborations[0].state == "accepted" and (.collaborations[0].responded_at | length > 0) and .sla.collaborations == []'
+as rh POST "/api/v1/cases/$id/notes" '{"visibility": "shared", "body": "SHARED: known issue, fixed in kernel-2.6.18-128.1.6"}' >/dev/null
+check "Red Hat answers with a shared note" j '.notes | map(select(.visibility == "shared")) | length == 1'
+check "Red Hat may not write to the customer directly (public): 403" test "$(as rh POST "/api/v1/cases/$id/notes" '{"visibility": "public", "body": "hi"}')" = 403
+as ms GET "/api/v1/cases/$id" >/dev/null
+check_eval "Microsoft sees the shared note" "grep -q 'SHARED: known issue' '$TMP/resp'"
+check "Red Hat proposes the resolution: resolved" test "$(as rh POST "/api/v1/cases/$id/state" '{"to": "resolved", "resolution": "update the guest kernel to 2.6.18-128.1.6"}')" = 200
+check "... with who resolved it" j '.state == "resolved" and .resolution.by.org == "vendor:red-hat"'
+check "a Microsoft engineer may not close it: 409" test "$(as ms POST "/api/v1/cases/$id/state" '{"to": "closed"}')" = 409
+check "Red Hat may not close it either: 403" test "$(as rhmgr POST "/api/v1/cases/$id/state" '{"to": "closed"}')" = 403
+check "Microsoft's manager closes it" test "$(as msmgr POST "/api/v1/cases/$id/state" '{"to": "closed"}')" = 200
+check "... closed" j '.state == "closed"'
+check "the audit trail has every step, in order, each with who and when" j '[.events[] | .action] == ["opened", "state", "note", "note", "engage", "state", "collaboration", "note", "state", "state"] and all(.events[]; .at and .author.org and .author.role)'
+
+# ---- what the customer sees ----
+check "the customer reads its case: 200" test "$(as cust GET "/api/v1/cases/$id")" = 200
+check "... the public note only" j '[.notes[].visibility] == ["public"]'
+check_eval "... no internal or shared text anywhere" "! grep -q 'MS-INTERNAL\|SHARED:' '$TMP/resp'"
+check "... the resolution and the charge" j '.resolution.text and .per_call_charge.vendor == "microsoft"'
+check "the customer reopens it within the window" test "$(as cust POST "/api/v1/cases/$id/state" '{"to": "reopened"}')" = 200
+check "... in progress again" j '.state == "in-progress"'
+
+# ---- negatives ----
+check "unvalidated (2 vCPUs): the case opens (201)" test "$(as cust POST /api/v1/cases "$(open_body microsoft 2 "$TMP/d-2vcpu.json" "2 vCPU guest slow")")" = 201
+id2=$(jq -r .id "$TMP/resp")
+check "... saying plainly that Microsoft supports it alone" j '.configuration.verdict == "not-validated" and (.configuration.cooperative | not) and (.configuration.statement | test("microsoft supports this case alone|Microsoft supports this case alone"))'
+check_eval "... and no engagement is offered: 409 not_validated, with the reason" "[ \"\$(as ms POST /api/v1/cases/$id2/engage '{\"vendor\": \"red-hat\"}')\" = 409 ] && jq -e '.error.code == \"not_validated\" and (.error.message | test(\"vCPU\"))' '$TMP/resp' >/dev/null"
+check "no entitlement (Fabrikam, no agreements): 422 not_entitled" test "$(as fab POST /api/v1/cases "$(open_body microsoft 3 "$TMP/d-validated.json" "no agreement")")" = 422
+check "... with the reason for every rule" j '.error.code == "not_entitled" and (.error.message | test("no support-agreement with microsoft")) and (.error.message | test("no per-call with microsoft"))'
+cat >"$TMP/agr-old.json" <<'EOF'
+{"id": "fabrikam-rhel-2009", "customer": "fabrikam", "vendor": "red-hat", "kind": "subscription",
+ "valid_from": "2009-01-01", "valid_to": "2010-12-31", "covers": [{"guest": "rhel", "versions": ["5.3"]}]}
+EOF
+"$COVALID" admin agreement add "$TMP/agr-old.json" $O >/dev/null
+check "an expired agreement: 422" test "$(as fab POST /api/v1/cases "$(open_body red-hat 3 "$TMP/d-validated.json" "expired")")" = 422
+check "... saying it expired" j '.error.message | test("fabrikam-rhel-2009 expired")'
+check_eval "a guest version the subscription does not cover: 422" "jq '.guest.os.version = \"5.9\"' '$TMP/d-validated.json' >'$TMP/d59.json' && [ \"\$(as cust POST /api/v1/cases \"\$(open_body red-hat 3 '$TMP/d59.json' 'rhel 5.9')\")\" = 422 ] && jq -e '.error.message | test(\"does not cover the guest rhel 5.9\")' '$TMP/resp' >/dev/null"
+check "a bad severity: 400" test "$(as cust POST /api/v1/cases "$(open_body microsoft 7 "$TMP/d-validated.json" "x")")" = 400
+check_eval "an unknown field: 400 naming it" "[ \"\$(as cust POST /api/v1/cases '{\"vendor\": \"microsoft\", \"colour\": 1}')\" = 400 ] && jq -e '.error.message | test(\"colour\")' '$TMP/resp' >/dev/null"
+check "a vendor opening a case: 403" test "$(as ms POST /api/v1/cases "$(open_body microsoft 3 "$TMP/d-validated.json" "x")")" = 403
+
+# ---- concurrency: one case, two engineers at once ----
+check "the case is at some version" test "$(as ms GET "/api/v1/cases/$id2")" = 200
+v=$(jq .version "$TMP/resp")
+as_n 1 ms POST "/api/v1/cases/$id2/state" "{\"to\": \"in-progress\", \"version\": $v}" >"$TMP/c1" &
+p1=$!
+as_n 2 msmgr POST "/api/v1/cases/$id2/state" "{\"to\": \"in-progress\", \"version\": $v}" >"$TMP/c2" &
+p2=$!
+wait $p1 $p2
+check "two changes from the same version at once: one 200, one 409 (no lost update)" test "$(sort "$TMP/c1" "$TMP/c2" | tr '\n' ' ')" = "200 409 "
+i=0
+pids=
+while [ $i -lt 8 ]; do
+	as_n "n$i" ms POST "/api/v1/cases/$id2/notes" "{\"visibility\": \"internal\", \"body\": \"note $i\"}" >"$TMP/n$i" &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+wait $pids # not the server
+as ms GET "/api/v1/cases/$id2" >/dev/null
+check "eight notes at once, without a version: all eight kept" j '[.notes[].body | select(startswith("note "))] | length == 8'
+check "the audit trail is complete: an event for every change, numbered without gaps" j '(.events | length) == 10 and ([.events[].seq] == [range(1; 11)])'
+check_eval "If-Match with a stale version: 409 conflict" "printf '{\"to\": \"waiting-on-customer\"}' >'$TMP/b.json' && [ \"\$(curl -s -o '$TMP/resp' -w '%{http_code}' -H 'Content-Type: application/json' -H \"Authorization: Bearer \$(cat '$TMP/tok/ms')\" -H 'If-Match: \"1\"' --data-binary @'$TMP/b.json' '$URL/api/v1/cases/$id2/state')\" = 409 ] && jq -e '.error.code == \"conflict\"' '$TMP/resp' >/dev/null"
+
+# ---- SLA clocks ----
+"$COVALID" admin support-policy get $O >"$TMP/policy.json"
+jq '.sla.standard["4"].first_response_s = 1 | .sla.premium["4"].first_response_s = 1' "$TMP/policy.json" >"$TMP/fast.json"
+expect_exit 0 "the owner sets a support policy with a 1 s first response for severity 4" "$COVALID" admin support-policy set "$TMP/fast.json" $O
+as cust POST /api/v1/cases "$(open_body microsoft 4 "$TMP/d-validated.json" "slow answer")" >/dev/null
+id3=$(jq -r .id "$TMP/resp")
+sleep 2
+as msmgr GET "/api/v1/cases?state=new" >/dev/null
+check "two seconds later the queue shows the breach" j --arg id "$id3" '.items[] | select(.id == $id) | .sla.breached and .sla.first_response.state == "breached"'
+check_eval "and /metrics counts it" "curl -sf '$URL/metrics' | grep -Eq '^covalid_support_sla_breaches\{clock=\"first_response\"\} [1-9]'"
+echo '{"schema": "covalid.support-policy/1", "sla": {}}' >"$TMP/bad.json"
+expect_exit 2 "a bad support policy is refused" "$COVALID" admin support-policy set "$TMP/bad.json" $O
+
+# ---- the CLI ----
+expect_exit 0 "covalid case list (Microsoft's manager)" "$COVALID" case list --server "$URL" --token-file "$TMP/tok/msmgr"
+check_eval "... lists the cases with their SLA state" "grep -q '$id3' '$TMP/out' && grep -q 'SLA breached' '$TMP/out'"
+expect_exit 0 "covalid case open (the customer, the validated descriptor)" "$COVALID" case open --vendor microsoft --severity 2 --title "from the CLI" --descriptor "$TMP/d-validated.json" --server "$URL" --token-file "$TMP/tok/cust"
+check_eval "... shows the new case and its configuration" "grep -q '^case  *case_' '$TMP/out' && grep -q 'validated configuration' '$TMP/out'"
+expect_exit 2 "covalid case open refused for no entitlement: exit 2" "$COVALID" case open --vendor microsoft --severity 2 --title x --descriptor "$TMP/d-validated.json" --server "$URL" --token-file "$TMP/tok/fab"
+check "... naming the reason" grep -q "not entitled" "$TMP/err"
+done_testing
