@@ -14,9 +14,8 @@
 // TAP: {"ok": true|false, "name", "diag"?} or {"skip": REASON, "name"}; the
 // last line is {"done": true}.  Each step saves a screenshot NN-name.png.
 // The answers the page shows are compared with the API's own, asked here.
-import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { CSP, check, emit, harness, launch, playwright, skip } from './lib.mjs';
 
 const [base, shots] = process.argv.slice(2);
 if (!base || !shots) {
@@ -24,30 +23,10 @@ if (!base || !shots) {
 	process.exit(2);
 }
 const URL_ = base.replace(/\/$/, '');
-const CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
-const TIMEOUT = 20000; // per action: the ASan server is slower
-mkdirSync(shots, { recursive: true });
 
-function emit(o) {
-	process.stdout.write(JSON.stringify(o) + '\n');
-}
-function check(name, cond, diag) {
-	emit(cond ? { ok: true, name } : { ok: false, name, diag: diag === undefined ? '' : String(diag) });
-	return !!cond;
-}
-function skip(name, reason) {
-	emit({ skip: reason, name });
-}
-
-let chromium;
-try {
-	({ chromium } = await import('playwright-core'));
-} catch (e) {
-	for (const s of ['load', 'search', 'configuration', 'check', 'vendor', 'escaping'])
-		skip('web UI: ' + s, 'playwright-core is not installed (npm ci in tests/browser): ' + e.message);
-	emit({ done: true });
+const pw = await playwright(['load', 'search', 'configuration', 'check', 'vendor', 'escaping'].map((s) => 'web UI: ' + s));
+if (!pw)
 	process.exit(0);
-}
 
 async function apiGet(path) {
 	const r = await fetch(URL_ + path);
@@ -56,78 +35,15 @@ async function apiGet(path) {
 	return r.json();
 }
 
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
-		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-	timeout: 60000,
-});
+const browser = await launch(pw.chromium);
 const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
 const page = await context.newPage();
-page.setDefaultTimeout(TIMEOUT);
-page.setDefaultNavigationTimeout(TIMEOUT);
-
-let stepName = 'load';
-const consoleErrors = [];
-const foreign = [];
-page.on('console', (m) => {
-	if (m.type() === 'error')
-		consoleErrors.push({ step: stepName, text: m.text() });
-});
-page.on('pageerror', (e) => consoleErrors.push({ step: stepName, text: 'uncaught: ' + e.message }));
-page.on('request', (r) => {
-	const u = r.url();
-	if (!u.startsWith(URL_ + '/') && !u.startsWith('data:'))
-		foreign.push(u);
-});
-
-// The page is complete when main says so for the fragment now shown.
-async function settled(part) {
-	await page.waitForFunction((p) => {
-		const m = document.querySelector('main');
-		const h = location.hash || '#/';
-		return m && m.getAttribute('aria-busy') === 'false' && m.dataset.rendered === h && h.includes(p);
-	}, part || '');
-}
-// The whole page, down to 2400 px (a catalog page of 50 rows is longer).
-async function shot(name) {
-	const height = await page.evaluate(() => document.documentElement.scrollHeight);
-	await page.screenshot({ path: join(shots, name + '.png'), fullPage: true,
-		clip: { x: 0, y: 0, width: 1366, height: Math.min(height, 2400) } });
-}
-async function texts(selector) {
-	return page.locator(selector).allTextContents();
-}
-
-// A step ends with its screenshot FILE.png; one that throws (a time-out)
-// is a failure, with a screenshot of where it stopped.
-// A step that follows a failed one starts afresh from its own page
-// (resume), so one failure is reported once, not by every later step.
-let broken = false;
-async function resume(hash, part, always) {
-	if (!broken && !always)
-		return;
-	await page.goto(URL_ + '/' + hash);
-	await settled(part);
-}
-
-async function step(name, file, fn) {
-	stepName = name;
-	try {
-		await fn();
-		broken = false;
-	} catch (e) {
-		const msg = (e && e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : String(e)).replace(/\u001b\[[0-9;]*m/g, '');
-		check(name + ': completed', false, msg);
-		file += '-failed';
-		broken = true;
-	}
-	try {
-		await shot(file);
-	} catch (e) {
-		check(name + ': screenshot ' + file + '.png', false, e.message);
-	}
-}
+// lib.mjs: settled(fragment part), shot(file), texts(selector),
+// resume(hash, part, always) and step(name, file, fn), the console errors
+// and foreign requests of every step.
+const H = harness(page, URL_, shots);
+const { settled, shot, texts, resume, consoleErrors, foreign } = H;
+const step = H.run;
 
 const CONFIG = 'ms-hv2008-hvs-rhel5.3-x86_64'; // RHEL 5.3 on Hyper-V Server 2008, validated in 2009
 
@@ -156,7 +72,7 @@ await step('load', '01-load', async () => {
 	check('load: no request to another origin', foreign.length === 0, foreign.join(' '));
 });
 
-if (broken) {
+if (H.broken) {
 	check('the steps after load: not run, the page did not load', false);
 	await browser.close();
 	emit({ done: true });
@@ -434,7 +350,7 @@ await step('escaping', '12-escaping', async () => {
 	check('escaping: entities stay as written', body.includes('<b>not bold</b> &amp; &lt;'), body.slice(0, 200));
 });
 
-stepName = 'end';
+H.step = 'end';
 const unexpected = consoleErrors.filter((e) => !(e.step === 'check-error' && /status of 400/.test(e.text)) &&
 	!(e.step === 'vendor' && /status of 404/.test(e.text)));
 check('no console errors or uncaught exceptions on any page (but the 400 and 404 asked for)', unexpected.length === 0,

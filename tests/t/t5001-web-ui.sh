@@ -81,7 +81,7 @@ fi
 
 # ---- the browser ----
 mkdir -p "$SHOTS"
-rm -f "$SHOTS"/*.png
+rm -f "$SHOTS"/0[0-9]-*.png "$SHOTS"/1[0-9]-*.png # its own; t5002 makes 2N-*.png
 WEBUI_DESCRIPTOR="$TMP/validated.json" WEBUI_DESCRIPTOR_NEAR="$TMP/near.json" \
 	WEBUI_SUBMITTED="$submitted" WEBUI_SUBMITTED_VENDOR=example WEBUI_SUBMITTED_WHY="$submitted_why" \
 	WEBUI_HOSTILE=hostile-markup \

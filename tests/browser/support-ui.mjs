@@ -1,0 +1,467 @@
+// support-ui.mjs - the web UI's support pages, end to end, in headless
+// Chromium: signing in with a token, the cases, opening one, a case with
+// its configuration, entitlement, collaborations, notes by visibility and
+// timeline, and every change through the page.
+//
+//   node tests/browser/support-ui.mjs URL SCREENSHOT_DIR
+//
+// URL is a running `covalid serve --web web` set up as tests/t/t5002 does
+// (Microsoft, Red Hat, the customer contoso with its agreements).  The
+// environment gives: SUPPORT_TOKENS (a directory with customer.token,
+// microsoft.token, red-hat.token and owner.token), SUPPORT_DESCRIPTOR (a machine the
+// catalog validates: hyperv2008-rhel53), SUPPORT_DESCRIPTOR_REFUSED (one
+// Red Hat's subscription does not cover), SUPPORT_BREACHED (the id of a
+// case past its SLA), CHROMIUM (default /usr/bin/chromium).
+//
+// Prints one JSON result a line (lib.mjs), which t5002-support-ui.sh turns
+// into TAP; each step saves a screenshot 2N-name.png.  What the page shows
+// is compared with the API's own answer to the same user, asked here.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { check, emit, harness, launch, playwright, todo } from './lib.mjs';
+
+const [base, shots] = process.argv.slice(2);
+if (!base || !shots || !process.env.SUPPORT_TOKENS || !process.env.SUPPORT_DESCRIPTOR) {
+	console.error('usage: SUPPORT_TOKENS=DIR SUPPORT_DESCRIPTOR=FILE ... node support-ui.mjs URL SCREENSHOT_DIR');
+	process.exit(2);
+}
+const URL_ = base.replace(/\/$/, '');
+const STEPS = ['sign-in', 'customer-cases', 'open-refused', 'open-case', 'vendor-queue', 'internal-note',
+	'conflict-engage', 'engaged-vendor', 'resolve', 'customer-view', 'owner-view'];
+
+const pw = await playwright(STEPS.map((s) => 'support UI: ' + s));
+if (!pw)
+	process.exit(0);
+
+const token = {};
+for (const who of ['customer', 'microsoft', 'red-hat', 'owner'])
+	token[who] = (await readFile(join(process.env.SUPPORT_TOKENS, who + '.token'), 'utf8')).trim();
+const DESCRIPTOR = await readFile(process.env.SUPPORT_DESCRIPTOR, 'utf8');
+const REFUSED = process.env.SUPPORT_DESCRIPTOR_REFUSED;
+const BREACHED = process.env.SUPPORT_BREACHED;
+
+// What each party writes; the checks look for these words on each page.
+const TITLE = 'Guest clock drifts under load';
+const DESCRIPTION = 'The RHEL 5.3 guest loses about a minute an hour when the host is busy.';
+const INTERNAL = 'MS-INTERNAL: suspect the host TSC; do not tell the customer yet';
+// The public note is also markup: it must show as written, and do nothing.
+const PUBLIC = 'PUBLIC: we are looking into it with Red Hat <img src=x onerror="window.__xss=1"> <b>not bold</b>';
+const REASON = 'ENGAGE-REASON: guest kernel timekeeping on 2.6.18';
+const SHARED = 'RH-SHARED: boot the 5.3 guest with clock=pit, fixed in 5.4';
+const RESOLUTION = 'RESOLUTION: add clock=pit to the kernel command line (Red Hat)';
+
+// The API's own answer, to the same user.
+async function apiAs(who, method, path, body) {
+	const headers = { 'Accept': 'application/json', 'Authorization': 'Bearer ' + token[who] };
+	if (body !== undefined)
+		headers['Content-Type'] = 'application/json';
+	const r = await fetch(URL_ + '/api/v1' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+	let j = null;
+	try {
+		j = await r.json();
+	} catch (e) {
+		j = null;
+	}
+	return { status: r.status, body: j };
+}
+
+async function caseAs(who, id) {
+	const r = await apiAs(who, 'GET', '/cases/' + encodeURIComponent(id));
+	if (r.status !== 200)
+		throw new Error('GET /cases/' + id + ' as ' + who + ': ' + r.status);
+	return r.body;
+}
+
+const browser = await launch(pw.chromium);
+const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+const page = await context.newPage();
+const H = harness(page, URL_, shots, 4000); // a case page, down to its timeline and actions
+const { settled, shot, texts } = H;
+const requested = [];
+page.on('request', (r) => requested.push(r.url()));
+
+const text = async (sel) => ((await page.locator(sel).first().textContent()) || '').trim();
+const mainText = async () => page.locator('main').innerText();
+const store = async () => page.evaluate(() => ({
+	session: sessionStorage.getItem('covalid.token'),
+	sessionKeys: sessionStorage.length,
+	local: localStorage.length,
+	cookie: document.cookie,
+}));
+const version = async () => parseInt(await page.getAttribute('#case', 'data-version'), 10);
+// After a change: the case is drawn again at the next version.
+const changed = async (v) => page.waitForSelector('#case[data-version="' + (v + 1) + '"]');
+
+async function go(hash) {
+	await page.goto(URL_ + '/' + hash);
+	await settled(hash.replace(/\?.*$/, ''));
+}
+
+// Signs out if signed in, then in as WHO from the sign-in page, landing on NEXT.
+async function signIn(who, next) {
+	if (await page.locator('#sign-out').count()) {
+		await page.click('#sign-out');
+		await settled('#/signin');
+	}
+	await go('#/signin?next=' + encodeURIComponent(next));
+	await page.fill('#signin-token', token[who]);
+	await page.click('#signin-submit');
+	await page.waitForSelector('#session-state');
+	await settled(next);
+}
+
+let caseId = null;
+
+// ---- 20. sign in: a refused token ----
+await H.run('sign-in', '20-sign-in-refused', async () => {
+	await page.goto(URL_ + '/#/cases');
+	await settled('#/cases');
+	check('sign in: #/cases without a token asks for one (a sign-in form, "Sign in" in the header)',
+		await page.locator('#signin-token').count() === 1 && await page.locator('#sign-in-link').count() === 1 &&
+		await page.locator('table.cases').count() === 0);
+	check('sign in: the token field is a password field', await page.getAttribute('#signin-token', 'type') === 'password');
+	const bogus = 'cv_' + 'A'.repeat(43);
+	await page.fill('#signin-token', bogus);
+	await page.click('#signin-submit');
+	await page.waitForSelector('#signin-result .notice-error');
+	const msg = (await page.locator('#signin-result .notice-error').innerText()).replace(/\s*\n\s*/g, ' ');
+	check('sign in: a wrong token -> a clear error (' + msg + ')',
+		/refused/.test(msg) && /401/.test(msg) && /unauthorized/.test(msg) && /unknown or revoked token/.test(msg), msg);
+	check('sign in: ... announced (role=alert)', await page.locator('#signin-result [role="alert"]').count() === 1);
+	const s = await store();
+	check('sign in: ... and nothing kept (sessionStorage, localStorage, cookies empty)',
+		s.sessionKeys === 0 && s.local === 0 && s.cookie === '', JSON.stringify(s));
+	check('sign in: ... not signed in', await page.locator('#session-state').count() === 0);
+	check('sign in: the token is not in the URL', !page.url().includes(bogus) && !page.url().includes('cv_'), page.url());
+});
+
+// ---- 21. the customer signs in and sees its cases ----
+await H.run('customer-cases', '21-customer-cases', async () => {
+	await H.resume('#/cases', '#/cases');
+	await page.fill('#signin-token', token.customer);
+	await page.click('#signin-submit');
+	await page.waitForSelector('#session-state');
+	await settled('#/cases');
+	await page.waitForSelector('#cases-heading');
+	check('customer: signed in ("Signed in" and a sign-out button in the header)',
+		await text('#session-state') === 'Signed in' && await page.locator('#sign-out').count() === 1);
+	const s = await store();
+	check('customer: the token is in sessionStorage only (not localStorage, not a cookie)',
+		s.session === token.customer && s.local === 0 && s.cookie === '', JSON.stringify({ local: s.local, cookie: s.cookie }));
+	check('customer: the token is not in the URL', !page.url().includes('cv_'), page.url());
+	const api = (await apiAs('customer', 'GET', '/cases')).body.items;
+	const rows = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
+	check('customer: the cases are the API\'s (' + api.length + ')',
+		api.length > 0 && JSON.stringify(rows) === JSON.stringify(api.map((c) => c.id)), JSON.stringify(rows));
+	const badges = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => [tr.dataset.id,
+		!!tr.querySelector('td.sla .sla-breached') && tr.querySelector('td.sla .sla-breached').textContent]));
+	check('customer: "SLA breached" shown exactly where the API says so',
+		badges.every(([id, b]) => (b === 'SLA breached') === !!api.find((c) => c.id === id).sla.breached), JSON.stringify(badges));
+	check('customer: the case past its SLA (' + BREACHED + ') shows "SLA breached"',
+		badges.some(([id, b]) => id === BREACHED && b === 'SLA breached'), JSON.stringify(badges));
+	const row = 'table.cases tbody tr[data-id="' + BREACHED + '"]';
+	const cells = await texts(row + ' td');
+	check('customer: a row says severity, state, vendor and verdict',
+		/Sev 4/.test(cells[1]) && /New/.test(cells[2]) && /Microsoft/.test(cells[4]) && /validated/.test(cells[5]), JSON.stringify(cells));
+});
+
+// ---- 22. opening a case the customer is not entitled to ----
+await H.run('open-refused', '22-open-refused', async () => {
+	await H.resume('#/cases', '#/cases');
+	const before = (await apiAs('customer', 'GET', '/cases')).body.items.length;
+	await page.click('#open-case-link');
+	await settled('#/cases/new');
+	await page.selectOption('#oc-vendor', 'red-hat');
+	await page.selectOption('#oc-severity', '3');
+	await page.fill('#oc-title', 'RHEL 6.0 guest hangs at boot');
+	await page.fill('#oc-description', 'It hangs after the storvsc driver loads.');
+	await page.setInputFiles('#oc-descriptor-file', REFUSED);
+	await page.waitForSelector('#oc-descriptor[data-loaded]');
+	check('open: the descriptor is read from the chosen file',
+		(await page.inputValue('#oc-descriptor')).includes('"version": "6.0"'));
+	await page.click('#oc-submit');
+	await page.waitForSelector('#open-result[aria-busy="false"] .notice-error');
+	const msg = (await page.locator('#open-result .notice-error').innerText()).replace(/\s*\n\s*/g, ' ');
+	const reasons = await texts('#open-reasons li');
+	check('open: refused -> "not entitled", 422 not_entitled (' + msg + ')',
+		/not entitled/.test(msg) && /422/.test(msg) && /not_entitled/.test(msg), msg);
+	check('open: ... with each reason listed (' + reasons.join(' | ') + ')',
+		reasons.length > 0 && reasons.some((r) => /subscription covering the guest version/.test(r) && /does not cover the guest rhel 6\.0/.test(r)),
+		JSON.stringify(reasons));
+	check('open: ... announced (role=alert), the form kept', await page.locator('#open-result [role="alert"]').count() === 1 &&
+		await page.inputValue('#oc-title') === 'RHEL 6.0 guest hangs at boot');
+	const after = (await apiAs('customer', 'GET', '/cases')).body.items.length;
+	check('open: ... and no case opened', after === before && (await page.evaluate(() => location.hash)) === '#/cases/new', before + ' -> ' + after);
+});
+
+// ---- 23. the customer opens a case with Microsoft ----
+await H.run('open-case', '23-case-opened', async () => {
+	await H.resume('#/cases/new', '#/cases/new');
+	await page.selectOption('#oc-vendor', 'microsoft');
+	await page.selectOption('#oc-severity', '2');
+	await page.fill('#oc-title', TITLE);
+	await page.fill('#oc-description', DESCRIPTION);
+	await page.fill('#oc-descriptor', DESCRIPTOR);
+	await page.click('#oc-submit');
+	await page.waitForFunction(() => location.hash.startsWith('#/case/'));
+	await settled('#/case/');
+	caseId = decodeURIComponent((await page.evaluate(() => location.hash)).slice('#/case/'.length));
+	const c = await caseAs('customer', caseId);
+	check('open: the new case\'s page (' + caseId + '), saying it was opened',
+		/opened with Microsoft/.test(await text('#case-flash')) && await text('#case-title') === TITLE && c.title === TITLE,
+		await text('#case-flash'));
+	check('open: state New, severity 2, opened with Microsoft',
+		await text('#case-state') === 'New' && /Microsoft/.test(await text('#case-vendor')) && c.state === 'new' && c.severity === 2);
+	check('open: the configuration is validated, with cooperative support',
+		await text('#case-verdict') === 'validated' && c.configuration.verdict === 'validated' &&
+		await text('#case-cooperative') === 'cooperative support' && c.configuration.cooperative === true);
+	const statement = await text('#case-statement');
+	check('open: ... and the statement says so (' + statement + ')',
+		statement === c.configuration.statement && /cooperative support/.test(statement), statement);
+	const matches = await texts('#case-matches a');
+	check('open: the matching configurations are links (' + matches.join(', ') + ')',
+		matches.includes('ms-hv2008-hvs-rhel5.3-x86_64') && JSON.stringify(matches) === JSON.stringify(c.configuration.matches));
+	const charge = await text('#case-charge');
+	check('open: the per-call charge is shown (' + charge + ')',
+		!!c.per_call_charge && /per-call support from Microsoft/.test(charge) && /charged/.test(charge) && charge.includes(c.per_call_charge.agreement), charge);
+	const ms = await texts('#case-entitlement tr[data-vendor="microsoft"] td');
+	const rh = await texts('#case-entitlement tr[data-vendor="red-hat"] td');
+	check('open: entitlement with Microsoft: per-call support, its agreement',
+		ms[1] === 'entitled' && /per-call support/.test(ms[3]) && ms[2] === c.entitlement.microsoft.agreement, JSON.stringify(ms));
+	check('open: entitlement with Red Hat: the subscription covering the guest version',
+		rh[1] === 'entitled' && /subscription covering the guest version/.test(rh[3]) && rh[2] === c.entitlement['red-hat'].agreement,
+		JSON.stringify(rh));
+	check('open: the description and the machine are shown',
+		await text('#case-description') === DESCRIPTION && /Red Hat Enterprise Linux Server release 5\.3/.test(await text('#case-guest')));
+});
+
+// ---- 24. Microsoft's engineer: the queue ----
+await H.run('vendor-queue', '24-vendor-queue', async () => {
+	if (!caseId)
+		throw new Error('no case was opened');
+	await page.click('#sign-out');
+	await settled('#/signin');
+	const s = await store();
+	check('sign out: the token is forgotten', s.sessionKeys === 0 && await page.locator('#sign-in-link').count() === 1, JSON.stringify(s));
+	await page.fill('#signin-token', token.microsoft);
+	await page.click('#signin-submit');
+	await page.waitForSelector('#session-state');
+	await settled('#/cases');
+	await page.waitForSelector('#cases-heading');
+	const api = (await apiAs('microsoft', 'GET', '/cases')).body.items;
+	const rows = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
+	check('queue: Microsoft\'s queue is the API\'s (' + api.length + '), with the new case',
+		rows.includes(caseId) && JSON.stringify(rows) === JSON.stringify(api.map((c) => c.id)), JSON.stringify(rows));
+	await page.selectOption('#cases-state', 'resolved');
+	await settled('state=resolved');
+	check('queue: filter state=resolved: none', await page.locator('table.cases tbody tr').count() === 0 &&
+		/No case in this state/.test(await mainText()));
+	await page.selectOption('#cases-state', 'new');
+	await settled('state=new');
+	const states = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.state));
+	const apiNew = (await apiAs('microsoft', 'GET', '/cases?state=new')).body.items;
+	check('queue: filter state=new: the API\'s ' + apiNew.length + ', all new, the case among them',
+		states.length === apiNew.length && states.every((x) => x === 'new') &&
+		await page.locator('table.cases tbody tr[data-id="' + caseId + '"]').count() === 1, JSON.stringify(states));
+});
+
+// ---- 25. Microsoft writes an internal note ----
+await H.run('internal-note', '25-internal-note', async () => {
+	if (!caseId)
+		throw new Error('no case was opened');
+	if (H.broken)
+		await signIn('microsoft', '#/cases?state=new');
+	await page.click('table.cases tbody tr[data-id="' + caseId + '"] td.case-title a');
+	await settled('#/case/' + caseId);
+	check('case: Microsoft may note, move and engage',
+		await page.locator('#note-form').count() === 1 && await page.locator('#state-form').count() === 1 &&
+		await page.locator('#engage-vendor').count() === 1);
+	const v = await version();
+	await page.selectOption('#note-visibility', 'internal');
+	await page.fill('#note-body', INTERNAL);
+	await page.click('#note-submit');
+	await changed(v);
+	const c = await caseAs('microsoft', caseId);
+	const note = page.locator('li.note[data-visibility="internal"]');
+	check('note: the internal note is shown, labelled Internal',
+		await note.count() === 1 && (await note.locator('.note-body').textContent()) === INTERNAL &&
+		(await note.locator('.badge.vis').textContent()) === 'Internal' && c.notes.some((n) => n.visibility === 'internal' && n.body === INTERNAL));
+	check('note: ... the change sent the version read (' + v + ' -> ' + c.version + ')', c.version === v + 1 && await version() === c.version);
+	check('note: ... and the page says so', /Internal note added/.test(await text('#case-flash')));
+});
+
+// ---- 26. a stale page is refused (409); then Microsoft engages Red Hat ----
+await H.run('conflict-engage', '26-engaged', async () => {
+	if (!caseId)
+		throw new Error('no case was opened');
+	if (H.broken)
+		await signIn('microsoft', '#/case/' + caseId);
+	const v = await version();
+	const r = await apiAs('microsoft', 'POST', '/cases/' + caseId + '/notes', { visibility: 'public', body: PUBLIC });
+	check('conflict: meanwhile, a public note through the API (200)', r.status === 200, r.status);
+	await page.fill('#engage-vendor', 'red-hat');
+	await page.fill('#engage-reason', REASON);
+	await page.click('#engage-submit');
+	await page.waitForSelector('#engage-result[aria-busy="false"] .notice-error');
+	const msg = (await page.locator('#engage-result .notice-error').innerText()).replace(/\s*\n\s*/g, ' ');
+	check('conflict: the stale change -> "the case changed: reload", 409 conflict (' + msg + ')',
+		/case changed/.test(msg) && /reload/i.test(msg) && /409/.test(msg) && /conflict/.test(msg), msg);
+	check('conflict: ... announced (role=alert), nothing changed on the page',
+		await page.locator('#engage-result [role="alert"]').count() === 1 && await version() === v &&
+		(await caseAs('microsoft', caseId)).collaborations.length === 0);
+	await shot('26-conflict');
+	await page.click('#conflict-reload');
+	await page.waitForSelector('#case[data-version="' + (v + 1) + '"]');
+	check('conflict: reloading shows the change made meanwhile',
+		(await texts('li.note[data-visibility="public"] .note-body')).includes(PUBLIC));
+	await page.fill('#engage-vendor', 'red-hat');
+	await page.fill('#engage-reason', REASON);
+	await page.click('#engage-submit');
+	await changed(v + 1);
+	const c = await caseAs('microsoft', caseId);
+	const col = c.collaborations[0];
+	const row = '#case-collaborations tr[data-id="' + (col && col.id) + '"]';
+	const cells = await texts(row + ' td');
+	check('engage: Red Hat engaged: the collaboration request, requested, with its due time',
+		col && col.vendor === 'red-hat' && col.state === 'requested' && /Red Hat/.test(cells[1]) && cells[3] === 'requested' &&
+		await page.getAttribute(row + ' td.due time', 'datetime') === col.due_at, JSON.stringify(cells));
+	check('engage: the case is Engaged', await text('#case-state') === 'Engaged (vendors collaborating)' && c.state === 'engaged');
+});
+
+// ---- 27. Red Hat's engineer: sees the case, not Microsoft's internal note; accepts, answers ----
+await H.run('engaged-vendor', '27-engaged-vendor', async () => {
+	if (!caseId)
+		throw new Error('no case was opened');
+	await signIn('red-hat', '#/cases');
+	await page.waitForSelector('#cases-heading');
+	const api = (await apiAs('red-hat', 'GET', '/cases')).body.items;
+	const rows = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
+	check('engaged: Red Hat\'s queue is the API\'s: the engaged case only',
+		JSON.stringify(rows) === JSON.stringify(api.map((c) => c.id)) && rows.includes(caseId) && !rows.includes(BREACHED),
+		JSON.stringify(rows));
+	await page.click('table.cases tbody tr[data-id="' + caseId + '"] td.case-title a');
+	await settled('#/case/' + caseId);
+	check('engaged: the summary: title, description, vendor',
+		await text('#case-title') === TITLE && await text('#case-description') === DESCRIPTION && /Microsoft/.test(await text('#case-vendor')));
+	check('engaged: the descriptor: guest and hypervisor',
+		/Red Hat Enterprise Linux Server release 5\.3/.test(await text('#case-guest')) &&
+		(await page.locator('#case-descriptor').textContent()).includes('Windows Server 2008 Hyper-V'));
+	const body = await mainText();
+	const all = await page.locator('main').textContent();
+	check('engaged: Microsoft\'s internal note is nowhere on the page',
+		!body.includes('MS-INTERNAL') && !all.includes('MS-INTERNAL') && await page.locator('li.note[data-visibility="internal"]').count() === 0);
+	check('engaged: its own entitlement only', JSON.stringify(await page.$$eval('#case-entitlement tbody tr', (t) => t.map((x) => x.dataset.vendor))) === '["red-hat"]');
+	let v = await version();
+	await page.click('form.collab-form button[data-action="accept"]');
+	await changed(v);
+	let c = await caseAs('red-hat', caseId);
+	check('engaged: accepting the request: accepted',
+		c.collaborations[0].state === 'accepted' && (await texts('#case-collaborations td.collab-state'))[0] === 'accepted');
+	const options = await page.$$eval('#note-visibility option', (o) => o.map((x) => x.value));
+	check('engaged: notes are shared or internal (it speaks to the customer through Microsoft)',
+		JSON.stringify(options) === '["shared","internal"]', JSON.stringify(options));
+	v = await version();
+	await page.selectOption('#note-visibility', 'shared');
+	await page.fill('#note-body', SHARED);
+	await page.click('#note-submit');
+	await changed(v);
+	c = await caseAs('red-hat', caseId);
+	const note = page.locator('li.note[data-visibility="shared"]');
+	check('engaged: its answer, a shared note, labelled Shared',
+		await note.count() === 1 && (await note.locator('.note-body').textContent()) === SHARED &&
+		(await note.locator('.badge.vis').textContent()) === 'Shared' && c.notes.some((n) => n.body === SHARED && n.visibility === 'shared'));
+});
+
+// ---- 28. Microsoft resolves the case ----
+await H.run('resolve', '28-resolved', async () => {
+	if (!caseId)
+		throw new Error('no case was opened');
+	await signIn('microsoft', '#/case/' + caseId);
+	const shared = page.locator('li.note[data-visibility="shared"]');
+	check('resolve: Microsoft sees Red Hat\'s shared note, its own internal one and the public one',
+		(await shared.locator('.note-body').textContent()) === SHARED &&
+		(await texts('li.note[data-visibility="internal"] .note-body')).includes(INTERNAL) &&
+		(await texts('li.note[data-visibility="public"] .note-body')).includes(PUBLIC));
+	check('resolve: notes are visibly different by visibility (their labels)',
+		JSON.stringify([...new Set(await texts('li.note .badge.vis'))].sort()) === '["Internal","Public","Shared"]');
+	const v = await version();
+	const before = await page.isVisible('#state-resolution');
+	await page.selectOption('#state-to', 'resolved');
+	check('resolve: resolving (only) asks for the resolution', !before && await page.isVisible('#state-resolution'));
+	await page.fill('#state-resolution', RESOLUTION);
+	await page.click('#state-submit');
+	await changed(v);
+	const c = await caseAs('microsoft', caseId);
+	check('resolve: the case is Resolved', await text('#case-state') === 'Resolved' && c.state === 'resolved');
+	check('resolve: ... with its resolution', (await text('#case-resolution .resolution-text')) === RESOLUTION && c.resolution.text === RESOLUTION);
+	const seqs = await page.$$eval('ol.timeline li', (l) => l.map((x) => Number(x.dataset.seq)));
+	check('resolve: the timeline is the API\'s events (' + c.events.length + ')',
+		JSON.stringify(seqs) === JSON.stringify(c.events.map((e) => e.seq)), JSON.stringify(seqs));
+	const actions = await page.$$eval('ol.timeline li', (l) => l.map((x) => x.dataset.action + (x.dataset.to ? ':' + x.dataset.to : '')));
+	const want = ['opened', 'note', 'engage', 'state:engaged', 'collaboration', 'state:resolved'];
+	check('resolve: ... opened, notes, engaged, collaboration, resolved (' + actions.join(' ') + ')',
+		want.every((a) => actions.includes(a)) && actions.filter((a) => a === 'note').length === 3, JSON.stringify(actions));
+	const line = await text('ol.timeline li[data-to="resolved"]');
+	check('resolve: ... each event in words, with its author', /Mike Microsoft/.test(line) && /to Resolved/.test(line), line);
+});
+
+// ---- 29. the customer sees public notes only ----
+await H.run('customer-view', '29-customer-view', async () => {
+	if (!caseId)
+		throw new Error('no case was opened');
+	await signIn('customer', '#/case/' + caseId);
+	const c = await caseAs('customer', caseId);
+	check('customer: the case is Resolved, with its resolution',
+		await text('#case-state') === 'Resolved' && (await text('#case-resolution .resolution-text')) === RESOLUTION);
+	const vis = await page.$$eval('li.note', (l) => l.map((x) => x.dataset.visibility));
+	check('customer: public notes only (' + vis.length + '), the API\'s',
+		vis.length > 0 && vis.length === c.notes.length && vis.every((x) => x === 'public') &&
+		(await texts('li.note .note-body')).includes(PUBLIC), JSON.stringify(vis));
+	const all = await page.locator('main').textContent();
+	check('customer: no shared or internal note text anywhere on the page',
+		!all.includes('MS-INTERNAL') && !all.includes('RH-SHARED'), all.slice(0, 300));
+	todo('customer: the engage reason (written for the vendors) is not on the page',
+		'API bug: the customer\'s view of a case carries collaborations[].reason (and decline_reason), which the vendors wrote to each other (the engage event itself is "shared")',
+		!all.includes('ENGAGE-REASON'));
+	const found = await page.evaluate(() => ({ xss: window.__xss, elements: document.querySelectorAll('main img, main b, main script').length }));
+	check('customer: the note made of markup shows as text, and did nothing', found.xss === undefined && found.elements === 0,
+		JSON.stringify(found));
+	const seqs = await page.$$eval('ol.timeline li', (l) => l.map((x) => Number(x.dataset.seq)));
+	const vises = await page.$$eval('ol.timeline li', (l) => l.map((x) => x.className));
+	check('customer: the timeline is the API\'s public events (' + c.events.length + ')',
+		JSON.stringify(seqs) === JSON.stringify(c.events.map((e) => e.seq)) && vises.every((x) => /vis-edge-public/.test(x)),
+		JSON.stringify(seqs));
+	check('customer: no actions a customer cannot take: no collaboration answers',
+		await page.locator('form.collab-form').count() === 0);
+});
+
+// ---- 30. the program's owner: summaries only ----
+await H.run('owner-view', '30-owner-view', async () => {
+	if (!caseId)
+		throw new Error('no case was opened');
+	await signIn('owner', '#/cases');
+	await page.waitForSelector('#cases-heading');
+	const api = (await apiAs('owner', 'GET', '/cases')).body.items;
+	const rows = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
+	check('owner: every case (' + api.length + '), the API\'s', rows.length === 2 && JSON.stringify(rows) === JSON.stringify(api.map((c) => c.id)),
+		JSON.stringify(rows));
+	await page.click('table.cases tbody tr[data-id="' + caseId + '"] td.case-title a');
+	await settled('#/case/' + caseId);
+	const all = await page.locator('main').textContent();
+	check('owner: the case\'s summary and SLA only: no notes, no description, no actions',
+		await text('#case-state') === 'Resolved' && /summary and SLA state only/.test(all) && !all.includes(DESCRIPTION) &&
+		!all.includes('PUBLIC:') && await page.locator('#case-actions, #case-notes, #case-configuration').count() === 0);
+});
+
+H.step = 'end';
+const expected = { 'sign-in': 401, 'open-refused': 422, 'conflict-engage': 409 };
+const unexpected = H.consoleErrors.filter((e) => !(expected[e.step] && e.text.includes('status of ' + expected[e.step])));
+check('no console errors or uncaught exceptions (but the 401, 422 and 409 asked for)', unexpected.length === 0,
+	JSON.stringify(unexpected.slice(0, 5)));
+check('no request left this server', H.foreign.length === 0, H.foreign.slice(0, 5).join(' '));
+const leaked = requested.filter((u) => /cv_[A-Za-z0-9_-]{10}/.test(u) || Object.values(token).some((t) => u.includes(t)));
+check('no token in any URL the page asked for (' + requested.length + ' requests)', leaked.length === 0, leaked.join(' '));
+const s = await store();
+check('nothing in localStorage, no cookie, at the end', s.local === 0 && s.cookie === '', JSON.stringify({ local: s.local, cookie: s.cookie }));
+await browser.close();
+emit({ done: true });

@@ -1,0 +1,148 @@
+#!/bin/sh
+# t5002: the web UI's support pages, end to end, in headless Chromium (as
+# t5001: Debian's chromium driven by playwright-core from tests/browser).
+# The CLI sets the program up - Microsoft and Red Hat, the customer
+# Contoso with a Red Hat subscription for RHEL 5.2-5.3 and Microsoft
+# per-call support, a user of each (customer-admin, two vendor engineers),
+# a support policy whose severity-4 first response is due in a second - and
+# opens one severity-4 case through the API, which is past its SLA by the
+# time the browser looks.  Then tests/browser/support-ui.mjs does the rest
+# through the pages only: the customer signs in and opens a case with
+# Microsoft for the validated RHEL 5.3 on Hyper-V machine (after one
+# refused: not entitled), Microsoft's engineer writes an internal note and
+# engages Red Hat (through a stale-version conflict), Red Hat's engineer
+# accepts and answers with a shared note, Microsoft resolves it, the
+# customer sees public notes only and the owner summaries only.
+# Screenshots 20-*.png onward go to $COVALID_BUILD/screenshots/.  A known
+# bug of the API is a TAP "# TODO" line: shown, not counted as a failure.
+# Without chromium, node or node_modules every step is skipped, with the
+# reason (scripts/setup.sh installs them).
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/server.sh"
+trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+
+STEPS="sign-in customer-cases open-refused open-case vendor-queue internal-note conflict-engage engaged-vendor resolve customer-view owner-view"
+BROWSER_DIR="$SRC/tests/browser"
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+SHOTS="${COVALID_BUILD:-$SRC/build}/screenshots"
+
+why=
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+if ! command -v node >/dev/null 2>&1; then
+	why="node is not installed (scripts/setup.sh)"
+elif [ "${node_major:-0}" -lt 20 ]; then
+	why="node $(node --version) is older than playwright-core needs (20)"
+elif [ ! -x "$CHROMIUM" ]; then
+	why="$CHROMIUM is not installed (scripts/setup.sh)"
+elif [ ! -f "$BROWSER_DIR/node_modules/playwright-core/package.json" ]; then
+	why="tests/browser/node_modules is missing (scripts/setup.sh runs npm ci there)"
+fi
+if [ -n "$why" ]; then
+	for s in $STEPS; do
+		skip "support UI: $s" "$why"
+	done
+	done_testing
+	exit
+fi
+
+# ---- the program, through the CLI ----
+DB="$TMP/program.db"
+"$COVALID" catalog import --db "$DB" "$SRC/data/products.jsonl" "$SRC/data/validated-configs.jsonl" >/dev/null
+"$COVALID" admin bootstrap --db "$DB" --token-file "$TMP/owner.token" >/dev/null
+if ! server_start "$DB" --web "$SRC/web"; then
+	not_ok "covalid serve --web starts"
+	diag "$(cat "$TMP/serve.err")"
+	done_testing
+	exit 1
+fi
+ok "covalid serve --web starts ($URL)"
+
+O="--server $URL --token-file $TMP/owner.token"
+cat >"$TMP/rh-subscription.json" <<'EOF'
+{"customer": "contoso", "vendor": "red-hat", "kind": "subscription", "valid_from": "2009-01-01",
+ "valid_to": "2030-12-31", "covers": [{"guest": "rhel", "versions": ["5.2", "5.3"]}]}
+EOF
+cat >"$TMP/ms-per-call.json" <<'EOF'
+{"customer": "contoso", "vendor": "microsoft", "kind": "per-call", "valid_from": "2009-01-01", "valid_to": "2030-12-31"}
+EOF
+# The seed policy, but a severity-4 case must have its first answer within a second.
+jq '.sla.standard["4"].first_response_s = 1' "$SRC/data/support-policy.json" >"$TMP/support-policy.json"
+setup_program() {
+	"$COVALID" admin vendor add Microsoft $O &&
+		"$COVALID" admin vendor add "Red Hat" $O &&
+		"$COVALID" admin customer add Contoso --id contoso $O &&
+		"$COVALID" admin user add "Ann Contoso" --role customer-admin --customer contoso --out "$TMP/customer.token" $O &&
+		"$COVALID" admin user add "Mike Microsoft" --role vendor-engineer --vendor microsoft --out "$TMP/microsoft.token" $O &&
+		"$COVALID" admin user add "Rita Red Hat" --role vendor-engineer --vendor red-hat --out "$TMP/red-hat.token" $O &&
+		"$COVALID" admin agreement add "$TMP/rh-subscription.json" $O &&
+		"$COVALID" admin agreement add "$TMP/ms-per-call.json" $O &&
+		"$COVALID" admin support-policy set "$TMP/support-policy.json" $O
+}
+if setup_program >"$TMP/setup.out" 2>&1; then
+	ok "the program is set up through the CLI (vendors, customer, users, agreements, support policy)"
+else
+	not_ok "the program is set up through the CLI (vendors, customer, users, agreements, support policy)"
+	diag "$(cat "$TMP/setup.out")"
+fi
+
+# The machine: RHEL 5.3 x64, 1 vCPU, on Windows Server 2008 Hyper-V
+# (validated); and the same with RHEL 6.0, which Contoso's subscription
+# does not cover.
+"$COVALID" probe --json --root "$SRC/tests/fixtures/hyperv2008-rhel53/root" >"$TMP/validated.json"
+jq '.guest.os.version = "6.0" | .guest.os.osinfo = "rhel6.0"' "$TMP/validated.json" >"$TMP/rhel60.json"
+
+# A severity-4 question: no vendor answers it within the policy's second,
+# so its SLA is breached by the time the browser looks.
+jq -n --slurpfile d "$TMP/validated.json" \
+	'{vendor: "microsoft", severity: 4, title: "Which integration components for RHEL 5.3?",
+	  description: "A question about the Linux Integration Components.", descriptor: $d[0]}' >"$TMP/breach.json"
+status=$(api POST /api/v1/cases "$TMP/breach.json" "$TMP/customer.token")
+BREACHED=$(jq -r '.id // empty' "$TMP/resp")
+check "a severity-4 case is opened through the API ($status ${BREACHED:-none})" test "$status" = 201 -a -n "$BREACHED"
+sleep 2
+
+# ---- the browser ----
+mkdir -p "$SHOTS"
+rm -f "$SHOTS"/2[0-9]-*.png
+SUPPORT_TOKENS="$TMP" SUPPORT_DESCRIPTOR="$TMP/validated.json" SUPPORT_DESCRIPTOR_REFUSED="$TMP/rhel60.json" \
+	SUPPORT_BREACHED="$BREACHED" CHROMIUM="$CHROMIUM" \
+	timeout 180 node "$BROWSER_DIR/support-ui.mjs" "$URL" "$SHOTS" >"$TMP/results.jsonl" 2>"$TMP/node.err"
+rc=$?
+
+# One TAP line per result: kind, name, detail (tab-separated, one line).
+jq -r 'select(.name) | [(if .skip then "skip" elif .todo then (if .ok then "todo_ok" else "todo" end)
+		elif .ok then "ok" else "not_ok" end), .name,
+	((.skip // .todo // .diag // "") | tostring | gsub("[\t\n]"; " ")),
+	((.diag // "") | tostring | gsub("[\t\n]"; " "))] | @tsv' "$TMP/results.jsonl" >"$TMP/results.tsv" 2>"$TMP/jq.err"
+while IFS="$(printf '\t')" read -r kind name detail extra; do
+	case $kind in
+	ok) ok "$name" ;;
+	skip) skip "$name" "$detail" ;;
+	# A known bug (TAP TODO): shown, not counted; prove reports it once fixed.
+	todo)
+		_tap_n=$((_tap_n + 1))
+		echo "not ok $_tap_n - $name # TODO $detail"
+		[ -n "$extra" ] && diag "$extra"
+		;;
+	todo_ok)
+		_tap_n=$((_tap_n + 1))
+		echo "ok $_tap_n - $name # TODO $detail"
+		;;
+	*)
+		not_ok "$name"
+		diag "$detail"
+		;;
+	esac
+done <"$TMP/results.tsv"
+check "the browser test ran to its end (exit $rc)" sh -c "[ $rc -eq 0 ] && tail -n 1 '$TMP/results.jsonl' | jq -e '.done == true' >/dev/null"
+[ $rc -eq 0 ] || diag "$(tail -c 3000 "$TMP/node.err")"
+missing=
+for f in 20-sign-in-refused 21-customer-cases 22-open-refused 23-case-opened 24-vendor-queue 25-internal-note \
+	26-conflict 26-engaged 27-engaged-vendor 28-resolved 29-customer-view 30-owner-view; do
+	[ -s "$SHOTS/$f.png" ] || missing="$missing $f.png"
+done
+check "screenshots saved in $SHOTS${missing:+ (missing:$missing)}" test -z "$missing"
+
+server_stop
+check "the server exits cleanly" test $? -eq 0
+done_testing
