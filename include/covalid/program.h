@@ -22,8 +22,11 @@ struct store;
 struct program_error {
 	int http;        /* 400, 401, 403, 404, 409, 413, 422 ... */
 	char code[48];   /* "bad_signature", "unknown_vendor" ... */
-	char message[512];
+	char message[2048];
+	void *reasons;   /* json_t * array of every reason, or NULL: the caller releases it (program_error_release) */
 };
+
+void program_error_release(struct program_error *e);
 
 void program_error_set(struct program_error *e, int http, const char *code, const char *fmt, ...) CV_PRINTF(4, 5);
 

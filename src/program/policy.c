@@ -55,6 +55,14 @@ void program_error_set(struct program_error *e, int http, const char *code, cons
 	va_end(ap);
 }
 
+void program_error_release(struct program_error *e)
+{
+	if (e) {
+		json_decref(e->reasons);
+		e->reasons = NULL;
+	}
+}
+
 struct program_policy *program_policy_free(struct program_policy *p)
 {
 	if (!p)

@@ -96,8 +96,10 @@ void api_case_open(struct req *r)
 		json_decref(body);
 		return;
 	}
-	if (support_case_open(r->store, &r->auth, body, snap->ix, &view, &e) < 0)
+	if (support_case_open(r->store, &r->auth, body, snap->ix, &view, &e) < 0) {
 		reply_program_error(r, &e);
+		program_error_release(&e);
+	}
 	else {
 		r->location = cv_xasprintf("/api/v1/cases/%s", json_string_value(json_object_get(view, "id")));
 		reply_case(r, 201, view);
@@ -152,6 +154,18 @@ void api_case_engage(struct req *r)
 void api_case_respond(struct req *r)
 {
 	act(r, "respond");
+}
+
+/* Who this token speaks for: what a client needs to offer the right actions. */
+void api_me(struct req *r)
+{
+	json_t *me = json_pack("{s:s, s:s, s:o, s:o, s:o}", "token", r->auth.token_id, "role",
+			       program_role_name(r->auth.role), "name",
+			       r->auth.name ? json_string(r->auth.name) : json_null(), "vendor",
+			       r->auth.vendor_id ? json_string(r->auth.vendor_id) : json_null(), "customer",
+			       r->auth.customer_id ? json_string(r->auth.customer_id) : json_null());
+
+	reply_json(r, 200, me);
 }
 
 /* ---- agreements: the owner's, a customer's own, a vendor's ---- */

@@ -162,7 +162,16 @@ void reply_error(struct req *r, unsigned status, const char *code, const char *f
 
 void reply_program_error(struct req *r, const struct program_error *e)
 {
-	reply_error(r, (unsigned)(e->http ? e->http : 500), e->code[0] ? e->code : "internal", "%s", e->message);
+	json_t *body;
+
+	if (!e->reasons) {
+		reply_error(r, (unsigned)(e->http ? e->http : 500), e->code[0] ? e->code : "internal", "%s", e->message);
+		return;
+	}
+	/* Every reason, whole, beside the one-line message. */
+	body = json_pack("{s:{s:s, s:s, s:O}}", "error", "code", e->code[0] ? e->code : "internal", "message", e->message,
+			 "reasons", (json_t *)e->reasons);
+	reply_json(r, (unsigned)(e->http ? e->http : 500), body);
 }
 
 /* ---- request helpers ---- */

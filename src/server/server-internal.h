@@ -140,6 +140,7 @@ extern const struct route server_routes[];
 extern const size_t server_n_routes;
 
 /* ---- handlers (api-*.c) ---- */
+void api_me(struct req *r);
 void api_cases(struct req *r);
 void api_case_open(struct req *r);
 void api_case(struct req *r);

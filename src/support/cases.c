@@ -217,12 +217,14 @@ int support_case_open(struct store *s, const struct program_auth *who, const voi
 		json_t *reasons = json_object_get(mine, "reasons");
 		struct cv_buf b;
 
-		cv_buf_init(&b, 4000);
+		cv_buf_init(&b, 1800);
 		json_array_foreach(reasons, i, v)
 			(void)!cv_buf_printf(&b, "%s%s", i ? "; " : "", json_string_value(v));
 		program_error_set(err, 422, "not_entitled", "not entitled to %s's support: %s", vendor,
 				  b.len ? b.data : "no agreement");
 		cv_buf_release(&b);
+		if (err)
+			err->reasons = json_incref(reasons);
 		r = -EACCES;
 		goto out;
 	}

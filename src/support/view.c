@@ -158,14 +158,20 @@ static bool note_visible(json_t *n, enum support_relation rel, const char *org)
 	}
 }
 
+/* The visible entries, their authors named by organisation, user and
+ * role: the token they used is for the audit trail in the database, not
+ * for other parties. */
 static json_t *filtered(json_t *list, enum support_relation rel, const char *org)
 {
 	json_t *out = json_array(), *x;
 	size_t i;
 
 	json_array_foreach(list, i, x)
-		if (note_visible(x, rel, org))
-			json_array_append(out, x);
+		if (note_visible(x, rel, org)) {
+			x = json_deep_copy(x);
+			json_object_del(json_object_get(x, "author"), "token");
+			json_array_append_new(out, x);
+		}
 	return out;
 }
 
@@ -185,12 +191,28 @@ json_t *support_view(json_t *c, enum support_relation rel, const struct program_
 						  json_object_get(json_object_get(c, "configuration"), "verdict"))));
 	json_object_set_new(v, "sla", support_sla(c, p, now));
 	cols = json_array();
-	json_array_foreach(json_object_get(c, "collaborations"), i, col)
-		if (rel != REL_ENGAGED || cv_streq(json_string_value(json_object_get(col, "vendor")), who->vendor_id))
+	json_array_foreach(json_object_get(c, "collaborations"), i, col) {
+		if (rel == REL_ENGAGED && !cv_streq(json_string_value(json_object_get(col, "vendor")), who->vendor_id))
+			continue;
+		if (rel == REL_CUSTOMER || rel == REL_OWNER) {
+			/* That another vendor is engaged, and how far: not what
+			 * the vendors wrote to each other about it. */
+			col = json_deep_copy(col);
+			json_object_del(col, "reason");
+			json_object_del(col, "decline_reason");
+			json_array_append_new(cols, col);
+		} else
 			json_array_append(cols, col);
+	}
 	json_object_set_new(v, "collaborations", cols);
-	if (rel == REL_ENGAGED) /* its own clock only */
-		json_object_set_new(json_object_get(v, "sla"), "collaborations", json_array());
+	if (rel == REL_ENGAGED) { /* its own clock only */
+		json_t *clocks = json_object_get(json_object_get(v, "sla"), "collaborations"), *mine = json_array(), *x;
+
+		json_array_foreach(clocks, i, x)
+			if (cv_streq(json_string_value(json_object_get(x, "vendor")), who->vendor_id))
+				json_array_append(mine, x);
+		json_object_set_new(json_object_get(v, "sla"), "collaborations", mine);
+	}
 	if (summary || rel == REL_OWNER)
 		goto out;
 
@@ -209,6 +231,12 @@ json_t *support_view(json_t *c, enum support_relation rel, const struct program_
 		json_object_set(v, "resolution", json_object_get(c, "resolution"));
 	json_object_set_new(v, "notes", filtered(json_object_get(c, "notes"), rel, org));
 	json_object_set_new(v, "events", filtered(json_object_get(c, "events"), rel, org));
+	if (json_is_object(json_object_get(v, "resolution"))) {
+		json_t *res = json_deep_copy(json_object_get(v, "resolution"));
+
+		json_object_del(json_object_get(res, "by"), "token");
+		json_object_set_new(v, "resolution", res);
+	}
 out:
 	free(org);
 	return v;

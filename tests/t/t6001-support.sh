@@ -19,6 +19,12 @@ ok "the support programme is set up ($URL)"
 
 j() { jq -e "$@" "$TMP/resp" >/dev/null; }
 
+# ---- who am I ----
+as cust GET /api/v1/me >/dev/null
+check "GET /api/v1/me: the customer's administrator of Contoso" j '.role == "customer-admin" and .customer == "contoso" and .vendor == null and (.token | startswith("tok_"))'
+as msmgr GET /api/v1/me >/dev/null
+check "... a vendor manager of Microsoft" j '.role == "vendor-manager" and .vendor == "microsoft" and .name == "Mona (Microsoft)"'
+check "... no token: 401" test "$(api GET /api/v1/me)" = 401
 # ---- the customer opens a case with Microsoft ----
 check "open: 201" test "$(as cust POST /api/v1/cases "$(open_body microsoft 1 "$TMP/d-validated.json" "RHEL 5.3 guest hangs")")" = 201
 id=$(jq -r .id "$TMP/resp")
@@ -50,8 +56,10 @@ check "Red Hat reads the case: 200" test "$(as rh GET "/api/v1/cases/$id")" = 20
 check "... the summary and the descriptor" j '.title == "RHEL 5.3 guest hangs" and .descriptor.guest.os.id == "rhel" and .configuration.verdict == "validated"'
 check_eval "... never Microsoft's internal note, nor the public ones" "! grep -q 'MS-INTERNAL\|PUBLIC:' '$TMP/resp'"
 check "... only its own entitlement and collaboration, no charge" j '(.entitlement | keys) == ["red-hat"] and (.collaborations | length) == 1 and (has("per_call_charge") | not)'
+check "... with its own response clock" j '[.sla.collaborations[].vendor] == ["red-hat"] and .sla.collaborations[0].response.state == "pending"'
+check "... and no token ids of anyone" sh -c "! grep -q 'tok_' '$TMP/resp'"
 check "Red Hat accepts" test "$(as rh POST "/api/v1/cases/$id/collaborations/$col" '{"action": "accept"}')" = 200
-check "... the response met its target" j '.collaborations[0].state == "accepted" and (.collaborations[0].responded_at | length > 0) and .sla.collaborations == []'
+check "... the response met its target" j '.collaborations[0].state == "accepted" and (.collaborations[0].responded_at | length > 0) and .sla.collaborations[0].response.state == "met"'
 as rh POST "/api/v1/cases/$id/notes" '{"visibility": "shared", "body": "SHARED: known issue, fixed in kernel-2.6.18-128.1.6"}' >/dev/null
 check "Red Hat answers with a shared note" j '.notes | map(select(.visibility == "shared")) | length == 1'
 check "Red Hat may not write to the customer directly (public): 403" test "$(as rh POST "/api/v1/cases/$id/notes" '{"visibility": "public", "body": "hi"}')" = 403
@@ -70,6 +78,8 @@ check "the customer reads its case: 200" test "$(as cust GET "/api/v1/cases/$id"
 check "... the public note only" j '[.notes[].visibility] == ["public"]'
 check_eval "... no internal or shared text anywhere" "! grep -q 'MS-INTERNAL\|SHARED:' '$TMP/resp'"
 check "... the resolution and the charge" j '.resolution.text and .per_call_charge.vendor == "microsoft"'
+check "... that Red Hat is engaged, not what the vendors wrote about it" j '.collaborations[0].vendor == "red-hat" and (.collaborations[0] | has("reason") | not)'
+check "... no token ids" sh -c "! grep -q 'tok_' '$TMP/resp'"
 check "the customer reopens it within the window" test "$(as cust POST "/api/v1/cases/$id/state" '{"to": "reopened"}')" = 200
 check "... in progress again" j '.state == "in-progress"'
 
@@ -79,7 +89,7 @@ id2=$(jq -r .id "$TMP/resp")
 check "... saying plainly that Microsoft supports it alone" j '.configuration.verdict == "not-validated" and (.configuration.cooperative | not) and (.configuration.statement | test("microsoft supports this case alone|Microsoft supports this case alone"))'
 check_eval "... and no engagement is offered: 409 not_validated, with the reason" "[ \"\$(as ms POST /api/v1/cases/$id2/engage '{\"vendor\": \"red-hat\"}')\" = 409 ] && jq -e '.error.code == \"not_validated\" and (.error.message | test(\"vCPU\"))' '$TMP/resp' >/dev/null"
 check "no entitlement (Fabrikam, no agreements): 422 not_entitled" test "$(as fab POST /api/v1/cases "$(open_body microsoft 3 "$TMP/d-validated.json" "no agreement")")" = 422
-check "... with the reason for every rule" j '.error.code == "not_entitled" and (.error.message | test("no support-agreement with microsoft")) and (.error.message | test("no per-call with microsoft"))'
+check "... with the reason for every rule, as a list too" j '.error.code == "not_entitled" and (.error.message | test("no support-agreement with microsoft")) and .error.reasons == ["support agreement for the host product: no support-agreement with microsoft", "per-call support: no per-call with microsoft"]'
 cat >"$TMP/agr-old.json" <<'EOF'
 {"id": "fabrikam-rhel-2009", "customer": "fabrikam", "vendor": "red-hat", "kind": "subscription",
  "valid_from": "2009-01-01", "valid_to": "2010-12-31", "covers": [{"guest": "rhel", "versions": ["5.3"]}]}
