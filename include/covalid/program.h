@@ -28,6 +28,13 @@ struct program_error {
 
 void program_error_release(struct program_error *e);
 
+/* The first member of obj (a json_t * object) not among keys, or NULL. */
+const char *program_unknown_key(const void *obj, const char *const *keys, size_t n);
+/* False, with a 400 in *err naming the field ("where.field: unknown
+ * field"), when obj is not an object or has a member not among keys. */
+bool program_check_keys(const void *obj, const char *const *keys, size_t n, const char *where,
+			struct program_error *err);
+
 void program_error_set(struct program_error *e, int http, const char *code, const char *fmt, ...) CV_PRINTF(4, 5);
 
 /* ---- the validation policy (docs/policy.md) ---- */
@@ -94,6 +101,9 @@ const char *program_role_name(const char *role);
 char *program_vendor_slug(const char *name);
 /* Lower-case letters, digits and inner dashes, 1 to 64 of them. */
 bool program_slug_ok(const char *id);
+/* A vendor's or customer's id: the one given, or the slug of its name;
+ * 400 for a name or id that will not do. */
+int program_org_id(const char *name, const char *id, char **ret_id, struct program_error *err) CV_WUR;
 int program_vendor_admit(struct store *s, const char *name, const char *id, char **ret_id, struct program_error *err) CV_WUR;
 /* Registers a public key ("ed25519:BASE64") for a vendor; *ret_key_id. */
 int program_key_register(struct store *s, const char *vendor_id, const char *public_key, char **ret_key_id,

@@ -80,24 +80,6 @@ struct program_policy *program_policy_free(struct program_policy *p)
 	return NULL;
 }
 
-static bool only_keys(json_t *o, const char *const *keys, size_t n, const char **ret_bad)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(o, k, v) {
-		bool ok = false;
-
-		for (size_t i = 0; i < n && !ok; i++)
-			ok = strcmp(keys[i], k) == 0;
-		if (!ok) {
-			*ret_bad = k;
-			return false;
-		}
-	}
-	return true;
-}
-
 static bool strings(json_t *a, struct cv_strv *out)
 {
 	size_t i;
@@ -120,7 +102,7 @@ int program_policy_parse(const char *text, struct program_policy **ret, struct p
 	struct program_policy *p = cv_xcalloc(1, sizeof(*p));
 	json_error_t jerr;
 	json_t *doc, *rules, *r;
-	const char *bad;
+	char where[32];
 	size_t i;
 
 	cv_strv_init(&p->modes);
@@ -133,10 +115,8 @@ int program_policy_parse(const char *text, struct program_policy **ret, struct p
 		program_error_set(err, 400, "invalid_policy", "schema: expected \"covalid.policy/1\"");
 		goto fail;
 	}
-	if (!only_keys(doc, top, CV_ELEMENTSOF(top), &bad)) {
-		program_error_set(err, 400, "unknown_field", "%s: unknown field", bad);
+	if (!program_check_keys(doc, top, CV_ELEMENTSOF(top), NULL, err))
 		goto fail;
-	}
 	if (!strings(json_object_get(doc, "modes"), &p->modes) || p->modes.n == 0) {
 		program_error_set(err, 400, "invalid_policy", "modes: expected a non-empty array of \"full\", \"quick\"");
 		goto fail;
@@ -157,14 +137,9 @@ int program_policy_parse(const char *text, struct program_policy **ret, struct p
 
 		cv_strv_init(&x->required);
 		cv_strv_init(&x->may_skip);
-		if (!json_is_object(r)) {
-			program_error_set(err, 400, "invalid_policy", "rules[%zu]: expected an object", i);
+		snprintf(where, sizeof(where), "rules[%zu]", i);
+		if (!program_check_keys(r, rk, CV_ELEMENTSOF(rk), where, err))
 			goto fail;
-		}
-		if (!only_keys(r, rk, CV_ELEMENTSOF(rk), &bad)) {
-			program_error_set(err, 400, "unknown_field", "rules[%zu].%s: unknown field", i, bad);
-			goto fail;
-		}
 		if (!json_is_string(json_object_get(r, "name")) || !json_is_string(json_object_get(r, "guest")) ||
 		    !json_is_string(json_object_get(r, "hypervisor"))) {
 			program_error_set(err, 400, "invalid_policy", "rules[%zu]: name, guest and hypervisor are required strings", i);

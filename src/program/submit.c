@@ -55,10 +55,9 @@ bool program_slug_ok(const char *id)
 	return true;
 }
 
-int program_vendor_admit(struct store *s, const char *name, const char *id, char **ret_id, struct program_error *err)
+int program_org_id(const char *name, const char *id, char **ret_id, struct program_error *err)
 {
 	char *slug;
-	int r;
 
 	if (!name || !*name || strlen(name) > 128 || !cv_str_is_clean_utf8(name, strlen(name))) {
 		program_error_set(err, 400, "invalid_field", "name: 1 to 128 printable characters");
@@ -66,10 +65,25 @@ int program_vendor_admit(struct store *s, const char *name, const char *id, char
 	}
 	slug = id ? cv_xstrdup(id) : program_vendor_slug(name);
 	if (!program_slug_ok(slug)) {
-		program_error_set(err, 400, "invalid_field", "id: '%s' is not lower-case letters, digits and dashes", slug);
+		char *safe = cv_str_sanitize(slug, strlen(slug), 64);
+
+		program_error_set(err, 400, "invalid_field", "id: '%s' is not lower-case letters, digits and dashes", safe);
+		free(safe);
 		free(slug);
 		return -EINVAL;
 	}
+	*ret_id = slug;
+	return 0;
+}
+
+int program_vendor_admit(struct store *s, const char *name, const char *id, char **ret_id, struct program_error *err)
+{
+	char *slug = NULL;
+	int r;
+
+	r = program_org_id(name, id, &slug, err);
+	if (r < 0)
+		return r;
 	r = store_begin(s);
 	if (r == 0) {
 		r = store_vendor_add(s, slug, name);

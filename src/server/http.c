@@ -214,9 +214,9 @@ bool req_paging(struct req *r, int64_t *ret_limit, int64_t *ret_offset)
 
 json_t *req_body_object(struct req *r, const char *const *keys, size_t n_keys)
 {
+	struct program_error e = { 0 };
 	json_error_t err;
-	const char *k;
-	json_t *j, *v;
+	json_t *j;
 
 	j = r->body.len ? json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &err) : NULL;
 	if (!j) {
@@ -229,19 +229,10 @@ json_t *req_body_object(struct req *r, const char *const *keys, size_t n_keys)
 		reply_error(r, 400, "malformed_json", "the body must be a JSON object");
 		return NULL;
 	}
-	json_object_foreach(j, k, v) {
-		bool ok = false;
-
-		for (size_t i = 0; i < n_keys && !ok; i++)
-			ok = strcmp(keys[i], k) == 0;
-		if (!ok) {
-			char *safe = cv_str_sanitize(k, strlen(k), 64);
-
-			reply_error(r, 400, "unknown_field", "unknown field '%s'", safe);
-			free(safe);
-			json_decref(j);
-			return NULL;
-		}
+	if (!program_check_keys(j, keys, n_keys, NULL, &e)) {
+		reply_program_error(r, &e);
+		json_decref(j);
+		return NULL;
 	}
 	return j;
 }

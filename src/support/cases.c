@@ -131,28 +131,6 @@ static json_t *configuration(const struct check_index *ix, const struct descript
 	return out;
 }
 
-static bool only_keys(json_t *o, const char *const *keys, size_t n, struct program_error *err)
-{
-	const char *k;
-	json_t *v;
-
-	if (!json_is_object(o)) {
-		program_error_set(err, 400, "invalid_field", "expected a JSON object");
-		return false;
-	}
-	json_object_foreach(o, k, v) {
-		size_t i = 0;
-
-		while (i < n && strcmp(keys[i], k) != 0)
-			i++;
-		if (i == n) {
-			program_error_set(err, 400, "unknown_field", "unknown field '%s'", k);
-			return false;
-		}
-	}
-	return true;
-}
-
 static bool text_ok(json_t *v, size_t max)
 {
 	return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= max;
@@ -178,7 +156,7 @@ int support_case_open(struct store *s, const struct program_auth *who, const voi
 		r = -EPERM;
 		goto out;
 	}
-	if (!only_keys(body, keys, CV_ELEMENTSOF(keys), err))
+	if (!program_check_keys(body, keys, CV_ELEMENTSOF(keys), NULL, err))
 		goto out;
 	sev = json_integer_value(json_object_get(body, "severity"));
 	if (!vendor || !json_is_integer(json_object_get(body, "severity")) || sev < 1 || sev > 4 ||
@@ -459,7 +437,7 @@ static int act_note(json_t *c, enum support_relation rel, const struct program_a
 	json_t *notes = json_object_get(c, "notes");
 	char *id;
 
-	if (!only_keys(body, keys, CV_ELEMENTSOF(keys), err))
+	if (!program_check_keys(body, keys, CV_ELEMENTSOF(keys), NULL, err))
 		return -EINVAL;
 	if (!vis)
 		vis = rel == REL_ENGAGED ? "shared" : "public";
@@ -504,7 +482,7 @@ static int act_state(json_t *c, enum support_relation rel, const struct program_
 	bool ok = false, manager = cv_streq(who->role, "vendor-manager");
 	int64_t resolved;
 
-	if (!only_keys(body, keys, CV_ELEMENTSOF(keys), err))
+	if (!program_check_keys(body, keys, CV_ELEMENTSOF(keys), NULL, err))
 		return -EINVAL;
 	if (!to) {
 		program_error_set(err, 400, "invalid_field", "to: the state to move to");
@@ -574,7 +552,7 @@ static int act_engage(struct store *s, json_t *c, enum support_relation rel, con
 	int sev = (int)json_integer_value(json_object_get(c, "severity"));
 	char *id;
 
-	if (!only_keys(body, keys, CV_ELEMENTSOF(keys), err))
+	if (!program_check_keys(body, keys, CV_ELEMENTSOF(keys), NULL, err))
 		return -EINVAL;
 	if (rel != REL_OPENED) {
 		program_error_set(err, 403, "forbidden", "only the vendor the case was opened with engages another");
@@ -635,7 +613,7 @@ static int act_respond(json_t *c, enum support_relation rel, const struct progra
 	json_t *col = cid ? collaboration(c, cid) : NULL;
 	const char *st, *to = NULL;
 
-	if (!only_keys(body, keys, CV_ELEMENTSOF(keys), err))
+	if (!program_check_keys(body, keys, CV_ELEMENTSOF(keys), NULL, err))
 		return -EINVAL;
 	if (!col || rel != REL_ENGAGED || !cv_streq(json_string_value(json_object_get(col, "vendor")), who->vendor_id)) {
 		program_error_set(err, rel == REL_ENGAGED || rel == REL_OPENED ? 403 : 404,

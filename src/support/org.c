@@ -12,19 +12,12 @@
 
 int support_customer_add(struct store *s, const char *name, const char *id, char **ret_id, struct program_error *err)
 {
-	char *slug;
+	char *slug = NULL;
 	int r;
 
-	if (!name || !*name || strlen(name) > 128 || !cv_str_is_clean_utf8(name, strlen(name))) {
-		program_error_set(err, 400, "invalid_field", "name: 1 to 128 printable characters");
-		return -EINVAL;
-	}
-	slug = id ? cv_xstrdup(id) : program_vendor_slug(name);
-	if (!program_slug_ok(slug)) {
-		program_error_set(err, 400, "invalid_field", "id: '%s' is not lower-case letters, digits and dashes", slug);
-		free(slug);
-		return -EINVAL;
-	}
+	r = program_org_id(name, id, &slug, err);
+	if (r < 0)
+		return r;
 	r = store_customer_add(s, slug, name);
 	if (r == -EEXIST)
 		program_error_set(err, 409, "customer_exists", "a customer with id '%s' or name '%s' exists", slug, name);
@@ -78,23 +71,15 @@ int support_agreement_add(struct store *s, const void *body, char **ret_id, stru
 {
 	static const char *const keys[] = { "id", "customer", "vendor", "kind", "level", "valid_from", "valid_to",
 					    "covers", "notes" };
-	json_t *doc = json_deep_copy((json_t *)body), *v;
+	json_t *doc = json_deep_copy((json_t *)body);
 	struct support_policy *p = NULL;
-	const char *k, *customer, *vendor, *level;
+	const char *customer, *vendor, *level;
 	char why[160], *id = NULL, *text = NULL;
 	int64_t from, to;
 	int r = -EINVAL;
 
-	json_object_foreach(doc, k, v) {
-		size_t i = 0;
-
-		while (i < CV_ELEMENTSOF(keys) && strcmp(keys[i], k) != 0)
-			i++;
-		if (i == CV_ELEMENTSOF(keys)) {
-			program_error_set(err, 400, "unknown_field", "unknown field '%s'", k);
-			goto out;
-		}
-	}
+	if (!program_check_keys(doc, keys, CV_ELEMENTSOF(keys), NULL, err))
+		goto out;
 	customer = json_string_value(json_object_get(doc, "customer"));
 	vendor = json_string_value(json_object_get(doc, "vendor"));
 	level = json_string_value(json_object_get(doc, "level"));

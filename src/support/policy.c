@@ -41,24 +41,6 @@ struct support_policy *support_policy_free(struct support_policy *p)
 	return NULL;
 }
 
-static bool only_keys(json_t *o, const char *const *keys, size_t n, const char **ret_bad)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(o, k, v) {
-		size_t i = 0;
-
-		while (i < n && strcmp(keys[i], k) != 0)
-			i++;
-		if (i == n) {
-			*ret_bad = k;
-			return false;
-		}
-	}
-	return true;
-}
-
 static bool positive(json_t *v)
 {
 	return json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) <= INT64_C(31536000) * 10;
@@ -88,8 +70,8 @@ int support_policy_parse(const char *text, struct support_policy **ret, struct p
 	static const char *const rk[] = { "name", "kind", "covers", "charge" };
 	json_error_t jerr;
 	json_t *doc = NULL, *ent, *sla, *rules, *r, *lv;
-	const char *bad, *vendor, *level;
-	char where[64];
+	const char *vendor, *level;
+	char where[96];
 	size_t i;
 
 	if (strlen(text) > SUPPORT_POLICY_MAX_BYTES || !(doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr))) {
@@ -101,10 +83,8 @@ int support_policy_parse(const char *text, struct support_policy **ret, struct p
 		program_error_set(err, 400, "invalid_policy", "schema: expected \"covalid.support-policy/1\"");
 		goto fail;
 	}
-	if (!only_keys(doc, top, CV_ELEMENTSOF(top), &bad)) {
-		program_error_set(err, 400, "unknown_field", "%s: unknown field", bad);
+	if (!program_check_keys(doc, top, CV_ELEMENTSOF(top), NULL, err))
 		goto fail;
-	}
 	ent = json_object_get(doc, "entitlement");
 	if (!json_is_object(ent) || json_object_size(ent) == 0) {
 		program_error_set(err, 400, "invalid_policy", "entitlement: expected rules by vendor id");
@@ -119,11 +99,9 @@ int support_policy_parse(const char *text, struct support_policy **ret, struct p
 			const char *kind = json_string_value(json_object_get(r, "kind"));
 			const char *covers = json_string_value(json_object_get(r, "covers"));
 
-			if (!json_is_object(r) || !only_keys(r, rk, CV_ELEMENTSOF(rk), &bad)) {
-				program_error_set(err, 400, "unknown_field", "entitlement.%s[%zu]: %s", vendor, i,
-						  json_is_object(r) ? bad : "expected an object");
+			snprintf(where, sizeof(where), "entitlement.%.32s[%zu]", vendor, i);
+			if (!program_check_keys(r, rk, CV_ELEMENTSOF(rk), where, err))
 				goto fail;
-			}
 			if (!json_is_string(json_object_get(r, "name")) || !support_agreement_kind_ok(kind) ||
 			    !(cv_streq(covers, "guest") || cv_streq(covers, "hypervisor") || cv_streq(covers, "any")) ||
 			    (json_object_get(r, "charge") && !json_is_boolean(json_object_get(r, "charge")))) {
