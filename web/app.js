@@ -16,7 +16,10 @@
  * - A failed request is shown as a message naming the server's error code
  *   and message ({"error": {"code", "message"}}), never as an empty page.
  * - A user's token lives in sessionStorage only (never localStorage, a
- *   cookie or the URL) and goes only to the case routes.
+ *   cookie or the URL) and goes only to the case routes and /api/v1/me.
+ * - A case page offers each user the actions docs/support.md gives its
+ *   role and relation to the case (GET /api/v1/me says who it is); the
+ *   server decides all the same.
  */
 'use strict';
 
@@ -228,10 +231,12 @@
 	/* ---- the API ---- */
 
 	class ApiError extends Error {
-		constructor(status, code, message) {
+		constructor(status, code, message, reasons) {
 			super(message);
 			this.status = status;
 			this.code = code;
+			/* every reason, when the server lists them (422 not_entitled) */
+			this.reasons = Array.isArray(reasons) ? reasons.map(String) : null;
 		}
 	}
 
@@ -252,7 +257,8 @@
 		if (!resp.ok) {
 			const err = body && typeof body === 'object' && body.error ? body.error : null;
 			throw new ApiError(resp.status, err && err.code ? String(err.code) : 'http_' + resp.status,
-				err && err.message ? String(err.message) : (resp.statusText || 'the request failed'));
+				err && err.message ? String(err.message) : (resp.statusText || 'the request failed'),
+				err ? err.reasons : null);
 		}
 		if (body === null || typeof body !== 'object')
 			throw new ApiError(resp.status, 'bad_response', 'the server\'s answer is not a JSON object');
@@ -1037,12 +1043,19 @@
 	 * The user's token (cv_..., issued by `covalid admin user add`) is kept
 	 * in sessionStorage only: it lives as long as this tab, is never
 	 * written to localStorage, a cookie or the URL, and is sent only to the
-	 * case routes, as "Authorization: Bearer".  There is no "who am I" in
-	 * the API: a token is good when GET /api/v1/cases accepts it, and each
-	 * case's view says what this user may see of it.
+	 * case routes and /api/v1/me, as "Authorization: Bearer".  A token is
+	 * good when GET /api/v1/me accepts it; its answer (who the token speaks
+	 * for: name, role, vendor or customer) is kept in memory only, asked
+	 * again when the page is loaded with a kept token, and says which
+	 * actions a case page offers.  Each case's view says what this user
+	 * may see of it.
 	 */
 	const TOKEN_KEY = 'covalid.token';
 	const CASES_PAGE = 50;
+	const ROLES = new Set(['owner', 'vendor-engineer', 'vendor-manager', 'customer-admin']);
+
+	/* {token, promise}: the answer of GET /api/v1/me for the token kept. */
+	let meCache = null;
 
 	function sessionToken() {
 		try {
@@ -1052,22 +1065,71 @@
 		}
 	}
 
-	function setSessionToken(token) {
+	/* me: the answer of GET /api/v1/me for this token, when the caller has it. */
+	function setSessionToken(token, me) {
 		if (token)
 			sessionStorage.setItem(TOKEN_KEY, token);
 		else
 			sessionStorage.removeItem(TOKEN_KEY);
+		meCache = token && me ? { token, promise: Promise.resolve(me) } : null;
 		showSession();
 	}
 
-	/* The header says whether this tab is signed in, with its way out. */
+	/* The fields of /api/v1/me a page uses, as strings or null. */
+	function readMe(body) {
+		const str = (v) => (typeof v === 'string' && v ? v : null);
+		if (!body || !ROLES.has(body.role))
+			throw new ApiError(200, 'bad_response', 'the server did not say who this token speaks for');
+		return { role: body.role, name: str(body.name), vendor: str(body.vendor), customer: str(body.customer), token: str(body.token) };
+	}
+
+	/*
+	 * Who this tab's token speaks for (null when signed out), asked once
+	 * per token.  A refused token (401) is forgotten by authApi; any other
+	 * failure is asked again next time.
+	 */
+	function whoAmI() {
+		const token = sessionToken();
+		if (!token)
+			return Promise.resolve(null);
+		if (!meCache || meCache.token !== token) {
+			const entry = { token, promise: null };
+			entry.promise = authApi('/me').then(readMe).catch((e) => {
+				if (meCache === entry)
+					meCache = null;
+				throw e;
+			});
+			meCache = entry;
+		}
+		return meCache.promise;
+	}
+
+	/* "Ann Contoso (customer-admin, contoso)", "Mike Microsoft (vendor-engineer, Microsoft)". */
+	function meText(me, names) {
+		const org = me.vendor ? vendorName(me.vendor, names) : me.customer;
+		return (me.name || me.token || 'this token') + ' (' + [me.role, org].filter(Boolean).join(', ') + ')';
+	}
+
+	/* The header says whether this tab is signed in, as whom, with its way out. */
 	function showSession() {
 		const box = document.getElementById('session');
 		if (!box)
 			return;
 		clear(box);
-		if (sessionToken()) {
-			box.appendChild(h('span', { class: 'session-state', id: 'session-state' }, 'Signed in'));
+		const token = sessionToken();
+		if (token) {
+			const who = h('span', { class: 'session-who', id: 'session-who' });
+			box.appendChild(h('span', { class: 'session-line' },
+				h('span', { class: 'session-state', id: 'session-state' }, 'Signed in'), ' ', who));
+			Promise.all([whoAmI(), vendorNames()]).then(([me, names]) => {
+				if (sessionToken() !== token || !who.isConnected || !me)
+					return;
+				who.textContent = 'as ' + meText(me, names);
+				who.dataset.role = me.role;
+			}, () => {
+				if (sessionToken() === token && who.isConnected)
+					who.dataset.role = '';
+			});
 			box.appendChild(h('button', { type: 'button', id: 'sign-out', class: 'session-button', onclick: () => {
 				setSessionToken(null);
 				if (location.hash === '#/signin')
@@ -1110,9 +1172,10 @@
 	}
 
 	/*
-	 * The sign-in form.  It checks the token with GET /api/v1/cases before
-	 * keeping it; done() runs once it is kept.  The form is POST and
-	 * handled here, so even a failed script never puts the token in a URL.
+	 * The sign-in form.  It checks the token with GET /api/v1/me before
+	 * keeping it (and keeps the answer); done() runs once it is kept.  The
+	 * form is POST and handled here, so even a failed script never puts
+	 * the token in a URL.
 	 */
 	function signInForm(done) {
 		const input = h('input', { type: 'password', id: 'signin-token', name: 'token', autocomplete: 'off',
@@ -1139,8 +1202,9 @@
 				return;
 			}
 			submit.disabled = true;
+			let me;
 			try {
-				await api('/cases?limit=1', { headers: bearer(token), cache: 'no-store' });
+				me = readMe(await api('/me', { headers: bearer(token), cache: 'no-store' }));
 			} catch (e) {
 				submit.disabled = false;
 				out.appendChild(errorNotice(e, e.status === 401
@@ -1150,7 +1214,7 @@
 				return;
 			}
 			input.value = '';
-			setSessionToken(token);
+			setSessionToken(token, me);
 			done();
 		});
 		return form;
@@ -1221,7 +1285,7 @@
 		'reopened': 'Reopened',
 	};
 	const VISIBILITIES = [
-		['public', 'Public', 'the customer and the vendors on the case'],
+		['public', 'Public', 'the customer and the vendor the case was opened with'],
 		['shared', 'Shared', 'the vendors on the case, not the customer'],
 		['internal', 'Internal', 'your organisation only'],
 	];
@@ -1308,9 +1372,16 @@
 		let offset = parseInt(params.get('offset') || '0', 10);
 		if (!Number.isFinite(offset) || offset < 0)
 			offset = 0;
-		let body;
+		let body, me;
 		try {
-			body = await authApi('/cases' + query({ state, limit: CASES_PAGE, offset: offset || '' }));
+			[body, me] = await Promise.all([
+				authApi('/cases' + query({ state, limit: CASES_PAGE, offset: offset || '' })),
+				whoAmI().catch((e) => {
+					if (e.status === 401)
+						throw e;
+					return null; /* then no "Open a case" link: the page itself still works */
+				}),
+			]);
 		} catch (e) {
 			if (!ctx.current())
 				return;
@@ -1324,9 +1395,11 @@
 		const items = body.items || [];
 		clear(page);
 		ctx.title('Support cases');
+		/* A case is opened by a customer's administrator (docs/support.md). */
 		page.appendChild(h('div', { class: 'title-row' },
 			h('h1', null, 'Support cases'),
-			h('a', { href: '#/cases/new', class: 'button primary-link', id: 'open-case-link' }, 'Open a case')));
+			me && me.role === 'customer-admin'
+				? h('a', { href: '#/cases/new', class: 'button primary-link', id: 'open-case-link' }, 'Open a case') : null));
 		page.appendChild(h('p', { class: 'lead' },
 			'The cases you may see: a customer\'s own, or a vendor\'s queue (opened with it, or engaging it to collaborate).'));
 
@@ -1394,27 +1467,46 @@
 	let openDraft = { vendor: '', severity: '3', title: '', description: '', descriptor: '' };
 
 	/*
-	 * "not entitled to red-hat's support: rule: why; rule: why" - the
-	 * server's 422 gives its reasons in the message, one after another.
+	 * A refused case.  A 422 not_entitled lists every reason in
+	 * error.reasons (one line each here); without them, the message.
 	 */
-	function entitlementReasons(message) {
-		const m = /^(not entitled to .*?'s support): ([\s\S]*)$/.exec(message || '');
-		if (!m)
-			return null;
-		return { head: m[1], reasons: m[2].split('; ').filter(Boolean) };
+	function openRefused(e) {
+		if (e.code !== 'not_entitled' || !e.reasons || !e.reasons.length)
+			return errorNotice(e, 'The case was not opened.');
+		const m = /^(not entitled to .*?'s support)/.exec(e.message || '');
+		return notice('error', h('p', { class: 'notice-title' }, 'The case was not opened: you are not entitled to this vendor\'s support.'),
+			h('p', null, 'The server answered ' + e.status + ' ', code(e.code), ': ' + (m ? m[1] : 'not entitled') + ', because:'),
+			h('ul', { class: 'plain reasons', id: 'open-reasons' }, e.reasons.map((x) => h('li', null, x))),
+			h('p', { class: 'muted' }, 'An agreement with the vendor that covers this machine entitles you; ask the program\'s owner.'));
 	}
 
 	async function viewOpenCase(ctx) {
 		if (!sessionToken())
 			return needSignIn(ctx, 'Open a support case');
 		const page = ctx.page;
+		let me = null;
+		try {
+			me = await whoAmI();
+		} catch (e) {
+			if (!ctx.current())
+				return;
+			if (e.status === 401 || e.code === 'signed_out')
+				return needSignIn(ctx, 'Open a support case', e);
+			/* otherwise the form, and the server decides */
+		}
 		const list = (await vendors().catch(() => [])).filter((v) => v.admitted);
+		const names = new Map(list.map((v) => [v.id, v.name]));
 		if (!ctx.current())
 			return;
 		clear(page);
 		ctx.title('Open a case');
 		page.appendChild(breadcrumbs([['Cases', '#/cases'], ['Open a case']]));
 		page.appendChild(h('h1', null, 'Open a support case'));
+		if (me && me.role !== 'customer-admin') {
+			page.appendChild(notice('info', h('p', { id: 'open-not-offered' }, 'A case is opened by the customer\'s administrator; you are signed in as ',
+				meText(me, names), '. ', h('a', { href: '#/cases' }, 'Your cases'))));
+			return;
+		}
 		page.appendChild(h('p', { class: 'lead' },
 			'For your organisation\'s administrator. Open it with either vendor: the server checks the machine against the catalog ',
 			'(a validated configuration gets cooperative support: the vendor can engage the other) and your entitlement with that vendor.'));
@@ -1488,17 +1580,10 @@
 					vendor: vendor.value, severity: parseInt(severity.value, 10), title: title.value,
 					description: description.value, descriptor: desc }) });
 				openDraft = { vendor: '', severity: '3', title: '', description: '', descriptor: '' };
-				flash = { hash: '#/case/' + encodeURIComponent(c.id), text: 'Case ' + c.id + ' opened with ' + vendorName(c.vendor, new Map(list.map((v) => [v.id, v.name]))) + '.' };
+				flash = { hash: '#/case/' + encodeURIComponent(c.id), text: 'Case ' + c.id + ' opened with ' + vendorName(c.vendor, names) + '.' };
 				location.hash = flash.hash;
 			} catch (e) {
-				const r = e.code === 'not_entitled' ? entitlementReasons(e.message) : null;
-				if (r)
-					out.appendChild(notice('error', h('p', { class: 'notice-title' }, 'The case was not opened: you are not entitled to this vendor\'s support.'),
-						h('p', null, 'The server answered ' + e.status + ' ', code(e.code), ': ' + r.head + ', because:'),
-						h('ul', { class: 'plain reasons', id: 'open-reasons' }, r.reasons.map((x) => h('li', null, x))),
-						h('p', { class: 'muted' }, 'An agreement with the vendor that covers this machine entitles you; ask the program\'s owner.')));
-				else
-					out.appendChild(errorNotice(e, 'The case was not opened.'));
+				out.appendChild(openRefused(e));
 				if (e.status === 401)
 					out.appendChild(h('p', null, h('a', { href: '#/signin?next=' + encodeURIComponent('#/cases/new') }, 'Sign in again')));
 			} finally {
@@ -1519,7 +1604,15 @@
 			return needSignIn(ctx, 'Case ' + id);
 		let c;
 		try {
-			c = await authApi('/cases/' + encodeURIComponent(id));
+			[c, ctx.me] = await Promise.all([
+				authApi('/cases/' + encodeURIComponent(id)),
+				whoAmI().catch((e) => {
+					if (e.status === 401)
+						throw e;
+					ctx.meError = e; /* the case without actions, saying why */
+					return null;
+				}),
+			]);
 		} catch (e) {
 			if (!ctx.current())
 				return;
@@ -1543,26 +1636,29 @@
 	}
 
 	/*
-	 * What this user is to the case, read from what the server let it see
-	 * (src/support/view.c decides): the owner sees a summary only; a
-	 * vendor engaged on the case sees its own entitlement only, never that
-	 * of the vendor the case was opened with; the customer and that vendor
-	 * see everything they may, and the server tells them apart.
+	 * What this user is to the case (docs/support.md, "Visibility"), from
+	 * who it is (GET /api/v1/me) and the case: the owner (a summary only),
+	 * the customer, the vendor the case was opened with, or a vendor
+	 * engaged on it (me.vendor is a collaboration's vendor).  "unknown"
+	 * when /me could not be read: the case is shown, without actions.
 	 */
-	function relationOf(c) {
-		if (!('description' in c))
+	function relationOf(c, me) {
+		if (!('description' in c) || (me && me.role === 'owner'))
 			return { kind: 'summary' };
-		const ent = Object.keys(c.entitlement || {});
-		if (!ent.includes(c.vendor)) {
-			const col = (c.collaborations || [])[0];
-			return { kind: 'engaged', vendor: ent[0] || (col && col.vendor) || null };
-		}
-		return { kind: 'party' };
+		if (!me)
+			return { kind: 'unknown' };
+		if (me.customer && me.customer === c.customer)
+			return { kind: 'customer' };
+		if (me.vendor && me.vendor === c.vendor)
+			return { kind: 'opened', vendor: me.vendor, manager: me.role === 'vendor-manager' };
+		if (me.vendor && (c.collaborations || []).some((col) => col.vendor === me.vendor))
+			return { kind: 'engaged', vendor: me.vendor };
+		return { kind: 'none' };
 	}
 
 	function drawCase(ctx, c, names, said) {
 		const page = ctx.page;
-		const rel = relationOf(c);
+		const rel = relationOf(c, ctx.me);
 		clear(page);
 		ctx.title(c.title || c.id);
 		const box = h('div', { id: 'case', 'data-id': c.id, 'data-version': String(c.version), 'data-state': c.state });
@@ -1594,7 +1690,9 @@
 		box.appendChild(caseCollaborations(ctx, c, names, rel));
 		box.appendChild(caseNotes(c));
 		box.appendChild(caseTimeline(c, names));
-		box.appendChild(caseActions(ctx, c, names, rel));
+		const actions = caseActions(ctx, c, names, rel);
+		if (actions)
+			box.appendChild(actions);
 	}
 
 	function caseSummary(c, names) {
@@ -1721,7 +1819,7 @@
 		/* The engaged vendor answers its own request. */
 		if (rel.kind === 'engaged') {
 			for (const col of cols) {
-				if (rel.vendor && col.vendor !== rel.vendor)
+				if (col.vendor !== rel.vendor)
 					continue;
 				const form = collaborationForm(ctx, c, names, col);
 				if (form)
@@ -1825,22 +1923,63 @@
 		return sec;
 	}
 
+	/* The notes each party may write (docs/support.md, "Notes"). */
+	const NOTE_VISIBILITIES = {
+		customer: ['public'],
+		opened: ['public', 'shared', 'internal'],
+		engaged: ['shared', 'internal'],
+	};
+	const NOTE_HINT = {
+		customer: 'Your notes are public: the vendor the case was opened with reads them (and answers).',
+		opened: 'Public notes reach the customer; shared ones the vendors on the case; internal ones your organisation only.',
+		engaged: 'An engaged vendor speaks to the customer through the vendor the case was opened with.',
+	};
+
+	/*
+	 * The moves this party may make from the case's state (docs/support.md,
+	 * "States"): the customer answers (in progress from waiting on it),
+	 * closes or reopens; the vendor the case was opened with moves it
+	 * (closing is its manager's); an engaged vendor resolves it once it
+	 * has accepted its request.
+	 */
+	function movesFor(c, rel) {
+		switch (rel.kind) {
+		case 'customer':
+			return { 'waiting-on-customer': ['in-progress'], 'resolved': ['closed', 'reopened'], 'closed': ['reopened'] }[c.state] || [];
+		case 'opened':
+			return (MOVES[c.state] || []).filter((m) => m !== 'closed' || rel.manager);
+		case 'engaged':
+			return OPEN_STATES.has(c.state) && (c.collaborations || []).some((col) => col.vendor === rel.vendor &&
+				(col.state === 'accepted' || col.state === 'working')) ? ['resolved'] : [];
+		default:
+			return [];
+		}
+	}
+
 	function caseActions(ctx, c, names, rel) {
+		if (rel.kind === 'none')
+			return null;
 		const sec = h('section', { class: 'card', 'aria-labelledby': 'sec-case-actions', id: 'case-actions' },
-			h('h2', { id: 'sec-case-actions' }, 'Act on the case'),
-			h('p', { class: 'muted' }, 'Each change is sent with the version you see (' + c.version + '): if the case changed meanwhile, ',
-				'the server refuses it and you reload.'));
+			h('h2', { id: 'sec-case-actions' }, 'Act on the case'));
+		if (rel.kind === 'unknown') {
+			sec.appendChild(ctx.meError ? errorNotice(ctx.meError, 'Who you are could not be read (GET /api/v1/me), so no action is offered: reload the page.')
+				: notice('info', h('p', null, 'No action is offered.')));
+			return sec;
+		}
+		sec.appendChild(h('p', { class: 'muted' }, 'Each change is sent with the version you see (' + c.version + '): if the case changed meanwhile, ',
+			'the server refuses it and you reload.'));
 		sec.appendChild(noteForm(ctx, c, names, rel));
 		const st = stateForm(ctx, c, names, rel);
 		if (st)
 			sec.appendChild(st);
-		if (rel.kind === 'party')
+		if (rel.kind === 'opened')
 			sec.appendChild(engageForm(ctx, c, names));
 		return sec;
 	}
 
 	function noteForm(ctx, c, names, rel) {
-		const choices = VISIBILITIES.filter(([v]) => rel.kind !== 'engaged' || v !== 'public');
+		const allowed = NOTE_VISIBILITIES[rel.kind] || [];
+		const choices = VISIBILITIES.filter(([v]) => allowed.includes(v));
 		const vis = h('select', { id: 'note-visibility', name: 'visibility' },
 			choices.map(([v, label, who]) => h('option', { value: v }, label + ': ' + who)));
 		const body = h('textarea', { id: 'note-body', name: 'body', rows: '4', class: 'prose', required: true });
@@ -1849,9 +1988,7 @@
 			h('h3', null, 'Add a note'),
 			h('div', { class: 'form-grid' },
 				h('div', { class: 'field' }, h('label', { for: 'note-visibility' }, 'Who sees it'), vis,
-					h('span', { class: 'hint' }, rel.kind === 'engaged'
-						? 'An engaged vendor speaks to the customer through the vendor the case was opened with.'
-						: 'A customer\'s notes are public.'))),
+					h('span', { class: 'hint' }, NOTE_HINT[rel.kind] || ''))),
 			h('div', { class: 'field' }, h('label', { for: 'note-body' }, 'Note'), body),
 			h('div', { class: 'field field-actions' }, h('button', { type: 'submit', class: 'primary', id: 'note-submit' }, 'Add the note')),
 			out);
@@ -1870,9 +2007,7 @@
 	}
 
 	function stateForm(ctx, c, names, rel) {
-		let moves = MOVES[c.state] || [];
-		if (rel.kind === 'engaged')
-			moves = moves.filter((m) => m === 'resolved');
+		const moves = movesFor(c, rel);
 		if (!moves.length)
 			return null;
 		const to = h('select', { id: 'state-to', name: 'to' }, moves.map((m) => h('option', { value: m }, MOVE_LABEL[m] || m)));
@@ -1908,18 +2043,22 @@
 		return form;
 	}
 
+	/*
+	 * Offered to the vendor the case was opened with, on an open case of a
+	 * validated configuration; otherwise the page says why not (for an
+	 * unvalidated one, the server's plain statement) and offers no form.
+	 */
 	function engageForm(ctx, c, names) {
 		const conf = c.configuration || {};
+		if (!conf.cooperative || !OPEN_STATES.has(c.state))
+			return h('div', { class: 'action', id: 'engage-unavailable' },
+				h('h3', null, 'Engage another vendor'),
+				!conf.cooperative
+					? h('p', { class: 'muted', id: 'engage-statement' }, conf.statement ||
+						'Not a validated configuration: cooperative support with another vendor is not offered.')
+					: h('p', { class: 'muted' }, 'A ' + (CASE_STATE_LABEL.get(c.state) || c.state).toLowerCase() + ' case engages no one.'));
 		const form = h('form', { class: 'action', id: 'engage-form', 'aria-label': 'Engage another vendor', method: 'post', action: '#' },
 			h('h3', null, 'Engage another vendor'));
-		if (!conf.cooperative) {
-			form.appendChild(h('p', { class: 'muted' }, 'Not a validated configuration: cooperative support with another vendor is not offered.'));
-			return form;
-		}
-		if (!OPEN_STATES.has(c.state)) {
-			form.appendChild(h('p', { class: 'muted' }, 'A ' + c.state + ' case engages no one.'));
-			return form;
-		}
 		const others = [...names.keys()].filter((v) => v !== c.vendor && (c.entitlement || {})[v]);
 		const vendor = h('input', { type: 'text', id: 'engage-vendor', name: 'vendor', list: 'dl-engage-vendor', autocomplete: 'off',
 			required: true, placeholder: others[0] || 'vendor id' });

@@ -1,20 +1,23 @@
 // support-ui.mjs - the web UI's support pages, end to end, in headless
 // Chromium: signing in with a token, the cases, opening one, a case with
 // its configuration, entitlement, collaborations, notes by visibility and
-// timeline, and every change through the page.
+// timeline, and every change through the page; each user's header names
+// it and its role, and each page offers only that user's actions.
 //
 //   node tests/browser/support-ui.mjs URL SCREENSHOT_DIR
 //
 // URL is a running `covalid serve --web web` set up as tests/t/t5002 does
 // (Microsoft, Red Hat, the customer contoso with its agreements).  The
 // environment gives: SUPPORT_TOKENS (a directory with customer.token,
-// microsoft.token, red-hat.token and owner.token), SUPPORT_DESCRIPTOR (a machine the
-// catalog validates: hyperv2008-rhel53), SUPPORT_DESCRIPTOR_REFUSED (one
-// Red Hat's subscription does not cover), SUPPORT_BREACHED (the id of a
-// case past its SLA), CHROMIUM (default /usr/bin/chromium).
+// microsoft.token, manager.token (Microsoft's vendor-manager), red-hat.token
+// and owner.token), SUPPORT_DESCRIPTOR (a machine the catalog validates:
+// hyperv2008-rhel53), SUPPORT_DESCRIPTOR_REFUSED (one Red Hat's
+// subscription does not cover), SUPPORT_BREACHED (the id of a case past its
+// SLA), SUPPORT_UNVALIDATED (the id of a case with Microsoft for a machine
+// the catalog does not validate), CHROMIUM (default /usr/bin/chromium).
 //
 // Prints one JSON result a line (lib.mjs), which t5002-support-ui.sh turns
-// into TAP; each step saves a screenshot 2N-name.png.  What the page shows
+// into TAP; each step saves a screenshot NN-name.png (20 to 32).  What the page shows
 // is compared with the API's own answer to the same user, asked here.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,18 +30,19 @@ if (!base || !shots || !process.env.SUPPORT_TOKENS || !process.env.SUPPORT_DESCR
 }
 const URL_ = base.replace(/\/$/, '');
 const STEPS = ['sign-in', 'customer-cases', 'open-refused', 'open-case', 'vendor-queue', 'internal-note',
-	'conflict-engage', 'engaged-vendor', 'resolve', 'customer-view', 'owner-view'];
+	'conflict-engage', 'engaged-vendor', 'resolve', 'customer-view', 'owner-view', 'unvalidated', 'manager-close'];
 
 const pw = await playwright(STEPS.map((s) => 'support UI: ' + s));
 if (!pw)
 	process.exit(0);
 
 const token = {};
-for (const who of ['customer', 'microsoft', 'red-hat', 'owner'])
+for (const who of ['customer', 'microsoft', 'manager', 'red-hat', 'owner'])
 	token[who] = (await readFile(join(process.env.SUPPORT_TOKENS, who + '.token'), 'utf8')).trim();
 const DESCRIPTOR = await readFile(process.env.SUPPORT_DESCRIPTOR, 'utf8');
 const REFUSED = process.env.SUPPORT_DESCRIPTOR_REFUSED;
 const BREACHED = process.env.SUPPORT_BREACHED;
+const UNVALIDATED = process.env.SUPPORT_UNVALIDATED;
 
 // What each party writes; the checks look for these words on each page.
 const TITLE = 'Guest clock drifts under load';
@@ -89,6 +93,19 @@ const store = async () => page.evaluate(() => ({
 	cookie: document.cookie,
 }));
 const version = async () => parseInt(await page.getAttribute('#case', 'data-version'), 10);
+// The header's "as NAME (ROLE, VENDOR or CUSTOMER)", once /api/v1/me has answered.
+const whoText = async () => {
+	await page.waitForSelector('#session-who[data-role]');
+	return { text: await text('#session-who'), role: await page.getAttribute('#session-who', 'data-role') };
+};
+// What a case page offers: note visibilities, moves, engaging, answering.
+const offered = async () => ({
+	visibilities: await page.$$eval('#note-visibility option', (o) => o.map((x) => x.value)),
+	moves: await page.$$eval('#state-to option', (o) => o.map((x) => x.value)),
+	engage: await page.locator('#engage-form').count(),
+	engageStatement: await page.locator('#engage-statement').count(),
+	answers: await page.locator('form.collab-form').count(),
+});
 // After a change: the case is drawn again at the next version.
 const changed = async (v) => page.waitForSelector('#case[data-version="' + (v + 1) + '"]');
 
@@ -145,6 +162,12 @@ await H.run('customer-cases', '21-customer-cases', async () => {
 	await page.waitForSelector('#cases-heading');
 	check('customer: signed in ("Signed in" and a sign-out button in the header)',
 		await text('#session-state') === 'Signed in' && await page.locator('#sign-out').count() === 1);
+	const me = (await apiAs('customer', 'GET', '/me')).body;
+	const w = await whoText();
+	check('customer: the header says who: "as Ann Contoso (customer-admin, contoso)" (' + w.text + ')',
+		w.text === 'as Ann Contoso (customer-admin, contoso)' && w.role === 'customer-admin' && me.role === 'customer-admin',
+		JSON.stringify([w, me && me.role]));
+	check('customer: a customer\'s administrator is offered "Open a case"', await page.locator('#open-case-link').count() === 1);
 	const s = await store();
 	check('customer: the token is in sessionStorage only (not localStorage, not a cookie)',
 		s.session === token.customer && s.local === 0 && s.cookie === '', JSON.stringify({ local: s.local, cookie: s.cookie }));
@@ -188,6 +211,12 @@ await H.run('open-refused', '22-open-refused', async () => {
 	check('open: ... with each reason listed (' + reasons.join(' | ') + ')',
 		reasons.length > 0 && reasons.some((r) => /subscription covering the guest version/.test(r) && /does not cover the guest rhel 6\.0/.test(r)),
 		JSON.stringify(reasons));
+	const refused = await apiAs('customer', 'POST', '/cases', { vendor: 'red-hat', severity: 3, title: 'x', description: 'x',
+		descriptor: JSON.parse(await readFile(REFUSED, 'utf8')) });
+	const apiReasons = refused.body && refused.body.error && refused.body.error.reasons;
+	check('open: ... one line per reason of the server\'s error.reasons (' + (apiReasons || []).length + ')',
+		refused.status === 422 && Array.isArray(apiReasons) && JSON.stringify(reasons) === JSON.stringify(apiReasons),
+		JSON.stringify([refused.status, apiReasons]));
 	check('open: ... announced (role=alert), the form kept', await page.locator('#open-result [role="alert"]').count() === 1 &&
 		await page.inputValue('#oc-title') === 'RHEL 6.0 guest hangs at boot');
 	const after = (await apiAs('customer', 'GET', '/cases')).body.items.length;
@@ -248,6 +277,10 @@ await H.run('vendor-queue', '24-vendor-queue', async () => {
 	await page.waitForSelector('#session-state');
 	await settled('#/cases');
 	await page.waitForSelector('#cases-heading');
+	const w = await whoText();
+	check('queue: the header says "as Mike Microsoft (vendor-engineer, Microsoft)" (' + w.text + ')',
+		w.text === 'as Mike Microsoft (vendor-engineer, Microsoft)' && w.role === 'vendor-engineer', w.text);
+	check('queue: a vendor is not offered "Open a case"', await page.locator('#open-case-link').count() === 0);
 	const api = (await apiAs('microsoft', 'GET', '/cases')).body.items;
 	const rows = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
 	check('queue: Microsoft\'s queue is the API\'s (' + api.length + '), with the new case',
@@ -276,6 +309,10 @@ await H.run('internal-note', '25-internal-note', async () => {
 	check('case: Microsoft may note, move and engage',
 		await page.locator('#note-form').count() === 1 && await page.locator('#state-form').count() === 1 &&
 		await page.locator('#engage-vendor').count() === 1);
+	const o = await offered();
+	check('case: ... notes of any visibility; a new case moves to in progress or resolved; no collaboration to answer',
+		JSON.stringify(o.visibilities) === '["public","shared","internal"]' && JSON.stringify(o.moves) === '["in-progress","resolved"]' &&
+		o.engage === 1 && o.engageStatement === 0 && o.answers === 0, JSON.stringify(o));
 	const v = await version();
 	await page.selectOption('#note-visibility', 'internal');
 	await page.fill('#note-body', INTERNAL);
@@ -339,8 +376,15 @@ await H.run('engaged-vendor', '27-engaged-vendor', async () => {
 	check('engaged: Red Hat\'s queue is the API\'s: the engaged case only',
 		JSON.stringify(rows) === JSON.stringify(api.map((c) => c.id)) && rows.includes(caseId) && !rows.includes(BREACHED),
 		JSON.stringify(rows));
+	const w = await whoText();
+	check('engaged: the header says "as Rita Red Hat (vendor-engineer, Red Hat)" (' + w.text + ')',
+		w.text === 'as Rita Red Hat (vendor-engineer, Red Hat)' && w.role === 'vendor-engineer', w.text);
 	await page.click('table.cases tbody tr[data-id="' + caseId + '"] td.case-title a');
 	await settled('#/case/' + caseId);
+	const o = await offered();
+	check('engaged: offered shared or internal notes and its request to answer; no public note, no engaging, no move before it accepts',
+		JSON.stringify(o.visibilities) === '["shared","internal"]' && o.engage === 0 && o.engageStatement === 0 &&
+		o.moves.length === 0 && o.answers === 1 && await page.locator('#engage-vendor').count() === 0, JSON.stringify(o));
 	check('engaged: the summary: title, description, vendor',
 		await text('#case-title') === TITLE && await text('#case-description') === DESCRIPTION && /Microsoft/.test(await text('#case-vendor')));
 	check('engaged: the descriptor: guest and hypervisor',
@@ -357,6 +401,10 @@ await H.run('engaged-vendor', '27-engaged-vendor', async () => {
 	let c = await caseAs('red-hat', caseId);
 	check('engaged: accepting the request: accepted',
 		c.collaborations[0].state === 'accepted' && (await texts('#case-collaborations td.collab-state'))[0] === 'accepted');
+	const o2 = await offered();
+	check('engaged: once accepted, it may resolve the case (and only that), and mark its work',
+		JSON.stringify(o2.moves) === '["resolved"]' && o2.engage === 0 && o2.answers === 1 &&
+		JSON.stringify(await page.$$eval('form.collab-form button', (b) => b.map((x) => x.value))) === '["working","done"]', JSON.stringify(o2));
 	const options = await page.$$eval('#note-visibility option', (o) => o.map((x) => x.value));
 	check('engaged: notes are shared or internal (it speaks to the customer through Microsoft)',
 		JSON.stringify(options) === '["shared","internal"]', JSON.stringify(options));
@@ -403,6 +451,9 @@ await H.run('resolve', '28-resolved', async () => {
 		want.every((a) => actions.includes(a)) && actions.filter((a) => a === 'note').length === 3, JSON.stringify(actions));
 	const line = await text('ol.timeline li[data-to="resolved"]');
 	check('resolve: ... each event in words, with its author', /Mike Microsoft/.test(line) && /to Resolved/.test(line), line);
+	const o = await offered();
+	check('resolve: Microsoft\'s engineer may reopen the resolved case, not close it (its manager does); a resolved case engages no one',
+		JSON.stringify(o.moves) === '["reopened"]' && o.engage === 0 && o.engageStatement === 0, JSON.stringify(o));
 });
 
 // ---- 29. the customer sees public notes only ----
@@ -432,6 +483,11 @@ await H.run('customer-view', '29-customer-view', async () => {
 		JSON.stringify(seqs));
 	check('customer: no actions a customer cannot take: no collaboration answers',
 		await page.locator('form.collab-form').count() === 0);
+	const o = await offered();
+	check('customer: public notes only (no shared or internal option), no engaging; the resolved case it may close or reopen',
+		JSON.stringify(o.visibilities) === '["public"]' && o.engage === 0 && o.engageStatement === 0 &&
+		await page.locator('#engage-vendor').count() === 0 && JSON.stringify(o.moves) === '["closed","reopened"]', JSON.stringify(o));
+	check('customer: the header still says who', (await whoText()).role === 'customer-admin');
 });
 
 // ---- 30. the program's owner: summaries only ----
@@ -440,9 +496,14 @@ await H.run('owner-view', '30-owner-view', async () => {
 		throw new Error('no case was opened');
 	await signIn('owner', '#/cases');
 	await page.waitForSelector('#cases-heading');
+	const me = (await apiAs('owner', 'GET', '/me')).body;
+	const w = await whoText();
+	check('owner: the header says the role, owner (' + w.text + ')',
+		w.role === 'owner' && /\(owner\)$/.test(w.text) && w.text.startsWith('as ' + (me.name || me.token)), JSON.stringify([w, me]));
+	check('owner: not offered "Open a case"', await page.locator('#open-case-link').count() === 0);
 	const api = (await apiAs('owner', 'GET', '/cases')).body.items;
 	const rows = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
-	check('owner: every case (' + api.length + '), the API\'s', rows.length === 2 && JSON.stringify(rows) === JSON.stringify(api.map((c) => c.id)),
+	check('owner: every case (' + api.length + '), the API\'s', rows.length === 3 && JSON.stringify(rows) === JSON.stringify(api.map((c) => c.id)),
 		JSON.stringify(rows));
 	await page.click('table.cases tbody tr[data-id="' + caseId + '"] td.case-title a');
 	await settled('#/case/' + caseId);
@@ -450,6 +511,53 @@ await H.run('owner-view', '30-owner-view', async () => {
 	check('owner: the case\'s summary and SLA only: no notes, no description, no actions',
 		await text('#case-state') === 'Resolved' && /summary and SLA state only/.test(all) && !all.includes(DESCRIPTION) &&
 		!all.includes('PUBLIC:') && await page.locator('#case-actions, #case-notes, #case-configuration').count() === 0);
+});
+
+// ---- 31. an unvalidated configuration: Microsoft alone, nobody to engage ----
+await H.run('unvalidated', '31-unvalidated', async () => {
+	if (!UNVALIDATED)
+		throw new Error('no unvalidated case was opened');
+	await signIn('microsoft', '#/cases');
+	await go('#/cases/new');
+	check('unvalidated: the open-a-case page offers a vendor no form, and says who opens cases',
+		await page.locator('#oc-submit').count() === 0 && /customer's administrator/.test(await text('#open-not-offered')));
+	await go('#/case/' + encodeURIComponent(UNVALIDATED));
+	const c = await caseAs('microsoft', UNVALIDATED);
+	check('unvalidated: the 2-vCPU case is not validated, with no cooperative support',
+		await text('#case-verdict') === 'not-validated' && c.configuration.verdict === 'not-validated' &&
+		c.configuration.cooperative === false && await page.locator('#case-cooperative').count() === 0);
+	const o = await offered();
+	const statement = await text('#engage-statement');
+	check('unvalidated: instead of the engage form, the server\'s plain statement (' + statement + ')',
+		o.engage === 0 && await page.locator('#engage-vendor').count() === 0 && o.engageStatement === 1 &&
+		statement === c.configuration.statement && /alone/.test(statement), JSON.stringify(o));
+	check('unvalidated: ... Microsoft still notes and moves it',
+		JSON.stringify(o.visibilities) === '["public","shared","internal"]' && JSON.stringify(o.moves) === '["in-progress","resolved"]',
+		JSON.stringify(o));
+});
+
+// ---- 32. Microsoft's manager closes the resolved case ----
+await H.run('manager-close', '32-manager-close', async () => {
+	if (!caseId)
+		throw new Error('no case was opened');
+	await signIn('manager', '#/case/' + caseId);
+	const w = await whoText();
+	check('manager: the header says "as Max Microsoft (vendor-manager, Microsoft)" (' + w.text + ')',
+		w.text === 'as Max Microsoft (vendor-manager, Microsoft)' && w.role === 'vendor-manager', w.text);
+	const o = await offered();
+	check('manager: the resolved case may be closed (or reopened) by Microsoft\'s manager',
+		JSON.stringify(o.moves) === '["closed","reopened"]' && o.engage === 0, JSON.stringify(o));
+	const v = await version();
+	await page.selectOption('#state-to', 'closed');
+	check('manager: closing asks for no resolution', !await page.isVisible('#state-resolution'));
+	await page.click('#state-submit');
+	await changed(v);
+	const c = await caseAs('manager', caseId);
+	check('manager: the case is Closed', await text('#case-state') === 'Closed' && c.state === 'closed');
+	const line = await text('ol.timeline li[data-to="closed"]');
+	check('manager: ... in the timeline, by its manager (' + line + ')', /Max Microsoft/.test(line) && /vendor-manager/.test(line) &&
+		/to Closed/.test(line), line);
+	check('manager: a closed case may only be reopened', JSON.stringify((await offered()).moves) === '["reopened"]');
 });
 
 H.step = 'end';

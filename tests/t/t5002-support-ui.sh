@@ -3,16 +3,21 @@
 # t5001: Debian's chromium driven by playwright-core from tests/browser).
 # The CLI sets the program up - Microsoft and Red Hat, the customer
 # Contoso with a Red Hat subscription for RHEL 5.2-5.3 and Microsoft
-# per-call support, a user of each (customer-admin, two vendor engineers),
-# a support policy whose severity-4 first response is due in a second - and
-# opens one severity-4 case through the API, which is past its SLA by the
-# time the browser looks.  Then tests/browser/support-ui.mjs does the rest
+# per-call support, a user of each (customer-admin, two vendor engineers,
+# Microsoft's manager), a support policy whose severity-4 first response is
+# due in a second - and opens two cases through the API: a severity-4 one,
+# which is past its SLA by the time the browser looks, and one for a
+# 2-vCPU machine the catalog does not validate.  Then tests/browser/support-ui.mjs does the rest
 # through the pages only: the customer signs in and opens a case with
 # Microsoft for the validated RHEL 5.3 on Hyper-V machine (after one
 # refused: not entitled), Microsoft's engineer writes an internal note and
 # engages Red Hat (through a stale-version conflict), Red Hat's engineer
 # accepts and answers with a shared note, Microsoft resolves it, the
-# customer sees public notes only and the owner summaries only.
+# customer sees public notes only and the owner summaries only; the
+# unvalidated case offers no engaging, only its plain statement; and
+# Microsoft's manager (alone of its vendor) closes the resolved case.  Each
+# user's header names it and its role, and each page offers only the
+# actions that user may take.
 # Screenshots 20-*.png onward go to $COVALID_BUILD/screenshots/.  A known
 # bug of the API is a TAP "# TODO" line: shown, not counted as a failure.
 # Without chromium, node or node_modules every step is skipped, with the
@@ -21,7 +26,7 @@
 . "$(dirname "$0")/../lib/server.sh"
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
-STEPS="sign-in customer-cases open-refused open-case vendor-queue internal-note conflict-engage engaged-vendor resolve customer-view owner-view"
+STEPS="sign-in customer-cases open-refused open-case vendor-queue internal-note conflict-engage engaged-vendor resolve customer-view owner-view unvalidated manager-close"
 BROWSER_DIR="$SRC/tests/browser"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 SHOTS="${COVALID_BUILD:-$SRC/build}/screenshots"
@@ -74,6 +79,7 @@ setup_program() {
 		"$COVALID" admin user add "Ann Contoso" --role customer-admin --customer contoso --out "$TMP/customer.token" $O &&
 		"$COVALID" admin user add "Mike Microsoft" --role vendor-engineer --vendor microsoft --out "$TMP/microsoft.token" $O &&
 		"$COVALID" admin user add "Rita Red Hat" --role vendor-engineer --vendor red-hat --out "$TMP/red-hat.token" $O &&
+		"$COVALID" admin user add "Max Microsoft" --role vendor-manager --vendor microsoft --out "$TMP/manager.token" $O &&
 		"$COVALID" admin agreement add "$TMP/rh-subscription.json" $O &&
 		"$COVALID" admin agreement add "$TMP/ms-per-call.json" $O &&
 		"$COVALID" admin support-policy set "$TMP/support-policy.json" $O
@@ -86,9 +92,10 @@ else
 fi
 
 # The machine: RHEL 5.3 x64, 1 vCPU, on Windows Server 2008 Hyper-V
-# (validated); and the same with RHEL 6.0, which Contoso's subscription
-# does not cover.
+# (validated); the same with RHEL 6.0, which Contoso's subscription does
+# not cover; and the same with 2 vCPUs (not validated).
 "$COVALID" probe --json --root "$SRC/tests/fixtures/hyperv2008-rhel53/root" >"$TMP/validated.json"
+"$COVALID" probe --json --root "$SRC/tests/fixtures/hyperv2008-rhel53-2vcpu/root" >"$TMP/2vcpu.json"
 jq '.guest.os.version = "6.0" | .guest.os.osinfo = "rhel6.0"' "$TMP/validated.json" >"$TMP/rhel60.json"
 
 # A severity-4 question: no vendor answers it within the policy's second,
@@ -99,13 +106,24 @@ jq -n --slurpfile d "$TMP/validated.json" \
 status=$(api POST /api/v1/cases "$TMP/breach.json" "$TMP/customer.token")
 BREACHED=$(jq -r '.id // empty' "$TMP/resp")
 check "a severity-4 case is opened through the API ($status ${BREACHED:-none})" test "$status" = 201 -a -n "$BREACHED"
+
+# A case for the 2-vCPU machine: Microsoft supports it alone (per call);
+# nobody can be engaged on it.
+jq -n --slurpfile d "$TMP/2vcpu.json" \
+	'{vendor: "microsoft", severity: 3, title: "RHEL 5.3 with 2 vCPUs: slow boot",
+	  description: "The 2-vCPU guest takes minutes to boot.", descriptor: $d[0]}' >"$TMP/unvalidated.json"
+status=$(api POST /api/v1/cases "$TMP/unvalidated.json" "$TMP/customer.token")
+UNVALIDATED=$(jq -r '.id // empty' "$TMP/resp")
+verdict=$(jq -r '.configuration.verdict // empty' "$TMP/resp")
+check "a case for the 2-vCPU machine is opened through the API ($status ${UNVALIDATED:-none} $verdict)" \
+	test "$status" = 201 -a -n "$UNVALIDATED" -a "$verdict" = not-validated
 sleep 2
 
 # ---- the browser ----
 mkdir -p "$SHOTS"
-rm -f "$SHOTS"/2[0-9]-*.png
+rm -f "$SHOTS"/2[0-9]-*.png "$SHOTS"/3[0-9]-*.png
 SUPPORT_TOKENS="$TMP" SUPPORT_DESCRIPTOR="$TMP/validated.json" SUPPORT_DESCRIPTOR_REFUSED="$TMP/rhel60.json" \
-	SUPPORT_BREACHED="$BREACHED" CHROMIUM="$CHROMIUM" \
+	SUPPORT_BREACHED="$BREACHED" SUPPORT_UNVALIDATED="$UNVALIDATED" CHROMIUM="$CHROMIUM" \
 	timeout 180 node "$BROWSER_DIR/support-ui.mjs" "$URL" "$SHOTS" >"$TMP/results.jsonl" 2>"$TMP/node.err"
 rc=$?
 
@@ -138,7 +156,7 @@ check "the browser test ran to its end (exit $rc)" sh -c "[ $rc -eq 0 ] && tail 
 [ $rc -eq 0 ] || diag "$(tail -c 3000 "$TMP/node.err")"
 missing=
 for f in 20-sign-in-refused 21-customer-cases 22-open-refused 23-case-opened 24-vendor-queue 25-internal-note \
-	26-conflict 26-engaged 27-engaged-vendor 28-resolved 29-customer-view 30-owner-view; do
+	26-conflict 26-engaged 27-engaged-vendor 28-resolved 29-customer-view 30-owner-view 31-unvalidated 32-manager-close; do
 	[ -s "$SHOTS/$f.png" ] || missing="$missing $f.png"
 done
 check "screenshots saved in $SHOTS${missing:+ (missing:$missing)}" test -z "$missing"
