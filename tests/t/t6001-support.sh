@@ -98,6 +98,14 @@ EOF
 check "an expired agreement: 422" test "$(as fab POST /api/v1/cases "$(open_body red-hat 3 "$TMP/d-validated.json" "expired")")" = 422
 check "... saying it expired" j '.error.message | test("fabrikam-rhel-2009 expired")'
 check_eval "a guest version the subscription does not cover: 422" "jq '.guest.os.version = \"5.9\"' '$TMP/d-validated.json' >'$TMP/d59.json' && [ \"\$(as cust POST /api/v1/cases \"\$(open_body red-hat 3 '$TMP/d59.json' 'rhel 5.9')\")\" = 422 ] && jq -e '.error.message | test(\"does not cover the guest rhel 5.9\")' '$TMP/resp' >/dev/null"
+as cust POST /api/v1/cases '{"vendor": "microsoft", ' >/dev/null
+check "a body that is not JSON: 400 malformed_json" j '.error.code == "malformed_json"'
+echo '{"customer": "contoso", "vendor": "red-hat", "kind": "subscription", "valid_from": "2012-01-01", "valid_to": "2011-01-01"}' >"$TMP/agr-bad.json"
+expect_exit 2 "an agreement ending before it starts: refused" "$COVALID" admin agreement add "$TMP/agr-bad.json" $O
+check "... naming the dates" grep -q "valid_from and valid_to" "$TMP/err"
+echo '{"customer": "nobody", "vendor": "red-hat", "kind": "subscription", "valid_from": "2012-01-01", "valid_to": "2013-01-01"}' >"$TMP/agr-nobody.json"
+expect_exit 2 "an agreement for an unknown customer: refused" "$COVALID" admin agreement add "$TMP/agr-nobody.json" $O
+check "... naming it" grep -q "no customer 'nobody'" "$TMP/err"
 check "a bad severity: 400" test "$(as cust POST /api/v1/cases "$(open_body microsoft 7 "$TMP/d-validated.json" "x")")" = 400
 check_eval "an unknown field: 400 naming it" "[ \"\$(as cust POST /api/v1/cases '{\"vendor\": \"microsoft\", \"colour\": 1}')\" = 400 ] && jq -e '.error.message | test(\"colour\")' '$TMP/resp' >/dev/null"
 check "a vendor opening a case: 403" test "$(as ms POST /api/v1/cases "$(open_body microsoft 3 "$TMP/d-validated.json" "x")")" = 403
