@@ -101,8 +101,9 @@ int store_catalog_generation(struct store *s, int64_t *ret) CV_WUR;
 int store_vendor_add(struct store *s, const char *id, const char *name) CV_WUR;
 /* *ret_name (if given) receives the name; -ENOENT if no such vendor. */
 int store_vendor_get(struct store *s, const char *id, char **ret_name) CV_WUR;
-typedef int (*store_vendor_cb)(void *userdata, const char *id, const char *name, const char *created_at);
-int store_vendor_list(struct store *s, store_vendor_cb cb, void *userdata) CV_WUR;
+/* A vendor or a customer. */
+typedef int (*store_org_cb)(void *userdata, const char *id, const char *name, const char *created_at);
+int store_vendor_list(struct store *s, store_org_cb cb, void *userdata) CV_WUR;
 
 /* Vendors' public keys, by key id. */
 int store_key_add(struct store *s, const char *key_id, const char *vendor_id, const char *public_key) CV_WUR;
@@ -135,8 +136,7 @@ int store_token_list(struct store *s, store_token_cb cb, void *userdata) CV_WUR;
 /* Customers of the program's vendors.  id is a slug. */
 int store_customer_add(struct store *s, const char *id, const char *name) CV_WUR; /* -EEXIST */
 int store_customer_get(struct store *s, const char *id, char **ret_name) CV_WUR; /* -ENOENT */
-typedef int (*store_customer_cb)(void *userdata, const char *id, const char *name, const char *created_at);
-int store_customer_list(struct store *s, store_customer_cb cb, void *userdata) CV_WUR;
+int store_customer_list(struct store *s, store_org_cb cb, void *userdata) CV_WUR;
 
 /* Support agreements (docs/support.md), documents by customer and vendor. */
 int store_agreement_add(struct store *s, const char *id, const char *customer_id, const char *vendor_id,

@@ -101,6 +101,8 @@ uint64_t cv_hash(const void *p, size_t n);
 
 /* String helpers. */
 bool cv_streq(const char *a, const char *b); /* NULL-safe */
+/* Whether word (not NULL, not empty) is one of the space-separated words of list. */
+bool cv_word_in(const char *list, const char *word);
 bool cv_startswith(const char *s, const char *prefix);
 bool cv_endswith(const char *s, const char *suffix);
 /* Trims ASCII whitespace at both ends, in place; returns s. */

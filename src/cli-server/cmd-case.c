@@ -40,8 +40,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
+	cli_getopt_begin();
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->server = optarg; break;

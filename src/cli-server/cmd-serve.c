@@ -53,8 +53,7 @@ int cmd_serve(int argc, char **argv)
 	FILE *log = NULL;
 	int c, r;
 
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
+	cli_getopt_begin();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		uint64_t n;
 

@@ -27,8 +27,7 @@ int cmd_submit(int argc, char **argv)
 	size_t len, i;
 	int c, r;
 
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
+	cli_getopt_begin();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': server = optarg; break;

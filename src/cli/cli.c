@@ -2,6 +2,7 @@
  * cli.c - what both programs' commands share (covalid and covalid-server):
  * the one error style, usage errors, exit codes for input errors, colour.
  */
+#include <getopt.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -56,3 +57,9 @@ bool cli_color(FILE *f)
 	return (!nc || !*nc) && isatty(fileno(f)) && !cv_streq(term, "dumb");
 }
 
+
+void cli_getopt_begin(void)
+{
+	opterr = 0;
+	optind = 0;
+}

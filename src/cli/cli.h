@@ -38,6 +38,13 @@ struct cli_command {
 void cli_error(const char *what, const char *fmt, ...) CV_PRINTF(2, 3);
 /* Reports a usage error for cmd and returns CLI_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) CV_PRINTF(2, 3);
+/*
+ * Before a getopt_long() loop: errors are ours to report (opterr off), and
+ * the parse starts afresh.  optind = 0, not 1: glibc then also forgets the
+ * permutation state of an earlier parse in this process, which otherwise
+ * reorders the next argv wrongly (a subcommand's words after its options).
+ */
+void cli_getopt_begin(void);
 /* Maps a negative errno from reading an input to an exit code. */
 int cli_exit_for_input_error(int err);
 

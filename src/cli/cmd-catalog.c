@@ -34,8 +34,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
+	cli_getopt_begin();
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		uint64_t n;
 

@@ -441,7 +441,7 @@ int cmd_check(int argc, char **argv)
 	struct check_opts o = { .nearest = 3 };
 	int c, sources = 0;
 
-	opterr = 0;
+	cli_getopt_begin();
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		uint64_t n;
 

@@ -22,8 +22,7 @@ static int do_generate(int argc, char **argv)
 	char *pub;
 	int c, r;
 
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
+	cli_getopt_begin();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;

@@ -129,8 +129,7 @@ static int do_run(int argc, char **argv)
 
 	cv_strv_init(&o.only);
 	cv_strv_init(&o.skip);
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
+	cli_getopt_begin();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		uint64_t n;
 
@@ -266,8 +265,7 @@ static int do_sign(int argc, char **argv)
 	size_t len;
 	int c, r, ret;
 
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
+	cli_getopt_begin();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': keyfile = optarg; break;
@@ -322,8 +320,7 @@ static int do_verify(int argc, char **argv)
 	size_t len;
 	int c, r, ret;
 
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
+	cli_getopt_begin();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': pubkey = optarg; break;
@@ -382,8 +379,7 @@ static int do_peer(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	int c, r;
 
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then resets its permutation state from an earlier parse */
+	cli_getopt_begin();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': listen = optarg; break;

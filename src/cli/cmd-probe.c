@@ -151,7 +151,7 @@ int cmd_probe(int argc, char **argv)
 	bool json = false;
 	int c, r;
 
-	opterr = 0;
+	cli_getopt_begin();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':

@@ -15,20 +15,12 @@
 /* The body, with an If-Match: "N" header as its "version". */
 static json_t *body_with_version(struct req *r)
 {
-	json_error_t err;
 	const char *im = req_header(r, "If-Match");
-	json_t *b = r->body.len ? json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &err) : json_object();
+	json_t *b = r->body.len ? req_body_object(r, NULL, 0) : json_object();
 	uint64_t v;
 
-	if (!b) {
-		reply_error(r, 400, "malformed_json", "the body is not valid JSON: %s", err.text);
+	if (!b)
 		return NULL;
-	}
-	if (!json_is_object(b)) {
-		json_decref(b);
-		reply_error(r, 400, "invalid_field", "expected a JSON object");
-		return NULL;
-	}
 	if (im) {
 		char digits[32];
 		size_t n = strlen(im);
@@ -66,8 +58,7 @@ void api_cases(struct req *r)
 
 	if (!req_paging(r, &limit, &offset))
 		return;
-	if (state && !(cv_streq(state, "new") || cv_streq(state, "in-progress") || cv_streq(state, "waiting-on-customer") ||
-		       cv_streq(state, "engaged") || cv_streq(state, "resolved") || cv_streq(state, "closed"))) {
+	if (state && !cv_word_in(CASE_STATES, state)) {
 		reply_error(r, 400, "invalid_parameter", "state: new, in-progress, waiting-on-customer, engaged, resolved, closed");
 		return;
 	}
@@ -83,14 +74,11 @@ void api_case_open(struct req *r)
 {
 	struct program_error e = { 0 };
 	struct snapshot *snap;
-	json_error_t err;
-	json_t *body = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &err);
+	json_t *body = req_body_object(r, NULL, 0);
 	void *view = NULL;
 
-	if (!body) {
-		reply_error(r, 400, "malformed_json", "the body is not valid JSON: %s", err.text);
+	if (!body)
 		return;
-	}
 	snap = snapshot_get(r);
 	if (!snap) {
 		json_decref(body);
@@ -197,17 +185,12 @@ void api_agreements(struct req *r)
 void api_admin_agreement_add(struct req *r)
 {
 	struct program_error e = { 0 };
-	json_error_t err;
-	json_t *body = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &err);
+	json_t *body = req_body_object(r, NULL, 0);
 	char *id = NULL;
 
-	if (!body) {
-		reply_error(r, 400, "malformed_json", "the body is not valid JSON: %s", err.text);
+	if (!body)
 		return;
-	}
-	if (!json_is_object(body))
-		reply_error(r, 400, "invalid_field", "expected a JSON object");
-	else if (support_agreement_add(r->store, body, &id, &e) < 0)
+	if (support_agreement_add(r->store, body, &id, &e) < 0)
 		reply_program_error(r, &e);
 	else {
 		r->location = cv_xasprintf("/api/v1/agreements?customer=%s",

@@ -229,7 +229,7 @@ json_t *req_body_object(struct req *r, const char *const *keys, size_t n_keys)
 		reply_error(r, 400, "malformed_json", "the body must be a JSON object");
 		return NULL;
 	}
-	if (!program_check_keys(j, keys, n_keys, NULL, &e)) {
+	if (keys && !program_check_keys(j, keys, n_keys, NULL, &e)) {
 		reply_program_error(r, &e);
 		json_decref(j);
 		return NULL;
@@ -581,16 +581,11 @@ struct arg_check {
 static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct arg_check *a = cls;
-	const char *p = a->allowed;
-	size_t n = strlen(key);
 
 	(void)kind;
 	(void)value;
-	while (p && (p = strstr(p, key))) {
-		if ((p == a->allowed || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return MHD_YES;
-		p += n;
-	}
+	if (cv_word_in(a->allowed, key))
+		return MHD_YES;
 	snprintf(a->bad, sizeof(a->bad), "%s", key);
 	return MHD_NO;
 }

@@ -98,7 +98,8 @@ const char *req_arg(struct req *r, const char *name);
 const char *req_header(struct req *r, const char *name);
 /* Paging: ?limit (1..500, default 50) and ?offset; replies 400 on bad values. */
 bool req_paging(struct req *r, int64_t *ret_limit, int64_t *ret_offset);
-/* The JSON body as an object with only the given keys; replies 400 otherwise. */
+/* The JSON body as an object with only the given keys (keys NULL: any, the
+ * caller checks them); replies 400 otherwise. */
 json_t *req_body_object(struct req *r, const char *const *keys, size_t n_keys);
 /* Wraps writes: begin, commit; replies 503/500 itself on failure. */
 bool req_begin(struct req *r);

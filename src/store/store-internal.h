@@ -11,6 +11,7 @@
 #ifndef COVALID_STORE_INTERNAL_H
 #define COVALID_STORE_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -57,6 +58,7 @@ typedef int (*db_row_fn)(struct store *s, struct db_stmt *st, void *userdata);
  * return stops and is returned).  Returns 0 or a negative errno.
  */
 int db_query(struct store *s, const char *sql, db_row_fn row, void *userdata, const char *fmt, ...);
+int db_vquery(struct store *s, const char *sql, db_row_fn row, void *userdata, const char *fmt, va_list ap);
 const char *db_col(struct store *s, struct db_stmt *st, int i);
 char *db_dup_col(struct store *s, struct db_stmt *st, int i);
 /* Row callbacks: the first column of the first row, as a string or an int64_t. */
@@ -66,5 +68,10 @@ int db_take_int(struct store *s, struct db_stmt *st, void *userdata);
 int db_get_one(struct store *s, const char *sql, const char *key, char **ret);
 /* An UPDATE of one row by id: -ENOENT when there was none. */
 int db_update_one(struct store *s, const char *sql, const char *id);
+/* A name by id (*ret_name may be NULL: does it exist?), or -ENOENT. */
+int db_get_name(struct store *s, const char *sql, const char *id, char **ret_name);
+/* Rows of (id, doc) to a store_row_cb; of (id, name, created_at) to a store_org_cb. */
+int db_walk_docs(struct store *s, const char *sql, store_row_cb cb, void *userdata, const char *fmt, ...);
+int db_walk_orgs(struct store *s, const char *sql, store_org_cb cb, void *userdata);
 
 #endif

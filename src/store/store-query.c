@@ -7,23 +7,20 @@
 #include "store/store-internal.h"
 #include "util/cv.h"
 
-int db_query(struct store *s, const char *sql, db_row_fn row, void *userdata, const char *fmt, ...)
+int db_vquery(struct store *s, const char *sql, db_row_fn row, void *userdata, const char *fmt, va_list ap)
 {
 	struct db_stmt *st;
-	va_list ap;
 	int r;
 
 	r = s->ops->prepare(s->db, sql, &st);
 	if (r < 0)
 		return r;
-	va_start(ap, fmt);
 	for (int i = 0; fmt && fmt[i]; i++) {
 		if (fmt[i] == 's')
 			s->ops->bind_text(st, i + 1, va_arg(ap, const char *));
 		else
 			s->ops->bind_int64(st, i + 1, va_arg(ap, int64_t));
 	}
-	va_end(ap);
 	while ((r = s->ops->step(st)) == 1) {
 		if (!row)
 			continue;
@@ -32,6 +29,17 @@ int db_query(struct store *s, const char *sql, db_row_fn row, void *userdata, co
 			break;
 	}
 	s->ops->finalize(st);
+	return r;
+}
+
+int db_query(struct store *s, const char *sql, db_row_fn row, void *userdata, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = db_vquery(s, sql, row, userdata, fmt, ap);
+	va_end(ap);
 	return r;
 }
 
@@ -83,3 +91,56 @@ int db_update_one(struct store *s, const char *sql, const char *id)
 	return s->ops->changes(s->db) ? 0 : -ENOENT;
 }
 
+
+int db_get_name(struct store *s, const char *sql, const char *id, char **ret_name)
+{
+	char *name = NULL;
+	int r = db_get_one(s, sql, id, &name);
+
+	if (r < 0)
+		return r;
+	if (ret_name)
+		*ret_name = name;
+	else
+		free(name);
+	return 0;
+}
+
+struct walk {
+	store_row_cb row;
+	store_org_cb org;
+	void *userdata;
+};
+
+static int id_doc_row(struct store *s, struct db_stmt *st, void *userdata)
+{
+	struct walk *w = userdata;
+
+	return w->row(w->userdata, db_col(s, st, 0), db_col(s, st, 1));
+}
+
+static int org_row(struct store *s, struct db_stmt *st, void *userdata)
+{
+	struct walk *w = userdata;
+
+	return w->org(w->userdata, db_col(s, st, 0), db_col(s, st, 1), db_col(s, st, 2));
+}
+
+int db_walk_docs(struct store *s, const char *sql, store_row_cb cb, void *userdata, const char *fmt, ...)
+{
+	struct walk w = { .row = cb, .userdata = userdata };
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = db_vquery(s, sql, id_doc_row, &w, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int db_walk_orgs(struct store *s, const char *sql, store_org_cb cb, void *userdata)
+{
+	struct walk w = { .org = cb, .userdata = userdata };
+
+	return db_query(s, sql, org_row, &w, NULL);
+}

@@ -16,35 +16,12 @@ int store_customer_add(struct store *s, const char *id, const char *name)
 
 int store_customer_get(struct store *s, const char *id, char **ret_name)
 {
-	char *name = NULL;
-	int r = db_get_one(s, "SELECT name FROM customers WHERE id = ?1", id, &name);
-
-	if (r < 0)
-		return r;
-	if (ret_name)
-		*ret_name = name;
-	else
-		free(name);
-	return 0;
+	return db_get_name(s, "SELECT name FROM customers WHERE id = ?1", id, ret_name);
 }
 
-struct customer_walk {
-	store_customer_cb cb;
-	void *userdata;
-};
-
-static int customer_row(struct store *s, struct db_stmt *st, void *userdata)
+int store_customer_list(struct store *s, store_org_cb cb, void *userdata)
 {
-	struct customer_walk *w = userdata;
-
-	return w->cb(w->userdata, db_col(s, st, 0), db_col(s, st, 1), db_col(s, st, 2));
-}
-
-int store_customer_list(struct store *s, store_customer_cb cb, void *userdata)
-{
-	struct customer_walk w = { cb, userdata };
-
-	return db_query(s, "SELECT id, name, created_at FROM customers ORDER BY id", customer_row, &w, NULL);
+	return db_walk_orgs(s, "SELECT id, name, created_at FROM customers ORDER BY id", cb, userdata);
 }
 
 /* ---- agreements ---- */
@@ -56,27 +33,13 @@ int store_agreement_add(struct store *s, const char *id, const char *customer_id
 			"ssss", id, customer_id, vendor_id, doc);
 }
 
-struct doc_walk {
-	store_row_cb cb;
-	void *userdata;
-};
-
-static int doc_row(struct store *s, struct db_stmt *st, void *userdata)
-{
-	struct doc_walk *w = userdata;
-
-	return w->cb(w->userdata, db_col(s, st, 0), db_col(s, st, 1));
-}
-
 int store_agreement_list(struct store *s, const char *customer_id, const char *vendor_id, store_row_cb cb,
 			 void *userdata)
 {
-	struct doc_walk w = { cb, userdata };
-
-	return db_query(s,
-			"SELECT id, doc FROM agreements WHERE (?1 IS NULL OR customer_id = ?1) "
-			"AND (?2 IS NULL OR vendor_id = ?2) ORDER BY id",
-			doc_row, &w, "ss", customer_id, vendor_id);
+	return db_walk_docs(s,
+			    "SELECT id, doc FROM agreements WHERE (?1 IS NULL OR customer_id = ?1) "
+			    "AND (?2 IS NULL OR vendor_id = ?2) ORDER BY id",
+			    cb, userdata, "ss", customer_id, vendor_id);
 }
 
 /* ---- cases ---- */

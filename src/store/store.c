@@ -190,27 +190,14 @@ int store_config_get(struct store *s, const char *id, char **ret_doc)
 	" AND (?4 IS NULL OR status = ?4)"                                                                 \
 	" AND (?5 IS NULL OR instr(lower(doc), lower(?5)) > 0)"
 
-struct walk {
-	store_row_cb cb;
-	void *userdata;
-};
-
-static int walk_row(struct store *s, struct db_stmt *st, void *userdata)
-{
-	struct walk *w = userdata;
-
-	return w->cb(w->userdata, db_col(s, st, 0), db_col(s, st, 1));
-}
-
 int store_config_list(struct store *s, const struct store_query *q, store_row_cb cb, void *userdata)
 {
-	struct walk w = { cb, userdata };
 	struct store_query none = { 0 };
 
 	if (!q)
 		q = &none;
-	return db_query(s, "SELECT id, doc FROM configurations" CONFIG_WHERE " ORDER BY id LIMIT ?6 OFFSET ?7", walk_row,
-		     &w, "sssssii", q->guest, q->hypervisor, q->vendor, q->status, q->text,
+	return db_walk_docs(s, "SELECT id, doc FROM configurations" CONFIG_WHERE " ORDER BY id LIMIT ?6 OFFSET ?7", cb,
+			    userdata, "sssssii", q->guest, q->hypervisor, q->vendor, q->status, q->text,
 		     (int64_t)(q->limit > 0 ? q->limit : -1), (int64_t)(q->offset > 0 ? q->offset : 0));
 }
 
@@ -232,12 +219,11 @@ int store_config_count(struct store *s, const struct store_query *q, int64_t *re
 
 int store_product_list(struct store *s, const struct store_query *q, store_row_cb cb, void *userdata)
 {
-	struct walk w = { cb, userdata };
 	struct store_query none = { 0 };
 
 	if (!q)
 		q = &none;
-	return db_query(s,
+	return db_walk_docs(s,
 		     "SELECT id, doc FROM products"
 		     " WHERE (?1 IS NULL OR instr(lower(product), lower(?1)) > 0 OR lower(osinfo) LIKE lower(?1) || '%')"
 		     " AND (?2 IS NULL OR kind = 'hypervisor' AND instr(lower(product), lower(?2)) > 0)"
@@ -245,7 +231,7 @@ int store_product_list(struct store *s, const struct store_query *q, store_row_c
 		     " AND (?4 IS NULL OR kind = ?4)"
 		     " AND (?5 IS NULL OR instr(lower(doc), lower(?5)) > 0)"
 		     " ORDER BY id LIMIT ?6 OFFSET ?7",
-		     walk_row, &w, "sssssii", q->guest, q->hypervisor, q->vendor, q->kind, q->text,
+		     cb, userdata, "sssssii", q->guest, q->hypervisor, q->vendor, q->kind, q->text,
 		     (int64_t)(q->limit > 0 ? q->limit : -1), (int64_t)(q->offset > 0 ? q->offset : 0));
 }
 
@@ -274,35 +260,12 @@ int store_vendor_add(struct store *s, const char *id, const char *name)
 
 int store_vendor_get(struct store *s, const char *id, char **ret_name)
 {
-	char *name = NULL;
-	int r = db_get_one(s, "SELECT name FROM vendors WHERE id = ?1", id, &name);
-
-	if (r < 0)
-		return r;
-	if (ret_name)
-		*ret_name = name;
-	else
-		free(name);
-	return 0;
+	return db_get_name(s, "SELECT name FROM vendors WHERE id = ?1", id, ret_name);
 }
 
-struct vendor_walk {
-	store_vendor_cb cb;
-	void *userdata;
-};
-
-static int vendor_row(struct store *s, struct db_stmt *st, void *userdata)
+int store_vendor_list(struct store *s, store_org_cb cb, void *userdata)
 {
-	struct vendor_walk *w = userdata;
-
-	return w->cb(w->userdata, db_col(s, st, 0), db_col(s, st, 1), db_col(s, st, 2));
-}
-
-int store_vendor_list(struct store *s, store_vendor_cb cb, void *userdata)
-{
-	struct vendor_walk w = { cb, userdata };
-
-	return db_query(s, "SELECT id, name, created_at FROM vendors ORDER BY id", vendor_row, &w, NULL);
+	return db_walk_orgs(s, "SELECT id, name, created_at FROM vendors ORDER BY id", cb, userdata);
 }
 
 int store_key_add(struct store *s, const char *key_id, const char *vendor_id, const char *public_key)

@@ -56,8 +56,6 @@ static void audit(json_t *c, const struct program_auth *who, int64_t now, const 
 						"visibility", visibility, "detail", detail ? detail : json_object()));
 }
 
-static int agreements_of(struct store *s, const char *customer, json_t **ret);
-
 static int collect_doc(void *userdata, const char *id, const char *doc)
 {
 	json_t *j = json_loads(doc, 0, NULL);
@@ -368,47 +366,6 @@ static bool is_vendor(const struct program_auth *who)
 	return who->vendor_id != NULL;
 }
 
-static json_t *collaboration(json_t *c, const char *id)
-{
-	size_t i;
-	json_t *col;
-
-	json_array_foreach(json_object_get(c, "collaborations"), i, col)
-		if (cv_streq(json_string_value(json_object_get(col, "id")), id))
-			return col;
-	return NULL;
-}
-
-static bool collaborating(json_t *c, const char *vendor)
-{
-	size_t i;
-	json_t *col;
-
-	json_array_foreach(json_object_get(c, "collaborations"), i, col) {
-		const char *st = json_string_value(json_object_get(col, "state"));
-
-		if (cv_streq(json_string_value(json_object_get(col, "vendor")), vendor) &&
-		    (cv_streq(st, "accepted") || cv_streq(st, "working") || cv_streq(st, "done")))
-			return true;
-	}
-	return false;
-}
-
-static bool open_collaboration(json_t *c, const char *vendor)
-{
-	size_t i;
-	json_t *col;
-
-	json_array_foreach(json_object_get(c, "collaborations"), i, col) {
-		const char *st = json_string_value(json_object_get(col, "state"));
-
-		if ((!vendor || cv_streq(json_string_value(json_object_get(col, "vendor")), vendor)) &&
-		    (cv_streq(st, "requested") || cv_streq(st, "accepted") || cv_streq(st, "working")))
-			return true;
-	}
-	return false;
-}
-
 static void set_state(json_t *c, const struct program_auth *who, int64_t now, const char *to, json_t *detail)
 {
 	const char *from = json_string_value(json_object_get(c, "state"));
@@ -489,15 +446,14 @@ static int act_state(json_t *c, enum support_relation rel, const struct program_
 		return -EINVAL;
 	}
 	if (cv_streq(to, "in-progress"))
-		ok = (rel == REL_OPENED && (cv_streq(from, "new") || cv_streq(from, "waiting-on-customer") ||
-					    cv_streq(from, "engaged"))) ||
+		ok = (rel == REL_OPENED && cv_word_in("new waiting-on-customer engaged", from)) ||
 		     (rel == REL_CUSTOMER && cv_streq(from, "waiting-on-customer"));
 	else if (cv_streq(to, "waiting-on-customer"))
-		ok = rel == REL_OPENED && (cv_streq(from, "in-progress") || cv_streq(from, "engaged"));
+		ok = rel == REL_OPENED && cv_word_in("in-progress engaged", from);
 	else if (cv_streq(to, "resolved")) {
-		ok = (rel == REL_OPENED || (rel == REL_ENGAGED && collaborating(c, who->vendor_id))) &&
-		     (cv_streq(from, "new") || cv_streq(from, "in-progress") || cv_streq(from, "engaged") ||
-		      cv_streq(from, "waiting-on-customer"));
+		ok = (rel == REL_OPENED ||
+		      (rel == REL_ENGAGED && support_collaboration(c, "vendor", who->vendor_id, COLLAB_TAKEN))) &&
+		     cv_word_in(CASE_OPEN, from);
 		if (ok && !text_ok(json_object_get(body, "resolution"), TEXT_MAX)) {
 			program_error_set(err, 400, "invalid_field", "resolution: say how it was resolved");
 			return -EINVAL;
@@ -505,7 +461,7 @@ static int act_state(json_t *c, enum support_relation rel, const struct program_
 	} else if (cv_streq(to, "closed"))
 		ok = ((rel == REL_OPENED && manager) || rel == REL_CUSTOMER) && cv_streq(from, "resolved");
 	else if (cv_streq(to, "reopened")) {
-		ok = (rel == REL_CUSTOMER || rel == REL_OPENED) && (cv_streq(from, "resolved") || cv_streq(from, "closed"));
+		ok = (rel == REL_CUSTOMER || rel == REL_OPENED) && cv_word_in("resolved closed", from);
 		if (ok && (cv_time_parse(json_string_value(json_object_get(c, "resolved_at")), &resolved) < 0 ||
 			   now - resolved > support_policy_seconds(p, "reopen", NULL, 0))) {
 			program_error_set(err, 409, "reopen_window_passed", "a case reopens within %lld days of its resolution",
@@ -562,8 +518,7 @@ static int act_engage(struct store *s, json_t *c, enum support_relation rel, con
 		program_error_set(err, 400, "invalid_field", "vendor: another vendor of the program");
 		return -EINVAL;
 	}
-	if (!(cv_streq(state, "new") || cv_streq(state, "in-progress") || cv_streq(state, "waiting-on-customer") ||
-	      cv_streq(state, "engaged"))) {
+	if (!cv_word_in(CASE_OPEN, state)) {
 		program_error_set(err, 409, "invalid_transition", "a %s case engages no one", state);
 		return -EPERM;
 	}
@@ -582,7 +537,7 @@ static int act_engage(struct store *s, json_t *c, enum support_relation rel, con
 				  vendor);
 		return -EACCES;
 	}
-	if (open_collaboration(c, vendor)) {
+	if (support_collaboration(c, "vendor", vendor, COLLAB_OPEN)) {
 		program_error_set(err, 409, "already_engaged", "%s is engaged on this case already", vendor);
 		return -EEXIST;
 	}
@@ -610,7 +565,7 @@ static int act_respond(json_t *c, enum support_relation rel, const struct progra
 	static const char *const keys[] = { "collaboration", "action", "reason", "version" };
 	const char *cid = json_string_value(json_object_get(body, "collaboration"));
 	const char *action = json_string_value(json_object_get(body, "action"));
-	json_t *col = cid ? collaboration(c, cid) : NULL;
+	json_t *col = cid ? support_collaboration(c, "id", cid, NULL) : NULL;
 	const char *st, *to = NULL;
 
 	if (!program_check_keys(body, keys, CV_ELEMENTSOF(keys), NULL, err))
@@ -632,7 +587,7 @@ static int act_respond(json_t *c, enum support_relation rel, const struct progra
 		to = "declined";
 	} else if (cv_streq(action, "working") && cv_streq(st, "accepted"))
 		to = "working";
-	else if (cv_streq(action, "done") && (cv_streq(st, "accepted") || cv_streq(st, "working")))
+	else if (cv_streq(action, "done") && cv_word_in("accepted working", st))
 		to = "done";
 	if (!to) {
 		program_error_set(err, action && (cv_streq(action, "accept") || cv_streq(action, "decline") ||
@@ -650,7 +605,7 @@ static int act_respond(json_t *c, enum support_relation rel, const struct progra
 	json_object_set_new(col, "state", json_string(to));
 	audit(c, who, now, "collaboration", "shared", json_pack("{s:s, s:s}", "collaboration", cid, "state", to));
 	/* Nobody left engaged: back to the vendor it was opened with. */
-	if ((cv_streq(to, "declined") || cv_streq(to, "done")) && !open_collaboration(c, NULL) &&
+	if ((cv_streq(to, "declined") || cv_streq(to, "done")) && !support_collaboration(c, "vendor", NULL, COLLAB_OPEN) &&
 	    cv_streq(json_string_value(json_object_get(c, "state")), "engaged"))
 		set_state(c, who, now, "in-progress", json_pack("{s:s}", "because", "no vendor is engaged any more"));
 	return 0;
@@ -781,7 +736,7 @@ int support_sla_breaches(struct store *s, int64_t *ret_first, int64_t *ret_updat
 {
 	struct support_policy *p = NULL;
 	struct breach_ctx b = { NULL, support_now(), 0, 0, 0 };
-	static const char *const open_states[] = { "new", "in-progress", "waiting-on-customer", "engaged" };
+	static const char *const open_states[] = { "new", "in-progress", "waiting-on-customer", "engaged" }; /* CASE_OPEN */
 	int r = support_policy_load(s, &p, NULL);
 
 	if (r < 0)

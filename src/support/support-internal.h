@@ -30,6 +30,15 @@ enum support_relation {
 };
 
 enum support_relation support_relation(const struct program_auth *who, json_t *c);
+/* The first collaboration request of case c whose member key ("id",
+ * "vendor") is value (NULL: any) and whose state is one of states
+ * (space-separated; NULL: any), or NULL. */
+json_t *support_collaboration(json_t *c, const char *key, const char *value, const char *states);
+/* A case's open states; a collaboration's states by what they mean. */
+#define CASE_OPEN "new in-progress waiting-on-customer engaged"
+#define CASE_STATES CASE_OPEN " resolved closed"
+#define COLLAB_OPEN "requested accepted working"
+#define COLLAB_TAKEN "accepted working done"
 /* The case as that relation may see it, with its SLA clocks at now. */
 json_t *support_view(json_t *c, enum support_relation rel, const struct program_auth *who,
 		     const struct support_policy *p, int64_t now, bool summary);

@@ -43,15 +43,16 @@ json_t *support_actor_json(const struct program_auth *who)
 	return a;
 }
 
-static bool engaged_with(json_t *c, const char *vendor)
+json_t *support_collaboration(json_t *c, const char *key, const char *value, const char *states)
 {
 	size_t i;
 	json_t *col;
 
 	json_array_foreach(json_object_get(c, "collaborations"), i, col)
-		if (cv_streq(json_string_value(json_object_get(col, "vendor")), vendor))
-			return true;
-	return false;
+		if ((!value || cv_streq(json_string_value(json_object_get(col, key)), value)) &&
+		    (!states || cv_word_in(states, json_string_value(json_object_get(col, "state")))))
+			return col;
+	return NULL;
 }
 
 enum support_relation support_relation(const struct program_auth *who, json_t *c)
@@ -65,7 +66,7 @@ enum support_relation support_relation(const struct program_auth *who, json_t *c
 		return REL_NONE;
 	if (cv_streq(who->vendor_id, json_string_value(json_object_get(c, "vendor"))))
 		return REL_OPENED;
-	return engaged_with(c, who->vendor_id) ? REL_ENGAGED : REL_NONE;
+	return support_collaboration(c, "vendor", who->vendor_id, NULL) ? REL_ENGAGED : REL_NONE;
 }
 
 /* ---- SLA ---- */
@@ -97,7 +98,7 @@ static json_t *sla_clock(int64_t due, int64_t met, int64_t now)
 
 static bool active(const char *state)
 {
-	return cv_streq(state, "new") || cv_streq(state, "in-progress") || cv_streq(state, "engaged");
+	return cv_word_in("new in-progress engaged", state);
 }
 
 json_t *support_sla(json_t *c, const struct support_policy *p, int64_t now)

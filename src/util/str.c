@@ -114,3 +114,15 @@ char *cv_str_sanitize(const char *s, size_t len, size_t max)
 	out[o] = '\0';
 	return out;
 }
+
+bool cv_word_in(const char *list, const char *word)
+{
+	size_t n = word ? strlen(word) : 0;
+
+	if (!n || !list)
+		return false;
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}

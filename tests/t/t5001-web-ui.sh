@@ -11,28 +11,13 @@
 # every step is skipped, with the reason (scripts/setup.sh installs them).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/server.sh"
+. "$(dirname "$0")/../lib/browser.sh"
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 STEPS="load search configuration check vendor escaping"
-BROWSER_DIR="$SRC/tests/browser"
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-SHOTS="${COVALID_BUILD:-$SRC/build}/screenshots"
-
-why=
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
-if ! command -v node >/dev/null 2>&1; then
-	why="node is not installed (scripts/setup.sh)"
-elif [ "${node_major:-0}" -lt 20 ]; then
-	why="node $(node --version) is older than playwright-core needs (20)"
-elif [ ! -x "$CHROMIUM" ]; then
-	why="$CHROMIUM is not installed (scripts/setup.sh)"
-elif [ ! -f "$BROWSER_DIR/node_modules/playwright-core/package.json" ]; then
-	why="tests/browser/node_modules is missing (scripts/setup.sh runs npm ci there)"
-fi
+why=$(browser_missing)
 if [ -n "$why" ]; then
-	for s in $STEPS; do
-		skip "web UI: $s" "$why"
-	done
+	browser_skip_all "web UI" "$why" $STEPS
 	done_testing
 	exit
 fi
@@ -89,26 +74,8 @@ WEBUI_DESCRIPTOR="$TMP/validated.json" WEBUI_DESCRIPTOR_NEAR="$TMP/near.json" \
 	timeout 180 node "$BROWSER_DIR/web-ui.mjs" "$URL" "$SHOTS" >"$TMP/results.jsonl" 2>"$TMP/node.err"
 rc=$?
 
-# One TAP line per result: kind, name, detail (tab-separated, one line).
-jq -r 'select(.name) | [(if .skip then "skip" elif .ok then "ok" else "not_ok" end), .name,
-	((.skip // .diag // "") | tostring | gsub("[\t\n]"; " "))] | @tsv' "$TMP/results.jsonl" >"$TMP/results.tsv" 2>"$TMP/jq.err"
-while IFS="$(printf '\t')" read -r kind name detail; do
-	case $kind in
-	ok) ok "$name" ;;
-	skip) skip "$name" "$detail" ;;
-	*)
-		not_ok "$name"
-		diag "$detail"
-		;;
-	esac
-done <"$TMP/results.tsv"
-check "the browser test ran to its end (exit $rc)" sh -c "[ $rc -eq 0 ] && tail -n 1 '$TMP/results.jsonl' | jq -e '.done == true' >/dev/null"
-[ $rc -eq 0 ] || diag "$(tail -c 3000 "$TMP/node.err")"
-missing=
-for f in 01-load 02-search 03-matrix 04-config 06-check 08-check-error 09-vendor 12-escaping; do
-	[ -s "$SHOTS/$f.png" ] || missing="$missing $f.png"
-done
-check "screenshots saved in $SHOTS${missing:+ (missing:$missing)}" test -z "$missing"
+browser_results "$TMP/results.jsonl" "$rc" "$TMP/node.err"
+browser_screenshots 01-load 02-search 03-matrix 04-config 06-check 08-check-error 09-vendor 12-escaping
 
 server_stop
 check "the server exits cleanly" test $? -eq 0

@@ -18,34 +18,18 @@
 # Microsoft's manager (alone of its vendor) closes the resolved case.  Each
 # user's header names it and its role, and each page offers only the
 # actions that user may take.
-# Screenshots 20-*.png onward go to $COVALID_BUILD/screenshots/.  A known
-# bug of the API is a TAP "# TODO" line: shown, not counted as a failure.
+# Screenshots 20-*.png onward go to $COVALID_BUILD/screenshots/.
 # Without chromium, node or node_modules every step is skipped, with the
 # reason (scripts/setup.sh installs them).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/server.sh"
+. "$(dirname "$0")/../lib/browser.sh"
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 STEPS="sign-in customer-cases open-refused open-case vendor-queue internal-note conflict-engage engaged-vendor resolve customer-view owner-view unvalidated manager-close"
-BROWSER_DIR="$SRC/tests/browser"
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-SHOTS="${COVALID_BUILD:-$SRC/build}/screenshots"
-
-why=
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
-if ! command -v node >/dev/null 2>&1; then
-	why="node is not installed (scripts/setup.sh)"
-elif [ "${node_major:-0}" -lt 20 ]; then
-	why="node $(node --version) is older than playwright-core needs (20)"
-elif [ ! -x "$CHROMIUM" ]; then
-	why="$CHROMIUM is not installed (scripts/setup.sh)"
-elif [ ! -f "$BROWSER_DIR/node_modules/playwright-core/package.json" ]; then
-	why="tests/browser/node_modules is missing (scripts/setup.sh runs npm ci there)"
-fi
+why=$(browser_missing)
 if [ -n "$why" ]; then
-	for s in $STEPS; do
-		skip "support UI: $s" "$why"
-	done
+	browser_skip_all "support UI" "$why" $STEPS
 	done_testing
 	exit
 fi
@@ -127,39 +111,9 @@ SUPPORT_TOKENS="$TMP" SUPPORT_DESCRIPTOR="$TMP/validated.json" SUPPORT_DESCRIPTO
 	timeout 180 node "$BROWSER_DIR/support-ui.mjs" "$URL" "$SHOTS" >"$TMP/results.jsonl" 2>"$TMP/node.err"
 rc=$?
 
-# One TAP line per result: kind, name, detail (tab-separated, one line).
-jq -r 'select(.name) | [(if .skip then "skip" elif .todo then (if .ok then "todo_ok" else "todo" end)
-		elif .ok then "ok" else "not_ok" end), .name,
-	((.skip // .todo // .diag // "") | tostring | gsub("[\t\n]"; " ")),
-	((.diag // "") | tostring | gsub("[\t\n]"; " "))] | @tsv' "$TMP/results.jsonl" >"$TMP/results.tsv" 2>"$TMP/jq.err"
-while IFS="$(printf '\t')" read -r kind name detail extra; do
-	case $kind in
-	ok) ok "$name" ;;
-	skip) skip "$name" "$detail" ;;
-	# A known bug (TAP TODO): shown, not counted; prove reports it once fixed.
-	todo)
-		_tap_n=$((_tap_n + 1))
-		echo "not ok $_tap_n - $name # TODO $detail"
-		[ -n "$extra" ] && diag "$extra"
-		;;
-	todo_ok)
-		_tap_n=$((_tap_n + 1))
-		echo "ok $_tap_n - $name # TODO $detail"
-		;;
-	*)
-		not_ok "$name"
-		diag "$detail"
-		;;
-	esac
-done <"$TMP/results.tsv"
-check "the browser test ran to its end (exit $rc)" sh -c "[ $rc -eq 0 ] && tail -n 1 '$TMP/results.jsonl' | jq -e '.done == true' >/dev/null"
-[ $rc -eq 0 ] || diag "$(tail -c 3000 "$TMP/node.err")"
-missing=
-for f in 20-sign-in-refused 21-customer-cases 22-open-refused 23-case-opened 24-vendor-queue 25-internal-note \
-	26-conflict 26-engaged 27-engaged-vendor 28-resolved 29-customer-view 30-owner-view 31-unvalidated 32-manager-close; do
-	[ -s "$SHOTS/$f.png" ] || missing="$missing $f.png"
-done
-check "screenshots saved in $SHOTS${missing:+ (missing:$missing)}" test -z "$missing"
+browser_results "$TMP/results.jsonl" "$rc" "$TMP/node.err"
+browser_screenshots 20-sign-in-refused 21-customer-cases 22-open-refused 23-case-opened 24-vendor-queue 25-internal-note \
+	26-conflict 26-engaged 27-engaged-vendor 28-resolved 29-customer-view 30-owner-view 31-unvalidated 32-manager-close
 
 server_stop
 check "the server exits cleanly" test $? -eq 0

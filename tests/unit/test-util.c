@@ -159,6 +159,20 @@ TEST(time_roundtrip)
 	CHECK_INT(cv_time_parse("yesterday", &t), -EINVAL);
 }
 
-TAP_MAIN(buf_respects_its_limit, buf_printf_appends, strv_unique_sort_join, parse_u64_is_strict,
+TEST(word_in_list)
+{
+	CHECK(cv_word_in("new in-progress engaged", "new"));
+	CHECK(cv_word_in("new in-progress engaged", "engaged"));
+	CHECK(cv_word_in("new in-progress engaged", "in-progress"));
+	CHECK(!cv_word_in("new in-progress engaged", "progress"));
+	CHECK(!cv_word_in("new in-progress engaged", "in"));
+	CHECK(!cv_word_in("limit offset", "set"));
+	CHECK(!cv_word_in("limit offset", ""));
+	CHECK(!cv_word_in("limit offset", NULL));
+	CHECK(!cv_word_in(NULL, "limit"));
+	CHECK(cv_word_in("limit limits", "limits"));
+}
+
+TAP_MAIN(word_in_list, buf_respects_its_limit, buf_printf_appends, strv_unique_sort_join, parse_u64_is_strict,
 	 parse_int_range, path_resolve_stays_inside, utf8_clean_and_sanitize,
 	 atomic_write_replaces_whole_file, read_file_limits, time_roundtrip)
