@@ -7,12 +7,13 @@ set -eu
 # Test: prove (perl), jq (shell tests read JSON), osinfo-db (OS short-ids),
 # systemd-detect-virt and virt-what (peers compared live), cpuid (capture
 # format), clang (fuzzing), xmllint (JUnit output), chromium and nodejs (the
-# web UI's browser test, tests/browser).  Bench: hyperfine.
+# web UI's browser test, tests/browser).  Bench: hyperfine; wrk and nginx
+# (bench/api.sh runs its own nginx on loopback, as the peer of the server).
 PACKAGES="gcc make pkg-config perl
 libjansson-dev libsqlite3-dev libexpat1-dev libsodium-dev
 libmicrohttpd-dev libcurl4-gnutls-dev
 osinfo-db cpuid virt-what systemd hyperfine clang jq libxml2-utils
-chromium nodejs"
+chromium nodejs wrk nginx-light"
 
 missing=""
 for p in $PACKAGES; do
@@ -36,6 +37,18 @@ if [ -n "$missing" ]; then
 		fi
 	fi
 	export DEBIAN_FRONTEND=noninteractive
+	# Installing nginx must not start a system nginx on port 80: the
+	# benchmark starts its own.  (invoke-rc.d asks policy-rc.d first.)
+	policy=
+	case $missing in *nginx*)
+		if [ ! -e /usr/sbin/policy-rc.d ]; then
+			policy=/usr/sbin/policy-rc.d
+			printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+			$SUDO chmod 755 "$policy"
+			trap '$SUDO rm -f "$policy"' EXIT
+		fi
+		;;
+	esac
 	# shellcheck disable=SC2086
 	if ! $SUDO apt-get install -y -q --no-install-recommends $missing; then
 		$SUDO apt-get update -q
