@@ -23,19 +23,33 @@ deliberate() {
 	esac
 }
 
-# Expected facts: <case>/expected, else the expected= line of a test script.
+# Expected facts: <case>/expected, else the value of the expected= assignment
+# in upstream's test script (<case>/test.sh, or test-<case>.sh beside it).
+# The value is quoted and may span lines (one fact a line):
+#     expected="aws"                expected="xen
+#                                   xen-hvm"
+# so it runs from the opening quote to the matching closing one, not to the
+# end of a line.  An empty value (expected="") is a fact too: virt-what
+# prints nothing.  Fails when there is no expected value at all.
 expected_facts() {
-	if [ -f "$1/expected" ]; then cat "$1/expected"
-	elif [ -f "$1/test.sh" ]; then sed -n '/^expected="/,/"$/p' "$1/test.sh" | sed 's/^expected="//; s/"$//'
-	elif [ -f "$VW/test-$(basename "$1").sh" ]; then sed -n '/^expected="/,/"$/p' "$VW/test-$(basename "$1").sh" | sed 's/^expected="//; s/"$//'
-	fi
+	if [ -f "$1/expected" ]; then cat "$1/expected"; return 0; fi
+	for t in "$1/test.sh" "$VW/test-$(basename "$1").sh"; do
+		[ -f "$t" ] || continue
+		perl -0777 -ne '
+			/^expected=(?:"((?:[^"\\]|\\.)*)"|\x27([^\x27]*)\x27)/m or exit 1;
+			my $v = defined $1 ? $1 : $2;
+			$v =~ s/\\(.)/$1/g if defined $1;
+			print $v, (length $v ? "\n" : "");
+		' "$t"
+		return
+	done
+	return 1
 }
 
 n=0
 for dir in "$VW"/*/; do
 	name=$(basename "$dir")
-	facts=$(expected_facts "$dir")
-	[ -n "$facts" ] || [ -f "$dir/expected" ] || continue
+	facts=$(expected_facts "$dir") || continue
 	n=$((n + 1))
 	root="$TMP/$name"
 	if ! perl "$SRC/tests/lib/virt-what-root.pl" "$dir" "$root" 2>"$TMP/err"; then
