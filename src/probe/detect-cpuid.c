@@ -22,6 +22,9 @@ static const struct {
 } cpuid_sigs[] = {
 	{ "XenVMMXenVMM", "xen", "Xen" },
 	{ "KVMKVMKVM", "kvm", "KVM" },
+	/* kvmtool (lkvm) sets its own signature (x86/cpuid.c); it runs
+	 * guests only on KVM, so the hypervisor is KVM (virt-what: lkvm). */
+	{ "LKVMLKVMLKVM", "kvm", "kvmtool (lkvm), a KVM-only VMM" },
 	{ "Linux KVM Hv", "kvm", "KVM presenting Hyper-V enlightenments" },
 	{ "TCGTCGTCGTCG", "qemu", "QEMU without KVM (TCG)" },
 	{ "VMwareVMware", "vmware", "VMware" },

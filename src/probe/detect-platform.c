@@ -1,7 +1,8 @@
 /*
  * detect-platform.c - what the running kernel shows of its platform:
  * Xen's interfaces, the clocksource, /proc/cpuinfo, the device tree
- * (arm64, POWER), and /proc/sysinfo (s390x).
+ * (arm64, POWER), the POWER platform, SPARC's machine description, and
+ * /proc/sysinfo (s390x).
  *
  * A paravirtual clocksource is strong evidence: the kernel registers
  * kvm-clock only after KVM's CPUID leaves answered and the pvclock MSRs
@@ -202,11 +203,82 @@ static void cpuinfo(struct probe_ctx *ctx)
 
 	/* POWER guests: "platform : pSeries" and the model says who emulates it. */
 	v = cpuinfo_field(text, "model");
-	if (v && strstr(v, "emulated by qemu"))
+	if (v && strstr(v, "emulated by qemu")) {
+		ctx->cpu_model_qemu = true;
 		probe_evidence(ctx, SIG_FIRMWARE, "/proc/cpuinfo", v, "POWER machine emulated by QEMU/KVM", "kvm");
+	}
 	free(v);
+	ctx->cpu_platform = cpuinfo_field(text, "platform");
 out:
 	free(text);
+}
+
+/*
+ * POWER platforms by the name the kernel gives them in /proc/cpuinfo
+ * (ppc_md.name: arch/powerpc/platforms/pseries/setup.c, .../powernv/setup.c).
+ * "pSeries" is a PAPR partition: under PowerVM, or under KVM/QEMU, whose
+ * machine model then says "IBM pSeries (emulated by qemu)" (QEMU
+ * hw/ppc/spapr.c); "PowerNV" is the OPAL firmware on bare metal.  virt-what
+ * decides the same way (ibm_power-lpar_* versus ibm_power-kvm); systemd
+ * asks the device tree (ibm,partition-name, hmc-managed?), which is tried
+ * first.  A partition without an HMC (managed by IVM or NovaLink) lacks
+ * hmc-managed? but is a PowerVM LPAR all the same.
+ */
+static void power_platform(struct probe_ctx *ctx)
+{
+	const char *p = ctx->cpu_platform;
+
+	if (!p)
+		return;
+	if (strcmp(p, "pSeries") == 0 && !ctx->cpu_model_qemu) {
+		char *cfg = NULL;
+		const char *mode = NULL;
+
+		/* lparcfg (arch/powerpc/platforms/pseries/lparcfg.c) says how the
+		 * partition's processors are allotted: information only. */
+		if (cv_root_read(ctx->root, "proc/ppc64/lparcfg", PROBE_SMALL_MAX, &cfg, NULL) >= 0)
+			mode = strstr(cfg, "shared_processor_mode=1") ? "shared processors" : "dedicated processors";
+		probe_evidence(ctx, SIG_FIRMWARE, "/proc/cpuinfo", "platform: pSeries",
+			       "a PAPR logical partition not emulated by QEMU: PowerVM", "powervm");
+		if (mode)
+			probe_info(ctx, "/proc/ppc64/lparcfg", mode, "how the partition's processors are allotted");
+		free(cfg);
+	} else if (strcmp(p, "PowerNV") == 0) {
+		probe_evidence(ctx, SIG_FIRMWARE, "/proc/cpuinfo", "platform: PowerNV",
+			       "OPAL firmware: a POWER machine without a hypervisor beneath", "none");
+	}
+}
+
+/*
+ * "linux,dummy-virt" is the machine compatible of both QEMU's arm "virt"
+ * board (hw/arm/virt.c) and kvmtool's arm guests (arm/fdt.c).  QEMU always
+ * gives the board an fw-cfg node; systemd takes an fw-cfg node for QEMU
+ * (detect_vm_device_tree()), virt-what takes dummy-virt without one for
+ * kvmtool (lkvm), which runs guests only on KVM.
+ */
+static void dummy_virt(struct probe_ctx *ctx)
+{
+	struct cv_strv nodes = { 0 };
+	char *compat = NULL;
+	size_t len;
+	bool fw_cfg = false;
+
+	if (cv_root_read(ctx->root, "proc/device-tree/compatible", PROBE_SMALL_MAX, &compat, &len) < 0)
+		return;
+	if (!memmem(compat, len, "linux,dummy-virt", strlen("linux,dummy-virt")))
+		goto out;
+	if (cv_root_list(ctx->root, "proc/device-tree", &nodes) >= 0)
+		for (size_t i = 0; i < nodes.n && !fw_cfg; i++)
+			fw_cfg = strstr(nodes.v[i], "fw-cfg") != NULL;
+	if (fw_cfg)
+		probe_evidence(ctx, SIG_FIRMWARE, "/proc/device-tree/compatible", "linux,dummy-virt, fw-cfg node",
+			       "QEMU's virt machine (it always has fw-cfg)", "qemu");
+	else
+		probe_evidence(ctx, SIG_FIRMWARE, "/proc/device-tree/compatible", "linux,dummy-virt, no fw-cfg node",
+			       "a kvmtool (lkvm) guest: QEMU's virt machine would have fw-cfg", "kvm");
+out:
+	cv_strv_release(&nodes);
+	free(compat);
 }
 
 static void device_tree(struct probe_ctx *ctx)
@@ -226,9 +298,31 @@ static void device_tree(struct probe_ctx *ctx)
 	}
 	if (cv_root_exists(ctx->root, "proc/device-tree/ibm,partition-name") &&
 	    cv_root_exists(ctx->root, "proc/device-tree/hmc-managed?") &&
-	    !cv_root_exists(ctx->root, "proc/device-tree/chosen/qemu,graphic-width"))
+	    !cv_root_exists(ctx->root, "proc/device-tree/chosen/qemu,graphic-width")) {
 		probe_evidence(ctx, SIG_FIRMWARE, "/proc/device-tree/ibm,partition-name", "present",
 			       "an HMC-managed logical partition", "powervm");
+		return;
+	}
+	power_platform(ctx);
+	dummy_virt(ctx);
+}
+
+/*
+ * SPARC sun4v machines run every operating system in a logical domain of
+ * the sun4v hypervisor (Oracle VM Server for SPARC, "LDoms"), the control
+ * domain included; the hypervisor hands each domain its machine
+ * description, which Linux's sun4v code exports as /dev/mdesc
+ * (arch/sparc/kernel/mdesc.c).  virt-what says ldoms on the same test;
+ * systemd has no name for it, hence vm-other.
+ */
+static void sparc_ldoms(struct probe_ctx *ctx)
+{
+	char *arch = probe_read_value(ctx, "proc/sys/kernel/arch");
+
+	if ((!arch || cv_startswith(arch, "sparc")) && cv_root_exists(ctx->root, "dev/mdesc"))
+		probe_evidence(ctx, SIG_FIRMWARE, "/dev/mdesc", "present",
+			       "the sun4v hypervisor's machine description: a SPARC logical domain (LDoms)", "vm-other");
+	free(arch);
 }
 
 static void sysinfo(struct probe_ctx *ctx)
@@ -259,5 +353,6 @@ void probe_platform(struct probe_ctx *ctx)
 	clocksource(ctx);
 	cpuinfo(ctx);
 	device_tree(ctx);
+	sparc_ldoms(ctx);
 	sysinfo(ctx);
 }

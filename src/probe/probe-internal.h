@@ -56,6 +56,8 @@ struct probe_ctx {
 	char *dmi_sys_vendor, *dmi_product_name, *dmi_product_version, *dmi_bios_vendor,
 		*dmi_bios_version, *dmi_chassis_asset_tag, *dmi_board_vendor, *dmi_product_uuid;
 	char *clocksource;
+	char *cpu_platform;       /* /proc/cpuinfo "platform" (POWER: pSeries, PowerNV) */
+	bool cpu_model_qemu;      /* /proc/cpuinfo "model" says "emulated by qemu" */
 	char *xen_guest_type;
 	char *xen_version;
 	struct cv_strv cpu_flags_hint; /* selected /proc/cpuinfo flags */
