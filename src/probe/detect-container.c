@@ -6,8 +6,9 @@
  * tracer, the files container managers leave (/run/host/container-manager,
  * /run/systemd/container), PID 1's environment, then /run/.containerenv
  * (podman) and /.dockerenv (docker); then virt-what's additions
- * (/.dockerinit of old docker, cgroup paths of PID 1 and of the probe
- * itself), last and only as hints.
+ * (/.dockerinit of old docker, a Linux-VServer context in
+ * /proc/self/status, cgroup paths of PID 1 and of the probe itself, these
+ * last and only as hints).
  */
 #include "probe/probe-internal.h"
 #include "util/cv.h"
@@ -35,6 +36,77 @@ static const char *manager_id(const char *v)
 		if (strcmp(t[i].name, v) == 0)
 			return t[i].id;
 	return "container-other";
+}
+
+/*
+ * systemd's container interface (docs/CONTAINER_INTERFACE.md) has the
+ * manager write its name, "a short string", newline-terminated, to
+ * /run/host/container-manager (and /run/systemd/container).  A file that
+ * holds anything else (several lines, spaces, a script) is not a name: it
+ * is recorded, not believed, and the next source decides.  systemd would
+ * take its first line as an unknown name (container-other); skipping it
+ * lets PID 1's container= variable, the same fact from the same manager,
+ * answer instead.
+ */
+static bool manager_name_valid(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (const char *p = v; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_' || *p == '.'))
+			return false;
+	return true;
+}
+
+static void manager_file(struct probe_ctx *ctx, const char *path)
+{
+	char *v = probe_read_value(ctx, path);
+	char *src;
+
+	if (!v)
+		return;
+	src = cv_xasprintf("/%s", path);
+	if (manager_name_valid(v))
+		say(ctx, src, v, "written by the container manager", manager_id(v));
+	else {
+		evidence_add(&ctx->d->container.evidence, src, v,
+			     "not a container manager's name (one short word); not believed", NULL);
+		probe_note(ctx, "%s: not a container manager's name; ignored", src);
+	}
+	free(src);
+	free(v);
+}
+
+/*
+ * Linux-VServer (a kernel patch) adds "VxID:" to /proc/<pid>/status: the
+ * security context a process runs in, 0 for the host.  virt-what reads
+ * the probe's own; systemd has no name for VServer guests.
+ */
+static void vserver(struct probe_ctx *ctx)
+{
+	char *text, *line, *v;
+
+	if (cv_root_read(ctx->root, "proc/self/status", PROBE_SMALL_MAX, &text, NULL) < 0)
+		return;
+	line = strstr(text, "\nVxID:");
+	if (line) {
+		uint64_t xid;
+
+		line += strlen("\nVxID:");
+		v = cv_strstrip(cv_xstrndup(line, strcspn(line, "\n")));
+		if (cv_parse_u64(v, 10, &xid) == 0) {
+			if (xid != 0)
+				say(ctx, "/proc/self/status", v, "VxID: a Linux-VServer guest context", "container-other");
+			else
+				evidence_add(&ctx->d->container.evidence, "/proc/self/status", v,
+					     "VxID 0: the host context of a Linux-VServer kernel", NULL);
+		}
+		free(v);
+	}
+	free(text);
 }
 
 static void pid1_environ(struct probe_ctx *ctx)
@@ -109,16 +181,8 @@ void probe_container(struct probe_ctx *ctx)
 		free(v);
 	}
 
-	v = probe_read_value(ctx, "run/host/container-manager");
-	if (v) {
-		say(ctx, "/run/host/container-manager", v, "written by the container manager", manager_id(v));
-		free(v);
-	}
-	v = probe_read_value(ctx, "run/systemd/container");
-	if (v) {
-		say(ctx, "/run/systemd/container", v, "written by the container manager", manager_id(v));
-		free(v);
-	}
+	manager_file(ctx, "run/host/container-manager");
+	manager_file(ctx, "run/systemd/container");
 	pid1_environ(ctx);
 	if (cv_root_exists(ctx->root, "run/.containerenv"))
 		say(ctx, "/run/.containerenv", "present", "podman marks its containers with this file", "podman");
@@ -126,6 +190,7 @@ void probe_container(struct probe_ctx *ctx)
 		say(ctx, "/.dockerenv", "present", "docker marks its containers with this file", "docker");
 	if (cv_root_exists(ctx->root, ".dockerinit"))
 		say(ctx, "/.dockerinit", "present", "docker before 1.10 marked its containers with this file", "docker");
+	vserver(ctx);
 	cgroup_hint(ctx, "proc/1/cgroup");
 	cgroup_hint(ctx, "proc/self/cgroup");
 
