@@ -12,7 +12,13 @@ LISTEN=${LISTEN:-127.0.0.1:8080}
 COVALID=$BUILD/covalid
 DB=$BUILD/covalid.db
 
-echo "== covalid catalog import data/*.jsonl (into $DB)"
+# covalid serve opens only an existing database (serve --create makes
+# one); importing the seed creates it here the first time.
+if [ -e "$DB" ]; then
+	echo "== covalid catalog import data/*.jsonl (into the existing $DB)"
+else
+	echo "== covalid catalog import data/*.jsonl (into a new database, $DB)"
+fi
 "$COVALID" catalog import --db "$DB" data/products.jsonl data/validated-configs.jsonl
 if [ ! -e "$BUILD/owner.token" ]; then
 	"$COVALID" admin bootstrap --db "$DB" --token-file "$BUILD/owner.token"

@@ -149,5 +149,13 @@ int descriptor_from_json(const char *text, size_t len, struct descriptor **ret,
  * that embed descriptors in larger documents (kit logs, check answers). */
 void *descriptor_to_jansson(const struct descriptor *d);
 int descriptor_from_jansson(const void *json, struct descriptor **ret, char **ret_error) CV_WUR;
+/*
+ * Strict reading, for input from outside (the server's /check): every
+ * field of the descriptor and of its objects (hypervisor, container,
+ * guest, guest.os, vm, integration) must be one this schema defines.
+ * 0, or -EINVAL with *ret_error naming the first unknown field.  (The
+ * tolerant reader above stays for files written by newer probes.)
+ */
+int descriptor_check_fields(const void *json, char **ret_error) CV_WUR;
 
 #endif

@@ -18,6 +18,9 @@ struct server_options {
 	size_t max_body;          /* bytes; 0 for the default (4 MiB) */
 	unsigned timeout_s;       /* idle connection timeout; 0 for 30 */
 	unsigned max_connections; /* 0 for 1024 */
+	unsigned max_client_connections; /* from one client address; 0 for 128 */
+	unsigned header_timeout_s; /* a request head must arrive whole within it; 0 for 10 */
+	bool create;              /* create the database if it does not exist */
 	/* Called once listening, with the bound port. */
 	void (*ready)(void *userdata, const char *host, int port);
 	void *userdata;

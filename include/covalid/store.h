@@ -34,6 +34,16 @@ struct store;
 /* Opens (creating if needed) and migrates.  On failure *ret_errmsg (if
  * given) receives the backend's message, to be freed by the caller. */
 int store_open(const char *location, struct store **ret, char **ret_errmsg) CV_WUR;
+/* The same, for a database that must exist already (-ENOENT otherwise). */
+int store_open_existing(const char *location, struct store **ret, char **ret_errmsg) CV_WUR;
+/*
+ * Whether the store can serve now: its file is still the one opened (not
+ * deleted or replaced), it can be written, and (deep) the database reads
+ * whole from a fresh connection.  0, or a negative errno with *ret_why.
+ * Writes are refused (store_begin: -ESTALE) once the file is gone or
+ * replaced, so they are never acknowledged into an orphaned file.
+ */
+int store_health(struct store *s, bool deep, char **ret_why) CV_WUR;
 struct store *store_close(struct store *s);
 /* The default location: $XDG_DATA_HOME/covalid/covalid.db, else
  * ~/.local/share/covalid/covalid.db; the directory is created. */

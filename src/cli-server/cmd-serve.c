@@ -45,6 +45,9 @@ int cmd_serve(int argc, char **argv)
 		{ "access-log", required_argument, NULL, 'a' },
 		{ "max-body", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "header-timeout", required_argument, NULL, 'H' },
+		{ "max-client-connections", required_argument, NULL, 'C' },
+		{ "create", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_options o = { .listen = "127.0.0.1:8080", .access_log = stderr, .ready = on_ready };
@@ -72,6 +75,17 @@ int cmd_serve(int argc, char **argv)
 				return cli_usage("serve", "--timeout: 1 to 3600 seconds");
 			o.timeout_s = (unsigned)n;
 			break;
+		case 'H':
+			if (cv_parse_u64(optarg, 10, &n) < 0 || n < 1 || n > 3600)
+				return cli_usage("serve", "--header-timeout: 1 to 3600 seconds");
+			o.header_timeout_s = (unsigned)n;
+			break;
+		case 'C':
+			if (cv_parse_u64(optarg, 10, &n) < 0 || n < 1 || n > 65535)
+				return cli_usage("serve", "--max-client-connections: 1 to 65535");
+			o.max_client_connections = (unsigned)n;
+			break;
+		case 'c': o.create = true; break;
 		default:
 			return cli_usage("serve", "unknown option '%s'", argv[optind - 1]);
 		}

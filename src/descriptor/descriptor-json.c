@@ -422,6 +422,48 @@ static int read_all(struct rd *rd, json_t *root, struct descriptor *d)
 	return 0;
 }
 
+/* The fields of each object, as descriptor_to_jansson() writes them. */
+static const struct {
+	const char *outer, *inner; /* the object: root.outer.inner (NULL: not so deep) */
+	const char *fields;
+} known_fields[] = {
+	{ NULL, NULL, "schema probed_at root hypervisor container guest vm integration notes" },
+	{ "hypervisor", NULL, "id product version build cloud nested features evidence conflicts" },
+	{ "container", NULL, "id evidence" },
+	{ "guest", NULL, "os kernel arch" },
+	{ "guest", "os", "id version name pretty osinfo source" },
+	{ "vm", NULL, "vcpus vcpus_possible memory_mib firmware disks nics" },
+	{ "integration", NULL, "expected present missing evidence" },
+};
+
+int descriptor_check_fields(const void *json, char **ret_error)
+{
+	for (size_t i = 0; i < CV_ELEMENTSOF(known_fields); i++) {
+		const char *outer = known_fields[i].outer, *inner = known_fields[i].inner, *key;
+		json_t *o = (json_t *)json, *v;
+
+		if (outer)
+			o = json_object_get(o, outer);
+		if (inner)
+			o = json_object_get(o, inner);
+		if (!json_is_object(o))
+			continue; /* absent, or the reader names its type */
+		json_object_foreach(o, key, v) {
+			char *safe;
+
+			if (cv_word_in(known_fields[i].fields, key))
+				continue;
+			safe = cv_str_sanitize(key, strlen(key), 64);
+			if (ret_error)
+				*ret_error = cv_xasprintf("%s%s%s%s.%s: unknown field", outer ? "." : "", outer ? outer : "",
+							  inner ? "." : "", inner ? inner : "", safe);
+			free(safe);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int descriptor_from_jansson(const void *json, struct descriptor **ret, char **ret_error)
 {
 	struct descriptor *d = descriptor_new();

@@ -17,8 +17,14 @@
 
 void api_healthz(struct req *r)
 {
+	char *why = NULL;
 	int64_t gen;
 
+	if (server_store_health(r, &why) < 0) {
+		reply_error(r, 503, "unavailable", "%s", why ? why : "the database is not usable");
+		free(why);
+		return;
+	}
 	if (store_catalog_generation(r->store, &gen) < 0) {
 		reply_error(r, 503, "unavailable", "the database does not answer: %s", store_errmsg(r->store));
 		return;
@@ -236,13 +242,23 @@ void api_check(struct req *r)
 		}
 		nearest = (size_t)v;
 	}
-	if (descriptor_from_json(r->body.data ? r->body.data : "", r->body.len, &d, &why) < 0) {
-		/* The descriptor parser names the field; unknown fields are
-		 * tolerated there by design (newer probes). */
-		reply_error(r, 400, cv_startswith(why, "invalid JSON") ? "malformed_json" : "invalid_descriptor", "%s", why);
+	/* Parsed once, checked strictly: an unknown field is a 400 here as on
+	 * every route (the file reader tolerates them, for newer probes). */
+	if (r->body.len > DESCRIPTOR_MAX_BYTES) {
+		reply_error(r, 400, "invalid_descriptor", "descriptor larger than 1 MiB");
+		return;
+	}
+	j = req_body_object(r, NULL, 0);
+	if (!j)
+		return;
+	if (descriptor_check_fields(j, &why) < 0 || descriptor_from_jansson(j, &d, &why) < 0) {
+		json_decref(j);
+		reply_error(r, 400, cv_startswith(why, ".") && strstr(why, "unknown field") ? "unknown_field" : "invalid_descriptor",
+			    "%s", why);
 		free(why);
 		return;
 	}
+	json_decref(j);
 	snap = snapshot_get(r);
 	if (!snap) {
 		descriptor_free(d);

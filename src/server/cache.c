@@ -9,10 +9,14 @@
  * reading the generation, no JSON to build.
  *
  * A fixed table of slots, direct-mapped by a hash of the key, one mutex
- * each: bounded memory (slots x the largest answer kept), no eviction
- * bookkeeping, and two threads only contend when their keys share a slot.
- * Entries are reference-counted so an answer being sent survives its
- * replacement in the table.
+ * each: no eviction bookkeeping, and two threads only contend when their
+ * keys share a slot.  Memory is bounded in bytes, not only in slots: keys
+ * are digests (32 bytes, http.c), and the answers the table holds add up
+ * to at most CACHE_MAX_BYTES; an answer that would pass that is served but
+ * not kept.  (Bounded by slots alone, 1024 slots of 1 MB keys were a
+ * gigabyte an anonymous client could make the server hold.)  Entries are
+ * reference-counted so an answer being sent survives its replacement in
+ * the table.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -24,6 +28,7 @@
 
 #define CACHE_SLOTS 1024
 #define CACHE_MAX_ENTRY (2 * 1024 * 1024)
+#define CACHE_MAX_BYTES (64 * 1024 * 1024)
 
 struct cache_entry {
 	atomic_int refs;
@@ -45,7 +50,13 @@ struct slot {
 struct resp_cache {
 	struct slot slots[CACHE_SLOTS];
 	atomic_ulong hits, misses;
+	atomic_size_t bytes; /* of the entries in the table */
 };
+
+static size_t entry_size(const struct cache_entry *e)
+{
+	return sizeof(*e) + e->key_len + e->len + 1;
+}
 
 struct resp_cache *resp_cache_new(void)
 {
@@ -133,11 +144,17 @@ struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t
 	snprintf(e->etag, sizeof(e->etag), "\"%" PRId64 "-%02x%02x%02x%02x%02x%02x%02x%02x\"", generation, digest[0],
 		 digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]);
 	pthread_mutex_lock(&s->lock);
-	if (!s->e || s->e->generation <= generation) {
+	if ((!s->e || s->e->generation <= generation) &&
+	    atomic_load(&c->bytes) + entry_size(e) - (s->e ? entry_size(s->e) : 0) <= CACHE_MAX_BYTES) {
 		old = s->e;
 		s->e = e;
+		atomic_fetch_add(&c->bytes, entry_size(e));
+		if (old)
+			atomic_fetch_sub(&c->bytes, entry_size(old));
 	} else
-		atomic_fetch_sub(&e->refs, 1); /* a newer answer is there: keep it, hand this one back only */
+		/* A newer answer is there, or the table is full: keep what
+		 * is there, hand this one back only. */
+		atomic_fetch_sub(&e->refs, 1);
 	pthread_mutex_unlock(&s->lock);
 	cache_entry_unref(old);
 	return e;
@@ -153,8 +170,9 @@ const char *cache_entry_body(const struct cache_entry *e, size_t *ret_len, unsig
 	return e->body;
 }
 
-void resp_cache_stats(struct resp_cache *c, unsigned long *ret_hits, unsigned long *ret_misses)
+void resp_cache_stats(struct resp_cache *c, unsigned long *ret_hits, unsigned long *ret_misses, size_t *ret_bytes)
 {
 	*ret_hits = atomic_load(&c->hits);
 	*ret_misses = atomic_load(&c->misses);
+	*ret_bytes = atomic_load(&c->bytes);
 }

@@ -13,8 +13,9 @@
  * last call (upload size 0) runs the handler and queues the answer.
  *
  * Framing: Debian's libmicrohttpd 0.9.75 accepts two Content-Length
- * headers, and Content-Length with chunked encoding.  Both are request
- * smuggling vectors behind a proxy; they are refused here with 400.
+ * headers, Content-Length with chunked encoding, and header names with
+ * whitespace before the colon.  All are request smuggling vectors behind
+ * a proxy; guard.c checks every head, and they are refused with 400.
  *
  * Shutdown: SIGTERM or SIGINT stops accepting (MHD_quiesce_daemon), waits
  * until requests in flight are answered (at most 10 s), then stops.  Every
@@ -43,6 +44,11 @@
 /* A body sent without Content-Length is drained up to this, then cut. */
 #define DRAIN_LIMIT (64 * 1024 * 1024)
 #define SHUTDOWN_GRACE_S 10
+/* A request head must arrive whole within this (--header-timeout). */
+#define DEFAULT_HEADER_TIMEOUT_S 10
+/* Connections from one client address (--max-client-connections): above
+ * a load generator's 64, below the daemon's 1024. */
+#define DEFAULT_CLIENT_CONNECTIONS 128
 /* Threads for requests that may block (pool.c): SQLite serializes
  * writers, so more would only wait; reads scale to the cores. */
 #define WORKER_THREADS 8
@@ -74,6 +80,11 @@ struct server {
 	struct pool *pool;
 	atomic_llong generation;    /* the catalog's, as last read */
 	atomic_ullong gen_checked_ns; /* when; 0 after a write */
+	struct guard *guard;
+	atomic_ulong answered_directly;
+	pthread_mutex_t health_lock;
+	uint64_t health_deep_ns;  /* when the store was last checked in depth */
+	char *health_deep_why;    /* what that check found wrong, or NULL */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -105,7 +116,9 @@ static struct store *thread_store(struct server *srv, char **ret_err)
 
 	if (s)
 		return s;
-	if (store_open(srv->opt->db, &s, ret_err) < 0)
+	/* Never create one here: a database deleted under the server is
+	 * an error to report, not an empty one to start afresh. */
+	if (store_open_existing(srv->opt->db, &s, ret_err) < 0)
 		return NULL;
 	pthread_setspecific(srv->store_key, s);
 	return s;
@@ -240,7 +253,7 @@ json_t *req_body_object(struct req *r, const char *const *keys, size_t n_keys)
 bool req_begin(struct req *r)
 {
 	if (store_begin(r->store) < 0) {
-		reply_error(r, 503, "busy", "the database is busy; try again");
+		reply_error(r, 503, "unavailable", "nothing was changed: %s", store_errmsg(r->store));
 		return false;
 	}
 	return true;
@@ -394,16 +407,54 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 	M("covalid_http_connections_total %lu\n", atomic_load(&srv->connections));
 	{
 		unsigned long hits, misses;
+		size_t bytes;
 
-		resp_cache_stats(srv->cache, &hits, &misses);
+		resp_cache_stats(srv->cache, &hits, &misses, &bytes);
 		M("# HELP covalid_cache_lookups_total Answers of cacheable routes, from the cache (hit) or computed (miss).\n"
 		  "# TYPE covalid_cache_lookups_total counter\n");
 		M("covalid_cache_lookups_total{result=\"hit\"} %lu\ncovalid_cache_lookups_total{result=\"miss\"} %lu\n", hits,
 		  misses);
+		M("# HELP covalid_cache_bytes Bytes of the answers the cache holds.\n# TYPE covalid_cache_bytes gauge\n");
+		M("covalid_cache_bytes %zu\n", bytes);
 	}
+	M("# HELP covalid_http_answered_directly_total Answers written past MHD: refused request lines, and answers\n"
+	  "# to clients that half-closed while a worker ran.\n# TYPE covalid_http_answered_directly_total counter\n");
+	M("covalid_http_answered_directly_total %lu\n", atomic_load(&srv->answered_directly));
+	M("# HELP covalid_http_slow_heads_closed_total Connections closed because a request head was not whole in time.\n"
+	  "# TYPE covalid_http_slow_heads_closed_total counter\n");
+	M("covalid_http_slow_heads_closed_total %lu\n", guard_reaped(srv->guard));
 	M("# HELP covalid_submissions_total Test logs submitted, by outcome.\n# TYPE covalid_submissions_total counter\n");
 	M("covalid_submissions_total{status=\"accepted\"} %lu\n", atomic_load(&srv->submissions[1]));
 	M("covalid_submissions_total{status=\"rejected\"} %lu\n", atomic_load(&srv->submissions[0]));
+}
+
+/* The deep check reads every page: at most this often (docs/server.md). */
+#define HEALTH_DEEP_INTERVAL_S 10
+
+int server_store_health(struct req *r, char **ret_why)
+{
+	struct server *srv = r->srv;
+	uint64_t now = cv_now_ns();
+	bool deep;
+	int ret;
+
+	pthread_mutex_lock(&srv->health_lock);
+	deep = !srv->health_deep_ns || now - srv->health_deep_ns >= (uint64_t)HEALTH_DEEP_INTERVAL_S * 1000000000ull;
+	if (deep)
+		srv->health_deep_ns = now;
+	pthread_mutex_unlock(&srv->health_lock);
+	ret = store_health(r->store, deep, ret_why);
+	pthread_mutex_lock(&srv->health_lock);
+	if (deep) {
+		free(srv->health_deep_why);
+		srv->health_deep_why = ret < 0 && *ret_why ? cv_xstrdup(*ret_why) : NULL;
+	} else if (ret == 0 && srv->health_deep_why) {
+		/* The last deep check's finding stands until the next one. */
+		*ret_why = cv_xstrdup(srv->health_deep_why);
+		ret = -EIO;
+	}
+	pthread_mutex_unlock(&srv->health_lock);
+	return ret;
 }
 
 const char *server_web_dir(const struct server *srv)
@@ -476,31 +527,28 @@ static void authenticate(struct req *r, unsigned flags, bool *ret_ok)
 
 /* ---- cached answers ---- */
 
-static enum MHD_Result append_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	(void)kind;
-	(void)!cv_buf_printf(cls, "&%s=%s", key, value ? value : "");
-	return MHD_YES;
-}
-
 /*
- * The cache key: the route's method, the path, the query as sent, and
- * for a body (POST /check) the body itself, compared whole: a digest would
- * cost more than the comparison, and no collision can hand one client the
- * answer to another's descriptor.  HEAD shares GET's entries.
+ * The cache key: a BLAKE2b-256 digest of the route's method, the request
+ * target exactly as it was sent (path and query, still percent-encoded),
+ * and the body.  The raw target is unambiguous where decoded parameters
+ * joined with '&' and '=' were not ("?guest=rhel%26hypervisor%3Dx" once
+ * shared the entry of "?guest=rhel&hypervisor=x"); fields are separated by
+ * NUL, which cannot occur in a request target.  A digest keeps every key
+ * 32 bytes, however large the descriptor a client posts.  HEAD shares GET's
+ * entries.
  */
 static void cache_key(struct req *r)
 {
-	struct cv_buf b;
+	crypto_generichash_state st;
 
-	cv_buf_init(&b, SIZE_MAX);
-	(void)!cv_buf_printf(&b, "%s %s?", r->route->method, r->path);
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, append_arg, &b);
-	if (r->body.len) {
-		(void)!cv_buf_append(&b, "\n", 1);
-		(void)!cv_buf_append(&b, r->body.data, r->body.len);
-	}
-	r->cache_key = cv_buf_detach(&b, &r->cache_key_len);
+	r->cache_key = cv_xmalloc(crypto_generichash_BYTES);
+	r->cache_key_len = crypto_generichash_BYTES;
+	crypto_generichash_init(&st, NULL, 0, crypto_generichash_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)r->route->method, strlen(r->route->method) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)r->target, strlen(r->target) + 1);
+	if (r->body.len)
+		crypto_generichash_update(&st, (const unsigned char *)r->body.data, r->body.len);
+	crypto_generichash_final(&st, (unsigned char *)r->cache_key, crypto_generichash_BYTES);
 }
 
 /* Fills the answer from a cache entry (r->cached), or 304 for a matching If-None-Match. */
@@ -700,31 +748,56 @@ static void work(void *arg)
 
 /* ---- MHD callbacks ---- */
 
-struct framing {
-	int content_length;
-	bool chunked;
-};
-
-static enum MHD_Result count_headers(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	struct framing *f = cls;
-
-	(void)kind;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-		f->content_length++;
-	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0 && value && strcasestr(value, "chunked"))
-		f->chunked = true;
-	return MHD_YES;
-}
-
 static void release_entry(void *cls)
 {
 	cache_entry_unref(cls);
 }
 
+/* An answer that ends the connection: its framing cannot be trusted. */
+static bool closes(unsigned status)
+{
+	return status == 400 || status == 413 || status == 414 || status == 431 || status == 501;
+}
+
+/* Every header of the answer, to fn (MHD's response, or a direct answer). */
+static void each_header(struct req *r, void (*fn)(void *cls, const char *name, const char *value), void *cls)
+{
+	fn(cls, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type ? r->content_type : "text/plain");
+	fn(cls, "X-Request-Id", r->request_id);
+	fn(cls, "X-Content-Type-Options", "nosniff");
+	if (r->cached && strcmp(r->route->method, "GET") == 0) {
+		const char *ctype, *etag;
+		size_t len;
+		unsigned status;
+
+		(void)cache_entry_body(r->cached, &len, &status, &ctype, &etag);
+		fn(cls, MHD_HTTP_HEADER_ETAG, etag);
+		/* Clients may keep it, asking again with If-None-Match. */
+		fn(cls, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	}
+	if (r->allow)
+		fn(cls, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (r->location)
+		fn(cls, MHD_HTTP_HEADER_LOCATION, r->location);
+	if (r->www_authenticate)
+		fn(cls, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_authenticate);
+	if (r->etag && !r->cached)
+		fn(cls, MHD_HTTP_HEADER_ETAG, r->etag);
+	for (const char *const *h = r->headers; h && h[0] && h[1]; h += 2)
+		fn(cls, h[0], h[1]);
+	if (closes(r->status))
+		fn(cls, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+static void add_to_response(void *cls, const char *name, const char *value)
+{
+	MHD_add_response_header(cls, name, value);
+}
+
 static enum MHD_Result queue(struct req *r)
 {
 	struct MHD_Response *resp;
+	struct cache_entry *sent = NULL;
 	enum MHD_Result ret;
 
 	r->queued = true;
@@ -742,12 +815,7 @@ static enum MHD_Result queue(struct req *r)
 			resp = MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)(uintptr_t)body,
 										      release_entry, r->cached);
 			if (resp)
-				r->cached = NULL;
-		}
-		if (resp && strcmp(r->route->method, "GET") == 0) {
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-			/* Clients may keep it, asking again with If-None-Match. */
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+				sent = r->cached;
 		}
 	} else {
 		resp = MHD_create_response_from_buffer(r->resp_len, r->resp, MHD_RESPMEM_MUST_FREE);
@@ -756,24 +824,80 @@ static enum MHD_Result queue(struct req *r)
 	}
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type ? r->content_type : "text/plain");
-	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	if (r->allow)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
-	if (r->location)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
-	if (r->www_authenticate)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_authenticate);
-	if (r->etag && !r->cached)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
-	for (const char *const *h = r->headers; h && h[0] && h[1]; h += 2)
-		MHD_add_response_header(resp, h[0], h[1]);
-	if (r->status == 413 || r->status == 400)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	each_header(r, add_to_response, resp);
+	if (sent)
+		r->cached = NULL; /* its reference went with the response */
 	ret = MHD_queue_response(r->conn, r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+static void add_to_buf(void *cls, const char *name, const char *value)
+{
+	(void)!cv_buf_printf(cls, "%s: %s\r\n", name, value);
+}
+
+/* The answer, written to the socket by us: for when MHD cannot send it
+ * (guard.c).  The connection closes after it. */
+static void answer_directly(struct req *r)
+{
+	const char *body = r->resp, *ctype, *etag;
+	size_t len = r->resp_len;
+	unsigned status = r->status;
+	struct cv_buf b;
+
+	if (r->cached)
+		body = cache_entry_body(r->cached, &len, &status, &ctype, &etag);
+	if (r->not_modified)
+		len = 0;
+	cv_buf_init(&b, SIZE_MAX);
+	(void)!cv_buf_printf(&b, "HTTP/1.1 %u %s\r\n", r->status, MHD_get_reason_phrase_for(r->status));
+	each_header(r, add_to_buf, &b);
+	if (!closes(r->status))
+		add_to_buf(&b, MHD_HTTP_HEADER_CONNECTION, "close");
+	(void)!cv_buf_printf(&b, "Content-Length: %zu\r\n\r\n", len);
+	if (strcmp(r->method, "HEAD") != 0 && len)
+		(void)!cv_buf_append(&b, body, len);
+	guard_send_direct(r->conn, b.data, b.len);
+	cv_buf_release(&b);
+	atomic_fetch_add(&r->srv->answered_directly, 1);
+}
+
+/*
+ * MHD's URI log callback: the request line has arrived, and MHD has not yet
+ * parsed its query.  The request starts here (its return value becomes the
+ * request's context); a target too long, or with too many parameters, is
+ * answered now and the connection closed (guard.c).
+ */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct server *srv = cls;
+	struct req *r = cv_xcalloc(1, sizeof(*r));
+	const char *why = NULL;
+	unsigned status;
+
+	r->srv = srv;
+	r->conn = conn;
+	r->start_ns = cv_now_ns();
+	r->route_index = -1;
+	snprintf(r->request_id, sizeof(r->request_id), "%016llx",
+		 (unsigned long long)atomic_fetch_add(&srv->next_id, 1));
+	cv_buf_init(&r->body, srv->max_body);
+	atomic_fetch_add(&srv->in_flight, 1);
+	/* What the access log shows if MHD answers the request itself (a
+	 * head too large, say) and on_request never runs. */
+	r->method = cv_xstrdup("-");
+	r->path = cv_xstrndup(uri, 256);
+	status = guard_check_target(uri, &why);
+	if (status) {
+		r->target = cv_xstrdup(r->path);
+		reply_error(r, status, "uri_too_long", "%s", why);
+		r->queued = true;
+		answer_directly(r);
+		return r;
+	}
+	r->target = cv_xstrdup(uri);
+	return r;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -783,32 +907,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct req *r = *con_cls;
 	char *err = NULL;
 
-	(void)version;
-	if (!r) {
-		struct framing f = { 0, false };
-		const char *cl, *q;
+	if (!r) /* MHD calls on_request_line first, always */
+		return MHD_NO;
+	if (r->queued && !r->method_seen)
+		return MHD_NO; /* answered from the request line: close */
+	if (!r->method_seen) {
+		const char *cl, *why = NULL;
+		unsigned status;
 
-		r = cv_xcalloc(1, sizeof(*r));
-		r->srv = srv;
-		r->conn = conn;
-		r->start_ns = cv_now_ns();
-		r->route_index = -1;
+		r->method_seen = true;
+		guard_head_done(conn);
+		free(r->method);
 		r->method = cv_xstrdup(method);
-		q = strchr(url, '?');
-		r->path = q ? cv_xstrndup(url, (size_t)(q - url)) : cv_xstrdup(url);
-		snprintf(r->request_id, sizeof(r->request_id), "%016llx",
-			 (unsigned long long)atomic_fetch_add(&srv->next_id, 1));
-		cv_buf_init(&r->body, srv->max_body);
-		atomic_fetch_add(&srv->in_flight, 1);
-		*con_cls = r;
-		MHD_get_connection_values(conn, MHD_HEADER_KIND, count_headers, &f);
-		if (f.content_length > 1 || (f.content_length && f.chunked)) {
+		/* MHD hands the path decoded and without the query: a '?'
+		 * in it was sent as %3F and is part of the path. */
+		free(r->path);
+		r->path = cv_xstrdup(url);
+		status = guard_check_head(conn, version, &why);
+		if (status) {
 			/* Answered on the first call: MHD then closes the
 			 * connection, which is what a smuggling attempt gets. */
 			r->bad_framing = true;
-			reply_error(r, 400, "bad_request", "%s",
-				    f.content_length > 1 ? "more than one Content-Length header"
-							 : "both Content-Length and chunked Transfer-Encoding");
+			reply_error(r, status, status == 501 ? "not_implemented" : "bad_request", "%s", why);
 			return queue(r);
 		}
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -947,10 +1067,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct req *r = *con_cls;
 	double seconds;
 
-	(void)conn;
-	(void)toe;
 	if (!r)
 		return;
+	/* A worker's answer MHD never sent: the client half-closed its side
+	 * while the worker ran, and MHD, reading the end of input as it
+	 * resumed the connection, closed it.  The request was whole; answer
+	 * it before the socket goes. */
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->worked && r->answered && !r->queued) {
+		r->queued = true;
+		answer_directly(r);
+	}
+	guard_head_waiting(conn);
 	seconds = (double)(cv_now_ns() - r->start_ns) / 1e9;
 	if (!r->answered)
 		r->status = 499; /* the client went away */
@@ -963,6 +1090,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	cv_buf_release(&r->body);
 	free(r->method);
 	free(r->path);
+	free(r->target);
 	free(r->resp);
 	free(r->allow);
 	free(r->location);
@@ -979,10 +1107,13 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 {
 	struct server *srv = cls;
 
-	(void)conn;
-	(void)socket_context;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		atomic_fetch_add(&srv->connections, 1);
+		guard_conn_started(srv->guard, conn, socket_context);
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		guard_conn_closed(srv->guard, *socket_context);
+		*socket_context = NULL;
+	}
 }
 
 /* ---- listening ---- */
@@ -1049,7 +1180,12 @@ int server_run(const struct server_options *o, char **ret_error)
 	}
 	/* Open (and migrate) the database once before serving, so that a
 	 * bad database is an error now rather than 503s later. */
-	r = store_open(o->db, &s, &err);
+	r = o->create ? store_open(o->db, &s, &err) : store_open_existing(o->db, &s, &err);
+	if (r == -ENOENT) {
+		*ret_error = cv_xasprintf("%s: no such database (--create makes a new one)", o->db);
+		free(err);
+		return r;
+	}
 	if (r < 0) {
 		*ret_error = cv_xasprintf("%s: %s", o->db, err ? err : strerror(-r));
 		free(err);
@@ -1066,8 +1202,10 @@ int server_run(const struct server_options *o, char **ret_error)
 	pthread_key_create(&srv.store_key, close_store);
 	pthread_mutex_init(&srv.snap_lock, NULL);
 	pthread_mutex_init(&srv.log_lock, NULL);
+	pthread_mutex_init(&srv.health_lock, NULL);
 	cv_buf_init(&srv.log_buf, 4 * ACCESS_LOG_BUFFER);
 	srv.cache = resp_cache_new();
+	srv.guard = guard_new(o->header_timeout_s ? o->header_timeout_s : DEFAULT_HEADER_TIMEOUT_S);
 	atomic_init(&srv.next_id, ((unsigned long long)time(NULL) << 24) ^ (unsigned long long)getpid());
 
 	stop_requested = 0;
@@ -1089,7 +1227,11 @@ int server_run(const struct server_options *o, char **ret_error)
 				      on_connection, &srv, MHD_OPTION_CONNECTION_TIMEOUT,
 				      (unsigned int)(o->timeout_s ? o->timeout_s : 30), MHD_OPTION_CONNECTION_LIMIT,
 				      (unsigned int)(o->max_connections ? o->max_connections : 1024),
-				      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
+				      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+				      MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				      (unsigned int)(o->max_client_connections ? o->max_client_connections
+									: DEFAULT_CLIENT_CONNECTIONS),
+				      MHD_OPTION_URI_LOG_CALLBACK, on_request_line, &srv, MHD_OPTION_END);
 	if (!srv.daemon) {
 		*ret_error = cv_xasprintf("%s: the HTTP daemon did not start", o->listen);
 		close(fd);
@@ -1101,6 +1243,7 @@ int server_run(const struct server_options *o, char **ret_error)
 	while (!stop_requested) {
 		sleep(1); /* a signal cuts it short */
 		flush_access_log(&srv);
+		guard_reap(srv.guard);
 	}
 
 	/* Graceful: stop accepting, let requests in flight finish. */
@@ -1124,8 +1267,11 @@ out:
 	pthread_key_delete(srv.store_key);
 	pthread_mutex_destroy(&srv.snap_lock);
 	pthread_mutex_destroy(&srv.log_lock);
+	pthread_mutex_destroy(&srv.health_lock);
+	free(srv.health_deep_why);
 	cv_buf_release(&srv.log_buf);
 	resp_cache_free(srv.cache);
+	guard_free(srv.guard);
 	free(srv.stats);
 	free(host);
 	return r;

@@ -54,6 +54,8 @@ struct req {
 	struct server *srv;
 	struct MHD_Connection *conn;
 	char *method, *path;
+	char *target;        /* the request target as sent: path and query, percent-encoded */
+	bool method_seen;    /* on_request has had its first call */
 	struct cv_buf body;
 	uint64_t content_length;
 	bool have_content_length, body_too_big, bad_framing, answered;
@@ -128,7 +130,34 @@ struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t
 void cache_entry_unref(struct cache_entry *e);
 const char *cache_entry_body(const struct cache_entry *e, size_t *ret_len, unsigned *ret_status,
 			     const char **ret_content_type, const char **ret_etag);
-void resp_cache_stats(struct resp_cache *c, unsigned long *ret_hits, unsigned long *ret_misses);
+void resp_cache_stats(struct resp_cache *c, unsigned long *ret_hits, unsigned long *ret_misses, size_t *ret_bytes);
+
+/* ---- what a hostile client meets first (guard.c) ---- */
+/* The request target: bytes, and query parameters (docs/server.md). */
+#define GUARD_MAX_TARGET 8192
+#define GUARD_MAX_PARAMS 100
+_Static_assert(GUARD_MAX_TARGET == 8192 && GUARD_MAX_PARAMS == 100, "guard.c's messages name these numbers");
+struct guard;
+/* header_timeout_s: a request head must arrive whole within it (0: no limit). */
+struct guard *guard_new(unsigned header_timeout_s);
+void guard_free(struct guard *g);
+/* MHD's connection notifications: track the connection, forget it. */
+void guard_conn_started(struct guard *g, struct MHD_Connection *conn, void **socket_context);
+void guard_conn_closed(struct guard *g, void *socket_context);
+/* A request's head has arrived whole / the connection waits for the next one. */
+void guard_head_done(struct MHD_Connection *conn);
+void guard_head_waiting(struct MHD_Connection *conn);
+/* Shuts the sockets of connections whose head is past its deadline (call
+ * about once a second); how many it has shut so far. */
+void guard_reap(struct guard *g);
+unsigned long guard_reaped(struct guard *g);
+/* 0 if the raw request target is acceptable, else 414 with *ret_why. */
+unsigned guard_check_target(const char *uri, const char **ret_why);
+/* 0 if the head's framing is acceptable, else 400 or 501 with *ret_why. */
+unsigned guard_check_head(struct MHD_Connection *conn, const char *version, const char **ret_why);
+/* Writes data (a whole HTTP answer) to the connection's socket, waiting
+ * at most a second, then shuts the socket: for answers MHD cannot send. */
+void guard_send_direct(struct MHD_Connection *conn, const char *data, size_t len);
 
 /* ---- workers for requests that may block (pool.c) ---- */
 struct pool;
@@ -186,5 +215,8 @@ const char *server_web_dir(const struct server *srv);
 /* Prometheus text of the server's counters, appended to b. */
 void server_metrics(struct server *srv, struct cv_buf *b);
 void server_count_submission(struct server *srv, bool accepted);
+/* store_health() of the request's store, the deep check rationed across
+ * the server (its last finding is repeated until the next). */
+int server_store_health(struct req *r, char **ret_why);
 
 #endif

@@ -21,8 +21,10 @@ struct db_stmt;
 
 struct db_ops {
 	const char *name;
-	/* Opens and migrates to the newest schema. */
-	int (*open)(const char *location, void **ret_db, char **ret_errmsg);
+	/* Opens (creating it only if create) and migrates to the newest schema. */
+	int (*open)(const char *location, bool create, void **ret_db, char **ret_errmsg);
+	/* 0 if the database can be read and written now, else why not. */
+	int (*health)(void *db, bool deep, char **ret_why);
 	void (*close)(void *db);
 	const char *(*errmsg)(void *db);
 	int (*schema_version)(void *db, int *ret);

@@ -9,6 +9,9 @@
  */
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "store/store-internal.h"
 #include "util/cv.h"
@@ -20,6 +23,12 @@
 struct sqlite_db {
 	sqlite3 *db;
 	char errmsg[512];
+	/* The file opened, as it was then: a file deleted or replaced under
+	 * an open connection takes writes into an inode nobody will read
+	 * again, so writes check it first (same_file()). */
+	char *path;
+	dev_t dev;
+	ino_t ino;
 	bool writing; /* holds writer_lock */
 	/* Prepared statements kept for reuse, by SQL text: preparing costs
 	 * more than running most of covalid's queries. */
@@ -260,12 +269,38 @@ out:
 	return r;
 }
 
-static int sq_open(const char *location, void **ret_db, char **ret_errmsg)
+/* Is the file at d->path still the one opened?  0, or -ESTALE with the message set. */
+static int same_file(struct sqlite_db *d)
+{
+	struct stat st;
+
+	if (!d->path)
+		return 0; /* in memory */
+	if (stat(d->path, &st) < 0) {
+		snprintf(d->errmsg, sizeof(d->errmsg), "%s: the database file is gone (%s) since it was opened", d->path,
+			 strerror(errno));
+		return -ESTALE;
+	}
+	if (st.st_dev != d->dev || st.st_ino != d->ino) {
+		snprintf(d->errmsg, sizeof(d->errmsg), "%s: the database file was replaced since it was opened", d->path);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+static int sq_open(const char *location, bool create, void **ret_db, char **ret_errmsg)
 {
 	struct sqlite_db *d = cv_xcalloc(1, sizeof(*d));
+	struct stat st;
 	int rc, r;
 
-	rc = sqlite3_open_v2(location, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (!create && *location && strcmp(location, ":memory:") != 0 && stat(location, &st) < 0) {
+		r = -errno;
+		snprintf(d->errmsg, sizeof(d->errmsg), "%s", strerror(errno));
+		goto err;
+	}
+	rc = sqlite3_open_v2(location, &d->db,
+			     SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		r = d->db ? fail(d, rc) : -ENOMEM;
 		goto err;
@@ -282,11 +317,17 @@ static int sq_open(const char *location, void **ret_db, char **ret_errmsg)
 	r = migrate(d);
 	if (r < 0)
 		goto err;
+	if (*location && strcmp(location, ":memory:") != 0 && stat(location, &st) == 0) {
+		d->path = cv_xstrdup(location);
+		d->dev = st.st_dev;
+		d->ino = st.st_ino;
+	}
 	*ret_db = d;
 	return 0;
 err:
 	*ret_errmsg = cv_xstrdup(d->errmsg);
 	sqlite3_close(d->db);
+	free(d->path);
 	free(d);
 	return r;
 }
@@ -301,6 +342,7 @@ static void sq_close(void *db)
 	for (size_t i = 0; i < d->n_cache; i++)
 		sqlite3_finalize(d->cache[i].st);
 	sqlite3_close(d->db);
+	free(d->path);
 	free(d);
 }
 
@@ -321,6 +363,9 @@ static int sq_begin(void *db)
 	struct sqlite_db *d = db;
 	int r;
 
+	r = same_file(d);
+	if (r < 0)
+		return r;
 	pthread_mutex_lock(&writer_lock);
 	r = exec(d, "BEGIN IMMEDIATE");
 	if (r < 0)
@@ -440,7 +485,62 @@ static void sq_finalize(struct db_stmt *s)
 	free(s);
 }
 
+/*
+ * Health: the file is the one opened, it can be written, and a fresh
+ * connection (this one's page cache would hide a file changed under it)
+ * finds the database whole.  quick_check reads every page: milliseconds
+ * for the seed catalog, seconds for a very large one, so callers ration it.
+ */
+static int sq_health(void *db, bool deep, char **ret_why)
+{
+	struct sqlite_db *d = db;
+	struct statvfs vfs;
+	struct stat st;
+	sqlite3 *fresh = NULL;
+	sqlite3_stmt *q = NULL;
+	int r;
+
+	r = same_file(d);
+	if (r < 0) {
+		*ret_why = cv_xstrdup(d->errmsg);
+		return r;
+	}
+	if (!d->path)
+		return 0;
+	/* Mode bits as well as access(2): root may write a file whose
+	 * mode says nobody may, and an owner who set it so meant it. */
+	if (stat(d->path, &st) == 0 && !(st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH))) {
+		*ret_why = cv_xasprintf("%s: the database file is read-only (mode %04o)", d->path,
+					(unsigned)(st.st_mode & 07777));
+		return -EROFS;
+	}
+	if (access(d->path, W_OK) < 0 || (statvfs(d->path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))) {
+		*ret_why = cv_xasprintf("%s: the database file cannot be written (%s)", d->path,
+					strerror(errno ? errno : EROFS));
+		return -EROFS;
+	}
+	if (!deep)
+		return 0;
+	r = -EIO;
+	if (sqlite3_open_v2(d->path, &fresh, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(fresh, "PRAGMA quick_check(1)", -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_step(q) != SQLITE_ROW) {
+		*ret_why = cv_xasprintf("%s: %s", d->path, fresh ? sqlite3_errmsg(fresh) : "cannot open");
+		goto out;
+	}
+	if (strcmp((const char *)sqlite3_column_text(q, 0), "ok") != 0) {
+		*ret_why = cv_xasprintf("%s: the database is damaged: %s", d->path, (const char *)sqlite3_column_text(q, 0));
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(q);
+	sqlite3_close(fresh);
+	return r;
+}
+
 const struct db_ops db_sqlite = {
+	.health = sq_health,
 	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,

@@ -15,7 +15,7 @@
 
 /* ---- lifecycle ---- */
 
-int store_open(const char *location, struct store **ret, char **ret_errmsg)
+static int open_store(const char *location, bool create, struct store **ret, char **ret_errmsg)
 {
 	struct store *s;
 	char *err = NULL;
@@ -32,7 +32,7 @@ int store_open(const char *location, struct store **ret, char **ret_errmsg)
 		location += strlen("sqlite:");
 	s = cv_xcalloc(1, sizeof(*s));
 	s->ops = &db_sqlite;
-	r = s->ops->open(location, &s->db, &err);
+	r = s->ops->open(location, create, &s->db, &err);
 	if (r < 0) {
 		if (ret_errmsg)
 			*ret_errmsg = err;
@@ -43,6 +43,21 @@ int store_open(const char *location, struct store **ret, char **ret_errmsg)
 	}
 	*ret = s;
 	return 0;
+}
+
+int store_open(const char *location, struct store **ret, char **ret_errmsg)
+{
+	return open_store(location, true, ret, ret_errmsg);
+}
+
+int store_open_existing(const char *location, struct store **ret, char **ret_errmsg)
+{
+	return open_store(location, false, ret, ret_errmsg);
+}
+
+int store_health(struct store *s, bool deep, char **ret_why)
+{
+	return s->ops->health(s->db, deep, ret_why);
 }
 
 struct store *store_close(struct store *s)
