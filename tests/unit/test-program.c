@@ -334,6 +334,54 @@ TEST(vendors_and_keys)
 	world_close(&w);
 }
 
+/*
+ * Issue 9, D14: weak public keys are refused at registration.  An
+ * all-zero key, the small-order points (libsodium's blocklist: order 1,
+ * 2, 4 and 8) and a non-canonical encoding (y = p) make no signature
+ * anyone should accept; registering one is at best a mistake.
+ */
+TEST(key_register_refuses_weak_keys)
+{
+	static const char *const weak_hex[] = {
+		"0000000000000000000000000000000000000000000000000000000000000000",
+		"0100000000000000000000000000000000000000000000000000000000000000",
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"0000000000000000000000000000000000000000000000000000000000000080",
+		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	};
+	struct world w;
+
+	world_open(&w);
+	for (size_t i = 0; i < sizeof(weak_hex) / sizeof(weak_hex[0]); i++) {
+		struct program_error e = { 0 };
+		struct sign_key k;
+		uint8_t raw[32];
+		char *b64, *text, *why = NULL, *kid = NULL;
+
+		for (size_t j = 0; j < 32; j++)
+			CHECK(sscanf(weak_hex[i] + 2 * j, "%2hhx", &raw[j]) == 1);
+		b64 = sign_base64_encode(raw, sizeof(raw));
+		text = NULL;
+		if (asprintf(&text, "ed25519:%s", b64) < 0)
+			abort();
+		CHECK(program_key_register(w.s, "red-hat", text, &kid, &e) < 0);
+		if (kid)
+			tap_fail(__FILE__, __LINE__, "weak key %zu registered as %s", i, kid);
+		CHECK_INT(e.http, 400);
+		CHECK_STR(e.code, "invalid_key");
+		/* The parser itself refuses it, so kit verify --pubkey does too. */
+		CHECK(sign_key_parse_public(text, &k, &why) < 0);
+		CHECK(why && strstr(why, "not a valid Ed25519 public key"));
+		free(why);
+		free(kid);
+		free(text);
+		free(b64);
+	}
+	world_close(&w);
+}
+
 TEST(submission_accepted_creates_then_extends_a_configuration)
 {
 	struct world w;
@@ -502,6 +550,6 @@ TEST(revocation_by_the_validating_vendor_or_the_owner_only)
 
 TAP_MAIN(policy_default_parses_and_matches_data_file, policy_rejects_bad_documents_naming_the_field,
 	 policy_evaluation_gives_every_reason, policy_first_matching_rule_applies, tokens_are_stored_hashed_and_authenticate,
-	 vendors_and_keys, submission_accepted_creates_then_extends_a_configuration,
+	 vendors_and_keys, key_register_refuses_weak_keys, submission_accepted_creates_then_extends_a_configuration,
 	 submission_rejected_is_recorded_with_every_reason_and_changes_no_configuration,
 	 submission_refused_for_bad_signatures_records_nothing, revocation_by_the_validating_vendor_or_the_owner_only)
