@@ -29,7 +29,7 @@
 struct store;
 
 /* The newest schema version this build knows. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Opens (creating if needed) and migrates.  On failure *ret_errmsg (if
  * given) receives the backend's message, to be freed by the caller. */
@@ -183,9 +183,13 @@ struct store_submission_row {
 	const char *config_id; /* the configuration it created or extended, or NULL */
 	const char *log;       /* the test log, canonical */
 	const char *received_at;
+	const char *log_digest; /* hex BLAKE2b-256 of what the log's signature covers, or NULL */
 };
 
+/* -EEXIST when an accepted submission has the same log_digest. */
 int store_submission_add(struct store *s, const struct store_submission_row *row) CV_WUR;
+/* The id of the accepted submission whose log has this digest, or -ENOENT. */
+int store_submission_find_digest(struct store *s, const char *digest, char **ret_id) CV_WUR;
 /* The row's strings point into *ret_buf's storage; free with store_submission_free(). */
 int store_submission_get(struct store *s, const char *id, struct store_submission_row **ret) CV_WUR;
 void store_submission_free(struct store_submission_row *row);

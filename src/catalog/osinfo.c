@@ -12,7 +12,10 @@
  */
 #include <dirent.h>
 #include <expat.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "covalid/catalog.h"
 #include "covalid/store.h"
@@ -129,19 +132,76 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
 	rd->depth--;
 }
 
+/*
+ * Reads a regular file of at most max bytes.  The path comes from the
+ * command line and the tree under it from anywhere: a device (/dev/zero)
+ * would be read until the buffer's limit, a FIFO without a writer would
+ * block open() itself (hence O_NONBLOCK, which regular files ignore), a
+ * directory fails only at read().  So the file's kind and size are
+ * checked before a byte is read, and the reason is said in words.
+ */
+static int read_regular(const char *path, size_t max, char **ret_text, size_t *ret_len, char **ret_why)
+{
+	struct stat st;
+	FILE *f = NULL;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		*ret_why = cv_xstrdup(strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		*ret_why = cv_xstrdup(strerror(-r));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		*ret_why = cv_xstrdup(S_ISDIR(st.st_mode) ? "a directory, not an XML file"
+							  : "not a regular file (a device, FIFO or socket)");
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		r = -EFBIG;
+		*ret_why = cv_xasprintf("%lld bytes, more than any osinfo-db file (at most %zu)", (long long)st.st_size,
+					max);
+		goto out;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		r = -errno;
+		*ret_why = cv_xstrdup(strerror(-r));
+		goto out;
+	}
+	fd = -1;
+	/* The bound holds even for a file that grows while it is read. */
+	r = cv_read_stream(f, max, ret_text, ret_len);
+	if (r < 0)
+		*ret_why = cv_xstrdup(r == -E2BIG ? "grew past the size limit while being read" : strerror(-r));
+out:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 /* Parses one osinfo-db file; -EBADMSG if it is not well-formed XML. */
 static int read_file(const char *path, int (*cb)(void *ud, const struct osinfo_os *o), void *ud, size_t *count,
 		     char **ret_error)
 {
 	struct reader rd = { .cb = cb, .ud = ud, .count = count };
-	char *text = NULL;
+	char *text = NULL, *why = NULL;
 	size_t len;
 	XML_Parser p;
 	int r;
 
-	r = cv_read_file(path, OSINFO_MAX_FILE, &text, &len);
+	r = read_regular(path, OSINFO_MAX_FILE, &text, &len, &why);
 	if (r < 0) {
-		*ret_error = cv_xasprintf("%s: %s", path, strerror(-r));
+		*ret_error = cv_xasprintf("%s: %s", path, why);
+		free(why);
 		return r;
 	}
 	p = XML_ParserCreate(NULL);
@@ -170,15 +230,28 @@ static int walk_db(const char *dir, int (*cb)(void *ud, const struct osinfo_os *
 {
 	char *osdir = cv_xasprintf("%s/os", dir);
 	struct dirent *v;
+	struct stat st;
 	DIR *vd;
 	int r = 0;
 
+	/* Say what the path is rather than what opening PATH/os found. */
+	if (stat(dir, &st) < 0) {
+		r = -errno;
+		*ret_error = cv_xasprintf("%s: %s (is osinfo-db installed?)", dir, strerror(-r));
+		free(osdir);
+		return r;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*ret_error = cv_xasprintf("%s: not a directory (an osinfo-db tree such as /usr/share/osinfo)", dir);
+		free(osdir);
+		return -ENOTDIR;
+	}
 	vd = opendir(osdir);
 	if (!vd) {
 		r = -errno;
-		*ret_error = cv_xasprintf("%s: %s (is osinfo-db installed?)", osdir, strerror(-r));
+		*ret_error = cv_xasprintf("%s: not an osinfo-db tree (%s: %s)", dir, osdir, strerror(-r));
 		free(osdir);
-		return r;
+		return r == -ENOENT ? -ENOENT : r;
 	}
 	while (r == 0 && (v = readdir(vd))) {
 		char *vpath;
@@ -204,6 +277,11 @@ static int walk_db(const char *dir, int (*cb)(void *ud, const struct osinfo_os *
 	}
 	closedir(vd);
 	free(osdir);
+	if (r == 0 && *ret_count == 0) {
+		/* Nothing read is not an import: it is the wrong directory. */
+		*ret_error = cv_xasprintf("%s: not an osinfo-db tree (no <os> entries under os/)", dir);
+		r = -ENOENT;
+	}
 	return r;
 }
 
@@ -310,8 +388,9 @@ int catalog_import_osinfo(struct store *s, const char *dir, bool all, struct cat
 	if (!dir)
 		dir = "/usr/share/osinfo";
 	vpath = cv_xasprintf("%s/VERSION", dir);
-	if (cv_read_file(vpath, 64, &version, NULL) == 0)
+	if (read_regular(vpath, 64, &version, NULL, &why) == 0)
 		cv_strstrip(version);
+	why = cv_free(why); /* no VERSION, or an odd one: "(unknown version)" */
 	free(vpath);
 	c.source = cv_xasprintf("osinfo-db %s, %s", version ? version : "(unknown version)", dir);
 	free(version);

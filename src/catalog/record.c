@@ -284,6 +284,8 @@ int catalog_product_from_json(void *json, struct catalog_product **ret, char **r
 	    (r = str(&rd, root, "", "osinfo_platform_short_id", false, NULL)) < 0 ||
 	    (r = str(&rd, root, "", "lifecycle_source", false, NULL)) < 0 ||
 	    (r = str(&rd, root, "", "notes", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "owner", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "claim_key", false, NULL)) < 0 ||
 	    (r = str(&rd, root, "", "source", false, NULL)) < 0 ||
 	    (r = strv(&rd, root, "", "arch", false, NULL)) < 0 ||
 	    (r = strv(&rd, root, "", "lifecycle_sources", false, NULL)) < 0 ||
@@ -454,7 +456,7 @@ int catalog_config_from_json(void *json, struct catalog_config **ret, char **ret
 		"type", "id", "status", "guest", "hypervisor", "limits", "required_components",
 		"required_drivers", "recommended_drivers", "integration_components", "vm_generation",
 		"validated_by", "validated_by_detail", "conditions", "valid_from", "valid_until", "evidence",
-		"source", "source_keys", "inferred_fields", "notes",
+		"source", "source_keys", "inferred_fields", "notes", "owner", "claim_key",
 	};
 	struct catalog_config *c = cv_xcalloc(1, sizeof(*c));
 	struct rd rd = { NULL };
@@ -486,6 +488,8 @@ int catalog_config_from_json(void *json, struct catalog_config **ret, char **ret
 	    (r = strv(&rd, root, "", "source_keys", false, NULL)) < 0 ||
 	    (r = strv(&rd, root, "", "inferred_fields", false, NULL)) < 0 ||
 	    (r = str(&rd, root, "", "notes", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "owner", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "claim_key", false, NULL)) < 0 ||
 	    (r = date(&rd, root, "valid_from", &c->valid_from)) < 0 ||
 	    (r = date(&rd, root, "valid_until", &c->valid_until)) < 0)
 		goto out;

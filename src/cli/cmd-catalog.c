@@ -96,7 +96,13 @@ static int do_import(int argc, char **argv)
 		if (r < 0) {
 			cli_error("catalog import --osinfo", "%s", err ? err : strerror(-r));
 			free(err);
-			return r == -ENOENT || r == -EBADMSG || r == -EACCES ? CLI_USAGE : CLI_INTERNAL;
+			/* A path that is not an osinfo-db tree, or a file in it
+			 * that is not one of its XML files, is the input's fault. */
+			return r == -ENOENT || r == -EBADMSG || r == -EACCES || r == -ENOTDIR || r == -EISDIR ||
+					       r == -EINVAL || r == -EFBIG || r == -E2BIG || r == -ELOOP ||
+					       r == -ENAMETOOLONG
+				       ? CLI_USAGE
+				       : CLI_INTERNAL;
 		}
 		printf("osinfo-db: %zu OS entries read; %zu products enriched, %zu added\n", st.oses_read,
 		       st.products_enriched, st.products_added);

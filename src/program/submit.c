@@ -4,11 +4,22 @@
  *
  * An accepted test log proves one configuration: the guest it ran in (OS
  * id, version, architecture) on the hypervisor it ran on (id, product,
- * version, host build) with the vCPUs and memory it had.  The
- * configuration's id is made of those, so the next log of the same
- * configuration, by the same vendor, extends it: its vCPU counts join the
- * allowed set, the larger memory raises the limit, the log joins the
- * evidence.
+ * version, host build) with the vCPUs and memory it had.  The next log of
+ * the same configuration, by the same vendor, extends it: its vCPU counts
+ * join the allowed set, the larger memory raises the limit, the log joins
+ * the evidence.
+ *
+ * "The same configuration, by the same vendor" is decided by the
+ * configuration's owner (the vendor id) and the claim's key (the claim's
+ * fields as they are, program_claim_key()), both kept in its document --
+ * never by its id alone.  Ids are "<vendor>:<hypervisor>-<build>-<os><version>-<arch>",
+ * sanitized and cut to the catalog's 128 characters: readable, but two
+ * different claims can come out the same (sanitizing "a b" and "a_b",
+ * cutting, "rhel"+"15.3" and "rhel1"+"5.3"), and an id joined with '-'
+ * alone once let vendor "ms" extend the seed's "ms-hv2008-ws-..." row.  So
+ * the vendor id ends at ':', which no vendor id has and no seed id
+ * uses, and a taken id whose owner or key differs is never extended: the
+ * log gets the id with its key's digest appended instead.
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -19,7 +30,14 @@
 #include "covalid/sign.h"
 #include "covalid/store.h"
 #include "covalid/testlog.h"
+#include "program/program-internal.h"
 #include "util/cv.h"
+
+/* The catalog's longest id (catalog/record.c). */
+#define CONFIG_ID_MAX 128
+/* Hex digits of the key's digest that set a configuration apart from
+ * another with the same readable id: 64 bits. */
+#define CONFIG_ID_DIGEST_HEX 16
 
 char *program_vendor_slug(const char *name)
 {
@@ -183,25 +201,50 @@ static const char *hypervisor_vendor(const char *id, const char *product)
 	return product ? product : id;
 }
 
-/* The configuration id: vendor, hypervisor, its build or version, guest, arch. */
-static char *config_id(const char *vendor_id, json_t *claim)
+static void blake2b_hex(const void *data, size_t len, char hex[65])
+{
+	uint8_t h[32];
+
+	crypto_generichash(h, sizeof(h), data, len, NULL, 0);
+	sodium_bin2hex(hex, 65, h, sizeof(h));
+}
+
+/*
+ * The readable id of a claim's configuration: the vendor id, ':', then
+ * hypervisor, its build or version, guest and arch, with anything the
+ * catalog's ids cannot hold (and any further ':') made '_', cut to the
+ * catalog's limit.  With digest, the id of the second choice: the same
+ * cut shorter, '.', and the first hex digits of the key's BLAKE2b.
+ */
+static char *config_id(const char *vendor_id, json_t *claim, const char *key, bool digest)
 {
 	const char *hv = str_at(claim, "hypervisor", "id"), *build = str_at(claim, "hypervisor", "build");
 	const char *hver = str_at(claim, "hypervisor", "version"), *os = str_at(claim, "guest", "os_id");
 	const char *ver = str_at(claim, "guest", "version"), *arch = str_at(claim, "guest", "arch");
-	char *id = cv_xasprintf("%s-%s-%s-%s%s-%s", vendor_id, hv, build ? build : hver ? hver : "any", os, ver,
-				arch ? arch : "any");
+	char *rest = cv_xasprintf("%s-%s-%s%s-%s", hv, build ? build : hver ? hver : "any", os, ver, arch);
+	char *id, hex[65];
+	size_t max = CONFIG_ID_MAX - (digest ? CONFIG_ID_DIGEST_HEX + 1 : 0);
 
-	for (char *p = id; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("._:+-", *p))
+	for (char *p = rest; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._+-", *p))
 			*p = '_';
-	if (strlen(id) > 128)
-		id[128] = '\0';
+	id = cv_xasprintf("%s:%s", vendor_id, rest);
+	free(rest);
+	if (strlen(id) > max)
+		id[max] = '\0';
+	if (digest) {
+		char *d;
+
+		blake2b_hex(key, strlen(key), hex);
+		d = cv_xasprintf("%s.%.*s", id, CONFIG_ID_DIGEST_HEX, hex);
+		free(id);
+		id = d;
+	}
 	return id;
 }
 
-static json_t *new_config(const char *id, const char *vendor_name, const char *submission, const char *key_id,
-			  json_t *log)
+static json_t *new_config(const char *id, const char *vendor_id, const char *vendor_name, const char *claim_key,
+			  const char *submission, const char *key_id, json_t *log)
 {
 	json_t *claim = json_object_get(log, "claim"), *desc = json_object_get(log, "descriptor");
 	const char *os = str_at(claim, "guest", "os_id"), *hv = str_at(claim, "hypervisor", "id");
@@ -251,6 +294,9 @@ static json_t *new_config(const char *id, const char *vendor_name, const char *s
 		      "evidence", submission, "source", source, "valid_from", *from ? from : "1970-01-01");
 	if (str_at(claim, "guest", "osinfo"))
 		json_object_set_new(json_object_get(c, "guest"), "osinfo_short_id", json_string(str_at(claim, "guest", "osinfo")));
+	/* Who may extend and revoke it, and which claim it is. */
+	json_object_set_new(c, "owner", json_string(vendor_id));
+	json_object_set_new(c, "claim_key", json_string(claim_key));
 	free(source);
 	return c;
 }
@@ -323,54 +369,101 @@ static json_t *reasons_json(const struct cv_strv *v)
 	return a;
 }
 
+/* The configuration at id, if vendor_id owns it for this claim key. */
+static bool is_ours(json_t *c, const char *vendor_id, const char *claim_key)
+{
+	return cv_streq(json_string_value(json_object_get(c, "owner")), vendor_id) &&
+	       cv_streq(json_string_value(json_object_get(c, "claim_key")), claim_key);
+}
+
 /* Stores the configuration the log proves; fills sub->config_id. */
 static int record_config(struct store *s, const char *vendor_id, const char *vendor_name, const char *key_id,
 			 json_t *log, struct program_submission *sub, struct program_error *err)
 {
 	struct catalog_config *cfg = NULL;
-	char *id = config_id(vendor_id, json_object_get(log, "claim")), *doc = NULL, *why = NULL;
-	json_t *c;
+	json_t *claim = json_object_get(log, "claim"), *c = NULL;
+	char *key = program_claim_key(claim), *id = NULL, *doc = NULL, *why = NULL;
 	int r;
 
-	r = store_config_get(s, id, &doc);
-	if (r == 0) {
-		c = json_loads(doc, 0, NULL);
-		free(doc);
-		if (!c) {
-			program_error_set(err, 500, "internal", "stored configuration %s is not JSON", id);
-			free(id);
-			return -EBADMSG;
-		}
-		extend_config(c, vendor_name, sub->id, log);
-	} else if (r == -ENOENT) {
-		c = new_config(id, vendor_name, sub->id, key_id, log);
-		sub->created = true;
-	} else {
-		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+	/* The readable id first; when that is another's (another owner, a
+	 * row the program's owner imported, this vendor's other claim that
+	 * reads the same), the id with the key's digest. */
+	for (int attempt = 0; attempt < 2 && !c; attempt++) {
 		free(id);
-		return r;
+		id = config_id(vendor_id, claim, key, attempt == 1);
+		r = store_config_get(s, id, &doc);
+		if (r == -ENOENT) {
+			c = new_config(id, vendor_id, vendor_name, key, sub->id, key_id, log);
+			sub->created = true;
+		} else if (r < 0) {
+			program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+			goto out;
+		} else {
+			c = json_loads(doc, 0, NULL);
+			doc = cv_free(doc);
+			if (!c) {
+				program_error_set(err, 500, "internal", "stored configuration %s is not JSON", id);
+				r = -EBADMSG;
+				goto out;
+			}
+			if (is_ours(c, vendor_id, key)) {
+				extend_config(c, vendor_name, sub->id, log);
+			} else {
+				json_decref(c);
+				c = NULL;
+			}
+		}
+	}
+	if (!c) {
+		/* Both taken by others: only the program's owner can have put
+		 * a row at this vendor's digest id. */
+		program_error_set(err, 409, "configuration_conflict",
+				  "configuration ids %s and its digest form are held by configurations of another "
+				  "owner or claim; the program's owner must resolve it", id);
+		r = -EEXIST;
+		goto out;
 	}
 	r = catalog_config_from_json(c, &cfg, &why);
-	json_decref(c);
 	if (r < 0) {
 		/* The log passed the policy but says something the catalog
 		 * cannot hold (a version it cannot compare): say so. */
 		program_error_set(err, 422, "unusable_log", "the log cannot make a configuration: %s", why);
-		free(why);
-		free(id);
-		return r;
+		goto out;
 	}
 	r = catalog_config_store(s, cfg, NULL);
 	if (r == 0)
 		r = store_evidence_add(s, id, sub->id);
-	catalog_config_free(cfg);
 	if (r < 0) {
 		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
-		free(id);
-		return r;
+		goto out;
 	}
 	sub->config_id = id;
-	return 0;
+	id = NULL;
+	r = 0;
+out:
+	catalog_config_free(cfg);
+	json_decref(c);
+	free(why);
+	free(doc);
+	free(key);
+	free(id);
+	return r;
+}
+
+/* The content a log's signature covers, as a BLAKE2b-256 digest (hex):
+ * the same log however often it is signed again. */
+static char *log_digest(json_t *doc)
+{
+	json_t *copy = json_copy(doc);
+	char hex[65], *canon;
+	size_t n;
+
+	json_object_del(copy, "signature");
+	canon = testlog_canonical(copy, &n);
+	blake2b_hex(canon, n, hex);
+	free(canon);
+	json_decref(copy);
+	return cv_xstrdup(hex);
 }
 
 int program_submit(struct store *s, const char *vendor_id, const char *log, size_t len,
@@ -380,7 +473,8 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 	struct program_policy *policy = NULL;
 	struct sign_key pub;
 	json_t *doc = NULL, *sig;
-	char *why = NULL, *key_vendor = NULL, *key_text = NULL, *vendor_name = NULL, *reasons = NULL;
+	char *why = NULL, *key_vendor = NULL, *key_text = NULL, *vendor_name = NULL, *reasons = NULL, *digest = NULL;
+	char *earlier = NULL;
 	const char *kid;
 	bool revoked = false, in_tx = false;
 	int r;
@@ -391,6 +485,11 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 		program_error_set(err, 400, "invalid_log", "%s", why);
 		goto out;
 	}
+	/* Malformed (a field of the wrong type, missing, an impossible
+	 * time) is 400 before anything else is looked at. */
+	r = program_claim_check(doc, err);
+	if (r < 0)
+		goto out;
 	sig = json_object_get(doc, "signature");
 	kid = json_string_value(json_object_get(sig, "key_id"));
 	if (!kid) {
@@ -423,9 +522,13 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 	r = program_policy_load(s, &policy, err);
 	if (r < 0)
 		goto out;
+	/* A claim its own descriptor contradicts proves nothing: recorded,
+	 * rejected, with the policy's reasons after it. */
+	program_claim_agreement(doc, &sub.reasons);
 	program_policy_evaluate(policy, doc, &sub.reasons);
 	sub.accepted = sub.reasons.n == 0;
 	sub.id = new_submission_id();
+	digest = log_digest(doc);
 
 	r = store_begin(s);
 	if (r < 0) {
@@ -433,6 +536,24 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 		goto out;
 	}
 	in_tx = true;
+	/*
+	 * A log accepted once is evidence once: the same log again (a
+	 * replay, or its content signed anew) is refused, naming the first.
+	 * A rejected log proved nothing and may come again, say after the
+	 * policy changed.  The unique index on accepted digests holds this
+	 * against another process's writer too.
+	 */
+	r = store_submission_find_digest(s, digest, &earlier);
+	if (r == 0) {
+		program_error_set(err, 409, "duplicate_submission", "this test log was accepted already, as submission %s",
+				  earlier);
+		r = -EEXIST;
+		goto out;
+	}
+	if (r != -ENOENT) {
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+		goto out;
+	}
 	if (sub.accepted) {
 		r = record_config(s, vendor_id, vendor_name, kid, doc, &sub, err);
 		if (r < 0)
@@ -441,12 +562,16 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 	{
 		json_t *rj = reasons_json(&sub.reasons);
 		struct store_submission_row row = { sub.id, vendor_id, kid, sub.accepted ? "accepted" : "rejected", NULL,
-						    sub.config_id, log, NULL };
+						    sub.config_id, log, NULL, digest };
 
 		reasons = json_dumps(rj, JSON_COMPACT);
 		json_decref(rj);
 		row.reasons = reasons;
 		r = store_submission_add(s, &row);
+	}
+	if (r == -EEXIST && sub.accepted) {
+		program_error_set(err, 409, "duplicate_submission", "this test log was accepted already");
+		goto out;
 	}
 	if (r == 0)
 		r = store_commit(s);
@@ -469,6 +594,8 @@ out:
 	free(key_text);
 	free(vendor_name);
 	free(reasons);
+	free(digest);
+	free(earlier);
 	return r;
 }
 
@@ -504,18 +631,35 @@ int program_revoke(struct store *s, const char *config_id, const char *vendor_id
 		goto out;
 	}
 	c = json_loads(doc, 0, NULL);
+	if (!c) {
+		program_error_set(err, 500, "internal", "stored configuration %s is not JSON", config_id);
+		r = -EBADMSG;
+		goto out;
+	}
 	if (vendor_id) {
+		const char *owner = json_string_value(json_object_get(c, "owner"));
 		size_t i;
 		json_t *x;
 
-		if (store_vendor_get(s, vendor_id, &vendor_name) == 0)
+		/*
+		 * A configuration a submission made is its owner's alone.  A
+		 * row the program's owner imported has no owner; a vendor it
+		 * names in validated_by may revoke it, as before: only the
+		 * program's owner writes those names now, since a submission
+		 * extends nothing but its own vendor's configurations.
+		 */
+		if (store_vendor_get(s, vendor_id, &vendor_name) < 0)
+			may = false;
+		else if (owner)
+			may = cv_streq(owner, vendor_id);
+		else
 			json_array_foreach(json_object_get(c, "validated_by"), i, x)
 				may |= cv_streq(json_string_value(x), vendor_name);
 	}
 	if (!may) {
 		/* Not its configuration.  The catalog is public, so saying
 		 * "forbidden" rather than "not found" leaks nothing. */
-		program_error_set(err, 403, "forbidden", "only a vendor that validated %s, or the owner, may revoke it",
+		program_error_set(err, 403, "forbidden", "only the vendor that owns %s, or the program's owner, may revoke it",
 				  config_id);
 		r = -EPERM;
 		goto out;

@@ -153,6 +153,18 @@ int sign_key_parse_public(const char *text, struct sign_key *ret, char **ret_why
 	} else if (sign_base64_decode(copy + strlen(PUBLIC_PREFIX), ret->pk, sizeof(ret->pk)) < 0) {
 		*ret_why = cv_xstrdup("the public key is not 32 bytes of base64");
 		r = -EINVAL;
+	} else if (sodium_is_zero(ret->pk, sizeof(ret->pk)) || !crypto_core_ed25519_is_valid_point(ret->pk)) {
+		/*
+		 * All zeros, a point of small order or a non-canonical
+		 * encoding: no key pair makes one, and signatures "by" it
+		 * prove nothing (libsodium's verify refuses them anyway).
+		 * Registering one would be a mistake or a probe; say so at
+		 * once rather than at the first submission.
+		 */
+		*ret_why = cv_xstrdup("not a valid Ed25519 public key (all zeros, a small-order point or a "
+				      "non-canonical encoding)");
+		memset(ret, 0, sizeof(*ret));
+		r = -EINVAL;
 	} else
 		key_id(ret);
 	free(copy);

@@ -171,6 +171,12 @@ static const char *const migrations[] = {
 	"  updated_at TEXT NOT NULL DEFAULT " NOW ");"
 	"CREATE INDEX cases_customer ON cases (customer_id, updated_at);"
 	"CREATE INDEX cases_vendor ON cases (vendor_id, state);",
+
+	/* 5: each submission's digest of its log (BLAKE2b-256 of what the
+	 * signature covers), unique among accepted ones: a log is evidence
+	 * once.  Earlier rows have none (NULLs never collide). */
+	"ALTER TABLE submissions ADD COLUMN log_digest TEXT;"
+	"CREATE UNIQUE INDEX submissions_accepted_digest ON submissions (log_digest) WHERE status = 'accepted';",
 };
 
 static int fail(struct sqlite_db *d, int rc)

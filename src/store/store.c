@@ -456,10 +456,15 @@ int store_token_list(struct store *s, store_token_cb cb, void *userdata)
 int store_submission_add(struct store *s, const struct store_submission_row *row)
 {
 	return db_query(s,
-		     "INSERT INTO submissions (id, vendor_id, key_id, status, reasons, config_id, log) "
-		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-		     NULL, NULL, "sssssss", row->id, row->vendor_id, row->key_id, row->status, row->reasons,
-		     row->config_id, row->log);
+		     "INSERT INTO submissions (id, vendor_id, key_id, status, reasons, config_id, log, log_digest) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		     NULL, NULL, "ssssssss", row->id, row->vendor_id, row->key_id, row->status, row->reasons,
+		     row->config_id, row->log, row->log_digest);
+}
+
+int store_submission_find_digest(struct store *s, const char *digest, char **ret_id)
+{
+	return db_get_one(s, "SELECT id FROM submissions WHERE log_digest = ?1 AND status = 'accepted'", digest, ret_id);
 }
 
 /* A row and its strings in one allocation, freed at once. */

@@ -77,4 +77,32 @@ else
 	skip "import --osinfo" "osinfo-db is not installed"
 fi
 expect_exit 2 "import --osinfo from a directory that is not osinfo-db" "$COVALID" catalog import --osinfo "$TMP/nonexistent"
+
+# Paths that are not an osinfo-db tree, or files in one that are not XML
+# files: exit 2 with one line naming the path (issue 9, D15), never an
+# internal error, never a read without end.
+osinfo_bad() {	# osinfo_bad DESCRIPTION DIR NAME: exit 2, one line, naming NAME
+	expect_exit 2 "import --osinfo $1: exit 2" timeout 20 "$COVALID" catalog import --osinfo "$2"
+	check "... one line naming $3" sh -c "[ \$(wc -l <'$TMP/err') -eq 1 ] && grep -qF -- '$3' '$TMP/err'"
+}
+osinfo_bad "/dev/zero (a device)" /dev/zero /dev/zero
+osinfo_bad "a regular file" "$SRC/Makefile" "$SRC/Makefile"
+mkdir -p "$TMP/odb-empty"
+osinfo_bad "a directory with no os/ tree" "$TMP/odb-empty" "$TMP/odb-empty"
+mkdir -p "$TMP/odb-none/os/vendor"
+osinfo_bad "an os/ tree with no OS entries" "$TMP/odb-none" "$TMP/odb-none"
+mkdir -p "$TMP/odb-zero/os/vendor"
+ln -s /dev/zero "$TMP/odb-zero/os/vendor/zero.xml"
+osinfo_bad "an .xml that is /dev/zero" "$TMP/odb-zero" "zero.xml"
+mkdir -p "$TMP/odb-dir/os/vendor/dir.xml"
+osinfo_bad "an .xml that is a directory" "$TMP/odb-dir" "dir.xml"
+mkdir -p "$TMP/odb-big/os/vendor"
+head -c 5000000 /dev/zero | tr '\0' ' ' >"$TMP/odb-big/os/vendor/big.xml"
+osinfo_bad "an .xml larger than any osinfo-db file" "$TMP/odb-big" "big.xml"
+mkdir -p "$TMP/odb-fifo/os/vendor"
+mkfifo "$TMP/odb-fifo/os/vendor/fifo.xml"
+osinfo_bad "an .xml that is a FIFO (no writer: must not block)" "$TMP/odb-fifo" "fifo.xml"
+mkdir -p "$TMP/odb-ver/os/vendor"
+mkfifo "$TMP/odb-ver/VERSION"
+osinfo_bad "a VERSION that is a FIFO and no OS entries" "$TMP/odb-ver" "$TMP/odb-ver"
 done_testing

@@ -159,7 +159,7 @@ hv=$(jq -r .claim.hypervisor.id "$TMP/log.json")
 if [ "$hv" = none ] || [ "$hv" = unknown ]; then
 	skip "an accepted submission" "this machine is not a VM (hypervisor: $hv), so no log of it can be accepted"
 else
-	check_eval "POST /api/v1/submissions: 201 accepted, creating a configuration" "[ \"\$(api POST /api/v1/submissions '$TMP/log.json' '$TMP/rh.token')\" = 201 ] && jq -e '.status == \"accepted\" and .created and (.configuration | startswith(\"red-hat-\"))' '$TMP/resp' >/dev/null"
+	check_eval "POST /api/v1/submissions: 201 accepted, creating a configuration" "[ \"\$(api POST /api/v1/submissions '$TMP/log.json' '$TMP/rh.token')\" = 201 ] && jq -e '.status == \"accepted\" and .created and (.configuration | startswith(\"red-hat:\"))' '$TMP/resp' >/dev/null"
 fi
 accepted=$(jq -r .id "$TMP/resp")
 config=$(jq -r .configuration "$TMP/resp")

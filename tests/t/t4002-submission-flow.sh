@@ -40,6 +40,105 @@ cat >"$TMP/policy.json" <<'EOF'
 EOF
 expect_exit 0 "the owner sets a policy" "$COVALID" admin policy set "$TMP/policy.json" $O
 
+# ---- Issue 9: what a vendor may not do with a log it signs itself ----
+# Logs are edited with jq (the claim derived from the descriptor, as the
+# kit writes it; every result a pass) and signed again with covalid kit
+# sign, so these rows do not depend on what this machine is.
+CLAIM_FROM_DESCRIPTOR='.claim = {guest: {os_id: .descriptor.guest.os.id, version: .descriptor.guest.os.version,
+  osinfo: .descriptor.guest.os.osinfo, arch: .descriptor.guest.arch},
+  hypervisor: {id: .descriptor.hypervisor.id, product: .descriptor.hypervisor.product,
+  version: .descriptor.hypervisor.version, build: .descriptor.hypervisor.build},
+  vm: {vcpus: .descriptor.vm.vcpus, memory_mib: .descriptor.vm.memory_mib}}'
+forge() {	# forge OUT KEY JQ-FILTER: log1 edited by the filter, all results passed, signed by KEY
+	jq -c "$3 | .results |= map(.status = \"pass\" | .reason = null)" "$TMP/log1.json" >"$1" &&
+		"$COVALID" kit sign "$1" --key "$2" >/dev/null
+}
+admit() {	# admit ID NAME: a vendor with a key ($TMP/ID.key) and a token ($TMP/ID.token)
+	"$COVALID" key generate --out "$TMP/$1.key" >/dev/null &&
+		"$COVALID" admin vendor add "$2" --id "$1" $O >/dev/null &&
+		"$COVALID" admin key add "$1" "$TMP/$1.key.pub" $O >/dev/null &&
+		"$COVALID" admin token issue --vendor "$1" --out "$TMP/$1.token" $O >/dev/null
+}
+seed=ms-hv2008-ws-rhel5.3-x86_64
+seed_view() { curl -sf "$URL/api/v1/configurations/$seed" | jq -c '.configuration | {status, limits, validated_by, evidence, owner}'; }
+seed_before=$(seed_view)
+check "the seed row $seed is there" test -n "$seed_before"
+if admit ms "MS Attacker" && admit red "Red" && admit red-hat "Red Hat"; then
+	ok "vendors ms, red and red-hat are admitted, with keys and tokens"
+else
+	not_ok "vendors ms, red and red-hat are admitted, with keys and tokens"
+fi
+echo '{}' >"$TMP/empty.json"
+
+# D1: the issue's attack, exactly: hypervisor hv2008 build ws, rhel 5.3 x86_64, 64 vCPUs, 1 TiB.
+attack='.descriptor.hypervisor.id = "hv2008" | .descriptor.hypervisor.product = null | .descriptor.hypervisor.version = null
+  | .descriptor.hypervisor.build = "ws" | .descriptor.guest.os.id = "rhel" | .descriptor.guest.os.version = "5.3"
+  | .descriptor.guest.os.osinfo = "rhel5.3" | .descriptor.guest.arch = "x86_64" | .descriptor.vm.vcpus = 64
+  | .descriptor.vm.memory_mib = 1048576 | '"$CLAIM_FROM_DESCRIPTOR"
+forge "$TMP/attack.json" "$TMP/ms.key" "$attack"
+status=$(api POST /api/v1/submissions "$TMP/attack.json" "$TMP/ms.token")
+check "D1: ms's log claiming the seed's old id does not extend it ($status $(err_code))" \
+	sh -c "[ '$status' != 201 ] || ! jq -e '.configuration == \"$seed\"' '$TMP/resp' >/dev/null"
+check "... the seed row is unchanged (limits, validated_by, status, evidence)" test "$(seed_view)" = "$seed_before"
+# The same with a hypervisor the catalog can hold: ms gets its own.
+forge "$TMP/attack2.json" "$TMP/ms.key" "$(echo "$attack" | sed 's/"hv2008"/"microsoft"/; s/"ws"/"6002"/; s/product = null/product = "Windows Server 2008 Hyper-V"/')"
+status=$(api POST /api/v1/submissions "$TMP/attack2.json" "$TMP/ms.token")
+ms_config=$(jq -r '.configuration // empty' "$TMP/resp")
+check "... a valid claim of the same guest makes ms's own configuration ($status $ms_config)" \
+	sh -c "[ '$status' = 201 ] && [ '$ms_config' = 'ms:microsoft-6002-rhel5.3-x86_64' ]"
+check "... and the seed row is still unchanged" test "$(seed_view)" = "$seed_before"
+status=$(api POST "/api/v1/configurations/$seed/revoke" "$TMP/empty.json" "$TMP/ms.token")
+check "D1: ms may not revoke the seed row (403)" test "$status" = 403
+check "... which is still validated, unchanged" test "$(seed_view)" = "$seed_before"
+check "ms's configuration is served by its id, ':' as it is" sh -c "curl -sf '$URL/api/v1/configurations/$ms_config' | jq -e '.configuration.owner == \"ms\"' >/dev/null"
+check "... and percent-encoded (%3A)" sh -c "curl -sf '$URL/api/v1/configurations/$(echo "$ms_config" | sed 's/:/%3A/')' | jq -e '.configuration.id == \"$ms_config\"' >/dev/null"
+check "... and in ms's feed" sh -c "curl -sf '$URL/api/v1/vendors/ms/configurations' | jq -e '[.items[].id] == [\"$ms_config\"]' >/dev/null"
+
+# D1: vendors red and red-hat: red claiming hypervisor "hat-kvm" made red-hat's old id.
+kvm='.descriptor.hypervisor.id = "kvm" | .descriptor.hypervisor.product = "KVM" | .descriptor.hypervisor.version = null
+  | .descriptor.hypervisor.build = null | .descriptor.guest.os.id = "rhel" | .descriptor.guest.os.version = "9.4"
+  | .descriptor.guest.os.osinfo = null | .descriptor.guest.arch = "x86_64" | .descriptor.vm.vcpus = 2
+  | .descriptor.vm.memory_mib = 4096 | '"$CLAIM_FROM_DESCRIPTOR"
+forge "$TMP/rh.json" "$TMP/red-hat.key" "$kvm"
+status=$(api POST /api/v1/submissions "$TMP/rh.json" "$TMP/red-hat.token")
+rh_config=$(jq -r '.configuration // empty' "$TMP/resp")
+check "red-hat's kvm log is accepted ($status $rh_config)" sh -c "[ '$status' = 201 ] && [ -n '$rh_config' ]"
+forge "$TMP/red.json" "$TMP/red.key" "$(echo "$kvm" | sed 's/id = "kvm"/id = "hat-kvm"/; s/vcpus = 2/vcpus = 64/')"
+status=$(api POST /api/v1/submissions "$TMP/red.json" "$TMP/red.token")
+check "red's log with hypervisor hat-kvm does not extend red-hat's ($status $(jq -r '.configuration // .error.code' "$TMP/resp"))" \
+	sh -c "! jq -e '.configuration == \"$rh_config\"' '$TMP/resp' >/dev/null"
+check "... red-hat's configuration: validated by Red Hat alone, one log, 2 vCPUs" sh -c "curl -sf '$URL/api/v1/configurations/$rh_config' | jq -e '.configuration | .validated_by == [\"Red Hat\"] and (.evidence | length) == 1 and .limits.max_vcpus == 2 and .owner == \"red-hat\"' >/dev/null"
+status=$(api POST "/api/v1/configurations/$rh_config/revoke" "$TMP/empty.json" "$TMP/red.token")
+check "... red may not revoke it (403)" test "$status" = 403
+
+# D11: the same log again is a replay: 409 naming the first; the evidence holds it once.
+first=$(curl -sf -H "Authorization: Bearer $(cat "$TMP/red-hat.token")" "$URL/api/v1/submissions?limit=1" | jq -r '.items[0].id')
+status=$(api POST /api/v1/submissions "$TMP/rh.json" "$TMP/red-hat.token")
+check "D11: red-hat's accepted log submitted again: 409 duplicate_submission ($status $(err_code))" \
+	sh -c "[ '$status' = 409 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = duplicate_submission ]"
+check "... naming the first submission ($first)" grep -q "$first" "$TMP/resp"
+expect_exit 2 "... covalid submit says so (exit 2)" "$COVALID" submit "$TMP/rh.json" --server "$URL" --token-file "$TMP/red-hat.token"
+check "... its evidence holds the log once" sh -c "curl -sf '$URL/api/v1/configurations/$rh_config' | jq -e '(.configuration.evidence | length) == 1 and (.test_logs | length) == 1' >/dev/null"
+
+# D9: a claim of the wrong type is 400 naming the field; one its descriptor contradicts is rejected.
+forge "$TMP/str.json" "$TMP/red-hat.key" "$kvm"' | .claim.vm.vcpus = "8" | .started_at = "2026-11-20T10:00:01Z"'
+status=$(api POST /api/v1/submissions "$TMP/str.json" "$TMP/red-hat.token")
+check "D9: claim.vm.vcpus \"8\" (a string): 400 invalid_log naming the field ($status)" \
+	sh -c "[ '$status' = 400 ] && jq -e '.error.code == \"invalid_log\" and (.error.message | contains(\"claim.vm.vcpus\"))' '$TMP/resp' >/dev/null"
+forge "$TMP/nov.json" "$TMP/red-hat.key" "$kvm"' | del(.claim.vm.vcpus)'
+status=$(api POST /api/v1/submissions "$TMP/nov.json" "$TMP/red-hat.token")
+check "D9: claim.vm.vcpus missing: 400 'claim.vm.vcpus: missing' ($status)" \
+	sh -c "[ '$status' = 400 ] && jq -e '.error.message | contains(\"claim.vm.vcpus: missing\")' '$TMP/resp' >/dev/null"
+forge "$TMP/feb30.json" "$TMP/red-hat.key" "$kvm"' | .started_at = "2026-02-30T10:00:00Z" | .finished_at = "2026-02-30T10:01:00Z"'
+status=$(api POST /api/v1/submissions "$TMP/feb30.json" "$TMP/red-hat.token")
+check "D9: started_at on 30 February: 400 naming started_at ($status)" \
+	sh -c "[ '$status' = 400 ] && jq -e '.error.message | startswith(\"started_at\")' '$TMP/resp' >/dev/null"
+forge "$TMP/lie.json" "$TMP/red-hat.key" "$kvm"' | .claim.vm.vcpus = 8 | .started_at = "2026-11-20T10:00:02Z"'
+status=$(api POST /api/v1/submissions "$TMP/lie.json" "$TMP/red-hat.token")
+check "D9: 8 vCPUs claimed, 2 in the descriptor: recorded, rejected, the reason names both ($status)" \
+	sh -c "[ '$status' = 201 ] && jq -e '.status == \"rejected\" and .configuration == null and (.reasons[0] | contains(\"claim.vm.vcpus 8\") and contains(\"vm.vcpus 2\"))' '$TMP/resp' >/dev/null"
+check "... and red-hat's configuration still allows 2 vCPUs" sh -c "curl -sf '$URL/api/v1/configurations/$rh_config' | jq -e '.configuration.limits.max_vcpus == 2' >/dev/null"
+
 hv=$(jq -r .claim.hypervisor.id "$TMP/log1.json")
 fp=$(jq -r '.results[] | select(.id == "env.fingerprint") | .status' "$TMP/log1.json")
 if [ "$hv" = none ] || [ "$hv" = unknown ] || [ "$fp" != pass ]; then
