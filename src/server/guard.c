@@ -15,7 +15,8 @@
  *    "Content-Length : 5" is refused rather than read as some other
  *    header while the body runs on as a second request (RFC 9112 §5.1);
  *    Transfer-Encoding other than chunked is not implemented (501,
- *    RFC 9112 §6.1); one Content-Length, digits only; one Host;
+ *    RFC 9112 §6.1); one Content-Length, digits only; one Host, and
+ *    one there must be in HTTP/1.1 (RFC 9112 §3.2);
  *  - the head deadline: a request head (from the connection's start, or
  *    from the end of the previous answer on a kept-alive connection) must
  *    arrive whole within --header-timeout.  MHD's own timeout restarts at
@@ -173,9 +174,10 @@ unsigned guard_check_target(const char *uri, const char **ret_why)
 		*ret_why = "the request target is longer than 8192 bytes";
 		return 414;
 	}
+	/* Parameters are the non-empty pieces between separators. */
 	if (q)
-		for (n = 1; *q; q++)
-			n += *q == '&' || *q == ';';
+		for (q++; *q; q++)
+			n += *q != '&' && *q != ';' && (q[-1] == '?' || q[-1] == '&' || q[-1] == ';');
 	if (n > GUARD_MAX_PARAMS) {
 		*ret_why = "more than 100 query parameters";
 		return 414;
@@ -239,8 +241,9 @@ unsigned guard_check_head(struct MHD_Connection *conn, const char *version, cons
 		*ret_why = "Content-Length is not a number";
 		return 400;
 	}
-	if (h.host > 1) {
-		*ret_why = "more than one Host header";
+	/* RFC 9112 §3.2: exactly one Host in an HTTP/1.1 request. */
+	if (h.host > 1 || (h.host == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)) {
+		*ret_why = h.host ? "more than one Host header" : "an HTTP/1.1 request without a Host header";
 		return 400;
 	}
 	if (h.transfer_encoding) {
