@@ -611,7 +611,8 @@ static int act_respond(json_t *c, enum support_relation rel, const struct progra
 	return 0;
 }
 
-/* Newline-separated vendors with a collaboration on the case (for listing their queue). */
+/* Newline-separated vendors with an open collaboration request on the
+ * case: their queue.  A vendor that declined or is done leaves it. */
 static char *engaged_list(json_t *c)
 {
 	struct cv_buf b;
@@ -620,7 +621,9 @@ static char *engaged_list(json_t *c)
 
 	cv_buf_init(&b, 64 * 1024);
 	json_array_foreach(json_object_get(c, "collaborations"), i, col)
-		(void)!cv_buf_printf(&b, "%s%s", b.len ? "\n" : "", json_string_value(json_object_get(col, "vendor")));
+		if (cv_word_in(COLLAB_OPEN, json_string_value(json_object_get(col, "state"))))
+			(void)!cv_buf_printf(&b, "%s%s", b.len ? "\n" : "",
+					     json_string_value(json_object_get(col, "vendor")));
 	return b.data ? cv_buf_detach(&b, NULL) : cv_xstrdup("");
 }
 

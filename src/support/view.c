@@ -6,7 +6,8 @@
  *
  *   customer   the case, its public notes and public events
  *   opened     all of it but another organisation's internal notes
- *   engaged    summary, description, descriptor, configuration, its own
+ *   engaged    (a request to it requested, accepted or working) summary,
+ *              description, descriptor, configuration, its own
  *              entitlement and collaboration, shared notes and its own
  *   owner      the summary and SLA state only
  *   none       nothing: the case does not exist for them (404)
@@ -66,7 +67,11 @@ enum support_relation support_relation(const struct program_auth *who, json_t *c
 		return REL_NONE;
 	if (cv_streq(who->vendor_id, json_string_value(json_object_get(c, "vendor"))))
 		return REL_OPENED;
-	return support_collaboration(c, "vendor", who->vendor_id, NULL) ? REL_ENGAGED : REL_NONE;
+	/* Engaged only while a request to it is open: a vendor that declined,
+	 * or whose part is done, is no party to the case any more, and the
+	 * case is as gone for it as for a stranger (404).  A new request
+	 * engages it again. */
+	return support_collaboration(c, "vendor", who->vendor_id, COLLAB_OPEN) ? REL_ENGAGED : REL_NONE;
 }
 
 /* ---- SLA ---- */
