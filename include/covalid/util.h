@@ -151,7 +151,9 @@ int cv_mkdir_p(const char *path, mode_t mode) CV_WUR;
 
 /* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 21 bytes). */
 void cv_time_iso8601(int64_t t, char *buf, size_t size);
-/* Parses "YYYY-MM-DD" or the ISO form above into seconds since the epoch. */
+/* Parses "YYYY-MM-DD" or the ISO form above, exactly, into seconds since
+ * the epoch; -EINVAL for any other form or a date or time that does not
+ * exist (2009-02-30, month 13, day 0, 24:00:00). */
 int cv_time_parse(const char *s, int64_t *ret) CV_WUR;
 /* Monotonic time in nanoseconds. */
 uint64_t cv_now_ns(void);

@@ -103,6 +103,13 @@ check "a body that is not JSON: 400 malformed_json" j '.error.code == "malformed
 echo '{"customer": "contoso", "vendor": "red-hat", "kind": "subscription", "valid_from": "2012-01-01", "valid_to": "2011-01-01"}' >"$TMP/agr-bad.json"
 expect_exit 2 "an agreement ending before it starts: refused" "$COVALID" admin agreement add "$TMP/agr-bad.json" $O
 check "... naming the dates" grep -q "valid_from and valid_to" "$TMP/err"
+# Issue 9, D14: impossible calendar dates are refused, the field named.
+check_eval "valid_from 2009-02-30: 400 naming valid_from" "[ \"\$(as owner POST /api/v1/admin/agreements '{\"customer\": \"contoso\", \"vendor\": \"red-hat\", \"kind\": \"subscription\", \"valid_from\": \"2009-02-30\", \"valid_to\": \"2030-12-31\"}')\" = 400 ] && jq -e '.error.code == \"invalid_field\" and (.error.message | test(\"^valid_from: \")) and (.error.message | test(\"2009-02-30\"))' '$TMP/resp' >/dev/null"
+check_eval "valid_to 2009-02-29 (not a leap year): 400 naming valid_to" "[ \"\$(as owner POST /api/v1/admin/agreements '{\"customer\": \"contoso\", \"vendor\": \"red-hat\", \"kind\": \"subscription\", \"valid_from\": \"2009-01-01\", \"valid_to\": \"2009-02-29\"}')\" = 400 ] && jq -e '.error.message | test(\"^valid_to: \")' '$TMP/resp' >/dev/null"
+echo '{"customer": "contoso", "vendor": "red-hat", "kind": "subscription", "valid_from": "2009-13-01", "valid_to": "2010-01-00"}' >"$TMP/agr-month13.json"
+expect_exit 2 "valid_from 2009-13-01 through the CLI: refused" "$COVALID" admin agreement add "$TMP/agr-month13.json" $O
+check "... naming valid_from" grep -q "valid_from: " "$TMP/err"
+check_eval "2008-02-29 (a leap year) is a date: 201" "[ \"\$(as owner POST /api/v1/admin/agreements '{\"customer\": \"fabrikam\", \"vendor\": \"red-hat\", \"kind\": \"subscription\", \"valid_from\": \"2008-02-29\", \"valid_to\": \"2008-03-01\"}')\" = 201 ]"
 echo '{"customer": "nobody", "vendor": "red-hat", "kind": "subscription", "valid_from": "2012-01-01", "valid_to": "2013-01-01"}' >"$TMP/agr-nobody.json"
 expect_exit 2 "an agreement for an unknown customer: refused" "$COVALID" admin agreement add "$TMP/agr-nobody.json" $O
 check "... naming it" grep -q "no customer 'nobody'" "$TMP/err"
