@@ -107,11 +107,15 @@ bool cv_startswith(const char *s, const char *prefix);
 bool cv_endswith(const char *s, const char *suffix);
 /* Trims ASCII whitespace at both ends, in place; returns s. */
 char *cv_strstrip(char *s);
-/* True if s is printable UTF-8 without control characters. */
+/* True if s is printable UTF-8 without control characters (C0, DEL, C1). */
 bool cv_str_is_clean_utf8(const char *s, size_t len);
-/* Copies s into a new string with control characters and invalid UTF-8
- * replaced by '?', at most max bytes: for echoing untrusted text. */
+/* Copies s into a new string with control characters (C0, DEL and C1:
+ * a terminal obeys U+009B as it does ESC [) and invalid UTF-8 replaced by
+ * '?', at most max bytes: for echoing untrusted text. */
 char *cv_str_sanitize(const char *s, size_t len, size_t max);
+/* The same for text of several lines, whole: a newline is kept and
+ * followed by indent (NULL: a newline is a '?' too), a tab is a space. */
+char *cv_str_sanitize_text(const char *s, size_t len, const char *indent);
 
 /*
  * Strict number parsing: the whole string must be the number (leading and

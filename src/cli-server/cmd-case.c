@@ -94,6 +94,9 @@ static json_t *descriptor(const struct opts *o)
 	return j;
 }
 
+/* Continuation lines of a multi-line text, under the column of values. */
+#define TEXT_INDENT "          "
+
 static void print_case(json_t *c)
 {
 	size_t i;
@@ -148,11 +151,14 @@ static int call(const struct opts *o, const char *what, const char *method, cons
 	if (r)
 		return r;
 	if (o->json) {
-		char *s = json_dumps(ans, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-		puts(s);
-		free(s);
-	} else if (json_is_array(json_object_get(ans, "items")))
+		api_print_json(ans);
+		json_decref(ans);
+		return CLI_OK;
+	}
+	/* Everything below prints other parties' text: made safe first, a
+	 * note's second line indented under its first. */
+	api_sanitize(ans, TEXT_INDENT);
+	if (json_is_array(json_object_get(ans, "items")))
 		json_array_foreach(json_object_get(ans, "items"), i, x)
 			printf("%-32s %-20s sev %lld  %-8s %s%s\n", json_string_value(json_object_get(x, "id")),
 			       json_string_value(json_object_get(x, "state")),

@@ -109,6 +109,28 @@ TEST(utf8_clean_and_sanitize)
 	free(s);
 }
 
+/* Issue 9, D8: C1 controls are controls to a terminal (U+009B is CSI). */
+TEST(sanitize_c1_and_text)
+{
+	char *s;
+
+	CHECK(!cv_str_is_clean_utf8("a\xc2\x9b" "2J", 5));
+	CHECK(!cv_str_is_clean_utf8("a\xc2\x80", 3));
+	CHECK(cv_str_is_clean_utf8("a\xc2\xa0" "b", 4)); /* NBSP is text */
+	s = cv_str_sanitize("a\xc2\x9b" "2J\x1b]0;t\x07\x7f", 12, 100);
+	CHECK_STR(s, "a?2J?]0;t??");
+	free(s);
+	s = cv_str_sanitize_text("one\ntwo\tx\r\xc2\x9dy", 13, "  ");
+	CHECK_STR(s, "one\n  two x??y");
+	free(s);
+	s = cv_str_sanitize_text("one\ntwo", 7, NULL);
+	CHECK_STR(s, "one?two");
+	free(s);
+	s = cv_str_sanitize_text("caf\xc3\xa9 \xff", 7, NULL);
+	CHECK_STR(s, "caf\xc3\xa9 ?");
+	free(s);
+}
+
 TEST(atomic_write_replaces_whole_file)
 {
 	char *path = cv_xasprintf("%s/f", tap_tmpdir());
@@ -205,4 +227,5 @@ TEST(word_in_list)
 
 TAP_MAIN(word_in_list, buf_respects_its_limit, buf_printf_appends, strv_unique_sort_join, parse_u64_is_strict,
 	 parse_int_range, path_resolve_stays_inside, utf8_clean_and_sanitize,
-	 atomic_write_replaces_whole_file, read_file_limits, time_roundtrip, time_parse_rejects_impossible_dates)
+	 atomic_write_replaces_whole_file, read_file_limits, time_roundtrip, time_parse_rejects_impossible_dates,
+	 sanitize_c1_and_text)
