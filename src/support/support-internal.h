@@ -42,6 +42,12 @@ json_t *support_collaboration(json_t *c, const char *key, const char *value, con
 /* The case as that relation may see it, with its SLA clocks at now. */
 json_t *support_view(json_t *c, enum support_relation rel, const struct program_auth *who,
 		     const struct support_policy *p, int64_t now, bool summary);
+/* The notes of case c that relation may see, from offset, at most limit
+ * of them, as it may see them; *ret_total: how many it may see in all. */
+json_t *support_notes(json_t *c, enum support_relation rel, const struct program_auth *who, int64_t offset,
+		      int64_t limit, int64_t *ret_total);
+/* A note or event as another party sees it: without the author's token id. */
+json_t *support_entry_view(json_t *entry);
 /* The SLA clocks of a case at now: {first_response, next_update, collaborations[]}. */
 json_t *support_sla(json_t *c, const struct support_policy *p, int64_t now);
 

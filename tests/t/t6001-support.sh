@@ -41,9 +41,12 @@ check "Microsoft's queue lists it" j --arg id "$id" '[.items[].id] | index($id)'
 check "Microsoft takes it: in-progress" test "$(as ms POST "/api/v1/cases/$id/state" '{"to": "in-progress", "version": 1}')" = 200
 check "... the first response is met" j '.state == "in-progress" and .sla.first_response.state == "met" and .version == 2'
 as ms POST "/api/v1/cases/$id/notes" '{"visibility": "internal", "body": "MS-INTERNAL: LIC 2.0 is single-vCPU only"}' >/dev/null
-check "Microsoft adds an internal note" j '.notes | map(select(.visibility == "internal")) | length == 1'
+check "Microsoft adds an internal note: answered with the note and the case's version" j --arg id "$id" '.case == $id and .version == 3 and .note.visibility == "internal" and .note.id == "note_1"'
+as ms GET "/api/v1/cases/$id" >/dev/null
+check "... the case has it" j '.notes | map(select(.visibility == "internal")) | length == 1'
 as ms POST "/api/v1/cases/$id/notes" '{"visibility": "public", "body": "PUBLIC: we are looking at it with Red Hat"}' >/dev/null
-check "... and a public one" j '.notes | length == 2'
+as ms GET "/api/v1/cases/$id" >/dev/null
+check "... and a public one" j '(.notes | length) == 2 and .notes_total == 2'
 check "Microsoft engages Red Hat: 200" test "$(as ms POST "/api/v1/cases/$id/engage" '{"vendor": "red-hat", "reason": "guest kernel"}')" = 200
 check "... the case is engaged, a request to Red Hat with a response target" j '.state == "engaged" and .collaborations[0].vendor == "red-hat" and .collaborations[0].state == "requested" and (.collaborations[0].due_at | length > 0)'
 col=$(jq -r '.collaborations[0].id' "$TMP/resp")
@@ -61,7 +64,9 @@ check "... and no token ids of anyone" sh -c "! grep -q 'tok_' '$TMP/resp'"
 check "Red Hat accepts" test "$(as rh POST "/api/v1/cases/$id/collaborations/$col" '{"action": "accept"}')" = 200
 check "... the response met its target" j '.collaborations[0].state == "accepted" and (.collaborations[0].responded_at | length > 0) and .sla.collaborations[0].response.state == "met"'
 as rh POST "/api/v1/cases/$id/notes" '{"visibility": "shared", "body": "SHARED: known issue, fixed in kernel-2.6.18-128.1.6"}' >/dev/null
-check "Red Hat answers with a shared note" j '.notes | map(select(.visibility == "shared")) | length == 1'
+check "Red Hat answers with a shared note" j '.note.visibility == "shared" and .note.author.org == "vendor:red-hat"'
+as rh GET "/api/v1/cases/$id" >/dev/null
+check "... which its view of the case has, with no other's note" j '(.notes | map(select(.visibility == "shared")) | length) == 1 and (.notes | length) == 1'
 check "Red Hat may not write to the customer directly (public): 403" test "$(as rh POST "/api/v1/cases/$id/notes" '{"visibility": "public", "body": "hi"}')" = 403
 as ms GET "/api/v1/cases/$id" >/dev/null
 check_eval "Microsoft sees the shared note" "grep -q 'SHARED: known issue' '$TMP/resp'"
