@@ -1864,13 +1864,16 @@
 		return form;
 	}
 
+	/* A case's view holds its first page of notes (notes_total says how
+	 * many there are); "Show more notes" reads the next page. */
 	function caseNotes(c) {
 		const notes = c.notes || [];
+		const total = typeof c.notes_total === 'number' ? c.notes_total : notes.length;
 		const counts = new Map();
 		for (const n of notes)
 			counts.set(n.visibility, (counts.get(n.visibility) || 0) + 1);
 		const sec = h('section', { class: 'card', 'aria-labelledby': 'sec-case-notes', id: 'case-notes' },
-			h('h2', { id: 'sec-case-notes' }, 'Notes (' + notes.length + ')'),
+			h('h2', { id: 'sec-case-notes' }, 'Notes (' + total + ')'),
 			h('ul', { class: 'legend vis-legend', 'aria-label': 'Who sees a note' },
 				VISIBILITIES.map(([v, label, who]) => h('li', null, visibilityBadge(v), ' ' + who +
 					(counts.get(v) ? ' (' + counts.get(v) + ')' : '')))));
@@ -1883,6 +1886,27 @@
 		h('div', { class: 'note-head' }, visibilityBadge(n.visibility), ' ', actor(n.author), ' · ', when(n.at),
 			h('span', { class: 'note-id' }, n.id)),
 		h('p', { class: 'note-body' }, n.body)))));
+		if (notes.length < total) {
+			const out = h('div', { class: 'action-result', id: 'notes-more-result', 'aria-live': 'polite' });
+			const more = h('button', { type: 'button', id: 'notes-more' },
+				'Show more notes (' + notes.length + ' of ' + total + ' shown)');
+			more.addEventListener('click', async () => {
+				more.disabled = true;
+				clear(out);
+				try {
+					const page = await authApi('/cases/' + encodeURIComponent(c.id) + '/notes?limit=100&offset=' + notes.length);
+					const next = Object.assign({}, c, { notes: notes.concat(page.items || []), notes_total: page.total });
+					if (!(page.items || []).length)
+						next.notes_total = notes.length;
+					sec.replaceWith(caseNotes(next));
+				} catch (e) {
+					more.disabled = false;
+					out.appendChild(errorNotice(e, 'The next notes could not be loaded.'));
+				}
+			});
+			sec.appendChild(h('p', null, more));
+			sec.appendChild(out);
+		}
 		return sec;
 	}
 
@@ -2096,8 +2120,12 @@
 		buttons.forEach((b) => { b.disabled = true; });
 		out.setAttribute('aria-busy', 'true');
 		try {
-			const next = await authApi('/cases/' + encodeURIComponent(c.id) + path, {
+			let next = await authApi('/cases/' + encodeURIComponent(c.id) + path, {
 				method: 'POST', body: JSON.stringify(Object.assign({}, body, { version: c.version })) });
+			/* A note's answer is the note and the case's version, not the
+			 * case (a case may hold a thousand notes): read the case again. */
+			if (next && next.note && !('title' in next))
+				next = await authApi('/cases/' + encodeURIComponent(c.id));
 			if (!ctx.current())
 				return;
 			drawCase(ctx, next, names, done);

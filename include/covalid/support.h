@@ -53,6 +53,20 @@ int support_agreement_add(struct store *s, const void *doc, char **ret_id, struc
 /* ---- cases ---- */
 
 /*
+ * The bounds of one case (docs/support.md, "Limits"): every change reads
+ * and writes the whole case, so what one case may hold is what one write
+ * may cost, and the database's one writer waits for it (a note on a case
+ * with 8 MiB of notes took 0.4 s here; with 2 MiB, about a quarter).  A note above SUPPORT_NOTE_MAX bytes is a 413; a note past
+ * either bound of the case a 409 "case_full" (the case can still move on).
+ * A case's view holds its first SUPPORT_NOTES_PAGE notes; the others are
+ * read a page at a time (support_case_notes).
+ */
+#define SUPPORT_NOTE_MAX (64 * 1024)
+#define SUPPORT_CASE_NOTES_MAX 1000
+#define SUPPORT_CASE_NOTE_BYTES_MAX (2 * 1024 * 1024)
+#define SUPPORT_NOTES_PAGE 50
+
+/*
  * Opens a case: a customer's administrator, with a vendor of the program,
  * for a machine.  body (json_t *): vendor, severity (1-4), title,
  * description, descriptor.  The configuration is checked against ix (the
@@ -67,6 +81,14 @@ int support_case_open(struct store *s, const struct program_auth *who, const voi
 int support_case_get(struct store *s, const struct program_auth *who, const char *id, void **ret_view,
 		     struct program_error *err) CV_WUR;
 
+/*
+ * A page of the notes of a case this actor may see, in the order they
+ * were written: {"case", "version", "total" (the notes it may see),
+ * "limit", "offset", "items"}.  404 as support_case_get.
+ */
+int support_case_notes(struct store *s, const struct program_auth *who, const char *id, int64_t limit,
+		       int64_t offset, void **ret_page, struct program_error *err) CV_WUR;
+
 /* The cases this actor may see (their summaries, with SLA state). */
 int support_case_list(struct store *s, const struct program_auth *who, const char *state, int64_t limit,
 		      int64_t offset, void **ret_items, struct program_error *err) CV_WUR;
@@ -80,7 +102,8 @@ int support_case_list(struct store *s, const struct program_auth *who, const cha
  *   "respond": {collaboration, action: accept|decline|working|done, reason?}
  * Each checks the actor's role and relation to the case (403, or 404 where
  * the actor may not know the case exists), records an audit event and
- * returns the case as the actor sees it.
+ * returns the case as the actor sees it; but "note" returns only
+ * {"case", "version", "note"}: a note's answer does not grow with the case.
  */
 int support_case_act(struct store *s, const struct program_auth *who, const char *id, const char *what,
 		     const void *body, void **ret_view, struct program_error *err) CV_WUR;

@@ -107,11 +107,15 @@ bool cv_startswith(const char *s, const char *prefix);
 bool cv_endswith(const char *s, const char *suffix);
 /* Trims ASCII whitespace at both ends, in place; returns s. */
 char *cv_strstrip(char *s);
-/* True if s is printable UTF-8 without control characters. */
+/* True if s is printable UTF-8 without control characters (C0, DEL, C1). */
 bool cv_str_is_clean_utf8(const char *s, size_t len);
-/* Copies s into a new string with control characters and invalid UTF-8
- * replaced by '?', at most max bytes: for echoing untrusted text. */
+/* Copies s into a new string with control characters (C0, DEL and C1:
+ * a terminal obeys U+009B as it does ESC [) and invalid UTF-8 replaced by
+ * '?', at most max bytes: for echoing untrusted text. */
 char *cv_str_sanitize(const char *s, size_t len, size_t max);
+/* The same for text of several lines, whole: a newline is kept and
+ * followed by indent (NULL: a newline is a '?' too), a tab is a space. */
+char *cv_str_sanitize_text(const char *s, size_t len, const char *indent);
 
 /*
  * Strict number parsing: the whole string must be the number (leading and
@@ -151,7 +155,9 @@ int cv_mkdir_p(const char *path, mode_t mode) CV_WUR;
 
 /* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 21 bytes). */
 void cv_time_iso8601(int64_t t, char *buf, size_t size);
-/* Parses "YYYY-MM-DD" or the ISO form above into seconds since the epoch. */
+/* Parses "YYYY-MM-DD" or the ISO form above, exactly, into seconds since
+ * the epoch; -EINVAL for any other form or a date or time that does not
+ * exist (2009-02-30, month 13, day 0, 24:00:00). */
 int cv_time_parse(const char *s, int64_t *ret) CV_WUR;
 /* Monotonic time in nanoseconds. */
 uint64_t cv_now_ns(void);

@@ -60,13 +60,6 @@ static int parse(const char *cmd, int argc, char **argv, struct opts *o)
 	return CLI_OK;
 }
 
-static void print(json_t *j)
-{
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-	puts(s);
-	free(s);
-}
 
 /* Writes a token to a file only its owner can read. */
 static int save_token(const char *path, const char *token, bool force)
@@ -202,6 +195,7 @@ int cmd_admin(int argc, char **argv)
 			json_object_set_new(b, "description", json_string(o.description));
 		r = call(&o, "admin token issue", "POST", "/api/v1/admin/tokens", b, &ans);
 		if (r == CLI_OK && o.out) {
+			api_sanitize(ans, NULL); /* the id printed; a token is base64url */
 			r = save_token(o.out, json_string_value(json_object_get(ans, "token")), o.force);
 			if (r == CLI_OK) {
 				printf("token %s written to %s (mode 0600)\n", json_string_value(json_object_get(ans, "id")),
@@ -250,6 +244,7 @@ int cmd_admin(int argc, char **argv)
 			json_object_set_new(b, "customer", json_string(o.customer));
 		r = call(&o, "admin user add", "POST", "/api/v1/admin/users", b, &ans);
 		if (r == CLI_OK && o.out) {
+			api_sanitize(ans, NULL); /* the id printed; a token is base64url */
 			r = save_token(o.out, json_string_value(json_object_get(ans, "token")), o.force);
 			if (r == CLI_OK) {
 				printf("user %s: token %s written to %s (mode 0600)\n", ARG(1),
@@ -290,7 +285,7 @@ int cmd_admin(int argc, char **argv)
 #undef ARG
 	free(path);
 	if (r == CLI_OK)
-		print(ans);
+		api_print_json(ans);
 	json_decref(ans);
 	return r;
 }

@@ -94,6 +94,16 @@ static json_t *descriptor(const struct opts *o)
 	return j;
 }
 
+static void print_note(json_t *x)
+{
+	printf("note      [%s] %s (%s): %s\n", json_string_value(json_object_get(x, "visibility")),
+	       json_string_value(json_object_get(json_object_get(x, "author"), "org")),
+	       json_string_value(json_object_get(x, "at")), json_string_value(json_object_get(x, "body")));
+}
+
+/* Continuation lines of a multi-line text, under the column of values. */
+#define TEXT_INDENT "          "
+
 static void print_case(json_t *c)
 {
 	size_t i;
@@ -124,11 +134,41 @@ static void print_case(json_t *c)
 		       json_string_value(json_object_get(x, "state")), json_string_value(json_object_get(x, "id")),
 		       json_string_value(json_object_get(x, "due_at")));
 	json_array_foreach(json_object_get(c, "notes"), i, x)
-		printf("note      [%s] %s (%s): %s\n", json_string_value(json_object_get(x, "visibility")),
-		       json_string_value(json_object_get(json_object_get(x, "author"), "org")),
-		       json_string_value(json_object_get(x, "at")), json_string_value(json_object_get(x, "body")));
+		print_note(x);
 	if (json_is_object(json_object_get(c, "resolution")))
 		printf("resolved  %s\n", json_string_value(json_object_get(json_object_get(c, "resolution"), "text")));
+}
+
+/*
+ * A case's view holds its first page of notes: the others are fetched a
+ * page at a time, so that `case show` shows the whole case.  Bounded by
+ * the server's cap on notes per case; a page that brings nothing ends it.
+ */
+static int all_notes(const struct api *a, json_t *c)
+{
+	json_t *notes = json_object_get(c, "notes"), *page = NULL;
+	int64_t total = json_integer_value(json_object_get(c, "notes_total"));
+	int r;
+
+	while (json_is_array(notes) && (int64_t)json_array_size(notes) < total) {
+		char *path = cv_xasprintf("/api/v1/cases/%s/notes?limit=500&offset=%zu",
+					  json_string_value(json_object_get(c, "id")), json_array_size(notes));
+
+		r = api_request(a, "case show", "GET", path, NULL, 0, (void **)&page);
+		free(path);
+		if (r)
+			return r;
+		if (!json_array_size(json_object_get(page, "items"))) {
+			json_decref(page);
+			break;
+		}
+		json_array_extend(notes, json_object_get(page, "items"));
+		json_decref(page);
+		page = NULL;
+	}
+	if (json_object_get(c, "notes_next"))
+		json_object_set_new(c, "notes_next", json_null());
+	return CLI_OK;
 }
 
 static int call(const struct opts *o, const char *what, const char *method, const char *path, json_t *body)
@@ -143,23 +183,35 @@ static int call(const struct opts *o, const char *what, const char *method, cons
 	r = api_init(&a, o->server, o->token_file, true);
 	if (r == CLI_OK)
 		r = api_request(&a, what, method, path, b, b ? strlen(b) : 0, (void **)&ans);
+	if (r == CLI_OK && strcmp(what, "case show") == 0)
+		r = all_notes(&a, ans);
 	api_release(&a);
 	free(b);
-	if (r)
+	if (r) {
+		json_decref(ans);
 		return r;
+	}
 	if (o->json) {
-		char *s = json_dumps(ans, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-		puts(s);
-		free(s);
-	} else if (json_is_array(json_object_get(ans, "items")))
+		api_print_json(ans);
+		json_decref(ans);
+		return CLI_OK;
+	}
+	/* Everything below prints other parties' text: made safe first, a
+	 * note's second line indented under its first. */
+	api_sanitize(ans, TEXT_INDENT);
+	if (json_is_array(json_object_get(ans, "items")))
 		json_array_foreach(json_object_get(ans, "items"), i, x)
 			printf("%-32s %-20s sev %lld  %-8s %s%s\n", json_string_value(json_object_get(x, "id")),
 			       json_string_value(json_object_get(x, "state")),
 			       (long long)json_integer_value(json_object_get(x, "severity")),
 			       json_string_value(json_object_get(x, "vendor")), json_string_value(json_object_get(x, "title")),
 			       json_is_true(json_object_get(json_object_get(x, "sla"), "breached")) ? "  [SLA breached]" : "");
-	else
+	else if (json_is_object(json_object_get(ans, "note"))) {
+		/* A note's answer: the note and the case's new version. */
+		printf("case      %s (version %lld)\n", json_string_value(json_object_get(ans, "case")),
+		       (long long)json_integer_value(json_object_get(ans, "version")));
+		print_note(json_object_get(ans, "note"));
+	} else
 		print_case(ans);
 	json_decref(ans);
 	return CLI_OK;

@@ -53,12 +53,10 @@ int cmd_submit(int argc, char **argv)
 	api_release(&a);
 	if (r)
 		return r;
-	if (json) {
-		char *s = json_dumps(ans, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-		puts(s);
-		free(s);
-	} else {
+	if (json)
+		api_print_json(ans);
+	else {
+		api_sanitize(ans, NULL); /* the server's reasons quote the log */
 		printf("submission %s: %s\n", json_string_value(json_object_get(ans, "id")),
 		       json_string_value(json_object_get(ans, "status")));
 		if (json_is_string(json_object_get(ans, "configuration")))

@@ -142,6 +142,8 @@ int api_request(const struct api *a, const char *what, const char *method, const
 	if (status < 200 || status >= 300) {
 		json_t *e = json_object_get(j, "error");
 
+		/* The message may echo what was sent, or be anything at all. */
+		api_sanitize(e, NULL);
 		cli_error(what, "%s (HTTP %ld%s%s)",
 			  json_is_string(json_object_get(e, "message")) ? json_string_value(json_object_get(e, "message"))
 									  : "the server refused",
@@ -158,4 +160,41 @@ int api_request(const struct api *a, const char *what, const char *method, const
 	}
 	*ret_json = j;
 	return CLI_OK;
+}
+
+void api_sanitize(void *json, const char *indent)
+{
+	json_t *j = json, *v;
+	const char *key;
+	size_t i;
+
+	if (json_is_string(j)) {
+		char *clean = cv_str_sanitize_text(json_string_value(j), json_string_length(j), indent);
+
+		(void)!json_string_set(j, clean);
+		free(clean);
+	} else if (json_is_object(j)) {
+		json_object_foreach(j, key, v)
+			api_sanitize(v, indent);
+	} else if (json_is_array(j))
+		json_array_foreach(j, i, v)
+			api_sanitize(v, indent);
+}
+
+void api_print_json(const void *json)
+{
+	char *s = json_dumps(json, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+
+	if (!s)
+		return;
+	/* jansson escapes C0 always, and beyond ASCII when asked, but not DEL:
+	 * outside a string JSON has no DEL, inside one \u007f means the same. */
+	for (const char *p = s; *p; p++) {
+		if (*p == 0x7f)
+			fputs("\\u007f", stdout);
+		else
+			putchar(*p);
+	}
+	putchar('\n');
+	free(s);
 }

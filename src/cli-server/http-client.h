@@ -39,4 +39,19 @@ int api_call(const struct api *a, const char *method, const char *path, const ch
 int api_request(const struct api *a, const char *what, const char *method, const char *path, const char *body,
 		size_t len, void **ret_json);
 
+/*
+ * What the commands print of an answer is other parties' text: a case's
+ * title, a note, a name, an error message echoing a request.  None of it
+ * reaches the terminal raw (an ESC or CSI sequence could clear the
+ * screen, retitle the window or fake output).
+ *
+ * api_sanitize() makes every string of an answer (json_t *) safe in
+ * place: control characters (C0, DEL, C1) and invalid UTF-8 become '?',
+ * a tab a space, a newline a newline followed by indent (NULL: a '?').
+ * api_print_json() prints an answer as JSON for --json, exactly, but with
+ * everything beyond printable ASCII escaped (\uXXXX), DEL included.
+ */
+void api_sanitize(void *json, const char *indent);
+void api_print_json(const void *json);
+
 #endif

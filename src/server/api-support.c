@@ -40,9 +40,23 @@ static json_t *body_with_version(struct req *r)
 	return b;
 }
 
+/* The page of notes after those of a case's view, if there are more. */
+static json_t *notes_next(const char *id, int64_t limit, int64_t offset, int64_t total)
+{
+	if (offset + limit >= total)
+		return json_null();
+	return json_sprintf("/api/v1/cases/%s/notes?limit=%lld&offset=%lld", id, (long long)limit,
+			    (long long)(offset + limit));
+}
+
 static void reply_case(struct req *r, unsigned status, json_t *view)
 {
 	char etag[32];
+
+	if (json_is_integer(json_object_get(view, "notes_total")))
+		json_object_set_new(view, "notes_next",
+				    notes_next(json_string_value(json_object_get(view, "id")), SUPPORT_NOTES_PAGE, 0,
+					       json_integer_value(json_object_get(view, "notes_total"))));
 
 	snprintf(etag, sizeof(etag), "\"%lld\"", (long long)json_integer_value(json_object_get(view, "version")));
 	r->etag = cv_xstrdup(etag);
@@ -105,6 +119,23 @@ void api_case(struct req *r)
 		reply_program_error(r, &e);
 	else
 		reply_case(r, 200, view);
+}
+
+void api_case_notes(struct req *r)
+{
+	struct program_error e = { 0 };
+	int64_t limit, offset;
+	json_t *page = NULL;
+
+	if (!req_paging(r, &limit, &offset))
+		return;
+	if (support_case_notes(r->store, &r->auth, r->params[0], limit, offset, (void **)&page, &e) < 0) {
+		reply_program_error(r, &e);
+		return;
+	}
+	json_object_set_new(page, "next", notes_next(r->params[0], limit, offset,
+						     json_integer_value(json_object_get(page, "total"))));
+	reply_case(r, 200, page);
 }
 
 static void act(struct req *r, const char *what)

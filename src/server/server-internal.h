@@ -174,6 +174,7 @@ void api_me(struct req *r);
 void api_cases(struct req *r);
 void api_case_open(struct req *r);
 void api_case(struct req *r);
+void api_case_notes(struct req *r);
 void api_case_note(struct req *r);
 void api_case_state(struct req *r);
 void api_case_engage(struct req *r);

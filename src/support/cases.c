@@ -20,7 +20,6 @@
 
 #define TITLE_MAX 200
 #define TEXT_MAX (64 * 1024)
-#define NOTES_MAX 2000
 
 static json_t *now_iso(int64_t now)
 {
@@ -306,6 +305,26 @@ int support_case_get(struct store *s, const struct program_auth *who, const char
 	return r;
 }
 
+int support_case_notes(struct store *s, const struct program_auth *who, const char *id, int64_t limit,
+		       int64_t offset, void **ret_page, struct program_error *err)
+{
+	struct store_case_row *row = NULL;
+	enum support_relation rel;
+	json_t *c = NULL, *items;
+	int64_t total;
+	int r;
+
+	r = load(s, who, id, &row, &c, &rel, err);
+	if (r < 0)
+		return r;
+	items = support_notes(c, rel, who, offset, limit, &total); /* the owner: none */
+	*ret_page = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "case", id, "version", (json_int_t)row->version, "total",
+			      (json_int_t)total, "limit", (json_int_t)limit, "offset", (json_int_t)offset, "items", items);
+	json_decref(c);
+	store_case_free(row);
+	return 0;
+}
+
 struct list_ctx {
 	const struct program_auth *who;
 	const struct support_policy *p;
@@ -391,15 +410,21 @@ static int act_note(json_t *c, enum support_relation rel, const struct program_a
 {
 	static const char *const keys[] = { "visibility", "body", "version" };
 	const char *vis = json_string_value(json_object_get(body, "visibility"));
-	json_t *notes = json_object_get(c, "notes");
+	json_t *notes = json_object_get(c, "notes"), *text = json_object_get(body, "body"), *n;
+	size_t bytes = 0, i;
 	char *id;
 
 	if (!program_check_keys(body, keys, CV_ELEMENTSOF(keys), NULL, err))
 		return -EINVAL;
 	if (!vis)
 		vis = rel == REL_ENGAGED ? "shared" : "public";
+	if (json_is_string(text) && json_string_length(text) > SUPPORT_NOTE_MAX) {
+		program_error_set(err, 413, "note_too_large", "body: a note holds at most %d bytes, this one %zu",
+				  SUPPORT_NOTE_MAX, json_string_length(text));
+		return -E2BIG;
+	}
 	if (!(cv_streq(vis, "public") || cv_streq(vis, "shared") || cv_streq(vis, "internal")) ||
-	    !text_ok(json_object_get(body, "body"), TEXT_MAX)) {
+	    !text_ok(text, SUPPORT_NOTE_MAX)) {
 		program_error_set(err, 400, "invalid_field", "visibility (public, shared, internal) and body are required");
 		return -EINVAL;
 	}
@@ -412,8 +437,21 @@ static int act_note(json_t *c, enum support_relation rel, const struct program_a
 							  "the case was opened with: use a shared note");
 		return -EPERM;
 	}
-	if (json_array_size(notes) >= NOTES_MAX) {
-		program_error_set(err, 409, "too_many_notes", "a case holds at most %d notes", NOTES_MAX);
+	/* Every party's notes count, whoever may see them: the bound is on
+	 * what the case costs to read and write, which is all of them. */
+	json_array_foreach(notes, i, n)
+		bytes += json_string_length(json_object_get(n, "body"));
+	if (json_array_size(notes) >= SUPPORT_CASE_NOTES_MAX) {
+		program_error_set(err, 409, "case_full", "the case holds %d notes, as many as a case may: open a new case",
+				  SUPPORT_CASE_NOTES_MAX);
+		return -ENOSPC;
+	}
+	if (bytes + json_string_length(text) > SUPPORT_CASE_NOTE_BYTES_MAX) {
+		/* Not how much there is: some of it may be others' internal notes. */
+		program_error_set(err, 409, "case_full",
+				  "with this note (%zu bytes) the case's notes would pass %d MiB, as much as a case may hold: "
+				  "open a new case",
+				  json_string_length(text), SUPPORT_CASE_NOTE_BYTES_MAX / (1024 * 1024));
 		return -ENOSPC;
 	}
 	id = cv_xasprintf("note_%zu", json_array_size(notes) + 1);
@@ -611,7 +649,8 @@ static int act_respond(json_t *c, enum support_relation rel, const struct progra
 	return 0;
 }
 
-/* Newline-separated vendors with a collaboration on the case (for listing their queue). */
+/* Newline-separated vendors with an open collaboration request on the
+ * case: their queue.  A vendor that declined or is done leaves it. */
 static char *engaged_list(json_t *c)
 {
 	struct cv_buf b;
@@ -620,7 +659,9 @@ static char *engaged_list(json_t *c)
 
 	cv_buf_init(&b, 64 * 1024);
 	json_array_foreach(json_object_get(c, "collaborations"), i, col)
-		(void)!cv_buf_printf(&b, "%s%s", b.len ? "\n" : "", json_string_value(json_object_get(col, "vendor")));
+		if (cv_word_in(COLLAB_OPEN, json_string_value(json_object_get(col, "state"))))
+			(void)!cv_buf_printf(&b, "%s%s", b.len ? "\n" : "",
+					     json_string_value(json_object_get(col, "vendor")));
 	return b.data ? cv_buf_detach(&b, NULL) : cv_xstrdup("");
 }
 
@@ -695,7 +736,12 @@ int support_case_act(struct store *s, const struct program_auth *who, const char
 	}
 	in_tx = false;
 	json_object_set_new(c, "version", json_integer(row->version + 1));
-	*ret_view = support_view(c, rel, who, p, now, false);
+	if (strcmp(what, "note") == 0) /* the note just written: the last */
+		*ret_view = json_pack("{s:s, s:I, s:o}", "case", id, "version", (json_int_t)(row->version + 1), "note",
+				      support_entry_view(json_array_get(json_object_get(c, "notes"),
+									json_array_size(json_object_get(c, "notes")) - 1)));
+	else
+		*ret_view = support_view(c, rel, who, p, now, false);
 out:
 	if (in_tx)
 		store_rollback(s);

@@ -67,6 +67,25 @@ static bool covers_ok(json_t *covers, char *why, size_t size)
 	return true;
 }
 
+/* A date field of an agreement: a day of the calendar, or a 400 naming
+ * the field and what it held. */
+static bool date_ok(json_t *doc, const char *field, int64_t *ret, struct program_error *err)
+{
+	json_t *v = json_object_get(doc, field);
+	char *shown;
+
+	if (cv_time_parse(json_string_value(v), ret) == 0)
+		return true;
+	if (!json_is_string(v)) {
+		program_error_set(err, 400, "invalid_field", "%s: a date (YYYY-MM-DD) is required", field);
+		return false;
+	}
+	shown = cv_str_sanitize(json_string_value(v), json_string_length(v), 40);
+	program_error_set(err, 400, "invalid_field", "%s: '%s' is not a date of the calendar (YYYY-MM-DD)", field, shown);
+	free(shown);
+	return false;
+}
+
 int support_agreement_add(struct store *s, const void *body, char **ret_id, struct program_error *err)
 {
 	static const char *const keys[] = { "id", "customer", "vendor", "kind", "level", "valid_from", "valid_to",
@@ -88,8 +107,9 @@ int support_agreement_add(struct store *s, const void *body, char **ret_id, stru
 				  "customer, vendor and kind (support-agreement, subscription, per-call) are required");
 		goto out;
 	}
-	if (cv_time_parse(json_string_value(json_object_get(doc, "valid_from")), &from) < 0 ||
-	    cv_time_parse(json_string_value(json_object_get(doc, "valid_to")), &to) < 0 || to < from) {
+	if (!date_ok(doc, "valid_from", &from, err) || !date_ok(doc, "valid_to", &to, err))
+		goto out;
+	if (to < from) {
 		program_error_set(err, 400, "invalid_field", "valid_from and valid_to: dates (YYYY-MM-DD), in order");
 		goto out;
 	}

@@ -26,7 +26,7 @@ enum support_relation {
 	REL_OWNER,     /* the program's owner: summaries only */
 	REL_CUSTOMER,  /* the customer who opened it */
 	REL_OPENED,    /* a user of the vendor it was opened with */
-	REL_ENGAGED,   /* a user of a vendor engaged on it */
+	REL_ENGAGED,   /* a user of a vendor with an open (COLLAB_OPEN) request on it */
 };
 
 enum support_relation support_relation(const struct program_auth *who, json_t *c);
@@ -38,10 +38,16 @@ json_t *support_collaboration(json_t *c, const char *key, const char *value, con
 #define CASE_OPEN "new in-progress waiting-on-customer engaged"
 #define CASE_STATES CASE_OPEN " resolved closed"
 #define COLLAB_OPEN "requested accepted working"
-#define COLLAB_TAKEN "accepted working done"
+#define COLLAB_TAKEN "accepted working"
 /* The case as that relation may see it, with its SLA clocks at now. */
 json_t *support_view(json_t *c, enum support_relation rel, const struct program_auth *who,
 		     const struct support_policy *p, int64_t now, bool summary);
+/* The notes of case c that relation may see, from offset, at most limit
+ * of them, as it may see them; *ret_total: how many it may see in all. */
+json_t *support_notes(json_t *c, enum support_relation rel, const struct program_auth *who, int64_t offset,
+		      int64_t limit, int64_t *ret_total);
+/* A note or event as another party sees it: without the author's token id. */
+json_t *support_entry_view(json_t *entry);
 /* The SLA clocks of a case at now: {first_response, next_update, collaborations[]}. */
 json_t *support_sla(json_t *c, const struct support_policy *p, int64_t now);
 

@@ -6,7 +6,8 @@
  *
  *   customer   the case, its public notes and public events
  *   opened     all of it but another organisation's internal notes
- *   engaged    summary, description, descriptor, configuration, its own
+ *   engaged    (a request to it requested, accepted or working) summary,
+ *              description, descriptor, configuration, its own
  *              entitlement and collaboration, shared notes and its own
  *   owner      the summary and SLA state only
  *   none       nothing: the case does not exist for them (404)
@@ -66,7 +67,11 @@ enum support_relation support_relation(const struct program_auth *who, json_t *c
 		return REL_NONE;
 	if (cv_streq(who->vendor_id, json_string_value(json_object_get(c, "vendor"))))
 		return REL_OPENED;
-	return support_collaboration(c, "vendor", who->vendor_id, NULL) ? REL_ENGAGED : REL_NONE;
+	/* Engaged only while a request to it is open: a vendor that declined,
+	 * or whose part is done, is no party to the case any more, and the
+	 * case is as gone for it as for a stranger (404).  A new request
+	 * engages it again. */
+	return support_collaboration(c, "vendor", who->vendor_id, COLLAB_OPEN) ? REL_ENGAGED : REL_NONE;
 }
 
 /* ---- SLA ---- */
@@ -159,20 +164,43 @@ static bool note_visible(json_t *n, enum support_relation rel, const char *org)
 	}
 }
 
-/* The visible entries, their authors named by organisation, user and
- * role: the token they used is for the audit trail in the database, not
- * for other parties. */
-static json_t *filtered(json_t *list, enum support_relation rel, const char *org)
+/* Authors are named by organisation, user and role: the token they used
+ * is for the audit trail in the database, not for other parties. */
+json_t *support_entry_view(json_t *entry)
+{
+	json_t *x = json_deep_copy(entry);
+
+	json_object_del(json_object_get(x, "author"), "token");
+	return x;
+}
+
+/* The visible entries from offset, at most limit; *ret_total: how many are visible. */
+static json_t *filtered(json_t *list, enum support_relation rel, const char *org, int64_t offset, int64_t limit,
+			int64_t *ret_total)
 {
 	json_t *out = json_array(), *x;
+	int64_t seen = 0;
 	size_t i;
 
-	json_array_foreach(list, i, x)
-		if (note_visible(x, rel, org)) {
-			x = json_deep_copy(x);
-			json_object_del(json_object_get(x, "author"), "token");
-			json_array_append_new(out, x);
-		}
+	json_array_foreach(list, i, x) {
+		if (!note_visible(x, rel, org))
+			continue;
+		if (seen >= offset && seen - offset < limit)
+			json_array_append_new(out, support_entry_view(x));
+		seen++;
+	}
+	if (ret_total)
+		*ret_total = seen;
+	return out;
+}
+
+json_t *support_notes(json_t *c, enum support_relation rel, const struct program_auth *who, int64_t offset,
+		      int64_t limit, int64_t *ret_total)
+{
+	char *org = support_org(who);
+	json_t *out = filtered(json_object_get(c, "notes"), rel, org, offset, limit, ret_total);
+
+	free(org);
 	return out;
 }
 
@@ -183,6 +211,7 @@ json_t *support_view(json_t *c, enum support_relation rel, const struct program_
 						    "vendor", "created_at", "updated_at", "version" };
 	char *org = support_org(who);
 	json_t *v = json_object(), *cols, *col, *ent;
+	int64_t total;
 	size_t i;
 
 	for (i = 0; i < CV_ELEMENTSOF(summary_keys); i++)
@@ -230,8 +259,11 @@ json_t *support_view(json_t *c, enum support_relation rel, const struct program_
 	}
 	if (rel == REL_ENGAGED)
 		json_object_set(v, "resolution", json_object_get(c, "resolution"));
-	json_object_set_new(v, "notes", filtered(json_object_get(c, "notes"), rel, org));
-	json_object_set_new(v, "events", filtered(json_object_get(c, "events"), rel, org));
+	/* Notes a page at a time (a case may hold 8 MiB of them); events are
+	 * a line each. */
+	json_object_set_new(v, "notes", filtered(json_object_get(c, "notes"), rel, org, 0, SUPPORT_NOTES_PAGE, &total));
+	json_object_set_new(v, "notes_total", json_integer(total));
+	json_object_set_new(v, "events", filtered(json_object_get(c, "events"), rel, org, 0, INT64_MAX, NULL));
 	if (json_is_object(json_object_get(v, "resolution"))) {
 		json_t *res = json_deep_copy(json_object_get(v, "resolution"));
 

@@ -76,6 +76,16 @@ static size_t utf8_seq(const unsigned char *p, size_t left)
 	return n;
 }
 
+/*
+ * Whether the valid sequence of n bytes at p is a control character: C0,
+ * DEL, or C1 (U+0080..U+009F, "\xc2\x80".."\xc2\x9f").  A terminal
+ * takes C1 as it takes ESC: U+009B is CSI, U+009D OSC.
+ */
+static bool is_control(const unsigned char *p, size_t n)
+{
+	return (n == 1 && (p[0] < 0x20 || p[0] == 0x7f)) || (n == 2 && p[0] == 0xc2 && p[1] < 0xa0);
+}
+
 bool cv_str_is_clean_utf8(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -84,11 +94,41 @@ bool cv_str_is_clean_utf8(const char *s, size_t len)
 	while (i < len) {
 		size_t n = utf8_seq(p + i, len - i);
 
-		if (!n || (n == 1 && (p[i] < 0x20 || p[i] == 0x7f)))
+		if (!n || is_control(p + i, n))
 			return false;
 		i += n;
 	}
 	return true;
+}
+
+char *cv_str_sanitize_text(const char *s, size_t len, const char *indent)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t ilen = indent ? strlen(indent) : 0, i = 0, o = 0, lines = 0;
+	char *out;
+
+	for (i = 0; i < len; i++)
+		lines += p[i] == '\n';
+	out = cv_xmalloc(len + lines * ilen + 1);
+	for (i = 0; i < len;) {
+		size_t n = utf8_seq(p + i, len - i);
+
+		if (n == 1 && p[i] == '\n' && indent) {
+			out[o++] = '\n';
+			memcpy(out + o, indent, ilen);
+			o += ilen;
+		} else if (n == 1 && p[i] == '\t')
+			out[o++] = ' ';
+		else if (!n || is_control(p + i, n))
+			out[o++] = '?';
+		else {
+			memcpy(out + o, p + i, n);
+			o += n;
+		}
+		i += n ? n : 1;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 char *cv_str_sanitize(const char *s, size_t len, size_t max)
@@ -100,7 +140,7 @@ char *cv_str_sanitize(const char *s, size_t len, size_t max)
 	while (i < len && o < max) {
 		size_t n = utf8_seq(p + i, len - i);
 
-		if (!n || (n == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
+		if (!n || is_control(p + i, n)) {
 			out[o++] = '?';
 			i += n ? n : 1;
 			continue;

@@ -41,9 +41,12 @@ check "Microsoft's queue lists it" j --arg id "$id" '[.items[].id] | index($id)'
 check "Microsoft takes it: in-progress" test "$(as ms POST "/api/v1/cases/$id/state" '{"to": "in-progress", "version": 1}')" = 200
 check "... the first response is met" j '.state == "in-progress" and .sla.first_response.state == "met" and .version == 2'
 as ms POST "/api/v1/cases/$id/notes" '{"visibility": "internal", "body": "MS-INTERNAL: LIC 2.0 is single-vCPU only"}' >/dev/null
-check "Microsoft adds an internal note" j '.notes | map(select(.visibility == "internal")) | length == 1'
+check "Microsoft adds an internal note: answered with the note and the case's version" j --arg id "$id" '.case == $id and .version == 3 and .note.visibility == "internal" and .note.id == "note_1"'
+as ms GET "/api/v1/cases/$id" >/dev/null
+check "... the case has it" j '.notes | map(select(.visibility == "internal")) | length == 1'
 as ms POST "/api/v1/cases/$id/notes" '{"visibility": "public", "body": "PUBLIC: we are looking at it with Red Hat"}' >/dev/null
-check "... and a public one" j '.notes | length == 2'
+as ms GET "/api/v1/cases/$id" >/dev/null
+check "... and a public one" j '(.notes | length) == 2 and .notes_total == 2'
 check "Microsoft engages Red Hat: 200" test "$(as ms POST "/api/v1/cases/$id/engage" '{"vendor": "red-hat", "reason": "guest kernel"}')" = 200
 check "... the case is engaged, a request to Red Hat with a response target" j '.state == "engaged" and .collaborations[0].vendor == "red-hat" and .collaborations[0].state == "requested" and (.collaborations[0].due_at | length > 0)'
 col=$(jq -r '.collaborations[0].id' "$TMP/resp")
@@ -61,7 +64,9 @@ check "... and no token ids of anyone" sh -c "! grep -q 'tok_' '$TMP/resp'"
 check "Red Hat accepts" test "$(as rh POST "/api/v1/cases/$id/collaborations/$col" '{"action": "accept"}')" = 200
 check "... the response met its target" j '.collaborations[0].state == "accepted" and (.collaborations[0].responded_at | length > 0) and .sla.collaborations[0].response.state == "met"'
 as rh POST "/api/v1/cases/$id/notes" '{"visibility": "shared", "body": "SHARED: known issue, fixed in kernel-2.6.18-128.1.6"}' >/dev/null
-check "Red Hat answers with a shared note" j '.notes | map(select(.visibility == "shared")) | length == 1'
+check "Red Hat answers with a shared note" j '.note.visibility == "shared" and .note.author.org == "vendor:red-hat"'
+as rh GET "/api/v1/cases/$id" >/dev/null
+check "... which its view of the case has, with no other's note" j '(.notes | map(select(.visibility == "shared")) | length) == 1 and (.notes | length) == 1'
 check "Red Hat may not write to the customer directly (public): 403" test "$(as rh POST "/api/v1/cases/$id/notes" '{"visibility": "public", "body": "hi"}')" = 403
 as ms GET "/api/v1/cases/$id" >/dev/null
 check_eval "Microsoft sees the shared note" "grep -q 'SHARED: known issue' '$TMP/resp'"
@@ -103,6 +108,13 @@ check "a body that is not JSON: 400 malformed_json" j '.error.code == "malformed
 echo '{"customer": "contoso", "vendor": "red-hat", "kind": "subscription", "valid_from": "2012-01-01", "valid_to": "2011-01-01"}' >"$TMP/agr-bad.json"
 expect_exit 2 "an agreement ending before it starts: refused" "$COVALID" admin agreement add "$TMP/agr-bad.json" $O
 check "... naming the dates" grep -q "valid_from and valid_to" "$TMP/err"
+# Issue 9, D14: impossible calendar dates are refused, the field named.
+check_eval "valid_from 2009-02-30: 400 naming valid_from" "[ \"\$(as owner POST /api/v1/admin/agreements '{\"customer\": \"contoso\", \"vendor\": \"red-hat\", \"kind\": \"subscription\", \"valid_from\": \"2009-02-30\", \"valid_to\": \"2030-12-31\"}')\" = 400 ] && jq -e '.error.code == \"invalid_field\" and (.error.message | test(\"^valid_from: \")) and (.error.message | test(\"2009-02-30\"))' '$TMP/resp' >/dev/null"
+check_eval "valid_to 2009-02-29 (not a leap year): 400 naming valid_to" "[ \"\$(as owner POST /api/v1/admin/agreements '{\"customer\": \"contoso\", \"vendor\": \"red-hat\", \"kind\": \"subscription\", \"valid_from\": \"2009-01-01\", \"valid_to\": \"2009-02-29\"}')\" = 400 ] && jq -e '.error.message | test(\"^valid_to: \")' '$TMP/resp' >/dev/null"
+echo '{"customer": "contoso", "vendor": "red-hat", "kind": "subscription", "valid_from": "2009-13-01", "valid_to": "2010-01-00"}' >"$TMP/agr-month13.json"
+expect_exit 2 "valid_from 2009-13-01 through the CLI: refused" "$COVALID" admin agreement add "$TMP/agr-month13.json" $O
+check "... naming valid_from" grep -q "valid_from: " "$TMP/err"
+check_eval "2008-02-29 (a leap year) is a date: 201" "[ \"\$(as owner POST /api/v1/admin/agreements '{\"customer\": \"fabrikam\", \"vendor\": \"red-hat\", \"kind\": \"subscription\", \"valid_from\": \"2008-02-29\", \"valid_to\": \"2008-03-01\"}')\" = 201 ]"
 echo '{"customer": "nobody", "vendor": "red-hat", "kind": "subscription", "valid_from": "2012-01-01", "valid_to": "2013-01-01"}' >"$TMP/agr-nobody.json"
 expect_exit 2 "an agreement for an unknown customer: refused" "$COVALID" admin agreement add "$TMP/agr-nobody.json" $O
 check "... naming it" grep -q "no customer 'nobody'" "$TMP/err"

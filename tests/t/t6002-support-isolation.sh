@@ -19,6 +19,16 @@ fi
 "$COVALID" admin user add "Sam (SUSE)" --role vendor-engineer --vendor suse --out "$TMP/tok/suse" $O >/dev/null
 echo '{"id": "fab-ms", "customer": "fabrikam", "vendor": "microsoft", "kind": "support-agreement", "valid_from": "2009-01-01", "valid_to": "2030-12-31", "covers": [{"hypervisor": "microsoft"}]}' >"$TMP/fab.json"
 "$COVALID" admin agreement add "$TMP/fab.json" $O >/dev/null
+# Two more vendors Contoso is entitled with: Oracle will decline its
+# collaboration request, VMware will see its through to done.  Neither may
+# keep the engaged vendor's access afterwards.
+for v in Oracle VMware; do
+	id=$(echo "$v" | tr 'A-Z' 'a-z')
+	"$COVALID" admin vendor add "$v" $O >/dev/null
+	"$COVALID" admin user add "Eng ($v)" --role vendor-engineer --vendor "$id" --out "$TMP/tok/$id" $O >/dev/null
+	echo "{\"id\": \"contoso-$id\", \"customer\": \"contoso\", \"vendor\": \"$id\", \"kind\": \"support-agreement\", \"valid_from\": \"2009-01-01\", \"valid_to\": \"2030-12-31\"}" >"$TMP/agr-$id.json"
+	"$COVALID" admin agreement add "$TMP/agr-$id.json" $O >/dev/null
+done
 
 # The world: Contoso's case with Microsoft, Red Hat engaged, a note of every
 # visibility from each side; Fabrikam's case with Microsoft.
@@ -31,9 +41,24 @@ as ms POST "/api/v1/cases/$C/notes" '{"visibility": "public", "body": "MS-PUBLIC
 as ms POST "/api/v1/cases/$C/engage" '{"vendor": "red-hat"}' >/dev/null
 COL=$(jq -r '.collaborations[0].id' "$TMP/resp")
 as rh POST "/api/v1/cases/$C/notes" '{"visibility": "internal", "body": "RH-INTERNAL"}' >/dev/null
+# Oracle is asked and declines; VMware is asked, works, writes and is done.
+as ms POST "/api/v1/cases/$C/engage" '{"vendor": "oracle"}' >/dev/null
+COL_ORA=$(jq -r '.collaborations[] | select(.vendor == "oracle") | .id' "$TMP/resp")
+as ms POST "/api/v1/cases/$C/engage" '{"vendor": "vmware"}' >/dev/null
+COL_VMW=$(jq -r '.collaborations[] | select(.vendor == "vmware") | .id' "$TMP/resp")
+as oracle GET "/api/v1/cases/$C" >/dev/null
+ORA_BEFORE=$(jq -r .title "$TMP/resp")
+as oracle POST "/api/v1/cases/$C/collaborations/$COL_ORA" '{"action": "decline", "reason": "not ours"}' >/dev/null
+as vmware POST "/api/v1/cases/$C/collaborations/$COL_VMW" '{"action": "accept"}' >/dev/null
+as vmware POST "/api/v1/cases/$C/notes" '{"visibility": "shared", "body": "VMW-SHARED"}' >/dev/null
+as vmware POST "/api/v1/cases/$C/collaborations/$COL_VMW" '{"action": "done"}' >/dev/null
+VMW_DONE=$(jq -r ".collaborations[] | select(.id == \"$COL_VMW\") | .state" "$TMP/resp")
+# Written after both left: neither may read it.
+as ms POST "/api/v1/cases/$C/notes" '{"visibility": "shared", "body": "MS-SHARED-LATER"}' >/dev/null
 as fab POST /api/v1/cases "$(open_body microsoft 3 "$TMP/d-validated.json" "FABRIKAM-CASE")" >/dev/null
 F=$(jq -r .id "$TMP/resp")
 check "the world is set up (two cases, a collaboration)" sh -c "[ -n '$C' ] && [ -n '$F' ] && [ '$C' != null ] && [ '$F' != null ] && [ '$COL' = col_1 ]"
+check "... Oracle read the case while asked, then declined; VMware is done" sh -c "[ '$ORA_BEFORE' = CONTOSO-CASE ] && [ '$COL_ORA' = col_2 ] && [ '$COL_VMW' = col_3 ] && [ '$VMW_DONE' = done ]"
 
 # A made-up case: what "does not exist" looks like.
 as ms GET /api/v1/cases/case_20090101_000000000000 >/dev/null
@@ -52,6 +77,9 @@ do_verb() {
 	resolve) as "$user" POST "/api/v1/cases/$id/state" '{"to": "resolved", "resolution": "matrix"}' ;;
 	engage-suse) as "$user" POST "/api/v1/cases/$id/engage" '{"vendor": "suse"}' ;;
 	working) as "$user" POST "/api/v1/cases/$id/collaborations/$COL" '{"action": "working"}' ;;
+	own-accept | own-done)
+		case $user in oracle) own=$COL_ORA ;; vmware) own=$COL_VMW ;; *) own=$COL ;; esac
+		as "$user" POST "/api/v1/cases/$id/collaborations/$own" "{\"action\": \"${verb#own-}\"}" ;;
 	agreements) as "$user" GET /api/v1/agreements ;;
 	agreements-fab) as "$user" GET "/api/v1/agreements?customer=fabrikam" ;;
 	agreement-add) as "$user" POST /api/v1/admin/agreements '{"customer": "contoso", "vendor": "suse", "kind": "subscription", "valid_from": "2020-01-01", "valid_to": "2020-12-31"}' ;;
@@ -112,6 +140,20 @@ rh         agreement-add   -         403     -
 owner      agreement-add   -         201     -
 cust       user-add        -         403     -
 ms         user-add        -         403     -
+oracle     read            contoso   404     CONTOSO|contoso|MS-SHARED-LATER
+vmware     read            contoso   404     CONTOSO|contoso|MS-SHARED-LATER|VMW-SHARED
+oracle     list            -         200     CONTOSO-CASE|MS-SHARED-LATER
+vmware     list            -         200     CONTOSO-CASE|MS-SHARED-LATER
+oracle     note-shared     contoso   404     CONTOSO|MS-SHARED-LATER
+vmware     note-shared     contoso   404     CONTOSO|MS-SHARED-LATER
+oracle     note-internal   contoso   404     CONTOSO
+vmware     note-internal   contoso   404     CONTOSO
+oracle     resolve         contoso   404     CONTOSO
+vmware     resolve         contoso   404     CONTOSO
+oracle     waiting         contoso   404     CONTOSO
+vmware     engage-suse     contoso   404     CONTOSO
+oracle     own-accept      contoso   404     CONTOSO
+vmware     own-done        contoso   404     CONTOSO
 '
 echo "$MATRIX" | while read -r role verb target want never; do
 	[ -n "$role" ] || continue
@@ -144,4 +186,16 @@ check "every row of the matrix ran ($(echo "$MATRIX" | grep -c .) rows)" test "$
 # shared note is visible to the opener; the customer's note to the customer.
 as ms GET "/api/v1/cases/$C" >/dev/null
 check "the rows that succeeded changed the case (Red Hat's shared matrix note reached Microsoft)" sh -c "grep -q 'matrix rh' '$TMP/resp' && ! grep -q 'matrix suse' '$TMP/resp' && ! grep -q 'matrix fab' '$TMP/resp'"
+check "... and none of a declined or done vendor's did" sh -c "! grep -q 'matrix oracle' '$TMP/resp' && ! grep -q 'matrix vmware' '$TMP/resp' && jq -e '.state == \"engaged\" and .resolution == null' '$TMP/resp' >/dev/null"
+
+# Re-engaging is a new request by the opened vendor: the vendor is engaged
+# again, with an engaged vendor's view (docs/support.md, "Collaboration
+# requests"), and loses it again when it declines.
+check "Microsoft engages Oracle again: 200" test "$(as ms POST "/api/v1/cases/$C/engage" '{"vendor": "oracle"}')" = 200
+COL_ORA2=$(jq -r '[.collaborations[] | select(.vendor == "oracle")] | last | .id' "$TMP/resp")
+check_eval "... Oracle reads the case again, as an engaged vendor" "[ \"\$(as oracle GET /api/v1/cases/$C)\" = 200 ] && jq -e '(.entitlement | keys) == [\"oracle\"] and ([.notes[].body] | index(\"MS-INTERNAL\") | not)' '$TMP/resp' >/dev/null"
+as oracle GET /api/v1/cases >/dev/null
+check "... and it is back in Oracle's queue" jq -e --arg id "$C" '[.items[].id] | index($id)' "$TMP/resp"
+as oracle POST "/api/v1/cases/$C/collaborations/$COL_ORA2" '{"action": "decline", "reason": "still not ours"}' >/dev/null
+check "... declined again: 404 once more" test "$(as oracle GET "/api/v1/cases/$C")" = 404
 done_testing

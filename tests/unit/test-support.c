@@ -246,5 +246,53 @@ TEST(tokens_survive_the_migration_to_roles)
 	free(path);
 }
 
+/* Issue 9, D14: "2009-02-30" was taken as 2 March. */
+TEST(agreement_dates_must_exist)
+{
+	static const struct {
+		const char *from, *to, *needle;
+	} cases[] = {
+		{ "2009-02-30", "2030-12-31", "valid_from: '2009-02-30' is not a date" },
+		{ "2009-01-01", "2009-02-29", "valid_to: '2009-02-29' is not a date" },
+		{ "2009-13-01", "2030-12-31", "valid_from: '2009-13-01'" },
+		{ "2009-01-00", "2030-12-31", "valid_from: '2009-01-00'" },
+		{ "2009-04-31", "2030-12-31", "valid_from: '2009-04-31'" },
+		{ "2009-01-01", "2030-12-31T24:00:00Z", "valid_to: " },
+	};
+	struct program_error e = { 0 };
+	struct store *s = NULL;
+	char *path = NULL, *err = NULL, *id = NULL;
+	json_t *doc;
+
+	CHECK_INT(sign_init(), 0);
+	if (asprintf(&path, "%s/agreements.db", tap_tmpdir()) < 0)
+		abort();
+	CHECK_INT(store_open(path, &s, &err), 0);
+	CHECK_INT(program_vendor_admit(s, "Red Hat", NULL, &id, &e), 0);
+	free(id);
+	id = NULL;
+	CHECK_INT(support_customer_add(s, "Contoso", "contoso", &id, &e), 0);
+	free(id);
+	id = NULL;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		doc = json_pack("{s:s, s:s, s:s, s:s, s:s}", "customer", "contoso", "vendor", "red-hat", "kind", "subscription",
+				"valid_from", cases[i].from, "valid_to", cases[i].to);
+		CHECK_INT(support_agreement_add(s, doc, &id, &e), -EINVAL);
+		CHECK_INT(e.http, 400);
+		CHECK(strstr(e.message, cases[i].needle) != NULL);
+		CHECK(id == NULL);
+		json_decref(doc);
+	}
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s}", "customer", "contoso", "vendor", "red-hat", "kind", "subscription",
+			"valid_from", "2008-02-29", "valid_to", "2030-12-31");
+	CHECK_INT(support_agreement_add(s, doc, &id, &e), 0);
+	json_decref(doc);
+	free(id);
+	store_close(s);
+	free(path);
+}
+
 TAP_MAIN(default_policy_is_the_data_file, policy_errors_name_the_field, entitlement_rules_of_the_seed,
-	 entitlement_by_host_product_and_version, sla_clocks, tokens_survive_the_migration_to_roles)
+	 entitlement_by_host_product_and_version, sla_clocks, tokens_survive_the_migration_to_roles,
+	 agreement_dates_must_exist)

@@ -109,6 +109,28 @@ TEST(utf8_clean_and_sanitize)
 	free(s);
 }
 
+/* Issue 9, D8: C1 controls are controls to a terminal (U+009B is CSI). */
+TEST(sanitize_c1_and_text)
+{
+	char *s;
+
+	CHECK(!cv_str_is_clean_utf8("a\xc2\x9b" "2J", 5));
+	CHECK(!cv_str_is_clean_utf8("a\xc2\x80", 3));
+	CHECK(cv_str_is_clean_utf8("a\xc2\xa0" "b", 4)); /* NBSP is text */
+	s = cv_str_sanitize("a\xc2\x9b" "2J\x1b]0;t\x07\x7f", 12, 100);
+	CHECK_STR(s, "a?2J?]0;t??");
+	free(s);
+	s = cv_str_sanitize_text("one\ntwo\tx\r\xc2\x9dy", 13, "  ");
+	CHECK_STR(s, "one\n  two x??y");
+	free(s);
+	s = cv_str_sanitize_text("one\ntwo", 7, NULL);
+	CHECK_STR(s, "one?two");
+	free(s);
+	s = cv_str_sanitize_text("caf\xc3\xa9 \xff", 7, NULL);
+	CHECK_STR(s, "caf\xc3\xa9 ?");
+	free(s);
+}
+
 TEST(atomic_write_replaces_whole_file)
 {
 	char *path = cv_xasprintf("%s/f", tap_tmpdir());
@@ -159,6 +181,36 @@ TEST(time_roundtrip)
 	CHECK_INT(cv_time_parse("yesterday", &t), -EINVAL);
 }
 
+/* Issue 9, D14: strptime took "2009-02-30" and timegm made it 2 March. */
+TEST(time_parse_rejects_impossible_dates)
+{
+	static const char *const bad[] = {
+		"2009-02-30", "2009-02-29", "1900-02-29", "2009-13-01", "2009-00-10", "2009-01-00", "2009-04-31",
+		"2009-01-32", "2009-1-5", "09-01-05", " 2009-01-05", "2009-01-05 ", "+2009-01-05", "2009-01-05T24:00:00Z",
+		"2009-01-05T12:60:00Z", "2009-01-05T12:00:60Z", "2009-01-05T12:00:00", "2009-02-30T00:00:00Z",
+		"20090105", "2009-01-05T", "", "2009-01-0x",
+	};
+	int64_t t = 42;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_INT(cv_time_parse(bad[i], &t), -EINVAL);
+		CHECK_INT(t, 42);
+	}
+	CHECK_INT(cv_time_parse(NULL, &t), -EINVAL);
+	CHECK_INT(cv_time_parse("2008-02-29", &t), 0);
+	CHECK_INT(t, 1204243200);
+	CHECK_INT(cv_time_parse("2000-02-29", &t), 0);
+	CHECK_INT(t, 951782400);
+	CHECK_INT(cv_time_parse("2009-12-31T23:59:59Z", &t), 0);
+	CHECK_INT(t, 1262303999);
+	CHECK_INT(cv_time_parse("1970-01-01", &t), 0);
+	CHECK_INT(t, 0);
+	CHECK_INT(cv_time_parse("1969-12-31", &t), 0);
+	CHECK_INT(t, -86400);
+	CHECK_INT(cv_time_parse("9999-12-31", &t), 0);
+	CHECK_INT(t, 253402214400);
+}
+
 TEST(word_in_list)
 {
 	CHECK(cv_word_in("new in-progress engaged", "new"));
@@ -175,4 +227,5 @@ TEST(word_in_list)
 
 TAP_MAIN(word_in_list, buf_respects_its_limit, buf_printf_appends, strv_unique_sort_join, parse_u64_is_strict,
 	 parse_int_range, path_resolve_stays_inside, utf8_clean_and_sanitize,
-	 atomic_write_replaces_whole_file, read_file_limits, time_roundtrip)
+	 atomic_write_replaces_whole_file, read_file_limits, time_roundtrip, time_parse_rejects_impossible_dates,
+	 sanitize_c1_and_text)
