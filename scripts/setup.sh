@@ -7,12 +7,14 @@ set -eu
 # Test: prove (perl), jq (shell tests read JSON), osinfo-db (OS short-ids),
 # systemd-detect-virt and virt-what (peers compared live), cpuid (capture
 # format), clang (fuzzing), xmllint (JUnit output), chromium and nodejs (the
-# web UI's browser test, tests/browser).  Bench: hyperfine; wrk and nginx
-# (bench/api.sh runs its own nginx on loopback, as the peer of the server).
+# web UI's browser test, tests/browser), sqlite3 (t4003 runs PRAGMA
+# integrity_check on the database a killed server left).  Bench: hyperfine;
+# wrk and nginx (bench/api.sh runs its own nginx on loopback, as the peer of
+# the server).
 PACKAGES="gcc make pkg-config perl
 libjansson-dev libsqlite3-dev libexpat1-dev libsodium-dev
 libmicrohttpd-dev libcurl4-gnutls-dev
-osinfo-db cpuid virt-what systemd hyperfine clang jq libxml2-utils
+osinfo-db cpuid virt-what systemd hyperfine clang jq libxml2-utils sqlite3
 chromium nodejs wrk nginx-light"
 
 missing=""
