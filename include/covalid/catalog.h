@@ -160,4 +160,25 @@ struct catalog_osinfo_stats {
 int catalog_import_osinfo(struct store *s, const char *dir, bool all, struct catalog_osinfo_stats *ret_stats,
 			  char **ret_error) CV_WUR;
 
+/*
+ * One osinfo-db file's <os> elements, as read: the untranslated fields,
+ * NUL-terminated, valid while cb runs; short_id is never NULL when cb is
+ * called, any other field may be.
+ */
+struct catalog_osinfo_os {
+	char *id, *short_id, *name, *version, *vendor, *release_date, *eol_date;
+};
+
+/*
+ * Parses one osinfo-db XML document held in memory (at most 4 MiB; name
+ * is the file it came from, for messages) and calls cb for each <os> with
+ * a short-id, counting them in *count, until cb returns non-zero (that
+ * value is returned).  -EBADMSG with *ret_error "NAME:LINE: ..." if it is
+ * not well-formed XML.  catalog_import_osinfo() reads every file through
+ * this; the fuzz target feeds it directly.
+ */
+int catalog_osinfo_parse(const char *text, size_t len, const char *name,
+			 int (*cb)(void *ud, const struct catalog_osinfo_os *o), void *ud, size_t *count,
+			 char **ret_error) CV_WUR;
+
 #endif

@@ -24,11 +24,7 @@
 #define OSINFO_MAX_FILE (4 * 1024 * 1024)
 #define OSINFO_MAX_TEXT 1024
 
-struct osinfo_os {
-	char *id, *short_id, *name, *version, *vendor, *release_date, *eol_date;
-};
-
-static void os_release_fields(struct osinfo_os *o)
+static void os_release_fields(struct catalog_osinfo_os *o)
 {
 	free(o->id);
 	free(o->short_id);
@@ -50,25 +46,25 @@ struct reader {
 	bool in_os;
 	char **field; /* the field the current element fills, or NULL */
 	struct cv_buf text;
-	struct osinfo_os os;
-	int (*cb)(void *ud, const struct osinfo_os *o);
+	struct catalog_osinfo_os os;
+	int (*cb)(void *ud, const struct catalog_osinfo_os *o);
 	void *ud;
 	size_t *count;
 	int r;
 };
 
-static char **field_for(struct osinfo_os *o, const char *name)
+static char **field_for(struct catalog_osinfo_os *o, const char *name)
 {
 	static const struct {
 		const char *name;
 		size_t off;
 	} t[] = {
-		{ "short-id", offsetof(struct osinfo_os, short_id) },
-		{ "name", offsetof(struct osinfo_os, name) },
-		{ "version", offsetof(struct osinfo_os, version) },
-		{ "vendor", offsetof(struct osinfo_os, vendor) },
-		{ "release-date", offsetof(struct osinfo_os, release_date) },
-		{ "eol-date", offsetof(struct osinfo_os, eol_date) },
+		{ "short-id", offsetof(struct catalog_osinfo_os, short_id) },
+		{ "name", offsetof(struct catalog_osinfo_os, name) },
+		{ "version", offsetof(struct catalog_osinfo_os, version) },
+		{ "vendor", offsetof(struct catalog_osinfo_os, vendor) },
+		{ "release-date", offsetof(struct catalog_osinfo_os, release_date) },
+		{ "eol-date", offsetof(struct catalog_osinfo_os, eol_date) },
 	};
 
 	for (size_t i = 0; i < CV_ELEMENTSOF(t); i++)
@@ -188,21 +184,17 @@ out:
 	return r;
 }
 
-/* Parses one osinfo-db file; -EBADMSG if it is not well-formed XML. */
-static int read_file(const char *path, int (*cb)(void *ud, const struct osinfo_os *o), void *ud, size_t *count,
-		     char **ret_error)
+int catalog_osinfo_parse(const char *text, size_t len, const char *name,
+			 int (*cb)(void *ud, const struct catalog_osinfo_os *o), void *ud, size_t *count,
+			 char **ret_error)
 {
 	struct reader rd = { .cb = cb, .ud = ud, .count = count };
-	char *text = NULL, *why = NULL;
-	size_t len;
 	XML_Parser p;
 	int r;
 
-	r = read_regular(path, OSINFO_MAX_FILE, &text, &len, &why);
-	if (r < 0) {
-		*ret_error = cv_xasprintf("%s: %s", path, why);
-		free(why);
-		return r;
+	if (len > OSINFO_MAX_FILE) {
+		*ret_error = cv_xasprintf("%s: larger than %d bytes", name, OSINFO_MAX_FILE);
+		return -E2BIG;
 	}
 	p = XML_ParserCreate(NULL);
 	if (!p)
@@ -212,7 +204,7 @@ static int read_file(const char *path, int (*cb)(void *ud, const struct osinfo_o
 	XML_SetElementHandler(p, on_start, on_end);
 	XML_SetCharacterDataHandler(p, on_text);
 	if (XML_Parse(p, text, (int)len, 1) == XML_STATUS_ERROR) {
-		*ret_error = cv_xasprintf("%s:%lu: not well-formed XML (%s)", path,
+		*ret_error = cv_xasprintf("%s:%lu: not well-formed XML (%s)", name,
 					  (unsigned long)XML_GetCurrentLineNumber(p), XML_ErrorString(XML_GetErrorCode(p)));
 		r = -EBADMSG;
 	} else
@@ -220,12 +212,32 @@ static int read_file(const char *path, int (*cb)(void *ud, const struct osinfo_o
 	os_release_fields(&rd.os);
 	cv_buf_release(&rd.text);
 	XML_ParserFree(p);
+	return r;
+}
+
+/* Parses one osinfo-db file; -EBADMSG if it is not well-formed XML. */
+static int read_file(const char *path, int (*cb)(void *ud, const struct catalog_osinfo_os *o), void *ud, size_t *count,
+		     char **ret_error)
+{
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	char *why = NULL;
+
+	r = read_regular(path, OSINFO_MAX_FILE, &text, &len, &why);
+	if (r < 0) {
+		*ret_error = cv_xasprintf("%s: %s", path, why);
+		free(why);
+		return r;
+	}
+	r = catalog_osinfo_parse(text, len, path, cb, ud, count, ret_error);
 	free(text);
 	return r;
 }
 
 /* Calls cb for each <os> of each file under dir/os. */
-static int walk_db(const char *dir, int (*cb)(void *ud, const struct osinfo_os *o), void *ud, size_t *ret_count,
+static int walk_db(const char *dir, int (*cb)(void *ud, const struct catalog_osinfo_os *o), void *ud, size_t *ret_count,
 		   char **ret_error)
 {
 	char *osdir = cv_xasprintf("%s/os", dir);
@@ -325,7 +337,7 @@ static int store_doc(struct ctx *c, json_t *doc)
 	return r;
 }
 
-static int on_os(void *ud, const struct osinfo_os *o)
+static int on_os(void *ud, const struct catalog_osinfo_os *o)
 {
 	struct ctx *c = ud;
 	uintptr_t idx;

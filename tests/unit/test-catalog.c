@@ -1,9 +1,11 @@
 /* test-catalog.c - catalog records, import all or nothing, export, the store's migrations. */
+#include <errno.h>
 #include <sqlite3.h>
 
 #include "covalid/catalog.h"
 #include "covalid/store.h"
 #include "tap.h"
+#include "util/cv.h"
 
 #define GOOD_CONFIG                                                                                         \
 	"{\"type\":\"configuration\",\"id\":\"c1\",\"status\":\"validated\","                                     \
@@ -321,6 +323,44 @@ TEST(list_filters)
 	store_close(s);
 }
 
+static int keep_os(void *ud, const struct catalog_osinfo_os *o)
+{
+	char **names = ud;
+
+	if (!names[0])
+		names[0] = cv_xstrdup(o->short_id);
+	else
+		names[1] = cv_xasprintf("%s|%s|%s", o->short_id, o->name ? o->name : "-", o->vendor ? o->vendor : "-");
+	return 0;
+}
+
+/* The parse-from-memory entry point the importer and fuzz-osinfo share:
+ * untranslated fields only, the first of each; <os> without a short-id
+ * skipped; a malformed document named with its line. */
+TEST(osinfo_parses_one_document_from_memory)
+{
+	static const char xml[] =
+		"<libosinfo>\n"
+		"<os id=\"http://redhat.com/rhel/5.3\"><short-id>rhel5.3</short-id>"
+		"<name xml:lang=\"de\">RHEL (de)</name><name> Red Hat Enterprise Linux 5.3 </name><name>second</name></os>\n"
+		"<os id=\"x\"><name>no short-id</name></os>\n"
+		"<os><short-id>sles11</short-id><vendor>SUSE</vendor></os>\n"
+		"</libosinfo>\n";
+	char *names[2] = { NULL, NULL }, *err = NULL;
+	size_t n = 0;
+
+	CHECK_INT(catalog_osinfo_parse(xml, strlen(xml), "t.xml", keep_os, names, &n, &err), 0);
+	CHECK_INT((int)n, 2);
+	CHECK_STR(names[0], "rhel5.3");
+	CHECK_STR(names[1], "sles11|-|SUSE");
+	free(names[0]);
+	free(names[1]);
+	CHECK_INT(catalog_osinfo_parse("<libosinfo><os>", 15, "bad.xml", keep_os, names, &n, &err), -EBADMSG);
+	CHECK(err && strncmp(err, "bad.xml:1: not well-formed XML", 30) == 0);
+	free(err);
+}
+
 TAP_MAIN(parses_a_configuration, rejects_bad_records_naming_the_field, import_is_all_or_nothing,
 	 import_reports_missing_type_and_long_lines, export_returns_what_was_imported, migrates_an_old_database,
-	 refuses_a_newer_database_and_non_databases, list_filters)
+	 refuses_a_newer_database_and_non_databases, list_filters,
+	 osinfo_parses_one_document_from_memory)
