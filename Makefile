@@ -145,7 +145,7 @@ fuzz: setup
 	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
 	  mkdir -p build-fuzz/corpus-$$t; \
 	  build-fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	    build-fuzz/corpus-$$t fuzz/seeds/$$t || exit 1; \
+	    build-fuzz/corpus-$$t fuzz/seeds/$$t $$(ls -d fuzz/regressions/$$t 2>/dev/null) || exit 1; \
 	done
 
 BENCH_BINS = $(BUILD)/bench/fleetgen $(BUILD)/bench/fleet-sql $(BUILD)/bench/sqlite-insert

@@ -25,33 +25,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_HEADERS 32
 
-/*
- * A known crash, reported and not yet fixed (src/server/http.c is being
- * changed elsewhere; fuzz/regressions/http/, docs/fuzz.md): reply_error()
- * packs its message with json_pack "s", which fails on bytes that are not
- * UTF-8, and reply_json() then aborts - a method, or a path parameter
- * echoed in an error (POST /api/v1/configurations/%ff/revoke), takes the
- * whole server down.  Until it is fixed such requests are skipped, so the
- * run goes on to find other things; FUZZ_HTTP_ALL=1 sends them too.
- */
-static bool known_crash(const char *method, const char *target)
-{
-	char *t;
-	json_t *a, *b;
-	bool skip;
-
-	if (getenv("FUZZ_HTTP_ALL"))
-		return false;
-	t = h_unescape(target, strlen(target), true);
-	a = json_string(method);
-	b = json_string(t);
-	skip = !a || !b;
-	json_decref(a);
-	json_decref(b);
-	free(t);
-	return skip;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool ready;
@@ -119,8 +92,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n_h++;
 	}
 	headers[2 * n_h] = NULL;
-	if (known_crash(method, target))
-		goto out;
 	q = (struct h_request){ method, target, headers, body, body_len };
 	harness_request(&q, &a);
 	harness_check_answer(&a, method);

@@ -80,6 +80,7 @@ struct MHD_Connection {
 	char *body; /* the queued answer's, a copy */
 	size_t body_len;
 	char *content_type, *location;
+	void *socket_context; /* what the connection notification set */
 };
 
 struct MHD_Response {
@@ -99,6 +100,8 @@ struct MHD_Daemon {
 	void *completed_cls;
 	MHD_NotifyConnectionCallback notify;
 	void *notify_cls;
+	void *(*uri_log)(void *cls, const char *uri, struct MHD_Connection *con);
+	void *uri_log_cls;
 };
 
 static struct MHD_Daemon h_daemon;
@@ -128,6 +131,10 @@ struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port, MHD_Accep
 		case MHD_OPTION_NOTIFY_CONNECTION:
 			h_daemon.notify = va_arg(ap, MHD_NotifyConnectionCallback);
 			h_daemon.notify_cls = va_arg(ap, void *);
+			break;
+		case MHD_OPTION_URI_LOG_CALLBACK:
+			h_daemon.uri_log = va_arg(ap, void *(*)(void *, const char *, struct MHD_Connection *));
+			h_daemon.uri_log_cls = va_arg(ap, void *);
 			break;
 		case MHD_OPTION_LISTEN_SOCKET:
 			(void)va_arg(ap, MHD_socket);
@@ -173,9 +180,26 @@ const union MHD_ConnectionInfo *MHD_get_connection_info(struct MHD_Connection *c
 {
 	static struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = { .s_addr = 0x0100007f } };
 	static union MHD_ConnectionInfo ci = { .client_addr = (struct sockaddr *)&sin };
+	/* No socket: answers http.c writes past MHD (guard.c) go nowhere. */
+	static union MHD_ConnectionInfo no_fd = { .connect_fd = -1 };
+	static __thread union MHD_ConnectionInfo ctx;
 
-	(void)connection;
-	return info_type == MHD_CONNECTION_INFO_CLIENT_ADDRESS ? &ci : NULL;
+	switch (info_type) {
+	case MHD_CONNECTION_INFO_CLIENT_ADDRESS:
+		return &ci;
+	case MHD_CONNECTION_INFO_CONNECTION_FD:
+		return &no_fd;
+	case MHD_CONNECTION_INFO_SOCKET_CONTEXT:
+		ctx.socket_context = connection->socket_context;
+		return &ctx;
+	default:
+		return NULL;
+	}
+}
+
+const char *MHD_get_reason_phrase_for(unsigned int code)
+{
+	return code < 400 ? "OK" : "Error";
 }
 
 int MHD_get_connection_values(struct MHD_Connection *connection, enum MHD_ValueKind kind, MHD_KeyValueIterator iterator,
@@ -381,8 +405,15 @@ static void harness_request(const struct h_request *q, struct h_answer *ret)
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	path = h_unescape(q->target, qm ? (size_t)(qm - q->target) : strlen(q->target), false);
-	for (const char *const *h = q->headers; h && h[0] && h[1]; h += 2)
+	bool host = false;
+
+	for (const char *const *h = q->headers; h && h[0] && h[1]; h += 2) {
 		h_add(c, MHD_HEADER_KIND, strdup(h[0]), strdup(h[1]));
+		host |= strcasecmp(h[0], "Host") == 0;
+	}
+	/* HTTP/1.1 needs one (guard.c), as every client sends. */
+	if (!host)
+		h_add(c, MHD_HEADER_KIND, strdup("Host"), strdup("fuzz"));
 	if (qm) {
 		const char *p = qm + 1;
 
@@ -401,6 +432,10 @@ static void harness_request(const struct h_request *q, struct h_answer *ret)
 	url = path;
 	if (h_daemon.notify)
 		h_daemon.notify(h_daemon.notify_cls, c, &sock_ctx, MHD_CONNECTION_NOTIFY_STARTED);
+	c->socket_context = sock_ctx;
+	/* The request line, before MHD parses the query. */
+	if (h_daemon.uri_log)
+		con_cls = h_daemon.uri_log(h_daemon.uri_log_cls, q->target, c);
 	/* The headers. */
 	if (h_daemon.handler(h_daemon.handler_cls, c, url, q->method, "HTTP/1.1", NULL, &zero, &con_cls) != MHD_YES)
 		toe = MHD_REQUEST_TERMINATED_WITH_ERROR;

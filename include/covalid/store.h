@@ -44,6 +44,10 @@ int store_open_existing(const char *location, struct store **ret, char **ret_err
  * replaced, so they are never acknowledged into an orphaned file.
  */
 int store_health(struct store *s, bool deep, char **ret_why) CV_WUR;
+/* Which database s has open (for SQLite, its file's device and inode):
+ * two stores with different identities are not the same database even at
+ * one path.  A new string, or NULL where the backend cannot tell. */
+char *store_identity(struct store *s);
 struct store *store_close(struct store *s);
 /* The default location: $XDG_DATA_HOME/covalid/covalid.db, else
  * ~/.local/share/covalid/covalid.db; the directory is created. */

@@ -82,6 +82,7 @@ struct server {
 	atomic_ullong gen_checked_ns; /* when; 0 after a write */
 	struct guard *guard;
 	atomic_ulong answered_directly;
+	char *identity;           /* store_identity() of the database opened at start */
 	pthread_mutex_t health_lock;
 	uint64_t health_deep_ns;  /* when the store was last checked in depth */
 	char *health_deep_why;    /* what that check found wrong, or NULL */
@@ -116,10 +117,29 @@ static struct store *thread_store(struct server *srv, char **ret_err)
 
 	if (s)
 		return s;
+	char *id;
+	int r;
+
 	/* Never create one here: a database deleted under the server is
-	 * an error to report, not an empty one to start afresh. */
-	if (store_open_existing(srv->opt->db, &s, ret_err) < 0)
+	 * an error to report, not an empty one to start afresh.  Nor serve
+	 * another file put at its path: every thread's connection must be
+	 * to the database the server started on. */
+	r = store_open_existing(srv->opt->db, &s, ret_err);
+	if (r == -ENOENT) {
+		free(*ret_err);
+		*ret_err = cv_xasprintf("%s: the database file is gone since the server started", srv->opt->db);
 		return NULL;
+	}
+	if (r < 0)
+		return NULL;
+	id = store_identity(s);
+	if (!cv_streq(id, srv->identity)) {
+		*ret_err = cv_xasprintf("%s: the database file was replaced since the server started", srv->opt->db);
+		free(id);
+		store_close(s);
+		return NULL;
+	}
+	free(id);
 	pthread_setspecific(srv->store_key, s);
 	return s;
 }
@@ -147,11 +167,18 @@ void reply_bytes(struct req *r, unsigned status, const char *content_type, const
 
 void reply_json(struct req *r, unsigned status, json_t *body)
 {
-	char *s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	char *s = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
 
 	json_decref(body);
-	if (!s)
-		abort();
+	if (!s) {
+		/* A body that could not be built (json_pack refuses strings
+		 * that are not UTF-8): a fault of the handler, never a reason
+		 * to take the server down. */
+		static const char fault[] = "{\"error\":{\"code\":\"internal\",\"message\":\"the answer could not be written\"}}";
+
+		reply_bytes(r, 500, "application/json", fault, sizeof(fault) - 1);
+		return;
+	}
 	reset_reply(r);
 	r->status = status;
 	r->content_type = "application/json";
@@ -162,7 +189,7 @@ void reply_json(struct req *r, unsigned status, json_t *body)
 
 void reply_error(struct req *r, unsigned status, const char *code, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], *safe;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -170,7 +197,11 @@ void reply_error(struct req *r, unsigned status, const char *code, const char *f
 	va_end(ap);
 	if (status == 401 && !r->www_authenticate)
 		r->www_authenticate = cv_xstrdup("Bearer realm=\"covalid\"");
-	reply_json(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+	/* Messages echo what the client sent (a method, an id): bytes that
+	 * are not UTF-8, or controls, become '?', so the JSON can be built. */
+	safe = cv_str_sanitize(msg, strlen(msg), sizeof(msg));
+	reply_json(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", safe));
+	free(safe);
 }
 
 void reply_program_error(struct req *r, const struct program_error *e)
@@ -1191,6 +1222,7 @@ int server_run(const struct server_options *o, char **ret_error)
 		free(err);
 		return r;
 	}
+	srv.identity = store_identity(s);
 	store_close(s);
 	r = listen_on(o->listen, &fd, &host, &port, ret_error);
 	if (r < 0)
@@ -1269,6 +1301,7 @@ out:
 	pthread_mutex_destroy(&srv.log_lock);
 	pthread_mutex_destroy(&srv.health_lock);
 	free(srv.health_deep_why);
+	free(srv.identity);
 	cv_buf_release(&srv.log_buf);
 	resp_cache_free(srv.cache);
 	guard_free(srv.guard);

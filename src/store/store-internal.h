@@ -23,6 +23,8 @@ struct db_ops {
 	const char *name;
 	/* Opens (creating it only if create) and migrates to the newest schema. */
 	int (*open)(const char *location, bool create, void **ret_db, char **ret_errmsg);
+	/* Which database this is (a file's device and inode), or NULL. */
+	char *(*identity)(void *db);
 	/* 0 if the database can be read and written now, else why not. */
 	int (*health)(void *db, bool deep, char **ret_why);
 	void (*close)(void *db);

@@ -545,7 +545,15 @@ out:
 	return r;
 }
 
+static char *sq_identity(void *db)
+{
+	struct sqlite_db *d = db;
+
+	return d->path ? cv_xasprintf("%llu:%llu", (unsigned long long)d->dev, (unsigned long long)d->ino) : NULL;
+}
+
 const struct db_ops db_sqlite = {
+	.identity = sq_identity,
 	.health = sq_health,
 	.name = "sqlite",
 	.open = sq_open,

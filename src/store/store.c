@@ -55,6 +55,11 @@ int store_open_existing(const char *location, struct store **ret, char **ret_err
 	return open_store(location, false, ret, ret_errmsg);
 }
 
+char *store_identity(struct store *s)
+{
+	return s->ops->identity(s->db);
+}
+
 int store_health(struct store *s, bool deep, char **ret_why)
 {
 	return s->ops->health(s->db, deep, ret_why);

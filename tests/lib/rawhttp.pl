@@ -60,12 +60,27 @@ if ($drip > 0) {
 }
 $s->shutdown(1) if $half;
 
-# Read until the server closes or the wait ends; then split the answers.
+# Does $b hold whole answers and nothing more?
+sub whole {
+	my ($b) = @_;
+	return 0 if $b eq '';
+	while ($b =~ s/\AHTTP\/1\.[01] \d{3}[^\r\n]*\r\n((?:[^\r\n]+\r\n)*)\r\n//) {
+		my $len = $1 =~ /^content-length:\s*(\d+)/mi ? $1 : 0;
+		return 0 if length($b) < $len;
+		$b = substr($b, $len);
+	}
+	return $b eq '';
+}
+
+# Read until the server closes or the wait ends; once what came is whole
+# answers, half a second more of silence ends the wait (the connection is
+# then open, waiting for another request).
 my $buf = '';
 my $sel = IO::Select->new($s);
 my $end = time + $wait;
 my $closed = 0;
 while ((my $left = $end - time) > 0) {
+	$left = 0.5 if $left > 0.5 && whole($buf);
 	last unless $sel->can_read($left);
 	my $n = sysread($s, $buf, 65536, length $buf);
 	if (!$n) { $closed = 1; last }

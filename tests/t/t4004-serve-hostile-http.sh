@@ -99,6 +99,11 @@ row "%3F in the path is part of the path" "404 OPEN" "GET /api/v1/configurations
 row "... the same id without it" "200 OPEN" "GET /api/v1/configurations/$SEED HTTP/1.1\r\nHost: x\r\n\r\n"
 row "an encoded slash in an id" "404 OPEN" "GET /api/v1/configurations/..%2F..%2Fhealthz HTTP/1.1\r\nHost: x\r\n\r\n"
 row "a NUL and bad escapes in the query" "200 OPEN" "GET /api/v1/configurations?guest=%00%ff%zz HTTP/1.1\r\nHost: x\r\n\r\n"
+# Echoed in an error message, bytes that are not UTF-8 once aborted the
+# whole server (found by fuzz/fuzz-http.c; fuzz/regressions/http/).
+row "a method that is not UTF-8" "405 OPEN" "\xff\xffGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+row "an id that is not UTF-8, echoed in a 404" "404 OPEN" \
+	"POST /api/v1/configurations/%ff/revoke HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $(cat "$TMP/owner.token")\r\n${J}Content-Length: 2\r\n\r\n{}"
 row "a body of invalid UTF-8" "400 CLOSED" "POST /api/v1/check HTTP/1.1\r\nHost: x\r\n${J}Content-Length: 8\r\n\r\n{\"a\":\"\xff\"}"
 row "a body that is JSON nested 100,000 deep" "400 CLOSED" \
 	"POST /api/v1/check HTTP/1.1\r\nHost: x\r\n${J}Content-Length: 200000\r\n\r\n{100000*[}{100000*]}"
@@ -153,8 +158,12 @@ for my $i (1 .. $n) {
 }
 print "$ok $lost\n";
 EOF
-for k in 1 2 3; do perl "$TMP/halfclose.pl" "$HOSTPORT" 60 "$(cat "$TMP/owner.token")" >"$TMP/hc.$k" & done
-wait
+pids=
+for k in 1 2 3; do
+	perl "$TMP/halfclose.pl" "$HOSTPORT" 60 "$(cat "$TMP/owner.token")" >"$TMP/hc.$k" &
+	pids="$pids $!"
+done
+wait $pids # not the server's
 lost=$(cat "$TMP"/hc.* | awk '{ l += $2 } END { print l + 0 }')
 answered=$(cat "$TMP"/hc.* | awk '{ a += $1 } END { print a + 0 }')
 check_eval "180 half-closed requests on a worker route, 3 clients at once: every one answered ($answered answered, $lost lost)" \
