@@ -14,16 +14,19 @@
 static const struct cli_command commands[] = {
 	{ "serve", cmd_serve, "run the program's HTTP server",
 	  "usage: covalid serve [--listen HOST:PORT] [--db PATH] [--web DIR] [--access-log FILE|-]\n"
-	  "                     [--max-body BYTES] [--timeout SECONDS]\n"
+	  "                     [--max-body BYTES] [--timeout SECONDS] [--header-timeout SECONDS]\n"
+	  "                     [--max-client-connections N] [--create]\n"
 	  "\n"
 	  "Serves the catalog API under /api/v1 (docs/server.md, the OpenAPI document at\n"
 	  "/api/v1/openapi.json), vendors' signed submissions, the owner's\n"
 	  "administration, /healthz, /metrics (Prometheus) and the web UI (--web DIR,\n"
 	  "by default the web/ directory beside the build).  Default listen address\n"
 	  "127.0.0.1:8080 (port 0 picks a free one); the database as for other\n"
-	  "commands (--db, $COVALID_DB, the default location).  One JSON line per\n"
-	  "request goes to the access log (stderr by default).  SIGTERM or SIGINT: stop\n"
-	  "accepting, finish requests in flight, exit 0.\n" },
+	  "commands (--db, $COVALID_DB, the default location), which must exist\n"
+	  "unless --create.  A request head must arrive within --header-timeout\n"
+	  "(10 s); one client address holds at most --max-client-connections (128).\n"
+	  "One JSON line per request goes to the access log (stderr by default).\n"
+	  "SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n" },
 	{ "admin", cmd_admin, "the program owner's administration",
 	  "usage: covalid admin bootstrap [--db PATH] --token-file FILE [--force]\n"
 	  "       covalid admin vendor add NAME [--id ID]\n"

@@ -12,7 +12,12 @@
 #include "support/support-internal.h"
 #include "util/cv.h"
 
-/* The body, with an If-Match: "N" header as its "version". */
+/*
+ * The body, with an If-Match: "N" header as its "version".  RFC 9110
+ * §13.1.1: "*" matches any current representation, so it asks for no
+ * particular version (a missing case is a 404 anyway); a weak tag never
+ * matches in the strong comparison If-Match uses: 412.
+ */
 static json_t *body_with_version(struct req *r)
 {
 	const char *im = req_header(r, "If-Match");
@@ -21,6 +26,15 @@ static json_t *body_with_version(struct req *r)
 
 	if (!b)
 		return NULL;
+	while (im && (*im == ' ' || *im == '\t'))
+		im++;
+	if (im && strcmp(im, "*") == 0)
+		im = NULL;
+	if (im && strncmp(im, "W/", 2) == 0) {
+		json_decref(b);
+		reply_error(r, 412, "precondition_failed", "If-Match: a weak entity-tag never matches (RFC 9110 §13.1.1)");
+		return NULL;
+	}
 	if (im) {
 		char digits[32];
 		size_t n = strlen(im);

@@ -144,6 +144,15 @@ check "eight notes at once, without a version: all eight kept" j '[.notes[].body
 check "the audit trail is complete: an event for every change, numbered without gaps" j '(.events | length) == 10 and ([.events[].seq] == [range(1; 11)])'
 check_eval "If-Match with a stale version: 409 conflict" "printf '{\"to\": \"waiting-on-customer\"}' >'$TMP/b.json' && [ \"\$(curl -s -o '$TMP/resp' -w '%{http_code}' -H 'Content-Type: application/json' -H \"Authorization: Bearer \$(cat '$TMP/tok/ms')\" -H 'If-Match: \"1\"' --data-binary @'$TMP/b.json' '$URL/api/v1/cases/$id2/state')\" = 409 ] && jq -e '.error.code == \"conflict\"' '$TMP/resp' >/dev/null"
 
+# RFC 9110 §13.1.1: "*" matches any current representation; a weak tag never matches.
+im_state() { # IF-MATCH: the status of moving case 2 to waiting-on-customer
+	printf '{"to": "waiting-on-customer"}' >"$TMP/b.json"
+	curl -s -o "$TMP/resp" -w '%{http_code}' -H 'Content-Type: application/json' -H "Authorization: Bearer $(cat "$TMP/tok/ms")" \
+		-H "If-Match: $1" --data-binary @"$TMP/b.json" "$URL/api/v1/cases/$id2/state"
+}
+check_eval "If-Match with a weak tag: 412" "[ \"\$(im_state 'W/\"1\"')\" = 412 ]"
+check_eval "If-Match: * is any version: the move is made (200)" "[ \"\$(im_state '*')\" = 200 ] && jq -e '.state == \"waiting-on-customer\"' '$TMP/resp' >/dev/null"
+
 # ---- SLA clocks ----
 "$COVALID" admin support-policy get $O >"$TMP/policy.json"
 jq '.sla.standard["4"].first_response_s = 1 | .sla.premium["4"].first_response_s = 1' "$TMP/policy.json" >"$TMP/fast.json"
