@@ -214,7 +214,7 @@ await step('evidence', '05-evidence', async () => {
 	await page.press('#f-q', 'Enter');
 	await settled('q=');
 	await page.locator('table.configs tbody tr[data-id="' + id + '"] td.hypervisor').click();
-	await settled('#/config/' + id);
+	await settled('#/config/' + encodeURIComponent(id)); // ids of submissions hold ':'
 	const api = await apiGet('/api/v1/configurations/' + id);
 	const log = api.test_logs[0];
 	const sub = await texts('#evidence article.test-log h3');
@@ -334,7 +334,7 @@ await step('escaping', '12-escaping', async () => {
 	await page.click('#tab-matrix');
 	await settled('view=matrix');
 	await page.click('#matrix a.cell-link[data-id="' + id + '"]');
-	await settled('#/config/' + id);
+	await settled('#/config/' + encodeURIComponent(id)); // ids of submissions hold ':'
 	const title = await page.locator('#config-title').textContent();
 	check('escaping: the configuration page shows its markup as text',
 		title === api.guest.product + ' ' + api.guest.version + ' on ' + api.hypervisor.product + ' ' + api.hypervisor.version, title);

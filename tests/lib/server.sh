@@ -1,10 +1,17 @@
 # server.sh - start the real `covalid serve` on an ephemeral loopback port
 # for a test, and talk to it.  Source after tap.sh.
 #
+#   program_db DB               the seed catalog imported into a new DB, and
+#                               the owner's token in $TMP/owner.token
 #   server_start DB [ARGS...]   sets $URL and $SERVER_PID
 #   api METHOD PATH [BODY-FILE|-] [TOKEN-FILE]
 #                               body in $TMP/resp, status echoed
 #   raw_http 'BYTES'            sends bytes as they are, prints the status line
+
+program_db() {
+	"$COVALID" catalog import --db "$1" "$SRC/data/products.jsonl" "$SRC/data/validated-configs.jsonl" >/dev/null &&
+		"$COVALID" admin bootstrap --db "$1" --token-file "$TMP/owner.token" >/dev/null
+}
 
 server_start() {
 	db=$1

@@ -3,12 +3,12 @@
 # end, a header line at a time, as the slowloris attack does; say how the
 # server dealt with them.  For t4004; loopback only, bounded in time.
 #
-#   slowloris.pl HOST:PORT FROM-ADDR COUNT EVERY-SECONDS FOR-SECONDS
+#   slowloris.pl HOST:PORT FROM-ADDR COUNT EVERY-SECONDS FOR-SECONDS [EARLY]
 #
 # Prints one line: "opened=N refused=R cut=C open=O last_cut=S", where
 # refused are connections the server closed (or never accepted) within
-# half a second, before any head could time out; cut are those it closed
-# later; open those still open when FOR-SECONDS ran out; last_cut the
+# EARLY seconds (default 0.5; less than the server's head deadline); cut
+# are those it closed later; open those still open when FOR-SECONDS ran out; last_cut the
 # seconds after the start at which the last one was cut.
 use strict;
 use warnings;
@@ -16,8 +16,9 @@ use IO::Socket::INET;
 use IO::Select;
 use Time::HiRes qw(time sleep);
 
-my ($hp, $from, $count, $every, $for) = @ARGV;
-defined $for or die "usage: slowloris.pl HOST:PORT FROM COUNT EVERY FOR\n";
+my ($hp, $from, $count, $every, $for, $early) = @ARGV;
+defined $for or die "usage: slowloris.pl HOST:PORT FROM COUNT EVERY FOR [EARLY]\n";
+$early //= 0.5;
 $SIG{PIPE} = 'IGNORE';
 
 my $t0 = time;
@@ -40,7 +41,7 @@ while ($sel->count && time - $t0 < $for) {
 		my $n = sysread($s, $buf, 4096);
 		next if !defined $n && $!{EAGAIN};
 		# Anything read, or the end, means the server is done with it.
-		if (time - $born{fileno $s} < 0.5) { $refused++ } else { $cut++; $last_cut = time - $t0 }
+		if (time - $born{fileno $s} < $early) { $refused++ } else { $cut++; $last_cut = time - $t0 }
 		$sel->remove($s);
 		close $s;
 	}

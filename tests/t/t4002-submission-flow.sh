@@ -8,8 +8,7 @@
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 DB="$TMP/program.db"
-"$COVALID" catalog import --db "$DB" "$SRC/data/products.jsonl" "$SRC/data/validated-configs.jsonl" >/dev/null
-"$COVALID" admin bootstrap --db "$DB" --token-file "$TMP/owner.token" >/dev/null
+program_db "$DB"
 if ! server_start "$DB"; then
 	not_ok "covalid serve starts"
 	diag "$(cat "$TMP/serve.err")"

@@ -94,9 +94,9 @@ else
 fi
 
 # ---- the logs: one kit run, then a distinct signed log per submission ----
-# The claim is fixed here, not this machine's (which may be bare metal), so
-# that every log is accepted: the rounds' configurations are
-# example-kvm-1.R-rhel5.3-x86_64.  Each log has its own host and started_at
+# The claim is fixed here, not this machine's (which may be bare metal), and
+# the log's descriptor made to agree with it, so that every log is accepted: the rounds' configurations are
+# example:kvm-1.R-rhel5.3-x86_64.  Each log has its own host and started_at
 # (no two are the same log) and a vCPU count of 1 to 4 (the configuration's
 # limits follow the logs it holds).
 "$COVALID" kit run --quick --only env --out "$TMP/kit.json" >/dev/null 2>&1
@@ -107,10 +107,16 @@ if [ -s "$TMP/kit.json" ] &&
 		| range(0; $rounds + 1) as $r | range(1; $subs + 1) as $i
 		| $t
 		| .host = "crash-r\($r)-s\($i)"
-		| .started_at = "2026-01-0\($r)T12:00:\($i | two)Z"
+		| .started_at = "2026-01-\($r + 1 | two)T12:00:\($i | two)Z"
 		| .claim = {guest: {os_id: "rhel", version: "5.3", osinfo: "rhel5.3", arch: "x86_64"},
 			    hypervisor: {id: "kvm", product: "Crash Test KVM", version: "1.\($r)", build: null},
 			    vm: {vcpus: ($i % 4 + 1), memory_mib: (1024 * ($i % 3 + 1))}}
+		# The program checks a claim against the log'"'"'s own descriptor:
+		# make them agree.
+		| .descriptor.guest.os += {id: "rhel", version: "5.3", osinfo: "rhel5.3"}
+		| .descriptor.guest.arch = "x86_64"
+		| .descriptor.hypervisor += {id: "kvm", product: "Crash Test KVM", version: "1.\($r)", build: null}
+		| .descriptor.vm += {vcpus: .claim.vm.vcpus, memory_mib: .claim.vm.memory_mib}
 		| .results |= map(if .id == "env.fingerprint" then .status = "pass" | .reason = null else . end)
 	' "$TMP/kit.json" >"$TMP/logs/all.jsonl"; then
 	r=0
@@ -245,7 +251,7 @@ round_writes() {	# ROUND DELAY|none
 }
 now() { date +%s.%N; }
 
-CFG_PREFIX=example-kvm-1.
+CFG_PREFIX=example:kvm-1.
 CFG_SUFFIX=-rhel5.3-x86_64
 
 # ---- checks after a restart, of round R (reads $TMP/subs.json) ----
@@ -311,7 +317,7 @@ case_whole() {	# ROUND
 
 subs_all_ours() {
 	jq -e '.items | length > 0 and all(.[]; .status == "accepted" and .vendor == "example"
-		and (.configuration | test("^example-kvm-1\\.[0-9]-rhel5\\.3-x86_64$")))' "$TMP/subs.json" >/dev/null
+		and (.configuration | test("^example:kvm-1\\.[0-9]-rhel5\\.3-x86_64$")))' "$TMP/subs.json" >/dev/null
 }
 vendor_configs_match() {
 	jq -e -n --slurpfile v "$TMP/vendor-configs.json" --slurpfile s "$TMP/subs.json" \
@@ -336,6 +342,11 @@ verify_round() {	# ROUND LABEL
 	code=$(api GET "/api/v1/cases/$(cat "$TMP/case.$R")" "" "$TMP/tok/ms")
 	cp "$TMP/resp" "$TMP/case.$R.json"
 	check "$2: the case is there (200)" test "$code" = 200
+	# A case's view holds its first notes; all of them (NOTES <= 500) come
+	# from its notes, one page.
+	api GET "/api/v1/cases/$(cat "$TMP/case.$R")/notes?limit=500" "" "$TMP/tok/ms" >/dev/null
+	jq --slurpfile p "$TMP/resp" '.notes = $p[0].items' "$TMP/case.$R.json" >"$TMP/case.$R.all" &&
+		mv "$TMP/case.$R.all" "$TMP/case.$R.json"
 	check "$2: every acknowledged note ($nnote) is there, once" acked_notes_there "$R"
 	check "$2: nothing half-written: the case's notes, audit events and version agree" case_whole "$R"
 }

@@ -16,8 +16,7 @@
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 DB="$TMP/program.db"
-"$COVALID" catalog import --db "$DB" "$SRC/data/products.jsonl" "$SRC/data/validated-configs.jsonl" >/dev/null
-"$COVALID" admin bootstrap --db "$DB" --token-file "$TMP/owner.token" >/dev/null
+program_db "$DB"
 # The default head deadline (10 s) is longer than a row waits for answers,
 # so a connection the server keeps open shows as OPEN.
 if ! server_start "$DB"; then
@@ -118,7 +117,7 @@ curl -s -o "$TMP/b.json" "$URL/api/v1/configurations?guest=rh%65l"
 check "... while one value, encoded two ways, has one answer" cmp -s "$TMP/a.json" "$TMP/b.json"
 
 # ---- /check: unknown fields, and memory an anonymous client can make it hold ----
-"$COVALID" probe --json --root "$SRC/tests/fixtures/hyperv-2008-rhel53/root" >"$TMP/d.json" 2>/dev/null ||
+"$COVALID" probe --json --root "$SRC/tests/fixtures/hyperv2008-rhel53/root" >"$TMP/d.json" 2>/dev/null ||
 	"$COVALID" probe --json >"$TMP/d.json"
 jq '.surprise = 1' "$TMP/d.json" >"$TMP/d-top.json"
 jq '.vm.surprise = 1' "$TMP/d.json" >"$TMP/d-vm.json"
@@ -182,12 +181,15 @@ if ! perl -MIO::Socket::INET -e 'IO::Socket::INET->new(PeerAddr => $ARGV[0], Loc
 	skip "slowloris: heads that never end are cut" "127.0.0.2 cannot be a source address on this machine"
 	skip "slowloris: others are served meanwhile" "127.0.0.2 cannot be a source address on this machine"
 else
-	perl "$SRC/tests/lib/slowloris.pl" "$HOSTPORT" 127.0.0.2 40 0.5 8 >"$TMP/slow.out" &
+	# Warm the catalog first: the check below times answers, not loading.
+	curl -s -o /dev/null "$URL/api/v1/vendors"
+	# Closed within 1.5 s is a refusal at accept: the head deadline is 2 s.
+	perl "$SRC/tests/lib/slowloris.pl" "$HOSTPORT" 127.0.0.2 40 0.5 8 1.5 >"$TMP/slow.out" &
 	slow=$!
 	sleep 0.5
 	n=0 fast=0
 	while [ $n -lt 10 ]; do
-		[ "$(curl -s -o /dev/null -m 1 -w '%{http_code}' "$URL/api/v1/vendors")" = 200 ] && fast=$((fast + 1))
+		[ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$URL/api/v1/vendors")" = 200 ] && fast=$((fast + 1))
 		n=$((n + 1))
 		sleep 0.1
 	done
@@ -199,7 +201,7 @@ else
 		"[ ${s_opened:-0} -eq 40 ] && [ ${s_refused:-0} -eq 24 ]"
 	check_eval "slowloris: heads that never end are cut after --header-timeout (all 16 by ${s_last_cut:-?} s; none open)" \
 		"[ ${s_cut:-0} -eq 16 ] && [ ${s_open:-1} -eq 0 ] && awk 'BEGIN { exit !(${s_last_cut:-99} <= 5) }'"
-	check "slowloris: others are served meanwhile, each within 1 s ($fast of 10)" [ "$fast" -eq 10 ]
+	check "slowloris: others are served meanwhile, each within 2 s ($fast of 10)" [ "$fast" -eq 10 ]
 fi
 check "the server survived all of it" alive
 done_testing

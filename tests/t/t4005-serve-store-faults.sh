@@ -13,8 +13,7 @@
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 DB="$TMP/program.db"
-"$COVALID" catalog import --db "$DB" "$SRC/data/products.jsonl" "$SRC/data/validated-configs.jsonl" >/dev/null
-"$COVALID" admin bootstrap --db "$DB" --token-file "$TMP/owner.token" >/dev/null
+program_db "$DB"
 
 # ---- serve opens only an existing database ----
 expect_exit 2 "serve --db on a path that does not exist: usage error" \

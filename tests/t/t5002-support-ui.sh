@@ -36,8 +36,7 @@ fi
 
 # ---- the program, through the CLI ----
 DB="$TMP/program.db"
-"$COVALID" catalog import --db "$DB" "$SRC/data/products.jsonl" "$SRC/data/validated-configs.jsonl" >/dev/null
-"$COVALID" admin bootstrap --db "$DB" --token-file "$TMP/owner.token" >/dev/null
+program_db "$DB"
 if ! server_start "$DB" --web "$SRC/web"; then
 	not_ok "covalid serve --web starts"
 	diag "$(cat "$TMP/serve.err")"
