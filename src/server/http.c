@@ -1225,8 +1225,10 @@ int server_run(const struct server_options *o, char **ret_error)
 	srv.identity = store_identity(s);
 	store_close(s);
 	r = listen_on(o->listen, &fd, &host, &port, ret_error);
-	if (r < 0)
+	if (r < 0) {
+		free(srv.identity);
 		return r;
+	}
 
 	srv.opt = o;
 	srv.max_body = o->max_body ? o->max_body : DEFAULT_MAX_BODY;
