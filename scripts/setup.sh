@@ -4,7 +4,8 @@
 set -eu
 
 # Build: compiler, make, pkg-config and the libraries' -dev packages.
-# Test: prove (perl), jq (shell tests read JSON), osinfo-db (OS short-ids),
+# Test: prove (perl), jq (shell tests read JSON), curl (shell tests talk
+# to the real server), osinfo-db (OS short-ids),
 # systemd-detect-virt and virt-what (peers compared live), cpuid (capture
 # format), clang (fuzzing), xmllint (JUnit output), chromium and nodejs (the
 # web UI's browser test, tests/browser), sqlite3 (t4003 runs PRAGMA
@@ -14,7 +15,7 @@ set -eu
 PACKAGES="gcc make pkg-config perl
 libjansson-dev libsqlite3-dev libexpat1-dev libsodium-dev
 libmicrohttpd-dev libcurl4-gnutls-dev
-osinfo-db cpuid virt-what systemd hyperfine clang jq libxml2-utils sqlite3
+osinfo-db cpuid virt-what systemd hyperfine clang jq curl libxml2-utils sqlite3
 chromium nodejs wrk nginx-light"
 
 missing=""
