@@ -86,8 +86,9 @@ void resp_cache_free(struct resp_cache *c)
 	free(c);
 }
 
-/* Keys are compared whole (a descriptor's bytes included), so the hash
- * only spreads them over the slots: FNV-1a, eight bytes at a time. */
+/* Keys are compared whole, so the hash only spreads them over the slots:
+ * FNV-1a, eight bytes at a time (keys are digests today, but the table
+ * does not rely on it). */
 static struct slot *slot_of(struct resp_cache *c, const char *key, size_t len)
 {
 	uint64_t h = 1469598103934665603ull, w;

@@ -958,7 +958,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (status) {
 			/* Answered on the first call: MHD then closes the
 			 * connection, which is what a smuggling attempt gets. */
-			r->bad_framing = true;
 			reply_error(r, status, status == 501 ? "not_implemented" : "bad_request", "%s", why);
 			return queue(r);
 		}

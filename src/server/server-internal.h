@@ -58,7 +58,7 @@ struct req {
 	bool method_seen;    /* on_request has had its first call */
 	struct cv_buf body;
 	uint64_t content_length;
-	bool have_content_length, body_too_big, bad_framing, answered;
+	bool have_content_length, body_too_big, answered;
 	uint64_t start_ns;
 	const struct route *route;
 	int route_index;
@@ -80,7 +80,7 @@ struct req {
 	struct cache_entry *cached; /* the answer, from the cache */
 	bool not_modified;          /* If-None-Match matched: 304 */
 	bool cache_hit;
-	char *cache_key; /* bytes, not a string: a body may hold anything */
+	char *cache_key; /* a BLAKE2b-256 digest (http.c, cache_key()): bytes, not a string */
 	size_t cache_key_len;
 	int64_t generation;         /* the catalog's, when the request was routed */
 	uint64_t received;          /* body bytes, kept or not */

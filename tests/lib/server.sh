@@ -1,8 +1,8 @@
 # server.sh - start the real `covalid serve` on an ephemeral loopback port
 # for a test, and talk to it.  Source after tap.sh.
 #
-#   program_db DB               the seed catalog imported into a new DB, and
-#                               the owner's token in $TMP/owner.token
+#   program_db DB [TOKEN-FILE]  the seed catalog imported into a new DB, and
+#                               the owner's token (default $TMP/owner.token)
 #   server_start DB [ARGS...]   sets $URL and $SERVER_PID
 #   api METHOD PATH [BODY-FILE|-] [TOKEN-FILE]
 #                               body in $TMP/resp, status echoed
@@ -10,7 +10,7 @@
 
 program_db() {
 	"$COVALID" catalog import --db "$1" "$SRC/data/products.jsonl" "$SRC/data/validated-configs.jsonl" >/dev/null &&
-		"$COVALID" admin bootstrap --db "$1" --token-file "$TMP/owner.token" >/dev/null
+		"$COVALID" admin bootstrap --db "$1" --token-file "${2:-$TMP/owner.token}" >/dev/null
 }
 
 server_start() {
@@ -66,6 +66,9 @@ raw_http() {
 		my ($hp, $req) = @ARGV;
 		$req =~ s/\\r\\n/\r\n/g;
 		my $s = IO::Socket::INET->new(PeerAddr => $hp, Timeout => 10) or die "connect: $!";
+		# A server that refuses a request before reading it all closes
+		# on us mid-write: read its answer (or the close) all the same.
+		$SIG{PIPE} = "IGNORE";
 		print $s $req;
 		$s->shutdown(1);
 		local $SIG{ALRM} = sub { print "TIMEOUT\n"; exit 0 };

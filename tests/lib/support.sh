@@ -2,18 +2,26 @@
 # the seed catalog, Microsoft and Red Hat, customers Contoso (a Red Hat
 # subscription for RHEL 5.2/5.3 guests, willing to buy per-call support
 # from Microsoft) and Fabrikam (no agreements), and a user of every role.
-# Source after tap.sh and server.sh; then support_setup.
+# Source after tap.sh and server.sh; then support_begin (support_setup,
+# or a failed test and the end of the script when it cannot be set up).
 #
 #   $TMP/tok/{owner,cust,fab,ms,msmgr,rh,rhmgr}   the users' token files
 #   $TMP/d-validated.json   RHEL 5.3 x64, 1 vCPU, Windows Server 2008 Hyper-V
 #   $TMP/d-2vcpu.json       the same with 2 vCPUs (not validated)
 #   as USER METHOD PATH [BODY-JSON]   one API call as that user: status echoed, body in $TMP/resp
 
+support_begin() {
+	support_setup "$@" && return 0
+	not_ok "the support programme is set up (server, vendors, customers, users, agreements)"
+	diag "$(cat "$TMP/serve.err" 2>/dev/null)"
+	done_testing
+	exit 1
+}
+
 support_setup() {
 	DB="$TMP/support.db"
 	mkdir -p "$TMP/tok"
-	"$COVALID" catalog import --db "$DB" "$SRC/data/products.jsonl" "$SRC/data/validated-configs.jsonl" >/dev/null || return 1
-	"$COVALID" admin bootstrap --db "$DB" --token-file "$TMP/tok/owner" >/dev/null || return 1
+	program_db "$DB" "$TMP/tok/owner" || return 1
 	server_start "$DB" "$@" || return 1
 	O="--server $URL --token-file $TMP/tok/owner"
 	"$COVALID" admin vendor add Microsoft $O >/dev/null &&

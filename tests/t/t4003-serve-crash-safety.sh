@@ -70,12 +70,7 @@ diag "seed $SEED (CRASH_SEED=$SEED repeats these kill delays), $ROUNDS rounds of
 mkdir -p "$TMP/w" "$TMP/logs"
 
 # ---- the programme: support_setup's, and a vendor that submits ----
-if ! support_setup; then
-	not_ok "the programme is set up (server, vendors, customers, users)"
-	diag "$(cat "$TMP/serve.err" 2>/dev/null)"
-	done_testing
-	exit 1
-fi
+support_begin
 O="--server $URL --token-file $TMP/tok/owner"
 cat >"$TMP/policy.json" <<'EOF'
 {"schema": "covalid.policy/1", "modes": ["quick", "full"],

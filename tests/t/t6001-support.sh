@@ -9,12 +9,7 @@
 . "$(dirname "$0")/../lib/support.sh"
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
-if ! support_setup; then
-	not_ok "the support programme is set up (server, vendors, customers, users, agreements)"
-	diag "$(cat "$TMP/serve.err" 2>/dev/null)"
-	done_testing
-	exit 1
-fi
+support_begin
 ok "the support programme is set up ($URL)"
 
 j() { jq -e "$@" "$TMP/resp" >/dev/null; }

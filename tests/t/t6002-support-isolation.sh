@@ -9,11 +9,7 @@
 . "$(dirname "$0")/../lib/support.sh"
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
-if ! support_setup; then
-	not_ok "the support programme is set up"
-	done_testing
-	exit 1
-fi
+support_begin
 # A third vendor, engaged on nothing, and agreements for Fabrikam's own case.
 "$COVALID" admin vendor add SUSE $O >/dev/null
 "$COVALID" admin user add "Sam (SUSE)" --role vendor-engineer --vendor suse --out "$TMP/tok/suse" $O >/dev/null

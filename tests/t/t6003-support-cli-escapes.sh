@@ -9,11 +9,7 @@
 . "$(dirname "$0")/../lib/support.sh"
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
-if ! support_setup; then
-	not_ok "the support programme is set up"
-	done_testing
-	exit 1
-fi
+support_begin
 
 # terminal_safe FILE: no ESC, no BEL, no other C0 control but newline,
 # no DEL; valid UTF-8 with no C1 control (U+0080..U+009F).

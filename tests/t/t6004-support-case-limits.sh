@@ -9,11 +9,7 @@
 . "$(dirname "$0")/../lib/support.sh"
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
-if ! support_setup; then
-	not_ok "the support programme is set up"
-	done_testing
-	exit 1
-fi
+support_begin
 j() { jq -e "$@" "$TMP/resp" >/dev/null; }
 
 # burst USER CASE VISIBILITY N BYTES: N notes of BYTES bytes through one
