@@ -58,6 +58,7 @@ enum check_reason {
 	CHECK_REASON_COMPONENTS,
 	CHECK_REASON_EXCLUDED,         /* an explicit not_supported statement */
 	CHECK_REASON_STATUS,           /* matches only revoked or unconfirmed statements */
+	CHECK_REASON_HOST_VERSION_UNKNOWN, /* a product-version row needs the host's version stated */
 	CHECK_REASON__MAX,
 };
 
@@ -77,7 +78,8 @@ size_t check_index_size(const struct check_index *ix);
 struct check_key {
 	int32_t os, hv;            /* interned ids, -1 unknown, -2 not in the catalog */
 	uint64_t version;          /* guest OS version, packed */
-	uint64_t host_version;     /* hypervisor version as probed, packed */
+	uint64_t host_version;     /* hypervisor version as probed or stated, packed */
+	int32_t host_vendor;       /* interned vendor whose product reported the version, -1 */
 	uint32_t build;            /* Hyper-V host build */
 	int32_t vcpus;             /* -1 unknown */
 	int64_t memory_mib;        /* -1 unknown */
@@ -85,6 +87,7 @@ struct check_key {
 	uint8_t arch;              /* bit of the architecture, 0 unknown */
 	bool bios;                 /* BIOS firmware: a generation 1 VM on Hyper-V */
 	bool have_version, have_host_version, have_build;
+	bool host_stated;          /* a person stated the host version: it names any product */
 	bool hv_unknown, os_unknown;
 };
 

@@ -76,6 +76,10 @@ struct descriptor {
 		char *id; /* systemd-detect-virt vocabulary, "none", or "unknown" */
 		char *product;
 		char *version;
+		/* Where version came from: "cpuid", "smbios", "sysfs" (Xen),
+		 * or "stated" (the user said so: check --host-version, the
+		 * host_version field of /check and case opening); NULL unknown. */
+		char *version_source;
 		char *build;
 		char *cloud;    /* "azure", "aws", "gce", ... */
 		bool nested;    /* this guest itself hosts guests, or sits in a nested stack */
@@ -135,6 +139,14 @@ void device_list_release(struct device_list *l);
 
 /* Replaces *field with a copy of value (NULL allowed). */
 void descriptor_set(char **field, const char *value);
+
+/*
+ * Records the host's version as stated by a person, for hosts whose
+ * version a guest cannot see (a product version such as Red Hat
+ * Enterprise Linux KVM 5.4): sets hypervisor.version and marks its
+ * source "stated", so that check trusts it for any product.
+ */
+void descriptor_state_host_version(struct descriptor *d, const char *version);
 
 /*
  * JSON.  descriptor_to_json() returns a new string (pretty if indent).

@@ -17,20 +17,21 @@ enum hv_mode {
 	HV_ANY,     /* "unspecified": every version */
 	HV_BUILDS,  /* host builds listed (Hyper-V) */
 	HV_HOST,    /* a host version statement */
-	HV_PRODUCT, /* only a product version the guest cannot see */
+	HV_PRODUCT, /* only the product's version: stated, or read from that vendor's firmware */
 };
 
 /* One configuration, compiled; a configuration with several hypervisor
  * ids sits in several buckets. */
 struct ccfg {
 	uint64_t lo, hi;           /* guest version interval */
-	uint64_t hlo, hhi;         /* host version interval (HV_HOST) */
+	uint64_t hlo, hhi;         /* host version interval (HV_HOST; HV_PRODUCT: the product's) */
 	uint64_t vcpu_set;         /* bit n-1 for each allowed count <= 64; 0 none */
 	uint64_t components;       /* required, as bits */
 	int64_t max_memory_mib;    /* -1 none */
 	uint32_t builds[CHECK_MAX_BUILDS];
 	int32_t max_vcpus;         /* -1 none */
 	int32_t max_vcpus_gen1;    /* on BIOS (generation 1) VMs; -1 as max_vcpus */
+	int32_t hv_vendor;         /* interned hypervisor vendor, -1 */
 	uint32_t config;           /* index into the catalog */
 	uint8_t n_builds;
 	uint8_t arch;              /* bits */
@@ -56,6 +57,7 @@ struct bucket {
 struct check_index {
 	const struct catalog *cat;
 	struct cv_hmap os_ids, hv_ids, components; /* name -> index */
+	struct cv_strv hv_vendors; /* hypervisor vendors, lowercase; the index interns them */
 	char **component_names;
 	size_t n_components;
 	struct bucket *buckets;  /* open addressing on (os, hv) */
@@ -65,8 +67,13 @@ struct check_index {
 };
 
 uint8_t check_arch_bit(const char *arch);
-/* Compiles one configuration; components (may be NULL) interns names. */
-void check_compile(struct cv_hmap *components, const struct catalog_config *c, uint32_t index, struct ccfg *out);
+/* Compiles one configuration; ix (may be NULL: names are then not
+ * interned, as for explaining one configuration) interns names. */
+void check_compile(struct check_index *ix, const struct catalog_config *c, uint32_t index, struct ccfg *out);
+/* The guest's version as the catalog writes it (Windows: 6.1 -> 2008 R2). */
+int check_guest_version(const struct descriptor *d, uint64_t *ret);
+/* Whether a key's host version speaks for a configuration's product. */
+bool check_host_version_applies(const struct ccfg *c, const struct check_key *k);
 bool check_vcpus_ok(const struct ccfg *c, const struct check_key *k);
 /* Score and main difference of one compiled configuration for a key. */
 int check_score(const struct ccfg *c, const struct check_key *k, enum check_reason *ret_reason);

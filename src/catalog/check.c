@@ -40,6 +40,8 @@ static const struct {
 	[CHECK_REASON_COMPONENTS] = { "components", "integration components missing" },
 	[CHECK_REASON_EXCLUDED] = { "excluded", "explicitly not supported" },
 	[CHECK_REASON_STATUS] = { "status", "matches only revoked or unconfirmed statements" },
+	[CHECK_REASON_HOST_VERSION_UNKNOWN] = { "host-version-unknown",
+						"the host's version is needed: a guest cannot see it" },
 };
 
 const char *check_verdict_name(enum check_verdict v)
@@ -157,10 +159,35 @@ static struct bucket *get_bucket(struct check_index *ix, int32_t os, int32_t hv)
 	return b;
 }
 
-void check_compile(struct cv_hmap *components, const struct catalog_config *c, uint32_t index, struct ccfg *out)
+static void lowercase(char *dst, const char *src, size_t size)
+{
+	size_t i = 0;
+
+	for (; src[i] && i + 1 < size; i++)
+		dst[i] = (char)((src[i] >= 'A' && src[i] <= 'Z') ? src[i] + 32 : src[i]);
+	dst[i] = '\0';
+}
+
+/* Vendors are few (a handful per catalog): a list, matched by prefix. */
+static int32_t intern_vendor(struct cv_strv *vendors, const char *vendor)
+{
+	char low[128];
+
+	if (!vendor)
+		return -1;
+	lowercase(low, vendor, sizeof(low));
+	for (size_t i = 0; i < vendors->n; i++)
+		if (strcmp(vendors->v[i], low) == 0)
+			return (int32_t)i;
+	cv_strv_push(vendors, low);
+	return (int32_t)(vendors->n - 1);
+}
+
+void check_compile(struct check_index *ix, const struct catalog_config *c, uint32_t index, struct ccfg *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->config = index;
+	out->hv_vendor = ix ? intern_vendor(&ix->hv_vendors, c->hypervisor.vendor) : -1;
 	out->status = (uint8_t)c->status;
 	out->lo = c->guest.spec.lo;
 	out->hi = c->guest.spec.hi;
@@ -184,16 +211,21 @@ void check_compile(struct cv_hmap *components, const struct catalog_config *c, u
 		out->hv_mode = c->hypervisor.host_spec.any ? HV_ANY : HV_HOST;
 		out->hlo = c->hypervisor.host_spec.lo;
 		out->hhi = c->hypervisor.host_spec.hi;
-	} else
-		out->hv_mode = c->hypervisor.spec.any ? HV_ANY : HV_PRODUCT;
+	} else if (c->hypervisor.spec.any)
+		out->hv_mode = HV_ANY;
+	else {
+		out->hv_mode = HV_PRODUCT;
+		out->hlo = c->hypervisor.spec.lo;
+		out->hhi = c->hypervisor.spec.hi;
+	}
 	out->max_vcpus = c->limits.max_vcpus;
 	out->max_vcpus_gen1 = c->limits.max_vcpus_gen1;
 	for (size_t i = 0; i < c->limits.n_allowed_vcpus; i++)
 		if (c->limits.allowed_vcpus[i] <= 64)
 			out->vcpu_set |= 1ull << (c->limits.allowed_vcpus[i] - 1);
 	out->max_memory_mib = c->limits.max_memory_mib;
-	for (size_t i = 0; components && i < c->required_components.n; i++) {
-		int32_t bit = intern(components, c->required_components.v[i]);
+	for (size_t i = 0; ix && i < c->required_components.n; i++) {
+		int32_t bit = intern(&ix->components, c->required_components.v[i]);
 
 		if (bit < CHECK_MAX_COMPONENTS)
 			out->components |= 1ull << bit;
@@ -215,12 +247,13 @@ int check_index_build(const struct catalog *cat, struct check_index **ret)
 	cv_hmap_init(&ix->os_ids);
 	cv_hmap_init(&ix->hv_ids);
 	cv_hmap_init(&ix->components);
+	cv_strv_init(&ix->hv_vendors);
 	ix->all = cv_xcalloc(cat->n_configs ? cat->n_configs : 1, sizeof(*ix->all));
 	for (size_t i = 0; i < cat->n_configs; i++) {
 		const struct catalog_config *c = cat->configs[i];
 		int32_t os = intern(&ix->os_ids, c->guest.os_id);
 
-		check_compile(&ix->components, c, (uint32_t)i, &ix->all[ix->n_all++]);
+		check_compile(ix, c, (uint32_t)i, &ix->all[ix->n_all++]);
 		for (size_t h = 0; h < c->hypervisor.ids.n; h++) {
 			struct bucket *b = get_bucket(ix, os, intern(&ix->hv_ids, c->hypervisor.ids.v[h]));
 
@@ -267,6 +300,7 @@ struct check_index *check_index_free(struct check_index *ix)
 	cv_hmap_release(&ix->os_ids);
 	cv_hmap_release(&ix->hv_ids);
 	cv_hmap_release(&ix->components);
+	cv_strv_release(&ix->hv_vendors);
 	free(ix);
 	return NULL;
 }
@@ -276,13 +310,52 @@ size_t check_index_size(const struct check_index *ix)
 	return ix->n_all;
 }
 
-static void lowercase(char *dst, const char *src, size_t size)
-{
-	size_t i = 0;
+/*
+ * The catalog names Windows releases by product version ("2008 R2"); a
+ * Windows guest may report the kernel's version instead (6.1.7601, as
+ * RtlGetVersion and the registry's CurrentVersion give it).  The server
+ * releases by NT version and, from 10.0 on, by build: Microsoft,
+ * "Operating System Version" (learn.microsoft.com/windows/win32/sysinfo/
+ * operating-system-version) and the Windows Server release information
+ * page for the 10.0 builds.  Client releases share these numbers; the
+ * catalog's Windows rows are all servers.
+ */
+static const struct {
+	unsigned major, minor, build_min; /* build_min 0: any */
+	unsigned year, r;                 /* 2008, 2 = "2008 R2" */
+} windows_versions[] = {
+	{ 5, 0, 0, 2000, 0 },	  { 5, 2, 0, 2003, 0 },	    { 6, 0, 0, 2008, 0 },     { 6, 1, 0, 2008, 2 },
+	{ 6, 2, 0, 2012, 0 },	  { 6, 3, 0, 2012, 2 },	    { 10, 0, 26100, 2025, 0 }, { 10, 0, 20348, 2022, 0 },
+	{ 10, 0, 17763, 2019, 0 }, { 10, 0, 14393, 2016, 0 },
+};
 
-	for (; src[i] && i + 1 < size; i++)
-		dst[i] = (char)((src[i] >= 'A' && src[i] <= 'Z') ? src[i] + 32 : src[i]);
-	dst[i] = '\0';
+static void windows_product_version(uint64_t *v)
+{
+	unsigned major = (unsigned)(*v >> 48), minor = (unsigned)(*v >> 32) & 0xffff;
+	unsigned build = (unsigned)(*v >> 16) & 0xffff;
+
+	if (major >= 100) /* already a product version */
+		return;
+	for (size_t i = 0; i < CV_ELEMENTSOF(windows_versions); i++)
+		if (windows_versions[i].major == major && windows_versions[i].minor == minor &&
+		    build >= windows_versions[i].build_min) {
+			unsigned p[2] = { windows_versions[i].year, windows_versions[i].r };
+
+			*v = ((uint64_t)p[0] << 48) | ((uint64_t)p[1] << 32);
+			return;
+		}
+}
+
+int check_guest_version(const struct descriptor *d, uint64_t *ret)
+{
+	uint64_t v;
+
+	if (version_parse(d->guest.os.version, &v) < 0)
+		return -EINVAL;
+	if (d->guest.os.id && strcasecmp(d->guest.os.id, "windows") == 0)
+		windows_product_version(&v);
+	*ret = v;
+	return 0;
 }
 
 void check_key_from_descriptor(const struct check_index *ix, const struct descriptor *d, struct check_key *k)
@@ -298,8 +371,25 @@ void check_key_from_descriptor(const struct check_index *ix, const struct descri
 		lowercase(os, d->guest.os.id, sizeof(os));
 	k->os = k->os_unknown ? -1 : lookup(&ix->os_ids, os);
 	k->hv = k->hv_unknown ? -1 : lookup(&ix->hv_ids, hv);
-	k->have_version = version_parse(d->guest.os.version, &k->version) == 0;
+	k->have_version = check_guest_version(d, &k->version) == 0;
 	k->have_host_version = version_parse(d->hypervisor.version, &k->host_version) == 0;
+	k->host_stated = cv_streq(d->hypervisor.version_source, "stated");
+	/* A probed version names the product of the platform that reported
+	 * it ("Red Hat Enterprise Virtualization" 6.5-...): it speaks for the
+	 * configurations of that vendor only, never for another's product. */
+	k->host_vendor = -1;
+	if (k->have_host_version && !k->host_stated && d->hypervisor.product) {
+		size_t best = 0;
+
+		for (size_t i = 0; i < ix->hv_vendors.n; i++) {
+			size_t n = strlen(ix->hv_vendors.v[i]);
+
+			if (n > best && strncasecmp(d->hypervisor.product, ix->hv_vendors.v[i], n) == 0) {
+				best = n;
+				k->host_vendor = (int32_t)i;
+			}
+		}
+	}
 	if (d->hypervisor.build && cv_parse_u64(d->hypervisor.build, 10, &b) == 0 && b <= 0xffffffffu) {
 		k->build = (uint32_t)b;
 		k->have_build = true;
@@ -345,9 +435,25 @@ static bool hv_ok(const struct ccfg *c, const struct check_key *k)
 		return false;
 	case HV_HOST:
 		return k->have_host_version && k->host_version >= c->hlo && k->host_version <= c->hhi;
+	case HV_PRODUCT:
+		return check_host_version_applies(c, k) && k->host_version >= c->hlo && k->host_version <= c->hhi;
 	default:
-		return false; /* the guest cannot see the host product's version */
+		return false;
 	}
+}
+
+/*
+ * A product version (Red Hat Enterprise Linux KVM 5.4) is not something a
+ * guest sees in CPUID: it counts when a person stated it, or when the
+ * firmware of that vendor's platform reported it.
+ */
+bool check_host_version_applies(const struct ccfg *c, const struct check_key *k)
+{
+	if (!k->have_host_version)
+		return false;
+	if (c->hv_mode != HV_PRODUCT || k->host_stated)
+		return true;
+	return k->host_vendor >= 0 && k->host_vendor == c->hv_vendor;
 }
 
 bool check_vcpus_ok(const struct ccfg *c, const struct check_key *k)
@@ -392,11 +498,14 @@ int check_score(const struct ccfg *c, const struct check_key *k, enum check_reas
 	}
 	if (!(c->arch & k->arch))
 		MISS(W_ARCH, CHECK_REASON_ARCH);
-	if (!hv_ok(c, k)) {
+	if (!hv_ok(c, k) && c->hv_mode == HV_PRODUCT && !check_host_version_applies(c, k)) {
+		/* Perhaps the very host: nearest of all, but never a match. */
+		MISS(W_HYPERVISOR_VERSION, CHECK_REASON_HOST_VERSION_UNKNOWN);
+	} else if (!hv_ok(c, k)) {
 		/* A host a release away is nearer than one five releases away. */
 		int dist = 10;
 
-		if (k->have_host_version && (c->hv_mode == HV_HOST || c->hv_mode == HV_BUILDS) && c->hlo) {
+		if (k->have_host_version && c->hv_mode != HV_ANY && c->hlo) {
 			uint64_t a = k->host_version >> 32, lo = c->hlo >> 32;
 			uint64_t d = a > lo ? a - lo : lo - a;
 

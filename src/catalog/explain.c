@@ -56,6 +56,20 @@ static void add(struct cv_strv *out, char *s)
 	cv_strv_push_take(out, s);
 }
 
+/* As check_host_version_applies(), by name: a probed version speaks
+ * only for its own vendor's products. */
+static bool host_version_speaks_for(const struct catalog_config *c, const struct descriptor *d)
+{
+	uint64_t v;
+
+	if (version_parse(d->hypervisor.version, &v) < 0)
+		return false;
+	if (cv_streq(d->hypervisor.version_source, "stated"))
+		return true;
+	return c->hypervisor.vendor && d->hypervisor.product &&
+	       strncasecmp(d->hypervisor.product, c->hypervisor.vendor, strlen(c->hypervisor.vendor)) == 0;
+}
+
 static void hypervisor_version_difference(const struct catalog_config *c, const struct descriptor *d,
 					  const struct ccfg *cc, struct cv_strv *out)
 {
@@ -88,8 +102,15 @@ static void hypervisor_version_difference(const struct catalog_config *c, const 
 					      validated, c->hypervisor.product));
 		break;
 	case HV_PRODUCT:
-		add(out, cv_xasprintf("hypervisor version cannot be seen from inside the guest; validated: %s %s",
-				      c->hypervisor.product, c->hypervisor.version));
+		if (!host_version_speaks_for(c, d))
+			add(out, cv_xasprintf("host version unknown: a guest cannot see which %s release runs it; "
+					      "validated: %s", c->hypervisor.product, c->hypervisor.version));
+		else if (version_parse(d->hypervisor.version, &hv) == 0 && !(hv >= cc->hlo && hv <= cc->hhi))
+			add(out, cv_xasprintf("host %s %s%s; validated: %s %s",
+					      cv_streq(d->hypervisor.version_source, "stated") ? "version" : hv_name(d),
+					      d->hypervisor.version,
+					      cv_streq(d->hypervisor.version_source, "stated") ? " (stated)" : "",
+					      c->hypervisor.product, c->hypervisor.version));
 		break;
 	default:
 		break;
@@ -114,7 +135,7 @@ void check_differences(const struct catalog_config *c, const struct descriptor *
 				      d->guest.os.pretty ? d->guest.os.pretty : d->guest.os.name ? d->guest.os.name : "unknown OS",
 				      d->guest.os.id ? d->guest.os.id : "unknown", c->guest.product, c->guest.os_id));
 	else if (!c->guest.spec.any) {
-		if (version_parse(d->guest.os.version, &v) < 0)
+		if (check_guest_version(d, &v) < 0)
 			add(out, cv_xasprintf("guest version unknown; validated: %s", c->guest.version));
 		else if (!version_spec_match(&c->guest.spec, v))
 			add(out, cv_xasprintf("guest %s %s; validated: %s", c->guest.product, d->guest.os.version,
@@ -225,7 +246,7 @@ static char *and_list(const struct cv_strv *v)
 	return cv_buf_detach(&b, NULL);
 }
 
-static void summarize(struct check_result *r)
+static void summarize(struct check_result *r, const struct descriptor *d, const struct check_key *k)
 {
 	const struct catalog_config *m = r->n_matches ? r->matches[0].config : NULL;
 	char *vendors = and_list(&r->support_vendors);
@@ -250,7 +271,21 @@ static void summarize(struct check_result *r)
 					  m ? m->hypervisor.product : "?");
 		break;
 	case CHECK_NOT_VALIDATED:
-		r->summary = cv_xasprintf("not validated: %s", check_reason_phrase(r->reason));
+		if (r->reason == CHECK_REASON_NO_CONFIGURATION && k->os == -2)
+			r->summary = cv_xasprintf("not validated: the catalog has no configurations for %s guests",
+						  d->guest.os.id);
+		else if (r->reason == CHECK_REASON_NO_CONFIGURATION)
+			r->summary = cv_xasprintf("not validated: the catalog has no configurations for %s guests on %s",
+						  d->guest.os.id, d->hypervisor.id);
+		else if (r->reason == CHECK_REASON_HOST_VERSION_UNKNOWN && r->n_nearest) {
+			const struct catalog_config *n = r->nearest[0].config;
+
+			r->summary = cv_xasprintf("not validated: the host's version is needed: a guest cannot see which "
+						  "%s release runs it (validated: %s); state it with --host-version "
+						  "(\"host_version\" in the API)",
+						  n->hypervisor.product, n->hypervisor.version);
+		} else
+			r->summary = cv_xasprintf("not validated: %s", check_reason_phrase(r->reason));
 		break;
 	default:
 		r->summary = cv_xasprintf("unknown: %s", check_reason_phrase(r->reason));
@@ -281,6 +316,11 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 		bool same_os, same_hv = in_bucket(ix, c, &k, &same_os);
 		int score = check_score(&ix->all[i], &k, &reason);
 
+		/* Another guest OS's configurations tell this machine nothing
+		 * (a Debian guest ranked against Windows rows): a guest OS
+		 * the catalog does not know hears so plainly. */
+		if (!same_os && !k.os_unknown)
+			continue;
 		if (!same_os) {
 			score += W_OTHER_GUEST;
 			reason = CHECK_REASON_NO_CONFIGURATION;
@@ -323,7 +363,7 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 	}
 	free(all);
 	support(r);
-	summarize(r);
+	summarize(r, d, &k);
 	*ret = r;
 	return 0;
 }
@@ -386,9 +426,11 @@ void *check_result_to_json(const struct check_result *r, const struct descriptor
 	o = json_pack("{s:s, s:s, s:s, s:s}", "schema", "covalid.check/1", "verdict", check_verdict_name(r->verdict),
 		      "reason", check_reason_name(r->reason), "summary", r->summary);
 	json_object_set_new(o, "machine",
-			    json_pack("{s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:o, s:o, s:o}",
+			    json_pack("{s:{s:o, s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:o, s:o, s:o}",
 				      "hypervisor", "id", or_null(d->hypervisor.id), "product", or_null(d->hypervisor.product),
-				      "version", or_null(d->hypervisor.version), "build", or_null(d->hypervisor.build),
+				      "version", or_null(d->hypervisor.version),
+				      "version_source", or_null(d->hypervisor.version_source),
+				      "build", or_null(d->hypervisor.build),
 				      "guest", "id", or_null(d->guest.os.id), "version", or_null(d->guest.os.version),
 				      "arch", or_null(d->guest.arch), "osinfo", or_null(d->guest.os.osinfo),
 				      "vcpus", d->vm.vcpus >= 0 ? json_integer(d->vm.vcpus) : json_null(),

@@ -167,9 +167,8 @@ static int check_one(const struct check_opts *o)
 			return cli_exit_for_input_error(r);
 		}
 	}
-	if (o->host_version) {
-		descriptor_set(&d->hypervisor.version, o->host_version);
-	}
+	if (o->host_version)
+		descriptor_state_host_version(d, o->host_version);
 	r = load_index(o->db, &cat, &ix);
 	if (r)
 		goto out;

@@ -70,10 +70,11 @@ void *descriptor_to_jansson(const struct descriptor *d)
 			 "probed_at", str_or_null(d->probed_at),
 			 "root", str_or_null(d->probe_root));
 	json_object_set_new(root, "hypervisor",
-			    json_pack("{s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o}",
+			    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o}",
 				      "id", str_or_null(d->hypervisor.id),
 				      "product", str_or_null(d->hypervisor.product),
 				      "version", str_or_null(d->hypervisor.version),
+				      "version_source", str_or_null(d->hypervisor.version_source),
 				      "build", str_or_null(d->hypervisor.build),
 				      "cloud", str_or_null(d->hypervisor.cloud),
 				      "nested", d->hypervisor.nested,
@@ -357,6 +358,7 @@ static int read_all(struct rd *rd, json_t *root, struct descriptor *d)
 		if ((r = get_str(rd, hv, "id", ".hypervisor", &d->hypervisor.id)) < 0 ||
 		    (r = get_str(rd, hv, "product", ".hypervisor", &d->hypervisor.product)) < 0 ||
 		    (r = get_str(rd, hv, "version", ".hypervisor", &d->hypervisor.version)) < 0 ||
+		    (r = get_str(rd, hv, "version_source", ".hypervisor", &d->hypervisor.version_source)) < 0 ||
 		    (r = get_str(rd, hv, "build", ".hypervisor", &d->hypervisor.build)) < 0 ||
 		    (r = get_str(rd, hv, "cloud", ".hypervisor", &d->hypervisor.cloud)) < 0 ||
 		    (r = get_strv(rd, hv, "features", ".hypervisor", &d->hypervisor.features)) < 0 ||
@@ -428,7 +430,7 @@ static const struct {
 	const char *fields;
 } known_fields[] = {
 	{ NULL, NULL, "schema probed_at root hypervisor container guest vm integration notes" },
-	{ "hypervisor", NULL, "id product version build cloud nested features evidence conflicts" },
+	{ "hypervisor", NULL, "id product version version_source build cloud nested features evidence conflicts" },
 	{ "container", NULL, "id evidence" },
 	{ "guest", NULL, "os kernel arch" },
 	{ "guest", "os", "id version name pretty osinfo source" },

@@ -22,6 +22,12 @@ void descriptor_set(char **field, const char *value)
 	*field = value ? cv_xstrdup(value) : NULL;
 }
 
+void descriptor_state_host_version(struct descriptor *d, const char *version)
+{
+	descriptor_set(&d->hypervisor.version, version);
+	descriptor_set(&d->hypervisor.version_source, version ? "stated" : NULL);
+}
+
 static char *dup_or_null(const char *s)
 {
 	return s ? cv_xstrdup(s) : NULL;
@@ -118,6 +124,7 @@ struct descriptor *descriptor_free(struct descriptor *d)
 	free(d->hypervisor.id);
 	free(d->hypervisor.product);
 	free(d->hypervisor.version);
+	free(d->hypervisor.version_source);
 	free(d->hypervisor.build);
 	free(d->hypervisor.cloud);
 	evidence_list_release(&d->hypervisor.evidence);

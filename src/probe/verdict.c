@@ -343,6 +343,7 @@ static void name_product(struct probe_ctx *ctx, const char *id)
 		snprintf(v, sizeof(v), "%u.%u", ctx->hv_major, ctx->hv_minor);
 		snprintf(b, sizeof(b), "%u", ctx->hv_build);
 		descriptor_set(&d->hypervisor.version, v);
+		descriptor_set(&d->hypervisor.version_source, "cpuid");
 		descriptor_set(&d->hypervisor.build, b);
 		for (size_t i = 0; i < CV_ELEMENTSOF(hyperv_releases); i++)
 			if (hyperv_releases[i].major == ctx->hv_major && hyperv_releases[i].minor == ctx->hv_minor &&
@@ -361,8 +362,10 @@ static void name_product(struct probe_ctx *ctx, const char *id)
 			if (kvm_platforms[i].product && !cv_startswith(ctx->dmi_product_name, kvm_platforms[i].product))
 				continue;
 			descriptor_set(&d->hypervisor.product, kvm_platforms[i].name);
-			if (ctx->dmi_product_version && strcmp(ctx->dmi_product_version, "None") != 0)
+			if (ctx->dmi_product_version && strcmp(ctx->dmi_product_version, "None") != 0) {
 				descriptor_set(&d->hypervisor.version, ctx->dmi_product_version);
+				descriptor_set(&d->hypervisor.version_source, "smbios");
+			}
 			named = true;
 		}
 		/* Firecracker gives its guests neither SMBIOS tables nor
@@ -383,6 +386,8 @@ static void name_product(struct probe_ctx *ctx, const char *id)
 		descriptor_set(&d->hypervisor.product, p);
 		free(p);
 		descriptor_set(&d->hypervisor.version, ctx->xen_version);
+		if (ctx->xen_version)
+			descriptor_set(&d->hypervisor.version_source, "sysfs");
 		if (!d->hypervisor.cloud && ctx->dmi_bios_version && strcasestr(ctx->dmi_bios_version, "amazon"))
 			descriptor_set(&d->hypervisor.cloud, "aws");
 	} else if (strcmp(id, "amazon") == 0) {

@@ -230,7 +230,8 @@ void api_check(struct req *r)
 	struct snapshot *snap;
 	char *why = NULL;
 	size_t nearest = 3;
-	const char *n = req_arg(r, "nearest");
+	const char *n = req_arg(r, "nearest"), *hv = req_arg(r, "host_version");
+	char *hv_owned = NULL;
 	json_t *j;
 
 	if (n) {
@@ -251,14 +252,40 @@ void api_check(struct req *r)
 	j = req_body_object(r, NULL, 0);
 	if (!j)
 		return;
+	/* The host's version, where a guest cannot see it: "host_version"
+	 * beside the descriptor's fields, or ?host_version=. */
+	if (json_object_get(j, "host_version")) {
+		hv = json_string_value(json_object_get(j, "host_version"));
+		if (!hv) {
+			json_decref(j);
+			reply_error(r, 400, "invalid_parameter", "host_version: expected a string");
+			return;
+		}
+		hv_owned = cv_xstrdup(hv);
+		hv = hv_owned;
+		json_object_del(j, "host_version");
+	}
 	if (descriptor_check_fields(j, &why) < 0 || descriptor_from_jansson(j, &d, &why) < 0) {
 		json_decref(j);
 		reply_error(r, 400, cv_startswith(why, ".") && strstr(why, "unknown field") ? "unknown_field" : "invalid_descriptor",
 			    "%s", why);
 		free(why);
+		free(hv_owned);
 		return;
 	}
 	json_decref(j);
+	if (hv) {
+		uint64_t v;
+
+		if (version_parse(hv, &v) < 0 || strlen(hv) > 64) {
+			reply_error(r, 400, "invalid_parameter", "host_version: not a version (e.g. 5.4)");
+			free(hv_owned);
+			descriptor_free(d);
+			return;
+		}
+		descriptor_state_host_version(d, hv);
+		free(hv_owned);
+	}
 	snap = snapshot_get(r);
 	if (!snap) {
 		descriptor_free(d);
