@@ -356,7 +356,117 @@ TEST(no_configuration_for_the_pair)
 	release(&f);
 }
 
+
+/* A product-version row: Windows Server 2008 on Red Hat Enterprise Linux
+ * KVM 5.4, as data/validated-configs.jsonl has it (rh-kvm5.4-win2k8-x86_64). */
+static struct catalog_config *kvm54_row(void)
+{
+	struct catalog_config *c = NULL;
+	char *why = NULL;
+
+	if (catalog_config_from_text(
+		    "{\"type\":\"configuration\",\"id\":\"rh-kvm5.4-win2k8-x86_64\",\"status\":\"validated\","
+		    "\"guest\":{\"vendor\":\"Microsoft\",\"product\":\"Windows Server 2008\",\"os_id\":\"windows\","
+		    "\"version\":\"2008\",\"arch\":[\"x86_64\"]},"
+		    "\"hypervisor\":{\"vendor\":\"Red Hat\",\"product\":\"Red Hat Enterprise Linux KVM\",\"ids\":[\"kvm\"],"
+		    "\"version\":\"5.4\"},\"limits\":{\"max_vcpus\":16},\"validated_by\":[\"Red Hat\"],\"source\":\"test\"}",
+		    &c, &why) < 0)
+		tap_fail(__FILE__, __LINE__, "kvm54: %s", why);
+	free(why);
+	return c;
+}
+
+static struct descriptor *windows_on_kvm(const char *version, const char *product, const char *hv_version,
+					 const char *source)
+{
+	struct descriptor *d = descriptor_new();
+
+	descriptor_set(&d->hypervisor.id, "kvm");
+	descriptor_set(&d->hypervisor.product, product);
+	descriptor_set(&d->hypervisor.version, hv_version);
+	descriptor_set(&d->hypervisor.version_source, source);
+	descriptor_set(&d->guest.os.id, "windows");
+	descriptor_set(&d->guest.os.version, version);
+	descriptor_set(&d->guest.arch, "x86_64");
+	d->vm.vcpus = 4;
+	d->vm.memory_mib = 4096;
+	return d;
+}
+
+TEST(product_version_rows_need_the_host_version)
+{
+	struct catalog_config *v[] = { kvm54_row() };
+	static const struct {
+		const char *guest, *product, *version, *source;
+		enum check_verdict verdict;
+		enum check_reason reason;
+	} rows[] = {
+		/* Unknown: never validated, and the reason says so. */
+		{ "2008", NULL, NULL, NULL, CHECK_NOT_VALIDATED, CHECK_REASON_HOST_VERSION_UNKNOWN },
+		/* Stated by a person: names any product. */
+		{ "2008", NULL, "5.4", "stated", CHECK_VALIDATED, CHECK_REASON_NONE },
+		{ "2008", "QEMU/KVM", "5.4", "stated", CHECK_VALIDATED, CHECK_REASON_NONE },
+		{ "2008", NULL, "5.5", "stated", CHECK_NOT_VALIDATED, CHECK_REASON_HYPERVISOR_VERSION },
+		/* From firmware: only the row's vendor's platform speaks for it. */
+		{ "2008", "Red Hat Enterprise Virtualization", "5.4-2.1.3.el5_4rhev2_1", "smbios", CHECK_VALIDATED,
+		  CHECK_REASON_NONE },
+		{ "2008", "Red Hat Enterprise Virtualization", "6.5-20140603.2.el6ev", "smbios", CHECK_NOT_VALIDATED,
+		  CHECK_REASON_HYPERVISOR_VERSION },
+		{ "2008", "QEMU/KVM", "5.4", "smbios", CHECK_NOT_VALIDATED, CHECK_REASON_HOST_VERSION_UNKNOWN },
+		{ "2008", "oVirt", "5.4", "smbios", CHECK_NOT_VALIDATED, CHECK_REASON_HOST_VERSION_UNKNOWN },
+		/* A machine type is not a host release. */
+		{ "2008", "Red Hat KVM", "RHEL 5.4.0 PC", "smbios", CHECK_NOT_VALIDATED,
+		  CHECK_REASON_HOST_VERSION_UNKNOWN },
+		/* The kernel's version of Windows Server 2008 (6.0) and of 2008 R2 (6.1). */
+		{ "6.0.6002", NULL, "5.4", "stated", CHECK_VALIDATED, CHECK_REASON_NONE },
+		{ "6.1.7601", NULL, "5.4", "stated", CHECK_NOT_VALIDATED, CHECK_REASON_GUEST_VERSION },
+	};
+	struct fixture f;
+
+	build(&f, v, 1);
+	for (size_t i = 0; i < CV_ELEMENTSOF(rows); i++) {
+		struct descriptor *d = windows_on_kvm(rows[i].guest, rows[i].product, rows[i].version, rows[i].source);
+		struct check_result *r;
+		struct check_fast m;
+
+		printf("# row %zu: %s on %s %s (%s)\n", i, rows[i].guest, rows[i].product ? rows[i].product : "-",
+			 rows[i].version ? rows[i].version : "-", rows[i].source ? rows[i].source : "-");
+		CHECK_INT(fast(&f, d, &m), rows[i].verdict);
+		CHECK_INT(m.reason, rows[i].reason);
+		CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+		CHECK_INT(r->verdict, rows[i].verdict);
+		CHECK_INT(r->reason, rows[i].reason);
+		if (rows[i].reason == CHECK_REASON_HOST_VERSION_UNKNOWN) {
+			CHECK(strstr(r->summary, "--host-version") != NULL);
+			CHECK(has_difference(r, 0, "host version unknown"));
+		}
+		check_result_free(r);
+		descriptor_free(d);
+	}
+	release(&f);
+}
+
+TEST(a_guest_os_the_catalog_lacks_is_not_ranked)
+{
+	struct catalog_config *v[] = { cfg("a", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC),
+				       kvm54_row() };
+	struct fixture f;
+	struct descriptor *d = machine("12", "x86_64", 1, "6002");
+	struct check_result *r;
+
+	descriptor_set(&d->guest.os.id, "debian");
+	build(&f, v, 2);
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK_INT(r->reason, CHECK_REASON_NO_CONFIGURATION);
+	CHECK_INT(r->n_nearest, 0);
+	CHECK_STR(r->summary, "not validated: the catalog has no configurations for debian guests");
+	check_result_free(r);
+	descriptor_free(d);
+	release(&f);
+}
+
 TAP_MAIN(exact_version_validated_and_cooperative, vcpus_outside_uniprocessor_named, ranges_and_arch,
 	 hypervisor_build_and_version_difference, revoked_does_not_validate, explicit_exclusion_beats_a_range,
 	 several_matches_best_status_first, nearest_ranked_by_distance, missing_component_named,
-	 unknown_hypervisor_or_guest, vcpu_sets_and_generation_one_limits, no_configuration_for_the_pair)
+	 unknown_hypervisor_or_guest, vcpu_sets_and_generation_one_limits, no_configuration_for_the_pair,
+	 product_version_rows_need_the_host_version, a_guest_os_the_catalog_lacks_is_not_ranked)
