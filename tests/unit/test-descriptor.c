@@ -19,7 +19,8 @@ static struct descriptor *probe_fixture(const char *name)
 TEST(roundtrip_every_field)
 {
 	static const char *const fixtures[] = { "hyperv2008-rhel53", "virtualbox-kvm-provider", "docker-on-kvm",
-						"xen-pv-rhel53-i686", "baremetal-debian12" };
+						"xen-pv-rhel53-i686", "baremetal-debian12", "kvm-centos7-e1000",
+						"kvm-qemu-debian12-noagent" };
 
 	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
 		struct descriptor *d = probe_fixture(fixtures[i]), *e = NULL;
