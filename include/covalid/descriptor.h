@@ -112,11 +112,21 @@ struct descriptor {
 		struct device_list disks;
 		struct device_list nics;
 	} vm;
+	/*
+	 * Integration components, by canonical name (docs/probe.md).
+	 * missing = expected minus present; recommended_missing =
+	 * recommended minus present.  A driver is present only when bound to
+	 * a device where the system shows binding; one registered on its bus
+	 * but bound to nothing is in unbound (and not in present).
+	 */
 	struct {
-		struct cv_strv expected; /* canonical component names */
+		struct cv_strv expected;    /* what this hypervisor version and guest kernel should have */
 		struct cv_strv present;
 		struct cv_strv missing;
-		struct evidence_list evidence; /* where each present one was found */
+		struct cv_strv recommended; /* user-space agents worth having; never required */
+		struct cv_strv recommended_missing;
+		struct cv_strv unbound;     /* drivers loaded or registered, bound to no device */
+		struct evidence_list evidence; /* where each present or unbound one was found */
 	} integration;
 	/* Problems met while probing (unreadable or malformed sources). */
 	struct cv_strv notes;

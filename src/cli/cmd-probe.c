@@ -108,6 +108,15 @@ static void print_human(const struct descriptor *d)
 		printf("%s", st.off);
 	} else
 		print_list("missing", &d->integration.missing);
+	if (d->integration.unbound.n) {
+		printf("%s", st.warn);
+		print_list("unbound", &d->integration.unbound);
+		printf("%s", st.off);
+	}
+	if (d->integration.recommended.n) {
+		print_list("recommended", &d->integration.recommended);
+		print_list("not installed", &d->integration.recommended_missing);
+	}
 
 	printf("\n%sevidence%s\n", st.bold, st.off);
 	print_evidence(&st, &d->hypervisor.evidence);

@@ -104,10 +104,13 @@ void *descriptor_to_jansson(const struct descriptor *d)
 				      "disks", devices_to_json(&d->vm.disks),
 				      "nics", devices_to_json(&d->vm.nics)));
 	json_object_set_new(root, "integration",
-			    json_pack("{s:o, s:o, s:o, s:o}",
+			    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 				      "expected", strv_to_json(&d->integration.expected),
 				      "present", strv_to_json(&d->integration.present),
 				      "missing", strv_to_json(&d->integration.missing),
+				      "recommended", strv_to_json(&d->integration.recommended),
+				      "recommended_missing", strv_to_json(&d->integration.recommended_missing),
+				      "unbound", strv_to_json(&d->integration.unbound),
 				      "evidence", evidence_to_json(&d->integration.evidence)));
 	json_object_set_new(root, "notes", strv_to_json(&d->notes));
 	return root;
@@ -419,6 +422,11 @@ static int read_all(struct rd *rd, json_t *root, struct descriptor *d)
 	if (integ && ((r = get_strv(rd, integ, "expected", ".integration", &d->integration.expected)) < 0 ||
 		      (r = get_strv(rd, integ, "present", ".integration", &d->integration.present)) < 0 ||
 		      (r = get_strv(rd, integ, "missing", ".integration", &d->integration.missing)) < 0 ||
+		      /* Absent from descriptors written before they existed: left empty. */
+		      (r = get_strv(rd, integ, "recommended", ".integration", &d->integration.recommended)) < 0 ||
+		      (r = get_strv(rd, integ, "recommended_missing", ".integration",
+				    &d->integration.recommended_missing)) < 0 ||
+		      (r = get_strv(rd, integ, "unbound", ".integration", &d->integration.unbound)) < 0 ||
 		      (r = get_evidence(rd, integ, ".integration", &d->integration.evidence)) < 0))
 		return r;
 	return 0;
@@ -435,7 +443,7 @@ static const struct {
 	{ "guest", NULL, "os kernel arch" },
 	{ "guest", "os", "id version name pretty osinfo source" },
 	{ "vm", NULL, "vcpus vcpus_possible memory_mib firmware disks nics" },
-	{ "integration", NULL, "expected present missing evidence" },
+	{ "integration", NULL, "expected present missing recommended recommended_missing unbound evidence" },
 };
 
 int descriptor_check_fields(const void *json, char **ret_error)

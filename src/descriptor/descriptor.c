@@ -12,6 +12,9 @@ struct descriptor *descriptor_new(void)
 	cv_strv_init(&d->integration.expected);
 	cv_strv_init(&d->integration.present);
 	cv_strv_init(&d->integration.missing);
+	cv_strv_init(&d->integration.recommended);
+	cv_strv_init(&d->integration.recommended_missing);
+	cv_strv_init(&d->integration.unbound);
 	cv_strv_init(&d->notes);
 	return d;
 }
@@ -146,6 +149,9 @@ struct descriptor *descriptor_free(struct descriptor *d)
 	cv_strv_release(&d->integration.expected);
 	cv_strv_release(&d->integration.present);
 	cv_strv_release(&d->integration.missing);
+	cv_strv_release(&d->integration.recommended);
+	cv_strv_release(&d->integration.recommended_missing);
+	cv_strv_release(&d->integration.unbound);
 	evidence_list_release(&d->integration.evidence);
 	cv_strv_release(&d->notes);
 	free(d->probed_at);

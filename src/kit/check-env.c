@@ -119,20 +119,43 @@ void kit_check_cpu_topology(const struct kit_ctx *ctx, struct kit_out *out)
 
 /* ---- time.clocksource ---- */
 
+/*
+ * Every name a hypervisor's paravirtual clock has had, so that a guest
+ * kernel of any era passes with its hypervisor's clock:
+ *  - Hyper-V: "hyperv_clocksource" (the MSR reference counter: the
+ *    Linux Integration Services for RHEL 5, LIS/lis-next hv-rhel5.x
+ *    vmbus_drv.c; mainline arch/x86/kernel/cpu/mshyperv.c before the TSC
+ *    page; Microsoft's LISAv2 Core_Time_Clocksource.sh expects it on RHEL
+ *    6 before 6.9 and 7 before 7.2), "hyperv_clocksource_tsc_page" and
+ *    "hyperv_clocksource_msr" (mainline since the TSC page, and LIS 4 for
+ *    RHEL 6, hv-rhel6.x arch/x86/hyperv/hv_init.c),
+ *    "lis_hyperv_clocksource_tsc_page" (another LIS 4 build) and
+ *    "lis_hv_clocksource_tsc_page" (LISAv2's name for LIS on RHEL 7.0-7.4);
+ *  - KVM: "kvm-clock"; Xen: "xen" (XenLinux and pv_ops alike);
+ *  - VMware: "vmi-timer" (the VMI paravirtual clock, arch/x86/kernel/
+ *    vmiclock_32.c, 32-bit kernels until 2.6.37; VMware KB 1006427 asks
+ *    for a VMI kernel on SLES 10 SP2/SP3 on ESX 3.5 and later).
+ * "tsc" is a hypervisor's clock too where the hypervisor keeps it stable.
+ */
+#define HYPERV_CLOCKS                                                                                  \
+	"hyperv_clocksource_tsc_page hyperv_clocksource_msr hyperv_clocksource lis_hyperv_clocksource_tsc_page " \
+	"lis_hv_clocksource_tsc_page"
+
 static const struct {
 	const char *hypervisor;
 	const char *allowed; /* space-separated */
 } clocksources[] = {
-	{ "microsoft", "hyperv_clocksource_tsc_page hyperv_clocksource_msr lis_hv_clocksource_tsc_page tsc" },
+	{ "microsoft", HYPERV_CLOCKS " tsc" },
 	{ "kvm", "kvm-clock tsc" },
 	{ "qemu", "tsc hpet acpi_pm" },
 	{ "amazon", "kvm-clock tsc xen" },
 	{ "google", "kvm-clock tsc" },
 	{ "xen", "xen tsc" },
-	{ "vmware", "tsc" },
-	{ "oracle", "tsc kvm-clock hyperv_clocksource_tsc_page" },
+	{ "vmware", "tsc vmi-timer" },
+	/* VirtualBox's KVM and Hyper-V paravirtualization providers. */
+	{ "oracle", "tsc kvm-clock " HYPERV_CLOCKS },
 	{ "bhyve", "tsc hpet" },
-	{ "parallels", "tsc kvm-clock hyperv_clocksource_tsc_page" },
+	{ "parallels", "tsc kvm-clock " HYPERV_CLOCKS },
 	{ "none", "tsc hpet" },
 	{ "*", "tsc arch_sys_counter" }, /* arm64 guests use the architected counter */
 };
@@ -195,35 +218,63 @@ void kit_check_time_clocksource(const struct kit_ctx *ctx, struct kit_out *out)
 
 /* ---- kernel.pv_drivers ---- */
 
-void kit_decide_pv_drivers(const char *hypervisor, size_t n_missing, const char *missing, struct kit_verdict *v)
+/*
+ * The probe's expected set is era-true (docs/probe.md): what this
+ * hypervisor version and guest kernel should have.  Missing ones fail;
+ * recommended agents never do.  A missing driver that is loaded but bound
+ * to no device is said so, since the fix differs (give the VM the device,
+ * not install the driver).
+ */
+void kit_decide_pv_drivers(const char *hypervisor, const struct cv_strv *missing, const struct cv_strv *unbound,
+			   struct kit_verdict *v)
 {
-	if (!hypervisor || strcmp(hypervisor, "none") == 0 || strcmp(hypervisor, "unknown") == 0)
+	char *list, *idle = NULL;
+	struct cv_strv both;
+
+	if (!hypervisor || strcmp(hypervisor, "none") == 0 || strcmp(hypervisor, "unknown") == 0) {
 		kit_verdict_set(v, KIT_SKIP, "no hypervisor, so no integration components to expect");
-	else if (n_missing)
-		kit_verdict_set(v, KIT_FAIL, "missing integration component%s: %s", n_missing > 1 ? "s" : "", missing);
-	else
+		return;
+	}
+	if (!missing->n) {
 		kit_verdict_set(v, KIT_PASS, NULL);
+		return;
+	}
+	cv_strv_init(&both);
+	for (size_t i = 0; i < missing->n; i++)
+		if (unbound && cv_strv_contains(unbound, missing->v[i]))
+			cv_strv_push(&both, missing->v[i]);
+	list = cv_strv_join(missing, ", ");
+	if (both.n)
+		idle = cv_strv_join(&both, ", ");
+	kit_verdict_set(v, KIT_FAIL, "missing integration component%s: %s%s%s%s", missing->n > 1 ? "s" : "", list,
+			idle ? " (loaded but bound to no device: " : "", idle ? idle : "", idle ? ")" : "");
+	free(idle);
+	free(list);
+	cv_strv_release(&both);
+}
+
+static json_t *strv_json(const struct cv_strv *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < v->n; i++)
+		json_array_append_new(a, json_string(v->v[i]));
+	return a;
 }
 
 void kit_check_kernel_pv_drivers(const struct kit_ctx *ctx, struct kit_out *out)
 {
 	const struct descriptor *d = ctx->d;
-	char *missing = cv_strv_join(&d->integration.missing, ", ");
-	json_t *e = json_array(), *p = json_array(), *m = json_array();
 	struct kit_verdict v;
 
-	for (size_t i = 0; i < d->integration.expected.n; i++)
-		json_array_append_new(e, json_string(d->integration.expected.v[i]));
-	for (size_t i = 0; i < d->integration.present.n; i++)
-		json_array_append_new(p, json_string(d->integration.present.v[i]));
-	for (size_t i = 0; i < d->integration.missing.n; i++)
-		json_array_append_new(m, json_string(d->integration.missing.v[i]));
-	json_object_set_new(out->measured, "present", p);
-	json_object_set_new(out->measured, "missing", m);
-	json_object_set_new(out->threshold, "expected", e);
-	kit_decide_pv_drivers(d->hypervisor.id, d->integration.missing.n, missing, &v);
+	json_object_set_new(out->measured, "present", strv_json(&d->integration.present));
+	json_object_set_new(out->measured, "missing", strv_json(&d->integration.missing));
+	json_object_set_new(out->measured, "unbound", strv_json(&d->integration.unbound));
+	json_object_set_new(out->measured, "recommended_missing", strv_json(&d->integration.recommended_missing));
+	json_object_set_new(out->threshold, "expected", strv_json(&d->integration.expected));
+	json_object_set_new(out->threshold, "recommended", strv_json(&d->integration.recommended));
+	kit_decide_pv_drivers(d->hypervisor.id, &d->integration.missing, &d->integration.unbound, &v);
 	kit_apply(out, &v);
-	free(missing);
 }
 
 /* ---- mem.size ---- */

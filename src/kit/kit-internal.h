@@ -16,6 +16,7 @@
 
 #include "covalid/kit.h"
 
+struct cv_strv;
 struct descriptor;
 
 struct kit_ctx {
@@ -119,7 +120,9 @@ void kit_decide_sync(int adjtimex_state, long status_bits, long maxerror_us, str
 void kit_decide_timer_delivery(const uint64_t *before, const uint64_t *after, size_t n_cpus, struct kit_verdict *v);
 void kit_decide_health(uint64_t tainted, size_t n_signatures, const char *first_signature, bool log_readable,
 		       struct kit_verdict *v);
-void kit_decide_pv_drivers(const char *hypervisor, size_t n_missing, const char *missing, struct kit_verdict *v);
+/* Fails on missing components (era-true, docs/probe.md); unbound ones among them are named. */
+void kit_decide_pv_drivers(const char *hypervisor, const struct cv_strv *missing, const struct cv_strv *unbound,
+			   struct kit_verdict *v);
 void kit_decide_mem_size(uint64_t memtotal_mib, uint64_t expect_mib, struct kit_verdict *v);
 void kit_decide_mismatches(uint64_t mismatches, uint64_t checked, const char *what, struct kit_verdict *v);
 void kit_decide_security(size_t n_vulnerable, const char *first_vulnerable, bool nx_known, bool nx,

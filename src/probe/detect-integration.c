@@ -1,141 +1,272 @@
 /*
- * detect-integration.c - the integration components ("enlightenments"):
- * paravirtual drivers and guest agents each hypervisor's guests should
- * have, and which of them this guest has.
+ * detect-integration.c - which integration components ("enlightenments")
+ * this guest has, and which its hypervisor version and kernel say it
+ * should have (the table is integration-table.c).
  *
- * A component counts as present if any of its names shows as a module in
- * /proc/modules, as a driver registered on its bus (/sys/bus/X/drivers/Y:
- * this also catches built-in drivers, and this build machine has no
- * /proc/modules at all), as /sys/module/Y, or, for agents, as the agent's
- * binary.  Both the names of Microsoft's Linux Integration Components for
- * RHEL 5 (vmbus, storvsc, netvsc, blkvsc) and the upstream hv_* names are
- * known.
+ * A driver counts as present only when it is bound to a device: a module
+ * can be loaded, or a driver built in, on a machine whose hypervisor
+ * offers no such device (virtio_net loaded while the NIC is an emulated
+ * e1000), and then the guest does not use it.  Binding is read where the
+ * system shows it, /sys/bus/<bus>/devices/<dev>/driver and the device
+ * links in /sys/bus/<bus>/drivers/<drv>/:
+ *
+ *  - a device bound to one of the component's drivers: present;
+ *  - the driver registered on its bus with no device bound: unbound, not
+ *    present (reported in .integration.unbound);
+ *  - the module loaded but no driver of that name registered on the bus
+ *    (a root without /sys/bus, or a module that binds nothing, like
+ *    hv_utils before it became a vmbus driver): present, binding not
+ *    shown, and its evidence says so.
+ *
+ * Buses and modules that bind no device (vmbus itself, vmw_balloon) are
+ * present when loaded; agents when their binary exists.
  */
+#include "probe/integration.h"
 #include "probe/probe-internal.h"
 #include "util/cv.h"
 
-#define MAX_NAMES 4
-
-struct component {
-	const char *name;
-	const char *modules[MAX_NAMES];  /* module names */
-	const char *drivers[MAX_NAMES];  /* "bus/driver" under /sys/bus */
-	const char *files[MAX_NAMES];    /* agent binaries, relative to the root */
+enum state {
+	ABSENT,
+	PRESENT,
+	UNBOUND,
 };
 
-static const struct component components[] = {
-	{ "vmbus", { "hv_vmbus", "vmbus" }, { NULL }, { "sys/bus/vmbus" } },
-	{ "storvsc", { "hv_storvsc", "storvsc" }, { "vmbus/hv_storvsc", "vmbus/storvsc" }, { NULL } },
-	{ "netvsc", { "hv_netvsc", "netvsc" }, { "vmbus/hv_netvsc", "vmbus/netvsc" }, { NULL } },
-	{ "blkvsc", { "blkvsc", "hv_blkvsc" }, { "vmbus/blkvsc", "vmbus/hv_blkvsc" }, { NULL } },
-	{ "utils", { "hv_utils", "hv_util" }, { "vmbus/hv_utils", "vmbus/hv_util" }, { NULL } },
-	{ "balloon", { "hv_balloon" }, { "vmbus/hv_balloon" }, { NULL } },
-	{ "kvp_daemon", { NULL }, { NULL },
-	  { "usr/sbin/hv_kvp_daemon", "usr/sbin/hypervkvpd", "usr/libexec/hypervkvpd/hypervkvpd" } },
-	{ "virtio_net", { "virtio_net" }, { "virtio/virtio_net" }, { NULL } },
-	{ "virtio_storage", { "virtio_blk", "virtio_scsi" }, { "virtio/virtio_blk", "virtio/virtio_scsi" }, { NULL } },
-	{ "virtio_balloon", { "virtio_balloon" }, { "virtio/virtio_balloon" }, { NULL } },
-	{ "qemu-guest-agent", { NULL }, { NULL }, { "usr/bin/qemu-ga", "usr/sbin/qemu-ga" } },
-	{ "vmw_pvscsi", { "vmw_pvscsi" }, { "pci/vmw_pvscsi" }, { NULL } },
-	{ "vmxnet3", { "vmxnet3" }, { "pci/vmxnet3" }, { NULL } },
-	{ "vmw_balloon", { "vmw_balloon" }, { NULL }, { NULL } },
-	{ "open-vm-tools", { NULL }, { NULL }, { "usr/bin/vmtoolsd", "usr/sbin/vmtoolsd" } },
-	{ "xen-blkfront", { "xen_blkfront" }, { "xen/vbd" }, { NULL } },
-	{ "xen-netfront", { "xen_netfront" }, { "xen/vif" }, { NULL } },
-	{ "vboxguest", { "vboxguest" }, { "pci/vboxguest" }, { NULL } },
-	{ "ena", { "ena" }, { "pci/ena" }, { NULL } },
-	{ "nvme", { "nvme" }, { "pci/nvme" }, { NULL } },
-	{ "gve", { "gve" }, { "pci/gve" }, { NULL } },
+/* The devices of one bus and the driver each is bound to, read once. */
+struct bus_devices {
+	const char *bus;
+	struct cv_strv devices;
+	struct cv_strv drivers; /* parallel to devices; "" when unbound */
 };
 
-#define MAX_EXPECTED 6
+#define MAX_BUSES 8
 
-/* What each hypervisor's Linux guests are expected to have; the first
- * matching row applies (product prefix NULL matches any product). */
-static const struct {
-	const char *id;
-	const char *product;
-	const char *expected[MAX_EXPECTED];
-} expectations[] = {
-	{ "microsoft", NULL, { "vmbus", "storvsc", "netvsc", "utils", "balloon" } },
-	{ "kvm", "Firecracker", { "virtio_net", "virtio_storage" } },
-	{ "kvm", "Google", { "virtio_net", "virtio_storage" } },
-	{ "kvm", NULL, { "virtio_net", "virtio_storage", "virtio_balloon", "qemu-guest-agent" } },
-	{ "qemu", NULL, { "virtio_net", "virtio_storage", "virtio_balloon", "qemu-guest-agent" } },
-	{ "google", NULL, { "virtio_net", "virtio_storage" } },
-	{ "bhyve", NULL, { "virtio_net", "virtio_storage" } },
-	{ "vmware", NULL, { "vmw_pvscsi", "vmxnet3", "vmw_balloon", "open-vm-tools" } },
-	{ "xen", NULL, { "xen-blkfront", "xen-netfront" } },
-	{ "amazon", NULL, { "ena", "nvme" } },
-	{ "oracle", NULL, { "vboxguest" } },
+struct found {
+	char *source;
+	char *value;
+	char *meaning;
 };
 
-static bool found(struct probe_ctx *ctx, const struct component *c, char **ret_source, char **ret_value)
+static void found_set(struct found *f, char *source, const char *value, char *meaning)
 {
-	for (size_t i = 0; i < MAX_NAMES && c->modules[i]; i++)
-		if (cv_strv_contains(&ctx->modules, c->modules[i])) {
-			*ret_source = cv_xstrdup("/proc/modules");
-			*ret_value = cv_xstrdup(c->modules[i]);
-			return true;
-		}
-	for (size_t i = 0; i < MAX_NAMES && c->drivers[i]; i++) {
-		const char *slash = strchr(c->drivers[i], '/');
-		char *path = cv_xasprintf("sys/bus/%.*s/drivers/%s", (int)(slash - c->drivers[i]), c->drivers[i],
-					  slash + 1);
+	f->source = source;
+	f->value = cv_xstrdup(value);
+	f->meaning = meaning;
+}
 
-		if (cv_root_exists(ctx->root, path)) {
-			*ret_source = cv_xasprintf("/%s", path);
-			*ret_value = cv_xstrdup(slash + 1);
-			free(path);
+static void found_release(struct found *f)
+{
+	free(f->source);
+	free(f->value);
+	free(f->meaning);
+	*f = (struct found){ 0 };
+}
+
+static const struct bus_devices *bus_devices(struct probe_ctx *ctx, struct bus_devices *cache, size_t *n,
+					     const char *bus)
+{
+	struct bus_devices *b;
+	char *dir;
+
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(cache[i].bus, bus) == 0)
+			return &cache[i];
+	if (*n == MAX_BUSES)
+		return NULL;
+	b = &cache[(*n)++];
+	b->bus = bus;
+	cv_strv_init(&b->devices);
+	cv_strv_init(&b->drivers);
+	dir = cv_xasprintf("sys/bus/%s/devices", bus);
+	if (cv_root_list(ctx->root, dir, &b->devices) < 0)
+		cv_strv_init(&b->devices);
+	for (size_t i = 0; i < b->devices.n; i++) {
+		char *link = cv_xasprintf("%s/%s/driver", dir, b->devices.v[i]), *drv = NULL;
+
+		if (cv_root_readlink_base(ctx->root, link, &drv) < 0)
+			drv = NULL;
+		cv_strv_push(&b->drivers, drv ? drv : "");
+		free(drv);
+		free(link);
+	}
+	free(dir);
+	return b;
+}
+
+static bool module_loaded(struct probe_ctx *ctx, const struct integ_component *c, struct found *f)
+{
+	for (size_t i = 0; i < INTEG_MAX_NAMES && c->modules[i]; i++)
+		if (cv_strv_contains(&ctx->modules, c->modules[i])) {
+			found_set(f, cv_xstrdup("/proc/modules"), c->modules[i], NULL);
 			return true;
 		}
-		free(path);
-	}
-	for (size_t i = 0; i < MAX_NAMES && c->modules[i]; i++) {
+	/* Loaded modules, and built-in ones with parameters, show under
+	 * /sys/module even where /proc/modules does not exist. */
+	for (size_t i = 0; i < INTEG_MAX_NAMES && c->modules[i]; i++) {
 		char *path = cv_xasprintf("sys/module/%s", c->modules[i]);
 
 		if (cv_root_exists(ctx->root, path)) {
-			*ret_source = cv_xasprintf("/%s", path);
-			*ret_value = cv_xstrdup(c->modules[i]);
+			found_set(f, cv_xasprintf("/%s", path), c->modules[i], NULL);
 			free(path);
 			return true;
 		}
 		free(path);
 	}
-	for (size_t i = 0; i < MAX_NAMES && c->files[i]; i++)
-		if (cv_root_exists(ctx->root, c->files[i])) {
-			*ret_source = cv_xasprintf("/%s", c->files[i]);
-			*ret_value = cv_xstrdup("present");
-			return true;
-		}
 	return false;
+}
+
+/* A device link in the driver's own directory: everything there that is
+ * a symlink, except the one to its module, is a bound device. */
+static bool driver_dir_binds(struct probe_ctx *ctx, const char *dir, struct found *f)
+{
+	struct cv_strv entries;
+	bool r = false;
+
+	cv_strv_init(&entries);
+	if (cv_root_list(ctx->root, dir, &entries) < 0)
+		return false;
+	for (size_t i = 0; i < entries.n && !r; i++) {
+		char *path, *target = NULL;
+
+		if (strcmp(entries.v[i], "module") == 0)
+			continue;
+		path = cv_xasprintf("%s/%s", dir, entries.v[i]);
+		if (cv_root_readlink(ctx->root, path, &target) == 0) {
+			found_set(f, cv_xasprintf("/%s", path), entries.v[i], NULL);
+			r = true;
+		}
+		free(target);
+		free(path);
+	}
+	cv_strv_release(&entries);
+	return r;
+}
+
+static enum state find_driver(struct probe_ctx *ctx, struct bus_devices *cache, size_t *n_cache,
+			      const struct integ_component *c, struct found *f)
+{
+	const struct bus_devices *b = bus_devices(ctx, cache, n_cache, c->bus);
+	char *registered = NULL;
+	enum state r = ABSENT;
+
+	for (size_t i = 0; b && i < b->devices.n; i++)
+		for (size_t k = 0; k < INTEG_MAX_NAMES && c->drivers[k]; k++)
+			if (strcmp(b->drivers.v[i], c->drivers[k]) == 0) {
+				found_set(f, cv_xasprintf("/sys/bus/%s/devices/%s/driver", c->bus, b->devices.v[i]),
+					  c->drivers[k],
+					  cv_xasprintf("%s: %s bound to %s", c->name, c->drivers[k], b->devices.v[i]));
+				return PRESENT;
+			}
+	for (size_t k = 0; k < INTEG_MAX_NAMES && c->drivers[k] && r == ABSENT; k++) {
+		char *dir = cv_xasprintf("sys/bus/%s/drivers/%s", c->bus, c->drivers[k]);
+
+		if (driver_dir_binds(ctx, dir, f)) {
+			f->meaning = cv_xasprintf("%s: %s bound to %s", c->name, c->drivers[k], f->value);
+			r = PRESENT;
+		} else if (!registered && cv_root_exists(ctx->root, dir)) {
+			registered = dir;
+			dir = NULL;
+		}
+		free(dir);
+	}
+	if (r == PRESENT)
+		goto out;
+	if (registered) {
+		const char *drv = strrchr(registered, '/') + 1;
+
+		found_set(f, cv_xasprintf("/%s", registered), drv,
+			  cv_xasprintf("%s: %s registered on the %s bus, bound to no device", c->name, drv, c->bus));
+		r = UNBOUND;
+		goto out;
+	}
+	if (module_loaded(ctx, c, f)) {
+		char *bus = cv_xasprintf("sys/bus/%s", c->bus);
+
+		if (cv_root_exists(ctx->root, bus))
+			f->meaning = cv_xasprintf("%s: module loaded; it registers no driver on the %s bus, so binding "
+						  "is not shown", c->name, c->bus);
+		else
+			f->meaning = cv_xasprintf("%s: module loaded; /%s is absent, so binding is not shown", c->name,
+						  bus);
+		free(bus);
+		r = PRESENT;
+	}
+out:
+	free(registered);
+	return r;
+}
+
+static enum state find(struct probe_ctx *ctx, struct bus_devices *cache, size_t *n_cache,
+		       const struct integ_component *c, struct found *f)
+{
+	switch (c->kind) {
+	case INTEG_DRIVER:
+		return find_driver(ctx, cache, n_cache, c, f);
+	case INTEG_BUS: {
+		char *path = cv_xasprintf("sys/bus/%s", c->bus);
+		bool bus = cv_root_exists(ctx->root, path);
+
+		if (bus)
+			found_set(f, cv_xasprintf("/%s", path), c->bus, NULL);
+		free(path);
+		return bus || module_loaded(ctx, c, f) ? PRESENT : ABSENT;
+	}
+	case INTEG_MODULE:
+		return module_loaded(ctx, c, f) ? PRESENT : ABSENT;
+	case INTEG_AGENT:
+		for (size_t i = 0; i < INTEG_MAX_NAMES && c->files[i]; i++)
+			if (cv_root_exists(ctx->root, c->files[i])) {
+				found_set(f, cv_xasprintf("/%s", c->files[i]), "present", NULL);
+				return PRESENT;
+			}
+		return ABSENT;
+	}
+	return ABSENT;
+}
+
+static void expect(struct descriptor *d, const struct integ_guest *g)
+{
+	probe_integ_expect(g, &d->integration.expected, &d->integration.recommended);
+	for (size_t i = 0; i < d->integration.expected.n; i++)
+		if (!cv_strv_contains(&d->integration.present, d->integration.expected.v[i]))
+			cv_strv_push(&d->integration.missing, d->integration.expected.v[i]);
+	for (size_t i = 0; i < d->integration.recommended.n; i++)
+		if (!cv_strv_contains(&d->integration.present, d->integration.recommended.v[i]))
+			cv_strv_push(&d->integration.recommended_missing, d->integration.recommended.v[i]);
 }
 
 void probe_integration(struct probe_ctx *ctx)
 {
 	struct descriptor *d = ctx->d;
-	const char *id = d->hypervisor.id;
+	struct bus_devices cache[MAX_BUSES];
+	size_t n_cache = 0, n;
+	const struct integ_component *c = probe_integ_components(&n);
+	struct integ_guest g = {
+		.hypervisor = d->hypervisor.id,
+		.product = d->hypervisor.product,
+		.have_build = ctx->hv_have_version,
+		.build = ctx->hv_build,
+		.kernel = d->guest.kernel,
+	};
 
-	for (size_t i = 0; i < CV_ELEMENTSOF(components); i++) {
-		char *src, *val;
+	for (size_t i = 0; i < n; i++) {
+		struct found f = { 0 };
 
-		if (!found(ctx, &components[i], &src, &val))
+		switch (find(ctx, cache, &n_cache, &c[i], &f)) {
+		case PRESENT:
+			cv_strv_push(&d->integration.present, c[i].name);
+			break;
+		case UNBOUND:
+			cv_strv_push(&d->integration.unbound, c[i].name);
+			break;
+		case ABSENT:
 			continue;
-		cv_strv_push(&d->integration.present, components[i].name);
-		evidence_add(&d->integration.evidence, src, val, components[i].name, NULL);
-		free(src);
-		free(val);
-	}
-	for (size_t i = 0; i < CV_ELEMENTSOF(expectations); i++) {
-		if (!cv_streq(expectations[i].id, id))
-			continue;
-		if (expectations[i].product && !cv_startswith(d->hypervisor.product, expectations[i].product))
-			continue;
-		for (size_t k = 0; k < MAX_EXPECTED && expectations[i].expected[k]; k++) {
-			cv_strv_push(&d->integration.expected, expectations[i].expected[k]);
-			if (!cv_strv_contains(&d->integration.present, expectations[i].expected[k]))
-				cv_strv_push(&d->integration.missing, expectations[i].expected[k]);
 		}
-		break;
+		evidence_add(&d->integration.evidence, f.source, f.value, f.meaning ? f.meaning : c[i].name, NULL);
+		found_release(&f);
 	}
+	for (size_t i = 0; i < n_cache; i++) {
+		cv_strv_release(&cache[i].devices);
+		cv_strv_release(&cache[i].drivers);
+	}
+	expect(d, &g);
 }

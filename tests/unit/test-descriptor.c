@@ -1,4 +1,6 @@
 /* test-descriptor.c - the descriptor's JSON form: round trips and bad input. */
+#include <jansson.h>
+
 #include "covalid/descriptor.h"
 #include "covalid/probe.h"
 #include "tap.h"
@@ -17,7 +19,8 @@ static struct descriptor *probe_fixture(const char *name)
 TEST(roundtrip_every_field)
 {
 	static const char *const fixtures[] = { "hyperv2008-rhel53", "virtualbox-kvm-provider", "docker-on-kvm",
-						"xen-pv-rhel53-i686", "baremetal-debian12" };
+						"xen-pv-rhel53-i686", "baremetal-debian12", "kvm-centos7-e1000",
+						"kvm-qemu-debian12-noagent" };
 
 	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
 		struct descriptor *d = probe_fixture(fixtures[i]), *e = NULL;
@@ -130,5 +133,47 @@ TEST(tolerates_unknown_fields_and_missing_ones)
 	free(err);
 }
 
-TAP_MAIN(roundtrip_every_field, rejects_wrong_types_and_names_the_field, rejects_invalid_json_with_position,
+/* Descriptors written before .integration.recommended, .recommended_missing
+ * and .unbound existed still read, with those lists empty; the strict
+ * reader of outside input (the server's /check) knows the new keys. */
+TEST(integration_lists_older_and_newer)
+{
+	const char *old = "{\"schema\": \"covalid.descriptor/1\", \"integration\": {\"expected\": [\"vmbus\"],"
+			  " \"present\": [\"vmbus\"], \"missing\": [], \"evidence\": []}}";
+	const char *new = "{\"schema\": \"covalid.descriptor/1\", \"integration\": {\"expected\": [\"virtio_net\"],"
+			  " \"present\": [], \"missing\": [\"virtio_net\"], \"recommended\": [\"qemu-guest-agent\"],"
+			  " \"recommended_missing\": [\"qemu-guest-agent\"], \"unbound\": [\"virtio_net\"],"
+			  " \"evidence\": []}}";
+	struct descriptor *d = NULL;
+	json_error_t jerr;
+	json_t *j;
+	char *err = NULL;
+
+	CHECK_INT(descriptor_from_json(old, strlen(old), &d, &err), 0);
+	if (d) {
+		CHECK_INT((int)d->integration.recommended.n, 0);
+		CHECK_INT((int)d->integration.recommended_missing.n, 0);
+		CHECK_INT((int)d->integration.unbound.n, 0);
+		CHECK_INT((int)d->integration.present.n, 1);
+	}
+	d = descriptor_free(d);
+	CHECK_INT(descriptor_from_json(new, strlen(new), &d, &err), 0);
+	if (d) {
+		CHECK(cv_strv_contains(&d->integration.recommended, "qemu-guest-agent"));
+		CHECK(cv_strv_contains(&d->integration.recommended_missing, "qemu-guest-agent"));
+		CHECK(cv_strv_contains(&d->integration.unbound, "virtio_net"));
+	}
+	d = descriptor_free(d);
+	free(err);
+	err = NULL;
+	j = json_loads(new, 0, &jerr);
+	CHECK(j != NULL);
+	CHECK_INT(descriptor_check_fields(j, &err), 0);
+	free(err);
+	json_decref(j);
+	bad("{\"integration\": {\"unbound\": [1]}}", ".integration.unbound[0]");
+	bad("{\"integration\": {\"recommended\": \"qemu-guest-agent\"}}", ".integration.recommended");
+}
+
+TAP_MAIN(roundtrip_every_field, integration_lists_older_and_newer, rejects_wrong_types_and_names_the_field, rejects_invalid_json_with_position,
 	 rejects_oversized_input, rejects_too_many_items, tolerates_unknown_fields_and_missing_ones)

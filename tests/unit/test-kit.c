@@ -99,13 +99,20 @@ TEST(pv_driver_and_memory_decisions)
 {
 	struct kit_verdict v;
 
-	kit_decide_pv_drivers("microsoft", 0, "", &v);
+	struct cv_strv none, two;
+
+	cv_strv_init(&none);
+	cv_strv_init(&two);
+	cv_strv_push(&two, "utils");
+	cv_strv_push(&two, "balloon");
+	kit_decide_pv_drivers("microsoft", &none, &none, &v);
 	CHECK_INT(v.status, KIT_PASS);
-	kit_decide_pv_drivers("microsoft", 2, "utils, balloon", &v);
+	kit_decide_pv_drivers("microsoft", &two, &none, &v);
 	CHECK_INT(v.status, KIT_FAIL);
 	CHECK(strstr(v.reason, "missing integration components: utils, balloon"));
-	kit_decide_pv_drivers("none", 0, "", &v);
+	kit_decide_pv_drivers("none", &none, &none, &v);
 	CHECK_INT(v.status, KIT_SKIP);
+	cv_strv_release(&two);
 
 	kit_decide_mem_size(2048, 0, &v);
 	CHECK_INT(v.status, KIT_SKIP);

@@ -1,0 +1,90 @@
+/*
+ * integration.h - the integration components the probe knows, and which
+ * of them a guest should have (integration-table.c), for
+ * detect-integration.c and the unit tests.
+ *
+ * Expectations are era-true: a component is expected of a guest only when
+ * the hypervisor version it runs on offers the device and the guest's
+ * kernel had a driver for it.  The table is compiled in: the probe runs
+ * inside guests, where no data file of ours can be trusted to exist.
+ * Every row carries its source; docs/probe.md lists the same rows.
+ *
+ * Everything here is static const data and pure functions over it.
+ */
+#ifndef COVALID_PROBE_INTEGRATION_H
+#define COVALID_PROBE_INTEGRATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cv_strv;
+
+#define INTEG_MAX_NAMES 4
+#define INTEG_MAX_ROWS 8
+
+/* How a component shows on a running system. */
+enum integ_kind {
+	INTEG_BUS,    /* a bus: present when /sys/bus/<bus> exists or its module is loaded */
+	INTEG_DRIVER, /* a driver of devices on a bus: present only when bound to one */
+	INTEG_MODULE, /* a module that binds no device (vmw_balloon talks to the host directly) */
+	INTEG_AGENT,  /* a user-space program: present when its binary is */
+};
+
+struct integ_component {
+	const char *name;                     /* canonical, as in the descriptor */
+	enum integ_kind kind;
+	const char *bus;                      /* INTEG_BUS, INTEG_DRIVER: the directory under /sys/bus */
+	const char *modules[INTEG_MAX_NAMES]; /* names in /proc/modules and /sys/module */
+	const char *drivers[INTEG_MAX_NAMES]; /* driver names under /sys/bus/<bus>/drivers */
+	const char *files[INTEG_MAX_NAMES];   /* INTEG_AGENT: binaries, relative to the root */
+};
+
+enum integ_want {
+	INTEG_EXPECTED,    /* missing if absent: kernel.pv_drivers fails */
+	INTEG_RECOMMENDED, /* reported if absent, never required */
+};
+
+/*
+ * One component a guest should have, within bounds.  A bound left 0 or
+ * NULL is open.  A bound the guest's facts cannot be compared with
+ * (unknown host build, unknown kernel) makes the row not apply: the probe
+ * expects only what it knows the guest should have.
+ */
+struct integ_row {
+	const char *component;
+	enum integ_want want;
+	uint32_t build_min, build_max; /* Hyper-V host build (CPUID 0x40000002 EAX), inclusive */
+	const char *kernel_min;        /* first guest kernel with the driver, inclusive */
+	const char *kernel_below;      /* first guest kernel the row no longer covers */
+	const char *source;            /* where the bounds come from */
+};
+
+/* Rows for a hypervisor; product is a prefix of hypervisor.product (NULL: any). */
+struct integ_profile {
+	const char *hypervisor;
+	const char *product;
+	struct integ_row rows[INTEG_MAX_ROWS];
+};
+
+/* What the rows are matched against. */
+struct integ_guest {
+	const char *hypervisor; /* descriptor id */
+	const char *product;
+	bool have_build;
+	uint32_t build;         /* Hyper-V host build */
+	const char *kernel;     /* /proc/sys/kernel/osrelease, NULL if unknown */
+};
+
+const struct integ_component *probe_integ_components(size_t *ret_n);
+const struct integ_component *probe_integ_component(const char *name);
+const struct integ_profile *probe_integ_profiles(size_t *ret_n);
+/* The first profile for the guest's hypervisor and product; NULL if none. */
+const struct integ_profile *probe_integ_profile(const struct integ_guest *g);
+/* Whether a row's bounds hold for the guest. */
+bool probe_integ_row_applies(const struct integ_row *row, const struct integ_guest *g);
+/* Appends the components the guest should have and those recommended to
+ * it, each once, in table order. */
+void probe_integ_expect(const struct integ_guest *g, struct cv_strv *expected, struct cv_strv *recommended);
+
+#endif
