@@ -394,23 +394,22 @@ static json_t *vendor_touch(struct vendor_set *v, const char *name, bool admitte
 	if (!name)
 		return NULL;
 	e = id_given ? NULL : vendor_by_name(v, name);
-	if (e)
-		goto out;
-	id = id_given ? cv_xstrdup(id_given) : program_vendor_slug(name);
-	if (!*id) {
-		free(id);
-		return NULL;
-	}
-	e = json_object_get(v->by_id, id);
 	if (!e) {
-		e = json_pack("{s:s, s:s, s:b, s:i, s:i}", "id", id, "name", name, "admitted", admitted, "configurations", 0,
-			      "feed_configurations", 0);
-		json_object_set_new(v->by_id, id, e);
+		id = id_given ? cv_xstrdup(id_given) : program_vendor_slug(name);
+		if (!*id) {
+			free(id);
+			return NULL;
+		}
+		e = json_object_get(v->by_id, id);
+		if (!e) {
+			e = json_pack("{s:s, s:s, s:b, s:i, s:i}", "id", id, "name", name, "admitted", admitted,
+				      "configurations", 0, "feed_configurations", 0);
+			json_object_set_new(v->by_id, id, e);
+		}
+		if (admitted)
+			json_object_set_new(e, "admitted", json_true());
+		free(id);
 	}
-	if (admitted)
-		json_object_set_new(e, "admitted", json_true());
-	free(id);
-out:
 	if (!id_given)
 		json_object_set(v->by_name, name, e);
 	return e;
