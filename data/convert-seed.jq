@@ -1,13 +1,21 @@
 # convert-seed.jq - how data/*.jsonl were made from the program's gathered
 # facts (shared/data/{products,validated-configs}.jsonl): the same facts and
 # sources, in covalid's catalog format (docs/catalog.md).  Run as
-#   jq -c -f data/convert-seed.jq products.jsonl validated-configs.jsonl
+#   jq -c --slurpfile lifecycle data/product-lifecycle.jsonl --slurpfile products products.jsonl \
+#      -f data/convert-seed.jq products.jsonl validated-configs.jsonl
 # What this adds is derived, never new: the guest's os_id, the hypervisor's
 # ids (systemd-detect-virt vocabulary), builds and host_version (Hyper-V's
-# version as the probe reads it), vendor names out of validated_by, and
+# version as the probe reads it), vendor names out of validated_by,
 # required_components for Linux guests on Hyper-V (the VMBus, storage and
-# network drivers the statements name).  Inferred values are listed in
+# network drivers the statements name), and each configuration's links to
+# its products (guest.product_id, hypervisor.product_id: docs/catalog.md,
+# "Linking configurations to products").  Inferred values are listed in
 # inferred_fields, as the seed does.
+#
+# The one addition of facts is data/product-lifecycle.jsonl: each product's
+# vendor life cycle (eol_date, lifecycle) with its sources, gathered from the
+# vendors' life-cycle pages; it replaces the seed's dates (osinfo-db's, some
+# of them wrong) and keeps the seed's source keys after the vendors' sources.
 
 def arr: if . == null then null elif type == "array" then . else split(",") | map(gsub("^ +| +$"; "")) end;
 
@@ -39,8 +47,40 @@ def hyperv_release:
 
 def vendor_name: sub(" \\(.*$"; "");
 
+# The vendor life cycles, by product id.
+def lifecycles: ($lifecycle // []) | map({ (.id): . }) | add // {};
+
 def product:
-  { type: "product" } + (. | del(.arch)) + { arch: (.arch | arr) };
+  ({ type: "product" } + (. | del(.arch)) + { arch: (.arch | arr) })
+  | . as $p
+  | (lifecycles[$p.id]) as $l
+  | if $l == null then . else
+      . + { eol_date: $l.eol_date,
+            release_date: ($p.release_date // $l.release_date),
+            lifecycle: $l.lifecycle,
+            lifecycle_sources: ($l.sources + (($p.lifecycle_sources // []) - $l.sources)),
+            notes: ([$p.notes, "Life cycle: " + $l.notes,
+                     (if $p.eol_date != null and $p.eol_date != $l.eol_date
+                      then "The seed's eol_date \($p.eol_date) is not the vendor's and was replaced." else null end)]
+                    | map(select(. != null and . != "")) | join(" ")) }
+    end;
+
+# Links to products (docs/catalog.md, "Linking configurations to products"):
+# the same vendor, the same product name and version once a trailing
+# parenthesis and any " / " alternative are removed from each; else, for a
+# version statement within one major release ("5.2-5.11", "8.x", "5.11+"),
+# the product of that major version; else none.
+def bare: sub(" \\(.*\\)$"; "") | sub(" / .*$"; "");
+def major_of: if test("^[0-9]+\\.[0-9x]+(-[0-9]+\\.[0-9x]+)?\\+?$")
+              then (split(".")[0] | split("-")[0]) as $m
+                   | if (split("-") | map(split(".")[0]) | unique | length) == 1 then $m else null end
+              else null end;
+def product_link($kind; $part):
+  (($products // []) | map(select(.kind == $kind and .vendor == $part.vendor
+                          and (.product | bare) == ($part.product | bare)))) as $same
+  | ([$same[] | select((.version | bare) == ($part.version | bare))][0].id)
+    // (($part.version | major_of) as $m
+        | if $m == null then null else [$same[] | select(.version == $m)][0].id end);
 
 def configuration:
   . as $c
@@ -55,14 +95,16 @@ def configuration:
                 version: $c.guest.version, arch: ($c.guest.arch | arr),
                 osinfo_short_id: $c.guest.osinfo_short_id }
               + (if $c.guest.service_pack then { service_pack: $c.guest.service_pack } else {} end)
-              + (if $c.guest.editions then { editions: $c.guest.editions } else {} end)),
+              + (if $c.guest.editions then { editions: $c.guest.editions } else {} end)
+              + (product_link("guest_os"; $c.guest) as $p | if $p then { product_id: $p } else {} end)),
       hypervisor: ({ vendor: $c.hypervisor.vendor, product: $c.hypervisor.product, ids: $ids,
                      version: $c.hypervisor.version }
                    + (if $rel then { host_version: $rel[0],
                                      builds: (if $build then ($build | split("/")) else $rel[1] end) }
                       else {} end)
                    + (if $c.hypervisor.equivalents then { equivalents: $c.hypervisor.equivalents } else {} end)
-                   + (if $c.hypervisor.engine_os_type then { engine_os_type: $c.hypervisor.engine_os_type } else {} end)),
+                   + (if $c.hypervisor.engine_os_type then { engine_os_type: $c.hypervisor.engine_os_type } else {} end)
+                   + (product_link("hypervisor"; $c.hypervisor) as $p | if $p then { product_id: $p } else {} end)),
       limits: $c.limits,
       required_components: (if $ids == ["microsoft"] and ($c.guest.product | test("Linux"))
                             then ["vmbus", "storvsc", "netvsc"] else [] end),

@@ -338,7 +338,7 @@
 		{ match: (p) => p.length === 0, nav: 'catalog', view: (p, params, ctx) => viewCatalog(params, ctx) },
 		{ match: (p) => p.length === 2 && p[0] === 'config', nav: 'catalog', view: (p, params, ctx) => viewConfiguration(p[1], ctx) },
 		{ match: (p) => p.length === 1 && p[0] === 'vendors', nav: 'vendors', view: (p, params, ctx) => viewVendors(ctx) },
-		{ match: (p) => p.length === 2 && p[0] === 'vendor', nav: 'vendors', view: (p, params, ctx) => viewVendor(p[1], ctx) },
+		{ match: (p) => p.length === 2 && p[0] === 'vendor', nav: 'vendors', view: (p, params, ctx) => viewVendor(p[1], params, ctx) },
 		{ match: (p) => p.length === 1 && p[0] === 'check', nav: 'check', view: (p, params, ctx) => viewCheck(ctx) },
 		{ match: (p) => p.length === 1 && p[0] === 'signin', nav: 'cases', view: (p, params, ctx) => viewSignIn(params, ctx) },
 		{ match: (p) => p.length === 1 && p[0] === 'cases', nav: 'cases', view: (p, params, ctx) => viewCases(params, ctx) },
@@ -556,8 +556,18 @@
 			link(next, 'Next →', 'next'));
 	}
 
-	/* The configurations as a table; a click anywhere on a row opens it. */
-	function configTable(items, ids, caption) {
+	/* A vendor's parts in a configuration, as its feed names them: it
+	 * validated it, the guest OS is its, the hypervisor is its. */
+	const ROLE_LABEL = new Map([
+		['validated_by', 'validated it'],
+		['guest_vendor', 'its guest OS'],
+		['host_vendor', 'its hypervisor'],
+	]);
+
+	/* The configurations as a table; a click anywhere on a row opens it.
+	 * With roles (a vendor's feed), a column says the vendor's part. */
+	function configTable(items, ids, caption, opts) {
+		const roles = !!(opts && opts.roles);
 		const table = h('table', { class: 'data configs' },
 			h('caption', { class: 'visually-hidden' }, caption),
 			h('thead', null, h('tr', null,
@@ -566,6 +576,7 @@
 				h('th', { scope: 'col' }, 'Hypervisor'),
 				h('th', { scope: 'col' }, 'Limits'),
 				h('th', { scope: 'col' }, 'Validated by'),
+				roles ? h('th', { scope: 'col' }, 'Its part') : null,
 				h('th', { scope: 'col' }, 'Status'))));
 		const tbody = h('tbody');
 		for (const c of items) {
@@ -578,6 +589,7 @@
 				h('td', { class: 'hypervisor' }, hypervisorName(hv), h('span', { class: 'sub' }, (hv.ids || []).join(', '))),
 				h('td', { class: 'limits' }, limitsShort(c.limits)),
 				h('td', { class: 'validated-by' }, (c.validated_by || []).map((n, i) => [i ? ', ' : '', vendorLink(n, ids)])),
+				roles ? h('td', { class: 'roles' }, (c.roles || []).map((r, i) => [i ? h('br') : null, ROLE_LABEL.get(r) || String(r)])) : null,
 				h('td', { class: 'status' }, statusBadge(c.status)));
 			tr.addEventListener('click', (ev) => {
 				if (ev.target.closest('a'))
@@ -825,21 +837,30 @@
 				h('th', { scope: 'col' }, 'Vendor'),
 				h('th', { scope: 'col' }, 'Id'),
 				h('th', { scope: 'col' }, 'In the program'),
-				h('th', { scope: 'col', class: 'num' }, 'Configurations validated'))),
+				h('th', { scope: 'col', class: 'num' }, 'Configurations it validated'),
+				h('th', { scope: 'col', class: 'num' }, 'In its feed'))),
 			h('tbody', null, items.map((v) => h('tr', null,
 				h('td', null, h('a', { href: '#/vendor/' + encodeURIComponent(v.id) }, v.name)),
 				h('td', null, code(v.id)),
 				h('td', null, v.admitted ? 'admitted' : h('span', { class: 'muted' }, 'catalog only')),
-				h('td', { class: 'num' }, String(v.configurations ?? ''))))));
+				h('td', { class: 'num' }, String(v.configurations ?? '')),
+				h('td', { class: 'num' }, String(v.feed_configurations ?? ''))))));
 		page.appendChild(h('div', { class: 'table-wrap' }, table));
 	}
 
-	async function viewVendor(id, ctx) {
+	/*
+	 * A vendor and its feed: every configuration it validated or whose guest
+	 * OS or hypervisor is its product, of every status or only the validated
+	 * ones (#/vendor/ID?status=validated); the feed links follow the choice.
+	 */
+	async function viewVendor(id, params, ctx) {
 		const page = ctx.page;
 		const base = '/vendors/' + encodeURIComponent(id) + '/configurations';
+		const status = params.get('status') === 'validated' ? 'validated' : '';
+		const filter = status ? '?status=' + status : '';
 		let body;
 		try {
-			body = await api(base);
+			body = await api(base + filter);
 		} catch (e) {
 			if (!ctx.current())
 				return;
@@ -862,18 +883,27 @@
 		page.appendChild(h('div', { class: 'card' }, dl([
 			['Id', code(v.id)],
 			['In the program', v.admitted ? 'admitted: submits signed test logs' : 'named by the catalog only'],
-			['Feeds', h('span', { class: 'feeds' },
-				h('a', { href: API + base + '.atom', type: 'application/atom+xml', id: 'feed-atom', class: 'button' }, 'Atom feed'),
+			['Lists', h('span', { class: 'feeds', id: 'feed-status' },
+				status ? h('a', { href: '#/vendor/' + encodeURIComponent(id), class: 'button' }, 'All statuses')
+					: h('span', { class: 'button disabled', 'aria-current': 'true' }, 'All statuses'),
 				' ',
-				h('a', { href: API + base, type: 'application/json', id: 'feed-json', class: 'button' }, 'JSON feed'))],
+				status ? h('span', { class: 'button disabled', 'aria-current': 'true' }, 'Validated only')
+					: h('a', { href: '#/vendor/' + encodeURIComponent(id) + '?status=validated', class: 'button' }, 'Validated only'))],
+			['Feeds', h('span', { class: 'feeds' },
+				h('a', { href: API + base + '.atom' + filter, type: 'application/atom+xml', id: 'feed-atom', class: 'button' }, 'Atom feed'),
+				' ',
+				h('a', { href: API + base + filter, type: 'application/json', id: 'feed-json', class: 'button' }, 'JSON feed'))],
 			['Catalog', h('a', { href: catalogHash(new URLSearchParams(), { vendor: v.id }) }, 'Search the catalog for ' + v.name)],
 		])));
+		const what = status ? 'validated configuration' : 'configuration';
 		page.appendChild(h('h2', { id: 'vendor-configs' },
-			items.length === 1 ? '1 configuration validated' : items.length + ' configurations validated'));
+			(items.length === 1 ? '1 ' + what : items.length + ' ' + what + 's') + (status ? '' : ' (all statuses)')));
+		page.appendChild(h('p', { class: 'muted' },
+			'Configurations ' + v.name + ' validated, or whose guest operating system or hypervisor is ' + v.name + '\u2019s.'));
 		if (!items.length)
-			page.appendChild(notice('info', h('p', null, v.name + ' has validated no configuration yet.')));
+			page.appendChild(notice('info', h('p', null, status ? 'None of them is validated.' : 'The catalog names ' + v.name + ' in no configuration yet.')));
 		else
-			page.appendChild(configTable(items, ids, 'Configurations validated by ' + v.name));
+			page.appendChild(configTable(items, ids, body.title || ('Configurations of ' + v.name), { roles: true }));
 	}
 
 	/* ---- check my machine ---- */

@@ -51,8 +51,31 @@ const char *catalog_status_name(enum catalog_status s);
 int catalog_status_parse(const char *s, enum catalog_status *ret) CV_WUR;
 bool catalog_status_supportable(enum catalog_status s);
 
+/*
+ * A product's vendor life cycle (docs/catalog.md, "Life cycles"): each
+ * milestone a date as written (YYYY, YYYY-MM or YYYY-MM-DD), NULL when it
+ * does not apply to the vendor or is not known.  Which end is the end of
+ * standard support differs by vendor; catalog_product.eol_date names it.
+ */
+struct catalog_lifecycle {
+	char *start;            /* general availability, the start of support */
+	char *mainstream_end;   /* Microsoft: Mainstream Support ends */
+	char *extended_end;     /* Microsoft: Extended Support ends */
+	char *esu_end;          /* Microsoft: paid Extended Security Updates end */
+	char *full_support_end; /* Red Hat: Full Support ends */
+	char *maintenance_end;  /* Red Hat: Maintenance Support (2) ends */
+	char *els_end;          /* Red Hat: the paid Extended Life-cycle Support add-on ends */
+	char *general_end;      /* SUSE: General Support ends */
+	char *ltss_end;         /* SUSE: paid Long Term Service Pack Support ends */
+	char *applies_to;       /* whose life cycle it is, when not the product's own ("Red Hat Enterprise Linux 5") */
+};
+
 struct catalog_product {
 	char *id, *kind, *vendor, *product, *version, *osinfo;
+	char *release_date;
+	char *eol_date; /* the vendor's end of standard support (Microsoft's extended_end, Red Hat's
+			 * maintenance_end, SUSE's general_end); NULL if not known */
+	struct catalog_lifecycle lifecycle;
 	void *doc; /* json_t * */
 };
 
@@ -61,11 +84,13 @@ struct catalog_config {
 	enum catalog_status status;
 	struct {
 		char *vendor, *product, *os_id, *version, *osinfo;
+		char *product_id; /* the product it is (docs/catalog.md, "Linking"), or NULL */
 		struct cv_strv arch;
 		struct version_spec spec;
 	} guest;
 	struct {
 		char *vendor, *product, *version, *host_version;
+		char *product_id; /* the product it is, or NULL */
 		struct cv_strv ids;    /* systemd-detect-virt ids: "microsoft" */
 		struct cv_strv builds; /* host builds ("6001", "6002"), may be empty */
 		struct version_spec spec;      /* of version: the product's */
@@ -122,6 +147,10 @@ enum catalog_load_flags {
 
 int catalog_load(struct store *s, unsigned flags, struct catalog **ret, char **ret_why) CV_WUR;
 struct catalog *catalog_free(struct catalog *c);
+
+/* The product of that id (a configuration's guest.product_id or
+ * hypervisor.product_id), or NULL; id may be NULL. */
+const struct catalog_product *catalog_product_find(const struct catalog *cat, const char *id);
 
 /* ---- import and export ---- */
 

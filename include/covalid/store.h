@@ -80,7 +80,9 @@ struct store_config_row {
  * guest OS id exactly or the guest product by substring (case-folded);
  * hypervisor likewise with the hypervisor ids and product; vendor matches
  * any of guest vendor, hypervisor vendor, validated_by, by name or by id
- * ("Red Hat" or "red-hat", case-folded); text matches the whole document.  limit 0 means no limit.
+ * ("Red Hat" or "red-hat", case-folded); status is one status or several,
+ * comma-separated ("validated,supported": either); text matches the whole
+ * document.  limit 0 means no limit.
  */
 struct store_query {
 	const char *guest, *hypervisor, *vendor, *status, *text, *kind;

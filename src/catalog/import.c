@@ -286,6 +286,14 @@ int catalog_load(struct store *s, unsigned flags, struct catalog **ret, char **r
 	return 0;
 }
 
+const struct catalog_product *catalog_product_find(const struct catalog *cat, const char *id)
+{
+	for (size_t i = 0; cat && id && i < cat->n_products; i++)
+		if (strcmp(cat->products[i]->id, id) == 0)
+			return cat->products[i];
+	return NULL;
+}
+
 struct catalog *catalog_free(struct catalog *c)
 {
 	if (!c)

@@ -3,6 +3,7 @@
  * and docs/catalog.md).
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <jansson.h>
 
 #include "covalid/catalog.h"
@@ -195,14 +196,14 @@ static int spec(struct rd *rd, const char *path, const char *key, const char *te
 	return r;
 }
 
-/* "YYYY", "YYYY-MM" or "YYYY-MM-DD". */
-static int date(struct rd *rd, json_t *o, const char *key, char **out)
+/* "YYYY", "YYYY-MM" or "YYYY-MM-DD", at path.key; *out stays NULL when absent or null. */
+static int date_at(struct rd *rd, json_t *o, const char *path, const char *key, char **out)
 {
-	char *s = NULL;
+	char *s = NULL, *p;
 	size_t n;
 	int r;
 
-	r = str(rd, o, "", key, false, &s);
+	r = str(rd, o, path, key, false, &s);
 	if (r < 0 || !s)
 		return r;
 	n = strlen(s);
@@ -210,10 +211,18 @@ static int date(struct rd *rd, json_t *o, const char *key, char **out)
 	      (n == 4 || (s[4] == '-' && isdigit((unsigned char)s[5]) && isdigit((unsigned char)s[6]))) &&
 	      (n != 10 || (s[7] == '-' && isdigit((unsigned char)s[8]) && isdigit((unsigned char)s[9]))))) {
 		free(s);
-		return bad(rd, key, "expected a date YYYY, YYYY-MM or YYYY-MM-DD");
+		p = join_path(path, key);
+		r = bad(rd, p, "expected a date YYYY, YYYY-MM or YYYY-MM-DD");
+		free(p);
+		return r;
 	}
 	*out = s;
 	return 0;
+}
+
+static int date(struct rd *rd, json_t *o, const char *key, char **out)
+{
+	return date_at(rd, o, "", key, out);
 }
 
 static bool id_ok(const char *s)
@@ -238,6 +247,60 @@ static bool in(const char *s, const char *const *set, size_t n)
 
 /* ---- products ---- */
 
+/* The milestones covalid reads, by name (docs/catalog.md, "Life cycles"). */
+static const struct {
+	const char *name;
+	size_t offset;
+} lifecycle_dates[] = {
+	{ "start", offsetof(struct catalog_lifecycle, start) },
+	{ "mainstream_end", offsetof(struct catalog_lifecycle, mainstream_end) },
+	{ "extended_end", offsetof(struct catalog_lifecycle, extended_end) },
+	{ "esu_end", offsetof(struct catalog_lifecycle, esu_end) },
+	{ "full_support_end", offsetof(struct catalog_lifecycle, full_support_end) },
+	{ "maintenance_end", offsetof(struct catalog_lifecycle, maintenance_end) },
+	{ "els_end", offsetof(struct catalog_lifecycle, els_end) },
+	{ "general_end", offsetof(struct catalog_lifecycle, general_end) },
+	{ "ltss_end", offsetof(struct catalog_lifecycle, ltss_end) },
+};
+
+static void lifecycle_release(struct catalog_lifecycle *l)
+{
+	for (size_t i = 0; i < CV_ELEMENTSOF(lifecycle_dates); i++)
+		free(*(char **)((char *)l + lifecycle_dates[i].offset));
+	free(l->applies_to);
+}
+
+/*
+ * "lifecycle": the known milestones into l; any other member is a
+ * milestone as gathered (an older seed's "maintenance_support_end") and
+ * must be a date too, so that nothing but dates and applies_to hides there.
+ */
+static int read_lifecycle(struct rd *rd, json_t *o, struct catalog_lifecycle *l)
+{
+	const char *key;
+	json_t *v;
+	int r;
+
+	json_object_foreach(o, key, v) {
+		char **out = NULL, *ignored = NULL;
+
+		if (strcmp(key, "applies_to") == 0) {
+			r = str(rd, o, "lifecycle", key, false, &l->applies_to);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		for (size_t i = 0; i < CV_ELEMENTSOF(lifecycle_dates) && !out; i++)
+			if (strcmp(key, lifecycle_dates[i].name) == 0)
+				out = (char **)((char *)l + lifecycle_dates[i].offset);
+		r = date_at(rd, o, "lifecycle", key, out ? out : &ignored);
+		free(ignored);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 struct catalog_product *catalog_product_free(struct catalog_product *p)
 {
 	if (!p)
@@ -248,6 +311,9 @@ struct catalog_product *catalog_product_free(struct catalog_product *p)
 	free(p->product);
 	free(p->version);
 	free(p->osinfo);
+	free(p->release_date);
+	free(p->eol_date);
+	lifecycle_release(&p->lifecycle);
 	json_decref(p->doc);
 	free(p);
 	return NULL;
@@ -263,7 +329,7 @@ int catalog_product_from_json(void *json, struct catalog_product **ret, char **r
 	struct catalog_product *p = cv_xcalloc(1, sizeof(*p));
 	struct rd rd = { NULL };
 	json_t *root = json, *lc;
-	char *type = NULL, *d = NULL;
+	char *type = NULL;
 	int r;
 
 	if (!json_is_object(root)) {
@@ -291,11 +357,9 @@ int catalog_product_from_json(void *json, struct catalog_product **ret, char **r
 	    (r = strv(&rd, root, "", "lifecycle_sources", false, NULL)) < 0 ||
 	    (r = strv(&rd, root, "", "equivalents", false, NULL)) < 0 ||
 	    (r = obj(&rd, root, "", "lifecycle", false, &lc)) < 0 ||
-	    (r = date(&rd, root, "release_date", &d)) < 0)
-		goto out;
-	free(d);
-	d = NULL;
-	if ((r = date(&rd, root, "eol_date", &d)) < 0)
+	    (r = date(&rd, root, "release_date", &p->release_date)) < 0 ||
+	    (r = date(&rd, root, "eol_date", &p->eol_date)) < 0 ||
+	    (lc && (r = read_lifecycle(&rd, lc, &p->lifecycle)) < 0))
 		goto out;
 	if (strcmp(type, "product") != 0) {
 		r = bad(&rd, "type", "expected \"product\"");
@@ -315,7 +379,6 @@ int catalog_product_from_json(void *json, struct catalog_product **ret, char **r
 	r = 0;
 out:
 	free(type);
-	free(d);
 	catalog_product_free(p);
 	if (r < 0)
 		*ret_why = rd.why;
@@ -336,11 +399,13 @@ struct catalog_config *catalog_config_free(struct catalog_config *c)
 	free(c->guest.os_id);
 	free(c->guest.version);
 	free(c->guest.osinfo);
+	free(c->guest.product_id);
 	cv_strv_release(&c->guest.arch);
 	free(c->hypervisor.vendor);
 	free(c->hypervisor.product);
 	free(c->hypervisor.version);
 	free(c->hypervisor.host_version);
+	free(c->hypervisor.product_id);
 	cv_strv_release(&c->hypervisor.ids);
 	cv_strv_release(&c->hypervisor.builds);
 	free(c->limits.allowed_vcpus);
@@ -354,10 +419,24 @@ struct catalog_config *catalog_config_free(struct catalog_config *c)
 	return NULL;
 }
 
+/* A link to a product: an id as products have them, or absent. */
+static int product_id(struct rd *rd, json_t *o, const char *path, char **out)
+{
+	int r = str(rd, o, path, "product_id", false, out);
+	char *p;
+
+	if (r < 0 || !*out || id_ok(*out))
+		return r;
+	p = join_path(path, "product_id");
+	r = bad(rd, p, "use 1 to 128 letters, digits and ._:+-");
+	free(p);
+	return r;
+}
+
 static int read_guest(struct rd *rd, json_t *g, struct catalog_config *c)
 {
 	static const char *const keys[] = { "vendor", "product", "os_id", "version", "arch", "osinfo_short_id",
-					    "service_pack", "editions" };
+					    "service_pack", "editions", "product_id" };
 	int r;
 
 	if ((r = only_keys(rd, g, "guest", keys, CV_ELEMENTSOF(keys))) < 0 ||
@@ -369,6 +448,7 @@ static int read_guest(struct rd *rd, json_t *g, struct catalog_config *c)
 	    (r = str(rd, g, "guest", "osinfo_short_id", false, &c->guest.osinfo)) < 0 ||
 	    (r = str(rd, g, "guest", "service_pack", false, NULL)) < 0 ||
 	    (r = strv(rd, g, "guest", "editions", false, NULL)) < 0 ||
+	    (r = product_id(rd, g, "guest", &c->guest.product_id)) < 0 ||
 	    (r = spec(rd, "guest", "version", c->guest.version, &c->guest.spec)) < 0)
 		return r;
 	for (size_t i = 0; i < c->guest.arch.n; i++)
@@ -381,7 +461,7 @@ static int read_guest(struct rd *rd, json_t *g, struct catalog_config *c)
 static int read_hypervisor(struct rd *rd, json_t *h, struct catalog_config *c)
 {
 	static const char *const keys[] = { "vendor", "product", "ids", "version", "host_version", "builds",
-					    "equivalents", "engine_os_type" };
+					    "equivalents", "engine_os_type", "product_id" };
 	int r;
 
 	if ((r = only_keys(rd, h, "hypervisor", keys, CV_ELEMENTSOF(keys))) < 0 ||
@@ -393,6 +473,7 @@ static int read_hypervisor(struct rd *rd, json_t *h, struct catalog_config *c)
 	    (r = strv(rd, h, "hypervisor", "builds", false, &c->hypervisor.builds)) < 0 ||
 	    (r = strv(rd, h, "hypervisor", "equivalents", false, NULL)) < 0 ||
 	    (r = str(rd, h, "hypervisor", "engine_os_type", false, NULL)) < 0 ||
+	    (r = product_id(rd, h, "hypervisor", &c->hypervisor.product_id)) < 0 ||
 	    (r = spec(rd, "hypervisor", "version", c->hypervisor.version, &c->hypervisor.spec)) < 0)
 		return r;
 	if (c->hypervisor.host_version) {

@@ -389,6 +389,22 @@ static int do_show(int argc, char **argv)
 				show_str(key, v);
 			else if (json_is_array(v))
 				show_strv(key, v);
+			else if (json_is_object(v)) {
+				/* The life cycle: one milestone a line, "  extended_end". */
+				const char *k;
+				json_t *m;
+
+				printf("%s\n", key);
+				json_object_foreach(v, k, m) {
+					char label[64];
+
+					snprintf(label, sizeof(label), "  %s", k);
+					if (json_is_null(m))
+						printf("%-22s%s\n", label, "(not known)");
+					else
+						show_str(label, m);
+				}
+			}
 		}
 	} else {
 		g = json_object_get(j, "guest");
@@ -398,11 +414,13 @@ static int do_show(int argc, char **argv)
 		show_str("status", json_object_get(j, "status"));
 		printf("%-22s%s %s\n", "guest", json_string_value(json_object_get(g, "product")),
 		       json_string_value(json_object_get(g, "version")));
+		show_str("  product", json_object_get(g, "product_id"));
 		show_strv("  arch", json_object_get(g, "arch"));
 		show_str("  osinfo", json_object_get(g, "osinfo_short_id"));
 		show_str("  service pack", json_object_get(g, "service_pack"));
 		printf("%-22s%s %s\n", "hypervisor", json_string_value(json_object_get(h, "product")),
 		       json_string_value(json_object_get(h, "version")));
+		show_str("  product", json_object_get(h, "product_id"));
 		show_strv("  ids", json_object_get(h, "ids"));
 		show_str("  host version", json_object_get(h, "host_version"));
 		show_strv("  builds", json_object_get(h, "builds"));

@@ -92,19 +92,73 @@ static int collect_doc(void *userdata, const char *id, const char *doc)
 	return 0;
 }
 
-static bool known_status(struct req *r, const char *status)
+/*
+ * ?status= on the configuration list and the feeds: one status, a comma
+ * list (?status=validated,supported) or the parameter repeated
+ * (?status=validated&status=supported), meaning any of them.  The set has
+ * bit (1 << status) for each; 0 when none is asked for (every status).  An
+ * unknown status is a 400 naming the parameter, the value and the choices.
+ */
+static bool req_statuses(struct req *r, unsigned *ret_set)
 {
-	enum catalog_status st;
+	const char *v[GUARD_MAX_PARAMS];
+	size_t n = req_arg_all(r, "status", v, CV_ELEMENTSOF(v));
+	unsigned set = 0;
 
-	if (status && catalog_status_parse(status, &st) < 0) {
-		reply_error(r, 400, "invalid_parameter", "status: unknown status");
-		return false;
+	for (size_t i = 0; i < n; i++) {
+		for (const char *p = v[i];; p++) {
+			size_t len = strcspn(p, ",");
+			char *one = cv_xstrndup(p, len);
+			enum catalog_status st;
+			int rc = catalog_status_parse(one, &st);
+
+			free(one);
+			if (rc < 0) {
+				struct cv_buf all;
+
+				cv_buf_init(&all, 1024);
+				for (int k = 0; k < CATALOG_STATUS__MAX; k++)
+					(void)!cv_buf_printf(&all, "%s%s", k ? ", " : "",
+							     catalog_status_name((enum catalog_status)k));
+				reply_error(r, 400, "invalid_parameter",
+					    "status: unknown status '%.*s'; one or more (comma-separated) of %s",
+					    (int)(len < 64 ? len : 64), p, all.data ? all.data : "");
+				cv_buf_release(&all);
+				return false;
+			}
+			set |= 1u << st;
+			p += len;
+			if (!*p)
+				break;
+		}
 	}
+	*ret_set = set;
 	return true;
 }
 
-/* The next page's URL (the same query, offset moved on), or null. */
-static json_t *next_page(struct req *r, int64_t limit, int64_t offset, int64_t total)
+/* The statuses of a set, comma-separated, in the catalog's order ("validated,supported"); NULL for none. */
+static char *statuses_joined(unsigned set, const char *sep)
+{
+	struct cv_buf b;
+
+	if (!set)
+		return NULL;
+	cv_buf_init(&b, 1024);
+	for (int k = 0; k < CATALOG_STATUS__MAX; k++)
+		if (set & (1u << k))
+			(void)!cv_buf_printf(&b, "%s%s", b.len ? sep : "", catalog_status_name((enum catalog_status)k));
+	return cv_buf_detach(&b, NULL);
+}
+
+static void put_query_value(struct cv_buf *b, const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		(void)!(isalnum(*p) || strchr("-._~", *p) ? cv_buf_append(b, p, 1) : cv_buf_printf(b, "%%%02X", *p));
+}
+
+/* The next page's URL (the same query, offset moved on, the statuses as
+ * one list), or null. */
+static json_t *next_page(struct req *r, int64_t limit, int64_t offset, int64_t total, const char *statuses)
 {
 	static const char *const keep[] = { "guest", "hypervisor", "vendor", "status", "q" };
 	struct cv_buf b;
@@ -115,13 +169,12 @@ static json_t *next_page(struct req *r, int64_t limit, int64_t offset, int64_t t
 	cv_buf_init(&b, 4096);
 	(void)!cv_buf_printf(&b, "%s?limit=%lld&offset=%lld", r->path, (long long)limit, (long long)(offset + limit));
 	for (size_t i = 0; i < CV_ELEMENTSOF(keep); i++) {
-		const char *v = req_arg(r, keep[i]);
+		const char *v = cv_streq(keep[i], "status") ? statuses : req_arg(r, keep[i]);
 
 		if (!v)
 			continue;
 		(void)!cv_buf_printf(&b, "&%s=", keep[i]);
-		for (const unsigned char *p = (const unsigned char *)v; *p; p++)
-			(void)!(isalnum(*p) || strchr("-._~", *p) ? cv_buf_append(&b, p, 1) : cv_buf_printf(&b, "%%%02X", *p));
+		put_query_value(&b, v);
 	}
 	j = json_stringn(b.data, b.len);
 	cv_buf_release(&b);
@@ -131,28 +184,32 @@ static json_t *next_page(struct req *r, int64_t limit, int64_t offset, int64_t t
 void api_configurations(struct req *r)
 {
 	struct store_query q = { .guest = req_arg(r, "guest"), .hypervisor = req_arg(r, "hypervisor"),
-				 .vendor = req_arg(r, "vendor"), .status = req_arg(r, "status"), .text = req_arg(r, "q") };
+				 .vendor = req_arg(r, "vendor"), .text = req_arg(r, "q") };
 	struct collect c = { json_array() };
 	int64_t total = 0;
-	char *vendor_name = NULL;
+	char *vendor_name = NULL, *statuses;
+	unsigned set;
 
-	if (!req_paging(r, &q.limit, &q.offset) || !known_status(r, q.status)) {
+	if (!req_paging(r, &q.limit, &q.offset) || !req_statuses(r, &set)) {
 		json_decref(c.items);
 		return;
 	}
+	q.status = statuses = statuses_joined(set, ",");
 	/* An admitted vendor's id stands for its name, which the catalog holds. */
 	if (q.vendor && store_vendor_get(r->store, q.vendor, &vendor_name) == 0)
 		q.vendor = vendor_name;
 	if (store_config_count(r->store, &q, &total) < 0 || store_config_list(r->store, &q, collect_doc, &c) < 0) {
 		json_decref(c.items);
 		free(vendor_name);
+		free(statuses);
 		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
 		return;
 	}
 	free(vendor_name);
 	reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:o, s:o}", "total", (json_int_t)total, "limit", (json_int_t)q.limit,
-				     "offset", (json_int_t)q.offset, "next", next_page(r, q.limit, q.offset, total),
+				     "offset", (json_int_t)q.offset, "next", next_page(r, q.limit, q.offset, total, statuses),
 				     "items", c.items));
+	free(statuses);
 }
 
 void api_products(struct req *r)
@@ -305,20 +362,48 @@ void api_check(struct req *r)
 /* ---- vendors ---- */
 
 /*
- * Vendors are the program's admitted ones and every name in the catalog's
- * validated_by, by slug: the seed's "Red Hat" is vendor "red-hat" whether
- * or not it was admitted to submit.
+ * Vendors are the program's admitted ones and every vendor the catalog
+ * names — in validated_by, as a guest OS's vendor or as a hypervisor's —
+ * by slug: the seed's "Red Hat" is vendor "red-hat" whether or not it was
+ * admitted to submit.  A name is a vendor's when it is that vendor's name
+ * exactly, else when its slug is the vendor's id (vendor_touch()): the
+ * vendor list, the counts and the feeds all resolve names this one way.
  */
 struct vendor_set {
-	json_t *by_id; /* id -> {id, name, admitted, configurations} */
+	json_t *by_id;   /* id -> {id, name, admitted, configurations, feed_configurations} */
+	json_t *by_name; /* every name resolved so far -> its entry */
 };
+
+/* A vendor's part in a configuration; the feeds name them. */
+enum feed_role {
+	ROLE_VALIDATED_BY = 1 << 0, /* in validated_by */
+	ROLE_GUEST_VENDOR = 1 << 1, /* guest.vendor: the guest OS is its product */
+	ROLE_HOST_VENDOR = 1 << 2,  /* hypervisor.vendor: the hypervisor is its product */
+};
+
+static const struct {
+	enum feed_role role;
+	const char *name, *words;
+} feed_roles[] = {
+	{ ROLE_VALIDATED_BY, "validated_by", "validated by" },
+	{ ROLE_GUEST_VENDOR, "guest_vendor", "guest vendor" },
+	{ ROLE_HOST_VENDOR, "host_vendor", "host vendor" },
+};
+
+static void vendor_set_release(struct vendor_set *v)
+{
+	json_decref(v->by_id);
+	json_decref(v->by_name);
+}
 
 /* The entry of the vendor of that name, if there is one yet. */
 static json_t *vendor_by_name(struct vendor_set *v, const char *name)
 {
 	const char *k;
-	json_t *e;
+	json_t *e = json_object_get(v->by_name, name);
 
+	if (e)
+		return e;
 	json_object_foreach(v->by_id, k, e)
 		if (cv_streq(json_string_value(json_object_get(e, "name")), name))
 			return e;
@@ -326,29 +411,85 @@ static json_t *vendor_by_name(struct vendor_set *v, const char *name)
 }
 
 /* An admitted vendor keeps the id it was given; a name only the catalog
- * knows gets its slug. */
+ * knows gets its slug.  NULL for a name with no letters or digits.  Once
+ * resolved, a name is remembered: a catalog names few vendors many times. */
 static json_t *vendor_touch(struct vendor_set *v, const char *name, bool admitted, const char *id_given)
 {
-	json_t *e = id_given ? NULL : vendor_by_name(v, name);
+	json_t *e;
 	char *id;
 
-	if (e)
-		return e;
-	id = id_given ? cv_xstrdup(id_given) : program_vendor_slug(name);
-	e = json_object_get(v->by_id, id);
-
-	if (!*id) {
-		free(id);
+	if (!name)
 		return NULL;
-	}
+	e = id_given ? NULL : vendor_by_name(v, name);
 	if (!e) {
-		e = json_pack("{s:s, s:s, s:b, s:i}", "id", id, "name", name, "admitted", admitted, "configurations", 0);
-		json_object_set_new(v->by_id, id, e);
+		id = id_given ? cv_xstrdup(id_given) : program_vendor_slug(name);
+		if (!*id) {
+			free(id);
+			return NULL;
+		}
+		e = json_object_get(v->by_id, id);
+		if (!e) {
+			e = json_pack("{s:s, s:s, s:b, s:i, s:i}", "id", id, "name", name, "admitted", admitted,
+				      "configurations", 0, "feed_configurations", 0);
+			json_object_set_new(v->by_id, id, e);
+		}
+		if (admitted)
+			json_object_set_new(e, "admitted", json_true());
+		free(id);
 	}
-	if (admitted)
-		json_object_set_new(e, "admitted", json_true());
-	free(id);
+	if (!id_given)
+		json_object_set(v->by_name, name, e);
 	return e;
+}
+
+/*
+ * The vendors with a part in c, each once, with its roles: ret_e[i] and
+ * ret_roles[i] for i below the count returned.  The arrays hold
+ * validated_by.n + 2 entries.
+ */
+static size_t config_parts(struct vendor_set *v, const struct catalog_config *c, json_t **ret_e, unsigned *ret_roles)
+{
+	size_t n = 0, total = c->validated_by.n + 2;
+
+	for (size_t i = 0; i < total; i++) {
+		const char *name = i < c->validated_by.n ? c->validated_by.v[i]
+				   : i == c->validated_by.n ? c->guest.vendor : c->hypervisor.vendor;
+		unsigned role = i < c->validated_by.n ? ROLE_VALIDATED_BY
+				: i == c->validated_by.n ? ROLE_GUEST_VENDOR : ROLE_HOST_VENDOR;
+		json_t *e = vendor_touch(v, name, false, NULL);
+		size_t k;
+
+		if (!e)
+			continue;
+		for (k = 0; k < n && ret_e[k] != e; k++)
+			;
+		if (k == n) {
+			ret_e[n] = e;
+			ret_roles[n++] = 0;
+		}
+		ret_roles[k] |= role;
+	}
+	return n;
+}
+
+/* vendor's roles in c, 0 for none. */
+static unsigned vendor_roles(struct vendor_set *v, const struct catalog_config *c, const json_t *vendor)
+{
+	json_t **e = cv_xcalloc(c->validated_by.n + 2, sizeof(*e));
+	unsigned *roles = cv_xcalloc(c->validated_by.n + 2, sizeof(*roles)), r = 0;
+	size_t n = config_parts(v, c, e, roles);
+
+	for (size_t i = 0; i < n; i++)
+		if (e[i] == vendor)
+			r = roles[i];
+	free(e);
+	free(roles);
+	return r;
+}
+
+static void bump(json_t *e, const char *key)
+{
+	json_object_set_new(e, key, json_integer(json_integer_value(json_object_get(e, key)) + 1));
 }
 
 static int admitted_row(void *userdata, const char *id, const char *name, const char *created_at)
@@ -358,99 +499,193 @@ static int admitted_row(void *userdata, const char *id, const char *name, const 
 	return 0;
 }
 
-static json_t *vendor_set_build(struct req *r, struct snapshot *snap)
+/*
+ * Every vendor, with the number of configurations it validated
+ * ("configurations", as before feeds had roles) and the number its feed
+ * lists, whatever its role ("feed_configurations").  The admitted come
+ * first, so that a catalog name that is an admitted vendor's name is that
+ * vendor's whatever its slug.  false: the store failed.
+ */
+static bool vendor_set_build(struct req *r, struct snapshot *snap, struct vendor_set *ret)
 {
-	struct vendor_set v = { json_object() };
+	struct vendor_set v = { json_object(), json_object() };
+	json_t **e = NULL;
+	unsigned *roles = NULL;
+	size_t alloc = 0;
 
 	if (store_vendor_list(r->store, admitted_row, &v) < 0) {
-		json_decref(v.by_id);
-		return NULL;
+		vendor_set_release(&v);
+		return false;
 	}
 	for (size_t i = 0; i < snap->cat->n_configs; i++) {
 		const struct catalog_config *c = snap->cat->configs[i];
+		size_t n;
 
-		for (size_t k = 0; k < c->validated_by.n; k++) {
-			json_t *e = vendor_touch(&v, c->validated_by.v[k], false, NULL);
-
-			if (e)
-				json_object_set_new(e, "configurations",
-						    json_integer(json_integer_value(json_object_get(e, "configurations")) + 1));
+		if (c->validated_by.n + 2 > alloc) {
+			alloc = c->validated_by.n + 2;
+			e = cv_xreallocarray(e, alloc, sizeof(*e));
+			roles = cv_xreallocarray(roles, alloc, sizeof(*roles));
+		}
+		n = config_parts(&v, c, e, roles);
+		for (size_t k = 0; k < n; k++) {
+			if (roles[k] & ROLE_VALIDATED_BY)
+				bump(e[k], "configurations");
+			bump(e[k], "feed_configurations");
 		}
 	}
-	return v.by_id;
+	free(e);
+	free(roles);
+	*ret = v;
+	return true;
 }
 
 void api_vendors(struct req *r)
 {
 	struct snapshot *snap = snapshot_get(r);
-	json_t *set, *items, *e;
+	struct vendor_set v;
+	json_t *items, *e;
 	const char *k;
+	bool ok;
 
 	if (!snap)
 		return;
-	set = vendor_set_build(r, snap);
+	ok = vendor_set_build(r, snap, &v);
 	snapshot_put(r->srv, snap);
-	if (!set) {
+	if (!ok) {
 		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
 		return;
 	}
 	items = json_array();
-	json_object_foreach(set, k, e)
+	json_object_foreach(v.by_id, k, e)
 		json_array_append(items, e);
-	json_decref(set);
+	vendor_set_release(&v);
 	reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
-/* The vendor and the configurations it validated, or NULL (replied 404). */
-static json_t *vendor_feed(struct req *r, json_t **ret_vendor)
-{
-	struct snapshot *snap = snapshot_get(r);
-	json_t *set, *vendor, *items;
+/*
+ * A vendor's feed: every configuration of one of the statuses asked for
+ * (all when none is) in which the vendor has a part — it validated it, the
+ * guest OS is its product, or the hypervisor is — each with its "roles".
+ * The seed lists the Windows guests Red Hat validated on its KVM under Red
+ * Hat only; they were posted on Microsoft's site too, and are Microsoft's
+ * products: Microsoft's feed holds them as guest_vendor.
+ */
+struct feed {
+	json_t *vendor; /* {id, name, ...} */
+	unsigned statuses; /* a set as req_statuses() makes it; 0: all */
+	char *title;
+	json_t *items;  /* configurations, each with its "roles" */
+};
 
+static void feed_release(struct feed *f)
+{
+	json_decref(f->vendor);
+	json_decref(f->items);
+	free(f->title);
+}
+
+/* What the feed lists, in words: "Microsoft: validated configurations". */
+static char *feed_title(const char *name, unsigned statuses)
+{
+	char *list, *t;
+	const char *last;
+
+	if (!statuses)
+		return cv_xasprintf("%s: configurations (all statuses)", name);
+	if (statuses == 1u << CATALOG_VALIDATED)
+		return cv_xasprintf("%s: validated configurations", name);
+	/* "with status a, b or c" */
+	list = statuses_joined(statuses, ", ");
+	last = strrchr(list, ',');
+	if (last)
+		t = cv_xasprintf("%s: configurations with status %.*s or %s", name, (int)(last - list), list, last + 2);
+	else
+		t = cv_xasprintf("%s: configurations with status %s", name, list);
+	free(list);
+	return t;
+}
+
+static json_t *roles_json(unsigned roles)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(feed_roles); i++)
+		if (roles & feed_roles[i].role)
+			json_array_append_new(a, json_string(feed_roles[i].name));
+	return a;
+}
+
+/* Fills f for the vendor r->params[0]; false if answered (404, 400, 500). */
+static bool vendor_feed(struct req *r, bool with_items, struct feed *f)
+{
+	struct snapshot *snap;
+	struct vendor_set v;
+	json_t *vendor;
+
+	*f = (struct feed){ 0 };
+	if (with_items && !req_statuses(r, &f->statuses))
+		return false;
+	snap = snapshot_get(r);
 	if (!snap)
-		return NULL;
-	set = vendor_set_build(r, snap);
-	vendor = set ? json_object_get(set, r->params[0]) : NULL;
+		return false;
+	if (!vendor_set_build(r, snap, &v)) {
+		snapshot_put(r->srv, snap);
+		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
+		return false;
+	}
+	vendor = json_object_get(v.by_id, r->params[0]);
 	if (!vendor) {
 		snapshot_put(r->srv, snap);
-		json_decref(set);
+		vendor_set_release(&v);
 		reply_error(r, 404, "not_found", "no such vendor");
-		return NULL;
+		return false;
 	}
-	items = json_array();
-	for (size_t i = 0; i < snap->cat->n_configs; i++) {
+	f->vendor = json_incref(vendor);
+	f->title = feed_title(json_string_value(json_object_get(vendor, "name")), f->statuses);
+	f->items = json_array();
+	for (size_t i = 0; with_items && i < snap->cat->n_configs; i++) {
 		const struct catalog_config *c = snap->cat->configs[i];
+		unsigned roles;
+		json_t *item;
 
-		for (size_t k = 0; k < c->validated_by.n; k++) {
-			if (cv_streq(c->validated_by.v[k], json_string_value(json_object_get(vendor, "name")))) {
-				json_array_append(items, c->doc);
-				break;
-			}
-		}
+		if (f->statuses && !(f->statuses & (1u << c->status)))
+			continue;
+		roles = vendor_roles(&v, c, vendor);
+		if (!roles || !(item = json_copy(c->doc)))
+			continue;
+		json_object_set_new(item, "roles", roles_json(roles));
+		json_array_append_new(f->items, item);
 	}
-	*ret_vendor = json_incref(vendor);
-	json_decref(set);
+	vendor_set_release(&v);
 	snapshot_put(r->srv, snap);
-	return items;
+	return true;
 }
 
 void api_vendor(struct req *r)
 {
-	json_t *vendor = NULL, *items = vendor_feed(r, &vendor);
+	struct feed f;
 
-	if (!items)
+	if (!vendor_feed(r, false, &f))
 		return;
-	json_decref(items);
-	reply_json(r, 200, vendor);
+	reply_json(r, 200, json_incref(f.vendor));
+	feed_release(&f);
 }
 
 void api_vendor_configurations(struct req *r)
 {
-	json_t *vendor = NULL, *items = vendor_feed(r, &vendor);
+	json_t *statuses;
+	struct feed f;
 
-	if (!items)
+	if (!vendor_feed(r, true, &f))
 		return;
-	reply_json(r, 200, json_pack("{s:o, s:o}", "vendor", vendor, "items", items));
+	/* null: every status */
+	statuses = f.statuses ? json_array() : json_null();
+	for (int k = 0; k < CATALOG_STATUS__MAX; k++)
+		if (f.statuses & (1u << k))
+			json_array_append_new(statuses, json_string(catalog_status_name((enum catalog_status)k)));
+	reply_json(r, 200, json_pack("{s:O, s:s, s:o, s:O}", "vendor", f.vendor, "title", f.title, "statuses", statuses,
+				     "items", f.items));
+	feed_release(&f);
 }
 
 static void xml_escape(struct cv_buf *b, const char *s)
@@ -465,47 +700,106 @@ static void xml_escape(struct cv_buf *b, const char *s)
 	}
 }
 
+/* "Windows Server 2008 R2", "Red Hat Enterprise Linux 5.3": the version
+ * only when the product's name does not already hold it, and not when it
+ * is no version ("unspecified"). */
+static void xml_product(struct cv_buf *b, const json_t *part)
+{
+	const char *product = json_string_value(json_object_get(part, "product"));
+	const char *version = json_string_value(json_object_get(part, "version"));
+
+	xml_escape(b, product);
+	if (!version || !*version || (product && strstr(product, version)) || cv_word_in("unspecified any *", version))
+		return;
+	(void)!cv_buf_puts(b, " ");
+	xml_escape(b, version);
+}
+
 #define A(...) (void)!cv_buf_printf(&b, __VA_ARGS__)
 
+/*
+ * The feed as Atom.  The feed's title says what it lists (its statuses),
+ * its subtitle the vendor's parts; every entry's title ends with its
+ * status and its summary names the status and the vendor's roles, which
+ * are also categories (schemes urn:covalid:status and urn:covalid:role).
+ * A feed filtered by status is another feed: its id and self link carry
+ * the statuses.
+ */
 void api_vendor_atom(struct req *r)
 {
-	json_t *vendor = NULL, *items = vendor_feed(r, &vendor), *c;
+	const char *name;
 	struct cv_buf b;
-	char now[32];
+	char now[32], *statuses;
+	struct feed f;
+	json_t *c;
 	size_t i;
 
-	if (!items)
+	if (!vendor_feed(r, true, &f))
 		return;
+	name = json_string_value(json_object_get(f.vendor, "name"));
+	statuses = statuses_joined(f.statuses, ",");
 	cv_time_iso8601((int64_t)time(NULL), now, sizeof(now));
 	cv_buf_init(&b, 64 * 1024 * 1024);
 	A("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>");
-	xml_escape(&b, json_string_value(json_object_get(vendor, "name")));
-	A(": validated configurations</title>\n  <id>urn:covalid:vendor:%s</id>\n  <updated>%s</updated>\n"
-	  "  <link rel=\"self\" href=\"/api/v1/vendors/%s/configurations.atom\"/>\n"
+	xml_escape(&b, f.title);
+	A("</title>\n  <subtitle>Configurations ");
+	xml_escape(&b, name);
+	A(" validated, or whose guest operating system or hypervisor is ");
+	xml_escape(&b, name);
+	A("'s; each entry names its status and ");
+	xml_escape(&b, name);
+	A("'s role.</subtitle>\n  <id>urn:covalid:vendor:%s%s%s</id>\n  <updated>%s</updated>\n"
+	  "  <link rel=\"self\" href=\"/api/v1/vendors/%s/configurations.atom%s%s\"/>\n"
 	  "  <author><name>covalid validation program</name></author>\n",
-	  r->params[0], now, r->params[0]);
-	json_array_foreach(items, i, c) {
-		json_t *g = json_object_get(c, "guest"), *h = json_object_get(c, "hypervisor");
+	  r->params[0], statuses ? ":status:" : "", statuses ? statuses : "", now, r->params[0],
+	  statuses ? "?status=" : "", statuses ? statuses : "");
+	json_array_foreach(f.items, i, c) {
+		json_t *g = json_object_get(c, "guest"), *h = json_object_get(c, "hypervisor"), *role;
 		const char *from = json_string_value(json_object_get(c, "valid_from"));
+		const char *status = json_string_value(json_object_get(c, "status"));
+		json_t *vb = json_object_get(c, "validated_by");
+		size_t k;
 
 		A("  <entry>\n    <title>");
-		xml_escape(&b, json_string_value(json_object_get(g, "product")));
-		A(" ");
-		xml_escape(&b, json_string_value(json_object_get(g, "version")));
+		xml_product(&b, g);
 		A(" on ");
-		xml_escape(&b, json_string_value(json_object_get(h, "product")));
+		xml_product(&b, h);
+		A(": ");
+		xml_escape(&b, status);
 		A("</title>\n    <id>urn:covalid:configuration:");
 		xml_escape(&b, json_string_value(json_object_get(c, "id")));
 		A("</id>\n    <updated>%s%s</updated>\n    <link href=\"/api/v1/configurations/", from ? from : "1970-01-01",
 		  !from || strlen(from) == 10 ? "T00:00:00Z" : strlen(from) == 7 ? "-01T00:00:00Z" : "-01-01T00:00:00Z");
 		xml_escape(&b, json_string_value(json_object_get(c, "id")));
-		A("\"/>\n    <summary>status ");
-		xml_escape(&b, json_string_value(json_object_get(c, "status")));
-		A("</summary>\n  </entry>\n");
+		A("\"/>\n    <category scheme=\"urn:covalid:status\" term=\"");
+		xml_escape(&b, status);
+		A("\"/>\n");
+		json_array_foreach(json_object_get(c, "roles"), k, role) {
+			A("    <category scheme=\"urn:covalid:role\" term=\"");
+			xml_escape(&b, json_string_value(role));
+			A("\"/>\n");
+		}
+		A("    <summary>Status: ");
+		xml_escape(&b, status);
+		A(". ");
+		xml_escape(&b, name);
+		A("'s %s: ", json_array_size(json_object_get(c, "roles")) == 1 ? "role" : "roles");
+		json_array_foreach(json_object_get(c, "roles"), k, role)
+			for (size_t n = 0; n < CV_ELEMENTSOF(feed_roles); n++)
+				if (cv_streq(json_string_value(role), feed_roles[n].name))
+					A("%s%s", k ? ", " : "", feed_roles[n].words);
+		A(". Validated by ");
+		if (!json_array_size(vb))
+			A("nobody");
+		json_array_foreach(vb, k, role) {
+			A("%s", k ? ", " : "");
+			xml_escape(&b, json_string_value(role));
+		}
+		A(".</summary>\n  </entry>\n");
 	}
 	A("</feed>\n");
 	reply_bytes(r, 200, "application/atom+xml", b.data, b.len);
 	cv_buf_release(&b);
-	json_decref(items);
-	json_decref(vendor);
+	free(statuses);
+	feed_release(&f);
 }

@@ -227,6 +227,33 @@ const char *req_arg(struct req *r, const char *name)
 	return v && *v ? v : NULL;
 }
 
+struct arg_values {
+	const char *name;
+	const char **v;
+	size_t n, max;
+};
+
+static enum MHD_Result take_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct arg_values *a = cls;
+
+	(void)kind;
+	if (!cv_streq(key, a->name) || !value || !*value)
+		return MHD_YES;
+	if (a->n == a->max)
+		return MHD_NO;
+	a->v[a->n++] = value;
+	return MHD_YES;
+}
+
+size_t req_arg_all(struct req *r, const char *name, const char **ret_values, size_t max)
+{
+	struct arg_values a = { name, ret_values, 0, max };
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, take_arg, &a);
+	return a.n;
+}
+
 const char *req_header(struct req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);

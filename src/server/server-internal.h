@@ -96,6 +96,10 @@ void reply_program_error(struct req *r, const struct program_error *e);
 
 /* ---- request helpers ---- */
 const char *req_arg(struct req *r, const char *name);
+/* Every non-empty value of a parameter given more than once
+ * (?status=a&status=b), in order, at most max; their number.  The values
+ * live as long as the request. */
+size_t req_arg_all(struct req *r, const char *name, const char **ret_values, size_t max);
 /* A request header, or NULL. */
 const char *req_header(struct req *r, const char *name);
 /* Paging: ?limit (1..500, default 50) and ?offset; replies 400 on bad values. */

@@ -207,7 +207,7 @@ int store_config_get(struct store *s, const char *id, char **ret_doc)
 	"                                  replace(lower(hv_vendor), ' ', '-'))"                             \
 	"      OR instr(char(10) || replace(lower(validated_by), ' ', '-') || char(10),"                   \
 	"               char(10) || replace(lower(?3), ' ', '-') || char(10)) > 0)"                        \
-	" AND (?4 IS NULL OR status = ?4)"                                                                 \
+	" AND (?4 IS NULL OR instr(',' || ?4 || ',', ',' || status || ',') > 0)"                           \
 	" AND (?5 IS NULL OR instr(lower(doc), lower(?5)) > 0)"
 
 int store_config_list(struct store *s, const struct store_query *q, store_row_cb cb, void *userdata)

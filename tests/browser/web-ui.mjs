@@ -303,7 +303,21 @@ await step('vendor', '11-vendor-unknown', async () => {
 	const xml = await feed.text();
 	check('vendor: the Atom link answers an Atom feed', feed.status() === 200 && xml.includes('<feed xmlns="http://www.w3.org/2005/Atom">'),
 		feed.status() + ' ' + xml.slice(0, 80));
+	const roles = await page.$$eval('table.configs tbody tr', (trs) => trs.filter((tr) => tr.dataset.id.startsWith('rh-kvm5.4-'))
+		.map((tr) => tr.querySelector('td.roles').textContent));
+	check('vendor: Microsoft\'s page holds the Windows guests on RHEL KVM, as the vendor of their guest OS (' + roles.length + ')',
+		roles.length === api.items.filter((c) => c.id.startsWith('rh-kvm5.4-')).length && roles.length > 0 &&
+		roles.every((r) => r === 'its guest OS'), JSON.stringify(roles));
 	await shot('09-vendor');
+	await page.click('#feed-status a:text-is("Validated only")');
+	await settled('#/vendor/microsoft?status=validated');
+	const vapi = await apiGet('/api/v1/vendors/microsoft/configurations?status=validated');
+	const vids = await page.$$eval('table.configs tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
+	check('vendor: "Validated only" lists the ' + vapi.items.length + ' validated ones',
+		vids.length > 0 && vids.length < ids.length && JSON.stringify(vids) === JSON.stringify(vapi.items.map((c) => c.id)), String(vids.length));
+	const vatom = await page.getAttribute('#feed-atom', 'href');
+	check('vendor: ... and its feed links follow', vatom === '/api/v1/vendors/microsoft/configurations.atom?status=validated' &&
+		await page.getAttribute('#feed-json', 'href') === '/api/v1/vendors/microsoft/configurations?status=validated', vatom);
 	const v = process.env.WEBUI_SUBMITTED_VENDOR;
 	if (v && process.env.WEBUI_SUBMITTED) {
 		await page.goto(URL_ + '/#/vendor/' + encodeURIComponent(v));

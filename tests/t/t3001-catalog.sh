@@ -68,9 +68,62 @@ check "--db that is not a database: says so" grep -q "not a database" "$TMP/err"
 expect_exit 2 "unknown --status: usage error" "$COVALID" catalog list --status approved
 expect_exit 2 "unknown subcommand: usage error" "$COVALID" catalog frobnicate
 
+# ---- products' life cycles (issue 10): the vendors' dates, with sources ----
+LC="$TMP/lc.db"
+COVALID_DB="$LC" "$COVALID" catalog import "$seed_products" "$seed_configs" >/dev/null
+COVALID_DB="$LC" "$COVALID" catalog list products --json --limit 500 >"$TMP/products.json"
+COVALID_DB="$LC" "$COVALID" catalog list --json --limit 500 >"$TMP/configs.json"
+check "every product of the seed is imported ($(jq length "$TMP/products.json"))" \
+	test "$(jq length "$TMP/products.json")" = "$(grep -c . "$seed_products")"
+jqe() { jq -e "$@" >/dev/null; }
+lc_is() {	# lc_is ID JQ-TEST: the imported product ID passes the test
+	jqe --arg id "$1" ".[] | select(.id == \$id) | $2" "$TMP/products.json" >/dev/null
+}
+check "Windows Server 2008 R2: Microsoft's extended end 2020-01-14, not osinfo-db's 2013-01-14" \
+	lc_is win-2008r2 '.eol_date == "2020-01-14" and .lifecycle.mainstream_end == "2015-01-13" and .lifecycle.extended_end == "2020-01-14"'
+check "Windows Server 2003: support ended 2015-07-14 (mainstream 2010-07-13)" \
+	lc_is win-2003 '.eol_date == "2015-07-14" and .lifecycle.mainstream_end == "2010-07-13"'
+check "Windows Server 2016: extended end 2027-01-12" lc_is win-2016 '.eol_date == "2027-01-12" and .lifecycle.extended_end == "2027-01-12"'
+check "RHEL 5.3: RHEL 5's end of maintenance 2017-03-31, its ELS 2020-11-30" \
+	lc_is rhel-5.3 '.eol_date == "2017-03-31" and .lifecycle.els_end == "2020-11-30" and .lifecycle.applies_to == "Red Hat Enterprise Linux 5"'
+check "Hyper-V of Windows Server 2008: Windows Server 2008's life cycle" \
+	lc_is hv-ws2008 '.eol_date == "2020-01-14" and .lifecycle.applies_to == "Windows Server 2008"'
+check "every product has a life cycle and its sources" \
+	jqe 'all(.[]; (.lifecycle | type == "object") and (.lifecycle_sources | type == "array"))' "$TMP/products.json"
+check "every milestone is a date or null" \
+	jqe 'all(.[]; all(.lifecycle | to_entries[] | select(.key != "applies_to") | .value; . == null or test("^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")))' "$TMP/products.json"
+check "every known end of support cites a vendor page (a URL)" \
+	jqe 'all(.[] | select(.eol_date != null); any(.lifecycle_sources[]; test("https?://")))' "$TMP/products.json"
+check "eol_date is the vendor's end of standard support (Microsoft extended, Red Hat maintenance, SUSE general)" \
+	jqe 'all(.[] | select(.eol_date != null); .eol_date == (if .vendor == "Microsoft" then .lifecycle.extended_end
+		elif .vendor == "Red Hat" then .lifecycle.maintenance_end elif .vendor == "SUSE" then .lifecycle.general_end else null end))' \
+	"$TMP/products.json"
+check "a product without an end of support says why in its notes" \
+	jqe 'all(.[] | select(.eol_date == null); .notes | test("Unconfirmed|Not applicable"))' "$TMP/products.json"
+check "every configuration's product_id names an imported product" \
+	jqe --slurpfile p "$TMP/products.json" '[$p[0][].id] as $ids | all(.[]; [.guest.product_id, .hypervisor.product_id][] | . == null or (. as $i | $ids | index($i)))' \
+	"$TMP/configs.json"
+check "the Windows guests on RHEL 5.4 KVM link Windows and RHEL 5.4 KVM" \
+	jqe '[.[] | select(.id | startswith("rh-kvm5.4-")) | [.guest.product_id, .hypervisor.product_id]] | unique == [["win-2003", "hv-rhel5.4-kvm"], ["win-2008", "hv-rhel5.4-kvm"], ["win-2008r2", "hv-rhel5.4-kvm"]]' \
+	"$TMP/configs.json"
+expect_exit 0 "catalog show: a product's life cycle, a milestone a line" env COVALID_DB="$LC" "$COVALID" catalog show win-2003
+check "... extended_end shown" grep -q '^  extended_end *2015-07-14$' "$TMP/out"
+if [ -f "$SHARED/data/products.jsonl" ]; then
+	jq -c --slurpfile lifecycle "$SRC/data/product-lifecycle.jsonl" --slurpfile products "$SHARED/data/products.jsonl" \
+		-f "$SRC/data/convert-seed.jq" "$SHARED/data/products.jsonl" "$SHARED/data/validated-configs.jsonl" >"$TMP/regen.jsonl"
+	check "data/ is what convert-seed.jq makes of the seed and data/product-lifecycle.jsonl" \
+		sh -c "cat '$seed_products' '$seed_configs' | cmp -s - '$TMP/regen.jsonl'"
+else
+	skip "data/ is what convert-seed.jq makes" "the seed's facts ($SHARED/data) are not here"
+fi
+head -1 "$seed_products" | jq -c '.lifecycle.extended_end = "soon"' >"$TMP/badlc.jsonl"
+bad badlc "1: lifecycle.extended_end: expected a date"
+
 if [ -d /usr/share/osinfo/os ]; then
 	expect_exit 0 "import --osinfo" "$COVALID" catalog import --osinfo
 	check "osinfo-db entries were read" grep -Eq "^osinfo-db: [1-9][0-9]* OS entries read" "$TMP/out"
+	check "... and the vendors' end dates stand (2008 R2: 2020-01-14)" \
+		test "$("$COVALID" catalog show win-2008r2 --json | jq -r .eol_date)" = 2020-01-14
 	expect_exit 0 "import --osinfo --all" "$COVALID" catalog import --osinfo --all
 	check "with --all, products carry osinfo's short-ids" test "$("$COVALID" catalog list products --json | jq '[.[] | select(.osinfo_short_id == "debian11")] | length')" -ge 1
 else

@@ -60,8 +60,119 @@ done
 check_eval "GET /api/v1/configurations/ms-hv2008-ws-rhel5.3-x86_64: 200 with evidence" "[ \"\$(api GET /api/v1/configurations/ms-hv2008-ws-rhel5.3-x86_64)\" = 200 ] && jq -e '.configuration.id == \"ms-hv2008-ws-rhel5.3-x86_64\" and (.test_logs | type == \"array\")' '$TMP/resp' >/dev/null"
 check_eval "GET /api/v1/configurations/nosuch: 404 not_found" "[ \"\$(api GET /api/v1/configurations/nosuch)\" = 404 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = not_found ]"
 check_eval "GET /api/v1/vendors: Microsoft and Red Hat (from the catalog)" "[ \"\$(api GET /api/v1/vendors)\" = 200 ] && jq -e '[.items[].id] | index(\"microsoft\") and index(\"red-hat\")' '$TMP/resp' >/dev/null"
-check_eval "GET /api/v1/vendors/microsoft/configurations: the vendor's list" "[ \"\$(api GET /api/v1/vendors/microsoft/configurations)\" = 200 ] && jq -e '(.items | length) > 0 and all(.items[]; .validated_by | index(\"Microsoft\"))' '$TMP/resp' >/dev/null"
+# ---- the vendors' feeds (issue 10): a vendor's feed holds every
+# configuration it validated or whose guest OS or hypervisor is its
+# product, each with its roles; ?status= filters them; Atom titles say what
+# they list.  What each feed must hold is computed here from the data file.
+CONFIGS="$SRC/data/validated-configs.jsonl"
+# feed_expect NAME [STATUS...]: the sorted [{id, roles}] NAME's feed must hold
+feed_expect() {
+	name=$1
+	shift
+	jq -s -c --arg v "$name" '[.[] | select(($ARGS.positional | length) == 0 or (.status as $s | $ARGS.positional | index($s)))
+		| {id, roles: [if (.validated_by | index($v)) then "validated_by" else empty end,
+			       if .guest.vendor == $v then "guest_vendor" else empty end,
+			       if .hypervisor.vendor == $v then "host_vendor" else empty end]}
+		| select(.roles != [])] | sort_by(.id)' "$CONFIGS" --args "$@"
+}
+# feed_got PATH: the same of a JSON feed, its answer in $TMP/resp
+feed_got() {
+	[ "$(api GET "$1")" = 200 ] && jq -c '[.items[] | {id, roles}] | sort_by(.id)' "$TMP/resp"
+}
+feed_is() {	# feed_is PATH NAME [STATUS...]
+	path=$1
+	shift
+	got=$(feed_got "$path") && want=$(feed_expect "$@") && [ "$got" = "$want" ] && [ "$want" != "[]" ] ||
+		{ diag "$path: got $(echo "$got" | head -c 300)" "expected $(echo "$want" | head -c 300)"; false; }
+}
+# atom_get PATH: the Atom feed at PATH into $TMP/atom, well-formed
+atom_get() {
+	curl -sf -o "$TMP/atom" "$URL$1" && xmllint --noout "$TMP/atom"
+}
+# atom_title: the feed's title
+atom_title() {
+	xmllint --xpath 'string(/*[local-name()="feed"]/*[local-name()="title"])' "$TMP/atom"
+}
+# atom_entries: one line an entry, sorted: its configuration id, the status
+# its title ends with (": validated") and its summary, tab-separated
+atom_entries() {
+	perl -0777 -ne 'while (m{<entry>(.*?)</entry>}sg) {
+		my $e = $1;
+		my ($i) = $e =~ m{<id>urn:covalid:configuration:(.*?)</id>};
+		my ($t) = $e =~ m{<title>(.*?)</title>}s;
+		my ($s) = $e =~ m{<summary>(.*?)</summary>}s;
+		$t =~ s/.*: //;
+		print "$i\t$t\t$s\n";
+	}' "$TMP/atom" | sort
+}
+# atom_expect NAME [STATUS...]: the same, as the data file says it must be
+atom_expect() {
+	name=$1
+	shift
+	jq -r -s --arg v "$name" '.[] | select(($ARGS.positional | length) == 0 or (.status as $s | $ARGS.positional | index($s)))
+		| . as $c | [if (.validated_by | index($v)) then "validated by" else empty end,
+			     if .guest.vendor == $v then "guest vendor" else empty end,
+			     if .hypervisor.vendor == $v then "host vendor" else empty end] | select(. != [])
+		| [$c.id, $c.status, "Status: \($c.status). \($v)\u0027s \(if length == 1 then "role" else "roles" end): \(join(", ")). Validated by \(if $c.validated_by == [] then "nobody" else ($c.validated_by | join(", ")) end)."]
+		| @tsv' "$CONFIGS" --args "$@" | sort
+}
+atom_is() {	# atom_is PATH NAME [STATUS...]
+	path=$1
+	shift
+	atom_get "$path" && atom_entries >"$TMP/atom.got" && atom_expect "$@" >"$TMP/atom.want" && [ -s "$TMP/atom.want" ] &&
+		cmp -s "$TMP/atom.got" "$TMP/atom.want" || { diag "$path:" "$(diff "$TMP/atom.want" "$TMP/atom.got" | head -5)"; false; }
+}
+kvm='["rh-kvm5.4-win2k3-sp2-i686","rh-kvm5.4-win2k3-sp2-x86_64","rh-kvm5.4-win2k8-i686","rh-kvm5.4-win2k8-x86_64","rh-kvm5.4-win2k8r2-x86_64"]'
+n_ms=$(feed_expect Microsoft | jq length)
+check "Microsoft's feed: all $n_ms configurations Microsoft validated or whose guest or hypervisor is Microsoft's, with those roles" \
+	feed_is /api/v1/vendors/microsoft/configurations Microsoft
+check_eval "... among them the five Windows guests on RHEL 5.4 KVM, Microsoft's as guest vendor only" \
+	"jq -e --argjson k '$kvm' '[.items[] | select(.id | startswith(\"rh-kvm5.4-\")) | {id, roles}] | sort_by(.id) == [\$k[] | {id: ., roles: [\"guest_vendor\"]}]' '$TMP/resp' >/dev/null"
+check_eval "... and its title says it holds every status" "[ \"\$(jq -r '.title + \"|\" + (.statuses | tostring)' '$TMP/resp')\" = 'Microsoft: configurations (all statuses)|null' ]"
+check "Red Hat's feed: all $(feed_expect 'Red Hat' | jq length) of Red Hat's, with their roles" \
+	feed_is /api/v1/vendors/red-hat/configurations 'Red Hat'
+check_eval "... the five Windows guests on its KVM as validated_by and host_vendor" \
+	"jq -e --argjson k '$kvm' '[.items[] | select(.id | startswith(\"rh-kvm5.4-\")) | {id, roles}] | sort_by(.id) == [\$k[] | {id: ., roles: [\"validated_by\", \"host_vendor\"]}]' '$TMP/resp' >/dev/null"
+n_valid=$(feed_expect Microsoft validated | jq length)
+check "Microsoft's feed ?status=validated: only its $n_valid validated configurations (of $n_ms)" \
+	feed_is '/api/v1/vendors/microsoft/configurations?status=validated' Microsoft validated
+check_eval "... every item validated, the five KVM rows among them, the title saying so" \
+	"jq -e --argjson k '$kvm' 'all(.items[]; .status == \"validated\") and ([.items[].id] | contains(\$k)) and .title == \"Microsoft: validated configurations\" and .statuses == [\"validated\"]' '$TMP/resp' >/dev/null"
+check "?status=validated,not_supported: a comma list is either" \
+	feed_is '/api/v1/vendors/microsoft/configurations?status=validated,not_supported' Microsoft validated not_supported
+check "?status=validated&status=not_supported: so is the parameter repeated" \
+	feed_is '/api/v1/vendors/microsoft/configurations?status=validated&status=not_supported' Microsoft validated not_supported
+check_eval "... titled with both" "[ \"\$(jq -r .title '$TMP/resp')\" = 'Microsoft: configurations with status validated or not_supported' ]"
+check_eval "SUSE's and VMware's feeds: vendors of a guest or a hypervisor have feeds" \
+	"feed_is /api/v1/vendors/suse/configurations SUSE && feed_is /api/v1/vendors/vmware/configurations VMware"
+for q in 'status=bogus' 'status=validated,bogus' 'status=validated,' 'status=validated&status=Validated'; do
+	for f in configurations configurations.atom; do
+		check_eval "GET /api/v1/vendors/microsoft/$f?$q: 400 invalid_parameter naming status" "[ \"\$(api GET '/api/v1/vendors/microsoft/$f?$q')\" = 400 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = invalid_parameter ] && jq -r .error.message '$TMP/resp' | grep -q '^status: unknown status'"
+	done
+done
+check_eval "?colour= on a feed: 400 naming it" "[ \"\$(api GET '/api/v1/vendors/microsoft/configurations?colour=red')\" = 400 ] && jq -r .error.message '$TMP/resp' | grep -q colour"
+check_eval "GET /api/v1/vendors: the counts of each vendor's roles" "[ \"\$(api GET /api/v1/vendors)\" = 200 ] && jq -e --argjson ms $n_ms --argjson msv \$(jq -s '[.[] | select(.validated_by | index(\"Microsoft\"))] | length' '$CONFIGS') '.items[] | select(.id == \"microsoft\") | .feed_configurations == \$ms and .configurations == \$msv' '$TMP/resp' >/dev/null && jq -e '[.items[].id] | index(\"vmware\") and index(\"suse\")' '$TMP/resp' >/dev/null"
+# Atom
 check_eval "GET /api/v1/vendors/microsoft/configurations.atom: well-formed Atom" "[ \"\$(api GET /api/v1/vendors/microsoft/configurations.atom)\" = 200 ] && xmllint --noout '$TMP/resp' && grep -q '<feed xmlns=\"http://www.w3.org/2005/Atom\">' '$TMP/resp'"
+check "... an entry for each of the $n_ms, its title ending with its status, its summary naming the status and Microsoft's roles" \
+	atom_is /api/v1/vendors/microsoft/configurations.atom Microsoft
+check "... titled 'Microsoft: configurations (all statuses)'" test "$(atom_title)" = "Microsoft: configurations (all statuses)"
+check_eval "... the Windows guests on RHEL KVM: 'Microsoft's role: guest vendor'" "grep -q \"^rh-kvm5.4-win2k8r2-x86_64	validated	Status: validated. Microsoft's role: guest vendor. Validated by Red Hat.\\\$\" '$TMP/atom.got'"
+check "?status=validated as Atom: only the $n_valid validated" atom_is '/api/v1/vendors/microsoft/configurations.atom?status=validated' Microsoft validated
+check "... titled 'Microsoft: validated configurations'" test "$(atom_title)" = "Microsoft: validated configurations"
+check_eval "... every entry's status category validated" "[ \"\$(grep -c '<category scheme=\"urn:covalid:status\" term=\"validated\"/>' '$TMP/atom')\" = $n_valid ] && [ \"\$(grep -c '<entry>' '$TMP/atom')\" = $n_valid ]"
+check_eval "... a feed of its own: its id and self link name the status" "grep -q '<id>urn:covalid:vendor:microsoft:status:validated</id>' '$TMP/atom' && grep -q 'rel=\"self\" href=\"/api/v1/vendors/microsoft/configurations.atom?status=validated\"' '$TMP/atom'"
+check "?status=supported,supported_limited as Atom: either" atom_is '/api/v1/vendors/microsoft/configurations.atom?status=supported,supported_limited' Microsoft supported supported_limited
+check "... titled with both" test "$(atom_title)" = "Microsoft: configurations with status supported or supported_limited"
+check "Red Hat's Atom feed: its roles too" atom_is /api/v1/vendors/red-hat/configurations.atom 'Red Hat'
+# The cache keys the request target: a filtered feed is not the whole one.
+e_all=$(curl -s -D - -o /dev/null "$URL/api/v1/vendors/microsoft/configurations.atom" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+e_val=$(curl -s -D - -o /dev/null "$URL/api/v1/vendors/microsoft/configurations.atom?status=validated" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+check "the filtered and the whole feed have their own ETags" test -n "$e_all" -a -n "$e_val" -a "$e_all" != "$e_val"
+check "... each a 304 for its own" test "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $e_val" "$URL/api/v1/vendors/microsoft/configurations.atom?status=validated") $(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $e_val" "$URL/api/v1/vendors/microsoft/configurations.atom")" = "304 200"
+check "... and, asked again, the whole feed is still whole" atom_is /api/v1/vendors/microsoft/configurations.atom Microsoft
+n_cfg_valid=$(jq -s '[.[] | select(.status == "validated" or .status == "not_supported")] | length' "$CONFIGS")
+check_eval "GET /api/v1/configurations?status=validated,not_supported: the $n_cfg_valid of either, the next page keeping the list" "[ \"\$(api GET '/api/v1/configurations?status=validated,not_supported&limit=2')\" = 200 ] && jq -e '.total == $n_cfg_valid and .next == \"/api/v1/configurations?limit=2&offset=2&status=validated%2Cnot_supported\"' '$TMP/resp' >/dev/null && [ \"\$(api GET '/api/v1/configurations?status=validated&status=not_supported&limit=1')\" = 200 ] && jq -e '.total == $n_cfg_valid' '$TMP/resp' >/dev/null"
 check "GET /api/v1/vendors/nobody: 404" test "$(api GET /api/v1/vendors/nobody)" = 404
 
 # ---- POST /api/v1/check: the same verdict as covalid check ----
@@ -116,6 +227,12 @@ check "... id red-hat" test "$(jq -r .id "$TMP/out")" = red-hat
 expect_exit 0 "admin vendor add Microsoft" $C admin vendor add Microsoft $O
 check "after a write the old ETag no longer matches: 200" test "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$URL/api/v1/vendors")" = 200
 check_eval "... and the answer is the new one (Red Hat admitted)" "curl -sf '$URL/api/v1/vendors' | jq -e '.items[] | select(.id == \"red-hat\") | .admitted' >/dev/null"
+check "Red Hat's feed, Red Hat admitted: the same" feed_is /api/v1/vendors/red-hat/configurations 'Red Hat'
+# A vendor admitted under a longer name keeps the catalog's rows that name
+# it by its slug ("SUSE" is suse): the feed resolves names as the vendor list does.
+expect_exit 0 "admin vendor add 'SUSE LLC' --id suse" $C admin vendor add "SUSE LLC" --id suse $O
+check_eval "... its feed holds the catalog's SUSE rows, with their roles" "feed_is /api/v1/vendors/suse/configurations SUSE && jq -e '.vendor.name == \"SUSE LLC\" and .vendor.admitted' '$TMP/resp' >/dev/null"
+check_eval "... and the vendor list counts them under it, with no second SUSE" "[ \"\$(api GET /api/v1/vendors)\" = 200 ] && jq -e '[.items[] | select(.name | test(\"suse\"; \"i\"))] | length == 1 and .[0].id == \"suse\" and .[0].feed_configurations == $(feed_expect SUSE | jq length)' '$TMP/resp' >/dev/null"
 expect_exit 2 "a second Red Hat: refused (409)" $C admin vendor add "Red Hat" $O
 check "... saying it exists" grep -q "exists" "$TMP/err"
 echo '{"name": "SUSE", "colour": "green"}' >"$TMP/unknown.json"

@@ -97,6 +97,100 @@ TEST(rejects_bad_records_naming_the_field)
 	free(s);
 }
 
+/* Windows Server 2008 R2 as data/products.jsonl has it (Microsoft's dates). */
+#define LIFECYCLE_PRODUCT                                                                                     \
+	"{\"type\":\"product\",\"id\":\"win-2008r2\",\"kind\":\"guest_os\",\"vendor\":\"Microsoft\","      \
+	"\"product\":\"Windows Server 2008 R2\",\"version\":\"2008 R2\",\"release_date\":\"2009-10-22\","      \
+	"\"eol_date\":\"2020-01-14\",\"lifecycle\":{\"start\":\"2009-10-22\",\"mainstream_end\":\"2015-01-13\"," \
+	"\"extended_end\":\"2020-01-14\",\"esu_end\":\"2023-01-10\",\"maintenance_support_end\":null},"          \
+	"\"lifecycle_sources\":[\"https://learn.microsoft.com/lifecycle/products/windows-server-2008-r2\"]}"
+
+static void product_rejects(const char *json, const char *want)
+{
+	struct catalog_product *p = NULL;
+	char *why = NULL;
+
+	CHECK_INT(catalog_product_from_text(json, &p, &why), -EINVAL);
+	CHECK(p == NULL);
+	if (!why || !strstr(why, want))
+		tap_fail(__FILE__, __LINE__, "error '%s' does not mention '%s'", why ? why : "(none)", want);
+	free(why);
+}
+
+TEST(products_carry_their_life_cycle)
+{
+	struct catalog_product *p = NULL;
+	char *why = NULL, *s;
+
+	CHECK_INT(catalog_product_from_text(LIFECYCLE_PRODUCT, &p, &why), 0);
+	CHECK_STR(p->release_date, "2009-10-22");
+	CHECK_STR(p->eol_date, "2020-01-14");
+	CHECK_STR(p->lifecycle.start, "2009-10-22");
+	CHECK_STR(p->lifecycle.mainstream_end, "2015-01-13");
+	CHECK_STR(p->lifecycle.extended_end, "2020-01-14");
+	CHECK_STR(p->lifecycle.esu_end, "2023-01-10");
+	CHECK(p->lifecycle.maintenance_end == NULL && p->lifecycle.els_end == NULL && p->lifecycle.applies_to == NULL);
+	catalog_product_free(p);
+
+	/* Red Hat's milestones, and whose life cycle it is. */
+	CHECK_INT(catalog_product_from_text("{\"type\":\"product\",\"id\":\"rhel-5.3\",\"kind\":\"guest_os\","
+					    "\"vendor\":\"Red Hat\",\"product\":\"Red Hat Enterprise Linux\",\"version\":\"5.3\","
+					    "\"eol_date\":\"2017-03-31\",\"lifecycle\":{\"maintenance_end\":\"2017-03-31\","
+					    "\"els_end\":\"2020-11\",\"applies_to\":\"Red Hat Enterprise Linux 5\"}}",
+					    &p, &why),
+		  0);
+	CHECK_STR(p->lifecycle.maintenance_end, "2017-03-31");
+	CHECK_STR(p->lifecycle.els_end, "2020-11");
+	CHECK_STR(p->lifecycle.applies_to, "Red Hat Enterprise Linux 5");
+	CHECK(p->lifecycle.extended_end == NULL);
+	catalog_product_free(p);
+
+	/* No life cycle at all is no dates. */
+	CHECK_INT(catalog_product_from_text(GOOD_PRODUCT, &p, &why), 0);
+	CHECK(p->eol_date == NULL && p->release_date == NULL && p->lifecycle.start == NULL);
+	catalog_product_free(p);
+
+	/* A milestone is a date, whatever its name; the object holds nothing else. */
+	product_rejects(s = cv_xasprintf("%.*s\"soon\"%s", (int)(strstr(LIFECYCLE_PRODUCT, "\"2020-01-14\",\"esu") -
+								     LIFECYCLE_PRODUCT),
+					 LIFECYCLE_PRODUCT, strstr(LIFECYCLE_PRODUCT, ",\"esu")),
+			"lifecycle.extended_end: expected a date");
+	free(s);
+	product_rejects("{\"type\":\"product\",\"id\":\"p\",\"kind\":\"guest_os\",\"vendor\":\"v\",\"product\":\"p\","
+			"\"version\":\"1\",\"lifecycle\":{\"sunset\":\"one day\"}}",
+			"lifecycle.sunset: expected a date");
+	product_rejects("{\"type\":\"product\",\"id\":\"p\",\"kind\":\"guest_os\",\"vendor\":\"v\",\"product\":\"p\","
+			"\"version\":\"1\",\"lifecycle\":{\"applies_to\":5}}",
+			"lifecycle.applies_to: expected a string");
+	product_rejects("{\"type\":\"product\",\"id\":\"p\",\"kind\":\"guest_os\",\"vendor\":\"v\",\"product\":\"p\","
+			"\"version\":\"1\",\"lifecycle\":[]}",
+			"lifecycle: expected an object");
+	product_rejects("{\"type\":\"product\",\"id\":\"p\",\"kind\":\"guest_os\",\"vendor\":\"v\",\"product\":\"p\","
+			"\"version\":\"1\",\"eol_date\":\"2020-1-14\"}",
+			"eol_date: expected a date");
+}
+
+TEST(configurations_link_their_products)
+{
+	struct catalog_config *c = NULL;
+	char *why = NULL, *s, *t;
+
+	s = variant("\"arch\":[\"x86_64\"]", "\"arch\":[\"x86_64\"],\"product_id\":\"rhel-5.3\"");
+	t = cv_xasprintf("%.*s\"product_id\":\"hv-ws2008\",%s", (int)(strstr(s, "\"ids\"") - s), s, strstr(s, "\"ids\""));
+	CHECK_INT(catalog_config_from_text(t, &c, &why), 0);
+	CHECK_STR(c->guest.product_id, "rhel-5.3");
+	CHECK_STR(c->hypervisor.product_id, "hv-ws2008");
+	catalog_config_free(c);
+	free(t);
+	free(s);
+	CHECK_INT(catalog_config_from_text(GOOD_CONFIG, &c, &why), 0);
+	CHECK(c->guest.product_id == NULL && c->hypervisor.product_id == NULL);
+	catalog_config_free(c);
+	rejects(s = variant("\"arch\":[\"x86_64\"]", "\"arch\":[\"x86_64\"],\"product_id\":\"rhel 5.3\""),
+		"guest.product_id: use 1 to 128");
+	free(s);
+}
+
 static struct store *open_store(const char *name)
 {
 	char *path = cv_xasprintf("%s/%s", tap_tmpdir(), name);
@@ -180,6 +274,27 @@ TEST(import_reports_missing_type_and_long_lines)
 	free(err);
 	free(big);
 	CHECK_INT(count(s), 0);
+	store_close(s);
+}
+
+TEST(loaded_products_keep_their_life_cycle)
+{
+	struct store *s = open_store("lc.db");
+	struct catalog *cat = NULL;
+	const struct catalog_product *p;
+	char *err = NULL;
+
+	CHECK_INT(import_text(s, LIFECYCLE_PRODUCT "\n" GOOD_PRODUCT "\n" GOOD_CONFIG "\n", &err), 0);
+	CHECK_INT(catalog_load(s, CATALOG_LOAD_NO_DOCS, &cat, &err), 0);
+	p = catalog_product_find(cat, "win-2008r2");
+	CHECK(p != NULL);
+	if (p) {
+		CHECK_STR(p->eol_date, "2020-01-14");
+		CHECK_STR(p->lifecycle.extended_end, "2020-01-14");
+	}
+	CHECK(catalog_product_find(cat, "rhel-5.3") != NULL);
+	CHECK(catalog_product_find(cat, "nosuch") == NULL && catalog_product_find(cat, NULL) == NULL);
+	catalog_free(cat);
 	store_close(s);
 }
 
@@ -360,7 +475,8 @@ TEST(osinfo_parses_one_document_from_memory)
 	free(err);
 }
 
-TAP_MAIN(parses_a_configuration, rejects_bad_records_naming_the_field, import_is_all_or_nothing,
+TAP_MAIN(parses_a_configuration, rejects_bad_records_naming_the_field, products_carry_their_life_cycle,
+	 configurations_link_their_products, loaded_products_keep_their_life_cycle, import_is_all_or_nothing,
 	 import_reports_missing_type_and_long_lines, export_returns_what_was_imported, migrates_an_old_database,
 	 refuses_a_newer_database_and_non_databases, list_filters,
 	 osinfo_parses_one_document_from_memory)
