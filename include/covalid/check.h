@@ -106,11 +106,34 @@ void check_match_fast(const struct check_index *ix, const struct check_key *key,
 
 /* ---- the full answer for one machine ---- */
 
+/*
+ * Whether a configuration is still current (src/catalog/lifecycle.c): its
+ * validity dates and its products' end of standard support, from the
+ * catalog's products (docs/catalog.md, "Life cycles").  The strings
+ * belong to the catalog, except note, which the holder frees.
+ */
+struct check_lifecycle {
+	const char *valid_from, *valid_until; /* the configuration's */
+	const char *guest_end, *host_end;     /* its products' end of support, NULL unknown */
+	bool current;                         /* no date of these has passed */
+	char *note;                           /* "validated in 2009; Windows Server 2003 support
+					       * ended 2015-07-14", NULL when current */
+};
+
+/* today is "YYYY-MM-DD" (check_today()). */
+void check_lifecycle(const struct catalog *cat, const struct catalog_config *c, const char *today,
+		     struct check_lifecycle *ret);
+void check_today(char ret[static 11]);
+/* JSON (a json_t *) of one: {current, valid_from, valid_until,
+ * guest_end_of_support, host_end_of_support, note}. */
+void *check_lifecycle_to_json(const struct check_lifecycle *l);
+
 struct check_candidate {
 	const struct catalog_config *config;
 	int score;                 /* 0 for a match; higher is farther */
 	enum check_reason reason;  /* main difference */
 	struct cv_strv differences;
+	struct check_lifecycle lifecycle;
 };
 
 struct check_result {

@@ -256,15 +256,20 @@ static void summarize(struct check_result *r, const struct descriptor *d, const 
 		char *g = check_product_version(m->guest.product, m->guest.version);
 		char *h = check_product_version(m->hypervisor.product, m->hypervisor.version);
 
-		r->summary = cv_xasprintf("validated: %s on %s (%s); %s support: %s", g, h, m->id,
-					  r->cooperative ? "cooperative" : "vendor", vendors);
+		/* Still a fact, but not one to lean on as if current. */
+		r->summary = cv_xasprintf("validated: %s on %s (%s); %s support: %s%s%s", g, h, m->id,
+					  r->cooperative ? "cooperative" : "vendor", vendors,
+					  r->matches[0].lifecycle.note ? "; not current: " : "",
+					  r->matches[0].lifecycle.note ? r->matches[0].lifecycle.note : "");
 		free(g);
 		free(h);
 		break;
 	}
 	case CHECK_SUPPORTED:
-		r->summary = cv_xasprintf("supported, not validated: %s %s so (%s, status %s)", vendors,
-					  r->support_vendors.n > 1 ? "say" : "says", m->id, catalog_status_name(m->status));
+		r->summary = cv_xasprintf("supported, not validated: %s %s so (%s, status %s)%s%s", vendors,
+					  r->support_vendors.n > 1 ? "say" : "says", m->id, catalog_status_name(m->status),
+					  r->matches[0].lifecycle.note ? "; not current: " : "",
+					  r->matches[0].lifecycle.note ? r->matches[0].lifecycle.note : "");
 		break;
 	case CHECK_NOT_SUPPORTED:
 		r->summary = cv_xasprintf("explicitly not supported: %s (%s)", m ? m->id : "?",
@@ -302,6 +307,7 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 	struct check_key k;
 	struct check_fast fast;
 	size_t n_all = 0;
+	char today[11];
 
 	cv_strv_init(&r->support_vendors);
 	check_key_from_descriptor(ix, d, &k);
@@ -331,7 +337,7 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 		}
 		if (score == 0) {
 			r->matches = cv_xreallocarray(r->matches, r->n_matches + 1, sizeof(*r->matches));
-			r->matches[r->n_matches++] = (struct check_candidate){ c, 0, CHECK_REASON_NONE, { 0 } };
+			r->matches[r->n_matches++] = (struct check_candidate){ .config = c, .reason = CHECK_REASON_NONE };
 			continue;
 		}
 		if (!catalog_status_supportable(c->status))
@@ -340,12 +346,14 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 		 * separates it from a validated configuration. */
 		if (fast.verdict == CHECK_SUPPORTED && c->status != CATALOG_VALIDATED)
 			continue;
-		all[n_all++] = (struct check_candidate){ c, score, reason, { 0 } };
+		all[n_all++] = (struct check_candidate){ .config = c, .score = score, .reason = reason };
 	}
 	if (r->n_matches > 1)
 		qsort(r->matches, r->n_matches, sizeof(*r->matches), cmp_candidate);
+	check_today(today);
 	for (size_t i = 0; i < r->n_matches; i++) {
 		cv_strv_init(&r->matches[i].differences);
+		check_lifecycle(ix->cat, r->matches[i].config, today, &r->matches[i].lifecycle);
 		if (!catalog_status_supportable(r->matches[i].config->status))
 			check_differences(r->matches[i].config, d, &r->matches[i].differences);
 	}
@@ -358,6 +366,7 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 		for (size_t i = 0; i < r->n_nearest; i++) {
 			r->nearest[i] = all[i];
 			cv_strv_init(&r->nearest[i].differences);
+			check_lifecycle(ix->cat, all[i].config, today, &r->nearest[i].lifecycle);
 			check_differences(all[i].config, d, &r->nearest[i].differences);
 		}
 	}
@@ -372,10 +381,14 @@ struct check_result *check_result_free(struct check_result *r)
 {
 	if (!r)
 		return NULL;
-	for (size_t i = 0; i < r->n_matches; i++)
+	for (size_t i = 0; i < r->n_matches; i++) {
 		cv_strv_release(&r->matches[i].differences);
-	for (size_t i = 0; i < r->n_nearest; i++)
+		free(r->matches[i].lifecycle.note);
+	}
+	for (size_t i = 0; i < r->n_nearest; i++) {
 		cv_strv_release(&r->nearest[i].differences);
+		free(r->nearest[i].lifecycle.note);
+	}
 	free(r->matches);
 	free(r->nearest);
 	cv_strv_release(&r->support_vendors);
@@ -412,6 +425,7 @@ static json_t *config_json(const struct check_candidate *cand, bool with_score)
 		json_object_set_new(o, "reason", json_string(check_reason_name(cand->reason)));
 	}
 	json_object_set_new(o, "differences", strv_json(&cand->differences));
+	json_object_set_new(o, "lifecycle", check_lifecycle_to_json(&cand->lifecycle));
 	return o;
 }
 

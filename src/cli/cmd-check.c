@@ -111,6 +111,8 @@ static void print_candidate(size_t i, const struct check_candidate *c)
 	free(h);
 	for (size_t k = 0; k < c->differences.n; k++)
 		printf("     - %s\n", c->differences.v[k]);
+	if (c->lifecycle.note)
+		printf("     not current: %s\n", c->lifecycle.note);
 	free(arch);
 }
 

@@ -57,6 +57,20 @@ while read -r row; do
 done <"$TMP/rows"
 
 W8="$TMP/rh-kvm5.4-win2k8-x86_64.json"
+
+# Lifecycle: a 2009 validation of products whose support has ended says so.
+# The dates are Microsoft's and Red Hat's (data/product-lifecycle.jsonl,
+# each with its source), read from the data here.
+W3="$TMP/rh-kvm5.4-win2k3-sp2-i686.json"
+win3_end=$(jq -r 'select(.id == "win-2003") | .eol_date' "$SRC/data/products.jsonl")
+rhel5_end=$(jq -r 'select(.id == "hv-rhel5.4-kvm") | .eol_date' "$SRC/data/products.jsonl")
+expect_exit 0 "Windows Server 2003 SP2 on RHEL 5.4 KVM: validated (a fact)" "$COVALID" check --descriptor "$W3" --host-version 5.4 --json
+check "but not current: the answer's lifecycle says so" \
+	test "$(jq -c '.matches[0].lifecycle | [.current, .valid_from, .guest_end_of_support, .host_end_of_support]' "$TMP/out")" = "[false,\"2009-10\",\"$win3_end\",\"$rhel5_end\"]"
+check "in words: validated in 2009; Windows Server 2003 support ended $win3_end" \
+	sh -c "jq -r .matches[0].lifecycle.note '$TMP/out' | grep -q '^validated in 2009; Windows Server 2003 support ended $win3_end; Red Hat Enterprise Linux KVM 5.4 support ended $rhel5_end'"
+check "and the summary does not pretend it is current" \
+	sh -c "jq -r .summary '$TMP/out' | grep -q '^validated: .*; not current: validated in 2009'"
 # Too many vCPUs for the row: the limit still holds with the host known.
 jq --argjson n "$(jq -r 'select(.id == "rh-kvm5.4-win2k8-x86_64") | .limits.max_vcpus + 1' "$SEED")" '.vm.vcpus = $n' "$W8" >"$TMP/many.json"
 expect_exit 1 "above the row's vCPU limit: not validated" "$COVALID" check --descriptor "$TMP/many.json" --host-version 5.4 --json

@@ -429,7 +429,7 @@ TEST(product_version_rows_need_the_host_version)
 		struct check_result *r;
 		struct check_fast m;
 
-		printf("# row %zu: %s on %s %s (%s)\n", i, rows[i].guest, rows[i].product ? rows[i].product : "-",
+		printf("row %zu: %s on %s %s (%s)\n", i, rows[i].guest, rows[i].product ? rows[i].product : "-",
 			 rows[i].version ? rows[i].version : "-", rows[i].source ? rows[i].source : "-");
 		CHECK_INT(fast(&f, d, &m), rows[i].verdict);
 		CHECK_INT(m.reason, rows[i].reason);
@@ -465,8 +465,64 @@ TEST(a_guest_os_the_catalog_lacks_is_not_ranked)
 	release(&f);
 }
 
+TEST(lifecycle_says_what_has_ended)
+{
+	struct catalog_config *c = kvm54_row();
+	struct catalog_product *p[2] = { NULL, NULL };
+	struct catalog cat = { .configs = &c, .n_configs = 1, .products = p, .n_products = 2 };
+	struct check_lifecycle l;
+	char *why = NULL;
+
+	/* Dates as data/product-lifecycle.jsonl has them (Microsoft's and
+	 * Red Hat's life cycle pages). */
+	CHECK_INT(catalog_product_from_text("{\"type\":\"product\",\"id\":\"win-2008\",\"kind\":\"guest_os\","
+					    "\"vendor\":\"Microsoft\",\"product\":\"Windows Server 2008\",\"version\":\"2008\","
+					    "\"eol_date\":\"2020-01-14\",\"lifecycle\":{\"extended_end\":\"2020-01-14\","
+					    "\"esu_end\":\"2023-01-10\"}}", &p[0], &why), 0);
+	CHECK_INT(catalog_product_from_text("{\"type\":\"product\",\"id\":\"hv-rhel5.4-kvm\",\"kind\":\"hypervisor\","
+					    "\"vendor\":\"Red Hat\",\"product\":\"Red Hat Enterprise Linux KVM\","
+					    "\"version\":\"5.4\",\"eol_date\":\"2017-03-31\","
+					    "\"lifecycle\":{\"els_end\":\"2020-11-30\"}}", &p[1], &why), 0);
+	free(why);
+	c->guest.product_id = cv_xstrdup("win-2008");
+	c->hypervisor.product_id = cv_xstrdup("hv-rhel5.4-kvm");
+	free(c->valid_from);
+	c->valid_from = cv_xstrdup("2009-10");
+
+	/* Before any end: current, nothing to say. */
+	check_lifecycle(&cat, c, "2010-01-01", &l);
+	CHECK(l.current);
+	CHECK(l.note == NULL);
+	CHECK_STR(l.guest_end, "2020-01-14");
+	/* The last day of support is still supported. */
+	check_lifecycle(&cat, c, "2017-03-31", &l);
+	CHECK(l.current);
+	check_lifecycle(&cat, c, "2017-04-01", &l);
+	CHECK(!l.current);
+	CHECK_STR(l.note, "validated in 2009; Red Hat Enterprise Linux KVM 5.4 support ended 2017-03-31 "
+			  "(Extended Life-cycle Support until 2020-11-30)");
+	free(l.note);
+	check_lifecycle(&cat, c, "2026-12-02", &l);
+	CHECK_STR(l.note, "validated in 2009; Windows Server 2008 support ended 2020-01-14 (Extended Security Updates "
+			  "ended 2023-01-10); Red Hat Enterprise Linux KVM 5.4 support ended 2017-03-31 (Extended "
+			  "Life-cycle Support ended 2020-11-30)");
+	free(l.note);
+	/* A month counts to its end. */
+	c->valid_until = cv_xstrdup("2021-06");
+	check_lifecycle(&cat, c, "2021-06-30", &l);
+	CHECK(strstr(l.note, "valid until") == NULL);
+	free(l.note);
+	check_lifecycle(&cat, c, "2021-07-01", &l);
+	CHECK(strstr(l.note, "; valid until 2021-06;") != NULL);
+	free(l.note);
+	catalog_product_free(p[0]);
+	catalog_product_free(p[1]);
+	catalog_config_free(c);
+}
+
 TAP_MAIN(exact_version_validated_and_cooperative, vcpus_outside_uniprocessor_named, ranges_and_arch,
 	 hypervisor_build_and_version_difference, revoked_does_not_validate, explicit_exclusion_beats_a_range,
 	 several_matches_best_status_first, nearest_ranked_by_distance, missing_component_named,
 	 unknown_hypervisor_or_guest, vcpu_sets_and_generation_one_limits, no_configuration_for_the_pair,
-	 product_version_rows_need_the_host_version, a_guest_os_the_catalog_lacks_is_not_ranked)
+	 product_version_rows_need_the_host_version, a_guest_os_the_catalog_lacks_is_not_ranked,
+	 lifecycle_says_what_has_ended)
