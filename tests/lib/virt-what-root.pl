@@ -79,7 +79,9 @@ sub shell_words {
 
 # stub_output(FILE) - what one of the root's sbin/ scripts prints: the
 # commands these stubs use are `cat <<'EOF'` (a quoted here-document:
-# literal), `echo [-n] WORDS` and `exit N`, after which nothing more runs.
+# literal; an unquoted one only when there is nothing in it to expand),
+# `echo [-n] WORDS`, `printf TEXT` without conversions or escapes, and
+# `exit N`, after which nothing more runs.
 # Returns undef when the file does not exist.
 sub stub_output {
 	my ($file) = @_;
@@ -92,15 +94,22 @@ sub stub_output {
 		my $line = $lines[$i];
 		my $where = "$file:" . ($i + 1);
 		next if $line =~ /^\s*(#.*)?$/;
-		if ($line =~ /^\s*cat\s*<<\s*(?:'(\w+)'|"(\w+)"|\\(\w+))\s*$/) {
-			my $end = $1 // $2 // $3;
+		if ($line =~ /^\s*cat\s*<<\s*(?:'(\w+)'|"(\w+)"|\\(\w+)|(\w+))\s*$/) {
+			my ($end, $quoted) = ($1 // $2 // $3 // $4, !defined $4);
 			my $j = $i + 1;
 			$j++ while $j < @lines && $lines[$j] ne $end;
 			die "$where: here-document without its $end line\n" if $j >= @lines;
-			$output .= join('', map { "$_\n" } @lines[$i + 1 .. $j - 1]);
+			my $body = join('', map { "$_\n" } @lines[$i + 1 .. $j - 1]);
+			# An unquoted delimiter expands $, ` and \ in the text.
+			die "$where: an unquoted here-document whose text the shell would expand; not followed\n"
+				if !$quoted && $body =~ /[\$`\\]/;
+			$output .= $body;
 			$i = $j;
-		} elsif ($line =~ /^\s*cat\s*<</) {
-			die "$where: an unquoted here-document (its text would be expanded); not followed\n";
+		} elsif ($line =~ /^\s*printf\s+(.*)$/) {
+			my @w = shell_words($1, $where);
+			die "$where: printf with arguments or a format to interpret; not followed\n"
+				if @w != 1 || $w[0] =~ /[%\\]/;
+			$output .= $w[0];
 		} elsif ($line =~ /^\s*echo(?:\s+(.*))?$/) {
 			my @w = shell_words($1 // '', $where);
 			my $nl = "\n";
