@@ -3,9 +3,11 @@
  *
  * The rules are tried in order; the first that applies decides.  The
  * order is systemd's detect_vm() (src/basic/virt.c), so that our id agrees
- * with systemd-detect-virt wherever systemd can tell, with two additions
+ * with systemd-detect-virt wherever systemd can tell, with these additions
  * stated in docs/probe.md:
  *
+ *  - rule "cloud-metal": systemd's bare-metal test for Amazon (inside its
+ *    detect_vm_dmi()), made a rule of its own and extended to Alibaba.
  *  - rule "kvm-behind-hyperv": KVM and QEMU put Hyper-V's signature at
  *    0x40000000 (for Windows guests) and their own at 0x40000100; the
  *    second signature tells who really runs the guest.
