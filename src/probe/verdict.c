@@ -64,12 +64,16 @@ static const struct {
 /*
  * Bare metal by the machine's own word: CPUID without the hypervisor bit
  * (x86), the SMBIOS "virtual machine" bit clear, or Amazon's ".metal"
- * instance type.  A positive sign (either bit set) outweighs them all: old
- * SeaBIOS and Xen firmware never set the SMBIOS bit in their guests.
+ * instance type.  A positive sign (either bit set, or Xen's interfaces)
+ * outweighs them all: old SeaBIOS and Xen firmware never set the SMBIOS
+ * bit in their guests.
  */
 static const char *metal_sign(const struct probe_ctx *ctx)
 {
-	if ((ctx->have_hv_bit && ctx->hv_bit) || (ctx->have_smbios_vm && ctx->smbios_vm))
+	/* Xen PV guests (old EC2 instances among them) never see the
+	 * hypervisor bit: Xen's own interfaces outweigh its absence. */
+	if ((ctx->have_hv_bit && ctx->hv_bit) || (ctx->have_smbios_vm && ctx->smbios_vm) ||
+	    find(ctx, SIG_XEN, "xen"))
 		return NULL;
 	if (ctx->have_hv_bit)
 		return "CPUID has no hypervisor bit";
