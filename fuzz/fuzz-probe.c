@@ -31,7 +31,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const machines[] = { "hyperv2008-rhel53", "kvm-qemu-rhel92", "xen-pv-rhel53-i686", "docker-on-kvm",
-					"vmware-sles11sp4", "baremetal-debian12" };
+					"vmware-sles11sp4", "baremetal-debian12", "powervm-lpar-shared", "kvmtool-arm64",
+					"s390x-lpar" };
 
 static const char *const files[] = {
 	"proc/cpuinfo",
@@ -75,6 +76,9 @@ static const char *const files[] = {
 	"run/host/container-manager",
 	"sys/bus/pci/devices/*/vendor", /* the machine's first PCI device */
 	"sys/bus/pci/devices/*/device",
+	"proc/ppc64/lparcfg",
+	"proc/device-tree/compatible",
+	"proc/self/status",
 };
 
 #define N_MACHINES (sizeof(machines) / sizeof(machines[0]))

@@ -191,13 +191,62 @@ static void bus_count(struct probe_ctx *ctx, const char *dir, const char *id, co
 	cv_strv_release(&devs);
 }
 
+/*
+ * Xen's bus (/sys/bus/xen) without devices (those are counted by
+ * bus_count()).  Frontend drivers registered on it mean a Xen guest as well, since
+ * they register only when the kernel runs on Xen (xlblk_init() and
+ * netif_init() return -ENODEV unless xen_domain()).  An empty bus is weaker:
+ * a kernel with Xen support built in registers it on any machine
+ * (xenbus_probe_frontend_init() does not ask), but then it registers the
+ * backend bus (/sys/bus/xen-backend) beside it.  The frontend bus alone is
+ * the PV-on-HVM drivers of a Xen HVM guest, virt-what's test on ia64,
+ * where nothing else tells (no CPUID, no device tree); it is believed only
+ * where neither exists to say otherwise: not with CPUID (x86 HVM guests set
+ * the hypervisor bit and a signature) and not on arm (Xen describes itself
+ * in the device tree's /hypervisor node).
+ */
+static void xen_empty_bus(struct probe_ctx *ctx)
+{
+	struct cv_strv drivers = { 0 };
+	bool arm;
+
+	if (!cv_root_exists(ctx->root, "sys/bus/xen"))
+		return;
+	if (cv_root_list(ctx->root, "sys/bus/xen/drivers", &drivers) >= 0 && drivers.n > 0) {
+		char *v = cv_strv_join(&drivers, " ");
+
+		probe_evidence(ctx, SIG_BUS, "/sys/bus/xen/drivers", v,
+			       "Xen frontend drivers registered: they register only on Xen", "xen");
+		free(v);
+		goto out;
+	}
+	if (cv_root_exists(ctx->root, "sys/bus/xen-backend")) {
+		probe_info(ctx, "/sys/bus/xen", "empty, with /sys/bus/xen-backend",
+			   "a kernel built with Xen support; nothing on its bus");
+		goto out;
+	}
+	arm = ctx->kernel_arch && (cv_startswith(ctx->kernel_arch, "arm") || cv_startswith(ctx->kernel_arch, "aarch64"));
+	if (ctx->have_cpuid || arm)
+		probe_info(ctx, "/sys/bus/xen", "empty, without /sys/bus/xen-backend",
+			   "Xen's frontend bus with nothing on it; CPUID or the device tree would name Xen here");
+	else
+		probe_evidence(ctx, SIG_BUS, "/sys/bus/xen", "present, without /sys/bus/xen-backend",
+			       "Xen's frontend bus without its backend bus: PV-on-HVM drivers in a Xen HVM guest", "xen");
+out:
+	cv_strv_release(&drivers);
+}
+
 void probe_buses(struct probe_ctx *ctx)
 {
+	bool xen_devices = false;
+
 	pci(ctx);
 	bus_count(ctx, "sys/bus/vmbus/devices", "microsoft", "VMBus devices: Hyper-V's synthetic device bus",
 		  &ctx->have_vmbus);
 	bus_count(ctx, "sys/bus/virtio/devices", "vm", "virtio devices (on PCI or MMIO)", &ctx->have_virtio);
-	bus_count(ctx, "sys/bus/xen/devices", "xen", "Xen bus devices (xenbus frontends)", NULL);
+	bus_count(ctx, "sys/bus/xen/devices", "xen", "Xen bus devices (xenbus frontends)", &xen_devices);
+	if (!xen_devices)
+		xen_empty_bus(ctx);
 	list_class(ctx, "sys/block", true);
 	list_class(ctx, "sys/class/net", false);
 }

@@ -7,8 +7,9 @@
  * /run/systemd/container), PID 1's environment, then /run/.containerenv
  * (podman) and /.dockerenv (docker); then virt-what's additions
  * (/.dockerinit of old docker, a Linux-VServer context in
- * /proc/self/status, cgroup paths of PID 1 and of the probe itself, these
- * last and only as hints).
+ * /proc/self/status); then systemd's last resort, a cgroup namespace
+ * (container-other); then cgroup paths of PID 1 and of the probe itself,
+ * only as hints.
  */
 #include "probe/probe-internal.h"
 #include "util/cv.h"
@@ -21,17 +22,27 @@ static void say(struct probe_ctx *ctx, const char *source, const char *value, co
 		ctx->d->container.id = cv_xstrdup(id);
 }
 
-/* Maps a container manager's self-description to systemd's vocabulary. */
-static const char *manager_id(const char *v)
+/* Maps a container manager's self-description to systemd's vocabulary.
+ * "oci" names a format, not a manager: some images hard-code it, so
+ * systemd's detect_container() asks podman's and docker's marker files
+ * before settling for container-other, and so does this. */
+static const char *manager_id(struct probe_ctx *ctx, const char *v)
 {
 	static const struct {
 		const char *name, *id;
 	} t[] = {
 		{ "lxc", "lxc" }, { "lxc-libvirt", "lxc-libvirt" }, { "systemd-nspawn", "systemd-nspawn" },
 		{ "docker", "docker" }, { "podman", "podman" }, { "rkt", "rkt" }, { "wsl", "wsl" },
-		{ "proot", "proot" }, { "pouch", "pouch" }, { "oci", "container-other" },
+		{ "proot", "proot" }, { "pouch", "pouch" },
 	};
 
+	if (strcmp(v, "oci") == 0) {
+		if (cv_root_exists(ctx->root, "run/.containerenv"))
+			return "podman";
+		if (cv_root_exists(ctx->root, ".dockerenv"))
+			return "docker";
+		return "container-other";
+	}
 	for (size_t i = 0; i < CV_ELEMENTSOF(t); i++)
 		if (strcmp(t[i].name, v) == 0)
 			return t[i].id;
@@ -70,7 +81,7 @@ static void manager_file(struct probe_ctx *ctx, const char *path)
 		return;
 	src = cv_xasprintf("/%s", path);
 	if (manager_name_valid(v))
-		say(ctx, src, v, "written by the container manager", manager_id(v));
+		say(ctx, src, v, "written by the container manager", manager_id(ctx, v));
 	else {
 		evidence_add(&ctx->d->container.evidence, src, v,
 			     "not a container manager's name (one short word); not believed", NULL);
@@ -109,6 +120,38 @@ static void vserver(struct probe_ctx *ctx)
 	free(text);
 }
 
+/*
+ * proot runs its guest under ptrace, without namespaces: systemd looks for
+ * a tracer (TracerPid in /proc/self/status) whose command is proot.
+ */
+static void proot(struct probe_ctx *ctx)
+{
+	char *text, *line, *pid, *path, *comm;
+	uint64_t tracer;
+
+	if (cv_root_read(ctx->root, "proc/self/status", PROBE_SMALL_MAX, &text, NULL) < 0)
+		return;
+	line = strstr(text, "\nTracerPid:");
+	if (line) {
+		line += strlen("\nTracerPid:");
+		pid = cv_strstrip(cv_xstrndup(line, strcspn(line, "\n")));
+		if (cv_parse_u64(pid, 10, &tracer) == 0 && tracer != 0) {
+			path = cv_xasprintf("proc/%llu/comm", (unsigned long long)tracer);
+			comm = probe_read_value(ctx, path);
+			if (comm && cv_startswith(comm, "proot")) {
+				char *src = cv_xasprintf("/%s", path);
+
+				say(ctx, src, comm, "the probe is traced by proot", "proot");
+				free(src);
+			}
+			free(comm);
+			free(path);
+		}
+		free(pid);
+	}
+	free(text);
+}
+
 static void pid1_environ(struct probe_ctx *ctx)
 {
 	char *env;
@@ -129,13 +172,49 @@ static void pid1_environ(struct probe_ctx *ctx)
 		if (n > 10 && strncmp(e, "container=", 10) == 0) {
 			char *v = cv_xstrndup(e + 10, n - 10);
 
-			say(ctx, "/proc/1/environ", e, "PID 1 was started by a container manager", manager_id(v));
+			say(ctx, "/proc/1/environ", e, "PID 1 was started by a container manager", manager_id(ctx, v));
 			free(v);
 			break;
 		}
 		off += n + 1;
 	}
 	free(env);
+}
+
+/*
+ * A cgroup namespace: the hierarchy mounted at /sys/fs/cgroup is not the
+ * host's but a subtree of it, which container managers arrange and hosts
+ * do not.  systemd's running_in_cgroupns(), the last thing
+ * detect_container() asks, answering container-other: on cgroup v2 (the
+ * mount has cgroup.controllers) the root cgroup lacks cgroup.events and
+ * cgroup.type, which every nested one has (cgroup.events alone where the
+ * kernel predates cgroup.type, i.e. has no /sys/kernel/cgroup/features);
+ * on v1, systemd's hierarchy has release_agent only at its root.
+ */
+static bool cgroup_namespace(struct probe_ctx *ctx, const char **ret_why)
+{
+	struct cv_root *r = ctx->root;
+
+	if (!cv_root_exists(r, "proc/self/ns/cgroup"))
+		return false;
+	if (cv_root_exists(r, "sys/fs/cgroup/cgroup.controllers")) {
+		if (!cv_root_exists(r, "sys/fs/cgroup/cgroup.events"))
+			return false;
+		if (cv_root_exists(r, "sys/fs/cgroup/cgroup.type")) {
+			*ret_why = "cgroup v2: /sys/fs/cgroup/cgroup.type, which only a nested cgroup has";
+			return true;
+		}
+		if (!cv_root_exists(r, "sys/kernel/cgroup/features")) {
+			*ret_why = "cgroup v2 on an older kernel: /sys/fs/cgroup/cgroup.events, which only a nested cgroup has";
+			return true;
+		}
+		return false;
+	}
+	if (cv_root_exists(r, "sys/fs/cgroup/systemd") && !cv_root_exists(r, "sys/fs/cgroup/systemd/release_agent")) {
+		*ret_why = "cgroup v1: systemd's hierarchy without release_agent, which only its root has";
+		return true;
+	}
+	return false;
 }
 
 static void cgroup_hint(struct probe_ctx *ctx, const char *path)
@@ -181,6 +260,7 @@ void probe_container(struct probe_ctx *ctx)
 		free(v);
 	}
 
+	proot(ctx);
 	manager_file(ctx, "run/host/container-manager");
 	manager_file(ctx, "run/systemd/container");
 	pid1_environ(ctx);
@@ -191,6 +271,12 @@ void probe_container(struct probe_ctx *ctx)
 	if (cv_root_exists(ctx->root, ".dockerinit"))
 		say(ctx, "/.dockerinit", "present", "docker before 1.10 marked its containers with this file", "docker");
 	vserver(ctx);
+	if (!ctx->d->container.id) {
+		const char *why = NULL;
+
+		if (cgroup_namespace(ctx, &why))
+			say(ctx, "/sys/fs/cgroup", "a cgroup namespace", why, "container-other");
+	}
 	cgroup_hint(ctx, "proc/1/cgroup");
 	cgroup_hint(ctx, "proc/self/cgroup");
 

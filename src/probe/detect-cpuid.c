@@ -354,6 +354,7 @@ void probe_cpuid(struct probe_ctx *ctx)
 		probe_note(ctx, "cpuid: leaf 0x00000001 missing; hypervisor bit unknown");
 		return;
 	}
+	ctx->have_hv_bit = true;
 	ctx->hv_bit = (r.ecx & (1u << 31)) != 0;
 	probe_evidence(ctx, SIG_HV_BIT, "cpuid:0x00000001", ctx->hv_bit ? "ecx bit 31 set" : "ecx bit 31 clear",
 		       ctx->hv_bit ? "hypervisor present bit" :

@@ -114,6 +114,8 @@ static void smbios_vm_bit(struct probe_ctx *ctx)
 	if (len > 0x13 && raw[0] == 0 && raw[1] > 0x13) {
 		bool vm = raw[0x13] & (1u << 4);
 
+		ctx->have_smbios_vm = true;
+		ctx->smbios_vm = vm;
 		probe_evidence(ctx, SIG_HV_BIT, "/sys/firmware/dmi/entries/0-0/raw",
 			       vm ? "BIOS characteristics ext. byte 2 bit 4 set" :
 				    "BIOS characteristics ext. byte 2 bit 4 clear",
@@ -166,6 +168,15 @@ void probe_dmi(struct probe_ctx *ctx)
 			       "firmware of a Hyper-V virtual machine ('Microsoft Corporation' 'Virtual Machine')",
 			       "microsoft");
 	}
+
+	/* Hitachi's Virtage partitions its blades in firmware and says so in
+	 * the product name ("... LPAR"), the test virt-what makes (virtage);
+	 * systemd has no name for it. */
+	if ((strstr(ctx->dmi_sys_vendor ? ctx->dmi_sys_vendor : "", "HITACHI") ||
+	     strstr(ctx->dmi_board_vendor ? ctx->dmi_board_vendor : "", "HITACHI")) &&
+	    strstr(ctx->dmi_product_name ? ctx->dmi_product_name : "", " LPAR"))
+		probe_evidence(ctx, SIG_DMI, "/sys/class/dmi/id/product_name", ctx->dmi_product_name,
+			       "a Hitachi Virtage logical partition", "vm-other");
 
 	for (size_t i = 0; i < CV_ELEMENTSOF(dmi_clouds); i++) {
 		const char *v = field_value(ctx, dmi_clouds[i].field);

@@ -158,7 +158,7 @@ static bool has_word(const char *list, const char *word)
 
 static void cpuinfo(struct probe_ctx *ctx)
 {
-	char *text = NULL, *v;
+	char *text = NULL, *v, *m;
 	size_t len;
 	int r;
 
@@ -172,19 +172,33 @@ static void cpuinfo(struct probe_ctx *ctx)
 		probe_note(ctx, "/proc/cpuinfo: binary data; not read");
 		goto out;
 	}
+	/* User-Mode Linux's show_cpuinfo() (arch/um/kernel/um_arch.c) says
+	 * "vendor_id: User Mode Linux" and "model name: UML"; virt-what
+	 * looks for "UML" anywhere in the file. */
 	v = cpuinfo_field(text, "vendor_id");
-	if (v && strcmp(v, "User Mode Linux") == 0)
-		probe_evidence(ctx, SIG_UML, "/proc/cpuinfo", "vendor_id: User Mode Linux", "User-Mode Linux", "uml");
+	m = cpuinfo_field(text, "model name");
+	if (cv_streq(v, "User Mode Linux") || cv_streq(m, "UML")) {
+		char *val = cv_xasprintf("%s: %s", cv_streq(v, "User Mode Linux") ? "vendor_id" : "model name",
+					 cv_streq(v, "User Mode Linux") ? v : m);
+
+		probe_evidence(ctx, SIG_UML, "/proc/cpuinfo", val, "User-Mode Linux", "uml");
+		free(val);
+	}
+	/* PowerVM Lx86 runs x86 Linux binaries, translated, in a POWER
+	 * partition; its /proc/cpuinfo names it (virt-what: powervm_lx86). */
+	if (v && cv_startswith(v, "PowerVM Lx86"))
+		probe_evidence(ctx, SIG_CPU_MODEL, "/proc/cpuinfo", v,
+			       "IBM PowerVM Lx86, an x86 translator inside a PowerVM partition", "powervm");
 	free(v);
 
-	/* QEMU's own CPU models; the BIOS of old QEMU said "Bochs". */
-	v = cpuinfo_field(text, "model name");
-	if (v && (cv_startswith(v, "QEMU Virtual CPU") || cv_startswith(v, "Common KVM processor") ||
-		  cv_startswith(v, "Common 32-bit KVM processor")))
-		probe_evidence(ctx, SIG_CPU_MODEL, "/proc/cpuinfo", v,
-			       cv_startswith(v, "QEMU") ? "a CPU model QEMU presents" : "a CPU model KVM presents",
-			       cv_startswith(v, "QEMU") ? "qemu" : "kvm");
-	free(v);
+	/* QEMU's own CPU models ("QEMU Virtual CPU version 2.5+", "QEMU TCG
+	 * CPU"); virt-what's last resort is "QEMU" anywhere in the file. */
+	if (m && (cv_startswith(m, "QEMU ") || cv_startswith(m, "Common KVM processor") ||
+		  cv_startswith(m, "Common 32-bit KVM processor")))
+		probe_evidence(ctx, SIG_CPU_MODEL, "/proc/cpuinfo", m,
+			       cv_startswith(m, "QEMU") ? "a CPU model QEMU presents" : "a CPU model KVM presents",
+			       cv_startswith(m, "QEMU") ? "qemu" : "kvm");
+	free(m);
 
 	v = cpuinfo_field(text, "flags");
 	if (!v)
@@ -223,62 +237,93 @@ out:
  * asks the device tree (ibm,partition-name, hmc-managed?), which is tried
  * first.  A partition without an HMC (managed by IVM or NovaLink) lacks
  * hmc-managed? but is a PowerVM LPAR all the same.
+ *
+ * /proc/ppc64/lparcfg exists only on the pSeries platform (lparcfg_init()
+ * is a machine_device_initcall(pseries, ...) in
+ * arch/powerpc/platforms/pseries/lparcfg.c), so it marks a partition by
+ * itself where cpuinfo's platform line is missing; its system_type is the
+ * device tree's model, "IBM pSeries (emulated by qemu)" under QEMU/KVM, and
+ * shared_processor_mode says how the processors are allotted (virt-what's
+ * lpar_shared / lpar_dedicated).
  */
 static void power_platform(struct probe_ctx *ctx)
 {
 	const char *p = ctx->cpu_platform;
+	char *cfg = NULL;
+	bool lparcfg, emulated;
 
-	if (!p)
-		return;
-	if (strcmp(p, "pSeries") == 0 && !ctx->cpu_model_qemu) {
-		char *cfg = NULL;
-		const char *mode = NULL;
-
-		/* lparcfg (arch/powerpc/platforms/pseries/lparcfg.c) says how the
-		 * partition's processors are allotted: information only. */
-		if (cv_root_read(ctx->root, "proc/ppc64/lparcfg", PROBE_SMALL_MAX, &cfg, NULL) >= 0)
-			mode = strstr(cfg, "shared_processor_mode=1") ? "shared processors" : "dedicated processors";
-		probe_evidence(ctx, SIG_FIRMWARE, "/proc/cpuinfo", "platform: pSeries",
-			       "a PAPR logical partition not emulated by QEMU: PowerVM", "powervm");
-		if (mode)
-			probe_info(ctx, "/proc/ppc64/lparcfg", mode, "how the partition's processors are allotted");
-		free(cfg);
-	} else if (strcmp(p, "PowerNV") == 0) {
+	if (cv_streq(p, "PowerNV")) {
 		probe_evidence(ctx, SIG_FIRMWARE, "/proc/cpuinfo", "platform: PowerNV",
 			       "OPAL firmware: a POWER machine without a hypervisor beneath", "none");
+		return;
 	}
+	lparcfg = cv_root_read(ctx->root, "proc/ppc64/lparcfg", PROBE_SMALL_MAX, &cfg, NULL) >= 0;
+	if (!cv_streq(p, "pSeries") && !lparcfg)
+		goto out;
+	emulated = ctx->cpu_model_qemu;
+	if (lparcfg && !emulated && strstr(cfg, "emulated by qemu")) {
+		emulated = true;
+		probe_evidence(ctx, SIG_FIRMWARE, "/proc/ppc64/lparcfg", "system_type: IBM pSeries (emulated by qemu)",
+			       "POWER machine emulated by QEMU/KVM", "kvm");
+	}
+	if (emulated)
+		goto out;
+	if (cv_streq(p, "pSeries"))
+		probe_evidence(ctx, SIG_FIRMWARE, "/proc/cpuinfo", "platform: pSeries",
+			       "a PAPR logical partition not emulated by QEMU: PowerVM", "powervm");
+	else
+		probe_evidence(ctx, SIG_FIRMWARE, "/proc/ppc64/lparcfg", "present",
+			       "partition configuration, which only the pSeries platform has, not emulated by QEMU: "
+			       "a PowerVM logical partition", "powervm");
+	if (lparcfg)
+		probe_info(ctx, "/proc/ppc64/lparcfg",
+			   strstr(cfg, "shared_processor_mode=1") ? "shared processors" : "dedicated processors",
+			   "how the partition's processors are allotted");
+out:
+	free(cfg);
 }
 
 /*
- * "linux,dummy-virt" is the machine compatible of both QEMU's arm "virt"
- * board (hw/arm/virt.c) and kvmtool's arm guests (arm/fdt.c).  QEMU always
- * gives the board an fw-cfg node; systemd takes an fw-cfg node for QEMU
- * (detect_vm_device_tree()), virt-what takes dummy-virt without one for
- * kvmtool (lkvm), which runs guests only on KVM.
+ * The top of the device tree, on machines that boot with one (arm, POWER,
+ * RISC-V).  An fw-cfg node is QEMU's firmware configuration device: systemd
+ * (detect_vm_device_tree()) and virt-what both take any node whose name
+ * holds "fw-cfg" for QEMU, whatever the machine (KVM acceleration cannot be
+ * told from it).  "linux,dummy-virt" is the machine compatible of both
+ * QEMU's arm "virt" board (hw/arm/virt.c) and kvmtool's arm guests
+ * (arm/fdt.c); QEMU's always has fw-cfg, so without one it is kvmtool
+ * (virt-what: lkvm), which runs guests only on KVM.  Any other tree
+ * describes a board: the machine's own firmware, no hypervisor node.
  */
-static void dummy_virt(struct probe_ctx *ctx)
+static void device_tree_machine(struct probe_ctx *ctx)
 {
 	struct cv_strv nodes = { 0 };
-	char *compat = NULL;
-	size_t len;
-	bool fw_cfg = false;
+	char *compat = NULL, *fw_cfg = NULL;
+	size_t len = 0;
+	bool have_compat;
 
-	if (cv_root_read(ctx->root, "proc/device-tree/compatible", PROBE_SMALL_MAX, &compat, &len) < 0)
+	if (cv_root_list(ctx->root, "proc/device-tree", &nodes) < 0)
 		return;
-	if (!memmem(compat, len, "linux,dummy-virt", strlen("linux,dummy-virt")))
-		goto out;
-	if (cv_root_list(ctx->root, "proc/device-tree", &nodes) >= 0)
-		for (size_t i = 0; i < nodes.n && !fw_cfg; i++)
-			fw_cfg = strstr(nodes.v[i], "fw-cfg") != NULL;
+	for (size_t i = 0; i < nodes.n && !fw_cfg; i++)
+		if (strstr(nodes.v[i], "fw-cfg"))
+			fw_cfg = cv_xasprintf("/proc/device-tree/%s", nodes.v[i]);
+	have_compat = cv_root_read(ctx->root, "proc/device-tree/compatible", PROBE_SMALL_MAX, &compat, &len) >= 0;
 	if (fw_cfg)
-		probe_evidence(ctx, SIG_FIRMWARE, "/proc/device-tree/compatible", "linux,dummy-virt, fw-cfg node",
-			       "QEMU's virt machine (it always has fw-cfg)", "qemu");
-	else
+		probe_evidence(ctx, SIG_FIRMWARE, fw_cfg, "present",
+			       "QEMU's firmware configuration device (fw-cfg): a QEMU machine", "qemu");
+	else if (have_compat && memmem(compat, len, "dummy-virt", strlen("dummy-virt")))
 		probe_evidence(ctx, SIG_FIRMWARE, "/proc/device-tree/compatible", "linux,dummy-virt, no fw-cfg node",
 			       "a kvmtool (lkvm) guest: QEMU's virt machine would have fw-cfg", "kvm");
-out:
-	cv_strv_release(&nodes);
+	else if (have_compat && len > 0 && compat[0]) {
+		/* The first string of the list names the board. */
+		char *board = cv_str_sanitize(compat, strnlen(compat, len), 128);
+
+		probe_info(ctx, "/proc/device-tree/compatible", board,
+			   "the device tree describes this board, with no hypervisor node and no fw-cfg");
+		free(board);
+	}
+	free(fw_cfg);
 	free(compat);
+	cv_strv_release(&nodes);
 }
 
 static void device_tree(struct probe_ctx *ctx)
@@ -304,7 +349,7 @@ static void device_tree(struct probe_ctx *ctx)
 		return;
 	}
 	power_platform(ctx);
-	dummy_virt(ctx);
+	device_tree_machine(ctx);
 }
 
 /*
@@ -317,14 +362,21 @@ static void device_tree(struct probe_ctx *ctx)
  */
 static void sparc_ldoms(struct probe_ctx *ctx)
 {
-	char *arch = probe_read_value(ctx, "proc/sys/kernel/arch");
+	const char *arch = ctx->kernel_arch;
 
 	if ((!arch || cv_startswith(arch, "sparc")) && cv_root_exists(ctx->root, "dev/mdesc"))
 		probe_evidence(ctx, SIG_FIRMWARE, "/dev/mdesc", "present",
 			       "the sun4v hypervisor's machine description: a SPARC logical domain (LDoms)", "vm-other");
-	free(arch);
 }
 
+/*
+ * s390: /proc/sysinfo lists the levels the machine runs under.  A
+ * "VM00 Control Program" line names a second-level hypervisor (z/VM, or
+ * KVM/Linux); without one the system runs in a PR/SM logical partition
+ * directly, which systemd (detect_vm_zvm()) and virt-what
+ * (ibm_systemz-lpar, not a hypervisor of its own) both report as no
+ * virtualization.
+ */
 static void sysinfo(struct probe_ctx *ctx)
 {
 	char *text;
@@ -343,12 +395,22 @@ static void sysinfo(struct probe_ctx *ctx)
 		probe_evidence(ctx, SIG_FIRMWARE, "/proc/sysinfo", v, "s390 control program",
 			       strstr(v, "KVM") ? "kvm" : strstr(v, "z/VM") ? "zvm" : "vm-other");
 		free(v);
+	} else if ((line = strstr(text, "LPAR Number:"))) {
+		const char *nl = strchr(line, '\n');
+		char *v = cv_xstrndup(line, nl ? (size_t)(nl - line) : strlen(line));
+
+		cv_strstrip(v);
+		probe_evidence(ctx, SIG_FIRMWARE, "/proc/sysinfo", v,
+			       "a PR/SM logical partition with no control program above it: no hypervisor "
+			       "in systemd's and virt-what's sense", "none");
+		free(v);
 	}
 	free(text);
 }
 
 void probe_platform(struct probe_ctx *ctx)
 {
+	ctx->kernel_arch = probe_read_value(ctx, "proc/sys/kernel/arch");
 	xen(ctx);
 	clocksource(ctx);
 	cpuinfo(ctx);

@@ -47,7 +47,10 @@ struct probe_ctx {
 	struct descriptor *d;
 	struct cpuid_table cpuid;
 	bool have_cpuid;
+	bool have_hv_bit;   /* CPUID leaf 1 was read */
 	bool hv_bit;        /* CPUID leaf 1 says a hypervisor is present */
+	bool have_smbios_vm; /* the SMBIOS type 0 entry was read (root only) */
+	bool smbios_vm;     /* its "system is a virtual machine" bit */
 	bool xen_dom0;
 	bool any_source;    /* at least one hypervisor source was readable */
 	struct signal *sig;
@@ -57,6 +60,7 @@ struct probe_ctx {
 		*dmi_bios_version, *dmi_chassis_asset_tag, *dmi_board_vendor, *dmi_product_uuid;
 	char *clocksource;
 	char *cpu_platform;       /* /proc/cpuinfo "platform" (POWER: pSeries, PowerNV) */
+	char *kernel_arch;        /* /proc/sys/kernel/arch: "x86_64", "aarch64", "ia64" */
 	bool cpu_model_qemu;      /* /proc/cpuinfo "model" says "emulated by qemu" */
 	char *xen_guest_type;
 	char *xen_version;

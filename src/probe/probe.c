@@ -134,6 +134,7 @@ static void ctx_release(struct probe_ctx *ctx)
 	free(ctx->dmi_product_uuid);
 	free(ctx->clocksource);
 	free(ctx->cpu_platform);
+	free(ctx->kernel_arch);
 	free(ctx->xen_guest_type);
 	free(ctx->xen_version);
 	cv_strv_release(&ctx->cpu_flags_hint);

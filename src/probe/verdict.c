@@ -3,9 +3,11 @@
  *
  * The rules are tried in order; the first that applies decides.  The
  * order is systemd's detect_vm() (src/basic/virt.c), so that our id agrees
- * with systemd-detect-virt wherever systemd can tell, with two additions
+ * with systemd-detect-virt wherever systemd can tell, with these additions
  * stated in docs/probe.md:
  *
+ *  - rule "cloud-metal": systemd's bare-metal test for Amazon (inside its
+ *    detect_vm_dmi()), made a rule of its own and extended to Alibaba.
  *  - rule "kvm-behind-hyperv": KVM and QEMU put Hyper-V's signature at
  *    0x40000000 (for Windows guests) and their own at 0x40000100; the
  *    second signature tells who really runs the guest.
@@ -24,6 +26,7 @@ struct decision {
 	const struct signal *followed;
 	const char *rule;
 	const char *why;
+	char why_buf[256]; /* for a why composed at run time */
 };
 
 static const struct signal *find(const struct probe_ctx *ctx, enum signal_kind kind, const char *id)
@@ -39,6 +42,70 @@ static bool specific(const char *id)
 	return id && strcmp(id, "vm") != 0 && strcmp(id, "vm-other") != 0 && strcmp(id, "none") != 0;
 }
 
+/*
+ * Clouds that sell bare-metal instances and keep their own SMBIOS strings
+ * on them: Amazon's *.metal ("AWS on baremetal or KVM", virt-what's
+ * comment on its aws fact; systemd's detect_vm_dmi() asks the SMBIOS
+ * "virtual machine" bit, then the ".metal" product name) and Alibaba's ECS
+ * Bare Metal (virt-what believes Alibaba's SMBIOS to be KVM only with the
+ * virtual machine bit).  There the firmware names a place, not a
+ * hypervisor; the Nitro or X-Dragon cards (ENA, NVMe, virtio) are real
+ * PCI devices of the machine.
+ */
+static const struct {
+	const char *cloud;    /* descriptor hypervisor.cloud, set by detect-dmi.c */
+	const char *instance;
+	const char *product;
+} metal_clouds[] = {
+	{ "aws", "an EC2 bare-metal instance (*.metal)", "Amazon EC2 bare metal" },
+	{ "alibaba", "an ECS Bare Metal (EBM) instance", "Alibaba Cloud ECS Bare Metal" },
+};
+
+/*
+ * Bare metal by the machine's own word: CPUID without the hypervisor bit
+ * (x86), the SMBIOS "virtual machine" bit clear, or Amazon's ".metal"
+ * instance type.  A positive sign (either bit set, or Xen's interfaces)
+ * outweighs them all: old SeaBIOS and Xen firmware never set the SMBIOS
+ * bit in their guests.
+ */
+static const char *metal_sign(const struct probe_ctx *ctx)
+{
+	/* Xen PV guests (old EC2 instances among them) never see the
+	 * hypervisor bit: Xen's own interfaces outweigh its absence. */
+	if ((ctx->have_hv_bit && ctx->hv_bit) || (ctx->have_smbios_vm && ctx->smbios_vm) ||
+	    find(ctx, SIG_XEN, "xen"))
+		return NULL;
+	if (ctx->have_hv_bit)
+		return "CPUID has no hypervisor bit";
+	if (ctx->have_smbios_vm)
+		return "the SMBIOS 'virtual machine' bit is clear";
+	if (ctx->dmi_product_name && cv_endswith(ctx->dmi_product_name, ".metal"))
+		return "the instance type ends in .metal";
+	return NULL;
+}
+
+static bool rule_cloud_metal(struct probe_ctx *ctx, struct decision *d)
+{
+	const char *cloud = ctx->d->hypervisor.cloud, *sign;
+
+	if (!cloud || !(sign = metal_sign(ctx)))
+		return false;
+	for (size_t k = 0; k < CV_ELEMENTSOF(metal_clouds); k++) {
+		if (strcmp(metal_clouds[k].cloud, cloud) != 0)
+			continue;
+		/* CPUID's clear bit is a signal to follow; the SMBIOS bit and
+		 * the instance type are evidence without one. */
+		d->followed = find(ctx, SIG_HV_BIT, "none");
+		d->id = "none";
+		snprintf(d->why_buf, sizeof(d->why_buf),
+			 "the firmware names a cloud that keeps its SMBIOS on bare metal, and %s: %s", sign,
+			 metal_clouds[k].instance);
+		d->why = d->why_buf;
+		return true;
+	}
+	return false;
+}
+
 static bool rule_dmi_first(struct probe_ctx *ctx, struct decision *d)
 {
 	static const char *const first[] = { "oracle", "xen", "amazon", "parallels", "google" };
@@ -49,15 +116,9 @@ static bool rule_dmi_first(struct probe_ctx *ctx, struct decision *d)
 		if (!s)
 			continue;
 		d->followed = s;
-		if (strcmp(first[k], "amazon") == 0 && ctx->have_cpuid && !ctx->hv_bit) {
-			/* EC2 bare-metal instances (*.metal) keep Amazon's SMBIOS. */
-			d->id = "none";
-			d->why = "the firmware names Amazon EC2 but CPUID has no hypervisor bit: an EC2 bare-metal instance";
-		} else {
-			d->id = first[k];
-			d->why = "the firmware names a hypervisor known to present another's CPUID interface "
-				 "(VirtualBox, Xen, Amazon Nitro, Parallels, Google); systemd follows the firmware here too";
-		}
+		d->id = first[k];
+		d->why = "the firmware names a hypervisor known to present another's CPUID interface "
+			 "(VirtualBox, Xen, Amazon Nitro, Parallels, Google); systemd follows the firmware here too";
 		return true;
 	}
 	return false;
@@ -189,6 +250,7 @@ static const struct {
 	const char *name;
 	bool (*apply)(struct probe_ctx *ctx, struct decision *d);
 } rules[] = {
+	{ "cloud-metal", rule_cloud_metal },
 	{ "dmi-first", rule_dmi_first },
 	{ "uml", rule_uml },
 	{ "xen", rule_xen },
@@ -217,6 +279,9 @@ static const struct {
 	{ "kvm", "microsoft", SIG_PARAVIRT, "KVM with Hyper-V enlightenments offers Hyper-V's reference TSC page" },
 	{ "xen", "microsoft", SIG_CPUID, "Xen's Viridian enlightenments present Hyper-V's signature; Xen's own interfaces decide" },
 	{ "xen", "none", SIG_HV_BIT, "Xen PV guests see the host CPU's CPUID, without the hypervisor bit; Xen's interfaces decide" },
+	{ "none", "amazon", SIG_DMI, "Amazon's firmware strings stay on its bare-metal instances" },
+	{ "none", "amazon", SIG_BUS, "the Nitro cards (ENA, EBS NVMe) are real PCI devices of an EC2 bare-metal instance" },
+	{ "none", "kvm", SIG_DMI, "a cloud's firmware strings (read as its KVM platform) stay on its bare-metal instances" },
 	{ "kvm", "bhyve", SIG_CPUID, "the CPUID signature says bhyve, but the kernel runs KVM's paravirtual clock, which bhyve does not offer: the signature is presented, not the interface" },
 };
 
@@ -426,8 +491,10 @@ void probe_verdict(struct probe_ctx *ctx)
 	}
 	if (specific(dec.id))
 		name_product(ctx, dec.id);
-	else if (strcmp(dec.id, "none") == 0 && cv_streq(ctx->d->hypervisor.cloud, "aws"))
-		descriptor_set(&ctx->d->hypervisor.product, "Amazon EC2 bare metal");
+	else if (strcmp(dec.rule, "cloud-metal") == 0)
+		for (size_t k = 0; k < CV_ELEMENTSOF(metal_clouds); k++)
+			if (cv_streq(ctx->d->hypervisor.cloud, metal_clouds[k].cloud))
+				descriptor_set(&ctx->d->hypervisor.product, metal_clouds[k].product);
 	ctx->d->hypervisor.nested = ctx->hv_nested;
 	add_conflicts(ctx, &dec);
 }

@@ -5,6 +5,12 @@
 # container id (systemd-detect-virt --container).
 # The table is documented in docs/probe.md ("Peers").
 #
+# Every fact virt-what can print (virt-what.in, 1.27) is listed below,
+# either as naming an id or as a qualifier that names none by itself; a
+# fact not listed is an error (exit 2), never read as "none", so that a
+# new virt-what fact is looked at before it is compared.  No facts at all
+# is virt-what's word for bare metal: none.
+#
 # Some facts name a cloud or a platform, not a hypervisor: virt-what prints
 # `aws` from Amazon's SMBIOS on EC2 bare-metal instances as well as in
 # guests ("AWS on baremetal or KVM", its script's own comment), and
@@ -17,7 +23,8 @@ use strict;
 use warnings;
 
 my $container = @ARGV && $ARGV[0] eq '--container';
-my %facts = map { chomp; ($_ => 1) } grep { /\S/ } <STDIN>;
+my @facts = grep { length } map { my $f = $_; chomp $f; $f } <STDIN>;
+my %facts = map { ($_ => 1) } @facts;
 
 my @vm_rules = (
 	# [ facts that must all be present, our id ]
@@ -38,15 +45,17 @@ my @vm_rules = (
 	[ ['ibm_power-kvm'], 'kvm' ],
 	[ ['ibm_power-lpar_shared'], 'powervm' ],
 	[ ['ibm_power-lpar_dedicated'], 'powervm' ],
+	[ ['powervm_lx86'], 'powervm' ], # x86 translation inside a PowerVM partition
 	[ ['uml'], 'uml' ],
 	[ ['qemu'], 'qemu' ],
 	[ ['lkvm'], 'kvm' ],             # kvmtool, a KVM-only VMM
 	[ ['kvm'], 'kvm' ],
-	[ ['bochs'], 'bochs' ],
-	[ ['apple'], 'apple' ],
+	[ ['rhev'], 'kvm' ],             # RHEV-H and oVirt are KVM hosts
+	[ ['ovirt'], 'kvm' ],
 	[ ['vmm'], 'vm-other' ],         # OpenBSD vmm: no systemd id
 	[ ['virtage'], 'vm-other' ],     # Hitachi Virtage LPARs: no systemd id
 	[ ['ldoms'], 'vm-other' ],       # SPARC logical domains: no systemd id
+	[ ['virt'], 'vm-other' ],        # ia64 timing test: "some sort of virt"
 );
 my @ct_rules = (
 	[ ['docker'], 'docker' ],
@@ -62,6 +71,22 @@ my @ct_rules = (
 	[ ['illumos-lx'], 'container-other' ],
 	[ ['linux_vserver-guest'], 'container-other' ],
 );
+# Facts that name no id by themselves: the platform or cloud beside a
+# hypervisor fact, or a detail of one.  ibm_systemz-lpar and -direct are
+# Linux in a PR/SM partition or on the machine itself, where systemd
+# (detect_vm_zvm(): no "VM00 Control Program") says none.
+my @qualifiers = qw(
+	aws alibaba_cloud alibaba_cloud-ebm redhat xen-dom0 xen-domU xen-hvm
+	ibm_systemz ibm_systemz-lpar ibm_systemz-direct linux_vserver linux_vserver-host
+	ldoms-control ldoms-guest ldoms-root ldoms-io
+);
+
+my %known = map { ($_ => 1) } @qualifiers, map { @{ $_->[0] } } @vm_rules, @ct_rules;
+my @unknown = grep { !$known{$_} } @facts;
+if (@unknown) {
+	print STDERR "virt-what-map.pl: fact(s) not in the map: @unknown (docs/probe.md, \"Peers\")\n";
+	exit 2;
+}
 for my $r ($container ? @ct_rules : @vm_rules) {
 	if (!grep { !$facts{$_} } @{ $r->[0] }) {
 		print "$r->[1]\n";

@@ -1,11 +1,18 @@
 #!/bin/sh
 # t1002: capture and replay: `probe --capture DIR` then `probe --root DIR`
 # gives the same report; a --root report holds nothing of the real machine.
+#
+# Depends on the machine only for what is captured: whatever this machine
+# is, its replay must equal it.  Sources it may not read (as another user
+# than root: PID 1's environment, the SMBIOS raw entry) are absent from
+# both reports alike; their notes, which a replay cannot repeat, are left
+# out of the comparison.  The start of the output says what was captured.
 . "$(dirname "$0")/../lib/tap.sh"
 
 strip='del(.probed_at, .root, .notes)'
 if "$COVALID" probe --json --capture "$TMP/cap" >"$TMP/live.json" 2>"$TMP/err"; then
 	ok "probe --capture exits 0"
+	diag "this machine: $(jq -r '"hypervisor " + .hypervisor.id + ", container " + .container.id + ", " + (.notes | length | tostring) + " note(s)"' "$TMP/live.json"), uid $(id -u)"
 else
 	not_ok "probe --capture exits 0"
 	diag "$(cat "$TMP/err")"

@@ -40,10 +40,15 @@ submitted=
 submitted_why=
 "$COVALID" key generate --out "$TMP/vendor.key" >/dev/null
 "$COVALID" kit run --quick --sign "$TMP/vendor.key" --out "$TMP/log.json" >"$TMP/kit.out" 2>&1
+# Whether this machine's own log can be accepted depends on the machine:
+# the smoke policy below wants a guest OS and a hypervisor claimed and its
+# three checks passed (a bare-metal host, or CPUs taken offline, cannot).
 hv=$(jq -r '.claim.hypervisor.id // "none"' "$TMP/log.json" 2>/dev/null)
-fp=$(jq -r '.results[]? | select(.id == "env.fingerprint") | .status' "$TMP/log.json" 2>/dev/null)
-if [ "$hv" = none ] || [ "$hv" = unknown ] || [ "$fp" != pass ]; then
-	submitted_why="this machine cannot make an acceptable test log (hypervisor $hv, env.fingerprint ${fp:-none})"
+os=$(jq -r '.claim.guest.os_id // "none"' "$TMP/log.json" 2>/dev/null)
+required=$(jq -r '[.results[]? | select(.id | IN("env.fingerprint", "cpu.topology", "time.monotonic")) | .id + " " + .status] | join(", ")' "$TMP/log.json" 2>/dev/null)
+passed=$(jq '[.results[]? | select(.id | IN("env.fingerprint", "cpu.topology", "time.monotonic")) | select(.status == "pass")] | length' "$TMP/log.json" 2>/dev/null)
+if [ "$hv" = none ] || [ "$hv" = unknown ] || [ "$os" = none ] || [ "$passed" != 3 ]; then
+	submitted_why="this machine cannot make an acceptable test log (hypervisor $hv, guest $os; ${required:-no results})"
 else
 	cat >"$TMP/policy.json" <<'EOF'
 {"schema": "covalid.policy/1", "modes": ["quick", "full"],
