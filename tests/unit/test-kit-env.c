@@ -14,18 +14,8 @@
 #include "covalid/descriptor.h"
 #include "covalid/probe.h"
 #include "kit/kit-internal.h"
+#include "probe-fixture.h"
 #include "tap.h"
-
-static struct descriptor *probe_fixture(const char *name)
-{
-	char *root = cv_xasprintf("%s/tests/fixtures/%s/root", tap_srcdir(), name);
-	struct probe_options po = { .root = root };
-	struct descriptor *d = NULL;
-
-	CHECK_INT(probe_run(&po, &d), 0);
-	free(root);
-	return d;
-}
 
 /* Runs kernel.pv_drivers on the fixture's descriptor; returns the status
  * and copies the reason and the measured missing list. */

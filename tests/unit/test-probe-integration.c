@@ -11,6 +11,7 @@
 #include "covalid/probe.h"
 #include "covalid/version.h"
 #include "probe/integration.h"
+#include "probe-fixture.h"
 #include "tap.h"
 
 static char *expected_of(const char *hv, const char *product, int build, const char *kernel, char **ret_rec)
@@ -105,17 +106,6 @@ TEST(agents_are_recommended_and_drivers_follow_the_kernel)
 	want("oracle", "Oracle VM VirtualBox", -1, "4.15.0", "", "vboxguest");
 	want("oracle", "Oracle VM VirtualBox", -1, "4.16", "vboxguest", "");
 	want("none", NULL, -1, "6.1.0", "", "");
-}
-
-static struct descriptor *probe_fixture(const char *name)
-{
-	char *root = cv_xasprintf("%s/tests/fixtures/%s/root", tap_srcdir(), name);
-	struct probe_options po = { .root = root };
-	struct descriptor *d = NULL;
-
-	CHECK_INT(probe_run(&po, &d), 0);
-	free(root);
-	return d;
 }
 
 TEST(a_loaded_driver_bound_to_nothing_is_unbound_not_present)
