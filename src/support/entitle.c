@@ -214,7 +214,12 @@ static bool covers(json_t *agreement, unsigned mask, const struct support_claim 
 	return false;
 }
 
-/* "the guest windows 2008", "the hypervisor kvm (Red Hat Enterprise Linux KVM 5.4)". */
+/*
+ * "the guest windows 2008"; "the hypervisor kvm (Red Hat Enterprise Linux
+ * KVM 5.4)" where it matched the catalog, else as probed and stated:
+ * "(QEMU/KVM, host version 5.5 as stated)", "(QEMU/KVM, host version not
+ * stated)", "(Windows Server 2012 Hyper-V)".
+ */
 static void machine_part(struct cv_buf *b, unsigned bit, const struct support_claim *cl)
 {
 	json_t *d = (json_t *)cl->descriptor, *m;
@@ -228,8 +233,7 @@ static void machine_part(struct cv_buf *b, unsigned bit, const struct support_cl
 		return;
 	}
 	a = str_at(d, "hypervisor", "id", NULL);
-	(void)!cv_buf_printf(b, "the hypervisor %s", a ? a : "unknown");
-	/* What it is in the catalog's words, where it matched; else as seen. */
+	(void)!cv_buf_printf(b, "the hypervisor %s (", a ? a : "unknown");
 	json_array_foreach((json_t *)cl->matches, i, m) {
 		char *pv;
 
@@ -237,21 +241,20 @@ static void machine_part(struct cv_buf *b, unsigned bit, const struct support_cl
 			continue;
 		pv = check_product_version(match_at(m, "hypervisor", "product"), match_at(m, "hypervisor", "version"));
 		if (!strstr(b->data, pv))
-			(void)!cv_buf_printf(b, "%s%s", shown++ ? ", " : " (", pv);
+			(void)!cv_buf_printf(b, "%s%s", shown ? ", " : "", pv);
+		shown++;
 		free(pv);
 	}
-	if (shown) {
-		(void)!cv_buf_printf(b, ")");
-		return;
+	if (!shown) {
+		v = str_at(d, "hypervisor", "product", NULL);
+		(void)!cv_buf_printf(b, "%s", v ? v : "product unknown");
+		if (host_stated(d))
+			(void)!cv_buf_printf(b, ", host version %s as stated", str_at(d, "hypervisor", "version", NULL));
+		else if (!v || !strpbrk(v, "0123456789"))
+			/* "QEMU/KVM" says nothing of the release: say what would. */
+			(void)!cv_buf_printf(b, ", host version not stated");
 	}
-	v = str_at(d, "hypervisor", "product", NULL);
-	if (v)
-		(void)!cv_buf_printf(b, " %s", v);
-	if (host_stated(d))
-		(void)!cv_buf_printf(b, ", host version %s (stated)", str_at(d, "hypervisor", "version", NULL));
-	else if (!v || !strpbrk(v, "0123456789"))
-		/* "QEMU/KVM" says nothing of the release: say what would. */
-		(void)!cv_buf_printf(b, " (host version not stated)");
+	(void)!cv_buf_printf(b, ")");
 }
 
 /* "the guest rhel 5.9 or the hypervisor microsoft (Windows Server 2008 Hyper-V)" */
