@@ -1797,7 +1797,8 @@
 				return h('tr', { 'data-vendor': v, class: e.entitled ? 'entitled' : 'not-entitled' },
 					h('td', null, vendorName(v, names), v === c.vendor ? h('span', { class: 'sub' }, 'opened with') : null),
 					h('td', { class: 'entitled-cell' }, h('span', { class: 'badge ' + (e.entitled ? 'ent-yes' : 'ent-no') }, e.entitled ? 'entitled' : 'not entitled')),
-					h('td', null, e.agreement ? code(e.agreement) : h('span', { class: 'muted' }, '—')),
+					h('td', null, e.agreement ? code(e.agreement) : e.per_call_stated ? h('span', { class: 'sub' }, 'per-call, said when opening')
+						: h('span', { class: 'muted' }, '—')),
 					h('td', null, e.rule || h('span', { class: 'muted' }, '—'), e.charge ? h('span', { class: 'sub charge' }, 'charged per call') : null),
 					h('td', null, e.level || h('span', { class: 'muted' }, '—')),
 					h('td', { class: 'reasons' }, (e.reasons || []).length ? h('ul', { class: 'plain' }, e.reasons.map((r) => h('li', null, r)))
