@@ -163,6 +163,7 @@ static json_t *stated_descriptor(json_t *descriptor, const char *host_version)
 {
 	json_t *d = json_deep_copy(descriptor), *hv;
 
+	json_object_del(d, "host_version"); /* not a field of the descriptor: recorded as the case's */
 	if (!host_version)
 		return d;
 	hv = json_object_get(d, "hypervisor");
@@ -183,6 +184,7 @@ int support_case_open(struct store *s, const struct program_auth *who, const voi
 	json_t *body = (json_t *)body_, *agreements = NULL, *ent = json_object(), *c = NULL, *mine, *conf = NULL;
 	json_t *matches = NULL, *desc = NULL, *opened;
 	json_t *hvj = json_object_get(body, "host_version"), *pcj = json_object_get(body, "per_call");
+	json_t *dj = json_object_get(body, "descriptor");
 	struct support_claim claim = { 0 };
 	struct vendor_list vl = { json_array(), json_object() };
 	struct support_policy *p = NULL;
@@ -211,6 +213,10 @@ int support_case_open(struct store *s, const struct program_auth *who, const voi
 				  TITLE_MAX);
 		goto out;
 	}
+	/* A body made for POST /check carries host_version beside the
+	 * descriptor's fields: the same statement, taken the same way. */
+	if (!hvj && json_is_object(dj))
+		hvj = json_object_get(dj, "host_version");
 	if (hvj && !host_version_ok(hvj)) {
 		program_error_set(err, 400, "invalid_field", "host_version: not a version (e.g. 5.4)");
 		goto out;
@@ -219,7 +225,7 @@ int support_case_open(struct store *s, const struct program_auth *who, const voi
 		program_error_set(err, 400, "invalid_field", "per_call: true or false (will you buy per-call support?)");
 		goto out;
 	}
-	if (descriptor_from_jansson(json_object_get(body, "descriptor"), &d, &why) < 0) {
+	if (descriptor_from_jansson(dj, &d, &why) < 0) {
 		program_error_set(err, 400, "invalid_descriptor", "descriptor: %s", why);
 		goto out;
 	}
@@ -227,7 +233,7 @@ int support_case_open(struct store *s, const struct program_auth *who, const voi
 	 * (Windows Server on Red Hat Enterprise Linux KVM 5.4) matches only so. */
 	if (hvj)
 		descriptor_state_host_version(d, json_string_value(hvj));
-	desc = stated_descriptor(json_object_get(body, "descriptor"), json_string_value(hvj));
+	desc = stated_descriptor(dj, json_string_value(hvj));
 	r = support_policy_load(s, &p, err);
 	if (r < 0)
 		goto out;

@@ -195,6 +195,15 @@ check "Contoso (a subscription and a per-call agreement), saying per_call too: 2
 	test "$(as cust POST /api/v1/cases "$(open_body microsoft 3 "$TMP/d-validated.json" "both" | jq -c '. + {per_call: true}')")" = 201
 check "... the agreement recorded in advance is what entitles and is charged" j '.per_call_charge.agreement == "contoso-ms-percall" and .per_call_charge.stated == false'
 
+# ---- the host version as POST /check takes it: ?host_version=, or beside the descriptor's fields ----
+check "?host_version=5.4: 201, validated, entitled with both" \
+	test "$(as northwind POST "/api/v1/cases?host_version=5.4" "$(open_body microsoft 2 "$TMP/w2k8.json" "query")")" = 201
+check "... recorded as stated" j '.host_version == "5.4" and .configuration.verdict == "validated" and .entitlement["red-hat"].entitled'
+check_body "$TMP/w2k8.json" 5.4
+check "a POST /check body (host_version beside the descriptor's fields) as the descriptor: 201" \
+	test "$(as northwind POST /api/v1/cases "$(open_body microsoft 2 "$TMP/check.json" "check body")")" = 201
+check "... the host version stated, recorded as the case's, not left in the descriptor" j '.host_version == "5.4" and .configuration.verdict == "validated" and (.descriptor | has("host_version") | not) and .descriptor.hypervisor.version_source == "stated"'
+
 # ---- bad input ----
 check "host_version that is not a version: 400" \
 	test "$(as northwind POST /api/v1/cases "$(open_hv microsoft 2 "$TMP/w2k8.json" x five)")" = 400
