@@ -1828,7 +1828,7 @@
 				h('th', { scope: 'col' }, 'Reason'))),
 			h('tbody', null, cols.map((col) => h('tr', { 'data-id': col.id, 'data-state': col.state },
 				h('td', null, code(col.id)),
-				h('td', null, vendorName(col.vendor, names)),
+				h('td', null, vendorName(col.vendor, names), col.per_call_charge ? h('span', { class: 'sub charge' }, 'charged per call') : null),
 				h('td', null, vendorName(col.by, names)),
 				h('td', { class: 'collab-state' }, h('span', { class: 'badge collab collab-' + cls(col.state) }, col.state)),
 				h('td', null, when(col.requested_at)),

@@ -153,9 +153,10 @@ static void print_case(json_t *c)
 		       json_string_value(json_object_get(json_object_get(sla, "next_update"), "due")));
 	printf("\n");
 	json_array_foreach(json_object_get(c, "collaborations"), i, x)
-		printf("engaged   %s: %s (%s, due %s)\n", json_string_value(json_object_get(x, "vendor")),
+		printf("engaged   %s: %s (%s, due %s)%s\n", json_string_value(json_object_get(x, "vendor")),
 		       json_string_value(json_object_get(x, "state")), json_string_value(json_object_get(x, "id")),
-		       json_string_value(json_object_get(x, "due_at")));
+		       json_string_value(json_object_get(x, "due_at")),
+		       json_is_object(json_object_get(x, "per_call_charge")) ? ", charged per call" : "");
 	json_array_foreach(json_object_get(c, "notes"), i, x)
 		print_note(x);
 	if (json_is_object(json_object_get(c, "resolution")))

@@ -664,6 +664,12 @@ static int act_engage(struct store *s, json_t *c, enum support_relation rel, con
 						      json_object_get(body, "reason"), "requested_at", now_iso(now),
 						      "due_at", due, "responded_at", "decline_reason"));
 	}
+	/* An engaged vendor entitled per call charges for its part: the
+	 * request records it, as the case records the opened vendor's. */
+	if (json_is_true(json_object_get(ent, "charge")))
+		json_object_set_new(json_array_get(cols, json_array_size(cols) - 1), "per_call_charge",
+				    json_pack("{s:s, s:O, s:O}", "vendor", vendor, "agreement", json_object_get(ent, "agreement"),
+					      "stated", json_object_get(ent, "per_call_stated")));
 	audit(c, who, now, "engage", "shared", json_pack("{s:s, s:s}", "collaboration", id, "vendor", vendor));
 	free(id);
 	vendor_responded(c, now);

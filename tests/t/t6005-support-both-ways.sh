@@ -195,6 +195,18 @@ check "Contoso (a subscription and a per-call agreement), saying per_call too: 2
 	test "$(as cust POST /api/v1/cases "$(open_body microsoft 3 "$TMP/d-validated.json" "both" | jq -c '. + {per_call: true}')")" = 201
 check "... the agreement recorded in advance is what entitles and is charged" j '.per_call_charge.agreement == "contoso-ms-percall" and .per_call_charge.stated == false'
 
+# Opened with Red Hat, Microsoft engaged on the customer's word: Microsoft's part is charged.
+check_eval "Adatum (a RHEL subscription for the 5.4 host only) is set up" '
+	customer Adatum adatum &&
+	agreement adatum-rhel adatum red-hat subscription 2009-01-01 2030-12-31 "[{\"hypervisor\": \"kvm\", \"versions\": [\"5.4\"]}]"'
+check "Adatum opens with Red Hat, per_call: 201, entitled by the subscription, no charge for Red Hat" \
+	test "$(as adatum POST /api/v1/cases "$(open_hv red-hat 2 "$TMP/w2k8.json" "via Red Hat, per call" 5.4 '{"per_call": true}')")" = 201
+check "... Microsoft entitled per call, stated; the case charges nothing yet" j '.entitlement["red-hat"].agreement == "adatum-rhel" and .entitlement.microsoft.per_call_stated and .entitlement.microsoft.charge and .per_call_charge == null'
+check "Red Hat engages Microsoft: 200" test "$(as rh POST "/api/v1/cases/$(jq -r .id "$TMP/resp")/engage" '{"vendor": "microsoft"}')" = 200
+check "... the request records Microsoft's per-call charge" j '.collaborations[0].vendor == "microsoft" and .collaborations[0].per_call_charge.vendor == "microsoft" and .collaborations[0].per_call_charge.stated == true'
+check "... which the customer sees" test "$(as adatum GET "/api/v1/cases/$(jq -r .id "$TMP/resp")")" = 200
+check "... on the collaboration" j '.collaborations[0].per_call_charge.vendor == "microsoft"'
+
 # ---- the host version as POST /check takes it: ?host_version=, or beside the descriptor's fields ----
 check "?host_version=5.4: 201, validated, entitled with both" \
 	test "$(as northwind POST "/api/v1/cases?host_version=5.4" "$(open_body microsoft 2 "$TMP/w2k8.json" "query")")" = 201
