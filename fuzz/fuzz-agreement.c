@@ -50,11 +50,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_t *all = json_array();
 		json_t *d = json_pack("{s:{s:{s:s, s:s}}, s:{s:s, s:s}}", "guest", "os", "id", "rhel", "version", "5.3",
 				      "hypervisor", "id", "microsoft", "product", "Windows Server 2008 Hyper-V");
+		json_t *m = json_pack("[{s:{s:s, s:s}, s:{s:s, s:s}}]", "guest", "product", "Red Hat Enterprise Linux",
+				      "version", "5.3", "hypervisor", "product", "Windows Server 2008 Hyper-V", "version",
+				      "2008");
+		struct support_claim cl = { .agreements = all, .descriptor = d, .matches = m, .now = 1240000000 };
 
 		if (store_agreement_list(s, "acme", NULL, collect, all) < 0)
 			abort();
-		json_decref(support_entitlement(p, "red-hat", all, d, 1240000000));
-		json_decref(support_entitlement(p, "microsoft", all, d, 1240000000));
+		json_decref(support_entitlement(p, "red-hat", &cl));
+		json_decref(support_entitlement(p, "microsoft", &cl));
+		json_decref(m);
 		json_decref(d);
 		json_decref(all);
 		free(id);

@@ -42,7 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				for (int sev = 0; sev <= 5; sev++)
 					(void)support_policy_seconds(p, whats[w], levels[l], sev);
 		for (size_t v = 0; v < sizeof(vendors) / sizeof(vendors[0]); v++)
-			json_decref(support_entitlement(p, vendors[v], a, d, 1700000000));
+			for (int per_call = 0; per_call <= 1; per_call++) {
+				struct support_claim cl = { .agreements = a, .descriptor = d, .per_call = per_call,
+							    .now = 1700000000 };
+
+				json_decref(support_entitlement(p, vendors[v], &cl));
+			}
 		json_decref(a);
 		json_decref(d);
 		support_policy_free(p);

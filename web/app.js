@@ -1494,7 +1494,8 @@
 
 	/* ---- support: opening a case ---- */
 
-	let openDraft = { vendor: '', severity: '3', title: '', description: '', descriptor: '' };
+	const OPEN_DRAFT = { vendor: '', severity: '3', title: '', description: '', descriptor: '', hostVersion: '', perCall: false };
+	let openDraft = { ...OPEN_DRAFT };
 
 	/*
 	 * A refused case.  A 422 not_entitled lists every reason in
@@ -1555,6 +1556,11 @@
 			autocomplete: 'off', placeholder: '{"schema": "covalid.descriptor/1", …}', 'aria-describedby': 'oc-descriptor-hint' });
 		descriptor.value = d.descriptor;
 		const file = h('input', { type: 'file', id: 'oc-descriptor-file', accept: '.json,application/json' });
+		/* What a guest cannot see of its host, and the customer's word on per-call support (docs/support.md). */
+		const hostVersion = h('input', { type: 'text', id: 'oc-host-version', name: 'host_version', maxlength: '64',
+			value: d.hostVersion, autocomplete: 'off', placeholder: 'e.g. 5.4', 'aria-describedby': 'oc-host-version-hint' });
+		const perCall = h('input', { type: 'checkbox', id: 'oc-per-call', name: 'per_call', checked: d.perCall,
+			'aria-describedby': 'oc-per-call-hint' });
 		const submit = h('button', { type: 'submit', class: 'primary', id: 'oc-submit' }, 'Open the case');
 		const out = h('div', { id: 'open-result', 'aria-live': 'polite' });
 		const field = (id, label, control, hint) => h('div', { class: 'field' }, h('label', { for: id }, label), control,
@@ -1568,12 +1574,18 @@
 			field('oc-descriptor', ['The machine (', code('covalid probe --json'), ')'], descriptor,
 				'Paste the descriptor of the machine, or read it from its file.'),
 			h('div', { class: 'field-row' },
-				h('div', { class: 'field' }, h('label', { for: 'oc-descriptor-file' }, 'or read it from a file'), file),
-				h('div', { class: 'field field-actions' }, submit)),
+				h('div', { class: 'field' }, h('label', { for: 'oc-descriptor-file' }, 'or read it from a file'), file)),
+			field('oc-host-version', 'Host version (optional)', hostVersion,
+				'The release of the host, where the guest cannot see it (Red Hat Enterprise Linux KVM 5.4). Both vendors see what you state.'),
+			h('div', { class: 'field' },
+				h('label', { for: 'oc-per-call' }, perCall, ' I will buy per-call support'),
+				h('span', { class: 'hint', id: 'oc-per-call-hint' },
+					'Where no agreement is in place, with a vendor that sells support per call: the case records the charge.')),
+			h('div', { class: 'field-row' }, h('div', { class: 'field field-actions' }, submit)),
 			out);
 		const keep = () => {
 			openDraft = { vendor: vendor.value, severity: severity.value, title: title.value,
-				description: description.value, descriptor: descriptor.value };
+				description: description.value, descriptor: descriptor.value, hostVersion: hostVersion.value, perCall: perCall.checked };
 		};
 		form.addEventListener('input', keep);
 		form.addEventListener('change', keep);
@@ -1606,10 +1618,14 @@
 			submit.disabled = true;
 			out.setAttribute('aria-busy', 'true');
 			try {
-				const c = await authApi('/cases', { method: 'POST', body: JSON.stringify({
-					vendor: vendor.value, severity: parseInt(severity.value, 10), title: title.value,
-					description: description.value, descriptor: desc }) });
-				openDraft = { vendor: '', severity: '3', title: '', description: '', descriptor: '' };
+				const body = { vendor: vendor.value, severity: parseInt(severity.value, 10), title: title.value,
+					description: description.value, descriptor: desc };
+				if (hostVersion.value.trim())
+					body.host_version = hostVersion.value.trim();
+				if (perCall.checked)
+					body.per_call = true;
+				const c = await authApi('/cases', { method: 'POST', body: JSON.stringify(body) });
+				openDraft = { ...OPEN_DRAFT };
 				flash = { hash: '#/case/' + encodeURIComponent(c.id), text: 'Case ' + c.id + ' opened with ' + vendorName(c.vendor, names) + '.' };
 				location.hash = flash.hash;
 			} catch (e) {
@@ -1745,7 +1761,8 @@
 				['Next update', nu ? [clockBadge(nu), ' due ', when(nu.due)] : null],
 				['SLA', h('span', { id: 'case-sla' }, sla.breached ? h('span', { class: 'badge sla-breached' }, 'SLA breached') : h('span', { class: 'badge sla-ok' }, 'within SLA'))],
 				['Per-call charge', charge ? h('span', { id: 'case-charge' }, 'per-call support from ' + vendorName(charge.vendor, names) +
-					': this case is charged (agreement ', code(charge.agreement), ')') : null],
+					': this case is charged ', charge.agreement ? ['(agreement ', code(charge.agreement), ')']
+						: '(the customer said so when opening the case)') : null],
 				['Resolution', res ? h('div', { id: 'case-resolution' }, h('p', { class: 'resolution-text' }, res.text),
 					h('span', { class: 'sub' }, 'by ', actor(res.by), ', ', when(res.at))) : null],
 				['Description', 'description' in c ? h('p', { class: 'case-description', id: 'case-description' }, c.description || '') : null],
@@ -1771,6 +1788,7 @@
 					? h('ul', { class: 'plain', id: 'case-matches' }, conf.matches.map((m) => h('li', null, h('a', { href: '#/config/' + encodeURIComponent(m) }, m))))
 					: h('span', { class: 'muted' }, 'none')],
 				['Hypervisor', [hv.id ? code(hv.id) : null, ' ', [hv.product, hv.version, hv.build ? 'build ' + hv.build : null].filter(Boolean).join(' ')]],
+				['Host version', c.host_version ? h('span', { id: 'case-host-version' }, c.host_version + ', as the customer stated it') : null],
 				['Guest OS', h('span', { id: 'case-guest' }, os.pretty || [os.id, os.version].filter(Boolean).join(' ') || 'unknown',
 					d.guest && d.guest.arch ? ' (' + d.guest.arch + ')' : '')],
 				['Kernel', d.guest && d.guest.kernel ? code(d.guest.kernel) : null],
@@ -1809,7 +1827,8 @@
 				return h('tr', { 'data-vendor': v, class: e.entitled ? 'entitled' : 'not-entitled' },
 					h('td', null, vendorName(v, names), v === c.vendor ? h('span', { class: 'sub' }, 'opened with') : null),
 					h('td', { class: 'entitled-cell' }, h('span', { class: 'badge ' + (e.entitled ? 'ent-yes' : 'ent-no') }, e.entitled ? 'entitled' : 'not entitled')),
-					h('td', null, e.agreement ? code(e.agreement) : h('span', { class: 'muted' }, '—')),
+					h('td', null, e.agreement ? code(e.agreement) : e.per_call_stated ? h('span', { class: 'sub' }, 'per-call, said when opening')
+						: h('span', { class: 'muted' }, '—')),
 					h('td', null, e.rule || h('span', { class: 'muted' }, '—'), e.charge ? h('span', { class: 'sub charge' }, 'charged per call') : null),
 					h('td', null, e.level || h('span', { class: 'muted' }, '—')),
 					h('td', { class: 'reasons' }, (e.reasons || []).length ? h('ul', { class: 'plain' }, e.reasons.map((r) => h('li', null, r)))
@@ -1839,7 +1858,7 @@
 				h('th', { scope: 'col' }, 'Reason'))),
 			h('tbody', null, cols.map((col) => h('tr', { 'data-id': col.id, 'data-state': col.state },
 				h('td', null, code(col.id)),
-				h('td', null, vendorName(col.vendor, names)),
+				h('td', null, vendorName(col.vendor, names), col.per_call_charge ? h('span', { class: 'sub charge' }, 'charged per call') : null),
 				h('td', null, vendorName(col.by, names)),
 				h('td', { class: 'collab-state' }, h('span', { class: 'badge collab collab-' + cls(col.state) }, col.state)),
 				h('td', null, when(col.requested_at)),

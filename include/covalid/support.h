@@ -33,14 +33,32 @@ int support_policy_load(struct store *s, struct support_policy **ret, struct pro
 const char *support_policy_default(void);
 
 /*
- * Whether a customer is entitled to support from a vendor for a machine
- * (a descriptor, json_t *) on a day (epoch seconds), given the customer's
- * agreements (json_t * array of agreement documents).  Returns a new
- * json_t *: {"vendor", "entitled", "agreement", "rule", "level", "charge",
- * "reasons": [...]} - the reasons say, rule by rule, why not.
+ * What entitlement is decided on: the customer's agreements, the machine
+ * and what the customer said when opening the case.  All json_t *, owned
+ * by the caller.
  */
-void *support_entitlement(const struct support_policy *p, const char *vendor_id, const void *agreements,
-			  const void *descriptor, int64_t now);
+struct support_claim {
+	const void *agreements; /* array of the customer's agreement documents */
+	/* The descriptor; its hypervisor.version counts only when a person
+	 * stated it (version_source "stated": a guest cannot see its host's
+	 * product release). */
+	const void *descriptor;
+	/* The catalog configurations the machine matches (the check's
+	 * "matches": {guest, hypervisor: {product, version}}), or NULL: the
+	 * releases of guest and host in the catalog's words. */
+	const void *matches;
+	bool per_call;          /* the customer will buy per-call support */
+	int64_t now;            /* the day, epoch seconds */
+};
+
+/*
+ * Whether the customer is entitled to support from a vendor for the
+ * machine (docs/support.md, "Agreements and entitlement").  Returns a new
+ * json_t *: {"vendor", "entitled", "agreement", "rule", "level", "charge",
+ * "per_call_stated", "reasons": [...]} - the reasons say, rule by rule,
+ * why not.
+ */
+void *support_entitlement(const struct support_policy *p, const char *vendor_id, const struct support_claim *claim);
 
 /* ---- customers and agreements (the owner's) ---- */
 

@@ -11,13 +11,14 @@
 #include "cli/cli.h"
 #include "covalid/descriptor.h"
 #include "covalid/probe.h"
+#include "covalid/version.h"
 #include "util/cv.h"
 
 struct opts {
 	const char *server, *token_file, *vendor, *title, *description, *descriptor, *root, *visibility, *reason,
-		*state, *version;
+		*state, *version, *host_version;
 	int severity;
-	bool json;
+	bool json, per_call;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -36,6 +37,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "state", required_argument, NULL, 'x' },
 		{ "version", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "host-version", required_argument, NULL, 'H' },
+		{ "per-call", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -60,6 +63,16 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'x': o->state = optarg; break;
 		case 'n': o->version = optarg; break;
 		case 'j': o->json = true; break;
+		case 'H': {
+			uint64_t v;
+
+			/* As `covalid check --host-version` takes it. */
+			if (version_parse(optarg, &v) < 0 || strlen(optarg) > 64)
+				return cli_usage("case", "--host-version: '%s' is not a version (e.g. 5.4)", optarg);
+			o->host_version = optarg;
+			break;
+		}
+		case 'P': o->per_call = true; break;
 		default: return cli_usage("case", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -119,10 +132,20 @@ static void print_case(json_t *c)
 		printf("config    %s\n", json_string_value(json_object_get(json_object_get(c, "configuration"), "statement")));
 	else if (json_object_get(c, "verdict"))
 		printf("config    %s\n", json_string_value(json_object_get(c, "verdict")));
-	if (json_is_object(json_object_get(c, "per_call_charge")))
-		printf("charge    per-call support from %s (agreement %s)\n",
-		       json_string_value(json_object_get(json_object_get(c, "per_call_charge"), "vendor")),
-		       json_string_value(json_object_get(json_object_get(c, "per_call_charge"), "agreement")));
+	if (json_is_string(json_object_get(c, "host_version")))
+		printf("host      version %s, as the customer stated it\n",
+		       json_string_value(json_object_get(c, "host_version")));
+	if (json_is_object(json_object_get(c, "per_call_charge"))) {
+		json_t *ch = json_object_get(c, "per_call_charge");
+
+		if (json_is_string(json_object_get(ch, "agreement")))
+			printf("charge    per-call support from %s (agreement %s)\n",
+			       json_string_value(json_object_get(ch, "vendor")),
+			       json_string_value(json_object_get(ch, "agreement")));
+		else
+			printf("charge    per-call support from %s (the customer said so when opening the case)\n",
+			       json_string_value(json_object_get(ch, "vendor")));
+	}
 	printf("sla       first response %s", json_string_value(json_object_get(json_object_get(sla, "first_response"), "state")));
 	if (json_is_object(json_object_get(sla, "next_update")))
 		printf(", next update %s (due %s)",
@@ -130,9 +153,10 @@ static void print_case(json_t *c)
 		       json_string_value(json_object_get(json_object_get(sla, "next_update"), "due")));
 	printf("\n");
 	json_array_foreach(json_object_get(c, "collaborations"), i, x)
-		printf("engaged   %s: %s (%s, due %s)\n", json_string_value(json_object_get(x, "vendor")),
+		printf("engaged   %s: %s (%s, due %s)%s\n", json_string_value(json_object_get(x, "vendor")),
 		       json_string_value(json_object_get(x, "state")), json_string_value(json_object_get(x, "id")),
-		       json_string_value(json_object_get(x, "due_at")));
+		       json_string_value(json_object_get(x, "due_at")),
+		       json_is_object(json_object_get(x, "per_call_charge")) ? ", charged per call" : "");
 	json_array_foreach(json_object_get(c, "notes"), i, x)
 		print_note(x);
 	if (json_is_object(json_object_get(c, "resolution")))
@@ -249,16 +273,20 @@ int cmd_case(int argc, char **argv)
 			return cli_usage("case", "--version: the case's version you read");
 	}
 	if (strcmp(verb, "open") == 0) {
-		json_t *d;
+		json_t *d, *body;
 
 		if (!o.vendor || !o.severity || !o.title)
 			return cli_usage("case open", "--vendor ID, --severity 1-4 and --title TEXT are required");
 		d = descriptor(&o);
 		if (!d)
 			return CLI_USAGE;
-		return call(&o, "case open", "POST", "/api/v1/cases",
-			    json_pack("{s:s, s:i, s:s, s:s, s:o}", "vendor", o.vendor, "severity", o.severity, "title", o.title,
-				      "description", o.description ? o.description : o.title, "descriptor", d));
+		body = json_pack("{s:s, s:i, s:s, s:s, s:o}", "vendor", o.vendor, "severity", o.severity, "title", o.title,
+				 "description", o.description ? o.description : o.title, "descriptor", d);
+		if (o.host_version)
+			json_object_set_new(body, "host_version", json_string(o.host_version));
+		if (o.per_call)
+			json_object_set_new(body, "per_call", json_true());
+		return call(&o, "case open", "POST", "/api/v1/cases", body);
 	}
 	if (strcmp(verb, "list") == 0) {
 		path = o.state ? cv_xasprintf("/api/v1/cases?state=%s", o.state) : cv_xstrdup("/api/v1/cases");

@@ -63,7 +63,7 @@ static const struct cli_command commands[] = {
 	  "bad token) or bad usage, 3 server error or no answer.\n" },
 	{ "case", cmd_case, "support cases: open, work, engage the other vendor, resolve",
 	  "usage: covalid case open --vendor ID --severity 1-4 --title TEXT [--description TEXT]\n"
-	  "                         [--descriptor FILE | --root DIR]\n"
+	  "                         [--descriptor FILE | --root DIR] [--host-version V] [--per-call]\n"
 	  "       covalid case list [--state STATE]\n"
 	  "       covalid case show CASE\n"
 	  "       covalid case note CASE TEXT [--visibility public|shared|internal]\n"
@@ -79,9 +79,12 @@ static const struct cli_command commands[] = {
 	  "A customer's administrator opens a case with either vendor for this machine\n"
 	  "(its descriptor, probed now, is attached; --root or --descriptor for another):\n"
 	  "the server checks the configuration against the catalog and the entitlement\n"
-	  "with every vendor.  The vendor works it; on a validated configuration it may\n"
-	  "engage the other vendor, which sees the summary, the descriptor and the\n"
-	  "shared notes only (docs/support.md).\n"
+	  "with every vendor.  --host-version states the host's release where a guest\n"
+	  "cannot see it (Red Hat Enterprise Linux KVM 5.4); --per-call says you will buy\n"
+	  "per-call support (recorded as a charge, with a vendor whose policy sells it).\n"
+	  "The vendor works it; on a validated configuration it may engage the other\n"
+	  "vendor, which sees the summary, the descriptor and the shared notes only\n"
+	  "(docs/support.md).\n"
 	  "Exit status: 0 done, 2 refused (4xx) or bad usage, 3 server error or no answer.\n" },
 };
 

@@ -107,6 +107,10 @@ void api_case_open(struct req *r)
 
 	if (!body)
 		return;
+	/* As POST /check: the host's version may come as ?host_version= too;
+	 * the body's wins. */
+	if (req_arg(r, "host_version") && !json_object_get(body, "host_version"))
+		json_object_set_new(body, "host_version", json_string(req_arg(r, "host_version")));
 	snap = snapshot_get(r);
 	if (!snap) {
 		json_decref(body);

@@ -15,6 +15,7 @@
 #include "covalid/descriptor.h"
 #include "covalid/store.h"
 #include "covalid/support.h"
+#include "covalid/version.h"
 #include "support/support-internal.h"
 #include "util/cv.h"
 
@@ -92,17 +93,25 @@ static int vendor_cb(void *userdata, const char *id, const char *name, const cha
 	return 0;
 }
 
-/* What the catalog says of the machine, and what it means for support. */
-static json_t *configuration(const struct check_index *ix, const struct descriptor *d, const char *vendor_name)
+/*
+ * What the catalog says of the machine, and what it means for support;
+ * *ret_matches: the configurations it matches, as the check names them
+ * (entitlement reads the releases of guest and host there).
+ */
+static json_t *configuration(const struct check_index *ix, const struct descriptor *d, const char *vendor_name,
+			     json_t **ret_matches)
 {
 	struct check_result *res = NULL;
 	json_t *full, *out, *ids = json_array(), *m;
 	const char *verdict;
 	size_t i;
 
-	if (check_explain(ix, d, 3, &res) < 0)
+	if (check_explain(ix, d, 3, &res) < 0) {
+		json_decref(ids);
+		*ret_matches = json_array();
 		return json_pack("{s:s, s:s, s:b, s:s}", "verdict", "unknown", "reason", "the check failed", "cooperative", 0,
 				 "statement", "The configuration could not be checked.");
+	}
 	full = check_result_to_json(res, d);
 	check_result_free(res);
 	json_array_foreach(json_object_get(full, "matches"), i, m)
@@ -124,6 +133,7 @@ static json_t *configuration(const struct check_index *ix, const struct descript
 							 : verdict,
 						 vendor_name));
 	json_object_set(out, "nearest", json_object_get(full, "nearest"));
+	*ret_matches = json_incref(json_object_get(full, "matches"));
 	json_decref(full);
 	return out;
 }
@@ -133,11 +143,49 @@ static bool text_ok(json_t *v, size_t max)
 	return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= max;
 }
 
+/*
+ * The host's version as the customer states it when opening a case (a
+ * guest cannot see a product release such as Red Hat Enterprise Linux
+ * KVM 5.4): a version, as `covalid check --host-version` takes it.
+ */
+#define HOST_VERSION_MAX 64
+
+static bool host_version_ok(json_t *v)
+{
+	uint64_t x;
+
+	return json_is_string(v) && json_string_length(v) <= HOST_VERSION_MAX &&
+	       strlen(json_string_value(v)) == json_string_length(v) && version_parse(json_string_value(v), &x) == 0;
+}
+
+/* The descriptor as the case records it: with the stated host version, as the check read it. */
+static json_t *stated_descriptor(json_t *descriptor, const char *host_version)
+{
+	json_t *d = json_deep_copy(descriptor), *hv;
+
+	json_object_del(d, "host_version"); /* not a field of the descriptor: recorded as the case's */
+	if (!host_version)
+		return d;
+	hv = json_object_get(d, "hypervisor");
+	if (!json_is_object(hv)) {
+		hv = json_object();
+		json_object_set_new(d, "hypervisor", hv);
+	}
+	json_object_set_new(hv, "version", json_string(host_version));
+	json_object_set_new(hv, "version_source", json_string("stated"));
+	return d;
+}
+
 int support_case_open(struct store *s, const struct program_auth *who, const void *body_, const struct check_index *ix,
 		      void **ret_view, struct program_error *err)
 {
-	static const char *const keys[] = { "vendor", "severity", "title", "description", "descriptor" };
-	json_t *body = (json_t *)body_, *agreements = NULL, *ent = json_object(), *c = NULL, *mine;
+	static const char *const keys[] = { "vendor", "severity", "title", "description", "descriptor", "host_version",
+					    "per_call" };
+	json_t *body = (json_t *)body_, *agreements = NULL, *ent = json_object(), *c = NULL, *mine, *conf = NULL;
+	json_t *matches = NULL, *desc = NULL, *opened;
+	json_t *hvj = json_object_get(body, "host_version"), *pcj = json_object_get(body, "per_call");
+	json_t *dj = json_object_get(body, "descriptor");
+	struct support_claim claim = { 0 };
 	struct vendor_list vl = { json_array(), json_object() };
 	struct support_policy *p = NULL;
 	struct descriptor *d = NULL;
@@ -165,10 +213,27 @@ int support_case_open(struct store *s, const struct program_auth *who, const voi
 				  TITLE_MAX);
 		goto out;
 	}
-	if (descriptor_from_jansson(json_object_get(body, "descriptor"), &d, &why) < 0) {
+	/* A body made for POST /check carries host_version beside the
+	 * descriptor's fields: the same statement, taken the same way. */
+	if (!hvj && json_is_object(dj))
+		hvj = json_object_get(dj, "host_version");
+	if (hvj && !host_version_ok(hvj)) {
+		program_error_set(err, 400, "invalid_field", "host_version: not a version (e.g. 5.4)");
+		goto out;
+	}
+	if (pcj && !json_is_boolean(pcj)) {
+		program_error_set(err, 400, "invalid_field", "per_call: true or false (will you buy per-call support?)");
+		goto out;
+	}
+	if (descriptor_from_jansson(dj, &d, &why) < 0) {
 		program_error_set(err, 400, "invalid_descriptor", "descriptor: %s", why);
 		goto out;
 	}
+	/* Stated before the check runs: a product-version configuration
+	 * (Windows Server on Red Hat Enterprise Linux KVM 5.4) matches only so. */
+	if (hvj)
+		descriptor_state_host_version(d, json_string_value(hvj));
+	desc = stated_descriptor(dj, json_string_value(hvj));
 	r = support_policy_load(s, &p, err);
 	if (r < 0)
 		goto out;
@@ -183,10 +248,11 @@ int support_case_open(struct store *s, const struct program_auth *who, const voi
 		r = -ENOENT;
 		goto out;
 	}
+	conf = configuration(ix, d, json_string_value(json_object_get(vl.names, vendor)), &matches);
+	claim = (struct support_claim){ .agreements = agreements, .descriptor = desc, .matches = matches,
+					.per_call = json_is_true(pcj), .now = now };
 	json_array_foreach(vl.ids, i, v)
-		json_object_set_new(ent, json_string_value(v),
-				    support_entitlement(p, json_string_value(v), agreements, json_object_get(body, "descriptor"),
-							now));
+		json_object_set_new(ent, json_string_value(v), support_entitlement(p, json_string_value(v), &claim));
 	mine = json_object_get(ent, vendor);
 	if (!json_is_true(json_object_get(mine, "entitled"))) {
 		json_t *reasons = json_object_get(mine, "reasons");
@@ -204,22 +270,28 @@ int support_case_open(struct store *s, const struct program_auth *who, const voi
 		goto out;
 	}
 	id = new_id("case", now);
-	c = json_pack("{s:s, s:s, s:s, s:s, s:I, s:O, s:O, s:O, s:o, s:o, s:O, s:s, s:o, s:o, s:n, s:n, s:n, s:n, s:n, "
-		      "s:[], s:[], s:[]}",
+	c = json_pack("{s:s, s:s, s:s, s:s, s:I, s:O, s:O, s:O, s:O, s:b, s:O, s:o, s:O, s:s, s:o, s:o, s:n, s:n, s:n, "
+		      "s:n, s:n, s:[], s:[], s:[]}",
 		      "id", id, "customer", who->customer_id, "customer_name", customer_name, "vendor", vendor, "severity",
 		      (json_int_t)sev, "title", json_object_get(body, "title"), "description",
-		      json_object_get(body, "description"), "descriptor", json_object_get(body, "descriptor"),
-		      "configuration", configuration(ix, d, json_string_value(json_object_get(vl.names, vendor))),
-		      "entitlement", ent, "level", json_object_get(mine, "level"), "state", "new", "created_at",
-		      now_iso(now), "updated_at", now_iso(now), "first_response_at", "last_vendor_update_at",
-		      "resolved_at", "resolution", "per_call_charge", "notes", "collaborations", "events");
+		      json_object_get(body, "description"), "descriptor", desc, "host_version", hvj ? hvj : json_null(),
+		      "per_call", json_is_true(pcj), "configuration", conf, "entitlement", ent, "level",
+		      json_object_get(mine, "level"), "state", "new", "created_at", now_iso(now), "updated_at", now_iso(now),
+		      "first_response_at", "last_vendor_update_at", "resolved_at", "resolution", "per_call_charge", "notes",
+		      "collaborations", "events");
 	ent = NULL;
+	/* The charge: by a per-call agreement, or by the customer's word when opening. */
 	if (json_is_true(json_object_get(mine, "charge")))
-		json_object_set_new(c, "per_call_charge", json_pack("{s:s, s:O}", "vendor", vendor, "agreement",
-								    json_object_get(mine, "agreement")));
-	audit(c, who, now, "opened", "public",
-	      json_pack("{s:s, s:I, s:O}", "vendor", vendor, "severity", (json_int_t)sev, "verdict",
-			json_object_get(json_object_get(c, "configuration"), "verdict")));
+		json_object_set_new(c, "per_call_charge",
+				    json_pack("{s:s, s:O, s:O}", "vendor", vendor, "agreement", json_object_get(mine, "agreement"),
+					      "stated", json_object_get(mine, "per_call_stated")));
+	opened = json_pack("{s:s, s:I, s:O}", "vendor", vendor, "severity", (json_int_t)sev, "verdict",
+			   json_object_get(conf, "verdict"));
+	if (hvj)
+		json_object_set(opened, "host_version", hvj);
+	if (pcj)
+		json_object_set(opened, "per_call", pcj);
+	audit(c, who, now, "opened", "public", opened);
 	json_object_set_new(c, "version", json_integer(1));
 	text = json_dumps(c, JSON_COMPACT);
 	{
@@ -238,6 +310,9 @@ out:
 	support_policy_free(p);
 	json_decref(agreements);
 	json_decref(ent);
+	json_decref(conf);
+	json_decref(matches);
+	json_decref(desc);
 	json_decref(vl.ids);
 	json_decref(vl.names);
 	json_decref(c);
@@ -589,6 +664,12 @@ static int act_engage(struct store *s, json_t *c, enum support_relation rel, con
 						      json_object_get(body, "reason"), "requested_at", now_iso(now),
 						      "due_at", due, "responded_at", "decline_reason"));
 	}
+	/* An engaged vendor entitled per call charges for its part: the
+	 * request records it, as the case records the opened vendor's. */
+	if (json_is_true(json_object_get(ent, "charge")))
+		json_object_set_new(json_array_get(cols, json_array_size(cols) - 1), "per_call_charge",
+				    json_pack("{s:s, s:O, s:O}", "vendor", vendor, "agreement", json_object_get(ent, "agreement"),
+					      "stated", json_object_get(ent, "per_call_stated")));
 	audit(c, who, now, "engage", "shared", json_pack("{s:s, s:s}", "collaboration", id, "vendor", vendor));
 	free(id);
 	vendor_responded(c, now);

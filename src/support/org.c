@@ -7,6 +7,7 @@
 
 #include "covalid/store.h"
 #include "covalid/support.h"
+#include "covalid/version.h"
 #include "support/support-internal.h"
 #include "util/cv.h"
 
@@ -31,14 +32,24 @@ int support_customer_add(struct store *s, const char *name, const char *id, char
 	return 0;
 }
 
-/* covers: [{"guest": "rhel", "versions": ["5.2", "5.3"]}, {"hypervisor": "microsoft"}] */
+/*
+ * covers: [{"guest": "windows", "versions": ["2008"]}, {"hypervisor": "kvm",
+ * "versions": ["5.4"]}]: each entry one guest OS or one hypervisor, by id,
+ * with the releases covered written as the catalog writes them (a version
+ * statement: "5.3", "2008 R2", "5.2-5.4"), so that what an agreement says
+ * is what entitlement will read; none, every release.
+ */
+#define COVERS_MAX 64
+#define COVER_VERSIONS_MAX 64
+#define COVER_VERSION_BYTES 64
+
 static bool covers_ok(json_t *covers, char *why, size_t size)
 {
 	size_t i, k;
 	json_t *c, *v, *e;
 
-	if (!json_is_array(covers) || json_array_size(covers) > 64) {
-		snprintf(why, size, "covers: expected a list of {guest|hypervisor, versions}");
+	if (!json_is_array(covers) || json_array_size(covers) > COVERS_MAX) {
+		snprintf(why, size, "covers: expected a list of at most %d {guest|hypervisor, versions}", COVERS_MAX);
 		return false;
 	}
 	json_array_foreach(covers, i, c) {
@@ -51,11 +62,23 @@ static bool covers_ok(json_t *covers, char *why, size_t size)
 				if (!json_is_string(v) || !json_string_length(v))
 					n = 99;
 			} else if (strcmp(key, "versions") == 0) {
-				if (!json_is_array(v))
+				if (!json_is_array(v) || json_array_size(v) > COVER_VERSIONS_MAX)
 					n = 99;
-				json_array_foreach(v, k, e)
-					if (!json_is_string(e))
-						n = 99;
+				json_array_foreach(v, k, e) {
+					struct version_spec spec;
+					const char *bad;
+					char *shown;
+
+					if (json_is_string(e) && json_string_length(e) <= COVER_VERSION_BYTES &&
+					    version_spec_parse(json_string_value(e), &spec, &bad) == 0)
+						continue;
+					shown = json_is_string(e) ? cv_str_sanitize(json_string_value(e), json_string_length(e), 40)
+								  : cv_xstrdup("(not a string)");
+					snprintf(why, size, "covers[%zu].versions[%zu]: '%s' is not a release (5.4, 2008 R2, 5.2-5.4)",
+						 i, k, shown);
+					free(shown);
+					return false;
+				}
 			} else
 				n = 99;
 		}
@@ -93,7 +116,7 @@ int support_agreement_add(struct store *s, const void *body, char **ret_id, stru
 	json_t *doc = json_deep_copy((json_t *)body);
 	struct support_policy *p = NULL;
 	const char *customer, *vendor, *level;
-	char why[160], *id = NULL, *text = NULL;
+	char why[200], *id = NULL, *text = NULL;
 	int64_t from, to;
 	int r = -EINVAL;
 

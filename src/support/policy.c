@@ -15,17 +15,18 @@
 #define SUPPORT_POLICY_MAX_BYTES (256 * 1024)
 
 static const char default_policy[] =
-	"{\"schema\":\"covalid.support-policy/1\",\"entitlement\":{\"microsoft\":[{\"name\":\"support agreement for the "
-	"host product\",\"kind\":\"support-agreement\",\"covers\":\"hypervisor\"},{\"name\":\"per-call support\",\"kind\":\"p"
-	"er-call\",\"covers\":\"any\",\"charge\":true}],\"red-hat\":[{\"name\":\"subscription covering the guest version\""
-	",\"kind\":\"subscription\",\"covers\":\"guest\"}],\"*\":[{\"name\":\"support agreement\",\"kind\":\"support-agreement"
-	"\",\"covers\":\"any\"},{\"name\":\"subscription\",\"kind\":\"subscription\",\"covers\":\"any\"}]},\"sla\":{\"standard\":{"
-	"\"1\":{\"first_response_s\":7200,\"next_update_s\":14400},\"2\":{\"first_response_s\":14400,\"next_update_s\":86"
-	"400},\"3\":{\"first_response_s\":86400,\"next_update_s\":259200},\"4\":{\"first_response_s\":172800,\"next_upda"
-	"te_s\":604800}},\"premium\":{\"1\":{\"first_response_s\":3600,\"next_update_s\":7200},\"2\":{\"first_response_s\""
-	":7200,\"next_update_s\":28800},\"3\":{\"first_response_s\":28800,\"next_update_s\":86400},\"4\":{\"first_respon"
-	"se_s\":86400,\"next_update_s\":259200}}},\"collaboration_response_s\":{\"1\":7200,\"2\":14400,\"3\":86400,\"4\":1"
-	"72800},\"reopen_window_s\":1209600}";
+	"{\"schema\":\"covalid.support-policy/1\",\"entitlement\":{\"microsoft\":[{\"name\":\"support agreement coverin"
+	"g the guest or the host\",\"kind\":\"support-agreement\",\"covers\":[\"guest\",\"hypervisor\"]},{\"name\":\"pe"
+	"r-call support\",\"kind\":\"per-call\",\"covers\":\"any\",\"charge\":true}],\"red-hat\":[{\"name\":\"subscript"
+	"ion covering the guest or the host\",\"kind\":\"subscription\",\"covers\":[\"guest\",\"hypervisor\"]}],\"*\":["
+	"{\"name\":\"support agreement\",\"kind\":\"support-agreement\",\"covers\":\"any\"},{\"name\":\"subscription\","
+	"\"kind\":\"subscription\",\"covers\":\"any\"}]},\"sla\":{\"standard\":{\"1\":{\"first_response_s\":7200,\"next"
+	"_update_s\":14400},\"2\":{\"first_response_s\":14400,\"next_update_s\":86400},\"3\":{\"first_response_s\":8640"
+	"0,\"next_update_s\":259200},\"4\":{\"first_response_s\":172800,\"next_update_s\":604800}},\"premium\":{\"1\":{"
+	"\"first_response_s\":3600,\"next_update_s\":7200},\"2\":{\"first_response_s\":7200,\"next_update_s\":28800},\""
+	"3\":{\"first_response_s\":28800,\"next_update_s\":86400},\"4\":{\"first_response_s\":86400,\"next_update_s\":2"
+	"59200}}},\"collaboration_response_s\":{\"1\":7200,\"2\":14400,\"3\":86400,\"4\":172800},\"reopen_window_s\":12"
+	"09600}";
 
 const char *support_policy_default(void)
 {
@@ -97,17 +98,17 @@ int support_policy_parse(const char *text, struct support_policy **ret, struct p
 		}
 		json_array_foreach(rules, i, r) {
 			const char *kind = json_string_value(json_object_get(r, "kind"));
-			const char *covers = json_string_value(json_object_get(r, "covers"));
 
 			snprintf(where, sizeof(where), "entitlement.%.32s[%zu]", vendor, i);
 			if (!program_check_keys(r, rk, CV_ELEMENTSOF(rk), where, err))
 				goto fail;
 			if (!json_is_string(json_object_get(r, "name")) || !support_agreement_kind_ok(kind) ||
-			    !(cv_streq(covers, "guest") || cv_streq(covers, "hypervisor") || cv_streq(covers, "any")) ||
+			    !support_rule_covers(json_object_get(r, "covers")) ||
 			    (json_object_get(r, "charge") && !json_is_boolean(json_object_get(r, "charge")))) {
 				program_error_set(err, 400, "invalid_policy",
 						  "entitlement.%s[%zu]: name, kind (support-agreement, subscription, "
-						  "per-call) and covers (guest, hypervisor, any) are required",
+						  "per-call) and covers (guest, hypervisor or any, or a list of them: "
+						  "[\"guest\", \"hypervisor\"]) are required",
 						  vendor, i);
 				goto fail;
 			}

@@ -12,6 +12,17 @@ struct support_policy {
 	json_t *doc; /* checked by support_policy_parse */
 };
 
+/* What a rule's "covers" names: a part of the machine, or a list of them
+ * (any one covered meets the rule). */
+enum support_covers {
+	SUPPORT_COVERS_GUEST = 1 << 0,
+	SUPPORT_COVERS_HYPERVISOR = 1 << 1,
+	SUPPORT_COVERS_ANY = 1 << 2,
+};
+
+/* "guest", "hypervisor", "any", or a list of them without repeats: their
+ * bits; 0 for anything else. */
+unsigned support_rule_covers(json_t *covers);
 /* "support-agreement", "subscription" or "per-call". */
 bool support_agreement_kind_ok(const char *kind);
 /* Checks and stores a new policy (the owner's). */

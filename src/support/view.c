@@ -248,12 +248,17 @@ json_t *support_view(json_t *c, enum support_relation rel, const struct program_
 
 	json_object_set(v, "description", json_object_get(c, "description"));
 	json_object_set(v, "descriptor", json_object_get(c, "descriptor"));
+	/* What the customer stated of the host, which the check and the
+	 * entitlement took on its word: every party to the case sees it. */
+	json_object_set(v, "host_version",
+			json_object_get(c, "host_version") ? json_object_get(c, "host_version") : json_null());
 	json_object_set(v, "configuration", json_object_get(c, "configuration"));
 	ent = json_object_get(c, "entitlement");
 	if (rel == REL_ENGAGED)
 		json_object_set_new(v, "entitlement", json_pack("{s:O*}", who->vendor_id, json_object_get(ent, who->vendor_id)));
 	else {
 		json_object_set(v, "entitlement", ent);
+		json_object_set_new(v, "per_call", json_boolean(json_is_true(json_object_get(c, "per_call"))));
 		json_object_set(v, "per_call_charge", json_object_get(c, "per_call_charge"));
 		json_object_set(v, "resolution", json_object_get(c, "resolution"));
 	}

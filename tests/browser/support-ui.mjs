@@ -209,7 +209,7 @@ await H.run('open-refused', '22-open-refused', async () => {
 	check('open: refused -> "not entitled", 422 not_entitled (' + msg + ')',
 		/not entitled/.test(msg) && /422/.test(msg) && /not_entitled/.test(msg), msg);
 	check('open: ... with each reason listed (' + reasons.join(' | ') + ')',
-		reasons.length > 0 && reasons.some((r) => /subscription covering the guest version/.test(r) && /does not cover the guest rhel 6\.0/.test(r)),
+		reasons.length > 0 && reasons.some((r) => /subscription covering the guest or the host/.test(r) && /does not cover the guest rhel 6\.0/.test(r)),
 		JSON.stringify(reasons));
 	const refused = await apiAs('customer', 'POST', '/cases', { vendor: 'red-hat', severity: 3, title: 'x', description: 'x',
 		descriptor: JSON.parse(await readFile(REFUSED, 'utf8')) });
@@ -231,6 +231,10 @@ await H.run('open-case', '23-case-opened', async () => {
 	await page.fill('#oc-title', TITLE);
 	await page.fill('#oc-description', DESCRIPTION);
 	await page.fill('#oc-descriptor', DESCRIPTOR);
+	// The host's version as the catalog gives it for Windows Server 2008 Hyper-V
+	// (ms-hv2008-*: host_version 6.0), and the customer's word on per-call support.
+	await page.fill('#oc-host-version', '6.0');
+	await page.check('#oc-per-call');
 	await page.click('#oc-submit');
 	await page.waitForFunction(() => location.hash.startsWith('#/case/'));
 	await settled('#/case/');
@@ -257,9 +261,15 @@ await H.run('open-case', '23-case-opened', async () => {
 	const rh = await texts('#case-entitlement tr[data-vendor="red-hat"] td');
 	check('open: entitlement with Microsoft: per-call support, its agreement',
 		ms[1] === 'entitled' && /per-call support/.test(ms[3]) && ms[2] === c.entitlement.microsoft.agreement, JSON.stringify(ms));
-	check('open: entitlement with Red Hat: the subscription covering the guest version',
-		rh[1] === 'entitled' && /subscription covering the guest version/.test(rh[3]) && rh[2] === c.entitlement['red-hat'].agreement,
+	check('open: entitlement with Red Hat: the subscription covering the guest or the host',
+		rh[1] === 'entitled' && /subscription covering the guest or the host/.test(rh[3]) && rh[2] === c.entitlement['red-hat'].agreement,
 		JSON.stringify(rh));
+	const stated = await text('#case-host-version');
+	check('open: the stated host version is recorded and shown (' + stated + ')',
+		c.host_version === '6.0' && c.descriptor.hypervisor.version_source === 'stated' && /^6\.0\b/.test(stated) && /stated/.test(stated), stated);
+	check('open: per-call said; the per-call agreement recorded in advance is what is charged',
+		c.per_call === true && c.per_call_charge.stated === false && c.per_call_charge.agreement === c.entitlement.microsoft.agreement,
+		JSON.stringify([c.per_call, c.per_call_charge]));
 	check('open: the description and the machine are shown',
 		await text('#case-description') === DESCRIPTION && /Red Hat Enterprise Linux Server release 5\.3/.test(await text('#case-guest')));
 });

@@ -89,7 +89,7 @@ id2=$(jq -r .id "$TMP/resp")
 check "... saying plainly that Microsoft supports it alone" j '.configuration.verdict == "not-validated" and (.configuration.cooperative | not) and (.configuration.statement | test("microsoft supports this case alone|Microsoft supports this case alone"))'
 check_eval "... and no engagement is offered: 409 not_validated, with the reason" "[ \"\$(as ms POST /api/v1/cases/$id2/engage '{\"vendor\": \"red-hat\"}')\" = 409 ] && jq -e '.error.code == \"not_validated\" and (.error.message | test(\"vCPU\"))' '$TMP/resp' >/dev/null"
 check "no entitlement (Fabrikam, no agreements): 422 not_entitled" test "$(as fab POST /api/v1/cases "$(open_body microsoft 3 "$TMP/d-validated.json" "no agreement")")" = 422
-check "... with the reason for every rule, as a list too" j '.error.code == "not_entitled" and (.error.message | test("no support-agreement with microsoft")) and .error.reasons == ["support agreement for the host product: no support-agreement with microsoft", "per-call support: no per-call with microsoft"]'
+check "... with the reason for every rule, as a list too" j '.error.code == "not_entitled" and (.error.message | test("no support-agreement with microsoft")) and .error.reasons == ["support agreement covering the guest or the host: no support-agreement with microsoft", "per-call support: no per-call with microsoft"]'
 cat >"$TMP/agr-old.json" <<'EOF'
 {"id": "fabrikam-rhel-2009", "customer": "fabrikam", "vendor": "red-hat", "kind": "subscription",
  "valid_from": "2009-01-01", "valid_to": "2010-12-31", "covers": [{"guest": "rhel", "versions": ["5.3"]}]}

@@ -27,6 +27,14 @@ static json_t *machine(const char *os, const char *ver, const char *hv, const ch
 			 "product", product);
 }
 
+/* The entitlement of a machine with no catalog match and nothing stated at opening. */
+static json_t *entitle(const struct support_policy *p, const char *vendor, json_t *agreements, json_t *d, int64_t now)
+{
+	struct support_claim cl = { .agreements = agreements, .descriptor = d, .now = now };
+
+	return support_entitlement(p, vendor, &cl);
+}
+
 static struct support_policy *default_policy(void)
 {
 	struct support_policy *p = NULL;
@@ -96,7 +104,7 @@ TEST(entitlement_rules_of_the_seed)
 			      "valid_to", "2030-12-31");
 	json_t *r;
 
-	r = support_entitlement(p, "red-hat", a, rhel53, day("2009-06-01"));
+	r = entitle(p, "red-hat", a, rhel53, day("2009-06-01"));
 	CHECK(json_is_true(json_object_get(r, "entitled")));
 	CHECK_STR(json_string_value(json_object_get(r, "agreement")), "sub");
 	CHECK_STR(json_string_value(json_object_get(r, "level")), "standard");
@@ -104,31 +112,31 @@ TEST(entitlement_rules_of_the_seed)
 	json_decref(r);
 
 	/* The last day counts; the next does not. */
-	r = support_entitlement(p, "red-hat", a, rhel53, day("2010-12-31") + 86399);
+	r = entitle(p, "red-hat", a, rhel53, day("2010-12-31") + 86399);
 	CHECK(json_is_true(json_object_get(r, "entitled")));
 	json_decref(r);
-	r = support_entitlement(p, "red-hat", a, rhel53, day("2011-01-01"));
+	r = entitle(p, "red-hat", a, rhel53, day("2011-01-01"));
 	CHECK(json_is_false(json_object_get(r, "entitled")));
 	CHECK(strstr(json_string_value(json_array_get(json_object_get(r, "reasons"), 0)), "sub expired (valid 2009-01-01 to 2010-12-31)"));
 	json_decref(r);
-	r = support_entitlement(p, "red-hat", a, rhel53, day("2008-12-31"));
+	r = entitle(p, "red-hat", a, rhel53, day("2008-12-31"));
 	CHECK(strstr(json_string_value(json_array_get(json_object_get(r, "reasons"), 0)), "not valid yet"));
 	json_decref(r);
 
-	r = support_entitlement(p, "red-hat", a, rhel59, day("2009-06-01"));
+	r = entitle(p, "red-hat", a, rhel59, day("2009-06-01"));
 	CHECK(json_is_false(json_object_get(r, "entitled")));
 	CHECK(strstr(json_string_value(json_array_get(json_object_get(r, "reasons"), 0)), "does not cover the guest rhel 5.9"));
 	json_decref(r);
 
 	/* Per call from Microsoft: entitled, with the charge. */
-	r = support_entitlement(p, "microsoft", a, rhel53, day("2020-01-01"));
+	r = entitle(p, "microsoft", a, rhel53, day("2020-01-01"));
 	CHECK(json_is_true(json_object_get(r, "entitled")));
 	CHECK_STR(json_string_value(json_object_get(r, "rule")), "per-call support");
 	CHECK(json_is_true(json_object_get(r, "charge")));
 	json_decref(r);
 
 	/* A vendor without rules of its own gets "*"'s; no agreement: every rule says why. */
-	r = support_entitlement(p, "suse", a, rhel53, day("2020-01-01"));
+	r = entitle(p, "suse", a, rhel53, day("2020-01-01"));
 	CHECK(json_is_false(json_object_get(r, "entitled")));
 	CHECK_INT(json_array_size(json_object_get(r, "reasons")), 2);
 	json_decref(r);
@@ -149,22 +157,286 @@ TEST(entitlement_by_host_product_and_version)
 	json_t *kvm = machine("rhel", "5.3", "kvm", "KVM");
 	json_t *r;
 
-	r = support_entitlement(p, "microsoft", a, hv2008, day("2010-01-01"));
+	r = entitle(p, "microsoft", a, hv2008, day("2010-01-01"));
 	CHECK(json_is_true(json_object_get(r, "entitled")));
-	CHECK_STR(json_string_value(json_object_get(r, "rule")), "support agreement for the host product");
+	CHECK_STR(json_string_value(json_object_get(r, "rule")), "support agreement covering the guest or the host");
 	json_decref(r);
-	r = support_entitlement(p, "microsoft", a, hv2012, day("2010-01-01"));
+	r = entitle(p, "microsoft", a, hv2012, day("2010-01-01"));
 	CHECK(json_is_false(json_object_get(r, "entitled")));
 	json_decref(r);
-	r = support_entitlement(p, "microsoft", a, kvm, day("2010-01-01"));
+	r = entitle(p, "microsoft", a, kvm, day("2010-01-01"));
 	CHECK(json_is_false(json_object_get(r, "entitled")));
-	CHECK(strstr(json_string_value(json_array_get(json_object_get(r, "reasons"), 0)), "does not cover the hypervisor kvm"));
+	CHECK(strstr(json_string_value(json_array_get(json_object_get(r, "reasons"), 0)), "does not cover the guest rhel 5.3 or the hypervisor kvm"));
 	json_decref(r);
 	json_decref(a);
 	json_decref(hv2008);
 	json_decref(hv2012);
 	json_decref(kvm);
 	support_policy_free(p);
+}
+
+/*
+ * Issue 10: entitlement both ways.  The machines and the catalog rows
+ * they match are those of data/validated-configs.jsonl; the agreements
+ * those of the seed's FAQ A6: "current Microsoft support agreements for
+ * Windows Server 2008" and "a valid Red Hat Enterprise Linux
+ * subscription".
+ */
+static json_t *guest_on(const char *os, const char *ver, const char *arch, const char *hv, const char *product,
+			const char *stated)
+{
+	json_t *d = json_pack("{s:{s:{s:s, s:s}, s:s}, s:{s:s, s:s}}", "guest", "os", "id", os, "version", ver, "arch", arch,
+			      "hypervisor", "id", hv, "product", product);
+
+	if (stated) {
+		json_object_set_new(json_object_get(d, "hypervisor"), "version", json_string(stated));
+		json_object_set_new(json_object_get(d, "hypervisor"), "version_source", json_string("stated"));
+	}
+	return d;
+}
+
+/* A catalog row as the check's "matches" names it. */
+static json_t *row(const char *gproduct, const char *gversion, const char *hproduct, const char *hversion)
+{
+	return json_pack("{s:{s:s, s:s}, s:{s:s, s:s}}", "guest", "product", gproduct, "version", gversion, "hypervisor",
+			 "product", hproduct, "version", hversion);
+}
+
+static json_t *agreement(const char *id, const char *vendor, const char *kind, const char *to, const char *part,
+			 const char *what, const char *version)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:[s]}]}", "id", id, "customer", "contoso", "vendor",
+			 vendor, "kind", kind, "valid_from", "2009-01-01", "valid_to", to, "covers", part, what, "versions",
+			 version);
+}
+
+static json_t *claim_for(const struct support_policy *p, const char *vendor, json_t *agreements, json_t *d,
+			 json_t *matches, bool per_call)
+{
+	struct support_claim cl = { .agreements = agreements, .descriptor = d, .matches = matches, .per_call = per_call,
+				    .now = day("2010-06-01") };
+
+	return support_entitlement(p, vendor, &cl);
+}
+
+static bool entitled_by(json_t *r, const char *agreement)
+{
+	bool ok = json_is_true(json_object_get(r, "entitled")) &&
+		  (agreement ? cv_streq(json_string_value(json_object_get(r, "agreement")), agreement)
+			     : json_is_null(json_object_get(r, "agreement")));
+
+	json_decref(r);
+	return ok;
+}
+
+static bool reason_has(json_t *r, const char *needle)
+{
+	size_t i;
+	json_t *x;
+	bool found = false;
+
+	json_array_foreach(json_object_get(r, "reasons"), i, x)
+		found |= strstr(json_string_value(x), needle) != NULL;
+	if (!found) {
+		char *all = json_dumps(json_object_get(r, "reasons"), 0);
+
+		fprintf(stderr, "# no reason has \"%s\": %s\n", needle, all);
+		free(all);
+	}
+	return found;
+}
+
+TEST(windows_on_kvm_entitles_both_vendors)
+{
+	struct support_policy *p = default_policy();
+	json_t *a = json_pack("[o, o]", agreement("ms-sa", "microsoft", "support-agreement", "2030-12-31", "guest", "windows", "2008"),
+			      agreement("rh-sub", "red-hat", "subscription", "2030-12-31", "hypervisor", "kvm", "5.4"));
+	/* rh-kvm5.4-win2k8-x86_64 */
+	json_t *m = json_pack("[o]", row("Windows Server 2008", "2008", "Red Hat Enterprise Linux KVM", "5.4"));
+	json_t *none = json_array();
+	json_t *d = guest_on("windows", "2008", "x86_64", "kvm", "QEMU/KVM", "5.4");
+	json_t *unstated = guest_on("windows", "2008", "x86_64", "kvm", "QEMU/KVM", NULL);
+	json_t *wrong = guest_on("windows", "2008", "x86_64", "kvm", "QEMU/KVM", "5.5");
+	/* A Windows guest may say its NT version (6.0 is 2008): the catalog row it matched says the release. */
+	json_t *nt = guest_on("windows", "6.0.6002", "x86_64", "kvm", "QEMU/KVM", "5.4");
+	json_t *r;
+
+	/* Microsoft by the agreement for the Windows guest, Red Hat by the subscription for the KVM host. */
+	r = claim_for(p, "microsoft", a, d, m, false);
+	CHECK_STR(json_string_value(json_object_get(r, "rule")), "support agreement covering the guest or the host");
+	CHECK(json_is_false(json_object_get(r, "charge")));
+	CHECK(entitled_by(r, "ms-sa"));
+	r = claim_for(p, "red-hat", a, d, m, false);
+	CHECK_STR(json_string_value(json_object_get(r, "rule")), "subscription covering the guest or the host");
+	CHECK(entitled_by(r, "rh-sub"));
+	/* The stated version alone, no catalog row: still the host's release. */
+	CHECK(entitled_by(claim_for(p, "red-hat", a, d, none, false), "rh-sub"));
+	CHECK(entitled_by(claim_for(p, "microsoft", a, nt, m, false), "ms-sa"));
+
+	/* Without the host's version, nothing says which RHEL runs it: not Red Hat. */
+	r = claim_for(p, "red-hat", a, unstated, none, false);
+	CHECK(json_is_false(json_object_get(r, "entitled")));
+	CHECK(reason_has(r, "rh-sub does not cover the guest windows 2008 or the hypervisor kvm (QEMU/KVM, host version not stated)"));
+	json_decref(r);
+	CHECK(entitled_by(claim_for(p, "microsoft", a, unstated, none, false), "ms-sa"));
+	r = claim_for(p, "red-hat", a, wrong, none, false);
+	CHECK(json_is_false(json_object_get(r, "entitled")));
+	CHECK(reason_has(r, "rh-sub does not cover the guest windows 2008 or the hypervisor kvm (QEMU/KVM, host version 5.5 as stated)"));
+	json_decref(r);
+	json_decref(a);
+	json_decref(m);
+	json_decref(none);
+	json_decref(d);
+	json_decref(unstated);
+	json_decref(wrong);
+	json_decref(nt);
+	support_policy_free(p);
+}
+
+/* The seed's other direction: RHEL 5.3 on Windows Server 2008 Hyper-V. */
+TEST(rhel_on_hyperv_entitles_both_vendors)
+{
+	struct support_policy *p = default_policy();
+	json_t *a = json_pack("[o, o]", agreement("ms-sa", "microsoft", "support-agreement", "2030-12-31", "hypervisor", "microsoft", "2008"),
+			      agreement("rh-sub", "red-hat", "subscription", "2030-12-31", "guest", "rhel", "5.3"));
+	/* ms-hv2008-ws-rhel5.3-x86_64 and ms-hv2008-hvs-rhel5.3-x86_64 */
+	json_t *m = json_pack("[o, o]", row("Red Hat Enterprise Linux", "5.3", "Windows Server 2008 Hyper-V", "2008"),
+			      row("Red Hat Enterprise Linux", "5.3", "Microsoft Hyper-V Server 2008", "2008"));
+	/* ms-hv2008r2-rhel5.3-x86_64: 2008 R2 is another release than 2008. */
+	json_t *m_r2 = json_pack("[o]", row("Red Hat Enterprise Linux", "5.3", "Windows Server 2008 R2 Hyper-V", "2008 R2"));
+	json_t *none = json_array();
+	json_t *d = guest_on("rhel", "5.3", "x86_64", "microsoft", "Hyper-V", NULL);
+	json_t *r2 = guest_on("rhel", "5.3", "x86_64", "microsoft", "Windows Server 2008 R2 Hyper-V", NULL);
+	json_t *r;
+
+	CHECK(entitled_by(claim_for(p, "microsoft", a, d, m, false), "ms-sa"));
+	CHECK(entitled_by(claim_for(p, "red-hat", a, d, m, false), "rh-sub"));
+	r = claim_for(p, "microsoft", a, r2, m_r2, false);
+	CHECK(json_is_false(json_object_get(r, "entitled")));
+	CHECK(reason_has(r, "ms-sa does not cover the guest rhel 5.3 or the hypervisor microsoft (Windows Server 2008 R2 Hyper-V)"));
+	json_decref(r);
+	r = claim_for(p, "microsoft", a, r2, none, false);
+	CHECK(json_is_false(json_object_get(r, "entitled")));
+	json_decref(r);
+	json_decref(a);
+	json_decref(m);
+	json_decref(m_r2);
+	json_decref(none);
+	json_decref(d);
+	json_decref(r2);
+	support_policy_free(p);
+}
+
+/* An agreement for another release, or one expired, entitles nobody. */
+TEST(wrong_version_or_expired_entitles_nobody)
+{
+	struct support_policy *p = default_policy();
+	json_t *other = json_pack("[o, o]", agreement("ms-2003", "microsoft", "support-agreement", "2030-12-31", "guest", "windows", "2003"),
+				  agreement("rh-55", "red-hat", "subscription", "2030-12-31", "hypervisor", "kvm", "5.5"));
+	json_t *old = json_pack("[o, o]", agreement("ms-old", "microsoft", "support-agreement", "2009-12-31", "guest", "windows", "2008"),
+				agreement("rh-old", "red-hat", "subscription", "2009-12-31", "hypervisor", "kvm", "5.4"));
+	json_t *m = json_pack("[o]", row("Windows Server 2008", "2008", "Red Hat Enterprise Linux KVM", "5.4"));
+	json_t *d = guest_on("windows", "2008", "x86_64", "kvm", "QEMU/KVM", "5.4");
+	json_t *r;
+
+	r = claim_for(p, "microsoft", other, d, m, false);
+	CHECK(json_is_false(json_object_get(r, "entitled")));
+	CHECK(reason_has(r, "ms-2003 does not cover the guest windows 2008 or the hypervisor kvm (Red Hat Enterprise Linux KVM 5.4)"));
+	CHECK(reason_has(r, "per-call support: no per-call with microsoft"));
+	json_decref(r);
+	r = claim_for(p, "red-hat", other, d, m, false);
+	CHECK(json_is_false(json_object_get(r, "entitled")));
+	CHECK(reason_has(r, "rh-55 does not cover"));
+	json_decref(r);
+	r = claim_for(p, "microsoft", old, d, m, false);
+	CHECK(json_is_false(json_object_get(r, "entitled")));
+	CHECK(reason_has(r, "ms-old expired (valid 2009-01-01 to 2009-12-31)"));
+	json_decref(r);
+	r = claim_for(p, "red-hat", old, d, m, false);
+	CHECK(json_is_false(json_object_get(r, "entitled")));
+	CHECK(reason_has(r, "rh-old expired"));
+	json_decref(r);
+	json_decref(other);
+	json_decref(old);
+	json_decref(m);
+	json_decref(d);
+	support_policy_free(p);
+}
+
+/* A6: "customers can identify their willingness to purchase 'per-call' support". */
+TEST(per_call_stated_at_opening)
+{
+	struct support_policy *p = default_policy();
+	json_t *none = json_array();
+	json_t *sa = json_pack("[o]", agreement("ms-sa", "microsoft", "support-agreement", "2030-12-31", "guest", "windows", "2008"));
+	json_t *d = guest_on("windows", "2008", "x86_64", "kvm", "QEMU/KVM", "5.4");
+	json_t *r;
+
+	r = claim_for(p, "microsoft", none, d, NULL, true);
+	CHECK_STR(json_string_value(json_object_get(r, "rule")), "per-call support");
+	CHECK(json_is_true(json_object_get(r, "charge")));
+	CHECK(json_is_true(json_object_get(r, "per_call_stated")));
+	CHECK_STR(json_string_value(json_object_get(r, "level")), "standard");
+	CHECK(entitled_by(r, NULL));
+	/* Red Hat's rules take no per-call: said so. */
+	r = claim_for(p, "red-hat", none, d, NULL, true);
+	CHECK(json_is_false(json_object_get(r, "entitled")));
+	CHECK(reason_has(r, "per-call support (stated when the case was opened): the support policy of red-hat has no per-call rule"));
+	json_decref(r);
+	/* Not said: not entitled. */
+	r = claim_for(p, "microsoft", none, d, NULL, false);
+	CHECK(json_is_false(json_object_get(r, "entitled")));
+	json_decref(r);
+	/* An agreement comes first: no charge. */
+	r = claim_for(p, "microsoft", sa, d, NULL, true);
+	CHECK(json_is_false(json_object_get(r, "charge")));
+	CHECK(json_is_false(json_object_get(r, "per_call_stated")));
+	CHECK(entitled_by(r, "ms-sa"));
+	json_decref(none);
+	json_decref(sa);
+	json_decref(d);
+	support_policy_free(p);
+}
+
+/* A rule's covers: one part, or a list of them without repeats. */
+TEST(rule_covers_forms)
+{
+	static const struct {
+		const char *covers;
+		bool ok;
+	} cases[] = {
+		{ "\"guest\"", true },
+		{ "\"hypervisor\"", true },
+		{ "\"any\"", true },
+		{ "[\"guest\", \"hypervisor\"]", true },
+		{ "[\"hypervisor\"]", true },
+		{ "[]", false },
+		{ "[\"guest\", \"guest\"]", false },
+		{ "\"host\"", false },
+		{ "\"guest-or-hypervisor\"", false },
+		{ "[\"guest\", 1]", false },
+		{ "{\"guest\": true}", false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct support_policy *p = NULL;
+		struct program_error e = { 0 };
+		json_t *doc = json_loads(support_policy_default(), 0, NULL);
+		char *text;
+		int r;
+
+		json_object_set_new(json_array_get(json_object_get(json_object_get(doc, "entitlement"), "red-hat"), 0), "covers",
+				    json_loads(cases[i].covers, JSON_DECODE_ANY, NULL));
+		text = json_dumps(doc, 0);
+		r = support_policy_parse(text, &p, &e);
+		if ((r == 0) != cases[i].ok)
+			tap_fail(__FILE__, __LINE__, "covers %s: %s", cases[i].covers, r == 0 ? "accepted" : e.message);
+		if (r < 0)
+			CHECK(strstr(e.message, "entitlement.red-hat[0]") != NULL);
+		support_policy_free(p);
+		free(text);
+		json_decref(doc);
+	}
 }
 
 TEST(sla_clocks)
@@ -284,6 +556,15 @@ TEST(agreement_dates_must_exist)
 		CHECK(id == NULL);
 		json_decref(doc);
 	}
+	/* What covers names is read as the catalog's releases: anything else is refused, named. */
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:[s, s]}]}", "customer", "contoso", "vendor", "red-hat", "kind",
+			"subscription", "valid_from", "2009-01-01", "valid_to", "2030-12-31", "covers", "hypervisor", "kvm",
+			"versions", "5.4", "RHEL");
+	memset(&e, 0, sizeof(e));
+	CHECK_INT(support_agreement_add(s, doc, &id, &e), -EINVAL);
+	CHECK_INT(e.http, 400);
+	CHECK(strstr(e.message, "covers[0].versions[1]: 'RHEL' is not a release") != NULL);
+	json_decref(doc);
 	doc = json_pack("{s:s, s:s, s:s, s:s, s:s}", "customer", "contoso", "vendor", "red-hat", "kind", "subscription",
 			"valid_from", "2008-02-29", "valid_to", "2030-12-31");
 	CHECK_INT(support_agreement_add(s, doc, &id, &e), 0);
@@ -294,5 +575,6 @@ TEST(agreement_dates_must_exist)
 }
 
 TAP_MAIN(default_policy_is_the_data_file, policy_errors_name_the_field, entitlement_rules_of_the_seed,
-	 entitlement_by_host_product_and_version, sla_clocks, tokens_survive_the_migration_to_roles,
+	 entitlement_by_host_product_and_version, windows_on_kvm_entitles_both_vendors, rhel_on_hyperv_entitles_both_vendors,
+	 wrong_version_or_expired_entitles_nobody, per_call_stated_at_opening, rule_covers_forms, sla_clocks, tokens_survive_the_migration_to_roles,
 	 agreement_dates_must_exist)
