@@ -348,11 +348,22 @@ static void windows_product_version(uint64_t *v)
 
 int check_guest_version(const struct descriptor *d, uint64_t *ret)
 {
+	bool windows = d->guest.os.id && strcasecmp(d->guest.os.id, "windows") == 0;
+	const char *s = d->guest.os.version, *sp;
+	char buf[64];
 	uint64_t v;
 
-	if (version_parse(d->guest.os.version, &v) < 0)
+	/* "2008 SP2" is Windows Server 2008 with its second service pack, not
+	 * a minor release as SUSE's "12 SP4" is: the catalog's Windows rows
+	 * give the service pack apart (guest.service_pack). */
+	if (windows && s && (sp = strcasestr(s, " SP")) && (size_t)(sp - s) < sizeof(buf)) {
+		memcpy(buf, s, (size_t)(sp - s));
+		buf[sp - s] = '\0';
+		s = buf;
+	}
+	if (version_parse(s, &v) < 0)
 		return -EINVAL;
-	if (d->guest.os.id && strcasecmp(d->guest.os.id, "windows") == 0)
+	if (windows)
 		windows_product_version(&v);
 	*ret = v;
 	return 0;

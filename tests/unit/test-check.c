@@ -420,6 +420,9 @@ TEST(product_version_rows_need_the_host_version)
 		/* The kernel's version of Windows Server 2008 (6.0) and of 2008 R2 (6.1). */
 		{ "6.0.6002", NULL, "5.4", "stated", CHECK_VALIDATED, CHECK_REASON_NONE },
 		{ "6.1.7601", NULL, "5.4", "stated", CHECK_NOT_VALIDATED, CHECK_REASON_GUEST_VERSION },
+		/* A Windows service pack is not a minor release: 2008 SP2 is 2008, not 2008 R2. */
+		{ "2008 SP2", NULL, "5.4", "stated", CHECK_VALIDATED, CHECK_REASON_NONE },
+		{ "2008 R2 SP1", NULL, "5.4", "stated", CHECK_NOT_VALIDATED, CHECK_REASON_GUEST_VERSION },
 	};
 	struct fixture f;
 
