@@ -91,6 +91,22 @@ struct check_key {
 	bool hv_unknown, os_unknown;
 };
 
+/*
+ * A guest's version as the catalog writes releases, packed (covalid/
+ * version.h): for Windows, the kernel's version read as the product's
+ * (6.1.7601 -> 2008 R2) and a service pack set aside ("2008 SP2" is
+ * 2008); others as written.  -EINVAL if it is not a version.
+ */
+int check_guest_release(const char *os_id, const char *version, uint64_t *ret) CV_WUR;
+
+/*
+ * Whether v may be stated as a host's version (check --host-version, the
+ * "host_version" of /check and of case opening): a version as the
+ * catalog writes them ("5.4"), at most CHECK_HOST_VERSION_MAX bytes.
+ */
+#define CHECK_HOST_VERSION_MAX 64
+bool check_host_version_valid(const char *v);
+
 void check_key_from_descriptor(const struct check_index *ix, const struct descriptor *d, struct check_key *ret);
 
 struct check_fast {

@@ -346,10 +346,22 @@ static void windows_product_version(uint64_t *v)
 		}
 }
 
+bool check_host_version_valid(const char *v)
+{
+	uint64_t x;
+
+	return v && strlen(v) <= CHECK_HOST_VERSION_MAX && version_parse(v, &x) == 0;
+}
+
 int check_guest_version(const struct descriptor *d, uint64_t *ret)
 {
-	bool windows = d->guest.os.id && strcasecmp(d->guest.os.id, "windows") == 0;
-	const char *s = d->guest.os.version, *sp;
+	return check_guest_release(d->guest.os.id, d->guest.os.version, ret);
+}
+
+int check_guest_release(const char *os_id, const char *version, uint64_t *ret)
+{
+	bool windows = os_id && strcasecmp(os_id, "windows") == 0;
+	const char *s = version, *sp;
 	char buf[64];
 	uint64_t v;
 

@@ -9,9 +9,9 @@
 #include "cli-server/http-client.h"
 #include "cli-server/server-cli.h"
 #include "cli/cli.h"
+#include "covalid/check.h"
 #include "covalid/descriptor.h"
 #include "covalid/probe.h"
-#include "covalid/version.h"
 #include "util/cv.h"
 
 struct opts {
@@ -63,15 +63,11 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'x': o->state = optarg; break;
 		case 'n': o->version = optarg; break;
 		case 'j': o->json = true; break;
-		case 'H': {
-			uint64_t v;
-
-			/* As `covalid check --host-version` takes it. */
-			if (version_parse(optarg, &v) < 0 || strlen(optarg) > 64)
+		case 'H':
+			if (!check_host_version_valid(optarg))
 				return cli_usage("case", "--host-version: '%s' is not a version (e.g. 5.4)", optarg);
 			o->host_version = optarg;
 			break;
-		}
 		case 'P': o->per_call = true; break;
 		default: return cli_usage("case", "unknown option '%s'", argv[optind - 1]);
 		}

@@ -468,9 +468,7 @@ int cmd_check(int argc, char **argv)
 	if (sources > 1)
 		return cli_usage("check", "give one of --descriptor, --root and --fleet");
 	if (o.host_version) {
-		uint64_t v;
-
-		if (version_parse(o.host_version, &v) < 0)
+		if (!check_host_version_valid(o.host_version))
 			return cli_usage("check", "--host-version: '%s' is not a version", o.host_version);
 		if (o.fleet)
 			return cli_usage("check", "--host-version applies to one machine, not a fleet");

@@ -332,9 +332,7 @@ void api_check(struct req *r)
 	}
 	json_decref(j);
 	if (hv) {
-		uint64_t v;
-
-		if (version_parse(hv, &v) < 0 || strlen(hv) > 64) {
+		if (!check_host_version_valid(hv)) {
 			reply_error(r, 400, "invalid_parameter", "host_version: not a version (e.g. 5.4)");
 			free(hv_owned);
 			descriptor_free(d);

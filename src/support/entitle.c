@@ -149,10 +149,12 @@ static bool guest_covered(json_t *entry, const struct support_claim *cl)
 	json_array_foreach(versions, i, w) {
 		struct version_spec a;
 		const char *why;
+		uint64_t x;
 
 		if (version_spec_parse(json_string_value(w), &a, &why) < 0)
 			continue;
-		if (version_within(str_at(d, "guest", "os", "version"), &a))
+		if (check_guest_release(str_at(d, "guest", "os", "id"), str_at(d, "guest", "os", "version"), &x) == 0 &&
+		    version_spec_match(&a, x))
 			return true;
 		json_array_foreach((json_t *)cl->matches, k, m)
 			if (spec_within(match_at(m, "guest", "version"), &a))

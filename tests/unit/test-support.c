@@ -259,6 +259,9 @@ TEST(windows_on_kvm_entitles_both_vendors)
 	json_t *wrong = guest_on("windows", "2008", "x86_64", "kvm", "QEMU/KVM", "5.5");
 	/* A Windows guest may say its NT version (6.0 is 2008): the catalog row it matched says the release. */
 	json_t *nt = guest_on("windows", "6.0.6002", "x86_64", "kvm", "QEMU/KVM", "5.4");
+	json_t *sp2 = guest_on("windows", "2008 SP2", "x86_64", "kvm", "QEMU/KVM", "5.4");
+	json_t *a_r2 = json_pack("[o]", agreement("ms-r2", "microsoft", "support-agreement", "2030-12-31", "guest", "windows",
+						  "2008 R2"));
 	json_t *r;
 
 	/* Microsoft by the agreement for the Windows guest, Red Hat by the subscription for the KVM host. */
@@ -272,6 +275,14 @@ TEST(windows_on_kvm_entitles_both_vendors)
 	/* The stated version alone, no catalog row: still the host's release. */
 	CHECK(entitled_by(claim_for(p, "red-hat", a, d, none, false), "rh-sub"));
 	CHECK(entitled_by(claim_for(p, "microsoft", a, nt, m, false), "ms-sa"));
+	/* Read as the catalog reads releases even where no row matched:
+	 * NT 6.0 is 2008 (Microsoft, "Operating System Version"), and a
+	 * service pack is not a release ("2008 SP2" is 2008, not 2008 R2). */
+	CHECK(entitled_by(claim_for(p, "microsoft", a, nt, none, false), "ms-sa"));
+	CHECK(entitled_by(claim_for(p, "microsoft", a, sp2, none, false), "ms-sa"));
+	r = claim_for(p, "microsoft", a_r2, sp2, none, false);
+	CHECK(json_is_false(json_object_get(r, "entitled")));
+	json_decref(r);
 
 	/* Without the host's version, nothing says which RHEL runs it: not Red Hat. */
 	r = claim_for(p, "red-hat", a, unstated, none, false);
@@ -290,6 +301,8 @@ TEST(windows_on_kvm_entitles_both_vendors)
 	json_decref(unstated);
 	json_decref(wrong);
 	json_decref(nt);
+	json_decref(sp2);
+	json_decref(a_r2);
 	support_policy_free(p);
 }
 
