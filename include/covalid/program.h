@@ -26,16 +26,16 @@ struct program_error {
 	void *reasons;   /* json_t * array of every reason, or NULL: the caller releases it (program_error_release) */
 };
 
+/* Fills *e (NULL: does nothing); error.c. */
+void program_error_set(struct program_error *e, int http, const char *code, const char *fmt, ...) CV_PRINTF(4, 5);
 void program_error_release(struct program_error *e);
 
-/* The first member of obj (a json_t * object) not among keys, or NULL. */
+/* The first member of obj (a json_t * object) not among keys, or NULL; fields.c. */
 const char *program_unknown_key(const void *obj, const char *const *keys, size_t n);
 /* False, with a 400 in *err naming the field ("where.field: unknown
  * field"), when obj is not an object or has a member not among keys. */
 bool program_check_keys(const void *obj, const char *const *keys, size_t n, const char *where,
 			struct program_error *err);
-
-void program_error_set(struct program_error *e, int http, const char *code, const char *fmt, ...) CV_PRINTF(4, 5);
 
 /* ---- the validation policy (docs/policy.md) ---- */
 

@@ -31,6 +31,12 @@ struct support_policy *support_policy_free(struct support_policy *p);
 /* The store's, or the built-in default (data/support-policy.json). */
 int support_policy_load(struct store *s, struct support_policy **ret, struct program_error *err) CV_WUR;
 const char *support_policy_default(void);
+/* Checks text as support_policy_parse does and, if it passes, makes it the
+ * store's policy (the owner's: PUT /api/v1/admin/support-policy). */
+int support_policy_store(struct store *s, const char *text, struct program_error *err) CV_WUR;
+/* The policy as its JSON document (json_t *), as parsed: owned by p, so
+ * json_incref it to keep it past support_policy_free(p). */
+void *support_policy_document(const struct support_policy *p);
 
 /*
  * What entitlement is decided on: the customer's agreements, the machine
@@ -83,6 +89,11 @@ int support_agreement_add(struct store *s, const void *doc, char **ret_id, struc
 #define SUPPORT_CASE_NOTES_MAX 1000
 #define SUPPORT_CASE_NOTE_BYTES_MAX (2 * 1024 * 1024)
 #define SUPPORT_NOTES_PAGE 50
+
+/* A case's states (docs/support.md), as space-separated words for
+ * cv_word_in(): those in which it is open, and all of them. */
+#define SUPPORT_CASE_OPEN "new in-progress waiting-on-customer engaged"
+#define SUPPORT_CASE_STATES SUPPORT_CASE_OPEN " resolved closed"
 
 /*
  * Opens a case: a customer's administrator, with a vendor of the program,

@@ -3,6 +3,10 @@
  * document ("schema": "covalid.testlog/1", docs/testlog.md), signed with
  * a vendor's Ed25519 key.
  *
+ * The format is shared by both ends (src/testlog/): the kit writes and
+ * signs a log in the guest, the program verifies it on the server.
+ * Neither end owns it, so neither depends on the other to read it.
+ *
  * Canonical form: UTF-8 JSON with object keys sorted by byte order, no
  * insignificant whitespace, integers as such, reals with at most 15
  * significant digits (jansson's "%.15g": a value printed so parses back to

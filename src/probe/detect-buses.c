@@ -8,6 +8,7 @@
  * build machine has no /proc/modules at all.
  */
 #include "probe/probe-internal.h"
+#include "probe/probe-read.h"
 #include "util/cv.h"
 
 static const struct {

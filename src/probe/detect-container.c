@@ -12,6 +12,7 @@
  * only as hints.
  */
 #include "probe/probe-internal.h"
+#include "probe/probe-read.h"
 #include "util/cv.h"
 
 static void say(struct probe_ctx *ctx, const char *source, const char *value, const char *meaning,

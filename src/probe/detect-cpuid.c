@@ -10,6 +10,7 @@
  * kernel's Documentation/virt/kvm/x86/cpuid.rst (KVM leaves).
  */
 #include "probe/probe-internal.h"
+#include "probe/probe-read.h"
 #include "util/cv.h"
 
 /* Signatures at 0x40000000 (systemd src/basic/virt.c vm_table[] plus the

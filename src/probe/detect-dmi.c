@@ -9,6 +9,7 @@
  * making it.
  */
 #include "probe/probe-internal.h"
+#include "probe/probe-read.h"
 #include "util/cv.h"
 
 static const struct {

@@ -11,6 +11,7 @@
 
 #include "probe/os-release.h"
 #include "probe/probe-internal.h"
+#include "probe/probe-read.h"
 #include "util/cv.h"
 
 static const char *const legacy_files[] = {

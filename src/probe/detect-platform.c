@@ -10,6 +10,7 @@
  * hypervisor chose to present.
  */
 #include "probe/probe-internal.h"
+#include "probe/probe-read.h"
 #include "util/cv.h"
 
 static const struct {

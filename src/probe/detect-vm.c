@@ -5,6 +5,7 @@
 #include <ctype.h>
 
 #include "probe/probe-internal.h"
+#include "probe/probe-read.h"
 #include "util/cv.h"
 
 #define CPULIST_MAX (1 << 20)

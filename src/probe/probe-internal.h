@@ -18,10 +18,6 @@
 #include "covalid/root.h"
 #include "probe/cpuid.h"
 
-/* Sizes of the files the probe reads. */
-#define PROBE_SMALL_MAX (64 * 1024)
-#define PROBE_BIG_MAX (4 * 1024 * 1024)
-
 /* Where a signal came from; the verdict's rules are stated in these terms. */
 enum signal_kind {
 	SIG_DMI,          /* SMBIOS strings naming a hypervisor or cloud */
@@ -80,16 +76,8 @@ struct probe_ctx {
 	bool have_modules;
 };
 
-/* Records evidence and, if id is not NULL, a signal of kind. */
-struct evidence *probe_evidence(struct probe_ctx *ctx, enum signal_kind kind, const char *source,
-				const char *value, const char *meaning, const char *id);
-/* Records evidence that suggests nothing (information only). */
-struct evidence *probe_info(struct probe_ctx *ctx, const char *source, const char *value,
-			    const char *meaning);
-/* Adds a note: a source that was present but unusable. */
-void probe_note(struct probe_ctx *ctx, const char *fmt, ...) CV_PRINTF(2, 3);
-
-/* Detectors, in the order probe_run() calls them. */
+/* Detectors, in the order probe_run() calls them (probe.c; only it calls
+ * them).  What they share to do their work is in probe-read.h. */
 void probe_cpuid(struct probe_ctx *ctx);
 void probe_dmi(struct probe_ctx *ctx);
 void probe_platform(struct probe_ctx *ctx);  /* xen, uml, clocksource, cpuinfo, device tree, zvm */
@@ -99,10 +87,5 @@ void probe_container(struct probe_ctx *ctx);
 void probe_os(struct probe_ctx *ctx);
 void probe_vm(struct probe_ctx *ctx);
 void probe_integration(struct probe_ctx *ctx);
-
-/* Shared helpers. */
-/* Reads a one-line sysfs value; NULL if absent/empty (a note if unreadable). */
-char *probe_read_value(struct probe_ctx *ctx, const char *path);
-bool probe_have_module(struct probe_ctx *ctx, const char *name);
 
 #endif

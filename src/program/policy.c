@@ -42,27 +42,6 @@ const char *program_policy_default(void)
 	return default_policy;
 }
 
-void program_error_set(struct program_error *e, int http, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!e)
-		return;
-	e->http = http;
-	snprintf(e->code, sizeof(e->code), "%s", code);
-	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
-	va_end(ap);
-}
-
-void program_error_release(struct program_error *e)
-{
-	if (e) {
-		json_decref(e->reasons);
-		e->reasons = NULL;
-	}
-}
-
 struct program_policy *program_policy_free(struct program_policy *p)
 {
 	if (!p)

@@ -9,7 +9,6 @@
 #include "covalid/store.h"
 #include "covalid/support.h"
 #include "server/server-internal.h"
-#include "support/support-internal.h"
 #include "util/cv.h"
 
 /*
@@ -86,7 +85,7 @@ void api_cases(struct req *r)
 
 	if (!req_paging(r, &limit, &offset))
 		return;
-	if (state && !cv_word_in(CASE_STATES, state)) {
+	if (state && !cv_word_in(SUPPORT_CASE_STATES, state)) {
 		reply_error(r, 400, "invalid_parameter", "state: new, in-progress, waiting-on-customer, engaged, resolved, closed");
 		return;
 	}
@@ -331,7 +330,7 @@ void api_admin_support_policy_get(struct req *r)
 		reply_program_error(r, &e);
 		return;
 	}
-	reply_json(r, 200, json_incref(p->doc));
+	reply_json(r, 200, json_incref(support_policy_document(p)));
 	support_policy_free(p);
 }
 

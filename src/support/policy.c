@@ -160,6 +160,11 @@ int support_policy_load(struct store *s, struct support_policy **ret, struct pro
 	return r;
 }
 
+void *support_policy_document(const struct support_policy *p)
+{
+	return p->doc;
+}
+
 int support_policy_store(struct store *s, const char *text, struct program_error *err)
 {
 	struct support_policy *p = NULL;

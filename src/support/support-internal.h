@@ -25,8 +25,6 @@ enum support_covers {
 unsigned support_rule_covers(json_t *covers);
 /* "support-agreement", "subscription" or "per-call". */
 bool support_agreement_kind_ok(const char *kind);
-/* Checks and stores a new policy (the owner's). */
-int support_policy_store(struct store *s, const char *text, struct program_error *err) CV_WUR;
 /* Seconds for "first_response_s" / "next_update_s" at (level, severity),
  * "collaboration" by severity, or "reopen". */
 int64_t support_policy_seconds(const struct support_policy *p, const char *what, const char *level, int severity);
@@ -45,9 +43,9 @@ enum support_relation support_relation(const struct program_auth *who, json_t *c
  * "vendor") is value (NULL: any) and whose state is one of states
  * (space-separated; NULL: any), or NULL. */
 json_t *support_collaboration(json_t *c, const char *key, const char *value, const char *states);
-/* A case's open states; a collaboration's states by what they mean. */
-#define CASE_OPEN "new in-progress waiting-on-customer engaged"
-#define CASE_STATES CASE_OPEN " resolved closed"
+/* A case's open states (the public SUPPORT_CASE_OPEN, by its short name
+ * inside src/support); a collaboration's states by what they mean. */
+#define CASE_OPEN SUPPORT_CASE_OPEN
 #define COLLAB_OPEN "requested accepted working"
 #define COLLAB_TAKEN "accepted working"
 /* The case as that relation may see it, with its SLA clocks at now. */

@@ -1,5 +1,6 @@
 /*
- * log.c - a kit run as its test log document (docs/testlog.md).
+ * run-testlog.c - a kit run as its test log document (docs/testlog.md;
+ * the format itself, canonical form and signing: src/testlog/).
  */
 #include "covalid/covalid.h"
 #include "covalid/descriptor.h"
