@@ -83,21 +83,6 @@ char *probe_read_value(struct probe_ctx *ctx, const char *path)
 	return s;
 }
 
-bool probe_have_module(struct probe_ctx *ctx, const char *name)
-{
-	char *path;
-	bool r;
-
-	if (cv_strv_contains(&ctx->modules, name))
-		return true;
-	/* Built-in drivers with parameters, and loaded modules, both show
-	 * under /sys/module even where /proc/modules does not exist. */
-	path = cv_xasprintf("sys/module/%s", name);
-	r = cv_root_exists(ctx->root, path);
-	free(path);
-	return r;
-}
-
 void probe_read_modules(struct probe_ctx *ctx)
 {
 	char *text, *save = NULL;

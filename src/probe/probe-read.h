@@ -32,6 +32,5 @@ void probe_note(struct probe_ctx *ctx, const char *fmt, ...) CV_PRINTF(2, 3);
 char *probe_read_value(struct probe_ctx *ctx, const char *path);
 /* Reads /proc/modules into ctx->modules (absent: left empty). */
 void probe_read_modules(struct probe_ctx *ctx);
-bool probe_have_module(struct probe_ctx *ctx, const char *name);
 
 #endif
