@@ -17,9 +17,9 @@ trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 STEPS="load search configuration check vendor escaping"
 why=$(browser_missing)
 if [ -n "$why" ]; then
-	browser_skip_all "web UI" "$why" $STEPS
+	browser_fail_all "web UI" "$why" $STEPS
 	done_testing
-	exit
+	exit 1
 fi
 
 # ---- the database: the seed, and a real submission if this machine can ----

@@ -29,9 +29,9 @@ trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 STEPS="sign-in customer-cases open-refused open-case vendor-queue internal-note conflict-engage engaged-vendor resolve customer-view owner-view unvalidated manager-close"
 why=$(browser_missing)
 if [ -n "$why" ]; then
-	browser_skip_all "support UI" "$why" $STEPS
+	browser_fail_all "support UI" "$why" $STEPS
 	done_testing
-	exit
+	exit 1
 fi
 
 # ---- the program, through the CLI ----
