@@ -1177,24 +1177,20 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 static int listen_on(const char *addr, int *ret_fd, char **ret_host, int *ret_port, char **ret_error)
 {
-	const char *colon = strrchr(addr, ':');
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *ai = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char *host, port[16], hbuf[INET6_ADDRSTRLEN];
+	char *host, port[8], hbuf[INET6_ADDRSTRLEN];
+	uint16_t port_num;
 	int fd = -1, one = 1, r;
 
-	if (!colon || !colon[1] || strlen(colon + 1) > 5) {
-		*ret_error = cv_xasprintf("%s: expected HOST:PORT", addr);
+	if (cv_parse_host_port(addr, &host, &port_num) < 0) {
+		*ret_error = cv_xasprintf("%s: expected HOST:PORT or [IPV6]:PORT, the port 0 to 65535", addr);
 		return -EINVAL;
 	}
-	host = cv_xstrndup(addr, (size_t)(colon - addr));
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-	}
-	snprintf(port, sizeof(port), "%s", colon + 1);
+	snprintf(port, sizeof(port), "%u", port_num);
+	/* An empty host (":8080") is every address. */
 	r = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
 	if (r != 0) {
 		*ret_error = cv_xasprintf("%s: %s", addr, gai_strerror(r));
