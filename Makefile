@@ -115,7 +115,7 @@ FUZZ_SECONDS ?= 30
 # recovers.  The library is built once (build-fuzz/obj) with coverage
 # instrumentation and linked into every target.  The HTTP targets
 # (fuzz/harness-http.h) bring their own libmicrohttpd, in-process, and do
-# not link the real one: a libmicrohttpd call http.c makes that the
+# not link the real one: a libmicrohttpd call src/server/ makes that the
 # harness does not provide is a link error, not a call into the real
 # library with a fake connection.  See docs/fuzz.md.
 FUZZ_SAN    = -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -2,8 +2,8 @@
  * harness-http.h - the program server in-process, without a client socket,
  * for the HTTP fuzz targets (fuzz-http.c, fuzz-support-body.c).
  *
- * How: this file defines the libmicrohttpd functions src/server/http.c
- * calls, and the targets are linked without the real libmicrohttpd (see
+ * How: this file defines the libmicrohttpd functions src/server/ calls
+ * (http.c, and dispatch.c, request.c, access-log.c, guard.c), and the targets are linked without the real libmicrohttpd (see
  * the Makefile's FUZZ_FAKE_MHD), so server_run() starts, unchanged, on
  * this "daemon": MHD_start_daemon() keeps http.c's access handler and
  * completion callback, and harness_request() then plays a connection the
@@ -14,8 +14,8 @@
  * framing checks, routing, query checks, authentication, the cache, the
  * worker pool, the handlers, the store.  libmicrohttpd's parsing of the
  * bytes on the wire is not fuzzed here (it is not this project's code).
- * A libmicrohttpd function http.c starts to use that is not defined here
- * is a link error of the targets: add it.
+ * A libmicrohttpd function the server starts to use that is not defined
+ * here is a link error of the targets: add it.
  *
  * The store: a database under a temporary directory (/dev/shm when there
  * is one), seeded once - the seed catalog (data/, from $COVALID_SRCDIR or
@@ -180,7 +180,7 @@ const union MHD_ConnectionInfo *MHD_get_connection_info(struct MHD_Connection *c
 {
 	static struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = { .s_addr = 0x0100007f } };
 	static union MHD_ConnectionInfo ci = { .client_addr = (struct sockaddr *)&sin };
-	/* No socket: answers http.c writes past MHD (guard.c) go nowhere. */
+	/* No socket: answers the server writes past MHD (guard.c) go nowhere. */
 	static union MHD_ConnectionInfo no_fd = { .connect_fd = -1 };
 	static __thread union MHD_ConnectionInfo ctx;
 
@@ -390,7 +390,7 @@ static void h_answer_release(struct h_answer *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* One request through http.c, as libmicrohttpd would play it. */
+/* One request through the server, as libmicrohttpd would play it. */
 static void harness_request(const struct h_request *q, struct h_answer *ret)
 {
 	struct MHD_Connection *c = calloc(1, sizeof(*c));

@@ -1,6 +1,6 @@
 /*
  * covalid/util.h - program-wide helpers: memory, bounded buffers, string
- * vectors, strict number parsing, durable file writes.
+ * vectors, strict number and address parsing, durable file writes.
  *
  * Memory: cv_x*() allocators abort the process on out-of-memory, as git's
  * xmalloc() does.  covalid is a command-line tool and a server whose
@@ -125,6 +125,23 @@ char *cv_str_sanitize_text(const char *s, size_t len, const char *indent);
 int cv_parse_u64(const char *s, int base, uint64_t *ret) CV_WUR;
 int cv_parse_i64(const char *s, int base, int64_t *ret) CV_WUR;
 int cv_parse_int(const char *s, int *ret) CV_WUR;
+
+/*
+ * A network address as given on a command line: "HOST:PORT", or
+ * "[HOST]:PORT" for an IPv6 address.  Every HOST:PORT the programs take
+ * is read here: the server's --listen, the kit peer's --listen, the kit's
+ * --peer.
+ *
+ * PORT is 1 to 5 decimal digits and at most 65535; 0 is accepted (a
+ * listener lets the system choose).  HOST is what lies between the
+ * brackets, or else everything before the last ':' (so an unbracketed
+ * "::1:8080" still reads as ::1, port 8080); brackets anywhere else are
+ * -EINVAL.  HOST may be empty: what that means (every address, or an
+ * error) is the caller's rule, as is any other check of the name, which
+ * getaddrinfo() makes.  Returns 0 or -EINVAL; *ret_host (allocated,
+ * never NULL) and *ret_port are written only on success.
+ */
+int cv_parse_host_port(const char *s, char **ret_host, uint16_t *ret_port) CV_WUR;
 
 /*
  * Reads a whole file, at most max bytes.  Returns 0, -E2BIG if the file is

@@ -61,7 +61,19 @@ int cmd_serve(int argc, char **argv)
 		uint64_t n;
 
 		switch (c) {
-		case 'l': o.listen = optarg; break;
+		case 'l': {
+			char *host;
+			uint16_t port;
+
+			/* Checked here too, so that a mistyped address is a
+			 * usage error naming the option. */
+			if (cv_parse_host_port(optarg, &host, &port) < 0)
+				return cli_usage("serve", "--listen %s: expected HOST:PORT or [IPV6]:PORT, the port 0 to 65535",
+						 optarg);
+			free(host);
+			o.listen = optarg;
+			break;
+		}
 		case 'd': o.db = optarg; break;
 		case 'w': o.web = optarg; break;
 		case 'a': access = optarg; break;

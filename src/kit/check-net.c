@@ -384,31 +384,23 @@ out:
 
 /* ---- net.peer_transfer ---- */
 
-/* "HOST:PORT" or "[V6]:PORT" into host and port; 0 or -EINVAL. */
+/* "HOST:PORT" or "[V6]:PORT" into host and port; 0 or -EINVAL.  A peer
+ * to connect to needs a host. */
 static int parse_peer(const char *s, char **ret_host, char **ret_port)
 {
-	const char *host = s, *colon;
-	size_t host_len;
+	char *host;
+	uint16_t port;
+	int r;
 
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-
-		if (!end || end[1] != ':')
-			return -EINVAL;
-		host = s + 1;
-		host_len = (size_t)(end - host);
-		colon = end + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			return -EINVAL;
-		host_len = (size_t)(colon - s);
-	}
-	if (!host_len || !colon[1] || strlen(colon + 1) > 5 || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
-	    strtol(colon + 1, NULL, 10) > 65535)
+	r = cv_parse_host_port(s, &host, &port);
+	if (r < 0)
+		return r;
+	if (!*host) {
+		free(host);
 		return -EINVAL;
-	*ret_host = cv_xstrndup(host, host_len);
-	*ret_port = cv_xstrdup(colon + 1);
+	}
+	*ret_host = host;
+	*ret_port = cv_xasprintf("%u", port);
 	return 0;
 }
 

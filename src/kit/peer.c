@@ -59,30 +59,17 @@
  * "HOST:PORT", "[V6]:PORT", ":PORT" or "*:PORT" into a host (NULL: every
  * address) and a port.  0 or -EINVAL.
  */
-static int parse_listen(const char *s, char **ret_host, char **ret_port)
+static int parse_listen(const char *s, char **ret_host, uint16_t *ret_port)
 {
-	const char *colon, *host = s;
-	size_t host_len;
+	char *host;
+	int r;
 
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-
-		if (!end || end[1] != ':')
-			return -EINVAL;
-		host = s + 1;
-		host_len = (size_t)(end - host);
-		colon = end + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			return -EINVAL;
-		host_len = (size_t)(colon - s);
-	}
-	if (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) || strlen(colon + 1) > 5 ||
-	    strtol(colon + 1, NULL, 10) > 65535)
-		return -EINVAL;
-	*ret_host = host_len == 0 || (host_len == 1 && host[0] == '*') ? NULL : cv_xstrndup(host, host_len);
-	*ret_port = cv_xstrdup(colon + 1);
+	r = cv_parse_host_port(s, &host, ret_port);
+	if (r < 0)
+		return r;
+	if (!*host || cv_streq(host, "*"))
+		host = cv_free(host);
+	*ret_host = host;
 	return 0;
 }
 
@@ -242,11 +229,13 @@ out:
 }
 
 /* Binds and listens on the first address that works; fd or -errno. */
-static int listen_on(const char *host, const char *port)
+static int listen_on(const char *host, uint16_t port_num)
 {
 	struct addrinfo hints = { 0 }, *res = NULL;
+	char port[8];
 	int fd = -1, r, one = 1;
 
+	snprintf(port, sizeof(port), "%u", port_num);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
@@ -293,7 +282,8 @@ static int bound_port(int fd)
 
 int kit_peer_serve(const char *listen_addr, volatile int *stop, void (*ready)(void *ud, int port), void *ud)
 {
-	char *host = NULL, *port = NULL;
+	char *host = NULL;
+	uint16_t port;
 	int fd = -1, r;
 
 	if (!listen_addr || !stop)
@@ -336,6 +326,5 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(host);
-	free(port);
 	return r;
 }

@@ -1,6 +1,7 @@
 /*
- * server-internal.h - what the HTTP layer (http.c) and the API handlers
- * (api-*.c) share.
+ * server-internal.h - what the HTTP layer (http.c and its pieces) and the
+ * API handlers (api-*.c) share.  The server's own state is the HTTP
+ * layer's alone (http-internal.h).
  *
  * A request is read whole (bounded) before its handler runs; the handler
  * answers through reply_*() once.  Handlers get this thread's store
@@ -80,7 +81,7 @@ struct req {
 	struct cache_entry *cached; /* the answer, from the cache */
 	bool not_modified;          /* If-None-Match matched: 304 */
 	bool cache_hit;
-	char *cache_key; /* a BLAKE2b-256 digest (http.c, cache_key()): bytes, not a string */
+	char *cache_key; /* a BLAKE2b-256 digest (dispatch.c, cache_key()): bytes, not a string */
 	size_t cache_key_len;
 	int64_t generation;         /* the catalog's, when the request was routed */
 	uint64_t received;          /* body bytes, kept or not */
@@ -88,13 +89,13 @@ struct req {
 	bool queued;                /* the answer is with MHD */
 };
 
-/* ---- replies (exactly one per request) ---- */
+/* ---- replies, exactly one per request (request.c) ---- */
 void reply_json(struct req *r, unsigned status, json_t *body); /* steals body */
 void reply_bytes(struct req *r, unsigned status, const char *content_type, const char *data, size_t len);
 void reply_error(struct req *r, unsigned status, const char *code, const char *fmt, ...) CV_PRINTF(4, 5);
 void reply_program_error(struct req *r, const struct program_error *e);
 
-/* ---- request helpers ---- */
+/* ---- request helpers (request.c) ---- */
 const char *req_arg(struct req *r, const char *name);
 /* Every non-empty value of a parameter given more than once
  * (?status=a&status=b), in order, at most max; their number.  The values
@@ -111,7 +112,7 @@ json_t *req_body_object(struct req *r, const char *const *keys, size_t n_keys);
 bool req_begin(struct req *r);
 bool req_commit(struct req *r);
 
-/* ---- the catalog snapshot ---- */
+/* ---- the catalog snapshot (snapshot.c) ---- */
 struct snapshot {
 	int64_t generation;
 	struct catalog *cat;
@@ -217,7 +218,7 @@ void api_web(struct req *r);
 
 /* ---- server state the handlers read ---- */
 const char *server_web_dir(const struct server *srv);
-/* Prometheus text of the server's counters, appended to b. */
+/* Prometheus text of the server's counters, appended to b (metrics.c). */
 void server_metrics(struct server *srv, struct cv_buf *b);
 void server_count_submission(struct server *srv, bool accepted);
 /* store_health() of the request's store, the deep check rationed across

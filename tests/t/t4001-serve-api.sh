@@ -333,5 +333,10 @@ check_eval "the port is closed afterwards" "! curl -s -o /dev/null --max-time 2 
 # ---- start-up errors ----
 expect_exit 2 "serve --listen on a bad address: usage error" "$COVALID" serve --db "$DB" --listen nonsense
 check "... naming it" grep -q "nonsense" "$TMP/err"
+# The port is checked whole: digits only, at most 65535 (not cut to 16 bits).
+for addr in 127.0.0.1:99999 :8x80; do
+	expect_exit 2 "serve --listen $addr: usage error" timeout 10 "$COVALID" serve --db "$DB" --listen "$addr"
+	check "... one line naming the option" test "$(wc -l <"$TMP/err")" = 1 -a -n "$(grep -F -- "--listen $addr" "$TMP/err")"
+done
 expect_exit 2 "serve --max-body 1: usage error" "$COVALID" serve --db "$DB" --max-body 1
 done_testing

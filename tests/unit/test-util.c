@@ -78,6 +78,51 @@ TEST(parse_int_range)
 	CHECK_INT(cv_parse_int("1.5", &v), -EINVAL);
 }
 
+/* Good: the host (brackets removed) and the port. */
+static void check_host_port(const char *s, const char *host, unsigned port)
+{
+	char *h = NULL;
+	uint16_t p = 1;
+
+	CHECK_INT(cv_parse_host_port(s, &h, &p), 0);
+	CHECK_STR(h, host);
+	CHECK_INT(p, port);
+	free(h);
+}
+
+TEST(parse_host_port)
+{
+	static const char *const bad[] = {
+		"",		 "nonsense",	  "127.0.0.1",	   "127.0.0.1:",    "127.0.0.1:99999",
+		"127.0.0.1:65536", ":8x80",	  "host:8x80",	   "host:+80",	    "host:-1",
+		"host: 80",	 "host:80 ",	  "host:0x50",	   "host:123456",   "host:000080",
+		"[::1]",	 "[::1]8080",	  "[::1:8080",	   "::1]:8080",	    "[::1]:",
+		"[::1]:99999",	 "[a]b:80",	  "a[b:80",	   "[::1]:80:90",   "host:80:",
+	};
+	char *h = (char *)"unset";
+	uint16_t p = 7;
+
+	check_host_port("127.0.0.1:8080", "127.0.0.1", 8080);
+	check_host_port("localhost:0", "localhost", 0);
+	check_host_port("host:65535", "host", 65535);
+	check_host_port("host:00080", "host", 80);
+	check_host_port(":8080", "", 8080);
+	check_host_port("*:8080", "*", 8080);
+	check_host_port("[::1]:8080", "::1", 8080);
+	check_host_port("[]:8080", "", 8080);
+	check_host_port("[fe80::1%eth0]:1", "fe80::1%eth0", 1);
+	/* Unbracketed IPv6: the last colon splits, as every caller did. */
+	check_host_port("::1:8080", "::1", 8080);
+	for (size_t i = 0; i < CV_ELEMENTSOF(bad); i++) {
+		if (cv_parse_host_port(bad[i], &h, &p) != -EINVAL)
+			tap_fail(__FILE__, __LINE__, "'%s' was not refused", bad[i]);
+	}
+	/* Nothing written on failure. */
+	CHECK_STR(h, "unset");
+	CHECK_INT(p, 7);
+	CHECK_INT(cv_parse_host_port(NULL, &h, &p), -EINVAL);
+}
+
 TEST(path_resolve_stays_inside)
 {
 	char *p;
@@ -226,6 +271,6 @@ TEST(word_in_list)
 }
 
 TAP_MAIN(word_in_list, buf_respects_its_limit, buf_printf_appends, strv_unique_sort_join, parse_u64_is_strict,
-	 parse_int_range, path_resolve_stays_inside, utf8_clean_and_sanitize,
+	 parse_int_range, parse_host_port, path_resolve_stays_inside, utf8_clean_and_sanitize,
 	 atomic_write_replaces_whole_file, read_file_limits, time_roundtrip, time_parse_rejects_impossible_dates,
 	 sanitize_c1_and_text)

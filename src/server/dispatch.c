@@ -1,0 +1,296 @@
+/*
+ * dispatch.c - from a whole request to its answer: the route (405 with
+ * Allow, 404), the query parameters it takes, the body's media type, the
+ * answer cache (cache.c) for cacheable routes, and, on a worker (pool.c),
+ * the token and the handler.
+ *
+ * What needs no database runs on the event thread (dispatch_route,
+ * dispatch_answer_cached); whatever may block runs on a worker
+ * (dispatch_work), which resumes the connection when the answer is ready.
+ */
+#include <ctype.h>
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "covalid/store.h"
+#include "server/http-internal.h"
+#include "util/cv.h"
+
+/* Matches path against a pattern, collecting {params}. */
+static bool match(const char *pattern, const char *path, struct req *r)
+{
+	const char *p = pattern, *q = path;
+	size_t n = 0;
+
+	while (*p && *q) {
+		if (*p == '{') {
+			const char *pe = strchr(p, '}'), *qe = q;
+
+			while (*qe && *qe != '/')
+				qe++;
+			if (!pe || qe == q || n >= REQ_MAX_PARAMS)
+				goto no;
+			r->params[n++] = cv_xstrndup(q, (size_t)(qe - q));
+			p = pe + 1;
+			q = qe;
+			continue;
+		}
+		if (*p != *q)
+			goto no;
+		p++;
+		q++;
+	}
+	if (*p || *q)
+		goto no;
+	r->n_params = n;
+	return true;
+no:
+	for (size_t i = 0; i < n; i++)
+		r->params[i] = cv_free(r->params[i]);
+	return false;
+}
+
+static void authenticate(struct req *r, unsigned flags, bool *ret_ok)
+{
+	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	struct program_error e = { 0 };
+
+	*ret_ok = false;
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+		reply_error(r, 401, "unauthorized", "this needs a bearer token (Authorization: Bearer cv_...)");
+		return;
+	}
+	if (program_authenticate(r->store, h + 7, &r->auth, &e) < 0) {
+		reply_program_error(r, &e);
+		return;
+	}
+	if (!((flags & ROUTE_ADMIN) && r->auth.admin) && !((flags & ROUTE_VENDOR) && r->auth.vendor_id) &&
+	    !((flags & ROUTE_CUSTOMER) && r->auth.customer_id)) {
+		reply_error(r, 403, "forbidden", "this needs %s%s%s%s%s token",
+			    flags & ROUTE_ADMIN ? "the program owner's" : "",
+			    (flags & ROUTE_ADMIN) && (flags & (ROUTE_VENDOR | ROUTE_CUSTOMER)) ? " or " : "",
+			    flags & ROUTE_VENDOR ? "a vendor's" : "",
+			    (flags & ROUTE_VENDOR) && (flags & ROUTE_CUSTOMER) ? " or " : "",
+			    flags & ROUTE_CUSTOMER ? "a customer's" : "");
+		return;
+	}
+	*ret_ok = true;
+}
+
+/* ---- cached answers ---- */
+
+/*
+ * The cache key: a BLAKE2b-256 digest of the route's method, the request
+ * target exactly as it was sent (path and query, still percent-encoded),
+ * and the body.  The raw target is unambiguous where decoded parameters
+ * joined with '&' and '=' were not ("?guest=rhel%26hypervisor%3Dx" once
+ * shared the entry of "?guest=rhel&hypervisor=x"); fields are separated by
+ * NUL, which cannot occur in a request target.  A digest keeps every key
+ * 32 bytes, however large the descriptor a client posts.  HEAD shares GET's
+ * entries.
+ */
+static void cache_key(struct req *r)
+{
+	crypto_generichash_state st;
+
+	r->cache_key = cv_xmalloc(crypto_generichash_BYTES);
+	r->cache_key_len = crypto_generichash_BYTES;
+	crypto_generichash_init(&st, NULL, 0, crypto_generichash_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)r->route->method, strlen(r->route->method) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)r->target, strlen(r->target) + 1);
+	if (r->body.len)
+		crypto_generichash_update(&st, (const unsigned char *)r->body.data, r->body.len);
+	crypto_generichash_final(&st, (unsigned char *)r->cache_key, crypto_generichash_BYTES);
+}
+
+/* Fills the answer from a cache entry (r->cached), or 304 for a matching If-None-Match. */
+static void answer_from_entry(struct req *r)
+{
+	const char *inm, *etag, *ctype;
+	size_t len;
+	unsigned status;
+
+	(void)cache_entry_body(r->cached, &len, &status, &ctype, &etag);
+	req_reset_reply(r);
+	r->status = status;
+	r->content_type = ctype;
+	r->resp_len = len;
+	r->answered = true;
+	inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm && strcmp(r->route->method, "GET") == 0 && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
+		r->not_modified = true;
+		r->status = 304;
+		r->resp_len = 0;
+	}
+}
+
+/*
+ * The catalog generation, read from the database at most every
+ * GENERATION_TTL_MS: this server's own writes reset the clock (so they
+ * are seen at once), other processes' writes within that time.
+ */
+#define GENERATION_TTL_MS 50
+
+static bool current_generation(struct req *r, int64_t *ret)
+{
+	struct server *srv = r->srv;
+	uint64_t now = cv_now_ns(), checked = atomic_load(&srv->gen_checked_ns);
+
+	if (checked && now - checked < (uint64_t)GENERATION_TTL_MS * 1000000) {
+		*ret = atomic_load(&srv->generation);
+		return true;
+	}
+	if (store_catalog_generation(r->store, ret) < 0)
+		return false;
+	atomic_store(&srv->generation, *ret);
+	atomic_store(&srv->gen_checked_ns, now);
+	return true;
+}
+
+bool dispatch_answer_cached(struct req *r)
+{
+	if (!(r->route->flags & ROUTE_CACHE) || !current_generation(r, &r->generation))
+		return false;
+	cache_key(r);
+	r->cached = resp_cache_get(r->srv->cache, r->cache_key, r->cache_key_len, r->generation);
+	if (!r->cached)
+		return false;
+	r->cache_hit = true;
+	answer_from_entry(r);
+	return true;
+}
+
+/* Runs a cacheable route's handler and keeps its answer (a 200). */
+static void answer_and_keep(struct req *r)
+{
+	r->route->fn(r);
+	if (!r->cache_key || !r->answered || r->status != 200)
+		return;
+	r->cached = resp_cache_put(r->srv->cache, r->cache_key, r->cache_key_len, r->generation, r->status,
+				   r->content_type, r->resp, r->resp_len);
+	if (r->cached)
+		answer_from_entry(r);
+}
+
+struct arg_check {
+	const char *allowed;
+	char bad[64];
+};
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct arg_check *a = cls;
+
+	(void)kind;
+	(void)value;
+	if (cv_word_in(a->allowed, key))
+		return MHD_YES;
+	snprintf(a->bad, sizeof(a->bad), "%s", key);
+	return MHD_NO;
+}
+
+/* A misspelt filter would otherwise silently return everything: refuse
+ * query parameters the route does not take. */
+static bool known_arguments(struct req *r)
+{
+	struct arg_check a = { r->route->query ? r->route->query : "", "" };
+
+	if (cv_streq(r->route->query, "*"))
+		return true;
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_arg, &a);
+	if (!a.bad[0])
+		return true;
+	for (char *p = a.bad; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_-.", *p))
+			*p = '?';
+	reply_error(r, 400, "invalid_parameter", "unknown query parameter '%s'%s%s", a.bad,
+		    r->route->query ? "; this resource takes: " : "", r->route->query ? r->route->query : "");
+	return false;
+}
+
+bool dispatch_route(struct req *r)
+{
+	struct cv_buf allow;
+	bool path_found = false;
+
+	r->route_index = -1;
+	cv_buf_init(&allow, 256);
+	for (size_t i = 0; i < server_n_routes; i++) {
+		const struct route *rt = &server_routes[i];
+
+		if (!match(rt->pattern, r->path, r))
+			continue;
+		path_found = true;
+		if (strcmp(rt->method, r->method) != 0 &&
+		    !(strcmp(rt->method, "GET") == 0 && strcmp(r->method, "HEAD") == 0)) {
+			if (!allow.data || !strstr(allow.data, rt->method))
+				(void)!cv_buf_printf(&allow, "%s%s", allow.len ? ", " : "", rt->method);
+			for (size_t k = 0; k < r->n_params; k++)
+				r->params[k] = cv_free(r->params[k]);
+			r->n_params = 0;
+			continue;
+		}
+		r->route = rt;
+		r->route_index = (int)i;
+		break;
+	}
+	if (!r->route) {
+		if (path_found) {
+			r->allow = cv_buf_detach(&allow, NULL);
+			reply_error(r, 405, "method_not_allowed", "%s is not allowed here (allowed: %s)", r->method, r->allow);
+		} else
+			reply_error(r, 404, "not_found", "no such resource");
+		cv_buf_release(&allow);
+		return false;
+	}
+	cv_buf_release(&allow);
+	if (!known_arguments(r))
+		return false;
+	if ((r->route->flags & ROUTE_BODY) && r->body.len) {
+		const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+
+		if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+			reply_error(r, 415, "unsupported_media_type", "send the body as application/json");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* What may block: the token, the handler.  Runs on a worker thread. */
+static void finish_request(struct req *r)
+{
+	if (r->route->flags & (ROUTE_VENDOR | ROUTE_ADMIN | ROUTE_CUSTOMER)) {
+		bool ok;
+
+		authenticate(r, r->route->flags, &ok);
+		if (!ok)
+			return;
+	}
+	if (r->route->flags & ROUTE_CACHE)
+		answer_and_keep(r);
+	else
+		r->route->fn(r);
+	if (!r->answered)
+		reply_error(r, 500, "internal", "the handler gave no answer");
+	/* A write may have moved the generation: read it afresh next time. */
+	if (strcmp(r->route->method, "GET") != 0)
+		atomic_store(&r->srv->gen_checked_ns, 0);
+}
+
+/* On the worker's own database connection. */
+void dispatch_work(void *arg)
+{
+	struct req *r = arg;
+	char *err = NULL;
+
+	r->store = server_thread_store(r->srv, &err);
+	if (!r->store) {
+		reply_error(r, 503, "unavailable", "the database cannot be opened: %s", err ? err : "?");
+		free(err);
+	} else
+		finish_request(r);
+	r->store = NULL;
+	r->worked = true;
+	MHD_resume_connection(r->conn);
+}

@@ -1,0 +1,82 @@
+/*
+ * http-internal.h - the HTTP layer's own state (struct server) and what
+ * its files share: http.c (libmicrohttpd, threads, the per-thread store,
+ * listening), dispatch.c (from a whole request to an answer), request.c
+ * (the request and reply API of handlers), snapshot.c, metrics.c and
+ * access-log.c.
+ *
+ * Handlers (api-*.c) do not include this: they see the server only
+ * through server-internal.h's functions, so the state stays the HTTP
+ * layer's to change.
+ */
+#ifndef COVALID_SERVER_HTTP_INTERNAL_H
+#define COVALID_SERVER_HTTP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "server/server-internal.h"
+
+struct MHD_Daemon;
+struct route_stats;
+
+struct server {
+	struct MHD_Daemon *daemon;
+	const struct server_options *opt;
+	size_t max_body;
+	pthread_key_t store_key;
+	pthread_mutex_t snap_lock;
+	struct snapshot *snap;
+	pthread_mutex_t log_lock;
+	struct cv_buf log_buf; /* whole lines not yet written */
+	atomic_long in_flight;
+	struct route_stats *stats;      /* per route, plus one for "no route" */
+	atomic_ulong submissions[2];    /* rejected, accepted */
+	atomic_ulong connections;
+	atomic_ullong next_id;
+	struct resp_cache *cache;
+	struct pool *pool;
+	atomic_llong generation;    /* the catalog's, as last read */
+	atomic_ullong gen_checked_ns; /* when; 0 after a write */
+	struct guard *guard;
+	atomic_ulong answered_directly;
+	char *identity;           /* store_identity() of the database opened at start */
+	pthread_mutex_t health_lock;
+	uint64_t health_deep_ns;  /* when the store was last checked in depth */
+	char *health_deep_why;    /* what that check found wrong, or NULL */
+};
+
+/* ---- threads (http.c) ---- */
+/* This thread's database connection, opened on first use; NULL with
+ * *ret_err if it cannot be, or is no longer the database the server
+ * started on. */
+struct store *server_thread_store(struct server *srv, char **ret_err);
+
+/* ---- dispatch (dispatch.c) ---- */
+/* Finds the route and checks what needs no database; false if answered. */
+bool dispatch_route(struct req *r);
+/* A cacheable route's answer from the cache, if it is there: true if answered. */
+bool dispatch_answer_cached(struct req *r);
+/* The worker pool's job: authenticate, run the handler, then resume the
+ * connection so that MHD sends the answer. */
+void dispatch_work(void *arg);
+
+/* ---- replies (request.c) ---- */
+/* Drops an answer's body, before another is set. */
+void req_reset_reply(struct req *r);
+
+/* ---- metrics (metrics.c) ---- */
+/* Zeroed counters for every route and "no route"; freed with free(). */
+struct route_stats *metrics_stats_new(void);
+/* Counts an answered request: its route's status class and time. */
+void metrics_record(struct server *srv, struct req *r, double seconds);
+
+/* ---- the access log (access-log.c) ---- */
+void access_log_init(struct server *srv);
+void access_log_release(struct server *srv);
+/* One line for the request, buffered; whole lines only reach the file. */
+void access_log_write(struct server *srv, struct req *r, double seconds);
+/* Writes what is buffered (server_run calls it each second and at exit). */
+void access_log_flush(struct server *srv);
+
+#endif
