@@ -166,9 +166,17 @@ static int do_run(int argc, char **argv)
 		ret = cli_usage("kit run", "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	if (o.peer && !strrchr(o.peer, ':')) {
-		ret = cli_usage("kit run", "--peer: expected HOST:PORT");
-		goto out;
+	if (o.peer) {
+		char *host = NULL;
+		uint16_t port;
+		int pr = cv_parse_host_port(o.peer, &host, &port);
+		bool ok = pr == 0 && *host && port > 0;
+
+		free(host);
+		if (!ok) {
+			ret = cli_usage("kit run", "--peer '%s': expected HOST:PORT, the port 1 to 65535", o.peer);
+			goto out;
+		}
 	}
 	/* A bad key is found before the run, not after it. */
 	if (keyfile) {

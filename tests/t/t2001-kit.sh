@@ -79,6 +79,8 @@ expect_exit 2 "an unknown check: exit 2" "$COVALID" kit run --only no.such.check
 check "... named" grep -q "no check or family 'no.such.check'" "$TMP/err"
 expect_exit 2 "--expect-vcpus zero: exit 2" "$COVALID" kit run --expect-vcpus 0
 expect_exit 2 "--peer without a port: exit 2" "$COVALID" kit run --peer localhost
+expect_exit 2 "--peer with a port past 65535: exit 2" "$COVALID" kit run --peer localhost:99999
+check "... one line naming the option" sh -c "[ \$(wc -l <'$TMP/err') -eq 1 ] && grep -q -- '--peer' '$TMP/err'"
 
 COVALID_KIT_SELFTEST=1 "$COVALID" kit run --quick --only selftest,cpu.topology --out "$TMP/self.json" >/dev/null 2>&1
 check "a crashing check is an error, the others still run" test "$(jq -r '[.results[] | .id + "=" + .status] | join(" ")' "$TMP/self.json")" = "cpu.topology=$topology selftest.crash=error selftest.hang=error"
