@@ -123,7 +123,7 @@ void check_match_fast(const struct check_index *ix, const struct check_key *key,
 /* ---- the full answer for one machine ---- */
 
 /*
- * Whether a configuration is still current (src/catalog/lifecycle.c): its
+ * Whether a configuration is still current (src/check/lifecycle.c): its
  * validity dates and its products' end of standard support, from the
  * catalog's products (docs/catalog.md, "Life cycles").  The strings
  * belong to the catalog, except note, which the holder frees.

@@ -11,7 +11,7 @@
 
 #include "covalid/check.h"
 #include "covalid/descriptor.h"
-#include "catalog/check-internal.h"
+#include "check/check-internal.h"
 #include "util/cv.h"
 
 /* Mismatches across buckets weigh more than anything inside one. */
