@@ -176,6 +176,9 @@ char *check_product_version(const char *product, const char *version);
 
 /* JSON (a json_t *) of a result: schema covalid.check/1, docs/check.md. */
 void *check_result_to_json(const struct check_result *r, const struct descriptor *d);
+/* JSON (a json_t *) of one match, or with_score one of the nearest, as in a
+ * result's "matches" and "nearest". */
+void *check_candidate_to_json(const struct check_candidate *c, bool with_score);
 
 /* ---- fleets (src/check/fleet.c) ---- */
 
