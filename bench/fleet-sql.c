@@ -19,7 +19,7 @@
 #include <sqlite3.h>
 #include <sys/resource.h>
 
-#include "catalog/check-internal.h"
+#include "check/check-internal.h"
 #include "covalid/catalog.h"
 #include "covalid/check.h"
 #include "covalid/descriptor.h"

@@ -123,7 +123,7 @@ void check_match_fast(const struct check_index *ix, const struct check_key *key,
 /* ---- the full answer for one machine ---- */
 
 /*
- * Whether a configuration is still current (src/catalog/lifecycle.c): its
+ * Whether a configuration is still current (src/check/lifecycle.c): its
  * validity dates and its products' end of standard support, from the
  * catalog's products (docs/catalog.md, "Life cycles").  The strings
  * belong to the catalog, except note, which the holder frees.
@@ -176,5 +176,88 @@ char *check_product_version(const char *product, const char *version);
 
 /* JSON (a json_t *) of a result: schema covalid.check/1, docs/check.md. */
 void *check_result_to_json(const struct check_result *r, const struct descriptor *d);
+/* JSON (a json_t *) of one match, or with_score one of the nearest, as in a
+ * result's "matches" and "nearest". */
+void *check_candidate_to_json(const struct check_candidate *c, bool with_score);
+
+/* ---- fleets (src/check/fleet.c) ---- */
+
+/*
+ * A fleet is many descriptors checked against one index: a JSONL file
+ * (one descriptor a line), a directory of *.json files, or stdin
+ * (docs/check.md, "Fleets").  The fleet counts verdicts, reasons and bad
+ * input, and times its phases; it prints nothing: what a caller wants to
+ * know of each machine or each bad input it is handed through ops.
+ *
+ * Two ways to run one.  With CHECK_FLEET_RECORDS each descriptor is
+ * matched as it is read and its record handed to ops->record (a line per
+ * machine).  Without, each is reduced to a key and kept, and
+ * check_fleet_finish() matches them all at once, so the match phase is
+ * timed apart from parsing (what --stats and bench/fleet.sh measure).
+ *
+ * A fleet belongs to one thread; the index it reads may be shared.
+ */
+enum check_fleet_flags {
+	CHECK_FLEET_RECORDS = 1 << 0,
+};
+
+/* One machine of a fleet, valid during the ops->record call. */
+struct check_fleet_record {
+	const char *source;            /* "FILE:LINE", "-:LINE" or a directory's "DIR/NAME.json" */
+	const struct descriptor *descriptor;
+	const struct check_fast *fast;
+};
+
+struct check_fleet_ops {
+	void (*record)(void *userdata, const struct check_fleet_record *r);
+	/* Input that was not checked: source as in a record, why in words. */
+	void (*bad)(void *userdata, const char *source, const char *why);
+	void *userdata;
+};
+
+struct check_fleet {
+	const struct check_index *ix;
+	enum check_fleet_flags flags;
+	struct check_fleet_ops ops;
+	size_t machines, bad;  /* checked; not checked (bad input) */
+	size_t verdicts[CHECK_VERDICT__MAX];
+	size_t reasons[CHECK_VERDICT__MAX][CHECK_REASON__MAX];
+	/* Nanoseconds.  started_ns is check_fleet_init()'s clock, index_ns 0:
+	 * a caller that builds the index for the fleet sets both, so the
+	 * stats count the index and the total from the start. */
+	uint64_t started_ns, index_ns, parse_ns, match_ns;
+	struct check_key *keys; /* kept without CHECK_FLEET_RECORDS */
+	size_t n_keys, alloc_keys;
+};
+
+/* ops may be NULL. */
+void check_fleet_init(struct check_fleet *f, const struct check_index *ix, enum check_fleet_flags flags,
+		      const struct check_fleet_ops *ops);
+void check_fleet_release(struct check_fleet *f);
+
+/*
+ * Reads path: "-" is stdin, read as JSONL; a directory, its *.json files
+ * (not dot files) in name order; anything else a JSONL file.  Blank lines
+ * are skipped; a line or file over DESCRIPTOR_MAX_BYTES, or one that is not
+ * a descriptor, is bad input, counted and handed to ops->bad.  Returns 0,
+ * or a negative errno if path itself cannot be read.
+ */
+int check_fleet_read(struct check_fleet *f, const char *path) CV_WUR;
+/* One descriptor's JSON text, from source; bad input as above. */
+void check_fleet_add(struct check_fleet *f, const char *source, const char *text, size_t len);
+/* Matches the keys kept without CHECK_FLEET_RECORDS; else nothing to do. */
+void check_fleet_finish(struct check_fleet *f);
+
+/* JSON (a json_t *) of a record: {source, verdict, reason, match, nearest:
+ * {id, differences}}, the line `covalid check --fleet --json` writes. */
+void *check_fleet_record_to_json(const struct check_fleet *f, const struct check_fleet_record *r);
+
+struct check_fleet_stats {
+	size_t configurations, machines;
+	double index_s, parse_s, match_s, total_s; /* total: started_ns to now */
+	long peak_rss_mib;                         /* the process's */
+};
+
+void check_fleet_stats(const struct check_fleet *f, struct check_fleet_stats *ret);
 
 #endif

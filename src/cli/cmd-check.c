@@ -2,11 +2,8 @@
  * cmd-check.c - `covalid check`: is this machine, a descriptor, or a
  * fleet of them in a validated configuration?
  */
-#include <dirent.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "covalid/catalog.h"
@@ -198,157 +195,28 @@ out:
 	return r;
 }
 
-/* ---- fleet ---- */
+/* ---- fleet: the library reads and counts (src/check/fleet.c); this prints ---- */
 
-struct fleet {
-	const struct check_opts *o;
-	const struct check_index *ix;
-	const struct catalog *cat;
-	size_t machines, bad;
-	size_t verdicts[CHECK_VERDICT__MAX];
-	size_t reasons[CHECK_VERDICT__MAX][CHECK_REASON__MAX];
-	struct check_key *keys; /* kept when timing the phases apart */
-	char **sources;
-	size_t n_keys, alloc_keys;
-	uint64_t parse_ns, match_ns;
-};
-
-static void emit(struct fleet *f, const char *source, const struct descriptor *d, const struct check_fast *m)
+static void print_record(void *userdata, const struct check_fleet_record *rec)
 {
-	json_t *o;
-	char *s;
+	json_t *o = check_fleet_record_to_json(userdata, rec);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
-	f->verdicts[m->verdict]++;
-	f->reasons[m->verdict][m->reason]++;
-	if (!f->o->json)
-		return;
-	o = json_pack("{s:s, s:s, s:s}", "source", source, "verdict", check_verdict_name(m->verdict), "reason",
-		      check_reason_name(m->reason));
-	json_object_set_new(o, "match", m->match >= 0 ? json_string(f->cat->configs[m->match]->id) : json_null());
-	if (m->nearest >= 0 && m->match < 0 && d) {
-		struct cv_strv diffs;
-		json_t *a = json_array();
-
-		cv_strv_init(&diffs);
-		check_differences(f->cat->configs[m->nearest], d, &diffs);
-		for (size_t i = 0; i < diffs.n; i++)
-			json_array_append_new(a, json_string(diffs.v[i]));
-		cv_strv_release(&diffs);
-		json_object_set_new(o, "nearest", json_pack("{s:s, s:o}", "id", f->cat->configs[m->nearest]->id,
-							    "differences", a));
-	} else
-		json_object_set_new(o, "nearest", json_null());
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	puts(s);
 	free(s);
 	json_decref(o);
 }
 
-/* One descriptor's text: checked now (--json) or reduced to a key for later. */
-static void one(struct fleet *f, const char *source, const char *text, size_t len)
+static void print_bad(void *userdata, const char *source, const char *why)
 {
-	struct descriptor *d = NULL;
-	char *why = NULL;
-	uint64_t t0 = cv_now_ns(), t1;
-	struct check_key k;
-
-	if (descriptor_from_json(text, len, &d, &why) < 0) {
-		fprintf(stderr, "covalid: %s: %s\n", source, why);
-		free(why);
-		f->bad++;
-		return;
-	}
-	check_key_from_descriptor(f->ix, d, &k);
-	t1 = cv_now_ns();
-	f->parse_ns += t1 - t0;
-	f->machines++;
-	if (f->o->json) {
-		struct check_fast m;
-
-		check_match_fast(f->ix, &k, &m);
-		f->match_ns += cv_now_ns() - t1;
-		emit(f, source, d, &m);
-	} else {
-		if (f->n_keys == f->alloc_keys) {
-			f->alloc_keys = f->alloc_keys ? f->alloc_keys * 2 : 4096;
-			f->keys = cv_xreallocarray(f->keys, f->alloc_keys, sizeof(*f->keys));
-		}
-		f->keys[f->n_keys++] = k;
-	}
-	descriptor_free(d);
+	(void)userdata;
+	fprintf(stderr, "covalid: %s: %s\n", source, why);
 }
 
-static int read_jsonl(struct fleet *f, const char *path)
-{
-	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
-	char *line = NULL, source[4096];
-	size_t cap = 0, lineno = 0;
-	ssize_t len;
-
-	if (!in) {
-		cli_error(path, "%s", strerror(errno));
-		return CLI_USAGE;
-	}
-	while ((len = getline(&line, &cap, in)) >= 0) {
-		lineno++;
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (strspn(line, " \t") == (size_t)len)
-			continue;
-		snprintf(source, sizeof(source), "%s:%zu", path, lineno);
-		if ((size_t)len > DESCRIPTOR_MAX_BYTES) {
-			fprintf(stderr, "covalid: %s: line longer than 1 MiB\n", source);
-			f->bad++;
-			continue;
-		}
-		one(f, source, line, (size_t)len);
-	}
-	free(line);
-	if (in != stdin)
-		fclose(in);
-	return CLI_OK;
-}
-
-static int read_dir(struct fleet *f, const char *path)
-{
-	struct cv_strv names;
-	struct dirent *de;
-	DIR *dir = opendir(path);
-
-	if (!dir) {
-		cli_error(path, "%s", strerror(errno));
-		return CLI_USAGE;
-	}
-	cv_strv_init(&names);
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.' && cv_endswith(de->d_name, ".json"))
-			cv_strv_push(&names, de->d_name);
-	closedir(dir);
-	cv_strv_sort(&names);
-	for (size_t i = 0; i < names.n; i++) {
-		char *file = cv_xasprintf("%s/%s", path, names.v[i]), *text;
-		size_t len;
-		int r = cv_read_file(file, DESCRIPTOR_MAX_BYTES, &text, &len);
-
-		if (r < 0) {
-			fprintf(stderr, "covalid: %s: %s\n", file,
-				r == -E2BIG ? "larger than 1 MiB: not a descriptor" : strerror(-r));
-			f->bad++;
-		} else {
-			one(f, file, text, len);
-			free(text);
-		}
-		free(file);
-	}
-	cv_strv_release(&names);
-	return CLI_OK;
-}
-
-static void print_summary(const struct fleet *f)
+static void print_summary(const struct check_fleet *f, FILE *out)
 {
 	static const enum check_verdict order[] = { CHECK_VALIDATED, CHECK_SUPPORTED, CHECK_NOT_SUPPORTED,
 						    CHECK_NOT_VALIDATED, CHECK_UNKNOWN };
-	FILE *out = f->o->json ? stderr : stdout;
 
 	fprintf(out, "%-34s %10zu\n", "machines checked", f->machines);
 	for (size_t i = 0; i < CV_ELEMENTSOF(order); i++) {
@@ -365,62 +233,51 @@ static void print_summary(const struct fleet *f)
 	fprintf(out, "%-34s %10zu\n", "bad input (not checked)", f->bad);
 }
 
+static void print_stats(const struct check_fleet *f)
+{
+	struct check_fleet_stats st;
+
+	check_fleet_stats(f, &st);
+	fprintf(stderr,
+		"stats: configurations %zu, index %.3f s; descriptors %zu; parse %.3f s (%.0f/s); "
+		"match %.3f s (%.0f/s); total %.3f s (%.0f/s); peak RSS %ld MiB\n",
+		st.configurations, st.index_s, st.machines, st.parse_s,
+		st.parse_s > 0 ? (double)st.machines / st.parse_s : 0.0, st.match_s,
+		st.match_s > 0 ? (double)st.machines / st.match_s : 0.0, st.total_s,
+		st.total_s > 0 ? (double)st.machines / st.total_s : 0.0, st.peak_rss_mib);
+}
+
 static int check_fleet(const struct check_opts *o)
 {
 	struct catalog *cat = NULL;
 	struct check_index *ix = NULL;
-	struct fleet f = { .o = o };
-	struct stat st;
-	struct rusage ru;
-	uint64_t t_start = cv_now_ns(), t_index;
+	struct check_fleet f;
+	struct check_fleet_ops ops = { .record = print_record, .bad = print_bad, .userdata = &f };
+	uint64_t t_start = cv_now_ns();
 	int r;
 
 	r = load_index(o->db, &cat, &ix);
 	if (r)
 		return r;
-	t_index = cv_now_ns();
-	f.ix = ix;
-	f.cat = cat;
-	if (strcmp(o->fleet, "-") != 0 && stat(o->fleet, &st) < 0) {
-		cli_error(o->fleet, "%s", strerror(errno));
+	check_fleet_init(&f, ix, o->json ? CHECK_FLEET_RECORDS : 0, &ops);
+	f.index_ns = f.started_ns - t_start;
+	f.started_ns = t_start;
+	r = check_fleet_read(&f, o->fleet);
+	if (r < 0) {
+		cli_error(o->fleet, "%s", strerror(-r));
 		r = CLI_USAGE;
 		goto out;
 	}
-	r = strcmp(o->fleet, "-") != 0 && S_ISDIR(st.st_mode) ? read_dir(&f, o->fleet) : read_jsonl(&f, o->fleet);
-	if (r)
-		goto out;
-	if (!o->json) {
-		/* The match phase alone, over keys already in memory. */
-		uint64_t t0 = cv_now_ns();
-
-		for (size_t i = 0; i < f.n_keys; i++) {
-			struct check_fast m;
-
-			check_match_fast(ix, &f.keys[i], &m);
-			f.verdicts[m.verdict]++;
-			f.reasons[m.verdict][m.reason]++;
-		}
-		f.match_ns = cv_now_ns() - t0;
-	}
-	print_summary(&f);
-	if (o->stats) {
-		double parse = (double)f.parse_ns / 1e9, match = (double)f.match_ns / 1e9;
-		double total = (double)(cv_now_ns() - t_start) / 1e9;
-
-		getrusage(RUSAGE_SELF, &ru);
-		fprintf(stderr,
-			"stats: configurations %zu, index %.3f s; descriptors %zu; parse %.3f s (%.0f/s); "
-			"match %.3f s (%.0f/s); total %.3f s (%.0f/s); peak RSS %ld MiB\n",
-			check_index_size(ix), (double)(t_index - t_start) / 1e9, f.machines, parse,
-			parse > 0 ? (double)f.machines / parse : 0.0, match, match > 0 ? (double)f.machines / match : 0.0,
-			total, total > 0 ? (double)f.machines / total : 0.0, ru.ru_maxrss / 1024);
-	}
+	check_fleet_finish(&f);
+	print_summary(&f, o->json ? stderr : stdout);
+	if (o->stats)
+		print_stats(&f);
 	if (f.bad)
 		r = CLI_USAGE;
 	else
 		r = f.verdicts[CHECK_VALIDATED] + f.verdicts[CHECK_SUPPORTED] == f.machines ? CLI_OK : CLI_NO;
 out:
-	free(f.keys);
+	check_fleet_release(&f);
 	check_index_free(ix);
 	catalog_free(cat);
 	return r;

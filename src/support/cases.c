@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "covalid/catalog.h"
 #include "covalid/check.h"
 #include "covalid/descriptor.h"
 #include "covalid/store.h"
@@ -101,25 +102,27 @@ static json_t *configuration(const struct check_index *ix, const struct descript
 			     json_t **ret_matches)
 {
 	struct check_result *res = NULL;
-	json_t *full, *out, *ids = json_array(), *m;
-	const char *verdict;
-	size_t i;
+	json_t *out, *ids, *matches, *nearest;
+	bool validated;
 
 	if (check_explain(ix, d, 3, &res) < 0) {
-		json_decref(ids);
 		*ret_matches = json_array();
 		return json_pack("{s:s, s:s, s:b, s:s}", "verdict", "unknown", "reason", "the check failed", "cooperative", 0,
 				 "statement", "The configuration could not be checked.");
 	}
-	full = check_result_to_json(res, d);
-	check_result_free(res);
-	json_array_foreach(json_object_get(full, "matches"), i, m)
-		json_array_append(ids, json_object_get(m, "id"));
-	verdict = json_string_value(json_object_get(full, "verdict"));
-	out = json_pack("{s:O, s:O, s:O, s:o, s:b}", "verdict", json_object_get(full, "verdict"), "reason",
-			json_object_get(full, "reason"), "summary", json_object_get(full, "summary"), "matches", ids,
-			"cooperative", cv_streq(verdict, "validated"));
-	if (cv_streq(verdict, "validated"))
+	ids = json_array();
+	matches = json_array();
+	nearest = json_array();
+	for (size_t i = 0; i < res->n_matches; i++) {
+		json_array_append_new(ids, json_string(res->matches[i].config->id));
+		json_array_append_new(matches, check_candidate_to_json(&res->matches[i], false));
+	}
+	for (size_t i = 0; i < res->n_nearest; i++)
+		json_array_append_new(nearest, check_candidate_to_json(&res->nearest[i], true));
+	validated = res->verdict == CHECK_VALIDATED;
+	out = json_pack("{s:s, s:s, s:s, s:o, s:b}", "verdict", check_verdict_name(res->verdict), "reason",
+			check_reason_name(res->reason), "summary", res->summary, "matches", ids, "cooperative", validated);
+	if (validated)
 		json_object_set_new(out, "statement",
 				    json_string("A validated configuration: the vendors of the program give cooperative "
 						"support, and the other vendor can be engaged on this case."));
@@ -127,13 +130,10 @@ static json_t *configuration(const struct check_index *ix, const struct descript
 		json_object_set_new(out, "statement",
 				    json_sprintf("Not a validated configuration (%s): %s supports this case alone; "
 						 "cooperative support with another vendor is not offered.",
-						 json_string_value(json_object_get(full, "summary"))
-							 ? json_string_value(json_object_get(full, "summary"))
-							 : verdict,
-						 vendor_name));
-	json_object_set(out, "nearest", json_object_get(full, "nearest"));
-	*ret_matches = json_incref(json_object_get(full, "matches"));
-	json_decref(full);
+						 res->summary, vendor_name));
+	json_object_set_new(out, "nearest", nearest);
+	*ret_matches = matches;
+	check_result_free(res);
 	return out;
 }
 

@@ -1,4 +1,7 @@
-/* test-check.c - matching a machine against configurations. */
+/* test-check.c - matching a machine against configurations, and fleets of them. */
+#include <jansson.h>
+#include <sys/stat.h>
+
 #include "covalid/catalog.h"
 #include "covalid/check.h"
 #include "covalid/descriptor.h"
@@ -523,9 +526,181 @@ TEST(lifecycle_says_what_has_ended)
 	catalog_config_free(c);
 }
 
+/* ---- fleets ---- */
+
+/* What a fleet hands its caller, kept for the checks. */
+struct seen {
+	struct cv_strv bad, records; /* "source: why"; each record's JSON */
+	const struct check_fleet *f;
+};
+
+static void seen_bad(void *userdata, const char *source, const char *why)
+{
+	struct seen *s = userdata;
+
+	cv_strv_push_take(&s->bad, cv_xasprintf("%s: %s", source, why));
+}
+
+static void seen_record(void *userdata, const struct check_fleet_record *r)
+{
+	struct seen *s = userdata;
+	json_t *o = check_fleet_record_to_json(s->f, r);
+
+	cv_strv_push_take(&s->records, json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER));
+	json_decref(o);
+}
+
+static char *machine_line(const char *version, int vcpus)
+{
+	struct descriptor *d = machine(version, "x86_64", vcpus, "6002");
+	char *s = descriptor_to_json(d, false);
+
+	descriptor_free(d);
+	return s;
+}
+
+/* Five lines: validated, blank, broken, too many vCPUs, a bad field. */
+static char *write_fleet(void)
+{
+	char *path = cv_xasprintf("%s/fleet.jsonl", tap_tmpdir());
+	char *ok = machine_line("5.3", 1), *smp = machine_line("5.3", 4);
+	FILE *out = fopen(path, "we");
+
+	CHECK(out);
+	fprintf(out, "%s\n\n{\"broken\": \n%s\n{\"vm\": {\"memory_mib\": -5}}\n", ok, smp);
+	fclose(out);
+	free(ok);
+	free(smp);
+	return path;
+}
+
+TEST(fleet_counts_verdicts_reasons_and_bad_lines)
+{
+	struct catalog_config *v[] = { cfg("a", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC) };
+	struct fixture fx;
+	struct check_fleet f;
+	struct seen s = { .f = &f };
+	struct check_fleet_ops ops = { .record = seen_record, .bad = seen_bad, .userdata = &s };
+	struct check_fleet_stats st;
+	char *path = write_fleet(), *want;
+
+	cv_strv_init(&s.bad);
+	cv_strv_init(&s.records);
+	build(&fx, v, 1);
+	check_fleet_init(&f, fx.ix, 0, &ops);
+	CHECK_INT(check_fleet_read(&f, path), 0);
+	CHECK_INT(f.n_keys, 2);
+	CHECK_INT(f.verdicts[CHECK_VALIDATED], 0); /* kept, not yet matched */
+	check_fleet_finish(&f);
+	CHECK_INT(f.machines, 2);
+	CHECK_INT(f.bad, 2);
+	CHECK_INT(f.verdicts[CHECK_VALIDATED], 1);
+	CHECK_INT(f.verdicts[CHECK_NOT_VALIDATED], 1);
+	CHECK_INT(f.reasons[CHECK_NOT_VALIDATED][CHECK_REASON_VCPUS], 1);
+	CHECK_INT(s.records.n, 0); /* records only with CHECK_FLEET_RECORDS */
+	CHECK_INT(s.bad.n, 2);
+	want = cv_xasprintf("%s:3: invalid JSON", path);
+	CHECK(cv_startswith(s.bad.v[0], want));
+	free(want);
+	want = cv_xasprintf("%s:5: .vm.memory_mib", path);
+	CHECK(cv_startswith(s.bad.v[1], want));
+	free(want);
+	check_fleet_stats(&f, &st);
+	CHECK_INT(st.machines, 2);
+	CHECK_INT(st.configurations, check_index_size(fx.ix));
+	CHECK(st.total_s >= st.parse_s);
+	check_fleet_release(&f);
+	cv_strv_release(&s.bad);
+	cv_strv_release(&s.records);
+	free(path);
+	release(&fx);
+}
+
+TEST(fleet_records_each_machine_as_read)
+{
+	struct catalog_config *v[] = { cfg("a", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC) };
+	struct fixture fx;
+	struct check_fleet f;
+	struct seen s = { .f = &f };
+	struct check_fleet_ops ops = { .record = seen_record, .bad = seen_bad, .userdata = &s };
+	char *path = write_fleet(), *want;
+
+	cv_strv_init(&s.bad);
+	cv_strv_init(&s.records);
+	build(&fx, v, 1);
+	check_fleet_init(&f, fx.ix, CHECK_FLEET_RECORDS, &ops);
+	CHECK_INT(check_fleet_read(&f, path), 0);
+	check_fleet_finish(&f); /* nothing left to match */
+	CHECK_INT(f.n_keys, 0);
+	CHECK_INT(f.machines, 2);
+	CHECK_INT(f.bad, 2);
+	CHECK_INT(f.verdicts[CHECK_VALIDATED], 1);
+	CHECK_INT(s.records.n, 2);
+	want = cv_xasprintf("{\"source\":\"%s:1\",\"verdict\":\"validated\",\"reason\":\"none\",\"match\":\"a\","
+			    "\"nearest\":null}", path);
+	CHECK_STR(s.records.v[0], want);
+	free(want);
+	want = cv_xasprintf("{\"source\":\"%s:4\",\"verdict\":\"not-validated\",\"reason\":\"vcpus\",\"match\":null,"
+			    "\"nearest\":{\"id\":\"a\",\"differences\":[", path);
+	CHECK(cv_startswith(s.records.v[1], want));
+	free(want);
+	check_fleet_release(&f);
+	cv_strv_release(&s.bad);
+	cv_strv_release(&s.records);
+	free(path);
+	release(&fx);
+}
+
+TEST(fleet_directory_in_name_order)
+{
+	struct catalog_config *v[] = { cfg("a", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC) };
+	static const char *const names[] = { "b.json", "a.json", ".hidden.json", "c.txt", "d.json" };
+	struct fixture fx;
+	struct check_fleet f;
+	struct seen s = { .f = &f };
+	struct check_fleet_ops ops = { .record = seen_record, .bad = seen_bad, .userdata = &s };
+	char *dir = cv_xasprintf("%s/fleet", tap_tmpdir()), *ok = machine_line("5.3", 1), *want, *missing;
+
+	cv_strv_init(&s.bad);
+	cv_strv_init(&s.records);
+	CHECK_INT(mkdir(dir, 0700), 0);
+	for (size_t i = 0; i < CV_ELEMENTSOF(names); i++) {
+		char *p = cv_xasprintf("%s/%s", dir, names[i]);
+		FILE *out = fopen(p, "we");
+
+		CHECK(out);
+		fputs(cv_streq(names[i], "d.json") ? "{" : ok, out);
+		fclose(out);
+		free(p);
+	}
+	build(&fx, v, 1);
+	check_fleet_init(&f, fx.ix, CHECK_FLEET_RECORDS, &ops);
+	CHECK_INT(check_fleet_read(&f, dir), 0);
+	CHECK_INT(f.machines, 2);
+	CHECK_INT(f.bad, 1);
+	CHECK_INT(s.records.n, 2);
+	want = cv_xasprintf("{\"source\":\"%s/a.json\"", dir);
+	CHECK(cv_startswith(s.records.v[0], want));
+	free(want);
+	want = cv_xasprintf("%s/d.json: invalid JSON", dir);
+	CHECK(cv_startswith(s.bad.v[0], want));
+	free(want);
+	missing = cv_xasprintf("%s/nope", tap_tmpdir());
+	CHECK_INT(check_fleet_read(&f, missing), -ENOENT);
+	CHECK_INT(f.machines, 2);
+	free(missing);
+	check_fleet_release(&f);
+	cv_strv_release(&s.bad);
+	cv_strv_release(&s.records);
+	free(ok);
+	free(dir);
+	release(&fx);
+}
+
 TAP_MAIN(exact_version_validated_and_cooperative, vcpus_outside_uniprocessor_named, ranges_and_arch,
 	 hypervisor_build_and_version_difference, revoked_does_not_validate, explicit_exclusion_beats_a_range,
 	 several_matches_best_status_first, nearest_ranked_by_distance, missing_component_named,
 	 unknown_hypervisor_or_guest, vcpu_sets_and_generation_one_limits, no_configuration_for_the_pair,
 	 product_version_rows_need_the_host_version, a_guest_os_the_catalog_lacks_is_not_ranked,
-	 lifecycle_says_what_has_ended)
+	 lifecycle_says_what_has_ended, fleet_counts_verdicts_reasons_and_bad_lines, fleet_records_each_machine_as_read,
+	 fleet_directory_in_name_order)

@@ -11,7 +11,7 @@
 
 #include "covalid/check.h"
 #include "covalid/descriptor.h"
-#include "catalog/check-internal.h"
+#include "check/check-internal.h"
 #include "util/cv.h"
 
 /* Mismatches across buckets weigh more than anything inside one. */
@@ -411,7 +411,7 @@ static json_t *or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *config_json(const struct check_candidate *cand, bool with_score)
+void *check_candidate_to_json(const struct check_candidate *cand, bool with_score)
 {
 	const struct catalog_config *c = cand->config;
 	json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:{s:s, s:s, s:o}, s:o}", "id", c->id, "status",
@@ -434,9 +434,9 @@ void *check_result_to_json(const struct check_result *r, const struct descriptor
 	json_t *matches = json_array(), *nearest = json_array(), *o;
 
 	for (size_t i = 0; i < r->n_matches; i++)
-		json_array_append_new(matches, config_json(&r->matches[i], false));
+		json_array_append_new(matches, check_candidate_to_json(&r->matches[i], false));
 	for (size_t i = 0; i < r->n_nearest; i++)
-		json_array_append_new(nearest, config_json(&r->nearest[i], true));
+		json_array_append_new(nearest, check_candidate_to_json(&r->nearest[i], true));
 	o = json_pack("{s:s, s:s, s:s, s:s}", "schema", "covalid.check/1", "verdict", check_verdict_name(r->verdict),
 		      "reason", check_reason_name(r->reason), "summary", r->summary);
 	json_object_set_new(o, "machine",

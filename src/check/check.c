@@ -14,7 +14,7 @@
  */
 #include "covalid/check.h"
 #include "covalid/descriptor.h"
-#include "catalog/check-internal.h"
+#include "check/check-internal.h"
 #include "util/cv.h"
 
 static const char *const verdict_names[CHECK_VERDICT__MAX] = {
