@@ -562,7 +562,7 @@ static int act_state(json_t *c, enum support_relation rel, const struct program_
 	else if (cv_streq(to, "resolved")) {
 		ok = (rel == REL_OPENED ||
 		      (rel == REL_ENGAGED && support_collaboration(c, "vendor", who->vendor_id, COLLAB_TAKEN))) &&
-		     cv_word_in(CASE_OPEN, from);
+		     cv_word_in(SUPPORT_CASE_OPEN, from);
 		if (ok && !text_ok(json_object_get(body, "resolution"), TEXT_MAX)) {
 			program_error_set(err, 400, "invalid_field", "resolution: say how it was resolved");
 			return -EINVAL;
@@ -627,7 +627,7 @@ static int act_engage(struct store *s, json_t *c, enum support_relation rel, con
 		program_error_set(err, 400, "invalid_field", "vendor: another vendor of the program");
 		return -EINVAL;
 	}
-	if (!cv_word_in(CASE_OPEN, state)) {
+	if (!cv_word_in(SUPPORT_CASE_OPEN, state)) {
 		program_error_set(err, 409, "invalid_transition", "a %s case engages no one", state);
 		return -EPERM;
 	}
@@ -859,7 +859,7 @@ int support_sla_breaches(struct store *s, int64_t *ret_first, int64_t *ret_updat
 {
 	struct support_policy *p = NULL;
 	struct breach_ctx b = { NULL, support_now(), 0, 0, 0 };
-	static const char *const open_states[] = { "new", "in-progress", "waiting-on-customer", "engaged" }; /* CASE_OPEN */
+	static const char *const open_states[] = { "new", "in-progress", "waiting-on-customer", "engaged" }; /* SUPPORT_CASE_OPEN */
 	int r = support_policy_load(s, &p, NULL);
 
 	if (r < 0)

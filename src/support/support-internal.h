@@ -45,7 +45,6 @@ enum support_relation support_relation(const struct program_auth *who, json_t *c
 json_t *support_collaboration(json_t *c, const char *key, const char *value, const char *states);
 /* A case's open states (the public SUPPORT_CASE_OPEN, by its short name
  * inside src/support); a collaboration's states by what they mean. */
-#define CASE_OPEN SUPPORT_CASE_OPEN
 #define COLLAB_OPEN "requested accepted working"
 #define COLLAB_TAKEN "accepted working"
 /* The case as that relation may see it, with its SLA clocks at now. */
