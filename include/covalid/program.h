@@ -48,6 +48,9 @@ struct program_policy *program_policy_free(struct program_policy *p);
 int program_policy_load(struct store *s, struct program_policy **ret, struct program_error *err) CV_WUR;
 /* The built-in default (data/policy.json says the same). */
 const char *program_policy_default(void);
+/* Parses text as a policy document (400-class errors name the field) and
+ * makes it the store's. */
+int program_policy_set(struct store *s, const char *text, struct program_error *err) CV_WUR;
 
 /*
  * Evaluates a test log (json_t *) against the policy: every reason it
@@ -82,6 +85,12 @@ struct program_auth {
 int program_authenticate(struct store *s, const char *bearer, struct program_auth *ret, struct program_error *err) CV_WUR;
 void program_auth_release(struct program_auth *a);
 
+/*
+ * Every call below that writes owns its transaction (src/program/txn.c):
+ * callers never begin one around it, and a store that cannot begin or
+ * commit is a 503 in err, with nothing changed.
+ */
+
 /* Issues a token: admin (vendor_id NULL) or for a vendor's engineer.  The
  * token is returned once and never stored. */
 int program_token_issue(struct store *s, const char *vendor_id, const char *description, char **ret_token,
@@ -91,6 +100,9 @@ int program_token_issue(struct store *s, const char *vendor_id, const char *desc
  * docs/support.md name), org the vendor or customer id it needs. */
 int program_user_add(struct store *s, const char *name, const char *role, const char *org_id, char **ret_token,
 		     char **ret_id, struct program_error *err) CV_WUR;
+
+/* Revokes a token by id: 404 when there is none, or it is revoked already. */
+int program_token_revoke(struct store *s, const char *id, struct program_error *err) CV_WUR;
 
 /* "owner", "vendor-engineer", ... for a stored role. */
 const char *program_role_name(const char *role);
@@ -108,6 +120,8 @@ int program_vendor_admit(struct store *s, const char *name, const char *id, char
 /* Registers a public key ("ed25519:BASE64") for a vendor; *ret_key_id. */
 int program_key_register(struct store *s, const char *vendor_id, const char *public_key, char **ret_key_id,
 			 struct program_error *err) CV_WUR;
+/* Revokes a key by id: 404 when there is none, or it is revoked already. */
+int program_key_revoke(struct store *s, const char *key_id, struct program_error *err) CV_WUR;
 
 /* ---- submissions ---- */
 

@@ -100,10 +100,7 @@ static int bootstrap(const struct opts *o)
 	r = cli_open_store(o->db, &s);
 	if (r)
 		return r;
-	if (store_begin(s) < 0 || program_token_issue(s, NULL, o->description ? o->description : "owner (bootstrap)",
-						      &token, &id, &e) < 0 ||
-	    store_commit(s) < 0) {
-		store_rollback(s);
+	if (program_token_issue(s, NULL, o->description ? o->description : "owner (bootstrap)", &token, &id, &e) < 0) {
 		cli_error("admin bootstrap", "%s", e.message[0] ? e.message : store_errmsg(s));
 		store_close(s);
 		return CLI_INTERNAL;

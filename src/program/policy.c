@@ -12,6 +12,7 @@
 
 #include "covalid/program.h"
 #include "covalid/store.h"
+#include "program/program-internal.h"
 #include "util/cv.h"
 
 #define POLICY_MAX_RULES 256
@@ -156,6 +157,23 @@ int program_policy_load(struct store *s, struct program_policy **ret, struct pro
 	r = program_policy_parse(doc, ret, err);
 	free(doc);
 	return r;
+}
+
+int program_policy_set(struct store *s, const char *text, struct program_error *err)
+{
+	struct program_policy *p = NULL;
+	int r = program_policy_parse(text, &p, err);
+
+	program_policy_free(p);
+	if (r < 0)
+		return r;
+	r = program_txn_begin(s, err);
+	if (r < 0)
+		return r;
+	r = store_policy_put(s, text);
+	if (r < 0)
+		program_error_set(err, 500, "internal", "cannot store the policy: %s", store_errmsg(s));
+	return program_txn_end(s, r, err);
 }
 
 static bool matches(const char *pattern, const char *value)

@@ -35,4 +35,12 @@ void program_claim_agreement(json_t *log, struct cv_strv *reasons);
  */
 char *program_claim_key(json_t *claim);
 
+/*
+ * The transaction every writing call owns (txn.c): begin, then end with
+ * the result so far: 0 commits, an error rolls back (err already set by
+ * the caller), a failed commit is 503 "busy".
+ */
+int program_txn_begin(struct store *s, struct program_error *err) CV_WUR;
+int program_txn_end(struct store *s, int r, struct program_error *err) CV_WUR;
+
 #endif

@@ -139,19 +139,35 @@ int program_key_register(struct store *s, const char *vendor_id, const char *pub
 		free(why);
 		return -EINVAL;
 	}
+	r = program_txn_begin(s, err);
+	if (r < 0)
+		return r;
 	canon = sign_key_public_string(&k);
 	r = store_key_add(s, k.id, vendor_id, canon);
 	free(canon);
-	if (r == -EEXIST) {
+	if (r == -EEXIST)
 		program_error_set(err, 409, "key_exists", "key %s is registered already", k.id);
-		return r;
-	}
-	if (r < 0) {
+	else if (r < 0)
 		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+	r = program_txn_end(s, r, err);
+	if (r < 0)
 		return r;
-	}
 	*ret_key_id = cv_xstrdup(k.id);
 	return 0;
+}
+
+int program_key_revoke(struct store *s, const char *key_id, struct program_error *err)
+{
+	int r = program_txn_begin(s, err);
+
+	if (r < 0)
+		return r;
+	r = store_key_revoke(s, key_id);
+	if (r == -ENOENT)
+		program_error_set(err, 404, "not_found", "no such key, or it is revoked already");
+	else if (r < 0)
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+	return program_txn_end(s, r, err);
 }
 
 /* ---- from a log to a configuration ---- */

@@ -13,6 +13,7 @@
 
 #include "covalid/program.h"
 #include "covalid/store.h"
+#include "program/program-internal.h"
 #include "util/cv.h"
 
 #define TOKEN_BYTES 32
@@ -154,12 +155,18 @@ static int issue(struct store *s, const struct store_token_row *row, char **ret_
 
 	program_token_new(&token, &id);
 	t.id = id;
-	r = program_token_hash(s, token, &hash);
-	if (r == 0)
-		r = store_token_add(s, hash, &t);
+	/* One transaction: the first token also creates the hashing key. */
+	r = program_txn_begin(s, err);
+	if (r == 0) {
+		r = program_token_hash(s, token, &hash);
+		if (r == 0)
+			r = store_token_add(s, hash, &t);
+		if (r < 0)
+			program_error_set(err, 500, "internal", "cannot store the token: %s", store_errmsg(s));
+		r = program_txn_end(s, r, err);
+	}
 	free(hash);
 	if (r < 0) {
-		program_error_set(err, 500, "internal", "cannot store the token: %s", store_errmsg(s));
 		sodium_memzero(token, strlen(token));
 		free(token);
 		free(id);
@@ -221,4 +228,18 @@ int program_user_add(struct store *s, const char *name, const char *role, const 
 		t.vendor_id = org_id;
 	}
 	return issue(s, &t, ret_token, ret_id, err);
+}
+
+int program_token_revoke(struct store *s, const char *id, struct program_error *err)
+{
+	int r = program_txn_begin(s, err);
+
+	if (r < 0)
+		return r;
+	r = store_token_revoke(s, id);
+	if (r == -ENOENT)
+		program_error_set(err, 404, "not_found", "no such token, or it is revoked already");
+	else if (r < 0)
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+	return program_txn_end(s, r, err);
 }

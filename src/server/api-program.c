@@ -156,12 +156,10 @@ void api_admin_key_add(struct req *r)
 
 void api_admin_key_revoke(struct req *r)
 {
-	int rc = store_key_revoke(r->store, r->params[0]);
+	struct program_error e = { 0 };
 
-	if (rc == -ENOENT)
-		reply_error(r, 404, "not_found", "no such key, or it is revoked already");
-	else if (rc < 0)
-		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
+	if (program_key_revoke(r->store, r->params[0], &e) < 0)
+		reply_program_error(r, &e);
 	else
 		reply_json(r, 200, json_pack("{s:s, s:s}", "key_id", r->params[0], "status", "revoked"));
 }
@@ -211,15 +209,10 @@ void api_admin_token_add(struct req *r)
 		reply_error(r, 400, "invalid_field", "vendor (a vendor id, or null for an owner token) and description are strings");
 		return;
 	}
-	if (!req_begin(r)) {
-		json_decref(body);
-		return;
-	}
 	if (program_token_issue(r->store, vendor, json_string_value(json_object_get(body, "description")), &token, &id,
-				&e) < 0) {
-		store_rollback(r->store);
+				&e) < 0)
 		reply_program_error(r, &e);
-	} else if (req_commit(r))
+	else
 		/* The only time the token is seen. */
 		reply_json(r, 201, json_pack("{s:s, s:s, s:s, s:o}", "id", id, "token", token, "role",
 					     vendor ? "vendor" : "admin", "vendor", vendor ? json_string(vendor) : json_null()));
@@ -230,12 +223,10 @@ void api_admin_token_add(struct req *r)
 
 void api_admin_token_revoke(struct req *r)
 {
-	int rc = store_token_revoke(r->store, r->params[0]);
+	struct program_error e = { 0 };
 
-	if (rc == -ENOENT)
-		reply_error(r, 404, "not_found", "no such token, or it is revoked already");
-	else if (rc < 0)
-		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
+	if (program_token_revoke(r->store, r->params[0], &e) < 0)
+		reply_program_error(r, &e);
 	else
 		reply_json(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "revoked"));
 }
@@ -256,16 +247,12 @@ void api_admin_policy_get(struct req *r)
 
 void api_admin_policy_put(struct req *r)
 {
-	struct program_policy *p = NULL;
 	struct program_error e = { 0 };
 	char *text = cv_xstrndup(r->body.data ? r->body.data : "", r->body.len);
 
-	if (program_policy_parse(text, &p, &e) < 0)
+	if (program_policy_set(r->store, text, &e) < 0)
 		reply_program_error(r, &e);
-	else if (store_policy_put(r->store, text) < 0)
-		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
 	else
 		reply_json(r, 200, json_pack("{s:s}", "status", "set"));
-	program_policy_free(p);
 	free(text);
 }

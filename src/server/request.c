@@ -177,21 +177,3 @@ json_t *req_body_object(struct req *r, const char *const *keys, size_t n_keys)
 	return j;
 }
 
-bool req_begin(struct req *r)
-{
-	if (store_begin(r->store) < 0) {
-		reply_error(r, 503, "unavailable", "nothing was changed: %s", store_errmsg(r->store));
-		return false;
-	}
-	return true;
-}
-
-bool req_commit(struct req *r)
-{
-	if (store_commit(r->store) < 0) {
-		store_rollback(r->store);
-		reply_error(r, 503, "busy", "the write could not be committed; nothing was changed");
-		return false;
-	}
-	return true;
-}

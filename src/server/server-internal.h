@@ -108,9 +108,8 @@ bool req_paging(struct req *r, int64_t *ret_limit, int64_t *ret_offset);
 /* The JSON body as an object with only the given keys (keys NULL: any, the
  * caller checks them); replies 400 otherwise. */
 json_t *req_body_object(struct req *r, const char *const *keys, size_t n_keys);
-/* Wraps writes: begin, commit; replies 503/500 itself on failure. */
-bool req_begin(struct req *r);
-bool req_commit(struct req *r);
+/* Handlers write only through the program's and support's calls, each of
+ * which owns its transaction (src/program/txn.c): never the store itself. */
 
 /* ---- the catalog snapshot (snapshot.c) ---- */
 struct snapshot {

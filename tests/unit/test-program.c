@@ -1150,7 +1150,40 @@ TEST(submission_replayed_log_is_refused)
 	world_close(&w);
 }
 
-TAP_MAIN(policy_default_parses_and_matches_data_file, policy_rejects_bad_documents_naming_the_field,
+/* Every writing call owns its transaction and leaves none open behind it
+ * (the store's writer lock is not recursive: a caller's own transaction
+ * around these calls would wait on itself, which is why callers hold none). */
+TEST(writes_own_their_transactions)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	char *tok = NULL, *id = NULL;
+
+	world_open(&w);
+	CHECK_INT(program_token_issue(w.s, "red-hat", "ci", &tok, &id, &e), 0);
+	/* Nothing left open: the caller can begin its own. */
+	CHECK_INT(store_begin(w.s), 0);
+	CHECK_INT(store_rollback(w.s), 0);
+	CHECK_INT(program_token_revoke(w.s, id, &e), 0);
+	CHECK(program_token_revoke(w.s, id, &e) < 0);
+	CHECK_INT(e.http, 404);
+	CHECK_STR(e.code, "not_found");
+	CHECK_INT(program_key_revoke(w.s, w.rh_key_id, &e), 0);
+	CHECK(program_key_revoke(w.s, w.rh_key_id, &e) < 0);
+	CHECK_INT(e.http, 404);
+	CHECK(program_key_revoke(w.s, "no-such-key", &e) < 0);
+	CHECK_INT(e.http, 404);
+	CHECK(program_policy_set(w.s, "{\"schema\": \"nope\"}", &e) < 0);
+	CHECK_INT(e.http, 400);
+	CHECK_INT(program_policy_set(w.s, program_policy_default(), &e), 0);
+	CHECK_INT(store_begin(w.s), 0);
+	CHECK_INT(store_rollback(w.s), 0);
+	free(tok);
+	free(id);
+	world_close(&w);
+}
+
+TAP_MAIN(writes_own_their_transactions, policy_default_parses_and_matches_data_file, policy_rejects_bad_documents_naming_the_field,
 	 policy_evaluation_gives_every_reason, policy_first_matching_rule_applies, tokens_are_stored_hashed_and_authenticate,
 	 vendors_and_keys, key_register_refuses_weak_keys, submission_accepted_creates_then_extends_a_configuration,
 	 submission_rejected_is_recorded_with_every_reason_and_changes_no_configuration,
