@@ -42,7 +42,7 @@ LIBS         = $(PKG_LIBS)
 LIB_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c src/store/*.c src/catalog/*.c \
              src/check/*.c src/sign/*.c src/testlog/*.c src/kit/*.c src/program/*.c src/support/*.c src/server/*.c)
 CLI_SRCS = $(wildcard src/cli/*.c)
-SERVER_CLI_SRCS = $(wildcard src/cli-server/*.c) src/cli/cli.c src/cli/cli-store.c
+SERVER_CLI_SRCS = $(wildcard src/cli-program/*.c) src/cli/cli.c src/cli/cli-store.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS = $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 SERVER_CLI_OBJS = $(SERVER_CLI_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -1,6 +1,6 @@
-/* server-cli.h - the commands of covalid-server. */
-#ifndef COVALID_SERVER_CLI_H
-#define COVALID_SERVER_CLI_H
+/* program-cli.h - the commands of covalid-server: serving the program, and talking to it over HTTP. */
+#ifndef COVALID_PROGRAM_CLI_H
+#define COVALID_PROGRAM_CLI_H
 
 #include "covalid/store.h"
 

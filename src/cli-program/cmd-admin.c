@@ -7,8 +7,8 @@
 #include <jansson.h>
 #include <unistd.h>
 
-#include "cli-server/http-client.h"
-#include "cli-server/server-cli.h"
+#include "cli-program/http-client.h"
+#include "cli-program/program-cli.h"
 #include "cli/cli.h"
 #include "covalid/program.h"
 #include "covalid/sign.h"

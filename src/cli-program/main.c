@@ -5,7 +5,7 @@
  */
 #include <curl/curl.h>
 
-#include "cli-server/server-cli.h"
+#include "cli-program/program-cli.h"
 #include "cli/cli.h"
 #include "covalid/covalid.h"
 #include "covalid/sign.h"

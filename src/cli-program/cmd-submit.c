@@ -5,8 +5,8 @@
 #include <getopt.h>
 #include <jansson.h>
 
-#include "cli-server/http-client.h"
-#include "cli-server/server-cli.h"
+#include "cli-program/http-client.h"
+#include "cli-program/program-cli.h"
 #include "cli/cli.h"
 #include "covalid/testlog.h"
 #include "util/cv.h"

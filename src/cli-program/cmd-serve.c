@@ -6,7 +6,7 @@
 #include <libgen.h>
 #include <unistd.h>
 
-#include "cli-server/server-cli.h"
+#include "cli-program/program-cli.h"
 #include "cli/cli.h"
 #include "covalid/server.h"
 #include "util/cv.h"

@@ -3,7 +3,7 @@
 #include <jansson.h>
 #include <sys/stat.h>
 
-#include "cli-server/http-client.h"
+#include "cli-program/http-client.h"
 #include "cli/cli.h"
 #include "util/cv.h"
 
