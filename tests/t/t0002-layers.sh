@@ -31,6 +31,30 @@ check "a folder without rules is named" grep -q '^src/widget/: no row in docs/AR
 check "what keeps the rules is not reported" sh -c "! grep -q 'src/util/str.c' '$TMP/out'"
 check "four breaks, four lines" test "$(wc -l <"$TMP/out")" -eq 4
 
+# Links, not only includes: what the guest-side objects need must come
+# from guest-side objects or from system libraries, never from an object of
+# the store, the catalog, the check, the program, support or the server.
+# (Depends on the build tree: $COVALID_BUILD/obj, made by make before the tests.)
+GUEST="util descriptor probe sign testlog kit"
+OBJ="$COVALID_BUILD/obj/src"
+if [ -d "$OBJ/probe" ] && command -v nm >/dev/null 2>&1; then
+	for m in $GUEST; do nm -u "$OBJ/$m"/*.o; done 2>/dev/null | awk 'NF == 2 { print $2 }' | sort -u >"$TMP/needed"
+	for m in $GUEST; do nm --defined-only "$OBJ/$m"/*.o; done 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u >"$TMP/guest-defs"
+	for d in "$OBJ"/*/; do
+		case " $GUEST " in *" $(basename "$d") "*) continue ;; esac
+		nm --defined-only "$d"*.o 2>/dev/null | awk -v m="$(basename "$d")" 'NF == 3 && $2 ~ /[TDBR]/ { print $3 "\t" m }'
+	done | sort -u >"$TMP/other-defs"
+	comm -23 "$TMP/needed" "$TMP/guest-defs" >"$TMP/outside"
+	awk -F'\t' 'NR == FNR { need[$1] = 1; next } need[$1] { print $1 " (defined in src/" $2 "/)" }' \
+		"$TMP/outside" "$TMP/other-defs" >"$TMP/breaks"
+	check "guest-side objects ($GUEST) link nothing of the store, catalog, check, program, support or server" \
+		test ! -s "$TMP/breaks"
+	[ -s "$TMP/breaks" ] && diag "$(cat "$TMP/breaks")"
+	check "... and the check sees the guest side's own symbols (probe_run is defined there)" grep -qx probe_run "$TMP/guest-defs"
+else
+	not_ok "the build tree's objects ($OBJ) and nm are here (make builds them before the tests; binutils comes with gcc)"
+fi
+
 rm "$TMP/tree/docs/ARCHITECTURE.md"
 expect_exit 2 "no rules to read: exit 2, naming the file" perl "$LAYERS" "$TMP/tree"
 check "... the error names docs/ARCHITECTURE.md" grep -q 'docs/ARCHITECTURE.md' "$TMP/err"
