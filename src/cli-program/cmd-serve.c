@@ -9,6 +9,7 @@
 #include "cli-program/program-cli.h"
 #include "cli/cli.h"
 #include "covalid/server.h"
+#include "covalid/support.h"
 #include "util/cv.h"
 
 static void on_ready(void *userdata, const char *host, int port)
@@ -48,6 +49,7 @@ int cmd_serve(int argc, char **argv)
 		{ "header-timeout", required_argument, NULL, 'H' },
 		{ "max-client-connections", required_argument, NULL, 'C' },
 		{ "create", no_argument, NULL, 'c' },
+		{ "support-clock-offset", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_options o = { .listen = "127.0.0.1:8080", .access_log = stderr, .ready = on_ready };
@@ -98,6 +100,16 @@ int cmd_serve(int argc, char **argv)
 			o.max_client_connections = (unsigned)n;
 			break;
 		case 'c': o.create = true; break;
+		case 'S': {
+			int64_t off;
+
+			/* For tests (docs/support.md, "SLA clocks"): the SLA clocks
+			 * run this far ahead of the system clock; a year at most. */
+			if (cv_parse_i64(optarg, 10, &off) < 0 || off < -31622400 || off > 31622400)
+				return cli_usage("serve", "--support-clock-offset: -31622400 to 31622400 seconds");
+			support_clock_offset = off;
+			break;
+		}
 		default:
 			return cli_usage("serve", "unknown option '%s'", argv[optind - 1]);
 		}

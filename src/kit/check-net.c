@@ -209,14 +209,14 @@ static void set_timeouts(int fd, int seconds)
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-static int send_all(int fd, const void *p, size_t n)
+static int send_all(const struct kit_faults *f, int fd, const void *p, size_t n)
 {
 	const char *c = p;
 
 	while (n) {
 		/* MSG_NOSIGNAL: a vanished receiver is an error to report, not
 		 * a SIGPIPE that kills the check. */
-		ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+		ssize_t w = f && f->send ? f->send(fd, c, n, MSG_NOSIGNAL, f->userdata) : send(fd, c, n, MSG_NOSIGNAL);
 
 		if (w < 0) {
 			if (errno == EINTR)
@@ -230,7 +230,8 @@ static int send_all(int fd, const void *p, size_t n)
 }
 
 /* Sends bytes of the xorshift64 stream on fd and returns their digest. */
-static int send_stream(int fd, uint64_t bytes, unsigned char digest[crypto_generichash_BYTES])
+static int send_stream(const struct kit_faults *f, int fd, uint64_t bytes,
+		       unsigned char digest[crypto_generichash_BYTES])
 {
 	uint64_t *buf = cv_xmalloc(CHUNK), x = UINT64_C(0x2545f4914f6cdd1d), sent = 0;
 	crypto_generichash_state st;
@@ -247,7 +248,7 @@ static int send_stream(int fd, uint64_t bytes, unsigned char digest[crypto_gener
 			buf[i] = x;
 		}
 		crypto_generichash_update(&st, (const unsigned char *)buf, n);
-		r = send_all(fd, buf, n);
+		r = send_all(f, fd, buf, n);
 		if (r < 0)
 			goto out;
 		sent += n;
@@ -305,7 +306,7 @@ out:
 }
 
 /* Connects to addr, sends the stream and ends it; 0 or -errno. */
-static int loopback_send(const struct sockaddr_in *addr, uint64_t bytes,
+static int loopback_send(const struct kit_faults *f, const struct sockaddr_in *addr, uint64_t bytes,
 			 unsigned char digest[crypto_generichash_BYTES])
 {
 	int fd, r;
@@ -318,7 +319,7 @@ static int loopback_send(const struct sockaddr_in *addr, uint64_t bytes,
 		r = -errno;
 		goto out;
 	}
-	r = send_stream(fd, bytes, digest);
+	r = send_stream(f, fd, bytes, digest);
 	/* The end of the stream tells the receiver it has it all. */
 	if (r == 0 && shutdown(fd, SHUT_WR) < 0)
 		r = -errno;
@@ -358,7 +359,7 @@ void kit_check_net_loopback_integrity(const struct kit_ctx *ctx, struct kit_out 
 		goto out;
 	}
 	t0 = kit_now();
-	r = loopback_send(&addr, bytes, digest);
+	r = loopback_send(ctx->faults, &addr, bytes, digest);
 	/* Wake an accept() that would otherwise wait for its timeout. */
 	if (r < 0)
 		shutdown(s.listen_fd, SHUT_RDWR);
@@ -377,6 +378,9 @@ void kit_check_net_loopback_integrity(const struct kit_ctx *ctx, struct kit_out 
 	json_object_set_new(out->threshold, "digests_match", json_true());
 	kit_decide_mismatches(match ? 0 : 1, 1, "loopback TCP transfer", &v);
 	kit_apply(out, &v);
+	if (s.bytes != bytes)
+		kit_set(out, KIT_FAIL, "%s: the transfer was truncated, %llu of %llu bytes arrived", v.reason,
+			(unsigned long long)s.bytes, (unsigned long long)bytes);
 out:
 	if (s.listen_fd >= 0)
 		close(s.listen_fd);
@@ -506,9 +510,28 @@ static bool is_hex_digest(const char *s)
 	return strlen(s) == 2 * crypto_generichash_BYTES && strspn(s, "0123456789abcdef") == strlen(s);
 }
 
+/* "ERR the transfer ended after GOT of BYTES bytes" (peer.c) for this
+ * transfer, GOT < BYTES: the peer's receiving side saw the stream end. */
+static bool peer_got_less(const char *reply, uint64_t bytes, uint64_t *ret_got)
+{
+	static const char prefix[] = "ERR the transfer ended after ";
+	char want[64], *end = NULL;
+	uint64_t got;
+
+	if (!cv_startswith(reply, prefix) || reply[sizeof(prefix) - 1] < '0' || reply[sizeof(prefix) - 1] > '9')
+		return false;
+	errno = 0;
+	got = strtoull(reply + sizeof(prefix) - 1, &end, 10);
+	snprintf(want, sizeof(want), " of %llu bytes", (unsigned long long)bytes);
+	if (errno || strcmp(end, want) != 0 || got >= bytes)
+		return false;
+	*ret_got = got;
+	return true;
+}
+
 void kit_check_net_peer_transfer(const struct kit_ctx *ctx, struct kit_out *out)
 {
-	uint64_t bytes = ctx->opt->quick ? PEER_QUICK : PEER_FULL;
+	uint64_t bytes = ctx->opt->quick ? PEER_QUICK : PEER_FULL, got;
 	unsigned char digest[crypto_generichash_BYTES];
 	char hex[2 * crypto_generichash_BYTES + 1], header[64], addr[INET6_ADDRSTRLEN + 16] = "";
 	char line[REPLY_MAX], *host = NULL, *port = NULL, *clean = NULL;
@@ -541,9 +564,9 @@ void kit_check_net_peer_transfer(const struct kit_ctx *ctx, struct kit_out *out)
 
 	t0 = kit_now();
 	snprintf(header, sizeof(header), "COVALID-PEER 1 %llu\n", (unsigned long long)bytes);
-	r = send_all(fd, header, strlen(header));
+	r = send_all(ctx->faults, fd, header, strlen(header));
 	if (r == 0)
-		r = send_stream(fd, bytes, digest);
+		r = send_stream(ctx->faults, fd, bytes, digest);
 	if (r < 0) {
 		/* A peer that refused the header says why before closing. */
 		int rr = read_reply(fd, line, sizeof(line));
@@ -561,6 +584,15 @@ void kit_check_net_peer_transfer(const struct kit_ctx *ctx, struct kit_out *out)
 		goto out;
 	}
 	clean = cv_str_sanitize(line, strlen(line), sizeof(line));
+	/* Every byte was sent and the peer saw the stream end early: the
+	 * data was lost on the way, which is what the check looks for. */
+	if (peer_got_less(clean, bytes, &got)) {
+		json_object_set_new(out->measured, "peer_received_bytes", json_integer((json_int_t)got));
+		json_object_set_new(out->measured, "digests_match", json_false());
+		kit_set(out, KIT_FAIL, "the transfer to %s was truncated: the peer received %llu of %llu bytes", peer,
+			(unsigned long long)got, (unsigned long long)bytes);
+		goto out;
+	}
 	if (cv_startswith(clean, "ERR ")) {
 		kit_set(out, KIT_ERROR, "the peer at %s refused the transfer: %s", peer, clean + 4);
 		goto out;

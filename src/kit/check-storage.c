@@ -119,7 +119,7 @@ static int cmp_double(const void *a, const void *b)
 
 void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *out)
 {
-	uint64_t bytes = ctx->opt->quick ? QUICK_BYTES : FULL_BYTES, n_blocks = bytes / BLOCK, bad = 0;
+	uint64_t bytes = ctx->opt->quick ? QUICK_BYTES : FULL_BYTES, n_blocks = bytes / BLOCK, bad = 0, first_bad = 0;
 	unsigned char (*digests)[crypto_generichash_BYTES] = NULL;
 	char *path = cv_xasprintf("%s/storage-io-integrity.bin", ctx->tmpdir);
 	double *lat = NULL, t0, write_s, read_s, sum = 0;
@@ -191,6 +191,14 @@ void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *o
 	if (!direct)
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	close(fd);
+	fd = -1;
+	if (ctx->faults && ctx->faults->after_write) {
+		r = ctx->faults->after_write(path, ctx->faults->userdata);
+		if (r < 0) {
+			kit_set(out, KIT_ERROR, "the injected fault failed: %s", strerror(-r));
+			goto out;
+		}
+	}
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | (direct ? O_DIRECT : 0));
 	if (fd < 0) {
@@ -208,7 +216,8 @@ void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *o
 			goto out;
 		}
 		crypto_generichash(d, sizeof(d), buf, BLOCK, NULL, 0);
-		bad += sodium_memcmp(d, digests[i], sizeof(d)) != 0;
+		if (sodium_memcmp(d, digests[i], sizeof(d)) != 0 && !bad++)
+			first_bad = i;
 	}
 	read_s = kit_now() - t0;
 
@@ -224,6 +233,7 @@ void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *o
 	json_object_set_new(out->measured, "blocks", json_integer((json_int_t)n_blocks));
 	json_object_set_new(out->measured, "block_bytes", json_integer(BLOCK));
 	json_object_set_new(out->measured, "mismatching_blocks", json_integer((json_int_t)bad));
+	json_object_set_new(out->measured, "first_mismatching_block", bad ? json_integer((json_int_t)first_bad) : json_null());
 	json_object_set_new(out->measured, "write_mb_per_s", json_real(kit_round(write_s > 0 ? (double)bytes / 1e6 / write_s : 0)));
 	json_object_set_new(out->measured, "read_mb_per_s",
 			    json_real(kit_round(read_s > 0 ? (double)bytes / 1e6 / read_s : 0)));
@@ -231,10 +241,17 @@ void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *o
 	json_object_set_new(out->threshold, "mismatching_blocks", json_integer(0));
 	kit_decide_mismatches(bad, n_blocks, "storage blocks", &v);
 	kit_apply(out, &v);
+	if (out->status == KIT_FAIL)
+		kit_set(out, KIT_FAIL, "%s: block %llu read back differs from what was written", v.reason,
+			(unsigned long long)first_bad);
 	if (out->status == KIT_PASS && !direct)
 		kit_set(out, KIT_PASS, "O_DIRECT refused by %s: buffered with fsync", fs);
-	else if (out->status == KIT_FAIL && !direct)
-		kit_set(out, KIT_FAIL, "%s; O_DIRECT refused by %s: buffered with fsync", v.reason, fs);
+	else if (out->status == KIT_FAIL && !direct) {
+		char why[sizeof(out->reason)];
+
+		snprintf(why, sizeof(why), "%s", out->reason);
+		kit_set(out, KIT_FAIL, "%s; O_DIRECT refused by %s: buffered with fsync", why, fs);
+	}
 out:
 	if (fd >= 0)
 		close(fd);

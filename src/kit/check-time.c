@@ -34,6 +34,12 @@ static int64_t clock_ns(clockid_t c)
 	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
+/* The clock the checks judge: the real one, or a test's faulty one. */
+static int64_t judged_ns(const struct kit_faults *f, clockid_t c)
+{
+	return f && f->clock_ns ? f->clock_ns(c, f->userdata) : clock_ns(c);
+}
+
 /* ---- time.monotonic ---- */
 
 void kit_decide_inversions(uint64_t inversions, uint64_t samples, struct kit_verdict *v)
@@ -48,6 +54,7 @@ void kit_decide_inversions(uint64_t inversions, uint64_t samples, struct kit_ver
 }
 
 struct mono {
+	const struct kit_faults *faults;
 	int64_t interval_ns;
 	uint64_t samples, inv_mono, inv_boot;
 	int64_t max_back_ns;
@@ -66,7 +73,7 @@ static void mono_step(int64_t now, int64_t *prev, uint64_t *inversions, int64_t 
 static void *mono_worker(void *p)
 {
 	struct mono *w = p;
-	int64_t m = clock_ns(CLOCK_MONOTONIC), b = clock_ns(CLOCK_BOOTTIME);
+	int64_t m = judged_ns(w->faults, CLOCK_MONOTONIC), b = judged_ns(w->faults, CLOCK_BOOTTIME);
 	int64_t end = m + w->interval_ns;
 	/* A reading costs at least ~10 ns: this cap ends the loop at twice
 	 * the interval at most if the clock stops. */
@@ -74,7 +81,7 @@ static void *mono_worker(void *p)
 
 	w->samples = 2;
 	for (uint64_t i = 0; i < cap; i++) {
-		int64_t m1 = clock_ns(CLOCK_MONOTONIC), b1 = clock_ns(CLOCK_BOOTTIME);
+		int64_t m1 = judged_ns(w->faults, CLOCK_MONOTONIC), b1 = judged_ns(w->faults, CLOCK_BOOTTIME);
 
 		mono_step(m1, &m, &w->inv_mono, &w->max_back_ns);
 		mono_step(b1, &b, &w->inv_boot, &w->max_back_ns);
@@ -94,8 +101,10 @@ void kit_check_time_monotonic(const struct kit_ctx *ctx, struct kit_out *out)
 	struct kit_verdict v;
 	int r;
 
-	for (size_t i = 0; i < ctx->n_cpus; i++)
+	for (size_t i = 0; i < ctx->n_cpus; i++) {
+		w[i].faults = ctx->faults;
 		w[i].interval_ns = (int64_t)(interval * NS_PER_S);
+	}
 	r = kit_on_each_cpu(ctx, mono_worker, w, sizeof(*w));
 	if (r < 0) {
 		kit_set(out, KIT_ERROR, "cannot pin a worker to each vCPU: %s", strerror(-r));
@@ -143,6 +152,7 @@ void kit_decide_warps(uint64_t warps, uint64_t exchanges, double max_warp_ns, st
  * on this vCPU is behind time on that one.
  */
 struct warp_shared {
+	const struct kit_faults *faults;
 	atomic_flag lock;
 	int64_t end_ns;
 	uint64_t cap;
@@ -160,7 +170,7 @@ struct warp {
 /* Under the lock: one reading compared with the previous one. */
 static bool warp_step(struct warp_shared *s, int cpu)
 {
-	int64_t t = clock_ns(CLOCK_MONOTONIC);
+	int64_t t = judged_ns(s->faults, CLOCK_MONOTONIC);
 
 	if (s->last_cpu >= 0) {
 		s->comparisons++;
@@ -197,7 +207,7 @@ static void *warp_worker(void *p)
 void kit_check_time_cross_cpu_warp(const struct kit_ctx *ctx, struct kit_out *out)
 {
 	double interval = kit_interval(ctx, 0.2, 3.0);
-	struct warp_shared s = { .lock = ATOMIC_FLAG_INIT, .last_cpu = -1 };
+	struct warp_shared s = { .faults = ctx->faults, .lock = ATOMIC_FLAG_INIT, .last_cpu = -1 };
 	struct warp *w = NULL;
 	struct kit_verdict v;
 	int r;
@@ -212,7 +222,7 @@ void kit_check_time_cross_cpu_warp(const struct kit_ctx *ctx, struct kit_out *ou
 		w[i] = (struct warp){ &s, ctx->cpus[i] };
 	/* A locked step costs well over 20 ns; the cap stops a stopped clock. */
 	s.cap = (uint64_t)(interval * 5e7);
-	s.end_ns = clock_ns(CLOCK_MONOTONIC) + (int64_t)(interval * NS_PER_S);
+	s.end_ns = judged_ns(ctx->faults, CLOCK_MONOTONIC) + (int64_t)(interval * NS_PER_S);
 	r = kit_on_each_cpu(ctx, warp_worker, w, sizeof(*w));
 	if (r < 0) {
 		kit_set(out, KIT_ERROR, "cannot pin a worker to each vCPU: %s", strerror(-r));
@@ -338,11 +348,12 @@ struct clock_pair {
  * monotonic instant taken as their middle, and the try with the smallest
  * gap kept (a preempted try has a big one).
  */
-static void read_pair(struct clock_pair *ret)
+static void read_pair(const struct kit_faults *f, struct clock_pair *ret)
 {
 	ret->gap = INT64_MAX;
 	for (int k = 0; k < 8; k++) {
-		int64_t a = clock_ns(CLOCK_MONOTONIC), r = clock_ns(CLOCK_MONOTONIC_RAW), b = clock_ns(CLOCK_MONOTONIC);
+		int64_t a = judged_ns(f, CLOCK_MONOTONIC), r = judged_ns(f, CLOCK_MONOTONIC_RAW),
+			b = judged_ns(f, CLOCK_MONOTONIC);
 
 		if (b - a < ret->gap) {
 			ret->gap = b - a;
@@ -371,13 +382,14 @@ void kit_check_time_rate_skew(const struct kit_ctx *ctx, struct kit_out *out)
 	int r;
 
 	json_object_set_new(out->threshold, "max_abs_ppm", json_real(KIT_RATE_SKEW_PPM));
-	read_pair(&p0);
-	r = sleep_until(p0.mono + (int64_t)(interval * NS_PER_S));
+	read_pair(ctx->faults, &p0);
+	/* The sleep is on the real clock: a test's faulty one must not stretch it. */
+	r = sleep_until((ctx->faults ? clock_ns(CLOCK_MONOTONIC) : p0.mono) + (int64_t)(interval * NS_PER_S));
 	if (r < 0) {
 		kit_set(out, KIT_ERROR, "clock_nanosleep: %s", strerror(-r));
 		return;
 	}
-	read_pair(&p1);
+	read_pair(ctx->faults, &p1);
 	dm = p1.mono - p0.mono;
 	dr = p1.raw - p0.raw;
 	if (dr <= 0) {

@@ -13,11 +13,31 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "covalid/kit.h"
 
 struct cv_strv;
 struct descriptor;
+
+/*
+ * Fault injection for the checks' live tests (tests/unit/test-kit-*.c):
+ * what a check reads its clock through, what happens to its file between
+ * write and read-back, and what it sends on a socket through.  The runner
+ * never sets any (ctx->faults is NULL): every check then uses
+ * clock_gettime(), leaves the file alone and calls send().  Hooks may be
+ * called from several threads at once.
+ */
+struct kit_faults {
+	/* time.monotonic, time.cross_cpu_warp, time.rate_skew: a reading of c in ns. */
+	int64_t (*clock_ns)(clockid_t c, void *userdata);
+	/* storage.io_integrity: the file written, fsync'd and closed, before it is read back; 0 or -errno. */
+	int (*after_write)(const char *path, void *userdata);
+	/* net.loopback_integrity, net.peer_transfer: send(2) on the sending side. */
+	ssize_t (*send)(int fd, const void *buf, size_t n, int flags, void *userdata);
+	void *userdata;
+};
 
 struct kit_ctx {
 	const struct kit_options *opt;
@@ -26,6 +46,7 @@ struct kit_ctx {
 	int *cpus;                  /* online CPU numbers */
 	size_t n_cpus;
 	bool root;                  /* running as root */
+	const struct kit_faults *faults; /* NULL but in tests */
 };
 
 /* What a check reports. */

@@ -5,6 +5,7 @@
  * and `covalid kit peer` (kit_peer_serve) exercised over loopback.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -267,7 +268,7 @@ static void live_init(struct live *l, const char *container, const char *peer)
 	l->d = descriptor_new();
 	descriptor_set(&l->d->hypervisor.id, "kvm");
 	descriptor_set(&l->d->container.id, container);
-	l->ctx = (struct kit_ctx){ &l->opt, l->d, tap_tmpdir(), &l->cpu, 1, geteuid() == 0 };
+	l->ctx = (struct kit_ctx){ &l->opt, l->d, tap_tmpdir(), &l->cpu, 1, geteuid() == 0, NULL };
 	l->out = (struct kit_out){ KIT_ERROR, "the check set no result", json_object(), json_object() };
 }
 
@@ -590,6 +591,120 @@ TEST(peer_transfer_to_nobody_is_an_error)
 	live_release(&l);
 }
 
+/* ---- injected faults (struct kit_faults): each check must fail and say why ---- */
+
+/* Runs fn with the faults; prints the result.  The caller checks it and
+ * releases l. */
+static void fault_run(struct live *l, kit_fn fn, const char *peer, const struct kit_faults *f)
+{
+	char *m;
+
+	live_init(l, "none", peer);
+	l->ctx.faults = f;
+	fn(&l->ctx, &l->out);
+	m = json_dumps(l->out.measured, JSON_COMPACT);
+	printf("%s: %s\nmeasured: %s\n", kit_status_name(l->out.status), l->out.reason, m ? m : "?");
+	free(m);
+}
+
+/* A block corrupted between write and read-back: one byte of block 3
+ * flipped on disk. */
+static int corrupt_block_3(const char *path, void *userdata)
+{
+	off_t at = 3 * 1024 * 1024 + 100;
+	unsigned char c;
+	int fd = open(path, O_RDWR | O_CLOEXEC), r = 0;
+
+	(void)userdata;
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &c, 1, at) != 1)
+		r = -EIO;
+	c ^= 0xff;
+	if (!r && (pwrite(fd, &c, 1, at) != 1 || fsync(fd) < 0))
+		r = -EIO;
+	close(fd);
+	return r;
+}
+
+TEST(fault_storage_block_corrupted_between_write_and_read_back)
+{
+	struct kit_faults f = { .after_write = corrupt_block_3 };
+	char *path = cv_xasprintf("%s/storage-io-integrity.bin", tap_tmpdir());
+	struct live l;
+
+	fault_run(&l, kit_check_storage_io_integrity, NULL, &f);
+	CHECK_STR(kit_status_name(l.out.status), "fail");
+	CHECK_HAS(l.out.reason, "1 mismatch in 16 checked (storage blocks): block 3 read back differs from what was written");
+	CHECK_INT(json_integer_value(json_object_get(l.out.measured, "mismatching_blocks")), 1);
+	CHECK_INT(json_integer_value(json_object_get(l.out.measured, "first_mismatching_block")), 3);
+	CHECK(access(path, F_OK) < 0);
+	live_release(&l);
+	free(path);
+}
+
+/* A transfer truncated: send() passes the first `limit` bytes, then
+ * swallows the rest, the sender none the wiser; with `end`, the stream
+ * is ended there, as a connection cut on the way is. */
+struct cut {
+	uint64_t limit, sent;
+	bool end, ended;
+};
+
+static ssize_t cut_send(int fd, const void *buf, size_t n, int flags, void *userdata)
+{
+	struct cut *c = userdata;
+	ssize_t w;
+
+	if (c->sent >= c->limit) {
+		if (c->end && !c->ended)
+			c->ended = shutdown(fd, SHUT_WR) == 0;
+		return (ssize_t)n;
+	}
+	w = send(fd, buf, n < c->limit - c->sent ? n : (size_t)(c->limit - c->sent), flags);
+	if (w > 0)
+		c->sent += (uint64_t)w;
+	return w;
+}
+
+TEST(fault_loopback_transfer_truncated)
+{
+	struct cut c = { .limit = 1024 * 1024 };
+	struct kit_faults f = { .send = cut_send, .userdata = &c };
+	struct live l;
+
+	fault_run(&l, kit_check_net_loopback_integrity, NULL, &f);
+	CHECK_STR(kit_status_name(l.out.status), "fail");
+	CHECK_HAS(l.out.reason, "1 mismatch in 1 checked (loopback TCP transfer): the transfer was truncated, "
+				"1048576 of 33554432 bytes arrived");
+	CHECK(json_is_false(json_object_get(l.out.measured, "digests_match")));
+	live_release(&l);
+}
+
+/* The peer sees the stream end after 1 MiB of the 16 the kit sent:
+ * it answers "ERR the transfer ended after ...", and the check fails. */
+TEST(fault_peer_transfer_truncated)
+{
+	struct cut c = { .limit = 1024 * 1024, .end = true };
+	struct kit_faults f = { .send = cut_send, .userdata = &c };
+	struct server s;
+	int port = server_start(&s, "127.0.0.1:0");
+	char peer[64], want[192];
+	struct live l;
+
+	CHECK(port > 0);
+	snprintf(peer, sizeof(peer), "127.0.0.1:%d", port);
+	fault_run(&l, kit_check_net_peer_transfer, peer, &f);
+	CHECK_STR(kit_status_name(l.out.status), "fail");
+	/* 1 MiB less the 24-byte header "COVALID-PEER 1 16777216\n". */
+	snprintf(want, sizeof(want), "the transfer to %s was truncated: the peer received 1048552 of 16777216 bytes", peer);
+	CHECK_STR(l.out.reason, want);
+	CHECK_INT(json_integer_value(json_object_get(l.out.measured, "peer_received_bytes")), 1048552);
+	CHECK(json_is_false(json_object_get(l.out.measured, "digests_match")));
+	live_release(&l);
+	CHECK_INT(server_stop(&s), 0);
+}
+
 /* The checks together, quick, as `covalid kit run --quick` runs them
  * (minus the runner's forks): well under 3 s on a 2-vCPU guest. */
 TEST(quick_checks_are_quick)
@@ -623,4 +738,6 @@ TAP_MAIN(health_passes_untainted_with_a_clean_log, health_passes_without_a_reada
 	 net_loopback_integrity_live, net_peer_transfer_skips_without_peer, platform_security_live,
 	 firmware_smbios_live, peer_round_trip_with_peer_transfer, peer_over_ipv6_loopback,
 	 peer_rejects_a_malformed_header_and_keeps_serving, peer_refuses_a_bad_listen_address,
-	 peer_transfer_to_nobody_is_an_error, quick_checks_are_quick)
+	 peer_transfer_to_nobody_is_an_error, quick_checks_are_quick,
+	 fault_storage_block_corrupted_between_write_and_read_back, fault_loopback_transfer_truncated,
+	 fault_peer_transfer_truncated)

@@ -7,6 +7,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <sys/timex.h>
 #include <unistd.h>
 
@@ -406,6 +407,101 @@ TEST(live_timer_delivery)
 	live_release(&l);
 }
 
+/* ---- injected faults: the check must fail and say why ---- */
+
+/* A clock stepped back: every CLOCK_MONOTONIC reading after the first
+ * `after` is `back_ns` behind the real clock (struct kit_faults). */
+struct stepped {
+	atomic_ullong readings;
+	unsigned long long after;
+	int64_t back_ns;
+};
+
+static int64_t stepped_clock(clockid_t c, void *userdata)
+{
+	struct stepped *s = userdata;
+	struct timespec ts;
+	int64_t ns;
+
+	clock_gettime(c, &ts);
+	ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (c == CLOCK_MONOTONIC && atomic_fetch_add(&s->readings, 1) >= s->after)
+		ns -= s->back_ns;
+	return ns;
+}
+
+static json_int_t measured_int(const struct live *l, const char *key)
+{
+	return json_integer_value(json_object_get(l->out.measured, key));
+}
+
+TEST(fault_monotonic_clock_stepped_back)
+{
+	struct stepped st = { 0, 1000, 1000000 };
+	struct kit_faults f = { .clock_ns = stepped_clock, .userdata = &st };
+	struct live l;
+
+	live_init(&l);
+	l.ctx.n_cpus = 1;
+	l.ctx.faults = &f;
+	kit_check_time_monotonic(&l.ctx, &l.out);
+	printf("%s: %s\n", kit_status_name(l.out.status), l.out.reason);
+	CHECK_INT(l.out.status, KIT_FAIL);
+	CHECK(strstr(l.out.reason, "the clock went backwards 1 time in "));
+	CHECK_INT(measured_int(&l, "monotonic_inversions"), 1);
+	CHECK_INT(measured_int(&l, "boottime_inversions"), 0);
+	/* The step, less the time between two readings. */
+	CHECK(measured_int(&l, "max_backstep_ns") > 500000 && measured_int(&l, "max_backstep_ns") <= 1000000);
+	live_release(&l);
+}
+
+TEST(fault_cross_cpu_warp_clock_stepped_back)
+{
+	struct stepped st = { 0, 1000, 1000000 };
+	struct kit_faults f = { .clock_ns = stepped_clock, .userdata = &st };
+	struct live l;
+
+	live_init(&l);
+	if (l.ctx.n_cpus < 2) {
+		live_release(&l);
+		tap_skip("one vCPU: time.cross_cpu_warp skips");
+	}
+	l.ctx.faults = &f;
+	kit_check_time_cross_cpu_warp(&l.ctx, &l.out);
+	printf("%s: %s\n", kit_status_name(l.out.status), l.out.reason);
+	/* A busy shared host may never run the two workers at once. */
+	if (measured_int(&l, "exchanges") == 0) {
+		live_release(&l);
+		tap_skip("the workers never took turns on this host");
+	}
+	CHECK_INT(l.out.status, KIT_FAIL);
+	CHECK(strstr(l.out.reason, "time went backwards 1 time in "));
+	CHECK(strstr(l.out.reason, "exchanges between vCPUs (largest step back "));
+	CHECK_INT(measured_int(&l, "warps"), 1);
+	live_release(&l);
+}
+
+TEST(fault_rate_skew_clock_stepped_back)
+{
+	/* The first pair of readings takes 16 of CLOCK_MONOTONIC: the
+	 * second pair is 50 ms behind, -100000 ppm over the quick 0.5 s. */
+	struct stepped st = { 0, 16, 50000000 };
+	struct kit_faults f = { .clock_ns = stepped_clock, .userdata = &st };
+	struct live l;
+	double ppm;
+
+	live_init(&l);
+	l.ctx.faults = &f;
+	kit_check_time_rate_skew(&l.ctx, &l.out);
+	printf("%s: %s\n", kit_status_name(l.out.status), l.out.reason);
+	CHECK_INT(l.out.status, KIT_FAIL);
+	CHECK(strstr(l.out.reason, "CLOCK_MONOTONIC runs -"));
+	CHECK(strstr(l.out.reason, " ppm from CLOCK_MONOTONIC_RAW (bound +-500 ppm)"));
+	ppm = json_real_value(json_object_get(l.out.measured, "ppm"));
+	CHECK(ppm < -90000 && ppm > -110000);
+	live_release(&l);
+}
+
 /* The quick checks together stay inside the quick run's budget. */
 /* Every quick cpu/time/irq check runs to a verdict on this machine.  How
  * long they take is bench/kit.sh's business: no timing asserts here. */
@@ -435,4 +531,5 @@ TAP_MAIN(rates_decisions, feature_consistency_decisions, inversion_decisions, wa
 	 rate_skew_decisions, timer_latency_decisions, sync_decisions, timer_delivery_decisions,
 	 live_all_vcpus_execute, live_feature_consistency, live_feature_consistency_one_cpu, live_monotonic,
 	 live_cross_cpu_warp, live_cross_cpu_warp_one_cpu, live_vdso, live_rate_skew, live_timer_latency, live_sync,
-	 live_timer_delivery, live_quick_checks_all_decide)
+	 live_timer_delivery, live_quick_checks_all_decide, fault_monotonic_clock_stepped_back,
+	 fault_cross_cpu_warp_clock_stepped_back, fault_rate_skew_clock_stepped_back)
