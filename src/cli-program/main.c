@@ -15,7 +15,7 @@ static const struct cli_command commands[] = {
 	{ "serve", cmd_serve, "run the program's HTTP server",
 	  "usage: covalid serve [--listen HOST:PORT] [--db PATH] [--web DIR] [--access-log FILE|-]\n"
 	  "                     [--max-body BYTES] [--timeout SECONDS] [--header-timeout SECONDS]\n"
-	  "                     [--max-client-connections N] [--create]\n"
+	  "                     [--max-client-connections N] [--create] [--support-clock-offset SECONDS]\n"
 	  "\n"
 	  "Serves the catalog API under /api/v1 (docs/server.md, the OpenAPI document at\n"
 	  "/api/v1/openapi.json), vendors' signed submissions, the owner's\n"
@@ -26,6 +26,8 @@ static const struct cli_command commands[] = {
 	  "unless --create.  A request head must arrive within --header-timeout\n"
 	  "(10 s); one client address holds at most --max-client-connections (128).\n"
 	  "One JSON line per request goes to the access log (stderr by default).\n"
+	  "--support-clock-offset moves support's clock (SLA breaches, case times):\n"
+	  "for tests only, never for a production server.\n"
 	  "SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n" },
 	{ "admin", cmd_admin, "the program owner's administration",
 	  "usage: covalid admin bootstrap [--db PATH] --token-file FILE [--force]\n"
