@@ -95,6 +95,8 @@ export function productNames() {
 	return productsPromise;
 }
 
+/* ---- the user's token ---- */
+
 /*
  * The user's token (cv_..., issued by `covalid admin user add`) is kept
  * in sessionStorage only: it lives as long as this tab, is never

@@ -9,6 +9,8 @@
 import { collator, api, query, vendors, sessionToken, setSessionToken, readMe, whoAmI, bearer, authApi } from './api.js';
 import { main, h, append, clear, list, code, dl, notice, errorNotice, mib, when, breadcrumbs, render } from './dom.js';
 
+/* ---- support: signing in ---- */
+
 const CASES_PAGE = 50;
 
 /* "Ann Contoso (customer-admin, contoso)", "Mike Microsoft (vendor-engineer, Microsoft)". */
