@@ -1,0 +1,1053 @@
+/*
+ * support.js - cooperative support cases: signing in with a token, the
+ * cases, opening one, and one case with its notes, collaborations,
+ * timeline and the actions docs/support.md gives this user's role and
+ * relation to the case (GET /api/v1/me says who it is); the server decides
+ * all the same.
+ */
+
+import { collator, api, query, vendors, sessionToken, setSessionToken, readMe, whoAmI, bearer, authApi } from './api.js';
+import { main, h, append, clear, list, code, dl, notice, errorNotice, mib, when, breadcrumbs, render } from './dom.js';
+
+/* ---- support: signing in ---- */
+
+const CASES_PAGE = 50;
+
+/* "Ann Contoso (customer-admin, contoso)", "Mike Microsoft (vendor-engineer, Microsoft)". */
+function meText(me, names) {
+	const org = me.vendor ? vendorName(me.vendor, names) : me.customer;
+	return (me.name || me.token || 'this token') + ' (' + [me.role, org].filter(Boolean).join(', ') + ')';
+}
+
+/* The header says whether this tab is signed in, as whom, with its way out. */
+export function showSession() {
+	const box = document.getElementById('session');
+	if (!box)
+		return;
+	clear(box);
+	const token = sessionToken();
+	if (token) {
+		const who = h('span', { class: 'session-who', id: 'session-who' });
+		box.appendChild(h('span', { class: 'session-line' },
+			h('span', { class: 'session-state', id: 'session-state' }, 'Signed in'), ' ', who));
+		Promise.all([whoAmI(), vendorNames()]).then(([me, names]) => {
+			if (sessionToken() !== token || !who.isConnected || !me)
+				return;
+			who.textContent = 'as ' + meText(me, names);
+			who.dataset.role = me.role;
+		}, () => {
+			if (sessionToken() === token && who.isConnected)
+				who.dataset.role = '';
+		});
+		box.appendChild(h('button', { type: 'button', id: 'sign-out', class: 'session-button', onclick: () => {
+			setSessionToken(null);
+			if (location.hash === '#/signin')
+				render(true);
+			else
+				location.hash = '#/signin';
+		} }, 'Sign out'));
+	} else {
+		box.appendChild(h('a', { href: '#/signin', id: 'sign-in-link', class: 'session-button' }, 'Sign in'));
+	}
+}
+/* Only a page of this UI, never the sign-in page itself, is a place to go back to. */
+function safeNext(next) {
+	return typeof next === 'string' && /^#\/[^\s]*$/.test(next) && !next.startsWith('#/signin') ? next : '#/cases';
+}
+
+/*
+ * The sign-in form.  It checks the token with GET /api/v1/me before
+ * keeping it (and keeps the answer); done() runs once it is kept.  The
+ * form is POST and handled here, so even a failed script never puts
+ * the token in a URL.
+ */
+function signInForm(done) {
+	const input = h('input', { type: 'password', id: 'signin-token', name: 'token', autocomplete: 'off',
+		spellcheck: 'false', required: true, placeholder: 'cv_…', 'aria-describedby': 'signin-hint' });
+	const submit = h('button', { type: 'submit', class: 'primary', id: 'signin-submit' }, 'Sign in');
+	const out = h('div', { id: 'signin-result', 'aria-live': 'polite' });
+	const form = h('form', { class: 'signin-form card', method: 'post', action: '#', 'aria-label': 'Sign in' },
+		h('div', { class: 'field' },
+			h('label', { for: 'signin-token' }, 'Your token'),
+			input,
+			h('span', { class: 'hint', id: 'signin-hint' },
+				'The token you were given (', code('covalid admin user add'), '). ',
+				'It is kept in this tab only (sessionStorage) until you sign out or close it, and sent only to this server.')),
+		h('div', { class: 'field field-actions' }, submit),
+		out);
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		const token = input.value.trim();
+		clear(out);
+		if (!token || !/^[\x21-\x7e]+$/.test(token)) {
+			out.appendChild(notice('error', h('p', { class: 'notice-title' }, 'That is not a token.'),
+				h('p', null, 'A token is one word of printable characters, like ', code('cv_…'), '.')));
+			input.focus();
+			return;
+		}
+		submit.disabled = true;
+		let me;
+		try {
+			me = readMe(await api('/me', { headers: bearer(token), cache: 'no-store' }));
+		} catch (e) {
+			submit.disabled = false;
+			out.appendChild(errorNotice(e, e.status === 401
+				? 'This token was refused: it is wrong, unknown or revoked. You are not signed in.'
+				: 'Could not sign in.'));
+			input.select();
+			return;
+		}
+		input.value = '';
+		setSessionToken(token, me);
+		done();
+	});
+	return form;
+}
+
+export async function viewSignIn(params, ctx) {
+	const page = ctx.page;
+	clear(page);
+	ctx.title('Sign in');
+	page.appendChild(h('h1', null, 'Sign in'));
+	if (sessionToken())
+		page.appendChild(notice('info', h('p', null, 'This tab is signed in already. Signing in again replaces its token. ',
+			h('a', { href: '#/cases' }, 'Your cases'))));
+	page.appendChild(h('p', { class: 'lead' },
+		'Support cases are shown to their customer and to the vendors working them. Sign in with your token to see yours.'));
+	page.appendChild(signInForm(() => {
+		location.hash = safeNext(params.get('next'));
+	}));
+}
+
+/* A support page without a token: say so, and sign in right here. */
+function needSignIn(ctx, heading, err) {
+	const page = ctx.page;
+	clear(page);
+	ctx.title(heading);
+	page.appendChild(h('h1', null, heading));
+	if (err)
+		page.appendChild(errorNotice(err, err.status === 401
+			? 'Your token was refused (wrong, unknown or revoked): sign in again.'
+			: 'You are not signed in.'));
+	else
+		page.appendChild(notice('info', h('p', null, 'Support cases need you to sign in with your token.')));
+	page.appendChild(signInForm(() => render(true)));
+}
+
+/* ---- support: words and badges ---- */
+
+const CASE_STATES = [
+	['new', 'New'],
+	['in-progress', 'In progress'],
+	['waiting-on-customer', 'Waiting on customer'],
+	['engaged', 'Engaged (vendors collaborating)'],
+	['resolved', 'Resolved'],
+	['closed', 'Closed'],
+];
+const CASE_STATE_LABEL = new Map(CASE_STATES);
+const OPEN_STATES = new Set(['new', 'in-progress', 'waiting-on-customer', 'engaged']);
+const SEVERITIES = [
+	[1, '1 – critical: production down'],
+	[2, '2 – high: production impaired'],
+	[3, '3 – medium: a problem with a workaround'],
+	[4, '4 – low: a question'],
+];
+/* Where a case may go from each state (docs/support.md); the server decides who may. */
+const MOVES = {
+	'new': ['in-progress', 'resolved'],
+	'in-progress': ['waiting-on-customer', 'resolved'],
+	'waiting-on-customer': ['in-progress', 'resolved'],
+	'engaged': ['in-progress', 'waiting-on-customer', 'resolved'],
+	'resolved': ['closed', 'reopened'],
+	'closed': ['reopened'],
+};
+const MOVE_LABEL = {
+	'in-progress': 'In progress',
+	'waiting-on-customer': 'Waiting on customer',
+	'resolved': 'Resolved (say how)',
+	'closed': 'Closed',
+	'reopened': 'Reopened',
+};
+const VISIBILITIES = [
+	['public', 'Public', 'the customer and the vendor the case was opened with'],
+	['shared', 'Shared', 'the vendors on the case, not the customer'],
+	['internal', 'Internal', 'your organisation only'],
+];
+const VISIBILITY = new Map(VISIBILITIES.map((v) => [v[0], v]));
+
+function cls(s) {
+	return String(s).replace(/[^a-z0-9_-]/g, '');
+}
+
+function stateBadge(state) {
+	return h('span', { class: 'badge case-state state-' + cls(state), 'data-state': state },
+		CASE_STATE_LABEL.get(state) || String(state));
+}
+
+function severityBadge(sev) {
+	return h('span', { class: 'badge severity sev-' + cls(sev), title: (SEVERITIES.find((s) => s[0] === sev) || [0, ''])[1] },
+		'Sev ' + sev);
+}
+
+function visibilityBadge(vis) {
+	const v = VISIBILITY.get(vis);
+	return h('span', { class: 'badge vis vis-' + cls(vis), title: v ? 'Seen by ' + v[2] : null }, v ? v[1] : String(vis));
+}
+
+function verdictBadge(verdict) {
+	return h('span', { class: 'badge verdict-badge verdict-' + cls(verdict || 'unknown') }, verdict || 'unknown');
+}
+
+function clockBadge(clock) {
+	const st = clock && clock.state;
+	return h('span', { class: 'badge clock clock-' + cls(st || 'none') }, st || '—');
+}
+
+/* "Mike Engineer (vendor:microsoft, vendor-engineer)"; never the token id. */
+function actor(a) {
+	if (!a)
+		return h('span', { class: 'muted' }, 'someone');
+	const org = a.org ? String(a.org) : '';
+	return h('span', { class: 'actor' }, a.name ? String(a.name) : org || 'someone',
+		h('span', { class: 'actor-org' }, ' (' + [org, a.role].filter(Boolean).join(', ') + ')'));
+}
+
+async function vendorNames() {
+	try {
+		return new Map((await vendors()).map((v) => [v.id, v.name]));
+	} catch (e) {
+		return new Map();
+	}
+}
+
+function vendorName(id, names) {
+	return names.get(id) || id;
+}
+
+/* The one-line SLA state of a case: breached, or what is due next. */
+function slaSummary(sla) {
+	sla = sla || {};
+	const out = [];
+	if (sla.breached)
+		out.push(h('span', { class: 'badge sla-breached' }, 'SLA breached'));
+	const fr = sla.first_response || {};
+	const nu = sla.next_update;
+	if (fr.state === 'pending')
+		out.push(h('span', { class: 'sub' }, 'first response due ', when(fr.due)));
+	else if (fr.state === 'breached' && !fr.met_at)
+		out.push(h('span', { class: 'sub' }, 'first response was due ', when(fr.due)));
+	else if (nu && nu.due)
+		out.push(h('span', { class: 'sub' }, 'next update ' + (nu.state === 'breached' ? 'was ' : '') + 'due ', when(nu.due)));
+	else if (!sla.breached)
+		out.push(h('span', { class: 'badge sla-ok' }, 'within SLA'));
+	for (const col of sla.collaborations || [])
+		if (col.response && col.response.state === 'pending')
+			out.push(h('span', { class: 'sub' }, col.vendor + ' to answer by ', when(col.response.due)));
+	return out;
+}
+
+/* ---- support: the cases ---- */
+
+export async function viewCases(params, ctx) {
+	if (!sessionToken())
+		return needSignIn(ctx, 'Support cases');
+	const page = ctx.page;
+	const state = CASE_STATE_LABEL.has(params.get('state')) ? params.get('state') : '';
+	let offset = parseInt(params.get('offset') || '0', 10);
+	if (!Number.isFinite(offset) || offset < 0)
+		offset = 0;
+	let body, me;
+	try {
+		[body, me] = await Promise.all([
+			authApi('/cases' + query({ state, limit: CASES_PAGE, offset: offset || '' })),
+			whoAmI().catch((e) => {
+				if (e.status === 401)
+					throw e;
+				return null; /* then no "Open a case" link: the page itself still works */
+			}),
+		]);
+	} catch (e) {
+		if (!ctx.current())
+			return;
+		if (e.status === 401 || e.code === 'signed_out')
+			return needSignIn(ctx, 'Support cases', e);
+		throw e;
+	}
+	const names = await vendorNames();
+	if (!ctx.current())
+		return;
+	const items = body.items || [];
+	clear(page);
+	ctx.title('Support cases');
+	/* A case is opened by a customer's administrator (docs/support.md). */
+	page.appendChild(h('div', { class: 'title-row' },
+		h('h1', null, 'Support cases'),
+		me && me.role === 'customer-admin'
+			? h('a', { href: '#/cases/new', class: 'button primary-link', id: 'open-case-link' }, 'Open a case') : null));
+	page.appendChild(h('p', { class: 'lead' },
+		'The cases you may see: a customer\'s own, or a vendor\'s queue (opened with it, or engaging it to collaborate).'));
+
+	const sel = h('select', { id: 'cases-state', name: 'state' },
+		h('option', { value: '' }, 'any state'),
+		CASE_STATES.map(([v, label]) => h('option', { value: v, selected: v === state }, label)));
+	sel.addEventListener('change', () => {
+		location.hash = '#/cases' + query({ state: sel.value });
+	});
+	page.appendChild(h('form', { class: 'search cases-filter', role: 'search', 'aria-label': 'Cases' },
+		h('div', { class: 'field' }, h('label', { for: 'cases-state' }, 'State'), sel)));
+
+	page.appendChild(h('h2', { id: 'cases-heading' },
+		(items.length === 1 ? '1 case' : items.length + ' cases') + (state ? ' ' + (CASE_STATE_LABEL.get(state) || state).toLowerCase() : '') +
+		(offset ? ' (from ' + (offset + 1) + ')' : '')));
+	if (!items.length) {
+		page.appendChild(notice('info', h('p', null, state ? 'No case in this state.' : 'No case yet.')));
+		return;
+	}
+	const table = h('table', { class: 'data cases' },
+		h('caption', { class: 'visually-hidden' }, 'Support cases'),
+		h('thead', null, h('tr', null,
+			h('th', { scope: 'col' }, 'Case'),
+			h('th', { scope: 'col' }, 'Severity'),
+			h('th', { scope: 'col' }, 'State'),
+			h('th', { scope: 'col' }, 'Customer'),
+			h('th', { scope: 'col' }, 'Vendor'),
+			h('th', { scope: 'col' }, 'Configuration'),
+			h('th', { scope: 'col' }, 'SLA'),
+			h('th', { scope: 'col' }, 'Updated'))));
+	const tbody = h('tbody');
+	for (const c of items) {
+		const href = '#/case/' + encodeURIComponent(c.id);
+		const tr = h('tr', { class: 'clickable', 'data-id': c.id, 'data-state': c.state },
+			h('td', { class: 'case-title' }, h('a', { href }, c.title || c.id), h('span', { class: 'sub id' }, c.id)),
+			h('td', { class: 'severity' }, severityBadge(c.severity)),
+			h('td', { class: 'state' }, stateBadge(c.state)),
+			h('td', { class: 'customer' }, c.customer_name || c.customer || ''),
+			h('td', { class: 'vendor' }, vendorName(c.vendor, names),
+				(c.collaborations || []).map((col) => h('span', { class: 'sub' },
+					'with ' + vendorName(col.vendor, names) + ' (' + col.state + ')'))),
+			h('td', { class: 'case-verdict' }, verdictBadge(c.verdict)),
+			h('td', { class: 'sla' + (c.sla && c.sla.breached ? ' breached' : '') }, slaSummary(c.sla)),
+			h('td', { class: 'updated' }, when(c.updated_at)));
+		tr.addEventListener('click', (ev) => {
+			if (!ev.target.closest('a'))
+				location.hash = href;
+		});
+		tbody.appendChild(tr);
+	}
+	table.appendChild(tbody);
+	page.appendChild(h('div', { class: 'table-wrap' }, table));
+	if (offset > 0 || items.length === CASES_PAGE) {
+		const link = (to, text, rel) => to === null
+			? h('span', { class: 'button disabled', 'aria-disabled': 'true' }, text)
+			: h('a', { class: 'button', rel, href: '#/cases' + query({ state, offset: to || '' }) }, text);
+		page.appendChild(h('nav', { class: 'pager', 'aria-label': 'Pages' },
+			link(offset > 0 ? Math.max(0, offset - CASES_PAGE) : null, '← Previous', 'prev'),
+			link(items.length === CASES_PAGE ? offset + CASES_PAGE : null, 'Next →', 'next')));
+	}
+}
+
+/* ---- support: opening a case ---- */
+
+const OPEN_DRAFT = { vendor: '', severity: '3', title: '', description: '', descriptor: '', hostVersion: '', perCall: false };
+let openDraft = { ...OPEN_DRAFT };
+
+/*
+ * A refused case.  A 422 not_entitled lists every reason in
+ * error.reasons (one line each here); without them, the message.
+ */
+function openRefused(e) {
+	if (e.code !== 'not_entitled' || !e.reasons || !e.reasons.length)
+		return errorNotice(e, 'The case was not opened.');
+	const m = /^(not entitled to .*?'s support)/.exec(e.message || '');
+	return notice('error', h('p', { class: 'notice-title' }, 'The case was not opened: you are not entitled to this vendor\'s support.'),
+		h('p', null, 'The server answered ' + e.status + ' ', code(e.code), ': ' + (m ? m[1] : 'not entitled') + ', because:'),
+		h('ul', { class: 'plain reasons', id: 'open-reasons' }, e.reasons.map((x) => h('li', null, x))),
+		h('p', { class: 'muted' }, 'An agreement with the vendor that covers this machine entitles you; ask the program\'s owner.'));
+}
+
+export async function viewOpenCase(ctx) {
+	if (!sessionToken())
+		return needSignIn(ctx, 'Open a support case');
+	const page = ctx.page;
+	let me = null;
+	try {
+		me = await whoAmI();
+	} catch (e) {
+		if (!ctx.current())
+			return;
+		if (e.status === 401 || e.code === 'signed_out')
+			return needSignIn(ctx, 'Open a support case', e);
+		/* otherwise the form, and the server decides */
+	}
+	const list = (await vendors().catch(() => [])).filter((v) => v.admitted);
+	const names = new Map(list.map((v) => [v.id, v.name]));
+	if (!ctx.current())
+		return;
+	clear(page);
+	ctx.title('Open a case');
+	page.appendChild(breadcrumbs([['Cases', '#/cases'], ['Open a case']]));
+	page.appendChild(h('h1', null, 'Open a support case'));
+	if (me && me.role !== 'customer-admin') {
+		page.appendChild(notice('info', h('p', { id: 'open-not-offered' }, 'A case is opened by the customer\'s administrator; you are signed in as ',
+			meText(me, names), '. ', h('a', { href: '#/cases' }, 'Your cases'))));
+		return;
+	}
+	page.appendChild(h('p', { class: 'lead' },
+		'For your organisation\'s administrator. Open it with either vendor: the server checks the machine against the catalog ',
+		'(a validated configuration gets cooperative support: the vendor can engage the other) and your entitlement with that vendor.'));
+
+	const d = openDraft;
+	const vendor = h('select', { id: 'oc-vendor', name: 'vendor', required: true },
+		h('option', { value: '' }, 'choose a vendor'),
+		list.map((v) => h('option', { value: v.id, selected: v.id === d.vendor }, v.name)));
+	const severity = h('select', { id: 'oc-severity', name: 'severity' },
+		SEVERITIES.map(([v, label]) => h('option', { value: String(v), selected: String(v) === d.severity }, label)));
+	const title = h('input', { type: 'text', id: 'oc-title', name: 'title', maxlength: '200', required: true, value: d.title,
+		autocomplete: 'off' });
+	const description = h('textarea', { id: 'oc-description', name: 'description', rows: '5', class: 'prose', required: true });
+	description.value = d.description;
+	const descriptor = h('textarea', { id: 'oc-descriptor', name: 'descriptor', rows: '10', spellcheck: 'false',
+		autocomplete: 'off', placeholder: '{"schema": "covalid.descriptor/1", …}', 'aria-describedby': 'oc-descriptor-hint' });
+	descriptor.value = d.descriptor;
+	const file = h('input', { type: 'file', id: 'oc-descriptor-file', accept: '.json,application/json' });
+	/* What a guest cannot see of its host, and the customer's word on per-call support (docs/support.md). */
+	const hostVersion = h('input', { type: 'text', id: 'oc-host-version', name: 'host_version', maxlength: '64',
+		value: d.hostVersion, autocomplete: 'off', placeholder: 'e.g. 5.4', 'aria-describedby': 'oc-host-version-hint' });
+	const perCall = h('input', { type: 'checkbox', id: 'oc-per-call', name: 'per_call', checked: d.perCall,
+		'aria-describedby': 'oc-per-call-hint' });
+	const submit = h('button', { type: 'submit', class: 'primary', id: 'oc-submit' }, 'Open the case');
+	const out = h('div', { id: 'open-result', 'aria-live': 'polite' });
+	const field = (id, label, control, hint) => h('div', { class: 'field' }, h('label', { for: id }, label), control,
+		hint ? h('span', { class: 'hint', id: id + '-hint' }, hint) : null);
+	const form = h('form', { class: 'case-form card', 'aria-label': 'Open a case', method: 'post', action: '#' },
+		h('div', { class: 'form-grid' },
+			field('oc-vendor', 'Vendor', vendor),
+			field('oc-severity', 'Severity', severity)),
+		field('oc-title', 'Title', title),
+		field('oc-description', 'What happens', description),
+		field('oc-descriptor', ['The machine (', code('covalid probe --json'), ')'], descriptor,
+			'Paste the descriptor of the machine, or read it from its file.'),
+		h('div', { class: 'field-row' },
+			h('div', { class: 'field' }, h('label', { for: 'oc-descriptor-file' }, 'or read it from a file'), file)),
+		field('oc-host-version', 'Host version (optional)', hostVersion,
+			'The release of the host, where the guest cannot see it (Red Hat Enterprise Linux KVM 5.4). Both vendors see what you state.'),
+		h('div', { class: 'field' },
+			h('label', { for: 'oc-per-call' }, perCall, ' I will buy per-call support'),
+			h('span', { class: 'hint', id: 'oc-per-call-hint' },
+				'Where no agreement is in place, with a vendor that sells support per call: the case records the charge.')),
+		h('div', { class: 'field-row' }, h('div', { class: 'field field-actions' }, submit)),
+		out);
+	const keep = () => {
+		openDraft = { vendor: vendor.value, severity: severity.value, title: title.value,
+			description: description.value, descriptor: descriptor.value, hostVersion: hostVersion.value, perCall: perCall.checked };
+	};
+	form.addEventListener('input', keep);
+	form.addEventListener('change', keep);
+	file.addEventListener('change', () => {
+		const f = file.files && file.files[0];
+		if (!f)
+			return;
+		f.text().then((t) => {
+			descriptor.value = t;
+			keep();
+			descriptor.dataset.loaded = f.name;
+		}, (e) => {
+			clear(out);
+			out.appendChild(errorNotice(e, 'The file could not be read.'));
+		});
+	});
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		keep();
+		clear(out);
+		let desc;
+		try {
+			desc = JSON.parse(descriptor.value);
+		} catch (e) {
+			out.appendChild(notice('error', h('p', { class: 'notice-title' }, 'The descriptor is not JSON.'),
+				h('p', null, e.message, '. Paste the output of ', code('covalid probe --json'), '.')));
+			descriptor.focus();
+			return;
+		}
+		submit.disabled = true;
+		out.setAttribute('aria-busy', 'true');
+		try {
+			const body = { vendor: vendor.value, severity: parseInt(severity.value, 10), title: title.value,
+				description: description.value, descriptor: desc };
+			if (hostVersion.value.trim())
+				body.host_version = hostVersion.value.trim();
+			if (perCall.checked)
+				body.per_call = true;
+			const c = await authApi('/cases', { method: 'POST', body: JSON.stringify(body) });
+			openDraft = { ...OPEN_DRAFT };
+			flash = { hash: '#/case/' + encodeURIComponent(c.id), text: 'Case ' + c.id + ' opened with ' + vendorName(c.vendor, names) + '.' };
+			location.hash = flash.hash;
+		} catch (e) {
+			out.appendChild(openRefused(e));
+			if (e.status === 401)
+				out.appendChild(h('p', null, h('a', { href: '#/signin?next=' + encodeURIComponent('#/cases/new') }, 'Sign in again')));
+		} finally {
+			submit.disabled = false;
+			out.setAttribute('aria-busy', 'false');
+			out.dataset.done = String(Date.now());
+		}
+	});
+	page.appendChild(form);
+}
+
+/* ---- support: a case ---- */
+
+let flash = null; /* {hash, text}: said once on the next page at hash */
+
+export async function viewCase(id, ctx) {
+	if (!sessionToken())
+		return needSignIn(ctx, 'Case ' + id);
+	let c;
+	try {
+		[c, ctx.me] = await Promise.all([
+			authApi('/cases/' + encodeURIComponent(id)),
+			whoAmI().catch((e) => {
+				if (e.status === 401)
+					throw e;
+				ctx.meError = e; /* the case without actions, saying why */
+				return null;
+			}),
+		]);
+	} catch (e) {
+		if (!ctx.current())
+			return;
+		if (e.status === 401 || e.code === 'signed_out')
+			return needSignIn(ctx, 'Case ' + id, e);
+		clear(ctx.page);
+		ctx.title(id);
+		ctx.page.appendChild(breadcrumbs([['Cases', '#/cases'], [id]]));
+		ctx.page.appendChild(h('h1', null, 'Case ', code(id)));
+		ctx.page.appendChild(errorNotice(e, e.status === 404 ? 'There is no case with this id that you may see.' : 'This case could not be loaded.'));
+		return;
+	}
+	const names = await vendorNames();
+	if (!ctx.current())
+		return;
+	let said = null;
+	if (flash && flash.hash === location.hash)
+		said = flash.text;
+	flash = null;
+	drawCase(ctx, c, names, said);
+}
+
+/*
+ * What this user is to the case (docs/support.md, "Visibility"), from
+ * who it is (GET /api/v1/me) and the case: the owner (a summary only),
+ * the customer, the vendor the case was opened with, or a vendor
+ * engaged on it (me.vendor is a collaboration's vendor).  "unknown"
+ * when /me could not be read: the case is shown, without actions.
+ */
+function relationOf(c, me) {
+	if (!('description' in c) || (me && me.role === 'owner'))
+		return { kind: 'summary' };
+	if (!me)
+		return { kind: 'unknown' };
+	if (me.customer && me.customer === c.customer)
+		return { kind: 'customer' };
+	if (me.vendor && me.vendor === c.vendor)
+		return { kind: 'opened', vendor: me.vendor, manager: me.role === 'vendor-manager' };
+	if (me.vendor && (c.collaborations || []).some((col) => col.vendor === me.vendor))
+		return { kind: 'engaged', vendor: me.vendor };
+	return { kind: 'none' };
+}
+
+function drawCase(ctx, c, names, said) {
+	const page = ctx.page;
+	const rel = relationOf(c, ctx.me);
+	clear(page);
+	ctx.title(c.title || c.id);
+	const box = h('div', { id: 'case', 'data-id': c.id, 'data-version': String(c.version), 'data-state': c.state });
+	page.appendChild(box);
+	box.appendChild(breadcrumbs([['Cases', '#/cases'], [c.id]]));
+	box.appendChild(h('div', { class: 'title-row' },
+		h('h1', { id: 'case-title' }, c.title || c.id),
+		h('span', { id: 'case-state' }, stateBadge(c.state)),
+		severityBadge(c.severity),
+		c.sla && c.sla.breached ? h('span', { class: 'badge sla-breached', id: 'case-breached' }, 'SLA breached') : null));
+	box.appendChild(h('p', { class: 'muted id-line' }, 'Case ', code(c.id), ' · version ' + c.version, ' · ',
+		h('button', { type: 'button', class: 'link-button', id: 'case-refresh', onclick: () => render(false) }, 'Reload')));
+	if (said) {
+		/* What was done, announced, and where the keyboard goes on from. */
+		const n = notice('info', h('p', { id: 'case-flash' }, said));
+		n.setAttribute('tabindex', '-1');
+		box.appendChild(n);
+		if (ctx.current() && main.getAttribute('aria-busy') === 'false')
+			n.focus({ preventScroll: true });
+	}
+
+	box.appendChild(caseSummary(c, names));
+	if (rel.kind === 'summary') {
+		box.appendChild(notice('info', h('p', null, 'You see this case\'s summary and SLA state only: the program\'s owner takes no part in cases.')));
+		return;
+	}
+	box.appendChild(caseConfiguration(c));
+	box.appendChild(caseEntitlement(c, names));
+	box.appendChild(caseCollaborations(ctx, c, names, rel));
+	box.appendChild(caseNotes(c));
+	box.appendChild(caseTimeline(c, names));
+	const actions = caseActions(ctx, c, names, rel);
+	if (actions)
+		box.appendChild(actions);
+}
+
+function caseSummary(c, names) {
+	const sla = c.sla || {};
+	const fr = sla.first_response || {};
+	const nu = sla.next_update;
+	const res = c.resolution;
+	const charge = c.per_call_charge;
+	return h('section', { class: 'card', 'aria-labelledby': 'sec-case-summary', id: 'case-summary' },
+		h('h2', { id: 'sec-case-summary' }, 'Summary'),
+		dl([
+			['Customer', c.customer_name ? [c.customer_name, ' ', h('span', { class: 'muted' }, '(' + c.customer + ')')] : c.customer],
+			['Opened with', h('span', { id: 'case-vendor' }, vendorName(c.vendor, names))],
+			['Severity', SEVERITIES.some((s) => s[0] === c.severity) ? SEVERITIES.find((s) => s[0] === c.severity)[1] : String(c.severity)],
+			['State', stateBadge(c.state)],
+			['Opened', when(c.created_at)],
+			['Updated', when(c.updated_at)],
+			['Support level', sla.level],
+			['First response', [clockBadge(fr), ' due ', when(fr.due), fr.met_at ? [' · met ', when(fr.met_at)] : null]],
+			['Next update', nu ? [clockBadge(nu), ' due ', when(nu.due)] : null],
+			['SLA', h('span', { id: 'case-sla' }, sla.breached ? h('span', { class: 'badge sla-breached' }, 'SLA breached') : h('span', { class: 'badge sla-ok' }, 'within SLA'))],
+			['Per-call charge', charge ? h('span', { id: 'case-charge' }, 'per-call support from ' + vendorName(charge.vendor, names) +
+				': this case is charged ', charge.agreement ? ['(agreement ', code(charge.agreement), ')']
+					: '(the customer said so when opening the case)') : null],
+			['Resolution', res ? h('div', { id: 'case-resolution' }, h('p', { class: 'resolution-text' }, res.text),
+				h('span', { class: 'sub' }, 'by ', actor(res.by), ', ', when(res.at))) : null],
+			['Description', 'description' in c ? h('p', { class: 'case-description', id: 'case-description' }, c.description || '') : null],
+		]));
+}
+
+function caseConfiguration(c) {
+	const conf = c.configuration || {};
+	const d = c.descriptor || {};
+	const hv = d.hypervisor || {};
+	const os = (d.guest && d.guest.os) || {};
+	const vm = d.vm || {};
+	const integ = d.integration || {};
+	const sec = h('section', { class: 'card', 'aria-labelledby': 'sec-case-config', id: 'case-configuration' },
+		h('h2', { id: 'sec-case-config' }, 'Configuration'),
+		h('div', { class: 'statement statement-' + (conf.cooperative ? 'cooperative' : 'alone') },
+			h('p', null, h('span', { id: 'case-verdict' }, verdictBadge(conf.verdict)),
+				conf.cooperative ? h('span', { class: 'badge cooperative', id: 'case-cooperative' }, 'cooperative support') : null),
+			h('p', { id: 'case-statement' }, conf.statement || ''),
+			conf.summary ? h('p', { class: 'muted' }, conf.summary) : null),
+		dl([
+			['Matching configurations', (conf.matches || []).length
+				? h('ul', { class: 'plain', id: 'case-matches' }, conf.matches.map((m) => h('li', null, h('a', { href: '#/config/' + encodeURIComponent(m) }, m))))
+				: h('span', { class: 'muted' }, 'none')],
+			['Hypervisor', [hv.id ? code(hv.id) : null, ' ', [hv.product, hv.version, hv.build ? 'build ' + hv.build : null].filter(Boolean).join(' ')]],
+			['Host version', c.host_version ? h('span', { id: 'case-host-version' }, c.host_version + ', as the customer stated it') : null],
+			['Guest OS', h('span', { id: 'case-guest' }, os.pretty || [os.id, os.version].filter(Boolean).join(' ') || 'unknown',
+				d.guest && d.guest.arch ? ' (' + d.guest.arch + ')' : '')],
+			['Kernel', d.guest && d.guest.kernel ? code(d.guest.kernel) : null],
+			['VM', [typeof vm.vcpus === 'number' ? vm.vcpus + (vm.vcpus === 1 ? ' vCPU' : ' vCPUs') : null, mib(vm.memory_mib), vm.firmware]
+				.filter(Boolean).join(', ') || null],
+			['Integration components', integ.present ? [integ.present.length ? integ.present.join(', ') : 'none',
+				integ.missing && integ.missing.length ? h('span', { class: 'sub' }, 'missing: ' + integ.missing.join(', ')) : null] : null],
+		]));
+	sec.appendChild(h('details', { class: 'descriptor' },
+		h('summary', null, 'The descriptor as sent (JSON)'),
+		h('pre', { class: 'json', id: 'case-descriptor' }, JSON.stringify(d, null, 2))));
+	return sec;
+}
+
+function caseEntitlement(c, names) {
+	const ent = c.entitlement || {};
+	const ids = Object.keys(ent).sort((a, b) => (a === c.vendor ? -1 : b === c.vendor ? 1 : collator.compare(a, b)));
+	const sec = h('section', { class: 'card', 'aria-labelledby': 'sec-case-ent', id: 'case-entitlement' },
+		h('h2', { id: 'sec-case-ent' }, 'Entitlement'),
+		h('p', { class: 'muted' }, 'The customer\'s entitlement to each vendor\'s support for this machine, as computed when the case was opened.'));
+	if (!ids.length) {
+		sec.appendChild(h('p', { class: 'muted' }, 'None shown.'));
+		return sec;
+	}
+	sec.appendChild(h('div', { class: 'table-wrap' }, h('table', { class: 'data entitlement' },
+		h('caption', { class: 'visually-hidden' }, 'Entitlement by vendor'),
+		h('thead', null, h('tr', null,
+			h('th', { scope: 'col' }, 'Vendor'),
+			h('th', { scope: 'col' }, 'Entitled'),
+			h('th', { scope: 'col' }, 'Agreement'),
+			h('th', { scope: 'col' }, 'Rule'),
+			h('th', { scope: 'col' }, 'Level'),
+			h('th', { scope: 'col' }, 'Reasons'))),
+		h('tbody', null, ids.map((v) => {
+			const e = ent[v] || {};
+			return h('tr', { 'data-vendor': v, class: e.entitled ? 'entitled' : 'not-entitled' },
+				h('td', null, vendorName(v, names), v === c.vendor ? h('span', { class: 'sub' }, 'opened with') : null),
+				h('td', { class: 'entitled-cell' }, h('span', { class: 'badge ' + (e.entitled ? 'ent-yes' : 'ent-no') }, e.entitled ? 'entitled' : 'not entitled')),
+				h('td', null, e.agreement ? code(e.agreement) : e.per_call_stated ? h('span', { class: 'sub' }, 'per-call, said when opening')
+					: h('span', { class: 'muted' }, '—')),
+				h('td', null, e.rule || h('span', { class: 'muted' }, '—'), e.charge ? h('span', { class: 'sub charge' }, 'charged per call') : null),
+				h('td', null, e.level || h('span', { class: 'muted' }, '—')),
+				h('td', { class: 'reasons' }, (e.reasons || []).length ? h('ul', { class: 'plain' }, e.reasons.map((r) => h('li', null, r)))
+					: h('span', { class: 'muted' }, '—')));
+		})))));
+	return sec;
+}
+
+function caseCollaborations(ctx, c, names, rel) {
+	const cols = c.collaborations || [];
+	const sec = h('section', { class: 'card', 'aria-labelledby': 'sec-case-collab', id: 'case-collaborations' },
+		h('h2', { id: 'sec-case-collab' }, 'Collaborations (' + cols.length + ')'));
+	if (!cols.length) {
+		sec.appendChild(h('p', { class: 'muted' }, 'No other vendor has been engaged on this case.'));
+		return sec;
+	}
+	sec.appendChild(h('div', { class: 'table-wrap' }, h('table', { class: 'data collaborations' },
+		h('caption', { class: 'visually-hidden' }, 'Collaboration requests'),
+		h('thead', null, h('tr', null,
+			h('th', { scope: 'col' }, 'Request'),
+			h('th', { scope: 'col' }, 'Vendor engaged'),
+			h('th', { scope: 'col' }, 'Asked by'),
+			h('th', { scope: 'col' }, 'State'),
+			h('th', { scope: 'col' }, 'Requested'),
+			h('th', { scope: 'col' }, 'Answer due'),
+			h('th', { scope: 'col' }, 'Answered'),
+			h('th', { scope: 'col' }, 'Reason'))),
+		h('tbody', null, cols.map((col) => h('tr', { 'data-id': col.id, 'data-state': col.state },
+			h('td', null, code(col.id)),
+			h('td', null, vendorName(col.vendor, names), col.per_call_charge ? h('span', { class: 'sub charge' }, 'charged per call') : null),
+			h('td', null, vendorName(col.by, names)),
+			h('td', { class: 'collab-state' }, h('span', { class: 'badge collab collab-' + cls(col.state) }, col.state)),
+			h('td', null, when(col.requested_at)),
+			h('td', { class: 'due' }, when(col.due_at)),
+			h('td', null, col.responded_at ? when(col.responded_at) : h('span', { class: 'muted' }, 'not yet')),
+			h('td', null, col.reason || '', col.decline_reason ? h('span', { class: 'sub' }, 'declined: ' + col.decline_reason) : null)))))));
+	/* The engaged vendor answers its own request. */
+	if (rel.kind === 'engaged') {
+		for (const col of cols) {
+			if (col.vendor !== rel.vendor)
+				continue;
+			const form = collaborationForm(ctx, c, names, col);
+			if (form)
+				sec.appendChild(form);
+		}
+	}
+	return sec;
+}
+
+function collaborationForm(ctx, c, names, col) {
+	const actions = {
+		requested: [['accept', 'Accept'], ['decline', 'Decline']],
+		accepted: [['working', 'Working on it'], ['done', 'Done']],
+		working: [['done', 'Done']],
+	}[col.state];
+	if (!actions)
+		return null;
+	const reason = h('input', { type: 'text', id: 'collab-reason-' + cls(col.id), name: 'reason', autocomplete: 'off',
+		placeholder: col.state === 'requested' ? 'to decline, say what information is missing' : 'optional' });
+	const out = h('div', { class: 'action-result', 'aria-live': 'polite' });
+	const form = h('form', { class: 'action collab-form', 'data-collaboration': col.id, 'aria-label': 'Answer ' + col.id, method: 'post', action: '#' },
+		h('h3', null, 'Answer the request ', code(col.id)),
+		h('div', { class: 'field' }, h('label', { for: 'collab-reason-' + cls(col.id) }, 'Reason'), reason),
+		h('div', { class: 'field field-actions' }, actions.map(([a, label]) =>
+			h('button', { type: 'submit', value: a, 'data-action': a, class: a === 'accept' || a === 'done' ? 'primary' : null }, label))),
+		out);
+	form.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		const a = ev.submitter ? ev.submitter.value : actions[0][0];
+		const body = { action: a };
+		if (a === 'decline' && !reason.value.trim()) {
+			clear(out);
+			out.appendChild(notice('error', h('p', null, 'Say what information is missing: the vendor that asked needs it to go on.')));
+			reason.focus();
+			return;
+		}
+		if (reason.value.trim())
+			body.reason = reason.value.trim();
+		act(ctx, c, names, form, out, '/collaborations/' + encodeURIComponent(col.id), body,
+			'Collaboration ' + col.id + ': ' + a + '.');
+	});
+	return form;
+}
+
+/* A case's view holds its first page of notes (notes_total says how
+ * many there are); "Show more notes" reads the next page. */
+function caseNotes(c) {
+	const notes = c.notes || [];
+	const total = typeof c.notes_total === 'number' ? c.notes_total : notes.length;
+	const counts = new Map();
+	for (const n of notes)
+		counts.set(n.visibility, (counts.get(n.visibility) || 0) + 1);
+	const sec = h('section', { class: 'card', 'aria-labelledby': 'sec-case-notes', id: 'case-notes' },
+		h('h2', { id: 'sec-case-notes' }, 'Notes (' + total + ')'),
+		h('ul', { class: 'legend vis-legend', 'aria-label': 'Who sees a note' },
+			VISIBILITIES.map(([v, label, who]) => h('li', null, visibilityBadge(v), ' ' + who +
+				(counts.get(v) ? ' (' + counts.get(v) + ')' : '')))));
+	if (!notes.length) {
+		sec.appendChild(h('p', { class: 'muted' }, 'No notes you may see.'));
+		return sec;
+	}
+	sec.appendChild(h('ol', { class: 'notes-list' }, notes.map((n) => h('li', {
+		class: 'note note-' + cls(n.visibility), 'data-id': n.id, 'data-visibility': n.visibility },
+	h('div', { class: 'note-head' }, visibilityBadge(n.visibility), ' ', actor(n.author), ' · ', when(n.at),
+		h('span', { class: 'note-id' }, n.id)),
+	h('p', { class: 'note-body' }, n.body)))));
+	if (notes.length < total) {
+		const out = h('div', { class: 'action-result', id: 'notes-more-result', 'aria-live': 'polite' });
+		const more = h('button', { type: 'button', id: 'notes-more' },
+			'Show more notes (' + notes.length + ' of ' + total + ' shown)');
+		more.addEventListener('click', async () => {
+			more.disabled = true;
+			clear(out);
+			try {
+				const page = await authApi('/cases/' + encodeURIComponent(c.id) + '/notes?limit=100&offset=' + notes.length);
+				const next = Object.assign({}, c, { notes: notes.concat(page.items || []), notes_total: page.total });
+				if (!(page.items || []).length)
+					next.notes_total = notes.length;
+				sec.replaceWith(caseNotes(next));
+			} catch (e) {
+				more.disabled = false;
+				out.appendChild(errorNotice(e, 'The next notes could not be loaded.'));
+			}
+		});
+		sec.appendChild(h('p', null, more));
+		sec.appendChild(out);
+	}
+	return sec;
+}
+
+/* One line per audit event, in words. */
+function eventText(e, names) {
+	const d = e.detail || {};
+	switch (e.action) {
+	case 'opened':
+		return ['opened the case with ' + vendorName(d.vendor, names) + ', severity ' + d.severity, d.verdict ? ' (' + d.verdict + ')' : ''];
+	case 'note':
+		return ['added a ' + e.visibility + ' note ', code(String(d.note || ''))];
+	case 'engage':
+		return ['engaged ' + vendorName(d.vendor, names) + ' ', code(String(d.collaboration || ''))];
+	case 'state':
+		return ['moved the case from ' + (CASE_STATE_LABEL.get(d.from) || d.from) + ' to ' + (CASE_STATE_LABEL.get(d.to) || d.to) +
+			(d.because ? ' (' + d.because + ')' : '')];
+	case 'collaboration':
+		return ['answered collaboration ', code(String(d.collaboration || '')), ': ' + d.state];
+	default:
+		return [String(e.action), ' ', code(JSON.stringify(d))];
+	}
+}
+
+function caseTimeline(c, names) {
+	const events = c.events || [];
+	const sec = h('section', { class: 'card', 'aria-labelledby': 'sec-case-timeline', id: 'case-timeline' },
+		h('h2', { id: 'sec-case-timeline' }, 'Timeline (' + events.length + ')'));
+	if (!events.length) {
+		sec.appendChild(h('p', { class: 'muted' }, 'No events you may see.'));
+		return sec;
+	}
+	sec.appendChild(h('ol', { class: 'timeline' }, events.map((e) => h('li', {
+		class: 'event vis-edge-' + cls(e.visibility), 'data-seq': String(e.seq), 'data-action': e.action,
+		'data-to': e.action === 'state' && e.detail ? e.detail.to : null },
+	h('span', { class: 'event-when' }, when(e.at)),
+	h('span', { class: 'event-what' }, actor(e.author), ' ', eventText(e, names)),
+	visibilityBadge(e.visibility)))));
+	return sec;
+}
+
+/* The notes each party may write (docs/support.md, "Notes"). */
+const NOTE_VISIBILITIES = {
+	customer: ['public'],
+	opened: ['public', 'shared', 'internal'],
+	engaged: ['shared', 'internal'],
+};
+const NOTE_HINT = {
+	customer: 'Your notes are public: the vendor the case was opened with reads them (and answers).',
+	opened: 'Public notes reach the customer; shared ones the vendors on the case; internal ones your organisation only.',
+	engaged: 'An engaged vendor speaks to the customer through the vendor the case was opened with.',
+};
+
+/*
+ * The moves this party may make from the case's state (docs/support.md,
+ * "States"): the customer answers (in progress from waiting on it),
+ * closes or reopens; the vendor the case was opened with moves it
+ * (closing is its manager's); an engaged vendor resolves it once it
+ * has accepted its request.
+ */
+function movesFor(c, rel) {
+	switch (rel.kind) {
+	case 'customer':
+		return { 'waiting-on-customer': ['in-progress'], 'resolved': ['closed', 'reopened'], 'closed': ['reopened'] }[c.state] || [];
+	case 'opened':
+		return (MOVES[c.state] || []).filter((m) => m !== 'closed' || rel.manager);
+	case 'engaged':
+		return OPEN_STATES.has(c.state) && (c.collaborations || []).some((col) => col.vendor === rel.vendor &&
+			(col.state === 'accepted' || col.state === 'working')) ? ['resolved'] : [];
+	default:
+		return [];
+	}
+}
+
+function caseActions(ctx, c, names, rel) {
+	if (rel.kind === 'none')
+		return null;
+	const sec = h('section', { class: 'card', 'aria-labelledby': 'sec-case-actions', id: 'case-actions' },
+		h('h2', { id: 'sec-case-actions' }, 'Act on the case'));
+	if (rel.kind === 'unknown') {
+		sec.appendChild(ctx.meError ? errorNotice(ctx.meError, 'Who you are could not be read (GET /api/v1/me), so no action is offered: reload the page.')
+			: notice('info', h('p', null, 'No action is offered.')));
+		return sec;
+	}
+	sec.appendChild(h('p', { class: 'muted' }, 'Each change is sent with the version you see (' + c.version + '): if the case changed meanwhile, ',
+		'the server refuses it and you reload.'));
+	sec.appendChild(noteForm(ctx, c, names, rel));
+	const st = stateForm(ctx, c, names, rel);
+	if (st)
+		sec.appendChild(st);
+	if (rel.kind === 'opened')
+		sec.appendChild(engageForm(ctx, c, names));
+	return sec;
+}
+
+function noteForm(ctx, c, names, rel) {
+	const allowed = NOTE_VISIBILITIES[rel.kind] || [];
+	const choices = VISIBILITIES.filter(([v]) => allowed.includes(v));
+	const vis = h('select', { id: 'note-visibility', name: 'visibility' },
+		choices.map(([v, label, who]) => h('option', { value: v }, label + ': ' + who)));
+	const body = h('textarea', { id: 'note-body', name: 'body', rows: '4', class: 'prose', required: true });
+	const out = h('div', { class: 'action-result', id: 'note-result', 'aria-live': 'polite' });
+	const form = h('form', { class: 'action', id: 'note-form', 'aria-label': 'Add a note', method: 'post', action: '#' },
+		h('h3', null, 'Add a note'),
+		h('div', { class: 'form-grid' },
+			h('div', { class: 'field' }, h('label', { for: 'note-visibility' }, 'Who sees it'), vis,
+				h('span', { class: 'hint' }, NOTE_HINT[rel.kind] || ''))),
+		h('div', { class: 'field' }, h('label', { for: 'note-body' }, 'Note'), body),
+		h('div', { class: 'field field-actions' }, h('button', { type: 'submit', class: 'primary', id: 'note-submit' }, 'Add the note')),
+		out);
+	form.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		if (!body.value.trim()) {
+			clear(out);
+			out.appendChild(notice('error', h('p', null, 'Write the note first.')));
+			body.focus();
+			return;
+		}
+		act(ctx, c, names, form, out, '/notes', { visibility: vis.value, body: body.value },
+			VISIBILITY.get(vis.value)[1] + ' note added.');
+	});
+	return form;
+}
+
+function stateForm(ctx, c, names, rel) {
+	const moves = movesFor(c, rel);
+	if (!moves.length)
+		return null;
+	const to = h('select', { id: 'state-to', name: 'to' }, moves.map((m) => h('option', { value: m }, MOVE_LABEL[m] || m)));
+	const resolution = h('textarea', { id: 'state-resolution', name: 'resolution', rows: '3', class: 'prose' });
+	const resField = h('div', { class: 'field', id: 'state-resolution-field' },
+		h('label', { for: 'state-resolution' }, 'Resolution: how it was resolved'), resolution);
+	const out = h('div', { class: 'action-result', id: 'state-result', 'aria-live': 'polite' });
+	const sync = () => {
+		resField.hidden = to.value !== 'resolved';
+	};
+	to.addEventListener('change', sync);
+	sync();
+	const form = h('form', { class: 'action', id: 'state-form', 'aria-label': 'Move the case', method: 'post', action: '#' },
+		h('h3', null, 'Move the case'),
+		h('div', { class: 'form-grid' }, h('div', { class: 'field' }, h('label', { for: 'state-to' }, 'To'), to)),
+		resField,
+		h('div', { class: 'field field-actions' }, h('button', { type: 'submit', class: 'primary', id: 'state-submit' }, 'Move')),
+		out);
+	form.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		const body = { to: to.value };
+		if (to.value === 'resolved') {
+			if (!resolution.value.trim()) {
+				clear(out);
+				out.appendChild(notice('error', h('p', null, 'Say how the case was resolved.')));
+				resolution.focus();
+				return;
+			}
+			body.resolution = resolution.value;
+		}
+		act(ctx, c, names, form, out, '/state', body, 'Moved to ' + (MOVE_LABEL[to.value] || to.value).replace(/ \(.*\)$/, '').toLowerCase() + '.');
+	});
+	return form;
+}
+
+/*
+ * Offered to the vendor the case was opened with, on an open case of a
+ * validated configuration; otherwise the page says why not (for an
+ * unvalidated one, the server's plain statement) and offers no form.
+ */
+function engageForm(ctx, c, names) {
+	const conf = c.configuration || {};
+	if (!conf.cooperative || !OPEN_STATES.has(c.state))
+		return h('div', { class: 'action', id: 'engage-unavailable' },
+			h('h3', null, 'Engage another vendor'),
+			!conf.cooperative
+				? h('p', { class: 'muted', id: 'engage-statement' }, conf.statement ||
+					'Not a validated configuration: cooperative support with another vendor is not offered.')
+				: h('p', { class: 'muted' }, 'A ' + (CASE_STATE_LABEL.get(c.state) || c.state).toLowerCase() + ' case engages no one.'));
+	const form = h('form', { class: 'action', id: 'engage-form', 'aria-label': 'Engage another vendor', method: 'post', action: '#' },
+		h('h3', null, 'Engage another vendor'));
+	const others = [...names.keys()].filter((v) => v !== c.vendor && (c.entitlement || {})[v]);
+	const vendor = h('input', { type: 'text', id: 'engage-vendor', name: 'vendor', list: 'dl-engage-vendor', autocomplete: 'off',
+		required: true, placeholder: others[0] || 'vendor id' });
+	const reason = h('input', { type: 'text', id: 'engage-reason', name: 'reason', autocomplete: 'off',
+		placeholder: 'what you need from them (shared with the vendors only)' });
+	const out = h('div', { class: 'action-result', id: 'engage-result', 'aria-live': 'polite' });
+	append(form, [
+		h('p', { class: 'muted' }, 'The vendor the case was opened with asks the other to collaborate: it answers within the collaboration SLA.'),
+		h('div', { class: 'form-grid' },
+			h('div', { class: 'field' }, h('label', { for: 'engage-vendor' }, 'Vendor id'), vendor),
+			h('div', { class: 'field' }, h('label', { for: 'engage-reason' }, 'Reason'), reason)),
+		h('datalist', { id: 'dl-engage-vendor' }, others.map((v) => h('option', { value: v }, vendorName(v, names)))),
+		h('div', { class: 'field field-actions' }, h('button', { type: 'submit', class: 'primary', id: 'engage-submit' }, 'Engage')),
+		out,
+	]);
+	form.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		const body = { vendor: vendor.value.trim() };
+		if (reason.value.trim())
+			body.reason = reason.value.trim();
+		act(ctx, c, names, form, out, '/engage', body, vendorName(body.vendor, names) + ' engaged.');
+	});
+	return form;
+}
+
+/*
+ * Sends one change with the case's version; the answer is the case as
+ * it now is, drawn in place.  A stale version is a 409: the page says
+ * the case changed and offers to reload it (nothing is lost but what
+ * was typed, which stays in the form).
+ */
+async function act(ctx, c, names, form, out, path, body, done) {
+	const buttons = [...form.querySelectorAll('button')];
+	clear(out);
+	buttons.forEach((b) => { b.disabled = true; });
+	out.setAttribute('aria-busy', 'true');
+	try {
+		let next = await authApi('/cases/' + encodeURIComponent(c.id) + path, {
+			method: 'POST', body: JSON.stringify(Object.assign({}, body, { version: c.version })) });
+		/* A note's answer is the note and the case's version, not the
+		 * case (a case may hold a thousand notes): read the case again. */
+		if (next && next.note && !('title' in next))
+			next = await authApi('/cases/' + encodeURIComponent(c.id));
+		if (!ctx.current())
+			return;
+		drawCase(ctx, next, names, done);
+	} catch (e) {
+		if (!ctx.current())
+			return;
+		if (e.status === 409 && e.code === 'conflict') {
+			out.appendChild(notice('error',
+				h('p', { class: 'notice-title' }, 'The case changed since you loaded it: reload it, then try again.'),
+				h('p', null, 'The server answered 409 ', code(e.code), ': ', e.message),
+				h('p', null, h('button', { type: 'button', class: 'primary', id: 'conflict-reload', onclick: () => render(false) }, 'Reload the case'))));
+		} else {
+			out.appendChild(errorNotice(e, e.status === 401 ? 'Your token was refused: sign in again.' : 'That change was not made.'));
+			if (e.status === 401)
+				out.appendChild(h('p', null, h('a', { href: '#/signin?next=' + encodeURIComponent(location.hash) }, 'Sign in again')));
+		}
+	} finally {
+		buttons.forEach((b) => { b.disabled = false; });
+		out.setAttribute('aria-busy', 'false');
+		out.dataset.done = String(Date.now());
+	}
+}
