@@ -100,7 +100,15 @@ UNVALIDATED=$(jq -r '.id // empty' "$TMP/resp")
 verdict=$(jq -r '.configuration.verdict // empty' "$TMP/resp")
 check "a case for the 2-vCPU machine is opened through the API ($status ${UNVALIDATED:-none} $verdict)" \
 	test "$status" = 201 -a -n "$UNVALIDATED" -a "$verdict" = not-validated
-sleep 2
+# A minute on for support's clock, not a sleep: the same database served
+# again with the clock moved (serve --support-clock-offset, for tests).
+server_stop
+if ! server_start "$DB" --web "$SRC/web" --support-clock-offset 60; then
+	not_ok "covalid serve starts again with support's clock a minute on"
+	diag "$(cat "$TMP/serve.err")"
+	done_testing
+	exit 1
+fi
 
 # ---- the browser ----
 mkdir -p "$SHOTS"
