@@ -81,7 +81,7 @@ void api_cases(struct req *r)
 	struct program_error e = { 0 };
 	int64_t limit, offset;
 	const char *state = req_arg(r, "state");
-	void *items = NULL;
+	json_t *items = NULL;
 
 	if (!req_paging(r, &limit, &offset))
 		return;
@@ -102,7 +102,7 @@ void api_case_open(struct req *r)
 	struct program_error e = { 0 };
 	struct snapshot *snap;
 	json_t *body = req_body_object(r, NULL, 0);
-	void *view = NULL;
+	json_t *view = NULL;
 
 	if (!body)
 		return;
@@ -130,7 +130,7 @@ void api_case_open(struct req *r)
 void api_case(struct req *r)
 {
 	struct program_error e = { 0 };
-	void *view = NULL;
+	json_t *view = NULL;
 
 	if (support_case_get(r->store, &r->auth, r->params[0], &view, &e) < 0)
 		reply_program_error(r, &e);
@@ -146,7 +146,7 @@ void api_case_notes(struct req *r)
 
 	if (!req_paging(r, &limit, &offset))
 		return;
-	if (support_case_notes(r->store, &r->auth, r->params[0], limit, offset, (void **)&page, &e) < 0) {
+	if (support_case_notes(r->store, &r->auth, r->params[0], limit, offset, &page, &e) < 0) {
 		reply_program_error(r, &e);
 		return;
 	}
@@ -159,7 +159,7 @@ static void act(struct req *r, const char *what)
 {
 	struct program_error e = { 0 };
 	json_t *body = body_with_version(r);
-	void *view = NULL;
+	json_t *view = NULL;
 
 	if (!body)
 		return;

@@ -172,8 +172,8 @@ static json_t *stated_descriptor(json_t *descriptor, const char *host_version)
 	return d;
 }
 
-int support_case_open(struct store *s, const struct program_auth *who, const void *body_, const struct check_index *ix,
-		      void **ret_view, struct program_error *err)
+int support_case_open(struct store *s, const struct program_auth *who, const json_t *body_, const struct check_index *ix,
+		      json_t **ret_view, struct program_error *err)
 {
 	static const char *const keys[] = { "vendor", "severity", "title", "description", "descriptor", "host_version",
 					    "per_call" };
@@ -355,7 +355,7 @@ static int load(struct store *s, const struct program_auth *who, const char *id,
 	return 0;
 }
 
-int support_case_get(struct store *s, const struct program_auth *who, const char *id, void **ret_view,
+int support_case_get(struct store *s, const struct program_auth *who, const char *id, json_t **ret_view,
 		     struct program_error *err)
 {
 	struct store_case_row *row = NULL;
@@ -377,7 +377,7 @@ int support_case_get(struct store *s, const struct program_auth *who, const char
 }
 
 int support_case_notes(struct store *s, const struct program_auth *who, const char *id, int64_t limit,
-		       int64_t offset, void **ret_page, struct program_error *err)
+		       int64_t offset, json_t **ret_page, struct program_error *err)
 {
 	struct store_case_row *row = NULL;
 	enum support_relation rel;
@@ -420,7 +420,7 @@ static int list_cb(void *userdata, const struct store_case_row *row)
 }
 
 int support_case_list(struct store *s, const struct program_auth *who, const char *state, int64_t limit, int64_t offset,
-		      void **ret_items, struct program_error *err)
+		      json_t **ret_items, struct program_error *err)
 {
 	struct support_policy *p = NULL;
 	struct list_ctx l = { who, NULL, json_array(), support_now() };
@@ -743,7 +743,7 @@ static char *engaged_list(json_t *c)
 }
 
 int support_case_act(struct store *s, const struct program_auth *who, const char *id, const char *what,
-		     const void *body_, void **ret_view, struct program_error *err)
+		     const json_t *body_, json_t **ret_view, struct program_error *err)
 {
 	json_t *body = (json_t *)body_, *c = NULL, *ver = json_object_get(body, "version");
 	struct store_case_row *row = NULL;
