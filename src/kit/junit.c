@@ -31,7 +31,8 @@ static void escape(struct cv_buf *b, const char *s)
 
 char *kit_junit(const json_t *log_doc)
 {
-	json_t *doc = (json_t *)log_doc, *results = json_object_get(doc, "results"), *x, *summary;
+	const json_t *doc = log_doc;
+	json_t *results = json_object_get(doc, "results"), *x, *summary;
 	struct cv_buf b;
 	size_t i;
 	double total = json_number_value(json_object_get(doc, "duration_s"));

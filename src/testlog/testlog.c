@@ -104,7 +104,8 @@ int testlog_parse(const char *text, size_t len, json_t **ret_doc, char **ret_why
 
 int testlog_verify_parsed(const json_t *parsed, const char *text, size_t len, const struct sign_key *pub, char **ret_why)
 {
-	json_t *doc = (json_t *)parsed, *sig;
+	const json_t *doc = parsed;
+	json_t *sig;
 	uint8_t raw[SIGN_BYTES];
 	const char *alg, *kid, *value;
 	char *canon = NULL, *msg = NULL;
