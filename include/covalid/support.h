@@ -122,19 +122,28 @@ int support_case_notes(struct store *s, const struct program_auth *who, const ch
 int support_case_list(struct store *s, const struct program_auth *who, const char *state, int64_t limit,
 		      int64_t offset, json_t **ret_items, struct program_error *err) CV_WUR;
 
+/* The changes a case takes (support_case_act), and what each body holds. */
+enum support_case_action {
+	SUPPORT_ACT_NOTE,    /* {visibility: public|shared|internal, body} */
+	SUPPORT_ACT_STATE,   /* {to: in-progress|waiting-on-customer|resolved|closed|reopened, resolution?} */
+	SUPPORT_ACT_ENGAGE,  /* {vendor, reason?}: the owning vendor asks another */
+	SUPPORT_ACT_RESPOND, /* {action: accept|decline|working|done, reason?}: to collaboration */
+};
+
 /*
- * A change to a case (json_t * body, "version" optional: if given it must
- * be the case's current version, else 409):
- *   "note":    {visibility: public|shared|internal, body}
- *   "state":   {to: in-progress|waiting-on-customer|resolved|closed|reopened, resolution?}
- *   "engage":  {vendor, reason?}                - the owning vendor asks another
- *   "respond": {collaboration, action: accept|decline|working|done, reason?}
- * Each checks the actor's role and relation to the case (403, or 404 where
- * the actor may not know the case exists), records an audit event and
- * returns the case as the actor sees it; but "note" returns only
- * {"case", "version", "note"}: a note's answer does not grow with the case.
+ * A change to case id.  version, if not NULL, must be the case's current
+ * version, else 409.  collaboration is the request SUPPORT_ACT_RESPOND
+ * answers (NULL for the others).  body is the change (above); it may also
+ * hold the "version" (every action) and "collaboration" (a response) the
+ * HTTP API's bodies admit, but those are the caller's to read and pass:
+ * they are not read here.  Each checks the actor's role and relation to
+ * the case (403, or 404 where the actor may not know the case exists),
+ * records an audit event and returns the case as the actor sees it; but a
+ * note returns only {"case", "version", "note"}: a note's answer does not
+ * grow with the case.
  */
-int support_case_act(struct store *s, const struct program_auth *who, const char *id, const char *what,
+int support_case_act(struct store *s, const struct program_auth *who, const char *id,
+		     enum support_case_action action, const int64_t *version, const char *collaboration,
 		     const json_t *body, json_t **ret_view, struct program_error *err) CV_WUR;
 
 /* SLA breaches now, over open cases: first response, next update, collaboration. */
