@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sign_key key;
 	static int ready;
-	void *doc = NULL;
+	json_t *doc = NULL;
 	char *why = NULL;
 
 	if (!ready) {

@@ -76,7 +76,7 @@ struct catalog_product {
 	char *eol_date; /* the vendor's end of standard support (Microsoft's extended_end, Red Hat's
 			 * maintenance_end, SUSE's general_end); NULL if not known */
 	struct catalog_lifecycle lifecycle;
-	void *doc; /* json_t * */
+	json_t *doc;
 };
 
 struct catalog_config {
@@ -108,7 +108,7 @@ struct catalog_config {
 	struct cv_strv validated_by; /* vendor names */
 	struct cv_strv evidence;     /* test-log ids */
 	char *valid_from, *valid_until;
-	void *doc; /* json_t * */
+	json_t *doc;
 };
 
 struct catalog_product *catalog_product_free(struct catalog_product *p);
@@ -119,8 +119,8 @@ struct catalog_config *catalog_config_free(struct catalog_config *c);
  * ("guest.version: expected N, N.M, ..."); the caller frees it.
  * The record takes its own reference to json.
  */
-int catalog_product_from_json(void *json, struct catalog_product **ret, char **ret_why) CV_WUR;
-int catalog_config_from_json(void *json, struct catalog_config **ret, char **ret_why) CV_WUR;
+int catalog_product_from_json(json_t *json, struct catalog_product **ret, char **ret_why) CV_WUR;
+int catalog_config_from_json(json_t *json, struct catalog_config **ret, char **ret_why) CV_WUR;
 /* Parse from text (a stored document). */
 int catalog_config_from_text(const char *text, struct catalog_config **ret, char **ret_why) CV_WUR;
 int catalog_product_from_text(const char *text, struct catalog_product **ret, char **ret_why) CV_WUR;
@@ -173,7 +173,7 @@ int catalog_import(struct store *s, FILE *f, struct catalog_import_stats *ret_st
 int catalog_export(struct store *s, FILE *out) CV_WUR;
 
 /* The compact JSON of a record's document (one line). */
-char *catalog_doc_dump(const void *doc);
+char *catalog_doc_dump(const json_t *doc);
 
 /*
  * Enriches the catalog with libosinfo's database (osinfo-db's

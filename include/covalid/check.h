@@ -142,7 +142,7 @@ void check_lifecycle(const struct catalog *cat, const struct catalog_config *c, 
 void check_today(char ret[static 11]);
 /* JSON (a json_t *) of one: {current, valid_from, valid_until,
  * guest_end_of_support, host_end_of_support, note}. */
-void *check_lifecycle_to_json(const struct check_lifecycle *l);
+json_t *check_lifecycle_to_json(const struct check_lifecycle *l);
 
 struct check_candidate {
 	const struct catalog_config *config;
@@ -175,10 +175,10 @@ void check_differences(const struct catalog_config *c, const struct descriptor *
 char *check_product_version(const char *product, const char *version);
 
 /* JSON (a json_t *) of a result: schema covalid.check/1, docs/check.md. */
-void *check_result_to_json(const struct check_result *r, const struct descriptor *d);
+json_t *check_result_to_json(const struct check_result *r, const struct descriptor *d);
 /* JSON (a json_t *) of one match, or with_score one of the nearest, as in a
  * result's "matches" and "nearest". */
-void *check_candidate_to_json(const struct check_candidate *c, bool with_score);
+json_t *check_candidate_to_json(const struct check_candidate *c, bool with_score);
 
 /* ---- fleets (src/check/fleet.c) ---- */
 
@@ -250,7 +250,7 @@ void check_fleet_finish(struct check_fleet *f);
 
 /* JSON (a json_t *) of a record: {source, verdict, reason, match, nearest:
  * {id, differences}}, the line `covalid check --fleet --json` writes. */
-void *check_fleet_record_to_json(const struct check_fleet *f, const struct check_fleet_record *r);
+json_t *check_fleet_record_to_json(const struct check_fleet *f, const struct check_fleet_record *r);
 
 struct check_fleet_stats {
 	size_t configurations, machines;

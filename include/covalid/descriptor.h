@@ -169,8 +169,8 @@ int descriptor_from_json(const char *text, size_t len, struct descriptor **ret,
 
 /* Same, between a descriptor and a jansson object (json_t *), for callers
  * that embed descriptors in larger documents (kit logs, check answers). */
-void *descriptor_to_jansson(const struct descriptor *d);
-int descriptor_from_jansson(const void *json, struct descriptor **ret, char **ret_error) CV_WUR;
+json_t *descriptor_to_jansson(const struct descriptor *d);
+int descriptor_from_jansson(const json_t *json, struct descriptor **ret, char **ret_error) CV_WUR;
 /*
  * Strict reading, for input from outside (the server's /check): every
  * field of the descriptor and of its objects (hypervisor, container,
@@ -178,6 +178,6 @@ int descriptor_from_jansson(const void *json, struct descriptor **ret, char **re
  * 0, or -EINVAL with *ret_error naming the first unknown field.  (The
  * tolerant reader above stays for files written by newer probes.)
  */
-int descriptor_check_fields(const void *json, char **ret_error) CV_WUR;
+int descriptor_check_fields(const json_t *json, char **ret_error) CV_WUR;
 
 #endif

@@ -50,8 +50,8 @@ struct kit_result {
 	char *id;
 	enum kit_status status;
 	char *reason;    /* why, for fail, skip and error; may be NULL for pass */
-	void *measured;  /* json_t * object */
-	void *threshold; /* json_t * object */
+	json_t *measured;  /* an object */
+	json_t *threshold; /* an object */
 	double duration_s;
 };
 
@@ -86,10 +86,10 @@ int kit_run(const struct kit_options *o, struct kit_run **ret, char **ret_error)
 struct kit_run *kit_run_free(struct kit_run *r);
 
 /* The test log document (json_t *), unsigned: schema covalid.testlog/1. */
-void *kit_run_to_json(const struct kit_run *r);
+json_t *kit_run_to_json(const struct kit_run *r);
 
 /* JUnit XML of a run (or of a log document) for CI systems. */
-char *kit_junit(const void *log_doc);
+char *kit_junit(const json_t *log_doc);
 
 /* `covalid kit peer`: accepts transfers on listen_addr ("HOST:PORT"),
  * checks each and answers with its checksum; runs until *stop.  The bound

@@ -23,7 +23,7 @@ struct program_error {
 	int http;        /* 400, 401, 403, 404, 409, 413, 422 ... */
 	char code[48];   /* "bad_signature", "unknown_vendor" ... */
 	char message[2048];
-	void *reasons;   /* json_t * array of every reason, or NULL: the caller releases it (program_error_release) */
+	json_t *reasons; /* an array of every reason, or NULL: the caller releases it (program_error_release) */
 };
 
 /* Fills *e (NULL: does nothing); error.c. */
@@ -31,10 +31,10 @@ void program_error_set(struct program_error *e, int http, const char *code, cons
 void program_error_release(struct program_error *e);
 
 /* The first member of obj (a json_t * object) not among keys, or NULL; fields.c. */
-const char *program_unknown_key(const void *obj, const char *const *keys, size_t n);
+const char *program_unknown_key(const json_t *obj, const char *const *keys, size_t n);
 /* False, with a 400 in *err naming the field ("where.field: unknown
  * field"), when obj is not an object or has a member not among keys. */
-bool program_check_keys(const void *obj, const char *const *keys, size_t n, const char *where,
+bool program_check_keys(const json_t *obj, const char *const *keys, size_t n, const char *where,
 			struct program_error *err);
 
 /* ---- the validation policy (docs/policy.md) ---- */
@@ -56,7 +56,7 @@ int program_policy_set(struct store *s, const char *text, struct program_error *
  * Evaluates a test log (json_t *) against the policy: every reason it
  * fails, in *reasons (empty when it passes).  Returns the rule's name.
  */
-const char *program_policy_evaluate(const struct program_policy *p, const void *log, struct cv_strv *reasons);
+const char *program_policy_evaluate(const struct program_policy *p, const json_t *log, struct cv_strv *reasons);
 
 /* ---- tokens ---- */
 

@@ -36,7 +36,7 @@ const char *support_policy_default(void);
 int support_policy_store(struct store *s, const char *text, struct program_error *err) CV_WUR;
 /* The policy as its JSON document (json_t *), as parsed: owned by p, so
  * json_incref it to keep it past support_policy_free(p). */
-void *support_policy_document(const struct support_policy *p);
+json_t *support_policy_document(const struct support_policy *p);
 
 /*
  * What entitlement is decided on: the customer's agreements, the machine
@@ -44,15 +44,15 @@ void *support_policy_document(const struct support_policy *p);
  * by the caller.
  */
 struct support_claim {
-	const void *agreements; /* array of the customer's agreement documents */
+	const json_t *agreements; /* array of the customer's agreement documents */
 	/* The descriptor; its hypervisor.version counts only when a person
 	 * stated it (version_source "stated": a guest cannot see its host's
 	 * product release). */
-	const void *descriptor;
+	const json_t *descriptor;
 	/* The catalog configurations the machine matches (the check's
 	 * "matches": {guest, hypervisor: {product, version}}), or NULL: the
 	 * releases of guest and host in the catalog's words. */
-	const void *matches;
+	const json_t *matches;
 	bool per_call;          /* the customer will buy per-call support */
 	int64_t now;            /* the day, epoch seconds */
 };
@@ -64,7 +64,7 @@ struct support_claim {
  * "per_call_stated", "reasons": [...]} - the reasons say, rule by rule,
  * why not.
  */
-void *support_entitlement(const struct support_policy *p, const char *vendor_id, const struct support_claim *claim);
+json_t *support_entitlement(const struct support_policy *p, const char *vendor_id, const struct support_claim *claim);
 
 /* ---- customers and agreements (the owner's) ---- */
 
@@ -72,7 +72,7 @@ int support_customer_add(struct store *s, const char *name, const char *id, char
 			 struct program_error *err) CV_WUR;
 /* An agreement document (json_t *): customer, vendor, kind, level,
  * valid_from, valid_to, covers.  Checked, given an id, stored. */
-int support_agreement_add(struct store *s, const void *doc, char **ret_id, struct program_error *err) CV_WUR;
+int support_agreement_add(struct store *s, const json_t *doc, char **ret_id, struct program_error *err) CV_WUR;
 
 /* ---- cases ---- */
 
@@ -103,11 +103,11 @@ int support_agreement_add(struct store *s, const void *doc, char **ret_id, struc
  * with the vendor it is opened with: 422 with the reasons.  *ret_view is
  * the case as the opener sees it.
  */
-int support_case_open(struct store *s, const struct program_auth *who, const void *body, const struct check_index *ix,
-		      void **ret_view, struct program_error *err) CV_WUR;
+int support_case_open(struct store *s, const struct program_auth *who, const json_t *body, const struct check_index *ix,
+		      json_t **ret_view, struct program_error *err) CV_WUR;
 
 /* The case as this actor may see it; 404 if it may not see it at all. */
-int support_case_get(struct store *s, const struct program_auth *who, const char *id, void **ret_view,
+int support_case_get(struct store *s, const struct program_auth *who, const char *id, json_t **ret_view,
 		     struct program_error *err) CV_WUR;
 
 /*
@@ -116,26 +116,35 @@ int support_case_get(struct store *s, const struct program_auth *who, const char
  * "limit", "offset", "items"}.  404 as support_case_get.
  */
 int support_case_notes(struct store *s, const struct program_auth *who, const char *id, int64_t limit,
-		       int64_t offset, void **ret_page, struct program_error *err) CV_WUR;
+		       int64_t offset, json_t **ret_page, struct program_error *err) CV_WUR;
 
 /* The cases this actor may see (their summaries, with SLA state). */
 int support_case_list(struct store *s, const struct program_auth *who, const char *state, int64_t limit,
-		      int64_t offset, void **ret_items, struct program_error *err) CV_WUR;
+		      int64_t offset, json_t **ret_items, struct program_error *err) CV_WUR;
+
+/* The changes a case takes (support_case_act), and what each body holds. */
+enum support_case_action {
+	SUPPORT_ACT_NOTE,    /* {visibility: public|shared|internal, body} */
+	SUPPORT_ACT_STATE,   /* {to: in-progress|waiting-on-customer|resolved|closed|reopened, resolution?} */
+	SUPPORT_ACT_ENGAGE,  /* {vendor, reason?}: the owning vendor asks another */
+	SUPPORT_ACT_RESPOND, /* {action: accept|decline|working|done, reason?}: to collaboration */
+};
 
 /*
- * A change to a case (json_t * body, "version" optional: if given it must
- * be the case's current version, else 409):
- *   "note":    {visibility: public|shared|internal, body}
- *   "state":   {to: in-progress|waiting-on-customer|resolved|closed|reopened, resolution?}
- *   "engage":  {vendor, reason?}                - the owning vendor asks another
- *   "respond": {collaboration, action: accept|decline|working|done, reason?}
- * Each checks the actor's role and relation to the case (403, or 404 where
- * the actor may not know the case exists), records an audit event and
- * returns the case as the actor sees it; but "note" returns only
- * {"case", "version", "note"}: a note's answer does not grow with the case.
+ * A change to case id.  version, if not NULL, must be the case's current
+ * version, else 409.  collaboration is the request SUPPORT_ACT_RESPOND
+ * answers (NULL for the others).  body is the change (above); it may also
+ * hold the "version" (every action) and "collaboration" (a response) the
+ * HTTP API's bodies admit, but those are the caller's to read and pass:
+ * they are not read here.  Each checks the actor's role and relation to
+ * the case (403, or 404 where the actor may not know the case exists),
+ * records an audit event and returns the case as the actor sees it; but a
+ * note returns only {"case", "version", "note"}: a note's answer does not
+ * grow with the case.
  */
-int support_case_act(struct store *s, const struct program_auth *who, const char *id, const char *what,
-		     const void *body, void **ret_view, struct program_error *err) CV_WUR;
+int support_case_act(struct store *s, const struct program_auth *who, const char *id,
+		     enum support_case_action action, const int64_t *version, const char *collaboration,
+		     const json_t *body, json_t **ret_view, struct program_error *err) CV_WUR;
 
 /* SLA breaches now, over open cases: first response, next update, collaboration. */
 int support_sla_breaches(struct store *s, int64_t *ret_first, int64_t *ret_update, int64_t *ret_collab) CV_WUR;

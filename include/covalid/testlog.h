@@ -34,13 +34,13 @@ struct sign_key;
 #define TESTLOG_MAX_BYTES (16 * 1024 * 1024)
 
 /* Canonical bytes of a json_t * (with the trailing newline). */
-char *testlog_canonical(const void *doc, size_t *ret_len);
+char *testlog_canonical(const json_t *doc, size_t *ret_len);
 
 /* Replaces any signature of doc (a json_t * object) with one by key. */
-int testlog_sign(void *doc, const struct sign_key *key) CV_WUR;
+int testlog_sign(json_t *doc, const struct sign_key *key) CV_WUR;
 
 /* Writes canonical(doc) to path durably (path.tmp, fsync, rename). */
-int testlog_write(const char *path, const void *doc) CV_WUR;
+int testlog_write(const char *path, const json_t *doc) CV_WUR;
 
 /*
  * Verifies a log's bytes against a public key.  Returns 0 if the file is
@@ -49,14 +49,14 @@ int testlog_write(const char *path, const void *doc) CV_WUR;
  * X, not Y", "signature does not match the content", "not in canonical
  * form").  On success *ret_doc (if given) receives the document.
  */
-int testlog_verify(const char *text, size_t len, const struct sign_key *pub, void **ret_doc,
+int testlog_verify(const char *text, size_t len, const struct sign_key *pub, json_t **ret_doc,
 		   char **ret_why) CV_WUR;
 
 /* The same for a log already parsed (doc, from testlog_parse of text). */
-int testlog_verify_parsed(const void *doc, const char *text, size_t len, const struct sign_key *pub,
+int testlog_verify_parsed(const json_t *doc, const char *text, size_t len, const struct sign_key *pub,
 			  char **ret_why) CV_WUR;
 
 /* Parses a log's bytes without verifying (for display and re-signing). */
-int testlog_parse(const char *text, size_t len, void **ret_doc, char **ret_why) CV_WUR;
+int testlog_parse(const char *text, size_t len, json_t **ret_doc, char **ret_why) CV_WUR;
 
 #endif

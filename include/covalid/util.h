@@ -27,6 +27,13 @@
 #define CV_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define CV_ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
+/*
+ * A jansson value, for the headers that take or return JSON without
+ * including <jansson.h> (the guest side builds without it): the same
+ * typedef as jansson's, which C11 lets both repeat.
+ */
+typedef struct json_t json_t;
+
 /* Allocation that never returns NULL. */
 void *cv_xmalloc(size_t n);
 void *cv_xcalloc(size_t nmemb, size_t size);

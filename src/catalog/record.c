@@ -319,7 +319,7 @@ struct catalog_product *catalog_product_free(struct catalog_product *p)
 	return NULL;
 }
 
-int catalog_product_from_json(void *json, struct catalog_product **ret, char **ret_why)
+int catalog_product_from_json(json_t *json, struct catalog_product **ret, char **ret_why)
 {
 	static const char *const keys[] = {
 		"type", "id", "kind", "vendor", "product", "version", "build", "arch", "os_id",
@@ -531,7 +531,7 @@ static int read_limits(struct rd *rd, json_t *l, struct catalog_config *c)
 	return 0;
 }
 
-int catalog_config_from_json(void *json, struct catalog_config **ret, char **ret_why)
+int catalog_config_from_json(json_t *json, struct catalog_config **ret, char **ret_why)
 {
 	static const char *const keys[] = {
 		"type", "id", "status", "guest", "hypervisor", "limits", "required_components",
@@ -637,7 +637,7 @@ int catalog_product_from_text(const char *text, struct catalog_product **ret, ch
 	return r;
 }
 
-char *catalog_doc_dump(const void *doc)
+char *catalog_doc_dump(const json_t *doc)
 {
 	char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 

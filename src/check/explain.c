@@ -411,7 +411,7 @@ static json_t *or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-void *check_candidate_to_json(const struct check_candidate *cand, bool with_score)
+json_t *check_candidate_to_json(const struct check_candidate *cand, bool with_score)
 {
 	const struct catalog_config *c = cand->config;
 	json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:{s:s, s:s, s:o}, s:o}", "id", c->id, "status",
@@ -429,7 +429,7 @@ void *check_candidate_to_json(const struct check_candidate *cand, bool with_scor
 	return o;
 }
 
-void *check_result_to_json(const struct check_result *r, const struct descriptor *d)
+json_t *check_result_to_json(const struct check_result *r, const struct descriptor *d)
 {
 	json_t *matches = json_array(), *nearest = json_array(), *o;
 

@@ -164,7 +164,7 @@ void check_fleet_finish(struct check_fleet *f)
 	f->match_ns = cv_now_ns() - t0;
 }
 
-void *check_fleet_record_to_json(const struct check_fleet *f, const struct check_fleet_record *r)
+json_t *check_fleet_record_to_json(const struct check_fleet *f, const struct check_fleet_record *r)
 {
 	const struct catalog *cat = f->ix->cat;
 	const struct check_fast *m = r->fast;

@@ -120,7 +120,7 @@ static json_t *or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-void *check_lifecycle_to_json(const struct check_lifecycle *l)
+json_t *check_lifecycle_to_json(const struct check_lifecycle *l)
 {
 	return json_pack("{s:b, s:o, s:o, s:o, s:o, s:o}", "current", l->current, "valid_from", or_null(l->valid_from),
 			 "valid_until", or_null(l->valid_until), "guest_end_of_support", or_null(l->guest_end),

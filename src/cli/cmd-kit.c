@@ -269,7 +269,7 @@ static int do_sign(int argc, char **argv)
 	const char *keyfile = NULL, *out = NULL, *path;
 	struct sign_key key = { 0 };
 	char *text = NULL, *err = NULL;
-	void *doc = NULL;
+	json_t *doc = NULL;
 	size_t len;
 	int c, r, ret;
 

@@ -51,7 +51,7 @@ static json_t *devices_to_json(const struct device_list *l)
 	return a;
 }
 
-void *descriptor_to_jansson(const struct descriptor *d)
+json_t *descriptor_to_jansson(const struct descriptor *d)
 {
 	json_t *conflicts = json_array();
 	json_t *root;
@@ -446,7 +446,7 @@ static const struct {
 	{ "integration", NULL, "expected present missing recommended recommended_missing unbound evidence" },
 };
 
-int descriptor_check_fields(const void *json, char **ret_error)
+int descriptor_check_fields(const json_t *json, char **ret_error)
 {
 	for (size_t i = 0; i < CV_ELEMENTSOF(known_fields); i++) {
 		const char *outer = known_fields[i].outer, *inner = known_fields[i].inner, *key;
@@ -474,7 +474,7 @@ int descriptor_check_fields(const void *json, char **ret_error)
 	return 0;
 }
 
-int descriptor_from_jansson(const void *json, struct descriptor **ret, char **ret_error)
+int descriptor_from_jansson(const json_t *json, struct descriptor **ret, char **ret_error)
 {
 	struct descriptor *d = descriptor_new();
 	struct rd rd = { NULL };

@@ -29,9 +29,10 @@ static void escape(struct cv_buf *b, const char *s)
 
 #define P(...) (void)!cv_buf_printf(&b, __VA_ARGS__)
 
-char *kit_junit(const void *log_doc)
+char *kit_junit(const json_t *log_doc)
 {
-	json_t *doc = (json_t *)log_doc, *results = json_object_get(doc, "results"), *x, *summary;
+	const json_t *doc = log_doc;
+	json_t *results = json_object_get(doc, "results"), *x, *summary;
 	struct cv_buf b;
 	size_t i;
 	double total = json_number_value(json_object_get(doc, "duration_s"));

@@ -22,7 +22,7 @@ static json_t *strv_json(const struct cv_strv *v)
 	return a;
 }
 
-void *kit_run_to_json(const struct kit_run *r)
+json_t *kit_run_to_json(const struct kit_run *r)
 {
 	const struct descriptor *d = r->descriptor;
 	const struct kit_options *o = &r->options;

@@ -8,7 +8,7 @@
 #include "covalid/program.h"
 #include "util/cv.h"
 
-const char *program_unknown_key(const void *obj, const char *const *keys, size_t n)
+const char *program_unknown_key(const json_t *obj, const char *const *keys, size_t n)
 {
 	const char *k;
 	json_t *v;
@@ -24,13 +24,13 @@ const char *program_unknown_key(const void *obj, const char *const *keys, size_t
 	return NULL;
 }
 
-bool program_check_keys(const void *obj, const char *const *keys, size_t n, const char *where,
+bool program_check_keys(const json_t *obj, const char *const *keys, size_t n, const char *where,
 			struct program_error *err)
 {
 	const char *bad;
 	char *safe;
 
-	if (!json_is_object((json_t *)obj)) {
+	if (!json_is_object(obj)) {
 		program_error_set(err, 400, "invalid_field", "%s%sexpected a JSON object", where ? where : "",
 				  where ? ": " : "");
 		return false;

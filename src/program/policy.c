@@ -181,9 +181,10 @@ static bool matches(const char *pattern, const char *value)
 	return strcmp(pattern, "*") == 0 || cv_streq(pattern, value);
 }
 
-const char *program_policy_evaluate(const struct program_policy *p, const void *log, struct cv_strv *reasons)
+const char *program_policy_evaluate(const struct program_policy *p, const json_t *log, struct cv_strv *reasons)
 {
-	json_t *doc = (json_t *)log, *claim = json_object_get(doc, "claim"), *results = json_object_get(doc, "results");
+	const json_t *doc = log;
+	json_t *claim = json_object_get(doc, "claim"), *results = json_object_get(doc, "results");
 	const char *guest = json_string_value(json_object_get(json_object_get(claim, "guest"), "os_id"));
 	const char *hv = json_string_value(json_object_get(json_object_get(claim, "hypervisor"), "id"));
 	const char *mode = json_string_value(json_object_get(json_object_get(doc, "kit"), "mode"));

@@ -496,7 +496,7 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 	int r;
 
 	cv_strv_init(&sub.reasons);
-	r = testlog_parse(log, len, (void **)&doc, &why);
+	r = testlog_parse(log, len, &doc, &why);
 	if (r < 0) {
 		program_error_set(err, 400, "invalid_log", "%s", why);
 		goto out;

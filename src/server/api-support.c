@@ -12,12 +12,14 @@
 #include "util/cv.h"
 
 /*
- * The body, with an If-Match: "N" header as its "version".  RFC 9110
- * §13.1.1: "*" matches any current representation, so it asks for no
- * particular version (a missing case is a 404 anyway); a weak tag never
- * matches in the strong comparison If-Match uses: 412.
+ * The body, and the case's version the change expects in *ret_version:
+ * an If-Match: "N" header's, else the body's "version", else none
+ * (*ret_has_version false).  RFC 9110 §13.1.1: "*" matches any current
+ * representation, so it asks for no particular version (a missing case is
+ * a 404 anyway); a weak tag never matches in the strong comparison
+ * If-Match uses: 412.
  */
-static json_t *body_with_version(struct req *r)
+static json_t *body_with_version(struct req *r, bool *ret_has_version, int64_t *ret_version)
 {
 	const char *im = req_header(r, "If-Match");
 	json_t *b = r->body.len ? req_body_object(r, NULL, 0) : json_object();
@@ -48,8 +50,17 @@ static json_t *body_with_version(struct req *r)
 			reply_error(r, 400, "invalid_parameter", "If-Match: the case's version, \"N\"");
 			return NULL;
 		}
-		json_object_set_new(b, "version", json_integer((json_int_t)v));
+		*ret_has_version = true;
+		*ret_version = (int64_t)v;
+		return b;
 	}
+	if (json_object_get(b, "version") && !json_is_integer(json_object_get(b, "version"))) {
+		json_decref(b);
+		reply_error(r, 400, "invalid_field", "version: the case's version you read");
+		return NULL;
+	}
+	*ret_has_version = json_object_get(b, "version") != NULL;
+	*ret_version = json_integer_value(json_object_get(b, "version"));
 	return b;
 }
 
@@ -81,7 +92,7 @@ void api_cases(struct req *r)
 	struct program_error e = { 0 };
 	int64_t limit, offset;
 	const char *state = req_arg(r, "state");
-	void *items = NULL;
+	json_t *items = NULL;
 
 	if (!req_paging(r, &limit, &offset))
 		return;
@@ -102,7 +113,7 @@ void api_case_open(struct req *r)
 	struct program_error e = { 0 };
 	struct snapshot *snap;
 	json_t *body = req_body_object(r, NULL, 0);
-	void *view = NULL;
+	json_t *view = NULL;
 
 	if (!body)
 		return;
@@ -130,7 +141,7 @@ void api_case_open(struct req *r)
 void api_case(struct req *r)
 {
 	struct program_error e = { 0 };
-	void *view = NULL;
+	json_t *view = NULL;
 
 	if (support_case_get(r->store, &r->auth, r->params[0], &view, &e) < 0)
 		reply_program_error(r, &e);
@@ -146,7 +157,7 @@ void api_case_notes(struct req *r)
 
 	if (!req_paging(r, &limit, &offset))
 		return;
-	if (support_case_notes(r->store, &r->auth, r->params[0], limit, offset, (void **)&page, &e) < 0) {
+	if (support_case_notes(r->store, &r->auth, r->params[0], limit, offset, &page, &e) < 0) {
 		reply_program_error(r, &e);
 		return;
 	}
@@ -155,17 +166,20 @@ void api_case_notes(struct req *r)
 	reply_case(r, 200, page);
 }
 
-static void act(struct req *r, const char *what)
+static void act(struct req *r, enum support_case_action action)
 {
 	struct program_error e = { 0 };
-	json_t *body = body_with_version(r);
-	void *view = NULL;
+	bool has_version = false;
+	int64_t version = 0;
+	json_t *body = body_with_version(r, &has_version, &version);
+	json_t *view = NULL;
+	/* .../collaborations/{cid}: the URL names it, whatever the body says. */
+	const char *cid = r->n_params > 1 ? r->params[1] : NULL;
 
 	if (!body)
 		return;
-	if (r->n_params > 1) /* .../collaborations/{cid} */
-		json_object_set_new(body, "collaboration", json_string(r->params[1]));
-	if (support_case_act(r->store, &r->auth, r->params[0], what, body, &view, &e) < 0)
+	if (support_case_act(r->store, &r->auth, r->params[0], action, has_version ? &version : NULL, cid, body, &view,
+			     &e) < 0)
 		reply_program_error(r, &e);
 	else
 		reply_case(r, 200, view);
@@ -174,22 +188,22 @@ static void act(struct req *r, const char *what)
 
 void api_case_note(struct req *r)
 {
-	act(r, "note");
+	act(r, SUPPORT_ACT_NOTE);
 }
 
 void api_case_state(struct req *r)
 {
-	act(r, "state");
+	act(r, SUPPORT_ACT_STATE);
 }
 
 void api_case_engage(struct req *r)
 {
-	act(r, "engage");
+	act(r, SUPPORT_ACT_ENGAGE);
 }
 
 void api_case_respond(struct req *r)
 {
-	act(r, "respond");
+	act(r, SUPPORT_ACT_RESPOND);
 }
 
 /* Who this token speaks for: what a client needs to offer the right actions. */

@@ -82,7 +82,7 @@ void reply_program_error(struct req *r, const struct program_error *e)
 	}
 	/* Every reason, whole, beside the one-line message. */
 	body = json_pack("{s:{s:s, s:s, s:O}}", "error", "code", e->code[0] ? e->code : "internal", "message", e->message,
-			 "reasons", (json_t *)e->reasons);
+			 "reasons", e->reasons);
 	reply_json(r, (unsigned)(e->http ? e->http : 500), body);
 }
 

@@ -172,8 +172,8 @@ static json_t *stated_descriptor(json_t *descriptor, const char *host_version)
 	return d;
 }
 
-int support_case_open(struct store *s, const struct program_auth *who, const void *body_, const struct check_index *ix,
-		      void **ret_view, struct program_error *err)
+int support_case_open(struct store *s, const struct program_auth *who, const json_t *body_, const struct check_index *ix,
+		      json_t **ret_view, struct program_error *err)
 {
 	static const char *const keys[] = { "vendor", "severity", "title", "description", "descriptor", "host_version",
 					    "per_call" };
@@ -355,7 +355,7 @@ static int load(struct store *s, const struct program_auth *who, const char *id,
 	return 0;
 }
 
-int support_case_get(struct store *s, const struct program_auth *who, const char *id, void **ret_view,
+int support_case_get(struct store *s, const struct program_auth *who, const char *id, json_t **ret_view,
 		     struct program_error *err)
 {
 	struct store_case_row *row = NULL;
@@ -377,7 +377,7 @@ int support_case_get(struct store *s, const struct program_auth *who, const char
 }
 
 int support_case_notes(struct store *s, const struct program_auth *who, const char *id, int64_t limit,
-		       int64_t offset, void **ret_page, struct program_error *err)
+		       int64_t offset, json_t **ret_page, struct program_error *err)
 {
 	struct store_case_row *row = NULL;
 	enum support_relation rel;
@@ -420,7 +420,7 @@ static int list_cb(void *userdata, const struct store_case_row *row)
 }
 
 int support_case_list(struct store *s, const struct program_auth *who, const char *state, int64_t limit, int64_t offset,
-		      void **ret_items, struct program_error *err)
+		      json_t **ret_items, struct program_error *err)
 {
 	struct support_policy *p = NULL;
 	struct list_ctx l = { who, NULL, json_array(), support_now() };
@@ -674,11 +674,10 @@ static int act_engage(struct store *s, json_t *c, enum support_relation rel, con
 	return 0;
 }
 
-static int act_respond(json_t *c, enum support_relation rel, const struct program_auth *who, json_t *body,
-		       int64_t now, struct program_error *err)
+static int act_respond(json_t *c, enum support_relation rel, const struct program_auth *who, const char *cid,
+		       json_t *body, int64_t now, struct program_error *err)
 {
 	static const char *const keys[] = { "collaboration", "action", "reason", "version" };
-	const char *cid = json_string_value(json_object_get(body, "collaboration"));
 	const char *action = json_string_value(json_object_get(body, "action"));
 	json_t *col = cid ? support_collaboration(c, "id", cid, NULL) : NULL;
 	const char *st, *to = NULL;
@@ -742,10 +741,11 @@ static char *engaged_list(json_t *c)
 	return b.data ? cv_buf_detach(&b, NULL) : cv_xstrdup("");
 }
 
-int support_case_act(struct store *s, const struct program_auth *who, const char *id, const char *what,
-		     const void *body_, void **ret_view, struct program_error *err)
+int support_case_act(struct store *s, const struct program_auth *who, const char *id, enum support_case_action action,
+		     const int64_t *version, const char *collaboration, const json_t *body_, json_t **ret_view,
+		     struct program_error *err)
 {
-	json_t *body = (json_t *)body_, *c = NULL, *ver = json_object_get(body, "version");
+	json_t *body = (json_t *)body_, *c = NULL;
 	struct store_case_row *row = NULL;
 	struct support_policy *p = NULL;
 	enum support_relation rel;
@@ -756,10 +756,6 @@ int support_case_act(struct store *s, const struct program_auth *who, const char
 
 	if (!json_is_object(body)) {
 		program_error_set(err, 400, "invalid_field", "expected a JSON object");
-		return -EINVAL;
-	}
-	if (ver && !json_is_integer(ver)) {
-		program_error_set(err, 400, "invalid_field", "version: the case's version you read");
 		return -EINVAL;
 	}
 	r = support_policy_load(s, &p, err);
@@ -774,21 +770,26 @@ int support_case_act(struct store *s, const struct program_auth *who, const char
 	r = load(s, who, id, &row, &c, &rel, err);
 	if (r < 0)
 		goto out;
-	if (ver && json_integer_value(ver) != row->version) {
+	if (version && *version != row->version) {
 		program_error_set(err, 409, "conflict", "the case changed: it is at version %lld, not %lld (read it again)",
-				  (long long)row->version, (long long)json_integer_value(ver));
+				  (long long)row->version, (long long)*version);
 		r = -ESTALE;
 		goto out;
 	}
-	if (strcmp(what, "note") == 0)
+	switch (action) {
+	case SUPPORT_ACT_NOTE:
 		r = act_note(c, rel, who, body, now, err);
-	else if (strcmp(what, "state") == 0)
+		break;
+	case SUPPORT_ACT_STATE:
 		r = act_state(c, rel, who, body, now, p, err);
-	else if (strcmp(what, "engage") == 0)
+		break;
+	case SUPPORT_ACT_ENGAGE:
 		r = act_engage(s, c, rel, who, body, now, p, err);
-	else if (strcmp(what, "respond") == 0)
-		r = act_respond(c, rel, who, body, now, err);
-	else {
+		break;
+	case SUPPORT_ACT_RESPOND:
+		r = act_respond(c, rel, who, collaboration, body, now, err);
+		break;
+	default:
 		program_error_set(err, 404, "not_found", "no such action");
 		r = -ENOENT;
 	}
@@ -813,7 +814,7 @@ int support_case_act(struct store *s, const struct program_auth *who, const char
 	}
 	in_tx = false;
 	json_object_set_new(c, "version", json_integer(row->version + 1));
-	if (strcmp(what, "note") == 0) /* the note just written: the last */
+	if (action == SUPPORT_ACT_NOTE) /* the note just written: the last */
 		*ret_view = json_pack("{s:s, s:I, s:o}", "case", id, "version", (json_int_t)(row->version + 1), "note",
 				      support_entry_view(json_array_get(json_object_get(c, "notes"),
 									json_array_size(json_object_get(c, "notes")) - 1)));

@@ -156,7 +156,7 @@ static bool guest_covered(json_t *entry, const struct support_claim *cl)
 		if (check_guest_release(str_at(d, "guest", "os", "id"), str_at(d, "guest", "os", "version"), &x) == 0 &&
 		    version_spec_match(&a, x))
 			return true;
-		json_array_foreach((json_t *)cl->matches, k, m)
+		json_array_foreach(cl->matches, k, m)
 			if (spec_within(match_at(m, "guest", "version"), &a))
 				return true;
 	}
@@ -186,14 +186,14 @@ static bool hypervisor_covered(json_t *entry, const struct support_claim *cl)
 			continue;
 		if (product_names(str_at(d, "hypervisor", "product", NULL), ws))
 			return true;
-		json_array_foreach((json_t *)cl->matches, k, m)
+		json_array_foreach(cl->matches, k, m)
 			if (product_names(match_at(m, "hypervisor", "product"), ws))
 				return true;
 		if (version_spec_parse(ws, &a, &why) < 0)
 			continue;
 		if (host_stated(d) && version_within(str_at(d, "hypervisor", "version", NULL), &a))
 			return true;
-		json_array_foreach((json_t *)cl->matches, k, m)
+		json_array_foreach(cl->matches, k, m)
 			if (spec_within(match_at(m, "hypervisor", "version"), &a))
 				return true;
 	}
@@ -236,7 +236,7 @@ static void machine_part(struct cv_buf *b, unsigned bit, const struct support_cl
 	}
 	a = str_at(d, "hypervisor", "id", NULL);
 	(void)!cv_buf_printf(b, "the hypervisor %s (", a ? a : "unknown");
-	json_array_foreach((json_t *)cl->matches, i, m) {
+	json_array_foreach(cl->matches, i, m) {
 		char *pv;
 
 		if (!match_at(m, "hypervisor", "product"))
@@ -305,7 +305,7 @@ static void entitled_by(json_t *res, json_t *rule, json_t *agreement)
 	json_array_clear(json_object_get(res, "reasons"));
 }
 
-void *support_entitlement(const struct support_policy *p, const char *vendor_id, const struct support_claim *cl)
+json_t *support_entitlement(const struct support_policy *p, const char *vendor_id, const struct support_claim *cl)
 {
 	json_t *ent = json_object_get(p->doc, "entitlement");
 	json_t *rules = json_object_get(ent, vendor_id) ? json_object_get(ent, vendor_id) : json_object_get(ent, "*");
@@ -321,7 +321,7 @@ void *support_entitlement(const struct support_policy *p, const char *vendor_id,
 		unsigned mask = support_rule_covers(json_object_get(rule, "covers"));
 		bool any = false;
 
-		json_array_foreach((json_t *)cl->agreements, k, a) {
+		json_array_foreach(cl->agreements, k, a) {
 			const char *why;
 
 			if (!cv_streq(json_string_value(json_object_get(a, "vendor")), vendor_id) ||

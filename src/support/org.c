@@ -109,11 +109,11 @@ static bool date_ok(json_t *doc, const char *field, int64_t *ret, struct program
 	return false;
 }
 
-int support_agreement_add(struct store *s, const void *body, char **ret_id, struct program_error *err)
+int support_agreement_add(struct store *s, const json_t *body, char **ret_id, struct program_error *err)
 {
 	static const char *const keys[] = { "id", "customer", "vendor", "kind", "level", "valid_from", "valid_to",
 					    "covers", "notes" };
-	json_t *doc = json_deep_copy((json_t *)body);
+	json_t *doc = json_deep_copy(body);
 	struct support_policy *p = NULL;
 	const char *customer, *vendor, *level;
 	char why[200], *id = NULL, *text = NULL;

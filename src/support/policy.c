@@ -160,7 +160,7 @@ int support_policy_load(struct store *s, struct support_policy **ret, struct pro
 	return r;
 }
 
-void *support_policy_document(const struct support_policy *p)
+json_t *support_policy_document(const struct support_policy *p)
 {
 	return p->doc;
 }

@@ -11,7 +11,7 @@
 #define SIGNED_PREFIX "covalid.testlog/1 signature\n"
 #define CANONICAL_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15))
 
-char *testlog_canonical(const void *doc, size_t *ret_len)
+char *testlog_canonical(const json_t *doc, size_t *ret_len)
 {
 	char *s = json_dumps(doc, CANONICAL_FLAGS);
 	char *out;
@@ -46,14 +46,14 @@ static char *signed_bytes(const json_t *doc, size_t *ret_len)
 	return msg;
 }
 
-int testlog_sign(void *doc, const struct sign_key *key)
+int testlog_sign(json_t *doc, const struct sign_key *key)
 {
 	uint8_t sig[SIGN_BYTES];
 	char *msg, *b64;
 	size_t n;
 	int r;
 
-	if (!json_is_object((json_t *)doc))
+	if (!json_is_object(doc))
 		return -EINVAL;
 	msg = signed_bytes(doc, &n);
 	r = sign_detached(key, msg, n, sig);
@@ -67,7 +67,7 @@ int testlog_sign(void *doc, const struct sign_key *key)
 	return 0;
 }
 
-int testlog_write(const char *path, const void *doc)
+int testlog_write(const char *path, const json_t *doc)
 {
 	size_t n;
 	char *canon = testlog_canonical(doc, &n);
@@ -77,7 +77,7 @@ int testlog_write(const char *path, const void *doc)
 	return r;
 }
 
-int testlog_parse(const char *text, size_t len, void **ret_doc, char **ret_why)
+int testlog_parse(const char *text, size_t len, json_t **ret_doc, char **ret_why)
 {
 	json_error_t err;
 	json_t *doc;
@@ -102,9 +102,10 @@ int testlog_parse(const char *text, size_t len, void **ret_doc, char **ret_why)
 	return 0;
 }
 
-int testlog_verify_parsed(const void *parsed, const char *text, size_t len, const struct sign_key *pub, char **ret_why)
+int testlog_verify_parsed(const json_t *parsed, const char *text, size_t len, const struct sign_key *pub, char **ret_why)
 {
-	json_t *doc = (json_t *)parsed, *sig;
+	const json_t *doc = parsed;
+	json_t *sig;
 	uint8_t raw[SIGN_BYTES];
 	const char *alg, *kid, *value;
 	char *canon = NULL, *msg = NULL;
@@ -156,12 +157,12 @@ out:
 	return r;
 }
 
-int testlog_verify(const char *text, size_t len, const struct sign_key *pub, void **ret_doc, char **ret_why)
+int testlog_verify(const char *text, size_t len, const struct sign_key *pub, json_t **ret_doc, char **ret_why)
 {
 	json_t *doc = NULL;
 	int r;
 
-	r = testlog_parse(text, len, (void **)&doc, ret_why);
+	r = testlog_parse(text, len, &doc, ret_why);
 	if (r < 0)
 		return r;
 	r = testlog_verify_parsed(doc, text, len, pub, ret_why);
