@@ -4,7 +4,9 @@
 #   jq -c --slurpfile lifecycle data/product-lifecycle.jsonl --slurpfile products products.jsonl \
 #      -f data/convert-seed.jq products.jsonl validated-configs.jsonl
 # What this adds is derived, never new: the guest's os_id, the hypervisor's
-# ids (systemd-detect-virt vocabulary), builds and host_version (Hyper-V's
+# ids (systemd-detect-virt vocabulary; both on configurations and products,
+# where they say whose a submitted configuration's guest and hypervisor
+# are: docs/catalog.md, "Products"), builds and host_version (Hyper-V's
 # version as the probe reads it), vendor names out of validated_by,
 # required_components for Linux guests on Hyper-V (the VMBus, storage and
 # network drivers the statements name), and each configuration's links to
@@ -51,7 +53,8 @@ def vendor_name: sub(" \\(.*$"; "");
 def lifecycles: ($lifecycle // []) | map({ (.id): . }) | add // {};
 
 def product:
-  ({ type: "product" } + (. | del(.arch)) + { arch: (.arch | arr) })
+  ({ type: "product" } + (. | del(.arch)) + { arch: (.arch | arr) }
+   + (if .kind == "guest_os" then { os_id: (.product | os_id) } else { ids: (.product | hv_ids) } end))
   | . as $p
   | (lifecycles[$p.id]) as $l
   | if $l == null then . else

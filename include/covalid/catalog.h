@@ -72,6 +72,8 @@ struct catalog_lifecycle {
 
 struct catalog_product {
 	char *id, *kind, *vendor, *product, *version, *osinfo;
+	char *os_id;         /* guest_os: the os-release ID it is ("rhel"), or NULL */
+	struct cv_strv ids;  /* hypervisor: systemd-detect-virt ids ("microsoft"), may be empty */
 	char *release_date;
 	char *eol_date; /* the vendor's end of standard support (Microsoft's extended_end, Red Hat's
 			 * maintenance_end, SUSE's general_end); NULL if not known */
@@ -151,6 +153,17 @@ struct catalog *catalog_free(struct catalog *c);
 /* The product of that id (a configuration's guest.product_id or
  * hypervisor.product_id), or NULL; id may be NULL. */
 const struct catalog_product *catalog_product_find(const struct catalog *cat, const char *id);
+
+/*
+ * Who makes a guest OS or a hypervisor, by the catalog's products (vendor.c).
+ * The guest: the vendor of the guest_os product with that osinfo short id,
+ * else of the first (by id) with that os-release ID.  The hypervisor: of the
+ * hypervisor products whose ids hold id, their one vendor, or, if several,
+ * the one product (the probe's product name) names.  On success *ret_vendor
+ * is the caller's to free; -ENOENT when the products do not say.
+ */
+int catalog_guest_vendor(struct store *s, const char *os_id, const char *osinfo, char **ret_vendor) CV_WUR;
+int catalog_hypervisor_vendor(struct store *s, const char *id, const char *product, char **ret_vendor) CV_WUR;
 
 /* ---- import and export ---- */
 

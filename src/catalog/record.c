@@ -311,6 +311,8 @@ struct catalog_product *catalog_product_free(struct catalog_product *p)
 	free(p->product);
 	free(p->version);
 	free(p->osinfo);
+	free(p->os_id);
+	cv_strv_release(&p->ids);
 	free(p->release_date);
 	free(p->eol_date);
 	lifecycle_release(&p->lifecycle);
@@ -322,7 +324,7 @@ struct catalog_product *catalog_product_free(struct catalog_product *p)
 int catalog_product_from_json(json_t *json, struct catalog_product **ret, char **ret_why)
 {
 	static const char *const keys[] = {
-		"type", "id", "kind", "vendor", "product", "version", "build", "arch", "os_id",
+		"type", "id", "kind", "vendor", "product", "version", "build", "arch", "os_id", "ids",
 		"osinfo_short_id", "osinfo_id", "osinfo_platform_short_id", "release_date", "eol_date",
 		"lifecycle", "lifecycle_sources", "lifecycle_source", "equivalents", "notes", "source",
 	};
@@ -345,7 +347,8 @@ int catalog_product_from_json(json_t *json, struct catalog_product **ret, char *
 	    (r = str(&rd, root, "", "version", true, &p->version)) < 0 ||
 	    (r = str(&rd, root, "", "osinfo_short_id", false, &p->osinfo)) < 0 ||
 	    (r = str(&rd, root, "", "build", false, NULL)) < 0 ||
-	    (r = str(&rd, root, "", "os_id", false, NULL)) < 0 ||
+	    (r = str(&rd, root, "", "os_id", false, &p->os_id)) < 0 ||
+	    (r = strv(&rd, root, "", "ids", false, &p->ids)) < 0 ||
 	    (r = str(&rd, root, "", "osinfo_id", false, NULL)) < 0 ||
 	    (r = str(&rd, root, "", "osinfo_platform_short_id", false, NULL)) < 0 ||
 	    (r = str(&rd, root, "", "lifecycle_source", false, NULL)) < 0 ||
@@ -371,6 +374,15 @@ int catalog_product_from_json(json_t *json, struct catalog_product **ret, char *
 	}
 	if (strcmp(p->kind, "guest_os") != 0 && strcmp(p->kind, "hypervisor") != 0) {
 		r = bad(&rd, "kind", "expected \"guest_os\" or \"hypervisor\"");
+		goto out;
+	}
+	/* Each names what the probe reports for its kind only. */
+	if (p->os_id && strcmp(p->kind, "guest_os") != 0) {
+		r = bad(&rd, "os_id", "only a guest_os product has one");
+		goto out;
+	}
+	if (p->ids.n > 0 && strcmp(p->kind, "hypervisor") != 0) {
+		r = bad(&rd, "ids", "only a hypervisor product has them");
 		goto out;
 	}
 	p->doc = json_incref(root);

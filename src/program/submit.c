@@ -177,44 +177,38 @@ static const char *str_at(json_t *o, const char *a, const char *b)
 	return json_string_value(json_object_get(json_object_get(o, a), b));
 }
 
-/* Who makes a guest OS, by os-release id: catalog rows name vendors. */
-static const char *guest_vendor(const char *os_id)
+/*
+ * Who makes the claim's guest and hypervisor, as the catalog's products say
+ * (catalog_guest_vendor); where they do not, what the guest calls itself
+ * and what the probe named the hypervisor, so that the row still says
+ * something true.  -errno on a store error.
+ */
+static int claim_vendors(struct store *s, json_t *log, char **ret_guest, char **ret_hypervisor)
 {
-	static const struct {
-		const char *id, *vendor;
-	} t[] = {
-		{ "rhel", "Red Hat" }, { "centos", "CentOS Project" }, { "fedora", "Fedora Project" },
-		{ "debian", "Debian" }, { "ubuntu", "Canonical" }, { "sles", "SUSE" }, { "sled", "SUSE" },
-		{ "opensuse", "SUSE" }, { "opensuse-leap", "SUSE" }, { "ol", "Oracle" }, { "windows", "Microsoft" },
-		{ "almalinux", "AlmaLinux OS Foundation" }, { "rocky", "Rocky Enterprise Software Foundation" },
-		{ "amzn", "Amazon" }, { "alpine", "Alpine Linux" },
-	};
+	json_t *claim = json_object_get(log, "claim");
+	const char *os = str_at(claim, "guest", "os_id"), *osinfo = str_at(claim, "guest", "osinfo");
+	const char *hv = str_at(claim, "hypervisor", "id"), *product = str_at(claim, "hypervisor", "product");
+	const char *os_name = json_string_value(
+		json_object_get(json_object_get(json_object_get(json_object_get(log, "descriptor"), "guest"), "os"), "name"));
+	char *g = NULL, *h = NULL;
+	int r;
 
-	for (size_t i = 0; i < CV_ELEMENTSOF(t); i++)
-		if (cv_streq(t[i].id, os_id))
-			return t[i].vendor;
-	return NULL;
-}
-
-static const char *hypervisor_vendor(const char *id, const char *product)
-{
-	if (cv_streq(id, "microsoft"))
-		return "Microsoft";
-	if (cv_streq(id, "vmware"))
-		return "VMware";
-	if (cv_streq(id, "oracle"))
-		return "Oracle";
-	if (cv_streq(id, "amazon"))
-		return "Amazon";
-	if (cv_streq(id, "google"))
-		return "Google";
-	if (cv_streq(id, "xen"))
-		return "Xen Project";
-	if (product && (strstr(product, "Red Hat") || strstr(product, "RHEV")))
-		return "Red Hat";
-	if (product && strstr(product, "oVirt"))
-		return "oVirt";
-	return product ? product : id;
+	r = catalog_guest_vendor(s, os, osinfo, &g);
+	if (r == -ENOENT)
+		g = cv_xstrdup(os_name ? os_name : os);
+	else if (r < 0)
+		goto fail;
+	r = catalog_hypervisor_vendor(s, hv, product, &h);
+	if (r == -ENOENT)
+		h = cv_xstrdup(product ? product : hv);
+	else if (r < 0)
+		goto fail;
+	*ret_guest = g;
+	*ret_hypervisor = h;
+	return 0;
+fail:
+	free(g);
+	return r;
 }
 
 static void blake2b_hex(const void *data, size_t len, char hex[65])
@@ -260,7 +254,8 @@ static char *config_id(const char *vendor_id, json_t *claim, const char *key, bo
 }
 
 static json_t *new_config(const char *id, const char *vendor_id, const char *vendor_name, const char *claim_key,
-			  const char *submission, const char *key_id, json_t *log)
+			  const char *submission, const char *key_id, const char *guest_vendor, const char *hv_vendor,
+			  json_t *log)
 {
 	json_t *claim = json_object_get(log, "claim"), *desc = json_object_get(log, "descriptor");
 	const char *os = str_at(claim, "guest", "os_id"), *hv = str_at(claim, "hypervisor", "id");
@@ -293,7 +288,7 @@ static json_t *new_config(const char *id, const char *vendor_id, const char *ven
 	if (json_is_integer(mem))
 		json_object_set_new(limits, "max_memory_mib", json_integer(json_integer_value(mem)));
 	json_object_set_new(limits, "basis", json_string("the vCPU counts and memory of the accepted test logs"));
-	hvo = json_pack("{s:s, s:s, s:[s], s:s}", "vendor", hypervisor_vendor(hv, product), "product", product ? product : hv,
+	hvo = json_pack("{s:s, s:s, s:[s], s:s}", "vendor", hv_vendor, "product", product ? product : hv,
 			"ids", hv, "version", hver ? hver : "unspecified");
 	if (hver)
 		json_object_set_new(hvo, "host_version", json_string(hver));
@@ -304,7 +299,7 @@ static json_t *new_config(const char *id, const char *vendor_id, const char *ven
 	source = cv_xasprintf("covalid submission %s by %s, test log signed by key %s", submission, vendor_name, key_id);
 	c = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:[s]}, s:o, s:o, s:o, s:[s], s:[s], s:s, s:s}", "type",
 		      "configuration", "id", id, "status", "validated", "guest", "vendor",
-		      guest_vendor(os) ? guest_vendor(os) : (os_name ? os_name : os), "product", os_name ? os_name : os,
+		      guest_vendor, "product", os_name ? os_name : os,
 		      "os_id", os, "version", str_at(claim, "guest", "version"), "arch", arch ? arch : "x86_64",
 		      "hypervisor", hvo, "limits", limits, "required_components", required, "validated_by", vendor_name,
 		      "evidence", submission, "source", source, "valid_from", *from ? from : "1970-01-01");
@@ -398,7 +393,7 @@ static int record_config(struct store *s, const char *vendor_id, const char *ven
 {
 	struct catalog_config *cfg = NULL;
 	json_t *claim = json_object_get(log, "claim"), *c = NULL;
-	char *key = program_claim_key(claim), *id = NULL, *doc = NULL, *why = NULL;
+	char *key = program_claim_key(claim), *id = NULL, *doc = NULL, *why = NULL, *gv = NULL, *hvv = NULL;
 	int r;
 
 	/* The readable id first; when that is another's (another owner, a
@@ -409,7 +404,12 @@ static int record_config(struct store *s, const char *vendor_id, const char *ven
 		id = config_id(vendor_id, claim, key, attempt == 1);
 		r = store_config_get(s, id, &doc);
 		if (r == -ENOENT) {
-			c = new_config(id, vendor_id, vendor_name, key, sub->id, key_id, log);
+			r = claim_vendors(s, log, &gv, &hvv);
+			if (r < 0) {
+				program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+				goto out;
+			}
+			c = new_config(id, vendor_id, vendor_name, key, sub->id, key_id, gv, hvv, log);
 			sub->created = true;
 		} else if (r < 0) {
 			program_error_set(err, 500, "internal", "%s", store_errmsg(s));
@@ -463,6 +463,8 @@ out:
 	free(doc);
 	free(key);
 	free(id);
+	free(gv);
+	free(hvv);
 	return r;
 }
 

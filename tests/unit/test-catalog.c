@@ -298,6 +298,107 @@ TEST(loaded_products_keep_their_life_cycle)
 	store_close(s);
 }
 
+/* Products as data/products.jsonl has them (Red Hat's, Microsoft's, SUSE's
+ * vendor names from the seed's products), and one the owner added. */
+#define VENDOR_PRODUCTS                                                                                          \
+	"{\"type\":\"product\",\"id\":\"rhel-5.3\",\"kind\":\"guest_os\",\"vendor\":\"Red Hat\","                     \
+	"\"product\":\"Red Hat Enterprise Linux\",\"version\":\"5.3\",\"os_id\":\"rhel\"}\n"                            \
+	"{\"type\":\"product\",\"id\":\"win-2008\",\"kind\":\"guest_os\",\"vendor\":\"Microsoft\","                   \
+	"\"product\":\"Windows Server 2008\",\"version\":\"2008\",\"os_id\":\"windows\"}\n"                             \
+	"{\"type\":\"product\",\"id\":\"osinfo-rocky9\",\"kind\":\"guest_os\",\"vendor\":\"Rocky Enterprise Software Foundation\"," \
+	"\"product\":\"Rocky Linux 9\",\"version\":\"9\",\"osinfo_short_id\":\"rocky9\"}\n"                             \
+	"{\"type\":\"product\",\"id\":\"hv-ws2008\",\"kind\":\"hypervisor\",\"vendor\":\"Microsoft\","                \
+	"\"product\":\"Windows Server 2008 Hyper-V\",\"version\":\"2008\",\"ids\":[\"microsoft\"]}\n"                   \
+	"{\"type\":\"product\",\"id\":\"hv-rhel5.4-kvm\",\"kind\":\"hypervisor\",\"vendor\":\"Red Hat\","             \
+	"\"product\":\"Red Hat Enterprise Linux KVM\",\"version\":\"5.4\",\"ids\":[\"kvm\"]}\n"                          \
+	"{\"type\":\"product\",\"id\":\"hv-sles12sp4\",\"kind\":\"hypervisor\",\"vendor\":\"SUSE\","                  \
+	"\"product\":\"SUSE Linux Enterprise Server KVM/Xen\",\"version\":\"12 SP4\",\"ids\":[\"kvm\",\"xen\"]}\n"
+
+static char *guest_vendor(struct store *s, const char *os_id, const char *osinfo, int want)
+{
+	char *v = NULL;
+
+	CHECK_INT(catalog_guest_vendor(s, os_id, osinfo, &v), want);
+	return v;
+}
+
+static char *hv_vendor(struct store *s, const char *id, const char *product, int want)
+{
+	char *v = NULL;
+
+	CHECK_INT(catalog_hypervisor_vendor(s, id, product, &v), want);
+	return v;
+}
+
+TEST(vendors_come_from_the_products)
+{
+	struct store *s = open_store("vendors.db");
+	struct catalog_product *p = NULL;
+	char *err = NULL, *v;
+
+	/* No products: nothing to say. */
+	CHECK(guest_vendor(s, "rhel", "rhel5.3", -ENOENT) == NULL);
+	CHECK(hv_vendor(s, "microsoft", "Windows Server 2008 Hyper-V", -ENOENT) == NULL);
+
+	CHECK_INT(import_text(s, VENDOR_PRODUCTS, &err), 0);
+	CHECK_STR(v = guest_vendor(s, "rhel", NULL, 0), "Red Hat");
+	free(v);
+	CHECK_STR(v = guest_vendor(s, "windows", "win2k8", 0), "Microsoft");
+	free(v);
+	/* osinfo-db's products have no os-release ID: the short id names them. */
+	CHECK_STR(v = guest_vendor(s, "rocky", "rocky9", 0), "Rocky Enterprise Software Foundation");
+	free(v);
+	/* An id is matched whole, not as a part of another ("rhe", "RHEL"). */
+	CHECK(guest_vendor(s, "rhe", NULL, -ENOENT) == NULL);
+	CHECK(guest_vendor(s, "RHEL", NULL, -ENOENT) == NULL);
+	CHECK(guest_vendor(s, "debian", "debian12", -ENOENT) == NULL);
+	CHECK(guest_vendor(s, NULL, NULL, -ENOENT) == NULL);
+
+	/* One vendor ships Hyper-V. */
+	CHECK_STR(v = hv_vendor(s, "microsoft", "Windows Server 2008 R2 Hyper-V", 0), "Microsoft");
+	free(v);
+	CHECK_STR(v = hv_vendor(s, "microsoft", NULL, 0), "Microsoft");
+	free(v);
+	/* Two ship KVM: the one the product name names, else none. */
+	CHECK_STR(v = hv_vendor(s, "kvm", "Red Hat Enterprise Virtualization", 0), "Red Hat");
+	free(v);
+	CHECK(hv_vendor(s, "kvm", "QEMU/KVM", -ENOENT) == NULL);
+	CHECK(hv_vendor(s, "kvm", NULL, -ENOENT) == NULL);
+	/* Xen: only SUSE's product says it is Xen. */
+	CHECK_STR(v = hv_vendor(s, "xen", "Xen HVM", 0), "SUSE");
+	free(v);
+	CHECK(hv_vendor(s, "vmware", "VMware", -ENOENT) == NULL);
+	CHECK(hv_vendor(s, "", "KVM", -ENOENT) == NULL);
+
+	/* A new guest vendor is a product record, not a change to covalid. */
+	CHECK_INT(import_text(s,
+			      "{\"type\":\"product\",\"id\":\"alma-9\",\"kind\":\"guest_os\",\"vendor\":\"AlmaLinux OS "
+			      "Foundation\",\"product\":\"AlmaLinux\",\"version\":\"9\",\"os_id\":\"almalinux\"}\n",
+			      &err),
+		  0);
+	CHECK_STR(v = guest_vendor(s, "almalinux", NULL, 0), "AlmaLinux OS Foundation");
+	free(v);
+	store_close(s);
+
+	/* os_id is a guest's, ids a hypervisor's; ids is a list of names. */
+	product_rejects("{\"type\":\"product\",\"id\":\"p\",\"kind\":\"hypervisor\",\"vendor\":\"v\",\"product\":\"p\","
+			"\"version\":\"1\",\"os_id\":\"rhel\"}",
+			"os_id: only a guest_os product has one");
+	product_rejects("{\"type\":\"product\",\"id\":\"p\",\"kind\":\"guest_os\",\"vendor\":\"v\",\"product\":\"p\","
+			"\"version\":\"1\",\"ids\":[\"kvm\"]}",
+			"ids: only a hypervisor product has them");
+	product_rejects("{\"type\":\"product\",\"id\":\"p\",\"kind\":\"hypervisor\",\"vendor\":\"v\",\"product\":\"p\","
+			"\"version\":\"1\",\"ids\":\"kvm\"}",
+			"ids: expected an array of strings");
+	CHECK_INT(catalog_product_from_text(
+			  "{\"type\":\"product\",\"id\":\"p\",\"kind\":\"hypervisor\",\"vendor\":\"v\",\"product\":\"p\","
+			  "\"version\":\"1\",\"ids\":[\"kvm\",\"xen\"]}",
+			  &p, &err),
+		  0);
+	CHECK(p && p->ids.n == 2 && cv_strv_contains(&p->ids, "xen") && !p->os_id);
+	catalog_product_free(p);
+}
+
 TEST(export_returns_what_was_imported)
 {
 	struct store *s = open_store("c.db");
@@ -476,7 +577,8 @@ TEST(osinfo_parses_one_document_from_memory)
 }
 
 TAP_MAIN(parses_a_configuration, rejects_bad_records_naming_the_field, products_carry_their_life_cycle,
-	 configurations_link_their_products, loaded_products_keep_their_life_cycle, import_is_all_or_nothing,
+	 configurations_link_their_products, loaded_products_keep_their_life_cycle, vendors_come_from_the_products,
+	 import_is_all_or_nothing,
 	 import_reports_missing_type_and_long_lines, export_returns_what_was_imported, migrates_an_old_database,
 	 refuses_a_newer_database_and_non_databases, list_filters,
 	 osinfo_parses_one_document_from_memory)

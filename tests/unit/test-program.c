@@ -123,6 +123,30 @@ static void world_close(struct world *w)
 	free(w->ms_key_id);
 }
 
+/* One of the project's data files (data/NAME) into the world's catalog. */
+static void import_data(struct world *w, const char *name)
+{
+	struct catalog_import_stats st;
+	char *path = NULL, *why = NULL;
+	FILE *f;
+
+	if (asprintf(&path, "%s/data/%s", tap_srcdir(), name) < 0)
+		abort();
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_INT(catalog_import(w->s, f, &st, &why), 0);
+		fclose(f);
+	}
+	free(why);
+	free(path);
+}
+
+static void import_seed(struct world *w)
+{
+	import_data(w, "validated-configs.jsonl");
+}
+
 static int count_cb(void *userdata, const struct store_submission_row *row)
 {
 	(void)row;
@@ -424,6 +448,7 @@ TEST(submission_accepted_creates_then_extends_a_configuration)
 	char *bytes, *doc = NULL;
 
 	world_open(&w);
+	import_data(&w, "products.jsonl");
 	log = make_log("full", "rhel", "9.4", 2);
 	bytes = signed_bytes(log, &w.rh, &len);
 	CHECK_INT(program_submit(w.s, "red-hat", bytes, len, &sub, &e), 0);
@@ -453,6 +478,82 @@ TEST(submission_accepted_creates_then_extends_a_configuration)
 	CHECK_INT(count_submissions(w.s, "microsoft"), 0);
 	program_submission_release(&sub);
 	program_submission_release(&sub2);
+	free(bytes);
+	json_decref(log);
+	world_close(&w);
+}
+
+static json_t *config_part(struct world *w, const char *id, const char *part)
+{
+	char *doc = NULL;
+	json_t *c = NULL, *p;
+
+	CHECK_INT(store_config_get(w->s, id, &doc), 0);
+	if (doc)
+		c = json_loads(doc, 0, NULL);
+	free(doc);
+	p = json_incref(json_object_get(c, part));
+	json_decref(c);
+	return p;
+}
+
+/* The vendors a new configuration names are the catalog products'
+ * (data/products.jsonl: Red Hat's and Microsoft's); where no product
+ * says, what the guest and the probe call themselves. */
+TEST(submission_names_vendors_from_the_products)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	struct program_submission sub = { 0 };
+	struct logspec ls = { .mode = "full", .os = "windows", .ver = "2008", .vcpus = 2, .hv = "microsoft",
+			      .hv_product = "Windows Server 2008 Hyper-V", .hv_build = "6002" };
+	json_t *log, *part;
+	size_t len;
+	char *bytes;
+
+	world_open(&w);
+	/* No products yet. */
+	log = make_log("full", "rhel", "9.4", 2);
+	bytes = signed_bytes(log, &w.rh, &len);
+	CHECK_INT(program_submit(w.s, "red-hat", bytes, len, &sub, &e), 0);
+	CHECK(sub.accepted && sub.created);
+	part = config_part(&w, sub.config_id, "guest");
+	CHECK_STR(json_string_value(json_object_get(part, "vendor")), "rhel");
+	json_decref(part);
+	part = config_part(&w, sub.config_id, "hypervisor");
+	CHECK_STR(json_string_value(json_object_get(part, "vendor")), "KVM");
+	json_decref(part);
+	program_submission_release(&sub);
+	free(bytes);
+	json_decref(log);
+
+	/* The catalog's products: Windows on Hyper-V is Microsoft's twice;
+	 * KVM ships from Red Hat and SUSE, and "KVM" names neither. */
+	import_data(&w, "products.jsonl");
+	log = make_log_spec(&ls);
+	bytes = signed_bytes(log, &w.ms, &len);
+	CHECK_INT(program_submit(w.s, "microsoft", bytes, len, &sub, &e), 0);
+	CHECK(sub.accepted && sub.created);
+	part = config_part(&w, sub.config_id, "guest");
+	CHECK_STR(json_string_value(json_object_get(part, "vendor")), "Microsoft");
+	json_decref(part);
+	part = config_part(&w, sub.config_id, "hypervisor");
+	CHECK_STR(json_string_value(json_object_get(part, "vendor")), "Microsoft");
+	json_decref(part);
+	program_submission_release(&sub);
+	free(bytes);
+	json_decref(log);
+
+	log = make_log("full", "rhel", "8.6", 2);
+	bytes = signed_bytes(log, &w.rh, &len);
+	CHECK_INT(program_submit(w.s, "red-hat", bytes, len, &sub, &e), 0);
+	part = config_part(&w, sub.config_id, "hypervisor");
+	CHECK_STR(json_string_value(json_object_get(part, "vendor")), "KVM");
+	json_decref(part);
+	part = config_part(&w, sub.config_id, "guest");
+	CHECK_STR(json_string_value(json_object_get(part, "vendor")), "Red Hat");
+	json_decref(part);
+	program_submission_release(&sub);
 	free(bytes);
 	json_decref(log);
 	world_close(&w);
@@ -629,24 +730,6 @@ static char *config_text(struct world *w, const char *id)
 	char *doc = NULL;
 
 	return store_config_get(w->s, id, &doc) == 0 ? doc : NULL;
-}
-
-static void import_seed(struct world *w)
-{
-	struct catalog_import_stats st;
-	char *path = NULL, *why = NULL;
-	FILE *f;
-
-	if (asprintf(&path, "%s/data/validated-configs.jsonl", tap_srcdir()) < 0)
-		abort();
-	f = fopen(path, "r");
-	CHECK(f != NULL);
-	if (f) {
-		CHECK_INT(catalog_import(w->s, f, &st, &why), 0);
-		fclose(f);
-	}
-	free(why);
-	free(path);
 }
 
 static int64_t evidence_count(struct world *w, const char *config_id)
@@ -1186,6 +1269,7 @@ TEST(writes_own_their_transactions)
 TAP_MAIN(writes_own_their_transactions, policy_default_parses_and_matches_data_file, policy_rejects_bad_documents_naming_the_field,
 	 policy_evaluation_gives_every_reason, policy_first_matching_rule_applies, tokens_are_stored_hashed_and_authenticate,
 	 vendors_and_keys, key_register_refuses_weak_keys, submission_accepted_creates_then_extends_a_configuration,
+	 submission_names_vendors_from_the_products,
 	 submission_rejected_is_recorded_with_every_reason_and_changes_no_configuration,
 	 submission_refused_for_bad_signatures_records_nothing, revocation_by_the_validating_vendor_or_the_owner_only,
 	 submission_cannot_extend_or_revoke_the_seed_row, submission_vendor_ids_that_share_a_prefix_do_not_collide,
