@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "covalid/descriptor.h"
+#include "covalid/root.h"
 #include "kit/kit-internal.h"
 #include "util/cv.h"
 
@@ -40,8 +41,18 @@ static const struct {
 	{ 0x58465342, "xfs" },
 	{ 0x9123683e, "btrfs" },
 	{ 0x01021994, "tmpfs" },
+	{ 0x858458f6, "ramfs" },
 	{ 0x794c7630, "overlayfs" },
 };
+
+/* statfs f_type of memory-backed filesystems (linux/magic.h TMPFS_MAGIC,
+ * RAMFS_MAGIC): refused as evidence whatever the mount table says. */
+static bool memory_backed(const char *dir)
+{
+	struct statfs sf;
+
+	return statfs(dir, &sf) == 0 && ((unsigned long)sf.f_type == 0x01021994 || (unsigned long)sf.f_type == 0x858458f6);
+}
 
 static void fs_name(const char *dir, char *buf, size_t size)
 {
@@ -117,11 +128,12 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *out)
+/* Writes, fsyncs, reads back and verifies the file in dir. */
+static void integrity_test(const struct kit_ctx *ctx, const char *dir, struct kit_out *out)
 {
 	uint64_t bytes = ctx->opt->quick ? QUICK_BYTES : FULL_BYTES, n_blocks = bytes / BLOCK, bad = 0, first_bad = 0;
 	unsigned char (*digests)[crypto_generichash_BYTES] = NULL;
-	char *path = cv_xasprintf("%s/storage-io-integrity.bin", ctx->tmpdir);
+	char *path = cv_xasprintf("%s/storage-io-integrity.bin", dir);
 	double *lat = NULL, t0, write_s, read_s, sum = 0;
 	uint8_t *buf = NULL;
 	char fs[32];
@@ -134,8 +146,8 @@ void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *o
 		kit_set(out, KIT_ERROR, "libsodium cannot be initialised");
 		goto out;
 	}
-	fs_name(ctx->tmpdir, fs, sizeof(fs));
-	json_object_set_new(out->measured, "filesystem", json_string(fs));
+	fs_name(dir, fs, sizeof(fs));
+	json_object_set_new(out->measured, "statfs_type", json_string(fs));
 	if (posix_memalign((void **)&buf, ALIGN, BLOCK) != 0) {
 		buf = NULL;
 		kit_set(out, KIT_ERROR, "cannot allocate an aligned buffer");
@@ -263,6 +275,271 @@ out:
 	free(lat);
 }
 
+/*
+ * Where to write: a directory on a disk whose driver is the paravirtual
+ * one.  The candidates, in order: the kit's own directory (under --dir,
+ * $TMPDIR or /var/tmp), /var/tmp, /tmp, then every read-write mount.  Each
+ * is judged by the mount holding it: memory (tmpfs, ramfs, an overlay
+ * whose upper directory is on one) and anything not on a block device are
+ * refused and listed; of the rest, the first on a paravirtual disk wins,
+ * else the first on any disk (recorded as not paravirtual).  With --dir
+ * only the user's directory is a candidate.
+ *
+ * Outside the kit's directory the check makes its own (covalid-kit-
+ * storage.XXXXXX, removed afterwards), which needs write permission
+ * there: unprivileged, the paravirtual disk may be out of reach, and the
+ * reason says so.  With a fixture root (tests) nothing is written outside
+ * the kit's directory: the candidate is judged from the fixture and the
+ * file written in tmpdir.
+ */
+struct place {
+	char *shown;       /* the candidate directory, as judged */
+	char *dir;         /* where the file is written */
+	char *made;        /* a directory made for the check, removed afterwards */
+	char *mount_point;
+	char *fstype;
+	struct kit_blockdev b;
+	bool have_b;
+	bool paravirtual;
+};
+
+static void place_release(struct place *p)
+{
+	if (p->made)
+		rmdir(p->made);
+	free(p->shown);
+	free(p->dir);
+	free(p->made);
+	free(p->mount_point);
+	free(p->fstype);
+	kit_blockdev_release(&p->b);
+	*p = (struct place){ 0 };
+}
+
+/* nvme is paravirtual where the hypervisor presents its volumes so (AWS
+ * Nitro: the probe then expects it); elsewhere it is an emulated device. */
+static bool is_paravirtual(const struct kit_ctx *ctx, const char *component)
+{
+	if (!component)
+		return false;
+	if (strcmp(component, "nvme") == 0)
+		return cv_strv_contains(&ctx->d->integration.expected, "nvme");
+	return true;
+}
+
+static void refuse(json_t *refused, const char *dir, const char *what, const char *why)
+{
+	json_t *r = json_object();
+
+	json_object_set_new(r, "directory", json_string(dir));
+	json_object_set_new(r, "filesystem", json_string(what));
+	json_object_set_new(r, "why", json_string(why));
+	json_array_append_new(refused, r);
+}
+
+/* Makes the check's directory in dir; false if it cannot be written. */
+static bool make_dir(const struct kit_ctx *ctx, const char *dir, bool kit_dir, struct place *p)
+{
+	char *tmpl;
+
+	if (ctx->sysroot || kit_dir) {
+		p->dir = cv_xstrdup(ctx->tmpdir);
+		return true;
+	}
+	tmpl = cv_xasprintf("%s/covalid-kit-storage.XXXXXX", strcmp(dir, "/") == 0 ? "" : dir);
+	if (!mkdtemp(tmpl)) {
+		free(tmpl);
+		return false;
+	}
+	p->dir = cv_xstrdup(tmpl);
+	p->made = tmpl;
+	return true;
+}
+
+/*
+ * Chooses the place; 0, or -ENOENT with *ret_why saying why there is
+ * none (a skip).  Refused candidates are appended to refused.
+ */
+static int locate(const struct kit_ctx *ctx, struct cv_root *root, const struct kit_mounts *m, json_t *refused,
+		  struct place *ret, char **ret_why)
+{
+	struct cv_strv cands, seen;
+	struct place fallback = { 0 };
+	bool found = false, unwritable_pv = false;
+	char *canon;
+	int r = -ENOENT;
+
+	cv_strv_init(&cands);
+	cv_strv_init(&seen);
+	/* The mount table holds absolute, resolved paths. */
+	if (!ctx->sysroot && (canon = realpath(ctx->tmpdir, NULL)))
+		cv_strv_push_take(&cands, canon);
+	else
+		cv_strv_push(&cands, ctx->tmpdir);
+	if (!ctx->opt->dir) {
+		cv_strv_push(&cands, "/var/tmp");
+		cv_strv_push(&cands, "/tmp");
+		for (size_t i = 0; i < m->n; i++)
+			if (m->v[i].rw)
+				cv_strv_push(&cands, m->v[i].point);
+	}
+	for (size_t i = 0; i < cands.n && !found; i++) {
+		const struct kit_mount *mnt = kit_mounts_find(m, cands.v[i]), *backing = NULL;
+		struct place p = { 0 };
+		char *what = NULL, *key;
+		enum kit_backing kind;
+
+		if (!mnt)
+			continue;
+		key = cv_xasprintf("%p", (const void *)mnt);
+		if (!cv_strv_add_unique(&seen, key)) {
+			free(key);
+			continue; /* the same filesystem as an earlier candidate */
+		}
+		free(key);
+		kind = kit_mount_backing(m, mnt, &what, &backing);
+		if (!mnt->rw) {
+			refuse(refused, cands.v[i], what, "read-only");
+			free(what);
+			continue;
+		}
+		if (kind == KIT_BACKING_MEMORY) {
+			refuse(refused, cands.v[i], what, "memory, not a disk");
+			free(what);
+			continue;
+		}
+		if (kind != KIT_BACKING_DISK) {
+			refuse(refused, cands.v[i], what, "not on a block device");
+			free(what);
+			continue;
+		}
+		p.shown = cv_xstrdup(cands.v[i]);
+		p.mount_point = cv_xstrdup(mnt->point);
+		p.fstype = what;
+		p.have_b = kit_blockdev_of_mount(root, backing, &p.b) == 0;
+		p.paravirtual = p.have_b && is_paravirtual(ctx, p.b.component);
+		if (p.paravirtual || !fallback.shown) {
+			if (!make_dir(ctx, cands.v[i], i == 0, &p)) {
+				refuse(refused, cands.v[i], p.fstype, "not writable by this user");
+				unwritable_pv |= p.paravirtual;
+				place_release(&p);
+				continue;
+			}
+			if (p.paravirtual) {
+				*ret = p;
+				found = true;
+				r = 0;
+			} else
+				fallback = p;
+		} else
+			place_release(&p);
+	}
+	if (found)
+		place_release(&fallback);
+	else if (fallback.shown) {
+		*ret = fallback;
+		r = 0;
+	} else
+		*ret_why = cv_xasprintf("no writable filesystem on a disk%s: %s", unwritable_pv ? " this user can write to" : "",
+					ctx->opt->dir ? "--dir is not on one" : "give --dir on the paravirtual disk");
+	cv_strv_release(&cands);
+	cv_strv_release(&seen);
+	return r;
+}
+
+/* "tmpfs at /tmp, overlay on tmpfs (/run/live/overlay) at /": the refused, for the reason. */
+static char *refused_list(json_t *refused)
+{
+	struct cv_buf b;
+	size_t i;
+	json_t *e;
+
+	cv_buf_init(&b, 300);
+	json_array_foreach(refused, i, e)
+		if (cv_buf_printf(&b, "%s%s at %s (%s)", i ? ", " : "", json_string_value(json_object_get(e, "filesystem")),
+				  json_string_value(json_object_get(e, "directory")),
+				  json_string_value(json_object_get(e, "why"))) < 0)
+			break;
+	return cv_buf_detach(&b, NULL);
+}
+
+static json_t *or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *strv_to_json(const struct cv_strv *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < v->n; i++)
+		json_array_append_new(a, json_string(v->v[i]));
+	return a;
+}
+
+void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	struct cv_root *root = NULL;
+	struct kit_mounts m = { 0 };
+	struct place p = { 0 };
+	json_t *refused = json_array();
+	char *why = NULL, *list = NULL;
+	int r;
+
+	json_object_set_new(out->threshold, "mismatching_blocks", json_integer(0));
+	json_object_set_new(out->threshold, "refused", json_string("memory-backed (tmpfs, ramfs, overlay on them), "
+								   "not block-backed, read-only"));
+	r = kit_root_open(ctx, &root);
+	if (r < 0) {
+		kit_set(out, KIT_ERROR, "cannot open %s: %s", ctx->sysroot ? ctx->sysroot : "/", strerror(-r));
+		goto out;
+	}
+	r = kit_mounts_read(root, &m);
+	if (r < 0) {
+		kit_set(out, KIT_SKIP, "the mount table is not readable (%s): which disk a write lands on is unknown",
+			strerror(-r));
+		goto out;
+	}
+	r = locate(ctx, root, &m, refused, &p, &why);
+	list = refused_list(refused);
+	json_object_set_new(out->measured, "refused", refused);
+	refused = NULL;
+	if (r < 0) {
+		kit_set(out, KIT_SKIP, "%s; refused: %s", why, list && *list ? list : "none");
+		goto out;
+	}
+	/* Live: the mount table may be stale or bind-mounted over; statfs
+	 * says what the directory really is. */
+	if (!ctx->sysroot && memory_backed(p.dir)) {
+		kit_set(out, KIT_SKIP, "%s is in memory (statfs: tmpfs or ramfs), not on a disk", p.dir);
+		goto out;
+	}
+	json_object_set_new(out->measured, "directory", json_string(p.shown));
+	json_object_set_new(out->measured, "mount_point", json_string(p.mount_point));
+	json_object_set_new(out->measured, "filesystem", json_string(p.fstype));
+	json_object_set_new(out->measured, "device", or_null(p.b.name));
+	json_object_set_new(out->measured, "disk", or_null(p.b.disk));
+	json_object_set_new(out->measured, "driver", or_null(p.b.driver));
+	json_object_set_new(out->measured, "pv_driver", or_null(p.b.pv_driver));
+	json_object_set_new(out->measured, "component", or_null(p.b.component));
+	json_object_set_new(out->measured, "paravirtual", json_boolean(p.paravirtual));
+	integrity_test(ctx, p.dir, out);
+	if (!p.paravirtual && (out->status == KIT_PASS || out->status == KIT_FAIL)) {
+		char was[sizeof(out->reason)];
+
+		snprintf(was, sizeof(was), "%s", out->reason);
+		kit_set(out, out->status, "%s%snot a paravirtual disk: %s (%s, driver %s)", was, *was ? "; " : "",
+			p.shown, p.b.disk ? p.b.disk : "device unknown", p.b.driver ? p.b.driver : "unknown");
+	}
+out:
+	json_decref(refused);
+	place_release(&p);
+	kit_mounts_release(&m);
+	cv_root_free(root);
+	free(why);
+	free(list);
+}
+
 /* ---- storage.inventory ---- */
 
 /* Not disks: loop devices, RAM disks, device-mapper and md layers over
@@ -280,20 +557,19 @@ static bool skipped_device(const char *name)
 }
 
 /* A trimmed sysfs value, or NULL. */
-static char *sys_value(const char *dev, const char *attr)
+static char *sys_value(struct cv_root *root, const char *dev, const char *attr)
 {
-	char *path = cv_xasprintf("/sys/block/%s/%s", dev, attr);
-	char *s = kit_read(path);
+	char *path = cv_xasprintf("sys/block/%s/%s", dev, attr), *s = NULL;
 
+	if (cv_root_read_line(root, path, &s) < 0)
+		s = NULL;
 	free(path);
-	if (s)
-		cv_strstrip(s);
 	return s;
 }
 
-static json_t *sys_u64(const char *dev, const char *attr, uint64_t mult)
+static json_t *sys_u64(struct cv_root *root, const char *dev, const char *attr, uint64_t mult)
 {
-	char *s = sys_value(dev, attr);
+	char *s = sys_value(root, dev, attr);
 	uint64_t v;
 	json_t *j = json_null();
 
@@ -304,16 +580,17 @@ static json_t *sys_u64(const char *dev, const char *attr, uint64_t mult)
 }
 
 /* The scheduler in use: "mq-deadline kyber [bfq] none" -> "bfq". */
-static json_t *scheduler(const char *dev)
+static json_t *scheduler(struct cv_root *root, const char *dev)
 {
-	char *s = sys_value(dev, "queue/scheduler"), *open, *close_;
-	json_t *j = json_null();
+	char *s = sys_value(root, dev, "queue/scheduler");
+	json_t *j = NULL;
+	size_t lb, rb;
 
 	if (s) {
-		open = strchr(s, '[');
-		close_ = open ? strchr(open, ']') : NULL;
-		if (open && close_)
-			j = json_stringn(open + 1, (size_t)(close_ - open - 1));
+		lb = strcspn(s, "[");
+		rb = s[lb] ? lb + strcspn(s + lb, "]") : lb;
+		if (s[lb] && s[rb])
+			j = json_stringn(s + lb + 1, rb - lb - 1);
 		else if (*s && !strchr(s, ' '))
 			j = json_string(s); /* a single choice is printed bare */
 	}
@@ -321,75 +598,111 @@ static json_t *scheduler(const char *dev)
 	return j ? j : json_null();
 }
 
-/* The driver the probe found, else the sysfs link's name. */
-static json_t *disk_driver(const struct kit_ctx *ctx, const char *dev)
+/* Hyper-V disks of the Linux Integration Components era are blkvsc's
+ * (the IDE ones) as well as storvsc's; mainline storvsc took both over
+ * (drivers/scsi/storvsc_drv.c id_table: SCSI and IDE). */
+static bool satisfies(const char *expected, const char *component)
 {
-	char *link, target[4096];
-	const char *slash;
-	ssize_t n;
+	return cv_streq(expected, component) ||
+	       (cv_streq(expected, "storvsc") && cv_streq(component, "blkvsc"));
+}
 
-	for (size_t i = 0; i < ctx->d->vm.disks.n; i++)
-		if (cv_streq(ctx->d->vm.disks.v[i].name, dev) && ctx->d->vm.disks.v[i].driver)
-			return json_string(ctx->d->vm.disks.v[i].driver);
-	link = cv_xasprintf("/sys/block/%s/device/driver", dev);
-	n = readlink(link, target, sizeof(target) - 1);
-	free(link);
-	if (n <= 0)
-		return json_null();
-	target[n] = '\0';
-	slash = strrchr(target, '/');
-	return json_string(slash ? slash + 1 : target);
+void kit_decide_storage_inventory(size_t n_devices, const struct cv_strv *missing, const char *seen,
+				  struct kit_verdict *v)
+{
+	char *list;
+
+	if (missing && missing->n) {
+		list = cv_strv_join(missing, ", ");
+		kit_verdict_set(v, KIT_FAIL, "no disk is driven by %s, which this guest is expected to have; disks seen: %s",
+				list, seen && *seen ? seen : "none");
+		free(list);
+	} else if (!n_devices)
+		kit_verdict_set(v, KIT_SKIP, "no block devices visible (a container?)");
+	else
+		kit_verdict_set(v, KIT_PASS, "%zu block device%s: %s", n_devices, n_devices > 1 ? "s" : "", seen);
 }
 
 void kit_check_storage_inventory(const struct kit_ctx *ctx, struct kit_out *out)
 {
-	DIR *dir = opendir("/sys/block");
-	struct cv_strv names;
-	struct dirent *e;
+	struct cv_root *root = NULL;
+	struct cv_strv names, all, expected, missing, seen_v;
 	json_t *devices = json_array();
-	char *list = NULL;
+	char *seen = NULL;
+	struct kit_verdict v;
+	int r;
 
 	cv_strv_init(&names);
-	if (!dir) {
-		kit_set(out, KIT_SKIP, "no block devices visible (a container?): /sys/block: %s", strerror(errno));
+	cv_strv_init(&all);
+	cv_strv_init(&expected);
+	cv_strv_init(&missing);
+	cv_strv_init(&seen_v);
+	r = kit_root_open(ctx, &root);
+	if (r < 0) {
+		kit_set(out, KIT_ERROR, "cannot open %s: %s", ctx->sysroot ? ctx->sysroot : "/", strerror(-r));
 		goto out;
 	}
-	while ((e = readdir(dir)) && names.n < MAX_DEVICES)
-		if (!skipped_device(e->d_name))
-			cv_strv_push(&names, e->d_name);
-	cv_strv_sort(&names);
+	for (size_t i = 0; i < ctx->d->integration.expected.n; i++)
+		if (kit_is_storage_component(ctx->d->integration.expected.v[i]))
+			cv_strv_push(&expected, ctx->d->integration.expected.v[i]);
+	if (cv_root_list(root, "sys/block", &all) < 0) {
+		kit_set(out, KIT_SKIP, "no block devices visible (a container?): /sys/block is not readable");
+		goto out;
+	}
+	for (size_t i = 0; i < all.n && names.n < MAX_DEVICES; i++)
+		if (!skipped_device(all.v[i]))
+			cv_strv_push(&names, all.v[i]);
 
 	for (size_t i = 0; i < names.n; i++) {
 		const char *dev = names.v[i];
 		json_t *d = json_object();
-		char *rot = sys_value(dev, "queue/rotational");
+		char *rot = sys_value(root, dev, "queue/rotational");
+		struct kit_blockdev b = { 0 };
 
+		if (kit_blockdev_by_name(root, dev, &b) < 0)
+			b = (struct kit_blockdev){ 0 };
 		json_object_set_new(d, "name", json_string(dev));
-		json_object_set_new(d, "driver", disk_driver(ctx, dev));
-		json_object_set_new(d, "size_bytes", sys_u64(dev, "size", 512));
+		json_object_set_new(d, "driver", or_null(b.driver));
+		json_object_set_new(d, "pv_driver", or_null(b.pv_driver));
+		json_object_set_new(d, "component", or_null(b.component));
+		json_object_set_new(d, "size_bytes", sys_u64(root, dev, "size", 512));
 		json_object_set_new(d, "rotational", rot ? json_boolean(strcmp(rot, "1") == 0) : json_null());
-		json_object_set_new(d, "logical_block_size", sys_u64(dev, "queue/logical_block_size", 1));
-		json_object_set_new(d, "physical_block_size", sys_u64(dev, "queue/physical_block_size", 1));
-		json_object_set_new(d, "scheduler", scheduler(dev));
-		json_object_set_new(d, "nr_requests", sys_u64(dev, "queue/nr_requests", 1));
-		json_object_set_new(d, "max_sectors_kb", sys_u64(dev, "queue/max_sectors_kb", 1));
+		json_object_set_new(d, "logical_block_size", sys_u64(root, dev, "queue/logical_block_size", 1));
+		json_object_set_new(d, "physical_block_size", sys_u64(root, dev, "queue/physical_block_size", 1));
+		json_object_set_new(d, "scheduler", scheduler(root, dev));
+		json_object_set_new(d, "nr_requests", sys_u64(root, dev, "queue/nr_requests", 1));
+		json_object_set_new(d, "max_sectors_kb", sys_u64(root, dev, "queue/max_sectors_kb", 1));
 		json_array_append_new(devices, d);
+		cv_strv_push_take(&seen_v, cv_xasprintf("%s (%s)", dev, b.pv_driver ? b.pv_driver : b.driver ? b.driver : "no driver"));
 		free(rot);
+		kit_blockdev_release(&b);
+	}
+	for (size_t k = 0; k < expected.n; k++) {
+		bool driven = false;
+		size_t i;
+		json_t *d;
+
+		json_array_foreach(devices, i, d)
+			driven |= satisfies(expected.v[k], json_string_value(json_object_get(d, "component")));
+		if (!driven)
+			cv_strv_push(&missing, expected.v[k]);
 	}
 	json_object_set_new(out->measured, "devices", devices);
 	devices = NULL;
 	json_object_set_new(out->measured, "count", json_integer((json_int_t)names.n));
+	json_object_set_new(out->measured, "missing_storage", strv_to_json(&missing));
 	json_object_set_new(out->threshold, "min_devices", json_integer(1));
-	if (!names.n) {
-		kit_set(out, KIT_SKIP, "no block devices visible (a container?)");
-		goto out;
-	}
-	list = cv_strv_join(&names, ", ");
-	kit_set(out, KIT_PASS, "%zu block device%s: %s", names.n, names.n > 1 ? "s" : "", list);
+	json_object_set_new(out->threshold, "expected_storage", strv_to_json(&expected));
+	seen = cv_strv_join(&seen_v, ", ");
+	kit_decide_storage_inventory(names.n, &missing, seen, &v);
+	kit_apply(out, &v);
 out:
 	json_decref(devices);
-	if (dir)
-		closedir(dir);
+	cv_root_free(root);
 	cv_strv_release(&names);
-	free(list);
+	cv_strv_release(&all);
+	cv_strv_release(&expected);
+	cv_strv_release(&missing);
+	cv_strv_release(&seen_v);
+	free(seen);
 }

@@ -47,6 +47,14 @@ struct kit_ctx {
 	size_t n_cpus;
 	bool root;                  /* running as root */
 	const struct kit_faults *faults; /* NULL but in tests */
+	/*
+	 * Where storage.io_integrity, storage.inventory and kernel.pv_drivers
+	 * read /proc, /sys and /var from: NULL for this machine, else a
+	 * fixture directory (covalid/root.h), in tests only.  With a fixture,
+	 * storage.io_integrity still writes for real, in tmpdir, and judges
+	 * the filesystem by the fixture's mount table.
+	 */
+	const char *sysroot;
 };
 
 /* What a check reports. */
@@ -149,6 +157,87 @@ void kit_decide_mismatches(uint64_t mismatches, uint64_t checked, const char *wh
 void kit_decide_security(size_t n_vulnerable, const char *first_vulnerable, bool nx_known, bool nx,
 			 struct kit_verdict *v);
 void kit_decide_smbios(bool root, bool present, const char *uuid, struct kit_verdict *v);
+
+/* ---- disks and integration components (blockdev.c, check-components.c) ---- */
+
+struct cv_root;
+
+struct kit_mount {
+	char *point;  /* unescaped */
+	char *fstype;
+	char *source; /* "/dev/sda1", "tmpfs", "overlay" */
+	char *super;  /* super-block options (mountinfo), or the options (/proc/mounts) */
+	unsigned major, minor; /* 0:0 where unknown */
+	bool rw;
+};
+
+struct kit_mounts {
+	struct kit_mount *v;
+	size_t n;
+};
+
+/* proc/self/mountinfo, else proc/mounts, of root; -errno if neither is readable. */
+int kit_mounts_read(struct cv_root *root, struct kit_mounts *ret);
+void kit_mounts_release(struct kit_mounts *m);
+/* The mount holding path (absolute); NULL if none. */
+const struct kit_mount *kit_mounts_find(const struct kit_mounts *m, const char *path);
+
+enum kit_backing {
+	KIT_BACKING_DISK,   /* a block device */
+	KIT_BACKING_MEMORY, /* tmpfs, ramfs, or an overlay whose upper directory is on one */
+	KIT_BACKING_OTHER,  /* network, FUSE, kernel interfaces, read-only images */
+};
+
+/* What a write to mnt lands on; *ret_what describes it ("overlay on tmpfs
+ * (/run/live/overlay)"), *ret_backing is the disk-backed mount (the
+ * overlay's upper one) when the answer is KIT_BACKING_DISK. */
+enum kit_backing kit_mount_backing(const struct kit_mounts *m, const struct kit_mount *mnt, char **ret_what,
+				   const struct kit_mount **ret_backing);
+
+struct kit_blockdev {
+	char *name;            /* the block device: "sda1", "dm-0" */
+	char *disk;            /* its whole disk (under device-mapper, the first slave's): "sda" */
+	char *driver;          /* the nearest driver bound on the disk's device path: "sd", "virtio_blk" */
+	char *pv_driver;       /* the paravirtual one on that path: "hv_storvsc"; NULL if none */
+	const char *component; /* its integration component: "storvsc"; NULL if none */
+};
+
+int kit_blockdev_by_devnum(struct cv_root *root, unsigned maj, unsigned min, struct kit_blockdev *ret);
+int kit_blockdev_by_name(struct cv_root *root, const char *name, struct kit_blockdev *ret);
+int kit_blockdev_of_mount(struct cv_root *root, const struct kit_mount *m, struct kit_blockdev *ret);
+void kit_blockdev_release(struct kit_blockdev *b);
+/* The storage integration component a driver belongs to ("hv_storvsc" -> "storvsc"); NULL if none. */
+const char *kit_storage_component(const char *driver);
+bool kit_is_storage_component(const char *component);
+/* ctx->root opened (the live system when NULL). */
+int kit_root_open(const struct kit_ctx *ctx, struct cv_root **ret);
+
+/* storage.inventory: fails when an expected storage component drives no disk. */
+void kit_decide_storage_inventory(size_t n_devices, const struct cv_strv *missing, const char *seen,
+				  struct kit_verdict *v);
+
+/* kernel.pv_drivers: one expected component, or one Hyper-V utility service, as found. */
+enum kit_comp_state {
+	KIT_COMP_BOUND,           /* a device of it is bound to its driver */
+	KIT_COMP_PRESENT,         /* a bus, a module binding no device, an agent: present */
+	KIT_COMP_NOT_SHOWN,       /* its module is loaded; the kernel shows no binding (pre-driver-model hv_utils) */
+	KIT_COMP_NOT_OFFERED,     /* the host offers no such device, and need not (balloon, a utility service) */
+	KIT_COMP_UNBOUND,         /* its driver is registered, bound to no device */
+	KIT_COMP_OFFERED_UNBOUND, /* the host offers the device; no driver of it is bound to it */
+	KIT_COMP_ABSENT,          /* neither a device nor a driver */
+	KIT_COMP_SILENT,          /* bound, but it never signalled the host (vmbus channel events 0) */
+	KIT_COMP__MAX,
+};
+
+struct kit_component {
+	const char *name;       /* "storvsc", "utils/heartbeat" */
+	enum kit_comp_state state;
+	const char *detail;     /* what was seen, for the reason; may be NULL */
+};
+
+const char *kit_comp_state_name(enum kit_comp_state s); /* "bound", "offered_unbound", ... */
+bool kit_comp_state_fails(enum kit_comp_state s);
+void kit_decide_components(const char *hypervisor, const struct kit_component *c, size_t n, struct kit_verdict *v);
 
 /* Bounds the checks use, stated in the log as thresholds. */
 #define KIT_VDSO_MAX_NS 200.0

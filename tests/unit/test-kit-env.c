@@ -23,7 +23,7 @@ static enum kit_status pv_drivers(const char *fixture, char *reason, size_t size
 {
 	struct kit_options opt = { 0 };
 	struct descriptor *d = probe_fixture(fixture);
-	struct kit_ctx ctx = { &opt, d, tap_tmpdir(), NULL, 0, false, NULL };
+	struct kit_ctx ctx = { .opt = &opt, .d = d, .tmpdir = tap_tmpdir() };
 	struct kit_out out = { KIT_ERROR, "the check set no result", json_object(), json_object() };
 	enum kit_status s;
 

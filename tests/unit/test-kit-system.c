@@ -268,7 +268,7 @@ static void live_init(struct live *l, const char *container, const char *peer)
 	l->d = descriptor_new();
 	descriptor_set(&l->d->hypervisor.id, "kvm");
 	descriptor_set(&l->d->container.id, container);
-	l->ctx = (struct kit_ctx){ &l->opt, l->d, tap_tmpdir(), &l->cpu, 1, geteuid() == 0, NULL };
+	l->ctx = (struct kit_ctx){ .opt = &l->opt, .d = l->d, .tmpdir = tap_tmpdir(), .cpus = &l->cpu, .n_cpus = 1, .root = geteuid() == 0 };
 	l->out = (struct kit_out){ KIT_ERROR, "the check set no result", json_object(), json_object() };
 }
 
