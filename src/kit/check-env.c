@@ -253,29 +253,7 @@ void kit_decide_pv_drivers(const char *hypervisor, const struct cv_strv *missing
 	cv_strv_release(&both);
 }
 
-static json_t *strv_json(const struct cv_strv *v)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < v->n; i++)
-		json_array_append_new(a, json_string(v->v[i]));
-	return a;
-}
-
-void kit_check_kernel_pv_drivers(const struct kit_ctx *ctx, struct kit_out *out)
-{
-	const struct descriptor *d = ctx->d;
-	struct kit_verdict v;
-
-	json_object_set_new(out->measured, "present", strv_json(&d->integration.present));
-	json_object_set_new(out->measured, "missing", strv_json(&d->integration.missing));
-	json_object_set_new(out->measured, "unbound", strv_json(&d->integration.unbound));
-	json_object_set_new(out->measured, "recommended_missing", strv_json(&d->integration.recommended_missing));
-	json_object_set_new(out->threshold, "expected", strv_json(&d->integration.expected));
-	json_object_set_new(out->threshold, "recommended", strv_json(&d->integration.recommended));
-	kit_decide_pv_drivers(d->hypervisor.id, &d->integration.missing, &d->integration.unbound, &v);
-	kit_apply(out, &v);
-}
+/* kit_check_kernel_pv_drivers(): check-components.c, which reads the buses itself. */
 
 /* ---- mem.size ---- */
 
