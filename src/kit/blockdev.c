@@ -333,6 +333,8 @@ static void walk_drivers(struct cv_root *root, const char *device, struct kit_bl
 
 			if (!b->driver)
 				b->driver = cv_xstrdup(drv);
+			else if (!b->controller && strcmp(drv, b->driver) != 0)
+				b->controller = cv_xstrdup(drv);
 			if (comp && !b->pv_driver) {
 				b->pv_driver = cv_xstrdup(drv);
 				b->component = comp;
@@ -369,6 +371,7 @@ static int resolve(struct cv_root *root, const char *name, unsigned maj, unsigne
 			free(b.disk);
 			b.disk = under.disk;
 			b.driver = under.driver;
+			b.controller = under.controller;
 			b.pv_driver = under.pv_driver;
 			b.component = under.component;
 			free(under.name);
@@ -419,6 +422,7 @@ void kit_blockdev_release(struct kit_blockdev *b)
 	free(b->name);
 	free(b->disk);
 	free(b->driver);
+	free(b->controller);
 	free(b->pv_driver);
 	*b = (struct kit_blockdev){ 0 };
 }
@@ -427,11 +431,14 @@ void kit_blockdev_release(struct kit_blockdev *b)
 
 /* Memory, not a disk: writing there proves nothing about storage. */
 static const char *const memory_fs[] = { "tmpfs", "ramfs", "rootfs", "devtmpfs", "shm" };
-/* Neither a disk nor memory: kernel interfaces, network and FUSE. */
+/* The kernel's own interfaces: no one's place to write data. */
+static const char *const kernel_fs[] = {
+	"proc", "sysfs", "devpts", "devtmpfs", "cgroup", "cgroup2", "securityfs", "debugfs", "tracefs", "pstore",
+	"bpf", "mqueue", "hugetlbfs", "configfs", "fusectl", "binfmt_misc", "autofs", "efivarfs", "selinuxfs", "nsfs",
+};
+/* Neither a disk nor memory: network, host-shared and image filesystems. */
 static const char *const pseudo_fs[] = {
-	"proc", "sysfs", "devpts", "cgroup", "cgroup2", "securityfs", "debugfs", "tracefs", "pstore", "bpf",
-	"mqueue", "hugetlbfs", "configfs", "fusectl", "binfmt_misc", "autofs", "efivarfs", "selinuxfs",
-	"nfs", "nfs4", "cifs", "smb3", "9p", "virtiofs", "nsfs", "squashfs", "iso9660", "udf",
+	"nfs", "nfs4", "cifs", "smb3", "9p", "virtiofs", "squashfs", "iso9660", "udf", "fuse", "fuseblk",
 };
 
 static bool in_list(const char *const *list, size_t n, const char *s)
@@ -440,6 +447,11 @@ static bool in_list(const char *const *list, size_t n, const char *s)
 		if (cv_streq(list[i], s))
 			return true;
 	return false;
+}
+
+bool kit_fs_is_kernel_interface(const char *fstype)
+{
+	return in_list(kernel_fs, CV_ELEMENTSOF(kernel_fs), fstype);
 }
 
 /* The upperdir= of an overlay's super options, or NULL. */
@@ -480,7 +492,8 @@ enum kit_backing kit_mount_backing(const struct kit_mounts *m, const struct kit_
 			*ret_what = cur == mnt ? cv_xstrdup(cur->fstype)
 					       : cv_xasprintf("%s on %s (%s)", mnt->fstype, cur->fstype, cur->point);
 			*ret_backing = cur;
-			if (in_list(pseudo_fs, CV_ELEMENTSOF(pseudo_fs), cur->fstype))
+			if (in_list(pseudo_fs, CV_ELEMENTSOF(pseudo_fs), cur->fstype) ||
+			    in_list(kernel_fs, CV_ELEMENTSOF(kernel_fs), cur->fstype) || cv_startswith(cur->fstype, "fuse."))
 				return KIT_BACKING_OTHER;
 			/* btrfs has an anonymous device number, and a source in /dev. */
 			if (cur->major == 0 && !cv_startswith(cur->source, "/dev/"))

@@ -380,7 +380,7 @@ static int locate(const struct kit_ctx *ctx, struct cv_root *root, const struct 
 		cv_strv_push(&cands, "/var/tmp");
 		cv_strv_push(&cands, "/tmp");
 		for (size_t i = 0; i < m->n; i++)
-			if (m->v[i].rw)
+			if (m->v[i].rw && !kit_fs_is_kernel_interface(m->v[i].fstype))
 				cv_strv_push(&cands, m->v[i].point);
 	}
 	for (size_t i = 0; i < cands.n && !found; i++) {
@@ -520,6 +520,7 @@ void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *o
 	json_object_set_new(out->measured, "device", or_null(p.b.name));
 	json_object_set_new(out->measured, "disk", or_null(p.b.disk));
 	json_object_set_new(out->measured, "driver", or_null(p.b.driver));
+	json_object_set_new(out->measured, "controller", or_null(p.b.controller));
 	json_object_set_new(out->measured, "pv_driver", or_null(p.b.pv_driver));
 	json_object_set_new(out->measured, "component", or_null(p.b.component));
 	json_object_set_new(out->measured, "paravirtual", json_boolean(p.paravirtual));
@@ -528,8 +529,9 @@ void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *o
 		char was[sizeof(out->reason)];
 
 		snprintf(was, sizeof(was), "%s", out->reason);
-		kit_set(out, out->status, "%s%snot a paravirtual disk: %s (%s, driver %s)", was, *was ? "; " : "",
-			p.shown, p.b.disk ? p.b.disk : "device unknown", p.b.driver ? p.b.driver : "unknown");
+		kit_set(out, out->status, "%s%snot a paravirtual disk: %s is on %s (%s)", was, *was ? "; " : "", p.shown,
+			p.b.disk ? p.b.disk : "an unknown device",
+			p.b.controller ? p.b.controller : p.b.driver ? p.b.driver : "driver unknown");
 	}
 out:
 	json_decref(refused);
@@ -663,6 +665,7 @@ void kit_check_storage_inventory(const struct kit_ctx *ctx, struct kit_out *out)
 			b = (struct kit_blockdev){ 0 };
 		json_object_set_new(d, "name", json_string(dev));
 		json_object_set_new(d, "driver", or_null(b.driver));
+		json_object_set_new(d, "controller", or_null(b.controller));
 		json_object_set_new(d, "pv_driver", or_null(b.pv_driver));
 		json_object_set_new(d, "component", or_null(b.component));
 		json_object_set_new(d, "size_bytes", sys_u64(root, dev, "size", 512));
@@ -673,7 +676,11 @@ void kit_check_storage_inventory(const struct kit_ctx *ctx, struct kit_out *out)
 		json_object_set_new(d, "nr_requests", sys_u64(root, dev, "queue/nr_requests", 1));
 		json_object_set_new(d, "max_sectors_kb", sys_u64(root, dev, "queue/max_sectors_kb", 1));
 		json_array_append_new(devices, d);
-		cv_strv_push_take(&seen_v, cv_xasprintf("%s (%s)", dev, b.pv_driver ? b.pv_driver : b.driver ? b.driver : "no driver"));
+		cv_strv_push_take(&seen_v, cv_xasprintf("%s (%s)", dev,
+							b.pv_driver    ? b.pv_driver
+							: b.controller ? b.controller
+							: b.driver     ? b.driver
+								       : "no driver"));
 		free(rot);
 		kit_blockdev_release(&b);
 	}

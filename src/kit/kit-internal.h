@@ -182,6 +182,9 @@ void kit_mounts_release(struct kit_mounts *m);
 /* The mount holding path (absolute); NULL if none. */
 const struct kit_mount *kit_mounts_find(const struct kit_mounts *m, const char *path);
 
+/* proc, sysfs, cgroup, devtmpfs, ...: not a place anyone writes data to. */
+bool kit_fs_is_kernel_interface(const char *fstype);
+
 enum kit_backing {
 	KIT_BACKING_DISK,   /* a block device */
 	KIT_BACKING_MEMORY, /* tmpfs, ramfs, or an overlay whose upper directory is on one */
@@ -198,6 +201,7 @@ struct kit_blockdev {
 	char *name;            /* the block device: "sda1", "dm-0" */
 	char *disk;            /* its whole disk (under device-mapper, the first slave's): "sda" */
 	char *driver;          /* the nearest driver bound on the disk's device path: "sd", "virtio_blk" */
+	char *controller;      /* the next one up, its controller's: "ata_piix", "hv_storvsc", "virtio-pci" */
 	char *pv_driver;       /* the paravirtual one on that path: "hv_storvsc"; NULL if none */
 	const char *component; /* its integration component: "storvsc"; NULL if none */
 };
