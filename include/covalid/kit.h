@@ -7,7 +7,8 @@
  * process with a time limit: a check that crashes or hangs is recorded as
  * "error" and the others still run.  Checks are non-destructive: they read
  * the system, and write only inside the temporary directory, which is
- * removed afterwards.
+ * removed afterwards (storage.io_integrity, to reach the paravirtual disk,
+ * may make and remove its own directory on it: docs/kit.md).
  *
  * The checks and their criteria are a static table (src/kit/registry.c);
  * docs/kit.md describes each.  Not thread-safe: one run per process.
