@@ -233,6 +233,38 @@ out:
 	run_release(&r);
 }
 
+/* ---- Hyper-V utilities that do not answer; a balloon the host does not offer ---- */
+
+TEST(hyperv_utilities_silent_or_unbound_fail_naming_the_service)
+{
+	struct run r;
+	char *m = NULL;
+
+	if (!run_init(&r, "kit-hyperv-utils-broken"))
+		goto out;
+	kit_check_kernel_pv_drivers(&r.ctx, &r.out);
+	show("kernel.pv_drivers", &r);
+	CHECK_STR(kit_status_name(r.out.status), "fail");
+	/* The fixture: the heartbeat device (class 57164f39-...) bound with 0
+	 * events, the KVP device (a9a0f4e7-...) offered with no driver. */
+	CHECK_STR(r.out.reason,
+		  "integration components not working: utils/heartbeat (bound to hv_utils on "
+		  "57164f39-9115-4e78-ab55-382f3bd5422d, but it never signalled the host (0 channel events)); "
+		  "utils/kvp (the host offers vmbus device a9a0f4e7-5a45-4d96-b827-8a841e8c03e6; hv_utils is not bound to it)");
+	m = m_dump(&r, "missing");
+	CHECK_STR(m, "[\"utils/heartbeat\",\"utils/kvp\"]");
+	free(m);
+	/* Dynamic Memory is not enabled: hv_balloon registered and idle is
+	 * no fault (the probe's own lists call it missing). */
+	m = m_dump(&r, "components");
+	CHECK_HAS(m, "\"name\":\"balloon\",\"state\":\"not_offered\"");
+	CHECK(!strstr(r.out.reason, "balloon"));
+	CHECK(cv_strv_contains(&r.d->integration.missing, "balloon"));
+out:
+	free(m);
+	run_release(&r);
+}
+
 /* ---- KVM ---- */
 
 TEST(kvm_virtio_blk_passes)
@@ -480,7 +512,8 @@ TEST(storage_component_names_come_from_the_probe_table)
 TAP_MAIN(hyperv_storvsc_io_integrity_writes_on_the_storvsc_disk, hyperv_storvsc_inventory_passes,
 	 hyperv_storvsc_components_bound_and_answering, hyperv_storvsc_unbound_fails_pv_drivers_naming_it,
 	 hyperv_storvsc_unbound_fails_inventory_naming_it,
-	 hyperv_storvsc_unbound_io_integrity_says_the_disk_is_not_paravirtual, kvm_virtio_blk_passes,
+	 hyperv_storvsc_unbound_io_integrity_says_the_disk_is_not_paravirtual,
+	 hyperv_utilities_silent_or_unbound_fail_naming_the_service, kvm_virtio_blk_passes,
 	 kvm_without_a_paravirtual_disk_fails_inventory, tmpfs_as_the_only_writable_place_skips_with_the_reason,
 	 dir_on_a_tmpfs_skips_live, corrupted_read_back_on_the_storvsc_disk_fails,
 	 a_root_that_does_not_exist_is_an_error_naming_it, mountinfo_escapes_and_the_longest_mount_point,
