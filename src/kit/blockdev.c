@@ -300,10 +300,14 @@ static char *disk_device(struct cv_root *root, const char *disk)
 	char *link = cv_xasprintf("sys/block/%s", disk), *target = NULL, *path = NULL, *cut;
 
 	if (cv_root_readlink(root, link, &target) == 0) {
-		/* sys/devices/.../virtio1/block/vda: the device is above block/. */
+		/* sys/devices/.../virtio1/block/vda: the device is above
+		 * block/; an NVMe namespace sits in its controller's directory
+		 * (.../0000:00:04.0/nvme/nvme0/nvme0n1). */
 		path = cv_path_resolve("sys/block", target);
 		cut = strstr(path, "/block/");
-		if (cut && strcmp(cut + 7, disk) == 0)
+		if (!(cut && strcmp(cut + 7, disk) == 0))
+			cut = strrchr(path, '/');
+		if (cut)
 			*cut = '\0';
 		else
 			path = cv_free(path);
