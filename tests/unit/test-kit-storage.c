@@ -468,6 +468,86 @@ TEST(mountinfo_escapes_and_the_longest_mount_point)
 	free(dir);
 }
 
+/* ---- sysfs layouts of other eras and buses, written here ---- */
+
+static void put(const char *root, const char *path, const char *text)
+{
+	char *full = cv_xasprintf("%s/%s", root, path), *dir = cv_xstrdup(full);
+
+	*strrchr(dir, '/') = '\0';
+	CHECK_INT(cv_mkdir_p(dir, 0755), 0);
+	CHECK_INT(cv_write_file_atomic(full, text, strlen(text), 0644), 0);
+	free(dir);
+	free(full);
+}
+
+static void link_to(const char *root, const char *path, const char *target)
+{
+	char *full = cv_xasprintf("%s/%s", root, path), *dir = cv_xstrdup(full);
+
+	*strrchr(dir, '/') = '\0';
+	CHECK_INT(cv_mkdir_p(dir, 0755), 0);
+	CHECK_INT(symlink(target, full), 0);
+	free(dir);
+	free(full);
+}
+
+TEST(an_old_kernel_xen_disk_and_an_nvme_namespace)
+{
+	char *dir = cv_xasprintf("%s/layouts-root", tap_tmpdir());
+	struct cv_root *root = NULL;
+	struct kit_mounts m = { 0 };
+	struct kit_blockdev b = { 0 };
+
+	/*
+	 * RHEL 5's 2.6.18 XenLinux kernel: /sys/block/xvda is a directory
+	 * (the links into /sys/devices came with 2.6.25), its device link
+	 * leads to the vbd device xenblk binds as "vbd" (drivers/xen/
+	 * blkfront), and there is no /proc/self/mountinfo (2.6.26): the mount
+	 * table is /proc/mounts, found by the source's name.
+	 */
+	put(dir, "proc/mounts", "rootfs / rootfs rw 0 0\n/dev/root / ext3 rw,data=ordered 0 0\n"
+				"/dev/xvda1 /boot ext3 rw,data=ordered 0 0\nproc /proc proc rw 0 0\n");
+	put(dir, "sys/block/xvda/dev", "202:0\n");
+	put(dir, "sys/block/xvda/xvda1/dev", "202:1\n");
+	link_to(dir, "sys/block/xvda/device", "../../devices/xen/vbd-51712");
+	put(dir, "sys/devices/xen/vbd-51712/nodename", "device/vbd/51712\n");
+	link_to(dir, "sys/devices/xen/vbd-51712/driver", "../../../bus/xen/drivers/vbd");
+	put(dir, "sys/bus/xen/drivers/vbd/.keep", "");
+	/* An NVMe namespace on a Nitro instance (drivers/nvme/host/core.c
+	 * puts it under its controller's class device). */
+	link_to(dir, "sys/block/nvme0n1", "../devices/pci0000:00/0000:00:04.0/nvme/nvme0/nvme0n1");
+	put(dir, "sys/devices/pci0000:00/0000:00:04.0/nvme/nvme0/nvme0n1/dev", "259:0\n");
+	put(dir, "sys/devices/pci0000:00/0000:00:04.0/nvme/nvme0/nvme0n1/nvme0n1p1/dev", "259:1\n");
+	link_to(dir, "sys/devices/pci0000:00/0000:00:04.0/driver", "../../../bus/pci/drivers/nvme");
+	put(dir, "sys/bus/pci/drivers/nvme/.keep", "");
+	CHECK_INT(cv_root_open(dir, &root), 0);
+
+	CHECK_INT(kit_mounts_read(root, &m), 0);
+	CHECK_INT(m.n, 4);
+	CHECK_INT(kit_blockdev_of_mount(root, kit_mounts_find(&m, "/boot/grub"), &b), 0);
+	CHECK_STR(b.name, "xvda1");
+	CHECK_STR(b.disk, "xvda");
+	CHECK_STR(b.driver, "vbd");
+	CHECK_STR(b.component, "xen-blkfront");
+	kit_blockdev_release(&b);
+	/* "/dev/root" names no device: not found, not guessed. */
+	CHECK_INT(kit_blockdev_of_mount(root, kit_mounts_find(&m, "/etc"), &b), -ENOENT);
+
+	CHECK_INT(kit_blockdev_by_devnum(root, 259, 1, &b), 0);
+	CHECK_STR(b.name, "nvme0n1p1");
+	CHECK_STR(b.disk, "nvme0n1");
+	CHECK_STR(b.driver, "nvme");
+	CHECK_STR(b.component, "nvme");
+	kit_blockdev_release(&b);
+	CHECK_INT(kit_blockdev_by_devnum(root, 259, 7, &b), -ENOENT);
+	CHECK_INT(kit_blockdev_by_name(root, "../etc", &b), -EINVAL);
+
+	kit_mounts_release(&m);
+	cv_root_free(root);
+	free(dir);
+}
+
 /* ---- decisions ---- */
 
 TEST(components_decision)
@@ -517,4 +597,5 @@ TAP_MAIN(hyperv_storvsc_io_integrity_writes_on_the_storvsc_disk, hyperv_storvsc_
 	 kvm_without_a_paravirtual_disk_fails_inventory, tmpfs_as_the_only_writable_place_skips_with_the_reason,
 	 dir_on_a_tmpfs_skips_live, corrupted_read_back_on_the_storvsc_disk_fails,
 	 a_root_that_does_not_exist_is_an_error_naming_it, mountinfo_escapes_and_the_longest_mount_point,
+	 an_old_kernel_xen_disk_and_an_nvme_namespace,
 	 components_decision, storage_component_names_come_from_the_probe_table)
