@@ -363,14 +363,14 @@ static bool make_dir(const struct kit_ctx *ctx, const char *dir, bool kit_dir, s
 static int locate(const struct kit_ctx *ctx, struct cv_root *root, const struct kit_mounts *m, json_t *refused,
 		  struct place *ret, char **ret_why)
 {
-	struct cv_strv cands, seen;
+	struct cv_strv cands;
+	bool *seen = cv_xcalloc(m->n ? m->n : 1, sizeof(*seen));
 	struct place fallback = { 0 };
 	bool found = false, unwritable_pv = false;
 	char *canon;
 	int r = -ENOENT;
 
 	cv_strv_init(&cands);
-	cv_strv_init(&seen);
 	/* The mount table holds absolute, resolved paths. */
 	if (!ctx->sysroot && (canon = realpath(ctx->tmpdir, NULL)))
 		cv_strv_push_take(&cands, canon);
@@ -386,17 +386,12 @@ static int locate(const struct kit_ctx *ctx, struct cv_root *root, const struct 
 	for (size_t i = 0; i < cands.n && !found; i++) {
 		const struct kit_mount *mnt = kit_mounts_find(m, cands.v[i]), *backing = NULL;
 		struct place p = { 0 };
-		char *what = NULL, *key;
+		char *what = NULL;
 		enum kit_backing kind;
 
-		if (!mnt)
-			continue;
-		key = cv_xasprintf("%p", (const void *)mnt);
-		if (!cv_strv_add_unique(&seen, key)) {
-			free(key);
-			continue; /* the same filesystem as an earlier candidate */
-		}
-		free(key);
+		if (!mnt || seen[mnt - m->v])
+			continue; /* none, or the same mount as an earlier candidate */
+		seen[mnt - m->v] = true;
 		kind = kit_mount_backing(m, mnt, &what, &backing);
 		if (!mnt->rw) {
 			refuse(refused, cands.v[i], what, "read-only");
@@ -443,7 +438,7 @@ static int locate(const struct kit_ctx *ctx, struct cv_root *root, const struct 
 		*ret_why = cv_xasprintf("no writable filesystem on a disk%s: %s", unwritable_pv ? " this user can write to" : "",
 					ctx->opt->dir ? "--dir is not on one" : "give --dir on the paravirtual disk");
 	cv_strv_release(&cands);
-	cv_strv_release(&seen);
+	free(seen);
 	return r;
 }
 
