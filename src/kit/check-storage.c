@@ -435,8 +435,10 @@ static int locate(const struct kit_ctx *ctx, struct cv_root *root, const struct 
 		*ret = fallback;
 		r = 0;
 	} else
-		*ret_why = cv_xasprintf("no writable filesystem on a disk%s: %s", unwritable_pv ? " this user can write to" : "",
-					ctx->opt->dir ? "--dir is not on one" : "give --dir on the paravirtual disk");
+		*ret_why = unwritable_pv ? cv_xstrdup("no filesystem on a disk is writable by this user: run as root or give "
+						     "--dir on the paravirtual disk")
+					 : cv_xasprintf("no writable filesystem on a disk: %s",
+							ctx->opt->dir ? "--dir is not on one" : "give --dir on the paravirtual disk");
 	cv_strv_release(&cands);
 	free(seen);
 	return r;

@@ -318,6 +318,7 @@ TEST(mem_pattern_live)
 static bool no_disk_here(const struct live *l)
 {
 	return l->out.status == KIT_SKIP && (strstr(l->out.reason, "no writable filesystem on a disk") ||
+					     strstr(l->out.reason, "no filesystem on a disk is writable") ||
 					     strstr(l->out.reason, "is in memory"));
 }
 
