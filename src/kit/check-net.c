@@ -807,7 +807,7 @@ static bool parse_get_trailer(const char *line, json_t **ret_retrans)
 }
 
 /* GET: the peer sends the stream, the kit checks it against its own. */
-static void peer_download(const struct kit_ctx *ctx, int fd, uint64_t bytes, struct leg *l)
+static void peer_download(int fd, uint64_t bytes, struct leg *l)
 {
 	unsigned char want[crypto_generichash_BYTES], got_digest[crypto_generichash_BYTES];
 	char header[64], line[REPLY_MAX], expect[48], *clean = NULL;
@@ -820,7 +820,9 @@ static void peer_download(const struct kit_ctx *ctx, int fd, uint64_t bytes, str
 	stream_digest(bytes, want);
 	snprintf(header, sizeof(header), "COVALID-PEER 2 GET %llu\n", (unsigned long long)bytes);
 	t0 = kit_now();
-	r = send_all(ctx->faults, fd, header, strlen(header));
+	/* The faults' send hook is for the data the kit sends; here the
+	 * peer sends it (kit_peer_serve_faulty() takes faults for that). */
+	r = send_all(NULL, fd, header, strlen(header));
 	if (r == 0)
 		r = read_reply(fd, line, sizeof(line));
 	if (r < 0) {
@@ -948,7 +950,7 @@ void kit_check_net_peer_transfer(const struct kit_ctx *ctx, struct kit_out *out)
 		if (fd < 0)
 			leg_error(&down, "cannot reach the peer again: %s", strerror(-fd));
 		else
-			peer_download(ctx, fd, bytes, &down);
+			peer_download(fd, bytes, &down);
 	}
 	put_leg(out->measured, "upload", &up);
 	put_leg(out->measured, "download", &down);

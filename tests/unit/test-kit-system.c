@@ -497,8 +497,11 @@ TEST(peer_rejects_a_malformed_header_and_keeps_serving)
 	got = exchange(port, "HELLO\n", 6, false);
 	CHECK_HAS(got, "ERR not a covalid peer header");
 	free(got);
+	got = exchange(port, "COVALID-PEER 3 5\n", 17, false);
+	CHECK_STR(got, "ERR unsupported protocol version (this peer speaks 1 and 2)");
+	free(got);
 	got = exchange(port, "COVALID-PEER 2 5\n", 17, false);
-	CHECK_STR(got, "ERR unsupported protocol version (this peer speaks 1)");
+	CHECK_STR(got, "ERR unknown operation (this peer knows PUT, GET and TIME)");
 	free(got);
 	got = exchange(port, "COVALID-PEER 1 -5\n", 18, false);
 	CHECK_STR(got, "ERR the length is not a decimal number");
@@ -696,10 +699,11 @@ TEST(fault_peer_transfer_truncated)
 	snprintf(peer, sizeof(peer), "127.0.0.1:%d", port);
 	fault_run(&l, kit_check_net_peer_transfer, peer, &f);
 	CHECK_STR(kit_status_name(l.out.status), "fail");
-	/* 1 MiB less the 24-byte header "COVALID-PEER 1 16777216\n". */
-	snprintf(want, sizeof(want), "the transfer to %s was truncated: the peer received 1048552 of 16777216 bytes", peer);
-	CHECK_STR(l.out.reason, want);
-	CHECK_INT(json_integer_value(json_object_get(l.out.measured, "peer_received_bytes")), 1048552);
+	/* 1 MiB less the 28-byte header "COVALID-PEER 2 PUT 16777216\n" (peer.c). */
+	snprintf(want, sizeof(want),
+		 "the upload (guest to peer) lost data: 1048548 of 16777216 bytes arrived (peer %s, through lo, driver", peer);
+	CHECK_HAS(l.out.reason, want);
+	CHECK_INT(json_integer_value(json_object_get(l.out.measured, "upload_received_bytes")), 1048548);
 	CHECK(json_is_false(json_object_get(l.out.measured, "digests_match")));
 	live_release(&l);
 	CHECK_INT(server_stop(&s), 0);
