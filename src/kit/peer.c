@@ -40,7 +40,7 @@
  *   peer -> client   "T <t1> <t2> <t3>\n": t1 echoed; t2, the peer's
  *                    CLOCK_REALTIME when the line had arrived; t3, when it
  *                    sent the answer (ns since the epoch).
- *   ... at most 4096 exchanges, then:
+ *   ... at most 4096 exchanges within 120 s, then:
  *   client -> peer   "END\n"
  *   peer -> client   "OK <exchanges>\n"
  *
@@ -84,6 +84,7 @@
 #define POLL_MS 200
 #define CHUNK (64 * 1024)
 #define PEER_TIME_MAX 4096
+#define PEER_TIME_MAX_S 120
 
 /*
  * "HOST:PORT", "[V6]:PORT", ":PORT" or "*:PORT" into a host (NULL: every
@@ -422,11 +423,15 @@ static bool is_time_line(const char *line)
 static void serve_time(int fd, volatile int *stop)
 {
 	char line[HEADER_MAX + 1];
+	double deadline = kit_now() + PEER_TIME_MAX_S;
 	int one = 1;
 
 	/* Each answer goes out at once: Nagle's delay would be counted in
 	 * the exchange's delay and, being one-sided, in its offset. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* One line every 29 s would hold the peer for a day and a half
+	 * within the count: the session has a deadline too (the kit's
+	 * longest, time.reference in a full run, takes about 10 s). */
 	for (unsigned n = 0;; n++) {
 		int r = read_line(fd, line, stop);
 		int64_t t2 = realtime_ns(), t3;
@@ -445,6 +450,10 @@ static void serve_time(int fd, volatile int *stop)
 		}
 		if (n == PEER_TIME_MAX) {
 			reply(fd, "ERR more than %d exchanges on one connection", PEER_TIME_MAX);
+			return;
+		}
+		if (kit_now() > deadline) {
+			reply(fd, "ERR the exchanges lasted over %d s", PEER_TIME_MAX_S);
 			return;
 		}
 		if (t2 < 0) {
