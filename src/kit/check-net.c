@@ -703,6 +703,12 @@ struct leg {
 	char error[200]; /* set: the check could not be made */
 };
 
+/* MB/s, 0 for no time at all (JSON has no infinity). */
+static double rate(uint64_t bytes, double elapsed)
+{
+	return elapsed > 0 ? kit_round((double)bytes / 1e6 / elapsed) : 0;
+}
+
 static void leg_error(struct leg *l, const char *fmt, ...) CV_PRINTF(2, 3);
 static void leg_error(struct leg *l, const char *fmt, ...)
 {
@@ -711,6 +717,12 @@ static void leg_error(struct leg *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(l->error, sizeof(l->error), fmt, ap);
 	va_end(ap);
+}
+
+/* What to do about a peer that speaks only version 1 (peer.c's ERR line). */
+static const char *v1_hint(const char *answer)
+{
+	return strstr(answer, "(this peer speaks 1)") ? " (a version 1 peer: update it to this covalid's `kit peer`)" : "";
 }
 
 /* PUT: the kit sends, the peer answers with the digest of what arrived. */
@@ -732,12 +744,12 @@ static void peer_upload(const struct kit_ctx *ctx, int fd, uint64_t bytes, struc
 		int rr = read_reply(fd, line, sizeof(line));
 
 		clean = cv_str_sanitize(line, strlen(line), sizeof(line));
-		leg_error(l, "the upload failed: %s%s%s", strerror(-r), rr == 0 ? "; the peer answered: " : "",
-			  rr == 0 ? clean : "");
+		leg_error(l, "the upload failed: %s%s%s%s", strerror(-r), rr == 0 ? "; the peer answered: " : "",
+			  rr == 0 ? clean : "", rr == 0 ? v1_hint(clean) : "");
 		goto out;
 	}
 	r = read_reply(fd, line, sizeof(line));
-	l->mb_per_s = kit_round((double)bytes / 1e6 / (kit_now() - t0));
+	l->mb_per_s = rate(bytes, kit_now() - t0);
 	l->retransmits = retransmits(fd);
 	if (r < 0) {
 		leg_error(l, "no answer to the upload: %s", r == -ENODATA ? "the peer closed the connection" : strerror(-r));
@@ -751,7 +763,7 @@ static void peer_upload(const struct kit_ctx *ctx, int fd, uint64_t bytes, struc
 		goto out;
 	}
 	if (cv_startswith(clean, "ERR ")) {
-		leg_error(l, "the peer refused the upload: %s", clean + 4);
+		leg_error(l, "the peer refused the upload: %s%s", clean + 4, v1_hint(clean));
 		goto out;
 	}
 	if (!cv_startswith(clean, "OK ") || !is_hex_digest(clean + 3)) {
@@ -832,8 +844,7 @@ static void peer_download(int fd, uint64_t bytes, struct leg *l)
 	clean = cv_str_sanitize(line, strlen(line), sizeof(line));
 	snprintf(expect, sizeof(expect), "DATA %llu", (unsigned long long)bytes);
 	if (cv_startswith(clean, "ERR ")) {
-		leg_error(l, "the peer refused the download: %s%s", clean + 4,
-			  strstr(clean, "speaks 1)") ? " (a version 1 peer: it cannot send; update it)" : "");
+		leg_error(l, "the peer refused the download: %s%s", clean + 4, v1_hint(clean));
 		goto out;
 	}
 	if (!cv_streq(clean, expect)) {
@@ -859,7 +870,7 @@ static void peer_download(int fd, uint64_t bytes, struct leg *l)
 		l->t.arrived += (uint64_t)n;
 	}
 	crypto_generichash_final(&st, got_digest, sizeof(got_digest));
-	l->mb_per_s = kit_round((double)l->t.arrived / 1e6 / (kit_now() - t0));
+	l->mb_per_s = rate(l->t.arrived, kit_now() - t0);
 	l->t.digests_match = l->t.arrived == bytes && sodium_memcmp(want, got_digest, sizeof(want)) == 0;
 	if (l->t.arrived < bytes)
 		goto out;

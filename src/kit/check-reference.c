@@ -53,14 +53,40 @@ static int guest_ns(const struct kit_faults *f, int64_t *ret)
 	return 0;
 }
 
-/* "T <t1> <t2> <t3>" with t1 echoed; 0 or -EPROTO. */
+/* Timestamps are taken as valid between the epoch and 2^62 ns (the year
+ * 2116): differences of two then never overflow. */
+#define TS_MAX (INT64_C(1) << 62)
+
+/* One decimal timestamp of the answer, up to the next space or the end. */
+static int parse_ts(const char **p, int64_t *ret)
+{
+	char digits[24];
+	size_t n = strcspn(*p, " ");
+	int64_t v;
+
+	if (n == 0 || n >= sizeof(digits) || strspn(*p, "0123456789") != n)
+		return -EPROTO;
+	memcpy(digits, *p, n);
+	digits[n] = '\0';
+	if (cv_parse_i64(digits, 10, &v) < 0 || v <= 0 || v >= TS_MAX)
+		return -EPROTO;
+	*p += n;
+	*ret = v;
+	return 0;
+}
+
+/* "T <t1> <t2> <t3>" with t1 echoed and t2 <= t3; 0 or -EPROTO.  The
+ * peer is another host: its answer is checked, not trusted. */
 static int parse_answer(const char *line, int64_t t1, int64_t *ret_t2, int64_t *ret_t3)
 {
-	long long e, a, b;
-	int used = 0;
+	const char *p = line;
+	int64_t e, a, b;
 
-	if (sscanf(line, "T %lld %lld %lld%n", &e, &a, &b, &used) != 3 || line[used] != '\0' || e != t1 || a <= 0 ||
-	    b < a)
+	if (!cv_startswith(p, "T "))
+		return -EPROTO;
+	p += 2;
+	if (parse_ts(&p, &e) < 0 || *p++ != ' ' || parse_ts(&p, &a) < 0 || *p++ != ' ' || parse_ts(&p, &b) < 0 ||
+	    *p != '\0' || e != t1 || b < a)
 		return -EPROTO;
 	*ret_t2 = a;
 	*ret_t3 = b;
@@ -68,7 +94,7 @@ static int parse_answer(const char *line, int64_t t1, int64_t *ret_t2, int64_t *
 }
 
 /* One exchange; 0, -EPROTO (the answer is not one), -ERANGE (the guest's
- * clock reads before 1970) or -errno.  A peer's "ERR" line goes to err. */
+ * clock reads before 1970 or after 2116) or -errno.  A peer's "ERR" line goes to err. */
 static int exchange(const struct kit_faults *f, int fd, struct sample *ret, char *err, size_t errsize)
 {
 	char line[LINE_MAX_BYTES];
@@ -78,7 +104,7 @@ static int exchange(const struct kit_faults *f, int fd, struct sample *ret, char
 	r = guest_ns(f, &t1);
 	if (r < 0)
 		return r;
-	if (t1 <= 0)
+	if (t1 <= 0 || t1 >= TS_MAX)
 		return -ERANGE;
 	snprintf(line, sizeof(line), "T %lld\n", (long long)t1);
 	r = kit_peer_send_all(NULL, fd, line, strlen(line));
@@ -88,6 +114,8 @@ static int exchange(const struct kit_faults *f, int fd, struct sample *ret, char
 		r = guest_ns(f, &t4);
 	if (r < 0)
 		return r;
+	if (t4 <= 0 || t4 >= TS_MAX)
+		return -ERANGE;
 	if (cv_startswith(line, "ERR ")) {
 		char *clean = cv_str_sanitize(line + 4, strlen(line + 4), errsize);
 
@@ -158,7 +186,7 @@ static const char *exchange_error(int r, const char *err)
 	if (r == -EPROTO)
 		return "the peer's answer is not \"T <t1> <t2> <t3>\" (a version 1 peer? update it)";
 	if (r == -ERANGE)
-		return "the guest's clock reads before 1970";
+		return "the guest's clock reads before 1970 or after 2116";
 	if (r == -ENODATA)
 		return "the peer closed the connection";
 	return strerror(-r);

@@ -414,9 +414,12 @@ static int64_t realtime_ns(void)
 /* "T <t1>": t1 is 1 to 19 decimal digits. */
 static bool is_time_line(const char *line)
 {
-	size_t n = strlen(line + 2);
+	size_t n;
 
-	return line[0] == 'T' && line[1] == ' ' && n >= 1 && n <= 19 && strspn(line + 2, "0123456789") == n;
+	if (line[0] != 'T' || line[1] != ' ')
+		return false;
+	n = strlen(line + 2);
+	return n >= 1 && n <= 19 && strspn(line + 2, "0123456789") == n;
 }
 
 /* TIME: "T <t1>" answered with "T <t1> <t2> <t3>" until "END". */

@@ -747,10 +747,109 @@ TEST(time_checks_against_nobody_are_errors)
 	live_release(&l);
 }
 
+/* ---- a hostile or outdated peer: the kit errs, says why, and does not crash ---- */
+
+struct fake {
+	int listen_fd, port;
+	const char *answer; /* printf format taking the echoed t1 as a string */
+	pthread_t thread;
+};
+
+/* Serves one connection: reads the header and one line, answers. */
+static void *fake_main(void *p)
+{
+	struct fake *f = p;
+	char line[128], out[256], *l;
+	int fd = accept(f->listen_fd, NULL, NULL);
+
+	if (fd < 0)
+		return NULL;
+	free(line_of(fd)); /* the header */
+	l = line_of(fd);
+	snprintf(line, sizeof(line), "%s", cv_startswith(l, "T ") ? l + 2 : l);
+	free(l);
+	snprintf(out, sizeof(out), f->answer, line);
+	send_text(fd, out, strlen(out));
+	close(fd);
+	return NULL;
+}
+
+static int fake_start(struct fake *f, const char *answer)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+
+	f->answer = answer;
+	f->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_INT(bind(f->listen_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	CHECK_INT(listen(f->listen_fd, 4), 0);
+	CHECK_INT(getsockname(f->listen_fd, (struct sockaddr *)&a, &len), 0);
+	f->port = ntohs(a.sin_port);
+	if (pthread_create(&f->thread, NULL, fake_main, f) != 0)
+		abort();
+	return f->port;
+}
+
+static void fake_stop(struct fake *f)
+{
+	pthread_join(f->thread, NULL);
+	close(f->listen_fd);
+}
+
+TEST(time_reference_refuses_bad_answers)
+{
+	static const struct {
+		const char *answer, *reason;
+	} cases[] = {
+		{ "T 1 2 3\n", "the peer's answer is not \"T <t1> <t2> <t3>\"" },                     /* not our t1 */
+		{ "T %s 99999999999999999999 99999999999999999999\n", "the peer's answer is not" }, /* out of range */
+		{ "T %s 9223372036854775807 9223372036854775807\n", "the peer's answer is not" },   /* past 2116 */
+		{ "T %s 5000 4000\n", "the peer's answer is not" },                                  /* answered before it arrived */
+		{ "T %s -5 7\n", "the peer's answer is not" },
+		{ "T %s 5 6 7\n", "the peer's answer is not" },
+		{ "T %s 5\n", "the peer's answer is not" },
+		{ "hello %s\n", "the peer's answer is not" },
+		{ "ERR unsupported protocol version (this peer speaks 1)\n", "unsupported protocol version (this peer speaks 1)" },
+		{ "", "the peer closed the connection" },
+	};
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(cases); i++) {
+		struct fake f;
+		struct live l;
+		int port = fake_start(&f, cases[i].answer);
+
+		live_init(&l, port, NULL);
+		live_run(&l, kit_check_time_reference);
+		if (l.out.status != KIT_ERROR || !strstr(l.out.reason, cases[i].reason))
+			tap_fail(__FILE__, __LINE__, "case %zu: %s (%s), expected error with \"%s\"", i,
+				 kit_status_name(l.out.status), l.out.reason, cases[i].reason);
+		live_release(&l);
+		fake_stop(&f);
+	}
+}
+
+/* A version 1 peer refuses version 2 headers: the check errs and says
+ * to update it.  (The fake reads the header and one line, answers as a
+ * version 1 peer does, and closes.) */
+TEST(peer_transfer_to_a_version_1_peer_says_to_update_it)
+{
+	struct fake f;
+	struct live l;
+	int port = fake_start(&f, "ERR unsupported protocol version (this peer speaks 1)\n");
+
+	live_init(&l, port, NULL);
+	live_run(&l, kit_check_net_peer_transfer);
+	CHECK_INT(l.out.status, KIT_ERROR);
+	CHECK_HAS(l.out.reason, "unsupported protocol version (this peer speaks 1) (a version 1 peer: update it");
+	live_release(&l);
+	fake_stop(&f);
+}
+
 TAP_MAIN(peer_transfer_decisions, reference_decisions, peer_offset_decisions,
 	 peer_get_sends_the_documented_stream_and_its_digest, peer_time_answers_with_three_timestamps,
 	 peer_refuses_hostile_version_2_input_and_keeps_serving, peer_bounds_the_exchanges_of_one_connection,
 	 peer_transfer_both_ways_names_the_interface, fault_upload_corrupted_fails, fault_download_corrupted_fails,
 	 fault_download_truncated_fails, time_reference_skips_without_peer, time_reference_passes_against_the_same_clock,
 	 fault_clock_one_percent_slow_fails_time_reference, time_sync_reports_the_offset_to_the_peer,
-	 time_checks_against_nobody_are_errors)
+	 time_checks_against_nobody_are_errors, time_reference_refuses_bad_answers,
+	 peer_transfer_to_a_version_1_peer_says_to_update_it)
