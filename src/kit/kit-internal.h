@@ -184,8 +184,9 @@ struct kit_transfer {
 	const char *stalled; /* why it stopped early (a timeout), or NULL */
 };
 void kit_decide_peer_transfer(const struct kit_transfer *up, const struct kit_transfer *down, struct kit_verdict *v);
-/* drift in ppm, measured to +-uncertainty_ppm from points offset samples;
- * fails beyond bound_ppm, errs when the uncertainty alone exceeds it. */
+/* drift in ppm, measured to +-uncertainty_ppm from points offset samples:
+ * fails when beyond bound_ppm whatever the error, passes when within it
+ * whatever the error, errs in between (the network cannot tell). */
 void kit_decide_reference(double drift_ppm, double uncertainty_ppm, size_t points, double bound_ppm,
 			  struct kit_verdict *v);
 void kit_decide_peer_offset(double offset_ms, double bound_ms, struct kit_verdict *v);

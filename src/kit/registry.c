@@ -93,7 +93,7 @@ static const struct kit_check checks[] = {
 	{ { "net.loopback_integrity", "TCP carries data intact",
 	    "a checksummed transfer over loopback TCP; throughput", "checksums match", false, false },
 	  kit_check_net_loopback_integrity, 60 },
-	{ { "net.peer_transfer", "TCP carries data intact both ways through the NIC to another host",
+	{ { "net.peer_transfer", "TCP carries data intact both ways through the NIC",
 	    "checksummed transfers to and from `covalid kit peer` at --peer HOST:PORT; the interface and driver they cross, "
 	    "throughput and TCP retransmits each way",
 	    "every byte arrives, digests match both ways (skipped without --peer)", false, false },
