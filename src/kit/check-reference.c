@@ -300,6 +300,10 @@ void kit_check_time_reference(const struct kit_ctx *ctx, struct kit_out *out)
 		goto out;
 	}
 	json_object_set_new(out->measured, "address", json_string(addr));
+	if (kit_peer_is_local(ctx->faults, fd)) {
+		kit_set(out, KIT_SKIP, KIT_LOCAL_PEER_REASON, peer, addr);
+		goto out;
+	}
 	/* The points are spaced on the guest's monotonic clock, not on the
 	 * judged one: a test's faulty clock must not stretch the run. */
 	start = mono_ns();
@@ -395,6 +399,12 @@ void kit_time_sync_peer(const struct kit_ctx *ctx, struct kit_out *out, struct k
 		kit_verdict_set(&w, KIT_ERROR, fd == -EINVAL ? "--peer %s is not HOST:PORT (or [IPV6]:PORT)" : "cannot reach the peer at %s: %s",
 				peer, strerror(-fd));
 		combine(v, &w);
+		return;
+	}
+	/* Against this very host's clock the offset is the measurement's own. */
+	if (kit_peer_is_local(ctx->faults, fd)) {
+		close(fd);
+		json_object_set_new(out->measured, "peer_is_this_host", json_true());
 		return;
 	}
 	r = burst(ctx->faults, fd, &s, err, sizeof(err));

@@ -38,6 +38,9 @@ struct kit_faults {
 	/* net.loopback_integrity, net.peer_transfer: send(2) on the sending side;
 	 * kit_peer_serve_faulty(): the peer's GET data. */
 	ssize_t (*send)(int fd, const void *buf, size_t n, int flags, void *userdata);
+	/* net.peer_transfer, time.reference, time.sync: a peer on this very
+	 * host counts as another host (tests on loopback; see kit_peer_is_local). */
+	bool local_peer_counts;
 	void *userdata;
 };
 
@@ -120,6 +123,14 @@ int kit_peer_serve_faulty(const char *listen_addr, volatile int *stop, void (*re
 int kit_peer_connect(const char *peer, char *addr, size_t size) CV_WUR;
 int kit_peer_read_line(int fd, char *line, size_t size) CV_WUR;
 int kit_peer_send_all(const struct kit_faults *f, int fd, const void *p, size_t n) CV_WUR;
+/*
+ * Whether the peer connected on fd is this host (this network namespace):
+ * its address is a loopback one or one of this host's own.  The data then
+ * never crosses a NIC and the peer's clock is the guest's: the peer
+ * checks skip, unless faults->local_peer_counts (tests).
+ */
+bool kit_peer_is_local(const struct kit_faults *f, int fd);
+#define KIT_LOCAL_PEER_REASON "the peer at %s is this host (%s): no NIC is crossed and its clock is the guest's; run `covalid kit peer` on another host"
 
 /* The checks, by family (check-*.c). */
 void kit_check_env_fingerprint(const struct kit_ctx *ctx, struct kit_out *out);

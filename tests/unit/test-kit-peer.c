@@ -439,8 +439,14 @@ struct live {
 	char peer[64];
 };
 
+/* The peers here are on loopback, which the checks skip unless told that
+ * a peer on this host counts (kit_peer_is_local). */
+static const struct kit_faults local_peer_counts = { .local_peer_counts = true };
+
 static void live_init(struct live *l, int port, const struct kit_faults *f)
 {
+	if (!f)
+		f = &local_peer_counts;
 	memset(l, 0, sizeof(*l));
 	if (port > 0)
 		snprintf(l->peer, sizeof(l->peer), "127.0.0.1:%d", port);
@@ -533,7 +539,7 @@ static ssize_t flip_send(int fd, const void *buf, size_t n, int flags, void *use
 TEST(fault_upload_corrupted_fails)
 {
 	struct flip fl = { 0, false };
-	struct kit_faults f = { .send = flip_send, .userdata = &fl };
+	struct kit_faults f = { .send = flip_send, .local_peer_counts = true, .userdata = &fl };
 	struct server s;
 	int port = server_start(&s, NULL);
 	struct live l;
@@ -552,7 +558,7 @@ TEST(fault_upload_corrupted_fails)
 TEST(fault_download_corrupted_fails)
 {
 	struct flip fl = { 0, false };
-	struct kit_faults f = { .send = flip_send, .userdata = &fl };
+	struct kit_faults f = { .send = flip_send, .local_peer_counts = true, .userdata = &fl };
 	struct server s;
 	int port = server_start(&s, &f);
 	struct live l;
@@ -593,7 +599,7 @@ static ssize_t cut_send(int fd, const void *buf, size_t n, int flags, void *user
 TEST(fault_download_truncated_fails)
 {
 	struct cut c = { 1024 * 1024, 0, false };
-	struct kit_faults f = { .send = cut_send, .userdata = &c };
+	struct kit_faults f = { .send = cut_send, .local_peer_counts = true, .userdata = &c };
 	struct server s;
 	int port = server_start(&s, &f);
 	struct live l;
@@ -604,6 +610,37 @@ TEST(fault_download_truncated_fails)
 	CHECK_HAS(l.out.reason,
 		  "the download (peer to guest) lost data: 1048576 of 16777216 bytes arrived, then the peer ended the stream");
 	CHECK_INT(json_integer_value(measured(&l, "download_received_bytes")), 1048576);
+	live_release(&l);
+	CHECK_INT(server_stop(&s), 0);
+}
+
+/* A peer on this very host (127.0.0.1, or one of its own addresses)
+ * proves nothing about a NIC or a clock: both checks skip and say why. */
+TEST(a_peer_on_this_host_is_skipped)
+{
+	static const struct kit_faults none = { .local_peer_counts = false };
+	struct server s;
+	int port = server_start(&s, NULL);
+	struct kit_verdict v;
+	struct live l;
+
+	live_init(&l, port, &none);
+	live_run(&l, kit_check_net_peer_transfer);
+	CHECK_INT(l.out.status, KIT_SKIP);
+	CHECK_HAS(l.out.reason, "is this host (127.0.0.1:");
+	CHECK_HAS(l.out.reason, "no NIC is crossed and its clock is the guest's; run `covalid kit peer` on another host");
+	live_release(&l);
+	live_init(&l, port, &none);
+	live_run(&l, kit_check_time_reference);
+	CHECK_INT(l.out.status, KIT_SKIP);
+	CHECK_HAS(l.out.reason, "is this host");
+	live_release(&l);
+	live_init(&l, port, &none);
+	kit_verdict_set(&v, KIT_PASS, NULL);
+	kit_time_sync_peer(&l.ctx, &l.out, &v);
+	CHECK_INT(v.status, KIT_PASS);
+	CHECK(json_is_true(measured(&l, "peer_is_this_host")));
+	CHECK(measured(&l, "peer_offset_ns") == NULL);
 	live_release(&l);
 	CHECK_INT(server_stop(&s), 0);
 }
@@ -668,7 +705,7 @@ static int64_t slow_clock(clockid_t c, void *userdata)
 TEST(fault_clock_one_percent_slow_fails_time_reference)
 {
 	struct slow sl = { real_ns(CLOCK_REALTIME), 0, 0.99 };
-	struct kit_faults f = { .clock_ns = slow_clock, .userdata = &sl };
+	struct kit_faults f = { .clock_ns = slow_clock, .local_peer_counts = true, .userdata = &sl };
 	struct server s;
 	int port = server_start(&s, NULL);
 	struct live l;
@@ -689,7 +726,7 @@ TEST(fault_clock_one_percent_slow_fails_time_reference)
 TEST(time_sync_reports_the_offset_to_the_peer)
 {
 	struct slow sl = { real_ns(CLOCK_REALTIME), 0, 1.0 };
-	struct kit_faults f = { .clock_ns = slow_clock, .userdata = &sl };
+	struct kit_faults f = { .clock_ns = slow_clock, .local_peer_counts = true, .userdata = &sl };
 	struct server s;
 	int port = server_start(&s, NULL);
 	struct kit_verdict v;
@@ -862,4 +899,4 @@ TAP_MAIN(peer_transfer_decisions, reference_decisions, peer_offset_decisions,
 	 fault_download_truncated_fails, time_reference_skips_without_peer, time_reference_passes_against_the_same_clock,
 	 fault_clock_one_percent_slow_fails_time_reference, time_sync_reports_the_offset_to_the_peer,
 	 time_checks_against_nobody_are_errors, time_reference_refuses_bad_answers,
-	 peer_transfer_to_a_version_1_peer_says_to_update_it)
+	 peer_transfer_to_a_version_1_peer_says_to_update_it, a_peer_on_this_host_is_skipped)
