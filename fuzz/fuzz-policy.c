@@ -14,7 +14,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char log[] = "{\"schema\":\"covalid.testlog/1\",\"kit\":{\"mode\":\"full\"},\"claim\":{\"guest\":"
 				  "{\"os_id\":\"rhel\"},\"hypervisor\":{\"id\":\"kvm\"}},\"results\":[{\"id\":\"cpu.topology\","
-				  "\"status\":\"pass\"},{\"id\":\"mem.size\",\"status\":\"skip\"}]}";
+				  "\"status\":\"pass\"},{\"id\":\"mem.size\",\"status\":\"skip\"}],"
+				  /* For required_when: the facts it reads, odd members included. */
+				  "\"descriptor\":{\"integration\":{\"present\":[\"virtio_net\",7,null],\"expected\":\"netvsc\"},"
+				  "\"vm\":{\"nics\":[{\"name\":\"eth0\",\"driver\":\"hv_netvsc\"},\"eth1\",{\"driver\":1}]}}}";
 	struct program_policy *p = NULL;
 	struct program_error e = { 0 };
 	char *text = malloc(size + 1);

@@ -9,13 +9,14 @@ set -eu
 # systemd-detect-virt and virt-what (peers compared live), cpuid (capture
 # format), clang (fuzzing), xmllint (JUnit output), chromium and nodejs (the
 # web UI's browser test, tests/browser), sqlite3 (t4003 runs PRAGMA
-# integrity_check on the database a killed server left).  Bench: hyperfine;
+# integrity_check on the database a killed server left), iproute2 (t2002
+# joins two network namespaces with a veth pair).  Bench: hyperfine;
 # wrk and nginx (bench/api.sh runs its own nginx on loopback, as the peer of
 # the server).
 PACKAGES="gcc make pkg-config perl
 libjansson-dev libsqlite3-dev libexpat1-dev libsodium-dev
 libmicrohttpd-dev libcurl4-gnutls-dev
-osinfo-db cpuid virt-what systemd hyperfine clang jq curl libxml2-utils sqlite3
+osinfo-db cpuid virt-what systemd hyperfine clang jq curl libxml2-utils sqlite3 iproute2
 chromium nodejs wrk nginx-light"
 
 missing=""

@@ -103,7 +103,7 @@ static const struct cli_command commands[] = {
 	  "  sign     signs (or re-signs) a test log in place, or into --out\n"
 	  "  verify   exit 0 only if the log is exactly as signed by PUB (a .pub file\n"
 	  "           or the key itself, ed25519:BASE64)\n"
-	  "  peer     the far end of net.peer_transfer (default 0.0.0.0:7537)\n"
+	  "  peer     the far end of net.peer_transfer and time.reference (default 0.0.0.0:7537)\n"
 	  "\n"
 	  "Exit status: run: 0 if no check failed or erred, 1 otherwise; verify: 0 good\n"
 	  "signature, 1 bad or missing signature or a changed log; 2 usage or\n"

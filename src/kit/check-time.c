@@ -592,7 +592,6 @@ void kit_check_time_sync(const struct kit_ctx *ctx, struct kit_out *out)
 	struct kit_verdict v;
 	int state;
 
-	(void)ctx;
 	state = adjtimex(&tx);
 	if (state < 0)
 		json_object_set_new(out->measured, "adjtimex_error", json_string(strerror(errno)));
@@ -601,5 +600,6 @@ void kit_check_time_sync(const struct kit_ctx *ctx, struct kit_out *out)
 	json_object_set_new(out->measured, "ptp_clocks", ptp_clocks());
 	json_object_set_new(out->threshold, "sta_unsync", json_false());
 	kit_decide_sync(state, state < 0 ? 0 : tx.status, state < 0 ? 0 : tx.maxerror, &v);
+	kit_time_sync_peer(ctx, out, &v);
 	kit_apply(out, &v);
 }

@@ -30,12 +30,17 @@ struct descriptor;
  * called from several threads at once.
  */
 struct kit_faults {
-	/* time.monotonic, time.cross_cpu_warp, time.rate_skew: a reading of c in ns. */
+	/* time.monotonic, time.cross_cpu_warp, time.rate_skew, and CLOCK_REALTIME
+	 * for time.reference and time.sync's peer offset: a reading of c in ns. */
 	int64_t (*clock_ns)(clockid_t c, void *userdata);
 	/* storage.io_integrity: the file written, fsync'd and closed, before it is read back; 0 or -errno. */
 	int (*after_write)(const char *path, void *userdata);
-	/* net.loopback_integrity, net.peer_transfer: send(2) on the sending side. */
+	/* net.loopback_integrity, net.peer_transfer: send(2) on the sending side;
+	 * kit_peer_serve_faulty(): the peer's GET data. */
 	ssize_t (*send)(int fd, const void *buf, size_t n, int flags, void *userdata);
+	/* net.peer_transfer, time.reference, time.sync: a peer on this very
+	 * host counts as another host (tests on loopback; see kit_peer_is_local). */
+	bool local_peer_counts;
 	void *userdata;
 };
 
@@ -101,6 +106,40 @@ double kit_median(const double *v, size_t n);
 /* Reads a small file of the live system; NULL if absent. */
 char *kit_read(const char *path);
 
+/*
+ * The data stream of the transfers: xorshift64 words from
+ * KIT_STREAM_SEED, the same in the kit and in the peer (peer.c), so that
+ * either end can check what the other sent.  Fills words words, moving *x.
+ */
+#define KIT_STREAM_SEED UINT64_C(0x2545f4914f6cdd1d)
+void kit_stream_fill(uint64_t *x, uint64_t *buf, size_t words);
+
+/* kit_peer_serve() with faults (tests only): GET data goes out through faults->send. */
+int kit_peer_serve_faulty(const char *listen_addr, volatile int *stop, void (*ready)(void *ud, int port), void *ud,
+			  const struct kit_faults *faults) CV_WUR;
+
+/*
+ * The client side of the peer protocol (check-net.c), for the checks that
+ * talk to `covalid kit peer` (net.peer_transfer, time.reference,
+ * time.sync).  kit_peer_connect: "HOST:PORT" or "[V6]:PORT" to a
+ * connected TCP socket with 10 s send and receive timeouts, connect()
+ * bounded likewise; its numeric address into addr; the fd, -EINVAL for a
+ * malformed peer, or -errno.  kit_peer_read_line: one answer line,
+ * without its newline, of at most size - 1 bytes; 0, -ENODATA when the
+ * peer closed before a byte, or -errno (-ETIMEDOUT).
+ */
+int kit_peer_connect(const char *peer, char *addr, size_t size) CV_WUR;
+int kit_peer_read_line(int fd, char *line, size_t size) CV_WUR;
+int kit_peer_send_all(const struct kit_faults *f, int fd, const void *p, size_t n) CV_WUR;
+/*
+ * Whether the peer connected on fd is this host (this network namespace):
+ * its address is a loopback one or one of this host's own.  The data then
+ * never crosses a NIC and the peer's clock is the guest's: the peer
+ * checks skip, unless faults->local_peer_counts (tests).
+ */
+bool kit_peer_is_local(const struct kit_faults *f, int fd);
+#define KIT_LOCAL_PEER_REASON "the peer at %s is this host (%s): no NIC is crossed and its clock is the guest's; run `covalid kit peer` on another host"
+
 /* The checks, by family (check-*.c). */
 void kit_check_env_fingerprint(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_cpu_topology(const struct kit_ctx *ctx, struct kit_out *out);
@@ -113,6 +152,11 @@ void kit_check_time_vdso(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_time_rate_skew(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_time_timer_latency(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_time_sync(const struct kit_ctx *ctx, struct kit_out *out);
+void kit_check_time_reference(const struct kit_ctx *ctx, struct kit_out *out);
+/* time.sync's part against --peer (check-reference.c): records the offset
+ * and turns v into a fail beyond KIT_PEER_OFFSET_MAX_MS, an error when the
+ * peer cannot be asked.  Nothing without --peer. */
+void kit_time_sync_peer(const struct kit_ctx *ctx, struct kit_out *out, struct kit_verdict *v);
 void kit_check_irq_timer_delivery(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_kernel_health(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_kernel_pv_drivers(const struct kit_ctx *ctx, struct kit_out *out);
@@ -152,6 +196,19 @@ void kit_decide_health(uint64_t tainted, size_t n_signatures, const char *first_
 /* Fails on missing components (era-true, docs/probe.md); unbound ones among them are named. */
 void kit_decide_pv_drivers(const char *hypervisor, const struct cv_strv *missing, const struct cv_strv *unbound,
 			   struct kit_verdict *v);
+/* One direction of a transfer: bytes sent, bytes that arrived, digests equal. */
+struct kit_transfer {
+	uint64_t bytes, arrived;
+	bool digests_match;
+	const char *stalled; /* why it stopped early (a timeout), or NULL */
+};
+void kit_decide_peer_transfer(const struct kit_transfer *up, const struct kit_transfer *down, struct kit_verdict *v);
+/* drift in ppm, measured to +-uncertainty_ppm from points offset samples:
+ * fails when beyond bound_ppm whatever the error, passes when within it
+ * whatever the error, errs in between (the network cannot tell). */
+void kit_decide_reference(double drift_ppm, double uncertainty_ppm, size_t points, double bound_ppm,
+			  struct kit_verdict *v);
+void kit_decide_peer_offset(double offset_ms, double bound_ms, struct kit_verdict *v);
 void kit_decide_mem_size(uint64_t memtotal_mib, uint64_t expect_mib, struct kit_verdict *v);
 void kit_decide_mismatches(uint64_t mismatches, uint64_t checked, const char *what, struct kit_verdict *v);
 void kit_decide_security(size_t n_vulnerable, const char *first_vulnerable, bool nx_known, bool nx,
@@ -247,6 +304,12 @@ void kit_decide_components(const char *hypervisor, const struct kit_component *c
 #define KIT_VDSO_MAX_NS 200.0
 #define KIT_VDSO_MIN_SPEEDUP 3.0
 #define KIT_RATE_SKEW_PPM 500.0
+/* time.reference: the kernel's MAXFREQ, 500 ppm (include/linux/timex.h,
+ * "max frequency error"), the most NTP may correct a clock's rate by. */
+#define KIT_REFERENCE_DRIFT_PPM 500.0
+/* time.sync against --peer: NTP's step threshold STEPT, 128 ms (RFC 5905
+ * appendix A.1.1): a clock further off is stepped, not slewed. */
+#define KIT_PEER_OFFSET_MAX_MS 128.0
 #define KIT_TIMER_MAX_OVERSHOOT_MS 40.0
 #define KIT_EXECUTE_MIN_FRACTION 0.5
 #define KIT_MEM_SIZE_MIN 0.90

@@ -139,3 +139,16 @@ char *kit_read(const char *path)
 		return NULL;
 	return s;
 }
+
+void kit_stream_fill(uint64_t *x, uint64_t *buf, size_t words)
+{
+	uint64_t v = *x;
+
+	for (size_t i = 0; i < words; i++) {
+		v ^= v << 13;
+		v ^= v >> 7;
+		v ^= v << 17;
+		buf[i] = v;
+	}
+	*x = v;
+}

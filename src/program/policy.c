@@ -6,7 +6,9 @@
  * The first rule whose guest and hypervisor match the log's claim
  * applies; "*" matches anything.  A required check must pass, or be
  * skipped where the rule allows it; checks the rule does not require are
- * recorded in the log but do not decide.
+ * recorded in the log but do not decide.  A rule's required_when adds
+ * checks for logs whose descriptor shows a fact (a paravirtual NIC: the
+ * transfer through it must then have been made).
  */
 #include <jansson.h>
 
@@ -18,9 +20,18 @@
 #define POLICY_MAX_RULES 256
 #define POLICY_MAX_BYTES (1024 * 1024)
 
+/* required_when: these checks are required too when the log's
+ * descriptor, at one of the facts below, holds any of these values. */
+struct when {
+	const char *fact; /* an entry of when_facts[] */
+	struct cv_strv any_of, required;
+};
+
 struct rule {
 	char *name, *guest, *hypervisor;
 	struct cv_strv required, may_skip;
+	struct when *when;
+	size_t n_when;
 };
 
 struct program_policy {
@@ -36,7 +47,9 @@ static const char default_policy[] =
 	"\"cpu.feature_consistency\",\"time.monotonic\",\"time.cross_cpu_warp\",\"time.clocksource\",\"time.vdso\","
 	"\"time.rate_skew\",\"time.timer_latency\",\"irq.timer_delivery\",\"kernel.health\",\"kernel.pv_drivers\","
 	"\"mem.size\",\"mem.pattern\",\"storage.io_integrity\",\"net.loopback_integrity\",\"platform.security\"],"
-	"\"may_skip\":[\"cpu.feature_consistency\",\"time.cross_cpu_warp\",\"mem.size\"]}]}";
+	"\"may_skip\":[\"cpu.feature_consistency\",\"time.cross_cpu_warp\",\"mem.size\"],"
+	"\"required_when\":[{\"descriptor\":\"integration.present\",\"any_of\":[\"netvsc\",\"virtio_net\",\"vmxnet3\","
+	"\"xen-netfront\"],\"required\":[\"net.peer_transfer\",\"time.reference\"]}]}]}";
 
 const char *program_policy_default(void)
 {
@@ -53,6 +66,11 @@ struct program_policy *program_policy_free(struct program_policy *p)
 		free(p->rules[i].hypervisor);
 		cv_strv_release(&p->rules[i].required);
 		cv_strv_release(&p->rules[i].may_skip);
+		for (size_t k = 0; k < p->rules[i].n_when; k++) {
+			cv_strv_release(&p->rules[i].when[k].any_of);
+			cv_strv_release(&p->rules[i].when[k].required);
+		}
+		free(p->rules[i].when);
 	}
 	free(p->rules);
 	cv_strv_release(&p->modes);
@@ -75,10 +93,59 @@ static bool strings(json_t *a, struct cv_strv *out)
 	return true;
 }
 
+/*
+ * The descriptor facts a required_when may look at: lists of strings in
+ * the log's descriptor (docs/descriptor.md).  A path "a.b" is an array of
+ * strings; "vm.nics.driver" is the driver member of each vm.nics[] object.
+ */
+static const char *const when_facts[] = { "integration.present", "integration.expected", "vm.nics.driver" };
+#define POLICY_MAX_WHEN 64
+
+/* rules[i].required_when; false with err set. */
+static bool parse_when(json_t *a, size_t i, struct rule *x, struct program_error *err)
+{
+	static const char *const wk[] = { "descriptor", "any_of", "required", "notes" };
+	char where[80];
+	size_t k;
+	json_t *w;
+
+	if (!json_is_array(a) || json_array_size(a) > POLICY_MAX_WHEN) {
+		program_error_set(err, 400, "invalid_policy", "rules[%zu].required_when: expected an array of at most %d conditions",
+				  i, POLICY_MAX_WHEN);
+		return false;
+	}
+	x->when = cv_xcalloc(json_array_size(a) ? json_array_size(a) : 1, sizeof(*x->when));
+	json_array_foreach(a, k, w) {
+		struct when *c = &x->when[x->n_when++];
+		const char *fact = json_string_value(json_object_get(w, "descriptor"));
+
+		cv_strv_init(&c->any_of);
+		cv_strv_init(&c->required);
+		snprintf(where, sizeof(where), "rules[%zu].required_when[%zu]", i, k);
+		if (!program_check_keys(w, wk, CV_ELEMENTSOF(wk), where, err))
+			return false;
+		for (size_t f = 0; fact && f < CV_ELEMENTSOF(when_facts); f++)
+			if (strcmp(fact, when_facts[f]) == 0)
+				c->fact = when_facts[f];
+		if (!c->fact) {
+			program_error_set(err, 400, "invalid_policy",
+					  "%s.descriptor: expected \"integration.present\", \"integration.expected\" or \"vm.nics.driver\"",
+					  where);
+			return false;
+		}
+		if (!strings(json_object_get(w, "any_of"), &c->any_of) || c->any_of.n == 0 ||
+		    !strings(json_object_get(w, "required"), &c->required) || c->required.n == 0) {
+			program_error_set(err, 400, "invalid_policy", "%s: any_of and required are non-empty arrays of strings", where);
+			return false;
+		}
+	}
+	return true;
+}
+
 int program_policy_parse(const char *text, struct program_policy **ret, struct program_error *err)
 {
 	static const char *const top[] = { "schema", "modes", "rules", "notes" };
-	static const char *const rk[] = { "name", "guest", "hypervisor", "required", "may_skip", "notes" };
+	static const char *const rk[] = { "name", "guest", "hypervisor", "required", "may_skip", "required_when", "notes" };
 	struct program_policy *p = cv_xcalloc(1, sizeof(*p));
 	json_error_t jerr;
 	json_t *doc, *rules, *r;
@@ -133,6 +200,8 @@ int program_policy_parse(const char *text, struct program_policy **ret, struct p
 			program_error_set(err, 400, "invalid_policy", "rules[%zu]: required and may_skip are arrays of check ids", i);
 			goto fail;
 		}
+		if (json_object_get(r, "required_when") && !parse_when(json_object_get(r, "required_when"), i, x, err))
+			goto fail;
 	}
 	json_decref(doc);
 	*ret = p;
@@ -181,6 +250,44 @@ static bool matches(const char *pattern, const char *value)
 	return strcmp(pattern, "*") == 0 || cv_streq(pattern, value);
 }
 
+/* The first of any_of the descriptor holds at fact, or NULL. */
+static const char *descriptor_has(const json_t *desc, const struct when *c)
+{
+	json_t *list;
+	size_t i;
+	json_t *v;
+
+	if (strcmp(c->fact, "vm.nics.driver") == 0)
+		list = json_object_get(json_object_get(desc, "vm"), "nics");
+	else
+		list = json_object_get(json_object_get(desc, "integration"), strchr(c->fact, '.') + 1);
+	json_array_foreach(list, i, v) {
+		const char *s = json_string_value(strcmp(c->fact, "vm.nics.driver") == 0 ? json_object_get(v, "driver") : v);
+
+		if (s && cv_strv_contains(&c->any_of, s))
+			return s;
+	}
+	return NULL;
+}
+
+/* The rule's required checks, then those its required_when adds for this
+ * log, each once; why[i] says why a check was added (NULL: always). */
+static void required_for(const struct rule *rule, const json_t *log, struct cv_strv *ids, struct cv_strv *why)
+{
+	const json_t *desc = json_object_get(log, "descriptor");
+
+	for (size_t k = 0; k < rule->required.n; k++)
+		if (cv_strv_add_unique(ids, rule->required.v[k]))
+			cv_strv_push(why, "");
+	for (size_t w = 0; w < rule->n_when; w++) {
+		const char *has = descriptor_has(desc, &rule->when[w]);
+
+		for (size_t k = 0; has && k < rule->when[w].required.n; k++)
+			if (cv_strv_add_unique(ids, rule->when[w].required.v[k]))
+				cv_strv_push_take(why, cv_xasprintf(" (the descriptor's %s has %s)", rule->when[w].fact, has));
+	}
+}
+
 const char *program_policy_evaluate(const struct program_policy *p, const json_t *log, struct cv_strv *reasons)
 {
 	const json_t *doc = log;
@@ -189,6 +296,7 @@ const char *program_policy_evaluate(const struct program_policy *p, const json_t
 	const char *hv = json_string_value(json_object_get(json_object_get(claim, "hypervisor"), "id"));
 	const char *mode = json_string_value(json_object_get(json_object_get(doc, "kit"), "mode"));
 	const struct rule *rule = NULL;
+	struct cv_strv ids, added;
 
 	if (!guest)
 		cv_strv_push(reasons, "the log claims no guest OS");
@@ -209,8 +317,11 @@ const char *program_policy_evaluate(const struct program_policy *p, const json_t
 							 guest ? guest : "?", hv ? hv : "?"));
 		return NULL;
 	}
-	for (size_t k = 0; k < rule->required.n; k++) {
-		const char *id = rule->required.v[k], *status = NULL, *why = NULL;
+	cv_strv_init(&ids);
+	cv_strv_init(&added);
+	required_for(rule, log, &ids, &added);
+	for (size_t k = 0; k < ids.n; k++) {
+		const char *id = ids.v[k], *status = NULL, *why = NULL, *when = added.v[k];
 		size_t i;
 		json_t *x;
 
@@ -220,16 +331,18 @@ const char *program_policy_evaluate(const struct program_policy *p, const json_t
 				why = json_string_value(json_object_get(x, "reason"));
 			}
 		if (!status)
-			cv_strv_push_take(reasons, cv_xasprintf("required check %s was not run", id));
+			cv_strv_push_take(reasons, cv_xasprintf("required check %s%s was not run", id, when));
 		else if (strcmp(status, "pass") == 0)
 			continue;
 		else if (strcmp(status, "skip") == 0 && cv_strv_contains(&rule->may_skip, id))
 			continue;
 		else if (strcmp(status, "skip") == 0)
-			cv_strv_push_take(reasons, cv_xasprintf("required check %s was skipped (%s); the policy does not allow skipping it",
-								 id, why ? why : "no reason given"));
+			cv_strv_push_take(reasons, cv_xasprintf("required check %s%s was skipped (%s); the policy does not allow skipping it",
+								 id, when, why ? why : "no reason given"));
 		else
-			cv_strv_push_take(reasons, cv_xasprintf("required check %s: %s (%s)", id, status, why ? why : "no reason given"));
+			cv_strv_push_take(reasons, cv_xasprintf("required check %s%s: %s (%s)", id, when, status, why ? why : "no reason given"));
 	}
+	cv_strv_release(&ids);
+	cv_strv_release(&added);
 	return rule->name;
 }

@@ -25,7 +25,7 @@ cd "$TMP" || exit 1
 expect_exit 0 "kit list" "$COVALID" kit list
 check "kit list names every check with its criterion" sh -c "[ \$(grep -c 'passes if:' '$TMP/out') -ge 22 ] && grep -q '^firmware.smbios .*\[root\]' '$TMP/out'"
 expect_exit 0 "kit list --json" "$COVALID" kit list --json
-check "kit list --json: 23 checks with id, criterion, needs_root" test "$(jq '[.[] | select(.id and .criterion and (.needs_root | type == "boolean"))] | length' "$TMP/out")" = 23
+check "kit list --json: 24 checks with id, criterion, needs_root" test "$(jq '[.[] | select(.id and .criterion and (.needs_root | type == "boolean"))] | length' "$TMP/out")" = 24
 
 expect_exit 0 "key generate" "$COVALID" key generate --out "$TMP/vendor.key"
 check "the secret key is mode 0600" test "$(stat -c %a "$TMP/vendor.key")" = 600
@@ -38,15 +38,15 @@ rc=$?
 check "kit run --quick exits 0 or 1 (not a usage or internal error)" test "$rc" -le 1
 check "the summary lines look like virt-host-validate's" sh -c "grep -Eq '^  KIT: Checking .* : (PASS|FAIL|SKIP|ERROR)' '$TMP/run.out'"
 check "the log is a covalid.testlog/1 document" test "$(jq -r .schema "$TMP/log.json")" = covalid.testlog/1
-check "every check has a result with a valid status" test "$(jq '[.results[] | select(.status | IN("pass", "fail", "skip", "error"))] | length' "$TMP/log.json")" = 23
+check "every check has a result with a valid status" test "$(jq '[.results[] | select(.status | IN("pass", "fail", "skip", "error"))] | length' "$TMP/log.json")" = 24
 check "skip and error results say why" test "$(jq '[.results[] | select((.status == "skip" or .status == "error") and (.reason | type != "string"))] | length' "$TMP/log.json")" = 0
-check "results carry measured values, thresholds and durations" test "$(jq '[.results[] | select((.measured | type) == "object" and (.threshold | type) == "object" and (.duration_s | type) == "number")] | length' "$TMP/log.json")" = 23
+check "results carry measured values, thresholds and durations" test "$(jq '[.results[] | select((.measured | type) == "object" and (.threshold | type) == "object" and (.duration_s | type) == "number")] | length' "$TMP/log.json")" = 24
 check "the log holds the descriptor and the claim" test "$(jq -r '[.descriptor.schema, .claim.hypervisor.id == .descriptor.hypervisor.id] | join(" ")' "$TMP/log.json")" = "covalid.descriptor/1 true"
-check "the summary counts the results" test "$(jq '.summary.pass + .summary.fail + .summary.skip + .summary.error' "$TMP/log.json")" = 23
+check "the summary counts the results" test "$(jq '.summary.pass + .summary.fail + .summary.skip + .summary.error' "$TMP/log.json")" = 24
 check "no check ran into its time limit" test "$(jq '[.results[] | select(.reason // "" | test("timed out"))] | length' "$TMP/log.json")" = 0
 check "the private directory is gone" test -z "$(ls -A "$TMP/kitdir")"
 check "the JUnit XML is well-formed" xmllint --noout "$TMP/junit.xml"
-check "the JUnit XML has a testcase per check" test "$(grep -c '<testcase ' "$TMP/junit.xml")" = 23
+check "the JUnit XML has a testcase per check" test "$(grep -c '<testcase ' "$TMP/junit.xml")" = 24
 
 expect_exit 0 "verify with the public key file" "$COVALID" kit verify "$TMP/log.json" --pubkey "$TMP/vendor.key.pub"
 expect_exit 0 "verify with the key itself" "$COVALID" kit verify "$TMP/log.json" --pubkey "$(cat "$TMP/vendor.key.pub")"

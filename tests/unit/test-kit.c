@@ -13,7 +13,7 @@ TEST(registry_is_complete_and_unique)
 	static const char *const required[] = {
 		"env.fingerprint", "cpu.topology", "cpu.all_vcpus_execute", "cpu.feature_consistency",
 		"time.monotonic", "time.cross_cpu_warp", "time.clocksource", "time.vdso", "time.rate_skew",
-		"time.timer_latency", "time.sync", "irq.timer_delivery", "kernel.health", "kernel.pv_drivers",
+		"time.timer_latency", "time.sync", "time.reference", "irq.timer_delivery", "kernel.health", "kernel.pv_drivers",
 		"mem.size", "mem.pattern", "storage.io_integrity", "storage.inventory", "net.inventory",
 		"net.loopback_integrity", "net.peer_transfer", "platform.security", "firmware.smbios",
 	};

@@ -309,6 +309,95 @@ TEST(policy_first_matching_rule_applies)
 	program_policy_free(p);
 }
 
+/* required_when: the default policy wants the peer checks of a guest
+ * whose descriptor shows a paravirtual NIC, and of no other. */
+TEST(policy_required_when_follows_the_descriptor)
+{
+	static const char *const bad[][2] = {
+		{ "[{\"descriptor\":\"vm.colour\",\"any_of\":[\"x\"],\"required\":[\"a.b\"]}]", "rules[0].required_when[0].descriptor" },
+		{ "[{\"descriptor\":\"integration.present\",\"any_of\":[],\"required\":[\"a.b\"]}]", "rules[0].required_when[0]" },
+		{ "[{\"descriptor\":\"integration.present\",\"any_of\":[\"x\"]}]", "rules[0].required_when[0]" },
+		{ "[{\"descriptor\":\"integration.present\",\"any_of\":[\"x\"],\"required\":[\"a.b\"],\"if\":1}]",
+		  "rules[0].required_when[0].if" },
+		{ "{}", "rules[0].required_when" },
+	};
+	struct program_policy *p = NULL;
+	struct program_error e = { 0 };
+	struct cv_strv why;
+	json_t *log = make_log("full", "rhel", "9.4", 2), *present;
+
+	CHECK_INT(program_policy_parse(program_policy_default(), &p, &e), 0);
+	/* No paravirtual NIC in the descriptor: not required. */
+	cv_strv_init(&why);
+	program_policy_evaluate(p, log, &why);
+	CHECK_INT(why.n, 0);
+	cv_strv_release(&why);
+
+	/* virtio_net present: both required, and neither was run. */
+	present = json_object_get(json_object_get(json_object_get(log, "descriptor"), "integration"), "present");
+	json_array_append_new(present, json_string("virtio_balloon"));
+	json_array_append_new(present, json_string("virtio_net"));
+	cv_strv_init(&why);
+	program_policy_evaluate(p, log, &why);
+	CHECK_INT(why.n, 2);
+	CHECK(cv_strv_contains(&why, "required check net.peer_transfer (the descriptor's integration.present has virtio_net) was not run"));
+	CHECK(cv_strv_contains(&why, "required check time.reference (the descriptor's integration.present has virtio_net) was not run"));
+	cv_strv_release(&why);
+
+	/* Skipped (no --peer) is not allowed; passed is the pass. */
+	json_array_append_new(json_object_get(log, "results"),
+			      json_pack("{s:s, s:s, s:s}", "id", "net.peer_transfer", "status", "skip", "reason", "no --peer HOST:PORT given"));
+	json_array_append_new(json_object_get(log, "results"), json_pack("{s:s, s:s}", "id", "time.reference", "status", "pass"));
+	cv_strv_init(&why);
+	program_policy_evaluate(p, log, &why);
+	CHECK_INT(why.n, 1);
+	CHECK_STR(why.v[0], "required check net.peer_transfer (the descriptor's integration.present has virtio_net) was skipped "
+			    "(no --peer HOST:PORT given); the policy does not allow skipping it");
+	cv_strv_release(&why);
+	json_object_set_new(result(log, "net.peer_transfer"), "status", json_string("pass"));
+	cv_strv_init(&why);
+	program_policy_evaluate(p, log, &why);
+	CHECK_INT(why.n, 0);
+	cv_strv_release(&why);
+	program_policy_free(p);
+	p = NULL;
+
+	/* vm.nics.driver: the driver names of the NICs. */
+	CHECK_INT(program_policy_parse("{\"schema\":\"covalid.policy/1\",\"modes\":[\"full\"],\"rules\":[{\"name\":\"r\","
+				       "\"guest\":\"*\",\"hypervisor\":\"*\",\"required\":[],\"required_when\":[{\"descriptor\":"
+				       "\"vm.nics.driver\",\"any_of\":[\"hv_netvsc\"],\"required\":[\"x.y\"]}]}]}",
+				       &p, &e),
+		  0);
+	cv_strv_init(&why);
+	program_policy_evaluate(p, log, &why);
+	CHECK_INT(why.n, 0);
+	cv_strv_release(&why);
+	json_object_set_new(json_object_get(json_object_get(log, "descriptor"), "vm"), "nics",
+			    json_pack("[{s:s, s:s}]", "name", "eth0", "driver", "hv_netvsc"));
+	cv_strv_init(&why);
+	program_policy_evaluate(p, log, &why);
+	CHECK_INT(why.n, 1);
+	CHECK_STR(why.v[0], "required check x.y (the descriptor's vm.nics.driver has hv_netvsc) was not run");
+	cv_strv_release(&why);
+	program_policy_free(p);
+	json_decref(log);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *doc = cv_xasprintf("{\"schema\":\"covalid.policy/1\",\"modes\":[\"full\"],\"rules\":[{\"name\":\"r\","
+					 "\"guest\":\"*\",\"hypervisor\":\"*\",\"required\":[],\"required_when\":%s}]}",
+					 bad[i][0]);
+
+		p = NULL;
+		memset(&e, 0, sizeof(e));
+		CHECK_INT(program_policy_parse(doc, &p, &e), -EINVAL);
+		CHECK(p == NULL);
+		CHECK_INT(e.http, 400);
+		if (!strstr(e.message, bad[i][1]))
+			tap_fail(__FILE__, __LINE__, "required_when %zu: \"%s\" does not name %s", i, e.message, bad[i][1]);
+		free(doc);
+	}
+}
+
 TEST(tokens_are_stored_hashed_and_authenticate)
 {
 	struct world w;
@@ -1267,7 +1356,8 @@ TEST(writes_own_their_transactions)
 }
 
 TAP_MAIN(writes_own_their_transactions, policy_default_parses_and_matches_data_file, policy_rejects_bad_documents_naming_the_field,
-	 policy_evaluation_gives_every_reason, policy_first_matching_rule_applies, tokens_are_stored_hashed_and_authenticate,
+	 policy_evaluation_gives_every_reason, policy_first_matching_rule_applies, policy_required_when_follows_the_descriptor,
+	 tokens_are_stored_hashed_and_authenticate,
 	 vendors_and_keys, key_register_refuses_weak_keys, submission_accepted_creates_then_extends_a_configuration,
 	 submission_names_vendors_from_the_products,
 	 submission_rejected_is_recorded_with_every_reason_and_changes_no_configuration,
