@@ -400,7 +400,7 @@ static void time_rate_skew(struct input *in)
 	if (!num(in, "ppm", &ppm))
 		return;
 	if (fabs(ppm) > max * (1 + SLACK))
-		set(in, TESTLOG_DERIVED_FAIL, "ppm %g: |%g| > %g", ppm, ppm, max);
+		set(in, TESTLOG_DERIVED_FAIL, "|ppm| %g > %g", fabs(ppm), max);
 	else
 		set(in, TESTLOG_DERIVED_PASS, NULL);
 }
