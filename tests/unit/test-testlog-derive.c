@@ -1,0 +1,538 @@
+/*
+ * test-testlog-derive.c - statuses derived from measurements
+ * (src/testlog/derive.c) agree with the kit's own: on a real kit run of
+ * this machine, on the kit's decisions fed recorded values either side of
+ * every bound, and on checks run with an injected fault; and a log whose
+ * statuses contradict its measurements is caught, naming the check.
+ *
+ * Depends on nothing of the machine: whatever each check finds here, the
+ * derivation must find the same.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <time.h>
+
+#include "covalid/descriptor.h"
+#include "covalid/kit.h"
+#include "covalid/testlog.h"
+#include "kit/kit-internal.h"
+#include "tap.h"
+#include "util/cv.h"
+
+/* The built-in set of version v's "checks" (a new reference). */
+static json_t *builtin_checks(int64_t v)
+{
+	json_t *sets = json_loads(testlog_thresholds_builtin(), 0, NULL), *x, *c = NULL;
+	size_t i;
+
+	json_array_foreach(sets, i, x)
+		if (json_integer_value(json_object_get(x, "version")) == v)
+			c = json_incref(json_object_get(x, "checks"));
+	json_decref(sets);
+	return c;
+}
+
+/* The status derived from measured (released). */
+static const char *derive_name(const char *id, json_t *measured, const struct testlog_context *ctx)
+{
+	json_t *checks = builtin_checks(1);
+	struct testlog_derivation d;
+	int r = testlog_derive(id, measured, ctx, checks, &d);
+
+	json_decref(checks);
+	json_decref(measured);
+	return r < 0 ? "no row" : testlog_derived_name(d.status);
+}
+
+static const struct testlog_context kvm = { "kvm", "KVM", 0, 0 };
+
+TEST(every_kit_check_has_a_row_and_the_builtin_set_is_valid)
+{
+	const struct kit_check *t;
+	size_t n;
+	json_t *sets = json_loads(testlog_thresholds_builtin(), 0, NULL), *checks = builtin_checks(1);
+	char *why = NULL;
+	struct testlog_derivation d;
+
+	t = kit_table(&n);
+	for (size_t i = 0; i < n; i++)
+		if (testlog_derive(t[i].info.id, NULL, &kvm, checks, &d) < 0)
+			tap_fail(__FILE__, __LINE__, "%s has no row in src/testlog/derive.c", t[i].info.id);
+	CHECK(json_is_array(sets) && json_array_size(sets) >= 1);
+	CHECK_INT(json_integer_value(json_object_get(json_array_get(sets, 0), "version")), 1);
+	CHECK_INT(TESTLOG_THRESHOLDS_VERSION, 1);
+	CHECK_INT(testlog_thresholds_check(checks, &why), 0);
+	free(why);
+	CHECK(testlog_derive("no.such_check", NULL, &kvm, checks, &d) == -ENOENT);
+	json_decref(sets);
+	json_decref(checks);
+}
+
+/* Version 1 is the kit's numbers (kit-internal.h, check-env.c). */
+TEST(version_1_holds_the_kits_numbers)
+{
+	static const char *const hypervisors[] = { "microsoft", "kvm", "qemu", "amazon", "google", "xen", "vmware",
+						   "oracle", "bhyve", "parallels", "none" };
+	json_t *c = builtin_checks(1), *allowed;
+	const char *kit_list;
+
+#define LIMIT(id, key) json_number_value(json_object_get(json_object_get(c, id), key))
+	CHECK(LIMIT("cpu.all_vcpus_execute", "min_fraction") == KIT_EXECUTE_MIN_FRACTION);
+	CHECK(LIMIT("time.vdso", "max_ns") == KIT_VDSO_MAX_NS);
+	CHECK(LIMIT("time.vdso", "min_speedup") == KIT_VDSO_MIN_SPEEDUP);
+	CHECK(LIMIT("time.rate_skew", "max_abs_ppm") == KIT_RATE_SKEW_PPM);
+	CHECK(LIMIT("time.timer_latency", "max_overshoot_ms") == KIT_TIMER_MAX_OVERSHOOT_MS);
+	CHECK(LIMIT("mem.size", "min_fraction") == KIT_MEM_SIZE_MIN);
+#undef LIMIT
+	/* The allow-list of each hypervisor check-env.c names, and of any other ("*"). */
+	allowed = json_object_get(json_object_get(c, "time.clocksource"), "allowed");
+	for (size_t i = 0; i <= CV_ELEMENTSOF(hypervisors); i++) {
+		const char *hv = i < CV_ELEMENTSOF(hypervisors) ? hypervisors[i] : "some-other";
+		json_t *list = json_object_get(allowed, i < CV_ELEMENTSOF(hypervisors) ? hv : "*"), *x;
+		struct cv_strv names;
+		char *joined;
+		size_t k;
+
+		cv_strv_init(&names);
+		json_array_foreach(list, k, x)
+			cv_strv_push(&names, json_string_value(x));
+		joined = cv_strv_join(&names, " ");
+		kit_clocksource_allowed(hv, NULL, &kit_list);
+		if (strcmp(joined, kit_list) != 0)
+			tap_fail(__FILE__, __LINE__, "%s: the set allows \"%s\", the kit \"%s\"", hv, joined, kit_list);
+		free(joined);
+		cv_strv_release(&names);
+	}
+	CHECK(kit_clocksource_allowed("kvm", "arch_sys_counter", NULL));
+	CHECK_STR(json_string_value(json_array_get(json_object_get(json_object_get(c, "time.clocksource"), "always_allowed"), 0)),
+		  "arch_sys_counter");
+	json_decref(c);
+}
+
+/* The real kit, quick, in this machine: every result's derived status is
+ * the kit's, and its log has no contradiction. */
+TEST(a_real_kit_run_derives_the_kits_own_statuses)
+{
+	struct kit_options o = { .quick = true };
+	struct kit_run *run = NULL;
+	struct testlog_context ctx;
+	struct cv_strv contra;
+	char *err = NULL;
+	json_t *doc, *checks = builtin_checks(TESTLOG_THRESHOLDS_VERSION), *x;
+	int64_t version = 0;
+	size_t i, derived = 0;
+
+	cv_strv_init(&o.only);
+	cv_strv_init(&o.skip);
+	cv_strv_init(&contra);
+	CHECK_INT(kit_run(&o, &run, &err), 0);
+	if (!run) {
+		tap_fail(__FILE__, __LINE__, "kit_run: %s", err ? err : "?");
+		free(err);
+		json_decref(checks);
+		return;
+	}
+	doc = kit_run_to_json(run);
+	CHECK_INT(testlog_thresholds_version(doc, &version, &err), 0);
+	CHECK_INT(version, TESTLOG_THRESHOLDS_VERSION);
+	testlog_context_of(doc, &ctx);
+	json_array_foreach(json_object_get(doc, "results"), i, x) {
+		const char *id = json_string_value(json_object_get(x, "id"));
+		const char *status = json_string_value(json_object_get(x, "status"));
+		struct testlog_derivation d;
+
+		CHECK_INT(testlog_derive(id, json_object_get(x, "measured"), &ctx, checks, &d), 0);
+		printf("# %-24s kit %-5s derived %-7s %s\n", id, status, testlog_derived_name(d.status), d.why);
+		if (d.status == TESTLOG_DERIVED_MISSING) {
+			/* Only where the kit itself could not measure. */
+			if (strcmp(status, "skip") != 0 && strcmp(status, "error") != 0)
+				tap_fail(__FILE__, __LINE__, "%s: kit %s, but %s", id, status, d.why);
+			continue;
+		}
+		derived++;
+		if (strcmp(testlog_derived_name(d.status), status) != 0)
+			tap_fail(__FILE__, __LINE__, "%s: the kit says %s, the derivation %s (%s)", id, status,
+				 testlog_derived_name(d.status), d.why);
+	}
+	/* Most checks measure something on any machine. */
+	CHECK(derived >= 10);
+	testlog_contradictions(doc, checks, &contra);
+	for (i = 0; i < contra.n; i++)
+		tap_fail(__FILE__, __LINE__, "contradiction in the kit's own log: %s", contra.v[i]);
+	cv_strv_release(&contra);
+	json_decref(doc);
+	json_decref(checks);
+	kit_run_free(run);
+	free(err);
+	cv_strv_release(&o.only);
+	cv_strv_release(&o.skip);
+}
+
+/* ---- the kit's decisions on recorded values, either side of each bound ---- */
+
+static void same(const char *id, enum kit_status kit, json_t *measured, const struct testlog_context *ctx,
+		 const char *what)
+{
+	const char *got = derive_name(id, measured, ctx);
+
+	if (strcmp(got, kit_status_name(kit)) != 0)
+		tap_fail(__FILE__, __LINE__, "%s %s: the kit decides %s, the derivation %s", id, what, kit_status_name(kit), got);
+}
+
+TEST(rate_skew_vdso_and_timer_bounds_agree)
+{
+	static const double ppm[] = { 0, 499.9, 500, 500.1, -500, -500.1, -812, 812, 10000 };
+	/* Not exactly at a strict bound ("< 200 ns"): a logged 200 may be
+	 * 199.9999997 rounded (kit_round), so it derives pass (derive.c). */
+	static const double vdso[][2] = { { 20, 600 }, { 199, 600 }, { 200.1, 600 }, { 201, 800 }, { 50, 150 },
+					  { 50, 149 }, { 300, 400 }, { 0, 100 }, { 20, -1 } };
+	static const double over[] = { 0.01, 39.9, 40.01, 40.1, 500 };
+	struct kit_verdict v;
+	char what[64];
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(ppm); i++) {
+		kit_decide_rate_skew(ppm[i], KIT_RATE_SKEW_PPM, &v);
+		snprintf(what, sizeof(what), "ppm %g", ppm[i]);
+		same("time.rate_skew", v.status, json_pack("{s:f}", "ppm", ppm[i]), &kvm, what);
+	}
+	for (size_t i = 0; i < CV_ELEMENTSOF(vdso); i++) {
+		kit_decide_vdso(vdso[i][0], vdso[i][1], &v);
+		snprintf(what, sizeof(what), "%g ns / %g ns", vdso[i][0], vdso[i][1]);
+		same("time.vdso", v.status, json_pack("{s:f, s:f}", "vdso_ns", vdso[i][0], "syscall_ns", vdso[i][1]), &kvm,
+		     what);
+	}
+	for (size_t i = 0; i < CV_ELEMENTSOF(over); i++)
+		for (uint64_t early = 0; early < 2; early++) {
+			kit_decide_timer_latency(early, over[i], &v);
+			snprintf(what, sizeof(what), "early %llu, %g ms", (unsigned long long)early, over[i]);
+			same("time.timer_latency", v.status,
+			     json_pack("{s:I, s:f}", "early", (json_int_t)early, "max_overshoot_ms", over[i]), &kvm, what);
+		}
+	CHECK_STR(derive_name("time.vdso", json_pack("{s:f, s:f}", "vdso_ns", 200.0, "syscall_ns", 600.0), &kvm), "pass");
+	CHECK_STR(derive_name("time.timer_latency", json_pack("{s:i, s:f}", "early", 0, "max_overshoot_ms", 40.0), &kvm),
+		  "pass");
+}
+
+TEST(rates_memory_topology_and_counts_agree)
+{
+	static const double rates[][4] = { { 100, 100, 100, 100 }, { 100, 100, 100, 49 }, { 100, 100, 100, 50 },
+					   { 100, 100, 100, 51 }, { 0, 0, 0, 0 }, { 100, 40, 100, 100 } };
+	static const uint64_t mem[][2] = { { 4096, 4096 }, { 3687, 4096 }, { 3686, 4096 }, { 4097, 4096 },
+					   { 4000, 0 }, { 0, 4096 } };
+	static const int topo[][3] = { { 4, 4, 0 }, { 3, 4, 0 }, { 4, 4, 4 }, { 4, 4, 8 }, { -1, 4, 0 } };
+	static const uint64_t counts[][2] = { { 0, 1000 }, { 1, 1000 }, { 0, 0 }, { 7, 0 } };
+	struct kit_verdict v;
+	char what[64];
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(rates); i++) {
+		kit_decide_rates(rates[i], 4, KIT_EXECUTE_MIN_FRACTION, &v);
+		snprintf(what, sizeof(what), "rates row %zu", i);
+		same("cpu.all_vcpus_execute", v.status,
+		     json_pack("{s:{s:f, s:f, s:f, s:f}}", "rates", "cpu0", rates[i][0], "cpu1", rates[i][1], "cpu2",
+			       rates[i][2], "cpu3", rates[i][3]),
+		     &kvm, what);
+	}
+	for (size_t i = 0; i < CV_ELEMENTSOF(mem); i++) {
+		struct testlog_context ctx = kvm;
+
+		ctx.expect_memory_mib = (int64_t)mem[i][1];
+		kit_decide_mem_size(mem[i][0], mem[i][1], &v);
+		snprintf(what, sizeof(what), "%llu of %llu MiB", (unsigned long long)mem[i][0], (unsigned long long)mem[i][1]);
+		same("mem.size", v.status, json_pack("{s:I}", "memtotal_mib", (json_int_t)mem[i][0]), &ctx, what);
+	}
+	for (size_t i = 0; i < CV_ELEMENTSOF(topo); i++) {
+		struct testlog_context ctx = kvm;
+
+		ctx.expect_vcpus = topo[i][2];
+		kit_decide_topology(topo[i][0], topo[i][1], topo[i][2], &v);
+		snprintf(what, sizeof(what), "%d online, %d present, expect %d", topo[i][0], topo[i][1], topo[i][2]);
+		same("cpu.topology", v.status, json_pack("{s:i, s:i}", "online", topo[i][0], "present", topo[i][1]), &ctx,
+		     what);
+	}
+	for (size_t i = 0; i < CV_ELEMENTSOF(counts); i++) {
+		snprintf(what, sizeof(what), "%llu bad of %llu", (unsigned long long)counts[i][0],
+			 (unsigned long long)counts[i][1]);
+		kit_decide_inversions(counts[i][0], counts[i][1], &v);
+		same("time.monotonic", v.status,
+		     json_pack("{s:I, s:I}", "inversions", (json_int_t)counts[i][0], "samples", (json_int_t)counts[i][1]),
+		     &kvm, what);
+		kit_decide_warps(counts[i][0], counts[i][1], 10, &v);
+		same("time.cross_cpu_warp", v.status,
+		     json_pack("{s:I, s:I}", "warps", (json_int_t)counts[i][0], "exchanges", (json_int_t)counts[i][1]),
+		     &kvm, what);
+		kit_decide_mismatches(counts[i][0], counts[i][1], "x", &v);
+		same("mem.pattern", v.status,
+		     json_pack("{s:I, s:I}", "mismatches", (json_int_t)counts[i][0], "checked", (json_int_t)counts[i][1]),
+		     &kvm, what);
+		same("storage.io_integrity", v.status,
+		     json_pack("{s:I, s:I}", "mismatching_blocks", (json_int_t)counts[i][0], "blocks",
+			       (json_int_t)counts[i][1]),
+		     &kvm, what);
+		kit_decide_feature_consistency((size_t)counts[i][1], (size_t)counts[i][0], "x", &v);
+		same("cpu.feature_consistency", v.status,
+		     json_pack("{s:I, s:I}", "cpus", (json_int_t)counts[i][1], "differing_cpus", (json_int_t)counts[i][0]),
+		     &kvm, what);
+	}
+}
+
+TEST(identity_clock_and_platform_decisions_agree)
+{
+	static const struct {
+		const char *hv, *cs;
+	} cs[] = { { "kvm", "kvm-clock" }, { "kvm", "hpet" },		      { "microsoft", "hyperv_clocksource" },
+		   { "vmware", "vmi-timer" }, { "strange", "tsc" },	      { "strange", "kvm-clock" },
+		   { "xen", "arch_sys_counter" }, { "kvm", NULL },	      { NULL, "tsc" } };
+	static const char *const uuids[] = { "4c4c4544-0042-3510-8052-b4c04f384d32", "00000000-0000-0000-0000-000000000000",
+					     "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "not-a-uuid", NULL };
+	struct kit_verdict v;
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(cs); i++) {
+		struct testlog_context ctx = { cs[i].hv, NULL, 0, 0 };
+
+		kit_decide_clocksource(cs[i].hv, cs[i].cs, &v);
+		same("time.clocksource", v.status, json_pack("{s:o}", "current", cs[i].cs ? json_string(cs[i].cs) : json_null()),
+		     &ctx, cs[i].cs ? cs[i].cs : "null");
+	}
+	kit_decide_fingerprint("kvm", "kvm", "KVM", "KVM", &v);
+	same("env.fingerprint", v.status, json_pack("{s:s, s:s}", "hypervisor", "kvm", "product", "KVM"), &kvm, "same");
+	kit_decide_fingerprint("kvm", "microsoft", "KVM", "Hyper-V", &v);
+	same("env.fingerprint", v.status, json_pack("{s:s, s:s}", "hypervisor", "microsoft", "product", "Hyper-V"), &kvm,
+	     "other");
+	kit_decide_fingerprint("kvm", "kvm", "KVM", NULL, &v);
+	same("env.fingerprint", v.status, json_pack("{s:s, s:n}", "hypervisor", "kvm", "product"), &kvm, "no product");
+	kit_decide_fingerprint("kvm", "none", "KVM", NULL, &v);
+	same("env.fingerprint", v.status, json_pack("{s:s, s:n}", "hypervisor", "none", "product"), &kvm, "bare metal");
+	for (size_t i = 0; i < CV_ELEMENTSOF(uuids); i++)
+		for (int root = 0; root < 2; root++) {
+			kit_decide_smbios(root, true, uuids[i], &v);
+			same("firmware.smbios", v.status,
+			     json_pack("{s:b, s:b, s:o}", "root", root, "present", 1, "uuid",
+				       uuids[i] ? json_string(uuids[i]) : json_null()),
+			     &kvm, uuids[i] ? uuids[i] : "null");
+		}
+	kit_decide_smbios(true, false, NULL, &v);
+	same("firmware.smbios", v.status, json_pack("{s:b, s:b, s:n}", "root", 1, "present", 0, "uuid"), &kvm, "absent");
+	kit_decide_security(0, NULL, true, true, &v);
+	same("platform.security", v.status,
+	     json_pack("{s:{s:s}, s:i, s:b}", "vulnerabilities", "meltdown", "Mitigation: PTI", "vulnerable", 0, "nx", 1),
+	     &kvm, "mitigated");
+	kit_decide_security(1, "x", true, true, &v);
+	same("platform.security", v.status,
+	     json_pack("{s:{s:s}, s:i, s:b}", "vulnerabilities", "mds", "Vulnerable: Clear CPU buffers attempted", "vulnerable",
+		       1, "nx", 1),
+	     &kvm, "vulnerable");
+	kit_decide_security(0, NULL, true, false, &v);
+	same("platform.security", v.status, json_pack("{s:n, s:i, s:b}", "vulnerabilities", "vulnerable", 0, "nx", 0), &kvm,
+	     "no nx");
+	kit_decide_security(0, NULL, false, false, &v);
+	same("platform.security", v.status, json_pack("{s:n, s:i, s:n}", "vulnerabilities", "vulnerable", 0, "nx"), &kvm,
+	     "nx unknown");
+	kit_decide_health(0, 0, NULL, true, &v);
+	same("kernel.health", v.status, json_pack("{s:i, s:{s:i, s:i}}", "tainted", 0, "signatures", "call_trace", 0, "bug", 0),
+	     &kvm, "clean");
+	kit_decide_health(512, 0, NULL, true, &v);
+	same("kernel.health", v.status, json_pack("{s:i, s:{s:i}}", "tainted", 512, "signatures", "bug", 0), &kvm, "tainted");
+	kit_decide_health(0, 1, "BUG: x", true, &v);
+	same("kernel.health", v.status, json_pack("{s:i, s:{s:i}}", "tainted", 0, "signatures", "bug", 1), &kvm, "a BUG");
+	kit_decide_health(0, 0, NULL, false, &v);
+	same("kernel.health", v.status, json_pack("{s:i}", "tainted", 0), &kvm, "no log");
+}
+
+TEST(sync_delivery_and_pv_drivers_agree)
+{
+	static const uint64_t before[] = { 10, 10, 10 }, moved[] = { 20, 11, 30 }, stuck[] = { 20, 10, 30 };
+	struct cv_strv missing, none;
+	struct testlog_context bare = { "none", NULL, 0, 0 };
+	struct kit_verdict v;
+
+	kit_decide_sync(0, 0x2001, 100, &v); /* STA_PLL | STA_NANO, TIME_OK */
+	same("time.sync", v.status, json_pack("{s:i, s:i}", "state", 0, "status", 0x2001), &kvm, "synchronised");
+	kit_decide_sync(5, 0x0040, 16000000, &v); /* STA_UNSYNC, TIME_ERROR */
+	same("time.sync", v.status, json_pack("{s:i, s:i}", "state", 5, "status", 0x0040), &kvm, "unsynchronised");
+	kit_decide_sync(-1, 0, 0, &v);
+	same("time.sync", v.status, json_pack("{s:s}", "adjtimex_error", "Operation not permitted"), &kvm, "unreadable");
+	kit_decide_timer_delivery(before, moved, 3, &v);
+	same("irq.timer_delivery", v.status, json_pack("{s:{s:i, s:i, s:i}}", "deltas", "cpu0", 10, "cpu1", 1, "cpu2", 20),
+	     &kvm, "moved");
+	kit_decide_timer_delivery(before, stuck, 3, &v);
+	same("irq.timer_delivery", v.status, json_pack("{s:{s:i, s:i, s:i}}", "deltas", "cpu0", 10, "cpu1", 0, "cpu2", 20),
+	     &kvm, "stuck");
+	cv_strv_init(&missing);
+	cv_strv_init(&none);
+	cv_strv_push(&missing, "hv_storvsc");
+	kit_decide_pv_drivers("kvm", &none, &none, &v);
+	same("kernel.pv_drivers", v.status, json_pack("{s:[]}", "missing"), &kvm, "none missing");
+	kit_decide_pv_drivers("kvm", &missing, &none, &v);
+	same("kernel.pv_drivers", v.status, json_pack("{s:[s]}", "missing", "hv_storvsc"), &kvm, "one missing");
+	kit_decide_pv_drivers("none", &missing, &none, &v);
+	same("kernel.pv_drivers", v.status, json_pack("{s:[s]}", "missing", "hv_storvsc"), &bare, "bare metal");
+	cv_strv_release(&missing);
+	cv_strv_release(&none);
+}
+
+/* ---- checks run with a fault: the kit fails them, so does the derivation ---- */
+
+#define NS_PER_S 1000000000LL
+
+/* A clock running 1 % slow against CLOCK_MONOTONIC_RAW, from the first reading on. */
+static int64_t slow_clock(clockid_t c, void *userdata)
+{
+	static int64_t origin;
+	struct timespec ts;
+	int64_t now;
+
+	(void)userdata;
+	clock_gettime(c == CLOCK_MONOTONIC_RAW ? CLOCK_MONOTONIC_RAW : CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+	if (c == CLOCK_MONOTONIC_RAW)
+		return now;
+	if (!origin)
+		origin = now;
+	return origin + (now - origin) / 100 * 99;
+}
+
+TEST(a_slowed_clock_fails_rate_skew_in_both)
+{
+	struct kit_faults f = { .clock_ns = slow_clock };
+	struct kit_options o = { .quick = true };
+	struct descriptor *d = descriptor_new();
+	int cpu = 0;
+	struct kit_ctx ctx = { &o, d, tap_tmpdir(), &cpu, 1, false, &f };
+	struct kit_out out = { KIT_ERROR, "", json_object(), json_object() };
+	struct testlog_derivation dv;
+	json_t *checks = builtin_checks(1);
+
+	kit_check_time_rate_skew(&ctx, &out);
+	CHECK_STR(kit_status_name(out.status), "fail");
+	CHECK_INT(testlog_derive("time.rate_skew", out.measured, &kvm, checks, &dv), 0);
+	CHECK_STR(testlog_derived_name(dv.status), "fail");
+	printf("# kit: %s\n# derived: %s\n", out.reason, dv.why);
+	json_decref(out.measured);
+	json_decref(out.threshold);
+	json_decref(checks);
+	descriptor_free(d);
+}
+
+/* ---- a log's contradictions ---- */
+
+static json_t *log_with(const char *id, const char *status, json_t *measured)
+{
+	return json_pack("{s:s, s:{s:i, s:{s:n, s:i}}, s:{s:{s:s, s:s}}, s:[{s:s, s:s, s:o}]}", "schema", TESTLOG_SCHEMA,
+			 "kit", "thresholds", 1, "options", "expect_vcpus", "expect_memory_mib", 4096, "claim",
+			 "hypervisor", "id", "kvm", "product", "KVM", "results", "id", id, "status", status, "measured",
+			 measured);
+}
+
+static void contradictions_are(json_t *log, const char *want)
+{
+	json_t *checks = builtin_checks(1);
+	struct cv_strv c;
+	char *got;
+
+	cv_strv_init(&c);
+	testlog_contradictions(log, checks, &c);
+	got = cv_strv_join(&c, " | ");
+	CHECK_STR(got, want);
+	free(got);
+	cv_strv_release(&c);
+	json_decref(checks);
+	json_decref(log);
+}
+
+TEST(a_pass_beside_a_failing_measurement_is_named)
+{
+	contradictions_are(log_with("time.rate_skew", "pass", json_pack("{s:f}", "ppm", 812.0)),
+			   "time.rate_skew: status pass but |ppm| 812 > 500");
+	contradictions_are(log_with("time.rate_skew", "pass", json_pack("{s:f}", "ppm", -12.5)), "");
+	contradictions_are(log_with("time.rate_skew", "fail", json_pack("{s:f}", "ppm", 812.0)), "");
+	contradictions_are(log_with("time.vdso", "pass", json_pack("{s:f, s:f}", "vdso_ns", 900.0, "syscall_ns", 1000.0)),
+			   "time.vdso: status pass but vdso_ns 900 >= 200");
+	contradictions_are(log_with("mem.size", "pass", json_pack("{s:i}", "memtotal_mib", 2048)),
+			   "mem.size: status pass but memtotal_mib 2048 < 0.9 x expect_memory_mib 4096");
+	contradictions_are(log_with("env.fingerprint", "pass", json_pack("{s:s, s:n}", "hypervisor", "xen", "product")),
+			   "env.fingerprint: status pass but hypervisor xen, the claim's kvm");
+}
+
+TEST(a_pass_without_its_measurements_is_named)
+{
+	contradictions_are(log_with("time.rate_skew", "pass", json_object()),
+			   "time.rate_skew: status pass but measured.ppm is missing");
+	contradictions_are(log_with("time.rate_skew", "pass", json_pack("{s:s}", "ppm", "12")),
+			   "time.rate_skew: status pass but measured.ppm is not a number");
+	contradictions_are(log_with("time.monotonic", "pass", json_pack("{s:i, s:i}", "samples", 100, "inversions", -1)),
+			   "time.monotonic: status pass but measured.inversions is not an integer >= 0");
+	contradictions_are(log_with("time.rate_skew", "pass", json_null()),
+			   "time.rate_skew: status pass but measured.ppm is missing");
+	contradictions_are(log_with("vendor.magic", "pass", json_object()),
+			   "vendor.magic: status pass, but the program knows no rule to derive it from measurements");
+	/* A skip the measurements decide was no skip; one they cannot decide is. */
+	contradictions_are(log_with("cpu.feature_consistency", "skip", json_pack("{s:i, s:i}", "cpus", 4, "differing_cpus", 1)),
+			   "cpu.feature_consistency: status skip but the measurements decide it: differing_cpus 1 > 0");
+	contradictions_are(log_with("cpu.feature_consistency", "skip", json_object()), "");
+	contradictions_are(log_with("net.peer_transfer", "skip", json_pack("{s:n}", "peer")), "");
+}
+
+TEST(threshold_sets_and_versions_are_checked_naming_the_field)
+{
+	static const struct {
+		const char *edit_id, *edit_key, *value, *needle;
+	} bad[] = {
+		{ "time.rate_skew", "max_abs_ppm", "\"500\"", "time.rate_skew.max_abs_ppm: expected a number >= 0" },
+		{ "time.rate_skew", "max_abs_ppm", "-1", "time.rate_skew.max_abs_ppm: expected a number >= 0" },
+		{ "time.rate_skew", "max_ppm", "500", "time.rate_skew.max_ppm: unknown threshold" },
+		{ "time.monotonic", "max", "0", "time.monotonic: this check reads no thresholds" },
+		{ "time.bogus", "max", "0", "time.bogus: unknown check id" },
+		{ "time.clocksource", "allowed", "{\"kvm\": [\"tsc\"]}", "time.clocksource.allowed: expected" },
+		{ "time.clocksource", "always_allowed", "[1]", "time.clocksource.always_allowed: expected" },
+	};
+	static const char *const versions[] = { "\"1\"", "0", "-3", "1.5", "1000001" };
+	char *why = NULL;
+	int64_t v = 0;
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(bad); i++) {
+		json_t *c = builtin_checks(1);
+
+		if (!json_object_get(c, bad[i].edit_id))
+			json_object_set_new(c, bad[i].edit_id, json_object());
+		json_object_set_new(json_object_get(c, bad[i].edit_id), bad[i].edit_key, json_loads(bad[i].value, JSON_DECODE_ANY, NULL));
+		CHECK_INT(testlog_thresholds_check(c, &why), -EINVAL);
+		if (!why || !strstr(why, bad[i].needle))
+			tap_fail(__FILE__, __LINE__, "set %zu: \"%s\" does not say \"%s\"", i, why ? why : "", bad[i].needle);
+		why = cv_free(why);
+		json_decref(c);
+	}
+	{
+		json_t *c = builtin_checks(1);
+
+		json_object_del(c, "time.vdso");
+		CHECK_INT(testlog_thresholds_check(c, &why), -EINVAL);
+		CHECK(why && strstr(why, "time.vdso.max_ns: missing"));
+		why = cv_free(why);
+		json_decref(c);
+	}
+	for (size_t i = 0; i < CV_ELEMENTSOF(versions); i++) {
+		json_t *log = json_pack("{s:{s:o}}", "kit", "thresholds", json_loads(versions[i], JSON_DECODE_ANY, NULL));
+
+		CHECK_INT(testlog_thresholds_version(log, &v, &why), -EINVAL);
+		CHECK(why && strstr(why, "kit.thresholds"));
+		why = cv_free(why);
+		json_decref(log);
+	}
+	{
+		json_t *old = json_pack("{s:{s:s}}", "kit", "mode", "full"), *two = json_pack("{s:{s:i}}", "kit", "thresholds", 2);
+
+		CHECK_INT(testlog_thresholds_version(old, &v, &why), 0);
+		CHECK_INT(v, 1); /* a log from before the field: version 1 */
+		CHECK_INT(testlog_thresholds_version(two, &v, &why), 0);
+		CHECK_INT(v, 2);
+		json_decref(old);
+		json_decref(two);
+	}
+}
+
+TAP_MAIN(every_kit_check_has_a_row_and_the_builtin_set_is_valid, version_1_holds_the_kits_numbers,
+	 a_real_kit_run_derives_the_kits_own_statuses, rate_skew_vdso_and_timer_bounds_agree,
+	 rates_memory_topology_and_counts_agree, identity_clock_and_platform_decisions_agree,
+	 sync_delivery_and_pv_drivers_agree, a_slowed_clock_fails_rate_skew_in_both,
+	 a_pass_beside_a_failing_measurement_is_named, a_pass_without_its_measurements_is_named,
+	 threshold_sets_and_versions_are_checked_naming_the_field)
