@@ -27,6 +27,7 @@ struct program_policy {
 	struct cv_strv modes;
 	struct rule *rules;
 	size_t n_rules;
+	json_t *thresholds; /* the threshold sets (verdicts.c) */
 };
 
 /* The checks every guest must pass unless a rule says otherwise. */
@@ -38,9 +39,15 @@ static const char default_policy[] =
 	"\"mem.size\",\"mem.pattern\",\"storage.io_integrity\",\"net.loopback_integrity\",\"platform.security\"],"
 	"\"may_skip\":[\"cpu.feature_consistency\",\"time.cross_cpu_warp\",\"mem.size\"]}]}";
 
+/* With the built-in threshold sets, which the kit's checks judge by. */
 const char *program_policy_default(void)
 {
-	return default_policy;
+	return program_policy_with_thresholds(default_policy);
+}
+
+const json_t *program_policy_thresholds(const struct program_policy *p)
+{
+	return p->thresholds;
 }
 
 struct program_policy *program_policy_free(struct program_policy *p)
@@ -56,6 +63,7 @@ struct program_policy *program_policy_free(struct program_policy *p)
 	}
 	free(p->rules);
 	cv_strv_release(&p->modes);
+	json_decref(p->thresholds);
 	free(p);
 	return NULL;
 }
@@ -77,7 +85,7 @@ static bool strings(json_t *a, struct cv_strv *out)
 
 int program_policy_parse(const char *text, struct program_policy **ret, struct program_error *err)
 {
-	static const char *const top[] = { "schema", "modes", "rules", "notes" };
+	static const char *const top[] = { "schema", "modes", "rules", "notes", "thresholds" };
 	static const char *const rk[] = { "name", "guest", "hypervisor", "required", "may_skip", "notes" };
 	struct program_policy *p = cv_xcalloc(1, sizeof(*p));
 	json_error_t jerr;
@@ -134,6 +142,8 @@ int program_policy_parse(const char *text, struct program_policy **ret, struct p
 			goto fail;
 		}
 	}
+	if (program_thresholds_parse(json_object_get(doc, "thresholds"), &p->thresholds, err) < 0)
+		goto fail;
 	json_decref(doc);
 	*ret = p;
 	return 0;
@@ -149,7 +159,7 @@ int program_policy_load(struct store *s, struct program_policy **ret, struct pro
 	int r = store_policy_get(s, &doc);
 
 	if (r == -ENOENT)
-		return program_policy_parse(default_policy, ret, err);
+		return program_policy_parse(program_policy_default(), ret, err);
 	if (r < 0) {
 		program_error_set(err, 500, "internal", "cannot read the policy: %s", store_errmsg(s));
 		return r;

@@ -49,7 +49,8 @@
 	"\"lis_hyperv_clocksource_tsc_page\", \"lis_hv_clocksource_tsc_page\""
 
 static const char builtin[] =
-	"[{\"version\": 1, \"checks\": {"
+	"[{\"version\": 1, \"notes\": \"The numbers of the kit's checks as of covalid 0.1.0 (src/testlog/derive.c cites "
+	"each one's source). Logs without kit.thresholds were made under these.\", \"checks\": {"
 	"\"cpu.all_vcpus_execute\": {\"min_fraction\": 0.5},"
 	"\"time.clocksource\": {\"allowed\": {"
 	"\"microsoft\": [" HYPERV_CLOCKS ", \"tsc\"],"

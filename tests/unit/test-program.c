@@ -31,8 +31,49 @@ static json_t *or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/*
+ * Measured values with which each check of the default policy passes under
+ * threshold version 1 (src/testlog/derive.c: within 500 ppm, vDSO under
+ * 200 ns and 3x faster, overshoot under 40 ms, every rate over half the
+ * median, zero bad events); env.fingerprint and mem.size are made from
+ * the log's claim.
+ */
+static const struct {
+	const char *id, *measured;
+} passing[] = {
+	{ "cpu.topology", "{\"online\": 2, \"present\": 2, \"possible\": 2}" },
+	{ "cpu.all_vcpus_execute", "{\"rates\": {\"cpu0\": 1.9e9, \"cpu1\": 2.0e9}, \"median\": 1.95e9}" },
+	{ "cpu.feature_consistency", "{\"cpus\": 2, \"differing_cpus\": 0}" },
+	{ "time.monotonic", "{\"samples\": 1000000, \"inversions\": 0}" },
+	{ "time.cross_cpu_warp", "{\"exchanges\": 5000, \"warps\": 0}" },
+	{ "time.clocksource", "{\"current\": \"tsc\"}" }, /* allowed on every hypervisor */
+	{ "time.vdso", "{\"vdso_ns\": 21.5, \"syscall_ns\": 180.2}" },
+	{ "time.rate_skew", "{\"ppm\": -3.25}" },
+	{ "time.timer_latency", "{\"early\": 0, \"max_overshoot_ms\": 0.41}" },
+	{ "irq.timer_delivery", "{\"deltas\": {\"cpu0\": 301, \"cpu1\": 297}}" },
+	{ "kernel.health", "{\"tainted\": 0, \"signatures\": {\"call_trace\": 0}}" },
+	{ "kernel.pv_drivers", "{\"missing\": [], \"present\": [\"virtio_net\"]}" },
+	{ "mem.pattern", "{\"checked\": 67108864, \"mismatches\": 0}" },
+	{ "storage.io_integrity", "{\"blocks\": 16, \"mismatching_blocks\": 0}" },
+	{ "net.loopback_integrity", "{\"bytes\": 33554432, \"received_bytes\": 33554432, \"digests_match\": true}" },
+	{ "platform.security", "{\"vulnerabilities\": {\"meltdown\": \"Not affected\"}, \"vulnerable\": 0, \"nx\": true}" },
+};
+
+static json_t *passing_measured(const char *id, const char *hv, const char *product, int64_t mem)
+{
+	if (strcmp(id, "env.fingerprint") == 0)
+		return json_pack("{s:s, s:o, s:i}", "hypervisor", hv, "product", or_null(product), "conflicts", 0);
+	if (strcmp(id, "mem.size") == 0)
+		return json_pack("{s:I}", "memtotal_mib", (json_int_t)mem);
+	for (size_t i = 0; i < sizeof(passing) / sizeof(passing[0]); i++)
+		if (strcmp(passing[i].id, id) == 0)
+			return json_loads(passing[i].measured, 0, NULL);
+	return json_object();
+}
+
 /* A test log as the kit writes one: every check of the default policy
- * passed, the claim taken from the log's own descriptor. */
+ * passed, with measured values that pass, the claim taken from the log's
+ * own descriptor; no kit.thresholds, as logs had before it (version 1). */
 static json_t *make_log_spec(const struct logspec *ls)
 {
 	json_t *results = json_array(), *desc;
@@ -41,15 +82,17 @@ static json_t *make_log_spec(const struct logspec *ls)
 	int64_t mem = ls->memory_mib ? ls->memory_mib : 4096;
 
 	for (size_t i = 0; i < sizeof(default_required) / sizeof(default_required[0]); i++)
-		json_array_append_new(results, json_pack("{s:s, s:s}", "id", default_required[i], "status", "pass"));
+		json_array_append_new(results, json_pack("{s:s, s:s, s:o}", "id", default_required[i], "status", "pass",
+							 "measured", passing_measured(default_required[i], hv, product, mem)));
 	desc = json_pack("{s:s, s:{s:s, s:o, s:o, s:o}, s:{s:{s:s, s:s, s:n}, s:s}, s:{s:i, s:I}, s:{s:[], s:[]}}",
 			 "schema", "covalid.descriptor/1", "hypervisor", "id", hv, "product", or_null(product), "version",
 			 or_null(ls->hv_version), "build", or_null(ls->hv_build), "guest", "os", "id", ls->os, "version",
 			 ls->ver, "osinfo", "arch", arch, "vm", "vcpus", ls->vcpus, "memory_mib", (json_int_t)mem,
 			 "integration", "expected", "present");
-	return json_pack("{s:s, s:{s:s}, s:s, s:s, s:o, s:{s:{s:s, s:s, s:s}, s:{s:s, s:o, s:o, s:o}, s:{s:i, s:I}}, "
+	return json_pack("{s:s, s:{s:s, s:o}, s:s, s:s, s:o, s:{s:{s:s, s:s, s:s}, s:{s:s, s:o, s:o, s:o}, s:{s:i, s:I}}, "
 			 "s:o}",
-			 "schema", TESTLOG_SCHEMA, "kit", "mode", ls->mode ? ls->mode : "full", "started_at",
+			 "schema", TESTLOG_SCHEMA, "kit", "mode", ls->mode ? ls->mode : "full", "options",
+			 json_pack("{s:n, s:I}", "expect_vcpus", "expect_memory_mib", (json_int_t)mem), "started_at",
 			 ls->started ? ls->started : "2026-11-20T10:00:00Z", "finished_at", ls->started ? ls->started : "2026-11-20T10:05:00Z",
 			 "descriptor", desc, "claim", "guest", "os_id", ls->os, "version", ls->ver, "arch", arch,
 			 "hypervisor", "id", hv, "product", or_null(product), "version", or_null(ls->hv_version), "build",
