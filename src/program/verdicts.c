@@ -54,6 +54,10 @@ int program_thresholds_parse(const json_t *member, json_t **ret, struct program_
 			program_error_set(err, 400, "invalid_policy", "%s.notes: expected a string", where);
 			goto out;
 		}
+		if (!json_is_object(json_object_get(s, "checks"))) {
+			program_error_set(err, 400, "invalid_policy", "%s.checks: expected an object of check ids", where);
+			goto out;
+		}
 		if (testlog_thresholds_check(json_object_get(s, "checks"), &why) < 0) {
 			program_error_set(err, 400, "invalid_policy", "%s.checks.%s", where, why);
 			goto out;

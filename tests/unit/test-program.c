@@ -274,6 +274,57 @@ TEST(policy_rejects_bad_documents_naming_the_field)
 	}
 }
 
+/* The threshold sets of a policy (docs/policy.md "Thresholds"): each error names its field. */
+TEST(policy_thresholds_are_checked_naming_the_field)
+{
+	static const struct {
+		const char *path_set, *value, *needle;
+	} bad[] = {
+		{ "", "[]", "thresholds: expected 1 to 256 threshold sets" },
+		{ "", "{}", "thresholds: expected 1 to 256 threshold sets" },
+		{ "version", "0", "thresholds[0].version: expected an integer from 1" },
+		{ "version", "\"1\"", "thresholds[0].version: expected an integer from 1" },
+		{ "colour", "1", "thresholds[0].colour" },
+		{ "notes", "1", "thresholds[0].notes: expected a string" },
+		{ "checks", "[]", "thresholds[0].checks: expected an object of check ids" },
+		{ "rate", "-5", "thresholds[0].checks.time.rate_skew.max_abs_ppm: expected a number >= 0" },
+		{ "rate", "\"500\"", "thresholds[0].checks.time.rate_skew.max_abs_ppm: expected a number >= 0" },
+		{ "twice", "", "thresholds[1].version: version 1 is given twice" },
+	};
+	struct program_policy *p = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct program_error e = { 0 };
+		json_t *doc = json_loads(program_policy_default(), 0, NULL);
+		json_t *set = json_array_get(json_object_get(doc, "thresholds"), 0);
+		const char *w = bad[i].path_set;
+		char *text;
+
+		if (!*w)
+			json_object_set_new(doc, "thresholds", json_loads(bad[i].value, JSON_DECODE_ANY, NULL));
+		else if (strcmp(w, "rate") == 0)
+			json_object_set_new(json_object_get(json_object_get(set, "checks"), "time.rate_skew"), "max_abs_ppm",
+					    json_loads(bad[i].value, JSON_DECODE_ANY, NULL));
+		else if (strcmp(w, "twice") == 0)
+			json_array_append_new(json_object_get(doc, "thresholds"), json_deep_copy(set));
+		else
+			json_object_set_new(set, w, json_loads(bad[i].value, JSON_DECODE_ANY, NULL));
+		text = json_dumps(doc, 0);
+		CHECK_INT(program_policy_parse(text, &p, &e), -EINVAL);
+		CHECK_INT(e.http, 400);
+		if (!strstr(e.message, bad[i].needle))
+			tap_fail(__FILE__, __LINE__, "thresholds %zu: \"%s\" does not say \"%s\"", i, e.message, bad[i].needle);
+		free(text);
+		json_decref(doc);
+	}
+	/* Without "thresholds" a policy judges by the built-in sets. */
+	CHECK_INT(program_policy_parse("{\"schema\":\"covalid.policy/1\",\"modes\":[\"full\"],\"rules\":[{\"name\":\"x\","
+				       "\"guest\":\"*\",\"hypervisor\":\"*\",\"required\":[]}]}",
+				       &p, NULL),
+		  0);
+	program_policy_free(p);
+}
+
 TEST(policy_evaluation_gives_every_reason)
 {
 	struct program_policy *p = NULL;
@@ -1309,6 +1360,156 @@ TEST(writes_own_their_transactions)
 	world_close(&w);
 }
 
+/* ---- statuses against measurements (issue 12 part 3; docs/testlog.md) ---- */
+
+/* log's result id given status and measured (released), signed by rh, submitted as red-hat. */
+static int submit_edited(struct world *w, json_t *log, const char *id, const char *status, json_t *measured,
+			 struct program_submission *sub, struct program_error *e)
+{
+	json_t *x = result(log, id);
+	size_t len;
+	char *bytes;
+	int r;
+
+	json_object_set_new(x, "status", json_string(status));
+	json_object_set_new(x, "measured", measured);
+	bytes = signed_bytes(log, &w->rh, &len);
+	r = program_submit(w->s, "red-hat", bytes, len, sub, e);
+	free(bytes);
+	return r;
+}
+
+TEST(submission_whose_status_contradicts_its_measurement_is_refused)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	struct program_submission sub = { 0 };
+	json_t *log;
+
+	world_open(&w);
+	/* The issue's attack: the kit failed time.rate_skew at 812 ppm; the
+	 * vendor edits the status to pass and signs the log again. */
+	log = make_log("full", "rhel", "9.4", 2);
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_integer(1));
+	CHECK(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 812.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 422);
+	CHECK_STR(e.code, "status_contradicts_measurement");
+	CHECK_STR(e.message, "time.rate_skew: status pass but |ppm| 812 > 500 (threshold version 1)");
+	CHECK(json_array_size(e.reasons) == 1);
+	program_error_release(&e);
+	/* Two at once: both in error.reasons, the message names both. */
+	json_object_set_new(result(log, "time.monotonic"), "measured", json_pack("{s:i, s:i}", "samples", 9000, "inversions", 3));
+	CHECK(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", -812.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 422);
+	CHECK(strstr(e.message, "time.monotonic: status pass but inversions 3 > 0"));
+	CHECK(strstr(e.message, "time.rate_skew: status pass but |ppm| 812 > 500"));
+	CHECK_INT(json_array_size(e.reasons), 2);
+	program_error_release(&e);
+	/* A pass that carries no measurement, or one of the wrong type, proves nothing. */
+	json_decref(log);
+	log = make_log("full", "rhel", "9.4", 2);
+	CHECK(submit_edited(&w, log, "time.vdso", "pass", json_pack("{s:f}", "vdso_ns", 20.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 422);
+	CHECK(strstr(e.message, "time.vdso: status pass but measured.syscall_ns is missing"));
+	program_error_release(&e);
+	CHECK(submit_edited(&w, log, "time.vdso", "pass", json_pack("{s:f, s:s}", "vdso_ns", 20.0, "syscall_ns", "300"), &sub,
+			    &e) < 0);
+	CHECK(strstr(e.message, "time.vdso: status pass but measured.syscall_ns is not a number"));
+	program_error_release(&e);
+	/* A failure turned into an allowed skip is no skip. */
+	json_decref(log);
+	log = make_log("full", "rhel", "9.4", 2);
+	CHECK(submit_edited(&w, log, "cpu.feature_consistency", "skip",
+			    json_pack("{s:i, s:i}", "cpus", 2, "differing_cpus", 1), &sub, &e) < 0);
+	CHECK_INT(e.http, 422);
+	CHECK(strstr(e.message, "cpu.feature_consistency: status skip but the measurements decide it: differing_cpus 1 > 0"));
+	program_error_release(&e);
+	/* Nothing was recorded for any of them. */
+	CHECK_INT(count_submissions(w.s, NULL), 0);
+	json_decref(log);
+	world_close(&w);
+}
+
+TEST(submission_whose_statuses_agree_is_judged_by_the_policy)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	struct program_submission sub = { 0 };
+	json_t *log;
+
+	world_open(&w);
+	/* The same measurement with the kit's own status: recorded, rejected by the policy. */
+	log = make_log("full", "rhel", "9.4", 2);
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_integer(1));
+	CHECK_INT(submit_edited(&w, log, "time.rate_skew", "fail", json_pack("{s:f}", "ppm", 812.0), &sub, &e), 0);
+	CHECK(!sub.accepted);
+	CHECK(sub.reasons.n == 1 && strstr(sub.reasons.v[0], "required check time.rate_skew: fail"));
+	program_submission_release(&sub);
+	/* Every status agreeing with its measurement, version 1 named: accepted. */
+	json_decref(log);
+	log = make_log("full", "rhel", "9.4", 2);
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_integer(1));
+	CHECK_INT(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 499.5), &sub, &e), 0);
+	CHECK(sub.accepted && sub.created);
+	program_submission_release(&sub);
+	CHECK_INT(count_submissions(w.s, NULL), 2);
+	json_decref(log);
+	world_close(&w);
+}
+
+TEST(submission_is_judged_by_the_threshold_version_it_names)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	struct program_submission sub = { 0 };
+	json_t *policy, *sets, *v2, *log;
+	char *text;
+
+	world_open(&w);
+	/* A policy holding version 1 and a looser version 2 (1000 ppm). */
+	policy = json_loads(program_policy_default(), 0, NULL);
+	sets = json_object_get(policy, "thresholds");
+	v2 = json_deep_copy(json_array_get(sets, 0));
+	json_object_set_new(v2, "version", json_integer(2));
+	json_object_set_new(json_object_get(json_object_get(v2, "checks"), "time.rate_skew"), "max_abs_ppm", json_integer(1000));
+	json_array_append_new(sets, v2);
+	text = json_dumps(policy, 0);
+	CHECK_INT(program_policy_set(w.s, text, &e), 0);
+	free(text);
+
+	/* A log from before kit.thresholds is judged by version 1: 700 ppm is over 500. */
+	log = make_log("full", "rhel", "9.4", 2);
+	CHECK(json_object_get(json_object_get(log, "kit"), "thresholds") == NULL);
+	CHECK(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 700.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 422);
+	CHECK_STR(e.message, "time.rate_skew: status pass but |ppm| 700 > 500 (threshold version 1)");
+	program_error_release(&e);
+	/* The same measurement made under version 2 passes by its rules. */
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_integer(2));
+	CHECK_INT(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 700.0), &sub, &e), 0);
+	CHECK(sub.accepted);
+	program_submission_release(&sub);
+	/* A version the policy does not hold cannot be judged: 422. */
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_integer(7));
+	CHECK(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 1.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 422);
+	CHECK_STR(e.code, "unknown_threshold_version");
+	CHECK(strstr(e.message, "threshold version 7"));
+	/* One that is not a version is a malformed log: 400 naming the field. */
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_string("1"));
+	CHECK(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 1.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 400);
+	CHECK_STR(e.code, "invalid_log");
+	CHECK(strstr(e.message, "kit.thresholds"));
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_integer(0));
+	CHECK(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 1.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 400);
+	CHECK_INT(count_submissions(w.s, NULL), 1);
+	json_decref(log);
+	json_decref(policy);
+	world_close(&w);
+}
+
 TAP_MAIN(writes_own_their_transactions, policy_default_parses_and_matches_data_file, policy_rejects_bad_documents_naming_the_field,
 	 policy_evaluation_gives_every_reason, policy_first_matching_rule_applies, tokens_are_stored_hashed_and_authenticate,
 	 vendors_and_keys, key_register_refuses_weak_keys, submission_accepted_creates_then_extends_a_configuration,
@@ -1318,4 +1519,6 @@ TAP_MAIN(writes_own_their_transactions, policy_default_parses_and_matches_data_f
 	 submission_cannot_extend_or_revoke_the_seed_row, submission_vendor_ids_that_share_a_prefix_do_not_collide,
 	 submission_claims_that_sanitize_or_truncate_alike_stay_apart, submission_does_not_extend_an_imported_row_with_its_id,
 	 submission_claim_must_be_well_typed, submission_claim_must_agree_with_the_descriptor,
-	 submission_replayed_log_is_refused)
+	 submission_replayed_log_is_refused, submission_whose_status_contradicts_its_measurement_is_refused,
+	 submission_whose_statuses_agree_is_judged_by_the_policy, submission_is_judged_by_the_threshold_version_it_names,
+	 policy_thresholds_are_checked_naming_the_field)
