@@ -8,9 +8,12 @@
  * Depends on nothing of the machine: whatever each check finds here, the
  * derivation must find the same.
  */
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "covalid/descriptor.h"
 #include "covalid/kit.h"
@@ -391,26 +394,84 @@ static int64_t slow_clock(clockid_t c, void *userdata)
 	return origin + (now - origin) / 100 * 99;
 }
 
-TEST(a_slowed_clock_fails_rate_skew_in_both)
+/* Runs check fn of id with the faults, as the kit's own fault tests do
+ * (test-kit-system.c, test-kit-time.c): the kit must fail it, and the
+ * derivation from what it measured too. */
+static void fails_in_both(const char *id, kit_fn fn, const struct kit_faults *f)
 {
-	struct kit_faults f = { .clock_ns = slow_clock };
 	struct kit_options o = { .quick = true };
 	struct descriptor *d = descriptor_new();
 	int cpu = 0;
-	struct kit_ctx ctx = { &o, d, tap_tmpdir(), &cpu, 1, false, &f };
+	struct kit_ctx ctx = { &o, d, tap_tmpdir(), &cpu, 1, false, f };
 	struct kit_out out = { KIT_ERROR, "", json_object(), json_object() };
 	struct testlog_derivation dv;
 	json_t *checks = builtin_checks(1);
 
-	kit_check_time_rate_skew(&ctx, &out);
+	descriptor_set(&d->container.id, "none");
+	fn(&ctx, &out);
 	CHECK_STR(kit_status_name(out.status), "fail");
-	CHECK_INT(testlog_derive("time.rate_skew", out.measured, &kvm, checks, &dv), 0);
+	CHECK_INT(testlog_derive(id, out.measured, &kvm, checks, &dv), 0);
 	CHECK_STR(testlog_derived_name(dv.status), "fail");
-	printf("# kit: %s\n# derived: %s\n", out.reason, dv.why);
+	printf("# %s kit: %s\n# %s derived: %s\n", id, out.reason, id, dv.why);
 	json_decref(out.measured);
 	json_decref(out.threshold);
 	json_decref(checks);
 	descriptor_free(d);
+}
+
+TEST(a_slowed_clock_fails_rate_skew_in_both)
+{
+	struct kit_faults f = { .clock_ns = slow_clock };
+
+	fails_in_both("time.rate_skew", kit_check_time_rate_skew, &f);
+}
+
+/* One byte of block 3 flipped on disk between write and read-back. */
+static int corrupt_block_3(const char *path, void *userdata)
+{
+	off_t at = 3 * 1024 * 1024 + 100;
+	unsigned char c;
+	int fd = open(path, O_RDWR | O_CLOEXEC), r = 0;
+
+	(void)userdata;
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &c, 1, at) != 1)
+		r = -EIO;
+	c ^= 0xff;
+	if (!r && (pwrite(fd, &c, 1, at) != 1 || fsync(fd) < 0))
+		r = -EIO;
+	close(fd);
+	return r;
+}
+
+TEST(a_corrupted_block_fails_io_integrity_in_both)
+{
+	struct kit_faults f = { .after_write = corrupt_block_3 };
+
+	fails_in_both("storage.io_integrity", kit_check_storage_io_integrity, &f);
+}
+
+/* send() passes the first MiB and swallows the rest, the sender none the wiser. */
+static ssize_t cut_send(int fd, const void *buf, size_t n, int flags, void *userdata)
+{
+	uint64_t *sent = userdata;
+	ssize_t w;
+
+	if (*sent >= 1024 * 1024)
+		return (ssize_t)n;
+	w = send(fd, buf, n < 1024 * 1024 - *sent ? n : (size_t)(1024 * 1024 - *sent), flags);
+	if (w > 0)
+		*sent += (uint64_t)w;
+	return w;
+}
+
+TEST(a_truncated_transfer_fails_loopback_integrity_in_both)
+{
+	uint64_t sent = 0;
+	struct kit_faults f = { .send = cut_send, .userdata = &sent };
+
+	fails_in_both("net.loopback_integrity", kit_check_net_loopback_integrity, &f);
 }
 
 /* ---- a log's contradictions ---- */
@@ -534,5 +595,6 @@ TAP_MAIN(every_kit_check_has_a_row_and_the_builtin_set_is_valid, version_1_holds
 	 a_real_kit_run_derives_the_kits_own_statuses, rate_skew_vdso_and_timer_bounds_agree,
 	 rates_memory_topology_and_counts_agree, identity_clock_and_platform_decisions_agree,
 	 sync_delivery_and_pv_drivers_agree, a_slowed_clock_fails_rate_skew_in_both,
+	 a_corrupted_block_fails_io_integrity_in_both, a_truncated_transfer_fails_loopback_integrity_in_both,
 	 a_pass_beside_a_failing_measurement_is_named, a_pass_without_its_measurements_is_named,
 	 threshold_sets_and_versions_are_checked_naming_the_field)
