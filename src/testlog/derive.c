@@ -923,6 +923,14 @@ int testlog_thresholds_version(const json_t *log, int64_t *ret, char **ret_why)
 	return 0;
 }
 
+/* Appends the sentence to v, made safe to echo: the check id and any
+ * member name quoted in it are the log's, so untrusted. */
+static void push_safe(struct cv_strv *v, char *sentence)
+{
+	cv_strv_push_take(v, cv_str_sanitize(sentence, strlen(sentence), 512));
+	free(sentence);
+}
+
 void testlog_contradictions(const json_t *log, const json_t *checks, struct cv_strv *contradictions)
 {
 	struct testlog_context ctx;
@@ -942,17 +950,17 @@ void testlog_contradictions(const json_t *log, const json_t *checks, struct cv_s
 		safe = cv_str_sanitize(id, strlen(id), 64);
 		if (testlog_derive(id, json_object_get(x, "measured"), &ctx, checks, &d) < 0) {
 			if (strcmp(status, "pass") == 0)
-				cv_strv_push_take(contradictions,
-						  cv_xasprintf("%s: status pass, but the program knows no rule to derive it from "
-							       "measurements",
-							       safe));
+				push_safe(contradictions,
+					  cv_xasprintf("%s: status pass, but the program knows no rule to derive it from "
+						       "measurements",
+						       safe));
 		} else if (strcmp(status, "pass") == 0 && d.status != TESTLOG_DERIVED_PASS &&
 			   d.status != TESTLOG_DERIVED_UNKNOWN) {
-			cv_strv_push_take(contradictions, cv_xasprintf("%s: status pass but %s", safe, d.why));
+			push_safe(contradictions, cv_xasprintf("%s: status pass but %s", safe, d.why));
 		} else if (strcmp(status, "skip") == 0 &&
 			   (d.status == TESTLOG_DERIVED_PASS || d.status == TESTLOG_DERIVED_FAIL)) {
-			cv_strv_push_take(contradictions, cv_xasprintf("%s: status skip but the measurements decide it: %s",
-								       safe, d.status == TESTLOG_DERIVED_PASS ? "they pass" : d.why));
+			push_safe(contradictions, cv_xasprintf("%s: status skip but the measurements decide it: %s", safe,
+							       d.status == TESTLOG_DERIVED_PASS ? "they pass" : d.why));
 		}
 		free(safe);
 	}

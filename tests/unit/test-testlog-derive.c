@@ -531,6 +531,11 @@ TEST(a_pass_without_its_measurements_is_named)
 			   "cpu.feature_consistency: status skip but the measurements decide it: differing_cpus 1 > 0");
 	contradictions_are(log_with("cpu.feature_consistency", "skip", json_object()), "");
 	contradictions_are(log_with("net.peer_transfer", "skip", json_pack("{s:n}", "peer")), "");
+	/* Names the log chose are echoed made safe: no control character, valid UTF-8. */
+	contradictions_are(log_with("irq.timer_delivery", "pass", json_pack("{s:{s:i}}", "deltas", "cpu\x1b[2J\xc3\xa9", 0)),
+			   "irq.timer_delivery: status pass but deltas.cpu?[2J\xc3\xa9 0: no timer interrupt");
+	contradictions_are(log_with("time.\x07" "bell", "pass", json_object()),
+			   "time.?bell: status pass, but the program knows no rule to derive it from measurements");
 }
 
 TEST(threshold_sets_and_versions_are_checked_naming_the_field)
