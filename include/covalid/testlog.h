@@ -114,12 +114,13 @@ struct testlog_derivation {
 const char *testlog_thresholds_builtin(void);
 
 /*
- * Checks a threshold set's "checks" object: every check the derivation
- * reads thresholds for is there with exactly its keys, of their types; no
- * unknown check or key.  -EINVAL with the reason naming the field in
- * *ret_why ("time.rate_skew.max_abs_ppm: expected a number >= 0").
+ * Checks the "checks" object of a threshold set of version: every check
+ * the derivation reads thresholds for is there with exactly its keys, of
+ * their types (a check newer than the version may be absent); no unknown
+ * check or key.  -EINVAL with the reason naming the field in *ret_why
+ * ("time.rate_skew.max_abs_ppm: expected a number >= 0").
  */
-int testlog_thresholds_check(const json_t *checks, char **ret_why) CV_WUR;
+int testlog_thresholds_check(const json_t *checks, int64_t version, char **ret_why) CV_WUR;
 
 /* The context of a log document (absent or ill-typed fields are "not given"). */
 void testlog_context_of(const json_t *log, struct testlog_context *ret);

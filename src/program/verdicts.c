@@ -58,7 +58,7 @@ int program_thresholds_parse(const json_t *member, json_t **ret, struct program_
 			program_error_set(err, 400, "invalid_policy", "%s.checks: expected an object of check ids", where);
 			goto out;
 		}
-		if (testlog_thresholds_check(json_object_get(s, "checks"), &why) < 0) {
+		if (testlog_thresholds_check(json_object_get(s, "checks"), json_integer_value(v), &why) < 0) {
 			program_error_set(err, 400, "invalid_policy", "%s.checks.%s", where, why);
 			goto out;
 		}

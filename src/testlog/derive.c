@@ -716,6 +716,9 @@ static const char *const k_timer[] = { "max_overshoot_ms", NULL };
 static const struct row {
 	const char *id;
 	const char *const *limits; /* its keys in a threshold set; NULL: it reads none */
+	/* The first threshold version whose sets hold its keys; an older
+	 * set may lack them, and a pass judged by it is then refused. */
+	int64_t since;
 	/*
 	 * The rule; NULL for a check whose status is not a function of its
 	 * measured values: then a pass must carry at least pass_fields.
@@ -724,31 +727,31 @@ static const struct row {
 	void (*rule)(struct input *in);
 	const char *const *pass_fields;
 } rows[] = {
-	{ "env.fingerprint", NULL, env_fingerprint, NULL },
-	{ "cpu.topology", NULL, cpu_topology, NULL },
-	{ "cpu.all_vcpus_execute", k_min_fraction, cpu_all_vcpus_execute, NULL },
-	{ "cpu.feature_consistency", NULL, cpu_feature_consistency, NULL },
-	{ "time.monotonic", NULL, time_monotonic, NULL },
-	{ "time.cross_cpu_warp", NULL, time_cross_cpu_warp, NULL },
-	{ "time.clocksource", k_clocksource, time_clocksource, NULL },
-	{ "time.vdso", k_vdso, time_vdso, NULL },
-	{ "time.rate_skew", k_rate_skew, time_rate_skew, NULL },
-	{ "time.timer_latency", k_timer, time_timer_latency, NULL },
-	{ "time.sync", NULL, time_sync, NULL },
-	{ "irq.timer_delivery", NULL, irq_timer_delivery, NULL },
-	{ "kernel.health", NULL, kernel_health, NULL },
-	{ "kernel.pv_drivers", NULL, kernel_pv_drivers, NULL },
-	{ "mem.size", k_min_fraction, mem_size, NULL },
-	{ "mem.pattern", NULL, mem_pattern, NULL },
-	{ "storage.io_integrity", NULL, storage_io_integrity, NULL },
-	{ "storage.inventory", NULL, storage_inventory, NULL },
-	{ "net.inventory", NULL, net_inventory, NULL },
-	{ "net.loopback_integrity", NULL, net_loopback_integrity, NULL },
-	{ "net.peer_transfer", NULL, net_peer_transfer, NULL },
-	{ "platform.security", NULL, platform_security, NULL },
-	{ "firmware.smbios", NULL, firmware_smbios, NULL },
-	{ "selftest.crash", NULL, selftest, NULL },
-	{ "selftest.hang", NULL, selftest, NULL },
+	{ "env.fingerprint", NULL, 1, env_fingerprint, NULL },
+	{ "cpu.topology", NULL, 1, cpu_topology, NULL },
+	{ "cpu.all_vcpus_execute", k_min_fraction, 1, cpu_all_vcpus_execute, NULL },
+	{ "cpu.feature_consistency", NULL, 1, cpu_feature_consistency, NULL },
+	{ "time.monotonic", NULL, 1, time_monotonic, NULL },
+	{ "time.cross_cpu_warp", NULL, 1, time_cross_cpu_warp, NULL },
+	{ "time.clocksource", k_clocksource, 1, time_clocksource, NULL },
+	{ "time.vdso", k_vdso, 1, time_vdso, NULL },
+	{ "time.rate_skew", k_rate_skew, 1, time_rate_skew, NULL },
+	{ "time.timer_latency", k_timer, 1, time_timer_latency, NULL },
+	{ "time.sync", NULL, 1, time_sync, NULL },
+	{ "irq.timer_delivery", NULL, 1, irq_timer_delivery, NULL },
+	{ "kernel.health", NULL, 1, kernel_health, NULL },
+	{ "kernel.pv_drivers", NULL, 1, kernel_pv_drivers, NULL },
+	{ "mem.size", k_min_fraction, 1, mem_size, NULL },
+	{ "mem.pattern", NULL, 1, mem_pattern, NULL },
+	{ "storage.io_integrity", NULL, 1, storage_io_integrity, NULL },
+	{ "storage.inventory", NULL, 1, storage_inventory, NULL },
+	{ "net.inventory", NULL, 1, net_inventory, NULL },
+	{ "net.loopback_integrity", NULL, 1, net_loopback_integrity, NULL },
+	{ "net.peer_transfer", NULL, 1, net_peer_transfer, NULL },
+	{ "platform.security", NULL, 1, platform_security, NULL },
+	{ "firmware.smbios", NULL, 1, firmware_smbios, NULL },
+	{ "selftest.crash", NULL, 1, selftest, NULL },
+	{ "selftest.hang", NULL, 1, selftest, NULL },
 };
 
 static const struct row *find_row(const char *id)
@@ -783,7 +786,7 @@ int testlog_derive(const char *id, const json_t *measured, const struct testlog_
 	/* A measured that is not an object reads as one without members:
 	 * a rule that needs none (a skip for want of an option) still derives. */
 	if (row->limits && !json_is_object(in.limits))
-		set(&in, TESTLOG_DERIVED_MISSING, "the threshold set has no %s", id); /* not through testlog_thresholds_check */
+		set(&in, TESTLOG_DERIVED_MISSING, "the threshold set has no %s (it is older than the check)", id);
 	else if (row->rule)
 		row->rule(&in);
 	else
@@ -842,7 +845,7 @@ static int check_limit(const char *id, const char *key, const json_t *v, char **
 	return 0;
 }
 
-int testlog_thresholds_check(const json_t *checks, char **ret_why)
+int testlog_thresholds_check(const json_t *checks, int64_t version, char **ret_why)
 {
 	const char *id, *key;
 	json_t *o, *v;
@@ -876,6 +879,8 @@ int testlog_thresholds_check(const json_t *checks, char **ret_why)
 	}
 	for (size_t i = 0; i < CV_ELEMENTSOF(rows); i++)
 		for (const char *const *k = rows[i].limits; k && *k; k++) {
+			if (version < rows[i].since && !json_object_get(checks, rows[i].id))
+				break;
 			v = json_object_get(json_object_get(checks, rows[i].id), *k);
 			if (!v) {
 				*ret_why = cv_xasprintf("%s.%s: missing", rows[i].id, *k);

@@ -64,7 +64,7 @@ TEST(every_kit_check_has_a_row_and_the_builtin_set_is_valid)
 	CHECK(json_is_array(sets) && json_array_size(sets) >= 1);
 	CHECK_INT(json_integer_value(json_object_get(json_array_get(sets, 0), "version")), 1);
 	CHECK_INT(TESTLOG_THRESHOLDS_VERSION, 1);
-	CHECK_INT(testlog_thresholds_check(checks, &why), 0);
+	CHECK_INT(testlog_thresholds_check(checks, 1, &why), 0);
 	free(why);
 	CHECK(testlog_derive("no.such_check", NULL, &kvm, checks, &d) == -ENOENT);
 	json_decref(sets);
@@ -561,7 +561,7 @@ TEST(threshold_sets_and_versions_are_checked_naming_the_field)
 		if (!json_object_get(c, bad[i].edit_id))
 			json_object_set_new(c, bad[i].edit_id, json_object());
 		json_object_set_new(json_object_get(c, bad[i].edit_id), bad[i].edit_key, json_loads(bad[i].value, JSON_DECODE_ANY, NULL));
-		CHECK_INT(testlog_thresholds_check(c, &why), -EINVAL);
+		CHECK_INT(testlog_thresholds_check(c, 1, &why), -EINVAL);
 		if (!why || !strstr(why, bad[i].needle))
 			tap_fail(__FILE__, __LINE__, "set %zu: \"%s\" does not say \"%s\"", i, why ? why : "", bad[i].needle);
 		why = cv_free(why);
@@ -571,7 +571,7 @@ TEST(threshold_sets_and_versions_are_checked_naming_the_field)
 		json_t *c = builtin_checks(1);
 
 		json_object_del(c, "time.vdso");
-		CHECK_INT(testlog_thresholds_check(c, &why), -EINVAL);
+		CHECK_INT(testlog_thresholds_check(c, 1, &why), -EINVAL);
 		CHECK(why && strstr(why, "time.vdso.max_ns: missing"));
 		why = cv_free(why);
 		json_decref(c);
