@@ -9,7 +9,8 @@
  * set's numbers; tests/unit/test-testlog-derive.c runs the real kit and
  * the decisions on recorded values and demands the same status from both,
  * so the two cannot drift apart unnoticed.  A check added to the kit
- * needs a row here (the same test fails until it has one).
+ * needs a row here (the same test fails until it has one); a threshold
+ * it reads needs its number in a threshold set (thresholds.c).
  *
  * The kit rounds reals to 6 significant digits before it logs them
  * (kit_round), and decides on the unrounded value: a bound is compared
@@ -22,60 +23,12 @@
 #include <math.h>
 
 #include "covalid/testlog.h"
+#include "testlog/testlog-internal.h"
 #include "util/cv.h"
 
 #define SLACK 1e-4
 /* The largest per-CPU object a rule reads (cpu.all_vcpus_execute, irq.timer_delivery). */
 #define MAX_CPUS 65536
-
-/*
- * The sets the kit was built with.  Version 1 is the kit's numbers as of
- * covalid 0.x, each from the check that uses it:
- *  - cpu.all_vcpus_execute min_fraction 0.5: KIT_EXECUTE_MIN_FRACTION
- *    (kit-internal.h; registry.c "each vCPU reaches >= 50% of the median");
- *  - time.clocksource allowed: the allow-list of check-env.c, clocksources[]
- *    (where each name comes from is said there and in docs/kit.md), and
- *    arch_sys_counter for any hypervisor (arm64's architected counter);
- *  - time.vdso max_ns 200, min_speedup 3: KIT_VDSO_MAX_NS, KIT_VDSO_MIN_SPEEDUP;
- *  - time.rate_skew max_abs_ppm 500: KIT_RATE_SKEW_PPM, the kernel's
- *    maximum frequency correction (MAXFREQ, include/linux/timex.h);
- *  - time.timer_latency max_overshoot_ms 40: KIT_TIMER_MAX_OVERSHOOT_MS;
- *  - mem.size min_fraction 0.9: KIT_MEM_SIZE_MIN.
- * A change to any of them is a new version, never an edit of an old one:
- * logs made under the old numbers are judged by them.
- */
-#define HYPERV_CLOCKS                                                                                   \
-	"\"hyperv_clocksource_tsc_page\", \"hyperv_clocksource_msr\", \"hyperv_clocksource\", "          \
-	"\"lis_hyperv_clocksource_tsc_page\", \"lis_hv_clocksource_tsc_page\""
-
-static const char builtin[] =
-	"[{\"version\": 1, \"notes\": \"The numbers of the kit's checks as of covalid 0.1.0 (src/testlog/derive.c cites "
-	"each one's source). Logs without kit.thresholds were made under these.\", \"checks\": {"
-	"\"cpu.all_vcpus_execute\": {\"min_fraction\": 0.5},"
-	"\"time.clocksource\": {\"allowed\": {"
-	"\"microsoft\": [" HYPERV_CLOCKS ", \"tsc\"],"
-	"\"kvm\": [\"kvm-clock\", \"tsc\"],"
-	"\"qemu\": [\"tsc\", \"hpet\", \"acpi_pm\"],"
-	"\"amazon\": [\"kvm-clock\", \"tsc\", \"xen\"],"
-	"\"google\": [\"kvm-clock\", \"tsc\"],"
-	"\"xen\": [\"xen\", \"tsc\"],"
-	"\"vmware\": [\"tsc\", \"vmi-timer\"],"
-	"\"oracle\": [\"tsc\", \"kvm-clock\", " HYPERV_CLOCKS "],"
-	"\"bhyve\": [\"tsc\", \"hpet\"],"
-	"\"parallels\": [\"tsc\", \"kvm-clock\", " HYPERV_CLOCKS "],"
-	"\"none\": [\"tsc\", \"hpet\"],"
-	"\"*\": [\"tsc\", \"arch_sys_counter\"]},"
-	"\"always_allowed\": [\"arch_sys_counter\"]},"
-	"\"time.vdso\": {\"max_ns\": 200, \"min_speedup\": 3},"
-	"\"time.rate_skew\": {\"max_abs_ppm\": 500},"
-	"\"time.timer_latency\": {\"max_overshoot_ms\": 40},"
-	"\"mem.size\": {\"min_fraction\": 0.9}"
-	"}}]";
-
-const char *testlog_thresholds_builtin(void)
-{
-	return builtin;
-}
 
 const char *testlog_derived_name(enum testlog_derived d)
 {
@@ -762,6 +715,16 @@ static const struct row *find_row(const char *id)
 	return NULL;
 }
 
+bool testlog__row(size_t i, const char **ret_id, const char *const **ret_keys, int64_t *ret_since)
+{
+	if (i >= CV_ELEMENTSOF(rows))
+		return false;
+	*ret_id = rows[i].id;
+	*ret_keys = rows[i].limits;
+	*ret_since = rows[i].since;
+	return true;
+}
+
 /* For a row without a rule: a pass carries its fields, and then cannot be
  * contradicted. */
 static void fields_only(const struct row *row, struct input *in)
@@ -795,104 +758,6 @@ int testlog_derive(const char *id, const json_t *measured, const struct testlog_
 	return 0;
 }
 
-/* ---- threshold sets ---- */
-
-/* allowed: {HYPERVISOR: [CLOCKSOURCE...]} with "*"; always_allowed: [CLOCKSOURCE...]. */
-static bool string_list(const json_t *a)
-{
-	size_t i;
-	json_t *v;
-
-	if (!json_is_array(a) || json_array_size(a) > 256)
-		return false;
-	json_array_foreach(a, i, v)
-		if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 64)
-			return false;
-	return true;
-}
-
-static bool allow_list(const json_t *v)
-{
-	const char *k;
-	json_t *x;
-
-	if (!json_is_object(v) || !json_object_get(v, "*") || json_object_size(v) > 256)
-		return false;
-	json_object_foreach((json_t *)v, k, x)
-		if (!string_list(x))
-			return false;
-	return true;
-}
-
-static int check_limit(const char *id, const char *key, const json_t *v, char **ret_why)
-{
-	if (strcmp(key, "allowed") == 0) {
-		if (allow_list(v))
-			return 0;
-		*ret_why = cv_xasprintf("%s.allowed: expected {\"HYPERVISOR\": [\"CLOCKSOURCE\", ...], \"*\": [...]}", id);
-		return -EINVAL;
-	}
-	if (strcmp(key, "always_allowed") == 0) {
-		if (string_list(v))
-			return 0;
-		*ret_why = cv_xasprintf("%s.always_allowed: expected an array of clocksource names", id);
-		return -EINVAL;
-	}
-	if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < 0) {
-		*ret_why = cv_xasprintf("%s.%s: expected a number >= 0", id, key);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int testlog_thresholds_check(const json_t *checks, int64_t version, char **ret_why)
-{
-	const char *id, *key;
-	json_t *o, *v;
-	int r;
-
-	if (!json_is_object(checks)) {
-		*ret_why = cv_xstrdup("checks: expected an object of check ids");
-		return -EINVAL;
-	}
-	json_object_foreach((json_t *)checks, id, o) {
-		const struct row *row = find_row(id);
-
-		if (!row || !row->limits) {
-			*ret_why = cv_xasprintf("%s: %s", id, row ? "this check reads no thresholds" : "unknown check id");
-			return -EINVAL;
-		}
-		if (!json_is_object(o)) {
-			*ret_why = cv_xasprintf("%s: expected an object of thresholds", id);
-			return -EINVAL;
-		}
-		json_object_foreach(o, key, v) {
-			bool known = false;
-
-			for (const char *const *k = row->limits; *k; k++)
-				known |= strcmp(*k, key) == 0;
-			if (!known) {
-				*ret_why = cv_xasprintf("%s.%s: unknown threshold", id, key);
-				return -EINVAL;
-			}
-		}
-	}
-	for (size_t i = 0; i < CV_ELEMENTSOF(rows); i++)
-		for (const char *const *k = rows[i].limits; k && *k; k++) {
-			if (version < rows[i].since && !json_object_get(checks, rows[i].id))
-				break;
-			v = json_object_get(json_object_get(checks, rows[i].id), *k);
-			if (!v) {
-				*ret_why = cv_xasprintf("%s.%s: missing", rows[i].id, *k);
-				return -EINVAL;
-			}
-			r = check_limit(rows[i].id, *k, v, ret_why);
-			if (r < 0)
-				return r;
-		}
-	return 0;
-}
-
 /* ---- a whole log ---- */
 
 static int64_t positive_or_zero(const json_t *v)
@@ -909,23 +774,6 @@ void testlog_context_of(const json_t *log, struct testlog_context *ret)
 	ret->product = json_string_value(json_object_get(hv, "product"));
 	ret->expect_vcpus = positive_or_zero(json_object_get(opt, "expect_vcpus"));
 	ret->expect_memory_mib = positive_or_zero(json_object_get(opt, "expect_memory_mib"));
-}
-
-int testlog_thresholds_version(const json_t *log, int64_t *ret, char **ret_why)
-{
-	const json_t *v = json_object_get(json_object_get(log, "kit"), "thresholds");
-
-	if (!v) {
-		*ret = 1; /* logs made before the field: today's numbers, version 1 */
-		return 0;
-	}
-	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > TESTLOG_THRESHOLDS_VERSION_MAX) {
-		*ret_why = cv_xasprintf("kit.thresholds: expected the threshold version, an integer from 1 to %d",
-					TESTLOG_THRESHOLDS_VERSION_MAX);
-		return -EINVAL;
-	}
-	*ret = json_integer_value(v);
-	return 0;
 }
 
 /* Appends the sentence to v, made safe to echo: the check id and any
