@@ -40,7 +40,6 @@ const char *testlog_derived_name(enum testlog_derived d)
 /* ---- reading measured values ---- */
 
 struct input {
-	const char *id;
 	const json_t *measured, *limits; /* limits: the check's object in the set, or NULL */
 	const struct testlog_context *ctx;
 	struct testlog_derivation *out;
@@ -740,14 +739,14 @@ int testlog_derive(const char *id, const json_t *measured, const struct testlog_
 {
 	const struct row *row = find_row(id);
 	struct testlog_derivation d = { TESTLOG_DERIVED_MISSING, "" };
-	struct input in = { id, measured, NULL, ctx, &d };
+	/* A measured that is not an object reads as one without members:
+	 * a rule that needs none (a skip for want of an option) still derives. */
+	struct input in = { measured, NULL, ctx, &d };
 
 	if (!row)
 		return -ENOENT;
 	if (row->limits)
 		in.limits = json_object_get(checks, id);
-	/* A measured that is not an object reads as one without members:
-	 * a rule that needs none (a skip for want of an option) still derives. */
 	if (row->limits && !json_is_object(in.limits))
 		set(&in, TESTLOG_DERIVED_MISSING, "the threshold set has no %s (it is older than the check)", id);
 	else if (row->rule)
