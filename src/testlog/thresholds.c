@@ -13,17 +13,22 @@
 
 /*
  * The sets the kit was built with.  Version 1 is the kit's numbers as of
- * covalid 0.x, each from the check that uses it:
- *  - cpu.all_vcpus_execute min_fraction 0.5: KIT_EXECUTE_MIN_FRACTION
- *    (kit-internal.h; registry.c "each vCPU reaches >= 50% of the median");
+ * covalid 0.1.0, each from the check that uses it (src/kit/kit-internal.h
+ * and the criteria of src/kit/registry.c):
+ *  - cpu.all_vcpus_execute min_fraction 0.5: KIT_EXECUTE_MIN_FRACTION,
+ *    "each vCPU reaches >= 50% of the median rate";
  *  - time.clocksource allowed: the allow-list of check-env.c, clocksources[]
  *    (where each name comes from is said there and in docs/kit.md), and
  *    arch_sys_counter for any hypervisor (arm64's architected counter);
- *  - time.vdso max_ns 200, min_speedup 3: KIT_VDSO_MAX_NS, KIT_VDSO_MIN_SPEEDUP;
- *  - time.rate_skew max_abs_ppm 500: KIT_RATE_SKEW_PPM, the kernel's
- *    maximum frequency correction (MAXFREQ, include/linux/timex.h);
- *  - time.timer_latency max_overshoot_ms 40: KIT_TIMER_MAX_OVERSHOOT_MS;
- *  - mem.size min_fraction 0.9: KIT_MEM_SIZE_MIN.
+ *  - time.vdso max_ns 200, min_speedup 3: KIT_VDSO_MAX_NS and
+ *    KIT_VDSO_MIN_SPEEDUP, "vDSO < 200 ns and >= 3x faster than the syscall";
+ *  - time.rate_skew max_abs_ppm 500: KIT_RATE_SKEW_PPM, "the kernel's
+ *    maximum frequency correction" (MAXFREQ, 500000 ns/s, include/linux/timex.h);
+ *  - time.timer_latency max_overshoot_ms 40: KIT_TIMER_MAX_OVERSHOOT_MS,
+ *    "maximum overshoot < 40 ms";
+ *  - mem.size min_fraction 0.9: KIT_MEM_SIZE_MIN, "90-100% of the expected memory".
+ * tests/unit/test-testlog-derive.c holds the kit's constants and
+ * clocksources[] to the set of the version the kit writes.
  * A change to any of them is a new version, never an edit of an old one:
  * logs made under the old numbers are judged by them.
  */
@@ -32,7 +37,7 @@
 	"\"lis_hyperv_clocksource_tsc_page\", \"lis_hv_clocksource_tsc_page\""
 
 static const char builtin[] =
-	"[{\"version\": 1, \"notes\": \"The numbers of the kit's checks as of covalid 0.1.0 (src/testlog/derive.c cites "
+	"[{\"version\": 1, \"notes\": \"The numbers of the kit's checks as of covalid 0.1.0 (src/testlog/thresholds.c cites "
 	"each one's source). Logs without kit.thresholds were made under these.\", \"checks\": {"
 	"\"cpu.all_vcpus_execute\": {\"min_fraction\": 0.5},"
 	"\"time.clocksource\": {\"allowed\": {"
