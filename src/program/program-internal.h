@@ -54,9 +54,9 @@ int program_thresholds_parse(const json_t *member, json_t **ret, struct program_
 /* The policy's threshold sets (policy.c). */
 const json_t *program_policy_thresholds(const struct program_policy *p);
 
-/* rules_text (the built-in policy) with the built-in threshold sets as its
- * "thresholds", made once; the same rules_text on every call. */
-const char *program_policy_with_thresholds(const char *rules_text);
+/* rules_text (the built-in policy) with the built-in threshold sets as
+ * its "thresholds": a new string. */
+char *program_policy_add_thresholds(const char *rules_text);
 
 /* The threshold version a log names (kit.thresholds, 1 when absent); 400
  * invalid_log when it is not an integer from 1. */

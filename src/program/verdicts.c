@@ -10,7 +10,6 @@
  * log.  Kept apart from policy.c, which decides which checks must pass.
  */
 #include <jansson.h>
-#include <pthread.h>
 
 #include "covalid/program.h"
 #include "covalid/testlog.h"
@@ -72,29 +71,19 @@ out:
 	return r;
 }
 
-/* The default policy's text with the built-in sets, made once. */
-static char *default_text;
-static const char *default_rules;
-static pthread_once_t default_once = PTHREAD_ONCE_INIT;
-
-static void make_default(void)
+char *program_policy_add_thresholds(const char *rules_text)
 {
-	json_t *doc = json_loads(default_rules, 0, NULL), *sets = json_loads(testlog_thresholds_builtin(), 0, NULL);
+	json_t *doc = json_loads(rules_text, 0, NULL), *sets = json_loads(testlog_thresholds_builtin(), 0, NULL);
+	char *text;
 
 	if (!doc || !sets)
 		abort(); /* both are the program's own text */
 	json_object_set_new(doc, "thresholds", sets);
-	default_text = json_dumps(doc, JSON_COMPACT);
+	text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
-	if (!default_text)
-		abort();
-}
-
-const char *program_policy_with_thresholds(const char *rules_text)
-{
-	default_rules = rules_text;
-	pthread_once(&default_once, make_default);
-	return default_text;
+	if (!text)
+		abort(); /* jansson fails only on allocation */
+	return text;
 }
 
 int program_log_thresholds_version(const json_t *log, int64_t *ret, struct program_error *err)
