@@ -112,6 +112,9 @@ struct testlog_derivation {
 
 /* The built-in threshold sets, a JSON array of sets, oldest first. */
 const char *testlog_thresholds_builtin(void);
+/* The "checks" of the built-in set of version (a new reference, a json_t *
+ * object); -ENOENT for a version this build does not hold. */
+int testlog_thresholds_builtin_checks(int64_t version, json_t **ret) CV_WUR;
 
 /*
  * Checks the "checks" object of a threshold set of version: every check

@@ -65,6 +65,23 @@ const char *testlog_thresholds_builtin(void)
 	return builtin;
 }
 
+int testlog_thresholds_builtin_checks(int64_t version, json_t **ret)
+{
+	json_t *sets = json_loads(builtin, 0, NULL), *s, *found = NULL;
+	size_t i;
+
+	if (!sets)
+		abort(); /* the program's own text */
+	json_array_foreach(sets, i, s)
+		if (json_integer_value(json_object_get(s, "version")) == version)
+			found = json_incref(json_object_get(s, "checks"));
+	json_decref(sets);
+	if (!found)
+		return -ENOENT;
+	*ret = found;
+	return 0;
+}
+
 /* allowed: {HYPERVISOR: [CLOCKSOURCE...]} with "*"; always_allowed: [CLOCKSOURCE...]. */
 static bool string_list(const json_t *a)
 {

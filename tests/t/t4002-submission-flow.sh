@@ -163,7 +163,8 @@ check "I12: the kit's own status beside 812 ppm (fail) is recorded ($status)" \
 subs_before=$(curl -sf -H "Authorization: Bearer $(cat "$TMP/red-hat.token")" "$URL/api/v1/submissions" | jq '.items | length')
 # The attack: the status edited to pass, the log signed again.
 skew "$TMP/skew-pass.json" pass '.'
-check "... the edited log verifies: its signature is good" "$COVALID" kit verify "$TMP/skew-pass.json" --pubkey "$TMP/red-hat.key.pub"
+expect_exit 1 "... its signature is good, but covalid kit verify says no too (exit 1)" "$COVALID" kit verify "$TMP/skew-pass.json" --pubkey "$TMP/red-hat.key.pub"
+check "... for the contradiction, not the signature" sh -c "grep -q 'good signature' '$TMP/out' && grep -q 'time.rate_skew: status pass but' '$TMP/err'"
 status=$(api POST /api/v1/submissions "$TMP/skew-pass.json" "$TMP/red-hat.token")
 check "I12: status edited to pass beside 812 ppm, signed again: 422 status_contradicts_measurement ($status $(err_code))" \
 	sh -c "[ '$status' = 422 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = status_contradicts_measurement ]"

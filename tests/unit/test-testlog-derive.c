@@ -25,13 +25,9 @@
 /* The built-in set of version v's "checks" (a new reference). */
 static json_t *builtin_checks(int64_t v)
 {
-	json_t *sets = json_loads(testlog_thresholds_builtin(), 0, NULL), *x, *c = NULL;
-	size_t i;
+	json_t *c = NULL;
 
-	json_array_foreach(sets, i, x)
-		if (json_integer_value(json_object_get(x, "version")) == v)
-			c = json_incref(json_object_get(x, "checks"));
-	json_decref(sets);
+	CHECK_INT(testlog_thresholds_builtin_checks(v, &c), 0);
 	return c;
 }
 
@@ -53,7 +49,7 @@ TEST(every_kit_check_has_a_row_and_the_builtin_set_is_valid)
 {
 	const struct kit_check *t;
 	size_t n;
-	json_t *sets = json_loads(testlog_thresholds_builtin(), 0, NULL), *checks = builtin_checks(1);
+	json_t *sets = json_loads(testlog_thresholds_builtin(), 0, NULL), *checks = builtin_checks(1), *why_json = NULL;
 	char *why = NULL;
 	struct testlog_derivation d;
 
@@ -67,6 +63,7 @@ TEST(every_kit_check_has_a_row_and_the_builtin_set_is_valid)
 	CHECK_INT(testlog_thresholds_check(checks, 1, &why), 0);
 	free(why);
 	CHECK(testlog_derive("no.such_check", NULL, &kvm, checks, &d) == -ENOENT);
+	CHECK(testlog_thresholds_builtin_checks(TESTLOG_THRESHOLDS_VERSION + 1, &why_json) == -ENOENT);
 	json_decref(sets);
 	json_decref(checks);
 }
