@@ -69,12 +69,14 @@ int testlog_parse(const char *text, size_t len, json_t **ret_doc, char **ret_why
  * `measured` object, the log's claim and options, and a threshold set
  * (the numbers the kit's checks judge by, versioned: a log names its
  * version in kit.thresholds, a log without it was made under version 1),
- * so that a log whose statuses contradict its measurements is caught.
- * Guest-side: the kit could check its own log with it.
+ * so that a log whose statuses contradict its measurements is caught:
+ * the program refuses such a log, `covalid kit verify` says so in the
+ * guest.
  *
- * A threshold set is a JSON object {"version": N, "checks": {ID: {KEY:
- * VALUE}}}; testlog_thresholds_builtin() holds the sets the kit itself
- * was built with.  Nothing here allocates but the strings it returns.
+ * A threshold set is a JSON object {"version": N, "notes", "checks": {ID:
+ * {KEY: VALUE}}} (thresholds.c); testlog_thresholds_builtin() holds the
+ * sets the kit itself was built with.  No state; the strings and
+ * references returned are the caller's.  Thread-safe.
  */
 
 /* The threshold version this kit judges by (kit.thresholds of its logs). */
