@@ -218,8 +218,9 @@ TEST(rates_memory_topology_and_counts_agree)
 {
 	static const double rates[][4] = { { 100, 100, 100, 100 }, { 100, 100, 100, 49 }, { 100, 100, 100, 50 },
 					   { 100, 100, 100, 51 }, { 0, 0, 0, 0 }, { 100, 40, 100, 100 } };
+	/* 899999 of 1000000 MiB is under 90 % by one: integers are compared exactly. */
 	static const uint64_t mem[][2] = { { 4096, 4096 }, { 3687, 4096 }, { 3686, 4096 }, { 4097, 4096 },
-					   { 4000, 0 }, { 0, 4096 } };
+					   { 4000, 0 }, { 0, 4096 }, { 899999, 1000000 }, { 900000, 1000000 } };
 	static const int topo[][3] = { { 4, 4, 0 }, { 3, 4, 0 }, { 4, 4, 4 }, { 4, 4, 8 }, { -1, 4, 0 } };
 	static const uint64_t counts[][2] = { { 0, 1000 }, { 1, 1000 }, { 0, 0 }, { 7, 0 } };
 	struct kit_verdict v;
