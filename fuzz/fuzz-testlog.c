@@ -1,6 +1,8 @@
 /* fuzz-testlog.c - libFuzzer target: what a submission's body goes
  * through before the database: parse, then signature verification
- * against a fixed key (which fails for all but the seed). */
+ * against a fixed key (which fails for all but the seed), and the
+ * statuses derived from the measurements (src/testlog/derive.c), which a
+ * vendor's own signed log reaches. */
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +12,23 @@
 #include "covalid/testlog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void judge(const json_t *doc)
+{
+	struct cv_strv contra;
+	json_t *checks = NULL;
+	char *why = NULL;
+	int64_t version;
+
+	if (testlog_thresholds_version(doc, &version, &why) < 0)
+		free(why);
+	if (testlog_thresholds_builtin_checks(TESTLOG_THRESHOLDS_VERSION, &checks) < 0)
+		abort();
+	cv_strv_init(&contra);
+	testlog_contradictions(doc, checks, &contra);
+	cv_strv_release(&contra);
+	json_decref(checks);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -27,6 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(why);
 		why = NULL;
 		(void)testlog_verify_parsed(doc, (const char *)data, size, &key, &why);
+		free(why);
+		why = NULL;
+		judge(doc);
 		json_decref(doc);
 	}
 	free(why);

@@ -26,6 +26,8 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "covalid/util.h"
 
 struct sign_key;
@@ -58,5 +60,102 @@ int testlog_verify_parsed(const json_t *doc, const char *text, size_t len, const
 
 /* Parses a log's bytes without verifying (for display and re-signing). */
 int testlog_parse(const char *text, size_t len, json_t **ret_doc, char **ret_why) CV_WUR;
+
+/* ---- statuses derived from measurements (derive.c, docs/testlog.md) ---- */
+
+/*
+ * A log's statuses are the kit's word; its measured values are its
+ * evidence.  The derivation recomputes each result's status from its
+ * `measured` object, the log's claim and options, and a threshold set
+ * (the numbers the kit's checks judge by, versioned: a log names its
+ * version in kit.thresholds, a log without it was made under version 1),
+ * so that a log whose statuses contradict its measurements is caught:
+ * the program refuses such a log, `covalid kit verify` says so in the
+ * guest.
+ *
+ * A threshold set is a JSON object {"version": N, "notes", "checks": {ID:
+ * {KEY: VALUE}}} (thresholds.c); testlog_thresholds_builtin() holds the
+ * sets the kit itself was built with.  No state; the strings and
+ * references returned are the caller's.  Thread-safe.
+ */
+
+/* The threshold version this kit judges by (kit.thresholds of its logs). */
+#define TESTLOG_THRESHOLDS_VERSION 1
+/* Threshold versions a log may name: 1 to this. */
+#define TESTLOG_THRESHOLDS_VERSION_MAX 1000000
+
+enum testlog_derived {
+	TESTLOG_DERIVED_PASS,
+	TESTLOG_DERIVED_FAIL,
+	TESTLOG_DERIVED_SKIP,
+	TESTLOG_DERIVED_ERROR,
+	/* A measured value the rule needs is missing or of the wrong type. */
+	TESTLOG_DERIVED_MISSING,
+	/* The check's status is not a function of its measured values. */
+	TESTLOG_DERIVED_UNKNOWN,
+};
+
+/* "pass", "fail", "skip", "error", "missing", "cannot derive". */
+const char *testlog_derived_name(enum testlog_derived d);
+
+/* What of the log outside a result a check's status depends on. */
+struct testlog_context {
+	const char *hypervisor, *product; /* claim.hypervisor.id, .product (NULL: null) */
+	int64_t expect_vcpus;             /* kit.options.expect_vcpus; 0: not given */
+	int64_t expect_memory_mib;        /* kit.options.expect_memory_mib; 0: not given */
+};
+
+struct testlog_derivation {
+	enum testlog_derived status;
+	/* Why, in the measured values' terms ("ppm 812 > 500"); for MISSING
+	 * the field ("measured.ppm is missing"); empty for a plain pass. */
+	char why[320];
+};
+
+/* The built-in threshold sets, a JSON array of sets, oldest first. */
+const char *testlog_thresholds_builtin(void);
+/* The "checks" of the built-in set of version (a new reference, a json_t *
+ * object); -ENOENT for a version this build does not hold. */
+int testlog_thresholds_builtin_checks(int64_t version, json_t **ret) CV_WUR;
+
+/*
+ * Checks the "checks" object of a threshold set of version: every check
+ * the derivation reads thresholds for is there with exactly its keys, of
+ * their types (a check newer than the version may be absent); no unknown
+ * check or key.  -EINVAL with the reason naming the field in *ret_why
+ * ("time.rate_skew.max_abs_ppm: expected a number >= 0").
+ */
+int testlog_thresholds_check(const json_t *checks, int64_t version, char **ret_why) CV_WUR;
+
+/* The context of a log document (absent or ill-typed fields are "not given"). */
+void testlog_context_of(const json_t *log, struct testlog_context *ret);
+
+/*
+ * The threshold version a log names (kit.thresholds): 1 when absent;
+ * -EINVAL with *ret_why when it is not an integer from 1 to
+ * TESTLOG_THRESHOLDS_VERSION_MAX.
+ */
+int testlog_thresholds_version(const json_t *log, int64_t *ret, char **ret_why) CV_WUR;
+
+/*
+ * Derives check id's status from measured (a JSON object, or NULL), ctx
+ * and checks (a threshold set's "checks", already through
+ * testlog_thresholds_check).  -ENOENT for an id the derivation does not
+ * know (*ret untouched).
+ */
+int testlog_derive(const char *id, const json_t *measured, const struct testlog_context *ctx, const json_t *checks,
+		   struct testlog_derivation *ret) CV_WUR;
+
+/*
+ * Every result of log whose status its measurements contradict, as
+ * "time.rate_skew: status pass but ppm 812 > 500", appended to
+ * contradictions; 0 when none was.  Judged (docs/testlog.md):
+ *  - a pass must derive pass: a missing or ill-typed measured value, or a
+ *    check the derivation does not know, contradicts it too;
+ *  - a skip must not derive pass or fail (a check its measurements
+ *    decide was not skipped);
+ *  - fail and error are not judged: they can only count against the log.
+ */
+void testlog_contradictions(const json_t *log, const json_t *checks, struct cv_strv *contradictions);
 
 #endif

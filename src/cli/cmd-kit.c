@@ -316,6 +316,41 @@ out:
 	return ret;
 }
 
+/*
+ * A log the program would refuse although its signature is good: a status
+ * its own measurements contradict, judged as the program judges it
+ * (docs/testlog.md) by this build's set of the version the log names.  A
+ * version newer than this build is said, not judged.
+ */
+static int judge_statuses(const char *path, const json_t *doc)
+{
+	struct cv_strv contra;
+	json_t *checks = NULL;
+	char *why = NULL;
+	int64_t version;
+	int ret = CLI_OK;
+
+	if (testlog_thresholds_version(doc, &version, &why) < 0) {
+		cli_error(path, "%s", why);
+		free(why);
+		return CLI_NO;
+	}
+	if (testlog_thresholds_builtin_checks(version, &checks) < 0) {
+		printf("%s: threshold version %lld is newer than this covalid: its statuses were not checked\n", path,
+		       (long long)version);
+		return CLI_OK;
+	}
+	cv_strv_init(&contra);
+	testlog_contradictions(doc, checks, &contra);
+	for (size_t i = 0; i < contra.n; i++)
+		cli_error(path, "%s (threshold version %lld)", contra.v[i], (long long)version);
+	if (contra.n)
+		ret = CLI_NO;
+	cv_strv_release(&contra);
+	json_decref(checks);
+	return ret;
+}
+
 static int do_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -325,6 +360,7 @@ static int do_verify(int argc, char **argv)
 	const char *pubkey = NULL, *path;
 	struct sign_key key = { 0 };
 	char *text = NULL, *err = NULL;
+	json_t *doc = NULL;
 	size_t len;
 	int c, r, ret;
 
@@ -349,15 +385,16 @@ static int do_verify(int argc, char **argv)
 	ret = read_log(path, &text, &len);
 	if (ret)
 		goto out;
-	r = testlog_verify(text, len, &key, NULL, &err);
+	r = testlog_verify(text, len, &key, &doc, &err);
 	if (r < 0) {
 		cli_error(path, "%s", err);
 		ret = CLI_NO;
 		goto out;
 	}
 	printf("%s: good signature by key %s\n", path, key.id);
-	ret = CLI_OK;
+	ret = judge_statuses(path, doc);
 out:
+	json_decref(doc);
 	free(text);
 	free(err);
 	return ret;

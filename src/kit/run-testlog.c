@@ -36,8 +36,10 @@ json_t *kit_run_to_json(const struct kit_run *r)
 							 "measured", x->measured, "threshold", x->threshold,
 							 "duration_s", x->duration_s));
 	}
-	doc = json_pack("{s:s, s:{s:s, s:s, s:o}, s:s, s:s, s:s, s:f}", "schema", TESTLOG_SCHEMA, "kit", "version",
-			COVALID_VERSION, "mode", o->quick ? "quick" : "full", "options",
+	/* kit.thresholds: the version of the numbers the checks judged by,
+	 * so that the program judges the log by the same (docs/testlog.md). */
+	doc = json_pack("{s:s, s:{s:s, s:i, s:s, s:o}, s:s, s:s, s:s, s:f}", "schema", TESTLOG_SCHEMA, "kit", "version",
+			COVALID_VERSION, "thresholds", TESTLOG_THRESHOLDS_VERSION, "mode", o->quick ? "quick" : "full", "options",
 			json_pack("{s:o, s:o, s:o, s:o, s:o}", "expect_vcpus",
 				  o->expect_vcpus ? json_integer(o->expect_vcpus) : json_null(), "expect_memory_mib",
 				  o->expect_memory_mib ? json_integer((json_int_t)o->expect_memory_mib) : json_null(),

@@ -11,6 +11,7 @@
  * transfer through it must then have been made).
  */
 #include <jansson.h>
+#include <pthread.h>
 
 #include "covalid/program.h"
 #include "covalid/store.h"
@@ -38,6 +39,7 @@ struct program_policy {
 	struct cv_strv modes;
 	struct rule *rules;
 	size_t n_rules;
+	json_t *thresholds; /* the threshold sets (verdicts.c) */
 };
 
 /* The checks every guest must pass unless a rule says otherwise. */
@@ -51,9 +53,25 @@ static const char default_policy[] =
 	"\"required_when\":[{\"descriptor\":\"integration.present\",\"any_of\":[\"netvsc\",\"virtio_net\",\"vmxnet3\","
 	"\"xen-netfront\"],\"required\":[\"net.peer_transfer\",\"time.reference\"]}]}]}";
 
+/* With the built-in threshold sets, which the kit's checks judge by;
+ * made once, on first use, by whichever thread comes first. */
+static char *default_text;
+static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+
+static void make_default(void)
+{
+	default_text = program_policy_add_thresholds(default_policy);
+}
+
 const char *program_policy_default(void)
 {
-	return default_policy;
+	pthread_once(&default_once, make_default);
+	return default_text;
+}
+
+const json_t *program_policy_thresholds(const struct program_policy *p)
+{
+	return p->thresholds;
 }
 
 struct program_policy *program_policy_free(struct program_policy *p)
@@ -74,6 +92,7 @@ struct program_policy *program_policy_free(struct program_policy *p)
 	}
 	free(p->rules);
 	cv_strv_release(&p->modes);
+	json_decref(p->thresholds);
 	free(p);
 	return NULL;
 }
@@ -144,7 +163,7 @@ static bool parse_when(json_t *a, size_t i, struct rule *x, struct program_error
 
 int program_policy_parse(const char *text, struct program_policy **ret, struct program_error *err)
 {
-	static const char *const top[] = { "schema", "modes", "rules", "notes" };
+	static const char *const top[] = { "schema", "modes", "rules", "notes", "thresholds" };
 	static const char *const rk[] = { "name", "guest", "hypervisor", "required", "may_skip", "required_when", "notes" };
 	struct program_policy *p = cv_xcalloc(1, sizeof(*p));
 	json_error_t jerr;
@@ -203,6 +222,8 @@ int program_policy_parse(const char *text, struct program_policy **ret, struct p
 		if (json_object_get(r, "required_when") && !parse_when(json_object_get(r, "required_when"), i, x, err))
 			goto fail;
 	}
+	if (program_thresholds_parse(json_object_get(doc, "thresholds"), &p->thresholds, err) < 0)
+		goto fail;
 	json_decref(doc);
 	*ret = p;
 	return 0;
@@ -218,7 +239,7 @@ int program_policy_load(struct store *s, struct program_policy **ret, struct pro
 	int r = store_policy_get(s, &doc);
 
 	if (r == -ENOENT)
-		return program_policy_parse(default_policy, ret, err);
+		return program_policy_parse(program_policy_default(), ret, err);
 	if (r < 0) {
 		program_error_set(err, 500, "internal", "cannot read the policy: %s", store_errmsg(s));
 		return r;

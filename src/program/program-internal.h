@@ -43,4 +43,32 @@ char *program_claim_key(json_t *claim);
 int program_txn_begin(struct store *s, struct program_error *err) CV_WUR;
 int program_txn_end(struct store *s, int r, struct program_error *err) CV_WUR;
 
+/*
+ * Threshold sets (verdicts.c, docs/policy.md "Thresholds"): the policy's
+ * "thresholds" member, an array of {"version", "checks", "notes"}
+ * (member NULL: the built-in sets of src/testlog/derive.c), checked and
+ * returned as a new reference in *ret; 400 naming the field.
+ */
+int program_thresholds_parse(const json_t *member, json_t **ret, struct program_error *err) CV_WUR;
+
+/* The policy's threshold sets (policy.c). */
+const json_t *program_policy_thresholds(const struct program_policy *p);
+
+/* rules_text (the built-in policy) with the built-in threshold sets as
+ * its "thresholds": a new string. */
+char *program_policy_add_thresholds(const char *rules_text);
+
+/* The threshold version a log names (kit.thresholds, 1 when absent); 400
+ * invalid_log when it is not an integer from 1. */
+int program_log_thresholds_version(const json_t *log, int64_t *ret, struct program_error *err) CV_WUR;
+
+/*
+ * Every result's status of log recomputed from its measured values by the
+ * policy's set of the version the log names (testlog_contradictions): 422
+ * unknown_threshold_version when the policy holds no such set; 422
+ * status_contradicts_measurement, naming each check, when a status
+ * contradicts its measurements (all of them in err->reasons).
+ */
+int program_statuses_check(const struct program_policy *p, const json_t *log, struct program_error *err) CV_WUR;
+
 #endif

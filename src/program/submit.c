@@ -494,6 +494,7 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 	char *why = NULL, *key_vendor = NULL, *key_text = NULL, *vendor_name = NULL, *reasons = NULL, *digest = NULL;
 	char *earlier = NULL;
 	const char *kid;
+	int64_t thresholds_version;
 	bool revoked = false, in_tx = false;
 	int r;
 
@@ -506,6 +507,11 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 	/* Malformed (a field of the wrong type, missing, an impossible
 	 * time) is 400 before anything else is looked at. */
 	r = program_claim_check(doc, err);
+	if (r < 0)
+		goto out;
+	/* The threshold version's shape now (400); whether the policy holds
+	 * that version once the policy is loaded (422). */
+	r = program_log_thresholds_version(doc, &thresholds_version, err);
 	if (r < 0)
 		goto out;
 	sig = json_object_get(doc, "signature");
@@ -538,6 +544,12 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 		goto out;
 	}
 	r = program_policy_load(s, &policy, err);
+	if (r < 0)
+		goto out;
+	/* A status its own measurements contradict (a log edited to "pass"
+	 * beside a failing measurement, and signed again) is refused, like
+	 * a bad signature: nothing is recorded. */
+	r = program_statuses_check(policy, doc, err);
 	if (r < 0)
 		goto out;
 	/* A claim its own descriptor contradicts proves nothing: recorded,

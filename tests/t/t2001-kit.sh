@@ -67,6 +67,16 @@ expect_exit 1 "an unsigned log: exit 1" "$COVALID" kit verify "$TMP/unsigned.jso
 check "... says so" grep -q "no signature" "$TMP/err"
 expect_exit 0 "kit sign re-signs a log" "$COVALID" kit sign "$TMP/unsigned.json" --key "$TMP/other.key" --out "$TMP/resigned.json"
 expect_exit 0 "... which then verifies with that key" "$COVALID" kit verify "$TMP/resigned.json" --pubkey "$TMP/other.key.pub"
+# A status its own measurement contradicts, signed again (issue 12): the
+# signature is good, and kit verify still says no, as the program would.
+jq -c '(.results[] | select(.id == "time.rate_skew")) |= (.status = "pass" | .reason = null | .measured.ppm = 812.0)' \
+	"$TMP/log.json" >"$TMP/skewed.json" && "$COVALID" kit sign "$TMP/skewed.json" --key "$TMP/vendor.key" >/dev/null
+expect_exit 1 "a pass beside a failing measurement, signed again: exit 1" "$COVALID" kit verify "$TMP/skewed.json" --pubkey "$TMP/vendor.key.pub"
+check "... the signature good, the check and its measurement named" \
+	sh -c "grep -q 'good signature' '$TMP/out' && grep -qF 'time.rate_skew: status pass but |ppm| 812 > 500 (threshold version 1)' '$TMP/err'"
+jq -c '.kit.thresholds = "1"' "$TMP/log.json" >"$TMP/badversion.json" && "$COVALID" kit sign "$TMP/badversion.json" --key "$TMP/vendor.key" >/dev/null
+expect_exit 1 "a threshold version that is not one: exit 1" "$COVALID" kit verify "$TMP/badversion.json" --pubkey "$TMP/vendor.key.pub"
+check "... naming kit.thresholds" grep -q 'kit.thresholds' "$TMP/err"
 expect_exit 2 "a public key that is not one: exit 2" "$COVALID" kit verify "$TMP/log.json" --pubkey "$TMP/log.json"
 expect_exit 2 "a missing log: exit 2" "$COVALID" kit verify "$TMP/nope.json" --pubkey "$TMP/vendor.key.pub"
 expect_exit 2 "signing with a public key: exit 2" "$COVALID" kit sign "$TMP/unsigned.json" --key "$TMP/vendor.key.pub"

@@ -146,6 +146,19 @@ check "... with its offset, delay and drift" \
 	test "$(result clean time.reference '[.measured.offset_ns, .measured.min_delay_ns, .measured.drift_ppm, .measured.points] | map(type) | join(" ")')" = "number number number number"
 check "time.sync records the offset to the peer" test "$(result clean time.sync '.measured.peer_offset_ns | type')" = number
 
+# The program judges a log by its measurements (src/testlog/derive.c):
+# the clean log's statuses are what its measurements derive, and a pass
+# written over the corrupted download's fail is refused.
+"$COVALID" key generate --out "$TMP/k.key" >/dev/null 2>&1
+"$COVALID" kit sign "$TMP/clean.json" --key "$TMP/k.key" --out "$TMP/clean-signed.json" >/dev/null 2>&1
+expect_exit 0 "kit verify: the clean log's statuses are what its measurements derive" \
+	"$COVALID" kit verify "$TMP/clean-signed.json" --pubkey "$TMP/k.key.pub"
+jq -c '.results[0].status = "pass" | del(.signature)' "$TMP/flip-down.json" >"$TMP/forged.json" 2>/dev/null
+"$COVALID" kit sign "$TMP/forged.json" --key "$TMP/k.key" --out "$TMP/forged-signed.json" >/dev/null 2>&1
+expect_exit 1 "kit verify: a pass written over the corrupted download is refused" \
+	"$COVALID" kit verify "$TMP/forged-signed.json" --pubkey "$TMP/k.key.pub"
+check "... naming the check and the direction" grep -q "net.peer_transfer: status pass but download_digests_match false" "$TMP/out" "$TMP/err"
+
 check "a byte flipped on the way to the guest: net.peer_transfer fails" test "$(result flip-down net.peer_transfer .status)" = fail
 check "... the download corrupted" sh -c "jq -r '.results[0].reason' '$TMP/flip-down.json' | grep -q 'the download (peer to guest) corrupted data'"
 check "... and the kit exits 1" test "$(cat "$TMP/flip-down.rc" 2>/dev/null)" = 1

@@ -41,15 +41,24 @@ expect_exit 0 "the owner sets a policy" "$COVALID" admin policy set "$TMP/policy
 
 # ---- Issue 9: what a vendor may not do with a log it signs itself ----
 # Logs are edited with jq (the claim derived from the descriptor, as the
-# kit writes it; every result a pass) and signed again with covalid kit
-# sign, so these rows do not depend on what this machine is.
+# kit writes it; the three checks the smoke policy requires, passed with
+# measured values that pass: a status its measurements contradict is
+# refused, issue 12) and signed again with covalid kit sign, so these rows
+# do not depend on what this machine is.
 CLAIM_FROM_DESCRIPTOR='.claim = {guest: {os_id: .descriptor.guest.os.id, version: .descriptor.guest.os.version,
   osinfo: .descriptor.guest.os.osinfo, arch: .descriptor.guest.arch},
   hypervisor: {id: .descriptor.hypervisor.id, product: .descriptor.hypervisor.product,
   version: .descriptor.hypervisor.version, build: .descriptor.hypervisor.build},
   vm: {vcpus: .descriptor.vm.vcpus, memory_mib: .descriptor.vm.memory_mib}}'
-forge() {	# forge OUT KEY JQ-FILTER: log1 edited by the filter, all results passed, signed by KEY
-	jq -c "$3 | .results |= map(.status = \"pass\" | .reason = null)" "$TMP/log1.json" >"$1" &&
+# What passes under threshold version 1 (src/testlog/derive.c): the
+# hypervisor and product the claim names; online = present; no inversion.
+PASSING='. as $log | .results |= map(select(.id | IN("env.fingerprint", "cpu.topology", "time.monotonic"))
+  | .status = "pass" | .reason = null
+  | if .id == "env.fingerprint" then .measured.hypervisor = $log.claim.hypervisor.id | .measured.product = $log.claim.hypervisor.product
+    elif .id == "cpu.topology" then .measured.online = 2 | .measured.present = 2
+    else .measured.samples = 1000 | .measured.inversions = 0 end)'
+forge() {	# forge OUT KEY JQ-FILTER: log1 edited by the filter, the smoke policy's checks passed, signed by KEY
+	jq -c "$3 | $PASSING" "$TMP/log1.json" >"$1" &&
 		"$COVALID" kit sign "$1" --key "$2" >/dev/null
 }
 admit() {	# admit ID NAME: a vendor with a key ($TMP/ID.key) and a token ($TMP/ID.token)
@@ -137,6 +146,45 @@ status=$(api POST /api/v1/submissions "$TMP/lie.json" "$TMP/red-hat.token")
 check "D9: 8 vCPUs claimed, 2 in the descriptor: recorded, rejected, the reason names both ($status)" \
 	sh -c "[ '$status' = 201 ] && jq -e '.status == \"rejected\" and .configuration == null and (.reasons[0] | contains(\"claim.vm.vcpus 8\") and contains(\"vm.vcpus 2\"))' '$TMP/resp' >/dev/null"
 check "... and red-hat's configuration still allows 2 vCPUs" sh -c "curl -sf '$URL/api/v1/configurations/$rh_config' | jq -e '.configuration.limits.max_vcpus == 2' >/dev/null"
+
+# ---- Issue 12: the server derives each status from the measured values ----
+# A time.rate_skew result of 812 ppm (the kit's bound is 500 ppm,
+# threshold version 1) in red-hat's kvm log, signed with covalid kit sign.
+skew() {	# skew OUT STATUS EXTRA-JQ: red-hat's log with that result
+	forge "$1" "$TMP/red-hat.key" "$kvm"' | .started_at = "2026-11-20T10:00:03Z"' &&
+		jq -c '.results += [{id: "time.rate_skew", status: "'"$2"'", reason: null, measured: {ppm: 812.0},
+		  threshold: {max_abs_ppm: 500.0}, duration_s: 0.5}] | .kit.thresholds = 1 | '"$3" "$1" >"$1.tmp" &&
+		mv "$1.tmp" "$1" && "$COVALID" kit sign "$1" --key "$TMP/red-hat.key" >/dev/null
+}
+skew "$TMP/skew-fail.json" fail '.'
+status=$(api POST /api/v1/submissions "$TMP/skew-fail.json" "$TMP/red-hat.token")
+check "I12: the kit's own status beside 812 ppm (fail) is recorded ($status)" \
+	sh -c "[ '$status' = 201 ] && jq -e '.status == \"accepted\"' '$TMP/resp' >/dev/null"
+subs_before=$(curl -sf -H "Authorization: Bearer $(cat "$TMP/red-hat.token")" "$URL/api/v1/submissions" | jq '.items | length')
+# The attack: the status edited to pass, the log signed again.
+skew "$TMP/skew-pass.json" pass '.'
+expect_exit 1 "... its signature is good, but covalid kit verify says no too (exit 1)" "$COVALID" kit verify "$TMP/skew-pass.json" --pubkey "$TMP/red-hat.key.pub"
+check "... for the contradiction, not the signature" sh -c "grep -q 'good signature' '$TMP/out' && grep -q 'time.rate_skew: status pass but' '$TMP/err'"
+status=$(api POST /api/v1/submissions "$TMP/skew-pass.json" "$TMP/red-hat.token")
+check "I12: status edited to pass beside 812 ppm, signed again: 422 status_contradicts_measurement ($status $(err_code))" \
+	sh -c "[ '$status' = 422 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = status_contradicts_measurement ]"
+check "... naming the check and the measurement" \
+	sh -c "jq -e '(.error.message | startswith(\"time.rate_skew: status pass but |ppm| 812 > 500\")) and (.error.reasons | length) == 1' '$TMP/resp' >/dev/null"
+expect_exit 2 "... covalid submit refuses it too (exit 2)" "$COVALID" submit "$TMP/skew-pass.json" --server "$URL" --token-file "$TMP/red-hat.token"
+check "... saying why" grep -q 'time.rate_skew: status pass but' "$TMP/err"
+skew "$TMP/skew-bare.json" pass 'del(.results[-1].measured.ppm)'
+status=$(api POST /api/v1/submissions "$TMP/skew-bare.json" "$TMP/red-hat.token")
+check "I12: a pass without its measurement: 422 naming the field ($status)" \
+	sh -c "[ '$status' = 422 ] && jq -e '.error.message | contains(\"time.rate_skew: status pass but measured.ppm is missing\")' '$TMP/resp' >/dev/null"
+skew "$TMP/skew-old.json" pass 'del(.kit.thresholds)'
+status=$(api POST /api/v1/submissions "$TMP/skew-old.json" "$TMP/red-hat.token")
+check "I12: a log from before kit.thresholds is judged by version 1: 422 ($status)" \
+	sh -c "[ '$status' = 422 ] && jq -e '.error.message | contains(\"(threshold version 1)\")' '$TMP/resp' >/dev/null"
+skew "$TMP/skew-v9.json" pass '.kit.thresholds = 9'
+status=$(api POST /api/v1/submissions "$TMP/skew-v9.json" "$TMP/red-hat.token")
+check "I12: a threshold version the policy does not hold: 422 unknown_threshold_version ($status)" \
+	sh -c "[ '$status' = 422 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = unknown_threshold_version ]"
+check "... none of the refused logs was recorded" test "$(curl -sf -H "Authorization: Bearer $(cat "$TMP/red-hat.token")" "$URL/api/v1/submissions" | jq '.items | length')" = "$subs_before"
 
 # Whether this machine's own log can be accepted depends on the machine:
 # the smoke policy wants a guest OS and a hypervisor claimed and its three

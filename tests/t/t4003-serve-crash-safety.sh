@@ -112,7 +112,11 @@ if [ -s "$TMP/kit.json" ] &&
 		| .descriptor.guest.arch = "x86_64"
 		| .descriptor.hypervisor += {id: "kvm", product: "Crash Test KVM", version: "1.\($r)", build: null}
 		| .descriptor.vm += {vcpus: .claim.vm.vcpus, memory_mib: .claim.vm.memory_mib}
-		| .results |= map(if .id == "env.fingerprint" then .status = "pass" | .reason = null else . end)
+		# env.fingerprint passed, as the kit finds it when the hypervisor
+		# it probes is the one claimed (a status its measurements
+		# contradict is refused, docs/testlog.md).
+		| .results |= map(if .id == "env.fingerprint" then .status = "pass" | .reason = null
+			| .measured.hypervisor = "kvm" | .measured.product = "Crash Test KVM" else . end)
 	' "$TMP/kit.json" >"$TMP/logs/all.jsonl"; then
 	r=0
 	i=1

@@ -31,8 +31,49 @@ static json_t *or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/*
+ * Measured values with which each check of the default policy passes under
+ * threshold version 1 (src/testlog/derive.c: within 500 ppm, vDSO under
+ * 200 ns and 3x faster, overshoot under 40 ms, every rate over half the
+ * median, zero bad events); env.fingerprint and mem.size are made from
+ * the log's claim.
+ */
+static const struct {
+	const char *id, *measured;
+} passing[] = {
+	{ "cpu.topology", "{\"online\": 2, \"present\": 2, \"possible\": 2}" },
+	{ "cpu.all_vcpus_execute", "{\"rates\": {\"cpu0\": 1.9e9, \"cpu1\": 2.0e9}, \"median\": 1.95e9}" },
+	{ "cpu.feature_consistency", "{\"cpus\": 2, \"differing_cpus\": 0}" },
+	{ "time.monotonic", "{\"samples\": 1000000, \"inversions\": 0}" },
+	{ "time.cross_cpu_warp", "{\"exchanges\": 5000, \"warps\": 0}" },
+	{ "time.clocksource", "{\"current\": \"tsc\"}" }, /* allowed on every hypervisor */
+	{ "time.vdso", "{\"vdso_ns\": 21.5, \"syscall_ns\": 180.2}" },
+	{ "time.rate_skew", "{\"ppm\": -3.25}" },
+	{ "time.timer_latency", "{\"early\": 0, \"max_overshoot_ms\": 0.41}" },
+	{ "irq.timer_delivery", "{\"deltas\": {\"cpu0\": 301, \"cpu1\": 297}}" },
+	{ "kernel.health", "{\"tainted\": 0, \"signatures\": {\"call_trace\": 0}}" },
+	{ "kernel.pv_drivers", "{\"missing\": [], \"present\": [\"virtio_net\"]}" },
+	{ "mem.pattern", "{\"checked\": 67108864, \"mismatches\": 0}" },
+	{ "storage.io_integrity", "{\"blocks\": 16, \"mismatching_blocks\": 0}" },
+	{ "net.loopback_integrity", "{\"bytes\": 33554432, \"received_bytes\": 33554432, \"digests_match\": true}" },
+	{ "platform.security", "{\"vulnerabilities\": {\"meltdown\": \"Not affected\"}, \"vulnerable\": 0, \"nx\": true}" },
+};
+
+static json_t *passing_measured(const char *id, const char *hv, const char *product, int64_t mem)
+{
+	if (strcmp(id, "env.fingerprint") == 0)
+		return json_pack("{s:s, s:o, s:i}", "hypervisor", hv, "product", or_null(product), "conflicts", 0);
+	if (strcmp(id, "mem.size") == 0)
+		return json_pack("{s:I}", "memtotal_mib", (json_int_t)mem);
+	for (size_t i = 0; i < sizeof(passing) / sizeof(passing[0]); i++)
+		if (strcmp(passing[i].id, id) == 0)
+			return json_loads(passing[i].measured, 0, NULL);
+	return json_object();
+}
+
 /* A test log as the kit writes one: every check of the default policy
- * passed, the claim taken from the log's own descriptor. */
+ * passed, with measured values that pass, the claim taken from the log's
+ * own descriptor; no kit.thresholds, as logs had before it (version 1). */
 static json_t *make_log_spec(const struct logspec *ls)
 {
 	json_t *results = json_array(), *desc;
@@ -41,15 +82,17 @@ static json_t *make_log_spec(const struct logspec *ls)
 	int64_t mem = ls->memory_mib ? ls->memory_mib : 4096;
 
 	for (size_t i = 0; i < sizeof(default_required) / sizeof(default_required[0]); i++)
-		json_array_append_new(results, json_pack("{s:s, s:s}", "id", default_required[i], "status", "pass"));
+		json_array_append_new(results, json_pack("{s:s, s:s, s:o}", "id", default_required[i], "status", "pass",
+							 "measured", passing_measured(default_required[i], hv, product, mem)));
 	desc = json_pack("{s:s, s:{s:s, s:o, s:o, s:o}, s:{s:{s:s, s:s, s:n}, s:s}, s:{s:i, s:I}, s:{s:[], s:[]}}",
 			 "schema", "covalid.descriptor/1", "hypervisor", "id", hv, "product", or_null(product), "version",
 			 or_null(ls->hv_version), "build", or_null(ls->hv_build), "guest", "os", "id", ls->os, "version",
 			 ls->ver, "osinfo", "arch", arch, "vm", "vcpus", ls->vcpus, "memory_mib", (json_int_t)mem,
 			 "integration", "expected", "present");
-	return json_pack("{s:s, s:{s:s}, s:s, s:s, s:o, s:{s:{s:s, s:s, s:s}, s:{s:s, s:o, s:o, s:o}, s:{s:i, s:I}}, "
+	return json_pack("{s:s, s:{s:s, s:o}, s:s, s:s, s:o, s:{s:{s:s, s:s, s:s}, s:{s:s, s:o, s:o, s:o}, s:{s:i, s:I}}, "
 			 "s:o}",
-			 "schema", TESTLOG_SCHEMA, "kit", "mode", ls->mode ? ls->mode : "full", "started_at",
+			 "schema", TESTLOG_SCHEMA, "kit", "mode", ls->mode ? ls->mode : "full", "options",
+			 json_pack("{s:n, s:I}", "expect_vcpus", "expect_memory_mib", (json_int_t)mem), "started_at",
 			 ls->started ? ls->started : "2026-11-20T10:00:00Z", "finished_at", ls->started ? ls->started : "2026-11-20T10:05:00Z",
 			 "descriptor", desc, "claim", "guest", "os_id", ls->os, "version", ls->ver, "arch", arch,
 			 "hypervisor", "id", hv, "product", or_null(product), "version", or_null(ls->hv_version), "build",
@@ -229,6 +272,57 @@ TEST(policy_rejects_bad_documents_naming_the_field)
 		if (!strstr(e.message, bad[i].needle))
 			tap_fail(__FILE__, __LINE__, "policy %zu: \"%s\" does not name %s", i, e.message, bad[i].needle);
 	}
+}
+
+/* The threshold sets of a policy (docs/policy.md "Thresholds"): each error names its field. */
+TEST(policy_thresholds_are_checked_naming_the_field)
+{
+	static const struct {
+		const char *path_set, *value, *needle;
+	} bad[] = {
+		{ "", "[]", "thresholds: expected 1 to 256 threshold sets" },
+		{ "", "{}", "thresholds: expected 1 to 256 threshold sets" },
+		{ "version", "0", "thresholds[0].version: expected an integer from 1" },
+		{ "version", "\"1\"", "thresholds[0].version: expected an integer from 1" },
+		{ "colour", "1", "thresholds[0].colour" },
+		{ "notes", "1", "thresholds[0].notes: expected a string" },
+		{ "checks", "[]", "thresholds[0].checks: expected an object of check ids" },
+		{ "rate", "-5", "thresholds[0].checks.time.rate_skew.max_abs_ppm: expected a number >= 0" },
+		{ "rate", "\"500\"", "thresholds[0].checks.time.rate_skew.max_abs_ppm: expected a number >= 0" },
+		{ "twice", "", "thresholds[1].version: version 1 is given twice" },
+	};
+	struct program_policy *p = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct program_error e = { 0 };
+		json_t *doc = json_loads(program_policy_default(), 0, NULL);
+		json_t *set = json_array_get(json_object_get(doc, "thresholds"), 0);
+		const char *w = bad[i].path_set;
+		char *text;
+
+		if (!*w)
+			json_object_set_new(doc, "thresholds", json_loads(bad[i].value, JSON_DECODE_ANY, NULL));
+		else if (strcmp(w, "rate") == 0)
+			json_object_set_new(json_object_get(json_object_get(set, "checks"), "time.rate_skew"), "max_abs_ppm",
+					    json_loads(bad[i].value, JSON_DECODE_ANY, NULL));
+		else if (strcmp(w, "twice") == 0)
+			json_array_append_new(json_object_get(doc, "thresholds"), json_deep_copy(set));
+		else
+			json_object_set_new(set, w, json_loads(bad[i].value, JSON_DECODE_ANY, NULL));
+		text = json_dumps(doc, 0);
+		CHECK_INT(program_policy_parse(text, &p, &e), -EINVAL);
+		CHECK_INT(e.http, 400);
+		if (!strstr(e.message, bad[i].needle))
+			tap_fail(__FILE__, __LINE__, "thresholds %zu: \"%s\" does not say \"%s\"", i, e.message, bad[i].needle);
+		free(text);
+		json_decref(doc);
+	}
+	/* Without "thresholds" a policy judges by the built-in sets. */
+	CHECK_INT(program_policy_parse("{\"schema\":\"covalid.policy/1\",\"modes\":[\"full\"],\"rules\":[{\"name\":\"x\","
+				       "\"guest\":\"*\",\"hypervisor\":\"*\",\"required\":[]}]}",
+				       &p, NULL),
+		  0);
+	program_policy_free(p);
 }
 
 TEST(policy_evaluation_gives_every_reason)
@@ -1355,6 +1449,156 @@ TEST(writes_own_their_transactions)
 	world_close(&w);
 }
 
+/* ---- statuses against measurements (issue 12 part 3; docs/testlog.md) ---- */
+
+/* log's result id given status and measured (released), signed by rh, submitted as red-hat. */
+static int submit_edited(struct world *w, json_t *log, const char *id, const char *status, json_t *measured,
+			 struct program_submission *sub, struct program_error *e)
+{
+	json_t *x = result(log, id);
+	size_t len;
+	char *bytes;
+	int r;
+
+	json_object_set_new(x, "status", json_string(status));
+	json_object_set_new(x, "measured", measured);
+	bytes = signed_bytes(log, &w->rh, &len);
+	r = program_submit(w->s, "red-hat", bytes, len, sub, e);
+	free(bytes);
+	return r;
+}
+
+TEST(submission_whose_status_contradicts_its_measurement_is_refused)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	struct program_submission sub = { 0 };
+	json_t *log;
+
+	world_open(&w);
+	/* The issue's attack: the kit failed time.rate_skew at 812 ppm; the
+	 * vendor edits the status to pass and signs the log again. */
+	log = make_log("full", "rhel", "9.4", 2);
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_integer(1));
+	CHECK(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 812.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 422);
+	CHECK_STR(e.code, "status_contradicts_measurement");
+	CHECK_STR(e.message, "time.rate_skew: status pass but |ppm| 812 > 500 (threshold version 1)");
+	CHECK(json_array_size(e.reasons) == 1);
+	program_error_release(&e);
+	/* Two at once: both in error.reasons, the message names both. */
+	json_object_set_new(result(log, "time.monotonic"), "measured", json_pack("{s:i, s:i}", "samples", 9000, "inversions", 3));
+	CHECK(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", -812.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 422);
+	CHECK(strstr(e.message, "time.monotonic: status pass but inversions 3 > 0"));
+	CHECK(strstr(e.message, "time.rate_skew: status pass but |ppm| 812 > 500"));
+	CHECK_INT(json_array_size(e.reasons), 2);
+	program_error_release(&e);
+	/* A pass that carries no measurement, or one of the wrong type, proves nothing. */
+	json_decref(log);
+	log = make_log("full", "rhel", "9.4", 2);
+	CHECK(submit_edited(&w, log, "time.vdso", "pass", json_pack("{s:f}", "vdso_ns", 20.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 422);
+	CHECK(strstr(e.message, "time.vdso: status pass but measured.syscall_ns is missing"));
+	program_error_release(&e);
+	CHECK(submit_edited(&w, log, "time.vdso", "pass", json_pack("{s:f, s:s}", "vdso_ns", 20.0, "syscall_ns", "300"), &sub,
+			    &e) < 0);
+	CHECK(strstr(e.message, "time.vdso: status pass but measured.syscall_ns is not a number"));
+	program_error_release(&e);
+	/* A failure turned into an allowed skip is no skip. */
+	json_decref(log);
+	log = make_log("full", "rhel", "9.4", 2);
+	CHECK(submit_edited(&w, log, "cpu.feature_consistency", "skip",
+			    json_pack("{s:i, s:i}", "cpus", 2, "differing_cpus", 1), &sub, &e) < 0);
+	CHECK_INT(e.http, 422);
+	CHECK(strstr(e.message, "cpu.feature_consistency: status skip but the measurements decide it: differing_cpus 1 > 0"));
+	program_error_release(&e);
+	/* Nothing was recorded for any of them. */
+	CHECK_INT(count_submissions(w.s, NULL), 0);
+	json_decref(log);
+	world_close(&w);
+}
+
+TEST(submission_whose_statuses_agree_is_judged_by_the_policy)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	struct program_submission sub = { 0 };
+	json_t *log;
+
+	world_open(&w);
+	/* The same measurement with the kit's own status: recorded, rejected by the policy. */
+	log = make_log("full", "rhel", "9.4", 2);
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_integer(1));
+	CHECK_INT(submit_edited(&w, log, "time.rate_skew", "fail", json_pack("{s:f}", "ppm", 812.0), &sub, &e), 0);
+	CHECK(!sub.accepted);
+	CHECK(sub.reasons.n == 1 && strstr(sub.reasons.v[0], "required check time.rate_skew: fail"));
+	program_submission_release(&sub);
+	/* Every status agreeing with its measurement, version 1 named: accepted. */
+	json_decref(log);
+	log = make_log("full", "rhel", "9.4", 2);
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_integer(1));
+	CHECK_INT(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 499.5), &sub, &e), 0);
+	CHECK(sub.accepted && sub.created);
+	program_submission_release(&sub);
+	CHECK_INT(count_submissions(w.s, NULL), 2);
+	json_decref(log);
+	world_close(&w);
+}
+
+TEST(submission_is_judged_by_the_threshold_version_it_names)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	struct program_submission sub = { 0 };
+	json_t *policy, *sets, *v2, *log;
+	char *text;
+
+	world_open(&w);
+	/* A policy holding version 1 and a looser version 2 (1000 ppm). */
+	policy = json_loads(program_policy_default(), 0, NULL);
+	sets = json_object_get(policy, "thresholds");
+	v2 = json_deep_copy(json_array_get(sets, 0));
+	json_object_set_new(v2, "version", json_integer(2));
+	json_object_set_new(json_object_get(json_object_get(v2, "checks"), "time.rate_skew"), "max_abs_ppm", json_integer(1000));
+	json_array_append_new(sets, v2);
+	text = json_dumps(policy, 0);
+	CHECK_INT(program_policy_set(w.s, text, &e), 0);
+	free(text);
+
+	/* A log from before kit.thresholds is judged by version 1: 700 ppm is over 500. */
+	log = make_log("full", "rhel", "9.4", 2);
+	CHECK(json_object_get(json_object_get(log, "kit"), "thresholds") == NULL);
+	CHECK(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 700.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 422);
+	CHECK_STR(e.message, "time.rate_skew: status pass but |ppm| 700 > 500 (threshold version 1)");
+	program_error_release(&e);
+	/* The same measurement made under version 2 passes by its rules. */
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_integer(2));
+	CHECK_INT(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 700.0), &sub, &e), 0);
+	CHECK(sub.accepted);
+	program_submission_release(&sub);
+	/* A version the policy does not hold cannot be judged: 422. */
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_integer(7));
+	CHECK(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 1.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 422);
+	CHECK_STR(e.code, "unknown_threshold_version");
+	CHECK(strstr(e.message, "threshold version 7"));
+	/* One that is not a version is a malformed log: 400 naming the field. */
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_string("1"));
+	CHECK(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 1.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 400);
+	CHECK_STR(e.code, "invalid_log");
+	CHECK(strstr(e.message, "kit.thresholds"));
+	json_object_set_new(json_object_get(log, "kit"), "thresholds", json_integer(0));
+	CHECK(submit_edited(&w, log, "time.rate_skew", "pass", json_pack("{s:f}", "ppm", 1.0), &sub, &e) < 0);
+	CHECK_INT(e.http, 400);
+	CHECK_INT(count_submissions(w.s, NULL), 1);
+	json_decref(log);
+	json_decref(policy);
+	world_close(&w);
+}
+
 TAP_MAIN(writes_own_their_transactions, policy_default_parses_and_matches_data_file, policy_rejects_bad_documents_naming_the_field,
 	 policy_evaluation_gives_every_reason, policy_first_matching_rule_applies, policy_required_when_follows_the_descriptor,
 	 tokens_are_stored_hashed_and_authenticate,
@@ -1365,4 +1609,6 @@ TAP_MAIN(writes_own_their_transactions, policy_default_parses_and_matches_data_f
 	 submission_cannot_extend_or_revoke_the_seed_row, submission_vendor_ids_that_share_a_prefix_do_not_collide,
 	 submission_claims_that_sanitize_or_truncate_alike_stay_apart, submission_does_not_extend_an_imported_row_with_its_id,
 	 submission_claim_must_be_well_typed, submission_claim_must_agree_with_the_descriptor,
-	 submission_replayed_log_is_refused)
+	 submission_replayed_log_is_refused, submission_whose_status_contradicts_its_measurement_is_refused,
+	 submission_whose_statuses_agree_is_judged_by_the_policy, submission_is_judged_by_the_threshold_version_it_names,
+	 policy_thresholds_are_checked_naming_the_field)
