@@ -51,10 +51,11 @@ UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TAP_OBJ    = $(BUILD)/obj/tests/unit/tap.o
 SCRIPT_TESTS = $(sort $(wildcard tests/t/t*.sh))
+OLDK_BINS  = $(BUILD)/tests/run-as-2.6.18 $(BUILD)/tests/oldkernel-selftest
 
 .SECONDARY:
 .PHONY: all run check test test-asan setup fuzz bench clean
-all: $(BUILD)/covalid $(BUILD)/covalid-server $(UNIT_BINS)
+all: $(BUILD)/covalid $(BUILD)/covalid-server $(UNIT_BINS) $(OLDK_BINS)
 
 Q = @
 ifeq ($(V),1)
@@ -87,6 +88,15 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TAP_OBJ) $(BUILD)/libcovalid.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(TAP_OBJ) $(BUILD)/libcovalid.a $(SERVER_LIBS) $(LIBS)
+
+# The old-kernel harness (tests/oldkernel/, run by t7002): a seccomp
+# filter that makes this kernel answer like Linux 2.6.18.  Never sanitized:
+# it only loads the filter and execs the command under test.
+$(BUILD)/tests/run-as-2.6.18: LDLIBS_OLDK = -lseccomp
+$(OLDK_BINS): $(BUILD)/tests/%: tests/oldkernel/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) -D_GNU_SOURCE -std=c17 $(WARN) -O2 -g -o $@ $< $(LDLIBS_OLDK)
 
 setup:
 	@scripts/setup.sh
