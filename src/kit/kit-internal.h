@@ -30,7 +30,10 @@ struct descriptor;
  * called from several threads at once.
  */
 struct kit_faults {
-	/* time.monotonic, time.cross_cpu_warp, time.rate_skew: a reading of c in ns. */
+	/* time.monotonic, time.cross_cpu_warp, time.rate_skew: a reading of c
+	 * in ns, or KIT_CLOCK_MISSING for a clock this kernel does not have
+	 * (clock_gettime() answers EINVAL: CLOCK_BOOTTIME before 2.6.39,
+	 * CLOCK_MONOTONIC_RAW before 2.6.28). */
 	int64_t (*clock_ns)(clockid_t c, void *userdata);
 	/* storage.io_integrity: the file written, fsync'd and closed, before it is read back; 0 or -errno. */
 	int (*after_write)(const char *path, void *userdata);
@@ -38,6 +41,8 @@ struct kit_faults {
 	ssize_t (*send)(int fd, const void *buf, size_t n, int flags, void *userdata);
 	void *userdata;
 };
+
+#define KIT_CLOCK_MISSING INT64_MIN
 
 struct kit_ctx {
 	const struct kit_options *opt;

@@ -95,9 +95,11 @@ int kit_on_each_cpu(const struct kit_ctx *ctx, void *(*fn)(void *), void *args, 
 
 double kit_now(void)
 {
-	struct timespec ts;
+	/* As cv_now_ns(): CLOCK_MONOTONIC cannot be missing; 0 if it fails. */
+	struct timespec ts = { 0, 0 };
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
