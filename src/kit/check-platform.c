@@ -11,6 +11,7 @@
  * hypervisor did not set one.
  */
 #include <dirent.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "kit/kit-internal.h"
@@ -158,6 +159,19 @@ void kit_decide_smbios(bool root, bool present, const char *uuid, struct kit_ver
 		kit_verdict_set(v, KIT_PASS, NULL);
 }
 
+/*
+ * The kernel exports SMBIOS in sysfs since Linux 2.6.22 (/sys/class/dmi/id,
+ * drivers/firmware/dmi-id.c; /sys/firmware/dmi/tables is 4.2).  RHEL 5's
+ * 2.6.18 has neither (its source, 2.6.18-92 to -274, has no dmi-id.c): there
+ * an absent file says nothing about the hypervisor.
+ */
+static bool kernel_exports_no_dmi(void)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 && kit_kernel_before(u.release, "2.6.22");
+}
+
 void kit_check_firmware_smbios(const struct kit_ctx *ctx, struct kit_out *out)
 {
 	const char *uuid_path = "/sys/class/dmi/id/product_uuid";
@@ -173,6 +187,8 @@ void kit_check_firmware_smbios(const struct kit_ctx *ctx, struct kit_out *out)
 	json_object_set_new(out->measured, "uuid", uuid ? json_string(uuid) : json_null());
 	json_object_set_new(out->threshold, "uuid_format", json_string("8-4-4-4-12 hex, not all 0 or all F"));
 	kit_decide_smbios(ctx->root, present, uuid, &v);
+	if (ctx->root && !present && kernel_exports_no_dmi())
+		kit_verdict_set(&v, KIT_SKIP, "this kernel exports no SMBIOS data (/sys/class/dmi/id is Linux 2.6.22+)");
 	kit_apply(out, &v);
 	free(raw);
 	free(uuid);

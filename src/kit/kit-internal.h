@@ -97,6 +97,14 @@ double kit_round(double v);
 double kit_median(const double *v, size_t n);
 /* Reads a small file of the live system; NULL if absent. */
 char *kit_read(const char *path);
+/* Whether a kernel release ("2.6.18-92.el5", uname -r) is older than
+ * version ("2.6.22"); false if either does not parse. */
+bool kit_kernel_before(const char *release, const char *version);
+/* cpu.topology's counts on kernels without the cpu/online and cpu/present
+ * lists (RHEL 5's 2.6.18 has none): cpuN lines of /proc/stat, cpuN directories of
+ * /sys/devices/system/cpu; -1 if unreadable. */
+int kit_cpus_online_from_stat(void);
+int kit_cpus_present_from_dirs(void);
 
 /* The checks, by family (check-*.c). */
 void kit_check_env_fingerprint(const struct kit_ctx *ctx, struct kit_out *out);

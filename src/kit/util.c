@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include "covalid/version.h"
 #include "kit/kit-internal.h"
 #include "util/cv.h"
 
@@ -91,6 +92,15 @@ int kit_on_each_cpu(const struct kit_ctx *ctx, void *(*fn)(void *), void *args, 
 	free(t);
 	free(e);
 	return r;
+}
+
+bool kit_kernel_before(const char *release, const char *version)
+{
+	uint64_t r, v;
+
+	if (version_parse(release, &r) < 0 || version_parse(version, &v) < 0)
+		return false;
+	return r < v;
 }
 
 double kit_now(void)
