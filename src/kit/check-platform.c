@@ -109,6 +109,12 @@ void kit_check_platform_security(const struct kit_ctx *ctx, struct kit_out *out)
 	json_object_set_new(out->threshold, "vulnerable", json_integer(0));
 	json_object_set_new(out->threshold, "nx", nx_known ? json_true() : json_null());
 	kit_decide_security(n_vulnerable, first, nx_known, nx, &v);
+	/* Kernels before 4.15 (RHEL 5's 2.6.18 among them) report no
+	 * vulnerabilities: NX is then all there is to judge, if that. */
+	if (!dir && v.status == KIT_PASS)
+		kit_verdict_set(&v, nx_known ? KIT_PASS : KIT_SKIP, "%s",
+				nx_known ? "NX checked alone: no " VULN_DIR " (Linux 4.15+)"
+					 : "nothing to judge: no " VULN_DIR " (Linux 4.15+) and no NX flag");
 	kit_apply(out, &v);
 	if (dir)
 		closedir(dir);
