@@ -15,10 +15,11 @@
 #     kernel's); its skips are listed with their reasons.
 #
 # The binary under test is the static x86_64 guest binary
-# (build/guest/covalid-linux-x86_64).  Once the Makefile has a guest
-# target, make check builds it first and this test fails without it; before
-# that, the test runs $COVALID (glibc, dynamic), whose own start-up probes
-# prlimit64, rseq, getrandom and clone3 and copes with ENOSYS.
+# ($COVALID_GUEST/covalid-linux-x86_64, build/guest by default): the
+# Makefile has a guest target, make check builds it first, and this test
+# fails without it.  (On a tree without the guest target it would run
+# $COVALID, glibc and dynamic, whose own start-up probes prlimit64, rseq,
+# getrandom and clone3 and copes with ENOSYS.)
 #
 # Depends on: an x86_64 kernel with seccomp filters (3.5+; no privilege
 # needed: the harness sets no_new_privs).  A missing harness is a failure,
@@ -58,7 +59,7 @@ check "... naming it" grep -q "cannot run $TMP/no-such-command" "$TMP/err"
 expect_exit 0 "util/compat.h's fallbacks under the harness (test-compat)" "$HARNESS" "$BUILD/tests/test-compat"
 
 # ---- the binary under test ----
-GUEST=$SRC/build/guest/covalid-linux-x86_64
+GUEST=${COVALID_GUEST:-$SRC/build/guest}/covalid-linux-x86_64
 if grep -q '^guest:' "$SRC/Makefile"; then
 	if [ -x "$GUEST" ]; then ok "the static guest binary is built ($GUEST)"
 	else not_ok "the static guest binary is built ($GUEST): make guest"; done_testing; exit 1; fi
