@@ -105,6 +105,9 @@ bool kit_kernel_before(const char *release, const char *version);
  * /sys/devices/system/cpu; -1 if unreadable. */
 int kit_cpus_online_from_stat(void);
 int kit_cpus_present_from_dirs(void);
+/* Whether the kernel's vDSO has clock_gettime (vdso.c): 1 yes, 0 no,
+ * -ENOENT no vDSO mapped, -EPROTO cannot tell. */
+int kit_vdso_clock_gettime(void);
 
 /* The checks, by family (check-*.c). */
 void kit_check_env_fingerprint(const struct kit_ctx *ctx, struct kit_out *out);

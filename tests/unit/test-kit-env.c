@@ -10,6 +10,7 @@
  * (tests/fixtures), fed to the real check function.
  */
 #include <jansson.h>
+#include <sys/auxv.h>
 
 #include "covalid/descriptor.h"
 #include "covalid/probe.h"
@@ -181,6 +182,27 @@ TEST(kernel_release_comparison)
 	CHECK(!kit_kernel_before("not a version", "2.6.22"));
 }
 
+/*
+ * time.vdso skips where the vDSO has no clock_gettime.  On this x86_64
+ * machine the vDSO exports __vdso_clock_gettime (vdso(7), "x86-64
+ * functions"), unless the kernel maps no vDSO at all.
+ */
+TEST(vdso_clock_gettime_found_here)
+{
+	int r = kit_vdso_clock_gettime();
+
+	printf("kit_vdso_clock_gettime: %d\n", r);
+#if defined(__x86_64__)
+	if (!getauxval(AT_SYSINFO_EHDR))
+		CHECK_INT(r, -ENOENT);
+	else
+		CHECK_INT(r, 1);
+#else
+	tap_skip("the expectation is x86_64's");
+#endif
+}
+
 TAP_MAIN(rhel5_on_hyperv_2008_with_lic_passes_pv_drivers, rhel5_on_hyperv_2008_passes_clocksource_with_its_clock,
 	 every_hyperv_clock_name_passes_and_others_still_fail, a_genuinely_missing_driver_still_fails,
-	 a_missing_agent_never_fails, topology_counts_without_the_cpu_lists, kernel_release_comparison)
+	 a_missing_agent_never_fails, topology_counts_without_the_cpu_lists, kernel_release_comparison,
+	 vdso_clock_gettime_found_here)
