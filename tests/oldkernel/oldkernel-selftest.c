@@ -74,6 +74,10 @@ int main(int argc, char **argv)
 	r = raw(syscall(SYS_move_pages, 0, 0UL, NULL, NULL, NULL, 0));
 	ok(r != -ENOSYS, "move_pages (279) is still there", (int)-r);
 
+	/* x32 (3.4+): ENOSYS on 2.6.18; on a kernel without x32 support too. */
+	r = raw(syscall(0x40000000 | SYS_getpid));
+	ok(old ? r == -ENOSYS : 1, old ? "an x32 call answers ENOSYS" : "an x32 call returns", (int)-r);
+
 	r = raw(syscall(SYS_pipe, fds));
 	ok(r == 0, "pipe works", (int)-r);
 	if (r == 0) {

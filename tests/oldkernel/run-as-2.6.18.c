@@ -18,8 +18,9 @@
  *    eventfd (284, 290), signalfd, timerfd, fallocate (285), prlimit64
  *    (302), getrandom (318), memfd_create (319), statx (332), rseq (334),
  *    clone3 (435), openat2 (437) and the rest away.  x32 calls (the
- *    0x40000000 bit) did not exist either; libseccomp's x86_64 filter
- *    already refuses them;
+ *    0x40000000 bit, 3.4+) and anything else libseccomp does not take
+ *    for a native x86_64 call answer ENOSYS too, where libseccomp would
+ *    kill the process by default;
  *  - socket(2) and socketpair(2) with SOCK_CLOEXEC or SOCK_NONBLOCK in
  *    the type fail with EINVAL, as before 2.6.27, where the type was
  *    checked against the known socket types only (socket(2), VERSIONS).
@@ -65,6 +66,9 @@ static int build_filter(scmp_filter_ctx ctx)
 
 	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
 		return -ENOTSUP;
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
+	if (r < 0)
+		return r;
 	for (int nr = FIRST_NEWER_SYSCALL; nr <= LAST_SYSCALL; nr++) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
 		if (r < 0)

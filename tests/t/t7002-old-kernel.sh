@@ -51,7 +51,7 @@ fi
 # ---- the harness itself ----
 expect_exit 0 "without the harness, the new calls work" "$SELFTEST" new
 expect_exit 0 "under the harness, the new calls answer ENOSYS/EINVAL and the old ones work" "$HARNESS" "$SELFTEST" old
-check "... all $(grep -c '^ok' "$TMP/out") of its checks ran" test "$(grep -c '^ok' "$TMP/out")" -ge 11
+check "... all $(grep -c '^ok' "$TMP/out") of its checks ran" test "$(grep -c '^ok' "$TMP/out")" -ge 12
 expect_exit 1 "the self-test notices a kernel that refuses nothing (old expectations, no harness)" "$SELFTEST" old
 expect_exit 2 "the harness without a command: usage, exit 2" "$HARNESS"
 expect_exit 127 "the harness with a missing command: exit 127" "$HARNESS" "$TMP/no-such-command"
