@@ -193,8 +193,11 @@ void kit_check_firmware_smbios(const struct kit_ctx *ctx, struct kit_out *out)
 	json_object_set_new(out->measured, "uuid", uuid ? json_string(uuid) : json_null());
 	json_object_set_new(out->threshold, "uuid_format", json_string("8-4-4-4-12 hex, not all 0 or all F"));
 	kit_decide_smbios(ctx->root, present, uuid, &v);
-	if (ctx->root && !present && kernel_exports_no_dmi())
-		kit_verdict_set(&v, KIT_SKIP, "this kernel exports no SMBIOS data (/sys/class/dmi/id is Linux 2.6.22+)");
+	if (!present && kernel_exports_no_dmi()) {
+		json_object_set_new(out->measured, "kernel_exports_dmi", json_false());
+		if (ctx->root)
+			kit_verdict_set(&v, KIT_SKIP, "this kernel exports no SMBIOS data (/sys/class/dmi/id is Linux 2.6.22+)");
+	}
 	kit_apply(out, &v);
 	free(raw);
 	free(uuid);

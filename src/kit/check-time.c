@@ -401,6 +401,7 @@ void kit_check_time_vdso(const struct kit_ctx *ctx, struct kit_out *out)
 	 * whatever the clocksource: nothing to judge here. */
 	r = kit_vdso_clock_gettime();
 	if (r == -ENOENT || r == 0) {
+		json_object_set_new(out->measured, "vdso", json_string(r ? "absent" : "no clock_gettime"));
 		kit_set(out, KIT_SKIP, "%s: clock_gettime is a system call whatever the clocksource",
 			r ? "the kernel maps no vDSO" : "the kernel's vDSO has no clock_gettime");
 		goto out;
@@ -487,6 +488,7 @@ void kit_check_time_rate_skew(const struct kit_ctx *ctx, struct kit_out *out)
 	json_object_set_new(out->threshold, "max_abs_ppm", json_real(KIT_RATE_SKEW_PPM));
 	r = judged_read(ctx->faults, CLOCK_MONOTONIC_RAW, &dr);
 	if (r == -EINVAL) {
+		json_object_set_new(out->measured, "missing_clock", json_string("CLOCK_MONOTONIC_RAW"));
 		kit_set(out, KIT_SKIP, MISSING_RAW);
 		return;
 	}

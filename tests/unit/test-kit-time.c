@@ -581,6 +581,7 @@ TEST(old_kernel_rate_skew_without_raw)
 	CHECK_INT(l.out.status, KIT_SKIP);
 	CHECK_STR(l.out.reason, "CLOCK_MONOTONIC_RAW: not in this kernel (Linux 2.6.28+)");
 	CHECK(json_object_get(l.out.measured, "ppm") == NULL);
+	CHECK_STR(json_string_value(json_object_get(l.out.measured, "missing_clock")), "CLOCK_MONOTONIC_RAW");
 	live_release(&l);
 }
 
