@@ -134,9 +134,10 @@ $(GUEST_BUILD)/guest/obj/$(1)/%.o: %.c
 	  -isystem $(GUEST_BUILD)/deps/$(1)/include -isystem $(GUEST_BUILD)/deps/kinclude \
 	  $$(GUEST_CFLAGS) -c -o $$@ $$<
 
-$(GUEST_BUILD)/guest/covalid-linux-$(1).debug: $(GUEST_SRCS:%.c=$(GUEST_BUILD)/guest/obj/$(1)/%.o)
+$(GUEST_BUILD)/guest/covalid-linux-$(1).debug: $(GUEST_SRCS:%.c=$(GUEST_BUILD)/guest/obj/$(1)/%.o) \
+	  $(GUEST_BUILD)/deps/$(1)/lib/libjansson.a $(GUEST_BUILD)/deps/$(1)/lib/libsodium.a
 	@$$(if $$(Q),echo "  LINK    $$@")
-	$$(Q)$(GUEST_BUILD)/deps/$(1)/bin/musl-gcc -static -Wl,--gc-sections -o $$@ $$^ \
+	$$(Q)$(GUEST_BUILD)/deps/$(1)/bin/musl-gcc -static -Wl,--gc-sections -o $$@ $$(filter %.o,$$^) \
 	  -L$(GUEST_BUILD)/deps/$(1)/lib -ljansson -lsodium
 
 $(GUEST_BUILD)/guest/covalid-linux-$(1): $(GUEST_BUILD)/guest/covalid-linux-$(1).debug

@@ -105,17 +105,22 @@ for arch in $ARCHES; do
 		echo "musl-dev $(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null) $RECIPE" >"$prefix/.stamp-musl"
 		;;
 	i686)
-		want="musl $musl_ver $RECIPE"
+		# The prefix too: musl-gcc and its specs name it.
+		want="musl $musl_ver $RECIPE $prefix"
 		if ! stamp_ok "$prefix/.stamp-musl" "$want" || [ ! -x "$prefix/bin/musl-gcc" ]; then
 			d=$(fetch musl "$musl_ver")
 			say "musl $musl_ver for $arch"
 			rm -rf "$obj/musl" && mkdir -p "$obj/musl"
 			# --disable-shared, and syslibdir inside the prefix: nothing
 			# is installed outside build/ (no /lib/ld-musl-i386.so.1).
+			# The wrapper (musl-gcc and its specs) is asked for: on its own
+			# configure builds it only if the compiler can already build
+			# against some libc, and the cross gcc here has none.
 			(cd "$obj/musl" && "$d/configure" --target=i686-linux-gnu CROSS_COMPILE=i686-linux-gnu- \
-				--prefix="$prefix" --syslibdir="$prefix/lib" --disable-shared >configure.log 2>&1 &&
+				--prefix="$prefix" --syslibdir="$prefix/lib" --disable-shared --enable-wrapper=gcc >configure.log 2>&1 &&
 				make -j"$jobs" >make.log 2>&1 && make install >install.log 2>&1) ||
 				die "musl for $arch failed: see $obj/musl/*.log"
+			[ -x "$prefix/bin/musl-gcc" ] || die "musl for $arch installed no musl-gcc: see $obj/musl/configure.log"
 			echo "$want" >"$prefix/.stamp-musl"
 		fi
 		;;
