@@ -10,6 +10,7 @@
 #   - test-compat: util/compat.h's fallbacks keep their contract;
 #   - probe --json on every fixture prints exactly what it prints without
 #     the harness;
+#   - kit peer and net.peer_transfer, both under it, move data;
 #   - kit run --quick has no error; a check may fail only if it fails
 #     without the harness too (it is this machine's fail, not the old
 #     kernel's); its skips are listed with their reasons.
@@ -133,6 +134,24 @@ diag "fails on this machine with and without the harness:" \
 	"$(jq -r '.results[] | select(.status == "fail") | "  \(.id): \(.reason)"' "$TMP/old.json" 2>/dev/null)"
 diag "skips under the harness:" \
 	"$(jq -r '.results[] | select(.status == "skip") | "  \(.id): \(.reason)"' "$TMP/old.json" 2>/dev/null)"
+
+# The peer transfer both ends under the harness: kit peer's non-blocking
+# listening socket and accept, the kit's non-blocking connect.
+"$HARNESS" "$BIN" kit peer --listen 127.0.0.1:0 >"$TMP/peer.out" 2>&1 &
+peer=$!
+trap 'kill "$peer" 2>/dev/null; rm -rf "$TMP"' EXIT
+port=""
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$TMP/peer.out")
+	[ -n "$port" ] && break
+	sleep 0.5
+done
+check "kit peer listens under the harness" test -n "$port"
+"$HARNESS" "$BIN" kit run --quick --only net.peer_transfer --peer "127.0.0.1:${port:-1}" --dir "$TMP/kit" \
+	--out "$TMP/peer.json" >/dev/null 2>&1
+check "net.peer_transfer to it, under the harness, passes" test "$(jq -r '.results[0].status' "$TMP/peer.json" 2>/dev/null)" = pass
+[ "$(jq -r '.results[0].status' "$TMP/peer.json" 2>/dev/null)" = pass ] || diag "$(jq -c '.results[0]' "$TMP/peer.json" 2>/dev/null)" "$(cat "$TMP/peer.out")"
+kill "$peer" 2>/dev/null
 
 expect_exit 0 "the log signed under the harness verifies under it" "$HARNESS" "$BIN" kit verify "$TMP/old.json" --pubkey "$TMP/vendor.key.pub"
 check "the private directory is gone" test -z "$(ls -A "$TMP/kit")"
