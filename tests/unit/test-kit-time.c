@@ -423,7 +423,8 @@ static int64_t stepped_clock(clockid_t c, void *userdata)
 	struct timespec ts;
 	int64_t ns;
 
-	clock_gettime(c, &ts);
+	if (clock_gettime(c, &ts) < 0)
+		return KIT_CLOCK_MISSING; /* as the kernel would answer */
 	ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	if (c == CLOCK_MONOTONIC && atomic_fetch_add(&s->readings, 1) >= s->after)
 		ns -= s->back_ns;
