@@ -8,6 +8,7 @@
 #
 #   make run      set up, build, run the main job
 #   make check    set up, build, run every test, then again under ASan+UBSan
+#   make guest    the static guest binaries, build/guest/covalid-linux-ARCH
 #   make fuzz     bounded libFuzzer runs of the parsers (clang)
 #   make bench    the benchmarks under bench/
 
@@ -51,10 +52,11 @@ UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TAP_OBJ    = $(BUILD)/obj/tests/unit/tap.o
 SCRIPT_TESTS = $(sort $(wildcard tests/t/t*.sh))
+OLDK_BINS  = $(BUILD)/tests/run-as-2.6.18 $(BUILD)/tests/oldkernel-selftest
 
 .SECONDARY:
-.PHONY: all run check test test-asan setup fuzz bench clean
-all: $(BUILD)/covalid $(BUILD)/covalid-server $(UNIT_BINS)
+.PHONY: all run check test test-asan setup fuzz bench clean guest guest-deps
+all: $(BUILD)/covalid $(BUILD)/covalid-server $(UNIT_BINS) $(OLDK_BINS)
 
 Q = @
 ifeq ($(V),1)
@@ -88,8 +90,62 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TAP_OBJ) $(BUILD)/libcovalid.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(TAP_OBJ) $(BUILD)/libcovalid.a $(SERVER_LIBS) $(LIBS)
 
+# The old-kernel harness (tests/oldkernel/, run by t7002): a seccomp
+# filter that makes this kernel answer like Linux 2.6.18.  Never sanitized:
+# it only loads the filter and execs the command under test.
+$(BUILD)/tests/run-as-2.6.18: LDLIBS_OLDK = -lseccomp
+$(OLDK_BINS): $(BUILD)/tests/%: tests/oldkernel/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) -D_GNU_SOURCE -std=c17 $(WARN) -O2 -g -o $@ $< $(LDLIBS_OLDK)
+
 setup:
 	@scripts/setup.sh
+
+# The guest binaries: what runs inside a guest (probe, kit, key; the
+# modules of docs/ARCHITECTURE.md's "Guest side") as one static
+# executable per architecture, built against musl, which runs on Linux
+# 2.6.18 and needs nothing of the guest.  Their compilers and libraries
+# (musl for i686, jansson, libsodium) are built from Debian's source
+# packages into build/deps by scripts/guest-deps.sh, cached.  Always in
+# build/, whatever BUILD is: a sanitizer build does not apply to them, and
+# the ASan test run uses the same binaries.  GUEST_ARCHES=x86_64 builds one.
+GUEST_BUILD  = build
+GUEST_ARCHES ?= x86_64 i686
+GUEST_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c src/sign/*.c src/testlog/*.c src/kit/*.c) \
+	     src/cli/cli.c src/cli/dispatch.c src/cli/commands-guest.c \
+	     src/cli/cmd-probe.c src/cli/cmd-kit.c src/cli/cmd-key.c src/cli-guest/main.c
+GUEST_CFLAGS = -std=c17 $(WARN) -Os -g -ffunction-sections -fdata-sections -MMD -MP
+GUEST_BINS = $(GUEST_ARCHES:%=$(GUEST_BUILD)/guest/covalid-linux-%)
+
+guest: guest-deps
+	@$(MAKE) --no-print-directory $(GUEST_BINS)
+
+guest-deps:
+	@scripts/guest-deps.sh $(GUEST_BUILD)
+
+# Per architecture: objects, the unstripped binary (.debug, what t0002
+# and t7001 read symbols from) and the stripped one that ships.
+define GUEST_ARCH
+$(GUEST_BUILD)/guest/obj/$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  CC      $$< ($(1))")
+	$$(Q)$(GUEST_BUILD)/deps/$(1)/bin/musl-gcc -D_GNU_SOURCE -Iinclude -Isrc \
+	  -isystem $(GUEST_BUILD)/deps/$(1)/include -isystem $(GUEST_BUILD)/deps/kinclude \
+	  $$(GUEST_CFLAGS) -c -o $$@ $$<
+
+$(GUEST_BUILD)/guest/covalid-linux-$(1).debug: $(GUEST_SRCS:%.c=$(GUEST_BUILD)/guest/obj/$(1)/%.o) \
+	  $(GUEST_BUILD)/deps/$(1)/lib/libjansson.a $(GUEST_BUILD)/deps/$(1)/lib/libsodium.a
+	@$$(if $$(Q),echo "  LINK    $$@")
+	$$(Q)$(GUEST_BUILD)/deps/$(1)/bin/musl-gcc -static -Wl,--gc-sections -o $$@ $$(filter %.o,$$^) \
+	  -L$(GUEST_BUILD)/deps/$(1)/lib -ljansson -lsodium
+
+$(GUEST_BUILD)/guest/covalid-linux-$(1): $(GUEST_BUILD)/guest/covalid-linux-$(1).debug
+	$$(Q)strip -o $$@ $$<
+
+-include $(GUEST_SRCS:%.c=$(GUEST_BUILD)/guest/obj/$(1)/%.d)
+endef
+$(foreach a,$(GUEST_ARCHES),$(eval $(call GUEST_ARCH,$(a))))
 
 # The main job: the program server on the seed catalog (embedded SQLite,
 # $(BUILD)/covalid.db) at http://127.0.0.1:8080/, and whether this machine
@@ -98,14 +154,17 @@ run: setup
 	@$(MAKE) --no-print-directory all
 	@scripts/run.sh $(BUILD)
 
-# Every test, in the normal build and again under AddressSanitizer + UBSan.
+# Every test, in the normal build and again under AddressSanitizer + UBSan
+# (the guest binaries are built once, and tested in both runs).
 check: setup
+	@$(MAKE) --no-print-directory guest
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory test BUILD=build-asan SAN=1
 
-test: all
+test: all guest
 	@echo "== tests ($(BUILD))"
 	COVALID=$(CURDIR)/$(BUILD)/covalid COVALID_BUILD=$(CURDIR)/$(BUILD) COVALID_SRCDIR=$(CURDIR) \
+	  COVALID_GUEST=$(CURDIR)/$(GUEST_BUILD)/guest \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  prove --exec '' $(UNIT_BINS) $(SCRIPT_TESTS)
 
@@ -162,7 +221,7 @@ $(BUILD)/bench/sqlite-insert: bench/sqlite-insert.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=c17 -O2 -Wall -Wextra -Werror -o $@ $< $(shell pkg-config --libs sqlite3)
 
-bench: setup all $(BENCH_BINS)
+bench: setup all guest $(BENCH_BINS)
 	@for b in bench/*.sh; do echo "== $$b"; COVALID_BUILD=$(CURDIR)/$(BUILD) $$b || exit 1; done
 
 clean:

@@ -13,11 +13,88 @@ set -eu
 # joins two network namespaces with a veth pair).  Bench: hyperfine;
 # wrk and nginx (bench/api.sh runs its own nginx on loopback, as the peer of
 # the server).
-PACKAGES="gcc make pkg-config perl
+BUILD_PACKAGES="gcc make pkg-config perl
 libjansson-dev libsqlite3-dev libexpat1-dev libsodium-dev
-libmicrohttpd-dev libcurl4-gnutls-dev
-osinfo-db cpuid virt-what systemd hyperfine clang jq curl libxml2-utils sqlite3 iproute2
-chromium nodejs wrk nginx-light"
+libmicrohttpd-dev libcurl4-gnutls-dev"
+# The guest binaries (make guest, scripts/guest-deps.sh): musl for x86_64
+# (musl-gcc), an i686 cross compiler to build musl itself for i686, and
+# dpkg-dev, whose dpkg-source unpacks `apt-get source` (musl, jansson and
+# libsodium are built from Debian's source packages; autoconf, automake and
+# libtool make jansson's configure, which its source package does not
+# ship, as Debian's own build does).  libseccomp-dev: the old-kernel
+# harness (a seccomp filter refusing post-2.6.18 syscalls).
+GUEST_PACKAGES="musl-tools musl-dev gcc-i686-linux-gnu dpkg-dev autoconf automake libtool
+libseccomp-dev"
+# qemu-user-static runs the i686 guest binary (tests/t/t7001): this
+# machine's kernel may have no 32-bit support.
+TEST_PACKAGES="osinfo-db cpuid virt-what systemd hyperfine clang jq curl libxml2-utils sqlite3
+chromium nodejs wrk nginx-light qemu-user-static iproute2"
+PACKAGES="$BUILD_PACKAGES $GUEST_PACKAGES $TEST_PACKAGES"
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+fi
+
+# `apt-get source` needs deb-src entries.  When the machine has none, add
+# one for each of the distribution's own deb entries (the deb822 file
+# /etc/apt/sources.list.d/debian.sources, Debian 12's, or the one-line
+# /etc/apt/sources.list), same URIs, suites and components, then update.
+# Third-party repositories are left alone: many publish no sources, and a
+# missing Sources index fails apt-get update.
+has_deb_src() {
+	grep -Eqs '^[[:space:]]*Types:.*deb-src' /etc/apt/sources.list.d/*.sources ||
+		grep -Eqs '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list
+}
+debsrc=/etc/apt/sources.list.d/covalid-deb-src.sources
+if ! has_deb_src; then
+	if [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ]; then
+		echo "setup: need root (or sudo) to add deb-src entries to /etc/apt" >&2
+		exit 1
+	fi
+	echo "setup: adding deb-src entries ($debsrc) from the machine's deb entries"
+	{
+		if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+			# Each stanza whose Types has deb: the same stanza as deb-src.
+			awk 'function flush() {
+				if (deb && !off) printf "%sTypes: deb-src\n%s\n", pre, post
+				deb = off = 0; pre = post = ""; seen = 0
+			     }
+			     /^[[:space:]]*$/ { flush(); next }
+			     $1 == "Types:" { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1; seen = 1; next }
+			     $1 == "Enabled:" && $2 == "no" { off = 1 }
+			     { if (seen) post = post $0 "\n"; else pre = pre $0 "\n" }
+			     END { flush() }' /etc/apt/sources.list.d/debian.sources
+		fi
+		if [ -f /etc/apt/sources.list ]; then
+			# "deb [options] URI SUITE COMPONENT..." as a stanza.
+			awk '$1 == "deb" {
+				i = 2; key = ""
+				if ($2 ~ /^\[/) {
+					for (;; i++) {
+						o = $i; gsub(/[][]/, "", o)
+						if (o ~ /^signed-by=/) key = "Signed-By: " substr(o, 11) "\n"
+						if ($i ~ /\]$/) break
+					}
+					i++
+				}
+				uri = $i; suite = $(i + 1); comps = ""
+				for (j = i + 2; j <= NF; j++) comps = comps (comps == "" ? "" : " ") $j
+				printf "Types: deb-src\nURIs: %s\nSuites: %s\nComponents: %s\n%s\n", uri, suite, comps, key }' \
+				/etc/apt/sources.list
+		fi
+	} >"${TMPDIR:-/tmp}/covalid-deb-src.$$"
+	if [ ! -s "${TMPDIR:-/tmp}/covalid-deb-src.$$" ]; then
+		rm -f "${TMPDIR:-/tmp}/covalid-deb-src.$$"
+		echo "setup: no deb entries found to derive deb-src from (needed by scripts/guest-deps.sh)" >&2
+		exit 1
+	fi
+	$SUDO install -m 644 "${TMPDIR:-/tmp}/covalid-deb-src.$$" "$debsrc"
+	rm -f "${TMPDIR:-/tmp}/covalid-deb-src.$$"
+	$SUDO apt-get update -q
+elif ! ls /var/lib/apt/lists/*_Sources* >/dev/null 2>&1; then
+	$SUDO apt-get update -q
+fi
 
 missing=""
 for p in $PACKAGES; do
@@ -31,14 +108,9 @@ command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 if [ -n "$missing" ]; then
 	echo "setup: installing:$missing"
-	SUDO=""
-	if [ "$(id -u)" -ne 0 ]; then
-		if command -v sudo >/dev/null 2>&1; then
-			SUDO="sudo"
-		else
-			echo "setup: need root (or sudo) to install:$missing" >&2
-			exit 1
-		fi
+	if [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ]; then
+		echo "setup: need root (or sudo) to install:$missing" >&2
+		exit 1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
 	# Installing nginx must not start a system nginx on port 80: the

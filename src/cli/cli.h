@@ -16,6 +16,7 @@
 #define COVALID_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "covalid/util.h"
@@ -48,6 +49,15 @@ void cli_getopt_begin(void);
 /* Maps a negative errno from reading an input to an exit code. */
 int cli_exit_for_input_error(int err);
 
+/* The commands that run in a guest (probe, kit, key): commands-guest.c. */
+extern const struct cli_command cli_guest_commands[];
+extern const size_t cli_guest_ncommands;
+/*
+ * A program's main(): the guest commands, then the program's own nown
+ * rows (own may be NULL), then help; --help, --version, dispatch.
+ * Returns the exit code.
+ */
+int cli_main(int argc, char **argv, const struct cli_command *own, size_t nown);
 const struct cli_command *cli_find(const char *name);
 void cli_print_help(FILE *f, const struct cli_command *c);
 

@@ -3,6 +3,7 @@
  * cpu.topology, time.clocksource, kernel.pv_drivers, mem.size; and the
  * self-test checks that prove isolation.
  */
+#include <dirent.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -88,6 +89,52 @@ static int count_cpulist(const char *path)
 	return n;
 }
 
+/*
+ * Before the cpu/online and cpu/present lists (RHEL 5's 2.6.18 has none:
+ * its drivers/base/cpu.c makes only cpuN/online), the same counts come
+ * from where that kernel keeps them: a cpuN directory per present CPU
+ * (topology_init(): for_each_present_cpu) and a cpuN line in /proc/stat
+ * per online one (show_stat(): for_each_online_cpu).  -1 if unreadable.
+ */
+int kit_cpus_present_from_dirs(void)
+{
+	DIR *d = opendir("/sys/devices/system/cpu");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) && n < 65536) {
+		const char *p = e->d_name;
+
+		if (!cv_startswith(p, "cpu") || !p[3])
+			continue;
+		for (p += 3; *p >= '0' && *p <= '9'; p++)
+			;
+		n += !*p;
+	}
+	closedir(d);
+	return n;
+}
+
+int kit_cpus_online_from_stat(void)
+{
+	char *s = kit_read("/proc/stat"), *line, *next;
+	int n = 0;
+
+	if (!s)
+		return -1;
+	for (line = s; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		/* "cpu0 ..." but not the "cpu " total. */
+		n += cv_startswith(line, "cpu") && line[3] >= '0' && line[3] <= '9';
+	}
+	free(s);
+	return n;
+}
+
 void kit_decide_topology(int online, int present, int expect, struct kit_verdict *v)
 {
 	if (online < 1 || present < 1)
@@ -105,8 +152,15 @@ void kit_check_cpu_topology(const struct kit_ctx *ctx, struct kit_out *out)
 	int online = count_cpulist("/sys/devices/system/cpu/online");
 	int present = count_cpulist("/sys/devices/system/cpu/present");
 	int possible = count_cpulist("/sys/devices/system/cpu/possible");
+	const char *source = "/sys/devices/system/cpu/{online,present}";
 	struct kit_verdict v;
 
+	if (online < 0 && present < 0) {
+		online = kit_cpus_online_from_stat();
+		present = kit_cpus_present_from_dirs();
+		source = "/proc/stat cpuN lines, /sys/devices/system/cpu/cpuN directories";
+	}
+	json_object_set_new(out->measured, "source", json_string(source));
 	json_object_set_new(out->measured, "online", json_integer(online));
 	json_object_set_new(out->measured, "present", json_integer(present));
 	json_object_set_new(out->measured, "possible", json_integer(possible));

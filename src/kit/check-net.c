@@ -34,6 +34,7 @@
 
 #include "covalid/descriptor.h"
 #include "kit/kit-internal.h"
+#include "util/compat.h"
 #include "util/cv.h"
 
 #define MIB (1024ull * 1024)
@@ -162,7 +163,7 @@ void kit_check_net_inventory(const struct kit_ctx *ctx, struct kit_out *out)
 	}
 	cv_strv_sort(&names);
 
-	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	sock = cv_socket_cloexec(AF_INET, SOCK_DGRAM, 0);
 	ifaces = json_array();
 	for (size_t i = 0; i < names.n; i++) {
 		const char *ifname = names.v[i];
@@ -276,7 +277,7 @@ static void *sink_main(void *p)
 	int fd;
 
 	/* SO_RCVTIMEO on the listening socket bounds accept() too. */
-	fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	fd = cv_accept_cloexec(s->listen_fd, NULL, NULL);
 	if (fd < 0) {
 		s->error = errno == EAGAIN ? -ETIMEDOUT : -errno;
 		goto out;
@@ -310,7 +311,7 @@ static int loopback_send(const struct kit_faults *f, const struct sockaddr_in *a
 {
 	int fd, r;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = cv_socket_cloexec(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0)
 		return -errno;
 	set_timeouts(fd, IO_TIMEOUT_S);
@@ -345,7 +346,7 @@ void kit_check_net_loopback_integrity(const struct kit_ctx *ctx, struct kit_out 
 		kit_set(out, KIT_ERROR, "libsodium cannot be initialised");
 		goto out;
 	}
-	s.listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	s.listen_fd = cv_socket_cloexec(AF_INET, SOCK_STREAM, 0);
 	if (s.listen_fd < 0 || bind(s.listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
 	    listen(s.listen_fd, 1) < 0 || getsockname(s.listen_fd, (struct sockaddr *)&addr, &len) < 0) {
 		kit_set(out, KIT_ERROR, "cannot listen on 127.0.0.1: %s", strerror(errno));
@@ -414,7 +415,7 @@ static int connect_bounded(const struct addrinfo *a, int seconds)
 	int fd, r, err = 0, flags;
 	socklen_t len = sizeof(err);
 
-	fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+	fd = cv_socket_cloexec(a->ai_family, a->ai_socktype | SOCK_NONBLOCK, a->ai_protocol);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, a->ai_addr, a->ai_addrlen) < 0) {

@@ -11,6 +11,7 @@
  * hypervisor did not set one.
  */
 #include <dirent.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "kit/kit-internal.h"
@@ -108,6 +109,12 @@ void kit_check_platform_security(const struct kit_ctx *ctx, struct kit_out *out)
 	json_object_set_new(out->threshold, "vulnerable", json_integer(0));
 	json_object_set_new(out->threshold, "nx", nx_known ? json_true() : json_null());
 	kit_decide_security(n_vulnerable, first, nx_known, nx, &v);
+	/* Kernels before 4.15 (RHEL 5's 2.6.18 among them) report no
+	 * vulnerabilities: NX is then all there is to judge, if that. */
+	if (!dir && v.status == KIT_PASS)
+		kit_verdict_set(&v, nx_known ? KIT_PASS : KIT_SKIP, "%s",
+				nx_known ? "NX checked alone: no " VULN_DIR " (Linux 4.15+)"
+					 : "nothing to judge: no " VULN_DIR " (Linux 4.15+) and no NX flag");
 	kit_apply(out, &v);
 	if (dir)
 		closedir(dir);
@@ -158,6 +165,19 @@ void kit_decide_smbios(bool root, bool present, const char *uuid, struct kit_ver
 		kit_verdict_set(v, KIT_PASS, NULL);
 }
 
+/*
+ * The kernel exports SMBIOS in sysfs since Linux 2.6.22 (/sys/class/dmi/id,
+ * drivers/firmware/dmi-id.c; /sys/firmware/dmi/tables is 4.2).  RHEL 5's
+ * 2.6.18 has neither (its source, 2.6.18-92 to -274, has no dmi-id.c): there
+ * an absent file says nothing about the hypervisor.
+ */
+static bool kernel_exports_no_dmi(void)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 && kit_kernel_before(u.release, "2.6.22");
+}
+
 void kit_check_firmware_smbios(const struct kit_ctx *ctx, struct kit_out *out)
 {
 	const char *uuid_path = "/sys/class/dmi/id/product_uuid";
@@ -173,6 +193,11 @@ void kit_check_firmware_smbios(const struct kit_ctx *ctx, struct kit_out *out)
 	json_object_set_new(out->measured, "uuid", uuid ? json_string(uuid) : json_null());
 	json_object_set_new(out->threshold, "uuid_format", json_string("8-4-4-4-12 hex, not all 0 or all F"));
 	kit_decide_smbios(ctx->root, present, uuid, &v);
+	if (!present && kernel_exports_no_dmi()) {
+		json_object_set_new(out->measured, "kernel_exports_dmi", json_false());
+		if (ctx->root)
+			kit_verdict_set(&v, KIT_SKIP, "this kernel exports no SMBIOS data (/sys/class/dmi/id is Linux 2.6.22+)");
+	}
 	kit_apply(out, &v);
 	free(raw);
 	free(uuid);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "kit/kit-internal.h"
+#include "util/compat.h"
 #include "util/cv.h"
 
 #define NS_PER_S 1000000000LL
@@ -42,16 +43,11 @@ struct sample {
 /* The guest's CLOCK_REALTIME, or a test's faulty one; -errno. */
 static int guest_ns(const struct kit_faults *f, int64_t *ret)
 {
-	struct timespec ts;
-
 	if (f && f->clock_ns) {
 		*ret = f->clock_ns(CLOCK_REALTIME, f->userdata);
-		return 0;
+		return *ret == KIT_CLOCK_MISSING ? -EINVAL : 0;
 	}
-	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
-		return -errno;
-	*ret = (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-	return 0;
+	return cv_clock_ns(CLOCK_REALTIME, ret);
 }
 
 /* Timestamps are taken as valid between the epoch and 2^62 ns (the year
@@ -207,10 +203,9 @@ static int sleep_until(int64_t mono_ns)
  * should it fail, 0 only spaces the points as fast as they come. */
 static int64_t mono_ns(void)
 {
-	struct timespec ts = { 0, 0 };
+	int64_t ns;
 
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+	return cv_clock_ns(CLOCK_MONOTONIC, &ns) == 0 ? ns : 0;
 }
 
 /* ---- time.reference ---- */

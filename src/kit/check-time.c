@@ -21,23 +21,64 @@
 #include <unistd.h>
 
 #include "kit/kit-internal.h"
+#include "util/compat.h"
 #include "util/cv.h"
 
 #define NS_PER_S 1000000000LL
 #define NS_PER_MS 1000000LL
 
-static int64_t clock_ns(clockid_t c)
-{
-	struct timespec ts;
+/*
+ * Clocks on old kernels: CLOCK_MONOTONIC_RAW is Linux 2.6.28+ and
+ * CLOCK_BOOTTIME 2.6.39+ (clock_getres(2)); before, clock_gettime()
+ * answers EINVAL and writes nothing.  A check that needs one reads it
+ * once with judged_read() first and skips (or, time.monotonic, leaves it
+ * out) with MISSING_CLOCK's reason.  The vDSO answers clock_gettime()
+ * without a system call, so a seccomp filter cannot take a clock away:
+ * the unit tests take it away through the clock_ns hook instead
+ * (KIT_CLOCK_MISSING, tests/unit/test-kit-time.c).
+ */
+#define MISSING_CLOCK(name, since) name ": not in this kernel (Linux " since "+)"
+#define MISSING_BOOTTIME MISSING_CLOCK("CLOCK_BOOTTIME", "2.6.39")
+#define MISSING_RAW MISSING_CLOCK("CLOCK_MONOTONIC_RAW", "2.6.28")
 
-	clock_gettime(c, &ts);
-	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+/* A reading of c in ns: 0, or -errno (-EINVAL: the kernel has no such
+ * clock, or a test's hook says so); *ret is written only on success. */
+static int judged_read(const struct kit_faults *f, clockid_t c, int64_t *ret)
+{
+	int64_t t;
+
+	if (!f || !f->clock_ns)
+		return cv_clock_ns(c, ret);
+	t = f->clock_ns(c, f->userdata);
+	if (t == KIT_CLOCK_MISSING)
+		return -EINVAL;
+	*ret = t;
+	return 0;
 }
 
-/* The clock the checks judge: the real one, or a test's faulty one. */
+/*
+ * CLOCK_MONOTONIC, which every Linux has (2.6.0+), read where a failure
+ * cannot be told apart from a reading: it would take a broken libc, and
+ * reads 0 then rather than uninitialised memory.
+ */
+static int64_t clock_ns(clockid_t c)
+{
+	int64_t t = 0;
+
+	if (cv_clock_ns(c, &t) < 0)
+		return 0;
+	return t;
+}
+
+/* The clock the checks judge: the real one, or a test's faulty one.
+ * Only for CLOCK_MONOTONIC, as clock_ns(). */
 static int64_t judged_ns(const struct kit_faults *f, clockid_t c)
 {
-	return f && f->clock_ns ? f->clock_ns(c, f->userdata) : clock_ns(c);
+	int64_t t = 0;
+
+	if (judged_read(f, c, &t) < 0)
+		return 0;
+	return t;
 }
 
 /* ---- time.monotonic ---- */
@@ -56,8 +97,10 @@ void kit_decide_inversions(uint64_t inversions, uint64_t samples, struct kit_ver
 struct mono {
 	const struct kit_faults *faults;
 	int64_t interval_ns;
+	bool boottime; /* the kernel has CLOCK_BOOTTIME */
 	uint64_t samples, inv_mono, inv_boot;
 	int64_t max_back_ns;
+	int error; /* -errno of a failed reading */
 };
 
 static void mono_step(int64_t now, int64_t *prev, uint64_t *inversions, int64_t *max_back)
@@ -70,22 +113,39 @@ static void mono_step(int64_t now, int64_t *prev, uint64_t *inversions, int64_t 
 	*prev = now;
 }
 
+/* Reads CLOCK_MONOTONIC, and CLOCK_BOOTTIME where the kernel has it. */
+static int mono_read(const struct mono *w, int64_t *ret_m, int64_t *ret_b)
+{
+	int r = judged_read(w->faults, CLOCK_MONOTONIC, ret_m);
+
+	if (r < 0 || !w->boottime)
+		return r;
+	return judged_read(w->faults, CLOCK_BOOTTIME, ret_b);
+}
+
 static void *mono_worker(void *p)
 {
 	struct mono *w = p;
-	int64_t m = judged_ns(w->faults, CLOCK_MONOTONIC), b = judged_ns(w->faults, CLOCK_BOOTTIME);
-	int64_t end = m + w->interval_ns;
+	int64_t m = 0, b = 0, end;
 	/* A reading costs at least ~10 ns: this cap ends the loop at twice
 	 * the interval at most if the clock stops. */
-	uint64_t cap = (uint64_t)(w->interval_ns / 10);
+	uint64_t cap = (uint64_t)(w->interval_ns / 10), per = w->boottime ? 2 : 1;
 
-	w->samples = 2;
+	w->error = mono_read(w, &m, &b);
+	if (w->error < 0)
+		return NULL;
+	end = m + w->interval_ns;
+	w->samples = per;
 	for (uint64_t i = 0; i < cap; i++) {
-		int64_t m1 = judged_ns(w->faults, CLOCK_MONOTONIC), b1 = judged_ns(w->faults, CLOCK_BOOTTIME);
+		int64_t m1 = 0, b1 = 0;
 
+		w->error = mono_read(w, &m1, &b1);
+		if (w->error < 0)
+			break;
 		mono_step(m1, &m, &w->inv_mono, &w->max_back_ns);
-		mono_step(b1, &b, &w->inv_boot, &w->max_back_ns);
-		w->samples += 2;
+		if (w->boottime)
+			mono_step(b1, &b, &w->inv_boot, &w->max_back_ns);
+		w->samples += per;
 		if (m1 >= end)
 			break;
 	}
@@ -97,13 +157,23 @@ void kit_check_time_monotonic(const struct kit_ctx *ctx, struct kit_out *out)
 	double interval = kit_interval(ctx, 0.2, 3.0);
 	struct mono *w = cv_xcalloc(ctx->n_cpus ? ctx->n_cpus : 1, sizeof(*w));
 	uint64_t samples = 0, inv_mono = 0, inv_boot = 0;
-	int64_t max_back = 0;
+	int64_t max_back = 0, t;
+	bool boottime;
 	struct kit_verdict v;
 	int r;
 
+	/* Without CLOCK_BOOTTIME (before 2.6.39) CLOCK_MONOTONIC is checked
+	 * alone: on the oldest guests it is the clock that matters most. */
+	r = judged_read(ctx->faults, CLOCK_BOOTTIME, &t);
+	if (r < 0 && r != -EINVAL) {
+		kit_set(out, KIT_ERROR, "cannot read CLOCK_BOOTTIME: %s", strerror(-r));
+		goto out;
+	}
+	boottime = r == 0;
 	for (size_t i = 0; i < ctx->n_cpus; i++) {
 		w[i].faults = ctx->faults;
 		w[i].interval_ns = (int64_t)(interval * NS_PER_S);
+		w[i].boottime = boottime;
 	}
 	r = kit_on_each_cpu(ctx, mono_worker, w, sizeof(*w));
 	if (r < 0) {
@@ -111,6 +181,10 @@ void kit_check_time_monotonic(const struct kit_ctx *ctx, struct kit_out *out)
 		goto out;
 	}
 	for (size_t i = 0; i < ctx->n_cpus; i++) {
+		if (w[i].error < 0) {
+			kit_set(out, KIT_ERROR, "a clock reading failed: %s", strerror(-w[i].error));
+			goto out;
+		}
 		samples += w[i].samples;
 		inv_mono += w[i].inv_mono;
 		inv_boot += w[i].inv_boot;
@@ -120,12 +194,15 @@ void kit_check_time_monotonic(const struct kit_ctx *ctx, struct kit_out *out)
 	json_object_set_new(out->measured, "samples", json_integer((json_int_t)samples));
 	json_object_set_new(out->measured, "inversions", json_integer((json_int_t)(inv_mono + inv_boot)));
 	json_object_set_new(out->measured, "monotonic_inversions", json_integer((json_int_t)inv_mono));
-	json_object_set_new(out->measured, "boottime_inversions", json_integer((json_int_t)inv_boot));
+	json_object_set_new(out->measured, "boottime_inversions",
+			    boottime ? json_integer((json_int_t)inv_boot) : json_null());
 	json_object_set_new(out->measured, "max_backstep_ns", json_integer(max_back));
 	json_object_set_new(out->measured, "cpus", json_integer((json_int_t)ctx->n_cpus));
 	json_object_set_new(out->measured, "interval_s", json_real(interval));
 	json_object_set_new(out->threshold, "max_inversions", json_integer(0));
 	kit_decide_inversions(inv_mono + inv_boot, samples, &v);
+	if (!boottime && v.status == KIT_PASS)
+		kit_verdict_set(&v, KIT_PASS, MISSING_BOOTTIME "; CLOCK_MONOTONIC was checked alone");
 	kit_apply(out, &v);
 out:
 	free(w);
@@ -272,15 +349,28 @@ void kit_decide_vdso(double vdso_ns, double syscall_ns, struct kit_verdict *v)
 		kit_verdict_set(v, KIT_PASS, NULL);
 }
 
+/* NAN if a call fails (kit_decide_vdso calls that unusable). */
 static double mean_ns_libc(uint64_t n)
 {
 	struct timespec ts;
 	int64_t t0 = clock_ns(CLOCK_MONOTONIC);
 
 	for (uint64_t i = 0; i < n; i++)
-		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+			return NAN;
 	return (double)(clock_ns(CLOCK_MONOTONIC) - t0) / (double)n;
 }
+
+/*
+ * The system call itself.  On 32-bit musl (time64) it is named for its
+ * 32-bit time_t, SYS_clock_gettime32; clock_gettime64 is Linux 5.1+.  Its
+ * result is not read, and a struct timespec holds either layout.
+ */
+#ifdef SYS_clock_gettime
+#define RAW_CLOCK_GETTIME SYS_clock_gettime
+#else
+#define RAW_CLOCK_GETTIME SYS_clock_gettime32
+#endif
 
 /* -errno if the system call is refused (a seccomp filter may). */
 static int mean_ns_syscall(uint64_t n, double *ret)
@@ -289,7 +379,7 @@ static int mean_ns_syscall(uint64_t n, double *ret)
 	int64_t t0 = clock_ns(CLOCK_MONOTONIC);
 
 	for (uint64_t i = 0; i < n; i++)
-		if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) < 0)
+		if (syscall(RAW_CLOCK_GETTIME, CLOCK_MONOTONIC, &ts) < 0)
 			return -errno;
 	*ret = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / (double)n;
 	return 0;
@@ -306,6 +396,16 @@ void kit_check_time_vdso(const struct kit_ctx *ctx, struct kit_out *out)
 	json_object_set_new(out->threshold, "max_vdso_ns", json_real(KIT_VDSO_MAX_NS));
 	json_object_set_new(out->threshold, "min_speedup", json_real(KIT_VDSO_MIN_SPEEDUP));
 	json_object_set_new(out->measured, "clocksource", cs ? json_string(cv_strstrip(cs)) : json_null());
+	/* Without a vDSO clock_gettime (RHEL 5's x86_64 kernel maps no vDSO,
+	 * i386 had none before 3.15: vdso.c) every call is a system call
+	 * whatever the clocksource: nothing to judge here. */
+	r = kit_vdso_clock_gettime();
+	if (r == -ENOENT || r == 0) {
+		json_object_set_new(out->measured, "vdso", json_string(r ? "absent" : "no clock_gettime"));
+		kit_set(out, KIT_SKIP, "%s: clock_gettime is a system call whatever the clocksource",
+			r ? "the kernel maps no vDSO" : "the kernel's vDSO has no clock_gettime");
+		goto out;
+	}
 	mean_ns_libc(1000); /* warm the caches and the vDSO page */
 	vdso_ns = mean_ns_libc(n);
 	r = mean_ns_syscall(n / 20, &syscall_ns);
@@ -348,19 +448,23 @@ struct clock_pair {
  * monotonic instant taken as their middle, and the try with the smallest
  * gap kept (a preempted try has a big one).
  */
-static void read_pair(const struct kit_faults *f, struct clock_pair *ret)
+static int read_pair(const struct kit_faults *f, struct clock_pair *ret)
 {
 	ret->gap = INT64_MAX;
 	for (int k = 0; k < 8; k++) {
-		int64_t a = judged_ns(f, CLOCK_MONOTONIC), r = judged_ns(f, CLOCK_MONOTONIC_RAW),
-			b = judged_ns(f, CLOCK_MONOTONIC);
+		int64_t a = judged_ns(f, CLOCK_MONOTONIC), r, b;
+		int res = judged_read(f, CLOCK_MONOTONIC_RAW, &r);
 
+		if (res < 0)
+			return res;
+		b = judged_ns(f, CLOCK_MONOTONIC);
 		if (b - a < ret->gap) {
 			ret->gap = b - a;
 			ret->mono = a + (b - a) / 2;
 			ret->raw = r;
 		}
 	}
+	return 0;
 }
 
 static int sleep_until(int64_t mono_ns)
@@ -382,14 +486,28 @@ void kit_check_time_rate_skew(const struct kit_ctx *ctx, struct kit_out *out)
 	int r;
 
 	json_object_set_new(out->threshold, "max_abs_ppm", json_real(KIT_RATE_SKEW_PPM));
-	read_pair(ctx->faults, &p0);
+	r = judged_read(ctx->faults, CLOCK_MONOTONIC_RAW, &dr);
+	if (r == -EINVAL) {
+		json_object_set_new(out->measured, "missing_clock", json_string("CLOCK_MONOTONIC_RAW"));
+		kit_set(out, KIT_SKIP, MISSING_RAW);
+		return;
+	}
+	r = r < 0 ? r : read_pair(ctx->faults, &p0);
+	if (r < 0) {
+		kit_set(out, KIT_ERROR, "cannot read CLOCK_MONOTONIC_RAW: %s", strerror(-r));
+		return;
+	}
 	/* The sleep is on the real clock: a test's faulty one must not stretch it. */
 	r = sleep_until((ctx->faults ? clock_ns(CLOCK_MONOTONIC) : p0.mono) + (int64_t)(interval * NS_PER_S));
 	if (r < 0) {
 		kit_set(out, KIT_ERROR, "clock_nanosleep: %s", strerror(-r));
 		return;
 	}
-	read_pair(ctx->faults, &p1);
+	r = read_pair(ctx->faults, &p1);
+	if (r < 0) {
+		kit_set(out, KIT_ERROR, "cannot read CLOCK_MONOTONIC_RAW: %s", strerror(-r));
+		return;
+	}
 	dm = p1.mono - p0.mono;
 	dr = p1.raw - p0.raw;
 	if (dr <= 0) {
@@ -592,7 +710,7 @@ void kit_check_time_sync(const struct kit_ctx *ctx, struct kit_out *out)
 	struct kit_verdict v;
 	int state;
 
-	state = adjtimex(&tx);
+	state = cv_adjtimex(&tx);
 	if (state < 0)
 		json_object_set_new(out->measured, "adjtimex_error", json_string(strerror(errno)));
 	else

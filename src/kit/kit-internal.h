@@ -31,7 +31,10 @@ struct descriptor;
  */
 struct kit_faults {
 	/* time.monotonic, time.cross_cpu_warp, time.rate_skew, and CLOCK_REALTIME
-	 * for time.reference and time.sync's peer offset: a reading of c in ns. */
+	 * for time.reference and time.sync's peer offset: a reading of c in ns,
+	 * or KIT_CLOCK_MISSING for a clock this kernel does not have
+	 * (clock_gettime() answers EINVAL: CLOCK_BOOTTIME before 2.6.39,
+	 * CLOCK_MONOTONIC_RAW before 2.6.28). */
 	int64_t (*clock_ns)(clockid_t c, void *userdata);
 	/* storage.io_integrity: the file written, fsync'd and closed, before it is read back; 0 or -errno. */
 	int (*after_write)(const char *path, void *userdata);
@@ -43,6 +46,8 @@ struct kit_faults {
 	bool local_peer_counts;
 	void *userdata;
 };
+
+#define KIT_CLOCK_MISSING INT64_MIN
 
 struct kit_ctx {
 	const struct kit_options *opt;
@@ -105,6 +110,17 @@ double kit_round(double v);
 double kit_median(const double *v, size_t n);
 /* Reads a small file of the live system; NULL if absent. */
 char *kit_read(const char *path);
+/* Whether a kernel release ("2.6.18-92.el5", uname -r) is older than
+ * version ("2.6.22"); false if either does not parse. */
+bool kit_kernel_before(const char *release, const char *version);
+/* cpu.topology's counts on kernels without the cpu/online and cpu/present
+ * lists (RHEL 5's 2.6.18 has none): cpuN lines of /proc/stat, cpuN directories of
+ * /sys/devices/system/cpu; -1 if unreadable. */
+int kit_cpus_online_from_stat(void);
+int kit_cpus_present_from_dirs(void);
+/* Whether the kernel's vDSO has clock_gettime (vdso.c): 1 yes, 0 no,
+ * -ENOENT no vDSO mapped, -EPROTO cannot tell. */
+int kit_vdso_clock_gettime(void);
 
 /*
  * The data stream of the transfers: xorshift64 words from

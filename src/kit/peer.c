@@ -75,6 +75,7 @@
 #include <unistd.h>
 
 #include "kit/kit-internal.h"
+#include "util/compat.h"
 #include "util/cv.h"
 
 #define HEADER_MAX 64
@@ -512,7 +513,7 @@ static int listen_on(const char *host, uint16_t port_num)
 	}
 	r = -EADDRNOTAVAIL;
 	for (struct addrinfo *a = res; a; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+		fd = cv_socket_cloexec(a->ai_family, a->ai_socktype | SOCK_NONBLOCK, a->ai_protocol);
 		if (fd < 0) {
 			r = -errno;
 			continue;
@@ -582,7 +583,7 @@ int kit_peer_serve_faulty(const char *listen_addr, volatile int *stop, void (*re
 
 		if (pr <= 0)
 			continue; /* timeout or EINTR: look at *stop again */
-		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+		c = cv_accept_cloexec(fd, NULL, NULL);
 		if (c < 0) {
 			/* Out of descriptors: wait rather than spin; every other
 			 * failure (an aborted connection) concerns one client. */

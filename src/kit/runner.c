@@ -19,6 +19,7 @@
 #include "covalid/descriptor.h"
 #include "covalid/probe.h"
 #include "kit/kit-internal.h"
+#include "util/compat.h"
 #include "util/cv.h"
 
 #define RESULT_MAX (4 * 1024 * 1024)
@@ -165,7 +166,7 @@ static void run_one(const struct kit_check *c, const struct kit_ctx *ctx, struct
 	r->id = cv_xstrdup(c->info.id);
 	r->measured = json_object();
 	r->threshold = json_object();
-	if (pipe2(fds, O_CLOEXEC) < 0) {
+	if (cv_pipe_cloexec(fds) < 0) {
 		error_result(r, "cannot create a pipe: %s", strerror(errno));
 		return;
 	}

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include "covalid/version.h"
 #include "kit/kit-internal.h"
 #include "util/cv.h"
 
@@ -93,11 +94,22 @@ int kit_on_each_cpu(const struct kit_ctx *ctx, void *(*fn)(void *), void *args, 
 	return r;
 }
 
+bool kit_kernel_before(const char *release, const char *version)
+{
+	uint64_t r, v;
+
+	if (version_parse(release, &r) < 0 || version_parse(version, &v) < 0)
+		return false;
+	return r < v;
+}
+
 double kit_now(void)
 {
-	struct timespec ts;
+	/* As cv_now_ns(): CLOCK_MONOTONIC cannot be missing; 0 if it fails. */
+	struct timespec ts = { 0, 0 };
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 

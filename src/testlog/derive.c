@@ -339,6 +339,11 @@ static void time_vdso(struct input *in)
 	double vdso, sys, max = limit(in, "max_ns"), speedup = limit(in, "min_speedup");
 	bool slow, no_speedup;
 
+	/* No vDSO, or one without clock_gettime (RHEL 5's kernels): nothing to time. */
+	if (json_is_object(in->measured) && json_object_get(in->measured, "vdso")) {
+		set(in, TESTLOG_DERIVED_SKIP, "vdso: the kernel's vDSO serves no clock_gettime");
+		return;
+	}
 	if (!num(in, "vdso_ns", &vdso) || !num(in, "syscall_ns", &sys))
 		return;
 	if (!(vdso > 0) || !(sys > 0)) {
@@ -360,6 +365,11 @@ static void time_rate_skew(struct input *in)
 {
 	double ppm, max = limit(in, "max_abs_ppm");
 
+	/* A kernel without the reference clock (CLOCK_MONOTONIC_RAW, 2.6.28+). */
+	if (json_is_object(in->measured) && json_object_get(in->measured, "missing_clock")) {
+		set(in, TESTLOG_DERIVED_SKIP, "missing_clock: the reference clock is not in this kernel");
+		return;
+	}
 	if (!num(in, "ppm", &ppm))
 		return;
 	if (fabs(ppm) > max * (1 + SLACK))
@@ -740,6 +750,10 @@ static void platform_security(struct input *in)
 		set(in, TESTLOG_DERIVED_FAIL, "vulnerable %lld > 0", (long long)counted);
 	else if (json_is_false(nx))
 		set(in, TESTLOG_DERIVED_FAIL, "nx false");
+	/* Before 4.15 no vulnerability files; without an NX flag as well
+	 * there is nothing to judge. */
+	else if (json_is_null(vulns) && json_is_null(nx))
+		set(in, TESTLOG_DERIVED_SKIP, "vulnerabilities and nx are null: nothing to judge");
 	else
 		set(in, TESTLOG_DERIVED_PASS, NULL);
 }
@@ -779,7 +793,10 @@ static void firmware_smbios(struct input *in)
 	}
 	if (!boolean(in, "present", &present) || !str_or_null(in, "uuid", &uuid))
 		return;
-	if (!present)
+	/* Kernels before 2.6.22 export no SMBIOS data (no /sys/class/dmi/id). */
+	if (!present && json_is_false(json_object_get(in->measured, "kernel_exports_dmi")))
+		set(in, TESTLOG_DERIVED_SKIP, "kernel_exports_dmi false: this kernel exports no SMBIOS data");
+	else if (!present)
 		set(in, TESTLOG_DERIVED_FAIL, "present false: no SMBIOS tables");
 	else if (!uuid)
 		set(in, TESTLOG_DERIVED_FAIL, "uuid null");

@@ -256,13 +256,27 @@ int cv_root_list(struct cv_root *r, const char *path, struct cv_strv *ret)
 	return 0;
 }
 
+/*
+ * O_PATH is Linux 2.6.39+: older kernels ignore the flag and open the file
+ * for reading, which its mode may refuse (a file that exists would read
+ * as absent) and a device would notice.  Where root_openat() would use
+ * plain openat() -- a live root, or no openat2 -- fstatat() answers the
+ * same question, following links as open does, without opening anything.
+ */
 bool cv_root_exists(struct cv_root *r, const char *path)
 {
-	int fd = root_openat(r, path, O_PATH);
+	struct stat st;
+	int fd;
 
-	if (fd < 0)
-		return false;
-	close(fd);
+	if (r->live || !r->have_openat2) {
+		if (fstatat(r->dirfd, rel(path), &st, 0) < 0)
+			return false;
+	} else {
+		fd = root_openat(r, path, O_PATH);
+		if (fd < 0)
+			return false;
+		close(fd);
+	}
 	root_capture(r, path, ROOT_CAPTURE_EXISTS, NULL, 0);
 	return true;
 }

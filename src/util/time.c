@@ -82,8 +82,11 @@ int cv_time_parse(const char *s, int64_t *ret)
 
 uint64_t cv_now_ns(void)
 {
-	struct timespec ts;
+	/* CLOCK_MONOTONIC exists on every Linux (2.6.0+): a failure would take
+	 * a broken libc, and reads 0 rather than uninitialised memory. */
+	struct timespec ts = { 0, 0 };
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

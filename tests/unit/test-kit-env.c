@@ -10,6 +10,7 @@
  * (tests/fixtures), fed to the real check function.
  */
 #include <jansson.h>
+#include <sys/auxv.h>
 
 #include "covalid/descriptor.h"
 #include "covalid/probe.h"
@@ -133,6 +134,81 @@ TEST(a_missing_agent_never_fails)
 	}
 }
 
+/*
+ * cpu.topology on RHEL 5, whose 2.6.18 has no cpu/online or cpu/present
+ * list: the counts come from /proc/stat's cpuN lines (online) and the
+ * cpuN directories (present; x86's topology_init() registers one per
+ * present CPU).  Where the lists exist they are the expected values.
+ */
+static int count_list(const char *path)
+{
+	char *s = kit_read(path), *p;
+	int n = 0;
+
+	if (!s)
+		return -1;
+	for (p = s;;) {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+
+		if (end == p)
+			break;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		n += (int)(b - a + 1);
+		if (*end != ',')
+			break;
+		p = end + 1;
+	}
+	free(s);
+	return n;
+}
+
+TEST(topology_counts_without_the_cpu_lists)
+{
+	int online = count_list("/sys/devices/system/cpu/online");
+	int present = count_list("/sys/devices/system/cpu/present");
+
+	printf("lists: %d online, %d present; fallback: %d, %d\n", online, present, kit_cpus_online_from_stat(),
+	       kit_cpus_present_from_dirs());
+	if (online < 1 || present < 1)
+		tap_skip("no cpu/online or cpu/present list here to compare with");
+	CHECK_INT(kit_cpus_online_from_stat(), online);
+	CHECK_INT(kit_cpus_present_from_dirs(), present);
+}
+
+/* firmware.smbios skips, rather than fails, on kernels before /sys/class/dmi/id (2.6.22). */
+TEST(kernel_release_comparison)
+{
+	CHECK(kit_kernel_before("2.6.18-92.el5", "2.6.22"));
+	CHECK(kit_kernel_before("2.6.18-128.el5xen", "2.6.22"));
+	CHECK(!kit_kernel_before("2.6.22", "2.6.22"));
+	CHECK(!kit_kernel_before("2.6.32-754.el6.x86_64", "2.6.22"));
+	CHECK(!kit_kernel_before("6.1.0-28-amd64", "2.6.22"));
+	CHECK(!kit_kernel_before("not a version", "2.6.22"));
+}
+
+/*
+ * time.vdso skips where the vDSO has no clock_gettime.  On this x86_64
+ * machine the vDSO exports __vdso_clock_gettime (vdso(7), "x86-64
+ * functions"), unless the kernel maps no vDSO at all.
+ */
+TEST(vdso_clock_gettime_found_here)
+{
+	int r = kit_vdso_clock_gettime();
+
+	printf("kit_vdso_clock_gettime: %d\n", r);
+#if defined(__x86_64__)
+	if (!getauxval(AT_SYSINFO_EHDR))
+		CHECK_INT(r, -ENOENT);
+	else
+		CHECK_INT(r, 1);
+#else
+	tap_skip("the expectation is x86_64's");
+#endif
+}
+
 TAP_MAIN(rhel5_on_hyperv_2008_with_lic_passes_pv_drivers, rhel5_on_hyperv_2008_passes_clocksource_with_its_clock,
 	 every_hyperv_clock_name_passes_and_others_still_fail, a_genuinely_missing_driver_still_fails,
-	 a_missing_agent_never_fails)
+	 a_missing_agent_never_fails, topology_counts_without_the_cpu_lists, kernel_release_comparison,
+	 vdso_clock_gettime_found_here)

@@ -423,7 +423,8 @@ static int64_t stepped_clock(clockid_t c, void *userdata)
 	struct timespec ts;
 	int64_t ns;
 
-	clock_gettime(c, &ts);
+	if (clock_gettime(c, &ts) < 0)
+		return KIT_CLOCK_MISSING; /* as the kernel would answer */
 	ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	if (c == CLOCK_MONOTONIC && atomic_fetch_add(&s->readings, 1) >= s->after)
 		ns -= s->back_ns;
@@ -502,6 +503,89 @@ TEST(fault_rate_skew_clock_stepped_back)
 	live_release(&l);
 }
 
+/*
+ * ---- clocks an old kernel lacks ----
+ *
+ * Before Linux 2.6.28 clock_gettime(CLOCK_MONOTONIC_RAW) answers EINVAL,
+ * before 2.6.39 CLOCK_BOOTTIME does (clock_getres(2)).  The old-kernel
+ * harness (tests/oldkernel, t7002) cannot take a clock away -- the vDSO
+ * answers clock_gettime without a system call -- so the clock_ns hook
+ * does: KIT_CLOCK_MISSING is its "this kernel has no such clock".
+ */
+struct missing {
+	clockid_t clock;       /* the clock the kernel lacks */
+	struct stepped *steps; /* and the others stepped back, if set */
+};
+
+static int64_t missing_clock(clockid_t c, void *userdata)
+{
+	struct missing *m = userdata;
+	struct timespec ts;
+
+	if (c == m->clock)
+		return KIT_CLOCK_MISSING;
+	if (m->steps)
+		return stepped_clock(c, m->steps);
+	if (clock_gettime(c, &ts) < 0)
+		return KIT_CLOCK_MISSING;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+TEST(old_kernel_monotonic_without_boottime)
+{
+	struct missing m = { CLOCK_BOOTTIME, NULL };
+	struct kit_faults f = { .clock_ns = missing_clock, .userdata = &m };
+	struct live l;
+
+	live_init(&l);
+	l.ctx.n_cpus = 1;
+	l.ctx.faults = &f;
+	kit_check_time_monotonic(&l.ctx, &l.out);
+	printf("%s: %s\n", kit_status_name(l.out.status), l.out.reason);
+	CHECK_INT(l.out.status, KIT_PASS);
+	CHECK_STR(l.out.reason, "CLOCK_BOOTTIME: not in this kernel (Linux 2.6.39+); CLOCK_MONOTONIC was checked alone");
+	CHECK(json_is_null(json_object_get(l.out.measured, "boottime_inversions")));
+	CHECK_INT(measured_int(&l, "monotonic_inversions"), 0);
+	CHECK(measured_int(&l, "samples") > 0);
+	live_release(&l);
+}
+
+/* CLOCK_MONOTONIC alone is still judged: a step back fails the check. */
+TEST(old_kernel_monotonic_without_boottime_still_fails)
+{
+	struct stepped st = { 0, 1000, 1000000 };
+	struct missing m = { CLOCK_BOOTTIME, &st };
+	struct kit_faults f = { .clock_ns = missing_clock, .userdata = &m };
+	struct live l;
+
+	live_init(&l);
+	l.ctx.n_cpus = 1;
+	l.ctx.faults = &f;
+	kit_check_time_monotonic(&l.ctx, &l.out);
+	printf("%s: %s\n", kit_status_name(l.out.status), l.out.reason);
+	CHECK_INT(l.out.status, KIT_FAIL);
+	CHECK(strstr(l.out.reason, "the clock went backwards 1 time in "));
+	CHECK_INT(measured_int(&l, "monotonic_inversions"), 1);
+	live_release(&l);
+}
+
+TEST(old_kernel_rate_skew_without_raw)
+{
+	struct missing m = { CLOCK_MONOTONIC_RAW, NULL };
+	struct kit_faults f = { .clock_ns = missing_clock, .userdata = &m };
+	struct live l;
+
+	live_init(&l);
+	l.ctx.faults = &f;
+	kit_check_time_rate_skew(&l.ctx, &l.out);
+	printf("%s: %s\n", kit_status_name(l.out.status), l.out.reason);
+	CHECK_INT(l.out.status, KIT_SKIP);
+	CHECK_STR(l.out.reason, "CLOCK_MONOTONIC_RAW: not in this kernel (Linux 2.6.28+)");
+	CHECK(json_object_get(l.out.measured, "ppm") == NULL);
+	CHECK_STR(json_string_value(json_object_get(l.out.measured, "missing_clock")), "CLOCK_MONOTONIC_RAW");
+	live_release(&l);
+}
+
 /* The quick checks together stay inside the quick run's budget. */
 /* Every quick cpu/time/irq check runs to a verdict on this machine.  How
  * long they take is bench/kit.sh's business: no timing asserts here. */
@@ -532,4 +616,5 @@ TAP_MAIN(rates_decisions, feature_consistency_decisions, inversion_decisions, wa
 	 live_all_vcpus_execute, live_feature_consistency, live_feature_consistency_one_cpu, live_monotonic,
 	 live_cross_cpu_warp, live_cross_cpu_warp_one_cpu, live_vdso, live_rate_skew, live_timer_latency, live_sync,
 	 live_timer_delivery, live_quick_checks_all_decide, fault_monotonic_clock_stepped_back,
-	 fault_cross_cpu_warp_clock_stepped_back, fault_rate_skew_clock_stepped_back)
+	 fault_cross_cpu_warp_clock_stepped_back, fault_rate_skew_clock_stepped_back, old_kernel_monotonic_without_boottime,
+	 old_kernel_monotonic_without_boottime_still_fails, old_kernel_rate_skew_without_raw)

@@ -484,7 +484,9 @@ TEST(identity_clock_and_platform_decisions_agree)
 	same("platform.security", v.status, json_pack("{s:n, s:i, s:b}", "vulnerabilities", "vulnerable", 0, "nx", 0), &kvm,
 	     "no nx");
 	kit_decide_security(0, NULL, false, false, &v);
-	same("platform.security", v.status, json_pack("{s:n, s:i, s:n}", "vulnerabilities", "vulnerable", 0, "nx"), &kvm,
+	/* With the vulnerabilities directory (4.15+); without it and without
+	 * NX the check skips (old_kernel_skips_derive_skip). */
+	same("platform.security", v.status, json_pack("{s:{}, s:i, s:n}", "vulnerabilities", "vulnerable", 0, "nx"), &kvm,
 	     "nx unknown");
 	kit_decide_health(0, 0, NULL, true, &v);
 	same("kernel.health", v.status, json_pack("{s:i, s:{s:i, s:i}}", "tainted", 0, "signatures", "call_trace", 0, "bug", 0),
@@ -553,7 +555,7 @@ static int64_t slow_clock(clockid_t c, void *userdata)
 /* Runs check fn of id with the faults, as the kit's own fault tests do
  * (test-kit-system.c, test-kit-time.c): the kit must fail it, and the
  * derivation from what it measured too. */
-static void fails_in_both(const char *id, kit_fn fn, const struct kit_faults *f)
+static void ends_in_both(const char *id, kit_fn fn, const struct kit_faults *f, const char *want)
 {
 	struct kit_options o = { .quick = true };
 	struct descriptor *d = descriptor_new();
@@ -565,14 +567,52 @@ static void fails_in_both(const char *id, kit_fn fn, const struct kit_faults *f)
 
 	descriptor_set(&d->container.id, "none");
 	fn(&ctx, &out);
-	CHECK_STR(kit_status_name(out.status), "fail");
+	CHECK_STR(kit_status_name(out.status), want);
 	CHECK_INT(testlog_derive(id, out.measured, &kvm, checks, &dv), 0);
-	CHECK_STR(testlog_derived_name(dv.status), "fail");
+	CHECK_STR(testlog_derived_name(dv.status), want);
 	printf("# %s kit: %s\n# %s derived: %s\n", id, out.reason, id, dv.why);
 	json_decref(out.measured);
 	json_decref(out.threshold);
 	json_decref(checks);
 	descriptor_free(d);
+}
+
+static void fails_in_both(const char *id, kit_fn fn, const struct kit_faults *f)
+{
+	ends_in_both(id, fn, f, "fail");
+}
+
+/* CLOCK_MONOTONIC_RAW as Linux before 2.6.28 has it: none (clock_gettime
+ * answers EINVAL, clock_getres(2)); the others as they are. */
+static int64_t no_raw_clock(clockid_t c, void *userdata)
+{
+	struct timespec ts;
+
+	(void)userdata;
+	if (c == CLOCK_MONOTONIC_RAW || clock_gettime(c, &ts) < 0)
+		return KIT_CLOCK_MISSING;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The checks that cannot be made on RHEL 5's 2.6.18 skip in the kit and
+ * in the derivation alike: a pass written over one is refused. */
+TEST(old_kernel_skips_derive_skip)
+{
+	struct kit_faults f = { .clock_ns = no_raw_clock };
+
+	ends_in_both("time.rate_skew", kit_check_time_rate_skew, &f, "skip");
+	CHECK_STR(derive_name("time.vdso", json_pack("{s:s}", "vdso", "absent"), &kvm), "skip");
+	CHECK_STR(derive_name("platform.security", json_pack("{s:n, s:i, s:n}", "vulnerabilities", "vulnerable", 0, "nx"),
+			      &kvm),
+		  "skip");
+	CHECK_STR(derive_name("platform.security", json_pack("{s:n, s:i, s:b}", "vulnerabilities", "vulnerable", 0, "nx", 1),
+			      &kvm),
+		  "pass");
+	CHECK_STR(derive_name("firmware.smbios",
+			      json_pack("{s:b, s:b, s:n, s:b}", "root", 1, "present", 0, "uuid", "kernel_exports_dmi", 0), &kvm),
+		  "skip");
+	CHECK_STR(derive_name("firmware.smbios", json_pack("{s:b, s:b, s:n}", "root", 1, "present", 0, "uuid"), &kvm),
+		  "fail");
 }
 
 TEST(a_slowed_clock_fails_rate_skew_in_both)
@@ -757,7 +797,7 @@ TAP_MAIN(every_kit_check_has_a_row_and_the_builtin_set_is_valid, the_kits_versio
 	 rate_skew_vdso_and_timer_bounds_agree,
 	 rates_memory_topology_and_counts_agree, identity_clock_and_platform_decisions_agree,
 	 peer_reference_storage_and_components_agree,
-	 sync_delivery_and_pv_drivers_agree, a_slowed_clock_fails_rate_skew_in_both,
+	 sync_delivery_and_pv_drivers_agree, old_kernel_skips_derive_skip, a_slowed_clock_fails_rate_skew_in_both,
 	 a_corrupted_block_fails_io_integrity_in_both, a_truncated_transfer_fails_loopback_integrity_in_both,
 	 a_pass_beside_a_failing_measurement_is_named, a_pass_without_its_measurements_is_named,
 	 threshold_sets_and_versions_are_checked_naming_the_field)
