@@ -51,7 +51,9 @@ static const char default_policy[] =
 	"\"mem.size\",\"mem.pattern\",\"storage.io_integrity\",\"net.loopback_integrity\",\"platform.security\"],"
 	"\"may_skip\":[\"cpu.feature_consistency\",\"time.cross_cpu_warp\",\"mem.size\"],"
 	"\"required_when\":[{\"descriptor\":\"integration.present\",\"any_of\":[\"netvsc\",\"virtio_net\",\"vmxnet3\","
-	"\"xen-netfront\"],\"required\":[\"net.peer_transfer\",\"time.reference\"]}]}]}";
+	"\"xen-netfront\"],\"required\":[\"net.peer_transfer\",\"time.reference\"]},"
+	"{\"descriptor\":\"integration.expected\",\"any_of\":[\"storvsc\",\"virtio_storage\",\"vmw_pvscsi\","
+	"\"xen-blkfront\"],\"required\":[\"storage.inventory\"]}]}]}";
 
 /* With the built-in threshold sets, which the kit's checks judge by;
  * made once, on first use, by whichever thread comes first. */

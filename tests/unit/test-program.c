@@ -453,6 +453,22 @@ TEST(policy_required_when_follows_the_descriptor)
 	program_policy_evaluate(p, log, &why);
 	CHECK_INT(why.n, 0);
 	cv_strv_release(&why);
+
+	/* A paravirtual disk expected: storage.inventory, which fails when no
+	 * disk is driven by it, is required; a pass is the pass. */
+	json_array_append_new(json_object_get(json_object_get(json_object_get(log, "descriptor"), "integration"), "expected"),
+			      json_string("virtio_storage"));
+	cv_strv_init(&why);
+	program_policy_evaluate(p, log, &why);
+	CHECK_INT(why.n, 1);
+	CHECK(cv_strv_contains(&why, "required check storage.inventory (the descriptor's integration.expected has "
+				     "virtio_storage) was not run"));
+	cv_strv_release(&why);
+	json_array_append_new(json_object_get(log, "results"), json_pack("{s:s, s:s}", "id", "storage.inventory", "status", "pass"));
+	cv_strv_init(&why);
+	program_policy_evaluate(p, log, &why);
+	CHECK_INT(why.n, 0);
+	cv_strv_release(&why);
 	program_policy_free(p);
 	p = NULL;
 
