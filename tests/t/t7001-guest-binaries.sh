@@ -19,7 +19,8 @@
 # what skips and fails under qemu is printed as diagnostics.
 . "$(dirname "$0")/../lib/tap.sh"
 
-GUEST=${COVALID_GUEST:-${COVALID_BUILD:-$SRC/build}/guest}
+# make guest builds them in build/ whatever BUILD is (the Makefile says why).
+GUEST=${COVALID_GUEST:-$SRC/build/guest}
 X64="$GUEST/covalid-linux-x86_64"
 I686="$GUEST/covalid-linux-i686"
 QEMU=$(command -v qemu-i386-static)
