@@ -185,10 +185,5 @@ void cv_time_iso8601(int64_t t, char *buf, size_t size);
 int cv_time_parse(const char *s, int64_t *ret) CV_WUR;
 /* Monotonic time in nanoseconds. */
 uint64_t cv_now_ns(void);
-struct timespec;
-/* clock_gettime(clock) through the system call, never the vDSO: 0, or
- * -errno if it is refused.  Portable where SYS_clock_gettime is not (musl
- * on 32-bit targets names it SYS_clock_gettime32, with another layout). */
-int cv_clock_gettime_syscall(int clock, struct timespec *ret) CV_WUR;
 
 #endif
