@@ -135,12 +135,14 @@ check "... the secret key is mode 0600, the public key printed" \
 # by the i686 binary.  qemu-user passes the guest's system calls to this
 # machine's kernel, so threads, CPU pinning, clocks, /proc, /sys and
 # O_DIRECT writes are this machine's, and the checks run as natively.
-# Found by running it (qemu 7.2, Debian 12, on KVM): none skips (mem.size
-# would without --expect-memory, so it is given); time.vdso fails, and
-# must: qemu 7.2 gives an i386 guest no vDSO (its AT_SYSINFO_EHDR is 0),
-# so musl's clock_gettime is a system call, as slow as the raw one
-# (measured ~350-450 ns, 0.6-0.8x); time.sync fails on a machine whose
-# clock no NTP daemon disciplines (as it does natively).
+# Found by running it (qemu 7.2, Debian 12, on KVM): none skips for want
+# of anything but a vDSO (mem.size would without --expect-memory, so it is
+# given).  qemu 7.2 gives an i386 guest no vDSO (its AT_SYSINFO_EHDR is 0),
+# so musl's clock_gettime is a system call: time.vdso skips where the kit
+# looks for the vDSO first (the old-kernel work, src/kit/vdso.c), and
+# otherwise fails on its measurement (~350-450 ns a call, no faster than
+# the raw system call).  time.sync fails on a machine whose clock no NTP
+# daemon disciplines (as it does natively).
 # So "no error" is what is asserted; the results are printed below.
 mem_mib=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
 mkdir "$TMP/kitdir"
