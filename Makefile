@@ -124,8 +124,8 @@ guest: guest-deps
 guest-deps:
 	@scripts/guest-deps.sh $(GUEST_BUILD)
 
-# Per architecture: objects, the unstripped binary (.debug, what t0002
-# and t7001 read symbols from) and the stripped one that ships.
+# Per architecture: objects, the unstripped binary (.debug, what t7001
+# reads symbols from) and the stripped one that ships.
 define GUEST_ARCH
 $(GUEST_BUILD)/guest/obj/$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)

@@ -31,7 +31,7 @@ case $build in /*) ;; *) build="$top/$build" ;; esac
 deps="$build/deps"
 src="$deps/src"
 jobs=${GUEST_DEPS_JOBS:-2}
-mkdir -p "$src"
+[ -d "$src" ] || mkdir -p "$src"
 
 say() { echo "guest-deps: $*"; }
 die() { echo "guest-deps: $*" >&2; exit 1; }
@@ -46,7 +46,7 @@ done
 src_version() {
 	# (Asked in an empty directory: apt-get lists no file it finds in
 	# the current one.)
-	mkdir -p "$deps/.uris"
+	[ -d "$deps/.uris" ] || mkdir -p "$deps/.uris"
 	v=$(cd "$deps/.uris" && apt-get source -qq --print-uris "$1" 2>/dev/null |
 		awk -v p="$1" '$2 ~ ("^" p "_.*\\.dsc$") { v = $2; sub("^" p "_", "", v); sub("\\.dsc$", "", v); print v; exit }')
 	[ -n "$v" ] || die "apt-get source $1: no source package (is deb-src enabled? scripts/setup.sh enables it)"
@@ -95,14 +95,17 @@ sodium_ver=$(src_version libsodium)
 for arch in $ARCHES; do
 	prefix="$deps/$arch"
 	obj="$deps/obj/$arch"
-	mkdir -p "$prefix/bin" "$obj"
+	[ -d "$prefix/bin" ] || mkdir -p "$prefix/bin"
 
 	# The compiler.
 	case $arch in
 	x86_64)
-		ln -sfn "$(command -v musl-gcc)" "$prefix/bin/musl-gcc"
+		# (A cached run writes nothing: it may not own build/.)
+		gcc=$(command -v musl-gcc)
+		[ "$(readlink "$prefix/bin/musl-gcc" 2>/dev/null)" = "$gcc" ] || ln -sfn "$gcc" "$prefix/bin/musl-gcc"
 		# Debian's musl: the libraries rebuild when it is upgraded.
-		echo "musl-dev $(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null) $RECIPE" >"$prefix/.stamp-musl"
+		want="musl-dev $(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null) $RECIPE"
+		stamp_ok "$prefix/.stamp-musl" "$want" || echo "$want" >"$prefix/.stamp-musl"
 		;;
 	i686)
 		# The prefix too: musl-gcc and its specs name it.
@@ -110,7 +113,7 @@ for arch in $ARCHES; do
 		if ! stamp_ok "$prefix/.stamp-musl" "$want" || [ ! -x "$prefix/bin/musl-gcc" ]; then
 			d=$(fetch musl "$musl_ver")
 			say "musl $musl_ver for $arch"
-			rm -rf "$obj/musl" && mkdir -p "$obj/musl"
+			rm -rf "${obj:?}/musl" && mkdir -p "$obj/musl"
 			# --disable-shared, and syslibdir inside the prefix: nothing
 			# is installed outside build/ (no /lib/ld-musl-i386.so.1).
 			# The wrapper (musl-gcc and its specs) is asked for: on its own
