@@ -103,6 +103,7 @@ struct testlog_context {
 	const char *hypervisor, *product; /* claim.hypervisor.id, .product (NULL: null) */
 	int64_t expect_vcpus;             /* kit.options.expect_vcpus; 0: not given */
 	int64_t expect_memory_mib;        /* kit.options.expect_memory_mib; 0: not given */
+	const char *kernel;               /* descriptor.guest.kernel ("2.6.18-92.el5"), or NULL */
 };
 
 struct testlog_derivation {

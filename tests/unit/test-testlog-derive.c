@@ -43,7 +43,7 @@ static const char *derive_name(const char *id, json_t *measured, const struct te
 	return r < 0 ? "no row" : testlog_derived_name(d.status);
 }
 
-static const struct testlog_context kvm = { "kvm", "KVM", 0, 0 };
+static const struct testlog_context kvm = { "kvm", "KVM", 0, 0, NULL };
 
 TEST(every_kit_check_has_a_row_and_the_builtin_set_is_valid)
 {
@@ -186,7 +186,7 @@ TEST(every_check_run_alone_derives_its_own_status)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct kit_options o = { .quick = true, .expect_memory_mib = 4096 };
 	struct descriptor *d = descriptor_new();
-	struct testlog_context ctx = { "kvm", "No Such Product", 0, 4096 };
+	struct testlog_context ctx = { "kvm", "No Such Product", 0, 4096, NULL };
 	json_t *checks = builtin_checks(TESTLOG_THRESHOLDS_VERSION);
 	struct kit_ctx kc = { .opt = &o, .d = d, .tmpdir = tap_tmpdir(), .n_cpus = ncpu > 0 ? (size_t)ncpu : 1,
 			       .root = geteuid() == 0 };
@@ -446,7 +446,7 @@ TEST(identity_clock_and_platform_decisions_agree)
 	struct kit_verdict v;
 
 	for (size_t i = 0; i < CV_ELEMENTSOF(cs); i++) {
-		struct testlog_context ctx = { cs[i].hv, NULL, 0, 0 };
+		struct testlog_context ctx = { cs[i].hv, NULL, 0, 0, NULL };
 
 		kit_decide_clocksource(cs[i].hv, cs[i].cs, &v);
 		same("time.clocksource", v.status, json_pack("{s:o}", "current", cs[i].cs ? json_string(cs[i].cs) : json_null()),
@@ -503,7 +503,7 @@ TEST(sync_delivery_and_pv_drivers_agree)
 {
 	static const uint64_t before[] = { 10, 10, 10 }, moved[] = { 20, 11, 30 }, stuck[] = { 20, 10, 30 };
 	struct cv_strv missing, none;
-	struct testlog_context bare = { "none", NULL, 0, 0 };
+	struct testlog_context bare = { "none", NULL, 0, 0, NULL };
 	struct kit_verdict v;
 
 	kit_decide_sync(0, 0x2001, 100, &v); /* STA_PLL | STA_NANO, TIME_OK */
@@ -600,7 +600,15 @@ TEST(old_kernel_skips_derive_skip)
 {
 	struct kit_faults f = { .clock_ns = no_raw_clock };
 
+	struct testlog_context rhel5 = kvm, modern = kvm;
+
 	ends_in_both("time.rate_skew", kit_check_time_rate_skew, &f, "skip");
+	/* A skip for want of CLOCK_MONOTONIC_RAW holds on RHEL 5's kernel; on
+	 * one that has the clock (2.6.28+, clock_gettime(2)) it is refused. */
+	rhel5.kernel = "2.6.18-92.el5";
+	modern.kernel = "6.1.0-18-amd64";
+	CHECK_STR(derive_name("time.rate_skew", json_pack("{s:s}", "missing_clock", "CLOCK_MONOTONIC_RAW"), &rhel5), "skip");
+	CHECK_STR(derive_name("time.rate_skew", json_pack("{s:s}", "missing_clock", "CLOCK_MONOTONIC_RAW"), &modern), "fail");
 	CHECK_STR(derive_name("time.vdso", json_pack("{s:s}", "vdso", "absent"), &kvm), "skip");
 	CHECK_STR(derive_name("platform.security", json_pack("{s:n, s:i, s:n}", "vulnerabilities", "vulnerable", 0, "nx"),
 			      &kvm),
