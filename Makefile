@@ -157,7 +157,6 @@ run: setup
 # Every test, in the normal build and again under AddressSanitizer + UBSan
 # (the guest binaries are built once, and tested in both runs).
 check: setup
-	@$(MAKE) --no-print-directory guest
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory test BUILD=build-asan SAN=1
 

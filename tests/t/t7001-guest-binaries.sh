@@ -58,8 +58,12 @@ for arch in x86_64 i686; do
 	nm --defined-only "$bin.debug" 2>/dev/null | awk 'NF == 3 && $2 ~ /[A-Z]/ { print $3 }' | sort -u >"$TMP/syms-$arch"
 	: >"$TMP/host-defs"
 	for m in $HOST_MODULES; do
-		nm --defined-only "${COVALID_BUILD:-$SRC/build}/obj/src/$m"/*.o 2>/dev/null |
-			awk -v m="$m" 'NF == 3 && $2 ~ /[TDBR]/ { print $3 "\t" m }'
+		# Objects of today's sources only: one left in build/ by a file
+		# that has since moved (version.c went from catalog to util) is
+		# not the host side.
+		for o in "${COVALID_BUILD:-$SRC/build}/obj/src/$m"/*.o; do
+			[ -e "$SRC/src/$m/$(basename "$o" .o).c" ] && nm --defined-only "$o" 2>/dev/null
+		done | awk -v m="$m" 'NF == 3 && $2 ~ /[TDBR]/ { print $3 "\t" m }'
 	done | sort -u >"$TMP/host-defs"
 	check "$arch: the symbol check sees the binary (probe_run) and the host side (store_open)" \
 		sh -c "grep -qx probe_run '$TMP/syms-$arch' && grep -q '^store_open	' '$TMP/host-defs'"
