@@ -123,6 +123,10 @@ char *cv_str_sanitize(const char *s, size_t len, size_t max);
 /* The same for text of several lines, whole: a newline is kept and
  * followed by indent (NULL: a newline is a '?' too), a tab is a space. */
 char *cv_str_sanitize_text(const char *s, size_t len, const char *indent);
+/* A UUID as SMBIOS and sysfs print one: 8-4-4-4-12 hexadecimal digits. */
+bool cv_uuid_well_formed(const char *s);
+/* Are all of its hex digits c (case-insensitive)?  All 0 or all F is "not set". */
+bool cv_uuid_all(const char *s, char c);
 
 /*
  * Strict number parsing: the whole string must be the number (leading and

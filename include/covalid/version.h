@@ -39,6 +39,9 @@ struct version_spec {
 
 /* Parses a version; -EINVAL if s holds no leading number or a part is too big. */
 int version_parse(const char *s, uint64_t *ret) CV_WUR;
+/* Whether version a (a kernel release, "2.6.18-92.el5") is older than b
+ * ("2.6.22"); false if either does not parse. */
+bool version_before(const char *a, const char *b);
 /* Parses a statement; -EINVAL with a reason in *ret_why (static text). */
 int version_spec_parse(const char *s, struct version_spec *ret, const char **ret_why) CV_WUR;
 static inline bool version_spec_match(const struct version_spec *s, uint64_t v)

@@ -483,31 +483,17 @@ static json_t *kvp_daemon(struct cv_root *root)
 	return j;
 }
 
-static json_t *strv_json(const struct cv_strv *v)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < v->n; i++)
-		json_array_append_new(a, json_string(v->v[i]));
-	return a;
-}
-
-static json_t *or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static json_t *finding_json(const struct finding *f, const char *key)
 {
 	json_t *j = json_object();
 
 	json_object_set_new(j, key, json_string(f->c.name));
 	json_object_set_new(j, "state", json_string(kit_comp_state_name(f->c.state)));
-	json_object_set_new(j, "driver", or_null(f->driver));
-	json_object_set_new(j, "device", or_null(f->device));
+	json_object_set_new(j, "driver", kit_json_str(f->driver));
+	json_object_set_new(j, "device", kit_json_str(f->device));
 	if (f->events >= 0 || strcmp(key, "service") == 0)
 		json_object_set_new(j, "events", f->events >= 0 ? json_integer(f->events) : json_null());
-	json_object_set_new(j, "detail", or_null(f->detail));
+	json_object_set_new(j, "detail", kit_json_str(f->detail));
 	return j;
 }
 
@@ -570,19 +556,19 @@ void kit_check_kernel_pv_drivers(const struct kit_ctx *ctx, struct kit_out *out)
 				cv_strv_push(&missing, states.v[states.n - 1]);
 		}
 	}
-	json_object_set_new(out->measured, "hypervisor", or_null(d->hypervisor.id));
+	json_object_set_new(out->measured, "hypervisor", kit_json_str(d->hypervisor.id));
 	json_object_set_new(out->measured, "components", components);
 	components = NULL;
 	if (services) {
 		json_object_set_new(out->measured, "hv_services", services);
 		json_object_set_new(out->measured, "kvp_daemon", kvp_daemon(root));
 	}
-	json_object_set_new(out->measured, "present", strv_json(&d->integration.present));
-	json_object_set_new(out->measured, "missing", strv_json(&missing));
-	json_object_set_new(out->measured, "unbound", strv_json(&unbound));
-	json_object_set_new(out->measured, "recommended_missing", strv_json(&d->integration.recommended_missing));
-	json_object_set_new(out->threshold, "expected", strv_json(&d->integration.expected));
-	json_object_set_new(out->threshold, "recommended", strv_json(&d->integration.recommended));
+	json_object_set_new(out->measured, "present", kit_json_strv(&d->integration.present));
+	json_object_set_new(out->measured, "missing", kit_json_strv(&missing));
+	json_object_set_new(out->measured, "unbound", kit_json_strv(&unbound));
+	json_object_set_new(out->measured, "recommended_missing", kit_json_strv(&d->integration.recommended_missing));
+	json_object_set_new(out->threshold, "expected", kit_json_strv(&d->integration.expected));
+	json_object_set_new(out->threshold, "recommended", kit_json_strv(&d->integration.recommended));
 	{
 		json_t *failing = json_array();
 

@@ -12,11 +12,6 @@
 #include "kit/kit-internal.h"
 #include "util/cv.h"
 
-static json_t *or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 /* ---- env.fingerprint ---- */
 
 void kit_decide_fingerprint(const char *claimed_id, const char *probed_id, const char *claimed_product,
@@ -48,12 +43,12 @@ void kit_check_env_fingerprint(const struct kit_ctx *ctx, struct kit_out *out)
 		kit_set(out, KIT_ERROR, "cannot probe: %s", strerror(-r));
 		return;
 	}
-	json_object_set_new(out->measured, "hypervisor", or_null(now->hypervisor.id));
-	json_object_set_new(out->measured, "product", or_null(now->hypervisor.product));
-	json_object_set_new(out->measured, "version", or_null(now->hypervisor.version));
+	json_object_set_new(out->measured, "hypervisor", kit_json_str(now->hypervisor.id));
+	json_object_set_new(out->measured, "product", kit_json_str(now->hypervisor.product));
+	json_object_set_new(out->measured, "version", kit_json_str(now->hypervisor.version));
 	json_object_set_new(out->measured, "conflicts", json_integer((json_int_t)now->hypervisor.conflicts.n));
-	json_object_set_new(out->threshold, "claimed_hypervisor", or_null(ctx->d->hypervisor.id));
-	json_object_set_new(out->threshold, "claimed_product", or_null(ctx->d->hypervisor.product));
+	json_object_set_new(out->threshold, "claimed_hypervisor", kit_json_str(ctx->d->hypervisor.id));
+	json_object_set_new(out->threshold, "claimed_product", kit_json_str(ctx->d->hypervisor.product));
 	kit_decide_fingerprint(ctx->d->hypervisor.id, now->hypervisor.id, ctx->d->hypervisor.product,
 			       now->hypervisor.product, &v);
 	kit_apply(out, &v);
@@ -260,9 +255,9 @@ void kit_check_time_clocksource(const struct kit_ctx *ctx, struct kit_out *out)
 	if (avail)
 		cv_strstrip(avail);
 	kit_clocksource_allowed(ctx->d->hypervisor.id, NULL, &allowed);
-	json_object_set_new(out->measured, "current", or_null(cur));
-	json_object_set_new(out->measured, "available", or_null(avail));
-	json_object_set_new(out->measured, "hypervisor", or_null(ctx->d->hypervisor.id));
+	json_object_set_new(out->measured, "current", kit_json_str(cur));
+	json_object_set_new(out->measured, "available", kit_json_str(avail));
+	json_object_set_new(out->measured, "hypervisor", kit_json_str(ctx->d->hypervisor.id));
 	json_object_set_new(out->threshold, "allowed", json_string(allowed));
 	kit_decide_clocksource(ctx->d->hypervisor.id, cur, &v);
 	kit_apply(out, &v);

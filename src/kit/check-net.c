@@ -47,11 +47,6 @@
 #define PEER_FULL (256 * MIB)
 #define REPLY_MAX 128
 
-static json_t *or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 /* ---- net.inventory ---- */
 
 static const struct {
@@ -138,7 +133,7 @@ void kit_check_net_inventory(const struct kit_ctx *ctx, struct kit_out *out)
 
 	cv_strv_init(&names);
 	cv_strv_init(&summary);
-	json_object_set_new(out->measured, "container", or_null(container));
+	json_object_set_new(out->measured, "container", kit_json_str(container));
 	if (!cv_streq(container, "none")) {
 		kit_set(out, KIT_SKIP, "inside a container (%s): the interfaces seen are the container's, not the VM's",
 			container ? container : "unknown");
@@ -173,10 +168,10 @@ void kit_check_net_inventory(const struct kit_ctx *ctx, struct kit_out *out)
 		for (size_t k = 0; k < CV_ELEMENTSOF(offloads); k++)
 			json_object_set_new(off, offloads[k].name, offload(sock, ifname, offloads[k].cmd));
 		json_object_set_new(j, "name", json_string(ifname));
-		json_object_set_new(j, "driver", or_null(driver));
+		json_object_set_new(j, "driver", kit_json_str(driver));
 		json_object_set_new(j, "mtu", net_int(ifname, "mtu"));
 		json_object_set_new(j, "speed_mbps", net_int(ifname, "speed"));
-		json_object_set_new(j, "operstate", or_null(state));
+		json_object_set_new(j, "operstate", kit_json_str(state));
 		json_object_set_new(j, "offloads", off);
 		json_array_append_new(ifaces, j);
 		cv_strv_push_take(&summary, cv_xasprintf("%s (%s)", ifname, driver ? driver : "driver unknown"));
@@ -955,7 +950,7 @@ void kit_check_net_peer_transfer(const struct kit_ctx *ctx, struct kit_out *out)
 	struct kit_verdict v;
 	int fd = -1, r;
 
-	json_object_set_new(out->measured, "peer", or_null(peer));
+	json_object_set_new(out->measured, "peer", kit_json_str(peer));
 	json_object_set_new(out->threshold, "digests_match", json_true());
 	json_object_set_new(out->threshold, "bytes_each_way", json_integer((json_int_t)bytes));
 	if (!peer) {
@@ -990,9 +985,9 @@ void kit_check_net_peer_transfer(const struct kit_ctx *ctx, struct kit_out *out)
 	component = pv_component(route.driver);
 	json_object_set_new(out->measured, "interface", json_string(route.ifname));
 	json_object_set_new(out->measured, "local_address", json_string(route.local));
-	json_object_set_new(out->measured, "driver", or_null(route.driver));
-	json_object_set_new(out->measured, "driver_source", or_null(route.source));
-	json_object_set_new(out->measured, "paravirtual_nic", or_null(component));
+	json_object_set_new(out->measured, "driver", kit_json_str(route.driver));
+	json_object_set_new(out->measured, "driver_source", kit_json_str(route.source));
+	json_object_set_new(out->measured, "paravirtual_nic", kit_json_str(component));
 
 	peer_upload(ctx, fd, bytes, &up);
 	close(fd);

@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "covalid/version.h"
 #include "kit/kit-internal.h"
 #include "util/cv.h"
 
@@ -124,29 +125,6 @@ void kit_check_platform_security(const struct kit_ctx *ctx, struct kit_out *out)
 
 /* ---- firmware.smbios ---- */
 
-/* 8-4-4-4-12 hexadecimal digits. */
-static bool uuid_well_formed(const char *s)
-{
-	if (strlen(s) != 36)
-		return false;
-	for (size_t i = 0; i < 36; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-		if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
-			return false;
-	}
-	return true;
-}
-
-/* Are all hex digits c (case-insensitive)? */
-static bool uuid_all(const char *s, char c)
-{
-	for (; *s; s++)
-		if (*s != '-' && (*s | 0x20) != (c | 0x20))
-			return false;
-	return true;
-}
-
 void kit_decide_smbios(bool root, bool present, const char *uuid, struct kit_verdict *v)
 {
 	if (!root)
@@ -155,11 +133,11 @@ void kit_decide_smbios(bool root, bool present, const char *uuid, struct kit_ver
 		kit_verdict_set(v, KIT_FAIL, "no SMBIOS tables (the hypervisor provides none)");
 	else if (!uuid)
 		kit_verdict_set(v, KIT_FAIL, "SMBIOS tables without a readable system UUID");
-	else if (!uuid_well_formed(uuid))
+	else if (!cv_uuid_well_formed(uuid))
 		kit_verdict_set(v, KIT_FAIL, "the SMBIOS UUID \"%.64s\" is not 8-4-4-4-12 hexadecimal digits", uuid);
-	else if (uuid_all(uuid, '0'))
+	else if (cv_uuid_all(uuid, '0'))
 		kit_verdict_set(v, KIT_FAIL, "the SMBIOS UUID is all zeros: the hypervisor did not set one");
-	else if (uuid_all(uuid, 'f'))
+	else if (cv_uuid_all(uuid, 'f'))
 		kit_verdict_set(v, KIT_FAIL, "the SMBIOS UUID is all ones (FF...): the hypervisor did not set one");
 	else
 		kit_verdict_set(v, KIT_PASS, NULL);
@@ -175,7 +153,7 @@ static bool kernel_exports_no_dmi(void)
 {
 	struct utsname u;
 
-	return uname(&u) == 0 && kit_kernel_before(u.release, "2.6.22");
+	return uname(&u) == 0 && version_before(u.release, "2.6.22");
 }
 
 void kit_check_firmware_smbios(const struct kit_ctx *ctx, struct kit_out *out)

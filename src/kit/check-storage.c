@@ -460,20 +460,6 @@ static char *refused_list(json_t *refused)
 	return cv_buf_detach(&b, NULL);
 }
 
-static json_t *or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *strv_to_json(const struct cv_strv *v)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < v->n; i++)
-		json_array_append_new(a, json_string(v->v[i]));
-	return a;
-}
-
 void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *out)
 {
 	struct cv_root *root = NULL;
@@ -514,12 +500,12 @@ void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *o
 	json_object_set_new(out->measured, "directory", json_string(p.shown));
 	json_object_set_new(out->measured, "mount_point", json_string(p.mount_point));
 	json_object_set_new(out->measured, "filesystem", json_string(p.fstype));
-	json_object_set_new(out->measured, "device", or_null(p.b.name));
-	json_object_set_new(out->measured, "disk", or_null(p.b.disk));
-	json_object_set_new(out->measured, "driver", or_null(p.b.driver));
-	json_object_set_new(out->measured, "controller", or_null(p.b.controller));
-	json_object_set_new(out->measured, "pv_driver", or_null(p.b.pv_driver));
-	json_object_set_new(out->measured, "component", or_null(p.b.component));
+	json_object_set_new(out->measured, "device", kit_json_str(p.b.name));
+	json_object_set_new(out->measured, "disk", kit_json_str(p.b.disk));
+	json_object_set_new(out->measured, "driver", kit_json_str(p.b.driver));
+	json_object_set_new(out->measured, "controller", kit_json_str(p.b.controller));
+	json_object_set_new(out->measured, "pv_driver", kit_json_str(p.b.pv_driver));
+	json_object_set_new(out->measured, "component", kit_json_str(p.b.component));
 	json_object_set_new(out->measured, "paravirtual", json_boolean(p.paravirtual));
 	integrity_test(ctx, p.dir, out);
 	if (!p.paravirtual && (out->status == KIT_PASS || out->status == KIT_FAIL)) {
@@ -661,10 +647,10 @@ void kit_check_storage_inventory(const struct kit_ctx *ctx, struct kit_out *out)
 		if (kit_blockdev_by_name(root, dev, &b) < 0)
 			b = (struct kit_blockdev){ 0 };
 		json_object_set_new(d, "name", json_string(dev));
-		json_object_set_new(d, "driver", or_null(b.driver));
-		json_object_set_new(d, "controller", or_null(b.controller));
-		json_object_set_new(d, "pv_driver", or_null(b.pv_driver));
-		json_object_set_new(d, "component", or_null(b.component));
+		json_object_set_new(d, "driver", kit_json_str(b.driver));
+		json_object_set_new(d, "controller", kit_json_str(b.controller));
+		json_object_set_new(d, "pv_driver", kit_json_str(b.pv_driver));
+		json_object_set_new(d, "component", kit_json_str(b.component));
 		json_object_set_new(d, "size_bytes", sys_u64(root, dev, "size", 512));
 		json_object_set_new(d, "rotational", rot ? json_boolean(strcmp(rot, "1") == 0) : json_null());
 		json_object_set_new(d, "logical_block_size", sys_u64(root, dev, "queue/logical_block_size", 1));
@@ -694,9 +680,9 @@ void kit_check_storage_inventory(const struct kit_ctx *ctx, struct kit_out *out)
 	json_object_set_new(out->measured, "devices", devices);
 	devices = NULL;
 	json_object_set_new(out->measured, "count", json_integer((json_int_t)names.n));
-	json_object_set_new(out->measured, "missing_storage", strv_to_json(&missing));
+	json_object_set_new(out->measured, "missing_storage", kit_json_strv(&missing));
 	json_object_set_new(out->threshold, "min_devices", json_integer(1));
-	json_object_set_new(out->threshold, "expected_storage", strv_to_json(&expected));
+	json_object_set_new(out->threshold, "expected_storage", kit_json_strv(&expected));
 	seen = cv_strv_join(&seen_v, ", ");
 	kit_decide_storage_inventory(names.n, &missing, seen, &v);
 	kit_apply(out, &v);

@@ -108,6 +108,9 @@ double kit_now(void); /* CLOCK_MONOTONIC seconds */
 double kit_round(double v);
 /* Median of n values (sorts a copy). */
 double kit_median(const double *v, size_t n);
+/* JSON of a string that may be NULL (null), and of a string list. */
+json_t *kit_json_str(const char *s);
+json_t *kit_json_strv(const struct cv_strv *v);
 /* Reads a small file of the live system; NULL if absent. */
 char *kit_read(const char *path);
 /* Whether a kernel release ("2.6.18-92.el5", uname -r) is older than

@@ -581,6 +581,10 @@ int kit_peer_serve_faulty(const char *listen_addr, volatile int *stop, void (*re
 		struct pollfd p = { fd, POLLIN, 0 };
 		int c, pr = poll(&p, 1, POLL_MS);
 
+		if (pr < 0 && errno != EINTR) {
+			r = -errno; /* would fail again at once: not a spin */
+			goto out;
+		}
 		if (pr <= 0)
 			continue; /* timeout or EINTR: look at *stop again */
 		c = cv_accept_cloexec(fd, NULL, NULL);

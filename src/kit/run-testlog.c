@@ -8,20 +8,6 @@
 #include "kit/kit-internal.h"
 #include "util/cv.h"
 
-static json_t *or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *strv_json(const struct cv_strv *v)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < v->n; i++)
-		json_array_append_new(a, json_string(v->v[i]));
-	return a;
-}
-
 json_t *kit_run_to_json(const struct kit_run *r)
 {
 	const struct descriptor *d = r->descriptor;
@@ -32,7 +18,7 @@ json_t *kit_run_to_json(const struct kit_run *r)
 		const struct kit_result *x = &r->results[i];
 
 		json_array_append_new(results, json_pack("{s:s, s:s, s:o, s:O, s:O, s:f}", "id", x->id, "status",
-							 kit_status_name(x->status), "reason", or_null(x->reason),
+							 kit_status_name(x->status), "reason", kit_json_str(x->reason),
 							 "measured", x->measured, "threshold", x->threshold,
 							 "duration_s", x->duration_s));
 	}
@@ -43,17 +29,17 @@ json_t *kit_run_to_json(const struct kit_run *r)
 			json_pack("{s:o, s:o, s:o, s:o, s:o}", "expect_vcpus",
 				  o->expect_vcpus ? json_integer(o->expect_vcpus) : json_null(), "expect_memory_mib",
 				  o->expect_memory_mib ? json_integer((json_int_t)o->expect_memory_mib) : json_null(),
-				  "peer", or_null(o->peer), "only", strv_json(&o->only), "skip", strv_json(&o->skip)),
+				  "peer", kit_json_str(o->peer), "only", kit_json_strv(&o->only), "skip", kit_json_strv(&o->skip)),
 			"host", r->host, "started_at", r->started_at, "finished_at", r->finished_at, "duration_s",
 			r->duration_s);
 	json_object_set_new(doc, "descriptor", descriptor_to_jansson(d));
 	/* What the log claims: the configuration this guest was validated in. */
 	json_object_set_new(doc, "claim",
 			    json_pack("{s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o}}",
-				      "guest", "os_id", or_null(d->guest.os.id), "version", or_null(d->guest.os.version),
-				      "osinfo", or_null(d->guest.os.osinfo), "arch", or_null(d->guest.arch),
-				      "hypervisor", "id", or_null(d->hypervisor.id), "product", or_null(d->hypervisor.product),
-				      "version", or_null(d->hypervisor.version), "build", or_null(d->hypervisor.build),
+				      "guest", "os_id", kit_json_str(d->guest.os.id), "version", kit_json_str(d->guest.os.version),
+				      "osinfo", kit_json_str(d->guest.os.osinfo), "arch", kit_json_str(d->guest.arch),
+				      "hypervisor", "id", kit_json_str(d->hypervisor.id), "product", kit_json_str(d->hypervisor.product),
+				      "version", kit_json_str(d->hypervisor.version), "build", kit_json_str(d->hypervisor.build),
 				      "vm", "vcpus",
 				      o->expect_vcpus ? json_integer(o->expect_vcpus)
 						      : d->vm.vcpus >= 0 ? json_integer(d->vm.vcpus) : json_null(),

@@ -94,15 +94,6 @@ int kit_on_each_cpu(const struct kit_ctx *ctx, void *(*fn)(void *), void *args, 
 	return r;
 }
 
-bool kit_kernel_before(const char *release, const char *version)
-{
-	uint64_t r, v;
-
-	if (version_parse(release, &r) < 0 || version_parse(version, &v) < 0)
-		return false;
-	return r < v;
-}
-
 double kit_now(void)
 {
 	/* As cv_now_ns(): CLOCK_MONOTONIC cannot be missing; 0 if it fails. */
@@ -163,4 +154,18 @@ void kit_stream_fill(uint64_t *x, uint64_t *buf, size_t words)
 		buf[i] = v;
 	}
 	*x = v;
+}
+
+json_t *kit_json_str(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *kit_json_strv(const struct cv_strv *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < v->n; i++)
+		json_array_append_new(a, json_string(v->v[i]));
+	return a;
 }

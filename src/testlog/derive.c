@@ -370,10 +370,9 @@ static void time_rate_skew(struct input *in)
 	 * every Linux since 2.6.28 (clock_gettime(2)), so a log whose own
 	 * descriptor names a later kernel cannot be missing it. */
 	if (json_is_object(in->measured) && json_object_get(in->measured, "missing_clock")) {
-		uint64_t have, since;
+		uint64_t have;
 
-		if (in->ctx->kernel && version_parse(in->ctx->kernel, &have) == 0 && version_parse("2.6.28", &since) == 0 &&
-		    have >= since)
+		if (in->ctx->kernel && version_parse(in->ctx->kernel, &have) == 0 && !version_before(in->ctx->kernel, "2.6.28"))
 			set(in, TESTLOG_DERIVED_FAIL, "missing_clock, but kernel %.64s has CLOCK_MONOTONIC_RAW (Linux 2.6.28+)",
 			    in->ctx->kernel);
 		else
@@ -768,27 +767,6 @@ static void platform_security(struct input *in)
 		set(in, TESTLOG_DERIVED_PASS, NULL);
 }
 
-static bool uuid_well_formed(const char *s)
-{
-	if (strlen(s) != 36)
-		return false;
-	for (size_t i = 0; i < 36; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-		if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
-			return false;
-	}
-	return true;
-}
-
-static bool uuid_all(const char *s, char c)
-{
-	for (; *s; s++)
-		if (*s != '-' && (*s | 0x20) != (c | 0x20))
-			return false;
-	return true;
-}
-
 /* kit_decide_smbios. */
 static void firmware_smbios(struct input *in)
 {
@@ -810,7 +788,7 @@ static void firmware_smbios(struct input *in)
 		set(in, TESTLOG_DERIVED_FAIL, "present false: no SMBIOS tables");
 	else if (!uuid)
 		set(in, TESTLOG_DERIVED_FAIL, "uuid null");
-	else if (!uuid_well_formed(uuid) || uuid_all(uuid, '0') || uuid_all(uuid, 'f'))
+	else if (!cv_uuid_well_formed(uuid) || cv_uuid_all(uuid, '0') || cv_uuid_all(uuid, 'f'))
 		set(in, TESTLOG_DERIVED_FAIL, "uuid \"%.64s\" is malformed or unset", uuid);
 	else
 		set(in, TESTLOG_DERIVED_PASS, NULL);

@@ -166,3 +166,24 @@ bool cv_word_in(const char *list, const char *word)
 			return true;
 	return false;
 }
+
+bool cv_uuid_well_formed(const char *s)
+{
+	if (strlen(s) != 36)
+		return false;
+	for (size_t i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
+			return false;
+	}
+	return true;
+}
+
+bool cv_uuid_all(const char *s, char c)
+{
+	for (; *s; s++)
+		if (*s != '-' && (*s | 0x20) != (c | 0x20))
+			return false;
+	return true;
+}

@@ -179,3 +179,12 @@ void version_format(uint64_t v, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
 }
+
+bool version_before(const char *a, const char *b)
+{
+	uint64_t x, y;
+
+	if (!a || !b || version_parse(a, &x) < 0 || version_parse(b, &y) < 0)
+		return false;
+	return x < y;
+}

@@ -14,6 +14,7 @@
 
 #include "covalid/descriptor.h"
 #include "covalid/probe.h"
+#include "covalid/version.h"
 #include "kit/kit-internal.h"
 #include "probe-fixture.h"
 #include "tap.h"
@@ -180,12 +181,12 @@ TEST(topology_counts_without_the_cpu_lists)
 /* firmware.smbios skips, rather than fails, on kernels before /sys/class/dmi/id (2.6.22). */
 TEST(kernel_release_comparison)
 {
-	CHECK(kit_kernel_before("2.6.18-92.el5", "2.6.22"));
-	CHECK(kit_kernel_before("2.6.18-128.el5xen", "2.6.22"));
-	CHECK(!kit_kernel_before("2.6.22", "2.6.22"));
-	CHECK(!kit_kernel_before("2.6.32-754.el6.x86_64", "2.6.22"));
-	CHECK(!kit_kernel_before("6.1.0-28-amd64", "2.6.22"));
-	CHECK(!kit_kernel_before("not a version", "2.6.22"));
+	CHECK(version_before("2.6.18-92.el5", "2.6.22"));
+	CHECK(version_before("2.6.18-128.el5xen", "2.6.22"));
+	CHECK(!version_before("2.6.22", "2.6.22"));
+	CHECK(!version_before("2.6.32-754.el6.x86_64", "2.6.22"));
+	CHECK(!version_before("6.1.0-28-amd64", "2.6.22"));
+	CHECK(!version_before("not a version", "2.6.22"));
 }
 
 /*
