@@ -264,7 +264,7 @@ $(BUILD)/bench/sqlite-insert: bench/sqlite-insert.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=c17 -O2 -Wall -Wextra -Werror -o $@ $< $(shell pkg-config --libs sqlite3)
 
-bench: setup all guest $(BENCH_BINS)
+bench: setup all guest win $(BENCH_BINS)
 	@for b in bench/*.sh; do echo "== $$b"; COVALID_BUILD=$(CURDIR)/$(BUILD) $$b || exit 1; done
 
 clean:
