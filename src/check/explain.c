@@ -174,7 +174,6 @@ void check_differences(const struct catalog_config *c, const struct descriptor *
 			add(out, cv_xasprintf("guest %s %s; validated: %s", c->guest.product, d->guest.os.version,
 					      c->guest.version));
 	}
-	service_pack_difference(c, d, out);
 	if (!(cc.arch & check_arch_bit(d->guest.arch))) {
 		char *a = cv_strv_join(&c->guest.arch, ", ");
 
@@ -223,6 +222,8 @@ void check_differences(const struct catalog_config *c, const struct descriptor *
 	for (size_t i = 0; i < c->required_components.n; i++)
 		if (!cv_strv_contains(&d->integration.present, c->required_components.v[i]))
 			add(out, cv_xasprintf("missing integration component %s", c->required_components.v[i]));
+	/* Last: unstated, it is a note more than a difference. */
+	service_pack_difference(c, d, out);
 	if (!catalog_status_supportable(c->status))
 		add(out, cv_xasprintf("the configuration's status is %s", catalog_status_name(c->status)));
 }
