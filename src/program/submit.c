@@ -266,14 +266,16 @@ static json_t *new_config(const char *id, const char *vendor_id, const char *ven
 	const char *os = str_at(claim, "guest", "os_id"), *hv = str_at(claim, "hypervisor", "id");
 	const char *product = str_at(claim, "hypervisor", "product"), *hver = str_at(claim, "hypervisor", "version");
 	const char *build = str_at(claim, "hypervisor", "build"), *arch = str_at(claim, "guest", "arch");
-	const char *os_name = json_string_value(json_object_get(json_object_get(json_object_get(desc, "guest"), "os"), "name"));
+	json_t *os_doc = json_object_get(json_object_get(desc, "guest"), "os");
+	const char *os_name = json_string_value(json_object_get(os_doc, "name"));
+	const char *edition = json_string_value(json_object_get(os_doc, "edition"));
 	const char *started = json_string_value(json_object_get(log, "started_at"));
 	json_t *vcpus = json_object_get(json_object_get(claim, "vm"), "vcpus");
 	json_t *mem = json_object_get(json_object_get(claim, "vm"), "memory_mib");
 	json_t *present = json_object_get(json_object_get(desc, "integration"), "present");
 	json_t *expected = json_object_get(json_object_get(desc, "integration"), "expected");
 	json_t *required = json_array(), *limits = json_object(), *hvo, *c, *x;
-	char *source, from[11] = "";
+	char *source, *product_name = NULL, from[11] = "";
 	size_t i;
 
 	/* The components the guest had bound that its hypervisor expects:
@@ -301,10 +303,16 @@ static json_t *new_config(const char *id, const char *vendor_id, const char *ven
 		json_object_set_new(hvo, "builds", json_pack("[s]", build));
 	if (started && strlen(started) >= 10)
 		memcpy(from, started, 10);
+	/* "Windows Server 2008 R2 Enterprise" is the product of one edition:
+	 * the configuration is the release's, its editions listed apart. */
+	if (os_name && edition && *edition && strlen(os_name) > strlen(edition) + 1 &&
+	    strcmp(os_name + strlen(os_name) - strlen(edition), edition) == 0 &&
+	    os_name[strlen(os_name) - strlen(edition) - 1] == ' ')
+		product_name = cv_xasprintf("%.*s", (int)(strlen(os_name) - strlen(edition) - 1), os_name);
 	source = cv_xasprintf("covalid submission %s by %s, test log signed by key %s", submission, vendor_name, key_id);
 	c = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:[s]}, s:o, s:o, s:o, s:[s], s:[s], s:s, s:s}", "type",
 		      "configuration", "id", id, "status", "validated", "guest", "vendor",
-		      guest_vendor, "product", os_name ? os_name : os,
+		      guest_vendor, "product", product_name ? product_name : os_name ? os_name : os,
 		      "os_id", os, "version", str_at(claim, "guest", "version"), "arch", arch ? arch : "x86_64",
 		      "hypervisor", hvo, "limits", limits, "required_components", required, "validated_by", vendor_name,
 		      "evidence", submission, "source", source, "valid_from", *from ? from : "1970-01-01");
@@ -320,6 +328,7 @@ static json_t *new_config(const char *id, const char *vendor_id, const char *ven
 	json_object_set_new(c, "owner", json_string(vendor_id));
 	json_object_set_new(c, "claim_key", json_string(claim_key));
 	free(source);
+	free(product_name);
 	return c;
 }
 

@@ -85,8 +85,8 @@ check "... a new configuration, its id naming the service pack ($config)" \
 
 curl -sf "$URL/api/v1/configurations/$config" >"$TMP/c.json"
 check "GET: a Windows-guest configuration, Microsoft's Windows Server 2008 R2 at SP1" \
-	test "$(jq -c '.configuration.guest | [.vendor, .os_id, .version, .service_pack, .osinfo_short_id, .arch, .editions]' "$TMP/c.json")" = \
-	'["Microsoft","windows","2008 R2","SP1","win2k8r2",["x86_64"],["Enterprise"]]'
+	test "$(jq -c '.configuration.guest | [.vendor, .product, .os_id, .version, .service_pack, .osinfo_short_id, .arch, .editions]' "$TMP/c.json")" = \
+	'["Microsoft","Windows Server 2008 R2","windows","2008 R2","SP1","win2k8r2",["x86_64"],["Enterprise"]]'
 check "... validated by the vendor, on Red Hat's KVM, with the log as evidence" \
 	test "$(jq -c '.configuration | [.status, .validated_by, .hypervisor.vendor, .hypervisor.ids, (.evidence | length)]' "$TMP/c.json")" = \
 	'["validated",["Example Virt"],"Red Hat",["kvm"],1]'

@@ -995,6 +995,8 @@ TEST(submission_of_windows_guests_keeps_service_packs_apart)
 	CHECK_STR(guest_str(&w, sub.config_id, "version"), "2008");
 	CHECK_STR(guest_str(&w, sub.config_id, "osinfo_short_id"), "win2k8");
 	CHECK_STR(guest_str(&w, sub.config_id, "service_pack"), "SP1");
+	/* The release's product; the edition is listed apart. */
+	CHECK_STR(guest_str(&w, sub.config_id, "product"), "Windows Server (R) 2008");
 	json_decref(log);
 
 	/* SP1 again, Datacenter: the same configuration, one edition more. */
