@@ -293,6 +293,15 @@ int program_claim_check(json_t *log, struct program_error *err)
 											     "guest"),
 									 "service_pack")),
 				       err);
+	/* It joins the configuration's editions: a bounded, printable name. */
+	if (r == 0 && d->guest.os.edition &&
+	    (strlen(d->guest.os.edition) > CLAIM_STRING_MAX ||
+	     !cv_str_is_clean_utf8(d->guest.os.edition, strlen(d->guest.os.edition)))) {
+		program_error_set(err, 400, "invalid_log",
+				  "descriptor.guest.os.edition: expected a string of at most %d printable characters, or null",
+				  CLAIM_STRING_MAX);
+		r = -EINVAL;
+	}
 	if (r == 0)
 		r = check_times(log, err);
 	descriptor_free(d);

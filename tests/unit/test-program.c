@@ -1065,6 +1065,14 @@ TEST(submission_of_windows_guests_keeps_service_packs_apart)
 	program_error_release(&e);
 	json_decref(log);
 
+	log = windows_log("SP1", "Enterprise", "2026-11-20T10:08:00Z");
+	json_object_set_new(json_object_get(json_object_get(json_object_get(log, "descriptor"), "guest"), "os"), "edition",
+			    json_string("Enter\x01prise"));
+	CHECK_INT(submit_as(&w, "red-hat", &w.rh, log, &sub2, &e), -EINVAL);
+	CHECK_STR(e.message, "descriptor.guest.os.edition: expected a string of at most 256 printable characters, or null");
+	program_error_release(&e);
+	json_decref(log);
+
 	/* A Linux log's key is what it was: its configuration has no service pack. */
 	log = make_log("full", "rhel", "9.4", 2);
 	CHECK_INT(submit_as(&w, "red-hat", &w.rh, log, &sub2, &e), 0);
