@@ -8,10 +8,11 @@
 # its descriptor made a Windows guest's and its claim written from that
 # descriptor, as the kit writes it, then signed again with covalid kit
 # sign (as t4002 forges its logs): so this test needs no Windows and no
-# wine.  The guest: Windows Server 2008 R2 Enterprise SP1 x64 (NT 6.1,
-# build 7601; 7600 was the release without a service pack: Microsoft,
-# "Operating System Version" and the Windows Server 2008 R2 SP1 release
-# notes) on RHEL KVM with the virtio-win drivers.  Its firmware says
+# wine.  The guest: Windows Server 2008 R2 Enterprise SP1 x64 (NT 6.1:
+# Microsoft, "Operating System Version"; build 7601, 7600 being the
+# release without a service pack, the two builds data/validated-configs.jsonl
+# lists for Windows Server 2008 R2 Hyper-V) on RHEL KVM with the
+# virtio-win drivers.  Its firmware says
 # "Red Hat" / "KVM" (src/probe/verdict.c: "Red Hat KVM") and names no
 # host release, so the claim has no hypervisor version.
 . "$(dirname "$0")/../lib/tap.sh"
