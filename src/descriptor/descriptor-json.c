@@ -95,6 +95,16 @@ json_t *descriptor_to_jansson(const struct descriptor *d)
 				      "source", str_or_null(d->guest.os.source),
 				      "kernel", str_or_null(d->guest.kernel),
 				      "arch", str_or_null(d->guest.arch)));
+	/* Windows only, and only when known: a Linux descriptor stays byte for
+	 * byte what it was before these fields existed (signed logs embed it). */
+	{
+		json_t *os = json_object_get(json_object_get(root, "guest"), "os");
+
+		if (d->guest.os.service_pack)
+			json_object_set_new(os, "service_pack", json_string(d->guest.os.service_pack));
+		if (d->guest.os.edition)
+			json_object_set_new(os, "edition", json_string(d->guest.os.edition));
+	}
 	json_object_set_new(root, "vm",
 			    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
 				      "vcpus", d->vm.vcpus >= 0 ? json_integer(d->vm.vcpus) : json_null(),
@@ -392,7 +402,9 @@ static int read_all(struct rd *rd, json_t *root, struct descriptor *d)
 			   (r = get_str(rd, os, "name", ".guest.os", &d->guest.os.name)) < 0 ||
 			   (r = get_str(rd, os, "pretty", ".guest.os", &d->guest.os.pretty)) < 0 ||
 			   (r = get_str(rd, os, "osinfo", ".guest.os", &d->guest.os.osinfo)) < 0 ||
-			   (r = get_str(rd, os, "source", ".guest.os", &d->guest.os.source)) < 0))
+			   (r = get_str(rd, os, "source", ".guest.os", &d->guest.os.source)) < 0 ||
+			   (r = get_str(rd, os, "service_pack", ".guest.os", &d->guest.os.service_pack)) < 0 ||
+			   (r = get_str(rd, os, "edition", ".guest.os", &d->guest.os.edition)) < 0))
 			return r;
 	}
 
@@ -441,7 +453,7 @@ static const struct {
 	{ "hypervisor", NULL, "id product version version_source build cloud nested features evidence conflicts" },
 	{ "container", NULL, "id evidence" },
 	{ "guest", NULL, "os kernel arch" },
-	{ "guest", "os", "id version name pretty osinfo source" },
+	{ "guest", "os", "id version name pretty osinfo source service_pack edition" },
 	{ "vm", NULL, "vcpus vcpus_possible memory_mib firmware disks nics" },
 	{ "integration", NULL, "expected present missing recommended recommended_missing unbound evidence" },
 };
