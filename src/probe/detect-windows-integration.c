@@ -205,7 +205,7 @@ void probe_win_integration(struct probe_ctx *ctx)
 				break;
 			}
 	} else
-		probe_note(ctx, "integration: windows/services.json unusable; components unknown");
+		probe_note(ctx, "integration: windows/services.json absent or unusable; components unknown");
 	probe_integ_win_expect(&g, &d->integration.expected, &d->integration.recommended);
 	/* Without the services nothing is known missing: an unreadable
 	 * source is not an absent driver. */

@@ -87,6 +87,9 @@ void probe_win_os(struct probe_ctx *ctx)
 	const char *product, *edition_id, *csd, *native;
 	struct win_release rel;
 
+	/* The root is Windows because windows/os.json exists (or this is
+	 * Windows): that much is known even when the file is unusable. */
+	descriptor_set(&d->guest.os.id, "windows");
 	if (!os) {
 		probe_note(ctx, "guest OS: windows/os.json unusable; Windows version unknown");
 		return;
@@ -122,7 +125,6 @@ void probe_win_os(struct probe_ctx *ctx)
 	native = probe_win_str(ctx, file, NULL, os, "native_arch");
 	r2 = (have_r2m && r2m != 0) || (product && strstr(product, " R2"));
 
-	descriptor_set(&d->guest.os.id, "windows");
 	descriptor_set(&d->guest.os.source, "windows/os.json");
 	descriptor_set(&d->guest.os.name, product);
 	if (!have_ver)
