@@ -556,7 +556,62 @@ TEST(truncated_smbios_file_is_noted)
 	free(root);
 }
 
-TAP_MAIN(smbios_decodes_the_fields_linux_shows, smbios_short_type0_has_no_vm_bit, smbios_hostile_tables_give_notes,
+/* Devices are bus signals as on Linux: VMware's firmware and CPUID with a
+ * virtio device present decide vmware, and the virtio device becomes a
+ * conflict naming its instance id; the VMBus count names Hyper-V. */
+TEST(devices_are_bus_signals_in_the_verdict)
+{
+	char *root = new_root("buses"), *cpuid = cv_xasprintf("%s/cpuid.txt", root);
+	const char *vmware = "CPU:\n   0x00000001 0x00: eax=0x000306f2 ebx=0x00010800 ecx=0xfffafbbf edx=0x1f8bfbff\n"
+			     "   0x40000000 0x00: eax=0x40000010 ebx=0x61774d56 ecx=0x4d566572 edx=0x65726177\n";
+	struct descriptor *d;
+	bool found = false;
+
+	CHECK_INT(cv_write_file_atomic(cpuid, vmware, strlen(vmware), 0644), 0);
+	wfile(root, "devices.json",
+	      "[{\"instance\": \"PCI\\\\VEN_15AD&DEV_07B0&SUBSYS_07B015AD&REV_01\\\\FF\", \"class\": \"Net\", "
+	      "\"service\": \"vmxnet3ndis6\", \"description\": \"vmxnet3 Ethernet Adapter\", \"problem\": 0},"
+	      " {\"instance\": \"PCI\\\\VEN_1AF4&DEV_1001&SUBSYS_00021AF4&REV_00\\\\3&2\", \"class\": \"SCSIAdapter\", "
+	      "\"service\": null, \"description\": \"SCSI Controller\", \"problem\": 28}]");
+	d = probe_root(root);
+	CHECK_STR(d->hypervisor.id, "vmware");
+	for (size_t i = 0; i < d->hypervisor.conflicts.n; i++)
+		found = found || cv_strv_contains(&d->hypervisor.conflicts.v[i].sources,
+						  "windows/devices.json:PCI\\VEN_1AF4&DEV_1001&SUBSYS_00021AF4&REV_00\\3&2");
+	CHECK(!found); /* "vm" (virtio: some hypervisor) agrees with any named one */
+	CHECK_INT(d->vm.nics.n, 1);
+	if (d->vm.nics.n) {
+		CHECK_STR(d->vm.nics.v[0].model, "0x15ad:0x07b0");
+		CHECK_STR(d->vm.nics.v[0].driver, "vmxnet3ndis6");
+	}
+	descriptor_free(d);
+
+	/* A Hyper-V synthetic NIC under a KVM signature: a conflict that names
+	 * the VMBus devices. */
+	{
+		const char *kvm = "CPU:\n   0x00000001 0x00: eax=0x000306f2 ebx=0x00010800 ecx=0xfffafbbf edx=0x1f8bfbff\n"
+				  "   0x40000000 0x00: eax=0x40000001 ebx=0x4b4d564b ecx=0x564b4d56 edx=0x0000004d\n";
+
+		CHECK_INT(cv_write_file_atomic(cpuid, kvm, strlen(kvm), 0644), 0);
+	}
+	wfile(root, "devices.json",
+	      "[{\"instance\": \"VMBUS\\\\{F8615163-DF3E-46C5-913F-F2D2F965ED0E}\\\\{1}\", \"class\": \"Net\", "
+	      "\"service\": \"netvsc\", \"description\": \"Microsoft Virtual Machine Bus Network Adapter\", \"problem\": 0}]");
+	d = probe_root(root);
+	CHECK_STR(d->hypervisor.id, "kvm");
+	found = false;
+	for (size_t i = 0; i < d->hypervisor.conflicts.n; i++)
+		found = found || cv_strv_contains(&d->hypervisor.conflicts.v[i].sources, "windows/devices.json:VMBUS");
+	CHECK(found);
+	CHECK_INT(d->vm.nics.n, 1);
+	if (d->vm.nics.n)
+		CHECK_STR(d->vm.nics.v[0].bus, "vmbus");
+	descriptor_free(d);
+	free(cpuid);
+	free(root);
+}
+
+TAP_MAIN(devices_are_bus_signals_in_the_verdict, smbios_decodes_the_fields_linux_shows, smbios_short_type0_has_no_vm_bit, smbios_hostile_tables_give_notes,
 	 smbios_bad_strings_give_notes, smbios_random_bytes_never_crash, nt_versions_follow_microsofts_table,
 	 editions_from_suite_mask_and_edition_id, wow64_process_reports_the_native_arch,
 	 component_states_from_services_and_devices, malformed_json_files_give_notes, truncated_smbios_file_is_noted)
