@@ -34,6 +34,10 @@
 	"Xen PV drivers for Windows (xenbits.xen.org/pvdrivers/win; Citrix XenServer PV tools): xennet, "     \
 	"xenvbd over xenbus (inferred)"
 
+#define SRC_VBOX_WIN                                                                                           \
+	"VirtualBox Guest Additions for Windows: the VBoxGuest driver of the VirtualBox Guest Service PCI "   \
+	"device 80ee:cafe (VirtualBox manual, chapter 4; service name inferred)"
+
 static const struct integ_win_component components[] = {
 	/* Hyper-V */
 	{ "vmbus", INTEG_WIN_DEVICE, { "vmbus" }, SRC_HV_VSC },
@@ -58,6 +62,8 @@ static const struct integ_win_component components[] = {
 	/* Xen */
 	{ "xen-blkfront", INTEG_WIN_DEVICE, { "xenvbd" }, SRC_XEN_WIN },
 	{ "xen-netfront", INTEG_WIN_DEVICE, { "xennet" }, SRC_XEN_WIN },
+	/* VirtualBox */
+	{ "vboxguest", INTEG_WIN_DEVICE, { "VBoxGuest" }, SRC_VBOX_WIN },
 };
 
 /* Row sources. */
@@ -106,6 +112,11 @@ static const struct integ_profile profiles[] = {
 	{ "xen", NULL, {
 		{ "xen-blkfront", INTEG_EXPECTED, 0, 0, NULL, NULL, SRC_XEN_WIN },
 		{ "xen-netfront", INTEG_EXPECTED, 0, 0, NULL, NULL, SRC_XEN_WIN },
+	} },
+	/* Windows has no in-box VirtualBox driver: the Additions are
+	 * recommended, as for Linux kernels before 4.16. */
+	{ "oracle", NULL, {
+		{ "vboxguest", INTEG_RECOMMENDED, 0, 0, NULL, NULL, SRC_VBOX_WIN },
 	} },
 };
 

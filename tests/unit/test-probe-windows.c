@@ -611,7 +611,37 @@ TEST(devices_are_bus_signals_in_the_verdict)
 	free(root);
 }
 
-TAP_MAIN(devices_are_bus_signals_in_the_verdict, smbios_decodes_the_fields_linux_shows, smbios_short_type0_has_no_vm_bit, smbios_hostile_tables_give_notes,
+/* 2003 R2 shares 5.2.3790 with 2003: SM_SERVERR2, or the registry's
+ * product name where a capture lacks the metric. */
+TEST(windows_2003_r2_by_metric_or_product_name)
+{
+	static const char *const os[] = {
+		"{\"rtl\": {\"major\": 5, \"minor\": 2, \"build\": 3790, \"sp_major\": 2, \"suite_mask\": 128, "
+		"\"product_type\": 3}, \"registry\": {\"ProductName\": \"Microsoft Windows Server 2003\"}, "
+		"\"native_arch\": \"x86\", \"sm_serverr2\": 1}",
+		"{\"rtl\": {\"major\": 5, \"minor\": 2, \"build\": 3790, \"sp_major\": 2, \"suite_mask\": 128, "
+		"\"product_type\": 3}, \"registry\": {\"ProductName\": \"Microsoft Windows Server 2003 R2\"}, "
+		"\"native_arch\": \"x86\"}",
+	};
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(os); i++) {
+		char *name = cv_xasprintf("r2-%zu", i), *root = new_root(name);
+		struct descriptor *d;
+
+		wfile(root, "os.json", os[i]);
+		d = probe_root(root);
+		CHECK_STR(d->guest.os.version, "2003 R2");
+		CHECK_STR(d->guest.os.osinfo, "win2k3r2");
+		CHECK_STR(d->guest.os.edition, "Datacenter");
+		CHECK_STR(d->guest.os.service_pack, "SP2");
+		CHECK_STR(d->guest.arch, "i686");
+		descriptor_free(d);
+		free(root);
+		free(name);
+	}
+}
+
+TAP_MAIN(windows_2003_r2_by_metric_or_product_name, devices_are_bus_signals_in_the_verdict, smbios_decodes_the_fields_linux_shows, smbios_short_type0_has_no_vm_bit, smbios_hostile_tables_give_notes,
 	 smbios_bad_strings_give_notes, smbios_random_bytes_never_crash, nt_versions_follow_microsofts_table,
 	 editions_from_suite_mask_and_edition_id, wow64_process_reports_the_native_arch,
 	 component_states_from_services_and_devices, malformed_json_files_give_notes, truncated_smbios_file_is_noted)
