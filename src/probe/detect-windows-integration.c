@@ -5,9 +5,12 @@
  *
  * As on Linux, a device driver counts only when it drives a device: its
  * service running and a present device, working (problem 0), bound to
- * it.  A driver service that is installed or running with no such device
- * is unbound (an emulated e1000 NIC with netkvm installed); a service
- * that binds no device (vmicheartbeat, vmmemctl, QEMU-GA) is present when
+ * it.  A driver service running with no such device, or whose device has
+ * a problem code or is assigned to it while it does not run, is unbound
+ * (an emulated e1000 NIC with netkvm loaded); one merely installed, not
+ * running and with no device, is absent: Windows ships drivers in the box
+ * for hardware the machine lacks (2008 R2's vmbus, storvsc, netvsc on
+ * every machine).  A service that binds no device (vmicheartbeat, vmmemctl, QEMU-GA) is present when
  * running.  Each component found gets evidence with its service state,
  * its file's version and its signature: "running, 61.63.103.3000, signed
  * by Microsoft Windows Hardware Compatibility Publisher" is a WHQL-signed
@@ -147,6 +150,12 @@ static enum state find(struct probe_ctx *ctx, const struct sources *src, const s
 		if (c->kind == INTEG_WIN_SERVICE) {
 			r = running ? PRESENT : ABSENT;
 			meaning = cv_xasprintf("%s: service %s %s", c->name, name, running ? "running" : "installed, not running");
+		} else if (!dev && !running) {
+			/* Installed and never started for want of a device: Windows
+			 * Server 2008 R2 has vmbus, storvsc and netvsc in the box on
+			 * every machine, so this is no driver of this VM's. */
+			r = ABSENT;
+			meaning = NULL;
 		} else if (dev && running && !dev->problem) {
 			r = PRESENT;
 			meaning = cv_xasprintf("%s: %s bound to %s%s", c->name, name,
@@ -163,9 +172,11 @@ static enum state find(struct probe_ctx *ctx, const struct sources *src, const s
 			else
 				meaning = cv_xasprintf("%s: %s installed, bound to no present device", c->name, name);
 		}
-		source = cv_xasprintf("windows/services.json:%s", name);
-		evidence_add(&ctx->d->integration.evidence, source, value, meaning, NULL);
-		free(source);
+		if (meaning) {
+			source = cv_xasprintf("windows/services.json:%s", name);
+			evidence_add(&ctx->d->integration.evidence, source, value, meaning, NULL);
+			free(source);
+		}
 		free(value);
 		free(meaning);
 		return r;
