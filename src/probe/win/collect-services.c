@@ -282,6 +282,9 @@ static LONG verify(const WCHAR *path, HANDLE file, const WCHAR *catalog, const W
 	WINTRUST_DATA wd = { .cbStruct = sizeof(wd) };
 	LONG r;
 
+	/* Each check reads the file from its start (the catalog hash left
+	 * the position at the end). */
+	SetFilePointer(file, 0, NULL, FILE_BEGIN);
 	wd.dwUIChoice = WTD_UI_NONE;
 	wd.fdwRevocationChecks = WTD_REVOKE_NONE;
 	wd.dwStateAction = WTD_STATEACTION_VERIFY;
@@ -326,6 +329,7 @@ static bool verify_catalog(const WCHAR *path, HANDLE file, LONG *ret, char **ret
 
 	if (!CryptCATAdminAcquireContext(&adm, NULL, 0))
 		return false;
+	SetFilePointer(file, 0, NULL, FILE_BEGIN);
 	if (!CryptCATAdminCalcHashFromFileHandle(file, &n, NULL, 0) && n == 0)
 		goto out;
 	hash = cv_xmalloc(n ? n : 1);
