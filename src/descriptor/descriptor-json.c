@@ -85,7 +85,7 @@ json_t *descriptor_to_jansson(const struct descriptor *d)
 			    json_pack("{s:o, s:o}", "id", str_or_null(d->container.id),
 				      "evidence", evidence_to_json(&d->container.evidence)));
 	json_object_set_new(root, "guest",
-			    json_pack("{s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:o}",
+			    json_pack("{s:{s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:o}",
 				      "os",
 				      "id", str_or_null(d->guest.os.id),
 				      "version", str_or_null(d->guest.os.version),
@@ -93,10 +93,18 @@ json_t *descriptor_to_jansson(const struct descriptor *d)
 				      "pretty", str_or_null(d->guest.os.pretty),
 				      "osinfo", str_or_null(d->guest.os.osinfo),
 				      "source", str_or_null(d->guest.os.source),
-				      "service_pack", str_or_null(d->guest.os.service_pack),
-				      "edition", str_or_null(d->guest.os.edition),
 				      "kernel", str_or_null(d->guest.kernel),
 				      "arch", str_or_null(d->guest.arch)));
+	/* Windows only, and only when known: a Linux descriptor stays byte for
+	 * byte what it was before these fields existed (signed logs embed it). */
+	{
+		json_t *os = json_object_get(json_object_get(root, "guest"), "os");
+
+		if (d->guest.os.service_pack)
+			json_object_set_new(os, "service_pack", json_string(d->guest.os.service_pack));
+		if (d->guest.os.edition)
+			json_object_set_new(os, "edition", json_string(d->guest.os.edition));
+	}
 	json_object_set_new(root, "vm",
 			    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
 				      "vcpus", d->vm.vcpus >= 0 ? json_integer(d->vm.vcpus) : json_null(),

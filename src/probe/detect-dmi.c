@@ -41,19 +41,25 @@ static const struct {
 	{ "UpCloud", "kvm" },
 };
 
-/* The fields systemd reads, in its order. */
+/*
+ * The fields systemd reads, in its order, with the evidence source each
+ * has when it comes from a raw SMBIOS table (Windows's windows/smbios.bin):
+ * "smbios:<type>:<field>", the structure type and the field's name in
+ * DMTF DSP0134 (docs/probe.md, "Windows").
+ */
 static const struct {
 	const char *file;
-	size_t off; /* where to keep the value in struct probe_ctx, or SIZE_MAX */
+	size_t off; /* where to keep the value in struct probe_ctx */
+	const char *smbios;
 } dmi_fields[] = {
-	{ "product_name", offsetof(struct probe_ctx, dmi_product_name) },
-	{ "sys_vendor", offsetof(struct probe_ctx, dmi_sys_vendor) },
-	{ "board_vendor", offsetof(struct probe_ctx, dmi_board_vendor) },
-	{ "bios_vendor", offsetof(struct probe_ctx, dmi_bios_vendor) },
-	{ "product_version", offsetof(struct probe_ctx, dmi_product_version) },
-	{ "bios_version", offsetof(struct probe_ctx, dmi_bios_version) },
-	{ "chassis_asset_tag", offsetof(struct probe_ctx, dmi_chassis_asset_tag) },
-	{ "product_uuid", offsetof(struct probe_ctx, dmi_product_uuid) },
+	{ "product_name", offsetof(struct probe_ctx, dmi_product_name), "smbios:1:product" },
+	{ "sys_vendor", offsetof(struct probe_ctx, dmi_sys_vendor), "smbios:1:manufacturer" },
+	{ "board_vendor", offsetof(struct probe_ctx, dmi_board_vendor), "smbios:2:manufacturer" },
+	{ "bios_vendor", offsetof(struct probe_ctx, dmi_bios_vendor), "smbios:0:vendor" },
+	{ "product_version", offsetof(struct probe_ctx, dmi_product_version), "smbios:1:version" },
+	{ "bios_version", offsetof(struct probe_ctx, dmi_bios_version), "smbios:0:version" },
+	{ "chassis_asset_tag", offsetof(struct probe_ctx, dmi_chassis_asset_tag), "smbios:3:asset_tag" },
+	{ "product_uuid", offsetof(struct probe_ctx, dmi_product_uuid), "smbios:1:uuid" },
 };
 
 static const struct {
@@ -84,6 +90,22 @@ static const struct {
 static char **field_slot(struct probe_ctx *ctx, size_t off)
 {
 	return (char **)((char *)ctx + off);
+}
+
+/* The evidence source of field i: its sysfs file, or its SMBIOS name. */
+static char *field_source(const struct probe_ctx *ctx, size_t i)
+{
+	if (ctx->dmi_smbios)
+		return cv_xstrdup(dmi_fields[i].smbios);
+	return cv_xasprintf("/sys/class/dmi/id/%s", dmi_fields[i].file);
+}
+
+static char *field_source_of(const struct probe_ctx *ctx, const char *file)
+{
+	for (size_t i = 0; i < CV_ELEMENTSOF(dmi_fields); i++)
+		if (strcmp(dmi_fields[i].file, file) == 0)
+			return field_source(ctx, i);
+	abort();
 }
 
 static const char *field_value(struct probe_ctx *ctx, const char *file)
@@ -127,19 +149,15 @@ static void smbios_vm_bit(struct probe_ctx *ctx)
 	free(raw);
 }
 
-void probe_dmi(struct probe_ctx *ctx)
+void probe_dmi_judge(struct probe_ctx *ctx)
 {
 	for (size_t i = 0; i < CV_ELEMENTSOF(dmi_fields); i++) {
-		char *path = cv_xasprintf("sys/class/dmi/id/%s", dmi_fields[i].file);
-		char *v = probe_read_value(ctx, path);
+		const char *v = *field_slot(ctx, dmi_fields[i].off);
 		char *src;
 
-		free(path);
 		if (!v)
 			continue;
-		ctx->have_dmi = true;
-		*field_slot(ctx, dmi_fields[i].off) = v;
-		src = cv_xasprintf("/sys/class/dmi/id/%s", dmi_fields[i].file);
+		src = field_source(ctx, i);
 		if (strcmp(dmi_fields[i].file, "product_uuid") == 0) {
 			/* The UUID identifies the machine, which the report does
 			 * not need; EC2 ones start with "ec2". */
@@ -165,9 +183,12 @@ void probe_dmi(struct probe_ctx *ctx)
 	 * Machine"; the vendor alone is also a Surface laptop. */
 	if (cv_streq(ctx->dmi_product_name, "Virtual Machine") &&
 	    cv_startswith(ctx->dmi_sys_vendor, "Microsoft Corporation")) {
-		probe_evidence(ctx, SIG_DMI, "/sys/class/dmi/id/sys_vendor", ctx->dmi_sys_vendor,
+		char *src = field_source_of(ctx, "sys_vendor");
+
+		probe_evidence(ctx, SIG_DMI, src, ctx->dmi_sys_vendor,
 			       "firmware of a Hyper-V virtual machine ('Microsoft Corporation' 'Virtual Machine')",
 			       "microsoft");
+		free(src);
 	}
 
 	/* Hitachi's Virtage partitions its blades in firmware and says so in
@@ -175,9 +196,13 @@ void probe_dmi(struct probe_ctx *ctx)
 	 * systemd has no name for it. */
 	if ((strstr(ctx->dmi_sys_vendor ? ctx->dmi_sys_vendor : "", "HITACHI") ||
 	     strstr(ctx->dmi_board_vendor ? ctx->dmi_board_vendor : "", "HITACHI")) &&
-	    strstr(ctx->dmi_product_name ? ctx->dmi_product_name : "", " LPAR"))
-		probe_evidence(ctx, SIG_DMI, "/sys/class/dmi/id/product_name", ctx->dmi_product_name,
-			       "a Hitachi Virtage logical partition", "vm-other");
+	    strstr(ctx->dmi_product_name ? ctx->dmi_product_name : "", " LPAR")) {
+		char *src = field_source_of(ctx, "product_name");
+
+		probe_evidence(ctx, SIG_DMI, src, ctx->dmi_product_name, "a Hitachi Virtage logical partition",
+			       "vm-other");
+		free(src);
+	}
 
 	for (size_t i = 0; i < CV_ELEMENTSOF(dmi_clouds); i++) {
 		const char *v = field_value(ctx, dmi_clouds[i].field);
@@ -192,7 +217,7 @@ void probe_dmi(struct probe_ctx *ctx)
 		else
 			hit = strcmp(v, dmi_clouds[i].match) == 0;
 		if (hit && !ctx->d->hypervisor.cloud) {
-			char *src = cv_xasprintf("/sys/class/dmi/id/%s", dmi_clouds[i].field);
+			char *src = field_source_of(ctx, dmi_clouds[i].field);
 			char *m = cv_xasprintf("cloud: %s", dmi_clouds[i].what);
 
 			ctx->d->hypervisor.cloud = cv_xstrdup(dmi_clouds[i].cloud);
@@ -201,6 +226,21 @@ void probe_dmi(struct probe_ctx *ctx)
 			free(m);
 		}
 	}
+}
+
+void probe_dmi(struct probe_ctx *ctx)
+{
+	for (size_t i = 0; i < CV_ELEMENTSOF(dmi_fields); i++) {
+		char *path = cv_xasprintf("sys/class/dmi/id/%s", dmi_fields[i].file);
+		char *v = probe_read_value(ctx, path);
+
+		free(path);
+		if (!v)
+			continue;
+		ctx->have_dmi = true;
+		*field_slot(ctx, dmi_fields[i].off) = v;
+	}
+	probe_dmi_judge(ctx);
 	smbios_vm_bit(ctx);
 	if (!ctx->have_dmi)
 		evidence_add(&ctx->d->hypervisor.evidence, "/sys/class/dmi/id", "absent",

@@ -206,10 +206,9 @@ bool probe_integ_row_applies(const struct integ_row *row, const struct integ_gue
 	return true;
 }
 
-void probe_integ_expect(const struct integ_guest *g, struct cv_strv *expected, struct cv_strv *recommended)
+void probe_integ_expect_profile(const struct integ_profile *p, const struct integ_guest *g,
+				struct cv_strv *expected, struct cv_strv *recommended)
 {
-	const struct integ_profile *p = probe_integ_profile(g);
-
 	for (size_t i = 0; p && i < INTEG_MAX_ROWS && p->rows[i].component; i++) {
 		const struct integ_row *row = &p->rows[i];
 		struct cv_strv *v = row->want == INTEG_EXPECTED ? expected : recommended;
@@ -217,4 +216,9 @@ void probe_integ_expect(const struct integ_guest *g, struct cv_strv *expected, s
 		if (probe_integ_row_applies(row, g) && !cv_strv_contains(v, row->component))
 			cv_strv_push(v, row->component);
 	}
+}
+
+void probe_integ_expect(const struct integ_guest *g, struct cv_strv *expected, struct cv_strv *recommended)
+{
+	probe_integ_expect_profile(probe_integ_profile(g), g, expected, recommended);
 }

@@ -21,7 +21,7 @@
 struct cv_strv;
 
 #define INTEG_MAX_NAMES 4
-#define INTEG_MAX_ROWS 8
+#define INTEG_MAX_ROWS 10
 
 /* How a component shows on a running system. */
 enum integ_kind {
@@ -86,5 +86,33 @@ bool probe_integ_row_applies(const struct integ_row *row, const struct integ_gue
 /* Appends the components the guest should have and those recommended to
  * it, each once, in table order. */
 void probe_integ_expect(const struct integ_guest *g, struct cv_strv *expected, struct cv_strv *recommended);
+/* The same for one profile (NULL: nothing). */
+void probe_integ_expect_profile(const struct integ_profile *p, const struct integ_guest *g,
+				struct cv_strv *expected, struct cv_strv *recommended);
+
+/*
+ * Windows guests (integration-windows.c).  A component is a set of service
+ * names (driver or Win32 service, compared case-insensitively as the
+ * Service Control Manager does).  The same integ_profile rows state what
+ * a guest should have, with the guest's NT version ("6.1.7601") in the
+ * place of the kernel release: kernel_min "6.0" means Windows Server 2008
+ * and later.
+ */
+enum integ_win_kind {
+	INTEG_WIN_DEVICE,  /* a device driver: present when running and bound to a present device */
+	INTEG_WIN_SERVICE, /* a service or a driver of no device: present when running */
+};
+
+struct integ_win_component {
+	const char *name; /* canonical, shared with Linux where the role is the same */
+	enum integ_win_kind kind;
+	const char *services[INTEG_MAX_NAMES];
+	const char *source; /* where the service names come from */
+};
+
+const struct integ_win_component *probe_integ_win_components(size_t *ret_n);
+const struct integ_profile *probe_integ_win_profiles(size_t *ret_n);
+const struct integ_profile *probe_integ_win_profile(const struct integ_guest *g);
+void probe_integ_win_expect(const struct integ_guest *g, struct cv_strv *expected, struct cv_strv *recommended);
 
 #endif

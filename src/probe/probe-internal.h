@@ -69,11 +69,22 @@ struct probe_ctx {
 	const char *cpuid_id;     /* signature at 0x40000000, mapped; NULL if none */
 	const char *cpuid_alt_id; /* a second signature, mapped */
 	bool have_dmi;
+	bool dmi_smbios;     /* the dmi_* facts came from windows/smbios.bin, not sysfs */
+	bool windows;        /* the root is a Windows machine (windows/os.json, or live on Windows) */
 	bool have_vmbus;
 	bool have_virtio;
 	bool have_pci;
 	struct cv_strv modules;        /* /proc/modules names */
 	bool have_modules;
+	/* Windows sources already read (win-source.c): each is read, and
+	 * collected live, once per probe. */
+	struct probe_win_file {
+		const char *name;
+		char *data; /* NULL: absent or unreadable */
+		size_t len;
+		int r;      /* 0, or the error reading it gave */
+	} win_files[8];
+	size_t n_win_files;
 };
 
 /* Detectors, in the order probe_run() calls them (probe.c; only it calls
@@ -87,5 +98,16 @@ void probe_container(struct probe_ctx *ctx);
 void probe_os(struct probe_ctx *ctx);
 void probe_vm(struct probe_ctx *ctx);
 void probe_integration(struct probe_ctx *ctx);
+/* The DMI rules over ctx->dmi_* once they are filled (detect-dmi.c): shared
+ * by probe_dmi() (sysfs) and probe_win_smbios() (windows/smbios.bin). */
+void probe_dmi_judge(struct probe_ctx *ctx);
+
+/* Windows detectors (detect-windows*.c), in the order probe_run() calls them
+ * for a Windows root instead of probe_dmi() ... probe_integration(). */
+void probe_win_smbios(struct probe_ctx *ctx);      /* windows/smbios.bin */
+void probe_win_devices(struct probe_ctx *ctx);     /* windows/devices.json: buses, disks, nics */
+void probe_win_os(struct probe_ctx *ctx);          /* windows/os.json */
+void probe_win_vm(struct probe_ctx *ctx);          /* windows/system.json */
+void probe_win_integration(struct probe_ctx *ctx); /* services.json, files.json, devices.json */
 
 #endif

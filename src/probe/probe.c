@@ -7,6 +7,7 @@
 #include "covalid/probe.h"
 #include "probe/probe-internal.h"
 #include "probe/probe-read.h"
+#include "probe/win-source.h"
 #include "util/cv.h"
 
 static void ctx_release(struct probe_ctx *ctx)
@@ -28,6 +29,7 @@ static void ctx_release(struct probe_ctx *ctx)
 	free(ctx->xen_version);
 	cv_strv_release(&ctx->cpu_flags_hint);
 	cv_strv_release(&ctx->modules);
+	probe_win_release(ctx);
 	cv_root_free(ctx->root);
 }
 
@@ -59,16 +61,29 @@ int probe_run(const struct probe_options *opt, struct descriptor **ret)
 		ctx.d->probed_at = cv_xstrdup(now);
 	}
 
-	probe_read_modules(&ctx);
-	probe_cpuid(&ctx);
-	probe_dmi(&ctx);
-	probe_platform(&ctx);
-	probe_buses(&ctx);
-	probe_verdict(&ctx);
-	probe_container(&ctx);
-	probe_os(&ctx);
-	probe_vm(&ctx);
-	probe_integration(&ctx);
+	ctx.windows = probe_win_root(ctx.root);
+	if (ctx.windows) {
+		/* A Windows machine: its sources are the files of windows/
+		 * (docs/probe.md, "Windows"); CPUID and the verdict are shared. */
+		probe_cpuid(&ctx);
+		probe_win_smbios(&ctx);
+		probe_win_devices(&ctx);
+		probe_verdict(&ctx);
+		probe_win_os(&ctx);
+		probe_win_vm(&ctx);
+		probe_win_integration(&ctx);
+	} else {
+		probe_read_modules(&ctx);
+		probe_cpuid(&ctx);
+		probe_dmi(&ctx);
+		probe_platform(&ctx);
+		probe_buses(&ctx);
+		probe_verdict(&ctx);
+		probe_container(&ctx);
+		probe_os(&ctx);
+		probe_vm(&ctx);
+		probe_integration(&ctx);
+	}
 
 	*ret = ctx.d;
 	ctx.d = NULL;

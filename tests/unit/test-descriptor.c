@@ -10,7 +10,8 @@ TEST(roundtrip_every_field)
 {
 	static const char *const fixtures[] = { "hyperv2008-rhel53", "virtualbox-kvm-provider", "docker-on-kvm",
 						"xen-pv-rhel53-i686", "baremetal-debian12", "kvm-centos7-e1000",
-						"kvm-qemu-debian12-noagent" };
+						"kvm-qemu-debian12-noagent", "win-2008r2-hyperv",
+						"win-2003sp2-x86-rhel-kvm" };
 
 	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
 		struct descriptor *d = probe_fixture(fixtures[i]), *e = NULL;
@@ -165,5 +166,39 @@ TEST(integration_lists_older_and_newer)
 	bad("{\"integration\": {\"recommended\": \"qemu-guest-agent\"}}", ".integration.recommended");
 }
 
-TAP_MAIN(roundtrip_every_field, integration_lists_older_and_newer, rejects_wrong_types_and_names_the_field, rejects_invalid_json_with_position,
+/* guest.os.service_pack and guest.os.edition: Windows only, written only
+ * when known (a Linux descriptor keeps its bytes), read back, accepted by
+ * the strict reader, and type-checked. */
+TEST(windows_service_pack_and_edition)
+{
+	struct descriptor *d = descriptor_new(), *e = NULL;
+	char *a, *err = NULL;
+	json_t *j;
+	json_error_t jerr;
+
+	a = descriptor_to_json(d, false);
+	CHECK(strstr(a, "service_pack") == NULL);
+	CHECK(strstr(a, "edition") == NULL);
+	free(a);
+	descriptor_set(&d->guest.os.service_pack, "SP2");
+	descriptor_set(&d->guest.os.edition, "Enterprise");
+	a = descriptor_to_json(d, false);
+	CHECK_INT(descriptor_from_json(a, strlen(a), &e, &err), 0);
+	if (e) {
+		CHECK_STR(e->guest.os.service_pack, "SP2");
+		CHECK_STR(e->guest.os.edition, "Enterprise");
+	}
+	j = json_loads(a, 0, &jerr);
+	CHECK(j != NULL);
+	CHECK_INT(descriptor_check_fields(j, &err), 0);
+	json_decref(j);
+	free(err);
+	free(a);
+	descriptor_free(d);
+	descriptor_free(e);
+	bad("{\"guest\": {\"os\": {\"service_pack\": 2}}}", ".guest.os.service_pack");
+	bad("{\"guest\": {\"os\": {\"edition\": []}}}", ".guest.os.edition");
+}
+
+TAP_MAIN(windows_service_pack_and_edition, roundtrip_every_field, integration_lists_older_and_newer, rejects_wrong_types_and_names_the_field, rejects_invalid_json_with_position,
 	 rejects_oversized_input, rejects_too_many_items, tolerates_unknown_fields_and_missing_ones)
