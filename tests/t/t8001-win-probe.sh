@@ -5,11 +5,8 @@
 # format with Linux.
 #
 # Depends on: Debian's wine64 8.0 and build/win64/covalid.exe (tests/lib/
-# wine.sh).  Expected Windows versions come from wine's own table
-# (dlls/ntdll/version.c in wine 8.0: "win2003" is NT 5.2.3790 Service Pack
-# 2, a server; "win2008" 6.0.6002 SP2, server; "win2008r2" 6.1.7601 SP1,
-# server) read against Microsoft's "Operating System Version" table (5.2
-# server = Windows Server 2003, 6.0 server = 2008, 6.1 server = 2008 R2).
+# wine.sh).  Expected Windows versions come from what RtlGetVersion
+# answered, read by Microsoft's "Operating System Version" table (below).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/wine.sh"
 wine_need
@@ -21,30 +18,47 @@ else
 	diag "$(cat "$TMP/err")"
 fi
 
-# ---- the live probe, as each Windows Server version wine can pretend to be ----
-for v in "win2003 2003 SP2 5.2.3790 win2k3" "win2008 2008 SP2 6.0.6002 win2k8" "win2008r2 2008 R2 SP1 6.1.7601 win2k8r2"; do
-	set -- $v
-	winver=$1
-	case $winver in
-	win2008r2) want_ver="2008 R2" sp=$4 kernel=$5 osinfo=$6 ;;
-	*) want_ver=$2 sp=$3 kernel=$4 osinfo=$5 ;;
-	esac
+# ---- the live probe, as each Windows version wine can pretend to be ----
+# The oracle is Microsoft's "Operating System Version" table applied to
+# what RtlGetVersion answered (the capture's windows/os.json): NT 5.2 on a
+# server (product type 2 or 3) is Windows Server 2003, 6.0 2008, 6.1
+# 2008 R2; 6.1 on a workstation (product type 1) is Windows 7.  Not wine's
+# names: Debian's wine 8.0 answers its "win2008r2" setting as a
+# workstation and "win7" as a server (observed here), and the probe must
+# say what the system reports, as it would on Windows.
+seen=""
+for winver in win2003 win2008 win7 win2008r2; do
 	"$WINE64" reg add 'HKCU\Software\Wine' /v Version /d "$winver" /f >/dev/null 2>&1
-	if ! wine_covalid probe --json >"$TMP/live.json" 2>"$TMP/err"; then
+	rm -rf "$TMP/v"
+	if ! wine_covalid probe --json --capture "$TMP/v" >"$TMP/live.json" 2>"$TMP/err"; then
 		not_ok "probe --json as $winver exits 0"
 		diag "$(cat "$TMP/err")"
 		continue
 	fi
-	got=$(jq -c '[.guest.os.id, .guest.os.version, .guest.os.service_pack, .guest.kernel, .guest.os.osinfo, .guest.arch]' "$TMP/live.json")
-	want=$(jq -nc --arg v "$want_ver" --arg sp "$sp" --arg k "$kernel" --arg o "$osinfo" '["windows", $v, $sp, $k, $o, "x86_64"]')
+	rtl=$(jq -r '.rtl | "\(.major).\(.minor) \(.build) \(.product_type) \(.sp_major)"' "$TMP/v/windows/os.json")
+	set -- $rtl
+	case "$1 $3" in
+	"5.2 2" | "5.2 3") want_ver="2003" osinfo=win2k3 ;;
+	"6.0 2" | "6.0 3") want_ver="2008" osinfo=win2k8 ;;
+	"6.1 2" | "6.1 3") want_ver="2008 R2" osinfo=win2k8r2 ;;
+	"6.1 1") want_ver="7" osinfo=win7 ;;
+	*) want_ver="?" osinfo="?" ;;
+	esac
+	[ "$4" -gt 0 ] && sp="SP$4" || sp=""
+	got=$(jq -c '[.guest.os.id, .guest.os.version, .guest.os.service_pack // "", .guest.kernel, .guest.os.osinfo, .guest.arch]' "$TMP/live.json")
+	want=$(jq -nc --arg v "$want_ver" --arg sp "$sp" --arg k "$1.$2" --arg o "$osinfo" '["windows", $v, $sp, $k, $o, "x86_64"]')
 	if [ "$got" = "$want" ]; then
-		ok "probe as $winver: Windows Server $want_ver $sp ($kernel, $osinfo), x86_64"
+		ok "probe as wine's $winver (NT $1.$2, product type $3): Windows $want_ver $sp, $osinfo, x86_64"
+		seen="$seen|$want_ver"
 	else
-		not_ok "probe as $winver"
+		not_ok "probe as wine's $winver (NT $1.$2, product type $3)"
 		diag "got $got" "expected $want"
 	fi
 done
 "$WINE64" reg delete 'HKCU\Software\Wine' /v Version /f >/dev/null 2>&1
+check_eval "the live probe named Windows Server 2003, 2008 and 2008 R2 ($seen)" \
+	'case "$seen|" in *"|2003|"*) ;; *) false ;; esac && case "$seen|" in *"|2008|"*) ;; *) false ;; esac &&
+	 case "$seen|" in *"|2008 R2|"*) ;; *) false ;; esac'
 
 # What wine's machine is: vCPUs and memory as Linux counts them (wine
 # answers GetSystemInfo and GlobalMemoryStatusEx from this machine's).
@@ -76,7 +90,7 @@ fi
 wine_covalid probe --json --root "$TMP/cap" >"$TMP/replay-win.json" 2>"$TMP/err.win"
 "$COVALID" probe --json --root "$TMP/cap" >"$TMP/replay-linux.json" 2>"$TMP/err.linux"
 check "the capture replays the same under wine and on Linux" cmp -s "$TMP/replay-win.json" "$TMP/replay-linux.json"
-strip='del(.probed_at, .probe_root)'
+strip='del(.probed_at, .root)'
 check_eval "... and says what the live probe said" \
 	'[ "$(jq -S "$strip" "$TMP/cap.json")" = "$(jq -S "$strip" "$TMP/replay-linux.json")" ]'
 
