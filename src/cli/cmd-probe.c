@@ -81,8 +81,13 @@ static void print_human(const struct descriptor *d)
 	printf("%scontainer%s      %s\n", st.bold, st.off, or_unknown(d->container.id));
 	printf("%sguest%s          %s", st.bold, st.off,
 	       d->guest.os.pretty ? d->guest.os.pretty : or_unknown(d->guest.os.name));
-	printf(" [id %s, version %s, osinfo %s]\n", or_unknown(d->guest.os.id), or_unknown(d->guest.os.version),
-	       or_unknown(d->guest.os.osinfo));
+	printf(" [id %s, version %s", or_unknown(d->guest.os.id), or_unknown(d->guest.os.version));
+	/* Windows only: a release's service pack and edition. */
+	if (d->guest.os.service_pack)
+		printf(", service pack %s", d->guest.os.service_pack);
+	if (d->guest.os.edition)
+		printf(", edition %s", d->guest.os.edition);
+	printf(", osinfo %s]\n", or_unknown(d->guest.os.osinfo));
 	printf("  kernel        %s\n", or_unknown(d->guest.kernel));
 	printf("  arch          %s\n", or_unknown(d->guest.arch));
 	printf("%svm%s             ", st.bold, st.off);

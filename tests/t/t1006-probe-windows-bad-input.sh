@@ -68,4 +68,10 @@ rm "$TMP/dir-os/windows/os.json"
 mkdir "$TMP/dir-os/windows/os.json"
 run dir-os
 check "a directory in place of os.json: noted" has_note dir-os "windows/os.json"
+
+# The human report of a whole fixture names the release's service pack and
+# edition (the fixture's os.json: "Service Pack 2", Enterprise).
+"$COVALID" probe --root "$SRC/tests/fixtures/win-2003sp2-x86-rhel-kvm/root" >"$TMP/human" 2>&1
+check "the human report names the service pack and the edition" \
+	grep -q '^guest .*\[id windows, version 2003, service pack SP2, edition Enterprise, osinfo win2k3\]' "$TMP/human"
 done_testing
