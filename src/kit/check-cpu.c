@@ -15,49 +15,12 @@
 #include "kit/kit-internal.h"
 #include "util/cv.h"
 
-/* Names in a reason are cut here, so that the reason fits its buffer. */
-#define NAMES_MAX 384
-
 /* ---- cpu.all_vcpus_execute ---- */
 
 /*
  * rates[i] belongs to the i-th online CPU, named "cpu<i>": online CPUs are
  * numbered 0..n-1 on every guest where cpu.topology passes.
  */
-void kit_decide_rates(const double *rates, size_t n, double min_fraction, struct kit_verdict *v)
-{
-	double median = kit_median(rates, n);
-	struct cv_buf names;
-	size_t slow = 0;
-
-	if (!n) {
-		kit_verdict_set(v, KIT_ERROR, "no vCPU rate was measured");
-		return;
-	}
-	if (!(median > 0)) {
-		kit_verdict_set(v, KIT_ERROR, "the median rate is %g: the workers did not run", median);
-		return;
-	}
-	cv_buf_init(&names, NAMES_MAX);
-	for (size_t i = 0; i < n; i++) {
-		if (rates[i] >= min_fraction * median)
-			continue;
-		/* A long list is cut: the count in the reason stays right. */
-		if (names.len < NAMES_MAX - 64) {
-			if (cv_buf_printf(&names, "%scpu%zu (%.0f%%)", slow ? ", " : "", i, 100.0 * rates[i] / median) < 0)
-				break;
-		} else if (!cv_endswith(names.data, "...") && cv_buf_puts(&names, ", ...") < 0)
-			break;
-		slow++;
-	}
-	if (slow)
-		kit_verdict_set(v, KIT_FAIL, "%zu vCPU%s below %.0f%% of the median rate: %s", slow, slow > 1 ? "s" : "",
-				100.0 * min_fraction, names.data ? names.data : "");
-	else
-		kit_verdict_set(v, KIT_PASS, NULL);
-	cv_buf_release(&names);
-}
-
 struct spin {
 	double interval;
 	uint64_t iterations;

@@ -26,17 +26,6 @@
 static const uint8_t byte_patterns[] = { 0x00, 0xff, 0xaa, 0x55 };
 #define PASSES (CV_ELEMENTSOF(byte_patterns) + 1)
 
-void kit_decide_mismatches(uint64_t mismatches, uint64_t checked, const char *what, struct kit_verdict *v)
-{
-	if (!checked)
-		kit_verdict_set(v, KIT_ERROR, "nothing was checked (%s)", what);
-	else if (mismatches)
-		kit_verdict_set(v, KIT_FAIL, "%llu mismatch%s in %llu checked (%s)", (unsigned long long)mismatches,
-				mismatches > 1 ? "es" : "", (unsigned long long)checked, what);
-	else
-		kit_verdict_set(v, KIT_PASS, NULL);
-}
-
 /* MemAvailable in bytes; free + buffer RAM where /proc/meminfo lacks it
  * (kernels before 3.14); 0 if neither is known. */
 static uint64_t mem_available(void)

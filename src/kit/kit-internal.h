@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "covalid/kit.h"
+#include "covalid/util.h"
 
 struct cv_strv;
 struct descriptor;
@@ -89,8 +90,42 @@ struct kit_check {
 	double timeout_s; /* hard limit for the child (full run; quick runs use a third) */
 };
 
-/* The table of checks (registry.c), hidden ones included. */
+/* The table of checks, hidden ones included: Linux's (registry.c) or
+ * Windows's (win/registry.c); the lookups over it are checks.c's. */
 const struct kit_check *kit_table(size_t *ret_n);
+
+/* ---- the runner's parts (runner.c: every system; the kit_os_* ones are
+ * each system's own: runner-unix.c, win/runner.c) ---- */
+
+/* The most a child's result may be. */
+#define KIT_RESULT_MAX (4 * 1024 * 1024)
+/* The file in the run's directory holding the descriptor a `kit __child` judges against. */
+#define KIT_CHILD_DESCRIPTOR ".covalid-descriptor.json"
+/* Runs c and returns its result: one JSON object, as a child writes it. */
+char *kit_child_result(const struct kit_check *c, const struct kit_ctx *ctx);
+/* The arguments of the `covalid kit __child ...` command running c, from "kit" on. */
+void kit_child_args(const struct kit_check *c, const struct kit_ctx *ctx, struct cv_strv *ret);
+/*
+ * Runs c in a child process for at most limit_s seconds: 0 with the
+ * child's output (kit_child_result's object) in out, or -1 with why it
+ * has none in why (it crashed, overran and was killed, could not start).
+ */
+int kit_os_run_child(const struct kit_check *c, const struct kit_ctx *ctx, double limit_s, struct cv_buf *out,
+		     char *why, size_t why_size);
+/* This machine's name ("unknown" when it has none). */
+void kit_os_host(char *buf, size_t size);
+/* The run's private directory under parent (NULL: the system's default
+ * place); 0, or -errno with *ret_error. */
+int kit_os_mkdtemp(const char *parent, char **ret, char **ret_error);
+void kit_os_rmtree(const char *dir);
+/* The processors checks run on (numbers for kit_pin). */
+void kit_os_online_cpus(int **ret, size_t *ret_n);
+/* root on Linux, an administrator on Windows. */
+bool kit_os_privileged(void);
+/* The wall clock (CLOCK_REALTIME) in ns since the epoch; 0 or -errno. */
+int kit_realtime_ns(int64_t *ret);
+/* Sleeps until kit_now() reaches t. */
+void kit_sleep_until(double t);
 /* COVALID_KIT_SELFTEST=1: the hidden self-test checks are listed and run. */
 bool kit_selftest(void);
 
