@@ -126,6 +126,11 @@ bool kit_os_privileged(void);
 int kit_realtime_ns(int64_t *ret);
 /* Sleeps until kit_now() reaches t. */
 void kit_sleep_until(double t);
+/* Memory the system could give without swapping, in bytes; 0 unknown. */
+uint64_t kit_mem_available(void);
+/* size bytes of private memory, every page faulted in; NULL if refused. */
+void *kit_mem_map(size_t size);
+void kit_mem_unmap(void *p, size_t size);
 /* COVALID_KIT_SELFTEST=1: the hidden self-test checks are listed and run. */
 bool kit_selftest(void);
 
@@ -192,6 +197,30 @@ int kit_peer_send_all(const struct kit_faults *f, int fd, const void *p, size_t 
  * checks skip, unless faults->local_peer_counts (tests).
  */
 bool kit_peer_is_local(const struct kit_faults *f, int fd);
+/* recv() of at most n bytes: the count (0 at the end), -ETIMEDOUT after
+ * the socket's timeout, or -errno. */
+ssize_t kit_peer_recv(int fd, void *buf, size_t n);
+void kit_peer_close(int fd);
+/* No Nagle delay (the TIME exchanges). */
+void kit_peer_nodelay(int fd);
+/* TCP segments the connection retransmitted: an integer, or null where the system does not say. */
+json_t *kit_peer_retransmits(int fd);
+/* The numeric address forms kit_peer_connect writes, "[V6]:PORT" included, fit in this. */
+#define KIT_ADDR_MAX 80
+/* The interface a connected socket leaves through, and its driver. */
+struct kit_route {
+	char ifname[64];     /* "eth0"; Windows: the adapter's description */
+	char local[64];      /* the local address, numeric */
+	char *driver;        /* "virtio_net", "netkvm"; NULL: unknown */
+	const char *source;  /* where driver was read: "ethtool", "sysfs", "registry" */
+};
+/* 0 or -errno (-ENODEV: no interface holds the local address). */
+int kit_peer_route(const struct kit_ctx *ctx, int fd, struct kit_route *ret);
+/* The integration component a NIC driver is ("hv_netvsc", "netkvm" -> ...); NULL if none. */
+const char *kit_nic_component(const char *driver);
+/* Sends bytes of the kit_stream_fill() stream on fd and returns their BLAKE2b-256 digest (peer-client.c). */
+#define KIT_DIGEST_BYTES 32
+int kit_send_stream(const struct kit_faults *f, int fd, uint64_t bytes, unsigned char digest[KIT_DIGEST_BYTES]) CV_WUR;
 #define KIT_LOCAL_PEER_REASON "the peer at %s is this host (%s): no NIC is crossed and its clock is the guest's; run `covalid kit peer` on another host"
 
 /* The checks, by family (check-*.c). */

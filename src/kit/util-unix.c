@@ -4,6 +4,8 @@
  */
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
+#include <sys/sysinfo.h>
 
 #include "kit/kit-internal.h"
 #include "util/compat.h"
@@ -81,4 +83,41 @@ void kit_sleep_until(double t)
 		ts.tv_nsec = 999999999L;
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
+}
+
+/* MemAvailable in bytes; free + buffer RAM where /proc/meminfo lacks it
+ * (kernels before 3.14); 0 if neither is known. */
+uint64_t kit_mem_available(void)
+{
+	char *s = kit_read("/proc/meminfo"), *p;
+	struct sysinfo si;
+	uint64_t kb = 0;
+
+	if (s && (p = strstr(s, "MemAvailable:"))) {
+		char *end;
+		unsigned long long v = strtoull(p + strlen("MemAvailable:"), &end, 10);
+
+		if (end != p + strlen("MemAvailable:"))
+			kb = v;
+	}
+	free(s);
+	if (kb)
+		return kb * 1024;
+	if (sysinfo(&si) == 0)
+		return ((uint64_t)si.freeram + si.bufferram) * si.mem_unit;
+	return 0;
+}
+
+void *kit_mem_map(size_t size)
+{
+	/* MAP_POPULATE faults every page in now, so that the timing is of
+	 * memory and not of page faults. */
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void kit_mem_unmap(void *p, size_t size)
+{
+	munmap(p, size);
 }
