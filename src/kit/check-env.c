@@ -1,18 +1,15 @@
 /*
- * check-env.c - the checks that read what the probe found: env.fingerprint,
- * cpu.topology, time.clocksource, kernel.pv_drivers, mem.size; and the
- * self-test checks that prove isolation.
+ * check-env.c - Linux's checks that read what the probe found:
+ * cpu.topology, time.clocksource, kernel.pv_drivers; and the self-test
+ * checks that prove isolation (env.fingerprint and mem.size: check-common.c).
  */
 #include <dirent.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include "covalid/descriptor.h"
-#include "covalid/probe.h"
 #include "kit/kit-internal.h"
 #include "util/cv.h"
-
-/* ---- env.fingerprint ---- */
 
 /* ---- cpu.topology ---- */
 
@@ -250,8 +247,6 @@ void kit_decide_pv_drivers(const char *hypervisor, const struct cv_strv *missing
 }
 
 /* kit_check_kernel_pv_drivers(): check-components.c, which reads the buses itself. */
-
-/* ---- mem.size ---- */
 
 /* ---- self-tests: isolation works ---- */
 
