@@ -140,3 +140,88 @@ void kit_decide_timer_latency(uint64_t early, double max_overshoot_ms, struct ki
 	else
 		kit_verdict_set(v, KIT_PASS, NULL);
 }
+
+/* The integration components that are disks, in the probe's names. */
+static const char *const storage_components[] = {
+	"storvsc", "blkvsc", "virtio_storage", "vmw_pvscsi", "xen-blkfront", "nvme",
+};
+
+size_t kit_storage_components(const char *const **ret)
+{
+	*ret = storage_components;
+	return CV_ELEMENTSOF(storage_components);
+}
+
+bool kit_is_storage_component(const char *component)
+{
+	for (size_t i = 0; i < CV_ELEMENTSOF(storage_components); i++)
+		if (cv_streq(storage_components[i], component))
+			return true;
+	return false;
+}
+
+/* ---- integration components (kernel.pv_drivers, storage.inventory) ---- */
+
+static const char *const state_names[KIT_COMP__MAX] = {
+	"bound", "present", "not_shown", "not_offered", "unbound", "offered_unbound", "absent", "silent", "unsigned",
+};
+
+const char *kit_comp_state_name(enum kit_comp_state s)
+{
+	return s < KIT_COMP__MAX ? state_names[s] : "?";
+}
+
+bool kit_comp_state_fails(enum kit_comp_state s)
+{
+	return s == KIT_COMP_UNBOUND || s == KIT_COMP_OFFERED_UNBOUND || s == KIT_COMP_ABSENT || s == KIT_COMP_SILENT ||
+	       s == KIT_COMP_UNSIGNED;
+}
+
+void kit_decide_components(const char *hypervisor, const struct kit_component *c, size_t n, struct kit_verdict *v)
+{
+	struct cv_buf bad, notes;
+	char *b, *o;
+
+	if (!hypervisor || strcmp(hypervisor, "none") == 0 || strcmp(hypervisor, "unknown") == 0) {
+		kit_verdict_set(v, KIT_SKIP, "no hypervisor, so no integration components to expect");
+		return;
+	}
+	cv_buf_init(&bad, 400);
+	cv_buf_init(&notes, 300);
+	for (size_t i = 0; i < n; i++) {
+		struct cv_buf *to = kit_comp_state_fails(c[i].state) ? &bad : &notes;
+
+		if (c[i].state == KIT_COMP_BOUND || c[i].state == KIT_COMP_PRESENT)
+			continue;
+		if (cv_buf_printf(to, "%s%s (%s)", to->len ? "; " : "", c[i].name,
+				  c[i].detail ? c[i].detail : kit_comp_state_name(c[i].state)) < 0)
+			continue; /* bounded: the rest is in measured */
+	}
+	b = cv_buf_detach(&bad, NULL);
+	o = cv_buf_detach(&notes, NULL);
+	if (b && *b)
+		kit_verdict_set(v, KIT_FAIL, "integration components not working: %s", b);
+	else if (o && *o)
+		kit_verdict_set(v, KIT_PASS, "%s", o);
+	else
+		kit_verdict_set(v, KIT_PASS, NULL);
+	free(b);
+	free(o);
+}
+
+void kit_decide_storage_inventory(size_t n_devices, const struct cv_strv *missing, const char *seen,
+				  struct kit_verdict *v)
+{
+	char *list;
+
+	if (missing && missing->n) {
+		list = cv_strv_join(missing, ", ");
+		kit_verdict_set(v, KIT_FAIL, "no disk is driven by %s, which this guest is expected to have; disks seen: %s",
+				list, seen && *seen ? seen : "none");
+		free(list);
+	} else if (!n_devices)
+		kit_verdict_set(v, KIT_SKIP, "no block devices visible (a container?)");
+	else
+		kit_verdict_set(v, KIT_PASS, "%zu block device%s: %s", n_devices, n_devices > 1 ? "s" : "", seen);
+}
+

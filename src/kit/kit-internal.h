@@ -143,7 +143,14 @@ double kit_interval(const struct kit_ctx *ctx, double quick_s, double full_s);
 int kit_pin(int cpu);
 /* Runs fn(arg_i) on one thread pinned to each CPU of ctx and joins them. */
 int kit_on_each_cpu(const struct kit_ctx *ctx, void *(*fn)(void *), void *args, size_t arg_size);
-double kit_now(void); /* CLOCK_MONOTONIC seconds */
+double kit_now(void); /* CLOCK_MONOTONIC seconds (Windows: QueryPerformanceCounter) */
+/* cpu.all_vcpus_execute's worker (kit_on_each_cpu): iterations of a busy loop over interval seconds. */
+struct kit_spin {
+	double interval;
+	uint64_t iterations;
+	double elapsed;
+};
+void *kit_spin_worker(void *p);
 /* A double rounded to 6 significant digits, for logs. */
 double kit_round(double v);
 /* Median of n values (sorts a copy). */
@@ -353,6 +360,8 @@ void kit_blockdev_release(struct kit_blockdev *b);
 /* The storage integration component a driver belongs to ("hv_storvsc" -> "storvsc"); NULL if none. */
 const char *kit_storage_component(const char *driver);
 bool kit_is_storage_component(const char *component);
+/* Those components (decide.c). */
+size_t kit_storage_components(const char *const **ret);
 /* ctx->root opened (the live system when NULL). */
 int kit_root_open(const struct kit_ctx *ctx, struct cv_root **ret);
 
@@ -370,6 +379,7 @@ enum kit_comp_state {
 	KIT_COMP_OFFERED_UNBOUND, /* the host offers the device; no driver of it is bound to it */
 	KIT_COMP_ABSENT,          /* neither a device nor a driver */
 	KIT_COMP_SILENT,          /* bound, but it never signalled the host (vmbus channel events 0) */
+	KIT_COMP_UNSIGNED,        /* Windows: its driver file is not signed (win/check-system.c) */
 	KIT_COMP__MAX,
 };
 

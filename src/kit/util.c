@@ -43,6 +43,32 @@ double kit_interval(const struct kit_ctx *ctx, double quick_s, double full_s)
 	return ctx->opt->quick ? quick_s : full_s;
 }
 
+/*
+ * A busy integer loop (a linear congruential generator, which the
+ * compiler cannot fold) in batches, reading the clock between batches so
+ * that reading it costs little of the rate.  A step depends on the one
+ * before, so no CPU makes more than a few 10^9 a second: the cap ends the
+ * loop within a few intervals if the clock stops.
+ */
+void *kit_spin_worker(void *p)
+{
+	struct kit_spin *s = p;
+	double t0 = kit_now(), t;
+	uint64_t x = 1, n = 0, cap = (uint64_t)(s->interval * 4e9);
+
+	do {
+		for (int i = 0; i < 4096; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			__asm__ volatile("" : "+r"(x));
+		}
+		n += 4096;
+		t = kit_now();
+	} while (t - t0 < s->interval && n < cap);
+	s->iterations = n;
+	s->elapsed = t - t0;
+	return NULL;
+}
+
 double kit_round(double v)
 {
 	char buf[64];

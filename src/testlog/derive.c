@@ -537,9 +537,10 @@ static void kernel_health(struct input *in)
 	set(in, TESTLOG_DERIVED_PASS, NULL);
 }
 
-/* kit_comp_state_fails (check-components.c): the states of a component
- * or Hyper-V service that fail kernel.pv_drivers. */
-static const char *const failing_states[] = { "unbound", "offered_unbound", "absent", "silent" };
+/* kit_comp_state_fails (src/kit/decide.c): the states of a component
+ * or Hyper-V service that fail kernel.pv_drivers ("unsigned": a Windows
+ * driver without a valid signature, src/kit/win/check-system.c). */
+static const char *const failing_states[] = { "unbound", "offered_unbound", "absent", "silent", "unsigned" };
 
 /* True (and the status set) when measured.NAME, a list of findings, has
  * one in a failing state; an absent list is an older log's, without. */
