@@ -9,6 +9,7 @@
 #   make run      set up, build, run the main job
 #   make check    set up, build, run every test, then again under ASan+UBSan
 #   make guest    the static guest binaries, build/guest/covalid-linux-ARCH
+#   make win      the Windows guest binaries, build/win64/covalid.exe, build/win32/covalid.exe
 #   make fuzz     bounded libFuzzer runs of the parsers (clang)
 #   make bench    the benchmarks under bench/
 
@@ -55,7 +56,7 @@ SCRIPT_TESTS = $(sort $(wildcard tests/t/t*.sh))
 OLDK_BINS  = $(BUILD)/tests/run-as-2.6.18 $(BUILD)/tests/oldkernel-selftest
 
 .SECONDARY:
-.PHONY: all run check test test-asan setup fuzz bench clean guest guest-deps
+.PHONY: all run check test test-asan setup fuzz bench clean guest guest-deps win
 all: $(BUILD)/covalid $(BUILD)/covalid-server $(UNIT_BINS) $(OLDK_BINS)
 
 Q = @
@@ -147,6 +148,48 @@ $(GUEST_BUILD)/guest/covalid-linux-$(1): $(GUEST_BUILD)/guest/covalid-linux-$(1)
 endef
 $(foreach a,$(GUEST_ARCHES),$(eval $(call GUEST_ARCH,$(a))))
 
+# The Windows guest binaries: the same guest program (probe, kit, key) for
+# Windows Server 2003 SP2 and later, x64 and x86, cross-built with Debian's
+# mingw-w64; jansson and libsodium come from scripts/guest-deps.sh like the
+# Linux guests'.  The sources are the guest's, less the files that are
+# Linux's own (WIN_UNIX_ONLY), plus every src/*/win/ folder: the Windows
+# parts of a module live there, as libuv keeps src/unix and src/win apart.
+# 0x0502 is Windows Server 2003 SP1+: a newer API is looked up at run time
+# (GetProcAddress), never linked.  Static libgcc and winpthread: nothing
+# but the system's own DLLs is needed beside covalid.exe.
+WIN_ARCHES ?= win64 win32
+WIN_TRIPLET_win64 = x86_64-w64-mingw32
+WIN_TRIPLET_win32 = i686-w64-mingw32
+WIN_UNIX_ONLY = src/util/compat.c src/util/file.c src/util/root.c src/util/root-capture.c \
+	$(wildcard src/kit/*.c)
+WIN_SRCS = $(filter-out $(WIN_UNIX_ONLY),$(GUEST_SRCS)) $(wildcard src/*/win/*.c)
+WIN_CFLAGS = -std=c17 $(WARN) -Os -g -ffunction-sections -fdata-sections -MMD -MP \
+	-D_WIN32_WINNT=0x0502 -DWINVER=0x0502 -D__USE_MINGW_ANSI_STDIO=1 \
+	-D_POSIX_THREAD_SAFE_FUNCTIONS=200112L
+WIN_LIBS = -ljansson -lsodium -lsetupapi -lversion -lwintrust -lcrypt32 -lws2_32 -ladvapi32
+WIN_BINS = $(WIN_ARCHES:%=$(GUEST_BUILD)/%/covalid.exe)
+
+win: guest-deps
+	@$(MAKE) --no-print-directory $(WIN_BINS)
+
+define WIN_ARCH
+$(GUEST_BUILD)/$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  CC      $$< ($(1))")
+	$$(Q)$(WIN_TRIPLET_$(1))-gcc -D_GNU_SOURCE -Iinclude -Isrc -isystem $(GUEST_BUILD)/deps/$(1)/include \
+	  $$(WIN_CFLAGS) -c -o $$@ $$<
+
+$(GUEST_BUILD)/$(1)/covalid.exe: $(WIN_SRCS:%.c=$(GUEST_BUILD)/$(1)/obj/%.o) \
+	  $(GUEST_BUILD)/deps/$(1)/lib/libjansson.a $(GUEST_BUILD)/deps/$(1)/lib/libsodium.a
+	@$$(if $$(Q),echo "  LINK    $$@")
+	$$(Q)$(WIN_TRIPLET_$(1))-gcc -static -static-libgcc -Wl,--gc-sections -o $$@.debug $$(filter %.o,$$^) \
+	  -L$(GUEST_BUILD)/deps/$(1)/lib $$(WIN_LIBS)
+	$$(Q)$(WIN_TRIPLET_$(1))-strip -o $$@ $$@.debug
+
+-include $(WIN_SRCS:%.c=$(GUEST_BUILD)/$(1)/obj/%.d)
+endef
+$(foreach a,$(WIN_ARCHES),$(eval $(call WIN_ARCH,$(a))))
+
 # The main job: the program server on the seed catalog (embedded SQLite,
 # $(BUILD)/covalid.db) at http://127.0.0.1:8080/, and whether this machine
 # is in a validated configuration.  LISTEN=HOST:PORT to move it.
@@ -160,10 +203,11 @@ check: setup
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory test BUILD=build-asan SAN=1
 
-test: all guest
+test: all guest win
 	@echo "== tests ($(BUILD))"
 	COVALID=$(CURDIR)/$(BUILD)/covalid COVALID_BUILD=$(CURDIR)/$(BUILD) COVALID_SRCDIR=$(CURDIR) \
-	  COVALID_GUEST=$(CURDIR)/$(GUEST_BUILD)/guest \
+	  COVALID_GUEST=$(CURDIR)/$(GUEST_BUILD)/guest COVALID_WIN=$(CURDIR)/$(GUEST_BUILD)/win64/covalid.exe \
+	  COVALID_REQUIRE_WIN=1 \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  prove --exec '' $(UNIT_BINS) $(SCRIPT_TESTS)
 
@@ -220,7 +264,7 @@ $(BUILD)/bench/sqlite-insert: bench/sqlite-insert.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=c17 -O2 -Wall -Wextra -Werror -o $@ $< $(shell pkg-config --libs sqlite3)
 
-bench: setup all guest $(BENCH_BINS)
+bench: setup all guest win $(BENCH_BINS)
 	@for b in bench/*.sh; do echo "== $$b"; COVALID_BUILD=$(CURDIR)/$(BUILD) $$b || exit 1; done
 
 clean:

@@ -44,9 +44,14 @@ for my $mod (sort grep { !/^\./ && -d "$tree/src/$_" } readdir $src) {
 		$bad = 1;
 		next;
 	}
-	opendir(my $d, "$tree/src/$mod") or next;
-	for my $f (sort grep { /\.[ch]$/ } readdir $d) {
-		my $path = "src/$mod/$f";
+	# A module's platform folders (src/MOD/win/) are the module too.
+	my @files;
+	for my $sub ('', '/win') {
+		opendir(my $d, "$tree/src/$mod$sub") or next;
+		push @files, map { "src/$mod$sub/$_" } sort grep { /\.[ch]$/ } readdir $d;
+		closedir $d;
+	}
+	for my $path (@files) {
 		open(my $in, '<', "$tree/$path") or next;
 		while (my $line = <$in>) {
 			if ($line =~ /^\s*#\s*include\s*"([^"]+)"/) {
@@ -71,7 +76,6 @@ for my $mod (sort grep { !/^\./ && -d "$tree/src/$_" } readdir $src) {
 		}
 		close $in;
 	}
-	closedir $d;
 }
 closedir $src;
 exit $bad;

@@ -12,21 +12,26 @@
 #                            asm-generic/ from linux-libc-dev), which musl
 #                            does not ship; x86's asm headers serve both
 #                            x86_64 and i386 (they test __i386__)
+#   win64/, win32/           the same two libraries for the Windows guest
+#                            binaries (`make win`), built with Debian's
+#                            mingw-w64 cross compilers (Debian ships no
+#                            mingw build of either)
 #
 # Cached: each build leaves ARCH/.stamp-PKG naming the Debian source
 # version and this recipe's revision; a second run rebuilds only what is
 # missing or whose source version changed, and downloads nothing then.
 # Sources are unpacked under BUILD/deps/src, never in the tree.
 #
-# usage: scripts/guest-deps.sh [BUILD]
+# usage: scripts/guest-deps.sh [BUILD [ARCH...]]   (default: every ARCH)
 set -eu
 
 # Bump when a recipe below changes, so caches built the old way rebuild.
 RECIPE=1
-ARCHES="x86_64 i686"
+ARCHES="x86_64 i686 win64 win32"
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
+[ $# -gt 1 ] && shift && ARCHES="$*"
 case $build in /*) ;; *) build="$top/$build" ;; esac
 deps="$build/deps"
 src="$deps/src"
@@ -36,9 +41,9 @@ jobs=${GUEST_DEPS_JOBS:-2}
 say() { echo "guest-deps: $*"; }
 die() { echo "guest-deps: $*" >&2; exit 1; }
 
-for tool in apt-get dpkg-source autoreconf musl-gcc i686-linux-gnu-gcc make; do
+for tool in apt-get dpkg-source autoreconf musl-gcc i686-linux-gnu-gcc x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc make; do
 	command -v "$tool" >/dev/null 2>&1 ||
-		die "$tool is missing (scripts/setup.sh installs it: dpkg-dev, autoconf, automake, libtool, musl-tools, gcc-i686-linux-gnu)"
+		die "$tool is missing (scripts/setup.sh installs it: dpkg-dev, autoconf, automake, libtool, musl-tools, gcc-i686-linux-gnu, gcc-mingw-w64-x86-64, gcc-mingw-w64-i686)"
 done
 
 # The version `apt-get source PKG` would fetch, from its .dsc's name
@@ -88,7 +93,7 @@ if [ ! -e "$kinc/linux/ethtool.h" ]; then
 	ln -sfn /usr/include/x86_64-linux-gnu/asm "$kinc/asm"
 fi
 
-musl_ver=$(src_version musl)
+case " $ARCHES " in *" i686 "*) musl_ver=$(src_version musl) ;; *) musl_ver= ;; esac
 jansson_ver=$(src_version jansson)
 sodium_ver=$(src_version libsodium)
 
@@ -105,12 +110,12 @@ for arch in $ARCHES; do
 		[ "$(readlink "$prefix/bin/musl-gcc" 2>/dev/null)" = "$gcc" ] || ln -sfn "$gcc" "$prefix/bin/musl-gcc"
 		# Debian's musl: the libraries rebuild when it is upgraded.
 		want="musl-dev $(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null) $RECIPE"
-		stamp_ok "$prefix/.stamp-musl" "$want" || echo "$want" >"$prefix/.stamp-musl"
+		stamp_ok "$prefix/.stamp-cc" "$want" || echo "$want" >"$prefix/.stamp-cc"
 		;;
 	i686)
 		# The prefix too: musl-gcc and its specs name it.
 		want="musl $musl_ver $RECIPE $prefix"
-		if ! stamp_ok "$prefix/.stamp-musl" "$want" || [ ! -x "$prefix/bin/musl-gcc" ]; then
+		if ! stamp_ok "$prefix/.stamp-cc" "$want" || [ ! -x "$prefix/bin/musl-gcc" ]; then
 			d=$(fetch musl "$musl_ver")
 			say "musl $musl_ver for $arch"
 			rm -rf "${obj:?}/musl" && mkdir -p "$obj/musl"
@@ -124,12 +129,21 @@ for arch in $ARCHES; do
 				make -j"$jobs" >make.log 2>&1 && make install >install.log 2>&1) ||
 				die "musl for $arch failed: see $obj/musl/*.log"
 			[ -x "$prefix/bin/musl-gcc" ] || die "musl for $arch installed no musl-gcc: see $obj/musl/configure.log"
-			echo "$want" >"$prefix/.stamp-musl"
+			echo "$want" >"$prefix/.stamp-cc"
 		fi
+		;;
+	win64 | win32)
+		# Debian's mingw-w64: the libraries rebuild when it is upgraded.
+		[ $arch = win64 ] && triplet=x86_64-w64-mingw32 || triplet=i686-w64-mingw32
+		want="gcc-mingw-w64 $(dpkg-query -W -f='${Version}' "gcc-mingw-w64-$(echo ${triplet%%-*} | tr _ -)" 2>/dev/null) $RECIPE"
+		stamp_ok "$prefix/.stamp-cc" "$want" || echo "$want" >"$prefix/.stamp-cc"
 		;;
 	*) die "unknown architecture $arch" ;;
 	esac
-	cc="$prefix/bin/musl-gcc"
+	case $arch in
+	win*) cc=$triplet-gcc host=$triplet ;;
+	*) cc="$prefix/bin/musl-gcc" host="$arch-linux-musl" ;;
+	esac
 
 	# The libraries: static only, position-dependent, small.
 	for pkg in jansson libsodium; do
@@ -137,14 +151,21 @@ for arch in $ARCHES; do
 		jansson) ver=$jansson_ver; lib=libjansson.a ;;
 		libsodium) ver=$sodium_ver; lib=libsodium.a ;;
 		esac
-		want="$pkg $ver $RECIPE $(cat "$prefix/.stamp-musl")"
+		want="$pkg $ver $RECIPE $(cat "$prefix/.stamp-cc")"
 		if stamp_ok "$prefix/.stamp-$pkg" "$want" && [ -f "$prefix/lib/$lib" ]; then
 			continue
 		fi
 		d=$(fetch "$pkg" "$ver")
 		say "$pkg $ver for $arch"
 		rm -rf "${obj:?}/$pkg" && mkdir -p "$obj/$pkg"
-		(cd "$obj/$pkg" && CC="$cc" CFLAGS="-Os -fno-pie" "$d/configure" --host="$arch-linux-musl" \
+		# Windows: the oldest target is Windows Server 2003 SP2
+		# (0x0502); libsodium then draws its randomness from
+		# RtlGenRandom, which 2003 has.
+		case $arch in
+		win*) cflags="-Os -D_WIN32_WINNT=0x0502" ;;
+		*) cflags="-Os -fno-pie" ;;
+		esac
+		(cd "$obj/$pkg" && CC="$cc" CFLAGS="$cflags" "$d/configure" --host="$host" \
 			--prefix="$prefix" --disable-shared --enable-static >configure.log 2>&1 &&
 			make -j"$jobs" >make.log 2>&1 && make install >install.log 2>&1) ||
 			die "$pkg for $arch failed: see $obj/$pkg/*.log"

@@ -22,13 +22,16 @@ libmicrohttpd-dev libcurl4-gnutls-dev"
 # libsodium are built from Debian's source packages; autoconf, automake and
 # libtool make jansson's configure, which its source package does not
 # ship, as Debian's own build does).  libseccomp-dev: the old-kernel
-# harness (a seccomp filter refusing post-2.6.18 syscalls).
+# harness (a seccomp filter refusing post-2.6.18 syscalls).  The Windows
+# guest binaries (make win): Debian's mingw-w64 cross compilers for x64 and
+# x86 (jansson and libsodium are cross-built from source with them).
 GUEST_PACKAGES="musl-tools musl-dev gcc-i686-linux-gnu dpkg-dev autoconf automake libtool
-libseccomp-dev"
+libseccomp-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686"
 # qemu-user-static runs the i686 guest binary (tests/t/t7001): this
-# machine's kernel may have no 32-bit support.
+# machine's kernel may have no 32-bit support.  wine64 runs the x64 Windows
+# binary (tests/t/t8*); the x86 one cannot run here (no 32-bit support).
 TEST_PACKAGES="osinfo-db cpuid virt-what systemd hyperfine clang jq curl libxml2-utils sqlite3
-chromium nodejs wrk nginx-light qemu-user-static iproute2"
+chromium nodejs wrk nginx-light qemu-user-static iproute2 wine64"
 PACKAGES="$BUILD_PACKAGES $GUEST_PACKAGES $TEST_PACKAGES"
 
 SUDO=""

@@ -24,7 +24,13 @@
 #include <sys/types.h>
 
 #define CV_WUR __attribute__((warn_unused_result))
+/* mingw's stdio is built C99-conformant (__USE_MINGW_ANSI_STDIO), so
+ * formats are checked as GNU's (%zu, %lld), not as msvcrt's. */
+#ifdef _WIN32
+#define CV_PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))
+#else
 #define CV_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#endif
 #define CV_ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
 /*

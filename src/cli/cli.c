@@ -3,6 +3,7 @@
  * the one error style, usage errors, exit codes for input errors, colour.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -57,6 +58,25 @@ bool cli_color(FILE *f)
 	return (!nc || !*nc) && isatty(fileno(f)) && !cv_streq(term, "dumb");
 }
 
+
+void cli_on_interrupt(void (*fn)(int sig))
+{
+#ifdef _WIN32
+	/* The C runtime maps Ctrl-C to SIGINT and Ctrl-Break to SIGBREAK;
+	 * Windows has no sigaction. */
+	signal(SIGINT, fn);
+	signal(SIGBREAK, fn);
+	signal(SIGTERM, fn);
+#else
+	/* sigaction, not signal(): no SA_RESTART, so a blocking call
+	 * returns EINTR and the caller sees its stop flag. */
+	struct sigaction sa = { 0 };
+
+	sa.sa_handler = fn;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+#endif
+}
 
 void cli_getopt_begin(void)
 {

@@ -46,6 +46,8 @@ int cli_usage(const char *cmd, const char *fmt, ...) CV_PRINTF(2, 3);
  * reorders the next argv wrongly (a subcommand's words after its options).
  */
 void cli_getopt_begin(void);
+/* Calls fn on SIGINT and SIGTERM (Ctrl-C and Ctrl-Break on Windows). */
+void cli_on_interrupt(void (*fn)(int sig));
 /* Maps a negative errno from reading an input to an exit code. */
 int cli_exit_for_input_error(int err);
 

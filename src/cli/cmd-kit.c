@@ -421,7 +421,6 @@ static int do_peer(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *listen = "0.0.0.0:7537";
-	struct sigaction sa = { 0 };
 	int c, r;
 
 	cli_getopt_begin();
@@ -433,9 +432,7 @@ static int do_peer(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage("kit peer", "unexpected argument '%s'", argv[optind]);
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_on_interrupt(on_signal);
 	r = kit_peer_serve(listen, &peer_stop, on_ready, (void *)listen);
 	if (r < 0) {
 		cli_error(listen, "%s", strerror(-r));

@@ -7,7 +7,9 @@
  * both lsb-release and debian_version; CentOS has centos-release and
  * redhat-release).
  */
+#ifndef _WIN32
 #include <sys/utsname.h>
+#endif
 
 #include "probe/os-release.h"
 #include "probe/probe-internal.h"
@@ -125,6 +127,7 @@ void probe_os(struct probe_ctx *ctx)
 
 	d->guest.kernel = probe_read_value(ctx, "proc/sys/kernel/osrelease");
 	d->guest.arch = probe_read_value(ctx, "proc/sys/kernel/arch");
+#ifndef _WIN32 /* (on Windows this detector only ever reads a Linux capture) */
 	if (!d->guest.arch && cv_root_is_live(ctx->root)) {
 		/* /proc/sys/kernel/arch is new (Linux 6.1); uname(2) knows too,
 		 * and a capture records it where the kernel would have. */
@@ -135,6 +138,7 @@ void probe_os(struct probe_ctx *ctx)
 			cv_root_capture_extra(ctx->root, "proc/sys/kernel/arch", u.machine, strlen(u.machine));
 		}
 	}
+#endif
 	if (!d->guest.arch && d->guest.kernel)
 		d->guest.arch = arch_from_kernel(d->guest.kernel);
 }

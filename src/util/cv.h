@@ -21,6 +21,9 @@
 #include <time.h>
 
 #include "covalid/util.h"
+#ifdef _WIN32
+#include "util/win/libc.h"
+#endif
 #include "util/banned.h"
 
 #endif

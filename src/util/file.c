@@ -1,4 +1,7 @@
-/* file.c - bounded reads and crash-safe writes (see covalid/util.h). */
+/*
+ * file.c - bounded reads and crash-safe writes (see covalid/util.h), with
+ * POSIX calls; Windows's are in win/file.c.
+ */
 #include <fcntl.h>
 #include <libgen.h>
 #include <sys/stat.h>
@@ -145,29 +148,4 @@ int cv_mkdir_p(const char *path, mode_t mode)
 out:
 	free(copy);
 	return r;
-}
-
-char *cv_path_resolve(const char *dir, const char *target)
-{
-	struct cv_strv parts;
-	char *joined, *save = NULL, *out;
-
-	joined = target[0] == '/' ? cv_xstrdup(target + 1) : cv_xasprintf("%s/%s", dir, target);
-	cv_strv_init(&parts);
-	for (char *c = strtok_r(joined, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-		if (strcmp(c, ".") == 0)
-			continue;
-		if (strcmp(c, "..") == 0) {
-			if (parts.n) {
-				free(parts.v[--parts.n]);
-				parts.v[parts.n] = NULL;
-			}
-			continue;
-		}
-		cv_strv_push(&parts, c);
-	}
-	out = cv_strv_join(&parts, "/");
-	cv_strv_release(&parts);
-	free(joined);
-	return out;
 }

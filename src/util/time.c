@@ -79,14 +79,3 @@ int cv_time_parse(const char *s, int64_t *ret)
 	*ret = days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
 	return 0;
 }
-
-uint64_t cv_now_ns(void)
-{
-	/* CLOCK_MONOTONIC exists on every Linux (2.6.0+): a failure would take
-	 * a broken libc, and reads 0 rather than uninitialised memory. */
-	struct timespec ts = { 0, 0 };
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
