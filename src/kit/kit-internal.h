@@ -259,6 +259,9 @@ void kit_check_net_loopback_integrity(const struct kit_ctx *ctx, struct kit_out 
 void kit_check_net_peer_transfer(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_platform_security(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_firmware_smbios(const struct kit_ctx *ctx, struct kit_out *out);
+/* Windows's own (src/kit/win/check-system.c). */
+void kit_check_windows_event_log(const struct kit_ctx *ctx, struct kit_out *out);
+void kit_check_windows_services(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_selftest_crash(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_selftest_hang(const struct kit_ctx *ctx, struct kit_out *out);
 
