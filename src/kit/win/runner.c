@@ -22,7 +22,8 @@
  * read it back with: backslashes are literal except before a quote. */
 static void quote_arg(struct cv_buf *b, const char *arg)
 {
-	(void)!cv_buf_puts(b, " \"");
+	/* No space before the program's name: the C runtime would read an empty argv[0]. */
+	(void)!cv_buf_puts(b, b->len ? " \"" : "\"");
 	for (const char *p = arg;; p++) {
 		size_t slashes = 0;
 
