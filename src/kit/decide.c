@@ -225,3 +225,41 @@ void kit_decide_storage_inventory(size_t n_devices, const struct cv_strv *missin
 		kit_verdict_set(v, KIT_PASS, "%zu block device%s: %s", n_devices, n_devices > 1 ? "s" : "", seen);
 }
 
+
+/* ---- Windows's own checks (win/check-system.c) ---- */
+
+const char *const kit_event_kinds[KIT_EVENT__MAX] = { "bugcheck", "unexpected_shutdown", "disk", "ntfs", "driver" };
+
+void kit_decide_event_log(bool readable, const uint64_t counts[KIT_EVENT__MAX], const char *earliest, uint64_t read,
+			  struct kit_verdict *v)
+{
+	uint64_t total = 0;
+
+	for (int k = 0; k < KIT_EVENT__MAX; k++)
+		total += counts[k];
+	if (!readable)
+		kit_verdict_set(v, KIT_SKIP, "the System event log reports no record (not even the event log's own start, "
+					     "EventLog 6005): it is not kept here, and shows nothing");
+	else if (total)
+		kit_verdict_set(v, KIT_FAIL, "%llu bugcheck, unexpected shutdown, disk, NTFS or driver event%s since boot, "
+					     "the earliest %s",
+				(unsigned long long)total, total > 1 ? "s" : "", earliest ? earliest : "unknown");
+	else
+		kit_verdict_set(v, KIT_PASS, "%llu records since boot, none a bugcheck, unexpected shutdown, disk, NTFS or "
+					     "driver error", (unsigned long long)read);
+}
+
+void kit_decide_services(const char *hypervisor, size_t checked, const struct cv_strv *not_running,
+			 struct kit_verdict *v)
+{
+	if (not_running->n) {
+		char *l = cv_strv_join(not_running, ", ");
+
+		kit_verdict_set(v, KIT_FAIL, "expected integration service%s not running: %s", not_running->n > 1 ? "s" : "", l);
+		free(l);
+	} else if (!checked)
+		kit_verdict_set(v, KIT_SKIP, "no integration service is expected on hypervisor %s",
+				hypervisor ? hypervisor : "unknown");
+	else
+		kit_verdict_set(v, KIT_PASS, NULL);
+}

@@ -308,6 +308,16 @@ void kit_decide_security(size_t n_vulnerable, const char *first_vulnerable, bool
 			 struct kit_verdict *v);
 void kit_decide_smbios(bool root, bool present, const char *uuid, struct kit_verdict *v);
 
+/* windows.event_log: what counts in the System log since boot (win/check-system.c). */
+enum kit_event_kind { KIT_EVENT_BUGCHECK, KIT_EVENT_SHUTDOWN, KIT_EVENT_DISK, KIT_EVENT_NTFS, KIT_EVENT_DRIVER, KIT_EVENT__MAX };
+extern const char *const kit_event_kinds[KIT_EVENT__MAX]; /* "bugcheck", ..., measured.counts' keys */
+/* Skips an unreadable (or empty) log, fails on any counted event. */
+void kit_decide_event_log(bool readable, const uint64_t counts[KIT_EVENT__MAX], const char *earliest, uint64_t read,
+			  struct kit_verdict *v);
+/* windows.services: fails when an expected one is not running; skips when none is expected. */
+void kit_decide_services(const char *hypervisor, size_t checked, const struct cv_strv *not_running,
+			 struct kit_verdict *v);
+
 /* ---- disks and integration components (blockdev.c, check-components.c) ---- */
 
 struct cv_root;

@@ -112,6 +112,7 @@ void kit_check_windows_services(const struct kit_ctx *ctx, struct kit_out *out)
 	SC_HANDLE scm = OpenSCManagerA(NULL, NULL, SC_MANAGER_CONNECT);
 	json_t *list = json_array();
 	struct cv_strv not_running, recommended_off;
+	struct kit_verdict v;
 	size_t checked = 0;
 
 	cv_strv_init(&not_running);
@@ -151,16 +152,8 @@ void kit_check_windows_services(const struct kit_ctx *ctx, struct kit_out *out)
 	json_object_set_new(out->measured, "checked", json_integer((json_int_t)checked));
 	json_object_set_new(out->measured, "not_running", kit_json_strv(&not_running));
 	json_object_set_new(out->measured, "recommended_not_running", kit_json_strv(&recommended_off));
-	if (not_running.n) {
-		char *l = cv_strv_join(&not_running, ", ");
-
-		kit_set(out, KIT_FAIL, "expected integration service%s not running: %s", not_running.n > 1 ? "s" : "", l);
-		free(l);
-	} else if (!checked)
-		kit_set(out, KIT_SKIP, "no integration service is expected on hypervisor %s",
-			d->hypervisor.id ? d->hypervisor.id : "unknown");
-	else
-		kit_set(out, KIT_PASS, NULL);
+	kit_decide_services(d->hypervisor.id, checked, &not_running, &v);
+	kit_apply(out, &v);
 	cv_strv_release(&not_running);
 	cv_strv_release(&recommended_off);
 }
@@ -188,8 +181,6 @@ static const char *const driver_sources[] = {
 	"pvscsi", "vmmemctl", "xennet", "xenvbd", "xenbus", "xenpci",
 };
 
-enum ev_kind { EV_BUGCHECK, EV_SHUTDOWN, EV_DISK, EV_NTFS, EV_DRIVER, EV__MAX };
-static const char *const ev_names[EV__MAX] = { "bugcheck", "unexpected_shutdown", "disk", "ntfs", "driver" };
 
 static int classify(const char *source, DWORD id, WORD type)
 {
@@ -197,18 +188,18 @@ static int classify(const char *source, DWORD id, WORD type)
 
 	if (_stricmp(source, "BugCheck") == 0 || (_stricmp(source, "Save Dump") == 0 && id == 1001) ||
 	    (_stricmp(source, "System Error") == 0 && id == 1003))
-		return EV_BUGCHECK;
+		return KIT_EVENT_BUGCHECK;
 	if (_stricmp(source, "EventLog") == 0 && id == 6008)
-		return EV_SHUTDOWN;
+		return KIT_EVENT_SHUTDOWN;
 	if (bad && (_stricmp(source, "Disk") == 0 || _stricmp(source, "Ftdisk") == 0 || _stricmp(source, "volmgr") == 0))
-		return EV_DISK;
+		return KIT_EVENT_DISK;
 	if (bad && _stricmp(source, "Ntfs") == 0)
-		return EV_NTFS;
+		return KIT_EVENT_NTFS;
 	if (_stricmp(source, "Service Control Manager") == 0 && id == 7026)
-		return EV_DRIVER;
+		return KIT_EVENT_DRIVER;
 	for (size_t i = 0; type == EVENTLOG_ERROR_TYPE && i < CV_ELEMENTSOF(driver_sources); i++)
 		if (_stricmp(source, driver_sources[i]) == 0)
-			return EV_DRIVER;
+			return KIT_EVENT_DRIVER;
 	return -1;
 }
 
@@ -232,10 +223,11 @@ void kit_check_windows_event_log(const struct kit_ctx *ctx, struct kit_out *out)
 {
 	HANDLE log = OpenEventLogA(NULL, "System");
 	DWORD records = 0, oldest = 0, size = 64 * 1024, got, need;
-	uint64_t counts[EV__MAX] = { 0 }, read = 0;
+	uint64_t counts[KIT_EVENT__MAX] = { 0 }, read = 0;
 	int64_t since = boot_time();
 	char *buf = NULL, first[200] = "", when[32];
 	json_t *jc = json_object();
+	struct kit_verdict v;
 	bool done = false;
 
 	(void)ctx;
@@ -254,8 +246,8 @@ void kit_check_windows_event_log(const struct kit_ctx *ctx, struct kit_out *out)
 	if (!GetNumberOfEventLogRecords(log, &records) || !GetOldestEventLogRecord(log, &oldest) || !records) {
 		json_object_set_new(out->measured, "unreadable",
 				    json_string("the System event log reports no record: the event log service keeps none here"));
-		kit_set(out, KIT_SKIP, "the System event log reports no record (not even the event log's own start, "
-				       "EventLog 6005): it is not kept here, and shows nothing");
+		kit_decide_event_log(false, counts, NULL, 0, &v);
+		kit_apply(out, &v);
 		goto out;
 	}
 	buf = cv_xmalloc(size);
@@ -270,11 +262,14 @@ void kit_check_windows_event_log(const struct kit_ctx *ctx, struct kit_out *out)
 		}
 		for (DWORD off = 0; off + sizeof(EVENTLOGRECORD) <= got && !done;) {
 			const EVENTLOGRECORD *r = (const EVENTLOGRECORD *)(void *)(buf + off);
-			const char *source = (const char *)(r + 1);
+			char source[128];
 			int k;
 
 			if (r->Length < sizeof(*r) || off + r->Length > got)
 				break;
+			/* The source name follows the record's fixed part, NUL-terminated within it. */
+			snprintf(source, sizeof(source), "%.*s", (int)strnlen((const char *)(r + 1), r->Length - sizeof(*r)),
+				 (const char *)(r + 1));
 			/* Newest first: at the first record older than the boot, the rest are older still. */
 			if ((int64_t)r->TimeGenerated < since) {
 				done = true;
@@ -285,34 +280,26 @@ void kit_check_windows_event_log(const struct kit_ctx *ctx, struct kit_out *out)
 			if (k >= 0) {
 				counts[k]++;
 				cv_time_iso8601((int64_t)r->TimeGenerated, when, sizeof(when));
-				/* Newest first: the last one kept is the earliest of the run. */
+				/* Newest first: the last one kept is the earliest since boot. */
 				snprintf(first, sizeof(first), "%s event %lu at %s (%s)", source,
-					 (unsigned long)(r->EventID & 0xFFFF), when, ev_names[k]);
+					 (unsigned long)(r->EventID & 0xFFFF), when, kit_event_kinds[k]);
 			}
 			off += r->Length;
 		}
 	}
-	for (int k = 0; k < EV__MAX; k++)
-		json_object_set_new(jc, ev_names[k], json_integer((json_int_t)counts[k]));
+	for (int k = 0; k < KIT_EVENT__MAX; k++)
+		json_object_set_new(jc, kit_event_kinds[k], json_integer((json_int_t)counts[k]));
 	json_object_set_new(out->measured, "records", json_integer((json_int_t)records));
 	json_object_set_new(out->measured, "records_read", json_integer((json_int_t)read));
 	json_object_set(out->measured, "counts", jc);
-	json_object_set_new(out->measured, "earliest", first[0] ? json_string(first) : json_null());
 	json_object_set_new(out->threshold, "counts", json_integer(0));
 	{
-		uint64_t total = 0;
+		char *clean = cv_str_sanitize(first, strlen(first), sizeof(first));
 
-		for (int k = 0; k < EV__MAX; k++)
-			total += counts[k];
-		if (total) {
-			char *clean = cv_str_sanitize(first, strlen(first), sizeof(first));
-
-			kit_set(out, KIT_FAIL, "%llu bugcheck, shutdown, disk, NTFS or driver event%s since boot, the earliest %s",
-				(unsigned long long)total, total > 1 ? "s" : "", clean);
-			free(clean);
-		} else
-			kit_set(out, KIT_PASS, "%llu records since boot (%s), none a bugcheck, unexpected shutdown, disk, "
-					       "NTFS or driver error", (unsigned long long)read, json_string_value(json_object_get(out->measured, "since")));
+		json_object_set_new(out->measured, "earliest", first[0] ? json_string(clean) : json_null());
+		kit_decide_event_log(true, counts, clean, read, &v);
+		kit_apply(out, &v);
+		free(clean);
 	}
 out:
 	json_decref(jc);
