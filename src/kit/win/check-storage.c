@@ -6,13 +6,17 @@
  * FILE_FLAG_NO_BUFFERING (the cache is bypassed and each write reaches the
  * disk before it completes: Windows's O_DIRECT | O_DSYNC), then
  * FlushFileBuffers, closes, reopens unbuffered and reads every block
- * back, comparing BLAKE2b digests.  It writes in --dir, else in the run's
- * directory under %TEMP%, which is on the system volume: on a guest
- * installed on a paravirtual disk (viostor, vioscsi, storvsc) the disk
- * that volume sits on is that one, and the check records what the disk
- * says it is (IOCTL_STORAGE_QUERY_PROPERTY: vendor, product, bus) so the
- * log shows which.  A RAM disk or a network share is not a disk: the
- * check skips there, as Linux's does on tmpfs.
+ * back, comparing BLAKE2b digests.  Where: --dir; else the run's
+ * directory under %TEMP% when its volume is on the paravirtual disk or
+ * the probe found no paravirtual storage driver; else a directory of its
+ * own on a fixed volume that is on the paravirtual disk, removed
+ * afterwards.  A volume's disk is IOCTL_STORAGE_GET_DEVICE_NUMBER's; the
+ * disk's driver the service of its parent device (SetupDi, CM_Get_Parent:
+ * viostor, vioscsi, storvsc, pvscsi, xenvbd), as Linux's check walks the
+ * device path in sysfs.  The check also records what the disk says it is
+ * (IOCTL_STORAGE_QUERY_PROPERTY: vendor, product, bus).  A RAM disk or a
+ * network share is not a disk: the check skips there, as Linux's does on
+ * tmpfs.
  *
  * storage.inventory lists the physical disks (\\.\PhysicalDriveN) with
  * what each says it is, and fails when an expected paravirtual storage
@@ -20,6 +24,8 @@
  */
 #include <windows.h>
 #include <winioctl.h>
+#include <setupapi.h>
+#include <cfgmgr32.h>
 #include <sodium.h>
 
 #include "covalid/descriptor.h"
@@ -86,6 +92,146 @@ static json_t *device_identity(const char *path)
 	}
 	CloseHandle(h);
 	return o;
+}
+
+
+/* The storage drivers of the integration components (docs/probe.md,
+ * "Windows component names"). */
+static const struct {
+	const char *service, *component;
+} pv_storage[] = {
+	{ "viostor", "virtio_storage" }, { "vioscsi", "virtio_storage" }, { "storvsc", "storvsc" },
+	{ "pvscsi", "vmw_pvscsi" },	 { "xenvbd", "xen-blkfront" },
+};
+
+static const char *storage_component(const char *service)
+{
+	for (size_t i = 0; service && i < CV_ELEMENTSOF(pv_storage); i++)
+		if (_stricmp(pv_storage[i].service, service) == 0)
+			return pv_storage[i].component;
+	return NULL;
+}
+
+/* GUID_DEVINTERFACE_DISK (ntddstor.h), defined here: the import library has no copy of it. */
+static const GUID disk_interface = { 0x53f56307, 0xb6bf, 0x11d0, { 0x94, 0xf2, 0x00, 0xa0, 0xc9, 0x1e, 0xfb, 0x8b } };
+
+/* The disk number of a device (\\.\C: or a disk interface path); -1 if it does not say. */
+static long disk_number(const char *path)
+{
+	STORAGE_DEVICE_NUMBER n;
+	DWORD got;
+	HANDLE h = CreateFileA(path, 0, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
+	long r = -1;
+
+	if (h == INVALID_HANDLE_VALUE)
+		return -1;
+	if (DeviceIoControl(h, IOCTL_STORAGE_GET_DEVICE_NUMBER, NULL, 0, &n, sizeof(n), &got, NULL) &&
+	    n.DeviceType == FILE_DEVICE_DISK)
+		r = (long)n.DeviceNumber;
+	CloseHandle(h);
+	return r;
+}
+
+/* A device's driver service (SPDRP_SERVICE); NULL if none. */
+static char *device_service(HDEVINFO set, SP_DEVINFO_DATA *dev)
+{
+	char buf[128];
+	DWORD type = 0;
+
+	if (!SetupDiGetDeviceRegistryPropertyA(set, dev, SPDRP_SERVICE, &type, (BYTE *)buf, sizeof(buf) - 1, NULL) ||
+	    type != REG_SZ)
+		return NULL;
+	buf[sizeof(buf) - 1] = '\0';
+	return cv_str_sanitize(buf, strlen(buf), 64);
+}
+
+/* The service of a device instance's parent (the disk's controller). */
+static char *parent_service(DEVINST inst)
+{
+	DEVINST parent;
+	char id[MAX_DEVICE_ID_LEN + 1];
+	HDEVINFO set;
+	SP_DEVINFO_DATA dev = { .cbSize = sizeof(dev) };
+	char *svc = NULL;
+
+	if (CM_Get_Parent(&parent, inst, 0) != CR_SUCCESS || CM_Get_Device_IDA(parent, id, sizeof(id), 0) != CR_SUCCESS)
+		return NULL;
+	set = SetupDiCreateDeviceInfoList(NULL, NULL);
+	if (set == INVALID_HANDLE_VALUE)
+		return NULL;
+	if (SetupDiOpenDeviceInfoA(set, id, NULL, 0, &dev))
+		svc = device_service(set, &dev);
+	SetupDiDestroyDeviceInfoList(set);
+	return svc;
+}
+
+/* Disk number's driver ("disk") and controller's ("viostor"); 0 or -ENOENT. */
+static int disk_drivers(long number, char **ret_driver, char **ret_controller)
+{
+	HDEVINFO set = SetupDiGetClassDevsA(&disk_interface, NULL, NULL, DIGCF_PRESENT | DIGCF_DEVICEINTERFACE);
+	int r = -ENOENT;
+
+	if (set == INVALID_HANDLE_VALUE)
+		return r;
+	for (DWORD i = 0; r < 0 && i < 256; i++) {
+		SP_DEVICE_INTERFACE_DATA ifd = { .cbSize = sizeof(ifd) };
+		SP_DEVINFO_DATA dev = { .cbSize = sizeof(dev) };
+		union {
+			SP_DEVICE_INTERFACE_DETAIL_DATA_A d;
+			char raw[1024];
+		} u;
+
+		if (!SetupDiEnumDeviceInterfaces(set, NULL, &disk_interface, i, &ifd))
+			break;
+		u.d.cbSize = sizeof(u.d);
+		if (!SetupDiGetDeviceInterfaceDetailA(set, &ifd, &u.d, sizeof(u), NULL, &dev) ||
+		    disk_number(u.d.DevicePath) != number)
+			continue;
+		*ret_driver = device_service(set, &dev);
+		*ret_controller = parent_service(dev.DevInst);
+		r = 0;
+	}
+	SetupDiDestroyDeviceInfoList(set);
+	return r;
+}
+
+struct place {
+	char volume[MAX_PATH + 1];
+	char *driver, *controller;
+	const char *component;
+};
+
+/* The volume of dir and the drivers of its disk. */
+static bool place_of(const char *dir, struct place *p)
+{
+	char device[16];
+	long n;
+
+	memset(p, 0, sizeof(*p));
+	if (!GetVolumePathNameA(dir, p->volume, sizeof(p->volume)))
+		return false;
+	if (p->volume[0] && p->volume[1] == ':') {
+		snprintf(device, sizeof(device), "\\\\.\\%c:", p->volume[0]);
+		n = disk_number(device);
+		if (n >= 0 && disk_drivers(n, &p->driver, &p->controller) == 0)
+			p->component = storage_component(p->controller);
+	}
+	return true;
+}
+
+static void place_release(struct place *p)
+{
+	free(p->driver);
+	free(p->controller);
+}
+
+/* The paravirtual storage components the probe found present. */
+static bool expects_pv_storage(const struct kit_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->d->integration.present.n; i++)
+		if (kit_is_storage_component(ctx->d->integration.present.v[i]))
+			return true;
+	return false;
 }
 
 static int win_error(void)
@@ -217,34 +363,70 @@ static const char *drive_type_name(UINT t)
 void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *out)
 {
 	const char *dir = ctx->opt->dir ? ctx->opt->dir : ctx->tmpdir;
-	char volume[MAX_PATH + 1] = "", fs[64] = "", device[16];
+	char fs[64] = "", device[16];
+	char *own = NULL;
+	struct place p;
 	json_t *identity = NULL;
 	UINT type;
 
 	json_object_set_new(out->measured, "refused", json_array());
-	json_object_set_new(out->measured, "directory", json_string(dir));
-	if (!GetVolumePathNameA(dir, volume, sizeof(volume))) {
+	if (!place_of(dir, &p)) {
 		kit_set(out, KIT_ERROR, "%s: cannot tell its volume (GetVolumePathName: error %d)", dir, win_error());
 		return;
 	}
-	type = GetDriveTypeA(volume);
-	if (!GetVolumeInformationA(volume, NULL, 0, NULL, NULL, NULL, fs, sizeof(fs)))
+	/* Not on the paravirtual disk the probe found: a fixed volume that is. */
+	if (!ctx->opt->dir && !p.component && expects_pv_storage(ctx)) {
+		DWORD drives = GetLogicalDrives();
+
+		for (int i = 2; i < 26 && !own; i++) {
+			char root[4] = { (char)('A' + i), ':', '\\', '\0' };
+			struct place q;
+
+			if (!(drives & (1u << i)) || GetDriveTypeA(root) != DRIVE_FIXED || !place_of(root, &q))
+				continue;
+			if (q.component) {
+				own = cv_xasprintf("%scovalid-kit-storage.%lu", root, (unsigned long)GetCurrentProcessId());
+				if (CreateDirectoryA(own, NULL)) {
+					place_release(&p);
+					p = q;
+					dir = own;
+					continue;
+				}
+				own = cv_free(own);
+			}
+			place_release(&q);
+		}
+	}
+	type = GetDriveTypeA(p.volume);
+	if (!GetVolumeInformationA(p.volume, NULL, 0, NULL, NULL, NULL, fs, sizeof(fs)))
 		fs[0] = '\0';
-	json_object_set_new(out->measured, "mount_point", json_string(volume));
+	json_object_set_new(out->measured, "directory", json_string(dir));
+	json_object_set_new(out->measured, "mount_point", json_string(p.volume));
 	json_object_set_new(out->measured, "filesystem", fs[0] ? json_string(fs) : json_null());
 	json_object_set_new(out->measured, "drive_type", json_string(drive_type_name(type)));
+	json_object_set_new(out->measured, "driver", kit_json_str(p.driver));
+	json_object_set_new(out->measured, "controller", kit_json_str(p.controller));
+	json_object_set_new(out->measured, "pv_driver", kit_json_str(p.component ? p.controller : NULL));
+	json_object_set_new(out->measured, "component", kit_json_str(p.component));
+	json_object_set_new(out->measured, "paravirtual", json_boolean(p.component != NULL));
 	/* "C:\" -> "\\.\C:": the volume's device, asked what disk it is. */
-	if (volume[0] && volume[1] == ':') {
-		snprintf(device, sizeof(device), "\\\\.\\%c:", volume[0]);
+	if (p.volume[0] && p.volume[1] == ':') {
+		snprintf(device, sizeof(device), "\\\\.\\%c:", p.volume[0]);
 		identity = device_identity(device);
 	}
 	json_object_set_new(out->measured, "disk", identity ? identity : json_null());
-	if (type == DRIVE_RAMDISK || type == DRIVE_REMOTE) {
+	if (type == DRIVE_RAMDISK || type == DRIVE_REMOTE)
 		kit_set(out, KIT_SKIP, "%s is on a %s volume (%s), not a disk: give --dir on a disk's volume", dir,
-			type == DRIVE_RAMDISK ? "RAM disk" : "network", volume);
-		return;
-	}
-	integrity_test(ctx, dir, out);
+			type == DRIVE_RAMDISK ? "RAM disk" : "network", p.volume);
+	else
+		integrity_test(ctx, dir, out);
+	if (out->status == KIT_PASS && !p.component && expects_pv_storage(ctx) && !ctx->opt->dir)
+		kit_set(out, KIT_PASS, "not the paravirtual disk: %s is on a disk driven by %s, and no fixed volume is on one",
+			dir, p.controller ? p.controller : "an unknown driver");
+	if (own)
+		RemoveDirectoryA(own);
+	free(own);
+	place_release(&p);
 }
 
 void kit_check_storage_inventory(const struct kit_ctx *ctx, struct kit_out *out)
