@@ -68,6 +68,34 @@ TEST(every_kit_check_has_a_row_and_the_builtin_set_is_valid)
 	json_decref(checks);
 }
 
+/* Windows's table (src/kit/win/registry.c) cannot be linked here: its ids
+ * are read from its source, each "{ { \"ID\"," opening an entry. */
+TEST(every_windows_check_has_a_row)
+{
+	char *text = NULL, *p;
+	size_t len, found = 0;
+	json_t *checks = builtin_checks(1);
+	struct testlog_derivation d;
+
+	CHECK_INT(cv_read_file(TEST_SRCDIR "/src/kit/win/registry.c", 1 << 20, &text, &len), 0);
+	for (p = text; p && (p = strstr(p, "{ { \"")); p += 5) {
+		char id[64];
+		size_t n = strcspn(p + 5, "\"");
+
+		if (n == 0 || n >= sizeof(id))
+			continue;
+		memcpy(id, p + 5, n);
+		id[n] = '\0';
+		found++;
+		if (testlog_derive(id, NULL, &kvm, checks, &d) < 0)
+			tap_fail(__FILE__, __LINE__, "Windows's %s has no row in src/testlog/derive.c", id);
+	}
+	/* 18 checks and the two self-tests today. */
+	CHECK_INT(found, 20);
+	free(text);
+	json_decref(checks);
+}
+
 /* The version the kit writes into its logs holds the kit's numbers
  * (kit-internal.h, check-env.c): version 1 today. */
 TEST(the_kits_version_holds_the_kits_numbers)
@@ -888,7 +916,7 @@ TEST(threshold_sets_and_versions_are_checked_naming_the_field)
 	}
 }
 
-TAP_MAIN(every_kit_check_has_a_row_and_the_builtin_set_is_valid, windows_checks_agree, the_kits_version_holds_the_kits_numbers,
+TAP_MAIN(every_kit_check_has_a_row_and_the_builtin_set_is_valid, every_windows_check_has_a_row, windows_checks_agree, the_kits_version_holds_the_kits_numbers,
 	 a_real_kit_run_derives_the_kits_own_statuses, every_check_run_alone_derives_its_own_status,
 	 rate_skew_vdso_and_timer_bounds_agree,
 	 rates_memory_topology_and_counts_agree, identity_clock_and_platform_decisions_agree,

@@ -6,8 +6,8 @@
  * FILE_FLAG_NO_BUFFERING (the cache is bypassed and each write reaches the
  * disk before it completes: Windows's O_DIRECT | O_DSYNC), then
  * FlushFileBuffers, closes, reopens unbuffered and reads every block
- * back, comparing BLAKE2b digests.  Where: --dir; else the run's
- * directory under %TEMP% when its volume is on the paravirtual disk or
+ * back, comparing BLAKE2b digests.  Where: the run's directory (under
+ * --dir when given); without --dir, the one under %TEMP% when its volume is on the paravirtual disk or
  * the probe found no paravirtual storage driver; else a directory of its
  * own on a fixed volume that is on the paravirtual disk, removed
  * afterwards.  A volume's disk is IOCTL_STORAGE_GET_DEVICE_NUMBER's; the
@@ -362,7 +362,8 @@ static const char *drive_type_name(UINT t)
 
 void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *out)
 {
-	const char *dir = ctx->opt->dir ? ctx->opt->dir : ctx->tmpdir;
+	/* The run's private directory: under --dir when given, else under %TEMP%. */
+	const char *dir = ctx->tmpdir;
 	char fs[64] = "", device[16];
 	char *own = NULL;
 	struct place p;
