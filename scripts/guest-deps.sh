@@ -151,20 +151,25 @@ for arch in $ARCHES; do
 		jansson) ver=$jansson_ver; lib=libjansson.a ;;
 		libsodium) ver=$sodium_ver; lib=libsodium.a ;;
 		esac
+		# Windows: the oldest target is Windows Server 2003 SP2
+		# (0x0502); libsodium then draws its randomness from
+		# RtlGenRandom, which 2003 has.  mingw's own printf family
+		# (__USE_MINGW_ANSI_STDIO), not msvcrt's: jansson prints reals
+		# with snprintf("%.17g"), and msvcrt's writes three exponent
+		# digits (1e+020), which would make a Windows test log's
+		# canonical bytes differ from Linux's.
+		case $arch in
+		win*) cflags="-Os -D_WIN32_WINNT=0x0502 -D__USE_MINGW_ANSI_STDIO=1" ;;
+		*) cflags="-Os -fno-pie" ;;
+		esac
 		want="$pkg $ver $RECIPE $(cat "$prefix/.stamp-cc")"
+		case $arch in win*) want="$want $cflags" ;; esac
 		if stamp_ok "$prefix/.stamp-$pkg" "$want" && [ -f "$prefix/lib/$lib" ]; then
 			continue
 		fi
 		d=$(fetch "$pkg" "$ver")
 		say "$pkg $ver for $arch"
 		rm -rf "${obj:?}/$pkg" && mkdir -p "$obj/$pkg"
-		# Windows: the oldest target is Windows Server 2003 SP2
-		# (0x0502); libsodium then draws its randomness from
-		# RtlGenRandom, which 2003 has.
-		case $arch in
-		win*) cflags="-Os -D_WIN32_WINNT=0x0502" ;;
-		*) cflags="-Os -fno-pie" ;;
-		esac
 		(cd "$obj/$pkg" && CC="$cc" CFLAGS="$cflags" "$d/configure" --host="$host" \
 			--prefix="$prefix" --disable-shared --enable-static >configure.log 2>&1 &&
 			make -j"$jobs" >make.log 2>&1 && make install >install.log 2>&1) ||

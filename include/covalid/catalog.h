@@ -52,6 +52,15 @@ int catalog_status_parse(const char *s, enum catalog_status *ret) CV_WUR;
 bool catalog_status_supportable(enum catalog_status s);
 
 /*
+ * A Windows service pack as the catalog and the probe write it: "SP1" to
+ * "SP99", case aside, and in the catalog "SP2+" ("this service pack or
+ * later", as SUSE's tables write it).  *ret_n is the number; *ret_plus
+ * (may be NULL) whether it ended in '+'.  -EINVAL for anything else.
+ */
+#define CATALOG_SERVICE_PACK_MAX 99
+int catalog_service_pack_parse(const char *s, unsigned *ret_n, bool *ret_plus) CV_WUR;
+
+/*
  * A product's vendor life cycle (docs/catalog.md, "Life cycles"): each
  * milestone a date as written (YYYY, YYYY-MM or YYYY-MM-DD), NULL when it
  * does not apply to the vendor or is not known.  Which end is the end of
@@ -87,6 +96,7 @@ struct catalog_config {
 	struct {
 		char *vendor, *product, *os_id, *version, *osinfo;
 		char *product_id; /* the product it is (docs/catalog.md, "Linking"), or NULL */
+		char *service_pack; /* Windows: "SP2" or "SP2+" (this or later), or NULL */
 		struct cv_strv arch;
 		struct version_spec spec;
 	} guest;

@@ -59,6 +59,7 @@ enum check_reason {
 	CHECK_REASON_EXCLUDED,         /* an explicit not_supported statement */
 	CHECK_REASON_STATUS,           /* matches only revoked or unconfirmed statements */
 	CHECK_REASON_HOST_VERSION_UNKNOWN, /* a product-version row needs the host's version stated */
+	CHECK_REASON_SERVICE_PACK,     /* a Windows guest below the validated service pack */
 	CHECK_REASON__MAX,
 };
 
@@ -85,9 +86,11 @@ struct check_key {
 	int64_t memory_mib;        /* -1 unknown */
 	uint64_t components;       /* present components known to the catalog */
 	uint8_t arch;              /* bit of the architecture, 0 unknown */
+	uint8_t service_pack;      /* Windows service pack, 0 none; valid when service_pack_stated */
 	bool bios;                 /* BIOS firmware: a generation 1 VM on Hyper-V */
 	bool have_version, have_host_version, have_build;
 	bool host_stated;          /* a person stated the host version: it names any product */
+	bool service_pack_stated;  /* the descriptor says which service pack (or none) */
 	bool hv_unknown, os_unknown;
 };
 

@@ -100,6 +100,8 @@ struct descriptor {
 			char *pretty;   /* PRETTY_NAME or the legacy release line */
 			char *osinfo;   /* libosinfo short-id: "rhel5.3" */
 			char *source;   /* the file the OS was read from */
+			char *service_pack; /* Windows: "SP2"; NULL none or not Windows */
+			char *edition;      /* Windows: "Enterprise", "Datacenter", ... */
 		} os;
 		char *kernel;
 		char *arch; /* "x86_64", "i686", "aarch64" */

@@ -41,6 +41,28 @@ bool catalog_status_supportable(enum catalog_status s)
 	return s <= CATALOG_SUPPORTED_PRODUCT_LEVEL;
 }
 
+int catalog_service_pack_parse(const char *s, unsigned *ret_n, bool *ret_plus)
+{
+	unsigned n = 0;
+	size_t i = 2;
+
+	if (!s || strncasecmp(s, "SP", 2) != 0 || !isdigit((unsigned char)s[2]) || s[2] == '0')
+		return -EINVAL;
+	for (; isdigit((unsigned char)s[i]); i++) {
+		n = n * 10 + (unsigned)(s[i] - '0');
+		if (n > CATALOG_SERVICE_PACK_MAX)
+			return -EINVAL;
+	}
+	if (s[i] == '+')
+		i++;
+	if (s[i] != '\0')
+		return -EINVAL;
+	*ret_n = n;
+	if (ret_plus)
+		*ret_plus = s[i - 1] == '+';
+	return 0;
+}
+
 /* Ids the probe can report (docs/descriptor.md). */
 static const char *const hypervisor_ids[] = {
 	"none", "kvm", "qemu", "microsoft", "vmware", "xen", "oracle", "bhyve", "parallels", "amazon", "google",
@@ -412,6 +434,7 @@ struct catalog_config *catalog_config_free(struct catalog_config *c)
 	free(c->guest.version);
 	free(c->guest.osinfo);
 	free(c->guest.product_id);
+	free(c->guest.service_pack);
 	cv_strv_release(&c->guest.arch);
 	free(c->hypervisor.vendor);
 	free(c->hypervisor.product);
@@ -458,11 +481,16 @@ static int read_guest(struct rd *rd, json_t *g, struct catalog_config *c)
 	    (r = str(rd, g, "guest", "version", true, &c->guest.version)) < 0 ||
 	    (r = strv(rd, g, "guest", "arch", true, &c->guest.arch)) < 0 ||
 	    (r = str(rd, g, "guest", "osinfo_short_id", false, &c->guest.osinfo)) < 0 ||
-	    (r = str(rd, g, "guest", "service_pack", false, NULL)) < 0 ||
+	    (r = str(rd, g, "guest", "service_pack", false, &c->guest.service_pack)) < 0 ||
 	    (r = strv(rd, g, "guest", "editions", false, NULL)) < 0 ||
 	    (r = product_id(rd, g, "guest", &c->guest.product_id)) < 0 ||
 	    (r = spec(rd, "guest", "version", c->guest.version, &c->guest.spec)) < 0)
 		return r;
+	/* Matching compares service packs (docs/check.md): one it cannot
+	 * read would silently match every machine. */
+	if (c->guest.service_pack && catalog_service_pack_parse(c->guest.service_pack, &(unsigned){ 0 }, NULL) < 0)
+		return bad(rd, "guest.service_pack", "'%s' is not a service pack (SP1 to SP%d, '+' for \"or later\")",
+			   c->guest.service_pack, CATALOG_SERVICE_PACK_MAX);
 	for (size_t i = 0; i < c->guest.arch.n; i++)
 		if (!in(c->guest.arch.v[i], arches, CV_ELEMENTSOF(arches)))
 			return bad(rd, "guest.arch", "unknown architecture '%s' (i686, x86_64, aarch64, ppc64le, s390x)",

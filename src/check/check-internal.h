@@ -37,6 +37,7 @@ struct ccfg {
 	uint8_t arch;              /* bits */
 	uint8_t hv_mode;
 	uint8_t status;
+	uint8_t service_pack;      /* the lowest validated, 0 none named */
 	bool any_version;
 };
 
@@ -74,6 +75,14 @@ void check_compile(struct check_index *ix, const struct catalog_config *c, uint3
 int check_guest_version(const struct descriptor *d, uint64_t *ret);
 /* Whether a key's host version speaks for a configuration's product. */
 bool check_host_version_applies(const struct ccfg *c, const struct check_key *k);
+/*
+ * What a descriptor says of its Windows service pack (docs/check.md):
+ * stated ("SP2" -> 2; none -> 0, which only the Windows probe says: it
+ * writes "windows/os.json" as guest.os.source and null for none), not
+ * stated (a hand-written descriptor, an older probe), or unreadable.
+ */
+enum check_sp_state { CHECK_SP_NOT_STATED, CHECK_SP_STATED, CHECK_SP_UNREADABLE };
+enum check_sp_state check_descriptor_service_pack(const struct descriptor *d, unsigned *ret_sp);
 bool check_vcpus_ok(const struct ccfg *c, const struct check_key *k);
 /* Score and main difference of one compiled configuration for a key. */
 int check_score(const struct ccfg *c, const struct check_key *k, enum check_reason *ret_reason);

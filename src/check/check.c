@@ -42,6 +42,7 @@ static const struct {
 	[CHECK_REASON_STATUS] = { "status", "matches only revoked or unconfirmed statements" },
 	[CHECK_REASON_HOST_VERSION_UNKNOWN] = { "host-version-unknown",
 						"the host's version is needed: a guest cannot see it" },
+	[CHECK_REASON_SERVICE_PACK] = { "service-pack", "service pack older than the validated one" },
 };
 
 const char *check_verdict_name(enum check_verdict v)
@@ -218,6 +219,13 @@ void check_compile(struct check_index *ix, const struct catalog_config *c, uint3
 		out->hlo = c->hypervisor.spec.lo;
 		out->hhi = c->hypervisor.spec.hi;
 	}
+	/* "SP2" and "SP2+" alike: a later service pack matches (docs/check.md). */
+	{
+		unsigned sp;
+
+		if (c->guest.service_pack && catalog_service_pack_parse(c->guest.service_pack, &sp, NULL) == 0)
+			out->service_pack = (uint8_t)sp; /* checked on parse */
+	}
 	out->max_vcpus = c->limits.max_vcpus;
 	out->max_vcpus_gen1 = c->limits.max_vcpus_gen1;
 	for (size_t i = 0; i < c->limits.n_allowed_vcpus; i++)
@@ -381,8 +389,21 @@ int check_guest_release(const char *os_id, const char *version, uint64_t *ret)
 	return 0;
 }
 
+enum check_sp_state check_descriptor_service_pack(const struct descriptor *d, unsigned *ret_sp)
+{
+	const char *sp = d->guest.os.service_pack;
+
+	*ret_sp = 0;
+	if (!sp)
+		/* null is "none" only from the probe that reads Windows: a
+		 * hand-written descriptor or an older probe never says. */
+		return cv_streq(d->guest.os.source, "windows/os.json") ? CHECK_SP_STATED : CHECK_SP_NOT_STATED;
+	return catalog_service_pack_parse(sp, ret_sp, NULL) == 0 ? CHECK_SP_STATED : CHECK_SP_UNREADABLE;
+}
+
 void check_key_from_descriptor(const struct check_index *ix, const struct descriptor *d, struct check_key *k)
 {
+	unsigned sp;
 	const char *hv = d->hypervisor.id;
 	char os[64];
 	uint64_t b;
@@ -420,6 +441,8 @@ void check_key_from_descriptor(const struct check_index *ix, const struct descri
 	k->vcpus = d->vm.vcpus;
 	k->memory_mib = d->vm.memory_mib ? (int64_t)d->vm.memory_mib : -1;
 	k->arch = check_arch_bit(d->guest.arch);
+	k->service_pack_stated = check_descriptor_service_pack(d, &sp) == CHECK_SP_STATED;
+	k->service_pack = (uint8_t)sp;
 	k->bios = cv_streq(d->vm.firmware, "bios");
 	for (size_t i = 0; i < d->integration.present.n; i++) {
 		int32_t bit = lookup(&ix->components, d->integration.present.v[i]);
@@ -439,6 +462,7 @@ enum {
 	W_GUEST_VERSION = 40,
 	W_ARCH = 30,
 	W_HYPERVISOR_VERSION = 20,
+	W_SERVICE_PACK = 12, /* the same release, a fix level away: nearer than another host */
 	W_VCPUS = 8,
 	W_MEMORY = 6,
 	W_COMPONENT = 3,
@@ -537,6 +561,11 @@ int check_score(const struct ccfg *c, const struct check_key *k, enum check_reas
 		}
 		MISS(W_HYPERVISOR_VERSION + dist, CHECK_REASON_HYPERVISOR_VERSION);
 	}
+	/* A later service pack carries the validated one's fixes; an older
+	 * one lacks some.  Unstated, it is matched as before the probe could
+	 * tell (explained as such). */
+	if (c->service_pack && k->service_pack_stated && k->service_pack < c->service_pack)
+		MISS(W_SERVICE_PACK, CHECK_REASON_SERVICE_PACK);
 	if (!check_vcpus_ok(c, k))
 		MISS(W_VCPUS, CHECK_REASON_VCPUS);
 	if (c->max_memory_mib > 0 && !(k->memory_mib >= 1 && k->memory_mib <= c->max_memory_mib))

@@ -118,6 +118,39 @@ static void hypervisor_version_difference(const struct catalog_config *c, const 
 	free(builds);
 }
 
+/*
+ * A Windows row names the service pack it was validated at; a machine at
+ * that one or later matches (docs/check.md).  Below it is a difference;
+ * a machine that does not say is matched as before the probe could tell,
+ * and hears so, matched or not.
+ */
+static void service_pack_difference(const struct catalog_config *c, const struct descriptor *d, struct cv_strv *out)
+{
+	unsigned want, have;
+	char *safe;
+
+	if (!c->guest.service_pack || catalog_service_pack_parse(c->guest.service_pack, &want, NULL) < 0 ||
+	    !d->guest.os.id || strcasecmp(d->guest.os.id, c->guest.os_id) != 0)
+		return;
+	switch (check_descriptor_service_pack(d, &have)) {
+	case CHECK_SP_STATED:
+		if (have == 0)
+			add(out, cv_xasprintf("no service pack; validated for SP%u", want));
+		else if (have < want)
+			add(out, cv_xasprintf("service pack SP%u; validated for SP%u", have, want));
+		break;
+	case CHECK_SP_NOT_STATED:
+		add(out, cv_xasprintf("service pack not stated; validated for SP%u or later", want));
+		break;
+	case CHECK_SP_UNREADABLE:
+		safe = cv_str_sanitize(d->guest.os.service_pack, strlen(d->guest.os.service_pack), 32);
+		add(out, cv_xasprintf("service pack '%s' not understood (SP1, SP2, ...): not checked; validated for SP%u "
+				      "or later", safe, want));
+		free(safe);
+		break;
+	}
+}
+
 void check_differences(const struct catalog_config *c, const struct descriptor *d, struct cv_strv *out)
 {
 	struct ccfg cc;
@@ -189,6 +222,8 @@ void check_differences(const struct catalog_config *c, const struct descriptor *
 	for (size_t i = 0; i < c->required_components.n; i++)
 		if (!cv_strv_contains(&d->integration.present, c->required_components.v[i]))
 			add(out, cv_xasprintf("missing integration component %s", c->required_components.v[i]));
+	/* Last: unstated, it is a note more than a difference. */
+	service_pack_difference(c, d, out);
 	if (!catalog_status_supportable(c->status))
 		add(out, cv_xasprintf("the configuration's status is %s", catalog_status_name(c->status)));
 }
@@ -257,8 +292,10 @@ static void summarize(struct check_result *r, const struct descriptor *d, const 
 		char *h = check_product_version(m->hypervisor.product, m->hypervisor.version);
 
 		/* Still a fact, but not one to lean on as if current. */
-		r->summary = cv_xasprintf("validated: %s on %s (%s); %s support: %s%s%s", g, h, m->id,
+		r->summary = cv_xasprintf("validated: %s on %s (%s); %s support: %s%s%s%s%s", g, h, m->id,
 					  r->cooperative ? "cooperative" : "vendor", vendors,
+					  r->matches[0].differences.n ? "; " : "",
+					  r->matches[0].differences.n ? r->matches[0].differences.v[0] : "",
 					  r->matches[0].lifecycle.note ? "; not current: " : "",
 					  r->matches[0].lifecycle.note ? r->matches[0].lifecycle.note : "");
 		free(g);
@@ -266,8 +303,10 @@ static void summarize(struct check_result *r, const struct descriptor *d, const 
 		break;
 	}
 	case CHECK_SUPPORTED:
-		r->summary = cv_xasprintf("supported, not validated: %s %s so (%s, status %s)%s%s", vendors,
+		r->summary = cv_xasprintf("supported, not validated: %s %s so (%s, status %s)%s%s%s%s", vendors,
 					  r->support_vendors.n > 1 ? "say" : "says", m->id, catalog_status_name(m->status),
+					  r->matches[0].differences.n ? "; " : "",
+					  r->matches[0].differences.n ? r->matches[0].differences.v[0] : "",
 					  r->matches[0].lifecycle.note ? "; not current: " : "",
 					  r->matches[0].lifecycle.note ? r->matches[0].lifecycle.note : "");
 		break;
@@ -356,6 +395,8 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 		check_lifecycle(ix->cat, r->matches[i].config, today, &r->matches[i].lifecycle);
 		if (!catalog_status_supportable(r->matches[i].config->status))
 			check_differences(r->matches[i].config, d, &r->matches[i].differences);
+		else /* matched: at most that its service pack was not stated */
+			service_pack_difference(r->matches[i].config, d, &r->matches[i].differences);
 	}
 	/* The nearest: when nothing supportable matched, and, for a machine
 	 * only supported, the validated configurations it comes closest to. */
@@ -414,9 +455,10 @@ static json_t *or_null(const char *s)
 json_t *check_candidate_to_json(const struct check_candidate *cand, bool with_score)
 {
 	const struct catalog_config *c = cand->config;
-	json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:{s:s, s:s, s:o}, s:o}", "id", c->id, "status",
+	json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:o}, s:{s:s, s:s, s:o}, s:o}", "id", c->id, "status",
 			      catalog_status_name(c->status), "guest", "product", c->guest.product, "version",
-			      c->guest.version, "arch", strv_json(&c->guest.arch), "hypervisor", "product",
+			      c->guest.version, "arch", strv_json(&c->guest.arch), "service_pack",
+			      or_null(c->guest.service_pack), "hypervisor", "product",
 			      c->hypervisor.product, "version", c->hypervisor.version, "ids",
 			      strv_json(&c->hypervisor.ids), "validated_by", strv_json(&c->validated_by));
 
@@ -440,13 +482,14 @@ json_t *check_result_to_json(const struct check_result *r, const struct descript
 	o = json_pack("{s:s, s:s, s:s, s:s}", "schema", "covalid.check/1", "verdict", check_verdict_name(r->verdict),
 		      "reason", check_reason_name(r->reason), "summary", r->summary);
 	json_object_set_new(o, "machine",
-			    json_pack("{s:{s:o, s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:o, s:o, s:o}",
+			    json_pack("{s:{s:o, s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}, s:o, s:o, s:o}",
 				      "hypervisor", "id", or_null(d->hypervisor.id), "product", or_null(d->hypervisor.product),
 				      "version", or_null(d->hypervisor.version),
 				      "version_source", or_null(d->hypervisor.version_source),
 				      "build", or_null(d->hypervisor.build),
 				      "guest", "id", or_null(d->guest.os.id), "version", or_null(d->guest.os.version),
 				      "arch", or_null(d->guest.arch), "osinfo", or_null(d->guest.os.osinfo),
+				      "service_pack", or_null(d->guest.os.service_pack),
 				      "vcpus", d->vm.vcpus >= 0 ? json_integer(d->vm.vcpus) : json_null(),
 				      "memory_mib", d->vm.memory_mib ? json_integer((json_int_t)d->vm.memory_mib) : json_null(),
 				      "components", strv_json(&d->integration.present)));

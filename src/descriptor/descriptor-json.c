@@ -85,7 +85,7 @@ json_t *descriptor_to_jansson(const struct descriptor *d)
 			    json_pack("{s:o, s:o}", "id", str_or_null(d->container.id),
 				      "evidence", evidence_to_json(&d->container.evidence)));
 	json_object_set_new(root, "guest",
-			    json_pack("{s:{s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:o}",
+			    json_pack("{s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:o}",
 				      "os",
 				      "id", str_or_null(d->guest.os.id),
 				      "version", str_or_null(d->guest.os.version),
@@ -93,6 +93,8 @@ json_t *descriptor_to_jansson(const struct descriptor *d)
 				      "pretty", str_or_null(d->guest.os.pretty),
 				      "osinfo", str_or_null(d->guest.os.osinfo),
 				      "source", str_or_null(d->guest.os.source),
+				      "service_pack", str_or_null(d->guest.os.service_pack),
+				      "edition", str_or_null(d->guest.os.edition),
 				      "kernel", str_or_null(d->guest.kernel),
 				      "arch", str_or_null(d->guest.arch)));
 	json_object_set_new(root, "vm",
@@ -392,7 +394,9 @@ static int read_all(struct rd *rd, json_t *root, struct descriptor *d)
 			   (r = get_str(rd, os, "name", ".guest.os", &d->guest.os.name)) < 0 ||
 			   (r = get_str(rd, os, "pretty", ".guest.os", &d->guest.os.pretty)) < 0 ||
 			   (r = get_str(rd, os, "osinfo", ".guest.os", &d->guest.os.osinfo)) < 0 ||
-			   (r = get_str(rd, os, "source", ".guest.os", &d->guest.os.source)) < 0))
+			   (r = get_str(rd, os, "source", ".guest.os", &d->guest.os.source)) < 0 ||
+			   (r = get_str(rd, os, "service_pack", ".guest.os", &d->guest.os.service_pack)) < 0 ||
+			   (r = get_str(rd, os, "edition", ".guest.os", &d->guest.os.edition)) < 0))
 			return r;
 	}
 
@@ -441,7 +445,7 @@ static const struct {
 	{ "hypervisor", NULL, "id product version version_source build cloud nested features evidence conflicts" },
 	{ "container", NULL, "id evidence" },
 	{ "guest", NULL, "os kernel arch" },
-	{ "guest", "os", "id version name pretty osinfo source" },
+	{ "guest", "os", "id version name pretty osinfo source service_pack edition" },
 	{ "vm", NULL, "vcpus vcpus_possible memory_mib firmware disks nics" },
 	{ "integration", NULL, "expected present missing recommended recommended_missing unbound evidence" },
 };

@@ -141,6 +141,8 @@ struct descriptor *descriptor_free(struct descriptor *d)
 	free(d->guest.os.pretty);
 	free(d->guest.os.osinfo);
 	free(d->guest.os.source);
+	free(d->guest.os.service_pack);
+	free(d->guest.os.edition);
 	free(d->guest.kernel);
 	free(d->guest.arch);
 	free(d->vm.firmware);

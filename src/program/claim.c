@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 
+#include "covalid/catalog.h"
 #include "covalid/descriptor.h"
 #include "program/program-internal.h"
 #include "util/cv.h"
@@ -37,6 +38,9 @@ static const struct claim_field {
 	{ "guest", "version", CLAIM_STRING, 0, "guest.os.version" },
 	{ "guest", "arch", CLAIM_STRING, 0, "guest.arch" },
 	{ "guest", "osinfo", CLAIM_OPTIONAL, 0, "guest.os.osinfo" },
+	/* A kit may repeat the descriptor's; one that does not is taken at
+	 * its descriptor's word (program_log_service_pack). */
+	{ "guest", "service_pack", CLAIM_OPTIONAL, 0, "guest.os.service_pack" },
 	{ "hypervisor", "id", CLAIM_STRING, 0, "hypervisor.id" },
 	{ "hypervisor", "product", CLAIM_OPTIONAL, 0, "hypervisor.product" },
 	{ "hypervisor", "version", CLAIM_OPTIONAL, 0, "hypervisor.version" },
@@ -253,6 +257,26 @@ static int parse_descriptor(json_t *log, struct descriptor **ret, struct program
 	return 0;
 }
 
+/*
+ * A service pack a configuration can hold and matching compare: "SP1" to
+ * "SP99", as the Windows probe writes it (the catalog's "SP2+" is a
+ * statement's word, not a machine's).
+ */
+static int check_service_pack(const char *where, const char *sp, struct program_error *err)
+{
+	unsigned n;
+	bool plus;
+	char *safe;
+
+	if (!sp || (catalog_service_pack_parse(sp, &n, &plus) == 0 && !plus))
+		return 0;
+	safe = cv_str_sanitize(sp, strlen(sp), 64);
+	program_error_set(err, 400, "invalid_log", "%s: '%s' is not a service pack (SP1 to SP%d)", where, safe,
+			  CATALOG_SERVICE_PACK_MAX);
+	free(safe);
+	return -EINVAL;
+}
+
 int program_claim_check(json_t *log, struct program_error *err)
 {
 	struct descriptor *d = NULL;
@@ -261,6 +285,23 @@ int program_claim_check(json_t *log, struct program_error *err)
 	r = check_claim(json_object_get(log, "claim"), err);
 	if (r == 0)
 		r = parse_descriptor(log, &d, err);
+	if (r == 0)
+		r = check_service_pack("descriptor.guest.os.service_pack", d->guest.os.service_pack, err);
+	if (r == 0)
+		r = check_service_pack("claim.guest.service_pack",
+				       json_string_value(json_object_get(json_object_get(json_object_get(log, "claim"),
+											     "guest"),
+									 "service_pack")),
+				       err);
+	/* It joins the configuration's editions: a bounded, printable name. */
+	if (r == 0 && d->guest.os.edition &&
+	    (strlen(d->guest.os.edition) > CLAIM_STRING_MAX ||
+	     !cv_str_is_clean_utf8(d->guest.os.edition, strlen(d->guest.os.edition)))) {
+		program_error_set(err, 400, "invalid_log",
+				  "descriptor.guest.os.edition: expected a string of at most %d printable characters, or null",
+				  CLAIM_STRING_MAX);
+		r = -EINVAL;
+	}
 	if (r == 0)
 		r = check_times(log, err);
 	descriptor_free(d);
@@ -279,6 +320,7 @@ static const char *descriptor_string(const struct descriptor *d, const char *pat
 		{ "guest.os.version", offsetof(struct descriptor, guest.os.version) },
 		{ "guest.arch", offsetof(struct descriptor, guest.arch) },
 		{ "guest.os.osinfo", offsetof(struct descriptor, guest.os.osinfo) },
+		{ "guest.os.service_pack", offsetof(struct descriptor, guest.os.service_pack) },
 		{ "hypervisor.id", offsetof(struct descriptor, hypervisor.id) },
 		{ "hypervisor.product", offsetof(struct descriptor, hypervisor.product) },
 		{ "hypervisor.version", offsetof(struct descriptor, hypervisor.version) },
@@ -325,6 +367,9 @@ void program_claim_agreement(json_t *log, struct cv_strv *reasons)
 		const struct claim_field *f = &claim_fields[i];
 		json_t *v = json_object_get(json_object_get(claim, f->object), f->name);
 
+		/* Optional: a claim without it takes the descriptor's. */
+		if (!v && cv_streq(f->name, "service_pack"))
+			continue;
 		if (f->kind != CLAIM_COUNT) {
 			const char *c = json_string_value(v), *x = descriptor_string(d, f->descriptor);
 
@@ -356,7 +401,21 @@ void program_claim_agreement(json_t *log, struct cv_strv *reasons)
 	descriptor_free(d);
 }
 
-char *program_claim_key(json_t *claim)
+bool program_log_service_pack(json_t *log, char ret[static PROGRAM_SERVICE_PACK_SIZE])
+{
+	json_t *os = json_object_get(json_object_get(json_object_get(log, "descriptor"), "guest"), "os");
+	const char *sp = json_string_value(json_object_get(os, "service_pack"));
+	unsigned n;
+
+	ret[0] = '\0';
+	if (sp && catalog_service_pack_parse(sp, &n, NULL) == 0) {
+		snprintf(ret, PROGRAM_SERVICE_PACK_SIZE, "SP%u", n % 100); /* n <= 99 */
+		return true;
+	}
+	return !sp && cv_streq(json_string_value(json_object_get(os, "source")), "windows/os.json");
+}
+
+char *program_claim_key(json_t *claim, const char *service_pack)
 {
 	json_t *hv = json_object_get(claim, "hypervisor"), *g = json_object_get(claim, "guest");
 	const char *build = json_string_value(json_object_get(hv, "build"));
@@ -371,6 +430,10 @@ char *program_claim_key(json_t *claim)
 			json_string_value(json_object_get(g, "arch")));
 	if (!key)
 		abort(); /* program_claim_check saw to the strings */
+	/* Another service pack is another configuration: a log at SP1 must
+	 * not lower, nor one at SP2 raise, what a configuration proves. */
+	if (service_pack)
+		json_array_append_new(key, json_string(service_pack));
 	s = json_dumps(key, JSON_COMPACT);
 	json_decref(key);
 	if (!s)

@@ -29,11 +29,28 @@ void program_claim_agreement(json_t *log, struct cv_strv *reasons);
 /*
  * The claim's key: the unsanitized fields that say which configuration a
  * log proves (hypervisor id, its build or else its version, guest OS id,
- * version, architecture), as a canonical JSON array.  Two logs prove the
- * same configuration exactly when their keys are equal; the
- * configuration's id is only a readable, bounded rendering of it.
+ * version, architecture, and, when the log says, the Windows service
+ * pack: program_log_service_pack(), NULL when it does not), as a
+ * canonical JSON array.  Two logs prove the same configuration exactly
+ * when their keys are equal; the configuration's id is only a readable,
+ * bounded rendering of it.  Without a service pack the key is what it
+ * was before there was one, so the configurations made then extend.
  */
-char *program_claim_key(json_t *claim);
+char *program_claim_key(json_t *claim, const char *service_pack);
+
+/*
+ * The Windows service pack a log's guest ran at (docs/server.md,
+ * "Windows guests"), from its descriptor, which the claim may repeat
+ * (claim.guest.service_pack, then equal): true and "SP1" (written as
+ * "SP<n>" however the log cased it) in ret; true and "" for a release
+ * without one, which only the Windows probe says (guest.os.source
+ * "windows/os.json" and a null service pack); false when the log does
+ * not say (a Linux guest, an older probe).  The log is through
+ * program_claim_check, which refuses a service pack that is not "SP1" to
+ * "SP99".
+ */
+#define PROGRAM_SERVICE_PACK_SIZE 8
+bool program_log_service_pack(json_t *log, char ret[static PROGRAM_SERVICE_PACK_SIZE]);
 
 /*
  * The transaction every writing call owns (txn.c): begin, then end with

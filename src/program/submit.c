@@ -226,12 +226,15 @@ static void blake2b_hex(const void *data, size_t len, char hex[65])
  * catalog's limit.  With digest, the id of the second choice: the same
  * cut shorter, '.', and the first hex digits of the key's BLAKE2b.
  */
-static char *config_id(const char *vendor_id, json_t *claim, const char *key, bool digest)
+static char *config_id(const char *vendor_id, json_t *claim, const char *sp, const char *key, bool digest)
 {
 	const char *hv = str_at(claim, "hypervisor", "id"), *build = str_at(claim, "hypervisor", "build");
 	const char *hver = str_at(claim, "hypervisor", "version"), *os = str_at(claim, "guest", "os_id");
 	const char *ver = str_at(claim, "guest", "version"), *arch = str_at(claim, "guest", "arch");
-	char *rest = cv_xasprintf("%s-%s-%s%s-%s", hv, build ? build : hver ? hver : "any", os, ver, arch);
+	/* "-sp1" as the seed's Windows ids write it; "-rtm" the release
+	 * without one (Microsoft's lifecycle pages: "RTM"). */
+	char *rest = cv_xasprintf("%s-%s-%s%s%s%s-%s", hv, build ? build : hver ? hver : "any", os, ver,
+				  !sp ? "" : *sp ? "-sp" : "-rtm", sp && *sp ? sp + 2 : "", arch);
 	char *id, hex[65];
 	size_t max = CONFIG_ID_MAX - (digest ? CONFIG_ID_DIGEST_HEX + 1 : 0);
 
@@ -253,22 +256,26 @@ static char *config_id(const char *vendor_id, json_t *claim, const char *key, bo
 	return id;
 }
 
+static void add_edition(json_t *c, json_t *log);
+
 static json_t *new_config(const char *id, const char *vendor_id, const char *vendor_name, const char *claim_key,
 			  const char *submission, const char *key_id, const char *guest_vendor, const char *hv_vendor,
-			  json_t *log)
+			  const char *sp, json_t *log)
 {
 	json_t *claim = json_object_get(log, "claim"), *desc = json_object_get(log, "descriptor");
 	const char *os = str_at(claim, "guest", "os_id"), *hv = str_at(claim, "hypervisor", "id");
 	const char *product = str_at(claim, "hypervisor", "product"), *hver = str_at(claim, "hypervisor", "version");
 	const char *build = str_at(claim, "hypervisor", "build"), *arch = str_at(claim, "guest", "arch");
-	const char *os_name = json_string_value(json_object_get(json_object_get(json_object_get(desc, "guest"), "os"), "name"));
+	json_t *os_doc = json_object_get(json_object_get(desc, "guest"), "os");
+	const char *os_name = json_string_value(json_object_get(os_doc, "name"));
+	const char *edition = json_string_value(json_object_get(os_doc, "edition"));
 	const char *started = json_string_value(json_object_get(log, "started_at"));
 	json_t *vcpus = json_object_get(json_object_get(claim, "vm"), "vcpus");
 	json_t *mem = json_object_get(json_object_get(claim, "vm"), "memory_mib");
 	json_t *present = json_object_get(json_object_get(desc, "integration"), "present");
 	json_t *expected = json_object_get(json_object_get(desc, "integration"), "expected");
 	json_t *required = json_array(), *limits = json_object(), *hvo, *c, *x;
-	char *source, from[11] = "";
+	char *source, *product_name = NULL, from[11] = "";
 	size_t i;
 
 	/* The components the guest had bound that its hypervisor expects:
@@ -296,20 +303,56 @@ static json_t *new_config(const char *id, const char *vendor_id, const char *ven
 		json_object_set_new(hvo, "builds", json_pack("[s]", build));
 	if (started && strlen(started) >= 10)
 		memcpy(from, started, 10);
+	/* "Windows Server 2008 R2 Enterprise" is the product of one edition:
+	 * the configuration is the release's, its editions listed apart. */
+	if (os_name && edition && *edition && strlen(os_name) > strlen(edition) + 1 &&
+	    strcmp(os_name + strlen(os_name) - strlen(edition), edition) == 0 &&
+	    os_name[strlen(os_name) - strlen(edition) - 1] == ' ')
+		product_name = cv_xasprintf("%.*s", (int)(strlen(os_name) - strlen(edition) - 1), os_name);
 	source = cv_xasprintf("covalid submission %s by %s, test log signed by key %s", submission, vendor_name, key_id);
 	c = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:[s]}, s:o, s:o, s:o, s:[s], s:[s], s:s, s:s}", "type",
 		      "configuration", "id", id, "status", "validated", "guest", "vendor",
-		      guest_vendor, "product", os_name ? os_name : os,
+		      guest_vendor, "product", product_name ? product_name : os_name ? os_name : os,
 		      "os_id", os, "version", str_at(claim, "guest", "version"), "arch", arch ? arch : "x86_64",
 		      "hypervisor", hvo, "limits", limits, "required_components", required, "validated_by", vendor_name,
 		      "evidence", submission, "source", source, "valid_from", *from ? from : "1970-01-01");
 	if (str_at(claim, "guest", "osinfo"))
 		json_object_set_new(json_object_get(c, "guest"), "osinfo_short_id", json_string(str_at(claim, "guest", "osinfo")));
+	/* The service pack it ran at, which matching holds a machine to (that
+	 * one or later, docs/check.md); none stated, none held.  The editions
+	 * are those the logs ran on: matching does not read them. */
+	if (sp && *sp)
+		json_object_set_new(json_object_get(c, "guest"), "service_pack", json_string(sp));
+	add_edition(c, log);
 	/* Who may extend and revoke it, and which claim it is. */
 	json_object_set_new(c, "owner", json_string(vendor_id));
 	json_object_set_new(c, "claim_key", json_string(claim_key));
 	free(source);
+	free(product_name);
 	return c;
+}
+
+/* The Windows edition of the log's guest joins the configuration's
+ * guest.editions ("Enterprise"), if the descriptor names one. */
+static void add_edition(json_t *c, json_t *log)
+{
+	json_t *os = json_object_get(json_object_get(json_object_get(log, "descriptor"), "guest"), "os");
+	json_t *edition = json_object_get(os, "edition"), *g = json_object_get(c, "guest"), *editions, *x;
+	size_t i;
+
+	if (!json_is_string(edition) || json_string_length(edition) == 0 || !json_is_object(g))
+		return;
+	editions = json_object_get(g, "editions");
+	if (!json_is_array(editions)) {
+		editions = json_array();
+		json_object_set_new(g, "editions", editions);
+	}
+	json_array_foreach(editions, i, x)
+		if (json_equal(x, edition))
+			return;
+	/* Windows has a handful; a bound all the same. */
+	if (json_array_size(editions) < 16)
+		json_array_append(editions, edition);
 }
 
 /* Folds another accepted log into an existing configuration. */
@@ -344,6 +387,7 @@ static void extend_config(json_t *c, const char *vendor_name, const char *submis
 		json_object_set_new(c, "evidence", ev);
 	}
 	json_array_append_new(ev, json_string(submission));
+	add_edition(c, log);
 	/* The document names the latest test logs; the evidence table keeps
 	 * them all.  Unbounded, every extension would cost more than the last. */
 	while (json_array_size(ev) > PROGRAM_EVIDENCE_IN_DOC)
@@ -393,7 +437,9 @@ static int record_config(struct store *s, const char *vendor_id, const char *ven
 {
 	struct catalog_config *cfg = NULL;
 	json_t *claim = json_object_get(log, "claim"), *c = NULL;
-	char *key = program_claim_key(claim), *id = NULL, *doc = NULL, *why = NULL, *gv = NULL, *hvv = NULL;
+	char sp_buf[PROGRAM_SERVICE_PACK_SIZE];
+	const char *sp = program_log_service_pack(log, sp_buf) ? sp_buf : NULL;
+	char *key = program_claim_key(claim, sp), *id = NULL, *doc = NULL, *why = NULL, *gv = NULL, *hvv = NULL;
 	int r;
 
 	/* The readable id first; when that is another's (another owner, a
@@ -401,7 +447,7 @@ static int record_config(struct store *s, const char *vendor_id, const char *ven
 	 * reads the same), the id with the key's digest. */
 	for (int attempt = 0; attempt < 2 && !c; attempt++) {
 		free(id);
-		id = config_id(vendor_id, claim, key, attempt == 1);
+		id = config_id(vendor_id, claim, sp, key, attempt == 1);
 		r = store_config_get(s, id, &doc);
 		if (r == -ENOENT) {
 			r = claim_vendors(s, log, &gv, &hvv);
@@ -409,7 +455,7 @@ static int record_config(struct store *s, const char *vendor_id, const char *ven
 				program_error_set(err, 500, "internal", "%s", store_errmsg(s));
 				goto out;
 			}
-			c = new_config(id, vendor_id, vendor_name, key, sub->id, key_id, gv, hvv, log);
+			c = new_config(id, vendor_id, vendor_name, key, sub->id, key_id, gv, hvv, sp, log);
 			sub->created = true;
 		} else if (r < 0) {
 			program_error_set(err, 500, "internal", "%s", store_errmsg(s));

@@ -95,6 +95,50 @@ TEST(rejects_bad_records_naming_the_field)
 	rejects(s = variant("\"source\":\"seed\"", "\"source\":\"seed\",\"valid_from\":\"October\""),
 		"valid_from: expected a date");
 	free(s);
+	/* Matching compares service packs: one it cannot read is refused. */
+	rejects(s = variant("\"arch\"", "\"service_pack\":\"Service Pack 2\",\"arch\""),
+		"guest.service_pack: 'Service Pack 2' is not a service pack");
+	free(s);
+	rejects(s = variant("\"arch\"", "\"service_pack\":\"SP0\",\"arch\""), "guest.service_pack: 'SP0'");
+	free(s);
+}
+
+/* The words of data/validated-configs.jsonl ("SP2"; SUSE's "SP2+", "this
+ * service pack or later") and of the Windows probe. */
+TEST(service_packs_parse)
+{
+	static const struct {
+		const char *s;
+		int r;
+		unsigned n;
+		bool plus;
+	} v[] = {
+		{ "SP1", 0, 1, false },	 { "SP2", 0, 2, false },   { "SP4", 0, 4, false }, { "SP2+", 0, 2, true },
+		{ "sp1+", 0, 1, true },	 { "SP99", 0, 99, false }, { "SP100", -EINVAL, 0, false },
+		{ "SP0", -EINVAL, 0, false }, { "SP", -EINVAL, 0, false }, { "SP2a", -EINVAL, 0, false },
+		{ "SP2++", -EINVAL, 0, false }, { "Service Pack 2", -EINVAL, 0, false }, { "", -EINVAL, 0, false },
+		{ "+", -EINVAL, 0, false },
+	};
+	struct catalog_config *c = NULL;
+	char *why = NULL, *s;
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(v); i++) {
+		unsigned n = 0;
+		bool plus = false;
+
+		printf("# '%s'\n", v[i].s);
+		CHECK_INT(catalog_service_pack_parse(v[i].s, &n, &plus), v[i].r);
+		if (v[i].r == 0) {
+			CHECK_INT(n, v[i].n);
+			CHECK_INT(plus, v[i].plus);
+		}
+	}
+	CHECK_INT(catalog_service_pack_parse(NULL, &(unsigned){ 0 }, NULL), -EINVAL);
+	s = variant("\"arch\"", "\"service_pack\":\"SP2+\",\"arch\"");
+	CHECK_INT(catalog_config_from_text(s, &c, &why), 0);
+	CHECK_STR(c->guest.service_pack, "SP2+");
+	catalog_config_free(c);
+	free(s);
 }
 
 /* Windows Server 2008 R2 as data/products.jsonl has it (Microsoft's dates). */
@@ -576,7 +620,8 @@ TEST(osinfo_parses_one_document_from_memory)
 	free(err);
 }
 
-TAP_MAIN(parses_a_configuration, rejects_bad_records_naming_the_field, products_carry_their_life_cycle,
+TAP_MAIN(parses_a_configuration, rejects_bad_records_naming_the_field, service_packs_parse,
+	 products_carry_their_life_cycle,
 	 configurations_link_their_products, loaded_products_keep_their_life_cycle, vendors_come_from_the_products,
 	 import_is_all_or_nothing,
 	 import_reports_missing_type_and_long_lines, export_returns_what_was_imported, migrates_an_old_database,

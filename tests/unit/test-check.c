@@ -452,6 +452,128 @@ TEST(product_version_rows_need_the_host_version)
 	release(&f);
 }
 
+/* Windows Server 2003 SP2 x86 on Red Hat Enterprise Linux KVM 5.4, as
+ * data/validated-configs.jsonl has it (rh-kvm5.4-win2k3-sp2-i686), with
+ * the service pack given as sp ("SP2", or SUSE's "SP2+"). */
+static struct catalog_config *win2k3_row(const char *id, const char *sp, const char *arch)
+{
+	struct catalog_config *c = NULL;
+	char *why = NULL;
+	char *json = cv_xasprintf(
+		"{\"type\":\"configuration\",\"id\":\"%s\",\"status\":\"validated\","
+		"\"guest\":{\"vendor\":\"Microsoft\",\"product\":\"Windows Server 2003\",\"os_id\":\"windows\","
+		"\"version\":\"2003\",\"arch\":[\"%s\"],\"osinfo_short_id\":\"win2k3\"%s%s%s},"
+		"\"hypervisor\":{\"vendor\":\"Red Hat\",\"product\":\"Red Hat Enterprise Linux KVM\",\"ids\":[\"kvm\"],"
+		"\"version\":\"5.4\"},\"limits\":{\"max_vcpus\":16},\"validated_by\":[\"Red Hat\"],\"source\":\"test\"}",
+		id, arch, sp ? ",\"service_pack\":\"" : "", sp ? sp : "", sp ? "\"" : "");
+
+	if (catalog_config_from_text(json, &c, &why) < 0)
+		tap_fail(__FILE__, __LINE__, "%s: %s", id, why);
+	free(why);
+	free(json);
+	return c;
+}
+
+/* A Windows Server 2003 x86 guest on KVM, the host's version stated; sp
+ * NULL with windows_probe says "no service pack", without it says nothing. */
+static struct descriptor *win2k3(const char *sp, bool windows_probe)
+{
+	struct descriptor *d = windows_on_kvm("2003", NULL, "5.4", "stated");
+
+	descriptor_set(&d->guest.arch, "i686");
+	descriptor_set(&d->guest.os.service_pack, sp);
+	if (windows_probe)
+		descriptor_set(&d->guest.os.source, "windows/os.json");
+	return d;
+}
+
+static bool match_says(const struct check_result *r, const char *text)
+{
+	return r->n_matches && r->matches[0].differences.n == 1 && cv_streq(r->matches[0].differences.v[0], text);
+}
+
+TEST(service_pack_at_or_after_the_validated_one)
+{
+	static const struct {
+		const char *row_sp, *sp;
+		bool windows_probe;
+		enum check_verdict verdict;
+		enum check_reason reason;
+		const char *difference; /* of the match, or of the nearest */
+	} rows[] = {
+		{ "SP2", "SP2", true, CHECK_VALIDATED, CHECK_REASON_NONE, NULL },
+		/* A later service pack carries the validated one's fixes. */
+		{ "SP2", "SP3", true, CHECK_VALIDATED, CHECK_REASON_NONE, NULL },
+		{ "SP2", "sp2", true, CHECK_VALIDATED, CHECK_REASON_NONE, NULL },
+		{ "SP2", "SP1", true, CHECK_NOT_VALIDATED, CHECK_REASON_SERVICE_PACK, "service pack SP1; validated for SP2" },
+		/* The Windows probe's null is the release without a service pack. */
+		{ "SP2", NULL, true, CHECK_NOT_VALIDATED, CHECK_REASON_SERVICE_PACK, "no service pack; validated for SP2" },
+		/* A descriptor that does not say (hand-written, an older probe):
+		 * matched as before, and told so. */
+		{ "SP2", NULL, false, CHECK_VALIDATED, CHECK_REASON_NONE,
+		  "service pack not stated; validated for SP2 or later" },
+		{ "SP2", "Service Pack 2", true, CHECK_VALIDATED, CHECK_REASON_NONE,
+		  "service pack 'Service Pack 2' not understood (SP1, SP2, ...): not checked; validated for SP2 or later" },
+		/* SUSE's "SP2+" says what every service pack says. */
+		{ "SP2+", "SP2", true, CHECK_VALIDATED, CHECK_REASON_NONE, NULL },
+		{ "SP2+", "SP1", true, CHECK_NOT_VALIDATED, CHECK_REASON_SERVICE_PACK, "service pack SP1; validated for SP2" },
+		/* A row that names none takes any. */
+		{ NULL, NULL, true, CHECK_VALIDATED, CHECK_REASON_NONE, NULL },
+		{ NULL, "SP1", true, CHECK_VALIDATED, CHECK_REASON_NONE, NULL },
+	};
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(rows); i++) {
+		struct catalog_config *v[] = { win2k3_row("rh-kvm5.4-win2k3-sp2-i686", rows[i].row_sp, "i686") };
+		struct descriptor *d = win2k3(rows[i].sp, rows[i].windows_probe);
+		struct check_result *r;
+		struct check_fast m;
+		struct fixture f;
+
+		printf("row %zu: %s machine at %s%s\n", i, rows[i].row_sp ? rows[i].row_sp : "any", rows[i].sp ? rows[i].sp : "-",
+		       rows[i].windows_probe ? " (Windows probe)" : "");
+		build(&f, v, 1);
+		CHECK_INT(fast(&f, d, &m), rows[i].verdict);
+		CHECK_INT(m.reason, rows[i].reason);
+		CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+		CHECK_INT(r->verdict, rows[i].verdict);
+		CHECK_INT(r->reason, rows[i].reason);
+		if (rows[i].verdict == CHECK_VALIDATED && rows[i].difference) {
+			CHECK(match_says(r, rows[i].difference));
+			CHECK(strstr(r->summary, rows[i].difference) != NULL);
+		} else if (rows[i].verdict == CHECK_VALIDATED)
+			CHECK_INT(r->matches[0].differences.n, 0);
+		else {
+			CHECK_INT(r->n_nearest, 1);
+			CHECK(has_difference(r, 0, rows[i].difference));
+			CHECK_INT(r->nearest[0].differences.n, 1);
+		}
+		check_result_free(r);
+		descriptor_free(d);
+		release(&f);
+	}
+}
+
+TEST(service_pack_ranks_nearer_than_another_arch)
+{
+	/* The machine is x86 at SP1: the x86 SP2 row is a fix level away, the
+	 * x64 row of no service pack another architecture. */
+	struct catalog_config *v[] = { win2k3_row("x64-any", NULL, "x86_64"), win2k3_row("x86-sp2", "SP2", "i686") };
+	struct descriptor *d = win2k3("SP1", true);
+	struct check_result *r;
+	struct fixture f;
+
+	build(&f, v, 2);
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK_INT(r->reason, CHECK_REASON_SERVICE_PACK);
+	CHECK_INT(r->n_nearest, 2);
+	CHECK_STR(r->nearest[0].config->id, "x86-sp2");
+	CHECK_STR(r->nearest[1].config->id, "x64-any");
+	CHECK_STR(check_reason_name(r->reason), "service-pack");
+	check_result_free(r);
+	descriptor_free(d);
+	release(&f);
+}
+
 TEST(a_guest_os_the_catalog_lacks_is_not_ranked)
 {
 	struct catalog_config *v[] = { cfg("a", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC),
@@ -701,6 +823,7 @@ TAP_MAIN(exact_version_validated_and_cooperative, vcpus_outside_uniprocessor_nam
 	 hypervisor_build_and_version_difference, revoked_does_not_validate, explicit_exclusion_beats_a_range,
 	 several_matches_best_status_first, nearest_ranked_by_distance, missing_component_named,
 	 unknown_hypervisor_or_guest, vcpu_sets_and_generation_one_limits, no_configuration_for_the_pair,
-	 product_version_rows_need_the_host_version, a_guest_os_the_catalog_lacks_is_not_ranked,
+	 product_version_rows_need_the_host_version, service_pack_at_or_after_the_validated_one,
+	 service_pack_ranks_nearer_than_another_arch, a_guest_os_the_catalog_lacks_is_not_ranked,
 	 lifecycle_says_what_has_ended, fleet_counts_verdicts_reasons_and_bad_lines, fleet_records_each_machine_as_read,
 	 fleet_directory_in_name_order)

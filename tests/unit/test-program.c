@@ -941,6 +941,158 @@ static int64_t evidence_count(struct world *w, const char *config_id)
 }
 
 /*
+ * A Windows Server 2008 x64 guest on RHEL KVM as the Windows probe
+ * describes it: service pack sp ("SP1", NULL: none), edition, and the NT
+ * build of that service pack (6001 is Server 2008's release, which came
+ * with SP1; 6002 is SP2: Microsoft's lifecycle blog, 2009-07-21,
+ * "Windows Server 2008 ships with SP1").
+ */
+static json_t *windows_log(const char *sp, const char *edition, const char *started)
+{
+	struct logspec ls = { .mode = "full", .os = "windows", .ver = "2008", .vcpus = 2, .started = started };
+	json_t *log = make_log_spec(&ls);
+	json_t *os = json_object_get(json_object_get(json_object_get(log, "descriptor"), "guest"), "os");
+
+	json_object_set_new(os, "osinfo", json_string("win2k8"));
+	json_object_set_new(os, "name", json_sprintf("Windows Server (R) 2008 %s", edition));
+	json_object_set_new(os, "source", json_string("windows/os.json"));
+	json_object_set_new(os, "service_pack", or_null(sp));
+	json_object_set_new(os, "edition", json_string(edition));
+	json_object_set_new(json_object_get(json_object_get(log, "descriptor"), "guest"), "kernel",
+			    json_string(sp && strcmp(sp, "SP2") == 0 ? "6.0.6002" : "6.0.6001"));
+	json_object_set_new(json_object_get(json_object_get(log, "claim"), "guest"), "osinfo", json_string("win2k8"));
+	return log;
+}
+
+static const char *guest_str(struct world *w, const char *config_id, const char *field)
+{
+	static char buf[256];
+	json_t *g = config_part(w, config_id, "guest");
+	const char *v = json_string_value(json_object_get(g, field));
+
+	snprintf(buf, sizeof(buf), "%s", v ? v : "(null)");
+	json_decref(g);
+	return buf;
+}
+
+TEST(submission_of_windows_guests_keeps_service_packs_apart)
+{
+	struct world w;
+	struct program_error e;
+	struct program_submission sub, sub2;
+	json_t *log, *g;
+
+	world_open(&w);
+	import_data(&w, "products.jsonl");
+
+	/* SP1, Enterprise: a configuration of Microsoft's Windows Server 2008 at SP1. */
+	log = windows_log("SP1", "Enterprise", "2026-11-20T10:00:00Z");
+	CHECK_INT(submit_as(&w, "red-hat", &w.rh, log, &sub, &e), 0);
+	CHECK(sub.accepted && sub.created);
+	CHECK_STR(sub.config_id, "red-hat:kvm-any-windows2008-sp1-x86_64");
+	CHECK_STR(guest_str(&w, sub.config_id, "vendor"), "Microsoft");
+	CHECK_STR(guest_str(&w, sub.config_id, "os_id"), "windows");
+	CHECK_STR(guest_str(&w, sub.config_id, "version"), "2008");
+	CHECK_STR(guest_str(&w, sub.config_id, "osinfo_short_id"), "win2k8");
+	CHECK_STR(guest_str(&w, sub.config_id, "service_pack"), "SP1");
+	/* The release's product; the edition is listed apart. */
+	CHECK_STR(guest_str(&w, sub.config_id, "product"), "Windows Server (R) 2008");
+	json_decref(log);
+
+	/* SP1 again, Datacenter: the same configuration, one edition more. */
+	log = windows_log("SP1", "Datacenter", "2026-11-20T10:01:00Z");
+	CHECK_INT(submit_as(&w, "red-hat", &w.rh, log, &sub2, &e), 0);
+	CHECK(sub2.accepted && !sub2.created);
+	CHECK_STR(sub2.config_id, sub.config_id);
+	g = config_part(&w, sub.config_id, "guest");
+	CHECK_INT(json_array_size(json_object_get(g, "editions")), 2);
+	CHECK_STR(json_string_value(json_array_get(json_object_get(g, "editions"), 1)), "Datacenter");
+	json_decref(g);
+	CHECK_INT(evidence_count(&w, sub.config_id), 2);
+	program_submission_release(&sub2);
+	json_decref(log);
+
+	/* SP2: not folded into the SP1 configuration (which would then claim
+	 * a log it does not have), but a configuration of its own. */
+	log = windows_log("SP2", "Enterprise", "2026-11-20T10:02:00Z");
+	CHECK_INT(submit_as(&w, "red-hat", &w.rh, log, &sub2, &e), 0);
+	CHECK(sub2.accepted && sub2.created);
+	CHECK_STR(sub2.config_id, "red-hat:kvm-any-windows2008-sp2-x86_64");
+	CHECK_STR(guest_str(&w, sub2.config_id, "service_pack"), "SP2");
+	CHECK_INT(evidence_count(&w, sub.config_id), 2);
+	program_submission_release(&sub2);
+	json_decref(log);
+
+	/* The Windows probe's null: the release without a service pack, apart again, and holding none. */
+	log = windows_log(NULL, "Standard", "2026-11-20T10:03:00Z");
+	CHECK_INT(submit_as(&w, "red-hat", &w.rh, log, &sub2, &e), 0);
+	CHECK(sub2.accepted && sub2.created);
+	CHECK_STR(sub2.config_id, "red-hat:kvm-any-windows2008-rtm-x86_64");
+	CHECK_STR(guest_str(&w, sub2.config_id, "service_pack"), "(null)");
+	program_submission_release(&sub2);
+	json_decref(log);
+
+	/* The claim may repeat the service pack: equal, the same configuration. */
+	log = windows_log("SP1", "Enterprise", "2026-11-20T10:04:00Z");
+	json_object_set_new(json_object_get(json_object_get(log, "claim"), "guest"), "service_pack", json_string("SP1"));
+	CHECK_INT(submit_as(&w, "red-hat", &w.rh, log, &sub2, &e), 0);
+	CHECK(sub2.accepted && !sub2.created);
+	CHECK_STR(sub2.config_id, sub.config_id);
+	program_submission_release(&sub2);
+	json_decref(log);
+
+	/* ... another: recorded, rejected, naming both. */
+	log = windows_log("SP1", "Enterprise", "2026-11-20T10:05:00Z");
+	json_object_set_new(json_object_get(json_object_get(log, "claim"), "guest"), "service_pack", json_string("SP2"));
+	CHECK_INT(submit_as(&w, "red-hat", &w.rh, log, &sub2, &e), 0);
+	CHECK(!sub2.accepted);
+	CHECK(sub2.reasons.n == 1 && strstr(sub2.reasons.v[0], "claim.guest.service_pack 'SP2' disagrees with the log's "
+								  "descriptor, guest.os.service_pack 'SP1'"));
+	program_submission_release(&sub2);
+	json_decref(log);
+
+	/* A service pack a configuration cannot hold: 400 naming the field. */
+	log = windows_log("Service Pack 1", "Enterprise", "2026-11-20T10:06:00Z");
+	CHECK_INT(submit_as(&w, "red-hat", &w.rh, log, &sub2, &e), -EINVAL);
+	CHECK_INT(e.http, 400);
+	CHECK_STR(e.message, "descriptor.guest.os.service_pack: 'Service Pack 1' is not a service pack (SP1 to SP99)");
+	program_error_release(&e);
+	json_decref(log);
+	log = windows_log("SP1", "Enterprise", "2026-11-20T10:07:00Z");
+	json_object_set_new(json_object_get(json_object_get(log, "claim"), "guest"), "service_pack", json_string("SP1+"));
+	CHECK_INT(submit_as(&w, "red-hat", &w.rh, log, &sub2, &e), -EINVAL);
+	CHECK_STR(e.message, "claim.guest.service_pack: 'SP1+' is not a service pack (SP1 to SP99)");
+	program_error_release(&e);
+	json_decref(log);
+
+	log = windows_log("SP1", "Enterprise", "2026-11-20T10:08:00Z");
+	json_object_set_new(json_object_get(json_object_get(json_object_get(log, "descriptor"), "guest"), "os"), "edition",
+			    json_string("Enter\x01prise"));
+	CHECK_INT(submit_as(&w, "red-hat", &w.rh, log, &sub2, &e), -EINVAL);
+	CHECK_STR(e.message, "descriptor.guest.os.edition: expected a string of at most 256 printable characters, or null");
+	program_error_release(&e);
+	json_decref(log);
+
+	/* A Linux log's key is what it was: its configuration has no service pack. */
+	log = make_log("full", "rhel", "9.4", 2);
+	CHECK_INT(submit_as(&w, "red-hat", &w.rh, log, &sub2, &e), 0);
+	CHECK_STR(sub2.config_id, "red-hat:kvm-any-rhel9.4-x86_64");
+	g = config_part(&w, sub2.config_id, "guest");
+	CHECK(json_object_get(g, "service_pack") == NULL && json_object_get(g, "editions") == NULL);
+	json_decref(g);
+	g = config_part(&w, sub2.config_id, "claim_key");
+	CHECK_STR(json_string_value(g), "[\"kvm\",\"any\",\"\",\"rhel\",\"9.4\",\"x86_64\"]");
+	json_decref(g);
+	g = config_part(&w, sub.config_id, "claim_key");
+	CHECK_STR(json_string_value(g), "[\"kvm\",\"any\",\"\",\"windows\",\"2008\",\"x86_64\",\"SP1\"]");
+	program_submission_release(&sub2);
+	json_decref(log);
+
+	program_submission_release(&sub);
+	world_close(&w);
+}
+
+/*
  * The issue's attack, exactly: a vendor admitted as "ms" claims hypervisor
  * "hv2008" build "ws", guest rhel 5.3 x86_64 with 64 vCPUs and 1 TiB.  The
  * old id, "ms-hv2008-ws-rhel5.3-x86_64", is the seed's; the seed row must
@@ -1619,7 +1771,7 @@ TAP_MAIN(writes_own_their_transactions, policy_default_parses_and_matches_data_f
 	 policy_evaluation_gives_every_reason, policy_first_matching_rule_applies, policy_required_when_follows_the_descriptor,
 	 tokens_are_stored_hashed_and_authenticate,
 	 vendors_and_keys, key_register_refuses_weak_keys, submission_accepted_creates_then_extends_a_configuration,
-	 submission_names_vendors_from_the_products,
+	 submission_names_vendors_from_the_products, submission_of_windows_guests_keeps_service_packs_apart,
 	 submission_rejected_is_recorded_with_every_reason_and_changes_no_configuration,
 	 submission_refused_for_bad_signatures_records_nothing, revocation_by_the_validating_vendor_or_the_owner_only,
 	 submission_cannot_extend_or_revoke_the_seed_row, submission_vendor_ids_that_share_a_prefix_do_not_collide,
