@@ -112,6 +112,9 @@ void kit_child_args(const struct kit_check *c, const struct kit_ctx *ctx, struct
  */
 int kit_os_run_child(const struct kit_check *c, const struct kit_ctx *ctx, double limit_s, struct cv_buf *out,
 		     char *why, size_t why_size);
+/* Made once at the start of a `kit __child` (kit_child_main): Windows's
+ * ends the process at an unhandled exception with its code at once. */
+void kit_os_child_setup(void);
 /* This machine's name ("unknown" when it has none). */
 void kit_os_host(char *buf, size_t size);
 /* The run's private directory under parent (NULL: the system's default

@@ -110,6 +110,11 @@ int kit_os_run_child(const struct kit_check *c, const struct kit_ctx *ctx, doubl
 	return -1;
 }
 
+void kit_os_child_setup(void)
+{
+	/* A `kit __child` on Linux dies of its signal as a fork()ed child does. */
+}
+
 void kit_os_host(char *buf, size_t size)
 {
 	if (gethostname(buf, size) < 0)

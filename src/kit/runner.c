@@ -295,6 +295,7 @@ int kit_child_main(int argc, char **argv)
 			return 2;
 		}
 	}
+	kit_os_child_setup();
 	t = kit_table(&n);
 	for (size_t k = 0; k < n; k++)
 		if (strcmp(t[k].info.id, argv[1]) == 0)
