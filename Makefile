@@ -161,12 +161,16 @@ WIN_ARCHES ?= win64 win32
 WIN_TRIPLET_win64 = x86_64-w64-mingw32
 WIN_TRIPLET_win32 = i686-w64-mingw32
 WIN_UNIX_ONLY = src/util/compat.c src/util/file.c src/util/root.c src/util/root-capture.c \
-	$(wildcard src/kit/*.c)
+	$(filter-out $(KIT_PORTABLE),$(wildcard src/kit/*.c))
+# The kit's files that every system builds (the rest of src/kit is Linux's;
+# Windows's own are src/kit/win/).
+KIT_PORTABLE = src/kit/checks.c src/kit/check-common.c src/kit/check-mem.c src/kit/check-reference.c \
+	src/kit/decide.c src/kit/junit.c src/kit/peer-client.c src/kit/run-testlog.c src/kit/runner.c src/kit/util.c
 WIN_SRCS = $(filter-out $(WIN_UNIX_ONLY),$(GUEST_SRCS)) $(wildcard src/*/win/*.c)
 WIN_CFLAGS = -std=c17 $(WARN) -Os -g -ffunction-sections -fdata-sections -MMD -MP \
 	-D_WIN32_WINNT=0x0502 -DWINVER=0x0502 -D__USE_MINGW_ANSI_STDIO=1 \
 	-D_POSIX_THREAD_SAFE_FUNCTIONS=200112L
-WIN_LIBS = -ljansson -lsodium -lsetupapi -lversion -lwintrust -lcrypt32 -lws2_32 -ladvapi32
+WIN_LIBS = -ljansson -lsodium -lsetupapi -lversion -lwintrust -lcrypt32 -liphlpapi -lws2_32 -ladvapi32
 WIN_BINS = $(WIN_ARCHES:%=$(GUEST_BUILD)/%/covalid.exe)
 
 win: guest-deps

@@ -92,6 +92,14 @@ json_t *kit_run_to_json(const struct kit_run *r);
 /* JUnit XML of a run (or of a log document) for CI systems. */
 char *kit_junit(const json_t *log_doc);
 
+/*
+ * `covalid kit __child ID TMPDIR [OPTIONS]` (argv from "__child" on): runs
+ * one check and writes its result, one JSON object, on stdout; the exit
+ * status 0, or 2 for bad arguments.  Hidden: the runner starts it where
+ * the system cannot fork (Windows: src/kit/win/runner.c).
+ */
+int kit_child_main(int argc, char **argv);
+
 /* `covalid kit peer`: accepts transfers on listen_addr ("HOST:PORT"),
  * checks each and answers with its checksum; runs until *stop.  The bound
  * port is reported through ready (if given) once listening. */

@@ -40,16 +40,15 @@
 #define WALK_MAX 32
 #define STACK_MAX 4
 
-/* The integration components that are disks, in the probe's names. */
-static const char *const storage_components[] = {
-	"storvsc", "blkvsc", "virtio_storage", "vmw_pvscsi", "xen-blkfront", "nvme",
-};
 
 const char *kit_storage_component(const char *driver)
 {
 	if (!driver)
 		return NULL;
-	for (size_t i = 0; i < CV_ELEMENTSOF(storage_components); i++) {
+	const char *const *storage_components;
+	size_t n = kit_storage_components(&storage_components);
+
+	for (size_t i = 0; i < n; i++) {
 		const struct integ_component *c = probe_integ_component(storage_components[i]);
 
 		for (size_t k = 0; c && k < INTEG_MAX_NAMES && c->drivers[k]; k++)
@@ -57,14 +56,6 @@ const char *kit_storage_component(const char *driver)
 				return c->name;
 	}
 	return NULL;
-}
-
-bool kit_is_storage_component(const char *component)
-{
-	for (size_t i = 0; i < CV_ELEMENTSOF(storage_components); i++)
-		if (cv_streq(storage_components[i], component))
-			return true;
-	return false;
 }
 
 /* ---- the mount table ---- */

@@ -96,52 +96,6 @@ static const struct {
 
 static const char *const kvp_daemons[] = { "hv_kvp_daemon", "hypervkvpd" };
 
-static const char *const state_names[KIT_COMP__MAX] = {
-	"bound", "present", "not_shown", "not_offered", "unbound", "offered_unbound", "absent", "silent",
-};
-
-const char *kit_comp_state_name(enum kit_comp_state s)
-{
-	return s < KIT_COMP__MAX ? state_names[s] : "?";
-}
-
-bool kit_comp_state_fails(enum kit_comp_state s)
-{
-	return s == KIT_COMP_UNBOUND || s == KIT_COMP_OFFERED_UNBOUND || s == KIT_COMP_ABSENT || s == KIT_COMP_SILENT;
-}
-
-void kit_decide_components(const char *hypervisor, const struct kit_component *c, size_t n, struct kit_verdict *v)
-{
-	struct cv_buf bad, notes;
-	char *b, *o;
-
-	if (!hypervisor || strcmp(hypervisor, "none") == 0 || strcmp(hypervisor, "unknown") == 0) {
-		kit_verdict_set(v, KIT_SKIP, "no hypervisor, so no integration components to expect");
-		return;
-	}
-	cv_buf_init(&bad, 400);
-	cv_buf_init(&notes, 300);
-	for (size_t i = 0; i < n; i++) {
-		struct cv_buf *to = kit_comp_state_fails(c[i].state) ? &bad : &notes;
-
-		if (c[i].state == KIT_COMP_BOUND || c[i].state == KIT_COMP_PRESENT)
-			continue;
-		if (cv_buf_printf(to, "%s%s (%s)", to->len ? "; " : "", c[i].name,
-				  c[i].detail ? c[i].detail : kit_comp_state_name(c[i].state)) < 0)
-			continue; /* bounded: the rest is in measured */
-	}
-	b = cv_buf_detach(&bad, NULL);
-	o = cv_buf_detach(&notes, NULL);
-	if (b && *b)
-		kit_verdict_set(v, KIT_FAIL, "integration components not working: %s", b);
-	else if (o && *o)
-		kit_verdict_set(v, KIT_PASS, "%s", o);
-	else
-		kit_verdict_set(v, KIT_PASS, NULL);
-	free(b);
-	free(o);
-}
-
 /* ---- reading the buses ---- */
 
 struct bus_dev {

@@ -15,81 +15,12 @@
 #include "kit/kit-internal.h"
 #include "util/cv.h"
 
-/* Names in a reason are cut here, so that the reason fits its buffer. */
-#define NAMES_MAX 384
-
 /* ---- cpu.all_vcpus_execute ---- */
 
 /*
  * rates[i] belongs to the i-th online CPU, named "cpu<i>": online CPUs are
  * numbered 0..n-1 on every guest where cpu.topology passes.
  */
-void kit_decide_rates(const double *rates, size_t n, double min_fraction, struct kit_verdict *v)
-{
-	double median = kit_median(rates, n);
-	struct cv_buf names;
-	size_t slow = 0;
-
-	if (!n) {
-		kit_verdict_set(v, KIT_ERROR, "no vCPU rate was measured");
-		return;
-	}
-	if (!(median > 0)) {
-		kit_verdict_set(v, KIT_ERROR, "the median rate is %g: the workers did not run", median);
-		return;
-	}
-	cv_buf_init(&names, NAMES_MAX);
-	for (size_t i = 0; i < n; i++) {
-		if (rates[i] >= min_fraction * median)
-			continue;
-		/* A long list is cut: the count in the reason stays right. */
-		if (names.len < NAMES_MAX - 64) {
-			if (cv_buf_printf(&names, "%scpu%zu (%.0f%%)", slow ? ", " : "", i, 100.0 * rates[i] / median) < 0)
-				break;
-		} else if (!cv_endswith(names.data, "...") && cv_buf_puts(&names, ", ...") < 0)
-			break;
-		slow++;
-	}
-	if (slow)
-		kit_verdict_set(v, KIT_FAIL, "%zu vCPU%s below %.0f%% of the median rate: %s", slow, slow > 1 ? "s" : "",
-				100.0 * min_fraction, names.data ? names.data : "");
-	else
-		kit_verdict_set(v, KIT_PASS, NULL);
-	cv_buf_release(&names);
-}
-
-struct spin {
-	double interval;
-	uint64_t iterations;
-	double elapsed;
-};
-
-/*
- * A busy integer loop (a linear congruential generator, which the
- * compiler cannot fold) in batches, reading the clock between batches so
- * that reading it costs little of the rate.  A step depends on the one
- * before, so no CPU makes more than a few 10^9 a second: the cap ends the
- * loop within a few intervals if the clock stops.
- */
-static void *spin_worker(void *p)
-{
-	struct spin *s = p;
-	double t0 = kit_now(), t;
-	uint64_t x = 1, n = 0, cap = (uint64_t)(s->interval * 4e9);
-
-	do {
-		for (int i = 0; i < 4096; i++) {
-			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-			__asm__ volatile("" : "+r"(x));
-		}
-		n += 4096;
-		t = kit_now();
-	} while (t - t0 < s->interval && n < cap);
-	s->iterations = n;
-	s->elapsed = t - t0;
-	return NULL;
-}
-
 /*
  * Steal ticks of each CPU of ctx from /proc/stat, where the line
  * "cpuN user nice system idle iowait irq softirq steal ..." gives them as
@@ -138,7 +69,7 @@ static void put_steal(const struct kit_ctx *ctx, const uint64_t *before, const u
 void kit_check_cpu_all_vcpus_execute(const struct kit_ctx *ctx, struct kit_out *out)
 {
 	double interval = kit_interval(ctx, 0.3, 3.0);
-	struct spin *w = cv_xcalloc(ctx->n_cpus ? ctx->n_cpus : 1, sizeof(*w));
+	struct kit_spin *w = cv_xcalloc(ctx->n_cpus ? ctx->n_cpus : 1, sizeof(*w));
 	double *rates = cv_xcalloc(ctx->n_cpus ? ctx->n_cpus : 1, sizeof(*rates));
 	uint64_t *steal0 = cv_xcalloc(ctx->n_cpus ? ctx->n_cpus : 1, sizeof(*steal0));
 	uint64_t *steal1 = cv_xcalloc(ctx->n_cpus ? ctx->n_cpus : 1, sizeof(*steal1));
@@ -151,7 +82,7 @@ void kit_check_cpu_all_vcpus_execute(const struct kit_ctx *ctx, struct kit_out *
 	for (size_t i = 0; i < ctx->n_cpus; i++)
 		w[i].interval = interval;
 	steal_ok = read_steal(ctx, steal0) == 0;
-	r = kit_on_each_cpu(ctx, spin_worker, w, sizeof(*w));
+	r = kit_on_each_cpu(ctx, kit_spin_worker, w, sizeof(*w));
 	steal_ok = steal_ok && read_steal(ctx, steal1) == 0;
 	if (r < 0) {
 		kit_set(out, KIT_ERROR, "cannot pin a worker to each vCPU: %s", strerror(-r));

@@ -1,59 +1,15 @@
 /*
- * check-env.c - the checks that read what the probe found: env.fingerprint,
- * cpu.topology, time.clocksource, kernel.pv_drivers, mem.size; and the
- * self-test checks that prove isolation.
+ * check-env.c - Linux's checks that read what the probe found:
+ * cpu.topology, time.clocksource, kernel.pv_drivers; and the self-test
+ * checks that prove isolation (env.fingerprint and mem.size: check-common.c).
  */
 #include <dirent.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include "covalid/descriptor.h"
-#include "covalid/probe.h"
 #include "kit/kit-internal.h"
 #include "util/cv.h"
-
-/* ---- env.fingerprint ---- */
-
-void kit_decide_fingerprint(const char *claimed_id, const char *probed_id, const char *claimed_product,
-			    const char *probed_product, struct kit_verdict *v)
-{
-	if (!probed_id || strcmp(probed_id, "unknown") == 0)
-		kit_verdict_set(v, KIT_FAIL, "no hypervisor could be detected");
-	else if (strcmp(probed_id, "none") == 0)
-		kit_verdict_set(v, KIT_FAIL, "no hypervisor: this is bare metal, not a guest");
-	else if (!cv_streq(claimed_id, probed_id))
-		kit_verdict_set(v, KIT_FAIL, "the log claims hypervisor %s, the probe finds %s",
-				claimed_id ? claimed_id : "(none)", probed_id);
-	else if (!cv_streq(claimed_product, probed_product))
-		kit_verdict_set(v, KIT_FAIL, "the log claims %s, the probe finds %s",
-				claimed_product ? claimed_product : "no product", probed_product ? probed_product : "none");
-	else
-		kit_verdict_set(v, KIT_PASS, NULL);
-}
-
-void kit_check_env_fingerprint(const struct kit_ctx *ctx, struct kit_out *out)
-{
-	struct probe_options po = { 0 };
-	struct descriptor *now = NULL;
-	struct kit_verdict v;
-	int r;
-
-	r = probe_run(&po, &now);
-	if (r < 0) {
-		kit_set(out, KIT_ERROR, "cannot probe: %s", strerror(-r));
-		return;
-	}
-	json_object_set_new(out->measured, "hypervisor", kit_json_str(now->hypervisor.id));
-	json_object_set_new(out->measured, "product", kit_json_str(now->hypervisor.product));
-	json_object_set_new(out->measured, "version", kit_json_str(now->hypervisor.version));
-	json_object_set_new(out->measured, "conflicts", json_integer((json_int_t)now->hypervisor.conflicts.n));
-	json_object_set_new(out->threshold, "claimed_hypervisor", kit_json_str(ctx->d->hypervisor.id));
-	json_object_set_new(out->threshold, "claimed_product", kit_json_str(ctx->d->hypervisor.product));
-	kit_decide_fingerprint(ctx->d->hypervisor.id, now->hypervisor.id, ctx->d->hypervisor.product,
-			       now->hypervisor.product, &v);
-	kit_apply(out, &v);
-	descriptor_free(now);
-}
 
 /* ---- cpu.topology ---- */
 
@@ -128,18 +84,6 @@ int kit_cpus_online_from_stat(void)
 	}
 	free(s);
 	return n;
-}
-
-void kit_decide_topology(int online, int present, int expect, struct kit_verdict *v)
-{
-	if (online < 1 || present < 1)
-		kit_verdict_set(v, KIT_ERROR, "the CPU lists are unreadable");
-	else if (online != present)
-		kit_verdict_set(v, KIT_FAIL, "%d vCPUs online of %d present", online, present);
-	else if (expect > 0 && online != expect)
-		kit_verdict_set(v, KIT_FAIL, "%d vCPUs online; the VM was given %d", online, expect);
-	else
-		kit_verdict_set(v, KIT_PASS, NULL);
 }
 
 void kit_check_cpu_topology(const struct kit_ctx *ctx, struct kit_out *out)
@@ -303,39 +247,6 @@ void kit_decide_pv_drivers(const char *hypervisor, const struct cv_strv *missing
 }
 
 /* kit_check_kernel_pv_drivers(): check-components.c, which reads the buses itself. */
-
-/* ---- mem.size ---- */
-
-void kit_decide_mem_size(uint64_t memtotal_mib, uint64_t expect_mib, struct kit_verdict *v)
-{
-	if (!expect_mib)
-		kit_verdict_set(v, KIT_SKIP, "no --expect-memory given: nothing to compare MemTotal with");
-	else if (!memtotal_mib)
-		kit_verdict_set(v, KIT_ERROR, "MemTotal is not readable");
-	else if (memtotal_mib > expect_mib)
-		kit_verdict_set(v, KIT_FAIL, "MemTotal %llu MiB is more than the %llu MiB the VM was given",
-				(unsigned long long)memtotal_mib, (unsigned long long)expect_mib);
-	else if ((double)memtotal_mib < KIT_MEM_SIZE_MIN * (double)expect_mib)
-		kit_verdict_set(v, KIT_FAIL, "MemTotal %llu MiB is %.1f%% of the %llu MiB the VM was given (at least 90%%)",
-				(unsigned long long)memtotal_mib, 100.0 * (double)memtotal_mib / (double)expect_mib,
-				(unsigned long long)expect_mib);
-	else
-		kit_verdict_set(v, KIT_PASS, NULL);
-}
-
-void kit_check_mem_size(const struct kit_ctx *ctx, struct kit_out *out)
-{
-	struct kit_verdict v;
-
-	json_object_set_new(out->measured, "memtotal_mib", json_integer((json_int_t)ctx->d->vm.memory_mib));
-	json_object_set_new(out->threshold, "expect_memory_mib",
-			    ctx->opt->expect_memory_mib ? json_integer((json_int_t)ctx->opt->expect_memory_mib)
-							: json_null());
-	json_object_set_new(out->threshold, "min_fraction", json_real(KIT_MEM_SIZE_MIN));
-	json_object_set_new(out->threshold, "max_fraction", json_real(1.0));
-	kit_decide_mem_size(ctx->d->vm.memory_mib, ctx->opt->expect_memory_mib, &v);
-	kit_apply(out, &v);
-}
 
 /* ---- self-tests: isolation works ---- */
 

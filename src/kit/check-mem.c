@@ -10,10 +10,10 @@
  * A guest cannot test the host's RAM; what this catches is a hypervisor
  * that loses or mixes up guest pages (ballooning, page sharing, live
  * migration gone wrong).
+ *
+ * Portable: the memory is the system's own (kit_mem_available,
+ * kit_mem_map: util-unix.c, win/util.c).
  */
-#include <sys/mman.h>
-#include <sys/sysinfo.h>
-
 #include "kit/kit-internal.h"
 #include "util/cv.h"
 
@@ -25,40 +25,6 @@
 
 static const uint8_t byte_patterns[] = { 0x00, 0xff, 0xaa, 0x55 };
 #define PASSES (CV_ELEMENTSOF(byte_patterns) + 1)
-
-void kit_decide_mismatches(uint64_t mismatches, uint64_t checked, const char *what, struct kit_verdict *v)
-{
-	if (!checked)
-		kit_verdict_set(v, KIT_ERROR, "nothing was checked (%s)", what);
-	else if (mismatches)
-		kit_verdict_set(v, KIT_FAIL, "%llu mismatch%s in %llu checked (%s)", (unsigned long long)mismatches,
-				mismatches > 1 ? "es" : "", (unsigned long long)checked, what);
-	else
-		kit_verdict_set(v, KIT_PASS, NULL);
-}
-
-/* MemAvailable in bytes; free + buffer RAM where /proc/meminfo lacks it
- * (kernels before 3.14); 0 if neither is known. */
-static uint64_t mem_available(void)
-{
-	char *s = kit_read("/proc/meminfo"), *p;
-	struct sysinfo si;
-	uint64_t kb = 0;
-
-	if (s && (p = strstr(s, "MemAvailable:"))) {
-		char *end;
-		unsigned long long v = strtoull(p + strlen("MemAvailable:"), &end, 10);
-
-		if (end != p + strlen("MemAvailable:"))
-			kb = v;
-	}
-	free(s);
-	if (kb)
-		return kb * 1024;
-	if (sysinfo(&si) == 0)
-		return ((uint64_t)si.freeram + si.bufferram) * si.mem_unit;
-	return 0;
-}
 
 /*
  * The compiler knows what memset() wrote and could answer the verify loop
@@ -103,30 +69,29 @@ static uint64_t word_pass(uint8_t *area, size_t size)
 
 void kit_check_mem_pattern(const struct kit_ctx *ctx, struct kit_out *out)
 {
-	uint64_t avail = mem_available(), cap = ctx->opt->quick ? QUICK_CAP : FULL_CAP;
+	uint64_t avail = kit_mem_available(), cap = ctx->opt->quick ? QUICK_CAP : FULL_CAP;
 	uint64_t size = avail / 10 < cap ? avail / 10 : cap;
 	uint64_t mismatches = 0, checked = 0;
 	json_t *per_pass = json_array();
-	void *area = MAP_FAILED;
+	uint8_t *area = NULL;
 	struct kit_verdict v;
 	double t0, elapsed;
 
 	size = size / MIB * MIB;
 	if (size < FLOOR)
 		size = FLOOR;
-	/* MAP_POPULATE faults every page in now, so that the timing is of
-	 * memory and not of page faults.  Where the kernel cannot give that
-	 * much (overcommit limits, a cgroup), halve down to the floor. */
+	/* Where the system cannot give that much (overcommit limits, a
+	 * cgroup, a job object), halve down to the floor. */
 	for (;;) {
-		area = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-		if (area != MAP_FAILED || size <= FLOOR)
+		area = kit_mem_map(size);
+		if (area || size <= FLOOR)
 			break;
 		size = size / 2 / MIB * MIB;
 		if (size < FLOOR)
 			size = FLOOR;
 	}
-	if (area == MAP_FAILED) {
-		kit_set(out, KIT_ERROR, "cannot map %llu bytes: %s", (unsigned long long)size, strerror(errno));
+	if (!area) {
+		kit_set(out, KIT_ERROR, "cannot map %llu bytes", (unsigned long long)size);
 		goto out;
 	}
 
@@ -165,6 +130,6 @@ void kit_check_mem_pattern(const struct kit_ctx *ctx, struct kit_out *out)
 	kit_apply(out, &v);
 out:
 	json_decref(per_pass);
-	if (area != MAP_FAILED)
-		munmap(area, size);
+	if (area)
+		kit_mem_unmap(area, size);
 }

@@ -20,18 +20,15 @@
  * delays some).  A burst at each of several
  * points over the interval gives the offset over time; its slope (least
  * squares) is the guest's rate against the peer's: the drift.
+ *
+ * Portable: the sockets and clocks are the system's own (kit-internal.h),
+ * so that Windows's kit measures exactly as Linux's.
  */
 #include <math.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "kit/kit-internal.h"
-#include "util/compat.h"
 #include "util/cv.h"
 
-#define NS_PER_S 1000000000LL
 #define BURST 16
 #define LINE_MAX_BYTES 128
 
@@ -47,7 +44,7 @@ static int guest_ns(const struct kit_faults *f, int64_t *ret)
 		*ret = f->clock_ns(CLOCK_REALTIME, f->userdata);
 		return *ret == KIT_CLOCK_MISSING ? -EINVAL : 0;
 	}
-	return cv_clock_ns(CLOCK_REALTIME, ret);
+	return kit_realtime_ns(ret);
 }
 
 /* Timestamps are taken as valid between the epoch and 2^62 ns (the year
@@ -150,15 +147,15 @@ static int burst(const struct kit_faults *f, int fd, struct sample *ret, char *e
 static int time_connect(const char *peer, char *addr, size_t size)
 {
 	static const char header[] = "COVALID-PEER 2 TIME\n";
-	int fd = kit_peer_connect(peer, addr, size), one = 1, r;
+	int fd = kit_peer_connect(peer, addr, size), r;
 
 	if (fd < 0)
 		return fd;
 	/* No Nagle delay on the guest's side of the exchange either. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	kit_peer_nodelay(fd);
 	r = kit_peer_send_all(NULL, fd, header, sizeof(header) - 1);
 	if (r < 0) {
-		close(fd);
+		kit_peer_close(fd);
 		return r;
 	}
 	return fd;
@@ -173,7 +170,7 @@ static void time_end(int fd)
 	if (r == 0)
 		r = kit_peer_read_line(fd, line, sizeof(line));
 	(void)r;
-	close(fd);
+	kit_peer_close(fd);
 }
 
 static const char *exchange_error(int r, const char *err)
@@ -187,25 +184,6 @@ static const char *exchange_error(int r, const char *err)
 	if (r == -ENODATA)
 		return "the peer closed the connection";
 	return strerror(-r);
-}
-
-static int sleep_until(int64_t mono_ns)
-{
-	struct timespec ts = { (time_t)(mono_ns / NS_PER_S), (long)(mono_ns % NS_PER_S) };
-	int r;
-
-	while ((r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
-		;
-	return -r;
-}
-
-/* CLOCK_MONOTONIC is in every kernel the kit runs on (2.6.18 and later);
- * should it fail, 0 only spaces the points as fast as they come. */
-static int64_t mono_ns(void)
-{
-	int64_t ns;
-
-	return cv_clock_ns(CLOCK_MONOTONIC, &ns) == 0 ? ns : 0;
 }
 
 /* ---- time.reference ---- */
@@ -275,9 +253,10 @@ void kit_check_time_reference(const struct kit_ctx *ctx, struct kit_out *out)
 	double interval = kit_interval(ctx, 1.0, 10.0), drift, uncertainty;
 	size_t points = ctx->opt->quick ? 5 : 11, n = 0;
 	struct sample *s = cv_xcalloc(points, sizeof(*s));
-	char addr[INET6_ADDRSTRLEN + 16] = "", err[200] = "";
+	char addr[KIT_ADDR_MAX] = "", err[200] = "";
 	const char *peer = ctx->opt->peer;
-	int64_t start, min_delay = INT64_MAX, max_delay = 0;
+	int64_t min_delay = INT64_MAX, max_delay = 0;
+	double start;
 	struct kit_verdict v;
 	int fd = -1, r;
 
@@ -301,15 +280,10 @@ void kit_check_time_reference(const struct kit_ctx *ctx, struct kit_out *out)
 	}
 	/* The points are spaced on the guest's monotonic clock, not on the
 	 * judged one: a test's faulty clock must not stretch the run. */
-	start = mono_ns();
+	start = kit_now();
 	for (n = 0; n < points; n++) {
-		if (n) {
-			r = sleep_until(start + (int64_t)(interval * NS_PER_S) * (int64_t)n / (int64_t)(points - 1));
-			if (r < 0) {
-				kit_set(out, KIT_ERROR, "clock_nanosleep: %s", strerror(-r));
-				goto out;
-			}
-		}
+		if (n)
+			kit_sleep_until(start + interval * (double)n / (double)(points - 1));
 		r = burst(ctx->faults, fd, &s[n], err, sizeof(err));
 		if (r < 0) {
 			kit_set(out, KIT_ERROR, "the timestamp exchange with %s failed: %s", peer, exchange_error(r, err));
@@ -340,7 +314,7 @@ void kit_check_time_reference(const struct kit_ctx *ctx, struct kit_out *out)
 			uncertainty, (double)s[n - 1].offset_ns / 1e6, (double)min_delay / 1e6);
 out:
 	if (fd >= 0)
-		close(fd);
+		kit_peer_close(fd);
 	free(s);
 }
 
@@ -379,7 +353,7 @@ static void combine(struct kit_verdict *v, const struct kit_verdict *w)
 
 void kit_time_sync_peer(const struct kit_ctx *ctx, struct kit_out *out, struct kit_verdict *v)
 {
-	char addr[INET6_ADDRSTRLEN + 16] = "", err[200] = "";
+	char addr[KIT_ADDR_MAX] = "", err[200] = "";
 	const char *peer = ctx->opt->peer;
 	struct kit_verdict w;
 	struct sample s;
@@ -398,13 +372,13 @@ void kit_time_sync_peer(const struct kit_ctx *ctx, struct kit_out *out, struct k
 	}
 	/* Against this very host's clock the offset is the measurement's own. */
 	if (kit_peer_is_local(ctx->faults, fd)) {
-		close(fd);
+		kit_peer_close(fd);
 		json_object_set_new(out->measured, "peer_is_this_host", json_true());
 		return;
 	}
 	r = burst(ctx->faults, fd, &s, err, sizeof(err));
 	if (r < 0) {
-		close(fd);
+		kit_peer_close(fd);
 		kit_verdict_set(&w, KIT_ERROR, "the timestamp exchange with %s failed: %s", peer, exchange_error(r, err));
 		combine(v, &w);
 		return;

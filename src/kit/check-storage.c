@@ -592,22 +592,6 @@ static bool satisfies(const char *expected, const char *component)
 	       (cv_streq(expected, "storvsc") && cv_streq(component, "blkvsc"));
 }
 
-void kit_decide_storage_inventory(size_t n_devices, const struct cv_strv *missing, const char *seen,
-				  struct kit_verdict *v)
-{
-	char *list;
-
-	if (missing && missing->n) {
-		list = cv_strv_join(missing, ", ");
-		kit_verdict_set(v, KIT_FAIL, "no disk is driven by %s, which this guest is expected to have; disks seen: %s",
-				list, seen && *seen ? seen : "none");
-		free(list);
-	} else if (!n_devices)
-		kit_verdict_set(v, KIT_SKIP, "no block devices visible (a container?)");
-	else
-		kit_verdict_set(v, KIT_PASS, "%zu block device%s: %s", n_devices, n_devices > 1 ? "s" : "", seen);
-}
-
 void kit_check_storage_inventory(const struct kit_ctx *ctx, struct kit_out *out)
 {
 	struct cv_root *root = NULL;

@@ -83,17 +83,6 @@ static int64_t judged_ns(const struct kit_faults *f, clockid_t c)
 
 /* ---- time.monotonic ---- */
 
-void kit_decide_inversions(uint64_t inversions, uint64_t samples, struct kit_verdict *v)
-{
-	if (!samples)
-		kit_verdict_set(v, KIT_ERROR, "no clock readings were taken");
-	else if (inversions)
-		kit_verdict_set(v, KIT_FAIL, "the clock went backwards %llu time%s in %llu readings",
-				(unsigned long long)inversions, inversions > 1 ? "s" : "", (unsigned long long)samples);
-	else
-		kit_verdict_set(v, KIT_PASS, NULL);
-}
-
 struct mono {
 	const struct kit_faults *faults;
 	int64_t interval_ns;
@@ -209,18 +198,6 @@ out:
 }
 
 /* ---- time.cross_cpu_warp ---- */
-
-void kit_decide_warps(uint64_t warps, uint64_t exchanges, double max_warp_ns, struct kit_verdict *v)
-{
-	if (!exchanges)
-		kit_verdict_set(v, KIT_ERROR, "no timestamp passed between vCPUs");
-	else if (warps)
-		kit_verdict_set(v, KIT_FAIL,
-				"time went backwards %llu time%s in %llu exchanges between vCPUs (largest step back %.0f ns)",
-				(unsigned long long)warps, warps > 1 ? "s" : "", (unsigned long long)exchanges, max_warp_ns);
-	else
-		kit_verdict_set(v, KIT_PASS, NULL);
-}
 
 /*
  * The kernel's check_tsc_warp(): whoever holds the lock reads the clock
@@ -525,23 +502,6 @@ void kit_check_time_rate_skew(const struct kit_ctx *ctx, struct kit_out *out)
 }
 
 /* ---- time.timer_latency ---- */
-
-void kit_decide_timer_latency(uint64_t early, double max_overshoot_ms, struct kit_verdict *v)
-{
-	bool late = !(max_overshoot_ms < KIT_TIMER_MAX_OVERSHOOT_MS);
-
-	if (early && late)
-		kit_verdict_set(v, KIT_FAIL, "%llu sleep%s of 1 ms woke early, and one overshot by %.1f ms (bound < %.0f ms)",
-				(unsigned long long)early, early > 1 ? "s" : "", max_overshoot_ms, KIT_TIMER_MAX_OVERSHOOT_MS);
-	else if (early)
-		kit_verdict_set(v, KIT_FAIL, "%llu sleep%s of 1 ms woke early", (unsigned long long)early,
-				early > 1 ? "s" : "");
-	else if (late)
-		kit_verdict_set(v, KIT_FAIL, "a sleep of 1 ms overshot by %.1f ms (bound < %.0f ms)", max_overshoot_ms,
-				KIT_TIMER_MAX_OVERSHOOT_MS);
-	else
-		kit_verdict_set(v, KIT_PASS, NULL);
-}
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "covalid/kit.h"
+#include "covalid/util.h"
 
 struct cv_strv;
 struct descriptor;
@@ -89,8 +90,50 @@ struct kit_check {
 	double timeout_s; /* hard limit for the child (full run; quick runs use a third) */
 };
 
-/* The table of checks (registry.c), hidden ones included. */
+/* The table of checks, hidden ones included: Linux's (registry.c) or
+ * Windows's (win/registry.c); the lookups over it are checks.c's. */
 const struct kit_check *kit_table(size_t *ret_n);
+
+/* ---- the runner's parts (runner.c: every system; the kit_os_* ones are
+ * each system's own: runner-unix.c, win/runner.c) ---- */
+
+/* The most a child's result may be. */
+#define KIT_RESULT_MAX (4 * 1024 * 1024)
+/* The file in the run's directory holding the descriptor a `kit __child` judges against. */
+#define KIT_CHILD_DESCRIPTOR ".covalid-descriptor.json"
+/* Runs c and returns its result: one JSON object, as a child writes it. */
+char *kit_child_result(const struct kit_check *c, const struct kit_ctx *ctx);
+/* The arguments of the `covalid kit __child ...` command running c, from "kit" on. */
+void kit_child_args(const struct kit_check *c, const struct kit_ctx *ctx, struct cv_strv *ret);
+/*
+ * Runs c in a child process for at most limit_s seconds: 0 with the
+ * child's output (kit_child_result's object) in out, or -1 with why it
+ * has none in why (it crashed, overran and was killed, could not start).
+ */
+int kit_os_run_child(const struct kit_check *c, const struct kit_ctx *ctx, double limit_s, struct cv_buf *out,
+		     char *why, size_t why_size);
+/* Made once at the start of a `kit __child` (kit_child_main): Windows's
+ * ends the process at an unhandled exception with its code at once. */
+void kit_os_child_setup(void);
+/* This machine's name ("unknown" when it has none). */
+void kit_os_host(char *buf, size_t size);
+/* The run's private directory under parent (NULL: the system's default
+ * place); 0, or -errno with *ret_error. */
+int kit_os_mkdtemp(const char *parent, char **ret, char **ret_error);
+void kit_os_rmtree(const char *dir);
+/* The processors checks run on (numbers for kit_pin). */
+void kit_os_online_cpus(int **ret, size_t *ret_n);
+/* root on Linux, an administrator on Windows. */
+bool kit_os_privileged(void);
+/* The wall clock (CLOCK_REALTIME) in ns since the epoch; 0 or -errno. */
+int kit_realtime_ns(int64_t *ret);
+/* Sleeps until kit_now() reaches t. */
+void kit_sleep_until(double t);
+/* Memory the system could give without swapping, in bytes; 0 unknown. */
+uint64_t kit_mem_available(void);
+/* size bytes of private memory, every page faulted in; NULL if refused. */
+void *kit_mem_map(size_t size);
+void kit_mem_unmap(void *p, size_t size);
 /* COVALID_KIT_SELFTEST=1: the hidden self-test checks are listed and run. */
 bool kit_selftest(void);
 
@@ -103,7 +146,14 @@ double kit_interval(const struct kit_ctx *ctx, double quick_s, double full_s);
 int kit_pin(int cpu);
 /* Runs fn(arg_i) on one thread pinned to each CPU of ctx and joins them. */
 int kit_on_each_cpu(const struct kit_ctx *ctx, void *(*fn)(void *), void *args, size_t arg_size);
-double kit_now(void); /* CLOCK_MONOTONIC seconds */
+double kit_now(void); /* CLOCK_MONOTONIC seconds (Windows: QueryPerformanceCounter) */
+/* cpu.all_vcpus_execute's worker (kit_on_each_cpu): iterations of a busy loop over interval seconds. */
+struct kit_spin {
+	double interval;
+	uint64_t iterations;
+	double elapsed;
+};
+void *kit_spin_worker(void *p);
 /* A double rounded to 6 significant digits, for logs. */
 double kit_round(double v);
 /* Median of n values (sorts a copy). */
@@ -157,6 +207,30 @@ int kit_peer_send_all(const struct kit_faults *f, int fd, const void *p, size_t 
  * checks skip, unless faults->local_peer_counts (tests).
  */
 bool kit_peer_is_local(const struct kit_faults *f, int fd);
+/* recv() of at most n bytes: the count (0 at the end), -ETIMEDOUT after
+ * the socket's timeout, or -errno. */
+ssize_t kit_peer_recv(int fd, void *buf, size_t n);
+void kit_peer_close(int fd);
+/* No Nagle delay (the TIME exchanges). */
+void kit_peer_nodelay(int fd);
+/* TCP segments the connection retransmitted: an integer, or null where the system does not say. */
+json_t *kit_peer_retransmits(int fd);
+/* The numeric address forms kit_peer_connect writes, "[V6]:PORT" included, fit in this. */
+#define KIT_ADDR_MAX 80
+/* The interface a connected socket leaves through, and its driver. */
+struct kit_route {
+	char ifname[64];     /* "eth0"; Windows: the adapter's description */
+	char local[64];      /* the local address, numeric */
+	char *driver;        /* "virtio_net", "netkvm"; NULL: unknown */
+	const char *source;  /* where driver was read: "ethtool", "sysfs", "registry" */
+};
+/* 0 or -errno (-ENODEV: no interface holds the local address). */
+int kit_peer_route(const struct kit_ctx *ctx, int fd, struct kit_route *ret);
+/* The integration component a NIC driver is ("hv_netvsc", "netkvm" -> ...); NULL if none. */
+const char *kit_nic_component(const char *driver);
+/* Sends bytes of the kit_stream_fill() stream on fd and returns their BLAKE2b-256 digest (peer-client.c). */
+#define KIT_DIGEST_BYTES 32
+int kit_send_stream(const struct kit_faults *f, int fd, uint64_t bytes, unsigned char digest[KIT_DIGEST_BYTES]) CV_WUR;
 #define KIT_LOCAL_PEER_REASON "the peer at %s is this host (%s): no NIC is crossed and its clock is the guest's; run `covalid kit peer` on another host"
 
 /* The checks, by family (check-*.c). */
@@ -188,6 +262,9 @@ void kit_check_net_loopback_integrity(const struct kit_ctx *ctx, struct kit_out 
 void kit_check_net_peer_transfer(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_platform_security(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_firmware_smbios(const struct kit_ctx *ctx, struct kit_out *out);
+/* Windows's own (src/kit/win/check-system.c). */
+void kit_check_windows_event_log(const struct kit_ctx *ctx, struct kit_out *out);
+void kit_check_windows_services(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_selftest_crash(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_check_selftest_hang(const struct kit_ctx *ctx, struct kit_out *out);
 
@@ -233,6 +310,16 @@ void kit_decide_mismatches(uint64_t mismatches, uint64_t checked, const char *wh
 void kit_decide_security(size_t n_vulnerable, const char *first_vulnerable, bool nx_known, bool nx,
 			 struct kit_verdict *v);
 void kit_decide_smbios(bool root, bool present, const char *uuid, struct kit_verdict *v);
+
+/* windows.event_log: what counts in the System log since boot (win/check-system.c). */
+enum kit_event_kind { KIT_EVENT_BUGCHECK, KIT_EVENT_SHUTDOWN, KIT_EVENT_DISK, KIT_EVENT_NTFS, KIT_EVENT_DRIVER, KIT_EVENT__MAX };
+extern const char *const kit_event_kinds[KIT_EVENT__MAX]; /* "bugcheck", ..., measured.counts' keys */
+/* Skips an unreadable (or empty) log, fails on any counted event. */
+void kit_decide_event_log(bool readable, const uint64_t counts[KIT_EVENT__MAX], const char *earliest, uint64_t read,
+			  struct kit_verdict *v);
+/* windows.services: fails when an expected one is not running; skips when none is expected. */
+void kit_decide_services(const char *hypervisor, size_t checked, const struct cv_strv *not_running,
+			 struct kit_verdict *v);
 
 /* ---- disks and integration components (blockdev.c, check-components.c) ---- */
 
@@ -289,6 +376,8 @@ void kit_blockdev_release(struct kit_blockdev *b);
 /* The storage integration component a driver belongs to ("hv_storvsc" -> "storvsc"); NULL if none. */
 const char *kit_storage_component(const char *driver);
 bool kit_is_storage_component(const char *component);
+/* Those components (decide.c). */
+size_t kit_storage_components(const char *const **ret);
 /* ctx->root opened (the live system when NULL). */
 int kit_root_open(const struct kit_ctx *ctx, struct cv_root **ret);
 
@@ -306,6 +395,7 @@ enum kit_comp_state {
 	KIT_COMP_OFFERED_UNBOUND, /* the host offers the device; no driver of it is bound to it */
 	KIT_COMP_ABSENT,          /* neither a device nor a driver */
 	KIT_COMP_SILENT,          /* bound, but it never signalled the host (vmbus channel events 0) */
+	KIT_COMP_UNSIGNED,        /* Windows: its driver file is not signed (win/check-system.c) */
 	KIT_COMP__MAX,
 };
 

@@ -3,6 +3,9 @@
  * what it measures, its pass criterion, whether it needs root, and the
  * time its child gets before it is killed (docs/kit.md lists the same).
  *
+ * Linux's table; Windows's is src/kit/win/registry.c, and the lookups
+ * both share are in checks.c.
+ *
  * Criteria are drawn from Microsoft's LISA (Linux Integration Services
  * Automation), Red Hat's certification suite, kvm-unit-tests and the
  * kernel's timer selftests (tools/testing/selftests/timers).
@@ -120,42 +123,8 @@ static const struct kit_check checks[] = {
 	  kit_check_selftest_hang, 2 },
 };
 
-bool kit_selftest(void)
-{
-	const char *s = getenv("COVALID_KIT_SELFTEST");
-
-	return s && strcmp(s, "1") == 0;
-}
-
 const struct kit_check *kit_table(size_t *ret_n)
 {
 	*ret_n = CV_ELEMENTSOF(checks);
 	return checks;
-}
-
-size_t kit_checks(const struct kit_check_info *const **ret)
-{
-	static const struct kit_check_info *list[CV_ELEMENTSOF(checks)];
-	size_t n = 0;
-
-	for (size_t i = 0; i < CV_ELEMENTSOF(checks); i++)
-		if (!checks[i].info.hidden || kit_selftest())
-			list[n++] = &checks[i].info;
-	*ret = list;
-	return n;
-}
-
-const struct kit_check_info *kit_check_find(const char *id)
-{
-	for (size_t i = 0; i < CV_ELEMENTSOF(checks); i++)
-		if (strcmp(checks[i].info.id, id) == 0 && (!checks[i].info.hidden || kit_selftest()))
-			return &checks[i].info;
-	return NULL;
-}
-
-const char *kit_status_name(enum kit_status s)
-{
-	static const char *const names[KIT_STATUS__MAX] = { "pass", "fail", "skip", "error" };
-
-	return s < KIT_STATUS__MAX ? names[s] : "?";
 }

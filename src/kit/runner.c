@@ -1,28 +1,23 @@
 /*
  * runner.c - runs the kit's checks, each in a child process with a time
- * limit, inside a private temporary directory (see covalid/kit.h).
+ * limit, inside a private temporary directory (see covalid/kit.h).  The
+ * part every system shares: which checks run, the child's result as one
+ * JSON object and its reading, the run itself.
  *
- * Isolation: a check runs in fork()ed child that reports its result as
- * one JSON object on a pipe.  The parent waits for it with poll() up to
- * the check's limit, then kills it.  A child that dies by a signal, exits
- * without a result, or overruns is recorded as "error" with the reason,
- * and the run goes on.  Children inherit nothing the parent could lose:
- * stdio is flushed before each fork.
+ * Isolation: a check runs in a child process that reports its result as
+ * one JSON object (kit_child_result).  How the child is made and waited
+ * for is the system's own (kit_os_run_child): fork() and poll() on Linux
+ * (runner-unix.c), the executable started again with the hidden command
+ * `kit __child` on Windows (win/runner.c, kit_child_main below).  A child
+ * that crashes, exits without a result, or overruns is recorded as
+ * "error" with the reason, and the run goes on.
  */
-#include <fcntl.h>
-#include <ftw.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "covalid/descriptor.h"
 #include "covalid/probe.h"
 #include "kit/kit-internal.h"
-#include "util/compat.h"
 #include "util/cv.h"
-
-#define RESULT_MAX (4 * 1024 * 1024)
 
 /* Does id match an --only/--skip entry (an id, or a family: "time")? */
 static bool selects(const char *entry, const char *id)
@@ -58,86 +53,19 @@ static int validate_selection(const struct cv_strv *v, const char *option, char 
 	return 0;
 }
 
-static void online_cpus(int **ret, size_t *ret_n)
-{
-	char *s = kit_read("/sys/devices/system/cpu/online");
-	int *v = NULL;
-	size_t n = 0, alloc = 0;
-
-	if (s) {
-		char *p = cv_strstrip(s);
-
-		while (*p) {
-			char *end;
-			long a = strtol(p, &end, 10), b = a;
-
-			if (end == p)
-				break;
-			if (*end == '-')
-				b = strtol(end + 1, &end, 10);
-			for (long c = a; c <= b && c - a < 4096; c++) {
-				if (n == alloc) {
-					alloc = alloc ? alloc * 2 : 8;
-					v = cv_xreallocarray(v, alloc, sizeof(*v));
-				}
-				v[n++] = (int)c;
-			}
-			p = *end == ',' ? end + 1 : end;
-			if (*end != ',' )
-				break;
-		}
-		free(s);
-	}
-	if (!n) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-
-		for (long i = 0; i < (c > 0 ? c : 1); i++) {
-			if (n == alloc) {
-				alloc = alloc ? alloc * 2 : 8;
-				v = cv_xreallocarray(v, alloc, sizeof(*v));
-			}
-			v[n++] = (int)i;
-		}
-	}
-	*ret = v;
-	*ret_n = n;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void child(const struct kit_check *c, const struct kit_ctx *ctx, int fd)
+char *kit_child_result(const struct kit_check *c, const struct kit_ctx *ctx)
 {
 	struct kit_out out = { KIT_ERROR, "", json_object(), json_object() };
 	json_t *res;
 	char *s;
-	size_t n, off = 0;
 
-	/* The parent's handlers (if any) are not the check's. */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
 	snprintf(out.reason, sizeof(out.reason), "the check set no result");
 	c->fn(ctx, &out);
 	res = json_pack("{s:s, s:s, s:o, s:o}", "status", kit_status_name(out.status), "reason", out.reason,
 			"measured", out.measured, "threshold", out.threshold);
-	s = json_dumps(res, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	n = s ? strlen(s) : 0;
-	while (off < n) {
-		ssize_t w = write(fd, s + off, n - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(3);
-		}
-		off += (size_t)w;
-	}
-	_exit(0);
+	s = res ? json_dumps(res, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+	json_decref(res);
+	return s;
 }
 
 static void error_result(struct kit_result *r, const char *fmt, ...) CV_PRINTF(2, 3);
@@ -156,75 +84,22 @@ static void error_result(struct kit_result *r, const char *fmt, ...)
 static void run_one(const struct kit_check *c, const struct kit_ctx *ctx, struct kit_result *r)
 {
 	double limit = ctx->opt->quick ? (c->timeout_s / 3 > 2 ? c->timeout_s / 3 : 2) : c->timeout_s;
-	double t0 = kit_now(), deadline = t0 + limit;
+	double t0 = kit_now();
 	struct cv_buf buf;
-	int fds[2], status = 0;
-	bool timed_out = false, too_big = false;
-	pid_t pid;
+	char why[512] = "";
+	int rr;
 
 	memset(r, 0, sizeof(*r));
 	r->id = cv_xstrdup(c->info.id);
 	r->measured = json_object();
 	r->threshold = json_object();
-	if (cv_pipe_cloexec(fds) < 0) {
-		error_result(r, "cannot create a pipe: %s", strerror(errno));
-		return;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		error_result(r, "cannot fork: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		child(c, ctx, fds[1]);
-	}
-	close(fds[1]);
-	cv_buf_init(&buf, RESULT_MAX);
-	for (;;) {
-		struct pollfd p = { fds[0], POLLIN, 0 };
-		double left = deadline - kit_now();
-		char chunk[8192];
-		ssize_t n;
-		int pr;
-
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		pr = poll(&p, 1, (int)(left * 1000) + 1);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr == 0)
-			continue;
-		n = read(fds[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (cv_buf_append(&buf, chunk, (size_t)n) < 0) {
-			too_big = true;
-			break;
-		}
-	}
-	close(fds[0]);
-	if (timed_out || too_big)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	cv_buf_init(&buf, KIT_RESULT_MAX);
+	rr = kit_os_run_child(c, ctx, limit, &buf, why, sizeof(why));
 	r->duration_s = kit_round(kit_now() - t0);
-	if (timed_out)
-		error_result(r, "timed out after %.0f s: killed", limit);
-	else if (too_big)
-		error_result(r, "its result was larger than 4 MiB");
-	else if (WIFSIGNALED(status))
-		error_result(r, "crashed: killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || buf.len == 0)
-		error_result(r, "exited with status %d without a result", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	if (rr < 0)
+		error_result(r, "%s", why);
+	else if (buf.len == 0)
+		error_result(r, "exited without a result");
 	else {
 		json_t *res = json_loadb(buf.data, buf.len, 0, NULL);
 		json_t *st = res ? json_object_get(res, "status") : NULL;
@@ -261,8 +136,7 @@ int kit_run(const struct kit_options *o, struct kit_run **ret, char **ret_error)
 	struct kit_run *run;
 	struct kit_ctx ctx = { 0 };
 	const struct kit_check *t;
-	const char *parent;
-	char *tmpl, host[256], now[32];
+	char *tmpl = NULL, host[256], now[32];
 	size_t n, selected = 0, i_sel = 0;
 	double t0 = kit_now();
 	int r;
@@ -278,27 +152,21 @@ int kit_run(const struct kit_options *o, struct kit_run **ret, char **ret_error)
 		free(run);
 		return r;
 	}
-	if (gethostname(host, sizeof(host)) < 0)
-		snprintf(host, sizeof(host), "unknown");
-	host[sizeof(host) - 1] = '\0';
+	kit_os_host(host, sizeof(host));
 	run->host = cv_xstrdup(host);
 	cv_time_iso8601((int64_t)time(NULL), now, sizeof(now));
 	run->started_at = cv_xstrdup(now);
 
-	parent = o->dir ? o->dir : getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
-	tmpl = cv_xasprintf("%s/covalid-kit.XXXXXX", parent);
-	if (!mkdtemp(tmpl)) {
-		r = -errno;
-		*ret_error = cv_xasprintf("%s: cannot make the kit's directory: %s", parent, strerror(errno));
-		free(tmpl);
+	r = kit_os_mkdtemp(o->dir, &tmpl, ret_error);
+	if (r < 0) {
 		kit_run_free(run);
 		return r;
 	}
 	ctx.opt = o;
 	ctx.d = run->descriptor;
 	ctx.tmpdir = tmpl;
-	ctx.root = geteuid() == 0;
-	online_cpus(&ctx.cpus, &ctx.n_cpus);
+	ctx.root = kit_os_privileged();
+	kit_os_online_cpus(&ctx.cpus, &ctx.n_cpus);
 
 	t = kit_table(&n);
 	for (size_t i = 0; i < n; i++)
@@ -322,7 +190,7 @@ int kit_run(const struct kit_options *o, struct kit_run **ret, char **ret_error)
 		i_sel++;
 	}
 
-	nftw(tmpl, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	kit_os_rmtree(tmpl);
 	free(tmpl);
 	free(ctx.cpus);
 	cv_time_iso8601((int64_t)time(NULL), now, sizeof(now));
@@ -349,4 +217,123 @@ struct kit_run *kit_run_free(struct kit_run *r)
 	free(r->finished_at);
 	free(r);
 	return NULL;
+}
+
+/* ---- the child's side, where the system starts it as a command ---- */
+
+/* "NAME VALUE" options of `kit __child`; 0 or -EINVAL. */
+static int child_option(struct kit_options *o, const char *name, const char *value)
+{
+	uint64_t n;
+
+	if (strcmp(name, "--peer") == 0)
+		o->peer = value;
+	else if (strcmp(name, "--dir") == 0)
+		o->dir = value;
+	else if (strcmp(name, "--expect-vcpus") == 0 && cv_parse_u64(value, 10, &n) == 0 && n <= 65536)
+		o->expect_vcpus = (int)n;
+	else if (strcmp(name, "--expect-memory") == 0 && cv_parse_u64(value, 10, &n) == 0)
+		o->expect_memory_mib = n;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+void kit_child_args(const struct kit_check *c, const struct kit_ctx *ctx, struct cv_strv *ret)
+{
+	const struct kit_options *o = ctx->opt;
+	char num[32];
+
+	cv_strv_push(ret, "kit");
+	cv_strv_push(ret, "__child");
+	cv_strv_push(ret, c->info.id);
+	cv_strv_push(ret, ctx->tmpdir);
+	if (o->quick)
+		cv_strv_push(ret, "--quick");
+	if (o->peer) {
+		cv_strv_push(ret, "--peer");
+		cv_strv_push(ret, o->peer);
+	}
+	if (o->dir) {
+		cv_strv_push(ret, "--dir");
+		cv_strv_push(ret, o->dir);
+	}
+	if (o->expect_vcpus) {
+		snprintf(num, sizeof(num), "%d", o->expect_vcpus);
+		cv_strv_push(ret, "--expect-vcpus");
+		cv_strv_push(ret, num);
+	}
+	if (o->expect_memory_mib) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)o->expect_memory_mib);
+		cv_strv_push(ret, "--expect-memory");
+		cv_strv_push(ret, num);
+	}
+}
+
+int kit_child_main(int argc, char **argv)
+{
+	struct kit_options o = { 0 };
+	struct kit_ctx ctx = { 0 };
+	struct descriptor *d = NULL;
+	const struct kit_check *t;
+	char *path = NULL, *text = NULL, *err = NULL, *res = NULL;
+	size_t n, len;
+	int i, r, ret = 2;
+
+	/* kit __child ID TMPDIR [--quick] [--peer P] [--dir D] [--expect-vcpus N] [--expect-memory MIB] */
+	if (argc < 3) {
+		fprintf(stderr, "covalid kit __child: usage: kit __child ID TMPDIR [OPTIONS] (the kit's runner only)\n");
+		return 2;
+	}
+	for (i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--quick") == 0)
+			o.quick = true;
+		else if (i + 1 < argc && child_option(&o, argv[i], argv[i + 1]) == 0)
+			i++;
+		else {
+			fprintf(stderr, "covalid kit __child: bad option '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	kit_os_child_setup();
+	t = kit_table(&n);
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(t[k].info.id, argv[1]) == 0)
+			ctx.opt = &o;
+	if (!ctx.opt) {
+		fprintf(stderr, "covalid kit __child: no check '%s'\n", argv[1]);
+		return 2;
+	}
+	/* The descriptor the parent probed: every check judges against the same one. */
+	path = cv_xasprintf("%s/%s", argv[2], KIT_CHILD_DESCRIPTOR);
+	r = cv_read_file(path, DESCRIPTOR_MAX_BYTES, &text, &len);
+	if (r < 0) {
+		fprintf(stderr, "covalid kit __child: %s: %s\n", path, strerror(-r));
+		goto out;
+	}
+	if (descriptor_from_json(text, len, &d, &err) < 0) {
+		fprintf(stderr, "covalid kit __child: %s: %s\n", path, err ? err : "not a descriptor");
+		goto out;
+	}
+	ctx.d = d;
+	ctx.tmpdir = argv[2];
+	ctx.root = kit_os_privileged();
+	kit_os_online_cpus(&ctx.cpus, &ctx.n_cpus);
+	for (size_t k = 0; k < n && !res; k++)
+		if (strcmp(t[k].info.id, argv[1]) == 0)
+			res = kit_child_result(&t[k], &ctx);
+	if (!res) {
+		fprintf(stderr, "covalid kit __child: %s: its result cannot be written\n", argv[1]);
+		goto out;
+	}
+	fputs(res, stdout);
+	ret = fflush(stdout) == 0 ? 0 : 3;
+out:
+	free(res);
+	free(ctx.cpus);
+	descriptor_free(d);
+	free(err);
+	free(text);
+	free(path);
+	return ret;
 }

@@ -1,9 +1,7 @@
 /*
- * util.c - helpers the kit's checks share (see kit-internal.h).
+ * util.c - helpers the kit's checks share (see kit-internal.h), on every
+ * system; threads, CPUs and clocks are util-unix.c's and win/util.c's.
  */
-#include <pthread.h>
-#include <sched.h>
-
 #include "covalid/version.h"
 #include "kit/kit-internal.h"
 #include "util/cv.h"
@@ -45,63 +43,30 @@ double kit_interval(const struct kit_ctx *ctx, double quick_s, double full_s)
 	return ctx->opt->quick ? quick_s : full_s;
 }
 
-int kit_pin(int cpu)
+/*
+ * A busy integer loop (a linear congruential generator, which the
+ * compiler cannot fold) in batches, reading the clock between batches so
+ * that reading it costs little of the rate.  A step depends on the one
+ * before, so no CPU makes more than a few 10^9 a second: the cap ends the
+ * loop within a few intervals if the clock stops.
+ */
+void *kit_spin_worker(void *p)
 {
-	cpu_set_t set;
-	int r;
+	struct kit_spin *s = p;
+	double t0 = kit_now(), t;
+	uint64_t x = 1, n = 0, cap = (uint64_t)(s->interval * 4e9);
 
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	r = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	return -r;
-}
-
-struct each {
-	void *(*fn)(void *);
-	void *arg;
-	int cpu;
-	int pin_error;
-};
-
-static void *pinned(void *p)
-{
-	struct each *e = p;
-
-	e->pin_error = kit_pin(e->cpu);
-	if (e->pin_error)
-		return NULL;
-	return e->fn(e->arg);
-}
-
-int kit_on_each_cpu(const struct kit_ctx *ctx, void *(*fn)(void *), void *args, size_t arg_size)
-{
-	pthread_t *t = cv_xcalloc(ctx->n_cpus, sizeof(*t));
-	struct each *e = cv_xcalloc(ctx->n_cpus, sizeof(*e));
-	int r = 0;
-
-	for (size_t i = 0; i < ctx->n_cpus; i++) {
-		e[i] = (struct each){ fn, (char *)args + i * arg_size, ctx->cpus[i], 0 };
-		if (pthread_create(&t[i], NULL, pinned, &e[i]) != 0)
-			abort();
-	}
-	for (size_t i = 0; i < ctx->n_cpus; i++) {
-		pthread_join(t[i], NULL);
-		if (e[i].pin_error && !r)
-			r = e[i].pin_error;
-	}
-	free(t);
-	free(e);
-	return r;
-}
-
-double kit_now(void)
-{
-	/* As cv_now_ns(): CLOCK_MONOTONIC cannot be missing; 0 if it fails. */
-	struct timespec ts = { 0, 0 };
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		return 0;
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	do {
+		for (int i = 0; i < 4096; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			__asm__ volatile("" : "+r"(x));
+		}
+		n += 4096;
+		t = kit_now();
+	} while (t - t0 < s->interval && n < cap);
+	s->iterations = n;
+	s->elapsed = t - t0;
+	return NULL;
 }
 
 double kit_round(double v)

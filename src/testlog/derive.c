@@ -537,9 +537,10 @@ static void kernel_health(struct input *in)
 	set(in, TESTLOG_DERIVED_PASS, NULL);
 }
 
-/* kit_comp_state_fails (check-components.c): the states of a component
- * or Hyper-V service that fail kernel.pv_drivers. */
-static const char *const failing_states[] = { "unbound", "offered_unbound", "absent", "silent" };
+/* kit_comp_state_fails (src/kit/decide.c): the states of a component
+ * or Hyper-V service that fail kernel.pv_drivers ("unsigned": a Windows
+ * driver without a valid signature, src/kit/win/check-system.c). */
+static const char *const failing_states[] = { "unbound", "offered_unbound", "absent", "silent", "unsigned" };
 
 /* True (and the status set) when measured.NAME, a list of findings, has
  * one in a failing state; an absent list is an older log's, without. */
@@ -794,6 +795,62 @@ static void firmware_smbios(struct input *in)
 		set(in, TESTLOG_DERIVED_PASS, NULL);
 }
 
+/* kit_decide_event_log (Windows, src/kit/win/check-system.c): an
+ * unreadable or empty System log skips; any counted event fails. */
+static void windows_event_log(struct input *in)
+{
+	const json_t *counts, *v;
+	const char *k;
+	json_int_t read;
+
+	if (json_is_object(in->measured) && json_object_get(in->measured, "unreadable")) {
+		set(in, TESTLOG_DERIVED_SKIP, "unreadable: the System log was not read");
+		return;
+	}
+	if (!integer(in, "records_read", 0, &read) || !(counts = field(in, "counts")))
+		return;
+	if (!json_is_object(counts) || !json_object_size(counts)) {
+		wrong(in, "counts", "an object of counts");
+		return;
+	}
+	json_object_foreach((json_t *)counts, k, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			set(in, TESTLOG_DERIVED_MISSING, "measured.counts.%s is not an integer >= 0", k);
+			return;
+		}
+		if (json_integer_value(v)) {
+			set(in, TESTLOG_DERIVED_FAIL, "counts.%s %lld > 0", k, (long long)json_integer_value(v));
+			return;
+		}
+	}
+	set(in, TESTLOG_DERIVED_PASS, NULL);
+}
+
+/* kit_decide_services (Windows): an expected integration service not
+ * running fails; none expected skips. */
+static void windows_services(struct input *in)
+{
+	const json_t *not_running;
+	json_int_t checked;
+
+	if (json_is_object(in->measured) && json_object_get(in->measured, "unreadable")) {
+		set(in, TESTLOG_DERIVED_SKIP, "unreadable: the Service Control Manager was not read");
+		return;
+	}
+	if (!integer(in, "checked", 0, &checked) || !(not_running = field(in, "not_running")))
+		return;
+	if (!json_is_array(not_running)) {
+		wrong(in, "not_running", "an array");
+		return;
+	}
+	if (json_array_size(not_running))
+		set(in, TESTLOG_DERIVED_FAIL, "not_running has %s", or_null(json_string_value(json_array_get(not_running, 0))));
+	else if (!checked)
+		set(in, TESTLOG_DERIVED_SKIP, "checked 0: no integration service is expected");
+	else
+		set(in, TESTLOG_DERIVED_PASS, NULL);
+}
+
 /* The self-tests measure nothing and never pass: the runner records how
  * their child died. */
 static void selftest(struct input *in)
@@ -849,6 +906,9 @@ static const struct row {
 	{ "net.peer_transfer", NULL, 1, net_peer_transfer, NULL },
 	{ "platform.security", NULL, 1, platform_security, NULL },
 	{ "firmware.smbios", NULL, 1, firmware_smbios, NULL },
+	/* Windows's own checks (src/kit/win/registry.c). */
+	{ "windows.services", NULL, 1, windows_services, NULL },
+	{ "windows.event_log", NULL, 1, windows_event_log, NULL },
 	{ "selftest.crash", NULL, 1, selftest, NULL },
 	{ "selftest.hang", NULL, 1, selftest, NULL },
 };

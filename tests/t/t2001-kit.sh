@@ -97,6 +97,22 @@ check "a crashing check is an error, the others still run" test "$(jq -r '[.resu
 check "the crash is named" test "$(jq -r '.results[] | select(.id == "selftest.crash") | .reason' "$TMP/self.json")" = "crashed: killed by signal 11 (Segmentation fault)"
 check "the hang was killed at its limit" sh -c "jq -r '.results[] | select(.id == \"selftest.hang\") | .reason' '$TMP/self.json' | grep -q 'timed out after'"
 
+# The hidden `kit __child` (what the Windows runner starts for each check;
+# src/kit/runner.c kit_child_main): one check, its result on stdout.
+mkdir "$TMP/child"
+"$COVALID" probe --json >"$TMP/child/.covalid-descriptor.json"
+expect_exit 0 "kit __child runs one check" "$COVALID" kit __child time.monotonic "$TMP/child" --quick
+check "... and writes its one JSON result object" test "$(jq -r '.status + " " + (.measured.samples > 0 | tostring)' "$TMP/out")" = "pass true"
+expect_exit 2 "kit __child with an unknown check: exit 2" "$COVALID" kit __child no.such "$TMP/child"
+check "... one line naming it" sh -c "[ \$(wc -l <'$TMP/err') -eq 1 ] && grep -q \"no check 'no.such'\" '$TMP/err'"
+expect_exit 2 "kit __child without its descriptor: exit 2" "$COVALID" kit __child time.monotonic "$TMP/nowhere"
+check "... one line naming the file" sh -c "[ \$(wc -l <'$TMP/err') -eq 1 ] && grep -q '$TMP/nowhere/.covalid-descriptor.json' '$TMP/err'"
+expect_exit 2 "kit __child with a bad option: exit 2" "$COVALID" kit __child time.monotonic "$TMP/child" --expect-vcpus x
+check "... one line naming it" sh -c "[ \$(wc -l <'$TMP/err') -eq 1 ] && grep -q \"bad option '--expect-vcpus'\" '$TMP/err'"
+mkdir "$TMP/bad" && echo 'not json' >"$TMP/bad/.covalid-descriptor.json"
+expect_exit 2 "kit __child with a broken descriptor: exit 2" "$COVALID" kit __child time.monotonic "$TMP/bad"
+check "... one line naming the file" sh -c "[ \$(wc -l <'$TMP/err') -eq 1 ] && grep -q '$TMP/bad/.covalid-descriptor.json' '$TMP/err'"
+
 expect_exit "$([ "$topology" = pass ] && echo 0 || echo 1)" "--expect-vcpus and --expect-memory are used" "$COVALID" kit run --quick --only cpu.topology,mem.size --expect-vcpus "$vcpus" --expect-memory "$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)" --out "$TMP/expect.json"
 check "--expect-vcpus $vcpus (the online count): cpu.topology $topology" test "$(jq -r '.results[] | select(.id == "cpu.topology") | .status' "$TMP/expect.json")" = "$topology"
 check "mem.size passes with the machine's own size" test "$(jq -r '.results[] | select(.id == "mem.size") | .status' "$TMP/expect.json")" = pass

@@ -569,9 +569,18 @@ TEST(components_decision)
 	CHECK_STR(v.reason, "integration components not working: utils/heartbeat (never signalled the host)");
 	kit_decide_components("none", silent, 2, &v);
 	CHECK_INT(v.status, KIT_SKIP);
+	{
+		struct kit_component unsigned_driver[] = { { "virtio_net", KIT_COMP_UNSIGNED, "netkvm.sys is not signed" } };
+
+		kit_decide_components("kvm", unsigned_driver, 1, &v);
+		CHECK_INT(v.status, KIT_FAIL);
+		CHECK_STR(v.reason, "integration components not working: virtio_net (netkvm.sys is not signed)");
+		CHECK_STR(kit_comp_state_name(KIT_COMP_UNSIGNED), "unsigned");
+	}
 	for (int s = 0; s < KIT_COMP__MAX; s++) {
+		/* UNSIGNED: a Windows driver without a valid signature (src/kit/win/check-system.c). */
 		bool fails = s == KIT_COMP_UNBOUND || s == KIT_COMP_OFFERED_UNBOUND || s == KIT_COMP_ABSENT ||
-			     s == KIT_COMP_SILENT;
+			     s == KIT_COMP_SILENT || s == KIT_COMP_UNSIGNED;
 
 		CHECK_INT(kit_comp_state_fails((enum kit_comp_state)s), fails);
 	}

@@ -68,6 +68,34 @@ TEST(every_kit_check_has_a_row_and_the_builtin_set_is_valid)
 	json_decref(checks);
 }
 
+/* Windows's table (src/kit/win/registry.c) cannot be linked here: its ids
+ * are read from its source, each "{ { \"ID\"," opening an entry. */
+TEST(every_windows_check_has_a_row)
+{
+	char *text = NULL, *p;
+	size_t len, found = 0;
+	json_t *checks = builtin_checks(1);
+	struct testlog_derivation d;
+
+	CHECK_INT(cv_read_file(TEST_SRCDIR "/src/kit/win/registry.c", 1 << 20, &text, &len), 0);
+	for (p = text; p && (p = strstr(p, "{ { \"")); p += 5) {
+		char id[64];
+		size_t n = strcspn(p + 5, "\"");
+
+		if (n == 0 || n >= sizeof(id))
+			continue;
+		memcpy(id, p + 5, n);
+		id[n] = '\0';
+		found++;
+		if (testlog_derive(id, NULL, &kvm, checks, &d) < 0)
+			tap_fail(__FILE__, __LINE__, "Windows's %s has no row in src/testlog/derive.c", id);
+	}
+	/* 18 checks and the two self-tests today. */
+	CHECK_INT(found, 20);
+	free(text);
+	json_decref(checks);
+}
+
 /* The version the kit writes into its logs holds the kit's numbers
  * (kit-internal.h, check-env.c): version 1 today. */
 TEST(the_kits_version_holds_the_kits_numbers)
@@ -536,6 +564,94 @@ TEST(sync_delivery_and_pv_drivers_agree)
 #define NS_PER_S 1000000000LL
 
 /* A clock running 1 % slow against CLOCK_MONOTONIC_RAW, from the first reading on. */
+/*
+ * Windows's checks (src/kit/win/): their own ids' rows, and the shared
+ * rows fed what the Windows checks record in Linux's fields.  The
+ * Windows checks cannot run here; their decisions (decide.c) can, and
+ * the measured values are those win/check-*.c write.
+ */
+TEST(windows_checks_agree)
+{
+	static const uint64_t none[KIT_EVENT__MAX] = { 0 }, bugcheck[KIT_EVENT__MAX] = { 1, 1, 0, 0, 0 };
+	struct kit_component unsigned_net[] = { { "virtio_net", KIT_COMP_UNSIGNED, "virtio_net: netkvm bound to Red Hat VirtIO Ethernet Adapter" } };
+	struct kit_component bound[] = { { "virtio_net", KIT_COMP_BOUND, NULL } };
+	struct cv_strv stopped, empty;
+	struct kit_verdict v, w;
+
+	/* windows.event_log */
+	kit_decide_event_log(false, none, NULL, 0, &v);
+	same("windows.event_log", v.status,
+	     json_pack("{s:s, s:s}", "log", "System", "unreadable", "the System event log reports no record"), &kvm,
+	     "wine's empty log");
+	kit_decide_event_log(true, none, NULL, 812, &v);
+	same("windows.event_log", v.status,
+	     json_pack("{s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i}}", "records", 900, "records_read", 812, "counts", "bugcheck",
+		       0, "unexpected_shutdown", 0, "disk", 0, "ntfs", 0, "driver", 0),
+	     &kvm, "clean");
+	kit_decide_event_log(true, bugcheck, "BugCheck event 1001 at 2026-12-02T10:00:00Z (bugcheck)", 812, &v);
+	same("windows.event_log", v.status,
+	     json_pack("{s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i}}", "records", 900, "records_read", 812, "counts", "bugcheck",
+		       1, "unexpected_shutdown", 1, "disk", 0, "ntfs", 0, "driver", 0),
+	     &kvm, "a bugcheck");
+	CHECK_STR(derive_name("windows.event_log", json_pack("{s:i, s:{s:i}}", "records_read", 3, "counts", "disk", -1), &kvm),
+		  "missing");
+	CHECK_STR(derive_name("windows.event_log", json_pack("{s:i}", "records_read", 3), &kvm), "missing");
+
+	/* windows.services */
+	cv_strv_init(&stopped);
+	cv_strv_init(&empty);
+	cv_strv_push(&stopped, "hv_heartbeat");
+	kit_decide_services("microsoft", 5, &empty, &v);
+	same("windows.services", v.status, json_pack("{s:i, s:[]}", "checked", 5, "not_running"), &kvm, "all running");
+	kit_decide_services("microsoft", 5, &stopped, &v);
+	CHECK_STR(v.reason, "expected integration service not running: hv_heartbeat");
+	same("windows.services", v.status, json_pack("{s:i, s:[s]}", "checked", 5, "not_running", "hv_heartbeat"), &kvm,
+	     "heartbeat stopped");
+	kit_decide_services("kvm", 0, &empty, &v);
+	same("windows.services", v.status, json_pack("{s:i, s:[]}", "checked", 0, "not_running"), &kvm, "none expected");
+	CHECK_STR(derive_name("windows.services", json_pack("{s:i, s:s}", "checked", 1, "not_running", "x"), &kvm),
+		  "missing");
+	cv_strv_release(&stopped);
+	cv_strv_release(&empty);
+
+	/* kernel.pv_drivers: a driver the probe found unsigned */
+	kit_decide_components("kvm", unsigned_net, 1, &v);
+	same("kernel.pv_drivers", v.status,
+	     json_pack("{s:[], s:[{s:s, s:s}]}", "missing", "components", "name", "virtio_net", "state", "unsigned"), &kvm,
+	     "unsigned netkvm");
+	kit_decide_components("kvm", bound, 1, &v);
+	same("kernel.pv_drivers", v.status,
+	     json_pack("{s:[], s:[{s:s, s:s}]}", "missing", "components", "name", "virtio_net", "state", "bound"), &kvm,
+	     "signed netkvm");
+
+	/* time.sync: no adjtimex on Windows; the peer's offset decides a fail. */
+	kit_verdict_set(&v, KIT_SKIP, "no adjtimex");
+	same("time.sync", v.status, json_pack("{s:s, s:n}", "adjtimex_error", "Windows has no adjtimex", "peer"), &kvm,
+	     "no peer");
+	kit_decide_peer_offset(500.0, KIT_PEER_OFFSET_MAX_MS, &w);
+	CHECK_INT(w.status, KIT_FAIL);
+	same("time.sync", w.status,
+	     json_pack("{s:s, s:s, s:I}", "adjtimex_error", "Windows has no adjtimex", "peer", "10.0.0.1:7777",
+		       "peer_offset_ns", (json_int_t)500000000),
+	     &kvm, "500 ms off");
+	same("time.sync", v.status,
+	     json_pack("{s:s, s:s, s:I}", "adjtimex_error", "Windows has no adjtimex", "peer", "10.0.0.1:7777",
+		       "peer_offset_ns", (json_int_t)2000000),
+	     &kvm, "2 ms off");
+
+	/* time.monotonic and time.timer_latency with the Windows fields */
+	kit_decide_inversions(0, 1024219, &v);
+	same("time.monotonic", v.status,
+	     json_pack("{s:s, s:I, s:i, s:n}", "clock", "QueryPerformanceCounter", "samples", (json_int_t)1024219,
+		       "inversions", 0, "boottime_inversions"),
+	     &kvm, "QueryPerformanceCounter");
+	kit_decide_timer_latency(0, 14.6, &v);
+	same("time.timer_latency", v.status,
+	     json_pack("{s:s, s:i, s:f, s:f}", "timer", "Sleep(1)", "early", 0, "max_overshoot_ms", 14.6,
+		       "timer_resolution_ms", 15.625),
+	     &kvm, "one default tick late");
+}
+
 static int64_t slow_clock(clockid_t c, void *userdata)
 {
 	static int64_t origin;
@@ -800,7 +916,7 @@ TEST(threshold_sets_and_versions_are_checked_naming_the_field)
 	}
 }
 
-TAP_MAIN(every_kit_check_has_a_row_and_the_builtin_set_is_valid, the_kits_version_holds_the_kits_numbers,
+TAP_MAIN(every_kit_check_has_a_row_and_the_builtin_set_is_valid, every_windows_check_has_a_row, windows_checks_agree, the_kits_version_holds_the_kits_numbers,
 	 a_real_kit_run_derives_the_kits_own_statuses, every_check_run_alone_derives_its_own_status,
 	 rate_skew_vdso_and_timer_bounds_agree,
 	 rates_memory_topology_and_counts_agree, identity_clock_and_platform_decisions_agree,

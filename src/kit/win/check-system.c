@@ -1,0 +1,327 @@
+/*
+ * win/check-system.c - the checks of Windows itself: kernel.pv_drivers
+ * (Linux's id and fields), windows.event_log and windows.services
+ * (Windows's own ids, judged by their rows in src/testlog/derive.c), and
+ * the self-tests that prove the runner's isolation.
+ *
+ * kernel.pv_drivers judges what the probe found at the start of the run
+ * (the descriptor's integration fields, read from the Service Control
+ * Manager, SetupDi and the driver files: src/probe/win/): each expected
+ * component must be present (a driver: running and bound to a present
+ * device), and a driver whose file the probe found unsigned fails
+ * ("unsigned", with the evidence's words).  Linux's check reads the buses
+ * itself; on Windows the probe already reads exactly the same sources.
+ */
+#include <windows.h>
+
+#include "covalid/descriptor.h"
+#include "kit/kit-internal.h"
+#include "util/cv.h"
+
+/* ---- kernel.pv_drivers ---- */
+
+/* The probe's evidence of component name: source "windows/services.json:SERVICE",
+ * meaning "NAME: ..." (src/probe, docs/probe.md); NULL if none. */
+static const struct evidence *component_evidence(const struct descriptor *d, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < d->integration.evidence.n; i++) {
+		const struct evidence *e = &d->integration.evidence.v[i];
+
+		if (e->meaning && strncmp(e->meaning, name, n) == 0 && e->meaning[n] == ':')
+			return e;
+	}
+	return NULL;
+}
+
+/* The evidence value says the driver file is not signed ("running,
+ * 61.63.103.3000, not signed"). */
+static bool says_unsigned(const struct evidence *e)
+{
+	return e && e->value && strstr(e->value, ", not signed");
+}
+
+void kit_check_kernel_pv_drivers(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	const struct descriptor *d = ctx->d;
+	const char *hv = d->hypervisor.id;
+	struct kit_component *c = cv_xcalloc(d->integration.expected.n + 1, sizeof(*c));
+	json_t *comps = json_array();
+	size_t n = 0;
+	struct kit_verdict v;
+
+	for (size_t i = 0; i < d->integration.expected.n; i++) {
+		const char *name = d->integration.expected.v[i];
+		const struct evidence *e = component_evidence(d, name);
+		enum kit_comp_state s;
+
+		if (cv_strv_contains(&d->integration.present, name))
+			s = says_unsigned(e) ? KIT_COMP_UNSIGNED
+			    : e && e->meaning && strstr(e->meaning, " bound to ") ? KIT_COMP_BOUND
+										 : KIT_COMP_PRESENT;
+		else if (cv_strv_contains(&d->integration.unbound, name))
+			s = KIT_COMP_UNBOUND;
+		else
+			s = KIT_COMP_ABSENT;
+		c[n++] = (struct kit_component){ name, s, e ? e->meaning : NULL };
+		json_array_append_new(comps, json_pack("{s:s, s:s, s:o, s:o, s:o}", "name", name, "state",
+						       kit_comp_state_name(s), "source", kit_json_str(e ? e->source : NULL),
+						       "evidence", kit_json_str(e ? e->value : NULL), "detail",
+						       kit_json_str(e ? e->meaning : NULL)));
+	}
+	json_object_set_new(out->measured, "hypervisor", kit_json_str(hv));
+	json_object_set_new(out->measured, "source", json_string("the probe's descriptor (windows/services.json, devices.json, files.json)"));
+	json_object_set_new(out->measured, "components", comps);
+	json_object_set_new(out->measured, "present", kit_json_strv(&d->integration.present));
+	json_object_set_new(out->measured, "missing", kit_json_strv(&d->integration.missing));
+	json_object_set_new(out->measured, "unbound", kit_json_strv(&d->integration.unbound));
+	json_object_set_new(out->measured, "recommended_missing", kit_json_strv(&d->integration.recommended_missing));
+	kit_decide_components(hv, c, n, &v);
+	kit_apply(out, &v);
+	free(c);
+}
+
+/* ---- windows.services ---- */
+
+/* The integration services that are Windows services (not drivers), by
+ * their canonical names (docs/probe.md, "Windows component names"). */
+static const struct {
+	const char *component, *service;
+} services[] = {
+	{ "hv_heartbeat", "vmicheartbeat" },	 { "hv_timesync", "vmictimesync" }, { "hv_shutdown", "vmicshutdown" },
+	{ "hv_kvp", "vmickvpexchange" },	 { "hv_vss", "vmicvss" },	    { "qemu-guest-agent", "QEMU-GA" },
+	{ "open-vm-tools", "VMTools" },
+};
+
+static const char *service_state(DWORD s)
+{
+	switch (s) {
+	case SERVICE_RUNNING: return "running";
+	case SERVICE_STOPPED: return "stopped";
+	case SERVICE_START_PENDING: return "start_pending";
+	case SERVICE_STOP_PENDING: return "stop_pending";
+	case SERVICE_PAUSED: return "paused";
+	default: return "other";
+	}
+}
+
+void kit_check_windows_services(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	const struct descriptor *d = ctx->d;
+	SC_HANDLE scm = OpenSCManagerA(NULL, NULL, SC_MANAGER_CONNECT);
+	json_t *list = json_array();
+	struct cv_strv not_running, recommended_off;
+	struct kit_verdict v;
+	size_t checked = 0;
+
+	cv_strv_init(&not_running);
+	cv_strv_init(&recommended_off);
+	json_object_set_new(out->threshold, "expected_running", json_true());
+	if (!scm) {
+		json_decref(list);
+		json_object_set_new(out->measured, "unreadable",
+				    json_sprintf("OpenSCManager: error %lu", (unsigned long)GetLastError()));
+		kit_set(out, KIT_SKIP, "the Service Control Manager cannot be opened: error %lu",
+			(unsigned long)GetLastError());
+		return;
+	}
+	for (size_t i = 0; i < CV_ELEMENTSOF(services); i++) {
+		bool expected = cv_strv_contains(&d->integration.expected, services[i].component);
+		bool recommended = cv_strv_contains(&d->integration.recommended, services[i].component);
+		SC_HANDLE s;
+		SERVICE_STATUS st;
+		const char *state = "not_installed";
+
+		if (!expected && !recommended)
+			continue;
+		s = OpenServiceA(scm, services[i].service, SERVICE_QUERY_STATUS);
+		if (s) {
+			state = QueryServiceStatus(s, &st) ? service_state(st.dwCurrentState) : "unknown";
+			CloseServiceHandle(s);
+		}
+		if (strcmp(state, "running") != 0)
+			cv_strv_push(expected ? &not_running : &recommended_off, services[i].component);
+		checked += expected;
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:b}", "component", services[i].component, "service",
+						      services[i].service, "state", state, "expected", expected));
+	}
+	CloseServiceHandle(scm);
+	json_object_set_new(out->measured, "hypervisor", kit_json_str(d->hypervisor.id));
+	json_object_set_new(out->measured, "services", list);
+	json_object_set_new(out->measured, "checked", json_integer((json_int_t)checked));
+	json_object_set_new(out->measured, "not_running", kit_json_strv(&not_running));
+	json_object_set_new(out->measured, "recommended_not_running", kit_json_strv(&recommended_off));
+	kit_decide_services(d->hypervisor.id, checked, &not_running, &v);
+	kit_apply(out, &v);
+	cv_strv_release(&not_running);
+	cv_strv_release(&recommended_off);
+}
+
+/* ---- windows.event_log ---- */
+
+/*
+ * What counts, in the System log since this boot (a bugcheck is reported
+ * at the boot after it, so "during the run" alone could never see one):
+ *  - bugcheck: source BugCheck (2008+) or Save Dump event 1001, System
+ *    Error event 1003 (2003's "the computer has rebooted from a bugcheck");
+ *  - unexpected_shutdown: EventLog event 6008 ("the previous system
+ *    shutdown was unexpected");
+ *  - disk: errors and warnings of the disk class driver and the volume
+ *    managers (Disk, Ftdisk, volmgr: bad blocks, paging errors, resets);
+ *  - ntfs: errors and warnings of Ntfs (corruption, delayed write lost);
+ *  - driver: errors logged by an integration driver (netkvm, viostor,
+ *    storvsc, ...) and Service Control Manager event 7026 (a boot- or
+ *    system-start driver failed to load).
+ */
+#define READ_MAX 20000
+
+static const char *const driver_sources[] = {
+	"netkvm", "viostor", "vioscsi", "balloon", "vioser", "vmbus", "storvsc", "netvsc", "netvsc60", "vmxnet3ndis6",
+	"pvscsi", "vmmemctl", "xennet", "xenvbd", "xenbus", "xenpci",
+};
+
+
+static int classify(const char *source, DWORD id, WORD type)
+{
+	bool bad = type == EVENTLOG_ERROR_TYPE || type == EVENTLOG_WARNING_TYPE;
+
+	if (_stricmp(source, "BugCheck") == 0 || (_stricmp(source, "Save Dump") == 0 && id == 1001) ||
+	    (_stricmp(source, "System Error") == 0 && id == 1003))
+		return KIT_EVENT_BUGCHECK;
+	if (_stricmp(source, "EventLog") == 0 && id == 6008)
+		return KIT_EVENT_SHUTDOWN;
+	if (bad && (_stricmp(source, "Disk") == 0 || _stricmp(source, "Ftdisk") == 0 || _stricmp(source, "volmgr") == 0))
+		return KIT_EVENT_DISK;
+	if (bad && _stricmp(source, "Ntfs") == 0)
+		return KIT_EVENT_NTFS;
+	if (_stricmp(source, "Service Control Manager") == 0 && id == 7026)
+		return KIT_EVENT_DRIVER;
+	for (size_t i = 0; type == EVENTLOG_ERROR_TYPE && i < CV_ELEMENTSOF(driver_sources); i++)
+		if (_stricmp(source, driver_sources[i]) == 0)
+			return KIT_EVENT_DRIVER;
+	return -1;
+}
+
+typedef ULONGLONG(WINAPI *tick64_fn)(void);
+
+/* When this boot began, in seconds since 1970 (GetTickCount64 from
+ * Vista on; GetTickCount, which wraps after 49.7 days, before). */
+static int64_t boot_time(void)
+{
+	HMODULE k = GetModuleHandleA("kernel32.dll");
+	tick64_fn t64 = k ? (tick64_fn)(void (*)(void))GetProcAddress(k, "GetTickCount64") : NULL;
+	uint64_t up_ms = t64 ? t64() : GetTickCount();
+	int64_t now = 0;
+
+	if (kit_realtime_ns(&now) < 0)
+		return 0;
+	return now / 1000000000LL - (int64_t)(up_ms / 1000);
+}
+
+void kit_check_windows_event_log(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	HANDLE log = OpenEventLogA(NULL, "System");
+	DWORD records = 0, oldest = 0, size = 64 * 1024, got, need;
+	uint64_t counts[KIT_EVENT__MAX] = { 0 }, read = 0;
+	int64_t since = boot_time();
+	char *buf = NULL, first[200] = "", when[32];
+	json_t *jc = json_object();
+	struct kit_verdict v;
+	bool done = false;
+
+	(void)ctx;
+	cv_time_iso8601(since, when, sizeof(when));
+	json_object_set_new(out->measured, "log", json_string("System"));
+	json_object_set_new(out->measured, "since", json_string(when));
+	if (!log) {
+		json_object_set_new(out->measured, "unreadable",
+				    json_sprintf("OpenEventLog: error %lu", (unsigned long)GetLastError()));
+		kit_set(out, KIT_SKIP, "the System event log cannot be opened: error %lu", (unsigned long)GetLastError());
+		goto out;
+	}
+	/* Every Windows logs its own start (EventLog 6005) in the System log:
+	 * one that reports no record at all is not kept here (wine's event
+	 * log is such a stub), and proves nothing. */
+	if (!GetNumberOfEventLogRecords(log, &records) || !GetOldestEventLogRecord(log, &oldest) || !records) {
+		json_object_set_new(out->measured, "unreadable",
+				    json_string("the System event log reports no record: the event log service keeps none here"));
+		kit_decide_event_log(false, counts, NULL, 0, &v);
+		kit_apply(out, &v);
+		goto out;
+	}
+	buf = cv_xmalloc(size);
+	while (!done && read < READ_MAX) {
+		if (!ReadEventLogA(log, EVENTLOG_SEQUENTIAL_READ | EVENTLOG_BACKWARDS_READ, 0, buf, size, &got, &need)) {
+			if (GetLastError() == ERROR_INSUFFICIENT_BUFFER && need > size && need < 16 * 1024 * 1024) {
+				size = need;
+				buf = cv_xrealloc(buf, size);
+				continue;
+			}
+			break; /* ERROR_HANDLE_EOF: the oldest was read */
+		}
+		for (DWORD off = 0; off + sizeof(EVENTLOGRECORD) <= got && !done;) {
+			const EVENTLOGRECORD *r = (const EVENTLOGRECORD *)(void *)(buf + off);
+			char source[128];
+			int k;
+
+			if (r->Length < sizeof(*r) || off + r->Length > got)
+				break;
+			/* The source name follows the record's fixed part, NUL-terminated within it. */
+			snprintf(source, sizeof(source), "%.*s", (int)strnlen((const char *)(r + 1), r->Length - sizeof(*r)),
+				 (const char *)(r + 1));
+			/* Newest first: at the first record older than the boot, the rest are older still. */
+			if ((int64_t)r->TimeGenerated < since) {
+				done = true;
+				break;
+			}
+			read++;
+			k = classify(source, r->EventID & 0xFFFF, r->EventType);
+			if (k >= 0) {
+				counts[k]++;
+				cv_time_iso8601((int64_t)r->TimeGenerated, when, sizeof(when));
+				/* Newest first: the last one kept is the earliest since boot. */
+				snprintf(first, sizeof(first), "%s event %lu at %s (%s)", source,
+					 (unsigned long)(r->EventID & 0xFFFF), when, kit_event_kinds[k]);
+			}
+			off += r->Length;
+		}
+	}
+	for (int k = 0; k < KIT_EVENT__MAX; k++)
+		json_object_set_new(jc, kit_event_kinds[k], json_integer((json_int_t)counts[k]));
+	json_object_set_new(out->measured, "records", json_integer((json_int_t)records));
+	json_object_set_new(out->measured, "records_read", json_integer((json_int_t)read));
+	json_object_set(out->measured, "counts", jc);
+	json_object_set_new(out->threshold, "counts", json_integer(0));
+	{
+		char *clean = cv_str_sanitize(first, strlen(first), sizeof(first));
+
+		json_object_set_new(out->measured, "earliest", first[0] ? json_string(clean) : json_null());
+		kit_decide_event_log(true, counts, clean, read, &v);
+		kit_apply(out, &v);
+		free(clean);
+	}
+out:
+	json_decref(jc);
+	free(buf);
+	if (log)
+		CloseEventLog(log);
+}
+
+/* ---- self-tests: isolation works ---- */
+
+void kit_check_selftest_crash(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	(void)ctx;
+	(void)out;
+	/* An access violation the same way in every build. */
+	RaiseException(EXCEPTION_ACCESS_VIOLATION, EXCEPTION_NONCONTINUABLE, 0, NULL);
+}
+
+void kit_check_selftest_hang(const struct kit_ctx *ctx, struct kit_out *out)
+{
+	(void)ctx;
+	(void)out;
+	for (;;)
+		Sleep(INFINITE);
+}

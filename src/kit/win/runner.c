@@ -1,0 +1,284 @@
+/*
+ * win/runner.c - the runner's process part on Windows (kit-internal.h,
+ * kit_os_*).  Windows has no fork(): each check runs in a new process of
+ * this very executable (GetModuleFileName), started with the hidden
+ * command `kit __child ID TMPDIR OPTIONS` (kit_child_main, runner.c),
+ * whose one JSON result object arrives on a pipe standing for its stdout.
+ * The parent reads the pipe while it waits for the process, up to the
+ * check's limit; a process still running then is ended with
+ * TerminateProcess().  A crash (an unhandled exception: its code is the
+ * exit code) or a hang is "error", as on Linux.
+ *
+ * The child judges against the descriptor the parent probed: the parent
+ * writes it once into the run's directory (KIT_CHILD_DESCRIPTOR).
+ */
+#include <windows.h>
+
+#include "covalid/descriptor.h"
+#include "kit/kit-internal.h"
+#include "util/cv.h"
+
+/* Appends arg quoted by the rules CommandLineToArgvW and the C runtime
+ * read it back with: backslashes are literal except before a quote. */
+static void quote_arg(struct cv_buf *b, const char *arg)
+{
+	/* No space before the program's name: the C runtime would read an empty argv[0]. */
+	(void)!cv_buf_puts(b, b->len ? " \"" : "\"");
+	for (const char *p = arg;; p++) {
+		size_t slashes = 0;
+
+		while (*p == '\\') {
+			slashes++;
+			p++;
+		}
+		if (!*p) {
+			/* Doubled before the closing quote. */
+			for (size_t i = 0; i < slashes * 2; i++)
+				(void)!cv_buf_puts(b, "\\");
+			break;
+		}
+		if (*p == '"') {
+			for (size_t i = 0; i < slashes * 2 + 1; i++)
+				(void)!cv_buf_puts(b, "\\");
+		} else
+			for (size_t i = 0; i < slashes; i++)
+				(void)!cv_buf_puts(b, "\\");
+		(void)!cv_buf_append(b, p, 1);
+	}
+	(void)!cv_buf_puts(b, "\"");
+}
+
+/* The descriptor file of the run, written once. */
+static int write_descriptor(const struct kit_ctx *ctx, char *why, size_t why_size)
+{
+	char *path = cv_xasprintf("%s\\%s", ctx->tmpdir, KIT_CHILD_DESCRIPTOR), *json = NULL;
+	int r = 0;
+
+	if (GetFileAttributesA(path) == INVALID_FILE_ATTRIBUTES) {
+		json = descriptor_to_json(ctx->d, false);
+		r = json ? cv_write_file_atomic(path, json, strlen(json), 0600) : -ENOMEM;
+		if (r < 0)
+			snprintf(why, why_size, "cannot write %s: %s", path, strerror(-r));
+	}
+	free(json);
+	free(path);
+	return r;
+}
+
+/* The name of the exceptions a crashed check most likely died of. */
+static const char *exception_name(DWORD code)
+{
+	switch (code) {
+	case EXCEPTION_ACCESS_VIOLATION: return "access violation";
+	case EXCEPTION_STACK_OVERFLOW: return "stack overflow";
+	case EXCEPTION_ILLEGAL_INSTRUCTION: return "illegal instruction";
+	case EXCEPTION_INT_DIVIDE_BY_ZERO: return "integer division by zero";
+	case EXCEPTION_PRIV_INSTRUCTION: return "privileged instruction";
+	case EXCEPTION_IN_PAGE_ERROR: return "in-page error";
+	case 0xC0000409: return "stack buffer overrun"; /* STATUS_STACK_BUFFER_OVERRUN */
+	default: return "unhandled exception";
+	}
+}
+
+/* Reads what is in the pipe now; 1 if it ended, 0 if not, -1 too big. */
+static int drain(HANDLE rd, struct cv_buf *out, bool block)
+{
+	char chunk[8192];
+
+	for (;;) {
+		DWORD avail = 0, got = 0;
+
+		if (!PeekNamedPipe(rd, NULL, 0, NULL, &avail, NULL))
+			return 1; /* broken: every writer closed it */
+		if (!avail && !block)
+			return 0;
+		if (!ReadFile(rd, chunk, avail && avail < sizeof(chunk) ? avail : sizeof(chunk), &got, NULL))
+			return 1;
+		if (!got)
+			return 1;
+		if (cv_buf_append(out, chunk, got) < 0)
+			return -1;
+	}
+}
+
+int kit_os_run_child(const struct kit_check *c, const struct kit_ctx *ctx, double limit, struct cv_buf *out, char *why,
+		     size_t why_size)
+{
+	SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
+	STARTUPINFOA si = { .cb = sizeof(si) };
+	PROCESS_INFORMATION pi = { 0 };
+	HANDLE rd = NULL, wr = NULL;
+	struct cv_buf cmd;
+	struct cv_strv args;
+	char exe[MAX_PATH + 1];
+	double deadline = kit_now() + limit;
+	bool timed_out = false, too_big = false;
+	DWORD code = 0, n;
+	int r = -1;
+
+	cv_strv_init(&args);
+	cv_buf_init(&cmd, 32768); /* CreateProcess's limit on a command line */
+	n = GetModuleFileNameA(NULL, exe, sizeof(exe));
+	if (!n || n >= sizeof(exe)) {
+		snprintf(why, why_size, "cannot tell this program's path (GetModuleFileName: error %lu)",
+			 (unsigned long)GetLastError());
+		goto out;
+	}
+	if (write_descriptor(ctx, why, why_size) < 0)
+		goto out;
+	kit_child_args(c, ctx, &args);
+	quote_arg(&cmd, exe);
+	for (size_t i = 0; i < args.n; i++)
+		quote_arg(&cmd, args.v[i]);
+	if (!CreatePipe(&rd, &wr, &sa, 0) || !SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0)) {
+		snprintf(why, why_size, "cannot create a pipe: error %lu", (unsigned long)GetLastError());
+		goto out;
+	}
+	si.dwFlags = STARTF_USESTDHANDLES;
+	si.hStdInput = INVALID_HANDLE_VALUE;
+	si.hStdOutput = wr;
+	si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+	/* No error box for a crash: the child's crash is a result, not a
+	 * question to a person.  The child inherits the error mode. */
+	SetErrorMode(SetErrorMode(0) | SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
+	fflush(stdout);
+	fflush(stderr);
+	if (!CreateProcessA(exe, (char *)cmd.data, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi)) {
+		snprintf(why, why_size, "cannot start %s: error %lu", exe, (unsigned long)GetLastError());
+		goto out;
+	}
+	CloseHandle(wr);
+	wr = NULL;
+	for (;;) {
+		double left = deadline - kit_now();
+		int d = drain(rd, out, false);
+
+		if (d < 0) {
+			too_big = true;
+			break;
+		}
+		if (WaitForSingleObject(pi.hProcess, 0) == WAIT_OBJECT_0) {
+			too_big = drain(rd, out, true) < 0;
+			break;
+		}
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		WaitForSingleObject(pi.hProcess, left < 0.01 ? (DWORD)(left * 1000) + 1 : 10);
+	}
+	if (timed_out || too_big) {
+		TerminateProcess(pi.hProcess, 1);
+		WaitForSingleObject(pi.hProcess, INFINITE);
+	}
+	if (!GetExitCodeProcess(pi.hProcess, &code))
+		code = (DWORD)-1;
+	if (timed_out)
+		snprintf(why, why_size, "timed out after %.0f s: terminated", limit);
+	else if (too_big)
+		snprintf(why, why_size, "its result was larger than 4 MiB");
+	else if (code >= 0xC0000000UL)
+		snprintf(why, why_size, "crashed: exception 0x%08lX (%s)", (unsigned long)code, exception_name(code));
+	else if (code != 0 || out->len == 0)
+		snprintf(why, why_size, "exited with status %lu without a result", (unsigned long)code);
+	else
+		r = 0;
+out:
+	if (pi.hProcess)
+		CloseHandle(pi.hProcess);
+	if (pi.hThread)
+		CloseHandle(pi.hThread);
+	if (rd)
+		CloseHandle(rd);
+	if (wr)
+		CloseHandle(wr);
+	cv_buf_release(&cmd);
+	cv_strv_release(&args);
+	return r;
+}
+
+/*
+ * The child's crash is its result: the process ends at once with the
+ * exception's code, which the parent names.  Without this filter Windows
+ * Error Reporting (or wine's debugger) would take seconds over it first,
+ * and the check's time limit could run out before the crash is seen.
+ */
+static LONG WINAPI end_at_once(EXCEPTION_POINTERS *e)
+{
+	TerminateProcess(GetCurrentProcess(), e && e->ExceptionRecord ? e->ExceptionRecord->ExceptionCode : 1);
+	return EXCEPTION_EXECUTE_HANDLER;
+}
+
+void kit_os_child_setup(void)
+{
+	SetErrorMode(SetErrorMode(0) | SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
+	SetUnhandledExceptionFilter(end_at_once);
+}
+
+int kit_os_mkdtemp(const char *parent, char **ret, char **ret_error)
+{
+	char tmp[MAX_PATH + 1];
+	DWORD n;
+
+	if (!parent) {
+		/* GetTempPath: %TMP%, %TEMP%, %USERPROFILE% or the Windows directory. */
+		n = GetTempPathA(sizeof(tmp), tmp);
+		if (!n || n >= sizeof(tmp)) {
+			*ret_error = cv_xasprintf("cannot find the temporary directory (GetTempPath: error %lu)",
+						  (unsigned long)GetLastError());
+			return -ENOENT;
+		}
+		while (n > 3 && (tmp[n - 1] == '\\' || tmp[n - 1] == '/'))
+			tmp[--n] = '\0';
+		parent = tmp;
+	}
+	for (unsigned i = 0; i < 100; i++) {
+		char *dir = cv_xasprintf("%s\\covalid-kit.%lu.%lu", parent, (unsigned long)GetCurrentProcessId(),
+					 (unsigned long)(GetTickCount() + i * 7919));
+
+		if (CreateDirectoryA(dir, NULL)) {
+			*ret = dir;
+			return 0;
+		}
+		free(dir);
+		if (GetLastError() != ERROR_ALREADY_EXISTS) {
+			*ret_error = cv_xasprintf("%s: cannot make the kit's directory: error %lu", parent,
+						  (unsigned long)GetLastError());
+			return -EIO;
+		}
+	}
+	*ret_error = cv_xasprintf("%s: cannot make the kit's directory: every name was taken", parent);
+	return -EEXIST;
+}
+
+void kit_os_rmtree(const char *dir)
+{
+	char *pattern = cv_xasprintf("%s\\*", dir);
+	WIN32_FIND_DATAA f;
+	HANDLE h = FindFirstFileA(pattern, &f);
+
+	if (h != INVALID_HANDLE_VALUE) {
+		do {
+			char *path;
+
+			if (strcmp(f.cFileName, ".") == 0 || strcmp(f.cFileName, "..") == 0)
+				continue;
+			path = cv_xasprintf("%s\\%s", dir, f.cFileName);
+			/* A reparse point is removed, not followed. */
+			if ((f.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
+			    !(f.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT))
+				kit_os_rmtree(path);
+			else {
+				SetFileAttributesA(path, FILE_ATTRIBUTE_NORMAL);
+				if (f.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+					RemoveDirectoryA(path);
+				else
+					DeleteFileA(path);
+			}
+			free(path);
+		} while (FindNextFileA(h, &f));
+		FindClose(h);
+	}
+	RemoveDirectoryA(dir);
+	free(pattern);
+}
