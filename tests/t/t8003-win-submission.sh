@@ -15,6 +15,7 @@
 . "$(dirname "$0")/../lib/wine.sh"
 . "$(dirname "$0")/../lib/server.sh"
 wine_need
+jqe() { jq -e "$@" >/dev/null; }
 trap 'server_stop >/dev/null 2>&1; "$WINESERVER" -k >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 DB="$TMP/program.db"
@@ -48,7 +49,7 @@ wine_covalid kit run --quick --sign "$TMP/vendor.key" --out "$TMP/win.json" >"$T
 rc=$?
 check "the Windows kit runs --quick and signs its log (exit $rc)" test -s "$TMP/win.json"
 check "... a Windows Server 2008 SP2 guest's log" \
-	jq -e '.descriptor.guest.os.id == "windows" and .descriptor.guest.os.version == "2008" and .descriptor.guest.os.service_pack == "SP2"' "$TMP/win.json"
+	jqe '.descriptor.guest.os.id == "windows" and .descriptor.guest.os.version == "2008" and .descriptor.guest.os.service_pack == "SP2"' "$TMP/win.json"
 expect_exit 0 "Linux's covalid kit verify accepts it" "$COVALID" kit verify "$TMP/win.json" --pubkey "$TMP/vendor.key.pub"
 
 expect_exit 0 "covalid submit: the Windows log is accepted" "$COVALID" submit "$TMP/win.json" $V
@@ -57,13 +58,13 @@ check "... into a configuration ($config)" test -n "$config"
 curl -sf "$URL/api/v1/configurations/$config" >"$TMP/config.json"
 hv=$(jq -r .descriptor.hypervisor.id "$TMP/win.json")
 check "... of Microsoft's Windows Server 2008 SP2, x86_64, on this machine's hypervisor ($hv)" \
-	jq -e --arg hv "$hv" '.configuration | .guest.vendor == "Microsoft" and .guest.os_id == "windows"
+	jqe --arg hv "$hv" '.configuration | .guest.vendor == "Microsoft" and .guest.os_id == "windows"
 	  and .guest.version == "2008" and .guest.service_pack == "SP2" and .guest.arch == ["x86_64"]
 	  and .guest.osinfo_short_id == "win2k8" and (.hypervisor.ids | index($hv) != null)' "$TMP/config.json"
 check "... validated by the vendor, with the log as its evidence" \
-	jq -e '.configuration.validated_by == ["Red Hat"] and (.configuration.evidence | length) == 1' "$TMP/config.json"
+	jqe '.configuration.validated_by == ["Red Hat"] and (.configuration.evidence | length) == 1' "$TMP/config.json"
 check "... whose vCPUs are the log's" \
-	jq -e --slurpfile log "$TMP/win.json" '.configuration.limits.max_vcpus == $log[0].descriptor.vm.vcpus' "$TMP/config.json"
+	jqe --slurpfile log "$TMP/win.json" '.configuration.limits.max_vcpus == $log[0].descriptor.vm.vcpus' "$TMP/config.json"
 
 "$WINE64" reg delete 'HKCU\Software\Wine' /v Version /f >/dev/null 2>&1
 
@@ -72,5 +73,5 @@ server_stop
 jq .descriptor "$TMP/win.json" >"$TMP/guest.json"
 "$COVALID" check --db "$DB" --descriptor "$TMP/guest.json" --json >"$TMP/check.json" 2>"$TMP/err"
 check "covalid check of the Windows guest: validated by $config, no difference" \
-	jq -e --arg c "$config" '.verdict == "validated" and ([.matches[] | select(.id == $c) | .differences] == [[]])' "$TMP/check.json"
+	jqe --arg c "$config" '.verdict == "validated" and ([.matches[] | select(.id == $c) | .differences] == [[]])' "$TMP/check.json"
 done_testing
