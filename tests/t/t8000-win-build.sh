@@ -29,9 +29,10 @@ GetFileInformationByHandleEx SetFileInformationByHandle GetFinalPathNameByHandle
 CreateSymbolicLinkA CreateSymbolicLinkW QueryFullProcessImageNameA QueryFullProcessImageNameW CancelIoEx
 GetProductInfo CreateEventExA CreateEventExW GetSystemTimePreciseAsFileTime IsWow64Process2
 InitializeProcThreadAttributeList WSAPoll inet_pton inet_ntop InetPtonA InetNtopA EvtQuery EvtNext EvtRender
-BCryptGenRandom GetErrorMode RegGetValueA RegGetValueW"
+BCryptGenRandom GetErrorMode RegGetValueA RegGetValueW GetIfEntry2 GetIfTable2 ConvertInterfaceIndexToLuid
+NotifyIpInterfaceChange"
 ALLOWED_DLLS="kernel32.dll msvcrt.dll advapi32.dll ntdll.dll setupapi.dll version.dll wintrust.dll
-crypt32.dll ws2_32.dll user32.dll"
+crypt32.dll ws2_32.dll user32.dll iphlpapi.dll"
 
 for arch in win64 win32; do
 	exe="$WIN_DIR/$arch/covalid.exe"
