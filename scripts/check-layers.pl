@@ -68,6 +68,12 @@ for my $mod (sort grep { !/^\./ && -d "$tree/src/$_" } readdir $src) {
 					      join(' ', sort keys %{$may{$mod}}) || 'nothing', ")\n";
 					$bad = 1;
 				}
+			} elsif ($line =~ /^\s*#\s*include\s*<([^>]+)>/ && $sys_only{$1} && $sys_only{$1}{win}) {
+				# A Windows header: only in a module's win/ folder.
+				if ($path !~ m{^src/[a-z-]+/win/}) {
+					print "$path:$.: includes <$1>: only a win/ folder may (docs/ARCHITECTURE.md, Platforms)\n";
+					$bad = 1;
+				}
 			} elsif ($line =~ /^\s*#\s*include\s*<([^>]+)>/ && $sys_only{$1} && !$sys_only{$1}{$mod}) {
 				print "$path:$.: includes <$1>: only ", join(' ', sort keys %{$sys_only{$1}}),
 				      " may (docs/ARCHITECTURE.md, guest side)\n";

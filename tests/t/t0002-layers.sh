@@ -20,6 +20,9 @@ mk src/probe/probe.c '#include "covalid/descriptor.h"
 mk src/kit/peer.c '#include <microhttpd.h>'
 mk src/server/api.c '#include "support/support-internal.h"'
 mk src/widget/w.c '#include "util/cv.h"'
+mk src/probe/detect-x.c '#include <windows.h>'
+mk src/probe/win/collect-x.c '#include <windows.h>
+#include "covalid/store.h"'
 expect_exit 1 "a tree that breaks them: exit 1" perl "$LAYERS" "$TMP/tree"
 check "the guest-side probe including the store is named, with its line and rule" \
 	grep -q '^src/probe/probe.c:2: includes "covalid/store.h": module probe may not include store' "$TMP/out"
@@ -28,8 +31,13 @@ check "a guest-side library header (microhttpd.h in the kit) is named" \
 check "another module's -internal.h is named" \
 	grep -q '^src/server/api.c:1: includes "support/support-internal.h": a module.s -internal.h is for its own files' "$TMP/out"
 check "a folder without rules is named" grep -q '^src/widget/: no row in docs/ARCHITECTURE.md' "$TMP/out"
-check "what keeps the rules is not reported" sh -c "! grep -q 'src/util/str.c' '$TMP/out'"
-check "four breaks, four lines" test "$(wc -l <"$TMP/out")" -eq 4
+check "a Windows header outside a win/ folder is named" \
+	grep -q '^src/probe/detect-x.c:1: includes <windows.h>: only a win/ folder may' "$TMP/out"
+check "a win/ folder is its module: the probe's may not include the store" \
+	grep -q '^src/probe/win/collect-x.c:2: includes "covalid/store.h": module probe may not include store' "$TMP/out"
+check "what keeps the rules is not reported (windows.h in a win/ folder among them)" \
+	sh -c "! grep -q 'src/util/str.c\|collect-x.c:1' '$TMP/out'"
+check "six breaks, six lines" test "$(wc -l <"$TMP/out")" -eq 6
 
 # Links, not only includes: what the guest-side objects need must come
 # from guest-side objects or from system libraries, never from an object of
