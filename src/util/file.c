@@ -128,9 +128,12 @@ out_free:
 
 int cv_mkdir_p(const char *path, mode_t mode)
 {
-	char *copy = cv_xstrdup(path);
+	char *copy;
 	int r = 0;
 
+	if (!*path)
+		return -ENOENT; /* as mkdir("") answers */
+	copy = cv_xstrdup(path);
 	for (char *p = copy + 1; ; p++) {
 		bool end = *p == '\0';
 

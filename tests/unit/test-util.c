@@ -196,6 +196,21 @@ TEST(atomic_write_replaces_whole_file)
 	free(tmp);
 }
 
+TEST(mkdir_p_makes_each_level_and_refuses_nothing)
+{
+	char *deep = cv_xasprintf("%s/a/b/c", tap_tmpdir());
+	struct stat st;
+
+	CHECK_INT(cv_mkdir_p(deep, 0755), 0);
+	CHECK_INT(stat(deep, &st), 0);
+	CHECK(S_ISDIR(st.st_mode));
+	CHECK_INT(cv_mkdir_p(deep, 0755), 0); /* there already */
+	/* An empty path is no directory (mkdir("") says ENOENT); it was read
+	 * past its end before. */
+	CHECK_INT(cv_mkdir_p("", 0755), -ENOENT);
+	free(deep);
+}
+
 TEST(read_file_limits)
 {
 	char *path = cv_xasprintf("%s/big", tap_tmpdir());
@@ -272,5 +287,5 @@ TEST(word_in_list)
 
 TAP_MAIN(word_in_list, buf_respects_its_limit, buf_printf_appends, strv_unique_sort_join, parse_u64_is_strict,
 	 parse_int_range, parse_host_port, path_resolve_stays_inside, utf8_clean_and_sanitize,
-	 atomic_write_replaces_whole_file, read_file_limits, time_roundtrip, time_parse_rejects_impossible_dates,
+	 atomic_write_replaces_whole_file, mkdir_p_makes_each_level_and_refuses_nothing, read_file_limits, time_roundtrip, time_parse_rejects_impossible_dates,
 	 sanitize_c1_and_text)

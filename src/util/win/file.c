@@ -15,6 +15,7 @@
  * keep the folder's.
  */
 #include <direct.h>
+#include <fcntl.h>
 #include <io.h>
 #include <stdio.h>
 #include <windows.h>
@@ -80,40 +81,66 @@ static char *private_sddl(void)
 	return sddl;
 }
 
-/* Makes path private (see the top of this file); -errno. */
-static int make_private(const char *path)
+/* A security descriptor for a private file (see the top of this file),
+ * to free with LocalFree; NULL if it cannot be made. */
+static PSECURITY_DESCRIPTOR private_sd(void)
 {
 	PSECURITY_DESCRIPTOR sd = NULL;
 	char *sddl = private_sddl();
-	int r = 0;
 
-	if (!sddl)
-		return -EACCES;
-	if (!ConvertStringSecurityDescriptorToSecurityDescriptorA(sddl, SDDL_REVISION_1, &sd, NULL) ||
-	    !SetFileSecurityA(path, DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, sd))
-		r = -EACCES;
-	if (sd)
-		LocalFree(sd);
+	if (sddl && !ConvertStringSecurityDescriptorToSecurityDescriptorA(sddl, SDDL_REVISION_1, &sd, NULL))
+		sd = NULL;
 	free(sddl);
-	return r;
+	return sd;
+}
+
+/* Creates path for writing, private from its first moment if asked: the
+ * DACL is given to CreateFile, so no other user ever opens the file under
+ * the folder's ACL.  -errno. */
+static int create(const char *path, bool private, FILE **ret)
+{
+	SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, FALSE };
+	HANDLE h;
+	FILE *f;
+	int fd, r = 0;
+
+	if (private) {
+		sa.lpSecurityDescriptor = private_sd();
+		if (!sa.lpSecurityDescriptor)
+			return -EACCES;
+	}
+	h = CreateFileA(path, GENERIC_WRITE, 0, &sa, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (sa.lpSecurityDescriptor)
+		LocalFree(sa.lpSecurityDescriptor);
+	if (h == INVALID_HANDLE_VALUE) {
+		DWORD e = GetLastError();
+
+		return e == ERROR_ACCESS_DENIED ? -EACCES : e == ERROR_PATH_NOT_FOUND ? -ENOENT : -EIO;
+	}
+	fd = _open_osfhandle((intptr_t)h, _O_WRONLY | _O_BINARY);
+	if (fd < 0) {
+		CloseHandle(h);
+		return -EIO;
+	}
+	f = _fdopen(fd, "wb");
+	if (!f) {
+		r = -errno;
+		_close(fd);
+		return r;
+	}
+	*ret = f;
+	return 0;
 }
 
 int cv_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *tmp = cv_xasprintf("%s.tmp", path);
-	FILE *f;
-	int r = 0;
+	FILE *f = NULL;
+	int r;
 
-	f = fopen(tmp, "wb");
-	if (!f) {
-		r = -errno;
+	r = create(tmp, (mode & 077) == 0, &f);
+	if (r < 0)
 		goto out_free;
-	}
-	if ((mode & 077) == 0) {
-		r = make_private(tmp);
-		if (r < 0)
-			goto out_unlink;
-	}
 	if (len && fwrite(data, 1, len, f) != len) {
 		r = -EIO;
 		goto out_unlink;
@@ -142,21 +169,41 @@ out_free:
 	return r;
 }
 
+static bool is_sep(char c)
+{
+	return c == '/' || c == '\\';
+}
+
 int cv_mkdir_p(const char *path, mode_t mode)
 {
-	char *copy = cv_xstrdup(path);
-	char *p = copy;
+	char *copy, *p;
 	int r = 0;
 
 	(void)mode; /* the folder's ACL is inherited */
-	/* A drive ("C:\") or a UNC share's root is there already. */
-	if (p[0] && p[1] == ':')
-		p += 2;
+	if (!*path)
+		return -ENOENT;
+	copy = cv_xstrdup(path);
+	p = copy;
+	/* What is there already is not made: a drive ("C:", "C:\") or a
+	 * UNC share (\\server\share\). */
+	if (is_sep(p[0]) && is_sep(p[1])) {
+		int seps = 0;
+
+		for (p += 2; *p && seps < 2; p++)
+			seps += is_sep(*p);
+	} else {
+		if (p[0] && p[1] == ':')
+			p += 2;
+		if (is_sep(*p))
+			p++;
+	}
+	if (!*p)
+		goto out;
 	for (p++; ; p++) {
 		bool end = *p == '\0';
 		char sep = *p;
 
-		if (*p != '/' && *p != '\\' && !end)
+		if (!is_sep(*p) && !end)
 			continue;
 		*p = '\0';
 		if (_mkdir(copy) < 0 && errno != EEXIST) {
