@@ -5,11 +5,15 @@
 # format with Linux.
 #
 # Depends on: Debian's wine64 8.0 and build/win64/covalid.exe (tests/lib/
-# wine.sh).  Expected Windows versions come from what RtlGetVersion
+# wine.sh); for the vCPU count, a machine of at most 64 CPUs (one Windows
+# processor group) whose CPUs are all this process's (no cpuset narrowing).  Expected Windows versions come from what RtlGetVersion
 # answered, read by Microsoft's "Operating System Version" table (below).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/wine.sh"
 wine_need
+# The Windows version this test sets is the prefix's: undone on any exit,
+# so no later test file meets it.
+trap '"$WINE64" reg delete "HKCU\\Software\\Wine" /v Version /f >/dev/null 2>&1; "$WINESERVER" -k >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 if wine_covalid --version >"$TMP/ver" 2>"$TMP/err" && grep -q covalid "$TMP/ver"; then
 	ok "covalid.exe --version runs under wine"
@@ -67,16 +71,24 @@ check_eval "vm.vcpus is this machine's online CPUs ($(getconf _NPROCESSORS_ONLN)
 mem_mib=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
 check_eval "vm.memory_mib is within 1% of MemTotal ($mem_mib MiB)" \
 	'jq -e --argjson m "$mem_mib" ".vm.memory_mib > \$m * 0.99 and .vm.memory_mib < \$m * 1.01" "$TMP/live.json" >/dev/null'
-# The hypervisor verdict is this machine's: wine passes CPUID through.
-if command -v systemd-detect-virt >/dev/null 2>&1; then
-	sdv=$(systemd-detect-virt --vm 2>/dev/null)
-	# systemd says "none" and covalid "none" alike; where systemd reads
-	# a file wine does not present (DMI is read through SMBIOS on
-	# Windows, which wine 8 does from /sys/class/dmi too), they agree.
-	check_eval "the hypervisor is the one systemd-detect-virt --vm names ($sdv)" \
-		'[ "$(jq -r .hypervisor.id "$TMP/live.json")" = "$sdv" ]'
+# The hypervisor: wine runs CPUID natively, so the Windows probe reads the
+# very leaves the Linux probe reads on this machine, and records them
+# alike.  Its verdict follows the signature at 0x40000000 (rule cpuid) or,
+# where a rule above it applies (SMBIOS first for VirtualBox, Xen, Amazon,
+# Parallels, Google), says so in a conflict naming that source.  (The Linux
+# probe may decide otherwise on this machine from what wine does not show a
+# Windows program: kvm-clock, PCI devices; so its verdict is not the
+# oracle, its CPUID evidence is.)
+"$COVALID" probe --json >"$TMP/linux-live.json" 2>/dev/null
+cpuid_ev='[.hypervisor.evidence[] | select(.source | startswith("cpuid:")) | [.source, .value]]'
+check_eval "the Windows probe's CPUID evidence is the Linux probe's, leaf for leaf" \
+	'[ "$(jq -c "$cpuid_ev" "$TMP/live.json")" = "$(jq -c "$cpuid_ev" "$TMP/linux-live.json")" ] && [ "$(jq -c "$cpuid_ev | length" "$TMP/live.json")" -gt 0 ]'
+sig=$(jq -r '[.hypervisor.evidence[] | select(.source == "cpuid:0x40000000") | .suggests // empty][0] // empty' "$TMP/linux-live.json")
+if [ -z "$sig" ]; then
+	skip "the verdict follows the CPUID signature" "this machine's CPU shows no hypervisor signature (bare metal, or the bit is clear)"
 else
-	skip "the hypervisor is the one systemd-detect-virt names" "systemd-detect-virt is not installed"
+	check_eval "the verdict follows the CPUID signature ($sig), or a conflict says which source won" \
+		'jq -e --arg s "$sig" ".hypervisor.id == \$s or ([.hypervisor.conflicts[] | select(.sources | index(\"cpuid:0x40000000\"))] | length > 0)" "$TMP/live.json" >/dev/null'
 fi
 
 # ---- capture under wine, replay anywhere ----

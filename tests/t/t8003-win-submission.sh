@@ -7,7 +7,9 @@
 # posted".
 #
 # Depends on: wine64 and build/win64/covalid.exe (tests/lib/wine.sh), a
-# real `covalid serve` (tests/lib/server.sh).  Wine is told to be Windows
+# real `covalid serve` (tests/lib/server.sh), and a virtual machine: on
+# bare metal a log says "no hypervisor", which no programme validates, so
+# the test stops there with that reason.  Wine is told to be Windows
 # Server 2008 (its "win2008" setting: NT 6.0.6002 SP2, a server, as
 # t8001 checks); the hypervisor is whatever this machine runs on, so the
 # configuration's hypervisor is read back from the log, not assumed.
@@ -16,7 +18,8 @@
 . "$(dirname "$0")/../lib/server.sh"
 wine_need
 jqe() { jq -e "$@" >/dev/null; }
-trap 'server_stop >/dev/null 2>&1; "$WINESERVER" -k >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+trap 'server_stop >/dev/null 2>&1; "$WINE64" reg delete "HKCU\\Software\\Wine" /v Version /f >/dev/null 2>&1
+	"$WINESERVER" -k >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 DB="$TMP/program.db"
 program_db "$DB"
@@ -51,12 +54,17 @@ check "the Windows kit runs --quick and signs its log (exit $rc)" test -s "$TMP/
 check "... a Windows Server 2008 SP2 guest's log" \
 	jqe '.descriptor.guest.os.id == "windows" and .descriptor.guest.os.version == "2008" and .descriptor.guest.os.service_pack == "SP2"' "$TMP/win.json"
 expect_exit 0 "Linux's covalid kit verify accepts it" "$COVALID" kit verify "$TMP/win.json" --pubkey "$TMP/vendor.key.pub"
+hv=$(jq -r .descriptor.hypervisor.id "$TMP/win.json")
+if [ "$hv" = none ]; then
+	skip "the submission of the Windows log" "this machine is bare metal: its log says no hypervisor, which a programme never validates"
+	done_testing
+	exit $?
+fi
 
 expect_exit 0 "covalid submit: the Windows log is accepted" "$COVALID" submit "$TMP/win.json" $V
 config=$(sed -n 's/^configuration \([^ ]*\) (new)$/\1/p' "$TMP/out")
 check "... into a configuration ($config)" test -n "$config"
 curl -sf "$URL/api/v1/configurations/$config" >"$TMP/config.json"
-hv=$(jq -r .descriptor.hypervisor.id "$TMP/win.json")
 check "... of Microsoft's Windows Server 2008 SP2, x86_64, on this machine's hypervisor ($hv)" \
 	jqe --arg hv "$hv" '.configuration | .guest.vendor == "Microsoft" and .guest.os_id == "windows"
 	  and .guest.version == "2008" and .guest.service_pack == "SP2" and .guest.arch == ["x86_64"]
