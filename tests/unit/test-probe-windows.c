@@ -23,7 +23,8 @@ struct tbl {
 
 static void put(struct tbl *t, const void *p, size_t n)
 {
-	memcpy(t->b + t->n, p, n);
+	if (n) /* (p may be NULL then: memcpy's arguments may not) */
+		memcpy(t->b + t->n, p, n);
 	t->n += n;
 }
 
