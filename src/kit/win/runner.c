@@ -80,8 +80,9 @@ static const char *exception_name(DWORD code)
 	}
 }
 
-/* Reads what is in the pipe now; 1 if it ended, 0 if not, -1 too big. */
-static int drain(HANDLE rd, struct cv_buf *out, bool block)
+/* Reads what is in the pipe now, never waiting; 1 if it ended (every
+ * writer closed it), 0 if not, -1 too big. */
+static int drain(HANDLE rd, struct cv_buf *out)
 {
 	char chunk[8192];
 
@@ -90,9 +91,10 @@ static int drain(HANDLE rd, struct cv_buf *out, bool block)
 
 		if (!PeekNamedPipe(rd, NULL, 0, NULL, &avail, NULL))
 			return 1; /* broken: every writer closed it */
-		if (!avail && !block)
+		if (!avail)
 			return 0;
-		if (!ReadFile(rd, chunk, avail && avail < sizeof(chunk) ? avail : sizeof(chunk), &got, NULL))
+		/* avail bytes are there: this ReadFile returns at once. */
+		if (!ReadFile(rd, chunk, avail < sizeof(chunk) ? avail : sizeof(chunk), &got, NULL))
 			return 1;
 		if (!got)
 			return 1;
@@ -100,6 +102,14 @@ static int drain(HANDLE rd, struct cv_buf *out, bool block)
 			return -1;
 	}
 }
+
+/* After the child's exit, how long its last bytes may take to be read.
+ * The pipe normally breaks at once (the child held the only write end),
+ * but the handles are inheritable: a process started meanwhile by anyone
+ * with bInheritHandles could hold a copy and keep the pipe open for ever,
+ * so the runner reads what is there until the pipe breaks or this
+ * deadline passes, and never blocks on it. */
+#define FINAL_DRAIN_S 1.0
 
 int kit_os_run_child(const struct kit_check *c, const struct kit_ctx *ctx, double limit, struct cv_buf *out, char *why,
 		     size_t why_size)
@@ -151,14 +161,18 @@ int kit_os_run_child(const struct kit_check *c, const struct kit_ctx *ctx, doubl
 	wr = NULL;
 	for (;;) {
 		double left = deadline - kit_now();
-		int d = drain(rd, out, false);
+		int d = drain(rd, out);
 
 		if (d < 0) {
 			too_big = true;
 			break;
 		}
 		if (WaitForSingleObject(pi.hProcess, 0) == WAIT_OBJECT_0) {
-			too_big = drain(rd, out, true) < 0;
+			double until = kit_now() + FINAL_DRAIN_S;
+
+			while ((d = drain(rd, out)) == 0 && kit_now() < until)
+				Sleep(10);
+			too_big = d < 0;
 			break;
 		}
 		if (left <= 0) {
