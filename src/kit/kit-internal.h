@@ -120,6 +120,11 @@ void kit_os_host(char *buf, size_t size);
 /* The run's private directory under parent (NULL: the system's default
  * place); 0, or -errno with *ret_error. */
 int kit_os_mkdtemp(const char *parent, char **ret, char **ret_error);
+/* Windows (win/util.c): a path as the ANSI ("A") calls and the C
+ * runtime's argv give it, in the ANSI code page, as a JSON string in
+ * UTF-8; never NULL: bytes that do not convert become '?' and *ret_lossy
+ * is set (else left alone). */
+json_t *kit_win_json_path(const char *acp, bool *ret_lossy);
 void kit_os_rmtree(const char *dir);
 /* The processors checks run on (numbers for kit_pin). */
 void kit_os_online_cpus(int **ret, size_t *ret_n);

@@ -87,6 +87,21 @@ check_eval "--dir 'a dir\\': the children start and storage.io_integrity writes 
 	 jqr ".results[] | select(.id == \"storage.io_integrity\") | .measured.directory" "$TMP/dir.json" | grep -q "a dir.*covalid-kit\."'
 check "... and its private directory is gone" test -z "$(ls -A "$TMP/a dir")"
 
+# Names beyond ASCII (src/kit/win/runner.c): the program in a folder whose
+# name has a character outside the ANSI code page (Greek Delta: not in
+# code page 1252, wine's here) starts its children through the UTF-16
+# calls; a --dir with one inside it (e-acute, 0xE9 there) is recorded in
+# measured.directory as UTF-8, not dropped.
+mkdir "$TMP/bin Δ" "$TMP/dir é"
+cp "$COVALID_WIN" "$TMP/bin Δ/covalid.exe"
+_wine_prefix
+"$WINE64" "$TMP/bin Δ/covalid.exe" kit run --quick --only storage.io_integrity,time.monotonic \
+	--dir "$(wine_path "$TMP/dir é")" --out "$(wine_path "$TMP/utf.json")" >"$TMP/utf.out" 2>&1
+check_eval "a program under 'bin Δ' starts its children" \
+	'[ "$(jqr ".results | map(.status) | join(\" \")" "$TMP/utf.json")" = "pass pass" ]'
+check_eval "--dir 'dir é' is in measured.directory, in UTF-8" \
+	'jqr ".results[] | select(.id == \"storage.io_integrity\") | .measured.directory" "$TMP/utf.json" | grep -q "dir é.covalid-kit\."'
+
 # ---- the Linux side accepts it ----
 expect_exit 0 "the Linux covalid kit verify accepts the Windows log" \
 	"$COVALID" kit verify "$TMP/log.json" --pubkey "$TMP/linux.key.pub"
