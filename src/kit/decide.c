@@ -39,6 +39,76 @@ void kit_decide_topology(int online, int present, int expect, struct kit_verdict
 		kit_verdict_set(v, KIT_PASS, NULL);
 }
 
+/* The MADT's layout (ACPI 6.5, 5.2.12): the 36-byte description header
+ * (signature "APIC", u32 length at 4, checksum: all bytes sum to 0), the
+ * local APIC address and flags (u32 each), then entries of (u8 type, u8
+ * length, ...).  Little-endian throughout. */
+#define MADT_HEADER 44
+#define MADT_LAPIC 0  /* length 8, flags u32 at 4 */
+#define MADT_X2APIC 9 /* length 16, flags u32 at 8 */
+#define MADT_ENABLED 1u
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int kit_madt_enabled_cpus(const void *table, size_t size, unsigned *ret_enabled, char *why, size_t why_size)
+{
+	const uint8_t *t = table;
+	uint32_t length;
+	uint8_t sum = 0;
+	unsigned enabled = 0;
+
+	if (!t || size < MADT_HEADER) {
+		snprintf(why, why_size, "the MADT is %zu bytes, shorter than its %d-byte header", t ? size : 0, MADT_HEADER);
+		return -EBADMSG;
+	}
+	if (memcmp(t, "APIC", 4) != 0) {
+		snprintf(why, why_size, "the table's signature is not \"APIC\"");
+		return -EBADMSG;
+	}
+	length = le32(t + 4);
+	if (length < MADT_HEADER || length > size) {
+		snprintf(why, why_size, "the MADT's length %lu is outside its header and the %zu bytes read",
+			 (unsigned long)length, size);
+		return -EBADMSG;
+	}
+	for (uint32_t i = 0; i < length; i++)
+		sum = (uint8_t)(sum + t[i]);
+	if (sum) {
+		snprintf(why, why_size, "the MADT's checksum is wrong (its bytes sum to 0x%02x, not 0)", sum);
+		return -EBADMSG;
+	}
+	for (uint32_t off = MADT_HEADER; off < length;) {
+		uint8_t type, len;
+
+		if (length - off < 2) {
+			snprintf(why, why_size, "the MADT's entry at offset %lu is cut off", (unsigned long)off);
+			return -EBADMSG;
+		}
+		type = t[off];
+		len = t[off + 1];
+		if (len < 2 || len > length - off) {
+			snprintf(why, why_size, "the MADT's entry at offset %lu (type %u) has length %u", (unsigned long)off,
+				 type, len);
+			return -EBADMSG;
+		}
+		if ((type == MADT_LAPIC && len < 8) || (type == MADT_X2APIC && len < 16)) {
+			snprintf(why, why_size, "the MADT's processor entry at offset %lu (type %u) is %u bytes, too short",
+				 (unsigned long)off, type, len);
+			return -EBADMSG;
+		}
+		if (type == MADT_LAPIC && (le32(t + off + 4) & MADT_ENABLED))
+			enabled++;
+		else if (type == MADT_X2APIC && (le32(t + off + 8) & MADT_ENABLED))
+			enabled++;
+		off += len;
+	}
+	*ret_enabled = enabled;
+	return 0;
+}
+
 void kit_decide_mem_size(uint64_t memtotal_mib, uint64_t expect_mib, struct kit_verdict *v)
 {
 	if (!expect_mib)
@@ -230,20 +300,20 @@ void kit_decide_storage_inventory(size_t n_devices, const struct cv_strv *missin
 
 const char *const kit_event_kinds[KIT_EVENT__MAX] = { "bugcheck", "unexpected_shutdown", "disk", "ntfs", "driver" };
 
-void kit_decide_event_log(bool readable, const uint64_t counts[KIT_EVENT__MAX], const char *earliest, uint64_t read,
-			  struct kit_verdict *v)
+void kit_decide_event_log(const char *unreadable, const uint64_t counts[KIT_EVENT__MAX], const char *earliest,
+			  uint64_t read, struct kit_verdict *v)
 {
 	uint64_t total = 0;
 
 	for (int k = 0; k < KIT_EVENT__MAX; k++)
 		total += counts[k];
-	if (!readable)
-		kit_verdict_set(v, KIT_SKIP, "the System event log reports no record (not even the event log's own start, "
-					     "EventLog 6005): it is not kept here, and shows nothing");
-	else if (total)
+	/* An event found is a fact even when the rest of the log could not be read. */
+	if (total)
 		kit_verdict_set(v, KIT_FAIL, "%llu bugcheck, unexpected shutdown, disk, NTFS or driver event%s since boot, "
 					     "the earliest %s",
 				(unsigned long long)total, total > 1 ? "s" : "", earliest ? earliest : "unknown");
+	else if (unreadable)
+		kit_verdict_set(v, KIT_SKIP, "%s", unreadable);
 	else
 		kit_verdict_set(v, KIT_PASS, "%llu records since boot, none a bugcheck, unexpected shutdown, disk, NTFS or "
 					     "driver error", (unsigned long long)read);

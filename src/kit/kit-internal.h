@@ -120,6 +120,11 @@ void kit_os_host(char *buf, size_t size);
 /* The run's private directory under parent (NULL: the system's default
  * place); 0, or -errno with *ret_error. */
 int kit_os_mkdtemp(const char *parent, char **ret, char **ret_error);
+/* Windows (win/util.c): a path as the ANSI ("A") calls and the C
+ * runtime's argv give it, in the ANSI code page, as a JSON string in
+ * UTF-8; never NULL: bytes that do not convert become '?' and *ret_lossy
+ * is set (else left alone). */
+json_t *kit_win_json_path(const char *acp, bool *ret_lossy);
 void kit_os_rmtree(const char *dir);
 /* The processors checks run on (numbers for kit_pin). */
 void kit_os_online_cpus(int **ret, size_t *ret_n);
@@ -273,6 +278,16 @@ void kit_check_selftest_hang(const struct kit_ctx *ctx, struct kit_out *out);
 void kit_decide_fingerprint(const char *claimed_id, const char *probed_id, const char *claimed_product,
 			    const char *probed_product, struct kit_verdict *v);
 void kit_decide_topology(int online, int present, int expect, struct kit_verdict *v);
+/*
+ * cpu.topology's "present" on Windows (win/check-cpu.c): the processors
+ * the firmware gives the machine, counted in the bytes of its ACPI MADT
+ * (GetSystemFirmwareTable('ACPI', 'APIC')): the Processor Local APIC
+ * (type 0) and Processor Local x2APIC (type 9) entries whose Enabled flag
+ * is set (ACPI 6.5, 5.2.12.2 and 5.2.12.12), the analog of Linux's
+ * cpu/present.  Every length and the checksum are checked: 0, or
+ * -EBADMSG with why saying what is wrong with the table.
+ */
+int kit_madt_enabled_cpus(const void *table, size_t size, unsigned *ret_enabled, char *why, size_t why_size);
 /* Each rate must reach min_fraction of the median. */
 void kit_decide_rates(const double *rates, size_t n, double min_fraction, struct kit_verdict *v);
 void kit_decide_feature_consistency(size_t n_cpus, size_t n_differing, const char *first_difference,
@@ -314,9 +329,11 @@ void kit_decide_smbios(bool root, bool present, const char *uuid, struct kit_ver
 /* windows.event_log: what counts in the System log since boot (win/check-system.c). */
 enum kit_event_kind { KIT_EVENT_BUGCHECK, KIT_EVENT_SHUTDOWN, KIT_EVENT_DISK, KIT_EVENT_NTFS, KIT_EVENT_DRIVER, KIT_EVENT__MAX };
 extern const char *const kit_event_kinds[KIT_EVENT__MAX]; /* "bugcheck", ..., measured.counts' keys */
-/* Skips an unreadable (or empty) log, fails on any counted event. */
-void kit_decide_event_log(bool readable, const uint64_t counts[KIT_EVENT__MAX], const char *earliest, uint64_t read,
-			  struct kit_verdict *v);
+/* Fails on any counted event, even in a log read only in part; else
+ * skips when unreadable (why the log, or the rest of it since boot,
+ * could not be read; NULL when it was read whole). */
+void kit_decide_event_log(const char *unreadable, const uint64_t counts[KIT_EVENT__MAX], const char *earliest,
+			  uint64_t read, struct kit_verdict *v);
 /* windows.services: fails when an expected one is not running; skips when none is expected. */
 void kit_decide_services(const char *hypervisor, size_t checked, const struct cv_strv *not_running,
 			 struct kit_verdict *v);

@@ -56,13 +56,23 @@ static int validate_selection(const struct cv_strv *v, const char *option, char 
 char *kit_child_result(const struct kit_check *c, const struct kit_ctx *ctx)
 {
 	struct kit_out out = { KIT_ERROR, "", json_object(), json_object() };
-	json_t *res;
+	json_t *res, *reason;
 	char *s;
 
 	snprintf(out.reason, sizeof(out.reason), "the check set no result");
 	c->fn(ctx, &out);
-	res = json_pack("{s:s, s:s, s:o, s:o}", "status", kit_status_name(out.status), "reason", out.reason,
-			"measured", out.measured, "threshold", out.threshold);
+	/* A reason that quotes a name of the system (a Windows path in its
+	 * ANSI code page) may not be UTF-8: kept with '?' for what is not,
+	 * rather than losing the whole result. */
+	reason = json_string(out.reason);
+	if (!reason) {
+		char *clean = cv_str_sanitize(out.reason, strlen(out.reason), sizeof(out.reason));
+
+		reason = json_string(clean);
+		free(clean);
+	}
+	res = json_pack("{s:s, s:o, s:o, s:o}", "status", kit_status_name(out.status), "reason", reason, "measured",
+			out.measured, "threshold", out.threshold);
 	s = res ? json_dumps(res, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 	json_decref(res);
 	return s;

@@ -190,6 +190,12 @@ static void cpu_topology(struct input *in)
 {
 	json_int_t online, present;
 
+	/* Windows: the firmware's processor list (the ACPI MADT) was not read,
+	 * and the check skipped (present_unreadable says why). */
+	if (json_is_object(in->measured) && json_is_null(json_object_get(in->measured, "present"))) {
+		set(in, TESTLOG_DERIVED_SKIP, "present null: the firmware's processor list was not read");
+		return;
+	}
 	if (!integer(in, "online", INT64_MIN, &online) || !integer(in, "present", INT64_MIN, &present))
 		return;
 	if (online < 1 || present < 1)
@@ -795,15 +801,18 @@ static void firmware_smbios(struct input *in)
 		set(in, TESTLOG_DERIVED_PASS, NULL);
 }
 
-/* kit_decide_event_log (Windows, src/kit/win/check-system.c): an
- * unreadable or empty System log skips; any counted event fails. */
+/* kit_decide_event_log (Windows, src/kit/win/check-system.c): any
+ * counted event fails, even in a log read only in part; else a log that
+ * could not be read (whole) skips: measured.unreadable says why. */
 static void windows_event_log(struct input *in)
 {
 	const json_t *counts, *v;
 	const char *k;
 	json_int_t read;
+	bool unreadable = json_is_object(in->measured) && json_object_get(in->measured, "unreadable");
 
-	if (json_is_object(in->measured) && json_object_get(in->measured, "unreadable")) {
+	/* Not opened, or no record at all: nothing was counted. */
+	if (unreadable && !json_object_get(in->measured, "counts")) {
 		set(in, TESTLOG_DERIVED_SKIP, "unreadable: the System log was not read");
 		return;
 	}
@@ -823,7 +832,10 @@ static void windows_event_log(struct input *in)
 			return;
 		}
 	}
-	set(in, TESTLOG_DERIVED_PASS, NULL);
+	if (unreadable)
+		set(in, TESTLOG_DERIVED_SKIP, "unreadable: the System log since boot was read only in part");
+	else
+		set(in, TESTLOG_DERIVED_PASS, NULL);
 }
 
 /* kit_decide_services (Windows): an expected integration service not

@@ -15,6 +15,125 @@
 #include "kit/kit-internal.h"
 #include "tap.h"
 
+/* ---- cpu.topology's MADT (kit_madt_enabled_cpus, decide.c) ---- */
+
+/* A MADT as ACPI 6.5, 5.2.12 lays it out: the 44-byte header, then
+ * entries; length and checksum filled in (b must hold 44 + n bytes). */
+static size_t madt(uint8_t *b, const uint8_t *entries, size_t n)
+{
+	uint8_t sum = 0;
+
+	memset(b, 0, 44);
+	memcpy(b, "APIC", 4);
+	b[4] = (uint8_t)(44 + n);
+	b[5] = (uint8_t)((44 + n) >> 8);
+	b[8] = 4; /* revision */
+	memcpy(b + 10, "BOCHS ", 6);
+	memcpy(b + 44, entries, n);
+	for (size_t i = 0; i < 44 + n; i++)
+		sum = (uint8_t)(sum + b[i]);
+	b[9] = (uint8_t)(0x100 - sum);
+	return 44 + n;
+}
+
+/* QEMU's: two enabled Local APICs (type 0, length 8, flags bit 0), one
+ * listed but disabled (a hot-pluggable slot), an I/O APIC (type 1) and an
+ * enabled x2APIC (type 9, length 16, flags at 8). */
+static const uint8_t madt_entries[] = {
+	0, 8, 0, 0, 1, 0, 0, 0,						     /* CPU 0, enabled */
+	0, 8, 1, 1, 1, 0, 0, 0,						     /* CPU 1, enabled */
+	0, 8, 2, 2, 0, 0, 0, 0,						     /* CPU 2, not enabled */
+	1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0,			     /* I/O APIC */
+	9, 16, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0,		     /* x2APIC 256, enabled */
+};
+
+TEST(madt_counts_enabled_processors)
+{
+	uint8_t b[256];
+	size_t n = madt(b, madt_entries, sizeof(madt_entries));
+	unsigned cpus = 0;
+	char why[160] = "";
+
+	CHECK_INT(kit_madt_enabled_cpus(b, n, &cpus, why, sizeof(why)), 0);
+	CHECK_INT(cpus, 3);
+	/* Bytes read past the table's own length are not the table's. */
+	CHECK_INT(kit_madt_enabled_cpus(b, sizeof(b), &cpus, why, sizeof(why)), 0);
+	CHECK_INT(cpus, 3);
+	/* No entry at all: zero processors, for the check to refuse. */
+	n = madt(b, NULL, 0);
+	CHECK_INT(kit_madt_enabled_cpus(b, n, &cpus, why, sizeof(why)), 0);
+	CHECK_INT(cpus, 0);
+}
+
+TEST(madt_refuses_hostile_bytes)
+{
+	static const uint8_t zero_len[] = { 0, 0, 0, 0, 1, 0, 0, 0 };
+	static const uint8_t past_end[] = { 0, 200, 0, 0, 1, 0, 0, 0 };
+	static const uint8_t short_lapic[] = { 0, 6, 0, 0, 1, 0 };
+	static const uint8_t short_x2apic[] = { 9, 8, 0, 0, 0, 1, 0, 0 };
+	static const uint8_t cut[] = { 0, 8, 0, 0, 1, 0, 0, 0, 0 };
+	static const struct {
+		const uint8_t *e;
+		size_t n;
+		const char *why;
+	} bad[] = {
+		{ zero_len, sizeof(zero_len), "at offset 44 (type 0) has length 0" },
+		{ past_end, sizeof(past_end), "at offset 44 (type 0) has length 200" },
+		{ short_lapic, sizeof(short_lapic), "processor entry at offset 44 (type 0) is 6 bytes" },
+		{ short_x2apic, sizeof(short_x2apic), "processor entry at offset 44 (type 9) is 8 bytes" },
+		{ cut, sizeof(cut), "entry at offset 52 is cut off" },
+	};
+	uint8_t b[256];
+	unsigned cpus = 77;
+	char why[160];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = madt(b, bad[i].e, bad[i].n);
+		why[0] = '\0';
+		CHECK_INT(kit_madt_enabled_cpus(b, n, &cpus, why, sizeof(why)), -EBADMSG);
+		CHECK(strstr(why, bad[i].why) != NULL);
+		CHECK_INT(cpus, 77); /* written only on success */
+	}
+	n = madt(b, madt_entries, sizeof(madt_entries));
+	/* Shorter than the header, and nothing at all. */
+	CHECK_INT(kit_madt_enabled_cpus(b, 43, &cpus, why, sizeof(why)), -EBADMSG);
+	CHECK(strstr(why, "43 bytes, shorter than its 44-byte header") != NULL);
+	CHECK_INT(kit_madt_enabled_cpus(NULL, 0, &cpus, why, sizeof(why)), -EBADMSG);
+	/* Cut off before its own length. */
+	CHECK_INT(kit_madt_enabled_cpus(b, n - 1, &cpus, why, sizeof(why)), -EBADMSG);
+	CHECK(strstr(why, "outside its header") != NULL);
+	/* A length below the header's. */
+	b[4] = 40;
+	CHECK_INT(kit_madt_enabled_cpus(b, n, &cpus, why, sizeof(why)), -EBADMSG);
+	CHECK(strstr(why, "length 40 is outside") != NULL);
+	/* One flipped bit: the checksum. */
+	n = madt(b, madt_entries, sizeof(madt_entries));
+	b[48] ^= 1;
+	CHECK_INT(kit_madt_enabled_cpus(b, n, &cpus, why, sizeof(why)), -EBADMSG);
+	CHECK(strstr(why, "checksum") != NULL);
+	/* Another table (the FADT). */
+	n = madt(b, madt_entries, sizeof(madt_entries));
+	memcpy(b, "FACP", 4);
+	CHECK_INT(kit_madt_enabled_cpus(b, n, &cpus, why, sizeof(why)), -EBADMSG);
+	CHECK(strstr(why, "signature") != NULL);
+	CHECK_INT(cpus, 77);
+	/* Every length byte of every entry, every value: never a read out of
+	 * bounds (ASan's build runs this too), 0 or -EBADMSG. */
+	for (size_t at = 45; at < 44 + sizeof(madt_entries); at++)
+		for (unsigned x = 0; x < 256; x++) {
+			uint8_t h[256], was;
+			int r;
+
+			n = madt(h, madt_entries, sizeof(madt_entries));
+			was = h[at];
+			h[at] = (uint8_t)x;
+			h[9] = (uint8_t)(h[9] - (uint8_t)(x - was)); /* the checksum still holds */
+			r = kit_madt_enabled_cpus(h, n, &cpus, why, sizeof(why));
+			CHECK(r == 0 || r == -EBADMSG);
+		}
+}
+
 /* ---- decisions ---- */
 
 TEST(rates_decisions)
@@ -611,7 +730,7 @@ TEST(live_quick_checks_all_decide)
 	live_release(&l);
 }
 
-TAP_MAIN(rates_decisions, feature_consistency_decisions, inversion_decisions, warp_decisions, vdso_decisions,
+TAP_MAIN(madt_counts_enabled_processors, madt_refuses_hostile_bytes, rates_decisions, feature_consistency_decisions, inversion_decisions, warp_decisions, vdso_decisions,
 	 rate_skew_decisions, timer_latency_decisions, sync_decisions, timer_delivery_decisions,
 	 live_all_vcpus_execute, live_feature_consistency, live_feature_consistency_one_cpu, live_monotonic,
 	 live_cross_cpu_warp, live_cross_cpu_warp_one_cpu, live_vdso, live_rate_skew, live_timer_latency, live_sync,

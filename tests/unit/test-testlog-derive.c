@@ -344,6 +344,11 @@ TEST(rates_memory_topology_and_counts_agree)
 		same("cpu.topology", v.status, json_pack("{s:i, s:i}", "online", topo[i][0], "present", topo[i][1]), &ctx,
 		     what);
 	}
+	/* Windows without the ACPI MADT (wine, XP): present null, the check skips. */
+	same("cpu.topology", KIT_SKIP,
+	     json_pack("{s:i, s:n, s:s}", "online", 4, "present", "present_unreadable",
+		       "GetSystemFirmwareTable('ACPI', 'APIC') is not in kernel32.dll"),
+	     &kvm, "no MADT");
 	for (size_t i = 0; i < CV_ELEMENTSOF(counts); i++) {
 		snprintf(what, sizeof(what), "%llu bad of %llu", (unsigned long long)counts[i][0],
 			 (unsigned long long)counts[i][1]);
@@ -579,16 +584,39 @@ TEST(windows_checks_agree)
 	struct kit_verdict v, w;
 
 	/* windows.event_log */
-	kit_decide_event_log(false, none, NULL, 0, &v);
+	kit_decide_event_log("the System event log reports no record", none, NULL, 0, &v);
+	CHECK_INT(v.status, KIT_SKIP);
+	CHECK_STR(v.reason, "the System event log reports no record");
 	same("windows.event_log", v.status,
 	     json_pack("{s:s, s:s}", "log", "System", "unreadable", "the System event log reports no record"), &kvm,
 	     "wine's empty log");
-	kit_decide_event_log(true, none, NULL, 812, &v);
+	/* A read that failed midway (not ERROR_HANDLE_EOF): what was read
+	 * proves nothing about the rest, so a clean part skips ... */
+	kit_decide_event_log("ReadEventLog failed (error 1500) after 40 records since boot", none, NULL, 40, &v);
+	CHECK_INT(v.status, KIT_SKIP);
+	same("windows.event_log", v.status,
+	     json_pack("{s:s, s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i}}", "unreadable",
+		       "ReadEventLog failed (error 1500) after 40 records since boot", "records", 900, "records_read", 40,
+		       "counts", "bugcheck", 0, "unexpected_shutdown", 0, "disk", 0, "ntfs", 0, "driver", 0),
+	     &kvm, "a read error midway, nothing found");
+	/* ... and an event found in it fails all the same. */
+	kit_decide_event_log("ReadEventLog failed (error 1500) after 40 records since boot", bugcheck,
+			     "BugCheck event 1001 at 2026-12-02T10:00:00Z (bugcheck)", 40, &v);
+	CHECK_INT(v.status, KIT_FAIL);
+	same("windows.event_log", v.status,
+	     json_pack("{s:s, s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i}}", "unreadable",
+		       "ReadEventLog failed (error 1500) after 40 records since boot", "records", 900, "records_read", 40,
+		       "counts", "bugcheck", 1, "unexpected_shutdown", 1, "disk", 0, "ntfs", 0, "driver", 0),
+	     &kvm, "a read error midway after a bugcheck");
+	CHECK_STR(derive_name("windows.event_log",
+			      json_pack("{s:s, s:i, s:{s:i}}", "unreadable", "x", "records_read", 3, "counts", "disk", -1), &kvm),
+		  "missing");
+	kit_decide_event_log(NULL, none, NULL, 812, &v);
 	same("windows.event_log", v.status,
 	     json_pack("{s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i}}", "records", 900, "records_read", 812, "counts", "bugcheck",
 		       0, "unexpected_shutdown", 0, "disk", 0, "ntfs", 0, "driver", 0),
 	     &kvm, "clean");
-	kit_decide_event_log(true, bugcheck, "BugCheck event 1001 at 2026-12-02T10:00:00Z (bugcheck)", 812, &v);
+	kit_decide_event_log(NULL, bugcheck, "BugCheck event 1001 at 2026-12-02T10:00:00Z (bugcheck)", 812, &v);
 	same("windows.event_log", v.status,
 	     json_pack("{s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i}}", "records", 900, "records_read", 812, "counts", "bugcheck",
 		       1, "unexpected_shutdown", 1, "disk", 0, "ntfs", 0, "driver", 0),

@@ -368,6 +368,7 @@ void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *o
 	char *own = NULL;
 	struct place p;
 	json_t *identity = NULL;
+	bool lossy = false;
 	UINT type;
 
 	json_object_set_new(out->measured, "refused", json_array());
@@ -401,8 +402,11 @@ void kit_check_storage_io_integrity(const struct kit_ctx *ctx, struct kit_out *o
 	type = GetDriveTypeA(p.volume);
 	if (!GetVolumeInformationA(p.volume, NULL, 0, NULL, NULL, NULL, fs, sizeof(fs)))
 		fs[0] = '\0';
-	json_object_set_new(out->measured, "directory", json_string(dir));
-	json_object_set_new(out->measured, "mount_point", json_string(p.volume));
+	json_object_set_new(out->measured, "directory", kit_win_json_path(dir, &lossy));
+	json_object_set_new(out->measured, "mount_point", kit_win_json_path(p.volume, &lossy));
+	/* Only where a name is not in the ANSI code page (docs/kit.md). */
+	if (lossy)
+		json_object_set_new(out->measured, "paths_lossy", json_true());
 	json_object_set_new(out->measured, "filesystem", fs[0] ? json_string(fs) : json_null());
 	json_object_set_new(out->measured, "drive_type", json_string(drive_type_name(type)));
 	json_object_set_new(out->measured, "driver", kit_json_str(p.driver));

@@ -204,28 +204,65 @@ static int classify(const char *source, DWORD id, WORD type)
 }
 
 typedef ULONGLONG(WINAPI *tick64_fn)(void);
+typedef LONG(WINAPI *ntqsi_fn)(ULONG, PVOID, ULONG, PULONG);
 
-/* When this boot began, in seconds since 1970 (GetTickCount64 from
- * Vista on; GetTickCount, which wraps after 49.7 days, before). */
-static int64_t boot_time(void)
+/* SYSTEM_TIMEOFDAY_INFORMATION's start (winternl.h keeps it opaque):
+ * BootTime, the system time at boot in 100 ns units since 1601 (UTC),
+ * which the kernel moves with every change of the clock. */
+struct timeofday {
+	LARGE_INTEGER boot_time, current_time, time_zone_bias;
+	ULONG time_zone_id, reserved;
+	ULONGLONG boot_time_bias, sleep_time_bias;
+};
+#define SYSTEM_TIME_OF_DAY_INFORMATION 3
+/* 1601-01-01 to 1970-01-01 in 100 ns units. */
+#define EPOCH_DIFF_100NS 116444736000000000LL
+
+/*
+ * When this boot began, in seconds since 1970, and from what.  The
+ * kernel's own boot time first (NtQuerySystemInformation's
+ * SystemTimeOfDayInformation: ntdll has it on every Windows from NT 4 on,
+ * 2003 included, and wine has it); else now less the uptime: GetTickCount64
+ * (Vista on), else GetTickCount, which wraps after 49.7 days: a longer
+ * uptime then puts `since` after the real boot, and the window read is
+ * narrower than "since boot" (the source says so in measured).
+ */
+static int64_t boot_time(const char **ret_source)
 {
-	HMODULE k = GetModuleHandleA("kernel32.dll");
+	HMODULE nt = GetModuleHandleA("ntdll.dll"), k = GetModuleHandleA("kernel32.dll");
+	ntqsi_fn q = nt ? (ntqsi_fn)(void (*)(void))GetProcAddress(nt, "NtQuerySystemInformation") : NULL;
 	tick64_fn t64 = k ? (tick64_fn)(void (*)(void))GetProcAddress(k, "GetTickCount64") : NULL;
-	uint64_t up_ms = t64 ? t64() : GetTickCount();
+	struct timeofday tod = { 0 };
+	ULONG got = 0;
+	uint64_t up_ms;
 	int64_t now = 0;
 
-	if (kit_realtime_ns(&now) < 0)
+	/* The structure grew after NT 4 (32 bytes there, 48 since): ask for
+	 * the part with the boot time. */
+	if (q && (q(SYSTEM_TIME_OF_DAY_INFORMATION, &tod, sizeof(tod), &got) >= 0 ||
+		  q(SYSTEM_TIME_OF_DAY_INFORMATION, &tod, 32, &got) >= 0) &&
+	    tod.boot_time.QuadPart > EPOCH_DIFF_100NS) {
+		*ret_source = "NtQuerySystemInformation(SystemTimeOfDayInformation).BootTime";
+		return (tod.boot_time.QuadPart - EPOCH_DIFF_100NS) / 10000000LL;
+	}
+	if (kit_realtime_ns(&now) < 0) {
+		*ret_source = "none: the clock is unreadable";
 		return 0;
+	}
+	up_ms = t64 ? t64() : GetTickCount();
+	*ret_source = t64 ? "now less GetTickCount64"
+			  : "now less GetTickCount (wraps after 49.7 days: a longer uptime narrows the window)";
 	return now / 1000000000LL - (int64_t)(up_ms / 1000);
 }
 
 void kit_check_windows_event_log(const struct kit_ctx *ctx, struct kit_out *out)
 {
 	HANDLE log = OpenEventLogA(NULL, "System");
-	DWORD records = 0, oldest = 0, size = 64 * 1024, got, need;
+	DWORD records = 0, oldest = 0, size = 64 * 1024, got, need, err = 0;
 	uint64_t counts[KIT_EVENT__MAX] = { 0 }, read = 0;
-	int64_t since = boot_time();
-	char *buf = NULL, first[200] = "", when[32];
+	const char *since_source = NULL;
+	int64_t since = boot_time(&since_source);
+	char *buf = NULL, first[200] = "", when[32], unreadable[200] = "";
 	json_t *jc = json_object();
 	struct kit_verdict v;
 	bool done = false;
@@ -234,6 +271,7 @@ void kit_check_windows_event_log(const struct kit_ctx *ctx, struct kit_out *out)
 	cv_time_iso8601(since, when, sizeof(when));
 	json_object_set_new(out->measured, "log", json_string("System"));
 	json_object_set_new(out->measured, "since", json_string(when));
+	json_object_set_new(out->measured, "since_source", json_string(since_source));
 	if (!log) {
 		json_object_set_new(out->measured, "unreadable",
 				    json_sprintf("OpenEventLog: error %lu", (unsigned long)GetLastError()));
@@ -246,19 +284,28 @@ void kit_check_windows_event_log(const struct kit_ctx *ctx, struct kit_out *out)
 	if (!GetNumberOfEventLogRecords(log, &records) || !GetOldestEventLogRecord(log, &oldest) || !records) {
 		json_object_set_new(out->measured, "unreadable",
 				    json_string("the System event log reports no record: the event log service keeps none here"));
-		kit_decide_event_log(false, counts, NULL, 0, &v);
+		kit_decide_event_log("the System event log reports no record (not even the event log's own start, "
+				     "EventLog 6005): it is not kept here, and shows nothing",
+				     counts, NULL, 0, &v);
 		kit_apply(out, &v);
 		goto out;
 	}
 	buf = cv_xmalloc(size);
 	while (!done && read < READ_MAX) {
 		if (!ReadEventLogA(log, EVENTLOG_SEQUENTIAL_READ | EVENTLOG_BACKWARDS_READ, 0, buf, size, &got, &need)) {
-			if (GetLastError() == ERROR_INSUFFICIENT_BUFFER && need > size && need < 16 * 1024 * 1024) {
+			err = GetLastError();
+			if (err == ERROR_INSUFFICIENT_BUFFER && need > size && need < 16 * 1024 * 1024) {
 				size = need;
 				buf = cv_xrealloc(buf, size);
+				err = 0;
 				continue;
 			}
-			break; /* ERROR_HANDLE_EOF: the oldest was read */
+			/* ERROR_HANDLE_EOF: the oldest record was read.  Anything
+			 * else (a log cleared or corrupt while read, a record larger
+			 * than 16 MiB) leaves the rest since boot unread. */
+			if (err == ERROR_HANDLE_EOF)
+				err = 0;
+			break;
 		}
 		for (DWORD off = 0; off + sizeof(EVENTLOGRECORD) <= got && !done;) {
 			const EVENTLOGRECORD *r = (const EVENTLOGRECORD *)(void *)(buf + off);
@@ -287,6 +334,13 @@ void kit_check_windows_event_log(const struct kit_ctx *ctx, struct kit_out *out)
 			off += r->Length;
 		}
 	}
+	if (err) {
+		snprintf(unreadable, sizeof(unreadable),
+			 "ReadEventLog failed (error %lu) after %llu records since boot: the rest of the System log "
+			 "since boot is unread",
+			 (unsigned long)err, (unsigned long long)read);
+		json_object_set_new(out->measured, "unreadable", json_string(unreadable));
+	}
 	for (int k = 0; k < KIT_EVENT__MAX; k++)
 		json_object_set_new(jc, kit_event_kinds[k], json_integer((json_int_t)counts[k]));
 	json_object_set_new(out->measured, "records", json_integer((json_int_t)records));
@@ -297,7 +351,7 @@ void kit_check_windows_event_log(const struct kit_ctx *ctx, struct kit_out *out)
 		char *clean = cv_str_sanitize(first, strlen(first), sizeof(first));
 
 		json_object_set_new(out->measured, "earliest", first[0] ? json_string(clean) : json_null());
-		kit_decide_event_log(true, counts, clean, read, &v);
+		kit_decide_event_log(err ? unreadable : NULL, counts, clean, read, &v);
 		kit_apply(out, &v);
 		free(clean);
 	}

@@ -116,6 +116,19 @@ static int connect_bounded(const struct addrinfo *a, int seconds)
 		goto fail;
 	}
 	set_timeouts(s, IO_TIMEOUT_S);
+	/*
+	 * The portable code keeps a socket in an int (peer-client.c, as a
+	 * Unix descriptor).  A SOCKET is a kernel handle, and Windows keeps
+	 * handles in 32 bits even in 64-bit processes so that 32-bit ones can
+	 * share them ("Interprocess Communication Between 32-bit and 64-bit
+	 * Applications", Microsoft Learn): small positive values in practice.
+	 * One that would not survive the round trip through an int is refused
+	 * rather than truncated into another handle.
+	 */
+	if (s > (SOCKET)INT_MAX) {
+		r = -EMFILE;
+		goto fail;
+	}
 	return (int)s;
 fail:
 	closesocket(s);

@@ -48,6 +48,37 @@ static void quote_arg(struct cv_buf *b, const char *arg)
 	(void)!cv_buf_puts(b, "\"");
 }
 
+/* s (the ANSI code page, as argv and the A calls have it) in UTF-16; NULL
+ * if it does not convert. */
+static wchar_t *wide_of_acp(const char *s)
+{
+	int n = MultiByteToWideChar(CP_ACP, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+	wchar_t *w;
+
+	if (n <= 0)
+		return NULL;
+	w = cv_xcalloc((size_t)n, sizeof(*w));
+	if (MultiByteToWideChar(CP_ACP, MB_ERR_INVALID_CHARS, s, -1, w, n) != n)
+		w = cv_free(w);
+	return w;
+}
+
+/* w in the ANSI code page; NULL if a character of it has no place there
+ * (the A calls would see '?' or a look-alike instead). */
+static char *acp_of_wide(const wchar_t *w)
+{
+	BOOL lossy = FALSE;
+	int n = WideCharToMultiByte(CP_ACP, WC_NO_BEST_FIT_CHARS, w, -1, NULL, 0, NULL, &lossy);
+	char *s;
+
+	if (n <= 0 || lossy)
+		return NULL;
+	s = cv_xmalloc((size_t)n);
+	if (WideCharToMultiByte(CP_ACP, WC_NO_BEST_FIT_CHARS, w, -1, s, n, NULL, &lossy) != n || lossy)
+		s = cv_free(s);
+	return s;
+}
+
 /* The descriptor file of the run, written once. */
 static int write_descriptor(const struct kit_ctx *ctx, char *why, size_t why_size)
 {
@@ -80,8 +111,9 @@ static const char *exception_name(DWORD code)
 	}
 }
 
-/* Reads what is in the pipe now; 1 if it ended, 0 if not, -1 too big. */
-static int drain(HANDLE rd, struct cv_buf *out, bool block)
+/* Reads what is in the pipe now, never waiting; 1 if it ended (every
+ * writer closed it), 0 if not, -1 too big. */
+static int drain(HANDLE rd, struct cv_buf *out)
 {
 	char chunk[8192];
 
@@ -90,9 +122,10 @@ static int drain(HANDLE rd, struct cv_buf *out, bool block)
 
 		if (!PeekNamedPipe(rd, NULL, 0, NULL, &avail, NULL))
 			return 1; /* broken: every writer closed it */
-		if (!avail && !block)
+		if (!avail)
 			return 0;
-		if (!ReadFile(rd, chunk, avail && avail < sizeof(chunk) ? avail : sizeof(chunk), &got, NULL))
+		/* avail bytes are there: this ReadFile returns at once. */
+		if (!ReadFile(rd, chunk, avail < sizeof(chunk) ? avail : sizeof(chunk), &got, NULL))
 			return 1;
 		if (!got)
 			return 1;
@@ -101,16 +134,29 @@ static int drain(HANDLE rd, struct cv_buf *out, bool block)
 	}
 }
 
+/* After the child's exit, how long its last bytes may take to be read.
+ * The pipe normally breaks at once (the child held the only write end),
+ * but the handles are inheritable: a process started meanwhile by anyone
+ * with bInheritHandles could hold a copy and keep the pipe open for ever,
+ * so the runner reads what is there until the pipe breaks or this
+ * deadline passes, and never blocks on it. */
+#define FINAL_DRAIN_S 1.0
+
 int kit_os_run_child(const struct kit_check *c, const struct kit_ctx *ctx, double limit, struct cv_buf *out, char *why,
 		     size_t why_size)
 {
 	SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
-	STARTUPINFOA si = { .cb = sizeof(si) };
+	STARTUPINFOW si = { .cb = sizeof(si) };
 	PROCESS_INFORMATION pi = { 0 };
 	HANDLE rd = NULL, wr = NULL;
 	struct cv_buf cmd;
 	struct cv_strv args;
-	char exe[MAX_PATH + 1];
+	/* The program's path in UTF-16 (its folder may have any name: a user
+	 * profile's), the arguments in the ANSI code page the child's C
+	 * runtime reads them back in (kit_child_args: ids, options, the run's
+	 * directory, all from this process's argv or the A calls). */
+	wchar_t exe[32768], *wargs = NULL, *wcmd = NULL;
+	size_t nexe, nargs;
 	double deadline = kit_now() + limit;
 	bool timed_out = false, too_big = false;
 	DWORD code = 0, n;
@@ -118,8 +164,8 @@ int kit_os_run_child(const struct kit_check *c, const struct kit_ctx *ctx, doubl
 
 	cv_strv_init(&args);
 	cv_buf_init(&cmd, 32768); /* CreateProcess's limit on a command line */
-	n = GetModuleFileNameA(NULL, exe, sizeof(exe));
-	if (!n || n >= sizeof(exe)) {
+	n = GetModuleFileNameW(NULL, exe, CV_ELEMENTSOF(exe));
+	if (!n || n >= CV_ELEMENTSOF(exe)) {
 		snprintf(why, why_size, "cannot tell this program's path (GetModuleFileName: error %lu)",
 			 (unsigned long)GetLastError());
 		goto out;
@@ -127,9 +173,22 @@ int kit_os_run_child(const struct kit_check *c, const struct kit_ctx *ctx, doubl
 	if (write_descriptor(ctx, why, why_size) < 0)
 		goto out;
 	kit_child_args(c, ctx, &args);
-	quote_arg(&cmd, exe);
+	/* argv[0]: a Windows path holds no '"' and does not end in '\\', so
+	 * quotes around it are the whole of the quoting rules. */
+	(void)!cv_buf_puts(&cmd, "\"x\"");
 	for (size_t i = 0; i < args.n; i++)
 		quote_arg(&cmd, args.v[i]);
+	if (!(wargs = wide_of_acp((const char *)cmd.data + 3))) {
+		snprintf(why, why_size, "the child's arguments are not in the ANSI code page");
+		goto out;
+	}
+	nexe = wcslen(exe);
+	nargs = wcslen(wargs);
+	wcmd = cv_xcalloc(nexe + nargs + 3, sizeof(*wcmd));
+	wcmd[0] = L'"';
+	memcpy(wcmd + 1, exe, nexe * sizeof(*wcmd));
+	wcmd[nexe + 1] = L'"';
+	memcpy(wcmd + nexe + 2, wargs, nargs * sizeof(*wcmd));
 	if (!CreatePipe(&rd, &wr, &sa, 0) || !SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0)) {
 		snprintf(why, why_size, "cannot create a pipe: error %lu", (unsigned long)GetLastError());
 		goto out;
@@ -143,22 +202,27 @@ int kit_os_run_child(const struct kit_check *c, const struct kit_ctx *ctx, doubl
 	SetErrorMode(SetErrorMode(0) | SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
 	fflush(stdout);
 	fflush(stderr);
-	if (!CreateProcessA(exe, (char *)cmd.data, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi)) {
-		snprintf(why, why_size, "cannot start %s: error %lu", exe, (unsigned long)GetLastError());
+	if (!CreateProcessW(exe, wcmd, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi)) {
+		snprintf(why, why_size, "cannot start this program again (CreateProcess: error %lu)",
+			 (unsigned long)GetLastError());
 		goto out;
 	}
 	CloseHandle(wr);
 	wr = NULL;
 	for (;;) {
 		double left = deadline - kit_now();
-		int d = drain(rd, out, false);
+		int d = drain(rd, out);
 
 		if (d < 0) {
 			too_big = true;
 			break;
 		}
 		if (WaitForSingleObject(pi.hProcess, 0) == WAIT_OBJECT_0) {
-			too_big = drain(rd, out, true) < 0;
+			double until = kit_now() + FINAL_DRAIN_S;
+
+			while ((d = drain(rd, out)) == 0 && kit_now() < until)
+				Sleep(10);
+			too_big = d < 0;
 			break;
 		}
 		if (left <= 0) {
@@ -194,6 +258,8 @@ out:
 		CloseHandle(wr);
 	cv_buf_release(&cmd);
 	cv_strv_release(&args);
+	free(wargs);
+	free(wcmd);
 	return r;
 }
 
@@ -215,23 +281,50 @@ void kit_os_child_setup(void)
 	SetUnhandledExceptionFilter(end_at_once);
 }
 
+static int make_dir(const char *parent, char **ret, char **ret_error);
+
 int kit_os_mkdtemp(const char *parent, char **ret, char **ret_error)
 {
-	char tmp[MAX_PATH + 1];
+	wchar_t wtmp[MAX_PATH + 1], wshort[MAX_PATH + 1];
+	char *tmp = NULL;
 	DWORD n;
+	int r;
 
 	if (!parent) {
-		/* GetTempPath: %TMP%, %TEMP%, %USERPROFILE% or the Windows directory. */
-		n = GetTempPathA(sizeof(tmp), tmp);
-		if (!n || n >= sizeof(tmp)) {
+		/* GetTempPath: %TMP%, %TEMP%, %USERPROFILE% or the Windows
+		 * directory.  The kit's paths are in the ANSI code page (its
+		 * argv, the C runtime's files): a folder whose name has no place
+		 * there (a profile named in another script) is taken by its
+		 * short 8.3 name, which is. */
+		n = GetTempPathW(CV_ELEMENTSOF(wtmp), wtmp);
+		if (!n || n >= CV_ELEMENTSOF(wtmp)) {
 			*ret_error = cv_xasprintf("cannot find the temporary directory (GetTempPath: error %lu)",
 						  (unsigned long)GetLastError());
 			return -ENOENT;
 		}
-		while (n > 3 && (tmp[n - 1] == '\\' || tmp[n - 1] == '/'))
-			tmp[--n] = '\0';
+		while (n > 3 && (wtmp[n - 1] == L'\\' || wtmp[n - 1] == L'/'))
+			wtmp[--n] = L'\0';
+		tmp = acp_of_wide(wtmp);
+		if (!tmp) {
+			n = GetShortPathNameW(wtmp, wshort, CV_ELEMENTSOF(wshort));
+			if (n && n < CV_ELEMENTSOF(wshort))
+				tmp = acp_of_wide(wshort);
+		}
+		if (!tmp) {
+			*ret_error = cv_xasprintf("the temporary directory's name has characters outside the ANSI code "
+						  "page and no short name: give --dir");
+			return -EILSEQ;
+		}
 		parent = tmp;
 	}
+	r = make_dir(parent, ret, ret_error);
+	free(tmp);
+	return r;
+}
+
+/* A new directory of the kit's, covalid-kit.PID.N, in parent. */
+static int make_dir(const char *parent, char **ret, char **ret_error)
+{
 	for (unsigned i = 0; i < 100; i++) {
 		char *dir = cv_xasprintf("%s\\covalid-kit.%lu.%lu", parent, (unsigned long)GetCurrentProcessId(),
 					 (unsigned long)(GetTickCount() + i * 7919));

@@ -167,3 +167,34 @@ void kit_os_host(char *buf, size_t size)
 	else
 		snprintf(buf, size, "unknown");
 }
+
+json_t *kit_win_json_path(const char *acp, bool *ret_lossy)
+{
+	int wn = acp ? MultiByteToWideChar(CP_ACP, MB_ERR_INVALID_CHARS, acp, -1, NULL, 0) : 0;
+	wchar_t *w = NULL;
+	char *u = NULL;
+	json_t *j = NULL;
+	int un;
+
+	if (!acp)
+		return json_null();
+	if (wn > 0) {
+		w = cv_xcalloc((size_t)wn, sizeof(*w));
+		if (MultiByteToWideChar(CP_ACP, MB_ERR_INVALID_CHARS, acp, -1, w, wn) == wn &&
+		    (un = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL)) > 0) {
+			u = cv_xmalloc((size_t)un);
+			if (WideCharToMultiByte(CP_UTF8, 0, w, -1, u, un, NULL, NULL) == un)
+				j = json_string(u);
+		}
+	}
+	if (!j) {
+		char *clean = cv_str_sanitize(acp, strlen(acp), strlen(acp));
+
+		*ret_lossy = true;
+		j = json_string(clean);
+		free(clean);
+	}
+	free(w);
+	free(u);
+	return j ? j : json_string("?");
+}
