@@ -93,8 +93,12 @@ static char *describe(struct probe_ctx *ctx, const struct sources *src, const ch
 		char *fbase;
 		bool signed_ = false, have_signed;
 
-		if (!base || !json_is_object(e))
+		if (!base)
 			break;
+		/* Noted once, by probe_win_integration(): one bad entry hides
+		 * no other file. */
+		if (!json_is_object(e))
+			continue;
 		path = probe_win_str(ctx, "files.json", "file", e, "path");
 		fbase = image_base(path);
 		if (!fbase || strcasecmp(fbase, base) != 0) {
@@ -113,6 +117,17 @@ static char *describe(struct probe_ctx *ctx, const struct sources *src, const ch
 	}
 	free(base);
 	return v ? v : cv_xstrdup(state);
+}
+
+/* Each files.json entry describe() skips, named once by its index. */
+static void note_bad_files(struct probe_ctx *ctx, const json_t *files)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(files, i, e)
+		if (!json_is_object(e))
+			probe_note(ctx, "windows/files.json: entry %zu is not an object; skipped", i);
 }
 
 static const struct win_device *bound_device(const struct sources *src, const char *service)
@@ -201,6 +216,7 @@ void probe_win_integration(struct probe_ctx *ctx)
 	src.services = probe_win_json(ctx, "services.json", JSON_ARRAY);
 	src.files = probe_win_json(ctx, "files.json", JSON_ARRAY);
 	src.devices = probe_win_json(ctx, "devices.json", JSON_ARRAY);
+	note_bad_files(ctx, src.files);
 	if (src.devices && win_devices_parse(ctx, src.devices, &src.dev, &src.n_dev) < 0)
 		src.dev = NULL;
 	if (src.services) {

@@ -69,6 +69,23 @@ mkdir "$TMP/dir-os/windows/os.json"
 run dir-os
 check "a directory in place of os.json: noted" has_note dir-os "windows/os.json"
 
+# A service pack's minor number is no release the catalogs name
+# (catalog_service_pack_parse knows SP1 .. SP99): SP1.1 is reported SP1.
+copy sp-minor
+jq '.rtl.sp_minor = 1' "$base/windows/os.json" >"$TMP/sp-minor/windows/os.json"
+run sp-minor
+check "sp_minor 1: service_pack is SP1" test "$(field sp-minor .guest.os.service_pack)" = SP1
+
+# One bad files.json entry skips that entry only: the drivers after it keep
+# their version and signature, and the note names the entry.
+copy bad-file-entry
+jq '[7] + .' "$base/windows/files.json" >"$TMP/bad-file-entry/windows/files.json"
+run bad-file-entry
+check "files.json entry 0 not an object: noted by index" has_note bad-file-entry "windows/files.json: entry 0 is not an object"
+check "files.json entry 0 not an object: netvsc still has its version and signer" \
+	test "$(field bad-file-entry '[.integration.evidence[] | select(.source == "windows/services.json:netvsc") | .value][0]')" = \
+	"running, 6.1.7601.17514, signed by Microsoft Windows"
+
 # The human report of a whole fixture names the release's service pack and
 # edition (the fixture's os.json: "Service Pack 2", Enterprise).
 "$COVALID" probe --root "$SRC/tests/fixtures/win-2003sp2-x86-rhel-kvm/root" >"$TMP/human" 2>&1
