@@ -72,7 +72,7 @@ const char *win_device_bus(const char *instance)
 	return NULL;
 }
 
-int win_devices_parse(struct probe_ctx *ctx, json_t *arr, struct win_device **ret, size_t *ret_n)
+static int devices_parse(struct probe_ctx *ctx, json_t *arr, struct win_device **ret, size_t *ret_n)
 {
 	static const char file[] = "devices.json";
 	struct win_device *v = NULL;
@@ -179,31 +179,40 @@ static void list_devices(struct probe_ctx *ctx, const struct win_device *dev, si
 	}
 }
 
+bool win_devices_get(struct probe_ctx *ctx, const struct win_device **ret, size_t *ret_n)
+{
+	if (!ctx->win_devices_read) {
+		ctx->win_devices_read = true;
+		ctx->win_devices_json = probe_win_json(ctx, "devices.json", JSON_ARRAY);
+		if (ctx->win_devices_json &&
+		    devices_parse(ctx, ctx->win_devices_json, &ctx->win_devices, &ctx->n_win_devices) < 0) {
+			ctx->win_devices = NULL;
+			ctx->n_win_devices = 0;
+		}
+	}
+	*ret = ctx->win_devices;
+	*ret_n = ctx->n_win_devices;
+	return ctx->win_devices != NULL;
+}
+
 void probe_win_devices(struct probe_ctx *ctx)
 {
-	json_t *arr = probe_win_json(ctx, "devices.json", JSON_ARRAY);
-	struct win_device *dev;
+	const struct win_device *dev;
 	size_t n;
+	bool acpi_vmbus = false;
 
-	if (!arr)
+	if (!win_devices_get(ctx, &dev, &n))
 		return;
-	if (win_devices_parse(ctx, arr, &dev, &n) == 0) {
-		bool acpi_vmbus = false;
-
-		pci(ctx, dev, n);
-		bus_count(ctx, dev, n, "vmbus", "windows/devices.json:VMBUS",
-			  "microsoft", "VMBus devices: Hyper-V's synthetic device bus", &ctx->have_vmbus);
-		/* The VMBus itself is an ACPI device of _HID "VMBus" (Linux's
-		 * vmbus_acpi_device_ids[], drivers/hv/vmbus_drv.c). */
-		for (size_t i = 0; i < n && !acpi_vmbus; i++)
-			acpi_vmbus = prefix_ci(dev[i].instance, "ACPI\\VMBUS\\");
-		if (acpi_vmbus && !ctx->have_vmbus)
-			probe_evidence(ctx, SIG_BUS, "windows/devices.json:ACPI\\VMBUS", "present",
-				       "the ACPI VMBus device: Hyper-V's synthetic device bus", "microsoft");
-		bus_count(ctx, dev, n, "xen", "windows/devices.json:XEN", "xen",
-			  "Xen PV bus devices (xenbus frontends)", NULL);
-		list_devices(ctx, dev, n);
-		free(dev);
-	}
-	json_decref(arr);
+	pci(ctx, dev, n);
+	bus_count(ctx, dev, n, "vmbus", "windows/devices.json:VMBUS", "microsoft",
+		  "VMBus devices: Hyper-V's synthetic device bus", &ctx->have_vmbus);
+	/* The VMBus itself is an ACPI device of _HID "VMBus" (Linux's
+	 * vmbus_acpi_device_ids[], drivers/hv/vmbus_drv.c). */
+	for (size_t i = 0; i < n && !acpi_vmbus; i++)
+		acpi_vmbus = prefix_ci(dev[i].instance, "ACPI\\VMBUS\\");
+	if (acpi_vmbus && !ctx->have_vmbus)
+		probe_evidence(ctx, SIG_BUS, "windows/devices.json:ACPI\\VMBUS", "present",
+			       "the ACPI VMBus device: Hyper-V's synthetic device bus", "microsoft");
+	bus_count(ctx, dev, n, "xen", "windows/devices.json:XEN", "xen", "Xen PV bus devices (xenbus frontends)", NULL);
+	list_devices(ctx, dev, n);
 }

@@ -32,8 +32,8 @@ enum state {
 };
 
 struct sources {
-	json_t *services, *files, *devices;
-	struct win_device *dev;
+	json_t *services, *files;
+	const struct win_device *dev;
 	size_t n_dev;
 };
 
@@ -215,10 +215,8 @@ void probe_win_integration(struct probe_ctx *ctx)
 
 	src.services = probe_win_json(ctx, "services.json", JSON_ARRAY);
 	src.files = probe_win_json(ctx, "files.json", JSON_ARRAY);
-	src.devices = probe_win_json(ctx, "devices.json", JSON_ARRAY);
 	note_bad_files(ctx, src.files);
-	if (src.devices && win_devices_parse(ctx, src.devices, &src.dev, &src.n_dev) < 0)
-		src.dev = NULL;
+	win_devices_get(ctx, &src.dev, &src.n_dev);
 	if (src.services) {
 		for (size_t i = 0; i < n; i++)
 			switch (find(ctx, &src, &c[i])) {
@@ -242,8 +240,6 @@ void probe_win_integration(struct probe_ctx *ctx)
 	for (size_t i = 0; src.services && i < d->integration.recommended.n; i++)
 		if (!cv_strv_contains(&d->integration.present, d->integration.recommended.v[i]))
 			cv_strv_push(&d->integration.recommended_missing, d->integration.recommended.v[i]);
-	free(src.dev);
 	json_decref(src.services);
 	json_decref(src.files);
-	json_decref(src.devices);
 }

@@ -86,6 +86,16 @@ check "files.json entry 0 not an object: netvsc still has its version and signer
 	test "$(field bad-file-entry '[.integration.evidence[] | select(.source == "windows/services.json:netvsc") | .value][0]')" = \
 	"running, 6.1.7601.17514, signed by Microsoft Windows"
 
+# devices.json is parsed once per probe, so a bad entry is noted once
+# (both the devices and the integration detectors read the file).
+copy bad-device-entry
+jq '[7] + .' "$base/windows/devices.json" >"$TMP/bad-device-entry/windows/devices.json"
+run bad-device-entry
+check "devices.json entry 0 not an object: noted exactly once" \
+	test "$(jq '[.notes[] | select(contains("windows/devices.json: entry 0 is not an object"))] | length' "$TMP/bad-device-entry.json")" = 1
+check "devices.json entry 0 not an object: storvsc still bound and present" \
+	test "$(field bad-device-entry '.integration.present | index("storvsc") != null')" = true
+
 # The human report of a whole fixture names the release's service pack and
 # edition (the fixture's os.json: "Service Pack 2", Enterprise).
 "$COVALID" probe --root "$SRC/tests/fixtures/win-2003sp2-x86-rhel-kvm/root" >"$TMP/human" 2>&1
