@@ -75,9 +75,15 @@ out:
  * catalogs, and catalog_service_pack_parse, know SP1 .. SP99 only), and
  * pretty keeps the CSD version for the human reader.
  */
-static char *service_pack(int64_t major)
+static char *service_pack(struct probe_ctx *ctx, int64_t major)
 {
-	return major > 0 ? cv_xasprintf("SP%d", (int)major) : NULL;
+	if (major <= 0)
+		return NULL;
+	if (major > 99) {
+		probe_note(ctx, "windows/os.json: rtl.sp_major %lld is out of range; service pack unknown", (long long)major);
+		return NULL;
+	}
+	return cv_xasprintf("SP%d", (int)major);
 }
 
 void probe_win_os(struct probe_ctx *ctx)
@@ -151,7 +157,7 @@ void probe_win_os(struct probe_ctx *ctx)
 						  csd ? " " : "", csd ? csd : "", kernel);
 		free(kernel);
 	}
-	d->guest.os.service_pack = service_pack(sp_major);
+	d->guest.os.service_pack = service_pack(ctx, sp_major);
 	if (edition_id)
 		d->guest.os.edition = win_edition_from_id(edition_id);
 	else if (have_suite && have_ptype && win_edition_from_suite((uint32_t)suite, (int)ptype))

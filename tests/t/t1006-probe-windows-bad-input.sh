@@ -75,6 +75,11 @@ copy sp-minor
 jq '.rtl.sp_minor = 1' "$base/windows/os.json" >"$TMP/sp-minor/windows/os.json"
 run sp-minor
 check "sp_minor 1: service_pack is SP1" test "$(field sp-minor .guest.os.service_pack)" = SP1
+copy sp-huge
+jq '.rtl.sp_major = 100' "$base/windows/os.json" >"$TMP/sp-huge/windows/os.json"
+run sp-huge
+check "sp_major 100 (past SP99): noted" has_note sp-huge "windows/os.json: rtl.sp_major 100 is out of range"
+check "sp_major 100 (past SP99): service_pack absent" test "$(field sp-huge .guest.os.service_pack)" = null
 
 # One bad files.json entry skips that entry only: the drivers after it keep
 # their version and signature, and the note names the entry.
