@@ -16,6 +16,7 @@
 #define COVALID_PROBE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "covalid/util.h"
 
@@ -28,5 +29,31 @@ struct probe_options {
 
 /* -ENOENT/-ENOTDIR: the root does not exist or is not a directory. */
 int probe_run(const struct probe_options *opt, struct descriptor **ret) CV_WUR;
+
+/*
+ * The integration components of Windows guests as the probe knows them
+ * (docs/probe.md, "Windows component names"): the one table the kit's
+ * Windows checks read too, so that the services they query, the storage
+ * drivers they name and the event sources they count are the probe's.
+ * Static data; the strings live as long as the program.
+ */
+enum probe_win_role {
+	PROBE_WIN_STORAGE, /* a storage controller's driver (viostor, storvsc) */
+	PROBE_WIN_NET,     /* a network adapter's driver (netkvm, netvsc) */
+	PROBE_WIN_DRIVER,  /* another driver: a bus, a balloon, a serial port */
+	PROBE_WIN_SERVICE, /* a Win32 service of the integration services (vmicheartbeat) */
+	PROBE_WIN_AGENT,   /* a guest agent or tools service (QEMU-GA, VMTools) */
+};
+
+struct probe_win_component {
+	const char *name;             /* canonical, as in the descriptor's integration lists */
+	enum probe_win_role role;
+	bool device;                  /* present only when bound to a present device; else when running */
+	const char *const *services;  /* its Windows service names (case-insensitive, as the SCM compares) */
+	size_t n_services;
+};
+
+/* The i-th component, in the probe's table order; false past the last. */
+bool probe_win_component(size_t i, struct probe_win_component *ret);
 
 #endif

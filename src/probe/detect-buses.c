@@ -7,26 +7,10 @@
  * /proc/modules, because built-in drivers never appear there: this very
  * build machine has no /proc/modules at all.
  */
+#include "probe/pci-vendors.h"
 #include "probe/probe-internal.h"
 #include "probe/probe-read.h"
 #include "util/cv.h"
-
-static const struct {
-	uint32_t vendor;
-	const char *id;
-	const char *what;
-} pci_vendors[] = {
-	{ 0x1af4, "vm", "virtio (Red Hat/Qumranet vendor id): KVM/QEMU, bhyve, Firecracker, clouds" },
-	{ 0x1b36, "qemu", "Red Hat QEMU device" },
-	{ 0x15ad, "vmware", "VMware virtual device" },
-	{ 0x1414, "microsoft", "Microsoft Hyper-V virtual device" },
-	{ 0x80ee, "oracle", "VirtualBox virtual device (InnoTek)" },
-	{ 0x5853, "xen", "Xen platform device (XenSource)" },
-	{ 0x1ab8, "parallels", "Parallels virtual device" },
-	{ 0x1d0f, "amazon", "Amazon device (ENA, EBS NVMe): Nitro" },
-	{ 0x1ae0, "google", "Google virtual device (gVNIC, persistent disk)" },
-	{ 0x1275, "bhyve", "bhyve host bridge (NetApp vendor id)" },
-};
 
 /* Driver names that are not the module name users know. */
 static const struct {
@@ -136,8 +120,8 @@ static void list_class(struct probe_ctx *ctx, const char *classdir, bool disks)
 
 static void pci(struct probe_ctx *ctx)
 {
-	size_t counts[CV_ELEMENTSOF(pci_vendors)] = { 0 };
-	char *first[CV_ELEMENTSOF(pci_vendors)] = { NULL };
+	size_t counts[PROBE_PCI_VENDORS_MAX] = { 0 };
+	char *first[PROBE_PCI_VENDORS_MAX] = { NULL };
 	struct cv_strv devs;
 
 	if (cv_root_list(ctx->root, "sys/bus/pci/devices", &devs) < 0)
@@ -147,27 +131,16 @@ static void pci(struct probe_ctx *ctx)
 		char *path = cv_xasprintf("sys/bus/pci/devices/%s/vendor", devs.v[i]);
 		char *v = probe_read_value(ctx, path);
 		uint64_t vendor;
+		int k;
 
-		if (v && cv_parse_u64(v, 16, &vendor) == 0)
-			for (size_t k = 0; k < CV_ELEMENTSOF(pci_vendors); k++)
-				if (pci_vendors[k].vendor == vendor) {
-					if (!counts[k]++)
-						first[k] = cv_xasprintf("/%s", path);
-					break;
-				}
+		if (v && cv_parse_u64(v, 16, &vendor) == 0 && vendor <= UINT32_MAX &&
+		    (k = probe_pci_vendor_index((uint32_t)vendor)) >= 0 && !counts[k]++)
+			first[k] = cv_xasprintf("/%s", path);
 		free(v);
 		free(path);
 	}
-	for (size_t k = 0; k < CV_ELEMENTSOF(pci_vendors); k++) {
-		char *v;
-
-		if (!counts[k])
-			continue;
-		v = cv_xasprintf("0x%04x (%zu device%s)", pci_vendors[k].vendor, counts[k], counts[k] > 1 ? "s" : "");
-		probe_evidence(ctx, SIG_BUS, first[k], v, pci_vendors[k].what, pci_vendors[k].id);
-		if (pci_vendors[k].vendor == 0x1af4)
-			ctx->have_virtio = true;
-		free(v);
+	for (size_t k = 0; k < PROBE_PCI_VENDORS_MAX; k++) {
+		probe_pci_vendor_evidence(ctx, k, counts[k], first[k]);
 		free(first[k]);
 	}
 	cv_strv_release(&devs);

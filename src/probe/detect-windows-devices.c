@@ -11,28 +11,11 @@
  */
 #include <ctype.h>
 
+#include "probe/pci-vendors.h"
 #include "probe/probe-read.h"
 #include "probe/win-devices.h"
 #include "probe/win-source.h"
 #include "util/cv.h"
-
-/* The same vendors, ids and words as detect-buses.c's table. */
-static const struct {
-	uint32_t vendor;
-	const char *id;
-	const char *what;
-} pci_vendors[] = {
-	{ 0x1af4, "vm", "virtio (Red Hat/Qumranet vendor id): KVM/QEMU, bhyve, Firecracker, clouds" },
-	{ 0x1b36, "qemu", "Red Hat QEMU device" },
-	{ 0x15ad, "vmware", "VMware virtual device" },
-	{ 0x1414, "microsoft", "Microsoft Hyper-V virtual device" },
-	{ 0x80ee, "oracle", "VirtualBox virtual device (InnoTek)" },
-	{ 0x5853, "xen", "Xen platform device (XenSource)" },
-	{ 0x1ab8, "parallels", "Parallels virtual device" },
-	{ 0x1d0f, "amazon", "Amazon device (ENA, EBS NVMe): Nitro" },
-	{ 0x1ae0, "google", "Google virtual device (gVNIC, persistent disk)" },
-	{ 0x1275, "bhyve", "bhyve host bridge (NetApp vendor id)" },
-};
 
 /*
  * Enumerators of Xen's PV drivers for Windows: the xenproject/Citrix
@@ -89,7 +72,7 @@ const char *win_device_bus(const char *instance)
 	return NULL;
 }
 
-int win_devices_parse(struct probe_ctx *ctx, json_t *arr, struct win_device **ret, size_t *ret_n)
+static int devices_parse(struct probe_ctx *ctx, json_t *arr, struct win_device **ret, size_t *ret_n)
 {
 	static const char file[] = "devices.json";
 	struct win_device *v = NULL;
@@ -130,34 +113,28 @@ int win_devices_parse(struct probe_ctx *ctx, json_t *arr, struct win_device **re
 
 static void pci(struct probe_ctx *ctx, const struct win_device *dev, size_t n)
 {
-	size_t counts[CV_ELEMENTSOF(pci_vendors)] = { 0 };
-	const char *first[CV_ELEMENTSOF(pci_vendors)] = { NULL };
+	size_t counts[PROBE_PCI_VENDORS_MAX] = { 0 };
+	const char *first[PROBE_PCI_VENDORS_MAX] = { NULL };
 
 	for (size_t i = 0; i < n; i++) {
 		uint32_t vendor;
+		int k;
 
 		if (!win_pci_ids(dev[i].instance, &vendor, NULL))
 			continue;
 		ctx->have_pci = true;
-		for (size_t k = 0; k < CV_ELEMENTSOF(pci_vendors); k++)
-			if (pci_vendors[k].vendor == vendor) {
-				if (!counts[k]++)
-					first[k] = dev[i].instance;
-				break;
-			}
+		k = probe_pci_vendor_index(vendor);
+		if (k >= 0 && !counts[k]++)
+			first[k] = dev[i].instance;
 	}
-	for (size_t k = 0; k < CV_ELEMENTSOF(pci_vendors); k++) {
-		char *v, *src;
+	for (size_t k = 0; k < PROBE_PCI_VENDORS_MAX; k++) {
+		char *src;
 
 		if (!counts[k])
 			continue;
-		v = cv_xasprintf("0x%04x (%zu device%s)", pci_vendors[k].vendor, counts[k], counts[k] > 1 ? "s" : "");
 		src = cv_xasprintf("windows/devices.json:%s", first[k]);
-		probe_evidence(ctx, SIG_BUS, src, v, pci_vendors[k].what, pci_vendors[k].id);
-		if (pci_vendors[k].vendor == 0x1af4)
-			ctx->have_virtio = true;
+		probe_pci_vendor_evidence(ctx, k, counts[k], src);
 		free(src);
-		free(v);
 	}
 }
 
@@ -202,31 +179,40 @@ static void list_devices(struct probe_ctx *ctx, const struct win_device *dev, si
 	}
 }
 
+bool win_devices_get(struct probe_ctx *ctx, const struct win_device **ret, size_t *ret_n)
+{
+	if (!ctx->win_devices_read) {
+		ctx->win_devices_read = true;
+		ctx->win_devices_json = probe_win_json(ctx, "devices.json", JSON_ARRAY);
+		if (ctx->win_devices_json &&
+		    devices_parse(ctx, ctx->win_devices_json, &ctx->win_devices, &ctx->n_win_devices) < 0) {
+			ctx->win_devices = NULL;
+			ctx->n_win_devices = 0;
+		}
+	}
+	*ret = ctx->win_devices;
+	*ret_n = ctx->n_win_devices;
+	return ctx->win_devices != NULL;
+}
+
 void probe_win_devices(struct probe_ctx *ctx)
 {
-	json_t *arr = probe_win_json(ctx, "devices.json", JSON_ARRAY);
-	struct win_device *dev;
+	const struct win_device *dev;
 	size_t n;
+	bool acpi_vmbus = false;
 
-	if (!arr)
+	if (!win_devices_get(ctx, &dev, &n))
 		return;
-	if (win_devices_parse(ctx, arr, &dev, &n) == 0) {
-		bool acpi_vmbus = false;
-
-		pci(ctx, dev, n);
-		bus_count(ctx, dev, n, "vmbus", "windows/devices.json:VMBUS",
-			  "microsoft", "VMBus devices: Hyper-V's synthetic device bus", &ctx->have_vmbus);
-		/* The VMBus itself is an ACPI device of _HID "VMBus" (Linux's
-		 * vmbus_acpi_device_ids[], drivers/hv/vmbus_drv.c). */
-		for (size_t i = 0; i < n && !acpi_vmbus; i++)
-			acpi_vmbus = prefix_ci(dev[i].instance, "ACPI\\VMBUS\\");
-		if (acpi_vmbus && !ctx->have_vmbus)
-			probe_evidence(ctx, SIG_BUS, "windows/devices.json:ACPI\\VMBUS", "present",
-				       "the ACPI VMBus device: Hyper-V's synthetic device bus", "microsoft");
-		bus_count(ctx, dev, n, "xen", "windows/devices.json:XEN", "xen",
-			  "Xen PV bus devices (xenbus frontends)", NULL);
-		list_devices(ctx, dev, n);
-		free(dev);
-	}
-	json_decref(arr);
+	pci(ctx, dev, n);
+	bus_count(ctx, dev, n, "vmbus", "windows/devices.json:VMBUS", "microsoft",
+		  "VMBus devices: Hyper-V's synthetic device bus", &ctx->have_vmbus);
+	/* The VMBus itself is an ACPI device of _HID "VMBus" (Linux's
+	 * vmbus_acpi_device_ids[], drivers/hv/vmbus_drv.c). */
+	for (size_t i = 0; i < n && !acpi_vmbus; i++)
+		acpi_vmbus = prefix_ci(dev[i].instance, "ACPI\\VMBUS\\");
+	if (acpi_vmbus && !ctx->have_vmbus)
+		probe_evidence(ctx, SIG_BUS, "windows/devices.json:ACPI\\VMBUS", "present",
+			       "the ACPI VMBus device: Hyper-V's synthetic device bus", "microsoft");
+	bus_count(ctx, dev, n, "xen", "windows/devices.json:XEN", "xen", "Xen PV bus devices (xenbus frontends)", NULL);
+	list_devices(ctx, dev, n);
 }

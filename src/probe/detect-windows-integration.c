@@ -32,8 +32,8 @@ enum state {
 };
 
 struct sources {
-	json_t *services, *files, *devices;
-	struct win_device *dev;
+	json_t *services, *files;
+	const struct win_device *dev;
 	size_t n_dev;
 };
 
@@ -93,8 +93,12 @@ static char *describe(struct probe_ctx *ctx, const struct sources *src, const ch
 		char *fbase;
 		bool signed_ = false, have_signed;
 
-		if (!base || !json_is_object(e))
+		if (!base)
 			break;
+		/* Noted once, by probe_win_integration(): one bad entry hides
+		 * no other file. */
+		if (!json_is_object(e))
+			continue;
 		path = probe_win_str(ctx, "files.json", "file", e, "path");
 		fbase = image_base(path);
 		if (!fbase || strcasecmp(fbase, base) != 0) {
@@ -113,6 +117,17 @@ static char *describe(struct probe_ctx *ctx, const struct sources *src, const ch
 	}
 	free(base);
 	return v ? v : cv_xstrdup(state);
+}
+
+/* Each files.json entry describe() skips, named once by its index. */
+static void note_bad_files(struct probe_ctx *ctx, const json_t *files)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(files, i, e)
+		if (!json_is_object(e))
+			probe_note(ctx, "windows/files.json: entry %zu is not an object; skipped", i);
 }
 
 static const struct win_device *bound_device(const struct sources *src, const char *service)
@@ -200,9 +215,8 @@ void probe_win_integration(struct probe_ctx *ctx)
 
 	src.services = probe_win_json(ctx, "services.json", JSON_ARRAY);
 	src.files = probe_win_json(ctx, "files.json", JSON_ARRAY);
-	src.devices = probe_win_json(ctx, "devices.json", JSON_ARRAY);
-	if (src.devices && win_devices_parse(ctx, src.devices, &src.dev, &src.n_dev) < 0)
-		src.dev = NULL;
+	note_bad_files(ctx, src.files);
+	win_devices_get(ctx, &src.dev, &src.n_dev);
 	if (src.services) {
 		for (size_t i = 0; i < n; i++)
 			switch (find(ctx, &src, &c[i])) {
@@ -226,8 +240,6 @@ void probe_win_integration(struct probe_ctx *ctx)
 	for (size_t i = 0; src.services && i < d->integration.recommended.n; i++)
 		if (!cv_strv_contains(&d->integration.present, d->integration.recommended.v[i]))
 			cv_strv_push(&d->integration.recommended_missing, d->integration.recommended.v[i]);
-	free(src.dev);
 	json_decref(src.services);
 	json_decref(src.files);
-	json_decref(src.devices);
 }

@@ -69,12 +69,21 @@ out:
 	smbios_info_release(&s);
 }
 
-/* "Service Pack 2" from the major and minor numbers RtlGetVersion gives. */
-static char *service_pack(int64_t major, int64_t minor)
+/*
+ * "SP2" from the service pack major number RtlGetVersion gives.  The minor
+ * is left out: a service pack minor is no release a catalog names (the
+ * catalogs, and catalog_service_pack_parse, know SP1 .. SP99 only), and
+ * pretty keeps the CSD version for the human reader.
+ */
+static char *service_pack(struct probe_ctx *ctx, int64_t major)
 {
 	if (major <= 0)
 		return NULL;
-	return minor > 0 ? cv_xasprintf("SP%d.%d", (int)major, (int)minor) : cv_xasprintf("SP%d", (int)major);
+	if (major > 99) {
+		probe_note(ctx, "windows/os.json: rtl.sp_major %lld is out of range; service pack unknown", (long long)major);
+		return NULL;
+	}
+	return cv_xasprintf("SP%d", (int)major);
 }
 
 void probe_win_os(struct probe_ctx *ctx)
@@ -82,7 +91,7 @@ void probe_win_os(struct probe_ctx *ctx)
 	static const char file[] = "os.json";
 	struct descriptor *d = ctx->d;
 	json_t *os = probe_win_json(ctx, file, JSON_OBJECT), *rtl, *reg;
-	int64_t major = 0, minor = 0, build = 0, ptype = 0, suite = 0, sp_major = 0, sp_minor = 0, r2m = 0;
+	int64_t major = 0, minor = 0, build = 0, ptype = 0, suite = 0, sp_major = 0, r2m = 0;
 	bool have_ver, have_ptype, have_suite, have_r2m, r2;
 	const char *product, *edition_id, *csd, *native;
 	struct win_release rel;
@@ -113,8 +122,6 @@ void probe_win_os(struct probe_ctx *ctx)
 	if (rtl) {
 		if (!probe_win_int(ctx, file, "rtl", rtl, "sp_major", &sp_major))
 			sp_major = 0;
-		if (!probe_win_int(ctx, file, "rtl", rtl, "sp_minor", &sp_minor))
-			sp_minor = 0;
 	}
 	csd = rtl ? probe_win_str(ctx, file, "rtl", rtl, "csd") : NULL;
 	product = reg ? probe_win_str(ctx, file, "registry", reg, "ProductName") : NULL;
@@ -150,7 +157,7 @@ void probe_win_os(struct probe_ctx *ctx)
 						  csd ? " " : "", csd ? csd : "", kernel);
 		free(kernel);
 	}
-	d->guest.os.service_pack = service_pack(sp_major, sp_minor);
+	d->guest.os.service_pack = service_pack(ctx, sp_major);
 	if (edition_id)
 		d->guest.os.edition = win_edition_from_id(edition_id);
 	else if (have_suite && have_ptype && win_edition_from_suite((uint32_t)suite, (int)ptype))

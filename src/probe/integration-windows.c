@@ -40,30 +40,30 @@
 
 static const struct integ_win_component components[] = {
 	/* Hyper-V */
-	{ "vmbus", INTEG_WIN_DEVICE, { "vmbus" }, SRC_HV_VSC },
-	{ "storvsc", INTEG_WIN_DEVICE, { "storvsc" }, SRC_HV_VSC },
-	{ "netvsc", INTEG_WIN_DEVICE, { "netvsc" }, SRC_HV_VSC },
-	{ "hv_heartbeat", INTEG_WIN_SERVICE, { "vmicheartbeat" }, SRC_HV_IC },
-	{ "hv_timesync", INTEG_WIN_SERVICE, { "vmictimesync" }, SRC_HV_IC },
-	{ "hv_shutdown", INTEG_WIN_SERVICE, { "vmicshutdown" }, SRC_HV_IC },
-	{ "hv_kvp", INTEG_WIN_SERVICE, { "vmickvpexchange" }, SRC_HV_IC },
-	{ "hv_vss", INTEG_WIN_SERVICE, { "vmicvss" }, SRC_HV_IC },
+	{ "vmbus", INTEG_WIN_DEVICE, PROBE_WIN_DRIVER, { "vmbus" }, SRC_HV_VSC },
+	{ "storvsc", INTEG_WIN_DEVICE, PROBE_WIN_STORAGE, { "storvsc" }, SRC_HV_VSC },
+	{ "netvsc", INTEG_WIN_DEVICE, PROBE_WIN_NET, { "netvsc" }, SRC_HV_VSC },
+	{ "hv_heartbeat", INTEG_WIN_SERVICE, PROBE_WIN_SERVICE, { "vmicheartbeat" }, SRC_HV_IC },
+	{ "hv_timesync", INTEG_WIN_SERVICE, PROBE_WIN_SERVICE, { "vmictimesync" }, SRC_HV_IC },
+	{ "hv_shutdown", INTEG_WIN_SERVICE, PROBE_WIN_SERVICE, { "vmicshutdown" }, SRC_HV_IC },
+	{ "hv_kvp", INTEG_WIN_SERVICE, PROBE_WIN_SERVICE, { "vmickvpexchange" }, SRC_HV_IC },
+	{ "hv_vss", INTEG_WIN_SERVICE, PROBE_WIN_SERVICE, { "vmicvss" }, SRC_HV_IC },
 	/* virtio-win */
-	{ "virtio_net", INTEG_WIN_DEVICE, { "netkvm" }, SRC_VIRTIO_WIN },
-	{ "virtio_storage", INTEG_WIN_DEVICE, { "viostor", "vioscsi" }, SRC_VIRTIO_WIN },
-	{ "virtio_balloon", INTEG_WIN_DEVICE, { "balloon" }, SRC_VIRTIO_WIN },
-	{ "virtio_serial", INTEG_WIN_DEVICE, { "vioser" }, SRC_VIRTIO_WIN },
-	{ "qemu-guest-agent", INTEG_WIN_SERVICE, { "qemu-ga" }, SRC_QGA_WIN },
+	{ "virtio_net", INTEG_WIN_DEVICE, PROBE_WIN_NET, { "netkvm" }, SRC_VIRTIO_WIN },
+	{ "virtio_storage", INTEG_WIN_DEVICE, PROBE_WIN_STORAGE, { "viostor", "vioscsi" }, SRC_VIRTIO_WIN },
+	{ "virtio_balloon", INTEG_WIN_DEVICE, PROBE_WIN_DRIVER, { "balloon" }, SRC_VIRTIO_WIN },
+	{ "virtio_serial", INTEG_WIN_DEVICE, PROBE_WIN_DRIVER, { "vioser" }, SRC_VIRTIO_WIN },
+	{ "qemu-guest-agent", INTEG_WIN_SERVICE, PROBE_WIN_AGENT, { "qemu-ga" }, SRC_QGA_WIN },
 	/* VMware */
-	{ "vmw_pvscsi", INTEG_WIN_DEVICE, { "pvscsi" }, SRC_VMW_TOOLS_WIN },
-	{ "vmxnet3", INTEG_WIN_DEVICE, { "vmxnet3ndis6", "vmxnet3n61x64", "vmxnet3n61x86" }, SRC_VMW_TOOLS_WIN },
-	{ "vmw_balloon", INTEG_WIN_SERVICE, { "vmmemctl" }, SRC_VMW_TOOLS_WIN },
-	{ "open-vm-tools", INTEG_WIN_SERVICE, { "VMTools" }, SRC_VMW_TOOLS_WIN },
+	{ "vmw_pvscsi", INTEG_WIN_DEVICE, PROBE_WIN_STORAGE, { "pvscsi" }, SRC_VMW_TOOLS_WIN },
+	{ "vmxnet3", INTEG_WIN_DEVICE, PROBE_WIN_NET, { "vmxnet3ndis6", "vmxnet3n61x64", "vmxnet3n61x86" }, SRC_VMW_TOOLS_WIN },
+	{ "vmw_balloon", INTEG_WIN_SERVICE, PROBE_WIN_DRIVER, { "vmmemctl" }, SRC_VMW_TOOLS_WIN },
+	{ "open-vm-tools", INTEG_WIN_SERVICE, PROBE_WIN_AGENT, { "VMTools" }, SRC_VMW_TOOLS_WIN },
 	/* Xen */
-	{ "xen-blkfront", INTEG_WIN_DEVICE, { "xenvbd" }, SRC_XEN_WIN },
-	{ "xen-netfront", INTEG_WIN_DEVICE, { "xennet" }, SRC_XEN_WIN },
+	{ "xen-blkfront", INTEG_WIN_DEVICE, PROBE_WIN_STORAGE, { "xenvbd" }, SRC_XEN_WIN },
+	{ "xen-netfront", INTEG_WIN_DEVICE, PROBE_WIN_NET, { "xennet" }, SRC_XEN_WIN },
 	/* VirtualBox */
-	{ "vboxguest", INTEG_WIN_DEVICE, { "VBoxGuest" }, SRC_VBOX_WIN },
+	{ "vboxguest", INTEG_WIN_DEVICE, PROBE_WIN_DRIVER, { "VBoxGuest" }, SRC_VBOX_WIN },
 };
 
 /* Row sources. */
@@ -124,6 +124,24 @@ const struct integ_win_component *probe_integ_win_components(size_t *ret_n)
 {
 	*ret_n = CV_ELEMENTSOF(components);
 	return components;
+}
+
+bool probe_win_component(size_t i, struct probe_win_component *ret)
+{
+	size_t n = 0;
+
+	if (i >= CV_ELEMENTSOF(components))
+		return false;
+	while (n < INTEG_MAX_NAMES && components[i].services[n])
+		n++;
+	*ret = (struct probe_win_component){
+		.name = components[i].name,
+		.role = components[i].role,
+		.device = components[i].kind == INTEG_WIN_DEVICE,
+		.services = components[i].services,
+		.n_services = n,
+	};
+	return true;
 }
 
 const struct integ_profile *probe_integ_win_profiles(size_t *ret_n)

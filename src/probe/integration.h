@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "covalid/probe.h"
+
 struct cv_strv;
 
 #define INTEG_MAX_NAMES 4
@@ -106,6 +108,7 @@ enum integ_win_kind {
 struct integ_win_component {
 	const char *name; /* canonical, shared with Linux where the role is the same */
 	enum integ_win_kind kind;
+	enum probe_win_role role; /* what the kit's checks need (covalid/probe.h) */
 	const char *services[INTEG_MAX_NAMES];
 	const char *source; /* where the service names come from */
 };

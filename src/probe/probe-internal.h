@@ -85,6 +85,13 @@ struct probe_ctx {
 		int r;      /* 0, or the error reading it gave */
 	} win_files[8];
 	size_t n_win_files;
+	/* windows/devices.json parsed (win_devices_get(), win-devices.h):
+	 * the devices and the integration detectors both read it, so it is
+	 * parsed, and its bad entries noted, once. */
+	bool win_devices_read;
+	struct json_t *win_devices_json; /* owns the strings of win_devices */
+	struct win_device *win_devices;  /* NULL: absent or unusable */
+	size_t n_win_devices;
 };
 
 /* Detectors, in the order probe_run() calls them (probe.c; only it calls

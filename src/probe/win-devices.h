@@ -21,9 +21,13 @@ struct win_device {
 	int problem;             /* CM_PROB_* code, 0 = working */
 };
 
-/* Entries of a devices.json array (malformed ones skipped with a note).
- * *ret is freed by the caller; arr must outlive it. */
-int win_devices_parse(struct probe_ctx *ctx, json_t *arr, struct win_device **ret, size_t *ret_n);
+/*
+ * The entries of windows/devices.json (malformed ones skipped with a
+ * note), read and parsed at the first call of a probe and kept in ctx
+ * until probe_win_release().  False, with *ret NULL and *ret_n 0, if the
+ * file is absent or unusable.
+ */
+bool win_devices_get(struct probe_ctx *ctx, const struct win_device **ret, size_t *ret_n);
 
 /* "pci", "vmbus", "xen" by the instance id's enumerator; NULL otherwise. */
 const char *win_device_bus(const char *instance);

@@ -84,6 +84,12 @@ void probe_win_release(struct probe_ctx *ctx)
 	for (size_t i = 0; i < ctx->n_win_files; i++)
 		free(ctx->win_files[i].data);
 	ctx->n_win_files = 0;
+	free(ctx->win_devices);
+	ctx->win_devices = NULL;
+	json_decref(ctx->win_devices_json);
+	ctx->win_devices_json = NULL;
+	ctx->n_win_devices = 0;
+	ctx->win_devices_read = false;
 }
 
 json_t *probe_win_json(struct probe_ctx *ctx, const char *name, json_type type)

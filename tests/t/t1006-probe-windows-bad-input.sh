@@ -69,6 +69,38 @@ mkdir "$TMP/dir-os/windows/os.json"
 run dir-os
 check "a directory in place of os.json: noted" has_note dir-os "windows/os.json"
 
+# A service pack's minor number is no release the catalogs name
+# (catalog_service_pack_parse knows SP1 .. SP99): SP1.1 is reported SP1.
+copy sp-minor
+jq '.rtl.sp_minor = 1' "$base/windows/os.json" >"$TMP/sp-minor/windows/os.json"
+run sp-minor
+check "sp_minor 1: service_pack is SP1" test "$(field sp-minor .guest.os.service_pack)" = SP1
+copy sp-huge
+jq '.rtl.sp_major = 100' "$base/windows/os.json" >"$TMP/sp-huge/windows/os.json"
+run sp-huge
+check "sp_major 100 (past SP99): noted" has_note sp-huge "windows/os.json: rtl.sp_major 100 is out of range"
+check "sp_major 100 (past SP99): service_pack absent" test "$(field sp-huge .guest.os.service_pack)" = null
+
+# One bad files.json entry skips that entry only: the drivers after it keep
+# their version and signature, and the note names the entry.
+copy bad-file-entry
+jq '[7] + .' "$base/windows/files.json" >"$TMP/bad-file-entry/windows/files.json"
+run bad-file-entry
+check "files.json entry 0 not an object: noted by index" has_note bad-file-entry "windows/files.json: entry 0 is not an object"
+check "files.json entry 0 not an object: netvsc still has its version and signer" \
+	test "$(field bad-file-entry '[.integration.evidence[] | select(.source == "windows/services.json:netvsc") | .value][0]')" = \
+	"running, 6.1.7601.17514, signed by Microsoft Windows"
+
+# devices.json is parsed once per probe, so a bad entry is noted once
+# (both the devices and the integration detectors read the file).
+copy bad-device-entry
+jq '[7] + .' "$base/windows/devices.json" >"$TMP/bad-device-entry/windows/devices.json"
+run bad-device-entry
+check "devices.json entry 0 not an object: noted exactly once" \
+	test "$(jq '[.notes[] | select(contains("windows/devices.json: entry 0 is not an object"))] | length' "$TMP/bad-device-entry.json")" = 1
+check "devices.json entry 0 not an object: storvsc still bound and present" \
+	test "$(field bad-device-entry '.integration.present | index("storvsc") != null')" = true
+
 # The human report of a whole fixture names the release's service pack and
 # edition (the fixture's os.json: "Service Pack 2", Enterprise).
 "$COVALID" probe --root "$SRC/tests/fixtures/win-2003sp2-x86-rhel-kvm/root" >"$TMP/human" 2>&1

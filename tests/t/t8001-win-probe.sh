@@ -91,6 +91,27 @@ else
 		'jq -e --arg s "$sig" ".hypervisor.id == \$s or ([.hypervisor.conflicts[] | select(.sources | index(\"cpuid:0x40000000\"))] | length > 0)" "$TMP/live.json" >/dev/null'
 fi
 
+# ---- files.json: an integration service's image, opened and read ----
+# A service named as virtio-win's NIC driver (netkvm) whose image is
+# wine's conhost.exe: files.json gives its path and the version of its
+# VS_FIXEDFILEINFO.  The oracle is the file's own StringFileInfo
+# "FileVersion" string (read by strings(1), not by covalid), which wine's
+# resources state alike.  Redirection is off only while the image is
+# opened and mapped (collect-services.c); a file read then must still
+# reach the signature check, which answers "not signed" for wine's.
+conhost="$WINEPREFIX/drive_c/windows/system32/conhost.exe"
+want_fv=$(strings -el "$conhost" 2>/dev/null | grep -A1 -x FileVersion | sed -n 2p)
+"$WINE64" sc delete netkvm >/dev/null 2>&1
+if [ -n "$want_fv" ] && "$WINE64" sc create netkvm binPath= 'C:\windows\system32\conhost.exe' start= demand >/dev/null 2>&1; then
+	rm -rf "$TMP/files"
+	wine_covalid probe --json --capture "$(wine_path "$TMP/files")" >/dev/null 2>"$TMP/err"
+	check_eval "files.json: netkvm's image conhost.exe, version $want_fv, not signed" \
+		'jq -e --arg v "$want_fv" "[.[] | select(.path | ascii_downcase == \"c:\\\\windows\\\\system32\\\\conhost.exe\")] | length == 1 and .[0].version == \$v and .[0].signed == false" "$TMP/files/windows/files.json" >/dev/null'
+	"$WINE64" sc delete netkvm >/dev/null 2>&1
+else
+	not_ok "files.json: a service netkvm can be created under wine (FileVersion '$want_fv')"
+fi
+
 # ---- capture under wine, replay anywhere ----
 rm -rf "$TMP/cap"
 if wine_covalid probe --json --capture "$TMP/cap" >"$TMP/cap.json" 2>"$TMP/err" && [ -f "$TMP/cap/windows/os.json" ]; then

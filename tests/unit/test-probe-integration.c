@@ -7,6 +7,8 @@
  * hv_balloon needs a 2008 R2 SP1 host (build 7601) and a 3.9 kernel;
  * agents are recommended, never expected.
  */
+#include <strings.h>
+
 #include "covalid/descriptor.h"
 #include "covalid/probe.h"
 #include "covalid/version.h"
@@ -133,6 +135,76 @@ TEST(without_sys_bus_a_loaded_driver_is_present)
 	descriptor_free(d);
 }
 
+/*
+ * The Windows component table as covalid/probe.h gives it to the kit.
+ * Expected names are the sources' (docs/probe.md, "Windows component
+ * names"): virtio-win's viostor and vioscsi, Hyper-V's storvsc, VMware's
+ * pvscsi, Xen's xenvbd are the storage drivers; the Hyper-V integration
+ * services, QEMU-GA, VMTools and VMware's balloon driver vmmemctl bind no
+ * device.
+ */
+TEST(windows_components_for_the_kit)
+{
+	static const char *const storage[][3] = {
+		{ "storvsc", "storvsc", NULL },
+		{ "virtio_storage", "viostor", "vioscsi" },
+		{ "vmw_pvscsi", "pvscsi", NULL },
+		{ "xen-blkfront", "xenvbd", NULL },
+	};
+	static const char *const deviceless[][2] = {
+		{ "hv_heartbeat", "vmicheartbeat" }, { "hv_timesync", "vmictimesync" }, { "hv_shutdown", "vmicshutdown" },
+		{ "hv_kvp", "vmickvpexchange" },     { "hv_vss", "vmicvss" },	     { "qemu-guest-agent", "qemu-ga" },
+		{ "vmw_balloon", "vmmemctl" },	     { "open-vm-tools", "VMTools" },
+	};
+	struct probe_win_component c;
+	size_t n_internal, i, n_storage = 0, n_deviceless = 0;
+	const struct integ_win_component *w = probe_integ_win_components(&n_internal);
+
+	for (i = 0; probe_win_component(i, &c); i++) {
+		CHECK(i < n_internal);
+		if (i >= n_internal)
+			break;
+		CHECK_STR(c.name, w[i].name);
+		CHECK(c.device == (w[i].kind == INTEG_WIN_DEVICE));
+		CHECK(c.n_services >= 1 && c.n_services <= INTEG_MAX_NAMES);
+		for (size_t k = i + 1; k < n_internal; k++)
+			CHECK(strcmp(c.name, w[k].name) != 0);
+		if (c.role == PROBE_WIN_STORAGE) {
+			bool found = false;
+
+			CHECK(c.device);
+			for (size_t k = 0; k < CV_ELEMENTSOF(storage); k++)
+				if (strcmp(storage[k][0], c.name) == 0) {
+					found = true;
+					CHECK_STR(c.services[0], storage[k][1]);
+					if (storage[k][2])
+						CHECK_STR(c.n_services > 1 ? c.services[1] : NULL, storage[k][2]);
+				}
+			if (!found)
+				tap_fail(__FILE__, __LINE__, "storage component %s not expected", c.name);
+			n_storage++;
+		}
+		if (!c.device) {
+			bool found = false;
+
+			for (size_t k = 0; k < CV_ELEMENTSOF(deviceless); k++)
+				if (strcmp(deviceless[k][0], c.name) == 0) {
+					found = true;
+					CHECK(c.n_services == 1 && strcasecmp(c.services[0], deviceless[k][1]) == 0);
+				}
+			if (!found)
+				tap_fail(__FILE__, __LINE__, "component %s without a device not expected", c.name);
+			n_deviceless++;
+		}
+		if (c.role == PROBE_WIN_SERVICE || c.role == PROBE_WIN_AGENT)
+			CHECK(!c.device);
+	}
+	CHECK_INT(i, n_internal);
+	CHECK_INT(n_storage, CV_ELEMENTSOF(storage));
+	CHECK_INT(n_deviceless, CV_ELEMENTSOF(deviceless));
+	CHECK(!probe_win_component(n_internal, &c));
+}
+
 TAP_MAIN(every_row_is_known_sourced_and_parses, hyperv_by_host_build_and_kernel,
 	 agents_are_recommended_and_drivers_follow_the_kernel, a_loaded_driver_bound_to_nothing_is_unbound_not_present,
-	 without_sys_bus_a_loaded_driver_is_present)
+	 without_sys_bus_a_loaded_driver_is_present, windows_components_for_the_kit)

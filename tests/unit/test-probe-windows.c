@@ -8,7 +8,10 @@
  */
 #include "covalid/descriptor.h"
 #include "covalid/probe.h"
+#include "covalid/root.h"
 #include "probe/smbios.h"
+#include "probe/win-devices.h"
+#include "probe/win-source.h"
 #include "probe/win-version.h"
 #include "tap.h"
 
@@ -642,7 +645,36 @@ TEST(windows_2003_r2_by_metric_or_product_name)
 	}
 }
 
+/* devices.json is parsed once per probe: the devices and the integration
+ * detectors get the same array, kept until probe_win_release(). */
+TEST(devices_json_is_parsed_once_per_probe)
+{
+	char *root = new_root("devices-once");
+	struct probe_ctx ctx = { 0 };
+	const struct win_device *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0;
+
+	wfile(root, "devices.json",
+	      "[{\"instance\": \"PCI\\\\VEN_1AF4&DEV_1000&SUBSYS_00011AF4&REV_00\\\\3&13C0B0C5&0&18\", "
+	      "\"service\": \"netkvm\", \"class\": \"Net\"}, 5]");
+	CHECK_INT(cv_root_open(root, &ctx.root), 0);
+	ctx.d = descriptor_new();
+	CHECK(win_devices_get(&ctx, &a, &na));
+	CHECK(win_devices_get(&ctx, &b, &nb));
+	CHECK(a != NULL && a == b);
+	CHECK_INT(na, 1);
+	CHECK_INT(nb, 1);
+	CHECK_STR(a ? a[0].service : NULL, "netkvm");
+	CHECK_INT(ctx.d->notes.n, 1);
+	probe_win_release(&ctx);
+	CHECK(ctx.win_devices == NULL && !ctx.win_devices_read);
+	descriptor_free(ctx.d);
+	cv_root_free(ctx.root);
+	free(root);
+}
+
 TAP_MAIN(windows_2003_r2_by_metric_or_product_name, devices_are_bus_signals_in_the_verdict, smbios_decodes_the_fields_linux_shows, smbios_short_type0_has_no_vm_bit, smbios_hostile_tables_give_notes,
 	 smbios_bad_strings_give_notes, smbios_random_bytes_never_crash, nt_versions_follow_microsofts_table,
 	 editions_from_suite_mask_and_edition_id, wow64_process_reports_the_native_arch,
-	 component_states_from_services_and_devices, malformed_json_files_give_notes, truncated_smbios_file_is_noted)
+	 component_states_from_services_and_devices, malformed_json_files_give_notes, truncated_smbios_file_is_noted,
+	 devices_json_is_parsed_once_per_probe)

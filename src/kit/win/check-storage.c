@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "covalid/descriptor.h"
+#include "covalid/probe.h"
 #include "kit/kit-internal.h"
 #include "util/cv.h"
 
@@ -95,20 +96,17 @@ static json_t *device_identity(const char *path)
 }
 
 
-/* The storage drivers of the integration components (docs/probe.md,
- * "Windows component names"). */
-static const struct {
-	const char *service, *component;
-} pv_storage[] = {
-	{ "viostor", "virtio_storage" }, { "vioscsi", "virtio_storage" }, { "storvsc", "storvsc" },
-	{ "pvscsi", "vmw_pvscsi" },	 { "xenvbd", "xen-blkfront" },
-};
-
+/* The component whose storage driver a controller's service is: the
+ * probe's table (probe_win_component(), docs/probe.md "Windows component
+ * names"); NULL if none. */
 static const char *storage_component(const char *service)
 {
-	for (size_t i = 0; service && i < CV_ELEMENTSOF(pv_storage); i++)
-		if (_stricmp(pv_storage[i].service, service) == 0)
-			return pv_storage[i].component;
+	struct probe_win_component c;
+
+	for (size_t i = 0; service && probe_win_component(i, &c); i++)
+		for (size_t k = 0; k < c.n_services && c.role == PROBE_WIN_STORAGE; k++)
+			if (_stricmp(c.services[k], service) == 0)
+				return c.name;
 	return NULL;
 }
 

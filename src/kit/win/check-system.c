@@ -15,6 +15,7 @@
 #include <windows.h>
 
 #include "covalid/descriptor.h"
+#include "covalid/probe.h"
 #include "kit/kit-internal.h"
 #include "util/cv.h"
 
@@ -84,16 +85,6 @@ void kit_check_kernel_pv_drivers(const struct kit_ctx *ctx, struct kit_out *out)
 
 /* ---- windows.services ---- */
 
-/* The integration services that are Windows services (not drivers), by
- * their canonical names (docs/probe.md, "Windows component names"). */
-static const struct {
-	const char *component, *service;
-} services[] = {
-	{ "hv_heartbeat", "vmicheartbeat" },	 { "hv_timesync", "vmictimesync" }, { "hv_shutdown", "vmicshutdown" },
-	{ "hv_kvp", "vmickvpexchange" },	 { "hv_vss", "vmicvss" },	    { "qemu-guest-agent", "QEMU-GA" },
-	{ "open-vm-tools", "VMTools" },
-};
-
 static const char *service_state(DWORD s)
 {
 	switch (s) {
@@ -106,12 +97,17 @@ static const char *service_state(DWORD s)
 	}
 }
 
+/* The components that bind no device (the integration services, the
+ * agents, VMware's balloon driver) are present when their service runs:
+ * which they are, and their service names, are the probe's table
+ * (probe_win_component(), docs/probe.md "Windows component names"). */
 void kit_check_windows_services(const struct kit_ctx *ctx, struct kit_out *out)
 {
 	const struct descriptor *d = ctx->d;
 	SC_HANDLE scm = OpenSCManagerA(NULL, NULL, SC_MANAGER_CONNECT);
 	json_t *list = json_array();
 	struct cv_strv not_running, recommended_off;
+	struct probe_win_component c;
 	struct kit_verdict v;
 	size_t checked = 0;
 
@@ -126,25 +122,30 @@ void kit_check_windows_services(const struct kit_ctx *ctx, struct kit_out *out)
 			(unsigned long)GetLastError());
 		return;
 	}
-	for (size_t i = 0; i < CV_ELEMENTSOF(services); i++) {
-		bool expected = cv_strv_contains(&d->integration.expected, services[i].component);
-		bool recommended = cv_strv_contains(&d->integration.recommended, services[i].component);
-		SC_HANDLE s;
-		SERVICE_STATUS st;
-		const char *state = "not_installed";
+	for (size_t i = 0; probe_win_component(i, &c); i++) {
+		bool expected = cv_strv_contains(&d->integration.expected, c.name);
+		bool recommended = cv_strv_contains(&d->integration.recommended, c.name);
+		const char *state = "not_installed", *service = c.services[0];
 
-		if (!expected && !recommended)
+		if (c.device || (!expected && !recommended))
 			continue;
-		s = OpenServiceA(scm, services[i].service, SERVICE_QUERY_STATUS);
-		if (s) {
+		/* The first of its services that is installed says. */
+		for (size_t k = 0; k < c.n_services; k++) {
+			SC_HANDLE s = OpenServiceA(scm, c.services[k], SERVICE_QUERY_STATUS);
+			SERVICE_STATUS st;
+
+			if (!s)
+				continue;
+			service = c.services[k];
 			state = QueryServiceStatus(s, &st) ? service_state(st.dwCurrentState) : "unknown";
 			CloseServiceHandle(s);
+			break;
 		}
 		if (strcmp(state, "running") != 0)
-			cv_strv_push(expected ? &not_running : &recommended_off, services[i].component);
+			cv_strv_push(expected ? &not_running : &recommended_off, c.name);
 		checked += expected;
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:b}", "component", services[i].component, "service",
-						      services[i].service, "state", state, "expected", expected));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:b}", "component", c.name, "service", service,
+						      "state", state, "expected", expected));
 	}
 	CloseServiceHandle(scm);
 	json_object_set_new(out->measured, "hypervisor", kit_json_str(d->hypervisor.id));
@@ -176,10 +177,31 @@ void kit_check_windows_services(const struct kit_ctx *ctx, struct kit_out *out)
  */
 #define READ_MAX 20000
 
-static const char *const driver_sources[] = {
-	"netkvm", "viostor", "vioscsi", "balloon", "vioser", "vmbus", "storvsc", "netvsc", "netvsc60", "vmxnet3ndis6",
-	"pvscsi", "vmmemctl", "xennet", "xenvbd", "xenbus", "xenpci",
-};
+/* Event sources of integration drivers that are no component's service:
+ * the image name of Hyper-V's netvsc on Windows Server 2008 R2
+ * (netvsc60.sys, tests/fixtures/win-2008r2-hyperv) and Xen's bus drivers
+ * (xenbus of the xenproject drivers, xenpci of GPLPV; inferred).  Every
+ * driver service of the probe's table counts too (driver_source()). */
+static const char *const driver_sources_extra[] = { "netvsc60", "xenbus", "xenpci" };
+
+/* An integration driver's event source: a service of a component that
+ * is a driver (storage, network or other), or one of the extras. */
+static bool driver_source(const char *source)
+{
+	struct probe_win_component c;
+
+	for (size_t i = 0; probe_win_component(i, &c); i++) {
+		bool driver = c.role == PROBE_WIN_STORAGE || c.role == PROBE_WIN_NET || c.role == PROBE_WIN_DRIVER;
+
+		for (size_t k = 0; driver && k < c.n_services; k++)
+			if (_stricmp(source, c.services[k]) == 0)
+				return true;
+	}
+	for (size_t i = 0; i < CV_ELEMENTSOF(driver_sources_extra); i++)
+		if (_stricmp(source, driver_sources_extra[i]) == 0)
+			return true;
+	return false;
+}
 
 
 static int classify(const char *source, DWORD id, WORD type)
@@ -197,9 +219,8 @@ static int classify(const char *source, DWORD id, WORD type)
 		return KIT_EVENT_NTFS;
 	if (_stricmp(source, "Service Control Manager") == 0 && id == 7026)
 		return KIT_EVENT_DRIVER;
-	for (size_t i = 0; type == EVENTLOG_ERROR_TYPE && i < CV_ELEMENTSOF(driver_sources); i++)
-		if (_stricmp(source, driver_sources[i]) == 0)
-			return KIT_EVENT_DRIVER;
+	if (type == EVENTLOG_ERROR_TYPE && driver_source(source))
+		return KIT_EVENT_DRIVER;
 	return -1;
 }
 

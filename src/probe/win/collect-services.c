@@ -22,6 +22,9 @@
 #include "util/cv.h"
 
 #define SERVICES_MAX 8192
+/* EnumServicesStatus's buffer: 64 KiB, grown up to this when one entry
+ * does not fit. */
+#define SERVICES_BUF_MAX (4u * 1024 * 1024)
 
 typedef BOOL(WINAPI *wow64_disable_fn)(PVOID *old);
 typedef BOOL(WINAPI *wow64_revert_fn)(PVOID old);
@@ -129,12 +132,26 @@ int win_collect_services(char **ret, size_t *ret_len)
 	while (more && n < SERVICES_MAX) {
 		DWORD need = 0, count = 0;
 
-		if (!EnumServicesStatusW(scm, SERVICE_DRIVER | SERVICE_WIN32, SERVICE_STATE_ALL, buf, size, &need, &count,
-					 &resume)) {
-			if (GetLastError() != ERROR_MORE_DATA)
-				break;
-		} else
+		if (EnumServicesStatusW(scm, SERVICE_DRIVER | SERVICE_WIN32, SERVICE_STATE_ALL, buf, size, &need, &count,
+					&resume))
 			more = false;
+		else if (GetLastError() != ERROR_MORE_DATA)
+			break;
+		else if (count == 0) {
+			/* Not one more entry fits (long names): grow the buffer
+			 * to what the rest needs, within SERVICES_BUF_MAX, and
+			 * ask again from the same place (resume is unchanged when
+			 * nothing was returned).  A buffer that cannot grow ends
+			 * the list rather than looping. */
+			DWORD grow = need > SERVICES_BUF_MAX ? SERVICES_BUF_MAX : need;
+
+			if (grow <= size)
+				break;
+			free(buf);
+			size = grow;
+			buf = cv_xmalloc(size);
+			continue;
+		}
 		for (DWORD i = 0; i < count && n < SERVICES_MAX; i++) {
 			const ENUM_SERVICE_STATUSW *s = &buf[i];
 			QUERY_SERVICE_CONFIGW *cfg = service_config(scm, s->lpServiceName);
@@ -160,8 +177,6 @@ int win_collect_services(char **ret, size_t *ret_len)
 			v[n++] = o;
 			free(cfg);
 		}
-		if (count == 0 && more)
-			break;
 	}
 	free(buf);
 	CloseServiceHandle(scm);
@@ -227,19 +242,30 @@ static WCHAR *image_file(const WCHAR *image)
 	return out;
 }
 
-static json_t *file_version(const WCHAR *path)
+/*
+ * The version of an image mapped as data (LOAD_LIBRARY_AS_DATAFILE), from
+ * its VS_VERSION_INFO resource (id 1, RT_VERSION): what GetFileVersionInfo
+ * reads, without calling version.dll while redirection is off.  Chromium's
+ * FileVersionInfoWin reads a module's resource the same way and hands a
+ * copy to VerQueryValue.
+ */
+static json_t *file_version(HMODULE data)
 {
-	DWORD dummy = 0, size = GetFileVersionInfoSizeW(path, &dummy);
+	HRSRC res = data ? FindResourceW(data, MAKEINTRESOURCEW(1), MAKEINTRESOURCEW(16)) : NULL;
+	DWORD size = res ? SizeofResource(data, res) : 0;
+	HGLOBAL h = size ? LoadResource(data, res) : NULL;
+	const void *p = h ? LockResource(h) : NULL;
 	VS_FIXEDFILEINFO *ffi = NULL;
 	UINT ffi_len = 0;
 	json_t *j = json_null();
 	void *buf;
 
-	if (size == 0 || size > 1024 * 1024)
+	if (!p || size > 1024 * 1024)
 		return j;
 	buf = cv_xmalloc(size);
-	if (GetFileVersionInfoW(path, 0, size, buf) && VerQueryValueW(buf, L"\\", (void **)&ffi, &ffi_len) &&
-	    ffi_len >= sizeof(*ffi)) {
+	memcpy(buf, p, size);
+	if (VerQueryValueW(buf, L"\\", (void **)&ffi, &ffi_len) && ffi_len >= sizeof(*ffi) &&
+	    ffi->dwSignature == 0xFEEF04BD) {
 		char *v = cv_xasprintf("%lu.%lu.%lu.%lu", (unsigned long)HIWORD(ffi->dwFileVersionMS),
 				       (unsigned long)LOWORD(ffi->dwFileVersionMS), (unsigned long)HIWORD(ffi->dwFileVersionLS),
 				       (unsigned long)LOWORD(ffi->dwFileVersionLS));
@@ -355,9 +381,9 @@ out:
 	return found;
 }
 
-static void signature(json_t *o, const WCHAR *path)
+/* The signature of the image open as file (closed here). */
+static void signature(json_t *o, const WCHAR *path, HANDLE file)
 {
-	HANDLE file = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
 	char *signer = NULL;
 	LONG r;
 
@@ -398,21 +424,52 @@ static void signature(json_t *o, const WCHAR *path)
 	free(signer);
 }
 
+/*
+ * A 32-bit probe on 64-bit Windows must see the real System32, not
+ * SysWOW64: file-system redirection is turned off for this thread, but
+ * only while the image is opened and mapped as data.  Anything that may
+ * load a DLL (version.dll's queries, WinVerifyTrust, CryptCATAdmin*) runs
+ * with it back on: DLL loading depends on redirection, and Microsoft's
+ * advice is to disable it immediately before the file functions that must
+ * not be redirected and re-enable it immediately after
+ * ("Wow64DisableWow64FsRedirection").  Those take the open handle instead
+ * of the path; the catalogs (System32\CatRoot) are exempt from
+ * redirection ("File System Redirector").  Windows Server 2003 x86 has
+ * neither function (GetProcAddress): there is nothing to redirect.
+ */
+struct fs_redirection {
+	wow64_disable_fn disable;
+	wow64_revert_fn revert;
+};
+
+static void image(json_t *o, const WCHAR *path, const struct fs_redirection *fs)
+{
+	PVOID old = NULL;
+	bool off = fs->disable && fs->revert && fs->disable(&old);
+	HANDLE file = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+	HMODULE data = LoadLibraryExW(path, NULL, LOAD_LIBRARY_AS_DATAFILE);
+
+	if (off)
+		fs->revert(old);
+	json_object_set_new(o, "version", file_version(data));
+	if (data)
+		FreeLibrary(data);
+	signature(o, path, file);
+}
+
 int win_collect_files(char **ret, size_t *ret_len)
 {
-	wow64_disable_fn disable = (wow64_disable_fn)(void (*)(void))win_proc(L"kernel32.dll", "Wow64DisableWow64FsRedirection");
-	wow64_revert_fn revert = (wow64_revert_fn)(void (*)(void))win_proc(L"kernel32.dll", "Wow64RevertWow64FsRedirection");
+	const struct fs_redirection fs = {
+		(wow64_disable_fn)(void (*)(void))win_proc(L"kernel32.dll", "Wow64DisableWow64FsRedirection"),
+		(wow64_revert_fn)(void (*)(void))win_proc(L"kernel32.dll", "Wow64RevertWow64FsRedirection"),
+	};
 	SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
 	const struct integ_win_component *c;
 	size_t nc, n = 0;
 	json_t *v[4 * 64];
-	PVOID old = NULL;
-	bool redirected;
 
 	if (!scm)
 		return -EACCES;
-	/* A 32-bit probe on 64-bit Windows must see the real System32. */
-	redirected = disable && revert && disable(&old);
 	c = probe_integ_win_components(&nc);
 	for (size_t i = 0; i < nc; i++)
 		for (size_t k = 0; k < INTEG_MAX_NAMES && c[i].services[k] && n < CV_ELEMENTSOF(v); k++) {
@@ -434,13 +491,10 @@ int win_collect_files(char **ret, size_t *ret_len)
 			}
 			o = json_object();
 			json_object_set_new(o, "path", jp);
-			json_object_set_new(o, "version", file_version(path));
-			signature(o, path);
+			image(o, path, &fs);
 			v[n++] = o;
 			free(path);
 		}
-	if (redirected)
-		revert(old);
 	CloseServiceHandle(scm);
 	return win_json_bytes(sorted_array(v, n, by_path), ret, ret_len);
 }
