@@ -29,7 +29,8 @@ static size_t madt(uint8_t *b, const uint8_t *entries, size_t n)
 	b[5] = (uint8_t)((44 + n) >> 8);
 	b[8] = 4; /* revision */
 	memcpy(b + 10, "BOCHS ", 6);
-	memcpy(b + 44, entries, n);
+	if (n) /* (entries may be NULL then: memcpy's arguments may not) */
+		memcpy(b + 44, entries, n);
 	for (size_t i = 0; i < 44 + n; i++)
 		sum = (uint8_t)(sum + b[i]);
 	b[9] = (uint8_t)(0x100 - sum);
