@@ -56,4 +56,34 @@ struct probe_win_component {
 /* The i-th component, in the probe's table order; false past the last. */
 bool probe_win_component(size_t i, struct probe_win_component *ret);
 
+/*
+ * The integration components a Linux guest can have, as the probe finds
+ * them (src/probe/integration-table.c): how each shows on a running
+ * system.  The kit reads the same table to check that each is bound
+ * (kernel.pv_drivers) and to find the paravirtual disk, so that the two
+ * can never disagree on what a component is.
+ */
+#define PROBE_COMPONENT_MAX_NAMES 4
+
+/* How a component shows on a running system. */
+enum probe_component_kind {
+	PROBE_COMPONENT_BUS,    /* a bus: present when /sys/bus/<bus> exists or its module is loaded */
+	PROBE_COMPONENT_DRIVER, /* a driver of devices on a bus: present only when bound to one */
+	PROBE_COMPONENT_MODULE, /* a module that binds no device (vmw_balloon talks to the host directly) */
+	PROBE_COMPONENT_AGENT,  /* a user-space program: present when its binary is */
+};
+
+struct probe_component {
+	const char *name;                               /* canonical, as in the descriptor */
+	enum probe_component_kind kind;
+	const char *bus;                                /* BUS, DRIVER: the directory under /sys/bus */
+	const char *modules[PROBE_COMPONENT_MAX_NAMES]; /* names in /proc/modules and /sys/module */
+	const char *drivers[PROBE_COMPONENT_MAX_NAMES]; /* driver names under /sys/bus/<bus>/drivers */
+	const char *files[PROBE_COMPONENT_MAX_NAMES];   /* AGENT: binaries, relative to the root */
+};
+
+/* Every component, and one by its canonical name (NULL if unknown). */
+const struct probe_component *probe_components(size_t *ret_n);
+const struct probe_component *probe_component(const char *name);
+
 #endif

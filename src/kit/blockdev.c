@@ -28,9 +28,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "covalid/probe.h"
 #include "covalid/root.h"
 #include "kit/kit-internal.h"
-#include "probe/integration.h"
 #include "util/cv.h"
 
 #define MOUNTS_MAX 4096
@@ -49,9 +49,9 @@ const char *kit_storage_component(const char *driver)
 	size_t n = kit_storage_components(&storage_components);
 
 	for (size_t i = 0; i < n; i++) {
-		const struct integ_component *c = probe_integ_component(storage_components[i]);
+		const struct probe_component *c = probe_component(storage_components[i]);
 
-		for (size_t k = 0; c && k < INTEG_MAX_NAMES && c->drivers[k]; k++)
+		for (size_t k = 0; c && k < PROBE_COMPONENT_MAX_NAMES && c->drivers[k]; k++)
 			if (strcmp(c->drivers[k], driver) == 0)
 				return c->name;
 	}

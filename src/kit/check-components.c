@@ -46,9 +46,9 @@
  * changes (kvp_update_file()), so an old pool file proves nothing.
  */
 #include "covalid/descriptor.h"
+#include "covalid/probe.h"
 #include "covalid/root.h"
 #include "kit/kit-internal.h"
-#include "probe/integration.h"
 #include "util/cv.h"
 
 #define BUS_DEVICES_MAX 512
@@ -184,9 +184,9 @@ static const struct bus *bus_get(struct cv_root *root, struct bus *cache, size_t
 	return &cache[(*n)++];
 }
 
-static bool has_driver(const struct integ_component *c, const char *driver)
+static bool has_driver(const struct probe_component *c, const char *driver)
 {
-	for (size_t k = 0; driver && k < INTEG_MAX_NAMES && c->drivers[k]; k++)
+	for (size_t k = 0; driver && k < PROBE_COMPONENT_MAX_NAMES && c->drivers[k]; k++)
 		if (strcmp(c->drivers[k], driver) == 0)
 			return true;
 	return false;
@@ -208,12 +208,12 @@ static bool of_class(size_t ci, const char *cls)
 	return false;
 }
 
-static bool module_loaded(struct cv_root *root, const struct integ_component *c)
+static bool module_loaded(struct cv_root *root, const struct probe_component *c)
 {
 	char *mods = NULL;
 	bool r = false;
 
-	for (size_t i = 0; i < INTEG_MAX_NAMES && c->modules[i] && !r; i++) {
+	for (size_t i = 0; i < PROBE_COMPONENT_MAX_NAMES && c->modules[i] && !r; i++) {
 		char *path = cv_xasprintf("sys/module/%s", c->modules[i]);
 
 		r = cv_root_exists(root, path);
@@ -223,7 +223,7 @@ static bool module_loaded(struct cv_root *root, const struct integ_component *c)
 		for (char *line = mods; line && *line && !r;) {
 			size_t n = strcspn(line, " ");
 
-			for (size_t i = 0; i < INTEG_MAX_NAMES && c->modules[i] && !r; i++)
+			for (size_t i = 0; i < PROBE_COMPONENT_MAX_NAMES && c->modules[i] && !r; i++)
 				r = strlen(c->modules[i]) == n && strncmp(line, c->modules[i], n) == 0;
 			line = strchr(line, '\n');
 			if (line)
@@ -290,7 +290,7 @@ static json_int_t vmbus_events(struct cv_root *root, const char *dev)
 }
 
 static void find_component(struct cv_root *root, const struct descriptor *d, struct bus *cache, size_t *n_cache,
-			   const struct integ_component *c, struct finding *f)
+			   const struct probe_component *c, struct finding *f)
 {
 	const struct bus *b;
 	size_t ci = class_index(c->name);
@@ -299,7 +299,7 @@ static void find_component(struct cv_root *root, const struct descriptor *d, str
 
 	f->c.name = c->name;
 	f->events = -1;
-	if (c->kind != INTEG_DRIVER) {
+	if (c->kind != PROBE_COMPONENT_DRIVER) {
 		bool present = cv_strv_contains(&d->integration.present, c->name);
 
 		finding_set(f, present ? KIT_COMP_PRESENT : KIT_COMP_ABSENT, NULL, NULL,
@@ -312,7 +312,7 @@ static void find_component(struct cv_root *root, const struct descriptor *d, str
 			finding_set(f, KIT_COMP_BOUND, b->v[i].driver, b->v[i].name, NULL);
 			return;
 		}
-	for (size_t k = 0; k < INTEG_MAX_NAMES && c->drivers[k] && !registered; k++) {
+	for (size_t k = 0; k < PROBE_COMPONENT_MAX_NAMES && c->drivers[k] && !registered; k++) {
 		char *dir = cv_xasprintf("sys/bus/%s/drivers/%s", c->bus, c->drivers[k]);
 
 		registered = cv_root_exists(root, dir);
@@ -475,7 +475,7 @@ void kit_check_kernel_pv_drivers(const struct kit_ctx *ctx, struct kit_out *out)
 		goto out;
 	}
 	for (size_t i = 0; i < n_exp; i++) {
-		const struct integ_component *ic = probe_integ_component(d->integration.expected.v[i]);
+		const struct probe_component *ic = probe_component(d->integration.expected.v[i]);
 
 		if (!ic)
 			continue;

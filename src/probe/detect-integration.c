@@ -92,16 +92,16 @@ static const struct bus_devices *bus_devices(struct probe_ctx *ctx, struct bus_d
 	return b;
 }
 
-static bool module_loaded(struct probe_ctx *ctx, const struct integ_component *c, struct found *f)
+static bool module_loaded(struct probe_ctx *ctx, const struct probe_component *c, struct found *f)
 {
-	for (size_t i = 0; i < INTEG_MAX_NAMES && c->modules[i]; i++)
+	for (size_t i = 0; i < PROBE_COMPONENT_MAX_NAMES && c->modules[i]; i++)
 		if (cv_strv_contains(&ctx->modules, c->modules[i])) {
 			found_set(f, cv_xstrdup("/proc/modules"), c->modules[i], NULL);
 			return true;
 		}
 	/* Loaded modules, and built-in ones with parameters, show under
 	 * /sys/module even where /proc/modules does not exist. */
-	for (size_t i = 0; i < INTEG_MAX_NAMES && c->modules[i]; i++) {
+	for (size_t i = 0; i < PROBE_COMPONENT_MAX_NAMES && c->modules[i]; i++) {
 		char *path = cv_xasprintf("sys/module/%s", c->modules[i]);
 
 		if (cv_root_exists(ctx->root, path)) {
@@ -142,21 +142,21 @@ static bool driver_dir_binds(struct probe_ctx *ctx, const char *dir, struct foun
 }
 
 static enum state find_driver(struct probe_ctx *ctx, struct bus_devices *cache, size_t *n_cache,
-			      const struct integ_component *c, struct found *f)
+			      const struct probe_component *c, struct found *f)
 {
 	const struct bus_devices *b = bus_devices(ctx, cache, n_cache, c->bus);
 	char *registered = NULL;
 	enum state r = ABSENT;
 
 	for (size_t i = 0; b && i < b->devices.n; i++)
-		for (size_t k = 0; k < INTEG_MAX_NAMES && c->drivers[k]; k++)
+		for (size_t k = 0; k < PROBE_COMPONENT_MAX_NAMES && c->drivers[k]; k++)
 			if (strcmp(b->drivers.v[i], c->drivers[k]) == 0) {
 				found_set(f, cv_xasprintf("/sys/bus/%s/devices/%s/driver", c->bus, b->devices.v[i]),
 					  c->drivers[k],
 					  cv_xasprintf("%s: %s bound to %s", c->name, c->drivers[k], b->devices.v[i]));
 				return PRESENT;
 			}
-	for (size_t k = 0; k < INTEG_MAX_NAMES && c->drivers[k] && r == ABSENT; k++) {
+	for (size_t k = 0; k < PROBE_COMPONENT_MAX_NAMES && c->drivers[k] && r == ABSENT; k++) {
 		char *dir = cv_xasprintf("sys/bus/%s/drivers/%s", c->bus, c->drivers[k]);
 
 		if (driver_dir_binds(ctx, dir, f)) {
@@ -196,12 +196,12 @@ out:
 }
 
 static enum state find(struct probe_ctx *ctx, struct bus_devices *cache, size_t *n_cache,
-		       const struct integ_component *c, struct found *f)
+		       const struct probe_component *c, struct found *f)
 {
 	switch (c->kind) {
-	case INTEG_DRIVER:
+	case PROBE_COMPONENT_DRIVER:
 		return find_driver(ctx, cache, n_cache, c, f);
-	case INTEG_BUS: {
+	case PROBE_COMPONENT_BUS: {
 		char *path = cv_xasprintf("sys/bus/%s", c->bus);
 		bool bus = cv_root_exists(ctx->root, path);
 
@@ -210,10 +210,10 @@ static enum state find(struct probe_ctx *ctx, struct bus_devices *cache, size_t 
 		free(path);
 		return bus || module_loaded(ctx, c, f) ? PRESENT : ABSENT;
 	}
-	case INTEG_MODULE:
+	case PROBE_COMPONENT_MODULE:
 		return module_loaded(ctx, c, f) ? PRESENT : ABSENT;
-	case INTEG_AGENT:
-		for (size_t i = 0; i < INTEG_MAX_NAMES && c->files[i]; i++)
+	case PROBE_COMPONENT_AGENT:
+		for (size_t i = 0; i < PROBE_COMPONENT_MAX_NAMES && c->files[i]; i++)
 			if (cv_root_exists(ctx->root, c->files[i])) {
 				found_set(f, cv_xasprintf("/%s", c->files[i]), "present", NULL);
 				return PRESENT;
@@ -239,7 +239,7 @@ void probe_integration(struct probe_ctx *ctx)
 	struct descriptor *d = ctx->d;
 	struct bus_devices cache[MAX_BUSES];
 	size_t n_cache = 0, n;
-	const struct integ_component *c = probe_integ_components(&n);
+	const struct probe_component *c = probe_components(&n);
 	struct integ_guest g = {
 		.hypervisor = d->hypervisor.id,
 		.product = d->hypervisor.product,

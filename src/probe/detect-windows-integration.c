@@ -145,7 +145,7 @@ static const struct win_device *bound_device(const struct sources *src, const ch
 
 static enum state find(struct probe_ctx *ctx, const struct sources *src, const struct integ_win_component *c)
 {
-	for (size_t k = 0; k < INTEG_MAX_NAMES && c->services[k]; k++) {
+	for (size_t k = 0; k < PROBE_COMPONENT_MAX_NAMES && c->services[k]; k++) {
 		const json_t *svc = find_service(ctx, src->services, c->services[k]);
 		const char *name, *state, *image;
 		const struct win_device *dev = NULL;

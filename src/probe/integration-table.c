@@ -24,45 +24,45 @@
 #include "probe/integration.h"
 #include "util/cv.h"
 
-static const struct integ_component components[] = {
+static const struct probe_component components[] = {
 	/* Hyper-V.  The Linux Integration Components for RHEL 5 named their
 	 * modules and drivers vmbus, storvsc, netvsc, blkvsc; mainline uses
 	 * hv_vmbus, hv_storvsc, ... (LIS/lis-next hv-rhel5.x names its
 	 * devices vmbus_0_N). */
-	{ "vmbus", INTEG_BUS, "vmbus", { "hv_vmbus", "vmbus" }, { NULL }, { NULL } },
-	{ "storvsc", INTEG_DRIVER, "vmbus", { "hv_storvsc", "storvsc" }, { "hv_storvsc", "storvsc" }, { NULL } },
-	{ "netvsc", INTEG_DRIVER, "vmbus", { "hv_netvsc", "netvsc" }, { "hv_netvsc", "netvsc" }, { NULL } },
-	{ "blkvsc", INTEG_DRIVER, "vmbus", { "blkvsc", "hv_blkvsc" }, { "blkvsc", "hv_blkvsc" }, { NULL } },
+	{ "vmbus", PROBE_COMPONENT_BUS, "vmbus", { "hv_vmbus", "vmbus" }, { NULL }, { NULL } },
+	{ "storvsc", PROBE_COMPONENT_DRIVER, "vmbus", { "hv_storvsc", "storvsc" }, { "hv_storvsc", "storvsc" }, { NULL } },
+	{ "netvsc", PROBE_COMPONENT_DRIVER, "vmbus", { "hv_netvsc", "netvsc" }, { "hv_netvsc", "netvsc" }, { NULL } },
+	{ "blkvsc", PROBE_COMPONENT_DRIVER, "vmbus", { "blkvsc", "hv_blkvsc" }, { "blkvsc", "hv_blkvsc" }, { NULL } },
 	/* Until it became a vmbus driver, hv_utils hooked its channels
 	 * without registering on the bus (drivers/staging/hv/hv_utils.c,
 	 * 2010): loaded, it is present with binding not shown. */
-	{ "utils", INTEG_DRIVER, "vmbus", { "hv_utils", "hv_util" }, { "hv_utils", "hv_util" }, { NULL } },
-	{ "balloon", INTEG_DRIVER, "vmbus", { "hv_balloon" }, { "hv_balloon" }, { NULL } },
-	{ "kvp_daemon", INTEG_AGENT, NULL, { NULL }, { NULL },
+	{ "utils", PROBE_COMPONENT_DRIVER, "vmbus", { "hv_utils", "hv_util" }, { "hv_utils", "hv_util" }, { NULL } },
+	{ "balloon", PROBE_COMPONENT_DRIVER, "vmbus", { "hv_balloon" }, { "hv_balloon" }, { NULL } },
+	{ "kvp_daemon", PROBE_COMPONENT_AGENT, NULL, { NULL }, { NULL },
 	  { "usr/sbin/hv_kvp_daemon", "usr/sbin/hypervkvpd", "usr/libexec/hypervkvpd/hypervkvpd" } },
 	/* virtio */
-	{ "virtio_net", INTEG_DRIVER, "virtio", { "virtio_net" }, { "virtio_net" }, { NULL } },
-	{ "virtio_storage", INTEG_DRIVER, "virtio", { "virtio_blk", "virtio_scsi" }, { "virtio_blk", "virtio_scsi" },
+	{ "virtio_net", PROBE_COMPONENT_DRIVER, "virtio", { "virtio_net" }, { "virtio_net" }, { NULL } },
+	{ "virtio_storage", PROBE_COMPONENT_DRIVER, "virtio", { "virtio_blk", "virtio_scsi" }, { "virtio_blk", "virtio_scsi" },
 	  { NULL } },
-	{ "virtio_balloon", INTEG_DRIVER, "virtio", { "virtio_balloon" }, { "virtio_balloon" }, { NULL } },
-	{ "qemu-guest-agent", INTEG_AGENT, NULL, { NULL }, { NULL }, { "usr/bin/qemu-ga", "usr/sbin/qemu-ga" } },
+	{ "virtio_balloon", PROBE_COMPONENT_DRIVER, "virtio", { "virtio_balloon" }, { "virtio_balloon" }, { NULL } },
+	{ "qemu-guest-agent", PROBE_COMPONENT_AGENT, NULL, { NULL }, { NULL }, { "usr/bin/qemu-ga", "usr/sbin/qemu-ga" } },
 	/* VMware.  pvscsi and vmmemctl are the modules VMware Tools built
 	 * before the mainline drivers existed (inferred). */
-	{ "vmw_pvscsi", INTEG_DRIVER, "pci", { "vmw_pvscsi", "pvscsi" }, { "vmw_pvscsi", "pvscsi" }, { NULL } },
-	{ "vmxnet3", INTEG_DRIVER, "pci", { "vmxnet3" }, { "vmxnet3" }, { NULL } },
-	{ "vmw_balloon", INTEG_MODULE, NULL, { "vmw_balloon", "vmmemctl" }, { NULL }, { NULL } },
-	{ "open-vm-tools", INTEG_AGENT, NULL, { NULL }, { NULL }, { "usr/bin/vmtoolsd", "usr/sbin/vmtoolsd" } },
+	{ "vmw_pvscsi", PROBE_COMPONENT_DRIVER, "pci", { "vmw_pvscsi", "pvscsi" }, { "vmw_pvscsi", "pvscsi" }, { NULL } },
+	{ "vmxnet3", PROBE_COMPONENT_DRIVER, "pci", { "vmxnet3" }, { "vmxnet3" }, { NULL } },
+	{ "vmw_balloon", PROBE_COMPONENT_MODULE, NULL, { "vmw_balloon", "vmmemctl" }, { NULL }, { NULL } },
+	{ "open-vm-tools", PROBE_COMPONENT_AGENT, NULL, { NULL }, { NULL }, { "usr/bin/vmtoolsd", "usr/sbin/vmtoolsd" } },
 	/* Xen: mainline xen_blkfront/xen_netfront; the XenLinux 2.6.18
 	 * kernels (RHEL 5 kernel-xen) call them xenblk/xennet, RHEL 5's
 	 * kmod-xenpv for HVM guests xen-vbd/xen-vnif (inferred).  All
 	 * register as vbd and vif on the xen bus. */
-	{ "xen-blkfront", INTEG_DRIVER, "xen", { "xen_blkfront", "xenblk", "xen_vbd" }, { "vbd" }, { NULL } },
-	{ "xen-netfront", INTEG_DRIVER, "xen", { "xen_netfront", "xennet", "xen_vnif" }, { "vif" }, { NULL } },
+	{ "xen-blkfront", PROBE_COMPONENT_DRIVER, "xen", { "xen_blkfront", "xenblk", "xen_vbd" }, { "vbd" }, { NULL } },
+	{ "xen-netfront", PROBE_COMPONENT_DRIVER, "xen", { "xen_netfront", "xennet", "xen_vnif" }, { "vif" }, { NULL } },
 	/* VirtualBox, AWS, Google */
-	{ "vboxguest", INTEG_DRIVER, "pci", { "vboxguest" }, { "vboxguest" }, { NULL } },
-	{ "ena", INTEG_DRIVER, "pci", { "ena" }, { "ena" }, { NULL } },
-	{ "nvme", INTEG_DRIVER, "pci", { "nvme" }, { "nvme" }, { NULL } },
-	{ "gve", INTEG_DRIVER, "pci", { "gve" }, { "gve" }, { NULL } },
+	{ "vboxguest", PROBE_COMPONENT_DRIVER, "pci", { "vboxguest" }, { "vboxguest" }, { NULL } },
+	{ "ena", PROBE_COMPONENT_DRIVER, "pci", { "ena" }, { "ena" }, { NULL } },
+	{ "nvme", PROBE_COMPONENT_DRIVER, "pci", { "nvme" }, { "nvme" }, { NULL } },
+	{ "gve", PROBE_COMPONENT_DRIVER, "pci", { "gve" }, { "gve" }, { NULL } },
 };
 
 /* Sources, shared by rows. */
@@ -151,13 +151,13 @@ static const struct integ_profile profiles[] = {
 	} },
 };
 
-const struct integ_component *probe_integ_components(size_t *ret_n)
+const struct probe_component *probe_components(size_t *ret_n)
 {
 	*ret_n = CV_ELEMENTSOF(components);
 	return components;
 }
 
-const struct integ_component *probe_integ_component(const char *name)
+const struct probe_component *probe_component(const char *name)
 {
 	for (size_t i = 0; i < CV_ELEMENTSOF(components); i++)
 		if (cv_streq(components[i].name, name))

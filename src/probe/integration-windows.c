@@ -132,7 +132,7 @@ bool probe_win_component(size_t i, struct probe_win_component *ret)
 
 	if (i >= CV_ELEMENTSOF(components))
 		return false;
-	while (n < INTEG_MAX_NAMES && components[i].services[n])
+	while (n < PROBE_COMPONENT_MAX_NAMES && components[i].services[n])
 		n++;
 	*ret = (struct probe_win_component){
 		.name = components[i].name,

@@ -1,7 +1,9 @@
 /*
- * integration.h - the integration components the probe knows, and which
- * of them a guest should have (integration-table.c), for
- * detect-integration.c and the unit tests.
+ * integration.h - which integration components a guest should have
+ * (integration-table.c, integration-windows.c), for the probe's detectors
+ * and the unit tests.  What a component is -- how it shows on a running
+ * Linux system, its Windows service names -- is public, in covalid/probe.h,
+ * because the kit checks the same components.
  *
  * Expectations are era-true: a component is expected of a guest only when
  * the hypervisor version it runs on offers the device and the guest's
@@ -22,25 +24,7 @@
 
 struct cv_strv;
 
-#define INTEG_MAX_NAMES 4
 #define INTEG_MAX_ROWS 10
-
-/* How a component shows on a running system. */
-enum integ_kind {
-	INTEG_BUS,    /* a bus: present when /sys/bus/<bus> exists or its module is loaded */
-	INTEG_DRIVER, /* a driver of devices on a bus: present only when bound to one */
-	INTEG_MODULE, /* a module that binds no device (vmw_balloon talks to the host directly) */
-	INTEG_AGENT,  /* a user-space program: present when its binary is */
-};
-
-struct integ_component {
-	const char *name;                     /* canonical, as in the descriptor */
-	enum integ_kind kind;
-	const char *bus;                      /* INTEG_BUS, INTEG_DRIVER: the directory under /sys/bus */
-	const char *modules[INTEG_MAX_NAMES]; /* names in /proc/modules and /sys/module */
-	const char *drivers[INTEG_MAX_NAMES]; /* driver names under /sys/bus/<bus>/drivers */
-	const char *files[INTEG_MAX_NAMES];   /* INTEG_AGENT: binaries, relative to the root */
-};
 
 enum integ_want {
 	INTEG_EXPECTED,    /* missing if absent: kernel.pv_drivers fails */
@@ -78,8 +62,6 @@ struct integ_guest {
 	const char *kernel;     /* /proc/sys/kernel/osrelease, NULL if unknown */
 };
 
-const struct integ_component *probe_integ_components(size_t *ret_n);
-const struct integ_component *probe_integ_component(const char *name);
 const struct integ_profile *probe_integ_profiles(size_t *ret_n);
 /* The first profile for the guest's hypervisor and product; NULL if none. */
 const struct integ_profile *probe_integ_profile(const struct integ_guest *g);
@@ -109,7 +91,7 @@ struct integ_win_component {
 	const char *name; /* canonical, shared with Linux where the role is the same */
 	enum integ_win_kind kind;
 	enum probe_win_role role; /* what the kit's checks need (covalid/probe.h) */
-	const char *services[INTEG_MAX_NAMES];
+	const char *services[PROBE_COMPONENT_MAX_NAMES];
 	const char *source; /* where the service names come from */
 };
 

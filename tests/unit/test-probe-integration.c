@@ -55,7 +55,7 @@ TEST(every_row_is_known_sourced_and_parses)
 			const struct integ_row *row = &p[i].rows[k];
 			uint64_t v;
 
-			if (!probe_integ_component(row->component))
+			if (!probe_component(row->component))
 				tap_fail(__FILE__, __LINE__, "%s: unknown component %s", p[i].hypervisor, row->component);
 			if (!row->source || strlen(row->source) < 20)
 				tap_fail(__FILE__, __LINE__, "%s %s: no source", p[i].hypervisor, row->component);
@@ -64,8 +64,8 @@ TEST(every_row_is_known_sourced_and_parses)
 			if (row->kernel_below && version_parse(row->kernel_below, &v) < 0)
 				tap_fail(__FILE__, __LINE__, "%s %s: bad kernel_below", p[i].hypervisor, row->component);
 			/* An agent is never expected (issue 10). */
-			if (probe_integ_component(row->component) &&
-			    probe_integ_component(row->component)->kind == INTEG_AGENT)
+			if (probe_component(row->component) &&
+			    probe_component(row->component)->kind == PROBE_COMPONENT_AGENT)
 				CHECK_INT(row->want, INTEG_RECOMMENDED);
 		}
 }
@@ -166,7 +166,7 @@ TEST(windows_components_for_the_kit)
 			break;
 		CHECK_STR(c.name, w[i].name);
 		CHECK(c.device == (w[i].kind == INTEG_WIN_DEVICE));
-		CHECK(c.n_services >= 1 && c.n_services <= INTEG_MAX_NAMES);
+		CHECK(c.n_services >= 1 && c.n_services <= PROBE_COMPONENT_MAX_NAMES);
 		for (size_t k = i + 1; k < n_internal; k++)
 			CHECK(strcmp(c.name, w[k].name) != 0);
 		if (c.role == PROBE_WIN_STORAGE) {

@@ -472,7 +472,7 @@ int win_collect_files(char **ret, size_t *ret_len)
 		return -EACCES;
 	c = probe_integ_win_components(&nc);
 	for (size_t i = 0; i < nc; i++)
-		for (size_t k = 0; k < INTEG_MAX_NAMES && c[i].services[k] && n < CV_ELEMENTSOF(v); k++) {
+		for (size_t k = 0; k < PROBE_COMPONENT_MAX_NAMES && c[i].services[k] && n < CV_ELEMENTSOF(v); k++) {
 			WCHAR wname[64], *path;
 			QUERY_SERVICE_CONFIGW *cfg;
 			json_t *o, *jp;

@@ -76,7 +76,7 @@ bool win_service_named(const char *name)
 	const struct integ_win_component *c = probe_integ_win_components(&n);
 
 	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < INTEG_MAX_NAMES && c[i].services[k]; k++)
+		for (size_t k = 0; k < PROBE_COMPONENT_MAX_NAMES && c[i].services[k]; k++)
 			if (strcasecmp(c[i].services[k], name) == 0)
 				return true;
 	return false;
