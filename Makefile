@@ -165,6 +165,7 @@ WIN_UNIX_ONLY = src/util/compat.c src/util/file.c src/util/root.c src/util/root-
 # The kit's files that every system builds (the rest of src/kit is Linux's;
 # Windows's own are src/kit/win/).
 KIT_PORTABLE = src/kit/checks.c src/kit/check-common.c src/kit/check-mem.c src/kit/check-reference.c \
+	src/kit/check-warp.c \
 	src/kit/decide.c src/kit/junit.c src/kit/peer-client.c src/kit/run-testlog.c src/kit/runner.c src/kit/util.c
 WIN_SRCS = $(filter-out $(WIN_UNIX_ONLY),$(GUEST_SRCS)) $(wildcard src/*/win/*.c)
 WIN_CFLAGS = -std=c17 $(WARN) -Os -g -ffunction-sections -fdata-sections -MMD -MP \

@@ -152,6 +152,12 @@ int kit_pin(int cpu);
 /* Runs fn(arg_i) on one thread pinned to each CPU of ctx and joins them. */
 int kit_on_each_cpu(const struct kit_ctx *ctx, void *(*fn)(void *), void *args, size_t arg_size);
 double kit_now(void); /* CLOCK_MONOTONIC seconds (Windows: QueryPerformanceCounter) */
+/* time.cross_cpu_warp's clock (check-warp.c), in ns: CLOCK_MONOTONIC
+ * through a test's faults on Linux (check-time.c), QueryPerformanceCounter
+ * on Windows (win/check-time.c); and its name for the log, NULL where it is
+ * the one the check's description names (CLOCK_MONOTONIC). */
+int64_t kit_warp_clock_ns(const struct kit_faults *f);
+const char *kit_warp_clock_name(void);
 /* cpu.all_vcpus_execute's worker (kit_on_each_cpu): iterations of a busy loop over interval seconds. */
 struct kit_spin {
 	double interval;

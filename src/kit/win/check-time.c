@@ -1,8 +1,9 @@
 /*
  * win/check-time.c - the clock and timer checks on Windows, with Linux's
- * ids and measured fields: time.monotonic, time.cross_cpu_warp,
- * time.timer_latency and time.sync (time.reference is check-reference.c,
- * shared with Linux).
+ * ids and measured fields: time.monotonic, time.timer_latency and
+ * time.sync.  time.cross_cpu_warp (check-warp.c) and time.reference
+ * (check-reference.c) are shared with Linux; the clock the first reads is
+ * given here.
  *
  * The clock judged is QueryPerformanceCounter, Windows's monotonic clock
  * (the TSC, the ACPI PM timer, the HPET, or Hyper-V's reference counter,
@@ -15,7 +16,6 @@
 #include <windows.h>
 
 #include <math.h>
-#include <stdatomic.h>
 
 #include "kit/kit-internal.h"
 #include "util/cv.h"
@@ -110,90 +110,17 @@ out:
 	free(w);
 }
 
-/* ---- time.cross_cpu_warp ---- */
-
-/* The kernel's check_tsc_warp() (as check-time.c): whoever holds the lock
- * reads the counter and compares it with the previous holder's reading. */
-struct warp_shared {
-	atomic_flag lock;
-	int64_t end_ns;
-	uint64_t cap;
-	int64_t last_ns;
-	int last_cpu;
-	uint64_t warps, comparisons, handovers;
-	int64_t max_warp_ns;
-};
-
-struct warp {
-	struct warp_shared *s;
-	int cpu;
-};
-
-static void *warp_worker(void *p)
+/* time.cross_cpu_warp (check-warp.c): QueryPerformanceCounter, Windows's
+ * monotonic clock; no test fakes it here. */
+int64_t kit_warp_clock_ns(const struct kit_faults *f)
 {
-	struct warp *w = p;
-	struct warp_shared *s = w->s;
-
-	for (uint64_t i = 0; i < s->cap; i++) {
-		int64_t t;
-		bool done;
-
-		while (atomic_flag_test_and_set_explicit(&s->lock, memory_order_acquire))
-			;
-		t = qpc_ns();
-		if (s->last_cpu >= 0) {
-			s->comparisons++;
-			s->handovers += s->last_cpu != w->cpu;
-			if (t < s->last_ns) {
-				s->warps++;
-				if (s->last_ns - t > s->max_warp_ns)
-					s->max_warp_ns = s->last_ns - t;
-			}
-		}
-		s->last_ns = t;
-		s->last_cpu = w->cpu;
-		done = t >= s->end_ns;
-		atomic_flag_clear_explicit(&s->lock, memory_order_release);
-		if (done)
-			break;
-	}
-	return NULL;
+	(void)f;
+	return qpc_ns();
 }
 
-void kit_check_time_cross_cpu_warp(const struct kit_ctx *ctx, struct kit_out *out)
+const char *kit_warp_clock_name(void)
 {
-	double interval = kit_interval(ctx, 0.2, 3.0);
-	struct warp_shared s = { .lock = ATOMIC_FLAG_INIT, .last_cpu = -1 };
-	struct warp *w = NULL;
-	struct kit_verdict v;
-	int r;
-
-	json_object_set_new(out->threshold, "max_warps", json_integer(0));
-	if (ctx->n_cpus < 2) {
-		kit_set(out, KIT_SKIP, "one processor: no other processor to exchange timestamps with");
-		return;
-	}
-	w = cv_xcalloc(ctx->n_cpus, sizeof(*w));
-	for (size_t i = 0; i < ctx->n_cpus; i++)
-		w[i] = (struct warp){ &s, ctx->cpus[i] };
-	s.cap = (uint64_t)(interval * 5e7);
-	s.end_ns = qpc_ns() + (int64_t)(interval * NS_PER_S);
-	r = kit_on_each_cpu(ctx, warp_worker, w, sizeof(*w));
-	if (r < 0) {
-		kit_set(out, KIT_ERROR, "cannot pin a worker to each processor (SetThreadAffinityMask refused)");
-		goto out;
-	}
-	json_object_set_new(out->measured, "clock", json_string("QueryPerformanceCounter"));
-	json_object_set_new(out->measured, "warps", json_integer((json_int_t)s.warps));
-	json_object_set_new(out->measured, "exchanges", json_integer((json_int_t)s.handovers));
-	json_object_set_new(out->measured, "comparisons", json_integer((json_int_t)s.comparisons));
-	json_object_set_new(out->measured, "max_warp_ns", json_integer(s.max_warp_ns));
-	json_object_set_new(out->measured, "cpus", json_integer((json_int_t)ctx->n_cpus));
-	json_object_set_new(out->measured, "interval_s", json_real(interval));
-	kit_decide_warps(s.warps, s.handovers, (double)s.max_warp_ns, &v);
-	kit_apply(out, &v);
-out:
-	free(w);
+	return "QueryPerformanceCounter";
 }
 
 /* ---- time.timer_latency ---- */
