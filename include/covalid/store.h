@@ -29,7 +29,7 @@
 struct store;
 
 /* The newest schema version this build knows. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Opens (creating if needed) and migrates.  On failure *ret_errmsg (if
  * given) receives the backend's message, to be freed by the caller. */
@@ -210,6 +210,27 @@ int store_evidence_add(struct store *s, const char *config_id, const char *testl
 /* The validation policy (docs/policy.md); -ENOENT when none was set. */
 int store_policy_get(struct store *s, char **ret_doc) CV_WUR;
 int store_policy_put(struct store *s, const char *doc) CV_WUR;
+
+/* ---- monitoring: the event log (docs/monitor.md) ---- */
+
+/*
+ * One event: a machine's (drifted, returned, late, health ...) or a
+ * case's (opened, engaged, note, SLA breach).  doc is the event's JSON
+ * without its seq, which the log assigns (readers add it).  vendor_ids:
+ * the vendors who may see it (a case's own and engaged), newline-separated.
+ */
+struct store_event_row {
+	int64_t seq;
+	const char *id, *at, *kind, *customer_id, *machine_id, *case_id, *vendor_ids, *doc;
+};
+
+/*
+ * Appends an event and, in the same transaction, one pending delivery
+ * (due at now_s) for every enabled webhook whose scope (the owner's: all;
+ * a customer's: its own) and kinds cover it; *ret_seq (if given) is its
+ * place in the log.  Call in a transaction.
+ */
+int store_event_add(struct store *s, const struct store_event_row *row, int64_t now_s, int64_t *ret_seq) CV_WUR;
 
 /* Small named values (the token hashing key). */
 int store_setting_get(struct store *s, const char *key, char **ret_value) CV_WUR; /* -ENOENT */

@@ -169,6 +169,16 @@ struct pool *pool_start(size_t n_threads, void (*fn)(void *arg), char **ret_erro
 void pool_push(struct pool *pl, void *arg);
 void pool_stop(struct pool *pl);
 
+/* ---- group commit (writer.c) ---- */
+/*
+ * Runs fn(store, arg) for a request that writes: fn's library calls own
+ * their transactions as always.  Returns fn's result; a negative errno
+ * that is not fn's means the write could not be made durable (answer
+ * 503: nothing of it was kept).
+ */
+typedef int (*server_write_fn)(struct store *s, void *arg);
+int server_write(struct req *r, server_write_fn fn, void *arg);
+
 /* ---- routes (routes.c) ---- */
 extern const struct route server_routes[];
 extern const size_t server_n_routes;

@@ -515,6 +515,9 @@ TEST(tokens_survive_the_migration_to_roles)
 			       "DROP TABLE cases; DROP TABLE agreements; DROP TABLE customers;"
 			       /* and what schema 5 added */
 			       "DROP INDEX submissions_accepted_digest; ALTER TABLE submissions DROP COLUMN log_digest;"
+			       /* and schema 6 */
+			       "DROP TABLE fleet_samples; DROP TABLE monitor_settings; DROP TABLE deliveries;"
+			       "DROP TABLE webhooks; DROP TABLE events; DROP TABLE machine_verdicts; DROP TABLE machines;"
 			       "PRAGMA user_version = 3; COMMIT;",
 			       NULL, NULL, NULL),
 		  SQLITE_OK);
