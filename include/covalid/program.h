@@ -152,4 +152,20 @@ void program_submission_release(struct program_submission *sub);
 int program_revoke(struct store *s, const char *config_id, const char *vendor_id, const char *reason,
 		   struct program_error *err) CV_WUR;
 
+/* ---- the event log (events.c, docs/monitor.md "Events") ---- */
+
+/* One event; strings are copied, details (a json_t * object, or NULL) is
+ * only read.  kind: "machine.drifted", "case.opened" ... (docs/monitor.md). */
+struct program_event {
+	const char *kind, *customer_id, *machine_id, *machine_name, *case_id;
+	const char *vendor_ids; /* vendors who may see it, newline-separated, or NULL */
+	const char *summary;    /* one sentence for people */
+	const json_t *details;
+	int64_t at;             /* epoch seconds; 0: now */
+};
+
+/* Records an event and its webhook deliveries; call inside the caller's
+ * transaction.  *ret_seq (if given): its place in the log. */
+int program_event_emit(struct store *s, const struct program_event *ev, int64_t *ret_seq) CV_WUR;
+
 #endif
