@@ -163,11 +163,40 @@ void descriptor_state_host_version(struct descriptor *d, const char *version);
 /*
  * JSON.  descriptor_to_json() returns a new string (pretty if indent).
  * descriptor_from_json() parses text of len bytes; on error returns
- * -EINVAL and, if ret_error is given, a message naming the field.
+ * -EINVAL and, if ret_error is given, a message naming the field (or
+ * "invalid JSON at line L column C: what").  It is descriptor_parse()
+ * with no flags.
+ *
+ * descriptor_parse() reads the text straight into the struct, without a
+ * JSON tree (descriptor-stream.c), and accepts exactly what the tree
+ * reader accepts: json_loadb(JSON_REJECT_DUPLICATES) (strict RFC 8259,
+ * valid UTF-8, no \u0000, int64 integers, depth 2048), at most
+ * DESCRIPTOR_MAX_BYTES and DESCRIPTOR_MAX_ITEMS per array read, then
+ * descriptor_check_fields() when DESCRIPTOR_PARSE_STRICT, then
+ * descriptor_from_jansson()'s type rules, with the same message for the
+ * same first error.  Values of unknown fields are validated and skipped.
  */
+enum descriptor_parse_flags {
+	/* Unknown fields of the descriptor and of its objects are errors
+	 * (descriptor_check_fields()): input from outside. */
+	DESCRIPTOR_PARSE_STRICT = 1 << 0,
+	/* The evidence lists (hypervisor, container, integration) are
+	 * checked but not kept: for callers that only match or check. */
+	DESCRIPTOR_PARSE_NO_EVIDENCE = 1 << 1,
+};
 char *descriptor_to_json(const struct descriptor *d, bool indent);
 int descriptor_from_json(const char *text, size_t len, struct descriptor **ret,
 			 char **ret_error) CV_WUR;
+int descriptor_parse(const char *text, size_t len, unsigned flags, struct descriptor **ret,
+		     char **ret_error) CV_WUR;
+/*
+ * The reader descriptor_parse() replaced, through a jansson tree
+ * (json_loadb(), descriptor_check_fields() when strict,
+ * descriptor_from_jansson()): kept as the reference that tests, the fuzzer
+ * and bench/descriptor-parse compare descriptor_parse() with.
+ */
+int descriptor_from_json_tree(const char *text, size_t len, unsigned flags, struct descriptor **ret,
+			      char **ret_error) CV_WUR;
 
 /* Same, between a descriptor and a jansson object (json_t *), for callers
  * that embed descriptors in larger documents (kit logs, check answers). */

@@ -505,7 +505,8 @@ int descriptor_from_jansson(const json_t *json, struct descriptor **ret, char **
 	return 0;
 }
 
-int descriptor_from_json(const char *text, size_t len, struct descriptor **ret, char **ret_error)
+int descriptor_from_json_tree(const char *text, size_t len, unsigned flags, struct descriptor **ret,
+			      char **ret_error)
 {
 	json_error_t jerr;
 	json_t *root;
@@ -523,7 +524,16 @@ int descriptor_from_json(const char *text, size_t len, struct descriptor **ret, 
 						  jerr.column, jerr.text);
 		return -EINVAL;
 	}
-	r = descriptor_from_jansson(root, ret, ret_error);
+	r = 0;
+	if (flags & DESCRIPTOR_PARSE_STRICT)
+		r = descriptor_check_fields(root, ret_error);
+	if (r == 0)
+		r = descriptor_from_jansson(root, ret, ret_error);
 	json_decref(root);
+	if (r == 0 && (flags & DESCRIPTOR_PARSE_NO_EVIDENCE)) {
+		evidence_list_release(&(*ret)->hypervisor.evidence);
+		evidence_list_release(&(*ret)->container.evidence);
+		evidence_list_release(&(*ret)->integration.evidence);
+	}
 	return r;
 }
