@@ -1,0 +1,897 @@
+/*
+ * test-descriptor-stream.c - descriptor_parse() (the streaming reader)
+ * against descriptor_from_json_tree() (jansson's tree, the reader it
+ * replaced), over every descriptor the tree holds and over mutations of
+ * them: both accept with the same descriptor, or both reject with the same
+ * message (for a fault in the JSON itself, both say "invalid JSON at").
+ *
+ * The reference for what is valid is jansson 2.14's json_loadb() with
+ * JSON_REJECT_DUPLICATES (src/load.c), and RFC 8259 / RFC 3629 for the
+ * hand-written cases below, whose expected verdicts are stated, not
+ * derived.  One difference is deliberate (util/json-pull.h): jansson skips
+ * one raw NUL byte after a number or a literal; the streaming reader
+ * rejects every raw NUL.  The reference is therefore given the text with
+ * each NUL replaced by 0x01, which jansson rejects wherever it stands.
+ */
+#include <dirent.h>
+#include <jansson.h>
+
+#include "covalid/descriptor.h"
+#include "covalid/probe.h"
+#include "util/json-pull.h"
+#include "probe-fixture.h"
+#include "tap.h"
+
+static unsigned long long compared, accepted;
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+	uint64_t x = rng_state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	rng_state = x;
+	return x;
+}
+
+/* Both readers on text; a failure names the case and shows the text's start. */
+static void agree_flags(const char *what, const char *text, size_t len, unsigned flags)
+{
+	struct descriptor *a = NULL, *b = NULL;
+	char *ea = NULL, *eb = NULL, *ref = cv_xmalloc(len + 1);
+	int ra, rb;
+
+	memcpy(ref, text, len);
+	for (size_t i = 0; i < len; i++)
+		if (ref[i] == '\0')
+			ref[i] = '\x01';
+	ra = descriptor_from_json_tree(ref, len, flags, &a, &ea);
+	rb = descriptor_parse(text, len, flags, &b, &eb);
+	compared++;
+	if (ra != rb) {
+		tap_fail(__FILE__, __LINE__, "%s (flags %u, %zu bytes): tree %d (%s), stream %d (%s); text: %.200s", what,
+			 flags, len, ra, ea ? ea : "-", rb, eb ? eb : "-", text);
+	} else if (ra == 0) {
+		char *ja = descriptor_to_json(a, false), *jb = descriptor_to_json(b, false);
+
+		accepted++;
+		if (strcmp(ja, jb) != 0)
+			tap_fail(__FILE__, __LINE__, "%s (flags %u): descriptors differ:\n%s\n%s", what, flags, ja, jb);
+		free(ja);
+		free(jb);
+	} else if (!ea || !eb) {
+		tap_fail(__FILE__, __LINE__, "%s: an error without a message", what);
+	} else if (cv_startswith(ea, "invalid JSON at ") ? !cv_startswith(eb, "invalid JSON at ") : strcmp(ea, eb) != 0) {
+		tap_fail(__FILE__, __LINE__, "%s (flags %u): messages differ: tree '%s', stream '%s'; text: %.300s", what,
+			 flags, ea, eb, text);
+	}
+	descriptor_free(a);
+	descriptor_free(b);
+	free(ea);
+	free(eb);
+	free(ref);
+}
+
+static void agree(const char *what, const char *text, size_t len)
+{
+	agree_flags(what, text, len, 0);
+	agree_flags(what, text, len, DESCRIPTOR_PARSE_STRICT);
+	agree_flags(what, text, len, DESCRIPTOR_PARSE_NO_EVIDENCE);
+}
+
+static void agree_str(const char *what, const char *text)
+{
+	agree(what, text, strlen(text));
+}
+
+/* ---- the corpus: every descriptor the tree holds ---- */
+
+struct corpus {
+	char **v;
+	size_t n;
+};
+
+static void corpus_add(struct corpus *c, char *text)
+{
+	c->v = cv_xreallocarray(c->v, c->n + 1, sizeof(*c->v));
+	c->v[c->n++] = text;
+}
+
+/* What the probe says of each fixture (tests/fixtures/<name>/root), compact and pretty. */
+static void corpus_fixtures(struct corpus *c, size_t max)
+{
+	char *dir = cv_xasprintf("%s/tests/fixtures", tap_srcdir());
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	CHECK(dh != NULL);
+	while (dh && (de = readdir(dh))) {
+		char *root = cv_xasprintf("%s/%s/root", dir, de->d_name);
+		DIR *r = de->d_name[0] != '.' ? opendir(root) : NULL;
+
+		if (r) {
+			closedir(r);
+			names = cv_xreallocarray(names, n + 1, sizeof(*names));
+			names[n++] = cv_xstrdup(de->d_name);
+		}
+		free(root);
+	}
+	if (dh)
+		closedir(dh);
+	/* Sorted, so that a limited run takes the same fixtures every time. */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (strcmp(names[j], names[i]) < 0) {
+				char *t = names[i];
+
+				names[i] = names[j];
+				names[j] = t;
+			}
+	CHECK(n >= 60); /* tests/fixtures has 69 machines */
+	for (size_t i = 0; i < n; i++) {
+		if (i < max) {
+			struct descriptor *d = probe_fixture(names[i]);
+
+			if (d) {
+				corpus_add(c, descriptor_to_json(d, false));
+				corpus_add(c, descriptor_to_json(d, true));
+				descriptor_free(d);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+}
+
+static void corpus_release(struct corpus *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i]);
+	free(c->v);
+}
+
+TEST(every_fixture_descriptor)
+{
+	struct corpus c = { NULL, 0 };
+
+	corpus_fixtures(&c, SIZE_MAX);
+	CHECK(c.n >= 120);
+	for (size_t i = 0; i < c.n; i++)
+		agree("fixture", c.v[i], strlen(c.v[i]));
+	/* Every one is a valid descriptor: both accepted all of them. */
+	CHECK_INT(accepted, compared);
+	corpus_release(&c);
+	printf("%llu texts compared, %llu accepted\n", compared, accepted);
+}
+
+/* Every JSON file and JSON Lines line in the tree (tests/, data/,
+ * fuzz/seeds/): most are not descriptors, which both must say alike. */
+static void walk_json(const char *dir, int depth)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+
+	if (!dh || depth > 8) {
+		if (dh)
+			closedir(dh);
+		return;
+	}
+	while ((de = readdir(dh))) {
+		char *path, *text = NULL;
+		size_t len;
+
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "node_modules") == 0)
+			continue;
+		path = cv_xasprintf("%s/%s", dir, de->d_name);
+		if (cv_endswith(de->d_name, ".json") && cv_read_file(path, 2 << 20, &text, &len) == 0) {
+			agree(path, text, len);
+		} else if (cv_endswith(de->d_name, ".jsonl") && cv_read_file(path, 4 << 20, &text, &len) == 0) {
+			for (char *l = text, *e; l < text + len; l = e + 1) {
+				e = memchr(l, '\n', (size_t)(text + len - l));
+				if (!e)
+					e = text + len;
+				agree(path, l, (size_t)(e - l));
+			}
+		} else if (!strchr(de->d_name, '.')) {
+			walk_json(path, depth + 1);
+		}
+		free(text);
+		free(path);
+	}
+	closedir(dh);
+}
+
+TEST(every_json_file_in_the_tree)
+{
+	static const char *const dirs[] = { "tests", "data", "fuzz/seeds" };
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(dirs); i++) {
+		char *d = cv_xasprintf("%s/%s", tap_srcdir(), dirs[i]);
+
+		walk_json(d, 0);
+		free(d);
+	}
+	CHECK(compared > 100);
+	printf("%llu texts compared, %llu accepted\n", compared, accepted);
+}
+
+/* ---- byte-level mutations ---- */
+
+TEST(truncated_at_every_byte)
+{
+	struct corpus c = { NULL, 0 };
+
+	corpus_fixtures(&c, 3);
+	for (size_t i = 0; i < c.n; i++) {
+		size_t len = strlen(c.v[i]);
+
+		for (size_t k = 0; k <= len; k++) {
+			agree_flags("truncated", c.v[i], k, 0);
+			if (k % 7 == 0)
+				agree_flags("truncated", c.v[i], k, DESCRIPTOR_PARSE_STRICT);
+		}
+	}
+	CHECK(accepted > 0 && accepted < compared);
+	corpus_release(&c);
+	printf("%llu texts compared, %llu accepted\n", compared, accepted);
+}
+
+TEST(bytes_flipped_inserted_deleted)
+{
+	static const char bytes[] = { '\0', '\x01', '\x1f', '\x7f', '"', '\\', ',', ':', '{', '}', '[', ']', '0', '-',
+				      '.', 'e', 'x', ' ', '\n', 't', 'n', '/', 'u', (char)0x80, (char)0xbf, (char)0xc0,
+				      (char)0xc3, (char)0xe0, (char)0xed, (char)0xf0, (char)0xf4, (char)0xf5, (char)0xff };
+	struct corpus c = { NULL, 0 };
+
+	corpus_fixtures(&c, 8);
+	for (size_t i = 0; i < c.n; i++) {
+		size_t len = strlen(c.v[i]);
+		char *m = cv_xmalloc(2 * len + 16);
+
+		for (int round = 0; round < 1500; round++) {
+			size_t at = (size_t)(rng() % len), n = len, from, span;
+			int op = (int)(rng() % 4);
+
+			memcpy(m, c.v[i], len);
+			switch (op) {
+			case 0: /* replace */
+				m[at] = bytes[rng() % sizeof(bytes)];
+				break;
+			case 1: /* insert */
+				memmove(m + at + 1, m + at, len - at);
+				m[at] = bytes[rng() % sizeof(bytes)];
+				n++;
+				break;
+			case 2: /* delete */
+				memmove(m + at, m + at + 1, len - at - 1);
+				n--;
+				break;
+			default: /* a copy of a span inserted: duplicate keys, members and items */
+				from = (size_t)(rng() % len);
+				span = 1 + (size_t)(rng() % 80);
+				if (from + span > len)
+					span = len - from;
+				memmove(m + at + span, m + at, len - at);
+				memcpy(m + at, c.v[i] + from, span);
+				n += span;
+				break;
+			}
+			agree_flags("mutated", m, n, round % 3 == 0 ? DESCRIPTOR_PARSE_STRICT : 0);
+		}
+		free(m);
+	}
+	CHECK(accepted > 0 && accepted < compared);
+	corpus_release(&c);
+	printf("%llu texts compared, %llu accepted\n", compared, accepted);
+}
+
+/* ---- type and field mutations, through jansson ---- */
+
+static const char *const field_paths[] = {
+	"schema", "probed_at", "root", "notes", "hypervisor", "hypervisor.id", "hypervisor.product",
+	"hypervisor.version", "hypervisor.version_source", "hypervisor.build", "hypervisor.cloud",
+	"hypervisor.nested", "hypervisor.features", "hypervisor.evidence", "hypervisor.evidence.0",
+	"hypervisor.evidence.0.source", "hypervisor.evidence.0.suggests", "hypervisor.conflicts",
+	"hypervisor.conflicts.0", "hypervisor.conflicts.0.sources", "hypervisor.conflicts.0.suggests",
+	"hypervisor.conflicts.0.followed", "hypervisor.conflicts.0.why", "container", "container.id",
+	"container.evidence", "container.evidence.0", "guest", "guest.os", "guest.os.id", "guest.os.version",
+	"guest.os.name", "guest.os.pretty", "guest.os.osinfo", "guest.os.source", "guest.os.service_pack",
+	"guest.os.edition", "guest.kernel", "guest.arch", "vm", "vm.vcpus", "vm.vcpus_possible", "vm.memory_mib",
+	"vm.firmware", "vm.disks", "vm.disks.0", "vm.disks.0.name", "vm.disks.0.model", "vm.nics", "vm.nics.0",
+	"vm.nics.0.driver", "vm.nics.0.bus", "integration", "integration.expected", "integration.present",
+	"integration.missing", "integration.recommended", "integration.recommended_missing", "integration.unbound",
+	"integration.evidence", "integration.evidence.0", "integration.evidence.0.value", "integration.evidence.0.meaning",
+	"notes.0", "hypervisor.features.0", "integration.present.0",
+};
+
+static const char *const values[] = {
+	"null", "true", "false", "0", "-0", "-1", "1", "1048576", "1048577", "1099511627776", "1099511627777",
+	"9223372036854775807", "-9223372036854775808", "1.5", "1e2", "1.0", "\"s\"", "\"\"", "\"covalid.descriptor/9\"",
+	"\"covalid.descriptor\"", "\"\\u00e9\\ud83d\\ude00\"", "[]", "[\"s\"]", "[1]", "[null]", "[{}]", "[[]]",
+	"[{\"source\": 1}]", "[{\"sources\": [1]}]", "[{\"name\": \"a\", \"extra\": [1, {\"x\": null}]}]", "{}",
+	"{\"a\": 1}", "{\"id\": 3}", "{\"source\": \"s\", \"value\": 2}", "{\"sources\": \"x\"}",
+	"{\"os\": {\"colour\": 1}}",
+};
+
+/* Sets the value at a dotted path ("a.b.0.c": 0 is an array's first item, made when missing). */
+static void set_path(json_t *root, const char *path, json_t *v)
+{
+	char *p = cv_xstrdup(path), *save = NULL, *tok, *next;
+	json_t *o = root;
+
+	for (tok = strtok_r(p, ".", &save); tok; tok = next) {
+		bool last;
+		json_t *child;
+
+		next = strtok_r(NULL, ".", &save);
+		last = next == NULL;
+		if (json_is_array(o)) {
+			if (json_array_size(o) == 0)
+				json_array_append_new(o, next && !(next[0] >= '0' && next[0] <= '9') ? json_object() : json_array());
+			if (last) {
+				json_array_set(o, 0, v);
+				break;
+			}
+			o = json_array_get(o, 0);
+			continue;
+		}
+		if (!json_is_object(o))
+			break;
+		if (last) {
+			json_object_set(o, tok, v);
+			break;
+		}
+		child = json_object_get(o, tok);
+		if (!child || !(json_is_object(child) || json_is_array(child))) {
+			child = next[0] >= '0' && next[0] <= '9' ? json_array() : json_object();
+			json_object_set_new(o, tok, child);
+		}
+		o = child;
+	}
+	free(p);
+}
+
+static void agree_tree(const char *what, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	agree(what, s, strlen(s));
+	free(s);
+}
+
+TEST(every_field_given_every_type)
+{
+	struct corpus c = { NULL, 0 };
+
+	corpus_fixtures(&c, 6);
+	for (size_t i = 0; i < c.n; i += 2) {
+		for (size_t f = 0; f < CV_ELEMENTSOF(field_paths); f++) {
+			for (size_t k = 0; k < CV_ELEMENTSOF(values); k++) {
+				json_t *j = json_loads(c.v[i], 0, NULL), *v = json_loads(values[k], JSON_DECODE_ANY, NULL);
+				char what[160];
+
+				CHECK(j && v);
+				snprintf(what, sizeof(what), "%s = %s", field_paths[f], values[k]);
+				set_path(j, field_paths[f], v);
+				agree_tree(what, j);
+				json_decref(v);
+				json_decref(j);
+			}
+		}
+	}
+	CHECK(accepted > 0 && accepted < compared);
+	corpus_release(&c);
+	printf("%llu texts compared, %llu accepted\n", compared, accepted);
+}
+
+/* Several faults at once: the same one is reported first (the tree
+ * reader's order, not the text's). */
+TEST(several_faults_the_same_first)
+{
+	struct corpus c = { NULL, 0 };
+	static const char *const unknown[] = { "colour", "hypervisor.colour", "container.x", "guest.y", "guest.os.z",
+					       "vm.w", "integration.v", "hypervisor.evidence.0.extra", "a\\u0001b" };
+
+	corpus_fixtures(&c, 4);
+	for (int round = 0; round < 4000; round++) {
+		json_t *j = json_loads(c.v[2 * (rng() % (c.n / 2))], 0, NULL);
+		int faults = 2 + (int)(rng() % 3);
+
+		CHECK(j != NULL);
+		for (int k = 0; k < faults; k++) {
+			json_t *v = json_loads(values[rng() % CV_ELEMENTSOF(values)], JSON_DECODE_ANY, NULL);
+
+			if (rng() % 4 == 0)
+				set_path(j, unknown[rng() % CV_ELEMENTSOF(unknown)], v);
+			else
+				set_path(j, field_paths[rng() % CV_ELEMENTSOF(field_paths)], v);
+			json_decref(v);
+		}
+		agree_tree("several faults", j);
+		json_decref(j);
+	}
+	corpus_release(&c);
+	printf("%llu texts compared, %llu accepted\n", compared, accepted);
+}
+
+/* ---- hand-written cases, with their verdicts stated ---- */
+
+/* One text, both readers, and the stated verdict (1 accept, 0 reject). */
+static void expect(const char *text, size_t len, int accept, const char *want_in_error)
+{
+	struct descriptor *d = NULL;
+	char *err = NULL;
+	int r;
+
+	agree(text, text, len);
+	r = descriptor_parse(text, len, 0, &d, &err);
+	if ((r == 0) != accept)
+		tap_fail(__FILE__, __LINE__, "%.100s: %s, expected %s (%s)", text, r == 0 ? "accepted" : "rejected",
+			 accept ? "accepted" : "rejected", err ? err : "");
+	if (!accept && want_in_error && (!err || !strstr(err, want_in_error)))
+		tap_fail(__FILE__, __LINE__, "%.100s: error '%s' does not mention '%s'", text, err ? err : "", want_in_error);
+	descriptor_free(d);
+	free(err);
+}
+
+#define EXPECT(lit, accept, want) expect(lit, sizeof(lit) - 1, accept, want)
+
+TEST(strict_json_rfc8259)
+{
+	/* Grammar (RFC 8259 sections 2-7). */
+	EXPECT("{}", 1, NULL);
+	EXPECT(" \t\r\n{ } \n", 1, NULL);
+	EXPECT("", 0, "invalid JSON");
+	EXPECT("   ", 0, "invalid JSON");
+	EXPECT("{} {}", 0, "end of file expected");
+	EXPECT("{}x", 0, "invalid JSON");
+	EXPECT("\"a\"", 0, "'[' or '{' expected");
+	EXPECT("1", 0, "invalid JSON");
+	EXPECT("[]", 0, "descriptor: expected a JSON object");
+	EXPECT("[1, 2,]", 0, "invalid JSON");
+	EXPECT("{\"x\": 1,}", 0, "invalid JSON");
+	EXPECT("{\"x\" 1}", 0, "':' expected");
+	EXPECT("{'x': 1}", 0, "invalid JSON");
+	EXPECT("{\"x\": 1 /* c */}", 0, "invalid JSON");
+	EXPECT("{\"x\": [1 2]}", 0, "']' expected");
+	EXPECT("{\"x\": 1 \"y\": 2}", 0, "'}' expected");
+	EXPECT("{,}", 0, "invalid JSON");
+	EXPECT("{\"x\": \v1}", 0, "invalid JSON");          /* VT is not JSON whitespace */
+	EXPECT("{\"x\": \xc2\xa0" "1}", 0, "invalid JSON"); /* nor is NBSP */
+	/* Literals. */
+	EXPECT("{\"x\": [true, false, null]}", 1, NULL);
+	EXPECT("{\"x\": True}", 0, "invalid JSON");
+	EXPECT("{\"x\": nul}", 0, "invalid JSON");
+	EXPECT("{\"x\": nullx}", 0, "invalid JSON");
+	EXPECT("{\"x\": NaN}", 0, "invalid JSON");
+	EXPECT("{\"x\": Infinity}", 0, "invalid JSON");
+	EXPECT("{\"x\": -Infinity}", 0, "invalid JSON");
+	/* Numbers (section 6). */
+	EXPECT("{\"x\": [0, -0, 1, -1, 10, 0.5, -0.5, 1e5, 1E+5, 1e-5, 0e0, 123.456e-7]}", 1, NULL);
+	EXPECT("{\"x\": 01}", 0, "invalid JSON");
+	EXPECT("{\"x\": -01}", 0, "invalid JSON");
+	EXPECT("{\"x\": 00}", 0, "invalid JSON");
+	EXPECT("{\"x\": +1}", 0, "invalid JSON");
+	EXPECT("{\"x\": .5}", 0, "invalid JSON");
+	EXPECT("{\"x\": 1.}", 0, "invalid JSON");
+	EXPECT("{\"x\": 1.e5}", 0, "invalid JSON");
+	EXPECT("{\"x\": 1e}", 0, "invalid JSON");
+	EXPECT("{\"x\": 1e+}", 0, "invalid JSON");
+	EXPECT("{\"x\": -}", 0, "invalid JSON");
+	EXPECT("{\"x\": 0x10}", 0, "invalid JSON");
+	/* int64 exactly (jansson: strtoll, ERANGE is an error). */
+	EXPECT("{\"x\": 9223372036854775807}", 1, NULL);
+	EXPECT("{\"x\": -9223372036854775808}", 1, NULL);
+	EXPECT("{\"x\": 9223372036854775808}", 0, "too big integer");
+	EXPECT("{\"x\": -9223372036854775809}", 0, "too big negative integer");
+	EXPECT("{\"x\": 99999999999999999999999999999}", 0, "too big integer");
+	/* Reals: overflow to infinity is an error, underflow reads as 0. */
+	EXPECT("{\"x\": 1.7976931348623157e308}", 1, NULL);
+	EXPECT("{\"x\": 1e309}", 0, "real number overflow");
+	EXPECT("{\"x\": -1e309}", 0, "real number overflow");
+	EXPECT("{\"x\": 1e-400}", 1, NULL);
+	EXPECT("{\"x\": 9223372036854775808.0}", 1, NULL);
+	/* Integers where the descriptor wants them. */
+	EXPECT("{\"vm\": {\"vcpus\": 1048576, \"memory_mib\": 1099511627776}}", 1, NULL);
+	EXPECT("{\"vm\": {\"vcpus\": 1048577}}", 0, ".vm.vcpus: expected an integer in range");
+	EXPECT("{\"vm\": {\"vcpus\": 2.0}}", 0, ".vm.vcpus: expected an integer in range");
+	EXPECT("{\"vm\": {\"vcpus\": -0}}", 1, NULL);
+	EXPECT("{\"vm\": {\"memory_mib\": 1099511627777}}", 0, ".vm.memory_mib");
+	EXPECT("{\"vm\": {\"memory_mib\": 9223372036854775808}}", 0, "too big integer");
+}
+
+TEST(strict_strings_utf8_and_escapes)
+{
+	EXPECT("{\"x\": \"a\\\"b\\\\c\\/d\\be\\ff\\ng\\rh\\ti\"}", 1, NULL);
+	EXPECT("{\"x\": \"\\a\"}", 0, "invalid escape");
+	EXPECT("{\"x\": \"\\x41\"}", 0, "invalid escape");
+	EXPECT("{\"x\": \"\\u12\"}", 0, "invalid escape");
+	EXPECT("{\"x\": \"\\u12G4\"}", 0, "invalid escape");
+	EXPECT("{\"x\": \"\\U0041\"}", 0, "invalid escape");
+	EXPECT("{\"x\": \"\\u0041\\u00e9\\u20ac\\uFFFF\"}", 1, NULL);
+	EXPECT("{\"x\": \"\\u0000\"}", 0, "invalid JSON");
+	EXPECT("{\"\\u0000\": 1}", 0, "NUL byte in object key");
+	/* Surrogates (RFC 8259 section 7): a pair is one character; alone, an error. */
+	EXPECT("{\"x\": \"\\ud83d\\ude00\"}", 1, NULL);
+	EXPECT("{\"x\": \"\\uD800\\uDC00\\uDBFF\\uDFFF\"}", 1, NULL);
+	EXPECT("{\"x\": \"\\ud83d\"}", 0, "invalid Unicode");
+	EXPECT("{\"x\": \"\\ud83dx\"}", 0, "invalid Unicode");
+	EXPECT("{\"x\": \"\\ud83d\\n\"}", 0, "invalid Unicode");
+	EXPECT("{\"x\": \"\\ud83d\\u0041\"}", 0, "invalid Unicode");
+	EXPECT("{\"x\": \"\\ud83d\\ud83d\"}", 0, "invalid Unicode");
+	EXPECT("{\"x\": \"\\ude00\"}", 0, "invalid Unicode");
+	EXPECT("{\"x\": \"\\ude00\\ud83d\"}", 0, "invalid Unicode");
+	/* Raw control characters (U+0000..U+001F) must be escaped; DEL need not. */
+	EXPECT("{\"x\": \"a\tb\"}", 0, "control character 0x9");
+	EXPECT("{\"x\": \"a\nb\"}", 0, "unexpected newline");
+	EXPECT("{\"x\": \"a\x1f" "b\"}", 0, "control character 0x1f");
+	EXPECT("{\"x\": \"a\x7f" "b\"}", 1, NULL);
+	EXPECT("{\"x\": \"a\0b\"}", 0, "control character 0x0");
+	/* UTF-8 (RFC 3629 section 4). */
+	EXPECT("{\"x\": \"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\xef\xbf\xbf\"}", 1, NULL);
+	EXPECT("{\"x\": \"\xff\"}", 0, "unable to decode byte 0xff");
+	EXPECT("{\"x\": \"\x80\"}", 0, "unable to decode byte 0x80");
+	EXPECT("{\"x\": \"\xc0\xaf\"}", 0, "unable to decode");     /* overlong '/' */
+	EXPECT("{\"x\": \"\xc1\xbf\"}", 0, "unable to decode");     /* overlong */
+	EXPECT("{\"x\": \"\xe0\x80\xaf\"}", 0, "unable to decode"); /* overlong, 3 bytes */
+	EXPECT("{\"x\": \"\xf0\x80\x80\xaf\"}", 0, "unable to decode");
+	EXPECT("{\"x\": \"\xed\xa0\x80\"}", 0, "unable to decode"); /* U+D800 encoded */
+	EXPECT("{\"x\": \"\xed\xbf\xbf\"}", 0, "unable to decode"); /* U+DFFF encoded */
+	EXPECT("{\"x\": \"\xf4\x90\x80\x80\"}", 0, "unable to decode"); /* above U+10FFFF */
+	EXPECT("{\"x\": \"\xf5\x80\x80\x80\"}", 0, "unable to decode");
+	EXPECT("{\"x\": \"\xc3\"}", 0, "unable to decode");         /* truncated */
+	EXPECT("{\"x\": \"\xe2\x82\"}", 0, "unable to decode");
+	EXPECT("{\"x\": \"\xc3", 0, "invalid JSON");
+	EXPECT("{\"\xc3\xa9\": \"\xc3\xa9\"}", 1, NULL);
+	EXPECT("{\"\xff\": 1}", 0, "unable to decode");
+	EXPECT("{\"x\": \"abc", 0, "premature end of input");
+	EXPECT("{\"x\": \"abc\\", 0, "invalid JSON");
+	EXPECT("{\"x\": \"abc\\u00", 0, "invalid JSON");
+}
+
+TEST(raw_nul_rejected_everywhere)
+{
+	/* The deliberate difference from jansson: one NUL after a number or
+	 * a literal.  jansson 2.14 accepts these (checked here, so that a
+	 * jansson that stops doing so is noticed); the stream rejects them. */
+	static const char *const texts[] = { "{\"x\": 1\0}", "{\"x\": true\0}", "{\"x\": [null\0]}" };
+	static const size_t lens[] = { 9, 12, 14 };
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(texts); i++) {
+		json_t *j = json_loadb(texts[i], lens[i], JSON_REJECT_DUPLICATES, NULL);
+		struct descriptor *d = NULL;
+		char *err = NULL;
+
+		CHECK(j != NULL);
+		json_decref(j);
+		CHECK_INT(descriptor_parse(texts[i], lens[i], 0, &d, &err), -EINVAL);
+		CHECK(err && strstr(err, "invalid JSON"));
+		free(err);
+		agree(texts[i], texts[i], lens[i]);
+	}
+	EXPECT("{\"x\": 1}\0", 0, "invalid JSON");
+	EXPECT("\0{}", 0, "invalid JSON");
+	EXPECT("{\0}", 0, "invalid JSON");
+}
+
+TEST(duplicate_keys_at_every_level)
+{
+	static const char *const texts[] = {
+		"{\"hypervisor\": {}, \"hypervisor\": {}}",
+		"{\"colour\": 1, \"colour\": 2}",
+		"{\"hypervisor\": {\"id\": \"kvm\", \"id\": \"kvm\"}}",
+		"{\"guest\": {\"os\": {\"id\": \"a\", \"name\": \"b\", \"id\": \"c\"}}}",
+		"{\"hypervisor\": {\"evidence\": [{\"source\": \"a\", \"source\": \"b\"}]}}",
+		"{\"vm\": {\"disks\": [{}, {\"x\": 1, \"x\": 1}]}}",
+		"{\"future\": {\"a\": {\"b\": [{\"c\": 1, \"c\": 1}]}}}",
+		"{\"a\": 1, \"\\u0061\": 2}",
+		"{\"\\u00e9\": 1, \"\xc3\xa9\": 2}",
+		"{\"\\ud83d\\ude00\": 1, \"\xf0\x9f\x98\x80\": 2}",
+	};
+	/* Equal names in different objects are not duplicates. */
+	EXPECT("{\"id\": {\"id\": {\"id\": 1}}, \"x\": {\"id\": 2}, \"y\": [{\"id\": 1}, {\"id\": 1}]}", 1, NULL);
+	EXPECT("{\"a\": 1, \"A\": 2, \"a \": 3, \"\\u0062\": 4}", 1, NULL);
+	for (size_t i = 0; i < CV_ELEMENTSOF(texts); i++)
+		expect(texts[i], strlen(texts[i]), 0, "duplicate object key");
+}
+
+/* An object of many keys: the duplicate check must not be quadratic, and
+ * must still find the duplicate among them. */
+TEST(duplicate_keys_in_a_big_object)
+{
+	struct cv_buf b;
+	uint64_t t0;
+
+	cv_buf_init(&b, DESCRIPTOR_MAX_BYTES);
+	CHECK_INT(cv_buf_puts(&b, "{\"future\": {"), 0);
+	for (int i = 0; i < 60000; i++)
+		CHECK_INT(cv_buf_printf(&b, "%s\"k%d\":0", i ? "," : "", i), 0);
+	CHECK_INT(cv_buf_puts(&b, "}}"), 0);
+	t0 = cv_now_ns();
+	expect(b.data, b.len, 1, NULL);
+	b.len -= 2;
+	CHECK_INT(cv_buf_puts(&b, ",\"k31337\":1}}"), 0);
+	expect(b.data, b.len, 0, "duplicate object key");
+	/* Generous: a quadratic check takes minutes here. */
+	CHECK(cv_now_ns() - t0 < UINT64_C(20) * 1000 * 1000 * 1000);
+	cv_buf_release(&b);
+}
+
+static char *nested(size_t depth, const char *open, const char *inner, const char *close, const char *prefix,
+		    const char *suffix)
+{
+	struct cv_buf b;
+
+	cv_buf_init(&b, DESCRIPTOR_MAX_BYTES);
+	CHECK_INT(cv_buf_puts(&b, prefix), 0);
+	for (size_t i = 0; i < depth; i++)
+		CHECK_INT(cv_buf_puts(&b, open), 0);
+	CHECK_INT(cv_buf_puts(&b, inner), 0);
+	for (size_t i = 0; i < depth; i++)
+		CHECK_INT(cv_buf_puts(&b, close), 0);
+	CHECK_INT(cv_buf_puts(&b, suffix), 0);
+	return cv_buf_detach(&b, NULL);
+}
+
+TEST(depth_limit_as_jansson)
+{
+	/* jansson counts values: the outermost is at 1, at most 2048. */
+	for (size_t depth = 2040; depth <= 2052; depth++) {
+		char *a = nested(depth, "[", "", "]", "{\"x\": ", "}");
+		char *s = nested(depth, "[", "1", "]", "{\"x\": ", "}");
+		char *o = nested(depth, "{\"a\":", "{}", "}", "{\"x\": ", "}");
+		char *top = nested(depth, "[", "", "]", "", "");
+
+		agree("deep arrays", a, strlen(a));
+		agree("deep arrays with a scalar", s, strlen(s));
+		agree("deep objects", o, strlen(o));
+		agree("deep top-level arrays", top, strlen(top));
+		free(a);
+		free(s);
+		free(o);
+		free(top);
+	}
+	{
+		/* Stated: 2047 arrays inside the root object put the innermost at 2048. */
+		char *ok = nested(2047, "[", "", "]", "{\"x\": ", "}"), *deep = nested(2048, "[", "", "]", "{\"x\": ", "}");
+
+		expect(ok, strlen(ok), 1, NULL);
+		expect(deep, strlen(deep), 0, "maximum parsing depth");
+		free(ok);
+		free(deep);
+	}
+	{
+		char *huge = nested(300000, "[", "", "]", "{\"x\": ", "}");
+
+		expect(huge, strlen(huge), 0, "maximum parsing depth");
+		free(huge);
+	}
+}
+
+TEST(sizes_and_items)
+{
+	struct cv_buf b;
+	static const char *const arrays[][2] = {
+		{ "{\"integration\": {\"present\": [", "\"x\"" },
+		{ "{\"notes\": [", "\"x\"" },
+		{ "{\"hypervisor\": {\"evidence\": [", "{}" },
+		{ "{\"vm\": {\"nics\": [", "{\"name\": \"e\"}" },
+		{ "{\"hypervisor\": {\"conflicts\": [", "{}" },
+		{ "{\"hypervisor\": {\"conflicts\": [{\"sources\": [", "\"s\"" },
+		{ "{\"future\": [", "1" },
+	};
+
+	for (size_t a = 0; a < CV_ELEMENTSOF(arrays); a++) {
+		for (int n = DESCRIPTOR_MAX_ITEMS - 1; n <= DESCRIPTOR_MAX_ITEMS + 2; n++) {
+			cv_buf_init(&b, DESCRIPTOR_MAX_BYTES + 64);
+			CHECK_INT(cv_buf_puts(&b, arrays[a][0]), 0);
+			for (int i = 0; i < n; i++)
+				CHECK_INT(cv_buf_printf(&b, "%s%s", i ? "," : "", arrays[a][1]), 0);
+			/* An element of the wrong type after the limit and before it. */
+			CHECK_INT(cv_buf_puts(&b, ", 7]"), 0);
+			for (const char *c = arrays[a][0]; *c; c++)
+				if (*c == '{')
+					CHECK_INT(cv_buf_puts(&b, "}"), 0);
+			agree("items", b.data, b.len);
+			cv_buf_release(&b);
+		}
+	}
+	{
+		size_t n = DESCRIPTOR_MAX_BYTES + 1;
+		char *big = cv_xmalloc(n);
+		struct descriptor *d = NULL;
+		char *err = NULL;
+
+		memset(big, ' ', n);
+		big[0] = '{';
+		big[n - 1] = '}';
+		CHECK_INT(descriptor_parse(big, n, 0, &d, &err), -EINVAL);
+		CHECK(err && strcmp(err, "descriptor larger than 1 MiB") == 0);
+		free(err);
+		agree("1 MiB + 1", big, n);
+		agree("1 MiB", big + 1, n - 1);
+		free(big);
+	}
+}
+
+TEST(unknown_fields_strict_and_tolerant)
+{
+	static const char *const texts[] = {
+		"{\"colour\": 1}",
+		"{\"hypervisor\": {\"id\": \"kvm\", \"colour\": [1, {\"a\": 2}]}}",
+		"{\"guest\": {\"os\": {\"colour\": null}}}",
+		"{\"guest\": 5, \"colour\": 1}",
+		"{\"vm\": {\"x\": 1}, \"hypervisor\": {\"y\": 2}}",
+		"{\"vm\": {\"vcpus\": \"x\"}, \"hypervisor\": {\"y\": 2}}",
+		"{\"\\u001b[31mred\": 1}",
+		"{\"hypervisor\": {\"evidence\": [{\"source\": \"s\", \"extra\": 1}]}}",
+		"{\"host_version\": \"5.4\"}",
+	};
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(texts); i++)
+		agree_str(texts[i], texts[i]);
+	{
+		struct descriptor *d = NULL;
+		char *err = NULL;
+
+		CHECK_INT(descriptor_parse(texts[1], strlen(texts[1]), DESCRIPTOR_PARSE_STRICT, &d, &err), -EINVAL);
+		CHECK_STR(err, ".hypervisor.colour: unknown field");
+		free(err);
+		err = NULL;
+		CHECK_INT(descriptor_parse(texts[1], strlen(texts[1]), 0, &d, &err), 0);
+		CHECK(d && strcmp(d->hypervisor.id, "kvm") == 0);
+		d = descriptor_free(d);
+		/* The tree reader's order: unknown fields before types. */
+		CHECK_INT(descriptor_parse(texts[5], strlen(texts[5]), DESCRIPTOR_PARSE_STRICT, &d, &err), -EINVAL);
+		CHECK_STR(err, ".hypervisor.y: unknown field");
+		free(err);
+		err = NULL;
+		CHECK_INT(descriptor_parse(texts[5], strlen(texts[5]), 0, &d, &err), -EINVAL);
+		CHECK_STR(err, ".vm.vcpus: expected an integer in range");
+		free(err);
+	}
+}
+
+TEST(no_evidence_keeps_the_rest)
+{
+	struct descriptor *d = probe_fixture("hyperv2008-rhel53"), *a = NULL, *b = NULL;
+	char *s, *err = NULL, *ja, *jb;
+
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	CHECK(d->hypervisor.evidence.n > 0);
+	s = descriptor_to_json(d, false);
+	CHECK_INT(descriptor_parse(s, strlen(s), DESCRIPTOR_PARSE_NO_EVIDENCE, &a, &err), 0);
+	CHECK_INT(descriptor_parse(s, strlen(s), 0, &b, &err), 0);
+	if (a && b) {
+		CHECK_INT((int)a->hypervisor.evidence.n, 0);
+		CHECK_INT((int)a->integration.evidence.n, 0);
+		evidence_list_release(&b->hypervisor.evidence);
+		evidence_list_release(&b->container.evidence);
+		evidence_list_release(&b->integration.evidence);
+		ja = descriptor_to_json(a, false);
+		jb = descriptor_to_json(b, false);
+		CHECK_STR(ja, jb);
+		free(ja);
+		free(jb);
+	}
+	descriptor_free(a);
+	descriptor_free(b);
+	descriptor_free(d);
+	free(s);
+	free(err);
+}
+
+/* The tokenizer alone, against json_loadb(), on texts that are not descriptors. */
+static bool pull_accepts(const char *text, size_t len)
+{
+	struct json_pull p;
+	int tok;
+
+	json_pull_init(&p, text, len);
+	while ((tok = json_pull_next(&p)) > 0)
+		;
+	json_pull_release(&p);
+	return tok == JSON_PULL_END;
+}
+
+TEST(tokenizer_tokens_and_positions)
+{
+	const char *t = "{\"a\": [1, -2.5e1, \"x\\u00e9\", true, false, null, {}], \"b\": {\"c\": 9223372036854775807}}";
+	static const int want[] = { JSON_PULL_OBJECT, JSON_PULL_KEY, JSON_PULL_ARRAY, JSON_PULL_INTEGER, JSON_PULL_REAL,
+				    JSON_PULL_STRING, JSON_PULL_TRUE, JSON_PULL_FALSE, JSON_PULL_NULL, JSON_PULL_OBJECT,
+				    JSON_PULL_OBJECT_END, JSON_PULL_ARRAY_END, JSON_PULL_KEY, JSON_PULL_OBJECT,
+				    JSON_PULL_KEY, JSON_PULL_INTEGER, JSON_PULL_OBJECT_END, JSON_PULL_OBJECT_END,
+				    JSON_PULL_END };
+	struct json_pull p;
+	size_t off = 0;
+
+	json_pull_init(&p, t, strlen(t));
+	for (size_t i = 0; i < CV_ELEMENTSOF(want); i++) {
+		int tok = json_pull_next(&p);
+
+		CHECK_INT(tok, want[i]);
+		if (i == 4)
+			CHECK(p.real == -25.0);
+		if (i == 5)
+			CHECK(p.len == 3 && memcmp(p.str, "x\xc3\xa9", 3) == 0);
+		if (i == 15)
+			CHECK(p.integer == INT64_MAX);
+	}
+	json_pull_release(&p);
+	/* Errors name line and column (1-based, in characters) and the byte offset. */
+	t = "{\n  \"\xc3\xa9\": tru\n}";
+	json_pull_init(&p, t, strlen(t));
+	CHECK_INT(json_pull_next(&p), JSON_PULL_OBJECT);
+	CHECK_INT(json_pull_next(&p), JSON_PULL_KEY);
+	CHECK_INT(json_pull_next(&p), JSON_PULL_ERROR);
+	CHECK_INT(json_pull_next(&p), JSON_PULL_ERROR);
+	CHECK_STR(json_pull_error(&p, &off), "line 2 column 8: invalid token");
+	CHECK_INT(off, 10);
+	json_pull_release(&p);
+	/* Skipping validates. */
+	t = "{\"skip\": [1, {\"a\": 1, \"a\": 2}], \"b\": 1}";
+	json_pull_init(&p, t, strlen(t));
+	CHECK_INT(json_pull_next(&p), JSON_PULL_OBJECT);
+	CHECK_INT(json_pull_next(&p), JSON_PULL_KEY);
+	CHECK_INT(json_pull_skip(&p, JSON_PULL_KEY), -EINVAL);
+	CHECK(strstr(json_pull_error(&p, NULL), "duplicate object key") != NULL);
+	json_pull_release(&p);
+}
+
+TEST(tokenizer_against_jansson_on_mutations)
+{
+	static const char *const seeds[] = {
+		"{\"a\": [1, 2.5, -0, 1e10, \"s\\n\\u00e9\\ud83d\\ude00\", true, false, null], \"b\": {\"c\": {}}}",
+		"[[], {}, [{}], {\"x\": [[1]]}, \"\xc3\xa9\xf0\x9f\x98\x80\"]",
+		"{\"k\": \"v\", \"k2\": \"v\", \"\\u006b\": 3}",
+	};
+	static const char bytes[] = "\0\x01 \"\\,:{}[]0-.eE+tfnu/\x80\xc3\xed\xf4\xff";
+	char m[512];
+
+	for (size_t s = 0; s < CV_ELEMENTSOF(seeds); s++) {
+		size_t len = strlen(seeds[s]);
+
+		for (int round = 0; round < 20000; round++) {
+			size_t n = len, at = (size_t)(rng() % len);
+			bool a, b;
+			json_t *j;
+
+			memcpy(m, seeds[s], len);
+			for (int k = 0, edits = 1 + (int)(rng() % 3); k < edits; k++) {
+				at = (size_t)(rng() % n);
+				if (rng() % 2) {
+					m[at] = bytes[rng() % (sizeof(bytes) - 1)];
+				} else if (n < sizeof(m) - 1) {
+					memmove(m + at + 1, m + at, n - at);
+					m[at] = bytes[rng() % (sizeof(bytes) - 1)];
+					n++;
+				}
+			}
+			if (rng() % 8 == 0)
+				n = (size_t)(rng() % (n + 1));
+			b = pull_accepts(m, n);
+			for (size_t i = 0; i < n; i++)
+				if (m[i] == '\0')
+					m[i] = '\x01';
+			j = json_loadb(m, n, JSON_REJECT_DUPLICATES, NULL);
+			a = j != NULL;
+			json_decref(j);
+			if (a != b)
+				tap_fail(__FILE__, __LINE__, "jansson %d, pull %d: %.*s", a, b, (int)n, m);
+		}
+	}
+}
+
+TAP_MAIN(every_fixture_descriptor, every_json_file_in_the_tree, truncated_at_every_byte, bytes_flipped_inserted_deleted,
+	 every_field_given_every_type, several_faults_the_same_first, strict_json_rfc8259,
+	 strict_strings_utf8_and_escapes, raw_nul_rejected_everywhere, duplicate_keys_at_every_level,
+	 duplicate_keys_in_a_big_object, depth_limit_as_jansson, sizes_and_items, unknown_fields_strict_and_tolerant,
+	 no_evidence_keeps_the_rest, tokenizer_tokens_and_positions, tokenizer_against_jansson_on_mutations)
