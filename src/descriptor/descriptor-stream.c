@@ -300,8 +300,10 @@ static int read_items(struct srd *s, int tok, const struct field *fd, const char
 				continue;
 			}
 			tok = json_pull_next(&s->p);
-			if (tok == JSON_PULL_ERROR)
-				return -1;
+			if (tok == JSON_PULL_ERROR) {
+				r = -1;
+				break;
+			}
 			w.sub = keys[k];
 			if (fd->kind == K_CONFLICTS && k < 2)
 				r = read_strv(s, tok, c ? (k == 0 ? &c->sources : &c->suggests) : NULL,
