@@ -40,6 +40,7 @@ struct object;
 
 struct field {
 	const char *name;
+	uint8_t len;  /* strlen(name) */
 	uint8_t kind;
 	uint8_t ord; /* its place in the tree reader's order (read_all()) */
 	size_t off;  /* offsetof(struct descriptor, ...) */
@@ -54,9 +55,9 @@ struct object {
 	size_t n;
 };
 
-#define F(name, kind, ord, member) { name, kind, ord, offsetof(struct descriptor, member), NULL, 0 }
-#define FI(name, kind, ord, member, max) { name, kind, ord, offsetof(struct descriptor, member), NULL, max }
-#define FO(name, ord, sub) { name, K_OBJ, ord, 0, &sub, 0 }
+#define F(name, kind, ord, member) { name, sizeof(name) - 1, kind, ord, offsetof(struct descriptor, member), NULL, 0 }
+#define FI(name, kind, ord, member, max) { name, sizeof(name) - 1, kind, ord, offsetof(struct descriptor, member), NULL, max }
+#define FO(name, ord, sub) { name, sizeof(name) - 1, K_OBJ, ord, 0, &sub, 0 }
 
 static const struct field os_fields[] = {
 	F("id", K_STR, 23, guest.os.id),
@@ -400,7 +401,7 @@ static int read_object(struct srd *s, const struct object *o)
 		if (tok != JSON_PULL_KEY)
 			return -1;
 		for (size_t i = 0; i < o->n && !fd; i++)
-			if (key_is(s, o->fields[i].name))
+			if (s->p.len == o->fields[i].len && memcmp(s->p.str, o->fields[i].name, s->p.len) == 0)
 				fd = &o->fields[i];
 		if (!fd) {
 			uint64_t r = rank(1, o->table, 0, 0, pos);

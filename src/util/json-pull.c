@@ -280,6 +280,12 @@ static int scan_escape(struct json_pull *p, size_t *i, size_t *len, bool key)
 	return 0;
 }
 
+/* A byte that stands for itself in a string: printable ASCII, not '"' or '\\'. */
+static inline bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 /* A string at p->pos (the opening quote): sets p->str and p->len. */
 static int scan_string(struct json_pull *p, bool key)
 {
@@ -287,8 +293,11 @@ static int scan_string(struct json_pull *p, bool key)
 	size_t n = p->text_len, start = p->pos + 1, i = start, len = 0, k;
 	unsigned c;
 
-	/* The common case: no escapes, the string is returned in place. */
+	/* The common case: no escapes, the string is returned in place.
+	 * Printable ASCII other than '"' and '\\' is skipped four at a time. */
 	for (;;) {
+		while (i + 4 <= n && plain(t[i]) && plain(t[i + 1]) && plain(t[i + 2]) && plain(t[i + 3]))
+			i += 4;
 		if (i >= n)
 			return fail_at(p, n, "premature end of input");
 		c = t[i];
