@@ -70,6 +70,7 @@ struct writer {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct write_job *head, *tail;
+	size_t queued;
 	bool stopping;
 	pthread_t thread;
 	struct pool *pool;
@@ -143,6 +144,7 @@ static void *writer_main(void *p)
 		if (!w->head)
 			w->tail = NULL;
 		last->next = NULL;
+		w->queued -= n;
 		pthread_mutex_unlock(&w->lock);
 
 		atomic_fetch_add(&w->batches, 1);
@@ -183,6 +185,7 @@ int server_write(struct req *r, server_write_fn fn, void *arg)
 	else
 		w->head = &j;
 	w->tail = &j;
+	w->queued++;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	while (sem_wait(&j.done) < 0 && errno == EINTR)
@@ -244,6 +247,16 @@ void writer_push(struct server *srv, struct req *r)
 	pool_push(writes && srv->writer ? srv->writer->pool : srv->pool, r);
 }
 
+size_t writer_queued(struct writer *w)
+{
+	size_t n;
+
+	pthread_mutex_lock(&w->lock);
+	n = w->queued;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
 void writer_metrics(struct server *srv, struct cv_buf *b)
 {
 	struct writer *w = srv->writer;
@@ -258,6 +271,8 @@ void writer_metrics(struct server *srv, struct cv_buf *b)
 			     "# TYPE covalid_write_jobs_total counter\ncovalid_write_jobs_total %lu\n"
 			     "# HELP covalid_write_batches_lost_total Transactions that could not be committed: every\n"
 			     "# write in them was answered 503, none kept.\n"
-			     "# TYPE covalid_write_batches_lost_total counter\ncovalid_write_batches_lost_total %lu\n",
-			     atomic_load(&w->batches), atomic_load(&w->jobs), atomic_load(&w->lost_batches));
+			     "# TYPE covalid_write_batches_lost_total counter\ncovalid_write_batches_lost_total %lu\n"
+			     "# HELP covalid_write_queue Writes waiting for the next transaction.\n"
+			     "# TYPE covalid_write_queue gauge\ncovalid_write_queue %zu\n",
+			     atomic_load(&w->batches), atomic_load(&w->jobs), atomic_load(&w->lost_batches), writer_queued(w));
 }
