@@ -77,6 +77,9 @@ struct writer {
 	atomic_ulong batches, jobs, lost_batches;
 };
 
+/* The writer's store while it runs a batch, on the writer's thread only. */
+static _Thread_local struct store *batch_store;
+
 /* Wakes a batch's waiters; lost: each gets SERVER_WRITE_LOST with why. */
 static void finish(struct write_job *batch, bool lost, const char *why)
 {
@@ -129,6 +132,7 @@ static void *writer_main(void *p)
 		struct store *s;
 		char *err = NULL;
 		size_t n = 1;
+		bool ok;
 
 		pthread_mutex_lock(&w->lock);
 		while (!w->head && !w->stopping)
@@ -157,7 +161,10 @@ static void *writer_main(void *p)
 			free(err);
 			continue;
 		}
-		if (!run_batch(s, batch)) {
+		batch_store = s;
+		ok = run_batch(s, batch);
+		batch_store = NULL;
+		if (!ok) {
 			char why[256];
 
 			snprintf(why, sizeof(why), "%s", store_errmsg(s));
@@ -178,6 +185,8 @@ int server_write(struct req *r, server_write_fn fn, void *arg)
 
 	if (!w) /* no writer (not started): the request's own connection */
 		return fn(r->store, arg);
+	if (batch_store) /* a job's fn writing again: it would wait on itself; nest instead */
+		return fn(batch_store, arg);
 	sem_init(&j.done, 0, 0);
 	pthread_mutex_lock(&w->lock);
 	if (w->tail)
