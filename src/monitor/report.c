@@ -78,20 +78,14 @@ static bool number_in(const json_t *v, double lo, double hi)
 	return json_is_number(v) && json_number_value(v) >= lo && json_number_value(v) <= hi;
 }
 
+/* An object with only these members; 400 naming the first other one, made printable. */
 static bool keys_ok(const json_t *o, const char *const *keys, size_t n, const char *where, struct program_error *err)
 {
-	const char *k;
-
 	if (!json_is_object(o)) {
 		bad(err, "%s: an object", where);
 		return false;
 	}
-	k = program_unknown_key(o, keys, n);
-	if (k) {
-		bad(err, "%s.%.64s: unknown field", where, k);
-		return false;
-	}
-	return true;
+	return program_check_keys(o, keys, n, where, err);
 }
 
 static int strings(const json_t *a, size_t max_items, size_t max_bytes, const char *where, struct program_error *err)
