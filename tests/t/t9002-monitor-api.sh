@@ -188,10 +188,14 @@ check "Microsoft without a case on it: 404" test "$(as ms GET "/api/v1/machines/
 check "... its list is empty" test "$(as ms GET /api/v1/machines)" = 200 -a "$(jq .total "$TMP/resp")" = 0
 check "Contoso opens a case with Microsoft on the machine (its stored descriptor): 201" test "$(as cust POST /api/v1/cases "{\"vendor\": \"microsoft\", \"severity\": 3, \"title\": \"web01 slow\", \"description\": \"since Tuesday\", \"machine\": \"$M\"}")" = 201
 check "... the case names the machine and its descriptor is the stored one" j --arg m "$M" '.configuration.verdict == "validated" and .descriptor.guest.os.id == "rhel"'
+case_id=$(jq -r .id "$TMP/resp")
 check "Microsoft with the case: 200" test "$(as ms GET "/api/v1/machines/$M")" = 200
 check "... and it is in Microsoft's list" test "$(as ms GET /api/v1/machines)" = 200 -a "$(jq -r '.items[0].id' "$TMP/resp")" = "$M"
 check "... and its events" test "$(as ms GET "/api/v1/machines/$M/events")" = 200
 check "Red Hat, not on the case: still 404" test "$(as rh GET "/api/v1/machines/$M")" = 404
+check "Microsoft engages Red Hat on the case: 200" test "$(as ms POST "/api/v1/cases/$case_id/engage" '{"vendor": "red-hat", "reason": "guest kernel"}')" = 200
+check "... now Red Hat, engaged, sees the machine: 200" test "$(as rh GET "/api/v1/machines/$M")" = 200
+check "... but not Fabrikam's: 404" test "$(as rh GET "/api/v1/machines/$M2")" = 404
 check "a case on another customer's machine: 404" test "$(as cust POST /api/v1/cases "{\"vendor\": \"microsoft\", \"severity\": 3, \"title\": \"x\", \"description\": \"y\", \"machine\": \"$M2\"}")" = 404
 check "the owner sees both machines" test "$(as owner GET /api/v1/machines)" = 200 -a "$(jq .total "$TMP/resp")" = 2
 check "a machine that does not exist: 404" test "$(as cust GET /api/v1/machines/m-0000000000000000)" = 404
