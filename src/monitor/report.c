@@ -375,6 +375,31 @@ static int health_events(struct store *s, const struct store_machine_row *m, con
 	return r;
 }
 
+/* Whether a report's health measured what a flag is about. */
+static bool health_measures(const json_t *h, const char *flag)
+{
+	static const struct {
+		const char *flag, *member;
+	} members[] = {
+		{ "cpu", "cpu_pct" },	{ "mem", "mem_pct" },		 { "disk", "disks" },		{ "load", "load" },
+		{ "clock", "clock_offset_ms" }, { "errors", "errors" }, { "components", "components" },
+	};
+	json_t *v;
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(members); i++) {
+		if (strcmp(members[i].flag, flag) != 0)
+			continue;
+		v = json_object_get(h, members[i].member);
+		if (!v || json_is_null(v))
+			return false;
+		/* An event log that could not be read says nothing of errors. */
+		if (strcmp(flag, "errors") == 0)
+			return json_object_get(v, "count") != NULL;
+		return true;
+	}
+	return false;
+}
+
 /* The stored descriptor's vCPUs, for load per vCPU. */
 static int stored_vcpus(const char *descriptor)
 {
@@ -439,6 +464,12 @@ static int apply(struct store *s, struct store_machine_row *m, const struct moni
 		*ret_need = true;
 	monitor_health_flags(rep->health, &t, rep->descriptor ? rep->vcpus : stored_vcpus(m->descriptor), &after,
 			     details);
+	/* A flag is cleared only by a report that measured it again: one
+	 * without health, or without that member, keeps it, untold. */
+	for (size_t i = 0; i < before.n; i++)
+		if (!cv_streq(before.v[i], "late") && !cv_strv_contains(&after, before.v[i]) &&
+		    !health_measures(rep->health, before.v[i]))
+			cv_strv_push(&after, before.v[i]);
 	r = health_events(s, m, &before, &after, details, rep->observed_at);
 	if (r == 0 && was_late) {
 		json_t *d = json_pack("{s:s?, s:I}", "last_seen", m->last_seen, "silent_s",
@@ -461,7 +492,8 @@ static int apply(struct store *s, struct store_machine_row *m, const struct moni
 	flags = monitor_flags_join(&after);
 	health = rep->health ? json_dumps(rep->health, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	m->flags = flags;
-	m->health = health;
+	if (health)
+		m->health = health; /* a heartbeat without health keeps the last */
 	m->last_seen = when;
 	m->last_seen_s = now;
 	m->seq = rep->seq;

@@ -478,8 +478,23 @@ TEST(thresholds_flag_and_clear)
 	CHECK_STR(json_string_value(json_array_get(json_object_get(m, "flags"), 0)), "clock");
 	CHECK_INT(json_array_size(json_object_get(m, "flags")), 1);
 	json_decref(m);
-	/* Components missing is a flag of its own. */
-	json_decref(report(&w, &a, 4, NULL, "v1", "{\"components\": {\"missing\": [\"storvsc\"]}}", T0 + 40, &e));
+	/* A report that does not measure the clock keeps its flag, untold. */
+	json_decref(report(&w, &a, 31, NULL, "v1", NULL, T0 + 35, &e));
+	json_decref(report(&w, &a, 32, NULL, "v1", "{\"cpu_pct\": 11}", T0 + 36, &e));
+	m = machine(&w, &w.contoso, a.machine_id);
+	CHECK_INT(json_array_size(json_object_get(m, "flags")), 1);
+	CHECK(json_number_value(json_object_get(json_object_get(m, "health"), "cpu_pct")) == 11);
+	json_decref(m);
+	{
+		char *k = kinds(&w, a.machine_id);
+
+		CHECK_STR(k, "machine.health-cleared machine.health machine.health machine.enrolled");
+		free(k);
+	}
+	/* Components missing is a flag of its own; the clock measured within
+	 * its threshold clears. */
+	json_decref(report(&w, &a, 40, NULL, "v1", "{\"clock_offset_ms\": 3, \"components\": {\"missing\": [\"storvsc\"]}}",
+			   T0 + 40, &e));
 	m = machine(&w, &w.contoso, a.machine_id);
 	CHECK(json_array_size(json_object_get(m, "flags")) == 1 &&
 	      strcmp(json_string_value(json_array_get(json_object_get(m, "flags"), 0)), "components") == 0);
