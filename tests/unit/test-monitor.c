@@ -622,6 +622,28 @@ TEST(reports_are_read_strictly)
 		CHECK(monitor_report_parse("{}", 2000000, 1000, w.ix, &rep, &e) < 0);
 		CHECK_INT(e.http, 413);
 	}
+	/* A log line is the machine's own text: a tab in it is kept, a line
+	 * over 256 bytes is not. */
+	{
+		static const char head[] = "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, "
+					   "\"observed_at\": \"2026-01-01T00:00:00Z\", \"descriptor_digest\": "
+					   "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"health\": "
+					   "{\"errors\": {\"count\": 1, \"recent\": [\"";
+		struct monitor_report *rep = NULL;
+		struct program_error e = { 0 };
+		char long_line[300], *body;
+
+		body = cv_xasprintf("%skernel: sd 0:0:0:0:\\tI/O error\"]}}}", head);
+		CHECK_INT(monitor_report_parse(body, strlen(body), 0, w.ix, &rep, &e), 0);
+		rep = monitor_report_free(rep);
+		free(body);
+		memset(long_line, 'x', 257);
+		long_line[257] = '\0';
+		body = cv_xasprintf("%s%s\"]}}}", head, long_line);
+		CHECK(monitor_report_parse(body, strlen(body), 0, w.ix, &rep, &e) < 0);
+		CHECK(strstr(e.message, "health.errors.recent[0]") != NULL);
+		free(body);
+	}
 	world_close(&w);
 }
 
