@@ -260,4 +260,8 @@ check "after all that the server still answers: a good report 200" test "$(send)
 check "... applied" j '.applied and .seq == 20'
 
 check "the server stops cleanly" server_stop
+expect_exit 2 "serve --sweep-interval 0: refused" "$COVALID" serve --db "$DB" --listen 127.0.0.1:0 --sweep-interval 0
+check "... naming it" grep -q -- "--sweep-interval: 1 to 3600 seconds" "$TMP/err"
+expect_exit 2 "serve --sample-interval x: refused" "$COVALID" serve --db "$DB" --listen 127.0.0.1:0 --sample-interval x
+check "... naming it" grep -q -- "--sample-interval" "$TMP/err"
 done_testing
