@@ -201,6 +201,20 @@ check "a case on another customer's machine: 404" test "$(as cust POST /api/v1/c
 check "the owner sees both machines" test "$(as owner GET /api/v1/machines)" = 200 -a "$(jq .total "$TMP/resp")" = 2
 check "a machine that does not exist: 404" test "$(as cust GET /api/v1/machines/m-0000000000000000)" = 404
 
+# ---- the catalog changes: the sweeper checks stored descriptors again ----
+check "the owner revokes the Windows Server 2008 Hyper-V row: 200" test "$(as owner POST /api/v1/configurations/ms-hv2008-ws-rhel5.3-x86_64/revoke '{"reason": "t9002"}')" = 200
+check "... and the Hyper-V Server 2008 row: 200" test "$(as owner POST /api/v1/configurations/ms-hv2008-hvs-rhel5.3-x86_64/revoke '{"reason": "t9002"}')" = 200
+i=0
+while [ $i -lt 50 ]; do
+	as cust GET "/api/v1/machines/$M" >/dev/null
+	jq -e '.verdict != "validated"' "$TMP/resp" >/dev/null && break
+	sleep 0.2
+	i=$((i + 1))
+done
+check "without a report, the machine drifts: its rows are revoked" j '.verdict != "validated" and .history[0].verdict == .verdict'
+as cust GET "/api/v1/machines/$M/events?limit=1" >/dev/null
+check "... told: machine.drifted from validated" j '.items[0].kind == "machine.drifted" and .items[0].details.previous == "validated"'
+
 # ---- hostile report bodies: 4xx with a one-line error, and the server goes on ----
 # hostile NAME STATUS BODY-FILE [CONTENT-TYPE]
 hostile() {
