@@ -293,15 +293,6 @@ void server_metrics_monitor(struct req *r, struct cv_buf *b)
 {
 	struct gauges g = { b, 0 };
 	int64_t total = 0, failed = 0;
-	unsigned long heartbeats, full;
-
-	server_report_counts(r->srv, &heartbeats, &full);
-	(void)!cv_buf_printf(b,
-			     "# HELP covalid_reports_ingested_total Agents' reports applied (heartbeats and reports with a "
-			     "descriptor).\n# TYPE covalid_reports_ingested_total counter\ncovalid_reports_ingested_total %lu\n"
-			     "# HELP covalid_heartbeats_total Agents' reports applied without a descriptor (the digest "
-			     "unchanged).\n# TYPE covalid_heartbeats_total counter\ncovalid_heartbeats_total %lu\n",
-			     heartbeats + full, heartbeats);
 
 	(void)!cv_buf_printf(b, "# HELP covalid_machines Enrolled machines by verdict (none: no descriptor yet).\n"
 				"# TYPE covalid_machines gauge\n");

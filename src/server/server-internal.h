@@ -244,7 +244,6 @@ void server_metrics(struct server *srv, struct cv_buf *b);
 void server_count_submission(struct server *srv, bool accepted);
 /* A report applied: with_descriptor false is a heartbeat. */
 void server_count_report(struct server *srv, bool with_descriptor);
-void server_report_counts(struct server *srv, unsigned long *ret_heartbeats, unsigned long *ret_with_descriptor);
 /* Monitoring's gauges (machines by verdict, late, webhook deliveries),
  * read from the request's store, appended to b (api-monitor.c). */
 void server_metrics_monitor(struct req *r, struct cv_buf *b);
