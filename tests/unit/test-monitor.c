@@ -578,6 +578,17 @@ TEST(the_fleet_now_and_over_time)
 	agent_of(&w, en2, &b);
 	json_decref(report(&w, &a, 1, w.v1, "v1", NULL, T0 + 10, &e));
 	json_decref(report(&w, &b, 1, w.v2, "v2", NULL, T0 + 10, &e));
+	{
+		/* First seen out of a validated configuration: told, without "left". */
+		json_t *ev = last_event(&w, b.machine_id);
+
+		CHECK_STR(json_string_value(json_object_get(ev, "kind")), "machine.drifted");
+		CHECK_STR(json_string_value(json_object_get(ev, "summary")),
+			  "web02 is not in a validated configuration (not-validated): 2 vCPUs; validated for 1 "
+			  "(uni-processor)");
+		CHECK(json_is_null(json_object_get(json_object_get(ev, "details"), "previous")));
+		json_decref(ev);
+	}
 	CHECK_INT(monitor_sweep_sample(w.s, T0 + 300), 0);
 	json_decref(report(&w, &b, 2, w.v1, "v1", NULL, T0 + 400, &e));
 	CHECK_INT(monitor_sweep_sample(w.s, T0 + 600), 0);
