@@ -40,6 +40,15 @@ json_t *agent_health(struct agent_health_ctx *ctx)
 					      "present", strv_json(&ctx->d->integration.present), "missing",
 					      strv_json(&ctx->d->integration.missing)));
 	agent_health_sys(ctx, h);
+	/* What could not be measured is left out (the server reads an absent
+	 * member as unknown; null is only for the clock offset). */
+	{
+		static const char *const maybe[] = { "cpu_pct", "mem_pct", "mem_total_mib", "load", "vcpus" };
+
+		for (size_t i = 0; i < CV_ELEMENTSOF(maybe); i++)
+			if (json_is_null(json_object_get(h, maybe[i])))
+				json_object_del(h, maybe[i]);
+	}
 	return h;
 }
 
