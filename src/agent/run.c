@@ -302,6 +302,7 @@ static int flush(struct agent *a, char **ret_why)
 {
 	struct agent_spool_entry *v = NULL;
 	size_t n = 0;
+	char *rejected = NULL;
 	int r;
 
 	r = agent_spool_list(&a->spool, &v, &n);
@@ -354,7 +355,10 @@ static int flush(struct agent *a, char **ret_why)
 				goto out;
 			}
 			if (st == 400 || st == 413 || st == 415 || st == 422) {
+				/* The rest of the spool still goes; the run says so at the end. */
 				reject(a, &v[i], e);
+				free(rejected);
+				rejected = cv_xasprintf("%s: report %llu rejected: %s", a->url.text, (unsigned long long)v[i].seq, e);
 				free(e);
 				continue;
 			}
@@ -367,7 +371,10 @@ static int flush(struct agent *a, char **ret_why)
 		agent_http_answer_release(&ans);
 	}
 	r = agent_stopping() && n > 0 ? -EINTR : 0;
+	if (r == 0 && rejected)
+		r = agent_fail(ret_why, -EPROTO, "%s (kept in %s/rejected)", rejected, a->opt->state_dir);
 out:
+	free(rejected);
 	agent_spool_entries_free(v, n);
 	if (agent_runstate_save(a->opt->state_dir, &a->st, r == 0 ? ret_why : NULL) < 0 && r == 0)
 		r = -EIO;
@@ -474,19 +481,21 @@ int agent_run(const struct agent_run_options *opt, char **ret_why)
 		/* The spool first, so that what the server says of it (need the
 		 * descriptor) shapes the new report; if the server is down,
 		 * the new report is spooled without a second try. */
-		r = flush(&a, ret_why);
-		if (r < 0 && r != -EAGAIN)
-			goto out;
-		{
-			int made = make_report(&a, ret_why);
+		int first = flush(&a, ret_why), made;
 
-			if (made < 0) {
-				r = made;
-				goto out;
-			}
+		/* A report the server rejected (moved aside) does not stop the new one. */
+		if (first < 0 && first != -EAGAIN && first != -EPROTO) {
+			r = first;
+			goto out;
 		}
+		made = make_report(&a, ret_why);
+		if (made < 0) {
+			r = made;
+			goto out;
+		}
+		r = first == -EAGAIN ? first : flush(&a, ret_why);
 		if (r == 0)
-			r = flush(&a, ret_why);
+			r = first;
 		goto out;
 	}
 	while (!agent_stopping()) {
@@ -499,7 +508,8 @@ int agent_run(const struct agent_run_options *opt, char **ret_why)
 			next_report = now + jittered_ms(a.interval);
 		}
 		r = flush(&a, ret_why);
-		if (r == -EACCES || (r < 0 && r != -EAGAIN && r != -EINTR))
+		/* A rejected report was moved aside and said; the loop goes on. */
+		if (r == -EACCES || (r < 0 && r != -EAGAIN && r != -EINTR && r != -EPROTO))
 			goto out;
 		now = (int64_t)(cv_now_ns() / 1000000u);
 		wait = next_report - now;
