@@ -100,6 +100,28 @@ static void forget_runs(const char *dir)
 	free(run);
 }
 
+/*
+ * A machine enrolled again from a new state directory (the agent
+ * reinstalled) would start its seqs at 1, which the server takes for
+ * duplicates of reports it has: if the enrollment answer says the last
+ * seq the server applied ("seq", optional), the next report follows it.
+ */
+static int continue_seq(const char *dir, const json_t *seq, char **ret_why)
+{
+	struct agent_runstate st = { 0 };
+	int r;
+
+	if (!json_is_integer(seq) || json_integer_value(seq) <= 0)
+		return 0;
+	r = agent_runstate_load(dir, &st, ret_why);
+	if (r == 0 && st.seq < (uint64_t)json_integer_value(seq)) {
+		st.seq = (uint64_t)json_integer_value(seq);
+		r = agent_runstate_save(dir, &st, ret_why);
+	}
+	agent_runstate_release(&st);
+	return r;
+}
+
 int agent_enroll(const struct agent_enroll_options *opt, struct agent_enrollment *ret, char **ret_why)
 {
 	struct agent_url url = { 0 };
@@ -177,6 +199,9 @@ int agent_enroll(const struct agent_enroll_options *opt, struct agent_enrollment
 	    !cv_streq(old.server, c.server))
 		forget_runs(opt->state_dir);
 	r = agent_config_save(opt->state_dir, &c, ret_why);
+	if (r < 0)
+		goto out;
+	r = continue_seq(opt->state_dir, json_object_get(ans, "seq"), ret_why);
 	if (r < 0)
 		goto out;
 	if (ret) {

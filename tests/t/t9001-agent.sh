@@ -101,6 +101,10 @@ check "the server counts a heartbeat (reports 2, heartbeats 1)" \
 machine "$M"
 check "... seq 2; only the kernel error logged since the last report is counted" \
 	j '.seq == 2 and .health.errors.count == 1 and .health.errors.recent == ["sd 0:0:0:0: timing out command"]'
+# The agent and the server read one clock here: the offset the first
+# answer gave (server_time_ms against the exchange's midpoint) is near 0.
+check "... a clock offset from the first answer, within 1 s (one clock)" \
+	j '(.health.clock_offset_ms | type) == "number" and .health.clock_offset_ms > -1000 and .health.clock_offset_ms < 1000'
 
 # ---- a second vCPU: the descriptor again, and the drift ----
 cp "$SRC/tests/fixtures/hyperv2008-rhel53-2vcpu/root/proc/cpuinfo" "$TMP/root/proc/cpuinfo"

@@ -658,7 +658,81 @@ TEST(http_error_text_is_the_servers_message)
 	agent_http_answer_release(&a);
 }
 
-TAP_MAIN(spool_lists_oldest_first, spool_full_drops_oldest_heartbeat_first, spool_bounded_by_bytes,
+/* An answer with its Content-Length counted here. */
+static char *json_answer(const char *status, const char *body)
+{
+	char *a = NULL;
+
+	if (asprintf(&a, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", status,
+		     strlen(body), body) < 0)
+		abort();
+	return a;
+}
+
+TEST(enroll_writes_the_state_and_follows_the_servers_seq)
+{
+	char *answer = json_answer("200 OK", "{\"machine\":\"m-00000000000000aa\",\"credential\":\"cv_abcdefgh\","
+					     "\"customer\":\"c1\",\"interval\":30,\"seq\":41}");
+	char *tok = path_of("token"), *dir = path_of("st"), *url = NULL, *why = NULL;
+	struct agent_enrollment e = { 0 };
+	struct agent_enroll_options o = { .token_file = tok, .state_dir = dir, .name = "n1" };
+	struct agent_runstate st = { 0 };
+	struct agent_config c = { 0 };
+	uint16_t port;
+
+	put(tap_tmpdir(), "token", "tok_x\n");
+	port = serve_once(answer, strlen(answer), 1, 0);
+	if (asprintf(&url, "http://127.0.0.1:%u", port) < 0)
+		abort();
+	o.server = url;
+	CHECK_INT(agent_enroll(&o, &e, &why), 0);
+	if (why)
+		tap_fail(__FILE__, __LINE__, "%s", why);
+	server_done();
+	CHECK_STR(e.machine, "m-00000000000000aa");
+	CHECK(!e.created); /* 200: enrolled again */
+	CHECK_INT(agent_config_load(dir, &c, &why), 0);
+	CHECK_STR(c.credential, "cv_abcdefgh");
+	CHECK_INT(c.interval, 30);
+	CHECK_STR(c.name, "n1");
+	/* The server applied up to 41: the next report is 42. */
+	CHECK_INT(agent_runstate_load(dir, &st, &why), 0);
+	CHECK_INT(st.seq, 41);
+	agent_runstate_release(&st);
+	agent_config_release(&c);
+	agent_enrollment_release(&e);
+	free(answer);
+	free(url);
+	free(why);
+	free(tok);
+	free(dir);
+}
+
+TEST(enroll_refused_names_the_server)
+{
+	char *answer = json_answer("403 Forbidden", "{\"error\": {\"code\": \"forbidden\", \"message\": \"not an admin\"}}");
+	char *tok = path_of("token"), *dir = path_of("st"), *url = NULL, *why = NULL;
+	struct agent_enroll_options o = { .token_file = tok, .state_dir = dir };
+	uint16_t port;
+
+	put(tap_tmpdir(), "token", "tok_x");
+	port = serve_once(answer, strlen(answer), 1, 0);
+	if (asprintf(&url, "http://127.0.0.1:%u", port) < 0)
+		abort();
+	o.server = url;
+	CHECK_INT(agent_enroll(&o, NULL, &why), -EACCES);
+	server_done();
+	CHECK(why && strstr(why, url) && strstr(why, "enrollment refused: HTTP 403: not an admin"));
+	/* Nothing was written. */
+	CHECK(access(dir, F_OK) != 0 || access(path_of("st/agent.json"), F_OK) != 0);
+	free(answer);
+	free(url);
+	free(why);
+	free(tok);
+	free(dir);
+}
+
+TAP_MAIN(enroll_writes_the_state_and_follows_the_servers_seq, enroll_refused_names_the_server, spool_lists_oldest_first, spool_full_drops_oldest_heartbeat_first, spool_bounded_by_bytes,
 	 state_loads_a_good_file, state_dir_others_may_write_is_refused, state_file_readable_by_others_is_refused,
 	 state_tampered_or_malformed_is_refused, state_not_enrolled_is_named, runstate_round_trips, health_parsers,
 	 health_from_a_fixture_root, url_parsing, http_parse_strictly, http_client_reads_a_good_answer,
