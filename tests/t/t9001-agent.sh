@@ -195,6 +195,30 @@ else
 	not_ok "the static guest binary $GUEST_BIN is built (make guest)"
 fi
 
+# ---- the loop with the server down: it retries before the next interval ----
+server_stop
+"$COVALID" agent run --state "$ST" --root "$TMP/root" --interval 60 >"$TMP/loop.out" 2>&1 &
+LOOP_PID=$!
+sleep 3 # the first attempt (at 0 s) and the first retry (2 s later) find no server
+server_start "$DB" --listen "127.0.0.1:$PORT" || not_ok "the server restarts on port $PORT"
+t0=$(date +%s)
+i=0
+while [ $i -lt 200 ]; do
+	machine "$M"
+	j '.seq == 13' && break
+	sleep 0.1
+	i=$((i + 1))
+done
+t1=$(date +%s)
+# The backoff: 2 s, then 4, 8 ... from the first failure, so the report
+# spooled at 0 s goes within about 6 s of it, not at the next interval (60 s).
+check "the loop's spooled report goes once the server is back, long before the 60 s interval ($((t1 - t0)) s)" \
+	sh -c "[ $((t1 - t0)) -lt 20 ] && jq -e '.seq == 13' '$TMP/resp' >/dev/null"
+check "... its spool-then-deliver is in the loop's output" grep -q "report 13 spooled" "$TMP/loop.out"
+kill -TERM "$LOOP_PID"
+wait "$LOOP_PID"
+LOOP_PID=
+
 # ---- covalid.exe under wine ----
 . "$SRC/tests/lib/wine.sh"
 trap '"$WINESERVER" -k >/dev/null 2>&1; server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
