@@ -42,7 +42,8 @@ LDFLAGS_ALL  = $(SANFLAGS) $(LDFLAGS)
 LIBS         = $(PKG_LIBS)
 
 LIB_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c src/store/*.c src/catalog/*.c \
-             src/check/*.c src/sign/*.c src/testlog/*.c src/kit/*.c src/program/*.c src/support/*.c src/monitor/*.c src/server/*.c)
+             src/check/*.c src/sign/*.c src/testlog/*.c src/kit/*.c src/agent/*.c src/program/*.c src/support/*.c src/monitor/*.c \
+             src/server/*.c)
 CLI_SRCS = $(wildcard src/cli/*.c)
 SERVER_CLI_SRCS = $(wildcard src/cli-program/*.c) src/cli/cli.c src/cli/cli-store.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -113,9 +114,10 @@ setup:
 # the ASan test run uses the same binaries.  GUEST_ARCHES=x86_64 builds one.
 GUEST_BUILD  = build
 GUEST_ARCHES ?= x86_64 i686
-GUEST_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c src/sign/*.c src/testlog/*.c src/kit/*.c) \
+GUEST_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c src/sign/*.c src/testlog/*.c src/kit/*.c \
+	       src/agent/*.c) \
 	     src/cli/cli.c src/cli/dispatch.c src/cli/commands-guest.c \
-	     src/cli/cmd-probe.c src/cli/cmd-kit.c src/cli/cmd-key.c src/cli-guest/main.c
+	     src/cli/cmd-probe.c src/cli/cmd-kit.c src/cli/cmd-key.c src/cli/cmd-agent.c src/cli-guest/main.c
 GUEST_CFLAGS = -std=c17 $(WARN) -Os -g -ffunction-sections -fdata-sections -MMD -MP
 GUEST_BINS = $(GUEST_ARCHES:%=$(GUEST_BUILD)/guest/covalid-linux-%)
 
@@ -161,7 +163,8 @@ WIN_ARCHES ?= win64 win32
 WIN_TRIPLET_win64 = x86_64-w64-mingw32
 WIN_TRIPLET_win32 = i686-w64-mingw32
 WIN_UNIX_ONLY = src/util/compat.c src/util/file.c src/util/root.c src/util/root-capture.c \
-	$(filter-out $(KIT_PORTABLE),$(wildcard src/kit/*.c))
+	$(filter-out $(KIT_PORTABLE),$(wildcard src/kit/*.c)) \
+	src/agent/net-unix.c src/agent/sys-unix.c src/agent/health-linux.c
 # The kit's files that every system builds (the rest of src/kit is Linux's;
 # Windows's own are src/kit/win/).
 KIT_PORTABLE = src/kit/checks.c src/kit/check-common.c src/kit/check-mem.c src/kit/check-reference.c \

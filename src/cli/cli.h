@@ -79,6 +79,7 @@ int cmd_catalog(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_kit(int argc, char **argv);
 int cmd_key(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 /* Runs covalid-server (next to this program) with the same arguments. */
 int cmd_exec_server(int argc, char **argv);

@@ -59,6 +59,34 @@ const struct cli_command cli_guest_commands[] = {
 	  "\n"
 	  "Writes the secret key to KEY (mode 0600) and the public key to KEY.pub, and\n"
 	  "prints the public key and its id.  Refuses to overwrite KEY without --force.\n" },
+	{ "agent", cmd_agent, "the monitoring agent: enroll this machine with a server, report to it",
+	  "usage: covalid agent enroll --server URL --token-file TOKEN --state DIR\n"
+	  "                            [--name NAME] [--interval S] [--customer ID]\n"
+	  "       covalid agent run --state DIR [--root DIR] [--interval S] [--once] [--quiet]\n"
+	  "       covalid agent status --state DIR [--json]\n"
+	  "       covalid agent service install --state DIR | uninstall    (Windows)\n"
+	  "\n"
+	  "  enroll   enrolls this machine with the server at URL (http://HOST[:PORT])\n"
+	  "           for the customer whose administrator's token is in TOKEN (the\n"
+	  "           owner's token needs --customer); the machine's own credential\n"
+	  "           is kept in DIR/agent.json (mode 0600).  Enrolling the same\n"
+	  "           machine again keeps its machine id.  --name defaults to the\n"
+	  "           host name, --interval (10..86400 s) to the server's\n"
+	  "  run      reports to the server every interval (+-10 %): the descriptor\n"
+	  "           (as covalid probe --json makes it; --root replays a captured\n"
+	  "           machine) only when it changed, and the machine's health (CPU,\n"
+	  "           memory, disks, load, clock offset, integration components,\n"
+	  "           kernel or event-log errors since the last report).  Reports\n"
+	  "           that cannot be sent wait in DIR/spool (bounded) and are sent\n"
+	  "           in order later.  --once sends the spool and one report, then\n"
+	  "           exits; SIGTERM stops the loop\n"
+	  "  status   what DIR holds: the enrollment, the spool, the last report\n"
+	  "  service  Windows: installs or removes the service covalid-agent, which\n"
+	  "           runs `agent run --service --state DIR`\n"
+	  "\n"
+	  "Exit status: 0 done (run --once: every report delivered); 1 reports stay\n"
+	  "spooled (the server is down or busy); 2 bad input, state or credential, or\n"
+	  "the server refused (one line names which); 3 internal error.\n" },
 	};
 
 const size_t cli_guest_ncommands = CV_ELEMENTSOF(cli_guest_commands);

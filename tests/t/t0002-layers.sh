@@ -43,7 +43,7 @@ check "six breaks, six lines" test "$(wc -l <"$TMP/out")" -eq 6
 # from guest-side objects or from system libraries, never from an object of
 # the store, the catalog, the check, the program, support or the server.
 # (Depends on the build tree: $COVALID_BUILD/obj, made by make before the tests.)
-GUEST="util descriptor probe sign testlog kit"
+GUEST="util descriptor probe sign testlog kit agent"
 OBJ="$COVALID_BUILD/obj/src"
 if [ -d "$OBJ/probe" ] && command -v nm >/dev/null 2>&1; then
 	for m in $GUEST; do nm -u "$OBJ/$m"/*.o; done 2>/dev/null | awk 'NF == 2 { print $2 }' | sort -u >"$TMP/needed"
