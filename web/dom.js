@@ -259,7 +259,7 @@ export function machineVerdictBadge(verdict) {
 }
 
 export function lateBadge() {
-	return h('span', { class: 'badge late-badge', title: 'No report within the heartbeat timeout' }, '⏱ Late');
+	return h('span', { class: 'badge late-badge', title: 'No report within the heartbeat timeout' }, 'Late');
 }
 
 /* docs/monitor.md: the health flags a machine may carry ('late' has its own badge). */

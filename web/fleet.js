@@ -171,8 +171,8 @@ function nowSection(counts) {
  * the end of that time; an empty bucket, when the server took no sample,
  * is a gap), then the counts now.
  */
-function chartPoints(fleet, days, now) {
-	const buckets = days === 1 ? 48 : days === 7 ? 56 : 60;
+function chartPoints(fleet, days, now, narrow) {
+	const buckets = (days === 1 ? 48 : days === 7 ? 56 : 60) / (narrow ? 2 : 1);
 	const end = now.getTime();
 	const start = end - days * 86400000;
 	const width = (end - start) / buckets;
@@ -242,9 +242,11 @@ function lateSwatch() {
 
 function chartSection(fleet, days, now) {
 	const verdicts = verdictsOf(fleet);
-	const { slots, samples } = chartPoints(fleet, days, now);
+	/* As wide as the page allows (the text stays legible on a phone), with half the bars when narrow. */
+	const W = Math.max(300, Math.min(720, (document.getElementById('main').clientWidth || 720) - 60));
+	const { slots, samples } = chartPoints(fleet, days, now, W < 500);
 	const drawn = slots.filter(Boolean);
-	const W = 720, H = 260, L = 44, R = 12, T = 12, B = 42;
+	const H = 260, L = 44, R = 12, T = 12, B = 42;
 	const pw = W - L - R, ph = H - T - B;
 	const max = Math.max(1, ...drawn.map((p) => Math.max(total(p.counts, verdicts), num(p.counts.late))));
 	const ax = axis(max);
@@ -310,7 +312,7 @@ function chartSection(fleet, days, now) {
 	/* the time axis: its start, middle and now */
 	const start = new Date(now.getTime() - days * 86400000);
 	const mid = new Date(now.getTime() - days * 43200000);
-	const fmt = (d) => days === 1 ? d.toISOString().slice(11, 16) + ' UTC' : d.toISOString().slice(0, 10);
+	const fmt = (d) => days === 1 ? d.toISOString().slice(11, 16) : d.toISOString().slice(5, 10);
 	chart.appendChild(svg('line', { x1: L, x2: W - R, y1: y(0), y2: y(0), stroke: '#57606a', 'stroke-width': 1 }));
 	chart.appendChild(svg('text', { x: L, y: H - B + 18, class: 'tick', 'text-anchor': 'start' }, fmt(start)));
 	chart.appendChild(svg('text', { x: L + pw / 2, y: H - B + 18, class: 'tick', 'text-anchor': 'middle' }, fmt(mid)));
