@@ -66,7 +66,8 @@ export async function viewFleet(params, ctx) {
 		page.appendChild(signInNotice('The fleet is shown to signed-in users: a customer\'s administrator sees its machines, the owner every machine, a vendor the machines attached to its cases.', '#/fleet'));
 		return;
 	}
-	const verdict = MACHINE_VERDICTS.some((v) => v.id === params.get('verdict')) ? params.get('verdict') : '';
+	const verdict = params.get('verdict') === 'drifted' || MACHINE_VERDICTS.some((v) => v.id === params.get('verdict'))
+		? params.get('verdict') : '';
 	const late = params.get('late') === '1';
 	let offset = parseInt(params.get('offset') || '0', 10);
 	if (!Number.isFinite(offset) || offset < 0)
@@ -77,15 +78,21 @@ export async function viewFleet(params, ctx) {
 
 	let machines, fleet, me;
 	try {
-		[machines, fleet, me] = await Promise.all([
+		/* Who it is first (asked once per token): the counts and the chart
+		 * are the customer's and the owner's, not a vendor's (docs/monitor.md). */
+		me = await whoAmI().catch((e) => {
+			if (e.status === 401)
+				throw e;
+			return null;
+		});
+		const vendor = me && (me.role === 'vendor-engineer' || me.role === 'vendor-manager');
+		[machines, fleet] = await Promise.all([
 			authApi('/machines' + query({ verdict, late: late ? 'true' : '', limit: PAGE, offset: offset || '' })),
-			/* the chart may be refused to a role that still sees machines: say so in its place */
-			authApi('/fleet' + query({ days })).catch((e) => {
+			vendor ? { vendor: true } : authApi('/fleet' + query({ days })).catch((e) => {
 				if (e.status === 401)
 					throw e;
 				return { error: e };
 			}),
-			whoAmI().catch(() => null),
 		]);
 	} catch (e) {
 		if (!ctx.current())
@@ -109,7 +116,10 @@ export async function viewFleet(params, ctx) {
 	page.appendChild(h('h1', null, 'Fleet'));
 	page.appendChild(h('p', { class: 'lead', id: 'fleet-scope' }, scopeText(me)));
 	const now = new Date();
-	if (fleet.error) {
+	if (fleet.vendor) {
+		page.appendChild(notice('info', h('p', { id: 'fleet-vendor' }, 'The counts by verdict and their chart are the customer\'s and the owner\'s: ',
+			'a vendor sees the machines of its cases, listed below.')));
+	} else if (fleet.error) {
 		page.appendChild(h('section', { class: 'card', id: 'fleet-now', 'aria-labelledby': 'sec-fleet-now' },
 			h('h2', { id: 'sec-fleet-now' }, 'Now'),
 			errorNotice(fleet.error, 'The counts by verdict could not be loaded.')));
@@ -373,6 +383,7 @@ function machinesSection(body, f, me, now) {
 
 	const sel = h('select', { id: 'fleet-verdict', name: 'verdict' },
 		h('option', { value: '' }, 'any verdict'),
+		h('option', { value: 'drifted', selected: f.verdict === 'drifted' }, 'Drifted: neither validated nor supported'),
 		MACHINE_VERDICTS.map((v) => h('option', { value: v.id, selected: v.id === f.verdict }, v.label)));
 	const lateBox = h('input', { type: 'checkbox', id: 'fleet-late', name: 'late', checked: f.late });
 	const go = () => {
@@ -388,7 +399,7 @@ function machinesSection(body, f, me, now) {
 		go();
 	});
 
-	const what = [f.verdict ? machineVerdictLabel(f.verdict).toLowerCase() : '', f.late ? 'late' : ''].filter(Boolean).join(', ');
+	const what = [f.verdict ? (f.verdict === 'drifted' ? 'drifted' : machineVerdictLabel(f.verdict).toLowerCase()) : '', f.late ? 'late' : ''].filter(Boolean).join(', ');
 	sec.appendChild(h('h2', { id: 'sec-fleet-machines' },
 		(totalN === 1 ? '1 machine' : totalN + ' machines') + (what ? ' (' + what + ')' : '')));
 	sec.appendChild(h('p', { class: 'muted' }, 'Machines out of a validated or supported configuration first, then late ones, then by name.'));

@@ -90,7 +90,15 @@ enroll() {
 	check "machine '$1' enrolled ($status ${MACHINE:-none})" test "$status" = 201 -a -n "$MACHINE"
 }
 
-# report MACHINE SEQ DESCRIPTOR CPU_PCT: a report with its descriptor and health
+# The report's descriptor_digest: BLAKE2b-256 (hex) of the descriptor as
+# compact JSON with sorted keys, as the agent's canonical form (the server
+# keys the stored descriptor by it; each descriptor here has its own).
+descriptor_digest() {
+	jq -cS . "$1" | tr -d '\n' |
+		python3 -c 'import hashlib, sys; print(hashlib.blake2b(sys.stdin.buffer.read(), digest_size=32).hexdigest())'
+}
+
+# report MACHINE SEQ DESCRIPTOR CPU_PCT VERDICT: a report with its descriptor and health
 report() {
 	at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	digest=$(descriptor_digest "$3")
