@@ -705,6 +705,9 @@ function caseConfiguration(c) {
 				? h('ul', { class: 'plain', id: 'case-matches' }, conf.matches.map((m) => h('li', null, h('a', { href: '#/config/' + encodeURIComponent(m) }, m))))
 				: h('span', { class: 'muted' }, 'none')],
 			['Hypervisor', [hv.id ? code(hv.id) : null, ' ', [hv.product, hv.version, hv.build ? 'build ' + hv.build : null].filter(Boolean).join(' ')]],
+			/* A case opened with a monitored machine (docs/monitor.md): its page, for whoever may see it. */
+			['Monitored machine', typeof c.machine === 'string' && c.machine
+				? h('a', { href: '#/machine/' + encodeURIComponent(c.machine), id: 'case-machine' }, c.machine) : null],
 			['Host version', c.host_version ? h('span', { id: 'case-host-version' }, c.host_version + ', as the customer stated it') : null],
 			['Guest OS', h('span', { id: 'case-guest' }, os.pretty || [os.id, os.version].filter(Boolean).join(' ') || 'unknown',
 				d.guest && d.guest.arch ? ' (' + d.guest.arch + ')' : '')],
