@@ -236,6 +236,8 @@ export const MACHINE_VERDICTS = [
 	{ id: 'not-validated', label: 'Not validated', pattern: 'hatch' },
 	{ id: 'not-supported', label: 'Not supported', pattern: 'cross' },
 	{ id: 'unknown', label: 'Unknown', pattern: 'stripes' },
+	/* enrolled, no descriptor received yet (docs/monitor.md) */
+	{ id: 'none', label: 'No descriptor yet', pattern: 'grid' },
 ];
 const MACHINE_VERDICT_LABEL = new Map(MACHINE_VERDICTS.map((v) => [v.id, v.label]));
 
@@ -243,9 +245,9 @@ export function machineVerdictLabel(v) {
 	return MACHINE_VERDICT_LABEL.get(v) || String(v || 'unknown');
 }
 
-/* A machine has drifted when its verdict is neither validated nor supported. */
+/* A machine has drifted when its verdict is neither validated nor supported (and it has one). */
 export function drifted(verdict) {
-	return verdict !== 'validated' && verdict !== 'supported';
+	return verdict !== 'validated' && verdict !== 'supported' && verdict !== 'none';
 }
 
 function cssName(s) {
@@ -255,7 +257,7 @@ function cssName(s) {
 export function machineVerdictBadge(verdict) {
 	const v = verdict || 'unknown';
 	return h('span', { class: 'badge verdict-badge verdict-' + cssName(v), 'data-verdict': v },
-		drifted(v) ? '⚠ ' + machineVerdictLabel(v) : '✓ ' + machineVerdictLabel(v));
+		(drifted(v) ? '⚠ ' : v === 'none' ? '… ' : '✓ ') + machineVerdictLabel(v));
 }
 
 export function lateBadge() {

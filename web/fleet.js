@@ -29,6 +29,7 @@ const COLOURS = {
 	'not-validated': '#d9a21b',
 	'not-supported': '#c8423b',
 	'unknown': '#8895a3',
+	'none': '#c7cdd4',
 };
 
 /* An SVG element: svg('rect', {x: 1}, child...); strings become text. */
@@ -66,7 +67,7 @@ export async function viewFleet(params, ctx) {
 		page.appendChild(signInNotice('The fleet is shown to signed-in users: a customer\'s administrator sees its machines, the owner every machine, a vendor the machines attached to its cases.', '#/fleet'));
 		return;
 	}
-	const verdict = params.get('verdict') === 'drifted' || MACHINE_VERDICTS.some((v) => v.id === params.get('verdict'))
+	const verdict = params.get('verdict') === 'drifted' || MACHINE_VERDICTS.some((v) => v.id === params.get('verdict') && v.id !== 'none')
 		? params.get('verdict') : '';
 	const late = params.get('late') === '1';
 	let offset = parseInt(params.get('offset') || '0', 10);
@@ -228,6 +229,8 @@ function patternDefs(verdicts) {
 			p.appendChild(svg('path', { d: 'M-2,2 l4,-4 M0,8 l8,-8 M6,10 l4,-4', stroke: '#ffffff', 'stroke-width': 1.6, 'stroke-opacity': 0.75 }));
 		else if (v.pattern === 'cross')
 			p.appendChild(svg('path', { d: 'M0,0 l8,8 M8,0 l-8,8', stroke: '#ffffff', 'stroke-width': 1.4, 'stroke-opacity': 0.75 }));
+		else if (v.pattern === 'grid')
+			p.appendChild(svg('path', { d: 'M0,0.5 h8 M0.5,0 v8', stroke: '#57606a', 'stroke-width': 1, 'stroke-opacity': 0.8 }));
 		else if (v.pattern === 'stripes')
 			p.appendChild(svg('path', { d: 'M0,2 h8 M0,6 h8', stroke: '#ffffff', 'stroke-width': 1.2, 'stroke-opacity': 0.7 }));
 		defs.appendChild(p);
@@ -384,7 +387,7 @@ function machinesSection(body, f, me, now) {
 	const sel = h('select', { id: 'fleet-verdict', name: 'verdict' },
 		h('option', { value: '' }, 'any verdict'),
 		h('option', { value: 'drifted', selected: f.verdict === 'drifted' }, 'Drifted: neither validated nor supported'),
-		MACHINE_VERDICTS.map((v) => h('option', { value: v.id, selected: v.id === f.verdict }, v.label)));
+		MACHINE_VERDICTS.filter((v) => v.id !== 'none').map((v) => h('option', { value: v.id, selected: v.id === f.verdict }, v.label)));
 	const lateBox = h('input', { type: 'checkbox', id: 'fleet-late', name: 'late', checked: f.late });
 	const go = () => {
 		location.hash = '#/fleet' + query({ verdict: sel.value, late: lateBox.checked ? '1' : '', days: f.days === 7 ? '' : f.days });

@@ -249,7 +249,7 @@ function historySection(m) {
 			h('th', { scope: 'col' }, 'From'),
 			h('th', { scope: 'col' }, 'Verdict'),
 			h('th', { scope: 'col' }, 'Differences'),
-			h('th', { scope: 'col' }, 'Configuration'))),
+			h('th', { scope: 'col' }, 'Configuration (or the nearest)'))),
 		h('tbody', null, hist.map((r) => h('tr', { 'data-verdict': r.verdict },
 			h('td', null, when(r.at)),
 			h('td', null, machineVerdictBadge(r.verdict), r.reason && r.reason !== 'none' ? h('span', { class: 'sub' }, String(r.reason)) : null),

@@ -181,16 +181,26 @@ await H.run('fleet', '41-fleet', async () => {
 	check('fleet: the table has a row per sample drawn and one for now (' + samples + ' samples in the API)',
 		await page.locator('#fleet-chart-table tbody tr').count() >= 1 &&
 		await page.locator('#fleet-chart-table tbody tr').count() <= samples + 1);
+	const bars = await page.locator('#fleet-chart-svg g.bar').count();
+	check('fleet: ... one row per bar drawn (' + bars + ')', bars === await page.locator('#fleet-chart-table tbody tr').count());
+	const tableRows = await page.$$eval('#fleet-chart-table tbody tr', (trs) => trs.map((tr) => ({ at: tr.dataset.at,
+		counts: Object.fromEntries([...tr.querySelectorAll('td[data-verdict]')].map((td) => [td.dataset.verdict, parseInt(td.textContent, 10)])) })));
+	const series = new Map((fleet.series || []).map((x) => [x.at, x.counts]));
+	const wrong = tableRows.filter((row) => row.at !== 'now' && (!series.has(row.at) ||
+		['validated', 'not-validated', 'supported', 'not-supported', 'unknown'].some((v) => row.counts[v] !== (series.get(row.at)[v] || 0))));
+	check('fleet: each sample row of the table is the API\'s sample at that time (' + (tableRows.length - 1) + ' samples drawn, the server samples every second)',
+		tableRows.length >= 2 && wrong.length === 0, JSON.stringify(wrong.slice(0, 3)));
 	const bar = await page.$$eval('#fleet-chart-svg g.bar-now rect[data-verdict]', (rs) => rs.map((x) => x.dataset.verdict));
 	check('fleet: the bar for now stacks validated under not validated', JSON.stringify(bar) === '["validated","not-validated"]',
 		JSON.stringify(bar));
 	const legend = await page.locator('#fleet-legend').innerText();
+	// docs/check.md's verdicts, and docs/monitor.md's "none" (no descriptor yet)
 	check('fleet: the legend names every verdict and late, each with a pattern swatch',
-		['Validated', 'Supported', 'Not validated', 'Not supported', 'Unknown', 'Late'].every((w) => legend.includes(w)) &&
-		await page.locator('#fleet-legend svg.swatch').count() === 6, legend);
-	const fills = await page.$$eval('#fleet-chart-svg pattern', (ps) => ps.map((p) => p.children.length));
-	check('fleet: verdicts differ by pattern, not colour only (every verdict but validated has a pattern drawn over its colour)',
-		fills.length === 5 && fills.filter((n) => n > 1).length === 4, JSON.stringify(fills));
+		['Validated', 'Supported', 'Not validated', 'Not supported', 'Unknown', 'No descriptor yet', 'Late'].every((w) => legend.includes(w)) &&
+		await page.locator('#fleet-legend svg.swatch').count() === 7, legend);
+	const fills = await page.$$eval('#fleet-chart-svg pattern', (ps) => ps.map((p) => [p.id, p.children.length]));
+	check('fleet: verdicts differ by pattern, not colour only (every verdict but validated has a shape drawn over its colour)',
+		fills.length === 6 && fills.every(([id, n]) => (id === 'fleet-pat-validated') === (n === 1)), JSON.stringify(fills));
 });
 
 // ---- 42. the filter by verdict ----

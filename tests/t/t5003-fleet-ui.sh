@@ -44,7 +44,9 @@ fi
 # ---- the program, through the CLI ----
 DB="$TMP/program.db"
 program_db "$DB"
-if ! server_start "$DB" --web "$SRC/web"; then
+# A fleet sample every second (the default is 300 s), so that the chart
+# has samples of its own beside the counts now.
+if ! server_start "$DB" --web "$SRC/web" --sample-interval 1; then
 	not_ok "covalid serve --web starts"
 	diag "$(cat "$TMP/serve.err")"
 	done_testing
@@ -124,6 +126,7 @@ report "$VALIDATED" 1 "$TMP/validated.json" 3.5 validated
 report "$HOSTILE_ID" 1 "$TMP/validated.json" 2.0 validated
 report "$DRIFTED" 1 "$TMP/validated.json" 4.0 validated
 report "$DRIFTED" 2 "$TMP/2vcpu.json" 97.0 not-validated
+sleep 2 # a fleet sample after the last report
 
 # ---- the browser ----
 mkdir -p "$SHOTS"
