@@ -14,7 +14,7 @@
 // 2 vCPUs, and the one named FLEET_HOSTILE_NAME, made of markup), CHROMIUM.
 //
 // Prints one JSON result a line (lib.mjs), which t5003-fleet-ui.sh turns
-// into TAP; each step saves a screenshot NN-name.png (40 to 47).  What the
+// into TAP; each step saves a screenshot NN-name.png (40 to 48).  What the
 // page shows is compared with the API's own answer to the same user, and
 // with what the set-up made (3 machines: 2 validated, 1 not validated).
 import { readFile } from 'node:fs/promises';
@@ -28,7 +28,7 @@ if (!base || !shots || !E.FLEET_TOKENS || !E.FLEET_DRIFTED || !E.FLEET_VALIDATED
 	process.exit(2);
 }
 const URL_ = base.replace(/\/$/, '');
-const STEPS = ['signed-out', 'fleet', 'filter', 'machine', 'open-case', 'vendor', 'hostile', 'narrow'];
+const STEPS = ['signed-out', 'fleet', 'filter', 'machine', 'open-case', 'vendor', 'hostile', 'owner', 'narrow'];
 const pw = await playwright(STEPS.map((s) => 'fleet UI: ' + s));
 if (!pw)
 	process.exit(0);
@@ -336,6 +336,23 @@ await H.run('hostile', '46-hostile', async () => {
 	const inj2 = await noInjection();
 	check('hostile: ... and nothing of it ran there either', allTrue(inj2), JSON.stringify(inj2));
 	check('hostile: the page title is the name as text', (await page.title()).startsWith(HOSTILE_NAME), await page.title());
+});
+
+// ---- 48 (before the phone). the owner: every customer's machines ----
+await H.run('owner', '48-owner', async () => {
+	await signIn('owner', '#/fleet');
+	const api = await get('owner', '/machines');
+	const fleet = await get('owner', '/fleet?days=7');
+	const r = await rows();
+	check('owner: the page lists the API\'s machines, every customer\'s, the drifted one first',
+		api.total === 3 && canon(r.map((x) => x.id)) === canon(api.items.map((m) => m.id)) && r[0].id === DRIFTED,
+		JSON.stringify(r.map((x) => x.id)));
+	const customers = await page.$$eval('#fleet-machines-table tbody td.customer', (l) => l.map((x) => x.textContent));
+	check('owner: ... with their customer', customers.length === 3 && customers.every((c) => c === 'contoso'), JSON.stringify(customers));
+	check('owner: the page says it shows every customer\'s machines', /Every customer/.test(await text('#fleet-scope')));
+	const count = async (v) => parseInt(await text('#fleet-now li[data-verdict="' + v + '"] .fleet-count-num'), 10);
+	check('owner: the counts now are the API\'s', await count('validated') === fleet.now.validated &&
+		await count('not-validated') === fleet.now['not-validated'] && fleet.now.validated === 2);
 });
 
 // ---- 47. a phone: the fleet page does not overflow sideways ----

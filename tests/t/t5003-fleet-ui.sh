@@ -25,7 +25,8 @@
 # descriptor summary, health, events newest first, history); "Open a case
 # with this machine" opens the case form prefilled, and the case opened
 # from it carries the machine's descriptor and id; Microsoft's engineer
-# then sees that machine only; the hostile name is text; and at 375 px
+# then sees that machine only; the hostile name is text; the owner sees
+# every customer's machines; and at 375 px
 # the fleet page does not overflow sideways.
 # Screenshots 40-*.png onward go to $COVALID_BUILD/screenshots/.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -33,7 +34,7 @@
 . "$(dirname "$0")/../lib/browser.sh"
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
-STEPS="signed-out fleet filter machine open-case vendor hostile narrow"
+STEPS="signed-out fleet filter machine open-case vendor hostile owner narrow"
 why=$(browser_missing)
 if [ -n "$why" ]; then
 	browser_fail_all "fleet UI" "$why" $STEPS
@@ -137,7 +138,7 @@ FLEET_TOKENS="$TMP" FLEET_VALIDATED="$VALIDATED" FLEET_DRIFTED="$DRIFTED" FLEET_
 rc=$?
 
 browser_results "$TMP/results.jsonl" "$rc" "$TMP/node.err"
-browser_screenshots 40-signed-out 41-fleet 42-filter 43-machine 44-open-case 45-vendor 46-hostile 47-narrow
+browser_screenshots 40-signed-out 41-fleet 42-filter 43-machine 44-open-case 45-vendor 46-hostile 47-narrow 48-owner
 
 server_stop
 check "the server exits cleanly" test $? -eq 0
