@@ -120,7 +120,8 @@ function verdictSection(m) {
 	return h('section', { class: 'verdict verdict-' + cls(verdict), id: 'machine-verdict', 'aria-labelledby': 'machine-verdict-heading' },
 		h('p', { class: 'verdict-label' }, 'Verdict'),
 		h('h2', { id: 'machine-verdict-heading', class: 'verdict-value' }, machineVerdictLabel(verdict)),
-		h('p', { class: 'verdict-meaning' }, VERDICTS[verdict] || ''),
+		h('p', { class: 'verdict-meaning' }, VERDICTS[verdict] ||
+			(verdict === 'none' ? 'Enrolled: its agent has not sent the machine\'s descriptor yet.' : '')),
 		check.summary ? h('p', { class: 'verdict-summary' }, String(check.summary)) : null,
 		m.reason && m.reason !== 'none' ? h('p', { class: 'verdict-reason' }, 'Reason: ', code(String(m.reason))) : null,
 		diffs.length ? [

@@ -11,12 +11,13 @@
 // The environment gives: FLEET_TOKENS (a directory with customer.token,
 // microsoft.token and owner.token), FLEET_VALIDATED, FLEET_DRIFTED and
 // FLEET_HOSTILE (the ids of the validated machine, the one that drifted to
-// 2 vCPUs, and the one named FLEET_HOSTILE_NAME, made of markup), CHROMIUM.
+// 2 vCPUs, the one named FLEET_HOSTILE_NAME, made of markup), FLEET_LATE (a
+// validated machine that fell silent: late), CHROMIUM.
 //
 // Prints one JSON result a line (lib.mjs), which t5003-fleet-ui.sh turns
 // into TAP; each step saves a screenshot NN-name.png (40 to 48).  What the
 // page shows is compared with the API's own answer to the same user, and
-// with what the set-up made (3 machines: 2 validated, 1 not validated).
+// with what the set-up made (4 machines: 3 validated, 1 not validated, 1 late).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { check, emit, harness, launch, playwright, todo } from './lib.mjs';
@@ -40,6 +41,7 @@ const DRIFTED = E.FLEET_DRIFTED;
 const VALIDATED = E.FLEET_VALIDATED;
 const HOSTILE = E.FLEET_HOSTILE;
 const HOSTILE_NAME = E.FLEET_HOSTILE_NAME;
+const LATE = E.FLEET_LATE;
 // data/validated-configs.jsonl, ms-hv2008-hvs-rhel5.3-x86_64: "allowed_vcpus":[1]; in the words of
 // src/check/explain.c for a one-vCPU row ("%d vCPUs; validated for 1 (uni-processor)").
 const DIFFERENCE = '2 vCPUs; validated for 1 (uni-processor)';
@@ -138,11 +140,17 @@ await H.run('fleet', '41-fleet', async () => {
 	list = await get('customer', '/machines');
 	const fleet = await get('customer', '/fleet?days=7');
 	const r = await rows();
-	check('fleet: the API lists the 3 machines, the drifted one first (its name sorts last)',
-		list.total === 3 && list.items.length === 3 && list.items[0].id === DRIFTED, JSON.stringify(list.items.map((m) => [m.id, m.verdict])));
-	check('fleet: the page lists them in the API\'s order, the drifted one first',
-		JSON.stringify(r.map((x) => x.id)) === JSON.stringify(list.items.map((m) => m.id)) && r[0].id === DRIFTED,
+	check('fleet: the API lists the 4 machines, the drifted one first (its name sorts last), the late one next',
+		list.total === 4 && list.items.length === 4 && list.items[0].id === DRIFTED && list.items[1].id === LATE,
+		JSON.stringify(list.items.map((m) => [m.id, m.verdict, m.late])));
+	check('fleet: the page lists them in the API\'s order, the drifted one first, the late one next',
+		JSON.stringify(r.map((x) => x.id)) === JSON.stringify(list.items.map((m) => m.id)) && r[0].id === DRIFTED && r[1].id === LATE,
 		JSON.stringify(r.map((x) => x.id)));
+	check('fleet: the late machine has its Late badge, and it alone',
+		r.filter((x) => x.late === 'true').map((x) => x.id).join() === LATE &&
+		await page.locator('#fleet-machines-table tbody tr[data-id="' + LATE + '"] .late-badge').count() === 1 &&
+		await page.locator('#fleet-machines-table .late-badge').count() === 1 &&
+		/Late/.test(await text('#fleet-machines-table tbody tr[data-id="' + LATE + '"] td.machine-verdict')));
 	const d = r[0];
 	check('fleet: the drifted machine: zzz-db02, not validated, "' + DIFFERENCE + '" (' + d.difference + ')',
 		d.name === 'zzz-db02' && d.verdict === 'not-validated' && d.difference === DIFFERENCE &&
@@ -158,10 +166,10 @@ await H.run('fleet', '41-fleet', async () => {
 	// the counts now
 	const count = async (v) => parseInt(await text('#fleet-now li[data-verdict="' + v + '"] .fleet-count-num'), 10);
 	const now = fleet.now || {};
-	check('fleet: the API counts 2 validated, 1 not validated, none late', now.validated === 2 && now['not-validated'] === 1 &&
-		(now.late || 0) === 0, JSON.stringify(now));
-	check('fleet: the page\'s counts now are the API\'s (2 validated, 1 not validated, 0 late)',
-		await count('validated') === 2 && await count('not-validated') === 1 && await count('late') === 0 &&
+	check('fleet: the API counts 3 validated, 1 not validated, 1 late', now.validated === 3 && now['not-validated'] === 1 &&
+		now.late === 1, JSON.stringify(now));
+	check('fleet: the page\'s counts now are the API\'s (3 validated, 1 not validated, 1 late)',
+		await count('validated') === 3 && await count('not-validated') === 1 && await count('late') === 1 &&
 		await count('supported') === 0, await text('#fleet-now'));
 
 	// the chart: its accessible name and description, its table
@@ -170,10 +178,10 @@ await H.run('fleet', '41-fleet', async () => {
 		await chart.count() === 1 && await page.locator('svg#fleet-chart-svg title#fleet-chart-title').count() === 1);
 	const desc = await text('#fleet-chart-desc');
 	check('fleet: ... and a description that says the counts now (' + desc + ')',
-		/Now: 3 machines: 2 validated, 1 not validated/.test(desc), desc);
+		/Now: 4 machines: 3 validated, 1 not validated; 1 late\./.test(desc), desc);
 	const cell = async (v) => parseInt(await text('#fleet-chart-table tr[data-at="now"] td[data-verdict="' + v + '"]'), 10);
-	check('fleet: the chart\'s table says the same: now 2 validated, 1 not validated, 0 late, 3 in all',
-		await cell('validated') === 2 && await cell('not-validated') === 1 && await cell('late') === 0 && await cell('total') === 3,
+	check('fleet: the chart\'s table says the same: now 3 validated, 1 not validated, 1 late, 4 in all',
+		await cell('validated') === 3 && await cell('not-validated') === 1 && await cell('late') === 1 && await cell('total') === 4,
 		await text('#fleet-chart-table tr[data-at="now"]'));
 	check('fleet: the table has a caption and header cells', await page.locator('#fleet-chart-table caption').count() === 1 &&
 		await page.locator('#fleet-chart-table thead th[scope="col"]').count() >= 4);
@@ -217,8 +225,19 @@ await H.run('filter', '42-filter', async () => {
 	await page.selectOption('#fleet-verdict', 'validated');
 	await settled('#/fleet?verdict=validated');
 	const v = await rows();
-	check('filter: "Validated" lists the two validated machines', v.length === 2 && v.every((x) => x.verdict === 'validated') &&
+	check('filter: "Validated" lists the three validated machines', v.length === 3 && v.every((x) => x.verdict === 'validated') &&
 		!v.some((x) => x.id === DRIFTED), JSON.stringify(v.map((x) => x.id)));
+	await page.check('#fleet-late');
+	await settled('#/fleet?verdict=validated&late=1');
+	const l = await rows();
+	const apiLate = await get('customer', '/machines?verdict=validated&late=true');
+	check('filter: "Late only" lists the API\'s answer, the silent machine only', apiLate.total === 1 && l.length === 1 &&
+		l[0].id === LATE, JSON.stringify(l.map((x) => x.id)));
+	await page.click('#fleet-machines-table tbody tr[data-id="' + LATE + '"] td.machine-name a');
+	await settled('#/machine/' + LATE);
+	const kinds = await page.$$eval('#machine-events li.event', (x) => x.map((e) => e.dataset.kind));
+	check('filter: the late machine\'s page: the Late badge, and machine.late its newest event (' + kinds.join(', ') + ')',
+		await page.locator('.title-row .late-badge').count() === 1 && kinds[0] === 'machine.late', JSON.stringify(kinds));
 });
 
 // ---- 43. the drifted machine ----
@@ -345,14 +364,14 @@ await H.run('owner', '48-owner', async () => {
 	const fleet = await get('owner', '/fleet?days=7');
 	const r = await rows();
 	check('owner: the page lists the API\'s machines, every customer\'s, the drifted one first',
-		api.total === 3 && canon(r.map((x) => x.id)) === canon(api.items.map((m) => m.id)) && r[0].id === DRIFTED,
+		api.total === 4 && canon(r.map((x) => x.id)) === canon(api.items.map((m) => m.id)) && r[0].id === DRIFTED,
 		JSON.stringify(r.map((x) => x.id)));
 	const customers = await page.$$eval('#fleet-machines-table tbody td.customer', (l) => l.map((x) => x.textContent));
-	check('owner: ... with their customer', customers.length === 3 && customers.every((c) => c === 'contoso'), JSON.stringify(customers));
+	check('owner: ... with their customer', customers.length === 4 && customers.every((c) => c === 'contoso'), JSON.stringify(customers));
 	check('owner: the page says it shows every customer\'s machines', /Every customer/.test(await text('#fleet-scope')));
 	const count = async (v) => parseInt(await text('#fleet-now li[data-verdict="' + v + '"] .fleet-count-num'), 10);
 	check('owner: the counts now are the API\'s', await count('validated') === fleet.now.validated &&
-		await count('not-validated') === fleet.now['not-validated'] && fleet.now.validated === 2);
+		await count('not-validated') === fleet.now['not-validated'] && await count('late') === fleet.now.late && fleet.now.validated === 3);
 });
 
 // ---- 47. a phone: the fleet page does not overflow sideways ----

@@ -16,12 +16,13 @@
 #     difference "2 vCPUs; validated for 1 (uni-processor)" (the words of
 #     src/check/explain.c for a one-vCPU row); it also reports its CPU at
 #     97 %, over the default threshold of 90 %;
-#   - a validated machine named with markup and script.
+#   - a validated machine named with markup and script;
+#   - "mmm-web04", validated, which reports once and falls silent: late.
 # Then tests/browser/fleet-ui.mjs checks through the pages: the Fleet entry
 # only when signed in; the fleet page lists the drifted machine first (its
-# name sorts last), with its difference in words and its health flag; the
-# chart has an accessible name and a table with the counts (2 validated, 1
-# not validated); the filter; the machine page (its verdict, differences,
+# name sorts last), then the late one, with the difference in words, the
+# health flag and the late badge; the chart has an accessible name and a
+# table with the counts (3 validated, 1 not validated, 1 late); the filters; the machine page (its verdict, differences,
 # descriptor summary, health, events newest first, history); "Open a case
 # with this machine" opens the case form prefilled, and the case opened
 # from it carries the machine's descriptor and id; Microsoft's engineer
@@ -46,8 +47,8 @@ fi
 DB="$TMP/program.db"
 program_db "$DB"
 # A fleet sample every second (the default is 300 s), so that the chart
-# has samples of its own beside the counts now.
-if ! server_start "$DB" --web "$SRC/web" --sample-interval 1; then
+# has samples of its own beside the counts now; the late sweep every second.
+if ! server_start "$DB" --web "$SRC/web" --sample-interval 1 --sweep-interval 1; then
 	not_ok "covalid serve --web starts"
 	diag "$(cat "$TMP/serve.err")"
 	done_testing
@@ -117,6 +118,30 @@ report() {
 	check "machine $1 reports (seq $2, $(basename "$3")): $status $verdict, expected $5" test "$status" = 200 -a "$verdict" = "$5"
 }
 
+# A machine that falls silent: with a heartbeat timeout of one second
+# (the customer's setting) and the sweeper every second, "mmm-web04"
+# reports once and is late two seconds on (machine.late).  Then the
+# timeout is an hour again, before the others report: it stays late (until
+# it reports again), they do not become late while the browser looks.
+settings() {
+	printf '{"heartbeat_timeout_s": %s}\n' "$1" >"$TMP/settings.json"
+	status=$(api PUT /api/v1/monitor/settings "$TMP/settings.json" "$TMP/customer.token")
+	check "the customer's heartbeat timeout is $1 s ($status)" test "$status" = 200 -a "$(jq .heartbeat_timeout_s "$TMP/resp")" = "$1"
+}
+settings 1
+enroll mmm-web04
+LATE=$MACHINE
+report "$LATE" 1 "$TMP/validated.json" 1.0 validated
+i=0
+while [ $i -lt 50 ]; do
+	api GET "/api/v1/machines/$LATE" "" "$TMP/customer.token" >/dev/null
+	[ "$(jq -r .late "$TMP/resp")" = true ] && break
+	sleep 0.2
+	i=$((i + 1))
+done
+check "machine mmm-web04 is late once silent past the timeout" test "$(jq -r .late "$TMP/resp")" = true
+settings 3600
+
 enroll aaa-web01
 VALIDATED=$MACHINE
 enroll zzz-db02
@@ -132,7 +157,7 @@ sleep 2 # a fleet sample after the last report
 # ---- the browser ----
 mkdir -p "$SHOTS"
 rm -f "$SHOTS"/4[0-9]-*.png
-FLEET_TOKENS="$TMP" FLEET_VALIDATED="$VALIDATED" FLEET_DRIFTED="$DRIFTED" FLEET_HOSTILE="$HOSTILE_ID" \
+FLEET_TOKENS="$TMP" FLEET_VALIDATED="$VALIDATED" FLEET_DRIFTED="$DRIFTED" FLEET_HOSTILE="$HOSTILE_ID" FLEET_LATE="$LATE" \
 	FLEET_HOSTILE_NAME="$HOSTILE" CHROMIUM="$CHROMIUM" \
 	timeout 180 node "$BROWSER_DIR/fleet-ui.mjs" "$URL" "$SHOTS" >"$TMP/results.jsonl" 2>"$TMP/node.err"
 rc=$?
