@@ -422,11 +422,11 @@ function machinesSection(body, f, me, now) {
 		h('td', { class: 'machine-name' }, h('a', { href }, String(m.name || m.id)),
 			where ? h('span', { class: 'sub' }, where) : null,
 			h('span', { class: 'sub id' }, String(m.id))),
-		showCustomer ? h('td', { class: 'customer' }, String(m.customer || '')) : null,
+		showCustomer ? h('td', { class: 'customer', 'data-label': 'Customer' }, String(m.customer || '')) : null,
 		h('td', { class: 'machine-verdict' }, machineVerdictBadge(m.verdict), m.late ? [' ', lateBadge()] : null),
-		h('td', { class: 'machine-difference' }, mainDifference(m)),
-		h('td', { class: 'machine-health' }, flagBadges(m.flags).length ? flagBadges(m.flags) : h('span', { class: 'muted' }, 'ok')),
-		h('td', { class: 'machine-seen' }, m.last_seen ? [ago(m.last_seen, now.getTime()), h('span', { class: 'sub' }, when(m.last_seen))]
+		h('td', { class: 'machine-difference', 'data-label': 'Difference' }, mainDifference(m)),
+		h('td', { class: 'machine-health', 'data-label': 'Health' }, flagBadges(m.flags).length ? flagBadges(m.flags) : h('span', { class: 'muted' }, 'ok')),
+		h('td', { class: 'machine-seen', 'data-label': 'Last seen' }, m.last_seen ? [ago(m.last_seen, now.getTime()), h('span', { class: 'sub' }, when(m.last_seen))]
 			: h('span', { class: 'muted' }, 'never')));
 		tr.addEventListener('click', (ev) => {
 			if (!ev.target.closest('a'))
