@@ -30,6 +30,7 @@ struct monitor_report {
 	int64_t observed_at;
 	const json_t *health;         /* in doc, or NULL */
 	char *descriptor;             /* canonical JSON of the descriptor sent, or NULL */
+	struct descriptor *d;         /* the descriptor sent, until checked */
 	int vcpus;                    /* of the descriptor sent, -1 */
 	bool checked;                 /* verdict holds the descriptor's check */
 	struct monitor_verdict verdict;
@@ -77,20 +78,14 @@ static bool number_in(const json_t *v, double lo, double hi)
 	return json_is_number(v) && json_number_value(v) >= lo && json_number_value(v) <= hi;
 }
 
+/* An object with only these members; 400 naming the first other one, made printable. */
 static bool keys_ok(const json_t *o, const char *const *keys, size_t n, const char *where, struct program_error *err)
 {
-	const char *k;
-
 	if (!json_is_object(o)) {
 		bad(err, "%s: an object", where);
 		return false;
 	}
-	k = program_unknown_key(o, keys, n);
-	if (k) {
-		bad(err, "%s.%.64s: unknown field", where, k);
-		return false;
-	}
-	return true;
+	return program_check_keys(o, keys, n, where, err);
 }
 
 static int strings(const json_t *a, size_t max_items, size_t max_bytes, const char *where, struct program_error *err)
@@ -214,7 +209,6 @@ static int take_descriptor(struct monitor_report *rep, const json_t *dj, const s
 {
 	struct descriptor *d = NULL;
 	char *why = NULL;
-	int r;
 
 	if (!json_is_object(dj))
 		return bad(err, "descriptor: an object (covalid probe --json)");
@@ -226,16 +220,24 @@ static int take_descriptor(struct monitor_report *rep, const json_t *dj, const s
 	}
 	rep->descriptor = descriptor_to_json(d, false);
 	rep->vcpus = d->vm.vcpus;
-	r = 0;
-	if (ix) {
-		r = monitor_verdict_compute(ix, d, &rep->verdict);
-		if (r < 0)
-			program_error_set(err, 500, "internal", "the descriptor could not be checked");
-		else
-			rep->checked = true;
+	rep->d = d;
+	return ix ? monitor_report_check(rep, ix, err) : 0;
+}
+
+int monitor_report_check(struct monitor_report *rep, const struct check_index *ix, struct program_error *err)
+{
+	int r;
+
+	if (!rep->d || rep->checked)
+		return 0;
+	r = monitor_verdict_compute(ix, rep->d, &rep->verdict);
+	if (r < 0) {
+		program_error_set(err, 500, "internal", "the descriptor could not be checked");
+		return r;
 	}
-	descriptor_free(d);
-	return r;
+	rep->checked = true;
+	rep->d = descriptor_free(rep->d);
+	return 0;
 }
 
 int monitor_report_parse(const char *body, size_t len, size_t max_bytes, const struct check_index *ix,
@@ -318,6 +320,7 @@ struct monitor_report *monitor_report_free(struct monitor_report *rep)
 		return NULL;
 	json_decref(rep->doc);
 	free(rep->descriptor);
+	descriptor_free(rep->d);
 	monitor_verdict_release(&rep->verdict);
 	free(rep);
 	return NULL;
