@@ -277,7 +277,7 @@ function chartSection(fleet, days, now) {
 		'The table after the chart gives every number.';
 
 	const chart = svg('svg', { class: 'fleet-chart', id: 'fleet-chart-svg', viewBox: '0 0 ' + W + ' ' + H, role: 'img',
-		'aria-labelledby': 'fleet-chart-title fleet-chart-desc', preserveAspectRatio: 'xMidYMid meet' },
+		'aria-labelledby': 'fleet-chart-title', 'aria-describedby': 'fleet-chart-desc', preserveAspectRatio: 'xMidYMid meet' },
 	svg('title', { id: 'fleet-chart-title' }, title),
 	svg('desc', { id: 'fleet-chart-desc' }, desc),
 	patternDefs(verdicts));

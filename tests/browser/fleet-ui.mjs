@@ -176,6 +176,9 @@ await H.run('fleet', '41-fleet', async () => {
 	const chart = page.getByRole('img', { name: /Machines by verdict over the last 7 days/ });
 	check('fleet: the chart is an image with an accessible name ("Machines by verdict over the last 7 days")',
 		await chart.count() === 1 && await page.locator('svg#fleet-chart-svg title#fleet-chart-title').count() === 1);
+	check('fleet: ... named by its title, described by its description (aria-labelledby, aria-describedby)',
+		await page.getAttribute('#fleet-chart-svg', 'aria-labelledby') === 'fleet-chart-title' &&
+		await page.getAttribute('#fleet-chart-svg', 'aria-describedby') === 'fleet-chart-desc');
 	const desc = await text('#fleet-chart-desc');
 	check('fleet: ... and a description that says the counts now (' + desc + ')',
 		/Now: 4 machines: 3 validated, 1 not validated; 1 late\./.test(desc), desc);
