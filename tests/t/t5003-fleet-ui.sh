@@ -159,7 +159,7 @@ mkdir -p "$SHOTS"
 rm -f "$SHOTS"/4[0-9]-*.png
 FLEET_TOKENS="$TMP" FLEET_VALIDATED="$VALIDATED" FLEET_DRIFTED="$DRIFTED" FLEET_HOSTILE="$HOSTILE_ID" FLEET_LATE="$LATE" \
 	FLEET_HOSTILE_NAME="$HOSTILE" CHROMIUM="$CHROMIUM" \
-	timeout 180 node "$BROWSER_DIR/fleet-ui.mjs" "$URL" "$SHOTS" >"$TMP/results.jsonl" 2>"$TMP/node.err"
+	timeout 300 node "$BROWSER_DIR/fleet-ui.mjs" "$URL" "$SHOTS" >"$TMP/results.jsonl" 2>"$TMP/node.err"
 rc=$?
 
 browser_results "$TMP/results.jsonl" "$rc" "$TMP/node.err"
