@@ -159,7 +159,7 @@ function total(counts, verdicts) {
 function nowSection(counts) {
 	const verdicts = verdictsOf({ now: counts });
 	const all = total(counts, verdicts);
-	const out = num(verdicts.filter((v) => drifted(v.id)).reduce((t, v) => t + num(counts[v.id]), 0));
+	const out = verdicts.filter((v) => drifted(v.id)).reduce((t, v) => t + num(counts[v.id]), 0);
 	return h('section', { class: 'card', id: 'fleet-now', 'aria-labelledby': 'sec-fleet-now' },
 		h('h2', { id: 'sec-fleet-now' }, 'Now: ' + all + (all === 1 ? ' machine' : ' machines') +
 			(out ? ', ' + out + ' out of a validated or supported configuration' : '')),
