@@ -159,13 +159,14 @@ as cust GET "/api/v1/machines/$M/events" >/dev/null
 check "... still one: told once until it reports" j '[.items[] | select(.kind == "machine.late")] | length == 1'
 as cust GET "/api/v1/machines?late=true" >/dev/null
 check "?late=true lists it" j --arg m "$M" '.items[0].id == $m'
+# Long again before it reports, so that a slow run cannot make it late twice.
+as cust PUT /api/v1/monitor/settings '{"heartbeat_timeout_s": 3600}' >/dev/null
 report 11 "$(dg v1)"
 check "it reports again: 200" test "$(send)" = 200
 as cust GET "/api/v1/machines/$M/events?limit=3" >/dev/null
 check "... machine.resumed" j '[.items[].kind] | index("machine.resumed")'
 as cust GET "/api/v1/machines/$M" >/dev/null
 check "... no longer late" j '.late == false'
-as cust PUT /api/v1/monitor/settings '{"heartbeat_timeout_s": 3600}' >/dev/null
 
 # ---- the fleet, events by seq, metrics ----
 check "GET /api/v1/fleet: 200" test "$(as cust GET '/api/v1/fleet?days=1')" = 200
@@ -199,6 +200,20 @@ check "... but not Fabrikam's: 404" test "$(as rh GET "/api/v1/machines/$M2")" =
 check "a case on another customer's machine: 404" test "$(as cust POST /api/v1/cases "{\"vendor\": \"microsoft\", \"severity\": 3, \"title\": \"x\", \"description\": \"y\", \"machine\": \"$M2\"}")" = 404
 check "the owner sees both machines" test "$(as owner GET /api/v1/machines)" = 200 -a "$(jq .total "$TMP/resp")" = 2
 check "a machine that does not exist: 404" test "$(as cust GET /api/v1/machines/m-0000000000000000)" = 404
+
+# ---- the catalog changes: the sweeper checks stored descriptors again ----
+check "the owner revokes the Windows Server 2008 Hyper-V row: 200" test "$(as owner POST /api/v1/configurations/ms-hv2008-ws-rhel5.3-x86_64/revoke '{"reason": "t9002"}')" = 200
+check "... and the Hyper-V Server 2008 row: 200" test "$(as owner POST /api/v1/configurations/ms-hv2008-hvs-rhel5.3-x86_64/revoke '{"reason": "t9002"}')" = 200
+i=0
+while [ $i -lt 50 ]; do
+	as cust GET "/api/v1/machines/$M" >/dev/null
+	jq -e '.verdict != "validated"' "$TMP/resp" >/dev/null && break
+	sleep 0.2
+	i=$((i + 1))
+done
+check "without a report, the machine drifts: its rows are revoked" j '.verdict != "validated" and .history[0].verdict == .verdict'
+as cust GET "/api/v1/machines/$M/events?limit=1" >/dev/null
+check "... told: machine.drifted from validated" j '.items[0].kind == "machine.drifted" and .items[0].details.previous == "validated"'
 
 # ---- hostile report bodies: 4xx with a one-line error, and the server goes on ----
 # hostile NAME STATUS BODY-FILE [CONTENT-TYPE]
@@ -259,4 +274,8 @@ check "after all that the server still answers: a good report 200" test "$(send)
 check "... applied" j '.applied and .seq == 20'
 
 check "the server stops cleanly" server_stop
+expect_exit 2 "serve --sweep-interval 0: refused" "$COVALID" serve --db "$DB" --listen 127.0.0.1:0 --sweep-interval 0
+check "... naming it" grep -q -- "--sweep-interval: 1 to 3600 seconds" "$TMP/err"
+expect_exit 2 "serve --sample-interval x: refused" "$COVALID" serve --db "$DB" --listen 127.0.0.1:0 --sample-interval x
+check "... naming it" grep -q -- "--sample-interval" "$TMP/err"
 done_testing
