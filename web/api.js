@@ -2,8 +2,8 @@
  * api.js - the JSON API (/api/v1): fetch with the server's errors as
  * ApiError ({"error": {"code", "message"}}), query strings, the vendors
  * and products asked once, and the user's token: kept in sessionStorage
- * only (never localStorage, a cookie or the URL) and sent only to the case
- * routes and /api/v1/me.  No DOM here.
+ * only (never localStorage, a cookie or the URL) and sent only to the case,
+ * machine and fleet routes and /api/v1/me.  No DOM here.
  */
 
 export const API = '/api/v1';
@@ -101,7 +101,7 @@ export function productNames() {
  * The user's token (cv_..., issued by `covalid admin user add`) is kept
  * in sessionStorage only: it lives as long as this tab, is never
  * written to localStorage, a cookie or the URL, and is sent only to the
- * case routes and /api/v1/me, as "Authorization: Bearer".  A token is
+ * case, machine and fleet routes and /api/v1/me, as "Authorization: Bearer".  A token is
  * good when GET /api/v1/me accepts it; its answer (who the token speaks
  * for: name, role, vendor or customer) is kept in memory only, asked
  * again when the page is loaded with a kept token, and says which
@@ -173,7 +173,7 @@ export function bearer(token) {
 }
 
 /*
- * A call to a case route with this tab's token.  A refused token (401)
+ * A call to a case, machine or fleet route with this tab's token.  A refused token (401)
  * is forgotten: the page then offers to sign in again.
  */
 export async function authApi(path, options) {

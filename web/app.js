@@ -3,9 +3,11 @@
  * a configuration with its evidence, a vendor with its feeds, "check my
  * machine", and cooperative support cases (sign in with a token, the
  * cases, one case with its notes, collaborations and timeline, opening
- * one).  Plain DOM, no framework, no build step.  This module routes the
- * URL fragment to the page's view: api.js (the API, the token), dom.js
- * (elements, formatting), catalog.js, check.js and support.js.
+ * one), and monitoring (the fleet by verdict over time, a machine with
+ * its events).  Plain DOM, no framework, no build step.  This module
+ * routes the URL fragment to the page's view: api.js (the API, the
+ * token), dom.js (elements, formatting), catalog.js, check.js,
+ * support.js, fleet.js and machine.js.
  *
  * Rules these modules keep:
  * - Every value from the API reaches the page as text (textContent,
@@ -18,17 +20,20 @@
  * - A failed request is shown as a message naming the server's error code
  *   and message ({"error": {"code", "message"}}), never as an empty page.
  * - A user's token lives in sessionStorage only (never localStorage, a
- *   cookie or the URL) and goes only to the case routes and /api/v1/me.
+ *   cookie or the URL) and goes only to the case, machine and fleet
+ *   routes and /api/v1/me.
  * - A case page offers each user the actions docs/support.md gives its
  *   role and relation to the case (GET /api/v1/me says who it is); the
  *   server decides all the same.
  */
 
-import { onSessionChange } from './api.js';
+import { onSessionChange, sessionToken } from './api.js';
 import { main, h, clear, code, notice, errorNotice, setRenderer } from './dom.js';
 import { viewCatalog, viewConfiguration, viewVendors, viewVendor } from './catalog.js';
 import { viewCheck } from './check.js';
 import { showSession, viewSignIn, viewCases, viewOpenCase, viewCase } from './support.js';
+import { viewFleet } from './fleet.js';
+import { viewMachine } from './machine.js';
 
 let renderSeq = 0;
 
@@ -58,8 +63,10 @@ const routes = [
 	{ match: (p) => p.length === 1 && p[0] === 'check', nav: 'check', view: (p, params, ctx) => viewCheck(ctx) },
 	{ match: (p) => p.length === 1 && p[0] === 'signin', nav: 'cases', view: (p, params, ctx) => viewSignIn(params, ctx) },
 	{ match: (p) => p.length === 1 && p[0] === 'cases', nav: 'cases', view: (p, params, ctx) => viewCases(params, ctx) },
-	{ match: (p) => p.length === 2 && p[0] === 'cases' && p[1] === 'new', nav: 'cases', view: (p, params, ctx) => viewOpenCase(ctx) },
+	{ match: (p) => p.length === 2 && p[0] === 'cases' && p[1] === 'new', nav: 'cases', view: (p, params, ctx) => viewOpenCase(ctx, params) },
 	{ match: (p) => p.length === 2 && p[0] === 'case', nav: 'cases', view: (p, params, ctx) => viewCase(p[1], ctx) },
+	{ match: (p) => p.length === 1 && p[0] === 'fleet', nav: 'fleet', view: (p, params, ctx) => viewFleet(params, ctx) },
+	{ match: (p) => p.length === 2 && p[0] === 'machine', nav: 'fleet', view: (p, params, ctx) => viewMachine(p[1], ctx) },
 ];
 
 /*
@@ -127,13 +134,25 @@ async function render(focus) {
 
 /* ---- start ---- */
 
+/*
+ * The header: who is signed in, and the Fleet entry, offered to a
+ * signed-in user only (every role sees some machines: a customer its
+ * own, the owner all, a vendor those of its cases; the page says which).
+ */
+function sessionChanged() {
+	showSession();
+	const fleet = document.getElementById('nav-fleet');
+	if (fleet)
+		fleet.hidden = !sessionToken();
+}
+
 setRenderer(render);
-onSessionChange(showSession);
+onSessionChange(sessionChanged);
 
 document.getElementById('skip-link').addEventListener('click', (ev) => {
 	ev.preventDefault();
 	main.focus();
 });
 window.addEventListener('hashchange', () => render(true));
-showSession();
+sessionChanged();
 render(false);

@@ -4,7 +4,7 @@
  */
 
 import { api, vendorIdsByName } from './api.js';
-import { VERDICTS, h, clear, statusBadge, code, dl, notice, errorNotice, guestName, hypervisorName, archs, mib, vendorLink } from './dom.js';
+import { VERDICTS, h, clear, code, dl, notice, errorNotice, mib, vendorLink, matchTable } from './dom.js';
 
 /* ---- check my machine ---- */
 
@@ -142,27 +142,4 @@ function checkResult(r, ids) {
 		wrap.appendChild(sn);
 	}
 	return wrap;
-}
-
-function matchTable(items, ids, nearest) {
-	return h('div', { class: 'table-wrap' }, h('table', { class: 'data matches' },
-		h('caption', { class: 'visually-hidden' }, nearest ? 'Nearest configurations' : 'Matching configurations'),
-		h('thead', null, h('tr', null,
-			h('th', { scope: 'col' }, 'Configuration'),
-			h('th', { scope: 'col' }, 'Guest OS'),
-			h('th', { scope: 'col' }, 'Hypervisor'),
-			h('th', { scope: 'col' }, 'Validated by'),
-			h('th', { scope: 'col' }, 'Status'),
-			nearest ? h('th', { scope: 'col', class: 'num' }, 'Score') : null,
-			nearest ? h('th', { scope: 'col' }, 'Differences') : null)),
-		h('tbody', null, items.map((c) => h('tr', { 'data-id': c.id },
-			h('td', { class: 'id' }, h('a', { href: '#/config/' + encodeURIComponent(c.id) }, c.id)),
-			h('td', null, guestName(c.guest || {}), h('span', { class: 'sub' }, archs(c.guest || {}))),
-			h('td', null, hypervisorName(c.hypervisor || {})),
-			h('td', null, (c.validated_by || []).map((n, i) => [i ? ', ' : '', vendorLink(n, ids)])),
-			h('td', null, statusBadge(c.status)),
-			nearest ? h('td', { class: 'num' }, String(c.score ?? '')) : null,
-			nearest ? h('td', { class: 'differences' }, (c.differences || []).length
-				? h('ul', { class: 'plain' }, c.differences.map((d) => h('li', null, d)))
-				: h('span', { class: 'muted' }, 'none')) : null)))));
 }

@@ -221,3 +221,110 @@ export function breadcrumbs(items) {
 		h('ol', null, items.map(([text, href], i) => h('li', null,
 			href ? h('a', { href }, text) : h('span', { 'aria-current': i === items.length - 1 ? 'page' : null }, text)))));
 }
+
+/* ---- machines (monitoring): verdicts, health flags, times ---- */
+
+/*
+ * The machine verdicts of docs/check.md, in the order the fleet chart
+ * stacks them (validated at the bottom), each with its label, a word for
+ * what it means for the customer, and the pattern the chart fills it
+ * with, so that colour is never the only thing telling them apart.
+ */
+export const MACHINE_VERDICTS = [
+	{ id: 'validated', label: 'Validated', pattern: 'solid' },
+	{ id: 'supported', label: 'Supported', pattern: 'dots' },
+	{ id: 'not-validated', label: 'Not validated', pattern: 'hatch' },
+	{ id: 'not-supported', label: 'Not supported', pattern: 'cross' },
+	{ id: 'unknown', label: 'Unknown', pattern: 'stripes' },
+	/* enrolled, no descriptor received yet (docs/monitor.md) */
+	{ id: 'none', label: 'No descriptor yet', pattern: 'grid' },
+];
+const MACHINE_VERDICT_LABEL = new Map(MACHINE_VERDICTS.map((v) => [v.id, v.label]));
+
+export function machineVerdictLabel(v) {
+	return MACHINE_VERDICT_LABEL.get(v) || String(v || 'unknown');
+}
+
+/* A machine has drifted when its verdict is neither validated nor supported (and it has one). */
+export function drifted(verdict) {
+	return verdict !== 'validated' && verdict !== 'supported' && verdict !== 'none';
+}
+
+function cssName(s) {
+	return String(s).replace(/[^a-z0-9_-]/g, '');
+}
+
+export function machineVerdictBadge(verdict) {
+	const v = verdict || 'unknown';
+	return h('span', { class: 'badge verdict-badge verdict-' + cssName(v), 'data-verdict': v },
+		(drifted(v) ? '⚠ ' : v === 'none' ? '… ' : '✓ ') + machineVerdictLabel(v));
+}
+
+export function lateBadge() {
+	return h('span', { class: 'badge late-badge', title: 'No report within the heartbeat timeout' }, 'Late');
+}
+
+/* docs/monitor.md: the health flags a machine may carry ('late' has its own badge). */
+export const HEALTH_FLAGS = {
+	cpu: 'CPU busy',
+	mem: 'memory full',
+	disk: 'disk full',
+	load: 'load high',
+	clock: 'clock off',
+	errors: 'errors logged',
+	components: 'components missing',
+};
+
+export function flagBadges(flags) {
+	return (Array.isArray(flags) ? flags : []).filter((f) => f !== 'late').map((f) =>
+		h('span', { class: 'badge health-flag', 'data-flag': String(f) }, HEALTH_FLAGS[f] || String(f)));
+}
+
+/* "3 min ago", from an ISO time and now (null when unreadable). */
+export function ago(iso, now) {
+	const t = Date.parse(iso);
+	if (!iso || isNaN(t))
+		return null;
+	const s = Math.round(((now === undefined ? Date.now() : now) - t) / 1000);
+	if (s < 0)
+		return 'just now';
+	if (s < 90)
+		return s + ' s ago';
+	if (s < 90 * 60)
+		return Math.round(s / 60) + ' min ago';
+	if (s < 36 * 3600)
+		return Math.round(s / 3600) + ' h ago';
+	return Math.round(s / 86400) + ' days ago';
+}
+
+/* A page that needs a token: what it shows to whom, and a link to sign in coming back to `next`. */
+export function signInNotice(what, next) {
+	return notice('info',
+		what ? h('p', null, what) : null,
+		h('p', null, h('a', { href: '#/signin?next=' + encodeURIComponent(next), id: 'sign-in-to-see', class: 'button primary-link' }, 'Sign in'),
+			' with your token to see it.'));
+}
+
+/* The configurations a check matched, or the nearest with each difference (check my machine, a machine). */
+export function matchTable(items, ids, nearest) {
+	return h('div', { class: 'table-wrap' }, h('table', { class: 'data matches' },
+		h('caption', { class: 'visually-hidden' }, nearest ? 'Nearest configurations' : 'Matching configurations'),
+		h('thead', null, h('tr', null,
+			h('th', { scope: 'col' }, 'Configuration'),
+			h('th', { scope: 'col' }, 'Guest OS'),
+			h('th', { scope: 'col' }, 'Hypervisor'),
+			h('th', { scope: 'col' }, 'Validated by'),
+			h('th', { scope: 'col' }, 'Status'),
+			nearest ? h('th', { scope: 'col', class: 'num' }, 'Score') : null,
+			nearest ? h('th', { scope: 'col' }, 'Differences') : null)),
+		h('tbody', null, items.map((c) => h('tr', { 'data-id': c.id },
+			h('td', { class: 'id' }, h('a', { href: '#/config/' + encodeURIComponent(c.id) }, c.id)),
+			h('td', null, guestName(c.guest || {}), h('span', { class: 'sub' }, archs(c.guest || {}))),
+			h('td', null, hypervisorName(c.hypervisor || {})),
+			h('td', null, (c.validated_by || []).map((n, i) => [i ? ', ' : '', vendorLink(n, ids)])),
+			h('td', null, statusBadge(c.status)),
+			nearest ? h('td', { class: 'num' }, String(c.score ?? '')) : null,
+			nearest ? h('td', { class: 'differences' }, (c.differences || []).length
+				? h('ul', { class: 'plain' }, c.differences.map((d) => h('li', null, d)))
+				: h('span', { class: 'muted' }, 'none')) : null)))));
+}

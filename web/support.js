@@ -348,7 +348,8 @@ export async function viewCases(params, ctx) {
 
 /* ---- support: opening a case ---- */
 
-const OPEN_DRAFT = { vendor: '', severity: '3', title: '', description: '', descriptor: '', hostVersion: '', perCall: false };
+const OPEN_DRAFT = { vendor: '', severity: '3', title: '', description: '', descriptor: '', hostVersion: '', perCall: false,
+	machine: '', machineName: '', machineVerdict: '' };
 let openDraft = { ...OPEN_DRAFT };
 
 /*
@@ -365,24 +366,76 @@ function openRefused(e) {
 		h('p', { class: 'muted' }, 'An agreement with the vendor that covers this machine entitles you; ask the program\'s owner.'));
 }
 
-export async function viewOpenCase(ctx) {
+/*
+ * "Open a case with this machine" (#/cases/new?machine=ID): the form
+ * prefilled from the machine (GET /api/v1/machines/ID) - its
+ * descriptor, a title from its verdict and differences, and a vendor
+ * that supports or validated the nearest configuration - and the case
+ * opened with "machine": ID, so that the case records the machine and
+ * its vendors may see it (docs/monitor.md).
+ */
+function machineTitle(m) {
+	const diffs = (Array.isArray(m.differences) ? m.differences : []).map(String);
+	const t = String(m.name || m.id) + ' (' + String(m.verdict || 'unknown') + ')' + (diffs.length ? ': ' + diffs.join('; ') : '');
+	return t.length > 200 ? t.slice(0, 199) + '…' : t;
+}
+
+function machineVendor(m, list) {
+	const byName = new Map(list.map((v) => [v.name, v.id]));
+	const check = m.check || {};
+	const names = [].concat((check.support && check.support.vendors) || [],
+		...(check.matches || []).map((c) => c.validated_by || []),
+		...(check.nearest || []).slice(0, 1).map((c) => c.validated_by || []));
+	for (const n of names)
+		if (byName.has(n))
+			return byName.get(n);
+	return '';
+}
+
+function machineDraft(m, list) {
+	return { ...OPEN_DRAFT, machine: String(m.id), machineName: String(m.name || m.id), machineVerdict: String(m.verdict || 'unknown'),
+		vendor: machineVendor(m, list), title: machineTitle(m),
+		descriptor: m.descriptor && typeof m.descriptor === 'object' ? JSON.stringify(m.descriptor, null, 2) : '' };
+}
+
+export async function viewOpenCase(ctx, params) {
 	if (!sessionToken())
 		return needSignIn(ctx, 'Open a support case');
 	const page = ctx.page;
+	const machineId = params ? params.get('machine') : null;
 	let me = null;
+	let machine = null;
+	let machineError = null;
 	try {
-		me = await whoAmI();
+		[me, machine] = await Promise.all([
+			whoAmI().catch((e) => {
+				if (e.status === 401)
+					throw e;
+				return null; /* otherwise the form, and the server decides */
+			}),
+			machineId ? authApi('/machines/' + encodeURIComponent(machineId)).catch((e) => {
+				if (e.status === 401)
+					throw e;
+				machineError = e;
+				return null;
+			}) : null,
+		]);
 	} catch (e) {
 		if (!ctx.current())
 			return;
 		if (e.status === 401 || e.code === 'signed_out')
 			return needSignIn(ctx, 'Open a support case', e);
-		/* otherwise the form, and the server decides */
 	}
 	const list = (await vendors().catch(() => [])).filter((v) => v.admitted);
 	const names = new Map(list.map((v) => [v.id, v.name]));
 	if (!ctx.current())
 		return;
+	/* A machine's form starts from the machine (and keeps what is typed
+	 * after); the plain form is a case without one. */
+	if (machine && openDraft.machine !== String(machine.id))
+		openDraft = machineDraft(machine, list);
+	else if (!machineId && openDraft.machine)
+		openDraft = { ...openDraft, machine: '', machineName: '', machineVerdict: '' };
 	clear(page);
 	ctx.title('Open a case');
 	page.appendChild(breadcrumbs([['Cases', '#/cases'], ['Open a case']]));
@@ -396,7 +449,14 @@ export async function viewOpenCase(ctx) {
 		'For your organisation\'s administrator. Open it with either vendor: the server checks the machine against the catalog ',
 		'(a validated configuration gets cooperative support: the vendor can engage the other) and your entitlement with that vendor.'));
 
+	if (machineError)
+		page.appendChild(errorNotice(machineError, 'The machine ' + machineId + ' could not be read: the case is opened without it.'));
 	const d = openDraft;
+	if (d.machine)
+		page.appendChild(notice('info', h('p', { id: 'oc-machine' }, 'With the machine ',
+			h('a', { href: '#/machine/' + encodeURIComponent(d.machine) }, d.machineName), ' (', code(d.machine), ', ', d.machineVerdict, '): ',
+			'its descriptor is below, and the case records the machine, so the vendors on the case may see it. ',
+			h('a', { href: '#/cases/new', id: 'oc-without-machine' }, 'Open a case without it'))));
 	const vendor = h('select', { id: 'oc-vendor', name: 'vendor', required: true },
 		h('option', { value: '' }, 'choose a vendor'),
 		list.map((v) => h('option', { value: v.id, selected: v.id === d.vendor }, v.name)));
@@ -439,7 +499,8 @@ export async function viewOpenCase(ctx) {
 		out);
 	const keep = () => {
 		openDraft = { vendor: vendor.value, severity: severity.value, title: title.value,
-			description: description.value, descriptor: descriptor.value, hostVersion: hostVersion.value, perCall: perCall.checked };
+			description: description.value, descriptor: descriptor.value, hostVersion: hostVersion.value, perCall: perCall.checked,
+			machine: d.machine, machineName: d.machineName, machineVerdict: d.machineVerdict };
 	};
 	form.addEventListener('input', keep);
 	form.addEventListener('change', keep);
@@ -478,6 +539,8 @@ export async function viewOpenCase(ctx) {
 				body.host_version = hostVersion.value.trim();
 			if (perCall.checked)
 				body.per_call = true;
+			if (d.machine)
+				body.machine = d.machine;
 			const c = await authApi('/cases', { method: 'POST', body: JSON.stringify(body) });
 			openDraft = { ...OPEN_DRAFT };
 			flash = { hash: '#/case/' + encodeURIComponent(c.id), text: 'Case ' + c.id + ' opened with ' + vendorName(c.vendor, names) + '.' };
@@ -642,6 +705,9 @@ function caseConfiguration(c) {
 				? h('ul', { class: 'plain', id: 'case-matches' }, conf.matches.map((m) => h('li', null, h('a', { href: '#/config/' + encodeURIComponent(m) }, m))))
 				: h('span', { class: 'muted' }, 'none')],
 			['Hypervisor', [hv.id ? code(hv.id) : null, ' ', [hv.product, hv.version, hv.build ? 'build ' + hv.build : null].filter(Boolean).join(' ')]],
+			/* A case opened with a monitored machine (docs/monitor.md): its page, for whoever may see it. */
+			['Monitored machine', typeof c.machine === 'string' && c.machine
+				? h('a', { href: '#/machine/' + encodeURIComponent(c.machine), id: 'case-machine' }, c.machine) : null],
 			['Host version', c.host_version ? h('span', { id: 'case-host-version' }, c.host_version + ', as the customer stated it') : null],
 			['Guest OS', h('span', { id: 'case-guest' }, os.pretty || [os.id, os.version].filter(Boolean).join(' ') || 'unknown',
 				d.guest && d.guest.arch ? ' (' + d.guest.arch + ')' : '')],
