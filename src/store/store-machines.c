@@ -91,8 +91,14 @@ int store_machine_find_key(struct store *s, const char *customer_id, const char 
 int store_machine_reenroll(struct store *s, const char *id, const char *name, const char *credential_hash,
 			   int64_t interval_s)
 {
-	int r = db_query(s, "UPDATE machines SET name = coalesce(?2, name), credential_hash = ?3, interval_s = ?4 WHERE id = ?1", NULL,
-			 NULL, "sssi", id, name, credential_hash, interval_s);
+	/* A new credential starts the agent's numbering afresh (an agent
+	 * enrolled from a new state directory counts from 1): the old
+	 * credential's reports are refused from now on, so none of them can
+	 * be taken for a new one. */
+	int r = db_query(s,
+			 "UPDATE machines SET name = coalesce(?2, name), credential_hash = ?3, interval_s = ?4, seq = 0 "
+			 "WHERE id = ?1",
+			 NULL, NULL, "sssi", id, name, credential_hash, interval_s);
 
 	if (r < 0)
 		return r;
