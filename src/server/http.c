@@ -550,6 +550,15 @@ int server_run(const struct server_options *o, char **ret_error)
 		r = -EIO;
 		goto out;
 	}
+	srv.deliverer = deliverer_start(&srv, ret_error);
+	if (!srv.deliverer) {
+		MHD_quiesce_daemon(srv.daemon);
+		pool_stop(srv.pool);
+		MHD_stop_daemon(srv.daemon);
+		close(fd);
+		r = -EAGAIN;
+		goto out;
+	}
 	if (o->ready)
 		o->ready(o->userdata, host, port);
 	while (!stop_requested) {
@@ -566,6 +575,8 @@ int server_run(const struct server_options *o, char **ret_error)
 	 * before MHD may stop. */
 	pool_stop(srv.pool);
 	srv.pool = NULL;
+	deliverer_stop(srv.deliverer);
+	srv.deliverer = NULL;
 	MHD_stop_daemon(srv.daemon);
 	close(fd);
 	access_log_flush(&srv);

@@ -111,4 +111,17 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 	M("# HELP covalid_submissions_total Test logs submitted, by outcome.\n# TYPE covalid_submissions_total counter\n");
 	M("covalid_submissions_total{status=\"accepted\"} %lu\n", atomic_load(&srv->submissions[1]));
 	M("covalid_submissions_total{status=\"rejected\"} %lu\n", atomic_load(&srv->submissions[0]));
+	{
+		unsigned long delivered, retried, failed;
+
+		deliverer_counts(srv->deliverer, &delivered, &retried, &failed);
+		M("# HELP covalid_webhook_deliveries_total Webhook delivery attempts, by what they left the delivery:\n"
+		  "# delivered, pending a retry, failed for good.\n# TYPE covalid_webhook_deliveries_total counter\n");
+		M("covalid_webhook_deliveries_total{state=\"delivered\"} %lu\n", delivered);
+		M("covalid_webhook_deliveries_total{state=\"retry\"} %lu\n", retried);
+		M("covalid_webhook_deliveries_total{state=\"failed\"} %lu\n", failed);
+		M("# HELP covalid_webhook_deliveries_failed_total Webhook deliveries given up after their last attempt.\n"
+		  "# TYPE covalid_webhook_deliveries_failed_total counter\n");
+		M("covalid_webhook_deliveries_failed_total %lu\n", failed);
+	}
 }
