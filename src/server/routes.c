@@ -70,6 +70,12 @@ const struct route server_routes[] = {
 	{ "GET", "/api/v1/admin/support-policy", api_admin_support_policy_get, ROUTE_ADMIN, "the support policy", NULL },
 	{ "PUT", "/api/v1/admin/support-policy", api_admin_support_policy_put, ROUTE_ADMIN | ROUTE_BODY,
 	  "set the support policy", NULL },
+	{ "GET", "/api/v1/webhooks", api_webhooks, ROUTE_ADMIN | ROUTE_CUSTOMER,
+	  "webhooks: a customer's own, the owner's all", "customer" },
+	{ "POST", "/api/v1/webhooks", api_webhook_add, ROUTE_ADMIN | ROUTE_CUSTOMER | ROUTE_BODY, "add a webhook", NULL },
+	{ "DELETE", "/api/v1/webhooks/{id}", api_webhook_remove, ROUTE_ADMIN | ROUTE_CUSTOMER, "remove a webhook", NULL },
+	{ "GET", "/api/v1/webhooks/{id}/deliveries", api_webhook_deliveries, ROUTE_ADMIN | ROUTE_CUSTOMER,
+	  "a webhook's delivery log", "limit offset" },
 	{ "GET", "/", api_web, ROUTE_PUBLIC, "the web UI", "*" },
 	{ "GET", "/static/{file}", api_web, ROUTE_PUBLIC, "the web UI's files", "*" },
 };

@@ -223,6 +223,10 @@ void api_admin_token_add(struct req *r);
 void api_admin_token_revoke(struct req *r);
 void api_admin_policy_get(struct req *r);
 void api_admin_policy_put(struct req *r);
+void api_webhooks(struct req *r);
+void api_webhook_add(struct req *r);
+void api_webhook_remove(struct req *r);
+void api_webhook_deliveries(struct req *r);
 void api_web(struct req *r);
 
 /* ---- server state the handlers read ---- */
