@@ -49,6 +49,11 @@ void server_count_submission(struct server *srv, bool accepted)
 	atomic_fetch_add(&srv->submissions[accepted], 1);
 }
 
+void server_count_report(struct server *srv, bool with_descriptor)
+{
+	atomic_fetch_add(&srv->reports[with_descriptor], 1);
+}
+
 #define M(...) (void)!cv_buf_printf(b, __VA_ARGS__)
 
 void server_metrics(struct server *srv, struct cv_buf *b)
@@ -111,17 +116,20 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 	M("# HELP covalid_submissions_total Test logs submitted, by outcome.\n# TYPE covalid_submissions_total counter\n");
 	M("covalid_submissions_total{status=\"accepted\"} %lu\n", atomic_load(&srv->submissions[1]));
 	M("covalid_submissions_total{status=\"rejected\"} %lu\n", atomic_load(&srv->submissions[0]));
+	M("# HELP covalid_reports_ingested_total Agents' reports applied (heartbeats and reports with a descriptor).\n"
+	  "# TYPE covalid_reports_ingested_total counter\n");
+	M("covalid_reports_ingested_total %lu\n", atomic_load(&srv->reports[0]) + atomic_load(&srv->reports[1]));
+	M("# HELP covalid_heartbeats_total Agents' reports applied without a descriptor (the digest unchanged).\n"
+	  "# TYPE covalid_heartbeats_total counter\n");
+	M("covalid_heartbeats_total %lu\n", atomic_load(&srv->reports[0]));
 	{
 		unsigned long delivered, retried, failed;
 
 		deliverer_counts(srv->deliverer, &delivered, &retried, &failed);
-		M("# HELP covalid_webhook_deliveries_total Webhook delivery attempts, by what they left the delivery:\n"
-		  "# delivered, pending a retry, failed for good.\n# TYPE covalid_webhook_deliveries_total counter\n");
-		M("covalid_webhook_deliveries_total{state=\"delivered\"} %lu\n", delivered);
-		M("covalid_webhook_deliveries_total{state=\"retry\"} %lu\n", retried);
-		M("covalid_webhook_deliveries_total{state=\"failed\"} %lu\n", failed);
-		M("# HELP covalid_webhook_deliveries_failed_total Webhook deliveries given up after their last attempt.\n"
-		  "# TYPE covalid_webhook_deliveries_failed_total counter\n");
-		M("covalid_webhook_deliveries_failed_total %lu\n", failed);
+		M("# HELP covalid_webhook_attempts_total Webhook delivery attempts by this server, by what they left the\n"
+		  "# delivery: delivered, pending a retry, failed for good.\n# TYPE covalid_webhook_attempts_total counter\n");
+		M("covalid_webhook_attempts_total{outcome=\"delivered\"} %lu\n", delivered);
+		M("covalid_webhook_attempts_total{outcome=\"retry\"} %lu\n", retried);
+		M("covalid_webhook_attempts_total{outcome=\"failed\"} %lu\n", failed);
 	}
 }

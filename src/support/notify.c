@@ -45,6 +45,8 @@ static int emit(struct store *s, json_t *c, const char *kind, const char *summar
 			       &(struct program_event){ .kind = kind,
 							.customer_id = json_string_value(json_object_get(c, "customer")),
 							.case_id = json_string_value(json_object_get(c, "id")),
+							/* A case opened with a monitored machine: its events are the machine's too. */
+							.machine_id = json_string_value(json_object_get(c, "machine")),
 							.vendor_ids = vendors, .summary = summary, .details = details, .at = now },
 			       NULL);
 	json_decref(details);

@@ -160,7 +160,7 @@ fail_wait() {
 }
 check "it is retried, then failed" fail_wait
 check "... after 10 attempts, the error recorded, no HTTP status" j '.items[0].attempts == 10 and .items[0].last_status == null and (.items[0].last_error | length > 0)'
-check_eval "/metrics counts the failed delivery" "curl -sf '$URL/metrics' | grep -Eq '^covalid_webhook_deliveries_failed_total [1-9]' && curl -sf '$URL/metrics' | grep -Eq '^covalid_webhook_deliveries_total\\{state=\"delivered\"\\} [1-9]'"
+check_eval "/metrics counts the failed delivery" "curl -sf '$URL/metrics' | grep -Eq '^covalid_webhook_deliveries_failed_total [1-9]' && curl -sf '$URL/metrics' | grep -Eq '^covalid_webhook_attempts_total\\{outcome=\"delivered\"\\} [1-9]'"
 
 # ---- isolation ----
 check_eval "Fabrikam's webhook never got a Contoso event" "[ \"\$(rx '.path == \"/fabrikam\"' | jq length)\" = 0 ]"
