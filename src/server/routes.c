@@ -88,6 +88,8 @@ const struct route server_routes[] = {
 	  "a customer's monitoring thresholds", "customer" },
 	{ "PUT", "/api/v1/monitor/settings", api_monitor_settings_put, ROUTE_ADMIN | ROUTE_CUSTOMER | ROUTE_BODY,
 	  "set a customer's monitoring thresholds", "customer" },
+	{ "GET", "/api/v1/events.atom", api_events_atom, ROUTE_ANY_USER, "the same events as Atom 1.0, newest first",
+	  "customer limit offset" },
 	{ "GET", "/api/v1/webhooks", api_webhooks, ROUTE_ADMIN | ROUTE_CUSTOMER,
 	  "webhooks: a customer's own, the owner's all", "customer" },
 	{ "POST", "/api/v1/webhooks", api_webhook_add, ROUTE_ADMIN | ROUTE_CUSTOMER | ROUTE_BODY, "add a webhook", NULL },

@@ -226,6 +226,7 @@ void api_admin_token_add(struct req *r);
 void api_admin_token_revoke(struct req *r);
 void api_admin_policy_get(struct req *r);
 void api_admin_policy_put(struct req *r);
+void api_events_atom(struct req *r);
 void api_webhooks(struct req *r);
 void api_webhook_add(struct req *r);
 void api_webhook_remove(struct req *r);

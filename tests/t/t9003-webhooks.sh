@@ -220,6 +220,69 @@ wait_rx '.path == "/contoso" and .event == "case.opened"' 2 >/dev/null
 sleep 1.5
 check "a removed webhook gets nothing more" test "$(rx '.path == "/owner"' | jq length)" = "$n_owner"
 
+# ---- machine events reach webhooks the same way ----
+KEY=$(printf 'contoso hook01 machine-id' | sha256sum | cut -c1-64)
+check "Contoso enrolls a machine: 201" test "$(as cust POST /api/v1/agent/enroll "{\"machine_key\": \"$KEY\", \"name\": \"hook01\"}")" = 201
+MID=$(jq -r .machine "$TMP/resp")
+jq -r .credential "$TMP/resp" >"$TMP/tok/agent"
+# report SEQ DESCRIPTOR-FILE: the agent's report, the descriptor's digest its sha256 here.
+report() {
+	jq -c -n --arg m "$MID" --argjson seq "$1" --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		--arg dg "$(sha256sum "$2" | cut -c1-64)" --slurpfile d "$2" \
+		'{schema: "covalid.report/1", machine: $m, seq: $seq, observed_at: $at, interval: 60, descriptor_digest: $dg, health: {}, descriptor: $d[0]}' >"$TMP/report.json"
+	api POST /api/v1/agent/report "$TMP/report.json" "$TMP/tok/agent"
+}
+check "its first report, validated: 200" test "$(report 1 "$TMP/d-validated.json")" = 200
+check "a second vCPU: 200, no longer validated" test "$(report 2 "$TMP/d-2vcpu.json")" = 200
+check "... the verdict not validated" j '.verdict != "validated"'
+check "... machine.drifted reaches Contoso's webhook, signed, naming the machine" \
+	wait_rx ".path == \"/contoso\" and .event == \"machine.drifted\" and .valid and (.body | fromjson | .machine.id == \"$MID\" and .customer == \"contoso\")"
+check "Fabrikam's webhook still got nothing" test "$(rx '.path == "/fabrikam"' | jq length)" = 0
+
+# ---- the Atom feed ----
+atom() { # USER [QUERY]: the feed in $TMP/feed.xml, the status echoed
+	curl -s -o "$TMP/feed.xml" -D "$TMP/feed.h" -w '%{http_code}' -H "Authorization: Bearer $(cat "$TMP/tok/$1")" "$URL/api/v1/events.atom${2:-}"
+}
+# The feed, parsed by python's XML parser, as JSON: {id, title, updated, entries: [{id, title, updated, kind, content}]}.
+feed() {
+	python3 -c '
+import json, sys, xml.etree.ElementTree as ET
+A = "{http://www.w3.org/2005/Atom}"
+f = ET.parse(sys.argv[1]).getroot()
+assert f.tag == A + "feed"
+out = {"id": f.findtext(A + "id"), "title": f.findtext(A + "title"), "updated": f.findtext(A + "updated"),
+       "author": f.findtext(A + "author/" + A + "name"), "entries": []}
+for e in f.findall(A + "entry"):
+    c = e.find(A + "content")
+    out["entries"].append({"id": e.findtext(A + "id"), "title": e.findtext(A + "title"), "updated": e.findtext(A + "updated"),
+                           "kind": e.find(A + "category").get("term"), "type": c.get("type"), "content": json.loads(c.text)})
+print(json.dumps(out))' "$TMP/feed.xml" >"$TMP/feed.json"
+}
+check "GET /api/v1/events.atom without a token: 401" test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/events.atom")" = 401
+as cust POST /api/v1/cases "$(open_body microsoft 4 "$TMP/d-validated.json" 'Tom & Jerry <script>alert("x")</script> ]]>')" >/dev/null
+ESC_CASE=$(jq -r .id "$TMP/resp")
+check "Contoso's feed: 200, application/atom+xml" test "$(atom cust)" = 200
+check "... Content-Type application/atom+xml" grep -qi '^Content-Type: application/atom+xml' "$TMP/feed.h"
+check "... well-formed Atom (python's XML parser reads it)" feed
+check "... feed id, title, author and updated (the newest entry's)" jqf '(.id | startswith("urn:covalid:events:customer:contoso")) and (.title | length > 0) and .author and .updated == .entries[0].updated' "$TMP/feed.json"
+check "... entries: id urn:covalid:event:<id>, title the summary, updated the event's time, content its JSON" \
+	jqf 'all(.entries[]; (.id == ("urn:covalid:event:" + .content.id)) and .title == .content.summary and .updated == .content.at and .kind == .content.kind and .type == "text") and (.entries | length > 5)' "$TMP/feed.json"
+check "... only Contoso's events, machine and case events both" jqf 'all(.entries[]; .content.customer == "contoso") and ([.entries[].kind] | index("machine.drifted") and index("case.opened"))' "$TMP/feed.json"
+check "... a title with & < > \" and ]]> comes back exactly, escaped in the XML" \
+	jqf --arg c "$ESC_CASE" '[.entries[] | select(.content.case == $c and .kind == "case.opened")][0].content.details.title == "Tom & Jerry <script>alert(\"x\")</script> ]]>"' "$TMP/feed.json"
+check_eval "... and no raw <script> in the XML" "! grep -q '<script>' '$TMP/feed.xml'"
+atom fab >/dev/null && feed
+check "Fabrikam's feed has none of Contoso's events (none at all)" jqf '.entries == []' "$TMP/feed.json"
+check "Red Hat's feed: the case events of the case it is engaged on, nothing else" test "$(atom rh)" = 200
+feed
+check "... case events of $CASE only" jqf --arg c "$CASE" '(.entries | length > 0) and all(.entries[]; .content.case == $c and (.kind | startswith("case.")))' "$TMP/feed.json"
+check "the owner's feed: everyone's events" test "$(atom owner '?limit=500')" = 200
+feed
+check "... Contoso's machine and case events" jqf '[.entries[].kind] | index("machine.drifted") and index("case.opened")' "$TMP/feed.json"
+atom cust '?limit=2' >/dev/null && feed
+check "?limit=2: two entries" jqf '.entries | length == 2' "$TMP/feed.json"
+check "a bad limit: 400" test "$(atom cust '?limit=0')" = 400
+
 # ---- SLA breach: once per case and clock ----
 "$COVALID" admin support-policy get $O >"$TMP/policy.json"
 jq '.sla.standard["4"].first_response_s = 60 | .sla.premium["4"].first_response_s = 60' "$TMP/policy.json" >"$TMP/fast.json"
