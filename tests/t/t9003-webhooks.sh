@@ -289,7 +289,7 @@ jq '.sla.standard["4"].first_response_s = 60 | .sla.premium["4"].first_response_
 "$COVALID" admin support-policy set "$TMP/fast.json" $O >/dev/null
 as cust POST /api/v1/cases "$(open_body microsoft 4 "$TMP/d-validated.json" "sla case")" >/dev/null
 SLA_CASE=$(jq -r .id "$TMP/resp")
-server_stop
+check "the server stops cleanly (SIGTERM: exit 0, the deliverer's thread joined)" server_stop
 check "the server restarts an hour ahead (--support-clock-offset 3600)" server_start "$DB" --support-clock-offset 3600
 check "case.sla-breach reaches Contoso: the first response was due" wait_rx ".path == \"/contoso\" and .event == \"case.sla-breach\" and (.body | fromjson | .case == \"$SLA_CASE\" and .details.clock == \"first_response\")"
 server_stop
