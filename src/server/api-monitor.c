@@ -76,15 +76,26 @@ void api_agent_report(struct req *r)
 	struct snapshot *snap;
 	int rc;
 
-	/* The check runs here, on this request's thread, before the write. */
-	snap = snapshot_get(r);
-	if (!snap)
-		return;
-	rc = monitor_report_parse(r->body.data ? r->body.data : "", r->body.len, REPORT_MAX_BYTES, snap->ix, &rep, &j.e);
-	snapshot_put(r->srv, snap);
+	rc = monitor_report_parse(r->body.data ? r->body.data : "", r->body.len, REPORT_MAX_BYTES, NULL, &rep, &j.e);
 	if (rc < 0) {
 		reply_program_error(r, &j.e);
 		return;
+	}
+	/* A descriptor is checked here, on this request's thread, before the
+	 * write; a heartbeat needs no catalog. */
+	if (monitor_report_has_descriptor(rep)) {
+		snap = snapshot_get(r);
+		if (!snap) {
+			monitor_report_free(rep);
+			return;
+		}
+		rc = monitor_report_check(rep, snap->ix, &j.e);
+		snapshot_put(r->srv, snap);
+		if (rc < 0) {
+			reply_program_error(r, &j.e);
+			monitor_report_free(rep);
+			return;
+		}
 	}
 	j.rep = rep;
 	rc = server_write(r, report_write, &j);

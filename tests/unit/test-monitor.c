@@ -478,8 +478,23 @@ TEST(thresholds_flag_and_clear)
 	CHECK_STR(json_string_value(json_array_get(json_object_get(m, "flags"), 0)), "clock");
 	CHECK_INT(json_array_size(json_object_get(m, "flags")), 1);
 	json_decref(m);
-	/* Components missing is a flag of its own. */
-	json_decref(report(&w, &a, 4, NULL, "v1", "{\"components\": {\"missing\": [\"storvsc\"]}}", T0 + 40, &e));
+	/* A report that does not measure the clock keeps its flag, untold. */
+	json_decref(report(&w, &a, 31, NULL, "v1", NULL, T0 + 35, &e));
+	json_decref(report(&w, &a, 32, NULL, "v1", "{\"cpu_pct\": 11}", T0 + 36, &e));
+	m = machine(&w, &w.contoso, a.machine_id);
+	CHECK_INT(json_array_size(json_object_get(m, "flags")), 1);
+	CHECK(json_number_value(json_object_get(json_object_get(m, "health"), "cpu_pct")) == 11);
+	json_decref(m);
+	{
+		char *k = kinds(&w, a.machine_id);
+
+		CHECK_STR(k, "machine.health-cleared machine.health machine.health machine.enrolled");
+		free(k);
+	}
+	/* Components missing is a flag of its own; the clock measured within
+	 * its threshold clears. */
+	json_decref(report(&w, &a, 40, NULL, "v1", "{\"clock_offset_ms\": 3, \"components\": {\"missing\": [\"storvsc\"]}}",
+			   T0 + 40, &e));
 	m = machine(&w, &w.contoso, a.machine_id);
 	CHECK(json_array_size(json_object_get(m, "flags")) == 1 &&
 	      strcmp(json_string_value(json_array_get(json_object_get(m, "flags"), 0)), "components") == 0);
@@ -606,6 +621,28 @@ TEST(reports_are_read_strictly)
 
 		CHECK(monitor_report_parse("{}", 2000000, 1000, w.ix, &rep, &e) < 0);
 		CHECK_INT(e.http, 413);
+	}
+	/* A log line is the machine's own text: a tab in it is kept, a line
+	 * over 256 bytes is not. */
+	{
+		static const char head[] = "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, "
+					   "\"observed_at\": \"2026-01-01T00:00:00Z\", \"descriptor_digest\": "
+					   "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"health\": "
+					   "{\"errors\": {\"count\": 1, \"recent\": [\"";
+		struct monitor_report *rep = NULL;
+		struct program_error e = { 0 };
+		char long_line[300], *body;
+
+		body = cv_xasprintf("%skernel: sd 0:0:0:0:\\tI/O error\"]}}}", head);
+		CHECK_INT(monitor_report_parse(body, strlen(body), 0, w.ix, &rep, &e), 0);
+		rep = monitor_report_free(rep);
+		free(body);
+		memset(long_line, 'x', 257);
+		long_line[257] = '\0';
+		body = cv_xasprintf("%s%s\"]}}}", head, long_line);
+		CHECK(monitor_report_parse(body, strlen(body), 0, w.ix, &rep, &e) < 0);
+		CHECK(strstr(e.message, "health.errors.recent[0]") != NULL);
+		free(body);
 	}
 	world_close(&w);
 }
