@@ -369,6 +369,8 @@ typedef int (*store_delivery_cb)(void *userdata, const struct store_delivery_row
 /* Pending deliveries of enabled webhooks due at now_s (next_at_s <= now_s),
  * oldest due first, at most limit. */
 int store_delivery_due(struct store *s, int64_t now_s, int64_t limit, store_delivery_cb cb, void *userdata) CV_WUR;
+/* A pending delivery is not due before until_s (an attempt is under way). */
+int store_delivery_lease(struct store *s, int64_t id, int64_t until_s) CV_WUR;
 /*
  * Records an attempt of a pending delivery: attempts + 1, its answer
  * (status, or -1 and error) and what it is now: state "pending" (again at

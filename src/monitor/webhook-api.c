@@ -382,32 +382,54 @@ static int due_cb(void *userdata, const struct store_delivery_row *row)
 	return 0;
 }
 
-int monitor_deliveries_due(struct store *s, int64_t now_s, size_t max, struct monitor_delivery **ret, size_t *ret_n)
+int monitor_deliveries_due(struct store *s, int64_t now_s, size_t max, int64_t lease_s, struct monitor_delivery **ret,
+			   size_t *ret_n)
 {
 	struct due_ctx c = { cv_xcalloc(max ? max : 1, sizeof(struct monitor_delivery)), 0, max };
 	int r = store_delivery_due(s, now_s, (int64_t)max, due_cb, &c);
 
-	if (r < 0) {
-		monitor_deliveries_free(c.d, c.n);
-		return r;
+	if (r < 0)
+		goto fail;
+	/* Leased: not due again while the attempt is under way; if the
+	 * server stops before recording it, due again when the lease ends.
+	 * (One deliverer picks deliveries, so nothing comes between the read
+	 * and the lease; and nothing due, no write.) */
+	if (c.n) {
+		r = store_begin(s);
+		for (size_t i = 0; r >= 0 && i < c.n; i++)
+			r = store_delivery_lease(s, c.d[i].id, now_s + lease_s);
+		if (r >= 0)
+			r = store_commit(s);
+		if (r < 0) {
+			store_rollback(s);
+			goto fail;
+		}
 	}
 	*ret = c.d;
 	*ret_n = c.n;
 	return 0;
+fail:
+	monitor_deliveries_free(c.d, c.n);
+	return r;
+}
+
+void monitor_deliveries_free_contents(struct monitor_delivery *d)
+{
+	free(d->webhook_id);
+	free(d->url);
+	free(d->kind);
+	free(d->event_id);
+	if (d->secret)
+		sodium_memzero(d->secret, d->secret_len);
+	free(d->secret);
+	free(d->body);
+	memset(d, 0, sizeof(*d));
 }
 
 void monitor_deliveries_free(struct monitor_delivery *d, size_t n)
 {
-	for (size_t i = 0; d && i < n; i++) {
-		free(d[i].webhook_id);
-		free(d[i].url);
-		free(d[i].kind);
-		free(d[i].event_id);
-		if (d[i].secret)
-			sodium_memzero(d[i].secret, d[i].secret_len);
-		free(d[i].secret);
-		free(d[i].body);
-	}
+	for (size_t i = 0; d && i < n; i++)
+		monitor_deliveries_free_contents(&d[i]);
 	free(d);
 }
 

@@ -135,6 +135,12 @@ int store_delivery_due(struct store *s, int64_t now_s, int64_t limit, store_deli
 			due_row, &w, "ii", now_s, limit > 0 ? limit : (int64_t)1);
 }
 
+int store_delivery_lease(struct store *s, int64_t id, int64_t until_s)
+{
+	return db_query(s, "UPDATE deliveries SET next_at_s = ?2 WHERE id = ?1 AND state = 'pending'", NULL, NULL, "ii", id,
+			until_s);
+}
+
 int store_delivery_result(struct store *s, int64_t id, const char *state, int64_t status, const char *error,
 			  int64_t next_at_s, const char *delivered_at)
 {

@@ -21,7 +21,7 @@ ok "the support programme is set up ($URL)"
 # answers 500 twice, then 200.  Every request is one JSON line in rx.log:
 # path, the X-Covalid-* headers, whether the signature verified, the body.
 cat >"$TMP/rx.py" <<'PY'
-import hashlib, hmac, json, sys, threading
+import hashlib, hmac, json, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 secrets = json.load(open(sys.argv[2]))
@@ -43,6 +43,8 @@ class H(BaseHTTPRequestHandler):
                                   "ctype": self.headers.get("Content-Type"),
                                   "agent": self.headers.get("User-Agent"),
                                   "body": body.decode()}) + "\n")
+        if self.path == "/hang":
+            time.sleep(6)
         code = 500 if self.path == "/flaky" and n <= 2 else 200
         self.send_response(code)
         self.send_header("Content-Length", "2")
@@ -60,7 +62,7 @@ S_FAB='fabrikam-webhook-secret-9876543210'
 S_OWNER='owner-webhook-secret-abcdefghijkl'
 S_FLAKY='flaky-webhook-secret-zyxwvutsrqpo'
 jq -n --arg c "$S_CONTOSO" --arg f "$S_FAB" --arg o "$S_OWNER" --arg k "$S_FLAKY" \
-	'{"/contoso": $c, "/fabrikam": $f, "/owner": $o, "/flaky": $k, "/wrong": "not-the-secret-it-was-given"}' >"$TMP/rx-secrets.json"
+	'{"/contoso": $c, "/fabrikam": $f, "/owner": $o, "/flaky": $k, "/hang": $k, "/wrong": "not-the-secret-it-was-given"}' >"$TMP/rx-secrets.json"
 python3 "$TMP/rx.py" "$TMP/rx.port" "$TMP/rx-secrets.json" "$TMP/rx.log" &
 RX_PID=$!
 i=0
@@ -161,6 +163,27 @@ fail_wait() {
 check "it is retried, then failed" fail_wait
 check "... after 10 attempts, the error recorded, no HTTP status" j '.items[0].attempts == 10 and .items[0].last_status == null and (.items[0].last_error | length > 0)'
 check_eval "/metrics counts the failed delivery" "curl -sf '$URL/metrics' | grep -Eq '^covalid_webhook_deliveries_failed_total [1-9]' && curl -sf '$URL/metrics' | grep -Eq '^covalid_webhook_attempts_total\\{outcome=\"delivered\"\\} [1-9]'"
+
+# ---- a receiver that hangs delays no one else ----
+check "a webhook for case.note at /hang (answers after 6 s): 201" test "$(as cust POST /api/v1/webhooks "$(jq -nc --arg u "$RX/hang" --arg s "$S_FLAKY" '{url: $u, secret: $s, kinds: ["case.note"]}')")" = 201
+WH_H=$(jq -r .id "$TMP/resp")
+n_state=$(rx '.path == "/contoso" and .event == "case.state"' | jq length)
+as ms POST "/api/v1/cases/$CASE/notes" '{"visibility": "public", "body": "a note /hang will sit on"}' >/dev/null
+wait_rx '.path == "/hang"' 1 5 >/dev/null # its attempt is under way
+as cust POST "/api/v1/cases/$CASE/state" '{"to": "in-progress"}' >/dev/null
+check "while /hang holds its delivery, the next event reaches Contoso within 3 s" wait_rx '.path == "/contoso" and .event == "case.state"' $((n_state + 1)) 3
+hang_done() {
+	i=0
+	while [ $i -lt 100 ]; do
+		as cust GET "/api/v1/webhooks/$WH_H/deliveries" >/dev/null
+		jq -e '.items[0].state == "delivered" and .items[0].attempts == 1' "$TMP/resp" >/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+check "... and /hang's delivery is recorded delivered once it answers" hang_done
+as cust DELETE "/api/v1/webhooks/$WH_H" >/dev/null
 
 # ---- isolation ----
 check_eval "Fabrikam's webhook never got a Contoso event" "[ \"\$(rx '.path == \"/fabrikam\"' | jq length)\" = 0 ]"

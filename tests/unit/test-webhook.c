@@ -234,7 +234,7 @@ TEST(deliveries_fan_out_retry_and_end)
 	emit(s, "machine.drifted", "globex");
 	emit(s, "machine.late", "acme");
 	seq = emit(s, "machine.drifted", "acme");
-	CHECK_INT(monitor_deliveries_due(s, (int64_t)time(NULL) + 5, 10, &due, &n), 0);
+	CHECK_INT(monitor_deliveries_due(s, (int64_t)time(NULL) + 5, 10, 0, &due, &n), 0);
 	CHECK_INT(n, 4); /* owner x3, acme x1 */
 	for (size_t i = 0; i < n; i++) {
 		/* The body is the event with its seq; the signature is over it. */
@@ -251,12 +251,20 @@ TEST(deliveries_fan_out_retry_and_end)
 	}
 	/* Not due before now_s. */
 	monitor_deliveries_free(due, n);
-	CHECK_INT(monitor_deliveries_due(s, 1, 10, &due, &n), 0);
+	CHECK_INT(monitor_deliveries_due(s, 1, 10, 0, &due, &n), 0);
+	CHECK_INT(n, 0);
+	monitor_deliveries_free(due, n);
+	/* Leased for 60 s while an attempt is under way: not due again
+	 * within them, due again after (a server stopped mid-attempt). */
+	CHECK_INT(monitor_deliveries_due(s, (int64_t)time(NULL) + 5, 10, 60, &due, &n), 0);
+	CHECK_INT(n, 4);
+	monitor_deliveries_free(due, n);
+	CHECK_INT(monitor_deliveries_due(s, (int64_t)time(NULL) + 5 + 59, 10, 0, &due, &n), 0);
 	CHECK_INT(n, 0);
 	monitor_deliveries_free(due, n);
 
 	/* Acme's: failed 9 times (retried), the 10th fails it. */
-	CHECK_INT(monitor_deliveries_due(s, INT32_MAX, 10, &due, &n), 0);
+	CHECK_INT(monitor_deliveries_due(s, INT32_MAX, 10, 0, &due, &n), 0);
 	for (size_t i = 0; i < n; i++) {
 		if (!cv_streq(due[i].webhook_id, json_string_value(json_object_get(wa, "id")))) {
 			CHECK_INT(monitor_delivery_record(s, &due[i], 204, NULL, 1700000010000, 1000, &o), 0);
@@ -274,7 +282,7 @@ TEST(deliveries_fan_out_retry_and_end)
 		CHECK_INT(monitor_delivery_record(s, &due[i], 200, NULL, 1700000010000, 1000, &o), -ENOENT);
 	}
 	monitor_deliveries_free(due, n);
-	CHECK_INT(monitor_deliveries_due(s, INT32_MAX, 10, &due, &n), 0);
+	CHECK_INT(monitor_deliveries_due(s, INT32_MAX, 10, 0, &due, &n), 0);
 	CHECK_INT(n, 0);
 	monitor_deliveries_free(due, n);
 
@@ -302,7 +310,7 @@ TEST(deliveries_fan_out_retry_and_end)
 	emit(s, "machine.late", "acme");
 	CHECK_INT(monitor_webhook_remove(s, &acme, json_string_value(json_object_get(wo, "id")), 1700000020, &e), -ENOENT);
 	CHECK_INT(monitor_webhook_remove(s, &owner, json_string_value(json_object_get(wo, "id")), 1700000020, &e), 0);
-	CHECK_INT(monitor_deliveries_due(s, INT32_MAX, 10, &due, &n), 0);
+	CHECK_INT(monitor_deliveries_due(s, INT32_MAX, 10, 0, &due, &n), 0);
 	CHECK_INT(n, 0);
 	monitor_deliveries_free(due, n);
 	json_decref(wa);
