@@ -44,7 +44,9 @@ void api_agent_enroll(struct req *r)
 	if (!j.body)
 		return;
 	rc = server_write(r, enroll_write, &j);
-	if (rc < 0 && !j.e.http)
+	if (r->answered) /* the shared transaction was lost: server_write answered 503 */
+		json_decref(j.answer);
+	else if (rc < 0 && !j.e.http)
 		reply_error(r, 503, "unavailable", "the enrollment could not be made durable; nothing was changed");
 	else if (rc < 0)
 		reply_program_error(r, &j.e);
@@ -99,7 +101,9 @@ void api_agent_report(struct req *r)
 	}
 	j.rep = rep;
 	rc = server_write(r, report_write, &j);
-	if (rc < 0 && !j.e.http)
+	if (r->answered) /* the shared transaction was lost: server_write answered 503 */
+		json_decref(j.answer);
+	else if (rc < 0 && !j.e.http)
 		reply_error(r, 503, "unavailable", "the report could not be made durable; send it again");
 	else if (rc < 0)
 		reply_program_error(r, &j.e);
@@ -257,7 +261,9 @@ void api_monitor_settings_put(struct req *r)
 	if (!j.body)
 		return;
 	rc = server_write(r, settings_write, &j);
-	if (rc < 0 && !j.e.http)
+	if (r->answered) /* the shared transaction was lost: server_write answered 503 */
+		json_decref(j.answer);
+	else if (rc < 0 && !j.e.http)
 		reply_error(r, 503, "unavailable", "the settings could not be made durable; nothing was changed");
 	else if (rc < 0)
 		reply_program_error(r, &j.e);

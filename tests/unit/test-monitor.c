@@ -564,6 +564,60 @@ TEST(who_sees_which_machine)
 	world_close(&w);
 }
 
+TEST(the_fleet_now_and_over_time)
+{
+	struct world w;
+	struct monitor_agent a = { 0 }, b = { 0 };
+	struct program_error e = { 0 };
+	json_t *en1, *en2, *f = NULL, *pt;
+
+	world_open(&w);
+	en1 = enroll(&w, &w.contoso, "web01", "web01", NULL, NULL);
+	en2 = enroll(&w, &w.contoso, "web02", "web02", NULL, NULL);
+	agent_of(&w, en1, &a);
+	agent_of(&w, en2, &b);
+	json_decref(report(&w, &a, 1, w.v1, "v1", NULL, T0 + 10, &e));
+	json_decref(report(&w, &b, 1, w.v2, "v2", NULL, T0 + 10, &e));
+	{
+		/* First seen out of a validated configuration: told, without "left". */
+		json_t *ev = last_event(&w, b.machine_id);
+
+		CHECK_STR(json_string_value(json_object_get(ev, "kind")), "machine.drifted");
+		CHECK_STR(json_string_value(json_object_get(ev, "summary")),
+			  "web02 is not in a validated configuration (not-validated): 2 vCPUs; validated for 1 "
+			  "(uni-processor)");
+		CHECK(json_is_null(json_object_get(json_object_get(ev, "details"), "previous")));
+		json_decref(ev);
+	}
+	CHECK_INT(monitor_sweep_sample(w.s, T0 + 300), 0);
+	json_decref(report(&w, &b, 2, w.v1, "v1", NULL, T0 + 400, &e));
+	CHECK_INT(monitor_sweep_sample(w.s, T0 + 600), 0);
+	CHECK_INT(monitor_sweep_sample(w.s, T0 + 600), 0); /* the same second again: the first stands */
+	CHECK_INT(monitor_fleet(w.s, &w.contoso, NULL, 1, T0 + 700, &f, &e), 0);
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(f, "now"), "validated")), 2);
+	CHECK_INT(json_array_size(json_object_get(f, "series")), 2);
+	pt = json_array_get(json_object_get(f, "series"), 0);
+	CHECK_STR(json_string_value(json_object_get(pt, "at")), "2025-11-24T16:05:00Z");
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(pt, "counts"), "validated")), 1);
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(pt, "counts"), "not-validated")), 1);
+	pt = json_array_get(json_object_get(f, "series"), 1);
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(pt, "counts"), "validated")), 2);
+	json_decref(f);
+	/* Fabrikam has no machines; a vendor has no fleet. */
+	CHECK_INT(monitor_fleet(w.s, &w.fabrikam, NULL, 1, T0 + 700, &f, &e), 0);
+	CHECK_INT(json_array_size(json_object_get(f, "series")), 0);
+	json_decref(f);
+	CHECK(monitor_fleet(w.s, &w.microsoft, NULL, 1, T0 + 700, &f, &e) < 0);
+	CHECK_INT(e.http, 403);
+	CHECK(monitor_fleet(w.s, &w.contoso, NULL, 0, T0 + 700, &f, &e) < 0);
+	CHECK_INT(e.http, 400);
+	monitor_agent_release(&a);
+	monitor_agent_release(&b);
+	json_decref(en1);
+	json_decref(en2);
+	world_close(&w);
+}
+
 TEST(reports_are_read_strictly)
 {
 	static const struct {
@@ -650,4 +704,4 @@ TEST(reports_are_read_strictly)
 TAP_MAIN(enrolling_twice_is_one_machine, enrollment_is_checked, reports_apply_once,
 	 drift_and_return_are_told_with_the_difference, a_revoked_configuration_makes_its_machines_drift,
 	 late_machines_are_told_once_and_resume, thresholds_flag_and_clear, who_sees_which_machine,
-	 reports_are_read_strictly)
+	 the_fleet_now_and_over_time, reports_are_read_strictly)
