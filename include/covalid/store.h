@@ -336,6 +336,63 @@ typedef int (*store_event_cb)(void *userdata, const struct store_event_row *row)
 int store_event_list(struct store *s, const struct store_event_query *q, store_event_cb cb, void *userdata) CV_WUR;
 int store_event_count(struct store *s, const struct store_event_query *q, int64_t *ret) CV_WUR;
 
+/* ---- monitoring: webhooks and their deliveries (store-webhooks.c, docs/webhooks.md) ---- */
+
+/*
+ * A webhook: where events go, signed with its secret.  customer_id NULL is
+ * the owner's (every event); kinds is space-separated ("" for every kind).
+ * The strings of a row handed to a callback live until it returns.
+ */
+struct store_webhook_row {
+	const char *id, *customer_id, *url, *secret, *kinds, *created_by, *created_at, *disabled_at;
+};
+typedef int (*store_webhook_cb)(void *userdata, const struct store_webhook_row *row);
+
+int store_webhook_add(struct store *s, const struct store_webhook_row *row) CV_WUR;
+/* Calls cb with the enabled webhook id; -ENOENT if there is none. */
+int store_webhook_get(struct store *s, const char *id, store_webhook_cb cb, void *userdata) CV_WUR;
+/* Enabled webhooks, oldest first: every one (all), else customer_id's
+ * (NULL: the owner's own). */
+int store_webhook_list(struct store *s, bool all, const char *customer_id, store_webhook_cb cb, void *userdata) CV_WUR;
+/* Disables (removes) it as of at: its pending deliveries are no longer
+ * due.  -ENOENT if there is no enabled webhook id. */
+int store_webhook_disable(struct store *s, const char *id, const char *at) CV_WUR;
+
+/*
+ * A delivery: state "pending", "delivered" or "failed"; last_status -1
+ * when no HTTP answer was had.  url, secret and event_doc are set only by
+ * store_delivery_due (what the deliverer needs to send it).
+ */
+struct store_delivery_row {
+	int64_t id, event_seq, attempts, next_at_s, last_status;
+	const char *webhook_id, *state, *last_error, *delivered_at, *created_at;
+	const char *event_kind, *event_id;
+	const char *url, *secret, *event_doc;
+};
+typedef int (*store_delivery_cb)(void *userdata, const struct store_delivery_row *row);
+
+/* Pending deliveries of enabled webhooks due at now_s (next_at_s <= now_s),
+ * oldest due first, at most limit. */
+int store_delivery_due(struct store *s, int64_t now_s, int64_t limit, store_delivery_cb cb, void *userdata) CV_WUR;
+/* A pending delivery is not due before until_s (an attempt is under way). */
+int store_delivery_lease(struct store *s, int64_t id, int64_t until_s) CV_WUR;
+/*
+ * Records an attempt of a pending delivery: attempts + 1, its answer
+ * (status, or -1 and error) and what it is now: state "pending" (again at
+ * next_at_s), "delivered" (at delivered_at) or "failed".  -ENOENT if it
+ * is not pending.
+ */
+int store_delivery_result(struct store *s, int64_t id, const char *state, int64_t status, const char *error,
+			  int64_t next_at_s, const char *delivered_at) CV_WUR;
+/* A webhook's delivery log, newest first; limit 0: no limit. */
+int store_delivery_list(struct store *s, const char *webhook_id, int64_t limit, int64_t offset, store_delivery_cb cb,
+			void *userdata) CV_WUR;
+int store_delivery_count(struct store *s, const char *webhook_id, int64_t *ret) CV_WUR;
+
+/* The events of kind about case_id, in order: cb gets (userdata, id, doc). */
+int store_event_case_list(struct store *s, const char *case_id, const char *kind, store_row_cb cb,
+			  void *userdata) CV_WUR;
+
 /* Small named values (the token hashing key). */
 int store_setting_get(struct store *s, const char *key, char **ret_value) CV_WUR; /* -ENOENT */
 int store_setting_put(struct store *s, const char *key, const char *value) CV_WUR;

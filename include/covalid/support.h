@@ -152,6 +152,14 @@ int support_case_act(struct store *s, const struct program_auth *who, const char
 /* SLA breaches now, over open cases: first response, next update, collaboration. */
 int support_sla_breaches(struct store *s, int64_t *ret_first, int64_t *ret_update, int64_t *ret_collab) CV_WUR;
 
+/*
+ * Records a case.sla-breach event (docs/webhooks.md) for every clock of an
+ * open case that is breached at now and has not been told yet: once per
+ * case and clock (a next-update clock once per due time).  One
+ * transaction; the server's deliverer calls it every half minute.
+ */
+int support_sla_events(struct store *s, int64_t now) CV_WUR;
+
 /* Now, in epoch seconds; tests move it with support_clock_offset. */
 int64_t support_now(void);
 extern int64_t support_clock_offset;

@@ -92,6 +92,25 @@ static const struct cli_command commands[] = {
 	  "vendor, which sees the summary, the descriptor and the shared notes only\n"
 	  "(docs/support.md).\n"
 	  "Exit status: 0 done, 2 refused (4xx) or bad usage, 3 server error or no answer.\n" },
+	{ "webhook", cmd_webhook, "webhooks: where events are POSTed, signed; their delivery logs",
+	  "usage: covalid webhook add URL --secret-file FILE [--kinds KIND,...] [--customer ID]\n"
+	  "       covalid webhook list [--customer ID]\n"
+	  "       covalid webhook rm WEBHOOK\n"
+	  "       covalid webhook deliveries WEBHOOK [--limit N] [--offset N]\n"
+	  "  each with --server URL --token-file FILE (a customer administrator's token,\n"
+	  "  or the owner's), [--json].\n"
+	  "\n"
+	  "Every event of the webhook's scope (a customer administrator's: its customer's\n"
+	  "machines and cases; the owner's: every event, or --customer's) and --kinds\n"
+	  "(default: every kind) is POSTed to URL as JSON, signed with the secret:\n"
+	  "X-Covalid-Signature: sha256=<hex HMAC-SHA256 of the body>.  The secret is\n"
+	  "FILE's bytes less one trailing newline, 16 to 1024 of them; the server never\n"
+	  "shows it again.  Failed deliveries are retried with backoff (1, 2, 4 ... s,\n"
+	  "at most an hour apart), 10 attempts in all; `deliveries` shows the log.\n"
+	  "Kinds: machine.enrolled machine.drifted machine.returned machine.late\n"
+	  "machine.resumed machine.health machine.health-cleared case.opened case.state\n"
+	  "case.engaged case.note case.sla-breach (docs/webhooks.md).\n"
+	  "Exit status: 0 done, 2 refused (4xx) or bad usage, 3 server error or no answer.\n" },
 };
 
 const struct cli_command *cli_find(const char *name)
@@ -108,7 +127,7 @@ int main(int argc, char **argv)
 	int r;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-		fprintf(argc < 2 ? stderr : stdout, "usage: covalid-server serve|admin|submit|case ... (see covalid help)\n");
+		fprintf(argc < 2 ? stderr : stdout, "usage: covalid-server serve|admin|submit|case|webhook ... (see covalid help)\n");
 		return argc < 2 ? CLI_USAGE : CLI_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0) {

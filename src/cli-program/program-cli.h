@@ -8,5 +8,6 @@ int cmd_serve(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
 int cmd_case(int argc, char **argv);
+int cmd_webhook(int argc, char **argv);
 
 #endif

@@ -70,6 +70,7 @@ static const struct cli_command commands[] = {
 	{ "admin", cmd_exec_server, "the program owner's administration of a server", NULL },
 	{ "submit", cmd_exec_server, "submit a signed test log to a server", NULL },
 	{ "case", cmd_exec_server, "support cases: open, work, engage the other vendor, resolve", NULL },
+	{ "webhook", cmd_exec_server, "webhooks: where events are POSTed, signed; their delivery logs", NULL },
 };
 
 int main(int argc, char **argv)

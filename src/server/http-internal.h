@@ -45,6 +45,7 @@ struct server {
 	pthread_mutex_t health_lock;
 	uint64_t health_deep_ns;  /* when the store was last checked in depth */
 	char *health_deep_why;    /* what that check found wrong, or NULL */
+	struct deliverer *deliverer; /* webhook deliveries (deliver.c) */
 	struct sweeper *sweeper;
 	atomic_ulong reports[2];  /* monitoring: heartbeats (no descriptor), reports with a descriptor */
 };
@@ -98,6 +99,18 @@ void req_reset_reply(struct req *r);
 struct route_stats *metrics_stats_new(void);
 /* Counts an answered request: its route's status class and time. */
 void metrics_record(struct server *srv, struct req *r, double seconds);
+
+/* ---- webhook deliveries and SLA breach events (deliver.c) ---- */
+struct deliverer;
+/* Starts the deliverer's thread (NULL with *ret_error if it cannot). */
+struct deliverer *deliverer_start(struct server *srv, char **ret_error);
+/* Wakes it now (events were recorded); NULL does nothing. */
+void deliverer_poke(struct deliverer *dl);
+/* Stops it (an attempt in flight is cut short) and frees it; NULL does nothing. */
+void deliverer_stop(struct deliverer *dl);
+/* Attempts so far, by outcome. */
+void deliverer_counts(struct deliverer *dl, unsigned long *ret_delivered, unsigned long *ret_retried,
+		      unsigned long *ret_failed);
 
 /* ---- the access log (access-log.c) ---- */
 void access_log_init(struct server *srv);

@@ -566,6 +566,18 @@ int server_run(const struct server_options *o, char **ret_error)
 		r = -EIO;
 		goto out;
 	}
+	srv.deliverer = deliverer_start(&srv, ret_error);
+	if (!srv.deliverer) {
+		MHD_quiesce_daemon(srv.daemon);
+		pool_stop(srv.pool);
+		srv.pool = NULL;
+		sweeper_stop(srv.sweeper);
+		srv.sweeper = NULL;
+		MHD_stop_daemon(srv.daemon);
+		close(fd);
+		r = -EAGAIN;
+		goto out;
+	}
 	if (o->ready)
 		o->ready(o->userdata, host, port);
 	while (!stop_requested) {
@@ -584,6 +596,8 @@ int server_run(const struct server_options *o, char **ret_error)
 	 * before MHD may stop. */
 	pool_stop(srv.pool);
 	srv.pool = NULL;
+	deliverer_stop(srv.deliverer);
+	srv.deliverer = NULL;
 	writer_stop(srv.writer);
 	srv.writer = NULL;
 	MHD_stop_daemon(srv.daemon);

@@ -122,5 +122,15 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 	M("# HELP covalid_heartbeats_total Agents' reports applied without a descriptor (the digest unchanged).\n"
 	  "# TYPE covalid_heartbeats_total counter\n");
 	M("covalid_heartbeats_total %lu\n", atomic_load(&srv->reports[0]));
+	{
+		unsigned long delivered, retried, failed;
+
+		deliverer_counts(srv->deliverer, &delivered, &retried, &failed);
+		M("# HELP covalid_webhook_attempts_total Webhook delivery attempts by this server, by what they left the\n"
+		  "# delivery: delivered, pending a retry, failed for good.\n# TYPE covalid_webhook_attempts_total counter\n");
+		M("covalid_webhook_attempts_total{outcome=\"delivered\"} %lu\n", delivered);
+		M("covalid_webhook_attempts_total{outcome=\"retry\"} %lu\n", retried);
+		M("covalid_webhook_attempts_total{outcome=\"failed\"} %lu\n", failed);
+	}
 	writer_metrics(srv, b);
 }

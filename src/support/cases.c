@@ -339,7 +339,19 @@ int support_case_open(struct store *s, const struct program_auth *who, const jso
 					      .state = "new", .severity = sev, .doc = text,
 					      .machine_id = json_string_value(mj) };
 
+		/* The case and its case.opened event: one write. */
+		r = store_begin(s);
+		if (r < 0) {
+			program_error_set(err, 503, "unavailable", "nothing was changed: %s", store_errmsg(s));
+			goto out;
+		}
 		r = store_case_add(s, &row);
+		if (r == 0)
+			r = support_notify_opened(s, c, now);
+		if (r == 0)
+			r = store_commit(s);
+		if (r < 0)
+			store_rollback(s);
 	}
 	if (r < 0) {
 		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
@@ -795,7 +807,7 @@ int support_case_act(struct store *s, const struct program_auth *who, const char
 	struct store_case_row *row = NULL;
 	struct support_policy *p = NULL;
 	enum support_relation rel;
-	char *text = NULL, *engaged = NULL;
+	char *text = NULL, *engaged = NULL, *from = NULL;
 	int64_t now = support_now();
 	bool in_tx = false;
 	int r;
@@ -822,6 +834,7 @@ int support_case_act(struct store *s, const struct program_auth *who, const char
 		r = -ESTALE;
 		goto out;
 	}
+	from = cv_xstrdup(json_string_value(json_object_get(c, "state")));
 	switch (action) {
 	case SUPPORT_ACT_NOTE:
 		r = act_note(c, rel, who, body, now, err);
@@ -852,6 +865,8 @@ int support_case_act(struct store *s, const struct program_auth *who, const char
 		r = store_case_update(s, &w);
 	}
 	if (r == 0)
+		r = support_notify_change(s, c, from, action, now);
+	if (r == 0)
 		r = store_commit(s);
 	if (r < 0) {
 		program_error_set(err, r == -ESTALE ? 409 : 500, r == -ESTALE ? "conflict" : "internal", "%s",
@@ -874,6 +889,7 @@ out:
 	json_decref(c);
 	free(text);
 	free(engaged);
+	free(from);
 	return r;
 }
 

@@ -64,4 +64,11 @@ json_t *support_actor_json(const struct program_auth *who);
 /* "vendor:red-hat", "customer:acme", "owner". */
 char *support_org(const struct program_auth *who);
 
+/* ---- events (notify.c): call inside the transaction that writes the case ---- */
+/* case.opened for the new case c. */
+int support_notify_opened(struct store *s, json_t *c, int64_t now);
+/* What action did to case c (its state before: from): case.engaged,
+ * case.note (a public note), case.state (the state moved). */
+int support_notify_change(struct store *s, json_t *c, const char *from, enum support_case_action action, int64_t now);
+
 #endif
