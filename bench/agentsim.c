@@ -57,7 +57,6 @@
 #include <unistd.h>
 
 #define MAX_TEMPLATES 64
-#define N_CHOICES 4
 #define MAX_CONNS 4096
 #define IN_MAX (64u << 20)     /* a response larger than this is an error */
 #define QUEUE_MAX (1u << 20)   /* open loop: jobs waiting per connection */
@@ -183,46 +182,31 @@ static void hex(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-/* ---- descriptors: templates and their variants ---- */
+/* ---- descriptors: templates, and each machine's own ---- */
 
 /*
- * A template is one fixture's descriptor.  Its variants are the same
- * machine with each of N_CHOICES vCPU counts and memory sizes (choice 0
- * is the fixture's own); every variant's canonical JSON and digest are
- * made once, so a report costs the simulator a copy, not a serialisation.
+ * A template is one fixture's descriptor in canonical form (compact,
+ * sorted keys: what covalid digests and signs, testlog.c), cut around the
+ * values of vm.memory_mib and vm.vcpus, so a machine's descriptor is three
+ * copies and two numbers, and its digest one BLAKE2b pass.  Memory is
+ * what the guest's kernel reports (MemTotal): it differs from machine to
+ * machine and moves with a balloon, so most memory changes make a
+ * descriptor the server has never seen; vCPU counts come from a few sizes
+ * and repeat.
  */
 struct tmpl {
-	int vcpus[N_CHOICES];
-	int memory[N_CHOICES];
+	char *part[3]; /* …"memory_mib": | …"vcpus": | … */
+	size_t part_len[3];
+	int vcpus;     /* the fixture's own */
+	int memory;
 	char *components; /* the health's "components" object */
 	bool windows;
 };
 
-struct variant {
-	char *json;
-	size_t len;
-	char digest[65];
-};
-
 static struct tmpl templates[MAX_TEMPLATES];
-static struct variant *variants; /* [t][v][m] */
 static size_t n_templates;
-
-static size_t variant_index(unsigned t, unsigned v, unsigned m)
-{
-	return ((size_t)t * N_CHOICES + v) * N_CHOICES + m;
-}
-
-/* The fixture's own value first, then the usual sizes it lacks. */
-static void fill_choices(int *out, int own, const int *usual, size_t n_usual)
-{
-	size_t k = 0;
-
-	out[k++] = own;
-	for (size_t i = 0; i < n_usual && k < N_CHOICES; i++)
-		if (usual[i] != own)
-			out[k++] = usual[i];
-}
+static const int vcpu_sizes[] = { 1, 2, 4, 8 };
+static const int memory_sizes[] = { 1024, 2048, 4096, 8192, 16384 };
 
 static char *dump_array(json_t *obj, const char *key)
 {
@@ -231,20 +215,32 @@ static char *dump_array(json_t *obj, const char *key)
 	return a && json_is_array(a) ? json_dumps(a, JSON_COMPACT) : xstrdup("[]");
 }
 
+/* Cuts the canonical text at the one occurrence of a sentinel number. */
+static const char *cut(const char *path, const char *from, const char *sentinel, char **ret_part, size_t *ret_len)
+{
+	const char *at = strstr(from, sentinel);
+
+	if (!at || strstr(at + 1, sentinel))
+		die("%s: cannot place vm.vcpus and vm.memory_mib in it", path);
+	*ret_len = (size_t)(at - from);
+	*ret_part = xrealloc(NULL, *ret_len + 1);
+	memcpy(*ret_part, from, *ret_len);
+	(*ret_part)[*ret_len] = '\0';
+	return at + strlen(sentinel);
+}
+
 static void load_templates(char **paths, size_t n)
 {
-	static const int usual_vcpus[] = { 1, 2, 4, 8, 16 };
-	static const int usual_memory[] = { 1024, 2048, 4096, 8192, 16384 };
-
 	if (n == 0)
 		die("no --descriptor given");
 	n_templates = n;
-	variants = xrealloc(NULL, sizeof(*variants) * n * N_CHOICES * N_CHOICES);
 	for (size_t t = 0; t < n; t++) {
+		struct tmpl *tp = &templates[t];
 		json_error_t err;
 		json_t *d = json_load_file(paths[t], JSON_REJECT_DUPLICATES, &err);
 		json_t *vm, *os, *in;
-		char *e, *p, *mi;
+		char *e, *p, *mi, *canon;
+		const char *rest;
 		struct buf comp = { 0 };
 
 		if (!d || !json_is_object(d))
@@ -252,15 +248,13 @@ static void load_templates(char **paths, size_t n)
 		vm = json_object_get(d, "vm");
 		if (!json_is_object(vm))
 			die("%s: no \"vm\" object: not a descriptor", paths[t]);
-		fill_choices(templates[t].vcpus,
-			     json_is_integer(json_object_get(vm, "vcpus")) ? (int)json_integer_value(json_object_get(vm, "vcpus")) : 1,
-			     usual_vcpus, sizeof(usual_vcpus) / sizeof(usual_vcpus[0]));
-		fill_choices(templates[t].memory,
-			     json_is_integer(json_object_get(vm, "memory_mib")) ? (int)json_integer_value(json_object_get(vm, "memory_mib")) : 2048,
-			     usual_memory, sizeof(usual_memory) / sizeof(usual_memory[0]));
+		tp->vcpus = json_is_integer(json_object_get(vm, "vcpus")) ? (int)json_integer_value(json_object_get(vm, "vcpus")) : 1;
+		tp->memory = json_is_integer(json_object_get(vm, "memory_mib"))
+				     ? (int)json_integer_value(json_object_get(vm, "memory_mib"))
+				     : 2048;
 		os = json_object_get(json_object_get(d, "guest"), "os");
-		templates[t].windows = json_is_string(json_object_get(os, "id")) &&
-				       strcmp(json_string_value(json_object_get(os, "id")), "windows") == 0;
+		tp->windows = json_is_string(json_object_get(os, "id")) &&
+			      strcmp(json_string_value(json_object_get(os, "id")), "windows") == 0;
 		in = json_object_get(d, "integration");
 		e = dump_array(in, "expected");
 		p = dump_array(in, "present");
@@ -269,23 +263,17 @@ static void load_templates(char **paths, size_t n)
 		free(e);
 		free(p);
 		free(mi);
-		templates[t].components = comp.p;
-		for (unsigned v = 0; v < N_CHOICES; v++) {
-			for (unsigned m = 0; m < N_CHOICES; m++) {
-				struct variant *x = &variants[variant_index((unsigned)t, v, m)];
-				unsigned char h[32];
-
-				json_object_set_new(vm, "vcpus", json_integer(templates[t].vcpus[v]));
-				json_object_set_new(vm, "memory_mib", json_integer(templates[t].memory[m]));
-				/* The canonical form: what covalid signs and digests (testlog.c). */
-				x->json = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
-				if (!x->json)
-					die("out of memory");
-				x->len = strlen(x->json);
-				crypto_generichash(h, sizeof(h), (const unsigned char *)x->json, x->len, NULL, 0);
-				hex(h, sizeof(h), x->digest);
-			}
-		}
+		tp->components = comp.p;
+		json_object_set_new(vm, "memory_mib", json_integer(918273645));
+		json_object_set_new(vm, "vcpus", json_integer(546372819));
+		canon = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+		if (!canon)
+			die("out of memory");
+		rest = cut(paths[t], canon, "918273645", &tp->part[0], &tp->part_len[0]);
+		rest = cut(paths[t], rest, "546372819", &tp->part[1], &tp->part_len[1]);
+		tp->part[2] = xstrdup(rest);
+		tp->part_len[2] = strlen(rest);
+		free(canon);
 		json_decref(d);
 	}
 }
@@ -298,9 +286,11 @@ struct machine {
 	uint64_t seq;     /* the last acknowledged */
 	uint64_t applied; /* acknowledged and applied, over every run */
 	uint16_t tmpl;
-	uint8_t base_v, base_m, cur_v, cur_m;
-	int32_t acked_variant; /* the descriptor the server acknowledged, -1: none */
-	bool need_desc;
+	uint16_t base_vcpus, vcpus;
+	uint32_t base_memory, memory;
+	unsigned char digest[32]; /* of the descriptor now */
+	bool desc_acked;          /* the server acknowledged a report carrying it */
+	bool need_desc;           /* the server asked for it */
 	uint8_t tries;
 	int32_t clock_offset_ms;
 	bool clock_known;
@@ -309,7 +299,28 @@ struct machine {
 static struct machine *machines;
 static size_t n_machines;
 
-#define STATE_MAGIC "covalid-agentsim/1"
+/* The machine's descriptor, canonical, into b (replacing its content). */
+static void machine_descriptor(const struct machine *m, struct buf *b)
+{
+	const struct tmpl *t = &templates[m->tmpl];
+
+	b->len = 0;
+	buf_add(b, t->part[0], t->part_len[0]);
+	buf_printf(b, "%u", (unsigned)m->memory);
+	buf_add(b, t->part[1], t->part_len[1]);
+	buf_printf(b, "%u", (unsigned)m->vcpus);
+	buf_add(b, t->part[2], t->part_len[2]);
+}
+
+static void machine_digest(struct machine *m)
+{
+	static struct buf d;
+
+	machine_descriptor(m, &d);
+	crypto_generichash(m->digest, sizeof(m->digest), (const unsigned char *)d.p, d.len, NULL, 0);
+}
+
+#define STATE_MAGIC "covalid-agentsim/2"
 
 static void state_save(const char *path)
 {
@@ -325,8 +336,8 @@ static void state_save(const char *path)
 		const struct machine *m = &machines[i];
 
 		fprintf(f, "%s %s %llu %llu %u %u %u %u %u %d\n", m->id ? m->id : "-", m->cred ? m->cred : "-",
-			(unsigned long long)m->seq, (unsigned long long)m->applied, m->tmpl, m->base_v, m->base_m,
-			m->cur_v, m->cur_m, (int)m->acked_variant);
+			(unsigned long long)m->seq, (unsigned long long)m->applied, m->tmpl, m->base_vcpus,
+			m->base_memory, m->vcpus, m->memory, m->desc_acked && !m->need_desc);
 	}
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0)
 		die("%s: %s", tmp, strerror(errno));
@@ -353,64 +364,84 @@ static void state_load(const char *path)
 		struct machine *m = &machines[i];
 		unsigned long long seq, applied;
 		unsigned tm, bv, bm, cv, cm;
-		int av;
+		int acked;
 
 		if (fscanf(f, "%255s %511s %llu %llu %u %u %u %u %u %d", id, cred, &seq, &applied, &tm, &bv, &bm, &cv,
-			   &cm, &av) != 10 || tm >= n_templates || bv >= N_CHOICES || bm >= N_CHOICES ||
-		    cv >= N_CHOICES || cm >= N_CHOICES)
+			   &cm, &acked) != 10 || tm >= n_templates || bv > 4096 || cv > 4096)
 			die("%s: line %zu is damaged", path, i + 2);
 		m->id = strcmp(id, "-") ? xstrdup(id) : NULL;
 		m->cred = strcmp(cred, "-") ? xstrdup(cred) : NULL;
 		m->seq = seq;
 		m->applied = applied;
 		m->tmpl = (uint16_t)tm;
-		m->base_v = (uint8_t)bv;
-		m->base_m = (uint8_t)bm;
-		m->cur_v = (uint8_t)cv;
-		m->cur_m = (uint8_t)cm;
-		m->acked_variant = av;
+		m->base_vcpus = (uint16_t)bv;
+		m->base_memory = bm;
+		m->vcpus = (uint16_t)cv;
+		m->memory = cm;
+		m->desc_acked = acked == 1;
+		machine_digest(m);
 	}
 	fclose(f);
 }
 
-/* A fleet's shape: most machines as the fixture, some bigger or smaller. */
-static uint8_t pick_choice(void)
+/* What the kernel keeps for itself of a memory size: MemTotal's shortfall. */
+static uint32_t mem_total(int size_mib)
 {
-	double u = rng_unit();
-
-	return u < 0.7 ? 0 : u < 0.85 ? 1 : u < 0.95 ? 2 : 3;
+	return (uint32_t)(size_mib - 40 - (int)(rng_next() % 200));
 }
 
+/*
+ * A fleet's shape: most machines as the fixture was, the others with one
+ * of the usual sizes; each machine's MemTotal its own.
+ */
 static void machines_new(size_t n)
 {
 	n_machines = n;
 	machines = xrealloc(NULL, sizeof(*machines) * n);
 	memset(machines, 0, sizeof(*machines) * n);
 	for (size_t i = 0; i < n; i++) {
-		machines[i].tmpl = (uint16_t)(i % n_templates);
-		machines[i].base_v = machines[i].cur_v = pick_choice();
-		machines[i].base_m = machines[i].cur_m = pick_choice();
-		machines[i].acked_variant = -1;
+		struct machine *m = &machines[i];
+		const struct tmpl *t;
+
+		m->tmpl = (uint16_t)(i % n_templates);
+		t = &templates[m->tmpl];
+		m->base_vcpus = (uint16_t)(rng_unit() < 0.7 ? t->vcpus : vcpu_sizes[rng_next() % 4]);
+		m->base_memory = rng_unit() < 0.5 ? (uint32_t)t->memory : mem_total(memory_sizes[rng_next() % 5]);
+		m->vcpus = m->base_vcpus;
+		m->memory = m->base_memory;
+		machine_digest(m);
 	}
 }
 
 /*
- * Drift: a machine at its baseline leaves it (a vCPU count changed, more
- * often than memory); a drifted one returns half the time, else drifts
- * further.  Every call changes the descriptor.
+ * Drift: a machine at its baseline leaves it (a vCPU added or removed,
+ * more often than its memory changed); a drifted one returns half the
+ * time, else drifts further.  Every call changes the descriptor.
  */
 static void machine_drift(struct machine *m)
 {
-	bool at_base = m->cur_v == m->base_v && m->cur_m == m->base_m;
+	bool at_base = m->vcpus == m->base_vcpus && m->memory == m->base_memory;
 
 	if (!at_base && rng_unit() < 0.5) {
-		m->cur_v = m->base_v;
-		m->cur_m = m->base_m;
+		m->vcpus = m->base_vcpus;
+		m->memory = m->base_memory;
 	} else if (rng_unit() < 0.7) {
-		m->cur_v = (uint8_t)((m->cur_v + 1 + rng_next() % (N_CHOICES - 1)) % N_CHOICES);
+		uint16_t v;
+
+		do
+			v = (uint16_t)vcpu_sizes[rng_next() % 4];
+		while (v == m->vcpus);
+		m->vcpus = v;
 	} else {
-		m->cur_m = (uint8_t)((m->cur_m + 1 + rng_next() % (N_CHOICES - 1)) % N_CHOICES);
+		uint32_t mem;
+
+		do
+			mem = mem_total(memory_sizes[rng_next() % 5]);
+		while (mem == m->memory);
+		m->memory = mem;
 	}
+	machine_digest(m);
+	m->desc_acked = false;
 }
 
 /* ---- configuration ---- */
@@ -622,7 +653,6 @@ struct job {
 	uint32_t machine;
 	bool drift;    /* a scheduled descriptor change */
 	bool has_desc; /* the report carried the descriptor */
-	int32_t variant;
 	uint64_t seq;
 	uint64_t sched_ns, sent_ns;
 	int64_t sent_wall_ms;
@@ -831,33 +861,32 @@ static void build_enroll(struct buf *out, uint32_t i)
  * (or asked for it), else a heartbeat; health always. */
 static void build_report(struct buf *out, struct job *j)
 {
+	static struct buf desc;
 	struct machine *m = &machines[j->machine];
 	const struct tmpl *t = &templates[m->tmpl];
-	const struct variant *v;
-	int32_t vi;
+	char digest[65];
 	double cpu = rng_unit() < 0.001 ? 95.0 + rng_unit() * 5 : 2.0 + rng_unit() * 50;
-	double load = cpu / 100.0 * t->vcpus[m->cur_v];
+	double load = cpu / 100.0 * m->vcpus;
 
 	if (j->drift)
 		machine_drift(m);
-	vi = (int32_t)variant_index(m->tmpl, m->cur_v, m->cur_m);
-	v = &variants[vi];
-	j->variant = vi;
-	j->has_desc = vi != m->acked_variant || m->need_desc;
+	hex(m->digest, sizeof(m->digest), digest);
+	j->has_desc = !m->desc_acked || m->need_desc;
 	j->seq = m->seq + 1;
 	body.len = 0;
 	buf_printf(&body,
 		   "{\"schema\":\"covalid.report/1\",\"machine\":\"%s\",\"seq\":%llu,\"observed_at\":\"%s\","
 		   "\"interval\":%u,\"descriptor_digest\":\"%s\"",
-		   m->id, (unsigned long long)j->seq, observed_at(), cfg.interval, v->digest);
+		   m->id, (unsigned long long)j->seq, observed_at(), cfg.interval, digest);
 	if (j->has_desc) {
+		machine_descriptor(m, &desc);
 		buf_add(&body, ",\"descriptor\":", 14);
-		buf_add(&body, v->json, v->len);
+		buf_add(&body, desc.p, desc.len);
 	}
 	buf_printf(&body,
-		   ",\"health\":{\"cpu_pct\":%.1f,\"mem_pct\":%.1f,\"mem_total_mib\":%d,\"load\":[%.2f,%.2f,%.2f],"
-		   "\"vcpus\":%d,\"disks\":[{\"path\":\"%s\",\"used_pct\":%.1f,\"free_mib\":%u}],",
-		   cpu, 20.0 + rng_unit() * 60, t->memory[m->cur_m], load, load * 0.9, load * 0.8, t->vcpus[m->cur_v],
+		   ",\"health\":{\"cpu_pct\":%.1f,\"mem_pct\":%.1f,\"mem_total_mib\":%u,\"load\":[%.2f,%.2f,%.2f],"
+		   "\"vcpus\":%u,\"disks\":[{\"path\":\"%s\",\"used_pct\":%.1f,\"free_mib\":%u}],",
+		   cpu, 20.0 + rng_unit() * 60, (unsigned)m->memory, load, load * 0.9, load * 0.8, (unsigned)m->vcpus,
 		   t->windows ? "C:\\\\" : "/", 30.0 + rng_unit() * 50, (unsigned)(1024 + rng_next() % 40960));
 	if (m->clock_known)
 		buf_printf(&body, "\"clock_offset_ms\":%d,", (int)m->clock_offset_ms);
@@ -982,8 +1011,9 @@ static void handle_report(struct conn *c, const struct resp *r, json_t *doc)
 	} else {
 		st.duplicates++;
 	}
+	/* One report in flight per machine: nothing drifted since it was built. */
 	if (c->job.has_desc)
-		m->acked_variant = c->job.variant;
+		m->desc_acked = true;
 	m->need_desc = json_is_true(json_object_get(doc, "need_descriptor"));
 	st.need_desc += m->need_desc;
 	server_ms = json_int(doc, "server_time_ms", INT64_MIN);
@@ -1460,7 +1490,7 @@ static int cmd_dry_run(void)
 			phase = PH_RUN;
 			build_report(&out, &j);
 			machines[j.machine].seq = j.seq;
-			machines[j.machine].acked_variant = j.variant;
+			machines[j.machine].desc_acked = true;
 		}
 		fwrite(out.p, 1, out.len, stdout);
 		fputs("\n", stdout);
