@@ -77,6 +77,24 @@ O="--server $URL --token-file $W/owner.token"
 S="--url $URL --state $W/state --connections $CONNS $D"
 : >"$W/results"
 
+# The server's CPU seconds and bytes written to disk so far (/proc): per
+# run, what a report costs it.
+TICK=$(getconf CLK_TCK)
+server_snap() { echo "$(awk -v t="$TICK" '{ print ($14 + $15) / t }' "/proc/$SERVER_PID/stat") $(awk '$1 == "write_bytes:" { print $2 }' "/proc/$SERVER_PID/io")"; }
+# sim LABEL ARGS...: one agentsim run, its JSON line with the server's costs added
+sim() {
+	label=$1
+	shift
+	before=$(server_snap)
+	"$SIM" run $S --label "$label" "$@" >"$W/run.json" 2>>"$W/sim.err"
+	after=$(server_snap)
+	jq -c --arg b "$before" --arg a "$after" '($b | split(" ") | map(tonumber)) as $b | ($a | split(" ") | map(tonumber)) as $a |
+		(.acked.heartbeats + .acked.descriptors) as $n |
+		. + {server: {cpu_s: ($a[0] - $b[0]), write_bytes: ($a[1] - $b[1]),
+			cpu_us_per_report: (if $n > 0 then ($a[0] - $b[0]) * 1e6 / $n else null end),
+			write_bytes_per_report: (if $n > 0 then ($a[1] - $b[1]) / $n else null end)}}' "$W/run.json" >>"$W/results"
+}
+
 # ---- enroll the fleet (and each machine's first, full report) ----
 "$SIM" enroll $S --token-file "$W/cust.token" --machines "$MACHINES" >>"$W/results" 2>"$W/sim.err" ||
 	{ echo "bench/agents.sh: enrolling failed: $(cat "$W/sim.err")" >&2; KEEP=1; exit 1; }
@@ -85,8 +103,7 @@ S="--url $URL --state $W/state --connections $CONNS $D"
 RAW_SECONDS=$((SECONDS_EACH < 10 ? SECONDS_EACH : 10))
 r=1
 while [ $r -le "$ROUNDS" ]; do
-	"$SIM" run $S --label "target-$r" --heartbeat-rate "$HB_RATE" --descriptor-rate "$DESC_RATE" \
-		--duration "$SECONDS_EACH" >>"$W/results" 2>>"$W/sim.err"
+	sim "target-$r" --heartbeat-rate "$HB_RATE" --descriptor-rate "$DESC_RATE" --duration "$SECONDS_EACH"
 	bytes=$(jq -s -r 'map(select(.mode == "open"))[-1] | .body_bytes_mean as $b |
 		(.acked.heartbeats * $b.heartbeat + .acked.descriptors * $b.descriptor) / ((.acked.heartbeats + .acked.descriptors) | if . == 0 then 1 else . end) | floor' "$W/results")
 	"$BUILD/bench/sqlite-insert" "$W/raw-$r.db" "$RAW_SECONDS" "$bytes" |
@@ -97,8 +114,7 @@ while [ $r -le "$ROUNDS" ]; do
 		PERF_PID=$!
 		KEEP=1
 	fi
-	"$SIM" run $S --label "max-$r" --max --heartbeat-rate "$HB_RATE" --descriptor-rate "$DESC_RATE" \
-		--duration "$SECONDS_EACH" >>"$W/results" 2>>"$W/sim.err"
+	sim "max-$r" --max --heartbeat-rate "$HB_RATE" --descriptor-rate "$DESC_RATE" --duration "$SECONDS_EACH"
 	[ -n "${PERF_PID:-}" ] && wait "$PERF_PID" && PERF_PID= &&
 		perf report -i "$W/perf.data" --no-children --percent-limit 1 --stdio >"$W/perf.txt" 2>/dev/null
 	r=$((r + 1))
@@ -119,6 +135,7 @@ p99=$(med '.mode == "open"' .latency_ms.all.p99)
 p99max=$(jq -s -r 'map(select(.mode == "open") | .latency_ms.all.p99) | max' "$W/results")
 mx=$(jq -s -r 'map(select(.mode == "open") | .latency_ms.all.max) | max' "$W/results")
 errs=$(jq -s -r 'map(select(.mode == "open" or .mode == "max") | .errors.total) | add' "$W/results")
+notsent=$(jq -s -r 'map(select(.mode == "open") | .not_sent.total) | add' "$W/results")
 mt=$(med '.mode == "max"' .rates.total_per_s)
 mhb=$(med '.mode == "max"' .rates.heartbeats_per_s)
 mde=$(med '.mode == "max"' .rates.descriptors_per_s)
@@ -139,11 +156,12 @@ echo "  open loop at $HB_RATE heartbeats/s + $DESC_RATE descriptor reports/s (bo
 echo "    acknowledged: $hb heartbeats/s, $de descriptor reports/s; latency p50 $p50 ms, p99 $p99 ms (worst round $p99max), max $mx ms"
 echo "    (latency from each report's scheduled time; the simulator used $(awk -v c="$ccpu" 'BEGIN { printf "%.0f", c * 100 }')% of a core)"
 echo "  max throughput (closed loop, the same mix): $mt reports/s ($mhb heartbeats/s + $mde descriptor reports/s), p99 $mp99 ms"
+echo "    the server's cost a report: $(med '.mode == "max"' .server.cpu_us_per_report | xargs printf '%.0f') us of CPU, $(med '.mode == "max"' .server.write_bytes_per_report | xargs printf '%.0f') bytes written to disk (open loop: $(med '.mode == "open"' .server.cpu_us_per_report | xargs printf '%.0f') us, $(med '.mode == "open"' .server.write_bytes_per_report | xargs printf '%.0f') bytes)"
 echo "  raw SQLite, one durable insert a row of $rawb bytes: $raw /s"
 awk -v a="$mt" -v b="$raw" 'BEGIN { printf "  ratio max ingest / raw durable inserts: %.3f\n", a / b }'
 printf '%s' "$ver" | jq -r 'if . == null then "  verify: did not run" else "  verify: \(.verified) of \(.machines) machines read back; acknowledged applied reports \(.acked_applied), the server holds \(.server_reports); seq behind \(.lost_seq), reports behind \(.lost_reports), missing \(.missing), exact \(.exact)\(if .no_fields > 0 then "; \(.no_fields) answers without seq/reports" else "" end)" end'
 [ -n "$m0" ] && echo "  /metrics covalid_reports_ingested_total at the end: $m0 (acknowledged and applied by the simulator: $acked)"
-echo "  non-2xx answers, connection errors, dropped or unfinished reports in the runs: $errs"
+echo "  non-2xx answers or connection errors in the runs: $errs; reports the open loop scheduled that were not answered in time: $notsent"
 echo "bars:"
 bar() { if [ "$2" = 1 ]; then echo "  [met]    $1"; else echo "  [MISSED] $1"; BAD=1; fi; }
 BAD=

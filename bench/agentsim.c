@@ -1610,7 +1610,10 @@ static int cmd_run(void)
 	state_save(cfg.state);
 
 	uint64_t acked = st.acked[K_HB] + st.acked[K_DESC];
-	uint64_t errors = non_2xx() + st.conn_errors + st.bad_answers + st.dropped + st.unfinished;
+	/* Errors: answered wrongly or not at all.  Not sent: the open loop
+	 * scheduled them, the server was too slow to take them in time. */
+	uint64_t errors = non_2xx() + st.conn_errors + st.bad_answers;
+	uint64_t not_sent = st.dropped + st.unfinished;
 
 	printf("{\"schema\":\"covalid.bench.agents/1\",\"mode\":\"%s\",\"label\":\"%s\",\"machines\":%zu,"
 	       "\"connections\":%zu,\"duration_s\":%.1f,\"elapsed_s\":%.3f,",
@@ -1640,9 +1643,10 @@ static int cmd_run(void)
 	json_lat(stdout, "service", &st.service);
 	printf("},\"errors\":{\"total\":%llu,", (unsigned long long)errors);
 	json_statuses(stdout, "status");
-	printf(",\"connection\":%llu,\"connect_failures\":%llu,\"bad_answers\":%llu,\"backlog_dropped\":%llu,"
-	       "\"unfinished\":%llu},",
-	       (unsigned long long)st.conn_errors, (unsigned long long)st.connect_failures, (unsigned long long)st.bad_answers, (unsigned long long)st.dropped,
+	printf(",\"connection\":%llu,\"connect_failures\":%llu,\"bad_answers\":%llu},"
+	       "\"not_sent\":{\"total\":%llu,\"backlog_dropped\":%llu,\"unfinished\":%llu},",
+	       (unsigned long long)st.conn_errors, (unsigned long long)st.connect_failures,
+	       (unsigned long long)st.bad_answers, (unsigned long long)not_sent, (unsigned long long)st.dropped,
 	       (unsigned long long)st.unfinished);
 	printf("\"client_cpu_s\":%.3f,", client_cpu_s() - cpu0);
 	if (m0_reports >= 0 && m1_reports >= 0)
@@ -1652,11 +1656,13 @@ static int cmd_run(void)
 		printf("\"metrics\":null}\n");
 	fprintf(stderr,
 		"agentsim %s%s%s: %zu machines, %zu connections, %.1f s: %.0f heartbeats/s + %.0f descriptor "
-		"reports/s acknowledged (%.0f/s); latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s; errors %llu\n",
+		"reports/s acknowledged (%.0f/s); latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s; errors %llu; "
+		"scheduled, not answered within the run and %.0f s more: %llu\n",
 		open_loop ? "open loop" : "max throughput", *cfg.label ? " " : "", cfg.label, n_machines, n_conns ? n_conns : cfg.connections,
 		elapsed, (double)st.acked[K_HB] / elapsed, (double)st.acked[K_DESC] / elapsed, (double)acked / elapsed,
 		lat_q(&st.all, 0.5), lat_q(&st.all, 0.99), st.all.n ? st.all.v[st.all.n - 1] / 1000.0 : 0.0,
-		open_loop ? " (from the scheduled time)" : "", (unsigned long long)errors);
+		open_loop ? " (from the scheduled time)" : "", (unsigned long long)errors, cfg.drain,
+		(unsigned long long)not_sent);
 	return 0;
 }
 
