@@ -42,7 +42,7 @@ LDFLAGS_ALL  = $(SANFLAGS) $(LDFLAGS)
 LIBS         = $(PKG_LIBS)
 
 LIB_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c src/store/*.c src/catalog/*.c \
-             src/check/*.c src/sign/*.c src/testlog/*.c src/kit/*.c src/program/*.c src/support/*.c src/server/*.c)
+             src/check/*.c src/sign/*.c src/testlog/*.c src/kit/*.c src/program/*.c src/support/*.c src/monitor/*.c src/server/*.c)
 CLI_SRCS = $(wildcard src/cli/*.c)
 SERVER_CLI_SRCS = $(wildcard src/cli-program/*.c) src/cli/cli.c src/cli/cli-store.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)

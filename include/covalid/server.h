@@ -20,6 +20,8 @@ struct server_options {
 	unsigned max_connections; /* 0 for 1024 */
 	unsigned max_client_connections; /* from one client address; 0 for 128 */
 	unsigned header_timeout_s; /* a request head must arrive whole within it; 0 for 10 */
+	unsigned sweep_interval_s;  /* monitoring: late machines, catalog re-checks; 0 for 10 */
+	unsigned sample_interval_s; /* monitoring: fleet samples; 0 for 300 */
 	bool create;              /* create the database if it does not exist */
 	/* Called once listening, with the bound port. */
 	void (*ready)(void *userdata, const char *host, int port);

@@ -168,6 +168,7 @@ struct store_case_row {
 	const char *state;
 	int64_t severity, version;
 	const char *doc, *created_at, *updated_at;
+	const char *machine_id; /* the monitored machine it was opened with, or NULL (written by store_case_add) */
 };
 
 int store_case_add(struct store *s, const struct store_case_row *row) CV_WUR;
@@ -231,6 +232,104 @@ struct store_event_row {
  * place in the log.  Call in a transaction.
  */
 int store_event_add(struct store *s, const struct store_event_row *row, int64_t now_s, int64_t *ret_seq) CV_WUR;
+
+/* ---- monitoring: machines (docs/monitor.md) ---- */
+
+/*
+ * An enrolled machine.  Times are the caller's: last_seen text
+ * ("YYYY-MM-DDTHH:MM:SSZ"), last_seen_s its epoch seconds (what the late
+ * sweep compares).  differences: a JSON array of strings; health: the
+ * last report's health object (JSON); flags: space-separated ("late cpu").
+ */
+struct store_machine_row {
+	const char *id, *customer_id, *machine_key, *name, *credential_hash, *enrolled_at, *last_seen;
+	int64_t last_seen_s, interval_s, seq, reports;
+	const char *descriptor, *descriptor_digest, *verdict, *reason, *differences, *config_id, *health, *flags;
+};
+
+/* A new machine (-EEXIST: the customer has one with that machine_key). */
+int store_machine_add(struct store *s, const struct store_machine_row *row) CV_WUR;
+/* The id of the customer's machine with that key, or -ENOENT. */
+int store_machine_find_key(struct store *s, const char *customer_id, const char *machine_key, char **ret_id) CV_WUR;
+/* Re-enrollment: a new credential (the old stops working), name, interval. */
+int store_machine_reenroll(struct store *s, const char *id, const char *name, const char *credential_hash,
+			   int64_t interval_s) CV_WUR;
+/* One machine, by id or by its credential's hash; -ENOENT.  Free with store_machine_free(). */
+int store_machine_get(struct store *s, const char *id, struct store_machine_row **ret) CV_WUR;
+int store_machine_find_credential(struct store *s, const char *credential_hash, struct store_machine_row **ret) CV_WUR;
+void store_machine_free(struct store_machine_row *row);
+/* Writes every mutable column of row (by id): last_seen, last_seen_s,
+ * interval_s, seq, reports, descriptor, descriptor_digest, verdict,
+ * reason, differences, config_id, health, flags.  -ENOENT. */
+int store_machine_update(struct store *s, const struct store_machine_row *row) CV_WUR;
+
+/*
+ * Which machines to list.  customer_id: one customer's; vendor_id: only
+ * machines attached to a case whose vendor is it or which engaged it;
+ * verdict: one verdict, or "drifted" (any but validated and supported);
+ * late: -1 any, 0 not late, 1 late.  Drifted first, then late, then by
+ * name.  limit 0: no limit.
+ */
+struct store_machine_query {
+	const char *customer_id, *vendor_id, *verdict;
+	int late;
+	int64_t limit, offset;
+};
+typedef int (*store_machine_cb)(void *userdata, const struct store_machine_row *row);
+int store_machine_list(struct store *s, const struct store_machine_query *q, store_machine_cb cb, void *userdata) CV_WUR;
+int store_machine_count(struct store *s, const struct store_machine_query *q, int64_t *ret) CV_WUR;
+/* Whether a vendor may see a machine: attached to a case of its own or engaging it. */
+int store_machine_vendor_visible(struct store *s, const char *machine_id, const char *vendor_id, bool *ret) CV_WUR;
+/* A customer's machines (NULL: everyone's) with a descriptor, by id; for
+ * re-verdicting when the catalog changes. */
+int store_machine_ids_with_descriptor(struct store *s, struct cv_strv *ret) CV_WUR;
+/* A customer's machines not seen since before_s and not yet flagged late. */
+int store_machine_ids_late(struct store *s, const char *customer_id, int64_t before_s, struct cv_strv *ret) CV_WUR;
+/* Counts of a customer's machines (NULL: all) by verdict ("none" for no
+ * verdict yet), and "late": cb(userdata, verdict, count). */
+typedef int (*store_count_cb)(void *userdata, const char *key, int64_t count);
+int store_machine_counts(struct store *s, const char *customer_id, store_count_cb cb, void *userdata) CV_WUR;
+
+/* For /metrics: webhook deliveries made or being made, and those failed for good. */
+int store_monitor_delivery_counts(struct store *s, int64_t *ret_total, int64_t *ret_failed) CV_WUR;
+
+/* Verdicts over time: one row per change. */
+struct store_verdict_row {
+	const char *machine_id, *at, *verdict, *reason, *config_id, *differences, *descriptor_digest;
+};
+int store_machine_verdict_add(struct store *s, const struct store_verdict_row *row) CV_WUR;
+typedef int (*store_verdict_cb)(void *userdata, const struct store_verdict_row *row);
+/* Newest first, at most limit. */
+int store_machine_verdict_list(struct store *s, const char *machine_id, int64_t limit, store_verdict_cb cb,
+			       void *userdata) CV_WUR;
+
+/* A customer's monitoring thresholds (JSON); -ENOENT when never set. */
+int store_monitor_settings_get(struct store *s, const char *customer_id, char **ret_doc) CV_WUR;
+int store_monitor_settings_put(struct store *s, const char *customer_id, const char *doc) CV_WUR;
+
+/* Fleet samples for the chart: a customer's count by verdict at a time. */
+int store_fleet_sample_add(struct store *s, const char *customer_id, const char *at, const char *verdict,
+			   int64_t count) CV_WUR;
+/* Samples since at (inclusive), oldest first, summed over customers when
+ * customer_id is NULL: cb(userdata, at, verdict, count) per row. */
+typedef int (*store_sample_cb)(void *userdata, const char *at, const char *verdict, int64_t count);
+int store_fleet_samples(struct store *s, const char *customer_id, const char *since, store_sample_cb cb,
+			void *userdata) CV_WUR;
+
+/*
+ * Reading the event log.  Scope: customer_id (its own), vendor_id (events
+ * naming it among vendor_ids), both NULL (all).  machine_id / case_id
+ * narrow to one.  after: only seq > after, oldest first; otherwise newest
+ * first.  limit 0: no limit.
+ */
+struct store_event_query {
+	const char *customer_id, *vendor_id, *machine_id, *case_id;
+	int64_t after; /* -1: not paging by seq */
+	int64_t limit, offset;
+};
+typedef int (*store_event_cb)(void *userdata, const struct store_event_row *row);
+int store_event_list(struct store *s, const struct store_event_query *q, store_event_cb cb, void *userdata) CV_WUR;
+int store_event_count(struct store *s, const struct store_event_query *q, int64_t *ret) CV_WUR;
 
 /* Small named values (the token hashing key). */
 int store_setting_get(struct store *s, const char *key, char **ret_value) CV_WUR; /* -ENOENT */

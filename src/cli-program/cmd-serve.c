@@ -50,6 +50,8 @@ int cmd_serve(int argc, char **argv)
 		{ "max-client-connections", required_argument, NULL, 'C' },
 		{ "create", no_argument, NULL, 'c' },
 		{ "support-clock-offset", required_argument, NULL, 'S' },
+		{ "sweep-interval", required_argument, NULL, 'W' },
+		{ "sample-interval", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_options o = { .listen = "127.0.0.1:8080", .access_log = stderr, .ready = on_ready };
@@ -98,6 +100,16 @@ int cmd_serve(int argc, char **argv)
 			if (cv_parse_u64(optarg, 10, &n) < 0 || n < 1 || n > 65535)
 				return cli_usage("serve", "--max-client-connections: 1 to 65535");
 			o.max_client_connections = (unsigned)n;
+			break;
+		case 'W':
+			if (cv_parse_u64(optarg, 10, &n) < 0 || n < 1 || n > 3600)
+				return cli_usage("serve", "--sweep-interval: 1 to 3600 seconds");
+			o.sweep_interval_s = (unsigned)n;
+			break;
+		case 'P':
+			if (cv_parse_u64(optarg, 10, &n) < 0 || n < 1 || n > 86400)
+				return cli_usage("serve", "--sample-interval: 1 to 86400 seconds");
+			o.sample_interval_s = (unsigned)n;
 			break;
 		case 'c': o.create = true; break;
 		case 'S': {

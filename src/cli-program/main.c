@@ -16,6 +16,7 @@ static const struct cli_command commands[] = {
 	  "usage: covalid serve [--listen HOST:PORT] [--db PATH] [--web DIR] [--access-log FILE|-]\n"
 	  "                     [--max-body BYTES] [--timeout SECONDS] [--header-timeout SECONDS]\n"
 	  "                     [--max-client-connections N] [--create] [--support-clock-offset SECONDS]\n"
+	  "                     [--sweep-interval SECONDS] [--sample-interval SECONDS]\n"
 	  "\n"
 	  "Serves the catalog API under /api/v1 (docs/server.md, the OpenAPI document at\n"
 	  "/api/v1/openapi.json), vendors' signed submissions, the owner's\n"
@@ -28,6 +29,9 @@ static const struct cli_command commands[] = {
 	  "One JSON line per request goes to the access log (stderr by default).\n"
 	  "--support-clock-offset moves support's clock (SLA breaches, case times):\n"
 	  "for tests only, never for a production server.\n"
+	  "Monitoring (docs/monitor.md): every --sweep-interval (10 s) machines whose\n"
+	  "heartbeats stopped are marked late and, after a catalog change, stored\n"
+	  "descriptors checked again; every --sample-interval (300 s) the fleet is sampled.\n"
 	  "SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n" },
 	{ "admin", cmd_admin, "the program owner's administration",
 	  "usage: covalid admin bootstrap [--db PATH] --token-file FILE [--force]\n"

@@ -55,6 +55,7 @@ void api_metrics(struct req *r)
 					     "covalid_support_sla_breaches{clock=\"collaboration\"} %lld\n",
 					     (long long)first, (long long)update, (long long)collab);
 	}
+	server_metrics_monitor(r, &b);
 	reply_bytes(r, 200, "text/plain; version=0.0.4", b.data ? b.data : "", b.len);
 	cv_buf_release(&b);
 }

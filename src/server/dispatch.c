@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "covalid/monitor.h"
 #include "covalid/store.h"
 #include "server/http-internal.h"
 #include "util/cv.h"
@@ -72,6 +73,25 @@ static void authenticate(struct req *r, unsigned flags, bool *ret_ok)
 			    flags & ROUTE_VENDOR ? "a vendor's" : "",
 			    (flags & ROUTE_VENDOR) && (flags & ROUTE_CUSTOMER) ? " or " : "",
 			    flags & ROUTE_CUSTOMER ? "a customer's" : "");
+		return;
+	}
+	*ret_ok = true;
+}
+
+/* A machine's agent credential, checked against the machines it was issued to. */
+static void authenticate_agent(struct req *r, bool *ret_ok)
+{
+	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	struct program_error e = { 0 };
+
+	*ret_ok = false;
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+		reply_error(r, 401, "unauthorized", "this needs the machine's agent credential (Authorization: Bearer cv_...)");
+		return;
+	}
+	r->agent = cv_xcalloc(1, sizeof(*r->agent));
+	if (monitor_agent_authenticate(r->store, h + 7, r->agent, &e) < 0) {
+		reply_program_error(r, &e);
 		return;
 	}
 	*ret_ok = true;
@@ -264,6 +284,13 @@ static void finish_request(struct req *r)
 		bool ok;
 
 		authenticate(r, r->route->flags, &ok);
+		if (!ok)
+			return;
+	}
+	if (r->route->flags & ROUTE_AGENT) {
+		bool ok;
+
+		authenticate_agent(r, &ok);
 		if (!ok)
 			return;
 	}

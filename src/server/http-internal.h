@@ -44,6 +44,8 @@ struct server {
 	pthread_mutex_t health_lock;
 	uint64_t health_deep_ns;  /* when the store was last checked in depth */
 	char *health_deep_why;    /* what that check found wrong, or NULL */
+	struct sweeper *sweeper;
+	atomic_ulong reports[2];  /* monitoring: heartbeats (no descriptor), reports with a descriptor */
 };
 
 /* ---- threads (http.c) ---- */
@@ -51,6 +53,18 @@ struct server {
  * *ret_err if it cannot be, or is no longer the database the server
  * started on. */
 struct store *server_thread_store(struct server *srv, char **ret_err);
+
+/* ---- the catalog snapshot for threads without a request (snapshot.c) ---- */
+/* As snapshot_get(), on the caller's store; NULL with *ret_why. */
+struct snapshot *snapshot_of(struct server *srv, struct store *store, char **ret_why);
+
+/* ---- the monitoring sweeper (sweeper.c) ---- */
+/* A thread with its own store: late machines every sweep interval, a
+ * re-check of stored descriptors when the catalog changes, fleet samples
+ * every sample interval.  NULL with *ret_error if it cannot start. */
+struct sweeper;
+struct sweeper *sweeper_start(struct server *srv, char **ret_error);
+void sweeper_stop(struct sweeper *sw);
 
 /* ---- dispatch (dispatch.c) ---- */
 /* Finds the route and checks what needs no database; false if answered. */

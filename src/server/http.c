@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "covalid/monitor.h"
 #include "covalid/sign.h"
 #include "covalid/store.h"
 #include "server/http-internal.h"
@@ -400,6 +401,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	for (size_t i = 0; i < r->n_params; i++)
 		free(r->params[i]);
 	program_auth_release(&r->auth);
+	if (r->agent)
+		monitor_agent_release(r->agent);
+	free(r->agent);
 	cv_buf_release(&r->body);
 	free(r->method);
 	free(r->path);
@@ -550,6 +554,15 @@ int server_run(const struct server_options *o, char **ret_error)
 		r = -EIO;
 		goto out;
 	}
+	srv.sweeper = sweeper_start(&srv, ret_error);
+	if (!srv.sweeper) {
+		MHD_stop_daemon(srv.daemon);
+		pool_stop(srv.pool);
+		srv.pool = NULL;
+		close(fd);
+		r = -EIO;
+		goto out;
+	}
 	if (o->ready)
 		o->ready(o->userdata, host, port);
 	while (!stop_requested) {
@@ -562,6 +575,8 @@ int server_run(const struct server_options *o, char **ret_error)
 	MHD_quiesce_daemon(srv.daemon);
 	for (int i = 0; i < SHUTDOWN_GRACE_S * 100 && atomic_load(&srv.in_flight) > 0; i++)
 		usleep(10000);
+	sweeper_stop(srv.sweeper);
+	srv.sweeper = NULL;
 	/* Workers finish what they hold (and resume those connections)
 	 * before MHD may stop. */
 	pool_stop(srv.pool);

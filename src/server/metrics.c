@@ -49,6 +49,11 @@ void server_count_submission(struct server *srv, bool accepted)
 	atomic_fetch_add(&srv->submissions[accepted], 1);
 }
 
+void server_count_report(struct server *srv, bool with_descriptor)
+{
+	atomic_fetch_add(&srv->reports[with_descriptor], 1);
+}
+
 #define M(...) (void)!cv_buf_printf(b, __VA_ARGS__)
 
 void server_metrics(struct server *srv, struct cv_buf *b)
@@ -111,4 +116,10 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 	M("# HELP covalid_submissions_total Test logs submitted, by outcome.\n# TYPE covalid_submissions_total counter\n");
 	M("covalid_submissions_total{status=\"accepted\"} %lu\n", atomic_load(&srv->submissions[1]));
 	M("covalid_submissions_total{status=\"rejected\"} %lu\n", atomic_load(&srv->submissions[0]));
+	M("# HELP covalid_reports_ingested_total Agents' reports applied (heartbeats and reports with a descriptor).\n"
+	  "# TYPE covalid_reports_ingested_total counter\n");
+	M("covalid_reports_ingested_total %lu\n", atomic_load(&srv->reports[0]) + atomic_load(&srv->reports[1]));
+	M("# HELP covalid_heartbeats_total Agents' reports applied without a descriptor (the digest unchanged).\n"
+	  "# TYPE covalid_heartbeats_total counter\n");
+	M("covalid_heartbeats_total %lu\n", atomic_load(&srv->reports[0]));
 }

@@ -26,6 +26,7 @@ struct server;
 struct catalog;
 struct check_index;
 struct store;
+struct monitor_agent;
 
 enum route_flags {
 	ROUTE_PUBLIC = 0,
@@ -34,6 +35,7 @@ enum route_flags {
 	ROUTE_BODY = 1 << 2,   /* reads a JSON body */
 	ROUTE_CACHE = 1 << 3,  /* its answer depends only on the request and the catalog generation (cache.c) */
 	ROUTE_CUSTOMER = 1 << 4, /* a customer's token */
+	ROUTE_AGENT = 1 << 5,    /* a machine's agent credential (checked against machines, not tokens) */
 	ROUTE_ANY_USER = ROUTE_ADMIN | ROUTE_VENDOR | ROUTE_CUSTOMER,
 };
 
@@ -68,6 +70,7 @@ struct req {
 	char request_id[17];
 	struct store *store;
 	struct program_auth auth;
+	struct monitor_agent *agent; /* ROUTE_AGENT: the machine its credential speaks for */
 	/* The answer. */
 	unsigned status;
 	char *resp;
@@ -224,12 +227,26 @@ void api_admin_token_revoke(struct req *r);
 void api_admin_policy_get(struct req *r);
 void api_admin_policy_put(struct req *r);
 void api_web(struct req *r);
+void api_agent_enroll(struct req *r);
+void api_agent_report(struct req *r);
+void api_machines(struct req *r);
+void api_machine(struct req *r);
+void api_machine_events(struct req *r);
+void api_events(struct req *r);
+void api_fleet(struct req *r);
+void api_monitor_settings_get(struct req *r);
+void api_monitor_settings_put(struct req *r);
 
 /* ---- server state the handlers read ---- */
 const char *server_web_dir(const struct server *srv);
 /* Prometheus text of the server's counters, appended to b (metrics.c). */
 void server_metrics(struct server *srv, struct cv_buf *b);
 void server_count_submission(struct server *srv, bool accepted);
+/* A report applied: with_descriptor false is a heartbeat. */
+void server_count_report(struct server *srv, bool with_descriptor);
+/* Monitoring's gauges (machines by verdict, late, webhook deliveries),
+ * read from the request's store, appended to b (api-monitor.c). */
+void server_metrics_monitor(struct req *r, struct cv_buf *b);
 /* store_health() of the request's store, the deep check rationed across
  * the server (its last finding is repeated until the next). */
 int server_store_health(struct req *r, char **ret_why);

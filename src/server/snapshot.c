@@ -31,13 +31,24 @@ void snapshot_put(struct server *srv, struct snapshot *s)
 
 struct snapshot *snapshot_get(struct req *r)
 {
-	struct server *srv = r->srv;
+	char *why = NULL;
+	struct snapshot *s = snapshot_of(r->srv, r->store, &why);
+
+	if (!s) {
+		reply_error(r, 500, "internal", "%s", why ? why : "cannot load the catalog");
+		free(why);
+	}
+	return s;
+}
+
+struct snapshot *snapshot_of(struct server *srv, struct store *store, char **ret_why)
+{
 	struct snapshot *s, *old = NULL;
 	int64_t gen;
 	char *why = NULL;
 
-	if (store_catalog_generation(r->store, &gen) < 0) {
-		reply_error(r, 500, "internal", "cannot read the catalog: %s", store_errmsg(r->store));
+	if (store_catalog_generation(store, &gen) < 0) {
+		*ret_why = cv_xasprintf("cannot read the catalog: %s", store_errmsg(store));
 		return NULL;
 	}
 	pthread_mutex_lock(&srv->snap_lock);
@@ -53,8 +64,8 @@ struct snapshot *snapshot_get(struct req *r)
 	s = cv_xcalloc(1, sizeof(*s));
 	s->generation = gen;
 	s->refs = 1;
-	if (catalog_load(r->store, 0, &s->cat, &why) < 0 || check_index_build(s->cat, &s->ix) < 0) {
-		reply_error(r, 500, "internal", "cannot load the catalog: %s", why ? why : "index");
+	if (catalog_load(store, 0, &s->cat, &why) < 0 || check_index_build(s->cat, &s->ix) < 0) {
+		*ret_why = cv_xasprintf("cannot load the catalog: %s", why ? why : "index");
 		free(why);
 		catalog_free(s->cat);
 		free(s);

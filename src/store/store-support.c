@@ -47,10 +47,10 @@ int store_agreement_list(struct store *s, const char *customer_id, const char *v
 int store_case_add(struct store *s, const struct store_case_row *row)
 {
 	return db_query(s,
-			"INSERT INTO cases (id, customer_id, vendor_id, engaged, state, severity, version, doc) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
-			NULL, NULL, "sssssis", row->id, row->customer_id, row->vendor_id, row->engaged ? row->engaged : "",
-			row->state, row->severity, row->doc);
+			"INSERT INTO cases (id, customer_id, vendor_id, engaged, state, severity, version, doc, machine_id) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8)",
+			NULL, NULL, "sssssiss", row->id, row->customer_id, row->vendor_id, row->engaged ? row->engaged : "",
+			row->state, row->severity, row->doc, row->machine_id);
 }
 
 #define CASE_COLUMNS "id, customer_id, vendor_id, engaged, state, severity, version, doc, created_at, updated_at"

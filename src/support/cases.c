@@ -172,15 +172,46 @@ static json_t *stated_descriptor(json_t *descriptor, const char *host_version)
 	return d;
 }
 
+/* The customer's own machine named by "machine" (any other: 404, as if
+ * it did not exist) and, if ret_descriptor, its stored descriptor. */
+static int machine_descriptor(struct store *s, const struct program_auth *who, json_t *mj, json_t **ret_descriptor,
+			      struct program_error *err)
+{
+	struct store_machine_row *m = NULL;
+	int r;
+
+	if (!json_is_string(mj)) {
+		program_error_set(err, 400, "invalid_field", "machine: one of your machines' ids (m-...)");
+		return -EINVAL;
+	}
+	r = store_machine_get(s, json_string_value(mj), &m);
+	if (r == 0 && strcmp(m->customer_id, who->customer_id) != 0)
+		r = -ENOENT;
+	if (r == -ENOENT)
+		program_error_set(err, 404, "unknown_machine", "machine: no such machine");
+	else if (r < 0)
+		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
+	else if (ret_descriptor) {
+		*ret_descriptor = m->descriptor ? json_loads(m->descriptor, 0, NULL) : NULL;
+		if (!*ret_descriptor) {
+			program_error_set(err, 422, "no_descriptor",
+					  "machine: it has not reported its descriptor yet; give one with the case");
+			r = -ENOENT;
+		}
+	}
+	store_machine_free(m);
+	return r;
+}
+
 int support_case_open(struct store *s, const struct program_auth *who, const json_t *body_, const struct check_index *ix,
 		      json_t **ret_view, struct program_error *err)
 {
 	static const char *const keys[] = { "vendor", "severity", "title", "description", "descriptor", "host_version",
-					    "per_call" };
+					    "per_call", "machine" };
 	json_t *body = (json_t *)body_, *agreements = NULL, *ent = json_object(), *c = NULL, *mine, *conf = NULL;
-	json_t *matches = NULL, *desc = NULL, *opened;
+	json_t *matches = NULL, *desc = NULL, *opened, *stored = NULL;
 	json_t *hvj = json_object_get(body, "host_version"), *pcj = json_object_get(body, "per_call");
-	json_t *dj = json_object_get(body, "descriptor");
+	json_t *dj = json_object_get(body, "descriptor"), *mj = json_object_get(body, "machine");
 	struct support_claim claim = { 0 };
 	struct vendor_list vl = { json_array(), json_object() };
 	struct support_policy *p = NULL;
@@ -199,10 +230,21 @@ int support_case_open(struct store *s, const struct program_auth *who, const jso
 	}
 	if (!program_check_keys(body, keys, CV_ELEMENTSOF(keys), NULL, err))
 		goto out;
+	/* A case opened with one of the customer's monitored machines: its
+	 * stored descriptor unless one is given, and the machine recorded so
+	 * that the vendors on the case may see it (docs/monitor.md). */
+	if (mj) {
+		r = machine_descriptor(s, who, mj, dj ? NULL : &stored, err);
+		if (r < 0)
+			goto out;
+		r = -EINVAL;
+		if (!dj)
+			dj = stored;
+	}
 	sev = json_integer_value(json_object_get(body, "severity"));
 	if (!vendor || !json_is_integer(json_object_get(body, "severity")) || sev < 1 || sev > 4 ||
 	    !text_ok(json_object_get(body, "title"), TITLE_MAX) ||
-	    !text_ok(json_object_get(body, "description"), TEXT_MAX) || !json_is_object(json_object_get(body, "descriptor"))) {
+	    !text_ok(json_object_get(body, "description"), TEXT_MAX) || !json_is_object(dj)) {
 		program_error_set(err, 400, "invalid_field",
 				  "vendor, severity (1 to 4), title (1 to %d characters), description and descriptor "
 				  "(covalid probe --json) are required",
@@ -288,11 +330,14 @@ int support_case_open(struct store *s, const struct program_auth *who, const jso
 	if (pcj)
 		json_object_set(opened, "per_call", pcj);
 	audit(c, who, now, "opened", "public", opened);
+	if (mj)
+		json_object_set(c, "machine", mj);
 	json_object_set_new(c, "version", json_integer(1));
 	text = json_dumps(c, JSON_COMPACT);
 	{
 		struct store_case_row row = { .id = id, .customer_id = who->customer_id, .vendor_id = vendor,
-					      .state = "new", .severity = sev, .doc = text };
+					      .state = "new", .severity = sev, .doc = text,
+					      .machine_id = json_string_value(mj) };
 
 		r = store_case_add(s, &row);
 	}
@@ -304,6 +349,7 @@ int support_case_open(struct store *s, const struct program_auth *who, const jso
 out:
 	descriptor_free(d);
 	support_policy_free(p);
+	json_decref(stored);
 	json_decref(agreements);
 	json_decref(ent);
 	json_decref(conf);

@@ -1,0 +1,270 @@
+/*
+ * settings.c - each customer's monitoring thresholds (docs/monitor.md,
+ * "Thresholds") and the health flags a report gives under them.  A
+ * customer that never set one has the defaults; a document sets only the
+ * members it names, so an older document stays valid as members are added.
+ */
+#include <jansson.h>
+
+#include "covalid/store.h"
+#include "monitor/monitor-internal.h"
+#include "util/cv.h"
+
+/* What each member may be: integers or numbers within bounds. */
+static const struct setting {
+	const char *name;
+	bool integer;
+	double min, max, def;
+	const char *help;
+} settings[] = {
+	{ "heartbeat_timeout_s", true, 1, 604800, MONITOR_DEFAULT_HEARTBEAT_TIMEOUT_S,
+	  "seconds without a report before a machine is late, 1 to 604800" },
+	{ "cpu_pct", false, 1, 100, 90, "CPU use in percent above which a machine is flagged, 1 to 100" },
+	{ "mem_pct", false, 1, 100, 90, "memory use in percent above which a machine is flagged, 1 to 100" },
+	{ "disk_pct", false, 1, 100, 90, "a disk's use in percent above which a machine is flagged, 1 to 100" },
+	{ "load_per_vcpu", false, 0.01, 1000, 4.0, "the 1-minute load per vCPU above which a machine is flagged" },
+	{ "clock_offset_ms", true, 1, 86400000, 2000, "clock offset in ms (either way) above which a machine is flagged" },
+	{ "errors", true, 0, 1000000, 1, "errors since the last report from which a machine is flagged (0: never)" },
+};
+
+static json_t *defaults(void)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(settings); i++)
+		json_object_set_new(o, settings[i].name,
+				    settings[i].integer ? json_integer((json_int_t)settings[i].def) : json_real(settings[i].def));
+	return o;
+}
+
+/* Checks a (partial) document and lays it over base: 400 naming the member. */
+static int overlay(json_t *base, const json_t *doc, struct program_error *err)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(doc)) {
+		program_error_set(err, 400, "invalid_field", "settings: a JSON object");
+		return -EINVAL;
+	}
+	json_object_foreach((json_t *)doc, key, v) {
+		const struct setting *st = NULL;
+		double x;
+
+		for (size_t i = 0; i < CV_ELEMENTSOF(settings); i++)
+			if (strcmp(settings[i].name, key) == 0)
+				st = &settings[i];
+		if (!st) {
+			program_error_set(err, 400, "unknown_field", "%.64s: unknown field", key);
+			return -EINVAL;
+		}
+		if (st->integer ? !json_is_integer(v) : !json_is_number(v)) {
+			program_error_set(err, 400, "invalid_field", "%s: %s", key, st->help);
+			return -EINVAL;
+		}
+		x = json_number_value(v);
+		if (!(x >= st->min && x <= st->max)) {
+			program_error_set(err, 400, "invalid_field", "%s: %s", key, st->help);
+			return -EINVAL;
+		}
+		json_object_set_new(base, key, st->integer ? json_integer(json_integer_value(v)) : json_real(x));
+	}
+	return 0;
+}
+
+/* The customer's whole document: defaults under what it set. */
+static int load(struct store *s, const char *customer_id, json_t **ret, struct program_error *err)
+{
+	json_t *o = defaults(), *stored;
+	char *doc = NULL;
+	int r = store_monitor_settings_get(s, customer_id, &doc);
+
+	if (r == -ENOENT) {
+		*ret = o;
+		return 0;
+	}
+	if (r < 0) {
+		json_decref(o);
+		return monitor_store_error(s, r, "reading the settings", err);
+	}
+	stored = json_loads(doc, 0, NULL);
+	free(doc);
+	/* Stored documents were checked when put; one that no longer reads
+	 * falls back to the defaults rather than stopping monitoring. */
+	if (stored)
+		(void)overlay(o, stored, NULL);
+	json_decref(stored);
+	*ret = o;
+	return 0;
+}
+
+int monitor_thresholds_load(struct store *s, const char *customer_id, struct monitor_thresholds *ret)
+{
+	json_t *o = NULL;
+	int r = load(s, customer_id, &o, NULL);
+
+	if (r < 0)
+		return r;
+	ret->heartbeat_timeout_s = json_integer_value(json_object_get(o, "heartbeat_timeout_s"));
+	ret->cpu_pct = json_number_value(json_object_get(o, "cpu_pct"));
+	ret->mem_pct = json_number_value(json_object_get(o, "mem_pct"));
+	ret->disk_pct = json_number_value(json_object_get(o, "disk_pct"));
+	ret->load_per_vcpu = json_number_value(json_object_get(o, "load_per_vcpu"));
+	ret->clock_offset_ms = json_integer_value(json_object_get(o, "clock_offset_ms"));
+	ret->errors = json_integer_value(json_object_get(o, "errors"));
+	json_decref(o);
+	return 0;
+}
+
+static void flag(struct cv_strv *flags, json_t *details, const char *name, const char *metric, double value,
+		 double threshold)
+{
+	if (cv_strv_contains(flags, name))
+		return;
+	cv_strv_push(flags, name);
+	json_object_set_new(details, name, json_pack("{s:s, s:f, s:f}", "metric", metric, "value", value, "threshold",
+						     threshold));
+}
+
+/*
+ * Percentages and load are flagged strictly above their threshold (90 %
+ * used is at the line, not over it); errors from their count (1: any);
+ * the clock by its offset either way; components whenever one expected
+ * is missing.  A member a report does not carry flags nothing.
+ */
+void monitor_health_flags(const json_t *health, const struct monitor_thresholds *t, int vcpus, struct cv_strv *flags,
+			  json_t *details)
+{
+	json_t *h = (json_t *)health, *v, *disks, *load, *errors, *components;
+	size_t i;
+
+	if (!json_is_object(h))
+		return;
+	if (json_is_number(v = json_object_get(h, "cpu_pct")) && json_number_value(v) > t->cpu_pct)
+		flag(flags, details, "cpu", "cpu_pct", json_number_value(v), t->cpu_pct);
+	if (json_is_number(v = json_object_get(h, "mem_pct")) && json_number_value(v) > t->mem_pct)
+		flag(flags, details, "mem", "mem_pct", json_number_value(v), t->mem_pct);
+	disks = json_object_get(h, "disks");
+	json_array_foreach(disks, i, v) {
+		json_t *u = json_object_get(v, "used_pct");
+
+		if (json_is_number(u) && json_number_value(u) > t->disk_pct) {
+			flag(flags, details, "disk", "disk_pct", json_number_value(u), t->disk_pct);
+			json_object_set(json_object_get(details, "disk"), "path", json_object_get(v, "path"));
+		}
+	}
+	load = json_object_get(h, "load");
+	if (vcpus <= 0)
+		vcpus = (int)json_integer_value(json_object_get(h, "vcpus"));
+	if (vcpus <= 0)
+		vcpus = 1;
+	if (json_is_number(v = json_array_get(load, 0)) && json_number_value(v) / vcpus > t->load_per_vcpu)
+		flag(flags, details, "load", "load_per_vcpu", json_number_value(v) / vcpus, t->load_per_vcpu);
+	if (json_is_integer(v = json_object_get(h, "clock_offset_ms")) &&
+	    (json_integer_value(v) < 0 ? -json_integer_value(v) : json_integer_value(v)) > t->clock_offset_ms)
+		flag(flags, details, "clock", "clock_offset_ms", (double)json_integer_value(v), (double)t->clock_offset_ms);
+	errors = json_object_get(h, "errors");
+	if (t->errors > 0 && json_is_integer(v = json_object_get(errors, "count")) && json_integer_value(v) >= t->errors)
+		flag(flags, details, "errors", "errors", (double)json_integer_value(v), (double)t->errors);
+	components = json_object_get(h, "components");
+	if (json_array_size(json_object_get(components, "missing")) > 0) {
+		flag(flags, details, "components", "components_missing",
+		     (double)json_array_size(json_object_get(components, "missing")), 0);
+		json_object_set(json_object_get(details, "components"), "missing", json_object_get(components, "missing"));
+	}
+}
+
+/* Whose settings: the owner names a customer; a customer's administrator its own. */
+static int whose(struct store *s, const struct program_auth *who, const char *customer_id, const char **ret,
+		 struct program_error *err)
+{
+	int r;
+
+	if (who->customer_id) {
+		if (customer_id && strcmp(customer_id, who->customer_id) != 0) {
+			program_error_set(err, 403, "forbidden", "customer: a customer's administrator has its own settings");
+			return -EPERM;
+		}
+		*ret = who->customer_id;
+		return 0;
+	}
+	if (!who->admin) {
+		program_error_set(err, 403, "forbidden", "monitoring settings are a customer's administrator's or the owner's");
+		return -EPERM;
+	}
+	if (!customer_id) {
+		program_error_set(err, 400, "invalid_parameter", "customer: the owner names whose settings (?customer=ID)");
+		return -EINVAL;
+	}
+	r = store_customer_get(s, customer_id, NULL);
+	if (r == -ENOENT) {
+		program_error_set(err, 404, "not_found", "no customer '%.64s'", customer_id);
+		return r;
+	}
+	if (r < 0)
+		return monitor_store_error(s, r, "reading the customer", err);
+	*ret = customer_id;
+	return 0;
+}
+
+int monitor_settings_get(struct store *s, const struct program_auth *who, const char *customer_id, json_t **ret,
+			 struct program_error *err)
+{
+	const char *c = NULL;
+	json_t *o = NULL;
+	int r = whose(s, who, customer_id, &c, err);
+
+	if (r < 0)
+		return r;
+	r = load(s, c, &o, err);
+	if (r < 0)
+		return r;
+	json_object_set_new(o, "customer", json_string(c));
+	*ret = o;
+	return 0;
+}
+
+int monitor_settings_put(struct store *s, const struct program_auth *who, const char *customer_id, const json_t *body,
+			 json_t **ret, struct program_error *err)
+{
+	const char *c = NULL;
+	json_t *o = NULL, *clean = NULL;
+	char *doc = NULL;
+	int r = whose(s, who, customer_id, &c, err);
+
+	if (r < 0)
+		return r;
+	/* "customer" in the body names whose, as ?customer= does: it must agree. */
+	clean = json_deep_copy(body);
+	if (json_is_object(clean) && json_object_get(clean, "customer")) {
+		if (!cv_streq(json_string_value(json_object_get(clean, "customer")), c)) {
+			program_error_set(err, 400, "invalid_field", "customer: these settings are %.64s's", c);
+			r = -EINVAL;
+			goto out;
+		}
+		json_object_del(clean, "customer");
+	}
+	r = monitor_txn_begin(s, err);
+	if (r < 0)
+		goto out;
+	r = load(s, c, &o, err);
+	if (r == 0)
+		r = overlay(o, clean, err);
+	if (r == 0) {
+		doc = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		r = store_monitor_settings_put(s, c, doc);
+		if (r < 0)
+			monitor_store_error(s, r, "writing the settings", err);
+	}
+	r = monitor_txn_end(s, r, err);
+	if (r < 0)
+		goto out;
+	json_object_set_new(o, "customer", json_string(c));
+	*ret = o;
+	o = NULL;
+out:
+	json_decref(o);
+	json_decref(clean);
+	free(doc);
+	return r;
+}

@@ -1,0 +1,121 @@
+/*
+ * sweeper.c - monitoring's clock (docs/monitor.md, "The sweep"): a thread
+ * of the server, with its own database connection, that marks machines
+ * late when their heartbeats stop, re-checks stored descriptors when the
+ * catalog's generation moves (a revoked configuration makes its machines
+ * drift though none of them sent anything), and writes a fleet sample per
+ * customer every sample interval for the chart.
+ *
+ * Nothing of this answers a request, so failures are retried on the next
+ * tick rather than reported: a busy database delays a late mark by one
+ * interval, it does not lose it.
+ */
+#include <pthread.h>
+#include <time.h>
+
+#include "covalid/monitor.h"
+#include "covalid/store.h"
+#include "server/http-internal.h"
+#include "util/cv.h"
+
+#define DEFAULT_SWEEP_INTERVAL_S 10
+#define DEFAULT_SAMPLE_INTERVAL_S 300
+
+struct sweeper {
+	struct server *srv;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+	struct store *store;
+	int64_t generation; /* the catalog's at the last re-check; -1 none yet */
+	int64_t sampled_s;  /* when the last fleet sample was written */
+};
+
+static void tick(struct sweeper *sw)
+{
+	const struct server_options *o = sw->srv->opt;
+	int64_t now = (int64_t)time(NULL), gen;
+	unsigned sample = o->sample_interval_s ? o->sample_interval_s : DEFAULT_SAMPLE_INTERVAL_S;
+
+	(void)!monitor_sweep_late(sw->store, now, NULL);
+	if (store_catalog_generation(sw->store, &gen) == 0 && gen != sw->generation) {
+		char *why = NULL;
+		struct snapshot *snap = snapshot_of(sw->srv, sw->store, &why);
+
+		/* A failed pass is tried again on the next tick. */
+		if (snap && monitor_sweep_reverdict(sw->store, snap->ix, now, NULL) == 0)
+			sw->generation = gen;
+		snapshot_put(sw->srv, snap);
+		free(why);
+	}
+	if (now - sw->sampled_s >= (int64_t)sample && monitor_sweep_sample(sw->store, now) == 0)
+		sw->sampled_s = now;
+}
+
+static void *run(void *arg)
+{
+	struct sweeper *sw = arg;
+	unsigned interval = sw->srv->opt->sweep_interval_s ? sw->srv->opt->sweep_interval_s : DEFAULT_SWEEP_INTERVAL_S;
+
+	pthread_mutex_lock(&sw->lock);
+	while (!sw->stop) {
+		struct timespec until;
+
+		pthread_mutex_unlock(&sw->lock);
+		tick(sw);
+		pthread_mutex_lock(&sw->lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += interval;
+		while (!sw->stop && pthread_cond_timedwait(&sw->cond, &sw->lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&sw->lock);
+	return NULL;
+}
+
+struct sweeper *sweeper_start(struct server *srv, char **ret_error)
+{
+	struct sweeper *sw = cv_xcalloc(1, sizeof(*sw));
+	char *err = NULL;
+	int r = store_open_existing(srv->opt->db, &sw->store, &err);
+
+	if (r < 0) {
+		*ret_error = cv_xasprintf("%s: the monitoring sweeper cannot open the database: %s", srv->opt->db,
+					  err ? err : strerror(-r));
+		free(err);
+		free(sw);
+		return NULL;
+	}
+	sw->srv = srv;
+	sw->generation = -1;
+	/* The first sample one interval after start, not at once: a server
+	 * restarted often would otherwise crowd the chart. */
+	sw->sampled_s = (int64_t)time(NULL);
+	pthread_mutex_init(&sw->lock, NULL);
+	pthread_cond_init(&sw->cond, NULL);
+	if (pthread_create(&sw->thread, NULL, run, sw) != 0) {
+		*ret_error = cv_xstrdup("the monitoring sweeper thread did not start");
+		pthread_mutex_destroy(&sw->lock);
+		pthread_cond_destroy(&sw->cond);
+		store_close(sw->store);
+		free(sw);
+		return NULL;
+	}
+	return sw;
+}
+
+void sweeper_stop(struct sweeper *sw)
+{
+	if (!sw)
+		return;
+	pthread_mutex_lock(&sw->lock);
+	sw->stop = true;
+	pthread_cond_signal(&sw->cond);
+	pthread_mutex_unlock(&sw->lock);
+	pthread_join(sw->thread, NULL);
+	pthread_mutex_destroy(&sw->lock);
+	pthread_cond_destroy(&sw->cond);
+	store_close(sw->store);
+	free(sw);
+}
