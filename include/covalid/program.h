@@ -147,6 +147,20 @@ struct program_submission {
 int program_submit(struct store *s, const char *vendor_id, const char *log, size_t len,
 		   struct program_submission *ret, struct program_error *err) CV_WUR;
 void program_submission_release(struct program_submission *sub);
+/*
+ * program_submit in its two steps, for a server that records many
+ * submissions in one transaction (group commit): check (parse, the
+ * signature, the policy's judgement: reads, no transaction, the errors
+ * program_submit gives for these) and record (the transaction: a replay's
+ * 409, the configuration, the row).  log must outlive the checked
+ * submission; a record that failed may not be retried with it.
+ */
+struct program_submit_checked;
+int program_submit_check(struct store *s, const char *vendor_id, const char *log, size_t len,
+			 struct program_submit_checked **ret, struct program_error *err) CV_WUR;
+int program_submit_record(struct store *s, struct program_submit_checked *c, struct program_submission *ret,
+			  struct program_error *err) CV_WUR;
+struct program_submit_checked *program_submit_checked_free(struct program_submit_checked *c);
 
 /* Revokes a configuration: by a vendor that validated it, or the owner (vendor_id NULL). */
 int program_revoke(struct store *s, const char *config_id, const char *vendor_id, const char *reason,

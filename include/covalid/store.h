@@ -14,7 +14,10 @@
  * newer than the build is refused (-EPROTO) rather than guessed at.
  *
  * Writes happen inside store_begin()/store_commit(); store_rollback()
- * undoes them all.  A store is used by one thread at a time; open one per
+ * undoes them all.  Transactions nest: store_begin() inside an open one is
+ * a savepoint, whose store_commit() keeps its work in the enclosing
+ * transaction and whose store_rollback() undoes only its own; only the
+ * outermost commit makes anything durable.  A store is used by one thread at a time; open one per
  * thread.  Functions return 0 or a negative errno; the last backend
  * message is available from store_errmsg() for the edge to report.
  */
@@ -58,6 +61,8 @@ int store_schema_version(struct store *s, int *ret) CV_WUR;
 int store_begin(struct store *s) CV_WUR;
 int store_commit(struct store *s) CV_WUR;
 int store_rollback(struct store *s);
+/* How deeply transactions are nested now: 0 none open, 1 one, 2 a savepoint in it... */
+unsigned store_txn_depth(const struct store *s);
 
 /* ---- catalog rows ---- */
 

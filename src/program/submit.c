@@ -530,21 +530,50 @@ static char *log_digest(json_t *doc)
 	return cv_xstrdup(hex);
 }
 
-int program_submit(struct store *s, const char *vendor_id, const char *log, size_t len,
-		   struct program_submission *ret, struct program_error *err)
+/*
+ * A submission in two steps, so that a server can check many at once and
+ * record them together (group commit, src/server/writer.c): checking
+ * (parsing, the signature, the policy's judgement) reads the store and
+ * needs no transaction; recording is one.  What checking read (the key,
+ * the vendor, the policy) it read before the recording's transaction
+ * began, as program_submit always has.
+ */
+struct program_submit_checked {
+	char *vendor_id, *vendor_name, *key_id, *digest;
+	const char *log; /* the caller's bytes */
+	json_t *doc;
+	struct program_submission sub;
+};
+
+struct program_submit_checked *program_submit_checked_free(struct program_submit_checked *c)
 {
-	struct program_submission sub = { 0 };
+	if (!c)
+		return NULL;
+	free(c->vendor_id);
+	free(c->vendor_name);
+	free(c->key_id);
+	free(c->digest);
+	json_decref(c->doc);
+	program_submission_release(&c->sub);
+	free(c);
+	return NULL;
+}
+
+int program_submit_check(struct store *s, const char *vendor_id, const char *log, size_t len,
+			 struct program_submit_checked **ret, struct program_error *err)
+{
+	struct program_submit_checked *c = cv_xcalloc(1, sizeof(*c));
+	struct program_submission *sub = &c->sub;
 	struct program_policy *policy = NULL;
 	struct sign_key pub;
 	json_t *doc = NULL, *sig;
-	char *why = NULL, *key_vendor = NULL, *key_text = NULL, *vendor_name = NULL, *reasons = NULL, *digest = NULL;
-	char *earlier = NULL;
+	char *why = NULL, *key_vendor = NULL, *key_text = NULL;
 	const char *kid;
 	int64_t thresholds_version;
-	bool revoked = false, in_tx = false;
+	bool revoked = false;
 	int r;
 
-	cv_strv_init(&sub.reasons);
+	cv_strv_init(&sub->reasons);
 	r = testlog_parse(log, len, &doc, &why);
 	if (r < 0) {
 		program_error_set(err, 400, "invalid_log", "%s", why);
@@ -584,7 +613,7 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 		r = -EBADMSG;
 		goto out;
 	}
-	r = store_vendor_get(s, vendor_id, &vendor_name);
+	r = store_vendor_get(s, vendor_id, &c->vendor_name);
 	if (r < 0) {
 		program_error_set(err, 404, "unknown_vendor", "no vendor '%s'", vendor_id);
 		goto out;
@@ -600,11 +629,36 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 		goto out;
 	/* A claim its own descriptor contradicts proves nothing: recorded,
 	 * rejected, with the policy's reasons after it. */
-	program_claim_agreement(doc, &sub.reasons);
-	program_policy_evaluate(policy, doc, &sub.reasons);
-	sub.accepted = sub.reasons.n == 0;
-	sub.id = new_submission_id();
-	digest = log_digest(doc);
+	program_claim_agreement(doc, &sub->reasons);
+	program_policy_evaluate(policy, doc, &sub->reasons);
+	sub->accepted = sub->reasons.n == 0;
+	sub->id = new_submission_id();
+	c->digest = log_digest(doc);
+	c->vendor_id = cv_xstrdup(vendor_id);
+	c->key_id = cv_xstrdup(kid);
+	c->log = log;
+	c->doc = doc;
+	doc = NULL;
+	*ret = c;
+	c = NULL;
+	r = 0;
+out:
+	program_submit_checked_free(c);
+	program_policy_free(policy);
+	json_decref(doc);
+	free(why);
+	free(key_vendor);
+	free(key_text);
+	return r;
+}
+
+int program_submit_record(struct store *s, struct program_submit_checked *c, struct program_submission *ret,
+			  struct program_error *err)
+{
+	struct program_submission *sub = &c->sub;
+	char *reasons = NULL, *earlier = NULL;
+	bool in_tx = false;
+	int r;
 
 	r = store_begin(s);
 	if (r < 0) {
@@ -619,7 +673,7 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 	 * policy changed.  The unique index on accepted digests holds this
 	 * against another process's writer too.
 	 */
-	r = store_submission_find_digest(s, digest, &earlier);
+	r = store_submission_find_digest(s, c->digest, &earlier);
 	if (r == 0) {
 		program_error_set(err, 409, "duplicate_submission", "this test log was accepted already, as submission %s",
 				  earlier);
@@ -630,22 +684,22 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
 		goto out;
 	}
-	if (sub.accepted) {
-		r = record_config(s, vendor_id, vendor_name, kid, doc, &sub, err);
+	if (sub->accepted) {
+		r = record_config(s, c->vendor_id, c->vendor_name, c->key_id, c->doc, sub, err);
 		if (r < 0)
 			goto out;
 	}
 	{
-		json_t *rj = reasons_json(&sub.reasons);
-		struct store_submission_row row = { sub.id, vendor_id, kid, sub.accepted ? "accepted" : "rejected", NULL,
-						    sub.config_id, log, NULL, digest };
+		json_t *rj = reasons_json(&sub->reasons);
+		struct store_submission_row row = { sub->id, c->vendor_id, c->key_id, sub->accepted ? "accepted" : "rejected",
+						    NULL, sub->config_id, c->log, NULL, c->digest };
 
 		reasons = json_dumps(rj, JSON_COMPACT);
 		json_decref(rj);
 		row.reasons = reasons;
 		r = store_submission_add(s, &row);
 	}
-	if (r == -EEXIST && sub.accepted) {
+	if (r == -EEXIST && sub->accepted) {
 		program_error_set(err, 409, "duplicate_submission", "this test log was accepted already");
 		goto out;
 	}
@@ -656,22 +710,30 @@ int program_submit(struct store *s, const char *vendor_id, const char *log, size
 		goto out;
 	}
 	in_tx = false;
-	*ret = sub;
-	memset(&sub, 0, sizeof(sub));
+	*ret = *sub;
+	memset(sub, 0, sizeof(*sub));
 	r = 0;
 out:
-	if (in_tx)
+	if (in_tx) {
 		store_rollback(s);
-	program_submission_release(&sub);
-	program_policy_free(policy);
-	json_decref(doc);
-	free(why);
-	free(key_vendor);
-	free(key_text);
-	free(vendor_name);
+		/* What recording set (the configuration) belongs to the rolled-back try. */
+		sub->config_id = cv_free(sub->config_id);
+		sub->created = false;
+	}
 	free(reasons);
-	free(digest);
 	free(earlier);
+	return r;
+}
+
+int program_submit(struct store *s, const char *vendor_id, const char *log, size_t len,
+		   struct program_submission *ret, struct program_error *err)
+{
+	struct program_submit_checked *c = NULL;
+	int r = program_submit_check(s, vendor_id, log, len, &c, err);
+
+	if (r == 0)
+		r = program_submit_record(s, c, ret, err);
+	program_submit_checked_free(c);
 	return r;
 }
 

@@ -8,6 +8,12 @@
  * as support's customer_add, is one transaction by the store's own
  * autocommit; a call that reads before it writes, or writes twice, begins
  * one here.)
+ *
+ * Inside a caller's transaction these nest (store.h): begin is a
+ * savepoint, end releases it or rolls back to it.  The server's group
+ * commit (src/server/writer.c) runs many requests' calls in one
+ * transaction that way: a call that fails takes back only its own work,
+ * and nothing is durable, or acknowledged, before the batch's commit.
  */
 #include "covalid/program.h"
 #include "covalid/store.h"

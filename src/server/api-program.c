@@ -12,16 +12,47 @@
 #include "server/server-internal.h"
 #include "util/cv.h"
 
+/*
+ * Writes go through server_write() (writer.c): each handler's write is a
+ * function of the writer's store and an argument holding what it needs
+ * and what it produces.  These carry the program's calls there.
+ */
+/* A submission is checked here, on the request's worker and in parallel
+ * with others (parsing, the signature, the policy: most of its cost), and
+ * only recorded in the writer's shared transaction. */
+struct submit_job {
+	struct program_submit_checked *checked;
+	struct program_submission sub;
+	struct program_error e;
+};
+
+static int submit_fn(struct store *s, void *arg)
+{
+	struct submit_job *j = arg;
+
+	return program_submit_record(s, j->checked, &j->sub, &j->e);
+}
+
 void api_submit(struct req *r)
 {
-	struct program_submission sub = { 0 };
-	struct program_error e = { 0 };
+	struct submit_job j = { 0 };
+	struct program_submission sub;
 	json_t *reasons;
+	int rc;
 
-	if (program_submit(r->store, r->auth.vendor_id, r->body.data ? r->body.data : "", r->body.len, &sub, &e) < 0) {
-		reply_program_error(r, &e);
+	rc = program_submit_check(r->store, r->auth.vendor_id, r->body.data ? r->body.data : "", r->body.len, &j.checked,
+				  &j.e);
+	if (rc == 0)
+		rc = server_write(r, submit_fn, &j);
+	j.checked = program_submit_checked_free(j.checked);
+	if (rc < 0) {
+		if (rc != SERVER_WRITE_LOST)
+			reply_program_error(r, &j.e);
+		program_error_release(&j.e);
+		program_submission_release(&j.sub);
 		return;
 	}
+	sub = j.sub;
 	server_count_submission(r->srv, sub.accepted);
 	reasons = json_array();
 	for (size_t i = 0; i < sub.reasons.n; i++)
@@ -86,36 +117,68 @@ void api_submission(struct req *r)
 	store_submission_free(row);
 }
 
+/* For writes that take up to three strings and return at most two. */
+struct admin_job {
+	int (*call)(struct store *s, struct admin_job *j);
+	const char *a, *b, *c;
+	char *out1, *out2;
+	struct program_error e;
+};
+
+static int admin_fn(struct store *s, void *arg)
+{
+	struct admin_job *j = arg;
+
+	return j->call(s, j);
+}
+
+/* Runs j's call through the writer: 0, or < 0 with the answer made. */
+static int admin_write(struct req *r, struct admin_job *j)
+{
+	int rc = server_write(r, admin_fn, j);
+
+	if (rc < 0 && rc != SERVER_WRITE_LOST)
+		reply_program_error(r, &j->e);
+	program_error_release(&j->e);
+	return rc;
+}
+
+static int revoke_call(struct store *s, struct admin_job *j)
+{
+	return program_revoke(s, j->a, j->b, j->c, &j->e);
+}
+
 void api_revoke(struct req *r)
 {
 	static const char *const keys[] = { "reason" };
-	struct program_error e = { 0 };
 	json_t *body = r->body.len ? req_body_object(r, keys, CV_ELEMENTSOF(keys)) : json_object();
-	const char *reason;
+	struct admin_job j = { .call = revoke_call, .a = r->params[0], .b = r->auth.admin ? NULL : r->auth.vendor_id };
 
 	if (!body)
 		return;
-	reason = json_string_value(json_object_get(body, "reason"));
-	if (json_object_get(body, "reason") && !reason) {
+	j.c = json_string_value(json_object_get(body, "reason"));
+	if (json_object_get(body, "reason") && !j.c) {
 		json_decref(body);
 		reply_error(r, 400, "invalid_field", "reason: expected a string");
 		return;
 	}
-	if (program_revoke(r->store, r->params[0], r->auth.admin ? NULL : r->auth.vendor_id, reason, &e) < 0)
-		reply_program_error(r, &e);
-	else
+	if (admin_write(r, &j) == 0)
 		reply_json(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "revoked"));
 	json_decref(body);
 }
 
 /* ---- the owner's administration ---- */
 
+static int vendor_admit_call(struct store *s, struct admin_job *j)
+{
+	return program_vendor_admit(s, j->a, j->b, &j->out1, &j->e);
+}
+
 void api_admin_vendor_add(struct req *r)
 {
 	static const char *const keys[] = { "name", "id" };
-	struct program_error e = { 0 };
 	json_t *body = req_body_object(r, keys, CV_ELEMENTSOF(keys));
-	char *id = NULL;
+	struct admin_job j = { .call = vendor_admit_call };
 
 	if (!body)
 		return;
@@ -125,42 +188,46 @@ void api_admin_vendor_add(struct req *r)
 		reply_error(r, 400, "invalid_field", "name (required) and id are strings");
 		return;
 	}
-	if (program_vendor_admit(r->store, json_string_value(json_object_get(body, "name")),
-				 json_string_value(json_object_get(body, "id")), &id, &e) < 0)
-		reply_program_error(r, &e);
-	else {
-		r->location = cv_xasprintf("/api/v1/vendors/%s", id);
-		reply_json(r, 201, json_pack("{s:s, s:O}", "id", id, "name", json_object_get(body, "name")));
+	j.a = json_string_value(json_object_get(body, "name"));
+	j.b = json_string_value(json_object_get(body, "id"));
+	if (admin_write(r, &j) == 0) {
+		r->location = cv_xasprintf("/api/v1/vendors/%s", j.out1);
+		reply_json(r, 201, json_pack("{s:s, s:O}", "id", j.out1, "name", json_object_get(body, "name")));
 	}
-	free(id);
+	free(j.out1);
 	json_decref(body);
+}
+
+static int key_register_call(struct store *s, struct admin_job *j)
+{
+	return program_key_register(s, j->a, j->b, &j->out1, &j->e);
 }
 
 void api_admin_key_add(struct req *r)
 {
 	static const char *const keys[] = { "public_key" };
-	struct program_error e = { 0 };
 	json_t *body = req_body_object(r, keys, CV_ELEMENTSOF(keys));
-	char *kid = NULL;
+	struct admin_job j = { .call = key_register_call, .a = r->params[0] };
 
 	if (!body)
 		return;
-	if (program_key_register(r->store, r->params[0], json_string_value(json_object_get(body, "public_key")), &kid,
-				 &e) < 0)
-		reply_program_error(r, &e);
-	else
-		reply_json(r, 201, json_pack("{s:s, s:s}", "key_id", kid, "vendor", r->params[0]));
-	free(kid);
+	j.b = json_string_value(json_object_get(body, "public_key"));
+	if (admin_write(r, &j) == 0)
+		reply_json(r, 201, json_pack("{s:s, s:s}", "key_id", j.out1, "vendor", r->params[0]));
+	free(j.out1);
 	json_decref(body);
+}
+
+static int key_revoke_call(struct store *s, struct admin_job *j)
+{
+	return program_key_revoke(s, j->a, &j->e);
 }
 
 void api_admin_key_revoke(struct req *r)
 {
-	struct program_error e = { 0 };
+	struct admin_job j = { .call = key_revoke_call, .a = r->params[0] };
 
-	if (program_key_revoke(r->store, r->params[0], &e) < 0)
-		reply_program_error(r, &e);
-	else
+	if (admin_write(r, &j) == 0)
 		reply_json(r, 200, json_pack("{s:s, s:s}", "key_id", r->params[0], "status", "revoked"));
 }
 
@@ -192,12 +259,16 @@ void api_admin_tokens(struct req *r)
 	reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
+static int token_issue_call(struct store *s, struct admin_job *j)
+{
+	return program_token_issue(s, j->a, j->b, &j->out1, &j->out2, &j->e);
+}
+
 void api_admin_token_add(struct req *r)
 {
 	static const char *const keys[] = { "vendor", "description" };
-	struct program_error e = { 0 };
 	json_t *body = req_body_object(r, keys, CV_ELEMENTSOF(keys));
-	char *token = NULL, *id = NULL;
+	struct admin_job j = { .call = token_issue_call };
 	const char *vendor;
 
 	if (!body)
@@ -209,25 +280,27 @@ void api_admin_token_add(struct req *r)
 		reply_error(r, 400, "invalid_field", "vendor (a vendor id, or null for an owner token) and description are strings");
 		return;
 	}
-	if (program_token_issue(r->store, vendor, json_string_value(json_object_get(body, "description")), &token, &id,
-				&e) < 0)
-		reply_program_error(r, &e);
-	else
+	j.a = vendor;
+	j.b = json_string_value(json_object_get(body, "description"));
+	if (admin_write(r, &j) == 0)
 		/* The only time the token is seen. */
-		reply_json(r, 201, json_pack("{s:s, s:s, s:s, s:o}", "id", id, "token", token, "role",
+		reply_json(r, 201, json_pack("{s:s, s:s, s:s, s:o}", "id", j.out2, "token", j.out1, "role",
 					     vendor ? "vendor" : "admin", "vendor", vendor ? json_string(vendor) : json_null()));
-	free(token);
-	free(id);
+	free(j.out1);
+	free(j.out2);
 	json_decref(body);
+}
+
+static int token_revoke_call(struct store *s, struct admin_job *j)
+{
+	return program_token_revoke(s, j->a, &j->e);
 }
 
 void api_admin_token_revoke(struct req *r)
 {
-	struct program_error e = { 0 };
+	struct admin_job j = { .call = token_revoke_call, .a = r->params[0] };
 
-	if (program_token_revoke(r->store, r->params[0], &e) < 0)
-		reply_program_error(r, &e);
-	else
+	if (admin_write(r, &j) == 0)
 		reply_json(r, 200, json_pack("{s:s, s:s}", "id", r->params[0], "status", "revoked"));
 }
 
@@ -245,14 +318,17 @@ void api_admin_policy_get(struct req *r)
 	free(doc);
 }
 
+static int policy_set_call(struct store *s, struct admin_job *j)
+{
+	return program_policy_set(s, j->a, &j->e);
+}
+
 void api_admin_policy_put(struct req *r)
 {
-	struct program_error e = { 0 };
 	char *text = cv_xstrndup(r->body.data ? r->body.data : "", r->body.len);
+	struct admin_job j = { .call = policy_set_call, .a = text };
 
-	if (program_policy_set(r->store, text, &e) < 0)
-		reply_program_error(r, &e);
-	else
+	if (admin_write(r, &j) == 0)
 		reply_json(r, 200, json_pack("{s:s}", "status", "set"));
 	free(text);
 }

@@ -12,6 +12,45 @@
 #include "util/cv.h"
 
 /*
+ * Writes go through server_write() (writer.c): a support call on the
+ * writer's store, with what it needs and what it produces in a job.
+ */
+struct support_job {
+	int (*call)(struct store *s, struct support_job *j);
+	const struct program_auth *who;
+	const char *id, *collaboration, *name, *role, *org, *text;
+	const json_t *body;
+	const struct check_index *ix;
+	enum support_case_action action;
+	const int64_t *version;
+	json_t *view;
+	char *out1, *out2;
+	struct program_error e;
+};
+
+static int support_fn(struct store *s, void *arg)
+{
+	struct support_job *j = arg;
+
+	return j->call(s, j);
+}
+
+/* Runs j's call through the writer: 0, or < 0 with the answer made. */
+static int support_write(struct req *r, struct support_job *j)
+{
+	int rc = server_write(r, support_fn, j);
+
+	if (rc < 0) {
+		if (rc != SERVER_WRITE_LOST)
+			reply_program_error(r, &j->e);
+		json_decref(j->view);
+		j->view = NULL;
+	}
+	program_error_release(&j->e);
+	return rc;
+}
+
+/*
  * The body, and the case's version the change expects in *ret_version:
  * an If-Match: "N" header's, else the body's "version", else none
  * (*ret_has_version false).  RFC 9110 §13.1.1: "*" matches any current
@@ -108,12 +147,16 @@ void api_cases(struct req *r)
 				     items));
 }
 
+static int case_open_call(struct store *s, struct support_job *j)
+{
+	return support_case_open(s, j->who, j->body, j->ix, &j->view, &j->e);
+}
+
 void api_case_open(struct req *r)
 {
-	struct program_error e = { 0 };
+	struct support_job j = { .call = case_open_call, .who = &r->auth };
 	struct snapshot *snap;
 	json_t *body = req_body_object(r, NULL, 0);
-	json_t *view = NULL;
 
 	if (!body)
 		return;
@@ -126,13 +169,11 @@ void api_case_open(struct req *r)
 		json_decref(body);
 		return;
 	}
-	if (support_case_open(r->store, &r->auth, body, snap->ix, &view, &e) < 0) {
-		reply_program_error(r, &e);
-		program_error_release(&e);
-	}
-	else {
-		r->location = cv_xasprintf("/api/v1/cases/%s", json_string_value(json_object_get(view, "id")));
-		reply_case(r, 201, view);
+	j.body = body;
+	j.ix = snap->ix;
+	if (support_write(r, &j) == 0) {
+		r->location = cv_xasprintf("/api/v1/cases/%s", json_string_value(json_object_get(j.view, "id")));
+		reply_case(r, 201, j.view);
 	}
 	snapshot_put(r->srv, snap);
 	json_decref(body);
@@ -166,23 +207,25 @@ void api_case_notes(struct req *r)
 	reply_case(r, 200, page);
 }
 
+static int act_call(struct store *s, struct support_job *j)
+{
+	return support_case_act(s, j->who, j->id, j->action, j->version, j->collaboration, j->body, &j->view, &j->e);
+}
+
 static void act(struct req *r, enum support_case_action action)
 {
-	struct program_error e = { 0 };
 	bool has_version = false;
 	int64_t version = 0;
 	json_t *body = body_with_version(r, &has_version, &version);
-	json_t *view = NULL;
 	/* .../collaborations/{cid}: the URL names it, whatever the body says. */
-	const char *cid = r->n_params > 1 ? r->params[1] : NULL;
+	struct support_job j = { .call = act_call, .who = &r->auth, .id = r->params[0], .action = action,
+				 .collaboration = r->n_params > 1 ? r->params[1] : NULL, .body = body };
 
 	if (!body)
 		return;
-	if (support_case_act(r->store, &r->auth, r->params[0], action, has_version ? &version : NULL, cid, body, &view,
-			     &e) < 0)
-		reply_program_error(r, &e);
-	else
-		reply_case(r, 200, view);
+	j.version = has_version ? &version : NULL;
+	if (support_write(r, &j) == 0)
+		reply_case(r, 200, j.view);
 	json_decref(body);
 }
 
@@ -244,45 +287,49 @@ void api_agreements(struct req *r)
 	reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
+static int agreement_add_call(struct store *s, struct support_job *j)
+{
+	return support_agreement_add(s, j->body, &j->out1, &j->e);
+}
+
 void api_admin_agreement_add(struct req *r)
 {
-	struct program_error e = { 0 };
 	json_t *body = req_body_object(r, NULL, 0);
-	char *id = NULL;
+	struct support_job j = { .call = agreement_add_call, .body = body };
 
 	if (!body)
 		return;
-	if (support_agreement_add(r->store, body, &id, &e) < 0)
-		reply_program_error(r, &e);
-	else {
+	if (support_write(r, &j) == 0) {
 		r->location = cv_xasprintf("/api/v1/agreements?customer=%s",
 					   json_string_value(json_object_get(body, "customer")));
-		reply_json(r, 201, json_pack("{s:s}", "id", id));
+		reply_json(r, 201, json_pack("{s:s}", "id", j.out1));
 	}
-	free(id);
+	free(j.out1);
 	json_decref(body);
 }
 
 /* ---- customers and users ---- */
 
+static int customer_add_call(struct store *s, struct support_job *j)
+{
+	return support_customer_add(s, j->name, j->id, &j->out1, &j->e);
+}
+
 void api_admin_customer_add(struct req *r)
 {
 	static const char *const keys[] = { "name", "id" };
-	struct program_error e = { 0 };
 	json_t *body = req_body_object(r, keys, CV_ELEMENTSOF(keys));
-	char *id = NULL;
+	struct support_job j = { .call = customer_add_call };
 
 	if (!body)
 		return;
-	if (!json_is_string(json_object_get(body, "name")) ||
-	    (json_object_get(body, "id") && !json_is_string(json_object_get(body, "id"))))
+	j.name = json_string_value(json_object_get(body, "name"));
+	j.id = json_string_value(json_object_get(body, "id"));
+	if (!j.name || (json_object_get(body, "id") && !j.id))
 		reply_error(r, 400, "invalid_field", "name (required) and id are strings");
-	else if (support_customer_add(r->store, json_string_value(json_object_get(body, "name")),
-				      json_string_value(json_object_get(body, "id")), &id, &e) < 0)
-		reply_program_error(r, &e);
-	else
-		reply_json(r, 201, json_pack("{s:s, s:O}", "id", id, "name", json_object_get(body, "name")));
-	free(id);
+	else if (support_write(r, &j) == 0)
+		reply_json(r, 201, json_pack("{s:s, s:O}", "id", j.out1, "name", json_object_get(body, "name")));
+	free(j.out1);
 	json_decref(body);
 }
 
@@ -304,32 +351,34 @@ void api_admin_customers(struct req *r)
 	reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
+static int user_add_call(struct store *s, struct support_job *j)
+{
+	return program_user_add(s, j->name, j->role, j->org, &j->out1, &j->out2, &j->e);
+}
+
 void api_admin_user_add(struct req *r)
 {
 	static const char *const keys[] = { "name", "role", "vendor", "customer" };
-	struct program_error e = { 0 };
 	json_t *body = req_body_object(r, keys, CV_ELEMENTSOF(keys));
+	struct support_job j = { .call = user_add_call };
 	const char *vendor, *customer;
-	char *token = NULL, *id = NULL;
 
 	if (!body)
 		return;
 	vendor = json_string_value(json_object_get(body, "vendor"));
 	customer = json_string_value(json_object_get(body, "customer"));
-	if (!json_is_string(json_object_get(body, "name")) || !json_is_string(json_object_get(body, "role")) ||
-	    (vendor && customer))
+	j.name = json_string_value(json_object_get(body, "name"));
+	j.role = json_string_value(json_object_get(body, "role"));
+	j.org = vendor ? vendor : customer;
+	if (!j.name || !j.role || (vendor && customer))
 		reply_error(r, 400, "invalid_field", "name and role are required; vendor or customer, not both");
-	else if (program_user_add(r->store, json_string_value(json_object_get(body, "name")),
-				  json_string_value(json_object_get(body, "role")), vendor ? vendor : customer, &token, &id,
-				  &e) < 0)
-		reply_program_error(r, &e);
-	else
-		reply_json(r, 201, json_pack("{s:s, s:s, s:s}", "id", id, "token", token, "note",
+	else if (support_write(r, &j) == 0)
+		reply_json(r, 201, json_pack("{s:s, s:s, s:s}", "id", j.out2, "token", j.out1, "note",
 					     "the token is shown once: keep it"));
-	if (token)
-		memset(token, 0, strlen(token));
-	free(token);
-	free(id);
+	if (j.out1)
+		memset(j.out1, 0, strlen(j.out1));
+	free(j.out1);
+	free(j.out2);
 	json_decref(body);
 }
 
@@ -348,14 +397,17 @@ void api_admin_support_policy_get(struct req *r)
 	support_policy_free(p);
 }
 
+static int support_policy_call(struct store *s, struct support_job *j)
+{
+	return support_policy_store(s, j->text, &j->e);
+}
+
 void api_admin_support_policy_put(struct req *r)
 {
-	struct program_error e = { 0 };
 	char *text = cv_xstrndup(r->body.data ? r->body.data : "", r->body.len);
+	struct support_job j = { .call = support_policy_call, .text = text };
 
-	if (support_policy_store(r->store, text, &e) < 0)
-		reply_program_error(r, &e);
-	else
+	if (support_write(r, &j) == 0)
 		reply_json(r, 200, json_pack("{s:s}", "status", "set"));
 	free(text);
 }

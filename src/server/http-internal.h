@@ -36,6 +36,7 @@ struct server {
 	atomic_ullong next_id;
 	struct resp_cache *cache;
 	struct pool *pool;
+	struct writer *writer; /* group commit, and the threads of writing requests (writer.c) */
 	atomic_llong generation;    /* the catalog's, as last read */
 	atomic_ullong gen_checked_ns; /* when; 0 after a write */
 	struct guard *guard;
@@ -74,6 +75,17 @@ bool dispatch_answer_cached(struct req *r);
 /* The worker pool's job: authenticate, run the handler, then resume the
  * connection so that MHD sends the answer. */
 void dispatch_work(void *arg);
+
+/* ---- group commit (writer.c) ---- */
+struct writer;
+/* The writer thread and the pool of threads writing requests run on. */
+struct writer *writer_start(struct server *srv, char **ret_error);
+/* Runs what is queued, then stops (after srv->pool: its requests may write). */
+void writer_stop(struct writer *w);
+/* Hands a request to a worker: the writer's pool if it writes, else srv->pool. */
+void writer_push(struct server *srv, struct req *r);
+/* The writer's counters, as Prometheus text (metrics.c). */
+void writer_metrics(struct server *srv, struct cv_buf *b);
 
 /* ---- replies (request.c) ---- */
 /* Drops an answer's body, before another is set. */

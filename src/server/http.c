@@ -24,7 +24,8 @@
  *
  * Shutdown: SIGTERM or SIGINT stops accepting (MHD_quiesce_daemon), waits
  * until requests in flight are answered (at most 10 s), then stops.  Every
- * write is one transaction, so nothing is half-written either way.
+ * write is in a transaction (with others': group commit, writer.c) and is
+ * answered only once that committed, so nothing is half-written either way.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -367,7 +368,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		} else if (!dispatch_answer_cached(r)) {
 			r->store = NULL;
 			MHD_suspend_connection(conn);
-			pool_push(srv->pool, r);
+			writer_push(srv, r);
 			return MHD_YES;
 		}
 	}
@@ -531,7 +532,9 @@ int server_run(const struct server_options *o, char **ret_error)
 	signal(SIGPIPE, SIG_IGN);
 
 	srv.pool = pool_start(WORKER_THREADS, dispatch_work, ret_error);
-	if (!srv.pool) {
+	if (srv.pool)
+		srv.writer = writer_start(&srv, ret_error);
+	if (!srv.writer) {
 		close(fd);
 		r = -EAGAIN;
 		goto out;
@@ -581,11 +584,15 @@ int server_run(const struct server_options *o, char **ret_error)
 	 * before MHD may stop. */
 	pool_stop(srv.pool);
 	srv.pool = NULL;
+	writer_stop(srv.writer);
+	srv.writer = NULL;
 	MHD_stop_daemon(srv.daemon);
 	close(fd);
 	access_log_flush(&srv);
 	r = 0;
 out:
+	pool_stop(srv.pool); /* both NULL once stopped above */
+	writer_stop(srv.writer);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (srv.snap)

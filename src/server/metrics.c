@@ -122,4 +122,5 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 	M("# HELP covalid_heartbeats_total Agents' reports applied without a descriptor (the digest unchanged).\n"
 	  "# TYPE covalid_heartbeats_total counter\n");
 	M("covalid_heartbeats_total %lu\n", atomic_load(&srv->reports[0]));
+	writer_metrics(srv, b);
 }

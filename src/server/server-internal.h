@@ -13,6 +13,7 @@
 #ifndef COVALID_SERVER_INTERNAL_H
 #define COVALID_SERVER_INTERNAL_H
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -174,11 +175,20 @@ void pool_stop(struct pool *pl);
 
 /* ---- group commit (writer.c) ---- */
 /*
- * Runs fn(store, arg) for a request that writes: fn's library calls own
- * their transactions as always.  Returns fn's result; a negative errno
- * that is not fn's means the write could not be made durable (answer
- * 503: nothing of it was kept).
+ * Runs fn(store, arg) for a request that writes, on the writer thread, in
+ * a transaction shared with other requests' writes (its library calls own
+ * their transactions as always: there they nest as savepoints), and
+ * returns once that transaction committed: fn's result.  fn gets the
+ * writer's store, never r->store, must not touch r (nor reply), and must
+ * not return SERVER_WRITE_LOST; what it needs comes in arg, what it
+ * produces goes out in arg.  A fn that fails (< 0) has its own work
+ * undone, and only its own.
+ *
+ * SERVER_WRITE_LOST: the shared transaction could not be committed, so
+ * nothing of fn's work was kept, whatever fn returned; server_write has
+ * answered 503 already, and the handler answers nothing more.
  */
+#define SERVER_WRITE_LOST (-ENOTRECOVERABLE)
 typedef int (*server_write_fn)(struct store *s, void *arg);
 int server_write(struct req *r, server_write_fn fn, void *arg);
 

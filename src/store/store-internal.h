@@ -31,8 +31,23 @@ struct db_ops {
 	const char *(*errmsg)(void *db);
 	int (*schema_version)(void *db, int *ret);
 	int (*begin)(void *db);
+	/* A failed commit leaves the transaction to the caller's rollback. */
 	int (*commit)(void *db);
 	int (*rollback)(void *db);
+	/*
+	 * Nested transactions (store.c keeps the depth): a savepoint named
+	 * for its level (1, 2, ...) inside the open transaction; released
+	 * (its work stays in the enclosing one), or rolled back to and
+	 * released (its work is undone, the enclosing one's kept).  SQLite
+	 * and PostgreSQL spell these alike; each fails (-EIO, message set)
+	 * when the transaction they nest in is no longer open -- an engine
+	 * may roll it back whole after an error (SQLite does on a full disk
+	 * or an I/O error) -- so that nothing meant to be nested is ever
+	 * written on its own.
+	 */
+	int (*savepoint)(void *db, unsigned level);
+	int (*release)(void *db, unsigned level);
+	int (*rollback_to)(void *db, unsigned level);
 	int (*prepare)(void *db, const char *sql, struct db_stmt **ret);
 	void (*bind_text)(struct db_stmt *st, int i, const char *s); /* NULL binds SQL NULL */
 	void (*bind_int64)(struct db_stmt *st, int i, int64_t v);
@@ -52,6 +67,8 @@ extern const struct db_ops db_sqlite;
 struct store {
 	const struct db_ops *ops;
 	void *db;
+	/* Transactions open: 0 none, 1 the outer one, more savepoints in it. */
+	unsigned depth;
 };
 
 typedef int (*db_row_fn)(struct store *s, struct db_stmt *st, void *userdata);

@@ -498,6 +498,54 @@ static int sq_rollback(void *db)
 	return r;
 }
 
+/*
+ * Savepoints.  The enclosing transaction may be gone: SQLite rolls a
+ * transaction back whole on some errors (SQLITE_FULL, SQLITE_IOERR,
+ * SQLITE_NOMEM, SQLITE_BUSY in places; sqlite.org/lang_transaction.html,
+ * "Response To Errors Within A Transaction").  A SAVEPOINT then would
+ * start a transaction of its own and its RELEASE commit it: work meant to
+ * be part of a larger one, made durable alone.  So each checks first.
+ */
+static int in_transaction(struct sqlite_db *d)
+{
+	if (!sqlite3_get_autocommit(d->db))
+		return 0;
+	snprintf(d->errmsg, sizeof(d->errmsg), "the transaction was rolled back after an earlier error");
+	return -EIO;
+}
+
+static int savepoint_exec(struct sqlite_db *d, const char *sql)
+{
+	int r = in_transaction(d);
+
+	return r < 0 ? r : exec(d, sql);
+}
+
+static int sq_savepoint(void *db, unsigned level)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "SAVEPOINT cv_%u", level);
+	return savepoint_exec(db, sql);
+}
+
+static int sq_release(void *db, unsigned level)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT cv_%u", level);
+	return savepoint_exec(db, sql);
+}
+
+/* ROLLBACK TO leaves the savepoint open (SQLite and PostgreSQL alike): release it too. */
+static int sq_rollback_to(void *db, unsigned level)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT cv_%u; RELEASE SAVEPOINT cv_%u", level, level);
+	return savepoint_exec(db, sql);
+}
+
 static int sq_prepare(void *db, const char *sql, struct db_stmt **ret)
 {
 	struct sqlite_db *d = db;
@@ -649,6 +697,9 @@ const struct db_ops db_sqlite = {
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.savepoint = sq_savepoint,
+	.release = sq_release,
+	.rollback_to = sq_rollback_to,
 	.prepare = sq_prepare,
 	.bind_text = sq_bind_text,
 	.bind_int64 = sq_bind_int64,
