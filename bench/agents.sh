@@ -88,7 +88,9 @@ sim() {
 	before=$(server_snap)
 	"$SIM" run $S --label "$label" "$@" >"$W/run.json" 2>>"$W/sim.err"
 	after=$(server_snap)
-	jq -c --arg b "$before" --arg a "$after" '($b | split(" ") | map(tonumber)) as $b | ($a | split(" ") | map(tonumber)) as $a |
+	# The machine's load: other work on these cores shows in the figures.
+	jq -c --arg b "$before" --arg a "$after" --arg load "$(cut -d' ' -f1 /proc/loadavg)" \
+		'($b | split(" ") | map(tonumber)) as $b | ($a | split(" ") | map(tonumber)) as $a | .loadavg_1m = ($load | tonumber) |
 		(.acked.heartbeats + .acked.descriptors) as $n |
 		. + {server: {cpu_s: ($a[0] - $b[0]), write_bytes: ($a[1] - $b[1]),
 			cpu_us_per_report: (if $n > 0 then ($a[0] - $b[0]) * 1e6 / $n else null end),
@@ -150,7 +152,7 @@ hbb=$(jq -s -r 'map(select(.mode == "open"))[0].body_bytes_mean.heartbeat' "$W/r
 deb=$(jq -s -r 'map(select(.mode == "open"))[0].body_bytes_mean.descriptor' "$W/results")
 ccpu=$(med '.mode == "open"' '.client_cpu_s / .elapsed_s')
 
-echo "bench/agents.sh: $MACHINES machines, $CONNS connections, $ROUNDS rounds x ${SECONDS_EACH} s, medians ($(nproc) CPUs, simulator on the same cores)"
+echo "bench/agents.sh: $MACHINES machines, $CONNS connections, $ROUNDS rounds x ${SECONDS_EACH} s, medians ($(nproc) CPUs, simulator on the same cores; 1-minute load average after the runs: $(jq -s -r 'map(select(.loadavg_1m) | .loadavg_1m) | map(tostring) | join(" ")' "$W/results"))"
 printf '%s' "$enr" | jq -r '"  enrolled \(.machines) machines in \(.enroll_s | . * 10 | round / 10) s (\(.enroll_per_s | round)/s); their first full reports in \(.first_reports_s | . * 10 | round / 10) s (\(.first_reports_per_s | round)/s)"'
 echo "  open loop at $HB_RATE heartbeats/s + $DESC_RATE descriptor reports/s (bodies: heartbeat $hbb bytes, descriptor $deb bytes):"
 echo "    acknowledged: $hb heartbeats/s, $de descriptor reports/s; latency p50 $p50 ms, p99 $p99 ms (worst round $p99max), max $mx ms"
