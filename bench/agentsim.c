@@ -292,6 +292,7 @@ struct machine {
 	bool desc_acked;          /* the server acknowledged a report carrying it */
 	bool need_desc;           /* the server asked for it */
 	uint8_t tries;
+	bool verified;
 	int32_t clock_offset_ms;
 	bool clock_known;
 };
@@ -647,7 +648,10 @@ static struct {
 
 /* ---- jobs, connections ---- */
 
-enum phase { PH_ENROLL, PH_PRIME, PH_RUN, PH_VERIFY };
+enum phase { PH_ENROLL, PH_PRIME, PH_RUN, PH_VERIFY_LIST, PH_VERIFY };
+
+/* Verify reads the machines list in pages of this many (the API's most). */
+#define LIST_PAGE 500
 
 struct job {
 	uint32_t machine;
@@ -678,7 +682,8 @@ static size_t n_conns;
 static int ep = -1;
 static struct addrinfo *addr;
 static enum phase phase;
-static size_t cursor;        /* enroll, prime, verify: the next machine */
+static size_t cursor;        /* enroll, prime, verify: the next machine (or list page) */
+static size_t cursor_end;
 static uint32_t *retry;      /* their failed machines, to try again */
 static size_t n_retry, cap_retry;
 static size_t busy_conns;
@@ -749,9 +754,15 @@ static void retry_push(uint32_t m)
 /* The next machine for a closed-loop phase, or false: none left. */
 static bool next_machine(uint32_t *ret)
 {
-	while (cursor < n_machines) {
+	while (cursor < cursor_end) {
 		uint32_t m = (uint32_t)cursor++;
 
+		if (phase == PH_VERIFY_LIST) {
+			*ret = m; /* a page */
+			return true;
+		}
+		if (phase == PH_VERIFY && machines[m].verified)
+			continue;
 		/* Prime and verify only the enrolled; enroll only the others. */
 		if ((phase == PH_ENROLL) == (machines[m].id == NULL)) {
 			*ret = m;
@@ -922,6 +933,14 @@ static void build_job(struct conn *c)
 	case PH_RUN:
 		build_report(&c->out, &c->job);
 		break;
+	case PH_VERIFY_LIST: {
+		char path[96];
+
+		snprintf(path, sizeof(path), "/api/v1/machines?limit=%d&offset=%zu", LIST_PAGE,
+			 (size_t)c->job.machine * LIST_PAGE);
+		put_request(&c->out, "GET", path, cfg.token, NULL, 0);
+		break;
+	}
 	case PH_VERIFY:
 		build_verify(&c->out, c->job.machine);
 		break;
@@ -1057,22 +1076,54 @@ static void handle_enroll(struct conn *c, const struct resp *r, json_t *doc)
 		die("the server's machine id or credential is not a token: %s", m->id);
 }
 
-static void handle_verify(struct conn *c, const struct resp *r, json_t *doc)
+/* Machine ids to indexes, for the list's items: open addressing. */
+static uint32_t *id_table;
+static size_t id_table_size;
+
+static uint64_t id_hash(const char *s)
 {
-	const struct machine *m = &machines[c->job.machine];
+	uint64_t h = 1469598103934665603u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static void id_table_build(void)
+{
+	id_table_size = 1024;
+	while (id_table_size < 2 * n_machines)
+		id_table_size *= 2;
+	id_table = xrealloc(NULL, id_table_size * sizeof(*id_table));
+	memset(id_table, 0xff, id_table_size * sizeof(*id_table));
+	for (size_t i = 0; i < n_machines; i++) {
+		size_t k;
+
+		if (!machines[i].id)
+			continue;
+		for (k = id_hash(machines[i].id) & (id_table_size - 1); id_table[k] != UINT32_MAX;
+		     k = (k + 1) & (id_table_size - 1))
+			;
+		id_table[k] = (uint32_t)i;
+	}
+}
+
+static int64_t id_find(const char *id)
+{
+	for (size_t k = id_hash(id) & (id_table_size - 1); id_table[k] != UINT32_MAX; k = (k + 1) & (id_table_size - 1))
+		if (strcmp(machines[id_table[k]].id, id) == 0)
+			return id_table[k];
+	return -1;
+}
+
+static void verify_one(struct machine *m, json_t *item)
+{
 	int64_t seq, reports;
 
-	if (r->status == 404) {
-		st.missing++;
-		return;
-	}
-	if (r->status != 200 || !doc) {
-		retry_push(c->job.machine);
-		return;
-	}
+	m->verified = true;
 	st.verified++;
-	seq = json_int(doc, "seq", -1);
-	reports = json_int(doc, "reports", -1);
+	seq = json_int(item, "seq", -1);
+	reports = json_int(item, "reports", -1);
 	if (seq < 0 || reports < 0) {
 		st.no_fields++;
 		return;
@@ -1086,6 +1137,38 @@ static void handle_verify(struct conn *c, const struct resp *r, json_t *doc)
 		st.lost_reports++;
 	if ((uint64_t)seq == m->seq && (uint64_t)reports == m->applied)
 		st.exact++;
+}
+
+static void handle_verify(struct conn *c, const struct resp *r, json_t *doc)
+{
+	if (r->status == 404) {
+		st.missing++;
+		return;
+	}
+	if (r->status != 200 || !doc) {
+		retry_push(c->job.machine);
+		return;
+	}
+	if (!machines[c->job.machine].verified)
+		verify_one(&machines[c->job.machine], doc);
+}
+
+/* A page of the list: its machines checked; any it missed (the order can
+ * move under paging: a machine turning late) are read one by one after. */
+static void handle_verify_list(const struct resp *r, json_t *doc)
+{
+	json_t *items = json_object_get(doc, "items"), *item;
+	size_t i;
+
+	if (r->status != 200 || !json_is_array(items))
+		return;
+	json_array_foreach(items, i, item) {
+		json_t *id = json_object_get(item, "id");
+		int64_t k = json_is_string(id) ? id_find(json_string_value(id)) : -1;
+
+		if (k >= 0 && !machines[k].verified)
+			verify_one(&machines[k], item);
+	}
 }
 
 static void conn_on_response(struct conn *c, const struct resp *r)
@@ -1102,6 +1185,9 @@ static void conn_on_response(struct conn *c, const struct resp *r)
 	case PH_PRIME:
 	case PH_RUN:
 		handle_report(c, r, doc);
+		break;
+	case PH_VERIFY_LIST:
+		handle_verify_list(r, doc);
 		break;
 	case PH_VERIFY:
 		handle_verify(c, r, doc);
@@ -1255,6 +1341,7 @@ static double run_closed(enum phase ph, size_t connections)
 
 	phase = ph;
 	cursor = 0;
+	cursor_end = ph == PH_VERIFY_LIST ? (n_machines + LIST_PAGE - 1) / LIST_PAGE : n_machines;
 	n_retry = 0;
 	for (size_t i = 0; i < n_machines; i++)
 		machines[i].tries = 0;
@@ -1263,7 +1350,7 @@ static double run_closed(enum phase ph, size_t connections)
 		poll_once(100);
 		for (size_t i = 0; i < n_conns; i++)
 			conn_dispatch(&conns[i]);
-		if (busy_conns == 0 && cursor >= n_machines && n_retry == 0)
+		if (busy_conns == 0 && cursor >= cursor_end && n_retry == 0)
 			break;
 	}
 	conns_stop();
@@ -1674,7 +1761,10 @@ static int cmd_verify(void)
 		die("verify: --token-file is required");
 	cfg.token = read_token(cfg.token_file);
 	state_load(cfg.state);
-	t = run_closed(PH_VERIFY, cfg.connections);
+	id_table_build();
+	/* The list first (a page a request), then whatever it did not show. */
+	t = run_closed(PH_VERIFY_LIST, cfg.connections < 4 ? cfg.connections : 4);
+	t += run_closed(PH_VERIFY, cfg.connections);
 	uint64_t acked_applied = 0, acked_seq = 0;
 
 	for (size_t i = 0; i < n_machines; i++) {
