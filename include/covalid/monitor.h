@@ -64,13 +64,17 @@ void monitor_agent_release(struct monitor_agent *a);
 /*
  * A report, parsed and checked strictly (every field known, typed and
  * bounded; 400 naming the field, 413 for a body over max_bytes) and, when
- * it carries a descriptor, that descriptor already checked against ix:
- * the expensive part happens here, outside the write.
+ * it carries a descriptor and ix is given, that descriptor checked
+ * against ix: the expensive part happens here, outside the write.  With
+ * ix NULL, monitor_report_check() does the check later (a heartbeat
+ * carries no descriptor and needs no catalog).
  */
 struct monitor_report;
 int monitor_report_parse(const char *body, size_t len, size_t max_bytes, const struct check_index *ix,
 			 struct monitor_report **ret, struct program_error *err) CV_WUR;
 struct monitor_report *monitor_report_free(struct monitor_report *rep);
+/* Checks the report's descriptor against ix, once; 0 when it has none. */
+int monitor_report_check(struct monitor_report *rep, const struct check_index *ix, struct program_error *err) CV_WUR;
 /* Whether it carried a descriptor (else it is a heartbeat). */
 bool monitor_report_has_descriptor(const struct monitor_report *rep);
 

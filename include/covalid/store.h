@@ -256,7 +256,7 @@ struct store_machine_row {
 int store_machine_add(struct store *s, const struct store_machine_row *row) CV_WUR;
 /* The id of the customer's machine with that key, or -ENOENT. */
 int store_machine_find_key(struct store *s, const char *customer_id, const char *machine_key, char **ret_id) CV_WUR;
-/* Re-enrollment: a new credential (the old stops working), name, interval. */
+/* Re-enrollment: a new credential (the old stops working), name (NULL: kept), interval. */
 int store_machine_reenroll(struct store *s, const char *id, const char *name, const char *credential_hash,
 			   int64_t interval_s) CV_WUR;
 /* One machine, by id or by its credential's hash; -ENOENT.  Free with store_machine_free(). */

@@ -98,7 +98,10 @@ int support_agreement_add(struct store *s, const json_t *doc, char **ret_id, str
 /*
  * Opens a case: a customer's administrator, with a vendor of the program,
  * for a machine.  body (json_t *): vendor, severity (1-4), title,
- * description, descriptor.  The configuration is checked against ix (the
+ * description, descriptor; or "machine", one of the customer's monitored
+ * machines (docs/monitor.md), whose stored descriptor is used when none
+ * is given and which the case records (its vendors may then see the
+ * machine).  The configuration is checked against ix (the
  * catalog) and the entitlement with every vendor computed; not entitled
  * with the vendor it is opened with: 422 with the reasons.  *ret_view is
  * the case as the opener sees it.

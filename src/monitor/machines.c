@@ -185,7 +185,7 @@ int monitor_enroll(struct store *s, const struct program_auth *who, const json_t
 	r = store_machine_find_key(s, customer, key, &id);
 	if (r == 0) {
 		/* The same machine again: its id stays, its credential is new. */
-		r = store_machine_reenroll(s, id, name ? name : id, hash, interval);
+		r = store_machine_reenroll(s, id, name, hash, interval);
 	} else if (r == -ENOENT) {
 		id = new_machine_id();
 		monitor_iso(now, when);

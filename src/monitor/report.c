@@ -30,6 +30,7 @@ struct monitor_report {
 	int64_t observed_at;
 	const json_t *health;         /* in doc, or NULL */
 	char *descriptor;             /* canonical JSON of the descriptor sent, or NULL */
+	struct descriptor *d;         /* the descriptor sent, until checked */
 	int vcpus;                    /* of the descriptor sent, -1 */
 	bool checked;                 /* verdict holds the descriptor's check */
 	struct monitor_verdict verdict;
@@ -58,7 +59,7 @@ static bool is_hex(const char *s, size_t n)
 	return true;
 }
 
-/* A string of 1..max bytes without control characters. */
+/* A string of 1..max bytes without control characters (names). */
 static bool text_ok(const json_t *v, size_t max)
 {
 	const char *p = json_string_value(v);
@@ -72,28 +73,34 @@ static bool text_ok(const json_t *v, size_t max)
 	return true;
 }
 
+/* Free text a machine quotes (a log line, a path): at most max bytes and
+ * no NUL; tabs and escapes are the machine's own and stay (JSON carries
+ * them, readers escape them), so a kernel line never costs a report. */
+static bool quote_ok(const json_t *v, size_t max)
+{
+	const char *p = json_string_value(v);
+	size_t n = json_string_length(v);
+
+	return p && n <= max && strlen(p) == n;
+}
+
 static bool number_in(const json_t *v, double lo, double hi)
 {
 	return json_is_number(v) && json_number_value(v) >= lo && json_number_value(v) <= hi;
 }
 
+/* An object with only these members; 400 naming the first other one, made printable. */
 static bool keys_ok(const json_t *o, const char *const *keys, size_t n, const char *where, struct program_error *err)
 {
-	const char *k;
-
 	if (!json_is_object(o)) {
 		bad(err, "%s: an object", where);
 		return false;
 	}
-	k = program_unknown_key(o, keys, n);
-	if (k) {
-		bad(err, "%s.%.64s: unknown field", where, k);
-		return false;
-	}
-	return true;
+	return program_check_keys(o, keys, n, where, err);
 }
 
-static int strings(const json_t *a, size_t max_items, size_t max_bytes, const char *where, struct program_error *err)
+static int strings(const json_t *a, size_t max_items, size_t max_bytes, bool quotes, const char *where,
+		   struct program_error *err)
 {
 	size_t i;
 	json_t *v;
@@ -101,8 +108,9 @@ static int strings(const json_t *a, size_t max_items, size_t max_bytes, const ch
 	if (!json_is_array(a) || json_array_size(a) > max_items)
 		return bad(err, "%s: an array of at most %zu strings", where, max_items);
 	json_array_foreach(a, i, v)
-		if (!text_ok(v, max_bytes))
-			return bad(err, "%s[%zu]: 1 to %zu printable bytes", where, i, max_bytes);
+		if (quotes ? !quote_ok(v, max_bytes) : !text_ok(v, max_bytes))
+			return bad(err, "%s[%zu]: %s %zu bytes", where, i, quotes ? "a string (no NUL) of at most" :
+				   "1 printable character to", max_bytes);
 	return 0;
 }
 
@@ -119,8 +127,8 @@ static int check_disks(const json_t *disks, struct program_error *err)
 		snprintf(where, sizeof(where), "health.disks[%zu]", i);
 		if (!keys_ok(d, keys, CV_ELEMENTSOF(keys), where, err))
 			return -EINVAL;
-		if (!text_ok(json_object_get(d, "path"), PATH_MAX_BYTES))
-			return bad(err, "%s.path: 1 to %d printable bytes", where, PATH_MAX_BYTES);
+		if (!quote_ok(json_object_get(d, "path"), PATH_MAX_BYTES))
+			return bad(err, "%s.path: a string (no NUL) of at most %d bytes", where, PATH_MAX_BYTES);
 		if (!number_in(json_object_get(d, "used_pct"), 0, 100))
 			return bad(err, "%s.used_pct: a number from 0 to 100", where);
 		if (json_object_get(d, "free_mib") && !(json_is_integer(json_object_get(d, "free_mib")) &&
@@ -143,8 +151,8 @@ static int check_errors(const json_t *e, struct program_error *err)
 			return bad(err, "health.errors.available: false (or absent, when counted)");
 		if (json_object_get(e, "count") || json_object_get(e, "recent"))
 			return bad(err, "health.errors: count and recent go with a readable log, not with available: false");
-		if (json_object_get(e, "why") && !text_ok(json_object_get(e, "why"), MONITOR_ERROR_LINE_MAX))
-			return bad(err, "health.errors.why: 1 to %d printable bytes", MONITOR_ERROR_LINE_MAX);
+		if (json_object_get(e, "why") && !quote_ok(json_object_get(e, "why"), MONITOR_ERROR_LINE_MAX))
+			return bad(err, "health.errors.why: a string (no NUL) of at most %d bytes", MONITOR_ERROR_LINE_MAX);
 		return 0;
 	}
 	if (json_object_get(e, "why"))
@@ -153,7 +161,7 @@ static int check_errors(const json_t *e, struct program_error *err)
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
 		return bad(err, "health.errors.count: a whole number, 0 or more");
 	if ((v = json_object_get(e, "recent")))
-		return strings(v, MONITOR_ERRORS_RECENT_MAX, MONITOR_ERROR_LINE_MAX, "health.errors.recent", err);
+		return strings(v, MONITOR_ERRORS_RECENT_MAX, MONITOR_ERROR_LINE_MAX, true, "health.errors.recent", err);
 	return 0;
 }
 
@@ -199,7 +207,7 @@ static int check_health(const json_t *h, struct program_error *err)
 			json_t *a = json_object_get(v, comp_keys[i]);
 
 			snprintf(where, sizeof(where), "health.components.%s", comp_keys[i]);
-			if (a && strings(a, MONITOR_COMPONENTS_MAX, COMPONENT_MAX_BYTES, where, err) < 0)
+			if (a && strings(a, MONITOR_COMPONENTS_MAX, COMPONENT_MAX_BYTES, false, where, err) < 0)
 				return -EINVAL;
 		}
 	}
@@ -214,7 +222,6 @@ static int take_descriptor(struct monitor_report *rep, const json_t *dj, const s
 {
 	struct descriptor *d = NULL;
 	char *why = NULL;
-	int r;
 
 	if (!json_is_object(dj))
 		return bad(err, "descriptor: an object (covalid probe --json)");
@@ -226,16 +233,24 @@ static int take_descriptor(struct monitor_report *rep, const json_t *dj, const s
 	}
 	rep->descriptor = descriptor_to_json(d, false);
 	rep->vcpus = d->vm.vcpus;
-	r = 0;
-	if (ix) {
-		r = monitor_verdict_compute(ix, d, &rep->verdict);
-		if (r < 0)
-			program_error_set(err, 500, "internal", "the descriptor could not be checked");
-		else
-			rep->checked = true;
+	rep->d = d;
+	return ix ? monitor_report_check(rep, ix, err) : 0;
+}
+
+int monitor_report_check(struct monitor_report *rep, const struct check_index *ix, struct program_error *err)
+{
+	int r;
+
+	if (!rep->d || rep->checked)
+		return 0;
+	r = monitor_verdict_compute(ix, rep->d, &rep->verdict);
+	if (r < 0) {
+		program_error_set(err, 500, "internal", "the descriptor could not be checked");
+		return r;
 	}
-	descriptor_free(d);
-	return r;
+	rep->checked = true;
+	rep->d = descriptor_free(rep->d);
+	return 0;
 }
 
 int monitor_report_parse(const char *body, size_t len, size_t max_bytes, const struct check_index *ix,
@@ -318,6 +333,7 @@ struct monitor_report *monitor_report_free(struct monitor_report *rep)
 		return NULL;
 	json_decref(rep->doc);
 	free(rep->descriptor);
+	descriptor_free(rep->d);
 	monitor_verdict_release(&rep->verdict);
 	free(rep);
 	return NULL;
@@ -370,6 +386,31 @@ static int health_events(struct store *s, const struct store_machine_row *m, con
 		json_decref(d);
 	}
 	return r;
+}
+
+/* Whether a report's health measured what a flag is about. */
+static bool health_measures(const json_t *h, const char *flag)
+{
+	static const struct {
+		const char *flag, *member;
+	} members[] = {
+		{ "cpu", "cpu_pct" },	{ "mem", "mem_pct" },		 { "disk", "disks" },		{ "load", "load" },
+		{ "clock", "clock_offset_ms" }, { "errors", "errors" }, { "components", "components" },
+	};
+	json_t *v;
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(members); i++) {
+		if (strcmp(members[i].flag, flag) != 0)
+			continue;
+		v = json_object_get(h, members[i].member);
+		if (!v || json_is_null(v))
+			return false;
+		/* An event log that could not be read says nothing of errors. */
+		if (strcmp(flag, "errors") == 0)
+			return json_object_get(v, "count") != NULL;
+		return true;
+	}
+	return false;
 }
 
 /* The stored descriptor's vCPUs, for load per vCPU. */
@@ -436,6 +477,12 @@ static int apply(struct store *s, struct store_machine_row *m, const struct moni
 		*ret_need = true;
 	monitor_health_flags(rep->health, &t, rep->descriptor ? rep->vcpus : stored_vcpus(m->descriptor), &after,
 			     details);
+	/* A flag is cleared only by a report that measured it again: one
+	 * without health, or without that member, keeps it, untold. */
+	for (size_t i = 0; i < before.n; i++)
+		if (!cv_streq(before.v[i], "late") && !cv_strv_contains(&after, before.v[i]) &&
+		    !health_measures(rep->health, before.v[i]))
+			cv_strv_push(&after, before.v[i]);
 	r = health_events(s, m, &before, &after, details, rep->observed_at);
 	if (r == 0 && was_late) {
 		json_t *d = json_pack("{s:s?, s:I}", "last_seen", m->last_seen, "silent_s",
@@ -458,7 +505,8 @@ static int apply(struct store *s, struct store_machine_row *m, const struct moni
 	flags = monitor_flags_join(&after);
 	health = rep->health ? json_dumps(rep->health, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	m->flags = flags;
-	m->health = health;
+	if (health)
+		m->health = health; /* a heartbeat without health keeps the last */
 	m->last_seen = when;
 	m->last_seen_s = now;
 	m->seq = rep->seq;

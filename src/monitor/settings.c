@@ -55,7 +55,11 @@ static int overlay(json_t *base, const json_t *doc, struct program_error *err)
 			if (strcmp(settings[i].name, key) == 0)
 				st = &settings[i];
 		if (!st) {
-			program_error_set(err, 400, "unknown_field", "%.64s: unknown field", key);
+			/* The name comes from the client: printable and short in the answer. */
+			char *safe = cv_str_sanitize(key, strlen(key), 64);
+
+			program_error_set(err, 400, "unknown_field", "%s: unknown field", safe);
+			free(safe);
 			return -EINVAL;
 		}
 		if (st->integer ? !json_is_integer(v) : !json_is_number(v)) {

@@ -139,7 +139,10 @@ int monitor_verdict_move(struct store *s, struct store_machine_row *m, const str
 	/* Who is told: a machine leaving (or first seen out of) a validated
 	 * or supported configuration, one out whose differences changed, one
 	 * coming back.  A move between two good configurations is history only. */
-	if (!is_in && (was_in || !old_verdict)) {
+	if (!is_in && !old_verdict) {
+		kind = "machine.drifted";
+		summary = cv_xasprintf("%s is not in a validated configuration (%s): %s", name, v->verdict, joined);
+	} else if (!is_in && was_in) {
 		kind = "machine.drifted";
 		summary = cv_xasprintf("%s left its %s configuration: %s", name,
 				       cv_streq(old_verdict, "supported") ? "supported" : "validated", joined);

@@ -44,7 +44,9 @@ void api_agent_enroll(struct req *r)
 	if (!j.body)
 		return;
 	rc = server_write(r, enroll_write, &j);
-	if (rc < 0 && !j.e.http)
+	if (r->answered) /* the shared transaction was lost: server_write answered 503 */
+		json_decref(j.answer);
+	else if (rc < 0 && !j.e.http)
 		reply_error(r, 503, "unavailable", "the enrollment could not be made durable; nothing was changed");
 	else if (rc < 0)
 		reply_program_error(r, &j.e);
@@ -76,19 +78,32 @@ void api_agent_report(struct req *r)
 	struct snapshot *snap;
 	int rc;
 
-	/* The check runs here, on this request's thread, before the write. */
-	snap = snapshot_get(r);
-	if (!snap)
-		return;
-	rc = monitor_report_parse(r->body.data ? r->body.data : "", r->body.len, REPORT_MAX_BYTES, snap->ix, &rep, &j.e);
-	snapshot_put(r->srv, snap);
+	rc = monitor_report_parse(r->body.data ? r->body.data : "", r->body.len, REPORT_MAX_BYTES, NULL, &rep, &j.e);
 	if (rc < 0) {
 		reply_program_error(r, &j.e);
 		return;
 	}
+	/* A descriptor is checked here, on this request's thread, before the
+	 * write; a heartbeat needs no catalog. */
+	if (monitor_report_has_descriptor(rep)) {
+		snap = snapshot_get(r);
+		if (!snap) {
+			monitor_report_free(rep);
+			return;
+		}
+		rc = monitor_report_check(rep, snap->ix, &j.e);
+		snapshot_put(r->srv, snap);
+		if (rc < 0) {
+			reply_program_error(r, &j.e);
+			monitor_report_free(rep);
+			return;
+		}
+	}
 	j.rep = rep;
 	rc = server_write(r, report_write, &j);
-	if (rc < 0 && !j.e.http)
+	if (r->answered) /* the shared transaction was lost: server_write answered 503 */
+		json_decref(j.answer);
+	else if (rc < 0 && !j.e.http)
 		reply_error(r, 503, "unavailable", "the report could not be made durable; send it again");
 	else if (rc < 0)
 		reply_program_error(r, &j.e);
@@ -246,7 +261,9 @@ void api_monitor_settings_put(struct req *r)
 	if (!j.body)
 		return;
 	rc = server_write(r, settings_write, &j);
-	if (rc < 0 && !j.e.http)
+	if (r->answered) /* the shared transaction was lost: server_write answered 503 */
+		json_decref(j.answer);
+	else if (rc < 0 && !j.e.http)
 		reply_error(r, 503, "unavailable", "the settings could not be made durable; nothing was changed");
 	else if (rc < 0)
 		reply_program_error(r, &j.e);

@@ -20,6 +20,8 @@
 
 #define DEFAULT_SWEEP_INTERVAL_S 10
 #define DEFAULT_SAMPLE_INTERVAL_S 300
+/* The setting naming the catalog generation every stored descriptor was last checked at. */
+#define CHECKED_GENERATION "monitor.checked_generation"
 
 struct sweeper {
 	struct server *srv;
@@ -43,9 +45,16 @@ static void tick(struct sweeper *sw)
 		char *why = NULL;
 		struct snapshot *snap = snapshot_of(sw->srv, sw->store, &why);
 
-		/* A failed pass is tried again on the next tick. */
-		if (snap && monitor_sweep_reverdict(sw->store, snap->ix, now, NULL) == 0)
+		/* A failed pass is tried again on the next tick.  The
+		 * generation checked is kept in the database, so a restart
+		 * does not check every machine again for nothing. */
+		if (snap && monitor_sweep_reverdict(sw->store, snap->ix, now, NULL) == 0) {
+			char text[32];
+
 			sw->generation = gen;
+			snprintf(text, sizeof(text), "%lld", (long long)gen);
+			(void)!store_setting_put(sw->store, CHECKED_GENERATION, text);
+		}
 		snapshot_put(sw->srv, snap);
 		free(why);
 	}
@@ -89,6 +98,14 @@ struct sweeper *sweeper_start(struct server *srv, char **ret_error)
 	}
 	sw->srv = srv;
 	sw->generation = -1;
+	{
+		char *text = NULL;
+		int64_t g;
+
+		if (store_setting_get(sw->store, CHECKED_GENERATION, &text) == 0 && cv_parse_i64(text, 10, &g) == 0)
+			sw->generation = g;
+		free(text);
+	}
 	/* The first sample one interval after start, not at once: a server
 	 * restarted often would otherwise crowd the chart. */
 	sw->sampled_s = (int64_t)time(NULL);

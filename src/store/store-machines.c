@@ -91,7 +91,7 @@ int store_machine_find_key(struct store *s, const char *customer_id, const char 
 int store_machine_reenroll(struct store *s, const char *id, const char *name, const char *credential_hash,
 			   int64_t interval_s)
 {
-	int r = db_query(s, "UPDATE machines SET name = ?2, credential_hash = ?3, interval_s = ?4 WHERE id = ?1", NULL,
+	int r = db_query(s, "UPDATE machines SET name = coalesce(?2, name), credential_hash = ?3, interval_s = ?4 WHERE id = ?1", NULL,
 			 NULL, "sssi", id, name, credential_hash, interval_s);
 
 	if (r < 0)
@@ -170,7 +170,7 @@ int store_machine_list(struct store *s, const struct store_machine_query *q, sto
 	struct machine_walk w = { cb, userdata };
 	int r = db_query(s,
 			 "SELECT " MACHINE_COLUMNS " FROM machines" MACHINE_WHERE
-			 " ORDER BY CASE WHEN verdict IN ('validated', 'supported') THEN 1 ELSE 0 END, "
+			 " ORDER BY CASE WHEN verdict IS NULL OR verdict IN ('validated', 'supported') THEN 1 ELSE 0 END, "
 			 "CASE WHEN " FLAG_LATE " THEN 0 ELSE 1 END, name, id LIMIT ?5 OFFSET ?6",
 			 machine_list_row, &w, "sssiii", q->customer_id, q->vendor_id, q->verdict, (int64_t)q->late,
 			 q->limit > 0 ? q->limit : (int64_t)-1, q->offset > 0 ? q->offset : (int64_t)0);

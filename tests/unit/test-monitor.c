@@ -1,0 +1,707 @@
+/*
+ * test-monitor.c - monitoring's library (src/monitor) on a real SQLite
+ * store with the seed catalog, without a server: enrollment, reports and
+ * their dedupe, verdicts over time and the events they tell, the sweep,
+ * thresholds, who sees what, strict reading of reports.
+ *
+ * The machine is tests/fixtures/hyperv2008-rhel53 (RHEL 5.3 x86_64, 1
+ * vCPU, Windows Server 2008 Hyper-V build 6002) and its 2-vCPU twin.
+ * data/validated-configs.jsonl's rows ms-hv2008-ws-rhel5.3-x86_64 and
+ * ms-hv2008-hvs-rhel5.3-x86_64 validate it with "limits": {"max_vcpus": 1,
+ * "allowed_vcpus": [1]} ("uniprocessor VM (1 vCPU): LIC 2.0 supported
+ * only single-vCPU Linux VMs"): 2 vCPUs is "2 vCPUs; validated for 1".
+ */
+#include <jansson.h>
+
+#include "covalid/catalog.h"
+#include "covalid/check.h"
+#include "covalid/descriptor.h"
+#include "covalid/monitor.h"
+#include "covalid/program.h"
+#include "covalid/sign.h"
+#include "covalid/store.h"
+#include "probe-fixture.h"
+#include "tap.h"
+
+#define T0 1764000000 /* 2025-11-24: any fixed time; the library takes times as given */
+
+struct world {
+	struct store *s;
+	struct catalog *cat;
+	struct check_index *ix;
+	struct program_auth contoso, fabrikam, owner, microsoft;
+	char *v1, *v2; /* the fixtures' descriptors, canonical JSON */
+};
+
+static void import(struct store *s, const char *name)
+{
+	struct catalog_import_stats st;
+	char *path = cv_xasprintf("%s/data/%s", tap_srcdir(), name), *why = NULL;
+	FILE *f = fopen(path, "r");
+
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_INT(catalog_import(s, f, &st, &why), 0);
+		fclose(f);
+	}
+	free(why);
+	free(path);
+}
+
+static void index_build(struct world *w)
+{
+	char *why = NULL;
+
+	check_index_free(w->ix);
+	catalog_free(w->cat);
+	CHECK_INT(catalog_load(w->s, 0, &w->cat, &why), 0);
+	CHECK_INT(check_index_build(w->cat, &w->ix), 0);
+	free(why);
+}
+
+static char *fixture_json(const char *name)
+{
+	struct descriptor *d = probe_fixture(name);
+	char *t = descriptor_to_json(d, false);
+
+	descriptor_free(d);
+	return t;
+}
+
+static void world_open(struct world *w)
+{
+	char *path = cv_xasprintf("%s/monitor.db", tap_tmpdir()), *err = NULL;
+
+	memset(w, 0, sizeof(*w));
+	CHECK_INT(sign_init(), 0);
+	CHECK_INT(store_open(path, &w->s, &err), 0);
+	free(path);
+	import(w->s, "products.jsonl");
+	import(w->s, "validated-configs.jsonl");
+	index_build(w);
+	CHECK_INT(store_customer_add(w->s, "contoso", "Contoso"), 0);
+	CHECK_INT(store_customer_add(w->s, "fabrikam", "Fabrikam"), 0);
+	CHECK_INT(store_vendor_add(w->s, "microsoft", "Microsoft"), 0);
+	w->contoso = (struct program_auth){ .role = cv_xstrdup("customer"), .customer_id = cv_xstrdup("contoso") };
+	w->fabrikam = (struct program_auth){ .role = cv_xstrdup("customer"), .customer_id = cv_xstrdup("fabrikam") };
+	w->owner = (struct program_auth){ .admin = true, .role = cv_xstrdup("admin") };
+	w->microsoft = (struct program_auth){ .role = cv_xstrdup("vendor"), .vendor_id = cv_xstrdup("microsoft") };
+	w->v1 = fixture_json("hyperv2008-rhel53");
+	w->v2 = fixture_json("hyperv2008-rhel53-2vcpu");
+}
+
+static void world_close(struct world *w)
+{
+	check_index_free(w->ix);
+	catalog_free(w->cat);
+	store_close(w->s);
+	program_auth_release(&w->contoso);
+	program_auth_release(&w->fabrikam);
+	program_auth_release(&w->owner);
+	program_auth_release(&w->microsoft);
+	free(w->v1);
+	free(w->v2);
+}
+
+static char *key_of(const char *seed)
+{
+	char *k = cv_xmalloc(65);
+
+	for (int i = 0; i < 64; i++)
+		k[i] = "0123456789abcdef"[(seed[i % strlen(seed)] + i) & 15];
+	k[64] = '\0';
+	return k;
+}
+
+/* Enrolls a machine for who (customer: the owner's choice); its agent in *ret_agent. */
+static json_t *enroll(struct world *w, const struct program_auth *who, const char *seed, const char *name,
+		      const char *customer, bool *ret_created)
+{
+	char *key = key_of(seed);
+	json_t *body = json_pack("{s:s, s:s, s:s*}", "machine_key", key, "name", name, "customer", customer), *out = NULL;
+	struct program_error e = { 0 };
+
+	if (monitor_enroll(w->s, who, body, T0, &out, ret_created, &e) < 0)
+		tap_fail(__FILE__, __LINE__, "enroll: %d %s", e.http, e.message);
+	json_decref(body);
+	free(key);
+	return out;
+}
+
+static void agent_of(struct world *w, json_t *enrolled, struct monitor_agent *ret)
+{
+	struct program_error e = { 0 };
+
+	CHECK_INT(monitor_agent_authenticate(w->s, json_string_value(json_object_get(enrolled, "credential")), ret, &e), 0);
+}
+
+static char *digest_of(const char *text)
+{
+	return key_of(text);
+}
+
+/* Applies a report (descriptor text or NULL, health JSON text or NULL) at now; its answer. */
+static json_t *report(struct world *w, const struct monitor_agent *a, int64_t seq, const char *descriptor,
+		      const char *digest_seed, const char *health, int64_t now, struct program_error *e)
+{
+	char at[32], *digest = digest_of(digest_seed), *text;
+	json_t *body, *out = NULL;
+	struct monitor_report *rep = NULL;
+
+	cv_time_iso8601(now, at, sizeof(at));
+	body = json_pack("{s:s, s:s, s:I, s:s, s:s}", "schema", "covalid.report/1", "machine", a->machine_id, "seq",
+			 (json_int_t)seq, "observed_at", at, "descriptor_digest", digest);
+	if (descriptor)
+		json_object_set_new(body, "descriptor", json_loads(descriptor, 0, NULL));
+	if (health)
+		json_object_set_new(body, "health", json_loads(health, 0, NULL));
+	text = json_dumps(body, JSON_COMPACT);
+	if (monitor_report_parse(text, strlen(text), 0, w->ix, &rep, e) == 0 &&
+	    monitor_report_apply(w->s, a, rep, now, &out, e) < 0)
+		out = NULL;
+	monitor_report_free(rep);
+	json_decref(body);
+	free(text);
+	free(digest);
+	return out;
+}
+
+static json_t *machine(struct world *w, const struct program_auth *who, const char *id)
+{
+	struct program_error e = { 0 };
+	json_t *m = NULL;
+
+	if (monitor_machine_get(w->s, who, id, w->ix, &m, &e) < 0)
+		return NULL;
+	return m;
+}
+
+/* The kinds of a machine's events, newest first, space-separated. */
+static char *kinds(struct world *w, const char *id)
+{
+	struct monitor_event_filter f = { .machine_id = id, .after = -1, .limit = 100 };
+	struct program_error e = { 0 };
+	struct cv_buf b;
+	json_t *out = NULL, *ev;
+	size_t i;
+
+	cv_buf_init(&b, 4096);
+	CHECK_INT(monitor_events_list(w->s, &w->owner, &f, &out, &e), 0);
+	json_array_foreach(json_object_get(out, "items"), i, ev)
+		(void)!cv_buf_printf(&b, "%s%s", i ? " " : "", json_string_value(json_object_get(ev, "kind")));
+	json_decref(out);
+	return b.len ? cv_buf_detach(&b, NULL) : (cv_buf_release(&b), cv_xstrdup(""));
+}
+
+/* The newest event of a machine (a new reference). */
+static json_t *last_event(struct world *w, const char *id)
+{
+	struct monitor_event_filter f = { .machine_id = id, .after = -1, .limit = 1 };
+	struct program_error e = { 0 };
+	json_t *out = NULL, *ev;
+
+	CHECK_INT(monitor_events_list(w->s, &w->owner, &f, &out, &e), 0);
+	ev = json_incref(json_array_get(json_object_get(out, "items"), 0));
+	json_decref(out);
+	return ev;
+}
+
+TEST(enrolling_twice_is_one_machine)
+{
+	struct world w;
+	struct monitor_agent a = { 0 };
+	struct program_error e = { 0 };
+	struct monitor_machine_filter f = { .late = -1, .limit = 50 };
+	bool created = false;
+	json_t *first, *second, *list = NULL;
+
+	world_open(&w);
+	first = enroll(&w, &w.contoso, "web01", "web01", NULL, &created);
+	CHECK(created);
+	second = enroll(&w, &w.contoso, "web01", "web01", NULL, &created);
+	CHECK(!created);
+	CHECK_STR(json_string_value(json_object_get(second, "machine")), json_string_value(json_object_get(first, "machine")));
+	CHECK(strcmp(json_string_value(json_object_get(second, "credential")),
+		     json_string_value(json_object_get(first, "credential"))) != 0);
+	/* The first credential was replaced: it no longer speaks for the machine. */
+	CHECK(monitor_agent_authenticate(w.s, json_string_value(json_object_get(first, "credential")), &a, &e) < 0);
+	CHECK_INT(e.http, 401);
+	agent_of(&w, second, &a);
+	CHECK_STR(a.machine_id, json_string_value(json_object_get(first, "machine")));
+	CHECK_INT(monitor_machine_list(w.s, &w.contoso, &f, &list, &e), 0);
+	CHECK_INT(json_integer_value(json_object_get(list, "total")), 1);
+	/* Another customer with the same machine key is another machine. */
+	json_decref(enroll(&w, &w.owner, "web01", "web01", "fabrikam", &created));
+	CHECK(created);
+	monitor_agent_release(&a);
+	json_decref(first);
+	json_decref(second);
+	json_decref(list);
+	world_close(&w);
+}
+
+TEST(enrollment_is_checked)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	json_t *out = NULL, *b;
+	bool created;
+
+	world_open(&w);
+	b = json_pack("{s:s}", "machine_key", "nothex");
+	CHECK(monitor_enroll(w.s, &w.contoso, b, T0, &out, &created, &e) < 0);
+	CHECK_INT(e.http, 400);
+	CHECK(strncmp(e.message, "machine_key", 11) == 0);
+	json_decref(b);
+	b = json_pack("{s:s, s:s}", "machine_key", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "name",
+		      "tab\there");
+	CHECK(monitor_enroll(w.s, &w.contoso, b, T0, &out, &created, &e) < 0);
+	CHECK(strncmp(e.message, "name", 4) == 0);
+	json_decref(b);
+	b = json_pack("{s:s}", "machine_key", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	CHECK(monitor_enroll(w.s, &w.microsoft, b, T0, &out, &created, &e) < 0);
+	CHECK_INT(e.http, 403);
+	json_decref(b);
+	b = json_pack("{s:s, s:s}", "machine_key", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		      "customer", "fabrikam");
+	CHECK(monitor_enroll(w.s, &w.contoso, b, T0, &out, &created, &e) < 0);
+	CHECK_INT(e.http, 403);
+	json_decref(b);
+	world_close(&w);
+}
+
+TEST(reports_apply_once)
+{
+	struct world w;
+	struct monitor_agent a = { 0 };
+	struct program_error e = { 0 };
+	json_t *en, *r, *m;
+
+	world_open(&w);
+	en = enroll(&w, &w.contoso, "web01", "web01", NULL, NULL);
+	agent_of(&w, en, &a);
+	r = report(&w, &a, 1, w.v1, "v1", "{\"cpu_pct\": 3.2}", T0 + 10, &e);
+	CHECK(r != NULL);
+	CHECK(json_is_true(json_object_get(r, "applied")));
+	CHECK(json_is_false(json_object_get(r, "need_descriptor")));
+	CHECK_STR(json_string_value(json_object_get(r, "verdict")), "validated");
+	json_decref(r);
+	/* The same seq again (a spooled report resent): acknowledged, not applied. */
+	r = report(&w, &a, 1, w.v1, "v1", NULL, T0 + 20, &e);
+	CHECK(json_is_false(json_object_get(r, "applied")));
+	json_decref(r);
+	/* A heartbeat with the same digest: applied, no descriptor needed. */
+	r = report(&w, &a, 2, NULL, "v1", NULL, T0 + 30, &e);
+	CHECK(json_is_true(json_object_get(r, "applied")));
+	CHECK(json_is_false(json_object_get(r, "need_descriptor")));
+	json_decref(r);
+	/* A digest the server has no descriptor for: asked for it, heartbeat kept. */
+	r = report(&w, &a, 3, NULL, "v9", NULL, T0 + 40, &e);
+	CHECK(json_is_true(json_object_get(r, "applied")));
+	CHECK(json_is_true(json_object_get(r, "need_descriptor")));
+	json_decref(r);
+	m = machine(&w, &w.contoso, a.machine_id);
+	CHECK_INT(json_integer_value(json_object_get(m, "reports")), 3);
+	CHECK_INT(json_integer_value(json_object_get(m, "seq")), 3);
+	CHECK_STR(json_string_value(json_object_get(m, "verdict")), "validated");
+	CHECK_INT(json_array_size(json_object_get(m, "history")), 1);
+	json_decref(m);
+	/* A report naming this machine sent with another machine's credential: 403. */
+	{
+		json_t *en2 = enroll(&w, &w.contoso, "web02", "web02", NULL, NULL), *out = NULL;
+		struct monitor_agent b = { 0 };
+		struct monitor_report *rep = NULL;
+		char *digest = digest_of("v1");
+		char *body = cv_xasprintf("{\"schema\": \"covalid.report/1\", \"machine\": \"%s\", \"seq\": 9, "
+					  "\"observed_at\": \"2025-11-24T16:00:00Z\", \"descriptor_digest\": \"%s\"}",
+					  a.machine_id, digest);
+
+		agent_of(&w, en2, &b);
+		CHECK_INT(monitor_report_parse(body, strlen(body), 0, w.ix, &rep, &e), 0);
+		CHECK(monitor_report_apply(w.s, &b, rep, T0 + 50, &out, &e) < 0);
+		CHECK_INT(e.http, 403);
+		monitor_report_free(rep);
+		monitor_agent_release(&b);
+		json_decref(en2);
+		free(digest);
+		free(body);
+	}
+	monitor_agent_release(&a);
+	json_decref(en);
+	world_close(&w);
+}
+
+TEST(drift_and_return_are_told_with_the_difference)
+{
+	struct world w;
+	struct monitor_agent a = { 0 };
+	struct program_error e = { 0 };
+	json_t *en, *ev, *m;
+	char *k;
+
+	world_open(&w);
+	en = enroll(&w, &w.contoso, "web01", "web01", NULL, NULL);
+	agent_of(&w, en, &a);
+	json_decref(report(&w, &a, 1, w.v1, "v1", NULL, T0 + 10, &e));
+	json_decref(report(&w, &a, 2, w.v2, "v2", NULL, T0 + 20, &e));
+	ev = last_event(&w, a.machine_id);
+	CHECK_STR(json_string_value(json_object_get(ev, "kind")), "machine.drifted");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(ev, "details"), "previous")), "validated");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(ev, "details"), "verdict")), "not-validated");
+	/* The catalog's words for the row's "allowed_vcpus": [1]. */
+	CHECK_STR(json_string_value(json_array_get(json_object_get(json_object_get(ev, "details"), "differences"), 0)),
+		  "2 vCPUs; validated for 1 (uni-processor)");
+	CHECK_STR(json_string_value(json_object_get(ev, "summary")),
+		  "web01 left its validated configuration: 2 vCPUs; validated for 1 (uni-processor)");
+	CHECK_STR(json_string_value(json_object_get(ev, "at")), "2025-11-24T16:00:20Z");
+	json_decref(ev);
+	json_decref(report(&w, &a, 3, w.v1, "v1", NULL, T0 + 30, &e));
+	ev = last_event(&w, a.machine_id);
+	CHECK_STR(json_string_value(json_object_get(ev, "kind")), "machine.returned");
+	json_decref(ev);
+	/* A heartbeat changes nothing: no event, no history. */
+	json_decref(report(&w, &a, 4, NULL, "v1", NULL, T0 + 40, &e));
+	k = kinds(&w, a.machine_id);
+	CHECK_STR(k, "machine.returned machine.drifted machine.enrolled");
+	free(k);
+	m = machine(&w, &w.contoso, a.machine_id);
+	CHECK_INT(json_array_size(json_object_get(m, "history")), 3);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(m, "history"), 1), "verdict")),
+		  "not-validated");
+	json_decref(m);
+	monitor_agent_release(&a);
+	json_decref(en);
+	world_close(&w);
+}
+
+TEST(a_revoked_configuration_makes_its_machines_drift)
+{
+	struct world w;
+	struct monitor_agent a = { 0 };
+	struct program_error e = { 0 };
+	size_t n = 0;
+	json_t *en, *ev;
+
+	world_open(&w);
+	en = enroll(&w, &w.contoso, "web01", "web01", NULL, NULL);
+	agent_of(&w, en, &a);
+	json_decref(report(&w, &a, 1, w.v1, "v1", NULL, T0 + 10, &e));
+	CHECK_INT(monitor_sweep_reverdict(w.s, w.ix, T0 + 20, &n), 0);
+	CHECK_INT(n, 0); /* the same catalog: nothing changes */
+	/* Both rows that validate the machine revoked by the owner. */
+	CHECK_INT(program_revoke(w.s, "ms-hv2008-ws-rhel5.3-x86_64", NULL, "test", &e), 0);
+	CHECK_INT(program_revoke(w.s, "ms-hv2008-hvs-rhel5.3-x86_64", NULL, "test", &e), 0);
+	index_build(&w);
+	CHECK_INT(monitor_sweep_reverdict(w.s, w.ix, T0 + 30, &n), 0);
+	CHECK_INT(n, 1);
+	ev = last_event(&w, a.machine_id);
+	CHECK_STR(json_string_value(json_object_get(ev, "kind")), "machine.drifted");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(ev, "details"), "previous")), "validated");
+	json_decref(ev);
+	monitor_agent_release(&a);
+	json_decref(en);
+	world_close(&w);
+}
+
+TEST(late_machines_are_told_once_and_resume)
+{
+	struct world w;
+	struct monitor_agent a = { 0 };
+	struct program_error e = { 0 };
+	json_t *en, *out = NULL, *b = json_pack("{s:i}", "heartbeat_timeout_s", 60), *m;
+	size_t n = 0;
+	char *k;
+
+	world_open(&w);
+	CHECK_INT(monitor_settings_put(w.s, &w.contoso, NULL, b, &out, &e), 0);
+	json_decref(out);
+	en = enroll(&w, &w.contoso, "web01", "web01", NULL, NULL);
+	agent_of(&w, en, &a);
+	json_decref(report(&w, &a, 1, w.v1, "v1", NULL, T0 + 100, &e));
+	CHECK_INT(monitor_sweep_late(w.s, T0 + 160, &n), 0);
+	CHECK_INT(n, 0); /* 60 s exactly: not yet past */
+	CHECK_INT(monitor_sweep_late(w.s, T0 + 161, &n), 0);
+	CHECK_INT(n, 1);
+	CHECK_INT(monitor_sweep_late(w.s, T0 + 300, &n), 0);
+	CHECK_INT(n, 0); /* once until it reports */
+	m = machine(&w, &w.contoso, a.machine_id);
+	CHECK(json_is_true(json_object_get(m, "late")));
+	json_decref(m);
+	json_decref(report(&w, &a, 2, NULL, "v1", NULL, T0 + 400, &e));
+	k = kinds(&w, a.machine_id);
+	CHECK_STR(k, "machine.resumed machine.late machine.enrolled");
+	free(k);
+	m = machine(&w, &w.contoso, a.machine_id);
+	CHECK(json_is_false(json_object_get(m, "late")));
+	json_decref(m);
+	/* A machine that enrolled and never reported goes late too. */
+	json_decref(enroll(&w, &w.contoso, "web02", "web02", NULL, NULL));
+	CHECK_INT(monitor_sweep_late(w.s, T0 + 61, &n), 0);
+	CHECK_INT(n, 1);
+	monitor_agent_release(&a);
+	json_decref(en);
+	json_decref(b);
+	world_close(&w);
+}
+
+TEST(thresholds_flag_and_clear)
+{
+	struct world w;
+	struct monitor_agent a = { 0 };
+	struct program_error e = { 0 };
+	json_t *en, *out = NULL, *b = json_pack("{s:i, s:i}", "cpu_pct", 50, "clock_offset_ms", 1000), *ev, *m;
+
+	world_open(&w);
+	CHECK_INT(monitor_settings_put(w.s, &w.contoso, NULL, b, &out, &e), 0);
+	CHECK_INT(json_integer_value(json_object_get(out, "heartbeat_timeout_s")), MONITOR_DEFAULT_HEARTBEAT_TIMEOUT_S);
+	json_decref(out);
+	json_decref(b);
+	en = enroll(&w, &w.contoso, "web01", "web01", NULL, NULL);
+	agent_of(&w, en, &a);
+	json_decref(report(&w, &a, 1, w.v1, "v1", "{\"cpu_pct\": 97.5}", T0 + 10, &e));
+	ev = last_event(&w, a.machine_id);
+	CHECK_STR(json_string_value(json_object_get(ev, "kind")), "machine.health");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(ev, "details"), "metric")), "cpu_pct");
+	CHECK(json_number_value(json_object_get(json_object_get(ev, "details"), "value")) == 97.5);
+	CHECK(json_number_value(json_object_get(json_object_get(ev, "details"), "threshold")) == 50);
+	json_decref(ev);
+	/* Still over: told once. */
+	json_decref(report(&w, &a, 2, NULL, "v1", "{\"cpu_pct\": 99}", T0 + 20, &e));
+	json_decref(report(&w, &a, 3, NULL, "v1", "{\"cpu_pct\": 10, \"clock_offset_ms\": -1500}", T0 + 30, &e));
+	{
+		char *k = kinds(&w, a.machine_id);
+
+		CHECK_STR(k, "machine.health-cleared machine.health machine.health machine.enrolled");
+		free(k);
+	}
+	m = machine(&w, &w.contoso, a.machine_id);
+	CHECK_STR(json_string_value(json_array_get(json_object_get(m, "flags"), 0)), "clock");
+	CHECK_INT(json_array_size(json_object_get(m, "flags")), 1);
+	json_decref(m);
+	/* A report that does not measure the clock keeps its flag, untold. */
+	json_decref(report(&w, &a, 31, NULL, "v1", NULL, T0 + 35, &e));
+	json_decref(report(&w, &a, 32, NULL, "v1", "{\"cpu_pct\": 11}", T0 + 36, &e));
+	m = machine(&w, &w.contoso, a.machine_id);
+	CHECK_INT(json_array_size(json_object_get(m, "flags")), 1);
+	CHECK(json_number_value(json_object_get(json_object_get(m, "health"), "cpu_pct")) == 11);
+	json_decref(m);
+	{
+		char *k = kinds(&w, a.machine_id);
+
+		CHECK_STR(k, "machine.health-cleared machine.health machine.health machine.enrolled");
+		free(k);
+	}
+	/* Components missing is a flag of its own; the clock measured within
+	 * its threshold clears. */
+	json_decref(report(&w, &a, 40, NULL, "v1", "{\"clock_offset_ms\": 3, \"components\": {\"missing\": [\"storvsc\"]}}",
+			   T0 + 40, &e));
+	m = machine(&w, &w.contoso, a.machine_id);
+	CHECK(json_array_size(json_object_get(m, "flags")) == 1 &&
+	      strcmp(json_string_value(json_array_get(json_object_get(m, "flags"), 0)), "components") == 0);
+	json_decref(m);
+	/* Settings are checked, the member named. */
+	b = json_pack("{s:f}", "disk_pct", 150.0);
+	CHECK(monitor_settings_put(w.s, &w.contoso, NULL, b, &out, &e) < 0);
+	CHECK_INT(e.http, 400);
+	CHECK(strncmp(e.message, "disk_pct", 8) == 0);
+	json_decref(b);
+	b = json_pack("{s:i}", "colour", 1);
+	CHECK(monitor_settings_put(w.s, &w.contoso, NULL, b, &out, &e) < 0);
+	CHECK(strstr(e.message, "colour") != NULL);
+	json_decref(b);
+	CHECK(monitor_settings_get(w.s, &w.contoso, "fabrikam", &out, &e) < 0);
+	CHECK_INT(e.http, 403);
+	monitor_agent_release(&a);
+	json_decref(en);
+	world_close(&w);
+}
+
+TEST(who_sees_which_machine)
+{
+	struct world w;
+	struct monitor_agent a = { 0 };
+	struct program_error e = { 0 };
+	struct monitor_machine_filter f = { .late = -1, .limit = 50 };
+	struct monitor_event_filter ef = { .after = 0, .limit = 100 };
+	json_t *en, *list = NULL, *m;
+	size_t i;
+	json_t *ev;
+
+	world_open(&w);
+	en = enroll(&w, &w.contoso, "web01", "web01", NULL, NULL);
+	agent_of(&w, en, &a);
+	json_decref(enroll(&w, &w.owner, "db01", "db01", "fabrikam", NULL));
+	CHECK(machine(&w, &w.fabrikam, a.machine_id) == NULL);
+	CHECK(monitor_machine_visible(w.s, &w.fabrikam, a.machine_id, &e) < 0);
+	CHECK_INT(e.http, 404);
+	CHECK(monitor_machine_visible(w.s, &w.microsoft, a.machine_id, &e) < 0);
+	CHECK_INT(e.http, 404);
+	CHECK_INT(monitor_machine_list(w.s, &w.microsoft, &f, &list, &e), 0);
+	CHECK_INT(json_integer_value(json_object_get(list, "total")), 0);
+	json_decref(list);
+	/* A case with Microsoft on the machine: Microsoft may see it. */
+	CHECK_INT(store_case_add(w.s, &(struct store_case_row){ .id = "case_1", .customer_id = "contoso",
+								.vendor_id = "microsoft", .state = "new", .severity = 3,
+								.doc = "{}", .machine_id = a.machine_id }),
+		  0);
+	m = machine(&w, &w.microsoft, a.machine_id);
+	CHECK(m != NULL);
+	json_decref(m);
+	CHECK_INT(monitor_machine_list(w.s, &w.microsoft, &f, &list, &e), 0);
+	CHECK_INT(json_integer_value(json_object_get(list, "total")), 1);
+	json_decref(list);
+	/* The owner sees both; each customer its own. */
+	CHECK_INT(monitor_machine_list(w.s, &w.owner, &f, &list, &e), 0);
+	CHECK_INT(json_integer_value(json_object_get(list, "total")), 2);
+	json_decref(list);
+	CHECK_INT(monitor_events_list(w.s, &w.fabrikam, &ef, &list, &e), 0);
+	CHECK(json_array_size(json_object_get(list, "items")) == 1);
+	json_array_foreach(json_object_get(list, "items"), i, ev)
+		CHECK_STR(json_string_value(json_object_get(ev, "customer")), "fabrikam");
+	json_decref(list);
+	monitor_agent_release(&a);
+	json_decref(en);
+	world_close(&w);
+}
+
+TEST(the_fleet_now_and_over_time)
+{
+	struct world w;
+	struct monitor_agent a = { 0 }, b = { 0 };
+	struct program_error e = { 0 };
+	json_t *en1, *en2, *f = NULL, *pt;
+
+	world_open(&w);
+	en1 = enroll(&w, &w.contoso, "web01", "web01", NULL, NULL);
+	en2 = enroll(&w, &w.contoso, "web02", "web02", NULL, NULL);
+	agent_of(&w, en1, &a);
+	agent_of(&w, en2, &b);
+	json_decref(report(&w, &a, 1, w.v1, "v1", NULL, T0 + 10, &e));
+	json_decref(report(&w, &b, 1, w.v2, "v2", NULL, T0 + 10, &e));
+	{
+		/* First seen out of a validated configuration: told, without "left". */
+		json_t *ev = last_event(&w, b.machine_id);
+
+		CHECK_STR(json_string_value(json_object_get(ev, "kind")), "machine.drifted");
+		CHECK_STR(json_string_value(json_object_get(ev, "summary")),
+			  "web02 is not in a validated configuration (not-validated): 2 vCPUs; validated for 1 "
+			  "(uni-processor)");
+		CHECK(json_is_null(json_object_get(json_object_get(ev, "details"), "previous")));
+		json_decref(ev);
+	}
+	CHECK_INT(monitor_sweep_sample(w.s, T0 + 300), 0);
+	json_decref(report(&w, &b, 2, w.v1, "v1", NULL, T0 + 400, &e));
+	CHECK_INT(monitor_sweep_sample(w.s, T0 + 600), 0);
+	CHECK_INT(monitor_sweep_sample(w.s, T0 + 600), 0); /* the same second again: the first stands */
+	CHECK_INT(monitor_fleet(w.s, &w.contoso, NULL, 1, T0 + 700, &f, &e), 0);
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(f, "now"), "validated")), 2);
+	CHECK_INT(json_array_size(json_object_get(f, "series")), 2);
+	pt = json_array_get(json_object_get(f, "series"), 0);
+	CHECK_STR(json_string_value(json_object_get(pt, "at")), "2025-11-24T16:05:00Z");
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(pt, "counts"), "validated")), 1);
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(pt, "counts"), "not-validated")), 1);
+	pt = json_array_get(json_object_get(f, "series"), 1);
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(pt, "counts"), "validated")), 2);
+	json_decref(f);
+	/* Fabrikam has no machines; a vendor has no fleet. */
+	CHECK_INT(monitor_fleet(w.s, &w.fabrikam, NULL, 1, T0 + 700, &f, &e), 0);
+	CHECK_INT(json_array_size(json_object_get(f, "series")), 0);
+	json_decref(f);
+	CHECK(monitor_fleet(w.s, &w.microsoft, NULL, 1, T0 + 700, &f, &e) < 0);
+	CHECK_INT(e.http, 403);
+	CHECK(monitor_fleet(w.s, &w.contoso, NULL, 0, T0 + 700, &f, &e) < 0);
+	CHECK_INT(e.http, 400);
+	monitor_agent_release(&a);
+	monitor_agent_release(&b);
+	json_decref(en1);
+	json_decref(en2);
+	world_close(&w);
+}
+
+TEST(reports_are_read_strictly)
+{
+	static const struct {
+		const char *body, *needle;
+		int http;
+	} bad[] = {
+		{ "{", "not valid JSON", 400 },
+		{ "[]", "JSON object", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"colour\": 1}", "colour: unknown field", 400 },
+		{ "{\"schema\": \"covalid.report/2\"}", "schema", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"machine\": \"web01\"}", "machine", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 0}", "seq", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, \"observed_at\": "
+		  "\"2026-02-30T00:00:00Z\"}",
+		  "observed_at", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, \"observed_at\": "
+		  "\"2026-01-01T00:00:00Z\", \"descriptor_digest\": \"ab\"}",
+		  "descriptor_digest", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, \"observed_at\": "
+		  "\"2026-01-01T00:00:00Z\", \"descriptor_digest\": "
+		  "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"health\": {\"load\": [1, 2, 3, 4]}}",
+		  "health.load", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, \"observed_at\": "
+		  "\"2026-01-01T00:00:00Z\", \"descriptor_digest\": "
+		  "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"health\": {\"disks\": [{\"path\": "
+		  "\"/\", \"used_pct\": 101}]}}",
+		  "health.disks[0].used_pct", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, \"observed_at\": "
+		  "\"2026-01-01T00:00:00Z\", \"descriptor_digest\": "
+		  "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"health\": {\"errors\": "
+		  "{\"available\": false, \"count\": 3}}}",
+		  "health.errors", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, \"observed_at\": "
+		  "\"2026-01-01T00:00:00Z\", \"descriptor_digest\": "
+		  "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"descriptor\": {\"gpu\": 1}}",
+		  "gpu", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"schema\": \"covalid.report/1\"}", "not valid JSON", 400 },
+	};
+	struct world w;
+
+	world_open(&w);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct monitor_report *rep = NULL;
+		struct program_error e = { 0 };
+
+		CHECK(monitor_report_parse(bad[i].body, strlen(bad[i].body), 0, w.ix, &rep, &e) < 0);
+		CHECK(rep == NULL);
+		if (e.http != bad[i].http || !strstr(e.message, bad[i].needle) || strchr(e.message, '\n'))
+			tap_fail(__FILE__, __LINE__, "body %zu: %d \"%s\", expected %d naming %s", i, e.http, e.message,
+				 bad[i].http, bad[i].needle);
+	}
+	{
+		struct monitor_report *rep = NULL;
+		struct program_error e = { 0 };
+
+		CHECK(monitor_report_parse("{}", 2000000, 1000, w.ix, &rep, &e) < 0);
+		CHECK_INT(e.http, 413);
+	}
+	/* A log line is the machine's own text: a tab in it is kept, a line
+	 * over 256 bytes is not. */
+	{
+		static const char head[] = "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, "
+					   "\"observed_at\": \"2026-01-01T00:00:00Z\", \"descriptor_digest\": "
+					   "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"health\": "
+					   "{\"errors\": {\"count\": 1, \"recent\": [\"";
+		struct monitor_report *rep = NULL;
+		struct program_error e = { 0 };
+		char long_line[300], *body;
+
+		body = cv_xasprintf("%skernel: sd 0:0:0:0:\\tI/O error\"]}}}", head);
+		CHECK_INT(monitor_report_parse(body, strlen(body), 0, w.ix, &rep, &e), 0);
+		rep = monitor_report_free(rep);
+		free(body);
+		memset(long_line, 'x', 257);
+		long_line[257] = '\0';
+		body = cv_xasprintf("%s%s\"]}}}", head, long_line);
+		CHECK(monitor_report_parse(body, strlen(body), 0, w.ix, &rep, &e) < 0);
+		CHECK(strstr(e.message, "health.errors.recent[0]") != NULL);
+		free(body);
+	}
+	world_close(&w);
+}
+
+TAP_MAIN(enrolling_twice_is_one_machine, enrollment_is_checked, reports_apply_once,
+	 drift_and_return_are_told_with_the_difference, a_revoked_configuration_makes_its_machines_drift,
+	 late_machines_are_told_once_and_resume, thresholds_flag_and_clear, who_sees_which_machine,
+	 the_fleet_now_and_over_time, reports_are_read_strictly)
