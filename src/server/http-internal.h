@@ -84,6 +84,8 @@ struct writer *writer_start(struct server *srv, char **ret_error);
 void writer_stop(struct writer *w);
 /* Hands a request to a worker: the writer's pool if it writes, else srv->pool. */
 void writer_push(struct server *srv, struct req *r);
+/* Writes queued for the next batch now. */
+size_t writer_queued(struct writer *w);
 /* The writer's counters, as Prometheus text (metrics.c). */
 void writer_metrics(struct server *srv, struct cv_buf *b);
 
