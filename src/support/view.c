@@ -248,6 +248,10 @@ json_t *support_view(json_t *c, enum support_relation rel, const struct program_
 
 	json_object_set(v, "description", json_object_get(c, "description"));
 	json_object_set(v, "descriptor", json_object_get(c, "descriptor"));
+	/* The monitored machine it was opened with: whoever sees the case's
+	 * descriptor may see that machine (docs/monitor.md, "What each party sees"). */
+	if (json_object_get(c, "machine"))
+		json_object_set(v, "machine", json_object_get(c, "machine"));
 	/* What the customer stated of the host, which the check and the
 	 * entitlement took on its word: every party to the case sees it. */
 	json_object_set(v, "host_version",

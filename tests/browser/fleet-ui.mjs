@@ -20,7 +20,7 @@
 // with what the set-up made (4 machines: 3 validated, 1 not validated, 1 late).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { check, emit, harness, launch, playwright, todo } from './lib.mjs';
+import { check, emit, harness, launch, playwright } from './lib.mjs';
 
 const [base, shots] = process.argv.slice(2);
 const E = process.env;
@@ -318,10 +318,9 @@ await H.run('open-case', '44-open-case', async () => {
 	const recorded = c.descriptor || (c.configuration && c.configuration.descriptor) || null;
 	check('open: the case\'s descriptor is the machine\'s', recorded && canon(recorded) === canon(machine.descriptor),
 		JSON.stringify(Object.keys(c)));
-	// The store records it (cases.machine_id: Microsoft sees the machine in the next step), but
-	// the case's view (src/support/view.c) does not give "machine" back yet.
-	todo('open: the case\'s view names its machine, and the case page links to it',
-		'GET /api/v1/cases/{id} leaves out "machine" (src/support/view.c)',
+	// The store records it (cases.machine_id: Microsoft sees the machine in the next step), and
+	// the case's view gives it back (src/support/view.c).
+	check('open: the case\'s view names its machine, and the case page links to it',
 		c.machine === DRIFTED && await page.getAttribute('#case-machine', 'href', { timeout: 1000 }).catch(() => null) === '#/machine/' + DRIFTED,
 		JSON.stringify(c.machine));
 	check('open: the case page shows the 2-vCPU verdict', /not-validated/.test(await page.locator('main').innerText()));
