@@ -22,6 +22,10 @@ struct server_options {
 	unsigned header_timeout_s; /* a request head must arrive whole within it; 0 for 10 */
 	unsigned sweep_interval_s;  /* monitoring: late machines, catalog re-checks; 0 for 10 */
 	unsigned sample_interval_s; /* monitoring: fleet samples; 0 for 300 */
+	/* Webhooks may be delivered to loopback, private and link-local
+	 * addresses (refused by default: a customer's URL must not reach
+	 * into the server's own network). */
+	bool webhook_allow_private;
 	bool create;              /* create the database if it does not exist */
 	/* Called once listening, with the bound port. */
 	void (*ready)(void *userdata, const char *host, int port);

@@ -52,6 +52,7 @@ int cmd_serve(int argc, char **argv)
 		{ "support-clock-offset", required_argument, NULL, 'S' },
 		{ "sweep-interval", required_argument, NULL, 'W' },
 		{ "sample-interval", required_argument, NULL, 'P' },
+		{ "webhook-allow-private", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_options o = { .listen = "127.0.0.1:8080", .access_log = stderr, .ready = on_ready };
@@ -112,6 +113,7 @@ int cmd_serve(int argc, char **argv)
 			o.sample_interval_s = (unsigned)n;
 			break;
 		case 'c': o.create = true; break;
+		case 'A': o.webhook_allow_private = true; break;
 		case 'S': {
 			int64_t off;
 

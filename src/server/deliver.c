@@ -16,8 +16,11 @@
  * only 2xx is delivered), http and https only, at most 64 kB of the answer
  * read (its status is what counts).
  */
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
 
 #include "covalid/covalid.h"
 #include "covalid/monitor.h"
@@ -81,8 +84,85 @@ struct attempt {
 	size_t got;
 	CURLcode rc;
 	bool done;
+	bool allow_private;
+	char refused[160]; /* why the address was not connected to */
 	char errbuf[CURL_ERROR_SIZE];
 };
+
+/*
+ * Whether an address is one a customer's webhook must not reach: the
+ * server's own (loopback, unspecified), its network's (RFC 1918, RFC 6598
+ * shared, RFC 4193 unique local), link-local (RFC 3927, RFC 4291: cloud
+ * metadata services live at 169.254.169.254) or multicast.  The kind in
+ * words, or NULL for a public address.
+ */
+static const char *address_kind_v4(uint32_t a)
+{
+	if ((a >> 24) == 127)
+		return "loopback";
+	if ((a >> 24) == 0)
+		return "unspecified";
+	if ((a >> 24) == 10 || (a >> 20) == (172u << 4 | 1) || (a >> 16) == (192u << 8 | 168))
+		return "private (RFC 1918)";
+	if ((a >> 22) == (100u << 2 | 1))
+		return "shared (RFC 6598)";
+	if ((a >> 16) == (169u << 8 | 254))
+		return "link-local";
+	if ((a >> 28) >= 14)
+		return "multicast or reserved";
+	return NULL;
+}
+
+static const char *address_kind(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return address_kind_v4(ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr));
+	if (sa->sa_family == AF_INET6) {
+		const uint8_t *b = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		bool zero = true;
+
+		if (memcmp(b, mapped, sizeof(mapped)) == 0)
+			return address_kind_v4((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15]);
+		for (int i = 0; i < 15; i++)
+			zero = zero && b[i] == 0;
+		if (zero && (b[15] == 0 || b[15] == 1))
+			return b[15] ? "loopback" : "unspecified";
+		if ((b[0] & 0xfe) == 0xfc)
+			return "unique local (RFC 4193)";
+		if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+			return "link-local";
+		if (b[0] == 0xff)
+			return "multicast";
+		return NULL;
+	}
+	return "not an IP address";
+}
+
+/* libcurl's socket opener: the one place every connection of an attempt
+ * passes, after name resolution, so a name that resolves to a private
+ * address (or is re-pointed at one later) is refused as the address
+ * itself would be. */
+static curl_socket_t open_socket(void *userdata, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	struct attempt *a = userdata;
+	const char *kind = address_kind(&address->addr);
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	(void)purpose;
+	if (kind && !a->allow_private) {
+		if (address->family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)&address->addr)->sin_addr, host, sizeof(host));
+		else if (address->family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)&address->addr)->sin6_addr, host,
+				  sizeof(host));
+		snprintf(a->refused, sizeof(a->refused),
+			 "refused to connect to %s: a %s address (covalid serve --webhook-allow-private allows it)", host,
+			 kind);
+		return CURL_SOCKET_BAD;
+	}
+	return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
 
 /* A delivery and its attempt. */
 struct flight {
@@ -126,6 +206,9 @@ static bool attempt_init(struct deliverer *dl, struct attempt *a, const struct m
 	curl_easy_setopt(a->h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(a->h, CURLOPT_XFERINFODATA, dl);
 	curl_easy_setopt(a->h, CURLOPT_ERRORBUFFER, a->errbuf);
+	a->allow_private = dl->srv->opt->webhook_allow_private;
+	curl_easy_setopt(a->h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(a->h, CURLOPT_OPENSOCKETDATA, a);
 	return true;
 }
 
@@ -137,7 +220,10 @@ static long attempt_result(struct attempt *a, char *ret_error, size_t error_size
 	curl_easy_getinfo(a->h, CURLINFO_RESPONSE_CODE, &status);
 	if (!a->done || (a->rc != CURLE_OK && !(a->rc == CURLE_WRITE_ERROR && status > 0))) {
 		snprintf(ret_error, error_size, "%s",
-			 a->errbuf[0] ? a->errbuf : a->done ? curl_easy_strerror(a->rc) : "the transfer did not finish");
+			 a->refused[0] ? a->refused
+			 : a->errbuf[0] ? a->errbuf
+			 : a->done ? curl_easy_strerror(a->rc)
+				   : "the transfer did not finish");
 		return 0;
 	}
 	if (status >= 300 && status < 400)

@@ -7,13 +7,15 @@
 # unreachable one is retried, then failed; customers never get each
 # other's events; vendors may not add webhooks; hostile bodies are named.
 # COVALID_WEBHOOK_BACKOFF_MS=1 makes the retries' waits short (docs/webhooks.md).
+# The receiver is on loopback, so the server runs with --webhook-allow-private
+# (the last part checks that without it such an address is refused).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/server.sh"
 . "$(dirname "$0")/../lib/support.sh"
 trap 'server_stop >/dev/null 2>&1; [ -n "$RX_PID" ] && kill "$RX_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
 
 export COVALID_WEBHOOK_BACKOFF_MS=1
-support_begin
+support_begin --webhook-allow-private
 ok "the support programme is set up ($URL)"
 
 # ---- the receiver ----
@@ -313,10 +315,37 @@ jq '.sla.standard["4"].first_response_s = 60 | .sla.premium["4"].first_response_
 as cust POST /api/v1/cases "$(open_body microsoft 4 "$TMP/d-validated.json" "sla case")" >/dev/null
 SLA_CASE=$(jq -r .id "$TMP/resp")
 check "the server stops cleanly (SIGTERM: exit 0, the deliverer's thread joined)" server_stop
-check "the server restarts an hour ahead (--support-clock-offset 3600)" server_start "$DB" --support-clock-offset 3600
+check "the server restarts an hour ahead (--support-clock-offset 3600)" server_start "$DB" --webhook-allow-private --support-clock-offset 3600
 check "case.sla-breach reaches Contoso: the first response was due" wait_rx ".path == \"/contoso\" and .event == \"case.sla-breach\" and (.body | fromjson | .case == \"$SLA_CASE\" and .details.clock == \"first_response\")"
 server_stop
-server_start "$DB" --support-clock-offset 3700 >/dev/null
+server_start "$DB" --webhook-allow-private --support-clock-offset 3700 >/dev/null
 sleep 2
 check "... once: another sweep (a restart) tells it no more" test "$(rx ".path == \"/contoso\" and .event == \"case.sla-breach\" and (.body | fromjson | .case == \"$SLA_CASE\")" | jq length)" = 1
+
+# ---- without --webhook-allow-private: the server's own network is out of reach ----
+# Loopback, RFC 1918, link-local (169.254.169.254: cloud metadata) ... are
+# refused at connect time, after name resolution (src/server/deliver.c).
+server_stop
+server_start "$DB" >/dev/null
+: >"$TMP/rx.before"
+cp "$TMP/rx.log" "$TMP/rx.before"
+check "a webhook at the loopback receiver, for case.opened: 201 (an address is judged when delivering)" \
+	test "$(as cust POST /api/v1/webhooks "$(jq -nc --arg u "http://localhost:$(cat "$TMP/rx.port")/contoso" --arg s "$S_CONTOSO" '{url: $u, secret: $s, kinds: ["case.opened"]}')")" = 201
+WH_L=$(jq -r .id "$TMP/resp")
+check "Contoso opens another case: 201" test "$(as cust POST /api/v1/cases "$(open_body microsoft 3 "$TMP/d-validated.json" "private address test")")" = 201
+refused_wait() {
+	i=0
+	while [ $i -lt 100 ]; do
+		as cust GET "/api/v1/webhooks/$WH_L/deliveries" >/dev/null
+		jq -e '.items[0].attempts >= 1' "$TMP/resp" >/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+check "the delivery is attempted" refused_wait
+check "... and refused: the error names the loopback address and the option" \
+	j '.items[0].state != "delivered" and .items[0].last_status == null and (.items[0].last_error | test("refused to connect to (127\\.0\\.0\\.1|::1): a loopback address.*--webhook-allow-private"))'
+sleep 1
+check "... and the receiver got nothing from it" test "$(wc -l <"$TMP/rx.log")" = "$(wc -l <"$TMP/rx.before")"
 done_testing
