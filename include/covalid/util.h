@@ -71,6 +71,10 @@ int cv_buf_append(struct cv_buf *b, const void *p, size_t n) CV_WUR;
 int cv_buf_puts(struct cv_buf *b, const char *s) CV_WUR;
 int cv_buf_printf(struct cv_buf *b, const char *fmt, ...) CV_PRINTF(2, 3) CV_WUR;
 int cv_buf_vprintf(struct cv_buf *b, const char *fmt, va_list ap) CV_WUR;
+/* s as XML character data or attribute text (the Atom feeds): & < > " escaped,
+ * control characters other than tab and newline left out (XML 1.0 has no
+ * way to write them). */
+int cv_buf_xml_text(struct cv_buf *b, const char *s) CV_WUR;
 /* Hands the data to the caller (who frees it) and resets the buffer. */
 char *cv_buf_detach(struct cv_buf *b, size_t *ret_len);
 

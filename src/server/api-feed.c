@@ -19,18 +19,6 @@
 
 #define A(...) (void)!cv_buf_printf(&b, __VA_ARGS__)
 
-static void xml_text(struct cv_buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		const char *rep = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '"' ? "&quot;" : NULL;
-
-		if (rep)
-			(void)!cv_buf_puts(b, rep);
-		else if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-			(void)!cv_buf_append(b, s, 1);
-	}
-}
-
 void api_events_atom(struct req *r)
 {
 	struct monitor_event_filter f = { .customer_id = req_arg(r, "customer"), .after = -1 };
@@ -57,16 +45,16 @@ void api_events_atom(struct req *r)
 	cv_buf_init(&b, 64 * 1024 * 1024);
 	A("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
 	A("  <id>urn:covalid:events:%s:", r->auth.admin ? "owner" : r->auth.customer_id ? "customer" : "vendor");
-	xml_text(&b, scope);
+	(void)!cv_buf_xml_text(&b, scope);
 	A("</id>\n  <title>covalid events: ");
-	xml_text(&b, r->auth.admin && !f.customer_id ? "every customer" : scope);
+	(void)!cv_buf_xml_text(&b, r->auth.admin && !f.customer_id ? "every customer" : scope);
 	A("</title>\n  <updated>");
-	xml_text(&b, updated ? updated : now);
+	(void)!cv_buf_xml_text(&b, updated ? updated : now);
 	A("</updated>\n  <author><name>covalid validation program</name></author>\n"
 	  "  <link rel=\"self\" href=\"/api/v1/events.atom");
 	if (f.customer_id) {
 		A("?customer=");
-		xml_text(&b, f.customer_id);
+		(void)!cv_buf_xml_text(&b, f.customer_id);
 	}
 	A("\"/>\n");
 	json_array_foreach(items, i, ev) {
@@ -75,21 +63,21 @@ void api_events_atom(struct req *r)
 		char *doc = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
 		A("  <entry>\n    <id>urn:covalid:event:");
-		xml_text(&b, json_string_value(json_object_get(ev, "id")));
+		(void)!cv_buf_xml_text(&b, json_string_value(json_object_get(ev, "id")));
 		A("</id>\n    <title>");
-		xml_text(&b, json_string_value(json_object_get(ev, "summary")));
+		(void)!cv_buf_xml_text(&b, json_string_value(json_object_get(ev, "summary")));
 		A("</title>\n    <updated>");
-		xml_text(&b, json_string_value(json_object_get(ev, "at")));
+		(void)!cv_buf_xml_text(&b, json_string_value(json_object_get(ev, "at")));
 		A("</updated>\n    <category scheme=\"urn:covalid:event-kind\" term=\"");
-		xml_text(&b, json_string_value(json_object_get(ev, "kind")));
+		(void)!cv_buf_xml_text(&b, json_string_value(json_object_get(ev, "kind")));
 		A("\"/>\n");
 		if (kase || machine) {
 			A("    <link href=\"/api/v1/%s/", kase ? "cases" : "machines");
-			xml_text(&b, kase ? kase : machine);
+			(void)!cv_buf_xml_text(&b, kase ? kase : machine);
 			A("\"/>\n");
 		}
 		A("    <content type=\"text\">");
-		xml_text(&b, doc);
+		(void)!cv_buf_xml_text(&b, doc);
 		A("</content>\n  </entry>\n");
 		free(doc);
 	}

@@ -709,18 +709,6 @@ void api_vendor_configurations(struct req *r)
 	feed_release(&f);
 }
 
-static void xml_escape(struct cv_buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		const char *rep = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '"' ? "&quot;" : NULL;
-
-		if (rep)
-			(void)!cv_buf_puts(b, rep);
-		else if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-			(void)!cv_buf_append(b, s, 1);
-	}
-}
-
 /* "Windows Server 2008 R2", "Red Hat Enterprise Linux 5.3": the version
  * only when the product's name does not already hold it, and not when it
  * is no version ("unspecified"). */
@@ -729,11 +717,11 @@ static void xml_product(struct cv_buf *b, const json_t *part)
 	const char *product = json_string_value(json_object_get(part, "product"));
 	const char *version = json_string_value(json_object_get(part, "version"));
 
-	xml_escape(b, product);
+	(void)!cv_buf_xml_text(b, product);
 	if (!version || !*version || (product && strstr(product, version)) || cv_word_in("unspecified any *", version))
 		return;
 	(void)!cv_buf_puts(b, " ");
-	xml_escape(b, version);
+	(void)!cv_buf_xml_text(b, version);
 }
 
 #define A(...) (void)!cv_buf_printf(&b, __VA_ARGS__)
@@ -762,13 +750,13 @@ void api_vendor_atom(struct req *r)
 	cv_time_iso8601((int64_t)time(NULL), now, sizeof(now));
 	cv_buf_init(&b, 64 * 1024 * 1024);
 	A("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>");
-	xml_escape(&b, f.title);
+	(void)!cv_buf_xml_text(&b, f.title);
 	A("</title>\n  <subtitle>Configurations ");
-	xml_escape(&b, name);
+	(void)!cv_buf_xml_text(&b, name);
 	A(" validated, or whose guest operating system or hypervisor is ");
-	xml_escape(&b, name);
+	(void)!cv_buf_xml_text(&b, name);
 	A("'s; each entry names its status and ");
-	xml_escape(&b, name);
+	(void)!cv_buf_xml_text(&b, name);
 	A("'s role.</subtitle>\n  <id>urn:covalid:vendor:%s%s%s</id>\n  <updated>%s</updated>\n"
 	  "  <link rel=\"self\" href=\"/api/v1/vendors/%s/configurations.atom%s%s\"/>\n"
 	  "  <author><name>covalid validation program</name></author>\n",
@@ -786,24 +774,24 @@ void api_vendor_atom(struct req *r)
 		A(" on ");
 		xml_product(&b, h);
 		A(": ");
-		xml_escape(&b, status);
+		(void)!cv_buf_xml_text(&b, status);
 		A("</title>\n    <id>urn:covalid:configuration:");
-		xml_escape(&b, json_string_value(json_object_get(c, "id")));
+		(void)!cv_buf_xml_text(&b, json_string_value(json_object_get(c, "id")));
 		A("</id>\n    <updated>%s%s</updated>\n    <link href=\"/api/v1/configurations/", from ? from : "1970-01-01",
 		  !from || strlen(from) == 10 ? "T00:00:00Z" : strlen(from) == 7 ? "-01T00:00:00Z" : "-01-01T00:00:00Z");
-		xml_escape(&b, json_string_value(json_object_get(c, "id")));
+		(void)!cv_buf_xml_text(&b, json_string_value(json_object_get(c, "id")));
 		A("\"/>\n    <category scheme=\"urn:covalid:status\" term=\"");
-		xml_escape(&b, status);
+		(void)!cv_buf_xml_text(&b, status);
 		A("\"/>\n");
 		json_array_foreach(json_object_get(c, "roles"), k, role) {
 			A("    <category scheme=\"urn:covalid:role\" term=\"");
-			xml_escape(&b, json_string_value(role));
+			(void)!cv_buf_xml_text(&b, json_string_value(role));
 			A("\"/>\n");
 		}
 		A("    <summary>Status: ");
-		xml_escape(&b, status);
+		(void)!cv_buf_xml_text(&b, status);
 		A(". ");
-		xml_escape(&b, name);
+		(void)!cv_buf_xml_text(&b, name);
 		A("'s %s: ", json_array_size(json_object_get(c, "roles")) == 1 ? "role" : "roles");
 		json_array_foreach(json_object_get(c, "roles"), k, role)
 			for (size_t n = 0; n < CV_ELEMENTSOF(feed_roles); n++)
@@ -814,7 +802,7 @@ void api_vendor_atom(struct req *r)
 			A("nobody");
 		json_array_foreach(vb, k, role) {
 			A("%s", k ? ", " : "");
-			xml_escape(&b, json_string_value(role));
+			(void)!cv_buf_xml_text(&b, json_string_value(role));
 		}
 		A(".</summary>\n  </entry>\n");
 	}

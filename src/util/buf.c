@@ -51,6 +51,22 @@ int cv_buf_puts(struct cv_buf *b, const char *s)
 	return cv_buf_append(b, s, strlen(s));
 }
 
+int cv_buf_xml_text(struct cv_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		const char *rep = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '"' ? "&quot;" : NULL;
+		int r = 0;
+
+		if (rep)
+			r = cv_buf_puts(b, rep);
+		else if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+			r = cv_buf_append(b, s, 1);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int cv_buf_vprintf(struct cv_buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;

@@ -35,6 +35,23 @@ TEST(buf_printf_appends)
 	free(s);
 }
 
+/* XML 1.0 §2.4 (& and < must be escaped in character data) and §2.2
+ * (Char: no C0 controls but tab, newline and carriage return). */
+TEST(buf_xml_text_escapes)
+{
+	struct cv_buf b;
+	char *s;
+
+	cv_buf_init(&b, 1024);
+	CHECK_INT(cv_buf_xml_text(&b, "<a href=\"x\">T&amp;C</a>\x01\x1b[2J\tok\n"), 0);
+	s = cv_buf_detach(&b, NULL);
+	CHECK_STR(s, "&lt;a href=&quot;x&quot;&gt;T&amp;amp;C&lt;/a&gt;[2J\tok\n");
+	free(s);
+	cv_buf_init(&b, 8);
+	CHECK(cv_buf_xml_text(&b, "&&&") < 0); /* past the buffer's limit: an error, not a cut */
+	cv_buf_release(&b);
+}
+
 TEST(strv_unique_sort_join)
 {
 	struct cv_strv v;
@@ -285,7 +302,7 @@ TEST(word_in_list)
 	CHECK(cv_word_in("limit limits", "limits"));
 }
 
-TAP_MAIN(word_in_list, buf_respects_its_limit, buf_printf_appends, strv_unique_sort_join, parse_u64_is_strict,
+TAP_MAIN(word_in_list, buf_respects_its_limit, buf_printf_appends, buf_xml_text_escapes, strv_unique_sort_join, parse_u64_is_strict,
 	 parse_int_range, parse_host_port, path_resolve_stays_inside, utf8_clean_and_sanitize,
 	 atomic_write_replaces_whole_file, mkdir_p_makes_each_level_and_refuses_nothing, read_file_limits, time_roundtrip, time_parse_rejects_impossible_dates,
 	 sanitize_c1_and_text)

@@ -11,35 +11,11 @@
 
 #include "agent/agent-internal.h"
 #include "util/cv.h"
+#include "util/win/sock.h"
 
 struct agent_conn {
 	SOCKET s;
 };
-
-static int winsock(void)
-{
-	static int started; /* 1 started, -1 failed */
-	WSADATA w;
-
-	if (!started)
-		started = WSAStartup(MAKEWORD(2, 2), &w) == 0 ? 1 : -1;
-	return started > 0 ? 0 : -ENOSYS;
-}
-
-static int wsa_errno(int e)
-{
-	switch (e) {
-	case WSAETIMEDOUT: return -ETIMEDOUT;
-	case WSAECONNREFUSED: return -ECONNREFUSED;
-	case WSAECONNRESET: return -ECONNRESET;
-	case WSAECONNABORTED: return -ECONNABORTED;
-	case WSAEHOSTUNREACH: return -EHOSTUNREACH;
-	case WSAENETUNREACH: return -ENETUNREACH;
-	case WSAEADDRNOTAVAIL: return -EADDRNOTAVAIL;
-	case WSAEINTR: return -EINTR;
-	default: return -EIO;
-	}
-}
 
 /* Waits until s is writable (write) or readable; -ETIMEDOUT past the deadline. */
 static int wait_sock(SOCKET s, bool write, uint64_t deadline_ns)
@@ -66,7 +42,7 @@ static int wait_sock(SOCKET s, bool write, uint64_t deadline_ns)
 		FD_SET(s, &ex);
 		r = select(0, write ? NULL : &set, write ? &set : NULL, &ex, &tv);
 		if (r == SOCKET_ERROR)
-			return wsa_errno(WSAGetLastError());
+			return -cv_wsa_errno(WSAGetLastError());
 		if (r > 0)
 			return 0;
 	}
@@ -79,22 +55,22 @@ static int connect_one(const struct addrinfo *a, uint64_t deadline_ns, SOCKET *r
 	int r, err = 0, len = sizeof(err);
 
 	if (s == INVALID_SOCKET)
-		return wsa_errno(WSAGetLastError());
+		return -cv_wsa_errno(WSAGetLastError());
 	(void)SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
 	if (ioctlsocket(s, FIONBIO, &on) != 0) {
-		r = wsa_errno(WSAGetLastError());
+		r = -cv_wsa_errno(WSAGetLastError());
 		goto fail;
 	}
 	if (connect(s, a->ai_addr, (int)a->ai_addrlen) != 0) {
 		if (WSAGetLastError() != WSAEWOULDBLOCK) {
-			r = wsa_errno(WSAGetLastError());
+			r = -cv_wsa_errno(WSAGetLastError());
 			goto fail;
 		}
 		r = wait_sock(s, true, deadline_ns);
 		if (r < 0)
 			goto fail;
 		if (getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&err, &len) != 0 || err) {
-			r = wsa_errno(err ? err : WSAECONNREFUSED);
+			r = -cv_wsa_errno(err ? err : WSAECONNREFUSED);
 			goto fail;
 		}
 	}
@@ -112,7 +88,7 @@ int agent_net_connect(const char *host, uint16_t port, uint64_t deadline_ns, str
 	SOCKET s = INVALID_SOCKET;
 	int r;
 
-	r = winsock();
+	r = cv_winsock_start();
 	if (r < 0)
 		return r;
 	hints.ai_family = AF_UNSPEC;
@@ -143,7 +119,7 @@ int agent_net_send(struct agent_conn *c, const void *p, size_t n, uint64_t deadl
 
 		if (w == SOCKET_ERROR) {
 			if (WSAGetLastError() != WSAEWOULDBLOCK)
-				return wsa_errno(WSAGetLastError());
+				return -cv_wsa_errno(WSAGetLastError());
 			r = wait_sock(c->s, true, deadline_ns);
 			if (r < 0)
 				return r;
@@ -165,7 +141,7 @@ int agent_net_recv(struct agent_conn *c, void *p, size_t n, uint64_t deadline_ns
 			return 0;
 		}
 		if (WSAGetLastError() != WSAEWOULDBLOCK)
-			return wsa_errno(WSAGetLastError());
+			return -cv_wsa_errno(WSAGetLastError());
 		r = wait_sock(c->s, false, deadline_ns);
 		if (r < 0)
 			return r;

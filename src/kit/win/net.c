@@ -21,6 +21,7 @@
 
 #include "kit/kit-internal.h"
 #include "util/cv.h"
+#include "util/win/sock.h"
 
 #define IO_TIMEOUT_S 10
 #define MIB (1024ull * 1024)
@@ -30,35 +31,9 @@
 /* The network adapter class (devguid.h's GUID_DEVCLASS_NET). */
 #define NET_CLASS_KEY "SYSTEM\\CurrentControlSet\\Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}"
 
-/* WSAStartup once per process: a check runs in its own process. */
-static int winsock(void)
-{
-	static int started; /* 1 started, -1 failed */
-	WSADATA w;
-
-	if (!started)
-		started = WSAStartup(MAKEWORD(2, 2), &w) == 0 ? 1 : -1;
-	return started > 0 ? 0 : -ENOSYS;
-}
-
-static int wsa_errno(int e)
-{
-	switch (e) {
-	case WSAETIMEDOUT: return ETIMEDOUT;
-	case WSAECONNREFUSED: return ECONNREFUSED;
-	case WSAECONNRESET: return ECONNRESET;
-	case WSAECONNABORTED: return ECONNABORTED;
-	case WSAEHOSTUNREACH: return EHOSTUNREACH;
-	case WSAENETUNREACH: return ENETUNREACH;
-	case WSAEADDRNOTAVAIL: return EADDRNOTAVAIL;
-	case WSAEINTR: return EINTR;
-	default: return EIO;
-	}
-}
-
 static int last_error(void)
 {
-	return -wsa_errno(WSAGetLastError());
+	return -cv_wsa_errno(WSAGetLastError());
 }
 
 static void set_timeouts(SOCKET s, int seconds)
@@ -107,7 +82,7 @@ static int connect_bounded(const struct addrinfo *a, int seconds)
 			goto fail;
 		}
 		if (err || FD_ISSET(s, &ex)) {
-			r = -wsa_errno(err ? err : WSAECONNREFUSED);
+			r = -cv_wsa_errno(err ? err : WSAECONNREFUSED);
 			goto fail;
 		}
 	}
@@ -146,7 +121,7 @@ int kit_peer_connect(const char *peer, char *addr, size_t size)
 		free(host);
 		return -EINVAL;
 	}
-	if ((r = winsock()) < 0) {
+	if ((r = cv_winsock_start()) < 0) {
 		free(host);
 		return r;
 	}
@@ -479,7 +454,7 @@ void kit_check_net_loopback_integrity(const struct kit_ctx *ctx, struct kit_out 
 	bool match;
 
 	json_object_set_new(out->measured, "bytes", json_integer((json_int_t)bytes));
-	if (sodium_init() < 0 || winsock() < 0) {
+	if (sodium_init() < 0 || cv_winsock_start() < 0) {
 		kit_set(out, KIT_ERROR, "%s cannot be initialised", sodium_init() < 0 ? "libsodium" : "Winsock 2.2");
 		return;
 	}
