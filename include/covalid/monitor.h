@@ -155,7 +155,12 @@ int monitor_fleet(struct store *s, const struct program_auth *who, const char *c
  * configuration makes its machines drift); a fleet sample per customer.
  * Each owns its transaction(s); *ret_n (if given) counts what changed.
  */
-int monitor_sweep_late(struct store *s, int64_t now, size_t *ret_n) CV_WUR;
+/* listening_since: when the server began to listen (0: always).  A
+ * machine's silence counts only from then: after an outage longer than
+ * the timeout, the agents get their timeout to come back before any is
+ * called late, instead of the whole fleet going late (and then resuming)
+ * at the restart. */
+int monitor_sweep_late(struct store *s, int64_t now, int64_t listening_since, size_t *ret_n) CV_WUR;
 int monitor_sweep_reverdict(struct store *s, const struct check_index *ix, int64_t now, size_t *ret_n) CV_WUR;
 int monitor_sweep_sample(struct store *s, int64_t now) CV_WUR;
 

@@ -67,7 +67,7 @@ out:
 	return r;
 }
 
-int monitor_sweep_late(struct store *s, int64_t now, size_t *ret_n)
+int monitor_sweep_late(struct store *s, int64_t now, int64_t listening_since, size_t *ret_n)
 {
 	struct cv_strv customers = { 0 };
 	size_t n = 0;
@@ -82,6 +82,8 @@ int monitor_sweep_late(struct store *s, int64_t now, size_t *ret_n)
 		if (r < 0)
 			break;
 		before = now - t.heartbeat_timeout_s;
+		if (before < listening_since)
+			continue; /* the server has not heard long enough to tell */
 		r = store_machine_ids_late(s, customers.v[c], before, &ids);
 		for (size_t i = 0; r >= 0 && i < ids.n; i++) {
 			bool marked = false;

@@ -33,7 +33,9 @@ void api_webhook_add(struct req *r)
 	if (!j.body)
 		return;
 	rc = server_write(r, add_fn, &j);
-	if (rc < 0 && !j.e.http)
+	if (rc == SERVER_WRITE_LOST) /* answered 503 already; nothing was kept */
+		json_decref(j.ret);
+	else if (rc < 0 && !j.e.http)
 		reply_error(r, 503, "unavailable", "the webhook could not be recorded; nothing was changed");
 	else if (rc < 0)
 		reply_program_error(r, &j.e);
@@ -73,7 +75,9 @@ void api_webhook_remove(struct req *r)
 	struct remove_job j = { .r = r };
 	int rc = server_write(r, remove_fn, &j);
 
-	if (rc < 0 && !j.e.http)
+	if (rc == SERVER_WRITE_LOST)
+		; /* answered 503 already; nothing was kept */
+	else if (rc < 0 && !j.e.http)
 		reply_error(r, 503, "unavailable", "the webhook could not be removed; nothing was changed");
 	else if (rc < 0)
 		reply_program_error(r, &j.e);

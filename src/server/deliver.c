@@ -122,7 +122,11 @@ static const char *address_kind(const struct sockaddr *sa)
 		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 		bool zero = true;
 
-		if (memcmp(b, mapped, sizeof(mapped)) == 0)
+		/* IPv4-mapped (::ffff:0:0/96) and NAT64's well-known prefix
+		 * (64:ff9b::/96, RFC 6052) reach an IPv4 address: judge that. */
+		static const uint8_t nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+		if (memcmp(b, mapped, sizeof(mapped)) == 0 || memcmp(b, nat64, sizeof(nat64)) == 0)
 			return address_kind_v4((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15]);
 		for (int i = 0; i < 15; i++)
 			zero = zero && b[i] == 0;
@@ -209,6 +213,10 @@ static bool attempt_init(struct deliverer *dl, struct attempt *a, const struct m
 	a->allow_private = dl->srv->opt->webhook_allow_private;
 	curl_easy_setopt(a->h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	curl_easy_setopt(a->h, CURLOPT_OPENSOCKETDATA, a);
+	/* No proxy from the environment (http_proxy, ALL_PROXY ...): the
+	 * address judged above must be the receiver's own, not a proxy's
+	 * that would then fetch any address it is asked for. */
+	curl_easy_setopt(a->h, CURLOPT_PROXY, "");
 	return true;
 }
 

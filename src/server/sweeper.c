@@ -32,6 +32,7 @@ struct sweeper {
 	struct store *store;
 	int64_t generation; /* the catalog's at the last re-check; -1 none yet */
 	int64_t sampled_s;  /* when the last fleet sample was written */
+	int64_t started_s;  /* when it started: silence counts from then */
 };
 
 static void tick(struct sweeper *sw)
@@ -40,7 +41,7 @@ static void tick(struct sweeper *sw)
 	int64_t now = (int64_t)time(NULL), gen;
 	unsigned sample = o->sample_interval_s ? o->sample_interval_s : DEFAULT_SAMPLE_INTERVAL_S;
 
-	(void)!monitor_sweep_late(sw->store, now, NULL);
+	(void)!monitor_sweep_late(sw->store, now, sw->started_s, NULL);
 	if (store_catalog_generation(sw->store, &gen) == 0 && gen != sw->generation) {
 		char *why = NULL;
 		struct snapshot *snap = snapshot_of(sw->srv, sw->store, &why);
@@ -109,6 +110,7 @@ struct sweeper *sweeper_start(struct server *srv, char **ret_error)
 	/* The first sample one interval after start, not at once: a server
 	 * restarted often would otherwise crowd the chart. */
 	sw->sampled_s = (int64_t)time(NULL);
+	sw->started_s = sw->sampled_s;
 	pthread_mutex_init(&sw->lock, NULL);
 	pthread_cond_init(&sw->cond, NULL);
 	if (pthread_create(&sw->thread, NULL, run, sw) != 0) {

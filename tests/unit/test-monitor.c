@@ -418,11 +418,17 @@ TEST(late_machines_are_told_once_and_resume)
 	en = enroll(&w, &w.contoso, "web01", "web01", NULL, NULL);
 	agent_of(&w, en, &a);
 	json_decref(report(&w, &a, 1, w.v1, "v1", NULL, T0 + 100, &e));
-	CHECK_INT(monitor_sweep_late(w.s, T0 + 160, &n), 0);
+	/* A server that started listening at T0 + 150 has heard 11 s of the
+	 * 60 s silence at T0 + 161: not late yet (nor at T0 + 209). */
+	CHECK_INT(monitor_sweep_late(w.s, T0 + 161, T0 + 150, &n), 0);
+	CHECK_INT(n, 0);
+	CHECK_INT(monitor_sweep_late(w.s, T0 + 209, T0 + 150, &n), 0);
+	CHECK_INT(n, 0);
+	CHECK_INT(monitor_sweep_late(w.s, T0 + 160, 0, &n), 0);
 	CHECK_INT(n, 0); /* 60 s exactly: not yet past */
-	CHECK_INT(monitor_sweep_late(w.s, T0 + 161, &n), 0);
+	CHECK_INT(monitor_sweep_late(w.s, T0 + 161, 0, &n), 0);
 	CHECK_INT(n, 1);
-	CHECK_INT(monitor_sweep_late(w.s, T0 + 300, &n), 0);
+	CHECK_INT(monitor_sweep_late(w.s, T0 + 300, 0, &n), 0);
 	CHECK_INT(n, 0); /* once until it reports */
 	m = machine(&w, &w.contoso, a.machine_id);
 	CHECK(json_is_true(json_object_get(m, "late")));
@@ -436,7 +442,7 @@ TEST(late_machines_are_told_once_and_resume)
 	json_decref(m);
 	/* A machine that enrolled and never reported goes late too. */
 	json_decref(enroll(&w, &w.contoso, "web02", "web02", NULL, NULL));
-	CHECK_INT(monitor_sweep_late(w.s, T0 + 61, &n), 0);
+	CHECK_INT(monitor_sweep_late(w.s, T0 + 61, 0, &n), 0);
 	CHECK_INT(n, 1);
 	monitor_agent_release(&a);
 	json_decref(en);
