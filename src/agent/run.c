@@ -286,6 +286,17 @@ static void take_answer(struct agent *a, const struct agent_spool_entry *e, cons
 		a->st.have_clock = true;
 		a->st.clock_offset_ms = json_integer_value(v) - (sent_ms + recv_ms) / 2;
 	}
+	/* A duplicate of a report the server applied long ago: this agent's
+	 * count went back (run.json restored with a snapshot, a checkpoint
+	 * reverted).  Number on from the server's last, and send the
+	 * descriptor again, or every report until the count caught up
+	 * would be acknowledged and never applied. */
+	v = json_object_get(o, "last_seq");
+	if (json_is_false(json_object_get(o, "applied")) && json_is_integer(v) && json_integer_value(v) > 0 &&
+	    (uint64_t)json_integer_value(v) > a->st.seq) {
+		a->st.seq = (uint64_t)json_integer_value(v);
+		a->st.need_descriptor = true;
+	}
 	v = json_object_get(o, "interval");
 	if (!a->opt->interval && json_is_integer(v) && json_integer_value(v) >= AGENT_INTERVAL_MIN &&
 	    json_integer_value(v) <= AGENT_INTERVAL_MAX)
@@ -297,8 +308,10 @@ static void take_answer(struct agent *a, const struct agent_spool_entry *e, cons
 	a->st.last_acked_at = now_iso();
 	set_last(a, "report %llu delivered%s", (unsigned long long)e->seq,
 		 json_is_false(json_object_get(o, "applied")) ? " (a duplicate: already applied)" : "");
-	say(a, "report %llu delivered (%s)%s%s%s", (unsigned long long)e->seq,
-	    e->heartbeat ? "heartbeat" : "descriptor", verdict ? ": verdict " : "", verdict ? a->st.last_verdict : "",
+	say(a, "report %llu delivered (%s)%s%s%s%s", (unsigned long long)e->seq,
+	    e->heartbeat ? "heartbeat" : "descriptor",
+	    json_is_false(json_object_get(o, "applied")) ? ", a duplicate: already applied" : "",
+	    verdict ? ": verdict " : "", verdict ? a->st.last_verdict : "",
 	    a->st.need_descriptor ? "; the server asks for the descriptor" : "");
 	json_decref(o);
 }

@@ -537,7 +537,7 @@ int monitor_report_apply(struct store *s, const struct monitor_agent *agent, con
 	struct store_machine_row *m = NULL;
 	bool applied = false, need = false;
 	char *verdict = NULL;
-	int64_t interval = 0;
+	int64_t interval = 0, last_seq = 0;
 	int r;
 
 	if (strcmp(rep->machine, agent->machine_id) != 0) {
@@ -559,13 +559,19 @@ int monitor_report_apply(struct store *s, const struct monitor_agent *agent, con
 		monitor_store_error(s, r, "reading the machine", err);
 	else
 		r = apply(s, m, rep, now, &applied, &need, &verdict, err);
-	if (r == 0)
+	if (r == 0) {
 		interval = m->interval_s;
+		/* The machine's last applied report: an agent whose own count
+		 * went back (its state restored from a snapshot, a checkpoint
+		 * reverted) learns from a duplicate's answer where to go on. */
+		last_seq = applied ? rep->seq : m->seq;
+	}
 	r = monitor_txn_end(s, r, err);
 	if (r == 0)
-		*ret = json_pack("{s:s, s:I, s:b, s:b, s:s?, s:I, s:I}", "machine", agent->machine_id, "seq",
-				 (json_int_t)rep->seq, "applied", applied, "need_descriptor", need, "verdict", verdict,
-				 "server_time_ms", (json_int_t)now_ms(), "interval", (json_int_t)interval);
+		*ret = json_pack("{s:s, s:I, s:b, s:I, s:b, s:s?, s:I, s:I}", "machine", agent->machine_id, "seq",
+				 (json_int_t)rep->seq, "applied", applied, "last_seq", (json_int_t)last_seq,
+				 "need_descriptor", need, "verdict", verdict, "server_time_ms", (json_int_t)now_ms(),
+				 "interval", (json_int_t)interval);
 	free(verdict);
 	store_machine_free(m);
 	return r;

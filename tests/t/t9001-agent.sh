@@ -219,6 +219,17 @@ kill -TERM "$LOOP_PID"
 wait "$LOOP_PID"
 LOOP_PID=
 
+# ---- the agent's own count goes back (run.json lost, or restored with a snapshot) ----
+# The server has applied 13; the agent, without run.json, numbers from 1.
+rm -f "$ST/run.json"
+expect_exit 0 "run.json lost: run --once delivers report 1 (a duplicate)" "$COVALID" agent run --once --state "$ST" --root "$TMP/root"
+check "... which the agent says was already applied" grep -q "duplicate" "$TMP/out" "$TMP/err"
+machine "$M"
+check "... and the server did not apply (seq 13, 13 reports)" j '.seq == 13 and .reports == 13'
+expect_exit 0 "the next run --once" "$COVALID" agent run --once --state "$ST" --root "$TMP/root"
+machine "$M"
+check "... numbers on from the server's last applied report, and is applied (seq 14)" j '.seq == 14 and .reports == 14'
+
 # ---- covalid.exe under wine ----
 . "$SRC/tests/lib/wine.sh"
 trap '"$WINESERVER" -k >/dev/null 2>&1; server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
