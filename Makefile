@@ -258,7 +258,8 @@ fuzz: setup
 	    build-fuzz/corpus-$$t fuzz/seeds/$$t $$(ls -d fuzz/regressions/$$t 2>/dev/null) || exit 1; \
 	done
 
-BENCH_BINS = $(BUILD)/bench/fleetgen $(BUILD)/bench/fleet-sql $(BUILD)/bench/sqlite-insert $(BUILD)/bench/descriptor-parse
+BENCH_BINS = $(BUILD)/bench/fleetgen $(BUILD)/bench/fleet-sql $(BUILD)/bench/sqlite-insert $(BUILD)/bench/descriptor-parse \
+	$(BUILD)/bench/agentsim
 
 $(BUILD)/bench/fleetgen: bench/fleetgen.c
 	@mkdir -p $(dir $@)
@@ -271,6 +272,13 @@ $(BUILD)/bench/fleet-sql: bench/fleet-sql.c $(BUILD)/libcovalid.a
 $(BUILD)/bench/descriptor-parse: bench/descriptor-parse.c $(BUILD)/libcovalid.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcovalid.a $(LIBS)
+
+# The agents' simulator links no covalid code: it speaks the protocol as
+# an outsider would (jansson for answers and descriptors, libsodium for
+# BLAKE2b).
+$(BUILD)/bench/agentsim: bench/agentsim.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(shell pkg-config --libs jansson libsodium) -lm
 
 $(BUILD)/bench/sqlite-insert: bench/sqlite-insert.c
 	@mkdir -p $(dir $@)
