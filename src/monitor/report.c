@@ -413,16 +413,6 @@ static bool health_measures(const json_t *h, const char *flag)
 	return false;
 }
 
-/* The stored descriptor's vCPUs, for load per vCPU. */
-static int stored_vcpus(const char *descriptor)
-{
-	json_t *d = descriptor ? json_loads(descriptor, 0, NULL) : NULL;
-	int n = (int)json_integer_value(json_object_get(json_object_get(d, "vm"), "vcpus"));
-
-	json_decref(d);
-	return n;
-}
-
 /* The server's clock in milliseconds, for the agent's clock offset. */
 static int64_t now_ms(void)
 {
@@ -462,8 +452,13 @@ static int apply(struct store *s, struct store_machine_row *m, const struct moni
 	monitor_flags_parse(m->flags, &before);
 	was_late = cv_strv_contains(&before, "late");
 	if (rep->descriptor) {
-		m->descriptor = rep->descriptor;
+		r = store_machine_set_descriptor(s, m->id, rep->descriptor);
+		if (r < 0) {
+			monitor_store_error(s, r, "recording the descriptor", err);
+			goto out;
+		}
 		m->descriptor_digest = rep->digest;
+		m->vcpus = rep->vcpus > 0 ? rep->vcpus : 0;
 		if (rep->checked) {
 			r = monitor_verdict_move(s, m, &rep->verdict, rep->digest, rep->observed_at, &hold, NULL);
 			if (r < 0) {
@@ -475,8 +470,7 @@ static int apply(struct store *s, struct store_machine_row *m, const struct moni
 		/* A digest the server has no descriptor for: the heartbeat
 		 * counts, the verdict stays until the descriptor comes. */
 		*ret_need = true;
-	monitor_health_flags(rep->health, &t, rep->descriptor ? rep->vcpus : stored_vcpus(m->descriptor), &after,
-			     details);
+	monitor_health_flags(rep->health, &t, (int)m->vcpus, &after, details);
 	/* A flag is cleared only by a report that measured it again: one
 	 * without health, or without that member, keeps it, untold. */
 	for (size_t i = 0; i < before.n; i++)
@@ -505,8 +499,7 @@ static int apply(struct store *s, struct store_machine_row *m, const struct moni
 	flags = monitor_flags_join(&after);
 	health = rep->health ? json_dumps(rep->health, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	m->flags = flags;
-	if (health)
-		m->health = health; /* a heartbeat without health keeps the last */
+	m->health = health; /* NULL: a heartbeat without health keeps the last */
 	m->last_seen = when;
 	m->last_seen_s = now;
 	m->seq = rep->seq;
@@ -552,7 +545,7 @@ int monitor_report_apply(struct store *s, const struct monitor_agent *agent, con
 	r = monitor_txn_begin(s, err);
 	if (r < 0)
 		return r;
-	r = store_machine_get(s, agent->machine_id, &m);
+	r = store_machine_get_state(s, agent->machine_id, &m);
 	if (r == -ENOENT)
 		program_error_set(err, 401, "unauthorized", "the machine is no longer enrolled");
 	else if (r < 0)
