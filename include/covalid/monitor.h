@@ -142,6 +142,10 @@ int monitor_settings_get(struct store *s, const struct program_auth *who, const 
 /* A partial document: named members change, others stay.  *ret: the whole. */
 int monitor_settings_put(struct store *s, const struct program_auth *who, const char *customer_id,
 			 const json_t *body, json_t **ret, struct program_error *err) CV_WUR;
+/* Thresholds are cached per process: call after a transaction that put
+ * settings ended (committed or not), so what was read during it is not
+ * used after.  monitor_settings_put() calls it too. */
+void monitor_settings_changed(void);
 
 /* The fleet: {"now": {verdict: count, ..., "late": n}, "series": [{"at", "counts"}]}, days back from now. */
 int monitor_fleet(struct store *s, const struct program_auth *who, const char *customer_id, int64_t days, int64_t now,

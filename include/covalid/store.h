@@ -345,6 +345,12 @@ int store_event_count(struct store *s, const struct store_event_query *q, int64_
 
 /* Small named values (the token hashing key). */
 int store_setting_get(struct store *s, const char *key, char **ret_value) CV_WUR; /* -ENOENT */
+/* This connection's number, unique in the process (never reused): a key
+ * for caches of what was read through it. */
+uint64_t store_serial(const struct store *s);
+/* The same for a setting that never changes once written (the token
+ * hashing key): read once a connection, outside a transaction. */
+int store_setting_get_fixed(struct store *s, const char *key, char **ret_value) CV_WUR; /* -ENOENT */
 int store_setting_put(struct store *s, const char *key, const char *value) CV_WUR;
 
 #endif
