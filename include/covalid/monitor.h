@@ -85,7 +85,7 @@ bool monitor_report_has_descriptor(const struct monitor_report *rep);
  * verdict; a change of verdict or differences is a row of history and a
  * machine.drifted or machine.returned event; thresholds crossed or
  * cleared are machine.health / machine.health-cleared; a late machine
- * reporting is machine.resumed.  ix checks a stored descriptor whose
+ * reporting is machine.resumed; "dropped" above 0 is machine.reports-dropped.  ix checks a stored descriptor whose
  * verdict predates the catalog (NULL: keep the stored verdict).  *ret:
  * {"machine", "seq", "applied", "need_descriptor", "verdict",
  * "server_time_ms", "interval"}.  403 when the report names another

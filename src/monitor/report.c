@@ -28,6 +28,7 @@ struct monitor_report {
 	const char *machine, *digest; /* in doc */
 	int64_t seq, interval;        /* interval 0: not sent */
 	int64_t observed_at;
+	int64_t dropped;              /* reports the agent's full spool dropped since its last report */
 	const json_t *health;         /* in doc, or NULL */
 	char *descriptor;             /* canonical JSON of the descriptor sent, or NULL */
 	struct descriptor *d;         /* the descriptor sent, until checked */
@@ -257,7 +258,7 @@ int monitor_report_parse(const char *body, size_t len, size_t max_bytes, const s
 			 struct monitor_report **ret, struct program_error *err)
 {
 	static const char *const keys[] = { "schema", "machine", "seq", "observed_at", "interval", "descriptor_digest",
-					    "descriptor", "health" };
+					    "descriptor", "health", "dropped" };
 	struct monitor_report *rep = cv_xcalloc(1, sizeof(*rep));
 	json_error_t je;
 	json_t *v;
@@ -307,6 +308,13 @@ int monitor_report_parse(const char *body, size_t len, size_t max_bytes, const s
 			goto fail;
 		}
 		rep->interval = json_integer_value(v);
+	}
+	if ((v = json_object_get(rep->doc, "dropped"))) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			bad(err, "dropped: the reports the agent's full spool dropped, a whole number, 0 or more");
+			goto fail;
+		}
+		rep->dropped = json_integer_value(v);
 	}
 	rep->digest = json_string_value(json_object_get(rep->doc, "descriptor_digest"));
 	if (!is_hex(rep->digest, 64)) {
@@ -488,6 +496,21 @@ static int apply(struct store *s, struct store_machine_row *m, const struct moni
 				       &(struct program_event){ .kind = "machine.resumed", .customer_id = m->customer_id,
 								.machine_id = m->id, .machine_name = monitor_machine_name(m),
 								.summary = summary, .details = d, .at = now },
+				       NULL);
+		free(summary);
+		json_decref(d);
+	}
+	if (r == 0 && rep->dropped > 0) {
+		/* Reports lost before they reached the server: their health
+		 * and verdicts are gone, and the customer should know. */
+		json_t *d = json_pack("{s:I}", "dropped", (json_int_t)rep->dropped);
+		char *summary = cv_xasprintf("%s: its agent dropped %lld report%s its full spool could not keep",
+					     monitor_machine_name(m), (long long)rep->dropped, rep->dropped == 1 ? "" : "s");
+
+		r = program_event_emit(s,
+				       &(struct program_event){ .kind = "machine.reports-dropped", .customer_id = m->customer_id,
+								.machine_id = m->id, .machine_name = monitor_machine_name(m),
+								.summary = summary, .details = d, .at = rep->observed_at },
 				       NULL);
 		free(summary);
 		json_decref(d);
