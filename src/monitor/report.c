@@ -16,6 +16,7 @@
 #include "covalid/store.h"
 #include "monitor/monitor-internal.h"
 #include "util/cv.h"
+#include "util/json-pull.h"
 
 #define REPORT_SCHEMA "covalid.report/1"
 #define PATH_MAX_BYTES 4096
@@ -238,6 +239,76 @@ static int take_descriptor(struct monitor_report *rep, const json_t *dj, const s
 	return ix ? monitor_report_check(rep, ix, err) : 0;
 }
 
+/*
+ * The same for a descriptor given as its text (an object's exact bytes in
+ * the body): read into the struct without a tree (descriptor_parse(), as
+ * strict as the tree's readers), and stored as received.  A text it
+ * refuses goes the tree's way, for the tree's exact message.
+ */
+static int take_descriptor_text(struct monitor_report *rep, const char *text, size_t len, const struct check_index *ix,
+				struct program_error *err)
+{
+	struct descriptor *d = NULL;
+	json_t *dj;
+	int r;
+
+	if (descriptor_parse(text, len, DESCRIPTOR_PARSE_STRICT, &d, NULL) < 0) {
+		dj = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+		r = dj ? take_descriptor(rep, dj, NULL, err) : bad(err, "descriptor: an object (covalid probe --json)");
+		json_decref(dj);
+		if (r < 0)
+			return r;
+		/* Accepted by the tree (a list past DESCRIPTOR_MAX_ITEMS): its
+		 * canonical text, as take_descriptor keeps it. */
+		return ix ? monitor_report_check(rep, ix, err) : 0;
+	}
+	rep->descriptor = cv_xstrndup(text, len);
+	rep->vcpus = d->vm.vcpus;
+	rep->d = d;
+	return ix ? monitor_report_check(rep, ix, err) : 0;
+}
+
+/*
+ * Where the body's top-level "descriptor" member is, when it is an object:
+ * its text [*start, *end).  False when there is none, or the body is not
+ * one valid JSON object (json_loadb() then says why, in its words).
+ */
+static bool descriptor_span(const char *body, size_t len, size_t *start, size_t *end)
+{
+	struct json_pull p;
+	bool found = false, ok = false;
+	int tok;
+
+	json_pull_init(&p, body, len);
+	if (json_pull_next(&p) != JSON_PULL_OBJECT)
+		goto out;
+	for (;;) {
+		bool is_descriptor;
+
+		tok = json_pull_next(&p);
+		if (tok == JSON_PULL_OBJECT_END)
+			break;
+		if (tok != JSON_PULL_KEY)
+			goto out;
+		is_descriptor = p.len == strlen("descriptor") && memcmp(p.str, "descriptor", p.len) == 0;
+		tok = json_pull_next(&p);
+		if (tok == JSON_PULL_ERROR)
+			goto out;
+		if (is_descriptor && tok == JSON_PULL_OBJECT) {
+			*start = json_pull_offset(&p) - 1;
+			found = true;
+		}
+		if (json_pull_skip(&p, tok) < 0)
+			goto out;
+		if (is_descriptor && found)
+			*end = json_pull_offset(&p);
+	}
+	ok = json_pull_next(&p) == JSON_PULL_END;
+out:
+	json_pull_release(&p);
+	return ok && found;
+}
+
 int monitor_report_check(struct monitor_report *rep, const struct check_index *ix, struct program_error *err)
 {
 	int r;
@@ -262,6 +333,8 @@ int monitor_report_parse(const char *body, size_t len, size_t max_bytes, const s
 	struct monitor_report *rep = cv_xcalloc(1, sizeof(*rep));
 	json_error_t je;
 	json_t *v;
+	size_t dstart = 0, dend = 0;
+	bool dtext = false;
 	int r = -EINVAL;
 
 	rep->vcpus = -1;
@@ -270,7 +343,20 @@ int monitor_report_parse(const char *body, size_t len, size_t max_bytes, const s
 		r = -EFBIG;
 		goto fail;
 	}
-	rep->doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	/* The descriptor (most of a changed-descriptor report) is read from
+	 * its text, not through a tree: the rest of the body is loaded with
+	 * an empty object in its place, and checked as before. */
+	if (descriptor_span(body, len, &dstart, &dend)) {
+		char *rest = cv_xmalloc(len - (dend - dstart) + 3);
+
+		memcpy(rest, body, dstart);
+		memcpy(rest + dstart, "{}", 2);
+		memcpy(rest + dstart + 2, body + dend, len - dend);
+		rep->doc = json_loadb(rest, len - (dend - dstart) + 2, JSON_REJECT_DUPLICATES, &je);
+		free(rest);
+		dtext = true;
+	} else
+		rep->doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (!rep->doc) {
 		program_error_set(err, 400, "malformed_json", "the body is not valid JSON: %s", je.text);
 		goto fail;
@@ -326,7 +412,8 @@ int monitor_report_parse(const char *body, size_t len, size_t max_bytes, const s
 			goto fail;
 		rep->health = v;
 	}
-	if ((v = json_object_get(rep->doc, "descriptor")) && take_descriptor(rep, v, ix, err) < 0)
+	if ((v = json_object_get(rep->doc, "descriptor")) &&
+	    (dtext ? take_descriptor_text(rep, body + dstart, dend - dstart, ix, err) : take_descriptor(rep, v, ix, err)) < 0)
 		goto fail;
 	*ret = rep;
 	return 0;
