@@ -386,10 +386,33 @@ int store_fleet_samples(struct store *s, const char *customer_id, const char *si
 
 /* ---- reading the event log ---- */
 
-#define EVENT_WHERE                                                                                     \
-	" WHERE (?1 IS NULL OR customer_id = ?1) "                                                     \
-	"AND (?2 IS NULL OR ('\n' || vendor_ids || '\n') LIKE ('%\n' || ?2 || '\n%')) "               \
+#define EVENT_FILTERS                                                                             \
+	"(?1 IS NULL OR customer_id = ?1) "                                                        \
+	"AND (?2 IS NULL OR ('\n' || vendor_ids || '\n') LIKE ('%\n' || ?2 || '\n%')) "            \
 	"AND (?3 IS NULL OR machine_id = ?3) AND (?4 IS NULL OR case_id = ?4) AND (?5 < 0 OR seq > ?5)"
+
+/*
+ * One statement per filter shape, the most selective filter given leading
+ * as a plain equality: "?N IS NULL OR col = ?N" alone makes SQLite scan
+ * the whole log, a leading "col = ?N" lets it search the index.  EXPLAIN
+ * QUERY PLAN (SQLite 3.40, the schema of migration 6):
+ *   machine:  SEARCH events USING INDEX events_machine (machine_id=?)
+ *   case:     SEARCH events USING INDEX events_case (case_id=?)
+ *   customer: SEARCH events USING INDEX events_customer (customer_id=?)
+ *   none:     SCAN events (every event: the owner's log, newest first by seq)
+ */
+enum event_shape { BY_MACHINE, BY_CASE, BY_CUSTOMER, BY_NONE };
+#define EVENT_SELECT "SELECT seq, id, at, kind, customer_id, machine_id, case_id, vendor_ids, doc FROM events"
+#define EVENT_SHAPES(head, tail)                                                   \
+	{ head " WHERE machine_id = ?3 AND " EVENT_FILTERS tail,                   \
+	  head " WHERE case_id = ?4 AND " EVENT_FILTERS tail,                      \
+	  head " WHERE customer_id = ?1 AND " EVENT_FILTERS tail,                  \
+	  head " WHERE " EVENT_FILTERS tail }
+
+static enum event_shape event_shape(const struct store_event_query *q)
+{
+	return q->machine_id ? BY_MACHINE : q->case_id ? BY_CASE : q->customer_id ? BY_CUSTOMER : BY_NONE;
+}
 
 struct event_walk {
 	store_event_cb cb;
@@ -414,15 +437,13 @@ static int event_row(struct store *s, struct db_stmt *st, void *userdata)
 
 int store_event_list(struct store *s, const struct store_event_query *q, store_event_cb cb, void *userdata)
 {
+	static const char *const forward[] = EVENT_SHAPES(EVENT_SELECT, " ORDER BY seq LIMIT ?6 OFFSET ?7");
+	static const char *const newest[] = EVENT_SHAPES(EVENT_SELECT, " ORDER BY seq DESC LIMIT ?6 OFFSET ?7");
 	struct event_walk w = { cb, userdata };
 	/* Paging by seq reads forward (a poller's cursor); otherwise newest first. */
-	int r = db_query(s,
-			 q->after >= 0 ? "SELECT seq, id, at, kind, customer_id, machine_id, case_id, vendor_ids, doc FROM "
-					 "events" EVENT_WHERE " ORDER BY seq LIMIT ?6 OFFSET ?7"
-				       : "SELECT seq, id, at, kind, customer_id, machine_id, case_id, vendor_ids, doc FROM "
-					 "events" EVENT_WHERE " ORDER BY seq DESC LIMIT ?6 OFFSET ?7",
-			 event_row, &w, "ssssiii", q->customer_id, q->vendor_id, q->machine_id, q->case_id, q->after,
-			 q->limit > 0 ? q->limit : (int64_t)-1, q->offset > 0 ? q->offset : (int64_t)0);
+	int r = db_query(s, (q->after >= 0 ? forward : newest)[event_shape(q)], event_row, &w, "ssssiii", q->customer_id,
+			 q->vendor_id, q->machine_id, q->case_id, q->after, q->limit > 0 ? q->limit : (int64_t)-1,
+			 q->offset > 0 ? q->offset : (int64_t)0);
 
 	return r < 0 ? r : 0;
 }
@@ -430,8 +451,9 @@ int store_event_list(struct store *s, const struct store_event_query *q, store_e
 int store_event_count(struct store *s, const struct store_event_query *q, int64_t *ret)
 {
 	int64_t n = 0;
-	int r = db_query(s, "SELECT count(*) FROM events" EVENT_WHERE, db_take_int, &n, "ssssi", q->customer_id,
-			 q->vendor_id, q->machine_id, q->case_id, q->after);
+	static const char *const count[] = EVENT_SHAPES("SELECT count(*) FROM events", "");
+	int r = db_query(s, count[event_shape(q)], db_take_int, &n, "ssssi", q->customer_id, q->vendor_id, q->machine_id,
+			 q->case_id, q->after);
 
 	if (r < 0)
 		return r;
