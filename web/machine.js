@@ -25,6 +25,7 @@ const EVENT_KINDS = {
 	'machine.resumed': 'Reporting again',
 	'machine.health': 'Health threshold crossed',
 	'machine.health-cleared': 'Health back to normal',
+	'machine.reports-dropped': 'Reports dropped by the agent',
 	'case.opened': 'Case opened',
 	'case.state': 'Case moved',
 	'case.engaged': 'Vendor engaged',

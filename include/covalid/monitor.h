@@ -85,7 +85,7 @@ bool monitor_report_has_descriptor(const struct monitor_report *rep);
  * verdict; a change of verdict or differences is a row of history and a
  * machine.drifted or machine.returned event; thresholds crossed or
  * cleared are machine.health / machine.health-cleared; a late machine
- * reporting is machine.resumed.  ix checks a stored descriptor whose
+ * reporting is machine.resumed; "dropped" above 0 is machine.reports-dropped.  ix checks a stored descriptor whose
  * verdict predates the catalog (NULL: keep the stored verdict).  *ret:
  * {"machine", "seq", "applied", "need_descriptor", "verdict",
  * "server_time_ms", "interval"}.  403 when the report names another
@@ -142,6 +142,10 @@ int monitor_settings_get(struct store *s, const struct program_auth *who, const 
 /* A partial document: named members change, others stay.  *ret: the whole. */
 int monitor_settings_put(struct store *s, const struct program_auth *who, const char *customer_id,
 			 const json_t *body, json_t **ret, struct program_error *err) CV_WUR;
+/* Thresholds are cached per process: call after a transaction that put
+ * settings ended (committed or not), so what was read during it is not
+ * used after.  monitor_settings_put() calls it too. */
+void monitor_settings_changed(void);
 
 /* The fleet: {"now": {verdict: count, ..., "late": n}, "series": [{"at", "counts"}]}, days back from now. */
 int monitor_fleet(struct store *s, const struct program_auth *who, const char *customer_id, int64_t days, int64_t now,

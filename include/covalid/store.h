@@ -249,6 +249,7 @@ int store_event_add(struct store *s, const struct store_event_row *row, int64_t 
 struct store_machine_row {
 	const char *id, *customer_id, *machine_key, *name, *credential_hash, *enrolled_at, *last_seen;
 	int64_t last_seen_s, interval_s, seq, reports;
+	int64_t vcpus; /* the stored descriptor's (0: none yet), for load per vCPU */
 	const char *descriptor, *descriptor_digest, *verdict, *reason, *differences, *config_id, *health, *flags;
 };
 
@@ -259,14 +260,20 @@ int store_machine_find_key(struct store *s, const char *customer_id, const char 
 /* Re-enrollment: a new credential (the old stops working), name (NULL: kept), interval. */
 int store_machine_reenroll(struct store *s, const char *id, const char *name, const char *credential_hash,
 			   int64_t interval_s) CV_WUR;
-/* One machine, by id or by its credential's hash; -ENOENT.  Free with store_machine_free(). */
+/* One machine by id, with its descriptor and health; -ENOENT.  Free with store_machine_free(). */
 int store_machine_get(struct store *s, const char *id, struct store_machine_row **ret) CV_WUR;
+/* The same without descriptor and health (NULL in the row): what a
+ * report or a credential check reads, kilobytes fewer.  -ENOENT. */
+int store_machine_get_state(struct store *s, const char *id, struct store_machine_row **ret) CV_WUR;
 int store_machine_find_credential(struct store *s, const char *credential_hash, struct store_machine_row **ret) CV_WUR;
 void store_machine_free(struct store_machine_row *row);
-/* Writes every mutable column of row (by id): last_seen, last_seen_s,
- * interval_s, seq, reports, descriptor, descriptor_digest, verdict,
- * reason, differences, config_id, health, flags.  -ENOENT. */
+/* Writes the mutable columns of row (by id): last_seen, last_seen_s,
+ * interval_s, seq, reports, vcpus, descriptor_digest, verdict, reason,
+ * differences, config_id, health (NULL: kept), flags -- not the
+ * descriptor, which only a new one rewrites.  -ENOENT. */
 int store_machine_update(struct store *s, const struct store_machine_row *row) CV_WUR;
+/* Stores a machine's descriptor (canonical JSON), replacing the last. */
+int store_machine_set_descriptor(struct store *s, const char *id, const char *descriptor) CV_WUR;
 
 /*
  * Which machines to list.  customer_id: one customer's; vendor_id: only
@@ -395,6 +402,12 @@ int store_event_case_list(struct store *s, const char *case_id, const char *kind
 
 /* Small named values (the token hashing key). */
 int store_setting_get(struct store *s, const char *key, char **ret_value) CV_WUR; /* -ENOENT */
+/* This connection's number, unique in the process (never reused): a key
+ * for caches of what was read through it. */
+uint64_t store_serial(const struct store *s);
+/* The same for a setting that never changes once written (the token
+ * hashing key): read once a connection, outside a transaction. */
+int store_setting_get_fixed(struct store *s, const char *key, char **ret_value) CV_WUR; /* -ENOENT */
 int store_setting_put(struct store *s, const char *key, const char *value) CV_WUR;
 
 #endif

@@ -90,7 +90,7 @@ void agent_spool_entries_free(struct agent_spool_entry *v, size_t n);
 /*
  * Adds a report; when that would pass a bound, first drops the oldest
  * heartbeat-only reports (then the oldest of any kind) and adds how many
- * it dropped to *dropped.
+ * it dropped to *dropped, with the "dropped" count each of them carried.
  */
 int agent_spool_add(const struct agent_spool *s, uint64_t seq, bool heartbeat, const char *body, size_t len,
 		    uint64_t *dropped) CV_WUR;
@@ -110,7 +110,7 @@ struct agent_runstate {
 	uint64_t seq;               /* the last seq made (0: none yet) */
 	char *sent_digest;          /* the digest of the last descriptor put in a report */
 	bool need_descriptor;       /* the server asked for it */
-	uint64_t dropped;           /* reports dropped from the full spool, for the next report */
+	uint64_t dropped;           /* reports dropped from the full spool, not yet in a report */
 	bool have_cpu;
 	uint64_t cpu_total, cpu_idle;
 	bool have_kmsg;

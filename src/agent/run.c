@@ -449,10 +449,13 @@ static int make_report(struct agent *a, char **ret_why)
 	if (with_descriptor)
 		json_object_set_new(rep, "descriptor", json_loads(djson, 0, NULL));
 	json_object_set_new(rep, "health", agent_health(&hc));
-	/* Reports the full spool dropped: counted in run.json (agent status)
-	 * until the report protocol has a member for them; the server reads
-	 * reports strictly, and an unknown member would be refused. */
+	/* Reports the full spool dropped go with this one ("dropped"): the
+	 * count moves into it, and comes back if the spool drops it too
+	 * (agent_spool_add), so the server is told each drop once. */
+	if (a->st.dropped > 0)
+		json_object_set_new(rep, "dropped", json_integer((json_int_t)a->st.dropped));
 	body = json_dumps(rep, JSON_COMPACT);
+	a->st.dropped = 0;
 	if (with_descriptor) {
 		free(a->st.sent_digest);
 		a->st.sent_digest = cv_xstrdup(digest);

@@ -13,6 +13,7 @@
  * finding a digest it does not know, asks for the descriptor again).
  */
 #include <dirent.h>
+#include <jansson.h>
 #include <sys/stat.h>
 
 #include "agent/agent-internal.h"
@@ -100,6 +101,27 @@ int agent_spool_list(const struct agent_spool *s, struct agent_spool_entry **ret
 	return 0;
 }
 
+/* The count of dropped reports a spooled report carries ("dropped"): it
+ * goes back to the agent's count when that report is dropped in turn, so
+ * a long outage loses no part of the count. */
+static uint64_t carried(const struct agent_spool *s, const char *path)
+{
+	char *body = NULL;
+	size_t len = 0;
+	json_t *o, *v;
+	uint64_t n = 0;
+
+	if (cv_read_file(path, s->max_bytes, &body, &len) < 0)
+		return 0;
+	o = json_loadb(body, len, 0, NULL);
+	v = json_object_get(o, "dropped");
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		n = (uint64_t)json_integer_value(v);
+	json_decref(o);
+	free(body);
+	return n;
+}
+
 int agent_spool_add(const struct agent_spool *s, uint64_t seq, bool heartbeat, const char *body, size_t len,
 		    uint64_t *dropped)
 {
@@ -122,8 +144,12 @@ int agent_spool_add(const struct agent_spool *s, uint64_t seq, bool heartbeat, c
 	/* Two passes: heartbeats oldest first, then anything oldest first. */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < n && (count + 1 > s->max_count || bytes + len > s->max_bytes); i++) {
+			uint64_t was = 0;
+
 			if (!v[i].path || (pass == 0 && !v[i].heartbeat))
 				continue;
+			if (dropped)
+				was = carried(s, v[i].path);
 			if (remove(v[i].path) < 0 && errno != ENOENT) {
 				r = -errno;
 				goto out;
@@ -132,7 +158,7 @@ int agent_spool_add(const struct agent_spool *s, uint64_t seq, bool heartbeat, c
 			bytes -= v[i].bytes;
 			v[i].path = cv_free(v[i].path);
 			if (dropped)
-				(*dropped)++;
+				*dropped += 1 + was;
 		}
 	path = cv_xasprintf("%s/%020llu-%c.json", s->dir, (unsigned long long)seq, heartbeat ? 'h' : 'd');
 	r = cv_write_file_atomic(path, body, len, 0600);

@@ -16,6 +16,7 @@
 #include "covalid/store.h"
 #include "monitor/monitor-internal.h"
 #include "util/cv.h"
+#include "util/json-pull.h"
 
 #define REPORT_SCHEMA "covalid.report/1"
 #define PATH_MAX_BYTES 4096
@@ -28,6 +29,7 @@ struct monitor_report {
 	const char *machine, *digest; /* in doc */
 	int64_t seq, interval;        /* interval 0: not sent */
 	int64_t observed_at;
+	int64_t dropped;              /* reports the agent's full spool dropped since its last report */
 	const json_t *health;         /* in doc, or NULL */
 	char *descriptor;             /* canonical JSON of the descriptor sent, or NULL */
 	struct descriptor *d;         /* the descriptor sent, until checked */
@@ -237,6 +239,76 @@ static int take_descriptor(struct monitor_report *rep, const json_t *dj, const s
 	return ix ? monitor_report_check(rep, ix, err) : 0;
 }
 
+/*
+ * The same for a descriptor given as its text (an object's exact bytes in
+ * the body): read into the struct without a tree (descriptor_parse(), as
+ * strict as the tree's readers), and stored as received.  A text it
+ * refuses goes the tree's way, for the tree's exact message.
+ */
+static int take_descriptor_text(struct monitor_report *rep, const char *text, size_t len, const struct check_index *ix,
+				struct program_error *err)
+{
+	struct descriptor *d = NULL;
+	json_t *dj;
+	int r;
+
+	if (descriptor_parse(text, len, DESCRIPTOR_PARSE_STRICT, &d, NULL) < 0) {
+		dj = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+		r = dj ? take_descriptor(rep, dj, NULL, err) : bad(err, "descriptor: an object (covalid probe --json)");
+		json_decref(dj);
+		if (r < 0)
+			return r;
+		/* Accepted by the tree (a list past DESCRIPTOR_MAX_ITEMS): its
+		 * canonical text, as take_descriptor keeps it. */
+		return ix ? monitor_report_check(rep, ix, err) : 0;
+	}
+	rep->descriptor = cv_xstrndup(text, len);
+	rep->vcpus = d->vm.vcpus;
+	rep->d = d;
+	return ix ? monitor_report_check(rep, ix, err) : 0;
+}
+
+/*
+ * Where the body's top-level "descriptor" member is, when it is an object:
+ * its text [*start, *end).  False when there is none, or the body is not
+ * one valid JSON object (json_loadb() then says why, in its words).
+ */
+static bool descriptor_span(const char *body, size_t len, size_t *start, size_t *end)
+{
+	struct json_pull p;
+	bool found = false, ok = false;
+	int tok;
+
+	json_pull_init(&p, body, len);
+	if (json_pull_next(&p) != JSON_PULL_OBJECT)
+		goto out;
+	for (;;) {
+		bool is_descriptor;
+
+		tok = json_pull_next(&p);
+		if (tok == JSON_PULL_OBJECT_END)
+			break;
+		if (tok != JSON_PULL_KEY)
+			goto out;
+		is_descriptor = p.len == strlen("descriptor") && memcmp(p.str, "descriptor", p.len) == 0;
+		tok = json_pull_next(&p);
+		if (tok == JSON_PULL_ERROR)
+			goto out;
+		if (is_descriptor && tok == JSON_PULL_OBJECT) {
+			*start = json_pull_offset(&p) - 1;
+			found = true;
+		}
+		if (json_pull_skip(&p, tok) < 0)
+			goto out;
+		if (is_descriptor && found)
+			*end = json_pull_offset(&p);
+	}
+	ok = json_pull_next(&p) == JSON_PULL_END;
+out:
+	json_pull_release(&p);
+	return ok && found;
+}
+
 int monitor_report_check(struct monitor_report *rep, const struct check_index *ix, struct program_error *err)
 {
 	int r;
@@ -257,10 +329,12 @@ int monitor_report_parse(const char *body, size_t len, size_t max_bytes, const s
 			 struct monitor_report **ret, struct program_error *err)
 {
 	static const char *const keys[] = { "schema", "machine", "seq", "observed_at", "interval", "descriptor_digest",
-					    "descriptor", "health" };
+					    "descriptor", "health", "dropped" };
 	struct monitor_report *rep = cv_xcalloc(1, sizeof(*rep));
 	json_error_t je;
 	json_t *v;
+	size_t dstart = 0, dend = 0;
+	bool dtext = false;
 	int r = -EINVAL;
 
 	rep->vcpus = -1;
@@ -269,7 +343,20 @@ int monitor_report_parse(const char *body, size_t len, size_t max_bytes, const s
 		r = -EFBIG;
 		goto fail;
 	}
-	rep->doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	/* The descriptor (most of a changed-descriptor report) is read from
+	 * its text, not through a tree: the rest of the body is loaded with
+	 * an empty object in its place, and checked as before. */
+	if (descriptor_span(body, len, &dstart, &dend)) {
+		char *rest = cv_xmalloc(len - (dend - dstart) + 3);
+
+		memcpy(rest, body, dstart);
+		memcpy(rest + dstart, "{}", 2);
+		memcpy(rest + dstart + 2, body + dend, len - dend);
+		rep->doc = json_loadb(rest, len - (dend - dstart) + 2, JSON_REJECT_DUPLICATES, &je);
+		free(rest);
+		dtext = true;
+	} else
+		rep->doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (!rep->doc) {
 		program_error_set(err, 400, "malformed_json", "the body is not valid JSON: %s", je.text);
 		goto fail;
@@ -308,6 +395,13 @@ int monitor_report_parse(const char *body, size_t len, size_t max_bytes, const s
 		}
 		rep->interval = json_integer_value(v);
 	}
+	if ((v = json_object_get(rep->doc, "dropped"))) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			bad(err, "dropped: the reports the agent's full spool dropped, a whole number, 0 or more");
+			goto fail;
+		}
+		rep->dropped = json_integer_value(v);
+	}
 	rep->digest = json_string_value(json_object_get(rep->doc, "descriptor_digest"));
 	if (!is_hex(rep->digest, 64)) {
 		bad(err, "descriptor_digest: 64 lower-case hex digits (BLAKE2b-256 of the canonical descriptor)");
@@ -318,7 +412,8 @@ int monitor_report_parse(const char *body, size_t len, size_t max_bytes, const s
 			goto fail;
 		rep->health = v;
 	}
-	if ((v = json_object_get(rep->doc, "descriptor")) && take_descriptor(rep, v, ix, err) < 0)
+	if ((v = json_object_get(rep->doc, "descriptor")) &&
+	    (dtext ? take_descriptor_text(rep, body + dstart, dend - dstart, ix, err) : take_descriptor(rep, v, ix, err)) < 0)
 		goto fail;
 	*ret = rep;
 	return 0;
@@ -413,16 +508,6 @@ static bool health_measures(const json_t *h, const char *flag)
 	return false;
 }
 
-/* The stored descriptor's vCPUs, for load per vCPU. */
-static int stored_vcpus(const char *descriptor)
-{
-	json_t *d = descriptor ? json_loads(descriptor, 0, NULL) : NULL;
-	int n = (int)json_integer_value(json_object_get(json_object_get(d, "vm"), "vcpus"));
-
-	json_decref(d);
-	return n;
-}
-
 /* The server's clock in milliseconds, for the agent's clock offset. */
 static int64_t now_ms(void)
 {
@@ -462,8 +547,13 @@ static int apply(struct store *s, struct store_machine_row *m, const struct moni
 	monitor_flags_parse(m->flags, &before);
 	was_late = cv_strv_contains(&before, "late");
 	if (rep->descriptor) {
-		m->descriptor = rep->descriptor;
+		r = store_machine_set_descriptor(s, m->id, rep->descriptor);
+		if (r < 0) {
+			monitor_store_error(s, r, "recording the descriptor", err);
+			goto out;
+		}
 		m->descriptor_digest = rep->digest;
+		m->vcpus = rep->vcpus > 0 ? rep->vcpus : 0;
 		if (rep->checked) {
 			r = monitor_verdict_move(s, m, &rep->verdict, rep->digest, rep->observed_at, &hold, NULL);
 			if (r < 0) {
@@ -475,8 +565,7 @@ static int apply(struct store *s, struct store_machine_row *m, const struct moni
 		/* A digest the server has no descriptor for: the heartbeat
 		 * counts, the verdict stays until the descriptor comes. */
 		*ret_need = true;
-	monitor_health_flags(rep->health, &t, rep->descriptor ? rep->vcpus : stored_vcpus(m->descriptor), &after,
-			     details);
+	monitor_health_flags(rep->health, &t, (int)m->vcpus, &after, details);
 	/* A flag is cleared only by a report that measured it again: one
 	 * without health, or without that member, keeps it, untold. */
 	for (size_t i = 0; i < before.n; i++)
@@ -498,6 +587,21 @@ static int apply(struct store *s, struct store_machine_row *m, const struct moni
 		free(summary);
 		json_decref(d);
 	}
+	if (r == 0 && rep->dropped > 0) {
+		/* Reports lost before they reached the server: their health
+		 * and verdicts are gone, and the customer should know. */
+		json_t *d = json_pack("{s:I}", "dropped", (json_int_t)rep->dropped);
+		char *summary = cv_xasprintf("%s: its agent dropped %lld report%s its full spool could not keep",
+					     monitor_machine_name(m), (long long)rep->dropped, rep->dropped == 1 ? "" : "s");
+
+		r = program_event_emit(s,
+				       &(struct program_event){ .kind = "machine.reports-dropped", .customer_id = m->customer_id,
+								.machine_id = m->id, .machine_name = monitor_machine_name(m),
+								.summary = summary, .details = d, .at = rep->observed_at },
+				       NULL);
+		free(summary);
+		json_decref(d);
+	}
 	if (r < 0) {
 		monitor_store_error(s, r, "recording the events", err);
 		goto out;
@@ -505,8 +609,7 @@ static int apply(struct store *s, struct store_machine_row *m, const struct moni
 	flags = monitor_flags_join(&after);
 	health = rep->health ? json_dumps(rep->health, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	m->flags = flags;
-	if (health)
-		m->health = health; /* a heartbeat without health keeps the last */
+	m->health = health; /* NULL: a heartbeat without health keeps the last */
 	m->last_seen = when;
 	m->last_seen_s = now;
 	m->seq = rep->seq;
@@ -552,7 +655,7 @@ int monitor_report_apply(struct store *s, const struct monitor_agent *agent, con
 	r = monitor_txn_begin(s, err);
 	if (r < 0)
 		return r;
-	r = store_machine_get(s, agent->machine_id, &m);
+	r = store_machine_get_state(s, agent->machine_id, &m);
 	if (r == -ENOENT)
 		program_error_set(err, 401, "unauthorized", "the machine is no longer enrolled");
 	else if (r < 0)

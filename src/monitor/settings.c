@@ -5,6 +5,9 @@
  * members it names, so an older document stays valid as members are added.
  */
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 
 #include "covalid/store.h"
 #include "monitor/monitor-internal.h"
@@ -102,7 +105,7 @@ static int load(struct store *s, const char *customer_id, json_t **ret, struct p
 	return 0;
 }
 
-int monitor_thresholds_load(struct store *s, const char *customer_id, struct monitor_thresholds *ret)
+static int thresholds_read(struct store *s, const char *customer_id, struct monitor_thresholds *ret)
 {
 	json_t *o = NULL;
 	int r = load(s, customer_id, &o, NULL);
@@ -117,6 +120,88 @@ int monitor_thresholds_load(struct store *s, const char *customer_id, struct mon
 	ret->clock_offset_ms = json_integer_value(json_object_get(o, "clock_offset_ms"));
 	ret->errors = json_integer_value(json_object_get(o, "errors"));
 	json_decref(o);
+	return 0;
+}
+
+/*
+ * Every report needs its customer's thresholds, which change only by a
+ * PUT: a small per-process cache spares a query and a JSON parse per
+ * report.  An entry holds while the generation it was read under is
+ * current; monitor_settings_changed() moves the generation when settings
+ * are written and again once the write is committed (or lost), so an
+ * entry read between the two (the old value, or an uncommitted new one)
+ * is never used after.  Entries are a connection's (each reads one
+ * database); another process writing the same database is seen within
+ * CACHE_TTL_S.
+ */
+#define CACHE_ENTRIES 64
+#define CACHE_TTL_S 5
+#define CACHE_ID_MAX 64
+static struct cache_entry {
+	uint64_t store; /* the connection it was read through: one database */
+	char customer_id[CACHE_ID_MAX + 1];
+	unsigned long generation;
+	int64_t read_at;
+	struct monitor_thresholds t;
+} cache[CACHE_ENTRIES];
+static unsigned cache_next;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_ulong generation = 1;
+
+static int64_t monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+void monitor_settings_changed(void)
+{
+	atomic_fetch_add(&generation, 1);
+}
+
+int monitor_thresholds_load(struct store *s, const char *customer_id, struct monitor_thresholds *ret)
+{
+	unsigned long g = atomic_load(&generation);
+	uint64_t serial = store_serial(s);
+	int64_t now = monotonic_s();
+	bool cacheable = customer_id && strlen(customer_id) <= CACHE_ID_MAX;
+	int r;
+
+	if (cacheable) {
+		bool hit = false;
+
+		pthread_mutex_lock(&cache_lock);
+		for (size_t i = 0; i < CV_ELEMENTSOF(cache) && !hit; i++)
+			if (cache[i].store == serial && cache[i].generation == g && now - cache[i].read_at < CACHE_TTL_S &&
+			    strcmp(cache[i].customer_id, customer_id) == 0) {
+				*ret = cache[i].t;
+				hit = true;
+			}
+		pthread_mutex_unlock(&cache_lock);
+		if (hit)
+			return 0;
+	}
+	r = thresholds_read(s, customer_id, ret);
+	if (r < 0 || !cacheable)
+		return r;
+	pthread_mutex_lock(&cache_lock);
+	{
+		struct cache_entry *e = NULL;
+
+		for (size_t i = 0; i < CV_ELEMENTSOF(cache) && !e; i++)
+			if (cache[i].store == serial && strcmp(cache[i].customer_id, customer_id) == 0)
+				e = &cache[i];
+		if (!e)
+			e = &cache[cache_next++ % CACHE_ENTRIES];
+		e->store = serial;
+		snprintf(e->customer_id, sizeof(e->customer_id), "%s", customer_id);
+		e->generation = g; /* read under g: stale once it moves */
+		e->read_at = now;
+		e->t = *ret;
+	}
+	pthread_mutex_unlock(&cache_lock);
 	return 0;
 }
 
@@ -261,6 +346,9 @@ int monitor_settings_put(struct store *s, const struct program_auth *who, const 
 			monitor_store_error(s, r, "writing the settings", err);
 	}
 	r = monitor_txn_end(s, r, err);
+	/* The cached thresholds: stale from here (the caller moves the
+	 * generation again once an enclosing transaction is committed). */
+	monitor_settings_changed();
 	if (r < 0)
 		goto out;
 	json_object_set_new(o, "customer", json_string(c));

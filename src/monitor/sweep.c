@@ -32,7 +32,7 @@ static int mark_late(struct store *s, const char *id, int64_t before_s, int64_t 
 	struct cv_strv flags = { 0 };
 	char *joined = NULL, *summary = NULL;
 	json_t *d = NULL;
-	int r = store_machine_get(s, id, &m);
+	int r = store_machine_get_state(s, id, &m);
 
 	*ret_marked = false;
 	if (r < 0)

@@ -41,7 +41,8 @@ static int token_key(struct store *s, uint8_t key[crypto_generichash_KEYBYTES])
 	size_t n = 0;
 	int r;
 
-	r = store_setting_get(s, TOKEN_KEY_SETTING, &hex);
+	/* Read on every request: kept per connection (it never changes). */
+	r = store_setting_get_fixed(s, TOKEN_KEY_SETTING, &hex);
 	if (r == -ENOENT) {
 		char buf[2 * crypto_generichash_KEYBYTES + 1];
 

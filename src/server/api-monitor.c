@@ -261,6 +261,8 @@ void api_monitor_settings_put(struct req *r)
 	if (!j.body)
 		return;
 	rc = server_write(r, settings_write, &j);
+	/* Committed or lost: the thresholds read meanwhile are stale either way. */
+	monitor_settings_changed();
 	if (r->answered) /* the shared transaction was lost: server_write answered 503 */
 		json_decref(j.answer);
 	else if (rc < 0 && !j.e.http)

@@ -69,6 +69,10 @@ struct store {
 	void *db;
 	/* Transactions open: 0 none, 1 the outer one, more savepoints in it. */
 	unsigned depth;
+	/* This connection among the process's (store_serial). */
+	uint64_t serial;
+	/* One setting that never changes once written (store_setting_get_fixed). */
+	char *fixed_key, *fixed_value;
 };
 
 typedef int (*db_row_fn)(struct store *s, struct db_stmt *st, void *userdata);

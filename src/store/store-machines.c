@@ -20,10 +20,17 @@
 /* Flags are space-separated words. */
 #define FLAG_LATE "((' ' || flags || ' ') LIKE '% late %')"
 
-#define MACHINE_COLUMNS                                                                                     \
-	"id, customer_id, machine_key, name, credential_hash, enrolled_at, last_seen, descriptor, "        \
+/* A machine with its descriptor (its own table: see migration 6). */
+#define MACHINE_COLUMNS                                                                                        \
+	"machines.id, customer_id, machine_key, name, credential_hash, enrolled_at, last_seen, d.descriptor, " \
 	"descriptor_digest, verdict, reason, differences, config_id, health, flags, last_seen_s, interval_s, seq, " \
-	"reports"
+	"reports, vcpus"
+#define MACHINE_FROM " FROM machines LEFT JOIN machine_descriptors d ON d.machine_id = machines.id"
+/* Its state without the descriptor and health (what a report reads). */
+#define MACHINE_STATE                                                                                  \
+	"SELECT id, customer_id, machine_key, name, credential_hash, enrolled_at, last_seen, NULL, "  \
+	"descriptor_digest, verdict, reason, differences, config_id, NULL, flags, last_seen_s, interval_s, seq, " \
+	"reports, vcpus FROM machines"
 #define MACHINE_TEXT 15
 
 /* A row and its strings in one allocation (as store-support.c's cases). */
@@ -56,6 +63,7 @@ static struct store_machine_row *machine_from(struct store *s, struct db_stmt *s
 	m->interval_s = s->ops->column_int64(st, 16);
 	m->seq = s->ops->column_int64(st, 17);
 	m->reports = s->ops->column_int64(st, 18);
+	m->vcpus = s->ops->column_int64(st, 19);
 	return m;
 }
 
@@ -120,13 +128,17 @@ static int machine_get_by(struct store *s, const char *sql, const char *key, str
 
 int store_machine_get(struct store *s, const char *id, struct store_machine_row **ret)
 {
-	return machine_get_by(s, "SELECT " MACHINE_COLUMNS " FROM machines WHERE id = ?1", id, ret);
+	return machine_get_by(s, "SELECT " MACHINE_COLUMNS MACHINE_FROM " WHERE machines.id = ?1", id, ret);
+}
+
+int store_machine_get_state(struct store *s, const char *id, struct store_machine_row **ret)
+{
+	return machine_get_by(s, MACHINE_STATE " WHERE id = ?1", id, ret);
 }
 
 int store_machine_find_credential(struct store *s, const char *credential_hash, struct store_machine_row **ret)
 {
-	return machine_get_by(s, "SELECT " MACHINE_COLUMNS " FROM machines WHERE credential_hash = ?1", credential_hash,
-			      ret);
+	return machine_get_by(s, MACHINE_STATE " WHERE credential_hash = ?1", credential_hash, ret);
 }
 
 void store_machine_free(struct store_machine_row *row)
@@ -136,17 +148,27 @@ void store_machine_free(struct store_machine_row *row)
 
 int store_machine_update(struct store *s, const struct store_machine_row *m)
 {
+	/* health NULL keeps the stored one: a heartbeat without health, or
+	 * a row read without it (store_machine_get_state). */
 	int r = db_query(s,
 			 "UPDATE machines SET last_seen = ?2, last_seen_s = ?3, interval_s = ?4, seq = ?5, reports = ?6, "
-			 "descriptor = ?7, descriptor_digest = ?8, verdict = ?9, reason = ?10, differences = ?11, "
-			 "config_id = ?12, health = ?13, flags = ?14 WHERE id = ?1",
-			 NULL, NULL, "ssiiiissssssss", m->id, m->last_seen, m->last_seen_s, m->interval_s, m->seq, m->reports,
-			 m->descriptor, m->descriptor_digest, m->verdict, m->reason, m->differences, m->config_id,
+			 "vcpus = ?7, descriptor_digest = ?8, verdict = ?9, reason = ?10, differences = ?11, "
+			 "config_id = ?12, health = coalesce(?13, health), flags = ?14 WHERE id = ?1",
+			 NULL, NULL, "ssiiiiissssssss", m->id, m->last_seen, m->last_seen_s, m->interval_s, m->seq,
+			 m->reports, m->vcpus, m->descriptor_digest, m->verdict, m->reason, m->differences, m->config_id,
 			 m->health, m->flags ? m->flags : "");
 
 	if (r < 0)
 		return r;
 	return s->ops->changes(s->db) ? 0 : -ENOENT;
+}
+
+int store_machine_set_descriptor(struct store *s, const char *id, const char *descriptor)
+{
+	return db_query(s,
+			"INSERT INTO machine_descriptors (machine_id, descriptor) VALUES (?1, ?2) "
+			"ON CONFLICT (machine_id) DO UPDATE SET descriptor = excluded.descriptor",
+			NULL, NULL, "ss", id, descriptor);
 }
 
 /* The filters of a listing, as one WHERE clause over ?1..?4. */
@@ -175,7 +197,7 @@ int store_machine_list(struct store *s, const struct store_machine_query *q, sto
 {
 	struct machine_walk w = { cb, userdata };
 	int r = db_query(s,
-			 "SELECT " MACHINE_COLUMNS " FROM machines" MACHINE_WHERE
+			 "SELECT " MACHINE_COLUMNS MACHINE_FROM MACHINE_WHERE
 			 " ORDER BY CASE WHEN verdict IS NULL OR verdict IN ('validated', 'supported') THEN 1 ELSE 0 END, "
 			 "CASE WHEN " FLAG_LATE " THEN 0 ELSE 1 END, name, id LIMIT ?5 OFFSET ?6",
 			 machine_list_row, &w, "sssiii", q->customer_id, q->vendor_id, q->verdict, (int64_t)q->late,
@@ -219,7 +241,7 @@ static int push_id(struct store *s, struct db_stmt *st, void *userdata)
 
 int store_machine_ids_with_descriptor(struct store *s, struct cv_strv *ret)
 {
-	return db_query(s, "SELECT id FROM machines WHERE descriptor IS NOT NULL ORDER BY id", push_id, ret, NULL);
+	return db_query(s, "SELECT machine_id FROM machine_descriptors ORDER BY machine_id", push_id, ret, NULL);
 }
 
 int store_machine_ids_late(struct store *s, const char *customer_id, int64_t before_s, struct cv_strv *ret)
@@ -364,10 +386,33 @@ int store_fleet_samples(struct store *s, const char *customer_id, const char *si
 
 /* ---- reading the event log ---- */
 
-#define EVENT_WHERE                                                                                     \
-	" WHERE (?1 IS NULL OR customer_id = ?1) "                                                     \
-	"AND (?2 IS NULL OR ('\n' || vendor_ids || '\n') LIKE ('%\n' || ?2 || '\n%')) "               \
+#define EVENT_FILTERS                                                                             \
+	"(?1 IS NULL OR customer_id = ?1) "                                                        \
+	"AND (?2 IS NULL OR ('\n' || vendor_ids || '\n') LIKE ('%\n' || ?2 || '\n%')) "            \
 	"AND (?3 IS NULL OR machine_id = ?3) AND (?4 IS NULL OR case_id = ?4) AND (?5 < 0 OR seq > ?5)"
+
+/*
+ * One statement per filter shape, the most selective filter given leading
+ * as a plain equality: "?N IS NULL OR col = ?N" alone makes SQLite scan
+ * the whole log, a leading "col = ?N" lets it search the index.  EXPLAIN
+ * QUERY PLAN (SQLite 3.40, the schema of migration 6):
+ *   machine:  SEARCH events USING INDEX events_machine (machine_id=?)
+ *   case:     SEARCH events USING INDEX events_case (case_id=?)
+ *   customer: SEARCH events USING INDEX events_customer (customer_id=?)
+ *   none:     SCAN events (every event: the owner's log, newest first by seq)
+ */
+enum event_shape { BY_MACHINE, BY_CASE, BY_CUSTOMER, BY_NONE };
+#define EVENT_SELECT "SELECT seq, id, at, kind, customer_id, machine_id, case_id, vendor_ids, doc FROM events"
+#define EVENT_SHAPES(head, tail)                                                   \
+	{ head " WHERE machine_id = ?3 AND " EVENT_FILTERS tail,                   \
+	  head " WHERE case_id = ?4 AND " EVENT_FILTERS tail,                      \
+	  head " WHERE customer_id = ?1 AND " EVENT_FILTERS tail,                  \
+	  head " WHERE " EVENT_FILTERS tail }
+
+static enum event_shape event_shape(const struct store_event_query *q)
+{
+	return q->machine_id ? BY_MACHINE : q->case_id ? BY_CASE : q->customer_id ? BY_CUSTOMER : BY_NONE;
+}
 
 struct event_walk {
 	store_event_cb cb;
@@ -392,15 +437,13 @@ static int event_row(struct store *s, struct db_stmt *st, void *userdata)
 
 int store_event_list(struct store *s, const struct store_event_query *q, store_event_cb cb, void *userdata)
 {
+	static const char *const forward[] = EVENT_SHAPES(EVENT_SELECT, " ORDER BY seq LIMIT ?6 OFFSET ?7");
+	static const char *const newest[] = EVENT_SHAPES(EVENT_SELECT, " ORDER BY seq DESC LIMIT ?6 OFFSET ?7");
 	struct event_walk w = { cb, userdata };
 	/* Paging by seq reads forward (a poller's cursor); otherwise newest first. */
-	int r = db_query(s,
-			 q->after >= 0 ? "SELECT seq, id, at, kind, customer_id, machine_id, case_id, vendor_ids, doc FROM "
-					 "events" EVENT_WHERE " ORDER BY seq LIMIT ?6 OFFSET ?7"
-				       : "SELECT seq, id, at, kind, customer_id, machine_id, case_id, vendor_ids, doc FROM "
-					 "events" EVENT_WHERE " ORDER BY seq DESC LIMIT ?6 OFFSET ?7",
-			 event_row, &w, "ssssiii", q->customer_id, q->vendor_id, q->machine_id, q->case_id, q->after,
-			 q->limit > 0 ? q->limit : (int64_t)-1, q->offset > 0 ? q->offset : (int64_t)0);
+	int r = db_query(s, (q->after >= 0 ? forward : newest)[event_shape(q)], event_row, &w, "ssssiii", q->customer_id,
+			 q->vendor_id, q->machine_id, q->case_id, q->after, q->limit > 0 ? q->limit : (int64_t)-1,
+			 q->offset > 0 ? q->offset : (int64_t)0);
 
 	return r < 0 ? r : 0;
 }
@@ -408,8 +451,9 @@ int store_event_list(struct store *s, const struct store_event_query *q, store_e
 int store_event_count(struct store *s, const struct store_event_query *q, int64_t *ret)
 {
 	int64_t n = 0;
-	int r = db_query(s, "SELECT count(*) FROM events" EVENT_WHERE, db_take_int, &n, "ssssi", q->customer_id,
-			 q->vendor_id, q->machine_id, q->case_id, q->after);
+	static const char *const count[] = EVENT_SHAPES("SELECT count(*) FROM events", "");
+	int r = db_query(s, count[event_shape(q)], db_take_int, &n, "ssssi", q->customer_id, q->vendor_id, q->machine_id,
+			 q->case_id, q->after);
 
 	if (r < 0)
 		return r;

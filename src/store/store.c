@@ -7,6 +7,7 @@
  * whose parameters are bound.  Filters use "?N IS NULL OR ..." so one
  * statement serves every combination.
  */
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "covalid/store.h"
@@ -14,6 +15,9 @@
 #include "util/cv.h"
 
 /* ---- lifecycle ---- */
+
+/* Numbers each connection the process opens: never reused, unlike a pointer. */
+static atomic_uint_fast64_t serials = 1;
 
 static int open_store(const char *location, bool create, struct store **ret, char **ret_errmsg)
 {
@@ -31,6 +35,7 @@ static int open_store(const char *location, bool create, struct store **ret, cha
 	if (cv_startswith(location, "sqlite:"))
 		location += strlen("sqlite:");
 	s = cv_xcalloc(1, sizeof(*s));
+	s->serial = atomic_fetch_add(&serials, 1);
 	s->ops = &db_sqlite;
 	r = s->ops->open(location, create, &s->db, &err);
 	if (r < 0) {
@@ -65,11 +70,18 @@ int store_health(struct store *s, bool deep, char **ret_why)
 	return s->ops->health(s->db, deep, ret_why);
 }
 
+uint64_t store_serial(const struct store *s)
+{
+	return s->serial;
+}
+
 struct store *store_close(struct store *s)
 {
 	if (!s)
 		return NULL;
 	s->ops->close(s->db);
+	free(s->fixed_key);
+	free(s->fixed_value);
 	free(s);
 	return NULL;
 }
@@ -630,6 +642,24 @@ int store_policy_put(struct store *s, const char *doc)
 int store_setting_get(struct store *s, const char *key, char **ret_value)
 {
 	return db_get_one(s, "SELECT value FROM settings WHERE key = ?1", key, ret_value);
+}
+
+int store_setting_get_fixed(struct store *s, const char *key, char **ret_value)
+{
+	int r;
+
+	if (s->fixed_key && strcmp(s->fixed_key, key) == 0) {
+		*ret_value = cv_xstrdup(s->fixed_value);
+		return 0;
+	}
+	r = store_setting_get(s, key, ret_value);
+	/* Only a committed value is kept: one read inside a transaction
+	 * may be that transaction's own write, which may yet be undone. */
+	if (r == 0 && s->depth == 0 && !s->fixed_key) {
+		s->fixed_key = cv_xstrdup(key);
+		s->fixed_value = cv_xstrdup(*ret_value);
+	}
+	return r;
 }
 
 int store_setting_put(struct store *s, const char *key, const char *value)

@@ -80,6 +80,11 @@ size_t json_pull_depth(const struct json_pull *p)
 	return p->depth;
 }
 
+size_t json_pull_offset(const struct json_pull *p)
+{
+	return p->pos;
+}
+
 const char *json_pull_error(const struct json_pull *p, size_t *ret_offset)
 {
 	if (p->error && ret_offset)

@@ -109,6 +109,12 @@ int json_pull_skip(struct json_pull *p, int token);
 /* How many containers are open (0 at the top level). */
 size_t json_pull_depth(const struct json_pull *p);
 
+/* The byte offset just past the last token read (or skipped): after
+ * JSON_PULL_OBJECT, its '{' is at offset - 1; after json_pull_skip() of
+ * it, the object's text ends at offset.  For readers that hand a member's
+ * text to another reader. */
+size_t json_pull_offset(const struct json_pull *p);
+
 /*
  * After JSON_PULL_ERROR: "line L column C: what" (jansson's words for the
  * same faults), owned by the parser; NULL before any error.  The byte

@@ -140,6 +140,20 @@ check "the server applied all 7 in order (seq 7, 7 reports)" j '.seq == 7 and .r
 check "... the restarted server counted the 4 as heartbeats" \
 	test "$(metric covalid_reports_ingested_total) $(metric covalid_heartbeats_total)" = "4 4"
 
+# ---- reports the full spool dropped: told with the next report ----
+# (the spool's bound itself: tests/unit/test-agent.c; here the count it
+# leaves in run.json, as a full spool would)
+jq '.dropped = 2' "$ST/run.json" >"$TMP/run.json" && cat "$TMP/run.json" >"$ST/run.json"
+expect_exit 0 "2 reports dropped by the spool: run --once: exit 0" "$COVALID" agent run --once --state "$ST" --root "$TMP/root"
+machine "$M"
+check "... a machine.reports-dropped event with the count" \
+	j '[.events[] | select(.kind == "machine.reports-dropped")] | length == 1 and .[0].details.dropped == 2'
+"$COVALID" agent status --state "$ST" --json >"$TMP/status.json"
+check "... the count is reset once sent" jf "$TMP/status.json" '.dropped_unreported == 0'
+expect_exit 0 "the next report: exit 0" "$COVALID" agent run --once --state "$ST" --root "$TMP/root"
+machine "$M"
+check "... tells no drop again" j '[.events[] | select(.kind == "machine.reports-dropped")] | length == 1'
+
 # ---- a report the server will never take: moved aside, the rest goes ----
 printf '{"schema": "covalid.report/1", "machine": "%s", "seq": 0}' "$M" >"$ST/spool/00000000000000000000-h.json"
 expect_exit 2 "a spooled report the server rejects (seq 0): exit 2" "$COVALID" agent run --once --state "$ST" --root "$TMP/root"
@@ -147,7 +161,7 @@ check "... naming the report and the server's reason" grep -q "report 0 rejected
 check "... moved to DIR/rejected, out of the spool" \
 	sh -c "test -f '$ST/rejected/00000000000000000000-h.json' && test -z \"\$(ls '$ST/spool')\""
 machine "$M"
-check "... and the new report still went (seq 8, 8 reports)" j '.seq == 8 and .reports == 8'
+check "... and the new report still went (seq 10, 10 reports)" j '.seq == 10 and .reports == 10'
 
 # ---- a credential the server refuses ----
 cp "$ST/agent.json" "$TMP/agent.json.good"
@@ -162,7 +176,7 @@ check "... naming the file and the field" grep -q "$ST/agent.json: field 'machin
 cp "$TMP/agent.json.good" "$ST/agent.json"
 expect_exit 0 "restored: the spooled report goes" "$COVALID" agent run --once --state "$ST" --root "$TMP/root"
 machine "$M"
-check "... seq 10, 10 reports" j '.seq == 10 and .reports == 10'
+check "... seq 12, 12 reports" j '.seq == 12 and .reports == 12'
 
 # ---- the loop: reports, and SIGTERM stops it ----
 "$COVALID" agent run --state "$ST" --root "$TMP/root" --interval 10 >"$TMP/loop.out" 2>&1 &
@@ -170,11 +184,11 @@ LOOP_PID=$!
 i=0
 while [ $i -lt 100 ]; do
 	machine "$M"
-	j '.seq == 11' && break
+	j '.seq == 13' && break
 	sleep 0.1
 	i=$((i + 1))
 done
-check "agent run (the loop) reports at once" j '.seq == 11'
+check "agent run (the loop) reports at once" j '.seq == 13'
 kill -TERM "$LOOP_PID"
 i=0
 while kill -0 "$LOOP_PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -188,7 +202,7 @@ GUEST_BIN=${COVALID_GUEST:-$SRC/build/guest}/covalid-linux-x86_64
 if [ -x "$GUEST_BIN" ]; then
 	expect_exit 0 "the static guest binary: agent run --once: exit 0" "$GUEST_BIN" agent run --once --state "$ST" --root "$TMP/root"
 	machine "$M"
-	check "... the server has its report (seq 12)" j '.seq == 12 and .reports == 12'
+	check "... the server has its report (seq 14)" j '.seq == 14 and .reports == 14'
 	expect_exit 0 "... and agent status" "$GUEST_BIN" agent status --state "$ST"
 	check "... which shows the machine" grep -q "$M" "$TMP/out"
 else
@@ -205,7 +219,7 @@ t0=$(date +%s)
 i=0
 while [ $i -lt 200 ]; do
 	machine "$M"
-	j '.seq == 13' && break
+	j '.seq == 15' && break
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -213,8 +227,8 @@ t1=$(date +%s)
 # The backoff: 2 s, then 4, 8 ... from the first failure, so the report
 # spooled at 0 s goes within about 6 s of it, not at the next interval (60 s).
 check "the loop's spooled report goes once the server is back, long before the 60 s interval ($((t1 - t0)) s)" \
-	sh -c "[ $((t1 - t0)) -lt 20 ] && jq -e '.seq == 13' '$TMP/resp' >/dev/null"
-check "... its spool-then-deliver is in the loop's output" grep -q "report 13 spooled" "$TMP/loop.out"
+	sh -c "[ $((t1 - t0)) -lt 20 ] && jq -e '.seq == 15' '$TMP/resp' >/dev/null"
+check "... its spool-then-deliver is in the loop's output" grep -q "report 15 spooled" "$TMP/loop.out"
 kill -TERM "$LOOP_PID"
 wait "$LOOP_PID"
 LOOP_PID=

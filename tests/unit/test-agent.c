@@ -111,6 +111,27 @@ TEST(spool_full_drops_oldest_heartbeat_first)
 	agent_spool_release(&s);
 }
 
+/* A report carrying a count of dropped reports gives it back when it is
+ * dropped in turn: the server is told every drop (docs/agent.md). */
+TEST(spool_drop_keeps_the_count_a_report_carried)
+{
+	static const char carrying[] = "{\"seq\": 1, \"dropped\": 5}";
+	struct agent_spool s;
+	uint64_t dropped = 0;
+	char seqs[256];
+
+	agent_spool_init(&s, tap_tmpdir(), 2, 1 << 20);
+	CHECK_INT(agent_spool_add(&s, 1, true, carrying, strlen(carrying), &dropped), 0);
+	CHECK_INT(agent_spool_add(&s, 2, true, "{}", 2, &dropped), 0);
+	CHECK_INT(dropped, 0);
+	/* Report 1 goes: itself and the 5 it carried. */
+	CHECK_INT(agent_spool_add(&s, 3, true, "{}", 2, &dropped), 0);
+	spool_seqs(&s, seqs, sizeof(seqs));
+	CHECK_STR(seqs, "2h 3h");
+	CHECK_INT(dropped, 6);
+	agent_spool_release(&s);
+}
+
 TEST(spool_bounded_by_bytes)
 {
 	struct agent_spool s;
@@ -732,7 +753,8 @@ TEST(enroll_refused_names_the_server)
 	free(dir);
 }
 
-TAP_MAIN(enroll_writes_the_state_and_follows_the_servers_seq, enroll_refused_names_the_server, spool_lists_oldest_first, spool_full_drops_oldest_heartbeat_first, spool_bounded_by_bytes,
+TAP_MAIN(enroll_writes_the_state_and_follows_the_servers_seq, enroll_refused_names_the_server, spool_lists_oldest_first, spool_full_drops_oldest_heartbeat_first,
+	 spool_drop_keeps_the_count_a_report_carried, spool_bounded_by_bytes,
 	 state_loads_a_good_file, state_dir_others_may_write_is_refused, state_file_readable_by_others_is_refused,
 	 state_tampered_or_malformed_is_refused, state_not_enrolled_is_named, runstate_round_trips, health_parsers,
 	 health_from_a_fixture_root, url_parsing, http_parse_strictly, http_client_reads_a_good_answer,

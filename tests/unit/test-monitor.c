@@ -70,7 +70,8 @@ static char *fixture_json(const char *name)
 
 static void world_open(struct world *w)
 {
-	char *path = cv_xasprintf("%s/monitor.db", tap_tmpdir()), *err = NULL;
+	static int n; /* a test may open two databases */
+	char *path = cv_xasprintf("%s/monitor-%d.db", tap_tmpdir(), n++), *err = NULL;
 
 	memset(w, 0, sizeof(*w));
 	CHECK_INT(sign_init(), 0);
@@ -522,6 +523,95 @@ TEST(thresholds_flag_and_clear)
 	world_close(&w);
 }
 
+/* Thresholds are cached (settings.c): a PUT applies from the next report
+ * on, and another database's customer of the same name has its own. */
+TEST(cached_thresholds_follow_their_changes)
+{
+	struct world w, w2;
+	struct monitor_agent a = { 0 }, a2 = { 0 };
+	struct program_error e = { 0 };
+	json_t *en, *en2, *out = NULL, *b, *ev;
+
+	world_open(&w);
+	en = enroll(&w, &w.contoso, "web01", "web01", NULL, NULL);
+	agent_of(&w, en, &a);
+	/* 60 % under the default 90: nothing (and the defaults now cached). */
+	json_decref(report(&w, &a, 1, w.v1, "v1", "{\"cpu_pct\": 60}", T0 + 10, &e));
+	ev = last_event(&w, a.machine_id);
+	CHECK_STR(json_string_value(json_object_get(ev, "kind")), "machine.enrolled");
+	json_decref(ev);
+	b = json_pack("{s:i}", "cpu_pct", 50);
+	CHECK_INT(monitor_settings_put(w.s, &w.contoso, NULL, b, &out, &e), 0);
+	json_decref(out);
+	json_decref(b);
+	json_decref(report(&w, &a, 2, NULL, "v1", "{\"cpu_pct\": 60}", T0 + 20, &e));
+	ev = last_event(&w, a.machine_id);
+	CHECK_STR(json_string_value(json_object_get(ev, "kind")), "machine.health");
+	CHECK(json_number_value(json_object_get(json_object_get(ev, "details"), "threshold")) == 50);
+	json_decref(ev);
+	/* A second database, its contoso at the defaults: 60 % is nothing there. */
+	world_open(&w2);
+	en2 = enroll(&w2, &w2.contoso, "web01", "web01", NULL, NULL);
+	agent_of(&w2, en2, &a2);
+	json_decref(report(&w2, &a2, 1, w2.v1, "v1", "{\"cpu_pct\": 60}", T0 + 30, &e));
+	ev = last_event(&w2, a2.machine_id);
+	CHECK_STR(json_string_value(json_object_get(ev, "kind")), "machine.enrolled");
+	json_decref(ev);
+	monitor_agent_release(&a2);
+	json_decref(en2);
+	world_close(&w2);
+	monitor_agent_release(&a);
+	json_decref(en);
+	world_close(&w);
+}
+
+/* A report saying its agent's spool dropped reports: told once, as an
+ * event with the count (docs/monitor.md, "dropped"). */
+TEST(dropped_reports_are_told)
+{
+	struct world w;
+	struct monitor_agent a = { 0 };
+	struct program_error e = { 0 };
+	struct monitor_report *rep = NULL;
+	json_t *en, *out = NULL, *ev;
+	char at[32], *text, *digest = digest_of("v1");
+	char *k;
+
+	world_open(&w);
+	en = enroll(&w, &w.contoso, "web01", "web01", NULL, NULL);
+	agent_of(&w, en, &a);
+	json_decref(report(&w, &a, 1, w.v1, "v1", NULL, T0 + 10, &e));
+	cv_time_iso8601(T0 + 20, at, sizeof(at));
+	text = cv_xasprintf("{\"schema\": \"covalid.report/1\", \"machine\": \"%s\", \"seq\": 9, \"observed_at\": \"%s\", "
+			    "\"descriptor_digest\": \"%s\", \"dropped\": 7}",
+			    a.machine_id, at, digest);
+	for (int twice = 0; twice < 2; twice++) { /* the same report again: acknowledged, not told again */
+		CHECK_INT(monitor_report_parse(text, strlen(text), 0, w.ix, &rep, &e), 0);
+		CHECK_INT(monitor_report_apply(w.s, &a, rep, T0 + 20, &out, &e), 0);
+		CHECK(json_is_boolean(json_object_get(out, "applied")) && json_is_true(json_object_get(out, "applied")) == !twice);
+		json_decref(out);
+		rep = monitor_report_free(rep);
+	}
+	ev = last_event(&w, a.machine_id);
+	CHECK_STR(json_string_value(json_object_get(ev, "kind")), "machine.reports-dropped");
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(ev, "details"), "dropped")), 7);
+	CHECK(strstr(json_string_value(json_object_get(ev, "summary")), "dropped 7 reports") != NULL);
+	json_decref(ev);
+	k = kinds(&w, a.machine_id);
+	CHECK_STR(k, "machine.reports-dropped machine.enrolled");
+	free(k);
+	/* dropped 0: nothing to tell. */
+	json_decref(report(&w, &a, 10, NULL, "v1", NULL, T0 + 30, &e));
+	k = kinds(&w, a.machine_id);
+	CHECK_STR(k, "machine.reports-dropped machine.enrolled");
+	free(k);
+	free(text);
+	free(digest);
+	monitor_agent_release(&a);
+	json_decref(en);
+	world_close(&w);
+}
+
 TEST(who_sees_which_machine)
 {
 	struct world w;
@@ -661,6 +751,24 @@ TEST(reports_are_read_strictly)
 		  "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"descriptor\": {\"gpu\": 1}}",
 		  "gpu", 400 },
 		{ "{\"schema\": \"covalid.report/1\", \"schema\": \"covalid.report/1\"}", "not valid JSON", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, \"observed_at\": "
+		  "\"2026-01-01T00:00:00Z\", \"dropped\": -1}",
+		  "dropped: ", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, \"observed_at\": "
+		  "\"2026-01-01T00:00:00Z\", \"dropped\": 1.5}",
+		  "dropped: ", 400 },
+		/* The descriptor is read from its text (report.c): the body's
+		 * faults around it are still the body's, in jansson's words. */
+		{ "{\"schema\": \"covalid.report/1\", \"descriptor\": {}, \"descriptor\": {}}", "duplicate object key", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"descriptor\": {\"vm\": {\"vcpus\": 1}}, }", "not valid JSON", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, \"observed_at\": "
+		  "\"2026-01-01T00:00:00Z\", \"descriptor_digest\": "
+		  "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"descriptor\": []}",
+		  "descriptor: an object", 400 },
+		{ "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, \"observed_at\": "
+		  "\"2026-01-01T00:00:00Z\", \"descriptor_digest\": "
+		  "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"descriptor\": {\"vm\": {\"vcpus\": \"two\"}}}",
+		  "descriptor.vm.vcpus", 400 },
 	};
 	struct world w;
 
@@ -709,5 +817,6 @@ TEST(reports_are_read_strictly)
 
 TAP_MAIN(enrolling_twice_is_one_machine, enrollment_is_checked, reports_apply_once,
 	 drift_and_return_are_told_with_the_difference, a_revoked_configuration_makes_its_machines_drift,
-	 late_machines_are_told_once_and_resume, thresholds_flag_and_clear, who_sees_which_machine,
+	 late_machines_are_told_once_and_resume, thresholds_flag_and_clear, cached_thresholds_follow_their_changes,
+	 dropped_reports_are_told, who_sees_which_machine,
 	 the_fleet_now_and_over_time, reports_are_read_strictly)

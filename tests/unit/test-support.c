@@ -517,7 +517,8 @@ TEST(tokens_survive_the_migration_to_roles)
 			       "DROP INDEX submissions_accepted_digest; ALTER TABLE submissions DROP COLUMN log_digest;"
 			       /* and schema 6 */
 			       "DROP TABLE fleet_samples; DROP TABLE monitor_settings; DROP TABLE deliveries;"
-			       "DROP TABLE webhooks; DROP TABLE events; DROP TABLE machine_verdicts; DROP TABLE machines;"
+			       "DROP TABLE webhooks; DROP TABLE events; DROP TABLE machine_verdicts; DROP TABLE machine_descriptors;"
+			       "DROP TABLE machines;"
 			       "PRAGMA user_version = 3; COMMIT;",
 			       NULL, NULL, NULL),
 		  SQLITE_OK);
