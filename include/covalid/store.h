@@ -336,6 +336,10 @@ int store_fleet_samples(struct store *s, const char *customer_id, const char *si
  */
 struct store_event_query {
 	const char *customer_id, *vendor_id, *machine_id, *case_id;
+	/* With vendor_id: also the events that are no case's (a machine's own,
+	 * for a vendor that may see the machine); case events still only of
+	 * the vendor's cases. */
+	bool machine_events;
 	int64_t after; /* -1: not paging by seq */
 	int64_t limit, offset;
 };

@@ -48,13 +48,15 @@ int monitor_events_list(struct store *s, const struct program_auth *who, const s
 			r = -EPERM;
 			goto fail;
 		}
-		/* A machine a vendor may see: all its events.  Otherwise only
-		 * events naming the vendor (its cases'). */
+		/* Only events naming the vendor (its cases'), and of a machine
+		 * it may see, the machine's own events too: never the events
+		 * of another vendor's case with that machine. */
+		q.vendor_id = who->vendor_id;
 		if (f->machine_id) {
 			if ((r = monitor_machine_visible(s, who, f->machine_id, err)) < 0)
 				goto fail;
-		} else
-			q.vendor_id = who->vendor_id;
+			q.machine_events = true;
+		}
 	} else if (f->machine_id && (r = monitor_machine_visible(s, who, f->machine_id, err)) < 0)
 		goto fail;
 	r = store_event_count(s, &q, &total);

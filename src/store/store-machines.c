@@ -388,7 +388,8 @@ int store_fleet_samples(struct store *s, const char *customer_id, const char *si
 
 #define EVENT_FILTERS                                                                             \
 	"(?1 IS NULL OR customer_id = ?1) "                                                        \
-	"AND (?2 IS NULL OR ('\n' || vendor_ids || '\n') LIKE ('%\n' || ?2 || '\n%')) "            \
+	"AND (?2 IS NULL OR (?6 = 1 AND case_id IS NULL) "                                         \
+	"     OR ('\n' || vendor_ids || '\n') LIKE ('%\n' || ?2 || '\n%')) "                         \
 	"AND (?3 IS NULL OR machine_id = ?3) AND (?4 IS NULL OR case_id = ?4) AND (?5 < 0 OR seq > ?5)"
 
 /*
@@ -437,12 +438,13 @@ static int event_row(struct store *s, struct db_stmt *st, void *userdata)
 
 int store_event_list(struct store *s, const struct store_event_query *q, store_event_cb cb, void *userdata)
 {
-	static const char *const forward[] = EVENT_SHAPES(EVENT_SELECT, " ORDER BY seq LIMIT ?6 OFFSET ?7");
-	static const char *const newest[] = EVENT_SHAPES(EVENT_SELECT, " ORDER BY seq DESC LIMIT ?6 OFFSET ?7");
+	static const char *const forward[] = EVENT_SHAPES(EVENT_SELECT, " ORDER BY seq LIMIT ?7 OFFSET ?8");
+	static const char *const newest[] = EVENT_SHAPES(EVENT_SELECT, " ORDER BY seq DESC LIMIT ?7 OFFSET ?8");
 	struct event_walk w = { cb, userdata };
 	/* Paging by seq reads forward (a poller's cursor); otherwise newest first. */
-	int r = db_query(s, (q->after >= 0 ? forward : newest)[event_shape(q)], event_row, &w, "ssssiii", q->customer_id,
-			 q->vendor_id, q->machine_id, q->case_id, q->after, q->limit > 0 ? q->limit : (int64_t)-1,
+	int r = db_query(s, (q->after >= 0 ? forward : newest)[event_shape(q)], event_row, &w, "ssssiiii", q->customer_id,
+			 q->vendor_id, q->machine_id, q->case_id, q->after, (int64_t)q->machine_events,
+			 q->limit > 0 ? q->limit : (int64_t)-1,
 			 q->offset > 0 ? q->offset : (int64_t)0);
 
 	return r < 0 ? r : 0;
@@ -452,8 +454,8 @@ int store_event_count(struct store *s, const struct store_event_query *q, int64_
 {
 	int64_t n = 0;
 	static const char *const count[] = EVENT_SHAPES("SELECT count(*) FROM events", "");
-	int r = db_query(s, count[event_shape(q)], db_take_int, &n, "ssssi", q->customer_id, q->vendor_id, q->machine_id,
-			 q->case_id, q->after);
+	int r = db_query(s, count[event_shape(q)], db_take_int, &n, "ssssii", q->customer_id, q->vendor_id, q->machine_id,
+			 q->case_id, q->after, (int64_t)q->machine_events);
 
 	if (r < 0)
 		return r;

@@ -234,15 +234,15 @@ wait "$LOOP_PID"
 LOOP_PID=
 
 # ---- the agent's own count goes back (run.json lost, or restored with a snapshot) ----
-# The server has applied 13; the agent, without run.json, numbers from 1.
+# The server has applied 15; the agent, without run.json, numbers from 1.
 rm -f "$ST/run.json"
 expect_exit 0 "run.json lost: run --once delivers report 1 (a duplicate)" "$COVALID" agent run --once --state "$ST" --root "$TMP/root"
 check "... which the agent says was already applied" grep -q "duplicate" "$TMP/out" "$TMP/err"
 machine "$M"
-check "... and the server did not apply (seq 13, 13 reports)" j '.seq == 13 and .reports == 13'
+check "... and the server did not apply (seq 15, 15 reports)" j '.seq == 15 and .reports == 15'
 expect_exit 0 "the next run --once" "$COVALID" agent run --once --state "$ST" --root "$TMP/root"
 machine "$M"
-check "... numbers on from the server's last applied report, and is applied (seq 14)" j '.seq == 14 and .reports == 14'
+check "... numbers on from the server's last applied report, and is applied (seq 16)" j '.seq == 16 and .reports == 16'
 
 # ---- covalid.exe under wine ----
 . "$SRC/tests/lib/wine.sh"

@@ -197,6 +197,16 @@ check "Red Hat, not on the case: still 404" test "$(as rh GET "/api/v1/machines/
 check "Microsoft engages Red Hat on the case: 200" test "$(as ms POST "/api/v1/cases/$case_id/engage" '{"vendor": "red-hat", "reason": "guest kernel"}')" = 200
 check "... now Red Hat, engaged, sees the machine: 200" test "$(as rh GET "/api/v1/machines/$M")" = 200
 check "... but not Fabrikam's: 404" test "$(as rh GET "/api/v1/machines/$M2")" = 404
+check "Contoso opens a second case on the machine, with Red Hat alone: 201" test "$(as cust POST /api/v1/cases "{\"vendor\": \"red-hat\", \"severity\": 3, \"title\": \"RED-HAT-ONLY-CASE\", \"description\": \"y\", \"machine\": \"$M\"}")" = 201
+rh_case=$(jq -r .id "$TMP/resp")
+check "Microsoft reads the machine's events: 200" test "$(as ms GET "/api/v1/machines/$M/events?limit=500")" = 200
+check "... the machine's own events and its own case's" j --arg c "$case_id" '([.items[] | select(.kind == "machine.enrolled")] | length == 1) and ([.items[] | select(.case == $c)] | length >= 1)'
+check "... but nothing of Red Hat's case on it (Microsoft may not see that case)" j --arg c "$rh_case" '[.items[] | select(.case == $c)] | length == 0'
+check_eval "... nor its title anywhere" "! grep -q RED-HAT-ONLY-CASE '$TMP/resp'"
+check "... nor in the machine's page" test "$(as ms GET "/api/v1/machines/$M")" = 200
+check_eval "... (its events)" "! grep -q RED-HAT-ONLY-CASE '$TMP/resp'"
+check "Red Hat sees its case's events on the machine" test "$(as rh GET "/api/v1/machines/$M/events?limit=500")" = 200
+check "... the case.opened of its own case" j --arg c "$rh_case" '[.items[] | select(.case == $c and .kind == "case.opened")] | length == 1'
 check "a case on another customer's machine: 404" test "$(as cust POST /api/v1/cases "{\"vendor\": \"microsoft\", \"severity\": 3, \"title\": \"x\", \"description\": \"y\", \"machine\": \"$M2\"}")" = 404
 check "the owner sees both machines" test "$(as owner GET /api/v1/machines)" = 200 -a "$(jq .total "$TMP/resp")" = 2
 check "a machine that does not exist: 404" test "$(as cust GET /api/v1/machines/m-0000000000000000)" = 404
