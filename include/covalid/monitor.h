@@ -189,7 +189,7 @@ int monitor_counts(struct store *s, void (*cb)(void *userdata, const char *key, 
 /* Every kind of event (docs/monitor.md, "Events"), space-separated. */
 #define MONITOR_EVENT_KINDS                                                                                        \
 	"machine.enrolled machine.drifted machine.returned machine.late machine.resumed machine.health "           \
-	"machine.health-cleared case.opened case.state case.engaged case.note case.sla-breach"
+	"machine.health-cleared machine.reports-dropped case.opened case.state case.engaged case.note case.sla-breach"
 /* "sha256=" and 64 hex digits, and the NUL. */
 #define MONITOR_SIGNATURE_SIZE 72
 

@@ -151,9 +151,10 @@ TEST(secrets_are_16_to_1024_bytes_without_nul)
 
 TEST(event_kinds_are_the_design_docs)
 {
-	/* docs/monitor.md, "Events": the twelve kinds. */
+	/* docs/monitor.md, "Events": the thirteen kinds. */
 	static const char *const kinds[] = { "machine.enrolled", "machine.drifted", "machine.returned", "machine.late",
-					     "machine.resumed", "machine.health", "machine.health-cleared", "case.opened",
+					     "machine.resumed", "machine.health", "machine.health-cleared",
+					     "machine.reports-dropped", "case.opened",
 					     "case.state", "case.engaged", "case.note", "case.sla-breach" };
 
 	for (size_t i = 0; i < CV_ELEMENTSOF(kinds); i++)
