@@ -14,6 +14,7 @@
  * descriptor_to_json(d, false) without "probed_at" and "root", which say
  * when and from where, not what the machine is.
  */
+#include <dirent.h>
 #include <jansson.h>
 #include <signal.h>
 #include <sodium.h>
@@ -316,15 +317,46 @@ static void take_answer(struct agent *a, const struct agent_spool_entry *e, cons
 	json_decref(o);
 }
 
-/* A report the server will never take (400, 413, 415, 422) is moved to DIR/rejected/. */
+/* How many rejected reports DIR/rejected/ keeps (the newest): a cause
+ * that lasts (a clock a day ahead) rejects every report, and the folder
+ * must not fill the disk. */
+#define REJECTED_KEEP 16
+
+/* Leaves the newest REJECTED_KEEP files of dir: their names begin with
+ * the time they were rejected, so the oldest sort first. */
+static void prune_rejected(const char *dir)
+{
+	struct cv_strv names = { 0 };
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			cv_strv_push(&names, de->d_name);
+	closedir(d);
+	cv_strv_sort(&names);
+	for (size_t i = 0; i + REJECTED_KEEP < names.n; i++) {
+		char *p = cv_xasprintf("%s/%s", dir, names.v[i]);
+
+		(void)remove(p);
+		free(p);
+	}
+	cv_strv_release(&names);
+}
+
+/* A report the server will never take (400, 413, 415, 422) is moved to
+ * DIR/rejected/ (the newest REJECTED_KEEP kept), named by when. */
 static void reject(struct agent *a, const struct agent_spool_entry *e, const char *why)
 {
 	char *dir = cv_xasprintf("%s/rejected", a->opt->state_dir), *to;
 	const char *base = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
 
-	to = cv_xasprintf("%s/%s", dir, base);
+	to = cv_xasprintf("%s/%016lld-%s", dir, (long long)agent_sys_wall_ms(), base);
 	if (cv_mkdir_p(dir, 0700) < 0 || rename(e->path, to) < 0)
 		(void)remove(e->path);
+	prune_rejected(dir);
 	set_last(a, "report %llu rejected: %s", (unsigned long long)e->seq, why);
 	say(a, "report %llu rejected by the server, kept in %s: %s", (unsigned long long)e->seq, to, why);
 	free(dir);

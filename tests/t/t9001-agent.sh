@@ -155,11 +155,16 @@ machine "$M"
 check "... tells no drop again" j '[.events[] | select(.kind == "machine.reports-dropped")] | length == 1'
 
 # ---- a report the server will never take: moved aside, the rest goes ----
+# 20 reports rejected long ago are there already: the folder keeps the newest 16.
+mkdir -p "$ST/rejected"
+for i in $(seq 1 20); do printf x >"$ST/rejected/$(printf %016d "$i")-00000000000000000001-h.json"; done
 printf '{"schema": "covalid.report/1", "machine": "%s", "seq": 0}' "$M" >"$ST/spool/00000000000000000000-h.json"
 expect_exit 2 "a spooled report the server rejects (seq 0): exit 2" "$COVALID" agent run --once --state "$ST" --root "$TMP/root"
 check "... naming the report and the server's reason" grep -q "report 0 rejected: HTTP 400: seq" "$TMP/err"
-check "... moved to DIR/rejected, out of the spool" \
-	sh -c "test -f '$ST/rejected/00000000000000000000-h.json' && test -z \"\$(ls '$ST/spool')\""
+check "... moved to DIR/rejected (named by when), out of the spool" \
+	sh -c "ls '$ST/rejected' | grep -q '^[0-9]\{16\}-00000000000000000000-h.json\$' && test -z \"\$(ls '$ST/spool')\""
+check "... which keeps the newest 16 rejected reports, this one among them" \
+	sh -c "test \$(ls '$ST/rejected' | wc -l) -eq 16 && ! test -e '$ST/rejected/0000000000000005-00000000000000000001-h.json' && test -e '$ST/rejected/0000000000000006-00000000000000000001-h.json'"
 machine "$M"
 check "... and the new report still went (seq 10, 10 reports)" j '.seq == 10 and .reports == 10'
 
