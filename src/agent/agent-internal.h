@@ -115,6 +115,7 @@ struct agent_runstate {
 	uint64_t cpu_total, cpu_idle;
 	bool have_kmsg;
 	uint64_t kmsg_seq;          /* the last kernel log record read */
+	char *kmsg_boot;            /* the boot (Linux's boot_id) kmsg_seq counts in */
 	bool have_clock;
 	int64_t clock_offset_ms;
 	char *last_at;              /* the last attempt's time, result, seq */

@@ -179,12 +179,31 @@ static void kmsg_record(const char *rec, size_t len, struct agent_runstate *st, 
 	free(msg);
 }
 
+/* The kernel log's numbers start again at each boot: a report after a
+ * reboot counts every error of the new boot, not those past the old
+ * boot's last number (the boot's own errors, a storvsc failing, are
+ * the ones that matter).  Linux's boot_id tells one boot from another. */
+static void kmsg_boot(struct cv_root *r, struct agent_runstate *st)
+{
+	char *id = NULL;
+
+	if (cv_root_read(r, "proc/sys/kernel/random/boot_id", 64, &id, NULL) < 0)
+		return;
+	cv_strstrip(id);
+	if (st->kmsg_boot && !cv_streq(st->kmsg_boot, id))
+		st->have_kmsg = false;
+	free(st->kmsg_boot);
+	st->kmsg_boot = id;
+}
+
 static void errors(struct cv_root *r, const char *root, struct agent_runstate *st, json_t *h)
 {
 	json_t *recent = json_array();
 	uint64_t max_seq = 0;
 	int count = 0;
 	const char *why = NULL;
+
+	kmsg_boot(r, st);
 
 	if (live(root)) {
 		int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);

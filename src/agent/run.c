@@ -196,8 +196,12 @@ int agent_enroll(const struct agent_enroll_options *opt, struct agent_enrollment
 		c.interval = AGENT_INTERVAL_DEFAULT;
 	/* Another machine id (another server, or the machine forgotten there):
 	 * the spool and the seqs were the old one's. */
-	if (agent_config_load(opt->state_dir, &old, NULL) < 0 || !cv_streq(old.machine, c.machine) ||
-	    !cv_streq(old.server, c.server))
+	/* An agent.json that is there but cannot be read (its mode changed,
+	 * say, which is why someone enrolls again) keeps the spool: its
+	 * reports are this machine's as likely as not, and the server refuses
+	 * any that are not. */
+	r = agent_config_load(opt->state_dir, &old, NULL);
+	if ((r == 0 && (!cv_streq(old.machine, c.machine) || !cv_streq(old.server, c.server))) || r == -ENOENT)
 		forget_runs(opt->state_dir);
 	r = agent_config_save(opt->state_dir, &c, ret_why);
 	if (r < 0)

@@ -170,6 +170,7 @@ int agent_config_save(const char *dir, const struct agent_config *c, char **ret_
 void agent_runstate_release(struct agent_runstate *s)
 {
 	free(s->sent_digest);
+	free(s->kmsg_boot);
 	free(s->last_at);
 	free(s->last_result);
 	free(s->last_acked_at);
@@ -239,6 +240,7 @@ int agent_runstate_load(const char *dir, struct agent_runstate *ret, char **ret_
 		s.have_clock = true;
 		s.clock_offset_ms = json_integer_value(v);
 	}
+	s.kmsg_boot = get_str(o, "kmsg_boot");
 	s.last_at = get_str(o, "last_at");
 	s.last_result = get_str(o, "last_result");
 	s.last_acked_at = get_str(o, "last_acked_at");
@@ -273,6 +275,7 @@ int agent_runstate_save(const char *dir, const struct agent_runstate *s, char **
 	json_object_set_new(o, "cpu", s->have_cpu ? json_pack("[I, I]", (json_int_t)s->cpu_total, (json_int_t)s->cpu_idle)
 						  : json_null());
 	json_object_set_new(o, "kmsg_seq", s->have_kmsg ? json_integer((json_int_t)s->kmsg_seq) : json_null());
+	json_object_set_new(o, "kmsg_boot", str_or_null(s->kmsg_boot));
 	json_object_set_new(o, "clock_offset_ms", s->have_clock ? json_integer(s->clock_offset_ms) : json_null());
 	json_object_set_new(o, "last_at", str_or_null(s->last_at));
 	json_object_set_new(o, "last_result", str_or_null(s->last_result));

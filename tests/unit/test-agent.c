@@ -423,6 +423,25 @@ TEST(health_from_a_fixture_root)
 	CHECK_STR(json_string_value(json_array_get(json_object_get(e, "recent"), 0)), "panic soon");
 	json_decref(h);
 
+	/* A reboot (another boot_id: proc(5), /proc/sys/kernel/random/boot_id)
+	 * numbers the log from the start again: its errors below the old
+	 * boot's last number count. */
+	put(root, "proc/sys/kernel/random/boot_id", "0f4c5b2e-1111-4d6a-9a51-3c0e8b7d2a01\n");
+	h = json_object();
+	json_object_set_new(h, "disks", json_array());
+	agent_health_sys(&ctx, h);
+	json_decref(h);
+	put(root, "proc/sys/kernel/random/boot_id", "7d2e9c40-2222-4f1b-8c3a-5e6f7a8b9c0d\n");
+	put(root, "dev/kmsg", "3,2,50,-;storvsc: failed after reboot\n");
+	h = json_object();
+	json_object_set_new(h, "disks", json_array());
+	agent_health_sys(&ctx, h);
+	e = json_object_get(h, "errors");
+	CHECK_INT(json_integer_value(json_object_get(e, "count")), 1);
+	CHECK_STR(json_string_value(json_array_get(json_object_get(e, "recent"), 0)), "storvsc: failed after reboot");
+	CHECK(st.kmsg_seq == 2);
+	json_decref(h);
+
 	/* No kernel log in the root: unavailable, with why. */
 	CHECK_INT(remove(path_of("dev/kmsg")), 0);
 	h = json_object();
