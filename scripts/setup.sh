@@ -10,7 +10,9 @@ set -eu
 # format), clang (fuzzing), xmllint (JUnit output), chromium and nodejs (the
 # web UI's browser test, tests/browser), sqlite3 (t4003 runs PRAGMA
 # integrity_check on the database a killed server left), iproute2 (t2002
-# joins two network namespaces with a veth pair).  Bench: hyperfine;
+# joins two network namespaces with a veth pair), python3 (t9003's webhook
+# receiver checks signatures with python's hmac, independent of covalid's
+# code; t5003 digests descriptors with python's blake2b).  Bench: hyperfine;
 # wrk and nginx (bench/api.sh runs its own nginx on loopback, as the peer of
 # the server).
 BUILD_PACKAGES="gcc make pkg-config perl
@@ -31,7 +33,7 @@ libseccomp-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686"
 # machine's kernel may have no 32-bit support.  wine64 runs the x64 Windows
 # binary (tests/t/t8*); the x86 one cannot run here (no 32-bit support).
 TEST_PACKAGES="osinfo-db cpuid virt-what systemd hyperfine clang jq curl libxml2-utils sqlite3
-chromium nodejs wrk nginx-light qemu-user-static iproute2 wine64"
+chromium nodejs wrk nginx-light qemu-user-static iproute2 wine64 python3"
 PACKAGES="$BUILD_PACKAGES $GUEST_PACKAGES $TEST_PACKAGES"
 
 SUDO=""
