@@ -91,6 +91,16 @@ void program_auth_release(struct program_auth *a);
  * commit is a 503 in err, with nothing changed.
  */
 
+/*
+ * The transaction every writing call owns (txn.c), the program's and the
+ * modules' above it (support, monitor): begin, then end with the result
+ * so far: 0 commits, an error rolls back (err already set by the caller),
+ * a failed commit is 503 "busy".  Inside a caller's transaction (the
+ * server's group commit) they are a savepoint.
+ */
+int program_txn_begin(struct store *s, struct program_error *err) CV_WUR;
+int program_txn_end(struct store *s, int r, struct program_error *err) CV_WUR;
+
 /* Issues a token: admin (vendor_id NULL) or for a vendor's engineer.  The
  * token is returned once and never stored. */
 int program_token_issue(struct store *s, const char *vendor_id, const char *description, char **ret_token,

@@ -179,7 +179,7 @@ int monitor_enroll(struct store *s, const struct program_auth *who, const json_t
 		monitor_store_error(s, r, "hashing the credential", err);
 		goto out;
 	}
-	r = monitor_txn_begin(s, err);
+	r = program_txn_begin(s, err);
 	if (r < 0)
 		goto out;
 	r = store_machine_find_key(s, customer, key, &id);
@@ -213,7 +213,7 @@ int monitor_enroll(struct store *s, const struct program_auth *who, const json_t
 	}
 	if (r < 0)
 		monitor_store_error(s, r, "enrolling the machine", err);
-	r = monitor_txn_end(s, r, err);
+	r = program_txn_end(s, r, err);
 	if (r < 0)
 		goto out;
 	*ret = json_pack("{s:s, s:s, s:s, s:I}", "machine", id, "credential", token, "customer", customer, "interval",

@@ -13,10 +13,6 @@
 struct descriptor;
 struct store_machine_row;
 
-/* As src/program/txn.c: begin (503 when the store cannot), end with the
- * result so far (0 commits; a failed commit is 503 "busy"). */
-int monitor_txn_begin(struct store *s, struct program_error *err) CV_WUR;
-int monitor_txn_end(struct store *s, int r, struct program_error *err) CV_WUR;
 /* A store error as the API gives it: 500 internal, naming what failed. */
 int monitor_store_error(struct store *s, int r, const char *what, struct program_error *err);
 

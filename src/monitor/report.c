@@ -652,7 +652,7 @@ int monitor_report_apply(struct store *s, const struct monitor_agent *agent, con
 		program_error_set(err, 422, "invalid_field", "observed_at: more than a day ahead of the server's clock");
 		return -EINVAL;
 	}
-	r = monitor_txn_begin(s, err);
+	r = program_txn_begin(s, err);
 	if (r < 0)
 		return r;
 	r = store_machine_get_state(s, agent->machine_id, &m);
@@ -669,7 +669,7 @@ int monitor_report_apply(struct store *s, const struct monitor_agent *agent, con
 		 * reverted) learns from a duplicate's answer where to go on. */
 		last_seq = applied ? rep->seq : m->seq;
 	}
-	r = monitor_txn_end(s, r, err);
+	r = program_txn_end(s, r, err);
 	if (r == 0)
 		*ret = json_pack("{s:s, s:I, s:b, s:I, s:b, s:s?, s:I, s:I}", "machine", agent->machine_id, "seq",
 				 (json_int_t)rep->seq, "applied", applied, "last_seq", (json_int_t)last_seq,

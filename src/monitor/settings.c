@@ -333,7 +333,7 @@ int monitor_settings_put(struct store *s, const struct program_auth *who, const 
 		}
 		json_object_del(clean, "customer");
 	}
-	r = monitor_txn_begin(s, err);
+	r = program_txn_begin(s, err);
 	if (r < 0)
 		goto out;
 	r = load(s, c, &o, err);
@@ -345,7 +345,7 @@ int monitor_settings_put(struct store *s, const struct program_auth *who, const 
 		if (r < 0)
 			monitor_store_error(s, r, "writing the settings", err);
 	}
-	r = monitor_txn_end(s, r, err);
+	r = program_txn_end(s, r, err);
 	/* The cached thresholds: stale from here (the caller moves the
 	 * generation again once an enclosing transaction is committed). */
 	monitor_settings_changed();

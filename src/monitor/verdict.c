@@ -3,7 +3,7 @@
  * the same check as /api/v1/check (check_explain, lifecycle included) in
  * monitoring's words, and the one place a machine's verdict changes, so a
  * report and the sweep's re-check after a catalog change record history
- * and tell people the same way.  Also the module's transaction convention.
+ * and tell people the same way.
  */
 #include <jansson.h>
 
@@ -13,27 +13,6 @@
 #include "covalid/store.h"
 #include "monitor/monitor-internal.h"
 #include "util/cv.h"
-
-int monitor_txn_begin(struct store *s, struct program_error *err)
-{
-	int r = store_begin(s);
-
-	if (r < 0)
-		program_error_set(err, 503, "unavailable", "nothing was changed: %s", store_errmsg(s));
-	return r;
-}
-
-int monitor_txn_end(struct store *s, int r, struct program_error *err)
-{
-	if (r == 0) {
-		r = store_commit(s);
-		if (r == 0)
-			return 0;
-		program_error_set(err, 503, "busy", "the write could not be committed; nothing was changed");
-	}
-	store_rollback(s);
-	return r;
-}
 
 int monitor_store_error(struct store *s, int r, const char *what, struct program_error *err)
 {

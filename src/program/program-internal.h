@@ -52,13 +52,6 @@ char *program_claim_key(json_t *claim, const char *service_pack);
 #define PROGRAM_SERVICE_PACK_SIZE 8
 bool program_log_service_pack(json_t *log, char ret[static PROGRAM_SERVICE_PACK_SIZE]);
 
-/*
- * The transaction every writing call owns (txn.c): begin, then end with
- * the result so far: 0 commits, an error rolls back (err already set by
- * the caller), a failed commit is 503 "busy".
- */
-int program_txn_begin(struct store *s, struct program_error *err) CV_WUR;
-int program_txn_end(struct store *s, int r, struct program_error *err) CV_WUR;
 
 /*
  * Threshold sets (verdicts.c, docs/policy.md "Thresholds"): the policy's
