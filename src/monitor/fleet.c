@@ -115,19 +115,11 @@ int monitor_sweep_sample(struct store *s, int64_t now)
 	for (size_t i = 0; r >= 0 && i < customers.n; i++) {
 		struct sample_ctx c = { s, customers.v[i], at, 0 };
 
-		r = store_begin(s);
+		r = program_txn_begin(s, NULL);
 		if (r < 0)
 			break;
 		r = store_machine_counts(s, customers.v[i], sample_one, &c);
-		if (r == 0)
-			r = c.r;
-		if (r < 0) {
-			store_rollback(s);
-			break;
-		}
-		r = store_commit(s);
-		if (r < 0)
-			store_rollback(s);
+		r = program_txn_end(s, r == 0 ? c.r : r, NULL);
 	}
 	cv_strv_release(&customers);
 	return r < 0 ? r : 0;

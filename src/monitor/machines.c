@@ -51,21 +51,6 @@ const char *monitor_machine_name(const struct store_machine_row *m)
 	return m->name && *m->name ? m->name : m->id;
 }
 
-/* 1..max bytes of printable UTF-8: no control characters (jansson has
- * already refused invalid UTF-8 and NUL is refused by length). */
-static bool printable(const json_t *v, size_t max)
-{
-	const char *p = json_string_value(v);
-	size_t n = json_string_length(v);
-
-	if (!p || n == 0 || n > max || strlen(p) != n)
-		return false;
-	for (; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
 static bool hex64(const char *s)
 {
 	if (!s || strlen(s) != 64)
@@ -93,7 +78,7 @@ static int enroll_body(struct store *s, const struct program_auth *who, const js
 				  "machine_key: 64 lower-case hex digits (BLAKE2b-256 of the machine's identity)");
 		return -EINVAL;
 	}
-	if ((v = json_object_get(body, "name")) && !printable(v, MONITOR_NAME_MAX)) {
+	if ((v = json_object_get(body, "name")) && !monitor_text_ok(v, MONITOR_NAME_MAX)) {
 		program_error_set(err, 400, "invalid_field", "name: 1 to %d bytes of printable UTF-8", MONITOR_NAME_MAX);
 		return -EINVAL;
 	}
@@ -110,7 +95,7 @@ static int enroll_body(struct store *s, const struct program_auth *who, const js
 	if (agent) {
 		if (!program_check_keys(agent, agent_keys, CV_ELEMENTSOF(agent_keys), "agent", err))
 			return -EINVAL;
-		if ((v = json_object_get(agent, "version")) && !printable(v, AGENT_VERSION_MAX)) {
+		if ((v = json_object_get(agent, "version")) && !monitor_text_ok(v, AGENT_VERSION_MAX)) {
 			program_error_set(err, 400, "invalid_field", "agent.version: 1 to %d printable bytes", AGENT_VERSION_MAX);
 			return -EINVAL;
 		}

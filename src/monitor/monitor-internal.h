@@ -13,6 +13,10 @@
 struct descriptor;
 struct store_machine_row;
 
+/* A client's string of 1..max bytes without control characters (names,
+ * versions, paths): jansson has refused invalid UTF-8 already, and a NUL
+ * inside is refused by its length. */
+bool monitor_text_ok(const json_t *v, size_t max);
 /* A store error as the API gives it: 500 internal, naming what failed. */
 int monitor_store_error(struct store *s, int r, const char *what, struct program_error *err);
 

@@ -61,20 +61,6 @@ static bool is_hex(const char *s, size_t n)
 	return true;
 }
 
-/* A string of 1..max bytes without control characters (names). */
-static bool text_ok(const json_t *v, size_t max)
-{
-	const char *p = json_string_value(v);
-	size_t n = json_string_length(v);
-
-	if (!p || n == 0 || n > max || strlen(p) != n)
-		return false;
-	for (; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
 /* Free text a machine quotes (a log line, a path): at most max bytes and
  * no NUL; tabs and escapes are the machine's own and stay (JSON carries
  * them, readers escape them), so a kernel line never costs a report. */
@@ -110,7 +96,7 @@ static int strings(const json_t *a, size_t max_items, size_t max_bytes, bool quo
 	if (!json_is_array(a) || json_array_size(a) > max_items)
 		return bad(err, "%s: an array of at most %zu strings", where, max_items);
 	json_array_foreach(a, i, v)
-		if (quotes ? !quote_ok(v, max_bytes) : !text_ok(v, max_bytes))
+		if (quotes ? !quote_ok(v, max_bytes) : !monitor_text_ok(v, max_bytes))
 			return bad(err, "%s[%zu]: %s %zu bytes", where, i, quotes ? "a string (no NUL) of at most" :
 				   "1 printable character to", max_bytes);
 	return 0;

@@ -88,18 +88,11 @@ int monitor_sweep_late(struct store *s, int64_t now, int64_t listening_since, si
 		for (size_t i = 0; r >= 0 && i < ids.n; i++) {
 			bool marked = false;
 
-			r = store_begin(s);
+			r = program_txn_begin(s, NULL);
 			if (r < 0)
 				break;
-			r = mark_late(s, ids.v[i], before, t.heartbeat_timeout_s, now, &marked);
-			if (r < 0) {
-				store_rollback(s);
-				break;
-			}
-			r = store_commit(s);
-			if (r < 0)
-				store_rollback(s);
-			else
+			r = program_txn_end(s, mark_late(s, ids.v[i], before, t.heartbeat_timeout_s, now, &marked), NULL);
+			if (r == 0)
 				n += marked;
 		}
 		cv_strv_release(&ids);
@@ -151,18 +144,11 @@ int monitor_sweep_reverdict(struct store *s, const struct check_index *ix, int64
 	for (size_t i = 0; r >= 0 && i < ids.n; i++) {
 		bool changed = false;
 
-		r = store_begin(s);
+		r = program_txn_begin(s, NULL);
 		if (r < 0)
 			break;
-		r = reverdict_one(s, ix, ids.v[i], now, &changed);
-		if (r < 0) {
-			store_rollback(s);
-			break;
-		}
-		r = store_commit(s);
-		if (r < 0)
-			store_rollback(s);
-		else
+		r = program_txn_end(s, reverdict_one(s, ix, ids.v[i], now, &changed), NULL);
+		if (r == 0)
 			n += changed;
 	}
 	cv_strv_release(&ids);

@@ -14,6 +14,19 @@
 #include "monitor/monitor-internal.h"
 #include "util/cv.h"
 
+bool monitor_text_ok(const json_t *v, size_t max)
+{
+	const char *p = json_string_value(v);
+	size_t n = json_string_length(v);
+
+	if (!p || n == 0 || n > max || strlen(p) != n)
+		return false;
+	for (; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
 int monitor_store_error(struct store *s, int r, const char *what, struct program_error *err)
 {
 	/* A busy or vanished database is the client's to retry (an agent
