@@ -11,6 +11,7 @@
 #ifndef COVALID_MONITOR_H
 #define COVALID_MONITOR_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -165,7 +166,11 @@ int monitor_fleet(struct store *s, const struct program_auth *who, const char *c
  * called late, instead of the whole fleet going late (and then resuming)
  * at the restart. */
 int monitor_sweep_late(struct store *s, int64_t now, int64_t listening_since, size_t *ret_n) CV_WUR;
-int monitor_sweep_reverdict(struct store *s, const struct check_index *ix, int64_t now, size_t *ret_n) CV_WUR;
+/* stop (NULL: never) is looked at between machines: a pass over a large
+ * fleet must not hold up the server's shutdown (-ECANCELED, the pass
+ * unfinished: the next one does it all again). */
+int monitor_sweep_reverdict(struct store *s, const struct check_index *ix, int64_t now, const atomic_bool *stop,
+			    size_t *ret_n) CV_WUR;
 int monitor_sweep_sample(struct store *s, int64_t now) CV_WUR;
 
 /* Counts for /metrics: machines by verdict (cb per verdict) and late. */

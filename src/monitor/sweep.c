@@ -133,7 +133,8 @@ out:
 	return r;
 }
 
-int monitor_sweep_reverdict(struct store *s, const struct check_index *ix, int64_t now, size_t *ret_n)
+int monitor_sweep_reverdict(struct store *s, const struct check_index *ix, int64_t now, const atomic_bool *stop,
+			    size_t *ret_n)
 {
 	struct cv_strv ids = { 0 };
 	size_t n = 0;
@@ -144,6 +145,10 @@ int monitor_sweep_reverdict(struct store *s, const struct check_index *ix, int64
 	for (size_t i = 0; r >= 0 && i < ids.n; i++) {
 		bool changed = false;
 
+		if (stop && atomic_load(stop)) {
+			r = -ECANCELED;
+			break;
+		}
 		r = program_txn_begin(s, NULL);
 		if (r < 0)
 			break;

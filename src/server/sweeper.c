@@ -29,6 +29,7 @@ struct sweeper {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop;
+	atomic_bool stopping; /* stop, for the long passes to look at */
 	struct store *store;
 	int64_t generation; /* the catalog's at the last re-check; -1 none yet */
 	int64_t sampled_s;  /* when the last fleet sample was written */
@@ -49,7 +50,7 @@ static void tick(struct sweeper *sw)
 		/* A failed pass is tried again on the next tick.  The
 		 * generation checked is kept in the database, so a restart
 		 * does not check every machine again for nothing. */
-		if (snap && monitor_sweep_reverdict(sw->store, snap->ix, now, NULL) == 0) {
+		if (snap && monitor_sweep_reverdict(sw->store, snap->ix, now, &sw->stopping, NULL) == 0) {
 			char text[32];
 
 			sw->generation = gen;
@@ -128,6 +129,7 @@ void sweeper_stop(struct sweeper *sw)
 {
 	if (!sw)
 		return;
+	atomic_store(&sw->stopping, true);
 	pthread_mutex_lock(&sw->lock);
 	sw->stop = true;
 	pthread_cond_signal(&sw->cond);
