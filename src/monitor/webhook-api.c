@@ -109,7 +109,7 @@ int monitor_webhook_add(struct store *s, const struct program_auth *who, const j
 	char *kinds = NULL, *id = NULL, hex[17], at[32];
 	uint8_t raw[8];
 	size_t n = 0;
-	bool in_tx = false;
+	struct store_webhook_row w;
 	int r = -EINVAL;
 
 	if (!may_use(who, err))
@@ -141,52 +141,42 @@ int monitor_webhook_add(struct store *s, const struct program_auth *who, const j
 	r = parse_kinds(json_object_get(body, "kinds"), &kinds, err);
 	if (r < 0)
 		return r;
-	r = store_begin(s);
-	if (r < 0) {
-		program_error_set(err, 503, "unavailable", "nothing was changed: %s", store_errmsg(s));
+	r = program_txn_begin(s, err);
+	if (r < 0)
 		goto out;
-	}
-	in_tx = true;
 	if (cust && who->admin && (r = store_customer_get(s, cust, NULL)) < 0) {
 		if (r == -ENOENT)
 			program_error_set(err, 400, "invalid_field", "customer: no customer '%s'", cust);
 		else
 			program_error_set(err, 500, "internal", "%s", store_errmsg(s));
-		goto out;
+		goto end;
 	}
 	r = store_webhook_list(s, false, cust, count_cb, &n);
 	if (r < 0) {
 		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
-		goto out;
+		goto end;
 	}
 	if (n >= WEBHOOKS_MAX) {
 		program_error_set(err, 409, "too_many_webhooks", "%s has %d webhooks, as many as it may: remove one first",
 				  cust ? cust : "the owner", WEBHOOKS_MAX);
 		r = -ENOSPC;
-		goto out;
+		goto end;
 	}
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
 	id = cv_xasprintf("wh-%s", hex);
 	cv_time_iso8601(now, at, sizeof(at));
-	{
-		struct store_webhook_row w = { .id = id, .customer_id = cust, .url = json_string_value(url),
-					       .secret = json_string_value(secret), .kinds = kinds,
-					       .created_by = who->token_id, .created_at = at };
-
-		r = store_webhook_add(s, &w);
-		if (r == 0)
-			r = store_commit(s);
-		if (r < 0) {
-			program_error_set(err, 503, "busy", "the webhook could not be recorded; nothing was changed");
-			goto out;
-		}
-		in_tx = false;
+	w = (struct store_webhook_row){ .id = id, .customer_id = cust, .url = json_string_value(url),
+					.secret = json_string_value(secret), .kinds = kinds, .created_by = who->token_id,
+					.created_at = at };
+	r = store_webhook_add(s, &w);
+	if (r < 0)
+		program_error_set(err, 503, "busy", "the webhook could not be recorded; nothing was changed");
+end:
+	r = program_txn_end(s, r, err);
+	if (r == 0)
 		*ret = webhook_json(&w);
-	}
 out:
-	if (in_tx)
-		store_rollback(s);
 	free(kinds);
 	free(id);
 	return r;
@@ -270,24 +260,18 @@ int monitor_webhook_remove(struct store *s, const struct program_auth *who, cons
 
 	if (!may_use(who, err))
 		return -EPERM;
-	r = store_begin(s);
-	if (r < 0) {
-		program_error_set(err, 503, "unavailable", "nothing was changed: %s", store_errmsg(s));
+	r = program_txn_begin(s, err);
+	if (r < 0)
 		return r;
-	}
 	r = visible(s, who, id, err);
 	if (r == 0) {
 		cv_time_iso8601(now, at, sizeof(at));
 		r = store_webhook_disable(s, id, at);
-		if (r == 0)
-			r = store_commit(s);
 		if (r < 0)
 			program_error_set(err, r == -ENOENT ? 404 : 503, r == -ENOENT ? "not_found" : "busy", "%s",
 					  r == -ENOENT ? "no such webhook" : "the webhook could not be removed; nothing was changed");
 	}
-	if (r < 0)
-		store_rollback(s);
-	return r;
+	return program_txn_end(s, r, err);
 }
 
 static int delivery_cb(void *userdata, const struct store_delivery_row *d)
