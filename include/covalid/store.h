@@ -57,6 +57,19 @@ struct store *store_close(struct store *s);
 int store_default_location(char **ret) CV_WUR;
 const char *store_errmsg(struct store *s);
 int store_schema_version(struct store *s, int *ret) CV_WUR;
+/*
+ * The log's upkeep, for a server whose writes come in a stream: after
+ * store_defer_checkpoints(s), s's commits leave the work of folding the
+ * write-ahead log back into the database to store_checkpoint(), run by
+ * another thread on its own connection, so that it is not paid inside the
+ * commit a request waits for.  (A commit still does it when the log grows
+ * far past its usual size: its bound should that thread fall behind.)
+ * Both are no-ops for a backend that has no such log to keep.
+ */
+int store_defer_checkpoints(struct store *s) CV_WUR;
+/* Folds what the log holds into the database, without waiting for
+ * readers or writers (what they still use stays for the next time). */
+int store_checkpoint(struct store *s) CV_WUR;
 
 int store_begin(struct store *s) CV_WUR;
 int store_commit(struct store *s) CV_WUR;

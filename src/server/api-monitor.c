@@ -59,7 +59,7 @@ void api_agent_enroll(struct req *r)
 
 struct report_job {
 	const struct monitor_agent *agent;
-	const struct monitor_report *rep;
+	struct monitor_report *rep;
 	json_t *answer;
 	struct program_error e;
 };
@@ -71,16 +71,39 @@ static int report_write(struct store *s, void *arg)
 	return monitor_report_apply(s, j->agent, j->rep, (int64_t)time(NULL), &j->answer, &j->e);
 }
 
+/* After the commit, on the writer's answering thread (server_write_async). */
+static void report_written(struct req *r, int rc, void *arg)
+{
+	struct report_job *j = arg;
+
+	if (r->answered) /* the shared transaction was lost: answered 503 */
+		json_decref(j->answer);
+	else if (rc < 0 && !j->e.http)
+		reply_error(r, 503, "unavailable", "the report could not be made durable; send it again");
+	else if (rc < 0)
+		reply_program_error(r, &j->e);
+	else {
+		if (json_is_true(json_object_get(j->answer, "applied")))
+			server_count_report(r->srv, monitor_report_has_descriptor(j->rep));
+		reply_json(r, 200, j->answer);
+	}
+	monitor_report_free(j->rep);
+	free(j);
+}
+
+/* Reports come by the thousand: parsed and checked here, on a worker,
+ * then written without holding the worker (server_write_async). */
 void api_agent_report(struct req *r)
 {
-	struct report_job j = { .agent = r->agent };
+	struct report_job *j;
 	struct monitor_report *rep = NULL;
+	struct program_error e = { 0 };
 	struct snapshot *snap;
 	int rc;
 
-	rc = monitor_report_parse(r->body.data ? r->body.data : "", r->body.len, REPORT_MAX_BYTES, NULL, &rep, &j.e);
+	rc = monitor_report_parse(r->body.data ? r->body.data : "", r->body.len, REPORT_MAX_BYTES, NULL, &rep, &e);
 	if (rc < 0) {
-		reply_program_error(r, &j.e);
+		reply_program_error(r, &e);
 		return;
 	}
 	/* A descriptor is checked here, on this request's thread, before the
@@ -91,28 +114,18 @@ void api_agent_report(struct req *r)
 			monitor_report_free(rep);
 			return;
 		}
-		rc = monitor_report_check(rep, snap->ix, &j.e);
+		rc = monitor_report_check(rep, snap->ix, &e);
 		snapshot_put(r->srv, snap);
 		if (rc < 0) {
-			reply_program_error(r, &j.e);
+			reply_program_error(r, &e);
 			monitor_report_free(rep);
 			return;
 		}
 	}
-	j.rep = rep;
-	rc = server_write(r, report_write, &j);
-	if (r->answered) /* the shared transaction was lost: server_write answered 503 */
-		json_decref(j.answer);
-	else if (rc < 0 && !j.e.http)
-		reply_error(r, 503, "unavailable", "the report could not be made durable; send it again");
-	else if (rc < 0)
-		reply_program_error(r, &j.e);
-	else {
-		if (json_is_true(json_object_get(j.answer, "applied")))
-			server_count_report(r->srv, monitor_report_has_descriptor(rep));
-		reply_json(r, 200, j.answer);
-	}
-	monitor_report_free(rep);
+	j = cv_xcalloc(1, sizeof(*j));
+	j->agent = r->agent; /* r's until it is answered: after report_written */
+	j->rep = rep;
+	server_write_async(r, report_write, report_written, j);
 }
 
 /* ---- machines and events ---- */

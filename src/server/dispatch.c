@@ -298,11 +298,18 @@ static void finish_request(struct req *r)
 		answer_and_keep(r);
 	else
 		r->route->fn(r);
+}
+
+void dispatch_done(struct req *r)
+{
 	if (!r->answered)
 		reply_error(r, 500, "internal", "the handler gave no answer");
 	/* A write may have moved the generation: read it afresh next time. */
 	if (strcmp(r->route->method, "GET") != 0)
 		atomic_store(&r->srv->gen_checked_ns, 0);
+	r->store = NULL;
+	r->worked = true;
+	MHD_resume_connection(r->conn);
 }
 
 /* On the worker's own database connection. */
@@ -315,9 +322,12 @@ void dispatch_work(void *arg)
 	if (!r->store) {
 		reply_error(r, 503, "unavailable", "the database cannot be opened: %s", err ? err : "?");
 		free(err);
-	} else
+	} else {
 		finish_request(r);
-	r->store = NULL;
-	r->worked = true;
-	MHD_resume_connection(r->conn);
+		/* Handed to the writer (server_write_async): r is the
+		 * writer's now, and may be answered and gone already. */
+		if (writer_took_request())
+			return;
+	}
+	dispatch_done(r);
 }

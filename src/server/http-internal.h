@@ -74,8 +74,23 @@ bool dispatch_route(struct req *r);
 /* A cacheable route's answer from the cache, if it is there: true if answered. */
 bool dispatch_answer_cached(struct req *r);
 /* The worker pool's job: authenticate, run the handler, then resume the
- * connection so that MHD sends the answer. */
+ * connection so that MHD sends the answer (dispatch_done). */
 void dispatch_work(void *arg);
+/* A request's end on a worker: 500 if the handler gave no answer, then
+ * the connection resumed, for MHD to send the answer. */
+void dispatch_done(struct req *r);
+
+/* Names the calling thread (at most 15 bytes): what ps -L, top -H and
+ * perf show of it. */
+void server_thread_name(const char *name);
+
+/* ---- the log's upkeep off the commit path (checkpointer.c) ---- */
+struct checkpointer;
+struct checkpointer *checkpointer_start(struct server *srv, char **ret_error);
+/* After a commit: a checkpoint soon (at most one every 100 ms). */
+void checkpointer_poke(struct checkpointer *c);
+void checkpointer_stop(struct checkpointer *c);
+void checkpointer_metrics(struct checkpointer *c, struct cv_buf *b);
 
 /* ---- group commit (writer.c) ---- */
 struct writer;
@@ -83,8 +98,14 @@ struct writer;
 struct writer *writer_start(struct server *srv, char **ret_error);
 /* Runs what is queued, then stops (after srv->pool: its requests may write). */
 void writer_stop(struct writer *w);
-/* Hands a request to a worker: the writer's pool if it writes, else srv->pool. */
+/* Hands a request to a worker: the writer's pool if it writes and waits
+ * for its commit, else srv->pool (ROUTE_WRITE_ASYNC routes write without
+ * waiting: server_write_async). */
 void writer_push(struct server *srv, struct req *r);
+/* On a worker, after the handler returned: whether it handed its request
+ * to server_write_async(), which then ends it (dispatch_done) -- the
+ * worker must not touch it again.  Clears the mark. */
+bool writer_took_request(void);
 /* Writes queued for the next batch now. */
 size_t writer_queued(struct writer *w);
 /* The writer's counters, as Prometheus text (metrics.c). */

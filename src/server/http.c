@@ -78,6 +78,11 @@ static void close_store(void *p)
 	store_close(p);
 }
 
+void server_thread_name(const char *name)
+{
+	pthread_setname_np(pthread_self(), name);
+}
+
 struct store *server_thread_store(struct server *srv, char **ret_err)
 {
 	struct store *s = pthread_getspecific(srv->store_key);
@@ -107,6 +112,10 @@ struct store *server_thread_store(struct server *srv, char **ret_err)
 		return NULL;
 	}
 	free(id);
+	/* The checkpoint thread folds the log back (checkpointer.c), not a
+	 * commit a request waits for.  Should this fail, the connection
+	 * checkpoints as SQLite does by default: slower, not wrong. */
+	(void)!store_defer_checkpoints(s);
 	pthread_setspecific(srv->store_key, s);
 	return s;
 }
@@ -531,7 +540,7 @@ int server_run(const struct server_options *o, char **ret_error)
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
 
-	srv.pool = pool_start(WORKER_THREADS, dispatch_work, ret_error);
+	srv.pool = pool_start(WORKER_THREADS, "covalid-work", dispatch_work, ret_error);
 	if (srv.pool)
 		srv.writer = writer_start(&srv, ret_error);
 	if (!srv.writer) {

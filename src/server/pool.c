@@ -10,7 +10,7 @@
  */
 #include <pthread.h>
 
-#include "server/server-internal.h"
+#include "server/http-internal.h"
 #include "util/cv.h"
 
 struct job {
@@ -24,6 +24,7 @@ struct pool {
 	struct job *head, *tail;
 	bool stopping;
 	void (*fn)(void *arg);
+	const char *name;
 	pthread_t *threads;
 	size_t n_threads;
 };
@@ -32,6 +33,7 @@ static void *worker(void *p)
 {
 	struct pool *pl = p;
 
+	server_thread_name(pl->name);
 	for (;;) {
 		struct job *j;
 
@@ -52,10 +54,11 @@ static void *worker(void *p)
 	}
 }
 
-struct pool *pool_start(size_t n_threads, void (*fn)(void *arg), char **ret_error)
+struct pool *pool_start(size_t n_threads, const char *name, void (*fn)(void *arg), char **ret_error)
 {
 	struct pool *pl = cv_xcalloc(1, sizeof(*pl));
 
+	pl->name = name;
 	pthread_mutex_init(&pl->lock, NULL);
 	pthread_cond_init(&pl->wake, NULL);
 	pl->fn = fn;

@@ -72,7 +72,7 @@ const struct route server_routes[] = {
 	  "set the support policy", NULL },
 	{ "POST", "/api/v1/agent/enroll", api_agent_enroll, ROUTE_ADMIN | ROUTE_CUSTOMER | ROUTE_BODY,
 	  "enroll a machine (its customer's administrator, or the owner naming the customer)", NULL },
-	{ "POST", "/api/v1/agent/report", api_agent_report, ROUTE_AGENT | ROUTE_BODY,
+	{ "POST", "/api/v1/agent/report", api_agent_report, ROUTE_AGENT | ROUTE_BODY | ROUTE_WRITE_ASYNC,
 	  "a machine's report: heartbeat, health, its descriptor when changed (the agent's credential)", NULL },
 	{ "GET", "/api/v1/machines", api_machines, ROUTE_ANY_USER, "machines this user may see, drifted first",
 	  "verdict customer late limit offset" },

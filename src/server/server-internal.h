@@ -37,6 +37,7 @@ enum route_flags {
 	ROUTE_CACHE = 1 << 3,  /* its answer depends only on the request and the catalog generation (cache.c) */
 	ROUTE_CUSTOMER = 1 << 4, /* a customer's token */
 	ROUTE_AGENT = 1 << 5,    /* a machine's agent credential (checked against machines, not tokens) */
+	ROUTE_WRITE_ASYNC = 1 << 6, /* writes through server_write_async(): runs on the general pool */
 	ROUTE_ANY_USER = ROUTE_ADMIN | ROUTE_VENDOR | ROUTE_CUSTOMER,
 };
 
@@ -169,7 +170,8 @@ void guard_send_direct(struct MHD_Connection *conn, const char *data, size_t len
 
 /* ---- workers for requests that may block (pool.c) ---- */
 struct pool;
-struct pool *pool_start(size_t n_threads, void (*fn)(void *arg), char **ret_error);
+/* n_threads threads named name (server_thread_name) running fn on what is pushed. */
+struct pool *pool_start(size_t n_threads, const char *name, void (*fn)(void *arg), char **ret_error);
 void pool_push(struct pool *pl, void *arg);
 void pool_stop(struct pool *pl);
 
@@ -191,6 +193,19 @@ void pool_stop(struct pool *pl);
 #define SERVER_WRITE_LOST (-ENOTRECOVERABLE)
 typedef int (*server_write_fn)(struct store *s, void *arg);
 int server_write(struct req *r, server_write_fn fn, void *arg);
+/*
+ * The same without holding the handler's thread until the commit, for
+ * the writes that come by the thousand (an agent's report: a thread
+ * parked per request in flight, and its wake-up, cost more than the
+ * report's own work).  Queues fn and returns at once; the handler then
+ * returns too, and must not touch r or arg again.  Once fn's transaction
+ * committed, done(r, result, arg) runs -- on the writer's answering
+ * thread, never the writer's own -- and answers r as the handler would
+ * have, then releases arg.  For SERVER_WRITE_LOST r has its 503 already
+ * and done only releases.  Its route is flagged ROUTE_WRITE_ASYNC.
+ */
+typedef void (*server_write_done_fn)(struct req *r, int result, void *arg);
+void server_write_async(struct req *r, server_write_fn fn, server_write_done_fn done, void *arg);
 
 /* ---- routes (routes.c) ---- */
 extern const struct route server_routes[];

@@ -64,7 +64,12 @@ struct write_job {
 	void *arg;
 	int result;
 	char why[256]; /* SERVER_WRITE_LOST: what went wrong */
+	/* server_write: its waiter sleeps on done until the commit.
+	 * server_write_async: answer(r, result, arg) answers r instead,
+	 * on the answering thread; the job is the heap's then. */
 	sem_t done;
+	struct req *r;
+	server_write_done_fn answer;
 	struct write_job *next;
 };
 
@@ -76,16 +81,27 @@ struct writer {
 	size_t queued;
 	bool stopping;
 	pthread_t thread;
+	/* The answering thread: ends server_write_async()'s requests. */
+	pthread_t answerer;
+	pthread_cond_t answer_wake;
+	struct write_job *answer_head, *answer_tail; /* under lock */
+	bool answerer_stopping;
 	struct pool *pool;
+	struct checkpointer *checkpointer; /* poked after each commit */
 	atomic_ulong batches, jobs, lost_batches;
 };
 
 /* The writer's store while it runs a batch, on the writer's thread only. */
 static _Thread_local struct store *batch_store;
+/* Set by server_write_async() on the handler's thread (writer_took_request). */
+static _Thread_local bool took_request;
 
-/* Wakes a batch's waiters; lost: each gets SERVER_WRITE_LOST with why. */
-static void finish(struct write_job *batch, bool lost, const char *why)
+/* Wakes a batch's waiters and hands its asynchronous jobs to the
+ * answering thread, all at once; lost: each gets SERVER_WRITE_LOST with why. */
+static void finish(struct writer *w, struct write_job *batch, bool lost, const char *why)
 {
+	struct write_job *head = NULL, *last = NULL;
+
 	while (batch) {
 		struct write_job *next = batch->next; /* batch is the waiter's: gone once posted */
 
@@ -93,9 +109,71 @@ static void finish(struct write_job *batch, bool lost, const char *why)
 			batch->result = SERVER_WRITE_LOST;
 			snprintf(batch->why, sizeof(batch->why), "%s", why ? why : "?");
 		}
-		sem_post(&batch->done);
+		if (batch->answer) {
+			batch->next = NULL;
+			if (last)
+				last->next = batch;
+			else
+				head = batch;
+			last = batch;
+		} else
+			sem_post(&batch->done);
 		batch = next;
 	}
+	if (!head)
+		return;
+	pthread_mutex_lock(&w->lock);
+	if (w->answer_tail)
+		w->answer_tail->next = head;
+	else
+		w->answer_head = head;
+	w->answer_tail = last;
+	pthread_cond_signal(&w->answer_wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Ends a request whose write was asynchronous: the handler's answer, then
+ * the connection resumed, as a worker would have (dispatch_done). */
+static void answer_one(struct write_job *j)
+{
+	struct req *r = j->r;
+
+	if (j->result == SERVER_WRITE_LOST)
+		reply_error(r, 503, "unavailable", "the write could not be made durable; nothing of it was kept: %s", j->why);
+	j->answer(r, j->result, j->arg);
+	free(j);
+	dispatch_done(r);
+}
+
+/* Answers what the writer committed, a batch a wake-up, while the writer
+ * goes on with the next: building and sending answers is not the
+ * writer's work, and parking a thread per request was what it replaced. */
+static void *answerer_main(void *p)
+{
+	struct writer *w = p;
+
+	server_thread_name("covalid-answer");
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		struct write_job *list;
+
+		while (!w->answer_head && !w->answerer_stopping)
+			pthread_cond_wait(&w->answer_wake, &w->lock);
+		list = w->answer_head;
+		w->answer_head = w->answer_tail = NULL;
+		if (!list) /* stopping, and nothing left to answer */
+			break;
+		pthread_mutex_unlock(&w->lock);
+		while (list) {
+			struct write_job *next = list->next;
+
+			answer_one(list);
+			list = next;
+		}
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
 }
 
 /* Runs a batch in one transaction; false if it could not be kept. */
@@ -130,6 +208,7 @@ static void *writer_main(void *p)
 {
 	struct writer *w = p;
 
+	server_thread_name("covalid-writer");
 	for (;;) {
 		struct write_job *batch, *last;
 		struct store *s;
@@ -160,7 +239,7 @@ static void *writer_main(void *p)
 		s = server_thread_store(w->srv, &err);
 		if (!s) {
 			atomic_fetch_add(&w->lost_batches, 1);
-			finish(batch, true, err ? err : "the database cannot be opened");
+			finish(w, batch, true, err ? err : "the database cannot be opened");
 			free(err);
 			continue;
 		}
@@ -174,11 +253,25 @@ static void *writer_main(void *p)
 			while (store_txn_depth(s) > 0)
 				store_rollback(s);
 			atomic_fetch_add(&w->lost_batches, 1);
-			finish(batch, true, why);
+			finish(w, batch, true, why);
 			continue;
 		}
-		finish(batch, false, NULL);
+		finish(w, batch, false, NULL);
+		checkpointer_poke(w->checkpointer);
 	}
+}
+
+static void enqueue(struct writer *w, struct write_job *j)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->tail)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	w->queued++;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
 }
 
 int server_write(struct req *r, server_write_fn fn, void *arg)
@@ -191,15 +284,7 @@ int server_write(struct req *r, server_write_fn fn, void *arg)
 	if (batch_store) /* a job's fn writing again: it would wait on itself; nest instead */
 		return fn(batch_store, arg);
 	sem_init(&j.done, 0, 0);
-	pthread_mutex_lock(&w->lock);
-	if (w->tail)
-		w->tail->next = &j;
-	else
-		w->head = &j;
-	w->tail = &j;
-	w->queued++;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
+	enqueue(w, &j);
 	while (sem_wait(&j.done) < 0 && errno == EINTR)
 		;
 	sem_destroy(&j.done);
@@ -208,7 +293,44 @@ int server_write(struct req *r, server_write_fn fn, void *arg)
 	return j.result;
 }
 
+void server_write_async(struct req *r, server_write_fn fn, server_write_done_fn done, void *arg)
+{
+	struct writer *w = r->srv->writer;
+	struct write_job *j;
+
+	if (!w || batch_store) { /* as server_write() would, then answered here */
+		done(r, server_write(r, fn, arg), arg);
+		return;
+	}
+	j = cv_xcalloc(1, sizeof(*j));
+	j->fn = fn;
+	j->arg = arg;
+	j->r = r;
+	j->answer = done;
+	r->store = NULL; /* the worker's connection: not the answering thread's */
+	took_request = true;
+	enqueue(w, j);
+}
+
+bool writer_took_request(void)
+{
+	bool took = took_request;
+
+	took_request = false;
+	return took;
+}
+
 /* ---- the writer's life, with the server's (http.c) ---- */
+
+/* Once the writer has handed over its last batch: answers what is left. */
+static void stop_answerer(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->answerer_stopping = true;
+	pthread_cond_signal(&w->answer_wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->answerer, NULL);
+}
 
 struct writer *writer_start(struct server *srv, char **ret_error)
 {
@@ -216,26 +338,44 @@ struct writer *writer_start(struct server *srv, char **ret_error)
 	int r;
 
 	w->srv = srv;
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
-	r = pthread_create(&w->thread, NULL, writer_main, w);
-	if (r != 0) {
-		*ret_error = cv_xasprintf("cannot start the writer thread: %s", strerror(r));
-		pthread_cond_destroy(&w->wake);
-		pthread_mutex_destroy(&w->lock);
+	w->checkpointer = checkpointer_start(srv, ret_error);
+	if (!w->checkpointer) {
 		free(w);
 		return NULL;
 	}
-	w->pool = pool_start(WRITER_THREADS, dispatch_work, ret_error);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->answer_wake, NULL);
+	r = pthread_create(&w->answerer, NULL, answerer_main, w);
+	if (r != 0) {
+		*ret_error = cv_xasprintf("cannot start the answering thread: %s", strerror(r));
+		goto fail;
+	}
+	r = pthread_create(&w->thread, NULL, writer_main, w);
+	if (r != 0) {
+		*ret_error = cv_xasprintf("cannot start the writer thread: %s", strerror(r));
+		stop_answerer(w);
+		goto fail;
+	}
+	w->pool = pool_start(WRITER_THREADS, "covalid-write", dispatch_work, ret_error);
 	if (!w->pool) {
 		writer_stop(w);
 		return NULL;
 	}
 	return w;
+fail:
+	checkpointer_stop(w->checkpointer);
+	pthread_cond_destroy(&w->answer_wake);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+	return NULL;
 }
 
 /* The writing requests' threads first (they may wait on the writer),
- * then the writer, once it has committed whatever they queued. */
+ * then the writer, once it has committed whatever they queued, then the
+ * answering thread, once it has answered that.  (The general pool, whose
+ * handlers write asynchronously, is stopped before: http.c.) */
 void writer_stop(struct writer *w)
 {
 	if (!w)
@@ -246,6 +386,9 @@ void writer_stop(struct writer *w)
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	stop_answerer(w);
+	checkpointer_stop(w->checkpointer);
+	pthread_cond_destroy(&w->answer_wake);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
@@ -254,7 +397,8 @@ void writer_stop(struct writer *w)
 void writer_push(struct server *srv, struct req *r)
 {
 	const char *m = r->route->method;
-	bool writes = strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && !(r->route->flags & ROUTE_CACHE);
+	bool writes = strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
+		      !(r->route->flags & (ROUTE_CACHE | ROUTE_WRITE_ASYNC));
 
 	pool_push(writes && srv->writer ? srv->writer->pool : srv->pool, r);
 }
@@ -287,4 +431,5 @@ void writer_metrics(struct server *srv, struct cv_buf *b)
 			     "# HELP covalid_write_queue Writes waiting for the next transaction.\n"
 			     "# TYPE covalid_write_queue gauge\ncovalid_write_queue %zu\n",
 			     atomic_load(&w->batches), atomic_load(&w->jobs), atomic_load(&w->lost_batches), writer_queued(w));
+	checkpointer_metrics(w->checkpointer, b);
 }

@@ -30,6 +30,9 @@ struct db_ops {
 	void (*close)(void *db);
 	const char *(*errmsg)(void *db);
 	int (*schema_version)(void *db, int *ret);
+	/* The log's upkeep (store_defer_checkpoints, store_checkpoint). */
+	int (*defer_checkpoints)(void *db);
+	int (*checkpoint)(void *db);
 	int (*begin)(void *db);
 	/* A failed commit leaves the transaction to the caller's rollback. */
 	int (*commit)(void *db);

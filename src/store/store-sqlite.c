@@ -18,7 +18,14 @@
 
 #define BUSY_TIMEOUT_MS 5000
 
-#define STMT_CACHE 32
+/* Statements kept per connection: more than the writer's connection
+ * runs in a report's transaction (its queries, and the savepoints and
+ * commits around them), which it would otherwise prepare anew each time. */
+#define STMT_CACHE 64
+/* A connection that leaves checkpoints to store_checkpoint() still runs
+ * one itself when its log reaches this many pages (SQLite's default is
+ * 1,000): a bound on the log should the checkpointing thread fall behind. */
+#define DEFERRED_AUTOCHECKPOINT_PAGES 16000
 
 struct sqlite_db {
 	sqlite3 *db;
@@ -33,6 +40,7 @@ struct sqlite_db {
 	/* Prepared statements kept for reuse, by SQL text: preparing costs
 	 * more than running most of covalid's queries. */
 	struct {
+		uint64_t hash; /* of sql: most lookups then compare no text */
 		const char *sql;
 		sqlite3_stmt *st;
 	} cache[STMT_CACHE];
@@ -51,7 +59,18 @@ static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
 struct db_stmt {
 	struct sqlite_db *db;
 	sqlite3_stmt *st;
+	uint64_t hash; /* of its SQL, for the cache */
 };
+
+/* FNV-1a: the statement cache's key. */
+static uint64_t sql_hash(const char *sql)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *sql; sql++)
+		h = (h ^ (unsigned char)*sql) * 0x100000001b3ULL;
+	return h;
+}
 
 #define NOW "(strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
 
@@ -458,6 +477,45 @@ static int sq_schema_version(void *db, int *ret)
 	return get_user_version(db, ret);
 }
 
+static int sq_prepare(void *db, const char *sql, struct db_stmt **ret);
+static int sq_step(struct db_stmt *s);
+static void sq_finalize(struct db_stmt *s);
+
+/* One statement of transaction control, prepared once per connection:
+ * a batch of the server's group commit runs several for each request in
+ * it, and parsing them each time cost more than running them. */
+static int run_kept(struct sqlite_db *d, const char *sql)
+{
+	struct db_stmt *st;
+	int r = sq_prepare(d, sql, &st);
+
+	if (r < 0)
+		return r;
+	while ((r = sq_step(st)) > 0)
+		;
+	sq_finalize(st);
+	return r;
+}
+
+static int sq_defer_checkpoints(void *db)
+{
+	struct sqlite_db *d = db;
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %d", DEFERRED_AUTOCHECKPOINT_PAGES);
+	return exec(d, sql);
+}
+
+/* PASSIVE: copies what no reader still needs, takes no lock a writer
+ * waits on; the log starts over once a checkpoint has caught up with it. */
+static int sq_checkpoint(void *db)
+{
+	struct sqlite_db *d = db;
+	int rc = sqlite3_wal_checkpoint_v2(d->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : fail(d, rc);
+}
+
 /* IMMEDIATE: take the write lock now, so two writers queue at BEGIN
  * (with the busy timeout) instead of one failing at its first write. */
 static int sq_begin(void *db)
@@ -469,7 +527,7 @@ static int sq_begin(void *db)
 	if (r < 0)
 		return r;
 	pthread_mutex_lock(&writer_lock);
-	r = exec(d, "BEGIN IMMEDIATE");
+	r = run_kept(d, "BEGIN IMMEDIATE");
 	if (r < 0)
 		pthread_mutex_unlock(&writer_lock);
 	else
@@ -488,7 +546,7 @@ static void end_writing(struct sqlite_db *d)
 static int sq_commit(void *db)
 {
 	struct sqlite_db *d = db;
-	int r = exec(d, "COMMIT");
+	int r = run_kept(d, "COMMIT");
 
 	/* A failed COMMIT leaves the transaction open for the caller's
 	 * rollback, which lets the lock go. */
@@ -503,7 +561,7 @@ static int sq_rollback(void *db)
 	int r = 0;
 
 	if (!sqlite3_get_autocommit(d->db))
-		r = exec(d, "ROLLBACK");
+		r = run_kept(d, "ROLLBACK");
 	end_writing(d);
 	return r;
 }
@@ -528,7 +586,7 @@ static int savepoint_exec(struct sqlite_db *d, const char *sql)
 {
 	int r = in_transaction(d);
 
-	return r < 0 ? r : exec(d, sql);
+	return r < 0 ? r : run_kept(d, sql);
 }
 
 static int sq_savepoint(void *db, unsigned level)
@@ -550,9 +608,14 @@ static int sq_release(void *db, unsigned level)
 /* ROLLBACK TO leaves the savepoint open (SQLite and PostgreSQL alike): release it too. */
 static int sq_rollback_to(void *db, unsigned level)
 {
-	char sql[96];
+	char sql[64];
+	int r;
 
-	snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT cv_%u; RELEASE SAVEPOINT cv_%u", level, level);
+	snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT cv_%u", level);
+	r = savepoint_exec(db, sql);
+	if (r < 0)
+		return r;
+	snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT cv_%u", level);
 	return savepoint_exec(db, sql);
 }
 
@@ -563,8 +626,9 @@ static int sq_prepare(void *db, const char *sql, struct db_stmt **ret)
 	int rc;
 
 	s->db = d;
+	s->hash = sql_hash(sql);
 	for (size_t i = d->n_cache; i-- > 0;)
-		if (strcmp(d->cache[i].sql, sql) == 0) {
+		if (d->cache[i].hash == s->hash && strcmp(d->cache[i].sql, sql) == 0) {
 			s->st = d->cache[i].st;
 			d->cache[i] = d->cache[--d->n_cache];
 			*ret = s;
@@ -628,6 +692,7 @@ static void sq_finalize(struct db_stmt *s)
 	/* Kept under the statement's own copy of its SQL (sqlite3_sql), so
 	 * built queries are as safe to keep as literals. */
 	if (d->n_cache < STMT_CACHE && sqlite3_reset(s->st) == SQLITE_OK && sqlite3_clear_bindings(s->st) == SQLITE_OK) {
+		d->cache[d->n_cache].hash = s->hash;
 		d->cache[d->n_cache].sql = sqlite3_sql(s->st);
 		d->cache[d->n_cache++].st = s->st;
 	} else
@@ -704,6 +769,8 @@ const struct db_ops db_sqlite = {
 	.close = sq_close,
 	.errmsg = sq_errmsg,
 	.schema_version = sq_schema_version,
+	.defer_checkpoints = sq_defer_checkpoints,
+	.checkpoint = sq_checkpoint,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

@@ -119,6 +119,16 @@ int store_schema_version(struct store *s, int *ret)
 	return s->ops->schema_version(s->db, ret);
 }
 
+int store_defer_checkpoints(struct store *s)
+{
+	return s->ops->defer_checkpoints(s->db);
+}
+
+int store_checkpoint(struct store *s)
+{
+	return s->ops->checkpoint(s->db);
+}
+
 /*
  * Transactions nest: a begin inside an open transaction is a savepoint,
  * its commit a release, its rollback undoes only its own work.  So a
