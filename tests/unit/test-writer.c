@@ -3,7 +3,10 @@
  * queued while the writer is busy run together in one transaction; a job
  * that fails takes back only its own work; a batch that cannot commit
  * answers every job of it 503 and keeps nothing of it; a job is durable
- * when server_write() returns.
+ * when server_write() returns.  server_write_async() keeps the same
+ * promises without a waiting thread: each job answered once, after its
+ * batch committed, a lost batch 503, and everything queued answered
+ * before the writer stops.
  *
  * Batches are made deterministic, not timed: the first job (a gate) holds
  * the writer until the others are queued (writer_queued()), so they are
@@ -12,6 +15,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "covalid/program.h"
@@ -61,7 +65,7 @@ static void world_open(struct world *w)
 
 static void world_close(struct world *w)
 {
-	writer_stop(w->srv.writer);
+	writer_stop(w->srv.writer); /* NULL: stopped by the test */
 	pthread_key_delete(w->srv.store_key);
 	free(w->srv.identity);
 }
@@ -319,7 +323,144 @@ TEST(a_deleted_database_is_503_not_acknowledged)
 	world_close(&w);
 }
 
+/* ---- asynchronous jobs (server_write_async) ---- */
+
+static const struct route async_route = { .method = "POST", .pattern = "/test" };
+
+struct async_job {
+	struct world *w;
+	char id[32];
+	enum how how;
+	struct req r;
+	int result, answers;
+	bool durable_when_answered;
+};
+
+static void async_done(struct req *r, int result, void *arg)
+{
+	struct async_job *j = arg;
+
+	j->result = result;
+	j->answers++;
+	/* Answered only once committed: a new connection sees it now. */
+	j->durable_when_answered = durable_vendor(j->w, j->id);
+	if (!r->answered && result == 0)
+		reply_bytes(r, 201, "text/plain", j->id, strlen(j->id));
+	/* A failure other than a lost batch is left unanswered: dispatch_done's 500. */
+}
+
+static int async_fn(struct store *s, void *arg)
+{
+	struct async_job *a = arg;
+	struct job j = { .how = a->how };
+
+	snprintf(j.id, sizeof(j.id), "%s", a->id);
+	return job_fn(s, &j);
+}
+
+/* Queues n asynchronous jobs behind the gate (one batch), then stops the
+ * writer: by then every one must have been answered. */
+static void run_async_batch(struct world *w, struct async_job *jobs, size_t n)
+{
+	struct gate g = { .w = w, .want = n };
+
+	pthread_create(&g.thread, NULL, gate_thread, &g);
+	while (!atomic_load(&g.entered))
+		usleep(1000);
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].w = w;
+		jobs[i].r.srv = &w->srv;
+		jobs[i].r.route = &async_route;
+		server_write_async(&jobs[i].r, async_fn, async_done, &jobs[i]);
+		CHECK(writer_took_request()); /* the worker must let go of it */
+		CHECK(!writer_took_request()); /* and the mark is cleared */
+	}
+	pthread_join(g.thread, NULL);
+	CHECK_INT(g.result, 0);
+	free(g.r.resp);
+}
+
+TEST(async_jobs_are_answered_once_each_after_their_commit)
+{
+	struct world w;
+	struct async_job jobs[N_JOBS] = { 0 };
+
+	world_open(&w);
+	for (size_t i = 0; i < N_JOBS; i++)
+		snprintf(jobs[i].id, sizeof(jobs[i].id), "a%zu", i);
+	jobs[3].how = ADD_THEN_FAIL;
+	run_async_batch(&w, jobs, N_JOBS);
+	writer_stop(w.srv.writer); /* answers everything queued before it returns */
+	w.srv.writer = NULL;
+	for (size_t i = 0; i < N_JOBS; i++) {
+		CHECK_INT(jobs[i].answers, 1);
+		CHECK(jobs[i].r.worked);
+		if (i == 3) {
+			CHECK_INT(jobs[i].result, -ECANCELED);
+			CHECK_INT(jobs[i].r.status, 500); /* left unanswered by its handler */
+			CHECK(!durable_vendor(&w, "a3"));
+		} else {
+			CHECK_INT(jobs[i].result, 0);
+			CHECK_INT(jobs[i].r.status, 201);
+			CHECK(jobs[i].durable_when_answered);
+		}
+		free(jobs[i].r.resp);
+	}
+	world_close(&w);
+}
+
+TEST(an_async_job_in_a_lost_batch_is_503_and_kept_nowhere)
+{
+	struct world w;
+	struct async_job jobs[N_JOBS] = { 0 };
+
+	world_open(&w);
+	for (size_t i = 0; i < N_JOBS; i++)
+		snprintf(jobs[i].id, sizeof(jobs[i].id), "l%zu", i);
+	jobs[9].how = LOSE_TRANSACTION;
+	run_async_batch(&w, jobs, N_JOBS);
+	writer_stop(w.srv.writer);
+	w.srv.writer = NULL;
+	for (size_t i = 0; i < N_JOBS; i++) {
+		CHECK_INT(jobs[i].answers, 1);
+		CHECK_INT(jobs[i].result, SERVER_WRITE_LOST);
+		CHECK_INT(jobs[i].r.status, 503);
+		CHECK(jobs[i].r.resp && strstr(jobs[i].r.resp, "nothing of it was kept"));
+		CHECK(!durable_vendor(&w, jobs[i].id));
+		free(jobs[i].r.resp);
+	}
+	world_close(&w);
+}
+
+/* The log is folded back off the commit path: after writes, the checkpoint
+ * thread has run, and the log did not grow past its bound. */
+TEST(the_checkpoint_thread_keeps_the_log_folded)
+{
+	struct world w;
+	struct job j = { 0 };
+	char wal[4200];
+	struct stat st;
+
+	world_open(&w);
+	for (int i = 0; i < 50; i++) {
+		memset(&j, 0, sizeof(j));
+		snprintf(j.id, sizeof(j.id), "c%d", i);
+		j.w = &w;
+		job_thread(&j);
+		CHECK_INT(j.result, 0);
+		job_release(&j);
+	}
+	for (int i = 0; i < 500 && metric(&w, "covalid_checkpoints_total") == 0; i++)
+		usleep(10000);
+	CHECK(metric(&w, "covalid_checkpoints_total") >= 1);
+	CHECK_INT(metric(&w, "covalid_checkpoints_failed_total"), 0);
+	snprintf(wal, sizeof(wal), "%s-wal", w.path);
+	CHECK(stat(wal, &st) == 0 && st.st_size < 64 * 1024 * 1024);
+	world_close(&w);
+}
+
 TAP_MAIN(queued_jobs_commit_together_and_a_failing_one_undoes_only_its_own,
 	 a_batch_whose_transaction_is_lost_answers_every_job_503_and_keeps_nothing,
 	 a_job_that_leaves_a_transaction_open_loses_its_batch_not_the_writer, a_write_is_durable_when_server_write_returns,
-	 a_deleted_database_is_503_not_acknowledged)
+	 a_deleted_database_is_503_not_acknowledged, async_jobs_are_answered_once_each_after_their_commit,
+	 an_async_job_in_a_lost_batch_is_503_and_kept_nowhere, the_checkpoint_thread_keeps_the_log_folded)
