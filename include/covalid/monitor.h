@@ -54,10 +54,17 @@ int monitor_enroll(struct store *s, const struct program_auth *who, const json_t
 
 /* The machine an agent's credential speaks for. */
 struct monitor_agent {
-	char *machine_id, *customer_id, *name;
+	char *machine_id;
+	char *credential_hash; /* what the machine's row must still hold (monitor_report_apply) */
 };
 
-/* 401 for a missing, malformed, unknown or replaced credential. */
+/*
+ * 401 for a missing, malformed or unknown credential.  A credential once
+ * known is remembered (it names one machine for good), so that a report
+ * costs no lookup; whether it is still the machine's -- not replaced by a
+ * later enrollment, the machine not removed -- is checked where the
+ * report is written, in its transaction (monitor_report_apply).
+ */
 int monitor_agent_authenticate(struct store *s, const char *credential, struct monitor_agent *ret,
 			       struct program_error *err) CV_WUR;
 void monitor_agent_release(struct monitor_agent *a);

@@ -169,7 +169,14 @@ int monitor_enroll(struct store *s, const struct program_auth *who, const json_t
 		goto out;
 	r = store_machine_find_key(s, customer, key, &id);
 	if (r == 0) {
-		/* The same machine again: its id stays, its credential is new. */
+		/* The same machine again: its id stays, its credential is new,
+		 * and the old one is forgotten here at once (elsewhere, its
+		 * next report is refused where it is written). */
+		struct store_machine_row *old = NULL;
+
+		if (store_machine_get_state(s, id, &old) == 0)
+			monitor_agent_forget(old->credential_hash);
+		store_machine_free(old);
 		r = store_machine_reenroll(s, id, name, hash, interval);
 	} else if (r == -ENOENT) {
 		id = new_machine_id();
@@ -213,44 +220,6 @@ out:
 	free(hash);
 	free(id);
 	return r;
-}
-
-int monitor_agent_authenticate(struct store *s, const char *credential, struct monitor_agent *ret,
-			       struct program_error *err)
-{
-	struct store_machine_row *m = NULL;
-	char *hash = NULL;
-	int r;
-
-	memset(ret, 0, sizeof(*ret));
-	if (!credential || !cv_startswith(credential, "cv_") || strlen(credential) > 128) {
-		program_error_set(err, 401, "unauthorized", "a machine's agent credential is required (Bearer cv_...)");
-		return -EACCES;
-	}
-	r = program_token_hash(s, credential, &hash);
-	if (r < 0)
-		return monitor_store_error(s, r, "checking the credential", err);
-	r = store_machine_find_credential(s, hash, &m);
-	free(hash);
-	if (r == -ENOENT) {
-		program_error_set(err, 401, "unauthorized", "unknown or replaced agent credential (enroll again)");
-		return -EACCES;
-	}
-	if (r < 0)
-		return monitor_store_error(s, r, "checking the credential", err);
-	ret->machine_id = cv_xstrdup(m->id);
-	ret->customer_id = cv_xstrdup(m->customer_id);
-	ret->name = cv_xstrdup(monitor_machine_name(m));
-	store_machine_free(m);
-	return 0;
-}
-
-void monitor_agent_release(struct monitor_agent *a)
-{
-	free(a->machine_id);
-	free(a->customer_id);
-	free(a->name);
-	memset(a, 0, sizeof(*a));
 }
 
 /* ---- who sees what ---- */

@@ -19,6 +19,11 @@ struct store_machine_row;
 bool monitor_text_ok(const json_t *v, size_t max);
 /* A store error as the API gives it: 500 internal, naming what failed. */
 int monitor_store_error(struct store *s, int r, const char *what, struct program_error *err);
+/* Whether the credential a's request came with is still the one the
+ * machine's row holds (credential_hash): not replaced, nor the row gone. */
+bool monitor_agent_still_valid(const struct monitor_agent *a, const char *credential_hash);
+/* A credential replaced: no longer remembered by monitor_agent_authenticate. */
+void monitor_agent_forget(const char *credential_hash);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" of t. */
 void monitor_iso(int64_t t, char ret[static 32]);

@@ -646,7 +646,12 @@ int monitor_report_apply(struct store *s, const struct monitor_agent *agent, con
 		program_error_set(err, 401, "unauthorized", "the machine is no longer enrolled");
 	else if (r < 0)
 		monitor_store_error(s, r, "reading the machine", err);
-	else
+	else if (!monitor_agent_still_valid(agent, m->credential_hash)) {
+		/* Replaced by a later enrollment since the credential was
+		 * first seen (monitor_agent_authenticate remembers it). */
+		program_error_set(err, 401, "unauthorized", "unknown or replaced agent credential (enroll again)");
+		r = -EACCES;
+	} else
 		r = apply(s, m, rep, now, &applied, &need, &verdict, err);
 	if (r == 0) {
 		interval = m->interval_s;

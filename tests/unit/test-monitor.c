@@ -821,8 +821,64 @@ TEST(reports_are_read_strictly)
 	world_close(&w);
 }
 
+/*
+ * A credential once seen is remembered (agent-auth.c) so that reports cost
+ * no lookup; a credential replaced where this process did not see it (by
+ * another server on the same database) must still be refused, by the
+ * check in the report's own write; one replaced here is forgotten at once.
+ */
+TEST(a_remembered_credential_is_refused_once_replaced)
+{
+	struct world w;
+	struct monitor_agent a = { 0 }, b = { 0 }, c = { 0 };
+	struct program_error e = { 0 };
+	bool created = false;
+	json_t *first, *second, *third, *out, *m;
+	const char *id;
+
+	world_open(&w);
+	first = enroll(&w, &w.contoso, "db01", "db01", NULL, &created);
+	id = json_string_value(json_object_get(first, "machine"));
+	agent_of(&w, first, &a); /* remembered from now on */
+	out = report(&w, &a, 1, NULL, "d1", NULL, T0 + 60, &e);
+	CHECK(out && json_is_true(json_object_get(out, "applied")));
+	json_decref(out);
+	/* Replaced behind this process's back: the store's own call, as
+	 * another server's enrollment would make it. */
+	CHECK_INT(store_machine_reenroll(w.s, id, "db01", "0000000000000000000000000000000000000000000000000000000000000000", 60),
+		  0);
+	CHECK_INT(monitor_agent_authenticate(w.s, json_string_value(json_object_get(first, "credential")), &b, &e), 0);
+	memset(&e, 0, sizeof(e));
+	CHECK(report(&w, &b, 2, NULL, "d1", NULL, T0 + 120, &e) == NULL);
+	CHECK_INT(e.http, 401);
+	CHECK(strstr(e.message, "replaced") != NULL);
+	m = machine(&w, &w.contoso, id);
+	CHECK_INT(json_integer_value(json_object_get(m, "reports")), 1); /* nothing of it written */
+	json_decref(m);
+	/* Enrolled again through the program: the credential before is forgotten at once. */
+	second = enroll(&w, &w.contoso, "db01", "db01", NULL, &created);
+	monitor_agent_release(&b);
+	agent_of(&w, second, &b);
+	third = enroll(&w, &w.contoso, "db01", "db01", NULL, &created);
+	memset(&e, 0, sizeof(e));
+	CHECK(monitor_agent_authenticate(w.s, json_string_value(json_object_get(second, "credential")), &c, &e) < 0);
+	CHECK_INT(e.http, 401);
+	monitor_agent_release(&c);
+	agent_of(&w, third, &c);
+	out = report(&w, &c, 2, NULL, "d1", NULL, T0 + 180, &e);
+	CHECK(out && json_is_true(json_object_get(out, "applied")));
+	json_decref(out);
+	monitor_agent_release(&a);
+	monitor_agent_release(&b);
+	monitor_agent_release(&c);
+	json_decref(first);
+	json_decref(second);
+	json_decref(third);
+	world_close(&w);
+}
+
 TAP_MAIN(enrolling_twice_is_one_machine, enrollment_is_checked, reports_apply_once,
 	 drift_and_return_are_told_with_the_difference, a_revoked_configuration_makes_its_machines_drift,
 	 late_machines_are_told_once_and_resume, thresholds_flag_and_clear, cached_thresholds_follow_their_changes,
 	 dropped_reports_are_told, who_sees_which_machine,
-	 the_fleet_now_and_over_time, reports_are_read_strictly)
+	 the_fleet_now_and_over_time, reports_are_read_strictly, a_remembered_credential_is_refused_once_replaced)
