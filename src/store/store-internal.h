@@ -52,7 +52,8 @@ struct db_ops {
 	int (*release)(void *db, unsigned level);
 	int (*rollback_to)(void *db, unsigned level);
 	int (*prepare)(void *db, const char *sql, struct db_stmt **ret);
-	void (*bind_text)(struct db_stmt *st, int i, const char *s); /* NULL binds SQL NULL */
+	/* NULL binds SQL NULL; s is not copied: it must outlive the statement's use (db_vquery). */
+	void (*bind_text)(struct db_stmt *st, int i, const char *s);
 	void (*bind_int64)(struct db_stmt *st, int i, int64_t v);
 	/* 1: a row, 0: done, <0: -errno (the message in errmsg()). */
 	int (*step)(struct db_stmt *st);

@@ -7,6 +7,8 @@
 #include "store/store-internal.h"
 #include "util/cv.h"
 
+/* The strings bound must stay as they are until the call returns: they
+ * are bound without a copy (and unbound before it returns). */
 int db_vquery(struct store *s, const char *sql, db_row_fn row, void *userdata, const char *fmt, va_list ap)
 {
 	struct db_stmt *st;
