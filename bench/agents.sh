@@ -81,20 +81,35 @@ S="--url $URL --state $W/state --connections $CONNS $D"
 # run, what a report costs it.
 TICK=$(getconf CLK_TCK)
 server_snap() { echo "$(awk -v t="$TICK" '{ print ($14 + $15) / t }' "/proc/$SERVER_PID/stat") $(awk '$1 == "write_bytes:" { print $2 }' "/proc/$SERVER_PID/io")"; }
+# The same by thread (the server names them: docs/server.md), as JSON
+# {"name": cpu seconds}: which stage a report's cost is in, and whether one
+# thread (the writer) is the limit.
+threads_snap() {
+	for t in /proc/"$SERVER_PID"/task/*; do
+		printf '%s %s\n' "$(cat "$t/comm")" "$(awk '{ print $14 + $15 }' "$t/stat")"
+	done 2>/dev/null | awk -v t="$TICK" '{ s[$1] += $2 } END { printf "{"; n = 0; for (k in s) printf "%s\"%s\":%.2f", (n++ ? "," : ""), k, s[k] / t; printf "}" }'
+}
 # sim LABEL ARGS...: one agentsim run, its JSON line with the server's costs added
 sim() {
 	label=$1
 	shift
 	before=$(server_snap)
+	tbefore=$(threads_snap)
 	"$SIM" run $S --label "$label" "$@" >"$W/run.json" 2>>"$W/sim.err"
 	after=$(server_snap)
+	tafter=$(threads_snap)
 	# The machine's load: other work on these cores shows in the figures.
 	jq -c --arg b "$before" --arg a "$after" --arg load "$(cut -d' ' -f1 /proc/loadavg)" \
+		--argjson tb "$tbefore" --argjson ta "$tafter" --argjson elapsed "$(jq '.elapsed_s' "$W/run.json")" \
 		'($b | split(" ") | map(tonumber)) as $b | ($a | split(" ") | map(tonumber)) as $a | .loadavg_1m = ($load | tonumber) |
 		(.acked.heartbeats + .acked.descriptors) as $n |
 		. + {server: {cpu_s: ($a[0] - $b[0]), write_bytes: ($a[1] - $b[1]),
 			cpu_us_per_report: (if $n > 0 then ($a[0] - $b[0]) * 1e6 / $n else null end),
-			write_bytes_per_report: (if $n > 0 then ($a[1] - $b[1]) / $n else null end)}}' "$W/run.json" >>"$W/results"
+			write_bytes_per_report: (if $n > 0 then ($a[1] - $b[1]) / $n else null end),
+			threads_us_per_report: (if $n > 0 then ($ta | with_entries(.value = (((.value - ($tb[.key] // 0)) * 1e6 / $n) | round)))
+				else null end),
+			threads_busy: ($ta | with_entries(.value = (((.value - ($tb[.key] // 0)) / $elapsed) * 100 | round / 100)))}}' \
+		"$W/run.json" >>"$W/results"
 }
 
 # ---- enroll the fleet (and each machine's first, full report) ----
@@ -159,6 +174,8 @@ echo "    acknowledged: $hb heartbeats/s, $de descriptor reports/s; latency p50 
 echo "    (latency from each report's scheduled time; the simulator used $(awk -v c="$ccpu" 'BEGIN { printf "%.0f", c * 100 }')% of a core)"
 echo "  max throughput (closed loop, the same mix): $mt reports/s ($mhb heartbeats/s + $mde descriptor reports/s), p99 $mp99 ms"
 echo "    the server's cost a report: $(med '.mode == "max"' .server.cpu_us_per_report | xargs printf '%.0f') us of CPU, $(med '.mode == "max"' .server.write_bytes_per_report | xargs printf '%.0f') bytes written to disk (open loop: $(med '.mode == "open"' .server.cpu_us_per_report | xargs printf '%.0f') us, $(med '.mode == "open"' .server.write_bytes_per_report | xargs printf '%.0f') bytes)"
+echo "    by thread, us a report (max run, median): $(jq -s -r 'map(select(.mode == "max") | .server.threads_us_per_report) | .[length / 2 | floor] // {} | to_entries | sort_by(-.value) | map("\(.key) \(.value)") | join(", ")' "$W/results")"
+echo "    busiest thread: $(jq -s -r 'map(select(.mode == "max") | .server.threads_busy) | .[length / 2 | floor] // {} | to_entries | map(select(.key != "covalid-work" and .key != "covalid-write" and .key != "MHD-worker")) | sort_by(-.value) | .[0] | "\(.key) \(.value * 100 | round)% of a core"' "$W/results") (one thread; the pools and event threads are several)"
 echo "  raw SQLite, one durable insert a row of $rawb bytes: $raw /s"
 awk -v a="$mt" -v b="$raw" 'BEGIN { printf "  ratio max ingest / raw durable inserts: %.3f\n", a / b }'
 printf '%s' "$ver" | jq -r 'if . == null then "  verify: did not run" else "  verify: \(.verified) of \(.machines) machines read back; acknowledged applied reports \(.acked_applied), the server holds \(.server_reports); seq behind \(.lost_seq), reports behind \(.lost_reports), missing \(.missing), exact \(.exact)\(if .no_fields > 0 then "; \(.no_fields) answers without seq/reports" else "" end)" end'
