@@ -639,12 +639,37 @@ enum { K_HB, K_DESC, K_N };
 
 static struct {
 	uint64_t sent[K_N], acked[K_N], applied, duplicates, need_desc, body_bytes[K_N];
-	uint64_t status[600], conn_errors, dropped, unfinished, bad_answers, connect_failures;
+	uint64_t status[600], conn_errors, dropped, unfinished, bad_answers, connect_failures, idle_closes;
 	struct lat all, kind[K_N], service;
 	/* enroll and verify */
 	uint64_t created, reenrolled, failed, verified, lost_seq, lost_reports, missing, exact, no_fields;
 	uint64_t server_reports, server_seq_sum, acked_seq_sum;
 } st;
+
+/*
+ * Errors by kind: what a run's summary names ("http 503 unavailable",
+ * "reset: ECONNRESET", "closed: EOF ..."), so a rare one is not a bare
+ * count.  The first few of all keep where and when they happened: the
+ * connection, its answers before, the seconds into the run.
+ */
+#define ERR_KINDS 64
+#define ERR_SAMPLES 8
+
+static struct {
+	char kind[ERR_KINDS][96];
+	uint64_t count[ERR_KINDS];
+	size_t n;
+	uint64_t other; /* kinds past ERR_KINDS */
+	struct err_sample {
+		char kind[96], detail[160];
+		double t_s;
+		unsigned conn;
+		uint64_t conn_answers;
+		double conn_age_s;
+	} sample[ERR_SAMPLES];
+	size_t n_samples;
+} errs;
+static uint64_t errs_t0_ns; /* the run's start: samples' times */
 
 /* ---- jobs, connections ---- */
 
@@ -675,6 +700,8 @@ struct conn {
 	size_t q_head, q_n, q_cap;
 	size_t cursor;
 	unsigned idx;
+	uint64_t answers;   /* on this socket: how long it lived */
+	uint64_t opened_ns;
 };
 
 static struct conn *conns;
@@ -691,6 +718,46 @@ static uint64_t run_end_ns;
 static bool open_loop;
 static uint64_t connect_failures_in_a_row;
 static struct buf body; /* scratch for request bodies */
+
+static const char *errno_name(int e)
+{
+	const char *n = strerrorname_np(e);
+
+	return n ? n : "unknown errno";
+}
+
+/* One error of this kind; c (or NULL) is where it happened. */
+static void err_note(const struct conn *c, const char *detail, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void err_note(const struct conn *c, const char *detail, const char *fmt, ...)
+{
+	char kind[96];
+	uint64_t now = now_ns();
+	size_t k;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(kind, sizeof(kind), fmt, ap);
+	va_end(ap);
+	for (k = 0; k < errs.n && strcmp(errs.kind[k], kind) != 0; k++)
+		;
+	if (k == errs.n && errs.n < ERR_KINDS)
+		snprintf(errs.kind[errs.n++], sizeof(errs.kind[0]), "%s", kind);
+	if (k < errs.n)
+		errs.count[k]++;
+	else
+		errs.other++;
+	if (errs.n_samples < ERR_SAMPLES) {
+		struct err_sample *sm = &errs.sample[errs.n_samples++];
+
+		snprintf(sm->kind, sizeof(sm->kind), "%s", kind);
+		snprintf(sm->detail, sizeof(sm->detail), "%s", detail ? detail : "");
+		sm->t_s = errs_t0_ns && now > errs_t0_ns ? (double)(now - errs_t0_ns) / 1e9 : 0.0;
+		sm->conn = c ? c->idx : 0;
+		sm->conn_answers = c ? c->answers : 0;
+		sm->conn_age_s = c && c->opened_ns ? (double)(now - c->opened_ns) / 1e9 : 0.0;
+	}
+}
 
 static void ep_set(struct conn *c, bool out)
 {
@@ -714,6 +781,7 @@ static void conn_open(struct conn *c)
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(c->fd, addr->ai_addr, addr->ai_addrlen) != 0 && errno != EINPROGRESS) {
 		st.connect_failures++;
+		err_note(c, NULL, "connect: %s", errno_name(errno));
 		if (++connect_failures_in_a_row > 100 && phase != PH_RUN)
 			die("cannot connect to %s: %s", cfg.url, strerror(errno));
 		close(c->fd);
@@ -724,6 +792,8 @@ static void conn_open(struct conn *c)
 	c->connecting = true;
 	c->want_out = true;
 	c->in.len = 0;
+	c->answers = 0;
+	c->opened_ns = now_ns();
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) != 0)
 		die("epoll_ctl: %s", strerror(errno));
 }
@@ -947,7 +1017,7 @@ static void build_job(struct conn *c)
 	}
 }
 
-static void conn_fail(struct conn *c);
+static void conn_fail(struct conn *c, const char *what, int err);
 
 static void conn_flush(struct conn *c)
 {
@@ -961,7 +1031,7 @@ static void conn_flush(struct conn *c)
 			}
 			if (errno == EINTR)
 				continue;
-			conn_fail(c);
+			conn_fail(c, "send", errno);
 			return;
 		}
 		c->out_off += (size_t)n;
@@ -997,12 +1067,40 @@ static void job_failed(struct conn *c)
 		retry_push(c->job.machine);
 }
 
-static void conn_fail(struct conn *c)
+/* The request in flight is given up, counted by the caller. */
+static void job_drop(struct conn *c)
+{
+	if (!c->busy)
+		return;
+	if (phase != PH_RUN)
+		retry_push(c->job.machine);
+	c->busy = false;
+	busy_conns--;
+}
+
+/*
+ * The socket failed (what: "send", "recv", "closed"; err: its errno, 0
+ * for an end of input).  With a request in flight that is an error of
+ * its kind; an idle kept-alive socket the server ended is not.
+ */
+static void conn_fail(struct conn *c, const char *what, int err)
 {
 	if (c->busy) {
+		char detail[160];
+
+		snprintf(detail, sizeof(detail), "machine %u, %zu of %zu request bytes sent, %zu answer bytes read",
+			 (unsigned)c->job.machine, c->out_off, c->out.len, c->in.len);
+		if (err)
+			err_note(c, detail, "%s: %s", what, errno_name(err));
+		else if (c->in.len)
+			err_note(c, detail, "%s: the server closed mid-answer (short read)", what);
+		else
+			err_note(c, detail, "%s: the server closed before answering", what);
 		job_failed(c);
 		c->busy = false;
 		busy_conns--;
+	} else {
+		st.idle_closes++;
 	}
 	conn_close(c);
 	conn_open(c);
@@ -1027,7 +1125,12 @@ static void handle_report(struct conn *c, const struct resp *r, json_t *doc)
 		return;
 	applied = json_object_get(doc, "applied");
 	if (!doc || !json_is_boolean(applied) || json_int(doc, "seq", -1) != (int64_t)c->job.seq) {
+		char detail[160];
+
+		snprintf(detail, sizeof(detail), "machine %u: seq %lld for the %llu sent", (unsigned)c->job.machine,
+			 (long long)json_int(doc, "seq", -1), (unsigned long long)c->job.seq);
 		st.bad_answers++;
+		err_note(c, detail, "bad answer: %s", !doc ? "not JSON" : !json_is_boolean(applied) ? "no \"applied\"" : "another seq");
 		return;
 	}
 	st.acked[k]++;
@@ -1061,8 +1164,10 @@ static void handle_enroll(struct conn *c, const struct resp *r, json_t *doc)
 	json_t *id = json_object_get(doc, "machine"), *cred = json_object_get(doc, "credential");
 
 	if ((r->status != 200 && r->status != 201) || !json_is_string(id) || !json_is_string(cred)) {
-		if (r->status == 200 || r->status == 201)
+		if (r->status == 200 || r->status == 201) {
 			st.bad_answers++;
+			err_note(c, NULL, "bad answer: no machine or credential");
+		}
 		retry_push(c->job.machine);
 		return;
 	}
@@ -1176,6 +1281,16 @@ static void conn_on_response(struct conn *c, const struct resp *r)
 	json_t *doc = NULL;
 
 	st.status[r->status]++;
+	if (r->status < 200 || r->status > 299) {
+		/* The answer's {"error":{"code","message"}} names it. */
+		json_t *e = r->body_len ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
+		json_t *err = json_object_get(e, "error");
+		const char *code = json_string_value(json_object_get(err, "code"));
+		const char *msg = json_string_value(json_object_get(err, "message"));
+
+		err_note(c, msg, "http %u %s", r->status, code ? code : "(no error code)");
+		json_decref(e);
+	}
 	if (r->body_len && (r->status == 200 || r->status == 201))
 		doc = json_loadb(r->body, r->body_len, 0, NULL);
 	switch (phase) {
@@ -1208,17 +1323,21 @@ static void conn_readable(struct conn *c)
 				break;
 			if (errno == EINTR)
 				continue;
-			conn_fail(c);
+			conn_fail(c, "recv", errno);
 			return;
 		}
 		if (n == 0) {
 			/* The server closed: between requests that is keep-alive's end. */
-			conn_fail(c);
+			conn_fail(c, "closed", 0);
 			return;
 		}
 		c->in.len += (size_t)n;
 		if (c->in.len > IN_MAX) {
-			conn_fail(c);
+			st.bad_answers++;
+			err_note(c, NULL, "bad answer: larger than %u bytes", IN_MAX);
+			job_drop(c);
+			conn_close(c);
+			conn_open(c);
 			return;
 		}
 	}
@@ -1230,9 +1349,13 @@ static void conn_readable(struct conn *c)
 			return;
 		if (k < 0 || !c->busy) {
 			st.bad_answers++;
-			conn_fail(c);
+			err_note(c, NULL, "bad answer: %s", k < 0 ? "not an HTTP response" : "an answer with no request");
+			job_drop(c);
+			conn_close(c);
+			conn_open(c);
 			return;
 		}
+		c->answers++;
 		conn_on_response(c, &r);
 		c->busy = false;
 		busy_conns--;
@@ -1260,6 +1383,7 @@ static void conn_event(struct conn *c, uint32_t events)
 			/* A run goes on (a server down is what it measures then);
 			 * enrolling or verifying cannot. */
 			st.connect_failures++;
+			err_note(c, NULL, "connect: %s", errno_name(err));
 			if (++connect_failures_in_a_row > 100 && phase != PH_RUN)
 				die("cannot connect to %s: %s", cfg.url, strerror(err));
 			conn_close(c);
@@ -1433,6 +1557,45 @@ static void json_statuses(FILE *f, const char *name)
 		first = false;
 	}
 	fputs("}", f);
+}
+
+/* "by_kind":{kind:count,…},"samples":[{kind,detail,t_s,conn,…}] (the first few) */
+static void json_errors(FILE *f)
+{
+	json_t *by = json_object(), *samples = json_array();
+	char *a, *b;
+
+	for (size_t k = 0; k < errs.n; k++)
+		json_object_set_new(by, errs.kind[k], json_integer((json_int_t)errs.count[k]));
+	if (errs.other)
+		json_object_set_new(by, "(other kinds)", json_integer((json_int_t)errs.other));
+	for (size_t i = 0; i < errs.n_samples; i++) {
+		const struct err_sample *sm = &errs.sample[i];
+
+		json_array_append_new(samples, json_pack("{s:s, s:s, s:f, s:i, s:I, s:f}", "kind", sm->kind, "detail",
+							 sm->detail, "t_s", round(sm->t_s * 1000) / 1000, "connection",
+							 (int)sm->conn, "connection_answers_before", (json_int_t)sm->conn_answers,
+							 "connection_age_s", round(sm->conn_age_s * 1000) / 1000));
+	}
+	a = json_dumps(by, JSON_COMPACT);
+	b = json_dumps(samples, JSON_COMPACT);
+	if (!a || !b)
+		die("out of memory");
+	fprintf(f, "\"by_kind\":%s,\"samples\":%s", a, b);
+	free(a);
+	free(b);
+	json_decref(by);
+	json_decref(samples);
+}
+
+/* The human summary's: "3 (2 http 503 unavailable, 1 recv: ECONNRESET)". */
+static void text_errors(FILE *f, uint64_t total)
+{
+	fprintf(f, "%llu", (unsigned long long)total);
+	for (size_t k = 0; k < errs.n; k++)
+		fprintf(f, "%s%llu %s", k ? ", " : " (", (unsigned long long)errs.count[k], errs.kind[k]);
+	if (errs.n)
+		fputc(')', f);
 }
 
 static uint64_t non_2xx(void)
@@ -1660,6 +1823,7 @@ static int cmd_run(void)
 	metrics_get(&m0_reports, &m0_hb);
 	cpu0 = client_cpu_s();
 	t0 = now_ns();
+	errs_t0_ns = t0;
 	run_end_ns = t0 + (uint64_t)(cfg.duration * 1e9);
 	for (;;) {
 		uint64_t now = now_ns();
@@ -1699,7 +1863,7 @@ static int cmd_run(void)
 	uint64_t acked = st.acked[K_HB] + st.acked[K_DESC];
 	/* Errors: answered wrongly or not at all.  Not sent: the open loop
 	 * scheduled them, the server was too slow to take them in time. */
-	uint64_t errors = non_2xx() + st.conn_errors + st.bad_answers;
+	uint64_t errors = non_2xx() + st.conn_errors + st.bad_answers + st.connect_failures;
 	uint64_t not_sent = st.dropped + st.unfinished;
 
 	printf("{\"schema\":\"covalid.bench.agents/1\",\"mode\":\"%s\",\"label\":\"%s\",\"machines\":%zu,"
@@ -1730,10 +1894,12 @@ static int cmd_run(void)
 	json_lat(stdout, "service", &st.service);
 	printf("},\"errors\":{\"total\":%llu,", (unsigned long long)errors);
 	json_statuses(stdout, "status");
-	printf(",\"connection\":%llu,\"connect_failures\":%llu,\"bad_answers\":%llu},"
+	putchar(',');
+	json_errors(stdout);
+	printf(",\"connection\":%llu,\"connect_failures\":%llu,\"bad_answers\":%llu,\"idle_closes\":%llu},"
 	       "\"not_sent\":{\"total\":%llu,\"backlog_dropped\":%llu,\"unfinished\":%llu},",
 	       (unsigned long long)st.conn_errors, (unsigned long long)st.connect_failures,
-	       (unsigned long long)st.bad_answers, (unsigned long long)not_sent, (unsigned long long)st.dropped,
+	       (unsigned long long)st.bad_answers, (unsigned long long)st.idle_closes, (unsigned long long)not_sent, (unsigned long long)st.dropped,
 	       (unsigned long long)st.unfinished);
 	printf("\"client_cpu_s\":%.3f,", client_cpu_s() - cpu0);
 	if (m0_reports >= 0 && m1_reports >= 0)
@@ -1743,12 +1909,13 @@ static int cmd_run(void)
 		printf("\"metrics\":null}\n");
 	fprintf(stderr,
 		"agentsim %s%s%s: %zu machines, %zu connections, %.1f s: %.0f heartbeats/s + %.0f descriptor "
-		"reports/s acknowledged (%.0f/s); latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s; errors %llu; "
-		"scheduled, not answered within the run and %.0f s more: %llu\n",
+		"reports/s acknowledged (%.0f/s); latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s; errors ",
 		open_loop ? "open loop" : "max throughput", *cfg.label ? " " : "", cfg.label, n_machines, n_conns ? n_conns : cfg.connections,
 		elapsed, (double)st.acked[K_HB] / elapsed, (double)st.acked[K_DESC] / elapsed, (double)acked / elapsed,
 		lat_q(&st.all, 0.5), lat_q(&st.all, 0.99), st.all.n ? st.all.v[st.all.n - 1] / 1000.0 : 0.0,
-		open_loop ? " (from the scheduled time)" : "", (unsigned long long)errors, cfg.drain,
+		open_loop ? " (from the scheduled time)" : "");
+	text_errors(stderr, errors);
+	fprintf(stderr, "; scheduled, not answered within the run and %.0f s more: %llu\n", cfg.drain,
 		(unsigned long long)not_sent);
 	return 0;
 }
