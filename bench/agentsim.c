@@ -33,6 +33,13 @@
  * template per machine (i mod T), each machine with its own vCPUs and
  * memory.  Each prints one JSON line of results on stdout and a human
  * summary on stderr.
+ *
+ * A run's "errors" says what went wrong, not only how often: "by_kind"
+ * counts each kind -- "http STATUS CODE" (the answer's error code),
+ * "connect: ERRNO", "send: ERRNO" / "recv: ERRNO" (ECONNRESET...),
+ * "closed: the server closed before answering" / "... mid-answer (short
+ * read)", "bad answer: ..." -- and "samples" keeps the first few with the
+ * connection, its answers before and the seconds into the run.
  */
 #include <errno.h>
 #include <fcntl.h>

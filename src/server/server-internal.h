@@ -159,6 +159,8 @@ void guard_head_waiting(struct MHD_Connection *conn);
  * about once a second); how many it has shut so far. */
 void guard_reap(struct guard *g);
 unsigned long guard_reaped(struct guard *g);
+/* A head waiting since since_ns is past its deadline at now_ns (a stamp later than now: not). */
+bool guard_head_overdue(uint64_t now_ns, uint64_t since_ns, uint64_t deadline_ns);
 /* 0 if the raw request target is acceptable, else 414 with *ret_why. */
 unsigned guard_check_target(const char *uri, const char **ret_why);
 /* 0 if the head's framing is acceptable, else 400 or 501 with *ret_why. */
