@@ -54,6 +54,17 @@ void server_count_report(struct server *srv, bool with_descriptor)
 	atomic_fetch_add(&srv->reports[with_descriptor], 1);
 }
 
+/* Counted at most once a second, whoever asks how often (gauges.c). */
+void server_metrics_monitor(struct req *r, struct cv_buf *b)
+{
+	gauges_metrics(r->srv->gauges, r->store, cv_now_ns(), b);
+}
+
+void server_gauges_changed(struct server *srv)
+{
+	gauges_changed(srv->gauges);
+}
+
 #define M(...) (void)!cv_buf_printf(b, __VA_ARGS__)
 
 void server_metrics(struct server *srv, struct cv_buf *b)
