@@ -14,6 +14,7 @@
  *   agentsim run --url URL --state FILE --descriptor FILE...
  *                [--heartbeat-rate R] [--descriptor-rate R] [--duration S]
  *                [--connections C] [--max] [--label L] [--dry-run K]
+ *                [--request-timeout S]
  *        open loop (default): heartbeats (digest unchanged, health only) at
  *        R/s and changed-descriptor reports (a machine drifts: its vCPUs or
  *        memory change, or it returns to its baseline; the full descriptor
@@ -38,7 +39,8 @@
  * counts each kind -- "http STATUS CODE" (the answer's error code),
  * "connect: ERRNO", "send: ERRNO" / "recv: ERRNO" (ECONNRESET...),
  * "closed: the server closed before answering" / "... mid-answer (short
- * read)", "bad answer: ..." -- and "samples" keeps the first few with the
+ * read)", "timeout: no answer within S s" (--request-timeout, 60),
+ * "bad answer: ..." -- and "samples" keeps the first few with the
  * connection, its answers before and the seconds into the run.
  */
 #include <errno.h>
@@ -460,7 +462,7 @@ static struct {
 	char *descriptors[MAX_TEMPLATES];
 	size_t n_descriptors;
 	size_t machines, connections;
-	double hb_rate, desc_rate, duration, drain;
+	double hb_rate, desc_rate, duration, drain, request_timeout;
 	bool max;
 	long dry_run;
 	const char *label;
@@ -469,7 +471,7 @@ static struct {
 	char *token;
 } cfg = {
 	.machines = 20000, .connections = 64, .hb_rate = 5000, .desc_rate = 1000, .duration = 60,
-	.drain = 30, .dry_run = -1, .label = "", .interval = 60,
+	.drain = 30, .request_timeout = 60, .dry_run = -1, .label = "", .interval = 60,
 };
 
 static void parse_url(const char *url)
@@ -1097,12 +1099,17 @@ static void conn_fail(struct conn *c, const char *what, int err)
 
 		snprintf(detail, sizeof(detail), "machine %u, %zu of %zu request bytes sent, %zu answer bytes read",
 			 (unsigned)c->job.machine, c->out_off, c->out.len, c->in.len);
+		/* A new connection shut before its first answer is what a
+		 * server over its connections per client does (MHD closes
+		 * the excess as it accepts them). */
+		const char *fresh = c->answers ? "" : " on a new connection";
+
 		if (err)
-			err_note(c, detail, "%s: %s", what, errno_name(err));
+			err_note(c, detail, "%s: %s%s", what, errno_name(err), fresh);
 		else if (c->in.len)
-			err_note(c, detail, "%s: the server closed mid-answer (short read)", what);
+			err_note(c, detail, "%s: the server closed mid-answer (short read)%s", what, fresh);
 		else
-			err_note(c, detail, "%s: the server closed before answering", what);
+			err_note(c, detail, "%s: the server closed before answering%s", what, fresh);
 		job_failed(c);
 		c->busy = false;
 		busy_conns--;
@@ -1412,6 +1419,22 @@ static void conn_event(struct conn *c, uint32_t events)
 		conn_readable(c);
 }
 
+/* No answer within --request-timeout: an error of its own kind; the
+ * connection is given up (the answer could still come, out of turn). */
+static void conn_timeout(struct conn *c)
+{
+	char detail[160];
+
+	snprintf(detail, sizeof(detail), "machine %u, %zu of %zu request bytes sent, %zu answer bytes read",
+		 (unsigned)c->job.machine, c->out_off, c->out.len, c->in.len);
+	err_note(c, detail, "timeout: no answer within %g s", cfg.request_timeout);
+	job_failed(c);
+	c->busy = false;
+	busy_conns--;
+	conn_close(c);
+	conn_open(c);
+}
+
 static void conns_start(size_t n)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
@@ -1454,9 +1477,14 @@ static void poll_once(int timeout_ms)
 	int n;
 	uint64_t now = now_ns();
 
-	for (size_t i = 0; i < n_conns; i++)
-		if (conns[i].fd < 0 && conns[i].retry_at_ns <= now)
-			conn_open(&conns[i]);
+	for (size_t i = 0; i < n_conns; i++) {
+		struct conn *c = &conns[i];
+
+		if (c->fd < 0 && c->retry_at_ns <= now)
+			conn_open(c);
+		else if (c->busy && now - c->job.sent_ns > (uint64_t)(cfg.request_timeout * 1e9))
+			conn_timeout(c);
+	}
 	n = epoll_wait(ep, evs, 256, timeout_ms);
 
 	if (n < 0 && errno != EINTR)
@@ -1469,6 +1497,7 @@ static void poll_once(int timeout_ms)
 static double run_closed(enum phase ph, size_t connections)
 {
 	uint64_t t0 = now_ns();
+	size_t want;
 
 	phase = ph;
 	cursor = 0;
@@ -1476,7 +1505,16 @@ static double run_closed(enum phase ph, size_t connections)
 	n_retry = 0;
 	for (size_t i = 0; i < n_machines; i++)
 		machines[i].tries = 0;
-	conns_start(connections < n_machines ? connections : (n_machines ? n_machines : 1));
+	want = connections < n_machines ? connections : (n_machines ? n_machines : 1);
+	/* The connections of the phase before are kept: closing 64 and
+	 * opening 64 at once overruns the server's connections per client
+	 * (--max-client-connections) until it has seen the closes, and it
+	 * shuts the excess as they arrive (errors of kind "closed: ... on a
+	 * new connection"). */
+	if (n_conns != want) {
+		conns_stop();
+		conns_start(want);
+	}
 	for (;;) {
 		poll_once(100);
 		for (size_t i = 0; i < n_conns; i++)
@@ -1484,7 +1522,6 @@ static double run_closed(enum phase ph, size_t connections)
 		if (busy_conns == 0 && cursor >= cursor_end && n_retry == 0)
 			break;
 	}
-	conns_stop();
 	return (double)(now_ns() - t0) / 1e9;
 }
 
@@ -1497,8 +1534,14 @@ static bool metrics_get(double *ret_reports, double *ret_heartbeats)
 	struct resp r;
 	bool ok = false;
 	int k = 0;
+	struct timeval tv = { .tv_sec = 5 };
 
 	*ret_reports = *ret_heartbeats = -1;
+	/* A server that does not answer /metrics must not hold the run up. */
+	if (fd >= 0) {
+		(void)!setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		(void)!setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
 	if (fd < 0 || connect(fd, addr->ai_addr, addr->ai_addrlen) != 0)
 		goto out;
 	put_request(&out, "GET", "/metrics", NULL, NULL, 0);
@@ -1623,7 +1666,7 @@ static void usage(void)
 	      "                       [--connections C] [--key-seed S]\n"
 	      "       agentsim run --url URL --state FILE --descriptor FILE... [--heartbeat-rate R]\n"
 	      "                    [--descriptor-rate R] [--duration S] [--connections C] [--max]\n"
-	      "                    [--label L] [--dry-run K [--machines N]]\n"
+	      "                    [--label L] [--request-timeout S] [--dry-run K [--machines N]]\n"
 	      "       agentsim verify --url URL --token-file F --state FILE --descriptor FILE...\n",
 	      stderr);
 	exit(2);
@@ -1674,6 +1717,8 @@ static void parse_args(int argc, char **argv)
 			cfg.duration = num_arg(o, v, 0.1, 86400);
 		else if (strcmp(o, "--drain") == 0)
 			cfg.drain = num_arg(o, v, 0, 3600);
+		else if (strcmp(o, "--request-timeout") == 0)
+			cfg.request_timeout = num_arg(o, v, 0.1, 3600);
 		else if (strcmp(o, "--label") == 0)
 			cfg.label = v;
 		else if (strcmp(o, "--dry-run") == 0)
@@ -1713,6 +1758,7 @@ static int cmd_enroll(void)
 	memcpy(enroll_status, st.status, sizeof(enroll_status));
 	memset(&st.status, 0, sizeof(st.status));
 	t_first = run_closed(PH_PRIME, cfg.connections);
+	conns_stop();
 	state_save(cfg.state);
 	printf("{\"schema\":\"covalid.bench.agents/1\",\"mode\":\"enroll\",\"machines\":%zu,\"connections\":%zu,"
 	       "\"created\":%llu,\"reenrolled\":%llu,\"enroll_s\":%.3f,\"enroll_per_s\":%.1f,"
@@ -1724,7 +1770,9 @@ static int cmd_enroll(void)
 	memcpy(st.status, enroll_status, sizeof(enroll_status));
 	fputc(',', stdout);
 	json_statuses(stdout, "enroll_status");
-	printf(",\"client_cpu_s\":%.3f}\n", client_cpu_s());
+	fputs(",\"errors\":{", stdout);
+	json_errors(stdout);
+	printf("},\"client_cpu_s\":%.3f}\n", client_cpu_s());
 	fprintf(stderr,
 		"agentsim: enrolled %zu machines in %.1f s (%.0f/s, %llu new, %llu again); first reports (full "
 		"descriptors) in %.1f s (%.0f/s)\n",
@@ -1939,6 +1987,7 @@ static int cmd_verify(void)
 	/* The list first (a page a request), then whatever it did not show. */
 	t = run_closed(PH_VERIFY_LIST, cfg.connections < 4 ? cfg.connections : 4);
 	t += run_closed(PH_VERIFY, cfg.connections);
+	conns_stop();
 	uint64_t acked_applied = 0, acked_seq = 0;
 
 	for (size_t i = 0; i < n_machines; i++) {
