@@ -2,7 +2,8 @@
  * metrics.c - the server's counters and their Prometheus text (/metrics):
  * requests by route and status class, time to answer by route, requests
  * in flight, connections, the answer cache, answers written past MHD,
- * slow heads closed, submissions.
+ * slow heads closed, submissions; monitoring's gauges come from gauges.c,
+ * counted at most once a second.
  *
  * Counters are atomics, bumped by every thread without a lock; a scrape
  * reads each on its own, so its figures may be a request apart.
