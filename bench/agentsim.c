@@ -657,8 +657,8 @@ static struct {
 
 /*
  * Errors by kind: what a run's summary names ("http 503 unavailable",
- * "reset: ECONNRESET", "closed: EOF ..."), so a rare one is not a bare
- * count.  The first few of all keep where and when they happened: the
+ * "recv: ECONNRESET", "closed: the server closed before answering"), so a
+ * rare one is not a bare count.  The first few of all keep where and when they happened: the
  * connection, its answers before, the seconds into the run.
  */
 #define ERR_KINDS 64
