@@ -139,6 +139,9 @@ done
 
 # ---- nothing lost ----
 m0=$(curl -sf "$URL/metrics" 2>/dev/null | awk '$1 == "covalid_reports_ingested_total" { print $2 }' || true)
+# Connections the server cut for a slow request head: a busy kept-alive
+# connection cut this way is a server bug (guard.c), not a slow client.
+slowheads=$(curl -sf "$URL/metrics" 2>/dev/null | awk '$1 == "covalid_http_slow_heads_closed_total" { print $2 }' || true)
 "$SIM" verify $S --token-file "$W/cust.token" >>"$W/results" 2>>"$W/sim.err" || true
 cp "$W/results" "${AGENTS_RESULTS:-/dev/null}" 2>/dev/null || true
 
@@ -152,6 +155,9 @@ p99=$(med '.mode == "open"' .latency_ms.all.p99)
 p99max=$(jq -s -r 'map(select(.mode == "open") | .latency_ms.all.p99) | max' "$W/results")
 mx=$(jq -s -r 'map(select(.mode == "open") | .latency_ms.all.max) | max' "$W/results")
 errs=$(jq -s -r 'map(select(.mode == "open" or .mode == "max") | .errors.total) | add' "$W/results")
+# ... and what they were (agentsim's errors.by_kind: "http 503 unavailable", "recv: ECONNRESET", ...)
+errkinds=$(jq -s -r 'map(select(.mode == "open" or .mode == "max") | .errors.by_kind // {} | to_entries[]) | group_by(.key) |
+	map("\(map(.value) | add) \(.[0].key)") | join(", ")' "$W/results")
 notsent=$(jq -s -r 'map(select(.mode == "open") | .not_sent.total) | add' "$W/results")
 mt=$(med '.mode == "max"' .rates.total_per_s)
 mhb=$(med '.mode == "max"' .rates.heartbeats_per_s)
@@ -180,7 +186,7 @@ echo "  raw SQLite, one durable insert a row of $rawb bytes: $raw /s"
 awk -v a="$mt" -v b="$raw" 'BEGIN { printf "  ratio max ingest / raw durable inserts: %.3f\n", a / b }'
 printf '%s' "$ver" | jq -r 'if . == null then "  verify: did not run" else "  verify: \(.verified) of \(.machines) machines read back; acknowledged applied reports \(.acked_applied), the server holds \(.server_reports); seq behind \(.lost_seq), reports behind \(.lost_reports), missing \(.missing), exact \(.exact)\(if .no_fields > 0 then "; \(.no_fields) answers without seq/reports" else "" end)" end'
 [ -n "$m0" ] && echo "  /metrics covalid_reports_ingested_total at the end: $m0 (acknowledged and applied by the simulator: $acked)"
-echo "  non-2xx answers or connection errors in the runs: $errs; reports the open loop scheduled that were not answered in time: $notsent"
+echo "  non-2xx answers or connection errors in the runs: $errs${errkinds:+ ($errkinds)}; reports the open loop scheduled that were not answered in time: $notsent${slowheads:+; connections the server cut for a slow head: $slowheads}"
 echo "bars:"
 bar() { if [ "$2" = 1 ]; then echo "  [met]    $1"; else echo "  [MISSED] $1"; BAD=1; fi; }
 BAD=

@@ -14,6 +14,7 @@
  *   agentsim run --url URL --state FILE --descriptor FILE...
  *                [--heartbeat-rate R] [--descriptor-rate R] [--duration S]
  *                [--connections C] [--max] [--label L] [--dry-run K]
+ *                [--request-timeout S]
  *        open loop (default): heartbeats (digest unchanged, health only) at
  *        R/s and changed-descriptor reports (a machine drifts: its vCPUs or
  *        memory change, or it returns to its baseline; the full descriptor
@@ -33,6 +34,14 @@
  * template per machine (i mod T), each machine with its own vCPUs and
  * memory.  Each prints one JSON line of results on stdout and a human
  * summary on stderr.
+ *
+ * A run's "errors" says what went wrong, not only how often: "by_kind"
+ * counts each kind -- "http STATUS CODE" (the answer's error code),
+ * "connect: ERRNO", "send: ERRNO" / "recv: ERRNO" (ECONNRESET...),
+ * "closed: the server closed before answering" / "... mid-answer (short
+ * read)", "timeout: no answer within S s" (--request-timeout, 60),
+ * "bad answer: ..." -- and "samples" keeps the first few with the
+ * connection, its answers before and the seconds into the run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -453,7 +462,7 @@ static struct {
 	char *descriptors[MAX_TEMPLATES];
 	size_t n_descriptors;
 	size_t machines, connections;
-	double hb_rate, desc_rate, duration, drain;
+	double hb_rate, desc_rate, duration, drain, request_timeout;
 	bool max;
 	long dry_run;
 	const char *label;
@@ -462,7 +471,7 @@ static struct {
 	char *token;
 } cfg = {
 	.machines = 20000, .connections = 64, .hb_rate = 5000, .desc_rate = 1000, .duration = 60,
-	.drain = 30, .dry_run = -1, .label = "", .interval = 60,
+	.drain = 30, .request_timeout = 60, .dry_run = -1, .label = "", .interval = 60,
 };
 
 static void parse_url(const char *url)
@@ -639,12 +648,37 @@ enum { K_HB, K_DESC, K_N };
 
 static struct {
 	uint64_t sent[K_N], acked[K_N], applied, duplicates, need_desc, body_bytes[K_N];
-	uint64_t status[600], conn_errors, dropped, unfinished, bad_answers, connect_failures;
+	uint64_t status[600], conn_errors, dropped, unfinished, bad_answers, connect_failures, idle_closes;
 	struct lat all, kind[K_N], service;
 	/* enroll and verify */
 	uint64_t created, reenrolled, failed, verified, lost_seq, lost_reports, missing, exact, no_fields;
 	uint64_t server_reports, server_seq_sum, acked_seq_sum;
 } st;
+
+/*
+ * Errors by kind: what a run's summary names ("http 503 unavailable",
+ * "recv: ECONNRESET", "closed: the server closed before answering"), so a
+ * rare one is not a bare count.  The first few of all keep where and when they happened: the
+ * connection, its answers before, the seconds into the run.
+ */
+#define ERR_KINDS 64
+#define ERR_SAMPLES 8
+
+static struct {
+	char kind[ERR_KINDS][96];
+	uint64_t count[ERR_KINDS];
+	size_t n;
+	uint64_t other; /* kinds past ERR_KINDS */
+	struct err_sample {
+		char kind[96], detail[160];
+		double t_s;
+		unsigned conn;
+		uint64_t conn_answers;
+		double conn_age_s;
+	} sample[ERR_SAMPLES];
+	size_t n_samples;
+} errs;
+static uint64_t errs_t0_ns; /* the run's start: samples' times */
 
 /* ---- jobs, connections ---- */
 
@@ -675,6 +709,8 @@ struct conn {
 	size_t q_head, q_n, q_cap;
 	size_t cursor;
 	unsigned idx;
+	uint64_t answers;   /* on this socket: how long it lived */
+	uint64_t opened_ns;
 };
 
 static struct conn *conns;
@@ -691,6 +727,46 @@ static uint64_t run_end_ns;
 static bool open_loop;
 static uint64_t connect_failures_in_a_row;
 static struct buf body; /* scratch for request bodies */
+
+static const char *errno_name(int e)
+{
+	const char *n = strerrorname_np(e);
+
+	return n ? n : "unknown errno";
+}
+
+/* One error of this kind; c (or NULL) is where it happened. */
+static void err_note(const struct conn *c, const char *detail, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void err_note(const struct conn *c, const char *detail, const char *fmt, ...)
+{
+	char kind[96];
+	uint64_t now = now_ns();
+	size_t k;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(kind, sizeof(kind), fmt, ap);
+	va_end(ap);
+	for (k = 0; k < errs.n && strcmp(errs.kind[k], kind) != 0; k++)
+		;
+	if (k == errs.n && errs.n < ERR_KINDS)
+		snprintf(errs.kind[errs.n++], sizeof(errs.kind[0]), "%s", kind);
+	if (k < errs.n)
+		errs.count[k]++;
+	else
+		errs.other++;
+	if (errs.n_samples < ERR_SAMPLES) {
+		struct err_sample *sm = &errs.sample[errs.n_samples++];
+
+		snprintf(sm->kind, sizeof(sm->kind), "%s", kind);
+		snprintf(sm->detail, sizeof(sm->detail), "%s", detail ? detail : "");
+		sm->t_s = errs_t0_ns && now > errs_t0_ns ? (double)(now - errs_t0_ns) / 1e9 : 0.0;
+		sm->conn = c ? c->idx : 0;
+		sm->conn_answers = c ? c->answers : 0;
+		sm->conn_age_s = c && c->opened_ns ? (double)(now - c->opened_ns) / 1e9 : 0.0;
+	}
+}
 
 static void ep_set(struct conn *c, bool out)
 {
@@ -714,6 +790,7 @@ static void conn_open(struct conn *c)
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(c->fd, addr->ai_addr, addr->ai_addrlen) != 0 && errno != EINPROGRESS) {
 		st.connect_failures++;
+		err_note(c, NULL, "connect: %s", errno_name(errno));
 		if (++connect_failures_in_a_row > 100 && phase != PH_RUN)
 			die("cannot connect to %s: %s", cfg.url, strerror(errno));
 		close(c->fd);
@@ -724,6 +801,8 @@ static void conn_open(struct conn *c)
 	c->connecting = true;
 	c->want_out = true;
 	c->in.len = 0;
+	c->answers = 0;
+	c->opened_ns = now_ns();
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) != 0)
 		die("epoll_ctl: %s", strerror(errno));
 }
@@ -947,7 +1026,7 @@ static void build_job(struct conn *c)
 	}
 }
 
-static void conn_fail(struct conn *c);
+static void conn_fail(struct conn *c, const char *what, int err);
 
 static void conn_flush(struct conn *c)
 {
@@ -961,7 +1040,7 @@ static void conn_flush(struct conn *c)
 			}
 			if (errno == EINTR)
 				continue;
-			conn_fail(c);
+			conn_fail(c, "send", errno);
 			return;
 		}
 		c->out_off += (size_t)n;
@@ -997,12 +1076,45 @@ static void job_failed(struct conn *c)
 		retry_push(c->job.machine);
 }
 
-static void conn_fail(struct conn *c)
+/* The request in flight is given up, counted by the caller. */
+static void job_drop(struct conn *c)
+{
+	if (!c->busy)
+		return;
+	if (phase != PH_RUN)
+		retry_push(c->job.machine);
+	c->busy = false;
+	busy_conns--;
+}
+
+/*
+ * The socket failed (what: "send", "recv", "closed"; err: its errno, 0
+ * for an end of input).  With a request in flight that is an error of
+ * its kind; an idle kept-alive socket the server ended is not.
+ */
+static void conn_fail(struct conn *c, const char *what, int err)
 {
 	if (c->busy) {
+		char detail[160];
+
+		snprintf(detail, sizeof(detail), "machine %u, %zu of %zu request bytes sent, %zu answer bytes read",
+			 (unsigned)c->job.machine, c->out_off, c->out.len, c->in.len);
+		/* A new connection shut before its first answer is what a
+		 * server over its connections per client does (MHD closes
+		 * the excess as it accepts them). */
+		const char *fresh = c->answers ? "" : " on a new connection";
+
+		if (err)
+			err_note(c, detail, "%s: %s%s", what, errno_name(err), fresh);
+		else if (c->in.len)
+			err_note(c, detail, "%s: the server closed mid-answer (short read)%s", what, fresh);
+		else
+			err_note(c, detail, "%s: the server closed before answering%s", what, fresh);
 		job_failed(c);
 		c->busy = false;
 		busy_conns--;
+	} else {
+		st.idle_closes++;
 	}
 	conn_close(c);
 	conn_open(c);
@@ -1027,7 +1139,12 @@ static void handle_report(struct conn *c, const struct resp *r, json_t *doc)
 		return;
 	applied = json_object_get(doc, "applied");
 	if (!doc || !json_is_boolean(applied) || json_int(doc, "seq", -1) != (int64_t)c->job.seq) {
+		char detail[160];
+
+		snprintf(detail, sizeof(detail), "machine %u: seq %lld for the %llu sent", (unsigned)c->job.machine,
+			 (long long)json_int(doc, "seq", -1), (unsigned long long)c->job.seq);
 		st.bad_answers++;
+		err_note(c, detail, "bad answer: %s", !doc ? "not JSON" : !json_is_boolean(applied) ? "no \"applied\"" : "another seq");
 		return;
 	}
 	st.acked[k]++;
@@ -1061,8 +1178,10 @@ static void handle_enroll(struct conn *c, const struct resp *r, json_t *doc)
 	json_t *id = json_object_get(doc, "machine"), *cred = json_object_get(doc, "credential");
 
 	if ((r->status != 200 && r->status != 201) || !json_is_string(id) || !json_is_string(cred)) {
-		if (r->status == 200 || r->status == 201)
+		if (r->status == 200 || r->status == 201) {
 			st.bad_answers++;
+			err_note(c, NULL, "bad answer: no machine or credential");
+		}
 		retry_push(c->job.machine);
 		return;
 	}
@@ -1176,6 +1295,16 @@ static void conn_on_response(struct conn *c, const struct resp *r)
 	json_t *doc = NULL;
 
 	st.status[r->status]++;
+	if (r->status < 200 || r->status > 299) {
+		/* The answer's {"error":{"code","message"}} names it. */
+		json_t *e = r->body_len ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
+		json_t *err = json_object_get(e, "error");
+		const char *code = json_string_value(json_object_get(err, "code"));
+		const char *msg = json_string_value(json_object_get(err, "message"));
+
+		err_note(c, msg, "http %u %s", r->status, code ? code : "(no error code)");
+		json_decref(e);
+	}
 	if (r->body_len && (r->status == 200 || r->status == 201))
 		doc = json_loadb(r->body, r->body_len, 0, NULL);
 	switch (phase) {
@@ -1208,17 +1337,21 @@ static void conn_readable(struct conn *c)
 				break;
 			if (errno == EINTR)
 				continue;
-			conn_fail(c);
+			conn_fail(c, "recv", errno);
 			return;
 		}
 		if (n == 0) {
 			/* The server closed: between requests that is keep-alive's end. */
-			conn_fail(c);
+			conn_fail(c, "closed", 0);
 			return;
 		}
 		c->in.len += (size_t)n;
 		if (c->in.len > IN_MAX) {
-			conn_fail(c);
+			st.bad_answers++;
+			err_note(c, NULL, "bad answer: larger than %u bytes", IN_MAX);
+			job_drop(c);
+			conn_close(c);
+			conn_open(c);
 			return;
 		}
 	}
@@ -1230,9 +1363,13 @@ static void conn_readable(struct conn *c)
 			return;
 		if (k < 0 || !c->busy) {
 			st.bad_answers++;
-			conn_fail(c);
+			err_note(c, NULL, "bad answer: %s", k < 0 ? "not an HTTP response" : "an answer with no request");
+			job_drop(c);
+			conn_close(c);
+			conn_open(c);
 			return;
 		}
+		c->answers++;
 		conn_on_response(c, &r);
 		c->busy = false;
 		busy_conns--;
@@ -1260,6 +1397,7 @@ static void conn_event(struct conn *c, uint32_t events)
 			/* A run goes on (a server down is what it measures then);
 			 * enrolling or verifying cannot. */
 			st.connect_failures++;
+			err_note(c, NULL, "connect: %s", errno_name(err));
 			if (++connect_failures_in_a_row > 100 && phase != PH_RUN)
 				die("cannot connect to %s: %s", cfg.url, strerror(err));
 			conn_close(c);
@@ -1279,6 +1417,22 @@ static void conn_event(struct conn *c, uint32_t events)
 	}
 	if (c->fd >= 0 && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
 		conn_readable(c);
+}
+
+/* No answer within --request-timeout: an error of its own kind; the
+ * connection is given up (the answer could still come, out of turn). */
+static void conn_timeout(struct conn *c)
+{
+	char detail[160];
+
+	snprintf(detail, sizeof(detail), "machine %u, %zu of %zu request bytes sent, %zu answer bytes read",
+		 (unsigned)c->job.machine, c->out_off, c->out.len, c->in.len);
+	err_note(c, detail, "timeout: no answer within %g s", cfg.request_timeout);
+	job_failed(c);
+	c->busy = false;
+	busy_conns--;
+	conn_close(c);
+	conn_open(c);
 }
 
 static void conns_start(size_t n)
@@ -1323,9 +1477,14 @@ static void poll_once(int timeout_ms)
 	int n;
 	uint64_t now = now_ns();
 
-	for (size_t i = 0; i < n_conns; i++)
-		if (conns[i].fd < 0 && conns[i].retry_at_ns <= now)
-			conn_open(&conns[i]);
+	for (size_t i = 0; i < n_conns; i++) {
+		struct conn *c = &conns[i];
+
+		if (c->fd < 0 && c->retry_at_ns <= now)
+			conn_open(c);
+		else if (c->busy && now - c->job.sent_ns > (uint64_t)(cfg.request_timeout * 1e9))
+			conn_timeout(c);
+	}
 	n = epoll_wait(ep, evs, 256, timeout_ms);
 
 	if (n < 0 && errno != EINTR)
@@ -1338,6 +1497,7 @@ static void poll_once(int timeout_ms)
 static double run_closed(enum phase ph, size_t connections)
 {
 	uint64_t t0 = now_ns();
+	size_t want;
 
 	phase = ph;
 	cursor = 0;
@@ -1345,7 +1505,16 @@ static double run_closed(enum phase ph, size_t connections)
 	n_retry = 0;
 	for (size_t i = 0; i < n_machines; i++)
 		machines[i].tries = 0;
-	conns_start(connections < n_machines ? connections : (n_machines ? n_machines : 1));
+	want = connections < n_machines ? connections : (n_machines ? n_machines : 1);
+	/* The connections of the phase before are kept: closing 64 and
+	 * opening 64 at once overruns the server's connections per client
+	 * (--max-client-connections) until it has seen the closes, and it
+	 * shuts the excess as they arrive (errors of kind "closed: ... on a
+	 * new connection"). */
+	if (n_conns != want) {
+		conns_stop();
+		conns_start(want);
+	}
 	for (;;) {
 		poll_once(100);
 		for (size_t i = 0; i < n_conns; i++)
@@ -1353,7 +1522,6 @@ static double run_closed(enum phase ph, size_t connections)
 		if (busy_conns == 0 && cursor >= cursor_end && n_retry == 0)
 			break;
 	}
-	conns_stop();
 	return (double)(now_ns() - t0) / 1e9;
 }
 
@@ -1366,8 +1534,14 @@ static bool metrics_get(double *ret_reports, double *ret_heartbeats)
 	struct resp r;
 	bool ok = false;
 	int k = 0;
+	struct timeval tv = { .tv_sec = 5 };
 
 	*ret_reports = *ret_heartbeats = -1;
+	/* A server that does not answer /metrics must not hold the run up. */
+	if (fd >= 0) {
+		(void)!setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		(void)!setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
 	if (fd < 0 || connect(fd, addr->ai_addr, addr->ai_addrlen) != 0)
 		goto out;
 	put_request(&out, "GET", "/metrics", NULL, NULL, 0);
@@ -1435,6 +1609,45 @@ static void json_statuses(FILE *f, const char *name)
 	fputs("}", f);
 }
 
+/* "by_kind":{kind:count,…},"samples":[{kind,detail,t_s,conn,…}] (the first few) */
+static void json_errors(FILE *f)
+{
+	json_t *by = json_object(), *samples = json_array();
+	char *a, *b;
+
+	for (size_t k = 0; k < errs.n; k++)
+		json_object_set_new(by, errs.kind[k], json_integer((json_int_t)errs.count[k]));
+	if (errs.other)
+		json_object_set_new(by, "(other kinds)", json_integer((json_int_t)errs.other));
+	for (size_t i = 0; i < errs.n_samples; i++) {
+		const struct err_sample *sm = &errs.sample[i];
+
+		json_array_append_new(samples, json_pack("{s:s, s:s, s:f, s:i, s:I, s:f}", "kind", sm->kind, "detail",
+							 sm->detail, "t_s", round(sm->t_s * 1000) / 1000, "connection",
+							 (int)sm->conn, "connection_answers_before", (json_int_t)sm->conn_answers,
+							 "connection_age_s", round(sm->conn_age_s * 1000) / 1000));
+	}
+	a = json_dumps(by, JSON_COMPACT);
+	b = json_dumps(samples, JSON_COMPACT);
+	if (!a || !b)
+		die("out of memory");
+	fprintf(f, "\"by_kind\":%s,\"samples\":%s", a, b);
+	free(a);
+	free(b);
+	json_decref(by);
+	json_decref(samples);
+}
+
+/* The human summary's: "3 (2 http 503 unavailable, 1 recv: ECONNRESET)". */
+static void text_errors(FILE *f, uint64_t total)
+{
+	fprintf(f, "%llu", (unsigned long long)total);
+	for (size_t k = 0; k < errs.n; k++)
+		fprintf(f, "%s%llu %s", k ? ", " : " (", (unsigned long long)errs.count[k], errs.kind[k]);
+	if (errs.n)
+		fputc(')', f);
+}
+
 static uint64_t non_2xx(void)
 {
 	uint64_t n = 0;
@@ -1453,7 +1666,7 @@ static void usage(void)
 	      "                       [--connections C] [--key-seed S]\n"
 	      "       agentsim run --url URL --state FILE --descriptor FILE... [--heartbeat-rate R]\n"
 	      "                    [--descriptor-rate R] [--duration S] [--connections C] [--max]\n"
-	      "                    [--label L] [--dry-run K [--machines N]]\n"
+	      "                    [--label L] [--request-timeout S] [--dry-run K [--machines N]]\n"
 	      "       agentsim verify --url URL --token-file F --state FILE --descriptor FILE...\n",
 	      stderr);
 	exit(2);
@@ -1504,6 +1717,8 @@ static void parse_args(int argc, char **argv)
 			cfg.duration = num_arg(o, v, 0.1, 86400);
 		else if (strcmp(o, "--drain") == 0)
 			cfg.drain = num_arg(o, v, 0, 3600);
+		else if (strcmp(o, "--request-timeout") == 0)
+			cfg.request_timeout = num_arg(o, v, 0.1, 3600);
 		else if (strcmp(o, "--label") == 0)
 			cfg.label = v;
 		else if (strcmp(o, "--dry-run") == 0)
@@ -1543,6 +1758,7 @@ static int cmd_enroll(void)
 	memcpy(enroll_status, st.status, sizeof(enroll_status));
 	memset(&st.status, 0, sizeof(st.status));
 	t_first = run_closed(PH_PRIME, cfg.connections);
+	conns_stop();
 	state_save(cfg.state);
 	printf("{\"schema\":\"covalid.bench.agents/1\",\"mode\":\"enroll\",\"machines\":%zu,\"connections\":%zu,"
 	       "\"created\":%llu,\"reenrolled\":%llu,\"enroll_s\":%.3f,\"enroll_per_s\":%.1f,"
@@ -1554,7 +1770,9 @@ static int cmd_enroll(void)
 	memcpy(st.status, enroll_status, sizeof(enroll_status));
 	fputc(',', stdout);
 	json_statuses(stdout, "enroll_status");
-	printf(",\"client_cpu_s\":%.3f}\n", client_cpu_s());
+	fputs(",\"errors\":{", stdout);
+	json_errors(stdout);
+	printf("},\"client_cpu_s\":%.3f}\n", client_cpu_s());
 	fprintf(stderr,
 		"agentsim: enrolled %zu machines in %.1f s (%.0f/s, %llu new, %llu again); first reports (full "
 		"descriptors) in %.1f s (%.0f/s)\n",
@@ -1660,6 +1878,7 @@ static int cmd_run(void)
 	metrics_get(&m0_reports, &m0_hb);
 	cpu0 = client_cpu_s();
 	t0 = now_ns();
+	errs_t0_ns = t0;
 	run_end_ns = t0 + (uint64_t)(cfg.duration * 1e9);
 	for (;;) {
 		uint64_t now = now_ns();
@@ -1699,7 +1918,7 @@ static int cmd_run(void)
 	uint64_t acked = st.acked[K_HB] + st.acked[K_DESC];
 	/* Errors: answered wrongly or not at all.  Not sent: the open loop
 	 * scheduled them, the server was too slow to take them in time. */
-	uint64_t errors = non_2xx() + st.conn_errors + st.bad_answers;
+	uint64_t errors = non_2xx() + st.conn_errors + st.bad_answers + st.connect_failures;
 	uint64_t not_sent = st.dropped + st.unfinished;
 
 	printf("{\"schema\":\"covalid.bench.agents/1\",\"mode\":\"%s\",\"label\":\"%s\",\"machines\":%zu,"
@@ -1730,10 +1949,12 @@ static int cmd_run(void)
 	json_lat(stdout, "service", &st.service);
 	printf("},\"errors\":{\"total\":%llu,", (unsigned long long)errors);
 	json_statuses(stdout, "status");
-	printf(",\"connection\":%llu,\"connect_failures\":%llu,\"bad_answers\":%llu},"
+	putchar(',');
+	json_errors(stdout);
+	printf(",\"connection\":%llu,\"connect_failures\":%llu,\"bad_answers\":%llu,\"idle_closes\":%llu},"
 	       "\"not_sent\":{\"total\":%llu,\"backlog_dropped\":%llu,\"unfinished\":%llu},",
 	       (unsigned long long)st.conn_errors, (unsigned long long)st.connect_failures,
-	       (unsigned long long)st.bad_answers, (unsigned long long)not_sent, (unsigned long long)st.dropped,
+	       (unsigned long long)st.bad_answers, (unsigned long long)st.idle_closes, (unsigned long long)not_sent, (unsigned long long)st.dropped,
 	       (unsigned long long)st.unfinished);
 	printf("\"client_cpu_s\":%.3f,", client_cpu_s() - cpu0);
 	if (m0_reports >= 0 && m1_reports >= 0)
@@ -1743,12 +1964,13 @@ static int cmd_run(void)
 		printf("\"metrics\":null}\n");
 	fprintf(stderr,
 		"agentsim %s%s%s: %zu machines, %zu connections, %.1f s: %.0f heartbeats/s + %.0f descriptor "
-		"reports/s acknowledged (%.0f/s); latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s; errors %llu; "
-		"scheduled, not answered within the run and %.0f s more: %llu\n",
+		"reports/s acknowledged (%.0f/s); latency p50 %.2f ms, p99 %.2f ms, max %.2f ms%s; errors ",
 		open_loop ? "open loop" : "max throughput", *cfg.label ? " " : "", cfg.label, n_machines, n_conns ? n_conns : cfg.connections,
 		elapsed, (double)st.acked[K_HB] / elapsed, (double)st.acked[K_DESC] / elapsed, (double)acked / elapsed,
 		lat_q(&st.all, 0.5), lat_q(&st.all, 0.99), st.all.n ? st.all.v[st.all.n - 1] / 1000.0 : 0.0,
-		open_loop ? " (from the scheduled time)" : "", (unsigned long long)errors, cfg.drain,
+		open_loop ? " (from the scheduled time)" : "");
+	text_errors(stderr, errors);
+	fprintf(stderr, "; scheduled, not answered within the run and %.0f s more: %llu\n", cfg.drain,
 		(unsigned long long)not_sent);
 	return 0;
 }
@@ -1765,6 +1987,7 @@ static int cmd_verify(void)
 	/* The list first (a page a request), then whatever it did not show. */
 	t = run_closed(PH_VERIFY_LIST, cfg.connections < 4 ? cfg.connections : 4);
 	t += run_closed(PH_VERIFY, cfg.connections);
+	conns_stop();
 	uint64_t acked_applied = 0, acked_seq = 0;
 
 	for (size_t i = 0; i < n_machines; i++) {

@@ -51,6 +51,8 @@ void api_agent_enroll(struct req *r)
 	else if (rc < 0)
 		reply_program_error(r, &j.e);
 	else {
+		if (j.created) /* one more machine: /metrics counts afresh */
+			server_gauges_changed(r->srv);
 		r->location = cv_xasprintf("/api/v1/machines/%s", json_string_value(json_object_get(j.answer, "machine")));
 		reply_json(r, j.created ? 201 : 200, j.answer);
 	}
@@ -285,43 +287,4 @@ void api_monitor_settings_put(struct req *r)
 	else
 		reply_json(r, 200, j.answer);
 	json_decref(j.body);
-}
-
-/* ---- /metrics ---- */
-
-struct gauges {
-	struct cv_buf *b;
-	int64_t late;
-};
-
-static void gauge(void *userdata, const char *key, int64_t count)
-{
-	struct gauges *g = userdata;
-
-	if (strcmp(key, "late") == 0)
-		g->late = count;
-	else
-		(void)!cv_buf_printf(g->b, "covalid_machines{verdict=\"%s\"} %lld\n", key, (long long)count);
-}
-
-void server_metrics_monitor(struct req *r, struct cv_buf *b)
-{
-	struct gauges g = { b, 0 };
-	int64_t total = 0, failed = 0;
-
-	(void)!cv_buf_printf(b, "# HELP covalid_machines Enrolled machines by verdict (none: no descriptor yet).\n"
-				"# TYPE covalid_machines gauge\n");
-	if (monitor_counts(r->store, gauge, &g) == 0)
-		(void)!cv_buf_printf(b,
-				     "# HELP covalid_machines_late Machines whose heartbeats are late.\n"
-				     "# TYPE covalid_machines_late gauge\ncovalid_machines_late %lld\n",
-				     (long long)g.late);
-	if (store_monitor_delivery_counts(r->store, &total, &failed) == 0)
-		(void)!cv_buf_printf(b,
-				     "# HELP covalid_webhook_deliveries_total Webhook deliveries queued, made or given up.\n"
-				     "# TYPE covalid_webhook_deliveries_total counter\ncovalid_webhook_deliveries_total %lld\n"
-				     "# HELP covalid_webhook_deliveries_failed_total Webhook deliveries given up after every retry.\n"
-				     "# TYPE covalid_webhook_deliveries_failed_total counter\n"
-				     "covalid_webhook_deliveries_failed_total %lld\n",
-				     (long long)total, (long long)failed);
 }

@@ -250,8 +250,12 @@ static void finish(struct deliverer *dl, struct store *s, CURLM *m, struct fligh
 	curl_easy_cleanup(f->a.h);
 	curl_slist_free_all(f->a.hdr);
 	if (s && monitor_delivery_record(s, &f->d, status ? status : -1, error[0] ? error : NULL,
-					 (int64_t)(cv_now_ns() / 1000000), dl->backoff_ms, &o) == 0)
+					 (int64_t)(cv_now_ns() / 1000000), dl->backoff_ms, &o) == 0) {
 		atomic_fetch_add(&dl->outcomes[o], 1);
+		/* Given up: /metrics' failed deliveries count afresh. */
+		if (o == MONITOR_FAILED)
+			server_gauges_changed(dl->srv);
+	}
 	monitor_deliveries_free_contents(&f->d);
 	f->busy = false;
 }

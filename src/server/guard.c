@@ -140,6 +140,20 @@ void guard_head_waiting(struct MHD_Connection *conn)
 	}
 }
 
+/*
+ * Whether a head waited since since_ns is overdue at now_ns.  An event
+ * thread stamps since_ns as it finishes an answer, at any time, so a
+ * stamp can be later than the reaper's clock reading (the reaper read it,
+ * then was preempted or waited for the lock): that head has just begun
+ * waiting.  Unsigned now - since would wrap to about 2^64 there and shut
+ * a kept-alive connection whose next request was on its way: the rare
+ * "server closed before answering" of bench/agents.sh's closed loop.
+ */
+bool guard_head_overdue(uint64_t now_ns, uint64_t since_ns, uint64_t deadline_ns)
+{
+	return deadline_ns && since_ns <= now_ns && now_ns - since_ns >= deadline_ns;
+}
+
 void guard_reap(struct guard *g)
 {
 	uint64_t now = cv_now_ns();
@@ -148,7 +162,8 @@ void guard_reap(struct guard *g)
 		return;
 	pthread_mutex_lock(&g->lock);
 	for (struct conn_state *c = g->head.next; c != &g->head; c = c->next) {
-		if (c->shut || c->fd < 0 || !atomic_load(&c->in_head) || now - atomic_load(&c->since_ns) < g->deadline_ns)
+		if (c->shut || c->fd < 0 || !atomic_load(&c->in_head) ||
+		    !guard_head_overdue(now, atomic_load(&c->since_ns), g->deadline_ns))
 			continue;
 		/* MHD sees the end of input and closes the connection itself. */
 		shutdown(c->fd, SHUT_RDWR);

@@ -47,6 +47,7 @@ struct server {
 	char *health_deep_why;    /* what that check found wrong, or NULL */
 	struct deliverer *deliverer; /* webhook deliveries (deliver.c) */
 	struct sweeper *sweeper;
+	struct gauges *gauges;    /* monitoring's /metrics gauges, counted at most once a second (gauges.c) */
 	atomic_ulong reports[2];  /* monitoring: heartbeats (no descriptor), reports with a descriptor */
 };
 

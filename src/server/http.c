@@ -532,6 +532,7 @@ int server_run(const struct server_options *o, char **ret_error)
 	access_log_init(&srv);
 	srv.cache = resp_cache_new();
 	srv.guard = guard_new(o->header_timeout_s ? o->header_timeout_s : DEFAULT_HEADER_TIMEOUT_S);
+	srv.gauges = gauges_new(GAUGES_MAX_AGE_NS);
 	atomic_init(&srv.next_id, ((unsigned long long)time(NULL) << 24) ^ (unsigned long long)getpid());
 
 	stop_requested = 0;
@@ -629,6 +630,7 @@ out:
 	access_log_release(&srv);
 	resp_cache_free(srv.cache);
 	guard_free(srv.guard);
+	gauges_free(srv.gauges);
 	free(srv.stats);
 	free(host);
 	return r;

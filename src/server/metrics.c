@@ -2,7 +2,8 @@
  * metrics.c - the server's counters and their Prometheus text (/metrics):
  * requests by route and status class, time to answer by route, requests
  * in flight, connections, the answer cache, answers written past MHD,
- * slow heads closed, submissions.
+ * slow heads closed, submissions; monitoring's gauges come from gauges.c,
+ * counted at most once a second.
  *
  * Counters are atomics, bumped by every thread without a lock; a scrape
  * reads each on its own, so its figures may be a request apart.
@@ -52,6 +53,17 @@ void server_count_submission(struct server *srv, bool accepted)
 void server_count_report(struct server *srv, bool with_descriptor)
 {
 	atomic_fetch_add(&srv->reports[with_descriptor], 1);
+}
+
+/* Counted at most once a second, whoever asks how often (gauges.c). */
+void server_metrics_monitor(struct req *r, struct cv_buf *b)
+{
+	gauges_metrics(r->srv->gauges, r->store, cv_now_ns(), b);
+}
+
+void server_gauges_changed(struct server *srv)
+{
+	gauges_changed(srv->gauges);
 }
 
 #define M(...) (void)!cv_buf_printf(b, __VA_ARGS__)

@@ -160,6 +160,8 @@ void guard_head_waiting(struct MHD_Connection *conn);
  * about once a second); how many it has shut so far. */
 void guard_reap(struct guard *g);
 unsigned long guard_reaped(struct guard *g);
+/* A head waiting since since_ns is past its deadline at now_ns (a stamp later than now: not). */
+bool guard_head_overdue(uint64_t now_ns, uint64_t since_ns, uint64_t deadline_ns);
 /* 0 if the raw request target is acceptable, else 414 with *ret_why. */
 unsigned guard_check_target(const char *uri, const char **ret_why);
 /* 0 if the head's framing is acceptable, else 400 or 501 with *ret_why. */
@@ -275,8 +277,27 @@ void server_count_submission(struct server *srv, bool accepted);
 /* A report applied: with_descriptor false is a heartbeat. */
 void server_count_report(struct server *srv, bool with_descriptor);
 /* Monitoring's gauges (machines by verdict, late, webhook deliveries),
- * read from the request's store, appended to b (api-monitor.c). */
+ * appended to b: counted on the request's store at most once a second
+ * (gauges.c). */
 void server_metrics_monitor(struct req *r, struct cv_buf *b);
+/* Something the gauges count has changed: the next scrape counts afresh. */
+void server_gauges_changed(struct server *srv);
+
+/* ---- monitoring's gauges, counted at most once a second (gauges.c) ---- */
+struct gauges;
+#define GAUGES_MAX_AGE_NS 1000000000ull
+struct gauges *gauges_new(uint64_t max_age_ns);
+void gauges_free(struct gauges *g);
+/* Appends the gauges' Prometheus text to b: the copy counted less than
+ * max_age before now_ns with no gauges_changed() since, else counted now
+ * on s (one caller at a time; the others take the copy meanwhile).  g NULL:
+ * counted now. */
+void gauges_metrics(struct gauges *g, struct store *s, uint64_t now_ns, struct cv_buf *b);
+/* Something they count has changed (a late mark, an enrollment, a
+ * delivery's end): the next gauges_metrics() counts afresh. */
+void gauges_changed(struct gauges *g);
+/* How many times gauges_metrics() has counted. */
+unsigned long gauges_counts(struct gauges *g);
 /* store_health() of the request's store, the deep check rationed across
  * the server (its last finding is repeated until the next). */
 int server_store_health(struct req *r, char **ret_why);

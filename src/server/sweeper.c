@@ -41,8 +41,13 @@ static void tick(struct sweeper *sw)
 	const struct server_options *o = sw->srv->opt;
 	int64_t now = (int64_t)time(NULL), gen;
 	unsigned sample = o->sample_interval_s ? o->sample_interval_s : DEFAULT_SAMPLE_INTERVAL_S;
+	size_t marked = 0;
 
-	(void)!monitor_sweep_late(sw->store, now, sw->started_s, NULL);
+	/* Machines marked late (each in its own transaction, so a failed
+	 * pass may have marked some): /metrics counts afresh (gauges.c). */
+	(void)!monitor_sweep_late(sw->store, now, sw->started_s, &marked);
+	if (marked)
+		server_gauges_changed(sw->srv);
 	if (store_catalog_generation(sw->store, &gen) == 0 && gen != sw->generation) {
 		char *why = NULL;
 		struct snapshot *snap = snapshot_of(sw->srv, sw->store, &why);
@@ -50,7 +55,11 @@ static void tick(struct sweeper *sw)
 		/* A failed pass is tried again on the next tick.  The
 		 * generation checked is kept in the database, so a restart
 		 * does not check every machine again for nothing. */
-		if (snap && monitor_sweep_reverdict(sw->store, snap->ix, now, &sw->stopping, NULL) == 0) {
+		int rc = snap ? monitor_sweep_reverdict(sw->store, snap->ix, now, &sw->stopping, NULL) : -1;
+
+		if (snap) /* verdicts may have moved, even in a pass cut short */
+			server_gauges_changed(sw->srv);
+		if (rc == 0) {
 			char text[32];
 
 			sw->generation = gen;

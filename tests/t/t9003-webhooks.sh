@@ -164,7 +164,19 @@ fail_wait() {
 }
 check "it is retried, then failed" fail_wait
 check "... after 10 attempts, the error recorded, no HTTP status" j '.items[0].attempts == 10 and .items[0].last_status == null and (.items[0].last_error | length > 0)'
-check_eval "/metrics counts the failed delivery" "curl -sf '$URL/metrics' | grep -Eq '^covalid_webhook_deliveries_failed_total [1-9]' && curl -sf '$URL/metrics' | grep -Eq '^covalid_webhook_attempts_total\\{outcome=\"delivered\"\\} [1-9]'"
+# The delivery gauges are counted at most once a second, and afresh once a
+# delivery is given up (docs/monitor.md, "Metrics"): look for up to 3 s.
+failed_counted() {
+	i=0
+	while [ $i -lt 15 ]; do
+		curl -sf "$URL/metrics" >"$TMP/metrics" && grep -Eq '^covalid_webhook_deliveries_failed_total [1-9]' "$TMP/metrics" &&
+			grep -Eq '^covalid_webhook_attempts_total\{outcome="delivered"\} [1-9]' "$TMP/metrics" && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+check "/metrics counts the failed delivery" failed_counted
 
 # ---- a receiver that hangs delays no one else ----
 check "a webhook for case.note at /hang (answers after 6 s): 201" test "$(as cust POST /api/v1/webhooks "$(jq -nc --arg u "$RX/hang" --arg s "$S_FLAKY" '{url: $u, secret: $s, kinds: ["case.note"]}')")" = 201
