@@ -153,16 +153,119 @@ static void emit_string(struct text *t, const char *s, size_t n)
 }
 
 /*
+ * The exact decimal digits of v = m / 2^k (0 <= k <= 60, m < 2^53) that
+ * "%.17g" prints, without printf (a heartbeat's health has half a dozen
+ * reals, and glibc's printf was a third of reading one): 17 significant
+ * digits, rounded to nearest with ties to even as glibc rounds, in fixed
+ * notation (v is within [2^-8, 2^53), where %g never uses an exponent),
+ * trailing zeros dropped.  Returns the length written to out.
+ */
+static size_t g17_fixed(uint64_t m, unsigned k, char *out)
+{
+	const uint64_t mask = k ? (UINT64_C(1) << k) - 1 : 0;
+	uint64_t ip = k < 64 ? m >> k : 0, frac = m & mask;
+	char d[40], ibuf[20];
+	size_t nd = 0, ni = 0, o = 0;
+	int x;        /* the decimal exponent of the first significant digit */
+	bool sticky;
+
+	do {
+		ibuf[ni++] = (char)('0' + ip % 10);
+		ip /= 10;
+	} while (ip);
+	if (ni == 1 && ibuf[0] == '0') {
+		/* Below 1: the fraction's leading zeros set the exponent. */
+		x = -1;
+		for (;;) {
+			frac *= 10;
+			if (frac >> k)
+				break;
+			x--;
+		}
+		d[nd++] = (char)('0' + (frac >> k));
+		frac &= mask;
+	} else {
+		x = (int)ni - 1;
+		while (ni)
+			d[nd++] = ibuf[--ni];
+	}
+	while (nd < 18) {
+		frac *= 10;
+		d[nd++] = (char)('0' + (frac >> k));
+		frac &= mask;
+	}
+	sticky = frac != 0;
+	for (size_t i = 18; i < nd; i++)
+		sticky |= d[i] != '0';
+	if (d[17] > '5' || (d[17] == '5' && (sticky || ((d[16] - '0') & 1)))) {
+		int i = 16;
+
+		while (i >= 0 && d[i] == '9')
+			d[i--] = '0';
+		if (i < 0) {
+			memmove(d + 1, d, 16);
+			d[0] = '1';
+			x++;
+		} else {
+			d[i]++;
+		}
+	}
+	nd = 17;
+	while (nd > 1 && d[nd - 1] == '0' && (int)nd - 1 > x)
+		nd--;
+	if (x >= 0) {
+		for (int i = 0; i <= x; i++)
+			out[o++] = i < (int)nd ? d[i] : '0';
+		out[o++] = '.';
+		if ((int)nd > x + 1) {
+			for (size_t i = (size_t)x + 1; i < nd; i++)
+				out[o++] = d[i];
+		} else {
+			out[o++] = '0'; /* jansson's ".0": a real stays a real */
+		}
+	} else {
+		out[o++] = '0';
+		out[o++] = '.';
+		for (int i = -1; i > x; i--)
+			out[o++] = '0';
+		for (size_t i = 0; i < nd; i++)
+			out[o++] = d[i];
+	}
+	return o;
+}
+
+/*
  * A real as jansson 2.14 writes it (Debian's build, without its dtoa):
  * "%.17g", ".0" added when that reads as an integer, the exponent without
- * '+' and without leading zeros.  The C locale's decimal point.
+ * '+' and without leading zeros.  The C locale's decimal point.  Most
+ * values (0, and magnitudes from 2^-8 to 2^53) take g17_fixed().
  */
 static size_t real_text(double v, char out[40])
 {
 	char tmp[40];
-	int n = snprintf(tmp, sizeof(tmp), "%.17g", v);
+	int n;
 	size_t o = 0, i = 0;
+	uint64_t bits;
 
+	memcpy(&bits, &v, sizeof(bits));
+	if ((bits << 1) == 0) {
+		memcpy(out, bits ? "-0.0" : "0.0", bits ? 5 : 4);
+		return bits ? 4 : 3;
+	}
+	{
+		int e = (int)((bits >> 52) & 0x7ff);
+		uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+
+		/* v = m * 2^(e - 1075); normal numbers with 0 <= 1075 - e <= 60. */
+		if (e != 0 && e != 0x7ff && e <= 1075 && 1075 - e <= 60) {
+			if (bits >> 63)
+				out[o++] = '-';
+			o += g17_fixed(m, (unsigned)(1075 - e), out + o);
+			out[o] = '\0';
+			return o;
+		}
+	}
+	n = snprintf(tmp, sizeof(tmp), "%.17g", v);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		n = 0;
 	while (i < (size_t)n && tmp[i] != 'e')

@@ -1107,6 +1107,62 @@ TEST(health_text_is_jansson_dump)
 	}
 }
 
+/* Reals are written without printf for most magnitudes (report-read.c,
+ * g17_fixed()): the same text as jansson's "%.17g" for random doubles of
+ * every magnitude and for short decimals, as agents send them. */
+TEST(reals_are_written_as_jansson_writes_them)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (int doc = 0; doc < 200; doc++) {
+		struct cv_buf b;
+		json_t *j;
+		char *want, *got;
+
+		cv_buf_init(&b, SIZE_MAX);
+		CHECK_INT(cv_buf_puts(&b, "["), 0);
+		for (int i = 0; i < 1000; i++) {
+			double v;
+			uint64_t bits;
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			if (i % 3 == 0) {
+				/* any finite double, magnitudes 2^-30 .. 2^70 and beyond */
+				bits = (x & 0x800fffffffffffffull) | ((uint64_t)(1023 - 40 + (x >> 52) % 120) << 52);
+				memcpy(&v, &bits, sizeof(v));
+				CHECK_INT(cv_buf_printf(&b, "%s%.17g", i ? "," : "", v), 0);
+			} else if (i % 3 == 1) {
+				CHECK_INT(cv_buf_printf(&b, "%s%u.%0*u", i ? "," : "", (unsigned)(x % 100000), (int)(1 + (x >> 40) % 6),
+							(unsigned)((x >> 20) % 1000000)),
+					  0);
+			} else {
+				/* halfway and near-integer values: rounding at the 17th digit */
+				CHECK_INT(cv_buf_printf(&b, "%s%llu.5", i ? "," : "", (unsigned long long)(x % 100000000000000000ull)), 0);
+			}
+		}
+		CHECK_INT(cv_buf_puts(&b, "]"), 0);
+		j = json_loadb(b.data, b.len, 0, NULL);
+		CHECK(j != NULL);
+		want = json_dumps(j, JSON_COMPACT);
+		got = monitor_json_compact(b.data, b.len, NULL);
+		if (!cv_streq(want, got)) {
+			size_t k = 0;
+
+			while (want && got && want[k] == got[k])
+				k++;
+			tap_fail(__FILE__, __LINE__, "doc %d differs at %zu: ...%.40s, jansson ...%.40s", doc, k,
+				 got ? got + (k > 20 ? k - 20 : 0) : "(refused)", want ? want + (k > 20 ? k - 20 : 0) : "");
+			doc = 200;
+		}
+		free(want);
+		free(got);
+		json_decref(j);
+		cv_buf_release(&b);
+	}
+}
+
 static char *flags_of(const char *health_text, const struct monitor_thresholds *t, int vcpus, json_t **ret_details)
 {
 	struct monitor_health h;
@@ -1206,4 +1262,5 @@ TAP_MAIN(enrolling_twice_is_one_machine, enrollment_is_checked, reports_apply_on
 	 late_machines_are_told_once_and_resume, thresholds_flag_and_clear, cached_thresholds_follow_their_changes,
 	 dropped_reports_are_told, who_sees_which_machine,
 	 the_fleet_now_and_over_time, reports_are_read_strictly, hostile_reports_are_refused_naming_the_fault,
-	 hostile_reports_built_to_size, health_text_is_jansson_dump, health_flags_follow_the_thresholds)
+	 hostile_reports_built_to_size, health_text_is_jansson_dump, reals_are_written_as_jansson_writes_them,
+	 health_flags_follow_the_thresholds)
