@@ -129,6 +129,16 @@ const char *monitor_health_string(const struct monitor_health *h, const struct m
  * either way.
  */
 int monitor_health_parse(const char *text, size_t len, struct monitor_health *ret, struct program_error *err) CV_WUR;
+/* A growable text (json-compact.c): always NUL-terminated once written. */
+struct monitor_text {
+	char *d;
+	size_t n, cap;
+};
+void monitor_text_put(struct monitor_text *t, const void *s, size_t n);
+/* Writes the token tok just read from p to t in compact form; *comma
+ * carries whether a ',' comes before the next value (false at the start). */
+struct json_pull;
+void monitor_json_emit(struct monitor_text *t, bool *comma, const struct json_pull *p, int tok);
 /*
  * The compact text of any JSON document, exactly as jansson 2.14 dumps it
  * with JSON_COMPACT | JSON_PRESERVE_ORDER (what the health text follows;

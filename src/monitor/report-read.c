@@ -17,9 +17,8 @@
  * side by side.
  *
  * The health's text, as json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER)
- * of its tree gave it, is written while its tokens are read (emit()):
- * members in the text's order, strings re-escaped as jansson escapes them,
- * integers as "%lld" and reals in jansson's "%.17g" form.
+ * of its tree gave it, is written while its tokens are read
+ * (monitor_json_emit(), json-compact.c).
  */
 #include "covalid/monitor.h"
 #include "monitor/monitor-internal.h"
@@ -38,12 +37,6 @@ enum { D_SHAPE, D_PATH, D_USED, D_FREE };
 #define RANK(t, h, i, s, j) \
 	(((uint64_t)(t) << 56) | ((uint64_t)(h) << 48) | ((uint64_t)(i) << 32) | ((uint64_t)(s) << 24) | (uint64_t)(j))
 
-/* A growable text (the health's, the strings' pool). */
-struct text {
-	char *d;
-	size_t n, cap;
-};
-
 /* The lowest-ranked fault so far (rank UINT64_MAX: none). */
 struct fault {
 	uint64_t rank;
@@ -56,25 +49,10 @@ struct reader {
 	struct monitor_health *h;
 	struct fault f;
 	/* Emitting the health's compact text: while out is set. */
-	struct text *out;
+	struct monitor_text *out;
 	bool comma;
-	struct text pool;
+	struct monitor_text pool;
 };
-
-static void put(struct text *t, const void *s, size_t n)
-{
-	if (t->n + n + 1 > t->cap) {
-		size_t c = t->cap ? t->cap : 256;
-
-		while (c < t->n + n + 1)
-			c *= 2;
-		t->d = cv_xrealloc(t->d, c);
-		t->cap = c;
-	}
-	memcpy(t->d + t->n, s, n);
-	t->n += n;
-	t->d[t->n] = '\0';
-}
 
 static void fault_in(struct fault *f, uint64_t rank, bool unknown, const char *fmt, va_list ap) CV_PRINTF(4, 0);
 static void fault_in(struct fault *f, uint64_t rank, bool unknown, const char *fmt, va_list ap)
@@ -118,269 +96,6 @@ static void unknown_key(struct reader *r, uint64_t rank, const char *where)
 	free(safe);
 }
 
-/* ---- the compact text, as jansson's dump.c writes it ---- */
-
-static void emit_string(struct text *t, const char *s, size_t n)
-{
-	size_t run = 0;
-
-	put(t, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[8];
-		const char *e;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		put(t, s + run, i - run);
-		run = i + 1;
-		switch (c) {
-		case '"': e = "\\\""; break;
-		case '\\': e = "\\\\"; break;
-		case '\b': e = "\\b"; break;
-		case '\f': e = "\\f"; break;
-		case '\n': e = "\\n"; break;
-		case '\r': e = "\\r"; break;
-		case '\t': e = "\\t"; break;
-		default:
-			snprintf(esc, sizeof(esc), "\\u%04X", c);
-			e = esc;
-		}
-		put(t, e, strlen(e));
-	}
-	put(t, s + run, n - run);
-	put(t, "\"", 1);
-}
-
-/*
- * The exact decimal digits of v = m / 2^k (0 <= k <= 60, m < 2^53) that
- * "%.17g" prints, without printf (a heartbeat's health has half a dozen
- * reals, and glibc's printf was a third of reading one): 17 significant
- * digits, rounded to nearest with ties to even as glibc rounds, in fixed
- * notation (v is within [2^-8, 2^53), where %g never uses an exponent),
- * trailing zeros dropped.  Returns the length written to out.
- */
-static size_t g17_fixed(uint64_t m, unsigned k, char *out)
-{
-	const uint64_t mask = k ? (UINT64_C(1) << k) - 1 : 0;
-	uint64_t ip = k < 64 ? m >> k : 0, frac = m & mask;
-	char d[40], ibuf[20];
-	size_t nd = 0, ni = 0, o = 0;
-	int x;        /* the decimal exponent of the first significant digit */
-	bool sticky;
-
-	do {
-		ibuf[ni++] = (char)('0' + ip % 10);
-		ip /= 10;
-	} while (ip);
-	if (ni == 1 && ibuf[0] == '0') {
-		/* Below 1: the fraction's leading zeros set the exponent. */
-		x = -1;
-		for (;;) {
-			frac *= 10;
-			if (frac >> k)
-				break;
-			x--;
-		}
-		d[nd++] = (char)('0' + (frac >> k));
-		frac &= mask;
-	} else {
-		x = (int)ni - 1;
-		while (ni)
-			d[nd++] = ibuf[--ni];
-	}
-	while (nd < 18) {
-		frac *= 10;
-		d[nd++] = (char)('0' + (frac >> k));
-		frac &= mask;
-	}
-	sticky = frac != 0;
-	for (size_t i = 18; i < nd; i++)
-		sticky |= d[i] != '0';
-	if (d[17] > '5' || (d[17] == '5' && (sticky || ((d[16] - '0') & 1)))) {
-		int i = 16;
-
-		while (i >= 0 && d[i] == '9')
-			d[i--] = '0';
-		if (i < 0) {
-			memmove(d + 1, d, 16);
-			d[0] = '1';
-			x++;
-		} else {
-			d[i]++;
-		}
-	}
-	nd = 17;
-	while (nd > 1 && d[nd - 1] == '0' && (int)nd - 1 > x)
-		nd--;
-	if (x >= 0) {
-		for (int i = 0; i <= x; i++)
-			out[o++] = i < (int)nd ? d[i] : '0';
-		out[o++] = '.';
-		if ((int)nd > x + 1) {
-			for (size_t i = (size_t)x + 1; i < nd; i++)
-				out[o++] = d[i];
-		} else {
-			out[o++] = '0'; /* jansson's ".0": a real stays a real */
-		}
-	} else {
-		out[o++] = '0';
-		out[o++] = '.';
-		for (int i = -1; i > x; i--)
-			out[o++] = '0';
-		for (size_t i = 0; i < nd; i++)
-			out[o++] = d[i];
-	}
-	return o;
-}
-
-/*
- * A real as jansson 2.14 writes it (Debian's build, without its dtoa):
- * "%.17g", ".0" added when that reads as an integer, the exponent without
- * '+' and without leading zeros.  The C locale's decimal point.  Most
- * values (0, and magnitudes from 2^-8 to 2^53) take g17_fixed().
- */
-static size_t real_text(double v, char out[40])
-{
-	char tmp[40];
-	int n;
-	size_t o = 0, i = 0;
-	uint64_t bits;
-
-	memcpy(&bits, &v, sizeof(bits));
-	if ((bits << 1) == 0) {
-		memcpy(out, bits ? "-0.0" : "0.0", bits ? 5 : 4);
-		return bits ? 4 : 3;
-	}
-	{
-		int e = (int)((bits >> 52) & 0x7ff);
-		uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
-
-		/* v = m * 2^(e - 1075); normal numbers with 0 <= 1075 - e <= 60. */
-		if (e != 0 && e != 0x7ff && e <= 1075 && 1075 - e <= 60) {
-			if (bits >> 63)
-				out[o++] = '-';
-			o += g17_fixed(m, (unsigned)(1075 - e), out + o);
-			out[o] = '\0';
-			return o;
-		}
-	}
-	n = snprintf(tmp, sizeof(tmp), "%.17g", v);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		n = 0;
-	while (i < (size_t)n && tmp[i] != 'e')
-		out[o++] = tmp[i++];
-	if (i == (size_t)n) {
-		if (!memchr(tmp, '.', (size_t)n)) {
-			out[o++] = '.';
-			out[o++] = '0';
-		}
-	} else {
-		out[o++] = tmp[i++]; /* 'e' */
-		if (tmp[i] == '-')
-			out[o++] = tmp[i++];
-		else if (tmp[i] == '+')
-			i++;
-		while (i + 1 < (size_t)n && tmp[i] == '0')
-			i++;
-		while (i < (size_t)n)
-			out[o++] = tmp[i++];
-	}
-	out[o] = '\0';
-	return o;
-}
-
-static size_t int_text(int64_t v, char out[24])
-{
-	char tmp[24];
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t n = 0, o = 0;
-
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		out[o++] = '-';
-	while (n)
-		out[o++] = tmp[--n];
-	out[o] = '\0';
-	return o;
-}
-
-/* Writes the token just read to t in compact form. */
-static void emit(struct text *t, bool *comma, const struct json_pull *p, int tok)
-{
-	char num[40];
-	size_t n;
-
-	if (tok == JSON_PULL_OBJECT_END || tok == JSON_PULL_ARRAY_END) {
-		put(t, tok == JSON_PULL_OBJECT_END ? "}" : "]", 1);
-		*comma = true;
-		return;
-	}
-	if (*comma)
-		put(t, ",", 1);
-	*comma = true;
-	switch (tok) {
-	case JSON_PULL_OBJECT:
-		put(t, "{", 1);
-		*comma = false;
-		break;
-	case JSON_PULL_ARRAY:
-		put(t, "[", 1);
-		*comma = false;
-		break;
-	case JSON_PULL_KEY:
-		emit_string(t, p->str, p->len);
-		put(t, ":", 1);
-		*comma = false;
-		break;
-	case JSON_PULL_STRING:
-		emit_string(t, p->str, p->len);
-		break;
-	case JSON_PULL_INTEGER:
-		n = int_text(p->integer, num);
-		put(t, num, n);
-		break;
-	case JSON_PULL_REAL:
-		n = real_text(p->real, num);
-		put(t, num, n);
-		break;
-	case JSON_PULL_TRUE:
-		put(t, "true", 4);
-		break;
-	case JSON_PULL_FALSE:
-		put(t, "false", 5);
-		break;
-	case JSON_PULL_NULL:
-		put(t, "null", 4);
-		break;
-	default:
-		break;
-	}
-}
-
-char *monitor_json_compact(const char *text, size_t len, size_t *ret_len)
-{
-	struct json_pull p;
-	struct text t = { 0 };
-	bool comma = false;
-	int tok;
-
-	json_pull_init(&p, text, len);
-	while ((tok = json_pull_next(&p)) > JSON_PULL_END)
-		emit(&t, &comma, &p, tok);
-	json_pull_release(&p);
-	if (tok != JSON_PULL_END) {
-		free(t.d);
-		return NULL;
-	}
-	if (ret_len)
-		*ret_len = t.n;
-	return t.d;
-}
-
 /* ---- reading ---- */
 
 /* The next token; inside the health, also written to its text. */
@@ -389,7 +104,7 @@ static int next(struct reader *r)
 	int tok = json_pull_next(&r->p);
 
 	if (r->out && tok > JSON_PULL_END)
-		emit(r->out, &r->comma, &r->p, tok);
+		monitor_json_emit(r->out, &r->comma, &r->p, tok);
 	return tok;
 }
 
@@ -454,8 +169,8 @@ static uint32_t keep(struct reader *r)
 {
 	uint32_t off = (uint32_t)r->pool.n;
 
-	put(&r->pool, r->p.str, r->p.len);
-	put(&r->pool, "", 1);
+	monitor_text_put(&r->pool, r->p.str, r->p.len);
+	monitor_text_put(&r->pool, "", 1);
 	return off;
 }
 
@@ -765,7 +480,7 @@ static void reader_init(struct reader *r, const char *text, size_t len, struct m
 }
 
 /* Ends a read: the pool (and the text, when keep) to h, the fault (or the JSON's) to err. */
-static int reader_end(struct reader *r, int tok, struct text *out, bool keep, struct program_error *err)
+static int reader_end(struct reader *r, int tok, struct monitor_text *out, bool keep, struct program_error *err)
 {
 	int ret = 0;
 
@@ -795,7 +510,7 @@ static int reader_end(struct reader *r, int tok, struct text *out, bool keep, st
 int monitor_health_parse(const char *text, size_t len, struct monitor_health *ret, struct program_error *err)
 {
 	struct reader r;
-	struct text out = { 0 };
+	struct monitor_text out = { 0 };
 	int tok;
 
 	reader_init(&r, text, len, ret);
@@ -817,7 +532,7 @@ int monitor_report_read(const char *body, size_t len, struct monitor_report_body
 	static const char *const keys[] = { "schema", "machine", "seq", "observed_at", "interval", "descriptor_digest",
 					    "descriptor", "health", "dropped" };
 	struct reader r;
-	struct text out = { 0 };
+	struct monitor_text out = { 0 };
 	bool schema = false, machine = false, seq = false, observed = false, digest = false;
 	int tok;
 
