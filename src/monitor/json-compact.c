@@ -1,9 +1,9 @@
 /*
  * json-compact.c - JSON text written as jansson 2.14 writes it with
  * json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER), token by token from the
- * pull tokenizer: the store keeps a report's health in that form (it was
- * made by json_dumps() when reports were read into a jansson tree), and other code and
- * tests read it back.  Members in the text's order; strings escaped as
+ * pull tokenizer.  The store keeps a report's health in that form (made by
+ * json_dumps() when reports were read into a jansson tree), and other code
+ * and tests read it back.  Members in the text's order; strings escaped as
  * jansson's dump.c escapes them ('"', '\\', and control characters as \b
  * \f \n \r \t or \u00XX, everything else as is); integers in decimal;
  * reals as "%.17g" with jansson's touches (strconv.c, jsonp_dtostr()).
