@@ -205,14 +205,19 @@ int monitor_thresholds_load(struct store *s, const char *customer_id, struct mon
 	return 0;
 }
 
-static void flag(struct cv_strv *flags, json_t *details, const char *name, const char *metric, double value,
-		 double threshold)
+/* Raises a flag once; its detail made only now (a health under every
+ * threshold allocates nothing).  The detail of a flag raised already. */
+static json_t *flag(struct cv_strv *flags, json_t **details, const char *name, const char *metric, double value,
+		    double threshold)
 {
-	if (cv_strv_contains(flags, name))
-		return;
-	cv_strv_push(flags, name);
-	json_object_set_new(details, name, json_pack("{s:s, s:f, s:f}", "metric", metric, "value", value, "threshold",
-						     threshold));
+	if (!cv_strv_contains(flags, name)) {
+		cv_strv_push(flags, name);
+		if (!*details)
+			*details = json_object();
+		json_object_set_new(*details, name, json_pack("{s:s, s:f, s:f}", "metric", metric, "value", value,
+							      "threshold", threshold));
+	}
+	return json_object_get(*details, name);
 }
 
 /*
@@ -221,46 +226,71 @@ static void flag(struct cv_strv *flags, json_t *details, const char *name, const
  * the clock by its offset either way; components whenever one expected
  * is missing.  A member a report does not carry flags nothing.
  */
-void monitor_health_flags(const json_t *health, const struct monitor_thresholds *t, int vcpus, struct cv_strv *flags,
-			  json_t *details)
+void monitor_health_flags(const struct monitor_health *h, const struct monitor_thresholds *t, int vcpus,
+			  struct cv_strv *flags, json_t **details)
 {
-	json_t *h = (json_t *)health, *v, *disks, *load, *errors, *components;
-	size_t i;
-
-	if (!json_is_object(h))
+	if (!h)
 		return;
-	if (json_is_number(v = json_object_get(h, "cpu_pct")) && json_number_value(v) > t->cpu_pct)
-		flag(flags, details, "cpu", "cpu_pct", json_number_value(v), t->cpu_pct);
-	if (json_is_number(v = json_object_get(h, "mem_pct")) && json_number_value(v) > t->mem_pct)
-		flag(flags, details, "mem", "mem_pct", json_number_value(v), t->mem_pct);
-	disks = json_object_get(h, "disks");
-	json_array_foreach(disks, i, v) {
-		json_t *u = json_object_get(v, "used_pct");
+	if ((h->has & MONITOR_HEALTH_CPU) && h->cpu_pct > t->cpu_pct)
+		flag(flags, details, "cpu", "cpu_pct", h->cpu_pct, t->cpu_pct);
+	if ((h->has & MONITOR_HEALTH_MEM) && h->mem_pct > t->mem_pct)
+		flag(flags, details, "mem", "mem_pct", h->mem_pct, t->mem_pct);
+	for (size_t i = 0; i < h->ndisks; i++)
+		if (h->disks[i].used_pct > t->disk_pct) {
+			/* The value is the first disk's over the line; the path the
+			 * last one's (as the tree-walking version gave them). */
+			json_t *d = flag(flags, details, "disk", "disk_pct", h->disks[i].used_pct, t->disk_pct);
 
-		if (json_is_number(u) && json_number_value(u) > t->disk_pct) {
-			flag(flags, details, "disk", "disk_pct", json_number_value(u), t->disk_pct);
-			json_object_set(json_object_get(details, "disk"), "path", json_object_get(v, "path"));
+			json_object_set_new(d, "path", json_string(h->pool + h->disks[i].path));
 		}
-	}
-	load = json_object_get(h, "load");
 	if (vcpus <= 0)
-		vcpus = (int)json_integer_value(json_object_get(h, "vcpus"));
+		vcpus = (h->has & MONITOR_HEALTH_VCPUS) ? (int)h->vcpus : 0;
 	if (vcpus <= 0)
 		vcpus = 1;
-	if (json_is_number(v = json_array_get(load, 0)) && json_number_value(v) / vcpus > t->load_per_vcpu)
-		flag(flags, details, "load", "load_per_vcpu", json_number_value(v) / vcpus, t->load_per_vcpu);
-	if (json_is_integer(v = json_object_get(h, "clock_offset_ms")) &&
-	    (json_integer_value(v) < 0 ? -json_integer_value(v) : json_integer_value(v)) > t->clock_offset_ms)
-		flag(flags, details, "clock", "clock_offset_ms", (double)json_integer_value(v), (double)t->clock_offset_ms);
-	errors = json_object_get(h, "errors");
-	if (t->errors > 0 && json_is_integer(v = json_object_get(errors, "count")) && json_integer_value(v) >= t->errors)
-		flag(flags, details, "errors", "errors", (double)json_integer_value(v), (double)t->errors);
-	components = json_object_get(h, "components");
-	if (json_array_size(json_object_get(components, "missing")) > 0) {
-		flag(flags, details, "components", "components_missing",
-		     (double)json_array_size(json_object_get(components, "missing")), 0);
-		json_object_set(json_object_get(details, "components"), "missing", json_object_get(components, "missing"));
+	if (h->nload > 0 && h->load[0] / vcpus > t->load_per_vcpu)
+		flag(flags, details, "load", "load_per_vcpu", h->load[0] / vcpus, t->load_per_vcpu);
+	if ((h->has & MONITOR_HEALTH_CLOCK) && !h->clock_null &&
+	    (h->clock_offset_ms < 0 ? -h->clock_offset_ms : h->clock_offset_ms) > t->clock_offset_ms)
+		flag(flags, details, "clock", "clock_offset_ms", (double)h->clock_offset_ms, (double)t->clock_offset_ms);
+	if (t->errors > 0 && h->errors.has_count && h->errors.count >= t->errors)
+		flag(flags, details, "errors", "errors", (double)h->errors.count, (double)t->errors);
+	if (h->missing.n > 0) {
+		json_t *d = flag(flags, details, "components", "components_missing", (double)h->missing.n, 0), *a = json_array();
+
+		for (size_t i = 0; i < h->missing.n; i++)
+			json_array_append_new(a, json_string(monitor_health_string(h, &h->missing, i)));
+		json_object_set_new(d, "missing", a);
 	}
+}
+
+bool monitor_health_measures(const struct monitor_health *h, const char *flag)
+{
+	static const struct {
+		const char *flag;
+		unsigned member;
+	} members[] = {
+		{ "cpu", MONITOR_HEALTH_CPU },	   { "mem", MONITOR_HEALTH_MEM },
+		{ "disk", MONITOR_HEALTH_DISKS },  { "load", MONITOR_HEALTH_LOAD },
+		{ "clock", MONITOR_HEALTH_CLOCK }, { "errors", MONITOR_HEALTH_ERRORS },
+		{ "components", MONITOR_HEALTH_COMPONENTS },
+	};
+
+	if (!h)
+		return false;
+	for (size_t i = 0; i < CV_ELEMENTSOF(members); i++) {
+		if (strcmp(members[i].flag, flag) != 0)
+			continue;
+		if (!(h->has & members[i].member))
+			return false;
+		/* A clock that could not be told, an event log that could not
+		 * be read: they say nothing of their flag. */
+		if (members[i].member == MONITOR_HEALTH_CLOCK)
+			return !h->clock_null;
+		if (members[i].member == MONITOR_HEALTH_ERRORS)
+			return h->errors.has_count;
+		return true;
+	}
+	return false;
 }
 
 /* Whose settings: the owner names a customer; a customer's administrator its own. */

@@ -20,6 +20,7 @@
 #include "covalid/program.h"
 #include "covalid/sign.h"
 #include "covalid/store.h"
+#include "monitor/monitor-internal.h"
 #include "probe-fixture.h"
 #include "tap.h"
 
@@ -877,8 +878,445 @@ TEST(a_remembered_credential_is_refused_once_replaced)
 	world_close(&w);
 }
 
+/* ---- the pull reader (report-read.c): as strict as the tree reader it replaced ---- */
+
+#define HEAD                                                                                          \
+	"{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": 1, "        \
+	"\"observed_at\": \"2026-01-01T00:00:00Z\", \"descriptor_digest\": "                          \
+	"\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\""
+
+/* Parses body[0..len) (no catalog); the error's "http code message", or "ok". */
+static char *verdict_of(const char *body, size_t len)
+{
+	struct monitor_report *rep = NULL;
+	struct program_error e = { 0 };
+	char *v;
+
+	if (monitor_report_parse(body, len, 0, NULL, &rep, &e) == 0) {
+		monitor_report_free(rep);
+		return cv_xstrdup("ok");
+	}
+	v = cv_xasprintf("%d %s %s", e.http, e.code, e.message);
+	if (rep != NULL || strchr(e.message, '\n'))
+		tap_fail(__FILE__, __LINE__, "a refusal with a report or a message of several lines: %s", v);
+	return v;
+}
+
+/* Each body against the start of its refusal ("400 invalid_field health.load: ...");
+ * the messages are the member checks' of report.c before the pull reader
+ * (docs/monitor.md, "Limits": the field named; malformed JSON, duplicate
+ * keys, invalid UTF-8: 400 malformed_json). */
+TEST(hostile_reports_are_refused_naming_the_fault)
+{
+	static const struct {
+		const char *body, *want;
+	} cases[] = {
+		/* duplicate keys, at every level, also when spelt with an escape */
+		{ HEAD ", \"seq\": 2}", "400 malformed_json the body is not valid JSON: line 1 column " },
+		{ HEAD ", \"sch\\u0065ma\": \"covalid.report/1\"}", "400 malformed_json the body is not valid JSON" },
+		{ HEAD ", \"health\": {\"cpu_pct\": 1, \"cpu_pct\": 2}}", "400 malformed_json" },
+		{ HEAD ", \"health\": {\"disks\": [{\"path\": \"/\", \"path\": \"/x\", \"used_pct\": 1}]}}", "400 malformed_json" },
+		{ HEAD ", \"health\": {\"components\": {\"missing\": [], \"missing\": []}}}", "400 malformed_json" },
+		{ HEAD ", \"health\": {\"errors\": {\"count\": 1, \"count\": 2}}}", "400 malformed_json" },
+		{ HEAD ", \"descriptor\": {\"vm\": {}, \"vm\": {}}}", "400 malformed_json" },
+		{ HEAD ", \"health\": {\"x\": {\"a\": 1, \"a\": 1}}}", "400 malformed_json" },
+		/* wrong types, each member named */
+		{ "{\"schema\": \"covalid.report/1\", \"machine\": \"m-0123456789abcdef\", \"seq\": \"1\"}",
+		  "400 invalid_field seq: the report's number, a whole number from 1" },
+		{ HEAD ", \"interval\": 5}", "400 invalid_field interval: seconds, 10 to 86400" },
+		{ HEAD ", \"interval\": 60.0}", "400 invalid_field interval: seconds, 10 to 86400" },
+		{ HEAD ", \"health\": []}", "400 invalid_field health: an object" },
+		{ HEAD ", \"health\": null}", "400 invalid_field health: an object" },
+		{ HEAD ", \"health\": {\"cpu_pct\": \"high\"}}", "400 invalid_field health.cpu_pct: a number from 0 to 100" },
+		{ HEAD ", \"health\": {\"mem_pct\": -0.5}}", "400 invalid_field health.mem_pct: a number from 0 to 100" },
+		{ HEAD ", \"health\": {\"mem_total_mib\": 1.5}}", "400 invalid_field health.mem_total_mib: a whole number" },
+		{ HEAD ", \"health\": {\"vcpus\": 65537}}", "400 invalid_field health.vcpus: a whole number from 1 to 65536" },
+		{ HEAD ", \"health\": {\"load\": {}}}", "400 invalid_field health.load: the 1, 5 and 15 minute loads" },
+		{ HEAD ", \"health\": {\"load\": [1, -1]}}", "400 invalid_field health.load[1]: a number, 0 or more" },
+		{ HEAD ", \"health\": {\"disks\": {}}}", "400 invalid_field health.disks: an array of at most 64 disks" },
+		{ HEAD ", \"health\": {\"disks\": [5]}}", "400 invalid_field health.disks[0]: an object" },
+		{ HEAD ", \"health\": {\"disks\": [{\"used_pct\": 1}]}}", "400 invalid_field health.disks[0].path: a string" },
+		{ HEAD ", \"health\": {\"disks\": [{\"path\": \"/\"}]}}", "400 invalid_field health.disks[0].used_pct" },
+		{ HEAD ", \"health\": {\"disks\": [{\"path\": \"/\", \"used_pct\": 1, \"free_mib\": -1}]}}",
+		  "400 invalid_field health.disks[0].free_mib: a whole number of MiB, 0 or more" },
+		{ HEAD ", \"health\": {\"clock_offset_ms\": \"12\"}}", "400 invalid_field health.clock_offset_ms: whole milliseconds" },
+		{ HEAD ", \"health\": {\"clock_offset_ms\": 86400000001}}", "400 invalid_field health.clock_offset_ms" },
+		{ HEAD ", \"health\": {\"components\": []}}", "400 invalid_field health.components: an object" },
+		{ HEAD ", \"health\": {\"components\": {\"missing\": [\"tab\\there\"]}}}",
+		  "400 invalid_field health.components.missing[0]: 1 printable character to 64 bytes" },
+		{ HEAD ", \"health\": {\"components\": {\"present\": [\"\"]}}}", "400 invalid_field health.components.present[0]" },
+		{ HEAD ", \"health\": {\"errors\": []}}", "400 invalid_field health.errors: an object" },
+		{ HEAD ", \"health\": {\"errors\": {}}}", "400 invalid_field health.errors.count: a whole number, 0 or more" },
+		{ HEAD ", \"health\": {\"errors\": {\"available\": true}}}",
+		  "400 invalid_field health.errors.available: false (or absent, when counted)" },
+		{ HEAD ", \"health\": {\"errors\": {\"available\": false, \"recent\": []}}}",
+		  "400 invalid_field health.errors: count and recent go with a readable log" },
+		{ HEAD ", \"health\": {\"errors\": {\"count\": 1, \"why\": \"x\"}}}",
+		  "400 invalid_field health.errors.why: only with available: false" },
+		{ HEAD ", \"health\": {\"errors\": {\"count\": 1, \"recent\": [1]}}}",
+		  "400 invalid_field health.errors.recent[0]: a string (no NUL) of at most 256 bytes" },
+		{ HEAD ", \"descriptor\": \"x\"}", "400 invalid_field descriptor: an object (covalid probe --json)" },
+		/* unknown members, at any depth, named printably */
+		{ HEAD ", \"bad\\nkey\\u001b\": 1}", "400 unknown_field bad?key?: unknown field" },
+		{ HEAD ", \"health\": {\"temperature\": 40}}", "400 unknown_field health.temperature: unknown field" },
+		{ HEAD ", \"health\": {\"disks\": [{\"path\": \"/\", \"used_pct\": 1, \"inode_pct\": 3}]}}",
+		  "400 unknown_field health.disks[0].inode_pct: unknown field" },
+		{ HEAD ", \"health\": {\"components\": {\"spare\": []}}}", "400 unknown_field health.components.spare: unknown field" },
+		{ HEAD ", \"health\": {\"errors\": {\"count\": 1, \"oops\": 1}}}", "400 unknown_field health.errors.oops: unknown field" },
+		/* which fault wins: the old reader's order, not the text's */
+		{ "{\"seq\": 0, \"schema\": \"covalid.report/2\"}", "400 invalid_field schema: \"covalid.report/1\"" },
+		{ "{\"schema\": \"covalid.report/2\", \"zzz\": 1}", "400 unknown_field zzz: unknown field" },
+		{ HEAD ", \"health\": {\"cpu_pct\": 500, \"temperature\": 1}}", "400 unknown_field health.temperature" },
+		{ HEAD ", \"health\": {\"errors\": {\"count\": -1}, \"cpu_pct\": 101}}", "400 invalid_field health.cpu_pct" },
+		{ HEAD ", \"health\": {\"disks\": [{\"path\": \"/\", \"used_pct\": 1, \"free_mib\": -1}, 5]}}",
+		  "400 invalid_field health.disks[0].free_mib" },
+		{ HEAD ", \"health\": {\"load\": [-1, 2, 3, 4]}}", "400 invalid_field health.load: the 1, 5 and 15" },
+		{ HEAD ", \"health\": {\"errors\": {\"why\": 5, \"count\": 1, \"recent\": [1]}}}",
+		  "400 invalid_field health.errors.why: only with" },
+		{ HEAD ", \"health\": {\"cpu_pct\": 500}, \"interval\": 1}", "400 invalid_field interval" },
+		{ HEAD ", \"descriptor\": [], \"health\": {\"cpu_pct\": 500}}", "400 invalid_field health.cpu_pct" },
+		/* a fault of the JSON anywhere wins over any member's */
+		{ "{\"schema\": \"x\", \"seq\": 1,}", "400 malformed_json the body is not valid JSON" },
+		{ HEAD ", \"health\": {\"cpu_pct\": 500}} x", "400 malformed_json the body is not valid JSON" },
+		{ "[1, 2]", "400 malformed_json the body must be a JSON object" },
+		{ "[1, 2", "400 malformed_json the body is not valid JSON" },
+		{ "", "400 malformed_json the body is not valid JSON" },
+		{ "\"report\"", "400 malformed_json the body is not valid JSON" },
+		/* bad UTF-8, \u0000, lone surrogates */
+		{ HEAD ", \"health\": {\"disks\": [{\"path\": \"/\xff\xfe\", \"used_pct\": 1}]}}", "400 malformed_json" },
+		{ HEAD ", \"\xc0\xaf\": 1}", "400 malformed_json" },
+		{ HEAD ", \"health\": {\"errors\": {\"count\": 1, \"recent\": [\"a\\u0000b\"]}}}", "400 malformed_json" },
+		{ HEAD ", \"health\": {\"errors\": {\"count\": 1, \"recent\": [\"\\ud800\"]}}}", "400 malformed_json" },
+		/* huge numbers */
+		{ HEAD ", \"dropped\": 99999999999999999999}", "400 malformed_json the body is not valid JSON" },
+		{ HEAD ", \"health\": {\"cpu_pct\": 1e400}}", "400 malformed_json the body is not valid JSON" },
+		{ HEAD ", \"health\": {\"mem_total_mib\": 1e2}}", "400 invalid_field health.mem_total_mib" },
+		{ HEAD ", \"health\": {\"mem_total_mib\": 9223372036854775807, \"cpu_pct\": 1e-400}}", "ok" },
+		{ HEAD ", \"health\": {\"disks\": [{\"path\": \"/\", \"used_pct\": -0, \"free_mib\": -0}]}}", "ok" },
+		/* over-long arrays */
+		{ HEAD ", \"health\": {\"errors\": {\"count\": 1, \"recent\": [\"a\", \"b\", \"c\", \"d\", \"e\", \"f\"]}}}",
+		  "400 invalid_field health.errors.recent: an array of at most 5 strings" },
+		{ HEAD ", \"health\": {\"load\": [1, 2, 3, 4]}}", "400 invalid_field health.load: the 1, 5 and 15" },
+	};
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(cases); i++) {
+		char *v = verdict_of(cases[i].body, strlen(cases[i].body));
+
+		if (strncmp(v, cases[i].want, strlen(cases[i].want)) != 0)
+			tap_fail(__FILE__, __LINE__, "body %zu: \"%s\", expected \"%s...\"", i, v, cases[i].want);
+		free(v);
+	}
+}
+
+/* Built bodies: too deep, NUL bytes, truncation, long lists. */
+TEST(hostile_reports_built_to_size)
+{
+	struct cv_buf b;
+	char *v, *good;
+	size_t n;
+
+	/* Nesting past jansson's 2048 levels, inside health. */
+	cv_buf_init(&b, SIZE_MAX);
+	CHECK_INT(cv_buf_puts(&b, HEAD ", \"health\": {\"errors\": {\"count\": 1, \"recent\": "), 0);
+	for (int i = 0; i < 2100; i++)
+		CHECK_INT(cv_buf_puts(&b, "["), 0);
+	v = verdict_of(b.data, b.len);
+	CHECK(strstr(v, "400 malformed_json") == v && strstr(v, "maximum parsing depth reached"));
+	free(v);
+	cv_buf_release(&b);
+	/* A raw NUL: in a string, after a number (jansson 2.14 would skip
+	 * that one), between members. */
+	{
+		static const char *const nul[] = { HEAD ", \"health\": {\"disks\": [{\"path\": \"/@\", \"used_pct\": 1}]}}",
+						   HEAD ", \"dropped\": 1@}", HEAD ",@\"dropped\": 1}" };
+
+		for (size_t i = 0; i < CV_ELEMENTSOF(nul); i++) {
+			char *t = cv_xstrdup(nul[i]);
+
+			n = strlen(t);
+			*strchr(t, '@') = '\0';
+			v = verdict_of(t, n);
+			if (strncmp(v, "400 malformed_json", 18) != 0)
+				tap_fail(__FILE__, __LINE__, "NUL %zu: %s", i, v);
+			free(v);
+			free(t);
+		}
+	}
+	/* Every truncation of a good report is refused as not JSON; the whole
+	 * of it, with trailing whitespace, is a report. */
+	good = cv_xstrdup(HEAD ", \"interval\": 60, \"health\": {\"cpu_pct\": 3.2, \"load\": [0.1, 0.2, 0.3], "
+			       "\"disks\": [{\"path\": \"/\", \"used_pct\": 55.1, \"free_mib\": 10240}], \"clock_offset_ms\": null, "
+			       "\"components\": {\"expected\": [\"hv_vmbus\"], \"present\": [\"hv_vmbus\"], \"missing\": []}, "
+			       "\"errors\": {\"count\": 2, \"recent\": [\"kernel: \\\"x\\\"\"]}}} \n");
+	n = strlen(good);
+	for (size_t k = 0; k + 2 < n; k++) {
+		v = verdict_of(good, k);
+		if (strncmp(v, "400 malformed_json", 18) != 0)
+			tap_fail(__FILE__, __LINE__, "truncated at %zu: %s", k, v);
+		free(v);
+	}
+	v = verdict_of(good, n);
+	CHECK_STR(v, "ok");
+	free(v);
+	free(good);
+	/* 65 disks, 65 components, a path over 4096 bytes, a name over 64. */
+	{
+		static const struct {
+			const char *head, *item, *tail;
+			int count;
+			const char *want;
+		} lists[] = {
+			{ ", \"health\": {\"disks\": [", "{\"path\": \"/\", \"used_pct\": 1}", "]}}", MONITOR_DISKS_MAX + 1,
+			  "400 invalid_field health.disks: an array of at most 64 disks" },
+			{ ", \"health\": {\"disks\": [", "{\"path\": \"/\", \"used_pct\": 1}", "]}}", MONITOR_DISKS_MAX, "ok" },
+			{ ", \"health\": {\"components\": {\"missing\": [", "\"m\"", "]}}}", MONITOR_COMPONENTS_MAX + 1,
+			  "400 invalid_field health.components.missing: an array of at most 64 strings" },
+			{ ", \"health\": {\"disks\": [{\"used_pct\": 1, \"path\": \"", "x", "\"}]}}", 4097,
+			  "400 invalid_field health.disks[0].path: a string (no NUL) of at most 4096 bytes" },
+			{ ", \"health\": {\"disks\": [{\"used_pct\": 1, \"path\": \"", "x", "\"}]}}", 4096, "ok" },
+			{ ", \"health\": {\"components\": {\"expected\": [\"", "c", "\"]}}}", 65,
+			  "400 invalid_field health.components.expected[0]: 1 printable character to 64 bytes" },
+		};
+
+		for (size_t i = 0; i < CV_ELEMENTSOF(lists); i++) {
+			bool text = lists[i].item[0] != '{' && lists[i].item[0] != '"';
+
+			cv_buf_init(&b, SIZE_MAX);
+			CHECK_INT(cv_buf_puts(&b, HEAD), 0);
+			CHECK_INT(cv_buf_puts(&b, lists[i].head), 0);
+			for (int k = 0; k < lists[i].count; k++)
+				CHECK_INT(cv_buf_printf(&b, "%s%s", k && !text ? ", " : "", lists[i].item), 0);
+			CHECK_INT(cv_buf_puts(&b, lists[i].tail), 0);
+			v = verdict_of(b.data, b.len);
+			if (strncmp(v, lists[i].want, strlen(lists[i].want)) != 0)
+				tap_fail(__FILE__, __LINE__, "list %zu: \"%s\", expected \"%s...\"", i, v, lists[i].want);
+			free(v);
+			cv_buf_release(&b);
+		}
+	}
+}
+
+/* The stored health text is jansson's json_dumps(JSON_COMPACT |
+ * JSON_PRESERVE_ORDER) of the same health, byte for byte (what the store
+ * held before, and what machines.c and the API read back). */
+TEST(health_text_is_jansson_dump)
+{
+	static const char *const healths[] = {
+		"{\"cpu_pct\": 12.5, \"mem_pct\": 1e2, \"mem_total_mib\": 2048, \"load\": [0.1, 0.2, 0.3], \"vcpus\": 2}",
+		"{\"cpu_pct\": -0, \"mem_pct\": -0.0, \"load\": [1E1, 2.5e-3, 0.00001]}",
+		"{\"cpu_pct\": 3.2, \"mem_pct\": 41.0, \"load\": [123456789.123, 1e-300, 5e-324]}",
+		"{\"mem_total_mib\": 9223372036854775807, \"clock_offset_ms\": -86400000000}",
+		"{\"clock_offset_ms\": null, \"vcpus\": 65536}",
+		"{\"disks\": [{\"path\": \"/\", \"used_pct\": 55.1, \"free_mib\": 10240}, {\"used_pct\": 100, \"path\": "
+		"\"C:\\\\ \\\"x\\\" \\/ \\u00e9 \\ud83d\\ude00 \\u2028 \\u007f \\b\\f\\n\\r\\t \\u0001\\u001f é\"}]}",
+		"{\"errors\": {\"count\": 2, \"recent\": [\"kernel: sd 0:0:0:0: \\tI/O error\", \"\\u00fcber\", \"\"]}, "
+		"\"components\": {\"missing\": [\"storvsc\"], \"expected\": [\"hv_vmbus\", \"storvsc\"], \"present\": []}}",
+		"{\"errors\": {\"available\": false, \"why\": \"no journal \\\"here\\\"\"}}",
+		"{\"errors\": {\"why\": \"x\", \"available\": false}, \"components\": {}}",
+		"{}",
+		" {\n\t\"cpu_pct\" :\r 1 , \"load\" : [ ] , \"disks\" : [ ] } ",
+	};
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(healths); i++) {
+		char *body = cv_xasprintf(HEAD ", \"health\": %s}", healths[i]), *want;
+		json_t *h = json_loads(healths[i], JSON_REJECT_DUPLICATES, NULL);
+		struct monitor_report_body rb;
+		struct monitor_health again;
+		struct program_error e = { 0 };
+
+		CHECK(h != NULL);
+		want = json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (monitor_report_read(body, strlen(body), &rb, &e) < 0) {
+			tap_fail(__FILE__, __LINE__, "health %zu refused: %s", i, e.message);
+		} else {
+			CHECK(rb.has_health);
+			if (strcmp(rb.health.text, want) != 0 || rb.health.text_len != strlen(want))
+				tap_fail(__FILE__, __LINE__, "health %zu: %s, jansson %s", i, rb.health.text, want);
+			/* The stored text reads back as itself. */
+			CHECK_INT(monitor_health_parse(rb.health.text, rb.health.text_len, &again, &e), 0);
+			CHECK_STR(again.text, want);
+			monitor_health_release(&again);
+		}
+		monitor_health_release(&rb.health);
+		json_decref(h);
+		free(want);
+		free(body);
+	}
+	/* Any JSON: the generic compact writer is jansson's too. */
+	{
+		static const char *const docs[] = { "[1, -1, 0.5, 1e22, 1e21, 1e16, 1e17, -1.5e-7, 100000000000000000000.0]",
+						    "{\"a\": {\"b\": [true, false, null, {}, []]}, \"\\u0000x\": 1}",
+						    "[\"\\u0000\"]", "{\"k\\\"\\\\\": \"v\"}", "[0.1, 0.30000000000000004, 1.7976931348623157e308]" };
+
+		for (size_t i = 0; i < CV_ELEMENTSOF(docs); i++) {
+			json_t *j = json_loads(docs[i], JSON_REJECT_DUPLICATES, NULL);
+			char *want = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL,
+			     *got = monitor_json_compact(docs[i], strlen(docs[i]), NULL);
+
+			if (!cv_streq(want, got))
+				tap_fail(__FILE__, __LINE__, "doc %zu: %s, jansson %s", i, got ? got : "(refused)",
+					 want ? want : "(refused)");
+			json_decref(j);
+			free(want);
+			free(got);
+		}
+	}
+}
+
+/* Reals are written without printf for most magnitudes (report-read.c,
+ * g17_fixed()): the same text as jansson's "%.17g" for random doubles of
+ * every magnitude and for short decimals, as agents send them. */
+TEST(reals_are_written_as_jansson_writes_them)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (int doc = 0; doc < 200; doc++) {
+		struct cv_buf b;
+		json_t *j;
+		char *want, *got;
+
+		cv_buf_init(&b, SIZE_MAX);
+		CHECK_INT(cv_buf_puts(&b, "["), 0);
+		for (int i = 0; i < 1000; i++) {
+			double v;
+			uint64_t bits;
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			if (i % 3 == 0) {
+				/* any finite double, magnitudes 2^-30 .. 2^70 and beyond */
+				bits = (x & 0x800fffffffffffffull) | ((uint64_t)(1023 - 40 + (x >> 52) % 120) << 52);
+				memcpy(&v, &bits, sizeof(v));
+				CHECK_INT(cv_buf_printf(&b, "%s%.17g", i ? "," : "", v), 0);
+			} else if (i % 3 == 1) {
+				CHECK_INT(cv_buf_printf(&b, "%s%u.%0*u", i ? "," : "", (unsigned)(x % 100000), (int)(1 + (x >> 40) % 6),
+							(unsigned)((x >> 20) % 1000000)),
+					  0);
+			} else {
+				/* halfway and near-integer values: rounding at the 17th digit */
+				CHECK_INT(cv_buf_printf(&b, "%s%llu.5", i ? "," : "", (unsigned long long)(x % 100000000000000000ull)), 0);
+			}
+		}
+		CHECK_INT(cv_buf_puts(&b, "]"), 0);
+		j = json_loadb(b.data, b.len, 0, NULL);
+		CHECK(j != NULL);
+		want = json_dumps(j, JSON_COMPACT);
+		got = monitor_json_compact(b.data, b.len, NULL);
+		if (!cv_streq(want, got)) {
+			size_t k = 0;
+
+			while (want && got && want[k] == got[k])
+				k++;
+			tap_fail(__FILE__, __LINE__, "doc %d differs at %zu: ...%.40s, jansson ...%.40s", doc, k,
+				 got ? got + (k > 20 ? k - 20 : 0) : "(refused)", want ? want + (k > 20 ? k - 20 : 0) : "");
+			doc = 200;
+		}
+		free(want);
+		free(got);
+		json_decref(j);
+		cv_buf_release(&b);
+	}
+}
+
+static char *flags_of(const char *health_text, const struct monitor_thresholds *t, int vcpus, json_t **ret_details)
+{
+	struct monitor_health h;
+	struct program_error e = { 0 };
+	struct cv_strv f = { 0 };
+	char *words;
+
+	*ret_details = NULL;
+	CHECK_INT(monitor_health_parse(health_text, strlen(health_text), &h, &e), 0);
+	monitor_health_flags(&h, t, vcpus, &f, ret_details);
+	words = cv_strv_join(&f, " ");
+	cv_strv_release(&f);
+	monitor_health_release(&h);
+	return words;
+}
+
+/* The flags against docs/monitor.md's "Thresholds": percentages and load
+ * strictly above, errors at or above (0: never), the clock either way,
+ * components when any is missing; a member not sent, a null clock or an
+ * unreadable log measures nothing. */
+TEST(health_flags_follow_the_thresholds)
+{
+	static const struct monitor_thresholds t = { .heartbeat_timeout_s = 300, .clock_offset_ms = 2000, .errors = 1,
+						     .cpu_pct = 90, .mem_pct = 90, .disk_pct = 90, .load_per_vcpu = 4.0 };
+	static const struct {
+		const char *health;
+		int vcpus;
+		const char *flags;
+	} cases[] = {
+		{ "{\"cpu_pct\": 90, \"mem_pct\": 90, \"disks\": [{\"path\": \"/\", \"used_pct\": 90}], \"load\": [8.0], "
+		  "\"clock_offset_ms\": -2000, \"errors\": {\"count\": 0}, \"components\": {\"missing\": []}}",
+		  2, "" },
+		{ "{\"cpu_pct\": 90.5}", 0, "cpu" },
+		{ "{\"mem_pct\": 97}", 0, "mem" },
+		{ "{\"disks\": [{\"path\": \"/\", \"used_pct\": 10}, {\"path\": \"/var\", \"used_pct\": 90.1}]}", 0, "disk" },
+		{ "{\"load\": [8.1, 0, 0]}", 2, "load" },
+		{ "{\"load\": [8.1], \"vcpus\": 4}", 0, "" },  /* the health's vCPUs when the machine's are unknown */
+		{ "{\"load\": [4.5]}", 0, "load" },           /* else 1 */
+		{ "{\"clock_offset_ms\": -2001}", 0, "clock" },
+		{ "{\"clock_offset_ms\": null}", 0, "" },
+		{ "{\"errors\": {\"count\": 1}}", 0, "errors" },
+		{ "{\"errors\": {\"available\": false}}", 0, "" },
+		{ "{\"components\": {\"missing\": [\"storvsc\", \"netvsc\"]}}", 0, "components" },
+		{ "{\"cpu_pct\": 100, \"mem_pct\": 100, \"errors\": {\"count\": 9}}", 0, "cpu mem errors" },
+	};
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(cases); i++) {
+		json_t *d = NULL;
+		char *f = flags_of(cases[i].health, &t, cases[i].vcpus, &d);
+
+		if (strcmp(f, cases[i].flags) != 0)
+			tap_fail(__FILE__, __LINE__, "health %zu: flags \"%s\", expected \"%s\"", i, f, cases[i].flags);
+		/* No flag, nothing made. */
+		if (!cases[i].flags[0])
+			CHECK(d == NULL);
+		json_decref(d);
+		free(f);
+	}
+	{
+		json_t *d = NULL;
+		char *f = flags_of("{\"disks\": [{\"path\": \"/\", \"used_pct\": 95}], \"components\": {\"missing\": [\"storvsc\"]}, "
+				   "\"load\": [10]}",
+				   &t, 2, &d);
+		json_t *disk = json_object_get(d, "disk"), *load = json_object_get(d, "load"),
+		       *comp = json_object_get(d, "components");
+
+		CHECK_STR(f, "disk load components");
+		CHECK_STR(json_string_value(json_object_get(disk, "metric")), "disk_pct");
+		CHECK(json_real_value(json_object_get(disk, "value")) == 95);
+		CHECK(json_real_value(json_object_get(disk, "threshold")) == 90);
+		CHECK_STR(json_string_value(json_object_get(disk, "path")), "/");
+		CHECK(json_real_value(json_object_get(load, "value")) == 5);
+		CHECK_STR(json_string_value(json_array_get(json_object_get(comp, "missing"), 0)), "storvsc");
+		json_decref(d);
+		free(f);
+	}
+	{
+		static const char text[] = "{\"clock_offset_ms\": null, \"errors\": {\"available\": false}, \"cpu_pct\": 1}";
+		struct monitor_health h;
+		struct program_error e = { 0 };
+
+		CHECK_INT(monitor_health_parse(text, strlen(text), &h, &e), 0);
+		CHECK(!monitor_health_measures(&h, "clock"));
+		CHECK(!monitor_health_measures(&h, "errors"));
+		CHECK(!monitor_health_measures(&h, "mem"));
+		CHECK(monitor_health_measures(&h, "cpu"));
+		CHECK(!monitor_health_measures(NULL, "cpu"));
+		monitor_health_release(&h);
+		CHECK(monitor_health_parse("{\"cpu_pct\": 101}", 16, &h, &e) < 0);
+		CHECK_STR(e.message, "health.cpu_pct: a number from 0 to 100");
+		monitor_health_release(&h);
+	}
+}
+
 TAP_MAIN(enrolling_twice_is_one_machine, enrollment_is_checked, reports_apply_once,
 	 drift_and_return_are_told_with_the_difference, a_revoked_configuration_makes_its_machines_drift,
 	 late_machines_are_told_once_and_resume, thresholds_flag_and_clear, cached_thresholds_follow_their_changes,
 	 dropped_reports_are_told, who_sees_which_machine,
-	 the_fleet_now_and_over_time, reports_are_read_strictly, a_remembered_credential_is_refused_once_replaced)
+	 the_fleet_now_and_over_time, reports_are_read_strictly, hostile_reports_are_refused_naming_the_fault,
+	 hostile_reports_built_to_size, health_text_is_jansson_dump, reals_are_written_as_jansson_writes_them,
+	 health_flags_follow_the_thresholds, a_remembered_credential_is_refused_once_replaced)
