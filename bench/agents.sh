@@ -6,7 +6,9 @@
 #
 #   target  open loop, 60 s: 5,000 heartbeats/s + 1,000 changed-descriptor
 #           reports/s (a machine's vCPUs or memory changed: the full
-#           descriptor), latency from each report's scheduled time
+#           descriptor), latency from each report's scheduled time; rates
+#           are the reports acknowledged over the 60 s schedule, and a run
+#           sustains its rate only if every scheduled report was answered
 #   max     closed loop, every connection busy, the same mix
 #   raw     SQLite's durable per-row insert rate for rows of a report's
 #           mean size, one transaction each (bench/sqlite-insert.c), in
@@ -191,8 +193,8 @@ echo "bars:"
 bar() { if [ "$2" = 1 ]; then echo "  [met]    $1"; else echo "  [MISSED] $1"; BAD=1; fi; }
 BAD=
 t() { awk "BEGIN { print ($1) ? 1 : 0 }"; }
-bar ">= 5,000 heartbeats/s sustained for ${SECONDS_EACH} s: $hb" "$(t "$hb >= 5000")"
-bar ">= 1,000 changed-descriptor reports/s sustained: $de" "$(t "$de >= 1000")"
+bar ">= 5,000 heartbeats/s sustained for ${SECONDS_EACH} s: $hb (unanswered: $notsent)" "$(t "$hb >= 5000 && $notsent == 0")"
+bar ">= 1,000 changed-descriptor reports/s sustained: $de (unanswered: $notsent)" "$(t "$de >= 1000 && $notsent == 0")"
 bar "p99 < 100 ms: $p99 ms" "$(t "$p99 < 100")"
 bar "no report lost: $lost lost$( [ "$nofields" -gt 0 ] && echo " ($nofields machines without seq/reports in the API: not checkable)")" "$(t "$lost == 0 && $nofields == 0 && $errs >= 0")"
 bar "ingest / raw durable inserts > 1 (group commit beats one transaction a row): $(awk -v a="$mt" -v b="$raw" 'BEGIN { printf "%.3f", a / b }')" "$(t "$mt > $raw")"

@@ -1916,6 +1916,14 @@ static int cmd_run(void)
 	state_save(cfg.state);
 
 	uint64_t acked = st.acked[K_HB] + st.acked[K_DESC];
+	/* The open loop's rates are over its schedule (duration_s): it offers
+	 * exactly rate x duration reports, so a server that keeps up shows the
+	 * offered rate, not a rate lowered by the last report's own latency
+	 * (elapsed_s ends at the last answer).  One that falls behind shows
+	 * what it answered: what it did not answer in the drain counts as not
+	 * sent, and what it answered late shows in the latencies.  The closed
+	 * loop has no schedule: its rates are over elapsed_s. */
+	double span = open_loop ? cfg.duration : elapsed;
 	/* Errors: answered wrongly or not at all.  Not sent: the open loop
 	 * scheduled them, the server was too slow to take them in time. */
 	uint64_t errors = non_2xx() + st.conn_errors + st.bad_answers + st.connect_failures;
@@ -1934,8 +1942,8 @@ static int cmd_run(void)
 	       "\"applied\":%llu,\"duplicates\":%llu,\"need_descriptor\":%llu,"
 	       "\"body_bytes_mean\":{\"heartbeat\":%.0f,\"descriptor\":%.0f},",
 	       (unsigned long long)st.sent[K_HB], (unsigned long long)st.sent[K_DESC], (unsigned long long)st.acked[K_HB],
-	       (unsigned long long)st.acked[K_DESC], (double)st.acked[K_HB] / elapsed, (double)st.acked[K_DESC] / elapsed,
-	       (double)acked / elapsed, (unsigned long long)st.applied, (unsigned long long)st.duplicates,
+	       (unsigned long long)st.acked[K_DESC], (double)st.acked[K_HB] / span, (double)st.acked[K_DESC] / span,
+	       (double)acked / span, (unsigned long long)st.applied, (unsigned long long)st.duplicates,
 	       (unsigned long long)st.need_desc,
 	       st.sent[K_HB] ? (double)st.body_bytes[K_HB] / (double)st.sent[K_HB] : 0.0,
 	       st.sent[K_DESC] ? (double)st.body_bytes[K_DESC] / (double)st.sent[K_DESC] : 0.0);
