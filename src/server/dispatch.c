@@ -304,8 +304,11 @@ void dispatch_done(struct req *r)
 {
 	if (!r->answered)
 		reply_error(r, 500, "internal", "the handler gave no answer");
-	/* A write may have moved the generation: read it afresh next time. */
-	if (strcmp(r->route->method, "GET") != 0)
+	/* A write may have moved the generation: read it afresh next time.
+	 * Not an agent's: machines never change the catalog, and under a
+	 * stream of reports every descriptor's check would read it from the
+	 * database. */
+	if (strcmp(r->route->method, "GET") != 0 && !(r->route->flags & ROUTE_AGENT))
 		atomic_store(&r->srv->gen_checked_ns, 0);
 	r->store = NULL;
 	r->worked = true;
