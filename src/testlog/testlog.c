@@ -102,14 +102,112 @@ int testlog_parse(const char *text, size_t len, json_t **ret_doc, char **ret_why
 	return 0;
 }
 
+/* Compares jansson's canonical output with the text as it is produced:
+ * no copy of the log is made, and the first byte that differs stops it. */
+struct compare {
+	const char *text;
+	size_t len, at;
+	bool differs;
+};
+
+static int compare_chunk(const char *buf, size_t size, void *data)
+{
+	struct compare *c = data;
+
+	if (size > c->len - c->at || memcmp(c->text + c->at, buf, size) != 0) {
+		c->differs = true;
+		return -1;
+	}
+	c->at += size;
+	return 0;
+}
+
+/* text is exactly testlog_canonical(doc). */
+static bool is_canonical(const json_t *doc, const char *text, size_t len)
+{
+	struct compare c = { text, len, 0, false };
+
+	if (json_dump_callback(doc, compare_chunk, &c, CANONICAL_FLAGS) < 0) {
+		if (!c.differs)
+			abort(); /* jansson fails only on allocation */
+		return false;
+	}
+	return c.at + 1 == len && text[c.at] == '\n';
+}
+
+/* The end of the JSON value of canonical text at i: the ',' or the
+ * closing bracket after it, or len. */
+static size_t value_end(const char *t, size_t len, size_t i)
+{
+	size_t depth = 0;
+	bool in_string = false;
+
+	for (; i < len; i++) {
+		char c = t[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++; /* \" and \\ are not the string's end */
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"')
+			in_string = true;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']') {
+			if (depth == 0)
+				return i;
+			depth--;
+		} else if (c == ',' && depth == 0)
+			return i;
+	}
+	return len;
+}
+
+/*
+ * Canonical text is '{', the members '"key":value' in key order joined by
+ * ',', '}' and '\n' (jansson's compact dump), so the document without one
+ * member dumps as the text without that member and one comma beside it.
+ * A key's bytes are its canonical (escaped) form; "signature" has nothing
+ * to escape, so its bytes are the key exactly.
+ */
+int testlog_signature_span(const char *text, size_t len, size_t *ret_at, size_t *ret_n)
+{
+	static const char key[] = "\"signature\":";
+	size_t i = 1;
+
+	if (len < 2 || text[0] != '{')
+		return -EBADMSG;
+	while (i < len && text[i] == '"') {
+		size_t start = i, end = value_end(text, len, i);
+
+		/* The key is a string: the ':' it ends with is not inside it. */
+		if (end == len)
+			return -EBADMSG;
+		if (end - start > sizeof(key) - 1 && memcmp(text + start, key, sizeof(key) - 1) == 0) {
+			if (text[end] == ',')
+				end++; /* and the comma after it */
+			else if (start > 1)
+				start--; /* the last member: the comma before it */
+			*ret_at = start;
+			*ret_n = end - start;
+			return 0;
+		}
+		if (text[end] != ',')
+			break;
+		i = end + 1;
+	}
+	return i < len && (text[i] == '}' || text[i] == '"') ? -ENOENT : -EBADMSG;
+}
+
 int testlog_verify_parsed(const json_t *parsed, const char *text, size_t len, const struct sign_key *pub, char **ret_why)
 {
 	const json_t *doc = parsed;
 	json_t *sig;
 	uint8_t raw[SIGN_BYTES];
 	const char *alg, *kid, *value;
-	char *canon = NULL, *msg = NULL;
-	size_t n;
+	char *msg = NULL;
+	size_t at, n, prefix = strlen(SIGNED_PREFIX);
 	int r = -EBADMSG;
 
 	sig = json_object_get(doc, "signature");
@@ -140,19 +238,22 @@ int testlog_verify_parsed(const json_t *parsed, const char *text, size_t len, co
 	}
 	/* The file must be exactly the canonical form: otherwise bytes
 	 * outside what the signature covers could be changed unnoticed. */
-	canon = testlog_canonical(doc, &n);
-	if (n != len || memcmp(canon, text, len) != 0) {
+	if (!is_canonical(doc, text, len) || testlog_signature_span(text, len, &at, &n) < 0) {
 		*ret_why = cv_xstrdup("not in canonical form: the file was changed after signing");
 		goto out;
 	}
-	msg = signed_bytes(doc, &n);
-	if (!sign_verify_detached(pub->pk, msg, n, raw)) {
+	/* What the signature covers, canonical(doc without "signature"): the
+	 * canonical text without its signature member, serialized once. */
+	msg = cv_xmalloc(prefix + len - n);
+	memcpy(msg, SIGNED_PREFIX, prefix);
+	memcpy(msg + prefix, text, at);
+	memcpy(msg + prefix + at, text + at + n, len - at - n);
+	if (!sign_verify_detached(pub->pk, msg, prefix + len - n, raw)) {
 		*ret_why = cv_xstrdup("the signature does not match the content: the log was changed after signing");
 		goto out;
 	}
 	r = 0;
 out:
-	free(canon);
 	free(msg);
 	return r;
 }

@@ -4,6 +4,7 @@
  * refused, extending), revocation and who may do it.
  */
 #include <jansson.h>
+#include <sodium.h>
 
 #include "covalid/catalog.h"
 #include "covalid/program.h"
@@ -1584,6 +1585,40 @@ TEST(submission_replayed_log_is_refused)
 	world_close(&w);
 }
 
+/* The digest an accepted log is kept under (and a replay found by) is
+ * BLAKE2b-256 of canonical(log without "signature") (covalid/store.h,
+ * covalid/testlog.h), as logs accepted before were stored: computed here
+ * from that definition, without the program's code. */
+TEST(submission_digest_is_of_the_signed_content)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	struct program_submission sub = { 0 };
+	json_t *log = make_log("full", "rhel", "9.4", 2), *copy;
+	uint8_t h[32];
+	char hex[65], *bytes, *canon, *found = NULL;
+	size_t len, n;
+
+	world_open(&w);
+	bytes = signed_bytes(log, &w.rh, &len);
+	CHECK_INT(program_submit(w.s, "red-hat", bytes, len, &sub, &e), 0);
+	CHECK(sub.accepted);
+	copy = json_copy(log);
+	json_object_del(copy, "signature");
+	canon = testlog_canonical(copy, &n);
+	crypto_generichash(h, sizeof(h), (const unsigned char *)canon, n, NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	CHECK_INT(store_submission_find_digest(w.s, hex, &found), 0);
+	CHECK_STR(found, sub.id);
+	free(found);
+	free(canon);
+	free(bytes);
+	json_decref(copy);
+	json_decref(log);
+	program_submission_release(&sub);
+	world_close(&w);
+}
+
 /* Every writing call owns its transaction and leaves none open behind it
  * (the store's writer lock is not recursive: a caller's own transaction
  * around these calls would wait on itself, which is why callers hold none). */
@@ -1777,6 +1812,6 @@ TAP_MAIN(writes_own_their_transactions, policy_default_parses_and_matches_data_f
 	 submission_cannot_extend_or_revoke_the_seed_row, submission_vendor_ids_that_share_a_prefix_do_not_collide,
 	 submission_claims_that_sanitize_or_truncate_alike_stay_apart, submission_does_not_extend_an_imported_row_with_its_id,
 	 submission_claim_must_be_well_typed, submission_claim_must_agree_with_the_descriptor,
-	 submission_replayed_log_is_refused, submission_whose_status_contradicts_its_measurement_is_refused,
+	 submission_replayed_log_is_refused, submission_digest_is_of_the_signed_content, submission_whose_status_contradicts_its_measurement_is_refused,
 	 submission_whose_statuses_agree_is_judged_by_the_policy, submission_is_judged_by_the_threshold_version_it_names,
 	 policy_thresholds_are_checked_naming_the_field)

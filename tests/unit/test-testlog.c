@@ -130,4 +130,73 @@ TEST(tampering_has_clear_reasons)
 	sign_key_release(&other);
 }
 
-TAP_MAIN(canonical_form_is_stable, signed_log_verifies, every_single_byte_flip_fails, tampering_has_clear_reasons)
+/* The text without the span testlog_signature_span names is, by its
+ * contract (covalid/testlog.h), canonical(document without "signature"):
+ * compared with that serialization itself. */
+static void span_is_unsigned_content(json_t *doc)
+{
+	json_t *copy = json_copy(doc);
+	size_t len, want_len, at = 0, n = 0;
+	char *text = testlog_canonical(doc, &len), *want, *got;
+
+	json_object_del(copy, "signature");
+	want = testlog_canonical(copy, &want_len);
+	CHECK_INT(testlog_signature_span(text, len, &at, &n), 0);
+	CHECK(at + n <= len);
+	got = cv_xmalloc(len - n + 1);
+	memcpy(got, text, at);
+	memcpy(got + at, text + at + n, len - at - n);
+	got[len - n] = '\0';
+	CHECK_INT(len - n, want_len);
+	CHECK_STR(got, want);
+	free(got);
+	free(want);
+	free(text);
+	json_decref(copy);
+}
+
+TEST(signature_span_is_the_signed_content)
+{
+	struct sign_key k;
+	json_t *doc = small_log(), *sig;
+	char *text;
+	size_t len, at, n;
+
+	CHECK_INT(sign_init(), 0);
+	CHECK_INT(sign_key_generate(&k), 0);
+	CHECK_INT(testlog_sign(doc, &k), 0);
+	span_is_unsigned_content(doc); /* a member before it and after it */
+	/* Nested "signature" members, and strings that read like one, are
+	 * not the log's signature. */
+	json_object_set_new(doc, "a", json_pack("{s:{s:s}, s:s}", "signature", "x", "q", ",\"signature\":{\"alg\":1}"));
+	json_object_set_new(doc, "b", json_pack("[s, s, {s:i}]", "\\", "{\"signature\":", "signature", 3));
+	json_object_set_new(doc, "signaturez", json_string("\"signature\":"));
+	span_is_unsigned_content(doc);
+	/* The last member (nothing sorts after it), then the first. */
+	sig = json_incref(json_object_get(doc, "signature"));
+	json_object_clear(doc);
+	json_object_set_new(doc, "schema", json_string(TESTLOG_SCHEMA));
+	json_object_set(doc, "signature", sig);
+	span_is_unsigned_content(doc);
+	json_object_set_new(doc, "zz", json_true());
+	json_object_del(doc, "schema");
+	span_is_unsigned_content(doc);
+	/* The only member. */
+	json_object_del(doc, "zz");
+	span_is_unsigned_content(doc);
+	/* None: -ENOENT; not a JSON object: -EBADMSG. */
+	json_object_del(doc, "signature");
+	json_object_set_new(doc, "signatur", json_string("e"));
+	text = testlog_canonical(doc, &len);
+	CHECK_INT(testlog_signature_span(text, len, &at, &n), -ENOENT);
+	free(text);
+	CHECK_INT(testlog_signature_span("[1]\n", 4, &at, &n), -EBADMSG);
+	CHECK_INT(testlog_signature_span("{\"sig", 5, &at, &n), -EBADMSG);
+	CHECK_INT(testlog_signature_span("", 0, &at, &n), -EBADMSG);
+	json_decref(sig);
+	json_decref(doc);
+	sign_key_release(&k);
+}
+
+TAP_MAIN(canonical_form_is_stable, signed_log_verifies, every_single_byte_flip_fails, tampering_has_clear_reasons,
+	 signature_span_is_the_signed_content)
