@@ -258,7 +258,8 @@ fuzz: setup
 	    build-fuzz/corpus-$$t fuzz/seeds/$$t $$(ls -d fuzz/regressions/$$t 2>/dev/null) || exit 1; \
 	done
 
-BENCH_BINS = $(BUILD)/bench/fleetgen $(BUILD)/bench/fleet-sql $(BUILD)/bench/sqlite-insert $(BUILD)/bench/descriptor-parse $(BUILD)/bench/agentsim
+BENCH_BINS = $(BUILD)/bench/fleetgen $(BUILD)/bench/fleet-sql $(BUILD)/bench/sqlite-insert $(BUILD)/bench/descriptor-parse $(BUILD)/bench/agentsim \
+             $(BUILD)/bench/submit-cost
 
 $(BUILD)/bench/fleetgen: bench/fleetgen.c
 	@mkdir -p $(dir $@)
@@ -269,6 +270,10 @@ $(BUILD)/bench/fleet-sql: bench/fleet-sql.c $(BUILD)/libcovalid.a
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcovalid.a $(LIBS)
 
 $(BUILD)/bench/descriptor-parse: bench/descriptor-parse.c $(BUILD)/libcovalid.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcovalid.a $(LIBS)
+
+$(BUILD)/bench/submit-cost: bench/submit-cost.c $(BUILD)/libcovalid.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcovalid.a $(LIBS)
 

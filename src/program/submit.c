@@ -23,6 +23,7 @@
  */
 #include <ctype.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
 
 #include "covalid/catalog.h"
@@ -538,6 +539,50 @@ static int log_digest(const char *log, size_t len, char **ret)
 }
 
 /*
+ * Vendors' public keys as parsed from the store's text, kept: parsing
+ * checks the point (crypto_core_ed25519_is_valid_point, a few per cent of
+ * a submission), and the same few keys sign every log.  Keyed by the
+ * whole text the store holds: whether the key is the vendor's and not
+ * revoked is still read from the store for every log; what is not
+ * repeated is the parse of the same bytes, which always comes out the
+ * same.  Only keys that parsed are kept; a full cache forgets its oldest.
+ */
+#define KEY_CACHE_SIZE 16
+static pthread_mutex_t key_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char *text;
+	struct sign_key pub; /* the public part only */
+} key_cache[KEY_CACHE_SIZE];
+static size_t key_cache_next;
+
+static int parse_public_key(const char *text, struct sign_key *ret, char **ret_why)
+{
+	int r;
+
+	pthread_mutex_lock(&key_cache_lock);
+	for (size_t i = 0; i < KEY_CACHE_SIZE; i++)
+		if (key_cache[i].text && strcmp(key_cache[i].text, text) == 0) {
+			*ret = key_cache[i].pub;
+			pthread_mutex_unlock(&key_cache_lock);
+			return 0;
+		}
+	pthread_mutex_unlock(&key_cache_lock);
+	r = sign_key_parse_public(text, ret, ret_why);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&key_cache_lock);
+	{
+		size_t i = key_cache_next++ % KEY_CACHE_SIZE;
+
+		free(key_cache[i].text);
+		key_cache[i].text = cv_xstrdup(text);
+		key_cache[i].pub = *ret;
+	}
+	pthread_mutex_unlock(&key_cache_lock);
+	return 0;
+}
+
+/*
  * A submission in two steps, so that a server can check many at once and
  * record them together (group commit, src/server/writer.c): checking
  * (parsing, the signature, the policy's judgement) reads the store and
@@ -614,7 +659,7 @@ int program_submit_check(struct store *s, const char *vendor_id, const char *log
 		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
 		goto out;
 	}
-	if (sign_key_parse_public(key_text, &pub, &why) < 0 ||
+	if (parse_public_key(key_text, &pub, &why) < 0 ||
 	    testlog_verify_parsed(doc, log, len, &pub, &why) < 0) {
 		program_error_set(err, 422, "bad_signature", "%s", why ? why : "bad key");
 		r = -EBADMSG;
