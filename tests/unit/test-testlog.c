@@ -4,6 +4,7 @@
 #include "covalid/sign.h"
 #include "covalid/testlog.h"
 #include "tap.h"
+#include "testlog/testlog-internal.h"
 
 static json_t *small_log(void)
 {
@@ -198,5 +199,120 @@ TEST(signature_span_is_the_signed_content)
 	sign_key_release(&k);
 }
 
+/* walk(text) as the canonical check's fast path decides it. */
+static bool walk(const char *text)
+{
+	json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	bool r;
+
+	CHECK(doc != NULL);
+	r = doc && testlog__canonical_walk(doc, text, strlen(text));
+	json_decref(doc);
+	return r;
+}
+
+/* The document of text, serialized by jansson: the fast path takes it. */
+static void walk_takes(const char *text)
+{
+	json_t *doc = json_loads(text, 0, NULL);
+	size_t len;
+	char *canon = doc ? testlog_canonical(doc, &len) : NULL;
+
+	CHECK(canon != NULL);
+	if (canon && !testlog__canonical_walk(doc, canon, len))
+		tap_fail(__FILE__, __LINE__, "the walk does not take jansson's own %s", canon);
+	free(canon);
+	json_decref(doc);
+}
+
+/*
+ * The canonical check's walk (testlog.c) says yes only to jansson's own
+ * bytes: the texts below parse to documents whose canonical form
+ * (covalid/testlog.h: keys in byte order, no whitespace, "%.15g" reals,
+ * jansson's escapes) they are not, and the walk refuses each; what it
+ * cannot tell (escapes) it leaves to jansson, which still decides.
+ */
+TEST(canonical_walk_takes_only_the_canonical_form)
+{
+	static const char *const canonical[] = {
+		"{\"a\":1,\"b\":[true,false,null],\"c\":{}}", "{\"\":[],\"a\":{\"aa\":\"x/y h\xc3\xa9\"}}",
+		"{\"r\":[0.1,1.5,100.0,1e-7,1e300,-0.0,0.3,1.23456789012346e17]}",
+		"{\"i\":[0,-1,9223372036854775807,-9223372036854775808]}", "{\"a\":1,\"ab\":2,\"b\":3}",
+	};
+	static const char *const not_canonical[] = {
+		"{\"b\":1,\"a\":2}\n",           /* keys out of order */
+		"{\"ab\":2,\"a\":1}\n",          /* a prefix sorts first */
+		"{\"a\": 1}\n",                  /* whitespace */
+		"{\"a\":1}",                     /* no newline */
+		"{\"a\":1}\n\n",                 /* more after it */
+		"{\"a\":\"\\u0061\"}\n",         /* an escape jansson does not write */
+		"{\"\\u0061\":1}\n",             /* in a key */
+		"{\"a\":\"x\\/y\"}\n",           /* an escaped slash */
+		"{\"a\":1.50}\n",                /* a real as jansson does not print it */
+		"{\"a\":1E2}\n",                 /* 100.0 */
+		"{\"a\":1e-07}\n",               /* 1e-7 (jansson drops the exponent's zeros) */
+		"{\"a\":0.30000000000000004}\n", /* 0.3 in 15 digits */
+		"{\"a\":-0}\n",                  /* the integer 0 */
+		"{\"a\":[1 ,2]}\n",              /* whitespace in an array */
+		"{\"a\":\"\\u00e9\"}\n",         /* \u00e9 for the raw UTF-8 */
+		"{\"a\":\"x\\\"y\"}\n",          /* an escape jansson writes: left to jansson */
+	};
+	char buf[128];
+	json_t *deep = json_array(), *doc;
+	char *text;
+	size_t len;
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(canonical); i++) {
+		walk_takes(canonical[i]);
+		snprintf(buf, sizeof(buf), "%s\n", canonical[i]);
+		CHECK(walk(buf)); /* these are the canonical texts themselves */
+	}
+	for (size_t i = 0; i < CV_ELEMENTSOF(not_canonical); i++)
+		if (walk(not_canonical[i]))
+			tap_fail(__FILE__, __LINE__, "the walk takes %s", not_canonical[i]);
+	/* Beyond its depth it leaves the answer to jansson. */
+	for (int i = 0; i < 100; i++)
+		deep = json_pack("[o]", deep);
+	doc = json_pack("{s:o}", "d", deep);
+	text = testlog_canonical(doc, &len);
+	CHECK(!testlog__canonical_walk(doc, text, len));
+	free(text);
+	json_decref(doc);
+}
+
+/* Logs the walk leaves to jansson (escapes, depth) still verify, and a
+ * key written with an escape is still refused (jansson's dump ignores
+ * its callback's answer for keys: the comparison must not). */
+TEST(canonical_check_decides_what_the_walk_leaves)
+{
+	struct sign_key k;
+	json_t *doc = small_log(), *deep = json_array();
+	char *text, *t, *why = NULL, *p;
+	size_t len;
+
+	CHECK_INT(sign_init(), 0);
+	CHECK_INT(sign_key_generate(&k), 0);
+	for (int i = 0; i < 100; i++)
+		deep = json_pack("[o]", deep);
+	json_object_set_new(doc, "deep", deep);
+	json_object_set_new(doc, "note", json_string("a \"quoted\" back\\slash, a tab\t, \x01 and /"));
+	CHECK_INT(testlog_sign(doc, &k), 0);
+	text = testlog_canonical(doc, &len);
+	CHECK(!testlog__canonical_walk(doc, text, len));
+	CHECK_INT(testlog_verify(text, len, &k, NULL, &why), 0);
+	/* "host" as "\u0068ost": the same document, not its canonical bytes. */
+	p = strstr(text, "\"host\"");
+	CHECK(p != NULL);
+	if (p) {
+		t = cv_xasprintf("%.*s\"\\u0068ost\"%s", (int)(p - text), text, p + 6);
+		rejects(t, strlen(t), &k, "not in canonical form");
+		free(t);
+	}
+	free(text);
+	json_decref(doc);
+	sign_key_release(&k);
+}
+
 TAP_MAIN(canonical_form_is_stable, signed_log_verifies, every_single_byte_flip_fails, tampering_has_clear_reasons,
-	 signature_span_is_the_signed_content)
+	 signature_span_is_the_signed_content, canonical_walk_takes_only_the_canonical_form,
+	 canonical_check_decides_what_the_walk_leaves)
