@@ -593,7 +593,7 @@ static int parse_public_key(const char *text, struct sign_key *ret, char **ret_w
 struct program_submit_checked {
 	char *vendor_id, *vendor_name, *key_id, *digest;
 	const char *log; /* the caller's bytes */
-	json_t *doc;
+	json_t *doc;     /* the parsed log, when accepted (NULL when rejected) */
 	struct program_submission sub;
 };
 
@@ -694,8 +694,13 @@ int program_submit_check(struct store *s, const char *vendor_id, const char *log
 	c->vendor_id = cv_xstrdup(vendor_id);
 	c->key_id = cv_xstrdup(kid);
 	c->log = log;
-	c->doc = doc;
-	doc = NULL;
+	/* Recording reads the document only to make the configuration of
+	 * an accepted log.  A rejected one's is freed now, while it is still
+	 * in this thread's cache, not after the wait for the write. */
+	if (sub->accepted) {
+		c->doc = doc;
+		doc = NULL;
+	}
 	*ret = c;
 	c = NULL;
 	r = 0;
