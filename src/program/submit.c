@@ -27,6 +27,7 @@
 #include <sodium.h>
 
 #include "covalid/catalog.h"
+#include "covalid/descriptor.h"
 #include "covalid/program.h"
 #include "covalid/sign.h"
 #include "covalid/store.h"
@@ -617,6 +618,7 @@ int program_submit_check(struct store *s, const char *vendor_id, const char *log
 	struct program_submit_checked *c = cv_xcalloc(1, sizeof(*c));
 	struct program_submission *sub = &c->sub;
 	struct program_policy *policy = NULL;
+	struct descriptor *desc = NULL;
 	struct sign_key pub;
 	json_t *doc = NULL, *sig;
 	char *why = NULL, *key_vendor = NULL, *key_text = NULL;
@@ -633,7 +635,7 @@ int program_submit_check(struct store *s, const char *vendor_id, const char *log
 	}
 	/* Malformed (a field of the wrong type, missing, an impossible
 	 * time) is 400 before anything else is looked at. */
-	r = program_claim_check(doc, err);
+	r = program_claim_check(doc, &desc, err);
 	if (r < 0)
 		goto out;
 	/* The threshold version's shape now (400); whether the policy holds
@@ -681,7 +683,7 @@ int program_submit_check(struct store *s, const char *vendor_id, const char *log
 		goto out;
 	/* A claim its own descriptor contradicts proves nothing: recorded,
 	 * rejected, with the policy's reasons after it. */
-	program_claim_agreement(doc, &sub->reasons);
+	program_claim_agreement(doc, desc, &sub->reasons);
 	program_policy_evaluate(policy, doc, &sub->reasons);
 	sub->accepted = sub->reasons.n == 0;
 	sub->id = new_submission_id();
@@ -707,6 +709,7 @@ int program_submit_check(struct store *s, const char *vendor_id, const char *log
 out:
 	program_submit_checked_free(c);
 	program_policy_free(policy);
+	descriptor_free(desc);
 	json_decref(doc);
 	free(why);
 	free(key_vendor);
