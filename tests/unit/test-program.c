@@ -4,6 +4,7 @@
  * refused, extending), revocation and who may do it.
  */
 #include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
 
 #include "covalid/catalog.h"
@@ -1703,6 +1704,77 @@ TEST(submission_policies_of_two_databases_stay_apart)
 	world_close(&b);
 }
 
+/* A thread loading and applying the policy of its own connection to the
+ * database at path, again and again: each judgement is by one of the two
+ * policies set meanwhile, whole (0 reasons: the built-in one; 1 naming
+ * the never-run check: the strict one). */
+struct loader {
+	const char *path;
+	json_t *log;
+	int bad;
+};
+
+static void *load_again_and_again(void *arg)
+{
+	struct loader *l = arg;
+	struct store *s = NULL;
+	char *err = NULL;
+
+	if (store_open(l->path, &s, &err) < 0) {
+		l->bad++;
+		free(err);
+		return NULL;
+	}
+	for (int i = 0; i < 300; i++) {
+		struct program_error e = { 0 };
+		struct program_policy *p = NULL;
+		struct cv_strv reasons;
+
+		if (program_policy_load(s, &p, &e) < 0) {
+			l->bad++;
+			program_error_release(&e);
+			continue;
+		}
+		cv_strv_init(&reasons);
+		program_policy_evaluate(p, l->log, &reasons);
+		if (!(reasons.n == 0 || (reasons.n == 1 && strstr(reasons.v[0], "bench.never-run"))))
+			l->bad++;
+		cv_strv_release(&reasons);
+		program_policy_free(p);
+	}
+	store_close(s);
+	return NULL;
+}
+
+/* The kept policy is shared by threads and replaced under them: none
+ * judges by a freed or half-made one (run under ASan: make check). */
+TEST(policy_kept_is_shared_safely_between_threads)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	struct loader l[4];
+	pthread_t t[4];
+	char *path = NULL;
+	json_t *log = make_log("full", "rhel", "9.4", 2);
+
+	world_open(&w);
+	if (asprintf(&path, "%s/program.db", tap_tmpdir()) < 0)
+		abort();
+	for (int i = 0; i < 4; i++) {
+		l[i] = (struct loader){ path, log, 0 };
+		CHECK_INT(pthread_create(&t[i], NULL, load_again_and_again, &l[i]), 0);
+	}
+	for (int i = 0; i < 40; i++)
+		CHECK_INT(program_policy_set(w.s, i % 2 ? program_policy_default() : strict_policy, &e), 0);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CHECK_INT(l[i].bad, 0);
+	}
+	free(path);
+	json_decref(log);
+	world_close(&w);
+}
+
 /* Every writing call owns its transaction and leaves none open behind it
  * (the store's writer lock is not recursive: a caller's own transaction
  * around these calls would wait on itself, which is why callers hold none). */
@@ -1897,6 +1969,6 @@ TAP_MAIN(writes_own_their_transactions, policy_default_parses_and_matches_data_f
 	 submission_claims_that_sanitize_or_truncate_alike_stay_apart, submission_does_not_extend_an_imported_row_with_its_id,
 	 submission_claim_must_be_well_typed, submission_claim_must_agree_with_the_descriptor,
 	 submission_replayed_log_is_refused, submission_digest_is_of_the_signed_content, submission_is_judged_by_the_policy_set_last,
-	 submission_policies_of_two_databases_stay_apart, submission_whose_status_contradicts_its_measurement_is_refused,
+	 submission_policies_of_two_databases_stay_apart, policy_kept_is_shared_safely_between_threads, submission_whose_status_contradicts_its_measurement_is_refused,
 	 submission_whose_statuses_agree_is_judged_by_the_policy, submission_is_judged_by_the_threshold_version_it_names,
 	 policy_thresholds_are_checked_naming_the_field)
