@@ -259,7 +259,7 @@ fuzz: setup
 	done
 
 BENCH_BINS = $(BUILD)/bench/fleetgen $(BUILD)/bench/fleet-sql $(BUILD)/bench/sqlite-insert $(BUILD)/bench/descriptor-parse $(BUILD)/bench/agentsim \
-	$(BUILD)/bench/report-parse
+	$(BUILD)/bench/report-parse $(BUILD)/bench/submit-cost
 
 $(BUILD)/bench/fleetgen: bench/fleetgen.c
 	@mkdir -p $(dir $@)
@@ -275,6 +275,10 @@ $(BUILD)/bench/descriptor-parse: bench/descriptor-parse.c $(BUILD)/libcovalid.a
 
 # Against the tree reader it replaced, kept in fuzz/report-reference.h.
 $(BUILD)/bench/report-parse: bench/report-parse.c fuzz/report-reference.h $(BUILD)/libcovalid.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcovalid.a $(LIBS)
+
+$(BUILD)/bench/submit-cost: bench/submit-cost.c $(BUILD)/libcovalid.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcovalid.a $(LIBS)
 

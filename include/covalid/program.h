@@ -44,7 +44,11 @@ struct program_policy;
 /* Parses a policy document (text); 400-class errors name the field. */
 int program_policy_parse(const char *text, struct program_policy **ret, struct program_error *err) CV_WUR;
 struct program_policy *program_policy_free(struct program_policy *p);
-/* The store's policy, or the built-in default when none was set. */
+/* The store's policy, or the built-in default when none was set: read
+ * from the store every time; the policy parsed from the same text last
+ * time is handed out again rather than parsed anew (policy.c).  It may be
+ * shared between threads: read it, never change it; drop it with
+ * program_policy_free().  Thread-safe. */
 int program_policy_load(struct store *s, struct program_policy **ret, struct program_error *err) CV_WUR;
 /* The built-in default (data/policy.json says the same). */
 const char *program_policy_default(void);

@@ -58,6 +58,17 @@ int testlog_verify(const char *text, size_t len, const struct sign_key *pub, jso
 int testlog_verify_parsed(const json_t *doc, const char *text, size_t len, const struct sign_key *pub,
 			  char **ret_why) CV_WUR;
 
+/*
+ * Where the signature member is in a log's text, which must be canonical
+ * (a text testlog_verify_parsed accepted): the top-level "signature"
+ * member and one comma beside it are the *ret_n bytes at *ret_at, so
+ * that the content the signature covers, canonical(document without
+ * "signature"), is the text without those bytes -- found by scanning,
+ * not by serializing the document again.  -ENOENT when the text has no
+ * such member; -EBADMSG when it is not a compact JSON object.
+ */
+int testlog_signature_span(const char *text, size_t len, size_t *ret_at, size_t *ret_n) CV_WUR;
+
 /* Parses a log's bytes without verifying (for display and re-signing). */
 int testlog_parse(const char *text, size_t len, json_t **ret_doc, char **ret_why) CV_WUR;
 

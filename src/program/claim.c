@@ -277,7 +277,7 @@ static int check_service_pack(const char *where, const char *sp, struct program_
 	return -EINVAL;
 }
 
-int program_claim_check(json_t *log, struct program_error *err)
+int program_claim_check(json_t *log, struct descriptor **ret_descriptor, struct program_error *err)
 {
 	struct descriptor *d = NULL;
 	int r;
@@ -304,6 +304,10 @@ int program_claim_check(json_t *log, struct program_error *err)
 	}
 	if (r == 0)
 		r = check_times(log, err);
+	if (r == 0 && ret_descriptor) {
+		*ret_descriptor = d;
+		d = NULL;
+	}
 	descriptor_free(d);
 	return r;
 }
@@ -356,13 +360,10 @@ static void disagrees(struct cv_strv *reasons, const struct claim_field *f, cons
 	free(r);
 }
 
-void program_claim_agreement(json_t *log, struct cv_strv *reasons)
+void program_claim_agreement(json_t *log, const struct descriptor *d, struct cv_strv *reasons)
 {
 	json_t *claim = json_object_get(log, "claim");
-	struct descriptor *d = NULL;
 
-	if (descriptor_from_jansson(json_object_get(log, "descriptor"), &d, NULL) < 0)
-		return; /* program_claim_check refuses such a log first */
 	for (size_t i = 0; i < CV_ELEMENTSOF(claim_fields); i++) {
 		const struct claim_field *f = &claim_fields[i];
 		json_t *v = json_object_get(json_object_get(claim, f->object), f->name);
@@ -398,7 +399,6 @@ void program_claim_agreement(json_t *log, struct cv_strv *reasons)
 									 : " (MemTotal is 90 to 100% of the VM's memory)");
 		}
 	}
-	descriptor_free(d);
 }
 
 bool program_log_service_pack(json_t *log, char ret[static PROGRAM_SERVICE_PACK_SIZE])

@@ -12,6 +12,7 @@
  */
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "covalid/program.h"
 #include "covalid/store.h"
@@ -36,6 +37,10 @@ struct rule {
 };
 
 struct program_policy {
+	/* program_policy_load() hands out references to one parsed policy
+	 * (the cache below); program_policy_free() drops one.  Nothing
+	 * changes a policy once parsed, so threads share it. */
+	atomic_uint refs;
 	struct cv_strv modes;
 	struct rule *rules;
 	size_t n_rules;
@@ -79,7 +84,7 @@ const json_t *program_policy_thresholds(const struct program_policy *p)
 
 struct program_policy *program_policy_free(struct program_policy *p)
 {
-	if (!p)
+	if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
 		return NULL;
 	for (size_t i = 0; i < p->n_rules; i++) {
 		free(p->rules[i].name);
@@ -174,6 +179,7 @@ int program_policy_parse(const char *text, struct program_policy **ret, struct p
 	char where[32];
 	size_t i;
 
+	atomic_init(&p->refs, 1);
 	cv_strv_init(&p->modes);
 	doc = strlen(text) > POLICY_MAX_BYTES ? NULL : json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc) {
@@ -236,18 +242,66 @@ fail:
 	return -EINVAL;
 }
 
+/*
+ * The policy last parsed by program_policy_load(), kept with its text.
+ * Every load still reads the policy's text from its store, so a decision
+ * is always made by the policy that store holds at that moment; only the
+ * parsing (JSON, every rule, the threshold sets: most of a load) is
+ * skipped when the text is byte for byte the one parsed last.  Keyed by
+ * the whole text, not by a version or a time: parsing is a function of
+ * the text alone, so the policy handed out is the one a new parse would
+ * make, whichever database (a process may open several) the text came
+ * from.  One entry: a server has one database, and its policy changes
+ * seldom.
+ */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *cache_text;
+static size_t cache_len;
+static struct program_policy *cache_policy;
+
+/* The parsed policy of text, from the cache or parsed and kept there. */
+static int policy_of_text(const char *text, struct program_policy **ret, struct program_error *err)
+{
+	size_t len = strlen(text);
+	struct program_policy *p = NULL;
+	int r;
+
+	pthread_mutex_lock(&cache_lock);
+	if (cache_policy && cache_len == len && memcmp(cache_text, text, len) == 0) {
+		atomic_fetch_add(&cache_policy->refs, 1);
+		*ret = cache_policy;
+		pthread_mutex_unlock(&cache_lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	/* Parsed outside the lock: other threads go on with theirs. */
+	r = program_policy_parse(text, &p, err);
+	if (r < 0)
+		return r;
+	atomic_fetch_add(&p->refs, 1); /* the cache's */
+	pthread_mutex_lock(&cache_lock);
+	program_policy_free(cache_policy);
+	free(cache_text);
+	cache_policy = p;
+	cache_text = cv_xstrdup(text);
+	cache_len = len;
+	pthread_mutex_unlock(&cache_lock);
+	*ret = p;
+	return 0;
+}
+
 int program_policy_load(struct store *s, struct program_policy **ret, struct program_error *err)
 {
 	char *doc = NULL;
 	int r = store_policy_get(s, &doc);
 
 	if (r == -ENOENT)
-		return program_policy_parse(program_policy_default(), ret, err);
+		return policy_of_text(program_policy_default(), ret, err);
 	if (r < 0) {
 		program_error_set(err, 500, "internal", "cannot read the policy: %s", store_errmsg(s));
 		return r;
 	}
-	r = program_policy_parse(doc, ret, err);
+	r = policy_of_text(doc, ret, err);
 	free(doc);
 	return r;
 }

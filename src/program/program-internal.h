@@ -13,18 +13,20 @@
  * (claim.c): the claim's fields and their types, the descriptor's types,
  * started_at and finished_at as real UTC times.  A log that fails is
  * malformed: 400 invalid_log in *err, naming the field
- * ("claim.vm.vcpus: missing").  Nothing else is judged here.
+ * ("claim.vm.vcpus: missing").  Nothing else is judged here.  The log's
+ * descriptor, read, in *ret_descriptor when given (descriptor_free()).
  */
-int program_claim_check(json_t *log, struct program_error *err) CV_WUR;
+struct descriptor;
+int program_claim_check(json_t *log, struct descriptor **ret_descriptor, struct program_error *err) CV_WUR;
 
 /*
  * Every way the claim of a log (already through program_claim_check)
- * disagrees with the descriptor inside the same log, appended to reasons
- * as sentences naming both fields.  The kit writes the claim from the
- * descriptor, so a log that disagrees was edited or forged; it is
- * recorded, rejected, with these reasons.
+ * disagrees with the descriptor inside the same log (d, as that check
+ * read it), appended to reasons as sentences naming both fields.  The
+ * kit writes the claim from the descriptor, so a log that disagrees was
+ * edited or forged; it is recorded, rejected, with these reasons.
  */
-void program_claim_agreement(json_t *log, struct cv_strv *reasons);
+void program_claim_agreement(json_t *log, const struct descriptor *d, struct cv_strv *reasons);
 
 /*
  * The claim's key: the unsanitized fields that say which configuration a

@@ -23,9 +23,11 @@
  */
 #include <ctype.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
 
 #include "covalid/catalog.h"
+#include "covalid/descriptor.h"
 #include "covalid/program.h"
 #include "covalid/sign.h"
 #include "covalid/store.h"
@@ -515,19 +517,70 @@ out:
 }
 
 /* The content a log's signature covers, as a BLAKE2b-256 digest (hex):
- * the same log however often it is signed again. */
-static char *log_digest(json_t *doc)
+ * the same log however often it is signed again.  The log's text is
+ * canonical (verified), so that content is the text without its
+ * signature member: hashed in two pieces, not serialized again. */
+static int log_digest(const char *log, size_t len, char **ret)
 {
-	json_t *copy = json_copy(doc);
-	char hex[65], *canon;
-	size_t n;
+	crypto_generichash_state st;
+	uint8_t h[32];
+	char hex[65];
+	size_t at, n;
+	int r = testlog_signature_span(log, len, &at, &n);
 
-	json_object_del(copy, "signature");
-	canon = testlog_canonical(copy, &n);
-	blake2b_hex(canon, n, hex);
-	free(canon);
-	json_decref(copy);
-	return cv_xstrdup(hex);
+	if (r < 0)
+		return r;
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)log, at);
+	crypto_generichash_update(&st, (const unsigned char *)log + at + n, len - at - n);
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	*ret = cv_xstrdup(hex);
+	return 0;
+}
+
+/*
+ * Vendors' public keys as parsed from the store's text, kept: parsing
+ * checks the point (crypto_core_ed25519_is_valid_point, a few per cent of
+ * a submission), and the same few keys sign every log.  Keyed by the
+ * whole text the store holds: whether the key is the vendor's and not
+ * revoked is still read from the store for every log; what is not
+ * repeated is the parse of the same bytes, which always comes out the
+ * same.  Only keys that parsed are kept; a full cache forgets its oldest.
+ */
+#define KEY_CACHE_SIZE 16
+static pthread_mutex_t key_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char *text;
+	struct sign_key pub; /* the public part only */
+} key_cache[KEY_CACHE_SIZE];
+static size_t key_cache_next;
+
+static int parse_public_key(const char *text, struct sign_key *ret, char **ret_why)
+{
+	int r;
+
+	pthread_mutex_lock(&key_cache_lock);
+	for (size_t i = 0; i < KEY_CACHE_SIZE; i++)
+		if (key_cache[i].text && strcmp(key_cache[i].text, text) == 0) {
+			*ret = key_cache[i].pub;
+			pthread_mutex_unlock(&key_cache_lock);
+			return 0;
+		}
+	pthread_mutex_unlock(&key_cache_lock);
+	r = sign_key_parse_public(text, ret, ret_why);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&key_cache_lock);
+	{
+		size_t i = key_cache_next++ % KEY_CACHE_SIZE;
+
+		free(key_cache[i].text);
+		key_cache[i].text = cv_xstrdup(text);
+		key_cache[i].pub = *ret;
+	}
+	pthread_mutex_unlock(&key_cache_lock);
+	return 0;
 }
 
 /*
@@ -541,7 +594,7 @@ static char *log_digest(json_t *doc)
 struct program_submit_checked {
 	char *vendor_id, *vendor_name, *key_id, *digest;
 	const char *log; /* the caller's bytes */
-	json_t *doc;
+	json_t *doc;     /* the parsed log, when accepted (NULL when rejected) */
 	struct program_submission sub;
 };
 
@@ -565,6 +618,7 @@ int program_submit_check(struct store *s, const char *vendor_id, const char *log
 	struct program_submit_checked *c = cv_xcalloc(1, sizeof(*c));
 	struct program_submission *sub = &c->sub;
 	struct program_policy *policy = NULL;
+	struct descriptor *desc = NULL;
 	struct sign_key pub;
 	json_t *doc = NULL, *sig;
 	char *why = NULL, *key_vendor = NULL, *key_text = NULL;
@@ -581,7 +635,7 @@ int program_submit_check(struct store *s, const char *vendor_id, const char *log
 	}
 	/* Malformed (a field of the wrong type, missing, an impossible
 	 * time) is 400 before anything else is looked at. */
-	r = program_claim_check(doc, err);
+	r = program_claim_check(doc, &desc, err);
 	if (r < 0)
 		goto out;
 	/* The threshold version's shape now (400); whether the policy holds
@@ -607,7 +661,7 @@ int program_submit_check(struct store *s, const char *vendor_id, const char *log
 		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
 		goto out;
 	}
-	if (sign_key_parse_public(key_text, &pub, &why) < 0 ||
+	if (parse_public_key(key_text, &pub, &why) < 0 ||
 	    testlog_verify_parsed(doc, log, len, &pub, &why) < 0) {
 		program_error_set(err, 422, "bad_signature", "%s", why ? why : "bad key");
 		r = -EBADMSG;
@@ -629,22 +683,33 @@ int program_submit_check(struct store *s, const char *vendor_id, const char *log
 		goto out;
 	/* A claim its own descriptor contradicts proves nothing: recorded,
 	 * rejected, with the policy's reasons after it. */
-	program_claim_agreement(doc, &sub->reasons);
+	program_claim_agreement(doc, desc, &sub->reasons);
 	program_policy_evaluate(policy, doc, &sub->reasons);
 	sub->accepted = sub->reasons.n == 0;
 	sub->id = new_submission_id();
-	c->digest = log_digest(doc);
+	r = log_digest(log, len, &c->digest);
+	if (r < 0) {
+		/* Not reached: the log was verified canonical and signed above. */
+		program_error_set(err, 500, "internal", "the signed content of the log is not found");
+		goto out;
+	}
 	c->vendor_id = cv_xstrdup(vendor_id);
 	c->key_id = cv_xstrdup(kid);
 	c->log = log;
-	c->doc = doc;
-	doc = NULL;
+	/* Recording reads the document only to make the configuration of
+	 * an accepted log.  A rejected one's is freed now, while it is still
+	 * in this thread's cache, not after the wait for the write. */
+	if (sub->accepted) {
+		c->doc = doc;
+		doc = NULL;
+	}
 	*ret = c;
 	c = NULL;
 	r = 0;
 out:
 	program_submit_checked_free(c);
 	program_policy_free(policy);
+	descriptor_free(desc);
 	json_decref(doc);
 	free(why);
 	free(key_vendor);

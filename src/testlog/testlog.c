@@ -6,6 +6,7 @@
 
 #include "covalid/sign.h"
 #include "covalid/testlog.h"
+#include "testlog/testlog-internal.h"
 #include "util/cv.h"
 
 #define SIGNED_PREFIX "covalid.testlog/1 signature\n"
@@ -102,14 +103,254 @@ int testlog_parse(const char *text, size_t len, json_t **ret_doc, char **ret_why
 	return 0;
 }
 
+/* Compares jansson's canonical output with the text as it is produced:
+ * no copy of the log is made, and the first byte that differs stops it. */
+struct compare {
+	const char *text;
+	size_t len, at;
+	bool differs;
+};
+
+static int compare_chunk(const char *buf, size_t size, void *data)
+{
+	struct compare *c = data;
+
+	/* Once different, always: jansson ignores the callback's answer for
+	 * an object's keys and goes on, so nothing after may count. */
+	if (c->differs || size > c->len - c->at || memcmp(c->text + c->at, buf, size) != 0) {
+		c->differs = true;
+		return -1;
+	}
+	c->at += size;
+	return 0;
+}
+
+/*
+ * The canonical check without serializing.  jansson's dump costs more
+ * than its output: per object a loop-detection entry (an snprintf and a
+ * hash insert), a malloc and a qsort of the keys; per token a call.  So
+ * the text is first walked beside the document, each token compared with
+ * the bytes jansson writes for that value under CANONICAL_FLAGS (dump.c,
+ * jansson 2.14):
+ *   object  '{' '"key":value' joined by ',' '}', keys in memcmp order
+ *           (shorter first on a tie): here the text's keys must rise
+ *           strictly, each be the object's, and be as many as it has;
+ *   array   '[' values joined by ',' ']';
+ *   string  '"', its bytes, '"' when it holds no '"', '\\' or byte
+ *           below 0x20 (the only ones jansson escapes without
+ *           JSON_ESCAPE_SLASH and JSON_ENSURE_ASCII);
+ *   integer "%" JSON_INTEGER_FORMAT, as jansson prints it;
+ *   real    jansson's own output (json_dumpb): its "%.15g" has rules;
+ *   true, false, null.
+ * The walk says yes only when every byte matched; anything it does not
+ * take (an escape, a difference, a depth past WALK_DEPTH) leaves the
+ * answer to jansson's serialization, compared below.  So it can only
+ * make a yes cheaper, never turn a no into a yes.
+ */
+#define WALK_DEPTH 64
+
+struct walk {
+	const char *t;
+	size_t len, at;
+};
+
+static bool walk_bytes(struct walk *w, const char *s, size_t n)
+{
+	if (n > w->len - w->at || memcmp(w->t + w->at, s, n) != 0)
+		return false;
+	w->at += n;
+	return true;
+}
+
+static bool plain_string(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+static bool walk_string(struct walk *w, const char *s, size_t n)
+{
+	return plain_string(s, n) && walk_bytes(w, "\"", 1) && walk_bytes(w, s, n) && walk_bytes(w, "\"", 1);
+}
+
+static bool walk_value(struct walk *w, const json_t *v, int depth);
+
+static bool walk_object(struct walk *w, const json_t *o, int depth)
+{
+	const char *prev = NULL;
+	size_t prev_len = 0, members = 0;
+
+	if (!walk_bytes(w, "{", 1))
+		return false;
+	if (json_object_size(o) == 0)
+		return walk_bytes(w, "}", 1);
+	for (;;) {
+		const char *key = w->t + w->at + 1, *end;
+		size_t n;
+		json_t *v;
+		int cmp;
+
+		if (w->at >= w->len || w->t[w->at] != '"')
+			return false;
+		end = memchr(key, '"', w->len - w->at - 1);
+		if (!end)
+			return false;
+		n = (size_t)(end - key);
+		if (!plain_string(key, n))
+			return false;
+		if (prev) {
+			cmp = memcmp(prev, key, prev_len < n ? prev_len : n);
+			if (cmp > 0 || (cmp == 0 && prev_len >= n))
+				return false; /* not rising: not jansson's order */
+		}
+		v = json_object_getn(o, key, n);
+		if (!v)
+			return false;
+		w->at += n + 2;
+		if (!walk_bytes(w, ":", 1) || !walk_value(w, v, depth + 1))
+			return false;
+		members++;
+		prev = key;
+		prev_len = n;
+		if (members == json_object_size(o))
+			return walk_bytes(w, "}", 1);
+		if (!walk_bytes(w, ",", 1))
+			return false;
+	}
+}
+
+static bool walk_value(struct walk *w, const json_t *v, int depth)
+{
+	char buf[100];
+	int n;
+
+	if (depth > WALK_DEPTH)
+		return false;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return walk_object(w, v, depth);
+	case JSON_ARRAY:
+		if (!walk_bytes(w, "[", 1))
+			return false;
+		for (size_t i = 0; i < json_array_size(v); i++)
+			if ((i > 0 && !walk_bytes(w, ",", 1)) || !walk_value(w, json_array_get(v, i), depth + 1))
+				return false;
+		return walk_bytes(w, "]", 1);
+	case JSON_STRING:
+		return walk_string(w, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		n = snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return n > 0 && (size_t)n < sizeof(buf) && walk_bytes(w, buf, (size_t)n);
+	case JSON_REAL: {
+		size_t m = json_dumpb(v, buf, sizeof(buf), CANONICAL_FLAGS | JSON_ENCODE_ANY);
+
+		return m > 0 && m <= sizeof(buf) && walk_bytes(w, buf, m);
+	}
+	case JSON_TRUE:
+		return walk_bytes(w, "true", 4);
+	case JSON_FALSE:
+		return walk_bytes(w, "false", 5);
+	case JSON_NULL:
+		return walk_bytes(w, "null", 4);
+	}
+	return false;
+}
+
+bool testlog__canonical_walk(const json_t *doc, const char *text, size_t len)
+{
+	struct walk w = { text, len, 0 };
+
+	return json_is_object(doc) && walk_value(&w, doc, 0) && w.at + 1 == len && text[w.at] == '\n';
+}
+
+/* text is exactly testlog_canonical(doc). */
+static bool is_canonical(const json_t *doc, const char *text, size_t len)
+{
+	struct compare c = { text, len, 0, false };
+
+	if (testlog__canonical_walk(doc, text, len))
+		return true;
+
+	if (json_dump_callback(doc, compare_chunk, &c, CANONICAL_FLAGS) < 0 && !c.differs)
+		abort(); /* jansson fails only on allocation */
+	return !c.differs && c.at + 1 == len && text[c.at] == '\n';
+}
+
+/* The end of the JSON value of canonical text at i: the ',' or the
+ * closing bracket after it, or len. */
+static size_t value_end(const char *t, size_t len, size_t i)
+{
+	size_t depth = 0;
+	bool in_string = false;
+
+	for (; i < len; i++) {
+		char c = t[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++; /* \" and \\ are not the string's end */
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"')
+			in_string = true;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']') {
+			if (depth == 0)
+				return i;
+			depth--;
+		} else if (c == ',' && depth == 0)
+			return i;
+	}
+	return len;
+}
+
+/*
+ * Canonical text is '{', the members '"key":value' in key order joined by
+ * ',', '}' and '\n' (jansson's compact dump), so the document without one
+ * member dumps as the text without that member and one comma beside it.
+ * A key's bytes are its canonical (escaped) form; "signature" has nothing
+ * to escape, so its bytes are the key exactly.
+ */
+int testlog_signature_span(const char *text, size_t len, size_t *ret_at, size_t *ret_n)
+{
+	static const char key[] = "\"signature\":";
+	size_t i = 1;
+
+	if (len < 2 || text[0] != '{')
+		return -EBADMSG;
+	while (i < len && text[i] == '"') {
+		size_t start = i, end = value_end(text, len, i);
+
+		/* The key is a string: the ':' it ends with is not inside it. */
+		if (end == len)
+			return -EBADMSG;
+		if (end - start > sizeof(key) - 1 && memcmp(text + start, key, sizeof(key) - 1) == 0) {
+			if (text[end] == ',')
+				end++; /* and the comma after it */
+			else if (start > 1)
+				start--; /* the last member: the comma before it */
+			*ret_at = start;
+			*ret_n = end - start;
+			return 0;
+		}
+		if (text[end] != ',')
+			break;
+		i = end + 1;
+	}
+	return i < len && (text[i] == '}' || text[i] == '"') ? -ENOENT : -EBADMSG;
+}
+
 int testlog_verify_parsed(const json_t *parsed, const char *text, size_t len, const struct sign_key *pub, char **ret_why)
 {
 	const json_t *doc = parsed;
 	json_t *sig;
 	uint8_t raw[SIGN_BYTES];
 	const char *alg, *kid, *value;
-	char *canon = NULL, *msg = NULL;
-	size_t n;
+	char *msg = NULL;
+	size_t at, n, prefix = strlen(SIGNED_PREFIX);
 	int r = -EBADMSG;
 
 	sig = json_object_get(doc, "signature");
@@ -140,19 +381,22 @@ int testlog_verify_parsed(const json_t *parsed, const char *text, size_t len, co
 	}
 	/* The file must be exactly the canonical form: otherwise bytes
 	 * outside what the signature covers could be changed unnoticed. */
-	canon = testlog_canonical(doc, &n);
-	if (n != len || memcmp(canon, text, len) != 0) {
+	if (!is_canonical(doc, text, len) || testlog_signature_span(text, len, &at, &n) < 0) {
 		*ret_why = cv_xstrdup("not in canonical form: the file was changed after signing");
 		goto out;
 	}
-	msg = signed_bytes(doc, &n);
-	if (!sign_verify_detached(pub->pk, msg, n, raw)) {
+	/* What the signature covers, canonical(doc without "signature"): the
+	 * canonical text without its signature member, serialized once. */
+	msg = cv_xmalloc(prefix + len - n);
+	memcpy(msg, SIGNED_PREFIX, prefix);
+	memcpy(msg + prefix, text, at);
+	memcpy(msg + prefix + at, text + at + n, len - at - n);
+	if (!sign_verify_detached(pub->pk, msg, prefix + len - n, raw)) {
 		*ret_why = cv_xstrdup("the signature does not match the content: the log was changed after signing");
 		goto out;
 	}
 	r = 0;
 out:
-	free(canon);
 	free(msg);
 	return r;
 }

@@ -4,6 +4,8 @@
  * refused, extending), revocation and who may do it.
  */
 #include <jansson.h>
+#include <pthread.h>
+#include <sodium.h>
 
 #include "covalid/catalog.h"
 #include "covalid/program.h"
@@ -131,14 +133,15 @@ struct world {
 	char *rh_key_id, *ms_key_id;
 };
 
-static void world_open(struct world *w)
+/* A world in the database file name of the test's directory. */
+static void world_open_at(struct world *w, const char *name)
 {
 	struct program_error e = { 0 };
 	char *path = NULL, *err = NULL, *id = NULL, *pk;
 
 	memset(w, 0, sizeof(*w));
 	CHECK_INT(sign_init(), 0);
-	if (asprintf(&path, "%s/program.db", tap_tmpdir()) < 0)
+	if (asprintf(&path, "%s/%s", tap_tmpdir(), name) < 0)
 		abort();
 	CHECK_INT(store_open(path, &w->s, &err), 0);
 	free(path);
@@ -155,6 +158,11 @@ static void world_open(struct world *w)
 	pk = sign_key_public_string(&w->ms);
 	CHECK_INT(program_key_register(w->s, "microsoft", pk, &w->ms_key_id, &e), 0);
 	free(pk);
+}
+
+static void world_open(struct world *w)
+{
+	world_open_at(w, "program.db");
 }
 
 static void world_close(struct world *w)
@@ -1584,6 +1592,189 @@ TEST(submission_replayed_log_is_refused)
 	world_close(&w);
 }
 
+/* The digest an accepted log is kept under (and a replay found by) is
+ * BLAKE2b-256 of canonical(log without "signature") (covalid/store.h,
+ * covalid/testlog.h), as logs accepted before were stored: computed here
+ * from that definition, without the program's code. */
+TEST(submission_digest_is_of_the_signed_content)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	struct program_submission sub = { 0 };
+	json_t *log = make_log("full", "rhel", "9.4", 2), *copy;
+	uint8_t h[32];
+	char hex[65], *bytes, *canon, *found = NULL;
+	size_t len, n;
+
+	world_open(&w);
+	bytes = signed_bytes(log, &w.rh, &len);
+	CHECK_INT(program_submit(w.s, "red-hat", bytes, len, &sub, &e), 0);
+	CHECK(sub.accepted);
+	copy = json_copy(log);
+	json_object_del(copy, "signature");
+	canon = testlog_canonical(copy, &n);
+	crypto_generichash(h, sizeof(h), (const unsigned char *)canon, n, NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	CHECK_INT(store_submission_find_digest(w.s, hex, &found), 0);
+	CHECK_STR(found, sub.id);
+	free(found);
+	free(canon);
+	free(bytes);
+	json_decref(copy);
+	json_decref(log);
+	program_submission_release(&sub);
+	world_close(&w);
+}
+
+/* A policy that rejects every log: its one required check is never run. */
+static const char strict_policy[] = "{\"schema\":\"covalid.policy/1\",\"modes\":[\"full\"],\"rules\":[{\"name\":\"strict\","
+				    "\"guest\":\"*\",\"hypervisor\":\"*\",\"required\":[\"bench.never-run\"]}]}";
+
+/* A log of w's Red Hat (vcpus tell the logs apart), submitted: 1 accepted,
+ * 0 rejected, -1 refused; the first reason in ret_reason when given. */
+static int submit_vcpus(struct world *w, int vcpus, char **ret_reason)
+{
+	struct program_error e = { 0 };
+	struct program_submission sub = { 0 };
+	json_t *log = make_log("full", "rhel", "9.4", vcpus);
+	size_t len;
+	char *bytes = signed_bytes(log, &w->rh, &len);
+	int r = program_submit(w->s, "red-hat", bytes, len, &sub, &e);
+
+	if (r < 0)
+		tap_fail(__FILE__, __LINE__, "submission refused: %d %s", e.http, e.message);
+	else if (ret_reason)
+		*ret_reason = sub.reasons.n ? cv_xstrdup(sub.reasons.v[0]) : NULL;
+	r = r < 0 ? -1 : sub.accepted;
+	program_submission_release(&sub);
+	program_error_release(&e);
+	free(bytes);
+	json_decref(log);
+	return r;
+}
+
+/* Submissions judge by the policy the store holds when they come, however
+ * often the policy changed since the last (the parsed policy is kept
+ * between submissions: it must never outlive its text). */
+TEST(submission_is_judged_by_the_policy_set_last)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	char *why = NULL;
+
+	world_open(&w);
+	CHECK_INT(submit_vcpus(&w, 2, NULL), 1); /* the built-in policy */
+	CHECK_INT(program_policy_set(w.s, strict_policy, &e), 0);
+	CHECK_INT(submit_vcpus(&w, 4, &why), 0);
+	CHECK(why && strstr(why, "required check bench.never-run was not run"));
+	free(why);
+	why = NULL;
+	CHECK_INT(program_policy_set(w.s, program_policy_default(), &e), 0);
+	CHECK_INT(submit_vcpus(&w, 4, &why), 1); /* rejected before: may come again */
+	CHECK(why == NULL);
+	/* Only the modes differ: the kept policy is not taken for this one. */
+	CHECK_INT(program_policy_set(w.s, "{\"schema\":\"covalid.policy/1\",\"modes\":[\"quick\"],\"rules\":[{\"name\":\"q\","
+				     "\"guest\":\"*\",\"hypervisor\":\"*\",\"required\":[]}]}", &e), 0);
+	CHECK_INT(submit_vcpus(&w, 6, &why), 0);
+	CHECK(why && strstr(why, "kit mode full is not accepted"));
+	free(why);
+	world_close(&w);
+}
+
+/* Two databases in one process, each with its policy, submitted to in
+ * turn: each judges by its own. */
+TEST(submission_policies_of_two_databases_stay_apart)
+{
+	struct world a, b;
+	struct program_error e = { 0 };
+
+	world_open_at(&a, "a.db");
+	world_open_at(&b, "b.db");
+	CHECK_INT(program_policy_set(a.s, strict_policy, &e), 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK_INT(submit_vcpus(&a, 2 + 2 * i, NULL), 0);
+		CHECK_INT(submit_vcpus(&b, 2 + 2 * i, NULL), 1);
+	}
+	/* Now b is the strict one and a has the built-in policy. */
+	CHECK_INT(program_policy_set(b.s, strict_policy, &e), 0);
+	CHECK_INT(program_policy_set(a.s, program_policy_default(), &e), 0);
+	CHECK_INT(submit_vcpus(&b, 8, NULL), 0);
+	CHECK_INT(submit_vcpus(&a, 8, NULL), 1);
+	world_close(&a);
+	world_close(&b);
+}
+
+/* A thread loading and applying the policy of its own connection to the
+ * database at path, again and again: each judgement is by one of the two
+ * policies set meanwhile, whole (0 reasons: the built-in one; 1 naming
+ * the never-run check: the strict one). */
+struct loader {
+	const char *path;
+	json_t *log;
+	int bad;
+};
+
+static void *load_again_and_again(void *arg)
+{
+	struct loader *l = arg;
+	struct store *s = NULL;
+	char *err = NULL;
+
+	if (store_open(l->path, &s, &err) < 0) {
+		l->bad++;
+		free(err);
+		return NULL;
+	}
+	for (int i = 0; i < 300; i++) {
+		struct program_error e = { 0 };
+		struct program_policy *p = NULL;
+		struct cv_strv reasons;
+
+		if (program_policy_load(s, &p, &e) < 0) {
+			l->bad++;
+			program_error_release(&e);
+			continue;
+		}
+		cv_strv_init(&reasons);
+		program_policy_evaluate(p, l->log, &reasons);
+		if (!(reasons.n == 0 || (reasons.n == 1 && strstr(reasons.v[0], "bench.never-run"))))
+			l->bad++;
+		cv_strv_release(&reasons);
+		program_policy_free(p);
+	}
+	store_close(s);
+	return NULL;
+}
+
+/* The kept policy is shared by threads and replaced under them: none
+ * judges by a freed or half-made one (run under ASan: make check). */
+TEST(policy_kept_is_shared_safely_between_threads)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	struct loader l[4];
+	pthread_t t[4];
+	char *path = NULL;
+	json_t *log = make_log("full", "rhel", "9.4", 2);
+
+	world_open(&w);
+	if (asprintf(&path, "%s/program.db", tap_tmpdir()) < 0)
+		abort();
+	for (int i = 0; i < 4; i++) {
+		l[i] = (struct loader){ path, log, 0 };
+		CHECK_INT(pthread_create(&t[i], NULL, load_again_and_again, &l[i]), 0);
+	}
+	for (int i = 0; i < 40; i++)
+		CHECK_INT(program_policy_set(w.s, i % 2 ? program_policy_default() : strict_policy, &e), 0);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CHECK_INT(l[i].bad, 0);
+	}
+	free(path);
+	json_decref(log);
+	world_close(&w);
+}
+
 /* Every writing call owns its transaction and leaves none open behind it
  * (the store's writer lock is not recursive: a caller's own transaction
  * around these calls would wait on itself, which is why callers hold none). */
@@ -1777,6 +1968,7 @@ TAP_MAIN(writes_own_their_transactions, policy_default_parses_and_matches_data_f
 	 submission_cannot_extend_or_revoke_the_seed_row, submission_vendor_ids_that_share_a_prefix_do_not_collide,
 	 submission_claims_that_sanitize_or_truncate_alike_stay_apart, submission_does_not_extend_an_imported_row_with_its_id,
 	 submission_claim_must_be_well_typed, submission_claim_must_agree_with_the_descriptor,
-	 submission_replayed_log_is_refused, submission_whose_status_contradicts_its_measurement_is_refused,
+	 submission_replayed_log_is_refused, submission_digest_is_of_the_signed_content, submission_is_judged_by_the_policy_set_last,
+	 submission_policies_of_two_databases_stay_apart, policy_kept_is_shared_safely_between_threads, submission_whose_status_contradicts_its_measurement_is_refused,
 	 submission_whose_statuses_agree_is_judged_by_the_policy, submission_is_judged_by_the_threshold_version_it_names,
 	 policy_thresholds_are_checked_naming_the_field)

@@ -4,6 +4,7 @@
 #include "covalid/sign.h"
 #include "covalid/testlog.h"
 #include "tap.h"
+#include "testlog/testlog-internal.h"
 
 static json_t *small_log(void)
 {
@@ -130,4 +131,188 @@ TEST(tampering_has_clear_reasons)
 	sign_key_release(&other);
 }
 
-TAP_MAIN(canonical_form_is_stable, signed_log_verifies, every_single_byte_flip_fails, tampering_has_clear_reasons)
+/* The text without the span testlog_signature_span names is, by its
+ * contract (covalid/testlog.h), canonical(document without "signature"):
+ * compared with that serialization itself. */
+static void span_is_unsigned_content(json_t *doc)
+{
+	json_t *copy = json_copy(doc);
+	size_t len, want_len, at = 0, n = 0;
+	char *text = testlog_canonical(doc, &len), *want, *got;
+
+	json_object_del(copy, "signature");
+	want = testlog_canonical(copy, &want_len);
+	CHECK_INT(testlog_signature_span(text, len, &at, &n), 0);
+	CHECK(at + n <= len);
+	got = cv_xmalloc(len - n + 1);
+	memcpy(got, text, at);
+	memcpy(got + at, text + at + n, len - at - n);
+	got[len - n] = '\0';
+	CHECK_INT(len - n, want_len);
+	CHECK_STR(got, want);
+	free(got);
+	free(want);
+	free(text);
+	json_decref(copy);
+}
+
+TEST(signature_span_is_the_signed_content)
+{
+	struct sign_key k;
+	json_t *doc = small_log(), *sig;
+	char *text;
+	size_t len, at, n;
+
+	CHECK_INT(sign_init(), 0);
+	CHECK_INT(sign_key_generate(&k), 0);
+	CHECK_INT(testlog_sign(doc, &k), 0);
+	span_is_unsigned_content(doc); /* a member before it and after it */
+	/* Nested "signature" members, and strings that read like one, are
+	 * not the log's signature. */
+	json_object_set_new(doc, "a", json_pack("{s:{s:s}, s:s}", "signature", "x", "q", ",\"signature\":{\"alg\":1}"));
+	json_object_set_new(doc, "b", json_pack("[s, s, {s:i}]", "\\", "{\"signature\":", "signature", 3));
+	json_object_set_new(doc, "signaturez", json_string("\"signature\":"));
+	span_is_unsigned_content(doc);
+	/* The last member (nothing sorts after it), then the first. */
+	sig = json_incref(json_object_get(doc, "signature"));
+	json_object_clear(doc);
+	json_object_set_new(doc, "schema", json_string(TESTLOG_SCHEMA));
+	json_object_set(doc, "signature", sig);
+	span_is_unsigned_content(doc);
+	json_object_set_new(doc, "zz", json_true());
+	json_object_del(doc, "schema");
+	span_is_unsigned_content(doc);
+	/* The only member. */
+	json_object_del(doc, "zz");
+	span_is_unsigned_content(doc);
+	/* None: -ENOENT; not a JSON object: -EBADMSG. */
+	json_object_del(doc, "signature");
+	json_object_set_new(doc, "signatur", json_string("e"));
+	text = testlog_canonical(doc, &len);
+	CHECK_INT(testlog_signature_span(text, len, &at, &n), -ENOENT);
+	free(text);
+	CHECK_INT(testlog_signature_span("[1]\n", 4, &at, &n), -EBADMSG);
+	CHECK_INT(testlog_signature_span("{\"sig", 5, &at, &n), -EBADMSG);
+	CHECK_INT(testlog_signature_span("", 0, &at, &n), -EBADMSG);
+	json_decref(sig);
+	json_decref(doc);
+	sign_key_release(&k);
+}
+
+/* walk(text) as the canonical check's fast path decides it. */
+static bool walk(const char *text)
+{
+	json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	bool r;
+
+	CHECK(doc != NULL);
+	r = doc && testlog__canonical_walk(doc, text, strlen(text));
+	json_decref(doc);
+	return r;
+}
+
+/* The document of text, serialized by jansson: the fast path takes it. */
+static void walk_takes(const char *text)
+{
+	json_t *doc = json_loads(text, 0, NULL);
+	size_t len;
+	char *canon = doc ? testlog_canonical(doc, &len) : NULL;
+
+	CHECK(canon != NULL);
+	if (canon && !testlog__canonical_walk(doc, canon, len))
+		tap_fail(__FILE__, __LINE__, "the walk does not take jansson's own %s", canon);
+	free(canon);
+	json_decref(doc);
+}
+
+/*
+ * The canonical check's walk (testlog.c) says yes only to jansson's own
+ * bytes: the texts below parse to documents whose canonical form
+ * (covalid/testlog.h: keys in byte order, no whitespace, "%.15g" reals,
+ * jansson's escapes) they are not, and the walk refuses each; what it
+ * cannot tell (escapes) it leaves to jansson, which still decides.
+ */
+TEST(canonical_walk_takes_only_the_canonical_form)
+{
+	static const char *const canonical[] = {
+		"{\"a\":1,\"b\":[true,false,null],\"c\":{}}", "{\"\":[],\"a\":{\"aa\":\"x/y h\xc3\xa9\"}}",
+		"{\"r\":[0.1,1.5,100.0,1e-7,1e300,-0.0,0.3,1.23456789012346e17]}",
+		"{\"i\":[0,-1,9223372036854775807,-9223372036854775808]}", "{\"a\":1,\"ab\":2,\"b\":3}",
+	};
+	static const char *const not_canonical[] = {
+		"{\"b\":1,\"a\":2}\n",           /* keys out of order */
+		"{\"ab\":2,\"a\":1}\n",          /* a prefix sorts first */
+		"{\"a\": 1}\n",                  /* whitespace */
+		"{\"a\":1}",                     /* no newline */
+		"{\"a\":1}\n\n",                 /* more after it */
+		"{\"a\":\"\\u0061\"}\n",         /* an escape jansson does not write */
+		"{\"\\u0061\":1}\n",             /* in a key */
+		"{\"a\":\"x\\/y\"}\n",           /* an escaped slash */
+		"{\"a\":1.50}\n",                /* a real as jansson does not print it */
+		"{\"a\":1E2}\n",                 /* 100.0 */
+		"{\"a\":1e-07}\n",               /* 1e-7 (jansson drops the exponent's zeros) */
+		"{\"a\":0.30000000000000004}\n", /* 0.3 in 15 digits */
+		"{\"a\":-0}\n",                  /* the integer 0 */
+		"{\"a\":[1 ,2]}\n",              /* whitespace in an array */
+		"{\"a\":\"\\u00e9\"}\n",         /* \u00e9 for the raw UTF-8 */
+		"{\"a\":\"x\\\"y\"}\n",          /* an escape jansson writes: left to jansson */
+	};
+	char buf[128];
+	json_t *deep = json_array(), *doc;
+	char *text;
+	size_t len;
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(canonical); i++) {
+		walk_takes(canonical[i]);
+		snprintf(buf, sizeof(buf), "%s\n", canonical[i]);
+		CHECK(walk(buf)); /* these are the canonical texts themselves */
+	}
+	for (size_t i = 0; i < CV_ELEMENTSOF(not_canonical); i++)
+		if (walk(not_canonical[i]))
+			tap_fail(__FILE__, __LINE__, "the walk takes %s", not_canonical[i]);
+	/* Beyond its depth it leaves the answer to jansson. */
+	for (int i = 0; i < 100; i++)
+		deep = json_pack("[o]", deep);
+	doc = json_pack("{s:o}", "d", deep);
+	text = testlog_canonical(doc, &len);
+	CHECK(!testlog__canonical_walk(doc, text, len));
+	free(text);
+	json_decref(doc);
+}
+
+/* Logs the walk leaves to jansson (escapes, depth) still verify, and a
+ * key written with an escape is still refused (jansson's dump ignores
+ * its callback's answer for keys: the comparison must not). */
+TEST(canonical_check_decides_what_the_walk_leaves)
+{
+	struct sign_key k;
+	json_t *doc = small_log(), *deep = json_array();
+	char *text, *t, *why = NULL, *p;
+	size_t len;
+
+	CHECK_INT(sign_init(), 0);
+	CHECK_INT(sign_key_generate(&k), 0);
+	for (int i = 0; i < 100; i++)
+		deep = json_pack("[o]", deep);
+	json_object_set_new(doc, "deep", deep);
+	json_object_set_new(doc, "note", json_string("a \"quoted\" back\\slash, a tab\t, \x01 and /"));
+	CHECK_INT(testlog_sign(doc, &k), 0);
+	text = testlog_canonical(doc, &len);
+	CHECK(!testlog__canonical_walk(doc, text, len));
+	CHECK_INT(testlog_verify(text, len, &k, NULL, &why), 0);
+	/* "host" as "\u0068ost": the same document, not its canonical bytes. */
+	p = strstr(text, "\"host\"");
+	CHECK(p != NULL);
+	if (p) {
+		t = cv_xasprintf("%.*s\"\\u0068ost\"%s", (int)(p - text), text, p + 6);
+		rejects(t, strlen(t), &k, "not in canonical form");
+		free(t);
+	}
+	free(text);
+	json_decref(doc);
+	sign_key_release(&k);
+}
+
+TAP_MAIN(canonical_form_is_stable, signed_log_verifies, every_single_byte_flip_fails, tampering_has_clear_reasons,
+	 signature_span_is_the_signed_content, canonical_walk_takes_only_the_canonical_form,
+	 canonical_check_decides_what_the_walk_leaves)
