@@ -182,6 +182,17 @@ printf '  %-44s %10s /s\n' "raw SQLite, one durable insert a row" "$raw"
 awk -v a="$cs" -v b="$raw" 'BEGIN { printf "  ratio submissions / raw inserts: %.3f\n", a / b }'
 echo "  (non-2xx answers or socket errors during the runs: $bad)"
 
-ok=$(awk -v a="$cg" -v b="$ng" -v c="$cc" -v d="$nc" -v p="$cgp" -v q="$ccp" -v bad="$bad" -v st="$status" \
-	'BEGIN { print (a >= 0.5 * b && c >= 0.5 * d && p < 5 && q < 5 && bad == 0 && st == "accepted") ? 1 : 0 }')
-[ "$ok" = 1 ] || { echo "bench/api.sh: bar missed"; exit 1; }
+echo "bars:"
+BAD=
+bar() { if [ "$2" = 1 ]; then echo "  [met]    $1"; else echo "  [MISSED] $1"; BAD=1; fi; }
+t() { awk "BEGIN { print ($1) ? 1 : 0 }"; }
+bar "GET covalid >= 0.5 x nginx: $(awk -v a="$cg" -v b="$ng" 'BEGIN { printf "%.3f", a / b }')" "$(t "$cg >= 0.5 * $ng")"
+bar "check covalid >= 0.5 x nginx: $(awk -v a="$cc" -v b="$nc" 'BEGIN { printf "%.3f", a / b }')" "$(t "$cc >= 0.5 * $nc")"
+bar "p99 < 5 ms at 64 connections: GET $cgp ms, check $ccp ms (nginx: $ngp, $ncp)" "$(t "$cgp < 5 && $ccp < 5")"
+# The log is rejected by the policy on purpose (above): every submission
+# is then a durable write; an error instead would measure nothing.
+bar "the submissions were written (first answer \"$status\", the policy's rejection)" "$(t "\"$status\" == \"rejected\"")"
+bar "durable submissions >= 0.5 x raw durable inserts (issue 14): $(awk -v a="$cs" -v b="$raw" 'BEGIN { printf "%.3f", a / b }')" \
+	"$(t "$cs >= 0.5 * $raw")"
+bar "no non-2xx answers or socket errors: $bad" "$(t "$bad == 0")"
+[ -z "$BAD" ] || { echo "bench/api.sh: bar missed"; exit 1; }
