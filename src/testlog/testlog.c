@@ -241,7 +241,8 @@ static bool walk_value(struct walk *w, const json_t *v, int depth)
 	case JSON_STRING:
 		return walk_string(w, json_string_value(v), json_string_length(v));
 	case JSON_INTEGER:
-		n = snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		/* jansson's own digits (its JSON_INTEGER_FORMAT, which mingw spells "I64d") */
+		n = snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
 		return n > 0 && (size_t)n < sizeof(buf) && walk_bytes(w, buf, (size_t)n);
 	case JSON_REAL: {
 		size_t m = json_dumpb(v, buf, sizeof(buf), CANONICAL_FLAGS | JSON_ENCODE_ANY);
