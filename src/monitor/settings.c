@@ -235,14 +235,20 @@ void monitor_health_flags(const struct monitor_health *h, const struct monitor_t
 		flag(flags, details, "cpu", "cpu_pct", h->cpu_pct, t->cpu_pct);
 	if ((h->has & MONITOR_HEALTH_MEM) && h->mem_pct > t->mem_pct)
 		flag(flags, details, "mem", "mem_pct", h->mem_pct, t->mem_pct);
-	for (size_t i = 0; i < h->ndisks; i++)
-		if (h->disks[i].used_pct > t->disk_pct) {
-			/* The value is the first disk's over the line; the path the
-			 * last one's (as the tree-walking version gave them). */
-			json_t *d = flag(flags, details, "disk", "disk_pct", h->disks[i].used_pct, t->disk_pct);
+	{
+		/* One flag for the disks: the fullest one's value and path. */
+		size_t fullest = h->ndisks;
 
-			json_object_set_new(d, "path", json_string(h->pool + h->disks[i].path));
+		for (size_t i = 0; i < h->ndisks; i++)
+			if (h->disks[i].used_pct > t->disk_pct &&
+			    (fullest == h->ndisks || h->disks[i].used_pct > h->disks[fullest].used_pct))
+				fullest = i;
+		if (fullest < h->ndisks) {
+			json_t *d = flag(flags, details, "disk", "disk_pct", h->disks[fullest].used_pct, t->disk_pct);
+
+			json_object_set_new(d, "path", json_string(h->pool + h->disks[fullest].path));
 		}
+	}
 	if (vcpus <= 0)
 		vcpus = (h->has & MONITOR_HEALTH_VCPUS) ? (int)h->vcpus : 0;
 	if (vcpus <= 0)

@@ -305,10 +305,11 @@ void dispatch_done(struct req *r)
 	if (!r->answered)
 		reply_error(r, 500, "internal", "the handler gave no answer");
 	/* A write may have moved the generation: read it afresh next time.
-	 * Not an agent's: machines never change the catalog, and under a
-	 * stream of reports every descriptor's check would read it from the
+	 * Not after a route that never writes the catalog: an agent's
+	 * (machines never change it) or a cached one (a POST /check reads),
+	 * or under a stream of them every check would read it from the
 	 * database. */
-	if (strcmp(r->route->method, "GET") != 0 && !(r->route->flags & ROUTE_AGENT))
+	if (strcmp(r->route->method, "GET") != 0 && !(r->route->flags & (ROUTE_AGENT | ROUTE_CACHE)))
 		atomic_store(&r->srv->gen_checked_ns, 0);
 	r->store = NULL;
 	r->worked = true;

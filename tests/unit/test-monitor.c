@@ -1296,6 +1296,20 @@ TEST(health_flags_follow_the_thresholds)
 		free(f);
 	}
 	{
+		/* Several disks over the line: one flag, the fullest disk's value and path together. */
+		json_t *d = NULL;
+		char *f = flags_of("{\"disks\": [{\"path\": \"/\", \"used_pct\": 10}, {\"path\": \"/var\", \"used_pct\": 93}, "
+				   "{\"path\": \"/srv\", \"used_pct\": 99.5}, {\"path\": \"/home\", \"used_pct\": 91}]}",
+				   &t, 1, &d);
+		json_t *disk = json_object_get(d, "disk");
+
+		CHECK_STR(f, "disk");
+		CHECK(json_real_value(json_object_get(disk, "value")) == 99.5);
+		CHECK_STR(json_string_value(json_object_get(disk, "path")), "/srv");
+		json_decref(d);
+		free(f);
+	}
+	{
 		static const char text[] = "{\"clock_offset_ms\": null, \"errors\": {\"available\": false}, \"cpu_pct\": 1}";
 		struct monitor_health h;
 		struct program_error e = { 0 };
