@@ -39,18 +39,9 @@ URL=$(sed -n 's|^covalid serve: listening on \(http://[^ ]*\)/$|\1|p' "$W/serve.
 [ -n "$URL" ] || { echo "bench/submit.sh: the server did not start: $(cat "$W/serve.err")" >&2; exit 1; }
 O="--server $URL --token-file $W/owner.token"
 
-"$COVALID" key generate --out "$W/v.key" >/dev/null
-"$COVALID" admin vendor add "Bench Vendor" --id bench $O >/dev/null
-"$COVALID" admin key add bench "$W/v.key.pub" $O >/dev/null
-"$COVALID" admin token issue --vendor bench --out "$W/v.token" $O >/dev/null
-# As bench/api.sh: the policy rejects the log, so every request writes.
-echo '{"schema":"covalid.policy/1","modes":["quick","full"],"rules":[{"name":"bench","guest":"*","hypervisor":"*","required":["bench.never-run"]}]}' >"$W/policy.json"
-"$COVALID" admin policy set "$W/policy.json" $O >/dev/null
-"$COVALID" kit run --quick --only env,cpu --sign "$W/v.key" --out "$W/log.json" >/dev/null 2>&1 || true
-status=$(curl -s -H 'Content-Type: application/json' -H "Authorization: Bearer $(cat "$W/v.token")" \
-	--data-binary "@$W/log.json" "$URL/api/v1/submissions" | jq -r '.status // .error.code')
+. bench/lib/submissions.sh
+submissions_setup
 [ "$status" = rejected ] || { echo "bench/submit.sh: the first submission answered '$status', not 'rejected'" >&2; exit 1; }
-LOG_BYTES=$(wc -c <"$W/log.json")
 
 cat >"$W/post.lua" <<EOF
 local f = io.open(os.getenv("BODY"), "rb")

@@ -187,23 +187,38 @@ static void *gate_thread(void *arg)
 	return NULL;
 }
 
+/* The gate in the writer, waiting for want jobs to queue behind it. */
+static void gate_open(struct world *w, struct gate *g, size_t want)
+{
+	memset(g, 0, sizeof(*g));
+	g->w = w;
+	g->want = want;
+	pthread_create(&g->thread, NULL, gate_thread, g);
+	while (!atomic_load(&g->entered))
+		usleep(1000);
+}
+
+/* Once they have: the gate's batch committed, and theirs is next, whole. */
+static void gate_close(struct gate *g)
+{
+	pthread_join(g->thread, NULL);
+	CHECK_INT(g->result, 0);
+	free(g->r.resp);
+}
+
 /* Runs the gate, then jobs[0..n) while it holds the writer: they are one batch. */
 static void run_batch(struct world *w, struct job *jobs, size_t n)
 {
-	struct gate g = { .w = w, .want = n };
+	struct gate g;
 
-	pthread_create(&g.thread, NULL, gate_thread, &g);
-	while (!atomic_load(&g.entered))
-		usleep(1000);
+	gate_open(w, &g, n);
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].w = w;
 		pthread_create(&jobs[i].thread, NULL, job_thread, &jobs[i]);
 	}
 	for (size_t i = 0; i < n; i++)
 		pthread_join(jobs[i].thread, NULL);
-	pthread_join(g.thread, NULL);
-	CHECK_INT(g.result, 0);
-	free(g.r.resp);
+	gate_close(&g);
 }
 
 TEST(queued_jobs_commit_together_and_a_failing_one_undoes_only_its_own)
@@ -362,11 +377,9 @@ static int async_fn(struct store *s, void *arg)
  * writer: by then every one must have been answered. */
 static void run_async_batch(struct world *w, struct async_job *jobs, size_t n)
 {
-	struct gate g = { .w = w, .want = n };
+	struct gate g;
 
-	pthread_create(&g.thread, NULL, gate_thread, &g);
-	while (!atomic_load(&g.entered))
-		usleep(1000);
+	gate_open(w, &g, n);
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].w = w;
 		jobs[i].r.srv = &w->srv;
@@ -375,9 +388,7 @@ static void run_async_batch(struct world *w, struct async_job *jobs, size_t n)
 		CHECK(writer_took_request()); /* the worker must let go of it */
 		CHECK(!writer_took_request()); /* and the mark is cleared */
 	}
-	pthread_join(g.thread, NULL);
-	CHECK_INT(g.result, 0);
-	free(g.r.resp);
+	gate_close(&g);
 }
 
 TEST(async_jobs_are_answered_once_each_after_their_commit)
