@@ -7,6 +7,30 @@
  * (redis's ae.h over ae_epoll.c / ae_kqueue.c).  SQL uses ?N placeholders
  * and the subset of SQL both engines share; a backend whose engine spells
  * placeholders differently rewrites them in prepare().
+ *
+ * Portable SQL.  The shared query files (every store*.c but a backend's)
+ * are written in what SQLite and PostgreSQL both accept, and
+ * test-store's shared_sql_is_portable fails naming the file and line if
+ * a spelling only one engine knows comes back.  What had none in common:
+ *  - The clock: a write's time is a parameter made by db_now() in C
+ *    ("YYYY-MM-DDTHH:MM:SSZ", what strftime(..., 'now') wrote), never
+ *    strftime(), datetime() or now().  Column defaults in a backend's own
+ *    schema may use its engine's clock.
+ *  - Separators: a newline is a newline inside a string literal ('\n'
+ *    in the C source), never char(10) or chr(10).
+ *  - Substrings: strpos(haystack, needle), PostgreSQL's function; the
+ *    SQLite backend registers one of that name and meaning (SQLite's
+ *    instr()) on every connection.  A function a backend supplies is
+ *    simpler to read than a dialect table of fragments spliced into the
+ *    statements, and the statements stay static strings.
+ *  - No limit: LIMIT DB_NO_LIMIT (SQLite's -1 is an error in PostgreSQL).
+ *  - Upserts: INSERT ... ON CONFLICT (...) DO UPDATE SET c = excluded.c
+ *    and ON CONFLICT DO NOTHING, and RETURNING, are spelled alike.
+ * Not yet portable, left to the PostgreSQL backend's step: LIKE is
+ * case-insensitive for ASCII in SQLite and not in PostgreSQL (the
+ * machines' and events' filters rely on it matching ids as typed), and
+ * the verdict history breaks ties by SQLite's rowid (it needs a column of
+ * its own, a schema change); test-store lists both as known exceptions.
  */
 #ifndef COVALID_STORE_INTERNAL_H
 #define COVALID_STORE_INTERNAL_H
@@ -66,6 +90,9 @@ struct db_ops {
 
 extern const struct db_ops db_sqlite;
 
+/* LIMIT's bound for "every row": both engines take it (SQLite's -1 is not portable). */
+#define DB_NO_LIMIT ((int64_t)INT64_MAX)
+
 /* ---- what every file of queries shares (store-query.c) ---- */
 
 struct store {
@@ -95,8 +122,15 @@ int db_take_first(struct store *s, struct db_stmt *st, void *userdata);
 int db_take_int(struct store *s, struct db_stmt *st, void *userdata);
 /* One text value for a one-parameter query, or -ENOENT. */
 int db_get_one(struct store *s, const char *sql, const char *key, char **ret);
-/* An UPDATE of one row by id: -ENOENT when there was none. */
-int db_update_one(struct store *s, const char *sql, const char *id);
+/* An UPDATE of one row by id (?1) stamped with now (?2): -ENOENT when there was none. */
+int db_update_one(struct store *s, const char *sql, const char *id, const char *now);
+/*
+ * The time a write stamps on a row, "YYYY-MM-DDTHH:MM:SSZ" in UTC, into
+ * buf; returns buf, to bind as a parameter.  Times are made here, never
+ * by the engine's clock functions (see "Portable SQL" above).
+ */
+#define DB_NOW_SIZE 21
+const char *db_now(char buf[static DB_NOW_SIZE]);
 /* A name by id (*ret_name may be NULL: does it exist?), or -ENOENT. */
 int db_get_name(struct store *s, const char *sql, const char *id, char **ret_name);
 /* Rows of (id, doc) to a store_row_cb; of (id, name, created_at) to a store_org_cb. */

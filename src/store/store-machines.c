@@ -201,7 +201,7 @@ int store_machine_list(struct store *s, const struct store_machine_query *q, sto
 			 " ORDER BY CASE WHEN verdict IS NULL OR verdict IN ('validated', 'supported') THEN 1 ELSE 0 END, "
 			 "CASE WHEN " FLAG_LATE " THEN 0 ELSE 1 END, name, id LIMIT ?5 OFFSET ?6",
 			 machine_list_row, &w, "sssiii", q->customer_id, q->vendor_id, q->verdict, (int64_t)q->late,
-			 q->limit > 0 ? q->limit : (int64_t)-1, q->offset > 0 ? q->offset : (int64_t)0);
+			 q->limit > 0 ? q->limit : DB_NO_LIMIT, q->offset > 0 ? q->offset : (int64_t)0);
 
 	return r < 0 ? r : 0;
 }
@@ -328,7 +328,7 @@ int store_machine_verdict_list(struct store *s, const char *machine_id, int64_t 
 	int r = db_query(s,
 			 "SELECT machine_id, at, verdict, reason, config_id, differences, descriptor_digest "
 			 "FROM machine_verdicts WHERE machine_id = ?1 ORDER BY at DESC, rowid DESC LIMIT ?2",
-			 verdict_row, &w, "si", machine_id, limit > 0 ? limit : (int64_t)-1);
+			 verdict_row, &w, "si", machine_id, limit > 0 ? limit : DB_NO_LIMIT);
 
 	return r < 0 ? r : 0;
 }
@@ -444,7 +444,7 @@ int store_event_list(struct store *s, const struct store_event_query *q, store_e
 	/* Paging by seq reads forward (a poller's cursor); otherwise newest first. */
 	int r = db_query(s, (q->after >= 0 ? forward : newest)[event_shape(q)], event_row, &w, "ssssiiii", q->customer_id,
 			 q->vendor_id, q->machine_id, q->case_id, q->after, (int64_t)q->machine_events,
-			 q->limit > 0 ? q->limit : (int64_t)-1,
+			 q->limit > 0 ? q->limit : DB_NO_LIMIT,
 			 q->offset > 0 ? q->offset : (int64_t)0);
 
 	return r < 0 ? r : 0;

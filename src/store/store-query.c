@@ -83,10 +83,17 @@ int db_take_int(struct store *s, struct db_stmt *st, void *userdata)
 	return 1;
 }
 
-/* An UPDATE of one row by id: -ENOENT when there was none. */
-int db_update_one(struct store *s, const char *sql, const char *id)
+const char *db_now(char buf[static DB_NOW_SIZE])
 {
-	int r = db_query(s, sql, NULL, NULL, "s", id);
+	/* Whole seconds of the wall clock, as SQLite's strftime(..., 'now')
+	 * wrote them before the time became a parameter. */
+	cv_time_iso8601((int64_t)time(NULL), buf, DB_NOW_SIZE);
+	return buf;
+}
+
+int db_update_one(struct store *s, const char *sql, const char *id, const char *now)
+{
+	int r = db_query(s, sql, NULL, NULL, "ss", id, now);
 
 	if (r < 0)
 		return r;

@@ -405,6 +405,38 @@ static int same_file(struct sqlite_db *d)
 	return 0;
 }
 
+/*
+ * strpos(haystack, needle): where needle first starts in haystack,
+ * counted in characters from 1, 0 if it does not occur, NULL if either is
+ * NULL.  The shared queries test substrings with PostgreSQL's spelling
+ * (store-internal.h, "Portable SQL"); SQLite has the same function under
+ * the name instr(), which this one mirrors for text.
+ */
+static void sq_strpos(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *hay, *needle;
+	const char *at;
+	int64_t n = 1;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+		return; /* the result stays NULL */
+	hay = sqlite3_value_text(argv[0]);
+	needle = sqlite3_value_text(argv[1]);
+	if (!hay || !needle) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	at = strstr((const char *)hay, (const char *)needle);
+	if (!at) {
+		sqlite3_result_int64(ctx, 0);
+		return;
+	}
+	for (const unsigned char *p = hay; p < (const unsigned char *)at; p++)
+		n += (*p & 0xC0) != 0x80; /* a UTF-8 continuation byte starts no character */
+	sqlite3_result_int64(ctx, n);
+}
+
 static int sq_open(const char *location, bool create, void **ret_db, char **ret_errmsg)
 {
 	struct sqlite_db *d = cv_xcalloc(1, sizeof(*d));
@@ -424,6 +456,11 @@ static int sq_open(const char *location, bool create, void **ret_db, char **ret_
 	}
 	sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(d->db, 1);
+	rc = sqlite3_create_function(d->db, "strpos", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sq_strpos, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		r = fail(d, rc);
+		goto err;
+	}
 	/* A file that is not a database fails here first. */
 	r = exec(d, "PRAGMA journal_mode = WAL");
 	if (r < 0)

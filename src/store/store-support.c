@@ -110,11 +110,12 @@ void store_case_free(struct store_case_row *row)
 
 int store_case_update(struct store *s, const struct store_case_row *row)
 {
+	char now[DB_NOW_SIZE];
 	int r = db_query(s,
 			 "UPDATE cases SET engaged = ?3, state = ?4, severity = ?5, doc = ?6, version = version + 1, "
-			 "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1 AND version = ?2",
-			 NULL, NULL, "sissis", row->id, row->version, row->engaged ? row->engaged : "", row->state,
-			 row->severity, row->doc);
+			 "updated_at = ?7 WHERE id = ?1 AND version = ?2",
+			 NULL, NULL, "sississ", row->id, row->version, row->engaged ? row->engaged : "", row->state,
+			 row->severity, row->doc, db_now(now));
 	char *id = NULL;
 
 	if (r < 0)
@@ -148,9 +149,9 @@ int store_case_list(struct store *s, const char *customer_id, const char *vendor
 
 	return db_query(s,
 			"SELECT " CASE_COLUMNS " FROM cases WHERE (?1 IS NULL OR customer_id = ?1) "
-			"AND (?2 IS NULL OR vendor_id = ?2 OR instr(char(10) || engaged || char(10), "
-			"char(10) || ?2 || char(10)) > 0) AND (?3 IS NULL OR state = ?3) "
+			"AND (?2 IS NULL OR vendor_id = ?2 OR strpos('\n' || engaged || '\n', "
+			"'\n' || ?2 || '\n') > 0) AND (?3 IS NULL OR state = ?3) "
 			"ORDER BY updated_at DESC, id LIMIT ?4 OFFSET ?5",
-			case_list_row, &w, "sssii", customer_id, vendor_id, state, limit > 0 ? limit : (int64_t)-1,
+			case_list_row, &w, "sssii", customer_id, vendor_id, state, limit > 0 ? limit : DB_NO_LIMIT,
 			offset > 0 ? offset : (int64_t)0);
 }

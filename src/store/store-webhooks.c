@@ -162,7 +162,7 @@ int store_delivery_list(struct store *s, const char *webhook_id, int64_t limit, 
 	return db_query(s,
 			"SELECT " DELIVERY_COLUMNS " FROM deliveries d JOIN events e ON e.seq = d.event_seq "
 			"WHERE d.webhook_id = ?1 ORDER BY d.id DESC LIMIT ?2 OFFSET ?3",
-			delivery_row, &w, "sii", webhook_id, limit > 0 ? limit : (int64_t)-1, offset > 0 ? offset : (int64_t)0);
+			delivery_row, &w, "sii", webhook_id, limit > 0 ? limit : DB_NO_LIMIT, offset > 0 ? offset : (int64_t)0);
 }
 
 int store_delivery_count(struct store *s, const char *webhook_id, int64_t *ret)

@@ -195,6 +195,7 @@ static int row_exists(struct store *s, struct db_stmt *st, void *userdata)
 
 int store_product_put(struct store *s, const struct store_product_row *row, bool *ret_replaced)
 {
+	char now[DB_NOW_SIZE];
 	bool had = false;
 	int r;
 
@@ -206,9 +207,9 @@ int store_product_put(struct store *s, const struct store_product_row *row, bool
 		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
 		  "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, vendor = excluded.vendor, "
 		  "product = excluded.product, version = excluded.version, osinfo = excluded.osinfo, "
-		  "doc = excluded.doc, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-		  NULL, NULL, "sssssss", row->id, row->kind, row->vendor, row->product, row->version, row->osinfo,
-		  row->doc);
+		  "doc = excluded.doc, updated_at = ?8",
+		  NULL, NULL, "ssssssss", row->id, row->kind, row->vendor, row->product, row->version, row->osinfo,
+		  row->doc, db_now(now));
 	if (r == 0)
 		r = bump_generation(s);
 	if (r == 0 && ret_replaced)
@@ -218,6 +219,7 @@ int store_product_put(struct store *s, const struct store_product_row *row, bool
 
 int store_config_put(struct store *s, const struct store_config_row *row, bool *ret_replaced)
 {
+	char now[DB_NOW_SIZE];
 	bool had = false;
 	int r;
 
@@ -233,10 +235,10 @@ int store_config_put(struct store *s, const struct store_config_row *row, bool *
 		  "guest_version = excluded.guest_version, hv_ids = excluded.hv_ids, hv_vendor = excluded.hv_vendor, "
 		  "hv_product = excluded.hv_product, hv_version = excluded.hv_version, "
 		  "validated_by = excluded.validated_by, doc = excluded.doc, "
-		  "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-		  NULL, NULL, "ssssssssssss", row->id, row->status, row->guest_os, row->guest_vendor,
+		  "updated_at = ?13",
+		  NULL, NULL, "sssssssssssss", row->id, row->status, row->guest_os, row->guest_vendor,
 		  row->guest_product, row->guest_version, row->hv_ids, row->hv_vendor, row->hv_product, row->hv_version,
-		  row->validated_by ? row->validated_by : "", row->doc);
+		  row->validated_by ? row->validated_by : "", row->doc, db_now(now));
 	if (r == 0)
 		r = bump_generation(s);
 	if (r == 0 && ret_replaced)
@@ -255,16 +257,16 @@ int store_config_get(struct store *s, const char *id, char **ret_doc)
 }
 
 #define CONFIG_WHERE                                                                                       \
-	" WHERE (?1 IS NULL OR guest_os = lower(?1) OR instr(lower(guest_product), lower(?1)) > 0)"        \
-	" AND (?2 IS NULL OR instr(' ' || hv_ids || ' ', ' ' || lower(?2) || ' ') > 0"                    \
-	"      OR instr(lower(hv_product), lower(?2)) > 0)"                                                \
+	" WHERE (?1 IS NULL OR guest_os = lower(?1) OR strpos(lower(guest_product), lower(?1)) > 0)"       \
+	" AND (?2 IS NULL OR strpos(' ' || hv_ids || ' ', ' ' || lower(?2) || ' ') > 0"                   \
+	"      OR strpos(lower(hv_product), lower(?2)) > 0)"                                               \
 	" AND (?3 IS NULL OR lower(?3) IN (lower(guest_vendor), lower(hv_vendor),"                          \
 	"                                  replace(lower(guest_vendor), ' ', '-'),"                          \
 	"                                  replace(lower(hv_vendor), ' ', '-'))"                             \
-	"      OR instr(char(10) || replace(lower(validated_by), ' ', '-') || char(10),"                   \
-	"               char(10) || replace(lower(?3), ' ', '-') || char(10)) > 0)"                        \
-	" AND (?4 IS NULL OR instr(',' || ?4 || ',', ',' || status || ',') > 0)"                           \
-	" AND (?5 IS NULL OR instr(lower(doc), lower(?5)) > 0)"
+	"      OR strpos('\n' || replace(lower(validated_by), ' ', '-') || '\n',"                          \
+	"                '\n' || replace(lower(?3), ' ', '-') || '\n') > 0)"                               \
+	" AND (?4 IS NULL OR strpos(',' || ?4 || ',', ',' || status || ',') > 0)"                          \
+	" AND (?5 IS NULL OR strpos(lower(doc), lower(?5)) > 0)"
 
 int store_config_list(struct store *s, const struct store_query *q, store_row_cb cb, void *userdata)
 {
@@ -274,7 +276,7 @@ int store_config_list(struct store *s, const struct store_query *q, store_row_cb
 		q = &none;
 	return db_walk_docs(s, "SELECT id, doc FROM configurations" CONFIG_WHERE " ORDER BY id LIMIT ?6 OFFSET ?7", cb,
 			    userdata, "sssssii", q->guest, q->hypervisor, q->vendor, q->status, q->text,
-		     (int64_t)(q->limit > 0 ? q->limit : -1), (int64_t)(q->offset > 0 ? q->offset : 0));
+		     (q->limit > 0 ? q->limit : DB_NO_LIMIT), (q->offset > 0 ? q->offset : (int64_t)0));
 }
 
 int store_config_count(struct store *s, const struct store_query *q, int64_t *ret)
@@ -301,14 +303,14 @@ int store_product_list(struct store *s, const struct store_query *q, store_row_c
 		q = &none;
 	return db_walk_docs(s,
 		     "SELECT id, doc FROM products"
-		     " WHERE (?1 IS NULL OR instr(lower(product), lower(?1)) > 0 OR lower(osinfo) LIKE lower(?1) || '%')"
-		     " AND (?2 IS NULL OR kind = 'hypervisor' AND instr(lower(product), lower(?2)) > 0)"
+		     " WHERE (?1 IS NULL OR strpos(lower(product), lower(?1)) > 0 OR lower(osinfo) LIKE lower(?1) || '%')"
+		     " AND (?2 IS NULL OR kind = 'hypervisor' AND strpos(lower(product), lower(?2)) > 0)"
 		     " AND (?3 IS NULL OR lower(vendor) = lower(?3))"
 		     " AND (?4 IS NULL OR kind = ?4)"
-		     " AND (?5 IS NULL OR instr(lower(doc), lower(?5)) > 0)"
+		     " AND (?5 IS NULL OR strpos(lower(doc), lower(?5)) > 0)"
 		     " ORDER BY id LIMIT ?6 OFFSET ?7",
 		     cb, userdata, "sssssii", q->guest, q->hypervisor, q->vendor, q->kind, q->text,
-		     (int64_t)(q->limit > 0 ? q->limit : -1), (int64_t)(q->offset > 0 ? q->offset : 0));
+		     (q->limit > 0 ? q->limit : DB_NO_LIMIT), (q->offset > 0 ? q->offset : (int64_t)0));
 }
 
 int store_catalog_generation(struct store *s, int64_t *ret)
@@ -392,10 +394,11 @@ int store_key_get(struct store *s, const char *key_id, char **ret_vendor_id, cha
 
 int store_key_revoke(struct store *s, const char *key_id)
 {
+	char now[DB_NOW_SIZE];
+
 	return db_update_one(s,
-			  "UPDATE vendor_keys SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-			  "WHERE key_id = ?1 AND revoked_at IS NULL",
-			  key_id);
+			  "UPDATE vendor_keys SET revoked_at = ?2 WHERE key_id = ?1 AND revoked_at IS NULL",
+			  key_id, db_now(now));
 }
 
 struct key_walk {
@@ -484,10 +487,11 @@ void store_token_free(struct store_token_row *row)
 
 int store_token_revoke(struct store *s, const char *id)
 {
+	char now[DB_NOW_SIZE];
+
 	return db_update_one(s,
-			     "UPDATE tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-			     "WHERE id = ?1 AND revoked_at IS NULL",
-			     id);
+			     "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+			     id, db_now(now));
 }
 
 struct token_walk {
@@ -615,7 +619,7 @@ int store_submission_list(struct store *s, const char *vendor_id, const char *co
 		     "SELECT " SUBMISSION_COLUMNS " FROM submissions "
 		     "WHERE (?1 IS NULL OR vendor_id = ?1) AND (?2 IS NULL OR config_id = ?2) "
 		     "ORDER BY received_at DESC, id DESC LIMIT ?3 OFFSET ?4",
-		     submission_list_row, &w, "ssii", vendor_id, config_id, limit > 0 ? limit : (int64_t)-1,
+		     submission_list_row, &w, "ssii", vendor_id, config_id, limit > 0 ? limit : DB_NO_LIMIT,
 		     offset > 0 ? offset : (int64_t)0);
 }
 
@@ -643,10 +647,12 @@ int store_policy_get(struct store *s, char **ret_doc)
 
 int store_policy_put(struct store *s, const char *doc)
 {
+	char now[DB_NOW_SIZE];
+
 	return db_query(s,
 		     "INSERT INTO policy (id, doc) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, "
-		     "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-		     NULL, NULL, "s", doc);
+		     "updated_at = ?2",
+		     NULL, NULL, "ss", doc, db_now(now));
 }
 
 int store_setting_get(struct store *s, const char *key, char **ret_value)
