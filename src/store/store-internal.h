@@ -2,7 +2,8 @@
  * store-internal.h - the database interface behind covalid/store.h.
  *
  * store.c holds every query covalid makes, written once against this small
- * interface; a backend (store-sqlite.c; a PostgreSQL one next) implements
+ * interface; a backend (store-sqlite.c; store-pg.c, a placeholder until the
+ * PostgreSQL backend comes) implements
  * connections, statements, transactions and its own schema migrations
  * (redis's ae.h over ae_epoll.c / ae_kqueue.c).  SQL uses ?N placeholders
  * and the subset of SQL both engines share; a backend whose engine spells
@@ -88,7 +89,9 @@ struct db_ops {
 	void (*finalize)(struct db_stmt *st);
 };
 
+/* The backends, picked by the location's scheme (store.c's table). */
 extern const struct db_ops db_sqlite;
+extern const struct db_ops db_pg;
 
 /* LIMIT's bound for "every row": both engines take it (SQLite's -1 is not portable). */
 #define DB_NO_LIMIT ((int64_t)INT64_MAX)

@@ -19,24 +19,44 @@
 /* Numbers each connection the process opens: never reused, unlike a pointer. */
 static atomic_uint_fast64_t serials = 1;
 
+/*
+ * Which backend a location names, first match wins: libpq's URI schemes
+ * (postgresql://, postgres://; the whole location goes to the backend),
+ * an explicit "sqlite:" (taken off), and anything else a path to an
+ * SQLite file.  A scheme is matched up to its colon so that a mistyped
+ * "postgresql:/db" is refused by the PostgreSQL backend, not quietly made
+ * an SQLite file of that name.
+ */
+static const struct {
+	const char *prefix;
+	bool strip; /* the prefix is not part of the backend's location */
+	const struct db_ops *ops;
+} backends[] = {
+	{ "postgresql:", false, &db_pg },
+	{ "postgres:", false, &db_pg },
+	{ "sqlite:", true, &db_sqlite },
+	{ "", false, &db_sqlite },
+};
+
 static int open_store(const char *location, bool create, struct store **ret, char **ret_errmsg)
 {
+	const struct db_ops *ops = NULL;
 	struct store *s;
 	char *err = NULL;
 	int r;
 
 	if (!location || !*location)
 		return -EINVAL;
-	if (cv_startswith(location, "postgresql:") || cv_startswith(location, "postgres:")) {
-		if (ret_errmsg)
-			*ret_errmsg = cv_xstrdup("the PostgreSQL backend is not built into this covalid yet");
-		return -EPROTONOSUPPORT;
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]) && !ops; i++) {
+		if (!cv_startswith(location, backends[i].prefix))
+			continue;
+		ops = backends[i].ops;
+		if (backends[i].strip)
+			location += strlen(backends[i].prefix);
 	}
-	if (cv_startswith(location, "sqlite:"))
-		location += strlen("sqlite:");
 	s = cv_xcalloc(1, sizeof(*s));
 	s->serial = atomic_fetch_add(&serials, 1);
-	s->ops = &db_sqlite;
+	s->ops = ops;
 	r = s->ops->open(location, create, &s->db, &err);
 	if (r < 0) {
 		if (ret_errmsg)

@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "covalid/program.h"
 #include "covalid/store.h"
@@ -481,8 +482,59 @@ TEST(db_now_is_what_strftime_wrote)
 	store_close(s);
 }
 
+/* ---- the seam: a backend picked by the location (covalid/store.h) ---- */
+
+TEST(a_postgresql_location_is_refused_by_its_backend)
+{
+	/* libpq's URI schemes (postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS). */
+	static const char *const locations[] = { "postgresql://localhost/covalid", "postgres://u@h:5432/db",
+						 "postgresql:/typo" };
+
+	for (size_t i = 0; i < sizeof(locations) / sizeof(locations[0]); i++) {
+		struct store *s = NULL;
+		char *err = NULL;
+
+		CHECK_INT(store_open(locations[i], &s, &err), -EPROTONOSUPPORT);
+		CHECK_STR(err, "the PostgreSQL backend is not built into this covalid yet");
+		CHECK(!s);
+		free(err);
+		err = NULL;
+		CHECK_INT(store_open_existing(locations[i], &s, &err), -EPROTONOSUPPORT);
+		CHECK(err && strstr(err, "PostgreSQL"));
+		free(err);
+	}
+	/* Nothing was made of them as SQLite files (in the tests' working directory). */
+	CHECK(access("postgresql:", F_OK) < 0 && access("postgres:", F_OK) < 0);
+}
+
+TEST(an_sqlite_location_is_a_path_with_or_without_its_scheme)
+{
+	char *plain = cv_xasprintf("%s/plain.db", tap_tmpdir());
+	char *schemed = cv_xasprintf("sqlite:%s/schemed.db", tap_tmpdir());
+	struct store *s = NULL;
+	char *err = NULL;
+
+	CHECK_INT(store_open(plain, &s, &err), 0);
+	CHECK_INT(store_vendor_add(s, "v", "V"), 0);
+	s = store_close(s);
+	CHECK_INT(store_open(schemed, &s, &err), 0);
+	s = store_close(s);
+	/* "sqlite:" is the scheme, not part of the file's name. */
+	CHECK(access(schemed + strlen("sqlite:"), F_OK) == 0);
+	/* The same file by either spelling. */
+	free(schemed);
+	schemed = cv_xasprintf("sqlite:%s", plain);
+	CHECK_INT(store_open_existing(schemed, &s, &err), 0);
+	CHECK(s && has_vendor(s, "v"));
+	s = store_close(s);
+	CHECK(!err);
+	free(plain);
+	free(schemed);
+}
+
 TAP_MAIN(nested_commits_keep_everything_and_only_the_outer_is_durable, inner_rollback_undoes_only_its_own_work,
 	 outer_rollback_undoes_released_savepoints, library_calls_nest_in_a_callers_transaction,
 	 a_full_database_in_a_savepoint_spares_the_enclosing_work, a_lost_transaction_is_never_continued_in_autocommit,
 	 shared_sql_is_portable, the_portability_scan_finds_what_it_must, strpos_is_sqlites_instr,
-	 db_now_is_what_strftime_wrote)
+	 db_now_is_what_strftime_wrote, a_postgresql_location_is_refused_by_its_backend,
+	 an_sqlite_location_is_a_path_with_or_without_its_scheme)
