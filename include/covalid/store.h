@@ -3,8 +3,8 @@
  * backends (SQLite now, PostgreSQL later) chosen by the location string.
  *
  *   "PATH" or "sqlite:PATH"   an SQLite database file (WAL, foreign keys on)
- *   "postgresql://..."        the PostgreSQL backend (libpq URI; also
- *   "postgres://..."          postgres://): not built into covalid yet
+ *   "postgresql://..."        the PostgreSQL backend (a libpq URI, also
+ *                             "postgres://..."): not built into covalid yet
  *
  * The store speaks in rows: a record's indexed columns plus its whole
  * JSON document.  What a document means (validation, matching) belongs to
