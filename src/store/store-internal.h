@@ -1,11 +1,15 @@
 /*
  * store-internal.h - the database interface behind covalid/store.h.
  *
- * store.c holds every query covalid makes, written once against this small
- * interface; a backend (store-sqlite.c; store-pg.c, a placeholder until the
- * PostgreSQL backend comes) implements
- * connections, statements, transactions and its own schema migrations
- * (redis's ae.h over ae_epoll.c / ae_kqueue.c).  SQL uses ?N placeholders
+ * The shared query files hold every query covalid makes, written once
+ * against this small interface, one file per group of tables:
+ * store-catalog.c, store-vendors.c, store-submissions.c,
+ * store-settings.c, store-support.c, store-machines.c, store-monitor.c,
+ * store-webhooks.c; store-open.c (lifecycle, the table of backends),
+ * store-txn.c (nesting) and store-query.c (helpers) around them.  A
+ * backend (store-sqlite.c; store-pg.c, a placeholder until the PostgreSQL
+ * backend comes) implements connections, statements, transactions and
+ * its own schema migrations (redis's ae.h over ae_epoll.c / ae_kqueue.c).  SQL uses ?N placeholders
  * and the subset of SQL both engines share; a backend whose engine spells
  * placeholders differently rewrites them in prepare().
  *
@@ -63,7 +67,7 @@ struct db_ops {
 	int (*commit)(void *db);
 	int (*rollback)(void *db);
 	/*
-	 * Nested transactions (store.c keeps the depth): a savepoint named
+	 * Nested transactions (store-txn.c keeps the depth): a savepoint named
 	 * for its level (1, 2, ...) inside the open transaction; released
 	 * (its work stays in the enclosing one), or rolled back to and
 	 * released (its work is undone, the enclosing one's kept).  SQLite
@@ -89,7 +93,7 @@ struct db_ops {
 	void (*finalize)(struct db_stmt *st);
 };
 
-/* The backends, picked by the location's scheme (store.c's table). */
+/* The backends, picked by the location's scheme (store-open.c's table). */
 extern const struct db_ops db_sqlite;
 extern const struct db_ops db_pg;
 
@@ -97,6 +101,9 @@ extern const struct db_ops db_pg;
 #define DB_NO_LIMIT ((int64_t)INT64_MAX)
 
 /* ---- what every file of queries shares (store-query.c) ---- */
+
+/* The catalog changed (store-catalog.c): readers' caches keyed by its generation are stale. */
+int db_bump_generation(struct store *s);
 
 struct store {
 	const struct db_ops *ops;

@@ -1,10 +1,9 @@
 /*
  * store-machines.c - the queries of monitoring's machines (docs/monitor.md):
  * enrolled machines, their verdicts over time, per-customer thresholds,
- * fleet samples, and reading the event log by scope.  Same rules as
- * store.c: one static statement per function, every value bound, times
- * given by the caller (no SQL time functions: issue 15 makes the store
- * portable), no engine-specific functions (LIKE, not instr).
+ * fleet samples, and reading the event log by scope.  Same rules as every
+ * shared query file (store-internal.h): one static statement per
+ * function, every value bound, times given by the caller.
  */
 #include "covalid/store.h"
 #include "store/store-internal.h"

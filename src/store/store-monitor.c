@@ -3,8 +3,8 @@
  * every event, a machine's or a case's, in one ordered log, fanned out to
  * the webhooks that want it in the same transaction, so an event is never
  * recorded without its deliveries nor delivered without being recorded.
- * Same rules as store.c: one static statement per function, every value
- * bound, times given by the caller.
+ * Same rules as every shared query file (store-internal.h): one static
+ * statement per function, every value bound, times given by the caller.
  */
 #include "covalid/store.h"
 #include "store/store-internal.h"

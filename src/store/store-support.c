@@ -1,7 +1,8 @@
 /*
  * store-support.c - the queries of cooperative support: customers,
- * agreements, cases (docs/support.md).  Same rules as store.c: one static
- * statement per function, every value bound.
+ * agreements, cases (docs/support.md).  Same rules as every shared query
+ * file (store-internal.h): one static statement per function, every
+ * value bound, SQL both engines speak.
  */
 #include "covalid/store.h"
 #include "store/store-internal.h"

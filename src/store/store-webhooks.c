@@ -3,8 +3,8 @@
  * (docs/webhooks.md).  A delivery is one event for one webhook: pending
  * until it is delivered, or failed after its last attempt; the deliverer
  * picks the due ones oldest first, a bounded batch at a time.  Same rules
- * as store.c: one static statement per function, every value bound, times
- * given by the caller (no SQL time functions: issue 15).
+ * as every shared query file (store-internal.h): one static statement
+ * per function, every value bound, times given by the caller.
  */
 #include "covalid/store.h"
 #include "store/store-internal.h"

@@ -1,0 +1,144 @@
+/*
+ * store-open.c - a store's lifecycle: the backend picked from a table by
+ * the location (covalid/store.h), open, close, and what the connection
+ * says of itself (identity, health, schema version, log upkeep).
+ */
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "covalid/store.h"
+#include "store/store-internal.h"
+#include "util/cv.h"
+
+/* Numbers each connection the process opens: never reused, unlike a pointer. */
+static atomic_uint_fast64_t serials = 1;
+
+/*
+ * Which backend a location names, first match wins: libpq's URI schemes
+ * (postgresql://, postgres://; the whole location goes to the backend),
+ * an explicit "sqlite:" (taken off), and anything else a path to an
+ * SQLite file.  A scheme is matched up to its colon so that a mistyped
+ * "postgresql:/db" is refused by the PostgreSQL backend, not quietly made
+ * an SQLite file of that name.
+ */
+static const struct {
+	const char *prefix;
+	bool strip; /* the prefix is not part of the backend's location */
+	const struct db_ops *ops;
+} backends[] = {
+	{ "postgresql:", false, &db_pg },
+	{ "postgres:", false, &db_pg },
+	{ "sqlite:", true, &db_sqlite },
+	{ "", false, &db_sqlite },
+};
+
+static int open_store(const char *location, bool create, struct store **ret, char **ret_errmsg)
+{
+	const struct db_ops *ops = NULL;
+	struct store *s;
+	char *err = NULL;
+	int r;
+
+	if (!location || !*location)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]) && !ops; i++) {
+		if (!cv_startswith(location, backends[i].prefix))
+			continue;
+		ops = backends[i].ops;
+		if (backends[i].strip)
+			location += strlen(backends[i].prefix);
+	}
+	s = cv_xcalloc(1, sizeof(*s));
+	s->serial = atomic_fetch_add(&serials, 1);
+	s->ops = ops;
+	r = s->ops->open(location, create, &s->db, &err);
+	if (r < 0) {
+		if (ret_errmsg)
+			*ret_errmsg = err;
+		else
+			free(err);
+		free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+int store_open(const char *location, struct store **ret, char **ret_errmsg)
+{
+	return open_store(location, true, ret, ret_errmsg);
+}
+
+int store_open_existing(const char *location, struct store **ret, char **ret_errmsg)
+{
+	return open_store(location, false, ret, ret_errmsg);
+}
+
+char *store_identity(struct store *s)
+{
+	return s->ops->identity(s->db);
+}
+
+int store_health(struct store *s, bool deep, char **ret_why)
+{
+	return s->ops->health(s->db, deep, ret_why);
+}
+
+uint64_t store_serial(const struct store *s)
+{
+	return s->serial;
+}
+
+struct store *store_close(struct store *s)
+{
+	if (!s)
+		return NULL;
+	s->ops->close(s->db);
+	free(s->fixed_key);
+	free(s->fixed_value);
+	free(s);
+	return NULL;
+}
+
+int store_default_location(char **ret)
+{
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	char *dir;
+	int r;
+
+	if (xdg && *xdg == '/')
+		dir = cv_xasprintf("%s/covalid", xdg);
+	else if (home && *home)
+		dir = cv_xasprintf("%s/.local/share/covalid", home);
+	else
+		return -ENOENT;
+	r = cv_mkdir_p(dir, 0700);
+	if (r < 0) {
+		free(dir);
+		return r;
+	}
+	*ret = cv_xasprintf("%s/covalid.db", dir);
+	free(dir);
+	return 0;
+}
+
+const char *store_errmsg(struct store *s)
+{
+	return s->ops->errmsg(s->db);
+}
+
+int store_schema_version(struct store *s, int *ret)
+{
+	return s->ops->schema_version(s->db, ret);
+}
+
+int store_defer_checkpoints(struct store *s)
+{
+	return s->ops->defer_checkpoints(s->db);
+}
+
+int store_checkpoint(struct store *s)
+{
+	return s->ops->checkpoint(s->db);
+}
