@@ -38,13 +38,8 @@ free_port() { perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 
 # ---- the program server, seeded, with a vendor that can submit ----
 "$COVALID" catalog import --db "$W/db" data/products.jsonl data/validated-configs.jsonl >/dev/null
 "$COVALID" admin bootstrap --db "$W/db" --token-file "$W/owner.token" >/dev/null
-"$COVALID" serve --db "$W/db" --listen 127.0.0.1:0 --access-log "$W/access.log" >"$W/serve.out" 2>"$W/serve.err" &
-SERVER_PID=$!
-i=0
-while ! grep -q listening "$W/serve.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-URL=$(sed -n 's|^covalid serve: listening on \(http://[^ ]*\)/$|\1|p' "$W/serve.out")
-[ -n "$URL" ] || { echo "bench/api.sh: the server did not start: $(cat "$W/serve.err")" >&2; exit 1; }
-O="--server $URL --token-file $W/owner.token"
+. bench/lib/serve.sh
+serve_start
 
 # ---- nginx serving static copies of the same answers ----
 mkdir -p "$W/www" "$W/nginx-tmp"

@@ -31,13 +31,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 "$COVALID" admin bootstrap --db "$W/db" --token-file "$W/owner.token" >/dev/null
-"$COVALID" serve --db "$W/db" --listen 127.0.0.1:0 --access-log "$W/access.log" >"$W/serve.out" 2>"$W/serve.err" &
-SERVER_PID=$!
-i=0
-while ! grep -q listening "$W/serve.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-URL=$(sed -n 's|^covalid serve: listening on \(http://[^ ]*\)/$|\1|p' "$W/serve.out")
-[ -n "$URL" ] || { echo "bench/submit.sh: the server did not start: $(cat "$W/serve.err")" >&2; exit 1; }
-O="--server $URL --token-file $W/owner.token"
+. bench/lib/serve.sh
+serve_start
 
 . bench/lib/submissions.sh
 submissions_setup

@@ -389,6 +389,8 @@ static void run_async_batch(struct world *w, struct async_job *jobs, size_t n)
 		CHECK(!writer_took_request()); /* and the mark is cleared */
 	}
 	gate_close(&g);
+	writer_stop(w->srv.writer); /* answers everything queued before it returns */
+	w->srv.writer = NULL;
 }
 
 TEST(async_jobs_are_answered_once_each_after_their_commit)
@@ -401,8 +403,6 @@ TEST(async_jobs_are_answered_once_each_after_their_commit)
 		snprintf(jobs[i].id, sizeof(jobs[i].id), "a%zu", i);
 	jobs[3].how = ADD_THEN_FAIL;
 	run_async_batch(&w, jobs, N_JOBS);
-	writer_stop(w.srv.writer); /* answers everything queued before it returns */
-	w.srv.writer = NULL;
 	for (size_t i = 0; i < N_JOBS; i++) {
 		CHECK_INT(jobs[i].answers, 1);
 		CHECK(jobs[i].r.worked);
@@ -430,8 +430,6 @@ TEST(an_async_job_in_a_lost_batch_is_503_and_kept_nowhere)
 		snprintf(jobs[i].id, sizeof(jobs[i].id), "l%zu", i);
 	jobs[9].how = LOSE_TRANSACTION;
 	run_async_batch(&w, jobs, N_JOBS);
-	writer_stop(w.srv.writer);
-	w.srv.writer = NULL;
 	for (size_t i = 0; i < N_JOBS; i++) {
 		CHECK_INT(jobs[i].answers, 1);
 		CHECK_INT(jobs[i].result, SERVER_WRITE_LOST);
