@@ -31,11 +31,12 @@
  *  - No limit: LIMIT DB_NO_LIMIT (SQLite's -1 is an error in PostgreSQL).
  *  - Upserts: INSERT ... ON CONFLICT (...) DO UPDATE SET c = excluded.c
  *    and ON CONFLICT DO NOTHING, and RETURNING, are spelled alike.
- * Not yet portable, left to the PostgreSQL backend's step: LIKE is
- * case-insensitive for ASCII in SQLite and not in PostgreSQL (the
- * machines' and events' filters rely on it matching ids as typed), and
- * the verdict history breaks ties by SQLite's rowid (it needs a column of
- * its own, a schema change); test-store lists both as known exceptions.
+ *  - Words in a list column (engaged vendors, flags, webhook kinds):
+ *    strpos() on the list and the word, each wrapped in the separator,
+ *    never LIKE, which is case-insensitive in SQLite and not in
+ *    PostgreSQL and reads % and _ in an id as wildcards.
+ *  - Ties in an ordering: a column of the table's own (the verdict
+ *    history's id, migration 7), never SQLite's rowid.
  */
 #ifndef COVALID_STORE_INTERNAL_H
 #define COVALID_STORE_INTERNAL_H

@@ -14,10 +14,10 @@
  * (a literal newline inside the SQL string: every engine's SQL). */
 #define VENDOR_SEES(machine_col, param)                                                   \
 	"EXISTS (SELECT 1 FROM cases c WHERE c.machine_id = " machine_col " AND (c.vendor_id = " param \
-	" OR ('\n' || c.engaged || '\n') LIKE ('%\n' || " param " || '\n%')))"
+	" OR strpos('\n' || c.engaged || '\n', '\n' || " param " || '\n') > 0))"
 
 /* Flags are space-separated words. */
-#define FLAG_LATE "((' ' || flags || ' ') LIKE '% late %')"
+#define FLAG_LATE "(strpos(' ' || flags || ' ', ' late ') > 0)"
 
 /* A machine with its descriptor (its own table: see migration 6). */
 #define MACHINE_COLUMNS                                                                                        \
@@ -323,10 +323,10 @@ int store_machine_verdict_list(struct store *s, const char *machine_id, int64_t 
 			       void *userdata)
 {
 	struct verdict_walk w = { cb, userdata };
-	/* rowid breaks ties between changes within one second. */
+	/* The id breaks ties between changes within one second (migration 7). */
 	int r = db_query(s,
 			 "SELECT machine_id, at, verdict, reason, config_id, differences, descriptor_digest "
-			 "FROM machine_verdicts WHERE machine_id = ?1 ORDER BY at DESC, rowid DESC LIMIT ?2",
+			 "FROM machine_verdicts WHERE machine_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
 			 verdict_row, &w, "si", machine_id, limit > 0 ? limit : DB_NO_LIMIT);
 
 	return r < 0 ? r : 0;
@@ -388,7 +388,7 @@ int store_fleet_samples(struct store *s, const char *customer_id, const char *si
 #define EVENT_FILTERS                                                                             \
 	"(?1 IS NULL OR customer_id = ?1) "                                                        \
 	"AND (?2 IS NULL OR (?6 = 1 AND case_id IS NULL) "                                         \
-	"     OR ('\n' || vendor_ids || '\n') LIKE ('%\n' || ?2 || '\n%')) "                         \
+	"     OR strpos('\n' || vendor_ids || '\n', '\n' || ?2 || '\n') > 0) "                         \
 	"AND (?3 IS NULL OR machine_id = ?3) AND (?4 IS NULL OR case_id = ?4) AND (?5 < 0 OR seq > ?5)"
 
 /*

@@ -26,13 +26,12 @@ int store_event_add(struct store *s, const struct store_event_row *row, int64_t 
 	if (seq < 0)
 		return -EIO;
 	cv_time_iso8601(now_s, at, sizeof(at));
-	/* A kinds filter is space-separated words; LIKE (not instr) so the
-	 * statement is every engine's SQL. */
+	/* A kinds filter is space-separated words, matched whole. */
 	r = db_query(s,
 		     "INSERT INTO deliveries (webhook_id, event_seq, state, attempts, next_at_s, created_at) "
 		     "SELECT id, ?1, 'pending', 0, ?2, ?3 FROM webhooks "
 		     "WHERE disabled_at IS NULL AND (customer_id IS NULL OR customer_id = ?4) "
-		     "AND (kinds = '' OR (' ' || kinds || ' ') LIKE ('% ' || ?5 || ' %'))",
+		     "AND (kinds = '' OR strpos(' ' || kinds || ' ', ' ' || ?5 || ' ') > 0)",
 		     NULL, NULL, "iisss", seq, now_s, at, row->customer_id, row->kind);
 	if (r < 0)
 		return r;

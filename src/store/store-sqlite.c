@@ -288,6 +288,27 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (customer_id, at, verdict));"
 	"ALTER TABLE cases ADD COLUMN machine_id TEXT REFERENCES machines (id);"
 	"CREATE INDEX cases_machine ON cases (machine_id);",
+
+	/* 7: tokens expire and say when they were last used (issue 15);
+	 * the verdict history's rows get an id of their own, which breaks
+	 * ties within one second (SQLite's rowid did, which no other engine
+	 * has): the table is rebuilt, keeping each row's rowid as its id. */
+	"ALTER TABLE tokens ADD COLUMN expires_at TEXT;"
+	"ALTER TABLE tokens ADD COLUMN last_used_at TEXT;"
+	"CREATE TABLE machine_verdicts_v7 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  machine_id TEXT NOT NULL REFERENCES machines (id) ON DELETE CASCADE,"
+	"  at TEXT NOT NULL,"
+	"  verdict TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  config_id TEXT,"
+	"  differences TEXT,"
+	"  descriptor_digest TEXT);"
+	"INSERT INTO machine_verdicts_v7 (id, machine_id, at, verdict, reason, config_id, differences, descriptor_digest)"
+	"  SELECT rowid, machine_id, at, verdict, reason, config_id, differences, descriptor_digest FROM machine_verdicts;"
+	"DROP TABLE machine_verdicts;"
+	"ALTER TABLE machine_verdicts_v7 RENAME TO machine_verdicts;"
+	"CREATE INDEX machine_verdicts_machine ON machine_verdicts (machine_id, at);",
 };
 
 static int fail(struct sqlite_db *d, int rc)
