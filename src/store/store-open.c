@@ -32,7 +32,7 @@ static const struct {
 	{ "", false, &db_sqlite },
 };
 
-static int open_store(const char *location, bool create, struct store **ret, char **ret_errmsg)
+static int open_store(const char *location, bool create, int schema, struct store **ret, char **ret_errmsg)
 {
 	const struct db_ops *ops = NULL;
 	struct store *s;
@@ -51,7 +51,7 @@ static int open_store(const char *location, bool create, struct store **ret, cha
 	s = cv_xcalloc(1, sizeof(*s));
 	s->serial = atomic_fetch_add(&serials, 1);
 	s->ops = ops;
-	r = s->ops->open(location, create, &s->db, &err);
+	r = s->ops->open(location, create, schema, &s->db, &err);
 	if (r < 0) {
 		if (ret_errmsg)
 			*ret_errmsg = err;
@@ -66,12 +66,17 @@ static int open_store(const char *location, bool create, struct store **ret, cha
 
 int store_open(const char *location, struct store **ret, char **ret_errmsg)
 {
-	return open_store(location, true, ret, ret_errmsg);
+	return open_store(location, true, -1, ret, ret_errmsg);
 }
 
 int store_open_existing(const char *location, struct store **ret, char **ret_errmsg)
 {
-	return open_store(location, false, ret, ret_errmsg);
+	return open_store(location, false, -1, ret, ret_errmsg);
+}
+
+int store_open_at_schema(const char *location, int schema, struct store **ret, char **ret_errmsg)
+{
+	return open_store(location, true, schema < 0 ? 0 : schema, ret, ret_errmsg);
 }
 
 char *store_identity(struct store *s)

@@ -10,10 +10,11 @@
 #include "store/store-internal.h"
 #include "util/cv.h"
 
-static int pg_open(const char *location, bool create, void **ret_db, char **ret_errmsg)
+static int pg_open(const char *location, bool create, int schema, void **ret_db, char **ret_errmsg)
 {
 	(void)location;
 	(void)create;
+	(void)schema;
 	(void)ret_db;
 	*ret_errmsg = cv_xstrdup("the PostgreSQL backend is not built into this covalid yet");
 	return -EPROTONOSUPPORT;

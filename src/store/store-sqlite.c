@@ -366,8 +366,10 @@ static int get_user_version(struct sqlite_db *d, int *ret)
 	return 0;
 }
 
-static int migrate(struct sqlite_db *d)
+/* To the newest schema, or to schema upto (>= 0: test-store's older databases). */
+static int migrate(struct sqlite_db *d, int upto)
 {
+	int newest = upto >= 0 && upto < (int)CV_ELEMENTSOF(migrations) ? upto : (int)CV_ELEMENTSOF(migrations);
 	int version, r;
 
 	/* The common case, an up-to-date database, takes no write lock:
@@ -375,7 +377,7 @@ static int migrate(struct sqlite_db *d)
 	r = get_user_version(d, &version);
 	if (r < 0)
 		return r;
-	if (version == (int)CV_ELEMENTSOF(migrations))
+	if (version == newest)
 		return 0;
 	r = exec(d, "BEGIN IMMEDIATE");
 	if (r < 0)
@@ -390,7 +392,7 @@ static int migrate(struct sqlite_db *d)
 		r = -EPROTO;
 		goto out;
 	}
-	for (int v = version; v < (int)CV_ELEMENTSOF(migrations); v++) {
+	for (int v = version; v < newest; v++) {
 		char pragma[64];
 
 		r = exec(d, migrations[v]);
@@ -458,7 +460,7 @@ static void sq_strpos(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int64(ctx, n);
 }
 
-static int sq_open(const char *location, bool create, void **ret_db, char **ret_errmsg)
+static int sq_open(const char *location, bool create, int schema, void **ret_db, char **ret_errmsg)
 {
 	struct sqlite_db *d = cv_xcalloc(1, sizeof(*d));
 	struct stat st;
@@ -493,7 +495,7 @@ static int sq_open(const char *location, bool create, void **ret_db, char **ret_
 	r = exec(d, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;");
 	if (r < 0)
 		goto err;
-	r = migrate(d);
+	r = migrate(d, schema);
 	if (r < 0)
 		goto err;
 	if (*location && strcmp(location, ":memory:") != 0 && stat(location, &st) == 0) {
