@@ -253,8 +253,10 @@ struct monitor_delivery {
 };
 
 /* The pending deliveries due at now_s, oldest first, at most max: a new
- * array in *ret (free with monitor_deliveries_free).  Each is leased for
- * lease_s seconds (not due again meanwhile): record its attempt before. */
+ * array in *ret (free with monitor_deliveries_free).  Each is claimed for
+ * lease_s seconds (not due again meanwhile, for this server or another
+ * on the same database): record its attempt before.  A delivery another
+ * deliverer claimed first is left out. */
 int monitor_deliveries_due(struct store *s, int64_t now_s, size_t max, int64_t lease_s, struct monitor_delivery **ret,
 			   size_t *ret_n) CV_WUR;
 void monitor_deliveries_free(struct monitor_delivery *d, size_t n);

@@ -72,6 +72,20 @@ int store_defer_checkpoints(struct store *s) CV_WUR;
  * readers or writers (what they still use stays for the next time). */
 int store_checkpoint(struct store *s) CV_WUR;
 
+/*
+ * Background jobs that must run on one server node at a time, however
+ * many share the database (the monitoring sweep, support's SLA breach
+ * events: each reads, decides and writes, and two nodes doing so at once
+ * would mark a machine late twice or write two fleet samples).
+ * store_try_lead(s, job): 1 if s's connection leads job -- it took the
+ * job's lock now or holds it already; it keeps it until it is closed (or
+ * its connection to the database is lost: call again before each pass) --
+ * 0 if another connection leads it, or a negative errno.  Job names are
+ * short words ([a-z]+).  A store whose database nobody else can open (in
+ * memory) always leads.
+ */
+int store_try_lead(struct store *s, const char *job) CV_WUR;
+
 int store_begin(struct store *s) CV_WUR;
 int store_commit(struct store *s) CV_WUR;
 int store_rollback(struct store *s);
@@ -274,6 +288,16 @@ int store_machine_find_key(struct store *s, const char *customer_id, const char 
 /* Re-enrollment: a new credential (the old stops working), name (NULL: kept), interval. */
 int store_machine_reenroll(struct store *s, const char *id, const char *name, const char *credential_hash,
 			   int64_t interval_s) CV_WUR;
+/*
+ * Inside a transaction, before reading a machine to write it back
+ * (store_machine_update writes the whole row): locks its row until the
+ * transaction ends, so that no other writer -- another server node, the
+ * sweeper's connection -- changes it between this transaction's read and
+ * its write (PostgreSQL at READ COMMITTED would let the later write undo
+ * the earlier; SQLite's writers take turns anyway).  A no-op UPDATE, the
+ * row-lock both engines spell alike.  -ENOENT if there is no such machine.
+ */
+int store_machine_lock(struct store *s, const char *id) CV_WUR;
 /* One machine by id, with its descriptor and health; -ENOENT.  Free with store_machine_free(). */
 int store_machine_get(struct store *s, const char *id, struct store_machine_row **ret) CV_WUR;
 /* The same without descriptor and health (NULL in the row): what a
@@ -399,8 +423,15 @@ typedef int (*store_delivery_cb)(void *userdata, const struct store_delivery_row
 /* Pending deliveries of enabled webhooks due at now_s (next_at_s <= now_s),
  * oldest due first, at most limit. */
 int store_delivery_due(struct store *s, int64_t now_s, int64_t limit, store_delivery_cb cb, void *userdata) CV_WUR;
-/* A pending delivery is not due before until_s (an attempt is under way). */
-int store_delivery_lease(struct store *s, int64_t id, int64_t until_s) CV_WUR;
+/*
+ * Claims a pending delivery that is due at now_s for an attempt: not due
+ * again before until_s.  1: claimed by this call; 0: not (another
+ * deliverer -- another server node on the same database -- claimed it
+ * first, or it is no longer pending).  Portable compare-and-set: the
+ * UPDATE's own WHERE re-checks that it is still due, under the row's
+ * write lock, so of two nodes that read it due only one claims it.
+ */
+int store_delivery_claim(struct store *s, int64_t id, int64_t now_s, int64_t until_s) CV_WUR;
 /*
  * Records an attempt of a pending delivery: attempts + 1, its answer
  * (status, or -1 and error) and what it is now: state "pending" (again at

@@ -348,7 +348,11 @@ int monitor_report_apply(struct store *s, const struct monitor_agent *agent, con
 	r = program_txn_begin(s, err);
 	if (r < 0)
 		return r;
-	r = store_machine_get_state(s, agent->machine_id, &m);
+	/* Locked first: a re-enrollment or a late mark committed through
+	 * another node meanwhile is read here, never overwritten. */
+	r = store_machine_lock(s, agent->machine_id);
+	if (r == 0)
+		r = store_machine_get_state(s, agent->machine_id, &m);
 	if (r == -ENOENT)
 		program_error_set(err, 401, "unauthorized", "the machine is no longer enrolled");
 	else if (r < 0)

@@ -32,9 +32,13 @@ static int mark_late(struct store *s, const char *id, int64_t before_s, int64_t 
 	struct cv_strv flags = { 0 };
 	char *joined = NULL, *summary = NULL;
 	json_t *d = NULL;
-	int r = store_machine_get_state(s, id, &m);
+	/* Locked before it is read: a report committed meanwhile (on any
+	 * node) is seen, and clears the silence, rather than overwritten. */
+	int r = store_machine_lock(s, id);
 
 	*ret_marked = false;
+	if (r == 0)
+		r = store_machine_get_state(s, id, &m);
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
 	monitor_flags_parse(m->flags, &flags);
@@ -110,9 +114,11 @@ static int reverdict_one(struct store *s, const struct check_index *ix, const ch
 	struct descriptor *d = NULL;
 	struct monitor_verdict v = { 0 };
 	struct cv_strv hold = { 0 };
-	int r = store_machine_get(s, id, &m);
+	int r = store_machine_lock(s, id); /* as mark_late's */
 
 	*ret_changed = false;
+	if (r == 0)
+		r = store_machine_get(s, id, &m);
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
 	/* Stored descriptors were read strictly when they came; one that no

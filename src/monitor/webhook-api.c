@@ -374,20 +374,36 @@ int monitor_deliveries_due(struct store *s, int64_t now_s, size_t max, int64_t l
 
 	if (r < 0)
 		goto fail;
-	/* Leased: not due again while the attempt is under way; if the
+	/* Claimed: not due again while the attempt is under way; if the
 	 * server stops before recording it, due again when the lease ends.
-	 * (One deliverer picks deliveries, so nothing comes between the read
-	 * and the lease; and nothing due, no write.) */
+	 * Each claim re-checks that the delivery is still due, so when
+	 * several server nodes share the database and read the same due
+	 * rows, each delivery goes to the one node whose claim changed it;
+	 * the others drop it from their batch.  One transaction for the
+	 * batch (one commit, not one per delivery); claims take rows in the
+	 * order read, oldest due first, as another node's do. */
 	if (c.n) {
+		size_t kept = 0;
+
 		r = store_begin(s);
-		for (size_t i = 0; r >= 0 && i < c.n; i++)
-			r = store_delivery_lease(s, c.d[i].id, now_s + lease_s);
+		for (size_t i = 0; r >= 0 && i < c.n; i++) {
+			r = store_delivery_claim(s, c.d[i].id, now_s, now_s + lease_s);
+			if (r == 1) {
+				if (kept != i) {
+					c.d[kept] = c.d[i];
+					c.d[i] = (struct monitor_delivery){ 0 };
+				}
+				kept++;
+			} else if (r == 0)
+				monitor_deliveries_free_contents(&c.d[i]);
+		}
 		if (r >= 0)
 			r = store_commit(s);
 		if (r < 0) {
-			store_rollback(s);
-			goto fail;
+			store_rollback(s); /* no claim kept: all due again */
+			goto fail;          /* entries moved or freed are zeroed */
 		}
+		c.n = kept;
 	}
 	*ret = c.d;
 	*ret_n = c.n;

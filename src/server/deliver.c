@@ -326,7 +326,9 @@ static bool stopping(struct deliverer *dl)
  * open between attempts).  Each turn starts what is due and there is room
  * for, and records what ended; a receiver that hangs holds one slot for
  * at most the 10 s timeout and delays no one else.  A delivery in flight
- * is leased in the store (LEASE_S), so it is not picked twice; a server
+ * is claimed in the store (LEASE_S), so it is not picked twice, by this
+ * server or another node on the same database (monitor_deliveries_due:
+ * every node's deliverer runs, each delivery goes to one); a server
  * that stops mid-attempt leaves it due again when the lease ends.
  */
 static void *run(void *arg)
@@ -348,9 +350,14 @@ static void *run(void *arg)
 			err = NULL;
 		}
 		if (s) {
+			/* Breaches are found by reading the cases and the
+			 * breach events written so far, then writing the new
+			 * ones: one node at a time, or two would write the
+			 * same breach (store_try_lead; the others skip). */
 			if ((int64_t)time(NULL) - last_sla >= SLA_SWEEP_S) {
 				last_sla = (int64_t)time(NULL);
-				(void)!support_sla_events(s, support_now());
+				if (store_try_lead(s, "sla") == 1)
+					(void)!support_sla_events(s, support_now());
 			}
 			started = start_due(dl, s, m, slots);
 		}

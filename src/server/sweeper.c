@@ -9,6 +9,14 @@
  * Nothing of this answers a request, so failures are retried on the next
  * tick rather than reported: a busy database delays a late mark by one
  * interval, it does not lose it.
+ *
+ * Several server nodes on one database (docs/deploy.md): every node runs
+ * this thread, but only the one whose connection leads the "sweep" job
+ * (store_try_lead) does the work; the others ask again each tick and
+ * take over within one interval of the leader's end (its connection
+ * closes with it).  Two sweepers at once would each read a machine as
+ * not yet late and both emit machine.late, and write a fleet sample
+ * each.
  */
 #include <pthread.h>
 #include <time.h>
@@ -34,7 +42,21 @@ struct sweeper {
 	int64_t generation; /* the catalog's at the last re-check; -1 none yet */
 	int64_t sampled_s;  /* when the last fleet sample was written */
 	int64_t started_s;  /* when it started: silence counts from then */
+	bool leading;       /* led the sweep at the last tick */
 };
+
+/* The catalog generation every stored descriptor was checked at, as the
+ * database says (this node's or an earlier leader's pass); -1 if none. */
+static int64_t checked_generation(struct store *s)
+{
+	char *text = NULL;
+	int64_t g = -1;
+
+	if (store_setting_get(s, CHECKED_GENERATION, &text) < 0 || cv_parse_i64(text, 10, &g) < 0)
+		g = -1;
+	free(text);
+	return g;
+}
 
 static void tick(struct sweeper *sw)
 {
@@ -43,6 +65,19 @@ static void tick(struct sweeper *sw)
 	unsigned sample = o->sample_interval_s ? o->sample_interval_s : DEFAULT_SAMPLE_INTERVAL_S;
 	size_t marked = 0;
 
+	if (store_try_lead(sw->store, "sweep") != 1) {
+		sw->leading = false; /* another node sweeps (or the database is away) */
+		return;
+	}
+	if (!sw->leading) {
+		/* Taking over (or starting): what an earlier leader did is in
+		 * the database, not here.  The first sample one interval
+		 * after, not at once: a node restarted often, or a lead
+		 * changing hands, would otherwise crowd the chart. */
+		sw->leading = true;
+		sw->generation = checked_generation(sw->store);
+		sw->sampled_s = now;
+	}
 	/* Machines marked late (each in its own transaction, so a failed
 	 * pass may have marked some): /metrics counts afresh (gauges.c). */
 	(void)!monitor_sweep_late(sw->store, now, sw->started_s, &marked);
@@ -108,19 +143,9 @@ struct sweeper *sweeper_start(struct server *srv, char **ret_error)
 		return NULL;
 	}
 	sw->srv = srv;
-	sw->generation = -1;
-	{
-		char *text = NULL;
-		int64_t g;
-
-		if (store_setting_get(sw->store, CHECKED_GENERATION, &text) == 0 && cv_parse_i64(text, 10, &g) == 0)
-			sw->generation = g;
-		free(text);
-	}
-	/* The first sample one interval after start, not at once: a server
-	 * restarted often would otherwise crowd the chart. */
-	sw->sampled_s = (int64_t)time(NULL);
-	sw->started_s = sw->sampled_s;
+	sw->generation = -1; /* read from the database when it takes the lead (tick) */
+	sw->started_s = (int64_t)time(NULL);
+	sw->sampled_s = sw->started_s;
 	pthread_mutex_init(&sw->lock, NULL);
 	pthread_cond_init(&sw->cond, NULL);
 	if (pthread_create(&sw->thread, NULL, run, sw) != 0) {

@@ -64,6 +64,15 @@ struct db_ops {
 	/* The log's upkeep (store_defer_checkpoints, store_checkpoint). */
 	int (*defer_checkpoints)(void *db);
 	int (*checkpoint)(void *db);
+	/*
+	 * store_try_lead(): 1 if this connection leads job (took its lock now
+	 * or holds it already; held until the connection closes or is lost),
+	 * 0 if another connection does, <0 -errno (message set).  Cheap when
+	 * held: called before every pass of a background job.  SQLite: a
+	 * flock() on "<file>-lead-<job>"; PostgreSQL: a session-level
+	 * advisory lock (pg_try_advisory_lock).  NULL: always 1.
+	 */
+	int (*try_lead)(void *db, const char *job);
 	int (*begin)(void *db);
 	/* A failed commit leaves the transaction to the caller's rollback. */
 	int (*commit)(void *db);

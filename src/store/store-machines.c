@@ -112,6 +112,18 @@ int store_machine_reenroll(struct store *s, const char *id, const char *name, co
 	return s->ops->changes(s->db) ? 0 : -ENOENT;
 }
 
+int store_machine_lock(struct store *s, const char *id)
+{
+	/* The statement that follows in the same transaction (READ
+	 * COMMITTED: each statement sees what has committed before it)
+	 * reads the row as the last writer, waited for here, left it. */
+	int r = db_query(s, "UPDATE machines SET seq = seq WHERE id = ?1", NULL, NULL, "s", id);
+
+	if (r < 0)
+		return r;
+	return s->ops->changes(s->db) ? 0 : -ENOENT;
+}
+
 static int machine_get_by(struct store *s, const char *sql, const char *key, struct store_machine_row **ret)
 {
 	struct store_machine_row *m = NULL;

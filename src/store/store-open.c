@@ -147,3 +147,11 @@ int store_checkpoint(struct store *s)
 {
 	return s->ops->checkpoint(s->db);
 }
+
+int store_try_lead(struct store *s, const char *job)
+{
+	if (!job || !*job || strspn(job, "abcdefghijklmnopqrstuvwxyz") != strlen(job))
+		return -EINVAL;
+	/* A backend without the notion has one node: it leads. */
+	return s->ops->try_lead ? s->ops->try_lead(s->db, job) : 1;
+}

@@ -8,7 +8,9 @@
  * mid-migration leaves the old version intact.
  */
 #include <pthread.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -27,6 +29,9 @@
  * 1,000): a bound on the log should the checkpointing thread fall behind. */
 #define DEFERRED_AUTOCHECKPOINT_PAGES 16000
 
+/* Background jobs one connection may lead at once (store_try_lead). */
+#define LEAD_JOBS 8
+
 struct sqlite_db {
 	sqlite3 *db;
 	char errmsg[512];
@@ -37,6 +42,12 @@ struct sqlite_db {
 	dev_t dev;
 	ino_t ino;
 	bool writing; /* holds writer_lock */
+	/* Jobs this connection leads (sq_try_lead): the locked files. */
+	struct {
+		char *job;
+		int fd;
+	} lead[LEAD_JOBS];
+	size_t n_lead;
 	/* Prepared statements kept for reuse, by SQL text: preparing costs
 	 * more than running most of covalid's queries. */
 	struct {
@@ -520,11 +531,64 @@ static void sq_close(void *db)
 	struct sqlite_db *d = db;
 
 	end_writing(d); /* closing rolls back an open transaction */
+	for (size_t i = 0; i < d->n_lead; i++) {
+		close(d->lead[i].fd); /* the lock goes with it */
+		free(d->lead[i].job);
+	}
 	for (size_t i = 0; i < d->n_cache; i++)
 		sqlite3_finalize(d->cache[i].st);
 	sqlite3_close(d->db);
 	free(d->path);
 	free(d);
+}
+
+/*
+ * A job is led by whoever holds an exclusive flock() on the file
+ * "<database>-lead-<job>" beside the database (created as needed, never
+ * removed, its contents unused): several processes on one file (server
+ * nodes on a shared SQLite database, which works on one machine) take
+ * turns, and a process that dies lets go with its descriptors.  flock()
+ * locks belong to the open file, so two connections of one process are
+ * two contenders too.
+ */
+static int sq_try_lead(void *db, const char *job)
+{
+	struct sqlite_db *d = db;
+	char *file;
+	int fd;
+
+	if (!d->path)
+		return 1; /* in memory: no one else can open it */
+	for (size_t i = 0; i < d->n_lead; i++)
+		if (strcmp(d->lead[i].job, job) == 0)
+			return 1;
+	if (d->n_lead == LEAD_JOBS) {
+		snprintf(d->errmsg, sizeof(d->errmsg), "%s: no room to lead job %s (at most %d)", d->path, job, LEAD_JOBS);
+		return -ENOSPC;
+	}
+	file = cv_xasprintf("%s-lead-%s", d->path, job);
+	fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		int e = errno;
+
+		snprintf(d->errmsg, sizeof(d->errmsg), "%s: %s", file, strerror(e));
+		free(file);
+		return -e;
+	}
+	free(file);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return 0;
+		snprintf(d->errmsg, sizeof(d->errmsg), "%s: locking the lead of %s: %s", d->path, job, strerror(e));
+		return -e;
+	}
+	d->lead[d->n_lead].job = cv_xstrdup(job);
+	d->lead[d->n_lead].fd = fd;
+	d->n_lead++;
+	return 1;
 }
 
 static const char *sq_errmsg(void *db)
@@ -835,6 +899,7 @@ const struct db_ops db_sqlite = {
 	.schema_version = sq_schema_version,
 	.defer_checkpoints = sq_defer_checkpoints,
 	.checkpoint = sq_checkpoint,
+	.try_lead = sq_try_lead,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

@@ -135,10 +135,19 @@ int store_delivery_due(struct store *s, int64_t now_s, int64_t limit, store_deli
 			due_row, &w, "ii", now_s, limit > 0 ? limit : (int64_t)1);
 }
 
-int store_delivery_lease(struct store *s, int64_t id, int64_t until_s)
+int store_delivery_claim(struct store *s, int64_t id, int64_t now_s, int64_t until_s)
 {
-	return db_query(s, "UPDATE deliveries SET next_at_s = ?2 WHERE id = ?1 AND state = 'pending'", NULL, NULL, "ii", id,
-			until_s);
+	/* "Still due" is checked by the UPDATE itself, not by the read that
+	 * found it due: PostgreSQL re-evaluates the WHERE on the row's newest
+	 * version once a concurrent claim commits (READ COMMITTED), SQLite
+	 * runs writers one at a time; either way the second claim changes
+	 * nothing. */
+	int r = db_query(s, "UPDATE deliveries SET next_at_s = ?2 WHERE id = ?1 AND state = 'pending' AND next_at_s <= ?3",
+			 NULL, NULL, "iii", id, until_s, now_s);
+
+	if (r < 0)
+		return r;
+	return s->ops->changes(s->db) > 0;
 }
 
 int store_delivery_result(struct store *s, int64_t id, const char *state, int64_t status, const char *error,
