@@ -3,13 +3,16 @@
 # free loopback port, with an access log and ARGS, and sets SERVER_PID
 # (for the bench's cleanup), URL and O (the owner's options, with the
 # token in $W/owner.token).  Exits naming the bench if it does not start.
+# SERVE_DB: another database location (a postgresql:// URI: bench/scale.sh);
+# SERVE_TAG: names the node's files ($W/serve$SERVE_TAG.out ...), for
+# several servers in one $W.
 serve_start() {
-	"$COVALID" serve --db "$W/db" --listen 127.0.0.1:0 --access-log "$W/access.log" "$@" \
-		>"$W/serve.out" 2>"$W/serve.err" &
+	"$COVALID" serve --db "${SERVE_DB:-$W/db}" --listen 127.0.0.1:0 --access-log "$W/access${SERVE_TAG:-}.log" "$@" \
+		>"$W/serve${SERVE_TAG:-}.out" 2>"$W/serve${SERVE_TAG:-}.err" &
 	SERVER_PID=$!
 	i=0
-	while ! grep -q listening "$W/serve.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	URL=$(sed -n 's|^covalid serve: listening on \(http://[^ ]*\)/$|\1|p' "$W/serve.out")
-	[ -n "$URL" ] || { echo "$0: the server did not start: $(cat "$W/serve.err")" >&2; exit 1; }
+	while ! grep -q listening "$W/serve${SERVE_TAG:-}.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	URL=$(sed -n 's|^covalid serve: listening on \(http://[^ ]*\)/$|\1|p' "$W/serve${SERVE_TAG:-}.out")
+	[ -n "$URL" ] || { echo "$0: the server did not start: $(cat "$W/serve${SERVE_TAG:-}.err")" >&2; exit 1; }
 	O="--server $URL --token-file $W/owner.token"
 }

@@ -317,22 +317,32 @@ void dispatch_done(struct req *r)
 		MHD_resume_connection(r->conn);
 }
 
-/* On the worker's own database connection. */
+/* On a connection of the workers' (stores.c) for this request; a server
+ * made without them (a unit test's) uses the thread's own. */
 void dispatch_work(void *arg)
 {
 	struct req *r = arg;
+	struct server *srv = r->srv;
+	struct store *s;
 	char *err = NULL;
+	bool took = false;
 
-	r->store = server_thread_store(r->srv, &err);
-	if (!r->store) {
+	s = srv->stores ? stores_take(srv->stores, &err) : server_thread_store(srv, &err);
+	r->store = s;
+	if (!s) {
 		reply_error(r, 503, "unavailable", "the database cannot be opened: %s", err ? err : "?");
 		free(err);
 	} else {
 		finish_request(r);
 		/* Handed to the writer (server_write_async): r is the
 		 * writer's now, and may be answered and gone already. */
-		if (writer_took_request())
-			return;
+		took = writer_took_request();
 	}
+	/* The handler is done with the connection either way (an async
+	 * write runs on the writer's own). */
+	if (srv->stores)
+		stores_give(srv->stores, s);
+	if (took)
+		return;
 	dispatch_done(r);
 }

@@ -89,6 +89,15 @@ struct store *server_thread_store(struct server *srv, char **ret_err)
 
 	if (s)
 		return s;
+	s = server_open_store(srv, ret_err);
+	if (s)
+		pthread_setspecific(srv->store_key, s);
+	return s;
+}
+
+struct store *server_open_store(struct server *srv, char **ret_err)
+{
+	struct store *s = NULL;
 	char *id;
 	int r;
 
@@ -116,7 +125,6 @@ struct store *server_thread_store(struct server *srv, char **ret_err)
 	 * commit a request waits for.  Should this fail, the connection
 	 * checkpoints as SQLite does by default: slower, not wrong. */
 	(void)!store_defer_checkpoints(s);
-	pthread_setspecific(srv->store_key, s);
 	return s;
 }
 
@@ -541,6 +549,11 @@ int server_run(const struct server_options *o, char **ret_error)
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* PostgreSQL: a bounded set of connections (stores.c); SQLite: one
+	 * for every worker thread that may want one, so none waits. */
+	srv.stores = stores_new(&srv, cv_startswith(o->db, "postgresql:") || cv_startswith(o->db, "postgres:")
+					      ? STORES_MAX_PG
+					      : WORKER_THREADS + WRITER_THREADS);
 	srv.pool = pool_start(WORKER_THREADS, "covalid-work", dispatch_work, ret_error);
 	if (srv.pool)
 		srv.writer = writer_start(&srv, ret_error);
@@ -623,6 +636,7 @@ out:
 		snapshot_put(&srv, srv.snap);
 	/* The main thread never opened a store; connection threads closed theirs. */
 	pthread_key_delete(srv.store_key);
+	stores_free(srv.stores); /* the workers have stopped: all are back */
 	pthread_mutex_destroy(&srv.snap_lock);
 	pthread_mutex_destroy(&srv.health_lock);
 	free(srv.health_deep_why);

@@ -53,8 +53,6 @@
 #include "server/http-internal.h"
 #include "util/cv.h"
 
-/* Threads for requests that write; each waits for its batch's commit. */
-#define WRITER_THREADS 128
 /* Jobs in one transaction: bounds its size, and how long the batch's
  * first waiter waits for its last. */
 #define WRITER_MAX_BATCH 256
