@@ -39,7 +39,10 @@ cleanup() {
 	for p in $WPIDS; do kill "$p" 2>/dev/null; done
 	[ -n "$HAPROXY_PID" ] && kill "$HAPROXY_PID" 2>/dev/null && wait "$HAPROXY_PID" 2>/dev/null
 	for p in $PIDS; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	[ "$T4010_DB" = postgresql ] && pg_stop "$TMP/pg" >/dev/null 2>&1
+	if [ -n "${PGDIR:-}" ]; then
+		pg_stop "$PGDIR" >/dev/null 2>&1
+		rm -rf "$PGDIR"
+	fi
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -55,7 +58,10 @@ fail_setup() {
 case $T4010_DB in
 postgresql)
 	. "$SRC/tests/lib/pg.sh"
-	pg_start "$TMP/pg" 2>"$TMP/pg.err" || fail_setup "PostgreSQL starts (tests/lib/pg.sh)" "$(cat "$TMP/pg.err")"
+	# Beside $TMP, not in it: $TMP is private to this user, and as root
+	# the cluster runs as the postgres user (pg.sh), who must get in.
+	PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/covalid-pg.XXXXXX")
+	pg_start "$PGDIR" 2>"$TMP/pg.err" || fail_setup "PostgreSQL starts (tests/lib/pg.sh)" "$(cat "$TMP/pg.err")"
 	DBLOC=$PG_URI
 	;;
 sqlite) DBLOC=$TMP/nodes.db ;;
