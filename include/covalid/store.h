@@ -357,7 +357,8 @@ int store_machine_verdict_list(struct store *s, const char *machine_id, int64_t 
 int store_monitor_settings_get(struct store *s, const char *customer_id, char **ret_doc) CV_WUR;
 int store_monitor_settings_put(struct store *s, const char *customer_id, const char *doc) CV_WUR;
 
-/* Fleet samples for the chart: a customer's count by verdict at a time. */
+/* Fleet samples for the chart: a customer's count by verdict at a time
+ * (one already there for that time and verdict stands). */
 int store_fleet_sample_add(struct store *s, const char *customer_id, const char *at, const char *verdict,
 			   int64_t count) CV_WUR;
 /* Samples since at (inclusive), oldest first, summed over customers when

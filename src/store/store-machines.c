@@ -367,8 +367,14 @@ int store_monitor_settings_put(struct store *s, const char *customer_id, const c
 int store_fleet_sample_add(struct store *s, const char *customer_id, const char *at, const char *verdict,
 			   int64_t count)
 {
-	return db_query(s, "INSERT INTO fleet_samples (customer_id, at, verdict, count) VALUES (?1, ?2, ?3, ?4)", NULL,
-			NULL, "sssi", customer_id, at, verdict, count);
+	/* A sample already there for that second (a restart, or a sweep
+	 * that changed nodes) stands, and is no error: PostgreSQL would
+	 * abort the whole transaction on the unique key's violation, and
+	 * with it the customer's other counts. */
+	return db_query(s,
+			"INSERT INTO fleet_samples (customer_id, at, verdict, count) VALUES (?1, ?2, ?3, ?4) "
+			"ON CONFLICT DO NOTHING",
+			NULL, NULL, "sssi", customer_id, at, verdict, count);
 }
 
 struct sample_walk {

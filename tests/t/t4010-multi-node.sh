@@ -17,6 +17,9 @@
 #     through the other nodes, with at most the request in flight on the
 #     killed node lost per stream (haproxy retries a refused connection
 #     on another node, never a request that reached one);
+#   - every event of the customer's is delivered to its webhook once,
+#     though every node's deliverer looks for due deliveries (each is
+#     claimed by one: store_delivery_claim);
 #   - the monitoring sweep runs on one node at a time (store_try_lead):
 #     after the node that led it was killed, a silent machine is still
 #     marked late, and told once (machine.late), not once per node.
@@ -29,14 +32,16 @@
 . "$(dirname "$0")/../lib/support.sh"
 
 # The one line that picks the database the nodes share.
-T4010_DB=${T4010_DB:-sqlite}
+T4010_DB=${T4010_DB:-postgresql}
 
 NODES="1 2 3"
 PIDS=
 HAPROXY_PID=
 WPIDS=
+RX_PID=
 cleanup() {
 	for p in $WPIDS; do kill "$p" 2>/dev/null; done
+	[ -n "$RX_PID" ] && kill "$RX_PID" 2>/dev/null
 	[ -n "$HAPROXY_PID" ] && kill "$HAPROXY_PID" 2>/dev/null && wait "$HAPROXY_PID" 2>/dev/null
 	for p in $PIDS; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	if [ -n "${PGDIR:-}" ]; then
@@ -76,7 +81,7 @@ ok "the catalog and the owner's token in one $T4010_DB database"
 # $NODE_N its URL, $PID_N its process.  A sweep every second, so that the
 # late-mark check below takes seconds.
 node_start() {
-	"$COVALID" serve --db "$DBLOC" --listen 127.0.0.1:0 --access-log "$TMP/access.$1.log" --sweep-interval 1 \
+	"$COVALID" serve --db "$DBLOC" --listen 127.0.0.1:0 --access-log "$TMP/access.$1.log" --sweep-interval 1 --webhook-allow-private \
 		>"$TMP/serve.$1.out" 2>"$TMP/serve.$1.err" &
 	_pid=$!
 	PIDS="$PIDS $_pid"
@@ -174,6 +179,38 @@ else
 	fail_setup "vendors, a customer, users, an agreement and a vendor's key, through node 1" "$(cat "$TMP/serve.1.err")"
 fi
 
+# ---- a webhook receiver: every delivery it gets, one JSON line each ----
+cat >"$TMP/rx.py" <<'PY'
+import json, sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+log = open(sys.argv[2], "a", buffering=1)
+lock = threading.Lock()
+
+class H(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+        with lock:
+            log.write(json.dumps({"delivery": self.headers.get("X-Covalid-Delivery"), "seq": body.get("seq"),
+                                  "kind": body.get("kind")}) + "\n")
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+    def log_message(self, *a):
+        pass
+
+srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(srv.server_address[1]))
+srv.serve_forever()
+PY
+: >"$TMP/rx.log"
+python3 "$TMP/rx.py" "$TMP/rx.port" "$TMP/rx.log" &
+RX_PID=$!
+i=0
+while [ ! -s "$TMP/rx.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "Contoso's webhook, added through node 2: 201" test "$(at "$NODE_2" as cust POST /api/v1/webhooks "{\"url\": \"http://127.0.0.1:$(cat "$TMP/rx.port")/contoso\", \"secret\": \"t4010-webhook-secret-0123456789ab\"}")" = 201
+
 # ---- a revocation through node 1, seen through nodes 2 and 3 within 1 s ----
 # A configuration of the seed catalog (data/validated-configs.jsonl: it is
 # validated there) that nothing else here uses; the owner may revoke any.
@@ -240,6 +277,25 @@ report 2
 check "the old credential through node 2: 401" test "$(at "$NODE_2" api POST /api/v1/agent/report "$TMP/report.json" "$TMP/tok/agent-old")" = 401
 report 1
 check "the new one through node 3: 200" test "$(at "$NODE_3" api POST /api/v1/agent/report "$TMP/report.json" "$TMP/tok/agent")" = 200
+
+# ---- each event delivered once, by one of the three deliverers ----
+# Contoso's events so far (cases opened and moved, a machine enrolled
+# and re-enrolled): each must reach the receiver, once.  Waited for until
+# the receiver has every one (a delivery is due at once; each deliverer
+# looks every second).
+events_seqs() {
+	at "$LB" as cust GET "/api/v1/events?limit=500" >/dev/null && jq -c '[.items[].seq] | sort' "$TMP/resp"
+}
+want=$(events_seqs)
+t0=$(ms_now)
+while [ $(($(ms_now) - t0)) -lt 15000 ]; do
+	[ "$(jq -s -c '[.[].seq] | unique' "$TMP/rx.log")" = "$want" ] && break
+	sleep 0.2
+done
+sleep 1.5 # a second delivery of any of them would come within a poll
+check "every one of Contoso's $(echo "$want" | jq length) events reached its webhook" test "$(jq -s -c '[.[].seq] | unique' "$TMP/rx.log")" = "$want"
+check_eval "... each once: no delivery, no event received twice ($(wc -l <"$TMP/rx.log") requests)" \
+	"jq -s -e '([.[].delivery] | length) == ([.[].delivery] | unique | length) and ([.[].seq] | length) == ([.[].seq] | unique | length)' '$TMP/rx.log' >/dev/null"
 
 # ---- node 1 killed during streams of submissions and notes through haproxy ----
 # Submissions: the same signed log again and again under a policy that
