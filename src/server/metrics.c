@@ -144,5 +144,15 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 		M("covalid_webhook_attempts_total{outcome=\"retry\"} %lu\n", retried);
 		M("covalid_webhook_attempts_total{outcome=\"failed\"} %lu\n", failed);
 	}
+	if (srv->stores) {
+		size_t open;
+		unsigned long waits;
+
+		stores_counts(srv->stores, &open, &waits);
+		M("# HELP covalid_db_connections Database connections the request workers share, open now.\n"
+		  "# TYPE covalid_db_connections gauge\ncovalid_db_connections %zu\n", open);
+		M("# HELP covalid_db_connection_waits_total Requests that waited for one of them (all were busy).\n"
+		  "# TYPE covalid_db_connection_waits_total counter\ncovalid_db_connection_waits_total %lu\n", waits);
+	}
 	writer_metrics(srv, b);
 }
