@@ -783,10 +783,17 @@ static int statement_name(struct db_stmt *st, char name[static 32])
 static bool is_utf8(const unsigned char *p)
 {
 	while (*p) {
-		unsigned c = *p, n = c < 0x80 ? 0 : c >= 0xc2 && c < 0xe0 ? 1 : c >= 0xe0 && c < 0xf0 ? 2 : c >= 0xf0 && c < 0xf5 ? 3 : 9;
-		unsigned cp = n == 1 ? c & 0x1f : n == 2 ? c & 0x0f : c & 0x07;
+		unsigned c = *p, n, cp;
 
-		if (n == 9)
+		if (c < 0x80)
+			n = 0, cp = c;
+		else if (c >= 0xc2 && c < 0xe0)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c < 0xf0)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c < 0xf5)
+			n = 3, cp = c & 0x07;
+		else
 			return false;
 		p++;
 		for (unsigned i = 0; i < n; i++, p++) {

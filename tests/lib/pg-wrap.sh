@@ -17,7 +17,7 @@ map() {
 	if [ ! -e "$PG_WRAP_DIR/$name" ]; then
 		# Two commands may race to make it: the loser's createdb fails,
 		# the database is there all the same.
-		"$PG_BIN/createdb" -h "$PG_HOST" -U "$PG_USER" "$name" 2>/dev/null || true
+		"$PG_BINDIR/createdb" -h "$PG_HOST" -U "$PG_USER" "$name" 2>/dev/null || true
 		: >"$PG_WRAP_DIR/$name"
 	fi
 	printf 'postgresql:///%s?host=%s&user=%s' "$name" "$PG_HOST" "$PG_USER"
