@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
 	  "                     [--max-body BYTES] [--timeout SECONDS] [--header-timeout SECONDS]\n"
 	  "                     [--max-client-connections N] [--create] [--support-clock-offset SECONDS]\n"
 	  "                     [--sweep-interval SECONDS] [--sample-interval SECONDS]\n"
+	  "                     [--tls-cert FILE --tls-key FILE]\n"
 	  "\n"
 	  "Serves the catalog API under /api/v1 (docs/server.md, the OpenAPI document at\n"
 	  "/api/v1/openapi.json), vendors' signed submissions, the owner's\n"
@@ -32,6 +33,10 @@ static const struct cli_command commands[] = {
 	  "Monitoring (docs/monitor.md): every --sweep-interval (10 s) machines whose\n"
 	  "heartbeats stopped are marked late and, after a catalog change, stored\n"
 	  "descriptors checked again; every --sample-interval (300 s) the fleet is sampled.\n"
+	  "HTTPS with --tls-cert (PEM: the certificate, then its chain) and --tls-key\n"
+	  "(its unencrypted PEM key); SIGHUP reads both again without closing the\n"
+	  "listening socket or any connection (bad files: the old ones stay, stderr\n"
+	  "says why).  Without them plain HTTP, as behind a TLS-terminating proxy.\n"
 	  "SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n" },
 	{ "admin", cmd_admin, "the program owner's administration",
 	  "usage: covalid admin bootstrap [--db PATH] --token-file FILE [--force]\n"
