@@ -16,7 +16,7 @@
 #include "util/cv.h"
 
 struct opts {
-	const char *server, *token_file, *db, *id, *vendor, *description, *out, *reason, *role, *customer;
+	const char *server, *token_file, *cacert, *db, *id, *vendor, *description, *out, *reason, *role, *customer;
 	bool json, force;
 };
 
@@ -25,6 +25,7 @@ static int parse(const char *cmd, int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, 's' },
 		{ "token-file", required_argument, NULL, 't' },
+		API_CACERT_OPTION,
 		{ "db", required_argument, NULL, 'd' },
 		{ "id", required_argument, NULL, 'i' },
 		{ "vendor", required_argument, NULL, 'v' },
@@ -44,6 +45,7 @@ static int parse(const char *cmd, int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 's': o->server = optarg; break;
 		case 't': o->token_file = optarg; break;
+		case API_OPT_CACERT: o->cacert = optarg; break;
 		case 'd': o->db = optarg; break;
 		case 'i': o->id = optarg; break;
 		case 'v': o->vendor = optarg; break;
@@ -122,7 +124,7 @@ static int call(const struct opts *o, const char *what, const char *method, cons
 	char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	int r;
 
-	r = api_init(&a, o->server, o->token_file, true);
+	r = api_init(&a, o->server, o->token_file, o->cacert, true);
 	if (r == CLI_OK)
 		r = api_request(&a, what, method, path, b, b ? strlen(b) : 0, (void **)ret);
 	api_release(&a);
