@@ -51,6 +51,7 @@ struct server {
 	struct gauges *gauges;    /* monitoring's /metrics gauges, counted at most once a second (gauges.c) */
 	atomic_ulong reports[2];  /* monitoring: heartbeats (no descriptor), reports with a descriptor */
 	struct tls *tls;          /* HTTPS's certificate (tls.c), or NULL for plain HTTP */
+	struct token_uses *token_uses; /* tokens' last uses recorded lately (token-use.c) */
 };
 
 /* ---- threads (http.c) ---- */

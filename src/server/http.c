@@ -606,6 +606,7 @@ int server_run(const struct server_options *o, char **ret_error)
 	srv.cache = resp_cache_new();
 	srv.guard = guard_new(o->header_timeout_s ? o->header_timeout_s : DEFAULT_HEADER_TIMEOUT_S);
 	srv.gauges = gauges_new(GAUGES_MAX_AGE_NS);
+	srv.token_uses = token_uses_new();
 	atomic_init(&srv.next_id, ((unsigned long long)time(NULL) << 24) ^ (unsigned long long)getpid());
 
 	stop_requested = 0;
@@ -705,6 +706,7 @@ out:
 	resp_cache_free(srv.cache);
 	guard_free(srv.guard);
 	gauges_free(srv.gauges);
+	token_uses_free(srv.token_uses);
 	free(srv.stats);
 	free(host);
 	return r;

@@ -125,6 +125,9 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 	M("# HELP covalid_http_slow_heads_closed_total Connections closed because a request head was not whole in time.\n"
 	  "# TYPE covalid_http_slow_heads_closed_total counter\n");
 	M("covalid_http_slow_heads_closed_total %lu\n", guard_reaped(srv->guard));
+	M("# HELP covalid_token_use_writes_total Tokens' last uses written to the database (at most one a minute\n"
+	  "# per token).\n# TYPE covalid_token_use_writes_total counter\n");
+	M("covalid_token_use_writes_total %lu\n", token_uses_written(srv->token_uses));
 	M("# HELP covalid_submissions_total Test logs submitted, by outcome.\n# TYPE covalid_submissions_total counter\n");
 	M("covalid_submissions_total{status=\"accepted\"} %lu\n", atomic_load(&srv->submissions[1]));
 	M("covalid_submissions_total{status=\"rejected\"} %lu\n", atomic_load(&srv->submissions[0]));
