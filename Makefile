@@ -236,7 +236,9 @@ FUZZ_FAKE_MHD = http support-body
 FUZZ_LIB_OBJS = $(LIB_SRCS:%.c=build-fuzz/obj/%.o)
 FUZZ_BINS = $(FUZZ_TARGETS:%=build-fuzz/fuzz-%)
 FUZZ_LINK = $(SERVER_LIBS) $(LIBS)
-$(FUZZ_FAKE_MHD:%=build-fuzz/fuzz-%): FUZZ_LINK = $(LIBS) $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
+# Everything but libmicrohttpd: GnuTLS (src/server/tls.c) and libcurl (the
+# webhook deliverer, src/server/deliver.c) are real libraries there too.
+$(FUZZ_FAKE_MHD:%=build-fuzz/fuzz-%): FUZZ_LINK = $(LIBS) $(shell pkg-config --libs gnutls libcurl 2>/dev/null || echo -lgnutls -lcurl)
 
 build-fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
