@@ -86,6 +86,17 @@ static void on_reload_signal(int sig)
 	reload_requested = 1;
 }
 
+/* Served all the same (clients refuse it; the operator may be renewing
+ * it now), but said: at start, and at each reload. */
+static void warn_if_expired(struct tls *t)
+{
+	int64_t end = tls_not_after_s(t);
+
+	if (end >= 0 && end <= (int64_t)time(NULL))
+		fprintf(stderr, "covalid serve: warning: the certificate in %s expired at %s\n", tls_cert_path(t),
+			tls_not_after(t));
+}
+
 /* SIGHUP, on the main thread: the certificate and key read again.  A
  * bad file keeps the ones in service; either way stderr says what. */
 static void reload(struct server *srv)
@@ -103,6 +114,7 @@ static void reload(struct server *srv)
 	}
 	fprintf(stderr, "covalid serve: SIGHUP: serving the certificate in %s now (valid until %s)\n",
 		tls_cert_path(srv->tls), tls_not_after(srv->tls));
+	warn_if_expired(srv->tls);
 }
 
 /* ---- per-thread store ---- */
@@ -656,6 +668,8 @@ int server_run(const struct server_options *o, char **ret_error)
 		r = -EAGAIN;
 		goto out;
 	}
+	if (srv.tls)
+		warn_if_expired(srv.tls);
 	if (o->ready)
 		o->ready(o->userdata, host, port);
 	while (!stop_requested) {

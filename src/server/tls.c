@@ -46,6 +46,7 @@ struct tls_creds {
 	unsigned n_chain;
 	gnutls_privkey_t key;
 	char *not_after; /* "YYYY-MM-DDTHH:MM:SSZ", the first certificate's */
+	int64_t not_after_s; /* the same, seconds since the epoch (-1: unknown) */
 };
 
 struct tls {
@@ -53,6 +54,7 @@ struct tls {
 	/* The generation in service; older ones hang off it (see above). */
 	_Atomic(struct tls_creds *) current;
 	pthread_mutex_t reload_lock;
+	atomic_ulong reloads[2]; /* failed, done */
 };
 
 static _Atomic(struct tls *) active;
@@ -92,21 +94,18 @@ out:
 	return r;
 }
 
-static char *not_after_of(const gnutls_pcert_st *pc)
+/* The certificate's notAfter, seconds since the epoch, or -1. */
+static int64_t not_after_of(const gnutls_pcert_st *pc)
 {
 	gnutls_x509_crt_t crt;
-	struct tm tm;
-	char buf[32];
 	time_t t = (time_t)-1;
 
 	if (gnutls_x509_crt_init(&crt) < 0)
-		return cv_xstrdup("?");
+		return -1;
 	if (gnutls_x509_crt_import(crt, &pc->cert, GNUTLS_X509_FMT_DER) >= 0)
 		t = gnutls_x509_crt_get_expiration_time(crt);
 	gnutls_x509_crt_deinit(crt);
-	if (t == (time_t)-1 || !gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return cv_xstrdup("?");
-	return cv_xstrdup(buf);
+	return t == (time_t)-1 ? -1 : (int64_t)t;
 }
 
 /* Reads and checks one generation; every error names the file. */
@@ -156,7 +155,14 @@ static int creds_load(const char *cert_path, const char *key_path, struct tls_cr
 		r = -EINVAL;
 		goto out;
 	}
-	c->not_after = not_after_of(&c->chain[0]);
+	c->not_after_s = not_after_of(&c->chain[0]);
+	if (c->not_after_s >= 0) {
+		char buf[21];
+
+		cv_time_iso8601(c->not_after_s, buf, sizeof(buf));
+		c->not_after = cv_xstrdup(buf);
+	} else
+		c->not_after = cv_xstrdup("?");
 	*ret = c;
 	c = NULL;
 	r = 0;
@@ -193,6 +199,7 @@ int tls_reload(struct tls *t, char **ret_error)
 	int r;
 
 	r = creds_load(t->cert_path, t->key_path, &c, ret_error);
+	atomic_fetch_add(&t->reloads[r == 0], 1);
 	if (r < 0)
 		return r; /* the generation in service stays */
 	pthread_mutex_lock(&t->reload_lock);
@@ -210,6 +217,17 @@ const char *tls_cert_path(const struct tls *t)
 const char *tls_not_after(struct tls *t)
 {
 	return atomic_load(&t->current)->not_after;
+}
+
+int64_t tls_not_after_s(struct tls *t)
+{
+	return atomic_load(&t->current)->not_after_s;
+}
+
+void tls_reload_counts(struct tls *t, unsigned long *ret_done, unsigned long *ret_failed)
+{
+	*ret_done = atomic_load(&t->reloads[1]);
+	*ret_failed = atomic_load(&t->reloads[0]);
 }
 
 void tls_activate(struct tls *t)

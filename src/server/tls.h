@@ -25,8 +25,12 @@ int tls_new(const char *cert_path, const char *key_path, struct tls **ret, char 
  * from now on; on an error the one in service stays.  Errors name the file. */
 int tls_reload(struct tls *t, char **ret_error) CV_WUR;
 const char *tls_cert_path(const struct tls *t);
-/* The certificate in service's expiry, "YYYY-MM-DDTHH:MM:SSZ". */
+/* The certificate in service's expiry, "YYYY-MM-DDTHH:MM:SSZ" ("?" if
+ * unreadable), and the same in seconds since the epoch (-1). */
 const char *tls_not_after(struct tls *t);
+int64_t tls_not_after_s(struct tls *t);
+/* SIGHUP reloads so far, done and failed (the old certificate kept). */
+void tls_reload_counts(struct tls *t, unsigned long *ret_done, unsigned long *ret_failed);
 /* The one whose certificate tls_retrieve() hands out (NULL: none). */
 void tls_activate(struct tls *t);
 /* After the daemon has stopped; NULL does nothing. */

@@ -62,6 +62,36 @@ serve_bad "another certificate's key" "$TMP/two.key" "not the private key of the
 serve_bad "--tls-cert without --tls-key" "--tls-key" "go together" --tls-cert "$TMP/one.pem"
 check "... and none of them left a server listening" sh -c "! grep -q listening '$TMP/out'"
 
+# An expired certificate is served (clients refuse it; the operator may be
+# renewing it now), but said.  openssl ca is the one way openssl 3.0 writes
+# dates in the past.
+mkdir "$TMP/ca" && : >"$TMP/ca/index.txt" && echo 01 >"$TMP/ca/serial"
+cat >"$TMP/ca/ca.cnf" <<EOF
+[ ca ]
+default_ca = c
+[ c ]
+database = $TMP/ca/index.txt
+serial = $TMP/ca/serial
+new_certs_dir = $TMP/ca
+default_md = sha256
+policy = p
+unique_subject = no
+[ p ]
+commonName = supplied
+EOF
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$TMP/old.key" -out "$TMP/old.csr" \
+	-subj /CN=expired 2>/dev/null &&
+	openssl ca -batch -config "$TMP/ca/ca.cnf" -selfsign -keyfile "$TMP/old.key" -in "$TMP/old.csr" -out "$TMP/old.pem" \
+		-startdate 20200101000000Z -enddate 20200102000000Z -notext >/dev/null 2>&1
+if server_start "$DB" --tls-cert "$TMP/old.pem" --tls-key "$TMP/old.key"; then
+	check "an expired certificate: served, with a warning naming it and its expiry" \
+		grep -q -F "covalid serve: warning: the certificate in $TMP/old.pem expired at 2020-01-02T00:00:00Z" "$TMP/serve.err"
+	server_stop
+else
+	not_ok "an expired certificate: the server starts all the same"
+	diag "$(cat "$TMP/serve.err")"
+fi
+
 # ---- serving ----
 if ! server_start "$DB" --tls-cert "$TMP/cert.pem" --tls-key "$TMP/key.pem"; then
 	not_ok "the server starts with --tls-cert and --tls-key"
@@ -176,6 +206,14 @@ kill -HUP "$PID"
 check "SIGHUP with a certificate and another's key: refused, naming the key file" \
 	wait_log "keeping the certificate in service: $TMP/key.pem: not the private key of the certificate in $TMP/cert.pem"
 check "... the one in service still served" test "$(get "$TMP/two.pem" /healthz)" = 200
+# The expiry gauge is the notAfter openssl wrote, read back by openssl and
+# converted by GNU date: independent of the server's reading.
+end=$(date -u -d "$(openssl x509 -in "$TMP/two.pem" -noout -enddate | cut -d= -f2)" +%s)
+curl -s --cacert "$TMP/two.pem" "$URL/metrics" >"$TMP/metrics"
+check "/metrics: covalid_tls_certificate_expiry_seconds is the served certificate's notAfter ($end)" \
+	grep -qx "covalid_tls_certificate_expiry_seconds $end" "$TMP/metrics"
+check_eval "/metrics: reloads counted, one done and two failed" \
+	"grep -qx 'covalid_tls_reloads_total{result=\"ok\"} 1' '$TMP/metrics' && grep -qx 'covalid_tls_reloads_total{result=\"failed\"} 2' '$TMP/metrics'"
 
 # ---- plain HTTP to the TLS port: refused at once, no harm done ----
 start=$(date +%s)
