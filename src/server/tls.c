@@ -129,7 +129,9 @@ static int creds_load(const char *cert_path, const char *key_path, struct tls_cr
 	}
 	c->n_chain = TLS_MAX_CHAIN;
 	d = (gnutls_datum_t){ (unsigned char *)cert, (unsigned)cert_len };
-	g = gnutls_pcert_list_import_x509_raw(c->chain, &c->n_chain, &d, GNUTLS_X509_FMT_PEM, 0);
+	/* More than fit is an error, not a chain cut short in silence. */
+	g = gnutls_pcert_list_import_x509_raw(c->chain, &c->n_chain, &d, GNUTLS_X509_FMT_PEM,
+					      GNUTLS_X509_CRT_LIST_IMPORT_FAIL_IF_EXCEED);
 	if (g < 0 || c->n_chain == 0) {
 		c->n_chain = 0;
 		*ret_error = cv_xasprintf("%s: not a PEM certificate (or a chain of at most %d): %s", cert_path,
