@@ -237,6 +237,30 @@ server_stop
 rc=$?
 check "SIGTERM: the TLS server exits 0" test "$rc" -eq 0
 
+# ---- a handshake that never finishes is cut like a slow head ----
+# --header-timeout counts from the connection's start, the handshake
+# included: a client that opens a TLS record and stalls is closed.
+if server_start "$DB" --tls-cert "$TMP/two.pem" --tls-key "$TMP/two.key" --header-timeout 1; then
+	python3 - "$HOSTPORT" >"$TMP/stall.out" 2>&1 <<'EOF'
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)), timeout=10)
+s.sendall(b"\x16\x03\x01\x02\x00")  # a handshake record's header, then nothing
+t = time.time()
+try:
+    data = s.recv(100)
+    print("closed after %.1f s" % (time.time() - t) if not data else "data")
+except (ConnectionResetError, socket.timeout) as e:
+    print("closed after %.1f s" % (time.time() - t) if isinstance(e, ConnectionResetError) else "timeout")
+EOF
+	check_eval "a stalled handshake: closed by the head deadline (1 s), not held ($(cat "$TMP/stall.out"))" \
+		"grep -Eq '^closed after [0-3]\.' '$TMP/stall.out'"
+	check "... and the server serves the next client" test "$(get "$TMP/two.pem" /healthz)" = 200
+	server_stop
+else
+	not_ok "the server starts with --header-timeout 1"
+fi
+
 # ---- plain HTTP mode is unchanged (as behind a TLS-terminating proxy) ----
 if server_start "$DB"; then
 	case $URL in http://*) ok "without --tls-cert: plain http://" ;; *) not_ok "without --tls-cert: plain http:// ($URL)" ;; esac
