@@ -566,6 +566,7 @@ int server_run(const struct server_options *o, char **ret_error)
 {
 	struct server srv = { 0 };
 	struct sigaction sa = { 0 }, hup = { 0 }, old_int, old_term, old_hup;
+	sigset_t ours, old_mask;
 	struct store *s = NULL;
 	char *host = NULL, *err = NULL;
 	int fd = -1, port = 0, r;
@@ -631,6 +632,15 @@ int server_run(const struct server_options *o, char **ret_error)
 	tls_activate(srv.tls);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Only the main thread takes SIGHUP, SIGINT and SIGTERM: every
+	 * thread started from here inherits them blocked, so a reload or a
+	 * stop never interrupts a worker's system call (EINTR) or lands on
+	 * a thread that would not look at the flag. */
+	sigemptyset(&ours);
+	sigaddset(&ours, SIGHUP);
+	sigaddset(&ours, SIGINT);
+	sigaddset(&ours, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &ours, &old_mask);
 	srv.pool = pool_start(WORKER_THREADS, "covalid-work", dispatch_work, ret_error);
 	if (srv.pool)
 		srv.writer = writer_start(&srv, ret_error);
@@ -670,6 +680,7 @@ int server_run(const struct server_options *o, char **ret_error)
 	}
 	if (srv.tls)
 		warn_if_expired(srv.tls);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL); /* signals pending meanwhile arrive now */
 	if (o->ready)
 		o->ready(o->userdata, host, port);
 	while (!stop_requested) {
@@ -701,6 +712,7 @@ int server_run(const struct server_options *o, char **ret_error)
 	access_log_flush(&srv);
 	r = 0;
 out:
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	pool_stop(srv.pool); /* both NULL once stopped above */
 	writer_stop(srv.writer);
 	sigaction(SIGINT, &old_int, NULL);
