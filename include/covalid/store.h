@@ -160,19 +160,37 @@ int store_key_list(struct store *s, const char *vendor_id, store_key_cb cb, void
  * API tokens, stored as a hash only, one per user.  role: "admin" (the
  * program's owner), "vendor" (a vendor's engineer), "vendor-manager"
  * (vendor_id set), "customer" (a customer's administrator: customer_id
- * set).  name is the user's.
+ * set).  name is the user's.  Times are "YYYY-MM-DDTHH:MM:SSZ" (UTC),
+ * which compare as strings in time order: expires_at NULL never expires;
+ * last_used_at NULL was never used (or not since schema 7), and is
+ * recorded at most about once a minute (store_token_touch).
  */
 struct store_token_row {
 	const char *id, *role, *vendor_id, *customer_id, *name, *description, *created_at, *revoked_at;
+	const char *expires_at, *last_used_at;
 };
 
+/* created_at, revoked_at and last_used_at of row are not read. */
 int store_token_add(struct store *s, const char *hash, const struct store_token_row *row) CV_WUR;
-/* The live (unrevoked) token with this hash; -ENOENT otherwise.  Free with store_token_free(). */
+/* The unrevoked token with this hash, expired or not (the caller compares
+ * expires_at with its clock); -ENOENT otherwise.  Free with store_token_free(). */
 int store_token_find(struct store *s, const char *hash, struct store_token_row **ret) CV_WUR;
 void store_token_free(struct store_token_row *row);
 int store_token_revoke(struct store *s, const char *id) CV_WUR; /* -ENOENT */
+/*
+ * Records a use of token id at now, unless one at or after not_before is
+ * recorded already: one cheap UPDATE whose WHERE keeps it to one write per
+ * interval however many nodes or threads try.  *ret_written (may be NULL)
+ * tells whether it wrote.  Not in a transaction of the caller's.
+ */
+int store_token_touch(struct store *s, const char *id, const char *now, const char *not_before,
+		      bool *ret_written) CV_WUR;
 typedef int (*store_token_cb)(void *userdata, const struct store_token_row *row);
-int store_token_list(struct store *s, store_token_cb cb, void *userdata) CV_WUR;
+enum store_token_order {
+	STORE_TOKENS_BY_CREATION,  /* oldest first */
+	STORE_TOKENS_BY_LAST_USE,  /* most recently used first; never used last, oldest first */
+};
+int store_token_list(struct store *s, enum store_token_order order, store_token_cb cb, void *userdata) CV_WUR;
 
 /* Customers of the program's vendors.  id is a slug. */
 int store_customer_add(struct store *s, const char *id, const char *name) CV_WUR; /* -EEXIST */
