@@ -40,6 +40,8 @@ struct store;
 int store_open(const char *location, struct store **ret, char **ret_errmsg) CV_WUR;
 /* The same, for a database that must exist already (-ENOENT otherwise). */
 int store_open_existing(const char *location, struct store **ret, char **ret_errmsg) CV_WUR;
+/* The name of the backend a location names ("sqlite", "postgresql"), without opening it. */
+const char *store_location_backend(const char *location);
 /*
  * Whether the store can serve now: its file is still the one opened (not
  * deleted or replaced), it can be written, and (deep) the database reads
