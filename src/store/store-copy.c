@@ -6,7 +6,10 @@
  * order in which every foreign key's parent comes first.  Kinds matter:
  * the PostgreSQL backend binds parameters with types (text, int8), so an
  * integer column goes through bind_int64 and everything else through
- * bind_text, NULL as NULL.  A column or table added by a migration must
+ * bind_text, NULL as NULL; an integer column's parameter is written
+ * CAST(?N AS BIGINT), which both engines read alike, so that a NULL
+ * (bound as text, the interface having no typed NULL) goes into a
+ * PostgreSQL bigint column.  A column or table added by a migration must
  * be added here too: t4009 compares an SQLite copy with its source row by
  * row (sqlite3 .dump), which fails on anything this list leaves out.
  *
@@ -246,7 +249,7 @@ static char *insert_sql(const struct copy_table *t)
 	cv_buf_init(&b, SIZE_MAX / 2);
 	r = cv_buf_printf(&b, "INSERT INTO %s (%s) VALUES (", t->name, t->columns);
 	for (size_t i = 0; i < ncol && r == 0; i++)
-		r = cv_buf_printf(&b, "%s?%zu", i ? ", " : "", i + 1);
+		r = cv_buf_printf(&b, t->kinds[i] == 'i' ? "%sCAST(?%zu AS BIGINT)" : "%s?%zu", i ? ", " : "", i + 1);
 	if (r == 0)
 		r = cv_buf_puts(&b, ")");
 	if (r < 0)
