@@ -9,7 +9,6 @@
 
 #include "cli-program/program-cli.h"
 #include "cli/cli.h"
-#include "covalid/store-copy.h"
 #include "covalid/store.h"
 #include "util/cv.h"
 

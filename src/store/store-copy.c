@@ -1,6 +1,7 @@
 /*
- * store-copy.c - a store copied into another through the store interface
- * (covalid/store-copy.h), and the backup a backend may have of its own.
+ * store-copy.c - a store copied into another through the store interface,
+ * and the backup a backend may have of its own (covalid/store.h, "A
+ * store's data as a whole").
  *
  * The tables, their columns and each column's kind are listed here, in an
  * order in which every foreign key's parent comes first.  Kinds matter:
@@ -27,7 +28,6 @@
  */
 #include <sodium.h>
 
-#include "covalid/store-copy.h"
 #include "covalid/store.h"
 #include "store/store-internal.h"
 #include "util/cv.h"
