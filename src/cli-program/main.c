@@ -35,8 +35,10 @@ static const struct cli_command commands[] = {
 	  "SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n" },
 	{ "admin", cmd_admin, "the program owner's administration",
 	  "usage: covalid admin bootstrap [--db PATH] --token-file FILE [--force]\n"
-	  "       covalid admin backup DEST [--db LOCATION] [--force]\n"
-	  "       covalid admin migrate --from LOCATION --to LOCATION\n"
+	  "       covalid admin backup DEST [--db LOCATION] [--force]  (SQLite, while served;\n"
+	  "                         PostgreSQL: it names pg_dump; docs/deploy.md)\n"
+	  "       covalid admin migrate --from LOCATION --to LOCATION  (into an empty database,\n"
+	  "                         verified by counts and digests; exit 1: nothing committed)\n"
 	  "       covalid admin vendor add NAME [--id ID]\n"
 	  "       covalid admin vendor list\n"
 	  "       covalid admin key add VENDOR PUBKEY       (a .pub file or ed25519:BASE64)\n"
@@ -59,17 +61,7 @@ static const struct cli_command commands[] = {
 	  "bootstrap makes the first owner token directly in the database (the owner\n"
 	  "runs it where the database is) and writes it to FILE, mode 0600.  Tokens\n"
 	  "are shown once: the server keeps only a keyed hash.\n"
-	  "Exit status: 0 done, 2 refused (4xx) or bad usage, 3 server error or no answer.\n"
-	  "\n"
-	  "backup and migrate work on the database itself, like bootstrap\n"
-	  "(docs/deploy.md).  backup copies an SQLite database while servers use it\n"
-	  "(SQLite's online backup API) to DEST, written whole or not at all, mode\n"
-	  "0600; for a PostgreSQL location it names pg_dump instead and exits 2.\n"
-	  "migrate copies every table from one location to another (SQLite to\n"
-	  "PostgreSQL, or any backend to any) into a destination that holds no rows\n"
-	  "yet, in one transaction, committed only if every table's row count and\n"
-	  "digest match on both sides, which it prints; exit 1: a table differed and\n"
-	  "nothing was committed.\n" },
+	  "Exit status: 0 done, 2 refused (4xx) or bad usage, 3 server error or no answer.\n" },
 	{ "submit", cmd_submit, "submit a signed test log to the program's server",
 	  "usage: covalid submit LOG [--server URL] [--token-file FILE] [--json]\n"
 	  "\n"
