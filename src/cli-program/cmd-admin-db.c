@@ -99,7 +99,7 @@ int cmd_admin_backup(int argc, char **argv)
 		return r;
 	/* PostgreSQL has its tools, which know its snapshots, roles and
 	 * large objects: covalid names them rather than mimic them. */
-	if (strcmp(store_location_backend(loc), "sqlite") != 0) {
+	if (strcmp(store_backend_of(loc), "sqlite") != 0) {
 		cli_error("admin backup",
 			  "%s is a PostgreSQL database: back it up with PostgreSQL's own tools, e.g.\n"
 			  "  pg_dump --format=custom --file='%s' --dbname='%s'\n"
@@ -154,7 +154,7 @@ static void remove_made(const char *loc)
 {
 	char *p;
 
-	if (strcmp(store_location_backend(loc), "sqlite") != 0)
+	if (strcmp(store_backend_of(loc), "sqlite") != 0)
 		return;
 	if (cv_startswith(loc, "sqlite:"))
 		loc += strlen("sqlite:");
@@ -190,7 +190,7 @@ int cmd_admin_migrate(int argc, char **argv)
 	{
 		const char *path = cv_startswith(o.to, "sqlite:") ? o.to + strlen("sqlite:") : o.to;
 
-		made = strcmp(store_location_backend(o.to), "sqlite") == 0 && stat(path, &st) < 0 && errno == ENOENT;
+		made = strcmp(store_backend_of(o.to), "sqlite") == 0 && stat(path, &st) < 0 && errno == ENOENT;
 	}
 	r = store_open(o.to, &dst, &err);
 	if (r < 0) {

@@ -32,8 +32,8 @@ static const struct {
 	{ "", false, &db_sqlite },
 };
 
-/* The backend for location, and the location as it is given to it. */
-static const struct db_ops *backend_for(const char **location)
+/* The backend of location, and (*location moved past) what it is given. */
+static const struct db_ops *backend_of(const char **location)
 {
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		if (!cv_startswith(*location, backends[i].prefix))
@@ -42,12 +42,12 @@ static const struct db_ops *backend_for(const char **location)
 			*location += strlen(backends[i].prefix);
 		return backends[i].ops;
 	}
-	return &db_sqlite; /* not reached: the last prefix matches all */
+	return &db_sqlite; /* unreached: the last prefix matches all */
 }
 
-const char *store_location_backend(const char *location)
+const char *store_backend_of(const char *location)
 {
-	return backend_for(&location)->name;
+	return backend_of(&location)->name;
 }
 
 static int open_store(const char *location, bool create, int schema, struct store **ret, char **ret_errmsg)
@@ -59,7 +59,7 @@ static int open_store(const char *location, bool create, int schema, struct stor
 
 	if (!location || !*location)
 		return -EINVAL;
-	ops = backend_for(&location);
+	ops = backend_of(&location);
 	s = cv_xcalloc(1, sizeof(*s));
 	s->serial = atomic_fetch_add(&serials, 1);
 	s->ops = ops;
@@ -148,6 +148,11 @@ const char *store_errmsg(struct store *s)
 int store_schema_version(struct store *s, int *ret)
 {
 	return s->ops->schema_version(s->db, ret);
+}
+
+bool store_unavailable(struct store *s)
+{
+	return s && s->ops->lost && s->ops->lost(s->db);
 }
 
 int store_defer_checkpoints(struct store *s)
