@@ -5,10 +5,11 @@
 # Backup: taken while the server writes (customers added one after
 # another through the API), the copy passes sqlite3's PRAGMA
 # integrity_check and holds every customer acknowledged before the backup
-# began, and the server's writes all went on succeeding; a DEST that
-# exists, is the database itself, or is in a directory that is missing or
-# cannot be written is refused with nothing left behind; a PostgreSQL
-# location is refused, naming pg_dump.
+# began, and the server's writes all went on succeeding; so does a
+# migration from that database, whose copy holds one moment of it; a DEST
+# that exists, is the database itself, has a log beside it, or is in a
+# directory that is missing or cannot be written is refused with nothing
+# left behind; a PostgreSQL location is refused, naming pg_dump.
 #
 # Migrate: a source with rows in every table (the support programme's
 # through the API, and the rest inserted with sqlite3, with values a copy
@@ -41,7 +42,7 @@ else
 fi
 
 # ---- backup while the server writes ----
-WRITES=150
+WRITES=300
 : >"$TMP/acked"
 (
 	i=0
@@ -67,6 +68,13 @@ cp "$TMP/acked" "$TMP/acked.before"
 "$COVALID" admin backup --db "$SRCDB" "$TMP/b1.db" >"$TMP/out" 2>"$TMP/err"
 rc=$?
 during=$(wc -l <"$TMP/acked")
+# And a migration from the database the server is writing: its source is
+# read in one snapshot, so the verification (which reads the source again)
+# agrees with the copy although rows keep coming.
+cp "$TMP/acked" "$TMP/acked.mig"
+"$COVALID" admin migrate --from "$SRCDB" --to "$TMP/live.db" >"$TMP/live.out" 2>"$TMP/live.err"
+mrc=$?
+mig_end=$(wc -l <"$TMP/acked")
 wait $WPID
 if [ $rc -eq 0 ] && [ -s "$TMP/b1.db" ]; then
 	ok "admin backup while the server writes: exit 0 ($(cat "$TMP/out"))"
@@ -83,6 +91,16 @@ sqlite3 "$TMP/b1.db" "SELECT id FROM customers WHERE id LIKE 'w%'" 2>/dev/null |
 missing=$(sort "$TMP/acked.before" | comm -23 - "$TMP/in-backup" | wc -l)
 check "every customer acknowledged before the backup began is in it ($(wc -l <"$TMP/acked.before") acknowledged, $(wc -l <"$TMP/in-backup") in the backup, $missing missing)" \
 	[ "$missing" -eq 0 -a "$(wc -l <"$TMP/acked.before")" -ge 20 ]
+n_mig=$(wc -l <"$TMP/acked.mig")
+n_live=$(sqlite3 "$TMP/live.db" "SELECT count(*) FROM customers WHERE id LIKE 'w%'" 2>/dev/null)
+if [ $mrc -eq 0 ] && [ "$(grep -c '  ok$' "$TMP/live.out")" -ge 21 ] && ! grep -q DIFFERS "$TMP/live.out"; then
+	ok "admin migrate from the database the server writes: exit 0, every table verified"
+else
+	not_ok "admin migrate from the database the server writes: exit 0, every table verified"
+	diag "exit $mrc" "$(cat "$TMP/live.err" "$TMP/live.out")"
+fi
+check "... the copy is one moment of the source: customers acknowledged before it began $n_mig <= copied $n_live <= acknowledged when it ended $mig_end (< $WRITES: the writes went on)" \
+	[ "$n_mig" -le "${n_live:-0}" -a "${n_live:-0}" -le "$mig_end" -a "$n_mig" -lt $WRITES ]
 check "the backup is mode 0600 (it holds token hashes and webhook secrets)" [ "$(stat -c %a "$TMP/b1.db")" = 600 ]
 check "no temporary file is left beside the backup" [ -z "$(ls "$TMP" | grep '^b1\.db\.tmp')" ]
 
@@ -92,6 +110,12 @@ expect_exit 0 "... and replaced with --force" "$COVALID" admin backup --db "$SRC
 expect_exit 2 "the database itself as DEST is refused, even with --force" "$COVALID" admin backup --db "$SRCDB" --force "$SRCDB"
 check "... saying so, and the database still whole" \
 	sh -c "grep -q 'that is the database being backed up' '$TMP/err' && [ \"\$(sqlite3 '$SRCDB' 'PRAGMA integrity_check')\" = ok ]"
+: >"$TMP/b1.db-wal"
+expect_exit 2 "a DEST whose log (DEST-wal) is beside it is refused, even with --force" \
+	"$COVALID" admin backup --db "$SRCDB" --force "$TMP/b1.db"
+check "... as a database in use, and left as it was" \
+	sh -c "grep -q 'a database in use' '$TMP/err' && [ \"\$(sqlite3 '$TMP/b1.db' 'PRAGMA integrity_check')\" = ok ]"
+rm -f "$TMP/b1.db-wal"
 expect_exit 2 "a DEST in a directory that does not exist is refused" "$COVALID" admin backup --db "$SRCDB" "$TMP/no/such/dir/b.db"
 check "... naming DEST and the cause" grep -q "no/such/dir/b.db: cannot create a file beside it: No such file or directory" "$TMP/err"
 
@@ -277,7 +301,7 @@ check "... saying so" grep -q "the destination is not empty" "$TMP/err"
 # The migrated database serves: the owner's token from the SQLite days
 # (its hash and the key it is hashed with were copied) lists the customers.
 if server_start "$PG_URI" && [ "$(api GET /api/v1/admin/customers "" "$TMP/tok/owner")" = 200 ] &&
-	jq -e '[.. | .id? // empty] | index("contoso") and index("w149")' "$TMP/resp" >/dev/null; then
+	jq -e '[.. | .id? // empty] | index("contoso") and index("w'$((WRITES - 1))'")' "$TMP/resp" >/dev/null; then
 	ok "a server on the migrated PostgreSQL database answers the owner's old token with every customer"
 else
 	not_ok "a server on the migrated PostgreSQL database answers the owner's old token with every customer"
