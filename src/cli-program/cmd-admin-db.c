@@ -61,6 +61,56 @@ static int location(const char *db, char **ret)
 	return CLI_OK;
 }
 
+/*
+ * A location as it may be shown: a PostgreSQL URI's password (in
+ * user:password@ or a password= parameter) replaced by ***, since what is
+ * printed ends up in terminals' scrollback and logs.
+ */
+static char *shown(const char *loc)
+{
+	struct cv_buf b;
+	const char *p = strstr(loc, "://"), *auth_end, *at = NULL, *colon = NULL, *q;
+	int r = 0;
+
+	if (strcmp(store_backend_of(loc), "postgresql") != 0 || !p)
+		return cv_xstrdup(loc);
+	p += 3;
+	auth_end = p + strcspn(p, "/?");
+	for (q = p; q < auth_end; q++)
+		if (*q == '@')
+			at = q;
+	if (at)
+		colon = memchr(p, ':', (size_t)(at - p));
+	cv_buf_init(&b, SIZE_MAX / 2);
+	if (colon) {
+		r = cv_buf_append(&b, loc, (size_t)(colon + 1 - loc));
+		if (r == 0)
+			r = cv_buf_puts(&b, "***");
+		p = at;
+	} else
+		p = loc;
+	/* The rest, with any password= parameter's value hidden. */
+	while (r == 0 && *p) {
+		const char *pw = strstr(p, "password=");
+		bool param = pw && pw > loc && (pw[-1] == '?' || pw[-1] == '&');
+
+		if (!pw) {
+			r = cv_buf_puts(&b, p);
+			break;
+		}
+		pw += strlen("password=");
+		r = cv_buf_append(&b, p, (size_t)(pw - p));
+		p = pw;
+		if (r == 0 && param) {
+			r = cv_buf_puts(&b, "***");
+			p = pw + strcspn(pw, "&");
+		}
+	}
+	if (r < 0)
+		abort(); /* out of memory, as cv_x* functions do */
+	return cv_buf_detach(&b, NULL);
+}
+
 static int exit_for(int r)
 {
 	return r == -ENOMEM || r == -EIO || r == -ENOSPC ? CLI_INTERNAL : CLI_USAGE;
@@ -68,11 +118,13 @@ static int exit_for(int r)
 
 static int open_existing(const char *loc, struct store **ret)
 {
-	char *err = NULL;
+	char *err = NULL, *show;
 	int r = store_open_existing(loc, ret, &err);
 
 	if (r < 0) {
-		cli_error(loc, "%s", err && *err ? err : strerror(-r));
+		show = shown(loc);
+		cli_error(show, "%s", err && *err ? err : strerror(-r));
+		free(show);
 		free(err);
 		return exit_for(r);
 	}
@@ -83,7 +135,7 @@ int cmd_admin_backup(int argc, char **argv)
 {
 	struct db_opts o = { 0 };
 	struct store *s = NULL;
-	char *loc = NULL, *err = NULL;
+	char *loc = NULL, *err = NULL, *show = NULL;
 	const char *dest;
 	struct stat st;
 	int r;
@@ -97,6 +149,7 @@ int cmd_admin_backup(int argc, char **argv)
 	r = location(o.db, &loc);
 	if (r)
 		return r;
+	show = shown(loc);
 	/* PostgreSQL has its tools, which know its snapshots, roles and
 	 * large objects: covalid names them rather than mimic them. */
 	if (strcmp(store_backend_of(loc), "sqlite") != 0) {
@@ -105,7 +158,7 @@ int cmd_admin_backup(int argc, char **argv)
 			  "  pg_dump --format=custom --file='%s' --dbname='%s'\n"
 			  "(restore with pg_restore --dbname=...; pg_basebackup for a copy of the whole cluster;"
 			  " see docs/deploy.md)",
-			  loc, dest, loc);
+			  show, dest, show);
 		r = CLI_USAGE;
 		goto out;
 	}
@@ -124,11 +177,12 @@ int cmd_admin_backup(int argc, char **argv)
 		goto out;
 	}
 	if (stat(dest, &st) == 0)
-		printf("backup of %s written to %s (%lld bytes)\n", loc, dest, (long long)st.st_size);
+		printf("backup of %s written to %s (%lld bytes)\n", show, dest, (long long)st.st_size);
 	r = CLI_OK;
 out:
 	store_close(s);
 	free(err);
+	free(show);
 	free(loc);
 	return r;
 }
@@ -172,7 +226,7 @@ int cmd_admin_migrate(int argc, char **argv)
 	struct db_opts o = { 0 };
 	struct store *src = NULL, *dst = NULL;
 	struct store_copy_check *checks = NULL;
-	char *err = NULL, *id_src = NULL, *id_dst = NULL;
+	char *err = NULL, *id_src = NULL, *id_dst = NULL, *show_from = NULL, *show_to = NULL;
 	bool made = false;
 	int64_t rows = 0;
 	size_t n = 0;
@@ -184,6 +238,8 @@ int cmd_admin_migrate(int argc, char **argv)
 		return r;
 	if (!o.from || !o.to || optind != argc)
 		return cli_usage("admin migrate", "covalid admin migrate --from LOCATION --to LOCATION");
+	show_from = shown(o.from);
+	show_to = shown(o.to);
 	r = open_existing(o.from, &src);
 	if (r)
 		goto out;
@@ -194,14 +250,14 @@ int cmd_admin_migrate(int argc, char **argv)
 	}
 	r = store_open(o.to, &dst, &err);
 	if (r < 0) {
-		cli_error(o.to, "%s", err && *err ? err : strerror(-r));
+		cli_error(show_to, "%s", err && *err ? err : strerror(-r));
 		r = exit_for(r);
 		goto out;
 	}
 	id_src = store_identity(src);
 	id_dst = store_identity(dst);
 	if (id_src && id_dst && strcmp(id_src, id_dst) == 0) {
-		cli_error("admin migrate", "%s and %s are the same database", o.from, o.to);
+		cli_error("admin migrate", "%s and %s are the same database", show_from, show_to);
 		r = CLI_USAGE;
 		goto out;
 	}
@@ -216,7 +272,7 @@ int cmd_admin_migrate(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		rows += checks[i].dest_rows;
 	printf("migrated %lld rows in %zu tables from %s to %s: counts and digests match\n", (long long)rows, n,
-	       o.from, o.to);
+	       show_from, show_to);
 	r = CLI_OK;
 	made = false;
 out:
@@ -228,5 +284,7 @@ out:
 	free(err);
 	free(id_src);
 	free(id_dst);
+	free(show_from);
+	free(show_to);
 	return r;
 }

@@ -143,6 +143,14 @@ check "... naming pg_dump with the command line" \
 	grep -qF "pg_dump --format=custom --file='$TMP/pg.dump' --dbname='$PGLOC'" "$TMP/err"
 expect_exit 2 "... also when it comes from COVALID_DB" env COVALID_DB="$PGLOC" "$COVALID" admin backup "$TMP/pg.dump"
 check "... and nothing was written" [ ! -e "$TMP/pg.dump" ]
+expect_exit 2 "a PostgreSQL location with a password is refused too" \
+	"$COVALID" admin backup --db 'postgresql://covalid:s3cret@/covalid?host=/nonexistent&password=s3cret' "$TMP/pg.dump"
+check "... its password shown as *** (terminals and logs keep what is printed)" \
+	sh -c "! grep -q s3cret '$TMP/err' && grep -qF -e \"--dbname='postgresql://covalid:***@/covalid?host=/nonexistent&password=***'\" '$TMP/err'"
+expect_exit 2 "migrate to a PostgreSQL server that does not answer is refused" \
+	"$COVALID" admin migrate --from "$SRCDB" --to 'postgresql://covalid:s3cret@/covalid?host=/nonexistent'
+check "... naming the location without its password" \
+	sh -c "! grep -q s3cret '$TMP/err' && grep -qF 'postgresql://covalid:***@/covalid?host=/nonexistent' '$TMP/err'"
 
 server_stop >/dev/null 2>&1
 
