@@ -161,7 +161,12 @@ int cmd_admin(int argc, char **argv)
 	int r;
 
 	if (!area)
-		return cli_usage("admin", "which? bootstrap, vendor, key, token, policy, revoke, submissions");
+		return cli_usage("admin", "which? bootstrap, vendor, key, token, policy, revoke, submissions, backup, migrate");
+	/* On the database itself, with options of their own (cmd-admin-db.c). */
+	if (strcmp(area, "backup") == 0)
+		return cmd_admin_backup(argc - 1, argv + 1);
+	if (strcmp(area, "migrate") == 0)
+		return cmd_admin_migrate(argc - 1, argv + 1);
 	r = parse("admin", argc - 1, argv + 1, &o);
 	if (r)
 		return r;

@@ -40,6 +40,10 @@ static const struct cli_command commands[] = {
 	  "SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n" },
 	{ "admin", cmd_admin, "the program owner's administration",
 	  "usage: covalid admin bootstrap [--db PATH] --token-file FILE [--force]\n"
+	  "       covalid admin backup DEST [--db LOCATION] [--force]  (SQLite, while served;\n"
+	  "                         PostgreSQL: it names pg_dump; docs/deploy.md)\n"
+	  "       covalid admin migrate --from LOCATION --to LOCATION  (into an empty database,\n"
+	  "                         verified by counts and digests; exit 1: nothing committed)\n"
 	  "       covalid admin vendor add NAME [--id ID]\n"
 	  "       covalid admin vendor list\n"
 	  "       covalid admin key add VENDOR PUBKEY       (a .pub file or ed25519:BASE64)\n"
