@@ -65,6 +65,8 @@ static void authenticate(struct req *r, unsigned flags, bool *ret_ok)
 		reply_program_error(r, &e);
 		return;
 	}
+	/* At most one write a minute per token (token-use.c). */
+	token_uses_note(r->srv->token_uses, r->store, r->auth.token_id);
 	if (!((flags & ROUTE_ADMIN) && r->auth.admin) && !((flags & ROUTE_VENDOR) && r->auth.vendor_id) &&
 	    !((flags & ROUTE_CUSTOMER) && r->auth.customer_id)) {
 		reply_error(r, 403, "forbidden", "this needs %s%s%s%s%s token",
@@ -317,32 +319,22 @@ void dispatch_done(struct req *r)
 		MHD_resume_connection(r->conn);
 }
 
-/* On a connection of the workers' (stores.c) for this request; a server
- * made without them (a unit test's) uses the thread's own. */
+/* On the worker's own database connection. */
 void dispatch_work(void *arg)
 {
 	struct req *r = arg;
-	struct server *srv = r->srv;
-	struct store *s;
 	char *err = NULL;
-	bool took = false;
 
-	s = srv->stores ? stores_take(srv->stores, &err) : server_thread_store(srv, &err);
-	r->store = s;
-	if (!s) {
+	r->store = server_thread_store(r->srv, &err);
+	if (!r->store) {
 		reply_error(r, 503, "unavailable", "the database cannot be opened: %s", err ? err : "?");
 		free(err);
 	} else {
 		finish_request(r);
 		/* Handed to the writer (server_write_async): r is the
 		 * writer's now, and may be answered and gone already. */
-		took = writer_took_request();
+		if (writer_took_request())
+			return;
 	}
-	/* The handler is done with the connection either way (an async
-	 * write runs on the writer's own). */
-	if (srv->stores)
-		stores_give(srv->stores, s);
-	if (took)
-		return;
 	dispatch_done(r);
 }

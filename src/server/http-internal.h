@@ -19,6 +19,7 @@
 
 struct MHD_Daemon;
 struct route_stats;
+struct tls;
 
 struct server {
 	struct MHD_Daemon *daemon;
@@ -37,7 +38,6 @@ struct server {
 	struct resp_cache *cache;
 	struct pool *pool;
 	struct writer *writer; /* group commit, and the threads of writing requests (writer.c) */
-	struct stores *stores; /* the workers' database connections (stores.c) */
 	atomic_llong generation;    /* the catalog's, as last read */
 	atomic_ullong gen_checked_ns; /* when; 0 after a write */
 	struct guard *guard;
@@ -50,6 +50,8 @@ struct server {
 	struct sweeper *sweeper;
 	struct gauges *gauges;    /* monitoring's /metrics gauges, counted at most once a second (gauges.c) */
 	atomic_ulong reports[2];  /* monitoring: heartbeats (no descriptor), reports with a descriptor */
+	struct tls *tls;          /* HTTPS's certificate (tls.c), or NULL for plain HTTP */
+	struct token_uses *token_uses; /* tokens' last uses recorded lately (token-use.c) */
 };
 
 /* ---- threads (http.c) ---- */
@@ -57,26 +59,6 @@ struct server {
  * *ret_err if it cannot be, or is no longer the database the server
  * started on. */
 struct store *server_thread_store(struct server *srv, char **ret_err);
-/* A new connection to the database the server started on (NULL with
- * *ret_err): what server_thread_store() and the shared connections open. */
-struct store *server_open_store(struct server *srv, char **ret_err);
-
-/* Threads for requests that write (writer.c); each waits for its batch's commit. */
-#define WRITER_THREADS 128
-
-/* ---- connections the request workers share (stores.c) ---- */
-/* At most this many for a PostgreSQL location (one server process each
- * there): max_connections must allow nodes x (this + 8 or so). */
-#define STORES_MAX_PG 24
-struct stores;
-struct stores *stores_new(struct server *srv, size_t max);
-void stores_free(struct stores *p); /* once every connection is back */
-/* A connection for one request, opened if none is free and fewer than
- * max are open, else waited for; NULL with *ret_err if it cannot be opened. */
-struct store *stores_take(struct stores *p, char **ret_err);
-void stores_give(struct stores *p, struct store *s); /* s NULL: nothing */
-/* Connections open, and how many takes had to wait for one. */
-void stores_counts(struct stores *p, size_t *ret_open, unsigned long *ret_waits);
 
 /* ---- the catalog snapshot for threads without a request (snapshot.c) ---- */
 /* As snapshot_get(), on the caller's store; NULL with *ret_why. */
