@@ -18,7 +18,10 @@
 # server always does (synchronous=FULL).  Every process here -- the
 # nodes, PostgreSQL, wrk, pgbench -- shares this machine's CPUs (2 here):
 # three nodes cannot do more than the CPUs one node already keeps busy,
-# which is what the read ratio then says.
+# which is what the read ratio then says (measured on an idle machine:
+# about 0.9; on one busy with other work three nodes' threads take a
+# bigger share of the CPUs than one node's, and the ratio rises with the
+# load: the header prints the load average before and after).
 #
 #   bench/scale.sh [SECONDS [ROUNDS]]     (after `make`; default 10 s, 3 rounds)
 set -eu
@@ -45,6 +48,8 @@ cleanup() {
 	rm -rf "$W" "$PGDIR"
 }
 trap cleanup EXIT INT TERM
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- PostgreSQL, durable ----
 pg_start "$PGDIR" >/dev/null || exit 1
@@ -165,6 +170,9 @@ done
 median() { grep "^$1 " "$W/results" | awk -v col="$2" '{ print $col }' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 bad=$(awk '{ s += $4 } END { print s + 0 }' "$W/results")
 echo "bench/scale.sh: $ROUNDS rounds x ${SECONDS_EACH} s, medians ($(nproc) CPUs; PostgreSQL $($PG_BINDIR/postgres --version | awk '{ print $NF }'), durable)"
+# Everything here shares the CPUs with whatever else runs: a busy machine
+# skews the ratios (more threads take a bigger share of a contended CPU).
+echo "  load average before: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) CPUs)"
 for k in pg1-get pg3-get sq1-get pg1-sub pg3-sub sq1-sub; do
 	case $k in
 	pg1-get) label="GET $GET, 1 node, PostgreSQL (-c64)" ;;
