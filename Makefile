@@ -20,11 +20,11 @@ ifeq ($(origin CC),default)
 CC      = gcc
 endif
 
-PKGS      = jansson sqlite3 expat libsodium
+PKGS      = jansson sqlite3 expat libsodium libpq
 SERVER_PKGS = libmicrohttpd libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(SERVER_PKGS) 2>/dev/null)
 SERVER_LIBS := $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null || echo -lmicrohttpd -lcurl)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lexpat -lsodium) -lpthread
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lexpat -lsodium -lpq) -lpthread
 
 WARN = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wformat=2 -Wformat-truncation=2 \
        -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition -Wvla \

@@ -21,7 +21,7 @@ set -eu
 # of three server nodes (issue 15).
 BUILD_PACKAGES="gcc make pkg-config perl
 libjansson-dev libsqlite3-dev libexpat1-dev libsodium-dev
-libmicrohttpd-dev libcurl4-gnutls-dev"
+libmicrohttpd-dev libcurl4-gnutls-dev libpq-dev"
 # The guest binaries (make guest, scripts/guest-deps.sh): musl for x86_64
 # (musl-gcc), an i686 cross compiler to build musl itself for i686, and
 # dpkg-dev, whose dpkg-source unpacks `apt-get source` (musl, jansson and

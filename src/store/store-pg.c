@@ -1,26 +1,924 @@
 /*
- * store-pg.c - the PostgreSQL backend's place in the table of backends
- * (store-open.c).  Not built yet (issue 15, step 3): a postgresql:// or
- * postgres:// location is recognised and answered with a clear message
- * instead of being taken for an SQLite file of that name.  The real
- * backend (libpq) replaces this file's open and fills in the rest of the
- * operations; until then nothing else can be called, since no store is
- * ever opened with it.
+ * store-pg.c - the PostgreSQL backend of the store (see store-internal.h),
+ * through libpq: the engine a deployment of several server nodes shares
+ * (docs/deploy.md).
+ *
+ * A location is a libpq connection URI, postgresql://... or postgres://...
+ * (www.postgresql.org/docs/15/libpq-connect.html#LIBPQ-CONNSTRING), given
+ * whole to PQconnectdb.  One connection per store; the server opens one
+ * store per thread, so one connection per thread.
+ *
+ * Statements.  The shared queries number their parameters ?N; this file
+ * spells them $N and prepares each statement once per connection
+ * (PQprepare), with the parameters' types declared from how they are
+ * bound (text or int8), so "?2 IS NULL OR col = ?2" needs no cast.  Every
+ * result comes back in text format; an integer column is read with
+ * strtoll, a boolean ("t"/"f") as 1 or 0.
+ *
+ * Transactions run at READ COMMITTED, PostgreSQL's default.  What covalid
+ * checks when it writes is checked by row locks, which that level takes
+ * and re-checks: a case's version in UPDATE ... WHERE version = ?, the
+ * catalog generation's single row, unique indexes (an accepted log's
+ * digest); a second writer of the same row waits for the first, then
+ * finds the version gone and changes nothing (409).
+ *
+ * A dropped connection fails the statement it broke (-ECONNRESET, "the
+ * connection to the database was lost"), and with it the transaction it
+ * was in: the server answers that request 503 and nothing of it was
+ * written.  The next call outside a transaction reconnects.
+ *
+ * The schema version is the one row of covalid_schema; migrations[] take
+ * a database from version N-1 to N with the same numbering as SQLite's
+ * (store-sqlite.c), each in the transaction that bumps the version, under
+ * a transaction-level advisory lock so that nodes starting together
+ * migrate once.
  */
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "store/store-internal.h"
 #include "util/cv.h"
 
+/* Statements prepared per connection before they are all let go. */
+#define STMT_CACHE 256
+/* Parameters of one statement: more than any shared query binds. */
+#define MAX_PARAMS 32
+/* pg_type.oid of text and int8 (catalog/pg_type.dat; fixed since 7.x). */
+#define TEXTOID 25
+#define INT8OID 20
+/* The advisory lock key of migrations: "covalid" in ASCII. */
+#define MIGRATE_LOCK "x'636f76616c6964'::bigint"
+
+#define NOW "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* A JSON document, checked as SQLite's json_valid() does (the json type
+ * keeps the text and takes all JSON, \u0000 too, unlike jsonb). */
+#define JSON_CHECK(col) "CHECK ((" col ")::json IS NOT NULL)"
+
+/* Index i takes the schema from version i to i + 1, the same numbering
+ * as store-sqlite.c's.  Never edit a released one: add a new one. */
+static const char *const migrations[] = {
+	/* 1: the catalog. */
+	"CREATE TABLE products ("
+	"  id TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('guest_os', 'hypervisor')),"
+	"  vendor TEXT NOT NULL, product TEXT NOT NULL, version TEXT NOT NULL,"
+	"  osinfo TEXT,"
+	"  doc TEXT NOT NULL " JSON_CHECK("doc") ","
+	"  updated_at TEXT NOT NULL DEFAULT " NOW ");"
+	"CREATE TABLE configurations ("
+	"  id TEXT PRIMARY KEY,"
+	"  status TEXT NOT NULL,"
+	"  guest_os TEXT NOT NULL, guest_vendor TEXT NOT NULL, guest_product TEXT NOT NULL,"
+	"  guest_version TEXT NOT NULL,"
+	"  hv_ids TEXT NOT NULL, hv_vendor TEXT NOT NULL, hv_product TEXT NOT NULL, hv_version TEXT NOT NULL,"
+	"  doc TEXT NOT NULL " JSON_CHECK("doc") ","
+	"  updated_at TEXT NOT NULL DEFAULT " NOW ");",
+
+	/* 2: who validated, as a column (backfilled from the documents),
+	 * lookup indexes, and the test logs behind each configuration. */
+	"ALTER TABLE configurations ADD COLUMN validated_by TEXT NOT NULL DEFAULT '';"
+	"UPDATE configurations SET validated_by = coalesce((SELECT string_agg(v, E'\\n') FROM"
+	"  json_array_elements_text(CASE WHEN json_typeof(doc::json -> 'validated_by') = 'array'"
+	"  THEN doc::json -> 'validated_by' ELSE '[]'::json END) AS v), '');"
+	"CREATE INDEX configurations_guest ON configurations (guest_os, status);"
+	"CREATE INDEX configurations_hv_vendor ON configurations (hv_vendor);"
+	"CREATE INDEX products_kind ON products (kind, vendor);"
+	"CREATE TABLE configuration_evidence ("
+	"  config_id TEXT NOT NULL REFERENCES configurations (id) ON DELETE CASCADE,"
+	"  testlog_id TEXT NOT NULL,"
+	"  added_at TEXT NOT NULL DEFAULT " NOW ","
+	"  PRIMARY KEY (config_id, testlog_id));",
+
+	/* 3: the program: vendors, keys, tokens, submissions, the policy,
+	 * settings, and the catalog's generation counter. */
+	"CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);"
+	"INSERT INTO counters VALUES ('catalog_generation', 1);"
+	"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE vendors ("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	"  created_at TEXT NOT NULL DEFAULT " NOW ");"
+	"CREATE TABLE vendor_keys ("
+	"  key_id TEXT PRIMARY KEY,"
+	"  vendor_id TEXT NOT NULL REFERENCES vendors (id),"
+	"  public_key TEXT NOT NULL UNIQUE,"
+	"  created_at TEXT NOT NULL DEFAULT " NOW ","
+	"  revoked_at TEXT);"
+	"CREATE TABLE tokens ("
+	"  id TEXT PRIMARY KEY,"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('admin', 'vendor')),"
+	"  vendor_id TEXT REFERENCES vendors (id),"
+	"  description TEXT,"
+	"  created_at TEXT NOT NULL DEFAULT " NOW ","
+	"  revoked_at TEXT,"
+	"  CHECK ((role = 'vendor') = (vendor_id IS NOT NULL)));"
+	"CREATE TABLE submissions ("
+	"  id TEXT PRIMARY KEY,"
+	"  vendor_id TEXT NOT NULL REFERENCES vendors (id),"
+	"  key_id TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),"
+	"  reasons TEXT NOT NULL " JSON_CHECK("reasons") ","
+	"  config_id TEXT REFERENCES configurations (id),"
+	"  log TEXT NOT NULL,"
+	"  received_at TEXT NOT NULL DEFAULT " NOW ");"
+	"CREATE INDEX submissions_vendor ON submissions (vendor_id, received_at);"
+	"CREATE INDEX submissions_config ON submissions (config_id);"
+	"CREATE TABLE policy ("
+	"  id BIGINT PRIMARY KEY CHECK (id = 1),"
+	"  doc TEXT NOT NULL " JSON_CHECK("doc") ","
+	"  updated_at TEXT NOT NULL DEFAULT " NOW ");",
+
+	/* 4: cooperative support (store-sqlite.c says what); tokens gain
+	 * roles, a customer and a name. */
+	"CREATE TABLE customers ("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	"  created_at TEXT NOT NULL DEFAULT " NOW ");"
+	"ALTER TABLE tokens ADD COLUMN customer_id TEXT REFERENCES customers (id);"
+	"ALTER TABLE tokens ADD COLUMN name TEXT;"
+	"UPDATE tokens SET name = description;"
+	"ALTER TABLE tokens DROP CONSTRAINT tokens_role_check;"
+	"ALTER TABLE tokens DROP CONSTRAINT tokens_check;"
+	"ALTER TABLE tokens ADD CHECK (role IN ('admin', 'vendor', 'vendor-manager', 'customer'));"
+	"ALTER TABLE tokens ADD CHECK ((role IN ('vendor', 'vendor-manager')) = (vendor_id IS NOT NULL));"
+	"ALTER TABLE tokens ADD CHECK ((role = 'customer') = (customer_id IS NOT NULL));"
+	"CREATE TABLE agreements ("
+	"  id TEXT PRIMARY KEY,"
+	"  customer_id TEXT NOT NULL REFERENCES customers (id),"
+	"  vendor_id TEXT NOT NULL REFERENCES vendors (id),"
+	"  doc TEXT NOT NULL " JSON_CHECK("doc") ","
+	"  created_at TEXT NOT NULL DEFAULT " NOW ");"
+	"CREATE INDEX agreements_customer ON agreements (customer_id, vendor_id);"
+	"CREATE TABLE cases ("
+	"  id TEXT PRIMARY KEY,"
+	"  customer_id TEXT NOT NULL REFERENCES customers (id),"
+	"  vendor_id TEXT NOT NULL REFERENCES vendors (id),"
+	"  engaged TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL,"
+	"  severity BIGINT NOT NULL CHECK (severity BETWEEN 1 AND 4),"
+	"  version BIGINT NOT NULL,"
+	"  doc TEXT NOT NULL " JSON_CHECK("doc") ","
+	"  created_at TEXT NOT NULL DEFAULT " NOW ","
+	"  updated_at TEXT NOT NULL DEFAULT " NOW ");"
+	"CREATE INDEX cases_customer ON cases (customer_id, updated_at);"
+	"CREATE INDEX cases_vendor ON cases (vendor_id, state);",
+
+	/* 5: each submission's digest of its log, unique among accepted ones. */
+	"ALTER TABLE submissions ADD COLUMN log_digest TEXT;"
+	"CREATE UNIQUE INDEX submissions_accepted_digest ON submissions (log_digest) WHERE status = 'accepted';",
+
+	/* 6: monitoring (docs/monitor.md; store-sqlite.c says what).
+	 * events.seq is given by a trigger under a transaction-level advisory
+	 * lock, not by a column default: a sequence hands out numbers in the
+	 * order transactions ask, not the order they commit, and a reader
+	 * paging the log by "after seq N" on another node would step over an
+	 * event committed late with a smaller number.  With the lock, events
+	 * are numbered (and so committed) one writing transaction at a time;
+	 * a seq given explicitly (admin migrate's copy) is kept. */
+	"CREATE TABLE machines ("
+	"  id TEXT PRIMARY KEY,"
+	"  customer_id TEXT NOT NULL REFERENCES customers (id),"
+	"  machine_key TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  credential_hash TEXT NOT NULL UNIQUE,"
+	"  enrolled_at TEXT NOT NULL,"
+	"  last_seen TEXT,"
+	"  last_seen_s BIGINT NOT NULL DEFAULT 0,"
+	"  interval_s BIGINT NOT NULL DEFAULT 60,"
+	"  seq BIGINT NOT NULL DEFAULT 0,"
+	"  reports BIGINT NOT NULL DEFAULT 0,"
+	"  descriptor_digest TEXT,"
+	"  vcpus BIGINT NOT NULL DEFAULT 0,"
+	"  verdict TEXT,"
+	"  reason TEXT,"
+	"  differences TEXT,"
+	"  config_id TEXT,"
+	"  health TEXT,"
+	"  flags TEXT NOT NULL DEFAULT '',"
+	"  UNIQUE (customer_id, machine_key));"
+	"CREATE INDEX machines_seen ON machines (last_seen_s);"
+	"CREATE INDEX machines_customer ON machines (customer_id, verdict);"
+	"CREATE TABLE machine_descriptors ("
+	"  machine_id TEXT PRIMARY KEY REFERENCES machines (id) ON DELETE CASCADE,"
+	"  descriptor TEXT NOT NULL);"
+	"CREATE TABLE machine_verdicts ("
+	"  machine_id TEXT NOT NULL REFERENCES machines (id) ON DELETE CASCADE,"
+	"  at TEXT NOT NULL,"
+	"  verdict TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  config_id TEXT,"
+	"  differences TEXT,"
+	"  descriptor_digest TEXT);"
+	"CREATE INDEX machine_verdicts_machine ON machine_verdicts (machine_id, at);"
+	"CREATE SEQUENCE events_seq;"
+	"CREATE TABLE events ("
+	"  seq BIGINT PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  at TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  customer_id TEXT,"
+	"  machine_id TEXT,"
+	"  case_id TEXT,"
+	"  vendor_ids TEXT NOT NULL DEFAULT '',"
+	"  doc TEXT NOT NULL);"
+	"ALTER SEQUENCE events_seq OWNED BY events.seq;"
+	"CREATE FUNCTION covalid_events_in_commit_order() RETURNS trigger LANGUAGE plpgsql AS $f$"
+	" BEGIN"
+	"  IF NEW.seq IS NULL THEN"
+	"   PERFORM pg_advisory_xact_lock(x'6576656e7473'::bigint);" /* "events" */
+	"   NEW.seq := nextval('events_seq');"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $f$;"
+	"CREATE TRIGGER events_in_commit_order BEFORE INSERT ON events"
+	"  FOR EACH ROW EXECUTE FUNCTION covalid_events_in_commit_order();"
+	"CREATE INDEX events_customer ON events (customer_id, seq);"
+	"CREATE INDEX events_machine ON events (machine_id, seq);"
+	"CREATE INDEX events_case ON events (case_id, seq);"
+	"CREATE TABLE webhooks ("
+	"  id TEXT PRIMARY KEY,"
+	"  customer_id TEXT REFERENCES customers (id),"
+	"  url TEXT NOT NULL,"
+	"  secret TEXT NOT NULL,"
+	"  kinds TEXT NOT NULL DEFAULT '',"
+	"  created_by TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  disabled_at TEXT);"
+	"CREATE INDEX webhooks_customer ON webhooks (customer_id);"
+	"CREATE TABLE deliveries ("
+	"  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+	"  webhook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,"
+	"  event_seq BIGINT NOT NULL REFERENCES events (seq),"
+	"  state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),"
+	"  attempts BIGINT NOT NULL DEFAULT 0,"
+	"  next_at_s BIGINT NOT NULL,"
+	"  last_status BIGINT,"
+	"  last_error TEXT,"
+	"  delivered_at TEXT,"
+	"  created_at TEXT NOT NULL);"
+	"CREATE INDEX deliveries_due ON deliveries (state, next_at_s);"
+	"CREATE INDEX deliveries_webhook ON deliveries (webhook_id, id);"
+	"CREATE TABLE monitor_settings ("
+	"  customer_id TEXT PRIMARY KEY REFERENCES customers (id),"
+	"  doc TEXT NOT NULL);"
+	"CREATE TABLE fleet_samples ("
+	"  customer_id TEXT NOT NULL,"
+	"  at TEXT NOT NULL,"
+	"  verdict TEXT NOT NULL,"
+	"  count BIGINT NOT NULL,"
+	"  PRIMARY KEY (customer_id, at, verdict));"
+	"ALTER TABLE cases ADD COLUMN machine_id TEXT REFERENCES machines (id);"
+	"CREATE INDEX cases_machine ON cases (machine_id);",
+
+	/* 7: tokens' expiry and last use; the verdict history's own id. */
+	"ALTER TABLE tokens ADD COLUMN expires_at TEXT;"
+	"ALTER TABLE tokens ADD COLUMN last_used_at TEXT;"
+	"ALTER TABLE machine_verdicts ADD COLUMN id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY;",
+};
+
+struct pg_db {
+	PGconn *conn;
+	char *location;
+	char errmsg[512];
+	int64_t changes;
+	/* Statements prepared on this connection, by SQL and parameter types. */
+	struct {
+		uint64_t hash;
+		char *key; /* the $N text, a NUL, then the types as 't'/'i' */
+		size_t key_len;
+	} cache[STMT_CACHE];
+	size_t n_cache;
+	/* Bumped on each reconnect: prepared names of an older one are gone. */
+	unsigned epoch;
+};
+
+struct db_stmt {
+	struct pg_db *db;
+	char *sql; /* with $N */
+	int n_params;
+	const char *values[MAX_PARAMS];
+	Oid types[MAX_PARAMS];
+	char ints[MAX_PARAMS][24];
+	PGresult *res;
+	int row, n_rows; /* row: the next to step to, from 0 */
+};
+
+static uint64_t fnv(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (n--)
+		h = (h ^ (unsigned char)*p++) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * A failed result's SQLSTATE (www.postgresql.org/docs/15/errcodes-appendix.html)
+ * as the errno the rest of covalid reads, the same as store-sqlite.c's for
+ * the same cause: a constraint is -EEXIST, a conflict to retry -EBUSY.
+ */
+static int errno_of(const char *state)
+{
+	if (!state)
+		return -EIO;
+	if (strncmp(state, "23", 2) == 0)
+		return -EEXIST; /* integrity constraint violation */
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)
+		return -EBUSY; /* serialization failure, deadlock, lock not available */
+	if (strcmp(state, "53100") == 0)
+		return -ENOSPC;
+	if (strncmp(state, "53", 2) == 0)
+		return -ENOMEM; /* insufficient resources */
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return -ECONNRESET; /* connection exception, server shutting down */
+	if (strncmp(state, "28", 2) == 0 || strcmp(state, "42501") == 0 || strcmp(state, "25006") == 0)
+		return -EACCES; /* authorization, privilege, read-only transaction */
+	if (strcmp(state, "3D000") == 0)
+		return -ENOENT; /* no such database */
+	if (strncmp(state, "22", 2) == 0)
+		return -EINVAL; /* data exception */
+	return -EPROTO;
+}
+
+/* The message of a failed result or connection, one line, into d->errmsg. */
+static void set_error(struct pg_db *d, const PGresult *res)
+{
+	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	size_t n;
+
+	if (!m || !*m)
+		m = PQerrorMessage(d->conn);
+	if (!m || !*m)
+		m = "the database failed without saying why";
+	snprintf(d->errmsg, sizeof(d->errmsg), "%s", m);
+	n = strlen(d->errmsg);
+	while (n > 0 && (d->errmsg[n - 1] == '\n' || d->errmsg[n - 1] == ' '))
+		d->errmsg[--n] = '\0';
+	for (char *p = d->errmsg; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
+/* A result's errno, 0 if it succeeded; sets the message. */
+static int check(struct pg_db *d, PGresult *res)
+{
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return 0;
+	set_error(d, res);
+	if (PQstatus(d->conn) == CONNECTION_BAD) {
+		snprintf(d->errmsg, sizeof(d->errmsg), "the connection to the database was lost");
+		return -ECONNRESET;
+	}
+	return errno_of(res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
+}
+
+static int exec(struct pg_db *d, const char *sql)
+{
+	PGresult *res = PQexec(d->conn, sql);
+	int r = check(d, res);
+
+	PQclear(res);
+	return r;
+}
+
+static void forget_statements(struct pg_db *d)
+{
+	for (size_t i = 0; i < d->n_cache; i++)
+		free(d->cache[i].key);
+	d->n_cache = 0;
+}
+
+/*
+ * Outside a transaction, a connection found broken is made again: the
+ * request that broke it has failed (503), the next one should not.
+ * Inside one, it stays failed: what the transaction wrote is gone, and
+ * the caller must learn so from its next statement.
+ */
+static int usable(struct pg_db *d)
+{
+	if (PQstatus(d->conn) == CONNECTION_OK)
+		return 0;
+	if (PQtransactionStatus(d->conn) != PQTRANS_UNKNOWN && PQtransactionStatus(d->conn) != PQTRANS_IDLE)
+		goto lost;
+	PQreset(d->conn);
+	forget_statements(d);
+	d->epoch++;
+	if (PQstatus(d->conn) == CONNECTION_OK)
+		return 0;
+lost:
+	set_error(d, NULL);
+	return -ECONNRESET;
+}
+
+static int one_int(struct pg_db *d, const char *sql, int64_t *ret)
+{
+	PGresult *res = PQexec(d->conn, sql);
+	int r = check(d, res);
+
+	if (r == 0 && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+		*ret = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	else if (r == 0)
+		r = -ENOENT;
+	PQclear(res);
+	return r;
+}
+
+static int get_version(struct pg_db *d, int *ret)
+{
+	int64_t v = 0;
+	int r = one_int(d, "SELECT version FROM covalid_schema", &v);
+
+	if (r < 0)
+		return r;
+	*ret = (int)v;
+	return 0;
+}
+
+static int migrate(struct pg_db *d, bool create, int upto)
+{
+	int newest = upto >= 0 && upto < (int)CV_ELEMENTSOF(migrations) ? upto : (int)CV_ELEMENTSOF(migrations);
+	int64_t exists = 0;
+	int version = 0, r;
+
+	/* The common case, an up-to-date database: one read, no lock. */
+	if (get_version(d, &version) == 0 && version == newest)
+		return 0;
+	r = exec(d, "BEGIN");
+	if (r < 0)
+		return r;
+	r = exec(d, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")");
+	if (r < 0)
+		goto out;
+	r = one_int(d, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'covalid_schema'",
+		    &exists);
+	if (r < 0)
+		goto out;
+	if (!exists) {
+		if (!create) {
+			snprintf(d->errmsg, sizeof(d->errmsg), "the database has no covalid schema");
+			r = -ENOENT;
+			goto out;
+		}
+		r = exec(d, "CREATE TABLE covalid_schema (version INTEGER NOT NULL);"
+			    "INSERT INTO covalid_schema VALUES (0)");
+		if (r < 0)
+			goto out;
+	}
+	r = get_version(d, &version);
+	if (r < 0)
+		goto out;
+	if (version > (int)CV_ELEMENTSOF(migrations)) {
+		snprintf(d->errmsg, sizeof(d->errmsg), "database schema version %d is newer than this covalid knows (%zu)",
+			 version, CV_ELEMENTSOF(migrations));
+		r = -EPROTO;
+		goto out;
+	}
+	for (int v = version; v < newest; v++) {
+		char sql[64];
+
+		r = exec(d, migrations[v]);
+		if (r < 0)
+			goto out;
+		snprintf(sql, sizeof(sql), "UPDATE covalid_schema SET version = %d", v + 1);
+		r = exec(d, sql);
+		if (r < 0)
+			goto out;
+	}
+	return exec(d, "COMMIT");
+out:
+	PQclear(PQexec(d->conn, "ROLLBACK"));
+	return r;
+}
+
+/* Notices ("relation exists, skipping") are not errors: not printed. */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static void pg_close(void *db)
+{
+	struct pg_db *d = db;
+
+	if (!d)
+		return;
+	forget_statements(d);
+	PQfinish(d->conn);
+	free(d->location);
+	free(d);
+}
+
 static int pg_open(const char *location, bool create, int schema, void **ret_db, char **ret_errmsg)
 {
-	(void)location;
-	(void)create;
-	(void)schema;
-	(void)ret_db;
-	*ret_errmsg = cv_xstrdup("the PostgreSQL backend is not built into this covalid yet");
-	return -EPROTONOSUPPORT;
+	struct pg_db *d = cv_xcalloc(1, sizeof(*d));
+	int r;
+
+	d->location = cv_xstrdup(location);
+	d->conn = PQconnectdb(location);
+	if (!d->conn) {
+		*ret_errmsg = cv_xstrdup("out of memory");
+		free(d->location);
+		free(d);
+		return -ENOMEM;
+	}
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		set_error(d, NULL);
+		r = strstr(d->errmsg, "does not exist") ? -ENOENT : -ECONNREFUSED;
+		goto err;
+	}
+	PQsetNoticeProcessor(d->conn, quiet, NULL);
+	/* Times are made in C (db_now()); these keep the engine's own
+	 * (column defaults) and text comparisons the same everywhere. */
+	r = exec(d, "SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8'; SET standard_conforming_strings = on");
+	if (r < 0)
+		goto err;
+	r = migrate(d, create, schema);
+	if (r < 0)
+		goto err;
+	*ret_db = d;
+	return 0;
+err:
+	*ret_errmsg = cv_xstrdup(d->errmsg);
+	pg_close(d);
+	return r;
+}
+
+static const char *pg_errmsg(void *db)
+{
+	return ((struct pg_db *)db)->errmsg;
+}
+
+static int pg_schema_version(void *db, int *ret)
+{
+	struct pg_db *d = db;
+	int r = usable(d);
+
+	return r < 0 ? r : get_version(d, ret);
+}
+
+/* PostgreSQL keeps its own log (WAL) and checkpoints it itself. */
+static int pg_no_checkpoints(void *db)
+{
+	(void)db;
+	return 0;
+}
+
+static int pg_begin(void *db)
+{
+	struct pg_db *d = db;
+	int r = usable(d);
+
+	return r < 0 ? r : exec(d, "BEGIN");
+}
+
+static int pg_commit(void *db)
+{
+	struct pg_db *d = db;
+	PGresult *res;
+	int r;
+
+	if (PQtransactionStatus(d->conn) == PQTRANS_INERROR) {
+		/* COMMIT of a failed transaction rolls it back and says
+		 * "ROLLBACK": that is not a commit. */
+		snprintf(d->errmsg, sizeof(d->errmsg), "the transaction failed earlier and cannot be committed");
+		return -EIO;
+	}
+	res = PQexec(d->conn, "COMMIT");
+	r = check(d, res);
+	if (r == 0 && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		snprintf(d->errmsg, sizeof(d->errmsg), "no transaction to commit (%s)", PQcmdStatus(res));
+		r = -EIO;
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_rollback(void *db)
+{
+	struct pg_db *d = db;
+
+	if (PQstatus(d->conn) != CONNECTION_OK || PQtransactionStatus(d->conn) == PQTRANS_IDLE)
+		return 0; /* nothing open: the transaction is gone with the connection */
+	return exec(d, "ROLLBACK");
+}
+
+/* A savepoint's statement, only inside an open transaction (store-internal.h). */
+static int savepoint_exec(struct pg_db *d, const char *sql)
+{
+	PGTransactionStatusType t = PQtransactionStatus(d->conn);
+
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		snprintf(d->errmsg, sizeof(d->errmsg), "the connection to the database was lost");
+		return -ECONNRESET;
+	}
+	if (t != PQTRANS_INTRANS && t != PQTRANS_INERROR) {
+		snprintf(d->errmsg, sizeof(d->errmsg), "the transaction was rolled back after an earlier error");
+		return -EIO;
+	}
+	return exec(d, sql);
+}
+
+static int pg_savepoint(void *db, unsigned level)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "SAVEPOINT cv_%u", level);
+	return savepoint_exec(db, sql);
+}
+
+static int pg_release(void *db, unsigned level)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT cv_%u", level);
+	return savepoint_exec(db, sql);
+}
+
+static int pg_rollback_to(void *db, unsigned level)
+{
+	char sql[80];
+
+	snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT cv_%u; RELEASE SAVEPOINT cv_%u", level, level);
+	return savepoint_exec(db, sql);
+}
+
+/*
+ * ?N as $N, outside quoted text.  A bare ? takes the next number, as in
+ * SQLite.  Returns the number of parameters, or -EINVAL past MAX_PARAMS.
+ */
+static int rewrite(const char *sql, char **ret)
+{
+	size_t cap = strlen(sql) * 2 + 1; /* "?" becomes at most "$32" */
+	char *out = cv_xmalloc(cap), *o = out;
+	int highest = 0, next = 1;
+	char quote = 0;
+
+	for (const char *p = sql; *p; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+			*o++ = *p;
+			continue;
+		}
+		if (*p == '\'' || *p == '"') {
+			quote = *p;
+			*o++ = *p;
+			continue;
+		}
+		if (*p != '?') {
+			*o++ = *p;
+			continue;
+		}
+		int num = 0;
+		if (p[1] >= '0' && p[1] <= '9') {
+			while (p[1] >= '0' && p[1] <= '9' && num < 1000)
+				num = num * 10 + (*++p - '0');
+		} else
+			num = next;
+		next = num + 1;
+		if (num < 1 || num > MAX_PARAMS) {
+			free(out);
+			return -EINVAL;
+		}
+		if (num > highest)
+			highest = num;
+		o += snprintf(o, cap - (size_t)(o - out), "$%d", num);
+	}
+	*o = '\0';
+	*ret = out;
+	return highest;
+}
+
+static int pg_prepare(void *db, const char *sql, struct db_stmt **ret)
+{
+	struct pg_db *d = db;
+	struct db_stmt *st;
+	int r;
+
+	r = usable(d);
+	if (r < 0)
+		return r;
+	st = cv_xcalloc(1, sizeof(*st));
+	st->db = d;
+	r = rewrite(sql, &st->sql);
+	if (r < 0) {
+		snprintf(d->errmsg, sizeof(d->errmsg), "more than %d parameters in a statement", MAX_PARAMS);
+		free(st);
+		return r;
+	}
+	st->n_params = r;
+	for (int i = 0; i < st->n_params; i++)
+		st->types[i] = TEXTOID; /* an unbound parameter is NULL text */
+	*ret = st;
+	return 0;
+}
+
+static void pg_bind_text(struct db_stmt *st, int i, const char *s)
+{
+	if (i < 1 || i > st->n_params)
+		return;
+	st->values[i - 1] = s;
+	st->types[i - 1] = TEXTOID;
+}
+
+static void pg_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+	if (i < 1 || i > st->n_params)
+		return;
+	snprintf(st->ints[i - 1], sizeof(st->ints[i - 1]), "%lld", (long long)v);
+	st->values[i - 1] = st->ints[i - 1];
+	st->types[i - 1] = INT8OID;
+}
+
+/* The name this connection prepared the statement under (with these
+ * parameter types), preparing it the first time. */
+static int statement_name(struct db_stmt *st, char name[static 32])
+{
+	struct pg_db *d = st->db;
+	size_t sql_len = strlen(st->sql), key_len = sql_len + 1 + (size_t)st->n_params;
+	char *key = cv_xmalloc(key_len + 1);
+	PGresult *res;
+	uint64_t h;
+	int r;
+
+	memcpy(key, st->sql, sql_len + 1);
+	for (int i = 0; i < st->n_params; i++)
+		key[sql_len + 1 + i] = st->types[i] == INT8OID ? 'i' : 't';
+	key[key_len] = '\0';
+	h = fnv(key, key_len);
+	for (size_t i = 0; i < d->n_cache; i++)
+		if (d->cache[i].hash == h && d->cache[i].key_len == key_len && memcmp(d->cache[i].key, key, key_len) == 0) {
+			snprintf(name, 32, "cv%u_%zu", d->epoch, i);
+			free(key);
+			return 0;
+		}
+	if (d->n_cache == STMT_CACHE) {
+		/* Full: start again (built statements are few; this is a bound). */
+		r = exec(d, "DEALLOCATE ALL");
+		if (r < 0) {
+			free(key);
+			return r;
+		}
+		forget_statements(d);
+		d->epoch++;
+	}
+	snprintf(name, 32, "cv%u_%zu", d->epoch, d->n_cache);
+	res = PQprepare(d->conn, name, st->sql, st->n_params, st->types);
+	r = check(d, res);
+	PQclear(res);
+	if (r < 0) {
+		free(key);
+		return r;
+	}
+	d->cache[d->n_cache].hash = h;
+	d->cache[d->n_cache].key = key;
+	d->cache[d->n_cache++].key_len = key_len;
+	return 0;
+}
+
+static int pg_step(struct db_stmt *st)
+{
+	struct pg_db *d = st->db;
+	char name[32];
+	int r;
+
+	if (!st->res) {
+		r = usable(d);
+		if (r < 0)
+			return r;
+		r = statement_name(st, name);
+		if (r < 0)
+			return r;
+		st->res = PQexecPrepared(d->conn, name, st->n_params, st->values, NULL, NULL, 0);
+		r = check(d, st->res);
+		if (r < 0) {
+			PQclear(st->res);
+			st->res = NULL;
+			return r;
+		}
+		st->n_rows = PQntuples(st->res);
+		st->row = 0;
+		d->changes = strtoll(PQcmdTuples(st->res), NULL, 10);
+		if (st->n_rows == 0)
+			return 0;
+		return 1;
+	}
+	if (st->row + 1 >= st->n_rows) {
+		st->row = st->n_rows;
+		return 0;
+	}
+	st->row++;
+	return 1;
+}
+
+static const char *pg_column_text(struct db_stmt *st, int i)
+{
+	if (!st->res || st->row >= st->n_rows || i >= PQnfields(st->res) || PQgetisnull(st->res, st->row, i))
+		return NULL;
+	return PQgetvalue(st->res, st->row, i);
+}
+
+static int64_t pg_column_int64(struct db_stmt *st, int i)
+{
+	const char *v = pg_column_text(st, i);
+
+	if (!v)
+		return 0;
+	if (strcmp(v, "t") == 0)
+		return 1; /* a boolean, as SQLite gives one */
+	return strtoll(v, NULL, 10);
+}
+
+static int64_t pg_changes(void *db)
+{
+	return ((struct pg_db *)db)->changes;
+}
+
+static void pg_finalize(struct db_stmt *st)
+{
+	if (!st)
+		return;
+	PQclear(st->res);
+	free(st->sql);
+	free(st);
+}
+
+/*
+ * Health: the server answers, and this connection may write (a standby,
+ * or a database set read-only, cannot).  Deep: a statement reads a table.
+ */
+static int pg_health(void *db, bool deep, char **ret_why)
+{
+	struct pg_db *d = db;
+	int64_t v = 0;
+	PGresult *res;
+	int r = usable(d);
+
+	if (r < 0)
+		goto fail;
+	res = PQexec(d->conn, "SELECT pg_is_in_recovery(), current_setting('transaction_read_only')");
+	r = check(d, res);
+	if (r == 0 && (strcmp(PQgetvalue(res, 0, 0), "t") == 0 || strcmp(PQgetvalue(res, 0, 1), "on") == 0)) {
+		PQclear(res);
+		*ret_why = cv_xasprintf("%s: the database is read-only (a standby, or default_transaction_read_only)",
+					PQdb(d->conn));
+		return -EROFS;
+	}
+	PQclear(res);
+	if (r < 0)
+		goto fail;
+	if (deep) {
+		r = one_int(d, "SELECT count(*) FROM covalid_schema", &v);
+		if (r < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	*ret_why = cv_xasprintf("%s: %s", PQdb(d->conn) ? PQdb(d->conn) : "postgresql", d->errmsg);
+	return r;
+}
+
+/* Which database: the cluster's system identifier and the database's name. */
+static char *pg_identity(void *db)
+{
+	struct pg_db *d = db;
+	PGresult *res;
+	char *id = NULL;
+
+	if (usable(d) < 0)
+		return NULL;
+	res = PQexec(d->conn, "SELECT system_identifier::text || ':' || current_database() FROM pg_control_system()");
+	if (check(d, res) == 0 && PQntuples(res) == 1)
+		id = cv_xasprintf("pg:%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return id;
 }
 
 const struct db_ops db_pg = {
 	.name = "postgresql",
 	.open = pg_open,
+	.identity = pg_identity,
+	.health = pg_health,
+	.close = pg_close,
+	.errmsg = pg_errmsg,
+	.schema_version = pg_schema_version,
+	.defer_checkpoints = pg_no_checkpoints,
+	.checkpoint = pg_no_checkpoints,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.savepoint = pg_savepoint,
+	.release = pg_release,
+	.rollback_to = pg_rollback_to,
+	.prepare = pg_prepare,
+	.bind_text = pg_bind_text,
+	.bind_int64 = pg_bind_int64,
+	.step = pg_step,
+	.column_text = pg_column_text,
+	.column_int64 = pg_column_int64,
+	.changes = pg_changes,
+	.finalize = pg_finalize,
 };
