@@ -2120,6 +2120,239 @@ static void concurrent_case_updates(void)
 	free(loc);
 }
 
+/* Several nodes starting at once on a new database: every open succeeds,
+ * and the schema is the newest, migrated once (store.h: "Schema
+ * migrations are applied on open, in one transaction"). */
+static void *open_new(void *userdata)
+{
+	struct writer *w = userdata;
+	struct store *s = NULL;
+	char *err = NULL;
+	int v = -1;
+
+	pthread_barrier_wait(w->go);
+	w->result = store_open(w->loc, &s, &err);
+	if (w->result < 0) {
+		snprintf(w->error, sizeof(w->error), "%s", err ? err : "?");
+		free(err);
+		return NULL;
+	}
+	w->result = store_schema_version(s, &v);
+	w->failures = v; /* the version it saw */
+	store_close(s);
+	return NULL;
+}
+
+static void concurrent_opens_migrate_once(void)
+{
+	char *loc = new_location("copen"), *newest_loc = new_location("copen_ref");
+	struct store *s = open_db(newest_loc);
+	pthread_t threads[WRITERS];
+	struct writer w[WRITERS];
+	pthread_barrier_t go;
+	int newest = -1;
+
+	CHECK_INT(store_schema_version(s, &newest), 0);
+	store_close(s);
+	/* SQLite makes the file on open: the threads race to create and migrate it. */
+	pthread_barrier_init(&go, NULL, WRITERS);
+	for (int i = 0; i < WRITERS; i++) {
+		w[i] = (struct writer){ .loc = loc, .index = i, .go = &go };
+		CHECK_INT(pthread_create(&threads[i], NULL, open_new, &w[i]), 0);
+	}
+	for (int i = 0; i < WRITERS; i++) {
+		pthread_join(threads[i], NULL);
+		if (w[i].result < 0)
+			tap_fail(__FILE__, __LINE__, "opener %d: %d: %s", i, w[i].result, w[i].error);
+		else
+			CHECK_INT(w[i].failures, newest);
+	}
+	pthread_barrier_destroy(&go);
+	/* Migrated once: the generation's first value is there once, and it works. */
+	s = open_db(loc);
+	{
+		int64_t rows = -1;
+
+		CHECK_INT(db_query(s, "SELECT count(*) FROM counters", db_take_int, &rows, NULL), 1);
+		CHECK_INT(rows, 1);
+	}
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_vendor_add(s, "v", "V"), 0);
+	CHECK_INT(store_commit(s), 0);
+	store_close(s);
+	free(loc);
+	free(newest_loc);
+}
+
+/*
+ * The event log is read by seq (a poller's cursor: after = the last seq
+ * seen), so seq order must be commit order: an event added in a
+ * transaction still open must not get a seq below one a reader has
+ * already seen committed, or that reader's next page skips it
+ * (pg-design.md: "readers paging with after=seq miss nothing").
+ */
+struct late_writer {
+	const char *loc;
+	int result;
+	char error[256];
+};
+
+static void *add_second_event(void *userdata)
+{
+	struct late_writer *w = userdata;
+	struct store *s = NULL;
+	char *err = NULL;
+	struct store_event_row e = { .id = "second", .at = "2026-12-02T00:00:00Z", .kind = "note", .doc = "{}" };
+
+	w->result = store_open(w->loc, &s, &err);
+	if (w->result < 0) {
+		snprintf(w->error, sizeof(w->error), "%s", err ? err : "?");
+		free(err);
+		return NULL;
+	}
+	w->result = store_begin(s);
+	if (w->result == 0)
+		w->result = store_event_add(s, &e, 1000, NULL);
+	if (w->result == 0)
+		w->result = store_commit(s);
+	if (w->result < 0) {
+		snprintf(w->error, sizeof(w->error), "%s", store_errmsg(s));
+		store_rollback(s);
+	}
+	store_close(s);
+	return NULL;
+}
+
+struct seen {
+	int64_t max_seq;
+	struct cv_strv ids;
+};
+
+static int see_event(void *u, const struct store_event_row *e)
+{
+	struct seen *x = u;
+
+	if (e->seq > x->max_seq)
+		x->max_seq = e->seq;
+	cv_strv_push(&x->ids, e->id);
+	return 0;
+}
+
+static int check_not_skipped(void *u, const struct store_event_row *e)
+{
+	struct seen *x = u;
+
+	if (e->seq <= x->max_seq && !cv_strv_contains(&x->ids, e->id))
+		tap_fail(__FILE__, __LINE__, "event %s (seq %lld) committed below seq %lld, which a reader had already seen: its next page skips it",
+			 e->id, (long long)e->seq, (long long)x->max_seq);
+	return 0;
+}
+
+static void event_seqs_follow_commit_order(void)
+{
+	char *loc = new_location("seqs");
+	struct store *a = open_db(loc), *reader = open_db(loc);
+	struct store_event_row e = { .id = "first", .at = "2026-12-02T00:00:00Z", .kind = "note", .doc = "{}" };
+	struct store_event_query q = { .after = 0 };
+	struct late_writer w = { .loc = loc };
+	struct seen x = { 0 };
+	pthread_t thread;
+	int64_t n = -1;
+
+	cv_strv_init(&x.ids);
+	CHECK_INT(store_begin(a), 0);
+	CHECK_INT(store_event_add(a, &e, 1000, NULL), 0);
+	/* Another writer adds and commits while the first is still open... */
+	CHECK_INT(pthread_create(&thread, NULL, add_second_event, &w), 0);
+	usleep(300 * 1000);
+	/* ... and a reader pages through what is committed now. */
+	CHECK_INT(store_event_list(reader, &q, see_event, &x), 0);
+	CHECK_INT(store_commit(a), 0);
+	pthread_join(thread, NULL);
+	if (w.result < 0)
+		tap_fail(__FILE__, __LINE__, "the second writer: %d: %s", w.result, w.error);
+	/* Everything committed now, in seq order: nothing below what was seen is new. */
+	CHECK_INT(store_event_count(reader, &(struct store_event_query){ .after = -1 }, &n), 0);
+	CHECK_INT(n, 2);
+	CHECK_INT(store_event_list(reader, &q, check_not_skipped, &x), 0);
+	cv_strv_release(&x.ids);
+	store_close(a);
+	store_close(reader);
+	free(loc);
+}
+
+/* ---- PostgreSQL only: a dropped connection ---- */
+
+static int64_t backend_pid(struct store *s)
+{
+	int64_t pid = -1;
+
+	CHECK_INT(db_query(s, "SELECT pg_backend_pid()", db_take_int, &pid, NULL), 1);
+	return pid;
+}
+
+static void drop_connection(const char *loc, int64_t pid)
+{
+	struct store *o = open_db(loc);
+	int64_t gone = 0;
+
+	CHECK_INT(db_query(o, "SELECT count(*) FROM (SELECT pg_terminate_backend(CAST(?1 AS integer))) t", db_take_int,
+			   &gone, "i", pid),
+		  1);
+	store_close(o);
+	usleep(100 * 1000); /* the backend is gone once its client reads the socket */
+}
+
+/*
+ * pg-design.md: "A dropped connection: the failing call returns
+ * -ECONNRESET/-EIO with a message"; the transaction it was in is gone,
+ * never half written, and the store connects again for the next call
+ * outside a transaction.
+ */
+static void a_dropped_connection_fails_its_transaction_and_reconnects(void)
+{
+	char *loc;
+	struct store *s;
+	int r;
+
+	backend = BACKEND_PG;
+	loc = new_location("drop");
+	s = open_db(loc);
+	/* Inside a transaction: what it wrote is lost, and the caller learns so. */
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_vendor_add(s, "lost", "Lost"), 0);
+	drop_connection(loc, backend_pid(s));
+	r = store_vendor_add(s, "lost-too", "Lost too");
+	if (r == 0)
+		r = store_commit(s);
+	CHECK(r == -ECONNRESET || r == -EIO);
+	CHECK(*store_errmsg(s));
+	store_rollback(s);
+	CHECK_INT(store_txn_depth(s), 0);
+	/* The next call outside a transaction works (connected again). */
+	CHECK_INT(store_vendor_get(s, "lost", NULL), -ENOENT);
+	CHECK(!durable_vendor(loc, "lost"));
+	CHECK(!durable_vendor(loc, "lost-too"));
+	/* Outside a transaction: the call that meets the broken connection
+	 * may fail, the one after it works. */
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_vendor_add(s, "kept", "Kept"), 0);
+	CHECK_INT(store_commit(s), 0);
+	drop_connection(loc, backend_pid(s));
+	r = store_vendor_get(s, "kept", NULL);
+	if (r < 0) {
+		CHECK(r == -ECONNRESET || r == -EIO);
+		r = store_vendor_get(s, "kept", NULL);
+	}
+	CHECK_INT(r, 0);
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_vendor_add(s, "after", "After"), 0);
+	CHECK_INT(store_commit(s), 0);
+	CHECK(durable_vendor(loc, "after"));
+	store_close(s);
+	free(loc);
+}
+
 /* ---- SQLite only: a full disk, a newer schema, the default location ---- */
 
 /* A statement that fails inside a savepoint (a full database) is taken back
@@ -2521,7 +2754,9 @@ TEST(an_sqlite_location_is_a_path_with_or_without_its_scheme)
 	X(webhooks_and_deliveries)                                                 \
 	X(migrations_from_every_released_schema)                                   \
 	X(concurrent_writers)                                                      \
-	X(concurrent_case_updates)
+	X(concurrent_case_updates)                                                 \
+	X(concurrent_opens_migrate_once)                                           \
+	X(event_seqs_follow_commit_order)
 
 /* The test's child sets its backend, then runs the test. */
 #define ON_SQLITE(name)                            \
@@ -2552,6 +2787,11 @@ static const struct tap_test sqlite_only[] = {
 
 /* The server, should this process be told to stop: an immediate shutdown
  * (SIGQUIT), so that no cluster outlives an interrupted run. */
+static const struct tap_test pg_only[] = {
+	{ "postgresql:a_dropped_connection_fails_its_transaction_and_reconnects",
+	  a_dropped_connection_fails_its_transaction_and_reconnects },
+};
+
 static volatile pid_t pg_server = -1;
 
 static void stop_server_and_die(int sig)
@@ -2580,7 +2820,8 @@ int main(int argc, char **argv)
 	/* COVALID_TEST_BACKENDS: "sqlite", "postgresql", or both (the default). */
 	const char *backends = getenv("COVALID_TEST_BACKENDS");
 	bool sqlite = wants(backends, "sqlite"), pg = wants(backends, "postgres");
-	struct tap_test tests[CV_ELEMENTSOF(on_sqlite) + CV_ELEMENTSOF(on_pg) + CV_ELEMENTSOF(sqlite_only)];
+	struct tap_test tests[CV_ELEMENTSOF(on_sqlite) + CV_ELEMENTSOF(on_pg) + CV_ELEMENTSOF(sqlite_only) +
+			      CV_ELEMENTSOF(pg_only)];
 	bool started = false;
 	size_t n = 0;
 	int r;
@@ -2591,9 +2832,12 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < CV_ELEMENTSOF(sqlite_only); i++)
 			tests[n++] = sqlite_only[i];
 	}
-	if (pg)
+	if (pg) {
 		for (size_t i = 0; i < CV_ELEMENTSOF(on_pg); i++)
 			tests[n++] = on_pg[i];
+		for (size_t i = 0; i < CV_ELEMENTSOF(pg_only); i++)
+			tests[n++] = pg_only[i];
+	}
 	/* The cluster, once for the run, when a PostgreSQL test is to run. */
 	if (pg && (argc < 2 || strncmp(argv[1], "postgresql:", 11) == 0)) {
 		const char *tmp = getenv("TMPDIR");
