@@ -14,6 +14,10 @@
 #   pg_stop DIR          stops DIR's cluster (the files stay, for the test's
 #                        own clean-up)
 #
+# PG_MAX_CONNECTIONS (default 200) bounds the server's connections: a
+# covalid server opens one per worker thread, and a test of several nodes
+# needs them all.
+#
 # Who runs the server: PostgreSQL refuses to run as root, so as root the
 # cluster belongs to Debian's "postgres" user (made by the postgresql
 # package) and every server command runs as that user (setpriv, else
@@ -135,7 +139,7 @@ unix_socket_directories = '$_pg_dir'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-max_connections = 200
+max_connections = ${PG_MAX_CONNECTIONS:-200}
 EOF
 	if ! pg_as "$PG_BINDIR/pg_ctl" -D "$_pg_dir/data" -l "$_pg_dir/log" -w -t 60 start >/dev/null 2>&1; then
 		echo "pg.sh: the server did not start:" >&2
