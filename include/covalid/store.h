@@ -33,13 +33,19 @@
 struct store;
 
 /* The newest schema version this build knows. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Opens (creating if needed) and migrates.  On failure *ret_errmsg (if
  * given) receives the backend's message, to be freed by the caller. */
 int store_open(const char *location, struct store **ret, char **ret_errmsg) CV_WUR;
 /* The same, for a database that must exist already (-ENOENT otherwise). */
 int store_open_existing(const char *location, struct store **ret, char **ret_errmsg) CV_WUR;
+/* Whether s failed because its database server cannot be reached (a
+ * dropped connection): the request is answered 503, and the next call
+ * outside a transaction connects again. */
+bool store_unavailable(struct store *s);
+/* The backend a location names: "sqlite" or "postgresql" (never NULL). */
+const char *store_backend_of(const char *location);
 /*
  * Whether the store can serve now: its file is still the one opened (not
  * deleted or replaced), it can be written, and (deep) the database reads

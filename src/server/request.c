@@ -63,6 +63,12 @@ void reply_error(struct req *r, unsigned status, const char *code, const char *f
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Whatever failed, it failed for the database server being out of
+	 * reach: a client should try again, as after any 503. */
+	if (status == 500 && store_unavailable(r->store)) {
+		status = 503;
+		code = "unavailable";
+	}
 	if (status == 401 && !r->www_authenticate)
 		r->www_authenticate = cv_xstrdup("Bearer realm=\"covalid\"");
 	/* Messages echo what the client sent (a method, an id): bytes that

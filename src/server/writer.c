@@ -53,8 +53,12 @@
 #include "server/http-internal.h"
 #include "util/cv.h"
 
-/* Threads for requests that write; each waits for its batch's commit. */
+/* Threads for requests that write; each waits for its batch's commit.
+ * Each holds a database connection once it has run a request: on a
+ * database server, where a connection is a process of its own and every
+ * node's count towards max_connections, fewer (docs/deploy.md). */
 #define WRITER_THREADS 128
+#define WRITER_THREADS_SHARED_DB 16
 /* Jobs in one transaction: bounds its size, and how long the batch's
  * first waiter waits for its last. */
 #define WRITER_MAX_BATCH 256
@@ -357,7 +361,9 @@ struct writer *writer_start(struct server *srv, char **ret_error)
 		stop_answerer(w);
 		goto fail;
 	}
-	w->pool = pool_start(WRITER_THREADS, "covalid-write", dispatch_work, ret_error);
+	w->pool = pool_start(strcmp(store_backend_of(srv->opt->db), "sqlite") == 0 ? WRITER_THREADS
+										   : WRITER_THREADS_SHARED_DB,
+			     "covalid-write", dispatch_work, ret_error);
 	if (!w->pool) {
 		writer_stop(w);
 		return NULL;

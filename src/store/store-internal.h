@@ -61,6 +61,9 @@ struct db_ops {
 	void (*close)(void *db);
 	const char *(*errmsg)(void *db);
 	int (*schema_version)(void *db, int *ret);
+	/* Whether the connection to the database is lost (a request that
+	 * failed for that is 503, not 500); NULL: never (a file). */
+	bool (*lost)(void *db);
 	/* The log's upkeep (store_defer_checkpoints, store_checkpoint). */
 	int (*defer_checkpoints)(void *db);
 	int (*checkpoint)(void *db);

@@ -32,22 +32,34 @@ static const struct {
 	{ "", false, &db_sqlite },
 };
 
+/* The backend of location, and (*location moved past) what it is given. */
+static const struct db_ops *backend_of(const char **location)
+{
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		if (!cv_startswith(*location, backends[i].prefix))
+			continue;
+		if (backends[i].strip)
+			*location += strlen(backends[i].prefix);
+		return backends[i].ops;
+	}
+	return &db_sqlite; /* unreached: the last prefix matches all */
+}
+
+const char *store_backend_of(const char *location)
+{
+	return backend_of(&location)->name;
+}
+
 static int open_store(const char *location, bool create, int schema, struct store **ret, char **ret_errmsg)
 {
-	const struct db_ops *ops = NULL;
+	const struct db_ops *ops;
 	struct store *s;
 	char *err = NULL;
 	int r;
 
 	if (!location || !*location)
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]) && !ops; i++) {
-		if (!cv_startswith(location, backends[i].prefix))
-			continue;
-		ops = backends[i].ops;
-		if (backends[i].strip)
-			location += strlen(backends[i].prefix);
-	}
+	ops = backend_of(&location);
 	s = cv_xcalloc(1, sizeof(*s));
 	s->serial = atomic_fetch_add(&serials, 1);
 	s->ops = ops;
@@ -136,6 +148,11 @@ const char *store_errmsg(struct store *s)
 int store_schema_version(struct store *s, int *ret)
 {
 	return s->ops->schema_version(s->db, ret);
+}
+
+bool store_unavailable(struct store *s)
+{
+	return s && s->ops->lost && s->ops->lost(s->db);
 }
 
 int store_defer_checkpoints(struct store *s)

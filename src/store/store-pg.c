@@ -779,26 +779,99 @@ static int statement_name(struct db_stmt *st, char name[static 32])
 	return 0;
 }
 
+/* Well-formed UTF-8 (RFC 3629: no overlongs, surrogates or past U+10FFFF). */
+static bool is_utf8(const unsigned char *p)
+{
+	while (*p) {
+		unsigned c = *p, n, cp;
+
+		if (c < 0x80)
+			n = 0, cp = c;
+		else if (c >= 0xc2 && c < 0xe0)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c < 0xf0)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c < 0xf5)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		p++;
+		for (unsigned i = 0; i < n; i++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (*p & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A text parameter that is not UTF-8, which the server refuses (22021)
+ * and which aborts the transaction it is in.  No row holds one (every
+ * value stored went through that check), so a query that only reads
+ * finds nothing, as SQLite's would; a write is refused.
+ */
+static int refuse_bad_text(struct db_stmt *st)
+{
+	for (int i = 0; i < st->n_params; i++)
+		if (st->types[i] == TEXTOID && st->values[i] && !is_utf8((const unsigned char *)st->values[i])) {
+			if (strncmp(st->sql, "SELECT", 6) == 0)
+				return 1;
+			snprintf(st->db->errmsg, sizeof(st->db->errmsg), "parameter %d is not UTF-8 text", i + 1);
+			return -EILSEQ;
+		}
+	return 0;
+}
+
+/* Runs the statement, prepared on this connection first if need be. */
+static int execute(struct db_stmt *st)
+{
+	char name[32];
+	int r = statement_name(st, name);
+
+	if (r < 0)
+		return r;
+	st->res = PQexecPrepared(st->db->conn, name, st->n_params, st->values, NULL, NULL, 0);
+	r = check(st->db, st->res);
+	if (r < 0) {
+		PQclear(st->res);
+		st->res = NULL;
+	}
+	return r;
+}
+
+/*
+ * A connection found broken by a read outside any transaction (the
+ * server restarted, an idle connection cut by a proxy or a failover) is
+ * made again and the read asked again, once: nothing was written, and
+ * every thread's first request after a restart need not fail.  A write,
+ * or anything inside a transaction, fails (503): whether a write the
+ * connection broke under was committed cannot be known from here.
+ */
 static int pg_step(struct db_stmt *st)
 {
 	struct pg_db *d = st->db;
-	char name[32];
+	bool outside = PQtransactionStatus(d->conn) == PQTRANS_IDLE;
 	int r;
 
 	if (!st->res) {
 		r = usable(d);
 		if (r < 0)
 			return r;
-		r = statement_name(st, name);
+		r = refuse_bad_text(st);
+		if (r != 0) {
+			st->res = PQmakeEmptyPGresult(d->conn, PGRES_TUPLES_OK);
+			st->n_rows = 0;
+			d->changes = 0;
+			return r > 0 ? 0 : r;
+		}
+		r = execute(st);
+		if (r == -ECONNRESET && outside && strncmp(st->sql, "SELECT", 6) == 0 && usable(d) == 0)
+			r = execute(st); /* a read alone: asking again is safe */
 		if (r < 0)
 			return r;
-		st->res = PQexecPrepared(d->conn, name, st->n_params, st->values, NULL, NULL, 0);
-		r = check(d, st->res);
-		if (r < 0) {
-			PQclear(st->res);
-			st->res = NULL;
-			return r;
-		}
 		st->n_rows = PQntuples(st->res);
 		st->row = 0;
 		d->changes = strtoll(PQcmdTuples(st->res), NULL, 10);
@@ -830,6 +903,11 @@ static int64_t pg_column_int64(struct db_stmt *st, int i)
 	if (strcmp(v, "t") == 0)
 		return 1; /* a boolean, as SQLite gives one */
 	return strtoll(v, NULL, 10);
+}
+
+static bool pg_lost(void *db)
+{
+	return PQstatus(((struct pg_db *)db)->conn) != CONNECTION_OK;
 }
 
 static int64_t pg_changes(void *db)
@@ -905,6 +983,7 @@ const struct db_ops db_pg = {
 	.close = pg_close,
 	.errmsg = pg_errmsg,
 	.schema_version = pg_schema_version,
+	.lost = pg_lost,
 	.defer_checkpoints = pg_no_checkpoints,
 	.checkpoint = pg_no_checkpoints,
 	.begin = pg_begin,
