@@ -195,6 +195,7 @@ static void open_and_schema(void)
 	/* Each connection its own serial, never reused. */
 	CHECK(store_serial(s) != store_serial(t));
 	CHECK(store_serial(t) != store_serial(u));
+	CHECK(!store_unavailable(s));
 	CHECK_INT(store_health(s, false, &why), 0);
 	CHECK_INT(store_health(s, true, &why), 0);
 	CHECK(!why);
@@ -2439,10 +2440,13 @@ static void a_dropped_connection_fails_its_transaction_and_reconnects(void)
 		r = store_commit(s);
 	CHECK(r == -ECONNRESET || r == -EIO);
 	CHECK(*store_errmsg(s));
+	/* What the server answers 503 for (store.h). */
+	CHECK(store_unavailable(s));
 	store_rollback(s);
 	CHECK_INT(store_txn_depth(s), 0);
 	/* The next call outside a transaction works (connected again). */
 	CHECK_INT(store_vendor_get(s, "lost", NULL), -ENOENT);
+	CHECK(!store_unavailable(s));
 	CHECK(!durable_vendor(loc, "lost"));
 	CHECK(!durable_vendor(loc, "lost-too"));
 	/* Outside a transaction: the call that meets the broken connection
@@ -2801,6 +2805,12 @@ TEST(a_postgresql_location_goes_to_its_backend)
 	}
 	/* Nothing was made of them as SQLite files (in the tests' working directory). */
 	CHECK(access("postgresql:", F_OK) < 0 && access("postgres:", F_OK) < 0);
+	/* Which backend each names (store.h's store_backend_of). */
+	for (size_t i = 0; i < sizeof(locations) / sizeof(locations[0]); i++)
+		CHECK_STR(store_backend_of(locations[i]), "postgresql");
+	CHECK_STR(store_backend_of("/var/lib/covalid/covalid.db"), "sqlite");
+	CHECK_STR(store_backend_of("sqlite:/var/lib/covalid/covalid.db"), "sqlite");
+	CHECK_STR(store_backend_of("covalid.db"), "sqlite");
 }
 
 TEST(an_sqlite_location_is_a_path_with_or_without_its_scheme)
