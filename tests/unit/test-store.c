@@ -16,9 +16,14 @@
  * samples), transactions and rollback (nesting: a begin inside an open
  * transaction is a savepoint), migrations from every released schema
  * (store_open_at_schema, rows written as that schema's covalid wrote them,
- * then store_open migrates and they are still there), and concurrent
- * writers on connections of their own.  Expected values come from
- * store.h's comments (its contract), the migrations' documented intent
+ * then store_open migrates and they are still there), concurrent writers
+ * on connections of their own (every acknowledged write there after, one
+ * winner among writers of one case version, the event log's seqs in
+ * commit order, a new database migrated once by openers racing), values
+ * that come back byte for byte, and on PostgreSQL a dropped connection
+ * (its transaction fails whole, the next call reconnects).  Expected
+ * values come from store.h's comments (its contract), pg-design.md (the
+ * dropped connection, the event log's order), the migrations' documented intent
  * (store-sqlite.c), and SQLite's documented savepoint semantics
  * (sqlite.org/lang_savepoint.html: RELEASE keeps a savepoint's work in
  * the enclosing transaction, ROLLBACK TO undoes it, only the outermost
