@@ -26,7 +26,8 @@
 # socket as that user, trusted (initdb -A trust): a test cluster on a
 # socket in a private directory.
 #
-# The binaries: `pg_config --bindir`, else the newest /usr/lib/postgresql/*/bin.
+# The binaries: `pg_config --bindir`, else the newest /usr/lib/postgresql/*/bin
+# (PG_LIBDIR stands for /usr/lib/postgresql: t0003 points it elsewhere).
 # Without them pg_start fails, naming the package: scripts/setup.sh installs
 # it, and a tool the set-up installs is never quietly skipped.
 #
@@ -45,7 +46,7 @@ pg_bindir() {
 	fi
 	# pg_config comes with libpq-dev, the server with postgresql-NN: look
 	# for the server itself, newest version first.
-	for _pg_d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5,5nr); do
+	for _pg_d in $(ls -d "${PG_LIBDIR:-/usr/lib/postgresql}"/*/bin 2>/dev/null | sort -rV); do
 		if [ -x "$_pg_d/initdb" ] && [ -x "$_pg_d/postgres" ] && [ -x "$_pg_d/pg_ctl" ]; then
 			echo "$_pg_d"
 			return 0
