@@ -21,7 +21,8 @@
 # Who runs the server: PostgreSQL refuses to run as root, so as root the
 # cluster belongs to Debian's "postgres" user (made by the postgresql
 # package) and every server command runs as that user (setpriv, else
-# runuser); DIR is chowned to it, and its parents must let it through.  As
+# runuser); DIR is chowned to it, and its parents are made to let it
+# through (o+x on those that did not: a test's mktemp -d is 0700).  As
 # anyone else it runs as oneself.  Either way clients connect through the
 # socket as that user, trusted (initdb -A trust): a test cluster on a
 # socket in a private directory.
@@ -108,6 +109,16 @@ pg_start() {
 	fi
 	mkdir -p "$_pg_dir" || return 1
 	if [ "$(id -u)" -eq 0 ]; then
+		# The postgres user must pass through DIR's parents: a test's
+		# directory (mktemp -d) is 0700.  Each one it cannot pass gets
+		# o+x, from the root down: passing through, not listing.
+		_pg_p=
+		for _pg_part in $(dirname "$_pg_dir" | tr '/' ' '); do
+			_pg_p="$_pg_p/$_pg_part"
+			if ! pg_as test -x "$_pg_p"; then
+				chmod o+x "$_pg_p" || return 1
+			fi
+		done
 		chown postgres: "$_pg_dir" || return 1
 		if ! pg_as test -w "$_pg_dir" -a -x "$_pg_dir"; then
 			echo "pg.sh: $_pg_dir: the postgres user cannot write there (a parent directory's mode?)" >&2

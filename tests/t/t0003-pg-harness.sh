@@ -9,8 +9,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/pg.sh"
 trap 'pg_stop "$TMP/pg" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-# The postgres user (as root) must get through the test's directory.
-chmod 755 "$TMP"
+chmod 700 "$TMP" # as mktemp -d makes it: pg_start must let the postgres user through
 
 if ! pg_start "$TMP/pg" tcp >"$TMP/start.out" 2>&1; then
 	not_ok "pg_start makes and starts a cluster"
@@ -38,6 +37,8 @@ pid=$(head -n 1 "$TMP/pg/data/postmaster.pid")
 user=$(ps -o user= -p "$pid" | tr -d ' ')
 if [ "$(id -u)" -eq 0 ]; then
 	check "as root, the server runs as postgres ($user)" test "$user" = postgres
+	mode=$(stat -c %a "$TMP")
+	check "the test's directory lets it pass, not list ($mode)" test "$mode" = 701
 else
 	check "the server runs as the test's user ($user)" test "$user" = "$(id -un)"
 fi
