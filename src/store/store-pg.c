@@ -735,7 +735,7 @@ static void pg_bind_int64(struct db_stmt *st, int i, int64_t v)
 
 /* The name this connection prepared the statement under (with these
  * parameter types), preparing it the first time. */
-static int statement_name(struct db_stmt *st, char name[static 32])
+static int statement_name(struct db_stmt *st, char name[static 48])
 {
 	struct pg_db *d = st->db;
 	size_t sql_len = strlen(st->sql), key_len = sql_len + 1 + (size_t)st->n_params;
@@ -751,7 +751,7 @@ static int statement_name(struct db_stmt *st, char name[static 32])
 	h = fnv(key, key_len);
 	for (size_t i = 0; i < d->n_cache; i++)
 		if (d->cache[i].hash == h && d->cache[i].key_len == key_len && memcmp(d->cache[i].key, key, key_len) == 0) {
-			snprintf(name, 32, "cv%u_%zu", d->epoch, i);
+			snprintf(name, 48, "cv%u_%zu", d->epoch, i);
 			free(key);
 			return 0;
 		}
@@ -765,7 +765,7 @@ static int statement_name(struct db_stmt *st, char name[static 32])
 		forget_statements(d);
 		d->epoch++;
 	}
-	snprintf(name, 32, "cv%u_%zu", d->epoch, d->n_cache);
+	snprintf(name, 48, "cv%u_%zu", d->epoch, d->n_cache);
 	res = PQprepare(d->conn, name, st->sql, st->n_params, st->types);
 	r = check(d, res);
 	PQclear(res);
@@ -828,7 +828,7 @@ static int refuse_bad_text(struct db_stmt *st)
 /* Runs the statement, prepared on this connection first if need be. */
 static int execute(struct db_stmt *st)
 {
-	char name[32];
+	char name[48];
 	int r = statement_name(st, name);
 
 	if (r < 0)
