@@ -14,6 +14,9 @@
 #   pg_stop DIR          stops DIR's cluster (the files stay, for the test's
 #                        own clean-up)
 #
+# PG_INITDB_OPTS: more options for initdb (say, another collation:
+# --locale-provider=icu --icu-locale=en-US, for what a production cluster
+# may sort by).
 # PG_MAX_CONNECTIONS (default 200) bounds the server's connections: a
 # covalid server opens one per worker thread, and a test of several nodes
 # needs them all.
@@ -137,7 +140,7 @@ pg_start() {
 		_pg_listen=
 	fi
 	echo "$PG_PORT" >"$_pg_dir/port"
-	if ! pg_as "$PG_BINDIR/initdb" -D "$_pg_dir/data" -U "$PG_USER" -A trust -E UTF8 --locale=C --no-sync \
+	if ! pg_as "$PG_BINDIR/initdb" -D "$_pg_dir/data" -U "$PG_USER" -A trust -E UTF8 --locale=C --no-sync ${PG_INITDB_OPTS:-} \
 		>"$_pg_dir/initdb.log" 2>&1; then
 		echo "pg.sh: initdb failed:" >&2
 		cat "$_pg_dir/initdb.log" >&2

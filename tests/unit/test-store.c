@@ -3,8 +3,9 @@
  * backend behind covalid/store.h must do, run once against SQLite (a file
  * in the test's directory) and once against a real PostgreSQL that this
  * test starts itself (tests/unit/pg-harness.h: initdb into a temporary
- * directory, a Unix socket, the postgres user when run as root), with a
- * fresh database for each test, stopped at the end whatever the tests
+ * directory, a Unix socket, the postgres user when run as root; text
+ * sorted by ICU's en-US, as a production cluster may, not by bytes), with
+ * a fresh database for each test, stopped at the end whatever the tests
  * did.  COVALID_TEST_BACKENDS=sqlite (or =postgresql) runs one half only,
  * for development; by default both run, and without PostgreSQL's binaries
  * the PostgreSQL half fails (never skips).
@@ -151,6 +152,14 @@ static int push_org(void *u, const char *id, const char *name, const char *creat
 	if (!is_store_time(created_at))
 		tap_fail(__FILE__, __LINE__, "%s: created_at \"%s\" is not YYYY-MM-DDTHH:MM:SSZ", id,
 			 created_at ? created_at : "(null)");
+	cv_strv_push(u, id);
+	return 0;
+}
+
+static int push_doc_org(void *u, const char *id, const char *name, const char *created_at)
+{
+	(void)name;
+	(void)created_at;
 	cv_strv_push(u, id);
 	return 0;
 }
@@ -1759,6 +1768,46 @@ static void values_round_trip_unchanged(void)
 	free(loc);
 }
 
+/*
+ * "In id order" is one order on every backend: SQLite compares text with
+ * its BINARY collation, memcmp() of the UTF-8 bytes
+ * (sqlite.org/datatype3.html#collation), and a backend whose engine
+ * sorts by a language's rules (a PostgreSQL cluster made in en_US, or
+ * ICU's) must still list ids so, or pages by offset differ between
+ * backends.  Byte order: "B" (0x42) before "a" (0x61), "a-b" (0x2D)
+ * before "a.b" (0x2E) before "a_b" (0x5F) before "ab".
+ */
+static void lists_are_in_byte_order_of_ids(void)
+{
+	static const char *const ids[] = { "ab", "a_b", "B", "a.b", "a-b", "caf\xc3\xa9", "cafe", "Z" };
+	char *loc = new_location("order");
+	struct store *s = open_db(loc);
+	struct cv_strv v;
+
+	cv_strv_init(&v);
+	CHECK_INT(store_begin(s), 0);
+	for (size_t i = 0; i < CV_ELEMENTSOF(ids); i++) {
+		CHECK_INT(store_vendor_add(s, ids[i], ids[i]), 0);
+		CHECK_INT(store_customer_add(s, ids[i], ids[i]), 0);
+		put_config(s, ids[i], "validated", "g", "G", "G OS", "h", "H", "H HV", "", "{}");
+	}
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(store_vendor_list(s, push_doc_org, &v), 0);
+	CHECK_LIST(&v, false, "B,Z,a-b,a.b,a_b,ab,cafe,caf\xc3\xa9");
+	CHECK_INT(store_customer_list(s, push_doc_org, &v), 0);
+	CHECK_LIST(&v, false, "B,Z,a-b,a.b,a_b,ab,cafe,caf\xc3\xa9");
+	CHECK_INT(store_config_list(s, NULL, push_doc, &v), 0);
+	CHECK_LIST(&v, false, "B,Z,a-b,a.b,a_b,ab,cafe,caf\xc3\xa9");
+	{
+		struct store_query q = { .limit = 3, .offset = 2 };
+
+		CHECK_INT(store_config_list(s, &q, push_doc, &v), 0);
+		CHECK_LIST(&v, false, "a-b,a.b,a_b");
+	}
+	store_close(s);
+	free(loc);
+}
+
 /* ---- conformance: migrations from every released schema ---- */
 
 static void exec_sql(struct store *s, const char *sql)
@@ -2869,7 +2918,8 @@ TEST(an_sqlite_location_is_a_path_with_or_without_its_scheme)
 	X(concurrent_case_updates)                                                 \
 	X(concurrent_opens_migrate_once)                                           \
 	X(event_seqs_follow_commit_order)                                          \
-	X(values_round_trip_unchanged)
+	X(values_round_trip_unchanged)                                             \
+	X(lists_are_in_byte_order_of_ids)
 
 /* The test's child sets its backend, then runs the test. */
 #define ON_SQLITE(name)                            \
@@ -2968,7 +3018,23 @@ int main(int argc, char **argv)
 			signal(SIGTERM, stop_server_and_die);
 			signal(SIGHUP, stop_server_and_die);
 			started = true;
-			if (pgh_start(pg_dir, &uri) < 0)
+			/*
+			 * The cluster sorts text as a production one may (ICU's
+			 * en-US), not by bytes as pg.sh's default C does: what a
+			 * backend lists "in id order" must not depend on it
+			 * (lists_are_in_byte_order_of_ids).  PG_INITDB_OPTS set
+			 * by the caller wins; a PostgreSQL without ICU gets C.
+			 */
+			if (!getenv("PG_INITDB_OPTS")) {
+				setenv("PG_INITDB_OPTS", "--locale-provider=icu --icu-locale=en-US", 1);
+				if (pgh_start(pg_dir, &uri) < 0) {
+					printf("# this PostgreSQL has no ICU: the cluster sorts text by bytes (C)\n");
+					unsetenv("PG_INITDB_OPTS");
+					nftw(pg_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+					mkdir(pg_dir, 0755);
+				}
+			}
+			if (!uri && pgh_start(pg_dir, &uri) < 0)
 				pg_missing = "tests/lib/pg.sh's pg_start failed (its messages are above)";
 			else
 				pg_server = pgh_server_pid(pg_dir);
