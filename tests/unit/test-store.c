@@ -1091,6 +1091,12 @@ static int push_machine(void *u, const struct store_machine_row *m)
 	return 0;
 }
 
+static int push_machine_name(void *u, const struct store_machine_row *m)
+{
+	cv_strv_push(u, m->name);
+	return 0;
+}
+
 static int push_count(void *u, const char *key, int64_t n)
 {
 	cv_strv_push_take(u, cv_xasprintf("%s=%lld", key, (long long)n));
@@ -1804,6 +1810,18 @@ static void lists_are_in_byte_order_of_ids(void)
 		CHECK_INT(store_config_list(s, &q, push_doc, &v), 0);
 		CHECK_LIST(&v, false, "a-b,a.b,a_b");
 	}
+	/* Machines by name (store.h: "then by name"), as bytes too. */
+	for (size_t i = 0; i < CV_ELEMENTSOF(ids); i++) {
+		char id[32], cred[32];
+
+		snprintf(id, sizeof(id), "m%zu", i);
+		snprintf(cred, sizeof(cred), "cred%zu", i);
+		add_machine(s, id, "B", ids[i], ids[i], cred, 1);
+	}
+	CHECK_INT(store_machine_list(s, &(struct store_machine_query){ .customer_id = "B", .late = -1 }, push_machine_name,
+				     &v),
+		  0);
+	CHECK_LIST(&v, false, "B,Z,a-b,a.b,a_b,ab,cafe,caf\xc3\xa9");
 	store_close(s);
 	free(loc);
 }
