@@ -21,9 +21,11 @@ CC      = gcc
 endif
 
 PKGS      = jansson sqlite3 expat libsodium libpq
-SERVER_PKGS = libmicrohttpd libcurl
+# gnutls: the server's TLS (src/server/tls.c hands libmicrohttpd's GnuTLS
+# the certificate; libgnutls28-dev in scripts/setup.sh).
+SERVER_PKGS = libmicrohttpd libcurl gnutls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(SERVER_PKGS) 2>/dev/null)
-SERVER_LIBS := $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null || echo -lmicrohttpd -lcurl)
+SERVER_LIBS := $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null || echo -lmicrohttpd -lcurl -lgnutls)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lsqlite3 -lexpat -lsodium -lpq) -lpthread
 
 WARN = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wformat=2 -Wformat-truncation=2 \
@@ -239,7 +241,9 @@ FUZZ_FAKE_MHD = http support-body
 FUZZ_LIB_OBJS = $(LIB_SRCS:%.c=build-fuzz/obj/%.o)
 FUZZ_BINS = $(FUZZ_TARGETS:%=build-fuzz/fuzz-%)
 FUZZ_LINK = $(SERVER_LIBS) $(LIBS)
-$(FUZZ_FAKE_MHD:%=build-fuzz/fuzz-%): FUZZ_LINK = $(LIBS)
+# Everything but libmicrohttpd: GnuTLS (src/server/tls.c) and libcurl (the
+# webhook deliverer, src/server/deliver.c) are real libraries there too.
+$(FUZZ_FAKE_MHD:%=build-fuzz/fuzz-%): FUZZ_LINK = $(LIBS) $(shell pkg-config --libs gnutls libcurl 2>/dev/null || echo -lgnutls -lcurl)
 
 build-fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)

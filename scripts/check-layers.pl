@@ -17,7 +17,7 @@ while (<$fh>) {
 		$may{$1} = { map { $_ => 1 } split ' ', $2 };
 	}
 	# | `microhttpd.h` | server |
-	elsif (/^\|\s*`([a-z0-9_.-]+\.h)`\s*\|\s*([a-z -]+?)\s*\|\s*$/) {
+	elsif (/^\|\s*`([a-z0-9_.\/-]+\.h)`\s*\|\s*([a-z -]+?)\s*\|\s*$/) {
 		$sys_only{$1} = { map { $_ => 1 } split ' ', $2 };
 	}
 }

@@ -21,7 +21,7 @@ set -eu
 # of three server nodes (issue 15).
 BUILD_PACKAGES="gcc make pkg-config perl
 libjansson-dev libsqlite3-dev libexpat1-dev libsodium-dev
-libmicrohttpd-dev libcurl4-gnutls-dev libpq-dev"
+libmicrohttpd-dev libcurl4-gnutls-dev libgnutls28-dev libpq-dev"
 # The guest binaries (make guest, scripts/guest-deps.sh): musl for x86_64
 # (musl-gcc), an i686 cross compiler to build musl itself for i686, and
 # dpkg-dev, whose dpkg-source unpacks `apt-get source` (musl, jansson and
@@ -36,8 +36,10 @@ libseccomp-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686"
 # qemu-user-static runs the i686 guest binary (tests/t/t7001): this
 # machine's kernel may have no 32-bit support.  wine64 runs the x64 Windows
 # binary (tests/t/t8*); the x86 one cannot run here (no 32-bit support).
+# openssl: t4008 makes its certificates with `openssl req -x509` (and
+# `openssl s_client` reads back which one the server presents).
 TEST_PACKAGES="osinfo-db cpuid virt-what systemd hyperfine clang jq curl libxml2-utils sqlite3
-chromium nodejs wrk nginx-light qemu-user-static iproute2 wine64 python3
+chromium nodejs wrk nginx-light qemu-user-static iproute2 wine64 python3 openssl
 postgresql haproxy"
 PACKAGES="$BUILD_PACKAGES $GUEST_PACKAGES $TEST_PACKAGES"
 

@@ -85,8 +85,18 @@ struct program_auth {
 	char *token_id;
 };
 
-/* 401 for a missing, unknown or revoked token. */
+/* 401 for a missing, unknown, revoked or expired token. */
 int program_authenticate(struct store *s, const char *bearer, struct program_auth *ret, struct program_error *err) CV_WUR;
+
+/*
+ * A token's expiry as the owner writes it (`--expires`, docs/server.md,
+ * "Tokens"): a time "YYYY-MM-DDTHH:MM:SSZ" or a date "YYYY-MM-DD"
+ * (midnight UTC), or a duration from now: digits and one unit, s m h d
+ * ("90d", "12h").  It must be in the future and at most
+ * PROGRAM_TOKEN_MAX_DAYS ahead.  Into ret as "YYYY-MM-DDTHH:MM:SSZ"; 400 in err otherwise.
+ */
+#define PROGRAM_TOKEN_MAX_DAYS 3660
+int program_token_expiry(const char *text, int64_t now, char ret[static 21], struct program_error *err) CV_WUR;
 void program_auth_release(struct program_auth *a);
 
 /*
@@ -106,14 +116,21 @@ int program_txn_begin(struct store *s, struct program_error *err) CV_WUR;
 int program_txn_end(struct store *s, int r, struct program_error *err) CV_WUR;
 
 /* Issues a token: admin (vendor_id NULL) or for a vendor's engineer.  The
- * token is returned once and never stored. */
+ * token is returned once and never stored.  It never expires. */
 int program_token_issue(struct store *s, const char *vendor_id, const char *description, char **ret_token,
 			char **ret_id, struct program_error *err) CV_WUR;
+/* The same, expiring at expires_at ("YYYY-MM-DDTHH:MM:SSZ", from
+ * program_token_expiry), or never (NULL). */
+int program_token_issue_until(struct store *s, const char *vendor_id, const char *description,
+			      const char *expires_at, char **ret_token, char **ret_id, struct program_error *err) CV_WUR;
 
 /* A user of any role, with a token: role as in program_auth (or its
  * docs/support.md name), org the vendor or customer id it needs. */
 int program_user_add(struct store *s, const char *name, const char *role, const char *org_id, char **ret_token,
 		     char **ret_id, struct program_error *err) CV_WUR;
+/* The same, the token expiring at expires_at (or never: NULL). */
+int program_user_add_until(struct store *s, const char *name, const char *role, const char *org_id,
+			   const char *expires_at, char **ret_token, char **ret_id, struct program_error *err) CV_WUR;
 
 /* Revokes a token by id: 404 when there is none, or it is revoked already. */
 int program_token_revoke(struct store *s, const char *id, struct program_error *err) CV_WUR;

@@ -27,6 +27,9 @@ struct server_options {
 	 * into the server's own network). */
 	bool webhook_allow_private;
 	bool create;              /* create the database if it does not exist */
+	/* HTTPS: a PEM certificate (its chain after it) and its private key,
+	 * both or neither; read again on SIGHUP (docs/server.md, "TLS"). */
+	const char *tls_cert, *tls_key;
 	/* Called once listening, with the bound port. */
 	void (*ready)(void *userdata, const char *host, int port);
 	void *userdata;
@@ -34,9 +37,11 @@ struct server_options {
 
 /*
  * Serves until SIGTERM or SIGINT: then stops accepting, lets requests in
- * flight finish (up to 10 s), and returns 0.  Errors before serving
- * (bad address, port taken, database unusable) return a negative errno
- * with *ret_error saying why.
+ * flight finish (up to 10 s), and returns 0.  SIGHUP reads the TLS
+ * certificate and key again (a bad file: the old ones stay, and stderr
+ * says why).  Errors before serving (bad address, port taken, database
+ * unusable, a bad certificate or key file) return a negative errno with
+ * *ret_error saying why.
  */
 int server_run(const struct server_options *o, char **ret_error) CV_WUR;
 

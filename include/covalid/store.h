@@ -160,19 +160,37 @@ int store_key_list(struct store *s, const char *vendor_id, store_key_cb cb, void
  * API tokens, stored as a hash only, one per user.  role: "admin" (the
  * program's owner), "vendor" (a vendor's engineer), "vendor-manager"
  * (vendor_id set), "customer" (a customer's administrator: customer_id
- * set).  name is the user's.
+ * set).  name is the user's.  Times are "YYYY-MM-DDTHH:MM:SSZ" (UTC),
+ * which compare as strings in time order: expires_at NULL never expires;
+ * last_used_at NULL was never used (or not since schema 7), and is
+ * recorded at most about once a minute (store_token_touch).
  */
 struct store_token_row {
 	const char *id, *role, *vendor_id, *customer_id, *name, *description, *created_at, *revoked_at;
+	const char *expires_at, *last_used_at;
 };
 
+/* created_at, revoked_at and last_used_at of row are not read. */
 int store_token_add(struct store *s, const char *hash, const struct store_token_row *row) CV_WUR;
-/* The live (unrevoked) token with this hash; -ENOENT otherwise.  Free with store_token_free(). */
+/* The unrevoked token with this hash, expired or not (the caller compares
+ * expires_at with its clock); -ENOENT otherwise.  Free with store_token_free(). */
 int store_token_find(struct store *s, const char *hash, struct store_token_row **ret) CV_WUR;
 void store_token_free(struct store_token_row *row);
 int store_token_revoke(struct store *s, const char *id) CV_WUR; /* -ENOENT */
+/*
+ * Records a use of token id at now, unless one at or after not_before is
+ * recorded already: one cheap UPDATE whose WHERE keeps it to one write per
+ * interval however many nodes or threads try.  *ret_written (may be NULL)
+ * tells whether it wrote.  Not in a transaction of the caller's.
+ */
+int store_token_touch(struct store *s, const char *id, const char *now, const char *not_before,
+		      bool *ret_written) CV_WUR;
 typedef int (*store_token_cb)(void *userdata, const struct store_token_row *row);
-int store_token_list(struct store *s, store_token_cb cb, void *userdata) CV_WUR;
+enum store_token_order {
+	STORE_TOKENS_BY_CREATION,  /* oldest first */
+	STORE_TOKENS_BY_LAST_USE,  /* most recently used first; never used last, oldest first */
+};
+int store_token_list(struct store *s, enum store_token_order order, store_token_cb cb, void *userdata) CV_WUR;
 
 /* Customers of the program's vendors.  id is a slug. */
 int store_customer_add(struct store *s, const char *id, const char *name) CV_WUR; /* -EEXIST */
@@ -433,5 +451,47 @@ uint64_t store_serial(const struct store *s);
  * hashing key): read once a connection, outside a transaction. */
 int store_setting_get_fixed(struct store *s, const char *key, char **ret_value) CV_WUR; /* -ENOENT */
 int store_setting_put(struct store *s, const char *key, const char *value) CV_WUR;
+
+/*
+ * A store's data as a whole (store-copy.c): a backup of it, and a copy of
+ * it into another store (`covalid admin backup`, `covalid admin migrate`;
+ * docs/deploy.md).  A backup is a backend's own (SQLite's online backup
+ * API); a backend without one (PostgreSQL: pg_dump is the tool) answers
+ * -EOPNOTSUPP.  A copy goes through the store interface only, so any
+ * backend copies to any other: every table, parents before children, read
+ * from the source in one read snapshot where the backend has one and
+ * written to the destination in one transaction.  The destination must
+ * hold no rows (a freshly made schema); the copy is verified, before that
+ * transaction commits, by each table's row count and digest computed the
+ * same way on both sides, and rolled back on any difference.
+ */
+/*
+ * Writes a consistent copy of the store to the file dest: a temporary
+ * file in dest's directory, checked, fsync'd and renamed over dest, so
+ * dest is never half written; safe while other connections (a server)
+ * write.  dest must not be the store's own file.  0, -EOPNOTSUPP (the
+ * backend has no backup of its own), or a negative errno with
+ * *ret_errmsg (allocated) saying why.
+ */
+int store_backup(struct store *s, const char *dest, char **ret_errmsg) CV_WUR;
+
+/* One table's verification: rows and digests (BLAKE2b-256, hex) on each side. */
+struct store_copy_check {
+	const char *table; /* static */
+	int64_t source_rows, dest_rows;
+	char source_digest[65], dest_digest[65];
+};
+
+/*
+ * Copies every table of src into dst and verifies the copy (above).
+ * Returns 0 (verified and committed); -EBADE (a table differs: nothing
+ * committed); -ENOTEMPTY (dst holds rows: nothing written; *ret_errmsg
+ * names the table); -EBADMSG (the source does not read whole: its deep
+ * health check failed); or another negative errno with *ret_errmsg.  The
+ * checks (*ret_checks, *ret_n; free with free()) are written on 0 and
+ * -EBADE.
+ */
+int store_copy(struct store *src, struct store *dst, struct store_copy_check **ret_checks, size_t *ret_n,
+	       char **ret_errmsg) CV_WUR;
 
 #endif

@@ -16,7 +16,8 @@
 #include "util/cv.h"
 
 struct opts {
-	const char *server, *token_file, *db, *id, *vendor, *description, *out, *reason, *role, *customer;
+	const char *server, *token_file, *cacert, *db, *id, *vendor, *description, *out, *reason, *role, *customer;
+	const char *expires, *sort;
 	bool json, force;
 };
 
@@ -25,6 +26,7 @@ static int parse(const char *cmd, int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, 's' },
 		{ "token-file", required_argument, NULL, 't' },
+		API_CACERT_OPTION,
 		{ "db", required_argument, NULL, 'd' },
 		{ "id", required_argument, NULL, 'i' },
 		{ "vendor", required_argument, NULL, 'v' },
@@ -34,6 +36,8 @@ static int parse(const char *cmd, int argc, char **argv, struct opts *o)
 		{ "role", required_argument, NULL, 'R' },
 		{ "customer", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "sort", required_argument, NULL, 'S' },
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -44,6 +48,7 @@ static int parse(const char *cmd, int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 's': o->server = optarg; break;
 		case 't': o->token_file = optarg; break;
+		case API_OPT_CACERT: o->cacert = optarg; break;
 		case 'd': o->db = optarg; break;
 		case 'i': o->id = optarg; break;
 		case 'v': o->vendor = optarg; break;
@@ -53,6 +58,8 @@ static int parse(const char *cmd, int argc, char **argv, struct opts *o)
 		case 'R': o->role = optarg; break;
 		case 'c': o->customer = optarg; break;
 		case 'j': o->json = true; break;
+		case 'e': o->expires = optarg; break;
+		case 'S': o->sort = optarg; break;
 		case 'f': o->force = true; break;
 		default: return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -122,7 +129,7 @@ static int call(const struct opts *o, const char *what, const char *method, cons
 	char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	int r;
 
-	r = api_init(&a, o->server, o->token_file, true);
+	r = api_init(&a, o->server, o->token_file, o->cacert, true);
 	if (r == CLI_OK)
 		r = api_request(&a, what, method, path, b, b ? strlen(b) : 0, (void **)ret);
 	api_release(&a);
@@ -154,7 +161,12 @@ int cmd_admin(int argc, char **argv)
 	int r;
 
 	if (!area)
-		return cli_usage("admin", "which? bootstrap, vendor, key, token, policy, revoke, submissions");
+		return cli_usage("admin", "which? bootstrap, vendor, key, token, policy, revoke, submissions, backup, migrate");
+	/* On the database itself, with options of their own (cmd-admin-db.c). */
+	if (strcmp(area, "backup") == 0)
+		return cmd_admin_backup(argc - 1, argv + 1);
+	if (strcmp(area, "migrate") == 0)
+		return cmd_admin_migrate(argc - 1, argv + 1);
 	r = parse("admin", argc - 1, argv + 1, &o);
 	if (r)
 		return r;
@@ -183,11 +195,14 @@ int cmd_admin(int argc, char **argv)
 	} else if (strcmp(area, "key") == 0 && cv_streq(ARG(0), "revoke") && ARG(1)) {
 		path = cv_xasprintf("/api/v1/admin/keys/%s", ARG(1));
 		r = call(&o, "admin key revoke", "DELETE", path, NULL, &ans);
-	} else if (strcmp(area, "token") == 0 && cv_streq(ARG(0), "issue")) {
+	} else if (strcmp(area, "token") == 0 && (cv_streq(ARG(0), "issue") || cv_streq(ARG(0), "add"))) {
 		json_t *b = json_object();
 
 		if (o.vendor)
 			json_object_set_new(b, "vendor", json_string(o.vendor));
+		/* As written: the server reads a duration by its own clock. */
+		if (o.expires)
+			json_object_set_new(b, "expires", json_string(o.expires));
 		if (o.description)
 			json_object_set_new(b, "description", json_string(o.description));
 		r = call(&o, "admin token issue", "POST", "/api/v1/admin/tokens", b, &ans);
@@ -201,8 +216,13 @@ int cmd_admin(int argc, char **argv)
 				return CLI_OK;
 			}
 		}
-	} else if (strcmp(area, "token") == 0 && cv_streq(ARG(0), "list"))
-		r = call(&o, "admin token list", "GET", "/api/v1/admin/tokens", NULL, &ans);
+	} else if (strcmp(area, "token") == 0 && cv_streq(ARG(0), "list")) {
+		if (o.sort && !cv_streq(o.sort, "created") && !cv_streq(o.sort, "last-used"))
+			return cli_usage("admin token list", "--sort %s: created or last-used", o.sort);
+		r = call(&o, "admin token list", "GET",
+			 cv_streq(o.sort, "last-used") ? "/api/v1/admin/tokens?order=last_used" : "/api/v1/admin/tokens",
+			 NULL, &ans);
+	}
 	else if (strcmp(area, "token") == 0 && cv_streq(ARG(0), "revoke") && ARG(1)) {
 		path = cv_xasprintf("/api/v1/admin/tokens/%s", ARG(1));
 		r = call(&o, "admin token revoke", "DELETE", path, NULL, &ans);
@@ -235,6 +255,8 @@ int cmd_admin(int argc, char **argv)
 	else if (strcmp(area, "user") == 0 && cv_streq(ARG(0), "add") && ARG(1) && o.role) {
 		json_t *b = json_pack("{s:s, s:s}", "name", ARG(1), "role", o.role);
 
+		if (o.expires)
+			json_object_set_new(b, "expires", json_string(o.expires));
 		if (o.vendor)
 			json_object_set_new(b, "vendor", json_string(o.vendor));
 		if (o.customer)

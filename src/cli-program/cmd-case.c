@@ -15,7 +15,7 @@
 #include "util/cv.h"
 
 struct opts {
-	const char *server, *token_file, *vendor, *title, *description, *descriptor, *root, *visibility, *reason,
+	const char *server, *token_file, *cacert, *vendor, *title, *description, *descriptor, *root, *visibility, *reason,
 		*state, *version, *host_version;
 	int severity;
 	bool json, per_call;
@@ -26,6 +26,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, 's' },
 		{ "token-file", required_argument, NULL, 't' },
+		API_CACERT_OPTION,
 		{ "vendor", required_argument, NULL, 'v' },
 		{ "severity", required_argument, NULL, 'S' },
 		{ "title", required_argument, NULL, 'T' },
@@ -48,6 +49,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 's': o->server = optarg; break;
 		case 't': o->token_file = optarg; break;
+		case API_OPT_CACERT: o->cacert = optarg; break;
 		case 'v': o->vendor = optarg; break;
 		case 'S':
 			if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '4')
@@ -200,7 +202,7 @@ static int call(const struct opts *o, const char *what, const char *method, cons
 	int r;
 
 	json_decref(body);
-	r = api_init(&a, o->server, o->token_file, true);
+	r = api_init(&a, o->server, o->token_file, o->cacert, true);
 	if (r == CLI_OK)
 		r = api_request(&a, what, method, path, b, b ? strlen(b) : 0, (void **)&ans);
 	if (r == CLI_OK && strcmp(what, "case show") == 0)

@@ -12,11 +12,11 @@
 #include "covalid/support.h"
 #include "util/cv.h"
 
+/* userdata: the scheme, "http" or "https". */
 static void on_ready(void *userdata, const char *host, int port)
 {
-	(void)userdata;
-	printf("covalid serve: listening on http://%s%s%s:%d/\n", strchr(host, ':') ? "[" : "", host,
-	       strchr(host, ':') ? "]" : "", port);
+	printf("covalid serve: listening on %s://%s%s%s:%d/\n", (const char *)userdata, strchr(host, ':') ? "[" : "",
+	       host, strchr(host, ':') ? "]" : "", port);
 	fflush(stdout);
 }
 
@@ -53,6 +53,8 @@ int cmd_serve(int argc, char **argv)
 		{ "sweep-interval", required_argument, NULL, 'W' },
 		{ "sample-interval", required_argument, NULL, 'P' },
 		{ "webhook-allow-private", no_argument, NULL, 'A' },
+		{ "tls-cert", required_argument, NULL, 'T' },
+		{ "tls-key", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_options o = { .listen = "127.0.0.1:8080", .access_log = stderr, .ready = on_ready };
@@ -114,6 +116,8 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case 'c': o.create = true; break;
 		case 'A': o.webhook_allow_private = true; break;
+		case 'T': o.tls_cert = optarg; break;
+		case 'K': o.tls_key = optarg; break;
 		case 'S': {
 			int64_t off;
 
@@ -130,6 +134,9 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage("serve", "unexpected argument '%s'", argv[optind]);
+	if (!o.tls_cert != !o.tls_key)
+		return cli_usage("serve", "--tls-cert and --tls-key go together");
+	o.userdata = (void *)(o.tls_cert ? "https" : "http");
 	if (!o.db)
 		o.db = getenv("COVALID_DB");
 	if (!o.db || !*o.db) {

@@ -16,10 +16,11 @@ int cmd_submit(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "server", required_argument, NULL, 's' },
 		{ "token-file", required_argument, NULL, 't' },
+		API_CACERT_OPTION,
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *server = NULL, *token_file = NULL;
+	const char *server = NULL, *token_file = NULL, *cacert = NULL;
 	struct api a;
 	json_t *ans = NULL, *x;
 	char *log = NULL;
@@ -32,6 +33,7 @@ int cmd_submit(int argc, char **argv)
 		switch (c) {
 		case 's': server = optarg; break;
 		case 't': token_file = optarg; break;
+		case API_OPT_CACERT: cacert = optarg; break;
 		case 'j': json = true; break;
 		default: return cli_usage("submit", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -43,7 +45,7 @@ int cmd_submit(int argc, char **argv)
 		cli_error(argv[optind], "%s", r == -E2BIG ? "larger than 16 MiB: not a test log" : strerror(-r));
 		return CLI_USAGE;
 	}
-	r = api_init(&a, server, token_file, true);
+	r = api_init(&a, server, token_file, cacert, true);
 	if (r) {
 		free(log);
 		return r;

@@ -20,7 +20,7 @@
 #define SECRET_MAX 1024
 
 struct opts {
-	const char *server, *token_file, *secret_file, *kinds, *customer, *limit, *offset;
+	const char *server, *token_file, *cacert, *secret_file, *kinds, *customer, *limit, *offset;
 	bool json;
 };
 
@@ -29,6 +29,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 		{ "server", required_argument, NULL, 's' },
 		{ "token-file", required_argument, NULL, 't' },
+		API_CACERT_OPTION,
 		{ "secret-file", required_argument, NULL, 'S' },
 		{ "kinds", required_argument, NULL, 'k' },
 		{ "customer", required_argument, NULL, 'c' },
@@ -45,6 +46,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 's': o->server = optarg; break;
 		case 't': o->token_file = optarg; break;
+		case API_OPT_CACERT: o->cacert = optarg; break;
 		case 'S': o->secret_file = optarg; break;
 		case 'k': o->kinds = optarg; break;
 		case 'c': o->customer = optarg; break;
@@ -157,7 +159,7 @@ static int call(const struct opts *o, const char *what, const char *method, cons
 	int r;
 
 	json_decref(body);
-	r = api_init(&a, o->server, o->token_file, true);
+	r = api_init(&a, o->server, o->token_file, o->cacert, true);
 	if (r == CLI_OK)
 		r = api_request(&a, what, method, path, b, b ? strlen(b) : 0, (void **)&ans);
 	api_release(&a);

@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli-program/http-client.h"
 #include "cli/cli.h"
@@ -10,7 +11,7 @@
 #define ANSWER_MAX (64 * 1024 * 1024)
 #define TOKEN_FILE_MAX 4096
 
-int api_init(struct api *a, const char *server, const char *token_file, bool need_token)
+int api_init(struct api *a, const char *server, const char *token_file, const char *cacert, bool need_token)
 {
 	memset(a, 0, sizeof(*a));
 	if (!server)
@@ -24,6 +25,18 @@ int api_init(struct api *a, const char *server, const char *token_file, bool nee
 	a->base = cv_xstrdup(server);
 	while (cv_endswith(a->base, "/"))
 		a->base[strlen(a->base) - 1] = '\0';
+	if (!cacert)
+		cacert = getenv("COVALID_CACERT");
+	if (cacert && *cacert) {
+		/* Checked now: curl's own error for a missing file ("problem
+		 * with the SSL CA cert") would not name it. */
+		if (access(cacert, R_OK) < 0) {
+			cli_error(cacert, "%s", strerror(errno));
+			api_release(a);
+			return CLI_USAGE;
+		}
+		a->cacert = cv_xstrdup(cacert);
+	}
 	if (!token_file)
 		token_file = getenv("COVALID_TOKEN_FILE");
 	if (token_file && *token_file) {
@@ -55,6 +68,7 @@ int api_init(struct api *a, const char *server, const char *token_file, bool nee
 void api_release(struct api *a)
 {
 	free(a->base);
+	free(a->cacert);
 	if (a->token) {
 		memset(a->token, 0, strlen(a->token));
 		free(a->token);
@@ -73,6 +87,7 @@ int api_call(const struct api *a, const char *method, const char *path, const ch
 	     long *ret_status, char **ret_body, char **ret_error)
 {
 	struct curl_slist *headers = NULL;
+	char detail[CURL_ERROR_SIZE] = "";
 	struct cv_buf b;
 	char *url = cv_xasprintf("%s%s", a->base, path), *auth = NULL;
 	CURLcode rc;
@@ -95,6 +110,11 @@ int api_call(const struct api *a, const char *method, const char *path, const ch
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "covalid");
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
+	/* Never the other schemes curl knows, even on a redirect. */
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (a->cacert)
+		curl_easy_setopt(c, CURLOPT_CAINFO, a->cacert);
 	if (a->token) {
 		auth = cv_xasprintf("Authorization: Bearer %s", a->token);
 		headers = curl_slist_append(headers, auth);
@@ -107,7 +127,8 @@ int api_call(const struct api *a, const char *method, const char *path, const ch
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
-		*ret_error = cv_xasprintf("%s: %s", url, curl_easy_strerror(rc));
+		/* curl's detail says which certificate check failed, say. */
+		*ret_error = cv_xasprintf("%s: %s", url, detail[0] ? detail : curl_easy_strerror(rc));
 		r = rc == CURLE_WRITE_ERROR ? -E2BIG : -EHOSTUNREACH;
 	} else {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, ret_status);

@@ -1,7 +1,8 @@
 /*
  * http-client.h - the API client of `covalid admin` and `covalid submit`
  * (libcurl).  Bounded: answers above 64 MiB are refused; every call has a
- * connect and a total timeout.
+ * connect and a total timeout.  https:// verifies the server's certificate
+ * and name, always (against --cacert's CA certificates, or the system's).
  */
 #ifndef COVALID_HTTP_CLIENT_H
 #define COVALID_HTTP_CLIENT_H
@@ -11,16 +12,22 @@
 #include "covalid/util.h"
 
 struct api {
-	char *base;  /* "http://127.0.0.1:8080" */
-	char *token; /* bearer token, or NULL */
+	char *base;   /* "http://127.0.0.1:8080" */
+	char *token;  /* bearer token, or NULL */
+	char *cacert; /* PEM file of the CA certificates to trust for https://, or NULL: the system's */
 };
 
+/* Every command that calls the server takes --cacert FILE: its getopt entry. */
+#define API_OPT_CACERT 0x100
+#define API_CACERT_OPTION { "cacert", required_argument, NULL, API_OPT_CACERT }
+
 /*
- * Reads --server (else $COVALID_SERVER, else http://127.0.0.1:8080) and
- * --token-file (else $COVALID_TOKEN_FILE; required when need_token).
- * Reports errors itself; returns an exit code.
+ * Reads --server (else $COVALID_SERVER, else http://127.0.0.1:8080),
+ * --token-file (else $COVALID_TOKEN_FILE; required when need_token) and
+ * --cacert (else $COVALID_CACERT; else the system's CA certificates, for
+ * https:// only).  Reports errors itself; returns an exit code.
  */
-int api_init(struct api *a, const char *server, const char *token_file, bool need_token);
+int api_init(struct api *a, const char *server, const char *token_file, const char *cacert, bool need_token);
 void api_release(struct api *a);
 
 /*

@@ -10,6 +10,7 @@
  * the database's equality on a value the attacker cannot choose.
  */
 #include <sodium.h>
+#include <time.h>
 
 #include "covalid/program.h"
 #include "covalid/store.h"
@@ -102,6 +103,18 @@ int program_authenticate(struct store *s, const char *bearer, struct program_aut
 		program_error_set(err, 500, "internal", "cannot check the token: %s", store_errmsg(s));
 		return r;
 	}
+	if (t->expires_at) {
+		char now[21];
+
+		/* Both "YYYY-MM-DDTHH:MM:SSZ": string order is time order.
+		 * Expired at the second it names, as a revoked token is. */
+		cv_time_iso8601((int64_t)time(NULL), now, sizeof(now));
+		if (strcmp(now, t->expires_at) >= 0) {
+			program_error_set(err, 401, "unauthorized", "the token expired at %s", t->expires_at);
+			store_token_free(t);
+			return -EACCES;
+		}
+	}
 	ret->admin = strcmp(t->role, "admin") == 0;
 	ret->role = cv_xstrdup(t->role);
 	ret->vendor_id = t->vendor_id ? cv_xstrdup(t->vendor_id) : NULL;
@@ -178,11 +191,61 @@ static int issue(struct store *s, const struct store_token_row *row, char **ret_
 	return 0;
 }
 
+int program_token_expiry(const char *text, int64_t now, char ret[static 21], struct program_error *err)
+{
+	static const struct {
+		char unit;
+		int64_t seconds;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	const int64_t max = (int64_t)PROGRAM_TOKEN_MAX_DAYS * 86400;
+	int64_t at = 0, n = 0;
+	size_t len = text ? strlen(text) : 0;
+
+	if (len >= 2 && len <= 12 && strspn(text, "0123456789") == len - 1) {
+		for (size_t i = 0; i < CV_ELEMENTSOF(units); i++)
+			if (text[len - 1] == units[i].unit) {
+				char digits[16];
+
+				memcpy(digits, text, len - 1);
+				digits[len - 1] = '\0';
+				if (cv_parse_i64(digits, 10, &n) == 0 && n > 0 && n <= max / units[i].seconds)
+					at = now + n * units[i].seconds;
+				else
+					n = -1;
+			}
+		if (at == 0) {
+			program_error_set(err, 400, "invalid_field",
+					  "expires: a duration is 1 to %d days, in s, m, h or d (\"90d\")",
+					  PROGRAM_TOKEN_MAX_DAYS);
+			return -EINVAL;
+		}
+	} else if (cv_time_parse(text, &at) < 0) {
+		program_error_set(err, 400, "invalid_field",
+				  "expires: YYYY-MM-DDTHH:MM:SSZ, YYYY-MM-DD, or a duration such as 90d");
+		return -EINVAL;
+	} else if (at <= now) {
+		program_error_set(err, 400, "invalid_field", "expires: %s is not in the future", text);
+		return -EINVAL;
+	} else if (at - now > max) {
+		program_error_set(err, 400, "invalid_field", "expires: %s is more than %d days ahead", text,
+				  PROGRAM_TOKEN_MAX_DAYS);
+		return -EINVAL;
+	}
+	cv_time_iso8601(at, ret, 21);
+	return 0;
+}
+
 int program_token_issue(struct store *s, const char *vendor_id, const char *description, char **ret_token,
 			char **ret_id, struct program_error *err)
 {
+	return program_token_issue_until(s, vendor_id, description, NULL, ret_token, ret_id, err);
+}
+
+int program_token_issue_until(struct store *s, const char *vendor_id, const char *description,
+			      const char *expires_at, char **ret_token, char **ret_id, struct program_error *err)
+{
 	struct store_token_row t = { .role = vendor_id ? "vendor" : "admin", .vendor_id = vendor_id,
-				     .name = description, .description = description };
+				     .name = description, .description = description, .expires_at = expires_at };
 
 	if (vendor_id && store_vendor_get(s, vendor_id, NULL) == -ENOENT) {
 		program_error_set(err, 404, "unknown_vendor", "no vendor '%s'", vendor_id);
@@ -194,8 +257,14 @@ int program_token_issue(struct store *s, const char *vendor_id, const char *desc
 int program_user_add(struct store *s, const char *name, const char *role, const char *org_id, char **ret_token,
 		     char **ret_id, struct program_error *err)
 {
+	return program_user_add_until(s, name, role, org_id, NULL, ret_token, ret_id, err);
+}
+
+int program_user_add_until(struct store *s, const char *name, const char *role, const char *org_id,
+			   const char *expires_at, char **ret_token, char **ret_id, struct program_error *err)
+{
 	const char *r = stored_role(role);
-	struct store_token_row t = { .role = r, .name = name, .description = name };
+	struct store_token_row t = { .role = r, .name = name, .description = name, .expires_at = expires_at };
 
 	if (!name || !*name || strlen(name) > 128 || !cv_str_is_clean_utf8(name, strlen(name))) {
 		program_error_set(err, 400, "invalid_field", "name: 1 to 128 printable characters");

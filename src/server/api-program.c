@@ -6,6 +6,7 @@
  * answers 404, as if it did not exist, so that ids leak nothing.
  */
 #include <jansson.h>
+#include <time.h>
 
 #include "covalid/program.h"
 #include "covalid/store.h"
@@ -236,40 +237,89 @@ static json_t *str_or_null(const char *v)
 	return v ? json_string(v) : json_null();
 }
 
+struct token_list {
+	json_t *items;
+	char now[21];
+};
+
 static int token_row(void *userdata, const struct store_token_row *t)
 {
-	json_array_append_new(userdata,
-			      json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o}", "id", t->id, "role",
+	struct token_list *l = userdata;
+
+	json_array_append_new(l->items,
+			      json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:b}", "id", t->id, "role",
 					program_role_name(t->role), "vendor", str_or_null(t->vendor_id), "customer",
 					str_or_null(t->customer_id), "name", str_or_null(t->name), "description",
 					str_or_null(t->description), "created_at", t->created_at, "revoked_at",
-					str_or_null(t->revoked_at)));
+					str_or_null(t->revoked_at), "expires_at", str_or_null(t->expires_at),
+					"last_used_at", str_or_null(t->last_used_at), "expired",
+					t->expires_at && strcmp(l->now, t->expires_at) >= 0));
 	return 0;
 }
 
+/* ?order=created (the default: oldest first) or last_used (most recently
+ * used first, never used last).  last_used_at is recorded at most once a
+ * minute per token (dispatch.c), so it is exact to a minute. */
 void api_admin_tokens(struct req *r)
 {
-	json_t *items = json_array();
+	const char *order = req_arg(r, "order");
+	struct token_list l = { .items = json_array() };
+	enum store_token_order o = STORE_TOKENS_BY_CREATION;
 
-	if (store_token_list(r->store, token_row, items) < 0) {
-		json_decref(items);
+	if (order && strcmp(order, "last_used") == 0)
+		o = STORE_TOKENS_BY_LAST_USE;
+	else if (order && strcmp(order, "created") != 0) {
+		json_decref(l.items);
+		reply_error(r, 400, "invalid_parameter", "order: created or last_used");
+		return;
+	}
+	cv_time_iso8601((int64_t)time(NULL), l.now, sizeof(l.now));
+	if (store_token_list(r->store, o, token_row, &l) < 0) {
+		json_decref(l.items);
 		reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
 		return;
 	}
-	reply_json(r, 200, json_pack("{s:o}", "items", items));
+	reply_json(r, 200, json_pack("{s:o}", "items", l.items));
 }
 
 static int token_issue_call(struct store *s, struct admin_job *j)
 {
-	return program_token_issue(s, j->a, j->b, &j->out1, &j->out2, &j->e);
+	return program_token_issue_until(s, j->a, j->b, j->c, &j->out1, &j->out2, &j->e);
+}
+
+/*
+ * A body's "expires" (null or absent: never) into until, by this server's
+ * clock; false if answered (400).  A duration counts from now, here: the
+ * client's clock does not matter.
+ */
+bool api_token_expiry(struct req *r, const json_t *body, char until[static 21], bool *ret_set)
+{
+	const json_t *v = json_object_get(body, "expires");
+	struct program_error e = { 0 };
+
+	*ret_set = false;
+	if (!v || json_is_null(v))
+		return true;
+	if (!json_is_string(v)) {
+		reply_error(r, 400, "invalid_field", "expires: a string (YYYY-MM-DDTHH:MM:SSZ or a duration such as 90d)");
+		return false;
+	}
+	if (program_token_expiry(json_string_value(v), (int64_t)time(NULL), until, &e) < 0) {
+		reply_program_error(r, &e);
+		return false;
+	}
+	*ret_set = true;
+	return true;
 }
 
 void api_admin_token_add(struct req *r)
 {
-	static const char *const keys[] = { "vendor", "description" };
+	static const char *const keys[] = { "vendor", "description", "expires" };
 	json_t *body = req_body_object(r, keys, CV_ELEMENTSOF(keys));
 	struct admin_job j = { .call = token_issue_call };
 	const char *vendor;
+	char until[21];
+	bool expires;
 
 	if (!body)
 		return;
@@ -280,12 +330,18 @@ void api_admin_token_add(struct req *r)
 		reply_error(r, 400, "invalid_field", "vendor (a vendor id, or null for an owner token) and description are strings");
 		return;
 	}
+	if (!api_token_expiry(r, body, until, &expires)) {
+		json_decref(body);
+		return;
+	}
 	j.a = vendor;
 	j.b = json_string_value(json_object_get(body, "description"));
+	j.c = expires ? until : NULL;
 	if (admin_write(r, &j) == 0)
 		/* The only time the token is seen. */
-		reply_json(r, 201, json_pack("{s:s, s:s, s:s, s:o}", "id", j.out2, "token", j.out1, "role",
-					     vendor ? "vendor" : "admin", "vendor", vendor ? json_string(vendor) : json_null()));
+		reply_json(r, 201, json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", j.out2, "token", j.out1, "role",
+					     vendor ? "vendor" : "admin", "vendor", vendor ? json_string(vendor) : json_null(),
+					     "expires_at", expires ? json_string(until) : json_null()));
 	free(j.out1);
 	free(j.out2);
 	json_decref(body);

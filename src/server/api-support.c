@@ -19,6 +19,7 @@ struct support_job {
 	int (*call)(struct store *s, struct support_job *j);
 	const struct program_auth *who;
 	const char *id, *collaboration, *name, *role, *org, *text;
+	const char *expires_at; /* a new user's token's, or NULL: never */
 	const json_t *body;
 	const struct check_index *ix;
 	enum support_case_action action;
@@ -353,18 +354,25 @@ void api_admin_customers(struct req *r)
 
 static int user_add_call(struct store *s, struct support_job *j)
 {
-	return program_user_add(s, j->name, j->role, j->org, &j->out1, &j->out2, &j->e);
+	return program_user_add_until(s, j->name, j->role, j->org, j->expires_at, &j->out1, &j->out2, &j->e);
 }
 
 void api_admin_user_add(struct req *r)
 {
-	static const char *const keys[] = { "name", "role", "vendor", "customer" };
+	static const char *const keys[] = { "name", "role", "vendor", "customer", "expires" };
 	json_t *body = req_body_object(r, keys, CV_ELEMENTSOF(keys));
 	struct support_job j = { .call = user_add_call };
 	const char *vendor, *customer;
+	char until[21];
+	bool expires;
 
 	if (!body)
 		return;
+	if (!api_token_expiry(r, body, until, &expires)) {
+		json_decref(body);
+		return;
+	}
+	j.expires_at = expires ? until : NULL;
 	vendor = json_string_value(json_object_get(body, "vendor"));
 	customer = json_string_value(json_object_get(body, "customer"));
 	j.name = json_string_value(json_object_get(body, "name"));
@@ -373,8 +381,9 @@ void api_admin_user_add(struct req *r)
 	if (!j.name || !j.role || (vendor && customer))
 		reply_error(r, 400, "invalid_field", "name and role are required; vendor or customer, not both");
 	else if (support_write(r, &j) == 0)
-		reply_json(r, 201, json_pack("{s:s, s:s, s:s}", "id", j.out2, "token", j.out1, "note",
-					     "the token is shown once: keep it"));
+		reply_json(r, 201, json_pack("{s:s, s:s, s:s, s:o}", "id", j.out2, "token", j.out1, "note",
+					     "the token is shown once: keep it", "expires_at",
+					     expires ? json_string(until) : json_null()));
 	if (j.out1)
 		memset(j.out1, 0, strlen(j.out1));
 	free(j.out1);

@@ -65,6 +65,8 @@ static void authenticate(struct req *r, unsigned flags, bool *ret_ok)
 		reply_program_error(r, &e);
 		return;
 	}
+	/* At most one write a minute per token (token-use.c). */
+	token_uses_note(r->srv->token_uses, r->store, r->auth.token_id);
 	if (!((flags & ROUTE_ADMIN) && r->auth.admin) && !((flags & ROUTE_VENDOR) && r->auth.vendor_id) &&
 	    !((flags & ROUTE_CUSTOMER) && r->auth.customer_id)) {
 		reply_error(r, 403, "forbidden", "this needs %s%s%s%s%s token",

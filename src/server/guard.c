@@ -23,7 +23,8 @@
  *    every byte, so a client sending one byte every few seconds held its
  *    connection for ever (slowloris); here the main thread looks once a
  *    second and shuts such a connection's socket, which MHD then closes;
- *  - answers written straight to the socket, for the two cases where MHD
+ *  - answers written straight to the socket (through the connection's TLS
+ *    session on HTTPS: tls.c), for the two cases where MHD
  *    cannot send one: a request line refused before MHD has parsed it,
  *    and an answer a worker computed for a client that half-closed its
  *    side meanwhile (MHD reads the end of input on resuming and drops the
@@ -42,6 +43,7 @@
 #include <sys/socket.h>
 
 #include "server/server-internal.h"
+#include "server/tls.h"
 #include "util/cv.h"
 
 struct conn_state {
@@ -293,6 +295,12 @@ void guard_send_direct(struct MHD_Connection *conn, const char *data, size_t len
 
 	if (fd < 0)
 		return;
+	/* On HTTPS the answer goes through the connection's TLS session:
+	 * plain bytes on it would be a broken record to the client. */
+	if (tls_send_direct(conn, fd, data, len, end)) {
+		shutdown(fd, SHUT_RDWR);
+		return;
+	}
 	/* The socket is non-blocking: wait for room, but not for long,
 	 * since this runs on an event thread. */
 	while (off < len && cv_now_ns() < end) {

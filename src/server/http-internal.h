@@ -19,6 +19,7 @@
 
 struct MHD_Daemon;
 struct route_stats;
+struct tls;
 
 struct server {
 	struct MHD_Daemon *daemon;
@@ -49,6 +50,8 @@ struct server {
 	struct sweeper *sweeper;
 	struct gauges *gauges;    /* monitoring's /metrics gauges, counted at most once a second (gauges.c) */
 	atomic_ulong reports[2];  /* monitoring: heartbeats (no descriptor), reports with a descriptor */
+	struct tls *tls;          /* HTTPS's certificate (tls.c), or NULL for plain HTTP */
+	struct token_uses *token_uses; /* tokens' last uses recorded lately (token-use.c) */
 };
 
 /* ---- threads (http.c) ---- */

@@ -22,6 +22,11 @@
  * whitespace before the colon.  All are request smuggling vectors behind
  * a proxy; guard.c checks every head, and they are refused with 400.
  *
+ * TLS (--tls-cert, --tls-key): MHD's GnuTLS, with the certificate handed
+ * over at each handshake by tls.c, so that SIGHUP can swap it without
+ * closing the listening socket or any connection (tls.c says why not a
+ * new daemon).  Kept-alive connections work as over plain HTTP.
+ *
  * Shutdown: SIGTERM or SIGINT stops accepting (MHD_quiesce_daemon), waits
  * until requests in flight are answered (at most 10 s), then stops.  Every
  * write is in a transaction (with others': group commit, writer.c) and is
@@ -40,6 +45,7 @@
 #include "covalid/sign.h"
 #include "covalid/store.h"
 #include "server/http-internal.h"
+#include "server/tls.h"
 #include "util/cv.h"
 
 #define DEFAULT_MAX_BODY (4 * 1024 * 1024)
@@ -55,7 +61,10 @@
  * writers, so more would only wait; reads scale to the cores. */
 #define WORKER_THREADS 8
 
-static volatile sig_atomic_t stop_requested;
+/* TLS 1.2 and 1.3 only: RFC 8996 deprecates 1.0 and 1.1. */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 /* One event thread per CPU, as nginx's "worker_processes auto". */
 static unsigned event_threads(void)
@@ -69,6 +78,43 @@ static void on_stop_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+static void on_reload_signal(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
+/* Served all the same (clients refuse it; the operator may be renewing
+ * it now), but said: at start, and at each reload. */
+static void warn_if_expired(struct tls *t)
+{
+	int64_t end = tls_not_after_s(t);
+
+	if (end >= 0 && end <= (int64_t)time(NULL))
+		fprintf(stderr, "covalid serve: warning: the certificate in %s expired at %s\n", tls_cert_path(t),
+			tls_not_after(t));
+}
+
+/* SIGHUP, on the main thread: the certificate and key read again.  A
+ * bad file keeps the ones in service; either way stderr says what. */
+static void reload(struct server *srv)
+{
+	char *err = NULL;
+
+	if (!srv->tls) {
+		fprintf(stderr, "covalid serve: SIGHUP: nothing to reload (no --tls-cert)\n");
+		return;
+	}
+	if (tls_reload(srv->tls, &err) < 0) {
+		fprintf(stderr, "covalid serve: SIGHUP: keeping the certificate in service: %s\n", err);
+		free(err);
+		return;
+	}
+	fprintf(stderr, "covalid serve: SIGHUP: serving the certificate in %s now (valid until %s)\n",
+		tls_cert_path(srv->tls), tls_not_after(srv->tls));
+	warn_if_expired(srv->tls);
 }
 
 /* ---- per-thread store ---- */
@@ -490,10 +536,37 @@ static int listen_on(const char *addr, int *ret_fd, char **ret_host, int *ret_po
 	return 0;
 }
 
+/*
+ * The daemon's options but TLS's, in one place for both calls below (MHD
+ * takes its options as variable arguments, and TLS adds two).
+ */
+#define DAEMON_OPTIONS(srv, o, fd)                                                                             \
+	MHD_OPTION_LISTEN_SOCKET, (fd), MHD_OPTION_THREAD_POOL_SIZE, event_threads(), MHD_OPTION_NOTIFY_COMPLETED, \
+		on_completed, (srv), MHD_OPTION_NOTIFY_CONNECTION, on_connection, (srv),                          \
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)((o)->timeout_s ? (o)->timeout_s : 30),               \
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)((o)->max_connections ? (o)->max_connections : 1024),   \
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_PER_IP_CONNECTION_LIMIT,        \
+		(unsigned int)((o)->max_client_connections ? (o)->max_client_connections                          \
+							   : DEFAULT_CLIENT_CONNECTIONS),                         \
+		MHD_OPTION_URI_LOG_CALLBACK, on_request_line, (srv)
+
+static struct MHD_Daemon *start_daemon(struct server *srv, int fd)
+{
+	const struct server_options *o = srv->opt;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
+
+	if (!srv->tls)
+		return MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, DAEMON_OPTIONS(srv, o, fd), MHD_OPTION_END);
+	return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, on_request, srv, DAEMON_OPTIONS(srv, o, fd),
+				MHD_OPTION_HTTPS_CERT_CALLBACK, tls_retrieve, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+				MHD_OPTION_END);
+}
+
 int server_run(const struct server_options *o, char **ret_error)
 {
 	struct server srv = { 0 };
-	struct sigaction sa = { 0 }, old_int, old_term;
+	struct sigaction sa = { 0 }, hup = { 0 }, old_int, old_term, old_hup;
+	sigset_t ours, old_mask;
 	struct store *s = NULL;
 	char *host = NULL, *err = NULL;
 	int fd = -1, port = 0, r;
@@ -502,17 +575,29 @@ int server_run(const struct server_options *o, char **ret_error)
 		*ret_error = cv_xstrdup("libsodium did not initialise");
 		return -EIO;
 	}
+	/* The certificate first: a bad file is the quickest error to report. */
+	if (!o->tls_cert != !o->tls_key) {
+		*ret_error = cv_xstrdup("--tls-cert and --tls-key go together");
+		return -EINVAL;
+	}
+	if (o->tls_cert) {
+		r = tls_new(o->tls_cert, o->tls_key, &srv.tls, ret_error);
+		if (r < 0)
+			return r;
+	}
 	/* Open (and migrate) the database once before serving, so that a
 	 * bad database is an error now rather than 503s later. */
 	r = o->create ? store_open(o->db, &s, &err) : store_open_existing(o->db, &s, &err);
 	if (r == -ENOENT) {
 		*ret_error = cv_xasprintf("%s: no such database (--create makes a new one)", o->db);
 		free(err);
+		tls_free(srv.tls);
 		return r;
 	}
 	if (r < 0) {
 		*ret_error = cv_xasprintf("%s: %s", o->db, err ? err : strerror(-r));
 		free(err);
+		tls_free(srv.tls);
 		return r;
 	}
 	srv.identity = store_identity(s);
@@ -520,6 +605,7 @@ int server_run(const struct server_options *o, char **ret_error)
 	r = listen_on(o->listen, &fd, &host, &port, ret_error);
 	if (r < 0) {
 		free(srv.identity);
+		tls_free(srv.tls);
 		return r;
 	}
 
@@ -533,14 +619,28 @@ int server_run(const struct server_options *o, char **ret_error)
 	srv.cache = resp_cache_new();
 	srv.guard = guard_new(o->header_timeout_s ? o->header_timeout_s : DEFAULT_HEADER_TIMEOUT_S);
 	srv.gauges = gauges_new(GAUGES_MAX_AGE_NS);
+	srv.token_uses = token_uses_new();
 	atomic_init(&srv.next_id, ((unsigned long long)time(NULL) << 24) ^ (unsigned long long)getpid());
 
 	stop_requested = 0;
+	reload_requested = 0;
 	sa.sa_handler = on_stop_signal;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	hup.sa_handler = on_reload_signal;
+	sigaction(SIGHUP, &hup, &old_hup);
+	tls_activate(srv.tls);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Only the main thread takes SIGHUP, SIGINT and SIGTERM: every
+	 * thread started from here inherits them blocked, so a reload or a
+	 * stop never interrupts a worker's system call (EINTR) or lands on
+	 * a thread that would not look at the flag. */
+	sigemptyset(&ours);
+	sigaddset(&ours, SIGHUP);
+	sigaddset(&ours, SIGINT);
+	sigaddset(&ours, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &ours, &old_mask);
 	srv.pool = pool_start(WORKER_THREADS, "covalid-work", dispatch_work, ret_error);
 	if (srv.pool)
 		srv.writer = writer_start(&srv, ret_error);
@@ -549,20 +649,10 @@ int server_run(const struct server_options *o, char **ret_error)
 		r = -EAGAIN;
 		goto out;
 	}
-	srv.daemon = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
-				      on_request, &srv, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
-				      event_threads(),
-				      MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv, MHD_OPTION_NOTIFY_CONNECTION,
-				      on_connection, &srv, MHD_OPTION_CONNECTION_TIMEOUT,
-				      (unsigned int)(o->timeout_s ? o->timeout_s : 30), MHD_OPTION_CONNECTION_LIMIT,
-				      (unsigned int)(o->max_connections ? o->max_connections : 1024),
-				      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-				      MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-				      (unsigned int)(o->max_client_connections ? o->max_client_connections
-									: DEFAULT_CLIENT_CONNECTIONS),
-				      MHD_OPTION_URI_LOG_CALLBACK, on_request_line, &srv, MHD_OPTION_END);
+	srv.daemon = start_daemon(&srv, fd);
 	if (!srv.daemon) {
-		*ret_error = cv_xasprintf("%s: the HTTP daemon did not start", o->listen);
+		*ret_error = cv_xasprintf("%s: the HTTP daemon did not start%s", o->listen,
+					  srv.tls ? " (is libmicrohttpd built with GnuTLS?)" : "");
 		close(fd);
 		r = -EIO;
 		goto out;
@@ -588,10 +678,17 @@ int server_run(const struct server_options *o, char **ret_error)
 		r = -EAGAIN;
 		goto out;
 	}
+	if (srv.tls)
+		warn_if_expired(srv.tls);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL); /* signals pending meanwhile arrive now */
 	if (o->ready)
 		o->ready(o->userdata, host, port);
 	while (!stop_requested) {
 		sleep(1); /* a signal cuts it short */
+		if (reload_requested) {
+			reload_requested = 0;
+			reload(&srv);
+		}
 		access_log_flush(&srv);
 		guard_reap(srv.guard);
 	}
@@ -615,10 +712,14 @@ int server_run(const struct server_options *o, char **ret_error)
 	access_log_flush(&srv);
 	r = 0;
 out:
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	pool_stop(srv.pool); /* both NULL once stopped above */
 	writer_stop(srv.writer);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	/* The daemon has stopped: no handshake asks for the certificate now. */
+	tls_free(srv.tls);
 	if (srv.snap)
 		snapshot_put(&srv, srv.snap);
 	/* The main thread never opened a store; connection threads closed theirs. */
@@ -631,6 +732,7 @@ out:
 	resp_cache_free(srv.cache);
 	guard_free(srv.guard);
 	gauges_free(srv.gauges);
+	token_uses_free(srv.token_uses);
 	free(srv.stats);
 	free(host);
 	return r;

@@ -9,6 +9,7 @@
  * reads each on its own, so its figures may be a request apart.
  */
 #include "server/http-internal.h"
+#include "server/tls.h"
 #include "util/cv.h"
 
 #define N_BUCKETS 12
@@ -125,6 +126,21 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 	M("# HELP covalid_http_slow_heads_closed_total Connections closed because a request head was not whole in time.\n"
 	  "# TYPE covalid_http_slow_heads_closed_total counter\n");
 	M("covalid_http_slow_heads_closed_total %lu\n", guard_reaped(srv->guard));
+	if (srv->tls) {
+		unsigned long done, failed;
+
+		tls_reload_counts(srv->tls, &done, &failed);
+		M("# HELP covalid_tls_certificate_expiry_seconds When the certificate in service expires (notAfter,\n"
+		  "# seconds since the epoch): alert well before it.\n# TYPE covalid_tls_certificate_expiry_seconds gauge\n");
+		M("covalid_tls_certificate_expiry_seconds %lld\n", (long long)tls_not_after_s(srv->tls));
+		M("# HELP covalid_tls_reloads_total Certificate reloads on SIGHUP, by result (failed: the old one kept).\n"
+		  "# TYPE covalid_tls_reloads_total counter\n");
+		M("covalid_tls_reloads_total{result=\"ok\"} %lu\ncovalid_tls_reloads_total{result=\"failed\"} %lu\n", done,
+		  failed);
+	}
+	M("# HELP covalid_token_use_writes_total Tokens' last uses written to the database (at most one a minute\n"
+	  "# per token).\n# TYPE covalid_token_use_writes_total counter\n");
+	M("covalid_token_use_writes_total %lu\n", token_uses_written(srv->token_uses));
 	M("# HELP covalid_submissions_total Test logs submitted, by outcome.\n# TYPE covalid_submissions_total counter\n");
 	M("covalid_submissions_total{status=\"accepted\"} %lu\n", atomic_load(&srv->submissions[1]));
 	M("covalid_submissions_total{status=\"rejected\"} %lu\n", atomic_load(&srv->submissions[0]));

@@ -40,7 +40,7 @@ const struct route server_routes[] = {
 	{ "POST", "/api/v1/admin/vendors/{id}/keys", api_admin_key_add, ROUTE_ADMIN | ROUTE_BODY,
 	  "register a vendor's public key", NULL },
 	{ "DELETE", "/api/v1/admin/keys/{id}", api_admin_key_revoke, ROUTE_ADMIN, "revoke a key", NULL },
-	{ "GET", "/api/v1/admin/tokens", api_admin_tokens, ROUTE_ADMIN, "tokens (never their secrets)", NULL },
+	{ "GET", "/api/v1/admin/tokens", api_admin_tokens, ROUTE_ADMIN, "tokens (never their secrets)", "order" },
 	{ "POST", "/api/v1/admin/tokens", api_admin_token_add, ROUTE_ADMIN | ROUTE_BODY,
 	  "issue a token", NULL },
 	{ "DELETE", "/api/v1/admin/tokens/{id}", api_admin_token_revoke, ROUTE_ADMIN, "revoke a token", NULL },

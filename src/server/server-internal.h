@@ -116,6 +116,23 @@ json_t *req_body_object(struct req *r, const char *const *keys, size_t n_keys);
 /* Handlers write only through the program's and support's calls, each of
  * which owns its transaction (src/program/txn.c): never the store itself. */
 
+/* A JSON body's "expires" for a new token (api-program.c): absent or null
+ * is never (*ret_set false); else until holds the time, by this server's
+ * clock.  False if answered (400). */
+bool api_token_expiry(struct req *r, const json_t *body, char until[static 21], bool *ret_set);
+
+/* ---- tokens' last use (token-use.c) ---- */
+/* A token's last use is recorded at most once per this many seconds. */
+#define TOKEN_USE_INTERVAL_S 60
+struct token_uses;
+struct token_uses *token_uses_new(void);
+void token_uses_free(struct token_uses *u);
+/* After a token authenticated a request: records its use on s, unless
+ * this server (or, in the database, any) recorded one within the interval. */
+void token_uses_note(struct token_uses *u, struct store *s, const char *token_id);
+/* How many uses were written so far. */
+unsigned long token_uses_written(struct token_uses *u);
+
 /* ---- the catalog snapshot (snapshot.c) ---- */
 struct snapshot {
 	int64_t generation;

@@ -5,7 +5,8 @@
  * against this small interface, one file per group of tables:
  * store-catalog.c, store-vendors.c, store-submissions.c,
  * store-settings.c, store-support.c, store-machines.c, store-monitor.c,
- * store-webhooks.c; store-open.c (lifecycle, the table of backends),
+ * store-webhooks.c; store-copy.c (backup, and a whole store copied
+ * into another); store-open.c (lifecycle, the table of backends),
  * store-txn.c (nesting) and store-query.c (helpers) around them.  A
  * backend (store-sqlite.c; store-pg.c, a placeholder until the PostgreSQL
  * backend comes) implements connections, statements, transactions and
@@ -96,6 +97,30 @@ struct db_ops {
 	/* Rows changed by the last statement. */
 	int64_t (*changes)(void *db);
 	void (*finalize)(struct db_stmt *st);
+
+	/* ---- a store's data as a whole (store-copy.c); NULL: not supported ---- */
+	/*
+	 * A consistent copy of the database written to the file dest (never
+	 * half written: a temporary file in dest's directory, fsync'd and
+	 * renamed), safe while other connections write.  0 or a negative
+	 * errno with *ret_errmsg (allocated).  NULL: the engine has its own
+	 * tool (PostgreSQL: pg_dump), which `covalid admin backup` names.
+	 */
+	int (*backup)(void *db, const char *dest, char **ret_errmsg);
+	/*
+	 * A read-only transaction whose reads all see one snapshot, taking
+	 * no lock that writers wait on, ended by rollback(): the source of a
+	 * copy.  NULL: each statement reads on its own.
+	 */
+	int (*begin_snapshot)(void *db);
+	/*
+	 * Inside the transaction that copied rows in with their own values
+	 * for identity columns (events.seq, deliveries.id,
+	 * machine_verdicts.id): moves whatever hands out the next value past
+	 * the largest copied (PostgreSQL: setval on each column's sequence).
+	 * NULL: nothing to do (SQLite's INTEGER PRIMARY KEY takes max + 1).
+	 */
+	int (*after_copy)(void *db);
 };
 
 /*

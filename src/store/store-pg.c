@@ -975,6 +975,30 @@ static char *pg_identity(void *db)
 	return id;
 }
 
+/*
+ * admin migrate's source and destination (store-copy.c).  [Added by the
+ * ops helper for issue 15 step 6; the lead may rewrite.]  A snapshot for
+ * every read of the copy: REPEATABLE READ, READ ONLY.
+ */
+static int pg_begin_snapshot(void *db)
+{
+	struct pg_db *d = db;
+	int r = usable(d);
+
+	return r < 0 ? r : exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+}
+
+/* After rows came in with their own seq and ids: each sequence resumes
+ * past the largest (is_called false: the next nextval() returns it). */
+static int pg_after_copy(void *db)
+{
+	return exec(db, "SELECT setval('events_seq', coalesce((SELECT max(seq) FROM events), 0) + 1, false);"
+			"SELECT setval(pg_get_serial_sequence('deliveries', 'id'),"
+			"  coalesce((SELECT max(id) FROM deliveries), 0) + 1, false);"
+			"SELECT setval(pg_get_serial_sequence('machine_verdicts', 'id'),"
+			"  coalesce((SELECT max(id) FROM machine_verdicts), 0) + 1, false);");
+}
+
 const struct db_ops db_pg = {
 	.name = "postgresql",
 	.open = pg_open,
@@ -1000,4 +1024,7 @@ const struct db_ops db_pg = {
 	.column_int64 = pg_column_int64,
 	.changes = pg_changes,
 	.finalize = pg_finalize,
+	.backup = NULL, /* pg_dump (covalid admin backup says so) */
+	.begin_snapshot = pg_begin_snapshot,
+	.after_copy = pg_after_copy,
 };

@@ -7,6 +7,7 @@
  * N, each in the transaction that bumps the version, so a crash
  * mid-migration leaves the old version intact.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -818,6 +819,163 @@ out:
 	return r;
 }
 
+/*
+ * Backup.  SQLite's online backup API copies the pages of one read
+ * snapshot (sqlite3_backup_step(-1) in one call holds one read
+ * transaction; in WAL mode that blocks no writer), into a temporary file
+ * beside dest, which is then checked (quick_check), fsync'd and renamed
+ * over dest, and the directory fsync'd: dest is the old file or the whole
+ * new one, never half of one (git lockfile.c, as cv_write_file_atomic).
+ */
+static int fsync_dir(const char *path)
+{
+	char *copy = cv_xstrdup(path), *slash = strrchr(copy, '/');
+	const char *dir = slash ? (slash == copy ? "/" : (*slash = '\0', copy)) : ".";
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return r;
+}
+
+static int fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int backup_pages(struct sqlite_db *d, sqlite3 *out, char **ret_errmsg)
+{
+	sqlite3_backup *b = sqlite3_backup_init(out, "main", d->db, "main");
+	int rc, waited = 0;
+
+	if (!b) {
+		*ret_errmsg = cv_xasprintf("%s", sqlite3_errmsg(out));
+		return -EIO;
+	}
+	/* Busy only while another connection holds a lock this read needs
+	 * (a checkpoint restarting the log): wait as a busy handler would. */
+	while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		if (waited >= BUSY_TIMEOUT_MS)
+			break;
+		sqlite3_sleep(50);
+		waited += 50;
+	}
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		*ret_errmsg = cv_xasprintf("copying the database: %s", sqlite3_errstr(rc));
+		return rc == SQLITE_FULL ? -ENOSPC : rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? -EBUSY : -EIO;
+	}
+	return 0;
+}
+
+/* quick_check of the copy, through the connection that wrote it. */
+static int backup_check(sqlite3 *out, char **ret_errmsg)
+{
+	sqlite3_stmt *q = NULL;
+	const char *res;
+	int r = -EIO;
+
+	if (sqlite3_prepare_v2(out, "PRAGMA quick_check(1)", -1, &q, NULL) != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW) {
+		*ret_errmsg = cv_xasprintf("checking the copy: %s", sqlite3_errmsg(out));
+		goto out;
+	}
+	res = (const char *)sqlite3_column_text(q, 0);
+	if (!res || strcmp(res, "ok") != 0) {
+		*ret_errmsg = cv_xasprintf("the copy is damaged: %s", res ? res : "?");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(q);
+	return r;
+}
+
+static int sq_backup(void *db, const char *dest, char **ret_errmsg)
+{
+	struct sqlite_db *d = db;
+	char *tmp = cv_xasprintf("%s.tmp.XXXXXX", dest), *wal = cv_xasprintf("%s-wal", dest);
+	sqlite3 *out = NULL;
+	struct stat st;
+	int fd, rc, r;
+
+	/* Over the database itself, or over a database whose log is still
+	 * beside it (the old log would be replayed into the new file). */
+	if (stat(dest, &st) == 0 && d->path && st.st_dev == d->dev && st.st_ino == d->ino) {
+		*ret_errmsg = cv_xasprintf("%s: that is the database being backed up", dest);
+		r = -EINVAL;
+		goto out_free;
+	}
+	if (access(wal, F_OK) == 0) {
+		*ret_errmsg = cv_xasprintf("%s: a database in use (%s exists): not replacing it", dest, wal);
+		r = -EBUSY;
+		goto out_free;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		r = -errno;
+		*ret_errmsg = cv_xasprintf("%s: cannot create a file beside it: %s", dest, strerror(errno));
+		goto out_free;
+	}
+	close(fd);
+	rc = sqlite3_open_v2(tmp, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		*ret_errmsg = cv_xasprintf("%s: %s", tmp, out ? sqlite3_errmsg(out) : sqlite3_errstr(rc));
+		r = -EIO;
+		goto out_unlink;
+	}
+	r = backup_pages(d, out, ret_errmsg);
+	if (r == 0)
+		r = backup_check(out, ret_errmsg);
+	if (r < 0)
+		goto out_unlink;
+	/* Closed before the rename: nothing of the copy is left in memory. */
+	rc = sqlite3_close(out);
+	out = NULL;
+	if (rc != SQLITE_OK) {
+		*ret_errmsg = cv_xasprintf("%s: closing: %s", tmp, sqlite3_errstr(rc));
+		r = -EIO;
+		goto out_unlink;
+	}
+	r = fsync_path(tmp);
+	if (r == 0 && rename(tmp, dest) < 0)
+		r = -errno;
+	if (r < 0) {
+		*ret_errmsg = cv_xasprintf("%s: %s", dest, strerror(-r));
+		goto out_unlink;
+	}
+	r = fsync_dir(dest);
+	if (r < 0)
+		*ret_errmsg = cv_xasprintf("%s: syncing its directory: %s", dest, strerror(-r));
+	goto out_free;
+out_unlink:
+	if (out)
+		sqlite3_close(out);
+	unlink(tmp);
+out_free:
+	free(tmp);
+	free(wal);
+	return r;
+}
+
+/* A deferred BEGIN: the first read takes the snapshot, and no write lock
+ * is taken (nor this process's writer_lock: the copy's destination, if it
+ * is SQLite too, takes that one). */
+static int sq_begin_snapshot(void *db)
+{
+	struct sqlite_db *d = db;
+
+	return run_kept(d, "BEGIN");
+}
+
 static char *sq_identity(void *db)
 {
 	struct sqlite_db *d = db;
@@ -849,4 +1007,7 @@ const struct db_ops db_sqlite = {
 	.column_int64 = sq_column_int64,
 	.changes = sq_changes,
 	.finalize = sq_finalize,
+	.backup = sq_backup,
+	.begin_snapshot = sq_begin_snapshot,
+	.after_copy = NULL, /* INTEGER PRIMARY KEY hands out max + 1 */
 };

@@ -107,31 +107,34 @@ int store_key_list(struct store *s, const char *vendor_id, store_key_cb cb, void
 int store_token_add(struct store *s, const char *hash, const struct store_token_row *row)
 {
 	return db_query(s,
-			"INSERT INTO tokens (id, hash, role, vendor_id, customer_id, name, description) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-			NULL, NULL, "sssssss", row->id, hash, row->role, row->vendor_id, row->customer_id, row->name,
-			row->description);
+			"INSERT INTO tokens (id, hash, role, vendor_id, customer_id, name, description, expires_at) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			NULL, NULL, "ssssssss", row->id, hash, row->role, row->vendor_id, row->customer_id, row->name,
+			row->description, row->expires_at);
 }
 
-#define TOKEN_COLUMNS "id, role, vendor_id, customer_id, name, description, created_at, revoked_at"
+#define TOKEN_COLUMNS \
+	"id, role, vendor_id, customer_id, name, description, created_at, revoked_at, expires_at, last_used_at"
+#define TOKEN_NCOLS 10
 
 /* A row and its strings in one allocation. */
 static struct store_token_row *token_from(struct store *s, struct db_stmt *st)
 {
-	const char *v[8];
+	const char *v[TOKEN_NCOLS];
 	size_t n = 0;
 	struct store_token_row *t;
 	char *p;
 
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < TOKEN_NCOLS; i++) {
 		v[i] = db_col(s, st, i);
 		n += v[i] ? strlen(v[i]) + 1 : 0;
 	}
 	t = cv_xcalloc(1, sizeof(*t) + n);
 	p = (char *)(t + 1);
-	for (int i = 0; i < 8; i++) {
-		const char **f[] = { &t->id, &t->role, &t->vendor_id, &t->customer_id, &t->name,
-				     &t->description, &t->created_at, &t->revoked_at };
+	for (int i = 0; i < TOKEN_NCOLS; i++) {
+		const char **f[TOKEN_NCOLS] = { &t->id, &t->role, &t->vendor_id, &t->customer_id, &t->name,
+						&t->description, &t->created_at, &t->revoked_at, &t->expires_at,
+						&t->last_used_at };
 
 		if (v[i]) {
 			*f[i] = p;
@@ -175,6 +178,19 @@ int store_token_revoke(struct store *s, const char *id)
 			     id, db_now(now));
 }
 
+int store_token_touch(struct store *s, const char *id, const char *now, const char *not_before, bool *ret_written)
+{
+	int r = db_query(s,
+			 "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)",
+			 NULL, NULL, "sss", id, now, not_before);
+
+	if (r < 0)
+		return r;
+	if (ret_written)
+		*ret_written = s->ops->changes(s->db) > 0;
+	return 0;
+}
+
 struct token_walk {
 	store_token_cb cb;
 	void *userdata;
@@ -190,9 +206,16 @@ static int token_list_row(struct store *s, struct db_stmt *st, void *userdata)
 	return r;
 }
 
-int store_token_list(struct store *s, store_token_cb cb, void *userdata)
+int store_token_list(struct store *s, enum store_token_order order, store_token_cb cb, void *userdata)
 {
 	struct token_walk w = { cb, userdata };
 
+	if (order == STORE_TOKENS_BY_LAST_USE)
+		/* Never-used tokens last without NULLS LAST: a boolean orders
+		 * false before true in both engines. */
+		return db_query(s,
+				"SELECT " TOKEN_COLUMNS " FROM tokens "
+				"ORDER BY last_used_at IS NULL, last_used_at DESC, created_at, id",
+				token_list_row, &w, NULL);
 	return db_query(s, "SELECT " TOKEN_COLUMNS " FROM tokens ORDER BY created_at, id", token_list_row, &w, NULL);
 }

@@ -3,7 +3,8 @@
 #
 #   program_db DB [TOKEN-FILE]  the seed catalog imported into a new DB, and
 #                               the owner's token (default $TMP/owner.token)
-#   server_start DB [ARGS...]   sets $URL and $SERVER_PID
+#   server_start DB [ARGS...]   sets $URL (https:// with --tls-cert), $HOSTPORT
+#                               and $SERVER_PID
 #   api METHOD PATH [BODY-FILE|-] [TOKEN-FILE]
 #                               body in $TMP/resp, status echoed
 #   raw_http 'BYTES'            sends bytes as they are, prints the status line
@@ -22,13 +23,13 @@ server_start() {
 	i=0
 	URL=
 	while [ $i -lt 100 ]; do
-		URL=$(sed -n 's|^covalid serve: listening on \(http://[^ ]*\)/$|\1|p' "$TMP/serve.out")
+		URL=$(sed -n 's|^covalid serve: listening on \(https\{0,1\}://[^ ]*\)/$|\1|p' "$TMP/serve.out")
 		[ -n "$URL" ] && break
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.1
 		i=$((i + 1))
 	done
-	HOSTPORT=${URL#http://}
+	HOSTPORT=${URL#*://}
 	export URL HOSTPORT SERVER_PID
 	[ -n "$URL" ]
 }

@@ -297,6 +297,46 @@ tok=$(jq -r '.items[] | select(.vendor == "microsoft") | .id' "$TMP/tl.json")
 expect_exit 0 "admin token revoke (Microsoft's)" $C admin token revoke "$tok" $O
 check "a revoked token: 401" test "$(api GET /api/v1/submissions '' "$TMP/ms.token")" = 401
 
+# ---- token expiry and last use (docs/server.md, "Tokens") ----
+expect_exit 0 "admin token issue --expires 2s" $C admin token issue --vendor red-hat --expires 2s --out "$TMP/short.token" $O
+check "... a token before its expiry works" test "$(api GET /api/v1/submissions '' "$TMP/short.token")" = 200
+later=$(date -u -d '+400 days' +%Y-%m-%dT00:00:00Z)
+expect_exit 0 "admin token add --expires $later (add: issue's other name)" \
+	$C admin token add --vendor red-hat --expires "$later" $O
+check_eval "... the answer gives expires_at as written" "jq -e '.expires_at == \"$later\"' '$TMP/out' >/dev/null"
+expect_exit 2 "--expires in the past: 400, exit 2" $C admin token issue --expires 2001-01-01 $O
+check "... naming the field and the value" grep -q "expires: 2001-01-01 is not in the future" "$TMP/err"
+expect_exit 2 "--expires 5x: 400 naming the forms" $C admin token issue --expires 5x $O
+check "... saying what a duration is" grep -q "expires: a duration" "$TMP/err"
+expect_exit 0 "admin user add --expires 30d" $C admin user add Temp --role vendor-engineer --vendor red-hat --expires 30d $O
+check_eval "... the user's token has an expiry 30 days ahead (to the minute)" \
+	"[ \"\$(jq -r .expires_at '$TMP/out' | cut -c1-16)\" = \"\$(date -u -d '+30 days' +%Y-%m-%dT%H:%M)\" ] || [ \"\$(jq -r .expires_at '$TMP/out' | cut -c1-16)\" = \"\$(date -u -d '+30 days -1 minute' +%Y-%m-%dT%H:%M)\" ]"
+sleep 3
+check_eval "an expired token: 401, like a revoked one, saying it expired" \
+	"[ \"\$(api GET /api/v1/submissions '' '$TMP/short.token')\" = 401 ] && [ \"\$(err_code)\" = unauthorized ] && jq -r .error.message '$TMP/resp' | grep -q 'expired at'"
+# Last use: a fresh token used five times within the minute costs one
+# write (covalid_token_use_writes_total), and last_used_at is set.
+expect_exit 0 "a fresh token" $C admin token issue --vendor red-hat --out "$TMP/fresh.token" $O
+expect_exit 0 "a token never used" $C admin token issue --vendor red-hat --description unused $O
+unused=$(jq -r .id "$TMP/out")
+writes() { curl -s "$URL/metrics" | sed -n 's/^covalid_token_use_writes_total //p'; }
+w0=$(writes)
+before=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+for i in 1 2 3 4 5; do api GET /api/v1/submissions '' "$TMP/fresh.token" >/dev/null; done
+w1=$(writes)
+check "five uses of a token within a minute: one write of its last use ($w0 -> $w1)" test "$((w1 - w0))" -eq 1
+expect_exit 0 "admin token list --sort last-used" $C admin token list --sort last-used $O
+check_eval "... every token with expires_at, last_used_at and expired" \
+	"jq -e 'all(.items[]; has(\"expires_at\") and has(\"last_used_at\") and has(\"expired\"))' '$TMP/out' >/dev/null"
+check_eval "... the expired one marked expired" "jq -e '[.items[] | select(.expired)] | length == 1' '$TMP/out' >/dev/null"
+check_eval "... ordered by last use, the most recent first, never used last" \
+	"jq -e '[.items[].last_used_at] as \$l | [\$l[] | select(. != null)] as \$u | \$u == (\$u | sort | reverse) and (\$l[(\$u | length):] | all(. == null))' '$TMP/out' >/dev/null"
+check_eval "... the unused token among the never used, the owner's used" \
+	"jq -e '(.items[] | select(.id == \"$unused\") | .last_used_at) == null and ([.items[] | select(.role == \"owner\") | .last_used_at] | all(. != null))' '$TMP/out' >/dev/null"
+check_eval "... the first used since the uses began" "jq -e '.items[0].last_used_at >= \"$before\"' '$TMP/out' >/dev/null"
+expect_exit 2 "--sort other: a usage error" $C admin token list --sort name $O
+check "?order=bogus: 400" test "$(api GET '/api/v1/admin/tokens?order=bogus' '' "$TMP/owner.token")" = 400
+
 # ---- metrics and the access log ----
 check_eval "GET /metrics: Prometheus text with request counts by status" "[ \"\$(api GET /metrics)\" = 200 ] && grep -q '^# TYPE covalid_http_requests_total counter' '$TMP/resp' && grep -Eq '^covalid_http_requests_total\{method=\"POST\",route=\"/api/v1/submissions\",code=\"4xx\"\} [1-9]' '$TMP/resp' && grep -q '^covalid_submissions_total' '$TMP/resp'"
 check_eval "the access log: one JSON object a request, with status and duration" "jq -e -s 'length > 50 and all(.[]; (.status | type == \"number\") and (.duration_ms | type == \"number\") and .method and .path)' '$TMP/access.log' >/dev/null"

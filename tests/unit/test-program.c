@@ -516,6 +516,120 @@ TEST(policy_required_when_follows_the_descriptor)
 	}
 }
 
+/* Expected times from GNU date: `date -u -d @1700000000 +%FT%TZ` and the
+ * same at +90 days, +12 hours and +3660 days. */
+TEST(token_expiry_takes_times_dates_and_durations)
+{
+	const int64_t now = 1700000000; /* 2023-11-14T22:13:20Z */
+	static const struct {
+		const char *in, *want;
+	} good[] = {
+		{ "90d", "2024-02-12T22:13:20Z" },
+		{ "12h", "2023-11-15T10:13:20Z" },
+		{ "3660d", "2033-11-21T22:13:20Z" },
+		{ "1s", "2023-11-14T22:13:21Z" },
+		{ "2027-01-01T00:00:00Z", "2027-01-01T00:00:00Z" },
+		{ "2027-01-01", "2027-01-01T00:00:00Z" },
+	};
+	static const char *const bad[] = {
+		"", "d", "0d", "-5d", "5x", "5 d", "3661d", "90D", "1.5d", "2023-11-14T22:13:20Z", /* now is not future */
+		"2020-01-01", "2034-01-01T00:00:00Z", /* beyond 3660 days */
+		"2027-02-30", "2027-01-01T00:00:00", "tomorrow", "99999999999d",
+	};
+	struct program_error e = { 0 };
+	char out[21];
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(good); i++) {
+		CHECK_INT(program_token_expiry(good[i].in, now, out, &e), 0);
+		CHECK_STR(out, good[i].want);
+	}
+	for (size_t i = 0; i < CV_ELEMENTSOF(bad); i++) {
+		memset(&e, 0, sizeof(e));
+		if (program_token_expiry(bad[i], now, out, &e) >= 0)
+			tap_fail(__FILE__, __LINE__, "expires '%s' was taken as %s", bad[i], out);
+		CHECK_INT(e.http, 400);
+		CHECK(strstr(e.message, "expires") != NULL);
+	}
+}
+
+static int collect_token_ids(void *userdata, const struct store_token_row *row)
+{
+	cv_strv_push(userdata, row->id);
+	return 0;
+}
+
+TEST(tokens_expire_and_record_their_last_use)
+{
+	struct world w;
+	struct program_error e = { 0 };
+	struct program_auth a = { 0 };
+	char *tok = NULL, *id = NULL, *tok2 = NULL, *id2 = NULL, *tok3 = NULL, *id3 = NULL, *hash = NULL;
+	struct store_token_row *t = NULL;
+	bool written = true;
+
+	world_open(&w);
+	/* Past its expiry: refused as a revoked one is, saying why. */
+	CHECK_INT(program_token_issue_until(w.s, "red-hat", "old", "2001-01-01T00:00:00Z", &tok, &id, &e), 0);
+	CHECK(program_authenticate(w.s, tok, &a, &e) < 0);
+	CHECK_INT(e.http, 401);
+	CHECK(strstr(e.message, "expired at 2001-01-01T00:00:00Z") != NULL);
+	CHECK_INT(program_user_add_until(w.s, "Ann", "vendor-engineer", "red-hat", "2999-01-01T00:00:00Z", &tok2, &id2,
+					 &e), 0);
+	CHECK_INT(program_authenticate(w.s, tok2, &a, &e), 0);
+	program_auth_release(&a);
+	CHECK_INT(program_token_hash(w.s, tok2, &hash), 0);
+	CHECK_INT(store_token_find(w.s, hash, &t), 0);
+	CHECK_STR(t->expires_at, "2999-01-01T00:00:00Z");
+	CHECK(t->last_used_at == NULL);
+	store_token_free(t);
+	t = NULL;
+
+	/* A use is written once per interval: the second, within it, not. */
+	CHECK_INT(store_token_touch(w.s, id2, "2026-01-01T00:00:00Z", "2025-12-31T23:59:00Z", &written), 0);
+	CHECK(written);
+	CHECK_INT(store_token_touch(w.s, id2, "2026-01-01T00:00:30Z", "2025-12-31T23:59:30Z", &written), 0);
+	CHECK(!written);
+	CHECK_INT(store_token_touch(w.s, id2, "2026-01-01T00:01:00Z", "2026-01-01T00:00:00Z", &written), 0);
+	CHECK(!written); /* the stored use is not older than not_before */
+	CHECK_INT(store_token_touch(w.s, id2, "2026-01-01T00:01:01Z", "2026-01-01T00:00:01Z", &written), 0);
+	CHECK(written);
+	CHECK_INT(store_token_find(w.s, hash, &t), 0);
+	CHECK_STR(t->last_used_at, "2026-01-01T00:01:01Z");
+	store_token_free(t);
+
+	/* By last use: the most recent first, never used last (oldest first). */
+	CHECK_INT(program_token_issue(w.s, NULL, "owner", &tok3, &id3, &e), 0);
+	CHECK_INT(store_token_touch(w.s, id3, "2025-06-01T00:00:00Z", "2025-05-31T23:59:00Z", &written), 0);
+	{
+		struct cv_strv order;
+
+		cv_strv_init(&order);
+		CHECK_INT(store_token_list(w.s, STORE_TOKENS_BY_LAST_USE, collect_token_ids, &order), 0);
+		CHECK_INT(order.n, 3);
+		if (order.n == 3) {
+			CHECK_STR(order.v[0], id2);
+			CHECK_STR(order.v[1], id3);
+			CHECK_STR(order.v[2], id);
+		}
+		cv_strv_release(&order);
+		cv_strv_init(&order);
+		/* By creation (the default), every token: made here within a
+		 * second or two, their order among themselves may be the ids'. */
+		CHECK_INT(store_token_list(w.s, STORE_TOKENS_BY_CREATION, collect_token_ids, &order), 0);
+		CHECK_INT(order.n, 3);
+		CHECK(cv_strv_contains(&order, id) && cv_strv_contains(&order, id2) && cv_strv_contains(&order, id3));
+		cv_strv_release(&order);
+	}
+	free(tok);
+	free(id);
+	free(tok2);
+	free(id2);
+	free(tok3);
+	free(id3);
+	free(hash);
+	world_close(&w);
+}
+
 TEST(tokens_are_stored_hashed_and_authenticate)
 {
 	struct world w;
@@ -1960,7 +2074,8 @@ TEST(submission_is_judged_by_the_threshold_version_it_names)
 
 TAP_MAIN(writes_own_their_transactions, policy_default_parses_and_matches_data_file, policy_rejects_bad_documents_naming_the_field,
 	 policy_evaluation_gives_every_reason, policy_first_matching_rule_applies, policy_required_when_follows_the_descriptor,
-	 tokens_are_stored_hashed_and_authenticate,
+	 tokens_are_stored_hashed_and_authenticate, token_expiry_takes_times_dates_and_durations,
+	 tokens_expire_and_record_their_last_use,
 	 vendors_and_keys, key_register_refuses_weak_keys, submission_accepted_creates_then_extends_a_configuration,
 	 submission_names_vendors_from_the_products, submission_of_windows_guests_keeps_service_packs_apart,
 	 submission_rejected_is_recorded_with_every_reason_and_changes_no_configuration,
