@@ -761,8 +761,76 @@ static void vendors_keys_tokens(void)
 	CHECK_INT(store_token_revoke(s, "t-vendor"), -ENOENT);
 	CHECK_INT(store_token_revoke(s, "t-none"), -ENOENT);
 	/* Listed whether revoked or not. */
-	CHECK_INT(store_token_list(s, push_token, &v), 0);
+	CHECK_INT(store_token_list(s, STORE_TOKENS_BY_CREATION, push_token, &v), 0);
 	CHECK_LIST(&v, true, "t-admin/admin,t-cust/customer,t-mgr/vendor-manager,t-vendor/vendor/revoked");
+	store_close(s);
+	free(loc);
+}
+
+static int push_token_use(void *u, const struct store_token_row *t)
+{
+	cv_strv_push_take(u, cv_xasprintf("%s@%s", t->id, t->last_used_at ? t->last_used_at : "never"));
+	return 0;
+}
+
+/* Tokens' expiry and last use (store.h): expires_at kept and returned, an
+ * expired token still found (the caller compares); a use recorded at most
+ * once per interval; listed by last use, never-used last. */
+static void token_expiry_and_last_use(void)
+{
+	char *loc = new_location("tok");
+	struct store *s = open_db(loc);
+	struct store_token_row *t = NULL;
+	bool written = false;
+	struct cv_strv v;
+
+	cv_strv_init(&v);
+	{
+		struct store_token_row rows[] = {
+			{ .id = "t1", .role = "admin", .name = "One", .expires_at = "2000-01-01T00:00:00Z",
+			  .last_used_at = "2026-01-01T00:00:00Z" /* not read */ },
+			{ .id = "t2", .role = "admin", .name = "Two" },
+			{ .id = "t3", .role = "admin", .name = "Three", .expires_at = "2099-12-31T23:59:59Z" },
+			{ .id = "t4", .role = "admin", .name = "Four" },
+		};
+		const char *hashes[] = { "h1", "h2", "h3", "h4" };
+
+		for (size_t i = 0; i < CV_ELEMENTSOF(rows); i++)
+			CHECK_INT(store_token_add(s, hashes[i], &rows[i]), 0);
+	}
+	CHECK_INT(store_token_find(s, "h1", &t), 0); /* expired, still found */
+	if (t) {
+		CHECK_STR(t->expires_at, "2000-01-01T00:00:00Z");
+		CHECK_STR(t->last_used_at, NULL);
+		store_token_free(t);
+		t = NULL;
+	}
+	CHECK_INT(store_token_find(s, "h2", &t), 0);
+	if (t) {
+		CHECK_STR(t->expires_at, NULL);
+		store_token_free(t);
+		t = NULL;
+	}
+	/* A use, then none recorded again within the interval, then one after it. */
+	CHECK_INT(store_token_touch(s, "t2", "2026-12-02T10:00:00Z", "2026-12-02T09:59:00Z", &written), 0);
+	CHECK(written);
+	CHECK_INT(store_token_touch(s, "t2", "2026-12-02T10:00:30Z", "2026-12-02T09:59:30Z", &written), 0);
+	CHECK(!written);
+	CHECK_INT(store_token_find(s, "h2", &t), 0);
+	if (t) {
+		CHECK_STR(t->last_used_at, "2026-12-02T10:00:00Z");
+		store_token_free(t);
+		t = NULL;
+	}
+	CHECK_INT(store_token_touch(s, "t2", "2026-12-02T10:02:00Z", "2026-12-02T10:01:00Z", &written), 0);
+	CHECK(written);
+	CHECK_INT(store_token_touch(s, "t3", "2026-12-02T10:01:00Z", "2026-12-02T10:00:00Z", NULL), 0);
+	CHECK_INT(store_token_touch(s, "t1", "2026-11-01T00:00:00Z", "2026-10-31T23:59:00Z", &written), 0);
+	CHECK(written);
+	/* Most recently used first; never used last, oldest first. */
+	CHECK_INT(store_token_list(s, STORE_TOKENS_BY_LAST_USE, push_token_use, &v), 0);
+	CHECK_LIST(&v, false,
+		   "t2@2026-12-02T10:02:00Z,t3@2026-12-02T10:01:00Z,t1@2026-11-01T00:00:00Z,t4@never");
 	store_close(s);
 	free(loc);
 }
@@ -2541,6 +2609,153 @@ static void a_dropped_connection_fails_its_transaction_and_reconnects(void)
 	free(loc);
 }
 
+/* ---- conformance: a backup, and a copy into another store ---- */
+
+static int newest_schema(struct store *s)
+{
+	int v = -1;
+
+	CHECK_INT(store_schema_version(s, &v), 0);
+	return v;
+}
+
+/* src's rows (fill_at_schema) copied into a new empty dst: verified, and there. */
+static void copy_and_check(struct store *src, const char *dst_loc, int k)
+{
+	struct store_copy_check *checks = NULL;
+	struct store *dst = open_db(dst_loc);
+	char *err = NULL;
+	size_t n = 0;
+	int64_t rows = 0;
+	int r;
+
+	r = store_copy(src, dst, &checks, &n, &err);
+	CHECK_INT(r, 0);
+	if (r < 0)
+		tap_fail(__FILE__, __LINE__, "store_copy: %s", err ? err : "?");
+	free(err);
+	err = NULL;
+	CHECK(n > 0);
+	for (size_t i = 0; i < n; i++) {
+		if (checks[i].source_rows != checks[i].dest_rows || strcmp(checks[i].source_digest, checks[i].dest_digest))
+			tap_fail(__FILE__, __LINE__, "%s: %lld rows %s, copied %lld rows %s", checks[i].table,
+				 (long long)checks[i].source_rows, checks[i].source_digest, (long long)checks[i].dest_rows,
+				 checks[i].dest_digest);
+		rows += checks[i].source_rows;
+	}
+	CHECK(rows >= 20); /* every table fill_at_schema wrote */
+	free(checks);
+	checks = NULL;
+	check_after_migration(dst, k, false);
+	/* Into a store that holds rows: refused, nothing written. */
+	r = store_copy(src, dst, &checks, &n, &err);
+	CHECK_INT(r, -ENOTEMPTY);
+	CHECK(err && *err);
+	free(err);
+	free(checks);
+	store_close(dst);
+}
+
+static void backup_and_copy(void)
+{
+	char *src_loc = new_location("src"), *dst_loc = new_location("dst"), *err = NULL;
+	char *bak = cv_xasprintf("%s/backup.db", tap_tmpdir());
+	struct store *src = open_db(src_loc);
+	int k = newest_schema(src), r;
+
+	fill_at_schema(src, k);
+	/* A backup: SQLite's own (its online backup API); none for PostgreSQL (pg_dump). */
+	r = store_backup(src, bak, &err);
+	if (backend == BACKEND_SQLITE) {
+		struct store *b = NULL;
+
+		CHECK_INT(r, 0);
+		if (r < 0)
+			tap_fail(__FILE__, __LINE__, "store_backup: %s", err ? err : "?");
+		CHECK_INT(store_open_existing(bak, &b, NULL), 0);
+		if (b) {
+			check_after_migration(b, k, false);
+			store_close(b);
+		}
+		free(err);
+		err = NULL;
+		/* Never over the store's own file. */
+		CHECK(store_backup(src, src_loc, &err) < 0);
+		CHECK(err && *err);
+	} else
+		CHECK_INT(r, -EOPNOTSUPP);
+	free(err);
+	/* A copy into another store of the same backend. */
+	copy_and_check(src, dst_loc, k);
+	store_close(src);
+	/* And across backends: an SQLite store into PostgreSQL (covalid admin migrate). */
+	if (backend == BACKEND_PG) {
+		char *file = cv_xasprintf("%s/from.db", tap_tmpdir()), *pg_dst = new_location("dst2");
+
+		src = open_db(file);
+		fill_at_schema(src, newest_schema(src));
+		copy_and_check(src, pg_dst, k);
+		store_close(src);
+		free(file);
+		free(pg_dst);
+	}
+	free(bak);
+	free(src_loc);
+	free(dst_loc);
+}
+
+static void *touch_token(void *userdata)
+{
+	struct writer *w = userdata;
+	struct store *s = NULL;
+	char *err = NULL;
+	bool written = false;
+
+	w->result = store_open(w->loc, &s, &err);
+	pthread_barrier_wait(w->go);
+	if (w->result < 0) {
+		snprintf(w->error, sizeof(w->error), "%s", err ? err : "?");
+		free(err);
+		return NULL;
+	}
+	w->result = store_token_touch(s, "t", "2026-12-02T10:00:00Z", "2026-12-02T09:59:00Z", &written);
+	if (w->result < 0)
+		snprintf(w->error, sizeof(w->error), "%s", store_errmsg(s));
+	w->failures = written; /* whether this one wrote */
+	store_close(s);
+	return NULL;
+}
+
+/* store.h: a token's use is written "at most ... one write per interval
+ * however many nodes or threads try". */
+static void concurrent_token_touches_write_once(void)
+{
+	char *loc = new_location("touch");
+	struct store *s = open_db(loc);
+	struct store_token_row t = { .id = "t", .role = "admin", .name = "n" };
+	pthread_t threads[WRITERS];
+	struct writer w[WRITERS];
+	pthread_barrier_t go;
+	int writes = 0;
+
+	CHECK_INT(store_token_add(s, "h", &t), 0);
+	pthread_barrier_init(&go, NULL, WRITERS);
+	for (int i = 0; i < WRITERS; i++) {
+		w[i] = (struct writer){ .loc = loc, .index = i, .go = &go };
+		CHECK_INT(pthread_create(&threads[i], NULL, touch_token, &w[i]), 0);
+	}
+	for (int i = 0; i < WRITERS; i++) {
+		pthread_join(threads[i], NULL);
+		if (w[i].result < 0)
+			tap_fail(__FILE__, __LINE__, "toucher %d: %d: %s", i, w[i].result, w[i].error);
+		writes += w[i].failures;
+	}
+	pthread_barrier_destroy(&go);
+	CHECK_INT(writes, 1);
+	store_close(s);
+	free(loc);
+}
+
 /* ---- SQLite only: a full disk, a newer schema, the default location ---- */
 
 /* A statement that fails inside a savepoint (a full database) is taken back
@@ -2924,6 +3139,7 @@ TEST(an_sqlite_location_is_a_path_with_or_without_its_scheme)
 	X(a_lost_transaction_is_never_continued_in_autocommit)                     \
 	X(catalog)                                                                 \
 	X(vendors_keys_tokens)                                                     \
+	X(token_expiry_and_last_use)                                               \
 	X(customers_agreements_cases)                                              \
 	X(case_versions_across_connections)                                        \
 	X(submissions_policy_settings)                                             \
@@ -2937,7 +3153,9 @@ TEST(an_sqlite_location_is_a_path_with_or_without_its_scheme)
 	X(concurrent_opens_migrate_once)                                           \
 	X(event_seqs_follow_commit_order)                                          \
 	X(values_round_trip_unchanged)                                             \
-	X(lists_are_in_byte_order_of_ids)
+	X(lists_are_in_byte_order_of_ids)                                          \
+	X(backup_and_copy)                                                         \
+	X(concurrent_token_touches_write_once)
 
 /* The test's child sets its backend, then runs the test. */
 #define ON_SQLITE(name)                            \
