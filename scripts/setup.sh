@@ -14,7 +14,11 @@ set -eu
 # receiver checks signatures with python's hmac, independent of covalid's
 # code; t5003 digests descriptors with python's blake2b).  Bench: hyperfine;
 # wrk and nginx (bench/api.sh runs its own nginx on loopback, as the peer of
-# the server).
+# the server).  postgresql: the PostgreSQL backend's tests start a real
+# server of their own (initdb, postgres, pg_ctl: tests/lib/pg.sh, for
+# test-store's conformance suite and the multi-node test) and bench/scale.sh
+# runs its pgbench; haproxy: the multi-node test's load balancer in front
+# of three server nodes (issue 15).
 BUILD_PACKAGES="gcc make pkg-config perl
 libjansson-dev libsqlite3-dev libexpat1-dev libsodium-dev
 libmicrohttpd-dev libcurl4-gnutls-dev libgnutls28-dev libpq-dev"
@@ -35,7 +39,8 @@ libseccomp-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686"
 # openssl: t4008 makes its certificates with `openssl req -x509` (and
 # `openssl s_client` reads back which one the server presents).
 TEST_PACKAGES="osinfo-db cpuid virt-what systemd hyperfine clang jq curl libxml2-utils sqlite3
-chromium nodejs wrk nginx-light qemu-user-static iproute2 wine64 python3 openssl"
+chromium nodejs wrk nginx-light qemu-user-static iproute2 wine64 python3 openssl
+postgresql haproxy"
 PACKAGES="$BUILD_PACKAGES $GUEST_PACKAGES $TEST_PACKAGES"
 
 SUDO=""

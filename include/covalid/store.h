@@ -1,10 +1,12 @@
 /*
  * covalid/store.h - where covalid keeps its state: one interface, several
- * backends (SQLite now, PostgreSQL later) chosen by the location string.
+ * backends chosen by the location string (docs/catalog.md, "The store"):
  *
- *   "PATH" or "sqlite:PATH"   an SQLite database file (WAL, foreign keys on)
- *   "postgresql://..."        the PostgreSQL backend (a libpq URI, also
- *                             "postgres://..."): not built into covalid yet
+ *   "PATH" or "sqlite:PATH"   an SQLite database file (WAL, foreign keys on),
+ *                             the embedded default
+ *   "postgresql://..."        a PostgreSQL database (a libpq URI, also
+ *                             "postgres://..."), which several server
+ *                             nodes can share (docs/deploy.md)
  *
  * The store speaks in rows: a record's indexed columns plus its whole
  * JSON document.  What a document means (validation, matching) belongs to

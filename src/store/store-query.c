@@ -86,8 +86,13 @@ int db_take_int(struct store *s, struct db_stmt *st, void *userdata)
 const char *db_now(char buf[static DB_NOW_SIZE])
 {
 	/* Whole seconds of the wall clock, as SQLite's strftime(..., 'now')
-	 * wrote them before the time became a parameter. */
-	cv_time_iso8601((int64_t)time(NULL), buf, DB_NOW_SIZE);
+	 * wrote them before the time became a parameter.  Not time(NULL):
+	 * glibc reads it from the coarse clock, which may still say the last
+	 * second for a few milliseconds after the precise one has moved on. */
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	cv_time_iso8601((int64_t)ts.tv_sec, buf, DB_NOW_SIZE);
 	return buf;
 }
 
