@@ -1703,10 +1703,12 @@ static void webhooks_and_deliveries(void)
 	CHECK_INT(store_delivery_due(s, 5000, 2, push_due, &v), 0);
 	CHECK_LIST(&v, true, "e1>w-c1,e1>w-owner");
 
-	/* A lease: not due before its end. */
+	/* A claim: not due before its lease ends, and claimed once (a
+	 * second deliverer that read it due too claims nothing). */
 	d1 = due_id(s, 1000, "e1", "w-owner");
 	CHECK(d1 > 0);
-	CHECK_INT(store_delivery_lease(s, d1, 3000), 0);
+	CHECK_INT(store_delivery_claim(s, d1, 1000, 3000), 1);
+	CHECK_INT(store_delivery_claim(s, d1, 1000, 3000), 0);
 	CHECK_INT(due_id(s, 2999, "e1", "w-owner"), -1);
 	CHECK_INT(due_id(s, 3000, "e1", "w-owner"), d1);
 	/* Attempts: pending again later, then delivered; then it is not pending. */
