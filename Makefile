@@ -57,7 +57,7 @@ UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TAP_OBJ    = $(BUILD)/obj/tests/unit/tap.o
 # The tests that start a real PostgreSQL (tests/unit/pg-harness.h) link its harness too.
 PGH_OBJ    = $(BUILD)/obj/tests/unit/pg-harness.o
-PGH_TESTS  = $(BUILD)/tests/test-store
+PGH_TESTS  = $(BUILD)/tests/test-store $(BUILD)/tests/test-nodes
 SCRIPT_TESTS = $(sort $(wildcard tests/t/t*.sh))
 OLDK_BINS  = $(BUILD)/tests/run-as-2.6.18 $(BUILD)/tests/oldkernel-selftest
 

@@ -4,34 +4,59 @@
  * (store_try_lead), a webhook delivery claimed by one deliverer
  * (store_delivery_claim, monitor_deliveries_due), a machine's row locked
  * for its read-modify-write (store_machine_lock).  Each "node" here is a
- * connection of its own to one SQLite file, as several processes on one
- * file are; tests/t/t4010-multi-node.sh runs the same on PostgreSQL with
- * three real nodes.
+ * connection of its own to one database: one SQLite file, as several
+ * processes on one file are, and a PostgreSQL this test starts
+ * (pg-harness.h); tests/t/t4010-multi-node.sh runs three real nodes.
  */
 #include <jansson.h>
+#include <signal.h>
 #include <sodium.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 #include "covalid/monitor.h"
 #include "covalid/program.h"
 #include "covalid/store.h"
+#include "pg-harness.h"
 #include "tap.h"
 #include "util/cv.h"
 
-static struct store *open_at(const char *name)
+/* The PostgreSQL cluster's directory ("" when none was started) and why not. */
+static char pg_dir[96];
+static const char *pg_missing;
+
+/* A location of database name: an SQLite file, or with pg a fresh
+ * PostgreSQL database of that name (made on first call). */
+static char *location(const char *name, bool pg)
+{
+	char *uri = NULL;
+
+	if (!pg)
+		return cv_xasprintf("%s/%s.db", tap_tmpdir(), name);
+	if (!pg_dir[0]) {
+		tap_fail(__FILE__, __LINE__, "no PostgreSQL: %s", pg_missing ? pg_missing : "?");
+		return NULL;
+	}
+	if (pgh_createdb(pg_dir, name, &uri) < 0)
+		tap_fail(__FILE__, __LINE__, "createdb %s failed", name);
+	return uri;
+}
+
+static struct store *open_at(const char *loc)
 {
 	struct store *s = NULL;
-	char *path = cv_xasprintf("%s/%s", tap_tmpdir(), name), *err = NULL;
+	char *err = NULL;
 
-	CHECK_INT(store_open(path, &s, &err), 0);
-	free(path);
+	CHECK_INT(store_open(loc, &s, &err), 0);
+	if (err)
+		printf("# %s: %s\n", loc, err);
 	free(err);
 	return s;
 }
 
-TEST(a_job_is_led_by_one_connection_at_a_time)
+static void lead_checks(const char *loc)
 {
-	struct store *a = open_at("lead.db"), *b = open_at("lead.db"), *m = NULL;
-	char *err = NULL;
+	struct store *a = open_at(loc), *b = open_at(loc);
 
 	CHECK_INT(store_try_lead(a, "sweep"), 1);
 	CHECK_INT(store_try_lead(b, "sweep"), 0);
@@ -52,11 +77,30 @@ TEST(a_job_is_led_by_one_connection_at_a_time)
 	CHECK_INT(store_try_lead(b, "Sweep"), -EINVAL);
 	CHECK_INT(store_try_lead(b, NULL), -EINVAL);
 	store_close(b);
+}
+
+TEST(a_job_is_led_by_one_connection_at_a_time)
+{
+	char *loc = location("lead", false);
+	struct store *m = NULL;
+	char *err = NULL;
+
+	lead_checks(loc);
+	free(loc);
 	/* A database in memory is no one else's: its connection leads. */
 	CHECK_INT(store_open(":memory:", &m, &err), 0);
 	free(err);
 	CHECK_INT(store_try_lead(m, "sweep"), 1);
 	store_close(m);
+}
+
+TEST(a_job_is_led_by_one_connection_at_a_time_on_postgresql)
+{
+	char *loc = location("lead", true);
+
+	if (loc)
+		lead_checks(loc);
+	free(loc);
 }
 
 static int64_t emit(struct store *s, const char *kind, const char *customer)
@@ -83,10 +127,10 @@ static int collect_id(void *userdata, const struct store_delivery_row *row)
 	return 0;
 }
 
-TEST(a_delivery_is_claimed_by_one_deliverer)
+static void claim_checks(const char *loc)
 {
 	struct program_auth acme = { .role = (char *)"customer", .customer_id = (char *)"acme", .token_id = (char *)"t1" };
-	struct store *a = open_at("claim.db"), *b = open_at("claim.db");
+	struct store *a = open_at(loc), *b = open_at(loc);
 	struct program_error e = { 0 };
 	struct monitor_delivery *due = NULL;
 	json_t *body = json_loads("{\"url\": \"http://a/\", \"secret\": \"acme-secret-0123456\"}", 0, NULL), *w = NULL;
@@ -128,9 +172,27 @@ TEST(a_delivery_is_claimed_by_one_deliverer)
 	store_close(b);
 }
 
+TEST(a_delivery_is_claimed_by_one_deliverer)
+{
+	char *loc = location("claim", false);
+
+	claim_checks(loc);
+	free(loc);
+}
+
+TEST(a_delivery_is_claimed_by_one_deliverer_on_postgresql)
+{
+	char *loc = location("claim", true);
+
+	if (loc)
+		claim_checks(loc);
+	free(loc);
+}
+
 TEST(a_machine_is_locked_for_its_read_and_write)
 {
-	struct store *s = open_at("lock.db");
+	char *loc = location("lock", false);
+	struct store *s = open_at(loc);
 
 	CHECK_INT(store_customer_add(s, "acme", "Acme"), 0);
 	CHECK_INT(store_machine_add(s, &(struct store_machine_row){ .id = "m-1", .customer_id = "acme",
@@ -143,7 +205,58 @@ TEST(a_machine_is_locked_for_its_read_and_write)
 	CHECK_INT(store_machine_lock(s, "m-nosuch"), -ENOENT);
 	CHECK_INT(store_commit(s), 0);
 	store_close(s);
+	free(loc);
 }
 
-TAP_MAIN(a_job_is_led_by_one_connection_at_a_time, a_delivery_is_claimed_by_one_deliverer,
-	 a_machine_is_locked_for_its_read_and_write)
+static void stop_server_and_die(int sig)
+{
+	pid_t pid = pg_dir[0] ? pgh_server_pid(pg_dir) : -1;
+
+	if (pid > 0)
+		kill(pid, SIGQUIT); /* immediate shutdown: no time for pg_ctl */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct tap_test tests[] = {
+		{ "a_job_is_led_by_one_connection_at_a_time", a_job_is_led_by_one_connection_at_a_time },
+		{ "a_delivery_is_claimed_by_one_deliverer", a_delivery_is_claimed_by_one_deliverer },
+		{ "a_machine_is_locked_for_its_read_and_write", a_machine_is_locked_for_its_read_and_write },
+		{ "a_job_is_led_by_one_connection_at_a_time_on_postgresql",
+		  a_job_is_led_by_one_connection_at_a_time_on_postgresql },
+		{ "a_delivery_is_claimed_by_one_deliverer_on_postgresql", a_delivery_is_claimed_by_one_deliverer_on_postgresql },
+	};
+	const char *tmp = getenv("TMPDIR");
+	char *uri = NULL;
+	int r;
+
+	/* One cluster for the run; its socket lives in the directory: a
+	 * short path (pg.sh's limit), which the postgres user (when run as
+	 * root) must get through. */
+	snprintf(pg_dir, sizeof(pg_dir), "%s/covalid-pg-XXXXXX", tmp && *tmp && strlen(tmp) < 60 ? tmp : "/tmp");
+	if (!mkdtemp(pg_dir)) {
+		pg_missing = "mkdtemp failed for the cluster's directory";
+		pg_dir[0] = '\0';
+	} else {
+		chmod(pg_dir, 0755);
+		signal(SIGINT, stop_server_and_die);
+		signal(SIGTERM, stop_server_and_die);
+		if (pgh_start(pg_dir, &uri) < 0) {
+			pg_missing = "tests/lib/pg.sh's pg_start failed (its messages are above)";
+			rmdir(pg_dir);
+			pg_dir[0] = '\0';
+		}
+		free(uri);
+	}
+	r = tap_run(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
+	if (pg_dir[0]) {
+		char *rm = cv_xasprintf("rm -rf '%s'", pg_dir);
+
+		pgh_stop(pg_dir);
+		(void)!system(rm);
+		free(rm);
+	}
+	return r;
+}
