@@ -9,10 +9,13 @@
  * (pg-harness.h); tests/t/t4010-multi-node.sh runs three real nodes.
  */
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "covalid/monitor.h"
 #include "covalid/program.h"
@@ -189,22 +192,94 @@ TEST(a_delivery_is_claimed_by_one_deliverer_on_postgresql)
 	free(loc);
 }
 
-TEST(a_machine_is_locked_for_its_read_and_write)
-{
-	char *loc = location("lock", false);
-	struct store *s = open_at(loc);
+/* The second writer: reads the machine under its lock, and writes it back. */
+struct second {
+	struct store *s;
+	int64_t seen; /* last_seen_s as it read it */
+	int r;
+	atomic_bool done;
+};
 
-	CHECK_INT(store_customer_add(s, "acme", "Acme"), 0);
-	CHECK_INT(store_machine_add(s, &(struct store_machine_row){ .id = "m-1", .customer_id = "acme",
+static void *second_writer(void *arg)
+{
+	struct second *w = arg;
+	struct store_machine_row *m = NULL;
+
+	w->r = store_begin(w->s);
+	if (w->r == 0)
+		w->r = store_machine_lock(w->s, "m-1");
+	if (w->r == 0)
+		w->r = store_machine_get_state(w->s, "m-1", &m);
+	if (w->r == 0) {
+		w->seen = m->last_seen_s;
+		m->reports++;
+		w->r = store_machine_update(w->s, m);
+	}
+	if (w->r == 0)
+		w->r = store_commit(w->s);
+	else
+		(void)!store_rollback(w->s);
+	store_machine_free(m);
+	atomic_store(&w->done, true);
+	return NULL;
+}
+
+/*
+ * Two writers read-modify-write one machine (a report on one node, the
+ * sweep on another): the second, having locked the row, waits for the
+ * first to commit and then reads what it wrote -- it never writes back
+ * a row read before the first's commit (a lost update at READ COMMITTED).
+ */
+static void lock_checks(const char *loc)
+{
+	struct store *a = open_at(loc);
+	struct second w = { .s = open_at(loc) };
+	struct store_machine_row *m = NULL;
+	pthread_t t;
+
+	CHECK_INT(store_customer_add(a, "acme", "Acme"), 0);
+	CHECK_INT(store_machine_add(a, &(struct store_machine_row){ .id = "m-1", .customer_id = "acme",
 								  .machine_key = "k1", .name = "web01",
 								  .credential_hash = "h1", .enrolled_at = "2026-12-02T00:00:00Z",
 								  .last_seen_s = 1, .interval_s = 60 }),
 		  0);
-	CHECK_INT(store_begin(s), 0);
-	CHECK_INT(store_machine_lock(s, "m-1"), 0);
-	CHECK_INT(store_machine_lock(s, "m-nosuch"), -ENOENT);
-	CHECK_INT(store_commit(s), 0);
-	store_close(s);
+	CHECK_INT(store_begin(a), 0);
+	CHECK_INT(store_machine_lock(a, "m-nosuch"), -ENOENT);
+	CHECK_INT(store_machine_lock(a, "m-1"), 0);
+	CHECK_INT(store_machine_get_state(a, "m-1", &m), 0);
+	CHECK_INT(m->last_seen_s, 1);
+	CHECK_INT(pthread_create(&t, NULL, second_writer, &w), 0);
+	usleep(300 * 1000);
+	CHECK(!atomic_load(&w.done)); /* waiting for the first's lock */
+	m->last_seen_s = 100;
+	CHECK_INT(store_machine_update(a, m), 0);
+	CHECK_INT(store_commit(a), 0);
+	pthread_join(t, NULL);
+	CHECK_INT(w.r, 0);
+	CHECK_INT(w.seen, 100); /* what the first wrote, not the row before it */
+	store_machine_free(m);
+	CHECK_INT(store_machine_get_state(a, "m-1", &m), 0);
+	CHECK_INT(m->last_seen_s, 100);
+	CHECK_INT(m->reports, 1); /* and the second's write kept it */
+	store_machine_free(m);
+	store_close(a);
+	store_close(w.s);
+}
+
+TEST(a_machine_is_locked_for_its_read_and_write)
+{
+	char *loc = location("lock", false);
+
+	lock_checks(loc);
+	free(loc);
+}
+
+TEST(a_machine_is_locked_for_its_read_and_write_on_postgresql)
+{
+	char *loc = location("lock", true);
+
+	if (loc)
+		lock_checks(loc);
 	free(loc);
 }
 
@@ -227,6 +302,8 @@ int main(int argc, char **argv)
 		{ "a_job_is_led_by_one_connection_at_a_time_on_postgresql",
 		  a_job_is_led_by_one_connection_at_a_time_on_postgresql },
 		{ "a_delivery_is_claimed_by_one_deliverer_on_postgresql", a_delivery_is_claimed_by_one_deliverer_on_postgresql },
+		{ "a_machine_is_locked_for_its_read_and_write_on_postgresql",
+		  a_machine_is_locked_for_its_read_and_write_on_postgresql },
 	};
 	const char *tmp = getenv("TMPDIR");
 	char *uri = NULL;
