@@ -39,15 +39,19 @@ PG_BINDIR=$(pg_bindir) || exit 2
 [ -x "$PG_BINDIR/pgbench" ] || { echo "bench/scale.sh: no pgbench in $PG_BINDIR (Debian's postgresql package)" >&2; exit 2; }
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/covalid-bench-scale.XXXXXX")
+WTOP=$W # W names each database's own part below
 # Beside $W, not in it: as root the cluster runs as the postgres user (pg.sh).
 PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/covalid-bench-pg.XXXXXX")
 PIDS=
 cleanup() {
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	PIDS=
 	pg_stop "$PGDIR" >/dev/null 2>&1
-	rm -rf "$W" "$PGDIR"
+	rm -rf "$WTOP" "$PGDIR"
 }
-trap cleanup EXIT INT TERM
+# Also when its output is cut (| head): nothing of the run is left behind.
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -67,7 +71,6 @@ $PGBENCH -i -s 10 -q pgbench >"$W/pgbench-init.log" 2>&1 ||
 # ---- the nodes: three on PostgreSQL, one on SQLite ----
 . bench/lib/serve.sh
 . bench/lib/submissions.sh
-WTOP=$W
 mkdir -p "$WTOP/pg" "$WTOP/sq"
 W=$WTOP/pg
 "$COVALID" catalog import --db "$PG_URI" data/products.jsonl data/validated-configs.jsonl >/dev/null
