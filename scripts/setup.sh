@@ -125,10 +125,11 @@ if [ -n "$missing" ]; then
 		exit 1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
-	# Installing nginx must not start a system nginx on port 80: the
-	# benchmark starts its own.  (invoke-rc.d asks policy-rc.d first.)
+	# Installing nginx, haproxy or postgresql must not start a system
+	# service (nginx on port 80, a cluster on 5432): the tests and
+	# benchmarks start their own.  (invoke-rc.d asks policy-rc.d first.)
 	policy=
-	case $missing in *nginx*)
+	case $missing in *nginx* | *haproxy* | *postgresql*)
 		if [ ! -e /usr/sbin/policy-rc.d ]; then
 			policy=/usr/sbin/policy-rc.d
 			printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
