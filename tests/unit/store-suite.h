@@ -13,8 +13,9 @@
  * development; by default both run, and without PostgreSQL's binaries the
  * PostgreSQL half fails (never skips).
  *
- * A test file lists its conformance tests in an X-macro and hands the
- * runner both halves:
+ * A test file lists its conformance tests in an X-macro; SUITE_MAIN(BOTH)
+ * makes its main() when they are all, or else it hands the runner both
+ * halves itself:
  *
  *   #define BOTH(X) X(catalog)
  *   BOTH(SUITE_ON_BOTH)
@@ -65,6 +66,15 @@ int suite_run(int argc, char **argv, const struct tap_test *sqlite, size_t n_sql
 #define SUITE_PG_ENTRY(name) { "postgresql:" #name, name##__pg },
 /* A test of PostgreSQL only (it sets suite_backend itself). */
 #define SUITE_PG_ONLY(name) { "postgresql:" #name, name }
+/* main() of a file whose tests all run on both backends: LIST(X) names them. */
+#define SUITE_MAIN(LIST)                                                                                \
+	LIST(SUITE_ON_BOTH)                                                                             \
+	int main(int argc, char **argv)                                                                 \
+	{                                                                                               \
+		static const struct tap_test sqlite_[] = { LIST(SUITE_SQLITE_ENTRY) };                  \
+		static const struct tap_test pg_[] = { LIST(SUITE_PG_ENTRY) };                          \
+		return suite_run(argc, argv, sqlite_, CV_ELEMENTSOF(sqlite_), pg_, CV_ELEMENTSOF(pg_)); \
+	}
 
 /*
  * A new empty database for the running test; tag tells a test's several
@@ -91,6 +101,28 @@ char *joined(struct cv_strv *v, bool sorted);
 		char *got_ = joined((v), (sorted));  \
 		CHECK_STR(got_, (expected));         \
 		free(got_);                          \
+	} while (0)
+
+/*
+ * A walk's rows as "a,b,c" in the order the walk gives them, and, when the
+ * query is not paged (no limit, no offset), its count agreeing with them:
+ * list and count are store.h's pair for one table (store_machine_list and
+ * store_machine_count, say), qtype their query's struct, push the walk's
+ * callback onto a struct cv_strv.
+ */
+#define CHECK_WALK(list, count, qtype, push, s, expected, ...)              \
+	do {                                                                \
+		struct qtype q_ = { __VA_ARGS__ };                          \
+		struct cv_strv v_;                                          \
+		int64_t n_ = -1;                                            \
+		cv_strv_init(&v_);                                          \
+		CHECK_INT(list((s), &q_, push, &v_), 0);                    \
+		if (!q_.limit && !q_.offset) {                              \
+			CHECK_INT(count((s), &q_, &n_), 0);                 \
+			CHECK_INT(n_, (int64_t)v_.n);                       \
+		}                                                           \
+		CHECK_LIST(&v_, false, (expected));                         \
+		cv_strv_release(&v_);                                       \
 	} while (0)
 
 /* Walk callbacks pushing onto a struct cv_strv: the id (push_org also

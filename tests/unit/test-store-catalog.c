@@ -190,18 +190,5 @@ static void catalog(void)
 	free(loc);
 }
 
-#define BOTH(X)    \
-	X(catalog)
-BOTH(SUITE_ON_BOTH)
-
-int main(int argc, char **argv)
-{
-	static const struct tap_test sqlite[] = {
-		BOTH(SUITE_SQLITE_ENTRY)
-	};
-	static const struct tap_test pg[] = {
-		BOTH(SUITE_PG_ENTRY)
-	};
-
-	return suite_run(argc, argv, sqlite, CV_ELEMENTSOF(sqlite), pg, CV_ELEMENTSOF(pg));
-}
+#define BOTH(X) X(catalog)
+SUITE_MAIN(BOTH)

@@ -451,16 +451,4 @@ static void concurrent_token_touches_write_once(void)
 	X(concurrent_opens_migrate_once)       \
 	X(event_seqs_follow_commit_order)      \
 	X(concurrent_token_touches_write_once)
-BOTH(SUITE_ON_BOTH)
-
-int main(int argc, char **argv)
-{
-	static const struct tap_test sqlite[] = {
-		BOTH(SUITE_SQLITE_ENTRY)
-	};
-	static const struct tap_test pg[] = {
-		BOTH(SUITE_PG_ENTRY)
-	};
-
-	return suite_run(argc, argv, sqlite, CV_ELEMENTSOF(sqlite), pg, CV_ELEMENTSOF(pg));
-}
+SUITE_MAIN(BOTH)

@@ -45,20 +45,8 @@ static int check_e3(void *u, const struct store_event_row *e)
 	return 0;
 }
 
-#define CHECK_EVENTS(s, expected, ...)                                                  \
-	do {                                                                            \
-		struct store_event_query q_ = { __VA_ARGS__ };             \
-		struct cv_strv v_;                                                      \
-		int64_t n_ = -1;                                                        \
-		cv_strv_init(&v_);                                                      \
-		CHECK_INT(store_event_list((s), &q_, push_event, &v_), 0);              \
-		if (!q_.limit && !q_.offset) {                                          \
-			CHECK_INT(store_event_count((s), &q_, &n_), 0);                 \
-			CHECK_INT(n_, (int64_t)v_.n);                                   \
-		}                                                                       \
-		CHECK_LIST(&v_, false, (expected));                                     \
-		cv_strv_release(&v_);                                                   \
-	} while (0)
+#define CHECK_EVENTS(s, expected, ...) \
+	CHECK_WALK(store_event_list, store_event_count, store_event_query, push_event, s, expected, __VA_ARGS__)
 
 static void events(void)
 {
@@ -302,16 +290,4 @@ static void webhooks_and_deliveries(void)
 #define BOTH(X)                    \
 	X(events)                  \
 	X(webhooks_and_deliveries)
-BOTH(SUITE_ON_BOTH)
-
-int main(int argc, char **argv)
-{
-	static const struct tap_test sqlite[] = {
-		BOTH(SUITE_SQLITE_ENTRY)
-	};
-	static const struct tap_test pg[] = {
-		BOTH(SUITE_PG_ENTRY)
-	};
-
-	return suite_run(argc, argv, sqlite, CV_ELEMENTSOF(sqlite), pg, CV_ELEMENTSOF(pg));
-}
+SUITE_MAIN(BOTH)

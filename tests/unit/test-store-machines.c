@@ -60,20 +60,8 @@ static int push_sample(void *u, const char *at, const char *verdict, int64_t cou
 	return 0;
 }
 
-#define CHECK_MACHINES(s, expected, ...)                                                \
-	do {                                                                            \
-		struct store_machine_query q_ = { __VA_ARGS__ };            \
-		struct cv_strv v_;                                                      \
-		int64_t n_ = -1;                                                        \
-		cv_strv_init(&v_);                                                      \
-		CHECK_INT(store_machine_list((s), &q_, push_machine, &v_), 0);          \
-		if (!q_.limit && !q_.offset) {                                          \
-			CHECK_INT(store_machine_count((s), &q_, &n_), 0);               \
-			CHECK_INT(n_, (int64_t)v_.n);                                   \
-		}                                                                       \
-		CHECK_LIST(&v_, false, (expected));                                     \
-		cv_strv_release(&v_);                                                   \
-	} while (0)
+#define CHECK_MACHINES(s, expected, ...) \
+	CHECK_WALK(store_machine_list, store_machine_count, store_machine_query, push_machine, s, expected, __VA_ARGS__)
 
 static void machines(void)
 {
@@ -331,16 +319,4 @@ static void monitor_settings_and_fleet_samples(void)
 #define BOTH(X)                               \
 	X(machines)                           \
 	X(monitor_settings_and_fleet_samples)
-BOTH(SUITE_ON_BOTH)
-
-int main(int argc, char **argv)
-{
-	static const struct tap_test sqlite[] = {
-		BOTH(SUITE_SQLITE_ENTRY)
-	};
-	static const struct tap_test pg[] = {
-		BOTH(SUITE_PG_ENTRY)
-	};
-
-	return suite_run(argc, argv, sqlite, CV_ELEMENTSOF(sqlite), pg, CV_ELEMENTSOF(pg));
-}
+SUITE_MAIN(BOTH)

@@ -381,16 +381,4 @@ static void backup_and_copy(void)
 #define BOTH(X)                                  \
 	X(migrations_from_every_released_schema) \
 	X(backup_and_copy)
-BOTH(SUITE_ON_BOTH)
-
-int main(int argc, char **argv)
-{
-	static const struct tap_test sqlite[] = {
-		BOTH(SUITE_SQLITE_ENTRY)
-	};
-	static const struct tap_test pg[] = {
-		BOTH(SUITE_PG_ENTRY)
-	};
-
-	return suite_run(argc, argv, sqlite, CV_ELEMENTSOF(sqlite), pg, CV_ELEMENTSOF(pg));
-}
+SUITE_MAIN(BOTH)

@@ -124,18 +124,5 @@ static void submissions_policy_settings(void)
 	free(loc);
 }
 
-#define BOTH(X)                        \
-	X(submissions_policy_settings)
-BOTH(SUITE_ON_BOTH)
-
-int main(int argc, char **argv)
-{
-	static const struct tap_test sqlite[] = {
-		BOTH(SUITE_SQLITE_ENTRY)
-	};
-	static const struct tap_test pg[] = {
-		BOTH(SUITE_PG_ENTRY)
-	};
-
-	return suite_run(argc, argv, sqlite, CV_ELEMENTSOF(sqlite), pg, CV_ELEMENTSOF(pg));
-}
+#define BOTH(X) X(submissions_policy_settings)
+SUITE_MAIN(BOTH)

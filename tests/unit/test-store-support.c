@@ -181,16 +181,4 @@ static void case_versions_across_connections(void)
 #define BOTH(X)                             \
 	X(customers_agreements_cases)       \
 	X(case_versions_across_connections)
-BOTH(SUITE_ON_BOTH)
-
-int main(int argc, char **argv)
-{
-	static const struct tap_test sqlite[] = {
-		BOTH(SUITE_SQLITE_ENTRY)
-	};
-	static const struct tap_test pg[] = {
-		BOTH(SUITE_PG_ENTRY)
-	};
-
-	return suite_run(argc, argv, sqlite, CV_ELEMENTSOF(sqlite), pg, CV_ELEMENTSOF(pg));
-}
+SUITE_MAIN(BOTH)

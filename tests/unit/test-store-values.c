@@ -160,16 +160,4 @@ static void lists_are_in_byte_order_of_ids(void)
 #define BOTH(X)                           \
 	X(values_round_trip_unchanged)    \
 	X(lists_are_in_byte_order_of_ids)
-BOTH(SUITE_ON_BOTH)
-
-int main(int argc, char **argv)
-{
-	static const struct tap_test sqlite[] = {
-		BOTH(SUITE_SQLITE_ENTRY)
-	};
-	static const struct tap_test pg[] = {
-		BOTH(SUITE_PG_ENTRY)
-	};
-
-	return suite_run(argc, argv, sqlite, CV_ELEMENTSOF(sqlite), pg, CV_ELEMENTSOF(pg));
-}
+SUITE_MAIN(BOTH)
