@@ -5,11 +5,10 @@
  * (libpq's URI schemes go to PostgreSQL whole,
  * postgresql.org/docs/15/libpq-connect.html#LIBPQ-CONNSTRING-URIS; sqlite:
  * or a plain path to SQLite) and the default under $XDG_DATA_HOME.
- * Expected values come from store.h's comments (its contract).  Each test
- * runs once on SQLite and once on a real PostgreSQL (store-suite.h: one
+ * Expected values come from store.h's comments (its contract).  The others
+ * run once on SQLite and once on a real PostgreSQL (store-suite.h: one
  * cluster per binary, a fresh database per test).
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -10,8 +10,8 @@
  * documented savepoint semantics (sqlite.org/lang_savepoint.html: RELEASE
  * keeps a savepoint's work in the enclosing transaction, ROLLBACK TO
  * undoes it, only the outermost COMMIT is durable), which PostgreSQL's
- * SAVEPOINT shares (postgresql.org/docs/current/sql-savepoint.html).  Each
- * test runs once on SQLite and once on a real PostgreSQL (store-suite.h:
+ * SAVEPOINT shares (postgresql.org/docs/current/sql-savepoint.html).  The
+ * others run once on SQLite and once on a real PostgreSQL (store-suite.h:
  * one cluster per binary, a fresh database per test).
  */
 #include <stdio.h>

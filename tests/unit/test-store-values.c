@@ -2,7 +2,7 @@
  * test-store-values.c - the store's conformance suite (issue 15): values
  * come back as they went in, byte for byte (quotes, backslashes,
  * placeholders, UTF-8), and lists are in byte order of ids on a cluster
- * that sorts text by ICU's en-US. Expected values come from store.h's
+ * that sorts text by ICU's en-US.  Expected values come from store.h's
  * comments (its contract).  Each test runs once on SQLite and once on a
  * real PostgreSQL (store-suite.h: one cluster per binary, a fresh database
  * per test).
