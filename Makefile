@@ -55,9 +55,12 @@ SERVER_CLI_OBJS = $(SERVER_CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TAP_OBJ    = $(BUILD)/obj/tests/unit/tap.o
-# The tests that start a real PostgreSQL (tests/unit/pg-harness.h) link its harness too.
+# The tests that start a real PostgreSQL (tests/unit/pg-harness.h) link its harness too;
+# the store's conformance suite, one binary per table group, its runner (store-suite.h).
 PGH_OBJ    = $(BUILD)/obj/tests/unit/pg-harness.o
-PGH_TESTS  = $(BUILD)/tests/test-store $(BUILD)/tests/test-nodes
+SUITE_OBJ  = $(BUILD)/obj/tests/unit/store-suite.o
+SUITE_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-store-*.c))
+PGH_TESTS  = $(SUITE_TESTS) $(BUILD)/tests/test-nodes
 SCRIPT_TESTS = $(sort $(wildcard tests/t/t*.sh))
 OLDK_BINS  = $(BUILD)/tests/run-as-2.6.18 $(BUILD)/tests/oldkernel-selftest
 
@@ -95,9 +98,10 @@ $(BUILD)/covalid-server: $(SERVER_CLI_OBJS) $(BUILD)/libcovalid.a
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TAP_OBJ) $(BUILD)/libcovalid.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(TAP_OBJ) $(filter $(PGH_OBJ),$^) $(BUILD)/libcovalid.a $(SERVER_LIBS) $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(TAP_OBJ) $(filter $(PGH_OBJ) $(SUITE_OBJ),$^) $(BUILD)/libcovalid.a $(SERVER_LIBS) $(LIBS)
 
 $(PGH_TESTS): $(PGH_OBJ)
+$(SUITE_TESTS): $(SUITE_OBJ)
 
 # The old-kernel harness (tests/oldkernel/, run by t7002): a seccomp
 # filter that makes this kernel answer like Linux 2.6.18.  Never sanitized:

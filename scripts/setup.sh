@@ -16,7 +16,7 @@ set -eu
 # wrk and nginx (bench/api.sh runs its own nginx on loopback, as the peer of
 # the server).  postgresql: the PostgreSQL backend's tests start a real
 # server of their own (initdb, postgres, pg_ctl: tests/lib/pg.sh, for
-# test-store's conformance suite and the multi-node test) and bench/scale.sh
+# the store's conformance suite (tests/unit/test-store-*.c) and the multi-node test) and bench/scale.sh
 # runs its pgbench; haproxy: the multi-node test's load balancer in front
 # of three server nodes (issue 15).
 BUILD_PACKAGES="gcc make pkg-config perl

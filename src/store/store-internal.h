@@ -16,8 +16,8 @@
  *
  * Portable SQL.  The shared query files (every store*.c but a backend's)
  * are written in what SQLite and PostgreSQL both accept, and
- * test-store's shared_sql_is_portable fails naming the file and line if
- * a spelling only one engine knows comes back.  What had none in common:
+ * test-store-portable's shared_sql_is_portable fails naming the file and
+ * line if a spelling only one engine knows comes back.  What had none in common:
  *  - The clock: a write's time is a parameter made by db_now() in C
  *    ("YYYY-MM-DDTHH:MM:SSZ", what strftime(..., 'now') wrote), never
  *    strftime(), datetime() or now().  Column defaults in a backend's own
@@ -134,8 +134,8 @@ struct db_ops {
 
 /*
  * A store migrated only up to schema version (0: empty), as a released
- * covalid of that schema left it: test-store's migrations from every
- * released schema.  Opening it again with store_open() migrates it.
+ * covalid of that schema left it: test-store-migrate's migrations from
+ * every released schema.  Opening it again with store_open() migrates it.
  */
 int store_open_at_schema(const char *location, int schema, struct store **ret, char **ret_errmsg);
 

@@ -378,7 +378,7 @@ static int get_user_version(struct sqlite_db *d, int *ret)
 	return 0;
 }
 
-/* To the newest schema, or to schema upto (>= 0: test-store's older databases). */
+/* To the newest schema, or to schema upto (>= 0: test-store-migrate's older databases). */
 static int migrate(struct sqlite_db *d, int upto)
 {
 	int newest = upto >= 0 && upto < (int)CV_ELEMENTSOF(migrations) ? upto : (int)CV_ELEMENTSOF(migrations);

@@ -9,7 +9,7 @@
 # Left out, being about SQLite's file itself: t4003 (a killed server's
 # file passes sqlite3's integrity_check), t4005 (faults of the file and
 # its disk); and tests that run covalid without a server, whose store
-# calls test-store's conformance suite runs on both backends.
+# calls the store's conformance suite (tests/unit/test-store-*.c) runs on both backends.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/pg.sh"
 trap 'pg_stop "$TMP/pg" >/dev/null 2>&1; rm -rf "$TMP"' EXIT

@@ -4,9 +4,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -122,4 +125,72 @@ pid_t pgh_server_pid(const char *dir)
 void pgh_stop(const char *dir)
 {
 	(void)run_pg_sh("pg_stop \"$1\"", dir, NULL, NULL);
+}
+
+/* The running cluster's server, for the signal handler (which has no time
+ * to read postmaster.pid). */
+static volatile pid_t cluster_server = -1;
+
+static void stop_server_and_die(int sig)
+{
+	if (cluster_server > 0)
+		kill(cluster_server, SIGQUIT);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void remove_tree(const char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *pgh_cluster_start(char dir[PGH_DIR_MAX], const char *initdb_opts)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *uri = NULL;
+
+	snprintf(dir, PGH_DIR_MAX, "%s/covalid-pg-XXXXXX", tmp && *tmp && strlen(tmp) < 60 ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		dir[0] = '\0';
+		return "mkdtemp failed for the cluster's directory";
+	}
+	chmod(dir, 0755);
+	signal(SIGINT, stop_server_and_die);
+	signal(SIGTERM, stop_server_and_die);
+	signal(SIGHUP, stop_server_and_die);
+	if (initdb_opts && !getenv("PG_INITDB_OPTS")) {
+		setenv("PG_INITDB_OPTS", initdb_opts, 1);
+		if (pgh_start(dir, &uri) < 0) {
+			printf("# this PostgreSQL does not take PG_INITDB_OPTS=%s: left out\n", initdb_opts);
+			unsetenv("PG_INITDB_OPTS");
+			remove_tree(dir);
+			mkdir(dir, 0755);
+		}
+	}
+	if (!uri && pgh_start(dir, &uri) < 0) {
+		remove_tree(dir);
+		dir[0] = '\0';
+		return "tests/lib/pg.sh's pg_start failed (its messages are above)";
+	}
+	free(uri);
+	cluster_server = pgh_server_pid(dir);
+	return NULL;
+}
+
+void pgh_cluster_stop(char dir[PGH_DIR_MAX])
+{
+	if (!dir[0])
+		return;
+	pgh_stop(dir);
+	cluster_server = -1;
+	remove_tree(dir);
+	dir[0] = '\0';
 }

@@ -31,4 +31,21 @@ pid_t pgh_server_pid(const char *dir);
 /* Stops dir's server (its files stay). */
 void pgh_stop(const char *dir);
 
+/*
+ * One cluster for a test binary's run, in a new short directory under
+ * $TMPDIR (or /tmp: the socket's path has pg.sh's limit) that the postgres
+ * user (when run as root) can get through; until pgh_cluster_stop(),
+ * SIGINT, SIGTERM and SIGHUP stop the server at once (SIGQUIT: immediate
+ * shutdown, no time for pg_ctl) and then end the process as they would
+ * have, so that no cluster outlives an interrupted run.  initdb_opts (or
+ * NULL) is tried first as PG_INITDB_OPTS unless the caller set that, and
+ * left out when that start fails (a PostgreSQL without ICU, say).
+ * dir gets the directory, "" when there is no cluster; returns NULL, or
+ * why there is none (its messages went to stderr).
+ */
+#define PGH_DIR_MAX 96
+const char *pgh_cluster_start(char dir[PGH_DIR_MAX], const char *initdb_opts);
+/* Stops the cluster and removes its directory; dir becomes "". */
+void pgh_cluster_stop(char dir[PGH_DIR_MAX]);
+
 #endif

@@ -10,7 +10,6 @@
  */
 #include <jansson.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -25,7 +24,7 @@
 #include "util/cv.h"
 
 /* The PostgreSQL cluster's directory ("" when none was started) and why not. */
-static char pg_dir[96];
+static char pg_dir[PGH_DIR_MAX];
 static const char *pg_missing;
 
 /* A location of database name: an SQLite file, or with pg a fresh
@@ -283,16 +282,6 @@ TEST(a_machine_is_locked_for_its_read_and_write_on_postgresql)
 	free(loc);
 }
 
-static void stop_server_and_die(int sig)
-{
-	pid_t pid = pg_dir[0] ? pgh_server_pid(pg_dir) : -1;
-
-	if (pid > 0)
-		kill(pid, SIGQUIT); /* immediate shutdown: no time for pg_ctl */
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct tap_test tests[] = {
@@ -305,35 +294,11 @@ int main(int argc, char **argv)
 		{ "a_machine_is_locked_for_its_read_and_write_on_postgresql",
 		  a_machine_is_locked_for_its_read_and_write_on_postgresql },
 	};
-	const char *tmp = getenv("TMPDIR");
-	char *uri = NULL;
 	int r;
 
-	/* One cluster for the run; its socket lives in the directory: a
-	 * short path (pg.sh's limit), which the postgres user (when run as
-	 * root) must get through. */
-	snprintf(pg_dir, sizeof(pg_dir), "%s/covalid-pg-XXXXXX", tmp && *tmp && strlen(tmp) < 60 ? tmp : "/tmp");
-	if (!mkdtemp(pg_dir)) {
-		pg_missing = "mkdtemp failed for the cluster's directory";
-		pg_dir[0] = '\0';
-	} else {
-		chmod(pg_dir, 0755);
-		signal(SIGINT, stop_server_and_die);
-		signal(SIGTERM, stop_server_and_die);
-		if (pgh_start(pg_dir, &uri) < 0) {
-			pg_missing = "tests/lib/pg.sh's pg_start failed (its messages are above)";
-			rmdir(pg_dir);
-			pg_dir[0] = '\0';
-		}
-		free(uri);
-	}
+	/* One cluster for the run (pg-harness.h). */
+	pg_missing = pgh_cluster_start(pg_dir, NULL);
 	r = tap_run(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
-	if (pg_dir[0]) {
-		char *rm = cv_xasprintf("rm -rf '%s'", pg_dir);
-
-		pgh_stop(pg_dir);
-		(void)!system(rm);
-		free(rm);
-	}
+	pgh_cluster_stop(pg_dir);
 	return r;
 }

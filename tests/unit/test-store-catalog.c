@@ -1,0 +1,194 @@
+/*
+ * test-store-catalog.c - the store's conformance suite (issue 15): the
+ * catalog (store-catalog.c): configurations, their queries and the
+ * catalog's generation.  Expected values come from store.h's comments (its
+ * contract).  Each test runs once on SQLite and once on a real PostgreSQL
+ * (store-suite.h: one cluster per binary, a fresh database per test).
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "covalid/program.h"
+#include "covalid/store.h"
+#include "store-suite.h"
+#include "tap.h"
+
+/* ---- conformance: the catalog ---- */
+
+static char *config_ids(struct store *s, const struct store_query *q)
+{
+	struct cv_strv v;
+	int64_t n = -1;
+	char *r;
+
+	cv_strv_init(&v);
+	CHECK_INT(store_config_list(s, q, push_doc, &v), 0);
+	/* The count agrees with the list (without its limit and offset). */
+	if (q && !q->limit && !q->offset) {
+		CHECK_INT(store_config_count(s, q, &n), 0);
+		CHECK_INT(n, (int64_t)v.n);
+	}
+	r = joined(&v, false);
+	return r;
+}
+
+#define CHECK_CONFIGS(s, expected, ...)                                          \
+	do {                                                                     \
+		struct store_query q_ = { __VA_ARGS__ };                         \
+		char *got_ = config_ids((s), &q_);                               \
+		CHECK_STR(got_, (expected));                                     \
+		free(got_);                                                      \
+	} while (0)
+
+static void catalog(void)
+{
+	char *loc = new_location("cat");
+	struct store *s = open_db(loc);
+	struct store_product_row p = { .id = "rhel5.3", .kind = "guest_os", .vendor = "Red Hat",
+				       .product = "Red Hat Enterprise Linux", .version = "5.3", .osinfo = "rhel5.3",
+				       .doc = "{\"id\":\"rhel5.3\"}" };
+	struct store_product_row h = { .id = "hyperv2008", .kind = "hypervisor", .vendor = "Microsoft",
+				       .product = "Windows Server 2008 Hyper-V", .version = "2008", .osinfo = NULL,
+				       .doc = "{\"id\":\"hyperv2008\",\"note\":\"hv\"}" };
+	int64_t g0 = -1, g1 = -1, g2 = -1, g3 = -1, g4 = -1;
+	bool replaced = false;
+	char *doc = NULL;
+	struct cv_strv v;
+
+	cv_strv_init(&v);
+	CHECK_INT(store_catalog_generation(s, &g0), 0);
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_product_put(s, &p, &replaced), 0);
+	CHECK(!replaced);
+	CHECK_INT(store_product_put(s, &h, &replaced), 0);
+	CHECK(!replaced);
+	CHECK_INT(store_commit(s), 0);
+	/* Every catalog write bumps the generation. */
+	CHECK_INT(store_catalog_generation(s, &g1), 0);
+	CHECK(g1 > g0);
+	CHECK_INT(store_product_get(s, "rhel5.3", &doc), 0);
+	CHECK_STR(doc, "{\"id\":\"rhel5.3\"}");
+	free(doc);
+	doc = NULL;
+	CHECK_INT(store_product_get(s, "nope", &doc), -ENOENT);
+	/* Put by id again: replaced, and the new document is the one kept. */
+	p.doc = "{\"id\":\"rhel5.3\",\"v\":2}";
+	CHECK_INT(store_product_put(s, &p, &replaced), 0);
+	CHECK(replaced);
+	CHECK_INT(store_product_get(s, "rhel5.3", &doc), 0);
+	CHECK_STR(doc, "{\"id\":\"rhel5.3\",\"v\":2}");
+	free(doc);
+	doc = NULL;
+	CHECK_INT(store_catalog_generation(s, &g2), 0);
+	CHECK(g2 > g1);
+
+	/* Products by filter, in id order. */
+	CHECK_INT(store_product_list(s, NULL, push_doc, &v), 0);
+	CHECK_LIST(&v, false, "hyperv2008,rhel5.3");
+	{
+		struct store_query q = { .kind = "hypervisor" };
+
+		CHECK_INT(store_product_list(s, &q, push_doc, &v), 0);
+		CHECK_LIST(&v, false, "hyperv2008");
+	}
+	{
+		struct store_query q = { .vendor = "red hat" };
+
+		CHECK_INT(store_product_list(s, &q, push_doc, &v), 0);
+		CHECK_LIST(&v, false, "rhel5.3");
+	}
+	{
+		struct store_query q = { .text = "note" };
+
+		CHECK_INT(store_product_list(s, &q, push_doc, &v), 0);
+		CHECK_LIST(&v, false, "hyperv2008");
+	}
+	{
+		struct store_query q = { .limit = 1, .offset = 1 };
+
+		CHECK_INT(store_product_list(s, &q, push_doc, &v), 0);
+		CHECK_LIST(&v, false, "rhel5.3");
+	}
+
+	/* Configurations. */
+	CHECK_INT(store_begin(s), 0);
+	put_config(s, "c1", "validated", "rhel5.3", "Red Hat", "Red Hat Enterprise Linux", "hyperv2008 hyperv2008r2",
+		   "Microsoft", "Windows Server 2008 Hyper-V", "Red Hat\nMicrosoft", "{\"id\":\"c1\",\"n\":\"alpha\"}");
+	put_config(s, "c2", "supported", "win2k8", "Microsoft", "Windows Server 2008", "kvm", "Red Hat", "RHEL KVM",
+		   "Red Hat", "{\"id\":\"c2\",\"n\":\"beta\"}");
+	put_config(s, "c3", "withdrawn", "sles11", "SUSE", "SUSE Linux Enterprise Server", "esxi5", "VMware",
+		   "vSphere ESXi", "", "{\"id\":\"c3\",\"n\":\"gamma\"}");
+	put_config(s, "c4", "validated", "sles11", "SUSE", "SUSE Linux Enterprise Server", "kvm", "Red Hat", "RHEL KVM",
+		   "Acme Corp", "{\"id\":\"c4\",\"n\":\"delta\"}");
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(store_catalog_generation(s, &g3), 0);
+	CHECK(g3 > g2);
+	CHECK_INT(store_config_get(s, "c2", &doc), 0);
+	CHECK_STR(doc, "{\"id\":\"c2\",\"n\":\"beta\"}");
+	free(doc);
+	doc = NULL;
+	CHECK_INT(store_config_get(s, "c9", &doc), -ENOENT);
+	CHECK_CONFIGS(s, "c1,c2,c3,c4", .limit = 0);
+	/* guest: the OS id exactly, or the product by substring, case-folded. */
+	CHECK_CONFIGS(s, "c1", .guest = "rhel5.3");
+	CHECK_CONFIGS(s, "c2", .guest = "WINDOWS server");
+	CHECK_CONFIGS(s, "", .guest = "rhel5"); /* neither an id nor in "Red Hat Enterprise Linux" */
+	/* hypervisor: one of the ids (a whole word) or the product by substring. */
+	CHECK_CONFIGS(s, "c1", .hypervisor = "hyperv2008r2");
+	CHECK_CONFIGS(s, "", .hypervisor = "hyperv");
+	CHECK_CONFIGS(s, "c1", .hypervisor = "hyper-v");
+	CHECK_CONFIGS(s, "c2,c4", .hypervisor = "kvm");
+	CHECK_CONFIGS(s, "c3", .hypervisor = "esx");
+	/* vendor: guest's, hypervisor's or a validator, by name or by id. */
+	CHECK_CONFIGS(s, "c1,c2,c4", .vendor = "Red Hat");
+	CHECK_CONFIGS(s, "c1,c2,c4", .vendor = "red-hat");
+	CHECK_CONFIGS(s, "c1,c2", .vendor = "microsoft");
+	CHECK_CONFIGS(s, "c4", .vendor = "acme-corp");
+	CHECK_CONFIGS(s, "c4", .vendor = "Acme Corp");
+	CHECK_CONFIGS(s, "", .vendor = "acme");
+	/* status: one, or several comma-separated. */
+	CHECK_CONFIGS(s, "c1,c4", .status = "validated");
+	CHECK_CONFIGS(s, "c1,c2,c4", .status = "validated,supported");
+	CHECK_CONFIGS(s, "", .status = "valid");
+	/* text: the whole document. */
+	CHECK_CONFIGS(s, "c2", .text = "beta");
+	/* Filters together. */
+	CHECK_CONFIGS(s, "c4", .vendor = "red-hat", .guest = "sles11");
+	/* limit and offset, in id order. */
+	CHECK_CONFIGS(s, "c2,c3", .limit = 2, .offset = 1);
+	CHECK_CONFIGS(s, "c4", .offset = 3, .limit = 10);
+
+	/* Replacing a configuration: its columns follow. */
+	put_config(s, "c5", "validated", "x", "X", "X OS", "kvm", "Red Hat", "RHEL KVM", "", "{}");
+	{
+		struct store_config_row c = { .id = "c5", .status = "withdrawn", .guest_os = "x", .guest_vendor = "X",
+					      .guest_product = "X OS", .guest_version = "1", .hv_ids = "kvm",
+					      .hv_vendor = "Red Hat", .hv_product = "RHEL KVM", .hv_version = "1",
+					      .validated_by = NULL, .doc = "{\"v\":2}" };
+
+		CHECK_INT(store_config_put(s, &c, &replaced), 0);
+		CHECK(replaced);
+	}
+	CHECK_CONFIGS(s, "c3,c5", .status = "withdrawn");
+	/* A vendor is part of the catalog too. */
+	CHECK_INT(store_catalog_generation(s, &g3), 0);
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_vendor_add(s, "acme", "Acme"), 0);
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(store_catalog_generation(s, &g4), 0);
+	CHECK(g4 > g3);
+	/* Another connection sees the same generation. */
+	{
+		struct store *o = open_db(loc);
+		int64_t g = -1;
+
+		CHECK_INT(store_catalog_generation(o, &g), 0);
+		CHECK_INT(g, g4);
+		store_close(o);
+	}
+	store_close(s);
+	free(loc);
+}
+
+#define BOTH(X) X(catalog)
+SUITE_MAIN(BOTH)
