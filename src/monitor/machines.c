@@ -203,7 +203,14 @@ int monitor_enroll(struct store *s, const struct program_auth *who, const json_t
 			json_decref(details);
 		}
 	}
-	if (r < 0)
+	/* The same new machine enrolled at the same moment through another
+	 * request (another node: their inserts meet at the unique key only
+	 * when the first commits): its credential is that request's, and
+	 * this one's caller must enroll again to get one of its own. */
+	if (r == -EEXIST && created)
+		program_error_set(err, 409, "enrolled_concurrently",
+				  "the machine was enrolled at this moment by another request; enroll again");
+	else if (r < 0)
 		monitor_store_error(s, r, "enrolling the machine", err);
 	r = program_txn_end(s, r, err);
 	if (r < 0)

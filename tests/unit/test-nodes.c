@@ -3,7 +3,8 @@
  * (issue 15): a background job led by one connection at a time
  * (store_try_lead), a webhook delivery claimed by one deliverer
  * (store_delivery_claim, monitor_deliveries_due), a machine's row locked
- * for its read-modify-write (store_machine_lock).  Each "node" here is a
+ * for its read-modify-write (store_machine_lock), one new machine
+ * enrolled through two nodes at once (409, not 500).  Each "node" here is a
  * connection of its own to one database: one SQLite file, as several
  * processes on one file are, and a PostgreSQL this test starts
  * (pg-harness.h); tests/t/t4010-multi-node.sh runs three real nodes.
@@ -282,17 +283,112 @@ TEST(a_machine_is_locked_for_its_read_and_write_on_postgresql)
 	free(loc);
 }
 
+/* ---- one new machine enrolled through two nodes at once ---- */
+
+struct enroller {
+	struct store *s;
+	int r;
+	struct program_error err;
+	json_t *answer;
+	atomic_bool done;
+};
+
+static const char enroll_key[] = "abababababababababababababababababababababababababababababababab";
+
+static const char enroll_other[] = "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd";
+
+static void *second_enroller(void *arg)
+{
+	struct enroller *e = arg;
+	struct program_auth admin = { .admin = true };
+	json_t *body = json_pack("{s:s, s:s}", "machine_key", enroll_key, "customer", "acme");
+
+	e->r = monitor_enroll(e->s, &admin, body, 1000, &e->answer, NULL, &e->err);
+	json_decref(body);
+	atomic_store(&e->done, true);
+	return NULL;
+}
+
+/*
+ * Node A has inserted the machine, not yet committed, when node B
+ * enrolls the same key.  On PostgreSQL B's insert waits on the unique
+ * key and fails once A commits: B answers 409, asking for a new
+ * enrollment, never 500.  On SQLite B waits for A's transaction before
+ * it reads, then finds the machine and re-enrolls it (the same id).
+ */
+static void enroll_race_checks(const char *loc, bool pg)
+{
+	struct store *a = open_at(loc);
+	struct enroller b = { .s = open_at(loc) };
+	struct program_auth admin = { .admin = true };
+	struct program_error err = { 0 };
+	json_t *body = json_pack("{s:s, s:s}", "machine_key", enroll_key, "customer", "acme"), *first = NULL;
+	pthread_t t;
+
+	CHECK_INT(store_customer_add(a, "acme", "Acme"), 0);
+	{
+		/* Another machine first: the credentials' hashing key is made
+		 * on first use, and B would otherwise wait on A's making it. */
+		json_t *other = json_pack("{s:s, s:s}", "machine_key", enroll_other, "customer", "acme"), *ans = NULL;
+
+		CHECK_INT(monitor_enroll(a, &admin, other, 1000, &ans, NULL, &err), 0);
+		json_decref(ans);
+		json_decref(other);
+	}
+	CHECK_INT(store_begin(a), 0);
+	CHECK_INT(monitor_enroll(a, &admin, body, 1000, &first, NULL, &err), 0);
+	CHECK_INT(pthread_create(&t, NULL, second_enroller, &b), 0);
+	usleep(300 * 1000);
+	CHECK(!atomic_load(&b.done)); /* waiting for A */
+	CHECK_INT(store_commit(a), 0);
+	pthread_join(t, NULL);
+	if (pg) {
+		CHECK_INT(b.r < 0, 1);
+		CHECK_INT(b.err.http, 409);
+		CHECK_STR(b.err.code, "enrolled_concurrently");
+	} else {
+		CHECK_INT(b.r, 0);
+		CHECK_STR(json_string_value(json_object_get(b.answer, "machine")),
+			  json_string_value(json_object_get(first, "machine")));
+	}
+	json_decref(first);
+	json_decref(b.answer);
+	json_decref(body);
+	store_close(a);
+	store_close(b.s);
+}
+
+TEST(a_machine_enrolled_through_two_nodes_at_once)
+{
+	char *loc = location("enroll", false);
+
+	enroll_race_checks(loc, false);
+	free(loc);
+}
+
+TEST(a_machine_enrolled_through_two_nodes_at_once_on_postgresql)
+{
+	char *loc = location("enroll", true);
+
+	if (loc)
+		enroll_race_checks(loc, true);
+	free(loc);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct tap_test tests[] = {
 		{ "a_job_is_led_by_one_connection_at_a_time", a_job_is_led_by_one_connection_at_a_time },
 		{ "a_delivery_is_claimed_by_one_deliverer", a_delivery_is_claimed_by_one_deliverer },
 		{ "a_machine_is_locked_for_its_read_and_write", a_machine_is_locked_for_its_read_and_write },
+		{ "a_machine_enrolled_through_two_nodes_at_once", a_machine_enrolled_through_two_nodes_at_once },
 		{ "a_job_is_led_by_one_connection_at_a_time_on_postgresql",
 		  a_job_is_led_by_one_connection_at_a_time_on_postgresql },
 		{ "a_delivery_is_claimed_by_one_deliverer_on_postgresql", a_delivery_is_claimed_by_one_deliverer_on_postgresql },
 		{ "a_machine_is_locked_for_its_read_and_write_on_postgresql",
 		  a_machine_is_locked_for_its_read_and_write_on_postgresql },
+		{ "a_machine_enrolled_through_two_nodes_at_once_on_postgresql",
+		  a_machine_enrolled_through_two_nodes_at_once_on_postgresql },
 	};
 	int r;
 
