@@ -82,19 +82,16 @@ struct db_ops {
 	int (*commit)(void *db);
 	int (*rollback)(void *db);
 	/*
-	 * Nested transactions (store-txn.c keeps the depth): a savepoint named
-	 * for its level (1, 2, ...) inside the open transaction; released
-	 * (its work stays in the enclosing one), or rolled back to and
-	 * released (its work is undone, the enclosing one's kept).  SQLite
-	 * and PostgreSQL spell these alike; each fails (-EIO, message set)
-	 * when the transaction they nest in is no longer open -- an engine
+	 * Nested transactions (store-txn.c keeps the depth and writes the
+	 * statements, which SQLite and PostgreSQL spell alike: SAVEPOINT,
+	 * RELEASE SAVEPOINT, ROLLBACK TO SAVEPOINT): runs one of them, and
+	 * only inside the open transaction.  It fails (-EIO, message set)
+	 * when the transaction it nests in is no longer open -- an engine
 	 * may roll it back whole after an error (SQLite does on a full disk
 	 * or an I/O error) -- so that nothing meant to be nested is ever
 	 * written on its own.
 	 */
-	int (*savepoint)(void *db, unsigned level);
-	int (*release)(void *db, unsigned level);
-	int (*rollback_to)(void *db, unsigned level);
+	int (*savepoint)(void *db, const char *sql);
 	int (*prepare)(void *db, const char *sql, struct db_stmt **ret);
 	/* NULL binds SQL NULL; s is not copied: it must outlive the statement's use (db_vquery). */
 	void (*bind_text)(struct db_stmt *st, int i, const char *s);

@@ -629,8 +629,9 @@ static int pg_rollback(void *db)
 }
 
 /* A savepoint's statement, only inside an open transaction (store-internal.h). */
-static int savepoint_exec(struct pg_db *d, const char *sql)
+static int pg_savepoint(void *db, const char *sql)
 {
+	struct pg_db *d = db;
 	PGTransactionStatusType t = PQtransactionStatus(d->conn);
 
 	if (PQstatus(d->conn) != CONNECTION_OK) {
@@ -642,30 +643,6 @@ static int savepoint_exec(struct pg_db *d, const char *sql)
 		return -EIO;
 	}
 	return exec(d, sql);
-}
-
-static int pg_savepoint(void *db, unsigned level)
-{
-	char sql[64];
-
-	snprintf(sql, sizeof(sql), "SAVEPOINT cv_%u", level);
-	return savepoint_exec(db, sql);
-}
-
-static int pg_release(void *db, unsigned level)
-{
-	char sql[64];
-
-	snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT cv_%u", level);
-	return savepoint_exec(db, sql);
-}
-
-static int pg_rollback_to(void *db, unsigned level)
-{
-	char sql[80];
-
-	snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT cv_%u; RELEASE SAVEPOINT cv_%u", level, level);
-	return savepoint_exec(db, sql);
 }
 
 /*
@@ -1084,8 +1061,6 @@ const struct db_ops db_pg = {
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.savepoint = pg_savepoint,
-	.release = pg_release,
-	.rollback_to = pg_rollback_to,
 	.prepare = pg_prepare,
 	.bind_text = pg_bind_text,
 	.bind_int64 = pg_bind_int64,

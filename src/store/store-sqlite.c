@@ -707,41 +707,11 @@ static int in_transaction(struct sqlite_db *d)
 	return -EIO;
 }
 
-static int savepoint_exec(struct sqlite_db *d, const char *sql)
+static int sq_savepoint(void *db, const char *sql)
 {
-	int r = in_transaction(d);
+	int r = in_transaction(db);
 
-	return r < 0 ? r : run_kept(d, sql);
-}
-
-static int sq_savepoint(void *db, unsigned level)
-{
-	char sql[64];
-
-	snprintf(sql, sizeof(sql), "SAVEPOINT cv_%u", level);
-	return savepoint_exec(db, sql);
-}
-
-static int sq_release(void *db, unsigned level)
-{
-	char sql[64];
-
-	snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT cv_%u", level);
-	return savepoint_exec(db, sql);
-}
-
-/* ROLLBACK TO leaves the savepoint open (SQLite and PostgreSQL alike): release it too. */
-static int sq_rollback_to(void *db, unsigned level)
-{
-	char sql[64];
-	int r;
-
-	snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT cv_%u", level);
-	r = savepoint_exec(db, sql);
-	if (r < 0)
-		return r;
-	snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT cv_%u", level);
-	return savepoint_exec(db, sql);
+	return r < 0 ? r : run_kept(db, sql);
 }
 
 static int sq_prepare(void *db, const char *sql, struct db_stmt **ret)
@@ -1062,8 +1032,6 @@ const struct db_ops db_sqlite = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.savepoint = sq_savepoint,
-	.release = sq_release,
-	.rollback_to = sq_rollback_to,
 	.prepare = sq_prepare,
 	.bind_text = sq_bind_text,
 	.bind_int64 = sq_bind_int64,

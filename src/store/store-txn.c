@@ -19,9 +19,19 @@
  * a rollback always closes its level, whatever the engine said, so that
  * a caller's cleanup keeps the count right.
  */
+/* A savepoint's statement (verb: SAVEPOINT, RELEASE SAVEPOINT, ROLLBACK TO
+ * SAVEPOINT) for the savepoint named for its level. */
+static int savepoint(struct store *s, const char *verb, unsigned level)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "%s cv_%u", verb, level);
+	return s->ops->savepoint(s->db, sql);
+}
+
 int store_begin(struct store *s)
 {
-	int r = s->depth ? s->ops->savepoint(s->db, s->depth) : s->ops->begin(s->db);
+	int r = s->depth ? savepoint(s, "SAVEPOINT", s->depth) : s->ops->begin(s->db);
 
 	if (r == 0)
 		s->depth++;
@@ -34,7 +44,7 @@ int store_commit(struct store *s)
 
 	if (s->depth == 0)
 		return s->ops->commit(s->db); /* none open: the engine says so */
-	r = s->depth > 1 ? s->ops->release(s->db, s->depth - 1) : s->ops->commit(s->db);
+	r = s->depth > 1 ? savepoint(s, "RELEASE SAVEPOINT", s->depth - 1) : s->ops->commit(s->db);
 	if (r == 0)
 		s->depth--;
 	return r;
@@ -43,8 +53,13 @@ int store_commit(struct store *s)
 int store_rollback(struct store *s)
 {
 	if (s->depth > 1) {
+		int r;
+
 		s->depth--;
-		return s->ops->rollback_to(s->db, s->depth);
+		/* ROLLBACK TO leaves the savepoint open (SQLite and PostgreSQL
+		 * alike): release it too. */
+		r = savepoint(s, "ROLLBACK TO SAVEPOINT", s->depth);
+		return r < 0 ? r : savepoint(s, "RELEASE SAVEPOINT", s->depth);
 	}
 	s->depth = 0;
 	return s->ops->rollback(s->db);
