@@ -76,14 +76,8 @@ while ! curl -sf -o /dev/null "http://127.0.0.1:$NGINX_PORT/api/v1/check" && [ $
 cmp -s "$W/www/check.json" "$(curl -sf "http://127.0.0.1:$NGINX_PORT/api/v1/check" >"$W/n.json"; echo "$W/n.json")" ||
 	{ echo "bench/api.sh: nginx does not serve the copy: $(tail -1 "$W/nginx-error.log")" >&2; exit 1; }
 
-cat >"$W/post.lua" <<EOF
-local f = io.open(os.getenv("BODY"), "rb")
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-if os.getenv("TOKEN") then wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN") end
-EOF
+. bench/lib/wrk.sh
+wrk_post_script "$W/post.lua"
 
 grep -Eq '"notes": *\[ *\]' "$W/descriptor.json" || { echo "bench/api.sh: the descriptor has notes: cannot vary it" >&2; exit 1; }
 # Every request a descriptor the server has not seen (a different note):

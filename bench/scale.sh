@@ -98,14 +98,8 @@ LOG=$W/log.json # the same kit's log, signed by each database's vendor key
 PG_LOG=$WTOP/pg/log.json
 W=$WTOP
 
-cat >"$W/post.lua" <<'EOF'
-local f = io.open(os.getenv("BODY"), "rb")
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-if os.getenv("TOKEN") then wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN") end
-EOF
+. bench/lib/wrk.sh
+wrk_post_script "$W/post.lua"
 
 # wrk_one OUT THREADS CONNS URL [BODY TOKEN]: one wrk run into OUT
 wrk_one() {
