@@ -47,7 +47,7 @@ LIB_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c src/store/*.
              src/check/*.c src/sign/*.c src/testlog/*.c src/kit/*.c src/agent/*.c src/program/*.c src/support/*.c src/monitor/*.c \
              src/server/*.c)
 CLI_SRCS = $(wildcard src/cli/*.c)
-SERVER_CLI_SRCS = $(wildcard src/cli-program/*.c) src/cli/cli.c src/cli/cli-store.c
+SERVER_CLI_SRCS = $(wildcard src/cli-program/*.c) src/cli/cli.c src/cli/cli-store.c src/cli/cli-config.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS = $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 SERVER_CLI_OBJS = $(SERVER_CLI_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -65,7 +65,7 @@ SCRIPT_TESTS = $(sort $(wildcard tests/t/t*.sh))
 OLDK_BINS  = $(BUILD)/tests/run-as-2.6.18 $(BUILD)/tests/oldkernel-selftest
 
 .SECONDARY:
-.PHONY: all run check test test-asan setup fuzz bench clean guest guest-deps win
+.PHONY: all run check test test-asan setup fuzz bench bench-run clean guest guest-deps win
 all: $(BUILD)/covalid $(BUILD)/covalid-server $(UNIT_BINS) $(OLDK_BINS)
 
 Q = @
@@ -112,8 +112,12 @@ $(OLDK_BINS): $(BUILD)/tests/%: tests/oldkernel/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) -D_GNU_SOURCE -std=c17 $(WARN) -O2 -g -o $@ $< $(LDLIBS_OLDK)
 
+# The Debian packages a use needs (scripts/setup.sh's profiles): run,
+# check, bench, fuzz, deb.  `make setup` is check's: everything a
+# developer runs.  PROFILE=run make setup for less.
+PROFILE ?= check
 setup:
-	@scripts/setup.sh
+	@scripts/setup.sh $(PROFILE)
 
 # The guest binaries: what runs inside a guest (probe, kit, key; the
 # modules of docs/ARCHITECTURE.md's "Guest side") as one static
@@ -209,16 +213,24 @@ $(GUEST_BUILD)/$(1)/covalid.exe: $(WIN_SRCS:%.c=$(GUEST_BUILD)/$(1)/obj/%.o) \
 endef
 $(foreach a,$(WIN_ARCHES),$(eval $(call WIN_ARCH,$(a))))
 
-# The main job: the program server on the seed catalog (embedded SQLite,
-# $(BUILD)/covalid.db) at http://127.0.0.1:8080/, and whether this machine
-# is in a validated configuration.  LISTEN=HOST:PORT to move it.
-run: setup
-	@$(MAKE) --no-print-directory all
+# The main job: the program server on the seed catalog at
+# http://127.0.0.1:8080/, with the demo's vendors, customer and case to
+# try (covalid admin demo), and whether this machine is in a validated
+# configuration.  Its database is the one every covalid command finds
+# (docs/covalid.md, "Files": --db, $COVALID_DB, the config files, then
+# ~/.local/share/covalid/covalid.db); COVALID_DB=PATH to use another,
+# LISTEN=HOST:PORT to move the server.  Installs only what running needs,
+# builds only the two programs, on every core.
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+run:
+	@scripts/setup.sh run
+	@$(MAKE) --no-print-directory -j$(NPROC) $(BUILD)/covalid $(BUILD)/covalid-server
 	@scripts/run.sh $(BUILD)
 
 # Every test, in the normal build and again under AddressSanitizer + UBSan
 # (the guest binaries are built once, and tested in both runs).
-check: setup
+check:
+	@scripts/setup.sh check
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory test BUILD=build-asan SAN=1
 
@@ -262,7 +274,8 @@ build-fuzz/fuzz-%: fuzz/fuzz-%.c build-fuzz/libcovalid.a $(wildcard fuzz/*.h)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libcovalid.a $(FUZZ_LINK)
 
-fuzz: setup
+fuzz:
+	@scripts/setup.sh fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
@@ -306,7 +319,11 @@ $(BUILD)/bench/sqlite-insert: bench/sqlite-insert.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=c17 -O2 -Wall -Wextra -Werror -o $@ $< $(shell pkg-config --libs sqlite3)
 
-bench: setup all guest win $(BENCH_BINS)
+bench:
+	@scripts/setup.sh bench
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: all guest win $(BENCH_BINS)
 	@# Every bench runs even when one misses its bars (each says which);
 	@# the target fails at the end, naming them.
 	@failed=; for b in bench/*.sh; do echo "== $$b"; COVALID_BUILD=$(CURDIR)/$(BUILD) $$b || failed="$$failed $$b"; done; \

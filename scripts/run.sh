@@ -1,27 +1,61 @@
 #!/bin/sh
-# run.sh - `make run`: the program server on the seed catalog, and this
-# machine's verdict.
+# run.sh - `make run`: the program server on the seed catalog, with the
+# support demo to try, and this machine's verdict.
 #
-# Imports data/ into the embedded SQLite database BUILD/covalid.db, gives
-# the owner a token (BUILD/owner.token) the first time, starts
-# `covalid serve` on LISTEN (default 127.0.0.1:8080), prints its URL and
-# `covalid check` of this machine, then serves until Ctrl-C or SIGTERM.
+#   scripts/run.sh [BUILD]        (BUILD: where covalid is, default build)
+#
+# The database is the one every covalid command finds by itself (the rule
+# `covalid --version --verbose` prints: --db, $COVALID_DB, the config
+# files, then ~/.local/share/covalid/covalid.db), so that `covalid check`,
+# `covalid catalog list`... see what `make run` serves.  COVALID_DB=PATH
+# picks another; LISTEN=HOST:PORT moves the server (default
+# 127.0.0.1:8080).
+#
+# A new database gets the seed catalog (data/), an owner's token
+# (BUILD/owner.token) and the support demo (`covalid admin demo`, token
+# files in BUILD/demo/).  An existing one is served as it is: the seed is
+# never imported again, so nothing the program decided since (a
+# revocation, a submission) is undone by a restart.  Serves until Ctrl-C
+# or SIGTERM.
 set -eu
 BUILD=${1:-build}
 LISTEN=${LISTEN:-127.0.0.1:8080}
 COVALID=$BUILD/covalid
-DB=$BUILD/covalid.db
+SRC=$(cd "$(dirname "$0")/.." && pwd)
 
-# covalid serve opens only an existing database (serve --create makes
-# one); importing the seed creates it here the first time.
-if [ -e "$DB" ]; then
-	echo "== covalid catalog import data/*.jsonl (into the existing $DB)"
+# Where the database is, and which rule chose it: covalid's own answer.
+info=$("$COVALID" --version --verbose) || exit 2
+DB=$(printf '%s\n' "$info" | sed -n 's/^database: *//p')
+rule=$(printf '%s\n' "$info" | sed -n 's/^  chosen by //p')
+echo "== database $DB"
+echo "   (chosen by $rule; 'covalid --version --verbose' shows the rule)"
+
+# A new database is one whose file is not there; a PostgreSQL one is
+# taken as existing (its schema is made by whoever made the database).
+case $DB in
+postgres*://* | "(a PostgreSQL"*) new=false ;;
+sqlite:*) [ -e "${DB#sqlite:}" ] && new=false || new=true ;;
+*) [ -e "$DB" ] && new=false || new=true ;;
+esac
+
+if $new; then
+	"$COVALID" catalog import "$SRC/data/products.jsonl" "$SRC/data/validated-configs.jsonl" >/dev/null
+	echo "   seed imported into a new database $DB"
+	"$COVALID" admin bootstrap --token-file "$BUILD/owner.token" --force >/dev/null
+	echo "   the owner's token: $BUILD/owner.token"
+	# The support demo (docs/support.md, "Try it in two minutes"): its
+	# token files belong to this new database; older ones are replaced.
+	"$COVALID" admin demo --token-dir "$BUILD/demo" --force >"$BUILD/demo.txt"
+	echo "   the support demo made (covalid admin demo; $BUILD/demo.txt lists its users)"
 else
-	echo "== covalid catalog import data/*.jsonl (into a new database, $DB)"
+	echo "   $DB exists: the seed is not re-imported; \`covalid catalog import --merge data/...\` adds new rows only"
+	if [ ! -e "$BUILD/owner.token" ]; then
+		"$COVALID" admin bootstrap --token-file "$BUILD/owner.token" >/dev/null
+		echo "   the owner's token: $BUILD/owner.token (new)"
+	fi
 fi
-"$COVALID" catalog import --db "$DB" data/products.jsonl data/validated-configs.jsonl
-if [ ! -e "$BUILD/owner.token" ]; then
-	"$COVALID" admin bootstrap --db "$DB" --token-file "$BUILD/owner.token"
+if [ "$DB" != "$BUILD/covalid.db" ] && [ -e "$BUILD/covalid.db" ]; then
+	echo "   (an older make run's database is $BUILD/covalid.db: COVALID_DB=$BUILD/covalid.db make run serves it)"
 fi
 
 out=$(mktemp)
@@ -36,7 +70,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 0' INT TERM
 
-"$COVALID" serve --db "$DB" --listen "$LISTEN" --access-log "$BUILD/access.log" >"$out" &
+"$COVALID" serve --web "$SRC/web" --listen "$LISTEN" --access-log "$BUILD/access.log" >"$out" &
 server=$!
 i=0
 while ! grep -q "listening on" "$out" 2>/dev/null; do
@@ -51,13 +85,23 @@ while ! grep -q "listening on" "$out" 2>/dev/null; do
 done
 url=$(sed -n 's/^covalid serve: listening on //p' "$out")
 
-echo "== covalid check (this machine, against $DB)"
-"$COVALID" check --db "$DB" || echo "(covalid check exited $?: 0 validated or supported, 1 not)"
+echo "== covalid check (this machine)"
+"$COVALID" check || echo "(covalid check exited $?: 0 validated or supported, 1 not)"
 echo
 echo "== covalid serve: $url"
 echo "   web UI         $url"
 echo "   API            ${url}api/v1/configurations?guest=rhel   (document: ${url}api/v1/openapi.json)"
 echo "   owner's token  $BUILD/owner.token   (covalid admin ... --server $url --token-file $BUILD/owner.token)"
 echo "   access log     $BUILD/access.log"
+if [ -e "$BUILD/demo/customer.token" ]; then
+	echo
+	echo "== the support demo (docs/support.md, \"Try it in two minutes\")"
+	echo "   open ${url}#/signin, paste the token in a file below into \"Your token\", press Sign in:"
+	echo "     the customer (Contoso)         $BUILD/demo/customer.token"
+	echo "     Red Hat's support engineer     $BUILD/demo/red-hat.token"
+	echo "     Microsoft's support engineer   $BUILD/demo/microsoft.token"
+	echo "   (Sign out, top right, to change user; every user's file: $BUILD/demo.txt)"
+fi
+echo
 echo "   Ctrl-C stops it."
 wait "$server"

@@ -1,24 +1,26 @@
 #!/bin/sh
-# setup.sh - installs the Debian packages covalid needs to build, test and
-# benchmark, and nothing else.  Idempotent: installs only what is missing.
+# setup.sh - installs the Debian packages one use of covalid needs, and
+# nothing else.  Idempotent: installs only what is missing.
+#
+#   scripts/setup.sh [-n|--dry-run] PROFILE
+#
+# PROFILE is what the packages are for (the Makefile's targets run it):
+#   run    build covalid and covalid-server and run them (`make run`)
+#   check  run's, the guest and Windows toolchains, and every test's tools
+#          (`make check`), and the browser test's npm package
+#   bench  check's, and the benchmarks' tools (`make bench`)
+#   fuzz   run's, and clang (`make fuzz`)
+#   deb    run's, and the Debian packaging tools (`make deb`)
+# -n prints the profile's packages ("setup: PROFILE: needs: P...") and
+# those of them missing here ("setup: PROFILE: missing: P..." or "...:
+# nothing missing"), and changes nothing.
 set -eu
 
 # Build: compiler, make, pkg-config and the libraries' -dev packages.
-# Test: prove (perl), jq (shell tests read JSON), curl (shell tests talk
-# to the real server), osinfo-db (OS short-ids),
-# systemd-detect-virt and virt-what (peers compared live), cpuid (capture
-# format), clang (fuzzing), xmllint (JUnit output), chromium and nodejs (the
-# web UI's browser test, tests/browser), sqlite3 (t4003 runs PRAGMA
-# integrity_check on the database a killed server left), iproute2 (t2002
-# joins two network namespaces with a veth pair), python3 (t9003's webhook
-# receiver checks signatures with python's hmac, independent of covalid's
-# code; t5003 digests descriptors with python's blake2b).  Bench: hyperfine;
-# wrk and nginx (bench/api.sh runs its own nginx on loopback, as the peer of
-# the server).  postgresql: the PostgreSQL backend's tests start a real
-# server of their own (initdb, postgres, pg_ctl: tests/lib/pg.sh, for
-# the store's conformance suite (tests/unit/test-store-*.c) and the multi-node test) and bench/scale.sh
-# runs its pgbench; haproxy: the multi-node test's load balancer in front
-# of three server nodes (issue 15).
+# perl: the Makefile's test runner is prove, and the build runs nothing
+# else of it, but every Debian machine has it.  That is all `make run`
+# needs: covalid and covalid-server link these libraries, the server
+# serves web/ and data/ from the tree.
 BUILD_PACKAGES="gcc make pkg-config perl
 libjansson-dev libsqlite3-dev libexpat1-dev libsodium-dev
 libmicrohttpd-dev libcurl4-gnutls-dev libgnutls28-dev libpq-dev"
@@ -33,15 +35,83 @@ libmicrohttpd-dev libcurl4-gnutls-dev libgnutls28-dev libpq-dev"
 # x86 (jansson and libsodium are cross-built from source with them).
 GUEST_PACKAGES="musl-tools musl-dev gcc-i686-linux-gnu dpkg-dev autoconf automake libtool
 libseccomp-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686"
-# qemu-user-static runs the i686 guest binary (tests/t/t7001): this
-# machine's kernel may have no 32-bit support.  wine64 runs the x64 Windows
-# binary (tests/t/t8*); the x86 one cannot run here (no 32-bit support).
-# openssl: t4008 makes its certificates with `openssl req -x509` (and
-# `openssl s_client` reads back which one the server presents).
-TEST_PACKAGES="osinfo-db cpuid virt-what systemd hyperfine clang jq curl libxml2-utils sqlite3
-chromium nodejs wrk nginx-light qemu-user-static iproute2 wine64 python3 openssl
+# Test: jq (shell tests read JSON), curl (shell tests talk to the real
+# server), osinfo-db (OS short-ids), systemd-detect-virt and virt-what
+# (peers compared live), cpuid (capture format), xmllint (JUnit output),
+# chromium and nodejs (the web UI's browser tests, tests/browser), sqlite3
+# (t4003 runs PRAGMA integrity_check on the database a killed server
+# left), iproute2 (t2002 joins two network namespaces with a veth pair),
+# python3 (t9003's webhook receiver checks signatures with python's hmac,
+# independent of covalid's code; t5003 digests descriptors with python's
+# blake2b).  qemu-user-static runs the i686 guest binary (tests/t/t7001):
+# this machine's kernel may have no 32-bit support.  wine64 runs the x64
+# Windows binary (tests/t/t8*); the x86 one cannot run here.  openssl: t4008
+# makes its certificates with `openssl req -x509` (and `openssl s_client`
+# reads back which one the server presents).  postgresql: the PostgreSQL
+# backend's tests start a real server of their own (initdb, postgres,
+# pg_ctl: tests/lib/pg.sh, for the store's conformance suite
+# (tests/unit/test-store-*.c) and the multi-node test); haproxy: the
+# multi-node test's load balancer in front of three server nodes (issue 15).
+TEST_PACKAGES="osinfo-db cpuid virt-what systemd jq curl libxml2-utils sqlite3
+chromium nodejs qemu-user-static iproute2 wine64 python3 openssl
 postgresql haproxy"
-PACKAGES="$BUILD_PACKAGES $GUEST_PACKAGES $TEST_PACKAGES"
+# Bench: hyperfine; wrk and nginx (bench/api.sh runs its own nginx on
+# loopback, as the peer of the server); postgresql for bench/scale.sh's
+# pgbench.
+BENCH_PACKAGES="hyperfine wrk nginx-light postgresql"
+# Fuzz: libFuzzer comes with clang (make fuzz).
+FUZZ_PACKAGES="clang"
+# The Debian package (make deb, contrib/, debian/): the packaging tools.
+# (Filled in by the install work; the lead reconciles.)
+DEB_PACKAGES=""
+
+dry_run=false
+case ${1:-} in -n | --dry-run)
+	dry_run=true
+	shift
+	;;
+esac
+profile=${1:-}
+case $profile in
+run) PACKAGES="$BUILD_PACKAGES" ;;
+check) PACKAGES="$BUILD_PACKAGES $GUEST_PACKAGES $TEST_PACKAGES" ;;
+bench) PACKAGES="$BUILD_PACKAGES $GUEST_PACKAGES $TEST_PACKAGES $BENCH_PACKAGES" ;;
+fuzz) PACKAGES="$BUILD_PACKAGES $FUZZ_PACKAGES" ;;
+deb) PACKAGES="$BUILD_PACKAGES $DEB_PACKAGES" ;;
+*)
+	echo "usage: scripts/setup.sh [-n|--dry-run] run|check|bench|fuzz|deb${profile:+ (not '$profile')}" >&2
+	exit 2
+	;;
+esac
+# Only the profiles that build the guest binaries fetch Debian source
+# packages (scripts/guest-deps.sh), so only they need deb-src entries;
+# only check runs the browser tests, so only it needs npm.
+case $profile in check | bench) need_src=true ;; *) need_src=false ;; esac
+case $profile in check) need_npm=true ;; *) need_npm=false ;; esac
+
+missing=""
+for p in $PACKAGES; do
+	case " $missing " in *" $p "*) continue ;; esac
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+# Debian's nodejs comes without npm; other builds of it (the machine's own)
+# ship it: install Debian's npm only when there is no npm command.
+if $need_npm && ! command -v npm >/dev/null 2>&1; then
+	missing="$missing npm"
+fi
+
+if $dry_run; then
+	# shellcheck disable=SC2086
+	echo "setup: $profile: needs:" $PACKAGES
+	if [ -n "$missing" ]; then
+		echo "setup: $profile: missing:$missing"
+	else
+		echo "setup: $profile: nothing missing"
+	fi
+	exit 0
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
@@ -59,7 +129,7 @@ has_deb_src() {
 		grep -Eqs '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list
 }
 debsrc=/etc/apt/sources.list.d/covalid-deb-src.sources
-if ! has_deb_src; then
+if $need_src && ! has_deb_src; then
 	if [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ]; then
 		echo "setup: need root (or sudo) to add deb-src entries to /etc/apt" >&2
 		exit 1
@@ -104,19 +174,9 @@ if ! has_deb_src; then
 	$SUDO install -m 644 "${TMPDIR:-/tmp}/covalid-deb-src.$$" "$debsrc"
 	rm -f "${TMPDIR:-/tmp}/covalid-deb-src.$$"
 	$SUDO apt-get update -q
-elif ! ls /var/lib/apt/lists/*_Sources* >/dev/null 2>&1; then
+elif $need_src && ! ls /var/lib/apt/lists/*_Sources* >/dev/null 2>&1; then
 	$SUDO apt-get update -q
 fi
-
-missing=""
-for p in $PACKAGES; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-		missing="$missing $p"
-	fi
-done
-# Debian's nodejs comes without npm; other builds of it (the machine's own)
-# ship it: install Debian's npm only when there is no npm command.
-command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 if [ -n "$missing" ]; then
 	echo "setup: installing:$missing"
@@ -151,7 +211,7 @@ fi
 # or older than the lock file.  It drives Debian's chromium: it must not
 # download a browser of its own.
 browser="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
-if [ ! -d "$browser/node_modules" ] || [ "$browser/package-lock.json" -nt "$browser/node_modules" ]; then
+if $need_npm && { [ ! -d "$browser/node_modules" ] || [ "$browser/package-lock.json" -nt "$browser/node_modules" ]; }; then
 	echo "setup: npm ci in tests/browser"
 	(cd "$browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 	touch "$browser/node_modules"

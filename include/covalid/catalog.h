@@ -178,9 +178,21 @@ int catalog_hypervisor_vendor(struct store *s, const char *id, const char *produ
 /* ---- import and export ---- */
 
 struct catalog_import_stats {
-	size_t products_added, products_replaced;
-	size_t configs_added, configs_replaced;
+	size_t products_added, products_replaced, products_kept;
+	size_t configs_added, configs_replaced, configs_kept;
+	size_t configs_decided; /* kept: the program decided them since (store_config_decided) */
 	size_t lines;
+};
+
+/*
+ * What an import does with a record whose id the store has already.
+ * Whatever the mode, a configuration the program has decided since it
+ * was put (revoked, or with submitted evidence: store_config_decided) is
+ * kept as it is: a catalog file never undoes the program's decisions.
+ */
+enum catalog_import_mode {
+	CATALOG_IMPORT_UPDATE, /* the file's record replaces the stored one */
+	CATALOG_IMPORT_MERGE,  /* new ids only: every existing row is kept */
 };
 
 /*
@@ -188,8 +200,11 @@ struct catalog_import_stats {
  * and checked first (a duplicate id within the file is an error); only if
  * all are good are they written, in one transaction.  On error nothing is
  * written and *ret_error holds "LINE: why" (the caller prefixes the file
- * name).  Records whose id exists already are replaced.
+ * name).  Records whose id exists already are treated as mode says;
+ * catalog_import() is CATALOG_IMPORT_UPDATE.
  */
+int catalog_import_with(struct store *s, FILE *f, enum catalog_import_mode mode, struct catalog_import_stats *ret_stats,
+			char **ret_error) CV_WUR;
 int catalog_import(struct store *s, FILE *f, struct catalog_import_stats *ret_stats, char **ret_error) CV_WUR;
 
 /* Writes every product, then every configuration, one compact JSON object a line, by id. */

@@ -62,7 +62,8 @@ int store_health(struct store *s, bool deep, char **ret_why) CV_WUR;
 char *store_identity(struct store *s);
 struct store *store_close(struct store *s);
 /* The default location: $XDG_DATA_HOME/covalid/covalid.db, else
- * ~/.local/share/covalid/covalid.db; the directory is created. */
+ * ~/.local/share/covalid/covalid.db.  Nothing is created: a command that
+ * writes makes the directory (a read-only one must leave no trace). */
 int store_default_location(char **ret) CV_WUR;
 const char *store_errmsg(struct store *s);
 int store_schema_version(struct store *s, int *ret) CV_WUR;
@@ -133,6 +134,14 @@ struct store_query {
 /* Inserts or replaces by id.  *ret_replaced tells which, if given. */
 int store_product_put(struct store *s, const struct store_product_row *row, bool *ret_replaced) CV_WUR;
 int store_config_put(struct store *s, const struct store_config_row *row, bool *ret_replaced) CV_WUR;
+
+/*
+ * Whether the program has decided configuration id since it was put: it is
+ * revoked, or submitted test logs are its evidence (a submission made or
+ * extended it).  A catalog import never overwrites such a row
+ * (catalog_import).  -ENOENT if there is no configuration id.
+ */
+int store_config_decided(struct store *s, const char *id, bool *ret) CV_WUR;
 
 /* The document of one record; -ENOENT if there is none. */
 int store_product_get(struct store *s, const char *id, char **ret_doc) CV_WUR;

@@ -92,7 +92,60 @@ static int parse_line(const char *line, size_t len, struct pending *ret, char **
 	return -EINVAL;
 }
 
+/*
+ * One record into the store, by the import's rule (covalid/catalog.h,
+ * docs/catalog.md): a new id is added; an existing configuration the
+ * program has decided since (revoked, or with submitted evidence) is
+ * kept as it is; with CATALOG_IMPORT_MERGE every existing row is kept;
+ * anything else is replaced by the file's record.
+ */
+static int store_one(struct store *s, const struct pending *p, enum catalog_import_mode mode,
+		     struct catalog_import_stats *st)
+{
+	bool replaced = false, decided = false;
+	char *doc = NULL;
+	int r;
+
+	if (p->product) {
+		if (mode == CATALOG_IMPORT_MERGE) {
+			r = store_product_get(s, p->product->id, &doc);
+			free(doc);
+			if (r == 0) {
+				st->products_kept++;
+				return 0;
+			}
+			if (r != -ENOENT)
+				return r;
+		}
+		r = catalog_product_store(s, p->product, &replaced);
+		if (r == 0)
+			replaced ? st->products_replaced++ : st->products_added++;
+		return r;
+	}
+	r = store_config_decided(s, p->config->id, &decided);
+	if (r == 0 && decided) {
+		st->configs_decided++;
+		return 0;
+	}
+	if (r == 0 && mode == CATALOG_IMPORT_MERGE) {
+		st->configs_kept++;
+		return 0;
+	}
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = catalog_config_store(s, p->config, &replaced);
+	if (r == 0)
+		replaced ? st->configs_replaced++ : st->configs_added++;
+	return r;
+}
+
 int catalog_import(struct store *s, FILE *f, struct catalog_import_stats *ret_stats, char **ret_error)
+{
+	return catalog_import_with(s, f, CATALOG_IMPORT_UPDATE, ret_stats, ret_error);
+}
+
+int catalog_import_with(struct store *s, FILE *f, enum catalog_import_mode mode, struct catalog_import_stats *ret_stats,
+			char **ret_error)
 {
 	struct catalog_import_stats st = { 0 };
 	struct pending *v = NULL;
@@ -166,19 +219,12 @@ int catalog_import(struct store *s, FILE *f, struct catalog_import_stats *ret_st
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		bool replaced = false;
-
-		r = v[i].product ? catalog_product_store(s, v[i].product, &replaced)
-				 : catalog_config_store(s, v[i].config, &replaced);
+		r = store_one(s, &v[i], mode, &st);
 		if (r < 0) {
 			*ret_error = cv_xasprintf("cannot store record %zu: %s", i + 1, store_errmsg(s));
 			store_rollback(s);
 			goto out;
 		}
-		if (v[i].product)
-			replaced ? st.products_replaced++ : st.products_added++;
-		else
-			replaced ? st.configs_replaced++ : st.configs_added++;
 	}
 	r = store_commit(s);
 	if (r < 0) {

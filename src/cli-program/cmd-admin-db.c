@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli-program/program-cli.h"
+#include "cli/cli-config.h"
 #include "cli/cli.h"
 #include "covalid/store.h"
 #include "util/cv.h"
@@ -41,24 +42,12 @@ static int parse(const char *cmd, int argc, char **argv, struct db_opts *o)
 	return CLI_OK;
 }
 
-/* --db, then $COVALID_DB, then the default location (as cli_open_store). */
+/* The location rule every command follows (cli/cli-config.h). */
 static int location(const char *db, char **ret)
 {
-	int r;
+	const char *rule = NULL;
 
-	if (!db)
-		db = getenv("COVALID_DB");
-	if (db && *db) {
-		*ret = cv_xstrdup(db);
-		return CLI_OK;
-	}
-	r = store_default_location(ret);
-	if (r < 0) {
-		cli_error("database", "no --db given and no default location (%s); set HOME or XDG_DATA_HOME",
-			  strerror(-r));
-		return CLI_USAGE;
-	}
-	return CLI_OK;
+	return cli_db_location(db, ret, &rule);
 }
 
 /*

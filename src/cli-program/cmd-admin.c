@@ -104,7 +104,7 @@ static int bootstrap(const struct opts *o)
 	}
 	if (sign_init() < 0)
 		return CLI_INTERNAL;
-	r = cli_open_store(o->db, &s);
+	r = cli_create_store(o->db, &s);
 	if (r)
 		return r;
 	if (program_token_issue(s, NULL, o->description ? o->description : "owner (bootstrap)", &token, &id, &e) < 0) {
@@ -161,12 +161,14 @@ int cmd_admin(int argc, char **argv)
 	int r;
 
 	if (!area)
-		return cli_usage("admin", "which? bootstrap, vendor, key, token, policy, revoke, submissions, backup, migrate");
+		return cli_usage("admin", "which? bootstrap, vendor, key, token, policy, revoke, submissions, backup, migrate, demo");
 	/* On the database itself, with options of their own (cmd-admin-db.c). */
 	if (strcmp(area, "backup") == 0)
 		return cmd_admin_backup(argc - 1, argv + 1);
 	if (strcmp(area, "migrate") == 0)
 		return cmd_admin_migrate(argc - 1, argv + 1);
+	if (strcmp(area, "demo") == 0)
+		return cmd_admin_demo(argc - 1, argv + 1);
 	r = parse("admin", argc - 1, argv + 1, &o);
 	if (r)
 		return r;

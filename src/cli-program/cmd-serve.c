@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli-program/program-cli.h"
+#include "cli/cli-config.h"
 #include "cli/cli.h"
 #include "covalid/server.h"
 #include "covalid/support.h"
@@ -137,14 +138,13 @@ int cmd_serve(int argc, char **argv)
 	if (!o.tls_cert != !o.tls_key)
 		return cli_usage("serve", "--tls-cert and --tls-key go together");
 	o.userdata = (void *)(o.tls_cert ? "https" : "http");
-	if (!o.db)
-		o.db = getenv("COVALID_DB");
-	if (!o.db || !*o.db) {
-		r = store_default_location(&location);
-		if (r < 0) {
-			cli_error("database", "no --db and no default location");
-			return CLI_USAGE;
-		}
+	{
+		/* The location rule every command follows (cli/cli-config.h). */
+		const char *rule = NULL;
+
+		r = cli_db_location(o.db, &location, &rule);
+		if (r)
+			return r;
 		o.db = location;
 	}
 	if (!o.web)

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli-program/http-client.h"
+#include "cli/cli-config.h"
 #include "cli/cli.h"
 #include "util/cv.h"
 
@@ -16,6 +17,9 @@ int api_init(struct api *a, const char *server, const char *token_file, const ch
 	memset(a, 0, sizeof(*a));
 	if (!server)
 		server = getenv("COVALID_SERVER");
+	/* Then the configuration files (cli/cli-config.h), then the default. */
+	if ((!server || !*server) && cli_config_get("server", &server, NULL))
+		return CLI_USAGE;
 	if (!server || !*server)
 		server = "http://127.0.0.1:8080";
 	if (!cv_startswith(server, "http://") && !cv_startswith(server, "https://")) {
@@ -39,6 +43,10 @@ int api_init(struct api *a, const char *server, const char *token_file, const ch
 	}
 	if (!token_file)
 		token_file = getenv("COVALID_TOKEN_FILE");
+	if ((!token_file || !*token_file) && cli_config_get("token-file", &token_file, NULL)) {
+		api_release(a);
+		return CLI_USAGE;
+	}
 	if (token_file && *token_file) {
 		char *text = NULL;
 		size_t n;

@@ -44,6 +44,8 @@ static const struct cli_command commands[] = {
 	  "                         PostgreSQL: it names pg_dump; docs/deploy.md)\n"
 	  "       covalid admin migrate --from LOCATION --to LOCATION  (into an empty database,\n"
 	  "                         verified by counts and digests; exit 1: nothing committed)\n"
+	  "       covalid admin demo --token-dir DIR [--db PATH] [--force]  (a local database only:\n"
+	  "                 the seed's vendors, a customer, a user of each role, a case to try)\n"
 	  "       covalid admin vendor add NAME [--id ID]\n"
 	  "       covalid admin vendor list\n"
 	  "       covalid admin key add VENDOR PUBKEY       (a .pub file or ed25519:BASE64)\n"

@@ -1,29 +1,48 @@
 /*
- * cli-store.c - how commands find and open the store: --db, then
- * $COVALID_DB, then the default location (covalid/store.h).
+ * cli-store.c - how commands find and open the store: the location rule
+ * of cli-config.h (--db, $COVALID_DB, the configuration files, the
+ * default).  Only commands that write may create a database; the others
+ * open an existing one or say there is none, and create nothing.
  */
+#include <libgen.h>
+
+#include "cli/cli-config.h"
 #include "cli/cli.h"
 #include "covalid/store.h"
 #include "util/cv.h"
 
-int cli_open_store(const char *db, struct store **ret)
+static int open_at(const char *db, bool create, struct store **ret)
 {
+	const char *rule = NULL;
 	char *location = NULL, *err = NULL;
 	int r;
 
-	if (!db)
-		db = getenv("COVALID_DB");
-	if (db && *db)
-		location = cv_xstrdup(db);
-	else {
-		r = store_default_location(&location);
+	r = cli_db_location(db, &location, &rule);
+	if (r)
+		return r;
+	if (create && strcmp(store_backend_of(location), "sqlite") == 0 && strcmp(rule, "--db") != 0 &&
+	    strcmp(rule, "$COVALID_DB") != 0 && strcmp(location, ":memory:") != 0) {
+		/* The default's directory, or a configuration file's, is ours to
+		 * make (XDG: 0700); one given on the command line is not: a
+		 * mistyped --db should fail, not grow a tree. */
+		char *copy = cv_xstrdup(cv_startswith(location, "sqlite:") ? location + strlen("sqlite:") : location);
+
+		r = cv_mkdir_p(dirname(copy), 0700);
+		free(copy);
 		if (r < 0) {
-			cli_error("database", "no --db given and no default location (%s); set HOME or XDG_DATA_HOME",
-				  strerror(-r));
+			cli_error(location, "cannot make its directory: %s", strerror(-r));
+			free(location);
 			return CLI_USAGE;
 		}
 	}
-	r = store_open(location, ret, &err);
+	r = create ? store_open(location, ret, &err) : store_open_existing(location, ret, &err);
+	if (r == -ENOENT && !create) {
+		cli_error(location, "no database here (run 'covalid catalog import' or pass --db; "
+				    "'covalid --version --verbose' says why this location)");
+		free(err);
+		free(location);
+		return CLI_USAGE;
+	}
 	if (r < 0) {
 		cli_error(location, "%s", err && *err ? err : strerror(-r));
 		free(err);
@@ -32,4 +51,14 @@ int cli_open_store(const char *db, struct store **ret)
 	}
 	free(location);
 	return CLI_OK;
+}
+
+int cli_open_store(const char *db, struct store **ret)
+{
+	return open_at(db, false, ret);
+}
+
+int cli_create_store(const char *db, struct store **ret)
+{
+	return open_at(db, true, ret);
 }

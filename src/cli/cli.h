@@ -68,9 +68,16 @@ bool cli_color(FILE *f);
 
 struct store;
 struct descriptor;
-/* Opens --db (or $COVALID_DB, or the default); reports errors itself and
- * returns an exit code (CLI_OK on success). */
+/*
+ * Opens the database the location rule names (cli/cli-config.h: --db,
+ * $COVALID_DB, the configuration files, the default); reports errors
+ * itself and returns an exit code (CLI_OK on success).  cli_open_store()
+ * opens an existing database only (read-only commands never create one:
+ * a missing one is "no database here", exit 2); cli_create_store(), for
+ * the commands that write, creates it when it is not there.
+ */
 int cli_open_store(const char *db, struct store **ret);
+int cli_create_store(const char *db, struct store **ret);
 /* Reads a descriptor from a file or "-"; reports errors, returns an exit code. */
 int cli_read_descriptor(const char *path, struct descriptor **ret);
 

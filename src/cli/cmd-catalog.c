@@ -12,7 +12,7 @@
 struct opts {
 	const char *db, *output;
 	struct store_query q;
-	bool json, osinfo, all;
+	bool json, osinfo, all, merge;
 };
 
 static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
@@ -30,6 +30,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 		{ "output", required_argument, NULL, 'O' },
 		{ "osinfo", no_argument, NULL, 'i' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "merge", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -48,6 +49,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 		case 'O': o->output = optarg; break;
 		case 'i': o->osinfo = true; break;
 		case 'a': o->all = true; break;
+		case 'm': o->merge = true; break;
 		case 's': {
 			enum catalog_status st;
 
@@ -88,7 +90,7 @@ static int do_import(int argc, char **argv)
 
 		if (optind + 1 < argc)
 			return cli_usage("catalog import", "--osinfo takes at most one directory");
-		r = cli_open_store(o.db, &s);
+		r = cli_create_store(o.db, &s);
 		if (r)
 			return r;
 		r = catalog_import_osinfo(s, dir, o.all, &st, &err);
@@ -110,7 +112,7 @@ static int do_import(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage("catalog import", "which file? (or --osinfo [DIR])");
-	r = cli_open_store(o.db, &s);
+	r = cli_create_store(o.db, &s);
 	if (r)
 		return r;
 	for (int i = optind; i < argc; i++) {
@@ -124,7 +126,7 @@ static int do_import(int argc, char **argv)
 			r = CLI_USAGE;
 			break;
 		}
-		r = catalog_import(s, f, &st, &err);
+		r = catalog_import_with(s, f, o.merge ? CATALOG_IMPORT_MERGE : CATALOG_IMPORT_UPDATE, &st, &err);
 		if (f != stdin)
 			fclose(f);
 		if (r < 0) {
@@ -134,11 +136,16 @@ static int do_import(int argc, char **argv)
 			r = r == -EIO || r == -ENOSPC || r == -ENOMEM ? CLI_INTERNAL : CLI_USAGE;
 			break;
 		}
-		printf("%s: %zu configuration%s (%zu new, %zu replaced), %zu product%s (%zu new, %zu replaced)\n",
-		       path, st.configs_added + st.configs_replaced, st.configs_added + st.configs_replaced == 1 ? "" : "s",
-		       st.configs_added, st.configs_replaced, st.products_added + st.products_replaced,
-		       st.products_added + st.products_replaced == 1 ? "" : "s", st.products_added,
-		       st.products_replaced);
+		/* One line: what was added, updated, and kept (docs/catalog.md). */
+		printf("%s: configurations: %zu added, %zu updated, %zu kept as the program decided them "
+		       "(revoked or with submitted evidence)",
+		       path, st.configs_added, st.configs_replaced, st.configs_decided);
+		if (o.merge)
+			printf(", %zu kept (--merge)", st.configs_kept);
+		printf("; products: %zu added, %zu updated", st.products_added, st.products_replaced);
+		if (o.merge)
+			printf(", %zu kept (--merge)", st.products_kept);
+		printf("\n");
 		r = CLI_OK;
 	}
 	store_close(s);

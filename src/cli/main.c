@@ -4,6 +4,7 @@
  * src/cli/commands-guest.c, shared with the static guest binaries;
  * these are the rest.
  */
+#include "cli/cli-config.h"
 #include "cli/cli.h"
 #include "util/cv.h"
 
@@ -75,5 +76,12 @@ static const struct cli_command commands[] = {
 
 int main(int argc, char **argv)
 {
+	/* `covalid --version --verbose` (or -v): the build and where the
+	 * database is, and why (cli-config.h); plain --version stays the
+	 * one line dispatch prints, for scripts. */
+	if (argc == 3 && (cv_streq(argv[1], "--version") || cv_streq(argv[2], "--version")) &&
+	    (cv_streq(argv[1], "--verbose") || cv_streq(argv[2], "--verbose") || cv_streq(argv[1], "-v") ||
+	     cv_streq(argv[2], "-v")))
+		return cli_version_verbose(stdout, "covalid");
 	return cli_main(argc, argv, commands, CV_ELEMENTSOF(commands));
 }

@@ -77,6 +77,24 @@ int store_config_put(struct store *s, const struct store_config_row *row, bool *
 	return r;
 }
 
+int store_config_decided(struct store *s, const char *id, bool *ret)
+{
+	int64_t n = -1;
+	int r;
+
+	/* CASE, not the boolean itself: SQLite answers 0/1, PostgreSQL t/f. */
+	r = db_query(s,
+		  "SELECT CASE WHEN status = 'revoked' OR EXISTS (SELECT 1 FROM configuration_evidence e "
+		  "WHERE e.config_id = c.id) THEN 1 ELSE 0 END FROM configurations c WHERE c.id = ?1",
+		  db_take_int, &n, "s", id);
+	if (r < 0)
+		return r;
+	if (n < 0)
+		return -ENOENT;
+	*ret = n == 1;
+	return 0;
+}
+
 int store_product_get(struct store *s, const char *id, char **ret_doc)
 {
 	return db_get_one(s, "SELECT doc FROM products WHERE id = ?1", id, ret_doc);

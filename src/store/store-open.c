@@ -121,22 +121,13 @@ int store_default_location(char **ret)
 {
 	const char *xdg = getenv("XDG_DATA_HOME");
 	const char *home = getenv("HOME");
-	char *dir;
-	int r;
 
 	if (xdg && *xdg == '/')
-		dir = cv_xasprintf("%s/covalid", xdg);
+		*ret = cv_xasprintf("%s/covalid/covalid.db", xdg);
 	else if (home && *home)
-		dir = cv_xasprintf("%s/.local/share/covalid", home);
+		*ret = cv_xasprintf("%s/.local/share/covalid/covalid.db", home);
 	else
 		return -ENOENT;
-	r = cv_mkdir_p(dir, 0700);
-	if (r < 0) {
-		free(dir);
-		return r;
-	}
-	*ret = cv_xasprintf("%s/covalid.db", dir);
-	free(dir);
 	return 0;
 }
 

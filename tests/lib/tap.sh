@@ -12,6 +12,10 @@ _tap_n=0
 _tap_fail=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/covalid-t.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
+# The machine's configuration files (/etc/covalid/covalid.conf, the
+# user's ~/.config/covalid/covalid.conf: docs/covalid.md, "Files") are not
+# the test's: none is read unless a test writes its own here.
+export COVALID_CONFIG_SYSTEM="$TMP/etc-covalid.conf" XDG_CONFIG_HOME="$TMP/config"
 
 plan() { echo "1..$1"; }
 done_testing() { echo "1..$_tap_n"; [ "$_tap_fail" -eq 0 ]; }

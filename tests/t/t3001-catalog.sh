@@ -9,9 +9,9 @@ seed_products="$SRC/data/products.jsonl"
 seed_configs="$SRC/data/validated-configs.jsonl"
 
 expect_exit 0 "import the seed" "$COVALID" catalog import "$seed_products" "$seed_configs"
-check "import reports what it did" grep -q "validated-configs.jsonl: 137 configurations (137 new, 0 replaced)" "$TMP/out"
+check "import reports what it did" grep -q "validated-configs.jsonl: configurations: 137 added, 0 updated, 0 kept as the program decided them" "$TMP/out"
 expect_exit 0 "importing again replaces, adds nothing" "$COVALID" catalog import "$seed_configs"
-check "re-import says replaced" grep -q "137 configurations (0 new, 137 replaced)" "$TMP/out"
+check "re-import says replaced" grep -q "configurations: 0 added, 137 updated, 0 kept" "$TMP/out"
 
 expect_exit 0 "list --json" "$COVALID" catalog list --json
 check "list --json holds every configuration" test "$(jq length "$TMP/out")" = 137

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "covalid/catalog.h"
+#include "covalid/program.h"
 #include "covalid/store.h"
 #include "tap.h"
 #include "util/cv.h"
@@ -298,6 +299,75 @@ TEST(import_is_all_or_nothing)
 	CHECK_INT(count(s), 2);
 	free(text);
 	free(second);
+	store_close(s);
+}
+
+static int import_mode(struct store *s, const char *text, enum catalog_import_mode mode,
+		       struct catalog_import_stats *st)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	char *err = NULL;
+	int r = catalog_import_with(s, f, mode, st, &err);
+
+	free(err);
+	fclose(f);
+	return r;
+}
+
+static char *status_of(struct store *s, const char *id)
+{
+	struct catalog_config *c = NULL;
+	char *doc = NULL, *why = NULL, *st;
+
+	CHECK_INT(store_config_get(s, id, &doc), 0);
+	CHECK_INT(catalog_config_from_text(doc, &c, &why), 0);
+	st = cv_xstrdup(c ? catalog_status_name(c->status) : "?");
+	catalog_config_free(c);
+	free(doc);
+	free(why);
+	return st;
+}
+
+/*
+ * Issue 16: importing a catalog file again never undoes what the program
+ * decided: a revocation stands (catalog.h's import modes); --merge adds
+ * new ids only and keeps every existing row.
+ */
+TEST(import_keeps_what_the_program_decided)
+{
+	struct store *s = open_store("decided.db");
+	char *two = variant("\"c1\"", "\"c2\"");
+	char *text = cv_xasprintf("%s\n%s\n%s\n", GOOD_CONFIG, two, GOOD_PRODUCT);
+	char *newer = variant("\"c1\"", "\"c3\"");
+	char *text2 = cv_xasprintf("%s%s\n", text, newer);
+	struct program_error e = { 0 };
+	struct catalog_import_stats st = { 0 };
+	char *got;
+
+	CHECK_INT(import_mode(s, text, CATALOG_IMPORT_UPDATE, &st), 0);
+	CHECK(st.configs_added == 2 && st.configs_replaced == 0 && st.products_added == 1);
+	CHECK_INT(program_revoke(s, "c1", NULL, "test", &e), 0);
+	/* Again: c2 is replaced; c1, revoked by the owner, is kept. */
+	memset(&st, 0, sizeof(st));
+	CHECK_INT(import_mode(s, text, CATALOG_IMPORT_UPDATE, &st), 0);
+	CHECK(st.configs_added == 0 && st.configs_replaced == 1 && st.configs_decided == 1);
+	CHECK(st.products_replaced == 1);
+	got = status_of(s, "c1");
+	CHECK_STR(got, "revoked");
+	free(got);
+	/* --merge: only c3 is new; c2 and the product are kept as they are. */
+	memset(&st, 0, sizeof(st));
+	CHECK_INT(import_mode(s, text2, CATALOG_IMPORT_MERGE, &st), 0);
+	CHECK(st.configs_added == 1 && st.configs_replaced == 0 && st.configs_kept == 1 && st.configs_decided == 1);
+	CHECK(st.products_added == 0 && st.products_replaced == 0 && st.products_kept == 1);
+	CHECK_INT(count(s), 3);
+	got = status_of(s, "c1");
+	CHECK_STR(got, "revoked");
+	free(got);
+	free(two);
+	free(newer);
+	free(text);
+	free(text2);
 	store_close(s);
 }
 
@@ -626,7 +696,7 @@ TEST(osinfo_parses_one_document_from_memory)
 TAP_MAIN(parses_a_configuration, rejects_bad_records_naming_the_field, service_packs_parse,
 	 products_carry_their_life_cycle,
 	 configurations_link_their_products, loaded_products_keep_their_life_cycle, vendors_come_from_the_products,
-	 import_is_all_or_nothing,
+	 import_is_all_or_nothing, import_keeps_what_the_program_decided,
 	 import_reports_missing_type_and_long_lines, export_returns_what_was_imported, migrates_an_old_database,
 	 refuses_a_newer_database_and_non_databases, list_filters,
 	 osinfo_parses_one_document_from_memory)

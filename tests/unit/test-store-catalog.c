@@ -190,5 +190,32 @@ static void catalog(void)
 	free(loc);
 }
 
-#define BOTH(X) X(catalog)
+/*
+ * store_config_decided (store.h): a configuration is decided once it is
+ * revoked or has submitted evidence; a plain imported row is not; no row
+ * is -ENOENT.  What catalog import keeps (issue 16).
+ */
+static void config_decided(void)
+{
+	char *loc = new_location("decided");
+	struct store *s = open_db(loc);
+	bool d = true;
+
+	put_config(s, "plain", "validated", "rhel", "Red Hat", "RHEL", "microsoft", "Microsoft", "Hyper-V", "", "{}");
+	put_config(s, "gone", "revoked", "rhel", "Red Hat", "RHEL", "microsoft", "Microsoft", "Hyper-V", "", "{}");
+	put_config(s, "tested", "validated", "rhel", "Red Hat", "RHEL", "kvm", "Red Hat", "KVM", "", "{}");
+	CHECK_INT(store_evidence_add(s, "tested", "log-1"), 0);
+	CHECK_INT(store_config_decided(s, "plain", &d), 0);
+	CHECK(!d);
+	CHECK_INT(store_config_decided(s, "gone", &d), 0);
+	CHECK(d);
+	d = false;
+	CHECK_INT(store_config_decided(s, "tested", &d), 0);
+	CHECK(d);
+	CHECK_INT(store_config_decided(s, "nope", &d), -ENOENT);
+	store_close(s);
+	free(loc);
+}
+
+#define BOTH(X) X(catalog) X(config_decided)
 SUITE_MAIN(BOTH)

@@ -106,7 +106,8 @@ static void a_newer_schema_is_refused(void)
 	free(loc);
 }
 
-/* $XDG_DATA_HOME/covalid/covalid.db, its directory made. */
+/* $XDG_DATA_HOME/covalid/covalid.db; nothing made (issue 16: a read-only
+ * command leaves no trace). */
 TEST(the_default_location_is_under_xdg_data_home)
 {
 	char *want = cv_xasprintf("%s/xdg/covalid/covalid.db", tap_tmpdir()), *xdg = cv_xasprintf("%s/xdg", tap_tmpdir());
@@ -116,7 +117,7 @@ TEST(the_default_location_is_under_xdg_data_home)
 	setenv("XDG_DATA_HOME", xdg, 1);
 	CHECK_INT(store_default_location(&got), 0);
 	CHECK_STR(got, want);
-	CHECK(stat(xdg, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK(stat(xdg, &st) < 0 && errno == ENOENT);
 	free(got);
 	free(want);
 	free(xdg);
