@@ -93,7 +93,13 @@ echo "   web UI         $url"
 echo "   API            ${url}api/v1/configurations?guest=rhel   (document: ${url}api/v1/openapi.json)"
 echo "   owner's token  $BUILD/owner.token   (covalid admin ... --server $url --token-file $BUILD/owner.token)"
 echo "   access log     $BUILD/access.log"
-if [ -e "$BUILD/demo/customer.token" ]; then
+# The demo's token files are a database's: shown only if this server
+# takes them (an older make run's may belong to another database).
+if [ -e "$BUILD/demo/customer.token" ] &&
+	! "$COVALID" case list --server "$url" --token-file "$BUILD/demo/customer.token" >/dev/null 2>&1; then
+	echo "   (the demo's token files in $BUILD/demo/ belong to another database; 'covalid admin demo"
+	echo "    --token-dir DIR' makes the demo in a new one, e.g. COVALID_DB=/tmp/try.db make run)"
+elif [ -e "$BUILD/demo/customer.token" ]; then
 	echo
 	echo "== the support demo (docs/support.md, \"Try it in two minutes\")"
 	echo "   open ${url}#/signin, paste the token in a file below into \"Your token\", press Sign in:"

@@ -143,8 +143,12 @@ int cmd_serve(int argc, char **argv)
 		const char *rule = NULL;
 
 		r = cli_db_location(o.db, &location, &rule);
-		if (r)
+		if (r == CLI_OK && o.create)
+			r = cli_store_make_dir(location, rule);
+		if (r) {
+			free(location);
 			return r;
+		}
 		o.db = location;
 	}
 	if (!o.web)

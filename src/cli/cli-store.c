@@ -11,6 +11,27 @@
 #include "covalid/store.h"
 #include "util/cv.h"
 
+int cli_store_make_dir(const char *location, const char *rule)
+{
+	char *copy;
+	int r;
+
+	/* The default's directory, or a configuration file's, is ours to
+	 * make (XDG: 0700); one given on the command line is not: a
+	 * mistyped --db should fail, not grow a tree. */
+	if (strcmp(store_backend_of(location), "sqlite") != 0 || strcmp(rule, "--db") == 0 ||
+	    strcmp(rule, "$COVALID_DB") == 0 || strcmp(location, ":memory:") == 0)
+		return CLI_OK;
+	copy = cv_xstrdup(cv_startswith(location, "sqlite:") ? location + strlen("sqlite:") : location);
+	r = cv_mkdir_p(dirname(copy), 0700);
+	free(copy);
+	if (r < 0) {
+		cli_error(location, "cannot make its directory: %s", strerror(-r));
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
 static int open_at(const char *db, bool create, struct store **ret)
 {
 	const char *rule = NULL;
@@ -20,19 +41,11 @@ static int open_at(const char *db, bool create, struct store **ret)
 	r = cli_db_location(db, &location, &rule);
 	if (r)
 		return r;
-	if (create && strcmp(store_backend_of(location), "sqlite") == 0 && strcmp(rule, "--db") != 0 &&
-	    strcmp(rule, "$COVALID_DB") != 0 && strcmp(location, ":memory:") != 0) {
-		/* The default's directory, or a configuration file's, is ours to
-		 * make (XDG: 0700); one given on the command line is not: a
-		 * mistyped --db should fail, not grow a tree. */
-		char *copy = cv_xstrdup(cv_startswith(location, "sqlite:") ? location + strlen("sqlite:") : location);
-
-		r = cv_mkdir_p(dirname(copy), 0700);
-		free(copy);
-		if (r < 0) {
-			cli_error(location, "cannot make its directory: %s", strerror(-r));
+	if (create) {
+		r = cli_store_make_dir(location, rule);
+		if (r) {
 			free(location);
-			return CLI_USAGE;
+			return r;
 		}
 	}
 	r = create ? store_open(location, ret, &err) : store_open_existing(location, ret, &err);

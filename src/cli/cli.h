@@ -78,6 +78,9 @@ struct descriptor;
  */
 int cli_open_store(const char *db, struct store **ret);
 int cli_create_store(const char *db, struct store **ret);
+/* Before creating the database at location (chosen by rule, cli-config.h):
+ * makes its directory when the rule is the default or a config file's. */
+int cli_store_make_dir(const char *location, const char *rule);
 /* Reads a descriptor from a file or "-"; reports errors, returns an exit code. */
 int cli_read_descriptor(const char *path, struct descriptor **ret);
 

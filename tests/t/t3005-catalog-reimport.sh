@@ -77,6 +77,9 @@ mkdir -p "$TMP/run"
 if run_sh "$TMP/run1.out"; then ok "run.sh starts on a new database"; else not_ok "run.sh starts on a new database"; diag "$(cat "$TMP/run1.out")"; fi
 check "it says the seed went into a new database" grep -q "seed imported into a new database $RDB" "$TMP/run1.out"
 check "it names the database and the rule" grep -q "chosen by \$COVALID_DB" "$TMP/run1.out"
+check "it prints how to sign in to the web UI as the demo's customer" \
+	grep -q "open $RUN_URL/#/signin, paste the token in a file below" "$TMP/run1.out"
+check "... naming the customer's token file, which the server takes" sh -c "grep -q 'the customer (Contoso) *$B/demo/customer.token' '$TMP/run1.out' && '$COVALID' case list --server '$RUN_URL' --token-file '$B/demo/customer.token' >/dev/null"
 expect_exit 0 "the owner revokes a configuration on run.sh's server" \
 	"$COVALID" admin revoke $victim --server "$RUN_URL" --token-file "$B/owner.token"
 run_stop
@@ -84,6 +87,7 @@ check "the first run.sh stopped its server" sh -c "! curl -s -o /dev/null --max-
 if run_sh "$TMP/run2.out"; then ok "run.sh starts again on that database"; else not_ok "run.sh starts again on that database"; diag "$(cat "$TMP/run2.out")"; fi
 check "the second start says the seed is not re-imported" \
 	grep -q "$RDB exists: the seed is not re-imported; \`covalid catalog import --merge data/...\` adds new rows only" "$TMP/run2.out"
+check "the demo's sign-in is printed again (same database)" grep -q "$B/demo/red-hat.token" "$TMP/run2.out"
 check "the server still serves the revocation" \
 	sh -c "curl -s --max-time 10 '$RUN_URL/api/v1/configurations/$victim' | jq -e '.configuration.status == \"revoked\"' >/dev/null"
 run_stop
