@@ -65,6 +65,9 @@ struct store *store_close(struct store *s);
  * ~/.local/share/covalid/covalid.db.  Nothing is created: a command that
  * writes makes the directory (a read-only one must leave no trace). */
 int store_default_location(char **ret) CV_WUR;
+/* The backends' client libraries, as linked: "SQLite 3.40.1, libpq 15.18"
+ * (for `covalid --version --verbose`).  A new string. */
+char *store_library_versions(void);
 const char *store_errmsg(struct store *s);
 int store_schema_version(struct store *s, int *ret) CV_WUR;
 /*

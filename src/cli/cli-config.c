@@ -2,9 +2,6 @@
  * cli-config.c - the configuration files and the database location rule
  * (cli/cli-config.h).
  */
-#include <sqlite3.h>
-#include <libpq-fe.h>
-
 #include "cli/cli-config.h"
 #include "cli/cli.h"
 #include "covalid/covalid.h"
@@ -233,23 +230,25 @@ int cli_db_location(const char *opt, char **ret_location, const char **ret_rule)
 int cli_version_verbose(FILE *f, const char *program)
 {
 	const char *rule = NULL;
-	char *loc = NULL;
+	char *loc = NULL, *libs;
 	int r;
 
 	fprintf(f, "%s %s\n", program, COVALID_VERSION);
-	fprintf(f, "build:      %s %s, SQLite %s, libpq %d.%d%s\n",
+	libs = store_library_versions();
+	fprintf(f, "build:      %s %s, %s%s\n",
 #if defined(__clang__)
 		"clang",
 #else
 		"gcc",
 #endif
-		__VERSION__, sqlite3_libversion(), PQlibVersion() / 10000, PQlibVersion() % 10000,
+		__VERSION__, libs,
 #if defined(__SANITIZE_ADDRESS__)
 		", AddressSanitizer"
 #else
 		""
 #endif
 	);
+	free(libs);
 	r = load();
 	for (int i = 0; i < 2; i++) {
 		const char *what = i == 0 ? "system" : "user";

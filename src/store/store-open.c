@@ -3,6 +3,8 @@
  * the location (covalid/store.h), open, close, and what the connection
  * says of itself (identity, health, schema version, log upkeep).
  */
+#include <libpq-fe.h>
+#include <sqlite3.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -129,6 +131,13 @@ int store_default_location(char **ret)
 	else
 		return -ENOENT;
 	return 0;
+}
+
+char *store_library_versions(void)
+{
+	int pq = PQlibVersion(); /* 10 and later: major * 10000 + minor */
+
+	return cv_xasprintf("SQLite %s, libpq %d.%d", sqlite3_libversion(), pq / 10000, pq % 10000);
 }
 
 const char *store_errmsg(struct store *s)
