@@ -14,7 +14,8 @@
  * on.
  *
  * Like `admin bootstrap`, it works on the database directly, not through
- * a server, and only on a local one: demo users and tokens have no place
+ * a server, on one that holds the catalog already (the case is checked
+ * against it), and only on a local one: demo users and tokens have no place
  * in a programme others use.  It refuses a database that has the demo
  * already, or vendors or customers of its own; everything it makes is
  * one transaction, and marked: the customer and users are named
@@ -241,6 +242,7 @@ int cmd_admin_demo(int argc, char **argv)
 	char *location = NULL, *mark = NULL, *tokens[N_USERS] = { 0 }, *case_id = NULL;
 	bool force = false;
 	size_t orgs = 0;
+	int64_t configs = 0;
 	int c, r;
 
 	cli_getopt_begin();
@@ -279,9 +281,24 @@ int cmd_admin_demo(int argc, char **argv)
 			goto out;
 		}
 	}
-	r = cli_create_store(db, &s);
+	/* The case is checked against the catalog, and only a validated
+	 * configuration's may move between vendors: the seed goes first
+	 * (make run imports it), so the database exists already. */
+	r = cli_open_store(db, &s);
 	if (r)
 		goto out;
+	if (store_config_count(s, NULL, &configs) < 0) {
+		cli_error("admin demo", "%s", store_errmsg(s));
+		r = CLI_INTERNAL;
+		goto out;
+	}
+	if (configs == 0) {
+		cli_error("admin demo", "the catalog is empty: import the seed first (covalid catalog import "
+					"data/products.jsonl data/validated-configs.jsonl), the demo's case is on its "
+					"validated configuration");
+		r = CLI_USAGE;
+		goto out;
+	}
 	r = store_setting_get(s, "demo", &mark);
 	if (r == 0) {
 		cli_error("admin demo", "this database has the demo already (%s); its users' token files were written "

@@ -16,6 +16,11 @@ D="$TMP/demo"
 j() { jq -e "$@" "$TMP/resp" >/dev/null; }
 "$COVALID" catalog import --db "$DB" "$SRC/data/products.jsonl" "$SRC/data/validated-configs.jsonl" >/dev/null
 
+expect_exit 2 "admin demo on a database that is not there" "$COVALID" admin demo --db "$TMP/none.db" --token-dir "$TMP/d0"
+check "... says so, and creates nothing" sh -c "grep -q '^covalid: $TMP/none.db: no database here' '$TMP/err' && [ ! -e '$TMP/none.db' ] && [ ! -e '$TMP/d0' ]"
+"$COVALID" catalog import --db "$TMP/empty.db" - </dev/null >/dev/null
+expect_exit 2 "admin demo on an empty catalog" "$COVALID" admin demo --db "$TMP/empty.db" --token-dir "$TMP/d0"
+check "... asks for the seed first, writing no token files" sh -c "grep -q '^covalid: admin demo: the catalog is empty: import the seed first' '$TMP/err' && [ ! -e '$TMP/d0' ]"
 expect_exit 2 "admin demo without --token-dir" "$COVALID" admin demo --db "$DB"
 check "... asks where the token files go" grep -q "^covalid: admin demo: .*--token-dir DIR" "$TMP/err"
 expect_exit 0 "admin demo on a fresh database" "$COVALID" admin demo --db "$DB" --token-dir "$D"
