@@ -24,6 +24,8 @@ for cmd in "check" "catalog list" "catalog show x" "catalog export" "catalog sea
 		grep -q "^covalid: $default_db: no database here (run 'covalid catalog import' or pass --db" "$TMP/err"
 	check "... and creates neither the database nor its directory" test ! -e "$HOME/.local"
 done
+expect_exit 2 "'covalid serve' without a database exits 2" "$COVALID" serve --listen 127.0.0.1:0
+check "... naming the default location, creating nothing" sh -c "grep -q '$default_db: no such database (--create makes a new one)' '$TMP/err' && [ ! -e '$HOME/.local' ]"
 expect_exit 2 "'catalog list --db' on a missing file exits 2" "$COVALID" catalog list --db "$TMP/none/x.db"
 check "... creating nothing" test ! -e "$TMP/none"
 
