@@ -60,6 +60,7 @@ enum check_reason {
 	CHECK_REASON_STATUS,           /* matches only revoked or unconfirmed statements */
 	CHECK_REASON_HOST_VERSION_UNKNOWN, /* a product-version row needs the host's version stated */
 	CHECK_REASON_SERVICE_PACK,     /* a Windows guest below the validated service pack */
+	CHECK_REASON_GUEST_NOT_IN_CATALOG, /* no configuration at all for this guest OS (a Debian guest) */
 	CHECK_REASON__MAX,
 };
 

@@ -354,6 +354,12 @@ TEST(no_configuration_for_the_pair)
 	descriptor_set(&d->guest.os.id, "debian");
 	build(&f, v, 1);
 	CHECK_INT(fast(&f, d, &m), CHECK_NOT_VALIDATED);
+	CHECK_INT(m.reason, CHECK_REASON_GUEST_NOT_IN_CATALOG);
+	CHECK_INT(m.nearest, -1);
+	/* A guest OS the catalog has, on a hypervisor it has nothing for. */
+	descriptor_set(&d->guest.os.id, "rhel");
+	descriptor_set(&d->hypervisor.id, "bhyve");
+	CHECK_INT(fast(&f, d, &m), CHECK_NOT_VALIDATED);
 	CHECK_INT(m.reason, CHECK_REASON_NO_CONFIGURATION);
 	descriptor_free(d);
 	release(&f);
@@ -585,9 +591,21 @@ TEST(a_guest_os_the_catalog_lacks_is_not_ranked)
 	descriptor_set(&d->guest.os.id, "debian");
 	build(&f, v, 2);
 	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
-	CHECK_INT(r->reason, CHECK_REASON_NO_CONFIGURATION);
+	CHECK_INT(r->verdict, CHECK_NOT_VALIDATED);
+	CHECK_INT(r->reason, CHECK_REASON_GUEST_NOT_IN_CATALOG);
+	CHECK_STR(check_reason_name(r->reason), "guest-os-not-in-catalog");
 	CHECK_INT(r->n_nearest, 0);
-	CHECK_STR(r->summary, "not validated: the catalog has no configurations for debian guests");
+	CHECK_STR(r->summary, "not validated: the catalog has no configuration for this guest OS, debian (os id \"debian\")");
+	check_result_free(r);
+	/* Named as its os-release names it (PRETTY_NAME), else NAME and VERSION_ID. */
+	descriptor_set(&d->guest.os.name, "Debian GNU/Linux");
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK_STR(r->summary, "not validated: the catalog has no configuration for this guest OS, Debian GNU/Linux 12 (os id \"debian\")");
+	check_result_free(r);
+	descriptor_set(&d->guest.os.pretty, "Debian GNU/Linux 12 (bookworm)");
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK_STR(r->summary, "not validated: the catalog has no configuration for this guest OS, Debian GNU/Linux 12 (bookworm) (os id \"debian\")");
+	CHECK_INT(r->n_nearest, 0);
 	check_result_free(r);
 	descriptor_free(d);
 	release(&f);
