@@ -3,8 +3,10 @@
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "covalid/catalog.h"
 #include "covalid/store.h"
 #include "util/cv.h"
@@ -72,6 +74,52 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 	return CLI_OK;
 }
 
+/*
+ * The import's progress without the importer's help: the file is read
+ * through a stream that counts the bytes and lines going by (the importer
+ * reads it whole, then writes in one transaction: once read, "writing").
+ */
+struct counted {
+	FILE *f;
+	struct cli_progress progress;
+	uint64_t bytes, size;
+	size_t lines;
+};
+
+static ssize_t counted_read(void *cookie, char *buf, size_t size)
+{
+	struct counted *c = cookie;
+	size_t n = fread(buf, 1, size, c->f);
+	char msg[96];
+
+	c->bytes += n;
+	for (const char *p = buf; (p = memchr(p, '\n', n - (size_t)(p - buf))); p++)
+		c->lines++;
+	if (n)
+		cli_progress_update(&c->progress, c->lines, c->bytes, c->size);
+	else if (!ferror(c->f)) {
+		snprintf(msg, sizeof(msg), "%zu rows read; writing", c->lines);
+		cli_progress_say(&c->progress, msg);
+	}
+	return ferror(c->f) ? -1 : (ssize_t)n;
+}
+
+static FILE *counted_open(struct counted *c, FILE *f)
+{
+	static const cookie_io_functions_t io = { .read = counted_read };
+	struct stat st;
+	FILE *in;
+
+	*c = (struct counted){ .f = f };
+	cli_progress_init(&c->progress, "rows");
+	if (!c->progress.on)
+		return f;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+		c->size = (uint64_t)st.st_size;
+	in = fopencookie(c, "r", io);
+	return in ? in : f;
+}
+
 static int do_import(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -124,7 +172,13 @@ static int do_import(int argc, char **argv)
 			r = CLI_USAGE;
 			break;
 		}
-		r = catalog_import(s, f, &st, &err);
+		struct counted counted;
+		FILE *in = counted_open(&counted, f);
+
+		r = catalog_import(s, in, &st, &err);
+		cli_progress_end(&counted.progress);
+		if (in != f)
+			fclose(in);
 		if (f != stdin)
 			fclose(f);
 		if (r < 0) {

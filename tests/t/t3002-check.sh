@@ -90,6 +90,13 @@ check "summary: 5 checked, 1 validated, 1 supported, 2 not validated, 1 unknown,
 head -4 "$TMP/fleet.jsonl" >"$TMP/good.jsonl"
 expect_exit 1 "fleet --json: a line per machine" "$COVALID" check --fleet "$TMP/good.jsonl" --json
 check "4 lines, each with source and verdict" test "$(jq -s 'map(select(.source and .verdict)) | length' "$TMP/out")" = 4
+check "each record names the machine by its guest OS and hypervisor (its /etc/redhat-release line, the probe's product for build 6002)" \
+	test "$(jq -sr '.[1].machine' "$TMP/out")" = "Red Hat Enterprise Linux Server release 5.3 (Tikanga) on Windows Server 2008 Hyper-V"
+check "no progress on stderr when it is not a terminal" sh -c "! grep -q 'machines, ' '$TMP/err' && ! grep -q \"\$(printf '\\r')\" '$TMP/err'"
+script -qec "COVALID_DB='$COVALID_DB' '$COVALID' check --fleet '$TMP/good.jsonl' >/dev/null" /dev/null </dev/null >"$TMP/tty" 2>&1
+tr '\r' '\n' <"$TMP/tty" >"$TMP/tty.lines"
+check "on a terminal: the progress line (machines, a rate, the share of the file read)" grep -Eq '^[0-9]+ machines, [0-9]+/s, [0-9]+%' "$TMP/tty.lines"
+check "erased at the end" grep -q "$(printf '\033')\\[K" "$TMP/tty.lines"
 check "the 2-vCPU machine's nearest names the difference" test "$(jq -sr '.[1].nearest.differences[0]' "$TMP/out")" = "2 vCPUs; validated for 1 (uni-processor)"
 mkdir "$TMP/dir"
 head -1 "$TMP/fleet.jsonl" >"$TMP/dir/a.json"

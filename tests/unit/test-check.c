@@ -672,7 +672,19 @@ TEST(lifecycle_says_what_has_ended)
 struct seen {
 	struct cv_strv bad, records; /* "source: why"; each record's JSON */
 	const struct check_fleet *f;
+	size_t progress_calls, descriptors;
+	uint64_t done, total;
 };
+
+static void seen_progress(void *userdata, size_t descriptors, uint64_t done, uint64_t total)
+{
+	struct seen *s = userdata;
+
+	s->progress_calls++;
+	s->descriptors = descriptors;
+	s->done = done;
+	s->total = total;
+}
 
 static void seen_bad(void *userdata, const char *source, const char *why)
 {
@@ -720,9 +732,11 @@ TEST(fleet_counts_verdicts_reasons_and_bad_lines)
 	struct fixture fx;
 	struct check_fleet f;
 	struct seen s = { .f = &f };
-	struct check_fleet_ops ops = { .record = seen_record, .bad = seen_bad, .userdata = &s };
+	struct check_fleet_ops ops = { .record = seen_record, .bad = seen_bad, .progress = seen_progress,
+				       .userdata = &s };
 	struct check_fleet_stats st;
 	char *path = write_fleet(), *want;
+	struct stat sb;
 
 	cv_strv_init(&s.bad);
 	cv_strv_init(&s.records);
@@ -738,6 +752,13 @@ TEST(fleet_counts_verdicts_reasons_and_bad_lines)
 	CHECK_INT(f.verdicts[CHECK_NOT_VALIDATED], 1);
 	CHECK_INT(f.reasons[CHECK_NOT_VALIDATED][CHECK_REASON_VCPUS], 1);
 	CHECK_INT(s.records.n, 0); /* records only with CHECK_FLEET_RECORDS */
+	/* Progress after every descriptor read (5 lines, one blank): at the
+	 * end, the 4 read and the whole file's bytes. */
+	CHECK_INT(stat(path, &sb), 0);
+	CHECK_INT(s.progress_calls, 4);
+	CHECK_INT(s.descriptors, 4);
+	CHECK_INT(s.total, (uint64_t)sb.st_size);
+	CHECK_INT(s.done, (uint64_t)sb.st_size);
 	CHECK_INT(s.bad.n, 2);
 	want = cv_xasprintf("%s:3: invalid JSON", path);
 	CHECK(cv_startswith(s.bad.v[0], want));
@@ -776,11 +797,12 @@ TEST(fleet_records_each_machine_as_read)
 	CHECK_INT(f.bad, 2);
 	CHECK_INT(f.verdicts[CHECK_VALIDATED], 1);
 	CHECK_INT(s.records.n, 2);
-	want = cv_xasprintf("{\"source\":\"%s:1\",\"verdict\":\"validated\",\"reason\":\"none\",\"match\":\"a\","
+	/* The machine named by its guest OS and hypervisor: the line names only their ids. */
+	want = cv_xasprintf("{\"source\":\"%s:1\",\"machine\":\"rhel on microsoft\",\"verdict\":\"validated\",\"reason\":\"none\",\"match\":\"a\","
 			    "\"nearest\":null}", path);
 	CHECK_STR(s.records.v[0], want);
 	free(want);
-	want = cv_xasprintf("{\"source\":\"%s:4\",\"verdict\":\"not-validated\",\"reason\":\"vcpus\",\"match\":null,"
+	want = cv_xasprintf("{\"source\":\"%s:4\",\"machine\":\"rhel on microsoft\",\"verdict\":\"not-validated\",\"reason\":\"vcpus\",\"match\":null,"
 			    "\"nearest\":{\"id\":\"a\",\"differences\":[", path);
 	CHECK(cv_startswith(s.records.v[1], want));
 	free(want);
