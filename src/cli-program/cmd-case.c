@@ -248,6 +248,17 @@ static json_t *with_version(const struct opts *o, json_t *body)
 	return body;
 }
 
+static const char *const case_verbs[] = { "open",    "list",    "show",  "note",   "engage", "accept", "decline",
+					   "working", "done",    "resolve", "close", "reopen", "state" };
+
+static bool is_verb(const char *verb)
+{
+	for (size_t i = 0; i < CV_ELEMENTSOF(case_verbs); i++)
+		if (strcmp(case_verbs[i], verb) == 0)
+			return true;
+	return false;
+}
+
 int cmd_case(int argc, char **argv)
 {
 	const char *verb = argc > 1 ? argv[1] : NULL;
@@ -292,6 +303,8 @@ int cmd_case(int argc, char **argv)
 		free(path);
 		return r;
 	}
+	if (!is_verb(verb))
+		return cli_unknown_subcommand("case", verb, case_verbs, CV_ELEMENTSOF(case_verbs));
 	if (!ARG(0))
 		return cli_usage("case", "which case? (covalid case list)");
 	if (strcmp(verb, "show") == 0)

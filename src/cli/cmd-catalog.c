@@ -527,5 +527,7 @@ int cmd_catalog(int argc, char **argv)
 		return do_list("catalog search", argc - 1, argv + 1, true);
 	if (strcmp(sub, "show") == 0)
 		return do_show(argc - 1, argv + 1);
-	return cli_usage("catalog", "unknown subcommand '%s'", sub);
+	static const char *const subs[] = { "import", "export", "list", "search", "show" };
+
+	return cli_unknown_subcommand("catalog", sub, subs, CV_ELEMENTSOF(subs));
 }

@@ -462,5 +462,7 @@ int cmd_kit(int argc, char **argv)
 	 * where the system cannot fork (src/kit/win/runner.c). */
 	if (strcmp(sub, "__child") == 0)
 		return kit_child_main(argc - 1, argv + 1);
-	return cli_usage("kit", "unknown subcommand '%s'", sub);
+	static const char *const subs[] = { "list", "run", "sign", "verify", "peer" };
+
+	return cli_unknown_subcommand("kit", sub, subs, CV_ELEMENTSOF(subs));
 }
