@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "cli/table.h"
 #include "covalid/catalog.h"
 #include "covalid/store.h"
 #include "util/cv.h"
@@ -240,7 +241,11 @@ struct list_ctx {
 	bool json, products;
 	size_t n;
 	json_t *array;
+	struct cli_table table;
 };
+
+static const char *const config_headers[] = { "ID", "STATUS", "GUEST", "ARCH", "HYPERVISOR", "VCPUS", "VALIDATED BY" };
+static const char *const product_headers[] = { "ID", "KIND", "VENDOR", "PRODUCT", "VERSION", "OSINFO" };
 
 static int print_config_row(void *userdata, const char *id, const char *doc)
 {
@@ -261,9 +266,7 @@ static int print_config_row(void *userdata, const char *id, const char *doc)
 		free(why);
 		return -EBADMSG;
 	}
-	if (l->n++ == 0)
-		printf("%-34s %-24s %-36s %-14s %-40s %-8s %s\n", "ID", "STATUS", "GUEST", "ARCH", "HYPERVISOR",
-		       "VCPUS", "VALIDATED BY");
+	l->n++;
 	arch = cv_strv_join(&c->guest.arch, ",");
 	by = cv_strv_join(&c->validated_by, ", ");
 	if (c->limits.n_allowed_vcpus == 1 && c->limits.allowed_vcpus[0] == 1)
@@ -273,12 +276,11 @@ static int print_config_row(void *userdata, const char *id, const char *doc)
 	else
 		snprintf(vcpus, sizeof(vcpus), "-");
 	{
-		char guest[256], hv[256];
+		char *guest = cv_xasprintf("%s %s", c->guest.product, c->guest.version);
+		const char *row[] = { c->id, catalog_status_name(c->status), guest, arch, c->hypervisor.product, vcpus, by };
 
-		snprintf(guest, sizeof(guest), "%s %s", c->guest.product, c->guest.version);
-		snprintf(hv, sizeof(hv), "%s", c->hypervisor.product);
-		printf("%-34s %-24s %-36s %-14s %-40s %-8s %s\n", c->id, catalog_status_name(c->status), guest, arch,
-		       hv, vcpus, by);
+		cli_table_add(&l->table, row);
+		free(guest);
 	}
 	free(arch);
 	free(by);
@@ -305,10 +307,12 @@ static int print_product_row(void *userdata, const char *id, const char *doc)
 		free(why);
 		return -EBADMSG;
 	}
-	if (l->n++ == 0)
-		printf("%-24s %-10s %-16s %-50s %-20s %s\n", "ID", "KIND", "VENDOR", "PRODUCT", "VERSION", "OSINFO");
-	printf("%-24s %-10s %-16s %-50s %-20s %s\n", p->id, p->kind, p->vendor, p->product, p->version,
-	       p->osinfo ? p->osinfo : "-");
+	l->n++;
+	{
+		const char *row[] = { p->id, p->kind, p->vendor, p->product, p->version, p->osinfo };
+
+		cli_table_add(&l->table, row);
+	}
 	catalog_product_free(p);
 	return 0;
 }
@@ -342,6 +346,10 @@ static int do_list(const char *cmd, int argc, char **argv, bool search)
 		return r;
 	l.json = o.json;
 	l.products = products;
+	if (products)
+		cli_table_init(&l.table, product_headers, CV_ELEMENTSOF(product_headers));
+	else
+		cli_table_init(&l.table, config_headers, CV_ELEMENTSOF(config_headers));
 	if (o.json)
 		l.array = json_array();
 	r = products ? store_product_list(s, &o.q, print_product_row, &l)
@@ -350,6 +358,7 @@ static int do_list(const char *cmd, int argc, char **argv, bool search)
 		if (r != -EBADMSG)
 			cli_error(cmd, "%s", store_errmsg(s));
 		json_decref(l.array);
+		cli_table_release(&l.table);
 		store_close(s);
 		return r == -EBADMSG ? CLI_USAGE : CLI_INTERNAL;
 	}
@@ -361,9 +370,12 @@ static int do_list(const char *cmd, int argc, char **argv, bool search)
 		json_decref(l.array);
 	} else if (l.n == 0)
 		fprintf(stderr, "no %s match\n", products ? "products" : "configurations");
-	else
+	else {
+		cli_table_print(&l.table, stdout);
 		printf("(%zu %s)\n", l.n, products ? (l.n == 1 ? "product" : "products")
 						   : (l.n == 1 ? "configuration" : "configurations"));
+	}
+	cli_table_release(&l.table);
 	store_close(s);
 	/* Like grep: finding nothing is a negative answer. */
 	return l.n ? CLI_OK : CLI_NO;
