@@ -175,6 +175,10 @@ check "... piped, nothing is cut" sh -c "! grep -q '…' '$TMP/out'"
 script -qec "COLUMNS=50 '$COVALID' case list --server '$URL' --token-file '$TMP/tok/msmgr'" /dev/null </dev/null >"$TMP/tty"
 widest() { tr -d '\r' <"$1" | sed 's/…/./g' | awk '{ if (length($0) > m) m = length($0) } END { print m }'; }
 check_eval "... on a 50-column terminal every line fits, cut with …" "grep -q '…' '$TMP/tty' && [ \$(widest '$TMP/tty') -le 50 ]"
+expect_exit 0 "covalid admin customer list --json" "$COVALID" admin customer list --json $O
+check "... prints JSON, the customers in it" jq -e '[.items[].id] | index("contoso")' "$TMP/out"
+"$COVALID" admin customer list $O >"$TMP/plain"
+check "... as admin does without --json (the server's JSON, indented)" cmp -s "$TMP/out" "$TMP/plain"
 expect_exit 0 "covalid case list with no cases (Fabrikam: none opened)" "$COVALID" case list --server "$URL" --token-file "$TMP/tok/fab"
 check "... says so" test "$(cat "$TMP/out")" = "no cases"
 expect_exit 0 "... --json: the answer, no case in it" "$COVALID" case list --json --server "$URL" --token-file "$TMP/tok/fab"
