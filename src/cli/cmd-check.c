@@ -219,7 +219,7 @@ static void print_bad(void *userdata, const char *source, const char *why)
 	struct fleet_run *run = userdata;
 
 	/* The message starts on a line of its own, not after the progress. */
-	cli_progress_end(&run->progress);
+	cli_progress_clear(&run->progress);
 	fprintf(stderr, "covalid: %s: %s\n", source, why);
 }
 

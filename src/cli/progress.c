@@ -73,12 +73,18 @@ void cli_progress_say(struct cli_progress *p, const char *text)
 	p->width = strlen(text);
 }
 
-void cli_progress_end(struct cli_progress *p)
+void cli_progress_clear(struct cli_progress *p)
 {
 	if (p->on && p->width) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);
 	}
-	p->on = false;
 	p->width = 0;
+	p->drawn_ns = 0;
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+	cli_progress_clear(p);
+	p->on = false;
 }

@@ -32,7 +32,9 @@ void cli_progress_init(struct cli_progress *p, const char *what);
 void cli_progress_update(struct cli_progress *p, size_t count, uint64_t done, uint64_t total);
 /* Draws text now, as the line's last word until the end ("writing"). */
 void cli_progress_say(struct cli_progress *p, const char *text);
-/* Clears the line; the progress is off afterwards. */
+/* Erases the line, for a message of its own; the next update draws again. */
+void cli_progress_clear(struct cli_progress *p);
+/* Erases the line; the progress is off afterwards. */
 void cli_progress_end(struct cli_progress *p);
 
 #endif
