@@ -47,7 +47,7 @@ LIB_SRCS = $(wildcard src/util/*.c src/descriptor/*.c src/probe/*.c src/store/*.
              src/check/*.c src/sign/*.c src/testlog/*.c src/kit/*.c src/agent/*.c src/program/*.c src/support/*.c src/monitor/*.c \
              src/server/*.c)
 CLI_SRCS = $(wildcard src/cli/*.c)
-SERVER_CLI_SRCS = $(wildcard src/cli-program/*.c) src/cli/cli.c src/cli/cli-store.c src/cli/cli-config.c
+SERVER_CLI_SRCS = $(wildcard src/cli-program/*.c) src/cli/cli.c src/cli/cli-store.c src/cli/cli-config.c src/cli/table.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS = $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 SERVER_CLI_OBJS = $(SERVER_CLI_SRCS:%.c=$(BUILD)/obj/%.o)

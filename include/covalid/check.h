@@ -60,6 +60,7 @@ enum check_reason {
 	CHECK_REASON_STATUS,           /* matches only revoked or unconfirmed statements */
 	CHECK_REASON_HOST_VERSION_UNKNOWN, /* a product-version row needs the host's version stated */
 	CHECK_REASON_SERVICE_PACK,     /* a Windows guest below the validated service pack */
+	CHECK_REASON_GUEST_NOT_IN_CATALOG, /* no configuration at all for this guest OS (a Debian guest) */
 	CHECK_REASON__MAX,
 };
 
@@ -215,6 +216,10 @@ struct check_fleet_ops {
 	void (*record)(void *userdata, const struct check_fleet_record *r);
 	/* Input that was not checked: source as in a record, why in words. */
 	void (*bad)(void *userdata, const char *source, const char *why);
+	/* After each input read: descriptors so far (checked and bad), and
+	 * done of total: bytes of a JSONL file and its size, files of a
+	 * directory and their number; total 0 when unknown (stdin, a pipe). */
+	void (*progress)(void *userdata, size_t descriptors, uint64_t done, uint64_t total);
 	void *userdata;
 };
 
@@ -251,9 +256,17 @@ void check_fleet_add(struct check_fleet *f, const char *source, const char *text
 /* Matches the keys kept without CHECK_FLEET_RECORDS; else nothing to do. */
 void check_fleet_finish(struct check_fleet *f);
 
-/* JSON (a json_t *) of a record: {source, verdict, reason, match, nearest:
- * {id, differences}}, the line `covalid check --fleet --json` writes. */
+/* JSON (a json_t *) of a record: {source, machine, verdict, reason, match,
+ * nearest: {id, differences}}, the line `covalid check --fleet --json`
+ * writes; machine is check_fleet_machine_name()'s. */
 json_t *check_fleet_record_to_json(const struct check_fleet *f, const struct check_fleet_record *r);
+
+/*
+ * What a person would call the machine: its guest OS and hypervisor as the
+ * descriptor names them ("Debian GNU/Linux 12 (bookworm) on QEMU/KVM"), a
+ * descriptor holding no host name.  The caller frees it.
+ */
+char *check_fleet_machine_name(const struct descriptor *d);
 
 struct check_fleet_stats {
 	size_t configurations, machines;

@@ -43,6 +43,8 @@ static const struct {
 	[CHECK_REASON_HOST_VERSION_UNKNOWN] = { "host-version-unknown",
 						"the host's version is needed: a guest cannot see it" },
 	[CHECK_REASON_SERVICE_PACK] = { "service-pack", "service pack older than the validated one" },
+	[CHECK_REASON_GUEST_NOT_IN_CATALOG] = { "guest-os-not-in-catalog",
+						"the catalog has no configuration for this guest OS" },
 };
 
 const char *check_verdict_name(enum check_verdict v)
@@ -615,6 +617,12 @@ void check_match_fast(const struct check_index *ix, const struct check_key *k, s
 	}
 	if (k->os_unknown) {
 		*ret = (struct check_fast){ CHECK_UNKNOWN, CHECK_REASON_UNKNOWN_GUEST, -1, -1, 0 };
+		return;
+	}
+	/* A guest OS no configuration names (a Debian guest): said apart from
+	 * a known guest on a hypervisor it lacks, whatever the hypervisor. */
+	if (k->os == -2) {
+		ret->reason = CHECK_REASON_GUEST_NOT_IN_CATALOG;
 		return;
 	}
 	b = find_bucket(ix, k->os, k->hv);

@@ -281,7 +281,18 @@ static char *and_list(const struct cv_strv *v)
 	return cv_buf_detach(&b, NULL);
 }
 
-static void summarize(struct check_result *r, const struct descriptor *d, const struct check_key *k)
+/* The guest OS as its release file names it: "Debian GNU/Linux 12
+ * (bookworm)", else "Debian GNU/Linux 12", else its id. */
+static char *guest_name(const struct descriptor *d)
+{
+	if (d->guest.os.pretty)
+		return cv_xstrdup(d->guest.os.pretty);
+	if (d->guest.os.name)
+		return check_product_version(d->guest.os.name, d->guest.os.version);
+	return cv_xstrdup(d->guest.os.id);
+}
+
+static void summarize(struct check_result *r, const struct descriptor *d)
 {
 	const struct catalog_config *m = r->n_matches ? r->matches[0].config : NULL;
 	char *vendors = and_list(&r->support_vendors);
@@ -315,10 +326,13 @@ static void summarize(struct check_result *r, const struct descriptor *d, const 
 					  m ? m->hypervisor.product : "?");
 		break;
 	case CHECK_NOT_VALIDATED:
-		if (r->reason == CHECK_REASON_NO_CONFIGURATION && k->os == -2)
-			r->summary = cv_xasprintf("not validated: the catalog has no configurations for %s guests",
-						  d->guest.os.id);
-		else if (r->reason == CHECK_REASON_NO_CONFIGURATION)
+		if (r->reason == CHECK_REASON_GUEST_NOT_IN_CATALOG) {
+			char *os = guest_name(d);
+
+			r->summary = cv_xasprintf("not validated: the catalog has no configuration for this guest OS, "
+						  "%s (os id \"%s\")", os, d->guest.os.id);
+			free(os);
+		} else if (r->reason == CHECK_REASON_NO_CONFIGURATION)
 			r->summary = cv_xasprintf("not validated: the catalog has no configurations for %s guests on %s",
 						  d->guest.os.id, d->hypervisor.id);
 		else if (r->reason == CHECK_REASON_HOST_VERSION_UNKNOWN && r->n_nearest) {
@@ -413,7 +427,7 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 	}
 	free(all);
 	support(r);
-	summarize(r, d, &k);
+	summarize(r, d);
 	*ret = r;
 	return 0;
 }

@@ -77,27 +77,39 @@ void check_fleet_add(struct check_fleet *f, const char *source, const char *text
 	descriptor_free(d);
 }
 
+static void progress(struct check_fleet *f, uint64_t done, uint64_t total)
+{
+	if (f->ops.progress)
+		f->ops.progress(f->ops.userdata, f->machines + f->bad, done, total);
+}
+
 static int read_jsonl(struct check_fleet *f, const char *path)
 {
 	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
 	char *line = NULL, source[4096];
 	size_t cap = 0, lineno = 0;
+	uint64_t total = 0, done = 0;
+	struct stat st;
 	ssize_t len;
 
 	if (!in)
 		return -errno;
+	/* The size of a regular file tells how far the bytes read are. */
+	if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode))
+		total = (uint64_t)st.st_size;
 	while ((len = getline(&line, &cap, in)) >= 0) {
 		lineno++;
+		done += (uint64_t)len;
 		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		if (strspn(line, " \t") == (size_t)len)
 			continue;
 		snprintf(source, sizeof(source), "%s:%zu", path, lineno);
-		if ((size_t)len > DESCRIPTOR_MAX_BYTES) {
+		if ((size_t)len > DESCRIPTOR_MAX_BYTES)
 			bad(f, source, "line longer than 1 MiB");
-			continue;
-		}
-		check_fleet_add(f, source, line, (size_t)len);
+		else
+			check_fleet_add(f, source, line, (size_t)len);
+		progress(f, done, total);
 	}
 	free(line);
 	if (in != stdin)
@@ -131,6 +143,7 @@ static int read_dir(struct check_fleet *f, const char *path)
 			free(text);
 		}
 		free(file);
+		progress(f, i + 1, names.n);
 	}
 	cv_strv_release(&names);
 	return 0;
@@ -168,10 +181,12 @@ json_t *check_fleet_record_to_json(const struct check_fleet *f, const struct che
 {
 	const struct catalog *cat = f->ix->cat;
 	const struct check_fast *m = r->fast;
+	char *name = r->descriptor ? check_fleet_machine_name(r->descriptor) : NULL;
 	json_t *o;
 
-	o = json_pack("{s:s, s:s, s:s}", "source", r->source, "verdict", check_verdict_name(m->verdict), "reason",
-		      check_reason_name(m->reason));
+	o = json_pack("{s:s, s:o?, s:s, s:s}", "source", r->source, "machine", name ? json_string(name) : NULL,
+		      "verdict", check_verdict_name(m->verdict), "reason", check_reason_name(m->reason));
+	free(name);
 	json_object_set_new(o, "match", m->match >= 0 ? json_string(cat->configs[m->match]->id) : json_null());
 	if (m->nearest >= 0 && m->match < 0 && r->descriptor) {
 		struct cv_strv diffs;
@@ -187,6 +202,14 @@ json_t *check_fleet_record_to_json(const struct check_fleet *f, const struct che
 	} else
 		json_object_set_new(o, "nearest", json_null());
 	return o;
+}
+
+char *check_fleet_machine_name(const struct descriptor *d)
+{
+	const char *os = d->guest.os.pretty ? d->guest.os.pretty : d->guest.os.name ? d->guest.os.name : d->guest.os.id;
+	const char *hv = d->hypervisor.product ? d->hypervisor.product : d->hypervisor.id;
+
+	return cv_xasprintf("%s on %s", os ? os : "unknown OS", hv ? hv : "unknown hypervisor");
 }
 
 void check_fleet_stats(const struct check_fleet *f, struct check_fleet_stats *ret)

@@ -152,6 +152,18 @@ static char *public_key_arg(const char *arg)
 	return sign_key_public_string(&k);
 }
 
+static const char *const admin_areas[] = { "bootstrap", "backup",   "migrate", "vendor",    "key",
+					    "token",     "policy",   "revoke",  "submissions", "customer",
+					    "user",      "agreement", "support-policy" };
+
+static bool is_area(const char *area)
+{
+	for (size_t i = 0; i < CV_ELEMENTSOF(admin_areas); i++)
+		if (strcmp(admin_areas[i], area) == 0)
+			return true;
+	return false;
+}
+
 int cmd_admin(int argc, char **argv)
 {
 	const char *area = argc > 1 ? argv[1] : NULL;
@@ -301,7 +313,9 @@ int cmd_admin(int argc, char **argv)
 	} else if (strcmp(area, "submissions") == 0) {
 		path = o.vendor ? cv_xasprintf("/api/v1/submissions?vendor=%s", o.vendor) : cv_xstrdup("/api/v1/submissions");
 		r = call(&o, "admin submissions", "GET", path, NULL, &ans);
-	} else
+	} else if (!is_area(area))
+		return cli_unknown_subcommand("admin", area, admin_areas, CV_ELEMENTSOF(admin_areas));
+	else
 		return cli_usage("admin", "unknown or incomplete command (see covalid help admin)");
 #undef ARG
 	free(path);

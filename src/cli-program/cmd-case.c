@@ -9,10 +9,13 @@
 #include "cli-program/http-client.h"
 #include "cli-program/program-cli.h"
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "covalid/check.h"
 #include "covalid/descriptor.h"
 #include "covalid/probe.h"
 #include "util/cv.h"
+
+#define S(o, k) json_string_value(json_object_get((o), (k)))
 
 struct opts {
 	const char *server, *token_file, *cacert, *vendor, *title, *description, *descriptor, *root, *visibility, *reason,
@@ -105,6 +108,93 @@ static json_t *descriptor(const struct opts *o)
 	return j;
 }
 
+/* "3d", "5h", "12m", "40s": how long ago (or, negative, how far ahead). */
+static void span(char *buf, size_t size, int64_t s)
+{
+	if (s < 0)
+		s = -s;
+	if (s >= 86400)
+		snprintf(buf, size, "%lldd", (long long)(s / 86400));
+	else if (s >= 3600)
+		snprintf(buf, size, "%lldh", (long long)(s / 3600));
+	else if (s >= 60)
+		snprintf(buf, size, "%lldm", (long long)(s / 60));
+	else
+		snprintf(buf, size, "%llds", (long long)s);
+}
+
+static void age(char *buf, size_t size, const char *iso, int64_t now)
+{
+	int64_t t;
+
+	if (!iso || cv_time_parse(iso, &t) < 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	span(buf, size, now > t ? now - t : 0);
+}
+
+/*
+ * A case's SLA in a word or three, as lists show it: "breached", the
+ * running clock's "response due in 2h" / "update due in 1d" ("overdue"
+ * past it: the server judges the breach), or "met".
+ */
+static void sla_state(char *buf, size_t size, json_t *sla, int64_t now)
+{
+	json_t *next = json_object_get(sla, "next_update"), *first = json_object_get(sla, "first_response");
+	json_t *clock = cv_streq(S(next, "state"), "pending") ? next : cv_streq(S(first, "state"), "pending") ? first : NULL;
+	int64_t due;
+	char in[32];
+
+	if (json_is_true(json_object_get(sla, "breached")))
+		snprintf(buf, size, "breached");
+	else if (!clock)
+		snprintf(buf, size, "%s", json_is_object(sla) ? "met" : "-");
+	else if (!S(clock, "due") || cv_time_parse(S(clock, "due"), &due) < 0)
+		snprintf(buf, size, "pending");
+	else if (due <= now)
+		snprintf(buf, size, "%s overdue", clock == next ? "update" : "response");
+	else {
+		span(in, sizeof(in), due - now);
+		snprintf(buf, size, "%s due in %s", clock == next ? "update" : "response", in);
+	}
+}
+
+static const char *const list_headers[] = { "ID", "STATE", "SEV", "VENDOR", "SLA", "AGE", "TITLE" };
+
+static void print_list(json_t *items)
+{
+	struct cli_table t;
+	int64_t now = (int64_t)time(NULL);
+	size_t i;
+	json_t *x;
+
+	if (!json_array_size(items)) {
+		/* For a person; --json prints the answer, its items []. */
+		printf("no cases\n");
+		return;
+	}
+	cli_table_init(&t, list_headers, CV_ELEMENTSOF(list_headers));
+	json_array_foreach(items, i, x) {
+		char sev[24], sla[64], ago[32];
+		const char *row[CV_ELEMENTSOF(list_headers)];
+
+		snprintf(sev, sizeof(sev), "%lld", (long long)json_integer_value(json_object_get(x, "severity")));
+		sla_state(sla, sizeof(sla), json_object_get(x, "sla"), now);
+		age(ago, sizeof(ago), S(x, "created_at"), now);
+		row[0] = S(x, "id");
+		row[1] = S(x, "state");
+		row[2] = sev;
+		row[3] = S(x, "vendor");
+		row[4] = sla;
+		row[5] = ago;
+		row[6] = S(x, "title");
+		cli_table_add(&t, row);
+	}
+	cli_table_print(&t, stdout);
+	cli_table_release(&t);
+}
+
 static void print_note(json_t *x)
 {
 	printf("note      [%s] %s (%s): %s\n", json_string_value(json_object_get(x, "visibility")),
@@ -115,6 +205,90 @@ static void print_note(json_t *x)
 /* Continuation lines of a multi-line text, under the column of values. */
 #define TEXT_INDENT "          "
 
+/* Which agreement entitles the customer to each vendor's support, or why
+ * none does (the entitlement computed when the case was opened). */
+static void print_entitlement(json_t *ent)
+{
+	const char *vendor;
+	bool first = true;
+	json_t *e;
+
+	json_object_foreach(ent, vendor, e) {
+		printf("%s%s: ", first ? "entitled  " : TEXT_INDENT, vendor);
+		first = false;
+		if (json_is_true(json_object_get(e, "entitled"))) {
+			if (S(e, "agreement"))
+				printf("yes, by agreement %s", S(e, "agreement"));
+			else
+				printf("yes, per call (the customer said it would pay)");
+			printf(" (rule %s, level %s%s)\n", S(e, "rule") ? S(e, "rule") : "-",
+			       S(e, "level") ? S(e, "level") : "standard",
+			       json_is_true(json_object_get(e, "charge")) ? ", charged" : "");
+		} else {
+			size_t i;
+			json_t *why;
+
+			printf("no");
+			json_array_foreach(json_object_get(e, "reasons"), i, why)
+				printf("%s%s", i ? "; " : ": ", json_string_value(why));
+			printf("\n");
+		}
+	}
+}
+
+/* One audit event in words; a note's event is the note itself, printed apart. */
+static void print_event(json_t *ev)
+{
+	json_t *d = json_object_get(ev, "detail"), *author = json_object_get(ev, "author");
+	const char *action = S(ev, "action");
+
+	printf("event     %s %s", S(ev, "at"), S(author, "org") ? S(author, "org") : "-");
+	if (S(author, "name"))
+		printf(" (%s)", S(author, "name"));
+	if (cv_streq(action, "opened"))
+		printf(": opened with %s, severity %lld\n", S(d, "vendor"),
+		       (long long)json_integer_value(json_object_get(d, "severity")));
+	else if (cv_streq(action, "state"))
+		printf(": %s -> %s%s%s\n", S(d, "from"), S(d, "to"), S(d, "because") ? ", " : "",
+		       S(d, "because") ? S(d, "because") : "");
+	else if (cv_streq(action, "engage"))
+		printf(": engaged %s (%s)\n", S(d, "vendor"), S(d, "collaboration"));
+	else if (cv_streq(action, "collaboration"))
+		printf(": collaboration %s %s\n", S(d, "collaboration"), S(d, "state"));
+	else
+		printf(": %s\n", action ? action : "?");
+}
+
+/*
+ * The case's story in order: the audit events (opened, state changes,
+ * engagements, collaborations' moves) in their sequence, each note where
+ * its event stands.  Notes and their events are appended together, so a
+ * cursor over the notes finds each in turn; a note no event names (none
+ * should) follows the rest.
+ */
+static void print_timeline(json_t *c)
+{
+	json_t *notes = json_object_get(c, "notes"), *ev;
+	size_t next = 0, nn = json_array_size(notes), i;
+
+	json_array_foreach(json_object_get(c, "events"), i, ev) {
+		const char *id = S(json_object_get(ev, "detail"), "note");
+
+		if (!cv_streq(S(ev, "action"), "note")) {
+			print_event(ev);
+			continue;
+		}
+		for (size_t k = next; id && k < nn; k++)
+			if (cv_streq(S(json_array_get(notes, k), "id"), id)) {
+				while (next <= k)
+					print_note(json_array_get(notes, next++));
+				break;
+			}
+	}
+	while (next < nn)
+		print_note(json_array_get(notes, next++));
+}
+
 static void print_case(json_t *c)
 {
 	size_t i;
@@ -123,6 +297,8 @@ static void print_case(json_t *c)
 	printf("case      %s (version %lld)\n", json_string_value(json_object_get(c, "id")),
 	       (long long)json_integer_value(json_object_get(c, "version")));
 	printf("title     %s\n", json_string_value(json_object_get(c, "title")));
+	if (S(c, "description"))
+		printf("about     %s\n", S(c, "description"));
 	printf("state     %s, severity %lld, opened with %s by %s\n", json_string_value(json_object_get(c, "state")),
 	       (long long)json_integer_value(json_object_get(c, "severity")), json_string_value(json_object_get(c, "vendor")),
 	       json_string_value(json_object_get(c, "customer")));
@@ -144,6 +320,7 @@ static void print_case(json_t *c)
 			printf("charge    per-call support from %s (the customer said so when opening the case)\n",
 			       json_string_value(json_object_get(ch, "vendor")));
 	}
+	print_entitlement(json_object_get(c, "entitlement"));
 	printf("sla       first response %s", json_string_value(json_object_get(json_object_get(sla, "first_response"), "state")));
 	if (json_is_object(json_object_get(sla, "next_update")))
 		printf(", next update %s (due %s)",
@@ -155,8 +332,7 @@ static void print_case(json_t *c)
 		       json_string_value(json_object_get(x, "state")), json_string_value(json_object_get(x, "id")),
 		       json_string_value(json_object_get(x, "due_at")),
 		       json_is_object(json_object_get(x, "per_call_charge")) ? ", charged per call" : "");
-	json_array_foreach(json_object_get(c, "notes"), i, x)
-		print_note(x);
+	print_timeline(c);
 	if (json_is_object(json_object_get(c, "resolution")))
 		printf("resolved  %s\n", json_string_value(json_object_get(json_object_get(c, "resolution"), "text")));
 }
@@ -196,9 +372,8 @@ static int all_notes(const struct api *a, json_t *c)
 static int call(const struct opts *o, const char *what, const char *method, const char *path, json_t *body)
 {
 	struct api a;
-	json_t *ans = NULL, *x;
+	json_t *ans = NULL;
 	char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	size_t i;
 	int r;
 
 	json_decref(body);
@@ -222,12 +397,7 @@ static int call(const struct opts *o, const char *what, const char *method, cons
 	 * note's second line indented under its first. */
 	api_sanitize(ans, TEXT_INDENT);
 	if (json_is_array(json_object_get(ans, "items")))
-		json_array_foreach(json_object_get(ans, "items"), i, x)
-			printf("%-32s %-20s sev %lld  %-8s %s%s\n", json_string_value(json_object_get(x, "id")),
-			       json_string_value(json_object_get(x, "state")),
-			       (long long)json_integer_value(json_object_get(x, "severity")),
-			       json_string_value(json_object_get(x, "vendor")), json_string_value(json_object_get(x, "title")),
-			       json_is_true(json_object_get(json_object_get(x, "sla"), "breached")) ? "  [SLA breached]" : "");
+		print_list(json_object_get(ans, "items"));
 	else if (json_is_object(json_object_get(ans, "note"))) {
 		/* A note's answer: the note and the case's new version. */
 		printf("case      %s (version %lld)\n", json_string_value(json_object_get(ans, "case")),
@@ -246,6 +416,17 @@ static json_t *with_version(const struct opts *o, json_t *body)
 	if (o->version && cv_parse_u64(o->version, 10, &v) == 0)
 		json_object_set_new(body, "version", json_integer((json_int_t)v));
 	return body;
+}
+
+static const char *const case_verbs[] = { "open",    "list",    "show",  "note",   "engage", "accept", "decline",
+					   "working", "done",    "resolve", "close", "reopen", "state" };
+
+static bool is_verb(const char *verb)
+{
+	for (size_t i = 0; i < CV_ELEMENTSOF(case_verbs); i++)
+		if (strcmp(case_verbs[i], verb) == 0)
+			return true;
+	return false;
 }
 
 int cmd_case(int argc, char **argv)
@@ -292,6 +473,8 @@ int cmd_case(int argc, char **argv)
 		free(path);
 		return r;
 	}
+	if (!is_verb(verb))
+		return cli_unknown_subcommand("case", verb, case_verbs, CV_ELEMENTSOF(case_verbs));
 	if (!ARG(0))
 		return cli_usage("case", "which case? (covalid case list)");
 	if (strcmp(verb, "show") == 0)

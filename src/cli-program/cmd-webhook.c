@@ -11,6 +11,7 @@
 #include "cli-program/http-client.h"
 #include "cli-program/program-cli.h"
 #include "cli/cli.h"
+#include "cli/table.h"
 #include "util/cv.h"
 
 /* The server's bounds on a secret (covalid/monitor.h,
@@ -132,30 +133,78 @@ static void print_webhook(json_t *w)
 	printf("  %s\n", json_string_value(json_object_get(w, "url")));
 }
 
-static void print_delivery(json_t *d)
-{
-	json_t *ev = json_object_get(d, "event"), *st = json_object_get(d, "last_status");
-	char status[24];
+static const char *const webhook_headers[] = { "ID", "CUSTOMER", "KINDS", "URL" };
+static const char *const delivery_headers[] = { "ID", "STATE", "ATTEMPTS", "HTTP", "EVENT", "KIND", "LAST" };
 
-	if (json_is_integer(st))
-		snprintf(status, sizeof(status), "%lld", (long long)json_integer_value(st));
-	else
-		snprintf(status, sizeof(status), "-");
-	printf("%-8lld %-10s %2lld attempts  HTTP %-4s event %lld %-20s %s\n", (long long)json_integer_value(json_object_get(d, "id")),
-	       json_string_value(json_object_get(d, "state")), (long long)json_integer_value(json_object_get(d, "attempts")),
-	       status, (long long)json_integer_value(json_object_get(ev, "seq")), json_string_value(json_object_get(ev, "kind")),
-	       json_is_string(json_object_get(d, "last_error")) ? json_string_value(json_object_get(d, "last_error"))
-	       : json_is_string(json_object_get(d, "delivered_at")) ? json_string_value(json_object_get(d, "delivered_at"))
-								  : "");
+static void print_webhooks(json_t *items)
+{
+	struct cli_table t;
+	size_t i, n;
+	json_t *w, *k;
+
+	cli_table_init(&t, webhook_headers, CV_ELEMENTSOF(webhook_headers));
+	json_array_foreach(items, i, w) {
+		struct cv_buf kinds;
+		char *ks;
+		const char *row[CV_ELEMENTSOF(webhook_headers)];
+
+		cv_buf_init(&kinds, 1 << 16);
+		json_array_foreach(json_object_get(w, "kinds"), n, k)
+			(void)!cv_buf_printf(&kinds, "%s%s", n ? "," : "", json_string_value(k));
+		ks = cv_buf_detach(&kinds, NULL);
+		row[0] = json_string_value(json_object_get(w, "id"));
+		row[1] = json_is_string(json_object_get(w, "customer")) ? json_string_value(json_object_get(w, "customer"))
+									: "(owner)";
+		row[2] = *ks ? ks : "every kind";
+		row[3] = json_string_value(json_object_get(w, "url"));
+		cli_table_add(&t, row);
+		free(ks);
+	}
+	cli_table_print(&t, stdout);
+	cli_table_release(&t);
 }
 
+static void print_deliveries(json_t *items)
+{
+	struct cli_table t;
+	size_t i;
+	json_t *d;
+
+	cli_table_init(&t, delivery_headers, CV_ELEMENTSOF(delivery_headers));
+	json_array_foreach(items, i, d) {
+		json_t *ev = json_object_get(d, "event"), *st = json_object_get(d, "last_status");
+		char id[24], attempts[24], status[24], seq[24];
+		const char *row[CV_ELEMENTSOF(delivery_headers)];
+
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(d, "id")));
+		snprintf(attempts, sizeof(attempts), "%lld", (long long)json_integer_value(json_object_get(d, "attempts")));
+		if (json_is_integer(st))
+			snprintf(status, sizeof(status), "%lld", (long long)json_integer_value(st));
+		else
+			snprintf(status, sizeof(status), "-");
+		snprintf(seq, sizeof(seq), "%lld", (long long)json_integer_value(json_object_get(ev, "seq")));
+		row[0] = id;
+		row[1] = json_string_value(json_object_get(d, "state"));
+		row[2] = attempts;
+		row[3] = status;
+		row[4] = seq;
+		row[5] = json_string_value(json_object_get(ev, "kind"));
+		row[6] = json_is_string(json_object_get(d, "last_error")) ? json_string_value(json_object_get(d, "last_error"))
+			 : json_is_string(json_object_get(d, "delivered_at")) ? json_string_value(json_object_get(d, "delivered_at"))
+									      : NULL;
+		cli_table_add(&t, row);
+	}
+	cli_table_print(&t, stdout);
+	cli_table_release(&t);
+}
+
+/* print: a list's items, as a table; print_one: an answer that is one object. */
 static int call(const struct opts *o, const char *what, const char *method, const char *path, json_t *body,
-		void (*print)(json_t *))
+		void (*print)(json_t *), void (*print_one)(json_t *))
 {
 	struct api a;
-	json_t *ans = NULL, *x;
+	json_t *ans = NULL;
 	char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	size_t i;
 	int r;
 
 	json_decref(body);
@@ -177,11 +226,10 @@ static int call(const struct opts *o, const char *what, const char *method, cons
 		return CLI_OK;
 	}
 	api_sanitize(ans, "  ");
-	if (json_is_array(json_object_get(ans, "items")))
-		json_array_foreach(json_object_get(ans, "items"), i, x)
-			print(x);
-	else if (print)
-		print(ans);
+	if (json_is_array(json_object_get(ans, "items")) && print)
+		print(json_object_get(ans, "items"));
+	else if (print_one)
+		print_one(ans);
 	else
 		printf("%s %s\n", json_string_value(json_object_get(ans, "id")), json_string_value(json_object_get(ans, "status")));
 	json_decref(ans);
@@ -224,18 +272,18 @@ int cmd_webhook(int argc, char **argv)
 			json_object_set_new(body, "kinds", kinds_array(o.kinds));
 		if (o.customer)
 			json_object_set_new(body, "customer", json_string(o.customer));
-		return call(&o, "webhook add", "POST", "/api/v1/webhooks", body, print_webhook);
+		return call(&o, "webhook add", "POST", "/api/v1/webhooks", body, NULL, print_webhook);
 	}
 	if (strcmp(verb, "list") == 0) {
 		path = o.customer ? cv_xasprintf("/api/v1/webhooks?customer=%s", o.customer) : cv_xstrdup("/api/v1/webhooks");
-		r = call(&o, "webhook list", "GET", path, NULL, print_webhook);
+		r = call(&o, "webhook list", "GET", path, NULL, print_webhooks, NULL);
 	} else if (strcmp(verb, "rm") == 0 && ARG(0)) {
 		path = cv_xasprintf("/api/v1/webhooks/%s", ARG(0));
-		r = call(&o, "webhook rm", "DELETE", path, NULL, NULL);
+		r = call(&o, "webhook rm", "DELETE", path, NULL, NULL, NULL);
 	} else if (strcmp(verb, "deliveries") == 0 && ARG(0)) {
 		path = cv_xasprintf("/api/v1/webhooks/%s/deliveries?limit=%s&offset=%s", ARG(0), o.limit ? o.limit : "50",
 				    o.offset ? o.offset : "0");
-		r = call(&o, "webhook deliveries", "GET", path, NULL, print_delivery);
+		r = call(&o, "webhook deliveries", "GET", path, NULL, print_deliveries, NULL);
 	} else
 		return cli_usage("webhook", "unknown or incomplete command (see covalid help webhook)");
 #undef ARG

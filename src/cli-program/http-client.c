@@ -53,7 +53,10 @@ int api_init(struct api *a, const char *server, const char *token_file, const ch
 		int r = cv_read_file(token_file, TOKEN_FILE_MAX, &text, &n);
 
 		if (r < 0) {
-			cli_error(token_file, "%s", strerror(-r));
+			/* Say which file it is: a bare path and "No such file"
+			 * leaves a person guessing which option named it. */
+			cli_error(token_file, "cannot read the token file: %s",
+				  r == -E2BIG ? "too large to be a token file" : strerror(-r));
 			api_release(a);
 			return CLI_USAGE;
 		}

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "covalid/covalid.h"
 #include "covalid/sign.h"
+#include "util/suggest.h"
 #include "util/cv.h"
 
 static const struct cli_command commands[] = {
@@ -157,7 +158,15 @@ int main(int argc, char **argv)
 	}
 	c = cli_find(argv[1]);
 	if (!c) {
-		cli_error(NULL, "'%s' is not a covalid-server command", argv[1]);
+		const char *names[CV_ELEMENTSOF(commands)], *near;
+
+		for (size_t i = 0; i < CV_ELEMENTSOF(commands); i++)
+			names[i] = commands[i].name;
+		near = cv_suggest(argv[1], names, CV_ELEMENTSOF(names));
+		if (near)
+			cli_error(NULL, "'%s' is not a covalid-server command. did you mean '%s'?", argv[1], near);
+		else
+			cli_error(NULL, "'%s' is not a covalid-server command", argv[1]);
 		return CLI_USAGE;
 	}
 	for (int i = 2; i < argc; i++)

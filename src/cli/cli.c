@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/suggest.h"
 #include "util/cv.h"
 
 void cli_print_help(FILE *f, const struct cli_command *c)
@@ -37,6 +38,15 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (see 'covalid help %.*s')\n", (int)strcspn(cmd, " "), cmd);
 	return CLI_USAGE;
+}
+
+int cli_unknown_subcommand(const char *cmd, const char *word, const char *const *words, size_t n)
+{
+	const char *near = cv_suggest(word, words, n);
+
+	if (near)
+		return cli_usage(cmd, "'%s' is not a subcommand of covalid %s. did you mean '%s'?", word, cmd, near);
+	return cli_usage(cmd, "unknown subcommand '%s'", word);
 }
 
 int cli_exit_for_input_error(int err)

@@ -48,6 +48,12 @@ int cli_usage(const char *cmd, const char *fmt, ...) CV_PRINTF(2, 3);
 void cli_getopt_begin(void);
 /* Calls fn on SIGINT and SIGTERM (Ctrl-C and Ctrl-Break on Windows). */
 void cli_on_interrupt(void (*fn)(int sig));
+/*
+ * An unknown subcommand word of cmd: "covalid: catalog: 'lsit' is not a
+ * catalog subcommand. did you mean 'list'?" when one of words[0..n) is near
+ * (util/suggest.h), else "unknown subcommand"; returns CLI_USAGE.
+ */
+int cli_unknown_subcommand(const char *cmd, const char *word, const char *const *words, size_t n);
 /* Maps a negative errno from reading an input to an exit code. */
 int cli_exit_for_input_error(int err);
 

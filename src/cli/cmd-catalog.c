@@ -3,8 +3,11 @@
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
+#include "cli/table.h"
 #include "covalid/catalog.h"
 #include "covalid/store.h"
 #include "util/cv.h"
@@ -74,6 +77,52 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 	return CLI_OK;
 }
 
+/*
+ * The import's progress without the importer's help: the file is read
+ * through a stream that counts the bytes and lines going by (the importer
+ * reads it whole, then writes in one transaction: once read, "writing").
+ */
+struct counted {
+	FILE *f;
+	struct cli_progress progress;
+	uint64_t bytes, size;
+	size_t lines;
+};
+
+static ssize_t counted_read(void *cookie, char *buf, size_t size)
+{
+	struct counted *c = cookie;
+	size_t n = fread(buf, 1, size, c->f);
+	char msg[96];
+
+	c->bytes += n;
+	for (const char *p = buf; (p = memchr(p, '\n', n - (size_t)(p - buf))); p++)
+		c->lines++;
+	if (n)
+		cli_progress_update(&c->progress, c->lines, c->bytes, c->size);
+	else if (!ferror(c->f)) {
+		snprintf(msg, sizeof(msg), "%zu rows read; writing", c->lines);
+		cli_progress_say(&c->progress, msg);
+	}
+	return ferror(c->f) ? -1 : (ssize_t)n;
+}
+
+static FILE *counted_open(struct counted *c, FILE *f)
+{
+	static const cookie_io_functions_t io = { .read = counted_read };
+	struct stat st;
+	FILE *in;
+
+	*c = (struct counted){ .f = f };
+	cli_progress_init(&c->progress, "rows");
+	if (!c->progress.on)
+		return f;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+		c->size = (uint64_t)st.st_size;
+	in = fopencookie(c, "r", io);
+	return in ? in : f;
+}
+
 static int do_import(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -126,7 +175,13 @@ static int do_import(int argc, char **argv)
 			r = CLI_USAGE;
 			break;
 		}
-		r = catalog_import_with(s, f, o.merge ? CATALOG_IMPORT_MERGE : CATALOG_IMPORT_UPDATE, &st, &err);
+		struct counted counted;
+		FILE *in = counted_open(&counted, f);
+
+		r = catalog_import_with(s, in, o.merge ? CATALOG_IMPORT_MERGE : CATALOG_IMPORT_UPDATE, &st, &err);
+		cli_progress_end(&counted.progress);
+		if (in != f)
+			fclose(in);
 		if (f != stdin)
 			fclose(f);
 		if (r < 0) {
@@ -193,7 +248,11 @@ struct list_ctx {
 	bool json, products;
 	size_t n;
 	json_t *array;
+	struct cli_table table;
 };
+
+static const char *const config_headers[] = { "ID", "STATUS", "GUEST", "ARCH", "HYPERVISOR", "VCPUS", "VALIDATED BY" };
+static const char *const product_headers[] = { "ID", "KIND", "VENDOR", "PRODUCT", "VERSION", "OSINFO" };
 
 static int print_config_row(void *userdata, const char *id, const char *doc)
 {
@@ -214,9 +273,7 @@ static int print_config_row(void *userdata, const char *id, const char *doc)
 		free(why);
 		return -EBADMSG;
 	}
-	if (l->n++ == 0)
-		printf("%-34s %-24s %-36s %-14s %-40s %-8s %s\n", "ID", "STATUS", "GUEST", "ARCH", "HYPERVISOR",
-		       "VCPUS", "VALIDATED BY");
+	l->n++;
 	arch = cv_strv_join(&c->guest.arch, ",");
 	by = cv_strv_join(&c->validated_by, ", ");
 	if (c->limits.n_allowed_vcpus == 1 && c->limits.allowed_vcpus[0] == 1)
@@ -226,12 +283,11 @@ static int print_config_row(void *userdata, const char *id, const char *doc)
 	else
 		snprintf(vcpus, sizeof(vcpus), "-");
 	{
-		char guest[256], hv[256];
+		char *guest = cv_xasprintf("%s %s", c->guest.product, c->guest.version);
+		const char *row[] = { c->id, catalog_status_name(c->status), guest, arch, c->hypervisor.product, vcpus, by };
 
-		snprintf(guest, sizeof(guest), "%s %s", c->guest.product, c->guest.version);
-		snprintf(hv, sizeof(hv), "%s", c->hypervisor.product);
-		printf("%-34s %-24s %-36s %-14s %-40s %-8s %s\n", c->id, catalog_status_name(c->status), guest, arch,
-		       hv, vcpus, by);
+		cli_table_add(&l->table, row);
+		free(guest);
 	}
 	free(arch);
 	free(by);
@@ -258,10 +314,12 @@ static int print_product_row(void *userdata, const char *id, const char *doc)
 		free(why);
 		return -EBADMSG;
 	}
-	if (l->n++ == 0)
-		printf("%-24s %-10s %-16s %-50s %-20s %s\n", "ID", "KIND", "VENDOR", "PRODUCT", "VERSION", "OSINFO");
-	printf("%-24s %-10s %-16s %-50s %-20s %s\n", p->id, p->kind, p->vendor, p->product, p->version,
-	       p->osinfo ? p->osinfo : "-");
+	l->n++;
+	{
+		const char *row[] = { p->id, p->kind, p->vendor, p->product, p->version, p->osinfo };
+
+		cli_table_add(&l->table, row);
+	}
 	catalog_product_free(p);
 	return 0;
 }
@@ -295,6 +353,10 @@ static int do_list(const char *cmd, int argc, char **argv, bool search)
 		return r;
 	l.json = o.json;
 	l.products = products;
+	if (products)
+		cli_table_init(&l.table, product_headers, CV_ELEMENTSOF(product_headers));
+	else
+		cli_table_init(&l.table, config_headers, CV_ELEMENTSOF(config_headers));
 	if (o.json)
 		l.array = json_array();
 	r = products ? store_product_list(s, &o.q, print_product_row, &l)
@@ -303,6 +365,7 @@ static int do_list(const char *cmd, int argc, char **argv, bool search)
 		if (r != -EBADMSG)
 			cli_error(cmd, "%s", store_errmsg(s));
 		json_decref(l.array);
+		cli_table_release(&l.table);
 		store_close(s);
 		return r == -EBADMSG ? CLI_USAGE : CLI_INTERNAL;
 	}
@@ -314,9 +377,12 @@ static int do_list(const char *cmd, int argc, char **argv, bool search)
 		json_decref(l.array);
 	} else if (l.n == 0)
 		fprintf(stderr, "no %s match\n", products ? "products" : "configurations");
-	else
+	else {
+		cli_table_print(&l.table, stdout);
 		printf("(%zu %s)\n", l.n, products ? (l.n == 1 ? "product" : "products")
 						   : (l.n == 1 ? "configuration" : "configurations"));
+	}
+	cli_table_release(&l.table);
 	store_close(s);
 	/* Like grep: finding nothing is a negative answer. */
 	return l.n ? CLI_OK : CLI_NO;
@@ -480,5 +546,7 @@ int cmd_catalog(int argc, char **argv)
 		return do_list("catalog search", argc - 1, argv + 1, true);
 	if (strcmp(sub, "show") == 0)
 		return do_show(argc - 1, argv + 1);
-	return cli_usage("catalog", "unknown subcommand '%s'", sub);
+	static const char *const subs[] = { "import", "export", "list", "search", "show" };
+
+	return cli_unknown_subcommand("catalog", sub, subs, CV_ELEMENTSOF(subs));
 }

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "covalid/catalog.h"
 #include "covalid/check.h"
 #include "covalid/descriptor.h"
@@ -197,9 +198,15 @@ out:
 
 /* ---- fleet: the library reads and counts (src/check/fleet.c); this prints ---- */
 
+struct fleet_run {
+	struct check_fleet fleet;
+	struct cli_progress progress;
+};
+
 static void print_record(void *userdata, const struct check_fleet_record *rec)
 {
-	json_t *o = check_fleet_record_to_json(userdata, rec);
+	struct fleet_run *run = userdata;
+	json_t *o = check_fleet_record_to_json(&run->fleet, rec);
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
 	puts(s);
@@ -209,8 +216,18 @@ static void print_record(void *userdata, const struct check_fleet_record *rec)
 
 static void print_bad(void *userdata, const char *source, const char *why)
 {
-	(void)userdata;
+	struct fleet_run *run = userdata;
+
+	/* The message starts on a line of its own, not after the progress. */
+	cli_progress_clear(&run->progress);
 	fprintf(stderr, "covalid: %s: %s\n", source, why);
+}
+
+static void show_progress(void *userdata, size_t descriptors, uint64_t done, uint64_t total)
+{
+	struct fleet_run *run = userdata;
+
+	cli_progress_update(&run->progress, descriptors, done, total);
 }
 
 static void print_summary(const struct check_fleet *f, FILE *out)
@@ -251,33 +268,37 @@ static int check_fleet(const struct check_opts *o)
 {
 	struct catalog *cat = NULL;
 	struct check_index *ix = NULL;
-	struct check_fleet f;
-	struct check_fleet_ops ops = { .record = print_record, .bad = print_bad, .userdata = &f };
+	struct fleet_run run;
+	struct check_fleet_ops ops = { .record = print_record, .bad = print_bad, .progress = show_progress,
+				       .userdata = &run };
+	struct check_fleet *fp = &run.fleet;
 	uint64_t t_start = cv_now_ns();
 	int r;
 
 	r = load_index(o->db, &cat, &ix);
 	if (r)
 		return r;
-	check_fleet_init(&f, ix, o->json ? CHECK_FLEET_RECORDS : 0, &ops);
-	f.index_ns = f.started_ns - t_start;
-	f.started_ns = t_start;
-	r = check_fleet_read(&f, o->fleet);
+	check_fleet_init(fp, ix, o->json ? CHECK_FLEET_RECORDS : 0, &ops);
+	fp->index_ns = fp->started_ns - t_start;
+	fp->started_ns = t_start;
+	cli_progress_init(&run.progress, "machines");
+	r = check_fleet_read(fp, o->fleet);
+	cli_progress_end(&run.progress);
 	if (r < 0) {
 		cli_error(o->fleet, "%s", strerror(-r));
 		r = CLI_USAGE;
 		goto out;
 	}
-	check_fleet_finish(&f);
-	print_summary(&f, o->json ? stderr : stdout);
+	check_fleet_finish(fp);
+	print_summary(fp, o->json ? stderr : stdout);
 	if (o->stats)
-		print_stats(&f);
-	if (f.bad)
+		print_stats(fp);
+	if (fp->bad)
 		r = CLI_USAGE;
 	else
-		r = f.verdicts[CHECK_VALIDATED] + f.verdicts[CHECK_SUPPORTED] == f.machines ? CLI_OK : CLI_NO;
+		r = fp->verdicts[CHECK_VALIDATED] + fp->verdicts[CHECK_SUPPORTED] == fp->machines ? CLI_OK : CLI_NO;
 out:
-	check_fleet_release(&f);
+	check_fleet_release(fp);
 	check_index_free(ix);
 	catalog_free(cat);
 	return r;

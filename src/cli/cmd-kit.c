@@ -224,9 +224,13 @@ static int do_run(int argc, char **argv)
 		}
 	}
 	if (json) {
-		char *s = testlog_canonical(doc, NULL);
+		/* For reading, indented as probe --json and the other commands
+		 * print JSON; the log to sign and submit is the file written
+		 * above, in its canonical form. */
+		char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
-		fputs(s, stdout);
+		if (s)
+			puts(s);
 		free(s);
 	} else {
 		printf("\n%zu passed, %zu failed, %zu skipped, %zu errors in %.1f s\n", run->counts[KIT_PASS],
@@ -462,5 +466,7 @@ int cmd_kit(int argc, char **argv)
 	 * where the system cannot fork (src/kit/win/runner.c). */
 	if (strcmp(sub, "__child") == 0)
 		return kit_child_main(argc - 1, argv + 1);
-	return cli_usage("kit", "unknown subcommand '%s'", sub);
+	static const char *const subs[] = { "list", "run", "sign", "verify", "peer" };
+
+	return cli_unknown_subcommand("kit", sub, subs, CV_ELEMENTSOF(subs));
 }

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "covalid/covalid.h"
+#include "util/suggest.h"
 #include "util/cv.h"
 
 static const struct cli_command help_command = {
@@ -94,7 +95,16 @@ int cli_main(int argc, char **argv, const struct cli_command *own, size_t nown)
 	}
 	c = cli_find(argv[1]);
 	if (!c) {
-		cli_error(NULL, "'%s' is not a covalid command (see 'covalid --help')", argv[1]);
+		const char *names[64], *near;
+		size_t n = 0;
+
+		for (size_t i = 0; n < CV_ELEMENTSOF(names) && (c = command_at(i)); i++)
+			names[n++] = c->name;
+		near = cv_suggest(argv[1], names, n);
+		if (near)
+			cli_error(NULL, "'%s' is not a covalid command. did you mean '%s'?", argv[1], near);
+		else
+			cli_error(NULL, "'%s' is not a covalid command (see 'covalid --help')", argv[1]);
 		return CLI_USAGE;
 	}
 	for (int i = 2; i < argc && c->help; i++) {

@@ -161,4 +161,5 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 		M("covalid_webhook_attempts_total{outcome=\"failed\"} %lu\n", failed);
 	}
 	writer_metrics(srv, b);
+	metrics_process(srv, b);
 }

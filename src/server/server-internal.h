@@ -290,6 +290,8 @@ void api_monitor_settings_put(struct req *r);
 const char *server_web_dir(const struct server *srv);
 /* Prometheus text of the server's counters, appended to b (metrics.c). */
 void server_metrics(struct server *srv, struct cv_buf *b);
+/* process_* and covalid_build_info (metrics-process.c). */
+void metrics_process(struct server *srv, struct cv_buf *b);
 void server_count_submission(struct server *srv, bool accepted);
 /* A report applied: with_descriptor false is a heartbeat. */
 void server_count_report(struct server *srv, bool with_descriptor);

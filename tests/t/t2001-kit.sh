@@ -82,6 +82,9 @@ expect_exit 2 "a missing log: exit 2" "$COVALID" kit verify "$TMP/nope.json" --p
 expect_exit 2 "signing with a public key: exit 2" "$COVALID" kit sign "$TMP/unsigned.json" --key "$TMP/vendor.key.pub"
 
 expect_exit 0 "--only one family" "$COVALID" kit run --quick --only env,cpu.topology --out "$TMP/only.json"
+expect_exit 0 "kit run --json" "$COVALID" kit run --quick --only env --out "$TMP/j.json" --json
+check "... prints the log indented by two spaces, as probe --json does" sh -c "sed -n 2p '$TMP/out' | grep -q '^  \"' && '$COVALID' probe --json | sed -n 2p | grep -q '^  \"'"
+check "... the same log as the file written (canonical there)" test "$(jq -cS . "$TMP/out")" = "$(jq -cS . "$TMP/j.json")"
 check "--only ran just those" test "$(jq -c '[.results[].id]' "$TMP/only.json")" = '["env.fingerprint","cpu.topology"]'
 "$COVALID" kit run --quick --skip time,net,storage,mem,cpu,irq,kernel,platform,firmware --out "$TMP/skip.json" >/dev/null 2>&1
 check "--skip families" test "$(jq -c '[.results[].id]' "$TMP/skip.json")" = '["env.fingerprint"]'

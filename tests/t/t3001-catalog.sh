@@ -12,6 +12,14 @@ expect_exit 0 "import the seed" "$COVALID" catalog import "$seed_products" "$see
 check "import reports what it did" grep -q "validated-configs.jsonl: configurations: 137 added, 0 updated, 0 kept as the program decided them" "$TMP/out"
 expect_exit 0 "importing again replaces, adds nothing" "$COVALID" catalog import "$seed_configs"
 check "re-import says replaced" grep -q "configurations: 0 added, 137 updated, 0 kept" "$TMP/out"
+check "no progress when stderr is not a terminal: stderr empty" test ! -s "$TMP/err"
+# On a terminal (script(1), util-linux, runs it on a pseudo-terminal): the
+# progress line, then the report; the file has 137 lines (the seed's count above).
+script -qec "COVALID_DB='$TMP/tty.db' '$COVALID' catalog import '$seed_configs'" /dev/null </dev/null >"$TMP/tty" 2>&1
+tr '\r' '\n' <"$TMP/tty" >"$TMP/tty.lines"
+check "import on a terminal shows its progress" grep -q '^137 rows read; writing' "$TMP/tty.lines"
+ESC=$(printf '\033')
+check "and erases it before the report" grep -q "^$ESC\\[K$seed_configs: configurations: 137 added" "$TMP/tty.lines"
 
 expect_exit 0 "list --json" "$COVALID" catalog list --json
 check "list --json holds every configuration" test "$(jq length "$TMP/out")" = 137

@@ -42,8 +42,20 @@ check "the missing component is named" grep -q "missing integration component st
 expect_exit 0 "--host-version states what the guest cannot see" "$COVALID" check --root "$FX/hyperv2008-rhel53/root" --host-version 6.0
 
 # Machines the seed has nothing for, and machines nothing can be said of.
-expect_exit 1 "Ubuntu on Azure: not validated, with nearest" "$COVALID" check --root "$FX/azure-ubuntu2204/root" --json
-check "reason: no configuration for this guest on this hypervisor" test "$(jq -r .reason "$TMP/out")" = no-configuration
+# The seed's configurations are all rhel and windows guests (data/validated-configs.jsonl's guest.os_id).
+expect_exit 1 "Ubuntu on Azure: not validated" "$COVALID" check --root "$FX/azure-ubuntu2204/root" --json
+check "reason: the catalog has no configuration for this guest OS, no nearest" test "$(jq -c '[.reason, (.nearest | length)]' "$TMP/out")" = '["guest-os-not-in-catalog",0]'
+# A Debian VM: the fixture's /etc/os-release says ID=debian, PRETTY_NAME="Debian GNU/Linux 12 (bookworm)".
+expect_exit 1 "Debian 12 on QEMU/KVM: not validated (exit 1)" "$COVALID" check --root "$FX/kvm-qemu-debian12-noagent/root"
+check "it says the catalog has no configuration for this guest OS, naming it" grep -q '^verdict *not validated: the catalog has no configuration for this guest OS, Debian GNU/Linux 12 (bookworm) (os id "debian")$' "$TMP/out"
+check "and offers no unrelated nearest configuration" sh -c "! grep -qi 'nearest' '$TMP/out' && ! grep -q 'Windows' '$TMP/out'"
+expect_exit 1 "the same, --json" "$COVALID" check --root "$FX/kvm-qemu-debian12-noagent/root" --json
+check "json: not-validated, guest-os-not-in-catalog, nearest empty" test "$(jq -c '[.verdict, .reason, .nearest, .machine.guest.id]' "$TMP/out")" = '["not-validated","guest-os-not-in-catalog",[],"debian"]'
+"$COVALID" probe --json --root "$FX/kvm-qemu-debian12-noagent/root" | jq -c . >"$TMP/debian.jsonl"
+expect_exit 1 "the same in a fleet" "$COVALID" check --fleet "$TMP/debian.jsonl" --json
+check "fleet json: the reason, no nearest" test "$(jq -c '[.verdict, .reason, .nearest]' "$TMP/out")" = '["not-validated","guest-os-not-in-catalog",null]'
+expect_exit 1 "fleet summary" "$COVALID" check --fleet "$TMP/debian.jsonl"
+check "fleet summary counts the reason" grep -Eq '^  guest-os-not-in-catalog +1 ' "$TMP/out"
 expect_exit 0 "RHEL 9.3 on Hyper-V 2022: supported by statement" "$COVALID" check --root "$FX/hyperv-nested/root" --json
 check "verdict supported, not cooperative" test "$(jq -c '[.verdict, .support.cooperative]' "$TMP/out")" = '["supported",false]'
 mkdir "$TMP/empty"
@@ -78,6 +90,13 @@ check "summary: 5 checked, 1 validated, 1 supported, 2 not validated, 1 unknown,
 head -4 "$TMP/fleet.jsonl" >"$TMP/good.jsonl"
 expect_exit 1 "fleet --json: a line per machine" "$COVALID" check --fleet "$TMP/good.jsonl" --json
 check "4 lines, each with source and verdict" test "$(jq -s 'map(select(.source and .verdict)) | length' "$TMP/out")" = 4
+check "each record names the machine by its guest OS and hypervisor (its /etc/redhat-release line, the probe's product for build 6002)" \
+	test "$(jq -sr '.[1].machine' "$TMP/out")" = "Red Hat Enterprise Linux Server release 5.3 (Tikanga) on Windows Server 2008 Hyper-V"
+check "no progress on stderr when it is not a terminal" sh -c "! grep -q 'machines, ' '$TMP/err' && ! grep -q \"\$(printf '\\r')\" '$TMP/err'"
+script -qec "COVALID_DB='$COVALID_DB' '$COVALID' check --fleet '$TMP/good.jsonl' >/dev/null" /dev/null </dev/null >"$TMP/tty" 2>&1
+tr '\r' '\n' <"$TMP/tty" >"$TMP/tty.lines"
+check "on a terminal: the progress line (machines, a rate, the share of the file read)" grep -Eq '^[0-9]+ machines, [0-9]+/s, [0-9]+%' "$TMP/tty.lines"
+check "erased at the end" grep -q "$(printf '\033')\\[K" "$TMP/tty.lines"
 check "the 2-vCPU machine's nearest names the difference" test "$(jq -sr '.[1].nearest.differences[0]' "$TMP/out")" = "2 vCPUs; validated for 1 (uni-processor)"
 mkdir "$TMP/dir"
 head -1 "$TMP/fleet.jsonl" >"$TMP/dir/a.json"

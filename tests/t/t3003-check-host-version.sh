@@ -100,8 +100,8 @@ check "the 2008 row, not 2008 R2" test "$(jq -r '.matches[0].id' "$TMP/out")" = 
 # What the catalog lacks is said plainly, not ranked against other guests.
 jq '.guest.os = {id: "debian", version: "12", name: "Debian GNU/Linux"} | .guest.arch = "x86_64"' "$W8" >"$TMP/debian.json"
 expect_exit 1 "a Debian guest: not validated" "$COVALID" check --descriptor "$TMP/debian.json" --json
-check "the catalog has no configurations for debian guests; no nearest" \
-	test "$(jq -c '[.reason, .summary, (.nearest | length)]' "$TMP/out")" = '["no-configuration","not validated: the catalog has no configurations for debian guests",0]'
+check "the catalog has no configuration for this guest OS, named; no nearest" \
+	test "$(jq -c '[.reason, .summary, (.nearest | length)]' "$TMP/out")" = '["guest-os-not-in-catalog","not validated: the catalog has no configuration for this guest OS, Debian GNU/Linux 12 (os id \"debian\")",0]'
 
 expect_exit 2 "--host-version that is not a version: usage error" "$COVALID" check --descriptor "$W8" --host-version banana
 
@@ -120,6 +120,8 @@ check_eval 'POST /check with "host_version": "5.4": validated' \
 	'[ "$(api POST /api/v1/check "$TMP/body.json")" = 200 ] && [ "$(jq -r "[.verdict, .matches[0].id] | join(\" \")" "$TMP/resp")" = "validated rh-kvm5.4-win2k8-x86_64" ]'
 check_eval "POST /check?host_version=5.4: validated" \
 	'[ "$(api POST "/api/v1/check?host_version=5.4" "$W8")" = 200 ] && [ "$(jq -r .verdict "$TMP/resp")" = validated ]'
+check_eval "POST /check of a Debian guest: 200, guest-os-not-in-catalog, no nearest" \
+	'[ "$(api POST /api/v1/check "$TMP/debian.json")" = 200 ] && [ "$(jq -c "[.verdict, .reason, (.nearest | length)]" "$TMP/resp")" = "[\"not-validated\",\"guest-os-not-in-catalog\",0]" ]'
 jq '. + {host_version: "five"}' "$W8" >"$TMP/bad.json"
 check_eval "a host_version that is not a version: 400 invalid_parameter" \
 	'[ "$(api POST /api/v1/check "$TMP/bad.json")" = 400 ] && [ "$(err_code)" = invalid_parameter ]'

@@ -339,6 +339,26 @@ check "?order=bogus: 400" test "$(api GET '/api/v1/admin/tokens?order=bogus' '' 
 
 # ---- metrics and the access log ----
 check_eval "GET /metrics: Prometheus text with request counts by status" "[ \"\$(api GET /metrics)\" = 200 ] && grep -q '^# TYPE covalid_http_requests_total counter' '$TMP/resp' && grep -Eq '^covalid_http_requests_total\{method=\"POST\",route=\"/api/v1/submissions\",code=\"4xx\"\} [1-9]' '$TMP/resp' && grep -q '^covalid_submissions_total' '$TMP/resp'"
+# The process collector's metrics, as Prometheus' client libraries name and
+# mean them (client_golang's process_collector.go), and the build's info.
+cp "$TMP/resp" "$TMP/metrics"
+now=$(date +%s)
+proc_metric() {	# proc_metric NAME TYPE AWK-CONDITION-ON-v: HELP and TYPE lines, one sample that holds
+	grep -q "^# HELP $1 ." "$TMP/metrics" && grep -qx "# TYPE $1 $2" "$TMP/metrics" &&
+		[ "$(grep -c "^$1 " "$TMP/metrics")" = 1 ] &&
+		awk -v now="$now" -v m="$1" '$1 == m { v = $2 + 0; ok = ('"$3"') } END { exit !ok }' "$TMP/metrics"
+}
+check "process_cpu_seconds_total: a counter, >= 0" proc_metric process_cpu_seconds_total counter 'v >= 0'
+check "process_resident_memory_bytes: a gauge, > 0" proc_metric process_resident_memory_bytes gauge 'v > 0'
+check "process_virtual_memory_bytes: a gauge, at least the resident size" \
+	sh -c "r=\$(awk '\$1 == \"process_resident_memory_bytes\" { print \$2 }' '$TMP/metrics'); awk -v r=\"\$r\" '\$1 == \"process_virtual_memory_bytes\" { exit !(\$2 + 0 >= r + 0 && r + 0 > 0) }' '$TMP/metrics'"
+check "process_open_fds: a gauge, > 0 (the listening socket at least)" proc_metric process_open_fds gauge 'v > 0'
+check "process_max_fds: a gauge, at least the open ones" proc_metric process_max_fds gauge 'v >= 1'
+check "process_start_time_seconds: a gauge, within the last hour and not after now" \
+	proc_metric process_start_time_seconds gauge 'v <= now + 1 && v > now - 3600'
+check "covalid_build_info: the version (include/covalid/covalid.h) and the backend, 1" \
+	sh -c "grep -q '^# HELP covalid_build_info .' '$TMP/metrics' && grep -qx '# TYPE covalid_build_info gauge' '$TMP/metrics' &&
+		grep -qx 'covalid_build_info{version=\"$(sed -n 's/^#define COVALID_VERSION "\(.*\)"$/\1/p' "$SRC/include/covalid/covalid.h")\",backend=\"sqlite\"} 1' '$TMP/metrics'"
 check_eval "the access log: one JSON object a request, with status and duration" "jq -e -s 'length > 50 and all(.[]; (.status | type == \"number\") and (.duration_ms | type == \"number\") and .method and .path)' '$TMP/access.log' >/dev/null"
 check_eval "... and whether the cache answered" "grep -q '\"cache\":\"hit\"' '$TMP/access.log' && grep -q '\"cache\":\"miss\"' '$TMP/access.log'"
 check_eval "GET /metrics counts cache hits" "curl -sf '$URL/metrics' | grep -Eq '^covalid_cache_lookups_total\{result=\"hit\"\} [1-9]'"

@@ -169,7 +169,31 @@ expect_exit 2 "a bad support policy is refused" "$COVALID" admin support-policy 
 
 # ---- the CLI ----
 expect_exit 0 "covalid case list (Microsoft's manager)" "$COVALID" case list --server "$URL" --token-file "$TMP/tok/msmgr"
-check_eval "... lists the cases with their SLA state" "grep -q '$id3' '$TMP/out' && grep -q 'SLA breached' '$TMP/out'"
+check "... under a header: id, state, severity, vendor, SLA, age, title" grep -Eq '^ID +STATE +SEV +VENDOR +SLA +AGE +TITLE$' "$TMP/out"
+check "... the breached case says so in its SLA column" grep -Eq "^$id3 +new +4 +microsoft +breached +[0-9]+[smhd] +slow answer\$" "$TMP/out"
+check "... piped, nothing is cut" sh -c "! grep -q '…' '$TMP/out'"
+script -qec "COLUMNS=50 '$COVALID' case list --server '$URL' --token-file '$TMP/tok/msmgr'" /dev/null </dev/null >"$TMP/tty"
+widest() { tr -d '\r' <"$1" | sed 's/…/./g' | awk '{ if (length($0) > m) m = length($0) } END { print m }'; }
+check_eval "... on a 50-column terminal every line fits, cut with …" "grep -q '…' '$TMP/tty' && [ \$(widest '$TMP/tty') -le 50 ]"
+expect_exit 0 "covalid admin customer list --json" "$COVALID" admin customer list --json $O
+check "... prints JSON, the customers in it" jq -e '[.items[].id] | index("contoso")' "$TMP/out"
+"$COVALID" admin customer list $O >"$TMP/plain"
+check "... as admin does without --json (the server's JSON, indented)" cmp -s "$TMP/out" "$TMP/plain"
+expect_exit 0 "covalid case list with no cases (Fabrikam: none opened)" "$COVALID" case list --server "$URL" --token-file "$TMP/tok/fab"
+check "... says so" test "$(cat "$TMP/out")" = "no cases"
+expect_exit 0 "... --json: the answer, no case in it" "$COVALID" case list --json --server "$URL" --token-file "$TMP/tok/fab"
+check "... items []" test "$(jq -c .items "$TMP/out")" = "[]"
+expect_exit 0 "covalid case show (Microsoft, the first case)" "$COVALID" case show "$id" --server "$URL" --token-file "$TMP/tok/ms"
+check "... the description (open_body's: tests/lib/support.sh)" grep -qx "about     the guest hangs at boot: RHEL 5.3 guest hangs" "$TMP/out"
+check "... the entitlement: which agreement, for each vendor" sh -c "grep -q '^entitled  microsoft: yes, by agreement contoso-ms-percall (rule per-call support' '$TMP/out' && grep -Eq '^ +red-hat: yes, by agreement contoso-rhel-sub ' '$TMP/out'"
+check "... opened first, then in-progress, the internal note, the public one, the engagement, the acceptance" sh -c "
+	grep -E '^(event|note) ' '$TMP/out' >'$TMP/tl'
+	sed -n 1p '$TMP/tl' | grep -q 'customer:contoso.*: opened with microsoft, severity 1\$' &&
+	sed -n 2p '$TMP/tl' | grep -q ': new -> in-progress' &&
+	sed -n 3p '$TMP/tl' | grep -q '^note      \[internal\] vendor:microsoft .*MS-INTERNAL' &&
+	sed -n 4p '$TMP/tl' | grep -q '^note      \[public\] vendor:microsoft .*PUBLIC: we are looking' &&
+	sed -n 5p '$TMP/tl' | grep -q ': engaged red-hat (col_1)' &&
+	grep -q 'vendor:red-hat.*: collaboration col_1 accepted' '$TMP/tl'"
 expect_exit 0 "covalid case open (the customer, the validated descriptor)" "$COVALID" case open --vendor microsoft --severity 2 --title "from the CLI" --descriptor "$TMP/d-validated.json" --server "$URL" --token-file "$TMP/tok/cust"
 check_eval "... shows the new case and its configuration" "grep -q '^case  *case_' '$TMP/out' && grep -q 'validated configuration' '$TMP/out'"
 expect_exit 2 "covalid case open refused for no entitlement: exit 2" "$COVALID" case open --vendor microsoft --severity 2 --title x --descriptor "$TMP/d-validated.json" --server "$URL" --token-file "$TMP/tok/fab"

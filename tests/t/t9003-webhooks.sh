@@ -232,9 +232,10 @@ check_eval "a body that is not JSON: 400 malformed_json" "[ \"\$(as cust POST /a
 
 # ---- the CLI ----
 expect_exit 0 "covalid webhook list (Contoso)" "$COVALID" webhook list --server "$URL" --token-file "$TMP/tok/cust"
+check "... under a header" grep -Eq '^ID +CUSTOMER +KINDS +URL$' "$TMP/out"
 check_eval "... its webhooks, with their urls and kinds" "grep -q '$WH_C .*every kind.*$RX/contoso' '$TMP/out' && grep -q '$WH_K .*case.note.*$RX/flaky' '$TMP/out' && ! grep -q '$WH_F' '$TMP/out'"
 expect_exit 0 "covalid webhook deliveries (the flaky one)" "$COVALID" webhook deliveries "$WH_K" --server "$URL" --token-file "$TMP/tok/cust"
-check "... delivered, 3 attempts, HTTP 200, case.note" grep -Eq '^[0-9]+ +delivered +3 attempts +HTTP 200 +event [0-9]+ case.note' "$TMP/out"
+check "... a table: delivered, 3 attempts, HTTP 200, case.note" sh -c "grep -Eq '^ID +STATE +ATTEMPTS +HTTP +EVENT +KIND +LAST\$' '$TMP/out' && grep -Eq '^[0-9]+ +delivered +3 +200 +[0-9]+ +case.note ' '$TMP/out'"
 expect_exit 0 "covalid webhook deliveries --json" "$COVALID" webhook deliveries "$WH_X" --json --server "$URL" --token-file "$TMP/tok/cust"
 check "... the log as JSON" jqf '.items[0].state == "failed" and .items[0].attempts == 10' "$TMP/out"
 printf '' >"$TMP/empty.secret"

@@ -354,6 +354,12 @@ TEST(no_configuration_for_the_pair)
 	descriptor_set(&d->guest.os.id, "debian");
 	build(&f, v, 1);
 	CHECK_INT(fast(&f, d, &m), CHECK_NOT_VALIDATED);
+	CHECK_INT(m.reason, CHECK_REASON_GUEST_NOT_IN_CATALOG);
+	CHECK_INT(m.nearest, -1);
+	/* A guest OS the catalog has, on a hypervisor it has nothing for. */
+	descriptor_set(&d->guest.os.id, "rhel");
+	descriptor_set(&d->hypervisor.id, "bhyve");
+	CHECK_INT(fast(&f, d, &m), CHECK_NOT_VALIDATED);
 	CHECK_INT(m.reason, CHECK_REASON_NO_CONFIGURATION);
 	descriptor_free(d);
 	release(&f);
@@ -585,9 +591,21 @@ TEST(a_guest_os_the_catalog_lacks_is_not_ranked)
 	descriptor_set(&d->guest.os.id, "debian");
 	build(&f, v, 2);
 	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
-	CHECK_INT(r->reason, CHECK_REASON_NO_CONFIGURATION);
+	CHECK_INT(r->verdict, CHECK_NOT_VALIDATED);
+	CHECK_INT(r->reason, CHECK_REASON_GUEST_NOT_IN_CATALOG);
+	CHECK_STR(check_reason_name(r->reason), "guest-os-not-in-catalog");
 	CHECK_INT(r->n_nearest, 0);
-	CHECK_STR(r->summary, "not validated: the catalog has no configurations for debian guests");
+	CHECK_STR(r->summary, "not validated: the catalog has no configuration for this guest OS, debian (os id \"debian\")");
+	check_result_free(r);
+	/* Named as its os-release names it (PRETTY_NAME), else NAME and VERSION_ID. */
+	descriptor_set(&d->guest.os.name, "Debian GNU/Linux");
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK_STR(r->summary, "not validated: the catalog has no configuration for this guest OS, Debian GNU/Linux 12 (os id \"debian\")");
+	check_result_free(r);
+	descriptor_set(&d->guest.os.pretty, "Debian GNU/Linux 12 (bookworm)");
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK_STR(r->summary, "not validated: the catalog has no configuration for this guest OS, Debian GNU/Linux 12 (bookworm) (os id \"debian\")");
+	CHECK_INT(r->n_nearest, 0);
 	check_result_free(r);
 	descriptor_free(d);
 	release(&f);
@@ -654,7 +672,19 @@ TEST(lifecycle_says_what_has_ended)
 struct seen {
 	struct cv_strv bad, records; /* "source: why"; each record's JSON */
 	const struct check_fleet *f;
+	size_t progress_calls, descriptors;
+	uint64_t done, total;
 };
+
+static void seen_progress(void *userdata, size_t descriptors, uint64_t done, uint64_t total)
+{
+	struct seen *s = userdata;
+
+	s->progress_calls++;
+	s->descriptors = descriptors;
+	s->done = done;
+	s->total = total;
+}
 
 static void seen_bad(void *userdata, const char *source, const char *why)
 {
@@ -702,9 +732,11 @@ TEST(fleet_counts_verdicts_reasons_and_bad_lines)
 	struct fixture fx;
 	struct check_fleet f;
 	struct seen s = { .f = &f };
-	struct check_fleet_ops ops = { .record = seen_record, .bad = seen_bad, .userdata = &s };
+	struct check_fleet_ops ops = { .record = seen_record, .bad = seen_bad, .progress = seen_progress,
+				       .userdata = &s };
 	struct check_fleet_stats st;
 	char *path = write_fleet(), *want;
+	struct stat sb;
 
 	cv_strv_init(&s.bad);
 	cv_strv_init(&s.records);
@@ -720,6 +752,13 @@ TEST(fleet_counts_verdicts_reasons_and_bad_lines)
 	CHECK_INT(f.verdicts[CHECK_NOT_VALIDATED], 1);
 	CHECK_INT(f.reasons[CHECK_NOT_VALIDATED][CHECK_REASON_VCPUS], 1);
 	CHECK_INT(s.records.n, 0); /* records only with CHECK_FLEET_RECORDS */
+	/* Progress after every descriptor read (5 lines, one blank): at the
+	 * end, the 4 read and the whole file's bytes. */
+	CHECK_INT(stat(path, &sb), 0);
+	CHECK_INT(s.progress_calls, 4);
+	CHECK_INT(s.descriptors, 4);
+	CHECK_INT(s.total, (uint64_t)sb.st_size);
+	CHECK_INT(s.done, (uint64_t)sb.st_size);
 	CHECK_INT(s.bad.n, 2);
 	want = cv_xasprintf("%s:3: invalid JSON", path);
 	CHECK(cv_startswith(s.bad.v[0], want));
@@ -758,11 +797,12 @@ TEST(fleet_records_each_machine_as_read)
 	CHECK_INT(f.bad, 2);
 	CHECK_INT(f.verdicts[CHECK_VALIDATED], 1);
 	CHECK_INT(s.records.n, 2);
-	want = cv_xasprintf("{\"source\":\"%s:1\",\"verdict\":\"validated\",\"reason\":\"none\",\"match\":\"a\","
+	/* The machine named by its guest OS and hypervisor: the line names only their ids. */
+	want = cv_xasprintf("{\"source\":\"%s:1\",\"machine\":\"rhel on microsoft\",\"verdict\":\"validated\",\"reason\":\"none\",\"match\":\"a\","
 			    "\"nearest\":null}", path);
 	CHECK_STR(s.records.v[0], want);
 	free(want);
-	want = cv_xasprintf("{\"source\":\"%s:4\",\"verdict\":\"not-validated\",\"reason\":\"vcpus\",\"match\":null,"
+	want = cv_xasprintf("{\"source\":\"%s:4\",\"machine\":\"rhel on microsoft\",\"verdict\":\"not-validated\",\"reason\":\"vcpus\",\"match\":null,"
 			    "\"nearest\":{\"id\":\"a\",\"differences\":[", path);
 	CHECK(cv_startswith(s.records.v[1], want));
 	free(want);

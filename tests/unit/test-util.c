@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "covalid/util.h"
+#include "util/suggest.h"
 #include "tap.h"
 
 TEST(buf_respects_its_limit)
@@ -302,7 +303,29 @@ TEST(word_in_list)
 	CHECK(cv_word_in("limit limits", "limits"));
 }
 
-TAP_MAIN(word_in_list, buf_respects_its_limit, buf_printf_appends, buf_xml_text_escapes, strv_unique_sort_join, parse_u64_is_strict,
+/* Distances worked by hand: one edit of each kind, two, none. */
+TEST(edit_distance_and_suggestion)
+{
+	static const char *const cmds[] = { "probe", "catalog", "check", "kit", "key", "agent", "case", "help" };
+
+	CHECK_INT(cv_edit_distance("check", "check"), 0);
+	CHECK_INT(cv_edit_distance("chek", "check"), 1);    /* an insertion */
+	CHECK_INT(cv_edit_distance("checkk", "check"), 1);  /* a deletion */
+	CHECK_INT(cv_edit_distance("chack", "check"), 1);   /* a substitution */
+	CHECK_INT(cv_edit_distance("chekc", "check"), 1);   /* neighbours swapped */
+	CHECK_INT(cv_edit_distance("CHECK", "check"), 0);
+	CHECK_INT(cv_edit_distance("", "kit"), 3);
+	CHECK_INT(cv_edit_distance("catalgo", "catalog"), 1);
+	CHECK_INT(cv_edit_distance("kitten", "sitting"), 3);
+	CHECK_STR(cv_suggest("chek", cmds, CV_ELEMENTSOF(cmds)), "check");
+	CHECK_STR(cv_suggest("catlog", cmds, CV_ELEMENTSOF(cmds)), "catalog");
+	CHECK_STR(cv_suggest("prbe", cmds, CV_ELEMENTSOF(cmds)), "probe");
+	CHECK(!cv_suggest("frobnicate", cmds, CV_ELEMENTSOF(cmds)));
+	CHECK(!cv_suggest("x", cmds, CV_ELEMENTSOF(cmds))); /* one letter: nothing is near enough */
+	CHECK(!cv_suggest("", cmds, CV_ELEMENTSOF(cmds)));
+}
+
+TAP_MAIN(edit_distance_and_suggestion, word_in_list, buf_respects_its_limit, buf_printf_appends, buf_xml_text_escapes, strv_unique_sort_join, parse_u64_is_strict,
 	 parse_int_range, parse_host_port, path_resolve_stays_inside, utf8_clean_and_sanitize,
 	 atomic_write_replaces_whole_file, mkdir_p_makes_each_level_and_refuses_nothing, read_file_limits, time_roundtrip, time_parse_rejects_impossible_dates,
 	 sanitize_c1_and_text)
