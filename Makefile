@@ -421,11 +421,12 @@ uninstall:
 # plus what is not yet committed (not ignored), so build trees never go in.
 DEB_JOBS ?= 2
 deb:
+	@git rev-parse --git-dir >/dev/null 2>&1 || { echo "make deb: needs a git work tree (it packages what git tracks)" >&2; exit 2; }
 	rm -rf $(BUILD)/deb
 	mkdir -p $(BUILD)/deb/src
 	git ls-files -z --cached --others --exclude-standard | \
 	  tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(BUILD)/deb/src
-	@# The package's make must not inherit this one's command line (BUILD=...).
-	cd $(BUILD)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b -j$(DEB_JOBS)
+	@# The package's make must not inherit this one's command line (BUILD=..., which make also exports).
+	cd $(BUILD)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u BUILD -u SAN dpkg-buildpackage -us -uc -b -j$(DEB_JOBS)
 	lintian --fail-on error,warning $(BUILD)/deb/*.changes
 	@ls $(BUILD)/deb/*.deb
