@@ -41,7 +41,14 @@ libseccomp-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686"
 TEST_PACKAGES="osinfo-db cpuid virt-what systemd hyperfine clang jq curl libxml2-utils sqlite3
 chromium nodejs wrk nginx-light qemu-user-static iproute2 wine64 python3 openssl
 postgresql haproxy"
-PACKAGES="$BUILD_PACKAGES $GUEST_PACKAGES $TEST_PACKAGES"
+# Installing and packaging (make install, make deb; tests t0004, t0005):
+# go-md2man makes the man pages from docs/man/*.md at build time (2 MB,
+# where pandoc would bring a Haskell runtime); debhelper, dpkg-dev and
+# fakeroot build the Debian package (dpkg-buildpackage); lintian checks it;
+# man-db renders the pages (man --warnings) and systemd-analyze verifies
+# the units (systemd, above); bash-completion's loader finds the completion.
+DEB_PACKAGES="go-md2man debhelper dpkg-dev fakeroot lintian man-db bash-completion"
+PACKAGES="$BUILD_PACKAGES $GUEST_PACKAGES $TEST_PACKAGES $DEB_PACKAGES"
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
