@@ -368,7 +368,9 @@ $(BUILD)/man/%: docs/man/%.md include/covalid/covalid.h
 	@mkdir -p $(dir $@)
 	@command -v go-md2man >/dev/null || { echo "make: go-md2man is needed for the man pages (Debian: go-md2man; make setup installs it)" >&2; exit 2; }
 	@$(if $(Q),echo "  MAN     $@")
-	$(Q)sed 's/@VERSION@/$(VERSION)/' $< | go-md2man >$@.tmp && mv $@.tmp $@
+	@# .ad l and .nh after .TH (which resets them): ragged right, no hyphens
+	@# (an option such as --token-file must not be split across lines).
+	$(Q)sed 's/@VERSION@/$(VERSION)/' $< | go-md2man | sed '/^\.TH /{p;s/.*/.ad l/p;s/.*/.nh/;}' >$@.tmp && mv $@.tmp $@
 
 install: $(BUILD)/covalid $(BUILD)/covalid-server $(MAN_PAGES)
 	$(INSTALL) -D -m 755 $(BUILD)/covalid $(DESTDIR)$(BINDIR)/covalid
