@@ -333,3 +333,119 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(LIB_OBJS:.o=.d) $(wildcard build-fuzz/obj/src/*/*.d) $(CLI_OBJS:.o=.d) $(SERVER_CLI_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/obj/tests/unit/%.d)
+
+# ---------------------------------------------------------------------------
+# Installing (docs/deploy.md, "Installing").  GNU conventions: PREFIX
+# (default /usr/local) and DESTDIR (a staging root, as a package build
+# uses); every directory below can be set on the command line.  The
+# configuration goes to PREFIX/etc, except for PREFIX=/usr, whose is /etc
+# (as autoconf's --prefix=/usr --sysconfdir=/etc).  Only the two programs
+# and the man pages are built for it: never the unit tests.  The units
+# under contrib/systemd name /usr/local/bin and /usr/local/share/covalid,
+# the default PREFIX's, and are installed with the actual directories put
+# in.  covalid-server goes beside covalid in BINDIR: covalid runs it from
+# its own directory (src/cli/cmd-exec.c), then from PATH.  The guest
+# binaries are not installed: they are built from Debian's source packages
+# (make guest, make win), and are copied into guests, not run here.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share
+PKGDATADIR  ?= $(DATADIR)/covalid
+MANDIR      ?= $(DATADIR)/man
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR  ?= /etc
+else
+SYSCONFDIR  ?= $(PREFIX)/etc
+endif
+# systemd reads units, sysusers.d and tmpfiles.d from /usr/local/lib and
+# /usr/lib alike (systemd.unit(5)); Debian 12's packages ship units in
+# /lib/systemd/system (debian/rules says so).
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+INSTALL     ?= install
+
+# The man pages: markdown in docs/man/, made roff by go-md2man (Debian's
+# go-md2man, 2 MB: pandoc would bring a Haskell runtime for the same job).
+VERSION  := $(shell sed -n 's/^\#define COVALID_VERSION "\(.*\)"/\1/p' include/covalid/covalid.h)
+MAN1_SRCS = $(wildcard docs/man/*.1.md)
+MAN5_SRCS = $(wildcard docs/man/*.5.md)
+MAN_PAGES = $(MAN1_SRCS:docs/man/%.md=$(BUILD)/man/%) $(MAN5_SRCS:docs/man/%.md=$(BUILD)/man/%)
+UNITS     = covalid-server.service covalid-agent.service covalid-agent-once.service covalid-agent.timer
+WEB_FILES = $(wildcard web/*.html web/*.js web/*.css web/*.json)
+DATA_FILES = $(wildcard data/*.jsonl data/*.json)
+# What the units name, put in (the sources name the default PREFIX's).
+UNIT_SED  = -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/covalid|$(PKGDATADIR)|g'
+
+.PHONY: man install uninstall deb
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: docs/man/%.md include/covalid/covalid.h
+	@mkdir -p $(dir $@)
+	@command -v go-md2man >/dev/null || { echo "make: go-md2man is needed for the man pages (Debian: go-md2man; make setup installs it)" >&2; exit 2; }
+	@$(if $(Q),echo "  MAN     $@")
+	@# .ad l and .nh after .TH (which resets them): ragged right, no hyphens
+	@# (an option such as --token-file must not be split across lines).
+	$(Q)sed 's/@VERSION@/$(VERSION)/' $< | go-md2man | sed '/^\.TH /{p;s/.*/.ad l/p;s/.*/.nh/;}' >$@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/covalid $(BUILD)/covalid-server $(MAN_PAGES)
+	$(INSTALL) -D -m 755 $(BUILD)/covalid $(DESTDIR)$(BINDIR)/covalid
+	$(INSTALL) -D -m 755 $(BUILD)/covalid-server $(DESTDIR)$(BINDIR)/covalid-server
+	$(INSTALL) -d -m 755 $(DESTDIR)$(PKGDATADIR)/web $(DESTDIR)$(PKGDATADIR)/data
+	$(INSTALL) -m 644 $(WEB_FILES) $(DESTDIR)$(PKGDATADIR)/web/
+	$(INSTALL) -m 644 $(DATA_FILES) $(DESTDIR)$(PKGDATADIR)/data/
+	$(INSTALL) -d -m 755 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -m 644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -D -m 644 contrib/bash-completion/covalid $(DESTDIR)$(BASHCOMPDIR)/covalid
+	$(INSTALL) -d -m 755 $(DESTDIR)$(UNITDIR)
+	@for u in $(UNITS); do \
+	  echo "sed ... contrib/systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u"; \
+	  sed $(UNIT_SED) contrib/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u.tmp && \
+	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u.tmp && mv $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	$(INSTALL) -D -m 644 contrib/sysusers.d/covalid.conf $(DESTDIR)$(SYSUSERSDIR)/covalid.conf
+	$(INSTALL) -D -m 644 contrib/tmpfiles.d/covalid.conf $(DESTDIR)$(TMPFILESDIR)/covalid.conf
+	@# The configuration is the administrator's once installed: an existing
+	@# one is left as it is (the shipped default is every key commented out).
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/covalid/covalid.conf ]; then \
+	  echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/covalid/covalid.conf (contrib/covalid.conf is the default)"; \
+	else \
+	  echo "$(INSTALL) -D -m 644 contrib/covalid.conf $(DESTDIR)$(SYSCONFDIR)/covalid/covalid.conf"; \
+	  $(INSTALL) -D -m 644 contrib/covalid.conf $(DESTDIR)$(SYSCONFDIR)/covalid/covalid.conf; \
+	fi
+
+# Removes what install put there, and the directories that are covalid's
+# own.  The configuration goes only if it is still the shipped default.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/covalid $(DESTDIR)$(BINDIR)/covalid-server
+	rm -rf $(DESTDIR)$(PKGDATADIR)
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1_SRCS:.md=))) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5_SRCS:.md=)))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/covalid
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/covalid.conf $(DESTDIR)$(TMPFILESDIR)/covalid.conf
+	@if cmp -s contrib/covalid.conf $(DESTDIR)$(SYSCONFDIR)/covalid/covalid.conf; then \
+	  echo "rm -f $(DESTDIR)$(SYSCONFDIR)/covalid/covalid.conf"; rm -f $(DESTDIR)$(SYSCONFDIR)/covalid/covalid.conf; \
+	  rmdir $(DESTDIR)$(SYSCONFDIR)/covalid 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/covalid/covalid.conf ]; then \
+	  echo "uninstall: keeping $(DESTDIR)$(SYSCONFDIR)/covalid/covalid.conf (changed from the default)"; \
+	fi
+
+# The Debian package (debian/): built from a copy of the tree in
+# $(BUILD)/deb/src, since dpkg-buildpackage writes its .deb, .buildinfo and
+# .changes into the parent directory, here $(BUILD)/deb; then lintian,
+# whose errors and warnings fail the target.  The copy is what git tracks
+# plus what is not yet committed (not ignored), so build trees never go in.
+DEB_JOBS ?= 2
+deb:
+	@git rev-parse --git-dir >/dev/null 2>&1 || { echo "make deb: needs a git work tree (it packages what git tracks)" >&2; exit 2; }
+	rm -rf $(BUILD)/deb
+	mkdir -p $(BUILD)/deb/src
+	git ls-files -z --cached --others --exclude-standard | \
+	  tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(BUILD)/deb/src
+	@# The package's make must not inherit this one's command line (BUILD=..., which make also exports).
+	cd $(BUILD)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u BUILD -u SAN dpkg-buildpackage -us -uc -b -j$(DEB_JOBS)
+	lintian --fail-on error,warning $(BUILD)/deb/*.changes
+	@ls $(BUILD)/deb/*.deb

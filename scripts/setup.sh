@@ -61,9 +61,12 @@ postgresql haproxy"
 BENCH_PACKAGES="hyperfine wrk nginx-light postgresql"
 # Fuzz: libFuzzer comes with clang (make fuzz).
 FUZZ_PACKAGES="clang"
-# The Debian package (make deb, contrib/, debian/): the packaging tools.
-# (Filled in by the install work; the lead reconciles.)
-DEB_PACKAGES=""
+# The Debian package and `make install` (contrib/, debian/, docs/man/):
+# go-md2man turns docs/man/*.md into man pages; debhelper, dpkg-dev,
+# fakeroot build the package (make deb), lintian checks it; man-db renders
+# the pages and bash-completion's loader finds the completion (t0004,
+# t0005 test both, so check installs them too).
+DEB_PACKAGES="go-md2man debhelper dpkg-dev fakeroot lintian man-db bash-completion"
 
 dry_run=false
 case ${1:-} in -n | --dry-run)
@@ -74,7 +77,7 @@ esac
 profile=${1:-}
 case $profile in
 run) PACKAGES="$BUILD_PACKAGES" ;;
-check) PACKAGES="$BUILD_PACKAGES $GUEST_PACKAGES $TEST_PACKAGES" ;;
+check) PACKAGES="$BUILD_PACKAGES $GUEST_PACKAGES $TEST_PACKAGES $DEB_PACKAGES" ;;
 bench) PACKAGES="$BUILD_PACKAGES $GUEST_PACKAGES $TEST_PACKAGES $BENCH_PACKAGES" ;;
 fuzz) PACKAGES="$BUILD_PACKAGES $FUZZ_PACKAGES" ;;
 deb) PACKAGES="$BUILD_PACKAGES $DEB_PACKAGES" ;;

@@ -6,8 +6,9 @@
 # (no ProtectKernelLogs=, no PrivateDevices=: systemd.exec(5) says each
 # hides /dev/kmsg).
 #
-# Depends on: systemd-analyze (Debian 12's systemd package); skipped,
-# with the reason, where it is absent.  No running systemd is needed.
+# Depends on: systemd-analyze (Debian 12's systemd package; skipped, with
+# the reason, where it is absent) and go-md2man (the units' man page, from
+# scripts/setup.sh).  No running systemd is needed.
 . "$(dirname "$0")/../lib/tap.sh"
 UNITS="$SRC/contrib/systemd"
 
@@ -41,7 +42,11 @@ mkdir "$TMP/units"
 for u in covalid-agent.service covalid-agent-once.service covalid-agent.timer; do
 	sed "s|/usr/local/bin/covalid|$COVALID|" "$UNITS/$u" >"$TMP/units/$u"
 done
-(cd "$TMP/units" && systemd-analyze verify covalid-agent.service covalid-agent-once.service covalid-agent.timer) \
+# verify also runs man on each Documentation= page: the units name
+# covalid-agent(1), made here from docs/man as make install makes it.
+mkdir -p "$TMP/man/man1"
+go-md2man -in "$SRC/docs/man/covalid-agent.1.md" -out "$TMP/man/man1/covalid-agent.1"
+(cd "$TMP/units" && MANPATH="$TMP/man" systemd-analyze verify covalid-agent.service covalid-agent-once.service covalid-agent.timer) \
 	>"$TMP/verify.out" 2>&1
 rc=$?
 check "systemd-analyze verify: exit 0" test "$rc" -eq 0
@@ -49,6 +54,6 @@ check "... and no warning (an unknown or misspelt key is only a warning)" test !
 [ -s "$TMP/verify.out" ] && diag "$(cat "$TMP/verify.out")"
 # The check itself sees a broken unit.
 sed 's/^ProtectSystem=/ProtectSystm=/' "$TMP/units/covalid-agent.service" >"$TMP/units/broken.service"
-(cd "$TMP/units" && systemd-analyze verify broken.service) >"$TMP/broken.out" 2>&1
+(cd "$TMP/units" && MANPATH="$TMP/man" systemd-analyze verify broken.service) >"$TMP/broken.out" 2>&1
 check "... a misspelt key is reported (the check can fail)" grep -q "Unknown key 'ProtectSystm'" "$TMP/broken.out"
 done_testing
