@@ -67,6 +67,8 @@ const struct route server_routes[] = {
 	{ "GET", "/api/v1/admin/customers", api_admin_customers, ROUTE_ADMIN, "customers", NULL },
 	{ "POST", "/api/v1/admin/customers", api_admin_customer_add, ROUTE_ADMIN | ROUTE_BODY, "add a customer", NULL },
 	{ "POST", "/api/v1/admin/users", api_admin_user_add, ROUTE_ADMIN | ROUTE_BODY, "add a user, with a token", NULL },
+	{ "GET", "/api/v1/admin/dashboard", api_admin_dashboard, ROUTE_ADMIN,
+	  "the owner's dashboard: cases by vendor and state, SLA breaches a day, catalog coverage", "days" },
 	{ "GET", "/api/v1/admin/support-policy", api_admin_support_policy_get, ROUTE_ADMIN, "the support policy", NULL },
 	{ "PUT", "/api/v1/admin/support-policy", api_admin_support_policy_put, ROUTE_ADMIN | ROUTE_BODY,
 	  "set the support policy", NULL },

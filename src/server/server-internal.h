@@ -283,6 +283,7 @@ void api_machine(struct req *r);
 void api_machine_events(struct req *r);
 void api_events(struct req *r);
 void api_fleet(struct req *r);
+void api_admin_dashboard(struct req *r); /* api-dashboard.c */
 void api_monitor_settings_get(struct req *r);
 void api_monitor_settings_put(struct req *r);
 
