@@ -160,7 +160,7 @@ function planForm(out) {
 }
 
 function planFields(guests, hvs, out) {
-	const field = (id, label, control, hint) => h('div', { class: 'field' },
+	const field = (id, label, control, hint) => h('div', { class: 'field field-' + id.replace('plan-', '') },
 		h('label', { for: id }, label), control, hint ? h('span', { class: 'hint', id: id + '-hint' }, hint) : null);
 	const guest = h('select', { id: 'plan-guest', name: 'guest', required: true },
 		h('option', { value: '' }, 'choose…'), guests.map((p) => h('option', { value: p.id }, productLabel(p))));
