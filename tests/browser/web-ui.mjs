@@ -178,6 +178,28 @@ await step('matrix', '03-matrix', async () => {
 	check('matrix: clicking the cell opens that configuration', g === 'Windows Server 2008 Hyper-V', g);
 	await page.goBack();
 	await settled('view=matrix');
+	// Fewer colours: every mark is one of two looks, validated or not.
+	const looks = await page.$$eval('#matrix a.cell-link', (as) => [...new Set(as.map((a) => {
+		const cs = getComputedStyle(a);
+		return (a.dataset.status === 'validated' ? 'v ' : 'o ') + cs.backgroundColor + ' ' + cs.borderTopStyle;
+	}))]);
+	check('matrix: two looks, validated and other (' + looks.join('; ') + ')',
+		looks.length <= 2 && new Set(looks.map((l) => l[0])).size === looks.length, JSON.stringify(looks));
+	// Validated only: the API's validated ones, and no row or column left empty.
+	const apiV = await apiGet('/api/v1/configurations?q=rhel&guest=rhel&hypervisor=microsoft&status=validated&limit=500');
+	await page.check('#matrix-validated-only');
+	const m = await page.evaluate(() => {
+		const t = document.getElementById('matrix');
+		const trs = [...t.querySelectorAll('tbody tr')];
+		const ncols = t.querySelectorAll('thead th').length - 1;
+		const emptyCols = [...Array(ncols).keys()].filter((i) => trs.every((tr) => !tr.children[i + 1].querySelector('a')));
+		return { links: t.querySelectorAll('a.cell-link').length, statuses: [...new Set([...t.querySelectorAll('a.cell-link')].map((a) => a.dataset.status))],
+			emptyRows: trs.filter((tr) => !tr.querySelector('a')).length, emptyCols: emptyCols.length };
+	});
+	check('matrix: "validated only" shows the API\'s ' + apiV.total + ' validated ones, no row or column left empty',
+		m.links === apiV.total && apiV.total > 0 && JSON.stringify(m.statuses) === '["validated"]' && m.emptyRows === 0 && m.emptyCols === 0,
+		JSON.stringify(m));
+	await page.uncheck('#matrix-validated-only');
 });
 
 // ---- 3. a configuration, and one with evidence ----
