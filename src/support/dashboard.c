@@ -45,13 +45,15 @@ static int case_cb(void *userdata, const struct store_case_row *row)
 	json_t *c = json_loads(row->doc, 0, NULL), *sla, *states, *col;
 	size_t i;
 
+	const char *vendor = row->vendor_id ? row->vendor_id : "", *state = row->state ? row->state : "";
+
 	d->total++;
-	states = json_object_get(d->vendors, row->vendor_id);
+	states = json_object_get(d->vendors, vendor);
 	if (!states) {
 		states = json_object();
-		json_object_set_new(d->vendors, row->vendor_id, states);
+		json_object_set_new(d->vendors, vendor, states);
 	}
-	json_object_set_new(states, row->state, json_integer(json_integer_value(json_object_get(states, row->state)) + 1));
+	json_object_set_new(states, state, json_integer(json_integer_value(json_object_get(states, state)) + 1));
 	if (!c)
 		return 0;
 	sla = support_sla(c, d->p, d->now);
@@ -59,7 +61,7 @@ static int case_cb(void *userdata, const struct store_case_row *row)
 	count_breach(d, json_object_get(sla, "next_update"), 1);
 	json_array_foreach(json_object_get(sla, "collaborations"), i, col)
 		count_breach(d, json_object_get(col, "response"), 2);
-	if (cv_word_in("new in-progress waiting-on-customer engaged", row->state) && json_is_true(json_object_get(sla, "breached")))
+	if (cv_word_in(SUPPORT_CASE_OPEN, state) && json_is_true(json_object_get(sla, "breached")))
 		d->open_breached++;
 	json_decref(sla);
 	json_decref(c);
