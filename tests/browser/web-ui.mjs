@@ -610,6 +610,10 @@ await step('dashboard', '17-dashboard', async () => {
 		cases.length > 0 && key(cases) === key(want), JSON.stringify(cases) + ' vs ' + JSON.stringify(want));
 	const days = await page.$$eval('#dash-sla details.chart-table tbody tr', (trs) => trs.map((tr) => [tr.dataset.row,
 		...[...tr.querySelectorAll('td')].slice(0, 3).map((td) => Number(td.textContent))]));
+	const slaRects = await page.$$eval('#chart-sla rect', (rs) => rs.map((x) => [x.dataset.row, x.dataset.series, Number(x.dataset.value)]));
+	const slaWant = api.sla.breaches.flatMap((b) => ['first_response', 'next_update', 'collaboration'].filter((k) => b[k]).map((k) => [b.day, k, b[k]]));
+	check('dashboard: the SLA chart draws each breach the API counts (' + slaWant.length + ', the test made at least one)',
+		slaWant.length >= 1 && key(slaRects) === key(slaWant), JSON.stringify(slaRects) + ' vs ' + JSON.stringify(slaWant));
 	check('dashboard: the SLA chart\'s table is the API\'s ' + api.sla.breaches.length + ' days',
 		JSON.stringify(days) === JSON.stringify(api.sla.breaches.map((b) => [b.day, b.first_response, b.next_update, b.collaboration])),
 		JSON.stringify(days.slice(-2)));

@@ -94,12 +94,19 @@ if "$COVALID" admin vendor add Microsoft $O >/dev/null &&
 	printf '%s' '{"id": "contoso-ms-percall", "customer": "contoso", "vendor": "microsoft", "kind": "per-call", "valid_from": "2009-01-01", "valid_to": "2030-12-31"}' >"$TMP/agr.json" &&
 	"$COVALID" admin agreement add "$TMP/agr.json" $O >/dev/null; then
 	dash_ok=1
-	for t in "first case" "second case"; do
-		jq -c -n --slurpfile d "$TMP/validated.json" --arg t "$t" '{vendor: "microsoft", severity: 3, title: $t, description: $t, descriptor: $d[0]}' >"$TMP/case.json"
+	# A 60 s first response for severity 4, so that one case breaches its SLA
+	# when the server comes back an hour ahead (no sleep).
+	"$COVALID" admin support-policy get $O >"$TMP/policy.json" &&
+		jq '.sla.standard["4"].first_response_s = 60 | .sla.premium["4"].first_response_s = 60' "$TMP/policy.json" >"$TMP/fast.json" &&
+		"$COVALID" admin support-policy set "$TMP/fast.json" $O >/dev/null || dash_ok=
+	for sev in 3 4; do
+		jq -c -n --slurpfile d "$TMP/validated.json" --argjson s "$sev" '{vendor: "microsoft", severity: $s, title: "severity \($s)", description: "a case", descriptor: $d[0]}' >"$TMP/case.json"
 		[ "$(api POST /api/v1/cases "$TMP/case.json" "$TMP/cust.token")" = 201 ] || dash_ok=
 	done
 fi
-check "two cases opened for the dashboard" test -n "$dash_ok"
+check "two cases opened for the dashboard, one with a 60 s first response" test -n "$dash_ok"
+server_stop
+check "the server comes back with its support clock an hour ahead" server_start "$DB" --web "$SRC/web" --support-clock-offset 3600
 
 # ---- the browser ----
 mkdir -p "$SHOTS"
