@@ -27,13 +27,14 @@
  *   server decides all the same.
  */
 
-import { onSessionChange, sessionToken } from './api.js';
+import { onSessionChange, sessionToken, whoAmI } from './api.js';
 import { main, h, clear, code, notice, errorNotice, setRenderer } from './dom.js';
 import { viewCatalog, viewConfiguration, viewVendors, viewVendor } from './catalog.js';
 import { viewCheck } from './check.js';
 import { showSession, viewSignIn, viewCases, viewOpenCase, viewCase } from './support.js';
 import { viewFleet } from './fleet.js';
 import { viewMachine } from './machine.js';
+import { viewDashboard } from './dashboard.js';
 
 let renderSeq = 0;
 
@@ -67,6 +68,7 @@ const routes = [
 	{ match: (p) => p.length === 2 && p[0] === 'case', nav: 'cases', view: (p, params, ctx) => viewCase(p[1], ctx) },
 	{ match: (p) => p.length === 1 && p[0] === 'fleet', nav: 'fleet', view: (p, params, ctx) => viewFleet(params, ctx) },
 	{ match: (p) => p.length === 2 && p[0] === 'machine', nav: 'fleet', view: (p, params, ctx) => viewMachine(p[1], ctx) },
+	{ match: (p) => p.length === 1 && p[0] === 'dashboard', nav: 'dashboard', view: (p, params, ctx) => viewDashboard(ctx) },
 ];
 
 /*
@@ -144,6 +146,15 @@ function sessionChanged() {
 	const fleet = document.getElementById('nav-fleet');
 	if (fleet)
 		fleet.hidden = !sessionToken();
+	/* The Dashboard entry: the owner's only. */
+	const dash = document.getElementById('nav-dashboard');
+	if (dash) {
+		dash.hidden = true;
+		if (sessionToken())
+			whoAmI().then((me) => {
+				dash.hidden = !(me && me.role === 'owner');
+			}, () => {});
+	}
 }
 
 setRenderer(render);

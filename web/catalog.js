@@ -1,15 +1,19 @@
 /*
- * catalog.js - the catalog (search, filters, table, matrix), a
- * configuration with its evidence, the vendors and a vendor with its feeds.
+ * catalog.js - the catalog (search, filters with their counts, the table
+ * sortable and as CSV, the matrix, the summary chart), a configuration
+ * with its evidence, the vendors and a vendor with its feeds.
  */
 
 import { API, collator, api, query, vendors, vendorIdsByName, productNames } from './api.js';
 import { STATUSES, STATUS_LABEL, STATUS_RANK, h, append, clear, linkify, statusBadge, list, code, dl, notice, errorNotice, guestName, hypervisorName, archs, mib, vcpuText, limitsShort, when, vendorLink, breadcrumbs, render } from './dom.js';
+import { stackedBars } from './chart.js';
 
 const PAGE_SIZE = 50;
 /* The matrix pages through every match; past this it says it stopped. */
 const MATRIX_MAX_PAGES = 20;
 const MATRIX_PAGE = 500;
+/* Up to this many matches are sorted as a whole; past it, the page shown. */
+const SORT_ALL_MAX = 500;
 
 /* ---- catalog ---- */
 
@@ -17,13 +21,52 @@ const FILTERS = ['q', 'guest', 'hypervisor', 'vendor', 'status'];
 
 function catalogHash(params, changes) {
 	const u = new URLSearchParams();
-	for (const k of FILTERS.concat(['view', 'offset'])) {
+	for (const k of FILTERS.concat(['view', 'sort', 'offset'])) {
 		const v = k in changes ? changes[k] : params.get(k);
 		if (v !== null && v !== undefined && v !== '' && !(k === 'offset' && String(v) === '0') && !(k === 'view' && v === 'table'))
 			u.set(k, v);
 	}
 	const s = u.toString();
 	return '#/' + (s ? '?' + s : '');
+}
+
+/*
+ * The matrix and the chart read three statuses, not nine: validated,
+ * another (a support statement, an announcement, an exclusion, a
+ * revocation: the badge says which), and none.
+ */
+export function statusGroup(status) {
+	return status === 'validated' ? 'validated' : 'other';
+}
+
+/* How many configurations the API counts for filters (its total for limit=1). */
+async function total(filters) {
+	const body = await api('/configurations' + query(Object.assign({}, filters, { limit: 1 })));
+	return typeof body.total === 'number' ? body.total : 0;
+}
+
+/*
+ * What each filter choice would give with the other filters kept: the
+ * API's total for each status and each vendor, and each vendor's
+ * validated ones (for the chart).  One limit=1 request a choice, asked in
+ * parallel and answered from the server's cache: the catalog is never
+ * fetched whole to count it.
+ */
+async function filterCounts(filters, vendorList) {
+	const without = (k) => Object.assign({}, filters, { [k]: '' });
+	const statusP = STATUSES.map(([st]) => total(Object.assign(without('status'), { status: st })));
+	const vendorP = vendorList.map((v) => total(Object.assign(without('vendor'), { vendor: v.id })));
+	const validP = vendorList.map((v) => !filters.status
+		? total(Object.assign(without('vendor'), { vendor: v.id, status: 'validated' }))
+		: Promise.resolve(null));
+	const [st, ve, va, all] = await Promise.all([Promise.all(statusP), Promise.all(vendorP), Promise.all(validP), total(filters)]);
+	const counts = { status: new Map(), vendor: new Map(), validated: new Map(), total: all };
+	STATUSES.forEach(([id], i) => counts.status.set(id, st[i]));
+	vendorList.forEach((v, i) => {
+		counts.vendor.set(v.id, ve[i]);
+		counts.validated.set(v.id, va[i] !== null ? va[i] : filters.status === 'validated' ? ve[i] : 0);
+	});
+	return counts;
 }
 
 export async function viewCatalog(params, ctx) {
@@ -39,13 +82,19 @@ export async function viewCatalog(params, ctx) {
 	const [names, vendorList] = await Promise.all([productNames(), vendors().catch(() => [])]);
 	if (!ctx.current())
 		return;
+	const countsP = filterCounts(filters, vendorList).catch(() => null);
 	clear(page);
 	ctx.title(filters.q || filters.guest || filters.hypervisor ? 'Catalog search' : 'Catalog');
 	page.appendChild(h('h1', null, 'Validated configurations'));
 	page.appendChild(h('p', { class: 'lead' },
 		'Guest operating systems on hypervisors, as validated by the program\'s vendors or stated in their support matrices. ',
 		'Search anywhere in a record, or narrow by guest, hypervisor, vendor and status.'));
-	page.appendChild(searchForm(filters, params, names, vendorList));
+	const form = searchForm(filters, params, names, vendorList);
+	page.appendChild(form);
+	const summary = h('section', { class: 'card coverage', id: 'coverage', 'aria-labelledby': 'coverage-heading' },
+		h('h2', { id: 'coverage-heading' }, 'Coverage by vendor'),
+		h('p', { class: 'loading' }, 'Counting…'));
+	page.appendChild(summary);
 
 	const tabs = h('nav', { class: 'tabs', 'aria-label': 'View' },
 		h('a', { href: catalogHash(params, { view: 'table' }), 'aria-current': view === 'table' ? 'page' : null, id: 'tab-table' }, 'Table'),
@@ -66,6 +115,54 @@ export async function viewCatalog(params, ctx) {
 		results.appendChild(h('h2', { id: 'results-heading', class: 'visually-hidden' }, 'Results'));
 		results.appendChild(errorNotice(e, 'The catalog could not be searched.'));
 	}
+	const counts = await countsP;
+	if (!ctx.current())
+		return;
+	showCounts(form, counts);
+	clear(summary);
+	summary.appendChild(h('h2', { id: 'coverage-heading' }, 'Coverage by vendor'));
+	if (counts)
+		summary.appendChild(coverageChart(counts, vendorList, filters));
+	else
+		summary.appendChild(h('p', { class: 'muted' }, 'The counts could not be read.'));
+}
+
+/* "Validated (110)": each choice with what it would give (0 choices stay, greyed). */
+function showCounts(form, counts) {
+	if (!counts)
+		return;
+	for (const [sel, map] of [[form.elements.status, counts.status], [form.elements.vendor, counts.vendor]]) {
+		for (const opt of sel.options) {
+			if (!opt.value || !map.has(opt.value))
+				continue;
+			const n = map.get(opt.value);
+			opt.textContent = opt.dataset.label + ' (' + n + ')';
+			opt.dataset.count = String(n);
+			opt.classList.toggle('zero', n === 0);
+		}
+	}
+	form.dataset.counted = 'true';
+}
+
+function coverageChart(counts, vendorList, filters) {
+	const rows = [];
+	const validatedAll = filters.status && filters.status !== 'validated' ? 0 : counts.status.get('validated') || 0;
+	rows.push({ key: '', label: 'All vendors', values: { validated: validatedAll, other: counts.total - validatedAll } });
+	for (const v of vendorList) {
+		const t = counts.vendor.get(v.id) || 0;
+		if (!t)
+			continue;
+		const va = counts.validated.get(v.id) || 0;
+		rows.push({ key: v.id, label: v.name, values: { validated: va, other: t - va } });
+	}
+	const words = rows.map((r) => r.label + ' ' + (r.values.validated + r.values.other) + ' (' + r.values.validated + ' validated)').join('; ');
+	return stackedBars(rows, [{ id: 'validated', label: 'Validated' }, { id: 'other', label: 'Other status' }], {
+		id: 'coverage-chart',
+		title: 'Configurations by vendor: validated and other statuses' + (filters.q || filters.guest || filters.hypervisor || filters.status ? ', for these filters' : ''),
+		desc: 'One bar a vendor (the configurations it validated or whose guest or hypervisor is its), validated first. ' + words + '.',
+		rowHead: 'Vendor',
+		width: window.innerWidth < 600 ? 340 : 560,
+	});
 }
 
 function searchForm(filters, params, names, vendorList) {
@@ -82,12 +179,12 @@ function searchForm(filters, params, names, vendorList) {
 		placeholder: 'any', autocomplete: 'off' });
 	const vendor = h('select', { id: 'f-vendor', name: 'vendor' },
 		h('option', { value: '' }, 'any vendor'),
-		vendorList.map((v) => h('option', { value: v.id, selected: v.id === filters.vendor }, v.name)));
+		vendorList.map((v) => h('option', { value: v.id, selected: v.id === filters.vendor, 'data-label': v.name }, v.name)));
 	if (filters.vendor && !vendorList.some((v) => v.id === filters.vendor))
 		vendor.appendChild(h('option', { value: filters.vendor, selected: true }, filters.vendor));
 	const status = h('select', { id: 'f-status', name: 'status' },
 		h('option', { value: '' }, 'any status'),
-		STATUSES.map(([v, label]) => h('option', { value: v, selected: v === filters.status }, label)));
+		STATUSES.map(([v, label]) => h('option', { value: v, selected: v === filters.status, 'data-label': label }, label)));
 
 	append(form, [
 		field('q', 'Search', q, 'text anywhere in a record: product, version, component, source'),
@@ -120,12 +217,53 @@ function searchForm(filters, params, names, vendorList) {
 	return form;
 }
 
+/* ---- sorting ---- */
+
+/* The sortable columns: key (as in ?sort=KEY or -KEY), header, comparator. */
+const SORTS = [
+	{ key: 'guest', label: 'Guest OS', cmp: (a, b) => collator.compare(guestName(a.guest || {}), guestName(b.guest || {})) ||
+		collator.compare(archs(a.guest || {}), archs(b.guest || {})) },
+	{ key: 'hypervisor', label: 'Hypervisor', cmp: (a, b) => collator.compare(hypervisorName(a.hypervisor || {}), hypervisorName(b.hypervisor || {})) },
+	{ key: 'vendor', label: 'Validated by', cmp: (a, b) => collator.compare((a.validated_by || []).join(', '), (b.validated_by || []).join(', ')) },
+	{ key: 'status', label: 'Status', cmp: (a, b) => (STATUS_RANK.get(a.status) ?? 99) - (STATUS_RANK.get(b.status) ?? 99) },
+	{ key: 'id', label: 'Configuration', cmp: (a, b) => collator.compare(a.id, b.id) },
+];
+const SORT_BY_KEY = new Map(SORTS.map((x) => [x.key, x]));
+
+function parseSort(s) {
+	const desc = typeof s === 'string' && s.startsWith('-');
+	const key = desc ? s.slice(1) : s;
+	return SORT_BY_KEY.has(key) ? { key, desc } : null;
+}
+
+/* Stable: ties keep the API's order (then the id). */
+function sortItems(items, sort) {
+	const by = SORT_BY_KEY.get(sort.key);
+	const idx = new Map(items.map((c, i) => [c, i]));
+	return items.slice().sort((a, b) => (sort.desc ? -1 : 1) * (by.cmp(a, b) || collator.compare(a.id, b.id)) || idx.get(a) - idx.get(b));
+}
+
 async function catalogTable(results, filters, params, offset, ctx) {
-	const body = await api('/configurations' + query(Object.assign({}, filters, { limit: PAGE_SIZE, offset: offset || '' })));
+	const sort = parseSort(params.get('sort'));
+	let items, total, whole = false;
+	if (sort) {
+		/* Few enough matches: sort them all and show the page asked. */
+		const body = await api('/configurations' + query(Object.assign({}, filters, { limit: SORT_ALL_MAX })));
+		total = typeof body.total === 'number' ? body.total : (body.items || []).length;
+		if (total <= SORT_ALL_MAX) {
+			whole = true;
+			items = sortItems(body.items || [], sort).slice(offset, offset + PAGE_SIZE);
+		}
+	}
+	if (!whole) {
+		const body = await api('/configurations' + query(Object.assign({}, filters, { limit: PAGE_SIZE, offset: offset || '' })));
+		items = body.items || [];
+		total = typeof body.total === 'number' ? body.total : items.length;
+		if (sort)
+			items = sortItems(items, sort);
+	}
 	if (!ctx.current())
 		return;
-	const items = body.items || [];
-	const total = typeof body.total === 'number' ? body.total : items.length;
 	const ids = await vendorIdsByName();
 	if (!ctx.current())
 		return;
@@ -135,13 +273,49 @@ async function catalogTable(results, filters, params, offset, ctx) {
 	results.appendChild(h('div', { class: 'results-head' },
 		h('h2', { id: 'results-heading' }, total === 1 ? '1 configuration' : total + ' configurations'),
 		h('p', { class: 'muted', id: 'results-range', 'aria-live': 'polite' },
-			items.length ? 'Showing ' + first + '–' + last + ' of ' + total : '')));
+			items.length ? 'Showing ' + first + '–' + last + ' of ' + total : ''),
+		total ? csvButton(filters, total) : null));
 	if (!items.length) {
 		results.appendChild(notice('info', h('p', null, 'Nothing in the catalog matches these filters.')));
 		return;
 	}
-	results.appendChild(configTable(items, ids, 'Matching configurations'));
+	if (sort && !whole)
+		results.appendChild(h('p', { class: 'muted', id: 'sort-scope' }, 'More than ' + SORT_ALL_MAX +
+			' matches: the rows of this page are sorted; narrow the filters to sort them all.'));
+	results.appendChild(configTable(items, ids, 'Matching configurations', { sort, params }));
 	results.appendChild(pager(params, offset, items.length, total));
+}
+
+/* ---- CSV ---- */
+
+/*
+ * Every match of the filters as CSV, made by the server
+ * (GET /api/v1/configurations?format=csv: RFC 4180, formula-like cells
+ * guarded, in the API's order, up to 100,000 rows), downloaded as a file.
+ */
+function csvButton(filters, count) {
+	return h('span', { class: 'csv' }, h('a', {
+		href: API + '/configurations' + query(Object.assign({}, filters, { format: 'csv' })),
+		download: 'covalid-configurations.csv', type: 'text/csv', id: 'csv-export', class: 'button csv-button',
+	}, 'Download CSV (' + count + ')'));
+}
+
+async function allMatches(filters, current) {
+	const items = [];
+	let truncated = false;
+	for (let pageNo = 0; ; pageNo++) {
+		if (pageNo === MATRIX_MAX_PAGES) {
+			truncated = true;
+			break;
+		}
+		const body = await api('/configurations' + query(Object.assign({}, filters, { limit: MATRIX_PAGE, offset: pageNo * MATRIX_PAGE || '' })));
+		if (!current())
+			return { items, truncated, stale: true };
+		items.push(...(body.items || []));
+		if (!body.next || !(body.items || []).length)
+			break;
+	}
+	return { items, truncated };
 }
 
 function pager(params, offset, count, total) {
@@ -166,33 +340,55 @@ const ROLE_LABEL = new Map([
 	['host_vendor', 'its hypervisor'],
 ]);
 
-/* The configurations as a table; a click anywhere on a row opens it.
- * With roles (a vendor's feed), a column says the vendor's part. */
+/*
+ * The configurations as a table, product first: the guest OS (a link to
+ * the configuration), the hypervisor, limits, who validated it, status,
+ * and the id last; a click anywhere on a row opens it.  With roles (a
+ * vendor's feed), a column says the vendor's part.  With sort (the
+ * catalog), the headers are buttons that sort (aria-sort says how).  On a
+ * narrow screen the rows are cards (style.css: table.cards, each cell
+ * labelled by its data-label).
+ */
 function configTable(items, ids, caption, opts) {
 	const roles = !!(opts && opts.roles);
-	const table = h('table', { class: 'data configs' },
-		h('caption', { class: 'visually-hidden' }, caption),
+	const sortable = !!(opts && opts.params);
+	const sort = opts && opts.sort;
+	const head = (key, label, cls) => {
+		if (!sortable || !SORT_BY_KEY.has(key))
+			return h('th', { scope: 'col', class: cls }, label);
+		const on = sort && sort.key === key;
+		const next = on && !sort.desc ? '-' + key : key;
+		return h('th', { scope: 'col', class: cls, 'aria-sort': on ? (sort.desc ? 'descending' : 'ascending') : null, 'data-sort': key },
+			h('a', { href: catalogHash(opts.params, { sort: next, offset: '' }), class: 'sort', id: 'sort-' + key,
+				title: 'Sort by ' + label.toLowerCase() + (on && !sort.desc ? ', descending' : '') },
+			label, h('span', { class: 'sort-mark', 'aria-hidden': 'true' }, on ? (sort.desc ? ' ▼' : ' ▲') : ' ↕')));
+	};
+	const table = h('table', { class: 'data configs cards' },
+		h('caption', { class: 'visually-hidden' }, caption + (sort ? ', sorted by ' + SORT_BY_KEY.get(sort.key).label.toLowerCase() +
+			(sort.desc ? ', descending' : ', ascending') : '')),
 		h('thead', null, h('tr', null,
-			h('th', { scope: 'col' }, 'Configuration'),
-			h('th', { scope: 'col' }, 'Guest OS'),
-			h('th', { scope: 'col' }, 'Hypervisor'),
-			h('th', { scope: 'col' }, 'Limits'),
-			h('th', { scope: 'col' }, 'Validated by'),
-			roles ? h('th', { scope: 'col' }, 'Its part') : null,
-			h('th', { scope: 'col' }, 'Status'))));
+			head('guest', 'Guest OS'),
+			head('hypervisor', 'Hypervisor'),
+			head('limits', 'Limits'),
+			head('vendor', 'Validated by'),
+			roles ? head('roles', 'Its part') : null,
+			head('status', 'Status'),
+			head('id', 'Configuration'))));
 	const tbody = h('tbody');
 	for (const c of items) {
 		const g = c.guest || {};
 		const hv = c.hypervisor || {};
 		const href = '#/config/' + encodeURIComponent(c.id);
 		const tr = h('tr', { class: 'clickable', 'data-id': c.id },
-			h('td', { class: 'id' }, h('a', { href }, c.id)),
-			h('td', { class: 'guest' }, guestName(g), h('span', { class: 'sub' }, archs(g))),
-			h('td', { class: 'hypervisor' }, hypervisorName(hv), h('span', { class: 'sub' }, (hv.ids || []).join(', '))),
-			h('td', { class: 'limits' }, limitsShort(c.limits)),
-			h('td', { class: 'validated-by' }, (c.validated_by || []).map((n, i) => [i ? ', ' : '', vendorLink(n, ids)])),
-			roles ? h('td', { class: 'roles' }, (c.roles || []).map((r, i) => [i ? h('br') : null, ROLE_LABEL.get(r) || String(r)])) : null,
-			h('td', { class: 'status' }, statusBadge(c.status)));
+			h('td', { class: 'guest', 'data-label': 'Guest OS' }, h('a', { href, class: 'product' }, guestName(g)),
+				h('span', { class: 'sub' }, archs(g))),
+			h('td', { class: 'hypervisor', 'data-label': 'Hypervisor' }, hypervisorName(hv), h('span', { class: 'sub' }, (hv.ids || []).join(', '))),
+			h('td', { class: 'limits', 'data-label': 'Limits' }, limitsShort(c.limits)),
+			h('td', { class: 'validated-by', 'data-label': 'Validated by' }, (c.validated_by || []).length
+				? c.validated_by.map((n, i) => [i ? ', ' : '', vendorLink(n, ids)]) : h('span', { class: 'muted' }, '—')),
+			roles ? h('td', { class: 'roles', 'data-label': 'Its part' }, (c.roles || []).map((r, i) => [i ? h('br') : null, ROLE_LABEL.get(r) || String(r)])) : null,
+			h('td', { class: 'status', 'data-label': 'Status' }, statusBadge(c.status)),
+			h('td', { class: 'id', 'data-label': 'Configuration' }, h('a', { href }, c.id)));
 		tr.addEventListener('click', (ev) => {
 			if (ev.target.closest('a'))
 				return;
@@ -204,33 +400,47 @@ function configTable(items, ids, caption, opts) {
 	return h('div', { class: 'table-wrap' }, table);
 }
 
+/* ---- the matrix ---- */
+
+/*
+ * Guest (rows) × hypervisor (columns), only the rows and columns that
+ * hold a configuration ("validated only" collapses those left without
+ * one).  A cell is one mark a configuration: ✓ validated, ○ another
+ * status, each a link naming its status in words (for a screen reader
+ * and as a tooltip); an empty cell is none.  The column headers stand
+ * upright so that the matrix fits the page.
+ */
 async function catalogMatrix(results, filters, ctx) {
-	const items = [];
-	let truncated = false;
-	for (let pageNo = 0; ; pageNo++) {
-		if (pageNo === MATRIX_MAX_PAGES) {
-			truncated = true;
-			break;
-		}
-		const body = await api('/configurations' + query(Object.assign({}, filters, { limit: MATRIX_PAGE, offset: pageNo * MATRIX_PAGE || '' })));
-		if (!ctx.current())
-			return;
-		items.push(...(body.items || []));
-		if (!body.next || !(body.items || []).length)
-			break;
-	}
+	const { items: all, truncated, stale } = await allMatches(filters, ctx.current);
+	if (stale || !ctx.current())
+		return;
 	clear(results);
-	results.appendChild(h('div', { class: 'results-head' },
+	const head = h('div', { class: 'results-head' },
 		h('h2', { id: 'results-heading' }, 'Guest × hypervisor'),
-		h('p', { class: 'muted' }, items.length + (items.length === 1 ? ' configuration' : ' configurations') +
-			'; a cell links each configuration of that pair.')));
+		h('p', { class: 'muted', id: 'matrix-count' }, all.length + (all.length === 1 ? ' configuration' : ' configurations') +
+			'; a mark links each configuration of that pair.'));
+	results.appendChild(head);
 	if (truncated)
-		results.appendChild(notice('info', h('p', null, 'Only the first ' + items.length + ' configurations are shown: narrow the filters to see the rest.')));
-	if (!items.length) {
+		results.appendChild(notice('info', h('p', null, 'Only the first ' + all.length + ' configurations are shown: narrow the filters to see the rest.')));
+	if (!all.length) {
 		results.appendChild(notice('info', h('p', null, 'Nothing in the catalog matches these filters.')));
 		return;
 	}
+	const only = h('input', { type: 'checkbox', id: 'matrix-validated-only' });
+	head.appendChild(h('label', { class: 'check-inline', for: 'matrix-validated-only' }, only, ' Validated only (hide rows and columns without one)'));
+	const holder = h('div');
+	results.appendChild(holder);
+	const draw = () => {
+		clear(holder);
+		const items = only.checked ? all.filter((c) => c.status === 'validated') : all;
+		holder.appendChild(matrixTable(items));
+		holder.appendChild(legend());
+	};
+	only.addEventListener('change', draw);
+	draw();
+}
 
+function matrixTable(items) {
 	const rowKey = (c) => guestName(c.guest || {});
 	const colKey = (c) => hypervisorName(c.hypervisor || {});
 	const rows = [...new Set(items.map(rowKey))].sort(collator.compare);
@@ -242,45 +452,47 @@ async function catalogMatrix(results, filters, ctx) {
 			cells.set(k, []);
 		cells.get(k).push(c);
 	}
-
-	const table = h('table', { class: 'matrix', id: 'matrix' },
+	const table = h('table', { class: 'matrix', id: 'matrix', 'data-rows': rows.length, 'data-cols': cols.length },
 		h('caption', { class: 'visually-hidden' }, 'Status of each guest OS (rows) on each hypervisor (columns)'),
 		h('thead', null, h('tr', null,
 			h('th', { scope: 'col', class: 'corner' }, 'Guest \\ Hypervisor'),
-			cols.map((col) => h('th', { scope: 'col' }, h('span', null, col))))));
+			cols.map((col) => h('th', { scope: 'col', class: 'col-head', title: col }, h('span', null, col))))));
 	const tbody = h('tbody');
 	for (const row of rows) {
 		const tr = h('tr', null, h('th', { scope: 'row' }, row));
 		for (const col of cols) {
 			const list = (cells.get(row + '\u0000' + col) || [])
 				.sort((a, b) => (STATUS_RANK.get(a.status) ?? 99) - (STATUS_RANK.get(b.status) ?? 99) || collator.compare(a.id, b.id));
-			const td = h('td', { class: list.length ? 'cell status-cell-' + list[0].status : 'cell empty' });
-			if (!list.length) {
+			const td = h('td', { class: list.length ? 'cell group-' + statusGroup(list[0].status) : 'cell empty' });
+			if (!list.length)
 				td.appendChild(h('span', { class: 'visually-hidden' }, 'none'));
-			}
 			for (const c of list) {
 				const arch = archs(c.guest || {});
 				const label = STATUS_LABEL.get(c.status) || c.status;
+				const group = statusGroup(c.status);
 				td.appendChild(h('a', {
 					href: '#/config/' + encodeURIComponent(c.id),
-					class: 'cell-link status-' + String(c.status).replace(/[^a-z_-]/g, ''),
-					title: c.id + ': ' + label + (arch ? ' (' + arch + ')' : ''),
+					class: 'cell-link group-' + group,
+					title: row + ' on ' + col + ': ' + label + (arch ? ' (' + arch + ')' : '') + ', ' + c.id,
 					'data-id': c.id,
 					'data-status': c.status,
-				}, label, list.length > 1 && arch ? h('span', { class: 'sub' }, arch) : null));
+				}, h('span', { 'aria-hidden': 'true' }, group === 'validated' ? '✓' : '○'),
+				h('span', { class: 'visually-hidden' }, label + (arch ? ' (' + arch + ')' : ''))));
 			}
 			tr.appendChild(td);
 		}
 		tbody.appendChild(tr);
 	}
 	table.appendChild(tbody);
-	results.appendChild(h('div', { class: 'table-wrap matrix-wrap', tabindex: '0', role: 'region', 'aria-label': 'Matrix, scrollable' }, table));
-	results.appendChild(legend());
+	return h('div', { class: 'table-wrap matrix-wrap', tabindex: '0', role: 'region', 'aria-label': 'Matrix' }, table);
 }
 
 function legend() {
-	return h('ul', { class: 'legend', 'aria-label': 'Status colours' },
-		STATUSES.map(([s]) => h('li', null, statusBadge(s))));
+	return h('ul', { class: 'legend', 'aria-label': 'Marks' },
+		h('li', null, h('span', { class: 'cell-link group-validated', 'aria-hidden': 'true' }, '✓'), ' validated'),
+		h('li', null, h('span', { class: 'cell-link group-other', 'aria-hidden': 'true' }, '○'),
+			' another status: supported, announced, not supported, revoked (the configuration says which)'),
+		h('li', null, h('span', { class: 'cell-swatch empty', 'aria-hidden': 'true' }), ' none'));
 }
 
 /* ---- a configuration ---- */

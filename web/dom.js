@@ -307,24 +307,25 @@ export function signInNotice(what, next) {
 
 /* The configurations a check matched, or the nearest with each difference (check my machine, a machine). */
 export function matchTable(items, ids, nearest) {
-	return h('div', { class: 'table-wrap' }, h('table', { class: 'data matches' },
+	return h('div', { class: 'table-wrap' }, h('table', { class: 'data matches cards' },
 		h('caption', { class: 'visually-hidden' }, nearest ? 'Nearest configurations' : 'Matching configurations'),
 		h('thead', null, h('tr', null,
-			h('th', { scope: 'col' }, 'Configuration'),
 			h('th', { scope: 'col' }, 'Guest OS'),
 			h('th', { scope: 'col' }, 'Hypervisor'),
 			h('th', { scope: 'col' }, 'Validated by'),
 			h('th', { scope: 'col' }, 'Status'),
 			nearest ? h('th', { scope: 'col', class: 'num' }, 'Score') : null,
-			nearest ? h('th', { scope: 'col' }, 'Differences') : null)),
+			nearest ? h('th', { scope: 'col' }, 'Differences') : null,
+			h('th', { scope: 'col' }, 'Configuration'))),
 		h('tbody', null, items.map((c) => h('tr', { 'data-id': c.id },
-			h('td', { class: 'id' }, h('a', { href: '#/config/' + encodeURIComponent(c.id) }, c.id)),
-			h('td', null, guestName(c.guest || {}), h('span', { class: 'sub' }, archs(c.guest || {}))),
-			h('td', null, hypervisorName(c.hypervisor || {})),
-			h('td', null, (c.validated_by || []).map((n, i) => [i ? ', ' : '', vendorLink(n, ids)])),
-			h('td', null, statusBadge(c.status)),
-			nearest ? h('td', { class: 'num' }, String(c.score ?? '')) : null,
-			nearest ? h('td', { class: 'differences' }, (c.differences || []).length
+			h('td', { class: 'guest', 'data-label': 'Guest OS' }, h('a', { href: '#/config/' + encodeURIComponent(c.id), class: 'product' }, guestName(c.guest || {})),
+				h('span', { class: 'sub' }, archs(c.guest || {}))),
+			h('td', { 'data-label': 'Hypervisor' }, hypervisorName(c.hypervisor || {})),
+			h('td', { 'data-label': 'Validated by' }, (c.validated_by || []).map((n, i) => [i ? ', ' : '', vendorLink(n, ids)])),
+			h('td', { 'data-label': 'Status' }, statusBadge(c.status)),
+			nearest ? h('td', { class: 'num', 'data-label': 'Score' }, String(c.score ?? '')) : null,
+			nearest ? h('td', { class: 'differences', 'data-label': 'Differences' }, (c.differences || []).length
 				? h('ul', { class: 'plain' }, c.differences.map((d) => h('li', null, d)))
-				: h('span', { class: 'muted' }, 'none')) : null)))));
+				: h('span', { class: 'muted' }, 'none')) : null,
+			h('td', { class: 'id', 'data-label': 'Configuration' }, h('a', { href: '#/config/' + encodeURIComponent(c.id) }, c.id)))))));
 }

@@ -160,6 +160,15 @@ int support_sla_breaches(struct store *s, int64_t *ret_first, int64_t *ret_updat
  */
 int support_sla_events(struct store *s, int64_t now) CV_WUR;
 
+/*
+ * The owner's dashboard at now: {"cases": {"total", "states": [...],
+ * "by_vendor": [{"vendor", "states": {state: n}, "total"}]}, "sla": {"days",
+ * "open_breached", "breaches": [{"day", "first_response", "next_update",
+ * "collaboration"}] (one a UTC day, oldest first, a breach on the day its
+ * clock fell due)}}.  days 1 to 366, else -EINVAL.
+ */
+int support_dashboard(struct store *s, int64_t now, int days, json_t **ret) CV_WUR;
+
 /* Now, in epoch seconds; tests move it with support_clock_offset. */
 int64_t support_now(void);
 extern int64_t support_clock_offset;

@@ -191,6 +191,13 @@ void api_configurations(struct req *r)
 	char *vendor_name = NULL, *statuses;
 	unsigned set;
 
+	const char *format = req_arg(r, "format");
+
+	if (format && !cv_streq(format, "json") && !cv_streq(format, "csv")) {
+		json_decref(c.items);
+		reply_error(r, 400, "invalid_parameter", "format: json or csv");
+		return;
+	}
 	if (!req_paging(r, &q.limit, &q.offset) || !req_statuses(r, &set)) {
 		json_decref(c.items);
 		return;
@@ -199,6 +206,13 @@ void api_configurations(struct req *r)
 	/* An admitted vendor's id stands for its name, which the catalog holds. */
 	if (q.vendor && store_vendor_get(r->store, q.vendor, &vendor_name) == 0)
 		q.vendor = vendor_name;
+	if (format && cv_streq(format, "csv")) { /* every match, not a page (api-csv.c) */
+		json_decref(c.items);
+		api_configurations_csv(r, &q);
+		free(vendor_name);
+		free(statuses);
+		return;
+	}
 	if (store_config_count(r->store, &q, &total) < 0 || store_config_list(r->store, &q, collect_doc, &c) < 0) {
 		json_decref(c.items);
 		free(vendor_name);

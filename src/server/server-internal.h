@@ -283,6 +283,10 @@ void api_machine(struct req *r);
 void api_machine_events(struct req *r);
 void api_events(struct req *r);
 void api_fleet(struct req *r);
+void api_admin_dashboard(struct req *r); /* api-dashboard.c */
+struct store_query;
+/* GET /api/v1/configurations?format=csv: every match of q as CSV (api-csv.c). */
+void api_configurations_csv(struct req *r, struct store_query *q);
 void api_monitor_settings_get(struct req *r);
 void api_monitor_settings_put(struct req *r);
 
