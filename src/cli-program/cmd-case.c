@@ -115,13 +115,22 @@ static void print_note(json_t *x)
 /* Continuation lines of a multi-line text, under the column of values. */
 #define TEXT_INDENT "          "
 
+/* A customer is not told the case's version (it counts the vendors'
+ * internal changes too): the line then has none. */
+static void print_case_line(json_t *id, json_t *version)
+{
+	if (json_is_integer(version))
+		printf("case      %s (version %lld)\n", json_string_value(id), (long long)json_integer_value(version));
+	else
+		printf("case      %s\n", json_string_value(id));
+}
+
 static void print_case(json_t *c)
 {
 	size_t i;
 	json_t *x, *sla = json_object_get(c, "sla");
 
-	printf("case      %s (version %lld)\n", json_string_value(json_object_get(c, "id")),
-	       (long long)json_integer_value(json_object_get(c, "version")));
+	print_case_line(json_object_get(c, "id"), json_object_get(c, "version"));
 	printf("title     %s\n", json_string_value(json_object_get(c, "title")));
 	printf("state     %s, severity %lld, opened with %s by %s\n", json_string_value(json_object_get(c, "state")),
 	       (long long)json_integer_value(json_object_get(c, "severity")), json_string_value(json_object_get(c, "vendor")),
@@ -230,8 +239,7 @@ static int call(const struct opts *o, const char *what, const char *method, cons
 			       json_is_true(json_object_get(json_object_get(x, "sla"), "breached")) ? "  [SLA breached]" : "");
 	else if (json_is_object(json_object_get(ans, "note"))) {
 		/* A note's answer: the note and the case's new version. */
-		printf("case      %s (version %lld)\n", json_string_value(json_object_get(ans, "case")),
-		       (long long)json_integer_value(json_object_get(ans, "version")));
+		print_case_line(json_object_get(ans, "case"), json_object_get(ans, "version"));
 		print_note(json_object_get(ans, "note"));
 	} else
 		print_case(ans);

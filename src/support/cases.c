@@ -449,6 +449,10 @@ int support_case_notes(struct store *s, const struct program_auth *who, const ch
 	items = support_notes(c, rel, who, offset, limit, &total); /* the owner: none */
 	*ret_page = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "case", id, "version", (json_int_t)row->version, "total",
 			      (json_int_t)total, "limit", (json_int_t)limit, "offset", (json_int_t)offset, "items", items);
+	if (rel == REL_CUSTOMER) {
+		json_object_del(*ret_page, "version");
+		support_customer_numbers(*ret_page);
+	}
 	json_decref(c);
 	store_case_free(row);
 	return 0;
@@ -457,9 +461,53 @@ int support_case_notes(struct store *s, const struct program_auth *who, const ch
 struct list_ctx {
 	const struct program_auth *who;
 	const struct support_policy *p;
+	const struct support_case_query *q;
+	bool judge; /* q asks for more than the store's filter: judge each case here */
 	json_t *items;
 	int64_t now;
 };
+
+/* Whether the case waits on the actor's organisation: a customer's to
+ * answer or confirm a resolution, a vendor's to work (opened with it,
+ * not waiting on the customer), or to answer its open request. */
+static bool waits_on(json_t *c, enum support_relation rel)
+{
+	const char *state = json_string_value(json_object_get(c, "state"));
+
+	switch (rel) {
+	case REL_CUSTOMER:
+		return cv_word_in("waiting-on-customer resolved", state);
+	case REL_OPENED:
+		return cv_word_in("new in-progress engaged", state);
+	case REL_ENGAGED:
+		return cv_word_in(SUPPORT_CASE_OPEN, state);
+	default:
+		return false;
+	}
+}
+
+static bool has_text(json_t *c, const char *key, const char *q)
+{
+	const char *v = json_string_value(json_object_get(c, key));
+
+	return v && strcasestr(v, q);
+}
+
+/* Whether case c (its whole document), as rel sees it, is one q asks for. */
+static bool wanted(json_t *c, enum support_relation rel, const struct support_case_query *q)
+{
+	const char *state = json_string_value(json_object_get(c, "state"));
+
+	if (cv_streq(q->state, "open") && !cv_word_in(SUPPORT_CASE_OPEN, state))
+		return false;
+	if (q->mine && !waits_on(c, rel))
+		return false;
+	/* The description only for those who may read it: not the owner. */
+	if (q->q && !has_text(c, "id", q->q) && !has_text(c, "title", q->q) &&
+	    !(rel != REL_OWNER && has_text(c, "description", q->q)))
+		return false;
+	return true;
+}
 
 static int list_cb(void *userdata, const struct store_case_row *row)
 {
@@ -471,17 +519,59 @@ static int list_cb(void *userdata, const struct store_case_row *row)
 		return 0;
 	json_object_set_new(c, "version", json_integer(row->version));
 	rel = support_relation(l->who, c);
-	if (rel != REL_NONE) /* the query narrowed it; this is the rule */
+	/* The query narrowed it; this is the rule. */
+	if (rel != REL_NONE && (!l->judge || wanted(c, rel, l->q)))
 		json_array_append_new(l->items, support_view(c, rel, l->who, l->p, l->now, true));
 	json_decref(c);
 	return 0;
 }
 
-int support_case_list(struct store *s, const struct program_auth *who, const char *state, int64_t limit, int64_t offset,
-		      json_t **ret_items, struct program_error *err)
+struct by_due {
+	json_t *v;
+	const char *due; /* sla.next.due, or NULL */
+	size_t i;        /* the store's order, newest change first: the tie-break */
+};
+
+static int by_due_cmp(const void *a_, const void *b_)
+{
+	const struct by_due *a = a_, *b = b_;
+	int d;
+
+	if (!a->due != !b->due)
+		return a->due ? -1 : 1;
+	/* ISO 8601 UTC times of one format sort as text. */
+	d = a->due ? strcmp(a->due, b->due) : 0;
+	return d ? d : (a->i > b->i) - (a->i < b->i);
+}
+
+/* items sorted by their SLA clock due first; a new array. */
+static json_t *sorted_by_sla(json_t *items)
+{
+	size_t n = json_array_size(items), i;
+	struct by_due *a = cv_xcalloc(n ? n : 1, sizeof(*a));
+	json_t *out = json_array();
+
+	for (i = 0; i < n; i++) {
+		json_t *v = json_array_get(items, i);
+
+		a[i] = (struct by_due){ v, json_string_value(json_object_get(json_object_get(json_object_get(v, "sla"), "next"), "due")),
+					i };
+	}
+	qsort(a, n, sizeof(*a), by_due_cmp);
+	for (i = 0; i < n; i++)
+		json_array_append(out, a[i].v);
+	free(a);
+	return out;
+}
+
+int support_case_list(struct store *s, const struct program_auth *who, const struct support_case_query *q,
+		      json_t **ret_items, int64_t *ret_total, struct program_error *err)
 {
 	struct support_policy *p = NULL;
-	struct list_ctx l = { who, NULL, json_array(), support_now() };
+	struct list_ctx l = { who, NULL, q, q->q || q->mine || q->by_sla || cv_streq(q->state, "open"), json_array(),
+			      support_now() };
+	const char *state = cv_streq(q->state, "open") ? NULL : q->state;
+	int64_t total = -1;
 	int r;
 
 	r = support_policy_load(s, &p, err);
@@ -492,18 +582,30 @@ int support_case_list(struct store *s, const struct program_auth *who, const cha
 	l.p = p;
 	if (!who->admin && !who->customer_id && !who->vendor_id) {
 		*ret_items = l.items;
+		*ret_total = l.judge ? 0 : -1;
 		support_policy_free(p);
 		return 0;
 	}
-	r = store_case_list(s, who->admin ? NULL : who->customer_id, who->admin ? NULL : who->vendor_id, state, limit,
-			    offset, list_cb, &l);
+	r = store_case_list(s, who->admin ? NULL : who->customer_id, who->admin ? NULL : who->vendor_id, state,
+			    l.judge ? 0 : q->limit, l.judge ? 0 : q->offset, list_cb, &l);
 	support_policy_free(p);
 	if (r < 0) {
 		json_decref(l.items);
 		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
 		return r;
 	}
+	if (l.judge) {
+		json_t *all = q->by_sla ? sorted_by_sla(l.items) : json_incref(l.items), *page = json_array();
+
+		total = (int64_t)json_array_size(all);
+		for (int64_t i = q->offset; i < total && i - q->offset < q->limit; i++)
+			json_array_append(page, json_array_get(all, (size_t)i));
+		json_decref(all);
+		json_decref(l.items);
+		l.items = page;
+	}
 	*ret_items = l.items;
+	*ret_total = total;
 	return 0;
 }
 
@@ -545,8 +647,11 @@ static int act_note(json_t *c, enum support_relation rel, const struct program_a
 
 	if (!program_check_keys(body, keys, CV_ELEMENTSOF(keys), NULL, err))
 		return -EINVAL;
+	/* Said nothing of who may read it: the customer's notes are public
+	 * (the only kind it writes), a vendor's internal, never public by
+	 * accident (docs/support.md, "Notes"). */
 	if (!vis)
-		vis = rel == REL_ENGAGED ? "shared" : "public";
+		vis = rel == REL_CUSTOMER ? "public" : "internal";
 	if (json_is_string(text) && json_string_length(text) > SUPPORT_NOTE_MAX) {
 		program_error_set(err, 413, "note_too_large", "body: a note holds at most %d bytes, this one %zu",
 				  SUPPORT_NOTE_MAX, json_string_length(text));
@@ -879,7 +984,10 @@ int support_case_act(struct store *s, const struct program_auth *who, const char
 		*ret_view = json_pack("{s:s, s:I, s:o}", "case", id, "version", (json_int_t)(row->version + 1), "note",
 				      support_entry_view(json_array_get(json_object_get(c, "notes"),
 									json_array_size(json_object_get(c, "notes")) - 1)));
-	else
+	if (action == SUPPORT_ACT_NOTE && rel == REL_CUSTOMER) {
+		json_object_del(*ret_view, "version");
+		support_customer_numbers(*ret_view);
+	} else if (action != SUPPORT_ACT_NOTE)
 		*ret_view = support_view(c, rel, who, p, now, false);
 out:
 	if (in_tx)
