@@ -124,14 +124,14 @@ int support_case_notes(struct store *s, const struct program_auth *who, const ch
 /*
  * Which of the cases an actor may see a list holds (GET /api/v1/cases).
  * With only state and paging, the store pages them, newest change first;
- * with q, mine, by_sla or state "open" every case of the actor's is read
+ * with q, mine, by_sla, state "open" or several states every case of the actor's is read
  * and judged here, from what the actor may see of it (a search never
  * finds words of a note it may not read), then paged, and the list
  * counts them (*ret_total).
  */
 #define SUPPORT_QUERY_MAX 200 /* bytes of q */
 struct support_case_query {
-	const char *state; /* one of SUPPORT_CASE_STATES, "open" (any of SUPPORT_CASE_OPEN), or NULL: any */
+	const char *state; /* SUPPORT_CASE_STATES or "open" (any of SUPPORT_CASE_OPEN), comma-separated; NULL: any */
 	const char *q;     /* in the id, title or description (case-insensitive), or NULL */
 	bool mine;         /* only the cases waiting on the actor's organisation (docs/support.md) */
 	bool by_sla;       /* the SLA clock due first (sla.next.due) first; cases with none running last */

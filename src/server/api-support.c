@@ -144,6 +144,26 @@ static bool flag_arg(struct req *r, const char *name, bool *ret)
 	return true;
 }
 
+/* "open", a state, or several of them comma-separated (open,resolved). */
+static bool states_ok(const char *list)
+{
+	char word[32];
+
+	for (const char *p = list;; p++) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n >= sizeof(word))
+			return false;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		if (!cv_streq(word, "open") && !cv_word_in(SUPPORT_CASE_STATES, word))
+			return false;
+		p += n;
+		if (!*p)
+			return true;
+	}
+}
+
 void api_cases(struct req *r)
 {
 	struct program_error e = { 0 };
@@ -154,9 +174,10 @@ void api_cases(struct req *r)
 
 	if (!req_paging(r, &q.limit, &q.offset))
 		return;
-	if (q.state && !cv_streq(q.state, "open") && !cv_word_in(SUPPORT_CASE_STATES, q.state)) {
+	if (q.state && !states_ok(q.state)) {
 		reply_error(r, 400, "invalid_parameter",
-			    "state: open, new, in-progress, waiting-on-customer, engaged, resolved, closed");
+			    "state: open, new, in-progress, waiting-on-customer, engaged, resolved or closed, "
+			    "or several, comma-separated");
 		return;
 	}
 	if (sort && !cv_streq(sort, "sla") && !cv_streq(sort, "updated")) {

@@ -493,12 +493,27 @@ static bool has_text(json_t *c, const char *key, const char *q)
 	return v && strcasestr(v, q);
 }
 
+/* Whether state is one of list: "open" or states, comma-separated. */
+static bool state_in(const char *list, const char *state)
+{
+	size_t n = state ? strlen(state) : 0;
+
+	for (const char *p = list; n && *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t len = strcspn(p, ",");
+
+		if ((len == n && strncmp(p, state, n) == 0) ||
+		    (len == 4 && strncmp(p, "open", 4) == 0 && cv_word_in(SUPPORT_CASE_OPEN, state)))
+			return true;
+	}
+	return false;
+}
+
 /* Whether case c (its whole document), as rel sees it, is one q asks for. */
 static bool wanted(json_t *c, enum support_relation rel, const struct support_case_query *q)
 {
 	const char *state = json_string_value(json_object_get(c, "state"));
 
-	if (cv_streq(q->state, "open") && !cv_word_in(SUPPORT_CASE_OPEN, state))
+	if (q->state && !state_in(q->state, state))
 		return false;
 	if (q->mine && !waits_on(c, rel))
 		return false;
@@ -568,9 +583,10 @@ int support_case_list(struct store *s, const struct program_auth *who, const str
 		      json_t **ret_items, int64_t *ret_total, struct program_error *err)
 {
 	struct support_policy *p = NULL;
-	struct list_ctx l = { who, NULL, q, q->q || q->mine || q->by_sla || cv_streq(q->state, "open"), json_array(),
+	bool one_state = q->state && !strchr(q->state, ',') && !cv_streq(q->state, "open");
+	struct list_ctx l = { who, NULL, q, q->q || q->mine || q->by_sla || (q->state && !one_state), json_array(),
 			      support_now() };
-	const char *state = cv_streq(q->state, "open") ? NULL : q->state;
+	const char *state = one_state ? q->state : NULL;
 	int64_t total = -1;
 	int r;
 

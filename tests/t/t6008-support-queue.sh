@@ -97,6 +97,10 @@ check "state=open: every open case, not the resolved one" \
 	j "(.items | length) == 3 and ([.items[].id] | index(\"$sev4\")) == null and all(.items[]; .state != \"resolved\" and .state != \"closed\")"
 as ms GET '/api/v1/cases?state=resolved' >/dev/null
 check "state=resolved: the resolved one" j "[.items[].id] == [\"$sev4\"]"
+as ms GET '/api/v1/cases?state=open,resolved' >/dev/null
+check "state=open,resolved: all four (none is closed)" j '(.items | length) == 4 and .total == 4'
+as ms GET '/api/v1/cases?state=resolved,closed' >/dev/null
+check "state=resolved,closed: the resolved one" j "[.items[].id] == [\"$sev4\"]"
 as ms GET '/api/v1/cases?mine=1' >/dev/null
 check "mine=1 (Microsoft): its new, in-progress and engaged cases, not the resolved" \
 	j "(.items | length) == 3 and ([.items[].id] | index(\"$sev4\")) == null"
@@ -121,6 +125,8 @@ bad() { # bad QUERY NAME
 bad 'sort=urgent' sort
 bad 'mine=yes' mine
 bad 'state=opened' state
+bad 'state=open,' state
+bad 'state=new,,closed' state
 bad "q=$(printf '%0201d' 0)" q
 
 server_stop
