@@ -985,7 +985,7 @@ function caseNotes(c, names, rel) {
 	const sec = h('section', { class: 'card', 'aria-labelledby': 'sec-case-notes', id: 'case-notes' },
 		h('h2', { id: 'sec-case-notes' }, 'Notes (' + total + ')'),
 		h('ul', { class: 'legend vis-legend', 'aria-label': 'Who sees a note' },
-			VISIBILITIES.map(([v, label, who]) => h('li', null, visibilityBadge(v), ' ' + who +
+			VISIBILITIES.filter(([v]) => rel.kind !== 'customer' || v === 'public').map(([v, label, who]) => h('li', null, visibilityBadge(v), ' ' + who +
 				(counts.get(v) ? ' (' + counts.get(v) + ')' : '')))));
 	if (!notes.length) {
 		sec.appendChild(h('p', { class: 'muted' }, 'No notes you may see.'));

@@ -486,8 +486,12 @@ await H.run('screens', '33-screens', async () => {
 	});
 	await go('#/case/' + encodeURIComponent(caseId));
 	await atWidths('case-customer', async (w) => {
-		if (w !== 1366)
+		if (w === 375) {
+			const y = await page.evaluate(() => ['#note-form', '#case-actions', '#case-summary'].map((s) => document.querySelector(s).getBoundingClientRect().top));
+			check('case at 375 px: one column, the actions right after the reply box, the details after them',
+				y[0] < y[1] && y[1] < y[2], JSON.stringify(y));
 			return;
+		}
 		// The reply box right under the latest note; the actions beside the notes, not below the page.
 		const box = await page.evaluate(() => {
 			const r = (s) => { const e = document.querySelector(s); return e ? e.getBoundingClientRect() : null; };
