@@ -314,8 +314,9 @@ int cmd_case(int argc, char **argv)
 	if (strcmp(verb, "note") == 0 && ARG(1)) {
 		path = cv_xasprintf("/api/v1/cases/%s/notes", ARG(0));
 		r = call(&o, "case note", "POST", path,
-			 with_version(&o, json_pack("{s:s, s:s}", "visibility", o.visibility ? o.visibility : "public", "body",
-						    ARG(1))));
+			 /* No --visibility: the server's default, the customer's
+			  * public and a vendor's internal (docs/support.md, "Notes"). */
+			 with_version(&o, json_pack("{s:s*, s:s}", "visibility", o.visibility, "body", ARG(1))));
 	} else if (strcmp(verb, "engage") == 0 && o.vendor) {
 		path = cv_xasprintf("/api/v1/cases/%s/engage", ARG(0));
 		r = call(&o, "case engage", "POST", path,

@@ -35,6 +35,11 @@ status=$(as cust POST "/api/v1/cases/$sev3/notes" '{"body": "CUST-NO-VISIBILITY"
 check "the customer's note, no visibility: public (the only kind it writes) ($status)" \
 	j '.note.visibility == "public" and .note.body == "CUST-NO-VISIBILITY"'
 
+"$COVALID" case note "$sev1" "MS-CLI-NO-VISIBILITY" --server "$URL" --token-file "$TMP/tok/ms" >"$TMP/out" 2>&1
+check "covalid case note by a vendor, no --visibility: internal" grep -q '^note      \[internal\] vendor:microsoft .*MS-CLI-NO-VISIBILITY$' "$TMP/out"
+"$COVALID" case note "$sev1" "CUST-CLI-NO-VISIBILITY" --server "$URL" --token-file "$TMP/tok/cust" >"$TMP/out" 2>&1
+check "covalid case note by the customer, no --visibility: public" grep -q '^note      \[public\] customer:contoso .*CUST-CLI-NO-VISIBILITY$' "$TMP/out"
+
 # ---- whom the opened vendor may engage ----
 as ms GET "/api/v1/cases/$sev3" >/dev/null
 check "the opened vendor is told whom it may engage: Red Hat (entitled, not engaged)" j '.engageable == ["red-hat"]'
