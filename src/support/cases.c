@@ -541,38 +541,48 @@ static int list_cb(void *userdata, const struct store_case_row *row)
 	return 0;
 }
 
-struct by_due {
+struct by_time {
 	json_t *v;
-	const char *due; /* sla.next.due, or NULL */
-	size_t i;        /* the store's order, newest change first: the tie-break */
+	const char *t; /* sla.next.due (first first), or updated_at (last first); or NULL: after the others */
+	size_t i;      /* the store's order, newest change first: the tie-break */
+	bool desc;
 };
 
-static int by_due_cmp(const void *a_, const void *b_)
+static int by_time_cmp(const void *a_, const void *b_)
 {
-	const struct by_due *a = a_, *b = b_;
+	const struct by_time *a = a_, *b = b_;
 	int d;
 
-	if (!a->due != !b->due)
-		return a->due ? -1 : 1;
+	if (!a->t != !b->t)
+		return a->t ? -1 : 1;
 	/* ISO 8601 UTC times of one format sort as text. */
-	d = a->due ? strcmp(a->due, b->due) : 0;
+	d = a->t ? strcmp(a->t, b->t) : 0;
+	if (a->desc)
+		d = -d;
 	return d ? d : (a->i > b->i) - (a->i < b->i);
 }
 
-/* items sorted by their SLA clock due first; a new array. */
-static json_t *sorted_by_sla(json_t *items)
+/*
+ * items sorted by their SLA clock due first (by_sla), or by their
+ * updated_at, the last first: a customer's differs from the store's
+ * (a vendor's internal note changes the case, not what the customer
+ * sees of it), so its list is put in its own order.  A new array.
+ */
+static json_t *sorted(json_t *items, bool by_sla)
 {
 	size_t n = json_array_size(items), i;
-	struct by_due *a = cv_xcalloc(n ? n : 1, sizeof(*a));
+	struct by_time *a = cv_xcalloc(n ? n : 1, sizeof(*a));
 	json_t *out = json_array();
 
 	for (i = 0; i < n; i++) {
 		json_t *v = json_array_get(items, i);
 
-		a[i] = (struct by_due){ v, json_string_value(json_object_get(json_object_get(json_object_get(v, "sla"), "next"), "due")),
-					i };
+		a[i] = (struct by_time){ v,
+					 json_string_value(by_sla ? json_object_get(json_object_get(json_object_get(v, "sla"), "next"), "due")
+								  : json_object_get(v, "updated_at")),
+					 i, !by_sla };
 	}
-	qsort(a, n, sizeof(*a), by_due_cmp);
+	qsort(a, n, sizeof(*a), by_time_cmp);
 	for (i = 0; i < n; i++)
 		json_array_append(out, a[i].v);
 	free(a);
@@ -584,8 +594,11 @@ int support_case_list(struct store *s, const struct program_auth *who, const str
 {
 	struct support_policy *p = NULL;
 	bool one_state = q->state && !strchr(q->state, ',') && !cv_streq(q->state, "open");
-	struct list_ctx l = { who, NULL, q, q->q || q->mine || q->by_sla || (q->state && !one_state), json_array(),
-			      support_now() };
+	/* A customer's list is always judged here: its order is by the case
+	 * as the customer sees it changed, not the store's updated_at. */
+	struct list_ctx l = { who, NULL, q,
+			      q->q || q->mine || q->by_sla || (q->state && !one_state) || who->customer_id != NULL,
+			      json_array(), support_now() };
 	const char *state = one_state ? q->state : NULL;
 	int64_t total = -1;
 	int r;
@@ -611,7 +624,7 @@ int support_case_list(struct store *s, const struct program_auth *who, const str
 		return r;
 	}
 	if (l.judge) {
-		json_t *all = q->by_sla ? sorted_by_sla(l.items) : json_incref(l.items), *page = json_array();
+		json_t *all = q->by_sla || who->customer_id ? sorted(l.items, q->by_sla) : json_incref(l.items), *page = json_array();
 
 		total = (int64_t)json_array_size(all);
 		for (int64_t i = q->offset; i < total && i - q->offset < q->limit; i++)

@@ -278,6 +278,28 @@ void support_customer_numbers(json_t *v)
 }
 
 /*
+ * When the case last changed as the customer sees it: its public events,
+ * and the engaging and answers whose effect on the collaborations it
+ * sees; not a vendor's internal or shared note.
+ */
+static json_t *customer_updated(json_t *c)
+{
+	const char *last = json_string_value(json_object_get(c, "created_at")), *at, *action;
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(c, "events"), i, e) {
+		at = json_string_value(json_object_get(e, "at"));
+		action = json_string_value(json_object_get(e, "action"));
+		if (at && (!last || strcmp(at, last) > 0) &&
+		    (cv_streq(json_string_value(json_object_get(e, "visibility")), "public") ||
+		     cv_word_in("engage collaboration", action)))
+			last = at;
+	}
+	return last ? json_string(last) : json_null();
+}
+
+/*
  * The vendors the one the case was opened with may engage now, as
  * act_engage() decides it: an open case of a validated configuration,
  * another vendor the customer is entitled with, not engaged already.
@@ -337,8 +359,10 @@ json_t *support_view(json_t *c, enum support_relation rel, const struct program_
 		json_object_set_new(json_object_get(v, "sla"), "collaborations", mine);
 		json_object_set_new(json_object_get(v, "sla"), "next", next_clock(json_object_get(v, "sla")));
 	}
-	if (rel == REL_CUSTOMER) /* it counts every party's changes, internal notes too */
+	if (rel == REL_CUSTOMER) { /* they count every party's changes, internal notes too */
 		json_object_del(v, "version");
+		json_object_set_new(v, "updated_at", customer_updated(c));
+	}
 	if (summary || rel == REL_OWNER)
 		goto out;
 

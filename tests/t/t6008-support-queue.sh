@@ -75,6 +75,21 @@ as cust GET /api/v1/cases >/dev/null
 check "... its list: no versions" j 'all(.items[]; has("version") | not)'
 as ms GET "/api/v1/cases/$sev3" >/dev/null
 check "the vendor still has the version and the ids" j '(.version | type) == "number" and all(.notes[]; .id | startswith("note_"))'
+# A vendor's internal note a second later changes the case, not what the
+# customer sees of it: its updated_at (and its list's order) stay.
+sleep 1
+as ms POST "/api/v1/cases/$sev1/notes" '{"visibility": "internal", "body": "MS-LATER-INTERNAL"}' >/dev/null
+as ms GET "/api/v1/cases/$sev1" >/dev/null
+cp "$TMP/resp" "$TMP/ms-view.json"
+as cust GET "/api/v1/cases/$sev1" >/dev/null
+check "the customer's updated_at: the last change it sees (its public events, the engaging), not the internal note's" \
+	jq -e --slurpfile m "$TMP/ms-view.json" '.updated_at == ([$m[0].events[] | select(.visibility == "public" or .action == "engage" or .action == "collaboration") | .at] | max)
+		and .updated_at < $m[0].updated_at' "$TMP/resp"
+as cust GET /api/v1/cases >/dev/null
+check "... and its list is in the order of what it sees changed, the last first" \
+	j '[.items[].updated_at] == ([.items[].updated_at] | sort | reverse) and .total == (.items | length)'
+check "... which is not the store's order (the internal note put $sev1 first there)" \
+	sh -c "[ \"\$(jq -r '.items[0].id' '$TMP/resp')\" != '$sev1' ]"
 
 # ---- the list: search, queue, open cases, SLA order ----
 as cust GET '/api/v1/cases?q=queue-sev1' >/dev/null
