@@ -7,7 +7,7 @@
  */
 
 import { collator, api, query, vendors, sessionToken, setSessionToken, readMe, whoAmI, bearer, authApi } from './api.js';
-import { main, h, append, clear, list, code, dl, notice, errorNotice, mib, when, breadcrumbs, render } from './dom.js';
+import { main, h, append, clear, list, code, dl, notice, errorNotice, mib, breadcrumbs, render } from './dom.js';
 
 /* ---- support: signing in ---- */
 
@@ -224,42 +224,103 @@ function vendorName(id, names) {
 	return names.get(id) || id;
 }
 
+/* "2 h 10 min", "40 min", "3 days 4 h", "12 s": a span of seconds, two units at most. */
+export function spanText(s) {
+	s = Math.max(0, Math.round(Math.abs(s)));
+	if (s < 60)
+		return s + ' s';
+	const d = Math.floor(s / 86400), hr = Math.floor((s % 86400) / 3600), min = Math.floor((s % 3600) / 60);
+	if (d)
+		return d + (d === 1 ? ' day' : ' days') + (hr ? ' ' + hr + ' h' : '');
+	if (hr)
+		return hr + ' h' + (min ? ' ' + min + ' min' : '');
+	return min + ' min';
+}
+
+/* "3 h ago" / "in 2 h", the absolute time in its title and datetime. */
+function relTime(iso, now) {
+	const t = Date.parse(iso);
+	if (!iso || isNaN(t))
+		return iso ? String(iso) : null;
+	const s = ((now === undefined ? Date.now() : now) - t) / 1000;
+	const abs = new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+	return h('time', { datetime: iso, title: abs, class: 'rel-time' }, Math.abs(s) < 30 ? 'just now' : s > 0 ? spanText(s) + ' ago' : 'in ' + spanText(s));
+}
+
+/* A time something happened: "3 h ago"; never "in 1 min" (the server's
+ * clock may run a little ahead of this one): "just now". */
+function agoTime(iso) {
+	const t = Date.parse(iso);
+	return relTime(iso, isNaN(t) ? undefined : Math.max(Date.now(), t));
+}
+
+const CLOCK_LABEL = { first_response: 'first response', next_update: 'next update' };
+
+/*
+ * The SLA clock due first (sla.next, the server's): "first response due
+ * in 2 h 10 min", "Red Hat's answer breached 40 min ago".  The state is
+ * the server's (its clock decides a breach); the browser's clock only
+ * says how long.
+ */
+function slaCountdown(next, names, now) {
+	if (!next || !next.due)
+		return null;
+	const what = next.clock === 'collaboration' ? vendorName(next.vendor, names || new Map()) + '\'s answer' : CLOCK_LABEL[next.clock] || next.clock;
+	const left = (Date.parse(next.due) - (now === undefined ? Date.now() : now)) / 1000;
+	const breached = next.state === 'breached';
+	const text = breached ? what + ' breached ' + (left < 0 ? spanText(left) + ' ago' : 'just now')
+		: what + ' due ' + (left > 0 ? 'in ' + spanText(left) : 'now');
+	return h('span', { class: 'sla-countdown ' + (breached ? 'sla-late' : left < 3600 ? 'sla-soon' : 'sla-pending'),
+		'data-due': next.due, 'data-clock': next.clock },
+	h('time', { datetime: next.due, title: new Date(Date.parse(next.due)).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') }, text));
+}
+
 /* The one-line SLA state of a case: breached, or what is due next. */
-function slaSummary(sla) {
+function slaSummary(sla, names) {
 	sla = sla || {};
 	const out = [];
 	if (sla.breached)
 		out.push(h('span', { class: 'badge sla-breached' }, 'SLA breached'));
-	const fr = sla.first_response || {};
-	const nu = sla.next_update;
-	if (fr.state === 'pending')
-		out.push(h('span', { class: 'sub' }, 'first response due ', when(fr.due)));
-	else if (fr.state === 'breached' && !fr.met_at)
-		out.push(h('span', { class: 'sub' }, 'first response was due ', when(fr.due)));
-	else if (nu && nu.due)
-		out.push(h('span', { class: 'sub' }, 'next update ' + (nu.state === 'breached' ? 'was ' : '') + 'due ', when(nu.due)));
+	const next = slaCountdown(sla.next, names);
+	if (next)
+		out.push(h('span', { class: 'sub' }, next));
 	else if (!sla.breached)
 		out.push(h('span', { class: 'badge sla-ok' }, 'within SLA'));
-	for (const col of sla.collaborations || [])
-		if (col.response && col.response.state === 'pending')
-			out.push(h('span', { class: 'sub' }, col.vendor + ' to answer by ', when(col.response.due)));
 	return out;
 }
 
 /* ---- support: the cases ---- */
 
+/*
+ * The list's question, from the page's address: a state (or any), a
+ * search, "my queue", the order, and whether closed cases show; what it
+ * asks the API (closed cases hidden: state=open,resolved).
+ */
+function casesQuery(params) {
+	const state = CASE_STATE_LABEL.has(params.get('state')) ? params.get('state') : '';
+	const q = (params.get('q') || '').slice(0, 200);
+	const mine = params.get('mine') === '1';
+	const sort = params.get('sort') === 'sla' ? 'sla' : '';
+	const closed = params.get('closed') === '1';
+	let offset = parseInt(params.get('offset') || '0', 10);
+	if (!Number.isFinite(offset) || offset < 0)
+		offset = 0;
+	return { state, q, mine, sort, closed, offset,
+		hash: (o) => '#/cases' + query(Object.assign({ state, q, mine: mine ? '1' : '', sort, closed: closed ? '1' : '' }, o)),
+		api: () => '/cases' + query({ state: state || (closed ? '' : 'open,resolved'), q, mine: mine ? '1' : '', sort,
+			limit: CASES_PAGE, offset: offset || '' }) };
+}
+
 export async function viewCases(params, ctx) {
 	if (!sessionToken())
 		return needSignIn(ctx, 'Support cases');
 	const page = ctx.page;
-	const state = CASE_STATE_LABEL.has(params.get('state')) ? params.get('state') : '';
-	let offset = parseInt(params.get('offset') || '0', 10);
-	if (!Number.isFinite(offset) || offset < 0)
-		offset = 0;
+	const cq = casesQuery(params);
+	const { state, q, mine, sort, closed, offset } = cq;
 	let body, me;
 	try {
 		[body, me] = await Promise.all([
-			authApi('/cases' + query({ state, limit: CASES_PAGE, offset: offset || '' })),
+			authApi(cq.api()),
 			whoAmI().catch((e) => {
 				if (e.status === 401)
 					throw e;
@@ -290,44 +351,64 @@ export async function viewCases(params, ctx) {
 	const sel = h('select', { id: 'cases-state', name: 'state' },
 		h('option', { value: '' }, 'any state'),
 		CASE_STATES.map(([v, label]) => h('option', { value: v, selected: v === state }, label)));
-	sel.addEventListener('change', () => {
-		location.hash = '#/cases' + query({ state: sel.value });
+	const search = h('input', { type: 'search', id: 'cases-q', name: 'q', value: q, maxlength: '200', autocomplete: 'off',
+		placeholder: 'title, description or case id' });
+	const mineBox = h('input', { type: 'checkbox', id: 'cases-mine', name: 'mine', checked: mine });
+	const sortSel = h('select', { id: 'cases-sort', name: 'sort' },
+		h('option', { value: '' }, 'last change first'),
+		h('option', { value: 'sla', selected: sort === 'sla' }, 'SLA urgency (due first)'));
+	const closedBox = h('input', { type: 'checkbox', id: 'cases-closed', name: 'closed', checked: closed, disabled: !!state });
+	const go = () => {
+		location.hash = cq.hash({ state: sel.value, q: search.value.trim(), mine: mineBox.checked ? '1' : '', sort: sortSel.value,
+			closed: closedBox.checked ? '1' : '', offset: '' });
+	};
+	for (const c of [sel, mineBox, sortSel, closedBox])
+		c.addEventListener('change', go);
+	const form = h('form', { class: 'search cases-filter', role: 'search', 'aria-label': 'Cases', method: 'get', action: '#' },
+		h('div', { class: 'field cases-q-field' }, h('label', { for: 'cases-q' }, 'Search'), search),
+		h('div', { class: 'field' }, h('label', { for: 'cases-state' }, 'State'), sel),
+		h('div', { class: 'field' }, h('label', { for: 'cases-sort' }, 'Order'), sortSel),
+		h('div', { class: 'field field-check' }, h('label', { for: 'cases-mine' }, mineBox, ' My queue'),
+			h('span', { class: 'hint' }, me && me.customer ? 'waiting on you' : 'waiting on your organisation')),
+		h('div', { class: 'field field-check' }, h('label', { for: 'cases-closed' }, closedBox, ' Show closed cases')),
+		h('button', { type: 'submit', class: 'visually-hidden', tabindex: '-1' }, 'Search'));
+	form.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		go();
 	});
-	page.appendChild(h('form', { class: 'search cases-filter', role: 'search', 'aria-label': 'Cases' },
-		h('div', { class: 'field' }, h('label', { for: 'cases-state' }, 'State'), sel)));
+	page.appendChild(form);
 
+	const total = typeof body.total === 'number' ? body.total : null;
+	const what = [state ? (CASE_STATE_LABEL.get(state) || state).toLowerCase() : closed ? '' : 'not closed',
+		mine ? 'in your queue' : '', q ? 'matching “' + q + '”' : ''].filter(Boolean).join(', ');
+	const count = total !== null && total !== items.length ? items.length + ' of ' + total : String(items.length);
 	page.appendChild(h('h2', { id: 'cases-heading' },
-		(items.length === 1 ? '1 case' : items.length + ' cases') + (state ? ' ' + (CASE_STATE_LABEL.get(state) || state).toLowerCase() : '') +
-		(offset ? ' (from ' + (offset + 1) + ')' : '')));
+		(count === '1' ? '1 case' : count + ' cases') + (what ? ' ' + what : '') +
+		(sort === 'sla' ? ', most urgent first' : '') + (offset ? ' (from ' + (offset + 1) + ')' : '')));
 	if (!items.length) {
-		page.appendChild(notice('info', h('p', null, state ? 'No case in this state.' : 'No case yet.')));
+		page.appendChild(notice('info', h('p', { id: 'cases-none' }, state ? 'No case in this state.' : q ? 'No case matches this search.'
+			: mine ? 'Nothing waits on you.' : closed ? 'No case yet.' : 'No open case. Closed ones show with "Show closed cases".')));
 		return;
 	}
+	const COLS = ['Case', 'Severity', 'State', 'Customer', 'Vendor', 'Configuration', 'SLA', 'Updated'];
 	const table = h('table', { class: 'data cases' },
 		h('caption', { class: 'visually-hidden' }, 'Support cases'),
-		h('thead', null, h('tr', null,
-			h('th', { scope: 'col' }, 'Case'),
-			h('th', { scope: 'col' }, 'Severity'),
-			h('th', { scope: 'col' }, 'State'),
-			h('th', { scope: 'col' }, 'Customer'),
-			h('th', { scope: 'col' }, 'Vendor'),
-			h('th', { scope: 'col' }, 'Configuration'),
-			h('th', { scope: 'col' }, 'SLA'),
-			h('th', { scope: 'col' }, 'Updated'))));
+		h('thead', null, h('tr', null, COLS.map((c) => h('th', { scope: 'col' }, c)))));
 	const tbody = h('tbody');
 	for (const c of items) {
 		const href = '#/case/' + encodeURIComponent(c.id);
-		const tr = h('tr', { class: 'clickable', 'data-id': c.id, 'data-state': c.state },
-			h('td', { class: 'case-title' }, h('a', { href }, c.title || c.id), h('span', { class: 'sub id' }, c.id)),
-			h('td', { class: 'severity' }, severityBadge(c.severity)),
-			h('td', { class: 'state' }, stateBadge(c.state)),
-			h('td', { class: 'customer' }, c.customer_name || c.customer || ''),
-			h('td', { class: 'vendor' }, vendorName(c.vendor, names),
+		const next = c.sla && c.sla.next;
+		const tr = h('tr', { class: 'clickable', 'data-id': c.id, 'data-state': c.state, 'data-sla-due': next ? next.due : null },
+			h('td', { class: 'case-title', 'data-label': COLS[0] }, h('a', { href }, c.title || c.id), h('span', { class: 'sub id' }, c.id)),
+			h('td', { class: 'severity', 'data-label': COLS[1] }, severityBadge(c.severity)),
+			h('td', { class: 'state', 'data-label': COLS[2] }, stateBadge(c.state)),
+			h('td', { class: 'customer', 'data-label': COLS[3] }, c.customer_name || c.customer || ''),
+			h('td', { class: 'vendor', 'data-label': COLS[4] }, vendorName(c.vendor, names),
 				(c.collaborations || []).map((col) => h('span', { class: 'sub' },
 					'with ' + vendorName(col.vendor, names) + ' (' + col.state + ')'))),
-			h('td', { class: 'case-verdict' }, verdictBadge(c.verdict)),
-			h('td', { class: 'sla' + (c.sla && c.sla.breached ? ' breached' : '') }, slaSummary(c.sla)),
-			h('td', { class: 'updated' }, when(c.updated_at)));
+			h('td', { class: 'case-verdict', 'data-label': COLS[5] }, verdictBadge(c.verdict)),
+			h('td', { class: 'sla' + (c.sla && c.sla.breached ? ' breached' : ''), 'data-label': COLS[6] }, slaSummary(c.sla, names)),
+			h('td', { class: 'updated', 'data-label': COLS[7] }, agoTime(c.updated_at)));
 		tr.addEventListener('click', (ev) => {
 			if (!ev.target.closest('a'))
 				location.hash = href;
@@ -335,14 +416,15 @@ export async function viewCases(params, ctx) {
 		tbody.appendChild(tr);
 	}
 	table.appendChild(tbody);
-	page.appendChild(h('div', { class: 'table-wrap' }, table));
-	if (offset > 0 || items.length === CASES_PAGE) {
+	page.appendChild(h('div', { class: 'table-wrap cases-wrap' }, table));
+	const more = total !== null ? offset + items.length < total : items.length === CASES_PAGE;
+	if (offset > 0 || more) {
 		const link = (to, text, rel) => to === null
 			? h('span', { class: 'button disabled', 'aria-disabled': 'true' }, text)
-			: h('a', { class: 'button', rel, href: '#/cases' + query({ state, offset: to || '' }) }, text);
+			: h('a', { class: 'button', rel, href: cq.hash({ offset: to || '' }) }, text);
 		page.appendChild(h('nav', { class: 'pager', 'aria-label': 'Pages' },
 			link(offset > 0 ? Math.max(0, offset - CASES_PAGE) : null, '← Previous', 'prev'),
-			link(items.length === CASES_PAGE ? offset + CASES_PAGE : null, 'Next →', 'next')));
+			link(more ? offset + CASES_PAGE : null, 'Next →', 'next')));
 	}
 }
 
@@ -398,6 +480,36 @@ function machineDraft(m, list) {
 		descriptor: m.descriptor && typeof m.descriptor === 'object' ? JSON.stringify(m.descriptor, null, 2) : '' };
 }
 
+/*
+ * The check page's "open a case with this machine" (web/check.js) leaves
+ * sessionStorage['covalid.caseDraft'] = {descriptor, title} and comes to
+ * #/cases/new?from=check.  The draft is read and removed when the form
+ * is drawn for a signed-in user: a signed-out one signs in first, here,
+ * and the draft waits.  Unreadable: nothing (the form as usual).
+ */
+const CASE_DRAFT_KEY = 'covalid.caseDraft';
+function takeCheckDraft() {
+	let raw = null;
+	try {
+		raw = sessionStorage.getItem(CASE_DRAFT_KEY);
+		sessionStorage.removeItem(CASE_DRAFT_KEY);
+	} catch (e) {
+		return null;
+	}
+	let d;
+	try {
+		d = JSON.parse(raw);
+	} catch (e) {
+		return null;
+	}
+	if (!d || typeof d !== 'object')
+		return null;
+	const descriptor = typeof d.descriptor === 'string' ? d.descriptor
+		: d.descriptor && typeof d.descriptor === 'object' ? JSON.stringify(d.descriptor, null, 2) : '';
+	const title = typeof d.title === 'string' ? d.title.slice(0, 200) : '';
+	return descriptor || title ? { descriptor, title } : null;
+}
+
 export async function viewOpenCase(ctx, params) {
 	if (!sessionToken())
 		return needSignIn(ctx, 'Open a support case');
@@ -445,6 +557,15 @@ export async function viewOpenCase(ctx, params) {
 			meText(me, names), '. ', h('a', { href: '#/cases' }, 'Your cases'))));
 		return;
 	}
+	let fromCheck = null;
+	if (params && params.get('from') === 'check') {
+		fromCheck = takeCheckDraft();
+		if (fromCheck)
+			openDraft = { ...OPEN_DRAFT, descriptor: fromCheck.descriptor, title: fromCheck.title };
+	}
+	if (fromCheck)
+		page.appendChild(notice('info', h('p', { id: 'oc-from-check' },
+			'From your check: the machine\'s descriptor and a title are filled in below. Choose the vendor, say what happens, and open the case.')));
 	page.appendChild(h('p', { class: 'lead' },
 		'For your organisation\'s administrator. Open it with either vendor: the server checks the machine against the catalog ',
 		'(a validated configuration gets cooperative support: the vendor can engage the other) and your entitlement with that vendor.'));
@@ -624,7 +745,7 @@ function drawCase(ctx, c, names, said) {
 	const rel = relationOf(c, ctx.me);
 	clear(page);
 	ctx.title(c.title || c.id);
-	const box = h('div', { id: 'case', 'data-id': c.id, 'data-version': String(c.version), 'data-state': c.state });
+	const box = h('div', { id: 'case', 'data-id': c.id, 'data-version': typeof c.version === 'number' ? String(c.version) : null, 'data-state': c.state });
 	page.appendChild(box);
 	box.appendChild(breadcrumbs([['Cases', '#/cases'], [c.id]]));
 	box.appendChild(h('div', { class: 'title-row' },
@@ -632,8 +753,14 @@ function drawCase(ctx, c, names, said) {
 		h('span', { id: 'case-state' }, stateBadge(c.state)),
 		severityBadge(c.severity),
 		c.sla && c.sla.breached ? h('span', { class: 'badge sla-breached', id: 'case-breached' }, 'SLA breached') : null));
-	box.appendChild(h('p', { class: 'muted id-line' }, 'Case ', code(c.id), ' · version ' + c.version, ' · ',
+	/* The version counts every party's changes: the customer is not told it (nor does the API tell it). */
+	box.appendChild(h('p', { class: 'muted id-line' }, 'Case ', code(c.id),
+		typeof c.version === 'number' ? h('span', { id: 'case-version' }, ' · version ' + c.version) : null,
+		' · opened ', agoTime(c.created_at), ' · updated ', agoTime(c.updated_at), ' · ',
 		h('button', { type: 'button', class: 'link-button', id: 'case-refresh', onclick: () => render(false) }, 'Reload')));
+	const countdown = slaCountdown((c.sla || {}).next, names);
+	if (countdown)
+		box.appendChild(h('p', { class: 'sla-line', id: 'case-countdown' }, countdown));
 	if (said) {
 		/* What was done, announced, and where the keyboard goes on from. */
 		const n = notice('info', h('p', { id: 'case-flash' }, said));
@@ -643,19 +770,34 @@ function drawCase(ctx, c, names, said) {
 			n.focus({ preventScroll: true });
 	}
 
-	box.appendChild(caseSummary(c, names));
 	if (rel.kind === 'summary') {
+		box.appendChild(caseSummary(c, names));
 		box.appendChild(notice('info', h('p', null, 'You see this case\'s summary and SLA state only: the program\'s owner takes no part in cases.')));
 		return;
 	}
-	box.appendChild(caseConfiguration(c));
-	box.appendChild(caseEntitlement(c, names));
-	box.appendChild(caseCollaborations(ctx, c, names, rel));
-	box.appendChild(caseNotes(c));
-	box.appendChild(caseTimeline(c, names));
+	/* Two columns on a wide screen: the conversation (notes, the reply
+	 * box right under the latest, then the details) and, beside it, a
+	 * side panel that stays in view with the moves and engaging; one
+	 * column on a phone, the panel after the reply box. */
+	const conv = h('div', { class: 'case-main' });
+	const side = h('aside', { class: 'case-side', 'aria-label': 'Act on the case' });
+	if ('description' in c)
+		conv.appendChild(h('section', { class: 'card case-opening', 'aria-labelledby': 'sec-case-description' },
+			h('h2', { id: 'sec-case-description' }, 'What happens'),
+			h('p', { class: 'case-description', id: 'case-description' }, c.description || '')));
+	conv.appendChild(caseNotes(c, names, rel));
+	const reply = rel.kind === 'unknown' || rel.kind === 'none' ? null : replyForm(ctx, c, names, rel);
+	if (reply)
+		conv.appendChild(reply);
+	conv.appendChild(caseSummary(c, names));
+	conv.appendChild(caseCollaborations(ctx, c, names, rel));
+	conv.appendChild(caseConfiguration(c));
+	conv.appendChild(caseEntitlement(c, names));
+	conv.appendChild(caseTimeline(c, names));
 	const actions = caseActions(ctx, c, names, rel);
 	if (actions)
-		box.appendChild(actions);
+		side.appendChild(actions);
+	box.appendChild(h('div', { class: 'case-layout' + (actions ? '' : ' no-side') }, conv, actions ? side : null));
 }
 
 function caseSummary(c, names) {
@@ -671,18 +813,17 @@ function caseSummary(c, names) {
 			['Opened with', h('span', { id: 'case-vendor' }, vendorName(c.vendor, names))],
 			['Severity', SEVERITIES.some((s) => s[0] === c.severity) ? SEVERITIES.find((s) => s[0] === c.severity)[1] : String(c.severity)],
 			['State', stateBadge(c.state)],
-			['Opened', when(c.created_at)],
-			['Updated', when(c.updated_at)],
+			['Opened', agoTime(c.created_at)],
+			['Updated', agoTime(c.updated_at)],
 			['Support level', sla.level],
-			['First response', [clockBadge(fr), ' due ', when(fr.due), fr.met_at ? [' · met ', when(fr.met_at)] : null]],
-			['Next update', nu ? [clockBadge(nu), ' due ', when(nu.due)] : null],
+			['First response', [clockBadge(fr), ' due ', relTime(fr.due), fr.met_at ? [' · met ', agoTime(fr.met_at)] : null]],
+			['Next update', nu ? [clockBadge(nu), ' due ', relTime(nu.due)] : null],
 			['SLA', h('span', { id: 'case-sla' }, sla.breached ? h('span', { class: 'badge sla-breached' }, 'SLA breached') : h('span', { class: 'badge sla-ok' }, 'within SLA'))],
 			['Per-call charge', charge ? h('span', { id: 'case-charge' }, 'per-call support from ' + vendorName(charge.vendor, names) +
 				': this case is charged ', charge.agreement ? ['(agreement ', code(charge.agreement), ')']
 					: '(the customer said so when opening the case)') : null],
 			['Resolution', res ? h('div', { id: 'case-resolution' }, h('p', { class: 'resolution-text' }, res.text),
-				h('span', { class: 'sub' }, 'by ', actor(res.by), ', ', when(res.at))) : null],
-			['Description', 'description' in c ? h('p', { class: 'case-description', id: 'case-description' }, c.description || '') : null],
+				h('span', { class: 'sub' }, 'by ', actor(res.by), ', ', agoTime(res.at))) : null],
 		]));
 }
 
@@ -781,9 +922,9 @@ function caseCollaborations(ctx, c, names, rel) {
 			h('td', null, vendorName(col.vendor, names), col.per_call_charge ? h('span', { class: 'sub charge' }, 'charged per call') : null),
 			h('td', null, vendorName(col.by, names)),
 			h('td', { class: 'collab-state' }, h('span', { class: 'badge collab collab-' + cls(col.state) }, col.state)),
-			h('td', null, when(col.requested_at)),
-			h('td', { class: 'due' }, when(col.due_at)),
-			h('td', null, col.responded_at ? when(col.responded_at) : h('span', { class: 'muted' }, 'not yet')),
+			h('td', null, agoTime(col.requested_at)),
+			h('td', { class: 'due' }, relTime(col.due_at)),
+			h('td', null, col.responded_at ? agoTime(col.responded_at) : h('span', { class: 'muted' }, 'not yet')),
 			h('td', null, col.reason || '', col.decline_reason ? h('span', { class: 'sub' }, 'declined: ' + col.decline_reason) : null)))))));
 	/* The engaged vendor answers its own request. */
 	if (rel.kind === 'engaged') {
@@ -835,7 +976,7 @@ function collaborationForm(ctx, c, names, col) {
 
 /* A case's view holds its first page of notes (notes_total says how
  * many there are); "Show more notes" reads the next page. */
-function caseNotes(c) {
+function caseNotes(c, names, rel) {
 	const notes = c.notes || [];
 	const total = typeof c.notes_total === 'number' ? c.notes_total : notes.length;
 	const counts = new Map();
@@ -844,7 +985,7 @@ function caseNotes(c) {
 	const sec = h('section', { class: 'card', 'aria-labelledby': 'sec-case-notes', id: 'case-notes' },
 		h('h2', { id: 'sec-case-notes' }, 'Notes (' + total + ')'),
 		h('ul', { class: 'legend vis-legend', 'aria-label': 'Who sees a note' },
-			VISIBILITIES.map(([v, label, who]) => h('li', null, visibilityBadge(v), ' ' + who +
+			VISIBILITIES.filter(([v]) => rel.kind !== 'customer' || v === 'public').map(([v, label, who]) => h('li', null, visibilityBadge(v), ' ' + who +
 				(counts.get(v) ? ' (' + counts.get(v) + ')' : '')))));
 	if (!notes.length) {
 		sec.appendChild(h('p', { class: 'muted' }, 'No notes you may see.'));
@@ -852,8 +993,8 @@ function caseNotes(c) {
 	}
 	sec.appendChild(h('ol', { class: 'notes-list' }, notes.map((n) => h('li', {
 		class: 'note note-' + cls(n.visibility), 'data-id': n.id, 'data-visibility': n.visibility },
-	h('div', { class: 'note-head' }, visibilityBadge(n.visibility), ' ', actor(n.author), ' · ', when(n.at),
-		h('span', { class: 'note-id' }, n.id)),
+	h('div', { class: 'note-head' }, visibilityBadge(n.visibility), ' ', actor(n.author), ' · ', agoTime(n.at),
+		n.id ? h('span', { class: 'note-id' }, n.id) : null),
 	h('p', { class: 'note-body' }, n.body)))));
 	if (notes.length < total) {
 		const out = h('div', { class: 'action-result', id: 'notes-more-result', 'aria-live': 'polite' });
@@ -867,7 +1008,7 @@ function caseNotes(c) {
 				const next = Object.assign({}, c, { notes: notes.concat(page.items || []), notes_total: page.total });
 				if (!(page.items || []).length)
 					next.notes_total = notes.length;
-				sec.replaceWith(caseNotes(next));
+				sec.replaceWith(caseNotes(next, names, rel));
 			} catch (e) {
 				more.disabled = false;
 				out.appendChild(errorNotice(e, 'The next notes could not be loaded.'));
@@ -886,7 +1027,7 @@ function eventText(e, names) {
 	case 'opened':
 		return ['opened the case with ' + vendorName(d.vendor, names) + ', severity ' + d.severity, d.verdict ? ' (' + d.verdict + ')' : ''];
 	case 'note':
-		return ['added a ' + e.visibility + ' note ', code(String(d.note || ''))];
+		return ['added ' + (e.visibility === 'internal' ? 'an ' : 'a ') + e.visibility + ' note', d.note ? [' ', code(String(d.note))] : ''];
 	case 'engage':
 		return ['engaged ' + vendorName(d.vendor, names) + ' ', code(String(d.collaboration || ''))];
 	case 'state':
@@ -910,23 +1051,88 @@ function caseTimeline(c, names) {
 	sec.appendChild(h('ol', { class: 'timeline' }, events.map((e) => h('li', {
 		class: 'event vis-edge-' + cls(e.visibility), 'data-seq': String(e.seq), 'data-action': e.action,
 		'data-to': e.action === 'state' && e.detail ? e.detail.to : null },
-	h('span', { class: 'event-when' }, when(e.at)),
+	h('span', { class: 'event-when' }, agoTime(e.at)),
 	h('span', { class: 'event-what' }, actor(e.author), ' ', eventText(e, names)),
 	visibilityBadge(e.visibility)))));
 	return sec;
 }
 
-/* The notes each party may write (docs/support.md, "Notes"). */
+/* The notes each party may write (docs/support.md, "Notes"), the
+ * default first: a vendor's is internal, never public by accident. */
 const NOTE_VISIBILITIES = {
 	customer: ['public'],
-	opened: ['public', 'shared', 'internal'],
-	engaged: ['shared', 'internal'],
+	opened: ['internal', 'shared', 'public'],
+	engaged: ['internal', 'shared'],
 };
-const NOTE_HINT = {
-	customer: 'Your notes are public: the vendor the case was opened with reads them (and answers).',
-	opened: 'Public notes reach the customer; shared ones the vendors on the case; internal ones your organisation only.',
-	engaged: 'An engaged vendor speaks to the customer through the vendor the case was opened with.',
-};
+
+/*
+ * Whom a note of each visibility reaches, for this party on this case,
+ * in names: "Internal — Microsoft's engineers only", "Shared with Red
+ * Hat — both vendors' engineers", "Public — the customer too (Contoso)".
+ * Public notes reach the customer and the vendor the case was opened
+ * with (not an engaged vendor); shared ones the vendors on the case;
+ * internal ones the author's organisation (src/support/view.c).
+ */
+function audiences(c, names, rel) {
+	const opened = vendorName(c.vendor, names);
+	const engaged = [...new Set((c.collaborations || []).filter((col) => ['requested', 'accepted', 'working'].includes(col.state))
+		.map((col) => col.vendor))];
+	const customer = c.customer_name || c.customer || 'the customer';
+	if (rel.kind === 'customer')
+		return { public: ['Public', 'you and ' + opened + '\'s engineers'] };
+	const own = vendorName(rel.vendor, names);
+	const others = rel.kind === 'engaged' ? [opened] : engaged.map((v) => vendorName(v, names));
+	return {
+		internal: ['Internal', own + '\'s engineers only'],
+		shared: others.length
+			? ['Shared with ' + others.join(' and '), (others.length > 1 ? 'the vendors\' engineers' : 'both vendors\' engineers') + ', not the customer']
+			: ['Shared', 'the vendors on the case, not the customer (no other vendor is engaged yet: ' + own + '\'s engineers only for now)'],
+		public: ['Public', 'the customer too (' + customer + ') and ' + own + '\'s engineers'],
+	};
+}
+
+/*
+ * The reply box, right under the latest note: who sees the note is
+ * chosen first and said in full (the select, its hint, the button).
+ */
+function replyForm(ctx, c, names, rel) {
+	const allowed = NOTE_VISIBILITIES[rel.kind] || [];
+	if (!allowed.length)
+		return null;
+	const who = audiences(c, names, rel);
+	const vis = h('select', { id: 'note-visibility', name: 'visibility', 'aria-describedby': 'note-visibility-hint' },
+		allowed.map((v, i) => h('option', { value: v, selected: i === 0 }, who[v][0] + ' — ' + who[v][1])));
+	const hint = h('span', { class: 'hint', id: 'note-visibility-hint' });
+	const body = h('textarea', { id: 'note-body', name: 'body', rows: '4', class: 'prose', required: true });
+	const submit = h('button', { type: 'submit', class: 'primary', id: 'note-submit' });
+	const out = h('div', { class: 'action-result', id: 'note-result', 'aria-live': 'polite' });
+	const sync = () => {
+		const v = vis.value;
+		hint.textContent = 'Read by ' + who[v][1] + '.' + (v === 'public' && rel.kind !== 'customer' ? ' The customer reads this note.' : '');
+		submit.textContent = 'Add the ' + VISIBILITY.get(v)[1].toLowerCase() + ' note';
+		form.dataset.visibility = v;
+	};
+	const form = h('form', { class: 'action card reply-form', id: 'note-form', 'aria-label': 'Add a note', method: 'post', action: '#' },
+		h('h2', { id: 'sec-case-reply' }, 'Reply'),
+		h('div', { class: 'field' }, h('label', { for: 'note-visibility' }, 'Who sees it'), vis, hint),
+		h('div', { class: 'field' }, h('label', { for: 'note-body' }, 'Note'), body),
+		h('div', { class: 'field field-actions' }, submit),
+		out);
+	vis.addEventListener('change', sync);
+	sync();
+	form.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		if (!body.value.trim()) {
+			clear(out);
+			out.appendChild(notice('error', h('p', null, 'Write the note first.')));
+			body.focus();
+			return;
+		}
+		act(ctx, c, names, form, out, '/notes', { visibility: vis.value, body: body.value },
+			VISIBILITY.get(vis.value)[1] + ' note added.');
+	});
+	return form;
+}
 
 /*
  * The moves this party may make from the case's state (docs/support.md,
@@ -952,51 +1158,27 @@ function movesFor(c, rel) {
 function caseActions(ctx, c, names, rel) {
 	if (rel.kind === 'none')
 		return null;
-	const sec = h('section', { class: 'card', 'aria-labelledby': 'sec-case-actions', id: 'case-actions' },
+	const sec = h('section', { class: 'card side-card', 'aria-labelledby': 'sec-case-actions', id: 'case-actions' },
 		h('h2', { id: 'sec-case-actions' }, 'Act on the case'));
 	if (rel.kind === 'unknown') {
 		sec.appendChild(ctx.meError ? errorNotice(ctx.meError, 'Who you are could not be read (GET /api/v1/me), so no action is offered: reload the page.')
 			: notice('info', h('p', null, 'No action is offered.')));
 		return sec;
 	}
-	sec.appendChild(h('p', { class: 'muted' }, 'Each change is sent with the version you see (' + c.version + '): if the case changed meanwhile, ',
-		'the server refuses it and you reload.'));
-	sec.appendChild(noteForm(ctx, c, names, rel));
+	const countdown = slaCountdown((c.sla || {}).next, names);
+	sec.appendChild(h('p', { class: 'side-sla' }, countdown || (c.sla && c.sla.breached
+		? h('span', { class: 'badge sla-breached' }, 'SLA breached') : h('span', { class: 'muted' }, 'No SLA clock runs.'))));
 	const st = stateForm(ctx, c, names, rel);
 	if (st)
 		sec.appendChild(st);
 	if (rel.kind === 'opened')
 		sec.appendChild(engageForm(ctx, c, names));
+	if (!st && rel.kind !== 'opened')
+		sec.appendChild(h('p', { class: 'muted', id: 'no-moves' }, 'No move is yours to make now: reply with a note.'));
+	if (typeof c.version === 'number')
+		sec.appendChild(h('p', { class: 'muted small' }, 'Each change is sent with the version you see (' + c.version + '): if the case changed meanwhile, ',
+			'the server refuses it and you reload.'));
 	return sec;
-}
-
-function noteForm(ctx, c, names, rel) {
-	const allowed = NOTE_VISIBILITIES[rel.kind] || [];
-	const choices = VISIBILITIES.filter(([v]) => allowed.includes(v));
-	const vis = h('select', { id: 'note-visibility', name: 'visibility' },
-		choices.map(([v, label, who]) => h('option', { value: v }, label + ': ' + who)));
-	const body = h('textarea', { id: 'note-body', name: 'body', rows: '4', class: 'prose', required: true });
-	const out = h('div', { class: 'action-result', id: 'note-result', 'aria-live': 'polite' });
-	const form = h('form', { class: 'action', id: 'note-form', 'aria-label': 'Add a note', method: 'post', action: '#' },
-		h('h3', null, 'Add a note'),
-		h('div', { class: 'form-grid' },
-			h('div', { class: 'field' }, h('label', { for: 'note-visibility' }, 'Who sees it'), vis,
-				h('span', { class: 'hint' }, NOTE_HINT[rel.kind] || ''))),
-		h('div', { class: 'field' }, h('label', { for: 'note-body' }, 'Note'), body),
-		h('div', { class: 'field field-actions' }, h('button', { type: 'submit', class: 'primary', id: 'note-submit' }, 'Add the note')),
-		out);
-	form.addEventListener('submit', (ev) => {
-		ev.preventDefault();
-		if (!body.value.trim()) {
-			clear(out);
-			out.appendChild(notice('error', h('p', null, 'Write the note first.')));
-			body.focus();
-			return;
-		}
-		act(ctx, c, names, form, out, '/notes', { visibility: vis.value, body: body.value },
-			VISIBILITY.get(vis.value)[1] + ' note added.');
-	});
-	return form;
 }
 
 function stateForm(ctx, c, names, rel) {
@@ -1037,39 +1219,45 @@ function stateForm(ctx, c, names, rel) {
 }
 
 /*
- * Offered to the vendor the case was opened with, on an open case of a
- * validated configuration; otherwise the page says why not (for an
- * unvalidated one, the server's plain statement) and offers no form.
+ * Offered to the vendor the case was opened with: the vendors the server
+ * says it may engage now (c.engageable: an open case of a validated
+ * configuration, a vendor the customer is entitled with, not engaged
+ * already); otherwise the page says why not (for an unvalidated one, the
+ * server's plain statement) and offers no form.
  */
 function engageForm(ctx, c, names) {
 	const conf = c.configuration || {};
-	if (!conf.cooperative || !OPEN_STATES.has(c.state))
+	const can = Array.isArray(c.engageable) ? c.engageable : [];
+	const engaged = (c.collaborations || []).filter((col) => ['requested', 'accepted', 'working'].includes(col.state));
+	if (!conf.cooperative || !OPEN_STATES.has(c.state) || !can.length)
 		return h('div', { class: 'action', id: 'engage-unavailable' },
 			h('h3', null, 'Engage another vendor'),
 			!conf.cooperative
 				? h('p', { class: 'muted', id: 'engage-statement' }, conf.statement ||
 					'Not a validated configuration: cooperative support with another vendor is not offered.')
-				: h('p', { class: 'muted' }, 'A ' + (CASE_STATE_LABEL.get(c.state) || c.state).toLowerCase() + ' case engages no one.'));
+				: !OPEN_STATES.has(c.state)
+					? h('p', { class: 'muted' }, 'A ' + (CASE_STATE_LABEL.get(c.state) || c.state).toLowerCase() + ' case engages no one.')
+					: engaged.length
+						? h('p', { class: 'muted', id: 'engage-done' }, engaged.map((col) => vendorName(col.vendor, names) + ' is engaged (' + col.state + ')').join('; ') +
+							': no other vendor can be engaged.')
+						: h('p', { class: 'muted', id: 'engage-none' }, 'No other vendor can be engaged: the customer is entitled with none.'));
 	const form = h('form', { class: 'action', id: 'engage-form', 'aria-label': 'Engage another vendor', method: 'post', action: '#' },
 		h('h3', null, 'Engage another vendor'));
-	const others = [...names.keys()].filter((v) => v !== c.vendor && (c.entitlement || {})[v]);
-	const vendor = h('input', { type: 'text', id: 'engage-vendor', name: 'vendor', list: 'dl-engage-vendor', autocomplete: 'off',
-		required: true, placeholder: others[0] || 'vendor id' });
-	const reason = h('input', { type: 'text', id: 'engage-reason', name: 'reason', autocomplete: 'off',
-		placeholder: 'what you need from them (shared with the vendors only)' });
+	const vendor = h('select', { id: 'engage-vendor', name: 'vendor', required: true },
+		can.map((v) => h('option', { value: v }, vendorName(v, names))));
+	const reason = h('textarea', { id: 'engage-reason', name: 'reason', rows: '2', class: 'prose',
+		placeholder: 'what you need from them (the vendors read it, not the customer)' });
 	const out = h('div', { class: 'action-result', id: 'engage-result', 'aria-live': 'polite' });
 	append(form, [
-		h('p', { class: 'muted' }, 'The vendor the case was opened with asks the other to collaborate: it answers within the collaboration SLA.'),
-		h('div', { class: 'form-grid' },
-			h('div', { class: 'field' }, h('label', { for: 'engage-vendor' }, 'Vendor id'), vendor),
-			h('div', { class: 'field' }, h('label', { for: 'engage-reason' }, 'Reason'), reason)),
-		h('datalist', { id: 'dl-engage-vendor' }, others.map((v) => h('option', { value: v }, vendorName(v, names)))),
+		h('p', { class: 'muted' }, 'Asks the other vendor to collaborate: it answers within the collaboration SLA.'),
+		h('div', { class: 'field' }, h('label', { for: 'engage-vendor' }, 'Vendor'), vendor),
+		h('div', { class: 'field' }, h('label', { for: 'engage-reason' }, 'Reason'), reason),
 		h('div', { class: 'field field-actions' }, h('button', { type: 'submit', class: 'primary', id: 'engage-submit' }, 'Engage')),
 		out,
 	]);
 	form.addEventListener('submit', (ev) => {
 		ev.preventDefault();
-		const body = { vendor: vendor.value.trim() };
+		const body = { vendor: vendor.value };
 		if (reason.value.trim())
 			body.reason = reason.value.trim();
 		act(ctx, c, names, form, out, '/engage', body, vendorName(body.vendor, names) + ' engaged.');

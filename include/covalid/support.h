@@ -121,9 +121,28 @@ int support_case_get(struct store *s, const struct program_auth *who, const char
 int support_case_notes(struct store *s, const struct program_auth *who, const char *id, int64_t limit,
 		       int64_t offset, json_t **ret_page, struct program_error *err) CV_WUR;
 
-/* The cases this actor may see (their summaries, with SLA state). */
-int support_case_list(struct store *s, const struct program_auth *who, const char *state, int64_t limit,
-		      int64_t offset, json_t **ret_items, struct program_error *err) CV_WUR;
+/*
+ * Which of the cases an actor may see a list holds (GET /api/v1/cases).
+ * With only state and paging, the store pages them, newest change first;
+ * with q, mine, by_sla, state "open" or several states every case of the actor's is read
+ * and judged here, from what the actor may see of it (a search never
+ * finds words of a note it may not read), then paged, and the list
+ * counts them (*ret_total).
+ */
+#define SUPPORT_QUERY_MAX 200 /* bytes of q */
+struct support_case_query {
+	const char *state; /* SUPPORT_CASE_STATES or "open" (any of SUPPORT_CASE_OPEN), comma-separated; NULL: any */
+	const char *q;     /* in the id, title or description (case-insensitive), or NULL */
+	bool mine;         /* only the cases waiting on the actor's organisation (docs/support.md) */
+	bool by_sla;       /* the SLA clock due first (sla.next.due) first; cases with none running last */
+	int64_t limit, offset;
+};
+
+/* The cases this actor may see (their summaries, with SLA state) that q
+ * asks for; *ret_total: how many in all, or -1 when the store paged them
+ * (not counted). */
+int support_case_list(struct store *s, const struct program_auth *who, const struct support_case_query *q,
+		      json_t **ret_items, int64_t *ret_total, struct program_error *err) CV_WUR;
 
 /* The changes a case takes (support_case_act), and what each body holds. */
 enum support_case_action {

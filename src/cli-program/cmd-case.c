@@ -289,13 +289,22 @@ static void print_timeline(json_t *c)
 		print_note(json_array_get(notes, next++));
 }
 
+/* A customer is not told the case's version (it counts the vendors'
+ * internal changes too): the line then has none. */
+static void print_case_line(json_t *id, json_t *version)
+{
+	if (json_is_integer(version))
+		printf("case      %s (version %lld)\n", json_string_value(id), (long long)json_integer_value(version));
+	else
+		printf("case      %s\n", json_string_value(id));
+}
+
 static void print_case(json_t *c)
 {
 	size_t i;
 	json_t *x, *sla = json_object_get(c, "sla");
 
-	printf("case      %s (version %lld)\n", json_string_value(json_object_get(c, "id")),
-	       (long long)json_integer_value(json_object_get(c, "version")));
+	print_case_line(json_object_get(c, "id"), json_object_get(c, "version"));
 	printf("title     %s\n", json_string_value(json_object_get(c, "title")));
 	if (S(c, "description"))
 		printf("about     %s\n", S(c, "description"));
@@ -400,8 +409,7 @@ static int call(const struct opts *o, const char *what, const char *method, cons
 		print_list(json_object_get(ans, "items"));
 	else if (json_is_object(json_object_get(ans, "note"))) {
 		/* A note's answer: the note and the case's new version. */
-		printf("case      %s (version %lld)\n", json_string_value(json_object_get(ans, "case")),
-		       (long long)json_integer_value(json_object_get(ans, "version")));
+		print_case_line(json_object_get(ans, "case"), json_object_get(ans, "version"));
 		print_note(json_object_get(ans, "note"));
 	} else
 		print_case(ans);
@@ -489,8 +497,9 @@ int cmd_case(int argc, char **argv)
 	if (strcmp(verb, "note") == 0 && ARG(1)) {
 		path = cv_xasprintf("/api/v1/cases/%s/notes", ARG(0));
 		r = call(&o, "case note", "POST", path,
-			 with_version(&o, json_pack("{s:s, s:s}", "visibility", o.visibility ? o.visibility : "public", "body",
-						    ARG(1))));
+			 /* No --visibility: the server's default, the customer's
+			  * public and a vendor's internal (docs/support.md, "Notes"). */
+			 with_version(&o, json_pack("{s:s*, s:s}", "visibility", o.visibility, "body", ARG(1))));
 	} else if (strcmp(verb, "engage") == 0 && o.vendor) {
 		path = cv_xasprintf("/api/v1/cases/%s/engage", ARG(0));
 		r = call(&o, "case engage", "POST", path,

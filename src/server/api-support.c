@@ -122,30 +122,85 @@ static void reply_case(struct req *r, unsigned status, json_t *view)
 				    notes_next(json_string_value(json_object_get(view, "id")), SUPPORT_NOTES_PAGE, 0,
 					       json_integer_value(json_object_get(view, "notes_total"))));
 
-	snprintf(etag, sizeof(etag), "\"%lld\"", (long long)json_integer_value(json_object_get(view, "version")));
-	r->etag = cv_xstrdup(etag);
+	/* A customer's view has no version (docs/support.md, "What the
+	 * customer does not see"): nor then an entity-tag. */
+	if (json_is_integer(json_object_get(view, "version"))) {
+		snprintf(etag, sizeof(etag), "\"%lld\"", (long long)json_integer_value(json_object_get(view, "version")));
+		r->etag = cv_xstrdup(etag);
+	}
 	reply_json(r, status, view);
+}
+
+/* A flag parameter: absent, 0 or 1; anything else is a 400 naming it. */
+static bool flag_arg(struct req *r, const char *name, bool *ret)
+{
+	const char *v = req_arg(r, name);
+
+	if (v && !cv_streq(v, "0") && !cv_streq(v, "1")) {
+		reply_error(r, 400, "invalid_parameter", "%s: 0 or 1", name);
+		return false;
+	}
+	*ret = cv_streq(v, "1");
+	return true;
+}
+
+/* "open", a state, or several of them comma-separated (open,resolved). */
+static bool states_ok(const char *list)
+{
+	char word[32];
+
+	for (const char *p = list;; p++) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n >= sizeof(word))
+			return false;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		if (!cv_streq(word, "open") && !cv_word_in(SUPPORT_CASE_STATES, word))
+			return false;
+		p += n;
+		if (!*p)
+			return true;
+	}
 }
 
 void api_cases(struct req *r)
 {
 	struct program_error e = { 0 };
-	int64_t limit, offset;
-	const char *state = req_arg(r, "state");
-	json_t *items = NULL;
+	struct support_case_query q = { .state = req_arg(r, "state"), .q = req_arg(r, "q") };
+	const char *sort = req_arg(r, "sort");
+	json_t *items = NULL, *answer;
+	int64_t total;
 
-	if (!req_paging(r, &limit, &offset))
+	if (!req_paging(r, &q.limit, &q.offset))
 		return;
-	if (state && !cv_word_in(SUPPORT_CASE_STATES, state)) {
-		reply_error(r, 400, "invalid_parameter", "state: new, in-progress, waiting-on-customer, engaged, resolved, closed");
+	if (q.state && !states_ok(q.state)) {
+		reply_error(r, 400, "invalid_parameter",
+			    "state: open, new, in-progress, waiting-on-customer, engaged, resolved or closed, "
+			    "or several, comma-separated");
 		return;
 	}
-	if (support_case_list(r->store, &r->auth, state, limit, offset, &items, &e) < 0) {
+	if (sort && !cv_streq(sort, "sla") && !cv_streq(sort, "updated")) {
+		reply_error(r, 400, "invalid_parameter", "sort: updated (the last change first) or sla (the SLA clock due first)");
+		return;
+	}
+	q.by_sla = cv_streq(sort, "sla");
+	if (q.q && !*q.q) /* an empty search box searches for nothing */
+		q.q = NULL;
+	if (q.q && strlen(q.q) > SUPPORT_QUERY_MAX) {
+		reply_error(r, 400, "invalid_parameter", "q: at most %d bytes of the id, title or description", SUPPORT_QUERY_MAX);
+		return;
+	}
+	if (!flag_arg(r, "mine", &q.mine))
+		return;
+	if (support_case_list(r->store, &r->auth, &q, &items, &total, &e) < 0) {
 		reply_program_error(r, &e);
 		return;
 	}
-	reply_json(r, 200, json_pack("{s:I, s:I, s:o}", "limit", (json_int_t)limit, "offset", (json_int_t)offset, "items",
-				     items));
+	answer = json_pack("{s:I, s:I, s:o}", "limit", (json_int_t)q.limit, "offset", (json_int_t)q.offset, "items", items);
+	if (total >= 0)
+		json_object_set_new(answer, "total", json_integer(total));
+	reply_json(r, 200, answer);
 }
 
 static int case_open_call(struct store *s, struct support_job *j)

@@ -48,7 +48,7 @@ const struct route server_routes[] = {
 	{ "PUT", "/api/v1/admin/policy", api_admin_policy_put, ROUTE_ADMIN | ROUTE_BODY,
 	  "set the validation policy", NULL },
 	{ "GET", "/api/v1/me", api_me, ROUTE_ANY_USER, "who this token speaks for", NULL },
-	{ "GET", "/api/v1/cases", api_cases, ROUTE_ANY_USER, "the cases this user may see", "state limit offset" },
+	{ "GET", "/api/v1/cases", api_cases, ROUTE_ANY_USER, "the cases this user may see", "state q mine sort limit offset" },
 	{ "POST", "/api/v1/cases", api_case_open, ROUTE_CUSTOMER | ROUTE_BODY, "open a case (a customer)", "host_version" },
 	{ "GET", "/api/v1/cases/{id}", api_case, ROUTE_ANY_USER, "a case, as this user may see it", NULL },
 	{ "GET", "/api/v1/cases/{id}/notes", api_case_notes, ROUTE_ANY_USER,

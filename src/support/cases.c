@@ -449,6 +449,10 @@ int support_case_notes(struct store *s, const struct program_auth *who, const ch
 	items = support_notes(c, rel, who, offset, limit, &total); /* the owner: none */
 	*ret_page = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "case", id, "version", (json_int_t)row->version, "total",
 			      (json_int_t)total, "limit", (json_int_t)limit, "offset", (json_int_t)offset, "items", items);
+	if (rel == REL_CUSTOMER) {
+		json_object_del(*ret_page, "version");
+		support_customer_numbers(*ret_page);
+	}
 	json_decref(c);
 	store_case_free(row);
 	return 0;
@@ -457,9 +461,68 @@ int support_case_notes(struct store *s, const struct program_auth *who, const ch
 struct list_ctx {
 	const struct program_auth *who;
 	const struct support_policy *p;
+	const struct support_case_query *q;
+	bool judge; /* q asks for more than the store's filter: judge each case here */
 	json_t *items;
 	int64_t now;
 };
+
+/* Whether the case waits on the actor's organisation: a customer's to
+ * answer or confirm a resolution, a vendor's to work (opened with it,
+ * not waiting on the customer), or to answer its open request. */
+static bool waits_on(json_t *c, enum support_relation rel)
+{
+	const char *state = json_string_value(json_object_get(c, "state"));
+
+	switch (rel) {
+	case REL_CUSTOMER:
+		return cv_word_in("waiting-on-customer resolved", state);
+	case REL_OPENED:
+		return cv_word_in("new in-progress engaged", state);
+	case REL_ENGAGED:
+		return cv_word_in(SUPPORT_CASE_OPEN, state);
+	default:
+		return false;
+	}
+}
+
+static bool has_text(json_t *c, const char *key, const char *q)
+{
+	const char *v = json_string_value(json_object_get(c, key));
+
+	return v && strcasestr(v, q);
+}
+
+/* Whether state is one of list: "open" or states, comma-separated. */
+static bool state_in(const char *list, const char *state)
+{
+	size_t n = state ? strlen(state) : 0;
+
+	for (const char *p = list; n && *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t len = strcspn(p, ",");
+
+		if ((len == n && strncmp(p, state, n) == 0) ||
+		    (len == 4 && strncmp(p, "open", 4) == 0 && cv_word_in(SUPPORT_CASE_OPEN, state)))
+			return true;
+	}
+	return false;
+}
+
+/* Whether case c (its whole document), as rel sees it, is one q asks for. */
+static bool wanted(json_t *c, enum support_relation rel, const struct support_case_query *q)
+{
+	const char *state = json_string_value(json_object_get(c, "state"));
+
+	if (q->state && !state_in(q->state, state))
+		return false;
+	if (q->mine && !waits_on(c, rel))
+		return false;
+	/* The description only for those who may read it: not the owner. */
+	if (q->q && !has_text(c, "id", q->q) && !has_text(c, "title", q->q) &&
+	    !(rel != REL_OWNER && has_text(c, "description", q->q)))
+		return false;
+	return true;
+}
 
 static int list_cb(void *userdata, const struct store_case_row *row)
 {
@@ -471,17 +534,73 @@ static int list_cb(void *userdata, const struct store_case_row *row)
 		return 0;
 	json_object_set_new(c, "version", json_integer(row->version));
 	rel = support_relation(l->who, c);
-	if (rel != REL_NONE) /* the query narrowed it; this is the rule */
+	/* The query narrowed it; this is the rule. */
+	if (rel != REL_NONE && (!l->judge || wanted(c, rel, l->q)))
 		json_array_append_new(l->items, support_view(c, rel, l->who, l->p, l->now, true));
 	json_decref(c);
 	return 0;
 }
 
-int support_case_list(struct store *s, const struct program_auth *who, const char *state, int64_t limit, int64_t offset,
-		      json_t **ret_items, struct program_error *err)
+struct by_time {
+	json_t *v;
+	const char *t; /* sla.next.due (first first), or updated_at (last first); or NULL: after the others */
+	size_t i;      /* the store's order, newest change first: the tie-break */
+	bool desc;
+};
+
+static int by_time_cmp(const void *a_, const void *b_)
+{
+	const struct by_time *a = a_, *b = b_;
+	int d;
+
+	if (!a->t != !b->t)
+		return a->t ? -1 : 1;
+	/* ISO 8601 UTC times of one format sort as text. */
+	d = a->t ? strcmp(a->t, b->t) : 0;
+	if (a->desc)
+		d = -d;
+	return d ? d : (a->i > b->i) - (a->i < b->i);
+}
+
+/*
+ * items sorted by their SLA clock due first (by_sla), or by their
+ * updated_at, the last first: a customer's differs from the store's
+ * (a vendor's internal note changes the case, not what the customer
+ * sees of it), so its list is put in its own order.  A new array.
+ */
+static json_t *sorted(json_t *items, bool by_sla)
+{
+	size_t n = json_array_size(items), i;
+	struct by_time *a = cv_xcalloc(n ? n : 1, sizeof(*a));
+	json_t *out = json_array();
+
+	for (i = 0; i < n; i++) {
+		json_t *v = json_array_get(items, i);
+
+		a[i] = (struct by_time){ v,
+					 json_string_value(by_sla ? json_object_get(json_object_get(json_object_get(v, "sla"), "next"), "due")
+								  : json_object_get(v, "updated_at")),
+					 i, !by_sla };
+	}
+	qsort(a, n, sizeof(*a), by_time_cmp);
+	for (i = 0; i < n; i++)
+		json_array_append(out, a[i].v);
+	free(a);
+	return out;
+}
+
+int support_case_list(struct store *s, const struct program_auth *who, const struct support_case_query *q,
+		      json_t **ret_items, int64_t *ret_total, struct program_error *err)
 {
 	struct support_policy *p = NULL;
-	struct list_ctx l = { who, NULL, json_array(), support_now() };
+	bool one_state = q->state && !strchr(q->state, ',') && !cv_streq(q->state, "open");
+	/* A customer's list is always judged here: its order is by the case
+	 * as the customer sees it changed, not the store's updated_at. */
+	struct list_ctx l = { who, NULL, q,
+			      q->q || q->mine || q->by_sla || (q->state && !one_state) || who->customer_id != NULL,
+			      json_array(), support_now() };
+	const char *state = one_state ? q->state : NULL;
+	int64_t total = -1;
 	int r;
 
 	r = support_policy_load(s, &p, err);
@@ -492,18 +611,30 @@ int support_case_list(struct store *s, const struct program_auth *who, const cha
 	l.p = p;
 	if (!who->admin && !who->customer_id && !who->vendor_id) {
 		*ret_items = l.items;
+		*ret_total = l.judge ? 0 : -1;
 		support_policy_free(p);
 		return 0;
 	}
-	r = store_case_list(s, who->admin ? NULL : who->customer_id, who->admin ? NULL : who->vendor_id, state, limit,
-			    offset, list_cb, &l);
+	r = store_case_list(s, who->admin ? NULL : who->customer_id, who->admin ? NULL : who->vendor_id, state,
+			    l.judge ? 0 : q->limit, l.judge ? 0 : q->offset, list_cb, &l);
 	support_policy_free(p);
 	if (r < 0) {
 		json_decref(l.items);
 		program_error_set(err, 500, "internal", "%s", store_errmsg(s));
 		return r;
 	}
+	if (l.judge) {
+		json_t *all = q->by_sla || who->customer_id ? sorted(l.items, q->by_sla) : json_incref(l.items), *page = json_array();
+
+		total = (int64_t)json_array_size(all);
+		for (int64_t i = q->offset; i < total && i - q->offset < q->limit; i++)
+			json_array_append(page, json_array_get(all, (size_t)i));
+		json_decref(all);
+		json_decref(l.items);
+		l.items = page;
+	}
 	*ret_items = l.items;
+	*ret_total = total;
 	return 0;
 }
 
@@ -545,8 +676,11 @@ static int act_note(json_t *c, enum support_relation rel, const struct program_a
 
 	if (!program_check_keys(body, keys, CV_ELEMENTSOF(keys), NULL, err))
 		return -EINVAL;
+	/* Said nothing of who may read it: the customer's notes are public
+	 * (the only kind it writes), a vendor's internal, never public by
+	 * accident (docs/support.md, "Notes"). */
 	if (!vis)
-		vis = rel == REL_ENGAGED ? "shared" : "public";
+		vis = rel == REL_CUSTOMER ? "public" : "internal";
 	if (json_is_string(text) && json_string_length(text) > SUPPORT_NOTE_MAX) {
 		program_error_set(err, 413, "note_too_large", "body: a note holds at most %d bytes, this one %zu",
 				  SUPPORT_NOTE_MAX, json_string_length(text));
@@ -879,7 +1013,10 @@ int support_case_act(struct store *s, const struct program_auth *who, const char
 		*ret_view = json_pack("{s:s, s:I, s:o}", "case", id, "version", (json_int_t)(row->version + 1), "note",
 				      support_entry_view(json_array_get(json_object_get(c, "notes"),
 									json_array_size(json_object_get(c, "notes")) - 1)));
-	else
+	if (action == SUPPORT_ACT_NOTE && rel == REL_CUSTOMER) {
+		json_object_del(*ret_view, "version");
+		support_customer_numbers(*ret_view);
+	} else if (action != SUPPORT_ACT_NOTE)
 		*ret_view = support_view(c, rel, who, p, now, false);
 out:
 	if (in_tx)

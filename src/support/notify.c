@@ -95,10 +95,16 @@ int support_notify_change(struct store *s, json_t *c, const char *from, enum sup
 		/* Only what the customer can see is news for the customer. */
 		if (cv_streq(json_string_value(json_object_get(n, "visibility")), "public")) {
 			const char *org = json_string_value(json_object_get(json_object_get(n, "author"), "org"));
+			size_t i, number = 0;
+			json_t *x;
 
+			/* Numbered among the public notes, as the customer sees
+			 * them: its id (note_7) counts the internal ones too. */
+			json_array_foreach(notes, i, x)
+				number += cv_streq(json_string_value(json_object_get(x, "visibility")), "public");
 			summary = cv_xasprintf("New note on case %s from %s", id, org ? org : "?");
 			r = emit(s, c, "case.note", summary,
-				 json_pack("{s:O, s:s?, s:s}", "note", json_object_get(n, "id"), "author", org, "visibility",
+				 json_pack("{s:I, s:s?, s:s}", "public_note", (json_int_t)number, "author", org, "visibility",
 					   "public"),
 				 now);
 			free(summary);

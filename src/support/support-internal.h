@@ -54,6 +54,9 @@ json_t *support_view(json_t *c, enum support_relation rel, const struct program_
  * of them, as it may see them; *ret_total: how many it may see in all. */
 json_t *support_notes(json_t *c, enum support_relation rel, const struct program_auth *who, int64_t offset,
 		      int64_t limit, int64_t *ret_total);
+/* A customer's view (or notes page, or note answer) v without the numbers
+ * that count what it may not see: note ids, event sequence numbers. */
+void support_customer_numbers(json_t *v);
 /* A note or event as another party sees it: without the author's token id. */
 json_t *support_entry_view(json_t *entry);
 /* The SLA clocks of a case at now: {first_response, next_update, collaborations[]}. */

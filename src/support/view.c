@@ -106,6 +106,54 @@ static bool active(const char *state)
 	return cv_word_in("new in-progress engaged", state);
 }
 
+/* A clock still running or run out unmet: its due time, else -1. */
+static int64_t open_due(json_t *clock)
+{
+	const char *st = json_string_value(json_object_get(clock, "state"));
+	int64_t t;
+
+	if (!json_is_object(clock) || !json_is_null(json_object_get(clock, "met_at")) || !cv_word_in("pending breached", st))
+		return -1;
+	return cv_time_parse(json_string_value(json_object_get(clock, "due")), &t) < 0 ? -1 : t;
+}
+
+/*
+ * The clock that comes due first among those not met (a breached one
+ * came due already): {"clock", "due", "state", "vendor"?}, or null when
+ * none runs.  Sorting by SLA urgency is sorting by its due; a page says
+ * "response due in 2 h" or "breached 40 min ago" from it.
+ */
+static json_t *next_clock(json_t *sla)
+{
+	static const char *const clocks[] = { "first_response", "next_update" };
+	json_t *best = NULL, *col;
+	int64_t best_due = -1, due;
+	size_t i;
+
+	for (i = 0; i < CV_ELEMENTSOF(clocks); i++) {
+		due = open_due(json_object_get(sla, clocks[i]));
+		if (due >= 0 && (best_due < 0 || due < best_due)) {
+			json_decref(best);
+			best_due = due;
+			best = json_pack("{s:s, s:O, s:O}", "clock", clocks[i], "due",
+					 json_object_get(json_object_get(sla, clocks[i]), "due"), "state",
+					 json_object_get(json_object_get(sla, clocks[i]), "state"));
+		}
+	}
+	json_array_foreach(json_object_get(sla, "collaborations"), i, col) {
+		due = open_due(json_object_get(col, "response"));
+		if (due >= 0 && (best_due < 0 || due < best_due)) {
+			json_decref(best);
+			best_due = due;
+			best = json_pack("{s:s, s:O, s:O, s:O}", "clock", "collaboration", "due",
+					 json_object_get(json_object_get(col, "response"), "due"), "state",
+					 json_object_get(json_object_get(col, "response"), "state"), "vendor",
+					 json_object_get(col, "vendor"));
+		}
+	}
+	return best ? best : json_null();
+}
+
 json_t *support_sla(json_t *c, const struct support_policy *p, int64_t now)
 {
 	const char *level = json_string_value(json_object_get(c, "level"));
@@ -135,6 +183,7 @@ json_t *support_sla(json_t *c, const struct support_policy *p, int64_t now)
 									resp, now)));
 	}
 	json_object_set_new(sla, "collaborations", cols);
+	json_object_set_new(sla, "next", next_clock(sla));
 	/* A clock of a finished case no longer runs: only a breach that
 	 * happened counts. */
 	breached = cv_streq(json_string_value(json_object_get(json_object_get(sla, "first_response"), "state")), "breached") ||
@@ -204,6 +253,72 @@ json_t *support_notes(json_t *c, enum support_relation rel, const struct program
 	return out;
 }
 
+/*
+ * What the customer must not read in the numbers of a case: note ids
+ * (note_7) and event sequence numbers count every party's entries, its
+ * internal notes too, so a gap would tell the customer that something
+ * was written it may not see.  Its notes carry no id (it never names a
+ * note), its events are numbered as it sees them (1, 2, 3: they never
+ * change visibility, so the numbers hold), and an event names no note.
+ */
+void support_customer_numbers(json_t *v)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(json_object_get(v, "notes"), i, x)
+		json_object_del(x, "id");
+	json_array_foreach(json_object_get(v, "items"), i, x)
+		json_object_del(x, "id");
+	json_object_del(json_object_get(v, "note"), "id");
+	json_array_foreach(json_object_get(v, "events"), i, x) {
+		json_object_set_new(x, "seq", json_integer((json_int_t)i + 1));
+		json_object_del(json_object_get(x, "detail"), "note");
+	}
+}
+
+/*
+ * When the case last changed as the customer sees it: its public events,
+ * and the engaging and answers whose effect on the collaborations it
+ * sees; not a vendor's internal or shared note.
+ */
+static json_t *customer_updated(json_t *c)
+{
+	const char *last = json_string_value(json_object_get(c, "created_at")), *at, *action;
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(c, "events"), i, e) {
+		at = json_string_value(json_object_get(e, "at"));
+		action = json_string_value(json_object_get(e, "action"));
+		if (at && (!last || strcmp(at, last) > 0) &&
+		    (cv_streq(json_string_value(json_object_get(e, "visibility")), "public") ||
+		     cv_word_in("engage collaboration", action)))
+			last = at;
+	}
+	return last ? json_string(last) : json_null();
+}
+
+/*
+ * The vendors the one the case was opened with may engage now, as
+ * act_engage() decides it: an open case of a validated configuration,
+ * another vendor the customer is entitled with, not engaged already.
+ */
+static json_t *engageable(json_t *c)
+{
+	json_t *out = json_array(), *ent;
+	const char *vendor;
+
+	if (!json_is_true(json_object_get(json_object_get(c, "configuration"), "cooperative")) ||
+	    !cv_word_in(SUPPORT_CASE_OPEN, json_string_value(json_object_get(c, "state"))))
+		return out;
+	json_object_foreach(json_object_get(c, "entitlement"), vendor, ent)
+		if (!cv_streq(vendor, json_string_value(json_object_get(c, "vendor"))) &&
+		    json_is_true(json_object_get(ent, "entitled")) && !support_collaboration(c, "vendor", vendor, COLLAB_OPEN))
+			json_array_append_new(out, json_string(vendor));
+	return out;
+}
+
 json_t *support_view(json_t *c, enum support_relation rel, const struct program_auth *who,
 		     const struct support_policy *p, int64_t now, bool summary)
 {
@@ -242,6 +357,11 @@ json_t *support_view(json_t *c, enum support_relation rel, const struct program_
 			if (cv_streq(json_string_value(json_object_get(x, "vendor")), who->vendor_id))
 				json_array_append(mine, x);
 		json_object_set_new(json_object_get(v, "sla"), "collaborations", mine);
+		json_object_set_new(json_object_get(v, "sla"), "next", next_clock(json_object_get(v, "sla")));
+	}
+	if (rel == REL_CUSTOMER) { /* they count every party's changes, internal notes too */
+		json_object_del(v, "version");
+		json_object_set_new(v, "updated_at", customer_updated(c));
 	}
 	if (summary || rel == REL_OWNER)
 		goto out;
@@ -273,6 +393,10 @@ json_t *support_view(json_t *c, enum support_relation rel, const struct program_
 	json_object_set_new(v, "notes", filtered(json_object_get(c, "notes"), rel, org, 0, SUPPORT_NOTES_PAGE, &total));
 	json_object_set_new(v, "notes_total", json_integer(total));
 	json_object_set_new(v, "events", filtered(json_object_get(c, "events"), rel, org, 0, INT64_MAX, NULL));
+	if (rel == REL_CUSTOMER)
+		support_customer_numbers(v);
+	if (rel == REL_OPENED)
+		json_object_set_new(v, "engageable", engageable(c));
 	if (json_is_object(json_object_get(v, "resolution"))) {
 		json_t *res = json_deep_copy(json_object_get(v, "resolution"));
 

@@ -30,7 +30,8 @@ if (!base || !shots || !process.env.SUPPORT_TOKENS || !process.env.SUPPORT_DESCR
 }
 const URL_ = base.replace(/\/$/, '');
 const STEPS = ['sign-in', 'customer-cases', 'open-refused', 'open-case', 'vendor-queue', 'internal-note',
-	'conflict-engage', 'engaged-vendor', 'resolve', 'customer-view', 'owner-view', 'unvalidated', 'manager-close'];
+	'conflict-engage', 'engaged-vendor', 'screens', 'resolve', 'customer-view', 'owner-view', 'unvalidated', 'manager-close',
+	'list', 'from-check'];
 
 const pw = await playwright(STEPS.map((s) => 'support UI: ' + s));
 if (!pw)
@@ -172,10 +173,11 @@ await H.run('customer-cases', '21-customer-cases', async () => {
 	check('customer: the token is in sessionStorage only (not localStorage, not a cookie)',
 		s.session === token.customer && s.local === 0 && s.cookie === '', JSON.stringify({ local: s.local, cookie: s.cookie }));
 	check('customer: the token is not in the URL', !page.url().includes('cv_'), page.url());
-	const api = (await apiAs('customer', 'GET', '/cases')).body.items;
+	const api = (await apiAs('customer', 'GET', '/cases?state=open,resolved')).body.items;
 	const rows = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
-	check('customer: the cases are the API\'s (' + api.length + ')',
-		api.length > 0 && JSON.stringify(rows) === JSON.stringify(api.map((c) => c.id)), JSON.stringify(rows));
+	check('customer: the cases are the API\'s, closed ones hidden (state=open,resolved: ' + api.length + ')',
+		api.length > 0 && JSON.stringify(rows) === JSON.stringify(api.map((c) => c.id)) &&
+		await page.isChecked('#cases-closed') === false, JSON.stringify(rows));
 	const badges = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => [tr.dataset.id,
 		!!tr.querySelector('td.sla .sla-breached') && tr.querySelector('td.sla .sla-breached').textContent]));
 	check('customer: "SLA breached" shown exactly where the API says so',
@@ -291,7 +293,7 @@ await H.run('vendor-queue', '24-vendor-queue', async () => {
 	check('queue: the header says "as Mike Microsoft (vendor-engineer, Microsoft)" (' + w.text + ')',
 		w.text === 'as Mike Microsoft (vendor-engineer, Microsoft)' && w.role === 'vendor-engineer', w.text);
 	check('queue: a vendor is not offered "Open a case"', await page.locator('#open-case-link').count() === 0);
-	const api = (await apiAs('microsoft', 'GET', '/cases')).body.items;
+	const api = (await apiAs('microsoft', 'GET', '/cases?state=open,resolved')).body.items;
 	const rows = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
 	check('queue: Microsoft\'s queue is the API\'s (' + api.length + '), with the new case',
 		rows.includes(caseId) && JSON.stringify(rows) === JSON.stringify(api.map((c) => c.id)), JSON.stringify(rows));
@@ -320,11 +322,21 @@ await H.run('internal-note', '25-internal-note', async () => {
 		await page.locator('#note-form').count() === 1 && await page.locator('#state-form').count() === 1 &&
 		await page.locator('#engage-vendor').count() === 1);
 	const o = await offered();
-	check('case: ... notes of any visibility; a new case moves to in progress or resolved; no collaboration to answer',
-		JSON.stringify(o.visibilities) === '["public","shared","internal"]' && JSON.stringify(o.moves) === '["in-progress","resolved"]' &&
+	check('case: ... notes of any visibility, internal first; a new case moves to in progress or resolved; no collaboration to answer',
+		JSON.stringify(o.visibilities) === '["internal","shared","public"]' && JSON.stringify(o.moves) === '["in-progress","resolved"]' &&
 		o.engage === 1 && o.engageStatement === 0 && o.answers === 0, JSON.stringify(o));
-	const v = await version();
+	const labels = await page.$$eval('#note-visibility option', (x) => x.map((e) => e.textContent));
+	check('note: a vendor\'s note is internal unless it chooses otherwise (the selected choice, the button says so)',
+		await page.inputValue('#note-visibility') === 'internal' && await text('#note-submit') === 'Add the internal note',
+		JSON.stringify([await page.inputValue('#note-visibility'), await text('#note-submit')]));
+	check('note: each choice says whom it reaches (' + labels.join(' | ') + ')',
+		labels[0] === 'Internal — Microsoft\'s engineers only' && /^Shared — .*not the customer/.test(labels[1]) &&
+		labels[2] === 'Public — the customer too (Contoso) and Microsoft\'s engineers', JSON.stringify(labels));
+	await page.selectOption('#note-visibility', 'public');
+	check('note: choosing public says the customer reads it', /The customer reads this note/.test(await text('#note-visibility-hint')) &&
+		await text('#note-submit') === 'Add the public note', await text('#note-visibility-hint'));
 	await page.selectOption('#note-visibility', 'internal');
+	const v = await version();
 	await page.fill('#note-body', INTERNAL);
 	await page.click('#note-submit');
 	await changed(v);
@@ -346,7 +358,12 @@ await H.run('conflict-engage', '26-engaged', async () => {
 	const v = await version();
 	const r = await apiAs('microsoft', 'POST', '/cases/' + caseId + '/notes', { visibility: 'public', body: PUBLIC });
 	check('conflict: meanwhile, a public note through the API (200)', r.status === 200, r.status);
-	await page.fill('#engage-vendor', 'red-hat');
+	const can = (await caseAs('microsoft', caseId)).engageable;
+	const choices = await page.$$eval('#engage-vendor option', (o) => o.map((x) => x.value));
+	check('engage: the choices are the vendors the API says can be engaged (' + choices.join(', ') + ')',
+		Array.isArray(can) && can.length === 1 && JSON.stringify(choices) === JSON.stringify(can) && !choices.includes('microsoft'),
+		JSON.stringify([choices, can]));
+	await page.selectOption('#engage-vendor', 'red-hat');
 	await page.fill('#engage-reason', REASON);
 	await page.click('#engage-submit');
 	await page.waitForSelector('#engage-result[aria-busy="false"] .notice-error');
@@ -361,7 +378,7 @@ await H.run('conflict-engage', '26-engaged', async () => {
 	await page.waitForSelector('#case[data-version="' + (v + 1) + '"]');
 	check('conflict: reloading shows the change made meanwhile',
 		(await texts('li.note[data-visibility="public"] .note-body')).includes(PUBLIC));
-	await page.fill('#engage-vendor', 'red-hat');
+	await page.selectOption('#engage-vendor', 'red-hat');
 	await page.fill('#engage-reason', REASON);
 	await page.click('#engage-submit');
 	await changed(v + 1);
@@ -373,6 +390,12 @@ await H.run('conflict-engage', '26-engaged', async () => {
 		col && col.vendor === 'red-hat' && col.state === 'requested' && /Red Hat/.test(cells[1]) && cells[3] === 'requested' &&
 		await page.getAttribute(row + ' td.due time', 'datetime') === col.due_at, JSON.stringify(cells));
 	check('engage: the case is Engaged', await text('#case-state') === 'Engaged (vendors collaborating)' && c.state === 'engaged');
+	check('engage: once engaged, the engage form is gone (the API: nobody left to engage), and the page says who is engaged',
+		await page.locator('#engage-form').count() === 0 && JSON.stringify(c.engageable) === '[]' &&
+		/Red Hat is engaged \(requested\)/.test(await text('#engage-done')), await text('#engage-done'));
+	const shared = await page.$$eval('#note-visibility option', (x) => x.map((e) => e.textContent));
+	check('engage: ... and a shared note now says it reaches Red Hat (' + shared[1] + ')',
+		shared[1] === 'Shared with Red Hat — both vendors\' engineers, not the customer', JSON.stringify(shared));
 });
 
 // ---- 27. Red Hat's engineer: sees the case, not Microsoft's internal note; accepts, answers ----
@@ -393,7 +416,7 @@ await H.run('engaged-vendor', '27-engaged-vendor', async () => {
 	await settled('#/case/' + caseId);
 	const o = await offered();
 	check('engaged: offered shared or internal notes and its request to answer; no public note, no engaging, no move before it accepts',
-		JSON.stringify(o.visibilities) === '["shared","internal"]' && o.engage === 0 && o.engageStatement === 0 &&
+		JSON.stringify(o.visibilities) === '["internal","shared"]' && o.engage === 0 && o.engageStatement === 0 &&
 		o.moves.length === 0 && o.answers === 1 && await page.locator('#engage-vendor').count() === 0, JSON.stringify(o));
 	check('engaged: the summary: title, description, vendor',
 		await text('#case-title') === TITLE && await text('#case-description') === DESCRIPTION && /Microsoft/.test(await text('#case-vendor')));
@@ -416,8 +439,8 @@ await H.run('engaged-vendor', '27-engaged-vendor', async () => {
 		JSON.stringify(o2.moves) === '["resolved"]' && o2.engage === 0 && o2.answers === 1 &&
 		JSON.stringify(await page.$$eval('form.collab-form button', (b) => b.map((x) => x.value))) === '["working","done"]', JSON.stringify(o2));
 	const options = await page.$$eval('#note-visibility option', (o) => o.map((x) => x.value));
-	check('engaged: notes are shared or internal (it speaks to the customer through Microsoft)',
-		JSON.stringify(options) === '["shared","internal"]', JSON.stringify(options));
+	check('engaged: notes are internal (by default) or shared (it speaks to the customer through Microsoft)',
+		JSON.stringify(options) === '["internal","shared"]' && await page.inputValue('#note-visibility') === 'internal', JSON.stringify(options));
 	v = await version();
 	await page.selectOption('#note-visibility', 'shared');
 	await page.fill('#note-body', SHARED);
@@ -428,6 +451,79 @@ await H.run('engaged-vendor', '27-engaged-vendor', async () => {
 	check('engaged: its answer, a shared note, labelled Shared',
 		await note.count() === 1 && (await note.locator('.note-body').textContent()) === SHARED &&
 		(await note.locator('.badge.vis').textContent()) === 'Shared' && c.notes.some((n) => n.body === SHARED && n.visibility === 'shared'));
+});
+
+
+// ---- the pages at 1366 and 375 px: the layout, and a phone's page never wider than the screen ----
+const WIDTHS = [[1366, 900], [375, 800]];
+// No horizontal scroll: the page is no wider than the window.
+const fits = async () => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+async function atWidths(name, fn) {
+	for (const [w, hgt] of WIDTHS) {
+		await page.setViewportSize({ width: w, height: hgt });
+		await page.waitForFunction((x) => window.innerWidth === x, w);
+		if (fn)
+			await fn(w);
+		const f = await fits();
+		check(name + ' at ' + w + ' px: no horizontal scroll (' + f.scroll + ' <= ' + f.inner + ')', f.scroll <= f.inner, JSON.stringify(f));
+		await shot(name + '-' + w);
+	}
+	await page.setViewportSize({ width: 1366, height: 900 });
+}
+
+await H.run('screens', '33-screens', async () => {
+	if (!caseId)
+		throw new Error('no case was opened');
+	await signIn('customer', '#/cases');
+	await page.waitForSelector('#cases-heading');
+	await atWidths('case-list', async (w) => {
+		const display = await page.$eval('table.cases tbody tr', (tr) => getComputedStyle(tr).display);
+		if (w === 375)
+			check('case list at 375 px: the cases are cards (a row is a block, its cells labelled)', display === 'block' &&
+				await page.$eval('table.cases tbody td.state', (td) => getComputedStyle(td, '::before').content) === '"State: "', display);
+		else
+			check('case list at 1366 px: a table', display === 'table-row', display);
+	});
+	await go('#/case/' + encodeURIComponent(caseId));
+	await atWidths('case-customer', async (w) => {
+		if (w === 375) {
+			const y = await page.evaluate(() => ['#note-form', '#case-actions', '#case-summary'].map((s) => document.querySelector(s).getBoundingClientRect().top));
+			check('case at 375 px: one column, the actions right after the reply box, the details after them',
+				y[0] < y[1] && y[1] < y[2], JSON.stringify(y));
+			return;
+		}
+		// The reply box right under the latest note; the actions beside the notes, not below the page.
+		const box = await page.evaluate(() => {
+			const r = (s) => { const e = document.querySelector(s); return e ? e.getBoundingClientRect() : null; };
+			const notes = r('#case-notes'), reply = r('#note-form'), side = r('#case-actions');
+			return { notesBottom: notes && notes.bottom + scrollY, replyTop: reply && reply.top + scrollY, sideTop: side && side.top + scrollY,
+				sideLeft: side && side.left, notesRight: notes && notes.right, height: document.documentElement.scrollHeight };
+		});
+		check('case at 1366 px: the reply box right under the notes, the actions in a side panel beside them',
+			box.replyTop - box.notesBottom >= 0 && box.replyTop - box.notesBottom < 40 && box.sideLeft >= box.notesRight &&
+			box.sideTop < box.replyTop, JSON.stringify(box));
+	});
+	// The history of who sees a case: '#/case' as its own vendor, engaged on it.
+	await signIn('microsoft', '#/case/' + caseId);
+	await atWidths('case-vendor', async (w) => {
+		if (w !== 1366)
+			return;
+		const pos = await page.evaluate(() => getComputedStyle(document.querySelector('.case-side')).position);
+		check('case at 1366 px: the side panel stays in view (sticky)', pos === 'sticky', pos);
+		const c = await caseAs('microsoft', caseId);
+		const next = c.sla && c.sla.next;
+		const line = await text('#case-countdown');
+		const want = next && (next.clock === 'collaboration' ? 'Red Hat\'s answer' : next.clock.replace('_', ' '));
+		check('case: the SLA countdown is the API\'s clock due first (' + line + ')',
+			!!next && line.startsWith(want + ' ' + (next.state === 'breached' ? 'breached' : 'due')) &&
+			await page.getAttribute('#case-countdown .sla-countdown', 'data-due') === next.due, JSON.stringify([line, next]));
+		const t = page.locator('#case-notes li.note time').first();
+		check('case: times are relative ("… ago"), the absolute time in datetime and title',
+			/(ago|just now)$/.test((await t.textContent()).trim()) && !!Date.parse(await t.getAttribute('datetime')) &&
+			/UTC$/.test(await t.getAttribute('title')), await t.textContent());
+	});
+	await signIn('customer', '#/cases/new');
+	await atWidths('case-new');
 });
 
 // ---- 28. Microsoft resolves the case ----
@@ -498,6 +594,11 @@ await H.run('customer-view', '29-customer-view', async () => {
 		JSON.stringify(o.visibilities) === '["public"]' && o.engage === 0 && o.engageStatement === 0 &&
 		await page.locator('#engage-vendor').count() === 0 && JSON.stringify(o.moves) === '["closed","reopened"]', JSON.stringify(o));
 	check('customer: the header still says who', (await whoText()).role === 'customer-admin');
+	const shown = await mainText();
+	check('customer: no internal numbers: not the case\'s version (nor does the API send it), no note ids',
+		!('version' in c) && c.notes.every((n) => !('id' in n)) && await page.locator('#case-version, .note-id').count() === 0 &&
+		!/\bversion \d/i.test(shown) && !/note_\d/.test(shown) && await page.getAttribute('#case', 'data-version') === null,
+		JSON.stringify(['version' in c, shown.match(/.{0,20}(version|note_\d).{0,20}/i)]));
 });
 
 // ---- 30. the program's owner: summaries only ----
@@ -542,7 +643,7 @@ await H.run('unvalidated', '31-unvalidated', async () => {
 		o.engage === 0 && await page.locator('#engage-vendor').count() === 0 && o.engageStatement === 1 &&
 		statement === c.configuration.statement && /alone/.test(statement), JSON.stringify(o));
 	check('unvalidated: ... Microsoft still notes and moves it',
-		JSON.stringify(o.visibilities) === '["public","shared","internal"]' && JSON.stringify(o.moves) === '["in-progress","resolved"]',
+		JSON.stringify(o.visibilities) === '["internal","shared","public"]' && JSON.stringify(o.moves) === '["in-progress","resolved"]',
 		JSON.stringify(o));
 });
 
@@ -568,6 +669,83 @@ await H.run('manager-close', '32-manager-close', async () => {
 	check('manager: ... in the timeline, by its manager (' + line + ')', /Max Microsoft/.test(line) && /vendor-manager/.test(line) &&
 		/to Closed/.test(line), line);
 	check('manager: a closed case may only be reopened', JSON.stringify((await offered()).moves) === '["reopened"]');
+});
+
+// ---- 34. the list: search, SLA order, my queue, closed cases shown by a toggle ----
+await H.run('list', '34-list', async () => {
+	if (!caseId)
+		throw new Error('no case was opened');
+	await signIn('customer', '#/cases');
+	await page.waitForSelector('#cases-heading');
+	let rows = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
+	check('list: the closed case is hidden by default', !rows.includes(caseId) && rows.length > 0, JSON.stringify(rows));
+	await page.check('#cases-closed');
+	await settled('closed=1');
+	rows = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
+	const all = (await apiAs('customer', 'GET', '/cases')).body.items.map((c) => c.id);
+	check('list: "Show closed cases" shows it, and every case (the API\'s ' + all.length + ')',
+		rows.includes(caseId) && JSON.stringify(rows) === JSON.stringify(all), JSON.stringify(rows));
+	await page.fill('#cases-q', 'clock DRIFTS');
+	await page.press('#cases-q', 'Enter');
+	await settled('q=clock');
+	rows = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
+	const found = (await apiAs('customer', 'GET', '/cases?q=' + encodeURIComponent('clock DRIFTS'))).body.items.map((c) => c.id);
+	check('list: search by title finds the case (case-insensitive), the API\'s answer',
+		JSON.stringify(rows) === JSON.stringify([caseId]) && JSON.stringify(found) === JSON.stringify([caseId]), JSON.stringify(rows));
+	await page.fill('#cases-q', 'no such words anywhere');
+	await page.press('#cases-q', 'Enter');
+	await settled('q=no');
+	check('list: a search finding nothing says so', await page.locator('table.cases tbody tr').count() === 0 &&
+		/No case matches this search/.test(await mainText()));
+
+	await signIn('microsoft', '#/cases?sort=sla');
+	await page.waitForSelector('#cases-heading');
+	const dues = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => [tr.dataset.id, tr.dataset.slaDue || null]));
+	const api = (await apiAs('microsoft', 'GET', '/cases?state=open,resolved&sort=sla')).body.items;
+	const apiDues = api.map((c) => [c.id, (c.sla && c.sla.next && c.sla.next.due) || null]);
+	const known = apiDues.filter((x) => x[1]).map((x) => x[1]);
+	check('list: "SLA urgency" orders by the API\'s due times, the first due first, cases with no clock last (' + dues.length + ')',
+		dues.length >= 2 && JSON.stringify(dues) === JSON.stringify(apiDues) && JSON.stringify(known) === JSON.stringify([...known].sort()) &&
+		apiDues.findIndex((x) => !x[1]) === (apiDues.some((x) => !x[1]) ? known.length : -1) &&
+		await page.inputValue('#cases-sort') === 'sla', JSON.stringify([dues, apiDues]));
+	const first = await text('table.cases tbody tr:first-child td.sla .sla-countdown');
+	check('list: the most urgent case says its countdown (' + first + ')', /(due in|due now|breached) ?/.test(first) && /(min|h|s|day|days|ago|now)/.test(first), first);
+	await page.check('#cases-mine');
+	await settled('mine=1');
+	const mine = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.id));
+	const apiMine = (await apiAs('microsoft', 'GET', '/cases?state=open,resolved&mine=1&sort=sla')).body.items.map((c) => c.id);
+	const states = await page.$$eval('table.cases tbody tr', (trs) => trs.map((tr) => tr.dataset.state));
+	check('list: "My queue" is the API\'s mine=1: Microsoft\'s new, in-progress or engaged cases (' + mine.length + ')',
+		mine.length > 0 && JSON.stringify(mine) === JSON.stringify(apiMine) && states.every((x) => ['new', 'in-progress', 'engaged'].includes(x)),
+		JSON.stringify([mine, states]));
+});
+
+// ---- 35. check -> case: the check page's draft fills the form, through sign-in ----
+await H.run('from-check', '35-from-check', async () => {
+	const draft = { descriptor: DESCRIPTOR, title: 'From the check: RHEL 5.3 on Hyper-V' };
+	await page.click('#sign-out');
+	await settled('#/signin');
+	await page.evaluate((d) => sessionStorage.setItem('covalid.caseDraft', JSON.stringify(d)), draft);
+	await go('#/cases/new?from=check');
+	check('from check: signed out, the page asks to sign in and keeps the draft',
+		await page.locator('#signin-token').count() === 1 &&
+		await page.evaluate(() => sessionStorage.getItem('covalid.caseDraft')) !== null);
+	await page.fill('#signin-token', token.customer);
+	await page.click('#signin-submit');
+	await page.waitForSelector('#oc-title');
+	check('from check: after signing in, the form is filled from the check: title and descriptor',
+		await page.inputValue('#oc-title') === draft.title && await page.inputValue('#oc-descriptor') === DESCRIPTOR &&
+		/From your check/.test(await text('#oc-from-check')), await page.inputValue('#oc-title'));
+	check('from check: ... and the draft is removed', await page.evaluate(() => sessionStorage.getItem('covalid.caseDraft')) === null);
+	await go('#/cases');
+	await go('#/cases/new?from=check');
+	check('from check: without a draft (used once), the form is the plain one', await page.locator('#oc-from-check').count() === 0);
+	await page.evaluate(() => sessionStorage.setItem('covalid.caseDraft', '{not json'));
+	await go('#/cases');
+	await go('#/cases/new?from=check');
+	check('from check: an unreadable draft is dropped, the plain form shown',
+		await page.locator('#oc-from-check').count() === 0 && await page.locator('#oc-submit').count() === 1 &&
+		await page.evaluate(() => sessionStorage.getItem('covalid.caseDraft')) === null);
 });
 
 H.step = 'end';

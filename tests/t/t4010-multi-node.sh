@@ -250,7 +250,7 @@ for k in 1 2 3 4 5; do
 	p2=$!
 	wait $p1 $p2
 	got=$(sort "$TMP/race.a" "$TMP/race.b" | tr '\n' ' ')
-	if [ "$got" = "200 409 " ] && at "$NODE_3" as cust GET "/api/v1/cases/$id" >/dev/null &&
+	if [ "$got" = "200 409 " ] && at "$NODE_3" as ms GET "/api/v1/cases/$id" >/dev/null &&
 		j '.version == 2 and .state == "in-progress" and ([.events[] | select(.action == "state")] | length) == 1'; then
 		races=$((races + 1))
 	else

@@ -17,7 +17,14 @@
 # unvalidated case offers no engaging, only its plain statement; and
 # Microsoft's manager (alone of its vendor) closes the resolved case.  Each
 # user's header names it and its role, and each page offers only the
-# actions that user may take.
+# actions that user may take.  A vendor's note is internal unless it
+# chooses otherwise, each choice saying whom it reaches; the engage form
+# offers the vendors the API says can be engaged and is gone once they
+# are; the customer is not shown the case's version; the list hides closed
+# cases until asked, searches, sorts by SLA urgency and shows "my queue";
+# the check page's draft fills the new-case form (through sign-in); and
+# the list and case pages at 1366 and 375 px (cards, no sideways scroll),
+# saved as case-{list,customer,vendor,new}-{1366,375}.png.
 # Screenshots 20-*.png onward go to $COVALID_BUILD/screenshots/.
 # Without chromium, node or node_modules every step is skipped, with the
 # reason (scripts/setup.sh installs them).
@@ -26,7 +33,7 @@
 . "$(dirname "$0")/../lib/browser.sh"
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
-STEPS="sign-in customer-cases open-refused open-case vendor-queue internal-note conflict-engage engaged-vendor resolve customer-view owner-view unvalidated manager-close"
+STEPS="sign-in customer-cases open-refused open-case vendor-queue internal-note conflict-engage engaged-vendor screens resolve customer-view owner-view unvalidated manager-close list from-check"
 why=$(browser_missing)
 if [ -n "$why" ]; then
 	browser_fail_all "support UI" "$why" $STEPS
@@ -112,7 +119,7 @@ fi
 
 # ---- the browser ----
 mkdir -p "$SHOTS"
-rm -f "$SHOTS"/2[0-9]-*.png "$SHOTS"/3[0-9]-*.png
+rm -f "$SHOTS"/2[0-9]-*.png "$SHOTS"/3[0-9]-*.png "$SHOTS"/case-*-1366.png "$SHOTS"/case-*-375.png
 SUPPORT_TOKENS="$TMP" SUPPORT_DESCRIPTOR="$TMP/validated.json" SUPPORT_DESCRIPTOR_REFUSED="$TMP/rhel60.json" \
 	SUPPORT_BREACHED="$BREACHED" SUPPORT_UNVALIDATED="$UNVALIDATED" CHROMIUM="$CHROMIUM" \
 	timeout 180 node "$BROWSER_DIR/support-ui.mjs" "$URL" "$SHOTS" >"$TMP/results.jsonl" 2>"$TMP/node.err"
@@ -120,7 +127,9 @@ rc=$?
 
 browser_results "$TMP/results.jsonl" "$rc" "$TMP/node.err"
 browser_screenshots 20-sign-in-refused 21-customer-cases 22-open-refused 23-case-opened 24-vendor-queue 25-internal-note \
-	26-conflict 26-engaged 27-engaged-vendor 28-resolved 29-customer-view 30-owner-view 31-unvalidated 32-manager-close
+	26-conflict 26-engaged 27-engaged-vendor 28-resolved 29-customer-view 30-owner-view 31-unvalidated 32-manager-close \
+	33-screens 34-list 35-from-check case-list-1366 case-list-375 case-customer-1366 case-customer-375 \
+	case-vendor-1366 case-vendor-375 case-new-1366 case-new-375
 
 server_stop
 check "the server exits cleanly" test $? -eq 0

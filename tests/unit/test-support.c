@@ -485,6 +485,104 @@ TEST(sla_clocks)
 	support_policy_free(p);
 }
 
+/* sla.next: the clock due first among those not met (docs/support.md, "The list"). */
+TEST(sla_next_is_the_clock_due_first)
+{
+	struct support_policy *p = default_policy();
+	json_t *c = json_pack("{s:s, s:s, s:i, s:s, s:n, s:n, s:[{s:s, s:s, s:s, s:n}]}", "state", "in-progress", "level",
+			      "standard", "severity", 1, "created_at", "2020-01-01T00:00:00Z", "first_response_at",
+			      "last_vendor_update_at", "collaborations", "id", "col_1", "vendor", "red-hat", "requested_at",
+			      "2020-01-01T00:30:00Z", "responded_at");
+	json_t *sla, *next;
+
+	/* Severity 1, standard: the first response is due at 02:00, Red Hat's answer at 02:30. */
+	sla = support_sla(c, p, day("2020-01-01") + 3600);
+	next = json_object_get(sla, "next");
+	CHECK_STR(json_string_value(json_object_get(next, "clock")), "first_response");
+	CHECK_STR(json_string_value(json_object_get(next, "due")), "2020-01-01T02:00:00Z");
+	CHECK_STR(json_string_value(json_object_get(next, "state")), "pending");
+	json_decref(sla);
+	/* Answered at 01:00: the next update is due at 05:00, Red Hat's answer (02:30) first, breached by 03:00. */
+	json_object_set_new(c, "first_response_at", json_string("2020-01-01T01:00:00Z"));
+	sla = support_sla(c, p, day("2020-01-01") + 3 * 3600);
+	next = json_object_get(sla, "next");
+	CHECK_STR(json_string_value(json_object_get(next, "clock")), "collaboration");
+	CHECK_STR(json_string_value(json_object_get(next, "vendor")), "red-hat");
+	CHECK_STR(json_string_value(json_object_get(next, "due")), "2020-01-01T02:30:00Z");
+	CHECK_STR(json_string_value(json_object_get(next, "state")), "breached");
+	json_decref(sla);
+	/* Red Hat answered: the next update, still to come. */
+	json_object_set_new(json_array_get(json_object_get(c, "collaborations"), 0), "responded_at",
+			    json_string("2020-01-01T02:00:00Z"));
+	sla = support_sla(c, p, day("2020-01-01") + 3 * 3600);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(sla, "next"), "clock")), "next_update");
+	json_decref(sla);
+	/* Resolved: no clock runs. */
+	json_object_set_new(c, "state", json_string("resolved"));
+	sla = support_sla(c, p, day("2020-01-01") + 3 * 3600);
+	CHECK(json_is_null(json_object_get(sla, "next")));
+	json_decref(sla);
+	json_decref(c);
+	support_policy_free(p);
+}
+
+/* The customer is not told the numbers that count what it may not see; the
+ * vendor the case was opened with is told whom it may engage. */
+TEST(customer_numbers_and_engageable)
+{
+	struct support_policy *p = default_policy();
+	char cust_role[] = "customer-admin", contoso[] = "contoso", ms_role[] = "vendor-engineer", microsoft[] = "microsoft";
+	char t1[] = "t1", t2[] = "t2";
+	struct program_auth cust = { .role = cust_role, .customer_id = contoso, .token_id = t1 };
+	struct program_auth ms = { .role = ms_role, .vendor_id = microsoft, .token_id = t2 };
+	json_t *c = json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:n, s:n, s:I, s:{s:b, s:s}, "
+		"s:{s:{s:b}, s:{s:b}, s:{s:b}}, s:[], "
+		"s:[{s:s, s:s, s:s, s:{s:s}, s:s}, {s:s, s:s, s:s, s:{s:s}, s:s}], "
+		"s:[{s:i, s:s, s:s, s:{}}, {s:i, s:s, s:s, s:{s:s}}, {s:i, s:s, s:s, s:{s:s}}]}",
+		"id", "case_1", "customer", "contoso", "vendor", "microsoft", "state", "in-progress", "level", "standard", "severity",
+		3, "title", "t", "created_at", "2020-01-01T00:00:00Z", "first_response_at", "last_vendor_update_at", "version",
+		(json_int_t)3, "configuration", "cooperative", 1, "verdict", "validated", "entitlement", "microsoft", "entitled",
+		1, "red-hat", "entitled", 1, "ibm", "entitled", 0, "collaborations", "notes", "id", "note_1", "visibility",
+		"internal", "at", "2020-01-01T00:01:00Z", "author", "org", "vendor:microsoft", "body", "INTERNAL", "id", "note_2",
+		"visibility", "public", "at", "2020-01-01T00:02:00Z", "author", "org", "vendor:microsoft", "body", "PUBLIC",
+		"events", "seq", 1, "action", "opened", "visibility", "public", "detail", "seq", 2, "action", "note", "visibility",
+		"internal", "detail", "note", "note_1", "seq", 3, "action", "note", "visibility", "public", "detail", "note",
+		"note_2");
+	json_t *v;
+
+	CHECK(c != NULL);
+	v = support_view(c, REL_CUSTOMER, &cust, p, day("2020-01-01"), false);
+	CHECK(json_object_get(v, "version") == NULL);
+	CHECK(json_object_get(v, "engageable") == NULL);
+	CHECK_INT((int)json_array_size(json_object_get(v, "notes")), 1);
+	CHECK(json_object_get(json_array_get(json_object_get(v, "notes"), 0), "id") == NULL);
+	CHECK_INT((int)json_array_size(json_object_get(v, "events")), 2);
+	CHECK_INT((int)json_integer_value(json_object_get(json_array_get(json_object_get(v, "events"), 1), "seq")), 2);
+	CHECK(json_object_get(json_object_get(json_array_get(json_object_get(v, "events"), 1), "detail"), "note") == NULL);
+	json_decref(v);
+	v = support_view(c, REL_OPENED, &ms, p, day("2020-01-01"), false);
+	CHECK_INT((int)json_integer_value(json_object_get(v, "version")), 3);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(v, "notes"), 1), "id")), "note_2");
+	CHECK_INT((int)json_array_size(json_object_get(v, "engageable")), 1);
+	CHECK_STR(json_string_value(json_array_get(json_object_get(v, "engageable"), 0)), "red-hat");
+	json_decref(v);
+	/* Engaged already: nobody left; a resolved case: nobody either. */
+	json_array_append_new(json_object_get(c, "collaborations"),
+			      json_pack("{s:s, s:s, s:s, s:s}", "id", "col_1", "vendor", "red-hat", "state", "requested",
+					"requested_at", "2020-01-01T00:03:00Z"));
+	v = support_view(c, REL_OPENED, &ms, p, day("2020-01-01"), false);
+	CHECK_INT((int)json_array_size(json_object_get(v, "engageable")), 0);
+	json_decref(v);
+	json_object_set_new(json_array_get(json_object_get(c, "collaborations"), 0), "state", json_string("declined"));
+	json_object_set_new(c, "state", json_string("resolved"));
+	v = support_view(c, REL_OPENED, &ms, p, day("2020-01-01"), false);
+	CHECK_INT((int)json_array_size(json_object_get(v, "engageable")), 0);
+	json_decref(v);
+	json_decref(c);
+	support_policy_free(p);
+}
+
 /* A database made by schema 3 keeps its tokens (as users) through schema 4. */
 TEST(tokens_survive_the_migration_to_roles)
 {
@@ -593,5 +691,6 @@ TEST(agreement_dates_must_exist)
 
 TAP_MAIN(default_policy_is_the_data_file, policy_errors_name_the_field, entitlement_rules_of_the_seed,
 	 entitlement_by_host_product_and_version, windows_on_kvm_entitles_both_vendors, rhel_on_hyperv_entitles_both_vendors,
-	 wrong_version_or_expired_entitles_nobody, per_call_stated_at_opening, rule_covers_forms, sla_clocks, tokens_survive_the_migration_to_roles,
+	 wrong_version_or_expired_entitles_nobody, per_call_stated_at_opening, rule_covers_forms, sla_clocks,
+	 sla_next_is_the_clock_due_first, customer_numbers_and_engageable, tokens_survive_the_migration_to_roles,
 	 agreement_dates_must_exist)
