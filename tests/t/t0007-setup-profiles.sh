@@ -29,6 +29,7 @@ words "$TEST_PACKAGES" >"$TMP/test"
 words "$GUEST_PACKAGES" >"$TMP/guest"
 words "$BENCH_PACKAGES" >"$TMP/benchp"
 words "$FUZZ_PACKAGES" >"$TMP/fuzzp"
+words "$DEB_PACKAGES" >"$TMP/debp"
 # The issue's list of what `make run` must not install.
 words chromium clang nodejs npm nginx-light wrk hyperfine >"$TMP/not-run"
 check "run needs exactly the build packages" cmp -s "$TMP/run.needs" "$TMP/build"
@@ -37,12 +38,14 @@ check "run needs none of chromium, clang, nodejs, npm, nginx, wrk, hyperfine" ha
 comm -23 "$TMP/test" "$TMP/build" >"$TMP/test-only"
 check "run needs no test-only package" has_none "$TMP/test-only" "$TMP/run.needs"
 check "run needs no guest toolchain" has_none "$TMP/guest" "$TMP/run.needs"
-check "check needs the build, guest and test packages" sh -c "cat '$TMP/build' '$TMP/guest' '$TMP/test' | sort -u >'$TMP/bgt' && cmp -s '$TMP/bgt' '$TMP/check.needs'"
+# check also needs the packaging tools: t0004 and t0005 test make install and make deb.
+check "check needs the build, guest, test and packaging packages" sh -c "cat '$TMP/build' '$TMP/guest' '$TMP/test' '$TMP/debp' | sort -u >'$TMP/bgt' && cmp -s '$TMP/bgt' '$TMP/check.needs'"
 check "check needs no benchmark-only or fuzz tool" sh -c "! grep -qx -e hyperfine -e wrk -e nginx-light -e clang '$TMP/check.needs'"
-check "bench needs check's and the benchmarks'" sh -c "cat '$TMP/check.needs' '$TMP/benchp' | sort -u | cmp -s - '$TMP/bench.needs'"
+check "bench needs the build, guest, test and benchmark packages" sh -c "cat '$TMP/build' '$TMP/guest' '$TMP/test' '$TMP/benchp' | sort -u | cmp -s - '$TMP/bench.needs'"
 check "fuzz needs the build packages and clang only" sh -c "cat '$TMP/build' '$TMP/fuzzp' | sort -u | cmp -s - '$TMP/fuzz.needs'"
 check "fuzz needs clang" grep -qx clang "$TMP/fuzz.needs"
 check "deb needs the build packages" has_all "$TMP/build" "$TMP/deb.needs"
+check "deb needs exactly the build and packaging packages" sh -c "cat '$TMP/build' '$TMP/debp' | sort -u | cmp -s - '$TMP/deb.needs'"
 
 expect_exit 2 "an unknown profile exits 2" "$setup" -n everything
 check "... naming it and the profiles" grep -q "usage: scripts/setup.sh \[-n|--dry-run\] run|check|bench|fuzz|deb (not 'everything')" "$TMP/err"
