@@ -125,9 +125,9 @@ for p in "$MAN"/man1/covalid-*.1; do
 	c=${n#covalid-}
 	check_eval "$n(1) has EXIT STATUS and every --option covalid help $c names" \
 		"LC_ALL=C.UTF-8 MANWIDTH=200 man -l '$p' 2>/dev/null >'$TMP/page' && grep -q '^EXIT STATUS' '$TMP/page' &&
-		 for o in \$(\"$COVALID\" help $c 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		 (for o in \$(\"$COVALID\" help $c 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 			grep -q -- \"\$o\" '$TMP/page' || { echo \"# $n: \$o missing\" >&2; exit 1; }
-		 done"
+		 done)"
 done
 MANPATH="$MAN" LC_ALL=C.UTF-8 MANWIDTH=80 man covalid-check >"$TMP/check.man" 2>&1
 check "MANPATH=.../usr/share/man man covalid-check: the page" \
