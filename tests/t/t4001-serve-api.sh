@@ -356,9 +356,13 @@ check "process_open_fds: a gauge, > 0 (the listening socket at least)" proc_metr
 check "process_max_fds: a gauge, at least the open ones" proc_metric process_max_fds gauge 'v >= 1'
 check "process_start_time_seconds: a gauge, within the last hour and not after now" \
 	proc_metric process_start_time_seconds gauge 'v <= now + 1 && v > now - 3600'
-check "covalid_build_info: the version (include/covalid/covalid.h) and the backend, 1" \
+# The backend: t4011 runs this script on PostgreSQL through tests/lib/pg-wrap.sh
+# (PG_WRAP_DIR set); the names are the backends' (store-sqlite.c, store-pg.c).
+backend=sqlite
+[ -n "${PG_WRAP_DIR:-}" ] && backend=postgresql
+check "covalid_build_info: the version (include/covalid/covalid.h) and the backend ($backend), 1" \
 	sh -c "grep -q '^# HELP covalid_build_info .' '$TMP/metrics' && grep -qx '# TYPE covalid_build_info gauge' '$TMP/metrics' &&
-		grep -qx 'covalid_build_info{version=\"$(sed -n 's/^#define COVALID_VERSION "\(.*\)"$/\1/p' "$SRC/include/covalid/covalid.h")\",backend=\"sqlite\"} 1' '$TMP/metrics'"
+		grep -qx 'covalid_build_info{version=\"$(sed -n 's/^#define COVALID_VERSION "\(.*\)"$/\1/p' "$SRC/include/covalid/covalid.h")\",backend=\"$backend\"} 1' '$TMP/metrics'"
 check_eval "the access log: one JSON object a request, with status and duration" "jq -e -s 'length > 50 and all(.[]; (.status | type == \"number\") and (.duration_ms | type == \"number\") and .method and .path)' '$TMP/access.log' >/dev/null"
 check_eval "... and whether the cache answered" "grep -q '\"cache\":\"hit\"' '$TMP/access.log' && grep -q '\"cache\":\"miss\"' '$TMP/access.log'"
 check_eval "GET /metrics counts cache hits" "curl -sf '$URL/metrics' | grep -Eq '^covalid_cache_lookups_total\{result=\"hit\"\} [1-9]'"
