@@ -9,6 +9,9 @@
 #   $TMP/d-validated.json   RHEL 5.3 x64, 1 vCPU, Windows Server 2008 Hyper-V
 #   $TMP/d-2vcpu.json       the same with 2 vCPUs (not validated)
 #   as USER METHOD PATH [BODY-JSON]   one API call as that user: status echoed, body in $TMP/resp
+#   j JQ-ARGS...   jq -e on that body: true when the filter holds
+
+j() { jq -e "$@" "$TMP/resp" >/dev/null; }
 
 support_begin() {
 	support_setup "$@" && return 0

@@ -158,7 +158,6 @@ as_at() {
 	curl -s -o "$TMP/as.$1.resp" -w '%{http_code}' -X "$3" --max-time 20 -H 'Content-Type: application/json' \
 		-H "Authorization: Bearer $(cat "$TMP/tok/$2")" --data-binary "@$TMP/as.$1.req" "$_u$4"
 }
-j() { jq -e "$@" "$TMP/resp" >/dev/null; }
 ms_now() { date +%s%3N; }
 
 # ---- the programme, set up through node 1 ----

@@ -12,7 +12,6 @@ trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 support_begin
 ok "the support programme is set up ($URL)"
 
-j() { jq -e "$@" "$TMP/resp" >/dev/null; }
 
 # ---- who am I ----
 as cust GET /api/v1/me >/dev/null

@@ -10,7 +10,6 @@
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 support_begin
-j() { jq -e "$@" "$TMP/resp" >/dev/null; }
 
 # burst USER CASE VISIBILITY N BYTES: N notes of BYTES bytes through one
 # curl (keep-alive); "status size" per answer in $TMP/burst.

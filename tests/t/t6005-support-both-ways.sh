@@ -24,7 +24,6 @@ trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 support_begin
 
-j() { jq -e "$@" "$TMP/resp" >/dev/null; }
 jout() { jq -e "$@" "$TMP/out" >/dev/null; }
 POLICY=$SRC/data/support-policy.json
 MS_SA_RULE=$(jq -r '.entitlement.microsoft[0].name' "$POLICY")

@@ -13,7 +13,6 @@ trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 support_begin
 ok "the support programme is set up ($URL)"
-j() { jq -e "$@" "$TMP/resp" >/dev/null; }
 
 # Three cases with Microsoft: severity 3, 1 and 4, opened in that order.
 for s in 3 1 4; do

@@ -12,7 +12,6 @@ trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 support_begin
 ok "the support programme is set up ($URL)"
-j() { jq -e "$@" "$TMP/resp" >/dev/null; }
 
 # ---- who may read it ----
 check "no token: 401" test "$(api GET /api/v1/admin/dashboard)" = 401

@@ -23,7 +23,6 @@ trap 'server_stop >/dev/null 2>&1; [ -n "$LOOP_PID" ] && kill "$LOOP_PID" 2>/dev
 
 support_begin
 ok "the support programme is set up ($URL)"
-j() { jq -e "$@" "$TMP/resp" >/dev/null; }
 jf() { f=$1; shift; jq -e "$@" "$f" >/dev/null; }
 metric() { curl -s --max-time 10 "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 machine() { as cust GET "/api/v1/machines/$1" >/dev/null; }

@@ -26,7 +26,6 @@ trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 support_begin --sweep-interval 1 --sample-interval 1
 ok "the support programme is set up ($URL)"
 
-j() { jq -e "$@" "$TMP/resp" >/dev/null; }
 KEY1=$(printf 'contoso web01 machine-id' | sha256sum | cut -c1-64)
 KEY2=$(printf 'fabrikam db01 machine-id' | sha256sum | cut -c1-64)
 # A digest per descriptor variant: the server keeps what the agent says;

@@ -85,7 +85,6 @@ wait_rx() {
 	done
 	return 1
 }
-j() { jq -e "$@" "$TMP/resp" >/dev/null; }
 jqf() { jq -e "$@" >/dev/null; }
 body() { printf '%s' "$1" >"$TMP/req.json"; }
 
