@@ -88,6 +88,7 @@ struct catalog_product {
 			 * maintenance_end, SUSE's general_end); NULL if not known */
 	struct catalog_lifecycle lifecycle;
 	json_t *doc;
+	int refs; /* owners besides the first (0: one), __atomic: catalogs share records */
 };
 
 struct catalog_config {
@@ -121,8 +122,17 @@ struct catalog_config {
 	struct cv_strv evidence;     /* test-log ids */
 	char *valid_from, *valid_until;
 	json_t *doc;
+	int refs; /* owners besides the first (0: one), __atomic: catalogs share records */
 };
 
+/*
+ * A record may be shared by several catalogs (the server's snapshot of
+ * generation G and of G+1 share every record no write replaced): _ref
+ * adds an owner, _free drops one and frees the record with the last.
+ * Safe across threads; the record itself stays immutable.
+ */
+struct catalog_product *catalog_product_ref(struct catalog_product *p);
+struct catalog_config *catalog_config_ref(struct catalog_config *c);
 struct catalog_product *catalog_product_free(struct catalog_product *p);
 struct catalog_config *catalog_config_free(struct catalog_config *c);
 

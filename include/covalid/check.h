@@ -70,6 +70,29 @@ const char *check_reason_phrase(enum check_reason r); /* "too many vCPUs", ... *
 
 int check_index_build(const struct catalog *cat, struct check_index **ret) CV_WUR;
 struct check_index *check_index_free(struct check_index *ix);
+
+/*
+ * A catalog changed in a few configurations: cat is the new catalog, in
+ * which configuration i is either old's (same record at the same index),
+ * replaced (a change's config, at its old index) or new (appended).  Each
+ * change names the index in cat and the version old's catalog had (NULL
+ * for a new one).  The new index shares with old every bucket no change
+ * touches and rebuilds the others (the buckets of both versions); old
+ * stays valid and unchanged, and the two are freed independently (old
+ * must outlive nothing: the new one holds its own references).
+ *
+ * A change bringing a name old never interned (a guest OS id, a
+ * hypervisor id, a component, a hypervisor vendor) makes a full build of
+ * cat instead (*ret_full true).  The answers are check_index_build(cat)'s
+ * either way.  Not safe against a concurrent update of the same old; safe
+ * against concurrent readers of old.
+ */
+struct check_change {
+	uint32_t config;                         /* index in the new catalog */
+	const struct catalog_config *old_version; /* NULL: a new configuration */
+};
+int check_index_update(const struct check_index *old, const struct catalog *cat, const struct check_change *changes,
+		       size_t n_changes, struct check_index **ret, bool *ret_full) CV_WUR;
 size_t check_index_size(const struct check_index *ix);
 
 /*

@@ -323,9 +323,16 @@ static int read_lifecycle(struct rd *rd, json_t *o, struct catalog_lifecycle *l)
 	return 0;
 }
 
+struct catalog_product *catalog_product_ref(struct catalog_product *p)
+{
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
 struct catalog_product *catalog_product_free(struct catalog_product *p)
 {
-	if (!p)
+	/* Another owner still holds it (refs counts the others). */
+	if (!p || __atomic_fetch_sub(&p->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return NULL;
 	free(p->id);
 	free(p->kind);
@@ -423,9 +430,16 @@ out:
 
 /* ---- configurations ---- */
 
+struct catalog_config *catalog_config_ref(struct catalog_config *c)
+{
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+	return c;
+}
+
 struct catalog_config *catalog_config_free(struct catalog_config *c)
 {
-	if (!c)
+	/* Another owner still holds it (refs counts the others). */
+	if (!c || __atomic_fetch_sub(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return NULL;
 	free(c->id);
 	free(c->guest.vendor);

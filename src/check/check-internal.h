@@ -46,8 +46,14 @@ struct ccfg {
  * among v[0..i], so a scan backwards from the last lo <= version can stop
  * as soon as no earlier interval can reach the version (interval
  * stabbing without a tree).
+ *
+ * Buckets are immutable once built and shared, reference-counted, by the
+ * indexes that hold them: check_index_update() copies the table of
+ * pointers and rebuilds only the buckets a change touches (copy on
+ * write), so an index and its successor share every other bucket.
  */
 struct bucket {
+	int refs;          /* indexes holding it (__atomic) */
 	int32_t os, hv;
 	struct ccfg *v;
 	uint64_t *lo;      /* v[i].lo, contiguous for the binary search */
@@ -55,16 +61,26 @@ struct bucket {
 	size_t n, alloc;
 };
 
+/* The names an index interned, shared by an index and its incremental
+ * successors (which intern nothing: a change bringing a new name makes
+ * a full build).  Read-only once shared. */
+struct check_names {
+	int refs; /* __atomic */
+	struct cv_hmap os_ids, hv_ids, components; /* name -> index */
+	struct cv_strv hv_vendors; /* hypervisor vendors, lowercase */
+};
+
 struct check_index {
 	const struct catalog *cat;
-	struct cv_hmap os_ids, hv_ids, components; /* name -> index */
-	struct cv_strv hv_vendors; /* hypervisor vendors, lowercase; the index interns them */
-	char **component_names;
-	size_t n_components;
-	struct bucket *buckets;  /* open addressing on (os, hv) */
+	struct check_names *names;
+	struct bucket **tab;     /* open addressing on (os, hv); NULL: empty slot */
 	size_t n_buckets, cap;
-	struct ccfg *all;        /* every compiled configuration, for explain */
-	size_t n_all;
+	/* Every bucket grouped by guest OS: by_os[os_start[os]] up to
+	 * by_os[os_start[os + 1]] (explain's candidates). */
+	struct bucket **by_os;
+	size_t *os_start;
+	size_t n_os;
+	size_t n_configs;        /* the catalog's configurations, compiled */
 };
 
 uint8_t check_arch_bit(const char *arch);

@@ -112,54 +112,81 @@ static uint64_t bucket_hash(int32_t os, int32_t hv)
 	return k;
 }
 
-static struct bucket *find_bucket(const struct check_index *ix, int32_t os, int32_t hv)
+/* The slot of (os, hv): its bucket, or the empty slot where it would go. */
+static size_t slot_of(struct bucket *const *tab, size_t cap, int32_t os, int32_t hv)
 {
-	size_t i;
+	size_t i = (size_t)bucket_hash(os, hv) & (cap - 1);
 
-	if (!ix->cap || os < 0 || hv < 0)
-		return NULL;
-	i = (size_t)bucket_hash(os, hv) & (ix->cap - 1);
-	while (ix->buckets[i].v || ix->buckets[i].alloc) {
-		if (ix->buckets[i].os == os && ix->buckets[i].hv == hv)
-			return &ix->buckets[i];
-		i = (i + 1) & (ix->cap - 1);
-	}
-	return NULL;
+	while (tab[i] && !(tab[i]->os == os && tab[i]->hv == hv))
+		i = (i + 1) & (cap - 1);
+	return i;
 }
 
-static struct bucket *get_bucket(struct check_index *ix, int32_t os, int32_t hv)
+static struct bucket *find_bucket(const struct check_index *ix, int32_t os, int32_t hv)
 {
-	struct bucket *b;
-	size_t i;
+	if (!ix->cap || os < 0 || hv < 0)
+		return NULL;
+	return ix->tab[slot_of(ix->tab, ix->cap, os, hv)];
+}
 
-	if ((ix->n_buckets + 1) * 2 > ix->cap) {
-		struct bucket *old = ix->buckets;
-		size_t oldcap = ix->cap;
+/* Room for one more bucket in ix's table (at most half full). */
+static void table_reserve(struct check_index *ix)
+{
+	struct bucket **old = ix->tab;
+	size_t oldcap = ix->cap;
 
-		ix->cap = oldcap ? oldcap * 2 : 64;
-		ix->buckets = cv_xcalloc(ix->cap, sizeof(*ix->buckets));
-		for (size_t k = 0; k < oldcap; k++)
-			if (old[k].alloc) {
-				i = (size_t)bucket_hash(old[k].os, old[k].hv) & (ix->cap - 1);
-				while (ix->buckets[i].alloc)
-					i = (i + 1) & (ix->cap - 1);
-				ix->buckets[i] = old[k];
-			}
-		free(old);
-	}
-	b = find_bucket(ix, os, hv);
-	if (b)
-		return b;
-	i = (size_t)bucket_hash(os, hv) & (ix->cap - 1);
-	while (ix->buckets[i].alloc)
-		i = (i + 1) & (ix->cap - 1);
-	b = &ix->buckets[i];
+	if ((ix->n_buckets + 1) * 2 <= ix->cap)
+		return;
+	ix->cap = oldcap ? oldcap * 2 : 64;
+	ix->tab = cv_xcalloc(ix->cap, sizeof(*ix->tab));
+	for (size_t k = 0; k < oldcap; k++)
+		if (old[k])
+			ix->tab[slot_of(ix->tab, ix->cap, old[k]->os, old[k]->hv)] = old[k];
+	free(old);
+}
+
+static struct bucket *bucket_new(int32_t os, int32_t hv)
+{
+	struct bucket *b = cv_xcalloc(1, sizeof(*b));
+
+	b->refs = 1;
 	b->os = os;
 	b->hv = hv;
 	b->alloc = 4;
 	b->v = cv_xcalloc(b->alloc, sizeof(*b->v));
-	ix->n_buckets++;
 	return b;
+}
+
+static void bucket_push(struct bucket *b, const struct ccfg *c)
+{
+	if (b->n == b->alloc) {
+		b->alloc *= 2;
+		b->v = cv_xreallocarray(b->v, b->alloc, sizeof(*b->v));
+	}
+	b->v[b->n++] = *c;
+}
+
+static void bucket_unref(struct bucket *b)
+{
+	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		free(b->v);
+		free(b->lo);
+		free(b->prefmax);
+		free(b);
+	}
+}
+
+static struct bucket *get_bucket(struct check_index *ix, int32_t os, int32_t hv)
+{
+	size_t i;
+
+	table_reserve(ix);
+	i = slot_of(ix->tab, ix->cap, os, hv);
+	if (!ix->tab[i]) {
+		ix->tab[i] = bucket_new(os, hv);
+		ix->n_buckets++;
+	}
+	return ix->tab[i];
 }
 
 static void lowercase(char *dst, const char *src, size_t size)
@@ -190,7 +217,7 @@ void check_compile(struct check_index *ix, const struct catalog_config *c, uint3
 {
 	memset(out, 0, sizeof(*out));
 	out->config = index;
-	out->hv_vendor = ix ? intern_vendor(&ix->hv_vendors, c->hypervisor.vendor) : -1;
+	out->hv_vendor = ix ? intern_vendor(&ix->names->hv_vendors, c->hypervisor.vendor) : -1;
 	out->status = (uint8_t)c->status;
 	out->lo = c->guest.spec.lo;
 	out->hi = c->guest.spec.hi;
@@ -235,7 +262,7 @@ void check_compile(struct check_index *ix, const struct catalog_config *c, uint3
 			out->vcpu_set |= 1ull << (c->limits.allowed_vcpus[i] - 1);
 	out->max_memory_mib = c->limits.max_memory_mib;
 	for (size_t i = 0; ix && i < c->required_components.n; i++) {
-		int32_t bit = intern(&ix->components, c->required_components.v[i]);
+		int32_t bit = intern(&ix->names->components, c->required_components.v[i]);
 
 		if (bit < CHECK_MAX_COMPONENTS)
 			out->components |= 1ull << bit;
@@ -249,49 +276,210 @@ static int cmp_lo(const void *a, const void *b)
 	return x->lo < y->lo ? -1 : x->lo > y->lo ? 1 : (x->config < y->config ? -1 : x->config > y->config);
 }
 
+/* Sorts a filled bucket and fills its search arrays. */
+static void bucket_finish(struct bucket *b)
+{
+	uint64_t m = 0;
+
+	if (b->n > 1)
+		qsort(b->v, b->n, sizeof(struct ccfg), cmp_lo);
+	b->prefmax = cv_xcalloc(b->n ? b->n : 1, sizeof(*b->prefmax));
+	b->lo = cv_xcalloc(b->n ? b->n : 1, sizeof(*b->lo));
+	for (size_t k = 0; k < b->n; k++) {
+		uint64_t hi = b->v[k].any_version ? UINT64_MAX : b->v[k].hi;
+
+		b->lo[k] = b->v[k].lo;
+		m = hi > m ? hi : m;
+		b->prefmax[k] = m;
+	}
+}
+
+/* Fills by_os from the table: explain's candidates for a guest OS. */
+static void group_by_os(struct check_index *ix)
+{
+	size_t *fill;
+
+	ix->n_os = ix->names->os_ids.n;
+	ix->os_start = cv_xcalloc(ix->n_os + 1, sizeof(*ix->os_start));
+	ix->by_os = cv_xcalloc(ix->n_buckets ? ix->n_buckets : 1, sizeof(*ix->by_os));
+	for (size_t i = 0; i < ix->cap; i++)
+		if (ix->tab[i])
+			ix->os_start[ix->tab[i]->os + 1]++;
+	for (size_t os = 0; os < ix->n_os; os++)
+		ix->os_start[os + 1] += ix->os_start[os];
+	fill = cv_xcalloc(ix->n_os ? ix->n_os : 1, sizeof(*fill));
+	for (size_t i = 0; i < ix->cap; i++)
+		if (ix->tab[i]) {
+			int32_t os = ix->tab[i]->os;
+
+			ix->by_os[ix->os_start[os] + fill[os]++] = ix->tab[i];
+		}
+	free(fill);
+}
+
 int check_index_build(const struct catalog *cat, struct check_index **ret)
 {
 	struct check_index *ix = cv_xcalloc(1, sizeof(*ix));
 
 	ix->cat = cat;
-	cv_hmap_init(&ix->os_ids);
-	cv_hmap_init(&ix->hv_ids);
-	cv_hmap_init(&ix->components);
-	cv_strv_init(&ix->hv_vendors);
-	ix->all = cv_xcalloc(cat->n_configs ? cat->n_configs : 1, sizeof(*ix->all));
+	ix->names = cv_xcalloc(1, sizeof(*ix->names));
+	ix->names->refs = 1;
+	cv_hmap_init(&ix->names->os_ids);
+	cv_hmap_init(&ix->names->hv_ids);
+	cv_hmap_init(&ix->names->components);
+	cv_strv_init(&ix->names->hv_vendors);
+	ix->n_configs = cat->n_configs;
 	for (size_t i = 0; i < cat->n_configs; i++) {
 		const struct catalog_config *c = cat->configs[i];
-		int32_t os = intern(&ix->os_ids, c->guest.os_id);
+		int32_t os = intern(&ix->names->os_ids, c->guest.os_id);
+		struct ccfg cc;
 
-		check_compile(ix, c, (uint32_t)i, &ix->all[ix->n_all++]);
-		for (size_t h = 0; h < c->hypervisor.ids.n; h++) {
-			struct bucket *b = get_bucket(ix, os, intern(&ix->hv_ids, c->hypervisor.ids.v[h]));
-
-			if (b->n == b->alloc) {
-				b->alloc *= 2;
-				b->v = cv_xreallocarray(b->v, b->alloc, sizeof(*b->v));
-			}
-			b->v[b->n++] = ix->all[ix->n_all - 1];
-		}
+		check_compile(ix, c, (uint32_t)i, &cc);
+		for (size_t h = 0; h < c->hypervisor.ids.n; h++)
+			bucket_push(get_bucket(ix, os, intern(&ix->names->hv_ids, c->hypervisor.ids.v[h])), &cc);
 	}
-	for (size_t i = 0; i < ix->cap; i++) {
-		struct bucket *b = &ix->buckets[i];
-		uint64_t m = 0;
+	for (size_t i = 0; i < ix->cap; i++)
+		if (ix->tab[i])
+			bucket_finish(ix->tab[i]);
+	group_by_os(ix);
+	*ret = ix;
+	return 0;
+}
 
-		if (!b->alloc)
+/* Whether every name c brings is interned already (an update interns nothing). */
+static bool names_known(const struct check_names *n, const struct catalog_config *c)
+{
+	char low[128];
+	bool vendor = !c->hypervisor.vendor;
+
+	if (!cv_hmap_get(&n->os_ids, c->guest.os_id, NULL))
+		return false;
+	for (size_t i = 0; i < c->hypervisor.ids.n; i++)
+		if (!cv_hmap_get(&n->hv_ids, c->hypervisor.ids.v[i], NULL))
+			return false;
+	for (size_t i = 0; i < c->required_components.n; i++)
+		if (!cv_hmap_get(&n->components, c->required_components.v[i], NULL))
+			return false;
+	if (c->hypervisor.vendor) {
+		lowercase(low, c->hypervisor.vendor, sizeof(low));
+		for (size_t i = 0; i < n->hv_vendors.n && !vendor; i++)
+			vendor = strcmp(n->hv_vendors.v[i], low) == 0;
+	}
+	return vendor;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct pair {
+	int32_t os, hv;
+};
+
+static void pairs_add(struct pair **v, size_t *n, size_t *alloc, int32_t os, int32_t hv)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i].os == os && (*v)[i].hv == hv)
+			return;
+	if (*n == *alloc) {
+		*alloc = *alloc ? *alloc * 2 : 16;
+		*v = cv_xreallocarray(*v, *alloc, sizeof(**v));
+	}
+	(*v)[(*n)++] = (struct pair){ os, hv };
+}
+
+/* The buckets a version of a configuration sits in, added to the set. */
+static void pairs_of(const struct check_names *n, const struct catalog_config *c, struct pair **v, size_t *nv,
+		     size_t *alloc)
+{
+	int32_t os = lookup(&n->os_ids, c->guest.os_id);
+
+	for (size_t h = 0; h < c->hypervisor.ids.n; h++)
+		pairs_add(v, nv, alloc, os, lookup(&n->hv_ids, c->hypervisor.ids.v[h]));
+}
+
+int check_index_update(const struct check_index *old, const struct catalog *cat, const struct check_change *changes,
+		       size_t n_changes, struct check_index **ret, bool *ret_full)
+{
+	struct check_index *ix;
+	struct pair *pairs = NULL;
+	size_t n_pairs = 0, alloc_pairs = 0;
+	uint32_t *changed;
+	struct ccfg *compiled;
+
+	for (size_t i = 0; i < n_changes; i++)
+		if (changes[i].config >= cat->n_configs || !names_known(old->names, cat->configs[changes[i].config])) {
+			*ret_full = true;
+			return check_index_build(cat, ret);
+		}
+	ix = cv_xcalloc(1, sizeof(*ix));
+	ix->cat = cat;
+	ix->names = old->names;
+	__atomic_add_fetch(&ix->names->refs, 1, __ATOMIC_RELAXED);
+	ix->n_configs = cat->n_configs;
+	ix->cap = old->cap;
+	ix->n_buckets = old->n_buckets;
+	ix->tab = cv_xcalloc(ix->cap ? ix->cap : 1, sizeof(*ix->tab));
+	for (size_t i = 0; i < old->cap; i++)
+		if ((ix->tab[i] = old->tab[i]))
+			__atomic_add_fetch(&ix->tab[i]->refs, 1, __ATOMIC_RELAXED);
+
+	/* What changed: the configurations (sorted, for the search below),
+	 * their new compiled forms, and the buckets of either version. */
+	changed = cv_xcalloc(n_changes ? n_changes : 1, sizeof(*changed));
+	compiled = cv_xcalloc(n_changes ? n_changes : 1, sizeof(*compiled));
+	for (size_t i = 0; i < n_changes; i++) {
+		changed[i] = changes[i].config;
+		/* Interns nothing: every name is known (names_known). */
+		check_compile(ix, cat->configs[changes[i].config], changes[i].config, &compiled[i]);
+		pairs_of(ix->names, cat->configs[changes[i].config], &pairs, &n_pairs, &alloc_pairs);
+		if (changes[i].old_version)
+			pairs_of(ix->names, changes[i].old_version, &pairs, &n_pairs, &alloc_pairs);
+	}
+	qsort(changed, n_changes, sizeof(*changed), cmp_u32);
+
+	for (size_t p = 0; p < n_pairs; p++) {
+		struct bucket *ob, *nb;
+		size_t slot;
+
+		/* Never negative: the old versions' names were interned
+		 * when they were indexed, and names are only ever added. */
+		if (pairs[p].os < 0 || pairs[p].hv < 0)
 			continue;
-		if (b->n > 1)
-			qsort(b->v, b->n, sizeof(struct ccfg), cmp_lo);
-		b->prefmax = cv_xcalloc(b->n, sizeof(*b->prefmax));
-		b->lo = cv_xcalloc(b->n, sizeof(*b->lo));
-		for (size_t k = 0; k < b->n; k++) {
-			b->lo[k] = b->v[k].lo;
-			uint64_t hi = b->v[k].any_version ? UINT64_MAX : b->v[k].hi;
+		nb = bucket_new(pairs[p].os, pairs[p].hv);
+		table_reserve(ix);
+		slot = slot_of(ix->tab, ix->cap, pairs[p].os, pairs[p].hv);
+		ob = ix->tab[slot];
+		/* The old bucket less every changed configuration (its old
+		 * version, or none), then the new versions that sit here. */
+		for (size_t k = 0; ob && k < ob->n; k++)
+			if (!bsearch(&ob->v[k].config, changed, n_changes, sizeof(*changed), cmp_u32))
+				bucket_push(nb, &ob->v[k]);
+		for (size_t i = 0; i < n_changes; i++) {
+			const struct catalog_config *c = cat->configs[changes[i].config];
 
-			m = hi > m ? hi : m;
-			b->prefmax[k] = m;
+			if (lookup(&ix->names->os_ids, c->guest.os_id) != pairs[p].os)
+				continue;
+			/* Once per id naming this hypervisor, as a full build does. */
+			for (size_t h = 0; h < c->hypervisor.ids.n; h++)
+				if (lookup(&ix->names->hv_ids, c->hypervisor.ids.v[h]) == pairs[p].hv)
+					bucket_push(nb, &compiled[i]);
 		}
+		bucket_finish(nb);
+		if (ob)
+			bucket_unref(ob);
+		else
+			ix->n_buckets++;
+		ix->tab[slot] = nb;
 	}
+	group_by_os(ix);
+	free(pairs);
+	free(changed);
+	free(compiled);
+	*ret_full = false;
 	*ret = ix;
 	return 0;
 }
@@ -300,24 +488,25 @@ struct check_index *check_index_free(struct check_index *ix)
 {
 	if (!ix)
 		return NULL;
-	for (size_t i = 0; i < ix->cap; i++) {
-		free(ix->buckets[i].v);
-		free(ix->buckets[i].prefmax);
-		free(ix->buckets[i].lo);
+	for (size_t i = 0; i < ix->cap; i++)
+		bucket_unref(ix->tab[i]);
+	free(ix->tab);
+	free(ix->by_os);
+	free(ix->os_start);
+	if (__atomic_sub_fetch(&ix->names->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		cv_hmap_release(&ix->names->os_ids);
+		cv_hmap_release(&ix->names->hv_ids);
+		cv_hmap_release(&ix->names->components);
+		cv_strv_release(&ix->names->hv_vendors);
+		free(ix->names);
 	}
-	free(ix->buckets);
-	free(ix->all);
-	cv_hmap_release(&ix->os_ids);
-	cv_hmap_release(&ix->hv_ids);
-	cv_hmap_release(&ix->components);
-	cv_strv_release(&ix->hv_vendors);
 	free(ix);
 	return NULL;
 }
 
 size_t check_index_size(const struct check_index *ix)
 {
-	return ix->n_all;
+	return ix->n_configs;
 }
 
 /*
@@ -415,8 +604,8 @@ void check_key_from_descriptor(const struct check_index *ix, const struct descri
 	k->os_unknown = !d->guest.os.id;
 	if (d->guest.os.id)
 		lowercase(os, d->guest.os.id, sizeof(os));
-	k->os = k->os_unknown ? -1 : lookup(&ix->os_ids, os);
-	k->hv = k->hv_unknown ? -1 : lookup(&ix->hv_ids, hv);
+	k->os = k->os_unknown ? -1 : lookup(&ix->names->os_ids, os);
+	k->hv = k->hv_unknown ? -1 : lookup(&ix->names->hv_ids, hv);
 	k->have_version = check_guest_version(d, &k->version) == 0;
 	k->have_host_version = version_parse(d->hypervisor.version, &k->host_version) == 0;
 	k->host_stated = cv_streq(d->hypervisor.version_source, "stated");
@@ -427,10 +616,12 @@ void check_key_from_descriptor(const struct check_index *ix, const struct descri
 	if (k->have_host_version && !k->host_stated && d->hypervisor.product) {
 		size_t best = 0;
 
-		for (size_t i = 0; i < ix->hv_vendors.n; i++) {
-			size_t n = strlen(ix->hv_vendors.v[i]);
+		const struct cv_strv *vendors = &ix->names->hv_vendors;
 
-			if (n > best && strncasecmp(d->hypervisor.product, ix->hv_vendors.v[i], n) == 0) {
+		for (size_t i = 0; i < vendors->n; i++) {
+			size_t n = strlen(vendors->v[i]);
+
+			if (n > best && strncasecmp(d->hypervisor.product, vendors->v[i], n) == 0) {
 				best = n;
 				k->host_vendor = (int32_t)i;
 			}
@@ -447,7 +638,7 @@ void check_key_from_descriptor(const struct check_index *ix, const struct descri
 	k->service_pack = (uint8_t)sp;
 	k->bios = cv_streq(d->vm.firmware, "bios");
 	for (size_t i = 0; i < d->integration.present.n; i++) {
-		int32_t bit = lookup(&ix->components, d->integration.present.v[i]);
+		int32_t bit = lookup(&ix->names->components, d->integration.present.v[i]);
 
 		if (bit >= 0 && bit < CHECK_MAX_COMPONENTS)
 			k->components |= 1ull << bit;

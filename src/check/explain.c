@@ -3,9 +3,10 @@
  * and supports them, or the nearest configurations with every difference
  * in plain words (see covalid/check.h).
  *
- * Unlike the fleet path this scans every configuration, not one bucket,
- * so that a machine on an unlisted hypervisor still hears which
- * configurations come closest and why.
+ * Unlike the fleet path this ranks every configuration of the machine's
+ * guest OS, not one bucket, so that a machine on an unlisted hypervisor
+ * still hears which configurations come closest and why; it reads the
+ * index's buckets of that guest OS (by_os), never the whole catalog.
  */
 #include <jansson.h>
 
@@ -228,18 +229,6 @@ void check_differences(const struct catalog_config *c, const struct descriptor *
 		add(out, cv_xasprintf("the configuration's status is %s", catalog_status_name(c->status)));
 }
 
-static bool in_bucket(const struct check_index *ix, const struct catalog_config *c, const struct check_key *k,
-		      bool *ret_same_os)
-{
-	uintptr_t v;
-	bool hv = false;
-
-	*ret_same_os = k->os >= 0 && cv_hmap_get(&ix->os_ids, c->guest.os_id, &v) && (int32_t)v == k->os;
-	for (size_t i = 0; i < c->hypervisor.ids.n && !hv; i++)
-		hv = k->hv >= 0 && cv_hmap_get(&ix->hv_ids, c->hypervisor.ids.v[i], &v) && (int32_t)v == k->hv;
-	return hv;
-}
-
 static int cmp_candidate(const void *a, const void *b)
 {
 	const struct check_candidate *x = a, *y = b;
@@ -357,9 +346,11 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 {
 	struct check_result *r = cv_xcalloc(1, sizeof(*r));
 	struct check_candidate *all = NULL;
+	struct bucket *const *cand = NULL;
+	uint64_t *seen;
 	struct check_key k;
 	struct check_fast fast;
-	size_t n_all = 0;
+	size_t n_all = 0, alloc_all = 0, n_cand = 0;
 	char today[11];
 
 	cv_strv_init(&r->support_vendors);
@@ -368,39 +359,69 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 	r->verdict = fast.verdict;
 	r->reason = fast.reason;
 
-	all = cv_xcalloc(ix->n_all ? ix->n_all : 1, sizeof(*all));
-	for (size_t i = 0; i < ix->n_all; i++) {
-		const struct catalog_config *c = ix->cat->configs[ix->all[i].config];
-		enum check_reason reason;
-		bool same_os, same_hv = in_bucket(ix, c, &k, &same_os);
-		int score = check_score(&ix->all[i], &k, &reason);
-
-		/* Another guest OS's configurations tell this machine nothing
-		 * (a Debian guest ranked against Windows rows): a guest OS
-		 * the catalog does not know hears so plainly. */
-		if (!same_os && !k.os_unknown)
-			continue;
-		if (!same_os) {
-			score += W_OTHER_GUEST;
-			reason = CHECK_REASON_NO_CONFIGURATION;
-		}
-		if (!same_hv) {
-			score += W_OTHER_HYPERVISOR;
-			reason = CHECK_REASON_NO_CONFIGURATION;
-		}
-		if (score == 0) {
-			r->matches = cv_xreallocarray(r->matches, r->n_matches + 1, sizeof(*r->matches));
-			r->matches[r->n_matches++] = (struct check_candidate){ .config = c, .reason = CHECK_REASON_NONE };
-			continue;
-		}
-		if (!catalog_status_supportable(c->status))
-			continue;
-		/* A machine supported by a vendor's statement also hears what
-		 * separates it from a validated configuration. */
-		if (fast.verdict == CHECK_SUPPORTED && c->status != CATALOG_VALIDATED)
-			continue;
-		all[n_all++] = (struct check_candidate){ .config = c, .score = score, .reason = reason };
+	/*
+	 * The candidates: the buckets of the machine's guest OS (another
+	 * guest OS's configurations tell it nothing: a Debian guest ranked
+	 * against Windows rows), or, for a machine whose guest OS is not
+	 * known at all, every bucket; a guest OS the catalog lacks has none.
+	 * Its own hypervisor's bucket comes first, so that a configuration
+	 * sitting in several buckets (several hypervisor ids) is seen first
+	 * where it is on the machine's hypervisor; seen marks it, so that it
+	 * is ranked once.
+	 */
+	if (k.os >= 0 && (size_t)k.os < ix->n_os) {
+		cand = ix->by_os + ix->os_start[k.os];
+		n_cand = ix->os_start[k.os + 1] - ix->os_start[k.os];
+	} else if (k.os_unknown) {
+		cand = ix->by_os;
+		n_cand = ix->n_buckets;
 	}
+	seen = cv_xcalloc(ix->n_configs / 64 + 1, sizeof(*seen));
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t bi = 0; bi < n_cand; bi++) {
+			const struct bucket *b = cand[bi];
+			bool same_hv = k.hv >= 0 && b->hv == k.hv;
+
+			if (same_hv != (pass == 0))
+				continue;
+			for (size_t i = 0; i < b->n; i++) {
+				const struct ccfg *cc = &b->v[i];
+				const struct catalog_config *c = ix->cat->configs[cc->config];
+				enum check_reason reason;
+				int score;
+
+				if (seen[cc->config / 64] & (1ull << (cc->config % 64)))
+					continue;
+				seen[cc->config / 64] |= 1ull << (cc->config % 64);
+				score = check_score(cc, &k, &reason);
+				if (k.os_unknown) {
+					score += W_OTHER_GUEST;
+					reason = CHECK_REASON_NO_CONFIGURATION;
+				}
+				if (!same_hv) {
+					score += W_OTHER_HYPERVISOR;
+					reason = CHECK_REASON_NO_CONFIGURATION;
+				}
+				if (score == 0) {
+					r->matches = cv_xreallocarray(r->matches, r->n_matches + 1, sizeof(*r->matches));
+					r->matches[r->n_matches++] =
+						(struct check_candidate){ .config = c, .reason = CHECK_REASON_NONE };
+					continue;
+				}
+				if (!catalog_status_supportable(c->status))
+					continue;
+				/* A machine supported by a vendor's statement also hears
+				 * what separates it from a validated configuration. */
+				if (fast.verdict == CHECK_SUPPORTED && c->status != CATALOG_VALIDATED)
+					continue;
+				if (n_all == alloc_all) {
+					alloc_all = alloc_all ? alloc_all * 2 : 64;
+					all = cv_xreallocarray(all, alloc_all, sizeof(*all));
+				}
+				all[n_all++] = (struct check_candidate){ .config = c, .score = score, .reason = reason };
+			}
+		}
+	free(seen);
 	if (r->n_matches > 1)
 		qsort(r->matches, r->n_matches, sizeof(*r->matches), cmp_candidate);
 	check_today(today);
