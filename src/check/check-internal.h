@@ -81,6 +81,11 @@ struct check_index {
 	size_t *os_start;
 	size_t n_os;
 	size_t n_configs;        /* the catalog's configurations, compiled */
+	/* Configurations per interned guest OS and hypervisor vendor: a name
+	 * none is left with must be forgotten, as a full build would not know
+	 * it (a guest OS the catalog lacks is answered apart), so an update
+	 * that empties one makes a full build. */
+	uint32_t *os_configs, *vendor_configs;
 };
 
 uint8_t check_arch_bit(const char *arch);

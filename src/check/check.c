@@ -276,6 +276,18 @@ static int cmp_lo(const void *a, const void *b)
 	return x->lo < y->lo ? -1 : x->lo > y->lo ? 1 : (x->config < y->config ? -1 : x->config > y->config);
 }
 
+/* The interned vendor of c's hypervisor (c has one), -1 if not interned. */
+static int32_t vendor_of(const struct check_names *n, const struct catalog_config *c)
+{
+	char low[128];
+
+	lowercase(low, c->hypervisor.vendor, sizeof(low));
+	for (size_t i = 0; i < n->hv_vendors.n; i++)
+		if (strcmp(n->hv_vendors.v[i], low) == 0)
+			return (int32_t)i;
+	return -1;
+}
+
 /* Sorts a filled bucket and fills its search arrays. */
 static void bucket_finish(struct bucket *b)
 {
@@ -342,6 +354,15 @@ int check_index_build(const struct catalog *cat, struct check_index **ret)
 		if (ix->tab[i])
 			bucket_finish(ix->tab[i]);
 	group_by_os(ix);
+	ix->os_configs = cv_xcalloc(ix->names->os_ids.n + 1, sizeof(*ix->os_configs));
+	ix->vendor_configs = cv_xcalloc(ix->names->hv_vendors.n + 1, sizeof(*ix->vendor_configs));
+	for (size_t i = 0; i < cat->n_configs; i++) {
+		const struct catalog_config *c = cat->configs[i];
+
+		ix->os_configs[lookup(&ix->names->os_ids, c->guest.os_id)]++;
+		if (c->hypervisor.vendor)
+			ix->vendor_configs[vendor_of(ix->names, c)]++;
+	}
 	*ret = ix;
 	return 0;
 }
@@ -349,9 +370,6 @@ int check_index_build(const struct catalog *cat, struct check_index **ret)
 /* Whether every name c brings is interned already (an update interns nothing). */
 static bool names_known(const struct check_names *n, const struct catalog_config *c)
 {
-	char low[128];
-	bool vendor = !c->hypervisor.vendor;
-
 	if (!cv_hmap_get(&n->os_ids, c->guest.os_id, NULL))
 		return false;
 	for (size_t i = 0; i < c->hypervisor.ids.n; i++)
@@ -360,12 +378,25 @@ static bool names_known(const struct check_names *n, const struct catalog_config
 	for (size_t i = 0; i < c->required_components.n; i++)
 		if (!cv_hmap_get(&n->components, c->required_components.v[i], NULL))
 			return false;
+	return !c->hypervisor.vendor || vendor_of(n, c) >= 0;
+}
+
+/* Counts a version of a configuration in or out of ix's per-name
+ * counts; false if that leaves a name with none. */
+static bool count_names(struct check_index *ix, const struct catalog_config *c, int delta)
+{
+	uint32_t *os = &ix->os_configs[lookup(&ix->names->os_ids, c->guest.os_id)];
+	bool live = true;
+
+	*os += (uint32_t)delta;
+	live &= *os > 0;
 	if (c->hypervisor.vendor) {
-		lowercase(low, c->hypervisor.vendor, sizeof(low));
-		for (size_t i = 0; i < n->hv_vendors.n && !vendor; i++)
-			vendor = strcmp(n->hv_vendors.v[i], low) == 0;
+		uint32_t *v = &ix->vendor_configs[vendor_of(ix->names, c)];
+
+		*v += (uint32_t)delta;
+		live &= *v > 0;
 	}
-	return vendor;
+	return live;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -426,6 +457,24 @@ int check_index_update(const struct check_index *old, const struct catalog *cat,
 	for (size_t i = 0; i < old->cap; i++)
 		if ((ix->tab[i] = old->tab[i]))
 			__atomic_add_fetch(&ix->tab[i]->refs, 1, __ATOMIC_RELAXED);
+	ix->os_configs = cv_xcalloc(ix->names->os_ids.n + 1, sizeof(*ix->os_configs));
+	memcpy(ix->os_configs, old->os_configs, ix->names->os_ids.n * sizeof(*ix->os_configs));
+	ix->vendor_configs = cv_xcalloc(ix->names->hv_vendors.n + 1, sizeof(*ix->vendor_configs));
+	memcpy(ix->vendor_configs, old->vendor_configs, ix->names->hv_vendors.n * sizeof(*ix->vendor_configs));
+	{
+		bool live = true;
+
+		for (size_t i = 0; i < n_changes; i++)
+			live &= count_names(ix, cat->configs[changes[i].config], 1);
+		for (size_t i = 0; i < n_changes; i++)
+			if (changes[i].old_version)
+				live &= count_names(ix, changes[i].old_version, -1);
+		if (!live) { /* the last of a guest OS or vendor went: forget it */
+			check_index_free(ix);
+			*ret_full = true;
+			return check_index_build(cat, ret);
+		}
+	}
 
 	/* What changed: the configurations (sorted, for the search below),
 	 * their new compiled forms, and the buckets of either version. */
@@ -493,6 +542,8 @@ struct check_index *check_index_free(struct check_index *ix)
 	free(ix->tab);
 	free(ix->by_os);
 	free(ix->os_start);
+	free(ix->os_configs);
+	free(ix->vendor_configs);
 	if (__atomic_sub_fetch(&ix->names->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		cv_hmap_release(&ix->names->os_ids);
 		cv_hmap_release(&ix->names->hv_ids);

@@ -859,6 +859,205 @@ TEST(fleet_directory_in_name_order)
 	release(&fx);
 }
 
+/* ---- incremental index: check_index_update() against a full build ---- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static unsigned rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+#define PICK(a) ((a)[rnd(CV_ELEMENTSOF(a))])
+
+/* A configuration drawn from a small vocabulary, so that buckets share
+ * configurations and changes collide; now and then a name the first
+ * catalog never had (a guest OS, a component), which forces a full build. */
+static struct catalog_config *random_cfg(const char *id, bool new_names)
+{
+	static const char *const statuses[] = { "validated", "validated", "supported", "revoked", "not_supported" };
+	static const char *const oses[] = { "rhel", "rhel", "sles" };
+	static const char *const versions[] = { "5.3", "5.4", "5", "6", "7.0-7.9", "5.2-5.4" };
+	static const char *const arches[] = { X64, BOTH, "\"i686\"" };
+	static const char *const hvs[] = { "microsoft", "kvm", "vmware", "microsoft\",\"kvm", "kvm\",\"kvm" };
+	static const char *const extras[] = { HV2008, HV2008R2, ",\"version\":\"5.4\"" };
+	static const char *const limits[] = { UP, "", "\"max_vcpus\":4" };
+	static const char *const comps[] = { LIC, "", "\"vmbus\"" };
+	bool fresh = new_names && rnd(4) == 0;
+
+	return cfg(id, PICK(statuses), fresh && rnd(2) ? "ol" : PICK(oses), PICK(versions), PICK(arches), PICK(hvs),
+		   PICK(extras), PICK(limits), fresh ? "\"vmbus\",\"kvp\"" : PICK(comps));
+}
+
+static struct descriptor *random_machine(void)
+{
+	static const char *const oses[] = { "rhel", "rhel", "sles", "ol", "debian", NULL };
+	static const char *const hvs[] = { "microsoft", "kvm", "vmware", "xen", NULL };
+	static const char *const versions[] = { "5.3", "5.4", "5.9", "6", "7.5", "8.0", NULL };
+	static const char *const arches[] = { "x86_64", "i686", "aarch64" };
+	static const char *const builds[] = { "6001", "6002", "7601", NULL };
+	struct descriptor *d = descriptor_new();
+	const char *os = PICK(oses), *hv = PICK(hvs), *v = PICK(versions), *b = PICK(builds);
+
+	if (hv)
+		descriptor_set(&d->hypervisor.id, hv);
+	descriptor_set(&d->hypervisor.version, rnd(2) ? "6.0" : "5.4");
+	if (b)
+		descriptor_set(&d->hypervisor.build, b);
+	if (os)
+		descriptor_set(&d->guest.os.id, os);
+	if (v)
+		descriptor_set(&d->guest.os.version, v);
+	descriptor_set(&d->guest.arch, PICK(arches));
+	d->vm.vcpus = (int)rnd(5);
+	d->vm.memory_mib = 2048;
+	cv_strv_push(&d->integration.present, "vmbus");
+	if (rnd(2)) {
+		cv_strv_push(&d->integration.present, "storvsc");
+		cv_strv_push(&d->integration.present, "netvsc");
+	}
+	return d;
+}
+
+/* Whether two indexes of the same catalog answer every machine alike:
+ * the fast path's verdict, reason, match and nearest, and explain's whole
+ * answer (JSON, keys sorted). */
+static bool same_answers(const struct check_index *a, const struct check_index *b, unsigned n_machines)
+{
+	bool same = true;
+
+	for (unsigned i = 0; i < n_machines && same; i++) {
+		struct descriptor *d = random_machine();
+		struct check_key ka, kb;
+		struct check_fast fa, fb;
+		struct check_result *ra, *rb;
+		json_t *ja, *jb;
+		char *sa, *sb;
+
+		check_key_from_descriptor(a, d, &ka);
+		check_key_from_descriptor(b, d, &kb);
+		check_match_fast(a, &ka, &fa);
+		check_match_fast(b, &kb, &fb);
+		if (fa.verdict != fb.verdict || fa.reason != fb.reason || fa.match != fb.match || fa.nearest != fb.nearest ||
+		    fa.n_matches != fb.n_matches) {
+			fprintf(stderr, "# fast: %d/%d %d/%d %d/%d %d/%d %u/%u", fa.verdict, fb.verdict, fa.reason, fb.reason,
+				 fa.match, fb.match, fa.nearest, fb.nearest, fa.n_matches, fb.n_matches);
+			fputc('\n', stderr);
+			same = false;
+		}
+		CHECK_INT(check_explain(a, d, 5, &ra), 0);
+		CHECK_INT(check_explain(b, d, 5, &rb), 0);
+		ja = check_result_to_json(ra, d);
+		jb = check_result_to_json(rb, d);
+		sa = json_dumps(ja, JSON_SORT_KEYS);
+		sb = json_dumps(jb, JSON_SORT_KEYS);
+		if (strcmp(sa, sb) != 0) {
+			fprintf(stderr, "# explain:\n# %s\n# %s\n", sa, sb);
+			same = false;
+		}
+		free(sa);
+		free(sb);
+		json_decref(ja);
+		json_decref(jb);
+		check_result_free(ra);
+		check_result_free(rb);
+		descriptor_free(d);
+	}
+	return same;
+}
+
+static void catalog_release(struct catalog *c)
+{
+	for (size_t i = 0; i < c->n_configs; i++)
+		catalog_config_free(c->configs[i]);
+	free(c->configs);
+}
+
+/*
+ * Random changes, generation after generation, each index updated from
+ * the previous one: every updated index answers as a full build of its
+ * catalog does, and the index it was made from still answers as before
+ * (they share buckets; the old one must not see the change).
+ */
+TEST(index_update_answers_as_a_full_build)
+{
+	struct catalog *cur = cv_xcalloc(1, sizeof(*cur));
+	struct check_index *ix;
+	unsigned fulls = 0, updates = 0;
+
+	cur->n_configs = 40;
+	cur->configs = cv_xcalloc(cur->n_configs, sizeof(*cur->configs));
+	for (size_t i = 0; i < cur->n_configs; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "c%03zu", i);
+		cur->configs[i] = random_cfg(id, false);
+	}
+	CHECK_INT(check_index_build(cur, &ix), 0);
+	for (unsigned round = 0; round < 150; round++) {
+		struct catalog *next = cv_xcalloc(1, sizeof(*next));
+		struct check_change ch[6];
+		size_t n_ch = 1 + rnd(CV_ELEMENTSOF(ch) - 1);
+		struct check_index *up, *full, *old_full;
+		bool was_full;
+
+		next->configs = cv_xcalloc(cur->n_configs + CV_ELEMENTSOF(ch), sizeof(*next->configs));
+		for (size_t i = 0; i < cur->n_configs; i++)
+			next->configs[i] = catalog_config_ref(cur->configs[i]);
+		next->n_configs = cur->n_configs;
+		for (size_t i = 0; i < n_ch; i++) {
+			char id[32];
+			size_t at;
+
+			if (rnd(4) == 0) { /* a new configuration */
+				snprintf(id, sizeof(id), "c%03zu", next->n_configs);
+				at = next->n_configs++;
+				ch[i] = (struct check_change){ (uint32_t)at, NULL };
+			} else { /* one replaced (each at most once a round) */
+				bool taken;
+
+				do {
+					at = rnd((unsigned)cur->n_configs);
+					taken = false;
+					for (size_t k = 0; k < i; k++)
+						taken |= ch[k].config == at;
+				} while (taken);
+				snprintf(id, sizeof(id), "%s", cur->configs[at]->id);
+				ch[i] = (struct check_change){ (uint32_t)at, cur->configs[at] };
+				catalog_config_free(next->configs[at]);
+			}
+			next->configs[at] = random_cfg(id, true);
+		}
+		CHECK_INT(check_index_build(cur, &old_full), 0);
+		CHECK_INT(check_index_update(ix, next, ch, n_ch, &up, &was_full), 0);
+		CHECK_INT(check_index_build(next, &full), 0);
+		if (was_full)
+			fulls++;
+		else
+			updates++;
+		if (!same_answers(up, full, 40))
+			tap_fail(__FILE__, __LINE__, "round %u: the updated index answers otherwise than a full build", round);
+		if (!same_answers(ix, old_full, 10))
+			tap_fail(__FILE__, __LINE__, "round %u: the old index changed", round);
+		check_index_free(old_full);
+		check_index_free(full);
+		check_index_free(ix);
+		catalog_release(cur);
+		free(cur);
+		cur = next;
+		ix = up;
+	}
+	/* Both paths were taken. */
+	CHECK(updates > 50);
+	CHECK(fulls > 0);
+	check_index_free(ix);
+	catalog_release(cur);
+	free(cur);
+}
+
 TAP_MAIN(exact_version_validated_and_cooperative, vcpus_outside_uniprocessor_named, ranges_and_arch,
 	 hypervisor_build_and_version_difference, revoked_does_not_validate, explicit_exclusion_beats_a_range,
 	 several_matches_best_status_first, nearest_ranked_by_distance, missing_component_named,
@@ -866,4 +1065,4 @@ TAP_MAIN(exact_version_validated_and_cooperative, vcpus_outside_uniprocessor_nam
 	 product_version_rows_need_the_host_version, service_pack_at_or_after_the_validated_one,
 	 service_pack_ranks_nearer_than_another_arch, a_guest_os_the_catalog_lacks_is_not_ranked,
 	 lifecycle_says_what_has_ended, fleet_counts_verdicts_reasons_and_bad_lines, fleet_records_each_machine_as_read,
-	 fleet_directory_in_name_order)
+	 fleet_directory_in_name_order, index_update_answers_as_a_full_build)
