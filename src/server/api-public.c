@@ -378,6 +378,9 @@ void api_check(struct req *r)
 		descriptor_state_host_version(d, hv);
 		free(hv_owned);
 	}
+	/* The answer reads only this guest OS's configurations (and the
+	 * products: a product change invalidates everything). */
+	cache_dep_os(&r->cache_dep, d->guest.os.id);
 	snap = snapshot_get(r);
 	if (!snap) {
 		descriptor_free(d);

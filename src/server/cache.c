@@ -1,11 +1,20 @@
 /*
- * cache.c - answers of the public read routes, kept per catalog
- * generation (docs/server.md, "Caching").
+ * cache.c - answers of the public read routes, kept across catalog
+ * generations for as long as what they depend on has not changed
+ * (docs/server.md, "Caching").
  *
- * The catalog is read far more often than it is written, and every write
- * bumps its generation; an answer computed at generation G stays right
- * until the generation moves.  So a GET of the catalog, or a check of a
- * descriptor already checked, is answered from memory: no SQL beyond
+ * The catalog is read far more often than it is written.  An answer is
+ * computed at generation G and carries what it depends on (struct
+ * cache_dep): a /check answer its guest OS's configurations, a
+ * configuration list its filters, anything else the whole catalog.  The
+ * snapshot builder (snapshot.c) tells the cache, for each generation
+ * step it catches up with, what changed in it (resp_cache_step(): the old
+ * and new versions of the configurations written, or "everything": a
+ * product, a vendor, a full rebuild).  A lookup at a later generation
+ * accepts the answer when no step since G touched what it depends on, and
+ * restamps it; when the steps since G are not all known (past the log's
+ * bound, or not caught up yet) it does not.  So a write to one guest OS
+ * leaves every other OS's answers served from memory: no SQL beyond
  * reading the generation, no JSON to build.
  *
  * A fixed table of slots, direct-mapped by a hash of the key, one mutex
@@ -17,22 +26,37 @@
  * gigabyte an anonymous client could make the server hold.)  Entries are
  * reference-counted so an answer being sent survives its replacement in
  * the table.
+ *
+ * Single flight: a worker that misses claims the key in its slot
+ * (resp_cache_wait); another worker missing the same key meanwhile waits
+ * for that answer instead of computing it again, at most
+ * CACHE_FLIGHT_WAIT_MS, after which it computes it itself.
  */
 #include <inttypes.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
+#include <time.h>
 
+#include "covalid/catalog.h"
 #include "server/server-internal.h"
 #include "util/cv.h"
 
 #define CACHE_SLOTS 1024
 #define CACHE_MAX_ENTRY (2 * 1024 * 1024)
 #define CACHE_MAX_BYTES (64 * 1024 * 1024)
+/* Generation steps remembered; an answer older than the oldest is not
+ * revalidated (recomputed once).  At 10 writes a second, six seconds. */
+#define CACHE_LOG_STEPS 64
+/* Configurations a step lists; a step with more counts as "everything". */
+#define CACHE_STEP_MAX_CONFIGS 1024
+/* How long a miss waits for another worker's computation of the same key. */
+#define CACHE_FLIGHT_WAIT_MS 2000
 
 struct cache_entry {
 	atomic_int refs;
-	int64_t generation;
+	int64_t generation; /* computed at, or revalidated at (under the slot's lock) */
+	struct cache_dep dep;
 	char *key;
 	size_t key_len;
 	unsigned status;
@@ -44,13 +68,27 @@ struct cache_entry {
 
 struct slot {
 	pthread_mutex_t lock;
+	pthread_cond_t landed; /* the key in flight was put or released */
 	struct cache_entry *e;
+	unsigned char *flight; /* the key a worker is computing, or NULL */
+	size_t flight_len;
+};
+
+/* What changed from generation from to to (snapshot.c). */
+struct cache_step {
+	int64_t from, to;
+	bool global;
+	struct catalog_config **configs; /* both versions of each written one, a reference each */
+	size_t n_configs;
 };
 
 struct resp_cache {
 	struct slot slots[CACHE_SLOTS];
-	atomic_ulong hits, misses;
+	atomic_ulong hits, misses, revalidated, waited;
 	atomic_size_t bytes; /* of the entries in the table */
+	pthread_mutex_t log_lock;
+	struct cache_step log[CACHE_LOG_STEPS]; /* a ring: log[(first + i) % CACHE_LOG_STEPS] */
+	size_t first, n_steps;
 };
 
 static size_t entry_size(const struct cache_entry *e)
@@ -61,9 +99,16 @@ static size_t entry_size(const struct cache_entry *e)
 struct resp_cache *resp_cache_new(void)
 {
 	struct resp_cache *c = cv_xcalloc(1, sizeof(*c));
+	pthread_condattr_t ca;
 
-	for (size_t i = 0; i < CACHE_SLOTS; i++)
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
 		pthread_mutex_init(&c->slots[i].lock, NULL);
+		pthread_cond_init(&c->slots[i].landed, &ca);
+	}
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&c->log_lock, NULL);
 	return c;
 }
 
@@ -75,16 +120,177 @@ void cache_entry_unref(struct cache_entry *e)
 	}
 }
 
+static void step_release(struct cache_step *st)
+{
+	for (size_t i = 0; i < st->n_configs; i++)
+		catalog_config_free(st->configs[i]);
+	free(st->configs);
+	*st = (struct cache_step){ 0 };
+}
+
 void resp_cache_free(struct resp_cache *c)
 {
 	if (!c)
 		return;
 	for (size_t i = 0; i < CACHE_SLOTS; i++) {
 		cache_entry_unref(c->slots[i].e);
+		free(c->slots[i].flight);
 		pthread_mutex_destroy(&c->slots[i].lock);
+		pthread_cond_destroy(&c->slots[i].landed);
 	}
+	for (size_t i = 0; i < c->n_steps; i++)
+		step_release(&c->log[(c->first + i) % CACHE_LOG_STEPS]);
+	pthread_mutex_destroy(&c->log_lock);
 	free(c);
 }
+
+/* ---- what an answer depends on ---- */
+
+static void lower_copy(char *dst, size_t size, const char *src, bool *ret_fits)
+{
+	size_t n = strlen(src);
+
+	*ret_fits = n < size;
+	if (!*ret_fits)
+		return;
+	for (size_t i = 0; i <= n; i++)
+		dst[i] = (char)((src[i] >= 'A' && src[i] <= 'Z') ? src[i] + 32 : src[i]);
+}
+
+void cache_dep_os(struct cache_dep *d, const char *os_id)
+{
+	bool fits = false;
+
+	*d = (struct cache_dep){ .kind = CACHE_DEP_ALL };
+	if (!os_id)
+		return;
+	lower_copy(d->os, sizeof(d->os), os_id, &fits);
+	if (fits)
+		d->kind = CACHE_DEP_OS;
+}
+
+/* Only what a byte-wise comparison decides as SQL's lower() and strpos()
+ * do: ASCII, and no space (a hypervisor filter "kvm microsoft" matches
+ * across two ids of the stored list). */
+static bool plain(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80 || *s == ' ')
+			return false;
+	return true;
+}
+
+void cache_dep_list(struct cache_dep *d, const char *guest, const char *hypervisor, unsigned statuses)
+{
+	bool fits = true;
+
+	*d = (struct cache_dep){ .kind = CACHE_DEP_LIST };
+	d->statuses = statuses;
+	if (guest && plain(guest)) {
+		lower_copy(d->guest, sizeof(d->guest), guest, &fits);
+		d->have_guest = fits;
+	}
+	if (hypervisor && plain(hypervisor)) {
+		lower_copy(d->hypervisor, sizeof(d->hypervisor), hypervisor, &fits);
+		d->have_hypervisor = fits;
+	}
+}
+
+static bool ascii_contains(const char *hay, const char *needle)
+{
+	return !plain(needle) || !hay || strcasestr(hay, needle) != NULL;
+}
+
+/*
+ * Whether a version of a configuration may be in a list with these
+ * filters: false only when one filter surely excludes it (the store's
+ * CONFIG_WHERE: the guest filter is the guest OS id or part of the guest
+ * product's name, the hypervisor filter one of its ids or part of its
+ * product's name, the status one of those asked).  The vendor and text
+ * filters are not looked at: a list filtered by them is invalidated as if
+ * they were absent, which costs a recomputation, never a stale answer.
+ */
+static bool list_may_hold(const struct cache_dep *d, const struct catalog_config *c)
+{
+	if (d->statuses && !(d->statuses & (1u << c->status)))
+		return false;
+	if (d->have_guest && strcasecmp(c->guest.os_id, d->guest) != 0 &&
+	    !ascii_contains(c->guest.product, d->guest))
+		return false;
+	if (d->have_hypervisor) {
+		bool hit = ascii_contains(c->hypervisor.product, d->hypervisor);
+
+		for (size_t i = 0; i < c->hypervisor.ids.n && !hit; i++)
+			hit = strcasecmp(c->hypervisor.ids.v[i], d->hypervisor) == 0;
+		if (!hit)
+			return false;
+	}
+	return true;
+}
+
+static bool step_touches(const struct cache_step *st, const struct cache_dep *d)
+{
+	if (st->global || d->kind == CACHE_DEP_ALL)
+		return true;
+	for (size_t i = 0; i < st->n_configs; i++) {
+		const struct catalog_config *c = st->configs[i];
+
+		if (d->kind == CACHE_DEP_OS ? strcasecmp(c->guest.os_id, d->os) == 0 : list_may_hold(d, c))
+			return true;
+	}
+	return false;
+}
+
+/* Whether nothing e depends on changed from its generation to gen: every
+ * step in between is known and none touched it. */
+static bool still_valid(struct resp_cache *c, const struct cache_entry *e, int64_t gen)
+{
+	bool ok = false;
+
+	pthread_mutex_lock(&c->log_lock);
+	if (c->n_steps && c->log[c->first].from <= e->generation &&
+	    c->log[(c->first + c->n_steps - 1) % CACHE_LOG_STEPS].to >= gen) {
+		ok = true;
+		for (size_t i = 0; i < c->n_steps && ok; i++) {
+			const struct cache_step *st = &c->log[(c->first + i) % CACHE_LOG_STEPS];
+
+			if (st->to > e->generation && st->from < gen)
+				ok = !step_touches(st, &e->dep);
+		}
+	}
+	pthread_mutex_unlock(&c->log_lock);
+	return ok;
+}
+
+void resp_cache_step(struct resp_cache *c, int64_t from, int64_t to, bool global, struct catalog_config **configs,
+		     size_t n_configs)
+{
+	struct cache_step st = { from, to, global || n_configs > CACHE_STEP_MAX_CONFIGS, NULL, 0 };
+
+	if (!st.global && n_configs) {
+		st.configs = cv_xcalloc(n_configs, sizeof(*st.configs));
+		for (size_t i = 0; i < n_configs; i++)
+			st.configs[st.n_configs++] = catalog_config_ref(configs[i]);
+	}
+	pthread_mutex_lock(&c->log_lock);
+	/* Steps chain (each from the last one's to); a gap forgets the
+	 * past, so nothing older is revalidated across it. */
+	if (c->n_steps && c->log[(c->first + c->n_steps - 1) % CACHE_LOG_STEPS].to != from) {
+		for (size_t i = 0; i < c->n_steps; i++)
+			step_release(&c->log[(c->first + i) % CACHE_LOG_STEPS]);
+		c->n_steps = 0;
+		c->first = 0;
+	}
+	if (c->n_steps == CACHE_LOG_STEPS) {
+		step_release(&c->log[c->first]);
+		c->first = (c->first + 1) % CACHE_LOG_STEPS;
+		c->n_steps--;
+	}
+	c->log[(c->first + c->n_steps++) % CACHE_LOG_STEPS] = st;
+	pthread_mutex_unlock(&c->log_lock);
+}
+
+/* ---- the table ---- */
 
 /* Keys are compared whole, so the hash only spreads them over the slots:
  * FNV-1a, eight bytes at a time (keys are digests today, but the table
@@ -104,24 +310,104 @@ static struct slot *slot_of(struct resp_cache *c, const char *key, size_t len)
 	return &c->slots[h % CACHE_SLOTS];
 }
 
+/* The slot's entry for key if it holds at generation, with a reference;
+ * the slot's lock held. */
+static struct cache_entry *entry_at(struct resp_cache *c, struct slot *s, const char *key, size_t key_len,
+				    int64_t generation)
+{
+	struct cache_entry *e = s->e;
+
+	/* An answer stamped later than asked is at least as new as asked
+	 * (a worker revalidated it at a generation this lookup has not read
+	 * yet): served. */
+	if (!e || e->key_len != key_len || memcmp(e->key, key, key_len) != 0)
+		return NULL;
+	if (e->generation < generation) {
+		if (!still_valid(c, e, generation))
+			return NULL;
+		/* Valid at generation: the next lookup starts from there.
+		 * The ETag stays: the bytes are the same. */
+		e->generation = generation;
+		atomic_fetch_add(&c->revalidated, 1);
+	}
+	atomic_fetch_add(&e->refs, 1);
+	return e;
+}
+
 struct cache_entry *resp_cache_get(struct resp_cache *c, const char *key, size_t key_len, int64_t generation)
 {
 	struct slot *s = slot_of(c, key, key_len);
 	struct cache_entry *e;
 
 	pthread_mutex_lock(&s->lock);
-	e = s->e;
-	if (e && e->generation == generation && e->key_len == key_len && memcmp(e->key, key, key_len) == 0)
-		atomic_fetch_add(&e->refs, 1);
-	else
-		e = NULL;
+	e = entry_at(c, s, key, key_len, generation);
 	pthread_mutex_unlock(&s->lock);
 	atomic_fetch_add(e ? &c->hits : &c->misses, 1);
 	return e;
 }
 
+static bool in_flight(const struct slot *s, const char *key, size_t key_len)
+{
+	return s->flight && s->flight_len == key_len && memcmp(s->flight, key, key_len) == 0;
+}
+
+struct cache_entry *resp_cache_wait(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+				    bool *ret_claimed)
+{
+	struct slot *s = slot_of(c, key, key_len);
+	struct cache_entry *e;
+	struct timespec until;
+	bool waited = false;
+
+	*ret_claimed = false;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += CACHE_FLIGHT_WAIT_MS / 1000;
+	until.tv_nsec += (CACHE_FLIGHT_WAIT_MS % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		e = entry_at(c, s, key, key_len, generation);
+		if (e || !in_flight(s, key, key_len))
+			break;
+		waited = true;
+		if (pthread_cond_timedwait(&s->landed, &s->lock, &until) != 0) {
+			/* Waited long enough: compute it here too. */
+			e = entry_at(c, s, key, key_len, generation);
+			break;
+		}
+	}
+	if (!e && !s->flight) {
+		/* Ours to compute: others missing it now wait for it. */
+		s->flight = cv_xmalloc(key_len ? key_len : 1);
+		memcpy(s->flight, key, key_len);
+		s->flight_len = key_len;
+		*ret_claimed = true;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (waited && e)
+		atomic_fetch_add(&c->waited, 1);
+	return e;
+}
+
+void resp_cache_release(struct resp_cache *c, const char *key, size_t key_len)
+{
+	struct slot *s = slot_of(c, key, key_len);
+
+	pthread_mutex_lock(&s->lock);
+	if (in_flight(s, key, key_len)) {
+		s->flight = cv_free(s->flight);
+		s->flight_len = 0;
+		pthread_cond_broadcast(&s->landed);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
 struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
-				   unsigned status, const char *content_type, const char *body, size_t len)
+				   const struct cache_dep *dep, unsigned status, const char *content_type,
+				   const char *body, size_t len)
 {
 	struct slot *s = slot_of(c, key, key_len);
 	struct cache_entry *e, *old = NULL;
@@ -132,6 +418,7 @@ struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t
 	e = cv_xmalloc(sizeof(*e) + len + 1);
 	atomic_init(&e->refs, 2); /* the table's and the caller's */
 	e->generation = generation;
+	e->dep = dep ? *dep : (struct cache_dep){ .kind = CACHE_DEP_ALL };
 	e->key = cv_xmalloc(key_len);
 	memcpy(e->key, key, key_len);
 	e->key_len = key_len;
@@ -171,9 +458,11 @@ const char *cache_entry_body(const struct cache_entry *e, size_t *ret_len, unsig
 	return e->body;
 }
 
-void resp_cache_stats(struct resp_cache *c, unsigned long *ret_hits, unsigned long *ret_misses, size_t *ret_bytes)
+void resp_cache_stats(struct resp_cache *c, struct resp_cache_stats *ret)
 {
-	*ret_hits = atomic_load(&c->hits);
-	*ret_misses = atomic_load(&c->misses);
-	*ret_bytes = atomic_load(&c->bytes);
+	ret->hits = atomic_load(&c->hits);
+	ret->misses = atomic_load(&c->misses);
+	ret->bytes = atomic_load(&c->bytes);
+	ret->revalidated = atomic_load(&c->revalidated);
+	ret->waited = atomic_load(&c->waited);
 }

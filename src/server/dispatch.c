@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "covalid/catalog.h"
 #include "covalid/monitor.h"
 #include "covalid/store.h"
 #include "server/http-internal.h"
@@ -182,16 +183,75 @@ bool dispatch_answer_cached(struct req *r)
 	return true;
 }
 
-/* Runs a cacheable route's handler and keeps its answer (a 200). */
+/*
+ * What a configuration list depends on: the configurations its filters
+ * may select (cache.c).  Statuses as api-public.c reads them (repeated
+ * and comma-separated); one it cannot read leaves ALL (the handler
+ * answers 400, which is not kept anyway).
+ */
+static void list_dependency(struct req *r)
+{
+	const char *v[GUARD_MAX_PARAMS];
+	size_t n = req_arg_all(r, "status", v, CV_ELEMENTSOF(v));
+	unsigned set = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (const char *p = v[i]; *p;) {
+			size_t len = strcspn(p, ",");
+			char *one = cv_xstrndup(p, len);
+			enum catalog_status st;
+			int rc = catalog_status_parse(one, &st);
+
+			free(one);
+			if (rc < 0)
+				return;
+			set |= 1u << st;
+			p += len;
+			p += *p == ',';
+		}
+	cache_dep_list(&r->cache_dep, req_arg(r, "guest"), req_arg(r, "hypervisor"), set);
+}
+
+/*
+ * Runs a cacheable route's handler and keeps its answer (a 200).
+ *
+ * First the snapshot is caught up with the catalog: that tells the cache
+ * what changed since its answers were computed, so that one a write did
+ * not touch is found now (the event thread's lookup could not know).
+ * Then the lookup again, which waits if another worker is computing the
+ * same answer (single flight).  The answer is stamped with the
+ * generation read before it was computed: never newer than its data.
+ */
 static void answer_and_keep(struct req *r)
 {
+	struct snapshot *snap;
+	bool claimed = false;
+	char *why = NULL;
+
+	if (r->cache_key) {
+		snap = snapshot_of(r->srv, r->store, &why);
+		free(why);
+		if (snap && snap->generation > r->generation)
+			r->generation = snap->generation;
+		snapshot_put(r->srv, snap);
+		r->cached = resp_cache_wait(r->srv->cache, r->cache_key, r->cache_key_len, r->generation, &claimed);
+		if (r->cached) {
+			r->cache_hit = true;
+			answer_from_entry(r);
+			return;
+		}
+		if (r->route->fn == api_configurations)
+			list_dependency(r);
+	}
 	r->route->fn(r);
-	if (!r->cache_key || !r->answered || r->status != 200)
-		return;
-	r->cached = resp_cache_put(r->srv->cache, r->cache_key, r->cache_key_len, r->generation, r->status,
-				   r->content_type, r->resp, r->resp_len);
-	if (r->cached)
-		answer_from_entry(r);
+	if (r->cache_key && r->answered && r->status == 200) {
+		r->cached = resp_cache_put(r->srv->cache, r->cache_key, r->cache_key_len, r->generation, &r->cache_dep,
+					   r->status, r->content_type, r->resp, r->resp_len);
+		if (r->cached)
+			answer_from_entry(r);
+	}
+	if (claimed)
+		resp_cache_release(r->srv->cache, r->cache_key, r->cache_key_len);
 }
 
 struct arg_check {

@@ -27,7 +27,13 @@ struct server {
 	size_t max_body;
 	pthread_key_t store_key;
 	pthread_mutex_t snap_lock;
-	struct snapshot *snap;
+	pthread_cond_t snap_built;  /* a build of the next snapshot ended */
+	struct snapshot *snap;      /* the newest */
+	bool snap_building;         /* a thread builds the next one: others wait */
+	struct cv_hmap snap_ids;    /* configuration id -> index + 1 in snap's catalog: the builder's */
+	bool snap_ids_valid;
+	atomic_ulong snap_builds[2]; /* incremental, full */
+	atomic_ullong snap_build_ns; /* how long the last one took */
 	pthread_mutex_t log_lock;
 	struct cv_buf log_buf; /* whole lines not yet written */
 	atomic_long in_flight;
@@ -61,8 +67,14 @@ struct server {
 struct store *server_thread_store(struct server *srv, char **ret_err);
 
 /* ---- the catalog snapshot for threads without a request (snapshot.c) ---- */
-/* As snapshot_get(), on the caller's store; NULL with *ret_why. */
+/* As snapshot_get(), on the caller's store; NULL with *ret_why.  Never
+ * older than the generation the store reads when called. */
 struct snapshot *snapshot_of(struct server *srv, struct store *store, char **ret_why);
+/* The snapshot's state in srv: at start, and at exit (drops the newest). */
+void snapshot_init(struct server *srv);
+void snapshot_release(struct server *srv);
+/* covalid_catalog_snapshot* as Prometheus text (metrics.c). */
+void snapshot_metrics(struct server *srv, struct cv_buf *b);
 
 /* ---- the monitoring sweeper (sweeper.c) ---- */
 /* A thread with its own store: late machines every sweep interval, a

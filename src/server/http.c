@@ -613,7 +613,7 @@ int server_run(const struct server_options *o, char **ret_error)
 	srv.max_body = o->max_body ? o->max_body : DEFAULT_MAX_BODY;
 	srv.stats = metrics_stats_new();
 	pthread_key_create(&srv.store_key, close_store);
-	pthread_mutex_init(&srv.snap_lock, NULL);
+	snapshot_init(&srv);
 	pthread_mutex_init(&srv.health_lock, NULL);
 	access_log_init(&srv);
 	srv.cache = resp_cache_new();
@@ -720,11 +720,9 @@ out:
 	sigaction(SIGHUP, &old_hup, NULL);
 	/* The daemon has stopped: no handshake asks for the certificate now. */
 	tls_free(srv.tls);
-	if (srv.snap)
-		snapshot_put(&srv, srv.snap);
+	snapshot_release(&srv);
 	/* The main thread never opened a store; connection threads closed theirs. */
 	pthread_key_delete(srv.store_key);
-	pthread_mutex_destroy(&srv.snap_lock);
 	pthread_mutex_destroy(&srv.health_lock);
 	free(srv.health_deep_why);
 	free(srv.identity);

@@ -109,16 +109,22 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 	M("# HELP covalid_http_connections_total Connections accepted.\n# TYPE covalid_http_connections_total counter\n");
 	M("covalid_http_connections_total %lu\n", atomic_load(&srv->connections));
 	{
-		unsigned long hits, misses;
-		size_t bytes;
+		struct resp_cache_stats cs;
 
-		resp_cache_stats(srv->cache, &hits, &misses, &bytes);
+		resp_cache_stats(srv->cache, &cs);
 		M("# HELP covalid_cache_lookups_total Answers of cacheable routes, from the cache (hit) or computed (miss).\n"
 		  "# TYPE covalid_cache_lookups_total counter\n");
-		M("covalid_cache_lookups_total{result=\"hit\"} %lu\ncovalid_cache_lookups_total{result=\"miss\"} %lu\n", hits,
-		  misses);
+		M("covalid_cache_lookups_total{result=\"hit\"} %lu\ncovalid_cache_lookups_total{result=\"miss\"} %lu\n",
+		  cs.hits, cs.misses);
+		M("# HELP covalid_cache_revalidated_total Answers kept across a catalog write that did not touch them.\n"
+		  "# TYPE covalid_cache_revalidated_total counter\n");
+		M("covalid_cache_revalidated_total %lu\n", cs.revalidated);
+		M("# HELP covalid_cache_waits_total Misses answered by another worker's computation of the same key.\n"
+		  "# TYPE covalid_cache_waits_total counter\n");
+		M("covalid_cache_waits_total %lu\n", cs.waited);
 		M("# HELP covalid_cache_bytes Bytes of the answers the cache holds.\n# TYPE covalid_cache_bytes gauge\n");
-		M("covalid_cache_bytes %zu\n", bytes);
+		M("covalid_cache_bytes %zu\n", cs.bytes);
+		snapshot_metrics(srv, b);
 	}
 	M("# HELP covalid_http_answered_directly_total Answers written past MHD: refused request lines, and answers\n"
 	  "# to clients that half-closed while a worker ran.\n# TYPE covalid_http_answered_directly_total counter\n");

@@ -53,6 +53,21 @@ struct route {
 	const char *query;   /* the query parameters it takes, space-separated; others are a 400 */
 };
 
+/*
+ * What a cached answer depends on (docs/server.md, "Caching"): anything in
+ * the catalog (the default), the configurations of one guest OS (a /check
+ * answer), or those a list's filters may select.  Fixed-size: an entry
+ * holds a copy.
+ */
+enum cache_dep_kind { CACHE_DEP_ALL, CACHE_DEP_OS, CACHE_DEP_LIST };
+struct cache_dep {
+	enum cache_dep_kind kind;
+	char os[64];              /* CACHE_DEP_OS: the guest OS id, lowercase */
+	char guest[128], hypervisor[128]; /* CACHE_DEP_LIST: filters, lowercase, where have_* */
+	bool have_guest, have_hypervisor;
+	unsigned statuses;        /* CACHE_DEP_LIST: 1 << status of each asked; 0 any */
+};
+
 #define REQ_MAX_PARAMS 4
 
 struct req {
@@ -88,6 +103,7 @@ struct req {
 	bool cache_hit;
 	char *cache_key; /* a BLAKE2b-256 digest (dispatch.c, cache_key()): bytes, not a string */
 	size_t cache_key_len;
+	struct cache_dep cache_dep; /* what its answer depends on: the handler may narrow it (ALL) */
 	int64_t generation;         /* the catalog's, when the request was routed */
 	uint64_t received;          /* body bytes, kept or not */
 	bool worked;                /* a worker answered it (pool.c) */
@@ -134,29 +150,67 @@ void token_uses_note(struct token_uses *u, struct store *s, const char *token_id
 unsigned long token_uses_written(struct token_uses *u);
 
 /* ---- the catalog snapshot (snapshot.c) ---- */
+struct snapshot_chunk;
 struct snapshot {
 	int64_t generation;
 	struct catalog *cat;
 	struct check_index *ix;
 	int refs;
+	/* Who owns cat's configurations: chunks shared with the snapshots
+	 * before and after (snapshot.c). */
+	struct snapshot_chunk **chunks;
+	size_t n_chunks;
 };
 struct snapshot *snapshot_get(struct req *r); /* NULL: replied 500 */
 void snapshot_put(struct server *srv, struct snapshot *s);
 
 /* ---- the answer cache (cache.c) ---- */
+/* An answer about a machine of that guest OS (NULL or too long: ALL). */
+void cache_dep_os(struct cache_dep *d, const char *os_id);
+/* A configuration list with those filters (a filter NULL: absent). */
+void cache_dep_list(struct cache_dep *d, const char *guest, const char *hypervisor, unsigned statuses);
+
 struct resp_cache;
 struct cache_entry;
+struct catalog_config;
 struct resp_cache *resp_cache_new(void);
 void resp_cache_free(struct resp_cache *c);
-/* The entry for key at that generation, with a reference, or NULL. */
+/* The entry for key valid at generation (computed then, or earlier with
+ * nothing it depends on changed since), with a reference, or NULL.
+ * Never waits: the event thread's lookup. */
 struct cache_entry *resp_cache_get(struct resp_cache *c, const char *key, size_t key_len, int64_t generation);
-/* Keeps an answer; returns it with a reference for the caller (NULL if too big to keep). */
+/* A worker's lookup after a miss: as resp_cache_get, but if another
+ * worker is computing key it waits for that answer (bounded).  NULL: the
+ * caller computes it; *ret_claimed then says whether others wait for it,
+ * in which case the caller must resp_cache_release() it (after its put,
+ * or instead). */
+struct cache_entry *resp_cache_wait(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+				    bool *ret_claimed);
+void resp_cache_release(struct resp_cache *c, const char *key, size_t key_len);
+/* Keeps an answer computed at generation (dep NULL: ALL); returns it with
+ * a reference for the caller (NULL if too big to keep). */
 struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
-				   unsigned status, const char *content_type, const char *body, size_t len);
+				   const struct cache_dep *dep, unsigned status, const char *content_type,
+				   const char *body, size_t len);
+/*
+ * The catalog went from generation from to to, writing these
+ * configurations (both versions of each replaced one; the cache takes its
+ * own references); global: something else or more changed (a product, a
+ * vendor, a full rebuild), which every answer depends on.  Steps must
+ * chain; a gap forgets the earlier ones.
+ */
+void resp_cache_step(struct resp_cache *c, int64_t from, int64_t to, bool global, struct catalog_config **configs,
+		     size_t n_configs);
 void cache_entry_unref(struct cache_entry *e);
 const char *cache_entry_body(const struct cache_entry *e, size_t *ret_len, unsigned *ret_status,
 			     const char **ret_content_type, const char **ret_etag);
-void resp_cache_stats(struct resp_cache *c, unsigned long *ret_hits, unsigned long *ret_misses, size_t *ret_bytes);
+struct resp_cache_stats {
+	unsigned long hits, misses;
+	unsigned long revalidated; /* hits on an answer from an earlier generation */
+	unsigned long waited;      /* misses answered by another worker's computation */
+	size_t bytes;
+};
+void resp_cache_stats(struct resp_cache *c, struct resp_cache_stats *ret);
 
 /* ---- what a hostile client meets first (guard.c) ---- */
 /* The request target: bytes, and query parameters (docs/server.md). */
