@@ -240,6 +240,24 @@ static int cmp_candidate(const void *a, const void *b)
 	return strcmp(x->config->id, y->config->id);
 }
 
+/*
+ * The max best candidates so far, best first (cmp_candidate: a total
+ * order, so the same as sorting them all and taking the first max):
+ * a machine's guest OS may have thousands of configurations, and only a
+ * handful are shown.
+ */
+static void keep_nearest(struct check_candidate *best, size_t *n, size_t max, const struct check_candidate *c)
+{
+	size_t i;
+
+	if (*n == max && (max == 0 || cmp_candidate(c, &best[max - 1]) >= 0))
+		return;
+	i = *n < max ? (*n)++ : max - 1;
+	for (; i > 0 && cmp_candidate(c, &best[i - 1]) < 0; i--)
+		best[i] = best[i - 1];
+	best[i] = *c;
+}
+
 static void support(struct check_result *r)
 {
 	for (size_t i = 0; i < r->n_matches; i++) {
@@ -350,7 +368,7 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 	uint64_t *seen;
 	struct check_key k;
 	struct check_fast fast;
-	size_t n_all = 0, alloc_all = 0, n_cand = 0;
+	size_t n_all = 0, n_cand = 0;
 	char today[11];
 
 	cv_strv_init(&r->support_vendors);
@@ -376,6 +394,7 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 		cand = ix->by_os;
 		n_cand = ix->n_buckets;
 	}
+	all = cv_xcalloc(max_nearest ? max_nearest : 1, sizeof(*all));
 	seen = cv_xcalloc(ix->n_configs / 64 + 1, sizeof(*seen));
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t bi = 0; bi < n_cand; bi++) {
@@ -414,11 +433,8 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 				 * what separates it from a validated configuration. */
 				if (fast.verdict == CHECK_SUPPORTED && c->status != CATALOG_VALIDATED)
 					continue;
-				if (n_all == alloc_all) {
-					alloc_all = alloc_all ? alloc_all * 2 : 64;
-					all = cv_xreallocarray(all, alloc_all, sizeof(*all));
-				}
-				all[n_all++] = (struct check_candidate){ .config = c, .score = score, .reason = reason };
+				keep_nearest(all, &n_all, max_nearest,
+					     &(struct check_candidate){ .config = c, .score = score, .reason = reason });
 			}
 		}
 	free(seen);
@@ -436,8 +452,7 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 	/* The nearest: when nothing supportable matched, and, for a machine
 	 * only supported, the validated configurations it comes closest to. */
 	if (r->verdict != CHECK_VALIDATED && n_all) {
-		qsort(all, n_all, sizeof(*all), cmp_candidate);
-		r->n_nearest = n_all < max_nearest ? n_all : max_nearest;
+		r->n_nearest = n_all;
 		r->nearest = cv_xcalloc(r->n_nearest ? r->n_nearest : 1, sizeof(*r->nearest));
 		for (size_t i = 0; i < r->n_nearest; i++) {
 			r->nearest[i] = all[i];

@@ -342,7 +342,10 @@ struct cache_entry *resp_cache_get(struct resp_cache *c, const char *key, size_t
 	pthread_mutex_lock(&s->lock);
 	e = entry_at(c, s, key, key_len, generation);
 	pthread_mutex_unlock(&s->lock);
-	atomic_fetch_add(e ? &c->hits : &c->misses, 1);
+	/* A miss is counted by the worker's resp_cache_wait(), which may
+	 * still find it. */
+	if (e)
+		atomic_fetch_add(&c->hits, 1);
 	return e;
 }
 
@@ -389,6 +392,7 @@ struct cache_entry *resp_cache_wait(struct resp_cache *c, const char *key, size_
 	pthread_mutex_unlock(&s->lock);
 	if (waited && e)
 		atomic_fetch_add(&c->waited, 1);
+	atomic_fetch_add(e ? &c->hits : &c->misses, 1);
 	return e;
 }
 

@@ -111,13 +111,21 @@ int store_catalog_changes(struct store *s, int64_t since, store_row_cb config_cb
 {
 	int r = 0;
 
-	/* Products first: a configuration's answers read its products. */
+	/* Products first: a configuration's answers read its products.
+	 * The rows are found through the gen index, then sorted: asked for
+	 * "WHERE gen > ? ORDER BY id" whole, SQLite walks the id index over
+	 * every row instead (100k configurations: a full scan per write).
+	 * MATERIALIZED (SQLite 3.35, PostgreSQL 12) keeps the two apart. */
 	if (product_cb)
-		r = db_walk_docs(s, "SELECT id, doc FROM products WHERE gen > ?1 ORDER BY id", product_cb, userdata, "i",
-				 since);
+		r = db_walk_docs(s,
+				 "WITH c AS MATERIALIZED (SELECT id, doc FROM products WHERE gen > ?1) "
+				 "SELECT id, doc FROM c ORDER BY id",
+				 product_cb, userdata, "i", since);
 	if (r == 0 && config_cb)
-		r = db_walk_docs(s, "SELECT id, doc FROM configurations WHERE gen > ?1 ORDER BY id", config_cb,
-				 userdata, "i", since);
+		r = db_walk_docs(s,
+				 "WITH c AS MATERIALIZED (SELECT id, doc FROM configurations WHERE gen > ?1) "
+				 "SELECT id, doc FROM c ORDER BY id",
+				 config_cb, userdata, "i", since);
 	return r;
 }
 
