@@ -1,0 +1,249 @@
+/* test-cache.c - the answer cache (src/server/cache.c): answers kept
+ * across catalog writes that do not touch what they depend on, and one
+ * computation for concurrent misses of one key. */
+#include <pthread.h>
+#include <unistd.h>
+
+#include "covalid/catalog.h"
+#include "server/server-internal.h"
+#include "tap.h"
+#include "util/cv.h"
+
+static struct catalog_config *cfg(const char *id, const char *status, const char *os, const char *product,
+				  const char *hv)
+{
+	struct catalog_config *c = NULL;
+	char *why = NULL;
+	char *json = cv_xasprintf(
+		"{\"type\":\"configuration\",\"id\":\"%s\",\"status\":\"%s\","
+		"\"guest\":{\"vendor\":\"V\",\"product\":\"%s\",\"os_id\":\"%s\",\"version\":\"5.3\",\"arch\":[\"x86_64\"]},"
+		"\"hypervisor\":{\"vendor\":\"Microsoft\",\"product\":\"Windows Server 2008 Hyper-V\",\"ids\":[\"%s\"],"
+		"\"version\":\"2008\"},\"validated_by\":[\"V\"],\"source\":\"test\"}",
+		id, status, product, os, hv);
+
+	if (catalog_config_from_text(json, &c, &why) < 0)
+		tap_fail(__FILE__, __LINE__, "%s: %s", id, why);
+	free(why);
+	free(json);
+	return c;
+}
+
+static const char KEY_A[] = "key-a", KEY_B[] = "key-b";
+
+static struct cache_entry *put(struct resp_cache *c, const char *key, int64_t gen, const struct cache_dep *dep)
+{
+	return resp_cache_put(c, key, strlen(key), gen, dep, 200, "application/json", "{}", 2);
+}
+
+static bool hit(struct resp_cache *c, const char *key, int64_t gen)
+{
+	struct cache_entry *e = resp_cache_get(c, key, strlen(key), gen);
+
+	cache_entry_unref(e);
+	return e != NULL;
+}
+
+/* One step from..to that wrote the given configurations (both versions
+ * of a replaced one are given by the caller). */
+static void step(struct resp_cache *c, int64_t from, int64_t to, struct catalog_config *a, struct catalog_config *b)
+{
+	struct catalog_config *v[2] = { a, b };
+
+	resp_cache_step(c, from, to, false, v, (size_t)(a != NULL) + (b != NULL));
+	catalog_config_free(a); /* the cache holds its own references */
+	catalog_config_free(b);
+}
+
+TEST(a_check_answer_survives_writes_to_another_guest_os)
+{
+	struct resp_cache *c = resp_cache_new();
+	struct cache_dep rhel, any = { .kind = CACHE_DEP_ALL };
+	struct resp_cache_stats st;
+
+	cache_dep_os(&rhel, "RHEL"); /* as the descriptor says it: case aside */
+	CHECK_INT(rhel.kind, CACHE_DEP_OS);
+	cache_entry_unref(put(c, KEY_A, 1, &rhel));
+	cache_entry_unref(put(c, KEY_B, 1, &any));
+	CHECK(hit(c, KEY_A, 1));
+	/* Generation 2 is not known to the cache yet: nothing is assumed. */
+	CHECK(!hit(c, KEY_A, 2));
+	step(c, 1, 2, cfg("w1", "validated", "windows", "Windows Server", "microsoft"),
+	     cfg("w1", "revoked", "windows", "Windows Server", "microsoft"));
+	CHECK(hit(c, KEY_A, 2));
+	CHECK(!hit(c, KEY_B, 2)); /* depends on everything */
+	resp_cache_stats(c, &st);
+	CHECK_INT(st.revalidated, 1);
+	/* Restamped at 2: a rhel write at 2..3 invalidates it. */
+	step(c, 2, 3, cfg("r1", "validated", "rhel", "Red Hat Enterprise Linux", "microsoft"), NULL);
+	CHECK(!hit(c, KEY_A, 3));
+	resp_cache_free(c);
+}
+
+TEST(the_old_version_of_a_changed_configuration_counts_too)
+{
+	struct resp_cache *c = resp_cache_new();
+	struct cache_dep rhel;
+
+	cache_dep_os(&rhel, "rhel");
+	cache_entry_unref(put(c, KEY_A, 5, &rhel));
+	/* A configuration moved from rhel to windows: rhel's answers change. */
+	step(c, 5, 6, cfg("x", "validated", "rhel", "Red Hat Enterprise Linux", "kvm"),
+	     cfg("x", "validated", "windows", "Windows Server", "kvm"));
+	CHECK(!hit(c, KEY_A, 6));
+	resp_cache_free(c);
+}
+
+TEST(global_steps_gaps_and_a_log_behind_invalidate)
+{
+	struct resp_cache *c = resp_cache_new();
+	struct cache_dep rhel;
+
+	cache_dep_os(&rhel, "rhel");
+	cache_entry_unref(put(c, KEY_A, 1, &rhel));
+	/* A product or a vendor changed: every answer goes. */
+	resp_cache_step(c, 1, 2, true, NULL, 0);
+	CHECK(!hit(c, KEY_A, 2));
+	cache_entry_unref(put(c, KEY_A, 2, &rhel));
+	/* A step that does not start where the last ended: the past is
+	 * forgotten (steps 2..3 unknown). */
+	step(c, 3, 4, cfg("w", "validated", "windows", "Windows Server", "microsoft"), NULL);
+	CHECK(!hit(c, KEY_A, 4));
+	cache_entry_unref(put(c, KEY_A, 4, &rhel));
+	/* Asked at a generation past the last step: not known, a miss. */
+	CHECK(!hit(c, KEY_A, 5));
+	/* An answer at least as new as asked is served. */
+	CHECK(hit(c, KEY_A, 3));
+	/* Too many configurations in one step: as global. */
+	{
+		struct catalog_config *v[1025];
+
+		for (size_t i = 0; i < CV_ELEMENTSOF(v); i++)
+			v[i] = cfg("w", "validated", "windows", "Windows Server", "microsoft");
+		resp_cache_step(c, 4, 5, false, v, CV_ELEMENTSOF(v));
+		for (size_t i = 0; i < CV_ELEMENTSOF(v); i++)
+			catalog_config_free(v[i]);
+	}
+	CHECK(!hit(c, KEY_A, 5));
+	resp_cache_free(c);
+}
+
+TEST(a_list_depends_on_what_its_filters_may_select)
+{
+	struct resp_cache *c = resp_cache_new();
+	struct cache_dep validated_rhel, by_product, on_kvm, odd;
+
+	cache_dep_list(&validated_rhel, "rhel", NULL, 1u << CATALOG_VALIDATED);
+	cache_dep_list(&by_product, "Enterprise", NULL, 0); /* part of the product's name (CONFIG_WHERE) */
+	cache_dep_list(&on_kvm, NULL, "kvm", 0);
+	cache_dep_list(&odd, "r\xc3\xa9hel", "kvm microsoft", 0); /* not decided byte-wise: filters ignored */
+	cache_entry_unref(put(c, "l1", 1, &validated_rhel));
+	cache_entry_unref(put(c, "l2", 1, &by_product));
+	cache_entry_unref(put(c, "l3", 1, &on_kvm));
+	cache_entry_unref(put(c, "l4", 1, &odd));
+	/* A rhel row that is supported before and after: not in the
+	 * validated list, in the product list, not on kvm. */
+	step(c, 1, 2, cfg("r", "supported", "rhel", "Red Hat Enterprise Linux", "microsoft"),
+	     cfg("r", "supported", "rhel", "Red Hat Enterprise Linux", "microsoft"));
+	CHECK(hit(c, "l1", 2));
+	CHECK(!hit(c, "l2", 2));
+	CHECK(hit(c, "l3", 2));
+	CHECK(!hit(c, "l4", 2));
+	/* A validated rhel row revoked: its old version was in the list. */
+	step(c, 2, 3, cfg("v", "validated", "rhel", "Red Hat Enterprise Linux", "microsoft"),
+	     cfg("v", "revoked", "rhel", "Red Hat Enterprise Linux", "microsoft"));
+	CHECK(!hit(c, "l1", 3));
+	CHECK(hit(c, "l3", 3));
+	/* A row moved onto kvm: its new version is in the kvm list. */
+	step(c, 3, 4, cfg("k", "validated", "windows", "Windows Server", "microsoft"),
+	     cfg("k", "validated", "windows", "Windows Server", "kvm"));
+	CHECK(!hit(c, "l3", 4));
+	resp_cache_free(c);
+}
+
+struct waiter {
+	struct resp_cache *c;
+	struct cache_entry *e;
+	bool claimed;
+};
+
+static void *wait_for_a(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->e = resp_cache_wait(w->c, KEY_A, strlen(KEY_A), 1, &w->claimed);
+	return NULL;
+}
+
+TEST(concurrent_misses_of_one_key_wait_for_one_computation)
+{
+	struct resp_cache *c = resp_cache_new();
+	struct waiter w = { c, NULL, false };
+	struct resp_cache_stats st;
+	struct cache_entry *mine;
+	bool claimed = false;
+	pthread_t t;
+
+	CHECK(resp_cache_wait(c, KEY_A, strlen(KEY_A), 1, &claimed) == NULL);
+	CHECK(claimed);
+	pthread_create(&t, NULL, wait_for_a, &w);
+	/* Give the other worker time to start waiting (if it has not, it
+	 * finds the answer anyway: the outcome is the same). */
+	usleep(100 * 1000);
+	mine = put(c, KEY_A, 1, NULL);
+	resp_cache_release(c, KEY_A, strlen(KEY_A));
+	pthread_join(t, NULL);
+	CHECK(w.e == mine);
+	CHECK(!w.claimed);
+	cache_entry_unref(w.e);
+	cache_entry_unref(mine);
+	resp_cache_stats(c, &st);
+	CHECK_INT(st.misses, 1);
+	CHECK_INT(st.hits, 1);
+	/* Another key in flight meanwhile is not waited for. */
+	CHECK(resp_cache_wait(c, KEY_B, strlen(KEY_B), 1, &claimed) == NULL);
+	CHECK(claimed);
+	resp_cache_release(c, KEY_B, strlen(KEY_B));
+	resp_cache_free(c);
+}
+
+TEST(a_computation_that_gives_no_answer_lets_the_waiter_compute)
+{
+	struct resp_cache *c = resp_cache_new();
+	struct waiter w = { c, NULL, false };
+	bool claimed = false;
+	pthread_t t;
+
+	CHECK(resp_cache_wait(c, KEY_A, strlen(KEY_A), 1, &claimed) == NULL);
+	CHECK(claimed);
+	pthread_create(&t, NULL, wait_for_a, &w);
+	usleep(100 * 1000);
+	resp_cache_release(c, KEY_A, strlen(KEY_A)); /* an error: nothing put */
+	pthread_join(t, NULL);
+	CHECK(w.e == NULL);
+	CHECK(w.claimed); /* the waiter computes it, and others wait for it */
+	resp_cache_release(c, KEY_A, strlen(KEY_A));
+	resp_cache_free(c);
+}
+
+TEST(a_waiter_stops_waiting_for_a_computation_that_never_ends)
+{
+	struct resp_cache *c = resp_cache_new();
+	struct waiter w = { c, NULL, false };
+	bool claimed = false;
+
+	CHECK(resp_cache_wait(c, KEY_A, strlen(KEY_A), 1, &claimed) == NULL);
+	CHECK(claimed);
+	/* Never put nor released: the waiter gives up (after its bound)
+	 * and computes it itself, without the claim. */
+	wait_for_a(&w);
+	CHECK(w.e == NULL);
+	CHECK(!w.claimed);
+	resp_cache_release(c, KEY_A, strlen(KEY_A));
+	resp_cache_free(c);
+}
+
+TAP_MAIN(a_check_answer_survives_writes_to_another_guest_os, the_old_version_of_a_changed_configuration_counts_too,
+	 global_steps_gaps_and_a_log_behind_invalidate, a_list_depends_on_what_its_filters_may_select,
+	 concurrent_misses_of_one_key_wait_for_one_computation,
+	 a_computation_that_gives_no_answer_lets_the_waiter_compute,
+	 a_waiter_stops_waiting_for_a_computation_that_never_ends)
