@@ -659,6 +659,7 @@ static bool vendor_feed(struct req *r, bool with_items, struct feed *f)
 	struct snapshot *snap;
 	struct vendor_set v;
 	json_t *vendor;
+	char *text = NULL;
 
 	*f = (struct feed){ 0 };
 	if (with_items && !req_statuses(r, &f->statuses))
@@ -689,7 +690,20 @@ static bool vendor_feed(struct req *r, bool with_items, struct feed *f)
 		if (f->statuses && !(f->statuses & (1u << c->status)))
 			continue;
 		roles = vendor_roles(&v, c, vendor);
-		if (!roles || !(item = json_copy(c->doc)))
+		if (!roles)
+			continue;
+		/* The snapshot keeps no documents (snapshot.c: most of a
+		 * large catalog's memory): the item is the stored one. */
+		if (store_config_get(r->store, c->id, &text) < 0) {
+			vendor_set_release(&v);
+			snapshot_put(r->srv, snap);
+			feed_release(f);
+			reply_error(r, 500, "internal", "%s", store_errmsg(r->store));
+			return false;
+		}
+		item = json_loads(text, 0, NULL);
+		text = cv_free(text);
+		if (!item)
 			continue;
 		json_object_set_new(item, "roles", roles_json(roles));
 		json_array_append_new(f->items, item);

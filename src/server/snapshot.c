@@ -26,6 +26,8 @@
  * an older snapshot go on with it meanwhile.  The server keeps one
  * reference to the newest.
  */
+#include <jansson.h>
+
 #include "covalid/catalog.h"
 #include "covalid/check.h"
 #include "covalid/store.h"
@@ -111,7 +113,7 @@ static int load_full(struct server *srv, struct store *store, int64_t gen, struc
 	s->generation = gen;
 	s->refs = 1;
 	ids_reset(srv);
-	r = catalog_load(store, 0, &s->cat, &why);
+	r = catalog_load(store, CATALOG_LOAD_NO_DOCS, &s->cat, &why);
 	if (r < 0) {
 		*ret_why = cv_xasprintf("cannot load the catalog: %s", why ? why : "?");
 		free(why);
@@ -209,6 +211,8 @@ static int delta_config(void *userdata, const char *id, const char *doc)
 		free(why);
 		return -EBADMSG;
 	}
+	json_decref(c->doc); /* as load_full's: CATALOG_LOAD_NO_DOCS */
+	c->doc = NULL;
 	if (d->n_changes == d->alloc_changes) {
 		d->alloc_changes = d->alloc_changes ? d->alloc_changes * 2 : 16;
 		d->changes = cv_xreallocarray(d->changes, d->alloc_changes, sizeof(*d->changes));
