@@ -10,7 +10,13 @@
  *
  * check_explain() gives the full answer for one machine: every matching
  * configuration with who validated it and who supports it, or the nearest
- * configurations ranked, each with every difference in plain words.
+ * configurations ranked, each with every difference in plain words.  It
+ * ranks the configurations of the machine's guest OS (the index keeps its
+ * buckets by guest OS), not the whole catalog.
+ *
+ * check_index_update() makes the index of a catalog that changed in a few
+ * configurations from the previous one: buckets are immutable and shared
+ * between the two (copy on write), only those a change touches are rebuilt.
  *
  * Verdicts (docs/check.md):
  *   validated      a "validated" configuration matches: cooperative support
@@ -19,7 +25,8 @@
  *   not-validated  nothing supportable matches
  *   unknown        the descriptor does not say which hypervisor or guest OS
  *
- * The index is read-only after building and may be shared by threads.
+ * The index is read-only after building and may be shared by threads;
+ * indexes sharing buckets are freed independently, in any order.
  */
 #ifndef COVALID_CHECK_H
 #define COVALID_CHECK_H

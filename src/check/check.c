@@ -3,9 +3,12 @@
  *
  * Building: every configuration is compiled (struct ccfg) and put in the
  * bucket of each (guest OS, hypervisor id) it covers.  Buckets live in an
- * open-addressing table keyed by the two interned ids.  Within a bucket
- * configurations are sorted by the low end of their guest version
- * interval.
+ * open-addressing table of pointers keyed by the two interned ids, and are
+ * reference-counted: an update (check_index_update) copies the table,
+ * shares every bucket no change touches and rebuilds the others, so a
+ * write to one configuration costs its buckets, not the catalog.  Within
+ * a bucket configurations are sorted by the low end of their guest
+ * version interval.
  *
  * Matching a key scans its one bucket: for each configuration a handful of
  * integer comparisons decide whether it matches, and, where it does not,
