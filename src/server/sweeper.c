@@ -43,7 +43,20 @@ struct sweeper {
 	int64_t sampled_s;  /* when the last fleet sample was written */
 	int64_t started_s;  /* when it started: silence counts from then */
 	bool leading;       /* led the sweep at the last tick */
+	uint64_t reverdict_end_ns; /* when the last re-check pass ended */
+	uint64_t reverdict_ns;     /* how long it took */
 };
+
+/*
+ * A re-check pass reads every stored descriptor (a transaction each).
+ * Under a stream of catalog writes (10 accepted submissions a second) the
+ * generation moves at every tick, and passes back to back would be the
+ * sweeper's whole work: the next pass waits at least REVERDICT_IDLE times
+ * the last one's length after it, so re-checking takes at most a tenth of
+ * the sweeper's time however large the fleet.  A small fleet's pass takes
+ * milliseconds: it still runs at every tick.
+ */
+#define REVERDICT_IDLE 9
 
 /* The catalog generation every stored descriptor was checked at, as the
  * database says (this node's or an earlier leader's pass); -1 if none. */
@@ -83,8 +96,10 @@ static void tick(struct sweeper *sw)
 	(void)!monitor_sweep_late(sw->store, now, sw->started_s, &marked);
 	if (marked)
 		server_gauges_changed(sw->srv);
-	if (store_catalog_generation(sw->store, &gen) == 0 && gen != sw->generation) {
+	if (store_catalog_generation(sw->store, &gen) == 0 && gen != sw->generation &&
+	    cv_now_ns() - sw->reverdict_end_ns >= REVERDICT_IDLE * sw->reverdict_ns) {
 		char *why = NULL;
+		uint64_t start = cv_now_ns();
 		struct snapshot *snap = snapshot_of(sw->srv, sw->store, &why);
 
 		/* A failed pass is tried again on the next tick.  The
@@ -103,6 +118,8 @@ static void tick(struct sweeper *sw)
 		}
 		snapshot_put(sw->srv, snap);
 		free(why);
+		sw->reverdict_end_ns = cv_now_ns();
+		sw->reverdict_ns = sw->reverdict_end_ns - start;
 	}
 	if (now - sw->sampled_s >= (int64_t)sample && monitor_sweep_sample(sw->store, now) == 0)
 		sw->sampled_s = now;
