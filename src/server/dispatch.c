@@ -215,9 +215,10 @@ static void list_dependency(struct req *r)
 /*
  * Runs a cacheable route's handler and keeps its answer (a 200).
  *
- * First the snapshot is caught up with the catalog: that tells the cache
- * what changed since its answers were computed, so that one a write did
- * not touch is found now (the event thread's lookup could not know).
+ * First the snapshot, if one is loaded, is caught up with the catalog:
+ * that tells the cache what changed since its answers were computed, so
+ * that one a write did not touch is found now (the event thread's lookup
+ * could not know).
  * Then the lookup again, which waits if another worker is computing the
  * same answer (single flight).  The answer is stamped with the
  * generation read before it was computed: never newer than its data.
@@ -226,11 +227,9 @@ static void answer_and_keep(struct req *r)
 {
 	struct snapshot *snap;
 	bool claimed = false;
-	char *why = NULL;
 
 	if (r->cache_key) {
-		snap = snapshot_of(r->srv, r->store, &why);
-		free(why);
+		snap = snapshot_if_loaded(r->srv, r->store);
 		if (snap && snap->generation > r->generation)
 			r->generation = snap->generation;
 		snapshot_put(r->srv, snap);
@@ -379,7 +378,7 @@ void dispatch_done(struct req *r)
 		 * a generation read when it wrote no catalog row; nothing
 		 * before any read asked for a snapshot). */
 		if (r->store)
-			snapshot_refresh(r->srv, r->store);
+			snapshot_put(r->srv, snapshot_if_loaded(r->srv, r->store));
 		atomic_store(&r->srv->gen_checked_ns, 0);
 	}
 	r->store = NULL;

@@ -70,9 +70,11 @@ struct store *server_thread_store(struct server *srv, char **ret_err);
 /* As snapshot_get(), on the caller's store; NULL with *ret_why.  Never
  * older than the generation the store reads when called. */
 struct snapshot *snapshot_of(struct server *srv, struct store *store, char **ret_why);
-/* After a write: the newest snapshot caught up with the store, if there
- * is one already (none is loaded for it). */
-void snapshot_refresh(struct server *srv, struct store *store);
+/* As snapshot_of() if a snapshot was loaded already (none is loaded for
+ * it: a server that only lists configurations never loads the catalog),
+ * else NULL; failures are NULL too.  After a write, and before a cached
+ * route's answer is looked up again on a worker. */
+struct snapshot *snapshot_if_loaded(struct server *srv, struct store *store);
 /* The snapshot's state in srv: at start, and at exit (drops the newest). */
 void snapshot_init(struct server *srv);
 void snapshot_release(struct server *srv);

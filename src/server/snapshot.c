@@ -422,17 +422,19 @@ struct snapshot *snapshot_of(struct server *srv, struct store *store, char **ret
 	return s;
 }
 
-void snapshot_refresh(struct server *srv, struct store *store)
+struct snapshot *snapshot_if_loaded(struct server *srv, struct store *store)
 {
 	bool have;
 	char *why = NULL;
+	struct snapshot *s = NULL;
 
 	pthread_mutex_lock(&srv->snap_lock);
 	have = srv->snap != NULL;
 	pthread_mutex_unlock(&srv->snap_lock);
 	if (have)
-		snapshot_put(srv, snapshot_of(srv, store, &why));
+		s = snapshot_of(srv, store, &why);
 	free(why);
+	return s;
 }
 
 void snapshot_metrics(struct server *srv, struct cv_buf *b)
