@@ -333,6 +333,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX configurations_gen ON configurations (gen);",
 };
 
+/* store.h names the newest version every engine migrates to. */
+_Static_assert(CV_ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION is the number of migrations");
+
 static int fail(struct sqlite_db *d, int rc)
 {
 	snprintf(d->errmsg, sizeof(d->errmsg), "%s", sqlite3_errmsg(d->db));
