@@ -4,10 +4,13 @@
  * reason histograms, and the time each phase took (see covalid/check.h).
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "covalid/check.h"
 #include "covalid/descriptor.h"
@@ -42,15 +45,29 @@ static void count(struct check_fleet *f, const struct check_fast *m)
 	f->reasons[m->verdict][m->reason]++;
 }
 
-void check_fleet_add(struct check_fleet *f, const char *source, const char *text, size_t len)
+/*
+ * One descriptor's text.  source names it for a record or a message; when
+ * NULL it is "path:lineno", formatted only if someone reads it, since a
+ * fleet of a million lines would otherwise spend more formatting names
+ * than matching.  Matching never reads evidence, so evidence is validated
+ * and skipped, not built (DESCRIPTOR_PARSE_NO_EVIDENCE); the descriptor a
+ * record hands out has none.
+ */
+static void add(struct check_fleet *f, const char *source, const char *path, size_t lineno, const char *text,
+		size_t len)
 {
 	struct descriptor *d = NULL;
-	char *why = NULL;
+	char *why = NULL, name[4096];
 	uint64_t t0 = cv_now_ns(), t1;
 	struct check_key k;
+	int r = len > DESCRIPTOR_MAX_BYTES ? -E2BIG : descriptor_parse(text, len, DESCRIPTOR_PARSE_NO_EVIDENCE, &d, &why);
 
-	if (descriptor_from_json(text, len, &d, &why) < 0) {
-		bad(f, source, why);
+	if (!source && (r < 0 || (f->flags & CHECK_FLEET_RECORDS))) {
+		snprintf(name, sizeof(name), "%s:%zu", path, lineno);
+		source = name;
+	}
+	if (r < 0) {
+		bad(f, source, r == -E2BIG ? "line longer than 1 MiB" : why);
 		free(why);
 		return;
 	}
@@ -77,44 +94,154 @@ void check_fleet_add(struct check_fleet *f, const char *source, const char *text
 	descriptor_free(d);
 }
 
+void check_fleet_add(struct check_fleet *f, const char *source, const char *text, size_t len)
+{
+	add(f, source, NULL, 0, text, len);
+}
+
 static void progress(struct check_fleet *f, uint64_t done, uint64_t total)
 {
 	if (f->ops.progress)
 		f->ops.progress(f->ops.userdata, f->machines + f->bad, done, total);
 }
 
+/*
+ * The lines of buf[0..n) that end within it (all of them when last): each
+ * without its line end (LF, CR LF, and any CRs before it), blank ones
+ * (spaces and tabs only) skipped.  Returns how many bytes were consumed.
+ */
+static size_t lines(struct check_fleet *f, const char *path, size_t *lineno, const char *buf, size_t n, bool last,
+		    uint64_t *done, uint64_t total)
+{
+	size_t at = 0;
+
+	while (at < n) {
+		const char *s = buf + at, *nl = memchr(s, '\n', n - at);
+		size_t len, end;
+
+		if (!nl && !last)
+			break;
+		len = nl ? (size_t)(nl - s) : n - at;
+		end = nl ? len + 1 : len;
+		(*lineno)++;
+		*done += end;
+		at += end;
+		while (len && (s[len - 1] == '\r' || s[len - 1] == '\n'))
+			len--;
+		for (size_t i = 0; i < len; i++)
+			if (s[i] != ' ' && s[i] != '\t') {
+				add(f, NULL, path, *lineno, s, len);
+				break;
+			}
+		progress(f, *done, total);
+	}
+	return at;
+}
+
+/* A regular file: mapped whole and read in place, no copy of any line. */
+static int read_mapped(struct check_fleet *f, const char *path, int fd, size_t size)
+{
+	size_t lineno = 0;
+	uint64_t done = 0;
+	void *map;
+
+	if (size == 0)
+		return 0;
+	map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	(void)madvise(map, size, MADV_SEQUENTIAL);
+	lines(f, path, &lineno, map, size, true, &done, size);
+	munmap(map, size);
+	return 0;
+}
+
+/*
+ * Anything else (stdin, a pipe): read in blocks of READ_BLOCK into one
+ * buffer, the lines handed over in place; only the unfinished last line of
+ * a block moves to the front.  A line that outgrows DESCRIPTOR_MAX_BYTES
+ * is not kept: its bytes are dropped up to its end, then it counts as bad.
+ */
+#define READ_BLOCK (1u << 20)
+
+static int read_stream(struct check_fleet *f, const char *path, int fd)
+{
+	size_t cap = DESCRIPTOR_MAX_BYTES + 2 * READ_BLOCK, have = 0, lineno = 0;
+	char *buf = cv_xmalloc(cap);
+	uint64_t done = 0;
+	bool dropping = false;
+	int r = 0;
+
+	for (;;) {
+		ssize_t got = read(fd, buf + have, cap - have < READ_BLOCK ? cap - have : READ_BLOCK);
+		size_t used;
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		have += (size_t)got;
+		if (dropping) {
+			char *nl = memchr(buf, '\n', have);
+
+			if (!nl) {
+				done += have;
+				have = 0;
+				if (got == 0)
+					break;
+				continue;
+			}
+			done += (size_t)(nl + 1 - buf);
+			lineno++;
+			{
+				char name[4096];
+
+				snprintf(name, sizeof(name), "%s:%zu", path, lineno);
+				bad(f, name, "line longer than 1 MiB");
+			}
+			have -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, have);
+			dropping = false;
+		}
+		used = lines(f, path, &lineno, buf, have, got == 0, &done, 0);
+		have -= used;
+		memmove(buf, buf + used, have);
+		if (got == 0)
+			break;
+		if (have > DESCRIPTOR_MAX_BYTES + 2) {
+			/* No line end in more than a descriptor's worth: too long. */
+			done += have;
+			have = 0;
+			dropping = true;
+		}
+	}
+	if (dropping && r == 0) {
+		char name[4096];
+
+		snprintf(name, sizeof(name), "%s:%zu", path, ++lineno);
+		bad(f, name, "line longer than 1 MiB");
+	}
+	free(buf);
+	return r;
+}
+
 static int read_jsonl(struct check_fleet *f, const char *path)
 {
-	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
-	char *line = NULL, source[4096];
-	size_t cap = 0, lineno = 0;
-	uint64_t total = 0, done = 0;
+	bool std = strcmp(path, "-") == 0;
+	int fd = std ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC), r;
 	struct stat st;
-	ssize_t len;
 
-	if (!in)
+	if (fd < 0)
 		return -errno;
-	/* The size of a regular file tells how far the bytes read are. */
-	if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode))
-		total = (uint64_t)st.st_size;
-	while ((len = getline(&line, &cap, in)) >= 0) {
-		lineno++;
-		done += (uint64_t)len;
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (strspn(line, " \t") == (size_t)len)
-			continue;
-		snprintf(source, sizeof(source), "%s:%zu", path, lineno);
-		if ((size_t)len > DESCRIPTOR_MAX_BYTES)
-			bad(f, source, "line longer than 1 MiB");
-		else
-			check_fleet_add(f, source, line, (size_t)len);
-		progress(f, done, total);
-	}
-	free(line);
-	if (in != stdin)
-		fclose(in);
-	return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= SIZE_MAX)
+		r = read_mapped(f, path, fd, (size_t)st.st_size);
+	else
+		r = read_stream(f, path, fd);
+	if (!std)
+		close(fd);
+	return r;
 }
 
 static int read_dir(struct check_fleet *f, const char *path)
@@ -139,7 +266,7 @@ static int read_dir(struct check_fleet *f, const char *path)
 		if (r < 0)
 			bad(f, file, r == -E2BIG ? "larger than 1 MiB: not a descriptor" : strerror(-r));
 		else {
-			check_fleet_add(f, file, text, len);
+			add(f, file, NULL, 0, text, len);
 			free(text);
 		}
 		free(file);
