@@ -133,10 +133,13 @@ static const struct field root_fields[] = {
 static const struct object root_object = { "", 0, root_fields, CV_ELEMENTSOF(root_fields) };
 
 /* The four string fields of an evidence item and of a device, in the
- * order the tree reader reads them. */
+ * order the tree reader reads them, and their lengths. */
 static const char *const evidence_keys[4] = { "source", "value", "meaning", "suggests" };
 static const char *const device_keys[4] = { "name", "driver", "bus", "model" };
 static const char *const conflict_keys[4] = { "sources", "suggests", "followed", "why" };
+static const uint8_t evidence_lens[4] = { 6, 5, 7, 8 };
+static const uint8_t device_lens[4] = { 4, 6, 3, 5 };
+static const uint8_t conflict_lens[4] = { 7, 8, 8, 3 };
 
 #define NO_INDEX SIZE_MAX
 
@@ -194,10 +197,8 @@ static char *take(const struct srd *s)
 	return cv_xstrndup(s->p.str, s->p.len);
 }
 
-static bool key_is(const struct srd *s, const char *name)
+static bool key_is(const struct srd *s, const char *name, size_t n)
 {
-	size_t n = strlen(name);
-
 	return s->p.len == n && memcmp(s->p.str, name, n) == 0;
 }
 
@@ -253,9 +254,11 @@ static int read_str(struct srd *s, int tok, char **out, uint64_t r, const struct
 /* An array of objects: evidence items, devices or conflicts. */
 static int read_items(struct srd *s, int tok, const struct field *fd, const char *path, void *list)
 {
-	bool keep = !(fd->kind == K_EVIDENCE && (s->flags & DESCRIPTOR_PARSE_NO_EVIDENCE));
+	bool keep = !(s->flags & DESCRIPTOR_PARSE_MATCH_ONLY) &&
+		    !(fd->kind == K_EVIDENCE && (s->flags & DESCRIPTOR_PARSE_NO_EVIDENCE));
 	const char *const *keys = fd->kind == K_EVIDENCE ? evidence_keys :
 				  fd->kind == K_DEVICES ? device_keys : conflict_keys;
+	const uint8_t *lens = fd->kind == K_EVIDENCE ? evidence_lens : fd->kind == K_DEVICES ? device_lens : conflict_lens;
 	struct where w = { path, fd->name, NO_INDEX, NULL, NO_INDEX };
 	size_t i = 0;
 
@@ -294,7 +297,7 @@ static int read_items(struct srd *s, int tok, const struct field *fd, const char
 		while (r == 0 && (tok = json_pull_next(&s->p)) == JSON_PULL_KEY) {
 			int k = 0;
 
-			while (k < 4 && !key_is(s, keys[k]))
+			while (k < 4 && !key_is(s, keys[k], lens[k]))
 				k++;
 			if (k == 4) {
 				r = json_pull_skip(&s->p, tok);
@@ -359,6 +362,8 @@ static int read_field(struct srd *s, const struct object *o, const struct field 
 	case K_STR:
 		return read_str(s, tok, at, r, &w);
 	case K_STRV:
+		if ((s->flags & DESCRIPTOR_PARSE_MATCH_ONLY) && fd->off != offsetof(struct descriptor, integration.present))
+			at = NULL; /* checked, not kept */
 		return read_strv(s, tok, at, r, UINT64_C(1) << 38, &w);
 	case K_INT:
 	case K_U64:

@@ -8,13 +8,18 @@
  * the same validation as one that reads it.
  *
  * Strings without escapes are returned in place (no copy): most strings
- * in covalid's documents are plain ASCII or UTF-8.  A string with escapes
+ * in covalid's documents are plain ASCII or UTF-8.  Their plain ASCII
+ * runs are crossed 16 bytes at a time (SSE2, or 8 at a time in a 64-bit
+ * word elsewhere): one test finds the first byte that needs a look, a
+ * quote, a backslash, a control character or a byte of a multibyte
+ * sequence, which is then read one at a time and validated as before.  A string with escapes
  * is decoded into one scratch buffer reused for the whole parse.
  *
  * Duplicate keys: each open object owns a run of the key list (keys
  * pointing into the text, or into an arena when they had escapes).  A small
- * object is searched linearly; past SMALL_OBJECT keys the object gets its
- * own hash table, so that an object of 100,000 keys is not quadratic.  The
+ * object is searched linearly and its keys are not hashed; past SMALL_OBJECT
+ * keys they are, and the object gets its own hash table, so that an object
+ * of 100,000 keys is not quadratic.  The
  * hash is seeded from addresses (ASLR), so that a client cannot prepare
  * keys that collide.  Closing an object drops its keys and its table.
  *
@@ -22,11 +27,17 @@
  * moved from jansson keeps the meaning of its messages.
  */
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "util/json-pull.h"
 #include "util/cv.h"
 
-#define SMALL_OBJECT 8
+/* Up to this many keys an object's duplicates are found by a linear scan
+ * (length, then bytes), without hashing: descriptors' objects have 2 to 10
+ * keys, and most keys differ in length from most others. */
+#define SMALL_OBJECT 16
 
 enum { TOP_START, TOP_DONE };
 enum { F_FIRST, F_VALUE, F_AFTER, F_NEXT };
@@ -124,12 +135,20 @@ static int CV_PRINTF(3, 4) fail_at(struct json_pull *p, size_t off, const char *
 	return JSON_PULL_ERROR;
 }
 
-static void skip_ws(struct json_pull *p)
+static inline bool is_ws(unsigned char c)
 {
-	const char *t = p->text;
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+static inline void skip_ws(struct json_pull *p)
+{
+	const unsigned char *t = (const unsigned char *)p->text;
 	size_t i = p->pos, n = p->text_len;
 
-	while (i < n && (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t'))
+	/* Compact text has no whitespace between tokens: one test. */
+	if (i >= n || t[i] > ' ')
+		return;
+	while (i < n && is_ws(t[i]))
 		i++;
 	p->pos = i;
 }
@@ -291,6 +310,48 @@ static inline bool plain(unsigned char c)
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/*
+ * The first byte at or after t[i] (before n) that is not plain, or n.
+ * SWAR: a byte of x is < 0x20 if (x - 0x20..) & ~x & 0x80.. flags it, is
+ * c if x ^ c..  is zero; the tests may flag bytes after the first real hit,
+ * never miss one, and only say "somewhere in these 8": the bytes are then
+ * looked at one by one.
+ */
+static inline size_t plain_run(const unsigned char *t, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+		/* Signed: 0x80..0xff are negative, so "< 0x20" takes them with the controls. */
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+					 _mm_cmplt_epi8(v, space));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+		i += 16;
+	}
+#endif
+	while (i + 8 <= n) {
+		uint64_t x, q, b;
+
+		memcpy(&x, t + i, 8);
+		q = x ^ (ONES * '"');
+		b = x ^ (ONES * '\\');
+		if ((((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b) | x) & HIGHS)
+			break;
+		i += 8;
+	}
+	while (i < n && plain(t[i]))
+		i++;
+	return i;
+}
+
 /* A string at p->pos (the opening quote): sets p->str and p->len. */
 static int scan_string(struct json_pull *p, bool key)
 {
@@ -298,11 +359,9 @@ static int scan_string(struct json_pull *p, bool key)
 	size_t n = p->text_len, start = p->pos + 1, i = start, len = 0, k;
 	unsigned c;
 
-	/* The common case: no escapes, the string is returned in place.
-	 * Printable ASCII other than '"' and '\\' is skipped four at a time. */
+	/* The common case: no escapes, the string is returned in place. */
 	for (;;) {
-		while (i + 4 <= n && plain(t[i]) && plain(t[i + 1]) && plain(t[i + 2]) && plain(t[i + 3]))
-			i += 4;
+		i = plain_run(t, i, n);
 		if (i >= n)
 			return fail_at(p, n, "premature end of input");
 		c = t[i];
@@ -440,10 +499,8 @@ static int scan_number(struct json_pull *p)
 	return JSON_PULL_REAL;
 }
 
-static int scan_literal(struct json_pull *p, const char *word, int token)
+static int scan_literal(struct json_pull *p, const char *word, size_t k, int token)
 {
-	size_t k = strlen(word);
-
 	if (p->text_len - p->pos < k || memcmp(p->text + p->pos, word, k) != 0)
 		return fail_at(p, p->pos, "invalid token");
 	p->pos += k;
@@ -481,21 +538,24 @@ static void tab_insert(struct json_pull_frame *f, const struct json_pull_key *ke
 	f->tab[j] = (uint32_t)(idx - f->key_first + 1);
 }
 
-/* Adds the key just scanned to the innermost object; -EEXIST if it is there. */
+/* Adds the key just scanned to the innermost object; -EEXIST if it is there.
+ * Keys are hashed only once their object has a table (f->tab set: then
+ * every one of its keys has its hash). */
 static int key_add(struct json_pull *p, struct json_pull_frame *f)
 {
-	uint64_t h = key_hash(p, p->str, p->len);
+	uint64_t h = 0;
 	size_t count = p->nkeys - f->key_first;
 	struct json_pull_key *k;
 
 	if (!f->tab) {
 		for (size_t i = f->key_first; i < p->nkeys; i++)
-			if (key_equal(p, &p->keys[i], h, p->str, p->len))
+			if (p->keys[i].len == p->len && memcmp(key_text(p, &p->keys[i]), p->str, p->len) == 0)
 				return -EEXIST;
 	} else {
-		size_t m = f->tab_cap - 1, j = (size_t)h & m;
+		size_t m = f->tab_cap - 1, j;
 
-		for (; f->tab[j]; j = (j + 1) & m)
+		h = key_hash(p, p->str, p->len);
+		for (j = (size_t)h & m; f->tab[j]; j = (j + 1) & m)
 			if (key_equal(p, &p->keys[f->key_first + f->tab[j] - 1], h, p->str, p->len))
 				return -EEXIST;
 	}
@@ -526,9 +586,13 @@ static int key_add(struct json_pull *p, struct json_pull_frame *f)
 	}
 	count++;
 	if (count > SMALL_OBJECT && count * 2 > f->tab_cap) {
-		/* (Re)build the table at twice the keys, at most half full. */
+		/* (Re)build the table at twice the keys, at most half full;
+		 * the first time, the keys read so far get their hashes. */
 		size_t cap = 32;
 
+		if (!f->tab)
+			for (size_t i = f->key_first; i < p->nkeys; i++)
+				p->keys[i].hash = key_hash(p, key_text(p, &p->keys[i]), p->keys[i].len);
 		while (cap < count * 4)
 			cap *= 2;
 		free(f->tab);
@@ -589,11 +653,11 @@ static int scan_value(struct json_pull *p)
 	case '"':
 		return scan_string(p, false) < 0 ? JSON_PULL_ERROR : JSON_PULL_STRING;
 	case 't':
-		return scan_literal(p, "true", JSON_PULL_TRUE);
+		return scan_literal(p, "true", 4, JSON_PULL_TRUE);
 	case 'f':
-		return scan_literal(p, "false", JSON_PULL_FALSE);
+		return scan_literal(p, "false", 5, JSON_PULL_FALSE);
 	case 'n':
-		return scan_literal(p, "null", JSON_PULL_NULL);
+		return scan_literal(p, "null", 4, JSON_PULL_NULL);
 	case '}': case ']': case ':': case ',':
 		return fail_at(p, p->pos, "unexpected token");
 	case -1:
