@@ -18,6 +18,13 @@
  * reader's order, keeps reading (a later syntax error still wins), and
  * keeps the lowest-ranked one.  A rank is (phase, field, item, subfield,
  * subitem) packed in 64 bits; the field numbers below follow read_all().
+ *
+ * Lists that are not kept (evidence with DESCRIPTOR_PARSE_NO_EVIDENCE,
+ * most lists with DESCRIPTOR_PARSE_MATCH_ONLY) are first offered to
+ * json_pull_skip_plain_array(): a list of plain strings, or of items whose
+ * members are strings or null, is validated in one tight loop; anything
+ * else (a wrong type, an unknown member, an escape, a fault) is read token
+ * by token as before, which finds and words every error.
  */
 #include "covalid/descriptor.h"
 #include "util/json-pull.h"
@@ -213,6 +220,9 @@ static int read_strv(struct srd *s, int tok, struct cv_strv *out, uint64_t r, ui
 		return 0;
 	if (tok != JSON_PULL_ARRAY)
 		return wrong(s, tok, r, w, "expected an array");
+	/* Not kept: a plain array of strings is crossed in one go. */
+	if (!out && json_pull_skip_plain_array(&s->p, DESCRIPTOR_MAX_ITEMS, NULL, NULL, 0))
+		return 0;
 	for (;;) {
 		tok = json_pull_next(&s->p);
 		if (tok == JSON_PULL_ARRAY_END)
@@ -266,6 +276,10 @@ static int read_items(struct srd *s, int tok, const struct field *fd, const char
 		return 0;
 	if (tok != JSON_PULL_ARRAY)
 		return wrong(s, tok, rank(2, fd->ord, 0, 0, 0), &w, "expected an array");
+	/* Not kept: items of plain strings and nulls are crossed in one go
+	 * (not conflicts, whose members are arrays too). */
+	if (!keep && fd->kind != K_CONFLICTS && json_pull_skip_plain_array(&s->p, DESCRIPTOR_MAX_ITEMS, keys, lens, 4))
+		return 0;
 	for (;;) {
 		char *f[4] = { NULL, NULL, NULL, NULL };
 		struct conflict *c = NULL;

@@ -739,3 +739,114 @@ int json_pull_skip(struct json_pull *p, int token)
 			return -EINVAL;
 	return 0;
 }
+
+/*
+ * A string at t[i] (the opening quote) with no escape, no control
+ * character and valid UTF-8: the index just past its closing quote and its
+ * content in *ret_s, *ret_n; 0 for anything else (the caller then reads the
+ * text the exact way, which words the fault).
+ */
+static size_t quiet_string(const unsigned char *t, size_t i, size_t n, const unsigned char **ret_s, size_t *ret_n)
+{
+	size_t start = ++i, k;
+
+	for (;;) {
+		i = plain_run(t, i, n);
+		if (i >= n)
+			return 0;
+		if (t[i] == '"')
+			break;
+		if (t[i] < 0x80 || !(k = utf8_len(t + i, n - i)))
+			return 0; /* an escape, a control character, a bad byte */
+		i += k;
+	}
+	*ret_s = t + start;
+	*ret_n = i - start;
+	return i + 1;
+}
+
+static inline size_t quiet_ws(const unsigned char *t, size_t i, size_t n)
+{
+	while (i < n && is_ws(t[i]))
+		i++;
+	return i;
+}
+
+int json_pull_skip_plain_array(struct json_pull *p, size_t max_items, const char *const *keys, const uint8_t *lens,
+			       unsigned nkeys)
+{
+	const unsigned char *t = (const unsigned char *)p->text, *str;
+	size_t n = p->text_len, i = p->pos, items = 0, len;
+
+	/* Only straight after the array's '[' (json_pull_next() returned it). */
+	if (p->error || !p->depth || p->frames[p->depth - 1].object || p->frames[p->depth - 1].state != F_FIRST ||
+	    nkeys > 32 || p->depth + 2 > JSON_PULL_MAX_DEPTH)
+		return 0;
+	i = quiet_ws(t, i, n);
+	if (i < n && t[i] == ']')
+		goto done;
+	for (;;) {
+		if (items++ == max_items || i >= n)
+			return 0;
+		if (nkeys == 0) {
+			if (t[i] != '"' || !(i = quiet_string(t, i, n, &str, &len)))
+				return 0;
+		} else {
+			uint32_t seen = 0;
+
+			if (t[i] != '{')
+				return 0;
+			i = quiet_ws(t, i + 1, n);
+			if (i < n && t[i] == '}') {
+				i++;
+			} else {
+				for (;;) {
+					unsigned k = 0;
+
+					if (i >= n || t[i] != '"' || !(i = quiet_string(t, i, n, &str, &len)))
+						return 0;
+					while (k < nkeys && !(lens[k] == len && memcmp(keys[k], str, len) == 0))
+						k++;
+					if (k == nkeys || (seen & (UINT32_C(1) << k)))
+						return 0; /* unknown or repeated: the exact way */
+					seen |= UINT32_C(1) << k;
+					i = quiet_ws(t, i, n);
+					if (i >= n || t[i] != ':')
+						return 0;
+					i = quiet_ws(t, i + 1, n);
+					if (i < n && t[i] == '"') {
+						if (!(i = quiet_string(t, i, n, &str, &len)))
+							return 0;
+					} else if (n - i >= 4 && memcmp(t + i, "null", 4) == 0) {
+						i += 4;
+					} else {
+						return 0;
+					}
+					i = quiet_ws(t, i, n);
+					if (i < n && t[i] == ',') {
+						i = quiet_ws(t, i + 1, n);
+						continue;
+					}
+					if (i < n && t[i] == '}') {
+						i++;
+						break;
+					}
+					return 0;
+				}
+			}
+		}
+		i = quiet_ws(t, i, n);
+		if (i < n && t[i] == ',') {
+			i = quiet_ws(t, i + 1, n);
+			continue;
+		}
+		if (i < n && t[i] == ']')
+			break;
+		return 0;
+	}
+done:
+	/* As close_container() after the last token: the array's frame goes. */
+	p->pos = i;
+	close_container(p);
+	return 1;
+}

@@ -884,6 +884,79 @@ static bool pull_accepts(const char *text, size_t len)
 	return tok == JSON_PULL_END;
 }
 
+/*
+ * json_pull_skip_plain_array(): a plain array is consumed whole (the next
+ * token is what follows it); anything else is left untouched, with no
+ * error, for the token-by-token reading.  Expected per RFC 8259 and the
+ * function's contract (json-pull.h), case by case.
+ */
+static int plain_skip(const char *array, unsigned nkeys, size_t max_items)
+{
+	static const char *const keys[] = { "source", "value" };
+	static const uint8_t lens[] = { 6, 5 };
+	char *t = cv_xasprintf("{\"k\": %s, \"z\": 1}", array);
+	struct json_pull p;
+	int r = -1;
+
+	json_pull_init(&p, t, strlen(t));
+	if (json_pull_next(&p) == JSON_PULL_OBJECT && json_pull_next(&p) == JSON_PULL_KEY &&
+	    json_pull_next(&p) == JSON_PULL_ARRAY) {
+		size_t at = json_pull_offset(&p);
+
+		r = json_pull_skip_plain_array(&p, max_items, keys, lens, nkeys);
+		if (r == 1) {
+			/* Consumed to the ']': the next token is "z". */
+			if (json_pull_next(&p) != JSON_PULL_KEY || p.len != 1 || p.str[0] != 'z' || json_pull_depth(&p) != 1)
+				r = -2;
+		} else if (json_pull_offset(&p) != at || json_pull_error(&p, NULL)) {
+			r = -3; /* something consumed or an error left behind */
+		}
+	}
+	json_pull_release(&p);
+	free(t);
+	return r;
+}
+
+TEST(tokenizer_skip_plain_array)
+{
+	/* Plain: taken whole. */
+	CHECK_INT(plain_skip("[]", 0, 10), 1);
+	CHECK_INT(plain_skip("[ ]", 2, 10), 1);
+	CHECK_INT(plain_skip("[\"a\", \"b\xc3\xa9\" ,\"\"]", 0, 10), 1);
+	CHECK_INT(plain_skip("[{}, {\"source\": \"s\", \"value\": null}, { \"value\" : \"v\" }]", 2, 10), 1);
+	CHECK_INT(plain_skip("[\"a\", \"b\", \"c\"]", 0, 3), 1);
+	/* Not plain, or faulty: left to the exact reading. */
+	static const char *const strings_not[] = {
+		"[\"a\\n\"]",           /* an escape */
+		"[null]",               /* not a string */
+		"[\"a\",]",             /* trailing comma */
+		"[\"a\" \"b\"]",        /* no comma */
+		"[\"a\x01\"]",          /* a control character */
+		"[\"a\xc3\"]",          /* invalid UTF-8 */
+		"[\"\xed\xa0\x80\"]",   /* an encoded surrogate */
+		"[[\"a\"]]",            /* nested */
+		"[1]",
+	};
+	for (size_t i = 0; i < CV_ELEMENTSOF(strings_not); i++)
+		if (plain_skip(strings_not[i], 0, 10) != 0)
+			tap_fail(__FILE__, __LINE__, "strings case %zu: %d", i, plain_skip(strings_not[i], 0, 10));
+	CHECK_INT(plain_skip("[\"a\", \"b\", \"c\", \"d\"]", 0, 3), 0); /* more than max_items */
+	static const char *const items_not[] = {
+		"[{\"source\": \"s\", \"source\": \"t\"}]", /* a repeated member */
+		"[{\"other\": \"s\"}]",                     /* an unknown member */
+		"[{\"source\": 1}]",                        /* not a string or null */
+		"[{\"source\": nul}]",
+		"[{\"source\": [\"s\"]}]",
+		"[{\"source\" \"s\"}]",                     /* no colon */
+		"[{\"source\": \"s\",}]",                   /* trailing comma */
+		"[\"s\"]",                                  /* not an object */
+		"[{\"sou\\u0072ce\": \"s\"}]",              /* an escaped name */
+	};
+	for (size_t i = 0; i < CV_ELEMENTSOF(items_not); i++)
+		if (plain_skip(items_not[i], 2, 10) != 0)
+			tap_fail(__FILE__, __LINE__, "items case %zu: %d", i, plain_skip(items_not[i], 2, 10));
+}
+
 TEST(tokenizer_tokens_and_positions)
 {
 	const char *t = "{\"a\": [1, -2.5e1, \"x\\u00e9\", true, false, null, {}], \"b\": {\"c\": 9223372036854775807}}";
@@ -976,4 +1049,4 @@ TAP_MAIN(every_fixture_descriptor, every_json_file_in_the_tree, truncated_at_eve
 	 every_field_given_every_type, several_faults_the_same_first, strict_json_rfc8259,
 	 strict_strings_utf8_and_escapes, raw_nul_rejected_everywhere, duplicate_keys_at_every_level,
 	 duplicate_keys_in_a_big_object, depth_limit_as_jansson, sizes_and_items, unknown_fields_strict_and_tolerant,
-	 no_evidence_keeps_the_rest, match_only_gives_the_same_key, tokenizer_tokens_and_positions, tokenizer_against_jansson_on_mutations)
+	 no_evidence_keeps_the_rest, match_only_gives_the_same_key, tokenizer_skip_plain_array, tokenizer_tokens_and_positions, tokenizer_against_jansson_on_mutations)
