@@ -765,6 +765,15 @@ static size_t quiet_string(const unsigned char *t, size_t i, size_t n, const uns
 	return i + 1;
 }
 
+/* memcmp() for a short name, without the call. */
+static inline bool same_bytes(const char *a, const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)a[i] != b[i])
+			return false;
+	return true;
+}
+
 static inline size_t quiet_ws(const unsigned char *t, size_t i, size_t n)
 {
 	while (i < n && is_ws(t[i]))
@@ -805,7 +814,7 @@ int json_pull_skip_plain_array(struct json_pull *p, size_t max_items, const char
 
 					if (i >= n || t[i] != '"' || !(i = quiet_string(t, i, n, &str, &len)))
 						return 0;
-					while (k < nkeys && !(lens[k] == len && memcmp(keys[k], str, len) == 0))
+					while (k < nkeys && !(lens[k] == len && same_bytes(keys[k], str, len)))
 						k++;
 					if (k == nkeys || (seen & (UINT32_C(1) << k)))
 						return 0; /* unknown or repeated: the exact way */
