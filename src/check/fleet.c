@@ -156,11 +156,14 @@ static size_t lines(struct check_fleet *f, const char *path, size_t *lineno, con
  * the lines handed over in place; only the unfinished last line of a block
  * moves to the front.  Not mapped: a mapped file's pages count in the
  * process's RSS as it is read (gigabytes for a big fleet), and reading into
- * one buffer that stays in the CPU's cache was faster here too.  A line
+ * one buffer that stays in the CPU's cache was as fast here.  A line
  * that outgrows DESCRIPTOR_MAX_BYTES is not kept: its bytes are dropped up
  * to its end, then it counts as bad.  total: the file's size, 0 if unknown.
  */
-#define READ_BLOCK (1u << 20)
+/* Small enough that the buffer's busy part stays in the CPU's L2 cache
+ * between the kernel's copy and the parse (dd here: 2.6 GB/s in 128 KiB
+ * blocks, 0.75 GB/s in 1 MiB ones). */
+#define READ_BLOCK (1u << 17)
 
 static int read_stream(struct check_fleet *f, const char *path, int fd, uint64_t total)
 {
