@@ -155,8 +155,10 @@ static size_t lines(struct check_fleet *f, const char *path, size_t *lineno, con
  * A file, stdin or a pipe, read in blocks of READ_BLOCK into one buffer,
  * the lines handed over in place; only the unfinished last line of a block
  * moves to the front.  Not mapped: a mapped file's pages count in the
- * process's RSS as it is read (gigabytes for a big fleet), and reading into
- * one buffer that stays in the CPU's cache was as fast here.  A line
+ * process's RSS as it is read (gigabytes for a big fleet), and mapping it a
+ * 32 MiB window at a time (RSS bounded) cost more CPU in page faults than
+ * the copy into this buffer saves: 0.97-1.0 s against 0.56-0.69 s per
+ * 100,000 descriptors of 5.9 kB on this 2-core VM.  A line
  * that outgrows DESCRIPTOR_MAX_BYTES is not kept: its bytes are dropped up
  * to its end, then it counts as bad.  total: the file's size, 0 if unknown.
  */
