@@ -750,6 +750,34 @@ static size_t quiet_string(const unsigned char *t, size_t i, size_t n, const uns
 {
 	size_t start = ++i, k;
 
+#if defined(__SSE2__)
+	/* The usual string: its closing quote within the next few 16-byte
+	 * blocks, nothing odd before.  Whether the first flagged byte is the
+	 * quote is read from the masks, without loading the byte again. */
+	{
+		const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+
+		while (i + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+			unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
+			unsigned mo = (unsigned)_mm_movemask_epi8(
+				_mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmplt_epi8(v, space)));
+
+			if (mq | mo) {
+				unsigned b = (unsigned)__builtin_ctz(mq | mo);
+
+				if (mq & (1u << b)) {
+					*ret_s = t + start;
+					*ret_n = i + b - start;
+					return i + b + 1;
+				}
+				i += b; /* an odd byte: the general way below */
+				break;
+			}
+			i += 16;
+		}
+	}
+#endif
 	for (;;) {
 		i = plain_run(t, i, n);
 		if (i >= n)
