@@ -3,7 +3,7 @@
  * against: the straightforward SQL approach, one indexed SQLite query per
  * descriptor through the sqlite3 library.
  *
- *   fleet-sql CATALOG.db FLEET.jsonl
+ *   fleet-sql [--major] [--verdicts FILE] CATALOG.db FLEET.jsonl
  *
  * It reads the same catalog (a covalid database) and the same fleet, and
  * reduces descriptors to keys with the same code as covalid, so that only
@@ -11,9 +11,21 @@
  * table clustered on (guest OS, hypervisor, version low end) (a WITHOUT
  * ROWID table, so the range scan reads rows in order), and each
  * descriptor is one prepared, reused SELECT whose WHERE clause states the
- * same rules as check_score() (docs/check.md).  It prints the same
- * verdict counts as covalid, which bench/fleet.sh compares, and the
- * match-phase time.
+ * same rules as check_score() (docs/check.md).
+ *
+ * Two tables, two peers.  The naive one (the default) is clustered on
+ * (os, hv, lo): "lo <= version" bounds the scan on one side only, so a
+ * query reads every row of the pair below the version.  The tight one
+ * (--major) adds the version's major to the key: a row whose interval lies
+ * within one major (every statement but "N+" floors with no ceiling and
+ * "unspecified") is filed under that major, the others under -1, and the
+ * query reads "major IN (the version's major, -1)": only rows that can
+ * contain the version, as an index built for this question would.
+ *
+ * It prints the verdict counts and the match-phase time; with --verdicts,
+ * each descriptor's verdict too ("LINE VERDICT", lines numbered from 1 as
+ * covalid's records name them), which bench/fleet.sh compares line by line
+ * with covalid's.
  */
 #include <jansson.h>
 #include <sqlite3.h>
@@ -24,6 +36,7 @@
 #include "covalid/check.h"
 #include "covalid/descriptor.h"
 #include "covalid/store.h"
+#include "covalid/version.h"
 #include "util/cv.h"
 
 /* Unsigned to signed, order kept: SQLite integers are signed. */
@@ -54,8 +67,24 @@ int main(int argc, char **argv)
 	uint64_t t0, t1;
 	struct rusage ru;
 
+	bool major_key = false;
+	const char *verdicts_path = NULL;
+	FILE *vout = NULL;
+	size_t *linenos = NULL, lineno = 0;
+
+	while (argc > 1 && argv[1][0] == '-' && argv[1][1] == '-') {
+		if (strcmp(argv[1], "--major") == 0) {
+			major_key = true;
+			argv++, argc--;
+		} else if (strcmp(argv[1], "--verdicts") == 0 && argc > 2) {
+			verdicts_path = argv[2];
+			argv += 2, argc -= 2;
+		} else {
+			break;
+		}
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: fleet-sql CATALOG.db FLEET.jsonl\n");
+		fprintf(stderr, "usage: fleet-sql [--major] [--verdicts FILE] CATALOG.db FLEET.jsonl\n");
 		return 2;
 	}
 	if (store_open(argv[1], &s, &why) < 0 || catalog_load(s, CATALOG_LOAD_NO_DOCS, &cat, &why) < 0 ||
@@ -71,14 +100,14 @@ int main(int argc, char **argv)
 			 "CREATE TABLE cfg (os INTEGER, hv INTEGER, lo INTEGER, hi INTEGER, any_version INTEGER,"
 			 " arch INTEGER, hv_mode INTEGER, b0, b1, b2, b3, b4, b5, b6, b7, hlo INTEGER, hhi INTEGER,"
 			 " vcpu_set INTEGER, max_vcpus INTEGER, max_vcpus_gen1 INTEGER, max_mem INTEGER,"
-			 " comps INTEGER, status INTEGER, config INTEGER,"
-			 " PRIMARY KEY (os, hv, lo, config)) WITHOUT ROWID;"
+			 " comps INTEGER, status INTEGER, config INTEGER, major INTEGER,"
+			 " PRIMARY KEY (os, hv, major, lo, config)) WITHOUT ROWID;"
 			 "BEGIN",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		die(db, "schema");
 	if (sqlite3_prepare_v2(db,
 			       "INSERT INTO cfg VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-			       " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+			       " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
 			       -1, &ins, NULL) != SQLITE_OK)
 		die(db, "prepare insert");
 	for (size_t i = 0; i < cat->n_configs; i++) {
@@ -112,6 +141,10 @@ int main(int argc, char **argv)
 			sqlite3_bind_int64(ins, 22, (int64_t)cc->components);
 			sqlite3_bind_int(ins, 23, cc->status);
 			sqlite3_bind_int64(ins, 24, (int64_t)i);
+			/* The naive table files every row under one major (0), so
+			 * its key is (os, hv, lo) in effect. */
+			sqlite3_bind_int(ins, 25, !major_key ? 0 : !cc->any_version && version_major(cc->lo) == version_major(cc->hi)
+									   ? (int)version_major(cc->lo) : -1);
 			if (sqlite3_step(ins) != SQLITE_DONE)
 				die(db, "insert");
 			sqlite3_reset(ins);
@@ -131,12 +164,15 @@ int main(int argc, char **argv)
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		struct descriptor *d;
 
-		if (len <= 1 || descriptor_from_json(line, (size_t)len, &d, NULL) < 0)
+		lineno++;
+		if (len <= 1 || descriptor_parse(line, (size_t)len, DESCRIPTOR_PARSE_NO_EVIDENCE, &d, NULL) < 0)
 			continue;
 		if (n == alloc) {
 			alloc = alloc ? alloc * 2 : 4096;
 			keys = cv_xreallocarray(keys, alloc, sizeof(*keys));
+			linenos = cv_xreallocarray(linenos, alloc, sizeof(*linenos));
 		}
+		linenos[n] = lineno;
 		check_key_from_descriptor(ix, d, &keys[n++]);
 		descriptor_free(d);
 	}
@@ -154,9 +190,20 @@ int main(int argc, char **argv)
 			       "        (CASE WHEN ?9 AND max_vcpus_gen1 > 0 THEN max_vcpus_gen1 ELSE max_vcpus END)"
 			       "      ELSE 1 END)"
 			       " AND (max_mem <= 0 OR ?8 BETWEEN 1 AND max_mem)"
-			       " AND (comps & ~?10) = 0",
+			       " AND (comps & ~?10) = 0"
+			       " AND major IN (?13, -1)",
 			       -1, &q, NULL) != SQLITE_OK)
 		die(db, "prepare query");
+
+	if (verdicts_path) {
+		vout = fopen(verdicts_path, "we");
+		if (!vout) {
+			perror(verdicts_path);
+			return 1;
+		}
+	}
+	/* Each descriptor's verdict, kept for --verdicts outside the timing. */
+	uint8_t *vs = cv_xcalloc(n ? n : 1, 1);
 
 	t0 = cv_now_ns();
 	for (size_t i = 0; i < n; i++) {
@@ -166,6 +213,7 @@ int main(int argc, char **argv)
 
 		if (k->hv_unknown || k->os_unknown) {
 			counts[CHECK_UNKNOWN]++;
+			vs[i] = CHECK_UNKNOWN;
 			continue;
 		}
 		sqlite3_bind_int64(q, 1, k->os);
@@ -183,6 +231,8 @@ int main(int argc, char **argv)
 		sqlite3_bind_int64(q, 10, (int64_t)k->components);
 		sqlite3_bind_int(q, 11, k->have_version);
 		sqlite3_bind_int(q, 12, k->have_host_version);
+		/* The naive table has every row under major 0. */
+		sqlite3_bind_int(q, 13, !major_key ? 0 : k->have_version ? (int)version_major(k->version) : -1);
 		while (sqlite3_step(q) == SQLITE_ROW) {
 			int st = sqlite3_column_int(q, 0);
 
@@ -199,12 +249,21 @@ int main(int argc, char **argv)
 											: CHECK_NOT_VALIDATED;
 		(void)any;
 		counts[v]++;
+		vs[i] = (uint8_t)v;
 	}
 	t1 = cv_now_ns();
+	for (size_t i = 0; vout && i < n; i++)
+		fprintf(vout, "%zu %s\n", linenos[i], check_verdict_name((enum check_verdict)vs[i]));
+	if (vout && fclose(vout) != 0) {
+		perror(verdicts_path);
+		return 1;
+	}
+	free(vs);
+	free(linenos);
 	getrusage(RUSAGE_SELF, &ru);
-	printf("sql: descriptors %zu; match %.3f s (%.0f/s); validated %zu supported %zu not-supported %zu "
+	printf("sql%s: descriptors %zu; match %.3f s (%.0f/s); validated %zu supported %zu not-supported %zu "
 	       "not-validated %zu unknown %zu; peak RSS %ld MiB\n",
-	       n, (double)(t1 - t0) / 1e9, (double)n / ((double)(t1 - t0) / 1e9), counts[CHECK_VALIDATED],
+	       major_key ? " (major)" : "", n, (double)(t1 - t0) / 1e9, (double)n / ((double)(t1 - t0) / 1e9), counts[CHECK_VALIDATED],
 	       counts[CHECK_SUPPORTED], counts[CHECK_NOT_SUPPORTED], counts[CHECK_NOT_VALIDATED],
 	       counts[CHECK_UNKNOWN], ru.ru_maxrss / 1024);
 	sqlite3_finalize(q);

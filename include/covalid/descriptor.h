@@ -183,6 +183,12 @@ enum descriptor_parse_flags {
 	/* The evidence lists (hypervisor, container, integration) are
 	 * checked but not kept: for callers that only match or check. */
 	DESCRIPTOR_PARSE_NO_EVIDENCE = 1 << 1,
+	/* Only what matching reads (check_key_from_descriptor()) is built:
+	 * the scalars and integration.present.  The other lists (evidence,
+	 * conflicts, features, notes, disks, nics, the other integration
+	 * lists) are checked as strictly but not kept: for check --fleet
+	 * without records, where a descriptor lives only to become a key. */
+	DESCRIPTOR_PARSE_MATCH_ONLY = 1 << 2,
 };
 char *descriptor_to_json(const struct descriptor *d, bool indent);
 int descriptor_from_json(const char *text, size_t len, struct descriptor **ret,

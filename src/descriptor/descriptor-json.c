@@ -530,10 +530,24 @@ int descriptor_from_json_tree(const char *text, size_t len, unsigned flags, stru
 	if (r == 0)
 		r = descriptor_from_jansson(root, ret, ret_error);
 	json_decref(root);
-	if (r == 0 && (flags & DESCRIPTOR_PARSE_NO_EVIDENCE)) {
+	if (r == 0 && (flags & (DESCRIPTOR_PARSE_NO_EVIDENCE | DESCRIPTOR_PARSE_MATCH_ONLY))) {
 		evidence_list_release(&(*ret)->hypervisor.evidence);
 		evidence_list_release(&(*ret)->container.evidence);
 		evidence_list_release(&(*ret)->integration.evidence);
+	}
+	if (r == 0 && (flags & DESCRIPTOR_PARSE_MATCH_ONLY)) {
+		struct descriptor *d = *ret;
+		struct cv_strv *lists[] = { &d->hypervisor.features, &d->notes, &d->integration.expected,
+					    &d->integration.missing, &d->integration.recommended,
+					    &d->integration.recommended_missing, &d->integration.unbound };
+
+		for (size_t i = 0; i < CV_ELEMENTSOF(lists); i++) {
+			cv_strv_release(lists[i]);
+			cv_strv_init(lists[i]);
+		}
+		conflict_list_release(&d->hypervisor.conflicts);
+		device_list_release(&d->vm.disks);
+		device_list_release(&d->vm.nics);
 	}
 	return r;
 }

@@ -18,6 +18,13 @@
  * reader's order, keeps reading (a later syntax error still wins), and
  * keeps the lowest-ranked one.  A rank is (phase, field, item, subfield,
  * subitem) packed in 64 bits; the field numbers below follow read_all().
+ *
+ * Lists that are not kept (evidence with DESCRIPTOR_PARSE_NO_EVIDENCE,
+ * most lists with DESCRIPTOR_PARSE_MATCH_ONLY) are first offered to
+ * json_pull_skip_plain_array(): a list of plain strings, or of items whose
+ * members are strings or null, is validated in one tight loop; anything
+ * else (a wrong type, an unknown member, an escape, a fault) is read token
+ * by token as before, which finds and words every error.
  */
 #include "covalid/descriptor.h"
 #include "util/json-pull.h"
@@ -133,10 +140,13 @@ static const struct field root_fields[] = {
 static const struct object root_object = { "", 0, root_fields, CV_ELEMENTSOF(root_fields) };
 
 /* The four string fields of an evidence item and of a device, in the
- * order the tree reader reads them. */
+ * order the tree reader reads them, and their lengths. */
 static const char *const evidence_keys[4] = { "source", "value", "meaning", "suggests" };
 static const char *const device_keys[4] = { "name", "driver", "bus", "model" };
 static const char *const conflict_keys[4] = { "sources", "suggests", "followed", "why" };
+static const uint8_t evidence_lens[4] = { 6, 5, 7, 8 };
+static const uint8_t device_lens[4] = { 4, 6, 3, 5 };
+static const uint8_t conflict_lens[4] = { 7, 8, 8, 3 };
 
 #define NO_INDEX SIZE_MAX
 
@@ -194,10 +204,8 @@ static char *take(const struct srd *s)
 	return cv_xstrndup(s->p.str, s->p.len);
 }
 
-static bool key_is(const struct srd *s, const char *name)
+static bool key_is(const struct srd *s, const char *name, size_t n)
 {
-	size_t n = strlen(name);
-
 	return s->p.len == n && memcmp(s->p.str, name, n) == 0;
 }
 
@@ -212,6 +220,9 @@ static int read_strv(struct srd *s, int tok, struct cv_strv *out, uint64_t r, ui
 		return 0;
 	if (tok != JSON_PULL_ARRAY)
 		return wrong(s, tok, r, w, "expected an array");
+	/* Not kept: a plain array of strings is crossed in one go. */
+	if (!out && json_pull_skip_plain_array(&s->p, DESCRIPTOR_MAX_ITEMS, NULL, NULL, 0))
+		return 0;
 	for (;;) {
 		tok = json_pull_next(&s->p);
 		if (tok == JSON_PULL_ARRAY_END)
@@ -253,9 +264,11 @@ static int read_str(struct srd *s, int tok, char **out, uint64_t r, const struct
 /* An array of objects: evidence items, devices or conflicts. */
 static int read_items(struct srd *s, int tok, const struct field *fd, const char *path, void *list)
 {
-	bool keep = !(fd->kind == K_EVIDENCE && (s->flags & DESCRIPTOR_PARSE_NO_EVIDENCE));
+	bool keep = !(s->flags & DESCRIPTOR_PARSE_MATCH_ONLY) &&
+		    !(fd->kind == K_EVIDENCE && (s->flags & DESCRIPTOR_PARSE_NO_EVIDENCE));
 	const char *const *keys = fd->kind == K_EVIDENCE ? evidence_keys :
 				  fd->kind == K_DEVICES ? device_keys : conflict_keys;
+	const uint8_t *lens = fd->kind == K_EVIDENCE ? evidence_lens : fd->kind == K_DEVICES ? device_lens : conflict_lens;
 	struct where w = { path, fd->name, NO_INDEX, NULL, NO_INDEX };
 	size_t i = 0;
 
@@ -263,6 +276,10 @@ static int read_items(struct srd *s, int tok, const struct field *fd, const char
 		return 0;
 	if (tok != JSON_PULL_ARRAY)
 		return wrong(s, tok, rank(2, fd->ord, 0, 0, 0), &w, "expected an array");
+	/* Not kept: items of plain strings and nulls are crossed in one go
+	 * (not conflicts, whose members are arrays too). */
+	if (!keep && fd->kind != K_CONFLICTS && json_pull_skip_plain_array(&s->p, DESCRIPTOR_MAX_ITEMS, keys, lens, 4))
+		return 0;
 	for (;;) {
 		char *f[4] = { NULL, NULL, NULL, NULL };
 		struct conflict *c = NULL;
@@ -294,7 +311,7 @@ static int read_items(struct srd *s, int tok, const struct field *fd, const char
 		while (r == 0 && (tok = json_pull_next(&s->p)) == JSON_PULL_KEY) {
 			int k = 0;
 
-			while (k < 4 && !key_is(s, keys[k]))
+			while (k < 4 && !key_is(s, keys[k], lens[k]))
 				k++;
 			if (k == 4) {
 				r = json_pull_skip(&s->p, tok);
@@ -359,6 +376,8 @@ static int read_field(struct srd *s, const struct object *o, const struct field 
 	case K_STR:
 		return read_str(s, tok, at, r, &w);
 	case K_STRV:
+		if ((s->flags & DESCRIPTOR_PARSE_MATCH_ONLY) && fd->off != offsetof(struct descriptor, integration.present))
+			at = NULL; /* checked, not kept */
 		return read_strv(s, tok, at, r, UINT64_C(1) << 38, &w);
 	case K_INT:
 	case K_U64:

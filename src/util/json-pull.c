@@ -8,13 +8,18 @@
  * the same validation as one that reads it.
  *
  * Strings without escapes are returned in place (no copy): most strings
- * in covalid's documents are plain ASCII or UTF-8.  A string with escapes
+ * in covalid's documents are plain ASCII or UTF-8.  Their plain ASCII
+ * runs are crossed 16 bytes at a time (SSE2, or 8 at a time in a 64-bit
+ * word elsewhere): one test finds the first byte that needs a look, a
+ * quote, a backslash, a control character or a byte of a multibyte
+ * sequence, which is then read one at a time and validated as before.  A string with escapes
  * is decoded into one scratch buffer reused for the whole parse.
  *
  * Duplicate keys: each open object owns a run of the key list (keys
  * pointing into the text, or into an arena when they had escapes).  A small
- * object is searched linearly; past SMALL_OBJECT keys the object gets its
- * own hash table, so that an object of 100,000 keys is not quadratic.  The
+ * object is searched linearly and its keys are not hashed; past SMALL_OBJECT
+ * keys they are, and the object gets its own hash table, so that an object
+ * of 100,000 keys is not quadratic.  The
  * hash is seeded from addresses (ASLR), so that a client cannot prepare
  * keys that collide.  Closing an object drops its keys and its table.
  *
@@ -22,11 +27,17 @@
  * moved from jansson keeps the meaning of its messages.
  */
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "util/json-pull.h"
 #include "util/cv.h"
 
-#define SMALL_OBJECT 8
+/* Up to this many keys an object's duplicates are found by a linear scan
+ * (length, then bytes), without hashing: descriptors' objects have 2 to 10
+ * keys, and most keys differ in length from most others. */
+#define SMALL_OBJECT 16
 
 enum { TOP_START, TOP_DONE };
 enum { F_FIRST, F_VALUE, F_AFTER, F_NEXT };
@@ -124,12 +135,20 @@ static int CV_PRINTF(3, 4) fail_at(struct json_pull *p, size_t off, const char *
 	return JSON_PULL_ERROR;
 }
 
-static void skip_ws(struct json_pull *p)
+static inline bool is_ws(unsigned char c)
 {
-	const char *t = p->text;
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+static inline void skip_ws(struct json_pull *p)
+{
+	const unsigned char *t = (const unsigned char *)p->text;
 	size_t i = p->pos, n = p->text_len;
 
-	while (i < n && (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t'))
+	/* Compact text has no whitespace between tokens: one test. */
+	if (i >= n || t[i] > ' ')
+		return;
+	while (i < n && is_ws(t[i]))
 		i++;
 	p->pos = i;
 }
@@ -291,6 +310,48 @@ static inline bool plain(unsigned char c)
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/*
+ * The first byte at or after t[i] (before n) that is not plain, or n.
+ * SWAR: a byte of x is < 0x20 if (x - 0x20..) & ~x & 0x80.. flags it, is
+ * c if x ^ c..  is zero; the tests may flag bytes after the first real hit,
+ * never miss one, and only say "somewhere in these 8": the bytes are then
+ * looked at one by one.
+ */
+static inline size_t plain_run(const unsigned char *t, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+		/* Signed: 0x80..0xff are negative, so "< 0x20" takes them with the controls. */
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+					 _mm_cmplt_epi8(v, space));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+		i += 16;
+	}
+#endif
+	while (i + 8 <= n) {
+		uint64_t x, q, b;
+
+		memcpy(&x, t + i, 8);
+		q = x ^ (ONES * '"');
+		b = x ^ (ONES * '\\');
+		if ((((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b) | x) & HIGHS)
+			break;
+		i += 8;
+	}
+	while (i < n && plain(t[i]))
+		i++;
+	return i;
+}
+
 /* A string at p->pos (the opening quote): sets p->str and p->len. */
 static int scan_string(struct json_pull *p, bool key)
 {
@@ -298,11 +359,9 @@ static int scan_string(struct json_pull *p, bool key)
 	size_t n = p->text_len, start = p->pos + 1, i = start, len = 0, k;
 	unsigned c;
 
-	/* The common case: no escapes, the string is returned in place.
-	 * Printable ASCII other than '"' and '\\' is skipped four at a time. */
+	/* The common case: no escapes, the string is returned in place. */
 	for (;;) {
-		while (i + 4 <= n && plain(t[i]) && plain(t[i + 1]) && plain(t[i + 2]) && plain(t[i + 3]))
-			i += 4;
+		i = plain_run(t, i, n);
 		if (i >= n)
 			return fail_at(p, n, "premature end of input");
 		c = t[i];
@@ -440,10 +499,8 @@ static int scan_number(struct json_pull *p)
 	return JSON_PULL_REAL;
 }
 
-static int scan_literal(struct json_pull *p, const char *word, int token)
+static int scan_literal(struct json_pull *p, const char *word, size_t k, int token)
 {
-	size_t k = strlen(word);
-
 	if (p->text_len - p->pos < k || memcmp(p->text + p->pos, word, k) != 0)
 		return fail_at(p, p->pos, "invalid token");
 	p->pos += k;
@@ -481,21 +538,24 @@ static void tab_insert(struct json_pull_frame *f, const struct json_pull_key *ke
 	f->tab[j] = (uint32_t)(idx - f->key_first + 1);
 }
 
-/* Adds the key just scanned to the innermost object; -EEXIST if it is there. */
+/* Adds the key just scanned to the innermost object; -EEXIST if it is there.
+ * Keys are hashed only once their object has a table (f->tab set: then
+ * every one of its keys has its hash). */
 static int key_add(struct json_pull *p, struct json_pull_frame *f)
 {
-	uint64_t h = key_hash(p, p->str, p->len);
+	uint64_t h = 0;
 	size_t count = p->nkeys - f->key_first;
 	struct json_pull_key *k;
 
 	if (!f->tab) {
 		for (size_t i = f->key_first; i < p->nkeys; i++)
-			if (key_equal(p, &p->keys[i], h, p->str, p->len))
+			if (p->keys[i].len == p->len && memcmp(key_text(p, &p->keys[i]), p->str, p->len) == 0)
 				return -EEXIST;
 	} else {
-		size_t m = f->tab_cap - 1, j = (size_t)h & m;
+		size_t m = f->tab_cap - 1, j;
 
-		for (; f->tab[j]; j = (j + 1) & m)
+		h = key_hash(p, p->str, p->len);
+		for (j = (size_t)h & m; f->tab[j]; j = (j + 1) & m)
 			if (key_equal(p, &p->keys[f->key_first + f->tab[j] - 1], h, p->str, p->len))
 				return -EEXIST;
 	}
@@ -526,9 +586,13 @@ static int key_add(struct json_pull *p, struct json_pull_frame *f)
 	}
 	count++;
 	if (count > SMALL_OBJECT && count * 2 > f->tab_cap) {
-		/* (Re)build the table at twice the keys, at most half full. */
+		/* (Re)build the table at twice the keys, at most half full;
+		 * the first time, the keys read so far get their hashes. */
 		size_t cap = 32;
 
+		if (!f->tab)
+			for (size_t i = f->key_first; i < p->nkeys; i++)
+				p->keys[i].hash = key_hash(p, key_text(p, &p->keys[i]), p->keys[i].len);
 		while (cap < count * 4)
 			cap *= 2;
 		free(f->tab);
@@ -589,11 +653,11 @@ static int scan_value(struct json_pull *p)
 	case '"':
 		return scan_string(p, false) < 0 ? JSON_PULL_ERROR : JSON_PULL_STRING;
 	case 't':
-		return scan_literal(p, "true", JSON_PULL_TRUE);
+		return scan_literal(p, "true", 4, JSON_PULL_TRUE);
 	case 'f':
-		return scan_literal(p, "false", JSON_PULL_FALSE);
+		return scan_literal(p, "false", 5, JSON_PULL_FALSE);
 	case 'n':
-		return scan_literal(p, "null", JSON_PULL_NULL);
+		return scan_literal(p, "null", 4, JSON_PULL_NULL);
 	case '}': case ']': case ':': case ',':
 		return fail_at(p, p->pos, "unexpected token");
 	case -1:
@@ -674,4 +738,152 @@ int json_pull_skip(struct json_pull *p, int token)
 		if (json_pull_next(p) == JSON_PULL_ERROR)
 			return -EINVAL;
 	return 0;
+}
+
+/*
+ * A string at t[i] (the opening quote) with no escape, no control
+ * character and valid UTF-8: the index just past its closing quote and its
+ * content in *ret_s, *ret_n; 0 for anything else (the caller then reads the
+ * text the exact way, which words the fault).
+ */
+static size_t quiet_string(const unsigned char *t, size_t i, size_t n, const unsigned char **ret_s, size_t *ret_n)
+{
+	size_t start = ++i, k;
+
+#if defined(__SSE2__)
+	/* The usual string: its closing quote within the next few 16-byte
+	 * blocks, nothing odd before.  Whether the first flagged byte is the
+	 * quote is read from the masks, without loading the byte again. */
+	{
+		const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+
+		while (i + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+			unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
+			unsigned mo = (unsigned)_mm_movemask_epi8(
+				_mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmplt_epi8(v, space)));
+
+			if (mq | mo) {
+				unsigned b = (unsigned)__builtin_ctz(mq | mo);
+
+				if (mq & (1u << b)) {
+					*ret_s = t + start;
+					*ret_n = i + b - start;
+					return i + b + 1;
+				}
+				i += b; /* an odd byte: the general way below */
+				break;
+			}
+			i += 16;
+		}
+	}
+#endif
+	for (;;) {
+		i = plain_run(t, i, n);
+		if (i >= n)
+			return 0;
+		if (t[i] == '"')
+			break;
+		if (t[i] < 0x80 || !(k = utf8_len(t + i, n - i)))
+			return 0; /* an escape, a control character, a bad byte */
+		i += k;
+	}
+	*ret_s = t + start;
+	*ret_n = i - start;
+	return i + 1;
+}
+
+/* memcmp() for a short name, without the call. */
+static inline bool same_bytes(const char *a, const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)a[i] != b[i])
+			return false;
+	return true;
+}
+
+static inline size_t quiet_ws(const unsigned char *t, size_t i, size_t n)
+{
+	while (i < n && is_ws(t[i]))
+		i++;
+	return i;
+}
+
+int json_pull_skip_plain_array(struct json_pull *p, size_t max_items, const char *const *keys, const uint8_t *lens,
+			       unsigned nkeys)
+{
+	const unsigned char *t = (const unsigned char *)p->text, *str;
+	size_t n = p->text_len, i = p->pos, items = 0, len;
+
+	/* Only straight after the array's '[' (json_pull_next() returned it). */
+	if (p->error || !p->depth || p->frames[p->depth - 1].object || p->frames[p->depth - 1].state != F_FIRST ||
+	    nkeys > 32 || p->depth + 2 > JSON_PULL_MAX_DEPTH)
+		return 0;
+	i = quiet_ws(t, i, n);
+	if (i < n && t[i] == ']')
+		goto done;
+	for (;;) {
+		if (items++ == max_items || i >= n)
+			return 0;
+		if (nkeys == 0) {
+			if (t[i] != '"' || !(i = quiet_string(t, i, n, &str, &len)))
+				return 0;
+		} else {
+			uint32_t seen = 0;
+
+			if (t[i] != '{')
+				return 0;
+			i = quiet_ws(t, i + 1, n);
+			if (i < n && t[i] == '}') {
+				i++;
+			} else {
+				for (;;) {
+					unsigned k = 0;
+
+					if (i >= n || t[i] != '"' || !(i = quiet_string(t, i, n, &str, &len)))
+						return 0;
+					while (k < nkeys && !(lens[k] == len && same_bytes(keys[k], str, len)))
+						k++;
+					if (k == nkeys || (seen & (UINT32_C(1) << k)))
+						return 0; /* unknown or repeated: the exact way */
+					seen |= UINT32_C(1) << k;
+					i = quiet_ws(t, i, n);
+					if (i >= n || t[i] != ':')
+						return 0;
+					i = quiet_ws(t, i + 1, n);
+					if (i < n && t[i] == '"') {
+						if (!(i = quiet_string(t, i, n, &str, &len)))
+							return 0;
+					} else if (n - i >= 4 && memcmp(t + i, "null", 4) == 0) {
+						i += 4;
+					} else {
+						return 0;
+					}
+					i = quiet_ws(t, i, n);
+					if (i < n && t[i] == ',') {
+						i = quiet_ws(t, i + 1, n);
+						continue;
+					}
+					if (i < n && t[i] == '}') {
+						i++;
+						break;
+					}
+					return 0;
+				}
+			}
+		}
+		i = quiet_ws(t, i, n);
+		if (i < n && t[i] == ',') {
+			i = quiet_ws(t, i + 1, n);
+			continue;
+		}
+		if (i < n && t[i] == ']')
+			break;
+		return 0;
+	}
+done:
+	/* As close_container() after the last token: the array's frame goes. */
+	p->pos = i;
+	close_container(p);
+	return 1;
 }

@@ -106,6 +106,21 @@ int json_pull_next(struct json_pull *p);
  */
 int json_pull_skip(struct json_pull *p, int token);
 
+/*
+ * A fast path for a reader that keeps nothing of an array: given the
+ * JSON_PULL_ARRAY json_pull_next() just returned, consumes the rest of the
+ * array (as json_pull_skip() would) when it is plain - at most max_items
+ * elements, each a string (nkeys 0), or an object whose members are among
+ * keys[0..nkeys) (lengths lens), each at most once, each valued with a
+ * string or null; strings without escapes - and returns 1.  Anything else
+ * returns 0 having consumed nothing and recorded no error: the caller then
+ * reads the array token by token, which finds the same faults in the same
+ * order and words them.  What is accepted is exactly what the token-by-
+ * token reading accepts for such an array.
+ */
+int json_pull_skip_plain_array(struct json_pull *p, size_t max_items, const char *const *keys, const uint8_t *lens,
+			       unsigned nkeys);
+
 /* How many containers are open (0 at the top level). */
 size_t json_pull_depth(const struct json_pull *p);
 

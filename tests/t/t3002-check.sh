@@ -87,6 +87,28 @@ check "summary: 5 checked, 1 validated, 1 supported, 2 not validated, 1 unknown,
 	grep -Eq '^machines checked +5$' '$TMP/out' && grep -Eq '^validated +1$' '$TMP/out' &&
 	grep -Eq '^supported +1$' '$TMP/out' && grep -Eq '^not-validated +2$' '$TMP/out' &&
 	grep -Eq '^  vcpus +1 ' '$TMP/out' && grep -Eq '^unknown +1$' '$TMP/out' && grep -Eq '^bad input \(not checked\) +2$' '$TMP/out'"
+# The same fleet through a pipe (read in blocks, not mapped): the same answers.
+expect_exit 2 "fleet on stdin: exit 2 as for the file" sh -c "cat '$TMP/fleet.jsonl' | '$COVALID' check --fleet -"
+check "stdin: bad lines named -:5 and -:6" sh -c "grep -q '^covalid: -:5: invalid JSON' '$TMP/err' && grep -q '^covalid: -:6: .vm.memory_mib' '$TMP/err'"
+check "stdin: 5 checked, 2 bad" sh -c "grep -Eq '^machines checked +5$' '$TMP/out' && grep -Eq '^bad input \(not checked\) +2$' '$TMP/out'"
+# Line ends: CR LF, blank lines (spaces and tabs only), no line end after the last line.
+{ head -1 "$TMP/fleet.jsonl" | sed 's/$/\r/'; printf ' \t\n\n'; sed -n 3p "$TMP/fleet.jsonl" | tr -d '\n'; } >"$TMP/ends.jsonl"
+for how in file stdin; do
+	if [ $how = file ]; then src="$TMP/ends.jsonl"; else src=-; fi
+	expect_exit 1 "CR LF, blank lines, no final LF ($how): exit 1" sh -c "'$COVALID' check --fleet '$src' --json <'$TMP/ends.jsonl'"
+	check "2 machines, on lines 1 and 4 ($how)" test "$(jq -sc 'map(.source | sub(".*:"; ""))' "$TMP/out")" = '["1","4"]'
+done
+# A line over 1 MiB (DESCRIPTOR_MAX_BYTES) is bad input; the lines after it are still read.
+{ head -1 "$TMP/fleet.jsonl"; head -c 1100000 /dev/zero | tr '\0' x; echo; sed -n 3p "$TMP/fleet.jsonl"; } >"$TMP/long.jsonl"
+for how in file stdin; do
+	if [ $how = file ]; then src="$TMP/long.jsonl"; else src=-; fi
+	expect_exit 2 "a line over 1 MiB ($how): exit 2" sh -c "'$COVALID' check --fleet '$src' <'$TMP/long.jsonl'"
+	check "it is named by its number ($how)" grep -q ':2: line longer than 1 MiB' "$TMP/err"
+	check "the lines around it checked ($how)" sh -c "grep -Eq '^machines checked +2$' '$TMP/out' && grep -Eq '^bad input \(not checked\) +1$' '$TMP/out'"
+done
+{ head -1 "$TMP/fleet.jsonl"; head -c 1100000 /dev/zero | tr '\0' x; } >"$TMP/long-last.jsonl"
+expect_exit 2 "an over-long last line without a line end, on stdin" sh -c "'$COVALID' check --fleet - <'$TMP/long-last.jsonl'"
+check "named -:2, the line before it checked" sh -c "grep -q '^covalid: -:2: line longer than 1 MiB' '$TMP/err' && grep -Eq '^machines checked +1$' '$TMP/out'"
 head -4 "$TMP/fleet.jsonl" >"$TMP/good.jsonl"
 expect_exit 1 "fleet --json: a line per machine" "$COVALID" check --fleet "$TMP/good.jsonl" --json
 check "4 lines, each with source and verdict" test "$(jq -s 'map(select(.source and .verdict)) | length' "$TMP/out")" = 4
@@ -105,6 +127,6 @@ echo nonsense >"$TMP/dir/c.json"
 echo ignored >"$TMP/dir/notes.txt"
 expect_exit 2 "fleet directory: bad file counted" "$COVALID" check --fleet "$TMP/dir" --stats
 check "directory summary: 2 checked, 1 bad" sh -c "grep -Eq '^machines checked +2$' '$TMP/out' && grep -Eq '^bad input \(not checked\) +1$' '$TMP/out' && grep -q 'c.json' '$TMP/err'"
-check "--stats reports rates and peak RSS" grep -q "stats: configurations 137.*match .*peak RSS" "$TMP/err"
+check "--stats reports rates and peak RSS" grep -q "stats: configurations 137.*match .*read+parse+match .*peak RSS" "$TMP/err"
 expect_exit 2 "fleet that does not exist: exit 2" "$COVALID" check --fleet "$TMP/nope"
 done_testing

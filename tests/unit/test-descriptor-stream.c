@@ -16,6 +16,8 @@
 #include <dirent.h>
 #include <jansson.h>
 
+#include "covalid/catalog.h"
+#include "covalid/check.h"
 #include "covalid/descriptor.h"
 #include "covalid/probe.h"
 #include "util/json-pull.h"
@@ -80,6 +82,7 @@ static void agree(const char *what, const char *text, size_t len)
 	agree_flags(what, text, len, 0);
 	agree_flags(what, text, len, DESCRIPTOR_PARSE_STRICT);
 	agree_flags(what, text, len, DESCRIPTOR_PARSE_NO_EVIDENCE);
+	agree_flags(what, text, len, DESCRIPTOR_PARSE_MATCH_ONLY);
 }
 
 static void agree_str(const char *what, const char *text)
@@ -804,6 +807,70 @@ TEST(no_evidence_keeps_the_rest)
 	free(err);
 }
 
+/*
+ * DESCRIPTOR_PARSE_MATCH_ONLY builds what matching reads: for every fixture
+ * machine, against the seed catalog's index, the key is the one the full
+ * descriptor gives (so a field check_key_from_descriptor() starts reading
+ * must be built under this flag too, or this fails), and the lists it
+ * leaves out are empty.
+ */
+TEST(match_only_gives_the_same_key)
+{
+	char *path = cv_xasprintf("%s/data/validated-configs.jsonl", tap_srcdir()), *text = NULL;
+	struct catalog cat = { 0 };
+	struct check_index *ix = NULL;
+	struct corpus c = { NULL, 0 };
+	size_t len, keys = 0;
+
+	CHECK_INT(cv_read_file(path, 16 << 20, &text, &len), 0);
+	for (char *l = text, *e; text && l < text + len; l = e + 1) {
+		struct catalog_config *cf = NULL;
+		char *why = NULL;
+
+		e = memchr(l, '\n', (size_t)(text + len - l));
+		if (!e)
+			e = text + len;
+		*e = '\0';
+		if (strstr(l, "\"type\":\"configuration\"") && catalog_config_from_text(l, &cf, &why) == 0) {
+			cat.configs = cv_xreallocarray(cat.configs, cat.n_configs + 1, sizeof(*cat.configs));
+			cat.configs[cat.n_configs++] = cf;
+		}
+		free(why);
+	}
+	CHECK(cat.n_configs > 100);
+	CHECK_INT(check_index_build(&cat, &ix), 0);
+	corpus_fixtures(&c, SIZE_MAX);
+	for (size_t i = 0; ix && i < c.n; i++) {
+		struct descriptor *a = NULL, *b = NULL;
+		struct check_key ka, kb;
+
+		if (descriptor_parse(c.v[i], strlen(c.v[i]), 0, &a, NULL) == 0 &&
+		    descriptor_parse(c.v[i], strlen(c.v[i]), DESCRIPTOR_PARSE_MATCH_ONLY, &b, NULL) == 0) {
+			check_key_from_descriptor(ix, a, &ka);
+			check_key_from_descriptor(ix, b, &kb);
+			if (memcmp(&ka, &kb, sizeof(ka)) != 0)
+				tap_fail(__FILE__, __LINE__, "fixture %zu: the keys differ", i);
+			CHECK_INT((int)(b->hypervisor.features.n + b->notes.n + b->vm.disks.n + b->vm.nics.n +
+					b->integration.expected.n + b->hypervisor.evidence.n + b->hypervisor.conflicts.n),
+				  0);
+			CHECK_INT((int)b->integration.present.n, (int)a->integration.present.n);
+			keys++;
+		} else {
+			tap_fail(__FILE__, __LINE__, "fixture %zu: not read", i);
+		}
+		descriptor_free(a);
+		descriptor_free(b);
+	}
+	CHECK(keys >= 120);
+	check_index_free(ix);
+	for (size_t i = 0; i < cat.n_configs; i++)
+		catalog_config_free(cat.configs[i]);
+	free(cat.configs);
+	corpus_release(&c);
+	free(text);
+	free(path);
+}
+
 /* The tokenizer alone, against json_loadb(), on texts that are not descriptors. */
 static bool pull_accepts(const char *text, size_t len)
 {
@@ -815,6 +882,79 @@ static bool pull_accepts(const char *text, size_t len)
 		;
 	json_pull_release(&p);
 	return tok == JSON_PULL_END;
+}
+
+/*
+ * json_pull_skip_plain_array(): a plain array is consumed whole (the next
+ * token is what follows it); anything else is left untouched, with no
+ * error, for the token-by-token reading.  Expected per RFC 8259 and the
+ * function's contract (json-pull.h), case by case.
+ */
+static int plain_skip(const char *array, unsigned nkeys, size_t max_items)
+{
+	static const char *const keys[] = { "source", "value" };
+	static const uint8_t lens[] = { 6, 5 };
+	char *t = cv_xasprintf("{\"k\": %s, \"z\": 1}", array);
+	struct json_pull p;
+	int r = -1;
+
+	json_pull_init(&p, t, strlen(t));
+	if (json_pull_next(&p) == JSON_PULL_OBJECT && json_pull_next(&p) == JSON_PULL_KEY &&
+	    json_pull_next(&p) == JSON_PULL_ARRAY) {
+		size_t at = json_pull_offset(&p);
+
+		r = json_pull_skip_plain_array(&p, max_items, keys, lens, nkeys);
+		if (r == 1) {
+			/* Consumed to the ']': the next token is "z". */
+			if (json_pull_next(&p) != JSON_PULL_KEY || p.len != 1 || p.str[0] != 'z' || json_pull_depth(&p) != 1)
+				r = -2;
+		} else if (json_pull_offset(&p) != at || json_pull_error(&p, NULL)) {
+			r = -3; /* something consumed or an error left behind */
+		}
+	}
+	json_pull_release(&p);
+	free(t);
+	return r;
+}
+
+TEST(tokenizer_skip_plain_array)
+{
+	/* Plain: taken whole. */
+	CHECK_INT(plain_skip("[]", 0, 10), 1);
+	CHECK_INT(plain_skip("[ ]", 2, 10), 1);
+	CHECK_INT(plain_skip("[\"a\", \"b\xc3\xa9\" ,\"\"]", 0, 10), 1);
+	CHECK_INT(plain_skip("[{}, {\"source\": \"s\", \"value\": null}, { \"value\" : \"v\" }]", 2, 10), 1);
+	CHECK_INT(plain_skip("[\"a\", \"b\", \"c\"]", 0, 3), 1);
+	/* Not plain, or faulty: left to the exact reading. */
+	static const char *const strings_not[] = {
+		"[\"a\\n\"]",           /* an escape */
+		"[null]",               /* not a string */
+		"[\"a\",]",             /* trailing comma */
+		"[\"a\" \"b\"]",        /* no comma */
+		"[\"a\x01\"]",          /* a control character */
+		"[\"a\xc3\"]",          /* invalid UTF-8 */
+		"[\"\xed\xa0\x80\"]",   /* an encoded surrogate */
+		"[[\"a\"]]",            /* nested */
+		"[1]",
+	};
+	for (size_t i = 0; i < CV_ELEMENTSOF(strings_not); i++)
+		if (plain_skip(strings_not[i], 0, 10) != 0)
+			tap_fail(__FILE__, __LINE__, "strings case %zu: %d", i, plain_skip(strings_not[i], 0, 10));
+	CHECK_INT(plain_skip("[\"a\", \"b\", \"c\", \"d\"]", 0, 3), 0); /* more than max_items */
+	static const char *const items_not[] = {
+		"[{\"source\": \"s\", \"source\": \"t\"}]", /* a repeated member */
+		"[{\"other\": \"s\"}]",                     /* an unknown member */
+		"[{\"source\": 1}]",                        /* not a string or null */
+		"[{\"source\": nul}]",
+		"[{\"source\": [\"s\"]}]",
+		"[{\"source\" \"s\"}]",                     /* no colon */
+		"[{\"source\": \"s\",}]",                   /* trailing comma */
+		"[\"s\"]",                                  /* not an object */
+		"[{\"sou\\u0072ce\": \"s\"}]",              /* an escaped name */
+	};
+	for (size_t i = 0; i < CV_ELEMENTSOF(items_not); i++)
+		if (plain_skip(items_not[i], 2, 10) != 0)
+			tap_fail(__FILE__, __LINE__, "items case %zu: %d", i, plain_skip(items_not[i], 2, 10));
 }
 
 TEST(tokenizer_tokens_and_positions)
@@ -909,4 +1049,4 @@ TAP_MAIN(every_fixture_descriptor, every_json_file_in_the_tree, truncated_at_eve
 	 every_field_given_every_type, several_faults_the_same_first, strict_json_rfc8259,
 	 strict_strings_utf8_and_escapes, raw_nul_rejected_everywhere, duplicate_keys_at_every_level,
 	 duplicate_keys_in_a_big_object, depth_limit_as_jansson, sizes_and_items, unknown_fields_strict_and_tolerant,
-	 no_evidence_keeps_the_rest, tokenizer_tokens_and_positions, tokenizer_against_jansson_on_mutations)
+	 no_evidence_keeps_the_rest, match_only_gives_the_same_key, tokenizer_skip_plain_array, tokenizer_tokens_and_positions, tokenizer_against_jansson_on_mutations)
