@@ -77,26 +77,48 @@ struct rd {
 	char *why;
 };
 
-static int bad(struct rd *rd, const char *path, const char *fmt, ...) CV_PRINTF(3, 4);
-static int bad(struct rd *rd, const char *path, const char *fmt, ...)
+static int vbad(struct rd *rd, const char *path, const char *key, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *msg = NULL;
 
 	if (rd->why)
 		return -EINVAL;
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
-	va_end(ap);
-	rd->why = *path ? cv_xasprintf("%s: %s", path, msg) : cv_xstrdup(msg);
+	if (*path && key)
+		rd->why = cv_xasprintf("%s.%s: %s", path, key, msg);
+	else if (*path || key)
+		rd->why = cv_xasprintf("%s: %s", *path ? path : key, msg);
+	else
+		rd->why = cv_xstrdup(msg);
 	free(msg);
 	return -EINVAL;
 }
 
-static char *join_path(const char *path, const char *key)
+static int bad(struct rd *rd, const char *path, const char *fmt, ...) CV_PRINTF(3, 4);
+static int bad(struct rd *rd, const char *path, const char *fmt, ...)
 {
-	return *path ? cv_xasprintf("%s.%s", path, key) : cv_xstrdup(key);
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vbad(rd, path, NULL, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* bad() at path.key (key alone at the top level): the path is built only
+ * when there is an error to report, not for every field read. */
+static int bad_at(struct rd *rd, const char *path, const char *key, const char *fmt, ...) CV_PRINTF(4, 5);
+static int bad_at(struct rd *rd, const char *path, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vbad(rd, path, key, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 /* Every key of obj must be in allowed. */
@@ -110,13 +132,8 @@ static int only_keys(struct rd *rd, json_t *obj, const char *path, const char *c
 
 		for (size_t i = 0; i < n && !ok; i++)
 			ok = strcmp(allowed[i], key) == 0;
-		if (!ok) {
-			char *p = join_path(path, key);
-			int r = bad(rd, p, "unknown field");
-
-			free(p);
-			return r;
-		}
+		if (!ok)
+			return bad_at(rd, path, key, "unknown field");
 	}
 	return 0;
 }
@@ -125,19 +142,17 @@ static int only_keys(struct rd *rd, json_t *obj, const char *path, const char *c
 static int str(struct rd *rd, json_t *obj, const char *path, const char *key, bool required, char **out)
 {
 	json_t *v = json_object_get(obj, key);
-	char *p = join_path(path, key);
 	int r = 0;
 
 	if (!v || json_is_null(v)) {
 		if (required)
-			r = bad(rd, p, "missing required field");
+			r = bad_at(rd, path, key, "missing required field");
 	} else if (!json_is_string(v))
-		r = bad(rd, p, "expected a string");
+		r = bad_at(rd, path, key, "expected a string");
 	else if (required && json_string_length(v) == 0)
-		r = bad(rd, p, "must not be empty");
+		r = bad_at(rd, path, key, "must not be empty");
 	else if (out)
 		*out = cv_xstrdup(json_string_value(v));
-	free(p);
 	return r;
 }
 
@@ -145,45 +160,41 @@ static int strv(struct rd *rd, json_t *obj, const char *path, const char *key, b
 		struct cv_strv *out)
 {
 	json_t *v = json_object_get(obj, key), *e;
-	char *p = join_path(path, key);
 	size_t i;
 	int r = 0;
 
 	if (!v || json_is_null(v)) {
 		if (required)
-			r = bad(rd, p, "missing required field");
+			r = bad_at(rd, path, key, "missing required field");
 	} else if (!json_is_array(v))
-		r = bad(rd, p, "expected an array of strings");
+		r = bad_at(rd, path, key, "expected an array of strings");
 	else if (required && json_array_size(v) == 0)
-		r = bad(rd, p, "must not be empty");
+		r = bad_at(rd, path, key, "must not be empty");
 	else
 		json_array_foreach(v, i, e) {
 			if (!json_is_string(e) || json_string_length(e) == 0) {
-				r = bad(rd, p, "item %zu: expected a non-empty string", i);
+				r = bad_at(rd, path, key, "item %zu: expected a non-empty string", i);
 				break;
 			}
 			if (out)
 				cv_strv_push(out, json_string_value(e));
 		}
-	free(p);
 	return r;
 }
 
 static int obj(struct rd *rd, json_t *parent, const char *path, const char *key, bool required, json_t **out)
 {
 	json_t *v = json_object_get(parent, key);
-	char *p = join_path(path, key);
 	int r = 0;
 
 	*out = NULL;
 	if (!v || json_is_null(v)) {
 		if (required)
-			r = bad(rd, p, "missing required field");
+			r = bad_at(rd, path, key, "missing required field");
 	} else if (!json_is_object(v))
-		r = bad(rd, p, "expected an object");
+		r = bad_at(rd, path, key, "expected an object");
 	else
 		*out = v;
-	free(p);
 	return r;
 }
 
@@ -191,37 +202,30 @@ static int obj(struct rd *rd, json_t *parent, const char *path, const char *key,
 static int posint(struct rd *rd, json_t *o, const char *path, const char *key, int64_t max, int64_t *out)
 {
 	json_t *v = json_object_get(o, key);
-	char *p = join_path(path, key);
 	int r = 0;
 
 	if (v && !json_is_null(v)) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > max)
-			r = bad(rd, p, "expected an integer from 1 to %lld", (long long)max);
+			r = bad_at(rd, path, key, "expected an integer from 1 to %lld", (long long)max);
 		else
 			*out = json_integer_value(v);
 	}
-	free(p);
 	return r;
 }
 
 static int spec(struct rd *rd, const char *path, const char *key, const char *text, struct version_spec *out)
 {
 	const char *why;
-	char *p;
-	int r;
 
 	if (version_spec_parse(text, out, &why) == 0)
 		return 0;
-	p = join_path(path, key);
-	r = bad(rd, p, "bad version '%s': %s", text, why);
-	free(p);
-	return r;
+	return bad_at(rd, path, key, "bad version '%s': %s", text, why);
 }
 
 /* "YYYY", "YYYY-MM" or "YYYY-MM-DD", at path.key; *out stays NULL when absent or null. */
 static int date_at(struct rd *rd, json_t *o, const char *path, const char *key, char **out)
 {
-	char *s = NULL, *p;
+	char *s = NULL;
 	size_t n;
 	int r;
 
@@ -233,10 +237,7 @@ static int date_at(struct rd *rd, json_t *o, const char *path, const char *key, 
 	      (n == 4 || (s[4] == '-' && isdigit((unsigned char)s[5]) && isdigit((unsigned char)s[6]))) &&
 	      (n != 10 || (s[7] == '-' && isdigit((unsigned char)s[8]) && isdigit((unsigned char)s[9]))))) {
 		free(s);
-		p = join_path(path, key);
-		r = bad(rd, p, "expected a date YYYY, YYYY-MM or YYYY-MM-DD");
-		free(p);
-		return r;
+		return bad_at(rd, path, key, "expected a date YYYY, YYYY-MM or YYYY-MM-DD");
 	}
 	*out = s;
 	return 0;
@@ -458,14 +459,10 @@ struct catalog_config *catalog_config_free(struct catalog_config *c)
 static int product_id(struct rd *rd, json_t *o, const char *path, char **out)
 {
 	int r = str(rd, o, path, "product_id", false, out);
-	char *p;
 
 	if (r < 0 || !*out || id_ok(*out))
 		return r;
-	p = join_path(path, "product_id");
-	r = bad(rd, p, "use 1 to 128 letters, digits and ._:+-");
-	free(p);
-	return r;
+	return bad_at(rd, path, "product_id", "use 1 to 128 letters, digits and ._:+-");
 }
 
 static int read_guest(struct rd *rd, json_t *g, struct catalog_config *c)
