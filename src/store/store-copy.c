@@ -41,11 +41,11 @@ struct copy_table {
 };
 
 static const struct copy_table tables[] = {
-	{ "products", "id,kind,vendor,product,version,osinfo,doc,updated_at", "tttttttt" },
+	{ "products", "id,kind,vendor,product,version,osinfo,doc,updated_at,gen", "tttttttti" },
 	{ "configurations",
 	  "id,status,guest_os,guest_vendor,guest_product,guest_version,hv_ids,hv_vendor,hv_product,hv_version,doc,"
-	  "updated_at,validated_by",
-	  "ttttttttttttt" },
+	  "updated_at,validated_by,gen",
+	  "ttttttttttttti" },
 	{ "configuration_evidence", "config_id,testlog_id,added_at", "ttt" },
 	{ "counters", "name,value", "ti" },
 	{ "settings", "key,value", "tt" },
