@@ -3,6 +3,7 @@
  * into memory (see covalid/catalog.h).
  */
 #include <jansson.h>
+#include <pthread.h>
 
 #include "covalid/catalog.h"
 #include "covalid/store.h"
@@ -14,34 +15,24 @@ static void *cv_json_decref(void *j)
 	return NULL;
 }
 
-/* One parsed line, on its way to the store. */
-struct pending {
-	struct catalog_product *product;
-	struct catalog_config *config;
-	/* The line itself when it is already the compact dump of its
-	 * document (line_is_canonical()), else NULL: stored as is. */
-	const char *doc;
-};
-
 static char *strv_join_or_empty(const struct cv_strv *v, const char *sep)
 {
 	return v->n ? cv_strv_join(v, sep) : cv_xstrdup("");
 }
 
-static int product_put(struct store *s, const struct catalog_product *p, const char *doc, bool *ret_replaced)
+int catalog_product_store(struct store *s, const struct catalog_product *p, bool *ret_replaced)
 {
-	char *dump = doc ? NULL : catalog_doc_dump(p->doc);
-	struct store_product_row row = { p->id, p->kind, p->vendor, p->product, p->version, p->osinfo,
-					 doc ? doc : dump };
+	char *doc = catalog_doc_dump(p->doc);
+	struct store_product_row row = { p->id, p->kind, p->vendor, p->product, p->version, p->osinfo, doc };
 	int r = store_product_put(s, &row, ret_replaced);
 
-	free(dump);
+	free(doc);
 	return r;
 }
 
-static int config_put(struct store *s, const struct catalog_config *c, const char *doc, bool *ret_replaced)
+int catalog_config_store(struct store *s, const struct catalog_config *c, bool *ret_replaced)
 {
-	char *dump = doc ? NULL : catalog_doc_dump(c->doc);
+	char *doc = catalog_doc_dump(c->doc);
 	char *ids = strv_join_or_empty(&c->hypervisor.ids, " ");
 	char *by = strv_join_or_empty(&c->validated_by, "\n");
 	struct store_config_row row = {
@@ -56,24 +47,14 @@ static int config_put(struct store *s, const struct catalog_config *c, const cha
 		.hv_product = c->hypervisor.product,
 		.hv_version = c->hypervisor.version,
 		.validated_by = by,
-		.doc = doc ? doc : dump,
+		.doc = doc,
 	};
 	int r = store_config_put(s, &row, ret_replaced);
 
-	free(dump);
+	free(doc);
 	free(ids);
 	free(by);
 	return r;
-}
-
-int catalog_product_store(struct store *s, const struct catalog_product *p, bool *ret_replaced)
-{
-	return product_put(s, p, NULL, ret_replaced);
-}
-
-int catalog_config_store(struct store *s, const struct catalog_config *c, bool *ret_replaced)
-{
-	return config_put(s, c, NULL, ret_replaced);
 }
 
 /*
@@ -121,6 +102,12 @@ static bool line_is_canonical(const char *line, size_t len)
 	return true;
 }
 
+/* One parsed line. */
+struct pending {
+	struct catalog_product *product;
+	struct catalog_config *config;
+};
+
 static int parse_line(const char *line, size_t len, struct pending *ret, char **ret_why)
 {
 	json_error_t jerr;
@@ -151,19 +138,13 @@ static int parse_line(const char *line, size_t len, struct pending *ret, char **
 	return -EINVAL;
 }
 
-static void pending_release(struct pending *p)
-{
-	p->product = catalog_product_free(p->product);
-	p->config = catalog_config_free(p->config);
-}
-
 /*
  * The ids seen so far in one file, to refuse a duplicate: open addressing
  * over (hash, where the id is, its line), the ids themselves, prefixed by
  * their kind (products and configurations are separate id spaces), one
- * after the other in one arena.  About 24 bytes a slot at most half full
- * plus the id's bytes: ~60 MB for a million configurations, against the
- * records themselves, which are never all held.
+ * after the other in one arena.  24 bytes a slot, at most half full, plus
+ * the id's bytes: ~60 MB for a million configurations, where the records
+ * themselves are never all held.
  */
 struct idset_slot {
 	uint64_t hash;
@@ -202,7 +183,7 @@ static void idset_grow(struct idset *set)
 	set->cap = cap;
 }
 
-/* Adds kind:id seen on line; if it was there, 0 and its first line in *ret_first. */
+/* Adds kind:id, seen on line; false if it was there, its first line in *ret_first. */
 static bool idset_add(struct idset *set, char kind, const char *id, size_t line, size_t *ret_first)
 {
 	size_t n = strlen(id), j;
@@ -232,11 +213,245 @@ static bool idset_add(struct idset *set, char kind, const char *id, size_t line,
 	return true;
 }
 
+/*
+ * The import is a pipeline over two threads: the reader (import_read)
+ * reads, parses and checks each line and leaves the row to write in a
+ * ring of slots; the caller's thread (import_write) takes the rows in
+ * order and writes them in the one transaction.  Parsing and SQLite cost
+ * about the same per row, so on two cores the import takes about the time
+ * of the slower.  Only the writer touches the store, only the reader the
+ * file and jansson; a slot's buffer is reused, so rows cost no allocation
+ * shared between the threads.  The ring bounds memory: the reader waits
+ * when it is full.
+ *
+ * A slot is a row (its columns, NUL-terminated, one after the other in
+ * buf; an absent one at NO_COL), or the reader's last word: the end of
+ * the file, or an error ("LINE: why") after which nothing more comes.
+ * An error of the writer stops the reader at its next line.
+ */
+enum {
+	COL_ID, COL_STATUS, COL_GUEST_OS, COL_GUEST_VENDOR, COL_GUEST_PRODUCT, COL_GUEST_VERSION, COL_HV_IDS,
+	COL_HV_VENDOR, COL_HV_PRODUCT, COL_HV_VERSION, COL_VALIDATED_BY, COL_DOC, COL__MAX,
+	/* A product's columns, in the same slots. */
+	COL_KIND = COL_STATUS, COL_VENDOR = COL_GUEST_OS, COL_PRODUCT = COL_GUEST_VENDOR,
+	COL_VERSION = COL_GUEST_PRODUCT, COL_OSINFO = COL_GUEST_VERSION,
+};
+#define NO_COL SIZE_MAX
+#define RING 512
+
+enum slot_kind { SLOT_CONFIG, SLOT_PRODUCT, SLOT_END, SLOT_ERROR };
+
+struct slot {
+	enum slot_kind kind;
+	size_t line;
+	size_t col[COL__MAX];
+	char *buf;
+	size_t len, alloc;
+	int error;  /* SLOT_ERROR */
+	char *why;  /* SLOT_ERROR: the message, the writer's to free */
+};
+
+struct pipeline {
+	FILE *f;
+	pthread_mutex_t lock;
+	pthread_cond_t filled, freed;
+	struct slot ring[RING];
+	size_t head, tail; /* slots filled, taken (counts; mod RING) */
+	bool reader_waits, writer_waits, stop;
+};
+
+static size_t slot_put(struct slot *sl, const char *s)
+{
+	size_t n, off = sl->len;
+
+	if (!s)
+		return NO_COL;
+	n = strlen(s) + 1;
+	if (sl->len + n > sl->alloc) {
+		sl->alloc = sl->alloc ? sl->alloc : 1024;
+		while (sl->len + n > sl->alloc)
+			sl->alloc *= 2;
+		sl->buf = cv_xrealloc(sl->buf, sl->alloc);
+	}
+	memcpy(sl->buf + off, s, n);
+	sl->len += n;
+	return off;
+}
+
+static size_t slot_put_strv(struct slot *sl, const struct cv_strv *v, char sep)
+{
+	size_t off = slot_put(sl, v->n ? v->v[0] : "");
+
+	for (size_t i = 1; i < v->n; i++) {
+		sl->buf[sl->len - 1] = sep; /* over the NUL: the next item follows */
+		slot_put(sl, v->v[i]);
+	}
+	return off;
+}
+
+static const char *slot_col(const struct slot *sl, int col)
+{
+	return sl->col[col] == NO_COL ? NULL : sl->buf + sl->col[col];
+}
+
+/* Fills sl with the row of the record on line (its text doc_line when it
+ * is already the canonical dump, else NULL). */
+static void slot_fill(struct slot *sl, const struct pending *p, const char *doc_line, size_t line)
+{
+	char *dump = NULL;
+
+	sl->len = 0;
+	sl->line = line;
+	if (!doc_line)
+		doc_line = dump = catalog_doc_dump(p->product ? p->product->doc : p->config->doc);
+	if (p->product) {
+		const struct catalog_product *pr = p->product;
+
+		sl->kind = SLOT_PRODUCT;
+		for (int i = 0; i < COL__MAX; i++)
+			sl->col[i] = NO_COL;
+		sl->col[COL_ID] = slot_put(sl, pr->id);
+		sl->col[COL_KIND] = slot_put(sl, pr->kind);
+		sl->col[COL_VENDOR] = slot_put(sl, pr->vendor);
+		sl->col[COL_PRODUCT] = slot_put(sl, pr->product);
+		sl->col[COL_VERSION] = slot_put(sl, pr->version);
+		sl->col[COL_OSINFO] = slot_put(sl, pr->osinfo);
+	} else {
+		const struct catalog_config *c = p->config;
+
+		sl->kind = SLOT_CONFIG;
+		sl->col[COL_ID] = slot_put(sl, c->id);
+		sl->col[COL_STATUS] = slot_put(sl, catalog_status_name(c->status));
+		sl->col[COL_GUEST_OS] = slot_put(sl, c->guest.os_id);
+		sl->col[COL_GUEST_VENDOR] = slot_put(sl, c->guest.vendor);
+		sl->col[COL_GUEST_PRODUCT] = slot_put(sl, c->guest.product);
+		sl->col[COL_GUEST_VERSION] = slot_put(sl, c->guest.version);
+		sl->col[COL_HV_IDS] = slot_put_strv(sl, &c->hypervisor.ids, ' ');
+		sl->col[COL_HV_VENDOR] = slot_put(sl, c->hypervisor.vendor);
+		sl->col[COL_HV_PRODUCT] = slot_put(sl, c->hypervisor.product);
+		sl->col[COL_HV_VERSION] = slot_put(sl, c->hypervisor.version);
+		sl->col[COL_VALIDATED_BY] = slot_put_strv(sl, &c->validated_by, '\n');
+	}
+	sl->col[COL_DOC] = slot_put(sl, doc_line);
+	free(dump);
+}
+
+/* The next free slot, or NULL when the writer has stopped. */
+static struct slot *ring_reserve(struct pipeline *pl)
+{
+	struct slot *sl = NULL;
+
+	pthread_mutex_lock(&pl->lock);
+	while (!pl->stop && pl->head - pl->tail == RING) {
+		pl->reader_waits = true;
+		pthread_cond_wait(&pl->freed, &pl->lock);
+		pl->reader_waits = false;
+	}
+	if (!pl->stop)
+		sl = &pl->ring[pl->head % RING];
+	pthread_mutex_unlock(&pl->lock);
+	return sl;
+}
+
+static void ring_publish(struct pipeline *pl)
+{
+	pthread_mutex_lock(&pl->lock);
+	pl->head++;
+	if (pl->writer_waits)
+		pthread_cond_signal(&pl->filled);
+	pthread_mutex_unlock(&pl->lock);
+}
+
+/* Ends the reader's work with an error slot, if the writer still listens. */
+static void read_failed(struct pipeline *pl, int error, char *why)
+{
+	struct slot *sl = ring_reserve(pl);
+
+	if (!sl) {
+		free(why);
+		return;
+	}
+	sl->kind = SLOT_ERROR;
+	sl->error = error;
+	sl->why = why;
+	ring_publish(pl);
+}
+
+static void *import_read(void *userdata)
+{
+	struct pipeline *pl = userdata;
+	struct idset ids = { 0 };
+	size_t cap = 0, lineno = 0;
+	char *line = NULL;
+	ssize_t len;
+
+	while ((len = getline(&line, &cap, pl->f)) >= 0) {
+		struct pending p = { NULL, NULL };
+		struct slot *sl;
+		const char *id;
+		char *why = NULL;
+		size_t first;
+		int r;
+
+		lineno++;
+		if ((size_t)len > CATALOG_LINE_MAX) {
+			read_failed(pl, -E2BIG, cv_xasprintf("%zu: line longer than 1 MiB", lineno));
+			goto out;
+		}
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (strspn(line, " \t") == (size_t)len)
+			continue;
+		if (memchr(line, '\0', (size_t)len)) {
+			read_failed(pl, -EINVAL, cv_xasprintf("%zu: NUL byte in line", lineno));
+			goto out;
+		}
+		r = parse_line(line, (size_t)len, &p, &why);
+		if (r < 0) {
+			read_failed(pl, r, cv_xasprintf("%zu: %s", lineno, why));
+			free(why);
+			goto out;
+		}
+		id = p.product ? p.product->id : p.config->id;
+		if (!idset_add(&ids, p.product ? 'p' : 'c', id, lineno, &first)) {
+			read_failed(pl, -EEXIST,
+				    cv_xasprintf("%zu: duplicate id '%s' (first on line %zu)", lineno, id, first));
+			catalog_product_free(p.product);
+			catalog_config_free(p.config);
+			goto out;
+		}
+		sl = ring_reserve(pl);
+		if (sl)
+			slot_fill(sl, &p, line_is_canonical(line, (size_t)len) ? line : NULL, lineno);
+		catalog_product_free(p.product);
+		catalog_config_free(p.config);
+		if (!sl)
+			goto out;
+		ring_publish(pl);
+	}
+	if (ferror(pl->f))
+		read_failed(pl, -EIO, cv_xasprintf("%zu: read error: %s", lineno + 1, strerror(errno)));
+	else {
+		struct slot *sl = ring_reserve(pl);
+
+		if (sl) {
+			sl->kind = SLOT_END;
+			sl->line = lineno;
+			ring_publish(pl);
+		}
+	}
+out:
+	free(line);
+	idset_release(&ids);
+	return NULL;
+}
+
 /* What the store held when the import began: an empty table needs no
  * look-up per row (the file's ids are distinct, so every one is new). */
 struct import_ctx {
 	enum catalog_import_mode mode;
 	bool had_products, had_configs;
+	int64_t gen; /* 0 until the first write bumps the generation, once */
 	struct catalog_import_stats st;
 };
 
@@ -260,50 +475,132 @@ static int tables_have_rows(struct store *s, struct import_ctx *ctx)
 }
 
 /*
- * One record into the store, by the import's rule (covalid/catalog.h,
+ * One row into the store, by the import's rule (covalid/catalog.h,
  * docs/catalog.md): a new id is added; an existing configuration the
  * program has decided since (revoked, or with submitted evidence) is
  * kept as it is; with CATALOG_IMPORT_MERGE every existing row is kept;
- * anything else is replaced by the file's record.
+ * anything else is replaced by the file's record.  Whether the id exists
+ * is known before the write (the decided check answers it; an empty table
+ * has none), so the write looks nothing up.
  */
-static int store_one(struct store *s, const struct pending *p, struct import_ctx *ctx)
+static int store_one(struct store *s, const struct slot *sl, struct import_ctx *ctx)
 {
 	struct catalog_import_stats *st = &ctx->st;
-	bool replaced = false, decided = false;
+	const char *id = slot_col(sl, COL_ID);
+	bool exists = false, decided = false;
 	char *doc = NULL;
 	int r;
 
-	if (p->product) {
-		if (ctx->had_products && ctx->mode == CATALOG_IMPORT_MERGE) {
-			r = store_product_get(s, p->product->id, &doc);
+	if (sl->kind == SLOT_PRODUCT) {
+		struct store_product_row row = { id, slot_col(sl, COL_KIND), slot_col(sl, COL_VENDOR),
+						 slot_col(sl, COL_PRODUCT), slot_col(sl, COL_VERSION),
+						 slot_col(sl, COL_OSINFO), slot_col(sl, COL_DOC) };
+
+		if (ctx->had_products) {
+			r = store_product_get(s, id, &doc);
 			free(doc);
-			if (r == 0) {
-				st->products_kept++;
-				return 0;
-			}
-			if (r != -ENOENT)
+			if (r < 0 && r != -ENOENT)
 				return r;
+			exists = r == 0;
 		}
-		r = product_put(s, p->product, p->doc, &replaced);
+		if (exists && ctx->mode == CATALOG_IMPORT_MERGE) {
+			st->products_kept++;
+			return 0;
+		}
+		if (!ctx->gen && (r = store_catalog_bump(s, &ctx->gen)) < 0)
+			return r;
+		r = store_product_write(s, &row, ctx->gen, NULL);
 		if (r == 0)
-			replaced ? st->products_replaced++ : st->products_added++;
+			exists ? st->products_replaced++ : st->products_added++;
 		return r;
 	}
-	r = ctx->had_configs ? store_config_decided(s, p->config->id, &decided) : -ENOENT;
-	if (r == 0 && decided) {
+	if (ctx->had_configs) {
+		r = store_config_decided(s, id, &decided);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		exists = r == 0;
+	}
+	if (exists && decided) {
 		st->configs_decided++;
 		return 0;
 	}
-	if (r == 0 && ctx->mode == CATALOG_IMPORT_MERGE) {
+	if (exists && ctx->mode == CATALOG_IMPORT_MERGE) {
 		st->configs_kept++;
 		return 0;
 	}
-	if (r < 0 && r != -ENOENT)
+	struct store_config_row row = {
+		.id = id,
+		.status = slot_col(sl, COL_STATUS),
+		.guest_os = slot_col(sl, COL_GUEST_OS),
+		.guest_vendor = slot_col(sl, COL_GUEST_VENDOR),
+		.guest_product = slot_col(sl, COL_GUEST_PRODUCT),
+		.guest_version = slot_col(sl, COL_GUEST_VERSION),
+		.hv_ids = slot_col(sl, COL_HV_IDS),
+		.hv_vendor = slot_col(sl, COL_HV_VENDOR),
+		.hv_product = slot_col(sl, COL_HV_PRODUCT),
+		.hv_version = slot_col(sl, COL_HV_VERSION),
+		.validated_by = slot_col(sl, COL_VALIDATED_BY),
+		.doc = slot_col(sl, COL_DOC),
+	};
+	if (!ctx->gen && (r = store_catalog_bump(s, &ctx->gen)) < 0)
 		return r;
-	r = config_put(s, p->config, p->doc, &replaced);
+	r = store_config_write(s, &row, ctx->gen, NULL);
 	if (r == 0)
-		replaced ? st->configs_replaced++ : st->configs_added++;
+		exists ? st->configs_replaced++ : st->configs_added++;
 	return r;
+}
+
+/* Takes the reader's rows in order and writes them, to its last word. */
+static int import_write(struct store *s, struct pipeline *pl, struct import_ctx *ctx, char **ret_error)
+{
+	for (;;) {
+		size_t head, tail;
+		int r = 0;
+
+		pthread_mutex_lock(&pl->lock);
+		while (pl->head == pl->tail) {
+			pl->writer_waits = true;
+			pthread_cond_wait(&pl->filled, &pl->lock);
+			pl->writer_waits = false;
+		}
+		head = pl->head;
+		tail = pl->tail;
+		pthread_mutex_unlock(&pl->lock);
+
+		/* Every slot from tail to head is the writer's until it says so. */
+		for (; tail != head; tail++) {
+			struct slot *sl = &pl->ring[tail % RING];
+
+			if (sl->kind == SLOT_END) {
+				ctx->st.lines = sl->line;
+				return 0;
+			}
+			if (sl->kind == SLOT_ERROR) {
+				*ret_error = sl->why;
+				sl->why = NULL;
+				return sl->error;
+			}
+			r = store_one(s, sl, ctx);
+			if (r < 0) {
+				*ret_error = cv_xasprintf("%zu: cannot store the record: %s", sl->line, store_errmsg(s));
+				return r;
+			}
+			/* Hand slots back as they are written, not a whole ring at a
+			 * time, so that the reader is not left waiting. */
+			if ((tail + 1) % 64 == 0) {
+				pthread_mutex_lock(&pl->lock);
+				pl->tail = tail + 1;
+				if (pl->reader_waits)
+					pthread_cond_signal(&pl->freed);
+				pthread_mutex_unlock(&pl->lock);
+			}
+		}
+		pthread_mutex_lock(&pl->lock);
+		pl->tail = tail;
+		if (pl->reader_waits)
+			pthread_cond_signal(&pl->freed);
+		pthread_mutex_unlock(&pl->lock);
+	}
 }
 
 int catalog_import(struct store *s, FILE *f, struct catalog_import_stats *ret_stats, char **ret_error)
@@ -312,20 +609,18 @@ int catalog_import(struct store *s, FILE *f, struct catalog_import_stats *ret_st
 }
 
 /*
- * Streams: each line is parsed, checked and written as it is read, all
- * inside one transaction, so that memory does not grow with the file
- * (only the set of ids seen does, a few tens of bytes each).  The first
- * bad line rolls the transaction back: all or nothing, as before.
+ * Streams: lines are parsed, checked and written as they are read (the
+ * pipeline above), all inside one transaction, so that memory does not
+ * grow with the file (only the set of ids seen does, a few tens of bytes
+ * each).  The first bad line rolls the transaction back: all or nothing.
  */
 int catalog_import_with(struct store *s, FILE *f, enum catalog_import_mode mode, struct catalog_import_stats *ret_stats,
 			char **ret_error)
 {
 	struct import_ctx ctx = { .mode = mode };
-	struct idset ids = { 0 };
-	size_t cap = 0, lineno = 0;
-	bool in_txn = false;
-	char *line = NULL;
-	ssize_t len;
+	struct pipeline *pl = NULL;
+	bool in_txn = false, reading = false;
+	pthread_t reader;
 	int r;
 
 	r = store_begin(s);
@@ -339,55 +634,20 @@ int catalog_import_with(struct store *s, FILE *f, enum catalog_import_mode mode,
 		*ret_error = cv_xasprintf("cannot read the catalog: %s", store_errmsg(s));
 		goto out;
 	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		struct pending p = { NULL, NULL, NULL };
-		const char *id;
-		char *why = NULL;
-		size_t first;
-
-		lineno++;
-		if ((size_t)len > CATALOG_LINE_MAX) {
-			*ret_error = cv_xasprintf("%zu: line longer than 1 MiB", lineno);
-			r = -E2BIG;
-			goto out;
-		}
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (strspn(line, " \t") == (size_t)len)
-			continue;
-		if (memchr(line, '\0', (size_t)len)) {
-			*ret_error = cv_xasprintf("%zu: NUL byte in line", lineno);
-			r = -EINVAL;
-			goto out;
-		}
-		r = parse_line(line, (size_t)len, &p, &why);
-		if (r < 0) {
-			*ret_error = cv_xasprintf("%zu: %s", lineno, why);
-			free(why);
-			goto out;
-		}
-		id = p.product ? p.product->id : p.config->id;
-		if (!idset_add(&ids, p.product ? 'p' : 'c', id, lineno, &first)) {
-			*ret_error = cv_xasprintf("%zu: duplicate id '%s' (first on line %zu)", lineno, id, first);
-			pending_release(&p);
-			r = -EEXIST;
-			goto out;
-		}
-		if (line_is_canonical(line, (size_t)len))
-			p.doc = line;
-		r = store_one(s, &p, &ctx);
-		pending_release(&p);
-		if (r < 0) {
-			*ret_error = cv_xasprintf("%zu: cannot store the record: %s", lineno, store_errmsg(s));
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		*ret_error = cv_xasprintf("%zu: read error: %s", lineno + 1, strerror(errno));
-		r = -EIO;
+	pl = cv_xcalloc(1, sizeof(*pl));
+	pl->f = f;
+	pthread_mutex_init(&pl->lock, NULL);
+	pthread_cond_init(&pl->filled, NULL);
+	pthread_cond_init(&pl->freed, NULL);
+	r = -pthread_create(&reader, NULL, import_read, pl);
+	if (r < 0) {
+		*ret_error = cv_xasprintf("cannot start the reader: %s", strerror(-r));
 		goto out;
 	}
-	ctx.st.lines = lineno;
+	reading = true;
+	r = import_write(s, pl, &ctx, ret_error);
+	if (r < 0)
+		goto out;
 	r = store_commit(s);
 	if (r < 0) {
 		*ret_error = cv_xasprintf("cannot commit: %s", store_errmsg(s));
@@ -397,10 +657,25 @@ int catalog_import_with(struct store *s, FILE *f, enum catalog_import_mode mode,
 	if (ret_stats)
 		*ret_stats = ctx.st;
 out:
+	if (reading) {
+		pthread_mutex_lock(&pl->lock);
+		pl->stop = true;
+		pthread_cond_signal(&pl->freed);
+		pthread_mutex_unlock(&pl->lock);
+		pthread_join(reader, NULL);
+	}
 	if (in_txn)
 		store_rollback(s);
-	free(line);
-	idset_release(&ids);
+	if (pl) {
+		for (size_t i = 0; i < RING; i++) {
+			free(pl->ring[i].buf);
+			free(pl->ring[i].why);
+		}
+		pthread_mutex_destroy(&pl->lock);
+		pthread_cond_destroy(&pl->filled);
+		pthread_cond_destroy(&pl->freed);
+		free(pl);
+	}
 	return r;
 }
 
