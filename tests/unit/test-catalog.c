@@ -486,6 +486,99 @@ static char *status_of(struct store *s, const char *id)
  * decided: a revocation stands (catalog.h's import modes); --merge adds
  * new ids only and keeps every existing row.
  */
+/* n configurations c0..c<n-1>, a line each. */
+static char *numbered(unsigned n)
+{
+	struct cv_buf b;
+
+	cv_buf_init(&b, 64 << 20);
+	for (unsigned i = 0; i < n; i++) {
+		char id[32], *line;
+
+		snprintf(id, sizeof(id), "\"c%u\"", i);
+		line = variant("\"c1\"", id);
+		CHECK_INT(cv_buf_printf(&b, "%s\n", line), 0);
+		free(line);
+	}
+	return cv_buf_detach(&b, NULL);
+}
+
+/* A stream whose first good bytes of text read well, then fails. */
+struct failing {
+	const char *text;
+	size_t good, at;
+};
+
+static ssize_t failing_read(void *cookie, char *buf, size_t size)
+{
+	struct failing *in = cookie;
+	size_t n = in->good - in->at < size ? in->good - in->at : size;
+
+	if (n == 0) {
+		errno = EIO;
+		return -1;
+	}
+	memcpy(buf, in->text + in->at, n);
+	in->at += n;
+	return (ssize_t)n;
+}
+
+/*
+ * The importer writes while it reads (import.c): a write that fails after
+ * many rows went in stops the reader and leaves nothing; so does a read
+ * error after many lines.  The failing write is a trigger the test adds.
+ */
+TEST(import_stops_at_a_failed_write_or_read)
+{
+	char *path = cv_xasprintf("%s/fail.db", tap_tmpdir());
+	struct store *s = NULL;
+	sqlite3 *db;
+	char *err = NULL, *text = numbered(2000);
+	FILE *f;
+
+	CHECK_INT(store_open(path, &s, &err), 0);
+	store_close(s);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "CREATE TRIGGER boom BEFORE INSERT ON configurations WHEN NEW.id = 'c100' "
+				   "BEGIN SELECT RAISE(ABORT, 'no c100 here'); END",
+			       NULL, NULL, NULL),
+		  SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(store_open(path, &s, &err), 0);
+	CHECK(import_text(s, text, &err) < 0);
+	CHECK(err && cv_startswith(err, "101: cannot store the record") && strstr(err, "no c100 here"));
+	free(err);
+	err = NULL;
+	CHECK_INT(count(s), 0);
+
+	/* A stream that fails after 1000 lines (the trigger gone). */
+	store_close(s);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "DROP TRIGGER boom", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(store_open(path, &s, &err), 0);
+	struct failing in = { text, 0, 0 };
+	const char *p = text;
+
+	for (int i = 0; i < 1000; i++)
+		p = strchr(p, '\n') + 1;
+	in.good = (size_t)(p - text);
+	f = fopencookie(&in, "r", (cookie_io_functions_t){ .read = failing_read });
+	CHECK(f != NULL);
+	if (f) {
+		struct catalog_import_stats st;
+
+		CHECK_INT(catalog_import(s, f, &st, &err), -EIO);
+		CHECK(err && cv_startswith(err, "1001: read error"));
+		free(err);
+		fclose(f);
+	}
+	CHECK_INT(count(s), 0);
+	store_close(s);
+	free(text);
+	free(path);
+}
+
 TEST(import_keeps_what_the_program_decided)
 {
 	struct store *s = open_store("decided.db");
@@ -850,7 +943,7 @@ TAP_MAIN(parses_a_configuration, rejects_bad_records_naming_the_field, fast_read
 	 service_packs_parse,
 	 products_carry_their_life_cycle,
 	 configurations_link_their_products, loaded_products_keep_their_life_cycle, vendors_come_from_the_products,
-	 import_is_all_or_nothing, import_keeps_what_the_program_decided,
+	 import_is_all_or_nothing, import_stops_at_a_failed_write_or_read, import_keeps_what_the_program_decided,
 	 import_reports_missing_type_and_long_lines, export_returns_what_was_imported, migrates_an_old_database,
 	 refuses_a_newer_database_and_non_databases, list_filters,
 	 osinfo_parses_one_document_from_memory)
