@@ -732,11 +732,17 @@ static int f_str(struct fast *f, bool required, char **out, bool *seen)
 	}
 }
 
-/* strv(): an array of non-empty strings or null; a required one not empty. */
+/*
+ * strv(): an array of non-empty strings or null; a required one not empty.
+ * The vector is allocated to its size (a loaded catalog holds a million
+ * of them; cv_strv_push() would start at eight slots); it grows as usual
+ * if pushed to later.
+ */
 static int f_strv(struct fast *f, bool required, struct cv_strv *out)
 {
+	char *items[8];
 	size_t n = 0;
-	int t = fnext(f);
+	int t = fnext(f), r = -EAGAIN;
 
 	if (t == JSON_PULL_NULL)
 		return required ? -EAGAIN : 0;
@@ -744,12 +750,32 @@ static int f_strv(struct fast *f, bool required, struct cv_strv *out)
 		return -EAGAIN;
 	while ((t = fnext(f)) == JSON_PULL_STRING) {
 		if (f->p.len == 0)
-			return -EAGAIN;
-		if (out)
+			goto out;
+		if (out && n < CV_ELEMENTSOF(items))
+			items[n] = cv_xstrndup(f->p.str, f->p.len);
+		else if (out)
 			cv_strv_push_take(out, cv_xstrndup(f->p.str, f->p.len));
 		n++;
 	}
-	return t == JSON_PULL_ARRAY_END && (!required || n > 0) ? 0 : -EAGAIN;
+	if (t != JSON_PULL_ARRAY_END || (required && n == 0))
+		goto out;
+	r = 0;
+out:
+	if (out && n > 0) {
+		/* The first items before any pushed past them: out holds only those. */
+		size_t first = n < CV_ELEMENTSOF(items) ? n : CV_ELEMENTSOF(items), rest = out->n;
+		char **v = cv_xreallocarray(NULL, first + rest + 1, sizeof(char *));
+
+		memcpy(v, items, first * sizeof(char *));
+		if (rest)
+			memcpy(v + first, out->v, rest * sizeof(char *));
+		v[first + rest] = NULL;
+		free(out->v);
+		out->v = v;
+		out->n = first + rest;
+		out->alloc = first + rest + 1;
+	}
+	return r;
 }
 
 static int f_date(struct fast *f, char **out)

@@ -210,6 +210,12 @@ TEST(fast_reader_agrees_with_the_tree_reader)
 		{ "\"source\":\"seed\"}", "\"source\":\"seed\",\"valid_from\":\"2019-1\"}" },
 		{ "\"source\":\"seed\"}", "\"source\":\"seed\",\"valid_from\":\"2019-01\"}" },
 		{ "\"source\":\"seed\"}", "\"source\":\"seed\",\"evidence\":[]}" },
+		/* more items than the fast reader keeps on its stack (8) */
+		{ "[\"microsoft\"]", "[\"microsoft\",\"kvm\",\"qemu\",\"xen\",\"vmware\",\"oracle\",\"bhyve\",\"amazon\","
+				     "\"google\",\"acrn\",\"zvm\"]" },
+		{ "[\"microsoft\"]", "[\"microsoft\",\"kvm\",\"qemu\",\"xen\",\"vmware\",\"oracle\",\"bhyve\",\"amazon\","
+				     "\"google\",\"\"]" },
+		{ "[\"microsoft\"]", "[\"microsoft\",\"kvm\",\"qemu\",\"xen\",\"vmware\",\"oracle\",\"bhyve\",\"amazon\"]" },
 	};
 	uint64_t rng = 0x2545f4914f6cdd1dull;
 	size_t took = 0;
