@@ -194,7 +194,7 @@ static void import_stores_the_dump(void)
 		"\"product\":\"RHEL\",\"os_id\":\"rhel\",\"version\":\"5.3\",\"arch\":[\"x86_64\"]},\"hypervisor\":{"
 		"\"vendor\":\"Microsoft\",\"product\":\"Hyper-V\",\"ids\":[\"kvm\",\"qemu\"],\"version\":\"2008\"},"
 		"\"limits\":{\"max_vcpus\":16,\"allowed_vcpus\":[1,2],\"max_memory_mib\":4096},"
-		"\"validated_by\":[\"Microsoft\",\"Red Hat\"],\"source\":\"s\",\"notes\":\"caf\xc3\xa9 / true\"}",
+		"\"validated_by\":[\"Microsoft\",\"Red Hat\"],\"source\":\"s\",\"notes\":\"caf\xc3\xa9 / true \x7f \xe2\x80\xa8 \xf0\x9f\x98\x80\"}",
 		/* spaces between tokens */
 		"{ \"type\": \"configuration\", \"id\": \"d1\", \"status\": \"validated\", \"guest\": {\"vendor\": \"V\","
 		"\"product\":\"P\",\"os_id\":\"rhel\",\"version\":\"5\",\"arch\":[ \"x86_64\" ]},\"hypervisor\":{"
