@@ -223,7 +223,9 @@ static bool idset_add(struct idset *set, char kind, const char *id, size_t line,
  * of the slower.  Only the writer touches the store, only the reader the
  * file and jansson; a slot's buffer is reused, so rows cost no allocation
  * shared between the threads.  The ring bounds memory: the reader waits
- * when it is full.
+ * when it is full, or when the rows in it hold more than RING_BYTES (a
+ * line may be 1 MiB); a slot's buffer that grew past SLOT_KEEP for a long
+ * line is freed once written, so that long lines leave nothing behind.
  *
  * A slot is a row (its columns, NUL-terminated, one after the other in
  * buf; an absent one at NO_COL), or the reader's last word: the end of
@@ -239,6 +241,8 @@ enum {
 };
 #define NO_COL SIZE_MAX
 #define RING 512
+#define RING_BYTES (32u << 20)
+#define SLOT_KEEP (64u << 10)
 
 enum slot_kind { SLOT_CONFIG, SLOT_PRODUCT, SLOT_END, SLOT_ERROR };
 
@@ -258,6 +262,7 @@ struct pipeline {
 	pthread_cond_t filled, freed;
 	struct slot ring[RING];
 	size_t head, tail; /* slots filled, taken (counts; mod RING) */
+	size_t inflight;   /* bytes of the rows filled and not yet taken */
 	bool reader_waits, writer_waits, stop;
 };
 
@@ -343,7 +348,8 @@ static struct slot *ring_reserve(struct pipeline *pl)
 	struct slot *sl = NULL;
 
 	pthread_mutex_lock(&pl->lock);
-	while (!pl->stop && pl->head - pl->tail == RING) {
+	/* One row whatever its size when none is waiting: never stuck. */
+	while (!pl->stop && (pl->head - pl->tail == RING || (pl->inflight > RING_BYTES && pl->head != pl->tail))) {
 		pl->reader_waits = true;
 		pthread_cond_wait(&pl->freed, &pl->lock);
 		pl->reader_waits = false;
@@ -354,10 +360,11 @@ static struct slot *ring_reserve(struct pipeline *pl)
 	return sl;
 }
 
-static void ring_publish(struct pipeline *pl)
+static void ring_publish(struct pipeline *pl, size_t bytes)
 {
 	pthread_mutex_lock(&pl->lock);
 	pl->head++;
+	pl->inflight += bytes;
 	if (pl->writer_waits)
 		pthread_cond_signal(&pl->filled);
 	pthread_mutex_unlock(&pl->lock);
@@ -375,7 +382,7 @@ static void read_failed(struct pipeline *pl, int error, char *why)
 	sl->kind = SLOT_ERROR;
 	sl->error = error;
 	sl->why = why;
-	ring_publish(pl);
+	ring_publish(pl, 0);
 }
 
 static void *import_read(void *userdata)
@@ -435,7 +442,7 @@ static void *import_read(void *userdata)
 		catalog_config_free(p.config);
 		if (!sl)
 			goto out;
-		ring_publish(pl);
+		ring_publish(pl, sl->len);
 	}
 	if (ferror(pl->f))
 		read_failed(pl, -EIO, cv_xasprintf("%zu: read error: %s", lineno + 1, strerror(errno)));
@@ -445,7 +452,7 @@ static void *import_read(void *userdata)
 		if (sl) {
 			sl->kind = SLOT_END;
 			sl->line = lineno;
-			ring_publish(pl);
+			ring_publish(pl, 0);
 		}
 	}
 out:
@@ -562,7 +569,7 @@ static int store_one(struct store *s, const struct slot *sl, struct import_ctx *
 static int import_write(struct store *s, struct pipeline *pl, struct import_ctx *ctx, char **ret_error)
 {
 	for (;;) {
-		size_t head, tail;
+		size_t head, tail, done = 0;
 		int r = 0;
 
 		pthread_mutex_lock(&pl->lock);
@@ -593,11 +600,19 @@ static int import_write(struct store *s, struct pipeline *pl, struct import_ctx 
 				*ret_error = cv_xasprintf("%zu: cannot store the record: %s", sl->line, store_errmsg(s));
 				return r;
 			}
+			done += sl->len;
+			if (sl->alloc > SLOT_KEEP) {
+				free(sl->buf);
+				sl->buf = NULL;
+				sl->alloc = 0;
+			}
 			/* Hand slots back as they are written, not a whole ring at a
 			 * time, so that the reader is not left waiting. */
-			if ((tail + 1) % 64 == 0) {
+			if ((tail + 1) % 64 == 0 || done > RING_BYTES / 4) {
 				pthread_mutex_lock(&pl->lock);
 				pl->tail = tail + 1;
+				pl->inflight -= done;
+				done = 0;
 				if (pl->reader_waits)
 					pthread_cond_signal(&pl->freed);
 				pthread_mutex_unlock(&pl->lock);
@@ -605,6 +620,7 @@ static int import_write(struct store *s, struct pipeline *pl, struct import_ctx 
 		}
 		pthread_mutex_lock(&pl->lock);
 		pl->tail = tail;
+		pl->inflight -= done;
 		if (pl->reader_waits)
 			pthread_cond_signal(&pl->freed);
 		pthread_mutex_unlock(&pl->lock);

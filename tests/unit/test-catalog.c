@@ -585,6 +585,41 @@ TEST(import_stops_at_a_failed_write_or_read)
 	free(path);
 }
 
+/* Long lines (the importer holds at most RING_BYTES of rows at a time, and
+ * frees a long row's buffer once written): all of them stored, whole. */
+TEST(import_takes_long_lines)
+{
+	struct store *s = open_store("long.db");
+	size_t notes = 600 * 1024;
+	char *pad = cv_xmalloc(notes + 1), *err = NULL, *doc = NULL;
+	struct cv_buf b;
+	char *text;
+
+	memset(pad, 'n', notes);
+	pad[notes] = '\0';
+	cv_buf_init(&b, 256 << 20);
+	for (unsigned i = 0; i < 100; i++) {
+		char id[32], *line, *with;
+
+		snprintf(id, sizeof(id), "\"c%u\"", i);
+		line = variant("\"c1\"", id);
+		/* every tenth short, between long ones */
+		with = i % 10 ? cv_xasprintf("%.*s,\"notes\":\"%s\"}", (int)strlen(line) - 1, line, pad) : cv_xstrdup(line);
+		CHECK_INT(cv_buf_printf(&b, "%s\n", with), 0);
+		free(line);
+		free(with);
+	}
+	text = cv_buf_detach(&b, NULL);
+	CHECK_INT(import_text(s, text, &err), 0);
+	CHECK_INT(count(s), 100);
+	CHECK_INT(store_config_get(s, "c99", &doc), 0);
+	CHECK(doc && strlen(doc) > notes && strstr(doc, pad));
+	free(doc);
+	free(text);
+	free(pad);
+	store_close(s);
+}
+
 TEST(import_keeps_what_the_program_decided)
 {
 	struct store *s = open_store("decided.db");
@@ -949,7 +984,8 @@ TAP_MAIN(parses_a_configuration, rejects_bad_records_naming_the_field, fast_read
 	 service_packs_parse,
 	 products_carry_their_life_cycle,
 	 configurations_link_their_products, loaded_products_keep_their_life_cycle, vendors_come_from_the_products,
-	 import_is_all_or_nothing, import_stops_at_a_failed_write_or_read, import_keeps_what_the_program_decided,
+	 import_is_all_or_nothing, import_stops_at_a_failed_write_or_read, import_takes_long_lines,
+	 import_keeps_what_the_program_decided,
 	 import_reports_missing_type_and_long_lines, export_returns_what_was_imported, migrates_an_old_database,
 	 refuses_a_newer_database_and_non_databases, list_filters,
 	 osinfo_parses_one_document_from_memory)
