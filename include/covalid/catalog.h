@@ -206,12 +206,16 @@ enum catalog_import_mode {
 };
 
 /*
- * Imports a catalog file (JSON Lines) all or nothing: every line is parsed
- * and checked first (a duplicate id within the file is an error); only if
- * all are good are they written, in one transaction.  On error nothing is
- * written and *ret_error holds "LINE: why" (the caller prefixes the file
- * name).  Records whose id exists already are treated as mode says;
- * catalog_import() is CATALOG_IMPORT_UPDATE.
+ * Imports a catalog file (JSON Lines) all or nothing, streaming: each line
+ * is parsed, checked (a duplicate id within the file is an error) and
+ * written as it is read, all in one transaction, rolled back at the first
+ * bad line; memory does not grow with the file, but for the set of ids
+ * seen.  On error nothing is written and *ret_error holds "LINE: why" (the
+ * caller prefixes the file name).  Records whose id exists already are
+ * treated as mode says; catalog_import() is CATALOG_IMPORT_UPDATE.  The
+ * catalog generation is bumped once, if anything was written.  f is read
+ * on a thread of the importer's own until the call returns (parsing runs
+ * beside the writes); s is used from the caller's thread only.
  */
 int catalog_import_with(struct store *s, FILE *f, enum catalog_import_mode mode, struct catalog_import_stats *ret_stats,
 			char **ret_error) CV_WUR;

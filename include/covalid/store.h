@@ -143,6 +143,8 @@ int store_config_put(struct store *s, const struct store_config_row *row, bool *
  * The same without the bump: the row is stamped gen, a generation the
  * caller bumped to with store_catalog_bump() in the same transaction.  For
  * a caller writing many rows (an import): one bump, not one a row.
+ * ret_replaced may be NULL, and then the id is not looked up first (a
+ * caller that knows already whether the row exists saves a query a row).
  */
 int store_product_write(struct store *s, const struct store_product_row *row, int64_t gen,
 			bool *ret_replaced) CV_WUR;

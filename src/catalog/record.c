@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "catalog/catalog-internal.h"
 #include "covalid/catalog.h"
 #include "util/cv.h"
+#include "util/json-pull.h"
 
 static const char *const status_names[CATALOG_STATUS__MAX] = {
 	[CATALOG_VALIDATED] = "validated",
@@ -77,26 +79,48 @@ struct rd {
 	char *why;
 };
 
-static int bad(struct rd *rd, const char *path, const char *fmt, ...) CV_PRINTF(3, 4);
-static int bad(struct rd *rd, const char *path, const char *fmt, ...)
+static int vbad(struct rd *rd, const char *path, const char *key, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *msg = NULL;
 
 	if (rd->why)
 		return -EINVAL;
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
-	va_end(ap);
-	rd->why = *path ? cv_xasprintf("%s: %s", path, msg) : cv_xstrdup(msg);
+	if (*path && key)
+		rd->why = cv_xasprintf("%s.%s: %s", path, key, msg);
+	else if (*path || key)
+		rd->why = cv_xasprintf("%s: %s", *path ? path : key, msg);
+	else
+		rd->why = cv_xstrdup(msg);
 	free(msg);
 	return -EINVAL;
 }
 
-static char *join_path(const char *path, const char *key)
+static int bad(struct rd *rd, const char *path, const char *fmt, ...) CV_PRINTF(3, 4);
+static int bad(struct rd *rd, const char *path, const char *fmt, ...)
 {
-	return *path ? cv_xasprintf("%s.%s", path, key) : cv_xstrdup(key);
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vbad(rd, path, NULL, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* bad() at path.key (key alone at the top level): the path is built only
+ * when there is an error to report, not for every field read. */
+static int bad_at(struct rd *rd, const char *path, const char *key, const char *fmt, ...) CV_PRINTF(4, 5);
+static int bad_at(struct rd *rd, const char *path, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vbad(rd, path, key, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 /* Every key of obj must be in allowed. */
@@ -110,13 +134,8 @@ static int only_keys(struct rd *rd, json_t *obj, const char *path, const char *c
 
 		for (size_t i = 0; i < n && !ok; i++)
 			ok = strcmp(allowed[i], key) == 0;
-		if (!ok) {
-			char *p = join_path(path, key);
-			int r = bad(rd, p, "unknown field");
-
-			free(p);
-			return r;
-		}
+		if (!ok)
+			return bad_at(rd, path, key, "unknown field");
 	}
 	return 0;
 }
@@ -125,19 +144,17 @@ static int only_keys(struct rd *rd, json_t *obj, const char *path, const char *c
 static int str(struct rd *rd, json_t *obj, const char *path, const char *key, bool required, char **out)
 {
 	json_t *v = json_object_get(obj, key);
-	char *p = join_path(path, key);
 	int r = 0;
 
 	if (!v || json_is_null(v)) {
 		if (required)
-			r = bad(rd, p, "missing required field");
+			r = bad_at(rd, path, key, "missing required field");
 	} else if (!json_is_string(v))
-		r = bad(rd, p, "expected a string");
+		r = bad_at(rd, path, key, "expected a string");
 	else if (required && json_string_length(v) == 0)
-		r = bad(rd, p, "must not be empty");
+		r = bad_at(rd, path, key, "must not be empty");
 	else if (out)
 		*out = cv_xstrdup(json_string_value(v));
-	free(p);
 	return r;
 }
 
@@ -145,45 +162,41 @@ static int strv(struct rd *rd, json_t *obj, const char *path, const char *key, b
 		struct cv_strv *out)
 {
 	json_t *v = json_object_get(obj, key), *e;
-	char *p = join_path(path, key);
 	size_t i;
 	int r = 0;
 
 	if (!v || json_is_null(v)) {
 		if (required)
-			r = bad(rd, p, "missing required field");
+			r = bad_at(rd, path, key, "missing required field");
 	} else if (!json_is_array(v))
-		r = bad(rd, p, "expected an array of strings");
+		r = bad_at(rd, path, key, "expected an array of strings");
 	else if (required && json_array_size(v) == 0)
-		r = bad(rd, p, "must not be empty");
+		r = bad_at(rd, path, key, "must not be empty");
 	else
 		json_array_foreach(v, i, e) {
 			if (!json_is_string(e) || json_string_length(e) == 0) {
-				r = bad(rd, p, "item %zu: expected a non-empty string", i);
+				r = bad_at(rd, path, key, "item %zu: expected a non-empty string", i);
 				break;
 			}
 			if (out)
 				cv_strv_push(out, json_string_value(e));
 		}
-	free(p);
 	return r;
 }
 
 static int obj(struct rd *rd, json_t *parent, const char *path, const char *key, bool required, json_t **out)
 {
 	json_t *v = json_object_get(parent, key);
-	char *p = join_path(path, key);
 	int r = 0;
 
 	*out = NULL;
 	if (!v || json_is_null(v)) {
 		if (required)
-			r = bad(rd, p, "missing required field");
+			r = bad_at(rd, path, key, "missing required field");
 	} else if (!json_is_object(v))
-		r = bad(rd, p, "expected an object");
+		r = bad_at(rd, path, key, "expected an object");
 	else
 		*out = v;
-	free(p);
 	return r;
 }
 
@@ -191,52 +204,48 @@ static int obj(struct rd *rd, json_t *parent, const char *path, const char *key,
 static int posint(struct rd *rd, json_t *o, const char *path, const char *key, int64_t max, int64_t *out)
 {
 	json_t *v = json_object_get(o, key);
-	char *p = join_path(path, key);
 	int r = 0;
 
 	if (v && !json_is_null(v)) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > max)
-			r = bad(rd, p, "expected an integer from 1 to %lld", (long long)max);
+			r = bad_at(rd, path, key, "expected an integer from 1 to %lld", (long long)max);
 		else
 			*out = json_integer_value(v);
 	}
-	free(p);
 	return r;
 }
 
 static int spec(struct rd *rd, const char *path, const char *key, const char *text, struct version_spec *out)
 {
 	const char *why;
-	char *p;
-	int r;
 
 	if (version_spec_parse(text, out, &why) == 0)
 		return 0;
-	p = join_path(path, key);
-	r = bad(rd, p, "bad version '%s': %s", text, why);
-	free(p);
-	return r;
+	return bad_at(rd, path, key, "bad version '%s': %s", text, why);
 }
 
-/* "YYYY", "YYYY-MM" or "YYYY-MM-DD", at path.key; *out stays NULL when absent or null. */
+/* "YYYY", "YYYY-MM" or "YYYY-MM-DD" (only its first and last digits checked). */
+static bool date_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return (n == 4 || n == 7 || n == 10) && isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[3]) &&
+	       (n == 4 || (s[4] == '-' && isdigit((unsigned char)s[5]) && isdigit((unsigned char)s[6]))) &&
+	       (n != 10 || (s[7] == '-' && isdigit((unsigned char)s[8]) && isdigit((unsigned char)s[9])));
+}
+
+/* A date (date_ok()) at path.key; *out stays NULL when absent or null. */
 static int date_at(struct rd *rd, json_t *o, const char *path, const char *key, char **out)
 {
-	char *s = NULL, *p;
-	size_t n;
+	char *s = NULL;
 	int r;
 
 	r = str(rd, o, path, key, false, &s);
 	if (r < 0 || !s)
 		return r;
-	n = strlen(s);
-	if (!((n == 4 || n == 7 || n == 10) && isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[3]) &&
-	      (n == 4 || (s[4] == '-' && isdigit((unsigned char)s[5]) && isdigit((unsigned char)s[6]))) &&
-	      (n != 10 || (s[7] == '-' && isdigit((unsigned char)s[8]) && isdigit((unsigned char)s[9]))))) {
+	if (!date_ok(s)) {
 		free(s);
-		p = join_path(path, key);
-		r = bad(rd, p, "expected a date YYYY, YYYY-MM or YYYY-MM-DD");
-		free(p);
-		return r;
+		return bad_at(rd, path, key, "expected a date YYYY, YYYY-MM or YYYY-MM-DD");
 	}
 	*out = s;
 	return 0;
@@ -472,14 +481,10 @@ struct catalog_config *catalog_config_free(struct catalog_config *c)
 static int product_id(struct rd *rd, json_t *o, const char *path, char **out)
 {
 	int r = str(rd, o, path, "product_id", false, out);
-	char *p;
 
 	if (r < 0 || !*out || id_ok(*out))
 		return r;
-	p = join_path(path, "product_id");
-	r = bad(rd, p, "use 1 to 128 letters, digits and ._:+-");
-	free(p);
-	return r;
+	return bad_at(rd, path, "product_id", "use 1 to 128 letters, digits and ._:+-");
 }
 
 static int read_guest(struct rd *rd, json_t *g, struct catalog_config *c)
@@ -698,4 +703,326 @@ char *catalog_doc_dump(const json_t *doc)
 	if (!s)
 		abort();
 	return s;
+}
+
+/* ---- configurations without a tree (catalog-internal.h) ----
+ *
+ * The same rules as catalog_config_from_json() and its readers above,
+ * field for field, on the pull tokenizer's tokens: a value of the wrong
+ * type, an unknown or missing field, a failed check, anything at all, and
+ * the answer is -EAGAIN (the tree reader then says why).  Keys appear at
+ * most once (the tokenizer refuses duplicates), so no field is set twice.
+ */
+struct fast {
+	struct json_pull p;
+};
+
+static int fnext(struct fast *f)
+{
+	return json_pull_next(&f->p);
+}
+
+static bool key_is(const struct fast *f, const char *k)
+{
+	return f->p.len == strlen(k) && memcmp(f->p.str, k, f->p.len) == 0;
+}
+
+/* str(): a string or null (absent); a required one non-empty.  *seen if present. */
+static int f_str(struct fast *f, bool required, char **out, bool *seen)
+{
+	switch (fnext(f)) {
+	case JSON_PULL_NULL:
+		return required ? -EAGAIN : 0;
+	case JSON_PULL_STRING:
+		if (required && f->p.len == 0)
+			return -EAGAIN;
+		if (out)
+			*out = cv_xstrndup(f->p.str, f->p.len);
+		if (seen)
+			*seen = true;
+		return 0;
+	default:
+		return -EAGAIN;
+	}
+}
+
+/*
+ * strv(): an array of non-empty strings or null; a required one not empty.
+ * The vector is allocated to its size (a loaded catalog holds a million
+ * of them; cv_strv_push() would start at eight slots); it grows as usual
+ * if pushed to later.
+ */
+static int f_strv(struct fast *f, bool required, struct cv_strv *out)
+{
+	char *items[8];
+	size_t n = 0;
+	int t = fnext(f), r = -EAGAIN;
+
+	if (t == JSON_PULL_NULL)
+		return required ? -EAGAIN : 0;
+	if (t != JSON_PULL_ARRAY)
+		return -EAGAIN;
+	while ((t = fnext(f)) == JSON_PULL_STRING) {
+		if (f->p.len == 0)
+			goto out;
+		if (out && n < CV_ELEMENTSOF(items))
+			items[n] = cv_xstrndup(f->p.str, f->p.len);
+		else if (out)
+			cv_strv_push_take(out, cv_xstrndup(f->p.str, f->p.len));
+		n++;
+	}
+	if (t != JSON_PULL_ARRAY_END || (required && n == 0))
+		goto out;
+	r = 0;
+out:
+	if (out && n > 0) {
+		/* The first items before any pushed past them: out holds only those. */
+		size_t first = n < CV_ELEMENTSOF(items) ? n : CV_ELEMENTSOF(items), rest = out->n;
+		char **v = cv_xreallocarray(NULL, first + rest + 1, sizeof(char *));
+
+		memcpy(v, items, first * sizeof(char *));
+		if (rest)
+			memcpy(v + first, out->v, rest * sizeof(char *));
+		v[first + rest] = NULL;
+		free(out->v);
+		out->v = v;
+		out->n = first + rest;
+		out->alloc = first + rest + 1;
+	}
+	return r;
+}
+
+static int f_date(struct fast *f, char **out)
+{
+	int r = f_str(f, false, out, NULL);
+
+	return r < 0 || !*out || date_ok(*out) ? r : -EAGAIN;
+}
+
+static int f_posint(struct fast *f, int64_t max, int64_t *out)
+{
+	int t = fnext(f);
+
+	if (t == JSON_PULL_NULL)
+		return 0;
+	if (t != JSON_PULL_INTEGER || f->p.integer < 1 || f->p.integer > max)
+		return -EAGAIN;
+	*out = f->p.integer;
+	return 0;
+}
+
+/* obj(): an object (its members through member()) or null (absent). */
+static int f_obj(struct fast *f, bool required, int (*member)(struct fast *f, struct catalog_config *c),
+		 struct catalog_config *c, bool *seen)
+{
+	int t = fnext(f), r;
+
+	if (t == JSON_PULL_NULL)
+		return required ? -EAGAIN : 0;
+	if (t != JSON_PULL_OBJECT)
+		return -EAGAIN;
+	while ((t = fnext(f)) == JSON_PULL_KEY)
+		if ((r = member(f, c)) < 0)
+			return r;
+	if (t != JSON_PULL_OBJECT_END)
+		return -EAGAIN;
+	*seen = true;
+	return 0;
+}
+
+static int f_guest(struct fast *f, struct catalog_config *c)
+{
+	if (key_is(f, "vendor"))
+		return f_str(f, true, &c->guest.vendor, NULL);
+	if (key_is(f, "product"))
+		return f_str(f, true, &c->guest.product, NULL);
+	if (key_is(f, "os_id"))
+		return f_str(f, true, &c->guest.os_id, NULL);
+	if (key_is(f, "version"))
+		return f_str(f, true, &c->guest.version, NULL);
+	if (key_is(f, "arch"))
+		return f_strv(f, true, &c->guest.arch);
+	if (key_is(f, "osinfo_short_id"))
+		return f_str(f, false, &c->guest.osinfo, NULL);
+	if (key_is(f, "service_pack"))
+		return f_str(f, false, &c->guest.service_pack, NULL);
+	if (key_is(f, "editions"))
+		return f_strv(f, false, NULL);
+	if (key_is(f, "product_id"))
+		return f_str(f, false, &c->guest.product_id, NULL);
+	return -EAGAIN;
+}
+
+static int f_hypervisor(struct fast *f, struct catalog_config *c)
+{
+	if (key_is(f, "vendor"))
+		return f_str(f, true, &c->hypervisor.vendor, NULL);
+	if (key_is(f, "product"))
+		return f_str(f, true, &c->hypervisor.product, NULL);
+	if (key_is(f, "ids"))
+		return f_strv(f, true, &c->hypervisor.ids);
+	if (key_is(f, "version"))
+		return f_str(f, true, &c->hypervisor.version, NULL);
+	if (key_is(f, "host_version"))
+		return f_str(f, false, &c->hypervisor.host_version, NULL);
+	if (key_is(f, "builds"))
+		return f_strv(f, false, &c->hypervisor.builds);
+	if (key_is(f, "equivalents"))
+		return f_strv(f, false, NULL);
+	if (key_is(f, "engine_os_type"))
+		return f_str(f, false, NULL, NULL);
+	if (key_is(f, "product_id"))
+		return f_str(f, false, &c->hypervisor.product_id, NULL);
+	return -EAGAIN;
+}
+
+static int f_limits(struct fast *f, struct catalog_config *c)
+{
+	int64_t v = -1;
+	int vcpus[64], t, r;
+	size_t n = 0;
+
+	if (key_is(f, "max_vcpus") || key_is(f, "max_vcpus_gen1")) {
+		bool gen1 = key_is(f, "max_vcpus_gen1");
+
+		r = f_posint(f, 1 << 16, &v);
+		if (r == 0 && v > 0)
+			*(gen1 ? &c->limits.max_vcpus_gen1 : &c->limits.max_vcpus) = (int)v;
+		return r;
+	}
+	if (key_is(f, "max_memory_mib"))
+		return f_posint(f, INT64_C(1) << 40, &c->limits.max_memory_mib);
+	if (key_is(f, "basis"))
+		return f_str(f, false, NULL, NULL);
+	if (!key_is(f, "allowed_vcpus"))
+		return -EAGAIN;
+	t = fnext(f);
+	if (t == JSON_PULL_NULL)
+		return 0;
+	if (t != JSON_PULL_ARRAY)
+		return -EAGAIN;
+	while ((t = fnext(f)) == JSON_PULL_INTEGER) {
+		if (n == CV_ELEMENTSOF(vcpus) || f->p.integer < 1 || f->p.integer > (1 << 16))
+			return -EAGAIN;
+		vcpus[n++] = (int)f->p.integer;
+	}
+	if (t != JSON_PULL_ARRAY_END || n == 0)
+		return -EAGAIN;
+	c->limits.allowed_vcpus = cv_xmalloc(n * sizeof(int));
+	memcpy(c->limits.allowed_vcpus, vcpus, n * sizeof(int));
+	c->limits.n_allowed_vcpus = n;
+	return 0;
+}
+
+struct f_top {
+	char *type, *status;
+	bool source, guest, hypervisor, limits;
+};
+
+static int f_member(struct fast *f, struct catalog_config *c, struct f_top *top)
+{
+	static const char *const ignored_strv[] = { "required_drivers", "recommended_drivers", "validated_by_detail",
+						    "conditions", "source_keys", "inferred_fields" };
+	static const char *const ignored_str[] = { "integration_components", "vm_generation", "notes", "owner",
+						   "claim_key" };
+
+	if (key_is(f, "type"))
+		return f_str(f, true, &top->type, NULL);
+	if (key_is(f, "id"))
+		return f_str(f, true, &c->id, NULL);
+	if (key_is(f, "status"))
+		return f_str(f, true, &top->status, NULL);
+	if (key_is(f, "guest"))
+		return f_obj(f, true, f_guest, c, &top->guest);
+	if (key_is(f, "hypervisor"))
+		return f_obj(f, true, f_hypervisor, c, &top->hypervisor);
+	if (key_is(f, "limits"))
+		return f_obj(f, false, f_limits, c, &top->limits);
+	if (key_is(f, "validated_by"))
+		return f_strv(f, true, &c->validated_by);
+	if (key_is(f, "source"))
+		return f_str(f, true, NULL, &top->source);
+	if (key_is(f, "required_components"))
+		return f_strv(f, false, &c->required_components);
+	if (key_is(f, "evidence"))
+		return f_strv(f, false, &c->evidence);
+	if (key_is(f, "valid_from"))
+		return f_date(f, &c->valid_from);
+	if (key_is(f, "valid_until"))
+		return f_date(f, &c->valid_until);
+	for (size_t i = 0; i < CV_ELEMENTSOF(ignored_strv); i++)
+		if (key_is(f, ignored_strv[i]))
+			return f_strv(f, false, NULL);
+	for (size_t i = 0; i < CV_ELEMENTSOF(ignored_str); i++)
+		if (key_is(f, ignored_str[i]))
+			return f_str(f, false, NULL, NULL);
+	return -EAGAIN;
+}
+
+/* The checks read_guest(), read_hypervisor() and catalog_config_from_json()
+ * make once the fields are read. */
+static bool f_checks(struct catalog_config *c, const struct f_top *top)
+{
+	const char *why;
+
+	if (!top->type || strcmp(top->type, "configuration") != 0 || !c->id || !id_ok(c->id) || !top->status ||
+	    catalog_status_parse(top->status, &c->status) < 0 || !top->guest || !top->hypervisor ||
+	    c->validated_by.n == 0 || !top->source)
+		return false;
+	if (!c->guest.vendor || !c->guest.product || !c->guest.os_id || !c->guest.version || c->guest.arch.n == 0 ||
+	    (c->guest.product_id && !id_ok(c->guest.product_id)) ||
+	    version_spec_parse(c->guest.version, &c->guest.spec, &why) < 0 ||
+	    (c->guest.service_pack && catalog_service_pack_parse(c->guest.service_pack, &(unsigned){ 0 }, NULL) < 0))
+		return false;
+	for (size_t i = 0; i < c->guest.arch.n; i++)
+		if (!in(c->guest.arch.v[i], arches, CV_ELEMENTSOF(arches)))
+			return false;
+	if (!c->hypervisor.vendor || !c->hypervisor.product || c->hypervisor.ids.n == 0 || !c->hypervisor.version ||
+	    (c->hypervisor.product_id && !id_ok(c->hypervisor.product_id)) ||
+	    version_spec_parse(c->hypervisor.version, &c->hypervisor.spec, &why) < 0)
+		return false;
+	if (c->hypervisor.host_version) {
+		if (version_spec_parse(c->hypervisor.host_version, &c->hypervisor.host_spec, &why) < 0)
+			return false;
+		c->hypervisor.have_host_spec = true;
+	}
+	for (size_t i = 0; i < c->hypervisor.ids.n; i++)
+		if (!in(c->hypervisor.ids.v[i], hypervisor_ids, CV_ELEMENTSOF(hypervisor_ids)))
+			return false;
+	for (size_t i = 0; i < c->hypervisor.builds.n; i++) {
+		uint64_t b;
+
+		if (cv_parse_u64(c->hypervisor.builds.v[i], 10, &b) < 0 || b > 0xffffffffu)
+			return false;
+	}
+	return true;
+}
+
+int catalog_config_from_text_fast(const char *text, size_t len, struct catalog_config **ret)
+{
+	struct catalog_config *c = cv_xcalloc(1, sizeof(*c));
+	struct f_top top = { 0 };
+	struct fast f;
+	int t, r = -EAGAIN;
+
+	c->limits.max_vcpus = -1;
+	c->limits.max_vcpus_gen1 = -1;
+	c->limits.max_memory_mib = -1;
+	json_pull_init(&f.p, text, len);
+	if (fnext(&f) != JSON_PULL_OBJECT)
+		goto out;
+	while ((t = fnext(&f)) == JSON_PULL_KEY)
+		if (f_member(&f, c, &top) < 0)
+			goto out;
+	if (t != JSON_PULL_OBJECT_END || fnext(&f) != JSON_PULL_END || !f_checks(c, &top))
+		goto out;
+	*ret = c;
+	c = NULL;
+	r = 0;
+out:
+	json_pull_release(&f.p);
+	free(top.type);
+	free(top.status);
+	catalog_config_free(c);
+	return r;
 }

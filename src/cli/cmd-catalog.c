@@ -80,7 +80,9 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 /*
  * The import's progress without the importer's help: the file is read
  * through a stream that counts the bytes and lines going by (the importer
- * reads it whole, then writes in one transaction: once read, "writing").
+ * writes as it reads, in one transaction: once read, what is left is
+ * "writing" the last rows and the commit).  The importer reads it on a
+ * thread of its own; the counter is touched by that thread only.
  */
 struct counted {
 	FILE *f;

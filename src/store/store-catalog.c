@@ -47,7 +47,7 @@ int store_product_write(struct store *s, const struct store_product_row *row, in
 	bool had = false;
 	int r;
 
-	r = db_query(s, "SELECT 1 FROM products WHERE id = ?1", row_exists, &had, "s", row->id);
+	r = ret_replaced ? db_query(s, "SELECT 1 FROM products WHERE id = ?1", row_exists, &had, "s", row->id) : 0;
 	if (r < 0)
 		return r;
 	r = db_query(s,
@@ -77,7 +77,7 @@ int store_config_write(struct store *s, const struct store_config_row *row, int6
 	bool had = false;
 	int r;
 
-	r = db_query(s, "SELECT 1 FROM configurations WHERE id = ?1", row_exists, &had, "s", row->id);
+	r = ret_replaced ? db_query(s, "SELECT 1 FROM configurations WHERE id = ?1", row_exists, &had, "s", row->id) : 0;
 	if (r < 0)
 		return r;
 	r = db_query(s,

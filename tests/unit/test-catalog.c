@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <sqlite3.h>
 
+#include "catalog/catalog-internal.h"
 #include "covalid/catalog.h"
 #include "covalid/program.h"
 #include "covalid/store.h"
@@ -44,6 +45,9 @@ static void rejects(const char *json, const char *want)
 	if (!why || !strstr(why, want))
 		tap_fail(__FILE__, __LINE__, "error '%s' does not mention '%s'", why ? why : "(none)", want);
 	free(why);
+	/* The fast reader (catalog-internal.h) refuses it too. */
+	CHECK_INT(catalog_config_from_text_fast(json, strlen(json), &c), -EAGAIN);
+	CHECK(c == NULL);
 }
 
 TEST(parses_a_configuration)
@@ -102,6 +106,161 @@ TEST(rejects_bad_records_naming_the_field)
 	free(s);
 	rejects(s = variant("\"arch\"", "\"service_pack\":\"SP0\",\"arch\""), "guest.service_pack: 'SP0'");
 	free(s);
+}
+
+static bool same_strv(const struct cv_strv *a, const struct cv_strv *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool same_spec(const struct version_spec *a, const struct version_spec *b)
+{
+	return a->lo == b->lo && a->hi == b->hi && a->any == b->any;
+}
+
+/* Every field catalog.h lists, but the document. */
+static bool same_config(const struct catalog_config *a, const struct catalog_config *b)
+{
+	return cv_streq(a->id, b->id) && a->status == b->status && cv_streq(a->guest.vendor, b->guest.vendor) &&
+	       cv_streq(a->guest.product, b->guest.product) && cv_streq(a->guest.os_id, b->guest.os_id) &&
+	       cv_streq(a->guest.version, b->guest.version) && cv_streq(a->guest.osinfo, b->guest.osinfo) &&
+	       cv_streq(a->guest.product_id, b->guest.product_id) &&
+	       cv_streq(a->guest.service_pack, b->guest.service_pack) && same_strv(&a->guest.arch, &b->guest.arch) &&
+	       same_spec(&a->guest.spec, &b->guest.spec) && cv_streq(a->hypervisor.vendor, b->hypervisor.vendor) &&
+	       cv_streq(a->hypervisor.product, b->hypervisor.product) &&
+	       cv_streq(a->hypervisor.version, b->hypervisor.version) &&
+	       cv_streq(a->hypervisor.host_version, b->hypervisor.host_version) &&
+	       cv_streq(a->hypervisor.product_id, b->hypervisor.product_id) &&
+	       same_strv(&a->hypervisor.ids, &b->hypervisor.ids) &&
+	       same_strv(&a->hypervisor.builds, &b->hypervisor.builds) &&
+	       same_spec(&a->hypervisor.spec, &b->hypervisor.spec) &&
+	       same_spec(&a->hypervisor.host_spec, &b->hypervisor.host_spec) &&
+	       a->hypervisor.have_host_spec == b->hypervisor.have_host_spec &&
+	       a->limits.max_vcpus == b->limits.max_vcpus && a->limits.max_vcpus_gen1 == b->limits.max_vcpus_gen1 &&
+	       a->limits.n_allowed_vcpus == b->limits.n_allowed_vcpus &&
+	       (a->limits.n_allowed_vcpus == 0 ||
+		memcmp(a->limits.allowed_vcpus, b->limits.allowed_vcpus, a->limits.n_allowed_vcpus * sizeof(int)) == 0) &&
+	       a->limits.max_memory_mib == b->limits.max_memory_mib &&
+	       same_strv(&a->required_components, &b->required_components) &&
+	       same_strv(&a->validated_by, &b->validated_by) && same_strv(&a->evidence, &b->evidence) &&
+	       cv_streq(a->valid_from, b->valid_from) && cv_streq(a->valid_until, b->valid_until);
+}
+
+/* Both readers on one text: both accept it with the same fields, or both refuse it. */
+static bool readers_agree(const char *text)
+{
+	struct catalog_config *t = NULL, *f = NULL;
+	char *why = NULL;
+	int rt = catalog_config_from_text(text, &t, &why);
+	int rf = catalog_config_from_text_fast(text, strlen(text), &f);
+	bool ok = (rt == 0) == (rf == 0) && (rt < 0 || same_config(t, f)) && (rf == 0 || rf == -EAGAIN);
+
+	if (!ok)
+		tap_fail(__FILE__, __LINE__, "tree reader %d (%s), fast reader %d, on: %s", rt, why ? why : "-", rf, text);
+	CHECK(rf < 0 || f->doc == NULL);
+	catalog_config_free(t);
+	catalog_config_free(f);
+	free(why);
+	return ok;
+}
+
+/* Every field a configuration may have, nulls where they are allowed. */
+#define FULL_CONFIG                                                                                            \
+	"{\"type\":\"configuration\",\"id\":\"c.2:x+y-z\",\"status\":\"supported_limited\",\"guest\":{\"vendor\":\"V\","  \
+	"\"product\":\"P\\u00e9\",\"os_id\":\"windows\",\"version\":\"2008\",\"arch\":[\"x86_64\",\"i686\"],"                \
+	"\"osinfo_short_id\":\"win2k8\",\"service_pack\":\"SP2+\",\"editions\":[\"Datacenter\"],\"product_id\":\"win-2008\"}," \
+	"\"hypervisor\":{\"vendor\":\"H\",\"product\":\"HP\",\"ids\":[\"kvm\",\"qemu\"],\"version\":\"2.x\","              \
+	"\"host_version\":\"7.1+\",\"builds\":[\"4294967295\"],\"equivalents\":null,\"engine_os_type\":\"e\","             \
+	"\"product_id\":null},\"limits\":{\"max_vcpus\":65536,\"max_vcpus_gen1\":null,\"allowed_vcpus\":[1,2,4],"     \
+	"\"max_memory_mib\":1099511627776,\"basis\":\"b\"},\"required_components\":[\"vmbus\"],"                       \
+	"\"required_drivers\":[],\"recommended_drivers\":null,\"integration_components\":\"i\",\"vm_generation\":\"2\","     \
+	"\"validated_by\":[\"V\"],\"validated_by_detail\":[\"d\"],\"conditions\":[\"c\"],\"valid_from\":\"2019\","         \
+	"\"valid_until\":\"2029-12-31\",\"evidence\":[\"log1\"],\"source\":\"s\",\"source_keys\":[\"k\"],"               \
+	"\"inferred_fields\":[\"f\"],\"notes\":null,\"owner\":\"o\",\"claim_key\":\"k\"}"
+
+/*
+ * The fast reader (record.c, for import and catalog_load) against the tree
+ * reader, which is the reference: on the records above, on hand-picked
+ * edge cases, and on a few thousand random edits of two good records
+ * (most of which one of them refuses, some of which both take).
+ */
+TEST(fast_reader_agrees_with_the_tree_reader)
+{
+	static const char *const bases[] = { GOOD_CONFIG, FULL_CONFIG };
+	static const char alphabet[] = "{}[]\":,0123456789-.eE+ \\/untrfalsxSP_";
+	static const char *const edges[][2] = {
+		{ "\"max_vcpus\":1", "\"max_vcpus\":1.0" }, { "\"max_vcpus\":1", "\"max_vcpus\":1e0" },
+		{ "\"max_vcpus\":1", "\"max_vcpus\":null" }, { "\"max_vcpus\":1", "\"max_vcpus\":-0" },
+		{ "\"max_vcpus\":1", "\"max_vcpus\":65537" }, { "\"max_vcpus\":1", "\"max_vcpus\":true" },
+		{ "\"max_vcpus\":1", "\"max_vcpus\":1,\"max_vcpus\":2" }, { "[1]", "[]" }, { "[1]", "[null]" },
+		{ "[1]", "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,"
+			 "33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64]" },
+		{ "[1]", "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,"
+			 "33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65]" },
+		{ "\"validated\"", "\"v\\u0061lidated\"" }, { "\"seed\"", "\"\"" }, { "\"seed\"", "null" },
+		{ "\"limits\":{", "\"limits\":null,\"x\":{" }, { "\"c1\"", "\"c\\u0000\"" }, { "\"c1\"", "\"\\ud800\"" },
+		{ "\"Red Hat\"]", "\"Red Hat\",\"\"]" }, { "\"6002\"", "\"4294967296\"" }, { "\"6002\"", "\"+6002\"" },
+		{ "\"guest\":{", "\"guest\":null,\"g\":{" }, { "\"type\":\"configuration\"", "\"type\":\"product\"" },
+		{ "\"source\":\"seed\"}", "\"source\":\"seed\"} " }, { "\"source\":\"seed\"}", "\"source\":\"seed\"}{}" },
+		{ "\"source\":\"seed\"}", "\"source\":\"seed\",\"valid_from\":\"2019-1\"}" },
+		{ "\"source\":\"seed\"}", "\"source\":\"seed\",\"valid_from\":\"2019-01\"}" },
+		{ "\"source\":\"seed\"}", "\"source\":\"seed\",\"evidence\":[]}" },
+		/* more items than the fast reader keeps on its stack (8) */
+		{ "[\"microsoft\"]", "[\"microsoft\",\"kvm\",\"qemu\",\"xen\",\"vmware\",\"oracle\",\"bhyve\",\"amazon\","
+				     "\"google\",\"acrn\",\"zvm\"]" },
+		{ "[\"microsoft\"]", "[\"microsoft\",\"kvm\",\"qemu\",\"xen\",\"vmware\",\"oracle\",\"bhyve\",\"amazon\","
+				     "\"google\",\"\"]" },
+		{ "[\"microsoft\"]", "[\"microsoft\",\"kvm\",\"qemu\",\"xen\",\"vmware\",\"oracle\",\"bhyve\",\"amazon\"]" },
+	};
+	uint64_t rng = 0x2545f4914f6cdd1dull;
+	size_t took = 0;
+
+	for (size_t i = 0; i < CV_ELEMENTSOF(bases); i++)
+		CHECK(readers_agree(bases[i]));
+	for (size_t i = 0; i < CV_ELEMENTSOF(edges); i++) {
+		char *s = variant(edges[i][0], edges[i][1]);
+
+		CHECK(readers_agree(s));
+		free(s);
+	}
+	for (int i = 0; i < 20000; i++) {
+		const char *base = bases[i % CV_ELEMENTSOF(bases)];
+		size_t n = strlen(base);
+		char *s = cv_xmalloc(n + 8);
+		struct catalog_config *c = NULL;
+		char *why = NULL;
+
+		memcpy(s, base, n + 1);
+		for (int e = 0; e < 1 + i % 3; e++) {
+			size_t at;
+			char ch;
+
+			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+			at = (size_t)(rng >> 8) % n;
+			ch = alphabet[(rng >> 40) % (sizeof(alphabet) - 1)];
+			switch (rng % 3) {
+			case 0: memmove(s + at, s + at + 1, n - at), n--; break;          /* delete */
+			case 1: memmove(s + at + 1, s + at, n - at + 1), s[at] = ch, n++; break; /* insert */
+			default: s[at] = ch; break;                                      /* replace */
+			}
+		}
+		if (!readers_agree(s)) {
+			free(s);
+			break;
+		}
+		if (catalog_config_from_text(s, &c, &why) == 0)
+			took++;
+		catalog_config_free(c);
+		free(why);
+		free(s);
+	}
+	/* Some edits leave a good record (a digit for a digit, a string's letter): both took those. */
+	CHECK(took > 100);
 }
 
 /* The words of data/validated-configs.jsonl ("SP2"; SUSE's "SP2+", "this
@@ -333,6 +492,134 @@ static char *status_of(struct store *s, const char *id)
  * decided: a revocation stands (catalog.h's import modes); --merge adds
  * new ids only and keeps every existing row.
  */
+/* n configurations c0..c<n-1>, a line each. */
+static char *numbered(unsigned n)
+{
+	struct cv_buf b;
+
+	cv_buf_init(&b, 64 << 20);
+	for (unsigned i = 0; i < n; i++) {
+		char id[32], *line;
+
+		snprintf(id, sizeof(id), "\"c%u\"", i);
+		line = variant("\"c1\"", id);
+		CHECK_INT(cv_buf_printf(&b, "%s\n", line), 0);
+		free(line);
+	}
+	return cv_buf_detach(&b, NULL);
+}
+
+/* A stream whose first good bytes of text read well, then fails. */
+struct failing {
+	const char *text;
+	size_t good, at;
+};
+
+static ssize_t failing_read(void *cookie, char *buf, size_t size)
+{
+	struct failing *in = cookie;
+	size_t n = in->good - in->at < size ? in->good - in->at : size;
+
+	if (n == 0) {
+		errno = EIO;
+		return -1;
+	}
+	memcpy(buf, in->text + in->at, n);
+	in->at += n;
+	return (ssize_t)n;
+}
+
+/*
+ * The importer writes while it reads (import.c): a write that fails after
+ * many rows went in stops the reader and leaves nothing; so does a read
+ * error after many lines.  The failing write is a trigger the test adds.
+ */
+TEST(import_stops_at_a_failed_write_or_read)
+{
+	char *path = cv_xasprintf("%s/fail.db", tap_tmpdir());
+	struct store *s = NULL;
+	sqlite3 *db;
+	char *err = NULL, *text = numbered(2000);
+	FILE *f;
+
+	CHECK_INT(store_open(path, &s, &err), 0);
+	store_close(s);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "CREATE TRIGGER boom BEFORE INSERT ON configurations WHEN NEW.id = 'c100' "
+				   "BEGIN SELECT RAISE(ABORT, 'no c100 here'); END",
+			       NULL, NULL, NULL),
+		  SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(store_open(path, &s, &err), 0);
+	CHECK(import_text(s, text, &err) < 0);
+	CHECK(err && cv_startswith(err, "101: cannot store the record") && strstr(err, "no c100 here"));
+	free(err);
+	err = NULL;
+	CHECK_INT(count(s), 0);
+
+	/* A stream that fails after 1000 lines (the trigger gone). */
+	store_close(s);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "DROP TRIGGER boom", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(store_open(path, &s, &err), 0);
+	struct failing in = { text, 0, 0 };
+	const char *p = text;
+
+	for (int i = 0; i < 1000; i++)
+		p = strchr(p, '\n') + 1;
+	in.good = (size_t)(p - text);
+	f = fopencookie(&in, "r", (cookie_io_functions_t){ .read = failing_read });
+	CHECK(f != NULL);
+	if (f) {
+		struct catalog_import_stats st;
+
+		CHECK_INT(catalog_import(s, f, &st, &err), -EIO);
+		CHECK(err && cv_startswith(err, "1001: read error"));
+		free(err);
+		fclose(f);
+	}
+	CHECK_INT(count(s), 0);
+	store_close(s);
+	free(text);
+	free(path);
+}
+
+/* Long lines (the importer holds at most RING_BYTES of rows at a time, and
+ * frees a long row's buffer once written): all of them stored, whole. */
+TEST(import_takes_long_lines)
+{
+	struct store *s = open_store("long.db");
+	size_t notes = 600 * 1024;
+	char *pad = cv_xmalloc(notes + 1), *err = NULL, *doc = NULL;
+	struct cv_buf b;
+	char *text;
+
+	memset(pad, 'n', notes);
+	pad[notes] = '\0';
+	cv_buf_init(&b, 256 << 20);
+	for (unsigned i = 0; i < 100; i++) {
+		char id[32], *line, *with;
+
+		snprintf(id, sizeof(id), "\"c%u\"", i);
+		line = variant("\"c1\"", id);
+		/* every tenth short, between long ones */
+		with = i % 10 ? cv_xasprintf("%.*s,\"notes\":\"%s\"}", (int)strlen(line) - 1, line, pad) : cv_xstrdup(line);
+		CHECK_INT(cv_buf_printf(&b, "%s\n", with), 0);
+		free(line);
+		free(with);
+	}
+	text = cv_buf_detach(&b, NULL);
+	CHECK_INT(import_text(s, text, &err), 0);
+	CHECK_INT(count(s), 100);
+	CHECK_INT(store_config_get(s, "c99", &doc), 0);
+	CHECK(doc && strlen(doc) > notes && strstr(doc, pad));
+	free(doc);
+	free(text);
+	free(pad);
+	store_close(s);
+}
+
 TEST(import_keeps_what_the_program_decided)
 {
 	struct store *s = open_store("decided.db");
@@ -693,10 +980,12 @@ TEST(osinfo_parses_one_document_from_memory)
 	free(err);
 }
 
-TAP_MAIN(parses_a_configuration, rejects_bad_records_naming_the_field, service_packs_parse,
+TAP_MAIN(parses_a_configuration, rejects_bad_records_naming_the_field, fast_reader_agrees_with_the_tree_reader,
+	 service_packs_parse,
 	 products_carry_their_life_cycle,
 	 configurations_link_their_products, loaded_products_keep_their_life_cycle, vendors_come_from_the_products,
-	 import_is_all_or_nothing, import_keeps_what_the_program_decided,
+	 import_is_all_or_nothing, import_stops_at_a_failed_write_or_read, import_takes_long_lines,
+	 import_keeps_what_the_program_decided,
 	 import_reports_missing_type_and_long_lines, export_returns_what_was_imported, migrates_an_old_database,
 	 refuses_a_newer_database_and_non_databases, list_filters,
 	 osinfo_parses_one_document_from_memory)
