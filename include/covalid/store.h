@@ -139,9 +139,19 @@ struct store_query {
 	const char *after;
 };
 
-/* Inserts or replaces by id.  *ret_replaced tells which, if given. */
+/* Inserts or replaces by id, bumping the catalog generation and stamping
+ * the row with it.  *ret_replaced tells which, if given. */
 int store_product_put(struct store *s, const struct store_product_row *row, bool *ret_replaced) CV_WUR;
 int store_config_put(struct store *s, const struct store_config_row *row, bool *ret_replaced) CV_WUR;
+
+/*
+ * The same without the bump: the row is stamped gen, a generation the
+ * caller bumped to with store_catalog_bump() in the same transaction.  For
+ * a caller writing many rows (an import): one bump, not one a row.
+ */
+int store_product_write(struct store *s, const struct store_product_row *row, int64_t gen,
+			bool *ret_replaced) CV_WUR;
+int store_config_write(struct store *s, const struct store_config_row *row, int64_t gen, bool *ret_replaced) CV_WUR;
 
 /*
  * Whether the program has decided configuration id since it was put: it is
@@ -167,6 +177,19 @@ int store_config_count(struct store *s, const struct store_query *q, int64_t *re
  * (the server's, the check index) know when to rebuild.
  */
 int store_catalog_generation(struct store *s, int64_t *ret) CV_WUR;
+/* Bumps the generation (inside the caller's transaction); *ret_gen is the new value. */
+int store_catalog_bump(struct store *s, int64_t *ret_gen) CV_WUR;
+
+/*
+ * The catalog rows written after generation since (stamped gen > since):
+ * every product to product_cb, then every configuration to config_cb, each
+ * in id order (either callback may be NULL).  Rows are never deleted, only
+ * replaced, so these are all a holder of generation since needs to catch
+ * up.  A vendor's admission bumps the generation without a row: a holder
+ * that sees the generation move and no rows knows that much changed.
+ */
+int store_catalog_changes(struct store *s, int64_t since, store_row_cb config_cb, store_row_cb product_cb,
+			  void *userdata) CV_WUR;
 
 /* ---- the program: vendors, their keys and tokens, submissions ---- */
 

@@ -41,7 +41,24 @@
 
 int db_bump_generation(struct store *s)
 {
-	return db_query(s, "UPDATE counters SET value = value + 1 WHERE name = 'catalog_generation'", NULL, NULL, NULL);
+	int64_t gen;
+
+	return store_catalog_bump(s, &gen);
+}
+
+int store_catalog_bump(struct store *s, int64_t *ret_gen)
+{
+	int64_t g = -1;
+	/* RETURNING: SQLite (3.35 on) and PostgreSQL both speak it. */
+	int r = db_query(s, "UPDATE counters SET value = value + 1 WHERE name = 'catalog_generation' RETURNING value",
+			 db_take_int, &g, NULL);
+
+	if (r < 0)
+		return r;
+	if (g < 0)
+		return -ENOENT; /* no counter: not a covalid database */
+	*ret_gen = g;
+	return 0;
 }
 
 static int row_exists(struct store *s, struct db_stmt *st, void *userdata)
@@ -52,7 +69,7 @@ static int row_exists(struct store *s, struct db_stmt *st, void *userdata)
 	return 0;
 }
 
-int store_product_put(struct store *s, const struct store_product_row *row, bool *ret_replaced)
+int store_product_write(struct store *s, const struct store_product_row *row, int64_t gen, bool *ret_replaced)
 {
 	char now[DB_NOW_SIZE];
 	bool had = false;
@@ -62,19 +79,26 @@ int store_product_put(struct store *s, const struct store_product_row *row, bool
 	if (r < 0)
 		return r;
 	r = db_query(s,
-		  "INSERT INTO products (id, kind, vendor, product, version, osinfo, doc) "
-		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+		  "INSERT INTO products (id, kind, vendor, product, version, osinfo, doc, gen) "
+		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9) "
 		  "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, vendor = excluded.vendor, "
 		  "product = excluded.product, version = excluded.version, osinfo = excluded.osinfo, "
-		  "doc = excluded.doc, updated_at = ?8",
-		  NULL, NULL, "ssssssss", row->id, row->kind, row->vendor, row->product, row->version, row->osinfo,
-		  row->doc, db_now(now));
-	if (r == 0)
-		r = db_bump_generation(s);
+		  "doc = excluded.doc, updated_at = ?8, gen = excluded.gen",
+		  NULL, NULL, "ssssssssi", row->id, row->kind, row->vendor, row->product, row->version, row->osinfo,
+		  row->doc, db_now(now), gen);
 	if (r == 0 && ret_replaced)
 		*ret_replaced = had;
 	return r;
 }
+
+int store_product_put(struct store *s, const struct store_product_row *row, bool *ret_replaced)
+{
+	int64_t gen;
+	int r = store_catalog_bump(s, &gen);
+
+	return r < 0 ? r : store_product_write(s, row, gen, ret_replaced);
+}
+
 
 /*
  * The normalized columns of one configuration being written (see the top
@@ -130,7 +154,7 @@ static int config_vendors_put(struct store *s, const char *id, const char *valid
 	}
 }
 
-int store_config_put(struct store *s, const struct store_config_row *row, bool *ret_replaced)
+int store_config_write(struct store *s, const struct store_config_row *row, int64_t gen, bool *ret_replaced)
 {
 	char now[DB_NOW_SIZE];
 	bool had;
@@ -144,14 +168,14 @@ int store_config_put(struct store *s, const struct store_config_row *row, bool *
 	 * the count of configurations follows it. */
 	r = db_query(s,
 		     "INSERT INTO configurations (id, status, guest_os, guest_vendor, guest_product, guest_version, "
-		     "hv_ids, hv_vendor, hv_product, hv_version, validated_by, doc, updated_at, guest_group, hv_group) "
-		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+		     "hv_ids, hv_vendor, hv_product, hv_version, validated_by, doc, updated_at, gen, guest_group, hv_group) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
 		     "(SELECT id FROM guest_groups WHERE os = ?3 AND product = ?5 AND vendor = ?4), "
 		     "(SELECT id FROM hv_groups WHERE ids = ?7 AND product = ?9 AND vendor = ?8)) "
 		     "ON CONFLICT (id) DO NOTHING",
-		     NULL, NULL, "sssssssssssss", row->id, row->status, row->guest_os, row->guest_vendor,
+		     NULL, NULL, "sssssssssssssi", row->id, row->status, row->guest_os, row->guest_vendor,
 		     row->guest_product, row->guest_version, row->hv_ids, row->hv_vendor, row->hv_product,
-		     row->hv_version, row->validated_by ? row->validated_by : "", row->doc, db_now(now));
+		     row->hv_version, row->validated_by ? row->validated_by : "", row->doc, db_now(now), gen);
 	if (r < 0)
 		return r;
 	had = s->ops->changes(s->db) == 0;
@@ -159,21 +183,42 @@ int store_config_put(struct store *s, const struct store_config_row *row, bool *
 		r = db_query(s,
 			     "UPDATE configurations SET status = ?2, guest_os = ?3, guest_vendor = ?4, guest_product = ?5, "
 			     "guest_version = ?6, hv_ids = ?7, hv_vendor = ?8, hv_product = ?9, hv_version = ?10, "
-			     "validated_by = ?11, doc = ?12, updated_at = ?13, "
+			     "validated_by = ?11, doc = ?12, updated_at = ?13, gen = ?14, "
 			     "guest_group = (SELECT id FROM guest_groups WHERE os = ?3 AND product = ?5 AND vendor = ?4), "
 			     "hv_group = (SELECT id FROM hv_groups WHERE ids = ?7 AND product = ?9 AND vendor = ?8) "
 			     "WHERE id = ?1",
-			     NULL, NULL, "sssssssssssss", row->id, row->status, row->guest_os, row->guest_vendor,
+			     NULL, NULL, "sssssssssssssi", row->id, row->status, row->guest_os, row->guest_vendor,
 			     row->guest_product, row->guest_version, row->hv_ids, row->hv_vendor, row->hv_product,
-			     row->hv_version, row->validated_by ? row->validated_by : "", row->doc, now);
+			     row->hv_version, row->validated_by ? row->validated_by : "", row->doc, now, gen);
 	else
 		r = db_query(s, "UPDATE counters SET value = value + 1 WHERE name = 'configurations'", NULL, NULL, NULL);
 	if (r == 0)
 		r = config_vendors_put(s, row->id, row->validated_by, had);
-	if (r == 0)
-		r = db_bump_generation(s);
 	if (r == 0 && ret_replaced)
 		*ret_replaced = had;
+	return r;
+}
+
+int store_config_put(struct store *s, const struct store_config_row *row, bool *ret_replaced)
+{
+	int64_t gen;
+	int r = store_catalog_bump(s, &gen);
+
+	return r < 0 ? r : store_config_write(s, row, gen, ret_replaced);
+}
+
+int store_catalog_changes(struct store *s, int64_t since, store_row_cb config_cb, store_row_cb product_cb,
+			  void *userdata)
+{
+	int r = 0;
+
+	/* Products first: a configuration's answers read its products. */
+	if (product_cb)
+		r = db_walk_docs(s, "SELECT id, doc FROM products WHERE gen > ?1 ORDER BY id", product_cb, userdata, "i",
+				 since);
+	if (r == 0 && config_cb)
+		r = db_walk_docs(s, "SELECT id, doc FROM configurations WHERE gen > ?1 ORDER BY id", config_cb,
+				 userdata, "i", since);
 	return r;
 }
 

@@ -41,13 +41,13 @@ struct copy_table {
 };
 
 static const struct copy_table tables[] = {
-	{ "products", "id,kind,vendor,product,version,osinfo,doc,updated_at", "tttttttt" },
+	{ "products", "id,kind,vendor,product,version,osinfo,doc,updated_at,gen", "tttttttti" },
 	{ "guest_groups", "id,os,product,vendor", "ittt" },
 	{ "hv_groups", "id,ids,product,vendor", "ittt" },
 	{ "configurations",
 	  "id,status,guest_os,guest_vendor,guest_product,guest_version,hv_ids,hv_vendor,hv_product,hv_version,doc,"
-	  "updated_at,validated_by,guest_group,hv_group",
-	  "tttttttttttttii" },
+	  "updated_at,validated_by,gen,guest_group,hv_group",
+	  "tttttttttttttiii" },
 	{ "configuration_vendors", "config_id,vendor", "tt" },
 	{ "configuration_evidence", "config_id,testlog_id,added_at", "ttt" },
 	{ "counters", "name,value", "ti" },

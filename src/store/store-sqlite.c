@@ -322,7 +322,17 @@ static const char *const migrations[] = {
 	"ALTER TABLE machine_verdicts_v7 RENAME TO machine_verdicts;"
 	"CREATE INDEX machine_verdicts_machine ON machine_verdicts (machine_id, at);",
 
-	/* 8: the catalog's filters answered by indexes (issue 17;
+	/* 8: each catalog row stamped with the generation its write bumped
+	 * the catalog to (issue 17), so that a reader holding generation G
+	 * loads only the rows written since (store_catalog_changes()).
+	 * Rows written before this migration say 0: a reader older than
+	 * any generation loads them in full anyway. */
+	"ALTER TABLE products ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE configurations ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX products_gen ON products (gen);"
+	"CREATE INDEX configurations_gen ON configurations (gen);",
+
+	/* 9: the catalog's filters answered by indexes (issue 17;
 	 * store-catalog.c says how).  The guest and hypervisor parts of the
 	 * configurations, few distinct ones, as groups with integer ids that
 	 * each configuration names; who validated, one row per line of

@@ -217,5 +217,87 @@ static void config_decided(void)
 	free(loc);
 }
 
-#define BOTH(X) X(catalog) X(config_decided)
+/* Pushes "id" of each row a change walk hands over. */
+static int push_id(void *userdata, const char *id, const char *doc)
+{
+	(void)doc;
+	cv_strv_push((struct cv_strv *)userdata, cv_xstrdup(id));
+	return 0;
+}
+
+static char *changes(struct store *s, int64_t since, bool products)
+{
+	struct cv_strv v;
+
+	cv_strv_init(&v);
+	CHECK_INT(store_catalog_changes(s, since, products ? NULL : push_id, products ? push_id : NULL, &v), 0);
+	return joined(&v, false);
+}
+
+/*
+ * store_catalog_changes(): the rows written after a generation, each
+ * stamped with the generation its write bumped to (store.h); one bump
+ * stamps many rows written with store_config_write().
+ */
+static void catalog_changes(void)
+{
+	char *loc = new_location("changes");
+	struct store *s = open_db(loc);
+	struct store_product_row p = { .id = "hyperv2008", .kind = "hypervisor", .vendor = "Microsoft",
+				       .product = "Windows Server 2008 Hyper-V", .version = "2008", .doc = "{}" };
+	struct store_config_row c = { .id = "c", .status = "validated", .guest_os = "rhel", .guest_vendor = "Red Hat",
+				      .guest_product = "RHEL", .guest_version = "5", .hv_ids = "microsoft",
+				      .hv_vendor = "Microsoft", .hv_product = "Hyper-V", .hv_version = "2008",
+				      .doc = "{}" };
+	int64_t g0 = -1, g1 = -1, g2 = -1, g3 = -1, now = -1;
+	char *got;
+
+	CHECK_INT(store_catalog_generation(s, &g0), 0);
+	put_config(s, "a", "validated", "rhel", "Red Hat", "RHEL", "microsoft", "Microsoft", "Hyper-V", "", "{}");
+	put_config(s, "b", "validated", "rhel", "Red Hat", "RHEL", "kvm", "Red Hat", "KVM", "", "{}");
+	CHECK_INT(store_catalog_generation(s, &g1), 0);
+	CHECK_INT(g1, g0 + 2); /* one bump a put */
+	got = changes(s, g0, false);
+	CHECK_STR(got, "a,b");
+	free(got);
+	got = changes(s, g0 + 1, false);
+	CHECK_STR(got, "b");
+	free(got);
+	got = changes(s, g1, false);
+	CHECK_STR(got, "");
+	free(got);
+	/* One bump, three rows: all stamped with it; a replaced row moves. */
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_catalog_bump(s, &g2), 0);
+	CHECK_INT(g2, g1 + 1);
+	CHECK_INT(store_config_write(s, &c, g2, NULL), 0);
+	c.id = "a";
+	CHECK_INT(store_config_write(s, &c, g2, NULL), 0);
+	CHECK_INT(store_product_write(s, &p, g2, NULL), 0);
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(store_catalog_generation(s, &now), 0);
+	CHECK_INT(now, g2); /* writes without a bump do not bump */
+	got = changes(s, g1, false);
+	CHECK_STR(got, "a,c");
+	free(got);
+	got = changes(s, g1, true);
+	CHECK_STR(got, "hyperv2008");
+	free(got);
+	got = changes(s, g2, true);
+	CHECK_STR(got, "");
+	free(got);
+	/* A vendor's admission bumps with no row: nothing to load. */
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_vendor_add(s, "red-hat", "Red Hat"), 0);
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(store_catalog_generation(s, &g3), 0);
+	CHECK_INT(g3, g2 + 1);
+	got = changes(s, g2, false);
+	CHECK_STR(got, "");
+	free(got);
+	store_close(s);
+	free(loc);
+}
+
+#define BOTH(X) X(catalog) X(config_decided) X(catalog_changes)
 SUITE_MAIN(BOTH)

@@ -22,7 +22,7 @@
 /* The schema whose migration added the catalog's indexes (issue 17:
  * groups, configuration_vendors, the count): a covalid from it on writes
  * them with each configuration.  Renumbered with the migration. */
-#define SCHEMA_CATALOG_INDEX 8
+#define SCHEMA_CATALOG_INDEX 9
 
 static void exec_sql(struct store *s, const char *sql)
 {
