@@ -306,8 +306,14 @@ static int config_where(struct cv_buf *b, const struct store_query *q, bool keys
 			for (size_t i = 0; i < STATUS_LIST; i++)
 				items[i] = NULL;
 			r |= cv_buf_puts(b, " AND strpos(',' || ?4 || ',', ',' || c.status || ',') > 0");
-		} else
-			r |= cv_buf_puts(b, " AND c.status IN (?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+		} else {
+			/* As many parameters as items: one status is one range of
+			 * (status, id), read in id order with no sort. */
+			r |= cv_buf_puts(b, " AND c.status IN (?9");
+			for (size_t i = 1; i < n; i++)
+				r |= cv_buf_printf(b, ", ?%zu", 9 + i);
+			r |= cv_buf_puts(b, ")");
+		}
 		*ret_status = list;
 	}
 	if (q->text)
@@ -333,11 +339,14 @@ int store_config_list(struct store *s, const struct store_query *q, store_row_cb
 	if (!q)
 		q = &none;
 	cv_buf_init(&b, 8192);
-	r = cv_buf_puts(&b, "SELECT c.id, c.doc FROM configurations c");
+	/* The page's ids first, then their documents: an engine skipping
+	 * an offset would otherwise read each skipped row whole (SQLite
+	 * does), where the ids alone are an index's to give. */
+	r = cv_buf_puts(&b, "SELECT d.id, d.doc FROM configurations d WHERE d.id IN (SELECT c.id FROM configurations c");
 	if (r == 0)
 		r = config_where(&b, q, true, &status, items);
 	if (r == 0)
-		r = cv_buf_puts(&b, " ORDER BY c.id LIMIT ?6 OFFSET ?7");
+		r = cv_buf_puts(&b, " ORDER BY c.id LIMIT ?6 OFFSET ?7) ORDER BY d.id");
 	if (r == 0)
 		r = db_walk_docs(s, b.data, cb, userdata, CONFIG_PARAMS, q->guest, q->hypervisor, q->vendor, q->status,
 				 q->text, (q->limit > 0 ? q->limit : DB_NO_LIMIT), (q->offset > 0 ? q->offset : (int64_t)0),
