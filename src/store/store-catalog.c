@@ -31,9 +31,10 @@
  *  - text (?q=): still a substring of every document, a scan of the rows
  *    the other filters leave.
  * Pages are in id order, by offset or by key (store_query.after: ids
- * after that one, the primary key's index seeking to it).  The unfiltered
- * count is a counter the write keeps ("configurations" in counters), a
- * filtered one counts index entries.
+ * after that one, the primary key's index seeking to it; the page's ids
+ * first, then their documents).  The unfiltered count is count(*) once
+ * per catalog generation (store_config_count), a filtered one counts
+ * index entries.
  */
 #include "covalid/store.h"
 #include "store/store-internal.h"
@@ -164,8 +165,7 @@ int store_config_write(struct store *s, const struct store_config_row *row, int6
 	if (r < 0)
 		return r;
 	/* Inserted or not is what the INSERT did (not a SELECT before it,
-	 * which a concurrent writer of the same new id could also pass):
-	 * the count of configurations follows it. */
+	 * which a concurrent writer of the same new id could also pass). */
 	r = db_query(s,
 		     "INSERT INTO configurations (id, status, guest_os, guest_vendor, guest_product, guest_version, "
 		     "hv_ids, hv_vendor, hv_product, hv_version, validated_by, doc, updated_at, gen, guest_group, hv_group) "
@@ -190,8 +190,6 @@ int store_config_write(struct store *s, const struct store_config_row *row, int6
 			     NULL, NULL, "sssssssssssssi", row->id, row->status, row->guest_os, row->guest_vendor,
 			     row->guest_product, row->guest_version, row->hv_ids, row->hv_vendor, row->hv_product,
 			     row->hv_version, row->validated_by ? row->validated_by : "", row->doc, now, gen);
-	else
-		r = db_query(s, "UPDATE counters SET value = value + 1 WHERE name = 'configurations'", NULL, NULL, NULL);
 	if (r == 0)
 		r = config_vendors_put(s, row->id, row->validated_by, had);
 	if (r == 0 && ret_replaced)
@@ -367,9 +365,30 @@ int store_config_count(struct store *s, const struct store_query *q, int64_t *re
 
 	if (!q)
 		q = &none;
-	if (!config_filtered(q))
-		r = db_query(s, "SELECT value FROM counters WHERE name = 'configurations'", db_take_int, &n, NULL);
-	else {
+	if (!config_filtered(q)) {
+		/* Every configuration: counted once per catalog generation on
+		 * this connection.  Configurations are only added with a bump
+		 * (store_config_write's callers), so the count of a generation
+		 * never changes; the generation is read first, so a count taken
+		 * after a later write is kept under the older generation, which
+		 * the next call no longer finds.  A counter kept by every write
+		 * instead was one row updated per configuration, which
+		 * PostgreSQL makes quadratic in one transaction (an import). */
+		int64_t gen = -1;
+
+		r = store_catalog_generation(s, &gen);
+		/* Not inside a transaction: its own writes, bumped or not yet,
+		 * may yet roll back. */
+		if (r == 0 && s->depth == 0 && gen == s->config_count_gen)
+			n = s->config_count;
+		else if (r == 0) {
+			r = db_query(s, "SELECT count(*) FROM configurations", db_take_int, &n, NULL);
+			if (r == 0 && s->depth == 0) {
+				s->config_count_gen = gen;
+				s->config_count = n;
+			}
+		}
+	} else {
 		cv_buf_init(&b, 8192);
 		r = cv_buf_puts(&b, "SELECT count(*) FROM configurations c");
 		if (r == 0)

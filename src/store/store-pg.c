@@ -317,8 +317,7 @@ static const char *const migrations[] = {
 	"INSERT INTO configuration_vendors (config_id, vendor)"
 	"  SELECT DISTINCT id, replace(lower(line COLLATE \"C\"), ' ', '-')"
 	"  FROM configurations, unnest(string_to_array(validated_by || E'\\n', E'\\n')) WITH ORDINALITY AS l (line, n)"
-	"  WHERE n <= array_length(string_to_array(validated_by || E'\\n', E'\\n'), 1) - 1;"
-	"INSERT INTO counters VALUES ('configurations', (SELECT count(*) FROM configurations));",
+	"  WHERE n <= array_length(string_to_array(validated_by || E'\\n', E'\\n'), 1) - 1;",
 };
 
 /* Background jobs one connection may lead at once (store_try_lead). */

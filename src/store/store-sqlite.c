@@ -337,8 +337,7 @@ static const char *const migrations[] = {
 	 * configurations, few distinct ones, as groups with integer ids that
 	 * each configuration names; who validated, one row per line of
 	 * validated_by in the spelling the vendor filter compares (lower
-	 * case, spaces as dashes); the number of configurations, a counter
-	 * the write keeps.  Backfilled from the rows there are.  The
+	 * case, spaces as dashes).  Backfilled from the rows there are.  The
 	 * indexes on guest_os and hv_vendor served only the filters' old
 	 * form, which no longer reads those columns: dropped, each one less
 	 * to keep up on every write. */
@@ -377,8 +376,7 @@ static const char *const migrations[] = {
 	"  SELECT config_id, substr(rest, instr(rest, char(10)) + 1), substr(rest, 1, instr(rest, char(10)) - 1), n + 1"
 	"  FROM split WHERE rest <> '')"
 	"INSERT INTO configuration_vendors (config_id, vendor)"
-	"  SELECT DISTINCT config_id, replace(lower(line), ' ', '-') FROM split WHERE n > 0;"
-	"INSERT INTO counters VALUES ('configurations', (SELECT count(*) FROM configurations));",
+	"  SELECT DISTINCT config_id, replace(lower(line), ' ', '-') FROM split WHERE n > 0;",
 };
 
 static int fail(struct sqlite_db *d, int rc)

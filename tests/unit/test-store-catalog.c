@@ -312,7 +312,7 @@ static void catalog_changes(void)
  */
 
 struct cq_row {
-	char id[8], doc[64];
+	char id[16], doc[80];
 	const char *status, *guest_os, *guest_vendor, *guest_product, *hv_ids, *hv_vendor, *hv_product, *validated_by;
 };
 
@@ -538,6 +538,28 @@ static void config_queries(void)
 			free(g);
 		}
 		free(w);
+	}
+	/* Every configuration's count follows writes: another connection's,
+	 * and inside a transaction its own, rolled back or not. */
+	{
+		struct store *o = open_db(loc);
+		int64_t n = -1;
+
+		CHECK_INT(store_config_count(s, NULL, &n), 0);
+		CHECK_INT(n, CQ_N);
+		put_config(o, "c99", "validated", "rhel", "Red Hat", "RHEL", "kvm", "Red Hat", "KVM", "", "{}");
+		CHECK_INT(store_config_count(s, NULL, &n), 0);
+		CHECK_INT(n, CQ_N + 1);
+		CHECK_INT(store_begin(s), 0);
+		put_config(s, "c98", "validated", "rhel", "Red Hat", "RHEL", "kvm", "Red Hat", "KVM", "", "{}");
+		CHECK_INT(store_config_count(s, NULL, &n), 0);
+		CHECK_INT(n, CQ_N + 2);
+		store_rollback(s);
+		CHECK_INT(store_config_count(s, NULL, &n), 0);
+		CHECK_INT(n, CQ_N + 1);
+		CHECK_INT(store_config_count(o, NULL, &n), 0);
+		CHECK_INT(n, CQ_N + 1);
+		store_close(o);
 	}
 	store_close(s);
 	free(loc);
