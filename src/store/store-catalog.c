@@ -383,7 +383,7 @@ int store_config_count(struct store *s, const struct store_query *q, int64_t *re
 			n = s->config_count;
 		else if (r == 0) {
 			r = db_query(s, "SELECT count(*) FROM configurations", db_take_int, &n, NULL);
-			if (r == 0 && s->depth == 0) {
+			if (r >= 0 && s->depth == 0) { /* (db_take_int stops the walk: 1) */
 				s->config_count_gen = gen;
 				s->config_count = n;
 			}
