@@ -320,6 +320,9 @@ static const char *const migrations[] = {
 	"  WHERE n <= array_length(string_to_array(validated_by || E'\\n', E'\\n'), 1) - 1;",
 };
 
+/* store.h names the newest version every engine migrates to. */
+_Static_assert(CV_ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION is the number of migrations");
+
 /* Background jobs one connection may lead at once (store_try_lead). */
 #define LEAD_JOBS 8
 

@@ -379,6 +379,9 @@ static const char *const migrations[] = {
 	"  SELECT DISTINCT config_id, replace(lower(line), ' ', '-') FROM split WHERE n > 0;",
 };
 
+/* store.h names the newest version every engine migrates to. */
+_Static_assert(CV_ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION is the number of migrations");
+
 static int fail(struct sqlite_db *d, int rc)
 {
 	snprintf(d->errmsg, sizeof(d->errmsg), "%s", sqlite3_errmsg(d->db));
