@@ -35,7 +35,7 @@
 struct store;
 
 /* The newest schema version this build knows. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* Opens (creating if needed) and migrates.  On failure *ret_errmsg (if
  * given) receives the backend's message, to be freed by the caller. */
