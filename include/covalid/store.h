@@ -35,7 +35,7 @@
 struct store;
 
 /* The newest schema version this build knows. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* Opens (creating if needed) and migrates.  On failure *ret_errmsg (if
  * given) receives the backend's message, to be freed by the caller. */
@@ -127,11 +127,16 @@ struct store_config_row {
  * any of guest vendor, hypervisor vendor, validated_by, by name or by id
  * ("Red Hat" or "red-hat", case-folded); status is one status or several,
  * comma-separated ("validated,supported": either); text matches the whole
- * document.  limit 0 means no limit.
+ * document.  limit 0 means no limit.  after (configurations only; NULL:
+ * from the first) keeps the ids greater than it, in the list's id order:
+ * a page by key, which costs the same at any depth, where offset skips
+ * that many rows one by one; both given, offset skips within what follows
+ * after.  store_config_count ignores limit, offset and after.
  */
 struct store_query {
 	const char *guest, *hypervisor, *vendor, *status, *text, *kind;
 	int64_t limit, offset;
+	const char *after;
 };
 
 /* Inserts or replaces by id, bumping the catalog generation and stamping

@@ -15,7 +15,7 @@ const struct route server_routes[] = {
 	{ "GET", "/api/v1/products", api_products, ROUTE_PUBLIC | ROUTE_CACHE,
 	  "guest OSes and hypervisors", "q vendor kind limit offset" },
 	{ "GET", "/api/v1/configurations", api_configurations, ROUTE_PUBLIC | ROUTE_CACHE,
-	  "validated configurations, filtered, paged (or every match as CSV)", "guest hypervisor vendor status q limit offset format" },
+	  "validated configurations, filtered, paged (or every match as CSV)", "guest hypervisor vendor status q limit offset after format" },
 	{ "GET", "/api/v1/configurations/{id}", api_configuration, ROUTE_PUBLIC | ROUTE_CACHE,
 	  "one configuration with its evidence", NULL },
 	{ "POST", "/api/v1/configurations/{id}/revoke", api_revoke, ROUTE_VENDOR | ROUTE_ADMIN | ROUTE_BODY,

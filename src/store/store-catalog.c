@@ -4,8 +4,37 @@
  * as every shared query file (store-internal.h): one static statement per
  * function, every value bound, SQL both engines speak.
  *
- * Filters use "?N IS NULL OR ..." so one statement serves every
+ * Product filters use "?N IS NULL OR ..." so one statement serves every
  * combination.
+ *
+ * Configurations are the big table (100k rows and more), so their list
+ * and count are built per request from static fragments, one for each
+ * filter given (values still bound, the parameters numbered alike in
+ * every variant), so that an index can answer each: an "?N IS NULL OR"
+ * alternative keeps an engine's planner from using any index.  Filters
+ * read normalized columns that every write fills (migration 8):
+ *  - guest and hypervisor: the few distinct (os, product, vendor) and
+ *    (ids, product, vendor) triples are rows of guest_groups and
+ *    hv_groups; a configuration names its two by integer id (indexed),
+ *    and a filter is "guest_group IN (SELECT id FROM guest_groups WHERE
+ *    <the old test on that group's strings>)": the substring search runs
+ *    over the groups, not over every configuration, with the same
+ *    expressions and so the same meaning as when they read the rows.
+ *  - vendor: the guest's or the hypervisor's vendor through the groups
+ *    again, or a line of validated_by, kept one row per line in
+ *    configuration_vendors in the spelling the filter compares (lower
+ *    case, spaces as dashes), indexed by that spelling.  A vendor asked
+ *    for with a newline in it (which would have matched across lines)
+ *    falls back to the scan of validated_by, as before.
+ *  - status: "status IN (...)" from the comma list, split here (at most
+ *    STATUS_LIST items; a longer list falls back to the scan).
+ *  - text (?q=): still a substring of every document, a scan of the rows
+ *    the other filters leave.
+ * Pages are in id order, by offset or by key (store_query.after: ids
+ * after that one, the primary key's index seeking to it; the page's ids
+ * first, then their documents).  The unfiltered count is count(*) once
+ * per catalog generation (store_config_count), a filtered one counts
+ * index entries.
  */
 #include "covalid/store.h"
 #include "store/store-internal.h"
@@ -71,28 +100,98 @@ int store_product_put(struct store *s, const struct store_product_row *row, bool
 	return r < 0 ? r : store_product_write(s, row, gen, ret_replaced);
 }
 
+
+/*
+ * The normalized columns of one configuration being written (see the top
+ * of this file).  Its groups are rows before the configuration names them
+ * (its INSERT reads their ids).
+ */
+static int config_groups_put(struct store *s, const struct store_config_row *row)
+{
+	int r = db_query(s,
+			 "INSERT INTO guest_groups (os, product, vendor) VALUES (?1, ?2, ?3) "
+			 "ON CONFLICT (os, product, vendor) DO NOTHING",
+			 NULL, NULL, "sss", row->guest_os, row->guest_product, row->guest_vendor);
+
+	if (r < 0)
+		return r;
+	return db_query(s,
+			"INSERT INTO hv_groups (ids, product, vendor) VALUES (?1, ?2, ?3) "
+			"ON CONFLICT (ids, product, vendor) DO NOTHING",
+			NULL, NULL, "sss", row->hv_ids, row->hv_product, row->hv_vendor);
+}
+
+/*
+ * Who validated it: each line of validated_by (the last one too, so ""
+ * is one empty line, as the old test of '\n' || list || '\n' read it)
+ * spelled as the vendor filter compares it, replace(lower(line), ' ',
+ * '-').  Spelled here, byte by byte: lower() of the column folds ASCII
+ * letters only on both engines (SQLite's lower() knows no other;
+ * PostgreSQL's folds by the column's collation, "C"), and a parameter
+ * would be folded by the database's own locale instead.
+ */
+static int config_vendors_put(struct store *s, const char *id, const char *validated_by, bool replaced)
+{
+	const char *p = validated_by ? validated_by : "";
+	int r;
+
+	if (replaced) {
+		r = db_query(s, "DELETE FROM configuration_vendors WHERE config_id = ?1", NULL, NULL, "s", id);
+		if (r < 0)
+			return r;
+	}
+	for (;;) {
+		size_t n = strcspn(p, "\n");
+		char *slug = cv_xstrndup(p, n);
+
+		for (char *c = slug; *c; c++)
+			*c = *c == ' ' ? '-' : *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
+		r = db_query(s, "INSERT INTO configuration_vendors (config_id, vendor) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+			     NULL, NULL, "ss", id, slug);
+		free(slug);
+		if (r < 0 || !p[n])
+			return r;
+		p += n + 1;
+	}
+}
+
 int store_config_write(struct store *s, const struct store_config_row *row, int64_t gen, bool *ret_replaced)
 {
 	char now[DB_NOW_SIZE];
-	bool had = false;
+	bool had;
 	int r;
 
-	r = ret_replaced ? db_query(s, "SELECT 1 FROM configurations WHERE id = ?1", row_exists, &had, "s", row->id) : 0;
+	r = config_groups_put(s, row);
 	if (r < 0)
 		return r;
+	/* Inserted or not is what the INSERT did (not a SELECT before it,
+	 * which a concurrent writer of the same new id could also pass). */
 	r = db_query(s,
-		  "INSERT INTO configurations (id, status, guest_os, guest_vendor, guest_product, guest_version, "
-		  "hv_ids, hv_vendor, hv_product, hv_version, validated_by, doc, gen) "
-		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14) "
-		  "ON CONFLICT (id) DO UPDATE SET status = excluded.status, guest_os = excluded.guest_os, "
-		  "guest_vendor = excluded.guest_vendor, guest_product = excluded.guest_product, "
-		  "guest_version = excluded.guest_version, hv_ids = excluded.hv_ids, hv_vendor = excluded.hv_vendor, "
-		  "hv_product = excluded.hv_product, hv_version = excluded.hv_version, "
-		  "validated_by = excluded.validated_by, doc = excluded.doc, "
-		  "updated_at = ?13, gen = excluded.gen",
-		  NULL, NULL, "sssssssssssssi", row->id, row->status, row->guest_os, row->guest_vendor,
-		  row->guest_product, row->guest_version, row->hv_ids, row->hv_vendor, row->hv_product, row->hv_version,
-		  row->validated_by ? row->validated_by : "", row->doc, db_now(now), gen);
+		     "INSERT INTO configurations (id, status, guest_os, guest_vendor, guest_product, guest_version, "
+		     "hv_ids, hv_vendor, hv_product, hv_version, validated_by, doc, updated_at, gen, guest_group, hv_group) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+		     "(SELECT id FROM guest_groups WHERE os = ?3 AND product = ?5 AND vendor = ?4), "
+		     "(SELECT id FROM hv_groups WHERE ids = ?7 AND product = ?9 AND vendor = ?8)) "
+		     "ON CONFLICT (id) DO NOTHING",
+		     NULL, NULL, "sssssssssssssi", row->id, row->status, row->guest_os, row->guest_vendor,
+		     row->guest_product, row->guest_version, row->hv_ids, row->hv_vendor, row->hv_product,
+		     row->hv_version, row->validated_by ? row->validated_by : "", row->doc, db_now(now), gen);
+	if (r < 0)
+		return r;
+	had = s->ops->changes(s->db) == 0;
+	if (had)
+		r = db_query(s,
+			     "UPDATE configurations SET status = ?2, guest_os = ?3, guest_vendor = ?4, guest_product = ?5, "
+			     "guest_version = ?6, hv_ids = ?7, hv_vendor = ?8, hv_product = ?9, hv_version = ?10, "
+			     "validated_by = ?11, doc = ?12, updated_at = ?13, gen = ?14, "
+			     "guest_group = (SELECT id FROM guest_groups WHERE os = ?3 AND product = ?5 AND vendor = ?4), "
+			     "hv_group = (SELECT id FROM hv_groups WHERE ids = ?7 AND product = ?9 AND vendor = ?8) "
+			     "WHERE id = ?1",
+			     NULL, NULL, "sssssssssssssi", row->id, row->status, row->guest_os, row->guest_vendor,
+			     row->guest_product, row->guest_version, row->hv_ids, row->hv_vendor, row->hv_product,
+			     row->hv_version, row->validated_by ? row->validated_by : "", row->doc, now, gen);
+	if (r == 0)
+		r = config_vendors_put(s, row->id, row->validated_by, had);
 	if (r == 0 && ret_replaced)
 		*ret_replaced = had;
 	return r;
@@ -157,39 +256,158 @@ int store_config_get(struct store *s, const char *id, char **ret_doc)
 	return db_get_one(s, "SELECT doc FROM configurations WHERE id = ?1", id, ret_doc);
 }
 
-#define CONFIG_WHERE                                                                                       \
-	" WHERE (?1 IS NULL OR guest_os = lower(?1) OR strpos(lower(guest_product), lower(?1)) > 0)"       \
-	" AND (?2 IS NULL OR strpos(' ' || hv_ids || ' ', ' ' || lower(?2) || ' ') > 0"                   \
-	"      OR strpos(lower(hv_product), lower(?2)) > 0)"                                               \
-	" AND (?3 IS NULL OR lower(?3) IN (lower(guest_vendor), lower(hv_vendor),"                          \
-	"                                  replace(lower(guest_vendor), ' ', '-'),"                          \
-	"                                  replace(lower(hv_vendor), ' ', '-'))"                             \
-	"      OR strpos('\n' || replace(lower(validated_by), ' ', '-') || '\n',"                          \
-	"                '\n' || replace(lower(?3), ' ', '-') || '\n') > 0)"                               \
-	" AND (?4 IS NULL OR strpos(',' || ?4 || ',', ',' || status || ',') > 0)"                          \
-	" AND (?5 IS NULL OR strpos(lower(doc), lower(?5)) > 0)"
+/* Statuses a list may name and still be "status IN (...)" (more: the scan). */
+#define STATUS_LIST 8
+
+/* The parameters of a configuration query, numbered alike in every
+ * variant (a fragment left out leaves its number unused). */
+#define CONFIG_PARAMS "sssssiis" "ssssssss"
+
+/* A configuration query's WHERE (see the top of this file), each filter
+ * given its fragment; status's items into items[] (NULL the rest). */
+static int config_where(struct cv_buf *b, const struct store_query *q, bool keyset, char **ret_status,
+			const char *items[static STATUS_LIST])
+{
+	size_t n = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < STATUS_LIST; i++)
+		items[i] = NULL;
+	*ret_status = NULL;
+	r |= cv_buf_puts(b, " WHERE 1 = 1");
+	if (q->guest)
+		r |= cv_buf_puts(b, " AND c.guest_group IN (SELECT id FROM guest_groups"
+				    " WHERE os = lower(?1) OR strpos(lower(product), lower(?1)) > 0)");
+	if (q->hypervisor)
+		r |= cv_buf_puts(b, " AND c.hv_group IN (SELECT id FROM hv_groups"
+				    " WHERE strpos(' ' || ids || ' ', ' ' || lower(?2) || ' ') > 0"
+				    " OR strpos(lower(product), lower(?2)) > 0)");
+	if (q->vendor && !strchr(q->vendor, '\n'))
+		r |= cv_buf_puts(b, " AND (c.guest_group IN (SELECT id FROM guest_groups"
+				    "  WHERE lower(?3) IN (lower(vendor), replace(lower(vendor), ' ', '-')))"
+				    " OR c.hv_group IN (SELECT id FROM hv_groups"
+				    "  WHERE lower(?3) IN (lower(vendor), replace(lower(vendor), ' ', '-')))"
+				    " OR c.id IN (SELECT config_id FROM configuration_vendors"
+				    "  WHERE vendor = replace(lower(?3), ' ', '-')))");
+	else if (q->vendor) /* across lines of validated_by: only the scan says */
+		r |= cv_buf_puts(b, " AND (lower(?3) IN (lower(c.guest_vendor), lower(c.hv_vendor),"
+				    " replace(lower(c.guest_vendor), ' ', '-'), replace(lower(c.hv_vendor), ' ', '-'))"
+				    " OR strpos('\n' || replace(lower(c.validated_by), ' ', '-') || '\n',"
+				    " '\n' || replace(lower(?3), ' ', '-') || '\n') > 0)");
+	if (q->status) {
+		char *list = cv_xstrdup(q->status);
+
+		for (char *p = list;; p++) {
+			if (n == STATUS_LIST) {
+				n = SIZE_MAX;
+				break;
+			}
+			items[n++] = p;
+			p += strcspn(p, ",");
+			if (!*p)
+				break;
+			*p = '\0';
+		}
+		if (n == SIZE_MAX) {
+			for (size_t i = 0; i < STATUS_LIST; i++)
+				items[i] = NULL;
+			r |= cv_buf_puts(b, " AND strpos(',' || ?4 || ',', ',' || c.status || ',') > 0");
+		} else {
+			/* As many parameters as items: one status is one range of
+			 * (status, id), read in id order with no sort. */
+			r |= cv_buf_puts(b, " AND c.status IN (?9");
+			for (size_t i = 1; i < n; i++)
+				r |= cv_buf_printf(b, ", ?%zu", 9 + i);
+			r |= cv_buf_puts(b, ")");
+		}
+		*ret_status = list;
+	}
+	if (q->text)
+		r |= cv_buf_puts(b, " AND strpos(lower(c.doc), lower(?5)) > 0");
+	if (keyset && q->after)
+		r |= cv_buf_puts(b, " AND c.id > ?8");
+	return r < 0 ? -E2BIG : 0;
+}
+
+static bool config_filtered(const struct store_query *q)
+{
+	return q->guest || q->hypervisor || q->vendor || q->status || q->text;
+}
 
 int store_config_list(struct store *s, const struct store_query *q, store_row_cb cb, void *userdata)
 {
 	struct store_query none = { 0 };
+	const char *items[STATUS_LIST];
+	char *status = NULL;
+	struct cv_buf b;
+	int r;
 
 	if (!q)
 		q = &none;
-	return db_walk_docs(s, "SELECT id, doc FROM configurations" CONFIG_WHERE " ORDER BY id LIMIT ?6 OFFSET ?7", cb,
-			    userdata, "sssssii", q->guest, q->hypervisor, q->vendor, q->status, q->text,
-		     (q->limit > 0 ? q->limit : DB_NO_LIMIT), (q->offset > 0 ? q->offset : (int64_t)0));
+	cv_buf_init(&b, 8192);
+	/* The page's ids first, then their documents: an engine skipping
+	 * an offset would otherwise read each skipped row whole (SQLite
+	 * does), where the ids alone are an index's to give. */
+	r = cv_buf_puts(&b, "SELECT d.id, d.doc FROM configurations d WHERE d.id IN (SELECT c.id FROM configurations c");
+	if (r == 0)
+		r = config_where(&b, q, true, &status, items);
+	if (r == 0)
+		r = cv_buf_puts(&b, " ORDER BY c.id LIMIT ?6 OFFSET ?7) ORDER BY d.id");
+	if (r == 0)
+		r = db_walk_docs(s, b.data, cb, userdata, CONFIG_PARAMS, q->guest, q->hypervisor, q->vendor, q->status,
+				 q->text, (q->limit > 0 ? q->limit : DB_NO_LIMIT), (q->offset > 0 ? q->offset : (int64_t)0),
+				 q->after, items[0], items[1], items[2], items[3], items[4], items[5], items[6], items[7]);
+	free(status);
+	cv_buf_release(&b);
+	return r;
 }
 
 int store_config_count(struct store *s, const struct store_query *q, int64_t *ret)
 {
 	struct store_query none = { 0 };
+	const char *items[STATUS_LIST];
+	char *status = NULL;
+	struct cv_buf b;
 	int64_t n = 0;
 	int r;
 
 	if (!q)
 		q = &none;
-	r = db_query(s, "SELECT count(*) FROM configurations" CONFIG_WHERE, db_take_int, &n, "sssss", q->guest,
-		  q->hypervisor, q->vendor, q->status, q->text);
+	if (!config_filtered(q)) {
+		/* Every configuration: counted once per catalog generation on
+		 * this connection.  Configurations are only added with a bump
+		 * (store_config_write's callers), so the count of a generation
+		 * never changes; the generation is read first, so a count taken
+		 * after a later write is kept under the older generation, which
+		 * the next call no longer finds.  A counter kept by every write
+		 * instead was one row updated per configuration, which
+		 * PostgreSQL makes quadratic in one transaction (an import). */
+		int64_t gen = -1;
+
+		r = store_catalog_generation(s, &gen);
+		/* Not inside a transaction: its own writes, bumped or not yet,
+		 * may yet roll back. */
+		if (r == 0 && s->depth == 0 && gen == s->config_count_gen)
+			n = s->config_count;
+		else if (r == 0) {
+			r = db_query(s, "SELECT count(*) FROM configurations", db_take_int, &n, NULL);
+			if (r >= 0 && s->depth == 0) { /* (db_take_int stops the walk: 1) */
+				s->config_count_gen = gen;
+				s->config_count = n;
+			}
+		}
+	} else {
+		cv_buf_init(&b, 8192);
+		r = cv_buf_puts(&b, "SELECT count(*) FROM configurations c");
+		if (r == 0)
+			r = config_where(&b, q, false, &status, items);
+		if (r == 0)
+			r = db_query(s, b.data, db_take_int, &n, CONFIG_PARAMS, q->guest, q->hypervisor, q->vendor,
+				     q->status, q->text, (int64_t)0, (int64_t)0, NULL, items[0], items[1], items[2],
+				     items[3], items[4], items[5], items[6], items[7]);
+		free(status);
+		cv_buf_release(&b);
+	}
 	if (r < 0)
 		return r;
 	*ret = n;

@@ -14,9 +14,9 @@
  * be added here too: t4009 compares an SQLite copy with its source row by
  * row (sqlite3 .dump), which fails on anything this list leaves out.
  *
- * Identity columns (events.seq, deliveries.id, machine_verdicts.id) are
- * copied as values, then the destination's after_copy() moves whatever
- * hands out the next one past them.
+ * Identity columns (events.seq, deliveries.id, machine_verdicts.id,
+ * guest_groups.id, hv_groups.id) are copied as values, then the
+ * destination's after_copy() moves whatever hands out the next one past them.
  *
  * Verification.  Each table's digest is BLAKE2b-256 over the sorted
  * BLAKE2b-256 digests of its rows, each row hashed column by column as
@@ -42,10 +42,13 @@ struct copy_table {
 
 static const struct copy_table tables[] = {
 	{ "products", "id,kind,vendor,product,version,osinfo,doc,updated_at,gen", "tttttttti" },
+	{ "guest_groups", "id,os,product,vendor", "ittt" },
+	{ "hv_groups", "id,ids,product,vendor", "ittt" },
 	{ "configurations",
 	  "id,status,guest_os,guest_vendor,guest_product,guest_version,hv_ids,hv_vendor,hv_product,hv_version,doc,"
-	  "updated_at,validated_by,gen",
-	  "ttttttttttttti" },
+	  "updated_at,validated_by,gen,guest_group,hv_group",
+	  "tttttttttttttiii" },
+	{ "configuration_vendors", "config_id,vendor", "tt" },
 	{ "configuration_evidence", "config_id,testlog_id,added_at", "ttt" },
 	{ "counters", "name,value", "ti" },
 	{ "settings", "key,value", "tt" },

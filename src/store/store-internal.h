@@ -157,6 +157,9 @@ struct store {
 	uint64_t serial;
 	/* One setting that never changes once written (store_setting_get_fixed). */
 	char *fixed_key, *fixed_value;
+	/* The number of configurations at catalog generation
+	 * config_count_gen (store_config_count; -1: none yet). */
+	int64_t config_count_gen, config_count;
 };
 
 typedef int (*db_row_fn)(struct store *s, struct db_stmt *st, void *userdata);

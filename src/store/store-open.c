@@ -64,6 +64,7 @@ static int open_store(const char *location, bool create, int schema, struct stor
 	ops = backend_of(&location);
 	s = cv_xcalloc(1, sizeof(*s));
 	s->serial = atomic_fetch_add(&serials, 1);
+	s->config_count_gen = -1;
 	s->ops = ops;
 	r = s->ops->open(location, create, schema, &s->db, &err);
 	if (r < 0) {

@@ -331,6 +331,52 @@ static const char *const migrations[] = {
 	"ALTER TABLE configurations ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX products_gen ON products (gen);"
 	"CREATE INDEX configurations_gen ON configurations (gen);",
+
+	/* 9: the catalog's filters answered by indexes (issue 17;
+	 * store-catalog.c says how).  The guest and hypervisor parts of the
+	 * configurations, few distinct ones, as groups with integer ids that
+	 * each configuration names; who validated, one row per line of
+	 * validated_by in the spelling the vendor filter compares (lower
+	 * case, spaces as dashes).  Backfilled from the rows there are.  The
+	 * indexes on guest_os and hv_vendor served only the filters' old
+	 * form, which no longer reads those columns: dropped, each one less
+	 * to keep up on every write. */
+	"CREATE TABLE guest_groups ("
+	"  id INTEGER PRIMARY KEY,"
+	"  os TEXT NOT NULL, product TEXT NOT NULL, vendor TEXT NOT NULL,"
+	"  UNIQUE (os, product, vendor));"
+	"CREATE TABLE hv_groups ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ids TEXT NOT NULL, product TEXT NOT NULL, vendor TEXT NOT NULL,"
+	"  UNIQUE (ids, product, vendor));"
+	"INSERT INTO guest_groups (os, product, vendor)"
+	"  SELECT DISTINCT guest_os, guest_product, guest_vendor FROM configurations ORDER BY 1, 2, 3;"
+	"INSERT INTO hv_groups (ids, product, vendor)"
+	"  SELECT DISTINCT hv_ids, hv_product, hv_vendor FROM configurations ORDER BY 1, 2, 3;"
+	"ALTER TABLE configurations ADD COLUMN guest_group INTEGER REFERENCES guest_groups (id);"
+	"ALTER TABLE configurations ADD COLUMN hv_group INTEGER REFERENCES hv_groups (id);"
+	"UPDATE configurations SET"
+	"  guest_group = (SELECT g.id FROM guest_groups g WHERE g.os = configurations.guest_os"
+	"    AND g.product = configurations.guest_product AND g.vendor = configurations.guest_vendor),"
+	"  hv_group = (SELECT h.id FROM hv_groups h WHERE h.ids = configurations.hv_ids"
+	"    AND h.product = configurations.hv_product AND h.vendor = configurations.hv_vendor);"
+	"CREATE INDEX configurations_guest_group ON configurations (guest_group, id);"
+	"CREATE INDEX configurations_hv_group ON configurations (hv_group, id);"
+	"CREATE INDEX configurations_status ON configurations (status, id);"
+	"DROP INDEX configurations_guest;"
+	"DROP INDEX configurations_hv_vendor;"
+	"CREATE TABLE configuration_vendors ("
+	"  config_id TEXT NOT NULL REFERENCES configurations (id) ON DELETE CASCADE,"
+	"  vendor TEXT NOT NULL,"
+	"  PRIMARY KEY (config_id, vendor)) WITHOUT ROWID;"
+	"CREATE INDEX configuration_vendors_vendor ON configuration_vendors (vendor, config_id);"
+	"WITH RECURSIVE split (config_id, rest, line, n) AS ("
+	"  SELECT id, validated_by || char(10), substr(validated_by, 1, 0), 0 FROM configurations"
+	"  UNION ALL"
+	"  SELECT config_id, substr(rest, instr(rest, char(10)) + 1), substr(rest, 1, instr(rest, char(10)) - 1), n + 1"
+	"  FROM split WHERE rest <> '')"
+	"INSERT INTO configuration_vendors (config_id, vendor)"
+	"  SELECT DISTINCT config_id, replace(lower(line), ' ', '-') FROM split WHERE n > 0;",
 };
 
 /* store.h names the newest version every engine migrates to. */

@@ -48,13 +48,16 @@ check "every operation in openapi.json is a live route ($(wc -l <"$TMP/ops") ope
 check_eval "GET /api/v1/products: 200 with guests and hypervisors" "[ \"\$(api GET /api/v1/products)\" = 200 ] && jq -e '.items | length > 10' '$TMP/resp' >/dev/null"
 check_eval "GET /api/v1/configurations?guest=rhel: only RHEL guests" "[ \"\$(api GET '/api/v1/configurations?guest=rhel&limit=500')\" = 200 ] && jq -e '(.items | length) > 5 and all(.items[]; .guest.os_id == \"rhel\") and .total == (.items | length)' '$TMP/resp' >/dev/null"
 total=$(jq .total "$TMP/resp")
-check_eval "paging: limit=2 offset=2, with the total and the next page" "[ \"\$(api GET '/api/v1/configurations?guest=rhel&limit=2&offset=2')\" = 200 ] && jq -e '(.items | length) == 2 and .total == $total and .offset == 2 and .next == \"/api/v1/configurations?limit=2&offset=4&guest=rhel\"' '$TMP/resp' >/dev/null"
+check_eval "paging: limit=2 offset=2, with the total and the next page (by key: after its last id, docs/server.md)" "[ \"\$(api GET '/api/v1/configurations?guest=rhel&limit=2&offset=2')\" = 200 ] && jq -e '(.items | length) == 2 and .total == $total and .offset == 2 and .next == \"/api/v1/configurations?limit=2&after=\" + .items[1].id + \"&guest=rhel\"' '$TMP/resp' >/dev/null"
+next=$(jq -r .next "$TMP/resp")
+ids_at_4=$(curl -s "$URL/api/v1/configurations?guest=rhel&limit=2&offset=4" | jq -c '[.items[].id]')
+check_eval "... which is the page offset=4 would give" "[ \"\$(api GET '$next')\" = 200 ] && jq -e '[.items[].id] == $ids_at_4 and .total == $total' '$TMP/resp' >/dev/null"
 check_eval "... the last page has no next" "[ \"\$(api GET '/api/v1/configurations?guest=rhel&limit=500')\" = 200 ] && jq -e '.next == null' '$TMP/resp' >/dev/null"
 check_eval "filters combine: hypervisor=microsoft&status=validated" "[ \"\$(api GET '/api/v1/configurations?hypervisor=microsoft&status=validated&limit=500')\" = 200 ] && jq -e '(.items | length) > 0 and all(.items[]; (.hypervisor.ids | index(\"microsoft\")) and .status == \"validated\")' '$TMP/resp' >/dev/null"
 check_eval "filter by vendor id: Red Hat's guest, hypervisor or validation in every item" "[ \"\$(api GET '/api/v1/configurations?vendor=red-hat&limit=500')\" = 200 ] && jq -e '(.items | length) > 0 and all(.items[]; .guest.vendor == \"Red Hat\" or .hypervisor.vendor == \"Red Hat\" or (.validated_by | index(\"Red Hat\")))' '$TMP/resp' >/dev/null"
 n_by_name=$(curl -s "$URL/api/v1/configurations?vendor=Red%20Hat&limit=1" | jq .total)
 check_eval "... the same by name ($n_by_name)" "[ \"\$(api GET '/api/v1/configurations?vendor=red-hat&limit=1')\" = 200 ] && [ \"\$(jq .total '$TMP/resp')\" = '$n_by_name' ]"
-for q in 'limit=0' 'limit=abc' 'limit=100000' 'offset=-1' 'status=bogus' 'colour=red'; do
+for q in 'limit=0' 'limit=abc' 'limit=100000' 'offset=-1' 'after=a%20b' 'status=bogus' 'colour=red'; do
 	check_eval "GET /api/v1/configurations?$q: 400 invalid_parameter naming it" "[ \"\$(api GET '/api/v1/configurations?$q')\" = 400 ] && [ \"\$(jq -r .error.code '$TMP/resp')\" = invalid_parameter ] && jq -r .error.message '$TMP/resp' | grep -q \"\${q%%=*}\""
 done
 check_eval "GET /api/v1/configurations/ms-hv2008-ws-rhel5.3-x86_64: 200 with evidence" "[ \"\$(api GET /api/v1/configurations/ms-hv2008-ws-rhel5.3-x86_64)\" = 200 ] && jq -e '.configuration.id == \"ms-hv2008-ws-rhel5.3-x86_64\" and (.test_logs | type == \"array\")' '$TMP/resp' >/dev/null"
@@ -172,7 +175,7 @@ check "the filtered and the whole feed have their own ETags" test -n "$e_all" -a
 check "... each a 304 for its own" test "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $e_val" "$URL/api/v1/vendors/microsoft/configurations.atom?status=validated") $(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $e_val" "$URL/api/v1/vendors/microsoft/configurations.atom")" = "304 200"
 check "... and, asked again, the whole feed is still whole" atom_is /api/v1/vendors/microsoft/configurations.atom Microsoft
 n_cfg_valid=$(jq -s '[.[] | select(.status == "validated" or .status == "not_supported")] | length' "$CONFIGS")
-check_eval "GET /api/v1/configurations?status=validated,not_supported: the $n_cfg_valid of either, the next page keeping the list" "[ \"\$(api GET '/api/v1/configurations?status=validated,not_supported&limit=2')\" = 200 ] && jq -e '.total == $n_cfg_valid and .next == \"/api/v1/configurations?limit=2&offset=2&status=validated%2Cnot_supported\"' '$TMP/resp' >/dev/null && [ \"\$(api GET '/api/v1/configurations?status=validated&status=not_supported&limit=1')\" = 200 ] && jq -e '.total == $n_cfg_valid' '$TMP/resp' >/dev/null"
+check_eval "GET /api/v1/configurations?status=validated,not_supported: the $n_cfg_valid of either, the next page keeping the list" "[ \"\$(api GET '/api/v1/configurations?status=validated,not_supported&limit=2')\" = 200 ] && jq -e '.total == $n_cfg_valid and .next == \"/api/v1/configurations?limit=2&after=\" + .items[1].id + \"&status=validated%2Cnot_supported\"' '$TMP/resp' >/dev/null && [ \"\$(api GET '/api/v1/configurations?status=validated&status=not_supported&limit=1')\" = 200 ] && jq -e '.total == $n_cfg_valid' '$TMP/resp' >/dev/null"
 check "GET /api/v1/vendors/nobody: 404" test "$(api GET /api/v1/vendors/nobody)" = 404
 
 # ---- POST /api/v1/check: the same verdict as covalid check ----

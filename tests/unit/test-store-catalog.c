@@ -299,5 +299,271 @@ static void catalog_changes(void)
 	free(loc);
 }
 
-#define BOTH(X) X(catalog) X(config_decided) X(catalog_changes)
+/*
+ * ---- conformance: configuration queries against a naive recount ----
+ *
+ * Forty configurations over a few guests, hypervisors, statuses and
+ * validators, written out of id order and some replaced (their groups,
+ * status and validators changing), then every filter of store.h's
+ * struct store_query, alone and together, checked three ways: the list
+ * in id order, the count, and a walk by key (after, three a page) and by
+ * offset, each equal to what the contract's words give when applied to
+ * each row here in C (ASCII data: lower() folds A-Z on both engines).
+ */
+
+struct cq_row {
+	char id[16], doc[80];
+	const char *status, *guest_os, *guest_vendor, *guest_product, *hv_ids, *hv_vendor, *hv_product, *validated_by;
+};
+
+static const char *const cq_guest[][3] = {
+	{ "rhel", "Red Hat", "Red Hat Enterprise Linux" },
+	{ "win2k8", "Microsoft", "Windows Server 2008" },
+	{ "sles11", "SUSE", "SUSE Linux Enterprise Server" },
+	{ "acmeos", "Acme Corp", "AcmeOS Linux" },
+};
+static const char *const cq_hv[][3] = {
+	{ "hyperv2008 hyperv2008r2", "Microsoft", "Windows Server 2008 Hyper-V" },
+	{ "kvm", "Red Hat", "RHEL KVM" },
+	{ "esxi5", "VMware", "vSphere ESXi" },
+	{ "xen kvm", "Citrix", "XenServer" },
+};
+static const char *const cq_status[] = { "validated", "supported", "withdrawn", "revoked" };
+static const char *const cq_validators[] = { "", "Red Hat", "Red Hat\nMicrosoft", "Acme Corp", "VMware\n", "SUSE\nAcme Corp" };
+
+#define CQ_N 40
+
+static void cq_fill(struct cq_row *row, int i, int variant)
+{
+	int k = i + variant * 3;
+
+	snprintf(row->id, sizeof(row->id), "c%02d", i);
+	snprintf(row->doc, sizeof(row->doc), "{\"id\":\"%s\",\"n\":\"Word%d\"}", row->id, (i + variant) % 7);
+	row->status = cq_status[(k / 2) % 4];
+	row->guest_os = cq_guest[k % 4][0];
+	row->guest_vendor = cq_guest[k % 4][1];
+	row->guest_product = cq_guest[k % 4][2];
+	row->hv_ids = cq_hv[(k / 3) % 4][0];
+	row->hv_vendor = cq_hv[(k / 3) % 4][1];
+	row->hv_product = cq_hv[(k / 3) % 4][2];
+	row->validated_by = cq_validators[k % 6];
+}
+
+static char *cq_lower(const char *s, bool dashes)
+{
+	char *r = cv_xstrdup(s);
+
+	for (char *c = r; *c; c++)
+		*c = dashes && *c == ' ' ? '-' : *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
+	return r;
+}
+
+/* haystack contains pre + needle + post (pre and post: separators around both). */
+static bool cq_has(const char *hay, const char *needle, const char *sep)
+{
+	char *h = cv_xasprintf("%s%s%s", sep, hay, sep), *n = cv_xasprintf("%s%s%s", sep, needle, sep);
+	bool r = strstr(h, n) != NULL;
+
+	free(h);
+	free(n);
+	return r;
+}
+
+/* store.h's words for struct store_query, one row at a time. */
+static bool cq_match(const struct cq_row *row, const struct store_query *q)
+{
+	bool ok = true;
+
+	if (q->guest) {
+		char *g = cq_lower(q->guest, false), *p = cq_lower(row->guest_product, false);
+
+		ok = ok && (strcmp(row->guest_os, g) == 0 || strstr(p, g));
+		free(g);
+		free(p);
+	}
+	if (q->hypervisor) {
+		char *h = cq_lower(q->hypervisor, false), *p = cq_lower(row->hv_product, false);
+
+		ok = ok && (cq_has(row->hv_ids, h, " ") || strstr(p, h));
+		free(h);
+		free(p);
+	}
+	if (q->vendor) {
+		char *v = cq_lower(q->vendor, false), *vs = cq_lower(q->vendor, true);
+		char *gv = cq_lower(row->guest_vendor, false), *gvs = cq_lower(row->guest_vendor, true);
+		char *hv = cq_lower(row->hv_vendor, false), *hvs = cq_lower(row->hv_vendor, true);
+		char *vb = cq_lower(row->validated_by, true);
+
+		ok = ok && (!strcmp(v, gv) || !strcmp(v, gvs) || !strcmp(v, hv) || !strcmp(v, hvs) || cq_has(vb, vs, "\n"));
+		free(v), free(vs), free(gv), free(gvs), free(hv), free(hvs), free(vb);
+	}
+	if (q->status)
+		ok = ok && cq_has(q->status, row->status, ",");
+	if (q->text) {
+		char *t = cq_lower(q->text, false), *d = cq_lower(row->doc, false);
+
+		ok = ok && strstr(d, t);
+		free(t);
+		free(d);
+	}
+	if (q->after)
+		ok = ok && strcmp(row->id, q->after) > 0;
+	return ok;
+}
+
+static void config_queries(void)
+{
+	char *loc = new_location("queries");
+	struct store *s = open_db(loc);
+	static struct cq_row rows[CQ_N];
+	static const struct store_query qs[] = {
+		{ 0 },
+		{ .guest = "rhel" }, { .guest = "RHEL" }, { .guest = "linux" }, { .guest = "Enterprise" },
+		{ .guest = "win" }, { .guest = "rhel5" }, { .guest = "acmeos" },
+		{ .hypervisor = "kvm" }, { .hypervisor = "hyperv2008r2" }, { .hypervisor = "hyper-v" },
+		{ .hypervisor = "xen" }, { .hypervisor = "esx" }, { .hypervisor = "hyperv" }, { .hypervisor = "KVM" },
+		{ .vendor = "Red Hat" }, { .vendor = "red-hat" }, { .vendor = "microsoft" }, { .vendor = "acme-corp" },
+		{ .vendor = "Acme Corp" }, { .vendor = "acme" }, { .vendor = "vmware" }, { .vendor = "suse" },
+		{ .vendor = "citrix" }, { .vendor = "" }, { .vendor = "Red Hat\nMicrosoft" }, { .vendor = "nobody" },
+		{ .status = "validated" }, { .status = "validated,revoked" }, { .status = "valid" },
+		{ .status = "supported,withdrawn,revoked,validated" },
+		{ .status = "a,b,c,d,e,f,g,h,withdrawn" }, /* more items than the IN list takes */
+		{ .text = "word1" }, { .text = "WORD" }, { .text = "\"id\":\"c1" },
+		{ .guest = "linux", .status = "validated,supported" }, { .vendor = "red-hat", .hypervisor = "kvm" },
+		{ .vendor = "acme-corp", .guest = "linux", .status = "revoked,withdrawn" },
+		{ .hypervisor = "xen", .text = "word3" }, { .guest = "rhel", .hypervisor = "hyper-v", .vendor = "microsoft" },
+		{ .after = "c17" }, { .after = "c17x" }, { .after = "c39" }, { .after = "" }, { .after = "b" },
+		{ .guest = "linux", .after = "c20" }, { .vendor = "red-hat", .status = "validated", .after = "c05" },
+	};
+
+	/* Written out of id order; then every fifth replaced, changing
+	 * its groups, status and validators. */
+	CHECK_INT(store_begin(s), 0);
+	for (int j = 0; j < CQ_N; j++) {
+		int i = (j * 7) % CQ_N;
+		struct store_config_row c = { 0 };
+		bool replaced = true;
+
+		cq_fill(&rows[i], i, 0);
+		c = (struct store_config_row){ .id = rows[i].id, .status = rows[i].status, .guest_os = rows[i].guest_os,
+					       .guest_vendor = rows[i].guest_vendor, .guest_product = rows[i].guest_product,
+					       .guest_version = "1", .hv_ids = rows[i].hv_ids, .hv_vendor = rows[i].hv_vendor,
+					       .hv_product = rows[i].hv_product, .hv_version = "1",
+					       .validated_by = rows[i].validated_by, .doc = rows[i].doc };
+		CHECK_INT(store_config_put(s, &c, &replaced), 0);
+		CHECK(!replaced);
+	}
+	for (int i = 0; i < CQ_N; i += 5) {
+		struct store_config_row c;
+		bool replaced = false;
+
+		cq_fill(&rows[i], i, 1);
+		c = (struct store_config_row){ .id = rows[i].id, .status = rows[i].status, .guest_os = rows[i].guest_os,
+					       .guest_vendor = rows[i].guest_vendor, .guest_product = rows[i].guest_product,
+					       .guest_version = "2", .hv_ids = rows[i].hv_ids, .hv_vendor = rows[i].hv_vendor,
+					       .hv_product = rows[i].hv_product, .hv_version = "2",
+					       .validated_by = rows[i].validated_by, .doc = rows[i].doc };
+		CHECK_INT(store_config_put(s, &c, &replaced), 0);
+		CHECK(replaced);
+	}
+	CHECK_INT(store_commit(s), 0);
+
+	for (size_t k = 0; k < CV_ELEMENTSOF(qs); k++) {
+		struct store_query q = qs[k];
+		struct cv_strv want, got;
+		char *w, *g;
+		int64_t n = -1, n_want = 0;
+
+		cv_strv_init(&want);
+		cv_strv_init(&got);
+		for (int i = 0; i < CQ_N; i++) /* rows[] is in id order */
+			if (cq_match(&rows[i], &q)) {
+				cv_strv_push(&want, rows[i].id);
+				n_want++;
+			}
+		w = joined(&want, false);
+		/* The list, in id order. */
+		CHECK_INT(store_config_list(s, &q, push_doc, &got), 0);
+		g = joined(&got, false);
+		if (strcmp(g, w) != 0)
+			tap_fail(__FILE__, __LINE__, "query %zu: got %s, want %s", k, g, w);
+		free(g);
+		/* The count (which ignores after: the rows before it count too). */
+		{
+			struct store_query c = q;
+			int64_t n_all = 0;
+
+			c.after = NULL;
+			for (int i = 0; i < CQ_N; i++)
+				n_all += cq_match(&rows[i], &c);
+			CHECK_INT(store_config_count(s, &q, &n), 0);
+			if (n != n_all)
+				tap_fail(__FILE__, __LINE__, "query %zu: count %lld, want %lld", k, (long long)n,
+					 (long long)n_all);
+		}
+		/* By key, three a page: every page follows the last one's last id. */
+		{
+			struct store_query p = q;
+			char *last = NULL;
+
+			p.limit = 3;
+			for (int pages = 0; pages <= CQ_N; pages++) {
+				size_t before = got.n;
+
+				CHECK_INT(store_config_list(s, &p, push_doc, &got), 0);
+				if (got.n == before)
+					break;
+				free(last);
+				last = cv_xstrdup(got.v[got.n - 1]);
+				p.after = last;
+				if (got.n - before < 3)
+					break;
+			}
+			free(last);
+			g = joined(&got, false);
+			if (strcmp(g, w) != 0)
+				tap_fail(__FILE__, __LINE__, "query %zu by key: got %s, want %s", k, g, w);
+			free(g);
+		}
+		/* By offset, four a page. */
+		{
+			struct store_query p = q;
+
+			p.limit = 4;
+			for (p.offset = 0; p.offset <= n_want; p.offset += 4)
+				CHECK_INT(store_config_list(s, &p, push_doc, &got), 0);
+			g = joined(&got, false);
+			if (strcmp(g, w) != 0)
+				tap_fail(__FILE__, __LINE__, "query %zu by offset: got %s, want %s", k, g, w);
+			free(g);
+		}
+		free(w);
+	}
+	/* Every configuration's count follows writes: another connection's,
+	 * and inside a transaction its own, rolled back or not. */
+	{
+		struct store *o = open_db(loc);
+		int64_t n = -1;
+
+		CHECK_INT(store_config_count(s, NULL, &n), 0);
+		CHECK_INT(n, CQ_N);
+		put_config(o, "c99", "validated", "rhel", "Red Hat", "RHEL", "kvm", "Red Hat", "KVM", "", "{}");
+		CHECK_INT(store_config_count(s, NULL, &n), 0);
+		CHECK_INT(n, CQ_N + 1);
+		CHECK_INT(store_begin(s), 0);
+		put_config(s, "c98", "validated", "rhel", "Red Hat", "RHEL", "kvm", "Red Hat", "KVM", "", "{}");
+		CHECK_INT(store_config_count(s, NULL, &n), 0);
+		CHECK_INT(n, CQ_N + 2);
+		store_rollback(s);
+		CHECK_INT(store_config_count(s, NULL, &n), 0);
+		CHECK_INT(n, CQ_N + 1);
+		CHECK_INT(store_config_count(o, NULL, &n), 0);
+		CHECK_INT(n, CQ_N + 1);
+		store_close(o);
+	}
+	store_close(s);
+	free(loc);
+}
+
+#define BOTH(X) X(catalog) X(config_decided) X(config_queries) X(catalog_changes)
 SUITE_MAIN(BOTH)

@@ -19,6 +19,11 @@
 
 /* ---- conformance: migrations from every released schema ---- */
 
+/* The schema whose migration added the catalog's indexes (issue 17:
+ * groups, configuration_vendors): a covalid from it on writes
+ * them with each configuration.  Renumbered with the migration. */
+#define SCHEMA_CATALOG_INDEX 9
+
 static void exec_sql(struct store *s, const char *sql)
 {
 	int r = db_query(s, sql, NULL, NULL, NULL);
@@ -44,12 +49,27 @@ static void fill_at_schema(struct store *s, int k)
 				    "guest_version, hv_ids, hv_vendor, hv_product, hv_version, doc) VALUES ('c1', "
 				    "'validated', 'rhel5.3', 'Red Hat', 'Red Hat Enterprise Linux', '5.3', 'kvm', "
 				    "'Red Hat', 'RHEL KVM', '5.3', '{\"id\":\"c1\",\"validated_by\":[\"Acme Corp\"]}')");
-		else
+		else if (k < SCHEMA_CATALOG_INDEX)
 			exec_sql(s, "INSERT INTO configurations (id, status, guest_os, guest_vendor, guest_product, "
 				    "guest_version, hv_ids, hv_vendor, hv_product, hv_version, validated_by, doc) VALUES "
 				    "('c1', 'validated', 'rhel5.3', 'Red Hat', 'Red Hat Enterprise Linux', '5.3', 'kvm', "
 				    "'Red Hat', 'RHEL KVM', '5.3', 'Acme Corp', "
 				    "'{\"id\":\"c1\",\"validated_by\":[\"Acme Corp\"]}')");
+		else {
+			/* Since the catalog's indexes, a write fills the groups and
+			 * who validated (one row a line, as the filter spells it). */
+			exec_sql(s, "INSERT INTO guest_groups (os, product, vendor) VALUES "
+				    "('rhel5.3', 'Red Hat Enterprise Linux', 'Red Hat')");
+			exec_sql(s, "INSERT INTO hv_groups (ids, product, vendor) VALUES ('kvm', 'RHEL KVM', 'Red Hat')");
+			exec_sql(s, "INSERT INTO configurations (id, status, guest_os, guest_vendor, guest_product, "
+				    "guest_version, hv_ids, hv_vendor, hv_product, hv_version, validated_by, doc, "
+				    "guest_group, hv_group) VALUES "
+				    "('c1', 'validated', 'rhel5.3', 'Red Hat', 'Red Hat Enterprise Linux', '5.3', 'kvm', "
+				    "'Red Hat', 'RHEL KVM', '5.3', 'Acme Corp', "
+				    "'{\"id\":\"c1\",\"validated_by\":[\"Acme Corp\"]}', "
+				    "(SELECT id FROM guest_groups), (SELECT id FROM hv_groups))");
+			exec_sql(s, "INSERT INTO configuration_vendors (config_id, vendor) VALUES ('c1', 'acme-corp')");
+		}
 	}
 	if (k >= 2)
 		exec_sql(s, "INSERT INTO configuration_evidence (config_id, testlog_id) VALUES ('c1', 'log-1')");
@@ -123,6 +143,33 @@ static void check_after_migration(struct store *s, int k, bool again)
 		/* Who validated it, a column since schema 2 (backfilled from the document). */
 		CHECK_INT(store_config_list(s, &q, push_doc, &v), 0);
 		CHECK_LIST(&v, false, "c1");
+		/* Every filter reads what migration SCHEMA_CATALOG_INDEX
+		 * backfilled (store-catalog.c): the groups and who validated,
+		 * with the meaning each filter had (store.h). */
+		{
+			static const struct store_query hit[] = {
+				{ .guest = "rhel5.3" },	       { .guest = "ENTERPRISE linux" }, { .hypervisor = "kvm" },
+				{ .hypervisor = "rhel k" },    { .vendor = "red-hat" },		{ .vendor = "Acme Corp" },
+				{ .status = "revoked,validated" }, { .after = "c0" },
+			};
+			static const struct store_query miss[] = {
+				{ .guest = "rhel5" },	{ .hypervisor = "esxi" }, { .vendor = "acme" },
+				{ .status = "revoked" }, { .after = "c1" },
+			};
+
+			for (size_t i = 0; i < CV_ELEMENTSOF(hit); i++) {
+				CHECK_INT(store_config_list(s, &hit[i], push_doc, &v), 0);
+				CHECK_LIST(&v, false, "c1");
+				CHECK_INT(store_config_count(s, &hit[i], &n), 0);
+				CHECK_INT(n, 1);
+			}
+			for (size_t i = 0; i < CV_ELEMENTSOF(miss); i++) {
+				CHECK_INT(store_config_list(s, &miss[i], push_doc, &v), 0);
+				CHECK_LIST(&v, false, "");
+			}
+			CHECK_INT(store_config_count(s, NULL, &n), 0);
+			CHECK_INT(n, 1);
+		}
 	}
 	if (k >= 2) {
 		CHECK_INT(db_query(s, "SELECT count(*) FROM configuration_evidence WHERE config_id = 'c1'", db_take_int, &n,
