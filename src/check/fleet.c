@@ -139,12 +139,13 @@ static size_t lines(struct check_fleet *f, const char *path, size_t *lineno, con
 		at += end;
 		while (len && (s[len - 1] == '\r' || s[len - 1] == '\n'))
 			len--;
+		/* A blank line is no input: no progress call for it (check.h). */
 		for (size_t i = 0; i < len; i++)
 			if (s[i] != ' ' && s[i] != '\t') {
 				add(f, NULL, path, *lineno, s, len, per_line);
+				progress(f, *done, total);
 				break;
 			}
-		progress(f, *done, total);
 	}
 	if (!per_line)
 		f->parse_ns += cv_now_ns() - t0;
