@@ -8,7 +8,9 @@
 #   Knobs (environment): SECONDS (each wrk run, default 10), ROUNDS (3),
 #   SIZES ("1x 100x 100k": bench/lib/catalogs.sh), CONNS (64), THREADS (2),
 #   RATE (the writer's submissions a second, 10), FIRST_N (samples of the
-#   first check after a write, a round, 7), LIMIT (page size, 50),
+#   first check after a write, a round, 7), LIMIT (page size, 50), TIMEOUT
+#   (wrk's, s, 10: an answer slower than that counts as an error, not in the
+#   latencies), WRITER_STREAMS (8: bench/lib/writer.sh),
 #   DURABLE (1: also durable submissions vs raw SQLite, on the first size;
 #   0: not), COVALID_BUILD (build).
 #   e.g. SECONDS=3 ROUNDS=1 SIZES=1x bench/api.sh    (a quick look)
@@ -46,8 +48,8 @@
 #                      latency in ms, at CONNS connections on a machine whose
 #                      CPUs wrk shares (nproc: printed).
 #   writer /s          accepted submissions a second the writer achieved
-#                      (accepted / the seconds it ran); any answer but
-#                      "accepted" ends the bench.
+#                      (bench/lib/writer.sh); any answer but "accepted" ends
+#                      the bench.
 #   first check after a write   the time (curl's time_total) of a POST
 #                      /check of a descriptor answered (cached) before, sent
 #                      as soon as an accepted submission's answer arrived;
@@ -57,8 +59,10 @@
 #                      after all its runs.  Per configuration: the RSS after
 #                      loading at the largest size minus at the smallest,
 #                      over their difference in configurations.
-#   bad                non-2xx answers and socket errors (timeouts included)
-#                      over every run.
+#   bad                non-2xx answers and socket errors (timeouts included),
+#                      added up over the rounds.
+#   writer accepted/s  the median over the runs under writes of the rate the
+#                      writer achieved.
 #
 # Bars (issue 17), judged at every size measured: under RATE submissions/s,
 # catalog GET and cached /check >= 0.8 x nginx's req/s; first check after
@@ -77,6 +81,7 @@ THREADS=${THREADS:-2}
 RATE=${RATE:-10}
 FIRST_N=${FIRST_N:-7}
 LIMIT=${LIMIT:-50}
+TIMEOUT=${TIMEOUT:-10}
 DURABLE=${DURABLE:-1}
 BUILD=${COVALID_BUILD:-build}
 COVALID=$BUILD/covalid
@@ -91,13 +96,12 @@ done
 W=$(mktemp -d "${TMPDIR:-/tmp}/covalid-bench-api.XXXXXX")
 SERVER_PID=
 NGINX_PID=
-WRITER_PID=
 stop_server() {
 	[ -n "$SERVER_PID" ] && kill -TERM "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
 	SERVER_PID=
 }
 cleanup() {
-	[ -n "$WRITER_PID" ] && kill -TERM "$WRITER_PID" 2>/dev/null && wait "$WRITER_PID" 2>/dev/null
+	writer_stop
 	stop_server
 	nginx_stop
 	rm -rf "$W"
@@ -112,7 +116,8 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 
 MIXED_RUNS=7 # the runs of a round made under writes (below)
-writer_pool "$((ROUNDS * (MIXED_RUNS * (SECONDS_EACH + 2) * RATE + FIRST_N) + 2))"
+WRITES_A_RUN=$((((SECONDS_EACH + 2) * RATE + WRITER_STREAMS - 1) / WRITER_STREAMS * WRITER_STREAMS))
+writer_pool "$((ROUNDS * (MIXED_RUNS * WRITES_A_RUN + FIRST_N)))"
 wrk_post_script "$W/post.lua"
 wrk_pages_script "$W/pages.lua"
 wrk_bodies_script "$W/bodies.lua"
@@ -128,9 +133,9 @@ run() {
 	shift 4
 	if [ $# -gt 0 ]; then shift; fi
 	if [ -n "$script" ]; then
-		env THREADS="$THREADS" "$@" wrk -t"$THREADS" -c"$conns" -d"${SECONDS_EACH}s" --latency -s "$script" "$url" >"$W/wrk.out"
+		env THREADS="$THREADS" "$@" wrk -t"$THREADS" -c"$conns" -d"${SECONDS_EACH}s" --latency --timeout "${TIMEOUT}s" -s "$script" "$url" >"$W/wrk.out"
 	else
-		wrk -t"$THREADS" -c"$conns" -d"${SECONDS_EACH}s" --latency "$url" >"$W/wrk.out"
+		wrk -t"$THREADS" -c"$conns" -d"${SECONDS_EACH}s" --latency --timeout "${TIMEOUT}s" "$url" >"$W/wrk.out"
 	fi
 	echo "$size $phase $(wrk_parse "$name" "$W/wrk.out")" >>"$W/results"
 }
@@ -142,7 +147,7 @@ round() {
 	for k in get ngx-get check ngx-check check-new pages deep; do
 		seq_no=$((seq_no + 1))
 		if [ "$2" = writes ]; then
-			writer_start "$(((SECONDS_EACH + 2) * RATE))" "$RATE" "$W/writer.out"
+			writer_start "$WRITES_A_RUN" "$RATE" "$W/writer.out"
 			sleep 1
 		fi
 		case $k in
@@ -159,7 +164,7 @@ round() {
 		esac
 		if [ "$2" = writes ]; then
 			writer_wait "$W/writer.out"
-			echo "$1 writes writer $WRITER_ACCEPTED $WRITER_SECONDS" >>"$W/results"
+			echo "$1 writes writer $WRITER_ACCEPTED $WRITER_RATE" >>"$W/results"
 		fi
 	done
 }
@@ -183,7 +188,7 @@ for size in $SIZES; do
 	catalog_make "$size"
 	[ -n "$first_size" ] || first_size=$size
 	echo "bench/api.sh: catalog $size: importing $CATALOG_CONFIGS configurations..." >&2
-	rm -f "$W/db" "$W/db-wal" "$W/db-shm" "$W/owner.token"
+	rm -f "$W/db" "$W/db-wal" "$W/db-shm" "$W/owner.token" "$W/writer.token"
 	"$COVALID" catalog import --db "$W/db" data/products.jsonl $CATALOG_FILES >/dev/null
 	"$COVALID" admin bootstrap --db "$W/db" --token-file "$W/owner.token" >/dev/null
 	SERVE_TAG=-$size serve_start
@@ -260,6 +265,8 @@ med() {
 	awk -v s="$1" -v p="$2" -v n="$3" -v c="$4" '$1 == s && $2 == p && $3 == n { print $(c + 3) }' "$W/results" |
 		sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "-"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+# sum SIZE PHASE NAME: the bad answers of NAME's runs, added up
+sum() { awk -v s="$1" -v p="$2" -v n="$3" '$1 == s && $2 == p && $3 == n { t += $7 } END { print t + 0 }' "$W/results"; }
 field() { awk -v s="$1" -v k="$2" -v c="$3" '$1 == s && $2 == k { print $c; exit }' "$W/results"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.3f", a / b; else print "-" }'; }
 BAD=
@@ -273,11 +280,11 @@ for size in $SIZES; do
 	rss0=$(field "$size" rss-load 3) configs=$(field "$size" rss-load 4) total=$(field "$size" rss-load 5)
 	paging=$(field "$size" rss-load 6) getb=$(field "$size" rss-load 7) checkb=$(field "$size" rss-load 8)
 	rss1=$(field "$size" rss-end 3)
-	acc=$(awk -v s="$size" '$1 == s && $3 == "writer" { a += $4; t += $5 } END { printf "%.2f", t ? a / t : 0 }' "$W/results")
+	acc=$(med "$size" writes writer 2)
 	echo
 	echo "catalog $size: $configs configurations ($total listed); server RSS $((rss0 / 1024)) MiB loaded, $((rss1 / 1024)) MiB after the runs; pages by $paging"
-	printf '  %-46s %27s   %s\n' "" "quiet" "under writes: $acc accepted/s"
-	printf '  %-46s %9s %8s %8s   %9s %8s %8s\n' "" "req/s" "p50 ms" "p99 ms" "req/s" "p50 ms" "p99 ms"
+	printf '  %-46s %34s   %s\n' "" "quiet" "under writes: $acc accepted/s"
+	printf '  %-46s %9s %8s %8s %6s   %9s %8s %8s %6s\n' "" "req/s" "p50 ms" "p99 ms" "bad" "req/s" "p50 ms" "p99 ms" "bad"
 	for k in get ngx-get check ngx-check check-new pages deep; do
 		case $k in
 		get) label="GET $GET_PATH" ;;
@@ -288,8 +295,9 @@ for size in $SIZES; do
 		pages) label="GET pages all over, uncached (limit $LIMIT)" ;;
 		deep) label="GET deep pages (last 10 %), uncached" ;;
 		esac
-		printf '  %-46s %9s %8s %8s   %9s %8s %8s\n' "$label" "$(med "$size" quiet $k 1)" "$(med "$size" quiet $k 2)" \
-			"$(med "$size" quiet $k 3)" "$(med "$size" writes $k 1)" "$(med "$size" writes $k 2)" "$(med "$size" writes $k 3)"
+		printf '  %-46s %9s %8s %8s %6s   %9s %8s %8s %6s\n' "$label" "$(med "$size" quiet $k 1)" "$(med "$size" quiet $k 2)" \
+			"$(med "$size" quiet $k 3)" "$(sum "$size" quiet $k)" "$(med "$size" writes $k 1)" "$(med "$size" writes $k 2)" \
+			"$(med "$size" writes $k 3)" "$(sum "$size" writes $k)"
 	done
 	fc=$(awk -v s="$size" '$1 == s && $3 == "first-check" { print $4 }' "$W/results" | sort -g |
 		awk '{ v[NR] = $1 } END { printf "%s %s %s %d", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR], NR }')
@@ -324,7 +332,7 @@ for size in $SIZES; do
 	qc=$(med "$size" quiet check 1) qn=$(med "$size" quiet check-new 1) deep=$(med "$size" quiet deep 1)
 	fc=$(awk -v s="$size" '$1 == s && $3 == "first-check" { print $4 }' "$W/results" | sort -g |
 		awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-	acc=$(awk -v s="$size" '$1 == s && $3 == "writer" { a += $4; t += $5 } END { printf "%.2f", t ? a / t : 0 }' "$W/results")
+	acc=$(med "$size" writes writer 2)
 	bar "$size: catalog GET >= 0.8 x nginx under $RATE submissions/s: $(ratio "$g" "$ng")" "$(t "$g >= 0.8 * $ng")"
 	bar "$size: cached /check >= 0.8 x nginx under $RATE submissions/s: $(ratio "$c" "$nc")" "$(t "$c >= 0.8 * $nc")"
 	bar "$size: the writer achieved >= 0.95 x $RATE accepted/s: $acc" "$(t "$acc >= 0.95 * $RATE")"

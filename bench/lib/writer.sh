@@ -20,17 +20,29 @@
 #                      a policy that accepts the pool's logs (quick mode,
 #                      env.fingerprint passed).  The next log is 1.
 #   writer_start COUNT RATE OUT
-#                      submits the next COUNT logs, RATE a second (curl
-#                      --rate, one connection, one at a time), in the
-#                      background (WRITER_PID), each answer a line in OUT.
-#   writer_wait OUT    waits for it; sets WRITER_SECONDS (from the first
-#                      submission's start to the last's) and WRITER_ACCEPTED
-#                      (the accepted ones, less one: the rate is their
-#                      quotient); fails, showing the answer, unless every
-#                      submission was accepted.
+#                      submits the next COUNT logs (rounded up to a
+#                      multiple of WRITER_STREAMS), RATE a second, in the
+#                      background: WRITER_STREAMS (default 8) curl processes,
+#                      each one connection at RATE / WRITER_STREAMS a second
+#                      (curl --rate), their starts spaced 1 / RATE apart.  A
+#                      stream sends its next log when its last was answered
+#                      and its interval is up, so the rate holds while an
+#                      answer takes up to WRITER_STREAMS / RATE s; a slower
+#                      server gets fewer (which the rate achieved says).
+#                      RATE x 60 must be a multiple of WRITER_STREAMS.
+#   writer_wait OUT    waits for it; the answers, a line each, in OUT; sets
+#                      WRITER_ACCEPTED and WRITER_RATE (the sum of the
+#                      streams' rates, each its submissions less one over
+#                      the time from its first's start to its last's);
+#                      fails, showing the answer, unless every submission
+#                      was accepted.
+#   writer_stop        stops a writer that runs (for a bench's cleanup).
 #   writer_one         submits the next log and waits for its answer;
 #                      fails unless it was accepted.
 POOL=${POOL:-$BUILD/bench/writer-logs}
+WRITER_STREAMS=${WRITER_STREAMS:-8}
+WRITER_PIDS=
+WRITER_OUT=
 
 writer_pool() {
 	mkdir -p "$POOL"
@@ -69,38 +81,67 @@ writer_setup() {
 }
 
 writer_start() {
-	{
-		wk=0
-		while [ $wk -lt "$1" ]; do
-			[ -s "$POOL/$((WRITER_NEXT + wk)).json" ] || { echo "$0: writer: no log $((WRITER_NEXT + wk)) in $POOL" >&2; exit 1; }
-			printf 'url = "%s/api/v1/submissions"\nheader = "Content-Type: application/json"\n' "$URL"
-			printf 'header = "Authorization: Bearer %s"\ndata-binary = "@%s/%d.json"\n' "$(cat "$W/writer.token")" "$POOL" $((WRITER_NEXT + wk))
-			printf 'write-out = " %%{http_code} %%{time_total}\\n"\nsilent\n'
-			wk=$((wk + 1))
-			if [ $wk -lt "$1" ]; then echo next; fi
-		done
-	} >"$3.curl"
-	WRITER_NEXT=$((WRITER_NEXT + $1))
-	WRITER_T0=$(date +%s.%N)
-	curl --rate "$2/s" -K "$3.curl" >"$3" 2>"$3.err" &
-	WRITER_PID=$!
+	WRITER_PIDS=
+	WRITER_OUT=$3
+	rm -f "$3".*
+	per=$((($1 + WRITER_STREAMS - 1) / WRITER_STREAMS))
+	ws=0
+	while [ $ws -lt "$WRITER_STREAMS" ]; do
+		{
+			wk=0
+			while [ $wk -lt $per ]; do
+				[ -s "$POOL/$((WRITER_NEXT + wk)).json" ] || { echo "$0: writer: no log $((WRITER_NEXT + wk)) in $POOL" >&2; exit 1; }
+				printf 'url = "%s/api/v1/submissions"\nheader = "Content-Type: application/json"\n' "$URL"
+				printf 'header = "Authorization: Bearer %s"\ndata-binary = "@%s/%d.json"\n' "$(cat "$W/writer.token")" "$POOL" $((WRITER_NEXT + wk))
+				printf 'write-out = " %%{http_code} %%{time_total}\\n"\nsilent\n'
+				wk=$((wk + 1))
+				if [ $wk -lt $per ]; then echo next; fi
+			done
+		} >"$3.$ws.curl"
+		WRITER_NEXT=$((WRITER_NEXT + per))
+		# Stream ws starts ws / RATE s after the first: the streams' starts
+		# interleave, evenly spaced.
+		(
+			sleep "$(awk -v k=$ws -v r="$2" 'BEGIN { print k / r }')"
+			date +%s.%N >"$3.$ws.start"
+			curl --rate "$(($2 * 60 / WRITER_STREAMS))/m" -K "$3.$ws.curl" >"$3.$ws" 2>"$3.$ws.err" &
+			echo $! >"$3.$ws.pid"
+			wait $!
+			date +%s.%N >"$3.$ws.end"
+		) &
+		WRITER_PIDS="$WRITER_PIDS $!"
+		ws=$((ws + 1))
+	done
+}
+
+writer_stop() {
+	[ -n "$WRITER_PIDS" ] || return 0
+	for p in $WRITER_PIDS; do kill -TERM "$p" 2>/dev/null || true; done
+	for f in "$WRITER_OUT".*.pid; do if [ -s "$f" ]; then kill -TERM "$(cat "$f")" 2>/dev/null || true; fi; done
+	for p in $WRITER_PIDS; do wait "$p" 2>/dev/null || true; done
+	WRITER_PIDS=
 }
 
 writer_wait() {
-	wait "$WRITER_PID" || true
-	WRITER_PID=
+	for p in $WRITER_PIDS; do wait "$p" || true; done
+	WRITER_PIDS=
+	ws=0
+	while [ $ws -lt "$WRITER_STREAMS" ]; do cat "$1.$ws"; ws=$((ws + 1)); done >"$1"
+	all=$(grep -c . "$1" || true)
 	WRITER_ACCEPTED=$(grep -c '"status":"accepted"' "$1" || true)
-	# From the first submission's start to the last's: the run less the
-	# last one's time (curl's time_total), over which one fewer were sent.
-	WRITER_SECONDS=$(awk -v a="$WRITER_T0" -v b="$(date +%s.%N)" -v last="$(tail -1 "$1" | awk '{ print $NF }')" \
-		'BEGIN { printf "%.3f", b - a - last }')
-	if [ "$(grep -c . "$1")" != "$WRITER_ACCEPTED" ] || [ "$WRITER_ACCEPTED" -lt 2 ]; then
-		echo "$0: the writer's submissions were not all accepted ($WRITER_ACCEPTED of $(grep -c . "$1")); the first other answer:" >&2
+	if [ "$all" != "$WRITER_ACCEPTED" ] || [ "$WRITER_ACCEPTED" -lt "$((2 * WRITER_STREAMS))" ]; then
+		echo "$0: the writer's submissions were not all accepted ($WRITER_ACCEPTED of $all); the first other answer:" >&2
 		grep -v '"status":"accepted"' "$1" | head -1 >&2
-		cat "$1.err" >&2
+		cat "$1".*.err >&2
 		exit 1
 	fi
-	WRITER_ACCEPTED=$((WRITER_ACCEPTED - 1))
+	# Each stream's rate: its submissions less one over the time from its
+	# first's start to its last's (its run less the last one's time_total).
+	WRITER_RATE=$(ws=0; while [ $ws -lt "$WRITER_STREAMS" ]; do
+		awk -v a="$(cat "$1.$ws.start")" -v b="$(cat "$1.$ws.end")" \
+			'{ n++; last = $NF } END { print (n > 1) ? (n - 1) / (b - a - last) : 0 }' "$1.$ws"
+		ws=$((ws + 1))
+	done | awk '{ s += $1 } END { printf "%.2f", s }')
 }
 
 writer_one() {
