@@ -12,7 +12,8 @@
 #   (wrk's, s, 10: an answer slower than that counts as an error, not in the
 #   latencies), WRITER_STREAMS (8: bench/lib/writer.sh),
 #   DURABLE (1: also durable submissions vs raw SQLite, on the first size;
-#   0: not), COVALID_BUILD (build).
+#   0: not), STOP_WAIT (s the server has to stop after SIGTERM before it is
+#   killed, 30), COVALID_BUILD (build).
 #   e.g. SECONDS=3 ROUNDS=1 SIZES=1x bench/api.sh    (a quick look)
 #
 # For each catalog size, a server of its own (SQLite, durable, an access
@@ -49,7 +50,8 @@
 #                      CPUs wrk shares (nproc: printed).
 #   writer /s          accepted submissions a second the writer achieved
 #                      (bench/lib/writer.sh); any answer but "accepted" ends
-#                      the bench.
+#                      the bench; submissions that got no answer at all
+#                      (connection refused or cut) are "unanswered", and bad.
 #   first check after a write   the time (curl's time_total) of a POST
 #                      /check of a descriptor answered (cached) before, sent
 #                      as soon as an accepted submission's answer arrived;
@@ -73,6 +75,7 @@
 # size (bench/sqlite-insert.c).  Exits 1 when a bar is missed, naming it.
 set -eu
 cd "$(dirname "$0")/.."
+# shellcheck disable=SC3028 # SECONDS from the environment: /bin/sh (dash) gives it no meaning of its own
 SECONDS_EACH=${1:-${SECONDS:-10}}
 ROUNDS=${2:-${ROUNDS:-3}}
 SIZES=${SIZES:-1x 100x 100k}
@@ -82,6 +85,8 @@ RATE=${RATE:-10}
 FIRST_N=${FIRST_N:-7}
 LIMIT=${LIMIT:-50}
 TIMEOUT=${TIMEOUT:-10}
+STOP_WAIT=${STOP_WAIT:-30}
+SERVER_STUCK=
 DURABLE=${DURABLE:-1}
 BUILD=${COVALID_BUILD:-build}
 COVALID=$BUILD/covalid
@@ -96,8 +101,20 @@ done
 W=$(mktemp -d "${TMPDIR:-/tmp}/covalid-bench-api.XXXXXX")
 SERVER_PID=
 NGINX_PID=
+# alive PID: the process runs (a zombie, dead but not waited for, does not)
+alive() { [ -r "/proc/$1/stat" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat")" != Z ]; }
+# stop_server: SIGTERM, and SIGKILL if it has not stopped STOP_WAIT s later (said so)
 stop_server() {
-	[ -n "$SERVER_PID" ] && kill -TERM "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	[ -n "$SERVER_PID" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	i=0
+	while alive "$SERVER_PID" && [ $i -lt "$((STOP_WAIT * 10))" ]; do sleep 0.1; i=$((i + 1)); done
+	if alive "$SERVER_PID"; then
+		echo "bench/api.sh: the server had not stopped $STOP_WAIT s after SIGTERM: killed" >&2
+		SERVER_STUCK="$SERVER_STUCK ${size:-?}"
+		kill -KILL "$SERVER_PID" 2>/dev/null || true
+	fi
+	wait "$SERVER_PID" 2>/dev/null || true
 	SERVER_PID=
 }
 cleanup() {
@@ -139,6 +156,16 @@ run() {
 	fi
 	echo "$size $phase $(wrk_parse "$name" "$W/wrk.out")" >>"$W/results"
 }
+# server_alive: fails, saying how, if the server is gone (a crash, the OOM killer)
+server_alive() {
+	alive "$SERVER_PID" && return 0
+	st=0
+	wait "$SERVER_PID" 2>/dev/null || st=$?
+	SERVER_PID=
+	echo "bench/api.sh: catalog $size: the server exited (status $st) during $name ($phase); its last words:" >&2
+	tail -5 "$W/serve-$size.err" >&2
+	exit 1
+}
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status"; }
 
 seq_no=0
@@ -162,9 +189,10 @@ round() {
 		deep) run "$1" "$2" deep "$URL/api/v1/configurations" "$W/pages.lua" PAGES="$W/pages-deep" \
 			BASE="/api/v1/configurations?" KEY="$PAGING" LIMIT="$LIMIT" ;;
 		esac
+		server_alive
 		if [ "$2" = writes ]; then
 			writer_wait "$W/writer.out"
-			echo "$1 writes writer $WRITER_ACCEPTED $WRITER_RATE" >>"$W/results"
+			echo "$1 writes writer $WRITER_ACCEPTED $WRITER_RATE 0 $WRITER_LOST" >>"$W/results"
 		fi
 	done
 }
@@ -283,9 +311,14 @@ for size in $SIZES; do
 	acc=$(med "$size" writes writer 2)
 	echo
 	echo "catalog $size: $configs configurations ($total listed); server RSS $((rss0 / 1024)) MiB loaded, $((rss1 / 1024)) MiB after the runs; pages by $paging"
-	printf '  %-46s %34s   %s\n' "" "quiet" "under writes: $acc accepted/s"
+	printf '  %-46s %34s   %s\n' "" "quiet" "under writes: $acc accepted/s, $(sum "$size" writes writer) unanswered"
 	printf '  %-46s %9s %8s %8s %6s   %9s %8s %8s %6s\n' "" "req/s" "p50 ms" "p99 ms" "bad" "req/s" "p50 ms" "p99 ms" "bad"
 	for k in get ngx-get check ngx-check check-new pages deep; do
+		q1=$(med "$size" quiet $k 1) w1=$(med "$size" writes $k 1)
+		# No answer in a whole run: no latency to speak of.
+		q2=$(med "$size" quiet $k 2) q3=$(med "$size" quiet $k 3) w2=$(med "$size" writes $k 2) w3=$(med "$size" writes $k 3)
+		[ "$q1" != 0 ] || q2=- q3=-
+		[ "$w1" != 0 ] || w2=- w3=-
 		case $k in
 		get) label="GET $GET_PATH" ;;
 		ngx-get) label="  nginx, the same $getb bytes" ;;
@@ -295,9 +328,8 @@ for size in $SIZES; do
 		pages) label="GET pages all over, uncached (limit $LIMIT)" ;;
 		deep) label="GET deep pages (last 10 %), uncached" ;;
 		esac
-		printf '  %-46s %9s %8s %8s %6s   %9s %8s %8s %6s\n' "$label" "$(med "$size" quiet $k 1)" "$(med "$size" quiet $k 2)" \
-			"$(med "$size" quiet $k 3)" "$(sum "$size" quiet $k)" "$(med "$size" writes $k 1)" "$(med "$size" writes $k 2)" \
-			"$(med "$size" writes $k 3)" "$(sum "$size" writes $k)"
+		printf '  %-46s %9s %8s %8s %6s   %9s %8s %8s %6s\n' "$label" "$q1" "$q2" "$q3" "$(sum "$size" quiet $k)" \
+			"$w1" "$w2" "$w3" "$(sum "$size" writes $k)"
 	done
 	fc=$(awk -v s="$size" '$1 == s && $3 == "first-check" { print $4 }' "$W/results" | sort -g |
 		awk '{ v[NR] = $1 } END { printf "%s %s %s %d", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR], NR }')
@@ -346,4 +378,5 @@ if [ "$DURABLE" != 0 ]; then
 	bar "durable submissions >= 0.5 x raw durable inserts (issue 14): $(ratio "$cs" "$raw")" "$(t "$cs >= 0.5 * $raw")"
 fi
 bar "no non-2xx answers or socket errors (timeouts included) in any run: $bad" "$(t "$bad == 0")"
+bar "the server stopped within $STOP_WAIT s of SIGTERM at every size${SERVER_STUCK:+ (not at:$SERVER_STUCK)}" "$(t "\"$SERVER_STUCK\" == \"\"")"
 [ -z "$BAD" ] || { echo "bench/api.sh: bar missed:$BAD"; exit 1; }
