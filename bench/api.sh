@@ -118,6 +118,9 @@ stop_server() {
 	SERVER_PID=
 }
 cleanup() {
+	# Only the bench's own shell cleans up, never a subshell of it ($$ is
+	# the bench's in both; a child's parent tells them apart).
+	[ "$(exec sh -c 'echo $PPID')" = "$$" ] || return 0
 	writer_stop
 	stop_server
 	nginx_stop

@@ -103,6 +103,10 @@ writer_start() {
 		# Stream ws starts ws / RATE s after the first: the streams' starts
 		# interleave, evenly spaced.
 		(
+			# Not the bench's traps nor its set -e: a stream that ends is
+			# not the bench ending (its EXIT trap would clean up under it).
+			trap - EXIT INT TERM HUP PIPE
+			set +e
 			sleep "$(awk -v k=$ws -v r="$2" 'BEGIN { print k / r }')"
 			date +%s.%N >"$3.$ws.start"
 			curl --rate "$(($2 * 60 / WRITER_STREAMS))/m" -K "$3.$ws.curl" >"$3.$ws" 2>"$3.$ws.err" &
