@@ -110,18 +110,16 @@ int main(int argc, char **argv)
 			       " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
 			       -1, &ins, NULL) != SQLITE_OK)
 		die(db, "prepare insert");
-	for (size_t i = 0; i < cat->n_configs; i++) {
-		const struct catalog_config *c = cat->configs[i];
-		const struct ccfg *cc = &ix->all[i];
-		uintptr_t os;
+	/* The index's own compiled rows, bucket by bucket: a configuration
+	 * with several hypervisor ids is a row in each of its buckets. */
+	for (size_t t = 0; t < ix->cap; t++) {
+		const struct bucket *bk = ix->tab[t];
 
-		cv_hmap_get(&ix->os_ids, c->guest.os_id, &os);
-		for (size_t h = 0; h < c->hypervisor.ids.n; h++) {
-			uintptr_t hv;
-
-			cv_hmap_get(&ix->hv_ids, c->hypervisor.ids.v[h], &hv);
-			sqlite3_bind_int64(ins, 1, (int64_t)os);
-			sqlite3_bind_int64(ins, 2, (int64_t)hv);
+		for (size_t j = 0; bk && j < bk->n; j++) {
+			const struct ccfg *cc = &bk->v[j];
+			int64_t os = bk->os, hv = bk->hv;
+			sqlite3_bind_int64(ins, 1, os);
+			sqlite3_bind_int64(ins, 2, hv);
 			sqlite3_bind_int64(ins, 3, s64(cc->any_version ? 0 : cc->lo));
 			sqlite3_bind_int64(ins, 4, s64(cc->any_version ? UINT64_MAX : cc->hi));
 			sqlite3_bind_int(ins, 5, cc->any_version);
@@ -140,7 +138,7 @@ int main(int argc, char **argv)
 			sqlite3_bind_int64(ins, 21, cc->max_memory_mib);
 			sqlite3_bind_int64(ins, 22, (int64_t)cc->components);
 			sqlite3_bind_int(ins, 23, cc->status);
-			sqlite3_bind_int64(ins, 24, (int64_t)i);
+			sqlite3_bind_int64(ins, 24, (int64_t)cc->config);
 			/* The naive table files every row under one major (0), so
 			 * its key is (os, hv, lo) in effect. */
 			sqlite3_bind_int(ins, 25, !major_key ? 0 : !cc->any_version && version_major(cc->lo) == version_major(cc->hi)

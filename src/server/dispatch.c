@@ -229,7 +229,7 @@ static void answer_and_keep(struct req *r)
 	bool claimed = false;
 
 	if (r->cache_key) {
-		snap = snapshot_if_loaded(r->srv, r->store);
+		snap = snapshot_if_loaded(r->srv, r->store, r->generation);
 		if (snap && snap->generation > r->generation)
 			r->generation = snap->generation;
 		snapshot_put(r->srv, snap);
@@ -378,7 +378,7 @@ void dispatch_done(struct req *r)
 		 * a generation read when it wrote no catalog row; nothing
 		 * before any read asked for a snapshot). */
 		if (r->store)
-			snapshot_put(r->srv, snapshot_if_loaded(r->srv, r->store));
+			snapshot_put(r->srv, snapshot_if_loaded(r->srv, r->store, -1));
 		atomic_store(&r->srv->gen_checked_ns, 0);
 	}
 	r->store = NULL;

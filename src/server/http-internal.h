@@ -68,13 +68,16 @@ struct store *server_thread_store(struct server *srv, char **ret_err);
 
 /* ---- the catalog snapshot for threads without a request (snapshot.c) ---- */
 /* As snapshot_get(), on the caller's store; NULL with *ret_why.  Never
- * older than the generation the store reads when called. */
-struct snapshot *snapshot_of(struct server *srv, struct store *store, char **ret_why);
+ * older than gen, or, with gen < 0, than the generation the store reads
+ * when called (a request routed to a cached route knows it already: the
+ * dispatcher's read, at most GENERATION_TTL_MS old, and never older than
+ * this server's own last write). */
+struct snapshot *snapshot_of(struct server *srv, struct store *store, int64_t gen, char **ret_why);
 /* As snapshot_of() if a snapshot was loaded already (none is loaded for
  * it: a server that only lists configurations never loads the catalog),
  * else NULL; failures are NULL too.  After a write, and before a cached
  * route's answer is looked up again on a worker. */
-struct snapshot *snapshot_if_loaded(struct server *srv, struct store *store);
+struct snapshot *snapshot_if_loaded(struct server *srv, struct store *store, int64_t gen);
 /* The snapshot's state in srv: at start, and at exit (drops the newest). */
 void snapshot_init(struct server *srv);
 void snapshot_release(struct server *srv);

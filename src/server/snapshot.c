@@ -86,7 +86,9 @@ void snapshot_put(struct server *srv, struct snapshot *s)
 struct snapshot *snapshot_get(struct req *r)
 {
 	char *why = NULL;
-	struct snapshot *s = snapshot_of(r->srv, r->store, &why);
+	/* A cached route's request read the generation when it was routed:
+	 * not a second read of the database for the same request. */
+	struct snapshot *s = snapshot_of(r->srv, r->store, r->cache_key ? r->generation : -1, &why);
 
 	if (!s) {
 		reply_error(r, 500, "internal", "%s", why ? why : "cannot load the catalog");
@@ -353,15 +355,14 @@ void snapshot_release(struct server *srv)
 	pthread_mutex_destroy(&srv->snap_lock);
 }
 
-struct snapshot *snapshot_of(struct server *srv, struct store *store, char **ret_why)
+struct snapshot *snapshot_of(struct server *srv, struct store *store, int64_t gen, char **ret_why)
 {
 	struct snapshot *s, *base, *old = NULL;
 	uint64_t start;
-	int64_t gen;
 	char *why = NULL;
 	int r = -EAGAIN;
 
-	if (store_catalog_generation(store, &gen) < 0) {
+	if (gen < 0 && store_catalog_generation(store, &gen) < 0) {
 		*ret_why = cv_xasprintf("cannot read the catalog: %s", store_errmsg(store));
 		return NULL;
 	}
@@ -422,7 +423,7 @@ struct snapshot *snapshot_of(struct server *srv, struct store *store, char **ret
 	return s;
 }
 
-struct snapshot *snapshot_if_loaded(struct server *srv, struct store *store)
+struct snapshot *snapshot_if_loaded(struct server *srv, struct store *store, int64_t gen)
 {
 	bool have;
 	char *why = NULL;
@@ -432,7 +433,7 @@ struct snapshot *snapshot_if_loaded(struct server *srv, struct store *store)
 	have = srv->snap != NULL;
 	pthread_mutex_unlock(&srv->snap_lock);
 	if (have)
-		s = snapshot_of(srv, store, &why);
+		s = snapshot_of(srv, store, gen, &why);
 	free(why);
 	return s;
 }

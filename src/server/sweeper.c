@@ -100,7 +100,7 @@ static void tick(struct sweeper *sw)
 	    cv_now_ns() - sw->reverdict_end_ns >= REVERDICT_IDLE * sw->reverdict_ns) {
 		char *why = NULL;
 		uint64_t start = cv_now_ns();
-		struct snapshot *snap = snapshot_of(sw->srv, sw->store, &why);
+		struct snapshot *snap = snapshot_of(sw->srv, sw->store, gen, &why);
 
 		/* A failed pass is tried again on the next tick.  The
 		 * generation checked is kept in the database, so a restart
