@@ -58,7 +58,7 @@ postgresql haproxy"
 # Bench: hyperfine; wrk and nginx (bench/api.sh runs its own nginx on
 # loopback, as the peer of the server); postgresql for bench/scale.sh's
 # pgbench.
-BENCH_PACKAGES="hyperfine wrk nginx-light postgresql"
+BENCH_PACKAGES="hyperfine wrk nginx-light postgresql time"
 # Fuzz: libFuzzer comes with clang (make fuzz).
 FUZZ_PACKAGES="clang"
 # The Debian package and `make install` (contrib/, debian/, docs/man/):
