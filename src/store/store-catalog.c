@@ -106,19 +106,53 @@ int store_product_put(struct store *s, const struct store_product_row *row, bool
  * of this file).  Its groups are rows before the configuration names them
  * (its INSERT reads their ids).
  */
+/* At most this many groups remembered; past it, forgotten and begun again. */
+#define KNOWN_GROUPS_MAX 4096
+
+void db_forget_groups(struct store *s)
+{
+	if (s->known_groups.n) {
+		cv_hmap_release(&s->known_groups);
+		cv_hmap_init(&s->known_groups);
+	}
+}
+
+/* The key of a group: its kind and each part length-prefixed (no two
+ * groups share one, whatever bytes the parts hold). */
+static char *group_key(char kind, const char *a, const char *b, const char *c)
+{
+	return cv_xasprintf("%c%zu:%s%zu:%s%zu:%s", kind, strlen(a), a, strlen(b), b, strlen(c), c);
+}
+
+static int group_put(struct store *s, const char *sql, char kind, const char *a, const char *b, const char *c)
+{
+	char *key = group_key(kind, a, b, c);
+	int r = 0;
+
+	if (!cv_hmap_get(&s->known_groups, key, NULL)) {
+		r = db_query(s, sql, NULL, NULL, "sss", a, b, c);
+		if (r == 0) {
+			if (s->known_groups.n >= KNOWN_GROUPS_MAX)
+				db_forget_groups(s);
+			cv_hmap_put(&s->known_groups, key, 1);
+		}
+	}
+	free(key);
+	return r < 0 ? r : 0;
+}
+
 static int config_groups_put(struct store *s, const struct store_config_row *row)
 {
-	int r = db_query(s,
-			 "INSERT INTO guest_groups (os, product, vendor) VALUES (?1, ?2, ?3) "
-			 "ON CONFLICT (os, product, vendor) DO NOTHING",
-			 NULL, NULL, "sss", row->guest_os, row->guest_product, row->guest_vendor);
+	int r = group_put(s,
+			  "INSERT INTO guest_groups (os, product, vendor) VALUES (?1, ?2, ?3) "
+			  "ON CONFLICT (os, product, vendor) DO NOTHING",
+			  'g', row->guest_os, row->guest_product, row->guest_vendor);
 
-	if (r < 0)
-		return r;
-	return db_query(s,
-			"INSERT INTO hv_groups (ids, product, vendor) VALUES (?1, ?2, ?3) "
-			"ON CONFLICT (ids, product, vendor) DO NOTHING",
-			NULL, NULL, "sss", row->hv_ids, row->hv_product, row->hv_vendor);
+	return r < 0 ? r
+		     : group_put(s,
+				 "INSERT INTO hv_groups (ids, product, vendor) VALUES (?1, ?2, ?3) "
+				 "ON CONFLICT (ids, product, vendor) DO NOTHING",
+				 'h', row->hv_ids, row->hv_product, row->hv_vendor);
 }
 
 /*

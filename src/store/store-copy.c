@@ -387,6 +387,8 @@ int store_copy(struct store *src, struct store *dst, struct store_copy_check **r
 	bool snapshot = false, writing = false;
 	int src_version, dst_version, r;
 
+	/* The copy replaces dst's rows, groups included. */
+	db_forget_groups(dst);
 	/* The table above is checked where it is read: a kind for every column. */
 	for (size_t i = 0; i < CV_ELEMENTSOF(tables); i++)
 		if (strlen(tables[i].kinds) != n_columns(&tables[i])) {

@@ -160,7 +160,16 @@ struct store {
 	/* The number of configurations at catalog generation
 	 * config_count_gen (store_config_count; -1: none yet). */
 	int64_t config_count_gen, config_count;
+	/* Configuration groups (store-catalog.c) this connection has seen
+	 * written, so a write of the same group again skips its INSERT (an
+	 * import writes the same few hundred groups a million times).  Any
+	 * rollback forgets them all: a group written in a transaction rolled
+	 * back is not there.  Groups are never deleted otherwise. */
+	struct cv_hmap known_groups;
 };
+
+/* Forgets the groups this connection knows (a rollback, a copy into it). */
+void db_forget_groups(struct store *s);
 
 typedef int (*db_row_fn)(struct store *s, struct db_stmt *st, void *userdata);
 

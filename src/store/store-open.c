@@ -65,6 +65,7 @@ static int open_store(const char *location, bool create, int schema, struct stor
 	s = cv_xcalloc(1, sizeof(*s));
 	s->serial = atomic_fetch_add(&serials, 1);
 	s->config_count_gen = -1;
+	cv_hmap_init(&s->known_groups);
 	s->ops = ops;
 	r = s->ops->open(location, create, schema, &s->db, &err);
 	if (r < 0) {
@@ -116,6 +117,7 @@ struct store *store_close(struct store *s)
 	s->ops->close(s->db);
 	free(s->fixed_key);
 	free(s->fixed_value);
+	cv_hmap_release(&s->known_groups);
 	free(s);
 	return NULL;
 }

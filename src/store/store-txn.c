@@ -52,6 +52,7 @@ int store_commit(struct store *s)
 
 int store_rollback(struct store *s)
 {
+	db_forget_groups(s);
 	if (s->depth > 1) {
 		int r;
 
