@@ -133,6 +133,9 @@ struct catalog_config {
  */
 struct catalog_product *catalog_product_ref(struct catalog_product *p);
 struct catalog_config *catalog_config_ref(struct catalog_config *c);
+/* Whether s may be a record's id: 1 to 128 letters, digits and ._:+- */
+bool catalog_id_valid(const char *s);
+
 struct catalog_product *catalog_product_free(struct catalog_product *p);
 struct catalog_config *catalog_config_free(struct catalog_config *c);
 

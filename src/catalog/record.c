@@ -256,7 +256,7 @@ static int date(struct rd *rd, json_t *o, const char *key, char **out)
 	return date_at(rd, o, "", key, out);
 }
 
-static bool id_ok(const char *s)
+bool catalog_id_valid(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -406,7 +406,7 @@ int catalog_product_from_json(json_t *json, struct catalog_product **ret, char *
 		r = bad(&rd, "type", "expected \"product\"");
 		goto out;
 	}
-	if (!id_ok(p->id)) {
+	if (!catalog_id_valid(p->id)) {
 		r = bad(&rd, "id", "use 1 to 128 letters, digits and ._:+-");
 		goto out;
 	}
@@ -482,7 +482,7 @@ static int product_id(struct rd *rd, json_t *o, const char *path, char **out)
 {
 	int r = str(rd, o, path, "product_id", false, out);
 
-	if (r < 0 || !*out || id_ok(*out))
+	if (r < 0 || !*out || catalog_id_valid(*out))
 		return r;
 	return bad_at(rd, path, "product_id", "use 1 to 128 letters, digits and ._:+-");
 }
@@ -637,7 +637,7 @@ int catalog_config_from_json(json_t *json, struct catalog_config **ret, char **r
 		r = bad(&rd, "type", "expected \"configuration\"");
 		goto out;
 	}
-	if (!id_ok(c->id)) {
+	if (!catalog_id_valid(c->id)) {
 		r = bad(&rd, "id", "use 1 to 128 letters, digits and ._:+-");
 		goto out;
 	}
@@ -965,12 +965,12 @@ static bool f_checks(struct catalog_config *c, const struct f_top *top)
 {
 	const char *why;
 
-	if (!top->type || strcmp(top->type, "configuration") != 0 || !c->id || !id_ok(c->id) || !top->status ||
+	if (!top->type || strcmp(top->type, "configuration") != 0 || !c->id || !catalog_id_valid(c->id) || !top->status ||
 	    catalog_status_parse(top->status, &c->status) < 0 || !top->guest || !top->hypervisor ||
 	    c->validated_by.n == 0 || !top->source)
 		return false;
 	if (!c->guest.vendor || !c->guest.product || !c->guest.os_id || !c->guest.version || c->guest.arch.n == 0 ||
-	    (c->guest.product_id && !id_ok(c->guest.product_id)) ||
+	    (c->guest.product_id && !catalog_id_valid(c->guest.product_id)) ||
 	    version_spec_parse(c->guest.version, &c->guest.spec, &why) < 0 ||
 	    (c->guest.service_pack && catalog_service_pack_parse(c->guest.service_pack, &(unsigned){ 0 }, NULL) < 0))
 		return false;
@@ -978,7 +978,7 @@ static bool f_checks(struct catalog_config *c, const struct f_top *top)
 		if (!in(c->guest.arch.v[i], arches, CV_ELEMENTSOF(arches)))
 			return false;
 	if (!c->hypervisor.vendor || !c->hypervisor.product || c->hypervisor.ids.n == 0 || !c->hypervisor.version ||
-	    (c->hypervisor.product_id && !id_ok(c->hypervisor.product_id)) ||
+	    (c->hypervisor.product_id && !catalog_id_valid(c->hypervisor.product_id)) ||
 	    version_spec_parse(c->hypervisor.version, &c->hypervisor.spec, &why) < 0)
 		return false;
 	if (c->hypervisor.host_version) {

@@ -187,19 +187,6 @@ static json_t *next_page(struct req *r, int64_t limit, const char *last_id, cons
 	return j ? j : json_null();
 }
 
-/* ?after= is a configuration id: what the catalog's records allow
- * (src/catalog/record.c id_ok: 1 to 128 letters, digits and ._:+-). */
-static bool config_id_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 128)
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("._:+-", *p))
-			return false;
-	return true;
-}
 
 /*
  * A page of configurations: limit documents, and whether one more
@@ -250,7 +237,7 @@ static void reply_config_page(struct req *r, const struct store_query *q, int64_
 		rc = cv_buf_append(&b, page->items.data, page->items.len);
 	if (rc == 0)
 		rc = cv_buf_puts(&b, "]");
-	/* An id as config_id_ok() let it through: nothing in it to escape. */
+	/* An id as catalog_id_valid() let it through: nothing in it to escape. */
 	if (rc == 0 && q->after)
 		rc = cv_buf_printf(&b, ",\"after\":\"%s\"", q->after);
 	if (rc == 0)
@@ -281,7 +268,7 @@ void api_configurations(struct req *r)
 	}
 	if (!req_paging(r, &q.limit, &q.offset) || !req_statuses(r, &set))
 		return;
-	if (q.after && !config_id_ok(q.after)) {
+	if (q.after && !catalog_id_valid(q.after)) {
 		reply_error(r, 400, "invalid_parameter", "after: expected a configuration id (1 to 128 letters, digits and ._:+-)");
 		return;
 	}
