@@ -363,13 +363,7 @@ struct cache_entry *resp_cache_wait(struct resp_cache *c, const char *key, size_
 	bool waited = false;
 
 	*ret_claimed = false;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += CACHE_FLIGHT_WAIT_MS / 1000;
-	until.tv_nsec += (CACHE_FLIGHT_WAIT_MS % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	server_deadline(CLOCK_MONOTONIC, CACHE_FLIGHT_WAIT_MS, &until);
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		e = entry_at(c, s, key, key_len, generation);

@@ -43,13 +43,7 @@ static bool pause_ms(struct checkpointer *c, long ms)
 {
 	struct timespec until;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	server_deadline(CLOCK_REALTIME, ms, &until);
 	while (!c->stopping && pthread_cond_timedwait(&c->wake, &c->lock, &until) == 0)
 		;
 	return c->stopping;

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "covalid/program.h"
 #include "covalid/server.h"
@@ -67,6 +68,18 @@ struct cache_dep {
 	bool have_guest, have_hypervisor;
 	unsigned statuses;        /* CACHE_DEP_LIST: 1 << status of each asked; 0 any */
 };
+
+/* The time ms milliseconds from now on clock, for a timed condition wait. */
+static inline void server_deadline(clockid_t clock, long ms, struct timespec *ret)
+{
+	clock_gettime(clock, ret);
+	ret->tv_sec += ms / 1000;
+	ret->tv_nsec += (ms % 1000) * 1000000L;
+	if (ret->tv_nsec >= 1000000000L) {
+		ret->tv_sec++;
+		ret->tv_nsec -= 1000000000L;
+	}
+}
 
 #define REQ_MAX_PARAMS 4
 
