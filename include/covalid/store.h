@@ -35,7 +35,7 @@
 struct store;
 
 /* The newest schema version this build knows. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* Opens (creating if needed) and migrates.  On failure *ret_errmsg (if
  * given) receives the backend's message, to be freed by the caller. */
@@ -312,6 +312,35 @@ int store_evidence_add(struct store *s, const char *config_id, const char *testl
 /* The validation policy (docs/policy.md); -ENOENT when none was set. */
 int store_policy_get(struct store *s, char **ret_doc) CV_WUR;
 int store_policy_put(struct store *s, const char *doc) CV_WUR;
+
+/* ---- idempotency keys (docs/server.md, "Retries") ---- */
+
+/*
+ * A write request's Idempotency-Key, per principal (whose token or
+ * credential sent it): the fingerprint of the request that used it first
+ * (its method, target and body) and, once it was answered, that answer
+ * (status 0: not yet, or never: the node died between the commit and
+ * the answer).
+ */
+struct store_idem_row {
+	char *fingerprint;
+	int64_t status;
+	char *content_type, *location, *body; /* each may be NULL */
+};
+
+/* The key's row, or -ENOENT.  Free with store_idem_free(). */
+int store_idem_get(struct store *s, const char *principal, const char *key, struct store_idem_row **ret) CV_WUR;
+void store_idem_free(struct store_idem_row *row);
+/* Records the key as used, in the caller's transaction (the write's own,
+ * so that the key is kept exactly when the write is): 0, or -EEXIST when
+ * it is recorded already. */
+int store_idem_claim(struct store *s, const char *principal, const char *key, const char *fingerprint,
+		     int64_t now_s) CV_WUR;
+/* The answer the claiming request got; -ENOENT if the key is not there. */
+int store_idem_answer(struct store *s, const char *principal, const char *key, int64_t status,
+		      const char *content_type, const char *location, const char *body) CV_WUR;
+/* Forgets the keys claimed before before_s (seconds since the epoch). */
+int store_idem_prune(struct store *s, int64_t before_s) CV_WUR;
 
 /* ---- monitoring: the event log (docs/monitor.md) ---- */
 

@@ -357,7 +357,7 @@ static void finish_request(struct req *r)
 	}
 	if (r->route->flags & ROUTE_CACHE)
 		answer_and_keep(r);
-	else
+	else if (idem_begin(r))
 		r->route->fn(r);
 }
 
@@ -365,6 +365,8 @@ void dispatch_done(struct req *r)
 {
 	if (!r->answered)
 		reply_error(r, 500, "internal", "the handler gave no answer");
+	/* A write made with an Idempotency-Key: its answer, for a repeat. */
+	idem_keep(r);
 	/* A write may have moved the generation: read it afresh next time.
 	 * Not after a route that never writes the catalog: an agent's
 	 * (machines never change it) or a cached one (a POST /check reads),

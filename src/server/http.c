@@ -460,6 +460,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r->agent)
 		monitor_agent_release(r->agent);
 	free(r->agent);
+	idem_free(r->idem);
 	cv_buf_release(&r->body);
 	free(r->method);
 	free(r->path);

@@ -101,6 +101,7 @@ struct req {
 	struct store *store;
 	struct program_auth auth;
 	struct monitor_agent *agent; /* ROUTE_AGENT: the machine its credential speaks for */
+	struct idem *idem;           /* its Idempotency-Key (idempotency.c), or NULL */
 	/* The answer. */
 	unsigned status;
 	char *resp;
@@ -292,6 +293,28 @@ int server_write(struct req *r, server_write_fn fn, void *arg);
  */
 typedef void (*server_write_done_fn)(struct req *r, int result, void *arg);
 void server_write_async(struct req *r, server_write_fn fn, server_write_done_fn done, void *arg);
+/*
+ * fn(store, arg) in the writer's next transaction, for nobody: no request
+ * waits for it, and release(arg) runs once it ran, or instead, when the
+ * server is stopping (what it writes must be worth losing then: a kept
+ * answer, idempotency.c).
+ */
+void server_write_detached(struct server *srv, server_write_fn fn, void (*release)(void *arg), void *arg);
+
+/* ---- Idempotency-Key (idempotency.c) ---- */
+struct idem;
+/* Before a write request's handler, on its worker: true to run it; false
+ * when the key answered it (a replay, 409, 422, or 400 for a bad key). */
+bool idem_begin(struct req *r);
+/* The key the writer records with r's first write, or NULL. */
+struct idem *idem_to_claim(struct req *r);
+/* Records it in s's open transaction: 0, -EEXIST (a repeat), or an error. */
+int idem_claim(struct store *s, struct idem *ik);
+/* Its write committed. */
+void idem_claimed(struct idem *ik);
+/* After the answer: keeps it with the key, for a repeat. */
+void idem_keep(struct req *r);
+void idem_free(struct idem *ik);
 
 /* ---- routes (routes.c) ---- */
 extern const struct route server_routes[];

@@ -74,6 +74,11 @@ struct write_job {
 	sem_t done;
 	struct req *r;
 	server_write_done_fn answer;
+	/* server_write_detached: nobody waits; release(arg) once run. */
+	void (*release)(void *arg);
+	/* The request's Idempotency-Key, recorded before fn (idempotency.c). */
+	struct idem *idem;
+	bool claimed;
 	struct write_job *next;
 };
 
@@ -112,8 +117,12 @@ static void finish(struct writer *w, struct write_job *batch, bool lost, const c
 		if (lost) {
 			batch->result = SERVER_WRITE_LOST;
 			snprintf(batch->why, sizeof(batch->why), "%s", why ? why : "?");
-		}
-		if (batch->answer) {
+		} else if (batch->claimed)
+			idem_claimed(batch->idem);
+		if (batch->release) {
+			batch->release(batch->arg);
+			free(batch);
+		} else if (batch->answer) {
 			batch->next = NULL;
 			if (last)
 				last->next = batch;
@@ -136,14 +145,30 @@ static void finish(struct writer *w, struct write_job *batch, bool lost, const c
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* A job not run because its Idempotency-Key was recorded already (a repeat
+ * that came in while the first was being carried out). */
+#define WRITE_REPEATED (-EALREADY)
+
+/* The answer of a job whose work was not kept (lost, or not run: a
+ * repeat); its result becomes SERVER_WRITE_LOST, which tells the handler
+ * that it was answered. */
+static void write_answer_lost(struct req *r, int *result, const char *why)
+{
+	if (*result == WRITE_REPEATED) {
+		reply_error(r, 409, "idempotency_key_in_use",
+			    "a request with this Idempotency-Key is being carried out, or was: read what it wrote");
+		*result = SERVER_WRITE_LOST;
+	} else if (*result == SERVER_WRITE_LOST)
+		reply_error(r, 503, "unavailable", "the write could not be made durable; nothing of it was kept: %s", why);
+}
+
 /* Ends a request whose write was asynchronous: the handler's answer, then
  * the connection resumed, as a worker would have (dispatch_done). */
 static void answer_one(struct write_job *j)
 {
 	struct req *r = j->r;
 
-	if (j->result == SERVER_WRITE_LOST)
-		reply_error(r, 503, "unavailable", "the write could not be made durable; nothing of it was kept: %s", j->why);
+	write_answer_lost(r, &j->result, j->why);
 	j->answer(r, j->result, j->arg);
 	free(j);
 	dispatch_done(r);
@@ -193,7 +218,27 @@ static bool run_batch(struct store *s, struct write_job *batch)
 			ok = false; /* the transaction is gone: the rest would not be in it */
 			break;
 		}
+		/* The request's key first, in the same savepoint: kept
+		 * exactly when fn's work is. */
+		j->claimed = false;
+		if (j->idem) {
+			int rc = idem_claim(s, j->idem);
+
+			if (rc < 0) {
+				if (rc == -EEXIST)
+					j->result = WRITE_REPEATED;
+				else {
+					j->result = SERVER_WRITE_LOST;
+					snprintf(j->why, sizeof(j->why), "its Idempotency-Key: %s", store_errmsg(s));
+				}
+				ok = store_rollback(s) == 0;
+				continue;
+			}
+			j->claimed = true;
+		}
 		j->result = j->fn(s, j->arg);
+		if (j->result < 0)
+			j->claimed = false;
 		/* A fn that left its transactions unbalanced (a bug) could
 		 * have released the batch's savepoints: trust nothing of it. */
 		if (store_txn_depth(s) != 2)
@@ -278,22 +323,63 @@ static void enqueue(struct writer *w, struct write_job *j)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* Without the writer (not started: a unit test's server): fn on s in a
+ * transaction of its own when the request's key is recorded with it. */
+static int write_here(struct req *r, struct store *s, server_write_fn fn, void *arg)
+{
+	struct idem *ik = idem_to_claim(r);
+	char why[256] = "";
+	int rc;
+
+	if (!ik)
+		return fn(s, arg);
+	if (store_begin(s) < 0) {
+		snprintf(why, sizeof(why), "%s", store_errmsg(s));
+		rc = SERVER_WRITE_LOST;
+		goto answer;
+	}
+	rc = idem_claim(s, ik);
+	if (rc < 0) {
+		snprintf(why, sizeof(why), "its Idempotency-Key: %s", store_errmsg(s));
+		rc = rc == -EEXIST ? WRITE_REPEATED : SERVER_WRITE_LOST;
+		goto undo;
+	}
+	rc = fn(s, arg);
+	if (rc < 0) {
+		(void)store_rollback(s);
+		return rc;
+	}
+	if (store_commit(s) < 0) {
+		snprintf(why, sizeof(why), "%s", store_errmsg(s));
+		rc = SERVER_WRITE_LOST;
+		goto undo;
+	}
+	idem_claimed(ik);
+	return rc;
+undo:
+	while (store_txn_depth(s) > 0)
+		(void)store_rollback(s);
+answer:
+	write_answer_lost(r, &rc, why);
+	return rc;
+}
+
 int server_write(struct req *r, server_write_fn fn, void *arg)
 {
 	struct writer *w = r->srv->writer;
 	struct write_job j = { .fn = fn, .arg = arg };
 
 	if (!w) /* no writer (not started): the request's own connection */
-		return fn(r->store, arg);
+		return write_here(r, r->store, fn, arg);
 	if (batch_store) /* a job's fn writing again: it would wait on itself; nest instead */
 		return fn(batch_store, arg);
+	j.idem = idem_to_claim(r);
 	sem_init(&j.done, 0, 0);
 	enqueue(w, &j);
 	while (sem_wait(&j.done) < 0 && errno == EINTR)
 		;
 	sem_destroy(&j.done);
-	if (j.result == SERVER_WRITE_LOST)
-		reply_error(r, 503, "unavailable", "the write could not be made durable; nothing of it was kept: %s", j.why);
+	write_answer_lost(r, &j.result, j.why);
 	return j.result;
 }
 
@@ -311,9 +397,45 @@ void server_write_async(struct req *r, server_write_fn fn, server_write_done_fn 
 	j->arg = arg;
 	j->r = r;
 	j->answer = done;
+	j->idem = idem_to_claim(r);
 	r->store = NULL; /* the worker's connection: not the answering thread's */
 	took_request = true;
 	enqueue(w, j);
+}
+
+void server_write_detached(struct server *srv, server_write_fn fn, void (*release)(void *arg), void *arg)
+{
+	struct writer *w = srv->writer;
+	struct write_job *j;
+	bool gone;
+
+	if (!w || batch_store) {
+		/* No writer (a unit test's server), or on its thread already:
+		 * nothing to hand it to; what is detached is worth losing. */
+		release(arg);
+		return;
+	}
+	j = cv_xcalloc(1, sizeof(*j));
+	j->fn = fn;
+	j->arg = arg;
+	j->release = release;
+	pthread_mutex_lock(&w->lock);
+	/* Once stopping, the writer may have taken its last batch. */
+	gone = w->stopping;
+	if (!gone) {
+		if (w->tail)
+			w->tail->next = j;
+		else
+			w->head = j;
+		w->tail = j;
+		w->queued++;
+		pthread_cond_signal(&w->wake);
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (gone) {
+		release(arg);
+		free(j);
+	}
 }
 
 bool writer_took_request(void)

@@ -75,6 +75,7 @@ static const struct copy_table tables[] = {
 	  "ititiiittt" },
 	{ "monitor_settings", "customer_id,doc", "tt" },
 	{ "fleet_samples", "customer_id,at,verdict,count", "ttti" },
+	{ "idempotency_keys", "principal,key,fingerprint,created_at,status,content_type,location,body", "tttiittt" },
 };
 
 /*

@@ -318,6 +318,19 @@ static const char *const migrations[] = {
 	"  SELECT DISTINCT id, replace(lower(line COLLATE \"C\"), ' ', '-')"
 	"  FROM configurations, unnest(string_to_array(validated_by || E'\\n', E'\\n')) WITH ORDINALITY AS l (line, n)"
 	"  WHERE n <= array_length(string_to_array(validated_by || E'\\n', E'\\n'), 1) - 1;",
+
+	/* 10: Idempotency-Keys of write requests (store-sqlite.c says why). */
+	"CREATE TABLE idempotency_keys ("
+	"  principal TEXT COLLATE \"C\" NOT NULL,"
+	"  key TEXT COLLATE \"C\" NOT NULL,"
+	"  fingerprint TEXT NOT NULL,"
+	"  created_at BIGINT NOT NULL,"
+	"  status BIGINT,"
+	"  content_type TEXT,"
+	"  location TEXT,"
+	"  body TEXT,"
+	"  PRIMARY KEY (principal, key));"
+	"CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);",
 };
 
 /* store.h names the newest version every engine migrates to. */

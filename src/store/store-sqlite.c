@@ -377,6 +377,22 @@ static const char *const migrations[] = {
 	"  FROM split WHERE rest <> '')"
 	"INSERT INTO configuration_vendors (config_id, vendor)"
 	"  SELECT DISTINCT config_id, replace(lower(line), ' ', '-') FROM split WHERE n > 0;",
+
+	/* 10: Idempotency-Keys of write requests, with the answer each got
+	 * (store-idem.c): a request a proxy or client sends again, after
+	 * the node that carried it out died before answering, is not
+	 * carried out twice.  Kept a day (created_at: seconds). */
+	"CREATE TABLE idempotency_keys ("
+	"  principal TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  fingerprint TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  status INTEGER,"
+	"  content_type TEXT,"
+	"  location TEXT,"
+	"  body TEXT,"
+	"  PRIMARY KEY (principal, key));"
+	"CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);",
 };
 
 /* store.h names the newest version every engine migrates to. */

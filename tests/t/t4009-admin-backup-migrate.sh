@@ -193,6 +193,8 @@ UPDATE cases SET machine_id = 'm-1';
 INSERT INTO monitor_settings VALUES ('contoso', '{"late_after_s":300}');
 INSERT INTO fleet_samples VALUES ('contoso', '2026-01-06T00:00:00Z', 'validated', 12);
 INSERT INTO fleet_samples VALUES ('contoso', '2026-01-06T00:00:00Z', 'unknown', 0);
+INSERT INTO idempotency_keys VALUES ('token:t-1', 'k-1', 'fp1', 1767657600, 201, 'application/json', '/api/v1/cases/c-1', '{"id":"c-1","n":"Zürich"}');
+INSERT INTO idempotency_keys VALUES ('agent:m-1', 'k-1', 'fp2', 1767657601, NULL, NULL, NULL, NULL);
 COMMIT;
 EOF
 then

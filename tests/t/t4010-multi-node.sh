@@ -13,10 +13,16 @@
 #     through C;
 #   - a node killed with SIGKILL during a stream of submissions and case
 #     notes sent through haproxy: every acknowledged write is there
-#     afterwards, read back through the others; the stream went on
-#     through the other nodes, with at most the request in flight on the
-#     killed node lost per stream (haproxy retries a refused connection
-#     on another node, never a request that reached one);
+#     afterwards, read back through the others, each note once; the
+#     stream went on through the other nodes, with at most the request
+#     in flight on the killed node lost per stream.  haproxy retries a
+#     refused connection on another node; a keep-alive request that
+#     reached the node and got no answer it does not retry, but closes
+#     the client's connection without an answer so that the client does
+#     (its "abort_keep_alive"), and curl sends the POST again.  If the
+#     node had committed it, that repeat would be a second note: each
+#     request carries an Idempotency-Key, and the repeat is answered 409
+#     (t4014; docs/server.md, "Retries") -- the one request lost;
 #   - every event of the customer's is delivered to its webhook once,
 #     though every node's deliverer looks for due deliveries (each is
 #     claimed by one: store_delivery_claim);
@@ -303,7 +309,8 @@ check_eval "... each once: no delivery, no event received twice ($(wc -l <"$TMP/
 # rejects it, each recorded (201, rejected, a submission id of its own:
 # bench/lib/submissions.sh does the same).  Notes: each with its own body.
 # Each stream is one curl process, one keep-alive connection to haproxy,
-# which sends each request to the next node.
+# which sends each request to the next node; each request with a key of
+# its own.
 printf '%s\n' '{"schema":"covalid.policy/1","modes":["quick","full"],"rules":[{"name":"t4010","guest":"*","hypervisor":"*","required":["t4010.never-run"]}]}' >"$TMP/policy.json"
 "$COVALID" admin policy set "$TMP/policy.json" $O >/dev/null
 "$COVALID" kit run --quick --only env,cpu --sign "$TMP/vendor.key" --out "$TMP/log.json" >/dev/null 2>&1
@@ -325,6 +332,7 @@ stream_cfg() {	# KIND N PATH TOKEN
 		[ $_i -gt 1 ] && echo next
 		printf '%s\n' "url = \"$LB$3\"" silent "max-time = 10" "output = \"$TMP/w/$1.$_i\"" \
 			'header = "Content-Type: application/json"' "header = \"Authorization: Bearer $_tok\"" \
+			"header = \"Idempotency-Key: t4010-$1-$_i\"" \
 			"data-binary = \"@$_body\"" "write-out = \"$_i %{http_code} %{exitcode}\\n\""
 		_i=$((_i + 1))
 	done >"$TMP/w/$1.cfg"
@@ -401,6 +409,11 @@ at "$LB" as ms GET "/api/v1/cases/$CASE" >/dev/null
 cp "$TMP/resp" "$TMP/case.json"
 check_eval "every acknowledged note is there once ($n_note)" \
 	"jq -R -s 'split(\"\n\") | map(select(length > 0))' '$TMP/acked.note' >'$TMP/acked.note.json' && jq -e --slurpfile a '$TMP/acked.note.json' '[.items[].body] as \$b | all(\$a[0][]; . as \$x | (\$b | map(select(. == \$x)) | length) == 1)' '$TMP/notes.json' >/dev/null"
+# What a failure of the check above needs to be understood: each
+# acknowledged note that is missing or there more than once, with the
+# notes' count, and node 1's answers at its death.
+jq -r --slurpfile a "$TMP/acked.note.json" '[.items[].body] as $b | $a[0][] | . as $x | ($b | map(select(. == $x)) | length) as $n | select($n != 1) | "\($x): there \($n) times"' "$TMP/notes.json" >"$TMP/notes.odd" 2>&1
+[ -s "$TMP/notes.odd" ] && diag "acknowledged notes not there once (of $(jq '.items | length' "$TMP/notes.json") listed, total $(jq .total "$TMP/notes.json")):" "$(cat "$TMP/notes.odd")"
 notes_whole() {
 	jq -e --slurpfile n "$TMP/notes.json" '
 	[$n[0].items[].id] as $ids | ($ids | sort_by(ltrimstr("note_") | tonumber)) == [range(1; ($ids | length) + 1) | "note_\(.)"]
