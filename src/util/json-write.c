@@ -18,10 +18,21 @@ static void fail(struct json_write *w, int err)
 		w->err = err;
 }
 
-static void put(struct json_write *w, const void *p, size_t n)
+/* Most pieces are a few bytes into room the buffer already has: copied
+ * in place, not through cv_buf_append() (which keeps the same invariants:
+ * within max, NUL-terminated). */
+static inline void put(struct json_write *w, const void *p, size_t n)
 {
-	int r = cv_buf_append(w->out, p, n);
+	struct cv_buf *b = w->out;
+	int r;
 
+	if (n < b->alloc - b->len && n <= b->max - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	r = cv_buf_append(b, p, n);
 	if (r < 0)
 		fail(w, r);
 }
