@@ -285,7 +285,7 @@ fuzz:
 	done
 
 BENCH_BINS = $(BUILD)/bench/fleetgen $(BUILD)/bench/fleet-sql $(BUILD)/bench/sqlite-insert $(BUILD)/bench/descriptor-parse $(BUILD)/bench/agentsim \
-	$(BUILD)/bench/report-parse $(BUILD)/bench/submit-cost
+	$(BUILD)/bench/report-parse $(BUILD)/bench/submit-cost $(BUILD)/bench/check-answer
 
 $(BUILD)/bench/fleetgen: bench/fleetgen.c
 	@mkdir -p $(dir $@)
@@ -305,6 +305,10 @@ $(BUILD)/bench/report-parse: bench/report-parse.c fuzz/report-reference.h $(BUIL
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcovalid.a $(LIBS)
 
 $(BUILD)/bench/submit-cost: bench/submit-cost.c $(BUILD)/libcovalid.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcovalid.a $(LIBS)
+
+$(BUILD)/bench/check-answer: bench/check-answer.c $(BUILD)/libcovalid.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcovalid.a $(LIBS)
 

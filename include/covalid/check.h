@@ -213,6 +213,16 @@ json_t *check_result_to_json(const struct check_result *r, const struct descript
 /* JSON (a json_t *) of one match, or with_score one of the nearest, as in a
  * result's "matches" and "nearest". */
 json_t *check_candidate_to_json(const struct check_candidate *c, bool with_score);
+/*
+ * The same answer as text, without a tree: appends to out exactly the bytes
+ * json_dumps(check_result_to_json(r, d), JSON_COMPACT | JSON_PRESERVE_ORDER)
+ * makes (the server's reply_json()).  0, or a negative errno where that
+ * fails and leaves no answer: -EILSEQ when the summary, which the tree
+ * holds in its first json_pack(), is not UTF-8; -E2BIG at out's max.  On
+ * an error out is as it was.  A string that is not UTF-8 elsewhere is
+ * left out as the tree leaves it out (explain.c says where).
+ */
+int check_result_write(struct cv_buf *out, const struct check_result *r, const struct descriptor *d) CV_WUR;
 
 /* ---- fleets (src/check/fleet.c) ---- */
 

@@ -108,4 +108,8 @@ bool check_vcpus_ok(const struct ccfg *c, const struct check_key *k);
 /* Score and main difference of one compiled configuration for a key. */
 int check_score(const struct ccfg *c, const struct check_key *k, enum check_reason *ret_reason);
 
+struct json_write;
+/* check_lifecycle_to_json()'s bytes, written (util/json-write.h). */
+void check_lifecycle_write(struct json_write *w, const struct check_lifecycle *l);
+
 #endif

@@ -16,6 +16,8 @@
 
 #include "covalid/catalog.h"
 #include "covalid/check.h"
+#include "check/check-internal.h"
+#include "util/json-write.h"
 #include "util/cv.h"
 
 /* Whether the milestone date lies before today (both as written). */
@@ -125,4 +127,24 @@ json_t *check_lifecycle_to_json(const struct check_lifecycle *l)
 	return json_pack("{s:b, s:o, s:o, s:o, s:o, s:o}", "current", l->current, "valid_from", or_null(l->valid_from),
 			 "valid_until", or_null(l->valid_until), "guest_end_of_support", or_null(l->guest_end),
 			 "host_end_of_support", or_null(l->host_end), "note", or_null(l->note));
+}
+
+/* The same bytes check_lifecycle_to_json() dumps to; a string that is not
+ * UTF-8 fails the writer as it fails json_pack(). */
+void check_lifecycle_write(struct json_write *w, const struct check_lifecycle *l)
+{
+	json_write_object_open(w);
+	json_write_key(w, "current");
+	json_write_bool(w, l->current);
+	json_write_key(w, "valid_from");
+	json_write_string_or_null(w, l->valid_from);
+	json_write_key(w, "valid_until");
+	json_write_string_or_null(w, l->valid_until);
+	json_write_key(w, "guest_end_of_support");
+	json_write_string_or_null(w, l->guest_end);
+	json_write_key(w, "host_end_of_support");
+	json_write_string_or_null(w, l->host_end);
+	json_write_key(w, "note");
+	json_write_string_or_null(w, l->note);
+	json_write_object_close(w);
 }

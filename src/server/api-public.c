@@ -412,7 +412,6 @@ void api_check(struct req *r)
 	size_t nearest = 3;
 	const char *n = req_arg(r, "nearest"), *hv = req_arg(r, "host_version");
 	char *hv_owned = NULL;
-	json_t *j;
 
 	if (n) {
 		uint64_t v;
@@ -460,8 +459,18 @@ void api_check(struct req *r)
 	if (check_explain(snap->ix, d, nearest, &res) < 0)
 		reply_error(r, 500, "internal", "the check failed");
 	else {
-		j = check_result_to_json(res, d);
-		reply_json(r, 200, j);
+		/* Written without a jansson tree, which cost a quarter of an
+		 * uncached check's CPU: the same bytes (tests/unit/
+		 * test-check-write.c); where the tree could not be dumped,
+		 * reply_json()'s 500 for an answer that could not be written. */
+		struct cv_buf b;
+
+		cv_buf_init(&b, 64 << 20);
+		if (check_result_write(&b, res, d) < 0)
+			reply_json(r, 200, NULL);
+		else
+			reply_bytes(r, 200, "application/json", b.data, b.len);
+		cv_buf_release(&b);
 	}
 	check_result_free(res);
 	snapshot_put(r->srv, snap);
