@@ -72,13 +72,52 @@ check "the same again: $st, the same case ($id1) and Location ($loc1)" sh -c "[ 
 as cust GET "/api/v1/cases?limit=500" >/dev/null
 check "... one case of that title" test "$(jq '[.items[] | select(.title == "created once")] | length' "$TMP/resp")" = 1
 
+# Two requests with one key at once, ten times over: whichever finds the
+# key first runs; the other is answered the first's answer (200, replayed)
+# or 409 if it came while the first was being carried out -- never a
+# second note.
+n1=$(notes)
+racers=
+i=1
+while [ $i -le 10 ]; do
+	printf '{"visibility": "internal", "body": "race %s"}' $i >"$TMP/race.$i.req"
+	for k in a b; do
+		curl -s -o "$TMP/race.$i.$k" -w '%{http_code}\n' -X POST --max-time 20 -H 'Content-Type: application/json' \
+			-H "Authorization: Bearer $(cat "$TMP/tok/ms")" -H "Idempotency-Key: race-$i" \
+			--data-binary "@$TMP/race.$i.req" "$URL/api/v1/cases/$CASE/notes" >"$TMP/race.$i.$k.code" &
+		racers="$racers $!"
+	done
+	i=$((i + 1))
+done
+# shellcheck disable=SC2086 # the pids, one word each
+wait $racers
+races_ok() {
+	i=1
+	while [ $i -le 10 ]; do
+		a=$(cat "$TMP/race.$i.a.code") b=$(cat "$TMP/race.$i.b.code")
+		case "$a $b" in
+		"200 200" | "200 409" | "409 200") ;;
+		*) diag "race $i: $a $b"; return 1 ;;
+		esac
+		for k in a b; do
+			[ "$(cat "$TMP/race.$i.$k.code")" = 409 ] || continue
+			jq -e '.error.code == "idempotency_key_in_use"' "$TMP/race.$i.$k" >/dev/null || return 1
+		done
+		i=$((i + 1))
+	done
+}
+check "ten pairs of one key each, sent at once: each pair 200 and (200 or 409 idempotency_key_in_use)" races_ok
+check "... and ten notes written, one a pair ($n1 before, $(notes) after)" test "$(notes)" = $((n1 + 10))
+as ms GET "/api/v1/cases/$CASE/notes?limit=500" >/dev/null
+check "... each body once" jq -e '[.items[].body | select(startswith("race "))] | (length == 10 and (unique | length) == 10)' "$TMP/resp"
+
 # Kept across a restart (it is in the database).
 server_stop
 server_start "$DB" || fail_setup_restart=1
 check "the server restarted" test -z "${fail_setup_restart:-}"
 st=$(key ms POST "/api/v1/cases/$CASE/notes" '{"visibility": "internal", "body": "k1 once"}' k1-note)
 check "after a restart, the note's request again: replayed ($st)" sh -c "[ $st = 200 ] && cmp -s '$TMP/first' '$TMP/resp'"
-check "... still the notes there were" test "$(notes)" = $((n0 + 2))
+check "... still the notes there were" test "$(notes)" = $((n0 + 12))
 
 # A key's row with no answer (its node stopped between the commit and the
 # answer, as in t4010): the repeat is told so, and nothing is written.
@@ -89,7 +128,7 @@ check "a row for Mike's key k-lost, without an answer" test "$(sqlite3 "$DB" "SE
 # The fingerprint covers the target and body: the row copied answers the k1 request only.
 st=$(key ms POST "/api/v1/cases/$CASE/notes" '{"visibility": "internal", "body": "k1 once"}' k-lost)
 check "a carried-out request whose answer was lost, sent again: 409 idempotency_key_in_use ($st)" sh -c "[ $st = 409 ] && jq -e '.error.code == \"idempotency_key_in_use\"' '$TMP/resp' >/dev/null"
-check "... nothing written" test "$(notes)" = $((n0 + 2))
+check "... nothing written" test "$(notes)" = $((n0 + 12))
 
 # GET ignores the header (reads are idempotent anyway).
 check "a GET with a key is a GET: 200" test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Idempotency-Key: a b c' -H "Authorization: Bearer $(cat "$TMP/tok/ms")" "$URL/api/v1/cases/$CASE")" = 200
