@@ -811,8 +811,8 @@ TEST(no_evidence_keeps_the_rest)
  * DESCRIPTOR_PARSE_MATCH_ONLY builds what matching reads: for every fixture
  * machine, against the seed catalog's index, the key is the one the full
  * descriptor gives (so a field check_key_from_descriptor() starts reading
- * must be built under this flag too, or this fails), and the lists it
- * leaves out are empty.
+ * must be built under this flag too, or this fails), and the lists and
+ * strings it leaves out are empty.
  */
 TEST(match_only_gives_the_same_key)
 {
@@ -854,6 +854,9 @@ TEST(match_only_gives_the_same_key)
 					b->integration.expected.n + b->hypervisor.evidence.n + b->hypervisor.conflicts.n),
 				  0);
 			CHECK_INT((int)b->integration.present.n, (int)a->integration.present.n);
+			/* Strings matching does not read are not built either. */
+			CHECK(!b->probed_at && !b->guest.kernel && !b->guest.os.name && !b->guest.os.pretty &&
+			      !b->guest.os.osinfo && !b->container.id);
 			keys++;
 		} else {
 			tap_fail(__FILE__, __LINE__, "fixture %zu: not read", i);
