@@ -209,9 +209,11 @@ static char *take(const struct srd *s)
 	return cv_xstrndup(s->p.str, s->p.len);
 }
 
-static bool key_is(const struct srd *s, const char *name, size_t n)
+/* Names are short and most differ in length or first byte: those are
+ * compared before memcmp() is called. */
+static inline bool key_is(const struct srd *s, const char *name, size_t n)
 {
-	return s->p.len == n && memcmp(s->p.str, name, n) == 0;
+	return s->p.len == n && n && s->p.str[0] == name[0] && memcmp(s->p.str, name, n) == 0;
 }
 
 /* An array of strings; out NULL: validated, not kept. */
@@ -427,7 +429,7 @@ static int read_object(struct srd *s, const struct object *o)
 		if (tok != JSON_PULL_KEY)
 			return -1;
 		for (size_t i = 0; i < o->n && !fd; i++)
-			if (s->p.len == o->fields[i].len && memcmp(s->p.str, o->fields[i].name, s->p.len) == 0)
+			if (key_is(s, o->fields[i].name, o->fields[i].len))
 				fd = &o->fields[i];
 		if (!fd) {
 			uint64_t r = rank(1, o->table, 0, 0, pos);

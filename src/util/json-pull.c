@@ -558,7 +558,11 @@ static int key_add(struct json_pull *p, struct json_pull_frame *f)
 
 	if (!f->tab) {
 		for (size_t i = f->key_first; i < p->nkeys; i++)
-			if (p->keys[i].len == p->len && memcmp(key_text(p, &p->keys[i]), p->str, p->len) == 0)
+			/* The first bytes first: most keys of the same length
+			 * differ there, and memcmp() is a call. */
+			if (p->keys[i].len == p->len &&
+			    (!p->len || (*key_text(p, &p->keys[i]) == p->str[0] &&
+					 memcmp(key_text(p, &p->keys[i]), p->str, p->len) == 0)))
 				return -EEXIST;
 	} else {
 		size_t m = f->tab_cap - 1, j;
@@ -936,6 +940,9 @@ static inline unsigned find_key(const struct names *m, const unsigned char *s, s
 
 static inline size_t quiet_ws(const unsigned char *t, size_t i, size_t n)
 {
+	/* Compact text has none: one test for the usual byte. */
+	if (i < n && t[i] > ' ')
+		return i;
 	while (i < n && is_ws(t[i]))
 		i++;
 	return i;
