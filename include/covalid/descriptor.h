@@ -184,7 +184,10 @@ enum descriptor_parse_flags {
 	 * checked but not kept: for callers that only match or check. */
 	DESCRIPTOR_PARSE_NO_EVIDENCE = 1 << 1,
 	/* Only what matching reads (check_key_from_descriptor()) is built:
-	 * the scalars and integration.present.  The other lists (evidence,
+	 * the numbers and booleans, the strings it reads (hypervisor id,
+	 * product, version, version_source, build; guest arch, os id,
+	 * version, source, service_pack; vm firmware) and
+	 * integration.present.  The other strings and lists (evidence,
 	 * conflicts, features, notes, disks, nics, the other integration
 	 * lists) are checked as strictly but not kept: for check --fleet
 	 * without records, where a descriptor lives only to become a key. */

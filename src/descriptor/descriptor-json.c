@@ -540,10 +540,16 @@ int descriptor_from_json_tree(const char *text, size_t len, unsigned flags, stru
 		struct cv_strv *lists[] = { &d->hypervisor.features, &d->notes, &d->integration.expected,
 					    &d->integration.missing, &d->integration.recommended,
 					    &d->integration.recommended_missing, &d->integration.unbound };
+		char **strs[] = { &d->probed_at, &d->probe_root, &d->hypervisor.cloud, &d->container.id, &d->guest.kernel,
+				  &d->guest.os.name, &d->guest.os.pretty, &d->guest.os.osinfo, &d->guest.os.edition };
 
 		for (size_t i = 0; i < CV_ELEMENTSOF(lists); i++) {
 			cv_strv_release(lists[i]);
 			cv_strv_init(lists[i]);
+		}
+		for (size_t i = 0; i < CV_ELEMENTSOF(strs); i++) {
+			free(*strs[i]);
+			*strs[i] = NULL;
 		}
 		conflict_list_release(&d->hypervisor.conflicts);
 		device_list_release(&d->vm.disks);

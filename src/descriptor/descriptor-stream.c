@@ -50,6 +50,8 @@ struct field {
 	uint8_t len;  /* strlen(name) */
 	uint8_t kind;
 	uint8_t ord; /* its place in the tree reader's order (read_all()) */
+	bool match;  /* a string or list check_key_from_descriptor() reads: the only
+		      * ones built under DESCRIPTOR_PARSE_MATCH_ONLY (scalars always are) */
 	size_t off;  /* offsetof(struct descriptor, ...) */
 	const struct object *sub;
 	int64_t max;
@@ -62,28 +64,31 @@ struct object {
 	size_t n;
 };
 
-#define F(name, kind, ord, member) { name, sizeof(name) - 1, kind, ord, offsetof(struct descriptor, member), NULL, 0 }
-#define FI(name, kind, ord, member, max) { name, sizeof(name) - 1, kind, ord, offsetof(struct descriptor, member), NULL, max }
-#define FO(name, ord, sub) { name, sizeof(name) - 1, K_OBJ, ord, 0, &sub, 0 }
+#define F(name, kind, ord, member) { name, sizeof(name) - 1, kind, ord, false, offsetof(struct descriptor, member), NULL, 0 }
+/* A field matching reads (see check_key_from_descriptor() in check.c). */
+#define FM(name, kind, ord, member) { name, sizeof(name) - 1, kind, ord, true, offsetof(struct descriptor, member), NULL, 0 }
+#define FI(name, kind, ord, member, max) \
+	{ name, sizeof(name) - 1, kind, ord, false, offsetof(struct descriptor, member), NULL, max }
+#define FO(name, ord, sub) { name, sizeof(name) - 1, K_OBJ, ord, false, 0, &sub, 0 }
 
 static const struct field os_fields[] = {
-	F("id", K_STR, 23, guest.os.id),
-	F("version", K_STR, 24, guest.os.version),
+	FM("id", K_STR, 23, guest.os.id),
+	FM("version", K_STR, 24, guest.os.version),
 	F("name", K_STR, 25, guest.os.name),
 	F("pretty", K_STR, 26, guest.os.pretty),
 	F("osinfo", K_STR, 27, guest.os.osinfo),
-	F("source", K_STR, 28, guest.os.source),
-	F("service_pack", K_STR, 29, guest.os.service_pack),
+	FM("source", K_STR, 28, guest.os.source),
+	FM("service_pack", K_STR, 29, guest.os.service_pack),
 	F("edition", K_STR, 30, guest.os.edition),
 };
 static const struct object os_object = { ".guest.os", 4, os_fields, CV_ELEMENTSOF(os_fields) };
 
 static const struct field hv_fields[] = {
-	F("id", K_STR, 6, hypervisor.id),
-	F("product", K_STR, 7, hypervisor.product),
-	F("version", K_STR, 8, hypervisor.version),
-	F("version_source", K_STR, 9, hypervisor.version_source),
-	F("build", K_STR, 10, hypervisor.build),
+	FM("id", K_STR, 6, hypervisor.id),
+	FM("product", K_STR, 7, hypervisor.product),
+	FM("version", K_STR, 8, hypervisor.version),
+	FM("version_source", K_STR, 9, hypervisor.version_source),
+	FM("build", K_STR, 10, hypervisor.build),
 	F("cloud", K_STR, 11, hypervisor.cloud),
 	F("features", K_STRV, 12, hypervisor.features),
 	F("evidence", K_EVIDENCE, 13, hypervisor.evidence),
@@ -100,7 +105,7 @@ static const struct object ct_object = { ".container", 2, ct_fields, CV_ELEMENTS
 
 static const struct field guest_fields[] = {
 	F("kernel", K_STR, 20, guest.kernel),
-	F("arch", K_STR, 21, guest.arch),
+	FM("arch", K_STR, 21, guest.arch),
 	FO("os", 22, os_object),
 };
 static const struct object guest_object = { ".guest", 3, guest_fields, CV_ELEMENTSOF(guest_fields) };
@@ -109,7 +114,7 @@ static const struct field vm_fields[] = {
 	FI("vcpus", K_INT, 32, vm.vcpus, 1 << 20),
 	FI("vcpus_possible", K_INT, 33, vm.vcpus_possible, 1 << 20),
 	FI("memory_mib", K_U64, 34, vm.memory_mib, INT64_C(1) << 40),
-	F("firmware", K_STR, 35, vm.firmware),
+	FM("firmware", K_STR, 35, vm.firmware),
 	F("disks", K_DEVICES, 36, vm.disks),
 	F("nics", K_DEVICES, 37, vm.nics),
 };
@@ -117,7 +122,7 @@ static const struct object vm_object = { ".vm", 5, vm_fields, CV_ELEMENTSOF(vm_f
 
 static const struct field integ_fields[] = {
 	F("expected", K_STRV, 39, integration.expected),
-	F("present", K_STRV, 40, integration.present),
+	FM("present", K_STRV, 40, integration.present),
 	F("missing", K_STRV, 41, integration.missing),
 	F("recommended", K_STRV, 42, integration.recommended),
 	F("recommended_missing", K_STRV, 43, integration.recommended_missing),
@@ -204,9 +209,11 @@ static char *take(const struct srd *s)
 	return cv_xstrndup(s->p.str, s->p.len);
 }
 
-static bool key_is(const struct srd *s, const char *name, size_t n)
+/* Names are short and most differ in length or first byte: those are
+ * compared before memcmp() is called. */
+static inline bool key_is(const struct srd *s, const char *name, size_t n)
 {
-	return s->p.len == n && memcmp(s->p.str, name, n) == 0;
+	return s->p.len == n && n && s->p.str[0] == name[0] && memcmp(s->p.str, name, n) == 0;
 }
 
 /* An array of strings; out NULL: validated, not kept. */
@@ -374,10 +381,12 @@ static int read_field(struct srd *s, const struct object *o, const struct field 
 			return 0;
 		return wrong(s, tok, r, &w, "not a covalid descriptor");
 	case K_STR:
+		if ((s->flags & DESCRIPTOR_PARSE_MATCH_ONLY) && !fd->match)
+			at = NULL; /* checked, not kept */
 		return read_str(s, tok, at, r, &w);
 	case K_STRV:
-		if ((s->flags & DESCRIPTOR_PARSE_MATCH_ONLY) && fd->off != offsetof(struct descriptor, integration.present))
-			at = NULL; /* checked, not kept */
+		if ((s->flags & DESCRIPTOR_PARSE_MATCH_ONLY) && !fd->match)
+			at = NULL;
 		return read_strv(s, tok, at, r, UINT64_C(1) << 38, &w);
 	case K_INT:
 	case K_U64:
@@ -420,7 +429,7 @@ static int read_object(struct srd *s, const struct object *o)
 		if (tok != JSON_PULL_KEY)
 			return -1;
 		for (size_t i = 0; i < o->n && !fd; i++)
-			if (s->p.len == o->fields[i].len && memcmp(s->p.str, o->fields[i].name, s->p.len) == 0)
+			if (key_is(s, o->fields[i].name, o->fields[i].len))
 				fd = &o->fields[i];
 		if (!fd) {
 			uint64_t r = rank(1, o->table, 0, 0, pos);

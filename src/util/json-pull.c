@@ -30,6 +30,15 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+/* AVX2 where the compiler can build it apart and ask the CPU at run time
+ * (GCC and clang on x86-64; not the Windows build, whose runtime the
+ * check was not tried with). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(_WIN32)
+#define WINDOW_AVX2 1
+#include <immintrin.h>
+#else
+#define WINDOW_AVX2 0
+#endif
 
 #include "util/json-pull.h"
 #include "util/cv.h"
@@ -549,7 +558,11 @@ static int key_add(struct json_pull *p, struct json_pull_frame *f)
 
 	if (!f->tab) {
 		for (size_t i = f->key_first; i < p->nkeys; i++)
-			if (p->keys[i].len == p->len && memcmp(key_text(p, &p->keys[i]), p->str, p->len) == 0)
+			/* The first bytes first: most keys of the same length
+			 * differ there, and memcmp() is a call. */
+			if (p->keys[i].len == p->len &&
+			    (!p->len || (*key_text(p, &p->keys[i]) == p->str[0] &&
+					 memcmp(key_text(p, &p->keys[i]), p->str, p->len) == 0)))
 				return -EEXIST;
 	} else {
 		size_t m = f->tab_cap - 1, j;
@@ -741,56 +754,129 @@ int json_pull_skip(struct json_pull *p, int token)
 }
 
 /*
- * A string at t[i] (the opening quote) with no escape, no control
- * character and valid UTF-8: the index just past its closing quote and its
- * content in *ret_s, *ret_n; 0 for anything else (the caller then reads the
- * text the exact way, which words the fault).
+ * The plain-array skipper reads the text through a 64-byte window held as
+ * two bit masks: bit k of quote is set when t[base + k] is '"', bit k of
+ * odd when it is a byte a plain string cannot hold as is (a backslash, a
+ * control character) or one that needs a UTF-8 check (>= 0x80).  A string
+ * is then crossed by finding the next set bit, with no loop over its bytes
+ * and no call: evidence lists are mostly short strings, several to a
+ * window, and loading the bytes once for all of them is what makes the
+ * skip cheap.  Past the end of the text the window is padded with a plain
+ * byte, so that nothing there is ever taken for a quote.
  */
-static size_t quiet_string(const unsigned char *t, size_t i, size_t n, const unsigned char **ret_s, size_t *ret_n)
+struct window {
+	size_t base;
+	uint64_t quote, odd;
+};
+
+/* The masks of s[0..64). */
+static void window_masks(const unsigned char *s, uint64_t *ret_quote, uint64_t *ret_odd)
 {
-	size_t start = ++i, k;
+	uint64_t q = 0, o = 0;
 
 #if defined(__SSE2__)
-	/* The usual string: its closing quote within the next few 16-byte
-	 * blocks, nothing odd before.  Whether the first flagged byte is the
-	 * quote is read from the masks, without loading the byte again. */
-	{
-		const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
 
-		while (i + 16 <= n) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
-			unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
-			unsigned mo = (unsigned)_mm_movemask_epi8(
-				_mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmplt_epi8(v, space)));
+	for (unsigned k = 0; k < 64; k += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
+		/* Signed: 0x80..0xff are negative, so "< 0x20" takes them with the controls. */
+		__m128i odd = _mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmplt_epi8(v, space));
 
-			if (mq | mo) {
-				unsigned b = (unsigned)__builtin_ctz(mq | mo);
-
-				if (mq & (1u << b)) {
-					*ret_s = t + start;
-					*ret_n = i + b - start;
-					return i + b + 1;
-				}
-				i += b; /* an odd byte: the general way below */
-				break;
-			}
-			i += 16;
-		}
+		q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << k;
+		o |= (uint64_t)(unsigned)_mm_movemask_epi8(odd) << k;
+	}
+#else
+	for (unsigned k = 0; k < 64; k++) {
+		q |= (uint64_t)(s[k] == '"') << k;
+		o |= (uint64_t)(s[k] == '\\' || s[k] < 0x20 || s[k] >= 0x80) << k;
 	}
 #endif
+	*ret_quote = q;
+	*ret_odd = o;
+}
+
+#if WINDOW_AVX2
+/* The same in two 32-byte halves, on a CPU that has AVX2 (asked at run
+ * time: the program is built for any x86-64). */
+__attribute__((target("avx2"))) static void window_masks_avx2(const unsigned char *s, uint64_t *ret_quote,
+							      uint64_t *ret_odd)
+{
+	const __m256i quote = _mm256_set1_epi8('"'), bslash = _mm256_set1_epi8('\\'), space = _mm256_set1_epi8(0x20);
+	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)s);
+	__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32));
+	/* Signed, as above: space > v for the controls and for 0x80..0xff. */
+	__m256i oa = _mm256_or_si256(_mm256_cmpeq_epi8(a, bslash), _mm256_cmpgt_epi8(space, a));
+	__m256i ob = _mm256_or_si256(_mm256_cmpeq_epi8(b, bslash), _mm256_cmpgt_epi8(space, b));
+
+	*ret_quote = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, quote)) |
+		     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, quote)) << 32;
+	*ret_odd = (uint64_t)(uint32_t)_mm256_movemask_epi8(oa) | (uint64_t)(uint32_t)_mm256_movemask_epi8(ob) << 32;
+}
+#endif
+
+static void window_load(struct window *w, const unsigned char *t, size_t n, size_t at)
+{
+	unsigned char pad[64];
+	const unsigned char *s = t + at;
+
+	if (n - at < 64) {
+		memset(pad, 'a', sizeof(pad));
+		memcpy(pad, s, n - at);
+		s = pad;
+	}
+	w->base = at;
+#if WINDOW_AVX2
+	if (__builtin_cpu_supports("avx2")) {
+		window_masks_avx2(s, &w->quote, &w->odd);
+		return;
+	}
+#endif
+	window_masks(s, &w->quote, &w->odd);
+}
+
+/*
+ * A string whose content starts at t[i] (just past its opening quote), with
+ * no escape, no control character and valid UTF-8: the offset of its
+ * closing quote; 0 for anything else (the caller then reads the text the
+ * exact way, which words the fault).  w holds a window with base <= i.
+ */
+static inline size_t window_string(struct window *w, const unsigned char *t, size_t n, size_t i)
+{
 	for (;;) {
-		i = plain_run(t, i, n);
-		if (i >= n)
-			return 0;
-		if (t[i] == '"')
-			break;
+		uint64_t m;
+		size_t k;
+
+		if (i - w->base >= 64) {
+			if (i >= n)
+				return 0;
+			window_load(w, t, n, i);
+		}
+		m = (w->quote | w->odd) >> (i - w->base);
+		if (!m) {
+			i = w->base + 64;
+			continue;
+		}
+		i += (size_t)__builtin_ctzll(m);
+		if ((w->quote >> (i - w->base)) & 1)
+			return i;
 		if (t[i] < 0x80 || !(k = utf8_len(t + i, n - i)))
 			return 0; /* an escape, a control character, a bad byte */
 		i += k;
 	}
-	*ret_s = t + start;
-	*ret_n = i - start;
-	return i + 1;
+}
+
+/* The string at t[i] (its opening quote) as window_string() reads it: the
+ * offset just past it and its content, or 0. */
+static inline size_t window_take(struct window *w, const unsigned char *t, size_t n, size_t i,
+				 const unsigned char **ret_s, size_t *ret_n)
+{
+	size_t e = window_string(w, t, n, i + 1);
+
+	if (!e)
+		return 0;
+	*ret_s = t + i + 1;
+	*ret_n = e - (i + 1);
+	return e + 1;
 }
 
 /* memcmp() for a short name, without the call. */
@@ -802,8 +888,61 @@ static inline bool same_bytes(const char *a, const unsigned char *b, size_t n)
 	return true;
 }
 
+/*
+ * The member names an array's items may have, for a skip that meets each
+ * of them dozens of times a descriptor: a name of up to 8 bytes is also
+ * kept as a word (its bytes, zero-padded, little-endian), so that a
+ * member's name is matched with one load and one compare per candidate
+ * instead of a byte loop.
+ */
+struct names {
+	const char *const *keys;
+	const uint8_t *lens;
+	unsigned n;
+	uint64_t words[32];
+};
+
+static void names_init(struct names *m, const char *const *keys, const uint8_t *lens, unsigned n)
+{
+	m->keys = keys;
+	m->lens = lens;
+	m->n = n;
+	for (unsigned k = 0; k < n; k++) {
+		m->words[k] = 0;
+		if (lens[k] <= 8)
+			memcpy(&m->words[k], keys[k], lens[k]);
+	}
+}
+
+/* Which of the names s[0..len) is (avail: the bytes readable from s), or
+ * m->n when none. */
+static inline unsigned find_key(const struct names *m, const unsigned char *s, size_t len, size_t avail)
+{
+	unsigned k = 0;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (len && len <= 8 && avail >= 8) {
+		uint64_t x;
+
+		memcpy(&x, s, 8);
+		x &= ~UINT64_C(0) >> (64 - 8 * len);
+		while (k < m->n && !(m->lens[k] == len && m->words[k] == x))
+			k++;
+		return k;
+	}
+#else
+	(void)avail;
+#endif
+	while (k < m->n && !(m->lens[k] == len && same_bytes(m->keys[k], s, len)))
+		k++;
+	return k;
+}
+
 static inline size_t quiet_ws(const unsigned char *t, size_t i, size_t n)
 {
+	/* Compact text has none: one test for the usual byte. */
+	if (i < n && t[i] > ' ')
+		return i;
 	while (i < n && is_ws(t[i]))
 		i++;
 	return i;
@@ -814,19 +953,25 @@ int json_pull_skip_plain_array(struct json_pull *p, size_t max_items, const char
 {
 	const unsigned char *t = (const unsigned char *)p->text, *str;
 	size_t n = p->text_len, i = p->pos, items = 0, len;
+	struct window w;
+	struct names names;
 
 	/* Only straight after the array's '[' (json_pull_next() returned it). */
 	if (p->error || !p->depth || p->frames[p->depth - 1].object || p->frames[p->depth - 1].state != F_FIRST ||
 	    nkeys > 32 || p->depth + 2 > JSON_PULL_MAX_DEPTH)
 		return 0;
 	i = quiet_ws(t, i, n);
-	if (i < n && t[i] == ']')
+	if (i >= n)
+		return 0;
+	if (t[i] == ']')
 		goto done;
+	window_load(&w, t, n, i);
+	names_init(&names, keys, lens, nkeys);
 	for (;;) {
 		if (items++ == max_items || i >= n)
 			return 0;
 		if (nkeys == 0) {
-			if (t[i] != '"' || !(i = quiet_string(t, i, n, &str, &len)))
+			if (t[i] != '"' || !(i = window_take(&w, t, n, i, &str, &len)))
 				return 0;
 		} else {
 			uint32_t seen = 0;
@@ -840,10 +985,9 @@ int json_pull_skip_plain_array(struct json_pull *p, size_t max_items, const char
 				for (;;) {
 					unsigned k = 0;
 
-					if (i >= n || t[i] != '"' || !(i = quiet_string(t, i, n, &str, &len)))
+					if (i >= n || t[i] != '"' || !(i = window_take(&w, t, n, i, &str, &len)))
 						return 0;
-					while (k < nkeys && !(lens[k] == len && same_bytes(keys[k], str, len)))
-						k++;
+					k = find_key(&names, str, len, (size_t)(t + n - str));
 					if (k == nkeys || (seen & (UINT32_C(1) << k)))
 						return 0; /* unknown or repeated: the exact way */
 					seen |= UINT32_C(1) << k;
@@ -852,7 +996,7 @@ int json_pull_skip_plain_array(struct json_pull *p, size_t max_items, const char
 						return 0;
 					i = quiet_ws(t, i + 1, n);
 					if (i < n && t[i] == '"') {
-						if (!(i = quiet_string(t, i, n, &str, &len)))
+						if (!(i = window_take(&w, t, n, i, &str, &len)))
 							return 0;
 					} else if (n - i >= 4 && memcmp(t + i, "null", 4) == 0) {
 						i += 4;

@@ -811,8 +811,8 @@ TEST(no_evidence_keeps_the_rest)
  * DESCRIPTOR_PARSE_MATCH_ONLY builds what matching reads: for every fixture
  * machine, against the seed catalog's index, the key is the one the full
  * descriptor gives (so a field check_key_from_descriptor() starts reading
- * must be built under this flag too, or this fails), and the lists it
- * leaves out are empty.
+ * must be built under this flag too, or this fails), and the lists and
+ * strings it leaves out are empty.
  */
 TEST(match_only_gives_the_same_key)
 {
@@ -854,6 +854,9 @@ TEST(match_only_gives_the_same_key)
 					b->integration.expected.n + b->hypervisor.evidence.n + b->hypervisor.conflicts.n),
 				  0);
 			CHECK_INT((int)b->integration.present.n, (int)a->integration.present.n);
+			/* Strings matching does not read are not built either. */
+			CHECK(!b->probed_at && !b->guest.kernel && !b->guest.os.name && !b->guest.os.pretty &&
+			      !b->guest.os.osinfo && !b->container.id);
 			keys++;
 		} else {
 			tap_fail(__FILE__, __LINE__, "fixture %zu: not read", i);
@@ -957,6 +960,90 @@ TEST(tokenizer_skip_plain_array)
 			tap_fail(__FILE__, __LINE__, "items case %zu: %d", i, plain_skip(items_not[i], 2, 10));
 }
 
+/* json_pull_skip_plain_array() on a text that is the array itself, which
+ * may end anywhere: 1 and then the end of the document, or 0 with nothing
+ * consumed and no error. */
+static int plain_skip_top(const char *t, size_t len, unsigned nkeys)
+{
+	static const char *const keys[] = { "source", "value" };
+	static const uint8_t lens[] = { 6, 5 };
+	struct json_pull p;
+	int r = -1;
+
+	json_pull_init(&p, t, len);
+	if (json_pull_next(&p) == JSON_PULL_ARRAY) {
+		size_t at = json_pull_offset(&p);
+
+		r = json_pull_skip_plain_array(&p, 10, keys, lens, nkeys);
+		if (r == 1 && json_pull_next(&p) != JSON_PULL_END)
+			r = -2;
+		else if (r == 0 && (json_pull_offset(&p) != at || json_pull_error(&p, NULL)))
+			r = -3;
+	}
+	json_pull_release(&p);
+	return r;
+}
+
+/*
+ * The skip reads the text through 64-byte windows (json-pull.c): the same
+ * answers wherever a multibyte character, a fault or a member's name falls
+ * against a window's edges, and wherever the text ends.  Each case is put
+ * after a string of 0 to 140 bytes, which moves it across more than two
+ * windows; expected per RFC 3629 / RFC 8259 and json-pull.h's contract.
+ */
+TEST(tokenizer_skip_plain_array_at_every_offset)
+{
+	static const struct {
+		const char *value;
+		int strings, items; /* expected as a string item; as an item's "value" */
+	} cases[] = {
+		{ "\"b\xc3\xa9\"", 1, 1 },
+		{ "\"\xe2\x82\xac\xe2\x82\xac\"", 1, 1 },
+		{ "\"\xf0\x9f\x98\x80\"", 1, 1 },
+		{ "\"\x7f\"", 1, 1 },             /* DEL is not a control character in JSON */
+		{ "\"\"", 1, 1 },
+		{ "\"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"", 1, 1 },
+		{ "null", 0, 1 },
+		{ "\"a\\n\"", 0, 0 },             /* an escape */
+		{ "\"a\x01\"", 0, 0 },            /* a control character */
+		{ "\"\xc3(\"", 0, 0 },            /* a lead byte without its continuation */
+		{ "\"\xed\xa0\x80\"", 0, 0 },     /* an encoded surrogate */
+		{ "\"\xf4\x90\x80\x80\"", 0, 0 }, /* above U+10FFFF */
+		{ "\"\xc0\xaf\"", 0, 0 },         /* overlong */
+		{ "\"x\", \"source\": \"t\"", 0, 0 },  /* as an item: a repeated member */
+		{ "\"x\", \"valuf\": \"t\"", 0, 0 },   /* as an item: an unknown member */
+		{ "\"x\", \"sourc\": \"t\"", 0, 0 },
+		{ "\"x\",\"source\":\"t\",\"z\":null", 0, 0 },
+	};
+	char pad[141];
+
+	for (size_t k = 0; k < sizeof(pad); k++) {
+		memset(pad, 'x', k);
+		pad[k] = '\0';
+		for (size_t i = 0; i < CV_ELEMENTSOF(cases); i++) {
+			char *a = cv_xasprintf("[\"%s\", %s]", pad, cases[i].value);
+			char *b = cv_xasprintf("[{\"source\": \"%s\", \"value\": %s}, {\"value\": \"v\"}]", pad, cases[i].value);
+			size_t la = strlen(a), lb = strlen(b);
+			int r;
+
+			/* As string items, the members' cases are a colon in an array. */
+			if ((r = plain_skip(a, 0, 10)) != cases[i].strings || (r = plain_skip_top(a, la, 0)) != cases[i].strings)
+				tap_fail(__FILE__, __LINE__, "pad %zu, string case %zu: %d", k, i, r);
+			if ((r = plain_skip(b, 2, 10)) != cases[i].items || (r = plain_skip_top(b, lb, 2)) != cases[i].items)
+				tap_fail(__FILE__, __LINE__, "pad %zu, item case %zu: %d", k, i, r);
+			/* Cut anywhere, it is no longer a whole array. */
+			for (size_t cut = 1; cut < lb; cut++)
+				if ((r = plain_skip_top(b, cut, 2)) != 0)
+					tap_fail(__FILE__, __LINE__, "pad %zu, item case %zu cut at %zu: %d", k, i, cut, r);
+			for (size_t cut = 1; cut < la; cut++)
+				if ((r = plain_skip_top(a, cut, 0)) != 0)
+					tap_fail(__FILE__, __LINE__, "pad %zu, string case %zu cut at %zu: %d", k, i, cut, r);
+			free(a);
+			free(b);
+		}
+	}
+}
+
 TEST(tokenizer_tokens_and_positions)
 {
 	const char *t = "{\"a\": [1, -2.5e1, \"x\\u00e9\", true, false, null, {}], \"b\": {\"c\": 9223372036854775807}}";
@@ -1049,4 +1136,5 @@ TAP_MAIN(every_fixture_descriptor, every_json_file_in_the_tree, truncated_at_eve
 	 every_field_given_every_type, several_faults_the_same_first, strict_json_rfc8259,
 	 strict_strings_utf8_and_escapes, raw_nul_rejected_everywhere, duplicate_keys_at_every_level,
 	 duplicate_keys_in_a_big_object, depth_limit_as_jansson, sizes_and_items, unknown_fields_strict_and_tolerant,
-	 no_evidence_keeps_the_rest, match_only_gives_the_same_key, tokenizer_skip_plain_array, tokenizer_tokens_and_positions, tokenizer_against_jansson_on_mutations)
+	 no_evidence_keeps_the_rest, match_only_gives_the_same_key, tokenizer_skip_plain_array,
+	 tokenizer_skip_plain_array_at_every_offset, tokenizer_tokens_and_positions, tokenizer_against_jansson_on_mutations)
