@@ -413,14 +413,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->body_too_big)
 		reply_error(r, 413, "body_too_large", "the body is larger than %zu bytes", srv->max_body);
 	else if (dispatch_route(r)) {
-		/* A cached answer is sent from this event thread; anything
-		 * that may block (SQL, a commit, a cache miss) goes to a
-		 * worker while this thread serves other connections. */
+		/* A cached answer is sent from this event thread, and so is
+		 * a small /check's miss when nothing can block (dispatch.c,
+		 * dispatch_answer_inline); anything that may block (SQL, a
+		 * commit, another cache miss) goes to a worker while this
+		 * thread serves other connections. */
 		r->store = server_thread_store(srv, &err);
 		if (!r->store) {
 			reply_error(r, 503, "unavailable", "the database cannot be opened: %s", err ? err : "?");
 			free(err);
-		} else if (!dispatch_answer_cached(r)) {
+		} else if (!dispatch_answer_cached(r) && !dispatch_answer_inline(r)) {
 			r->store = NULL;
 			MHD_suspend_connection(conn);
 			writer_push(srv, r);
