@@ -20,7 +20,7 @@
  * A fixed table of slots, direct-mapped by a hash of the key, one mutex
  * each: no eviction bookkeeping, and two threads only contend when their
  * keys share a slot.  Memory is bounded in bytes, not only in slots: keys
- * are digests (32 bytes, dispatch.c), and the answers the table holds add up
+ * are digests (16 bytes, dispatch.c), and the answers the table holds add up
  * to at most CACHE_MAX_BYTES; an answer that would pass that is served but
  * not kept.  (Bounded by slots alone, 1024 slots of 1 MB keys were a
  * gigabyte an anonymous client could make the server hold.)  Entries are

@@ -38,6 +38,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -620,6 +621,7 @@ int server_run(const struct server_options *o, char **ret_error)
 	pthread_mutex_init(&srv.health_lock, NULL);
 	access_log_init(&srv);
 	srv.cache = resp_cache_new();
+	randombytes_buf(srv.cache_secret, sizeof(srv.cache_secret));
 	srv.guard = guard_new(o->header_timeout_s ? o->header_timeout_s : DEFAULT_HEADER_TIMEOUT_S);
 	srv.gauges = gauges_new(GAUGES_MAX_AGE_NS);
 	srv.token_uses = token_uses_new();

@@ -119,7 +119,7 @@ struct req {
 	struct cache_entry *cached; /* the answer, from the cache */
 	bool not_modified;          /* If-None-Match matched: 304 */
 	bool cache_hit;
-	char *cache_key; /* a BLAKE2b-256 digest (dispatch.c, cache_key()): bytes, not a string */
+	char *cache_key; /* a keyed 128-bit digest (dispatch.c, cache_key()): bytes, not a string */
 	size_t cache_key_len;
 	struct cache_dep cache_dep; /* what its answer depends on: the handler may narrow it (ALL) */
 	int64_t generation;         /* the catalog's, when the request was routed */
