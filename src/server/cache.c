@@ -65,7 +65,7 @@ struct cache_entry {
 	const char *content_type; /* static strings only */
 	char etag[40];
 	size_t len;
-	char body[];
+	char *body; /* the handler's own buffer, taken over (resp_cache_put) */
 };
 
 struct slot {
@@ -118,6 +118,7 @@ void cache_entry_unref(struct cache_entry *e)
 {
 	if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
 		free(e->key);
+		free(e->body);
 		free(e);
 	}
 }
@@ -437,7 +438,7 @@ void resp_cache_release(struct resp_cache *c, const char *key, size_t key_len)
 
 struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
 				   const struct cache_dep *dep, bool etag, unsigned status, const char *content_type,
-				   const char *body, size_t len)
+				   char **body, size_t len)
 {
 	struct slot *s = slot_of(c, key, key_len);
 	struct cache_entry *e, *old = NULL;
@@ -445,7 +446,7 @@ struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t
 
 	if (len > CACHE_MAX_ENTRY)
 		return NULL;
-	e = cv_xmalloc(sizeof(*e) + len + 1);
+	e = cv_xmalloc(sizeof(*e));
 	atomic_init(&e->refs, 2); /* the table's and the caller's */
 	e->generation = generation;
 	e->dep = dep ? *dep : (struct cache_dep){ .kind = CACHE_DEP_ALL };
@@ -455,8 +456,11 @@ struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t
 	e->status = status;
 	e->content_type = content_type;
 	e->len = len;
-	memcpy(e->body, body, len);
-	e->body[len] = '\0';
+	/* Taken, not copied: an answer of a few kB copied into a fresh
+	 * block was a malloc (and glibc's consolidation of its free lists)
+	 * and a memcpy on every miss. */
+	e->body = *body;
+	*body = NULL;
 	/* A strong validator: the generation and a digest of the bytes.
 	 * Only for answers that send it: a POST's answer carries no ETag
 	 * (http.c, each_header) and If-None-Match is honoured for GET only
@@ -464,7 +468,7 @@ struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t
 	 * microseconds of an uncached /check. */
 	e->etag[0] = '\0';
 	if (etag) {
-		crypto_generichash(digest, sizeof(digest), (const unsigned char *)body, len, NULL, 0);
+		crypto_generichash(digest, sizeof(digest), (const unsigned char *)e->body, len, NULL, 0);
 		snprintf(e->etag, sizeof(e->etag), "\"%" PRId64 "-%02x%02x%02x%02x%02x%02x%02x%02x\"", generation,
 			 digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]);
 	}

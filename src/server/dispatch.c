@@ -263,7 +263,7 @@ static void compute_and_keep(struct req *r, bool claimed)
 	if (r->answered && r->status == 200) {
 		/* Only GET answers send their ETag (http.c, each_header). */
 		r->cached = resp_cache_put(r->srv->cache, r->cache_key, r->cache_key_len, r->generation, &r->cache_dep,
-					   strcmp(r->route->method, "GET") == 0, r->status, r->content_type, r->resp,
+					   strcmp(r->route->method, "GET") == 0, r->status, r->content_type, &r->resp,
 					   r->resp_len);
 		if (r->cached)
 			answer_from_entry(r);

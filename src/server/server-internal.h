@@ -212,12 +212,13 @@ struct cache_entry *resp_cache_try(struct resp_cache *c, const char *key, size_t
 				   bool *ret_claimed, bool *ret_busy);
 void resp_cache_release(struct resp_cache *c, const char *key, size_t key_len);
 /* Keeps an answer computed at generation (dep NULL: ALL); returns it with
- * a reference for the caller (NULL if too big to keep).  etag: compute
- * its ETag (a digest of the bytes), for answers that send one; else the
- * entry's ETag is "". */
+ * a reference for the caller (NULL if too big to keep).  *body (len
+ * bytes, from malloc) is taken over and set NULL, unless NULL is
+ * returned.  etag: compute its ETag (a digest of the bytes), for answers
+ * that send one; else the entry's ETag is "". */
 struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
 				   const struct cache_dep *dep, bool etag, unsigned status, const char *content_type,
-				   const char *body, size_t len);
+				   char **body, size_t len);
 /*
  * The catalog went from generation from to to, writing these
  * configurations (both versions of each replaced one; the cache takes its

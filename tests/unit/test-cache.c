@@ -32,7 +32,11 @@ static const char KEY_A[] = "key-a", KEY_B[] = "key-b";
 
 static struct cache_entry *put(struct resp_cache *c, const char *key, int64_t gen, const struct cache_dep *dep)
 {
-	return resp_cache_put(c, key, strlen(key), gen, dep, true, 200, "application/json", "{}", 2);
+	char *body = cv_xstrdup("{}");
+	struct cache_entry *e = resp_cache_put(c, key, strlen(key), gen, dep, true, 200, "application/json", &body, 2);
+
+	free(body); /* NULL if taken */
+	return e;
 }
 
 static bool hit(struct resp_cache *c, const char *key, int64_t gen)
@@ -283,8 +287,11 @@ TEST(an_etag_only_when_asked)
 	size_t len;
 	unsigned status;
 
-	g = resp_cache_put(c, KEY_A, strlen(KEY_A), 7, NULL, true, 200, "application/json", "{}", 2);
-	p = resp_cache_put(c, KEY_B, strlen(KEY_B), 7, NULL, false, 200, "application/json", "{}", 2);
+	char *b1 = cv_xstrdup("{}"), *b2 = cv_xstrdup("{}");
+
+	g = resp_cache_put(c, KEY_A, strlen(KEY_A), 7, NULL, true, 200, "application/json", &b1, 2);
+	p = resp_cache_put(c, KEY_B, strlen(KEY_B), 7, NULL, false, 200, "application/json", &b2, 2);
+	CHECK(!b1 && !b2); /* taken */
 	CHECK(strcmp(cache_entry_body(g, &len, &status, &ctype, &etag), "{}") == 0);
 	/* The generation, then 8 bytes of a digest in hex: "7-" and 16 digits, quoted. */
 	CHECK(strncmp(etag, "\"7-", 3) == 0 && strlen(etag) == 2 + 2 + 16);
