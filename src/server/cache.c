@@ -20,7 +20,7 @@
  * A fixed table of slots, direct-mapped by a hash of the key, one mutex
  * each: no eviction bookkeeping, and two threads only contend when their
  * keys share a slot.  Memory is bounded in bytes, not only in slots: keys
- * are digests (32 bytes, dispatch.c), and the answers the table holds add up
+ * are digests (16 bytes, dispatch.c), and the answers the table holds add up
  * to at most CACHE_MAX_BYTES; an answer that would pass that is served but
  * not kept.  (Bounded by slots alone, 1024 slots of 1 MB keys were a
  * gigabyte an anonymous client could make the server hold.)  Entries are
@@ -30,7 +30,9 @@
  * Single flight: a worker that misses claims the key in its slot
  * (resp_cache_wait); another worker missing the same key meanwhile waits
  * for that answer instead of computing it again, at most
- * CACHE_FLIGHT_WAIT_MS, after which it computes it itself.
+ * CACHE_FLIGHT_WAIT_MS, after which it computes it itself.  The event
+ * thread claims without waiting (resp_cache_try): a key in flight
+ * elsewhere goes to a worker, which waits for it.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -63,7 +65,7 @@ struct cache_entry {
 	const char *content_type; /* static strings only */
 	char etag[40];
 	size_t len;
-	char body[];
+	char *body; /* the handler's own buffer, taken over (resp_cache_put) */
 };
 
 struct slot {
@@ -116,6 +118,7 @@ void cache_entry_unref(struct cache_entry *e)
 {
 	if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
 		free(e->key);
+		free(e->body);
 		free(e);
 	}
 }
@@ -354,21 +357,34 @@ static bool in_flight(const struct slot *s, const char *key, size_t key_len)
 	return s->flight && s->flight_len == key_len && memcmp(s->flight, key, key_len) == 0;
 }
 
-struct cache_entry *resp_cache_wait(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
-				    bool *ret_claimed)
+/*
+ * The lookup after a miss: the entry if it holds now, else the key
+ * claimed if no one computes it (*ret_claimed).  With wait, a key in
+ * flight is waited for (bounded); without, it is left to its computer:
+ * NULL, unclaimed, uncounted, *ret_busy (the caller's worker looks
+ * again).  Another key in flight in the slot is not waited for: the
+ * caller computes, unclaimed.
+ */
+static struct cache_entry *lookup_or_claim(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+					   bool wait, bool *ret_claimed, bool *ret_busy)
 {
 	struct slot *s = slot_of(c, key, key_len);
 	struct cache_entry *e;
 	struct timespec until;
-	bool waited = false;
+	bool waited = false, busy = false;
 
 	*ret_claimed = false;
-	server_deadline(CLOCK_MONOTONIC, CACHE_FLIGHT_WAIT_MS, &until);
+	if (wait)
+		server_deadline(CLOCK_MONOTONIC, CACHE_FLIGHT_WAIT_MS, &until);
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		e = entry_at(c, s, key, key_len, generation);
 		if (e || !in_flight(s, key, key_len))
 			break;
+		if (!wait) {
+			busy = true;
+			break;
+		}
 		waited = true;
 		if (pthread_cond_timedwait(&s->landed, &s->lock, &until) != 0) {
 			/* Waited long enough: compute it here too. */
@@ -376,7 +392,7 @@ struct cache_entry *resp_cache_wait(struct resp_cache *c, const char *key, size_
 			break;
 		}
 	}
-	if (!e && !s->flight) {
+	if (!e && !s->flight && !busy) {
 		/* Ours to compute: others missing it now wait for it. */
 		s->flight = cv_xmalloc(key_len ? key_len : 1);
 		memcpy(s->flight, key, key_len);
@@ -384,10 +400,27 @@ struct cache_entry *resp_cache_wait(struct resp_cache *c, const char *key, size_
 		*ret_claimed = true;
 	}
 	pthread_mutex_unlock(&s->lock);
+	*ret_busy = busy;
+	if (busy)
+		return NULL;
 	if (waited && e)
 		atomic_fetch_add(&c->waited, 1);
 	atomic_fetch_add(e ? &c->hits : &c->misses, 1);
 	return e;
+}
+
+struct cache_entry *resp_cache_wait(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+				    bool *ret_claimed)
+{
+	bool busy;
+
+	return lookup_or_claim(c, key, key_len, generation, true, ret_claimed, &busy);
+}
+
+struct cache_entry *resp_cache_try(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+				   bool *ret_claimed, bool *ret_busy)
+{
+	return lookup_or_claim(c, key, key_len, generation, false, ret_claimed, ret_busy);
 }
 
 void resp_cache_release(struct resp_cache *c, const char *key, size_t key_len)
@@ -404,8 +437,8 @@ void resp_cache_release(struct resp_cache *c, const char *key, size_t key_len)
 }
 
 struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
-				   const struct cache_dep *dep, unsigned status, const char *content_type,
-				   const char *body, size_t len)
+				   const struct cache_dep *dep, bool etag, unsigned status, const char *content_type,
+				   char **body, size_t len)
 {
 	struct slot *s = slot_of(c, key, key_len);
 	struct cache_entry *e, *old = NULL;
@@ -413,7 +446,7 @@ struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t
 
 	if (len > CACHE_MAX_ENTRY)
 		return NULL;
-	e = cv_xmalloc(sizeof(*e) + len + 1);
+	e = cv_xmalloc(sizeof(*e));
 	atomic_init(&e->refs, 2); /* the table's and the caller's */
 	e->generation = generation;
 	e->dep = dep ? *dep : (struct cache_dep){ .kind = CACHE_DEP_ALL };
@@ -423,12 +456,22 @@ struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t
 	e->status = status;
 	e->content_type = content_type;
 	e->len = len;
-	memcpy(e->body, body, len);
-	e->body[len] = '\0';
-	/* A strong validator: the generation and a digest of the bytes. */
-	crypto_generichash(digest, sizeof(digest), (const unsigned char *)body, len, NULL, 0);
-	snprintf(e->etag, sizeof(e->etag), "\"%" PRId64 "-%02x%02x%02x%02x%02x%02x%02x%02x\"", generation, digest[0],
-		 digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]);
+	/* Taken, not copied: an answer of a few kB copied into a fresh
+	 * block was a malloc (and glibc's consolidation of its free lists)
+	 * and a memcpy on every miss. */
+	e->body = *body;
+	*body = NULL;
+	/* A strong validator: the generation and a digest of the bytes.
+	 * Only for answers that send it: a POST's answer carries no ETag
+	 * (http.c, each_header) and If-None-Match is honoured for GET only
+	 * (dispatch.c), so its digest would serve no one -- a few
+	 * microseconds of an uncached /check. */
+	e->etag[0] = '\0';
+	if (etag) {
+		crypto_generichash(digest, sizeof(digest), (const unsigned char *)e->body, len, NULL, 0);
+		snprintf(e->etag, sizeof(e->etag), "\"%" PRId64 "-%02x%02x%02x%02x%02x%02x%02x%02x\"", generation,
+			 digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]);
+	}
 	pthread_mutex_lock(&s->lock);
 	if ((!s->e || s->e->generation <= generation) &&
 	    atomic_load(&c->bytes) + entry_size(e) - (s->e ? entry_size(s->e) : 0) <= CACHE_MAX_BYTES) {

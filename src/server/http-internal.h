@@ -42,12 +42,14 @@ struct server {
 	atomic_ulong connections;
 	atomic_ullong next_id;
 	struct resp_cache *cache;
+	unsigned char cache_secret[16]; /* the cache keys' SipHash key, random per process (dispatch.c) */
 	struct pool *pool;
 	struct writer *writer; /* group commit, and the threads of writing requests (writer.c) */
 	atomic_llong generation;    /* the catalog's, as last read */
 	atomic_ullong gen_checked_ns; /* when; 0 after a write */
 	struct guard *guard;
 	atomic_ulong answered_directly;
+	atomic_ulong answered_inline; /* cacheable misses answered on the event thread (dispatch.c) */
 	char *identity;           /* store_identity() of the database opened at start */
 	pthread_mutex_t health_lock;
 	uint64_t health_deep_ns;  /* when the store was last checked in depth */
@@ -78,6 +80,11 @@ struct snapshot *snapshot_of(struct server *srv, struct store *store, int64_t ge
  * else NULL; failures are NULL too.  After a write, and before a cached
  * route's answer is looked up again on a worker. */
 struct snapshot *snapshot_if_loaded(struct server *srv, struct store *store, int64_t gen);
+/* The newest snapshot if it is at gen or newer, with a reference, else
+ * NULL: never builds one, never reads the database, holds snap_lock only
+ * to take the reference (the event thread's, snapshot_of() being for
+ * threads that may wait). */
+struct snapshot *snapshot_try(struct server *srv, int64_t gen);
 /* The snapshot's state in srv: at start, and at exit (drops the newest). */
 void snapshot_init(struct server *srv);
 void snapshot_release(struct server *srv);
@@ -97,6 +104,10 @@ void sweeper_stop(struct sweeper *sw);
 bool dispatch_route(struct req *r);
 /* A cacheable route's answer from the cache, if it is there: true if answered. */
 bool dispatch_answer_cached(struct req *r);
+/* After dispatch_answer_cached() missed: a ROUTE_INLINE route's answer
+ * computed here, on the event thread, when that cannot block (dispatch.c
+ * says when); true if answered, false: hand the request to a worker. */
+bool dispatch_answer_inline(struct req *r);
 /* The worker pool's job: authenticate, run the handler, then resume the
  * connection so that MHD sends the answer (dispatch_done). */
 void dispatch_work(void *arg);

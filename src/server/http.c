@@ -38,6 +38,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -413,14 +414,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->body_too_big)
 		reply_error(r, 413, "body_too_large", "the body is larger than %zu bytes", srv->max_body);
 	else if (dispatch_route(r)) {
-		/* A cached answer is sent from this event thread; anything
-		 * that may block (SQL, a commit, a cache miss) goes to a
-		 * worker while this thread serves other connections. */
+		/* A cached answer is sent from this event thread, and so is
+		 * a small /check's miss when nothing can block (dispatch.c,
+		 * dispatch_answer_inline); anything that may block (SQL, a
+		 * commit, another cache miss) goes to a worker while this
+		 * thread serves other connections. */
 		r->store = server_thread_store(srv, &err);
 		if (!r->store) {
 			reply_error(r, 503, "unavailable", "the database cannot be opened: %s", err ? err : "?");
 			free(err);
-		} else if (!dispatch_answer_cached(r)) {
+		} else if (!dispatch_answer_cached(r) && !dispatch_answer_inline(r)) {
 			r->store = NULL;
 			MHD_suspend_connection(conn);
 			writer_push(srv, r);
@@ -618,6 +621,7 @@ int server_run(const struct server_options *o, char **ret_error)
 	pthread_mutex_init(&srv.health_lock, NULL);
 	access_log_init(&srv);
 	srv.cache = resp_cache_new();
+	randombytes_buf(srv.cache_secret, sizeof(srv.cache_secret));
 	srv.guard = guard_new(o->header_timeout_s ? o->header_timeout_s : DEFAULT_HEADER_TIMEOUT_S);
 	srv.gauges = gauges_new(GAUGES_MAX_AGE_NS);
 	srv.token_uses = token_uses_new();

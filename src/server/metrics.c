@@ -122,6 +122,9 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 		M("# HELP covalid_cache_waits_total Misses answered by another worker's computation of the same key.\n"
 		  "# TYPE covalid_cache_waits_total counter\n");
 		M("covalid_cache_waits_total %lu\n", cs.waited);
+		M("# HELP covalid_cache_inline_total Lookups after a miss made on the event thread, not a worker (a /check's).\n"
+		  "# TYPE covalid_cache_inline_total counter\n");
+		M("covalid_cache_inline_total %lu\n", atomic_load(&srv->answered_inline));
 		M("# HELP covalid_cache_bytes Bytes of the answers the cache holds.\n# TYPE covalid_cache_bytes gauge\n");
 		M("covalid_cache_bytes %zu\n", cs.bytes);
 		snapshot_metrics(srv, b);

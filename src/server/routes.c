@@ -20,7 +20,7 @@ const struct route server_routes[] = {
 	  "one configuration with its evidence", NULL },
 	{ "POST", "/api/v1/configurations/{id}/revoke", api_revoke, ROUTE_VENDOR | ROUTE_ADMIN | ROUTE_BODY,
 	  "revoke (its validating vendor or the owner)", NULL },
-	{ "POST", "/api/v1/check", api_check, ROUTE_PUBLIC | ROUTE_BODY | ROUTE_CACHE,
+	{ "POST", "/api/v1/check", api_check, ROUTE_PUBLIC | ROUTE_BODY | ROUTE_CACHE | ROUTE_INLINE,
 	  "a descriptor in, the verdict out", "nearest host_version" },
 	{ "GET", "/api/v1/vendors", api_vendors, ROUTE_PUBLIC | ROUTE_CACHE,
 	  "vendors of the program and of the catalog", NULL },

@@ -39,6 +39,10 @@ enum route_flags {
 	ROUTE_CUSTOMER = 1 << 4, /* a customer's token */
 	ROUTE_AGENT = 1 << 5,    /* a machine's agent credential (checked against machines, not tokens) */
 	ROUTE_WRITE_ASYNC = 1 << 6, /* writes through server_write_async(): runs on the general pool */
+	/* ROUTE_CACHE, public, and its handler, given a current snapshot,
+	 * only computes (no SQL, no lock held long): a miss with a small
+	 * body is answered on the event thread (dispatch_answer_inline). */
+	ROUTE_INLINE = 1 << 7,
 	ROUTE_ANY_USER = ROUTE_ADMIN | ROUTE_VENDOR | ROUTE_CUSTOMER,
 };
 
@@ -115,7 +119,7 @@ struct req {
 	struct cache_entry *cached; /* the answer, from the cache */
 	bool not_modified;          /* If-None-Match matched: 304 */
 	bool cache_hit;
-	char *cache_key; /* a BLAKE2b-256 digest (dispatch.c, cache_key()): bytes, not a string */
+	char *cache_key; /* a keyed 128-bit digest (dispatch.c, cache_key()): bytes, not a string */
 	size_t cache_key_len;
 	struct cache_dep cache_dep; /* what its answer depends on: the handler may narrow it (ALL) */
 	int64_t generation;         /* the catalog's, when the request was routed */
@@ -200,12 +204,21 @@ struct cache_entry *resp_cache_get(struct resp_cache *c, const char *key, size_t
  * or instead). */
 struct cache_entry *resp_cache_wait(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
 				    bool *ret_claimed);
+/* The event thread's lookup after a miss: as resp_cache_wait, but never
+ * waits.  NULL and *ret_busy: another thread is computing key (nothing
+ * claimed or counted: hand the request to a worker, which waits for it);
+ * NULL otherwise: the caller computes it (released as after a wait). */
+struct cache_entry *resp_cache_try(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+				   bool *ret_claimed, bool *ret_busy);
 void resp_cache_release(struct resp_cache *c, const char *key, size_t key_len);
 /* Keeps an answer computed at generation (dep NULL: ALL); returns it with
- * a reference for the caller (NULL if too big to keep). */
+ * a reference for the caller (NULL if too big to keep).  *body (len
+ * bytes, from malloc) is taken over and set NULL, unless NULL is
+ * returned.  etag: compute its ETag (a digest of the bytes), for answers
+ * that send one; else the entry's ETag is "". */
 struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
-				   const struct cache_dep *dep, unsigned status, const char *content_type,
-				   const char *body, size_t len);
+				   const struct cache_dep *dep, bool etag, unsigned status, const char *content_type,
+				   char **body, size_t len);
 /*
  * The catalog went from generation from to to, writing these
  * configurations (both versions of each replaced one; the cache takes its

@@ -438,6 +438,20 @@ struct snapshot *snapshot_if_loaded(struct server *srv, struct store *store, int
 	return s;
 }
 
+struct snapshot *snapshot_try(struct server *srv, int64_t gen)
+{
+	struct snapshot *s;
+
+	pthread_mutex_lock(&srv->snap_lock);
+	s = srv->snap;
+	if (s && s->generation >= gen)
+		s->refs++;
+	else
+		s = NULL;
+	pthread_mutex_unlock(&srv->snap_lock);
+	return s;
+}
+
 void snapshot_metrics(struct server *srv, struct cv_buf *b)
 {
 	(void)!cv_buf_printf(b,

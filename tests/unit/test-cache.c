@@ -32,7 +32,11 @@ static const char KEY_A[] = "key-a", KEY_B[] = "key-b";
 
 static struct cache_entry *put(struct resp_cache *c, const char *key, int64_t gen, const struct cache_dep *dep)
 {
-	return resp_cache_put(c, key, strlen(key), gen, dep, 200, "application/json", "{}", 2);
+	char *body = cv_xstrdup("{}");
+	struct cache_entry *e = resp_cache_put(c, key, strlen(key), gen, dep, true, 200, "application/json", &body, 2);
+
+	free(body); /* NULL if taken */
+	return e;
 }
 
 static bool hit(struct resp_cache *c, const char *key, int64_t gen)
@@ -242,8 +246,65 @@ TEST(a_waiter_stops_waiting_for_a_computation_that_never_ends)
 	resp_cache_free(c);
 }
 
+TEST(the_event_threads_lookup_never_waits)
+{
+	struct resp_cache *c = resp_cache_new();
+	struct resp_cache_stats st;
+	struct cache_entry *e, *mine;
+	bool claimed = false, busy = true;
+
+	/* A miss no one computes: claimed, counted, not busy. */
+	CHECK(resp_cache_try(c, KEY_A, strlen(KEY_A), 1, &claimed, &busy) == NULL);
+	CHECK(claimed);
+	CHECK(!busy);
+	/* Another lookup meanwhile, on the event thread: busy at once
+	 * (no wait), nothing claimed nor counted -- a worker waits. */
+	CHECK(resp_cache_try(c, KEY_A, strlen(KEY_A), 1, &claimed, &busy) == NULL);
+	CHECK(!claimed);
+	CHECK(busy);
+	resp_cache_stats(c, &st);
+	CHECK_INT(st.misses, 1);
+	CHECK_INT(st.hits, 0);
+	mine = put(c, KEY_A, 1, NULL);
+	resp_cache_release(c, KEY_A, strlen(KEY_A));
+	/* Now kept: a hit. */
+	e = resp_cache_try(c, KEY_A, strlen(KEY_A), 1, &claimed, &busy);
+	CHECK(e == mine);
+	CHECK(!claimed);
+	CHECK(!busy);
+	resp_cache_stats(c, &st);
+	CHECK_INT(st.hits, 1);
+	cache_entry_unref(e);
+	cache_entry_unref(mine);
+	resp_cache_free(c);
+}
+
+TEST(an_etag_only_when_asked)
+{
+	struct resp_cache *c = resp_cache_new();
+	struct cache_entry *g, *p;
+	const char *ctype, *etag;
+	size_t len;
+	unsigned status;
+
+	char *b1 = cv_xstrdup("{}"), *b2 = cv_xstrdup("{}");
+
+	g = resp_cache_put(c, KEY_A, strlen(KEY_A), 7, NULL, true, 200, "application/json", &b1, 2);
+	p = resp_cache_put(c, KEY_B, strlen(KEY_B), 7, NULL, false, 200, "application/json", &b2, 2);
+	CHECK(!b1 && !b2); /* taken */
+	CHECK(strcmp(cache_entry_body(g, &len, &status, &ctype, &etag), "{}") == 0);
+	/* The generation, then 8 bytes of a digest in hex: "7-" and 16 digits, quoted. */
+	CHECK(strncmp(etag, "\"7-", 3) == 0 && strlen(etag) == 2 + 2 + 16);
+	CHECK(strcmp(cache_entry_body(p, &len, &status, &ctype, &etag), "{}") == 0);
+	CHECK(strcmp(etag, "") == 0);
+	cache_entry_unref(g);
+	cache_entry_unref(p);
+	resp_cache_free(c);
+}
+
 TAP_MAIN(a_check_answer_survives_writes_to_another_guest_os, the_old_version_of_a_changed_configuration_counts_too,
 	 global_steps_gaps_and_a_log_behind_invalidate, a_list_depends_on_what_its_filters_may_select,
 	 concurrent_misses_of_one_key_wait_for_one_computation,
 	 a_computation_that_gives_no_answer_lets_the_waiter_compute,
-	 a_waiter_stops_waiting_for_a_computation_that_never_ends)
+	 a_waiter_stops_waiting_for_a_computation_that_never_ends, the_event_threads_lookup_never_waits,
+	 an_etag_only_when_asked)

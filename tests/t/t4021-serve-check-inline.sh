@@ -1,0 +1,77 @@
+#!/bin/sh
+# t4021: a /check miss answered on the event thread (dispatch.c,
+# dispatch_answer_inline: a body of at most 64 KiB, the snapshot at its
+# generation loaded) gives the bytes and headers a worker gives; a larger
+# body goes to a worker; concurrent misses of one key are still computed
+# once.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/server.sh"
+trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+
+DB="$TMP/program.db"
+program_db "$DB"
+if ! server_start "$DB"; then
+	not_ok "covalid serve starts"
+	diag "$(cat "$TMP/serve.err")"
+	done_testing
+	exit 1
+fi
+ok "covalid serve starts ($URL)"
+
+metric() { curl -sf "$URL/metrics" | sed -n "s/^$1 //p"; }
+inline() { metric covalid_cache_inline_total; }
+misses() { metric 'covalid_cache_lookups_total{result="miss"}'; }
+hits() { metric 'covalid_cache_lookups_total{result="hit"}'; }
+# post BODY NAME: the answer's body in $TMP/NAME.body, its headers (but
+# the request's own X-Request-Id) in $TMP/NAME.head; prints the status.
+post() {
+	curl -s -D "$TMP/$2.rawhead" -o "$TMP/$2.body" -w '%{http_code}' -H 'Content-Type: application/json' \
+		--data-binary @"$1" "$URL/api/v1/check"
+	tr -d '\r' <"$TMP/$2.rawhead" | grep -iv '^x-request-id:' >"$TMP/$2.head"
+}
+
+"$COVALID" probe --json --root "$SRC/tests/fixtures/hyperv2008-rhel53/root" >"$TMP/d.json"
+# The same descriptor with whitespace after it (JSON's own): the same
+# answer, another cache key.  Padded past 64 KiB it goes to a worker.
+pad() { cat "$TMP/d.json"; head -c "$1" /dev/zero | tr '\0' ' '; }
+pad 10 >"$TMP/small1.json"
+pad 70000 >"$TMP/large.json"
+
+check "a check: 200" test "$(post "$TMP/d.json" first)" = 200
+n=$(inline)
+check "a descriptor padded past 64 KiB: 200" test "$(post "$TMP/large.json" worker)" = 200
+check "... answered by a worker" test "$(inline)" -eq "$n"
+m=$(misses)
+check "the descriptor padded a little (another key): 200" test "$(post "$TMP/small1.json" inline)" = 200
+check "... a miss, answered on the event thread" test "$(inline)" -eq $((n + 1)) -a "$(misses)" -eq $((m + 1))
+check "... the worker's bytes" cmp "$TMP/worker.body" "$TMP/inline.body"
+check "... the worker's headers" cmp "$TMP/worker.head" "$TMP/inline.head"
+check "... and the first check's bytes" cmp "$TMP/first.body" "$TMP/inline.body"
+check "a POST answer carries no ETag (If-None-Match is for GET)" sh -c "! grep -qi '^etag:' '$TMP/inline.head'"
+
+# ---- concurrent misses of one key: one computation ----
+# Rounds of 16 requests of one new body, sent at once (curl --parallel):
+# one event thread computes it, the other's requests find it in flight and
+# go to a worker, which waits for it (covalid_cache_waits_total).
+m=$(misses)
+h=$(hits)
+same=0
+for round in 1 2 3 4 5 6 7 8; do
+	pad $((100 + round)) >"$TMP/round.json"
+	set --
+	for i in $(seq 1 16); do
+		[ "$i" = 1 ] || set -- "$@" --next
+		set -- "$@" -o "$TMP/c.$i" -H 'Content-Type: application/json' --data-binary @"$TMP/round.json" "$URL/api/v1/check"
+	done
+	curl -s --parallel --parallel-immediate --parallel-max 16 "$@" 2>/dev/null
+	for i in $(seq 1 16); do cmp -s "$TMP/c.$i" "$TMP/worker.body" && same=$((same + 1)); done
+done
+m1=$(misses)
+h1=$(hits)
+check "8 rounds of 16 concurrent checks of one body: one miss a round ($m -> $m1)" test "$m1" -eq $((m + 8))
+check "... 15 hits a round ($h -> $h1)" test "$h1" -eq $((h + 8 * 15))
+check "... all 128 the worker's bytes" test "$same" -eq 128
+diag "waits for another thread's computation: $(metric covalid_cache_waits_total)"
+
+server_stop
+done_testing
