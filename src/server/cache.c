@@ -86,8 +86,9 @@ struct cache_step {
 
 struct resp_cache {
 	struct slot slots[CACHE_SLOTS];
-	atomic_ulong hits, misses, revalidated, waited;
+	atomic_ulong hits, misses, revalidated, waited, evicted;
 	atomic_size_t bytes; /* of the entries in the table */
+	atomic_size_t hand;  /* the next slot make_room() looks at */
 	pthread_mutex_t log_lock;
 	struct cache_step log[CACHE_LOG_STEPS]; /* a ring: log[(first + i) % CACHE_LOG_STEPS] */
 	size_t first, n_steps;
@@ -436,6 +437,37 @@ void resp_cache_release(struct resp_cache *c, const char *key, size_t key_len)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/*
+ * Room for need more bytes: the entries of other slots are dropped, in
+ * the order of a hand going round the table, until the answers fit (or
+ * once round).  Without it a full table kept what filled it for good:
+ * slots are replaced only by their own keys, and an answer larger than
+ * the one its slot held was refused for as long as the table was full
+ * (bench/api.sh, 1x: after the runs of deep pages had filled it with
+ * pages, the catalog GET, invalidated by a write, was never kept again
+ * and ran at a twelfth of its cached rate).  A slot whose lock is held is
+ * passed over: never wait here, and never on two locks.
+ */
+static void make_room(struct resp_cache *c, const struct slot *mine, size_t need)
+{
+	for (size_t n = 0; n < CACHE_SLOTS && atomic_load(&c->bytes) + need > CACHE_MAX_BYTES; n++) {
+		struct slot *s = &c->slots[atomic_fetch_add(&c->hand, 1) % CACHE_SLOTS];
+		struct cache_entry *e;
+
+		if (s == mine || pthread_mutex_trylock(&s->lock) != 0)
+			continue;
+		e = s->e;
+		s->e = NULL;
+		if (e)
+			atomic_fetch_sub(&c->bytes, entry_size(e));
+		pthread_mutex_unlock(&s->lock);
+		if (e) {
+			atomic_fetch_add(&c->evicted, 1);
+			cache_entry_unref(e);
+		}
+	}
+}
+
 struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
 				   const struct cache_dep *dep, bool etag, unsigned status, const char *content_type,
 				   char **body, size_t len)
@@ -472,6 +504,8 @@ struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t
 		snprintf(e->etag, sizeof(e->etag), "\"%" PRId64 "-%02x%02x%02x%02x%02x%02x%02x%02x\"", generation,
 			 digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]);
 	}
+	if (atomic_load(&c->bytes) + entry_size(e) > CACHE_MAX_BYTES)
+		make_room(c, s, entry_size(e));
 	pthread_mutex_lock(&s->lock);
 	if ((!s->e || s->e->generation <= generation) &&
 	    atomic_load(&c->bytes) + entry_size(e) - (s->e ? entry_size(s->e) : 0) <= CACHE_MAX_BYTES) {
@@ -481,8 +515,9 @@ struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t
 		if (old)
 			atomic_fetch_sub(&c->bytes, entry_size(old));
 	} else
-		/* A newer answer is there, or the table is full: keep what
-		 * is there, hand this one back only. */
+		/* A newer answer is there, or the table is still full (the
+		 * other slots busy): keep what is there, hand this one back
+		 * only. */
 		atomic_fetch_sub(&e->refs, 1);
 	pthread_mutex_unlock(&s->lock);
 	cache_entry_unref(old);
@@ -506,4 +541,5 @@ void resp_cache_stats(struct resp_cache *c, struct resp_cache_stats *ret)
 	ret->bytes = atomic_load(&c->bytes);
 	ret->revalidated = atomic_load(&c->revalidated);
 	ret->waited = atomic_load(&c->waited);
+	ret->evicted = atomic_load(&c->evicted);
 }

@@ -235,6 +235,7 @@ struct resp_cache_stats {
 	unsigned long hits, misses;
 	unsigned long revalidated; /* hits on an answer from an earlier generation */
 	unsigned long waited;      /* misses answered by another worker's computation */
+	unsigned long evicted;     /* answers dropped to make room for another */
 	size_t bytes;
 };
 void resp_cache_stats(struct resp_cache *c, struct resp_cache_stats *ret);

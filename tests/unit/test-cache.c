@@ -302,9 +302,67 @@ TEST(an_etag_only_when_asked)
 	resp_cache_free(c);
 }
 
+/* docs/server.md, "Requests and limits": the answer cache holds 64 MiB of answers. */
+#define MAX_BYTES ((size_t)64 * 1024 * 1024)
+
+/* Keys as the server's are: digests, spread over the slots (splitmix64). */
+static void key_of(char out[static 32], unsigned i)
+{
+	uint64_t z = (uint64_t)i * 0x9e3779b97f4a7c15ull;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	snprintf(out, 32, "%016llx", (unsigned long long)(z ^ (z >> 31)));
+}
+
+static bool put_sized(struct resp_cache *c, const char *key, size_t len)
+{
+	char *body = cv_xmalloc(len);
+	struct cache_entry *e;
+
+	memset(body, 'x', len);
+	e = resp_cache_put(c, key, strlen(key), 1, NULL, false, 200, "application/json", &body, len);
+	free(body);
+	cache_entry_unref(e);
+	return e != NULL;
+}
+
+/* A full table makes room: every answer put is kept (the others' slots
+ * give way), the table never holds more than its bound, and an answer
+ * larger than the one its slot held is kept too. */
+static void a_full_table_makes_room_for_a_new_answer(void)
+{
+	struct resp_cache *c = resp_cache_new();
+	struct resp_cache_stats st;
+	char key[32];
+	size_t last_missing = 0;
+
+	/* 6000 answers of 70 kB: 400 MB, six times what the table holds. */
+	for (int i = 0; i < 6000; i++) {
+		key_of(key, (unsigned)i);
+		CHECK(put_sized(c, key, 70000));
+		resp_cache_stats(c, &st);
+		if (st.bytes > MAX_BYTES)
+			tap_fail(__FILE__, __LINE__, "after %d answers the table holds %zu bytes", i + 1, st.bytes);
+	}
+	for (int i = 5990; i < 6000; i++) {
+		key_of(key, (unsigned)i);
+		if (!hit(c, key, 1))
+			last_missing++;
+	}
+	CHECK_INT(last_missing, 0);
+	CHECK(put_sized(c, "big", 1024 * 1024));
+	CHECK(hit(c, "big", 1));
+	resp_cache_stats(c, &st);
+	CHECK(st.bytes <= MAX_BYTES);
+	CHECK(st.bytes > MAX_BYTES / 2);
+	CHECK(st.evicted > 0);
+	resp_cache_free(c);
+}
+
 TAP_MAIN(a_check_answer_survives_writes_to_another_guest_os, the_old_version_of_a_changed_configuration_counts_too,
 	 global_steps_gaps_and_a_log_behind_invalidate, a_list_depends_on_what_its_filters_may_select,
 	 concurrent_misses_of_one_key_wait_for_one_computation,
 	 a_computation_that_gives_no_answer_lets_the_waiter_compute,
 	 a_waiter_stops_waiting_for_a_computation_that_never_ends, the_event_threads_lookup_never_waits,
-	 an_etag_only_when_asked)
+	 an_etag_only_when_asked, a_full_table_makes_room_for_a_new_answer)
