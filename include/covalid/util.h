@@ -67,6 +67,9 @@ struct cv_buf {
 void cv_buf_init(struct cv_buf *b, size_t max);
 void cv_buf_release(struct cv_buf *b);
 void cv_buf_reset(struct cv_buf *b);
+/* Room for n bytes (and the NUL after them) allocated now: for a buffer
+ * whose usual size is known, one allocation instead of a doubling chain. */
+void cv_buf_reserve(struct cv_buf *b, size_t n);
 int cv_buf_append(struct cv_buf *b, const void *p, size_t n) CV_WUR;
 int cv_buf_puts(struct cv_buf *b, const char *s) CV_WUR;
 int cv_buf_printf(struct cv_buf *b, const char *fmt, ...) CV_PRINTF(2, 3) CV_WUR;

@@ -33,6 +33,16 @@ void reply_bytes(struct req *r, unsigned status, const char *content_type, const
 	r->answered = true;
 }
 
+void reply_take(struct req *r, unsigned status, const char *content_type, char *data, size_t len)
+{
+	req_reset_reply(r);
+	r->status = status;
+	r->content_type = content_type;
+	r->resp = data;
+	r->resp_len = len;
+	r->answered = true;
+}
+
 void reply_json(struct req *r, unsigned status, json_t *body)
 {
 	char *s = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;

@@ -131,6 +131,8 @@ struct req {
 /* ---- replies, exactly one per request (request.c) ---- */
 void reply_json(struct req *r, unsigned status, json_t *body); /* steals body */
 void reply_bytes(struct req *r, unsigned status, const char *content_type, const char *data, size_t len);
+/* The same with data taken over (malloc'd, NUL after its len bytes), not copied. */
+void reply_take(struct req *r, unsigned status, const char *content_type, char *data, size_t len);
 void reply_error(struct req *r, unsigned status, const char *code, const char *fmt, ...) CV_PRINTF(4, 5);
 void reply_program_error(struct req *r, const struct program_error *e);
 

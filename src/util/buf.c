@@ -34,6 +34,11 @@ static void buf_grow(struct cv_buf *b, size_t need)
 	b->alloc = a;
 }
 
+void cv_buf_reserve(struct cv_buf *b, size_t n)
+{
+	buf_grow(b, n < b->max ? n : b->max);
+}
+
 int cv_buf_append(struct cv_buf *b, const void *p, size_t n)
 {
 	if (n > b->max || b->len > b->max - n)

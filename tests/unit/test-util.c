@@ -20,6 +20,28 @@ TEST(buf_respects_its_limit)
 	cv_buf_release(&b);
 }
 
+/* A reservation allocates once, never past the limit, and changes no content. */
+TEST(buf_reserve_allocates_once)
+{
+	struct cv_buf b;
+	char *before;
+
+	cv_buf_init(&b, 100);
+	CHECK_INT(cv_buf_puts(&b, "ab"), 0);
+	cv_buf_reserve(&b, 50);
+	CHECK(b.alloc >= 51);
+	CHECK_STR(b.data, "ab");
+	before = b.data;
+	for (int i = 0; i < 48; i++)
+		CHECK_INT(cv_buf_append(&b, "x", 1), 0);
+	CHECK(b.data == before); /* no reallocation within what was reserved */
+	CHECK_INT(b.len, 50);
+	cv_buf_reserve(&b, 1000); /* past max: up to max only */
+	CHECK(b.alloc <= 128);
+	CHECK_INT(cv_buf_append(&b, "y", 1), 0);
+	cv_buf_release(&b);
+}
+
 TEST(buf_printf_appends)
 {
 	struct cv_buf b;
@@ -325,7 +347,7 @@ TEST(edit_distance_and_suggestion)
 	CHECK(!cv_suggest("", cmds, CV_ELEMENTSOF(cmds)));
 }
 
-TAP_MAIN(edit_distance_and_suggestion, word_in_list, buf_respects_its_limit, buf_printf_appends, buf_xml_text_escapes, strv_unique_sort_join, parse_u64_is_strict,
+TAP_MAIN(edit_distance_and_suggestion, word_in_list, buf_respects_its_limit, buf_reserve_allocates_once, buf_printf_appends, buf_xml_text_escapes, strv_unique_sort_join, parse_u64_is_strict,
 	 parse_int_range, parse_host_port, path_resolve_stays_inside, utf8_clean_and_sanitize,
 	 atomic_write_replaces_whole_file, mkdir_p_makes_each_level_and_refuses_nothing, read_file_limits, time_roundtrip, time_parse_rejects_impossible_dates,
 	 sanitize_c1_and_text)
