@@ -310,9 +310,9 @@ static void *writer_main(void *p)
 	}
 }
 
-static void enqueue(struct writer *w, struct write_job *j)
+/* w->lock held. */
+static void enqueue_locked(struct writer *w, struct write_job *j)
 {
-	pthread_mutex_lock(&w->lock);
 	if (w->tail)
 		w->tail->next = j;
 	else
@@ -320,6 +320,12 @@ static void enqueue(struct writer *w, struct write_job *j)
 	w->tail = j;
 	w->queued++;
 	pthread_cond_signal(&w->wake);
+}
+
+static void enqueue(struct writer *w, struct write_job *j)
+{
+	pthread_mutex_lock(&w->lock);
+	enqueue_locked(w, j);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -422,15 +428,8 @@ void server_write_detached(struct server *srv, server_write_fn fn, void (*releas
 	pthread_mutex_lock(&w->lock);
 	/* Once stopping, the writer may have taken its last batch. */
 	gone = w->stopping;
-	if (!gone) {
-		if (w->tail)
-			w->tail->next = j;
-		else
-			w->head = j;
-		w->tail = j;
-		w->queued++;
-		pthread_cond_signal(&w->wake);
-	}
+	if (!gone)
+		enqueue_locked(w, j);
 	pthread_mutex_unlock(&w->lock);
 	if (gone) {
 		release(arg);

@@ -5,6 +5,9 @@
 #                               the owner's token (default $TMP/owner.token)
 #   server_start DB [ARGS...]   sets $URL (https:// with --tls-cert), $HOSTPORT
 #                               and $SERVER_PID
+#   server_begin DB [ARGS...]   program_db DB, then server_start: the test
+#                               "covalid serve starts", or a failed one and
+#                               the end of the script
 #   api METHOD PATH [BODY-FILE|-] [TOKEN-FILE]
 #                               body in $TMP/resp, status echoed
 #   raw_http 'BYTES'            sends bytes as they are, prints the status line
@@ -32,6 +35,19 @@ server_start() {
 	HOSTPORT=${URL#*://}
 	export URL HOSTPORT SERVER_PID
 	[ -n "$URL" ]
+}
+
+server_begin() {
+	db=$1
+	shift
+	if program_db "$db" && server_start "$db" "$@"; then
+		ok "covalid serve starts ($URL)"
+		return 0
+	fi
+	not_ok "covalid serve starts"
+	diag "$(cat "$TMP/serve.err" 2>/dev/null)"
+	done_testing
+	exit 1
 }
 
 server_stop() {

@@ -8,14 +8,7 @@
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 DB="$TMP/program.db"
-program_db "$DB"
-if ! server_start "$DB"; then
-	not_ok "covalid serve starts"
-	diag "$(cat "$TMP/serve.err")"
-	done_testing
-	exit 1
-fi
-ok "covalid serve starts ($URL)"
+server_begin "$DB"
 O="--server $URL --token-file $TMP/owner.token"
 V="--server $URL --token-file $TMP/vendor.token"
 

@@ -9,14 +9,7 @@
 trap 'server_stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
 DB="$TMP/program.db"
-program_db "$DB"
-if ! server_start "$DB"; then
-	not_ok "covalid serve starts"
-	diag "$(cat "$TMP/serve.err")"
-	done_testing
-	exit 1
-fi
-ok "covalid serve starts ($URL)"
+server_begin "$DB"
 
 metric() { curl -sf "$URL/metrics" | sed -n "s/^$1 //p"; }
 inline() { metric covalid_cache_inline_total; }

@@ -30,6 +30,18 @@ int tap_run(const struct tap_test *tests, size_t n, int argc, char **argv);
 const char *tap_srcdir(void);
 /* A fresh temporary directory for this test, removed by the runner. */
 const char *tap_tmpdir(void);
+/* Marsaglia's xorshift64 (13, 7, 17): the next of *state, never 0 from a
+ * non-zero seed; a repeatable stream of test inputs. */
+static inline uint64_t tap_xorshift64(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*state = x;
+	return x;
+}
 
 #define TEST(name) static void name(void)
 

@@ -20,13 +20,7 @@ static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 
 static uint64_t rng(void)
 {
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	rng_state = x;
-	return x;
+	return tap_xorshift64(&rng_state);
 }
 
 /* The writer's text for one string inside an array ("[...]"), NULL if it failed. */

@@ -244,9 +244,7 @@ static void reference_stream(unsigned char *out, size_t n)
 	uint64_t x = UINT64_C(0x2545f4914f6cdd1d);
 
 	for (size_t i = 0; i < n; i += 8) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		tap_xorshift64(&x);
 		for (size_t k = 0; k < 8 && i + k < n; k++)
 			out[i + k] = (unsigned char)(x >> (8 * k));
 	}
