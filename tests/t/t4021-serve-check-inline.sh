@@ -16,11 +16,12 @@ inline() { metric covalid_cache_inline_total; }
 misses() { metric 'covalid_cache_lookups_total{result="miss"}'; }
 hits() { metric 'covalid_cache_lookups_total{result="hit"}'; }
 # post BODY NAME: the answer's body in $TMP/NAME.body, its headers (but
-# the request's own X-Request-Id) in $TMP/NAME.head; prints the status.
+# the request's own X-Request-Id, and Date, which two answers a second
+# boundary apart differ in) in $TMP/NAME.head; prints the status.
 post() {
 	curl -s -D "$TMP/$2.rawhead" -o "$TMP/$2.body" -w '%{http_code}' -H 'Content-Type: application/json' \
 		--data-binary @"$1" "$URL/api/v1/check"
-	tr -d '\r' <"$TMP/$2.rawhead" | grep -iv '^x-request-id:' >"$TMP/$2.head"
+	tr -d '\r' <"$TMP/$2.rawhead" | grep -iv '^x-request-id:\|^date:' >"$TMP/$2.head"
 }
 
 "$COVALID" probe --json --root "$SRC/tests/fixtures/hyperv2008-rhel53/root" >"$TMP/d.json"
