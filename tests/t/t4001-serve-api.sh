@@ -368,6 +368,20 @@ check "covalid_build_info: the version (include/covalid/covalid.h) and the backe
 		grep -qx 'covalid_build_info{version=\"$(sed -n 's/^#define COVALID_VERSION "\(.*\)"$/\1/p' "$SRC/include/covalid/covalid.h")\",backend=\"$backend\"} 1' '$TMP/metrics'"
 check_eval "the access log: one JSON object a request, with status and duration" "jq -e -s 'length > 50 and all(.[]; (.status | type == \"number\") and (.duration_ms | type == \"number\") and .method and .path)' '$TMP/access.log' >/dev/null"
 check_eval "... and whether the cache answered" "grep -q '\"cache\":\"hit\"' '$TMP/access.log' && grep -q '\"cache\":\"miss\"' '$TMP/access.log'"
+# A path with bytes the log escapes (access-log.c, log_string: quotes,
+# backslashes, control and non-ASCII bytes; JSON's escapes, RFC 8259 7)
+# between bytes it does not; MHD hands the path percent-decoded.  The log
+# is written at least once a second: wait for the line.
+curl -s -o /dev/null "$URL/api/v1/esc-a%22b%5Cc%01d%FFe"
+esc_line() { grep -F '"path":"/api/v1/esc-a' "$TMP/access.log"; }
+i=0
+while ! esc_line >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+printf '%s\n' '"path":"/api/v1/esc-a\"b\\c\u0001d\u00ffe",' >"$TMP/esc.expected"
+check "the access log escapes a path's quote, backslash, control and non-ASCII bytes, keeps the rest" \
+	grep -qF -f "$TMP/esc.expected" "$TMP/access.log"
+esc_re='^\{"ts":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z",.*"duration_ms":[0-9]+\.[0-9]{3},'
+check_eval "... with the time as ISO 8601 UTC to the second and the duration in ms with three decimals" \
+	"esc_line | grep -Eq '$esc_re'"
 check_eval "GET /metrics counts cache hits" "curl -sf '$URL/metrics' | grep -Eq '^covalid_cache_lookups_total\{result=\"hit\"\} [1-9]'"
 check_eval "... naming the token id, never the token" "grep -q '\"token\":\"tok_' '$TMP/access.log' && ! grep -q -F -e \"\$(cat '$TMP/rh.token')\" '$TMP/access.log'"
 
