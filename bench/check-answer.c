@@ -28,24 +28,10 @@
 #include "covalid/check.h"
 #include "covalid/descriptor.h"
 #include "util/cv.h"
+#include "bench.h"
 
 #define BATCH 200
 #define FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
-
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static char *tree(const struct check_result *r, const struct descriptor *d, size_t *ret_len)
 {
@@ -166,14 +152,14 @@ int main(int argc, char **argv)
 		writers[w].us = cv_xcalloc(rounds, sizeof(double));
 	for (uint64_t r = 0; r < rounds; r++)
 		for (size_t w = 0; w < CV_ELEMENTSOF(writers); w++) {
-			uint64_t t0 = cpu_ns();
+			uint64_t t0 = bench_cpu_ns();
 
 			for (int k = 0; k < BATCH; k++)
 				free(writers[w].fn(res, d, &len));
-			writers[w].us[r] = (double)(cpu_ns() - t0) / 1e3 / BATCH;
+			writers[w].us[r] = (double)(bench_cpu_ns() - t0) / 1e3 / BATCH;
 		}
 	for (size_t w = 0; w < CV_ELEMENTSOF(writers); w++) {
-		qsort(writers[w].us, rounds, sizeof(double), cmp_double);
+		qsort(writers[w].us, rounds, sizeof(double), bench_cmp_double);
 		printf("%-16s %8.2f us per answer (median of %llu rounds of %d)\n", writers[w].name,
 		       writers[w].us[rounds / 2], (unsigned long long)rounds, BATCH);
 	}

@@ -15,16 +15,9 @@
  */
 #include "covalid/descriptor.h"
 #include "util/cv.h"
+#include "bench.h"
 
 #define BATCH 200
-
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 struct reader {
 	const char *name;
@@ -32,13 +25,6 @@ struct reader {
 	unsigned flags;
 	double *us;
 };
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static int parse(const struct reader *r, const char *text, size_t len, struct descriptor **ret)
 {
@@ -97,7 +83,7 @@ int main(int argc, char **argv)
 	}
 	for (int r = 0; r < rounds; r++) {
 		for (size_t i = 0; i < CV_ELEMENTSOF(readers); i++) {
-			uint64_t t0 = cpu_ns();
+			uint64_t t0 = bench_cpu_ns();
 
 			for (int k = 0; k < BATCH; k++) {
 				struct descriptor *d = NULL;
@@ -106,12 +92,12 @@ int main(int argc, char **argv)
 					return 1;
 				descriptor_free(d);
 			}
-			readers[i].us[r] = (double)(cpu_ns() - t0) / 1000.0 / BATCH;
+			readers[i].us[r] = (double)(bench_cpu_ns() - t0) / 1000.0 / BATCH;
 		}
 	}
 	printf("%s: %zu bytes, median of %d rounds of %d parses, CPU time\n", argv[1], len, rounds, BATCH);
 	for (size_t i = 0; i < CV_ELEMENTSOF(readers); i++) {
-		qsort(readers[i].us, (size_t)rounds, sizeof(double), cmp_double);
+		qsort(readers[i].us, (size_t)rounds, sizeof(double), bench_cmp_double);
 		printf("  %-30s %8.2f us/descriptor (p10 %.2f, p90 %.2f)\n", readers[i].name, readers[i].us[rounds / 2],
 		       readers[i].us[rounds / 10], readers[i].us[rounds * 9 / 10]);
 		free(readers[i].us);

@@ -17,25 +17,11 @@
  * old / new.  Time is the thread's CPU time (CLOCK_THREAD_CPUTIME_ID).
  */
 #include "../fuzz/report-reference.h"
+#include "bench.h"
 
 #define BATCH 200
 
 static const struct monitor_thresholds defaults = { 300, 2000, 1, 90, 90, 90, 4.0 };
-
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 enum { OLD_PARSE, NEW_PARSE, OLD_WRITER, NEW_WRITER, STEPS };
 static const char *const step_names[] = { "parse, tree (before)", "parse, pull (now)",
@@ -110,15 +96,15 @@ static int bench(const char *path, int rounds)
 		us[s] = cv_xcalloc((size_t)rounds, sizeof(double));
 	for (int r = 0; r < rounds; r++)
 		for (int s = 0; s < STEPS; s++) {
-			uint64_t t0 = cpu_ns();
+			uint64_t t0 = bench_cpu_ns();
 
 			for (int k = 0; k < BATCH; k++)
 				step(s, text, len, a->health, &rb.health);
-			us[s][r] = (double)(cpu_ns() - t0) / 1000.0 / BATCH;
+			us[s][r] = (double)(bench_cpu_ns() - t0) / 1000.0 / BATCH;
 		}
 	printf("%s: %zu bytes, median of %d rounds of %d, CPU time\n", path, len, rounds, BATCH);
 	for (int s = 0; s < STEPS; s++) {
-		qsort(us[s], (size_t)rounds, sizeof(double), cmp_double);
+		qsort(us[s], (size_t)rounds, sizeof(double), bench_cmp_double);
 		med[s] = us[s][rounds / 2];
 		printf("  %-32s %8.2f us/report (p10 %.2f, p90 %.2f)\n", step_names[s], med[s], us[s][rounds / 10],
 		       us[s][rounds * 9 / 10]);

@@ -23,6 +23,7 @@
 #include "covalid/store.h"
 #include "covalid/testlog.h"
 #include "util/cv.h"
+#include "bench.h"
 
 #define RUNS 5
 
@@ -86,13 +87,6 @@ static void step_check(struct ctx *c)
 	program_submit_checked_free(k);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void timed(const char *name, void (*step)(struct ctx *), struct ctx *c, long n)
 {
 	double us[RUNS];
@@ -104,7 +98,7 @@ static void timed(const char *name, void (*step)(struct ctx *), struct ctx *c, l
 			step(c);
 		us[r] = (now_us() - t0) / (double)n;
 	}
-	qsort(us, RUNS, sizeof(us[0]), cmp_double);
+	qsort(us, RUNS, sizeof(us[0]), bench_cmp_double);
 	printf("  %-44s %8.1f us  (min %.1f, max %.1f)\n", name, us[RUNS / 2], us[0], us[RUNS - 1]);
 }
 
