@@ -13,7 +13,6 @@
  * configurations and products, which the answer repeats in its machine,
  * its candidates, its differences, its summary and its life cycles.
  */
-#include <dirent.h>
 #include <jansson.h>
 
 #include "covalid/catalog.h"
@@ -127,33 +126,18 @@ struct machines {
 
 static void machines_load(struct machines *m)
 {
-	char *dir = cv_xasprintf("%s/tests/fixtures", tap_srcdir());
-	DIR *dh = opendir(dir);
-	struct dirent *de;
+	size_t n;
 
 	memset(m, 0, sizeof(*m));
-	CHECK(dh != NULL);
-	while (dh && (de = readdir(dh))) {
-		char *root = cv_xasprintf("%s/%s/root", dir, de->d_name);
-		DIR *r = de->d_name[0] != '.' ? opendir(root) : NULL;
-
-		if (r) {
-			closedir(r);
-			m->v = cv_xreallocarray(m->v, m->n + 1, sizeof(*m->v));
-			m->names = cv_xreallocarray(m->names, m->n + 1, sizeof(*m->names));
-			m->names[m->n] = cv_xstrdup(de->d_name);
-			m->v[m->n] = probe_fixture(de->d_name);
-			if (m->v[m->n])
-				m->n++;
-			else
-				free(m->names[m->n]);
-		}
-		free(root);
+	m->names = probe_fixture_names(&n);
+	m->v = cv_xcalloc(n ? n : 1, sizeof(*m->v));
+	for (size_t i = 0; i < n; i++) {
+		m->v[m->n] = probe_fixture(m->names[i]);
+		if (m->v[m->n])
+			m->names[m->n++] = m->names[i];
+		else
+			free(m->names[i]);
 	}
-	if (dh)
-		closedir(dh);
-	free(dir);
-	CHECK(m->n >= 60); /* tests/fixtures has 69 machines */
 }
 
 static void machines_release(struct machines *m)

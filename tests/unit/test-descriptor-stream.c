@@ -100,36 +100,9 @@ static void corpus_add(struct corpus *c, char *text)
 /* What the probe says of each fixture (tests/fixtures/<name>/root), compact and pretty. */
 static void corpus_fixtures(struct corpus *c, size_t max)
 {
-	char *dir = cv_xasprintf("%s/tests/fixtures", tap_srcdir());
-	DIR *dh = opendir(dir);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0;
+	size_t n;
+	char **names = probe_fixture_names(&n);
 
-	CHECK(dh != NULL);
-	while (dh && (de = readdir(dh))) {
-		char *root = cv_xasprintf("%s/%s/root", dir, de->d_name);
-		DIR *r = de->d_name[0] != '.' ? opendir(root) : NULL;
-
-		if (r) {
-			closedir(r);
-			names = cv_xreallocarray(names, n + 1, sizeof(*names));
-			names[n++] = cv_xstrdup(de->d_name);
-		}
-		free(root);
-	}
-	if (dh)
-		closedir(dh);
-	/* Sorted, so that a limited run takes the same fixtures every time. */
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n; j++)
-			if (strcmp(names[j], names[i]) < 0) {
-				char *t = names[i];
-
-				names[i] = names[j];
-				names[j] = t;
-			}
-	CHECK(n >= 60); /* tests/fixtures has 69 machines */
 	for (size_t i = 0; i < n; i++) {
 		if (i < max) {
 			struct descriptor *d = probe_fixture(names[i]);
@@ -143,7 +116,6 @@ static void corpus_fixtures(struct corpus *c, size_t max)
 		free(names[i]);
 	}
 	free(names);
-	free(dir);
 }
 
 static void corpus_release(struct corpus *c)
