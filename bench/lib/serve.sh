@@ -7,6 +7,7 @@
 # SERVE_TAG: names the node's files ($W/serve$SERVE_TAG.out ...), for
 # several servers in one $W.
 serve_start() {
+	: >"$W/serve${SERVE_TAG:-}.out" # a restart's old line is not read (tests/lib/server.sh)
 	"$COVALID" serve --db "${SERVE_DB:-$W/db}" --listen 127.0.0.1:0 --access-log "$W/access${SERVE_TAG:-}.log" "$@" \
 		>"$W/serve${SERVE_TAG:-}.out" 2>"$W/serve${SERVE_TAG:-}.err" &
 	SERVER_PID=$!

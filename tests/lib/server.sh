@@ -20,6 +20,11 @@ program_db() {
 server_start() {
 	db=$1
 	shift
+	# Emptied here, not only by the redirection below: that one is the
+	# background child's, and a restart's loop could otherwise read the
+	# killed server's "listening" line (its old port) before the child
+	# truncates the file (t4007 on PostgreSQL, whose server starts slower).
+	: >"$TMP/serve.out"
 	"$COVALID" serve --db "$db" --listen 127.0.0.1:0 --access-log "$TMP/access.log" "$@" \
 		>"$TMP/serve.out" 2>"$TMP/serve.err" &
 	SERVER_PID=$!

@@ -87,6 +87,7 @@ ok "the catalog and the owner's token in one $T4010_DB database"
 # $NODE_N its URL, $PID_N its process.  A sweep every second, so that the
 # late-mark check below takes seconds.
 node_start() {
+	: >"$TMP/serve.$1.out" # a restarted node's old line is not read (server_start)
 	"$COVALID" serve --db "$DBLOC" --listen 127.0.0.1:0 --access-log "$TMP/access.$1.log" --sweep-interval 1 --webhook-allow-private \
 		>"$TMP/serve.$1.out" 2>"$TMP/serve.$1.err" &
 	_pid=$!
