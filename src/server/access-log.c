@@ -141,7 +141,7 @@ void access_log_write(struct server *srv, struct req *r, double seconds)
 	log_duration_ms(&b, seconds);
 	(void)!cv_buf_puts(&b, ",\"route\":");
 	log_string(&b, r->route ? r->route->pattern : "-");
-	if (r->cache_key)
+	if (r->has_cache_key)
 		(void)!cv_buf_puts(&b, r->cache_hit ? ",\"cache\":\"hit\"" : ",\"cache\":\"miss\"");
 	if (r->auth.token_id) {
 		(void)!cv_buf_puts(&b, ",\"token\":");

@@ -19,13 +19,16 @@
  *
  * A fixed table of slots, direct-mapped by a hash of the key, one mutex
  * each: no eviction bookkeeping, and two threads only contend when their
- * keys share a slot.  Memory is bounded in bytes, not only in slots: keys
- * are digests (16 bytes, dispatch.c), and the answers the table holds add up
- * to at most CACHE_MAX_BYTES; an answer that would pass that is served but
- * not kept.  (Bounded by slots alone, 1024 slots of 1 MB keys were a
- * gigabyte an anonymous client could make the server hold.)  Entries are
- * reference-counted so an answer being sent survives its replacement in
- * the table.
+ * keys share a slot.  A key is the request itself -- method, target and
+ * body (struct cache_key; a large body as a keyed digest) -- kept whole
+ * and compared whole, so the hash only picks the slot and need not resist
+ * collisions (cache_key_init).
+ * Memory is bounded in bytes, not only in slots: the keys and answers the
+ * table holds add up to at most CACHE_MAX_BYTES; an answer that would
+ * pass that is served but not kept.  (Bounded by slots alone, 1024 slots
+ * of 1 MB keys were a gigabyte an anonymous client could make the server
+ * hold.)  Entries are reference-counted so an answer being sent survives
+ * its replacement in the table.
  *
  * Single flight: a worker that misses claims the key in its slot
  * (resp_cache_wait); another worker missing the same key meanwhile waits
@@ -55,12 +58,19 @@
 /* How long a miss waits for another worker's computation of the same key. */
 #define CACHE_FLIGHT_WAIT_MS 2000
 
+/* A key as the table keeps it: the parts one after another. */
+struct kept_key {
+	char *bytes; /* NULL: none */
+	size_t len[CACHE_KEY_PARTS];
+	bool digested;
+	uint64_t hash;
+};
+
 struct cache_entry {
 	atomic_int refs;
 	int64_t generation; /* computed at, or revalidated at (under the slot's lock) */
 	struct cache_dep dep;
-	char *key;
-	size_t key_len;
+	struct kept_key key;
 	unsigned status;
 	const char *content_type; /* static strings only */
 	char etag[40];
@@ -72,8 +82,7 @@ struct slot {
 	pthread_mutex_t lock;
 	pthread_cond_t landed; /* the key in flight was put or released */
 	struct cache_entry *e;
-	unsigned char *flight; /* the key a worker is computing, or NULL */
-	size_t flight_len;
+	struct kept_key flight; /* the key a worker is computing (bytes NULL: none) */
 };
 
 /* What changed from generation from to to (snapshot.c). */
@@ -94,9 +103,49 @@ struct resp_cache {
 	size_t first, n_steps;
 };
 
+static size_t key_size(const struct kept_key *k)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < CACHE_KEY_PARTS; i++)
+		n += k->len[i];
+	return n;
+}
+
+static void key_keep(struct kept_key *dst, const struct cache_key *k)
+{
+	char *p = dst->bytes = cv_xmalloc(k->len[0] + k->len[1] + k->len[2] + 1);
+
+	for (size_t i = 0; i < CACHE_KEY_PARTS; i++) {
+		if (k->len[i])
+			memcpy(p, k->part[i], k->len[i]);
+		p += k->len[i];
+		dst->len[i] = k->len[i];
+	}
+	dst->digested = k->digested;
+	dst->hash = k->hash;
+}
+
+static bool key_is(const struct kept_key *kept, const struct cache_key *k)
+{
+	const char *p = kept->bytes;
+
+	if (!p || kept->hash != k->hash || kept->digested != k->digested)
+		return false;
+	for (size_t i = 0; i < CACHE_KEY_PARTS; i++)
+		if (kept->len[i] != k->len[i])
+			return false;
+	for (size_t i = 0; i < CACHE_KEY_PARTS; i++) {
+		if (k->len[i] && memcmp(p, k->part[i], k->len[i]) != 0)
+			return false;
+		p += k->len[i];
+	}
+	return true;
+}
+
 static size_t entry_size(const struct cache_entry *e)
 {
-	return sizeof(*e) + e->key_len + e->len + 1;
+	return sizeof(*e) + key_size(&e->key) + e->len + 1;
 }
 
 struct resp_cache *resp_cache_new(void)
@@ -118,7 +167,7 @@ struct resp_cache *resp_cache_new(void)
 void cache_entry_unref(struct cache_entry *e)
 {
 	if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
-		free(e->key);
+		free(e->key.bytes);
 		free(e->body);
 		free(e);
 	}
@@ -138,7 +187,7 @@ void resp_cache_free(struct resp_cache *c)
 		return;
 	for (size_t i = 0; i < CACHE_SLOTS; i++) {
 		cache_entry_unref(c->slots[i].e);
-		free(c->slots[i].flight);
+		free(c->slots[i].flight.bytes);
 		pthread_mutex_destroy(&c->slots[i].lock);
 		pthread_cond_destroy(&c->slots[i].landed);
 	}
@@ -296,27 +345,105 @@ void resp_cache_step(struct resp_cache *c, int64_t from, int64_t to, bool global
 
 /* ---- the table ---- */
 
-/* Keys are compared whole, so the hash only spreads them over the slots:
- * FNV-1a, eight bytes at a time (keys are digests today, but the table
- * does not rely on it). */
-static struct slot *slot_of(struct resp_cache *c, const char *key, size_t len)
+/*
+ * The slot's hash: keys are compared whole (key_is), so it only spreads
+ * them over the slots, and a cached hit hashes its whole body -- a 7 kB
+ * descriptor with a keyed PRF (SipHash) was a sixth of a hit's server CPU.
+ * Two lanes of 64x64->128-bit multiplies folded (the mixing of wyhash),
+ * 32 bytes a round.  Keyed with the process's secret, so a client cannot
+ * aim its keys at one slot without trying, and if it could, it would
+ * only evict answers, as any 1024 distinct requests do.
+ */
+#ifdef __SIZEOF_INT128__
+__extension__ typedef unsigned __int128 u128;
+static inline uint64_t fold(uint64_t a, uint64_t b)
 {
-	uint64_t h = 1469598103934665603ull, w;
-	size_t i = 0;
+	u128 r = (u128)a * b;
 
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, key + i, 8);
-		h = (h ^ w) * 1099511628211ull;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+#else
+static inline uint64_t fold(uint64_t a, uint64_t b)
+{
+	uint64_t r = a * (b | 1);
+
+	return r ^ (r >> 32) ^ b;
+}
+#endif
+
+static inline uint64_t word(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+static uint64_t hash_bytes(const unsigned char *p, size_t n, uint64_t seed, const uint64_t secret[2])
+{
+	uint64_t a = seed ^ secret[0], b = seed ^ secret[1] ^ n;
+	unsigned char tail[32] = { 0 };
+	size_t left = n;
+
+	for (; left > 32; p += 32, left -= 32) {
+		a = fold(word(p) ^ secret[0], word(p + 8) ^ a);
+		b = fold(word(p + 16) ^ secret[1], word(p + 24) ^ b);
 	}
-	for (; i < len; i++)
-		h = (h ^ (unsigned char)key[i]) * 1099511628211ull;
-	h ^= h >> 29;
-	return &c->slots[h % CACHE_SLOTS];
+	if (left)
+		memcpy(tail, p, left);
+	a = fold(word(tail) ^ secret[0], word(tail + 8) ^ a);
+	b = fold(word(tail + 16) ^ secret[1], word(tail + 24) ^ b);
+	return fold(a ^ 0x9e3779b97f4a7c15ull, b ^ n);
+}
+
+/*
+ * A body up to CACHE_KEY_WHOLE_MAX (a descriptor is 5-7 kB) is kept
+ * whole; a larger one as its SipHash-2-4-128 under the secret, so that 40
+ * distinct 1 MB descriptors make the cache hold 40 answers, not 40 MB of
+ * keys (t4004).  Two bodies share such a key only by a collision of a
+ * keyed PRF, which a client cannot aim at without the secret (2^-128 a
+ * pair); at that size the digest's cost is a small part of the request's.
+ */
+_Static_assert(crypto_shorthash_siphashx24_KEYBYTES == 2 * sizeof(uint64_t), "the secret is a SipHash key");
+_Static_assert(crypto_shorthash_siphashx24_BYTES == sizeof(((struct cache_key *)0)->digest), "a digest");
+
+void cache_key_init(struct cache_key *k, const uint64_t secret[2], const char *method, const char *target,
+		    const char *body, size_t body_len)
+{
+	uint64_t h = 0;
+
+	k->part[0] = method;
+	k->len[0] = strlen(method);
+	k->part[1] = target;
+	k->len[1] = strlen(target);
+	k->part[2] = body ? body : "";
+	k->len[2] = body ? body_len : 0;
+	k->digested = k->len[2] > CACHE_KEY_WHOLE_MAX;
+	if (k->digested) {
+		unsigned char sk[crypto_shorthash_siphashx24_KEYBYTES];
+
+		memcpy(sk, secret, sizeof(sk));
+		crypto_shorthash_siphashx24(k->digest, (const unsigned char *)k->part[2], k->len[2], sk);
+		sodium_memzero(sk, sizeof(sk));
+		k->part[2] = (const char *)k->digest;
+		k->len[2] = sizeof(k->digest);
+		h = 1; /* a digest and a body of its 16 bytes differ (key_is too) */
+	}
+	/* Each part seeds the next, and its length is hashed with it:
+	 * ("GET", "/ab") and ("GE", "T/ab") differ. */
+	for (size_t i = 0; i < CACHE_KEY_PARTS; i++)
+		h = hash_bytes((const unsigned char *)k->part[i], k->len[i], h, secret);
+	k->hash = h;
+}
+
+static struct slot *slot_of(struct resp_cache *c, const struct cache_key *k)
+{
+	return &c->slots[(k->hash ^ (k->hash >> 32)) % CACHE_SLOTS];
 }
 
 /* The slot's entry for key if it holds at generation, with a reference;
  * the slot's lock held. */
-static struct cache_entry *entry_at(struct resp_cache *c, struct slot *s, const char *key, size_t key_len,
+static struct cache_entry *entry_at(struct resp_cache *c, struct slot *s, const struct cache_key *k,
 				    int64_t generation)
 {
 	struct cache_entry *e = s->e;
@@ -324,7 +451,7 @@ static struct cache_entry *entry_at(struct resp_cache *c, struct slot *s, const 
 	/* An answer stamped later than asked is at least as new as asked
 	 * (a worker revalidated it at a generation this lookup has not read
 	 * yet): served. */
-	if (!e || e->key_len != key_len || memcmp(e->key, key, key_len) != 0)
+	if (!e || !key_is(&e->key, k))
 		return NULL;
 	if (e->generation < generation) {
 		if (!still_valid(c, e, generation))
@@ -338,13 +465,13 @@ static struct cache_entry *entry_at(struct resp_cache *c, struct slot *s, const 
 	return e;
 }
 
-struct cache_entry *resp_cache_get(struct resp_cache *c, const char *key, size_t key_len, int64_t generation)
+struct cache_entry *resp_cache_get(struct resp_cache *c, const struct cache_key *k, int64_t generation)
 {
-	struct slot *s = slot_of(c, key, key_len);
+	struct slot *s = slot_of(c, k);
 	struct cache_entry *e;
 
 	pthread_mutex_lock(&s->lock);
-	e = entry_at(c, s, key, key_len, generation);
+	e = entry_at(c, s, k, generation);
 	pthread_mutex_unlock(&s->lock);
 	/* A miss is counted by the worker's resp_cache_wait(), which may
 	 * still find it. */
@@ -353,9 +480,9 @@ struct cache_entry *resp_cache_get(struct resp_cache *c, const char *key, size_t
 	return e;
 }
 
-static bool in_flight(const struct slot *s, const char *key, size_t key_len)
+static bool in_flight(const struct slot *s, const struct cache_key *k)
 {
-	return s->flight && s->flight_len == key_len && memcmp(s->flight, key, key_len) == 0;
+	return key_is(&s->flight, k);
 }
 
 /*
@@ -366,10 +493,10 @@ static bool in_flight(const struct slot *s, const char *key, size_t key_len)
  * again).  Another key in flight in the slot is not waited for: the
  * caller computes, unclaimed.
  */
-static struct cache_entry *lookup_or_claim(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+static struct cache_entry *lookup_or_claim(struct resp_cache *c, const struct cache_key *k, int64_t generation,
 					   bool wait, bool *ret_claimed, bool *ret_busy)
 {
-	struct slot *s = slot_of(c, key, key_len);
+	struct slot *s = slot_of(c, k);
 	struct cache_entry *e;
 	struct timespec until;
 	bool waited = false, busy = false;
@@ -379,8 +506,8 @@ static struct cache_entry *lookup_or_claim(struct resp_cache *c, const char *key
 		server_deadline(CLOCK_MONOTONIC, CACHE_FLIGHT_WAIT_MS, &until);
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		e = entry_at(c, s, key, key_len, generation);
-		if (e || !in_flight(s, key, key_len))
+		e = entry_at(c, s, k, generation);
+		if (e || !in_flight(s, k))
 			break;
 		if (!wait) {
 			busy = true;
@@ -389,15 +516,13 @@ static struct cache_entry *lookup_or_claim(struct resp_cache *c, const char *key
 		waited = true;
 		if (pthread_cond_timedwait(&s->landed, &s->lock, &until) != 0) {
 			/* Waited long enough: compute it here too. */
-			e = entry_at(c, s, key, key_len, generation);
+			e = entry_at(c, s, k, generation);
 			break;
 		}
 	}
-	if (!e && !s->flight && !busy) {
+	if (!e && !s->flight.bytes && !busy) {
 		/* Ours to compute: others missing it now wait for it. */
-		s->flight = cv_xmalloc(key_len ? key_len : 1);
-		memcpy(s->flight, key, key_len);
-		s->flight_len = key_len;
+		key_keep(&s->flight, k);
 		*ret_claimed = true;
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -410,28 +535,27 @@ static struct cache_entry *lookup_or_claim(struct resp_cache *c, const char *key
 	return e;
 }
 
-struct cache_entry *resp_cache_wait(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+struct cache_entry *resp_cache_wait(struct resp_cache *c, const struct cache_key *k, int64_t generation,
 				    bool *ret_claimed)
 {
 	bool busy;
 
-	return lookup_or_claim(c, key, key_len, generation, true, ret_claimed, &busy);
+	return lookup_or_claim(c, k, generation, true, ret_claimed, &busy);
 }
 
-struct cache_entry *resp_cache_try(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+struct cache_entry *resp_cache_try(struct resp_cache *c, const struct cache_key *k, int64_t generation,
 				   bool *ret_claimed, bool *ret_busy)
 {
-	return lookup_or_claim(c, key, key_len, generation, false, ret_claimed, ret_busy);
+	return lookup_or_claim(c, k, generation, false, ret_claimed, ret_busy);
 }
 
-void resp_cache_release(struct resp_cache *c, const char *key, size_t key_len)
+void resp_cache_release(struct resp_cache *c, const struct cache_key *k)
 {
-	struct slot *s = slot_of(c, key, key_len);
+	struct slot *s = slot_of(c, k);
 
 	pthread_mutex_lock(&s->lock);
-	if (in_flight(s, key, key_len)) {
-		s->flight = cv_free(s->flight);
-		s->flight_len = 0;
+	if (in_flight(s, k)) {
+		s->flight.bytes = cv_free(s->flight.bytes);
 		pthread_cond_broadcast(&s->landed);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -468,23 +592,22 @@ static void make_room(struct resp_cache *c, const struct slot *mine, size_t need
 	}
 }
 
-struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+struct cache_entry *resp_cache_put(struct resp_cache *c, const struct cache_key *k, int64_t generation,
 				   const struct cache_dep *dep, bool etag, unsigned status, const char *content_type,
 				   char **body, size_t len)
 {
-	struct slot *s = slot_of(c, key, key_len);
+	struct slot *s = slot_of(c, k);
 	struct cache_entry *e, *old = NULL;
 	unsigned char digest[8];
 
-	if (len > CACHE_MAX_ENTRY)
+	if (len + k->len[0] + k->len[1] + k->len[2] > CACHE_MAX_ENTRY)
 		return NULL;
 	e = cv_xmalloc(sizeof(*e));
 	atomic_init(&e->refs, 2); /* the table's and the caller's */
 	e->generation = generation;
 	e->dep = dep ? *dep : (struct cache_dep){ .kind = CACHE_DEP_ALL };
-	e->key = cv_xmalloc(key_len);
-	memcpy(e->key, key, key_len);
-	e->key_len = key_len;
+	e->key = (struct kept_key){ .digested = k->digested, .hash = k->hash }; /* its bytes below */
+	memcpy(e->key.len, k->len, sizeof(e->key.len));
 	e->status = status;
 	e->content_type = content_type;
 	e->len = len;
@@ -507,6 +630,16 @@ struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t
 	if (atomic_load(&c->bytes) + entry_size(e) > CACHE_MAX_BYTES)
 		make_room(c, s, entry_size(e));
 	pthread_mutex_lock(&s->lock);
+	/* The key in flight is this one (the caller's claim): its copy
+	 * becomes the entry's -- a malloc and a 7 kB memcpy less on every
+	 * miss -- and those waiting for it wake now (resp_cache_release then
+	 * finds nothing in flight). */
+	if (key_is(&s->flight, k)) {
+		e->key.bytes = s->flight.bytes;
+		s->flight.bytes = NULL;
+		pthread_cond_broadcast(&s->landed);
+	} else
+		key_keep(&e->key, k);
 	if ((!s->e || s->e->generation <= generation) &&
 	    atomic_load(&c->bytes) + entry_size(e) - (s->e ? entry_size(s->e) : 0) <= CACHE_MAX_BYTES) {
 		old = s->e;

@@ -10,7 +10,6 @@
  */
 #include <ctype.h>
 #include <microhttpd.h>
-#include <sodium.h>
 
 #include "covalid/catalog.h"
 #include "covalid/monitor.h"
@@ -103,51 +102,28 @@ static void authenticate_agent(struct req *r, bool *ret_ok)
 /* ---- cached answers ---- */
 
 /*
- * The cache key: a keyed 128-bit digest (libsodium's
- * crypto_shorthash_siphashx24: SipHash-2-4 with a 128-bit output) of the
- * route's method, the request target exactly as it was sent (path and
- * query, still percent-encoded), and the body.  The raw target is
- * unambiguous where decoded parameters joined with '&' and '=' were not
+ * The cache key: the route's method, the request target exactly as it
+ * was sent (path and query, still percent-encoded), and the body, kept
+ * and compared whole (cache.c).  The raw target is unambiguous where
+ * decoded parameters joined with '&' and '=' were not
  * ("?guest=rhel%26hypervisor%3Dx" once shared the entry of
- * "?guest=rhel&hypervisor=x").  The three are hashed as a cascade, each
- * digest the key of the next: K1 = H(secret, method), K2 = H(K1, target),
- * key = H(K2, body).  Each field is a whole message to its hash (SipHash
- * counts the length), so no two different triples are the same input
- * anywhere, and the body is hashed where it lies: joined into one buffer
- * first, its malloc and copy were a visible part of a cached hit's cost.
- * A digest keeps every key 16 bytes, however large the descriptor a client
- * posts.  HEAD shares GET's entries.
+ * "?guest=rhel&hypervisor=x").  HEAD shares GET's entries.
  *
- * Why a keyed PRF is enough, where this was BLAKE2b-256: two requests
- * sharing a key would share an answer, so a collision must not be
- * something a client can aim at.  The key is random per process
- * (server_run) and never leaves it: without it a client cannot compute
- * any digest, so it can only hope for an accidental collision, 2^-128 a
- * pair (2^-64 after 2^32 distinct requests kept together, and the table
- * holds at most a few thousand).  A cascade of PRFs is a PRF of the
- * triple (the first field that differs gets its own, independent-looking
- * key).  It costs 2.4 us for a 6 kB descriptor where BLAKE2b-256 cost
- * 6.3 us (this machine), and it is paid by every cached hit too.  Keys
- * are still compared whole (cache.c).
+ * Why whole, where this was a keyed digest (SipHash-2-4-128, and BLAKE2b
+ * before it): a cached hit hashed its whole body with a PRF -- 3 us of a
+ * hit's 14 for a 7 kB descriptor, a sixth of its server CPU -- only so
+ * that two requests could not be made to share a digest, and so an
+ * answer.  Compared whole, no two requests share an answer whatever the
+ * hash, which then only picks a slot (a few hundred nanoseconds); the
+ * body, already read into memory, is compared with memcmp() on a hit and
+ * copied once when an answer is kept (its size counts against the
+ * cache's bound).  A body over CACHE_KEY_WHOLE_MAX is still a keyed
+ * digest (cache.c): the cache holds answers, not megabytes of bodies.
  */
-_Static_assert(sizeof(((struct server *)0)->cache_secret) == crypto_shorthash_siphashx24_KEYBYTES,
-	       "the cache keys' secret is a SipHash key");
-_Static_assert(crypto_shorthash_siphashx24_BYTES == crypto_shorthash_siphashx24_KEYBYTES,
-	       "a digest is the next field's key");
-
 static void cache_key(struct req *r)
 {
-	unsigned char k1[crypto_shorthash_siphashx24_BYTES], k2[crypto_shorthash_siphashx24_BYTES];
-
-	crypto_shorthash_siphashx24(k1, (const unsigned char *)r->route->method, strlen(r->route->method),
-				    r->srv->cache_secret);
-	crypto_shorthash_siphashx24(k2, (const unsigned char *)r->target, strlen(r->target), k1);
-	r->cache_key = cv_xmalloc(crypto_shorthash_siphashx24_BYTES);
-	r->cache_key_len = crypto_shorthash_siphashx24_BYTES;
-	crypto_shorthash_siphashx24((unsigned char *)r->cache_key,
-				    (const unsigned char *)(r->body.data ? r->body.data : ""), r->body.len, k2);
-	sodium_memzero(k1, sizeof(k1));
-	sodium_memzero(k2, sizeof(k2));
+	cache_key_init(&r->cache_key, r->srv->cache_secret, r->route->method, r->target, r->body.data, r->body.len);
+	r->has_cache_key = true;
 }
 
 /* Fills the answer from a cache entry (r->cached), or 304 for a matching If-None-Match. */
@@ -199,7 +175,7 @@ bool dispatch_answer_cached(struct req *r)
 	if (!(r->route->flags & ROUTE_CACHE) || !current_generation(r, &r->generation))
 		return false;
 	cache_key(r);
-	r->cached = resp_cache_get(r->srv->cache, r->cache_key, r->cache_key_len, r->generation);
+	r->cached = resp_cache_get(r->srv->cache, &r->cache_key, r->generation);
 	if (!r->cached)
 		return false;
 	r->cache_hit = true;
@@ -270,14 +246,14 @@ static void compute_and_keep(struct req *r, bool claimed)
 	r->route->fn(r);
 	if (r->answered && r->status == 200) {
 		/* Only GET answers send their ETag (http.c, each_header). */
-		r->cached = resp_cache_put(r->srv->cache, r->cache_key, r->cache_key_len, r->generation, &r->cache_dep,
+		r->cached = resp_cache_put(r->srv->cache, &r->cache_key, r->generation, &r->cache_dep,
 					   strcmp(r->route->method, "GET") == 0, r->status, r->content_type, &r->resp,
 					   r->resp_len);
 		if (r->cached)
 			answer_from_entry(r);
 	}
 	if (claimed)
-		resp_cache_release(r->srv->cache, r->cache_key, r->cache_key_len);
+		resp_cache_release(r->srv->cache, &r->cache_key);
 }
 
 /* On a worker: the lookup waits if another thread is computing the same
@@ -288,14 +264,14 @@ static void answer_and_keep(struct req *r)
 	struct cache_entry *e;
 	bool claimed = false;
 
-	if (!r->cache_key) { /* the generation could not be read: not kept */
+	if (!r->has_cache_key) { /* the generation could not be read: not kept */
 		r->route->fn(r);
 		return;
 	}
 	snap = snapshot_if_loaded(r->srv, r->store, r->generation);
 	catch_up(r, snap);
 	snapshot_put(r->srv, snap);
-	e = resp_cache_wait(r->srv->cache, r->cache_key, r->cache_key_len, r->generation, &claimed);
+	e = resp_cache_wait(r->srv->cache, &r->cache_key, r->generation, &claimed);
 	if (e)
 		answer_hit(r, e);
 	else
@@ -326,7 +302,7 @@ bool dispatch_answer_inline(struct req *r)
 	struct cache_entry *e;
 	bool claimed, busy;
 
-	if (!(r->route->flags & ROUTE_INLINE) || !r->cache_key || r->body.len > INLINE_MAX_BODY)
+	if (!(r->route->flags & ROUTE_INLINE) || !r->has_cache_key || r->body.len > INLINE_MAX_BODY)
 		return false;
 	snap = snapshot_try(r->srv, r->generation);
 	if (!snap)
@@ -335,7 +311,7 @@ bool dispatch_answer_inline(struct req *r)
 	/* The handler takes its own reference (snapshot_get): the newest,
 	 * at r->generation or newer, without building one. */
 	snapshot_put(r->srv, snap);
-	e = resp_cache_try(r->srv->cache, r->cache_key, r->cache_key_len, r->generation, &claimed, &busy);
+	e = resp_cache_try(r->srv->cache, &r->cache_key, r->generation, &claimed, &busy);
 	if (busy)
 		return false;
 	if (e)

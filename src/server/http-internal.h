@@ -42,7 +42,7 @@ struct server {
 	atomic_ulong connections;
 	atomic_ullong next_id;
 	struct resp_cache *cache;
-	unsigned char cache_secret[16]; /* the cache keys' SipHash key, random per process (dispatch.c) */
+	uint64_t cache_secret[2]; /* the cache slots' hash key, random per process (cache.c, cache_key_init) */
 	struct pool *pool;
 	struct writer *writer; /* group commit, and the threads of writing requests (writer.c) */
 	atomic_llong generation;    /* the catalog's, as last read */

@@ -474,7 +474,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(r->www_authenticate);
 	free(r->etag);
 	cache_entry_unref(r->cached);
-	free(r->cache_key);
 	free(r);
 	*con_cls = NULL;
 }

@@ -87,6 +87,21 @@ static inline void server_deadline(clockid_t clock, long ms, struct timespec *re
 
 #define REQ_MAX_PARAMS 4
 
+/* A cached answer's key: the request's method, target (as sent) and body
+ * -- a body larger than CACHE_KEY_WHOLE_MAX as a keyed digest -- pointing
+ * into the request (or digest); the cache keeps a copy of what it keeps.
+ * Compared whole: the hash only picks a slot (cache.c).  Not to be copied
+ * (part[2] may point into it). */
+#define CACHE_KEY_PARTS 3
+#define CACHE_KEY_WHOLE_MAX (16 * 1024)
+struct cache_key {
+	const char *part[CACHE_KEY_PARTS];
+	size_t len[CACHE_KEY_PARTS];
+	bool digested;
+	unsigned char digest[16];
+	uint64_t hash;
+};
+
 struct req {
 	struct server *srv;
 	struct MHD_Connection *conn;
@@ -119,8 +134,8 @@ struct req {
 	struct cache_entry *cached; /* the answer, from the cache */
 	bool not_modified;          /* If-None-Match matched: 304 */
 	bool cache_hit;
-	char *cache_key; /* a keyed 128-bit digest (dispatch.c, cache_key()): bytes, not a string */
-	size_t cache_key_len;
+	struct cache_key cache_key; /* keyed: has_cache_key (dispatch.c, cache_key()) */
+	bool has_cache_key;
 	struct cache_dep cache_dep; /* what its answer depends on: the handler may narrow it (ALL) */
 	int64_t generation;         /* the catalog's, when the request was routed */
 	uint64_t received;          /* body bytes, kept or not */
@@ -193,32 +208,35 @@ void cache_dep_list(struct cache_dep *d, const char *guest, const char *hypervis
 struct resp_cache;
 struct cache_entry;
 struct catalog_config;
+/* secret: random per process, so that clients cannot choose keys' slots. */
+void cache_key_init(struct cache_key *k, const uint64_t secret[2], const char *method, const char *target,
+		    const char *body, size_t body_len);
 struct resp_cache *resp_cache_new(void);
 void resp_cache_free(struct resp_cache *c);
 /* The entry for key valid at generation (computed then, or earlier with
  * nothing it depends on changed since), with a reference, or NULL.
  * Never waits: the event thread's lookup. */
-struct cache_entry *resp_cache_get(struct resp_cache *c, const char *key, size_t key_len, int64_t generation);
+struct cache_entry *resp_cache_get(struct resp_cache *c, const struct cache_key *k, int64_t generation);
 /* A worker's lookup after a miss: as resp_cache_get, but if another
  * worker is computing key it waits for that answer (bounded).  NULL: the
  * caller computes it; *ret_claimed then says whether others wait for it,
  * in which case the caller must resp_cache_release() it (after its put,
  * or instead). */
-struct cache_entry *resp_cache_wait(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+struct cache_entry *resp_cache_wait(struct resp_cache *c, const struct cache_key *k, int64_t generation,
 				    bool *ret_claimed);
 /* The event thread's lookup after a miss: as resp_cache_wait, but never
  * waits.  NULL and *ret_busy: another thread is computing key (nothing
  * claimed or counted: hand the request to a worker, which waits for it);
  * NULL otherwise: the caller computes it (released as after a wait). */
-struct cache_entry *resp_cache_try(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+struct cache_entry *resp_cache_try(struct resp_cache *c, const struct cache_key *k, int64_t generation,
 				   bool *ret_claimed, bool *ret_busy);
-void resp_cache_release(struct resp_cache *c, const char *key, size_t key_len);
+void resp_cache_release(struct resp_cache *c, const struct cache_key *k);
 /* Keeps an answer computed at generation (dep NULL: ALL); returns it with
  * a reference for the caller (NULL if too big to keep).  *body (len
  * bytes, from malloc) is taken over and set NULL, unless NULL is
  * returned.  etag: compute its ETag (a digest of the bytes), for answers
  * that send one; else the entry's ETag is "". */
-struct cache_entry *resp_cache_put(struct resp_cache *c, const char *key, size_t key_len, int64_t generation,
+struct cache_entry *resp_cache_put(struct resp_cache *c, const struct cache_key *k, int64_t generation,
 				   const struct cache_dep *dep, bool etag, unsigned status, const char *content_type,
 				   char **body, size_t len);
 /*

@@ -88,7 +88,7 @@ struct snapshot *snapshot_get(struct req *r)
 	char *why = NULL;
 	/* A cached route's request read the generation when it was routed:
 	 * not a second read of the database for the same request. */
-	struct snapshot *s = snapshot_of(r->srv, r->store, r->cache_key ? r->generation : -1, &why);
+	struct snapshot *s = snapshot_of(r->srv, r->store, r->has_cache_key ? r->generation : -1, &why);
 
 	if (!s) {
 		reply_error(r, 500, "internal", "%s", why ? why : "cannot load the catalog");

@@ -28,12 +28,21 @@ static struct catalog_config *cfg(const char *id, const char *status, const char
 	return c;
 }
 
-static const char KEY_A[] = "key-a", KEY_B[] = "key-b";
+static const char KEY_A[] = "/key-a", KEY_B[] = "/key-b";
+static const uint64_t SECRET[2] = { 0x0123456789abcdefull, 0xfedcba9876543210ull };
+
+/* GET target: a key for the test's lookups (valid while target is). */
+static const struct cache_key *key_init(struct cache_key *k, const char *target)
+{
+	cache_key_init(k, SECRET, "GET", target, NULL, 0);
+	return k;
+}
+#define K(target) key_init(&(struct cache_key){ 0 }, (target))
 
 static struct cache_entry *put(struct resp_cache *c, const char *key, int64_t gen, const struct cache_dep *dep)
 {
 	char *body = cv_xstrdup("{}");
-	struct cache_entry *e = resp_cache_put(c, key, strlen(key), gen, dep, true, 200, "application/json", &body, 2);
+	struct cache_entry *e = resp_cache_put(c, K(key), gen, dep, true, 200, "application/json", &body, 2);
 
 	free(body); /* NULL if taken */
 	return e;
@@ -41,7 +50,7 @@ static struct cache_entry *put(struct resp_cache *c, const char *key, int64_t ge
 
 static bool hit(struct resp_cache *c, const char *key, int64_t gen)
 {
-	struct cache_entry *e = resp_cache_get(c, key, strlen(key), gen);
+	struct cache_entry *e = resp_cache_get(c, K(key), gen);
 
 	cache_entry_unref(e);
 	return e != NULL;
@@ -174,7 +183,7 @@ static void *wait_for_a(void *arg)
 {
 	struct waiter *w = arg;
 
-	w->e = resp_cache_wait(w->c, KEY_A, strlen(KEY_A), 1, &w->claimed);
+	w->e = resp_cache_wait(w->c, K(KEY_A), 1, &w->claimed);
 	return NULL;
 }
 
@@ -187,14 +196,14 @@ TEST(concurrent_misses_of_one_key_wait_for_one_computation)
 	bool claimed = false;
 	pthread_t t;
 
-	CHECK(resp_cache_wait(c, KEY_A, strlen(KEY_A), 1, &claimed) == NULL);
+	CHECK(resp_cache_wait(c, K(KEY_A), 1, &claimed) == NULL);
 	CHECK(claimed);
 	pthread_create(&t, NULL, wait_for_a, &w);
 	/* Give the other worker time to start waiting (if it has not, it
 	 * finds the answer anyway: the outcome is the same). */
 	usleep(100 * 1000);
 	mine = put(c, KEY_A, 1, NULL);
-	resp_cache_release(c, KEY_A, strlen(KEY_A));
+	resp_cache_release(c, K(KEY_A));
 	pthread_join(t, NULL);
 	CHECK(w.e == mine);
 	CHECK(!w.claimed);
@@ -204,9 +213,9 @@ TEST(concurrent_misses_of_one_key_wait_for_one_computation)
 	CHECK_INT(st.misses, 1);
 	CHECK_INT(st.hits, 1);
 	/* Another key in flight meanwhile is not waited for. */
-	CHECK(resp_cache_wait(c, KEY_B, strlen(KEY_B), 1, &claimed) == NULL);
+	CHECK(resp_cache_wait(c, K(KEY_B), 1, &claimed) == NULL);
 	CHECK(claimed);
-	resp_cache_release(c, KEY_B, strlen(KEY_B));
+	resp_cache_release(c, K(KEY_B));
 	resp_cache_free(c);
 }
 
@@ -217,15 +226,15 @@ TEST(a_computation_that_gives_no_answer_lets_the_waiter_compute)
 	bool claimed = false;
 	pthread_t t;
 
-	CHECK(resp_cache_wait(c, KEY_A, strlen(KEY_A), 1, &claimed) == NULL);
+	CHECK(resp_cache_wait(c, K(KEY_A), 1, &claimed) == NULL);
 	CHECK(claimed);
 	pthread_create(&t, NULL, wait_for_a, &w);
 	usleep(100 * 1000);
-	resp_cache_release(c, KEY_A, strlen(KEY_A)); /* an error: nothing put */
+	resp_cache_release(c, K(KEY_A)); /* an error: nothing put */
 	pthread_join(t, NULL);
 	CHECK(w.e == NULL);
 	CHECK(w.claimed); /* the waiter computes it, and others wait for it */
-	resp_cache_release(c, KEY_A, strlen(KEY_A));
+	resp_cache_release(c, K(KEY_A));
 	resp_cache_free(c);
 }
 
@@ -235,14 +244,14 @@ TEST(a_waiter_stops_waiting_for_a_computation_that_never_ends)
 	struct waiter w = { c, NULL, false };
 	bool claimed = false;
 
-	CHECK(resp_cache_wait(c, KEY_A, strlen(KEY_A), 1, &claimed) == NULL);
+	CHECK(resp_cache_wait(c, K(KEY_A), 1, &claimed) == NULL);
 	CHECK(claimed);
 	/* Never put nor released: the waiter gives up (after its bound)
 	 * and computes it itself, without the claim. */
 	wait_for_a(&w);
 	CHECK(w.e == NULL);
 	CHECK(!w.claimed);
-	resp_cache_release(c, KEY_A, strlen(KEY_A));
+	resp_cache_release(c, K(KEY_A));
 	resp_cache_free(c);
 }
 
@@ -254,21 +263,21 @@ TEST(the_event_threads_lookup_never_waits)
 	bool claimed = false, busy = true;
 
 	/* A miss no one computes: claimed, counted, not busy. */
-	CHECK(resp_cache_try(c, KEY_A, strlen(KEY_A), 1, &claimed, &busy) == NULL);
+	CHECK(resp_cache_try(c, K(KEY_A), 1, &claimed, &busy) == NULL);
 	CHECK(claimed);
 	CHECK(!busy);
 	/* Another lookup meanwhile, on the event thread: busy at once
 	 * (no wait), nothing claimed nor counted -- a worker waits. */
-	CHECK(resp_cache_try(c, KEY_A, strlen(KEY_A), 1, &claimed, &busy) == NULL);
+	CHECK(resp_cache_try(c, K(KEY_A), 1, &claimed, &busy) == NULL);
 	CHECK(!claimed);
 	CHECK(busy);
 	resp_cache_stats(c, &st);
 	CHECK_INT(st.misses, 1);
 	CHECK_INT(st.hits, 0);
 	mine = put(c, KEY_A, 1, NULL);
-	resp_cache_release(c, KEY_A, strlen(KEY_A));
+	resp_cache_release(c, K(KEY_A));
 	/* Now kept: a hit. */
-	e = resp_cache_try(c, KEY_A, strlen(KEY_A), 1, &claimed, &busy);
+	e = resp_cache_try(c, K(KEY_A), 1, &claimed, &busy);
 	CHECK(e == mine);
 	CHECK(!claimed);
 	CHECK(!busy);
@@ -289,8 +298,8 @@ TEST(an_etag_only_when_asked)
 
 	char *b1 = cv_xstrdup("{}"), *b2 = cv_xstrdup("{}");
 
-	g = resp_cache_put(c, KEY_A, strlen(KEY_A), 7, NULL, true, 200, "application/json", &b1, 2);
-	p = resp_cache_put(c, KEY_B, strlen(KEY_B), 7, NULL, false, 200, "application/json", &b2, 2);
+	g = resp_cache_put(c, K(KEY_A), 7, NULL, true, 200, "application/json", &b1, 2);
+	p = resp_cache_put(c, K(KEY_B), 7, NULL, false, 200, "application/json", &b2, 2);
 	CHECK(!b1 && !b2); /* taken */
 	CHECK(strcmp(cache_entry_body(g, &len, &status, &ctype, &etag), "{}") == 0);
 	/* The generation, then 8 bytes of a digest in hex: "7-" and 16 digits, quoted. */
@@ -302,10 +311,133 @@ TEST(an_etag_only_when_asked)
 	resp_cache_free(c);
 }
 
+/*
+ * Keys are compared whole: two requests share an answer only if method,
+ * target and body are all the same bytes -- not when their hashes are
+ * (here made equal by hand: the slot is the same, the answer is not), nor
+ * when the parts only join to the same bytes.
+ */
+TEST(keys_are_compared_whole_not_by_hash)
+{
+	struct resp_cache *c = resp_cache_new();
+	static const char body[] = "{\"schema\":\"covalid.descriptor/1\",\"memory_mib\":1024}";
+	static const char other[] = "{\"schema\":\"covalid.descriptor/1\",\"memory_mib\":2048}";
+	struct cache_key k, same, by_hash, split, shorter;
+	struct cache_entry *e;
+	char *answer = cv_xstrdup("{}");
+
+	cache_key_init(&k, SECRET, "POST", "/api/v1/check", body, strlen(body));
+	cache_key_init(&same, SECRET, "POST", "/api/v1/check", body, strlen(body));
+	CHECK(k.hash == same.hash);
+	e = resp_cache_put(c, &k, 1, NULL, false, 200, "application/json", &answer, 2);
+	CHECK(e != NULL);
+	cache_entry_unref(e);
+	e = resp_cache_get(c, &same, 1);
+	CHECK(e != NULL);
+	cache_entry_unref(e);
+
+	/* Another body with the hash forced equal: the same slot, no answer. */
+	cache_key_init(&by_hash, SECRET, "POST", "/api/v1/check", other, strlen(other));
+	CHECK(by_hash.hash != k.hash);
+	by_hash.hash = k.hash;
+	CHECK(resp_cache_get(c, &by_hash, 1) == NULL);
+	/* The same bytes split otherwise between target and body. */
+	cache_key_init(&split, SECRET, "POST", "/api/v1/check{", body + 1, strlen(body) - 1);
+	split.hash = k.hash;
+	CHECK(resp_cache_get(c, &split, 1) == NULL);
+	/* A prefix of the body. */
+	cache_key_init(&shorter, SECRET, "POST", "/api/v1/check", body, strlen(body) - 1);
+	shorter.hash = k.hash;
+	CHECK(resp_cache_get(c, &shorter, 1) == NULL);
+	/* A key in flight is compared whole too: the forced twin is not
+	 * waited for, and claims nothing (another key holds the slot's flight). */
+	{
+		bool claimed = false, busy = true;
+
+		CHECK(resp_cache_try(c, &k, 2, &claimed, &busy) == NULL); /* generation 2 is unknown: a miss */
+		CHECK(claimed && !busy);
+		CHECK(resp_cache_try(c, &by_hash, 2, &claimed, &busy) == NULL);
+		CHECK(!claimed && !busy);
+		resp_cache_release(c, &by_hash); /* not its flight: nothing happens */
+		CHECK(resp_cache_try(c, &same, 2, &claimed, &busy) == NULL);
+		CHECK(busy);
+		resp_cache_release(c, &k);
+	}
+	resp_cache_free(c);
+}
+
+/* A body over CACHE_KEY_WHOLE_MAX is kept as a keyed digest: the table
+ * holds its answer, not its bytes; one byte apart is another key; and a
+ * body of exactly the digest's bytes is not the digested one. */
+TEST(a_large_body_is_kept_as_a_digest)
+{
+	struct resp_cache *c = resp_cache_new();
+	size_t n = CACHE_KEY_WHOLE_MAX + 1;
+	char *big = cv_xmalloc(n), *answer = cv_xstrdup("{}");
+	struct cache_key k, same, other, twin;
+	struct resp_cache_stats st;
+	struct cache_entry *e;
+
+	memset(big, ' ', n);
+	big[0] = '{';
+	big[n - 1] = '}';
+	cache_key_init(&k, SECRET, "POST", "/api/v1/check", big, n);
+	CHECK(k.digested && k.len[2] == sizeof(k.digest));
+	e = resp_cache_put(c, &k, 1, NULL, false, 200, "application/json", &answer, 2);
+	CHECK(e != NULL);
+	cache_entry_unref(e);
+	resp_cache_stats(c, &st);
+	CHECK(st.bytes < 1024);
+	cache_key_init(&same, SECRET, "POST", "/api/v1/check", big, n);
+	e = resp_cache_get(c, &same, 1);
+	CHECK(e != NULL);
+	cache_entry_unref(e);
+	big[n / 2] = 'x';
+	cache_key_init(&other, SECRET, "POST", "/api/v1/check", big, n);
+	CHECK(resp_cache_get(c, &other, 1) == NULL);
+	cache_key_init(&twin, SECRET, "POST", "/api/v1/check", (const char *)k.digest, sizeof(k.digest));
+	CHECK(!twin.digested);
+	twin.hash = k.hash;
+	CHECK(resp_cache_get(c, &twin, 1) == NULL);
+	free(big);
+	resp_cache_free(c);
+}
+
+/* The hash spreads keys that differ in one byte of a large body over
+ * the slots, as the server's fleet of near-identical descriptors needs:
+ * 4096 bodies differing in one byte each give (nearly) all different
+ * hashes, and under another secret other hashes. */
+TEST(the_slot_hash_depends_on_every_byte_and_the_secret)
+{
+	static const uint64_t secret2[2] = { 1, 2 };
+	char *body = cv_xmalloc(7000);
+	uint64_t *h = cv_xcalloc(4096, sizeof(*h));
+	size_t same = 0, same_secret = 0;
+
+	memset(body, 'a', 7000);
+	for (size_t i = 0; i < 4096; i++) {
+		struct cache_key k, k2;
+
+		body[i * 7000 / 4096] = 'b';
+		cache_key_init(&k, SECRET, "POST", "/api/v1/check", body, 7000);
+		cache_key_init(&k2, secret2, "POST", "/api/v1/check", body, 7000);
+		body[i * 7000 / 4096] = 'a';
+		h[i] = k.hash;
+		same_secret += k.hash == k2.hash;
+	}
+	for (size_t i = 0; i < 4096; i++)
+		for (size_t j = i + 1; j < 4096; j++)
+			same += h[i] == h[j];
+	CHECK_INT(same, 0);
+	CHECK_INT(same_secret, 0);
+	free(h);
+	free(body);
+}
+
 /* docs/server.md, "Requests and limits": the answer cache holds 64 MiB of answers. */
 #define MAX_BYTES ((size_t)64 * 1024 * 1024)
 
-/* Keys as the server's are: digests, spread over the slots (splitmix64). */
+/* Keys as varied as the server's targets (splitmix64 in hex). */
 static void key_of(char out[static 32], unsigned i)
 {
 	uint64_t z = (uint64_t)i * 0x9e3779b97f4a7c15ull;
@@ -321,7 +453,7 @@ static bool put_sized(struct resp_cache *c, const char *key, size_t len)
 	struct cache_entry *e;
 
 	memset(body, 'x', len);
-	e = resp_cache_put(c, key, strlen(key), 1, NULL, false, 200, "application/json", &body, len);
+	e = resp_cache_put(c, K(key), 1, NULL, false, 200, "application/json", &body, len);
 	free(body);
 	cache_entry_unref(e);
 	return e != NULL;
@@ -365,4 +497,5 @@ TAP_MAIN(a_check_answer_survives_writes_to_another_guest_os, the_old_version_of_
 	 concurrent_misses_of_one_key_wait_for_one_computation,
 	 a_computation_that_gives_no_answer_lets_the_waiter_compute,
 	 a_waiter_stops_waiting_for_a_computation_that_never_ends, the_event_threads_lookup_never_waits,
-	 an_etag_only_when_asked, a_full_table_makes_room_for_a_new_answer)
+	 an_etag_only_when_asked, keys_are_compared_whole_not_by_hash, a_large_body_is_kept_as_a_digest,
+	 the_slot_hash_depends_on_every_byte_and_the_secret, a_full_table_makes_room_for_a_new_answer)
