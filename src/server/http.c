@@ -542,13 +542,22 @@ static int listen_on(const char *addr, int *ret_fd, char **ret_host, int *ret_po
 /*
  * The daemon's options but TLS's, in one place for both calls below (MHD
  * takes its options as variable arguments, and TLS adds two).
+ *
+ * A connection's memory pool holds its request line and headers (and
+ * MHD's read and write buffers): CONNECTION_POOL bounds the headers, as
+ * nginx's default large_client_header_buffers (4 x 8k) does.  Not more:
+ * MHD 0.9.75 zeroes the whole pool for every request of a kept-alive
+ * connection (MHD_pool_reset), and at 64 KiB that memset, and the caches
+ * it flushed, cost a cached /check a third of its rate (bench/api.sh).
  */
+#define CONNECTION_POOL (32 * 1024)
+
 #define DAEMON_OPTIONS(srv, o, fd)                                                                             \
 	MHD_OPTION_LISTEN_SOCKET, (fd), MHD_OPTION_THREAD_POOL_SIZE, event_threads(), MHD_OPTION_NOTIFY_COMPLETED, \
 		on_completed, (srv), MHD_OPTION_NOTIFY_CONNECTION, on_connection, (srv),                          \
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)((o)->timeout_s ? (o)->timeout_s : 30),               \
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)((o)->max_connections ? (o)->max_connections : 1024),   \
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_PER_IP_CONNECTION_LIMIT,        \
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_POOL, MHD_OPTION_PER_IP_CONNECTION_LIMIT,               \
 		(unsigned int)((o)->max_client_connections ? (o)->max_client_connections                          \
 							   : DEFAULT_CLIENT_CONNECTIONS),                         \
 		MHD_OPTION_URI_LOG_CALLBACK, on_request_line, (srv)

@@ -91,6 +91,9 @@ row "1,000 query parameters (MHD's parser hung)" "414 CLOSED" "GET /api/v1/confi
 row "20,000 empty query parameters" "414 CLOSED" "GET /api/v1/configurations?{20000*&} HTTP/1.1\r\nHost: x\r\n\r\n"
 row "a target of 9,000 bytes" "414 CLOSED" "GET /api/v1/configurations?guest={9000*r} HTTP/1.1\r\nHost: x\r\n\r\n"
 row "2,000 headers" "431 CLOSED" "GET /healthz HTTP/1.1\r\nHost: x\r\n{2000*X-A: 1\r\n}\r\n"
+row "one header of 24,000 bytes: served" "200 OPEN" "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: {24000*a}\r\n\r\n"
+# docs/server.md: 32 KiB of request line and headers per connection.
+row "one header of 40,000 bytes" "431 CLOSED" "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: {40000*a}\r\n\r\n"
 row "one header of 70,000 bytes" "431 CLOSED" "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: {70000*a}\r\n\r\n"
 row "a body over --max-body" "413 CLOSED" "POST /api/v1/check HTTP/1.1\r\nHost: x\r\n${J}Content-Length: 99999999\r\n\r\n{}"
 # ---- encodings ----
