@@ -77,11 +77,28 @@ int cv_buf_vprintf(struct cv_buf *b, const char *fmt, va_list ap)
 	va_list cp;
 	int n;
 
+	/* Formatted straight into the room there is, and only again when
+	 * it did not fit: formatting twice (to measure, then to write) was
+	 * half of every call's cost. */
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
-	va_end(cp);
-	if (n < 0)
-		return -EINVAL;
+	if (b->alloc > b->len + 1) {
+		n = vsnprintf(b->data + b->len, b->alloc - b->len, fmt, cp);
+		va_end(cp);
+		if (n < 0) {
+			b->data[b->len] = '\0';
+			return -EINVAL;
+		}
+		if ((size_t)n < b->alloc - b->len && (size_t)n <= b->max && b->len <= b->max - (size_t)n) {
+			b->len += (size_t)n;
+			return 0;
+		}
+		b->data[b->len] = '\0'; /* the cut copy is not kept */
+	} else {
+		n = vsnprintf(NULL, 0, fmt, cp);
+		va_end(cp);
+		if (n < 0)
+			return -EINVAL;
+	}
 	if ((size_t)n > b->max || b->len > b->max - (size_t)n)
 		return -E2BIG;
 	buf_grow(b, b->len + (size_t)n);

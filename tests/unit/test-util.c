@@ -58,6 +58,33 @@ TEST(buf_printf_appends)
 	free(s);
 }
 
+/* printf into the room a buffer has, at each length around its edge:
+ * what fits is written once, what does not grows the buffer and is
+ * written whole, and what passes the limit leaves the content as it was. */
+TEST(buf_printf_at_the_edge_of_its_room)
+{
+	for (size_t pre = 0; pre < 70; pre++)
+		for (size_t n = 0; n < 70; n++) {
+			struct cv_buf b;
+			char want[200];
+
+			cv_buf_init(&b, 150);
+			memset(want, 'p', pre);
+			memset(want + pre, 'x', n);
+			want[pre + n] = '\0';
+			if (pre)
+				CHECK_INT(cv_buf_append(&b, want, pre), 0);
+			CHECK_INT(cv_buf_printf(&b, "%.*s", (int)n, want + pre), 0);
+			CHECK_INT(b.len, pre + n);
+			CHECK(b.data && strcmp(b.data, want) == 0);
+			/* Past the limit: refused, the content unchanged. */
+			CHECK_INT(cv_buf_printf(&b, "%0*d", (int)(151 - b.len), 7), -E2BIG);
+			CHECK_INT(b.len, pre + n);
+			CHECK(strcmp(b.data, want) == 0);
+			cv_buf_release(&b);
+		}
+}
+
 /* XML 1.0 §2.4 (& and < must be escaped in character data) and §2.2
  * (Char: no C0 controls but tab, newline and carriage return). */
 TEST(buf_xml_text_escapes)
@@ -347,7 +374,7 @@ TEST(edit_distance_and_suggestion)
 	CHECK(!cv_suggest("", cmds, CV_ELEMENTSOF(cmds)));
 }
 
-TAP_MAIN(edit_distance_and_suggestion, word_in_list, buf_respects_its_limit, buf_reserve_allocates_once, buf_printf_appends, buf_xml_text_escapes, strv_unique_sort_join, parse_u64_is_strict,
+TAP_MAIN(edit_distance_and_suggestion, word_in_list, buf_respects_its_limit, buf_reserve_allocates_once, buf_printf_appends, buf_printf_at_the_edge_of_its_room, buf_xml_text_escapes, strv_unique_sort_join, parse_u64_is_strict,
 	 parse_int_range, parse_host_port, path_resolve_stays_inside, utf8_clean_and_sanitize,
 	 atomic_write_replaces_whole_file, mkdir_p_makes_each_level_and_refuses_nothing, read_file_limits, time_roundtrip, time_parse_rejects_impossible_dates,
 	 sanitize_c1_and_text)
