@@ -170,6 +170,8 @@ server_alive() {
 	exit 1
 }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status"; }
+# The answer cache's hits so far: the runs of new descriptors must add none.
+cache_hits() { curl -sf "$URL/metrics" | awk '$1 == "covalid_cache_lookups_total{result=\"hit\"}" { print $2 }'; }
 
 seq_no=0
 # round SIZE PHASE: every run of a round, interleaved covalid / nginx
@@ -185,8 +187,11 @@ round() {
 		ngx-get) run "$1" "$2" ngx-get "$NGINX_URL/api/v1/configurations" ;;
 		check) run "$1" "$2" check "$URL/api/v1/check" "$W/post.lua" BODY="$W/descriptor.json" ;;
 		ngx-check) run "$1" "$2" ngx-check "$NGINX_URL/api/v1/check" "$W/post.lua" BODY="$W/descriptor.json" ;;
-		check-new) run "$1" "$2" check-new "$URL/api/v1/check" "$W/bodies.lua" BODY="$W/descriptor.json" \
-			START=$((seq_no * 10000000)) MEM_MIN=1024 MEM_SPAN=1024 STAMP=1767225600 ;;
+		check-new)
+			h0=$(cache_hits)
+			run "$1" "$2" check-new "$URL/api/v1/check" "$W/bodies.lua" BODY="$W/descriptor.json" \
+				START=$((seq_no * 10000000)) MEM_MIN=1024 MEM_SPAN=1024 STAMP=1767225600
+			echo "$1 $2 new-hits $(($(cache_hits) - h0))" >>"$W/results" ;;
 		pages) run "$1" "$2" pages "$URL/api/v1/configurations" "$W/pages.lua" PAGES="$W/pages-all" \
 			BASE="/api/v1/configurations?" KEY="$PAGING" LIMIT="$LIMIT" ;;
 		deep) run "$1" "$2" deep "$URL/api/v1/configurations" "$W/pages.lua" PAGES="$W/pages-deep" \
@@ -374,6 +379,8 @@ for size in $SIZES; do
 	bar "$size: first check after a write <= 10 ms: $fc ms" "$(t "$fc <= 10")"
 	bar "$size: uncached deep page >= 1000 req/s: $deep" "$(t "$deep >= 1000")"
 	bar "$size: uncached /check >= 0.5 x cached: $(ratio "$qn" "$qc")" "$(t "$qn >= 0.5 * $qc")"
+	nh=$(awk -v s="$size" '$1 == s && $3 == "new-hits" { t += $4 } END { print t + 0 }' "$W/results")
+	bar "$size: the runs of new descriptors were all cache misses: $nh hits" "$(t "$nh == 0")"
 done
 if [ "$DURABLE" != 0 ]; then
 	bar "durable submissions were written (first answer \"$DURABLE_STATUS\", the policy's rejection)" \
