@@ -30,6 +30,15 @@
  * hold.)  Entries are reference-counted so an answer being sent survives
  * its replacement in the table.
  *
+ * Admission (resp_cache_admit): a POST's answer (a /check) is kept the
+ * second time its request is seen, or when others waited for its first
+ * computation.  A fleet's checks are mostly bodies seen once (each
+ * descriptor has its own probed_at): kept at first sight, each pushed a
+ * hot answer out of its slot (1024 of them: a few thousand new
+ * descriptors emptied the table of the catalog's answers) and cost the
+ * miss a copy of its key and the eviction's free.  First sights are
+ * remembered by their hash alone, in a table of CACHE_SEEN words.
+ *
  * Single flight: a worker that misses claims the key in its slot
  * (resp_cache_wait); another worker missing the same key meanwhile waits
  * for that answer instead of computing it again, at most
@@ -55,6 +64,8 @@
 #define CACHE_LOG_STEPS 64
 /* Configurations a step lists; a step with more counts as "everything". */
 #define CACHE_STEP_MAX_CONFIGS 1024
+/* Request hashes remembered for admission (8 bytes each). */
+#define CACHE_SEEN 4096
 /* How long a miss waits for another worker's computation of the same key. */
 #define CACHE_FLIGHT_WAIT_MS 2000
 
@@ -83,6 +94,7 @@ struct slot {
 	pthread_cond_t landed; /* the key in flight was put or released */
 	struct cache_entry *e;
 	struct kept_key flight; /* the key a worker is computing (bytes NULL: none) */
+	bool flight_waited;     /* someone waited for it: its answer is wanted twice */
 };
 
 /* What changed from generation from to to (snapshot.c). */
@@ -95,7 +107,9 @@ struct cache_step {
 
 struct resp_cache {
 	struct slot slots[CACHE_SLOTS];
-	atomic_ulong hits, misses, revalidated, waited, evicted;
+	atomic_ulong hits, misses, revalidated, waited, evicted, declined;
+	atomic_uint waiting; /* threads waiting for another's computation now */
+	_Atomic uint64_t seen[CACHE_SEEN]; /* hashes of requests seen once (0: none) */
 	atomic_size_t bytes; /* of the entries in the table */
 	atomic_size_t hand;  /* the next slot make_room() looks at */
 	pthread_mutex_t log_lock;
@@ -433,7 +447,7 @@ void cache_key_init(struct cache_key *k, const uint64_t secret[2], const char *m
 	 * ("GET", "/ab") and ("GE", "T/ab") differ. */
 	for (size_t i = 0; i < CACHE_KEY_PARTS; i++)
 		h = hash_bytes((const unsigned char *)k->part[i], k->len[i], h, secret);
-	k->hash = h;
+	k->hash = h ? h : 1; /* 0 marks an empty word of the admission table */
 }
 
 static struct slot *slot_of(struct resp_cache *c, const struct cache_key *k)
@@ -500,6 +514,7 @@ static struct cache_entry *lookup_or_claim(struct resp_cache *c, const struct ca
 	struct cache_entry *e;
 	struct timespec until;
 	bool waited = false, busy = false;
+	int rc;
 
 	*ret_claimed = false;
 	if (wait)
@@ -514,7 +529,11 @@ static struct cache_entry *lookup_or_claim(struct resp_cache *c, const struct ca
 			break;
 		}
 		waited = true;
-		if (pthread_cond_timedwait(&s->landed, &s->lock, &until) != 0) {
+		s->flight_waited = true;
+		atomic_fetch_add(&c->waiting, 1);
+		rc = pthread_cond_timedwait(&s->landed, &s->lock, &until);
+		atomic_fetch_sub(&c->waiting, 1);
+		if (rc != 0) {
 			/* Waited long enough: compute it here too. */
 			e = entry_at(c, s, k, generation);
 			break;
@@ -523,6 +542,7 @@ static struct cache_entry *lookup_or_claim(struct resp_cache *c, const struct ca
 	if (!e && !s->flight.bytes && !busy) {
 		/* Ours to compute: others missing it now wait for it. */
 		key_keep(&s->flight, k);
+		s->flight_waited = false;
 		*ret_claimed = true;
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -547,6 +567,24 @@ struct cache_entry *resp_cache_try(struct resp_cache *c, const struct cache_key 
 				   bool *ret_claimed, bool *ret_busy)
 {
 	return lookup_or_claim(c, k, generation, false, ret_claimed, ret_busy);
+}
+
+bool resp_cache_admit(struct resp_cache *c, const struct cache_key *k)
+{
+	_Atomic uint64_t *seen = &c->seen[(k->hash >> 40) % CACHE_SEEN];
+	struct slot *s = slot_of(c, k);
+	bool waited;
+
+	if (atomic_load_explicit(seen, memory_order_relaxed) == k->hash)
+		return true;
+	pthread_mutex_lock(&s->lock);
+	waited = s->flight_waited && key_is(&s->flight, k);
+	pthread_mutex_unlock(&s->lock);
+	if (waited)
+		return true;
+	atomic_store_explicit(seen, k->hash, memory_order_relaxed);
+	atomic_fetch_add(&c->declined, 1);
+	return false;
 }
 
 void resp_cache_release(struct resp_cache *c, const struct cache_key *k)
@@ -675,4 +713,6 @@ void resp_cache_stats(struct resp_cache *c, struct resp_cache_stats *ret)
 	ret->revalidated = atomic_load(&c->revalidated);
 	ret->waited = atomic_load(&c->waited);
 	ret->evicted = atomic_load(&c->evicted);
+	ret->declined = atomic_load(&c->declined);
+	ret->waiting = atomic_load(&c->waiting);
 }

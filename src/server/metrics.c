@@ -122,6 +122,9 @@ void server_metrics(struct server *srv, struct cv_buf *b)
 		M("# HELP covalid_cache_evicted_total Answers dropped to make room for another (the cache is bounded in bytes).\n"
 		  "# TYPE covalid_cache_evicted_total counter\n");
 		M("covalid_cache_evicted_total %lu\n", cs.evicted);
+		M("# HELP covalid_cache_declined_total POST answers not kept: the first sight of their request.\n"
+		  "# TYPE covalid_cache_declined_total counter\n");
+		M("covalid_cache_declined_total %lu\n", cs.declined);
 		M("# HELP covalid_cache_waits_total Misses answered by another worker's computation of the same key.\n"
 		  "# TYPE covalid_cache_waits_total counter\n");
 		M("covalid_cache_waits_total %lu\n", cs.waited);

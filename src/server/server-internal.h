@@ -231,6 +231,10 @@ struct cache_entry *resp_cache_wait(struct resp_cache *c, const struct cache_key
 struct cache_entry *resp_cache_try(struct resp_cache *c, const struct cache_key *k, int64_t generation,
 				   bool *ret_claimed, bool *ret_busy);
 void resp_cache_release(struct resp_cache *c, const struct cache_key *k);
+/* Whether to keep a POST's answer (cache.c, "Admission"): its request was
+ * seen before, or others waited for this computation; else it is
+ * remembered, counted as declined, and false. */
+bool resp_cache_admit(struct resp_cache *c, const struct cache_key *k);
 /* Keeps an answer computed at generation (dep NULL: ALL); returns it with
  * a reference for the caller (NULL if too big to keep).  *body (len
  * bytes, from malloc) is taken over and set NULL, unless NULL is
@@ -256,6 +260,8 @@ struct resp_cache_stats {
 	unsigned long revalidated; /* hits on an answer from an earlier generation */
 	unsigned long waited;      /* misses answered by another worker's computation */
 	unsigned long evicted;     /* answers dropped to make room for another */
+	unsigned long declined;    /* POST answers not kept: their request's first sight */
+	unsigned waiting;          /* threads waiting for another's computation now */
 	size_t bytes;
 };
 void resp_cache_stats(struct resp_cache *c, struct resp_cache_stats *ret);

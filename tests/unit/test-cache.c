@@ -219,6 +219,49 @@ TEST(concurrent_misses_of_one_key_wait_for_one_computation)
 	resp_cache_free(c);
 }
 
+/* Admission: an answer is kept the second time its request is seen, or
+ * at the first when another thread waited for that computation. */
+TEST(an_answer_is_admitted_at_the_second_sight_or_when_waited_for)
+{
+	struct resp_cache *c = resp_cache_new();
+	struct waiter w = { c, NULL, false };
+	struct resp_cache_stats st;
+	struct cache_entry *mine;
+	bool claimed = false;
+	pthread_t t;
+
+	CHECK(!resp_cache_admit(c, K(KEY_B)));
+	resp_cache_stats(c, &st);
+	CHECK_INT(st.declined, 1);
+	CHECK(resp_cache_admit(c, K(KEY_B)));
+	CHECK(resp_cache_admit(c, K(KEY_B)));
+	resp_cache_stats(c, &st);
+	CHECK_INT(st.declined, 1);
+
+	/* KEY_A, never seen: claimed here, another thread waits for it. */
+	CHECK(resp_cache_wait(c, K(KEY_A), 1, &claimed) == NULL);
+	CHECK(claimed);
+	pthread_create(&t, NULL, wait_for_a, &w);
+	for (int i = 0; i < 500; i++) {
+		resp_cache_stats(c, &st);
+		if (st.waiting)
+			break;
+		usleep(10 * 1000);
+	}
+	CHECK_INT(st.waiting, 1);
+	CHECK(resp_cache_admit(c, K(KEY_A)));
+	mine = put(c, KEY_A, 1, NULL);
+	resp_cache_release(c, K(KEY_A));
+	pthread_join(t, NULL);
+	CHECK(w.e == mine);
+	cache_entry_unref(w.e);
+	cache_entry_unref(mine);
+	resp_cache_stats(c, &st);
+	CHECK_INT(st.declined, 1);
+	CHECK_INT(st.waiting, 0);
+	resp_cache_free(c);
+}
+
 TEST(a_computation_that_gives_no_answer_lets_the_waiter_compute)
 {
 	struct resp_cache *c = resp_cache_new();
@@ -494,7 +537,7 @@ static void a_full_table_makes_room_for_a_new_answer(void)
 
 TAP_MAIN(a_check_answer_survives_writes_to_another_guest_os, the_old_version_of_a_changed_configuration_counts_too,
 	 global_steps_gaps_and_a_log_behind_invalidate, a_list_depends_on_what_its_filters_may_select,
-	 concurrent_misses_of_one_key_wait_for_one_computation,
+	 concurrent_misses_of_one_key_wait_for_one_computation, an_answer_is_admitted_at_the_second_sight_or_when_waited_for,
 	 a_computation_that_gives_no_answer_lets_the_waiter_compute,
 	 a_waiter_stops_waiting_for_a_computation_that_never_ends, the_event_threads_lookup_never_waits,
 	 an_etag_only_when_asked, keys_are_compared_whole_not_by_hash, a_large_body_is_kept_as_a_digest,
