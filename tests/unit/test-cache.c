@@ -187,21 +187,34 @@ static void *wait_for_a(void *arg)
 	return NULL;
 }
 
-TEST(concurrent_misses_of_one_key_wait_for_one_computation)
+/* Claims KEY_A here and starts a thread that waits for it (wait_for_a),
+ * returning once that thread waits (resp_cache_stats' waiting). */
+static void claim_a_and_start_a_waiter(struct resp_cache *c, struct waiter *w, pthread_t *t)
 {
-	struct resp_cache *c = resp_cache_new();
-	struct waiter w = { c, NULL, false };
-	struct resp_cache_stats st;
-	struct cache_entry *mine;
+	struct resp_cache_stats st = { 0 };
 	bool claimed = false;
-	pthread_t t;
 
 	CHECK(resp_cache_wait(c, K(KEY_A), 1, &claimed) == NULL);
 	CHECK(claimed);
-	pthread_create(&t, NULL, wait_for_a, &w);
-	/* Give the other worker time to start waiting (if it has not, it
-	 * finds the answer anyway: the outcome is the same). */
-	usleep(100 * 1000);
+	*w = (struct waiter){ c, NULL, false };
+	pthread_create(t, NULL, wait_for_a, w);
+	for (int i = 0; i < 500 && !st.waiting; i++) {
+		usleep(10 * 1000);
+		resp_cache_stats(c, &st);
+	}
+	CHECK_INT(st.waiting, 1);
+}
+
+TEST(concurrent_misses_of_one_key_wait_for_one_computation)
+{
+	struct resp_cache *c = resp_cache_new();
+	struct resp_cache_stats st;
+	struct cache_entry *mine;
+	struct waiter w;
+	bool claimed = false;
+	pthread_t t;
+
+	claim_a_and_start_a_waiter(c, &w, &t);
 	mine = put(c, KEY_A, 1, NULL);
 	resp_cache_release(c, K(KEY_A));
 	pthread_join(t, NULL);
@@ -224,10 +237,9 @@ TEST(concurrent_misses_of_one_key_wait_for_one_computation)
 TEST(an_answer_is_admitted_at_the_second_sight_or_when_waited_for)
 {
 	struct resp_cache *c = resp_cache_new();
-	struct waiter w = { c, NULL, false };
 	struct resp_cache_stats st;
 	struct cache_entry *mine;
-	bool claimed = false;
+	struct waiter w;
 	pthread_t t;
 
 	CHECK(!resp_cache_admit(c, K(KEY_B)));
@@ -239,16 +251,7 @@ TEST(an_answer_is_admitted_at_the_second_sight_or_when_waited_for)
 	CHECK_INT(st.declined, 1);
 
 	/* KEY_A, never seen: claimed here, another thread waits for it. */
-	CHECK(resp_cache_wait(c, K(KEY_A), 1, &claimed) == NULL);
-	CHECK(claimed);
-	pthread_create(&t, NULL, wait_for_a, &w);
-	for (int i = 0; i < 500; i++) {
-		resp_cache_stats(c, &st);
-		if (st.waiting)
-			break;
-		usleep(10 * 1000);
-	}
-	CHECK_INT(st.waiting, 1);
+	claim_a_and_start_a_waiter(c, &w, &t);
 	CHECK(resp_cache_admit(c, K(KEY_A)));
 	mine = put(c, KEY_A, 1, NULL);
 	resp_cache_release(c, K(KEY_A));
