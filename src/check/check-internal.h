@@ -111,5 +111,9 @@ int check_score(const struct ccfg *c, const struct check_key *k, enum check_reas
 struct json_write;
 /* check_lifecycle_to_json()'s bytes, written (util/json-write.h). */
 void check_lifecycle_write(struct json_write *w, const struct check_lifecycle *l);
+/* check_product_version(), appended to b (lifecycle.c): for the texts of an
+ * uncached /check, built without printf. */
+struct cv_buf;
+void check_product_version_put(struct cv_buf *b, const char *product, const char *version);
 
 #endif

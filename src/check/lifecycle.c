@@ -61,8 +61,7 @@ static void put(struct cv_buf *b, const char *s)
 	(void)!cv_buf_puts(b, s);
 }
 
-/* check_product_version(), appended. */
-static void put_product_version(struct cv_buf *b, const char *product, const char *version)
+void check_product_version_put(struct cv_buf *b, const char *product, const char *version)
 {
 	put(b, product);
 	if (!version || strcasecmp(version, "unspecified") == 0 || strstr(product, version))
@@ -80,7 +79,7 @@ static void product_note(struct cv_buf *b, const char *name, const char *version
 		return;
 	*current = false;
 	put(b, "; ");
-	put_product_version(b, name, version);
+	check_product_version_put(b, name, version);
 	put(b, " support ended ");
 	put(b, p->eol_date);
 	ext = extension_end(p, &ext_name);

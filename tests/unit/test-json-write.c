@@ -170,6 +170,31 @@ TEST(random_strings)
 	CHECK(refused < 200000);
 }
 
+/* Plain runs (the writer takes them eight bytes at a time) of every
+ * length to 40 with one byte anywhere in them: each byte around the
+ * boundaries of what is plain (0x1f/0x20, '!' '"' '#', '[' '\\' ']',
+ * 0x7f/0x80), and a two-byte UTF-8 sequence, valid or cut. */
+TEST(plain_runs_with_one_byte_anywhere)
+{
+	static const char *const odd[] = { "\x01", "\x1f", " ", "!", "\"", "#", "[", "\\", "]", "\x7f", "\x80",
+					   "\xc3\xa9", "\xc3", "\xff" };
+	char s[48];
+
+	refused = 0;
+	for (size_t len = 0; len <= 40; len++)
+		for (size_t at = 0; at <= len; at++)
+			for (size_t k = 0; k < CV_ELEMENTSOF(odd); k++) {
+				size_t n = strlen(odd[k]);
+
+				memset(s, 'a', len);
+				memcpy(s + at, odd[k], n);
+				memset(s + at + n, 'b', len - at);
+				s[len + n] = '\0';
+				same(s, len + n);
+			}
+	CHECK(refused > 0);
+}
+
 TEST(integers_as_json_int_t)
 {
 	static const int64_t v[] = { 0, 1, -1, 9, 10, -10, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, INT64_MIN + 1 };
@@ -333,5 +358,5 @@ TEST(drop_leaves_out_as_set_new_of_null)
 	json_decref(o);
 }
 
-TAP_MAIN(escapes_as_jansson_writes_them, every_short_string, random_strings, integers_as_json_int_t,
+TAP_MAIN(escapes_as_jansson_writes_them, every_short_string, random_strings, plain_runs_with_one_byte_anywhere, integers_as_json_int_t,
 	 structure_as_jansson_dumps_it, drop_leaves_out_as_set_new_of_null)
