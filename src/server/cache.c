@@ -117,25 +117,26 @@ struct resp_cache {
 	size_t first, n_steps;
 };
 
-static size_t key_size(const struct kept_key *k)
+/* The bytes of a key's parts together. */
+static size_t key_size(const size_t len[CACHE_KEY_PARTS])
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < CACHE_KEY_PARTS; i++)
-		n += k->len[i];
+		n += len[i];
 	return n;
 }
 
 static void key_keep(struct kept_key *dst, const struct cache_key *k)
 {
-	char *p = dst->bytes = cv_xmalloc(k->len[0] + k->len[1] + k->len[2] + 1);
+	char *p = dst->bytes = cv_xmalloc(key_size(k->len) + 1);
 
 	for (size_t i = 0; i < CACHE_KEY_PARTS; i++) {
 		if (k->len[i])
 			memcpy(p, k->part[i], k->len[i]);
 		p += k->len[i];
-		dst->len[i] = k->len[i];
 	}
+	memcpy(dst->len, k->len, sizeof(dst->len));
 	dst->digested = k->digested;
 	dst->hash = k->hash;
 }
@@ -144,11 +145,9 @@ static bool key_is(const struct kept_key *kept, const struct cache_key *k)
 {
 	const char *p = kept->bytes;
 
-	if (!p || kept->hash != k->hash || kept->digested != k->digested)
+	if (!p || kept->hash != k->hash || kept->digested != k->digested ||
+	    memcmp(kept->len, k->len, sizeof(kept->len)) != 0)
 		return false;
-	for (size_t i = 0; i < CACHE_KEY_PARTS; i++)
-		if (kept->len[i] != k->len[i])
-			return false;
 	for (size_t i = 0; i < CACHE_KEY_PARTS; i++) {
 		if (k->len[i] && memcmp(p, k->part[i], k->len[i]) != 0)
 			return false;
@@ -159,7 +158,7 @@ static bool key_is(const struct kept_key *kept, const struct cache_key *k)
 
 static size_t entry_size(const struct cache_entry *e)
 {
-	return sizeof(*e) + key_size(&e->key) + e->len + 1;
+	return sizeof(*e) + key_size(e->key.len) + e->len + 1;
 }
 
 struct resp_cache *resp_cache_new(void)
@@ -638,7 +637,7 @@ struct cache_entry *resp_cache_put(struct resp_cache *c, const struct cache_key 
 	struct cache_entry *e, *old = NULL;
 	unsigned char digest[8];
 
-	if (len + k->len[0] + k->len[1] + k->len[2] > CACHE_MAX_ENTRY)
+	if (len + key_size(k->len) > CACHE_MAX_ENTRY)
 		return NULL;
 	e = cv_xmalloc(sizeof(*e));
 	atomic_init(&e->refs, 2); /* the table's and the caller's */

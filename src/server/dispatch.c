@@ -241,18 +241,18 @@ static void answer_hit(struct req *r, struct cache_entry *e)
 /* claimed: the key is this request's to compute (single flight), released after. */
 static void compute_and_keep(struct req *r, bool claimed)
 {
+	bool get = strcmp(r->route->method, "GET") == 0;
+
 	if (r->route->fn == api_configurations)
 		list_dependency(r);
 	r->route->fn(r);
 	/* A GET's answers are few (the targets of the catalog's pages) and
-	 * carry an ETag from their entry: kept at once.  A POST's (a /check)
-	 * when admitted (cache.c, "Admission"). */
-	if (r->answered && r->status == 200 &&
-	    (strcmp(r->route->method, "GET") == 0 || resp_cache_admit(r->srv->cache, &r->cache_key))) {
-		/* Only GET answers send their ETag (http.c, each_header). */
-		r->cached = resp_cache_put(r->srv->cache, &r->cache_key, r->generation, &r->cache_dep,
-					   strcmp(r->route->method, "GET") == 0, r->status, r->content_type, &r->resp,
-					   r->resp_len);
+	 * carry an ETag from their entry (only GET answers send one: http.c,
+	 * each_header): kept at once.  A POST's (a /check) when admitted
+	 * (cache.c, "Admission"). */
+	if (r->answered && r->status == 200 && (get || resp_cache_admit(r->srv->cache, &r->cache_key))) {
+		r->cached = resp_cache_put(r->srv->cache, &r->cache_key, r->generation, &r->cache_dep, get, r->status,
+					   r->content_type, &r->resp, r->resp_len);
 		if (r->cached)
 			answer_from_entry(r);
 	}

@@ -177,12 +177,6 @@ bool json_write_utf8_valid(const char *s, size_t len)
 }
 
 /*
- * Plain bytes go out in runs; only what jansson's dump_string() escapes
- * breaks a run.  The string is checked as it is written: jansson checks
- * it when the tree is built (json_string()), which leaves no string in
- * the tree, so here nothing of it stays in the buffer either.
- */
-/*
  * Whether the eight bytes at p are all plain: printable ASCII, neither
  * '"' nor '\\' (SWAR: a byte below 0x20, or equal to '"' or '\\' after
  * an xor, borrows into its top bit; a byte from 0x80 has it already).
@@ -197,6 +191,12 @@ static inline bool plain8(const unsigned char *p)
 	return !((v | ((v - 0x20 * ones) | ((v ^ 0x22 * ones) - ones) | ((v ^ 0x5C * ones) - ones))) & tops);
 }
 
+/*
+ * Plain bytes go out in runs; only what jansson's dump_string() escapes
+ * breaks a run.  The string is checked as it is written: jansson checks
+ * it when the tree is built (json_string()), which leaves no string in
+ * the tree, so here nothing of it stays in the buffer either.
+ */
 static void put_string(struct json_write *w, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
