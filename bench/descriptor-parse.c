@@ -47,6 +47,7 @@ int main(int argc, char **argv)
 		{ "tree, strict", 1, DESCRIPTOR_PARSE_STRICT, NULL },
 		{ "stream, strict", 0, DESCRIPTOR_PARSE_STRICT, NULL },
 		{ "stream, strict, no evidence", 0, DESCRIPTOR_PARSE_STRICT | DESCRIPTOR_PARSE_NO_EVIDENCE, NULL },
+		{ "stream, strict, answer (/check)", 0, DESCRIPTOR_PARSE_STRICT | DESCRIPTOR_PARSE_ANSWER, NULL },
 		{ "stream, match only (fleet)", 0, DESCRIPTOR_PARSE_MATCH_ONLY, NULL },
 	};
 	int rounds = 201;
@@ -69,7 +70,7 @@ int main(int argc, char **argv)
 			return 1;
 		j = descriptor_to_json(d, false);
 		descriptor_free(d);
-		if (readers[i].flags & (DESCRIPTOR_PARSE_NO_EVIDENCE | DESCRIPTOR_PARSE_MATCH_ONLY)) {
+		if (readers[i].flags & (DESCRIPTOR_PARSE_NO_EVIDENCE | DESCRIPTOR_PARSE_MATCH_ONLY | DESCRIPTOR_PARSE_ANSWER)) {
 			free(j);
 		} else if (!first) {
 			first = j;

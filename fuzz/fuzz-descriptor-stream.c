@@ -4,7 +4,8 @@
  * replaced (descriptor_from_json_tree()).
  *
  * Input: one byte of flags (bit 0 DESCRIPTOR_PARSE_STRICT, bit 1
- * DESCRIPTOR_PARSE_NO_EVIDENCE, bit 2 DESCRIPTOR_PARSE_MATCH_ONLY), then
+ * DESCRIPTOR_PARSE_NO_EVIDENCE, bit 2 DESCRIPTOR_PARSE_MATCH_ONLY, bit 3
+ * DESCRIPTOR_PARSE_ANSWER), then
  * the text.  Both must accept with the
  * same descriptor (descriptor_to_json() equal), or both reject with the
  * same message (for a fault in the JSON itself both say "invalid JSON at");
@@ -40,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	flags = data[0] & (DESCRIPTOR_PARSE_STRICT | DESCRIPTOR_PARSE_NO_EVIDENCE | DESCRIPTOR_PARSE_MATCH_ONLY);
+	flags = data[0] & (DESCRIPTOR_PARSE_STRICT | DESCRIPTOR_PARSE_NO_EVIDENCE | DESCRIPTOR_PARSE_MATCH_ONLY |
+			   DESCRIPTOR_PARSE_ANSWER);
 	text = (const char *)data + 1;
 	size--;
 	ref = malloc(size + 1);

@@ -192,6 +192,12 @@ enum descriptor_parse_flags {
 	 * lists) are checked as strictly but not kept: for check --fleet
 	 * without records, where a descriptor lives only to become a key. */
 	DESCRIPTOR_PARSE_MATCH_ONLY = 1 << 2,
+	/* What a check's answer reads (check_explain(), check_result_write()):
+	 * MATCH_ONLY's fields and guest.os name, pretty and osinfo, which
+	 * name the machine in the answer's differences and "machine".  The
+	 * rest is checked as strictly and not kept: for POST /api/v1/check,
+	 * which builds nothing else.  With MATCH_ONLY, MATCH_ONLY's. */
+	DESCRIPTOR_PARSE_ANSWER = 1 << 3,
 };
 char *descriptor_to_json(const struct descriptor *d, bool indent);
 int descriptor_from_json(const char *text, size_t len, struct descriptor **ret,

@@ -530,13 +530,15 @@ int descriptor_from_json_tree(const char *text, size_t len, unsigned flags, stru
 	if (r == 0)
 		r = descriptor_from_jansson(root, ret, ret_error);
 	json_decref(root);
-	if (r == 0 && (flags & (DESCRIPTOR_PARSE_NO_EVIDENCE | DESCRIPTOR_PARSE_MATCH_ONLY))) {
+	if (r == 0 && (flags & (DESCRIPTOR_PARSE_NO_EVIDENCE | DESCRIPTOR_PARSE_MATCH_ONLY | DESCRIPTOR_PARSE_ANSWER))) {
 		evidence_list_release(&(*ret)->hypervisor.evidence);
 		evidence_list_release(&(*ret)->container.evidence);
 		evidence_list_release(&(*ret)->integration.evidence);
 	}
-	if (r == 0 && (flags & DESCRIPTOR_PARSE_MATCH_ONLY)) {
+	if (r == 0 && (flags & (DESCRIPTOR_PARSE_MATCH_ONLY | DESCRIPTOR_PARSE_ANSWER))) {
 		struct descriptor *d = *ret;
+		/* The answer's names are kept unless matching alone asked. */
+		bool names = !(flags & DESCRIPTOR_PARSE_MATCH_ONLY);
 		struct cv_strv *lists[] = { &d->hypervisor.features, &d->notes, &d->integration.expected,
 					    &d->integration.missing, &d->integration.recommended,
 					    &d->integration.recommended_missing, &d->integration.unbound };
@@ -548,6 +550,9 @@ int descriptor_from_json_tree(const char *text, size_t len, unsigned flags, stru
 			cv_strv_init(lists[i]);
 		}
 		for (size_t i = 0; i < CV_ELEMENTSOF(strs); i++) {
+			if (names && (strs[i] == &d->guest.os.name || strs[i] == &d->guest.os.pretty ||
+				      strs[i] == &d->guest.os.osinfo))
+				continue;
 			free(*strs[i]);
 			*strs[i] = NULL;
 		}

@@ -20,7 +20,7 @@
  * subitem) packed in 64 bits; the field numbers below follow read_all().
  *
  * Lists that are not kept (evidence with DESCRIPTOR_PARSE_NO_EVIDENCE,
- * most lists with DESCRIPTOR_PARSE_MATCH_ONLY) are first offered to
+ * most lists with DESCRIPTOR_PARSE_MATCH_ONLY or _ANSWER) are first offered to
  * json_pull_skip_plain_array(): a list of plain strings, or of items whose
  * members are strings or null, is validated in one tight loop; anything
  * else (a wrong type, an unknown member, an escape, a fault) is read token
@@ -50,8 +50,8 @@ struct field {
 	uint8_t len;  /* strlen(name) */
 	uint8_t kind;
 	uint8_t ord; /* its place in the tree reader's order (read_all()) */
-	bool match;  /* a string or list check_key_from_descriptor() reads: the only
-		      * ones built under DESCRIPTOR_PARSE_MATCH_ONLY (scalars always are) */
+	uint8_t need; /* which of the narrowing flags build this string or list
+		       * (NEED_*; scalars are always built) */
 	size_t off;  /* offsetof(struct descriptor, ...) */
 	const struct object *sub;
 	int64_t max;
@@ -64,19 +64,29 @@ struct object {
 	size_t n;
 };
 
-#define F(name, kind, ord, member) { name, sizeof(name) - 1, kind, ord, false, offsetof(struct descriptor, member), NULL, 0 }
-/* A field matching reads (see check_key_from_descriptor() in check.c). */
-#define FM(name, kind, ord, member) { name, sizeof(name) - 1, kind, ord, true, offsetof(struct descriptor, member), NULL, 0 }
+/* A string or list matching reads (check_key_from_descriptor() in
+ * check.c): built under DESCRIPTOR_PARSE_MATCH_ONLY and _ANSWER. */
+#define NEED_MATCH (DESCRIPTOR_PARSE_MATCH_ONLY | DESCRIPTOR_PARSE_ANSWER)
+/* One only a check's answer reads besides (explain.c): under _ANSWER. */
+#define NEED_ANSWER DESCRIPTOR_PARSE_ANSWER
+
+#define F(name, kind, ord, member) { name, sizeof(name) - 1, kind, ord, 0, offsetof(struct descriptor, member), NULL, 0 }
+#define FM(name, kind, ord, member) \
+	{ name, sizeof(name) - 1, kind, ord, NEED_MATCH, offsetof(struct descriptor, member), NULL, 0 }
+#define FA(name, kind, ord, member) \
+	{ name, sizeof(name) - 1, kind, ord, NEED_ANSWER, offsetof(struct descriptor, member), NULL, 0 }
 #define FI(name, kind, ord, member, max) \
-	{ name, sizeof(name) - 1, kind, ord, false, offsetof(struct descriptor, member), NULL, max }
-#define FO(name, ord, sub) { name, sizeof(name) - 1, K_OBJ, ord, false, 0, &sub, 0 }
+	{ name, sizeof(name) - 1, kind, ord, 0, offsetof(struct descriptor, member), NULL, max }
+#define FO(name, ord, sub) { name, sizeof(name) - 1, K_OBJ, ord, 0, 0, &sub, 0 }
+/* The flags that build only the fields that name them. */
+#define NARROWING (DESCRIPTOR_PARSE_MATCH_ONLY | DESCRIPTOR_PARSE_ANSWER)
 
 static const struct field os_fields[] = {
 	FM("id", K_STR, 23, guest.os.id),
 	FM("version", K_STR, 24, guest.os.version),
-	F("name", K_STR, 25, guest.os.name),
-	F("pretty", K_STR, 26, guest.os.pretty),
-	F("osinfo", K_STR, 27, guest.os.osinfo),
+	FA("name", K_STR, 25, guest.os.name),
+	FA("pretty", K_STR, 26, guest.os.pretty),
+	FA("osinfo", K_STR, 27, guest.os.osinfo),
 	FM("source", K_STR, 28, guest.os.source),
 	FM("service_pack", K_STR, 29, guest.os.service_pack),
 	F("edition", K_STR, 30, guest.os.edition),
@@ -271,7 +281,7 @@ static int read_str(struct srd *s, int tok, char **out, uint64_t r, const struct
 /* An array of objects: evidence items, devices or conflicts. */
 static int read_items(struct srd *s, int tok, const struct field *fd, const char *path, void *list)
 {
-	bool keep = !(s->flags & DESCRIPTOR_PARSE_MATCH_ONLY) &&
+	bool keep = !(s->flags & NARROWING) &&
 		    !(fd->kind == K_EVIDENCE && (s->flags & DESCRIPTOR_PARSE_NO_EVIDENCE));
 	const char *const *keys = fd->kind == K_EVIDENCE ? evidence_keys :
 				  fd->kind == K_DEVICES ? device_keys : conflict_keys;
@@ -381,11 +391,11 @@ static int read_field(struct srd *s, const struct object *o, const struct field 
 			return 0;
 		return wrong(s, tok, r, &w, "not a covalid descriptor");
 	case K_STR:
-		if ((s->flags & DESCRIPTOR_PARSE_MATCH_ONLY) && !fd->match)
+		if ((s->flags & NARROWING) && !(s->flags & fd->need))
 			at = NULL; /* checked, not kept */
 		return read_str(s, tok, at, r, &w);
 	case K_STRV:
-		if ((s->flags & DESCRIPTOR_PARSE_MATCH_ONLY) && !fd->match)
+		if ((s->flags & NARROWING) && !(s->flags & fd->need))
 			at = NULL;
 		return read_strv(s, tok, at, r, UINT64_C(1) << 38, &w);
 	case K_INT:
@@ -454,7 +464,9 @@ static int read_object(struct srd *s, const struct object *o)
 
 int descriptor_parse(const char *text, size_t len, unsigned flags, struct descriptor **ret, char **ret_error)
 {
-	struct srd s = { .flags = flags, .rank = UINT64_MAX };
+	/* Both narrowing flags: the narrower one (the header). */
+	struct srd s = { .flags = flags & DESCRIPTOR_PARSE_MATCH_ONLY ? flags & ~DESCRIPTOR_PARSE_ANSWER : flags,
+			 .rank = UINT64_MAX };
 	int tok, r;
 
 	if (len > DESCRIPTOR_MAX_BYTES) {

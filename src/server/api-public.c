@@ -432,11 +432,13 @@ void api_check(struct req *r)
 	 * without a tree.  descriptor_parse() accepts exactly what the tree
 	 * path accepts, with the same descriptor (tests/unit/
 	 * test-descriptor-stream.c); a body it refuses, or one carrying
-	 * host_version, goes the tree's way for its exact answer.  The
-	 * evidence lists are checked as strictly and not kept: neither
-	 * the check nor its answer reads them (a third of the parse). */
-	if (descriptor_parse(r->body.data, r->body.len, DESCRIPTOR_PARSE_STRICT | DESCRIPTOR_PARSE_NO_EVIDENCE, &d,
-			     NULL) < 0 &&
+	 * host_version, goes the tree's way for its exact answer.  Only
+	 * what the answer reads is built (DESCRIPTOR_PARSE_ANSWER); the
+	 * rest -- the evidence, the other lists and strings -- is checked
+	 * as strictly and not kept (a third of the parse, then a malloc per
+	 * string). */
+	if (descriptor_parse(r->body.data, r->body.len, DESCRIPTOR_PARSE_STRICT | DESCRIPTOR_PARSE_ANSWER, &d, NULL) <
+		    0 &&
 	    check_body_tree(r, &d, &hv_owned) < 0)
 		return;
 	if (hv_owned)

@@ -755,51 +755,67 @@ int json_pull_skip(struct json_pull *p, int token)
 
 /*
  * The plain-array skipper reads the text through a 64-byte window held as
- * two bit masks: bit k of quote is set when t[base + k] is '"', bit k of
+ * three bit masks: bit k of quote is set when t[base + k] is '"', bit k of
  * odd when it is a byte a plain string cannot hold as is (a backslash, a
- * control character) or one that needs a UTF-8 check (>= 0x80).  A string
- * is then crossed by finding the next set bit, with no loop over its bytes
- * and no call: evidence lists are mostly short strings, several to a
- * window, and loading the bytes once for all of them is what makes the
- * skip cheap.  Past the end of the text the window is padded with a plain
- * byte, so that nothing there is ever taken for a quote.
+ * control character) or one that needs a UTF-8 check (>= 0x80), bit k of
+ * ws when it is whitespace.  A string is then crossed by finding the next
+ * set bit, with no loop over its bytes and no call: evidence lists are
+ * mostly short strings, several to a window, and loading the bytes once
+ * for all of them is what makes the skip cheap.  So is the indentation of
+ * a pretty-printed descriptor (what `covalid probe --json` writes): a run
+ * of spaces is crossed by the next clear bit of ws.  Past the end of the
+ * text the window is padded with a plain byte, so that nothing there is
+ * ever taken for a quote or for whitespace.
  */
 struct window {
 	size_t base;
-	uint64_t quote, odd;
+	uint64_t quote, odd, ws;
 };
 
 /* The masks of s[0..64). */
-static void window_masks(const unsigned char *s, uint64_t *ret_quote, uint64_t *ret_odd)
+static void window_masks(const unsigned char *s, struct window *w)
 {
-	uint64_t q = 0, o = 0;
+	uint64_t q = 0, o = 0, b = 0;
 
 #if defined(__SSE2__)
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+	const __m128i nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), tab = _mm_set1_epi8('\t');
 
 	for (unsigned k = 0; k < 64; k += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
 		/* Signed: 0x80..0xff are negative, so "< 0x20" takes them with the controls. */
 		__m128i odd = _mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmplt_epi8(v, space));
+		__m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, nl)),
+					  _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, tab)));
 
 		q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << k;
 		o |= (uint64_t)(unsigned)_mm_movemask_epi8(odd) << k;
+		b |= (uint64_t)(unsigned)_mm_movemask_epi8(ws) << k;
 	}
 #else
 	for (unsigned k = 0; k < 64; k++) {
 		q |= (uint64_t)(s[k] == '"') << k;
 		o |= (uint64_t)(s[k] == '\\' || s[k] < 0x20 || s[k] >= 0x80) << k;
+		b |= (uint64_t)is_ws(s[k]) << k;
 	}
 #endif
-	*ret_quote = q;
-	*ret_odd = o;
+	w->quote = q;
+	w->odd = o;
+	w->ws = b;
 }
 
 #if WINDOW_AVX2
 /* The same in two 32-byte halves, on a CPU that has AVX2 (asked at run
  * time: the program is built for any x86-64). */
-__attribute__((target("avx2"))) static void window_masks_avx2(const unsigned char *s, uint64_t *ret_quote,
-							      uint64_t *ret_odd)
+__attribute__((target("avx2"))) static inline __m256i ws_avx2(__m256i v)
+{
+	return _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(' ')),
+					       _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n'))),
+			       _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r')),
+					       _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t'))));
+}
+
+__attribute__((target("avx2"))) static void window_masks_avx2(const unsigned char *s, struct window *w)
 {
 	const __m256i quote = _mm256_set1_epi8('"'), bslash = _mm256_set1_epi8('\\'), space = _mm256_set1_epi8(0x20);
 	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)s);
@@ -808,9 +824,11 @@ __attribute__((target("avx2"))) static void window_masks_avx2(const unsigned cha
 	__m256i oa = _mm256_or_si256(_mm256_cmpeq_epi8(a, bslash), _mm256_cmpgt_epi8(space, a));
 	__m256i ob = _mm256_or_si256(_mm256_cmpeq_epi8(b, bslash), _mm256_cmpgt_epi8(space, b));
 
-	*ret_quote = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, quote)) |
-		     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, quote)) << 32;
-	*ret_odd = (uint64_t)(uint32_t)_mm256_movemask_epi8(oa) | (uint64_t)(uint32_t)_mm256_movemask_epi8(ob) << 32;
+	w->quote = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, quote)) |
+		   (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, quote)) << 32;
+	w->odd = (uint64_t)(uint32_t)_mm256_movemask_epi8(oa) | (uint64_t)(uint32_t)_mm256_movemask_epi8(ob) << 32;
+	w->ws = (uint64_t)(uint32_t)_mm256_movemask_epi8(ws_avx2(a)) |
+		(uint64_t)(uint32_t)_mm256_movemask_epi8(ws_avx2(b)) << 32;
 }
 #endif
 
@@ -827,11 +845,11 @@ static void window_load(struct window *w, const unsigned char *t, size_t n, size
 	w->base = at;
 #if WINDOW_AVX2
 	if (__builtin_cpu_supports("avx2")) {
-		window_masks_avx2(s, &w->quote, &w->odd);
+		window_masks_avx2(s, w);
 		return;
 	}
 #endif
-	window_masks(s, &w->quote, &w->odd);
+	window_masks(s, w);
 }
 
 /*
@@ -948,6 +966,27 @@ static inline size_t quiet_ws(const unsigned char *t, size_t i, size_t n)
 	return i;
 }
 
+/* quiet_ws() through the window (w->base <= i): a run of whitespace is
+ * crossed by its mask.  The padding past the text's end is not
+ * whitespace, so a run never goes beyond n. */
+static inline size_t window_ws(struct window *w, const unsigned char *t, size_t n, size_t i)
+{
+	if (i < n && t[i] > ' ')
+		return i;
+	for (;;) {
+		uint64_t m;
+
+		if (i >= n)
+			return i;
+		if (i - w->base >= 64)
+			window_load(w, t, n, i);
+		m = ~w->ws >> (i - w->base);
+		if (m)
+			return i + (size_t)__builtin_ctzll(m);
+		i = w->base + 64;
+	}
+}
+
 int json_pull_skip_plain_array(struct json_pull *p, size_t max_items, const char *const *keys, const uint8_t *lens,
 			       unsigned nkeys)
 {
@@ -978,7 +1017,7 @@ int json_pull_skip_plain_array(struct json_pull *p, size_t max_items, const char
 
 			if (t[i] != '{')
 				return 0;
-			i = quiet_ws(t, i + 1, n);
+			i = window_ws(&w, t, n, i + 1);
 			if (i < n && t[i] == '}') {
 				i++;
 			} else {
@@ -991,10 +1030,10 @@ int json_pull_skip_plain_array(struct json_pull *p, size_t max_items, const char
 					if (k == nkeys || (seen & (UINT32_C(1) << k)))
 						return 0; /* unknown or repeated: the exact way */
 					seen |= UINT32_C(1) << k;
-					i = quiet_ws(t, i, n);
+					i = window_ws(&w, t, n, i);
 					if (i >= n || t[i] != ':')
 						return 0;
-					i = quiet_ws(t, i + 1, n);
+					i = window_ws(&w, t, n, i + 1);
 					if (i < n && t[i] == '"') {
 						if (!(i = window_take(&w, t, n, i, &str, &len)))
 							return 0;
@@ -1003,9 +1042,9 @@ int json_pull_skip_plain_array(struct json_pull *p, size_t max_items, const char
 					} else {
 						return 0;
 					}
-					i = quiet_ws(t, i, n);
+					i = window_ws(&w, t, n, i);
 					if (i < n && t[i] == ',') {
-						i = quiet_ws(t, i + 1, n);
+						i = window_ws(&w, t, n, i + 1);
 						continue;
 					}
 					if (i < n && t[i] == '}') {
@@ -1016,9 +1055,9 @@ int json_pull_skip_plain_array(struct json_pull *p, size_t max_items, const char
 				}
 			}
 		}
-		i = quiet_ws(t, i, n);
+		i = window_ws(&w, t, n, i);
 		if (i < n && t[i] == ',') {
-			i = quiet_ws(t, i + 1, n);
+			i = window_ws(&w, t, n, i + 1);
 			continue;
 		}
 		if (i < n && t[i] == ']')

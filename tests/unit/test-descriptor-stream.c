@@ -77,6 +77,8 @@ static void agree(const char *what, const char *text, size_t len)
 	agree_flags(what, text, len, DESCRIPTOR_PARSE_STRICT);
 	agree_flags(what, text, len, DESCRIPTOR_PARSE_NO_EVIDENCE);
 	agree_flags(what, text, len, DESCRIPTOR_PARSE_MATCH_ONLY);
+	agree_flags(what, text, len, DESCRIPTOR_PARSE_ANSWER | DESCRIPTOR_PARSE_STRICT);
+	agree_flags(what, text, len, DESCRIPTOR_PARSE_ANSWER | DESCRIPTOR_PARSE_MATCH_ONLY);
 }
 
 static void agree_str(const char *what, const char *text)
@@ -773,6 +775,56 @@ TEST(no_evidence_keeps_the_rest)
 	free(err);
 }
 
+/* The seed's catalog (its configurations, and its products when
+ * with_products: their life cycles are in an answer), indexed. */
+static struct check_index *seed_index(struct catalog *cat, bool with_products)
+{
+	static const char *const files[] = { "validated-configs.jsonl", "products.jsonl" };
+	struct check_index *ix = NULL;
+
+	for (size_t f = 0; f < (with_products ? 2u : 1u); f++) {
+		char *path = cv_xasprintf("%s/data/%s", tap_srcdir(), files[f]), *text = NULL;
+		size_t len;
+
+		CHECK_INT(cv_read_file(path, 16 << 20, &text, &len), 0);
+		for (char *l = text, *e; text && l < text + len; l = e + 1) {
+			struct catalog_config *cf = NULL;
+			struct catalog_product *pr = NULL;
+			char *why = NULL;
+
+			e = memchr(l, '\n', (size_t)(text + len - l));
+			if (!e)
+				e = text + len;
+			*e = '\0';
+			if (strstr(l, "\"type\":\"configuration\"") && catalog_config_from_text(l, &cf, &why) == 0) {
+				cat->configs = cv_xreallocarray(cat->configs, cat->n_configs + 1, sizeof(*cat->configs));
+				cat->configs[cat->n_configs++] = cf;
+			} else if (f == 1 && catalog_product_from_text(l, &pr, &why) == 0) {
+				cat->products = cv_xreallocarray(cat->products, cat->n_products + 1, sizeof(*cat->products));
+				cat->products[cat->n_products++] = pr;
+			}
+			free(why);
+		}
+		free(text);
+		free(path);
+	}
+	CHECK(cat->n_configs > 100);
+	CHECK(!with_products || cat->n_products > 10);
+	CHECK_INT(check_index_build(cat, &ix), 0);
+	return ix;
+}
+
+static void seed_release(struct catalog *cat, struct check_index *ix)
+{
+	check_index_free(ix);
+	for (size_t i = 0; i < cat->n_configs; i++)
+		catalog_config_free(cat->configs[i]);
+	for (size_t i = 0; i < cat->n_products; i++)
+		catalog_product_free(cat->products[i]);
+	free(cat->configs);
+	free(cat->products);
+}
+
 /*
  * DESCRIPTOR_PARSE_MATCH_ONLY builds what matching reads: for every fixture
  * machine, against the seed catalog's index, the key is the one the full
@@ -782,29 +834,11 @@ TEST(no_evidence_keeps_the_rest)
  */
 TEST(match_only_gives_the_same_key)
 {
-	char *path = cv_xasprintf("%s/data/validated-configs.jsonl", tap_srcdir()), *text = NULL;
 	struct catalog cat = { 0 };
-	struct check_index *ix = NULL;
+	struct check_index *ix = seed_index(&cat, false);
 	struct corpus c = { NULL, 0 };
-	size_t len, keys = 0;
+	size_t keys = 0;
 
-	CHECK_INT(cv_read_file(path, 16 << 20, &text, &len), 0);
-	for (char *l = text, *e; text && l < text + len; l = e + 1) {
-		struct catalog_config *cf = NULL;
-		char *why = NULL;
-
-		e = memchr(l, '\n', (size_t)(text + len - l));
-		if (!e)
-			e = text + len;
-		*e = '\0';
-		if (strstr(l, "\"type\":\"configuration\"") && catalog_config_from_text(l, &cf, &why) == 0) {
-			cat.configs = cv_xreallocarray(cat.configs, cat.n_configs + 1, sizeof(*cat.configs));
-			cat.configs[cat.n_configs++] = cf;
-		}
-		free(why);
-	}
-	CHECK(cat.n_configs > 100);
-	CHECK_INT(check_index_build(&cat, &ix), 0);
 	corpus_fixtures(&c, SIZE_MAX);
 	for (size_t i = 0; ix && i < c.n; i++) {
 		struct descriptor *a = NULL, *b = NULL;
@@ -831,13 +865,94 @@ TEST(match_only_gives_the_same_key)
 		descriptor_free(b);
 	}
 	CHECK(keys >= 120);
-	check_index_free(ix);
-	for (size_t i = 0; i < cat.n_configs; i++)
-		catalog_config_free(cat.configs[i]);
-	free(cat.configs);
+	seed_release(&cat, ix);
 	corpus_release(&c);
-	free(text);
-	free(path);
+}
+
+/* A fixture's whole answer, as POST /api/v1/check writes it. */
+static char *answer_of(const struct check_index *ix, const struct descriptor *d, const char *host_version)
+{
+	struct descriptor *copy = NULL;
+	struct check_result *res = NULL;
+	struct cv_buf b;
+	char *out = NULL;
+
+	if (host_version) {
+		/* descriptor_state_host_version() changes the descriptor. */
+		char *j = descriptor_to_json(d, false);
+
+		CHECK_INT(descriptor_parse(j, strlen(j), 0, &copy, NULL), 0);
+		free(j);
+		if (!copy)
+			return NULL;
+		descriptor_state_host_version(copy, host_version);
+		d = copy;
+	}
+	cv_buf_init(&b, 64 << 20);
+	if (check_explain(ix, d, 3, &res) == 0 && check_result_write(&b, res, d) == 0)
+		out = cv_xstrndup(b.data, b.len);
+	cv_buf_release(&b);
+	check_result_free(res);
+	descriptor_free(copy);
+	return out;
+}
+
+/*
+ * DESCRIPTOR_PARSE_ANSWER builds what a check's answer reads: for every
+ * fixture machine, against the seed catalog with its products, the
+ * answer (three nearest; as found and with a stated host version, which
+ * words the differences otherwise) is byte for byte the full
+ * descriptor's.  A field check_explain() or check_result_write() starts
+ * reading must be built under this flag too, or this fails.
+ */
+TEST(answer_only_gives_the_same_answer)
+{
+	struct catalog cat = { 0 };
+	struct check_index *ix = seed_index(&cat, true);
+	struct corpus c = { NULL, 0 };
+	size_t answers = 0, differences = 0;
+
+	corpus_fixtures(&c, SIZE_MAX);
+	for (size_t i = 0; ix && i < c.n; i++) {
+		struct descriptor *a = NULL, *b = NULL;
+
+		if (descriptor_parse(c.v[i], strlen(c.v[i]), DESCRIPTOR_PARSE_STRICT, &a, NULL) == 0 &&
+		    descriptor_parse(c.v[i], strlen(c.v[i]), DESCRIPTOR_PARSE_STRICT | DESCRIPTOR_PARSE_ANSWER, &b,
+				     NULL) == 0) {
+			static const char *const hosts[] = { NULL, "6.0", "10.0" };
+
+			for (size_t h = 0; h < CV_ELEMENTSOF(hosts); h++) {
+				char *wa = answer_of(ix, a, hosts[h]), *wb = answer_of(ix, b, hosts[h]);
+
+				if (!wa || !wb || strcmp(wa, wb) != 0)
+					tap_fail(__FILE__, __LINE__, "fixture %zu (host version %s): answers differ:\n%s\n%s",
+						 i, hosts[h] ? hosts[h] : "none", wa ? wa : "(none)", wb ? wb : "(none)");
+				else if (strstr(wa, "\"differences\":[\""))
+					differences++;
+				free(wa);
+				free(wb);
+			}
+			/* What the answer does not read is not built. */
+			CHECK_INT((int)(b->hypervisor.features.n + b->notes.n + b->vm.disks.n + b->vm.nics.n +
+					b->integration.expected.n + b->integration.missing.n +
+					b->hypervisor.evidence.n + b->integration.evidence.n),
+				  0);
+			CHECK(!b->probed_at && !b->guest.kernel && !b->container.id && !b->probe_root);
+			CHECK(cv_streq(a->guest.os.pretty, b->guest.os.pretty) &&
+			      cv_streq(a->guest.os.name, b->guest.os.name));
+			answers++;
+		} else {
+			tap_fail(__FILE__, __LINE__, "fixture %zu: not read", i);
+		}
+		descriptor_free(a);
+		descriptor_free(b);
+	}
+	CHECK(answers >= 120);
+	/* The answers name differences, so the names were read (when the
+	 * machine's OS is not the configuration's: the pretty name). */
+	CHECK(differences > 100);
+	seed_release(&cat, ix);
+	corpus_release(&c);
 }
 
 /* The tokenizer alone, against json_loadb(), on texts that are not descriptors. */
@@ -1010,6 +1125,75 @@ TEST(tokenizer_skip_plain_array_at_every_offset)
 	}
 }
 
+/*
+ * Whitespace in a skipped array is crossed by a mask (json-pull.c,
+ * window_ws()): RFC 8259's four bytes (space, tab, LF, CR) and no other.
+ * Between every two tokens of an array of items and of one of strings,
+ * runs of 1 to 65 of them (across a window's edge, the alignment moved by
+ * a string of 0 to 69 bytes before) are crossed; the same run followed by
+ * any other byte is a fault, which the skip leaves to the exact reading.
+ */
+TEST(tokenizer_skip_plain_array_whitespace)
+{
+	static const char *const items[] = { "[", "{", "\"source\"", ":", NULL, ",", "\"value\"", ":", "null",
+					     "}", ",", "{", "\"value\"", ":", "\"v\"", "}", "]" };
+	static const char *const strings[] = { "[", NULL, ",", "\"b\"", "]" };
+	/* The gaps where the array may end: there a ']' ends it, and what
+	 * follows it is then past the end (plain_skip_top()'s -2). */
+	static const size_t items_ends[] = { 0, 9, 15 }, strings_ends[] = { 0, 1, 3 };
+	static const size_t runs[] = { 1, 2, 7, 8, 9, 31, 33, 63, 64, 65 };
+	static const char ws[] = " \t\n\r";
+	size_t cases = 0;
+
+	for (size_t pad = 0; pad < 70; pad += 3) {
+		char *str = cv_xasprintf("\"%.*s\"", (int)pad, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+
+		for (unsigned which = 0; which < 2; which++) {
+			const char *const *tok = which ? strings : items;
+			size_t ntok = which ? CV_ELEMENTSOF(strings) : CV_ELEMENTSOF(items);
+			unsigned nkeys = which ? 0 : 2;
+
+			for (size_t gap = 0; gap + 1 < ntok; gap++) {
+				const size_t *ends = which ? strings_ends : items_ends;
+				bool may_end = gap == ends[0] || gap == ends[1] || gap == ends[2];
+
+				for (size_t r = 0; r < CV_ELEMENTSOF(runs); r++) {
+					struct cv_buf b;
+
+					for (int x = -1; x < 256; x++) {
+						int got, want = x < 0 || x == ' ' || x == '\t' || x == '\n' || x == '\r';
+
+						if (x == ']' && may_end)
+							want = -2;
+
+						cv_buf_init(&b, 1 << 20);
+						for (size_t t = 0; t < ntok; t++) {
+							CHECK_INT(cv_buf_puts(&b, tok[t] ? tok[t] : str), 0);
+							if (t != gap)
+								continue;
+							for (size_t k = 0; k < runs[r]; k++)
+								CHECK_INT(cv_buf_append(&b, &ws[(k + r) % 4], 1), 0);
+							if (x >= 0) {
+								char c = (char)x;
+
+								CHECK_INT(cv_buf_append(&b, &c, 1), 0);
+							}
+						}
+						got = plain_skip_top(b.data, b.len, nkeys);
+						if (got != want)
+							tap_fail(__FILE__, __LINE__, "pad %zu, %s gap %zu, run %zu, then byte %d: %d, want %d",
+								 pad, which ? "strings" : "items", gap, runs[r], x, got, want);
+						cases++;
+						cv_buf_release(&b);
+					}
+				}
+			}
+		}
+		free(str);
+	}
+	printf("%zu texts, whitespace runs and a byte after them\n", cases);
+}
+
 TEST(tokenizer_tokens_and_positions)
 {
 	const char *t = "{\"a\": [1, -2.5e1, \"x\\u00e9\", true, false, null, {}], \"b\": {\"c\": 9223372036854775807}}";
@@ -1102,5 +1286,6 @@ TAP_MAIN(every_fixture_descriptor, every_json_file_in_the_tree, truncated_at_eve
 	 every_field_given_every_type, several_faults_the_same_first, strict_json_rfc8259,
 	 strict_strings_utf8_and_escapes, raw_nul_rejected_everywhere, duplicate_keys_at_every_level,
 	 duplicate_keys_in_a_big_object, depth_limit_as_jansson, sizes_and_items, unknown_fields_strict_and_tolerant,
-	 no_evidence_keeps_the_rest, match_only_gives_the_same_key, tokenizer_skip_plain_array,
-	 tokenizer_skip_plain_array_at_every_offset, tokenizer_tokens_and_positions, tokenizer_against_jansson_on_mutations)
+	 no_evidence_keeps_the_rest, match_only_gives_the_same_key, answer_only_gives_the_same_answer,
+	 tokenizer_skip_plain_array,
+	 tokenizer_skip_plain_array_at_every_offset, tokenizer_skip_plain_array_whitespace, tokenizer_tokens_and_positions, tokenizer_against_jansson_on_mutations)
