@@ -272,6 +272,9 @@ static void put_string(struct json_write *w, const char *s)
 	put(w, "\"", 1);
 }
 
+/* The longest name json_write_key() writes in one piece. */
+#define KEY_SHORT 48
+
 void json_write_key(struct json_write *w, const char *key)
 {
 	if (w->err)
@@ -281,9 +284,26 @@ void json_write_key(struct json_write *w, const char *key)
 		return;
 	}
 	separate(w);
+	w->key = true;
+	if (key) {
+		/* A name is mostly a short plain literal: '"name":' goes out in
+		 * one piece.  Anything else takes put_string()'s way. */
+		char one[2 + KEY_SHORT + 1];
+		size_t n = 0;
+		unsigned char c;
+
+		while (n < KEY_SHORT && (c = (unsigned char)key[n]) >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+			one[1 + n++] = (char)c;
+		if (key[n] == '\0') {
+			one[0] = '"';
+			one[1 + n] = '"';
+			one[2 + n] = ':';
+			put(w, one, n + 3);
+			return;
+		}
+	}
 	put_string(w, key);
 	put(w, ":", 1);
-	w->key = true;
 }
 
 void json_write_string(struct json_write *w, const char *s)

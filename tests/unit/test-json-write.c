@@ -56,6 +56,37 @@ static char *dumped(const char *s)
 	return t;
 }
 
+/* The same as an object member's name ("{...: 1}"). */
+static char *written_key(const char *s)
+{
+	struct cv_buf b;
+	struct json_write w;
+
+	cv_buf_init(&b, 1 << 20);
+	json_write_init(&w, &b);
+	json_write_object_open(&w);
+	json_write_key(&w, s);
+	json_write_int(&w, 1);
+	json_write_object_close(&w);
+	if (json_write_end(&w) < 0) {
+		CHECK_INT(b.len, 0);
+		cv_buf_release(&b);
+		return NULL;
+	}
+	return cv_buf_detach(&b, NULL);
+}
+
+static char *dumped_key(const char *s)
+{
+	json_t *o = json_object();
+	char *t = NULL;
+
+	if (json_object_set_new(o, s, json_integer(1)) == 0)
+		t = json_dumps(o, FLAGS);
+	json_decref(o);
+	return t;
+}
+
 static unsigned long long refused;
 static unsigned reported; /* the first few disagreements tell; a flood would not */
 
@@ -70,6 +101,15 @@ static void same(const char *s, size_t len)
 			snprintf(hex + 3 * i, 4, "%02x ", (unsigned char)s[i]);
 		tap_fail(__FILE__, __LINE__, "string %s: writer %s, jansson %s", hex, a ? a : "(failed)", b ? b : "(NULL)");
 	}
+	free(a);
+	free(b);
+	/* Names are written as strings are (json_write_key() has its own
+	 * way for short plain ones). */
+	a = written_key(s);
+	b = dumped_key(s);
+	if ((!a != !b || (a && strcmp(a, b) != 0)) && reported++ < 20)
+		tap_fail(__FILE__, __LINE__, "name of %zu bytes (%.64s): writer %s, jansson %s", len, s, a ? a : "(failed)",
+			 b ? b : "(NULL)");
 	if (!b)
 		refused++;
 	if (json_write_utf8_valid(s, len) != (b != NULL) && reported++ < 20)
@@ -170,18 +210,18 @@ TEST(random_strings)
 	CHECK(refused < 200000);
 }
 
-/* Plain runs (the writer takes them eight bytes at a time) of every
- * length to 40 with one byte anywhere in them: each byte around the
+/* Plain runs (the writer takes them eight bytes at a time, and names of
+ * up to 48 in one piece) of every length to 60 with one byte anywhere in them: each byte around the
  * boundaries of what is plain (0x1f/0x20, '!' '"' '#', '[' '\\' ']',
  * 0x7f/0x80), and a two-byte UTF-8 sequence, valid or cut. */
 TEST(plain_runs_with_one_byte_anywhere)
 {
 	static const char *const odd[] = { "\x01", "\x1f", " ", "!", "\"", "#", "[", "\\", "]", "\x7f", "\x80",
 					   "\xc3\xa9", "\xc3", "\xff" };
-	char s[48];
+	char s[72];
 
 	refused = 0;
-	for (size_t len = 0; len <= 40; len++)
+	for (size_t len = 0; len <= 60; len++)
 		for (size_t at = 0; at <= len; at++)
 			for (size_t k = 0; k < CV_ELEMENTSOF(odd); k++) {
 				size_t n = strlen(odd[k]);
