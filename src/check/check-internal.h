@@ -39,6 +39,7 @@ struct ccfg {
 	uint8_t status;
 	uint8_t service_pack;      /* the lowest validated, 0 none named */
 	bool any_version;
+	bool multi;                /* several hypervisor ids: in several buckets of its OS */
 };
 
 /*

@@ -225,6 +225,7 @@ void check_compile(struct check_index *ix, const struct catalog_config *c, uint3
 	out->lo = c->guest.spec.lo;
 	out->hi = c->guest.spec.hi;
 	out->any_version = c->guest.spec.any;
+	out->multi = c->hypervisor.ids.n > 1;
 	for (size_t i = 0; i < c->guest.arch.n; i++)
 		out->arch |= check_arch_bit(c->guest.arch.v[i]);
 	if (c->hypervisor.have_host_spec) {

@@ -580,6 +580,68 @@ TEST(service_pack_ranks_nearer_than_another_arch)
 	release(&f);
 }
 
+/* How many of r's nearest and matches are the configuration id. */
+static size_t times_ranked(const struct check_result *r, const char *id)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_nearest; i++)
+		n += cv_streq(r->nearest[i].config->id, id);
+	for (size_t i = 0; i < r->n_matches; i++)
+		n += cv_streq(r->matches[i].config->id, id);
+	return n;
+}
+
+/*
+ * A configuration naming several hypervisor ids sits in a bucket for each
+ * (check.c): ranked once, where it is on the machine's hypervisor (not as
+ * another hypervisor's row), whichever of its ids the machine has, and
+ * once too for a machine whose guest OS is unknown (every bucket).
+ */
+TEST(a_configuration_on_several_hypervisors_is_ranked_once)
+{
+	/* cfg() writes "ids":["<hv>"]: two ids through the quotes. */
+	struct catalog_config *v[] = {
+		cfg("two-ids", "validated", "rhel", "5.0", X64, "kvm\",\"microsoft", HV2008, UP, LIC),
+		cfg("one-id", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC),
+		cfg("kvm-only", "validated", "rhel", "5.4", X64, "kvm", ",\"version\":\"5.4\"", UP, ""),
+		cfg("two-ids-match", "validated", "rhel", "5.2", X64, "microsoft\",\"kvm", HV2008, UP, LIC),
+	};
+	struct fixture f;
+	struct descriptor *d = machine("5.4", "x86_64", 1, "6002");
+	struct check_result *r;
+
+	CHECK_INT((int)v[0]->hypervisor.ids.n, 2);
+	build(&f, v, 4);
+	CHECK_INT(check_explain(f.ix, d, 10, &r), 0);
+	CHECK_INT(r->verdict, CHECK_NOT_VALIDATED);
+	CHECK_INT(r->n_nearest, 4);
+	CHECK_INT(times_ranked(r, "two-ids"), 1);
+	CHECK_INT(times_ranked(r, "two-ids-match"), 1);
+	/* Ranked on the machine's hypervisor: by version (5.3, 5.2, 5.0),
+	 * before the row of another hypervisor. */
+	CHECK_STR(r->nearest[0].config->id, "one-id");
+	CHECK_STR(r->nearest[1].config->id, "two-ids-match");
+	CHECK_STR(r->nearest[2].config->id, "two-ids");
+	CHECK_STR(r->nearest[3].config->id, "kvm-only");
+	check_result_free(r);
+	/* The version both rows with two ids hold: matched once each. */
+	descriptor_set(&d->guest.os.version, "5.2");
+	CHECK_INT(check_explain(f.ix, d, 10, &r), 0);
+	CHECK_INT(r->verdict, CHECK_VALIDATED);
+	CHECK_INT(r->n_matches, 1);
+	CHECK_INT(times_ranked(r, "two-ids-match"), 1);
+	check_result_free(r);
+	/* A guest OS not known at all: every bucket, each row once. */
+	descriptor_set(&d->guest.os.id, NULL);
+	CHECK_INT(check_explain(f.ix, d, 10, &r), 0);
+	CHECK_INT(r->n_nearest, 4);
+	CHECK_INT(times_ranked(r, "two-ids") + times_ranked(r, "two-ids-match"), 2);
+	check_result_free(r);
+	descriptor_free(d);
+	release(&f);
+}
+
 TEST(a_guest_os_the_catalog_lacks_is_not_ranked)
 {
 	struct catalog_config *v[] = { cfg("a", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC),
@@ -1063,6 +1125,7 @@ TAP_MAIN(exact_version_validated_and_cooperative, vcpus_outside_uniprocessor_nam
 	 several_matches_best_status_first, nearest_ranked_by_distance, missing_component_named,
 	 unknown_hypervisor_or_guest, vcpu_sets_and_generation_one_limits, no_configuration_for_the_pair,
 	 product_version_rows_need_the_host_version, service_pack_at_or_after_the_validated_one,
-	 service_pack_ranks_nearer_than_another_arch, a_guest_os_the_catalog_lacks_is_not_ranked,
+	 service_pack_ranks_nearer_than_another_arch, a_configuration_on_several_hypervisors_is_ranked_once,
+	 a_guest_os_the_catalog_lacks_is_not_ranked,
 	 lifecycle_says_what_has_ended, fleet_counts_verdicts_reasons_and_bad_lines, fleet_records_each_machine_as_read,
 	 fleet_directory_in_name_order, index_update_answers_as_a_full_build)
