@@ -272,22 +272,36 @@ static void put_string(struct json_write *w, const char *s)
 	put(w, "\"", 1);
 }
 
-/* The longest name json_write_key() writes in one piece. */
+/* The longest name json_write_name() writes in one piece. */
 #define KEY_SHORT 48
 
-void json_write_key(struct json_write *w, const char *key)
+/* Before a name: false if one may not come here (then failed). */
+static bool begin_name(struct json_write *w)
 {
 	if (w->err)
-		return;
+		return false;
 	if (w->key) {
 		fail(w, -EINVAL);
-		return;
+		return false;
 	}
 	separate(w);
 	w->key = true;
+	return true;
+}
+
+void json_write_key_quoted(struct json_write *w, const char *quoted, size_t n)
+{
+	if (begin_name(w))
+		put(w, quoted, n);
+}
+
+void json_write_name(struct json_write *w, const char *key)
+{
+	if (!begin_name(w))
+		return;
 	if (key) {
-		/* A name is mostly a short plain literal: '"name":' goes out in
-		 * one piece.  Anything else takes put_string()'s way. */
+		/* A short plain name: '"name":' goes out in one piece.
+		 * Anything else takes put_string()'s way. */
 		char one[2 + KEY_SHORT + 1];
 		size_t n = 0;
 		unsigned char c;

@@ -74,7 +74,16 @@ void json_write_object_close(struct json_write *w);
 void json_write_array_open(struct json_write *w);
 void json_write_array_close(struct json_write *w);
 /* An object member's name; its value is the next thing written. */
-void json_write_key(struct json_write *w, const char *key);
+void json_write_name(struct json_write *w, const char *key);
+/*
+ * The same for a name known when the program is built, which is most of
+ * them: json_write_key(w, "verdict") writes '"verdict":' as the compiler
+ * made it, with no scan (a name that is not a string literal does not
+ * compile).  The literal must be plain printable ASCII, without '"' or
+ * '\\': what json_write_name() would write as it is.
+ */
+void json_write_key_quoted(struct json_write *w, const char *quoted, size_t n);
+#define json_write_key(w, lit) json_write_key_quoted((w), "\"" lit "\":", sizeof(lit) + 2)
 /* s, which must be UTF-8 and not NULL (else -EILSEQ). */
 void json_write_string(struct json_write *w, const char *s);
 /* s, or null when s is NULL (the house's or_null() with json_string()). */

@@ -65,7 +65,7 @@ static char *written_key(const char *s)
 	cv_buf_init(&b, 1 << 20);
 	json_write_init(&w, &b);
 	json_write_object_open(&w);
-	json_write_key(&w, s);
+	json_write_name(&w, s);
 	json_write_int(&w, 1);
 	json_write_object_close(&w);
 	if (json_write_end(&w) < 0) {
@@ -103,7 +103,7 @@ static void same(const char *s, size_t len)
 	}
 	free(a);
 	free(b);
-	/* Names are written as strings are (json_write_key() has its own
+	/* Names are written as strings are (json_write_name() has its own
 	 * way for short plain ones). */
 	a = written_key(s);
 	b = dumped_key(s);
@@ -233,6 +233,51 @@ TEST(plain_runs_with_one_byte_anywhere)
 				same(s, len + n);
 			}
 	CHECK(refused > 0);
+}
+
+/* A name given as a literal (json_write_key()) is written as the same
+ * name given at run time (json_write_name()), and is refused where a name
+ * may not come: after a name, outside an object's members. */
+TEST(literal_names_as_written_names)
+{
+	struct cv_buf a, b;
+	struct json_write wa, wb;
+
+	cv_buf_init(&a, 1 << 16);
+	cv_buf_init(&b, 1 << 16);
+	json_write_init(&wa, &a);
+	json_write_init(&wb, &b);
+	json_write_object_open(&wa);
+	json_write_object_open(&wb);
+	json_write_key(&wa, "");
+	json_write_name(&wb, "");
+	json_write_int(&wa, 1);
+	json_write_int(&wb, 1);
+	json_write_key(&wa, "valid_until");
+	json_write_name(&wb, "valid_until");
+	json_write_null(&wa);
+	json_write_null(&wb);
+	json_write_key(&wa, "a name longer than the forty-eight bytes taken in one piece");
+	json_write_name(&wb, "a name longer than the forty-eight bytes taken in one piece");
+	json_write_bool(&wa, true);
+	json_write_bool(&wb, true);
+	json_write_object_close(&wa);
+	json_write_object_close(&wb);
+	CHECK_INT(json_write_end(&wa), 0);
+	CHECK_INT(json_write_end(&wb), 0);
+	CHECK_STR(a.data, b.data);
+	CHECK_STR(a.data, "{\"\":1,\"valid_until\":null,\"a name longer than the forty-eight bytes taken in one piece\":true}");
+	cv_buf_release(&a);
+	cv_buf_release(&b);
+	/* A name after a name: refused, nothing left written. */
+	cv_buf_init(&a, 1 << 16);
+	json_write_init(&wa, &a);
+	json_write_object_open(&wa);
+	json_write_key(&wa, "k");
+	json_write_key(&wa, "k");
+	CHECK_INT(json_write_end(&wa), -EINVAL);
+	CHECK_INT((int)a.len, 0);
+	cv_buf_release(&a);
 }
 
 TEST(integers_as_json_int_t)
@@ -398,5 +443,6 @@ TEST(drop_leaves_out_as_set_new_of_null)
 	json_decref(o);
 }
 
-TAP_MAIN(escapes_as_jansson_writes_them, every_short_string, random_strings, plain_runs_with_one_byte_anywhere, integers_as_json_int_t,
-	 structure_as_jansson_dumps_it, drop_leaves_out_as_set_new_of_null)
+TAP_MAIN(escapes_as_jansson_writes_them, every_short_string, random_strings, plain_runs_with_one_byte_anywhere,
+	 literal_names_as_written_names, integers_as_json_int_t, structure_as_jansson_dumps_it,
+	 drop_leaves_out_as_set_new_of_null)
