@@ -19,6 +19,7 @@
 #include "covalid/check.h"
 #include "covalid/descriptor.h"
 #include "probe-fixture.h"
+#include "seed-catalog.h"
 #include "tap.h"
 
 #define FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
@@ -73,51 +74,6 @@ static void agree(const struct check_result *r, const struct descriptor *d, cons
 
 /* ---- the seed catalog and the fixture machines ---- */
 
-static void load_lines(struct catalog *cat, const char *name)
-{
-	char *path = cv_xasprintf("%s/data/%s", tap_srcdir(), name), *text = NULL;
-	size_t len;
-
-	CHECK_INT(cv_read_file(path, 16 << 20, &text, &len), 0);
-	for (char *l = text, *e; text && l < text + len; l = e + 1) {
-		struct catalog_config *c = NULL;
-		struct catalog_product *p = NULL;
-		char *why = NULL;
-
-		e = memchr(l, '\n', (size_t)(text + len - l));
-		if (!e)
-			e = text + len;
-		*e = '\0';
-		if (strstr(l, "\"type\":\"configuration\"")) {
-			if (catalog_config_from_text(l, &c, &why) == 0) {
-				cat->configs = cv_xreallocarray(cat->configs, cat->n_configs + 1, sizeof(*cat->configs));
-				cat->configs[cat->n_configs++] = c;
-			} else
-				tap_fail(__FILE__, __LINE__, "%s: %s", name, why);
-		} else if (strstr(l, "\"type\":\"product\"")) {
-			if (catalog_product_from_text(l, &p, &why) == 0) {
-				cat->products = cv_xreallocarray(cat->products, cat->n_products + 1, sizeof(*cat->products));
-				cat->products[cat->n_products++] = p;
-			} else
-				tap_fail(__FILE__, __LINE__, "%s: %s", name, why);
-		}
-		free(why);
-	}
-	free(text);
-	free(path);
-}
-
-static struct catalog *seed(void)
-{
-	struct catalog *cat = cv_xcalloc(1, sizeof(*cat));
-
-	load_lines(cat, "validated-configs.jsonl");
-	load_lines(cat, "products.jsonl");
-	CHECK(cat->n_configs > 100);
-	CHECK(cat->n_products > 20);
-	return cat;
-}
-
 struct machines {
 	struct descriptor **v;
 	char **names;
@@ -162,7 +118,7 @@ static struct descriptor *copy(const struct descriptor *d)
 
 TEST(every_fixture_at_every_nearest)
 {
-	struct catalog *cat = seed();
+	struct catalog *cat = seed_catalog(true);
 	struct check_index *ix = NULL;
 	struct machines m;
 	size_t matched = 0, ranked = 0, with_lifecycle_note = 0;
@@ -307,7 +263,7 @@ static void check_random(struct check_index *ix, const struct descriptor *base, 
 
 TEST(random_strings_in_the_descriptor)
 {
-	struct catalog *cat = seed();
+	struct catalog *cat = seed_catalog(true);
 	struct check_index *ix = NULL;
 	struct machines m;
 
@@ -373,7 +329,7 @@ TEST(random_strings_in_the_catalog)
 
 	machines_load(&m);
 	for (int round = 0; m.n && round < 60; round++) {
-		struct catalog *cat = seed();
+		struct catalog *cat = seed_catalog(true);
 		struct check_index *ix = NULL;
 
 		mutate_catalog(cat);

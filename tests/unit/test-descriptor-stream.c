@@ -22,6 +22,7 @@
 #include "covalid/probe.h"
 #include "util/json-pull.h"
 #include "probe-fixture.h"
+#include "seed-catalog.h"
 #include "tap.h"
 
 static unsigned long long compared, accepted;
@@ -775,56 +776,6 @@ TEST(no_evidence_keeps_the_rest)
 	free(err);
 }
 
-/* The seed's catalog (its configurations, and its products when
- * with_products: their life cycles are in an answer), indexed. */
-static struct check_index *seed_index(struct catalog *cat, bool with_products)
-{
-	static const char *const files[] = { "validated-configs.jsonl", "products.jsonl" };
-	struct check_index *ix = NULL;
-
-	for (size_t f = 0; f < (with_products ? 2u : 1u); f++) {
-		char *path = cv_xasprintf("%s/data/%s", tap_srcdir(), files[f]), *text = NULL;
-		size_t len;
-
-		CHECK_INT(cv_read_file(path, 16 << 20, &text, &len), 0);
-		for (char *l = text, *e; text && l < text + len; l = e + 1) {
-			struct catalog_config *cf = NULL;
-			struct catalog_product *pr = NULL;
-			char *why = NULL;
-
-			e = memchr(l, '\n', (size_t)(text + len - l));
-			if (!e)
-				e = text + len;
-			*e = '\0';
-			if (strstr(l, "\"type\":\"configuration\"") && catalog_config_from_text(l, &cf, &why) == 0) {
-				cat->configs = cv_xreallocarray(cat->configs, cat->n_configs + 1, sizeof(*cat->configs));
-				cat->configs[cat->n_configs++] = cf;
-			} else if (f == 1 && catalog_product_from_text(l, &pr, &why) == 0) {
-				cat->products = cv_xreallocarray(cat->products, cat->n_products + 1, sizeof(*cat->products));
-				cat->products[cat->n_products++] = pr;
-			}
-			free(why);
-		}
-		free(text);
-		free(path);
-	}
-	CHECK(cat->n_configs > 100);
-	CHECK(!with_products || cat->n_products > 10);
-	CHECK_INT(check_index_build(cat, &ix), 0);
-	return ix;
-}
-
-static void seed_release(struct catalog *cat, struct check_index *ix)
-{
-	check_index_free(ix);
-	for (size_t i = 0; i < cat->n_configs; i++)
-		catalog_config_free(cat->configs[i]);
-	for (size_t i = 0; i < cat->n_products; i++)
-		catalog_product_free(cat->products[i]);
-	free(cat->configs);
-	free(cat->products);
-}
-
 /*
  * DESCRIPTOR_PARSE_MATCH_ONLY builds what matching reads: for every fixture
  * machine, against the seed catalog's index, the key is the one the full
@@ -834,11 +785,12 @@ static void seed_release(struct catalog *cat, struct check_index *ix)
  */
 TEST(match_only_gives_the_same_key)
 {
-	struct catalog cat = { 0 };
-	struct check_index *ix = seed_index(&cat, false);
+	struct catalog *cat = seed_catalog(false);
+	struct check_index *ix = NULL;
 	struct corpus c = { NULL, 0 };
 	size_t keys = 0;
 
+	CHECK_INT(check_index_build(cat, &ix), 0);
 	corpus_fixtures(&c, SIZE_MAX);
 	for (size_t i = 0; ix && i < c.n; i++) {
 		struct descriptor *a = NULL, *b = NULL;
@@ -865,7 +817,8 @@ TEST(match_only_gives_the_same_key)
 		descriptor_free(b);
 	}
 	CHECK(keys >= 120);
-	seed_release(&cat, ix);
+	check_index_free(ix);
+	catalog_free(cat);
 	corpus_release(&c);
 }
 
@@ -907,11 +860,12 @@ static char *answer_of(const struct check_index *ix, const struct descriptor *d,
  */
 TEST(answer_only_gives_the_same_answer)
 {
-	struct catalog cat = { 0 };
-	struct check_index *ix = seed_index(&cat, true);
+	struct catalog *cat = seed_catalog(true);
+	struct check_index *ix = NULL;
 	struct corpus c = { NULL, 0 };
 	size_t answers = 0, differences = 0;
 
+	CHECK_INT(check_index_build(cat, &ix), 0);
 	corpus_fixtures(&c, SIZE_MAX);
 	for (size_t i = 0; ix && i < c.n; i++) {
 		struct descriptor *a = NULL, *b = NULL;
@@ -951,7 +905,8 @@ TEST(answer_only_gives_the_same_answer)
 	/* The answers name differences, so the names were read (when the
 	 * machine's OS is not the configuration's: the pretty name). */
 	CHECK(differences > 100);
-	seed_release(&cat, ix);
+	check_index_free(ix);
+	catalog_free(cat);
 	corpus_release(&c);
 }
 
