@@ -537,25 +537,22 @@ int descriptor_from_json_tree(const char *text, size_t len, unsigned flags, stru
 	}
 	if (r == 0 && (flags & (DESCRIPTOR_PARSE_MATCH_ONLY | DESCRIPTOR_PARSE_ANSWER))) {
 		struct descriptor *d = *ret;
-		/* The answer's names are kept unless matching alone asked. */
-		bool names = !(flags & DESCRIPTOR_PARSE_MATCH_ONLY);
 		struct cv_strv *lists[] = { &d->hypervisor.features, &d->notes, &d->integration.expected,
 					    &d->integration.missing, &d->integration.recommended,
 					    &d->integration.recommended_missing, &d->integration.unbound };
 		char **strs[] = { &d->probed_at, &d->probe_root, &d->hypervisor.cloud, &d->container.id, &d->guest.kernel,
-				  &d->guest.os.name, &d->guest.os.pretty, &d->guest.os.osinfo, &d->guest.os.edition };
+				  &d->guest.os.edition };
+		/* The answer's names: kept unless matching alone asked. */
+		char **names[] = { &d->guest.os.name, &d->guest.os.pretty, &d->guest.os.osinfo };
 
 		for (size_t i = 0; i < CV_ELEMENTSOF(lists); i++) {
 			cv_strv_release(lists[i]);
 			cv_strv_init(lists[i]);
 		}
-		for (size_t i = 0; i < CV_ELEMENTSOF(strs); i++) {
-			if (names && (strs[i] == &d->guest.os.name || strs[i] == &d->guest.os.pretty ||
-				      strs[i] == &d->guest.os.osinfo))
-				continue;
-			free(*strs[i]);
-			*strs[i] = NULL;
-		}
+		for (size_t i = 0; i < CV_ELEMENTSOF(strs); i++)
+			*strs[i] = cv_free(*strs[i]);
+		for (size_t i = 0; (flags & DESCRIPTOR_PARSE_MATCH_ONLY) && i < CV_ELEMENTSOF(names); i++)
+			*names[i] = cv_free(*names[i]);
 		conflict_list_release(&d->hypervisor.conflicts);
 		device_list_release(&d->vm.disks);
 		device_list_release(&d->vm.nics);
