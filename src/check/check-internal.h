@@ -69,6 +69,11 @@ struct check_names {
 	int refs; /* __atomic */
 	struct cv_hmap os_ids, hv_ids, components; /* name -> index */
 	struct cv_strv hv_vendors; /* hypervisor vendors, lowercase */
+	/* Product id -> its index in the catalog's products, for the life
+	 * cycles of every answer (check_index_product()): a product's change
+	 * makes a full build, so an incremental successor's catalog holds
+	 * the same products in the same order. */
+	struct cv_hmap products;
 };
 
 struct check_index {
@@ -89,7 +94,25 @@ struct check_index {
 	uint32_t *os_configs, *vendor_configs;
 };
 
+/*
+ * The rows of the bucket of k's guest OS and hypervisor that can hold k's
+ * guest version (NULL: no bucket): v[i] for i from the returned end down,
+ * while check_stab_more() says so; a row among them may still have an
+ * interval that ends below the version.  Every row that can match k is
+ * among them (interval stabbing, the bucket's comment).
+ */
+const struct bucket *check_stab(const struct check_index *ix, const struct check_key *k, size_t *ret_end);
+static inline bool check_stab_more(const struct bucket *b, size_t i, const struct check_key *k)
+{
+	return !(k->have_version && b->prefmax[i] < k->version);
+}
+
 uint8_t check_arch_bit(const char *arch);
+/* catalog_product_find() in ix's catalog, through its map; NULL for none. */
+const struct catalog_product *check_index_product(const struct check_index *ix, const char *id);
+/* check_lifecycle() with the configuration's products found already (NULL: none). */
+void check_lifecycle_of(const struct catalog_config *c, const struct catalog_product *g,
+			const struct catalog_product *h, const char *today, struct check_lifecycle *ret);
 /* Compiles one configuration; ix (may be NULL: names are then not
  * interned, as for explaining one configuration) interns names. */
 void check_compile(struct check_index *ix, const struct catalog_config *c, uint32_t index, struct ccfg *out);

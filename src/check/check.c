@@ -344,6 +344,10 @@ int check_index_build(const struct catalog *cat, struct check_index **ret)
 	cv_hmap_init(&ix->names->hv_ids);
 	cv_hmap_init(&ix->names->components);
 	cv_strv_init(&ix->names->hv_vendors);
+	cv_hmap_init(&ix->names->products);
+	for (size_t i = 0; i < cat->n_products; i++)
+		if (cat->products[i]->id && !cv_hmap_get(&ix->names->products, cat->products[i]->id, NULL))
+			cv_hmap_put(&ix->names->products, cat->products[i]->id, i); /* the first, as catalog_product_find() */
 	ix->n_configs = cat->n_configs;
 	for (size_t i = 0; i < cat->n_configs; i++) {
 		const struct catalog_config *c = cat->configs[i];
@@ -553,10 +557,26 @@ struct check_index *check_index_free(struct check_index *ix)
 		cv_hmap_release(&ix->names->hv_ids);
 		cv_hmap_release(&ix->names->components);
 		cv_strv_release(&ix->names->hv_vendors);
+		cv_hmap_release(&ix->names->products);
 		free(ix->names);
 	}
 	free(ix);
 	return NULL;
+}
+
+const struct catalog_product *check_index_product(const struct check_index *ix, const char *id)
+{
+	const struct catalog *cat = ix->cat;
+	uintptr_t i;
+
+	if (!id)
+		return NULL;
+	/* Checked, not trusted: a catalog whose products moved under the
+	 * index is still answered right, the slow way. */
+	if (cv_hmap_get(&ix->names->products, id, &i) && i < cat->n_products && cat->products[i]->id &&
+	    strcmp(cat->products[i]->id, id) == 0)
+		return cat->products[i];
+	return catalog_product_find(cat, id);
 }
 
 size_t check_index_size(const struct check_index *ix)
@@ -832,6 +852,30 @@ static bool better_match(uint8_t status, int32_t current, const struct check_ind
 }
 
 /* Folds one matching configuration into the verdict being built. */
+const struct bucket *check_stab(const struct check_index *ix, const struct check_key *k, size_t *ret_end)
+{
+	const struct bucket *b = find_bucket(ix, k->os, k->hv);
+	size_t lo = 0, hi;
+
+	if (!b)
+		return NULL;
+	hi = b->n;
+	if (!k->have_version) {
+		*ret_end = b->n;
+		return b;
+	}
+	while (lo < hi) { /* first index with v[i].lo > version */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (b->lo[mid] <= k->version)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*ret_end = lo;
+	return b;
+}
+
 static void take_match(const struct check_index *ix, const struct ccfg *c, struct check_fast *ret, bool *excluded,
 		       bool *validated, bool *supportable)
 {
@@ -871,34 +915,17 @@ void check_match_fast(const struct check_index *ix, const struct check_key *k, s
 		ret->reason = CHECK_REASON_GUEST_NOT_IN_CATALOG;
 		return;
 	}
-	b = find_bucket(ix, k->os, k->hv);
+	/* Matches first: only intervals that can hold the version. */
+	b = check_stab(ix, k, &end);
 	if (!b) {
 		ret->reason = CHECK_REASON_NO_CONFIGURATION;
 		return;
 	}
-
-	/* Matches first: only intervals that can hold the version. */
-	if (k->have_version) {
-		size_t lo = 0, hi = b->n;
-
-		while (lo < hi) { /* first index with v[i].lo > version */
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (b->lo[mid] <= k->version)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		end = lo;
-	} else
-		end = b->n;
-	for (size_t i = end; i-- > 0;) {
+	for (size_t i = end; i-- > 0 && check_stab_more(b, i, k);) {
 		const struct ccfg *c = &b->v[i];
 		enum check_reason reason;
 		int score;
 
-		if (k->have_version && b->prefmax[i] < k->version)
-			break;
 		if (!c->any_version && !(k->have_version && k->version <= c->hi))
 			continue;
 		score = check_score(c, k, &reason);

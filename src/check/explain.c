@@ -379,6 +379,27 @@ static void summarize(struct check_result *r, const struct descriptor *d)
 	free(vendors);
 }
 
+static void add_match(struct check_result *r, const struct catalog_config *c)
+{
+	r->matches = cv_xreallocarray(r->matches, r->n_matches + 1, sizeof(*r->matches));
+	r->matches[r->n_matches++] = (struct check_candidate){ .config = c, .reason = CHECK_REASON_NONE };
+}
+
+static bool matched(const struct check_result *r, const struct catalog_config *c)
+{
+	for (size_t i = 0; i < r->n_matches; i++)
+		if (r->matches[i].config == c)
+			return true;
+	return false;
+}
+
+static void lifecycle(const struct check_index *ix, const struct catalog_config *c, const char *today,
+		      struct check_lifecycle *ret)
+{
+	check_lifecycle_of(c, check_index_product(ix, c->guest.product_id),
+			   check_index_product(ix, c->hypervisor.product_id), today, ret);
+}
+
 int check_explain(const struct check_index *ix, const struct descriptor *d, size_t max_nearest,
 		  struct check_result **ret)
 {
@@ -388,7 +409,7 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 	uint64_t *seen;
 	struct check_key k;
 	struct check_fast fast;
-	size_t n_all = 0, n_cand = 0;
+	size_t n_all = 0, n_cand = 0, end;
 	char today[11];
 
 	cv_strv_init(&r->support_vendors);
@@ -416,7 +437,28 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 		cand = ix->by_os;
 		n_cand = ix->n_buckets;
 	}
+	/*
+	 * A validated machine is told no nearest configuration (below), and
+	 * only the rows check_match_fast() looked at can match it: those of
+	 * its own hypervisor's bucket (a row of another has
+	 * W_OTHER_HYPERVISOR) whose interval can hold its version.  Its
+	 * bucket may hold a hundred releases of its OS; it matches two.
+	 */
 	all = cv_xcalloc(max_nearest ? max_nearest : 1, sizeof(*all));
+	if (r->verdict == CHECK_VALIDATED) {
+		const struct bucket *b = check_stab(ix, &k, &end);
+
+		for (size_t i = end; b && i-- > 0 && check_stab_more(b, i, &k);) {
+			const struct catalog_config *c = ix->cat->configs[b->v[i].config];
+			enum check_reason reason;
+
+			/* A row with several hypervisor ids naming one twice sits
+			 * twice here: matched once. */
+			if (check_score(&b->v[i], &k, &reason) == 0 && !(b->v[i].multi && matched(r, c)))
+				add_match(r, c);
+		}
+		cand = NULL, n_cand = 0;
+	}
 	seen = NULL;
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t bi = 0; bi < n_cand; bi++) {
@@ -448,9 +490,7 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 					reason = CHECK_REASON_NO_CONFIGURATION;
 				}
 				if (score == 0) {
-					r->matches = cv_xreallocarray(r->matches, r->n_matches + 1, sizeof(*r->matches));
-					r->matches[r->n_matches++] =
-						(struct check_candidate){ .config = c, .reason = CHECK_REASON_NONE };
+					add_match(r, c);
 					continue;
 				}
 				if (!catalog_status_supportable(c->status))
@@ -469,7 +509,7 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 	check_today(today);
 	for (size_t i = 0; i < r->n_matches; i++) {
 		cv_strv_init(&r->matches[i].differences);
-		check_lifecycle(ix->cat, r->matches[i].config, today, &r->matches[i].lifecycle);
+		lifecycle(ix, r->matches[i].config, today, &r->matches[i].lifecycle);
 		if (!catalog_status_supportable(r->matches[i].config->status))
 			check_differences(r->matches[i].config, d, &r->matches[i].differences);
 		else /* matched: at most that its service pack was not stated */
@@ -483,7 +523,7 @@ int check_explain(const struct check_index *ix, const struct descriptor *d, size
 		for (size_t i = 0; i < r->n_nearest; i++) {
 			r->nearest[i] = all[i];
 			cv_strv_init(&r->nearest[i].differences);
-			check_lifecycle(ix->cat, all[i].config, today, &r->nearest[i].lifecycle);
+			lifecycle(ix, all[i].config, today, &r->nearest[i].lifecycle);
 			check_differences(all[i].config, d, &r->nearest[i].differences);
 		}
 	}

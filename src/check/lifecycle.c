@@ -95,8 +95,13 @@ static void product_note(struct cv_buf *b, const char *name, const char *version
 void check_lifecycle(const struct catalog *cat, const struct catalog_config *c, const char *today,
 		     struct check_lifecycle *ret)
 {
-	const struct catalog_product *g = catalog_product_find(cat, c->guest.product_id);
-	const struct catalog_product *h = catalog_product_find(cat, c->hypervisor.product_id);
+	check_lifecycle_of(c, catalog_product_find(cat, c->guest.product_id),
+			   catalog_product_find(cat, c->hypervisor.product_id), today, ret);
+}
+
+void check_lifecycle_of(const struct catalog_config *c, const struct catalog_product *g,
+			const struct catalog_product *h, const char *today, struct check_lifecycle *ret)
+{
 	/* "validated in 2009" for a result, "stated in 2008" for a vendor's
 	 * statement; the year alone: the month adds nothing. */
 	const char *verb = c->status == CATALOG_VALIDATED ? "validated" : "stated";
@@ -111,6 +116,7 @@ void check_lifecycle(const struct catalog *cat, const struct catalog_config *c, 
 	ret->host_end = h ? h->eol_date : NULL;
 
 	cv_buf_init(&b, 4096);
+	cv_buf_reserve(&b, 256); /* a note's usual size: one allocation */
 	put(&b, verb);
 	if (c->valid_from) {
 		put(&b, " in ");

@@ -5,6 +5,7 @@
 #include "covalid/catalog.h"
 #include "covalid/check.h"
 #include "covalid/descriptor.h"
+#include "seed-catalog.h"
 #include "tap.h"
 
 /* A configuration from a few fields; the rest is filled in. */
@@ -642,6 +643,105 @@ TEST(a_configuration_on_several_hypervisors_is_ranked_once)
 	release(&f);
 }
 
+/*
+ * A validated machine's matches are found by interval stabbing in its own
+ * bucket (explain.c), not by scoring the whole guest OS: they must be
+ * every configuration the machine meets, as a catalog of that one
+ * configuration alone says (a match there, whatever its status).  Over
+ * the seed's catalog and machines of its two guest OSes at many
+ * releases, on four hypervisors, at both architectures and two vCPU
+ * counts; the seed's 90 RHEL rows on Hyper-V include releases matched by
+ * several rows at once.
+ */
+TEST(matches_are_every_configuration_the_machine_meets)
+{
+	static const char *const rhel[] = { "4.8", "5", "5.0", "5.1", "5.2", "5.3", "5.4", "5.5", "5.6", "5.9",
+					    "5.11", "6.0", "6.1", "6.2", "6.5", "6.10", "7.0", "7.9", "9.4" };
+	static const char *const windows[] = { "5.2.3790", "6.0.6001", "6.0.6002", "6.1.7600", "6.1.7601",
+					       "6.2.9200", "6.3.9600", "10.0.17763" };
+	static const char *const hvs[] = { "microsoft", "kvm", "vmware", "xen" };
+	static const char *const arches[] = { "i686", "x86_64" };
+	struct catalog *cat = seed_catalog(false);
+	struct check_index *ix, **one = cv_xcalloc(cat->n_configs, sizeof(*one));
+	struct catalog *single = cv_xcalloc(cat->n_configs, sizeof(*single));
+	size_t validated = 0, several = 0, matched = 0;
+
+	CHECK_INT(check_index_build(cat, &ix), 0);
+	for (size_t i = 0; i < cat->n_configs; i++) {
+		single[i] = (struct catalog){ .configs = &cat->configs[i], .n_configs = 1 };
+		CHECK_INT(check_index_build(&single[i], &one[i]), 0);
+	}
+	for (size_t os = 0; os < 2; os++)
+		for (size_t v = 0; v < (os ? CV_ELEMENTSOF(windows) : CV_ELEMENTSOF(rhel)); v++)
+			for (size_t h = 0; h < CV_ELEMENTSOF(hvs); h++)
+				for (size_t a = 0; a < CV_ELEMENTSOF(arches); a++)
+					for (int vcpus = 1; vcpus <= 4; vcpus += 3) {
+						const char *version = os ? windows[v] : rhel[v];
+						struct descriptor *d = machine(version, arches[a], vcpus,
+									       h == 0 ? (os ? version + 4 : "6002") : NULL);
+						struct check_result *r, *r1;
+						size_t want = 0;
+
+						descriptor_set(&d->hypervisor.id, hvs[h]);
+						if (os)
+							descriptor_set(&d->guest.os.id, "windows");
+						CHECK_INT(check_explain(ix, d, 3, &r), 0);
+						for (size_t i = 0; i < cat->n_configs; i++) {
+							bool in = false;
+
+							CHECK_INT(check_explain(one[i], d, 0, &r1), 0);
+							CHECK(r1->n_matches <= 1);
+							if (r1->n_matches == 0) {
+								check_result_free(r1);
+								continue;
+							}
+							want++;
+							for (size_t m = 0; m < r->n_matches; m++)
+								in |= r->matches[m].config == cat->configs[i];
+							if (!in)
+								tap_fail(__FILE__, __LINE__, "%s %s on %s: %s not matched",
+									 os ? "windows" : "rhel", version, hvs[h],
+									 cat->configs[i]->id);
+							check_result_free(r1);
+						}
+						CHECK_INT((int)r->n_matches, (int)want);
+						validated += r->verdict == CHECK_VALIDATED;
+						several += r->verdict == CHECK_VALIDATED && r->n_matches > 1;
+						matched += want > 0;
+						check_result_free(r);
+						descriptor_free(d);
+					}
+	/* What the loop must have met for its claim to mean anything. */
+	CHECK(validated > 10);
+	CHECK(several > 0);
+	printf("%zu machines matched, %zu validated, %zu by several rows\n", matched, validated, several);
+	for (size_t i = 0; i < cat->n_configs; i++)
+		check_index_free(one[i]);
+	free(one);
+	free(single);
+	check_index_free(ix);
+	catalog_free(cat);
+}
+
+/* A row naming one hypervisor twice sits twice in its bucket: matched once. */
+TEST(a_hypervisor_named_twice_is_matched_once)
+{
+	struct catalog_config *v[] = {
+		cfg("twice", "validated", "rhel", "5.3", X64, "microsoft\",\"microsoft", HV2008, UP, LIC),
+	};
+	struct fixture f;
+	struct descriptor *d = machine("5.3", "x86_64", 1, "6002");
+	struct check_result *r;
+
+	build(&f, v, 1);
+	CHECK_INT(check_explain(f.ix, d, 3, &r), 0);
+	CHECK_INT(r->verdict, CHECK_VALIDATED);
+	CHECK_INT((int)r->n_matches, 1);
+	check_result_free(r);
+	descriptor_free(d);
+	release(&f);
+}
+
 TEST(a_guest_os_the_catalog_lacks_is_not_ranked)
 {
 	struct catalog_config *v[] = { cfg("a", "validated", "rhel", "5.3", X64, "microsoft", HV2008, UP, LIC),
@@ -1126,6 +1226,7 @@ TAP_MAIN(exact_version_validated_and_cooperative, vcpus_outside_uniprocessor_nam
 	 unknown_hypervisor_or_guest, vcpu_sets_and_generation_one_limits, no_configuration_for_the_pair,
 	 product_version_rows_need_the_host_version, service_pack_at_or_after_the_validated_one,
 	 service_pack_ranks_nearer_than_another_arch, a_configuration_on_several_hypervisors_is_ranked_once,
+	 matches_are_every_configuration_the_machine_meets, a_hypervisor_named_twice_is_matched_once,
 	 a_guest_os_the_catalog_lacks_is_not_ranked,
 	 lifecycle_says_what_has_ended, fleet_counts_verdicts_reasons_and_bad_lines, fleet_records_each_machine_as_read,
 	 fleet_directory_in_name_order, index_update_answers_as_a_full_build)
