@@ -971,6 +971,11 @@ TEST(tokenizer_skip_plain_array)
 		"[\"a\",]",             /* trailing comma */
 		"[\"a\" \"b\"]",        /* no comma */
 		"[\"a\x01\"]",          /* a control character */
+		"[\"a\tb\"]",           /* whitespace that is a control character in a string */
+		"[\"a\nb\"]",
+		"[\"a\", \"b\\\"\"]",     /* an escaped quote */
+		"[\"a\"\x7f]",          /* DEL outside a string */
+		"[\"a\"\x0b]",          /* a control character outside a string */
 		"[\"a\xc3\"]",          /* invalid UTF-8 */
 		"[\"\xed\xa0\x80\"]",   /* an encoded surrogate */
 		"[[\"a\"]]",            /* nested */
@@ -990,6 +995,15 @@ TEST(tokenizer_skip_plain_array)
 		"[{\"source\": \"s\",}]",                   /* trailing comma */
 		"[\"s\"]",                                  /* not an object */
 		"[{\"sou\\u0072ce\": \"s\"}]",              /* an escaped name */
+		"[{\"source\": nullx}]",
+		"[{\"source\": nulx}]",
+		"[{\"source\": nuxl}]",
+		"[{\"source\": null\"s\"}]",
+		"[{\"source\": \"s\"}{}]",                 /* no comma between items */
+		"[{\"source\": \"s\\\"\", \"value\": \"t\"}]", /* an escaped quote in a value */
+		"[{\"source\": \"s\tt\"}]",               /* a tab in a value */
+		"[{\"source\": \"s\"}",                    /* not closed */
+		"[{\"source\": \"s\"},]",
 	};
 	for (size_t i = 0; i < CV_ELEMENTSOF(items_not); i++)
 		if (plain_skip(items_not[i], 2, 10) != 0)
