@@ -36,9 +36,11 @@
 #                      holding covalid's answer (error_page 405 =200: nginx
 #                      reads the body and discards it, bench/lib/nginx.sh).
 #   POST /check, new   every request a descriptor no request before it sent
-#                      (vm.memory_mib 1024..2047 and probed_at varied: the
-#                      same verdict, another cache key): parse, match,
-#                      explain each time.
+#                      (vm.memory_mib 1024..2047, probed_at and 4 bytes of
+#                      whitespace after the object varied: the same
+#                      verdict, another cache key; bench/lib/wrk.sh says
+#                      why the whitespace): parse, match, explain each
+#                      time.
 #   GET pages          GET /api/v1/configurations?limit=LIMIT&offset=N (or
 #                      &after=ID when the server pages by key: probed
 #                      first), N over the whole catalog, every request a

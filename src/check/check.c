@@ -851,7 +851,6 @@ static bool better_match(uint8_t status, int32_t current, const struct check_ind
 	return current < 0 || status < ix->cat->configs[current]->status;
 }
 
-/* Folds one matching configuration into the verdict being built. */
 const struct bucket *check_stab(const struct check_index *ix, const struct check_key *k, size_t *ret_end)
 {
 	const struct bucket *b = find_bucket(ix, k->os, k->hv);
@@ -860,11 +859,7 @@ const struct bucket *check_stab(const struct check_index *ix, const struct check
 	if (!b)
 		return NULL;
 	hi = b->n;
-	if (!k->have_version) {
-		*ret_end = b->n;
-		return b;
-	}
-	while (lo < hi) { /* first index with v[i].lo > version */
+	while (k->have_version && lo < hi) { /* first index with v[i].lo > version */
 		size_t mid = lo + (hi - lo) / 2;
 
 		if (b->lo[mid] <= k->version)
@@ -872,10 +867,11 @@ const struct bucket *check_stab(const struct check_index *ix, const struct check
 		else
 			hi = mid;
 	}
-	*ret_end = lo;
+	*ret_end = k->have_version ? lo : b->n;
 	return b;
 }
 
+/* Folds one matching configuration into the verdict being built. */
 static void take_match(const struct check_index *ix, const struct ccfg *c, struct check_fast *ret, bool *excluded,
 		       bool *validated, bool *supportable)
 {
